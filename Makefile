@@ -1,0 +1,150 @@
+# wijknet - handwritten Makefile.
+#
+#   make            build wijknetd and wijknet
+#   make check      install missing Debian packages, then run every test,
+#                   plainly and under AddressSanitizer + UBSan
+#   make demo       install missing packages, build, run a small federation
+#   make bench      benchmarks (ratios against a baseline of the same run)
+#   make fuzz       libFuzzer harnesses (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make lint       banned calls and clang-format check
+#
+# V=1 shows the commands.  SANITIZE=address,undefined builds into build-san/.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+SANITIZE ?=
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wvla -Wstrict-prototypes \
+	-Wformat-security -Wwrite-strings -fno-common -Wshadow \
+	-Wmissing-prototypes -Wno-missing-field-initializers \
+	-Wno-format-truncation
+CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -I.
+LIBS := -lsqlcipher -lnng -lcbor -lsodium -lpthread
+
+ifeq ($(SANITIZE),)
+BUILD ?= build
+else
+BUILD ?= build-san
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+DEPS_PKGS := gcc make pkg-config libsodium-dev libnng-dev libsqlcipher-dev \
+	libcbor-dev libcmocka-dev
+
+crypto_src := $(sort $(wildcard crypto/*.c))
+config_src := $(sort $(wildcard config/*.c))
+proto_src := $(sort $(wildcard protocol/*.c))
+node_src := $(filter-out node/main.c,$(sort $(wildcard node/*.c)))
+cli_src := $(sort $(wildcard cli/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+lib_obj := $(call obj,$(node_src) $(proto_src) $(config_src) $(crypto_src))
+cli_lib_obj := $(call obj,$(proto_src) $(config_src) $(crypto_src))
+
+unit_src := $(sort $(wildcard tests/*/test_*.c))
+unit_bin := $(patsubst %.c,$(BUILD)/%,$(unit_src))
+fuzz_src := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+replay_bin := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/fuzz/replay_%,$(fuzz_src))
+tool_src := $(sort $(wildcard tests/tools/*.c))
+tool_bin := $(patsubst %.c,$(BUILD)/%,$(tool_src))
+bench_src := $(sort $(wildcard tests/bench/bench_*.c))
+bench_bin := $(patsubst %.c,$(BUILD)/%,$(bench_src))
+
+.PHONY: all deps check check-plain check-sanitize test demo bench fuzz \
+	install uninstall lint clean
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(BUILD)/wijknetd $(BUILD)/wijknet
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libwn.a: $(lib_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libwncli.a: $(cli_lib_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/wijknetd: $(BUILD)/node/main.o $(BUILD)/libwn.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The CLI links protocol, config and crypto helpers only: never the store.
+$(BUILD)/wijknet: $(call obj,$(cli_src)) $(BUILD)/libwncli.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lnng -lcbor -lsodium -lpthread
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libwn.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
+
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libwn.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+test: all $(unit_bin) $(replay_bin) $(tool_bin)
+	$(Q)BUILD=$(BUILD) bash tests/run.sh
+
+deps:
+	@bash tests/deps.sh $(DEPS_PKGS)
+
+check: deps lint
+	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
+
+check-sanitize: deps
+	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) bash tests/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(bench_bin) CFLAGS="-O2 -g"
+	$(Q)BUILD=$(BUILD) bash tests/bench/run.sh
+
+FUZZ_BUILD := build-fuzz
+fuzz: deps
+	@bash tests/deps.sh clang libclang-rt-14-dev
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BUILD)/libwn.a BUILD=$(FUZZ_BUILD) CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined"
+	$(Q)for f in $(fuzz_src); do n=$$(basename $$f .c); \
+		clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$n $$f \
+			$(FUZZ_BUILD)/libwn.a $(LIBS) || exit 1; \
+		mkdir -p tests/fuzz/corpus/$${n#fuzz_}; \
+		$(FUZZ_BUILD)/$$n -max_total_time=$${FUZZ_SECONDS:-60} -max_len=70000 -rss_limit_mb=512 \
+			tests/fuzz/corpus/$${n#fuzz_} || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/wijknetd $(BUILD)/wijknet $(DESTDIR)$(BINDIR)/
+	install -m 0644 cli/wijknet.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 node/wijknetd.8 $(DESTDIR)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wijknetd $(DESTDIR)$(BINDIR)/wijknet \
+		$(DESTDIR)$(MANDIR)/man1/wijknet.1 $(DESTDIR)$(MANDIR)/man8/wijknetd.8
+
+lint:
+	@bash tests/lint.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,139 @@
+/*
+ * client.c - the CLI's side of the control socket: one REQ socket, one
+ * request, one reply, with timeouts and a receive size cap.
+ *
+ * Connecting retries for a short while with growing pauses, so a request
+ * that arrives just while the daemon recreates its ipc listener (see
+ * VERSIONS.md on nng 1.5.2) still gets through.
+ */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#define CLI_MAX_REPLY (16u << 20)
+#define CLI_TIMEOUT_MS 30000
+#define CLI_CONNECT_MS 5000
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* attempt is one connection, one request, one reply. It returns 0 or the
+ * nng error; *retry says whether the error means the request never reached
+ * a working pipe (so trying again cannot run it twice). */
+static int
+attempt(const char *url, const struct proto_writer *w, nng_msg **reply,
+    bool *retry)
+{
+	nng_socket s;
+	int rv;
+	*retry = false;
+	if ((rv = nng_req0_open(&s)) != 0)
+		return rv;
+	if ((rv = nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, CLI_MAX_REPLY)) !=
+		0 ||
+	    (rv = nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, CLI_TIMEOUT_MS)) !=
+		0 ||
+	    (rv = nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, CLI_TIMEOUT_MS)) !=
+		0)
+		goto out;
+	if ((rv = nng_dial(s, url, NULL, 0)) != 0) {
+		*retry = true;
+		goto out;
+	}
+	if ((rv = nng_send(s, w->buf, w->len, 0)) != 0 ||
+	    (rv = nng_recvmsg(s, reply, 0)) != 0)
+		*retry = rv == NNG_ECONNRESET || rv == NNG_ECLOSED ||
+		    rv == NNG_ECONNSHUT;
+out:
+	nng_close(s);
+	return rv;
+}
+
+wn_err
+cli_call(struct cli *cli, const struct proto_ctl_request *req,
+    struct proto_ctl_reply *reply)
+{
+	nng_msg *msg = NULL;
+	struct proto_writer w = {0};
+	struct proto_error perr;
+	char url[4200];
+	wn_err rc;
+	int rv;
+	bool retry;
+
+	snprintf(url, sizeof(url), "ipc://%s/control.sock", cli->data_dir);
+	if ((rc = proto_writer_init_dynamic(&w, 512, 1u << 20)) != WN_OK ||
+	    (rc = proto_ctl_request_encode(req, &w)) != WN_OK) {
+		fprintf(stderr, "%s: cannot encode request: %s\n", cli->prog,
+		    wn_strerror(rc));
+		goto out;
+	}
+	/* The daemon's health check recreates a lost ipc listener within a
+	 * second; keep trying that long and a little more. */
+	for (long waited = 0, step = 20;; waited += step, step *= 2) {
+		if ((rv = attempt(url, &w, &msg, &retry)) == 0)
+			break;
+		if (!retry || waited >= CLI_CONNECT_MS) {
+			fprintf(stderr,
+			    "%s: cannot reach wijknetd at %s: %s (is it "
+			    "running? is -d / $WIJKNET_DATA right?)\n",
+			    cli->prog, url, nng_strerror(rv));
+			rc = WN_ETRANSPORT;
+			goto out;
+		}
+		pause_ms(step);
+	}
+	if (proto_ctl_reply_decode(nng_msg_body(msg), nng_msg_len(msg), reply,
+		&perr) != WN_OK) {
+		fprintf(stderr, "%s: malformed reply at byte %zu: %s\n",
+		    cli->prog, perr.offset, perr.msg);
+		rc = WN_EPROTO;
+		goto out;
+	}
+	rc = WN_OK;
+out:
+	nng_msg_free(msg);
+	proto_writer_release(&w);
+	return rc;
+}
+
+int
+cli_simple(struct cli *cli, const char *op, ...)
+{
+	struct proto_ctl_request *req = calloc(1, sizeof(*req));
+	struct proto_ctl_reply reply = {0};
+	int status = CLI_FAIL;
+	va_list ap;
+	if (req == NULL || proto_ctl_request_init(req, op) != WN_OK)
+		goto out;
+	va_start(ap, op);
+	for (;;) {
+		const char *k = va_arg(ap, const char *), *v;
+		if (k == NULL)
+			break;
+		v = va_arg(ap, const char *);
+		if (v != NULL && proto_ctl_request_add(req, k, v) != WN_OK) {
+			fprintf(stderr, "%s: argument %s is too long\n",
+			    cli->prog, k);
+			va_end(ap);
+			goto out;
+		}
+	}
+	va_end(ap);
+	if (cli_call(cli, req, &reply) != WN_OK)
+		goto out;
+	status = cli_print_reply(cli, &reply);
+out:
+	proto_ctl_reply_release(&reply);
+	free(req);
+	return status;
+}

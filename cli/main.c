@@ -1,0 +1,108 @@
+/*
+ * main.c - wijknet, the command people use: global options, then a
+ * table-driven dispatch to one file per command.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#define CLI_VERSION "0.1.0"
+
+static const struct cli_cmd cmds[] = {
+	{"init", cli_cmd_init, "create a node (hands over to wijknetd init)",
+	    "init --data DIR --org-id ID --org-name NAME --role ROLE --listen URL ..."},
+	{"status", cli_cmd_status, "show the node's status", "status"},
+	{"whoami", cli_cmd_whoami, "show your node, role and fingerprint",
+	    "whoami"},
+	{"audit", cli_cmd_audit, "verify or show the audit log",
+	    "audit verify | audit show [--limit N]"},
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: wijknet [-d DIR] [--json] COMMAND [ARGS]\n"
+	    "\n"
+	    "Talks to the local wijknetd over its control socket.\n"
+	    "\n"
+	    "  -d, --data DIR  the node's data folder (default $WIJKNET_DATA,\n"
+	    "                  else /var/lib/wijknet)\n"
+	    "  --json          machine-readable output\n"
+	    "  -h, --help      this text; 'wijknet COMMAND --help' for a command\n"
+	    "  --version       print the version\n"
+	    "\n"
+	    "commands:\n");
+	for (size_t i = 0; i < WN_ARRAY_LEN(cmds); i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+bool
+cli_help_requested(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"data", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct cli cli = {.prog = "wijknet"};
+	int c;
+
+	cli.data_dir = getenv("WIJKNET_DATA");
+	if (cli.data_dir == NULL || *cli.data_dir == '\0')
+		cli.data_dir = "/var/lib/wijknet";
+	/* '+': stop at the command so its own options reach it */
+	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cli.data_dir = optarg;
+			break;
+		case 'j':
+			cli.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+		case 'V':
+			printf("wijknet %s\n", CLI_VERSION);
+			return CLI_OK;
+		default:
+			usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	for (size_t i = 0; i < WN_ARRAY_LEN(cmds); i++) {
+		if (strcmp(argv[optind], cmds[i].name) != 0)
+			continue;
+		if (strcmp(cmds[i].name, "init") != 0 &&
+		    cli_help_requested(argc - optind, argv + optind)) {
+			printf("usage: wijknet %s\n%s.\n", cmds[i].usage,
+			    cmds[i].summary);
+			return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+		}
+		int sub_argc = argc - optind;
+		char **sub_argv = argv + optind;
+		optind = 1;
+		return cmds[i].fn(&cli, sub_argc, sub_argv);
+	}
+	fprintf(stderr, "wijknet: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return CLI_USAGE;
+}

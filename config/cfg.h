@@ -1,0 +1,130 @@
+/*
+ * cfg.h - the node config file: parse, validate, format and write it.
+ *
+ * The file is INI style: [node], [passphrase] and one [user NAME] per
+ * local user allowed on the control socket; `key = value` lines, '#' and
+ * ';' comment lines. Every error names the file and line.
+ *
+ * struct cfg_node is plain data (no pointers, nothing to free); all
+ * functions here are thread safe on distinct structs.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include "config/wn.h"
+
+enum cfg_role {
+	CFG_ROLE_MUNICIPALITY,
+	CFG_ROLE_POLICE,
+	CFG_ROLE_COMMUNITY_GUARDS,
+	CFG_ROLE_OUTREACH,
+	CFG_ROLE_WELFARE,
+	CFG_ROLE_HOUSING,
+	CFG_ROLE_YOUTH_WORK,
+	CFG_ROLE_MEDIATION,
+};
+
+enum cfg_user_role {
+	CFG_USER_ADMINISTRATOR,
+	CFG_USER_CASE_WORKER,
+	CFG_USER_VIEWER,
+};
+
+enum cfg_pass_source {
+	CFG_PASS_FILE,
+	CFG_PASS_PROMPT,
+	CFG_PASS_CREDENTIAL,
+};
+
+#define CFG_MAX_USERS 64
+#define CFG_ERR_LEN 512
+#define CFG_LINE_MAX 1024   /* bytes per line, without the newline */
+#define CFG_FILE_MAX 65536  /* bytes per file, for cfg_node_load */
+#define CFG_DEFAULT_PASS_NAME "wijknet-passphrase"
+
+struct cfg_user {
+	char name[64];           /* like org_id: [a-z0-9_-], 1..63 */
+	uint32_t uid;            /* 0..4294967294, unique */
+	enum cfg_user_role role;
+};
+
+struct cfg_node {
+	char org_id[64];         /* [a-z0-9_-], 1..63 chars, required */
+	char org_name[128];      /* printable UTF-8, 1..127 bytes, required */
+	enum cfg_role role;      /* required */
+	char data_dir[256];      /* absolute path, required */
+	char listen[256];        /* tcp://... or tls+tcp://..., required */
+	enum wn_log_level log_level; /* default WN_LOG_INFO */
+	uint32_t control_mode;   /* 0600 (default) or 0660 */
+	char control_group[64];  /* required iff control_mode is 0660 */
+	char director_key[65];   /* "" or 64 lowercase hex digits */
+	char tls_cert[256];      /* absolute paths, "" if absent; all three */
+	char tls_key[256];       /* required when listen is tls+tcp:// */
+	char tls_ca[256];
+	enum cfg_pass_source pass_source; /* required */
+	char pass_path[256];     /* required iff source is file */
+	char pass_name[64];      /* only if source is credential; defaulted */
+	size_t nusers;           /* 1..CFG_MAX_USERS */
+	struct cfg_user users[CFG_MAX_USERS];
+};
+
+/* cfg_node_init zeroes cfg and sets the defaults of the optional keys
+ * (log_level info, control_mode 0600). The rest is left empty/zero; the
+ * caller fills in what a valid config needs before formatting it. */
+void cfg_node_init(struct cfg_node *cfg);
+
+/* cfg_node_parse parses text (len bytes, need not be NUL terminated),
+ * called `name` in messages (NULL: "config"), into *out. On error it writes
+ * "name:line: message" (or "name: message" when no line applies) into err
+ * (errlen bytes, always terminated; err may be NULL) and returns
+ * WN_ECONFIG; *out is then unspecified. */
+WN_NODISCARD wn_err cfg_node_parse(const char *text, size_t len,
+    const char *name, struct cfg_node *out, char *err, size_t errlen);
+
+/* cfg_node_load reads the file at path and parses it, naming it by path.
+ * Errors: WN_EIO ("path: <strerror>") if it cannot be read, WN_ETOOBIG if
+ * it is over CFG_FILE_MAX bytes, WN_ENOMEM, or cfg_node_parse's errors. */
+WN_NODISCARD wn_err cfg_node_load(const char *path, struct cfg_node *out,
+    char *err, size_t errlen);
+
+/* cfg_node_check validates cfg as if it were read from a file called name,
+ * with the parser's message in err (WN_ECONFIG) on the first problem. */
+WN_NODISCARD wn_err cfg_node_check(const struct cfg_node *cfg,
+    const char *name, char *err, size_t errlen);
+
+/* cfg_node_format writes cfg as config text into buf (cap bytes, NUL
+ * terminated; the length without the NUL goes to *outlen). It checks that
+ * the text parses back to a struct equal to cfg, so an invalid cfg (bad
+ * values, missing keys, pass_name empty with source credential, ...) gives
+ * WN_EINVAL. WN_ETOOBIG if it does not fit, WN_ENOMEM. On error buf holds
+ * garbage and *outlen is untouched. */
+WN_NODISCARD wn_err cfg_node_format(const struct cfg_node *cfg, char *buf,
+    size_t cap, size_t *outlen);
+
+/* cfg_node_write formats cfg and writes it to path atomically (a temp file
+ * beside it, fsync, rename, fsync of the directory) with mode 0600. An
+ * existing file is left alone and WN_EBUSY returned unless overwrite is
+ * true. Other errors: cfg_node_format's, WN_EIO; the message ("path: ...")
+ * goes to err as in cfg_node_parse. */
+WN_NODISCARD wn_err cfg_node_write(const struct cfg_node *cfg,
+    const char *path, bool overwrite, char *err, size_t errlen);
+
+/* cfg_node_user_by_uid borrows the user with this uid, or NULL. */
+const struct cfg_user *cfg_node_user_by_uid(const struct cfg_node *cfg,
+    uint32_t uid);
+
+/* cfg_role_name, cfg_user_role_name and cfg_pass_source_name return the
+ * config-file name of a value ("unknown" if out of range); the _parse
+ * functions read such a name into *out and return false for anything
+ * else. */
+const char *cfg_role_name(enum cfg_role r);
+bool cfg_role_parse(const char *s, enum cfg_role *out);
+const char *cfg_user_role_name(enum cfg_user_role r);
+bool cfg_user_role_parse(const char *s, enum cfg_user_role *out);
+const char *cfg_pass_source_name(enum cfg_pass_source s);
+
+/* cfg_org_id_valid says whether s is 1..63 characters of a-z, 0-9, '_'
+ * and '-' (the rule for org ids and user names). */
+bool cfg_org_id_valid(const char *s);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * wn.c - error texts, logging and the few helpers every module shares.
+ */
+#include "config/wn.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const err_text[] = {
+	[WN_OK] = "success",
+	[WN_ENOMEM] = "out of memory",
+	[WN_EPROTO] = "malformed message",
+	[WN_ECRYPTO] = "cryptographic check failed",
+	[WN_EAUTH] = "authentication failed",
+	[WN_EDENIED] = "not permitted",
+	[WN_EDB] = "store error",
+	[WN_ETRANSPORT] = "transport error",
+	[WN_ECONFIG] = "configuration error",
+	[WN_EIO] = "file system error",
+	[WN_EINVAL] = "invalid argument",
+	[WN_ENOTFOUND] = "not found",
+	[WN_ECORRUPT] = "integrity check failed",
+	[WN_EBUSY] = "in use",
+	[WN_ETOOBIG] = "too large",
+	[WN_ETIMEDOUT] = "timed out",
+	[WN_EPERM] = "file permissions too open",
+};
+
+const char *
+wn_strerror(wn_err err)
+{
+	if ((size_t)err >= WN_ARRAY_LEN(err_text) || err_text[err] == NULL)
+		return "unknown error";
+	return err_text[err];
+}
+
+static enum wn_log_level log_level = WN_LOG_INFO;
+static pthread_mutex_t log_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+void
+wn_log_set_level(enum wn_log_level level)
+{
+	log_level = level;
+}
+
+bool
+wn_log_level_parse(const char *text, enum wn_log_level *out)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+	for (size_t i = 0; i < WN_ARRAY_LEN(names); i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*out = (enum wn_log_level)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+wn_log(enum wn_log_level level, const char *fmt, ...)
+{
+	static const char *const tag[] = {"error", "warn", "info", "debug"};
+	if (level > log_level)
+		return;
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	va_list ap;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&log_mtx);
+	fprintf(stderr, "%s.%03ldZ %s: ", when, ts.tv_nsec / 1000000L,
+	    tag[level]);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	pthread_mutex_unlock(&log_mtx);
+	va_end(ap);
+}
+
+size_t
+wn_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+bool
+wn_parse_u64(const char *text, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (text == NULL || *text == '\0')
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+int64_t
+wn_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,80 @@
+/*
+ * wn.h - the few project-wide names: the error type, logging, small helpers.
+ *
+ * Every module returns wn_err. Values are only ever appended; each carries
+ * its number in a comment so that logs from older builds stay readable.
+ */
+#ifndef WN_H
+#define WN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define WN_NODISCARD __attribute__((warn_unused_result))
+#define WN_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+typedef enum {
+	WN_OK = 0,        /* 0 */
+	WN_ENOMEM,        /* 1 out of memory */
+	WN_EPROTO,        /* 2 malformed or unexpected message */
+	WN_ECRYPTO,       /* 3 a cryptographic check failed */
+	WN_EAUTH,         /* 4 wrong passphrase / unknown user or peer */
+	WN_EDENIED,       /* 5 not permitted */
+	WN_EDB,           /* 6 store error */
+	WN_ETRANSPORT,    /* 7 network or socket error */
+	WN_ECONFIG,       /* 8 bad configuration */
+	WN_EIO,           /* 9 file system error */
+	WN_EINVAL,        /* 10 bad argument */
+	WN_ENOTFOUND,     /* 11 no such thing */
+	WN_ECORRUPT,      /* 12 stored data failed an integrity check */
+	WN_EBUSY,         /* 13 in use (a second daemon, a lock) */
+	WN_ETOOBIG,       /* 14 over a size limit */
+	WN_ETIMEDOUT,     /* 15 timed out */
+	WN_EPERM,         /* 16 file permissions too open */
+} wn_err;
+
+/* wn_strerror returns a static, human-readable text for err. */
+const char *wn_strerror(wn_err err);
+
+/* Log levels, lowest is most severe. */
+enum wn_log_level {
+	WN_LOG_ERROR = 0,
+	WN_LOG_WARN = 1,
+	WN_LOG_INFO = 2,
+	WN_LOG_DEBUG = 3,
+};
+
+/* wn_log_set_level sets the global threshold; wn_log_level_parse reads
+ * "error", "warn", "info" or "debug" into *out and returns false otherwise. */
+void wn_log_set_level(enum wn_log_level level);
+bool wn_log_level_parse(const char *text, enum wn_log_level *out);
+/* wn_log writes one line to stderr: time, level, message. Thread safe.
+ * Never pass a secret to it. */
+void wn_log(enum wn_log_level level, const char *fmt, ...) WN_PRINTF(2, 3);
+
+/* wn_strlcpy copies at most size-1 bytes and terminates; returns strlen(src)
+ * so truncation is detected by result >= size. */
+size_t wn_strlcpy(char *dst, const char *src, size_t size);
+
+/* wn_parse_u64 parses a whole decimal string; false on anything else. */
+bool wn_parse_u64(const char *text, uint64_t max, uint64_t *out);
+
+/* wn_now_ms is the wall clock in milliseconds since the epoch. */
+int64_t wn_now_ms(void);
+
+#define WN_ASSERT(cond)                                                        \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: assertion failed: %s\n",       \
+			    __FILE__, __LINE__, #cond);                        \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+#define WN_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * box.c - encryption between two nodes with a precomputed per-peer key, and
+ * the padding that hides body sizes.
+ */
+#include "crypto/sec.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+struct sec_peer_key {
+	uint8_t *k; /* sodium_malloc, crypto_box_BEFORENMBYTES */
+};
+
+/* declared in identity.c: the X25519 secret stays in there */
+wn_err sec_identity_beforenm(struct sec_identity *id,
+    const uint8_t peer_kx_pk[SEC_KX_PK_LEN], uint8_t *out);
+
+wn_err
+sec_peer_key_new(struct sec_identity *id,
+    const uint8_t peer_kx_pk[SEC_KX_PK_LEN], struct sec_peer_key **out)
+{
+	struct sec_peer_key *k = malloc(sizeof(*k));
+	if (k == NULL)
+		return WN_ENOMEM;
+	k->k = sodium_malloc(crypto_box_BEFORENMBYTES);
+	if (k->k == NULL) {
+		free(k);
+		return WN_ENOMEM;
+	}
+	if (sec_identity_beforenm(id, peer_kx_pk, k->k) != WN_OK) {
+		sec_peer_key_free(k);
+		return WN_ECRYPTO;
+	}
+	sodium_mprotect_readonly(k->k);
+	*out = k;
+	return WN_OK;
+}
+
+void
+sec_peer_key_free(struct sec_peer_key *k)
+{
+	if (k == NULL)
+		return;
+	sodium_free(k->k);
+	free(k);
+}
+
+void
+sec_box_seal(const struct sec_peer_key *k, const void *plain, size_t len,
+    uint8_t *out)
+{
+	randombytes_buf(out, crypto_box_NONCEBYTES);
+	crypto_box_easy_afternm(out + crypto_box_NONCEBYTES, plain, len, out,
+	    k->k);
+}
+
+wn_err
+sec_box_open(const struct sec_peer_key *k, const uint8_t *in, size_t inlen,
+    uint8_t *out)
+{
+	if (inlen < SEC_BOX_OVERHEAD)
+		return WN_ECRYPTO;
+	if (crypto_box_open_easy_afternm(out, in + crypto_box_NONCEBYTES,
+		inlen - crypto_box_NONCEBYTES, in, k->k) != 0)
+		return WN_ECRYPTO;
+	return WN_OK;
+}
+
+size_t
+sec_pad_bucket(size_t len)
+{
+	size_t b = 256;
+	while (b <= len)
+		b <<= 1;
+	return b;
+}
+
+wn_err
+sec_pad(uint8_t *buf, size_t len, size_t cap, size_t *padded)
+{
+	size_t bucket = sec_pad_bucket(len), out;
+	if (bucket > cap)
+		return WN_ETOOBIG;
+	if (sodium_pad(&out, buf, len, bucket, cap) != 0)
+		return WN_ETOOBIG;
+	*padded = out;
+	return WN_OK;
+}
+
+wn_err
+sec_unpad(const uint8_t *buf, size_t padded, size_t *len)
+{
+	size_t out;
+	if (padded == 0 || sodium_unpad(&out, buf, padded, padded) != 0)
+		return WN_ECRYPTO;
+	/* buckets are powers of two from 256: anything else was not ours */
+	if (padded != sec_pad_bucket(out))
+		return WN_ECRYPTO;
+	*len = out;
+	return WN_OK;
+}

@@ -1,0 +1,168 @@
+/*
+ * sec.h - wijknet's cryptography: secret memory, passphrases, the node
+ * identity and its key file, hashing and signatures.
+ *
+ * crypto/ is the only module that includes sodium.h. Callers hold handles
+ * (struct sec_identity, struct sec_secret), never raw secret keys: signing
+ * and key derivation happen in here, so this module could later move into a
+ * process of its own.
+ */
+#ifndef SEC_H
+#define SEC_H
+
+#include "config/wn.h"
+
+#define SEC_SIGN_PK_LEN 32
+#define SEC_KX_PK_LEN 32
+#define SEC_SIG_LEN 64
+#define SEC_HASH_LEN 32
+/* "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX" plus NUL */
+#define SEC_FINGERPRINT_LEN 30
+#define SEC_PASSPHRASE_MAX 1024
+
+/* sec_init initialises libsodium; call once before anything else. */
+WN_NODISCARD wn_err sec_init(void);
+
+/* A secret held in guarded, locked memory (sodium_malloc). data is
+ * NUL-terminated one byte past len for convenience. */
+struct sec_secret {
+	char *data;
+	size_t len;
+};
+
+/* sec_secret_new allocates a zeroed secret of len bytes (+1 for the NUL).
+ * The caller frees it with sec_secret_free, which wipes it. */
+WN_NODISCARD wn_err sec_secret_new(size_t len, struct sec_secret **out);
+void sec_secret_free(struct sec_secret *s);
+
+/* sec_passphrase_read_file reads a passphrase from path. The file must be a
+ * regular file owned by the caller's euid and not accessible to group or
+ * others (WN_EPERM otherwise, with the reason in err). One trailing newline
+ * is dropped; an empty passphrase is refused. */
+WN_NODISCARD wn_err sec_passphrase_read_file(const char *path,
+    struct sec_secret **out, char *err, size_t errlen);
+
+/* sec_passphrase_read_credential reads $CREDENTIALS_DIRECTORY/name (systemd
+ * LoadCredential=), with the same checks as a file. */
+WN_NODISCARD wn_err sec_passphrase_read_credential(const char *name,
+    struct sec_secret **out, char *err, size_t errlen);
+
+/* sec_passphrase_prompt asks on /dev/tty with echo off; with confirm, asks
+ * twice and refuses a mismatch. WN_EIO when there is no terminal. */
+WN_NODISCARD wn_err sec_passphrase_prompt(const char *prompt, bool confirm,
+    struct sec_secret **out, char *err, size_t errlen);
+
+/* Argon2id cost of the key file. */
+enum sec_kdf_level {
+	SEC_KDF_INTERACTIVE, /* ~70 ms here: tests and demos */
+	SEC_KDF_MODERATE,    /* ~0.5 s: the default for real nodes */
+	SEC_KDF_SENSITIVE,
+};
+bool sec_kdf_level_parse(const char *text, enum sec_kdf_level *out);
+
+struct sec_public {
+	uint8_t sign_pk[SEC_SIGN_PK_LEN]; /* Ed25519 */
+	uint8_t kx_pk[SEC_KX_PK_LEN];     /* X25519 */
+};
+
+/* An unlocked node identity: signing key, key-agreement key and the store
+ * key, all in guarded memory that is inaccessible while idle. Thread safe. */
+struct sec_identity;
+
+/* sec_identity_create generates a new identity and writes its key file at
+ * path (created exclusively, mode 0600, synced). The key file holds the
+ * public keys in the clear and the secret keys encrypted with a key derived
+ * from pass by Argon2id. On success *out is the unlocked identity. */
+WN_NODISCARD wn_err sec_identity_create(const char *path,
+    const struct sec_secret *pass, enum sec_kdf_level level,
+    struct sec_identity **out, char *err, size_t errlen);
+
+/* sec_identity_unlock opens the key file at path with pass. Errors:
+ * WN_EPERM (file readable by others), WN_ECORRUPT (damaged file: its
+ * checksum or structure is wrong), WN_EAUTH (wrong passphrase), WN_EIO.
+ * The file is only read, never written. */
+WN_NODISCARD wn_err sec_identity_unlock(const char *path,
+    const struct sec_secret *pass, struct sec_identity **out, char *err,
+    size_t errlen);
+
+/* sec_identity_free wipes and frees; accepts NULL. */
+void sec_identity_free(struct sec_identity *id);
+
+/* sec_identity_public borrows the identity's public keys. */
+const struct sec_public *sec_identity_public(const struct sec_identity *id);
+
+/* sec_identity_sign signs msg with the Ed25519 key (detached). */
+WN_NODISCARD wn_err sec_identity_sign(struct sec_identity *id,
+    const void *msg, size_t len, uint8_t sig[SEC_SIG_LEN]);
+
+/* sec_identity_store_pragma returns, in a new secret the caller frees, the
+ * SQL statement that keys the SQLCipher store: PRAGMA key = "x'<hex>'";
+ * The store key is derived from the Argon2id master key with crypto_kdf,
+ * never from the bare passphrase. */
+WN_NODISCARD wn_err sec_identity_store_pragma(struct sec_identity *id,
+    struct sec_secret **out);
+
+/* sec_public_read reads the public keys of a key file without the
+ * passphrase (the checksum is still verified). */
+WN_NODISCARD wn_err sec_public_read(const char *path, struct sec_public *out,
+    char *err, size_t errlen);
+
+/* sec_fingerprint formats a short fingerprint of both public keys, to be
+ * read aloud when enrolling: 24 base32 characters in groups of four
+ * (120 bits of BLAKE2b over the keys). */
+void sec_fingerprint(const struct sec_public *pub,
+    char out[SEC_FINGERPRINT_LEN]);
+
+/* sec_verify checks a detached Ed25519 signature. */
+bool sec_verify(const uint8_t pk[SEC_SIGN_PK_LEN], const void *msg,
+    size_t len, const uint8_t sig[SEC_SIG_LEN]);
+
+/* A key agreed with one peer: crypto_box_beforenm of our X25519 secret and
+ * the peer's public key, computed once per peer. Both directions use it;
+ * nonces are random 24-byte XSalsa20 nonces, so none is ever reused. */
+struct sec_peer_key;
+#define SEC_BOX_OVERHEAD 40 /* nonce 24 + tag 16 */
+
+/* sec_peer_key_new precomputes the shared key with the peer whose X25519
+ * public key is peer_kx_pk. WN_ECRYPTO for a weak (low-order) key. The
+ * caller frees it with sec_peer_key_free (accepts NULL). */
+WN_NODISCARD wn_err sec_peer_key_new(struct sec_identity *id,
+    const uint8_t peer_kx_pk[SEC_KX_PK_LEN], struct sec_peer_key **out);
+void sec_peer_key_free(struct sec_peer_key *k);
+
+/* sec_box_seal encrypts len bytes of plain into out, which must hold
+ * len + SEC_BOX_OVERHEAD bytes: nonce || ciphertext+tag. */
+void sec_box_seal(const struct sec_peer_key *k, const void *plain, size_t len,
+    uint8_t *out);
+
+/* sec_box_open decrypts in (inlen bytes, as sealed) into out
+ * (inlen - SEC_BOX_OVERHEAD bytes). WN_ECRYPTO on any failure. */
+WN_NODISCARD wn_err sec_box_open(const struct sec_peer_key *k,
+    const uint8_t *in, size_t inlen, uint8_t *out);
+
+/* sec_pad_bucket is the padded size for a body of len bytes: the next
+ * power of two above len, at least 256, so lengths say little. */
+size_t sec_pad_bucket(size_t len);
+/* sec_pad pads buf (len bytes used, cap available) to sec_pad_bucket(len)
+ * with ISO/IEC 7816-4 padding; sec_unpad reverses it. */
+WN_NODISCARD wn_err sec_pad(uint8_t *buf, size_t len, size_t cap,
+    size_t *padded);
+WN_NODISCARD wn_err sec_unpad(const uint8_t *buf, size_t padded, size_t *len);
+
+/* sec_hash computes BLAKE2b-256 over the concatenation of n parts. */
+struct sec_part {
+	const void *p;
+	size_t len;
+};
+void sec_hash(uint8_t out[SEC_HASH_LEN], const struct sec_part *parts,
+    size_t n);
+
+void sec_random(void *buf, size_t len);
+bool sec_equal(const void *a, const void *b, size_t len);
+void sec_wipe(void *p, size_t len);
+/* sec_hex writes 2*len hex digits plus NUL into out (cap bytes). */
+void sec_hex(char *out, size_t cap, const void *bin, size_t len);
+/* sec_unhex parses exactly 2*len hex digits. */
+bool sec_unhex(void *bin, size_t len, const char *hex);
+
+#endif

@@ -1,0 +1,474 @@
+/*
+ * control.c - the local control socket: the CLI's way into the node.
+ *
+ * A REP socket listens on ipc:// in the data folder (mode 0600, or 0660 for
+ * a named group). NODE_CTL_WORKERS contexts each loop recv -> handle ->
+ * send on nng's threads; handling takes the node mutex, so the store sees
+ * one request at a time. Each request names its caller by the peer uid the
+ * kernel reports (NNG_OPT_IPC_PEER_UID); the config maps uids to named
+ * users with a role, unknown uids are refused. Every request but the
+ * health-check ping is audited with the user's name, in the same
+ * transaction as whatever it changed.
+ *
+ * Handlers are table-driven: {op, minimum role, handler}; the role check
+ * runs once, before any handler.
+ */
+#include "node/node.h"
+
+#include <grp.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#define NODE_VERSION "0.1.0"
+
+struct ctl_call {
+	struct node *n;
+	const struct cfg_user *user;
+	const struct proto_ctl_request *req;
+	struct proto_writer *w;
+	char detail[256]; /* what the audit record says beyond the op */
+};
+
+typedef wn_err (*ctl_fn)(struct ctl_call *c);
+
+static int
+role_rank(enum cfg_user_role r)
+{
+	switch (r) {
+	case CFG_USER_ADMINISTRATOR:
+		return 2;
+	case CFG_USER_CASE_WORKER:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+field_fingerprint(struct proto_writer *w, struct node *n)
+{
+	char fp[SEC_FINGERPRINT_LEN];
+	sec_fingerprint(sec_identity_public(n->id), fp);
+	proto_ctl_field_text(w, "fingerprint", fp);
+}
+
+static wn_err
+ctl_status(struct ctl_call *c)
+{
+	struct node *n = c->n;
+	struct node_audit_head head;
+	size_t recv_max = 0;
+	wn_err rc = node_audit_head(n->store, &head);
+	if (rc != WN_OK)
+		return rc;
+	if (nng_socket_get_size(n->ctl, NNG_OPT_RECVMAXSZ, &recv_max) != 0)
+		return WN_ETRANSPORT;
+	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
+	proto_ctl_row_begin(c->w, 12);
+	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
+	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
+	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
+	field_fingerprint(c->w, n);
+	proto_ctl_field_text(c->w, "listen", n->cfg.listen);
+	proto_ctl_field_text(c->w, "version", NODE_VERSION);
+	proto_ctl_field_int(c->w, "pid", (int64_t)getpid());
+	proto_ctl_field_int(c->w, "uptime_s",
+	    (wn_now_ms() - n->started_ms) / 1000);
+	proto_ctl_field_int(c->w, "schema_version",
+	    node_store_version(n->store));
+	proto_ctl_field_int(c->w, "audit_records", head.seq);
+	proto_ctl_field_int(c->w, "control_recv_max", (int64_t)recv_max);
+	proto_ctl_field_int(c->w, "control_listener_restarts",
+	    (int64_t)n->listener_restarts);
+	return WN_OK;
+}
+
+static wn_err
+ctl_whoami(struct ctl_call *c)
+{
+	struct node *n = c->n;
+	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
+	proto_ctl_row_begin(c->w, 7);
+	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
+	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
+	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
+	field_fingerprint(c->w, n);
+	proto_ctl_field_text(c->w, "user", c->user->name);
+	proto_ctl_field_text(c->w, "user_role",
+	    cfg_user_role_name(c->user->role));
+	proto_ctl_field_int(c->w, "uid", c->user->uid);
+	return WN_OK;
+}
+
+static wn_err
+ctl_audit_verify(struct ctl_call *c)
+{
+	int64_t count = 0, bad = 0;
+	char why[256];
+	struct node_audit_head head;
+	wn_err rc = node_audit_verify(c->n->store, &count, &bad, why,
+	    sizeof(why));
+	if (rc == WN_ECORRUPT) {
+		snprintf(c->detail, sizeof(c->detail), "broken at record %lld",
+		    (long long)bad);
+		proto_ctl_reply_begin(c->w, WN_ECORRUPT, why, 1);
+		proto_ctl_row_begin(c->w, 1);
+		proto_ctl_field_int(c->w, "first_bad_record", bad);
+		return WN_OK;
+	}
+	if (rc != WN_OK)
+		return rc;
+	if ((rc = node_audit_head(c->n->store, &head)) != WN_OK)
+		return rc;
+	char hex[2 * SEC_HASH_LEN + 1];
+	sec_hex(hex, sizeof(hex), head.hash, SEC_HASH_LEN);
+	snprintf(c->detail, sizeof(c->detail), "intact, %lld records",
+	    (long long)count);
+	proto_ctl_reply_begin(c->w, WN_OK, "audit chain intact", 1);
+	proto_ctl_row_begin(c->w, 3);
+	proto_ctl_field_int(c->w, "records", count);
+	proto_ctl_field_int(c->w, "head_seq", head.seq);
+	proto_ctl_field_text(c->w, "head_hash", hex);
+	return WN_OK;
+}
+
+struct tail_ctx {
+	struct proto_writer *w;
+};
+
+static void
+tail_row(const struct node_audit_rec *r, void *arg)
+{
+	struct tail_ctx *t = arg;
+	proto_ctl_row_begin(t->w, 6);
+	proto_ctl_field_int(t->w, "seq", r->seq);
+	proto_ctl_field_int(t->w, "time_ms", r->time_ms);
+	proto_ctl_field_text(t->w, "user", r->user);
+	proto_ctl_field_text(t->w, "action", r->action);
+	proto_ctl_field_text(t->w, "object", r->object);
+	proto_ctl_field_text(t->w, "detail", r->detail);
+}
+
+static wn_err
+ctl_audit_show(struct ctl_call *c)
+{
+	uint64_t limit = 20;
+	const char *arg = proto_ctl_request_arg(c->req, "limit");
+	struct node_audit_head head;
+	struct tail_ctx t = {c->w};
+	if (arg != NULL && !wn_parse_u64(arg, 10000, &limit))
+		return WN_EINVAL;
+	wn_err rc = node_audit_head(c->n->store, &head);
+	if (rc != WN_OK)
+		return rc;
+	int64_t rows = head.seq < (int64_t)limit ? head.seq : (int64_t)limit;
+	/* the record of this very request is appended after the listing */
+	proto_ctl_reply_begin(c->w, WN_OK, "", (size_t)rows);
+	return node_audit_tail(c->n->store, rows, tail_row, &t);
+}
+
+static const struct {
+	const char *op;
+	enum cfg_user_role min_role;
+	ctl_fn fn;
+	const char *summary;
+} handlers[] = {
+	{"status", CFG_USER_VIEWER, ctl_status, "node status"},
+	{"whoami", CFG_USER_VIEWER, ctl_whoami, "who the caller is"},
+	{"audit.verify", CFG_USER_ADMINISTRATOR, ctl_audit_verify,
+	    "verify the audit chain"},
+	{"audit.show", CFG_USER_ADMINISTRATOR, ctl_audit_show,
+	    "list the newest audit records"},
+};
+
+static void
+reply_error(struct proto_writer *w, wn_err rc, const char *msg)
+{
+	w->len = 0;
+	w->overflow = false;
+	proto_ctl_reply_begin(w, rc, msg, 0);
+}
+
+static void
+audit_or_log(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail)
+{
+	if (node_audit_append(n->store, user, action, object, detail) != WN_OK)
+		wn_log(WN_LOG_ERROR, "audit append failed: %s",
+		    node_store_errmsg(n->store));
+}
+
+void
+node_ctl_handle(struct node *n, uint64_t uid,
+    const struct proto_ctl_request *req, struct proto_writer *w)
+{
+	struct ctl_call c = {.n = n, .req = req, .w = w};
+	char who[64], action[64], msg[256];
+	size_t i;
+	wn_err rc;
+
+	if (strcmp(req->op, "ping") == 0) {
+		proto_ctl_reply_begin(w, WN_OK, "pong", 0);
+		return;
+	}
+	snprintf(action, sizeof(action), "control.%s", req->op);
+	c.user = cfg_node_user_by_uid(&n->cfg, (uint32_t)uid);
+	if (c.user == NULL || uid > UINT32_MAX) {
+		snprintf(who, sizeof(who), "uid:%llu", (unsigned long long)uid);
+		audit_or_log(n, who, "control.refused", req->op,
+		    "unknown uid");
+		wn_log(WN_LOG_WARN, "control: refused %s from unknown uid %llu",
+		    req->op, (unsigned long long)uid);
+		snprintf(msg, sizeof(msg),
+		    "uid %llu is not a user of this node (add a [user] section "
+		    "to its config)",
+		    (unsigned long long)uid);
+		reply_error(w, WN_EAUTH, msg);
+		return;
+	}
+	for (i = 0; i < WN_ARRAY_LEN(handlers); i++)
+		if (strcmp(handlers[i].op, req->op) == 0)
+			break;
+	if (i == WN_ARRAY_LEN(handlers)) {
+		audit_or_log(n, c.user->name, "control.unknown", req->op, "");
+		snprintf(msg, sizeof(msg), "unknown request '%s'", req->op);
+		reply_error(w, WN_EINVAL, msg);
+		return;
+	}
+	if (role_rank(c.user->role) < role_rank(handlers[i].min_role)) {
+		audit_or_log(n, c.user->name, action, "", "denied: role");
+		snprintf(msg, sizeof(msg), "'%s' needs the role %s; %s is %s",
+		    req->op, cfg_user_role_name(handlers[i].min_role),
+		    c.user->name, cfg_user_role_name(c.user->role));
+		reply_error(w, WN_EDENIED, msg);
+		return;
+	}
+	if (node_store_begin(n->store) != WN_OK) {
+		reply_error(w, WN_EDB, "store busy or damaged");
+		return;
+	}
+	rc = handlers[i].fn(&c);
+	if (rc != WN_OK) {
+		node_store_rollback(n->store);
+		snprintf(msg, sizeof(msg), "%s failed: %s", req->op,
+		    wn_strerror(rc));
+		reply_error(w, rc, msg);
+		if (node_store_begin(n->store) != WN_OK)
+			return;
+		snprintf(c.detail, sizeof(c.detail), "failed: %s",
+		    wn_strerror(rc));
+	}
+	if (node_audit_append(n->store, c.user->name, action, "",
+		c.detail) != WN_OK ||
+	    node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		reply_error(w, WN_EDB, "could not record the request in the "
+				       "audit log; nothing was done");
+		wn_log(WN_LOG_ERROR, "control: audit/commit failed: %s",
+		    node_store_errmsg(n->store));
+	}
+}
+
+/* One worker: recv -> handle -> send -> recv ... on nng's threads. */
+static void
+worker_cb(void *arg)
+{
+	struct node_ctl_worker *wk = arg;
+	struct node *n = wk->node;
+	int rv = nng_aio_result(wk->aio);
+	nng_msg *msg;
+	struct proto_writer w = {0};
+	struct proto_ctl_request *req = NULL;
+	struct proto_error perr;
+
+	if (wk->sending) {
+		wk->sending = false;
+		if (rv != 0)
+			nng_msg_free(nng_aio_get_msg(wk->aio));
+		if (rv == NNG_ECLOSED)
+			return;
+		nng_ctx_recv(wk->ctx, wk->aio);
+		return;
+	}
+	if (rv != 0) {
+		if (rv != NNG_ECLOSED)
+			nng_ctx_recv(wk->ctx, wk->aio);
+		return;
+	}
+	msg = nng_aio_get_msg(wk->aio);
+	uint64_t uid = UINT64_MAX;
+	nng_pipe p = nng_msg_get_pipe(msg);
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0)
+		uid = UINT64_MAX;
+
+	req = malloc(sizeof(*req));
+	if (req == NULL ||
+	    proto_writer_init_dynamic(&w, 4096, NODE_CTL_MAX_REPLY) != WN_OK) {
+		nng_msg_free(msg);
+		goto next;
+	}
+	pthread_mutex_lock(&n->mtx);
+	if (proto_ctl_request_decode(nng_msg_body(msg), nng_msg_len(msg), req,
+		&perr) != WN_OK) {
+		char m[200];
+		snprintf(m, sizeof(m), "malformed request at byte %zu: %s",
+		    perr.offset, perr.msg);
+		char who[32];
+		snprintf(who, sizeof(who), "uid:%llu", (unsigned long long)uid);
+		audit_or_log(n, who, "control.malformed", "", m);
+		reply_error(&w, WN_EPROTO, m);
+	} else {
+		node_ctl_handle(n, uid, req, &w);
+	}
+	pthread_mutex_unlock(&n->mtx);
+	if (proto_writer_status(&w) != WN_OK)
+		reply_error(&w, WN_ETOOBIG, "reply too large");
+	nng_msg_clear(msg);
+	if (nng_msg_append(msg, w.buf, w.len) != 0) {
+		nng_msg_free(msg);
+		goto next;
+	}
+	free(req);
+	proto_writer_release(&w);
+	nng_aio_set_msg(wk->aio, msg);
+	wk->sending = true;
+	nng_ctx_send(wk->ctx, wk->aio);
+	return;
+next:
+	free(req);
+	proto_writer_release(&w);
+	nng_ctx_recv(wk->ctx, wk->aio);
+}
+
+static wn_err
+listener_start(struct node *n, char *err, size_t errlen)
+{
+	int rv = nng_listener_create(&n->ctl_listener, n->ctl, n->ctl_url);
+	if (rv == 0)
+		rv = nng_listener_set_int(n->ctl_listener,
+		    NNG_OPT_IPC_PERMISSIONS, (int)n->cfg.control_mode);
+	if (rv == 0)
+		rv = nng_listener_start(n->ctl_listener, 0);
+	if (rv != 0) {
+		snprintf(err, errlen, "%s: cannot listen: %s", n->ctl_url,
+		    nng_strerror(rv));
+		return WN_ETRANSPORT;
+	}
+	if (n->cfg.control_mode == 0660) {
+		struct group *g = getgrnam(n->cfg.control_group);
+		if (g == NULL || chown(n->ctl_path, (uid_t)-1, g->gr_gid) != 0) {
+			snprintf(err, errlen, "%s: cannot give the socket to "
+			    "group '%s'", n->ctl_path, n->cfg.control_group);
+			return WN_ECONFIG;
+		}
+	}
+	return WN_OK;
+}
+
+wn_err
+node_ctl_start(struct node *n, char *err, size_t errlen)
+{
+	int rv;
+	if (!node_path(n->ctl_path, sizeof(n->ctl_path), n->cfg.data_dir,
+		NODE_CTL_SOCK) ||
+	    strlen(n->ctl_path) >= 100) {
+		snprintf(err, errlen,
+		    "%s: data folder path too long for a unix socket",
+		    n->cfg.data_dir);
+		return WN_ECONFIG;
+	}
+	snprintf(n->ctl_url, sizeof(n->ctl_url), "ipc://%s", n->ctl_path);
+	if ((rv = nng_rep0_open(&n->ctl)) != 0 ||
+	    (rv = nng_socket_set_size(n->ctl, NNG_OPT_RECVMAXSZ,
+		 NODE_CTL_MAX_REQUEST)) != 0) {
+		snprintf(err, errlen, "control socket: %s", nng_strerror(rv));
+		return WN_ETRANSPORT;
+	}
+	/* a stale socket file of a crashed daemon (we hold the lock) */
+	unlink(n->ctl_path);
+	wn_err rc = listener_start(n, err, errlen);
+	if (rc != WN_OK)
+		return rc;
+	for (int i = 0; i < NODE_CTL_WORKERS; i++) {
+		struct node_ctl_worker *wk = &n->workers[i];
+		wk->node = n;
+		if ((rv = nng_aio_alloc(&wk->aio, worker_cb, wk)) != 0 ||
+		    (rv = nng_ctx_open(&wk->ctx, n->ctl)) != 0) {
+			snprintf(err, errlen, "control socket: %s",
+			    nng_strerror(rv));
+			return WN_ETRANSPORT;
+		}
+		nng_ctx_recv(wk->ctx, wk->aio);
+	}
+	return WN_OK;
+}
+
+/* ping dials the control socket as a client and asks for "ping". */
+static bool
+ping(const char *url)
+{
+	nng_socket s;
+	nng_msg *msg = NULL;
+	struct proto_ctl_request req = {0};
+	struct proto_writer w;
+	uint8_t buf[128];
+	bool ok = false;
+
+	if (nng_req0_open(&s) != 0)
+		return false;
+	wn_strlcpy(req.op, "ping", sizeof(req.op));
+	proto_writer_init(&w, buf, sizeof(buf));
+	if (nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 4096) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 2000) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 2000) != 0 ||
+	    nng_dial(s, url, NULL, 0) != 0 ||
+	    proto_ctl_request_encode(&req, &w) != WN_OK ||
+	    nng_send(s, w.buf, w.len, 0) != 0 ||
+	    nng_recvmsg(s, &msg, 0) != 0)
+		goto out;
+	ok = true;
+out:
+	nng_msg_free(msg);
+	nng_close(s);
+	return ok;
+}
+
+void
+node_ctl_check(struct node *n)
+{
+	char err[256];
+	if (ping(n->ctl_url))
+		return;
+	wn_log(WN_LOG_WARN, "control socket %s did not answer; recreating "
+			    "its listener",
+	    n->ctl_url);
+	nng_listener_close(n->ctl_listener);
+	unlink(n->ctl_path);
+	if (listener_start(n, err, sizeof(err)) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "%s", err);
+		return;
+	}
+	n->listener_restarts++;
+	pthread_mutex_lock(&n->mtx);
+	audit_or_log(n, "system", "control.listener_recreated", n->ctl_url,
+	    "health check failed");
+	pthread_mutex_unlock(&n->mtx);
+}
+
+void
+node_ctl_stop(struct node *n)
+{
+	nng_close(n->ctl);
+	for (int i = 0; i < NODE_CTL_WORKERS; i++) {
+		if (n->workers[i].aio != NULL) {
+			nng_aio_stop(n->workers[i].aio);
+			nng_aio_free(n->workers[i].aio);
+			n->workers[i].aio = NULL;
+		}
+	}
+	unlink(n->ctl_path);
+}

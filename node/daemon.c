@@ -1,0 +1,598 @@
+/*
+ * daemon.c - the wijknetd subcommands: init, run, audit-verify, public.
+ *
+ * run: read the config, take the data folder's lock (one daemon per
+ * folder), read the passphrase, unlock the key file, open and check the
+ * store, then serve the control socket until SIGTERM or SIGINT. Signals are
+ * blocked before nng starts its threads and taken with sigtimedwait in the
+ * main thread, which also runs the control socket's health check.
+ */
+#include "node/node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HEALTH_CHECK_MS 500
+
+bool
+node_path(char *out, size_t cap, const char *dir, const char *file)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, file);
+	return n > 0 && (size_t)n < cap;
+}
+
+void
+node_record_unlock_failure(const char *dir, const char *reason)
+{
+	char path[4096], line[512];
+	if (!node_path(path, sizeof(path), dir, NODE_UNLOCK_FAILURES))
+		return;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	int len = snprintf(line, sizeof(line), "%lld\t%u\t%s\n",
+	    (long long)wn_now_ms(), (unsigned)getuid(), reason);
+	if (len > 0 && write(fd, line, (size_t)len) < 0)
+		wn_log(WN_LOG_WARN, "%s: %s", path, strerror(errno));
+	fsync(fd);
+	close(fd);
+}
+
+wn_err
+node_import_unlock_failures(struct node_store *s, const char *dir)
+{
+	char path[4096], buf[8192];
+	if (!node_path(path, sizeof(path), dir, NODE_UNLOCK_FAILURES))
+		return WN_EINVAL;
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return errno == ENOENT ? WN_OK : WN_EIO;
+	wn_err rc = node_store_begin(s);
+	while (rc == WN_OK && fgets(buf, sizeof(buf), f) != NULL) {
+		char who[64], *tab1 = strchr(buf, '\t'), *tab2;
+		if (tab1 == NULL || (tab2 = strchr(tab1 + 1, '\t')) == NULL)
+			continue;
+		*tab2++ = '\0';
+		tab2[strcspn(tab2, "\n")] = '\0';
+		*tab1 = '\0';
+		snprintf(who, sizeof(who), "uid:%s", tab1 + 1);
+		char detail[512];
+		snprintf(detail, sizeof(detail), "at %s ms: %s", buf, tab2);
+		rc = node_audit_append(s, who, "key.unlock_failed", NODE_KEY_FILE,
+		    detail);
+	}
+	fclose(f);
+	if (rc == WN_OK)
+		rc = node_store_commit(s);
+	if (rc != WN_OK) {
+		node_store_rollback(s);
+		return rc;
+	}
+	/* imported and committed: only now forget the file */
+	return unlink(path) == 0 ? WN_OK : WN_EIO;
+}
+
+static wn_err
+read_passphrase(const struct cfg_node *cfg, struct sec_secret **out,
+    char *err, size_t errlen)
+{
+	switch (cfg->pass_source) {
+	case CFG_PASS_FILE:
+		return sec_passphrase_read_file(cfg->pass_path, out, err, errlen);
+	case CFG_PASS_CREDENTIAL:
+		return sec_passphrase_read_credential(cfg->pass_name, out, err,
+		    errlen);
+	default:
+		return sec_passphrase_prompt("wijknetd passphrase: ", false, out,
+		    err, errlen);
+	}
+}
+
+/* lock_data_dir takes an exclusive lock so a second daemon is refused. */
+static wn_err
+lock_data_dir(const char *dir, int *fd_out, char *err, size_t errlen)
+{
+	char path[4096];
+	if (!node_path(path, sizeof(path), dir, NODE_LOCK_FILE)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return WN_EINVAL;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return WN_EIO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "?";
+		ssize_t r = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[r > 0 ? r : 1] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errlen,
+		    "%s: another wijknetd (pid %s) is already running on this "
+		    "data folder",
+		    dir, pid);
+		close(fd);
+		return WN_EBUSY;
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+		wn_log(WN_LOG_WARN, "%s: cannot record pid", path);
+	*fd_out = fd;
+	return WN_OK;
+}
+
+static void
+usage_init(FILE *f)
+{
+	fprintf(f,
+	    "usage: wijknetd init --data DIR --org-id ID --org-name NAME --role ROLE\n"
+	    "                     --listen URL [--user NAME] [--uid UID]\n"
+	    "                     [--passphrase-file FILE] [--kdf LEVEL] [--force-config]\n"
+	    "\n"
+	    "Creates a node: the data folder (mode 0700), its key file, its encrypted\n"
+	    "store and its config DIR/" NODE_CONF_FILE ".\n"
+	    "\n"
+	    "  --data DIR             data folder (must not exist or be empty)\n"
+	    "  --org-id ID            organisation id: a-z 0-9 _ -\n"
+	    "  --org-name NAME        organisation name\n"
+	    "  --role ROLE            municipality, police, community_guards, outreach,\n"
+	    "                         welfare, housing, youth_work or mediation\n"
+	    "  --listen URL           peer address, tcp://HOST:PORT or tls+tcp://HOST:PORT\n"
+	    "  --user NAME            first administrator's name (default: $USER or admin)\n"
+	    "  --uid UID              first administrator's uid (default: yours)\n"
+	    "  --passphrase-file FILE read the passphrase from FILE (mode 0600); the\n"
+	    "                         config will read it from there too. Without it\n"
+	    "                         the passphrase is asked twice on the terminal.\n"
+	    "  --kdf LEVEL            Argon2id cost: interactive, moderate (default),\n"
+	    "                         sensitive\n");
+}
+
+int
+node_cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"data", required_argument, NULL, 'd'},
+	    {"org-id", required_argument, NULL, 'o'},
+	    {"org-name", required_argument, NULL, 'n'},
+	    {"role", required_argument, NULL, 'r'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"uid", required_argument, NULL, 'U'},
+	    {"passphrase-file", required_argument, NULL, 'p'},
+	    {"kdf", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct cfg_node *cfg = calloc(1, sizeof(*cfg));
+	struct sec_secret *pass = NULL;
+	struct sec_identity *id = NULL;
+	struct node_store *store = NULL;
+	enum sec_kdf_level kdf = SEC_KDF_MODERATE;
+	char err[1024], path[4096];
+	const char *pass_file = NULL, *user = getenv("USER");
+	uint64_t uid = getuid();
+	int status = 2, c;
+
+	if (cfg == NULL)
+		return 1;
+	umask(077);
+	cfg->role = (enum cfg_role)-1;
+	cfg->control_mode = 0600;
+	cfg->log_level = WN_LOG_INFO;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		size_t cap = 0, got = 0;
+		char *dst = NULL;
+		switch (c) {
+		case 'd': dst = cfg->data_dir; cap = sizeof(cfg->data_dir); break;
+		case 'o': dst = cfg->org_id; cap = sizeof(cfg->org_id); break;
+		case 'n': dst = cfg->org_name; cap = sizeof(cfg->org_name); break;
+		case 'l': dst = cfg->listen; cap = sizeof(cfg->listen); break;
+		case 'u': user = optarg; break;
+		case 'p': pass_file = optarg; break;
+		case 'r':
+			if (!cfg_role_parse(optarg, &cfg->role)) {
+				fprintf(stderr, "wijknetd init: unknown role '%s'\n",
+				    optarg);
+				goto out;
+			}
+			break;
+		case 'U':
+			if (!wn_parse_u64(optarg, UINT32_MAX - 1, &uid)) {
+				fprintf(stderr, "wijknetd init: bad uid '%s'\n", optarg);
+				goto out;
+			}
+			break;
+		case 'k':
+			if (!sec_kdf_level_parse(optarg, &kdf)) {
+				fprintf(stderr, "wijknetd init: unknown kdf level "
+				    "'%s'\n", optarg);
+				goto out;
+			}
+			break;
+		case 'h':
+			usage_init(stdout);
+			status = 0;
+			goto out;
+		default:
+			usage_init(stderr);
+			goto out;
+		}
+		if (dst != NULL && (got = wn_strlcpy(dst, optarg, cap)) >= cap) {
+			fprintf(stderr, "wijknetd init: %s is too long\n",
+			    argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind != argc || !cfg->data_dir[0] || !cfg->org_id[0] ||
+	    !cfg->org_name[0] || !cfg->listen[0] || (int)cfg->role < 0) {
+		fprintf(stderr, "wijknetd init: --data, --org-id, --org-name, "
+				"--role and --listen are required\n");
+		usage_init(stderr);
+		goto out;
+	}
+	status = 1;
+	if (cfg->data_dir[0] != '/') {
+		char cwd[2048], abs[4096];
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    !node_path(abs, sizeof(abs), cwd, cfg->data_dir) ||
+		    wn_strlcpy(cfg->data_dir, abs, sizeof(cfg->data_dir)) >=
+			sizeof(cfg->data_dir)) {
+			fprintf(stderr, "wijknetd init: data path too long\n");
+			goto out;
+		}
+	}
+	wn_strlcpy(cfg->users[0].name, user && *user ? user : "admin",
+	    sizeof(cfg->users[0].name));
+	cfg->users[0].uid = (uint32_t)uid;
+	cfg->users[0].role = CFG_USER_ADMINISTRATOR;
+	cfg->nusers = 1;
+	if (pass_file != NULL) {
+		cfg->pass_source = CFG_PASS_FILE;
+		if (pass_file[0] == '/')
+			wn_strlcpy(cfg->pass_path, pass_file,
+			    sizeof(cfg->pass_path));
+		else if (realpath(pass_file, path) == NULL ||
+		    wn_strlcpy(cfg->pass_path, path, sizeof(cfg->pass_path)) >=
+			sizeof(cfg->pass_path)) {
+			fprintf(stderr, "wijknetd init: %s: %s\n", pass_file,
+			    strerror(errno));
+			goto out;
+		}
+	} else {
+		cfg->pass_source = CFG_PASS_PROMPT;
+	}
+	/* validate through the config parser before touching the disk, so
+	 * a bad value gets the same message as in a file */
+	if (cfg_node_check(cfg, "wijknetd init", err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "%s\n", err);
+		status = 2;
+		goto out;
+	}
+	if (pass_file != NULL) {
+		if (sec_passphrase_read_file(cfg->pass_path, &pass, err,
+			sizeof(err)) != WN_OK) {
+			fprintf(stderr, "wijknetd init: %s\n", err);
+			goto out;
+		}
+	} else if (sec_passphrase_prompt("New node passphrase: ", true, &pass,
+		       err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
+		goto out;
+	}
+
+	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "wijknetd init: %s: %s\n", cfg->data_dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (!node_path(path, sizeof(path), cfg->data_dir, NODE_KEY_FILE) ||
+	    access(path, F_OK) == 0) {
+		fprintf(stderr, "wijknetd init: %s already holds a node; "
+				"refusing to overwrite it\n",
+		    cfg->data_dir);
+		goto out;
+	}
+	if (chmod(cfg->data_dir, 0700) != 0) {
+		fprintf(stderr, "wijknetd init: %s: %s\n", cfg->data_dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (sec_identity_create(path, pass, kdf, &id, err, sizeof(err)) !=
+	    WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
+		goto out;
+	}
+	if (!node_path(path, sizeof(path), cfg->data_dir, NODE_DB_FILE) ||
+	    node_store_open(path, id, true, &store, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
+		goto out;
+	}
+	if (node_store_begin(store) != WN_OK ||
+	    node_store_exec(store, "INSERT INTO meta VALUES ('created_ms', "
+				   "strftime('%s','now') * 1000)") != WN_OK ||
+	    node_audit_append(store, cfg->users[0].name, "node.init",
+		cfg->org_id, cfg_role_name(cfg->role)) != WN_OK ||
+	    node_store_commit(store) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", node_store_errmsg(store));
+		goto out;
+	}
+	if (!node_path(path, sizeof(path), cfg->data_dir, NODE_CONF_FILE) ||
+	    cfg_node_write(cfg, path, false, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
+		goto out;
+	}
+	char fp[SEC_FINGERPRINT_LEN];
+	sec_fingerprint(sec_identity_public(id), fp);
+	printf("created node %s (%s) in %s\nconfig: %s\nfingerprint: %s\n",
+	    cfg->org_id, cfg_role_name(cfg->role), cfg->data_dir, path, fp);
+	status = fflush(stdout) == 0 ? 0 : 1;
+out:
+	node_store_close(store);
+	sec_identity_free(id);
+	sec_secret_free(pass);
+	free(cfg);
+	return status;
+}
+
+static void
+usage_run(FILE *f)
+{
+	fprintf(f,
+	    "usage: wijknetd run [--config FILE] [--ready-fd FD]\n"
+	    "\n"
+	    "Unlocks the node and serves until SIGTERM or SIGINT.\n"
+	    "  --config FILE   node config (default /etc/wijknet/wijknet.conf)\n"
+	    "  --ready-fd FD   write \"ready\\n\" to FD and close it once serving\n");
+}
+
+/* load_node reads the config and unlocks identity and store: the common
+ * start of run and audit-verify. */
+static int
+load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
+{
+	struct sec_secret *pass = NULL;
+	char path[4096];
+	wn_err rc;
+	int status = 1;
+
+	wn_strlcpy(n->cfg_path, cfg_path, sizeof(n->cfg_path));
+	if (cfg_node_load(cfg_path, &n->cfg, err, errlen) != WN_OK)
+		return 1;
+	wn_log_set_level(n->cfg.log_level);
+	if (lock_data_dir(n->cfg.data_dir, &n->lock_fd, err, errlen) != WN_OK)
+		return 1;
+	if (read_passphrase(&n->cfg, &pass, err, errlen) != WN_OK)
+		return 1;
+	node_path(path, sizeof(path), n->cfg.data_dir, NODE_KEY_FILE);
+	rc = sec_identity_unlock(path, pass, &n->id, err, errlen);
+	sec_secret_free(pass);
+	if (rc != WN_OK) {
+		node_record_unlock_failure(n->cfg.data_dir, wn_strerror(rc));
+		return 1;
+	}
+	node_path(path, sizeof(path), n->cfg.data_dir, NODE_DB_FILE);
+	if (node_store_open(path, n->id, false, &n->store, err, errlen) !=
+	    WN_OK)
+		return 1;
+	if (node_store_check(n->store, err, errlen) != WN_OK)
+		return 1;
+	if (node_import_unlock_failures(n->store, n->cfg.data_dir) != WN_OK)
+		wn_log(WN_LOG_WARN, "could not import recorded unlock failures");
+	status = 0;
+	return status;
+}
+
+static void
+unload_node(struct node *n)
+{
+	node_store_close(n->store);
+	n->store = NULL;
+	sec_identity_free(n->id);
+	n->id = NULL;
+	if (n->lock_fd >= 0)
+		close(n->lock_fd);
+	n->lock_fd = -1;
+}
+
+int
+node_cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"ready-fd", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cfg_path = "/etc/wijknet/wijknet.conf";
+	uint64_t ready_fd = UINT64_MAX;
+	char err[1024];
+	int c, status = 1;
+	struct node *n = calloc(1, sizeof(*n));
+	sigset_t sigs;
+
+	if (n == NULL)
+		return 1;
+	n->lock_fd = -1;
+	pthread_mutex_init(&n->mtx, NULL);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'r':
+			if (!wn_parse_u64(optarg, 1024, &ready_fd)) {
+				fprintf(stderr, "wijknetd: bad --ready-fd\n");
+				status = 2;
+				goto out;
+			}
+			break;
+		case 'h':
+			usage_run(stdout);
+			status = 0;
+			goto out;
+		default:
+			usage_run(stderr);
+			status = 2;
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		usage_run(stderr);
+		status = 2;
+		goto out;
+	}
+	umask(077);
+	/* blocked here, before nng starts threads, so only sigtimedwait
+	 * below sees them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (load_node(n, cfg_path, err, sizeof(err)) != 0) {
+		wn_log(WN_LOG_ERROR, "%s", err);
+		goto out;
+	}
+	n->started_ms = wn_now_ms();
+	if (node_store_begin(n->store) != WN_OK ||
+	    node_audit_append(n->store, "system", "key.unlock", NODE_KEY_FILE,
+		"identity unlocked") != WN_OK ||
+	    node_audit_append(n->store, "system", "node.start", n->cfg.org_id,
+		"pid and version in the log") != WN_OK ||
+	    node_store_commit(n->store) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "cannot write the audit log: %s",
+		    node_store_errmsg(n->store));
+		goto out;
+	}
+	if (node_ctl_start(n, err, sizeof(err)) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "%s", err);
+		goto out;
+	}
+	char fp[SEC_FINGERPRINT_LEN];
+	sec_fingerprint(sec_identity_public(n->id), fp);
+	wn_log(WN_LOG_INFO, "node %s (%s) serving; control %s; fingerprint %s",
+	    n->cfg.org_id, cfg_role_name(n->cfg.role), n->ctl_url, fp);
+	if (ready_fd != UINT64_MAX) {
+		if (write((int)ready_fd, "ready\n", 6) != 6)
+			wn_log(WN_LOG_WARN, "cannot write to --ready-fd");
+		close((int)ready_fd);
+	}
+	for (;;) {
+		struct timespec ts = {HEALTH_CHECK_MS / 1000,
+		    (HEALTH_CHECK_MS % 1000) * 1000000L};
+		int sig = sigtimedwait(&sigs, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT) {
+			wn_log(WN_LOG_INFO, "signal %d: stopping", sig);
+			break;
+		}
+		if (sig < 0 && errno == EAGAIN)
+			node_ctl_check(n);
+	}
+	node_ctl_stop(n);
+	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
+		"clean shutdown") != WN_OK)
+		wn_log(WN_LOG_ERROR, "cannot audit the stop");
+	status = 0;
+out:
+	unload_node(n);
+	pthread_mutex_destroy(&n->mtx);
+	free(n);
+	nng_fini();
+	return status;
+}
+
+int
+node_cmd_audit_verify(int argc, char **argv)
+{
+	const char *cfg_path = "/etc/wijknet/wijknet.conf";
+	char err[1024], why[256];
+	int64_t count = 0, bad = 0;
+	struct node *n = calloc(1, sizeof(*n));
+	int status = 1, c;
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	if (n == NULL)
+		return 1;
+	n->lock_fd = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (c == 'c') {
+			cfg_path = optarg;
+		} else {
+			fprintf(c == 'h' ? stdout : stderr,
+			    "usage: wijknetd audit-verify [--config FILE]\n"
+			    "Verifies the audit chain of a stopped node.\n");
+			status = c == 'h' ? 0 : 2;
+			goto out;
+		}
+	}
+	if (load_node(n, cfg_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wijknetd: %s\n", err);
+		goto out;
+	}
+	wn_err rc = node_audit_verify(n->store, &count, &bad, why, sizeof(why));
+	if (rc == WN_OK) {
+		printf("audit chain intact: %lld records\n", (long long)count);
+		status = 0;
+	} else if (rc == WN_ECORRUPT) {
+		printf("audit chain broken at record %lld: %s\n",
+		    (long long)bad, why);
+	} else {
+		fprintf(stderr, "wijknetd: %s\n", why);
+	}
+out:
+	unload_node(n);
+	free(n);
+	return status;
+}
+
+int
+node_cmd_public(int argc, char **argv)
+{
+	struct cfg_node *cfg = calloc(1, sizeof(*cfg));
+	struct sec_public pub;
+	char err[1024], path[4096], fp[SEC_FINGERPRINT_LEN];
+	char sign_hex[65], kx_hex[65];
+	int status = 1;
+	if (cfg == NULL)
+		return 1;
+	if (argc != 3 || (strcmp(argv[1], "--config") != 0 &&
+			     strcmp(argv[1], "-c") != 0)) {
+		fprintf(stderr, "usage: wijknetd public --config FILE\n"
+				"Prints the node's public key bundle.\n");
+		status = 2;
+		goto out;
+	}
+	if (cfg_node_load(argv[2], cfg, err, sizeof(err)) != WN_OK ||
+	    !node_path(path, sizeof(path), cfg->data_dir, NODE_KEY_FILE) ||
+	    sec_public_read(path, &pub, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd: %s\n", err);
+		goto out;
+	}
+	sec_fingerprint(&pub, fp);
+	sec_hex(sign_hex, sizeof(sign_hex), pub.sign_pk, 32);
+	sec_hex(kx_hex, sizeof(kx_hex), pub.kx_pk, 32);
+	printf("org_id = %s\nrole = %s\nendpoint = %s\nsign_key = %s\n"
+	       "kx_key = %s\nfingerprint = %s\n",
+	    cfg->org_id, cfg_role_name(cfg->role), cfg->listen, sign_hex,
+	    kx_hex, fp);
+	status = fflush(stdout) == 0 ? 0 : 1;
+out:
+	free(cfg);
+	return status;
+}

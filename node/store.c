@@ -1,0 +1,260 @@
+/*
+ * store.c - opening, keying, checking and migrating the SQLCipher store.
+ *
+ * The key is a raw 256-bit key from the identity (PRAGMA key = "x'..'"), so
+ * SQLCipher's own PBKDF2 is skipped: Argon2id already stretched the
+ * passphrase. SQLCipher 3.4.1 silently ignores pragmas it does not know, so
+ * every setting is read back. Schema migrations are numbered SQL scripts,
+ * applied in order, each in one transaction with PRAGMA user_version.
+ */
+#include "node/store.h"
+
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+struct node_store {
+	sqlite3 *db;
+	char path[4096];
+};
+
+/* migrations[i] takes the schema from version i to version i + 1. Only
+ * ever append; never edit a migration that has shipped. */
+static const char *const migrations[] = {
+	/* 1: node metadata and the hash-chained audit log */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  time_ms INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  prev BLOB NOT NULL,"
+	"  hash BLOB NOT NULL);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+};
+
+int
+node_store_latest_version(void)
+{
+	return (int)WN_ARRAY_LEN(migrations);
+}
+
+sqlite3 *
+node_store_db(struct node_store *s)
+{
+	return s->db;
+}
+
+const char *
+node_store_errmsg(struct node_store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+wn_err
+node_store_exec(struct node_store *s, const char *sql)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return WN_OK;
+	rc &= 0xff;
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? WN_ECORRUPT
+							    : WN_EDB;
+}
+
+wn_err
+node_store_begin(struct node_store *s)
+{
+	return node_store_exec(s, "BEGIN IMMEDIATE");
+}
+
+wn_err
+node_store_commit(struct node_store *s)
+{
+	return node_store_exec(s, "COMMIT");
+}
+
+void
+node_store_rollback(struct node_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* pragma_text runs a pragma that returns one text row and copies it. */
+static wn_err
+pragma_text(struct node_store *s, const char *sql, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	int r = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (r == SQLITE_OK)
+		r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		wn_strlcpy(out, t ? (const char *)t : "", cap);
+		rc = WN_OK;
+	} else if ((r & 0xff) == SQLITE_CORRUPT || (r & 0xff) == SQLITE_NOTADB) {
+		rc = WN_ECORRUPT;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+node_store_version(struct node_store *s)
+{
+	char v[32];
+	uint64_t n;
+	if (pragma_text(s, "PRAGMA user_version", v, sizeof(v)) != WN_OK ||
+	    !wn_parse_u64(v, 1000000, &n))
+		return -1;
+	return (int)n;
+}
+
+wn_err
+node_store_migrate(struct node_store *s, int version, char *err,
+    size_t errlen)
+{
+	int cur = node_store_version(s);
+	if (cur < 0) {
+		snprintf(err, errlen, "%s: cannot read schema version: %s",
+		    s->path, sqlite3_errmsg(s->db));
+		return WN_EDB;
+	}
+	if (cur > node_store_latest_version()) {
+		snprintf(err, errlen,
+		    "%s: schema version %d is newer than this wijknetd knows "
+		    "(%d); refusing to touch it",
+		    s->path, cur, node_store_latest_version());
+		return WN_EDB;
+	}
+	for (int v = cur; v < version && v < node_store_latest_version(); v++) {
+		char bump[64];
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+		if (node_store_begin(s) != WN_OK ||
+		    node_store_exec(s, migrations[v]) != WN_OK ||
+		    node_store_exec(s, bump) != WN_OK ||
+		    node_store_commit(s) != WN_OK) {
+			snprintf(err, errlen, "%s: migration to version %d "
+			    "failed: %s", s->path, v + 1,
+			    sqlite3_errmsg(s->db));
+			node_store_rollback(s);
+			return WN_EDB;
+		}
+	}
+	return WN_OK;
+}
+
+wn_err
+node_store_open_at(const char *path, struct sec_identity *id, bool create,
+    int version, struct node_store **out, char *err, size_t errlen)
+{
+	struct node_store *s = calloc(1, sizeof(*s));
+	struct sec_secret *key = NULL;
+	char v[64];
+	wn_err rc = WN_ENOMEM;
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	wn_strlcpy(s->path, path, sizeof(s->path));
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open database: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		rc = WN_EDB;
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if ((rc = sec_identity_store_pragma(id, &key)) != WN_OK)
+		goto out;
+	rc = node_store_exec(s, key->data);
+	sec_secret_free(key);
+	key = NULL;
+	if (rc != WN_OK ||
+	    node_store_exec(s, "PRAGMA cipher_page_size = 4096") != WN_OK) {
+		snprintf(err, errlen, "%s: cannot key database", path);
+		rc = WN_EDB;
+		goto out;
+	}
+	/* The first read decrypts page 1: a wrong key or a damaged first
+	 * page fails here. */
+	rc = pragma_text(s, "SELECT count(*) FROM sqlite_master", v,
+	    sizeof(v));
+	if (rc != WN_OK) {
+		snprintf(err, errlen,
+		    "%s: database cannot be decrypted: the file is damaged or "
+		    "does not belong to this key file",
+		    path);
+		rc = WN_ECORRUPT;
+		goto out;
+	}
+	if (pragma_text(s, "PRAGMA cipher_page_size", v, sizeof(v)) !=
+		WN_OK ||
+	    strcmp(v, "4096") != 0) {
+		snprintf(err, errlen, "%s: cipher_page_size did not take effect",
+		    path);
+		rc = WN_EDB;
+		goto out;
+	}
+	if (pragma_text(s, "PRAGMA journal_mode = WAL", v, sizeof(v)) !=
+		WN_OK ||
+	    strcmp(v, "wal") != 0) {
+		snprintf(err, errlen, "%s: cannot enable WAL mode", path);
+		rc = WN_EDB;
+		goto out;
+	}
+	if (node_store_exec(s, "PRAGMA synchronous = FULL") != WN_OK ||
+	    node_store_exec(s, "PRAGMA foreign_keys = ON") != WN_OK ||
+	    pragma_text(s, "PRAGMA synchronous", v, sizeof(v)) != WN_OK ||
+	    strcmp(v, "2") != 0) {
+		snprintf(err, errlen, "%s: cannot set synchronous = FULL", path);
+		rc = WN_EDB;
+		goto out;
+	}
+	if ((rc = node_store_migrate(s, version, err, errlen)) != WN_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+	rc = WN_OK;
+out:
+	sec_secret_free(key);
+	node_store_close(s);
+	return rc;
+}
+
+wn_err
+node_store_open(const char *path, struct sec_identity *id, bool create,
+    struct node_store **out, char *err, size_t errlen)
+{
+	return node_store_open_at(path, id, create,
+	    node_store_latest_version(), out, err, errlen);
+}
+
+void
+node_store_close(struct node_store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+wn_err
+node_store_check(struct node_store *s, char *err, size_t errlen)
+{
+	char v[256];
+	wn_err rc = pragma_text(s, "PRAGMA quick_check", v, sizeof(v));
+	if (rc == WN_OK && strcmp(v, "ok") == 0)
+		return WN_OK;
+	snprintf(err, errlen, "%s: database is damaged: %s", s->path,
+	    rc == WN_OK ? v : "a page failed its authentication check");
+	return WN_ECORRUPT;
+}

@@ -1,0 +1,96 @@
+/*
+ * store.h - the node's encrypted store (SQLCipher) and its audit log.
+ *
+ * One database per node. Only node/ includes sqlite3.h; other modules see
+ * struct node_store. Not thread safe: the daemon serialises access.
+ */
+#ifndef NODE_STORE_H
+#define NODE_STORE_H
+
+#include "config/wn.h"
+#include "crypto/sec.h"
+
+struct node_store;
+struct sqlite3;
+
+/* node_store_open opens (create: or creates) the database at path, keys it
+ * from the identity, checks that every pragma took effect (page size, WAL,
+ * synchronous=FULL) and migrates it to the newest schema. A wrong key or a
+ * damaged file gives WN_ECORRUPT with the file named in err. */
+WN_NODISCARD wn_err node_store_open(const char *path, struct sec_identity *id,
+    bool create, struct node_store **out, char *err, size_t errlen);
+
+/* node_store_open_at is node_store_open that migrates only up to schema
+ * version `version` (for migration tests). */
+WN_NODISCARD wn_err node_store_open_at(const char *path,
+    struct sec_identity *id, bool create, int version,
+    struct node_store **out, char *err, size_t errlen);
+
+/* node_store_close closes; accepts NULL. */
+void node_store_close(struct node_store *s);
+
+/* node_store_db borrows the SQLite handle (node/ only). */
+struct sqlite3 *node_store_db(struct node_store *s);
+
+/* node_store_version is the schema version (PRAGMA user_version). */
+int node_store_version(struct node_store *s);
+/* node_store_latest_version is the newest schema this build knows. */
+int node_store_latest_version(void);
+
+/* node_store_migrate migrates up to version (at most the latest), each step
+ * in its own transaction. */
+WN_NODISCARD wn_err node_store_migrate(struct node_store *s, int version,
+    char *err, size_t errlen);
+
+/* Transactions. begin is BEGIN IMMEDIATE. */
+WN_NODISCARD wn_err node_store_begin(struct node_store *s);
+WN_NODISCARD wn_err node_store_commit(struct node_store *s);
+void node_store_rollback(struct node_store *s);
+
+/* node_store_exec runs SQL without results (no parameters). */
+WN_NODISCARD wn_err node_store_exec(struct node_store *s, const char *sql);
+
+/* node_store_check runs PRAGMA quick_check (every page is read and its
+ * HMAC verified). WN_ECORRUPT with a message on any damage. */
+WN_NODISCARD wn_err node_store_check(struct node_store *s, char *err,
+    size_t errlen);
+
+/* node_store_errmsg is the last SQLite error text (borrowed). */
+const char *node_store_errmsg(struct node_store *s);
+
+/* The audit log: append-only, hash-chained. Each record's hash is
+ * BLAKE2b-256(prev hash || seq || time || user || action || object ||
+ * detail) with lengths, so altering, inserting or deleting a record breaks
+ * the chain at that record. */
+struct node_audit_head {
+	int64_t seq; /* 0 when empty */
+	uint8_t hash[SEC_HASH_LEN];
+};
+
+/* node_audit_append appends one record in a savepoint of its own, so it
+ * joins the caller's transaction when there is one. user names the person
+ * (or "system"); no secret may be passed. */
+WN_NODISCARD wn_err node_audit_append(struct node_store *s, const char *user,
+    const char *action, const char *object, const char *detail);
+
+/* node_audit_head reads the newest record's index and hash. */
+WN_NODISCARD wn_err node_audit_head(struct node_store *s,
+    struct node_audit_head *out);
+
+/* node_audit_verify walks the whole chain. On a break it returns
+ * WN_ECORRUPT, sets *bad to the sequence number of the first broken record
+ * and explains in why. *count is the number of records checked. */
+WN_NODISCARD wn_err node_audit_verify(struct node_store *s, int64_t *count,
+    int64_t *bad, char *why, size_t whylen);
+
+/* One record as read back. */
+struct node_audit_rec {
+	int64_t seq, time_ms;
+	char user[64], action[64], object[256], detail[1024];
+};
+
+/* node_audit_tail calls fn for the last `limit` records, oldest first. */
+WN_NODISCARD wn_err node_audit_tail(struct node_store *s, int64_t limit,
+    void (*fn)(const struct node_audit_rec *, void *), void *arg);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * test_store.c - the SQLCipher store and the audit chain: keying, settings
+ * read back, migrations from empty and from each previous version, a wrong
+ * key, a damaged file, and an audit record altered, deleted or inserted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "node/store.h"
+
+static char dir[64], dbpath[128];
+static struct sec_identity *id, *other;
+
+static struct sec_identity *
+make_identity(const char *name)
+{
+	char err[256], path[160];
+	struct sec_identity *out = NULL;
+	struct sec_secret *p = NULL;
+	assert_int_equal(sec_secret_new(4, &p), WN_OK);
+	memcpy(p->data, "pass", 4);
+	snprintf(path, sizeof(path), "%s/%s.key", dir, name);
+	assert_int_equal(sec_identity_create(path, p, SEC_KDF_INTERACTIVE, &out,
+			     err, sizeof(err)),
+	    WN_OK);
+	sec_secret_free(p);
+	return out;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	wn_strlcpy(dir, "/tmp/test_store.XXXXXX", sizeof(dir));
+	assert_non_null(mkdtemp(dir));
+	id = make_identity("a");
+	other = make_identity("b");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	sec_identity_free(id);
+	sec_identity_free(other);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static int
+fresh(void **state)
+{
+	(void)state;
+	static int n;
+	snprintf(dbpath, sizeof(dbpath), "%s/db%d", dir, n++);
+	return 0;
+}
+
+static struct node_store *
+open_ok(bool create)
+{
+	char err[512];
+	struct node_store *s = NULL;
+	wn_err rc = node_store_open(dbpath, id, create, &s, err, sizeof(err));
+	if (rc != WN_OK)
+		fail_msg("open: %s", err);
+	return s;
+}
+
+static int64_t
+scalar(struct node_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	assert_int_equal(sqlite3_prepare_v2(node_store_db(s), sql, -1, &st,
+			     NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+test_open_creates_and_settings_hold(void **state)
+{
+	(void)state;
+	struct node_store *s = open_ok(true);
+	assert_int_equal(node_store_version(s), node_store_latest_version());
+	assert_int_equal(scalar(s, "PRAGMA cipher_page_size"), 4096);
+	assert_int_equal(scalar(s, "PRAGMA synchronous"), 2);
+	node_store_close(s);
+	/* reopen: same key opens it, the schema is not re-applied */
+	s = open_ok(false);
+	assert_int_equal(node_store_version(s), node_store_latest_version());
+	node_store_close(s);
+	/* the file is not plain SQLite */
+	FILE *f = fopen(dbpath, "rb");
+	char head[16];
+	assert_int_equal(fread(head, 1, 16, f), 16);
+	fclose(f);
+	assert_int_not_equal(memcmp(head, "SQLite format 3", 15), 0);
+}
+
+static void
+test_open_missing_without_create_fails(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = NULL;
+	assert_int_not_equal(node_store_open(dbpath, id, false, &s, err,
+				 sizeof(err)),
+	    WN_OK);
+	assert_null(s);
+	assert_int_equal(access(dbpath, F_OK), -1);
+}
+
+static void
+test_wrong_key_is_refused(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_ok(true), *t = NULL;
+	node_store_close(s);
+	assert_int_equal(node_store_open(dbpath, other, false, &t, err,
+			     sizeof(err)),
+	    WN_ECORRUPT);
+	assert_null(t);
+	assert_non_null(strstr(err, dbpath));
+}
+
+static void
+flip(const char *path, long off)
+{
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, off, SEEK_SET);
+	int c = fgetc(f);
+	fseek(f, off, SEEK_SET);
+	fputc(c ^ 0x20, f);
+	fclose(f);
+}
+
+static void
+test_flipped_byte_is_found(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_ok(true);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(node_audit_append(s, "t", "fill", "x",
+				     "some detail to fill pages with"),
+		    WN_OK);
+	assert_int_equal(node_store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)"),
+	    WN_OK);
+	node_store_close(s);
+	struct stat st;
+	stat(dbpath, &st);
+	assert_true(st.st_size > 4 * 4096);
+	/* a page in the middle: page 1 still opens, the check finds it */
+	flip(dbpath, 2 * 4096 + 1000);
+	s = NULL;
+	wn_err rc = node_store_open(dbpath, id, false, &s, err, sizeof(err));
+	if (rc == WN_OK) {
+		assert_int_equal(node_store_check(s, err, sizeof(err)),
+		    WN_ECORRUPT);
+		node_store_close(s);
+	} else {
+		assert_int_equal(rc, WN_ECORRUPT);
+	}
+	assert_non_null(strstr(err, dbpath));
+}
+
+static void
+test_migrations_from_empty_and_each_previous(void **state)
+{
+	(void)state;
+	char err[512];
+	int latest = node_store_latest_version();
+	for (int v = 0; v < latest; v++) {
+		struct node_store *s = NULL;
+		fresh(NULL);
+		assert_int_equal(node_store_open_at(dbpath, id, true, v, &s, err,
+				     sizeof(err)),
+		    WN_OK);
+		assert_int_equal(node_store_version(s), v);
+		if (v >= 1)
+			assert_int_equal(node_audit_append(s, "t", "before",
+					     "", ""),
+			    WN_OK);
+		assert_int_equal(node_store_migrate(s, v + 1, err, sizeof(err)),
+		    WN_OK);
+		assert_int_equal(node_store_version(s), v + 1);
+		if (v >= 1)
+			assert_int_equal(scalar(s, "SELECT count(*) FROM audit"),
+			    1);
+		node_store_close(s);
+		/* and the normal open takes it the rest of the way */
+		s = open_ok(false);
+		assert_int_equal(node_store_version(s), latest);
+		node_store_close(s);
+	}
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_ok(true);
+	assert_int_equal(node_store_exec(s, "PRAGMA user_version = 999"), WN_OK);
+	node_store_close(s);
+	s = NULL;
+	assert_int_equal(node_store_open(dbpath, id, false, &s, err,
+			     sizeof(err)),
+	    WN_EDB);
+	assert_non_null(strstr(err, "newer"));
+}
+
+static struct node_store *
+with_records(int n)
+{
+	struct node_store *s = open_ok(true);
+	char detail[32];
+	for (int i = 1; i <= n; i++) {
+		snprintf(detail, sizeof(detail), "record %d", i);
+		assert_int_equal(node_audit_append(s, "alice", "test.act",
+				     "case-1", detail),
+		    WN_OK);
+	}
+	return s;
+}
+
+static void
+test_audit_chain_verifies(void **state)
+{
+	(void)state;
+	char why[256];
+	int64_t count = 0, bad = -1;
+	struct node_audit_head head;
+	struct node_store *s = with_records(10);
+	assert_int_equal(node_audit_verify(s, &count, &bad, why, sizeof(why)),
+	    WN_OK);
+	assert_int_equal(count, 10);
+	assert_int_equal(node_audit_head(s, &head), WN_OK);
+	assert_int_equal(head.seq, 10);
+	node_store_close(s);
+}
+
+static void
+test_audit_is_append_only(void **state)
+{
+	(void)state;
+	struct node_store *s = with_records(3);
+	assert_int_equal(node_store_exec(s,
+			     "UPDATE audit SET detail = 'x' WHERE seq = 2"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "DELETE FROM audit WHERE seq = 2"),
+	    WN_EDB);
+	node_store_close(s);
+}
+
+static void
+expect_break(struct node_store *s, int64_t want, const char *word)
+{
+	char why[256];
+	int64_t count = 0, bad = -1;
+	assert_int_equal(node_audit_verify(s, &count, &bad, why, sizeof(why)),
+	    WN_ECORRUPT);
+	assert_int_equal(bad, want);
+	assert_non_null(strstr(why, word));
+}
+
+static void
+test_altered_record_is_named(void **state)
+{
+	(void)state;
+	struct node_store *s = with_records(10);
+	/* someone with the key bypasses the triggers */
+	assert_int_equal(node_store_exec(s, "DROP TRIGGER audit_no_update"),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s, "UPDATE audit SET detail = "
+					    "'nothing happened' WHERE seq = 4"),
+	    WN_OK);
+	expect_break(s, 4, "altered");
+	node_store_close(s);
+}
+
+static void
+test_altered_user_or_time_is_named(void **state)
+{
+	(void)state;
+	struct node_store *s = with_records(5);
+	assert_int_equal(node_store_exec(s, "DROP TRIGGER audit_no_update"),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s, "UPDATE audit SET time_ms = "
+					    "time_ms + 1 WHERE seq = 5"),
+	    WN_OK);
+	expect_break(s, 5, "altered");
+	node_store_close(s);
+}
+
+static void
+test_deleted_record_is_named(void **state)
+{
+	(void)state;
+	struct node_store *s = with_records(10);
+	assert_int_equal(node_store_exec(s, "DROP TRIGGER audit_no_delete"),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s, "DELETE FROM audit WHERE seq = 6"),
+	    WN_OK);
+	expect_break(s, 6, "missing");
+	node_store_close(s);
+}
+
+static void
+test_rewritten_tail_is_named(void **state)
+{
+	(void)state;
+	/* delete record 3 and renumber the rest: the links break at 3 */
+	struct node_store *s = with_records(6);
+	assert_int_equal(node_store_exec(s, "DROP TRIGGER audit_no_delete"),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s, "DROP TRIGGER audit_no_update"),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s, "DELETE FROM audit WHERE seq = 3;"
+					    "UPDATE audit SET seq = seq - 1 "
+					    "WHERE seq > 3"),
+	    WN_OK);
+	expect_break(s, 3, "link");
+	node_store_close(s);
+}
+
+static void
+test_append_joins_callers_transaction(void **state)
+{
+	(void)state;
+	struct node_store *s = with_records(2);
+	assert_int_equal(node_store_begin(s), WN_OK);
+	assert_int_equal(node_audit_append(s, "bob", "x", "", ""), WN_OK);
+	node_store_rollback(s);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM audit"), 2);
+	node_store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_open_creates_and_settings_hold, fresh),
+	    cmocka_unit_test_setup(test_open_missing_without_create_fails,
+		fresh),
+	    cmocka_unit_test_setup(test_wrong_key_is_refused, fresh),
+	    cmocka_unit_test_setup(test_flipped_byte_is_found, fresh),
+	    cmocka_unit_test_setup(test_migrations_from_empty_and_each_previous,
+		fresh),
+	    cmocka_unit_test_setup(test_newer_schema_refused, fresh),
+	    cmocka_unit_test_setup(test_audit_chain_verifies, fresh),
+	    cmocka_unit_test_setup(test_audit_is_append_only, fresh),
+	    cmocka_unit_test_setup(test_altered_record_is_named, fresh),
+	    cmocka_unit_test_setup(test_altered_user_or_time_is_named, fresh),
+	    cmocka_unit_test_setup(test_deleted_record_is_named, fresh),
+	    cmocka_unit_test_setup(test_rewritten_tail_is_named, fresh),
+	    cmocka_unit_test_setup(test_append_joins_callers_transaction,
+		fresh),
+	};
+	if (sec_init() != WN_OK)
+		return 1;
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

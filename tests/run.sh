@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# run.sh - every test of one build: the cmocka unit binaries, the fuzz
+# corpus replays and the integration scripts. Prints each failure's output
+# and ends with one line "check: N passed, N failed" (individual tests).
+set -u
+B=${BUILD:-build}
+export BUILD=$B
+export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+pass=0
+fail=0
+failed=()
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() { # name status: parse cmocka or tap-ish output in $log
+	local p f
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	if [ -z "$p$f" ]; then
+		p=$(grep -c '^ok ' "$log")
+		f=$(grep -c '^not ok ' "$log")
+	fi
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		failed+=("$1")
+		echo "---- $1 failed (exit $2) ----"
+		tail -n 60 "$log"
+	else
+		echo "  $1: $p passed"
+	fi
+}
+
+echo "== unit tests ($B)"
+for t in $(find "$B/tests" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort); do
+	"$t" >"$log" 2>&1
+	count "$t" $?
+done
+
+echo "== fuzz corpus replay ($B)"
+for r in $(find "$B/tests/fuzz" -type f -name 'replay_*' -perm -u+x 2>/dev/null | sort); do
+	name=${r##*/replay_}
+	if "$r" "tests/fuzz/corpus/$name" >"$log" 2>&1; then
+		echo "ok - replay $name: $(tail -1 "$log")" >"$log"
+		count "$r" 0
+	else
+		count "$r" 1
+	fi
+done
+
+echo "== integration tests ($B)"
+for s in tests/integration/test_*.sh; do
+	[ -e "$s" ] || continue
+	bash "$s" >"$log" 2>&1
+	count "$s" $?
+done
+
+if [ ${#failed[@]} -ne 0 ]; then
+	echo "failed: ${failed[*]}"
+fi
+echo "check: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
