@@ -188,8 +188,7 @@ static const struct {
 static void
 reply_error(struct proto_writer *w, wn_err rc, const char *msg)
 {
-	w->len = 0;
-	w->overflow = false;
+	proto_writer_reset(w);
 	proto_ctl_reply_begin(w, rc, msg, 0);
 }
 
@@ -273,75 +272,38 @@ node_ctl_handle(struct node *n, uint64_t uid,
 	}
 }
 
-/* One worker: recv -> handle -> send -> recv ... on nng's threads. */
+/* ctl_serve is the control socket's server handler. */
 static void
-worker_cb(void *arg)
+ctl_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 {
-	struct node_ctl_worker *wk = arg;
-	struct node *n = wk->node;
-	int rv = nng_aio_result(wk->aio);
-	nng_msg *msg;
-	struct proto_writer w = {0};
-	struct proto_ctl_request *req = NULL;
+	struct node *n = arg;
+	struct proto_ctl_request *req = malloc(sizeof(*req));
 	struct proto_error perr;
-
-	if (wk->sending) {
-		wk->sending = false;
-		if (rv != 0)
-			nng_msg_free(nng_aio_get_msg(wk->aio));
-		if (rv == NNG_ECLOSED)
-			return;
-		nng_ctx_recv(wk->ctx, wk->aio);
-		return;
-	}
-	if (rv != 0) {
-		if (rv != NNG_ECLOSED)
-			nng_ctx_recv(wk->ctx, wk->aio);
-		return;
-	}
-	msg = nng_aio_get_msg(wk->aio);
 	uint64_t uid = UINT64_MAX;
 	nng_pipe p = nng_msg_get_pipe(msg);
+
 	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0)
 		uid = UINT64_MAX;
-
-	req = malloc(sizeof(*req));
-	if (req == NULL ||
-	    proto_writer_init_dynamic(&w, 4096, NODE_CTL_MAX_REPLY) != WN_OK) {
-		nng_msg_free(msg);
-		goto next;
+	if (req == NULL) {
+		reply_error(w, WN_ENOMEM, "out of memory");
+		return;
 	}
 	pthread_mutex_lock(&n->mtx);
 	if (proto_ctl_request_decode(nng_msg_body(msg), nng_msg_len(msg), req,
 		&perr) != WN_OK) {
-		char m[200];
+		char m[200], who[32];
 		snprintf(m, sizeof(m), "malformed request at byte %zu: %s",
 		    perr.offset, perr.msg);
-		char who[32];
 		snprintf(who, sizeof(who), "uid:%llu", (unsigned long long)uid);
 		audit_or_log(n, who, "control.malformed", "", m);
-		reply_error(&w, WN_EPROTO, m);
+		reply_error(w, WN_EPROTO, m);
 	} else {
-		node_ctl_handle(n, uid, req, &w);
+		node_ctl_handle(n, uid, req, w);
 	}
 	pthread_mutex_unlock(&n->mtx);
-	if (proto_writer_status(&w) != WN_OK)
-		reply_error(&w, WN_ETOOBIG, "reply too large");
-	nng_msg_clear(msg);
-	if (nng_msg_append(msg, w.buf, w.len) != 0) {
-		nng_msg_free(msg);
-		goto next;
-	}
+	if (proto_writer_status(w) != WN_OK)
+		reply_error(w, WN_ETOOBIG, "reply too large");
 	free(req);
-	proto_writer_release(&w);
-	nng_aio_set_msg(wk->aio, msg);
-	wk->sending = true;
-	nng_ctx_send(wk->ctx, wk->aio);
-	return;
-next:
-	free(req);
-	proto_writer_release(&w);
-	nng_ctx_recv(wk->ctx, wk->aio);
 }
 
 static wn_err
@@ -393,16 +355,10 @@ node_ctl_start(struct node *n, char *err, size_t errlen)
 	wn_err rc = listener_start(n, err, errlen);
 	if (rc != WN_OK)
 		return rc;
-	for (int i = 0; i < NODE_CTL_WORKERS; i++) {
-		struct node_ctl_worker *wk = &n->workers[i];
-		wk->node = n;
-		if ((rv = nng_aio_alloc(&wk->aio, worker_cb, wk)) != 0 ||
-		    (rv = nng_ctx_open(&wk->ctx, n->ctl)) != 0) {
-			snprintf(err, errlen, "control socket: %s",
-			    nng_strerror(rv));
-			return WN_ETRANSPORT;
-		}
-		nng_ctx_recv(wk->ctx, wk->aio);
+	if (node_server_start(&n->ctl_server, n->ctl, NODE_CTL_WORKERS,
+		NODE_CTL_MAX_REPLY, ctl_serve, n) != WN_OK) {
+		snprintf(err, errlen, "control socket: cannot start workers");
+		return WN_ETRANSPORT;
 	}
 	return WN_OK;
 }
@@ -463,12 +419,6 @@ void
 node_ctl_stop(struct node *n)
 {
 	nng_close(n->ctl);
-	for (int i = 0; i < NODE_CTL_WORKERS; i++) {
-		if (n->workers[i].aio != NULL) {
-			nng_aio_stop(n->workers[i].aio);
-			nng_aio_free(n->workers[i].aio);
-			n->workers[i].aio = NULL;
-		}
-	}
+	node_server_stop(&n->ctl_server);
 	unlink(n->ctl_path);
 }

@@ -11,6 +11,7 @@
 
 #include "config/cfg.h"
 #include "crypto/sec.h"
+#include "node/server.h"
 #include "node/store.h"
 #include "protocol/cbor.h"
 #include "protocol/control.h"
@@ -20,13 +21,6 @@
 #define NODE_CTL_MAX_REQUEST (128u << 10)
 #define NODE_CTL_MAX_REPLY (16u << 20)
 #define NODE_CTL_WORKERS 4
-
-struct node_ctl_worker {
-	struct node *node;
-	nng_aio *aio;
-	nng_ctx ctx;
-	bool sending;
-};
 
 struct node {
 	struct cfg_node cfg;
@@ -41,7 +35,7 @@ struct node {
 	nng_listener ctl_listener;
 	char ctl_url[4200];
 	char ctl_path[4200];
-	struct node_ctl_worker workers[NODE_CTL_WORKERS];
+	struct node_server ctl_server;
 	unsigned long listener_restarts;
 };
 

@@ -918,3 +918,11 @@ proto_write_raw(struct proto_writer *w, const void *p, size_t len)
 {
 	put(w, NULL, 0, p, len);
 }
+
+void
+proto_writer_reset(struct proto_writer *w)
+{
+	w->len = 0;
+	w->overflow = false;
+	w->status = WN_OK;
+}

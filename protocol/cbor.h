@@ -169,6 +169,9 @@ void proto_writer_release(struct proto_writer *w);
  * outside the protocol's limits. */
 void proto_writer_fail(struct proto_writer *w, wn_err err);
 
+/* proto_writer_reset empties w (keeping its buffer) and clears a failure. */
+void proto_writer_reset(struct proto_writer *w);
+
 /*
  * The write calls append one canonical (shortest-form, definite-length)
  * item, or for arrays, maps and tags its header: the caller then writes the

@@ -1,0 +1,42 @@
+/*
+ * server.h - serve a REP socket with several contexts (see server.c).
+ */
+#ifndef NODE_SERVER_H
+#define NODE_SERVER_H
+
+#include <nng/nng.h>
+
+#include "protocol/cbor.h"
+
+#define NODE_SERVER_MAX_WORKERS 8
+
+/* The handler reads the request message (body and pipe) and writes its
+ * reply into w; it runs on an nng thread and must do its own locking. */
+typedef void (*node_server_fn)(void *arg, nng_msg *req,
+    struct proto_writer *w);
+
+struct node_server_worker {
+	struct node_server *srv;
+	nng_aio *aio;
+	nng_ctx ctx;
+	bool sending;
+};
+
+struct node_server {
+	nng_socket sock;
+	node_server_fn fn;
+	void *arg;
+	size_t reply_max;
+	int nworkers;
+	struct node_server_worker workers[NODE_SERVER_MAX_WORKERS];
+};
+
+/* node_server_start starts nworkers contexts on sock (which the caller
+ * opened, capped and listens on). */
+WN_NODISCARD wn_err node_server_start(struct node_server *s, nng_socket sock,
+    int nworkers, size_t reply_max, node_server_fn fn, void *arg);
+
+/* node_server_stop stops and frees the workers; close the socket first. */
+void node_server_stop(struct node_server *s);
+
+#endif
