@@ -51,5 +51,6 @@ int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_status(struct cli *cli, int argc, char **argv);
 int cli_cmd_whoami(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);
+int cli_cmd_peer(struct cli *cli, int argc, char **argv);
 
 #endif

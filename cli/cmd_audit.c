@@ -34,7 +34,7 @@ cli_cmd_audit(struct cli *cli, int argc, char **argv)
 		    cli->prog, argv[1]);
 		return CLI_USAGE;
 	}
-	optind = 1;
+	optind = 0; /* 0: glibc reinitialises fully */
 	while ((c = getopt_long(argc - 1, argv + 1, "n:", opts, NULL)) != -1) {
 		if (c != 'n') {
 			fprintf(stderr, "usage: wijknet audit show [--limit N]\n");

@@ -17,6 +17,10 @@ static const struct cli_cmd cmds[] = {
 	    "whoami"},
 	{"audit", cli_cmd_audit, "verify or show the audit log",
 	    "audit verify | audit show [--limit N]"},
+	{"peer", cli_cmd_peer, "enrol peers, see their delivery state",
+	    "peer add BUNDLE|- [--fingerprint FP] [--directs] | peer list |\n"
+	    "       peer send ORG [--count N] [--size B] | peer received ORG |\n"
+	    "       peer stats [--reset]"},
 };
 
 static void
@@ -99,7 +103,7 @@ main(int argc, char **argv)
 		}
 		int sub_argc = argc - optind;
 		char **sub_argv = argv + optind;
-		optind = 1;
+		optind = 0;
 		return cmds[i].fn(&cli, sub_argc, sub_argv);
 	}
 	fprintf(stderr, "wijknet: unknown command '%s'\n", argv[optind]);

@@ -25,15 +25,6 @@
 
 #define NODE_VERSION "0.1.0"
 
-struct ctl_call {
-	struct node *n;
-	const struct cfg_user *user;
-	const struct proto_ctl_request *req;
-	struct proto_writer *w;
-	char detail[256]; /* what the audit record says beyond the op */
-};
-
-typedef wn_err (*ctl_fn)(struct ctl_call *c);
 
 static int
 role_rank(enum cfg_user_role r)
@@ -57,7 +48,7 @@ field_fingerprint(struct proto_writer *w, struct node *n)
 }
 
 static wn_err
-ctl_status(struct ctl_call *c)
+ctl_status(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	struct node_audit_head head;
@@ -65,10 +56,13 @@ ctl_status(struct ctl_call *c)
 	wn_err rc = node_audit_head(n->store, &head);
 	if (rc != WN_OK)
 		return rc;
-	if (nng_socket_get_size(n->ctl, NNG_OPT_RECVMAXSZ, &recv_max) != 0)
+	size_t peer_max = 0;
+	if (nng_socket_get_size(n->ctl, NNG_OPT_RECVMAXSZ, &recv_max) != 0 ||
+	    (n->peer_open && nng_socket_get_size(n->peer_sock,
+				 NNG_OPT_RECVMAXSZ, &peer_max) != 0))
 		return WN_ETRANSPORT;
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	proto_ctl_row_begin(c->w, 12);
+	proto_ctl_row_begin(c->w, 14);
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -84,11 +78,13 @@ ctl_status(struct ctl_call *c)
 	proto_ctl_field_int(c->w, "control_recv_max", (int64_t)recv_max);
 	proto_ctl_field_int(c->w, "control_listener_restarts",
 	    (int64_t)n->listener_restarts);
+	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)peer_max);
+	proto_ctl_field_bool(c->w, "director", n->is_director);
 	return WN_OK;
 }
 
 static wn_err
-ctl_whoami(struct ctl_call *c)
+ctl_whoami(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
@@ -105,7 +101,7 @@ ctl_whoami(struct ctl_call *c)
 }
 
 static wn_err
-ctl_audit_verify(struct ctl_call *c)
+ctl_audit_verify(struct node_ctl_call *c)
 {
 	int64_t count = 0, bad = 0;
 	char why[256];
@@ -154,7 +150,7 @@ tail_row(const struct node_audit_rec *r, void *arg)
 }
 
 static wn_err
-ctl_audit_show(struct ctl_call *c)
+ctl_audit_show(struct node_ctl_call *c)
 {
 	uint64_t limit = 20;
 	const char *arg = proto_ctl_request_arg(c->req, "limit");
@@ -174,7 +170,7 @@ ctl_audit_show(struct ctl_call *c)
 static const struct {
 	const char *op;
 	enum cfg_user_role min_role;
-	ctl_fn fn;
+	node_ctl_fn fn;
 	const char *summary;
 } handlers[] = {
 	{"status", CFG_USER_VIEWER, ctl_status, "node status"},
@@ -183,6 +179,16 @@ static const struct {
 	    "verify the audit chain"},
 	{"audit.show", CFG_USER_ADMINISTRATOR, ctl_audit_show,
 	    "list the newest audit records"},
+	{"peer.add", CFG_USER_ADMINISTRATOR, node_ctl_peer_add,
+	    "enrol a peer after its fingerprint was confirmed"},
+	{"peer.list", CFG_USER_VIEWER, node_ctl_peer_list,
+	    "peers with their delivery state"},
+	{"peer.send", CFG_USER_ADMINISTRATOR, node_ctl_peer_send,
+	    "queue test messages for a peer"},
+	{"peer.received", CFG_USER_ADMINISTRATOR, node_ctl_peer_received,
+	    "what arrived from a peer (test messages)"},
+	{"peer.stats", CFG_USER_VIEWER, node_ctl_peer_stats,
+	    "delivery counters and latency"},
 };
 
 static void
@@ -205,7 +211,7 @@ void
 node_ctl_handle(struct node *n, uint64_t uid,
     const struct proto_ctl_request *req, struct proto_writer *w)
 {
-	struct ctl_call c = {.n = n, .req = req, .w = w};
+	struct node_ctl_call c = {.n = n, .req = req, .w = w};
 	char who[64], action[64], msg[256];
 	size_t i;
 	wn_err rc;
@@ -253,9 +259,13 @@ node_ctl_handle(struct node *n, uint64_t uid,
 	rc = handlers[i].fn(&c);
 	if (rc != WN_OK) {
 		node_store_rollback(n->store);
-		snprintf(msg, sizeof(msg), "%s failed: %s", req->op,
-		    wn_strerror(rc));
+		if (c.errmsg[0])
+			wn_strlcpy(msg, c.errmsg, sizeof(msg));
+		else
+			snprintf(msg, sizeof(msg), "%s failed: %s", req->op,
+			    wn_strerror(rc));
 		reply_error(w, rc, msg);
+		c.reload_peers = c.kick = false;
 		if (node_store_begin(n->store) != WN_OK)
 			return;
 		snprintf(c.detail, sizeof(c.detail), "failed: %s",
@@ -269,7 +279,12 @@ node_ctl_handle(struct node *n, uint64_t uid,
 				       "audit log; nothing was done");
 		wn_log(WN_LOG_ERROR, "control: audit/commit failed: %s",
 		    node_store_errmsg(n->store));
+		return;
 	}
+	if (c.reload_peers && node_peers_load(n) != WN_OK)
+		wn_log(WN_LOG_ERROR, "cannot reload peers");
+	if (c.kick || c.reload_peers)
+		node_peer_kick(n);
 }
 
 /* ctl_serve is the control socket's server handler. */

@@ -152,7 +152,10 @@ usage_init(FILE *f)
 	    "                         config will read it from there too. Without it\n"
 	    "                         the passphrase is asked twice on the terminal.\n"
 	    "  --kdf LEVEL            Argon2id cost: interactive, moderate (default),\n"
-	    "                         sensitive\n");
+	    "                         sensitive\n"
+	    "  --director-key HEX     a member pins its director's Ed25519 key (the\n"
+	    "                         sign_key of 'wijknetd public' on the director);\n"
+	    "                         without it the node is a director\n");
 }
 
 int
@@ -168,6 +171,7 @@ node_cmd_init(int argc, char **argv)
 	    {"uid", required_argument, NULL, 'U'},
 	    {"passphrase-file", required_argument, NULL, 'p'},
 	    {"kdf", required_argument, NULL, 'k'},
+	    {"director-key", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -196,6 +200,10 @@ node_cmd_init(int argc, char **argv)
 		case 'o': dst = cfg->org_id; cap = sizeof(cfg->org_id); break;
 		case 'n': dst = cfg->org_name; cap = sizeof(cfg->org_name); break;
 		case 'l': dst = cfg->listen; cap = sizeof(cfg->listen); break;
+		case 'D':
+			dst = cfg->director_key;
+			cap = sizeof(cfg->director_key);
+			break;
 		case 'u': user = optarg; break;
 		case 'p': pass_file = optarg; break;
 		case 'r':
@@ -385,6 +393,18 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 		return 1;
 	if (node_store_check(n->store, err, errlen) != WN_OK)
 		return 1;
+	n->is_director = n->cfg.director_key[0] == '\0';
+	if (!n->is_director &&
+	    !sec_unhex(n->director_pk, sizeof(n->director_pk),
+		n->cfg.director_key)) {
+		snprintf(err, errlen, "%s: director_key is not 64 hex digits",
+		    cfg_path);
+		return 1;
+	}
+	if (!n->is_director &&
+	    memcmp(n->director_pk, sec_identity_public(n->id)->sign_pk, 32) ==
+		0)
+		n->is_director = true;
 	if (node_import_unlock_failures(n->store, n->cfg.data_dir) != WN_OK)
 		wn_log(WN_LOG_WARN, "could not import recorded unlock failures");
 	status = 0;
@@ -480,10 +500,18 @@ node_cmd_run(int argc, char **argv)
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;
 	}
+	if (node_peer_start(n, err, sizeof(err)) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "%s", err);
+		node_peer_stop(n);
+		node_ctl_stop(n);
+		goto out;
+	}
 	char fp[SEC_FINGERPRINT_LEN];
 	sec_fingerprint(sec_identity_public(n->id), fp);
-	wn_log(WN_LOG_INFO, "node %s (%s) serving; control %s; fingerprint %s",
-	    n->cfg.org_id, cfg_role_name(n->cfg.role), n->ctl_url, fp);
+	wn_log(WN_LOG_INFO, "node %s (%s%s) serving on %s; control %s; "
+			    "fingerprint %s",
+	    n->cfg.org_id, cfg_role_name(n->cfg.role),
+	    n->is_director ? ", director" : "", n->cfg.listen, n->ctl_url, fp);
 	if (ready_fd != UINT64_MAX) {
 		if (write((int)ready_fd, "ready\n", 6) != 6)
 			wn_log(WN_LOG_WARN, "cannot write to --ready-fd");
@@ -500,6 +528,7 @@ node_cmd_run(int argc, char **argv)
 		if (sig < 0 && errno == EAGAIN)
 			node_ctl_check(n);
 	}
+	node_peer_stop(n);
 	node_ctl_stop(n);
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
 		"clean shutdown") != WN_OK)
@@ -587,10 +616,10 @@ node_cmd_public(int argc, char **argv)
 	sec_fingerprint(&pub, fp);
 	sec_hex(sign_hex, sizeof(sign_hex), pub.sign_pk, 32);
 	sec_hex(kx_hex, sizeof(kx_hex), pub.kx_pk, 32);
-	printf("org_id = %s\nrole = %s\nendpoint = %s\nsign_key = %s\n"
-	       "kx_key = %s\nfingerprint = %s\n",
-	    cfg->org_id, cfg_role_name(cfg->role), cfg->listen, sign_hex,
-	    kx_hex, fp);
+	printf("org_id = %s\nname = %s\nrole = %s\nendpoint = %s\n"
+	       "sign_key = %s\nkx_key = %s\nfingerprint = %s\n",
+	    cfg->org_id, cfg->org_name, cfg_role_name(cfg->role), cfg->listen,
+	    sign_hex, kx_hex, fp);
 	status = fflush(stdout) == 0 ? 0 : 1;
 out:
 	free(cfg);

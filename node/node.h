@@ -22,6 +22,29 @@
 #define NODE_CTL_MAX_REPLY (16u << 20)
 #define NODE_CTL_WORKERS 4
 
+#define NODE_MAX_PEERS 256
+#define NODE_BATCH 64 /* envelopes per transfer */
+
+/* A peer as the node knows it, with its delivery state. Fields below
+ * "delivery" are guarded by node.mtx. */
+struct node_peer {
+	char org_id[64], name[128], role[32], endpoint[256];
+	uint8_t sign_pk[SEC_SIGN_PK_LEN], kx_pk[SEC_KX_PK_LEN];
+	bool directs;
+	struct sec_peer_key *key;
+	struct node *node;
+
+	/* delivery */
+	nng_socket req;
+	nng_ctx ctx;
+	nng_aio *aio;
+	bool open, in_flight, sending, gone;
+	unsigned attempts;
+	int64_t next_try_ms;
+	size_t inflight_n;
+	uint8_t inflight_ids[NODE_BATCH][16];
+};
+
 struct node {
 	struct cfg_node cfg;
 	char cfg_path[4096];
@@ -37,6 +60,27 @@ struct node {
 	char ctl_path[4200];
 	struct node_server ctl_server;
 	unsigned long listener_restarts;
+
+	/* peers: the table is rebuilt on enrolment or a new charter */
+	size_t npeers;
+	struct node_peer *peers[NODE_MAX_PEERS];
+	bool is_director;
+	bool peers_dirty; /* a charter changed the table: reload after commit */
+	uint8_t director_pk[SEC_SIGN_PK_LEN];
+
+	nng_socket peer_sock;
+	nng_listener peer_listener;
+	struct node_server peer_server;
+	bool peer_open;
+
+	pthread_t delivery;
+	pthread_cond_t wake;
+	bool delivery_running, stopping;
+
+	/* delivery latency samples (us), for peer.stats and the benchmark */
+	size_t nlat;
+	uint32_t lat_us[1 << 16];
+	uint64_t delivered;
 };
 
 /* Paths inside the data folder. */
@@ -58,6 +102,27 @@ WN_NODISCARD wn_err node_ctl_start(struct node *n, char *err, size_t errlen);
 void node_ctl_check(struct node *n);
 void node_ctl_stop(struct node *n);
 
+/* One control request being handled (see control.c). A handler writes its
+ * reply into w and may fill detail for the audit record; it runs inside
+ * the request's transaction, with n->mtx held. */
+struct node_ctl_call {
+	struct node *n;
+	const struct cfg_user *user;
+	const struct proto_ctl_request *req;
+	struct proto_writer *w;
+	char detail[256];
+	char errmsg[256];  /* the reply's message when the handler fails */
+	bool reload_peers; /* after commit: the peer table changed */
+	bool kick;         /* after commit: wake the delivery thread */
+};
+typedef wn_err (*node_ctl_fn)(struct node_ctl_call *c);
+
+wn_err node_ctl_peer_add(struct node_ctl_call *c);
+wn_err node_ctl_peer_list(struct node_ctl_call *c);
+wn_err node_ctl_peer_send(struct node_ctl_call *c);
+wn_err node_ctl_peer_received(struct node_ctl_call *c);
+wn_err node_ctl_peer_stats(struct node_ctl_call *c);
+
 /* node_ctl_handle answers one decoded request from the user behind uid,
  * writing the reply into w. Called with n->mtx held. */
 void node_ctl_handle(struct node *n, uint64_t uid,
@@ -70,6 +135,27 @@ void node_ctl_handle(struct node *n, uint64_t uid,
 void node_record_unlock_failure(const char *dir, const char *reason);
 WN_NODISCARD wn_err node_import_unlock_failures(struct node_store *s,
     const char *dir);
+
+/* Peers and delivery (node/peer.c). Call with n->mtx held unless said. */
+WN_NODISCARD wn_err node_peers_load(struct node *n);
+struct node_peer *node_peer_find(struct node *n, const char *org_id);
+/* node_outbox_push queues a message for a peer in the caller's
+ * transaction; delivery seals and signs it when it goes out. */
+WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
+    uint32_t type, const void *body, size_t len);
+/* node_peer_start listens on cfg.listen and starts the delivery thread;
+ * node_peer_stop stops both (without n->mtx held). */
+WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
+void node_peer_stop(struct node *n);
+/* node_charter_publish (director): signs a new charter version from the
+ * peer table and queues it for every member, in the caller's transaction.
+ * node_charter_apply (member): checks and applies a signed charter. */
+WN_NODISCARD wn_err node_charter_publish(struct node *n);
+WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
+    size_t len, char *why, size_t whylen);
+
+/* node_peer_kick wakes the delivery thread (after a push). */
+void node_peer_kick(struct node *n);
 
 /* The daemon's subcommands (node/main.c dispatches to them). */
 int node_cmd_init(int argc, char **argv);

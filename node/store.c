@@ -36,6 +36,55 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+
+	/* 2: peers, the durable outbox, seen message ids, the charter and
+	 * the chain heads the director keeps for its members */
+	"CREATE TABLE peers ("
+	"  org_id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  endpoint TEXT NOT NULL,"
+	"  sign_pk BLOB NOT NULL,"
+	"  kx_pk BLOB NOT NULL,"
+	"  directs INTEGER NOT NULL DEFAULT 0,"
+	"  added_ms INTEGER NOT NULL,"
+	"  next_seq INTEGER NOT NULL DEFAULT 1,"    /* next seq we send */
+	"  last_seq_in INTEGER NOT NULL DEFAULT 0," /* last seq applied */
+	"  last_ok_ms INTEGER,"
+	"  last_err_ms INTEGER,"
+	"  last_err TEXT);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  peer TEXT NOT NULL REFERENCES peers(org_id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  msg_id BLOB NOT NULL UNIQUE,"
+	"  type INTEGER NOT NULL,"
+	"  body BLOB NOT NULL,"
+	"  trace TEXT NOT NULL DEFAULT '',"
+	"  created_us INTEGER NOT NULL,"
+	"  UNIQUE (peer, seq));"
+	"CREATE TABLE inbox ("
+	"  msg_id BLOB PRIMARY KEY,"
+	"  peer TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  type INTEGER NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  received_ms INTEGER NOT NULL);"
+	"CREATE TABLE data_in ("
+	"  id INTEGER PRIMARY KEY,"
+	"  peer TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  body BLOB NOT NULL);"
+	"CREATE TABLE charter ("
+	"  version INTEGER PRIMARY KEY,"
+	"  signed BLOB NOT NULL,"
+	"  received_ms INTEGER NOT NULL);"
+	"CREATE TABLE chain_heads ("
+	"  org_id TEXT PRIMARY KEY,"
+	"  seq INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  signed BLOB NOT NULL,"
+	"  received_ms INTEGER NOT NULL);",
 };
 
 int

@@ -96,3 +96,86 @@ wn() { local name=$1; shift; "$WIJKNET" -d "$WN_T/$name" "$@"; }
 wn_done() {
 	[ "$WN_FAILS" -eq 0 ]
 }
+
+# wait_for SECONDS CMD...: retry CMD until it succeeds (a condition, not a
+# guess at timing); fails after SECONDS.
+wait_for() {
+	local limit=$1 start=$SECONDS; shift
+	until "$@" >/dev/null 2>&1; do
+		if [ $((SECONDS - start)) -ge "$limit" ]; then return 1; fi
+		sleep 0.05
+	done
+}
+
+# json_field NAME FIELD: a field of the first row of `wijknet --json` output
+# read from stdin.
+json_field() {
+	/usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"]; print(r[0][sys.argv[1]] if r else "")' "$1"
+}
+
+# peer_field NODE PEER FIELD: one field of `peer list` for PEER on NODE
+peer_field() {
+	wn "$1" --json peer list | /usr/bin/python3 -c '
+import json,sys
+for r in json.load(sys.stdin)["rows"]:
+    if r["org_id"] == sys.argv[1]: print(r[sys.argv[2]]); break' "$2" "$3"
+}
+
+# bundle NODE: its public key bundle in $WN_T/NODE.bundle; prints the fingerprint
+bundle() {
+	"$WIJKNETD" public --config "$WN_T/$1/wijknet.conf" >"$WN_T/$1.bundle" &&
+		sed -n 's/^fingerprint = //p' "$WN_T/$1.bundle"
+}
+
+# federation DIRECTOR MEMBER...: init all (members pin the director), start
+# them, members enrol the director, the director enrols each member, and
+# wait until every member holds a charter listing all the others.
+federation() {
+	local dir=$1 m; shift
+	node_init "$dir" municipality >/dev/null || return 1
+	local dkey
+	dkey=$("$WIJKNETD" public --config "$WN_T/$dir/wijknet.conf" | sed -n 's/^sign_key = //p')
+	for m in "$@"; do
+		node_init_member "$m" "$dkey" >/dev/null || return 1
+	done
+	node_start "$dir" || return 1
+	local dfp; dfp=$(bundle "$dir")
+	for m in "$@"; do
+		node_start "$m" || return 1
+		wn "$m" peer add "$WN_T/$dir.bundle" --fingerprint "$dfp" >/dev/null || return 1
+	done
+	for m in "$@"; do
+		local fp; fp=$(bundle "$m")
+		wn "$dir" peer add "$WN_T/$m.bundle" --fingerprint "$fp" >/dev/null || return 1
+	done
+	for m in "$@"; do
+		local o
+		for o in "$@"; do
+			[ "$o" = "$m" ] && continue
+			wait_for 30 peer_known "$m" "$o" || return 1
+		done
+	done
+}
+
+# node_init_member NAME DIRECTOR_KEY [ROLE]
+node_init_member() {
+	local name=$1 dkey=$2 role=${3:-police} port
+	port=$(free_port)
+	printf 'pass-%s-%s\n' "$name" "$RANDOM$RANDOM" >"$WN_T/$name.pass"
+	chmod 600 "$WN_T/$name.pass"
+	"$WIJKNET" init --data "$WN_T/$name" --org-id "$name" \
+		--org-name "Node $name" --role "$role" \
+		--listen "tcp://127.0.0.1:$port" --user admin \
+		--passphrase-file "$WN_T/$name.pass" --kdf interactive \
+		--director-key "$dkey"
+}
+
+# rss_kb PID: peak resident set (VmHWM) in kB
+rss_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+
+# field_is NODE PEER FIELD VALUE: a condition for wait_for
+field_is() { test "$(peer_field "$1" "$2" "$3")" = "$4"; }
+# field_ge NODE PEER FIELD N
+field_ge() { local v; v=$(peer_field "$1" "$2" "$3"); test "${v:-0}" -ge "$4"; }
+# peer_known NODE PEER
+peer_known() { test -n "$(peer_field "$1" "$2" org_id)"; }

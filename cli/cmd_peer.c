@@ -1,0 +1,242 @@
+/*
+ * cmd_peer.c - wijknet peer add | list | send | received | stats.
+ *
+ * peer add reads a partner's public key bundle (the output of `wijknetd
+ * public` on the partner's machine), shows its fingerprint, and enrols it
+ * only once the operator confirmed that fingerprint: typed on the terminal
+ * as the partner read it aloud, or given with --fingerprint. The node
+ * checks the fingerprint against the keys again.
+ */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/sec.h"
+
+struct bundle {
+	char org_id[64], name[128], role[32], endpoint[256];
+	char sign_key[65], kx_key[65], fingerprint[SEC_FINGERPRINT_LEN];
+};
+
+static int
+read_bundle(struct cli *cli, const char *path, struct bundle *b)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[1024];
+	int lineno = 0;
+	struct {
+		const char *key;
+		char *dst;
+		size_t cap;
+	} keys[] = {
+	    {"org_id", b->org_id, sizeof(b->org_id)},
+	    {"name", b->name, sizeof(b->name)},
+	    {"role", b->role, sizeof(b->role)},
+	    {"endpoint", b->endpoint, sizeof(b->endpoint)},
+	    {"sign_key", b->sign_key, sizeof(b->sign_key)},
+	    {"kx_key", b->kx_key, sizeof(b->kx_key)},
+	    {"fingerprint", b->fingerprint, sizeof(b->fingerprint)},
+	};
+	if (f == NULL) {
+		fprintf(stderr, "%s: %s: cannot open\n", cli->prog, path);
+		return CLI_FAIL;
+	}
+	memset(b, 0, sizeof(*b));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		char *eq = strstr(line, " = ");
+		size_t i;
+		if (eq == NULL) {
+			fprintf(stderr, "%s: %s:%d: expected 'key = value'\n",
+			    cli->prog, path, lineno);
+			goto bad;
+		}
+		*eq = '\0';
+		for (i = 0; i < WN_ARRAY_LEN(keys); i++)
+			if (strcmp(line, keys[i].key) == 0)
+				break;
+		if (i == WN_ARRAY_LEN(keys)) {
+			fprintf(stderr, "%s: %s:%d: unknown key '%s'\n",
+			    cli->prog, path, lineno, line);
+			goto bad;
+		}
+		if (wn_strlcpy(keys[i].dst, eq + 3, keys[i].cap) >= keys[i].cap) {
+			fprintf(stderr, "%s: %s:%d: %s is too long\n", cli->prog,
+			    path, lineno, line);
+			goto bad;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	for (size_t i = 0; i < WN_ARRAY_LEN(keys); i++) {
+		if (keys[i].dst[0] == '\0' && strcmp(keys[i].key, "name") != 0) {
+			fprintf(stderr, "%s: %s: missing '%s'\n", cli->prog, path,
+			    keys[i].key);
+			return CLI_FAIL;
+		}
+	}
+	return CLI_OK;
+bad:
+	if (f != stdin)
+		fclose(f);
+	return CLI_FAIL;
+}
+
+/* same_fingerprint compares ignoring case, spaces and dashes */
+static bool
+same_fingerprint(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '-' || *a == ' ')
+			a++;
+		while (*b == '-' || *b == ' ')
+			b++;
+		if (toupper((unsigned char)*a) != toupper((unsigned char)*b))
+			return false;
+		if (*a == '\0')
+			return true;
+		a++;
+		b++;
+	}
+}
+
+static int
+peer_add(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"fingerprint", required_argument, NULL, 'f'},
+	    {"directs", no_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *confirmed = NULL;
+	bool directs = false;
+	struct bundle b;
+	struct sec_public pub;
+	char fp[SEC_FINGERPRINT_LEN], typed[128];
+	int c;
+
+	optind = 0; /* 0: glibc reinitialises fully */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'f')
+			confirmed = optarg;
+		else if (c == 'd')
+			directs = true;
+		else
+			goto usage;
+	}
+	if (optind != argc - 1)
+		goto usage;
+	if (read_bundle(cli, argv[optind], &b) != CLI_OK)
+		return CLI_FAIL;
+	if (!sec_unhex(pub.sign_pk, 32, b.sign_key) ||
+	    !sec_unhex(pub.kx_pk, 32, b.kx_key)) {
+		fprintf(stderr, "%s: the bundle's keys are not 64 hex digits\n",
+		    cli->prog);
+		return CLI_FAIL;
+	}
+	sec_fingerprint(&pub, fp);
+	if (!same_fingerprint(fp, b.fingerprint)) {
+		fprintf(stderr, "%s: the bundle's own fingerprint line does not "
+		    "match its keys: it was altered; do not enrol\n", cli->prog);
+		return CLI_FAIL;
+	}
+	fprintf(stderr, "Enrolling %s (%s) at %s\nFingerprint: %s\n", b.org_id,
+	    b.role, b.endpoint, fp);
+	if (confirmed == NULL) {
+		int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		FILE *t = tty >= 0 ? fdopen(tty, "r+") : NULL;
+		if (t == NULL) {
+			fprintf(stderr, "%s: no terminal to confirm the "
+			    "fingerprint on; use --fingerprint FP with the "
+			    "fingerprint the partner read to you\n", cli->prog);
+			if (tty >= 0)
+				close(tty);
+			return CLI_USAGE;
+		}
+		fputs("Type the fingerprint the partner read to you: ", t);
+		fflush(t);
+		if (fgets(typed, sizeof(typed), t) == NULL)
+			typed[0] = '\0';
+		fclose(t);
+		typed[strcspn(typed, "\r\n")] = '\0';
+		confirmed = typed;
+	}
+	if (!same_fingerprint(fp, confirmed)) {
+		fprintf(stderr, "%s: fingerprints differ: not enrolled. Check the "
+		    "bundle with the partner.\n", cli->prog);
+		return CLI_FAIL;
+	}
+	return cli_simple(cli, "peer.add", "org_id", b.org_id, "name",
+	    b.name[0] ? b.name : NULL, "role", b.role, "endpoint", b.endpoint,
+	    "sign_key", b.sign_key, "kx_key", b.kx_key, "fingerprint", fp,
+	    "directs", directs ? "yes" : "no", NULL);
+usage:
+	fprintf(stderr, "usage: wijknet peer add BUNDLE|- [--fingerprint FP] "
+			"[--directs]\n");
+	return CLI_USAGE;
+}
+
+static int
+peer_send(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"count", required_argument, NULL, 'c'},
+	    {"size", required_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *count = NULL, *size = NULL;
+	uint64_t v;
+	int c;
+	optind = 0; /* 0: glibc reinitialises fully */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'c' && wn_parse_u64(optarg, 1000000, &v) && v > 0)
+			count = optarg;
+		else if (c == 's' && wn_parse_u64(optarg, 65536, &v) && v >= 8)
+			size = optarg;
+		else
+			goto usage;
+	}
+	if (optind != argc - 1)
+		goto usage;
+	return cli_simple(cli, "peer.send", "peer", argv[optind], "count",
+	    count, "size", size, NULL);
+usage:
+	fprintf(stderr, "usage: wijknet peer send ORG [--count 1..1000000] "
+			"[--size 8..65536]\n");
+	return CLI_USAGE;
+}
+
+int
+cli_cmd_peer(struct cli *cli, int argc, char **argv)
+{
+	const char *sub = argc >= 2 ? argv[1] : "";
+	if (strcmp(sub, "add") == 0)
+		return peer_add(cli, argc - 1, argv + 1);
+	if (strcmp(sub, "send") == 0)
+		return peer_send(cli, argc - 1, argv + 1);
+	if (strcmp(sub, "list") == 0 && argc == 2)
+		return cli_simple(cli, "peer.list", NULL);
+	if (strcmp(sub, "received") == 0 && argc == 3)
+		return cli_simple(cli, "peer.received", "peer", argv[2], NULL);
+	if (strcmp(sub, "stats") == 0 && argc <= 3) {
+		if (argc == 3 && strcmp(argv[2], "--reset") != 0)
+			goto usage;
+		return cli_simple(cli, "peer.stats", "reset",
+		    argc == 3 ? "yes" : NULL, NULL);
+	}
+usage:
+	fprintf(stderr,
+	    "usage: wijknet peer add BUNDLE|- [--fingerprint FP] [--directs]\n"
+	    "       wijknet peer list\n"
+	    "       wijknet peer send ORG [--count N] [--size BYTES]\n"
+	    "       wijknet peer received ORG\n"
+	    "       wijknet peer stats [--reset]\n");
+	return CLI_USAGE;
+}

@@ -1,0 +1,227 @@
+/*
+ * charter.c - the federation charter: who the members are, their keys,
+ * roles and endpoints, and which nodes direct cases.
+ *
+ * The director (a node whose config pins no director_key) keeps it: every
+ * enrolment makes a new version, signed by the director's key as a
+ * COSE_Sign1 of its own, stored, and queued for every member. A member
+ * accepts a charter only if it is signed by the key pinned in its config
+ * and its version is higher than the one it holds (no downgrade); it then
+ * makes its peer table exactly the charter's members.
+ */
+#include "node/node.h"
+
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "protocol/envelope.h"
+
+static wn_err
+sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	return sec_identity_sign(ctx, msg, len, sig);
+}
+
+static int64_t
+charter_version(struct node *n)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT ifnull(max(version), 0) FROM charter", -1, &st,
+		NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static wn_err
+store_charter(struct node *n, uint64_t version, const uint8_t *buf,
+    size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"INSERT INTO charter (version, signed, received_ms) VALUES "
+		"(?, ?, ?)",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (int64_t)version);
+		sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, wn_now_ms());
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = WN_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
+node_charter_publish(struct node *n)
+{
+	struct proto_charter *ch = calloc(1, sizeof(*ch));
+	struct proto_writer w = {0};
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_ENOMEM;
+	int64_t v = charter_version(n);
+
+	if (ch == NULL || v < 0 ||
+	    proto_writer_init_dynamic(&w, 4096, PROTO_BODY_MAX - 1) != WN_OK)
+		goto out;
+	ch->version = (uint64_t)v + 1;
+	wn_strlcpy(ch->federation, n->cfg.org_id, sizeof(ch->federation));
+	ch->issued_ms = wn_now_ms();
+	struct proto_member *self = &ch->members[ch->nmembers++];
+	wn_strlcpy(self->org, n->cfg.org_id, sizeof(self->org));
+	wn_strlcpy(self->name, n->cfg.org_name, sizeof(self->name));
+	wn_strlcpy(self->role, cfg_role_name(n->cfg.role), sizeof(self->role));
+	wn_strlcpy(self->endpoint, n->cfg.listen, sizeof(self->endpoint));
+	memcpy(self->sign_pk, sec_identity_public(n->id)->sign_pk, 32);
+	memcpy(self->kx_pk, sec_identity_public(n->id)->kx_pk, 32);
+	self->directs = true;
+	rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT org_id, name, role, endpoint, sign_pk, kx_pk, directs "
+		"FROM peers ORDER BY org_id",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW &&
+	    ch->nmembers < PROTO_CHARTER_MAX_MEMBERS) {
+		struct proto_member *m = &ch->members[ch->nmembers++];
+		wn_strlcpy(m->org, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(m->org));
+		wn_strlcpy(m->name, (const char *)sqlite3_column_text(st, 1),
+		    sizeof(m->name));
+		wn_strlcpy(m->role, (const char *)sqlite3_column_text(st, 2),
+		    sizeof(m->role));
+		wn_strlcpy(m->endpoint, (const char *)sqlite3_column_text(st, 3),
+		    sizeof(m->endpoint));
+		memcpy(m->sign_pk, sqlite3_column_blob(st, 4), 32);
+		memcpy(m->kx_pk, sqlite3_column_blob(st, 5), 32);
+		m->directs = sqlite3_column_int(st, 6) != 0;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((rc = proto_charter_sign(ch, sign_cb, n->id, &w)) != WN_OK ||
+	    (rc = store_charter(n, ch->version, w.buf, w.len)) != WN_OK)
+		goto out;
+	/* queue it for every member: node_outbox_push needs the peer
+	 * rows only, which the caller's transaction already holds */
+	for (size_t i = 1; i < ch->nmembers; i++) {
+		struct node_peer tmp = {0};
+		wn_strlcpy(tmp.org_id, ch->members[i].org, sizeof(tmp.org_id));
+		if ((rc = node_outbox_push(n, &tmp, PROTO_MSG_CHARTER, w.buf,
+			 w.len)) != WN_OK)
+			goto out;
+	}
+	char detail[96];
+	snprintf(detail, sizeof(detail), "version %llu, %zu members",
+	    (unsigned long long)ch->version, ch->nmembers);
+	rc = node_audit_append(n->store, "system", "charter.published",
+	    n->cfg.org_id, detail);
+out:
+	sqlite3_finalize(st);
+	proto_writer_release(&w);
+	free(ch);
+	return rc;
+}
+
+wn_err
+node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
+    size_t whylen)
+{
+	struct proto_charter *ch = calloc(1, sizeof(*ch));
+	struct proto_error perr;
+	sqlite3 *db = node_store_db(n->store);
+	sqlite3_stmt *up = NULL;
+	wn_err rc = WN_ENOMEM;
+	int64_t held;
+
+	if (ch == NULL)
+		goto out;
+	if (n->is_director) {
+		snprintf(why, whylen, "this node is the director: it accepts "
+		    "no charter");
+		rc = WN_EDENIED;
+		goto out;
+	}
+	rc = proto_charter_verify_signed(buf, len, n->director_pk, ch, &perr);
+	if (rc == WN_ECRYPTO) {
+		snprintf(why, whylen, "charter not signed by the pinned "
+		    "director key");
+		goto out;
+	}
+	if (rc != WN_OK) {
+		snprintf(why, whylen, "malformed charter at byte %zu: %s",
+		    perr.offset, perr.msg);
+		goto out;
+	}
+	held = charter_version(n);
+	if ((int64_t)ch->version <= held) {
+		snprintf(why, whylen, "charter version %llu is not newer than "
+		    "the %lld held (no downgrade)",
+		    (unsigned long long)ch->version, (long long)held);
+		rc = WN_EDENIED;
+		goto out;
+	}
+	rc = WN_EDB;
+	/* the table becomes exactly the charter's other members */
+	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS keep (org_id "
+			     "TEXT PRIMARY KEY); DELETE FROM keep",
+		NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; i < ch->nmembers; i++) {
+		const struct proto_member *m = &ch->members[i];
+		if (strcmp(m->org, n->cfg.org_id) == 0)
+			continue;
+		const char *sql[] = {
+		    "INSERT OR IGNORE INTO peers (org_id, name, role, endpoint,"
+		    " sign_pk, kx_pk, directs, added_ms) VALUES (?1, ?2, ?3, "
+		    "?4, ?5, ?6, ?7, ?8)",
+		    "UPDATE peers SET name = ?2, role = ?3, endpoint = ?4, "
+		    "sign_pk = ?5, kx_pk = ?6, directs = ?7 WHERE org_id = ?1 "
+		    "AND ?8 = ?8",
+		    "INSERT OR IGNORE INTO keep VALUES (?1)",
+		};
+		for (size_t q = 0; q < WN_ARRAY_LEN(sql); q++) {
+			if (sqlite3_prepare_v2(db, sql[q], -1, &up, NULL) !=
+			    SQLITE_OK)
+				goto out;
+			sqlite3_bind_text(up, 1, m->org, -1, SQLITE_STATIC);
+			if (q < 2) {
+				sqlite3_bind_text(up, 2, m->name, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_text(up, 3, m->role, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_text(up, 4, m->endpoint, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_blob(up, 5, m->sign_pk, 32,
+				    SQLITE_STATIC);
+				sqlite3_bind_blob(up, 6, m->kx_pk, 32,
+				    SQLITE_STATIC);
+				sqlite3_bind_int(up, 7, m->directs);
+				sqlite3_bind_int64(up, 8, wn_now_ms());
+			}
+			if (sqlite3_step(up) != SQLITE_DONE)
+				goto out;
+			sqlite3_finalize(up);
+			up = NULL;
+		}
+	}
+	if (sqlite3_exec(db, "DELETE FROM peers WHERE org_id NOT IN (SELECT "
+			     "org_id FROM keep)",
+		NULL, NULL, NULL) != SQLITE_OK ||
+	    store_charter(n, ch->version, buf, len) != WN_OK)
+		goto out;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "version %llu, %zu members",
+	    (unsigned long long)ch->version, ch->nmembers);
+	rc = node_audit_append(n->store, "system", "charter.applied",
+	    ch->federation, detail);
+	n->peers_dirty = true;
+out:
+	sqlite3_finalize(up);
+	free(ch);
+	return rc;
+}

@@ -1,0 +1,305 @@
+/*
+ * ctl_peer.c - control requests about peers: enrolment, the peer list with
+ * each peer's delivery state, and test traffic (peer.send, peer.received,
+ * peer.stats) that the integration tests and the benchmark drive.
+ */
+#include "node/node.h"
+
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "protocol/envelope.h"
+
+static const char *
+arg(struct node_ctl_call *c, const char *key)
+{
+	const char *v = proto_ctl_request_arg(c->req, key);
+	return v ? v : "";
+}
+
+static wn_err
+fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
+    WN_PRINTF(3, 4);
+
+static wn_err
+fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static bool
+endpoint_valid(const char *e)
+{
+	return (strncmp(e, "tcp://", 6) == 0 && e[6]) ||
+	    (strncmp(e, "tls+tcp://", 10) == 0 && e[10]);
+}
+
+wn_err
+node_ctl_peer_add(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct sec_public pub;
+	enum cfg_role role;
+	char fp[SEC_FINGERPRINT_LEN];
+	const char *org = arg(c, "org_id"), *name = arg(c, "name");
+	const char *endpoint = arg(c, "endpoint");
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+
+	if (!cfg_org_id_valid(org))
+		return fail(c, WN_EINVAL, "bad org id '%s'", org);
+	if (strcmp(org, n->cfg.org_id) == 0)
+		return fail(c, WN_EINVAL, "'%s' is this node itself", org);
+	if (!cfg_role_parse(arg(c, "role"), &role))
+		return fail(c, WN_EINVAL, "unknown role '%s'", arg(c, "role"));
+	if (!endpoint_valid(endpoint) || strlen(endpoint) > 255)
+		return fail(c, WN_EINVAL, "endpoint must be tcp://HOST:PORT or "
+		    "tls+tcp://HOST:PORT");
+	if (name[0] == '\0' || strlen(name) > 127)
+		name = org;
+	if (!sec_unhex(pub.sign_pk, 32, arg(c, "sign_key")) ||
+	    !sec_unhex(pub.kx_pk, 32, arg(c, "kx_key")))
+		return fail(c, WN_EINVAL, "sign_key and kx_key must be 64 hex "
+		    "digits each");
+	sec_fingerprint(&pub, fp);
+	if (strcmp(fp, arg(c, "fingerprint")) != 0)
+		return fail(c, WN_EDENIED, "the fingerprint confirmed by the "
+		    "operator (%s) does not match these keys (%s): do not "
+		    "enrol; check the bundle with the partner",
+		    arg(c, "fingerprint"), fp);
+	bool directs = false;
+	if (!n->is_director) {
+		if (memcmp(pub.sign_pk, n->director_pk, 32) != 0)
+			return fail(c, WN_EDENIED,
+			    "this node is a member: it learns its peers from "
+			    "the director's charter and can only enrol the "
+			    "director itself (the key pinned as director_key)");
+		directs = true;
+	} else if (strcmp(arg(c, "directs"), "yes") == 0) {
+		directs = true;
+	}
+	if (node_peer_find(n, org) != NULL)
+		return fail(c, WN_EBUSY, "'%s' is already enrolled", org);
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"INSERT INTO peers (org_id, name, role, endpoint, sign_pk, "
+		"kx_pk, directs, added_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cfg_role_name(role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, pub.sign_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, pub.kx_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, directs);
+	sqlite3_bind_int64(st, 8, wn_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	snprintf(c->detail, sizeof(c->detail), "enrolled %s (%s) %s", org,
+	    cfg_role_name(role), fp);
+	c->reload_peers = true;
+	if (n->is_director && (rc = node_charter_publish(n)) != WN_OK) {
+		fail(c, rc, "enrolled, but publishing the charter failed");
+		goto out;
+	}
+	proto_ctl_reply_begin(c->w, WN_OK, "peer enrolled", 1);
+	proto_ctl_row_begin(c->w, 3);
+	proto_ctl_field_text(c->w, "org_id", org);
+	proto_ctl_field_text(c->w, "fingerprint", fp);
+	proto_ctl_field_bool(c->w, "directs", directs);
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int64_t
+count_outbox(struct node *n, const char *peer)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		peer ? "SELECT count(*) FROM outbox WHERE peer = ?"
+		     : "SELECT count(*) FROM outbox",
+		-1, &st, NULL) == SQLITE_OK) {
+		if (peer)
+			sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+wn_err
+node_ctl_peer_list(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	sqlite3_stmt *st = NULL;
+	size_t rows = 0;
+	for (size_t i = 0; i < n->npeers; i++)
+		rows += !n->peers[i]->gone;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT ifnull(last_ok_ms, 0), ifnull(last_err_ms, 0), "
+		"ifnull(last_err, ''), next_seq - 1, last_seq_in "
+		"FROM peers WHERE org_id = ?",
+		-1, &st, NULL) != SQLITE_OK)
+		return WN_EDB;
+	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct node_peer *p = n->peers[i];
+		struct sec_public pub;
+		char fp[SEC_FINGERPRINT_LEN];
+		if (p->gone)
+			continue;
+		memcpy(pub.sign_pk, p->sign_pk, 32);
+		memcpy(pub.kx_pk, p->kx_pk, 32);
+		sec_fingerprint(&pub, fp);
+		sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
+		int64_t ok = 0, errt = 0, sent = 0, got = 0;
+		const char *err = "";
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			ok = sqlite3_column_int64(st, 0);
+			errt = sqlite3_column_int64(st, 1);
+			err = (const char *)sqlite3_column_text(st, 2);
+			sent = sqlite3_column_int64(st, 3);
+			got = sqlite3_column_int64(st, 4);
+		}
+		int64_t queued = count_outbox(n, p->org_id);
+		const char *state = queued == 0 ? "idle"
+		    : p->attempts > 0           ? "retrying"
+						: "sending";
+		proto_ctl_row_begin(c->w, 13);
+		proto_ctl_field_text(c->w, "org_id", p->org_id);
+		proto_ctl_field_text(c->w, "role", p->role);
+		proto_ctl_field_text(c->w, "endpoint", p->endpoint);
+		proto_ctl_field_text(c->w, "fingerprint", fp);
+		proto_ctl_field_bool(c->w, "directs", p->directs);
+		proto_ctl_field_text(c->w, "state", state);
+		proto_ctl_field_int(c->w, "queued", queued);
+		proto_ctl_field_int(c->w, "sent_seq", sent);
+		proto_ctl_field_int(c->w, "received_seq", got);
+		proto_ctl_field_int(c->w, "last_ok_ms", ok);
+		proto_ctl_field_int(c->w, "last_error_ms", errt);
+		proto_ctl_field_text(c->w, "last_error", err ? err : "");
+		proto_ctl_field_int(c->w, "attempts", p->attempts);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_peer_send(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct node_peer *p = node_peer_find(n, arg(c, "peer"));
+	uint64_t count = 1, size = 16;
+	uint8_t *payload = NULL, *body = NULL;
+	struct proto_writer w;
+	wn_err rc = WN_ENOMEM;
+
+	if (p == NULL || p->gone)
+		return fail(c, WN_ENOTFOUND, "no peer '%s'", arg(c, "peer"));
+	if ((*arg(c, "count") && !wn_parse_u64(arg(c, "count"), 1000000,
+				     &count)) ||
+	    (*arg(c, "size") && !wn_parse_u64(arg(c, "size"), 65536, &size)) ||
+	    size < 8)
+		return fail(c, WN_EINVAL, "count is 1..1000000, size 8..65536");
+	payload = malloc(size);
+	body = malloc(size + 64);
+	if (payload == NULL || body == NULL)
+		goto out;
+	memset(payload, 'x', size);
+	int64_t base = count_outbox(n, NULL);
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t k = (uint64_t)base + i;
+		for (int b = 0; b < 8; b++)
+			payload[b] = (uint8_t)(k >> (56 - 8 * b));
+		proto_writer_init(&w, body, size + 64);
+		if ((rc = proto_data_encode(payload, size, &w)) != WN_OK ||
+		    (rc = node_outbox_push(n, p, PROTO_MSG_DATA, w.buf,
+			 w.len)) != WN_OK)
+			goto out;
+	}
+	snprintf(c->detail, sizeof(c->detail), "queued %llu test messages "
+	    "for %s", (unsigned long long)count, p->org_id);
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
+	proto_ctl_row_begin(c->w, 2);
+	proto_ctl_field_text(c->w, "peer", p->org_id);
+	proto_ctl_field_int(c->w, "queued", (int64_t)count);
+	rc = WN_OK;
+out:
+	free(payload);
+	free(body);
+	return rc;
+}
+
+wn_err
+node_ctl_peer_received(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	/* in order: no row whose seq is below the seq of an earlier row */
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT count(*), count(DISTINCT seq), ifnull(min(seq), 0), "
+		"ifnull(max(seq), 0), (SELECT count(*) FROM data_in a JOIN "
+		"data_in b ON b.id = a.id + 1 AND a.peer = b.peer WHERE a.peer "
+		"= ?1 AND b.seq <= a.seq) FROM data_in WHERE peer = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, arg(c, "peer"), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		proto_ctl_reply_begin(c->w, WN_OK, "", 1);
+		proto_ctl_row_begin(c->w, 6);
+		proto_ctl_field_text(c->w, "peer", arg(c, "peer"));
+		proto_ctl_field_int(c->w, "count", sqlite3_column_int64(st, 0));
+		proto_ctl_field_int(c->w, "distinct",
+		    sqlite3_column_int64(st, 1));
+		proto_ctl_field_int(c->w, "min_seq", sqlite3_column_int64(st, 2));
+		proto_ctl_field_int(c->w, "max_seq", sqlite3_column_int64(st, 3));
+		proto_ctl_field_bool(c->w, "in_order",
+		    sqlite3_column_int64(st, 4) == 0);
+		rc = WN_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+wn_err
+node_ctl_peer_stats(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	size_t k = n->nlat < WN_ARRAY_LEN(n->lat_us) ? n->nlat
+						    : WN_ARRAY_LEN(n->lat_us);
+	uint32_t *s = malloc((k ? k : 1) * sizeof(*s));
+	if (s == NULL)
+		return WN_ENOMEM;
+	memcpy(s, n->lat_us, k * sizeof(*s));
+	qsort(s, k, sizeof(*s), cmp_u32);
+	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
+	proto_ctl_row_begin(c->w, 5);
+	proto_ctl_field_int(c->w, "delivered", (int64_t)n->delivered);
+	proto_ctl_field_int(c->w, "queued", count_outbox(n, NULL));
+	proto_ctl_field_int(c->w, "samples", (int64_t)k);
+	proto_ctl_field_int(c->w, "p50_us", k ? s[k / 2] : 0);
+	proto_ctl_field_int(c->w, "p99_us", k ? s[k * 99 / 100] : 0);
+	if (strcmp(arg(c, "reset"), "yes") == 0)
+		n->nlat = 0;
+	free(s);
+	return WN_OK;
+}

@@ -1,0 +1,962 @@
+/*
+ * peer.c - talking to other nodes: the peer table, the receiving side of
+ * the peer socket and the delivery of the durable outbox.
+ *
+ * Receiving: a transfer (1..64 envelopes from one sender) arrives on the
+ * REP socket. Under the node lock and in ONE transaction (the group
+ * commit), each envelope is checked in this order: structure, version,
+ * sender is a known peer, recipient is us, signature over the bytes as
+ * received, already seen (accepted again: applying is idempotent), sequence
+ * number is the next one from that sender, time within the window, then it
+ * is decrypted, applied and its id recorded. The reply is one signed,
+ * encrypted RECEIPT naming what was accepted and what was refused, or a
+ * signed plain ERROR when nothing in the transfer could be attributed to a
+ * known peer. Refusals are audited; the node keeps serving.
+ *
+ * Sending: the outbox keeps each message's body with its per-peer sequence
+ * number; a delivery thread takes up to 64 of a peer's oldest messages,
+ * seals and signs them with the current time, and sends them as one
+ * transfer on that peer's REQ context (one transfer in flight per peer, so
+ * order holds; many peers in parallel). The receipt deletes what was
+ * accepted in one transaction; failures back off exponentially with jitter.
+ */
+#include "node/node.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <sqlcipher/sqlite3.h>
+
+#include "protocol/envelope.h"
+
+/* a little above the frame limit, so a slightly oversized transfer reaches
+ * the decoder and is refused and audited; anything larger nng drops */
+#define NODE_PEER_RECV_MAX (PROTO_FRAME_MAX + (64u << 10))
+#define TIME_WINDOW_MS (10 * 60 * 1000)
+#define SEND_TIMEOUT_MS 15000
+#define BACKOFF_MIN_MS 200
+#define BACKOFF_MAX_MS 10000
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static wn_err
+sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	return sec_identity_sign(ctx, msg, len, sig);
+}
+
+static void
+audit_log(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail)
+{
+	if (node_audit_append(n->store, user, action, object, detail) != WN_OK)
+		wn_log(WN_LOG_ERROR, "audit append failed: %s",
+		    node_store_errmsg(n->store));
+}
+
+/* ---- the peer table ---------------------------------------------------- */
+
+static void
+peer_free(struct node_peer *p)
+{
+	if (p == NULL)
+		return;
+	sec_peer_key_free(p->key);
+	free(p);
+}
+
+struct node_peer *
+node_peer_find(struct node *n, const char *org_id)
+{
+	for (size_t i = 0; i < n->npeers; i++)
+		if (strcmp(n->peers[i]->org_id, org_id) == 0)
+			return n->peers[i];
+	return NULL;
+}
+
+static void
+peer_close(struct node_peer *p)
+{
+	if (p->open) {
+		nng_close(p->req);
+		p->open = false;
+	}
+}
+
+/* node_peers_load rebuilds the table from the store. Peers that stay keep
+ * their delivery state; a peer that is gone is closed once its transfer in
+ * flight (if any) has ended. */
+wn_err
+node_peers_load(struct node *n)
+{
+	sqlite3_stmt *st = NULL;
+	struct node_peer *fresh[NODE_MAX_PEERS];
+	size_t nf = 0;
+	wn_err rc = WN_EDB;
+
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT org_id, name, role, endpoint, sign_pk, kx_pk, directs "
+		"FROM peers ORDER BY org_id",
+		-1, &st, NULL) != SQLITE_OK)
+		return WN_EDB;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW && nf < NODE_MAX_PEERS) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		struct node_peer *old = node_peer_find(n, id), *p;
+		if (sqlite3_column_bytes(st, 4) != 32 ||
+		    sqlite3_column_bytes(st, 5) != 32) {
+			rc = WN_ECORRUPT;
+			goto out;
+		}
+		if (old != NULL &&
+		    memcmp(old->sign_pk, sqlite3_column_blob(st, 4), 32) == 0 &&
+		    memcmp(old->kx_pk, sqlite3_column_blob(st, 5), 32) == 0) {
+			p = old;
+			old->gone = false;
+		} else {
+			if ((p = calloc(1, sizeof(*p))) == NULL) {
+				rc = WN_ENOMEM;
+				goto out;
+			}
+			p->node = n;
+			memcpy(p->sign_pk, sqlite3_column_blob(st, 4), 32);
+			memcpy(p->kx_pk, sqlite3_column_blob(st, 5), 32);
+			if (sec_peer_key_new(n->id, p->kx_pk, &p->key) != WN_OK) {
+				free(p);
+				rc = WN_ECRYPTO;
+				goto out;
+			}
+			if (old != NULL)
+				old->gone = true;
+		}
+		wn_strlcpy(p->org_id, id, sizeof(p->org_id));
+		wn_strlcpy(p->name, (const char *)sqlite3_column_text(st, 1),
+		    sizeof(p->name));
+		wn_strlcpy(p->role, (const char *)sqlite3_column_text(st, 2),
+		    sizeof(p->role));
+		wn_strlcpy(p->endpoint, (const char *)sqlite3_column_text(st, 3),
+		    sizeof(p->endpoint));
+		p->directs = sqlite3_column_int(st, 6) != 0;
+		fresh[nf++] = p;
+	}
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		goto out;
+	/* old entries not carried over: close them (their aio callbacks
+	 * check `gone`); they are freed at shutdown */
+	for (size_t i = 0; i < n->npeers; i++) {
+		bool kept = false;
+		for (size_t j = 0; j < nf; j++)
+			kept |= fresh[j] == n->peers[i];
+		if (!kept) {
+			n->peers[i]->gone = true;
+			if (!n->peers[i]->in_flight)
+				peer_close(n->peers[i]);
+			/* keep it reachable for the callback and shutdown */
+			if (nf < NODE_MAX_PEERS)
+				fresh[nf++] = n->peers[i];
+		}
+	}
+	memcpy(n->peers, fresh, nf * sizeof(fresh[0]));
+	n->npeers = nf;
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
+node_outbox_push(struct node *n, struct node_peer *p, uint32_t type,
+    const void *body, size_t len)
+{
+	sqlite3 *db = node_store_db(n->store);
+	sqlite3_stmt *st = NULL;
+	uint8_t id[16];
+	wn_err rc = WN_EDB;
+	int64_t seq;
+
+	if (len > PROTO_BODY_MAX)
+		return WN_ETOOBIG;
+	if (sqlite3_prepare_v2(db,
+		"SELECT next_seq FROM peers WHERE org_id = ?", -1, &st,
+		NULL) != SQLITE_OK)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	sec_random(id, sizeof(id));
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO outbox (peer, seq, msg_id, type, body, created_us)"
+		" VALUES (?, ?, ?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_blob(st, 3, id, sizeof(id), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, type);
+	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now_us());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db,
+		"UPDATE peers SET next_seq = next_seq + 1 WHERE org_id = ?", -1,
+		&st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- receiving --------------------------------------------------------- */
+
+struct refusal {
+	uint8_t id[16];
+	wn_err code;
+	char reason[128];
+};
+
+struct rx {
+	struct node *n;
+	struct node_peer *from; /* the attributed sender, if any */
+	size_t naccepted, nrefused, napplied;
+	uint8_t accepted[NODE_BATCH][16];
+	struct refusal refused[NODE_BATCH];
+	int64_t first_seq, last_seq;
+};
+
+static void
+refuse(struct rx *rx, const uint8_t *id, wn_err code, const char *who,
+    const char *fmt, ...) WN_PRINTF(5, 6);
+
+static void
+refuse(struct rx *rx, const uint8_t *id, wn_err code, const char *who,
+    const char *fmt, ...)
+{
+	struct refusal *r = &rx->refused[rx->nrefused++];
+	va_list ap;
+	if (id != NULL)
+		memcpy(r->id, id, 16);
+	else
+		memset(r->id, 0, 16);
+	r->code = code;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	audit_log(rx->n, who, "peer.refused", who, r->reason);
+	wn_log(WN_LOG_WARN, "peer message from %s refused: %s", who,
+	    r->reason);
+}
+
+/* seen: 0 new, 1 seen before in another sealing (a retry whose receipt
+ * was lost: accept it again, apply nothing), 2 these very bytes were
+ * applied already (a replay: refuse). Senders seal every attempt afresh,
+ * so a legitimate retry never repeats a signature. */
+static int
+seen(struct node *n, const uint8_t id[16], const uint8_t *sig)
+{
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT sig FROM inbox WHERE msg_id = ?", -1, &st,
+		NULL) == SQLITE_OK) {
+		sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			r = sqlite3_column_bytes(st, 0) == SEC_SIG_LEN &&
+				memcmp(sqlite3_column_blob(st, 0), sig,
+				    SEC_SIG_LEN) == 0
+			    ? 2
+			    : 1;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int64_t
+last_seq_in(struct node *n, const char *peer)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT last_seq_in FROM peers WHERE org_id = ?", -1, &st,
+		NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+static wn_err
+exec_bind(struct node *n, const char *sql, const char *text, int64_t a,
+    const void *blob, size_t blen, int64_t b)
+{
+	/* a small helper for the fixed statements below: ?1 text, ?2 int,
+	 * ?3 blob, ?4 int (unused ones are bound and ignored) */
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return WN_EDB;
+	int np = sqlite3_bind_parameter_count(st);
+	if (np >= 1)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	if (np >= 2)
+		sqlite3_bind_int64(st, 2, a);
+	if (np >= 3)
+		sqlite3_bind_blob(st, 3, blob, (int)blen, SQLITE_STATIC);
+	if (np >= 4)
+		sqlite3_bind_int64(st, 4, b);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = WN_OK;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static wn_err
+inbox_add(struct node *n, const struct proto_envelope *e)
+{
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"INSERT INTO inbox (peer, seq, msg_id, type, sig, received_ms) "
+		"VALUES (?, ?, ?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, e->h.from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)e->h.seq);
+	sqlite3_bind_blob(st, 3, e->h.id, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, e->h.type);
+	sqlite3_bind_blob(st, 5, e->cose.sig, SEC_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, wn_now_ms());
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = WN_OK;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* apply one opened message; false with a reason if it must be refused */
+static wn_err
+apply(struct rx *rx, const struct proto_envelope *e, const uint8_t *body,
+    size_t len, char *why, size_t whylen)
+{
+	struct node *n = rx->n;
+	switch (e->h.type) {
+	case PROTO_MSG_DATA: {
+		struct proto_data d;
+		if (proto_data_decode(body, len, &d, NULL) != WN_OK) {
+			snprintf(why, whylen, "malformed data body");
+			return WN_EPROTO;
+		}
+		return exec_bind(n,
+		    "INSERT INTO data_in (peer, seq, body) VALUES (?1, ?2, ?3)",
+		    e->h.from, (int64_t)e->h.seq, d.payload, d.len, 0);
+	}
+	case PROTO_MSG_CHARTER:
+		return node_charter_apply(n, body, len, why, whylen);
+	default:
+		snprintf(why, whylen, "message type %s is not accepted here",
+		    proto_msg_type_name(e->h.type));
+		return WN_EDENIED;
+	}
+}
+
+static void
+receive_one(struct rx *rx, const uint8_t *buf, size_t len, uint8_t *body,
+    size_t cap)
+{
+	struct node *n = rx->n;
+	struct proto_envelope e;
+	struct proto_error perr;
+	struct node_peer *p;
+	char why[128];
+	size_t blen;
+	wn_err rc;
+
+	if (proto_envelope_decode(buf, len, &e, &perr) != WN_OK) {
+		refuse(rx, NULL, WN_EPROTO, "unknown", "malformed envelope at "
+		    "byte %zu: %s", perr.offset, perr.msg);
+		return;
+	}
+	if ((p = node_peer_find(n, e.h.from)) == NULL || p->gone) {
+		refuse(rx, e.h.id, WN_EAUTH, "unknown", "unknown sender '%s'",
+		    e.h.from);
+		return;
+	}
+	if (strcmp(e.h.to, n->cfg.org_id) != 0) {
+		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
+		    "addressed to '%s', not to us", e.h.to);
+		return;
+	}
+	if (!proto_envelope_verify(&e, p->sign_pk)) {
+		refuse(rx, e.h.id, WN_ECRYPTO, p->org_id,
+		    "bad signature on a message claiming to be from '%s'",
+		    p->org_id);
+		return;
+	}
+	if (rx->from != NULL && rx->from != p) {
+		refuse(rx, e.h.id, WN_EPROTO, p->org_id,
+		    "a transfer mixes senders");
+		return;
+	}
+	rx->from = p;
+	switch (seen(n, e.h.id, e.cose.sig)) {
+	case 1:
+		memcpy(rx->accepted[rx->naccepted++], e.h.id, 16);
+		return;
+	case 2:
+		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
+		    "replayed envelope (message %02x%02x%02x%02x.. already "
+		    "applied)", e.h.id[0], e.h.id[1], e.h.id[2], e.h.id[3]);
+		return;
+	}
+	int64_t last = last_seq_in(n, p->org_id);
+	if ((int64_t)e.h.seq <= last) {
+		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
+		    "replay: sequence number %" PRIu64 " already used "
+		    "(last applied %" PRId64 ")", e.h.seq, last);
+		return;
+	}
+	if ((int64_t)e.h.seq != last + 1) {
+		/* not audited as an attack: the sender resends in order */
+		struct refusal *r = &rx->refused[rx->nrefused++];
+		memcpy(r->id, e.h.id, 16);
+		r->code = WN_EBUSY;
+		snprintf(r->reason, sizeof(r->reason),
+		    "out of order: expected sequence %" PRId64, last + 1);
+		return;
+	}
+	int64_t skew = e.h.ts_ms - wn_now_ms();
+	if (skew > TIME_WINDOW_MS || skew < -TIME_WINDOW_MS) {
+		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
+		    "time %" PRId64 " ms off our clock (window %d ms)", skew,
+		    TIME_WINDOW_MS);
+		return;
+	}
+	if (proto_envelope_open(&e, p->key, body, cap, &blen) != WN_OK) {
+		refuse(rx, e.h.id, WN_ECRYPTO, p->org_id,
+		    "cannot decrypt a message from '%s'", p->org_id);
+		return;
+	}
+	rc = apply(rx, &e, body, blen, why, sizeof(why));
+	sec_wipe(body, blen);
+	if (rc != WN_OK) {
+		refuse(rx, e.h.id, rc, p->org_id, "%s", why);
+		/* a refused message still uses up its sequence number */
+	}
+	if (inbox_add(n, &e) != WN_OK ||
+	    exec_bind(n, "UPDATE peers SET last_seq_in = ?2 WHERE org_id = ?1",
+		p->org_id, (int64_t)e.h.seq, NULL, 0, 0) != WN_OK) {
+		refuse(rx, e.h.id, WN_EDB, p->org_id, "store error");
+		return;
+	}
+	if (rc == WN_OK) {
+		memcpy(rx->accepted[rx->naccepted++], e.h.id, 16);
+		if (rx->napplied++ == 0)
+			rx->first_seq = (int64_t)e.h.seq;
+		rx->last_seq = (int64_t)e.h.seq;
+	}
+}
+
+static void
+reply_error_env(struct node *n, const char *to, wn_err code,
+    const char *reason, struct proto_writer *w)
+{
+	struct proto_env_header h = {0};
+	struct proto_errbody eb = {0};
+	uint8_t body[512];
+	struct proto_writer bw;
+	h.version = PROTO_VERSION;
+	h.type = PROTO_MSG_ERROR;
+	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
+	wn_strlcpy(h.to, cfg_org_id_valid(to) ? to : "unknown", sizeof(h.to));
+	sec_random(h.id, sizeof(h.id));
+	h.ts_ms = wn_now_ms();
+	eb.code = code;
+	wn_strlcpy(eb.reason, reason, sizeof(eb.reason));
+	proto_writer_init(&bw, body, sizeof(body));
+	if (proto_errbody_encode(&eb, &bw) != WN_OK ||
+	    proto_envelope_seal(&h, bw.buf, bw.len, NULL, sign_cb, n->id, w) !=
+		WN_OK)
+		proto_writer_reset(w);
+}
+
+static void
+peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
+{
+	struct node *n = arg;
+	struct proto_transfer t;
+	struct proto_error perr;
+	struct rx *rx = calloc(1, sizeof(*rx));
+	uint8_t *body = malloc(PROTO_ENVELOPE_MAX);
+	char detail[160];
+
+	if (rx == NULL || body == NULL)
+		goto out;
+	rx->n = n;
+	pthread_mutex_lock(&n->mtx);
+	if (proto_transfer_decode(nng_msg_body(msg), nng_msg_len(msg), &t,
+		&perr) != WN_OK) {
+		snprintf(detail, sizeof(detail), "malformed transfer at byte "
+		    "%zu: %s", perr.offset, perr.msg);
+		audit_log(n, "unknown", "peer.refused", "unknown", detail);
+		reply_error_env(n, "unknown", WN_EPROTO, detail, w);
+		goto unlock;
+	}
+	if (node_store_begin(n->store) != WN_OK) {
+		reply_error_env(n, "unknown", WN_EDB, "store busy", w);
+		goto unlock;
+	}
+	for (size_t i = 0; i < t.n; i++)
+		receive_one(rx, t.env[i], t.env_len[i], body, PROTO_ENVELOPE_MAX);
+	if (rx->napplied > 0) {
+		snprintf(detail, sizeof(detail), "%zu messages, seq %" PRId64
+		    "..%" PRId64, rx->napplied, rx->first_seq, rx->last_seq);
+		audit_log(n, rx->from->org_id, "peer.received", rx->from->org_id,
+		    detail);
+	}
+	if (node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		reply_error_env(n, rx->from ? rx->from->org_id : "unknown",
+		    WN_EDB, "store error", w);
+		goto unlock;
+	}
+	if (n->peers_dirty) {
+		n->peers_dirty = false;
+		if (node_peers_load(n) != WN_OK)
+			wn_log(WN_LOG_ERROR, "cannot reload peers");
+		node_peer_kick(n);
+	}
+	if (rx->from == NULL) {
+		reply_error_env(n, "unknown", rx->refused[0].code,
+		    rx->refused[0].reason, w);
+		goto unlock;
+	}
+	/* the receipt: durable now, so it may say so */
+	struct proto_receipt rc = {0};
+	rc.naccepted = rx->naccepted;
+	memcpy(rc.accepted, rx->accepted, rx->naccepted * 16);
+	rc.nrefused = rx->nrefused;
+	for (size_t i = 0; i < rx->nrefused; i++) {
+		memcpy(rc.refused[i].id, rx->refused[i].id, 16);
+		rc.refused[i].code = rx->refused[i].code;
+		wn_strlcpy(rc.refused[i].reason, rx->refused[i].reason,
+		    sizeof(rc.refused[i].reason));
+	}
+	struct proto_writer bw;
+	uint8_t rbuf[16384];
+	struct proto_env_header h = {0};
+	proto_writer_init(&bw, rbuf, sizeof(rbuf));
+	h.version = PROTO_VERSION;
+	h.type = PROTO_MSG_RECEIPT;
+	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
+	wn_strlcpy(h.to, rx->from->org_id, sizeof(h.to));
+	sec_random(h.id, sizeof(h.id));
+	h.ts_ms = wn_now_ms();
+	if (proto_receipt_encode(&rc, &bw) != WN_OK ||
+	    proto_envelope_seal(&h, bw.buf, bw.len, rx->from->key, sign_cb,
+		n->id, w) != WN_OK)
+		proto_writer_reset(w);
+unlock:
+	pthread_mutex_unlock(&n->mtx);
+out:
+	free(rx);
+	free(body);
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static int64_t
+backoff_ms(unsigned attempts)
+{
+	int64_t b = BACKOFF_MIN_MS;
+	for (unsigned i = 1; i < attempts && b < BACKOFF_MAX_MS; i++)
+		b *= 2;
+	if (b > BACKOFF_MAX_MS)
+		b = BACKOFF_MAX_MS;
+	/* jitter: 50% .. 150% */
+	uint32_t r;
+	sec_random(&r, sizeof(r));
+	return b / 2 + (int64_t)(r % (uint32_t)(b + 1));
+}
+
+static void
+delivery_failed(struct node_peer *p, const char *why)
+{
+	struct node *n = p->node;
+	p->in_flight = false;
+	p->attempts++;
+	p->next_try_ms = wn_now_ms() + backoff_ms(p->attempts);
+	if (exec_bind(n, "UPDATE peers SET last_err_ms = ?2, last_err = ?3 "
+			 "WHERE org_id = ?1",
+		p->org_id, wn_now_ms(), why, strlen(why), 0) != WN_OK)
+		wn_log(WN_LOG_WARN, "cannot record delivery error");
+	wn_log(WN_LOG_DEBUG, "delivery to %s failed (attempt %u): %s",
+	    p->org_id, p->attempts, why);
+}
+
+static void
+record_latency(struct node *n, int64_t created_us)
+{
+	int64_t d = now_us() - created_us;
+	if (d < 0)
+		d = 0;
+	if (d > UINT32_MAX)
+		d = UINT32_MAX;
+	n->lat_us[n->nlat++ % WN_ARRAY_LEN(n->lat_us)] = (uint32_t)d;
+	n->delivered++;
+}
+
+/* handle_receipt applies a receipt: accepted ids leave the outbox; refused
+ * ones leave it too unless the refusal was transient. One transaction. */
+static void
+handle_receipt(struct node_peer *p, nng_msg *msg)
+{
+	struct node *n = p->node;
+	struct proto_envelope e;
+	struct proto_receipt *rc = calloc(1, sizeof(*rc));
+	uint8_t *body = malloc(PROTO_ENVELOPE_MAX);
+	size_t blen;
+	char why[200];
+	bool ok = false;
+
+	if (rc == NULL || body == NULL) {
+		delivery_failed(p, "out of memory");
+		goto out;
+	}
+	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
+		NULL) != WN_OK ||
+	    strcmp(e.h.from, p->org_id) != 0 ||
+	    strcmp(e.h.to, n->cfg.org_id) != 0 ||
+	    !proto_envelope_verify(&e, p->sign_pk)) {
+		delivery_failed(p, "reply is not a valid signed envelope from "
+				   "this peer");
+		goto out;
+	}
+	if (e.h.type == PROTO_MSG_ERROR) {
+		struct proto_errbody eb;
+		if (proto_envelope_open(&e, NULL, body, PROTO_ENVELOPE_MAX,
+			&blen) == WN_OK &&
+		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
+			snprintf(why, sizeof(why), "refused: %s", eb.reason);
+		else
+			snprintf(why, sizeof(why), "refused (unreadable error)");
+		delivery_failed(p, why);
+		goto out;
+	}
+	if (e.h.type != PROTO_MSG_RECEIPT ||
+	    proto_envelope_open(&e, p->key, body, PROTO_ENVELOPE_MAX, &blen) !=
+		WN_OK ||
+	    proto_receipt_decode(body, blen, rc, NULL) != WN_OK) {
+		delivery_failed(p, "unreadable receipt");
+		goto out;
+	}
+	if (node_store_begin(n->store) != WN_OK) {
+		delivery_failed(p, "store busy");
+		goto out;
+	}
+	sqlite3_stmt *del = NULL, *get = NULL;
+	sqlite3 *db = node_store_db(n->store);
+	if (sqlite3_prepare_v2(db, "DELETE FROM outbox WHERE msg_id = ? AND "
+				   "peer = ?", -1, &del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT created_us FROM outbox WHERE "
+				   "msg_id = ? AND peer = ?", -1, &get,
+		NULL) != SQLITE_OK) {
+		sqlite3_finalize(del);
+		sqlite3_finalize(get);
+		node_store_rollback(n->store);
+		delivery_failed(p, "store error");
+		goto out;
+	}
+	size_t transient = 0;
+	for (size_t i = 0; i < rc->naccepted + rc->nrefused; i++) {
+		bool acc = i < rc->naccepted;
+		const uint8_t *id = acc ? rc->accepted[i]
+					: rc->refused[i - rc->naccepted].id;
+		if (!acc) {
+			const struct proto_refusal *rf =
+			    &rc->refused[i - rc->naccepted];
+			if (rf->code == (uint32_t)WN_EBUSY) {
+				transient++;
+				continue;
+			}
+			audit_log(n, "system", "peer.delivery_refused",
+			    p->org_id, rf->reason);
+		}
+		sqlite3_bind_blob(get, 1, id, 16, SQLITE_STATIC);
+		sqlite3_bind_text(get, 2, p->org_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(get) == SQLITE_ROW && acc)
+			record_latency(n, sqlite3_column_int64(get, 0));
+		sqlite3_reset(get);
+		sqlite3_bind_blob(del, 1, id, 16, SQLITE_STATIC);
+		sqlite3_bind_text(del, 2, p->org_id, -1, SQLITE_STATIC);
+		sqlite3_step(del);
+		sqlite3_reset(del);
+	}
+	sqlite3_finalize(del);
+	sqlite3_finalize(get);
+	if (exec_bind(n, "UPDATE peers SET last_ok_ms = ?2 WHERE org_id = ?1",
+		p->org_id, wn_now_ms(), NULL, 0, 0) != WN_OK ||
+	    node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		delivery_failed(p, "store error");
+		goto out;
+	}
+	ok = true;
+	p->in_flight = false;
+	if (transient > 0 && rc->naccepted == 0) {
+		/* nothing moved: do not spin on a peer that is behind */
+		p->attempts++;
+		p->next_try_ms = wn_now_ms() + backoff_ms(p->attempts);
+	} else {
+		p->attempts = 0;
+		p->next_try_ms = 0;
+	}
+out:
+	(void)ok;
+	free(rc);
+	free(body);
+}
+
+static void
+peer_aio_cb(void *arg)
+{
+	struct node_peer *p = arg;
+	struct node *n = p->node;
+	int rv = nng_aio_result(p->aio);
+
+	if (p->sending) {
+		p->sending = false;
+		if (rv != 0) {
+			nng_msg_free(nng_aio_get_msg(p->aio));
+			pthread_mutex_lock(&n->mtx);
+			delivery_failed(p, nng_strerror(rv));
+			pthread_cond_signal(&n->wake);
+			pthread_mutex_unlock(&n->mtx);
+			return;
+		}
+		nng_aio_set_timeout(p->aio, SEND_TIMEOUT_MS);
+		nng_ctx_recv(p->ctx, p->aio);
+		return;
+	}
+	pthread_mutex_lock(&n->mtx);
+	if (rv != 0) {
+		delivery_failed(p, nng_strerror(rv));
+	} else {
+		nng_msg *msg = nng_aio_get_msg(p->aio);
+		handle_receipt(p, msg);
+		nng_msg_free(msg);
+	}
+	if (p->gone)
+		peer_close(p);
+	pthread_cond_signal(&n->wake);
+	pthread_mutex_unlock(&n->mtx);
+}
+
+static wn_err
+peer_open(struct node_peer *p)
+{
+	int rv;
+	if (p->open)
+		return WN_OK;
+	if ((rv = nng_req0_open(&p->req)) != 0)
+		return WN_ETRANSPORT;
+	p->open = true;
+	if ((rv = nng_socket_set_size(p->req, NNG_OPT_RECVMAXSZ,
+		 PROTO_FRAME_MAX)) != 0 ||
+	    (rv = nng_socket_set_ms(p->req, NNG_OPT_REQ_RESENDTIME,
+		 NNG_DURATION_INFINITE)) != 0 ||
+	    (rv = nng_socket_set_ms(p->req, NNG_OPT_RECONNMINT, 100)) != 0 ||
+	    (rv = nng_socket_set_ms(p->req, NNG_OPT_RECONNMAXT, 5000)) != 0 ||
+	    (rv = nng_ctx_open(&p->ctx, p->req)) != 0 ||
+	    (p->aio == NULL &&
+		(rv = nng_aio_alloc(&p->aio, peer_aio_cb, p)) != 0) ||
+	    (rv = nng_dial(p->req, p->endpoint, NULL, NNG_FLAG_NONBLOCK)) !=
+		0) {
+		wn_log(WN_LOG_WARN, "peer %s (%s): %s", p->org_id, p->endpoint,
+		    nng_strerror(rv));
+		peer_close(p);
+		return WN_ETRANSPORT;
+	}
+	return WN_OK;
+}
+
+/* send_batch starts one transfer to p if it has queued messages. */
+static void
+send_batch(struct node *n, struct node_peer *p)
+{
+	sqlite3_stmt *st = NULL;
+	struct proto_writer tw = {0}, ew = {0};
+	struct proto_transfer t = {0};
+	uint8_t *envs = NULL;
+	size_t used = 0;
+	nng_msg *msg = NULL;
+	size_t count = 0;
+
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT msg_id, seq, type, body, trace FROM outbox WHERE "
+		"peer = ? ORDER BY seq LIMIT 64",
+		-1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
+	if (proto_writer_init_dynamic(&tw, 64 << 10, PROTO_FRAME_MAX) !=
+		WN_OK ||
+	    proto_writer_init_dynamic(&ew, 4096, PROTO_ENVELOPE_MAX) != WN_OK)
+		goto out;
+	if ((envs = malloc(PROTO_FRAME_MAX)) == NULL)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW && count < NODE_BATCH) {
+		struct proto_env_header h = {0};
+		h.version = PROTO_VERSION;
+		h.type = (uint32_t)sqlite3_column_int64(st, 2);
+		wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
+		wn_strlcpy(h.to, p->org_id, sizeof(h.to));
+		memcpy(h.id, sqlite3_column_blob(st, 0), 16);
+		h.ts_ms = wn_now_ms();
+		h.seq = (uint64_t)sqlite3_column_int64(st, 1);
+		wn_strlcpy(h.tp, (const char *)sqlite3_column_text(st, 4),
+		    sizeof(h.tp));
+		proto_writer_reset(&ew);
+		if (proto_envelope_seal(&h, sqlite3_column_blob(st, 3),
+			(size_t)sqlite3_column_bytes(st, 3), p->key, sign_cb,
+			n->id, &ew) != WN_OK ||
+		    used + ew.len > PROTO_FRAME_MAX - 64 * 8)
+			break;
+		memcpy(envs + used, ew.buf, ew.len);
+		t.env[t.n] = envs + used;
+		t.env_len[t.n++] = ew.len;
+		used += ew.len;
+		memcpy(p->inflight_ids[count++], h.id, 16);
+	}
+	if (count == 0 || proto_transfer_encode(&t, &tw) != WN_OK ||
+	    peer_open(p) != WN_OK || nng_msg_alloc(&msg, 0) != 0 ||
+	    nng_msg_append(msg, tw.buf, tw.len) != 0) {
+		if (count > 0)
+			delivery_failed(p, "cannot reach or encode");
+		nng_msg_free(msg);
+		goto out;
+	}
+	p->inflight_n = count;
+	p->in_flight = true;
+	p->sending = true;
+	nng_aio_set_msg(p->aio, msg);
+	nng_aio_set_timeout(p->aio, SEND_TIMEOUT_MS);
+	nng_ctx_send(p->ctx, p->aio);
+out:
+	sqlite3_finalize(st);
+	free(envs);
+	proto_writer_release(&tw);
+	proto_writer_release(&ew);
+}
+
+static void *
+delivery_main(void *arg)
+{
+	struct node *n = arg;
+	pthread_mutex_lock(&n->mtx);
+	while (!n->stopping) {
+		int64_t now = wn_now_ms(), wake = now + 1000;
+		for (size_t i = 0; i < n->npeers; i++) {
+			struct node_peer *p = n->peers[i];
+			if (p->gone || p->in_flight)
+				continue;
+			if (p->next_try_ms > now) {
+				if (p->next_try_ms < wake)
+					wake = p->next_try_ms;
+				continue;
+			}
+			send_batch(n, p);
+		}
+		struct timespec ts = {wake / 1000, (wake % 1000) * 1000000L};
+		pthread_cond_timedwait(&n->wake, &n->mtx, &ts);
+	}
+	pthread_mutex_unlock(&n->mtx);
+	return NULL;
+}
+
+void
+node_peer_kick(struct node *n)
+{
+	pthread_cond_signal(&n->wake);
+}
+
+wn_err
+node_peer_start(struct node *n, char *err, size_t errlen)
+{
+	int rv;
+	pthread_mutex_lock(&n->mtx);
+	wn_err rc = node_peers_load(n);
+	pthread_mutex_unlock(&n->mtx);
+	if (rc != WN_OK) {
+		snprintf(err, errlen, "cannot load peers: %s", wn_strerror(rc));
+		return rc;
+	}
+	if ((rv = nng_rep0_open(&n->peer_sock)) != 0 ||
+	    (rv = nng_socket_set_size(n->peer_sock, NNG_OPT_RECVMAXSZ,
+		 NODE_PEER_RECV_MAX)) != 0 ||
+	    (rv = nng_listener_create(&n->peer_listener, n->peer_sock,
+		 n->cfg.listen)) != 0 ||
+	    (rv = nng_listener_start(n->peer_listener, 0)) != 0) {
+		snprintf(err, errlen, "%s: cannot listen: %s", n->cfg.listen,
+		    nng_strerror(rv));
+		return WN_ETRANSPORT;
+	}
+	n->peer_open = true;
+	if (node_server_start(&n->peer_server, n->peer_sock, 4,
+		PROTO_ENVELOPE_MAX, peer_serve, n) != WN_OK) {
+		snprintf(err, errlen, "peer socket: cannot start workers");
+		return WN_ETRANSPORT;
+	}
+	pthread_cond_init(&n->wake, NULL);
+	if (pthread_create(&n->delivery, NULL, delivery_main, n) != 0) {
+		snprintf(err, errlen, "cannot start the delivery thread");
+		return WN_ENOMEM;
+	}
+	n->delivery_running = true;
+	return WN_OK;
+}
+
+void
+node_peer_stop(struct node *n)
+{
+	if (n->delivery_running) {
+		pthread_mutex_lock(&n->mtx);
+		n->stopping = true;
+		pthread_cond_signal(&n->wake);
+		pthread_mutex_unlock(&n->mtx);
+		pthread_join(n->delivery, NULL);
+		n->delivery_running = false;
+	}
+	if (n->peer_open) {
+		nng_close(n->peer_sock);
+		node_server_stop(&n->peer_server);
+		n->peer_open = false;
+	}
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct node_peer *p = n->peers[i];
+		if (p->aio != NULL)
+			nng_aio_stop(p->aio);
+		peer_close(p);
+		if (p->aio != NULL)
+			nng_aio_free(p->aio);
+		peer_free(p);
+	}
+	n->npeers = 0;
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# test_exchange.sh - three nodes on loopback: enrolment and the charter,
+# 10,000 messages delivered exactly once and in order while the receiver is
+# killed with SIGKILL and restarted, a stopped peer's messages waiting in
+# the outbox, and every kind of bad peer input refused, audited, and the
+# node still serving with its memory small.
+. "$(dirname "$0")/lib.sh"
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+
+check "a federation of a director and two members forms" federation dir police guards
+check_exit "the director lists its members" 0 wn dir peer list
+check_out "  police among them" '^police'
+check_exit "guards learnt police from the charter" 0 wn guards peer list
+check_out "  and police is there" '^police'
+wn guards status >"$WN_T/out" 2>&1
+check_out "the peer socket's receive cap is set and read back" '^peer_recv_max: +4259840$'
+check_exit "the director's audit log" 0 wn dir audit show --limit 100
+check_out "  records the enrolments" 'control.peer.add.*enrolled guards'
+check_out "  and the charter versions" 'charter.published.*version 2'
+check_exit "a member's audit log" 0 wn police audit show --limit 100
+check_out "  records the charter it applied" 'charter.applied.*version 2'
+
+# --- the bulk run: 10,000 messages, receiver killed three times
+received() { wn guards --json peer received police | json_field "$1"; }
+received_ge() { local v; v=$(received count); test "${v:-0}" -ge "$1"; }
+check "police queues 10,000 messages for guards" wn police peer send guards --count 10000 --size 64
+for k in 1 2 3; do
+	wait_for 120 received_ge $((k * 2000))
+	kill -KILL "${WN_PID[guards]}"
+	wait "${WN_PID[guards]}" 2>/dev/null
+	unset "WN_PID[guards]"
+	check "guards restarts after SIGKILL #$k" node_start guards
+done
+check "police's outbox for guards drains" wait_for 180 field_is police guards queued 0
+check "guards applied exactly 10,000" test "$(received count)" = 10000
+check "  all distinct" test "$(received distinct)" = 10000
+check "  sequence 1..10000" test "$(received min_seq):$(received max_seq)" = 1:10000
+check "  in the order sent" test "$(received in_order)" = True
+
+# --- a peer stopped for a while
+check "guards stops" node_stop guards
+check "police queues 50 more" wn police peer send guards --count 50
+check "peer list shows them queued" wait_for 30 field_is police guards queued 50
+check "  with the peer retrying" wait_for 30 field_is police guards state retrying
+check "  and the last error" test -n "$(peer_field police guards last_error)"
+check "guards comes back" node_start guards
+check "the queued messages all arrive" wait_for 60 field_is police guards queued 0
+check "  exactly once" test "$(received count):$(received distinct)" = 10050:10050
+
+# --- bad input from peers: refused, audited, node still serving
+bundle guards >/dev/null
+node_init stranger police >/dev/null
+next_seq() { echo $(( $(peer_field guards "$1" received_seq) + 1 )); }
+pid=${WN_PID[guards]}
+rss0=$(rss_kb "$pid")
+check_exit "unknown sender" 0 "$POKE" "$WN_T/stranger/node.key" "$WN_T/stranger.pass" stranger "$WN_T/guards.bundle" data 1
+check_out "  refused" "^ERROR [0-9]+ unknown sender 'stranger'"
+check_exit "a stranger's key claiming to be police" 0 "$POKE" "$WN_T/stranger/node.key" "$WN_T/stranger.pass" police "$WN_T/guards.bundle" data "$(next_seq police)"
+check_out "  refused: bad signature" "^ERROR [0-9]+ bad signature"
+check_exit "police's key with a forged signature" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" forge "$(next_seq police)"
+check_out "  refused: bad signature" "bad signature"
+s=$(next_seq police)
+WNPOKE_SAVE="$WN_T/t1" "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" data "$s" >"$WN_T/out" 2>&1
+check_out "a well-formed message is accepted" '^RECEIPT accepted=1 refused=0'
+check_exit "the same envelope again" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" replay "$WN_T/t1"
+check_out "  refused as a replay" 'refused: [0-9]+ replayed envelope'
+check_exit "an old sequence number" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" data "$s"
+check_out "  refused as a replay" 'refused: [0-9]+ replay: sequence number'
+check_exit "a truncated transfer" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" truncate "$(next_seq police)"
+check_out "  refused" '^ERROR [0-9]+ malformed transfer'
+check_exit "an oversized transfer" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" oversize
+check_out "  refused" '^ERROR [0-9]+ malformed transfer.*(too large|exceeds|size)'
+check_exit "a huge declared length in a few bytes" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" bomb
+check_out "  refused" '^ERROR [0-9]+ malformed transfer'
+check_exit "deep nesting" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" deep
+check_out "  refused" '^ERROR [0-9]+ malformed transfer'
+rss1=$(rss_kb "$pid")
+check "peak memory grew by less than 32 MiB ($rss0 -> $rss1 kB)" test $((rss1 - rss0)) -lt 32768
+
+dseq() { echo $(( $(peer_field guards dir received_seq) + 1 )); }
+WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 1 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1
+check_out "a charter of a lower version is refused" 'refused: [0-9]+ charter version 1 is not newer'
+WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 99 "$WN_T/stranger/node.key" "$WN_T/stranger.pass" >"$WN_T/out" 2>&1
+check_out "a charter signed by another key is refused" 'refused: [0-9]+ charter not signed by the pinned director key'
+check_exit "guards' peers are unchanged" 0 wn guards peer list
+check_out "  police still there" '^police'
+
+check_exit "guards still serves its CLI" 0 wn guards status
+check_exit "and still applies a good message" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" data "$(next_seq police)"
+check_out "  accepted" '^RECEIPT accepted=1 refused=0'
+check_exit "every refusal is in guards' audit log" 0 wn guards audit show --limit 1000
+for what in "unknown sender" "bad signature" "replayed envelope" "replay: sequence" \
+	"malformed transfer" "not newer" "not signed by the pinned"; do
+	check_out "  audited: $what" "peer.refused.*$what"
+done
+wn_done

@@ -1,0 +1,307 @@
+/*
+ * wnpoke.c - test tool: speaks the peer protocol to a running node, well or
+ * badly on purpose, and prints what the node answered.
+ *
+ *   wnpoke KEYFILE PASSFILE FROM TOBUNDLE MODE [ARG...]
+ *
+ * KEYFILE/PASSFILE: the identity that signs (a node's, or a stranger's);
+ * FROM: the org id to claim; TOBUNDLE: the target's `wijknetd public`.
+ * Modes: data SEQ | forge SEQ | truncate SEQ | replay FILE | raw FILE |
+ *        oversize | bomb | deep | charter VERSION SIGNKEY SIGNPASS
+ * data and forge save the transfer they sent to $WNPOKE_SAVE if set.
+ * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
+ * REASON" lines), "ERROR CODE REASON", or "NO REPLY"; exit 0, or 3 for no
+ * reply, 1 for a local problem. Never installed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "config/cfg.h"
+#include "crypto/sec.h"
+#include "protocol/envelope.h"
+
+int main(int argc, char **argv);
+
+static struct sec_identity *me, *signer;
+static struct sec_peer_key *key;
+static struct proto_writer out, cw;
+static struct proto_charter *ch;
+
+static void
+cleanup(void)
+{
+	sec_peer_key_free(key);
+	sec_identity_free(me);
+	sec_identity_free(signer);
+	proto_writer_release(&out);
+	proto_writer_release(&cw);
+	free(ch);
+}
+static uint8_t to_sign[32], to_kx[32];
+static char to_org[64], endpoint[256];
+
+static wn_err
+sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	return sec_identity_sign(ctx, msg, len, sig);
+}
+
+static int
+load_bundle(const char *path)
+{
+	char line[512], k[32], v[300];
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31s = %299[^\n]", k, v) != 2)
+			continue;
+		if (strcmp(k, "org_id") == 0)
+			wn_strlcpy(to_org, v, sizeof(to_org));
+		else if (strcmp(k, "endpoint") == 0)
+			wn_strlcpy(endpoint, v, sizeof(endpoint));
+		else if (strcmp(k, "sign_key") == 0)
+			sec_unhex(to_sign, 32, v);
+		else if (strcmp(k, "kx_key") == 0)
+			sec_unhex(to_kx, 32, v);
+	}
+	fclose(f);
+	return to_org[0] && endpoint[0] ? 0 : -1;
+}
+
+static struct sec_identity *
+unlock(const char *keyfile, const char *passfile)
+{
+	char err[512];
+	struct sec_secret *pass = NULL;
+	struct sec_identity *id = NULL;
+	if (sec_passphrase_read_file(passfile, &pass, err, sizeof(err)) !=
+		WN_OK ||
+	    sec_identity_unlock(keyfile, pass, &id, err, sizeof(err)) != WN_OK)
+		fprintf(stderr, "wnpoke: %s\n", err);
+	sec_secret_free(pass);
+	return id;
+}
+
+static void
+header(struct proto_env_header *h, const char *from, uint32_t type,
+    uint64_t seq)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = PROTO_VERSION;
+	h->type = type;
+	wn_strlcpy(h->from, from, sizeof(h->from));
+	wn_strlcpy(h->to, to_org, sizeof(h->to));
+	sec_random(h->id, sizeof(h->id));
+	h->ts_ms = wn_now_ms();
+	h->seq = seq;
+}
+
+/* one envelope in a transfer, into w */
+static int
+transfer_of(const struct proto_env_header *h, const void *body, size_t len,
+    struct proto_writer *w, bool forge)
+{
+	struct proto_writer ew;
+	struct proto_transfer t = {0};
+	if (proto_writer_init_dynamic(&ew, 4096, PROTO_ENVELOPE_MAX) != WN_OK ||
+	    proto_envelope_seal(h, body, len, key, sign_cb, me, &ew) != WN_OK)
+		return -1;
+	if (forge)
+		ew.buf[ew.len - 5] ^= 0x01; /* inside the signature */
+	t.n = 1;
+	t.env[0] = ew.buf;
+	t.env_len[0] = ew.len;
+	int r = proto_transfer_encode(&t, w) == WN_OK ? 0 : -1;
+	proto_writer_release(&ew);
+	return r;
+}
+
+static int
+send_and_print(const uint8_t *buf, size_t len)
+{
+	nng_socket s;
+	nng_msg *reply = NULL;
+	struct proto_envelope e;
+	uint8_t *body = malloc(PROTO_BODY_MAX);
+	size_t blen;
+	int rv;
+	if (body == NULL || nng_req0_open(&s) != 0)
+		return 1;
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 5000);
+	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 5000);
+	if ((rv = nng_dial(s, endpoint, NULL, 0)) != 0 ||
+	    (rv = nng_send(s, (void *)buf, len, 0)) != 0 ||
+	    (rv = nng_recvmsg(s, &reply, 0)) != 0) {
+		printf("NO REPLY (%s)\n", nng_strerror(rv));
+		nng_close(s);
+		free(body);
+		return 3;
+	}
+	if (proto_envelope_decode(nng_msg_body(reply), nng_msg_len(reply), &e,
+		NULL) != WN_OK ||
+	    !proto_envelope_verify(&e, to_sign)) {
+		printf("BAD REPLY\n");
+		rv = 1;
+	} else if (e.h.type == PROTO_MSG_ERROR) {
+		struct proto_errbody eb;
+		if (proto_envelope_open(&e, NULL, body, PROTO_BODY_MAX, &blen) ==
+			WN_OK &&
+		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
+			printf("ERROR %u %s\n", eb.code, eb.reason);
+		else
+			printf("ERROR (unreadable)\n");
+	} else {
+		struct proto_receipt *rc = calloc(1, sizeof(*rc));
+		if (rc != NULL && key != NULL &&
+		    proto_envelope_open(&e, key, body, PROTO_BODY_MAX, &blen) ==
+			WN_OK &&
+		    proto_receipt_decode(body, blen, rc, NULL) == WN_OK) {
+			printf("RECEIPT accepted=%zu refused=%zu\n",
+			    rc->naccepted, rc->nrefused);
+			for (size_t i = 0; i < rc->nrefused; i++)
+				printf("refused: %u %s\n", rc->refused[i].code,
+				    rc->refused[i].reason);
+		} else {
+			printf("RECEIPT (unreadable)\n");
+		}
+		free(rc);
+	}
+	nng_msg_free(reply);
+	nng_close(s);
+	free(body);
+	return 0;
+}
+
+static int
+save(const struct proto_writer *w)
+{
+	const char *path = getenv("WNPOKE_SAVE");
+	if (path == NULL)
+		return 0;
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(w->buf, 1, w->len, f) != w->len)
+		return -1;
+	return fclose(f);
+}
+
+static int
+slurp_send(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = malloc(PROTO_FRAME_MAX * 2);
+	if (f == NULL || buf == NULL)
+		return 1;
+	size_t len = fread(buf, 1, PROTO_FRAME_MAX * 2, f);
+	fclose(f);
+	int r = send_and_print(buf, len);
+	free(buf);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct proto_env_header h;
+	uint64_t seq = 1;
+	uint8_t body[256];
+	struct proto_writer bw;
+	const char *mode;
+
+	if (argc < 6 || sec_init() != WN_OK || load_bundle(argv[4]) != 0) {
+		fprintf(stderr, "usage: wnpoke KEYFILE PASSFILE FROM TOBUNDLE "
+				"MODE [ARG...]\n");
+		return 1;
+	}
+	atexit(cleanup);
+	if ((me = unlock(argv[1], argv[2])) == NULL ||
+	    sec_peer_key_new(me, to_kx, &key) != WN_OK)
+		return 1;
+	mode = argv[5];
+	if (argc >= 7)
+		wn_parse_u64(argv[6], UINT64_MAX - 1, &seq);
+	if (proto_writer_init_dynamic(&out, 4096, PROTO_FRAME_MAX * 2) != WN_OK)
+		return 1;
+	proto_writer_init(&bw, body, sizeof(body));
+	if (proto_data_encode("wnpoke-payload", 14, &bw) != WN_OK)
+		return 1;
+
+	if (strcmp(mode, "data") == 0 || strcmp(mode, "forge") == 0 ||
+	    strcmp(mode, "truncate") == 0) {
+		header(&h, argv[3], PROTO_MSG_DATA, seq);
+		if (transfer_of(&h, bw.buf, bw.len, &out,
+			strcmp(mode, "forge") == 0) != 0 ||
+		    save(&out) != 0)
+			return 1;
+		if (strcmp(mode, "truncate") == 0)
+			out.len /= 2;
+		return send_and_print(out.buf, out.len);
+	}
+	if ((strcmp(mode, "replay") == 0 || strcmp(mode, "raw") == 0) &&
+	    argc == 7)
+		return slurp_send(argv[6]);
+	if (strcmp(mode, "oversize") == 0) {
+		size_t n = PROTO_FRAME_MAX + 1000;
+		uint8_t *buf = calloc(1, n);
+		buf[0] = 0x81;
+		buf[1] = 0x5a; /* bstr, 4-byte length */
+		uint32_t l = (uint32_t)(n - 6);
+		buf[2] = (uint8_t)(l >> 24);
+		buf[3] = (uint8_t)(l >> 16);
+		buf[4] = (uint8_t)(l >> 8);
+		buf[5] = (uint8_t)l;
+		int r = send_and_print(buf, n);
+		free(buf);
+		return r;
+	}
+	if (strcmp(mode, "bomb") == 0) {
+		/* an array of one byte string that claims 64 GiB, and a map
+		 * that claims four billion entries */
+		static const uint8_t b[] = {0x81, 0x5b, 0, 0, 0, 0x10, 0, 0, 0,
+		    0, 0x00, 0xba, 0xff, 0xff, 0xff, 0xff};
+		return send_and_print(b, sizeof(b));
+	}
+	if (strcmp(mode, "deep") == 0) {
+		uint8_t buf[20000];
+		memset(buf, 0x81, sizeof(buf));
+		buf[sizeof(buf) - 1] = 0x00;
+		return send_and_print(buf, sizeof(buf));
+	}
+	if (strcmp(mode, "charter") == 0 && argc == 9) {
+		uint64_t version;
+		signer = unlock(argv[7], argv[8]);
+		ch = calloc(1, sizeof(*ch));
+		if (signer == NULL || ch == NULL ||
+		    !wn_parse_u64(argv[6], UINT64_MAX - 1, &version) ||
+		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		ch->version = version;
+		wn_strlcpy(ch->federation, argv[3], sizeof(ch->federation));
+		ch->issued_ms = wn_now_ms();
+		ch->nmembers = 1;
+		struct proto_member *m = &ch->members[0];
+		wn_strlcpy(m->org, argv[3], sizeof(m->org));
+		wn_strlcpy(m->name, "forged", sizeof(m->name));
+		wn_strlcpy(m->role, "municipality", sizeof(m->role));
+		wn_strlcpy(m->endpoint, "tcp://127.0.0.1:9", sizeof(m->endpoint));
+		memcpy(m->sign_pk, sec_identity_public(me)->sign_pk, 32);
+		memcpy(m->kx_pk, sec_identity_public(me)->kx_pk, 32);
+		m->directs = true;
+		if (proto_charter_sign(ch, sign_cb, signer, &cw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_CHARTER, seq);
+		/* the charter needs a fresh seq: ask for it via $WNPOKE_SEQ */
+		const char *sq = getenv("WNPOKE_SEQ");
+		if (sq != NULL)
+			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	fprintf(stderr, "wnpoke: unknown mode '%s'\n", mode);
+	return 1;
+}
