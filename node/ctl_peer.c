@@ -146,8 +146,9 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		rows += !n->peers[i]->gone;
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT ifnull(last_ok_ms, 0), ifnull(last_err_ms, 0), "
-		"ifnull(last_err, ''), next_seq - 1, last_seq_in "
-		"FROM peers WHERE org_id = ?",
+		"ifnull(last_err, ''), next_seq - 1, last_seq_in, "
+		"ifnull((SELECT seq FROM chain_heads h WHERE h.org_id = "
+		"peers.org_id), -1) FROM peers WHERE org_id = ?",
 		-1, &st, NULL) != SQLITE_OK)
 		return WN_EDB;
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
@@ -161,7 +162,7 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		memcpy(pub.kx_pk, p->kx_pk, 32);
 		sec_fingerprint(&pub, fp);
 		sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
-		int64_t ok = 0, errt = 0, sent = 0, got = 0;
+		int64_t ok = 0, errt = 0, sent = 0, got = 0, head = -1;
 		const char *err = "";
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			ok = sqlite3_column_int64(st, 0);
@@ -169,12 +170,13 @@ node_ctl_peer_list(struct node_ctl_call *c)
 			err = (const char *)sqlite3_column_text(st, 2);
 			sent = sqlite3_column_int64(st, 3);
 			got = sqlite3_column_int64(st, 4);
+			head = sqlite3_column_int64(st, 5);
 		}
 		int64_t queued = count_outbox(n, p->org_id);
 		const char *state = queued == 0 ? "idle"
 		    : p->attempts > 0           ? "retrying"
 						: "sending";
-		proto_ctl_row_begin(c->w, 13);
+		proto_ctl_row_begin(c->w, 14);
 		proto_ctl_field_text(c->w, "org_id", p->org_id);
 		proto_ctl_field_text(c->w, "role", p->role);
 		proto_ctl_field_text(c->w, "endpoint", p->endpoint);
@@ -188,6 +190,7 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		proto_ctl_field_int(c->w, "last_error_ms", errt);
 		proto_ctl_field_text(c->w, "last_error", err ? err : "");
 		proto_ctl_field_int(c->w, "attempts", p->attempts);
+		proto_ctl_field_int(c->w, "chain_head", head);
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);

@@ -356,10 +356,15 @@ usage_run(FILE *f)
 {
 	fprintf(f,
 	    "usage: wijknetd run [--config FILE] [--ready-fd FD]\n"
+	    "                    [--accept-rollback REASON]\n"
 	    "\n"
 	    "Unlocks the node and serves until SIGTERM or SIGINT.\n"
 	    "  --config FILE   node config (default /etc/wijknet/wijknet.conf)\n"
-	    "  --ready-fd FD   write \"ready\\n\" to FD and close it once serving\n");
+	    "  --ready-fd FD   write \"ready\\n\" to FD and close it once serving\n"
+	    "  --accept-rollback REASON\n"
+	    "                  serve even though the audit chain is behind the\n"
+	    "                  head a checker holds (a restored backup); REASON\n"
+	    "                  goes into the audit log\n");
 }
 
 /* load_node reads the config and unlocks identity and store: the common
@@ -429,10 +434,12 @@ node_cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"ready-fd", required_argument, NULL, 'r'},
+	    {"accept-rollback", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = "/etc/wijknet/wijknet.conf";
+	const char *accept_rollback = NULL;
 	uint64_t ready_fd = UINT64_MAX;
 	char err[1024];
 	int c, status = 1;
@@ -448,6 +455,9 @@ node_cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			cfg_path = optarg;
+			break;
+		case 'A':
+			accept_rollback = optarg;
 			break;
 		case 'r':
 			if (!wn_parse_u64(optarg, 1024, &ready_fd)) {
@@ -486,6 +496,19 @@ node_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	n->started_ms = wn_now_ms();
+	pthread_mutex_lock(&n->mtx);
+	wn_err crc = node_peers_load(n);
+	if (crc == WN_OK)
+		crc = node_chain_check(n, accept_rollback, err, sizeof(err));
+	pthread_mutex_unlock(&n->mtx);
+	if (crc != WN_OK) {
+		wn_log(WN_LOG_ERROR, "%s", crc == WN_ECORRUPT ? err
+							   : "cannot check the audit chain");
+		if (node_audit_append(n->store, "system", "chain.refused",
+			n->cfg.org_id, err) != WN_OK)
+			wn_log(WN_LOG_ERROR, "cannot audit the refusal");
+		goto out;
+	}
 	if (node_store_begin(n->store) != WN_OK ||
 	    node_audit_append(n->store, "system", "key.unlock", NODE_KEY_FILE,
 		"identity unlocked") != WN_OK ||

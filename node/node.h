@@ -18,7 +18,7 @@
 
 /* Largest control request the node accepts (the receive cap on the socket,
  * above PROTO_CTL_REQUEST_MAX_SIZE) and largest reply it writes. */
-#define NODE_CTL_MAX_REQUEST (128u << 10)
+#define NODE_CTL_MAX_REQUEST PROTO_CTL_REQUEST_MAX_SIZE
 #define NODE_CTL_MAX_REPLY (16u << 20)
 #define NODE_CTL_WORKERS 4
 
@@ -76,6 +76,7 @@ struct node {
 	pthread_t delivery;
 	pthread_cond_t wake;
 	bool delivery_running, stopping;
+	int64_t head_sent_seq, head_sent_ms;
 
 	/* delivery latency samples (us), for peer.stats and the benchmark */
 	size_t nlat;
@@ -153,6 +154,21 @@ void node_peer_stop(struct node *n);
 WN_NODISCARD wn_err node_charter_publish(struct node *n);
 WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
     size_t len, char *why, size_t whylen);
+
+/* Rollback detection (node/chain.c). node_chain_push_heads queues our
+ * signed chain head for the nodes that check us (caller's transaction);
+ * node_chain_store keeps a head a peer sent; node_chain_answer writes the
+ * reply to a CHAIN_HEAD_QUERY; node_chain_check asks our checkers on start
+ * and fails (WN_ECORRUPT, reason in err) if our chain is behind, unless
+ * override gives the operator's reason, which is audited. */
+WN_NODISCARD wn_err node_chain_push_heads(struct node *n);
+WN_NODISCARD wn_err node_chain_store(struct node *n,
+    const struct node_peer *from, const uint8_t *buf, size_t len, char *why,
+    size_t whylen);
+WN_NODISCARD wn_err node_chain_answer(struct node *n,
+    const struct node_peer *to, struct proto_writer *w);
+WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
+    char *err, size_t errlen);
 
 /* node_peer_kick wakes the delivery thread (after a push). */
 void node_peer_kick(struct node *n);

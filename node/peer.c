@@ -36,6 +36,8 @@
  * the decoder and is refused and audited; anything larger nng drops */
 #define NODE_PEER_RECV_MAX (PROTO_FRAME_MAX + (64u << 10))
 #define TIME_WINDOW_MS (10 * 60 * 1000)
+#define HEAD_PERIOD_MS (60 * 1000)
+#define STOP_FLUSH_MS 3000
 #define SEND_TIMEOUT_MS 15000
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 10000
@@ -371,6 +373,8 @@ apply(struct rx *rx, const struct proto_envelope *e, const uint8_t *body,
 	}
 	case PROTO_MSG_CHARTER:
 		return node_charter_apply(n, body, len, why, whylen);
+	case PROTO_MSG_CHAIN_HEAD:
+		return node_chain_store(n, rx->from, body, len, why, whylen);
 	default:
 		snprintf(why, whylen, "message type %s is not accepted here",
 		    proto_msg_type_name(e->h.type));
@@ -434,15 +438,9 @@ receive_one(struct rx *rx, const uint8_t *buf, size_t len, uint8_t *body,
 		    "(last applied %" PRId64 ")", e.h.seq, last);
 		return;
 	}
-	if ((int64_t)e.h.seq != last + 1) {
-		/* not audited as an attack: the sender resends in order */
-		struct refusal *r = &rx->refused[rx->nrefused++];
-		memcpy(r->id, e.h.id, 16);
-		r->code = WN_EBUSY;
-		snprintf(r->reason, sizeof(r->reason),
-		    "out of order: expected sequence %" PRId64, last + 1);
-		return;
-	}
+	/* A gap is allowed: a sender moves its numbers forward after an
+	 * accepted rollback of its store. Order holds because a sender keeps
+	 * one transfer in flight per peer, oldest messages first. */
 	int64_t skew = e.h.ts_ms - wn_now_ms();
 	if (skew > TIME_WINDOW_MS || skew < -TIME_WINDOW_MS) {
 		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
@@ -498,6 +496,38 @@ reply_error_env(struct node *n, const char *to, wn_err code,
 		proto_writer_reset(w);
 }
 
+/* answer_query handles a transfer of one CHAIN_HEAD_QUERY: a question
+ * outside the per-peer sequence, answered in the reply itself. It returns
+ * false for anything else, which then takes the normal path. */
+static bool
+answer_query(struct node *n, const uint8_t *buf, size_t len,
+    struct proto_writer *w)
+{
+	struct proto_envelope e;
+	struct node_peer *p;
+	uint8_t body[256];
+	size_t blen;
+	struct proto_head_query q;
+	if (proto_envelope_decode(buf, len, &e, NULL) != WN_OK ||
+	    e.h.type != PROTO_MSG_CHAIN_HEAD_QUERY)
+		return false;
+	int64_t skew = e.h.ts_ms - wn_now_ms();
+	if ((p = node_peer_find(n, e.h.from)) == NULL || p->gone ||
+	    strcmp(e.h.to, n->cfg.org_id) != 0 ||
+	    !proto_envelope_verify(&e, p->sign_pk) ||
+	    skew > TIME_WINDOW_MS || skew < -TIME_WINDOW_MS ||
+	    proto_envelope_open(&e, p->key, body, sizeof(body), &blen) !=
+		WN_OK ||
+	    proto_head_query_decode(body, blen, &q, NULL) != WN_OK ||
+	    strcmp(q.org, p->org_id) != 0)
+		return false; /* the normal path refuses and audits it */
+	if (node_chain_answer(n, p, w) != WN_OK)
+		proto_writer_reset(w);
+	audit_log(n, p->org_id, "chain.queried", p->org_id,
+	    "answered with the head we hold");
+	return true;
+}
+
 static void
 peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 {
@@ -520,6 +550,8 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 		reply_error_env(n, "unknown", WN_EPROTO, detail, w);
 		goto unlock;
 	}
+	if (t.n == 1 && answer_query(n, t.env[0], t.env_len[0], w))
+		goto unlock;
 	if (node_store_begin(n->store) != WN_OK) {
 		reply_error_env(n, "unknown", WN_EDB, "store busy", w);
 		goto unlock;
@@ -561,7 +593,7 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 		    sizeof(rc.refused[i].reason));
 	}
 	struct proto_writer bw;
-	uint8_t rbuf[16384];
+	uint8_t rbuf[24576]; /* 64 refusals of 255-byte reasons fit */
 	struct proto_env_header h = {0};
 	proto_writer_init(&bw, rbuf, sizeof(rbuf));
 	h.version = PROTO_VERSION;
@@ -866,6 +898,28 @@ out:
 	proto_writer_release(&ew);
 }
 
+/* push_heads_if_due queues our chain head for our checkers when it moved
+ * and HEAD_PERIOD_MS passed (or force). */
+static void
+push_heads(struct node *n, bool force)
+{
+	struct node_audit_head ah;
+	int64_t now = wn_now_ms();
+	if (!force && now - n->head_sent_ms < HEAD_PERIOD_MS)
+		return;
+	if (node_audit_head(n->store, &ah) != WN_OK ||
+	    (!force && ah.seq == n->head_sent_seq))
+		return;
+	n->head_sent_ms = now;
+	if (node_store_begin(n->store) != WN_OK)
+		return;
+	if (node_chain_push_heads(n) != WN_OK ||
+	    node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		wn_log(WN_LOG_WARN, "cannot queue our chain head");
+	}
+}
+
 static void *
 delivery_main(void *arg)
 {
@@ -873,6 +927,7 @@ delivery_main(void *arg)
 	pthread_mutex_lock(&n->mtx);
 	while (!n->stopping) {
 		int64_t now = wn_now_ms(), wake = now + 1000;
+		push_heads(n, false);
 		for (size_t i = 0; i < n->npeers; i++) {
 			struct node_peer *p = n->peers[i];
 			if (p->gone || p->in_flight)
@@ -933,11 +988,46 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	return WN_OK;
 }
 
+/* flush_heads: at shutdown, our newest head goes to our checkers; give the
+ * delivery thread a moment to deliver it. */
+static void
+flush_heads(struct node *n)
+{
+	int64_t deadline = wn_now_ms() + STOP_FLUSH_MS;
+	push_heads(n, true);
+	node_peer_kick(n);
+	for (;;) {
+		bool pending = false;
+		for (size_t i = 0; i < n->npeers; i++) {
+			sqlite3_stmt *st = NULL;
+			struct node_peer *p = n->peers[i];
+			if (p->gone)
+				continue;
+			if (sqlite3_prepare_v2(node_store_db(n->store),
+				"SELECT 1 FROM outbox WHERE peer = ? AND type = ?",
+				-1, &st, NULL) == SQLITE_OK) {
+				sqlite3_bind_text(st, 1, p->org_id, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_int(st, 2, PROTO_MSG_CHAIN_HEAD);
+				pending |= sqlite3_step(st) == SQLITE_ROW;
+			}
+			sqlite3_finalize(st);
+		}
+		int64_t now = wn_now_ms();
+		if (!pending || now >= deadline)
+			break;
+		struct timespec ts = {(now + 50) / 1000,
+		    ((now + 50) % 1000) * 1000000L};
+		pthread_cond_timedwait(&n->wake, &n->mtx, &ts);
+	}
+}
+
 void
 node_peer_stop(struct node *n)
 {
 	if (n->delivery_running) {
 		pthread_mutex_lock(&n->mtx);
+		flush_heads(n);
 		n->stopping = true;
 		pthread_cond_signal(&n->wake);
 		pthread_mutex_unlock(&n->mtx);

@@ -31,7 +31,7 @@ check "daemon starts and says ready" node_start a
 check_exit "status" 0 wn a status
 keep
 check_out "status names the org" '^org_id: +a$'
-check_out "status shows the control receive cap" '^control_recv_max: +131072$'
+check_out "status shows the control receive cap" '^control_recv_max: +66149$'
 check_exit "whoami --json" 0 wn a --json whoami
 keep
 check_out "whoami names the user and role" '"user":"admin","user_role":"administrator"'

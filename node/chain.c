@@ -1,0 +1,340 @@
+/*
+ * chain.c - rollback detection with signed audit chain heads.
+ *
+ * SQLCipher cannot tell that its whole file was replaced by an older copy of
+ * itself. The audit chain can, if someone else remembers how far it got:
+ * each node signs its chain head (index and hash of the newest record) and
+ * sends it, through the outbox, to the nodes that check it: members to the
+ * director, the director to its members. They keep the newest one. On
+ * start a node asks its checkers for the head they hold (a CHAIN_HEAD_QUERY
+ * answered directly in the reply) and refuses to serve when its own chain
+ * is behind it, naming the missing records, unless the operator overrides
+ * with a reason that goes into the audit log.
+ */
+#include "node/node.h"
+
+#include <string.h>
+
+#include <nng/protocol/reqrep0/req.h>
+#include <sqlcipher/sqlite3.h>
+
+#include "protocol/envelope.h"
+
+#define QUERY_TIMEOUT_MS 3000
+
+static wn_err
+sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	return sec_identity_sign(ctx, msg, len, sig);
+}
+
+static bool
+is_checker(struct node *n, const struct node_peer *p)
+{
+	if (p->gone)
+		return false;
+	if (n->is_director)
+		return true;
+	return memcmp(p->sign_pk, n->director_pk, 32) == 0;
+}
+
+static wn_err
+signed_head(struct node *n, struct proto_writer *w, int64_t *seq)
+{
+	struct node_audit_head ah;
+	struct proto_head h = {0};
+	wn_err rc = node_audit_head(n->store, &ah);
+	if (rc != WN_OK)
+		return rc;
+	wn_strlcpy(h.org, n->cfg.org_id, sizeof(h.org));
+	h.seq = (uint64_t)ah.seq;
+	memcpy(h.hash, ah.hash, sizeof(h.hash));
+	h.time_ms = wn_now_ms();
+	*seq = ah.seq;
+	return proto_head_sign(&h, sign_cb, n->id, w);
+}
+
+wn_err
+node_chain_push_heads(struct node *n)
+{
+	uint8_t buf[PROTO_SIGNED_HEAD_MAX];
+	struct proto_writer w;
+	int64_t seq;
+	wn_err rc;
+	proto_writer_init(&w, buf, sizeof(buf));
+	if ((rc = signed_head(n, &w, &seq)) != WN_OK)
+		return rc;
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct node_peer *p = n->peers[i];
+		if (is_checker(n, p) &&
+		    (rc = node_outbox_push(n, p, PROTO_MSG_CHAIN_HEAD, w.buf,
+			 w.len)) != WN_OK)
+			return rc;
+	}
+	n->head_sent_seq = seq;
+	return WN_OK;
+}
+
+wn_err
+node_chain_store(struct node *n, const struct node_peer *from,
+    const uint8_t *buf, size_t len, char *why, size_t whylen)
+{
+	struct proto_head h;
+	struct proto_error perr;
+	sqlite3_stmt *st = NULL;
+	wn_err rc = proto_head_verify_signed(buf, len, from->sign_pk, &h, &perr);
+	if (rc != WN_OK) {
+		snprintf(why, whylen, "chain head not signed by its sender");
+		return rc == WN_ECRYPTO ? WN_ECRYPTO : WN_EPROTO;
+	}
+	if (strcmp(h.org, from->org_id) != 0) {
+		snprintf(why, whylen, "chain head of '%s' sent by '%s'", h.org,
+		    from->org_id);
+		return WN_EDENIED;
+	}
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT seq FROM chain_heads WHERE org_id = ?", -1, &st,
+		NULL) != SQLITE_OK)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (uint64_t)sqlite3_column_int64(st, 0) > h.seq) {
+		char detail[128];
+		snprintf(detail, sizeof(detail), "head went back from %lld to "
+		    "%llu", (long long)sqlite3_column_int64(st, 0),
+		    (unsigned long long)h.seq);
+		if (node_audit_append(n->store, "system", "chain.backwards",
+			from->org_id, detail) != WN_OK) {
+			sqlite3_finalize(st);
+			return WN_EDB;
+		}
+		wn_log(WN_LOG_WARN, "chain head of %s: %s", from->org_id,
+		    detail);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"INSERT OR REPLACE INTO chain_heads (org_id, seq, hash, signed, "
+		"received_ms) VALUES (?, ?, ?, ?, ?)",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)h.seq);
+		sqlite3_bind_blob(st, 3, h.hash, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, buf, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, wn_now_ms());
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = WN_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
+node_chain_answer(struct node *n, const struct node_peer *to,
+    struct proto_writer *w)
+{
+	sqlite3_stmt *st = NULL;
+	struct proto_env_header h = {0};
+	uint8_t body[PROTO_SIGNED_HEAD_MAX + 16];
+	struct proto_writer bw;
+	wn_err rc = WN_EDB;
+
+	proto_writer_init(&bw, body, sizeof(body));
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT signed FROM chain_heads WHERE org_id = ?", -1, &st,
+		NULL) != SQLITE_OK)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, to->org_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rc = proto_head_answer_encode(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &bw);
+	else
+		rc = proto_head_answer_encode(NULL, 0, &bw);
+	sqlite3_finalize(st);
+	if (rc != WN_OK)
+		return rc;
+	h.version = PROTO_VERSION;
+	h.type = PROTO_MSG_CHAIN_HEAD_ANSWER;
+	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
+	wn_strlcpy(h.to, to->org_id, sizeof(h.to));
+	sec_random(h.id, sizeof(h.id));
+	h.ts_ms = wn_now_ms();
+	return proto_envelope_seal(&h, bw.buf, bw.len, to->key, sign_cb, n->id,
+	    w);
+}
+
+/* ask one checker for the head it holds of our chain */
+static wn_err
+ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
+{
+	nng_socket s;
+	nng_msg *reply = NULL;
+	struct proto_writer ew = {0}, tw = {0};
+	struct proto_env_header h = {0};
+	struct proto_head_query q = {0};
+	struct proto_transfer t = {0};
+	struct proto_envelope e;
+	struct proto_head_answer a;
+	uint8_t qb[128], body[PROTO_SIGNED_HEAD_MAX + 64];
+	struct proto_writer qw;
+	size_t blen;
+	wn_err rc = WN_ETRANSPORT;
+
+	*found = false;
+	if (nng_req0_open(&s) != 0)
+		return WN_ETRANSPORT;
+	proto_writer_init(&qw, qb, sizeof(qb));
+	wn_strlcpy(q.org, n->cfg.org_id, sizeof(q.org));
+	h.version = PROTO_VERSION;
+	h.type = PROTO_MSG_CHAIN_HEAD_QUERY;
+	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
+	wn_strlcpy(h.to, p->org_id, sizeof(h.to));
+	sec_random(h.id, sizeof(h.id));
+	h.ts_ms = wn_now_ms();
+	if (proto_writer_init_dynamic(&ew, 1024, PROTO_ENVELOPE_MAX) != WN_OK ||
+	    proto_writer_init_dynamic(&tw, 1024, PROTO_FRAME_MAX) != WN_OK ||
+	    proto_head_query_encode(&q, &qw) != WN_OK ||
+	    proto_envelope_seal(&h, qw.buf, qw.len, p->key, sign_cb, n->id,
+		&ew) != WN_OK)
+		goto out;
+	t.n = 1;
+	t.env[0] = ew.buf;
+	t.env_len[0] = ew.len;
+	if (proto_transfer_encode(&t, &tw) != WN_OK ||
+	    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, QUERY_TIMEOUT_MS) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, QUERY_TIMEOUT_MS) != 0 ||
+	    nng_dial(s, p->endpoint, NULL, 0) != 0 ||
+	    nng_send(s, tw.buf, tw.len, 0) != 0 ||
+	    nng_recvmsg(s, &reply, 0) != 0)
+		goto out;
+	rc = WN_EPROTO;
+	if (proto_envelope_decode(nng_msg_body(reply), nng_msg_len(reply), &e,
+		NULL) != WN_OK ||
+	    !proto_envelope_verify(&e, p->sign_pk) ||
+	    e.h.type != PROTO_MSG_CHAIN_HEAD_ANSWER ||
+	    strcmp(e.h.to, n->cfg.org_id) != 0 ||
+	    proto_envelope_open(&e, p->key, body, sizeof(body), &blen) !=
+		WN_OK ||
+	    proto_head_answer_decode(body, blen, &a, NULL) != WN_OK)
+		goto out;
+	if (a.signed_head != NULL) {
+		/* a head of our own chain: it must carry our own signature */
+		if (proto_head_verify_signed(a.signed_head, a.len,
+			sec_identity_public(n->id)->sign_pk, out, NULL) != WN_OK ||
+		    strcmp(out->org, n->cfg.org_id) != 0)
+			goto out;
+		*found = true;
+	}
+	rc = WN_OK;
+out:
+	nng_msg_free(reply);
+	proto_writer_release(&ew);
+	proto_writer_release(&tw);
+	nng_close(s);
+	return rc;
+}
+
+/* hash_at reads the hash of our record seq; false if there is none */
+static bool
+hash_at(struct node *n, uint64_t seq, uint8_t out[32])
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT hash FROM audit WHERE seq = ?", -1, &st,
+		NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (int64_t)seq);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_bytes(st, 0) == 32) {
+			memcpy(out, sqlite3_column_blob(st, 0), 32);
+			ok = true;
+		}
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+wn_err
+node_chain_check(struct node *n, const char *override, char *err,
+    size_t errlen)
+{
+	struct node_audit_head mine;
+	struct proto_head best = {0}, got;
+	const char *who = NULL;
+	size_t asked = 0, answered = 0;
+	bool found;
+	wn_err rc = node_audit_head(n->store, &mine);
+	if (rc != WN_OK) {
+		snprintf(err, errlen, "cannot read the audit chain head");
+		return rc;
+	}
+	for (size_t i = 0; i < n->npeers; i++) {
+		struct node_peer *p = n->peers[i];
+		if (!is_checker(n, p))
+			continue;
+		asked++;
+		if (ask(n, p, &got, &found) != WN_OK) {
+			wn_log(WN_LOG_WARN, "rollback check: %s (%s) did not "
+			    "answer", p->org_id, p->endpoint);
+			continue;
+		}
+		answered++;
+		if (found && (who == NULL || got.seq > best.seq)) {
+			best = got;
+			who = p->org_id;
+		}
+	}
+	char detail[512];
+	if (asked > 0 && answered == 0) {
+		snprintf(detail, sizeof(detail), "none of %zu checkers answered; "
+		    "serving unchecked", asked);
+		wn_log(WN_LOG_WARN, "rollback check: %s", detail);
+		return node_audit_append(n->store, "system", "chain.unchecked",
+		    n->cfg.org_id, detail);
+	}
+	if (who == NULL)
+		return WN_OK;
+	uint8_t h[32];
+	const char *problem = NULL;
+	if ((uint64_t)mine.seq < best.seq) {
+		snprintf(detail, sizeof(detail),
+		    "audit chain is behind the copy %s holds: this store ends "
+		    "at record %lld, records %lld..%llu are missing (the store "
+		    "was replaced by an older copy?)",
+		    who, (long long)mine.seq, (long long)mine.seq + 1,
+		    (unsigned long long)best.seq);
+		problem = detail;
+	} else if (!hash_at(n, best.seq, h) || memcmp(h, best.hash, 32) != 0) {
+		snprintf(detail, sizeof(detail),
+		    "audit chain differs from the copy %s holds at record %llu: "
+		    "history was rewritten", who, (unsigned long long)best.seq);
+		problem = detail;
+	}
+	if (problem == NULL)
+		return WN_OK;
+	if (override == NULL) {
+		snprintf(err, errlen, "%s; refusing to serve. If this is known "
+		    "and accepted, start with --accept-rollback REASON",
+		    problem);
+		return WN_ECORRUPT;
+	}
+	char rec[1024];
+	snprintf(rec, sizeof(rec), "%s; accepted by the operator: %s", problem,
+	    override);
+	wn_log(WN_LOG_WARN, "%s", rec);
+	/* the older store would reuse sequence numbers its peers have
+	 * already seen (and refuse as replays): move ours forward */
+	if (node_store_begin(n->store) != WN_OK)
+		return WN_EDB;
+	if (node_store_exec(n->store, "UPDATE peers SET next_seq = next_seq + "
+				      "4294967296") != WN_OK ||
+	    node_audit_append(n->store, "system", "chain.rollback_accepted",
+		n->cfg.org_id, rec) != WN_OK ||
+	    node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		return WN_EDB;
+	}
+	return WN_OK;
+}

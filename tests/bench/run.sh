@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# run.sh - `make bench`: the peer exchange between two real wijknetd nodes on
+# loopback, end to end, next to a bare-nng baseline measured in the same run
+# (the machine is shared and noisy, so read the ratios, not the absolutes).
+#
+#   1. baseline: bench_nng, bare REQ/REP over tcp://127.0.0.1, 1 KiB
+#      payloads, 8 requests in flight; then 64 x 1 KiB per request with one
+#      in flight (the shape of a wijknet transfer: one per peer in flight)
+#   2. throughput: a director and a member (lib.sh's federation); the member
+#      queues N DATA messages of 1 KiB for the director and bench_drive times
+#      the request until the member's outbox is empty (durable both sides)
+#   3. latency: 2000 messages/s for 5 s (10 every 5 ms), then the member's
+#      p50/p99 from enqueue to its commit of the receipt
+#
+# Environment: BUILD (default build), BENCH_COUNT (default 20000),
+# BENCH_SECONDS (baseline seconds, default 3). Exits non-zero only if
+# something failed to run; there are no timing thresholds.
+set -u
+: "${BUILD:=build}"
+. "$(dirname "$0")/../integration/lib.sh"
+BIN="$TOP/$BUILD/tests/bench"
+COUNT=${BENCH_COUNT:-20000}
+SECS=${BENCH_SECONDS:-3}
+SIZE=1024
+RATE=2000
+K=10
+LAT_SECS=5
+T_START=$SECONDS
+
+fail() { echo "bench: FAILED: $*" >&2; for f in "$WN_T"/*.log; do
+	[ -s "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }; done; exit 1; }
+# kv LINE KEY: the value of KEY=VALUE in a result line
+kv() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
+# cpu_ms PID: user + system CPU time of a process so far, in ms
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
+# calc FORMAT EXPR: floating point arithmetic, printed with FORMAT
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+for b in bench_nng bench_drive; do
+	[ -x "$BIN/$b" ] || fail "$BIN/$b is missing (run make bench)"
+done
+
+echo "== 1. baseline: bare nng REQ/REP over tcp://127.0.0.1, no crypto, no store (${SECS} s each)"
+b1=$("$BIN/bench_nng" --seconds "$SECS" --inflight 8 --batch 1 --size $SIZE) ||
+	fail "bench_nng (8 in flight)"
+echo "   $b1"
+b64=$("$BIN/bench_nng" --seconds "$SECS" --inflight 1 --batch 64 --size $SIZE) ||
+	fail "bench_nng (batched 64, 1 in flight)"
+echo "   $b64"
+b64x8=$("$BIN/bench_nng" --seconds "$SECS" --inflight 8 --batch 64 --size $SIZE) ||
+	fail "bench_nng (batched 64, 8 in flight)"
+echo "   $b64x8"
+
+echo "== 2. throughput: a federation of two wijknetd (director 'dir', member 'police')"
+federation dir police || fail "the federation did not form"
+wait_for 30 peer_known police dir || fail "police does not know dir"
+SND=${WN_PID[police]}
+RCV=${WN_PID[dir]}
+# warm-up: the member dials the director on its first transfer
+warm=$("$BIN/bench_drive" "$WN_T/police" dir throughput 640 $SIZE) || fail "warm-up"
+echo "   warm-up: $warm"
+cs0=$(cpu_ms "$SND"); cr0=$(cpu_ms "$RCV")
+thr=$("$BIN/bench_drive" "$WN_T/police" dir throughput "$COUNT" $SIZE) ||
+	fail "the throughput run"
+cs1=$(cpu_ms "$SND"); cr1=$(cpu_ms "$RCV")
+echo "   $thr"
+got=$(wn dir --json peer received police | json_field count)
+[ "$got" = $((COUNT + 640)) ] || fail "dir holds $got messages from police, not $((COUNT + 640))"
+tt=$(kv "$thr" total_s)
+echo "   CPU during the run: sender $((cs1 - cs0)) ms, receiver $((cr1 - cr0)) ms" \
+	"($(calc %.0f "($cs1 - $cs0) / $tt / 10")% and $(calc %.0f "($cr1 - $cr0) / $tt / 10")% of one core;" \
+	"$(calc %.0f "($cs1 - $cs0) * 1000 / $COUNT") and $(calc %.0f "($cr1 - $cr0) * 1000 / $COUNT") us per envelope)"
+echo "   dir received all $got (warm-up included), in order: $(wn dir --json peer received police | json_field in_order)"
+
+echo "== 3. latency at ${RATE}/s: peer.send count=$K every $(calc %g "$K * 1000 / $RATE") ms for ${LAT_SECS} s"
+lat=$("$BIN/bench_drive" "$WN_T/police" dir latency $RATE $LAT_SECS $K $SIZE) ||
+	fail "the latency run"
+echo "   $lat"
+
+node_stop police || fail "police did not stop cleanly"
+node_stop dir || fail "dir did not stop cleanly"
+
+X=$(kv "$b1" rt_per_s)
+Y=$(kv "$b64" msgs_per_s)
+Y8=$(kv "$b64x8" msgs_per_s)
+Z=$(kv "$thr" env_per_s)
+echo
+echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?'), $((SECONDS - T_START)) s)"
+echo "baseline bare nng (8 in flight, 1 KiB): $X round trips/s; batched 64 (1 in flight): $Y msgs/s (8 in flight: $Y8 msgs/s)"
+echo "wijknet end to end (1 KiB, durable both sides): $Z envelopes/s = $(calc %.4f "$Z / $Y") of batched bare nng" \
+	"(enqueue $(kv "$thr" enqueue_s) s + drain at $(kv "$thr" drain_per_s)/s; $COUNT messages)"
+echo "latency at ${RATE}/s: p50 $(calc %.1f "$(kv "$lat" p50_us) / 1000") ms, p99 $(calc %.1f "$(kv "$lat" p99_us) / 1000") ms" \
+	"(achieved $(kv "$lat" achieved_per_s)/s, $(kv "$lat" sent) messages, $(kv "$lat" late) requests late)"
+echo "command: make bench   (BUILD=$BUILD bash tests/bench/run.sh)"

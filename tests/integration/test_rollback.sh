@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# test_rollback.sh - a node whose store is replaced by an older copy of
+# itself refuses to start and names the missing range of its audit chain;
+# the director is checked the same way by its members; an operator can
+# override with a reason that is audited.
+. "$(dirname "$0")/lib.sh"
+
+check "a federation of a director and a member forms" federation dir police
+audit_seq() { wn "$1" --json status | json_field audit_records; }
+head_at() { test "$(peer_field "$1" "$2" chain_head)" -ge "$3"; }
+
+check "police stops" node_stop police
+cp "$WN_T/police/node.db" "$WN_T/police.db.old"
+check "police starts again" node_start police
+for i in 1 2 3 4 5; do wn police status >/dev/null; done
+last=$(audit_seq police)
+check "police stops, sending its chain head" node_stop police
+check "the director holds police's newest head" wait_for 10 head_at dir police "$last"
+
+cp "$WN_T/police.db.old" "$WN_T/police/node.db"
+rm -f "$WN_T/police/node.db-wal" "$WN_T/police/node.db-shm"
+: >"$WN_T/police.log"
+check_exit "police on its older store refuses to start" 1 node_start police
+check "  naming the missing records" grep -Eq "records [0-9]+\.\.[0-9]+ are missing" "$WN_T/police.log"
+check "  and who holds the newer head" grep -q "the copy dir holds" "$WN_T/police.log"
+
+start_override() {
+	rm -f "$WN_T/police.ready"; mkfifo "$WN_T/police.ready"
+	"$WIJKNETD" run --config "$WN_T/police/wijknet.conf" --ready-fd 3 \
+		--accept-rollback "restored from last night's backup after a disk failure" \
+		3>"$WN_T/police.ready" 2>>"$WN_T/police.log" &
+	WN_PID[police]=$!
+	local line=""; read -r -t 60 line <"$WN_T/police.ready"; [ "$line" = ready ]
+}
+check "with --accept-rollback REASON it starts" start_override
+check_exit "its audit log" 0 wn police audit show --limit 200
+check_out "  records the accepted rollback with the reason" "chain.rollback_accepted.*backup after a disk failure"
+check "police stops" node_stop police
+
+# the director is checked by its members the same way
+check "director stops" node_stop dir
+cp "$WN_T/dir/node.db" "$WN_T/dir.db.old"
+check "director starts" node_start dir
+for i in 1 2 3 4 5; do wn dir status >/dev/null; done
+check "police starts" node_start police
+last=$(audit_seq dir)
+check "director stops, sending its head to police" node_stop dir
+check "police holds the director's newest head" wait_for 10 head_at police dir "$last"
+cp "$WN_T/dir.db.old" "$WN_T/dir/node.db"
+rm -f "$WN_T/dir/node.db-wal" "$WN_T/dir/node.db-shm"
+: >"$WN_T/dir.log"
+check_exit "the director on an older store refuses to start" 1 node_start dir
+check "  naming the missing records" grep -Eq "records [0-9]+\.\.[0-9]+ are missing" "$WN_T/dir.log"
+wn_done
