@@ -42,6 +42,12 @@ void sec_secret_free(struct sec_secret *s);
 WN_NODISCARD wn_err sec_passphrase_read_file(const char *path,
     struct sec_secret **out, char *err, size_t errlen);
 
+/* sec_secret_read_file reads a whole secret file (a TLS private key) of at
+ * most max bytes into guarded memory, with the same ownership and mode
+ * checks as a passphrase file. */
+WN_NODISCARD wn_err sec_secret_read_file(const char *path, size_t max,
+    struct sec_secret **out, char *err, size_t errlen);
+
 /* sec_passphrase_read_credential reads $CREDENTIALS_DIRECTORY/name (systemd
  * LoadCredential=), with the same checks as a file. */
 WN_NODISCARD wn_err sec_passphrase_read_credential(const char *name,

@@ -48,9 +48,11 @@ sec_secret_free(struct sec_secret *s)
 	free(s);
 }
 
-wn_err
-sec_passphrase_read_file(const char *path, struct sec_secret **out, char *err,
-    size_t errlen)
+/* read_private reads at most max bytes of a file only its owner may read;
+ * *len gets the size. WN_ETOOBIG if the file holds more than max. */
+static wn_err
+read_private(const char *path, size_t max, const char *what,
+    struct sec_secret **out, size_t *len, char *err, size_t errlen)
 {
 	wn_err rc = WN_EIO;
 	struct sec_secret *s = NULL;
@@ -66,24 +68,24 @@ sec_passphrase_read_file(const char *path, struct sec_secret **out, char *err,
 	}
 	if ((st.st_mode & 077) != 0) {
 		snprintf(err, errlen,
-		    "%s: passphrase file is accessible to group or others "
+		    "%s: %s file is accessible to group or others "
 		    "(mode %04o); chmod 600 it",
-		    path, (unsigned)(st.st_mode & 07777));
+		    path, what, (unsigned)(st.st_mode & 07777));
 		rc = WN_EPERM;
 		goto out;
 	}
 	if (st.st_uid != geteuid()) {
 		snprintf(err, errlen,
-		    "%s: passphrase file is owned by uid %u, not by this user",
-		    path, (unsigned)st.st_uid);
+		    "%s: %s file is owned by uid %u, not by this user",
+		    path, what, (unsigned)st.st_uid);
 		rc = WN_EPERM;
 		goto out;
 	}
-	if ((rc = sec_secret_new(SEC_PASSPHRASE_MAX + 1, &s)) != WN_OK)
+	if ((rc = sec_secret_new(max + 1, &s)) != WN_OK)
 		goto out;
 	size_t n = 0;
 	for (;;) {
-		ssize_t r = read(fd, s->data + n, SEC_PASSPHRASE_MAX + 1 - n);
+		ssize_t r = read(fd, s->data + n, max + 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -91,15 +93,49 @@ sec_passphrase_read_file(const char *path, struct sec_secret **out, char *err,
 			rc = WN_EIO;
 			goto out;
 		}
-		if (r == 0 || (n += (size_t)r) > SEC_PASSPHRASE_MAX)
+		if (r == 0 || (n += (size_t)r) > max)
 			break;
 	}
-	if (n > SEC_PASSPHRASE_MAX) {
-		snprintf(err, errlen, "%s: passphrase longer than %d bytes", path,
-		    SEC_PASSPHRASE_MAX);
-		rc = WN_EINVAL;
+	if (n > max) {
+		snprintf(err, errlen, "%s: %s file longer than %zu bytes", path,
+		    what, max);
+		rc = WN_ETOOBIG;
 		goto out;
 	}
+	*len = n;
+	*out = s;
+	s = NULL;
+	rc = WN_OK;
+out:
+	sec_secret_free(s);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+wn_err
+sec_secret_read_file(const char *path, size_t max, struct sec_secret **out,
+    char *err, size_t errlen)
+{
+	size_t n;
+	wn_err rc = read_private(path, max, "secret", out, &n, err, errlen);
+	if (rc == WN_OK)
+		(*out)->len = n;
+	return rc;
+}
+
+wn_err
+sec_passphrase_read_file(const char *path, struct sec_secret **out, char *err,
+    size_t errlen)
+{
+	struct sec_secret *s = NULL;
+	size_t n;
+	wn_err rc = read_private(path, SEC_PASSPHRASE_MAX, "passphrase", &s, &n,
+	    err, errlen);
+	if (rc == WN_ETOOBIG)
+		rc = WN_EINVAL;
+	if (rc != WN_OK)
+		goto out;
 	if (n > 0 && s->data[n - 1] == '\n')
 		n--;
 	if (n > 0 && s->data[n - 1] == '\r')
@@ -116,8 +152,6 @@ sec_passphrase_read_file(const char *path, struct sec_secret **out, char *err,
 	rc = WN_OK;
 out:
 	sec_secret_free(s);
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 

@@ -205,7 +205,7 @@ ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
 	    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX) != 0 ||
 	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, QUERY_TIMEOUT_MS) != 0 ||
 	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, QUERY_TIMEOUT_MS) != 0 ||
-	    nng_dial(s, p->endpoint, NULL, 0) != 0 ||
+	    node_dial(n, s, p->endpoint, p->org_id, 0) != 0 ||
 	    nng_send(s, tw.buf, tw.len, 0) != 0 ||
 	    nng_recvmsg(s, &reply, 0) != 0)
 		goto out;

@@ -398,6 +398,8 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 		return 1;
 	if (node_store_check(n->store, err, errlen) != WN_OK)
 		return 1;
+	if (node_tls_init(n, err, errlen) != WN_OK)
+		return 1;
 	n->is_director = n->cfg.director_key[0] == '\0';
 	if (!n->is_director &&
 	    !sec_unhex(n->director_pk, sizeof(n->director_pk),
@@ -419,6 +421,7 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 static void
 unload_node(struct node *n)
 {
+	node_tls_fini(n);
 	node_store_close(n->store);
 	n->store = NULL;
 	sec_identity_free(n->id);

@@ -78,6 +78,10 @@ struct node {
 	bool delivery_running, stopping;
 	int64_t head_sent_seq, head_sent_ms;
 
+	/* TLS (node/tls.c) */
+	char *tls_cert_pem;
+	struct sec_secret *tls_key;
+
 	/* delivery latency samples (us), for peer.stats and the benchmark */
 	size_t nlat;
 	uint32_t lat_us[1 << 16];
@@ -154,6 +158,18 @@ void node_peer_stop(struct node *n);
 WN_NODISCARD wn_err node_charter_publish(struct node *n);
 WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
     size_t len, char *why, size_t whylen);
+
+/* TLS for tls+tcp:// peers (node/tls.c). node_tls_init reads the
+ * configured certificate and key once; node_listen and node_dial create and
+ * start a listener or dialer, with TLS when the URL is tls+tcp:// (client
+ * certificates required; a dialed peer's certificate must be issued by our
+ * CA for its org id). They return nng error codes. */
+WN_NODISCARD wn_err node_tls_init(struct node *n, char *err, size_t errlen);
+void node_tls_fini(struct node *n);
+int node_listen(struct node *n, nng_socket s, const char *url,
+    nng_listener *l);
+int node_dial(struct node *n, nng_socket s, const char *url,
+    const char *peer, int flags);
 
 /* Rollback detection (node/chain.c). node_chain_push_heads queues our
  * signed chain head for the nodes that check us (caller's transaction);

@@ -820,7 +820,8 @@ peer_open(struct node_peer *p)
 	    (rv = nng_ctx_open(&p->ctx, p->req)) != 0 ||
 	    (p->aio == NULL &&
 		(rv = nng_aio_alloc(&p->aio, peer_aio_cb, p)) != 0) ||
-	    (rv = nng_dial(p->req, p->endpoint, NULL, NNG_FLAG_NONBLOCK)) !=
+	    (rv = node_dial(p->node, p->req, p->endpoint, p->org_id,
+		 NNG_FLAG_NONBLOCK)) !=
 		0) {
 		wn_log(WN_LOG_WARN, "peer %s (%s): %s", p->org_id, p->endpoint,
 		    nng_strerror(rv));
@@ -966,9 +967,8 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	if ((rv = nng_rep0_open(&n->peer_sock)) != 0 ||
 	    (rv = nng_socket_set_size(n->peer_sock, NNG_OPT_RECVMAXSZ,
 		 NODE_PEER_RECV_MAX)) != 0 ||
-	    (rv = nng_listener_create(&n->peer_listener, n->peer_sock,
-		 n->cfg.listen)) != 0 ||
-	    (rv = nng_listener_start(n->peer_listener, 0)) != 0) {
+	    (rv = node_listen(n, n->peer_sock, n->cfg.listen,
+		 &n->peer_listener)) != 0) {
 		snprintf(err, errlen, "%s: cannot listen: %s", n->cfg.listen,
 		    nng_strerror(rv));
 		return WN_ETRANSPORT;
