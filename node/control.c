@@ -303,9 +303,16 @@ ctl_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 		reply_error(w, WN_ENOMEM, "out of memory");
 		return;
 	}
+	wn_err drc = proto_ctl_request_decode(nng_msg_body(msg),
+	    nng_msg_len(msg), req, &perr);
+	/* the health check must not wait behind a long request */
+	if (drc == WN_OK && strcmp(req->op, "ping") == 0) {
+		proto_ctl_reply_begin(w, WN_OK, "pong", 0);
+		free(req);
+		return;
+	}
 	pthread_mutex_lock(&n->mtx);
-	if (proto_ctl_request_decode(nng_msg_body(msg), nng_msg_len(msg), req,
-		&perr) != WN_OK) {
+	if (drc != WN_OK) {
 		char m[200], who[32];
 		snprintf(m, sizeof(m), "malformed request at byte %zu: %s",
 		    perr.offset, perr.msg);

@@ -15,6 +15,7 @@
 #include "node/store.h"
 #include "protocol/cbor.h"
 #include "protocol/control.h"
+#include "protocol/envelope.h"
 
 /* Largest control request the node accepts (the receive cap on the socket,
  * above PROTO_CTL_REQUEST_MAX_SIZE) and largest reply it writes. */
@@ -77,6 +78,8 @@ struct node {
 	pthread_cond_t wake;
 	bool delivery_running, stopping;
 	int64_t head_sent_seq, head_sent_ms;
+
+	struct sqlite3_stmt *stmts[16]; /* peer.c's prepared statements */
 
 	/* TLS (node/tls.c) */
 	char *tls_cert_pem;
@@ -185,6 +188,13 @@ WN_NODISCARD wn_err node_chain_answer(struct node *n,
     const struct node_peer *to, struct proto_writer *w);
 WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
     char *err, size_t errlen);
+
+/* node_need_apply applies a need-to-know message (matrix, case,
+ * request, disclosure, retraction) from peer `from` (node/need.c), in the
+ * receiving transaction; an error with a reason in why refuses it. */
+WN_NODISCARD wn_err node_need_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
 
 /* node_peer_kick wakes the delivery thread (after a push). */
 void node_peer_kick(struct node *n);

@@ -31,6 +31,7 @@
 #include <sqlcipher/sqlite3.h>
 
 #include "protocol/envelope.h"
+#include "protocol/manifest.h"
 
 /* a little above the frame limit, so a slightly oversized transfer reaches
  * the decoder and is refused and audited; anything larger nng drops */
@@ -175,34 +176,66 @@ out:
 	return rc;
 }
 
+enum {
+	ST_SEEN,
+	ST_INBOX,
+	ST_DATA,
+	ST_LAST_GET,
+	ST_LAST_SET,
+	ST_OB_SEQ,
+	ST_OB_INS,
+	ST_OB_BUMP,
+	ST_COUNT /* <= WN_ARRAY_LEN(node.stmts) */
+};
+
+/* stmt returns a cached, reset prepared statement (n->mtx held). */
+static sqlite3_stmt *
+stmt(struct node *n, int id, const char *sql)
+{
+	sqlite3_stmt **st = &n->stmts[id];
+	if (*st == NULL) {
+		if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, st,
+			NULL) != SQLITE_OK)
+			return NULL;
+	} else {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+	}
+	return *st;
+}
+
+static void
+stmts_free(struct node *n)
+{
+	for (size_t i = 0; i < WN_ARRAY_LEN(n->stmts); i++) {
+		sqlite3_finalize(n->stmts[i]);
+		n->stmts[i] = NULL;
+	}
+}
+
 wn_err
 node_outbox_push(struct node *n, struct node_peer *p, uint32_t type,
     const void *body, size_t len)
 {
-	sqlite3 *db = node_store_db(n->store);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	uint8_t id[16];
-	wn_err rc = WN_EDB;
 	int64_t seq;
 
 	if (len > PROTO_BODY_MAX)
 		return WN_ETOOBIG;
-	if (sqlite3_prepare_v2(db,
-		"SELECT next_seq FROM peers WHERE org_id = ?", -1, &st,
-		NULL) != SQLITE_OK)
+	if ((st = stmt(n, ST_OB_SEQ,
+		 "SELECT next_seq FROM peers WHERE org_id = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
-		goto out;
+		return WN_EDB;
 	seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
+	sqlite3_reset(st); /* an open read would pin the WAL */
 	sec_random(id, sizeof(id));
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO outbox (peer, seq, msg_id, type, body, created_us)"
-		" VALUES (?, ?, ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
+	if ((st = stmt(n, ST_OB_INS,
+		 "INSERT INTO outbox (peer, seq, msg_id, type, body, "
+		 "created_us) VALUES (?, ?, ?, ?, ?, ?)")) == NULL)
+		return WN_EDB;
 	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, seq);
 	sqlite3_bind_blob(st, 3, id, sizeof(id), SQLITE_STATIC);
@@ -210,28 +243,25 @@ node_outbox_push(struct node *n, struct node_peer *p, uint32_t type,
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now_us());
 	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db,
-		"UPDATE peers SET next_seq = next_seq + 1 WHERE org_id = ?", -1,
-		&st, NULL) != SQLITE_OK)
-		goto out;
+		return WN_EDB;
+	if ((st = stmt(n, ST_OB_BUMP,
+		 "UPDATE peers SET next_seq = next_seq + 1 WHERE org_id = ?")) ==
+	    NULL)
+		return WN_EDB;
 	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	rc = WN_OK;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
 /* ---- receiving --------------------------------------------------------- */
 
-struct refusal {
-	uint8_t id[16];
-	wn_err code;
-	char reason[128];
+/* One envelope of a transfer as phase A left it. */
+struct pre {
+	struct proto_envelope e;
+	struct node_peer *p;
+	uint8_t hash[SEC_HASH_LEN];
+	wn_err code; /* WN_OK: well-formed, from a known peer, signed, ours */
+	bool decoded;
+	char reason[160];
 };
 
 struct rx {
@@ -239,70 +269,141 @@ struct rx {
 	struct node_peer *from; /* the attributed sender, if any */
 	size_t naccepted, nrefused, napplied;
 	uint8_t accepted[NODE_BATCH][16];
-	struct refusal refused[NODE_BATCH];
+	struct proto_refusal refused[NODE_BATCH];
 	int64_t first_seq, last_seq;
+	struct pre pre[NODE_BATCH];
 };
 
+/* refuse records a refusal for the receipt and audits it (n->mtx held,
+ * inside the transaction). */
 static void
 refuse(struct rx *rx, const uint8_t *id, wn_err code, const char *who,
-    const char *fmt, ...) WN_PRINTF(5, 6);
-
-static void
-refuse(struct rx *rx, const uint8_t *id, wn_err code, const char *who,
-    const char *fmt, ...)
+    const char *reason)
 {
-	struct refusal *r = &rx->refused[rx->nrefused++];
-	va_list ap;
+	struct proto_refusal *r = &rx->refused[rx->nrefused++];
 	if (id != NULL)
 		memcpy(r->id, id, 16);
 	else
 		memset(r->id, 0, 16);
-	r->code = code;
-	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
-	va_end(ap);
+	r->code = (uint32_t)code;
+	wn_strlcpy(r->reason, reason, sizeof(r->reason));
 	audit_log(rx->n, who, "peer.refused", who, r->reason);
 	wn_log(WN_LOG_WARN, "peer message from %s refused: %s", who,
 	    r->reason);
 }
 
-/* seen: 0 new, 1 seen before in another sealing (a retry whose receipt
- * was lost: accept it again, apply nothing), 2 these very bytes were
- * applied already (a replay: refuse). Senders seal every attempt afresh,
- * so a legitimate retry never repeats a signature. */
-static int
-seen(struct node *n, const uint8_t id[16], const uint8_t *sig)
+static void
+pre_fail(struct pre *pr, wn_err code, const char *fmt, ...) WN_PRINTF(3, 4);
+
+static void
+pre_fail(struct pre *pr, wn_err code, const char *fmt, ...)
 {
-	sqlite3_stmt *st = NULL;
-	int r = 0;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT sig FROM inbox WHERE msg_id = ?", -1, &st,
-		NULL) == SQLITE_OK) {
-		sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			r = sqlite3_column_bytes(st, 0) == SEC_SIG_LEN &&
-				memcmp(sqlite3_column_blob(st, 0), sig,
-				    SEC_SIG_LEN) == 0
-			    ? 2
-			    : 1;
+	va_list ap;
+	pr->code = code;
+	va_start(ap, fmt);
+	vsnprintf(pr->reason, sizeof(pr->reason), fmt, ap);
+	va_end(ap);
+}
+
+static struct node_peer *
+find_locked(struct node *n, const char *org)
+{
+	pthread_mutex_lock(&n->mtx);
+	struct node_peer *p = node_peer_find(n, org);
+	if (p != NULL && p->gone)
+		p = NULL;
+	pthread_mutex_unlock(&n->mtx);
+	return p;
+}
+
+static bool
+in_window(int64_t ts_ms)
+{
+	int64_t skew = ts_ms - wn_now_ms();
+	return skew <= TIME_WINDOW_MS && skew >= -TIME_WINDOW_MS;
+}
+
+/* check_one is phase A for one envelope: structure, sender, recipient,
+ * signature (its own, or its hash in the verified manifest), time. No
+ * lock held except for the peer lookup; nothing is decrypted. */
+static void
+check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
+    const struct proto_manifest *m, struct node_peer *mp)
+{
+	struct proto_error perr;
+	pr->code = WN_OK;
+	proto_envelope_hash(buf, len, pr->hash);
+	if (proto_envelope_decode(buf, len, &pr->e, &perr) != WN_OK) {
+		pre_fail(pr, WN_EPROTO, "malformed envelope at byte %zu: %s",
+		    perr.offset, perr.msg);
+		return;
 	}
-	sqlite3_finalize(st);
+	pr->decoded = true;
+	if (m != NULL) {
+		if (strcmp(pr->e.h.from, m->from) != 0) {
+			pre_fail(pr, WN_EPROTO, "envelope from '%s' in a "
+			    "transfer signed by '%s'", pr->e.h.from, m->from);
+			return;
+		}
+		pr->p = mp;
+	} else {
+		pr->p = find_locked(n, pr->e.h.from);
+		if (pr->p == NULL) {
+			pre_fail(pr, WN_EAUTH, "unknown sender '%s'",
+			    pr->e.h.from);
+			return;
+		}
+		if (!proto_envelope_verify(&pr->e, pr->p->sign_pk)) {
+			pre_fail(pr, WN_ECRYPTO, "bad signature on a message "
+			    "claiming to be from '%s'", pr->p->org_id);
+			return;
+		}
+	}
+	if (strcmp(pr->e.h.to, n->cfg.org_id) != 0) {
+		pre_fail(pr, WN_EDENIED, "addressed to '%s', not to us",
+		    pr->e.h.to);
+		return;
+	}
+	if (!in_window(pr->e.h.ts_ms))
+		pre_fail(pr, WN_EDENIED, "time %lld ms off our clock (window "
+		    "%d ms)", (long long)(pr->e.h.ts_ms - wn_now_ms()),
+		    TIME_WINDOW_MS);
+}
+
+/* seen: 0 new, 1 applied before in another sealing (a retry whose
+ * receipt was lost: accept it again, apply nothing), 2 these very bytes
+ * were applied already (a replay: refuse). Senders seal every attempt
+ * afresh, so a legitimate retry never repeats an envelope's hash. */
+static int
+seen(struct node *n, const uint8_t id[16], const uint8_t hash[32])
+{
+	sqlite3_stmt *st = stmt(n, ST_SEEN,
+	    "SELECT env_hash FROM inbox WHERE msg_id = ?");
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	int r = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_bytes(st, 0) == SEC_HASH_LEN &&
+			memcmp(sqlite3_column_blob(st, 0), hash,
+			    SEC_HASH_LEN) == 0
+		    ? 2
+		    : 1;
+	sqlite3_reset(st);
 	return r;
 }
 
 static int64_t
 last_seq_in(struct node *n, const char *peer)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT last_seq_in FROM peers WHERE org_id = ?", -1, &st,
-		NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
+	sqlite3_stmt *st = stmt(n, ST_LAST_GET,
+	    "SELECT last_seq_in FROM peers WHERE org_id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						    : -1;
+	sqlite3_reset(st);
 	return v;
 }
 
@@ -311,7 +412,7 @@ exec_bind(struct node *n, const char *sql, const char *text, int64_t a,
     const void *blob, size_t blen, int64_t b)
 {
 	/* a small helper for the fixed statements below: ?1 text, ?2 int,
-	 * ?3 blob, ?4 int (unused ones are bound and ignored) */
+	 * ?3 blob, ?4 int (unused ones are not bound) */
 	sqlite3_stmt *st = NULL;
 	wn_err rc = WN_EDB;
 	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
@@ -333,28 +434,23 @@ exec_bind(struct node *n, const char *sql, const char *text, int64_t a,
 }
 
 static wn_err
-inbox_add(struct node *n, const struct proto_envelope *e)
+inbox_add(struct node *n, const struct pre *pr)
 {
-	sqlite3_stmt *st = NULL;
-	wn_err rc = WN_EDB;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"INSERT INTO inbox (peer, seq, msg_id, type, sig, received_ms) "
-		"VALUES (?, ?, ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = stmt(n, ST_INBOX,
+	    "INSERT INTO inbox (peer, seq, msg_id, type, env_hash, received_ms)"
+	    " VALUES (?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
 		return WN_EDB;
-	sqlite3_bind_text(st, 1, e->h.from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)e->h.seq);
-	sqlite3_bind_blob(st, 3, e->h.id, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, e->h.type);
-	sqlite3_bind_blob(st, 5, e->cose.sig, SEC_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, pr->e.h.from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)pr->e.h.seq);
+	sqlite3_bind_blob(st, 3, pr->e.h.id, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, pr->e.h.type);
+	sqlite3_bind_blob(st, 5, pr->hash, SEC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, wn_now_ms());
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = WN_OK;
-	sqlite3_finalize(st);
-	return rc;
+	return sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
-/* apply one opened message; false with a reason if it must be refused */
+/* apply one opened message; an error with a reason refuses it */
 static wn_err
 apply(struct rx *rx, const struct proto_envelope *e, const uint8_t *body,
     size_t len, char *why, size_t whylen)
@@ -363,113 +459,87 @@ apply(struct rx *rx, const struct proto_envelope *e, const uint8_t *body,
 	switch (e->h.type) {
 	case PROTO_MSG_DATA: {
 		struct proto_data d;
+		sqlite3_stmt *st;
 		if (proto_data_decode(body, len, &d, NULL) != WN_OK) {
 			snprintf(why, whylen, "malformed data body");
 			return WN_EPROTO;
 		}
-		return exec_bind(n,
-		    "INSERT INTO data_in (peer, seq, body) VALUES (?1, ?2, ?3)",
-		    e->h.from, (int64_t)e->h.seq, d.payload, d.len, 0);
+		st = stmt(n, ST_DATA,
+		    "INSERT INTO data_in (peer, seq, body) VALUES (?, ?, ?)");
+		if (st == NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, e->h.from, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)e->h.seq);
+		sqlite3_bind_blob(st, 3, d.payload, (int)d.len, SQLITE_STATIC);
+		return sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 	}
 	case PROTO_MSG_CHARTER:
 		return node_charter_apply(n, body, len, why, whylen);
 	case PROTO_MSG_CHAIN_HEAD:
 		return node_chain_store(n, rx->from, body, len, why, whylen);
 	default:
-		snprintf(why, whylen, "message type %s is not accepted here",
-		    proto_msg_type_name(e->h.type));
-		return WN_EDENIED;
+		return node_need_apply(n, rx->from, &e->h, body, len, why,
+		    whylen);
 	}
 }
 
+/* apply_one is phase B for one envelope that passed phase A (n->mtx
+ * held, in the transaction): replay and sequence checks, decrypt, apply,
+ * record. *last is the sender's last applied sequence number. */
 static void
-receive_one(struct rx *rx, const uint8_t *buf, size_t len, uint8_t *body,
+apply_one(struct rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
     size_t cap)
 {
 	struct node *n = rx->n;
-	struct proto_envelope e;
-	struct proto_error perr;
-	struct node_peer *p;
-	char why[128];
+	struct proto_envelope *e = &pr->e;
+	struct node_peer *p = pr->p;
+	char why[200];
 	size_t blen;
 	wn_err rc;
 
-	if (proto_envelope_decode(buf, len, &e, &perr) != WN_OK) {
-		refuse(rx, NULL, WN_EPROTO, "unknown", "malformed envelope at "
-		    "byte %zu: %s", perr.offset, perr.msg);
-		return;
-	}
-	if ((p = node_peer_find(n, e.h.from)) == NULL || p->gone) {
-		refuse(rx, e.h.id, WN_EAUTH, "unknown", "unknown sender '%s'",
-		    e.h.from);
-		return;
-	}
-	if (strcmp(e.h.to, n->cfg.org_id) != 0) {
-		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
-		    "addressed to '%s', not to us", e.h.to);
-		return;
-	}
-	if (!proto_envelope_verify(&e, p->sign_pk)) {
-		refuse(rx, e.h.id, WN_ECRYPTO, p->org_id,
-		    "bad signature on a message claiming to be from '%s'",
-		    p->org_id);
-		return;
-	}
-	if (rx->from != NULL && rx->from != p) {
-		refuse(rx, e.h.id, WN_EPROTO, p->org_id,
-		    "a transfer mixes senders");
-		return;
-	}
-	rx->from = p;
-	switch (seen(n, e.h.id, e.cose.sig)) {
+	switch (seen(n, e->h.id, pr->hash)) {
 	case 1:
-		memcpy(rx->accepted[rx->naccepted++], e.h.id, 16);
+		memcpy(rx->accepted[rx->naccepted++], e->h.id, 16);
 		return;
 	case 2:
-		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
-		    "replayed envelope (message %02x%02x%02x%02x.. already "
-		    "applied)", e.h.id[0], e.h.id[1], e.h.id[2], e.h.id[3]);
-		return;
-	}
-	int64_t last = last_seq_in(n, p->org_id);
-	if ((int64_t)e.h.seq <= last) {
-		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
-		    "replay: sequence number %" PRIu64 " already used "
-		    "(last applied %" PRId64 ")", e.h.seq, last);
+		snprintf(why, sizeof(why), "replayed envelope (message "
+		    "%02x%02x%02x%02x.. already applied)", e->h.id[0],
+		    e->h.id[1], e->h.id[2], e->h.id[3]);
+		refuse(rx, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
 	/* A gap is allowed: a sender moves its numbers forward after an
 	 * accepted rollback of its store. Order holds because a sender keeps
 	 * one transfer in flight per peer, oldest messages first. */
-	int64_t skew = e.h.ts_ms - wn_now_ms();
-	if (skew > TIME_WINDOW_MS || skew < -TIME_WINDOW_MS) {
-		refuse(rx, e.h.id, WN_EDENIED, p->org_id,
-		    "time %" PRId64 " ms off our clock (window %d ms)", skew,
-		    TIME_WINDOW_MS);
+	if ((int64_t)e->h.seq <= *last) {
+		snprintf(why, sizeof(why), "replay: sequence number %" PRIu64
+		    " already used (last applied %" PRId64 ")", e->h.seq,
+		    *last);
+		refuse(rx, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
-	if (proto_envelope_open(&e, p->key, body, cap, &blen) != WN_OK) {
-		refuse(rx, e.h.id, WN_ECRYPTO, p->org_id,
-		    "cannot decrypt a message from '%s'", p->org_id);
+	if (proto_envelope_open(e, p->key, body, cap, &blen) != WN_OK) {
+		snprintf(why, sizeof(why), "cannot decrypt a message from '%s'",
+		    p->org_id);
+		refuse(rx, e->h.id, WN_ECRYPTO, p->org_id, why);
 		return;
 	}
-	rc = apply(rx, &e, body, blen, why, sizeof(why));
+	why[0] = '\0';
+	rc = apply(rx, e, body, blen, why, sizeof(why));
 	sec_wipe(body, blen);
-	if (rc != WN_OK) {
-		refuse(rx, e.h.id, rc, p->org_id, "%s", why);
-		/* a refused message still uses up its sequence number */
-	}
-	if (inbox_add(n, &e) != WN_OK ||
-	    exec_bind(n, "UPDATE peers SET last_seq_in = ?2 WHERE org_id = ?1",
-		p->org_id, (int64_t)e.h.seq, NULL, 0, 0) != WN_OK) {
-		refuse(rx, e.h.id, WN_EDB, p->org_id, "store error");
+	if (rc != WN_OK) /* a refused message still uses up its number */
+		refuse(rx, e->h.id, rc, p->org_id,
+		    why[0] ? why : wn_strerror(rc));
+	if (inbox_add(n, pr) != WN_OK) {
+		refuse(rx, e->h.id, WN_EDB, p->org_id, "store error");
 		return;
 	}
+	*last = (int64_t)e->h.seq;
 	if (rc == WN_OK) {
-		memcpy(rx->accepted[rx->naccepted++], e.h.id, 16);
+		memcpy(rx->accepted[rx->naccepted++], e->h.id, 16);
 		if (rx->napplied++ == 0)
-			rx->first_seq = (int64_t)e.h.seq;
-		rx->last_seq = (int64_t)e.h.seq;
+			rx->first_seq = (int64_t)e->h.seq;
+		rx->last_seq = (int64_t)e->h.seq;
 	}
 }
 
@@ -490,41 +560,47 @@ reply_error_env(struct node *n, const char *to, wn_err code,
 	eb.code = code;
 	wn_strlcpy(eb.reason, reason, sizeof(eb.reason));
 	proto_writer_init(&bw, body, sizeof(body));
+	proto_writer_reset(w);
 	if (proto_errbody_encode(&eb, &bw) != WN_OK ||
 	    proto_envelope_seal(&h, bw.buf, bw.len, NULL, sign_cb, n->id, w) !=
 		WN_OK)
 		proto_writer_reset(w);
 }
 
+/* transfer_refused audits a refusal of a whole transfer and answers it
+ * with a signed ERROR. */
+static void
+transfer_refused(struct node *n, const char *who, wn_err code,
+    const char *reason, struct proto_writer *w)
+{
+	pthread_mutex_lock(&n->mtx);
+	audit_log(n, who, "peer.refused", who, reason);
+	pthread_mutex_unlock(&n->mtx);
+	wn_log(WN_LOG_WARN, "transfer from %s refused: %s", who, reason);
+	reply_error_env(n, who, code, reason, w);
+}
+
 /* answer_query handles a transfer of one CHAIN_HEAD_QUERY: a question
  * outside the per-peer sequence, answered in the reply itself. It returns
  * false for anything else, which then takes the normal path. */
 static bool
-answer_query(struct node *n, const uint8_t *buf, size_t len,
-    struct proto_writer *w)
+answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 {
-	struct proto_envelope e;
-	struct node_peer *p;
 	uint8_t body[256];
 	size_t blen;
 	struct proto_head_query q;
-	if (proto_envelope_decode(buf, len, &e, NULL) != WN_OK ||
-	    e.h.type != PROTO_MSG_CHAIN_HEAD_QUERY)
-		return false;
-	int64_t skew = e.h.ts_ms - wn_now_ms();
-	if ((p = node_peer_find(n, e.h.from)) == NULL || p->gone ||
-	    strcmp(e.h.to, n->cfg.org_id) != 0 ||
-	    !proto_envelope_verify(&e, p->sign_pk) ||
-	    skew > TIME_WINDOW_MS || skew < -TIME_WINDOW_MS ||
-	    proto_envelope_open(&e, p->key, body, sizeof(body), &blen) !=
-		WN_OK ||
+	if (pr->code != WN_OK || pr->e.h.type != PROTO_MSG_CHAIN_HEAD_QUERY ||
+	    proto_envelope_open(&pr->e, pr->p->key, body, sizeof(body),
+		&blen) != WN_OK ||
 	    proto_head_query_decode(body, blen, &q, NULL) != WN_OK ||
-	    strcmp(q.org, p->org_id) != 0)
+	    strcmp(q.org, pr->p->org_id) != 0)
 		return false; /* the normal path refuses and audits it */
-	if (node_chain_answer(n, p, w) != WN_OK)
+	pthread_mutex_lock(&n->mtx);
+	if (node_chain_answer(n, pr->p, w) != WN_OK)
 		proto_writer_reset(w);
-	audit_log(n, p->org_id, "chain.queried", p->org_id,
+	audit_log(n, pr->p->org_id, "chain.queried", pr->p->org_id,
 	    "answered with the head we hold");
+	pthread_mutex_unlock(&n->mtx);
 	return true;
 }
 
@@ -533,42 +609,111 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 {
 	struct node *n = arg;
 	struct proto_transfer t;
+	struct proto_manifest *m = NULL;
+	struct proto_cose_sign1 mcose;
 	struct proto_error perr;
+	struct node_peer *mp = NULL;
 	struct rx *rx = calloc(1, sizeof(*rx));
-	uint8_t *body = malloc(PROTO_ENVELOPE_MAX);
-	char detail[160];
+	uint8_t *body = malloc(PROTO_BODY_MAX);
+	char detail[200];
 
 	if (rx == NULL || body == NULL)
 		goto out;
 	rx->n = n;
-	pthread_mutex_lock(&n->mtx);
+	/* phase A, without the node lock: structure and signatures */
 	if (proto_transfer_decode(nng_msg_body(msg), nng_msg_len(msg), &t,
 		&perr) != WN_OK) {
 		snprintf(detail, sizeof(detail), "malformed transfer at byte "
 		    "%zu: %s", perr.offset, perr.msg);
-		audit_log(n, "unknown", "peer.refused", "unknown", detail);
-		reply_error_env(n, "unknown", WN_EPROTO, detail, w);
-		goto unlock;
+		transfer_refused(n, "unknown", WN_EPROTO, detail, w);
+		goto out;
 	}
-	if (t.n == 1 && answer_query(n, t.env[0], t.env_len[0], w))
-		goto unlock;
+	if (t.manifest != NULL) {
+		if ((m = malloc(sizeof(*m))) == NULL)
+			goto out;
+		if (proto_manifest_decode(t.manifest, t.manifest_len, m, &mcose,
+			&perr) != WN_OK) {
+			snprintf(detail, sizeof(detail), "malformed transfer: "
+			    "manifest at byte %zu: %s", perr.offset, perr.msg);
+			transfer_refused(n, "unknown", WN_EPROTO, detail, w);
+			goto out;
+		}
+		if ((mp = find_locked(n, m->from)) == NULL) {
+			snprintf(detail, sizeof(detail), "unknown sender '%s'",
+			    m->from);
+			transfer_refused(n, "unknown", WN_EAUTH, detail, w);
+			goto out;
+		}
+		if (!proto_cose_sign1_verify(&mcose, mp->sign_pk)) {
+			snprintf(detail, sizeof(detail), "bad signature on a "
+			    "transfer claiming to be from '%s'", mp->org_id);
+			transfer_refused(n, mp->org_id, WN_ECRYPTO, detail, w);
+			goto out;
+		}
+		if (strcmp(m->to, n->cfg.org_id) != 0 || !in_window(m->ts_ms) ||
+		    m->n != t.n) {
+			snprintf(detail, sizeof(detail), "transfer manifest "
+			    "does not fit: addressed to '%s', %zu of %zu "
+			    "envelopes, or out of the time window", m->to, m->n,
+			    t.n);
+			transfer_refused(n, mp->org_id, WN_EDENIED, detail, w);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		struct pre *pr = &rx->pre[i];
+		check_one(n, pr, t.env[i], t.env_len[i], m, mp);
+		if (pr->code == WN_OK && m != NULL &&
+		    memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) != 0)
+			pre_fail(pr, WN_ECRYPTO, "envelope %zu is not the one "
+			    "the transfer's manifest signed", i);
+		if (pr->code == WN_OK) {
+			if (rx->from != NULL && rx->from != pr->p)
+				pre_fail(pr, WN_EPROTO, "a transfer mixes "
+				    "senders");
+			else
+				rx->from = pr->p;
+		}
+	}
+	if (t.n == 1 && answer_query(n, &rx->pre[0], w))
+		goto out;
+
+	/* phase B, under the lock and in one transaction */
+	pthread_mutex_lock(&n->mtx);
 	if (node_store_begin(n->store) != WN_OK) {
+		pthread_mutex_unlock(&n->mtx);
 		reply_error_env(n, "unknown", WN_EDB, "store busy", w);
-		goto unlock;
+		goto out;
 	}
-	for (size_t i = 0; i < t.n; i++)
-		receive_one(rx, t.env[i], t.env_len[i], body, PROTO_ENVELOPE_MAX);
+	int64_t last = rx->from ? last_seq_in(n, rx->from->org_id) : 0;
+	for (size_t i = 0; i < t.n; i++) {
+		struct pre *pr = &rx->pre[i];
+		if (pr->code != WN_OK)
+			refuse(rx, pr->decoded ? pr->e.h.id : NULL, pr->code,
+			    pr->p ? pr->p->org_id : "unknown", pr->reason);
+		else
+			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
+	}
 	if (rx->napplied > 0) {
+		sqlite3_stmt *st = stmt(n, ST_LAST_SET,
+		    "UPDATE peers SET last_seq_in = ? WHERE org_id = ?");
+		if (st != NULL) {
+			sqlite3_bind_int64(st, 1, last);
+			sqlite3_bind_text(st, 2, rx->from->org_id, -1,
+			    SQLITE_STATIC);
+			sqlite3_step(st);
+		}
 		snprintf(detail, sizeof(detail), "%zu messages, seq %" PRId64
 		    "..%" PRId64, rx->napplied, rx->first_seq, rx->last_seq);
-		audit_log(n, rx->from->org_id, "peer.received", rx->from->org_id,
-		    detail);
+		audit_log(n, rx->from->org_id, "peer.received",
+		    rx->from->org_id, detail);
 	}
 	if (node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
+		pthread_mutex_unlock(&n->mtx);
 		reply_error_env(n, rx->from ? rx->from->org_id : "unknown",
 		    WN_EDB, "store error", w);
-		goto unlock;
+		goto out;
 	}
 	if (n->peers_dirty) {
 		n->peers_dirty = false;
@@ -576,39 +721,40 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 			wn_log(WN_LOG_ERROR, "cannot reload peers");
 		node_peer_kick(n);
 	}
+	pthread_mutex_unlock(&n->mtx);
+
+	/* phase C, without the lock: the receipt, durable now */
 	if (rx->from == NULL) {
-		reply_error_env(n, "unknown", rx->refused[0].code,
+		reply_error_env(n, "unknown", (wn_err)rx->refused[0].code,
 		    rx->refused[0].reason, w);
-		goto unlock;
+		goto out;
 	}
-	/* the receipt: durable now, so it may say so */
-	struct proto_receipt rc = {0};
-	rc.naccepted = rx->naccepted;
-	memcpy(rc.accepted, rx->accepted, rx->naccepted * 16);
-	rc.nrefused = rx->nrefused;
-	for (size_t i = 0; i < rx->nrefused; i++) {
-		memcpy(rc.refused[i].id, rx->refused[i].id, 16);
-		rc.refused[i].code = rx->refused[i].code;
-		wn_strlcpy(rc.refused[i].reason, rx->refused[i].reason,
-		    sizeof(rc.refused[i].reason));
-	}
-	struct proto_writer bw;
-	uint8_t rbuf[24576]; /* 64 refusals of 255-byte reasons fit */
+	struct proto_receipt *rc = calloc(1, sizeof(*rc));
+	struct proto_writer bw = {0};
 	struct proto_env_header h = {0};
-	proto_writer_init(&bw, rbuf, sizeof(rbuf));
+	if (rc == NULL ||
+	    proto_writer_init_dynamic(&bw, 4096, PROTO_BODY_MAX - 1) != WN_OK) {
+		free(rc);
+		goto out;
+	}
+	rc->naccepted = rx->naccepted;
+	memcpy(rc->accepted, rx->accepted, rx->naccepted * 16);
+	rc->nrefused = rx->nrefused;
+	memcpy(rc->refused, rx->refused, rx->nrefused * sizeof(rx->refused[0]));
 	h.version = PROTO_VERSION;
 	h.type = PROTO_MSG_RECEIPT;
 	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
 	wn_strlcpy(h.to, rx->from->org_id, sizeof(h.to));
 	sec_random(h.id, sizeof(h.id));
 	h.ts_ms = wn_now_ms();
-	if (proto_receipt_encode(&rc, &bw) != WN_OK ||
+	if (proto_receipt_encode(rc, &bw) != WN_OK ||
 	    proto_envelope_seal(&h, bw.buf, bw.len, rx->from->key, sign_cb,
 		n->id, w) != WN_OK)
 		proto_writer_reset(w);
-unlock:
-	pthread_mutex_unlock(&n->mtx);
+	free(rc);
+	proto_writer_release(&bw);
 out:
+	free(m);
 	free(rx);
 	free(body);
 }
@@ -717,7 +863,8 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 		delivery_failed(p, "store error");
 		goto out;
 	}
-	size_t transient = 0;
+	size_t transient = 0, ncreated = 0;
+	int64_t created[PROTO_RECEIPT_MAX];
 	for (size_t i = 0; i < rc->naccepted + rc->nrefused; i++) {
 		bool acc = i < rc->naccepted;
 		const uint8_t *id = acc ? rc->accepted[i]
@@ -735,7 +882,7 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 		sqlite3_bind_blob(get, 1, id, 16, SQLITE_STATIC);
 		sqlite3_bind_text(get, 2, p->org_id, -1, SQLITE_STATIC);
 		if (sqlite3_step(get) == SQLITE_ROW && acc)
-			record_latency(n, sqlite3_column_int64(get, 0));
+			created[ncreated++] = sqlite3_column_int64(get, 0);
 		sqlite3_reset(get);
 		sqlite3_bind_blob(del, 1, id, 16, SQLITE_STATIC);
 		sqlite3_bind_text(del, 2, p->org_id, -1, SQLITE_STATIC);
@@ -751,6 +898,9 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 		delivery_failed(p, "store error");
 		goto out;
 	}
+	/* latency ends when the sender's outbox is durable too */
+	for (size_t i = 0; i < ncreated; i++)
+		record_latency(n, created[i]);
 	ok = true;
 	p->in_flight = false;
 	if (transient > 0 && rc->naccepted == 0) {
@@ -831,76 +981,134 @@ peer_open(struct node_peer *p)
 	return WN_OK;
 }
 
-/* send_batch starts one transfer to p if it has queued messages. */
+/* One message taken from the outbox to be sealed. */
+struct outgoing {
+	struct proto_env_header h;
+	size_t off, len; /* its body in the batch's body buffer */
+};
+
+/* send_batch starts one transfer to p if it has queued messages. Called
+ * with n->mtx held; it lets go of the lock while it seals and signs, so
+ * receipts and control requests are not kept waiting. */
 static void
 send_batch(struct node *n, struct node_peer *p)
 {
 	sqlite3_stmt *st = NULL;
-	struct proto_writer tw = {0}, ew = {0};
+	struct proto_writer tw = {0}, ew = {0}, mw;
 	struct proto_transfer t = {0};
-	uint8_t *envs = NULL;
-	size_t used = 0;
+	struct proto_manifest *man = calloc(1, sizeof(*man));
+	struct outgoing *og = calloc(NODE_BATCH, sizeof(*og));
+	uint8_t *envs = malloc(PROTO_FRAME_MAX), *bodies = malloc(PROTO_FRAME_MAX);
+	uint8_t mbuf[4096];
+	size_t used = 0, bused = 0, count = 0;
 	nng_msg *msg = NULL;
-	size_t count = 0;
+	bool unlocked = false;
 
-	if (sqlite3_prepare_v2(node_store_db(n->store),
+	if (man == NULL || og == NULL || envs == NULL || bodies == NULL ||
+	    sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT msg_id, seq, type, body, trace FROM outbox WHERE "
 		"peer = ? ORDER BY seq LIMIT 64",
 		-1, &st, NULL) != SQLITE_OK)
-		return;
+		goto out;
 	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
+	/* bodies at most half the frame: a padded bucket is under twice its
+	 * body, so the sealed transfer fits */
+	while (count < NODE_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+		struct outgoing *o = &og[count];
+		size_t blen = (size_t)sqlite3_column_bytes(st, 3);
+		if (count > 0 && bused + blen > PROTO_FRAME_MAX / 2)
+			break;
+		o->h.version = PROTO_VERSION;
+		o->h.type = (uint32_t)sqlite3_column_int64(st, 2);
+		wn_strlcpy(o->h.from, n->cfg.org_id, sizeof(o->h.from));
+		wn_strlcpy(o->h.to, p->org_id, sizeof(o->h.to));
+		memcpy(o->h.id, sqlite3_column_blob(st, 0), 16);
+		o->h.seq = (uint64_t)sqlite3_column_int64(st, 1);
+		wn_strlcpy(o->h.tp, (const char *)sqlite3_column_text(st, 4),
+		    sizeof(o->h.tp));
+		memcpy(bodies + bused, sqlite3_column_blob(st, 3), blen);
+		o->off = bused;
+		o->len = blen;
+		bused += blen;
+		memcpy(p->inflight_ids[count++], o->h.id, 16);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (count == 0)
+		goto out;
+	p->in_flight = true; /* nobody else sends to p meanwhile */
+	pthread_mutex_unlock(&n->mtx);
+	unlocked = true;
+
 	if (proto_writer_init_dynamic(&tw, 64 << 10, PROTO_FRAME_MAX) !=
 		WN_OK ||
 	    proto_writer_init_dynamic(&ew, 4096, PROTO_ENVELOPE_MAX) != WN_OK)
-		goto out;
-	if ((envs = malloc(PROTO_FRAME_MAX)) == NULL)
-		goto out;
-	while (sqlite3_step(st) == SQLITE_ROW && count < NODE_BATCH) {
-		struct proto_env_header h = {0};
-		h.version = PROTO_VERSION;
-		h.type = (uint32_t)sqlite3_column_int64(st, 2);
-		wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
-		wn_strlcpy(h.to, p->org_id, sizeof(h.to));
-		memcpy(h.id, sqlite3_column_blob(st, 0), 16);
-		h.ts_ms = wn_now_ms();
-		h.seq = (uint64_t)sqlite3_column_int64(st, 1);
-		wn_strlcpy(h.tp, (const char *)sqlite3_column_text(st, 4),
-		    sizeof(h.tp));
+		goto fail;
+	int64_t now = wn_now_ms();
+	for (size_t i = 0; i < count; i++) {
+		og[i].h.ts_ms = now;
 		proto_writer_reset(&ew);
-		if (proto_envelope_seal(&h, sqlite3_column_blob(st, 3),
-			(size_t)sqlite3_column_bytes(st, 3), p->key, sign_cb,
-			n->id, &ew) != WN_OK ||
+		/* no signer: the manifest below signs the whole batch */
+		if (proto_envelope_seal(&og[i].h, bodies + og[i].off, og[i].len,
+			p->key, NULL, NULL, &ew) != WN_OK ||
 		    used + ew.len > PROTO_FRAME_MAX - 64 * 8)
-			break;
+			goto fail;
 		memcpy(envs + used, ew.buf, ew.len);
 		t.env[t.n] = envs + used;
 		t.env_len[t.n++] = ew.len;
 		used += ew.len;
-		memcpy(p->inflight_ids[count++], h.id, 16);
+		proto_envelope_hash(ew.buf, ew.len, man->hash[i]);
 	}
-	if (count == 0 || proto_transfer_encode(&t, &tw) != WN_OK ||
-	    peer_open(p) != WN_OK || nng_msg_alloc(&msg, 0) != 0 ||
-	    nng_msg_append(msg, tw.buf, tw.len) != 0) {
-		if (count > 0)
-			delivery_failed(p, "cannot reach or encode");
+	man->n = count;
+	wn_strlcpy(man->from, n->cfg.org_id, sizeof(man->from));
+	wn_strlcpy(man->to, p->org_id, sizeof(man->to));
+	man->ts_ms = now;
+	proto_writer_init(&mw, mbuf, sizeof(mbuf));
+	if (proto_manifest_sign(man, sign_cb, n->id, &mw) != WN_OK)
+		goto fail;
+	t.manifest = mw.buf;
+	t.manifest_len = mw.len;
+	if (proto_transfer_encode(&t, &tw) != WN_OK ||
+	    nng_msg_alloc(&msg, 0) != 0 ||
+	    nng_msg_append(msg, tw.buf, tw.len) != 0)
+		goto fail;
+	pthread_mutex_lock(&n->mtx);
+	unlocked = false;
+	if (n->stopping || p->gone || peer_open(p) != WN_OK) {
+		if (!n->stopping)
+			delivery_failed(p, "cannot reach the peer");
+		p->in_flight = false;
 		nng_msg_free(msg);
 		goto out;
 	}
 	p->inflight_n = count;
-	p->in_flight = true;
 	p->sending = true;
 	nng_aio_set_msg(p->aio, msg);
 	nng_aio_set_timeout(p->aio, SEND_TIMEOUT_MS);
 	nng_ctx_send(p->ctx, p->aio);
+	goto out;
+fail:
+	nng_msg_free(msg);
+	if (unlocked) {
+		pthread_mutex_lock(&n->mtx);
+		unlocked = false;
+	}
+	delivery_failed(p, "cannot seal a transfer");
 out:
+	if (unlocked)
+		pthread_mutex_lock(&n->mtx);
 	sqlite3_finalize(st);
+	sec_wipe(bodies ? bodies : envs, bodies ? bused : 0);
+	free(bodies);
 	free(envs);
+	free(og);
+	free(man);
 	proto_writer_release(&tw);
 	proto_writer_release(&ew);
 }
 
-/* push_heads_if_due queues our chain head for our checkers when it moved
- * and HEAD_PERIOD_MS passed (or force). */
+/* push_heads queues our chain head for our checkers when it moved and
+ * HEAD_PERIOD_MS passed (or force). */
 static void
 push_heads(struct node *n, bool force)
 {
@@ -1039,6 +1247,7 @@ node_peer_stop(struct node *n)
 		node_server_stop(&n->peer_server);
 		n->peer_open = false;
 	}
+	stmts_free(n);
 	for (size_t i = 0; i < n->npeers; i++) {
 		struct node_peer *p = n->peers[i];
 		if (p->aio != NULL)

@@ -68,7 +68,7 @@ static const char *const migrations[] = {
 	"  peer TEXT NOT NULL,"
 	"  seq INTEGER NOT NULL,"
 	"  type INTEGER NOT NULL,"
-	"  sig BLOB NOT NULL,"
+	"  env_hash BLOB NOT NULL,"
 	"  received_ms INTEGER NOT NULL);"
 	"CREATE TABLE data_in ("
 	"  id INTEGER PRIMARY KEY,"

@@ -253,9 +253,12 @@ decode_outer(struct proto_reader *r, struct proto_cose_sign1 *m,
 	at = r->pos;
 	if ((rv = proto_read_bytes(r, &m->sig, &n)) != WN_OK)
 		return rv;
-	if (n != SIG_LEN)
+	if (n == 0)
+		m->sig = NULL; /* batch-signed: the transfer's manifest signs it */
+	else if (n != SIG_LEN)
 		return proto_reader_fail(r, at,
-		    "signature of %zu bytes, expected 64", n);
+		    "signature of %zu bytes, expected 64 (or 0 when batch "
+		    "signed)", n);
 	return proto_reader_finish(r);
 }
 
@@ -455,7 +458,7 @@ proto_cose_sign1_encode(const uint8_t *prot, size_t prot_len,
 	struct proto_writer tw;
 	wn_err rv;
 
-	if (sign == NULL || w == NULL || (prot == NULL && prot_len > 0) ||
+	if (w == NULL || (prot == NULL && prot_len > 0) ||
 	    (payload == NULL && payload_len > 0))
 		return WN_EINVAL;
 	if (unprot_cbor == NULL) {
@@ -476,19 +479,23 @@ proto_cose_sign1_encode(const uint8_t *prot, size_t prot_len,
 	m.prot_len = prot_len;
 	m.payload = payload;
 	m.payload_len = payload_len;
-	rv = build_tbs(&m, stack, &tw);
-	if (rv == WN_OK)
-		rv = sign(ctx, tw.buf, tw.len, sig);
-	proto_writer_release(&tw);
-	if (rv != WN_OK)
-		return rv;
+	/* no signer: batch signed, the signature is left empty and the
+	 * transfer's manifest signs the envelope's hash instead */
+	if (sign != NULL) {
+		rv = build_tbs(&m, stack, &tw);
+		if (rv == WN_OK)
+			rv = sign(ctx, tw.buf, tw.len, sig);
+		proto_writer_release(&tw);
+		if (rv != WN_OK)
+			return rv;
+	}
 
 	proto_write_tag(w, COSE_TAG);
 	proto_write_array(w, 4);
 	proto_write_bytes(w, prot, prot_len);
 	proto_write_raw(w, unprot_cbor, unprot_len);
 	proto_write_bytes(w, payload, payload_len);
-	proto_write_bytes(w, sig, SIG_LEN);
+	proto_write_bytes(w, sig, sign != NULL ? SIG_LEN : 0);
 	return proto_writer_status(w);
 }
 
@@ -711,6 +718,14 @@ static const char *const type_names[] = {
 	[PROTO_MSG_CHAIN_HEAD] = "chain_head",
 	[PROTO_MSG_CHAIN_HEAD_QUERY] = "chain_head_query",
 	[PROTO_MSG_CHAIN_HEAD_ANSWER] = "chain_head_answer",
+	[PROTO_MSG_MATRIX] = "matrix",
+	[PROTO_MSG_MATRIX_ACK] = "matrix_ack",
+	[PROTO_MSG_CASE] = "case",
+	[PROTO_MSG_INFO_REQUEST] = "info_request",
+	[PROTO_MSG_DISCLOSURE] = "disclosure",
+	[PROTO_MSG_RETRACTION] = "retraction",
+	[PROTO_MSG_RETRACTION_ACK] = "retraction_ack",
+	[PROTO_MSG_MANIFEST] = "manifest",
 };
 
 const char *
@@ -791,7 +806,7 @@ proto_envelope_seal(const struct proto_env_header *h, const void *body,
 	size_t bucket, padded;
 	wn_err rv;
 
-	if (h == NULL || !header_ok(h) || sign == NULL || out == NULL ||
+	if (h == NULL || !header_ok(h) || out == NULL ||
 	    (body == NULL && body_len > 0))
 		return WN_EINVAL;
 	proto_writer_init(&pw, prot, sizeof(prot));
@@ -950,8 +965,16 @@ proto_transfer_encode(const struct proto_transfer *t, struct proto_writer *w)
 			return WN_EINVAL;
 		total += bstr_size(t->env_len[i]);
 	}
+	if (t->manifest != NULL)
+		total += 2 + bstr_size(t->manifest_len);
 	if (total > PROTO_FRAME_MAX)
 		return WN_ETOOBIG;
+	if (t->manifest != NULL) {
+		proto_write_map(w, 2);
+		proto_write_uint(w, 1);
+		proto_write_bytes(w, t->manifest, t->manifest_len);
+		proto_write_uint(w, 2);
+	}
 	proto_transfer_encode_begin(w, t->n);
 	for (size_t i = 0; i < t->n; i++)
 		proto_transfer_encode_add(w, t->env[i], t->env_len[i]);
@@ -970,6 +993,46 @@ proto_transfer_decode(const void *buf, size_t len, struct proto_transfer *out,
 	if (len > PROTO_FRAME_MAX)
 		return too_big(err, "transfer", len, PROTO_FRAME_MAX);
 	proto_reader_init(&r, buf, len);
+	t.manifest = NULL;
+	t.manifest_len = 0;
+	enum proto_type top;
+	if ((rv = proto_peek_type(&r, &top)) != WN_OK)
+		goto fail;
+	if (top == PROTO_MAP) {
+		/* batch signed: {1: manifest, 2: [+ envelope]}, in this order */
+		size_t nkeys;
+		uint64_t k;
+		if ((rv = proto_read_map(&r, &nkeys)) != WN_OK)
+			goto fail;
+		if (nkeys != 2) {
+			rv = proto_reader_fail(&r, 0, "batch transfer needs "
+			    "keys 1 and 2");
+			goto fail;
+		}
+		at = r.pos;
+		if ((rv = proto_read_uint(&r, &k)) != WN_OK)
+			goto fail;
+		if (k != 1) {
+			rv = proto_reader_fail(&r, at, "expected key 1");
+			goto fail;
+		}
+		at = r.pos;
+		if ((rv = proto_read_bytes(&r, &t.manifest, &t.manifest_len)) !=
+		    WN_OK)
+			goto fail;
+		if (t.manifest_len < 1 || t.manifest_len >= PROTO_BODY_MAX) {
+			rv = proto_reader_fail(&r, at, "manifest of %zu bytes",
+			    t.manifest_len);
+			goto fail;
+		}
+		at = r.pos;
+		if ((rv = proto_read_uint(&r, &k)) != WN_OK)
+			goto fail;
+		if (k != 2) {
+			rv = proto_reader_fail(&r, at, "expected key 2");
+			goto fail;
+		}
+	}
 	if ((rv = proto_read_array(&r, &n)) != WN_OK)
 		goto fail;
 	if (n < 1 || n > PROTO_TRANSFER_MAX) {
@@ -1000,6 +1063,8 @@ proto_transfer_decode(const void *buf, size_t len, struct proto_transfer *out,
 	if ((rv = proto_reader_finish(&r)) != WN_OK)
 		goto fail;
 	out->n = t.n;
+	out->manifest = t.manifest;
+	out->manifest_len = t.manifest_len;
 	memcpy(out->env, t.env, n * sizeof(t.env[0]));
 	memcpy(out->env_len, t.env_len, n * sizeof(t.env_len[0]));
 	return WN_OK;

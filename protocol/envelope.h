@@ -120,8 +120,16 @@ enum proto_msg_type {
 	PROTO_MSG_CHAIN_HEAD = 5,
 	PROTO_MSG_CHAIN_HEAD_QUERY = 6,
 	PROTO_MSG_CHAIN_HEAD_ANSWER = 7,
+	PROTO_MSG_MATRIX = 8,     /* a signed matrix (protocol/matrix_wire.h) */
+	PROTO_MSG_MATRIX_ACK = 9, /* "I apply matrix version N" */
+	PROTO_MSG_CASE = 10,      /* a case and its membership (case_wire.h) */
+	PROTO_MSG_INFO_REQUEST = 11,
+	PROTO_MSG_DISCLOSURE = 12,
+	PROTO_MSG_RETRACTION = 13,
+	PROTO_MSG_RETRACTION_ACK = 14,
+	PROTO_MSG_MANIFEST = 15, /* signed-object type of a batch manifest */
 };
-#define PROTO_MSG_TYPE_MAX 7
+#define PROTO_MSG_TYPE_MAX 15
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);
@@ -187,6 +195,11 @@ WN_NODISCARD wn_err proto_envelope_open(const struct proto_envelope *e,
 /* ---- the transfer: [+ bstr .cbor COSE_Sign1] ------------------------ */
 
 struct proto_transfer {
+	/* NULL: every envelope carries its own signature; else a signed
+	 * manifest (manifest.h) whose hashes sign the envelopes, which then
+	 * carry an empty signature */
+	const uint8_t *manifest;
+	size_t manifest_len;
 	size_t n;
 	const uint8_t *env[PROTO_TRANSFER_MAX]; /* borrowed */
 	size_t env_len[PROTO_TRANSFER_MAX];

@@ -52,7 +52,7 @@ b64x8=$("$BIN/bench_nng" --seconds "$SECS" --inflight 8 --batch 64 --size $SIZE)
 echo "   $b64x8"
 
 echo "== 2. throughput: a federation of two wijknetd (director 'dir', member 'police')"
-federation dir police || fail "the federation did not form"
+federation dir police >"$WN_T/federation.log" 2>&1 || fail "the federation did not form"
 wait_for 30 peer_known police dir || fail "police does not know dir"
 SND=${WN_PID[police]}
 RCV=${WN_PID[dir]}

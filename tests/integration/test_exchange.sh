@@ -66,6 +66,13 @@ check_exit "the same envelope again" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/po
 check_out "  refused as a replay" 'refused: [0-9]+ replayed envelope'
 check_exit "an old sequence number" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" data "$s"
 check_out "  refused as a replay" 'refused: [0-9]+ replay: sequence number'
+check_exit "a batch-signed transfer of two" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" batch "$(next_seq police)"
+check_out "  is accepted whole" '^RECEIPT accepted=2 refused=0'
+check_exit "a batch whose second envelope was altered after signing" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" batch-tamper "$(next_seq police)"
+check_out "  has the first applied" '^RECEIPT accepted=1 refused=1'
+check_out "  and the altered one refused" "refused: [0-9]+ envelope 1 is not the one the transfer's manifest signed"
+check_exit "a batch claimed by a stranger's key" 0 "$POKE" "$WN_T/stranger/node.key" "$WN_T/stranger.pass" police "$WN_T/guards.bundle" batch "$(next_seq police)"
+check_out "  is refused whole" "^ERROR [0-9]+ bad signature on a transfer claiming to be from 'police'"
 check_exit "a truncated transfer" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" truncate "$(next_seq police)"
 check_out "  refused" '^ERROR [0-9]+ malformed transfer'
 check_exit "an oversized transfer" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" oversize
@@ -90,7 +97,7 @@ check_exit "and still applies a good message" 0 "$POKE" "$WN_T/police/node.key" 
 check_out "  accepted" '^RECEIPT accepted=1 refused=0'
 check_exit "every refusal is in guards' audit log" 0 wn guards audit show --limit 1000
 for what in "unknown sender" "bad signature" "replayed envelope" "replay: sequence" \
-	"malformed transfer" "not newer" "not signed by the pinned"; do
+	"malformed transfer" "not newer" "not signed by the pinned" "manifest signed"; do
 	check_out "  audited: $what" "peer.refused.*$what"
 done
 wn_done

@@ -445,7 +445,7 @@ test_seal_refusals(void **state)
 	REFUSED(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w));
 	hdr_init(&h, PROTO_MSG_DATA);
 	REFUSED(proto_envelope_seal(&h, "x", 1, NULL, sign_cb, ida, &w));
-	REFUSED(proto_envelope_seal(&h, "x", 1, kab, NULL, ida, &w));
+	/* no signer is allowed: a batch-signed envelope (see manifest.h) */
 	REFUSED(proto_envelope_seal(&h, NULL, 1, kab, sign_cb, ida, &w));
 	hdr_init(&h, PROTO_MSG_ERROR);
 	REFUSED(proto_envelope_seal(&h, big, sizeof(big), NULL, sign_cb, ida,
@@ -718,7 +718,7 @@ test_wrong_types(void **state)
 		{1, {"v", 0, K_TEXT, 0, 0, "1", 0}, "expected uint"},
 		{1, {"v", 0, K_INT, 0, -1, NULL, 0}, "expected uint"},
 		{2, {"t", 0, K_UINT, 0, 0, NULL, 0}, "unknown message type 0"},
-		{2, {"t", 0, K_UINT, 8, 0, NULL, 0}, "unknown message type 8"},
+		{2, {"t", 0, K_UINT, 16, 0, NULL, 0}, "unknown message type 16"},
 		{2, {"t", 0, K_BOOL, 0, 0, NULL, 0}, "expected uint"},
 		{3, {"from", 0, K_UINT, 5, 0, NULL, 0}, "expected text"},
 		{3, {"from", 0, K_TEXT, 0, 0, "Police", 0}, "not an org id"},
@@ -1698,7 +1698,8 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(PROTO_MSG_CHAIN_HEAD_ANSWER),
 	    "chain_head_answer");
 	assert_string_equal(proto_msg_type_name(0), "unknown");
-	assert_string_equal(proto_msg_type_name(8), "unknown");
+	assert_string_equal(proto_msg_type_name(8), "matrix");
+	assert_string_equal(proto_msg_type_name(16), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));

@@ -7,7 +7,9 @@
  * KEYFILE/PASSFILE: the identity that signs (a node's, or a stranger's);
  * FROM: the org id to claim; TOBUNDLE: the target's `wijknetd public`.
  * Modes: data SEQ | forge SEQ | truncate SEQ | replay FILE | raw FILE |
- *        oversize | bomb | deep | charter VERSION SIGNKEY SIGNPASS
+ *        oversize | bomb | deep | charter VERSION SIGNKEY SIGNPASS |
+ *        batch SEQ | batch-tamper SEQ (two batch-signed envelopes, the
+ *        second altered after signing)
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
  * REASON" lines), "ERROR CODE REASON", or "NO REPLY"; exit 0, or 3 for no
@@ -22,6 +24,7 @@
 #include "config/cfg.h"
 #include "crypto/sec.h"
 #include "protocol/envelope.h"
+#include "protocol/manifest.h"
 
 int main(int argc, char **argv);
 
@@ -239,6 +242,40 @@ main(int argc, char **argv)
 			return 1;
 		if (strcmp(mode, "truncate") == 0)
 			out.len /= 2;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "batch") == 0 || strcmp(mode, "batch-tamper") == 0) {
+		static uint8_t envbuf[2][4096];
+		struct proto_manifest *m = calloc(1, sizeof(*m));
+		struct proto_transfer t = {0};
+		uint8_t mbuf[4096];
+		struct proto_writer ew, mw;
+		if (m == NULL)
+			return 1;
+		for (int i = 0; i < 2; i++) {
+			header(&h, argv[3], PROTO_MSG_DATA, seq + (uint64_t)i);
+			proto_writer_init(&ew, envbuf[i], sizeof(envbuf[i]));
+			if (proto_envelope_seal(&h, bw.buf, bw.len, key, NULL, NULL,
+				&ew) != WN_OK)
+				return 1;
+			t.env[i] = envbuf[i];
+			t.env_len[i] = ew.len;
+			proto_envelope_hash(envbuf[i], ew.len, m->hash[i]);
+		}
+		t.n = m->n = 2;
+		wn_strlcpy(m->from, argv[3], sizeof(m->from));
+		wn_strlcpy(m->to, to_org, sizeof(m->to));
+		m->ts_ms = wn_now_ms();
+		proto_writer_init(&mw, mbuf, sizeof(mbuf));
+		if (proto_manifest_sign(m, sign_cb, me, &mw) != WN_OK)
+			return 1;
+		free(m);
+		t.manifest = mw.buf;
+		t.manifest_len = mw.len;
+		if (strcmp(mode, "batch-tamper") == 0)
+			envbuf[1][t.env_len[1] - 3] ^= 0x01; /* in the payload */
+		if (proto_transfer_encode(&t, &out) != WN_OK)
+			return 1;
 		return send_and_print(out.buf, out.len);
 	}
 	if ((strcmp(mode, "replay") == 0 || strcmp(mode, "raw") == 0) &&
