@@ -39,7 +39,7 @@ else
 Q := @
 endif
 
-DEPS_PKGS := gcc make pkg-config openssl libsodium-dev libnng-dev libsqlcipher-dev \
+DEPS_PKGS := gcc make pkg-config openssl sqlcipher libsodium-dev libnng-dev libsqlcipher-dev \
 	libcbor-dev libcmocka-dev
 
 crypto_src := $(sort $(wildcard crypto/*.c))

@@ -8,6 +8,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include "config/matrix.h"
 #include "config/wn.h"
 #include "protocol/control.h"
 
@@ -47,10 +48,64 @@ int cli_simple(struct cli *cli, const char *op, ...);
 /* cli_help_requested is true when argv holds -h or --help. */
 bool cli_help_requested(int argc, char **argv);
 
+/* A subcommand of a command group. name NULL marks the default, run with
+ * the group's own argv when argv[1] is absent or an option (as in
+ * `record --subject ...`). */
+struct cli_sub {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+};
+
+/* cli_dispatch runs the subcommand named by argv[1] with argv + 1, so its
+ * argv[0] is its own name. When there is none, or it returns CLI_USAGE,
+ * it prints "usage: wijknet USAGE" to stderr and returns CLI_USAGE. */
+int cli_dispatch(struct cli *cli, int argc, char **argv,
+    const struct cli_sub *subs, size_t nsubs, const char *usage);
+
+/* One long option taking a value, stored into *value (left alone when the
+ * option is absent). */
+struct cli_opt {
+	const char *name;
+	const char **value;
+	bool required;
+};
+
+/* cli_getopt parses argv (argv[0] is the subcommand's name) for at most 8
+ * options and exactly npos positional arguments, stored into pos. Options
+ * and arguments may come in any order; every value must be non-empty UTF-8
+ * of at most PROTO_CTL_VALUE_MAX bytes. On an unknown, repeated, missing
+ * or empty option, or a wrong count, it says why on stderr and returns
+ * false. */
+bool cli_getopt(struct cli *cli, int argc, char **argv,
+    const struct cli_opt *opts, size_t nopts, const char **pos, int npos);
+
+/* cli_case_type_ok, cli_category_ok and cli_categories_ok (a
+ * comma-separated list without repeats) check names against
+ * config/matrix.h and list the valid ones on stderr when they fail. */
+bool cli_case_type_ok(struct cli *cli, const char *name);
+bool cli_category_ok(struct cli *cli, const char *name);
+bool cli_categories_ok(struct cli *cli, const char *list);
+
+/* cli_date_ms reads YYYY-MM-DD (00:00 UTC that day) or
+ * YYYY-MM-DDTHH:MM:SSZ into milliseconds since the epoch; false for
+ * anything else, including dates that do not exist or before 1970. */
+bool cli_date_ms(const char *text, int64_t *out);
+
+/* The usage of each command group, shared by main.c's table and the
+ * group's own usage errors. */
+extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
+    cli_usage_record[], cli_usage_consent[], cli_usage_data[];
+
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_status(struct cli *cli, int argc, char **argv);
 int cli_cmd_whoami(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_peer(struct cli *cli, int argc, char **argv);
+int cli_cmd_matrix(struct cli *cli, int argc, char **argv);
+int cli_cmd_case(struct cli *cli, int argc, char **argv);
+int cli_cmd_share(struct cli *cli, int argc, char **argv);
+int cli_cmd_record(struct cli *cli, int argc, char **argv);
+int cli_cmd_consent(struct cli *cli, int argc, char **argv);
+int cli_cmd_data(struct cli *cli, int argc, char **argv);
 
 #endif

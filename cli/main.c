@@ -21,6 +21,21 @@ static const struct cli_cmd cmds[] = {
 	    "peer add BUNDLE|- [--fingerprint FP] [--directs] | peer list |\n"
 	    "       peer send ORG [--count N] [--size B] | peer received ORG |\n"
 	    "       peer stats [--reset]"},
+	{"matrix", cli_cmd_matrix,
+	    "check, publish and show the authorization matrix",
+	    cli_usage_matrix},
+	{"case", cli_cmd_case,
+	    "open cases, invite partners, request information",
+	    cli_usage_case},
+	{"share", cli_cmd_share, "answer partners' requests for information",
+	    cli_usage_share},
+	{"record", cli_cmd_record, "add to or list what this node holds",
+	    cli_usage_record},
+	{"consent", cli_cmd_consent,
+	    "record consent or a legal basis, or withdraw it",
+	    cli_usage_consent},
+	{"data", cli_cmd_data, "list what partners shared with this node",
+	    cli_usage_data},
 };
 
 static void

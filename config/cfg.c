@@ -173,6 +173,20 @@ source_credential(const struct cfg_node *c)
 	return c->pass_source == CFG_PASS_CREDENTIAL;
 }
 
+/* category_list_valid: the categories themselves are checked where the
+ * node loads the policy (config/matrix.h names them) */
+static bool
+category_list_valid(const char *s)
+{
+	if (*s == '\0' || *s == ',')
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_' ||
+			(*p == ',' && p[1] != ',' && p[1] != '\0')))
+			return false;
+	return true;
+}
+
 static const struct cond if_0660 = {mode_0660, "control_mode is 0660"};
 static const struct cond if_tls = {listen_tls, "listen is tls+tcp://"};
 static const struct cond if_file = {source_file, "source is file"};
@@ -206,6 +220,9 @@ static const struct key keys[] = {
 	    .flags = K_REQUIRED_IF | K_ONLY_IF, .cond = &if_0660},
 	{SECT_NODE, "director_key", K_STR, NODE(director_key),
 	    .valid = hex64_valid, .expect = "64 lowercase hex digits"},
+	{SECT_NODE, "auto_share", K_STR, NODE(auto_share),
+	    .valid = category_list_valid,
+	    .expect = "information categories separated by commas"},
 	{SECT_NODE, "tls_cert", K_STR, NODE(tls_cert), .valid = path_valid,
 	    .expect = PATH_EXPECT, .flags = K_REQUIRED_IF, .cond = &if_tls},
 	{SECT_NODE, "tls_key", K_STR, NODE(tls_key), .valid = path_valid,

@@ -1,20 +1,347 @@
 /*
- * need.c - need to know: the matrix, cases, information requests,
- * disclosures and retractions (in progress: no such message is accepted
- * yet, so every one is refused).
+ * need.c - need to know: the authorization matrix.
+ *
+ * The director compiles the matrix source (config/matrix.c), signs it with
+ * a new version and queues it for every member; a member accepts it only
+ * when signed by the pinned director key with a higher version than it
+ * holds, and answers with a MATRIX_ACK naming the version it applied (a
+ * signed envelope: the receipt). `matrix show` prints the table in force,
+ * `matrix acks` who acknowledged which version.
+ *
+ * Cases, consent, information requests, disclosures and retractions are
+ * not accepted yet: their messages are refused.
  */
 #include "node/node.h"
+
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "config/matrix.h"
+#include "protocol/matrix_wire.h"
+
+_Static_assert(CFG_CASE_TYPES == PROTO_MATRIX_TYPES &&
+	CFG_CATEGORIES == PROTO_MATRIX_CATEGORIES &&
+	CFG_ROLES == PROTO_MATRIX_ROLES,
+    "the matrix's numbering is part of the wire format");
+
+static wn_err
+sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	return sec_identity_sign(ctx, msg, len, sig);
+}
+
+static int64_t
+matrix_version(struct node *n)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT ifnull(max(version), 0) FROM matrix", -1, &st,
+		NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static wn_err
+store_matrix(struct node *n, uint64_t version, const uint8_t *buf,
+    size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"INSERT INTO matrix (version, signed, received_ms) VALUES "
+		"(?, ?, ?)",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (int64_t)version);
+		sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, wn_now_ms());
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = WN_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* node_matrix_current loads the matrix in force into *out (0 = none). */
+static wn_err
+matrix_current(struct node *n, struct proto_matrix *out)
+{
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	const uint8_t *pk = n->is_director
+	    ? sec_identity_public(n->id)->sign_pk
+	    : n->director_pk;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT signed FROM matrix ORDER BY version DESC LIMIT 1", -1,
+		&st, NULL) != SQLITE_OK)
+		return WN_EDB;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_DONE)
+		rc = WN_OK;
+	else if (r == SQLITE_ROW)
+		rc = proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), pk, out, NULL);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
+node_ctl_matrix_publish(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct cfg_matrix *cm = calloc(1, sizeof(*cm));
+	struct proto_matrix *pm = calloc(1, sizeof(*pm));
+	struct proto_writer w = {0};
+	const char *path = proto_ctl_request_arg(c->req, "path");
+	char err[512];
+	size_t cells = 0;
+	wn_err rc = WN_ENOMEM;
+
+	if (cm == NULL || pm == NULL ||
+	    proto_writer_init_dynamic(&w, 4096, PROTO_SIGNED_MATRIX_MAX) !=
+		WN_OK)
+		goto out;
+	if (!n->is_director) {
+		snprintf(c->errmsg, sizeof(c->errmsg), "only the director "
+		    "publishes the matrix");
+		rc = WN_EDENIED;
+		goto out;
+	}
+	if (path == NULL ||
+	    (rc = cfg_matrix_load(path, cm, err, sizeof(err))) != WN_OK) {
+		snprintf(c->errmsg, sizeof(c->errmsg), "%s",
+		    path ? err : "path is required");
+		rc = WN_ECONFIG;
+		goto out;
+	}
+	int64_t v = matrix_version(n);
+	if (v < 0) {
+		rc = WN_EDB;
+		goto out;
+	}
+	pm->version = (uint64_t)v + 1;
+	wn_strlcpy(pm->federation, cm->federation, sizeof(pm->federation));
+	pm->issued_ms = wn_now_ms();
+	memcpy(pm->level, cm->level, sizeof(pm->level));
+	memcpy(pm->requires, cm->requires, sizeof(pm->requires));
+	memcpy(pm->nbases, cm->nbases, sizeof(pm->nbases));
+	for (int k = 0; k < CFG_CATEGORIES; k++)
+		for (int b = 0; b < cm->nbases[k]; b++)
+			wn_strlcpy(pm->bases[k][b], cm->bases[k][b],
+			    sizeof(pm->bases[k][b]));
+	for (size_t i = 0; i < sizeof(pm->level); i++)
+		cells += ((const uint8_t *)pm->level)[i] != 0;
+	if ((rc = proto_matrix_sign(pm, sign_cb, n->id, &w)) != WN_OK ||
+	    (rc = store_matrix(n, pm->version, w.buf, w.len)) != WN_OK)
+		goto out;
+	for (size_t i = 0; i < n->npeers; i++) {
+		if (n->peers[i]->gone)
+			continue;
+		if ((rc = node_outbox_push(n, n->peers[i], PROTO_MSG_MATRIX,
+			 w.buf, w.len)) != WN_OK)
+			goto out;
+	}
+	snprintf(c->detail, sizeof(c->detail), "version %llu, %zu cells",
+	    (unsigned long long)pm->version, cells);
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, "matrix published", 1);
+	proto_ctl_row_begin(c->w, 3);
+	proto_ctl_field_int(c->w, "version", (int64_t)pm->version);
+	proto_ctl_field_text(c->w, "federation", pm->federation);
+	proto_ctl_field_int(c->w, "cells", (int64_t)cells);
+	rc = WN_OK;
+out:
+	proto_writer_release(&w);
+	free(cm);
+	free(pm);
+	return rc;
+}
+
+wn_err
+node_ctl_matrix_show(struct node_ctl_call *c)
+{
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	wn_err rc = m ? matrix_current(c->n, m) : WN_ENOMEM;
+	char msg[128];
+	if (rc != WN_OK)
+		goto out;
+	if (m->version == 0) {
+		proto_ctl_reply_begin(c->w, WN_OK, "no matrix yet: every "
+		    "level is none", 0);
+		goto out;
+	}
+	snprintf(msg, sizeof(msg), "matrix version %llu of %s",
+	    (unsigned long long)m->version, m->federation);
+	proto_ctl_reply_begin(c->w, WN_OK, msg,
+	    CFG_CASE_TYPES * CFG_CATEGORIES);
+	for (int t = 0; t < CFG_CASE_TYPES; t++) {
+		for (int k = 0; k < CFG_CATEGORIES; k++) {
+			proto_ctl_row_begin(c->w, 3 + CFG_ROLES);
+			proto_ctl_field_text(c->w, "type",
+			    cfg_case_type_name((enum cfg_case_type)t));
+			proto_ctl_field_text(c->w, "category",
+			    cfg_category_name((enum cfg_category)k));
+			for (int r = 0; r < CFG_ROLES; r++)
+				proto_ctl_field_text(c->w,
+				    cfg_role_name((enum cfg_role)r),
+				    cfg_level_name(
+					(enum cfg_level)m->level[t][k][r]));
+			proto_ctl_field_text(c->w, "requires",
+			    cfg_requires_name(
+				(enum cfg_requires)m->requires[k]));
+		}
+	}
+out:
+	free(m);
+	return rc;
+}
+
+wn_err
+node_ctl_matrix_acks(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	sqlite3_stmt *st = NULL;
+	int64_t v = matrix_version(n);
+	size_t rows = 0;
+	if (!n->is_director) {
+		proto_ctl_reply_begin(c->w, WN_OK, "(acknowledgements are kept "
+		    "by the director)", 0);
+		return WN_OK;
+	}
+	for (size_t i = 0; i < n->npeers; i++)
+		rows += !n->peers[i]->gone;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT ifnull(max(version), 0) FROM matrix_acks WHERE "
+		"org_id = ?",
+		-1, &st, NULL) != SQLITE_OK)
+		return WN_EDB;
+	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
+	for (size_t i = 0; i < n->npeers; i++) {
+		if (n->peers[i]->gone)
+			continue;
+		sqlite3_bind_text(st, 1, n->peers[i]->org_id, -1,
+		    SQLITE_STATIC);
+		int64_t acked = sqlite3_step(st) == SQLITE_ROW
+		    ? sqlite3_column_int64(st, 0)
+		    : 0;
+		sqlite3_reset(st);
+		proto_ctl_row_begin(c->w, 3);
+		proto_ctl_field_text(c->w, "org_id", n->peers[i]->org_id);
+		proto_ctl_field_int(c->w, "acked_version", acked);
+		proto_ctl_field_bool(c->w, "current", acked == v && v > 0);
+	}
+	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+static wn_err
+apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	struct proto_error perr;
+	uint8_t ab[32];
+	struct proto_writer aw;
+	wn_err rc = WN_ENOMEM;
+	if (m == NULL)
+		goto out;
+	if (n->is_director) {
+		snprintf(why, whylen, "the director accepts no matrix");
+		rc = WN_EDENIED;
+		goto out;
+	}
+	rc = proto_matrix_verify_signed(body, len, n->director_pk, m, &perr);
+	if (rc == WN_ECRYPTO) {
+		snprintf(why, whylen, "matrix not signed by the pinned "
+		    "director key");
+		goto out;
+	}
+	if (rc != WN_OK) {
+		snprintf(why, whylen, "malformed matrix at byte %zu: %s",
+		    perr.offset, perr.msg);
+		goto out;
+	}
+	int64_t held = matrix_version(n);
+	if ((int64_t)m->version <= held) {
+		snprintf(why, whylen, "matrix version %llu is not newer than "
+		    "the %lld held (no downgrade)",
+		    (unsigned long long)m->version, (long long)held);
+		rc = WN_EDENIED;
+		goto out;
+	}
+	struct proto_matrix_ack ack = {m->version};
+	proto_writer_init(&aw, ab, sizeof(ab));
+	char detail[96];
+	snprintf(detail, sizeof(detail), "version %llu of %s",
+	    (unsigned long long)m->version, m->federation);
+	if ((rc = store_matrix(n, m->version, body, len)) != WN_OK ||
+	    (rc = proto_matrix_ack_encode(&ack, &aw)) != WN_OK ||
+	    (rc = node_outbox_push(n, from, PROTO_MSG_MATRIX_ACK, aw.buf,
+		 aw.len)) != WN_OK ||
+	    (rc = node_audit_append(n->store, "system", "matrix.applied",
+		 from->org_id, detail)) != WN_OK)
+		goto out;
+	node_peer_kick(n);
+out:
+	free(m);
+	return rc;
+}
+
+static wn_err
+apply_matrix_ack(struct node *n, struct node_peer *from, const uint8_t *body,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_matrix_ack a;
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (!n->is_director) {
+		snprintf(why, whylen, "only the director keeps matrix acks");
+		return WN_EDENIED;
+	}
+	if (proto_matrix_ack_decode(body, len, &a, NULL) != WN_OK) {
+		snprintf(why, whylen, "malformed matrix ack");
+		return WN_EPROTO;
+	}
+	if ((int64_t)a.version > matrix_version(n)) {
+		snprintf(why, whylen, "ack of matrix version %llu that was "
+		    "never published", (unsigned long long)a.version);
+		return WN_EDENIED;
+	}
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"INSERT OR REPLACE INTO matrix_acks (org_id, version, "
+		"acked_ms) VALUES (?, ?, ?)",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)a.version);
+		sqlite3_bind_int64(st, 3, wn_now_ms());
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = WN_OK;
+	}
+	sqlite3_finalize(st);
+	char detail[64];
+	snprintf(detail, sizeof(detail), "version %llu",
+	    (unsigned long long)a.version);
+	if (rc == WN_OK)
+		rc = node_audit_append(n->store, from->org_id,
+		    "matrix.acknowledged", from->org_id, detail);
+	return rc;
+}
 
 wn_err
 node_need_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen)
 {
-	(void)n;
-	(void)from;
-	(void)body;
-	(void)len;
-	snprintf(why, whylen, "message type %s is not accepted here",
-	    proto_msg_type_name(h->type));
-	return WN_EDENIED;
+	switch (h->type) {
+	case PROTO_MSG_MATRIX:
+		return apply_matrix(n, from, body, len, why, whylen);
+	case PROTO_MSG_MATRIX_ACK:
+		return apply_matrix_ack(n, from, body, len, why, whylen);
+	default:
+		return node_case_apply(n, from, h, body, len, why, whylen);
+	}
 }

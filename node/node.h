@@ -130,6 +130,25 @@ wn_err node_ctl_peer_list(struct node_ctl_call *c);
 wn_err node_ctl_peer_send(struct node_ctl_call *c);
 wn_err node_ctl_peer_received(struct node_ctl_call *c);
 wn_err node_ctl_peer_stats(struct node_ctl_call *c);
+wn_err node_ctl_matrix_publish(struct node_ctl_call *c);
+wn_err node_ctl_matrix_show(struct node_ctl_call *c);
+wn_err node_ctl_matrix_acks(struct node_ctl_call *c);
+wn_err node_ctl_case_open(struct node_ctl_call *c);
+wn_err node_ctl_case_invite(struct node_ctl_call *c);
+wn_err node_ctl_case_remove(struct node_ctl_call *c);
+wn_err node_ctl_case_list(struct node_ctl_call *c);
+wn_err node_ctl_case_request(struct node_ctl_call *c);
+wn_err node_ctl_record_add(struct node_ctl_call *c);
+wn_err node_ctl_record_list(struct node_ctl_call *c);
+wn_err node_ctl_consent_give(struct node_ctl_call *c);
+wn_err node_ctl_consent_basis(struct node_ctl_call *c);
+wn_err node_ctl_consent_withdraw(struct node_ctl_call *c);
+wn_err node_ctl_consent_list(struct node_ctl_call *c);
+wn_err node_ctl_share_list(struct node_ctl_call *c);
+wn_err node_ctl_share_show(struct node_ctl_call *c);
+wn_err node_ctl_share_approve(struct node_ctl_call *c);
+wn_err node_ctl_share_deny(struct node_ctl_call *c);
+wn_err node_ctl_data_list(struct node_ctl_call *c);
 
 /* node_ctl_handle answers one decoded request from the user behind uid,
  * writing the reply into w. Called with n->mtx held. */
@@ -195,6 +214,18 @@ WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
 WN_NODISCARD wn_err node_need_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen);
+
+/* node_case_apply applies a case, information request, disclosure or
+ * retraction from a peer (node/case.c). */
+WN_NODISCARD wn_err node_case_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+
+/* node_outbox_push_traced is node_outbox_push with a W3C traceparent that
+ * travels in the envelope's "tp" label. */
+WN_NODISCARD wn_err node_outbox_push_traced(struct node *n,
+    struct node_peer *p, uint32_t type, const void *body, size_t len,
+    const char *traceparent);
 
 /* node_peer_kick wakes the delivery thread (after a push). */
 void node_peer_kick(struct node *n);

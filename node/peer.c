@@ -217,6 +217,13 @@ wn_err
 node_outbox_push(struct node *n, struct node_peer *p, uint32_t type,
     const void *body, size_t len)
 {
+	return node_outbox_push_traced(n, p, type, body, len, "");
+}
+
+wn_err
+node_outbox_push_traced(struct node *n, struct node_peer *p, uint32_t type,
+    const void *body, size_t len, const char *traceparent)
+{
 	sqlite3_stmt *st;
 	uint8_t id[16];
 	int64_t seq;
@@ -234,7 +241,7 @@ node_outbox_push(struct node *n, struct node_peer *p, uint32_t type,
 	sec_random(id, sizeof(id));
 	if ((st = stmt(n, ST_OB_INS,
 		 "INSERT INTO outbox (peer, seq, msg_id, type, body, "
-		 "created_us) VALUES (?, ?, ?, ?, ?, ?)")) == NULL)
+		 "created_us, trace) VALUES (?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, seq);
@@ -242,6 +249,7 @@ node_outbox_push(struct node *n, struct node_peer *p, uint32_t type,
 	sqlite3_bind_int64(st, 4, type);
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now_us());
+	sqlite3_bind_text(st, 7, traceparent, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return WN_EDB;
 	if ((st = stmt(n, ST_OB_BUMP,
@@ -1036,6 +1044,17 @@ send_batch(struct node *n, struct node_peer *p)
 	st = NULL;
 	if (count == 0)
 		goto out;
+	/* every envelope names the matrix version this node holds */
+	uint64_t mv = 0;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT ifnull(max(version), 0) FROM matrix", -1, &st,
+		NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		mv = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	for (size_t i = 0; i < count; i++)
+		og[i].h.mv = mv;
 	p->in_flight = true; /* nobody else sends to p meanwhile */
 	pthread_mutex_unlock(&n->mtx);
 	unlocked = true;

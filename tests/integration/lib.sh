@@ -127,17 +127,20 @@ bundle() {
 		sed -n 's/^fingerprint = //p' "$WN_T/$1.bundle"
 }
 
-# federation DIRECTOR MEMBER...: init all (members pin the director), start
-# them, members enrol the director, the director enrols each member, and
-# wait until every member holds a charter listing all the others.
+# federation DIRECTOR MEMBER[:ROLE]...: init all (members pin the director),
+# start them, members enrol the director, the director enrols each member,
+# and wait until every member holds a charter listing all the others.
 federation() {
-	local dir=$1 m; shift
+	local dir=$1 m spec; shift
 	node_init "$dir" municipality >/dev/null || return 1
-	local dkey
+	local dkey members=()
 	dkey=$("$WIJKNETD" public --config "$WN_T/$dir/wijknet.conf" | sed -n 's/^sign_key = //p')
-	for m in "$@"; do
-		node_init_member "$m" "$dkey" >/dev/null || return 1
+	for spec in "$@"; do
+		m=${spec%%:*}
+		members+=("$m")
+		node_init_member "$m" "$dkey" "$( [ "$spec" != "$m" ] && echo "${spec#*:}" || echo police)" >/dev/null || return 1
 	done
+	set -- "${members[@]}"
 	node_start "$dir" || return 1
 	local dfp; dfp=$(bundle "$dir")
 	for m in "$@"; do

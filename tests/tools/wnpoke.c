@@ -8,6 +8,9 @@
  * FROM: the org id to claim; TOBUNDLE: the target's `wijknetd public`.
  * Modes: data SEQ | forge SEQ | truncate SEQ | replay FILE | raw FILE |
  *        oversize | bomb | deep | charter VERSION SIGNKEY SIGNPASS |
+ *        matrix VERSION SIGNKEY SIGNPASS (seq from $WNPOKE_SEQ) |
+ *        disclose CASE SUBJECT CATEGORY VALUE (seq from $WNPOKE_SEQ, matrix
+ *        version from $WNPOKE_MV) |
  *        batch SEQ | batch-tamper SEQ (two batch-signed envelopes, the
  *        second altered after signing)
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set.
@@ -25,6 +28,8 @@
 #include "crypto/sec.h"
 #include "protocol/envelope.h"
 #include "protocol/manifest.h"
+#include "protocol/matrix_wire.h"
+#include "protocol/need_wire.h"
 
 int main(int argc, char **argv);
 
@@ -307,6 +312,61 @@ main(int argc, char **argv)
 		memset(buf, 0x81, sizeof(buf));
 		buf[sizeof(buf) - 1] = 0x00;
 		return send_and_print(buf, sizeof(buf));
+	}
+	if (strcmp(mode, "disclose") == 0 && argc == 10) {
+		struct proto_disclosure *d = calloc(1, sizeof(*d));
+		uint64_t k = 0, mv = 0;
+		if (d == NULL || !wn_parse_u64(argv[8], 12, &k) ||
+		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(d->case_id, argv[6], sizeof(d->case_id));
+		wn_strlcpy(d->purpose, "poke", sizeof(d->purpose));
+		wn_strlcpy(d->ground, "consent", sizeof(d->ground));
+		d->nfields = 1;
+		d->fields[0].id = 999999;
+		wn_strlcpy(d->fields[0].subject, argv[7],
+		    sizeof(d->fields[0].subject));
+		d->fields[0].category = (uint32_t)k;
+		wn_strlcpy(d->fields[0].name, "note", sizeof(d->fields[0].name));
+		d->fields[0].has_value = true;
+		wn_strlcpy(d->fields[0].value, argv[9],
+		    sizeof(d->fields[0].value));
+		if (proto_disclosure_encode(d, &cw) != WN_OK)
+			return 1;
+		free(d);
+		header(&h, argv[3], PROTO_MSG_DISCLOSURE, seq);
+		const char *sq = getenv("WNPOKE_SEQ"), *m = getenv("WNPOKE_MV");
+		if (sq != NULL)
+			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
+		if (m != NULL)
+			wn_parse_u64(m, UINT64_MAX - 1, &mv);
+		h.mv = mv;
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "matrix") == 0 && argc == 9) {
+		uint64_t version;
+		struct proto_matrix *pm = calloc(1, sizeof(*pm));
+		signer = unlock(argv[7], argv[8]);
+		if (signer == NULL || pm == NULL ||
+		    !wn_parse_u64(argv[6], UINT64_MAX - 1, &version) ||
+		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		pm->version = version;
+		wn_strlcpy(pm->federation, argv[3], sizeof(pm->federation));
+		pm->issued_ms = wn_now_ms();
+		pm->level[0][2][0] = 3; /* situation, signals, municipality: edit */
+		if (proto_matrix_sign(pm, sign_cb, signer, &cw) != WN_OK)
+			return 1;
+		free(pm);
+		header(&h, argv[3], PROTO_MSG_MATRIX, seq);
+		const char *sq = getenv("WNPOKE_SEQ");
+		if (sq != NULL)
+			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
 	}
 	if (strcmp(mode, "charter") == 0 && argc == 9) {
 		uint64_t version;

@@ -1,0 +1,119 @@
+/*
+ * cmd_case.c - wijknet case open | invite | remove | list | show | request.
+ *
+ * A case joins partners around one subject for one purpose on one ground:
+ * the subject's consent, or a legal basis the matrix accepts. The node
+ * checks everything against the matrix; this file only refuses what is
+ * malformed before it asks.
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+const char cli_usage_case[] =
+    "case open --type TYPE --subject REF --purpose TEXT --ground GROUND\n"
+    "       case invite CASE ORG | case remove CASE ORG\n"
+    "       case list | case show CASE\n"
+    "       case request CASE --categories CAT,...\n"
+    "TYPE: situation person family group mediation;\n"
+    "GROUND: consent or basis:NAME (e.g. 'basis:art. 458ter Sw.')";
+
+static bool
+ground_ok(struct cli *cli, const char *g)
+{
+	if (strcmp(g, "consent") == 0 ||
+	    (strncmp(g, "basis:", 6) == 0 && g[6] != '\0'))
+		return true;
+	fprintf(stderr, "%s: --ground is 'consent' or 'basis:NAME', not '%s'\n",
+	    cli->prog, g);
+	return false;
+}
+
+static int
+case_open(struct cli *cli, int argc, char **argv)
+{
+	const char *type = NULL, *subject = NULL, *purpose = NULL;
+	const char *ground = NULL;
+	const struct cli_opt opts[] = {
+	    {"type", &type, true},
+	    {"subject", &subject, true},
+	    {"purpose", &purpose, true},
+	    {"ground", &ground, true},
+	};
+	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), NULL, 0) ||
+	    !cli_case_type_ok(cli, type) || !ground_ok(cli, ground))
+		return CLI_USAGE;
+	return cli_simple(cli, "case.open", "type", type, "subject", subject,
+	    "purpose", purpose, "ground", ground, NULL);
+}
+
+/* member runs case.invite or case.remove: CASE ORG */
+static int
+member(struct cli *cli, int argc, char **argv, const char *op)
+{
+	const char *a[2] = {NULL, NULL};
+	if (!cli_getopt(cli, argc, argv, NULL, 0, a, 2))
+		return CLI_USAGE;
+	if (!cfg_org_id_valid(a[1])) {
+		fprintf(stderr, "%s: '%s' is not an organisation id "
+		    "(a-z, 0-9, '_', '-')\n", cli->prog, a[1]);
+		return CLI_USAGE;
+	}
+	return cli_simple(cli, op, "case", a[0], "org", a[1], NULL);
+}
+
+static int
+case_invite(struct cli *cli, int argc, char **argv)
+{
+	return member(cli, argc, argv, "case.invite");
+}
+
+static int
+case_remove(struct cli *cli, int argc, char **argv)
+{
+	return member(cli, argc, argv, "case.remove");
+}
+
+static int
+case_list(struct cli *cli, int argc, char **argv)
+{
+	if (!cli_getopt(cli, argc, argv, NULL, 0, NULL, 0))
+		return CLI_USAGE;
+	return cli_simple(cli, "case.list", NULL);
+}
+
+static int
+case_show(struct cli *cli, int argc, char **argv)
+{
+	const char *id = NULL;
+	if (!cli_getopt(cli, argc, argv, NULL, 0, &id, 1))
+		return CLI_USAGE;
+	return cli_simple(cli, "case.show", "case", id, NULL);
+}
+
+static int
+case_request(struct cli *cli, int argc, char **argv)
+{
+	const char *id = NULL, *cats = NULL;
+	const struct cli_opt opts[] = {{"categories", &cats, true}};
+	if (!cli_getopt(cli, argc, argv, opts, 1, &id, 1) ||
+	    !cli_categories_ok(cli, cats))
+		return CLI_USAGE;
+	return cli_simple(cli, "case.request", "case", id, "categories", cats,
+	    NULL);
+}
+
+int
+cli_cmd_case(struct cli *cli, int argc, char **argv)
+{
+	static const struct cli_sub subs[] = {
+	    {"open", case_open},
+	    {"invite", case_invite},
+	    {"remove", case_remove},
+	    {"list", case_list},
+	    {"show", case_show},
+	    {"request", case_request},
+	};
+	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),
+	    cli_usage_case);
+}

@@ -1,0 +1,1500 @@
+/*
+ * case.c - cases, dossiers, consent, and the four filters on what leaves.
+ *
+ * A field about a person leaves this node for node B about case C only if
+ *   1. the matrix gives B's role at least `existence` for the field's
+ *      category in C's case type (`existence` sends the category, no value);
+ *   2. B is a current member of C (the director's word, from CASE messages)
+ *      and so is this node;
+ *   3. consent, or a legal basis the matrix names, covers the subject and
+ *      category where the matrix requires one: given, not expired, not
+ *      withdrawn, at the instant of sending;
+ *   4. a person here approved that category for that request (share
+ *      approve), or this node's policy shares it without asking
+ *      (auto_share in the config).
+ * The receiver checks 1 and 2 again against the matrix version it holds,
+ * and refuses (and audits) a disclosure that carries anything it should
+ * not have got. Every proposal, decision, disclosure, refusal and
+ * retraction is audited with the user, case, categories, purpose, legal
+ * ground and the W3C trace id carried in the envelope.
+ */
+#include "node/node.h"
+
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "config/matrix.h"
+#include "protocol/matrix_wire.h"
+#include "protocol/need_wire.h"
+
+struct case_info {
+	char id[PROTO_CASE_ID_MAX + 1];
+	int type;
+	char subject[PROTO_SUBJECT_MAX + 1];
+	char purpose[PROTO_PURPOSE_MAX + 1];
+	char ground[PROTO_GROUND_MAX + 1];
+	char director[PROTO_ORG_ID_MAX + 1];
+};
+
+static const char *
+arg(struct node_ctl_call *c, const char *key)
+{
+	const char *v = proto_ctl_request_arg(c->req, key);
+	return v ? v : "";
+}
+
+static wn_err
+fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
+    WN_PRINTF(3, 4);
+
+static wn_err
+fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static sqlite3_stmt *
+prep(struct node *n, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
+	    SQLITE_OK) {
+		wn_log(WN_LOG_ERROR, "sql: %s", node_store_errmsg(n->store));
+		return NULL;
+	}
+	return st;
+}
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+static bool
+load_case(struct node *n, const char *id, struct case_info *ci)
+{
+	sqlite3_stmt *st = prep(n, "SELECT case_id, type, subject, purpose, "
+				   "ground, director FROM cases WHERE case_id = ?");
+	bool ok = false;
+	if (st == NULL)
+		return false;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		wn_strlcpy(ci->id, col(st, 0), sizeof(ci->id));
+		ci->type = sqlite3_column_int(st, 1);
+		wn_strlcpy(ci->subject, col(st, 2), sizeof(ci->subject));
+		wn_strlcpy(ci->purpose, col(st, 3), sizeof(ci->purpose));
+		wn_strlcpy(ci->ground, col(st, 4), sizeof(ci->ground));
+		wn_strlcpy(ci->director, col(st, 5), sizeof(ci->director));
+		ok = true;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* member_role: true if org is a current member of the case */
+static bool
+member_role(struct node *n, const char *case_id, const char *org, int *role)
+{
+	sqlite3_stmt *st = prep(n, "SELECT role FROM case_members WHERE "
+				   "case_id = ? AND org_id = ? AND removed = 0");
+	bool ok = false;
+	if (st == NULL)
+		return false;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (role)
+			*role = sqlite3_column_int(st, 0);
+		ok = true;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static wn_err
+matrix_in_force(struct node *n, struct proto_matrix *m)
+{
+	sqlite3_stmt *st = prep(n, "SELECT signed FROM matrix ORDER BY version "
+				   "DESC LIMIT 1");
+	const uint8_t *pk = n->is_director
+	    ? sec_identity_public(n->id)->sign_pk
+	    : n->director_pk;
+	wn_err rc = WN_OK;
+	memset(m, 0, sizeof(*m));
+	if (st == NULL)
+		return WN_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rc = proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), pk, m, NULL);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void
+new_id(char *out, size_t cap, const char *prefix, size_t nbytes)
+{
+	uint8_t r[16];
+	char hex[33];
+	sec_random(r, nbytes);
+	sec_hex(hex, sizeof(hex), r, nbytes);
+	snprintf(out, cap, "%s%s", prefix, hex);
+}
+
+static void
+new_trace(char tp[PROTO_TP_LEN + 1])
+{
+	char t[33], s[17];
+	uint8_t r[24];
+	sec_random(r, sizeof(r));
+	sec_hex(t, sizeof(t), r, 16);
+	sec_hex(s, sizeof(s), r + 16, 8);
+	snprintf(tp, PROTO_TP_LEN + 1, "00-%s-%s-01", t, s);
+}
+
+static bool
+ground_valid(const char *g)
+{
+	return strcmp(g, "consent") == 0 ||
+	    (strncmp(g, "basis:", 6) == 0 && g[6] != '\0');
+}
+
+static wn_err
+parse_categories(const char *list, uint32_t *mask)
+{
+	char buf[512], *save = NULL;
+	*mask = 0;
+	if (wn_strlcpy(buf, list, sizeof(buf)) >= sizeof(buf) || !buf[0])
+		return WN_EINVAL;
+	for (char *t = strtok_r(buf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		enum cfg_category k;
+		if (!cfg_category_parse(t, &k))
+			return WN_EINVAL;
+		*mask |= 1u << k;
+	}
+	return WN_OK;
+}
+
+static void
+categories_text(uint32_t mask, char *out, size_t cap)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int k = 0; k < CFG_CATEGORIES; k++)
+		if (mask & (1u << k))
+			o += (size_t)snprintf(out + o, o < cap ? cap - o : 0,
+			    "%s%s", o ? "," : "",
+			    cfg_category_name((enum cfg_category)k));
+}
+
+/* ---- cases (the director) -------------------------------------------- */
+
+/* send_case tells every current member (and `also`, a member just
+ * removed) how the case stands now. */
+static wn_err
+send_case(struct node *n, const struct case_info *ci, const char *also)
+{
+	struct proto_case *pc = calloc(1, sizeof(*pc));
+	struct proto_writer w = {0};
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_ENOMEM;
+	if (pc == NULL ||
+	    proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX - 1) != WN_OK)
+		goto out;
+	wn_strlcpy(pc->id, ci->id, sizeof(pc->id));
+	pc->type = (uint32_t)ci->type;
+	wn_strlcpy(pc->subject, ci->subject, sizeof(pc->subject));
+	wn_strlcpy(pc->purpose, ci->purpose, sizeof(pc->purpose));
+	wn_strlcpy(pc->ground, ci->ground, sizeof(pc->ground));
+	wn_strlcpy(pc->director, ci->director, sizeof(pc->director));
+	rc = WN_EDB;
+	if ((st = prep(n, "SELECT org_id, role FROM case_members WHERE "
+			  "case_id = ? AND removed = 0 ORDER BY org_id")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW &&
+	    pc->nmembers < PROTO_CASE_MAX_MEMBERS) {
+		wn_strlcpy(pc->members[pc->nmembers].org, col(st, 0),
+		    sizeof(pc->members[0].org));
+		pc->members[pc->nmembers++].role =
+		    (uint32_t)sqlite3_column_int(st, 1);
+	}
+	if ((rc = proto_case_encode(pc, &w)) != WN_OK)
+		goto out;
+	for (size_t i = 0; i <= pc->nmembers; i++) {
+		const char *to = i < pc->nmembers ? pc->members[i].org : also;
+		struct node_peer *p;
+		if (to == NULL || strcmp(to, n->cfg.org_id) == 0 ||
+		    (p = node_peer_find(n, to)) == NULL || p->gone)
+			continue;
+		if ((rc = node_outbox_push(n, p, PROTO_MSG_CASE, w.buf,
+			 w.len)) != WN_OK)
+			goto out;
+	}
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	proto_writer_release(&w);
+	free(pc);
+	return rc;
+}
+
+wn_err
+node_ctl_case_open(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	enum cfg_case_type type;
+	struct case_info ci = {0};
+	sqlite3_stmt *st;
+	if (!n->is_director && !n->cfg.director_key[0])
+		return fail(c, WN_EDENIED, "only a directing node opens cases");
+	if (!cfg_case_type_parse(arg(c, "type"), &type))
+		return fail(c, WN_EINVAL, "unknown case type '%s'",
+		    arg(c, "type"));
+	if (!arg(c, "subject")[0] || strlen(arg(c, "subject")) >
+	    PROTO_SUBJECT_MAX || !arg(c, "purpose")[0] ||
+	    strlen(arg(c, "purpose")) > PROTO_PURPOSE_MAX)
+		return fail(c, WN_EINVAL, "a subject (<= 63 bytes) and a "
+		    "purpose (<= 255 bytes) are required");
+	if (!ground_valid(arg(c, "ground")) ||
+	    strlen(arg(c, "ground")) > PROTO_GROUND_MAX)
+		return fail(c, WN_EINVAL, "the legal ground is 'consent' or "
+		    "'basis:NAME'");
+	new_id(ci.id, sizeof(ci.id), "c-", 6);
+	if ((st = prep(n, "INSERT INTO cases (case_id, type, subject, purpose, "
+			  "ground, director, opened_ms) VALUES (?,?,?,?,?,?,?)")) ==
+	    NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)type);
+	sqlite3_bind_text(st, 3, arg(c, "subject"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, arg(c, "purpose"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, arg(c, "ground"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, n->cfg.org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, wn_now_ms());
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	if ((st = prep(n, "INSERT INTO case_members (case_id, org_id, role) "
+			  "VALUES (?, ?, ?)")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->cfg.org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)n->cfg.role);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	snprintf(c->detail, sizeof(c->detail), "case %s (%s), purpose: %s; "
+	    "ground: %s", ci.id, cfg_case_type_name(type), arg(c, "purpose"),
+	    arg(c, "ground"));
+	proto_ctl_reply_begin(c->w, WN_OK, "case opened", 1);
+	proto_ctl_row_begin(c->w, 1);
+	proto_ctl_field_text(c->w, "case_id", ci.id);
+	return WN_OK;
+}
+
+static wn_err
+membership(struct node_ctl_call *c, bool add)
+{
+	struct node *n = c->n;
+	struct case_info ci;
+	struct node_peer *p;
+	sqlite3_stmt *st;
+	const char *org = arg(c, "org");
+	if (!load_case(n, arg(c, "case"), &ci))
+		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
+	if (strcmp(ci.director, n->cfg.org_id) != 0)
+		return fail(c, WN_EDENIED, "only the case's director (%s) "
+		    "changes its members", ci.director);
+	if ((p = node_peer_find(n, org)) == NULL || p->gone)
+		return fail(c, WN_ENOTFOUND, "'%s' is not a peer", org);
+	enum cfg_role role;
+	if (!cfg_role_parse(p->role, &role))
+		return WN_ECORRUPT;
+	st = prep(n, add ? "INSERT OR REPLACE INTO case_members (case_id, "
+			   "org_id, role, removed) VALUES (?, ?, ?, 0)"
+			 : "UPDATE case_members SET removed = 1 WHERE case_id = "
+			   "?1 AND org_id = ?2 AND ?3 = ?3");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)role);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	wn_err rc = send_case(n, &ci, add ? NULL : org);
+	if (rc != WN_OK)
+		return rc;
+	snprintf(c->detail, sizeof(c->detail), "case %s: %s %s", ci.id,
+	    add ? "invited" : "removed", org);
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, add ? "member invited"
+					       : "member removed", 0);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_case_invite(struct node_ctl_call *c)
+{
+	return membership(c, true);
+}
+
+wn_err
+node_ctl_case_remove(struct node_ctl_call *c)
+{
+	return membership(c, false);
+}
+
+static size_t
+count_rows(struct node *n, const char *sql, const char *a)
+{
+	sqlite3_stmt *st = prep(n, sql);
+	size_t v = 0;
+	if (st == NULL)
+		return 0;
+	if (a)
+		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+wn_err
+node_ctl_case_list(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	const char *one = proto_ctl_request_arg(c->req, "case");
+	size_t rows = one ? count_rows(n, "SELECT count(*) FROM cases WHERE "
+					  "case_id = ?", one)
+			  : count_rows(n, "SELECT count(*) FROM cases", NULL);
+	sqlite3_stmt *st = prep(n,
+	    "SELECT c.case_id, c.type, c.subject, c.purpose, c.ground, "
+	    "c.director, (SELECT group_concat(org_id, ',') FROM case_members m "
+	    "WHERE m.case_id = c.case_id AND m.removed = 0), (SELECT "
+	    "count(*) FROM case_members m WHERE m.case_id = c.case_id AND "
+	    "m.org_id = ?2 AND m.removed = 0) FROM cases c WHERE ?1 IS NULL "
+	    "OR c.case_id = ?1 ORDER BY c.opened_ms");
+	if (st == NULL)
+		return WN_EDB;
+	if (one != NULL && rows == 0) {
+		sqlite3_finalize(st);
+		return fail(c, WN_ENOTFOUND, "no case '%s'", one);
+	}
+	if (one)
+		sqlite3_bind_text(st, 1, one, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->cfg.org_id, -1, SQLITE_STATIC);
+	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
+	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
+		proto_ctl_row_begin(c->w, 8);
+		proto_ctl_field_text(c->w, "case_id", col(st, 0));
+		proto_ctl_field_text(c->w, "type", cfg_case_type_name(
+		    (enum cfg_case_type)sqlite3_column_int(st, 1)));
+		proto_ctl_field_text(c->w, "subject", col(st, 2));
+		proto_ctl_field_text(c->w, "purpose", col(st, 3));
+		proto_ctl_field_text(c->w, "ground", col(st, 4));
+		proto_ctl_field_text(c->w, "director", col(st, 5));
+		proto_ctl_field_text(c->w, "members", col(st, 6));
+		proto_ctl_field_bool(c->w, "member", sqlite3_column_int(st, 7));
+	}
+	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_case_request(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct case_info ci;
+	struct proto_info_request q = {0};
+	uint8_t buf[256];
+	struct proto_writer w;
+	char tp[PROTO_TP_LEN + 1], cats[256];
+	sqlite3_stmt *st;
+	size_t sent = 0;
+	wn_err rc = WN_OK;
+	if (!load_case(n, arg(c, "case"), &ci))
+		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
+	if (strcmp(ci.director, n->cfg.org_id) != 0)
+		return fail(c, WN_EDENIED, "only the case's director asks its "
+		    "members");
+	if (parse_categories(arg(c, "categories"), &q.categories) != WN_OK)
+		return fail(c, WN_EINVAL, "categories: a comma list of "
+		    "information categories");
+	wn_strlcpy(q.case_id, ci.id, sizeof(q.case_id));
+	sec_random(q.request_id, sizeof(q.request_id));
+	new_trace(tp);
+	proto_writer_init(&w, buf, sizeof(buf));
+	if ((rc = proto_info_request_encode(&q, &w)) != WN_OK)
+		return rc;
+	if ((st = prep(n, "SELECT org_id FROM case_members WHERE case_id = ? "
+			  "AND removed = 0")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+	while (rc == WN_OK && sqlite3_step(st) == SQLITE_ROW) {
+		struct node_peer *p = node_peer_find(n, col(st, 0));
+		if (p == NULL || p->gone)
+			continue;
+		rc = node_outbox_push_traced(n, p, PROTO_MSG_INFO_REQUEST,
+		    w.buf, w.len, tp);
+		sent++;
+	}
+	sqlite3_finalize(st);
+	if (rc != WN_OK)
+		return rc;
+	categories_text(q.categories, cats, sizeof(cats));
+	snprintf(c->detail, sizeof(c->detail), "case %s: asked %zu members "
+	    "for %s; purpose: %s; trace %s", ci.id, sent, cats, ci.purpose,
+	    tp);
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, "request sent", 1);
+	proto_ctl_row_begin(c->w, 3);
+	proto_ctl_field_int(c->w, "members_asked", (int64_t)sent);
+	proto_ctl_field_text(c->w, "categories", cats);
+	proto_ctl_field_text(c->w, "trace", tp);
+	return WN_OK;
+}
+
+/* ---- this node's own records and consents ---------------------------- */
+
+wn_err
+node_ctl_record_add(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	enum cfg_category k;
+	sqlite3_stmt *st;
+	if (!cfg_category_parse(arg(c, "category"), &k))
+		return fail(c, WN_EINVAL, "unknown category '%s'",
+		    arg(c, "category"));
+	if (!arg(c, "subject")[0] || strlen(arg(c, "subject")) >
+	    PROTO_SUBJECT_MAX || !arg(c, "name")[0] ||
+	    strlen(arg(c, "name")) > PROTO_FIELD_NAME_MAX ||
+	    strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
+		return fail(c, WN_EINVAL, "subject (<= 63 bytes), name (<= 63) "
+		    "and value (<= 2047) are required");
+	if ((st = prep(n, "INSERT INTO fields (subject, category, name, value, "
+			  "recorded_by, recorded_ms) VALUES (?,?,?,?,?,?)")) ==
+	    NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)k);
+	sqlite3_bind_text(st, 3, arg(c, "name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, arg(c, "value"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->user->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, wn_now_ms());
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	int64_t id = sqlite3_last_insert_rowid(node_store_db(n->store));
+	/* one record per data subject, by reference, never the value */
+	snprintf(c->detail, sizeof(c->detail), "field %lld about %s (%s)",
+	    (long long)id, arg(c, "subject"), cfg_category_name(k));
+	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
+	proto_ctl_row_begin(c->w, 1);
+	proto_ctl_field_int(c->w, "field_id", id);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_record_list(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	const char *subj = proto_ctl_request_arg(c->req, "subject");
+	size_t rows = subj ? count_rows(n, "SELECT count(*) FROM fields WHERE "
+					   "subject = ?", subj)
+			   : count_rows(n, "SELECT count(*) FROM fields", NULL);
+	sqlite3_stmt *st = prep(n, "SELECT id, subject, category, name, value "
+				   "FROM fields WHERE ?1 IS NULL OR subject = ?1 "
+				   "ORDER BY id");
+	if (st == NULL)
+		return WN_EDB;
+	if (subj)
+		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
+	snprintf(c->detail, sizeof(c->detail), "viewed %zu fields%s%s", rows,
+	    subj ? " about " : "", subj ? subj : "");
+	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
+	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
+		proto_ctl_row_begin(c->w, 5);
+		proto_ctl_field_int(c->w, "field_id", sqlite3_column_int64(st, 0));
+		proto_ctl_field_text(c->w, "subject", col(st, 1));
+		proto_ctl_field_text(c->w, "category", cfg_category_name(
+		    (enum cfg_category)sqlite3_column_int(st, 2)));
+		proto_ctl_field_text(c->w, "name", col(st, 3));
+		proto_ctl_field_text(c->w, "value", col(st, 4));
+	}
+	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+static wn_err
+consent_add(struct node_ctl_call *c, int kind)
+{
+	struct node *n = c->n;
+	enum cfg_category k;
+	uint64_t until = 0;
+	sqlite3_stmt *st;
+	const char *by = kind == 1 ? arg(c, "by") : c->user->name;
+	if (!cfg_category_parse(arg(c, "category"), &k))
+		return fail(c, WN_EINVAL, "unknown category '%s'",
+		    arg(c, "category"));
+	if (!arg(c, "subject")[0] || !by[0] ||
+	    (kind == 2 && !arg(c, "basis")[0]))
+		return fail(c, WN_EINVAL, "subject, category and %s are "
+		    "required", kind == 1 ? "who gave it (by)" : "basis");
+	if (arg(c, "until_ms")[0] &&
+	    !wn_parse_u64(arg(c, "until_ms"), INT64_MAX, &until))
+		return fail(c, WN_EINVAL, "until_ms: milliseconds since 1970");
+	if ((st = prep(n, "INSERT INTO consents (subject, category, kind, "
+			  "basis, given_by, given_ms, until_ms) VALUES "
+			  "(?,?,?,?,?,?,?)")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)k);
+	sqlite3_bind_int(st, 3, kind);
+	sqlite3_bind_text(st, 4, arg(c, "basis"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, wn_now_ms());
+	if (until)
+		sqlite3_bind_int64(st, 7, (int64_t)until);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	snprintf(c->detail, sizeof(c->detail), "%s for %s about %s%s%s",
+	    kind == 1 ? "consent" : "legal basis", cfg_category_name(k),
+	    arg(c, "subject"), kind == 2 ? ": " : "", arg(c, "basis"));
+	proto_ctl_reply_begin(c->w, WN_OK, "recorded", 0);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_consent_give(struct node_ctl_call *c)
+{
+	return consent_add(c, 1);
+}
+
+wn_err
+node_ctl_consent_basis(struct node_ctl_call *c)
+{
+	return consent_add(c, 2);
+}
+
+/* retract sends a retraction for everything disclosed about subject in
+ * category that is not retracted yet, one message per recipient. */
+static wn_err
+retract(struct node *n, const char *subject, int category, size_t *peers)
+{
+	sqlite3_stmt *st = prep(n, "SELECT to_org, field_id FROM disclosures "
+				   "WHERE subject = ? AND category = ? AND "
+				   "retracted_ms IS NULL ORDER BY to_org");
+	struct proto_retraction *r = calloc(1, sizeof(*r));
+	char to[64] = "";
+	wn_err rc = WN_OK;
+	*peers = 0;
+	if (st == NULL || r == NULL) {
+		sqlite3_finalize(st);
+		free(r);
+		return WN_ENOMEM;
+	}
+	snprintf(r->reason, sizeof(r->reason), "consent withdrawn");
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, category);
+	for (bool more = true; more && rc == WN_OK;) {
+		more = sqlite3_step(st) == SQLITE_ROW;
+		const char *org = more ? col(st, 0) : "";
+		if ((!more || strcmp(org, to) != 0 ||
+			r->n == PROTO_RETRACT_MAX) && r->n > 0) {
+			struct proto_writer w = {0};
+			struct node_peer *p = node_peer_find(n, to);
+			if (proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX) ==
+				WN_OK &&
+			    p != NULL &&
+			    proto_retraction_encode(r, false, &w) == WN_OK)
+				rc = node_outbox_push(n, p, PROTO_MSG_RETRACTION,
+				    w.buf, w.len);
+			proto_writer_release(&w);
+			char detail[160];
+			snprintf(detail, sizeof(detail), "%zu fields about %s "
+			    "retracted from %s; its receipt is owed", r->n,
+			    subject, to);
+			if (rc == WN_OK)
+				rc = node_audit_append(n->store, "system",
+				    "retraction.sent", to, detail);
+			(*peers)++;
+			r->n = 0;
+		}
+		if (more) {
+			wn_strlcpy(to, org, sizeof(to));
+			r->ids[r->n++] = (uint64_t)sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_finalize(st);
+	free(r);
+	if (rc != WN_OK)
+		return rc;
+	st = prep(n, "UPDATE disclosures SET retracted_ms = ? WHERE subject = "
+		     "? AND category = ? AND retracted_ms IS NULL");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, wn_now_ms());
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, category);
+	rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
+node_ctl_consent_withdraw(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	enum cfg_category k;
+	sqlite3_stmt *st;
+	size_t peers = 0;
+	if (!cfg_category_parse(arg(c, "category"), &k) || !arg(c, "subject")[0])
+		return fail(c, WN_EINVAL, "subject and category are required");
+	if ((st = prep(n, "UPDATE consents SET withdrawn_ms = ? WHERE subject "
+			  "= ? AND category = ? AND kind = 1 AND withdrawn_ms "
+			  "IS NULL")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, wn_now_ms());
+	sqlite3_bind_text(st, 2, arg(c, "subject"), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)k);
+	int r = sqlite3_step(st);
+	int changed = sqlite3_changes(node_store_db(n->store));
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	if (changed == 0)
+		return fail(c, WN_ENOTFOUND, "no consent in force for %s about "
+		    "%s", cfg_category_name(k), arg(c, "subject"));
+	wn_err rc = retract(n, arg(c, "subject"), (int)k, &peers);
+	if (rc != WN_OK)
+		return rc;
+	snprintf(c->detail, sizeof(c->detail), "consent for %s about %s "
+	    "withdrawn; retraction sent to %zu nodes", cfg_category_name(k),
+	    arg(c, "subject"), peers);
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, "consent withdrawn", 1);
+	proto_ctl_row_begin(c->w, 1);
+	proto_ctl_field_int(c->w, "retracted_from", (int64_t)peers);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_consent_list(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	const char *subj = proto_ctl_request_arg(c->req, "subject");
+	size_t rows = subj ? count_rows(n, "SELECT count(*) FROM consents "
+					   "WHERE subject = ?", subj)
+			   : count_rows(n, "SELECT count(*) FROM consents", NULL);
+	sqlite3_stmt *st = prep(n, "SELECT subject, category, kind, basis, "
+				   "given_by, ifnull(until_ms, 0), "
+				   "ifnull(withdrawn_ms, 0) FROM consents WHERE "
+				   "?1 IS NULL OR subject = ?1 ORDER BY id");
+	if (st == NULL)
+		return WN_EDB;
+	if (subj)
+		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
+	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
+	int64_t now = wn_now_ms();
+	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
+		int64_t until = sqlite3_column_int64(st, 5);
+		int64_t wd = sqlite3_column_int64(st, 6);
+		proto_ctl_row_begin(c->w, 7);
+		proto_ctl_field_text(c->w, "subject", col(st, 0));
+		proto_ctl_field_text(c->w, "category", cfg_category_name(
+		    (enum cfg_category)sqlite3_column_int(st, 1)));
+		proto_ctl_field_text(c->w, "kind",
+		    sqlite3_column_int(st, 2) == 1 ? "consent" : "basis");
+		proto_ctl_field_text(c->w, "basis", col(st, 3));
+		proto_ctl_field_text(c->w, "given_by", col(st, 4));
+		proto_ctl_field_int(c->w, "until_ms", until);
+		proto_ctl_field_text(c->w, "state", wd ? "withdrawn"
+		    : until && until <= now ? "expired" : "in force");
+	}
+	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+/* covered: consent or an accepted legal basis in force for subject and
+ * category where the matrix requires one */
+static bool
+covered(struct node *n, const struct proto_matrix *m, const char *subject,
+    int k, const char **why)
+{
+	if (m->requires[k] == PROTO_MATRIX_REQUIRES_NONE)
+		return true;
+	sqlite3_stmt *st = prep(n, "SELECT kind, basis FROM consents WHERE "
+				   "subject = ? AND category = ? AND withdrawn_ms "
+				   "IS NULL AND (until_ms IS NULL OR until_ms > ?)");
+	bool ok = false;
+	if (st == NULL)
+		return false;
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, k);
+	sqlite3_bind_int64(st, 3, wn_now_ms());
+	while (!ok && sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 0) == 1)
+			ok = true;
+		else if (m->requires[k] == PROTO_MATRIX_REQUIRES_BASIS)
+			for (int b = 0; b < m->nbases[k] && !ok; b++)
+				ok = strcmp(m->bases[k][b], col(st, 1)) == 0;
+	}
+	sqlite3_finalize(st);
+	if (!ok)
+		*why = m->requires[k] == PROTO_MATRIX_REQUIRES_CONSENT
+		    ? "no consent in force (the category needs consent)"
+		    : "no consent or accepted legal basis in force";
+	return ok;
+}
+
+/* ---- shares: proposals and decisions --------------------------------- */
+
+struct share {
+	int64_t id;
+	char case_id[PROTO_CASE_ID_MAX + 1];
+	uint8_t request_id[16];
+	uint32_t categories;
+	char state[32], trace[PROTO_TP_LEN + 1];
+};
+
+static bool
+load_share(struct node *n, int64_t id, struct share *s)
+{
+	sqlite3_stmt *st = prep(n, "SELECT id, case_id, request_id, categories, "
+				   "state, trace FROM shares WHERE id = ?");
+	bool ok = false;
+	if (st == NULL)
+		return false;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 2) == 16) {
+		s->id = sqlite3_column_int64(st, 0);
+		wn_strlcpy(s->case_id, col(st, 1), sizeof(s->case_id));
+		memcpy(s->request_id, sqlite3_column_blob(st, 2), 16);
+		s->categories = (uint32_t)sqlite3_column_int64(st, 3);
+		wn_strlcpy(s->state, col(st, 4), sizeof(s->state));
+		wn_strlcpy(s->trace, col(st, 5), sizeof(s->trace));
+		ok = true;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* One decision about one field for one recipient. */
+struct outcome {
+	int64_t field_id;
+	int category;
+	const char *name, *value;
+	const char *to;
+	int to_role;
+	bool send, existence;
+	const char *why; /* when not sent */
+};
+
+typedef wn_err (*outcome_fn)(struct node *n, const struct outcome *o,
+    void *arg);
+
+/* plan walks every field the share's request asks for, for every other
+ * current member of the case, and decides with the four filters; approved
+ * is the mask a person (or the policy) approved. */
+static wn_err
+plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
+    void *arg)
+{
+	struct case_info ci;
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	sqlite3_stmt *mem = NULL, *f = NULL;
+	wn_err rc = WN_EDB;
+	if (m == NULL)
+		return WN_ENOMEM;
+	if (!load_case(n, s->case_id, &ci) ||
+	    (rc = matrix_in_force(n, m)) != WN_OK)
+		goto out;
+	rc = WN_EDB;
+	bool self_member = member_role(n, ci.id, n->cfg.org_id, NULL);
+	if ((mem = prep(n, "SELECT org_id, role FROM case_members WHERE "
+			   "case_id = ? AND removed = 0 AND org_id != ? ORDER BY "
+			   "org_id")) == NULL ||
+	    (f = prep(n, "SELECT id, category, name, value FROM fields WHERE "
+			 "subject = ? ORDER BY id")) == NULL)
+		goto out;
+	sqlite3_bind_text(mem, 1, ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(mem, 2, n->cfg.org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(f, 1, ci.subject, -1, SQLITE_STATIC);
+	rc = WN_OK;
+	while (rc == WN_OK && sqlite3_step(mem) == SQLITE_ROW) {
+		int role = sqlite3_column_int(mem, 1);
+		if (role < 0 || role >= CFG_ROLES)
+			continue;
+		sqlite3_reset(f);
+		while (rc == WN_OK && sqlite3_step(f) == SQLITE_ROW) {
+			struct outcome o = {0};
+			int k = sqlite3_column_int(f, 1);
+			if (k < 0 || k >= CFG_CATEGORIES ||
+			    !(s->categories & (1u << k)))
+				continue;
+			o.field_id = sqlite3_column_int64(f, 0);
+			o.category = k;
+			o.name = col(f, 2);
+			o.value = col(f, 3);
+			o.to = col(mem, 0);
+			o.to_role = role;
+			int level = m->version ? m->level[ci.type][k][role] : 0;
+			if (!self_member)
+				o.why = "this node is not a member of the case";
+			else if (level == 0)
+				o.why = "the matrix gives this role none";
+			else if (!covered(n, m, ci.subject, k, &o.why))
+				;
+			else if (!(approved & (1u << k)))
+				o.why = "not approved";
+			else {
+				o.send = true;
+				o.existence = level == 1;
+			}
+			rc = fn(n, &o, arg);
+		}
+	}
+out:
+	sqlite3_finalize(mem);
+	sqlite3_finalize(f);
+	free(m);
+	return rc;
+}
+
+struct show_ctx {
+	struct proto_writer *w;
+	size_t rows;
+	bool count_only;
+};
+
+static wn_err
+show_row(struct node *n, const struct outcome *o, void *arg)
+{
+	struct show_ctx *sc = arg;
+	(void)n;
+	sc->rows++;
+	if (sc->count_only)
+		return WN_OK;
+	proto_ctl_row_begin(sc->w, 6);
+	proto_ctl_field_int(sc->w, "field_id", o->field_id);
+	proto_ctl_field_text(sc->w, "category",
+	    cfg_category_name((enum cfg_category)o->category));
+	proto_ctl_field_text(sc->w, "name", o->name);
+	proto_ctl_field_text(sc->w, "to", o->to);
+	proto_ctl_field_text(sc->w, "would_send", !o->send ? "nothing"
+	    : o->existence ? "existence only" : o->value);
+	proto_ctl_field_text(sc->w, "why", o->send ? (o->existence
+	    ? "the matrix gives this role existence only" : "permitted")
+						   : o->why);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_share_list(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	size_t rows = count_rows(n, "SELECT count(*) FROM shares", NULL);
+	sqlite3_stmt *st = prep(n, "SELECT s.id, s.case_id, s.categories, "
+				   "s.state, ifnull(s.reason, ''), c.purpose FROM "
+				   "shares s LEFT JOIN cases c USING (case_id) "
+				   "ORDER BY s.id");
+	char cats[256];
+	if (st == NULL)
+		return WN_EDB;
+	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
+	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
+		categories_text((uint32_t)sqlite3_column_int64(st, 2), cats,
+		    sizeof(cats));
+		proto_ctl_row_begin(c->w, 6);
+		proto_ctl_field_int(c->w, "id", sqlite3_column_int64(st, 0));
+		proto_ctl_field_text(c->w, "case_id", col(st, 1));
+		proto_ctl_field_text(c->w, "categories", cats);
+		proto_ctl_field_text(c->w, "state", col(st, 3));
+		proto_ctl_field_text(c->w, "reason", col(st, 4));
+		proto_ctl_field_text(c->w, "purpose", col(st, 5));
+	}
+	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+static wn_err
+share_arg(struct node_ctl_call *c, struct share *s)
+{
+	uint64_t id;
+	if (!wn_parse_u64(arg(c, "id"), INT64_MAX, &id) ||
+	    !load_share(c->n, (int64_t)id, s))
+		return fail(c, WN_ENOTFOUND, "no share '%s'", arg(c, "id"));
+	return WN_OK;
+}
+
+wn_err
+node_ctl_share_show(struct node_ctl_call *c)
+{
+	struct share s;
+	struct show_ctx sc = {c->w, 0, true};
+	wn_err rc = share_arg(c, &s);
+	if (rc != WN_OK)
+		return rc;
+	/* as if every requested category were approved: what would leave */
+	if ((rc = plan(c->n, &s, s.categories, show_row, &sc)) != WN_OK)
+		return rc;
+	char msg[160];
+	snprintf(msg, sizeof(msg), "share %lld for case %s: %s", (long long)s.id,
+	    s.case_id, s.state);
+	proto_ctl_reply_begin(c->w, WN_OK, msg, sc.rows);
+	sc.count_only = false;
+	sc.rows = 0;
+	snprintf(c->detail, sizeof(c->detail), "proposal of share %lld "
+	    "viewed", (long long)s.id);
+	return plan(c->n, &s, s.categories, show_row, &sc);
+}
+
+/* A disclosure being built per recipient. */
+struct send_ctx {
+	const struct share *s;
+	struct case_info ci;
+	struct proto_disclosure *d;
+	char to[64];
+	size_t sent_fields, recipients;
+	uint32_t cats;
+	const char *user;
+};
+
+static wn_err
+flush_disclosure(struct node *n, struct send_ctx *sx)
+{
+	struct proto_writer w = {0};
+	struct node_peer *p;
+	char cats[256], detail[512];
+	wn_err rc;
+	if (sx->d->nfields == 0)
+		return WN_OK;
+	if ((p = node_peer_find(n, sx->to)) == NULL || p->gone) {
+		sx->d->nfields = 0;
+		return WN_OK;
+	}
+	if ((rc = proto_writer_init_dynamic(&w, 4096, PROTO_BODY_MAX - 1)) !=
+		WN_OK ||
+	    (rc = proto_disclosure_encode(sx->d, &w)) != WN_OK ||
+	    (rc = node_outbox_push_traced(n, p, PROTO_MSG_DISCLOSURE, w.buf,
+		 w.len, sx->s->trace)) != WN_OK) {
+		proto_writer_release(&w);
+		return rc;
+	}
+	proto_writer_release(&w);
+	categories_text(sx->cats, cats, sizeof(cats));
+	/* one record per recipient and data subject (by reference) */
+	snprintf(detail, sizeof(detail), "%zu fields about %s in %s to %s; "
+	    "case %s; purpose: %s; ground: %s; trace %s", sx->d->nfields,
+	    sx->ci.subject, cats, sx->to, sx->ci.id, sx->ci.purpose,
+	    sx->ci.ground, sx->s->trace);
+	rc = node_audit_append(n->store, sx->user, "disclosure.sent", sx->to,
+	    detail);
+	sx->recipients++;
+	sx->d->nfields = 0;
+	sx->cats = 0;
+	return rc;
+}
+
+static wn_err
+send_row(struct node *n, const struct outcome *o, void *arg)
+{
+	struct send_ctx *sx = arg;
+	sqlite3_stmt *st;
+	wn_err rc;
+	if (strcmp(o->to, sx->to) != 0 ||
+	    sx->d->nfields == PROTO_DISCLOSURE_MAX_FIELDS) {
+		if ((rc = flush_disclosure(n, sx)) != WN_OK)
+			return rc;
+		wn_strlcpy(sx->to, o->to, sizeof(sx->to));
+	}
+	if (!o->send)
+		return WN_OK;
+	struct proto_field *f = &sx->d->fields[sx->d->nfields++];
+	memset(f, 0, sizeof(*f));
+	f->id = (uint64_t)o->field_id;
+	wn_strlcpy(f->subject, sx->ci.subject, sizeof(f->subject));
+	f->category = (uint32_t)o->category;
+	wn_strlcpy(f->name, o->name, sizeof(f->name));
+	f->has_value = !o->existence;
+	if (f->has_value)
+		wn_strlcpy(f->value, o->value, sizeof(f->value));
+	sx->cats |= 1u << o->category;
+	sx->sent_fields++;
+	if ((st = prep(n, "INSERT INTO disclosures (case_id, to_org, field_id, "
+			  "subject, category, existence, sent_ms) VALUES "
+			  "(?,?,?,?,?,?,?)")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, sx->ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, o->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, o->field_id);
+	sqlite3_bind_text(st, 4, sx->ci.subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, o->category);
+	sqlite3_bind_int(st, 6, o->existence);
+	sqlite3_bind_int64(st, 7, wn_now_ms());
+	rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* decide approves mask of share s (by user) and sends what it permits */
+static wn_err
+decide(struct node *n, const struct share *s, uint32_t mask,
+    const char *user, size_t *fields, size_t *recipients)
+{
+	struct send_ctx sx = {.s = s, .user = user};
+	wn_err rc;
+	if ((sx.d = calloc(1, sizeof(*sx.d))) == NULL)
+		return WN_ENOMEM;
+	if (!load_case(n, s->case_id, &sx.ci)) {
+		free(sx.d);
+		return WN_ENOTFOUND;
+	}
+	wn_strlcpy(sx.d->case_id, sx.ci.id, sizeof(sx.d->case_id));
+	memcpy(sx.d->request_id, s->request_id, 16);
+	wn_strlcpy(sx.d->purpose, sx.ci.purpose, sizeof(sx.d->purpose));
+	wn_strlcpy(sx.d->ground, sx.ci.ground, sizeof(sx.d->ground));
+	rc = plan(n, s, mask, send_row, &sx);
+	if (rc == WN_OK)
+		rc = flush_disclosure(n, &sx);
+	*fields = sx.sent_fields;
+	*recipients = sx.recipients;
+	free(sx.d);
+	return rc;
+}
+
+static wn_err
+set_share_state(struct node *n, int64_t id, const char *state,
+    const char *user, const char *reason)
+{
+	sqlite3_stmt *st = prep(n, "UPDATE shares SET state = ?, decided_by = "
+				   "?, reason = ? WHERE id = ?");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, id);
+	wn_err rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
+node_ctl_share_approve(struct node_ctl_call *c)
+{
+	struct share s;
+	uint32_t mask;
+	size_t fields = 0, recipients = 0;
+	char cats[256];
+	wn_err rc = share_arg(c, &s);
+	if (rc != WN_OK)
+		return rc;
+	if (strcmp(s.state, "pending") != 0)
+		return fail(c, WN_EBUSY, "share %lld is %s already",
+		    (long long)s.id, s.state);
+	mask = s.categories;
+	if (arg(c, "only")[0]) {
+		if (parse_categories(arg(c, "only"), &mask) != WN_OK)
+			return fail(c, WN_EINVAL, "--only: categories");
+		if (mask & ~s.categories)
+			return fail(c, WN_EINVAL, "--only names a category the "
+			    "request did not ask for");
+	}
+	if ((rc = decide(c->n, &s, mask, c->user->name, &fields,
+		 &recipients)) != WN_OK)
+		return rc;
+	categories_text(mask, cats, sizeof(cats));
+	if ((rc = set_share_state(c->n, s.id, mask == s.categories
+			 ? "approved" : "partly approved",
+		 c->user->name, cats)) != WN_OK)
+		return rc;
+	snprintf(c->detail, sizeof(c->detail), "share %lld: approved %s; %zu "
+	    "fields to %zu members", (long long)s.id, cats, fields, recipients);
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, "approved", 1);
+	proto_ctl_row_begin(c->w, 3);
+	proto_ctl_field_text(c->w, "approved", cats);
+	proto_ctl_field_int(c->w, "fields_sent", (int64_t)fields);
+	proto_ctl_field_int(c->w, "recipients", (int64_t)recipients);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_share_deny(struct node_ctl_call *c)
+{
+	struct share s;
+	wn_err rc = share_arg(c, &s);
+	if (rc != WN_OK)
+		return rc;
+	if (!arg(c, "reason")[0])
+		return fail(c, WN_EINVAL, "a reason is required");
+	if (strcmp(s.state, "pending") != 0)
+		return fail(c, WN_EBUSY, "share %lld is %s already",
+		    (long long)s.id, s.state);
+	if ((rc = set_share_state(c->n, s.id, "denied", c->user->name,
+		 arg(c, "reason"))) != WN_OK)
+		return rc;
+	snprintf(c->detail, sizeof(c->detail), "share %lld denied: %s",
+	    (long long)s.id, arg(c, "reason"));
+	proto_ctl_reply_begin(c->w, WN_OK, "denied", 0);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_data_list(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	const char *cs = proto_ctl_request_arg(c->req, "case");
+	size_t rows = cs ? count_rows(n, "SELECT count(*) FROM received WHERE "
+					 "case_id = ?", cs)
+			 : count_rows(n, "SELECT count(*) FROM received", NULL);
+	sqlite3_stmt *st = prep(n, "SELECT case_id, from_org, subject, "
+				   "category, name, value FROM received WHERE "
+				   "?1 IS NULL OR case_id = ?1 ORDER BY id");
+	if (st == NULL)
+		return WN_EDB;
+	if (cs)
+		sqlite3_bind_text(st, 1, cs, -1, SQLITE_STATIC);
+	snprintf(c->detail, sizeof(c->detail), "viewed %zu received fields%s%s",
+	    rows, cs ? " of case " : "", cs ? cs : "");
+	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
+	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
+		bool ex = sqlite3_column_type(st, 5) == SQLITE_NULL;
+		proto_ctl_row_begin(c->w, 6);
+		proto_ctl_field_text(c->w, "case_id", col(st, 0));
+		proto_ctl_field_text(c->w, "from", col(st, 1));
+		proto_ctl_field_text(c->w, "subject", col(st, 2));
+		proto_ctl_field_text(c->w, "category", cfg_category_name(
+		    (enum cfg_category)sqlite3_column_int(st, 3)));
+		proto_ctl_field_text(c->w, "name", col(st, 4));
+		proto_ctl_field_text(c->w, "value", ex
+		    ? "(exists: the partner holds something here)"
+		    : col(st, 5));
+	}
+	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+/* ---- messages from peers --------------------------------------------- */
+
+static wn_err
+apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_case *pc = calloc(1, sizeof(*pc));
+	struct case_info old;
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EPROTO;
+	if (pc == NULL)
+		return WN_ENOMEM;
+	if (proto_case_decode(body, len, pc, NULL) != WN_OK) {
+		snprintf(why, whylen, "malformed case");
+		goto out;
+	}
+	rc = WN_EDENIED;
+	if (!from->directs || strcmp(pc->director, from->org_id) != 0) {
+		snprintf(why, whylen, "'%s' does not direct case %s",
+		    from->org_id, pc->id);
+		goto out;
+	}
+	if (load_case(n, pc->id, &old) &&
+	    strcmp(old.director, from->org_id) != 0) {
+		snprintf(why, whylen, "case %s belongs to %s", pc->id,
+		    old.director);
+		goto out;
+	}
+	rc = WN_EDB;
+	if ((st = prep(n, "INSERT OR REPLACE INTO cases (case_id, type, "
+			  "subject, purpose, ground, director, opened_ms) VALUES "
+			  "(?,?,?,?,?,?,?)")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)pc->type);
+	sqlite3_bind_text(st, 3, pc->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, pc->purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, pc->ground, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, pc->director, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, wn_now_ms());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((st = prep(n, "UPDATE case_members SET removed = 1 WHERE case_id = "
+			  "?")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	if ((st = prep(n, "INSERT OR REPLACE INTO case_members (case_id, org_id, "
+			  "role, removed) VALUES (?, ?, ?, 0)")) == NULL)
+		goto out;
+	for (size_t i = 0; i < pc->nmembers; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, pc->members[i].org, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, (int)pc->members[i].role);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	char detail[200];
+	snprintf(detail, sizeof(detail), "case %s: %zu members, this node %s",
+	    pc->id, pc->nmembers,
+	    member_role(n, pc->id, n->cfg.org_id, NULL) ? "among them"
+							: "not a member");
+	rc = node_audit_append(n->store, from->org_id, "case.updated", pc->id,
+	    detail);
+out:
+	sqlite3_finalize(st);
+	free(pc);
+	return rc;
+}
+
+static wn_err
+apply_request(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen)
+{
+	struct proto_info_request q;
+	struct case_info ci;
+	sqlite3_stmt *st;
+	if (proto_info_request_decode(body, len, &q, NULL) != WN_OK) {
+		snprintf(why, whylen, "malformed information request");
+		return WN_EPROTO;
+	}
+	if (!load_case(n, q.case_id, &ci) ||
+	    strcmp(ci.director, from->org_id) != 0 ||
+	    !member_role(n, ci.id, n->cfg.org_id, NULL)) {
+		snprintf(why, whylen, "request for case %s, which %s does not "
+		    "direct or this node is not a member of", q.case_id,
+		    from->org_id);
+		return WN_EDENIED;
+	}
+	char tp[PROTO_TP_LEN + 1];
+	if (h->tp[0])
+		wn_strlcpy(tp, h->tp, sizeof(tp));
+	else
+		new_trace(tp);
+	if ((st = prep(n, "INSERT INTO shares (case_id, request_id, categories, "
+			  "state, trace, created_ms) VALUES (?,?,?,'pending',?,?)")) ==
+	    NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, q.request_id, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, q.categories);
+	sqlite3_bind_text(st, 4, tp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, wn_now_ms());
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	struct share s = {0};
+	s.id = sqlite3_last_insert_rowid(node_store_db(n->store));
+	wn_strlcpy(s.case_id, ci.id, sizeof(s.case_id));
+	memcpy(s.request_id, q.request_id, 16);
+	s.categories = q.categories;
+	wn_strlcpy(s.trace, tp, sizeof(s.trace));
+	char cats[256], detail[512];
+	categories_text(q.categories, cats, sizeof(cats));
+	snprintf(detail, sizeof(detail), "share %lld: %s asks for %s about %s; "
+	    "case %s; purpose: %s; trace %s", (long long)s.id, from->org_id,
+	    cats, ci.subject, ci.id, ci.purpose, tp);
+	wn_err rc = node_audit_append(n->store, from->org_id, "share.proposed",
+	    ci.id, detail);
+	/* the policy's standing approval, for the categories it names */
+	uint32_t policy = 0;
+	if (rc == WN_OK && n->cfg.auto_share[0] &&
+	    parse_categories(n->cfg.auto_share, &policy) == WN_OK &&
+	    (policy & q.categories)) {
+		size_t fields, recipients;
+		uint32_t mask = policy & q.categories;
+		rc = decide(n, &s, mask, "policy", &fields, &recipients);
+		if (rc == WN_OK && mask == q.categories)
+			rc = set_share_state(n, s.id, "approved", "policy",
+			    "auto_share");
+	}
+	return rc;
+}
+
+static wn_err
+apply_disclosure(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen)
+{
+	struct proto_disclosure *d = calloc(1, sizeof(*d));
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	struct case_info ci;
+	sqlite3_stmt *st = NULL;
+	int self_role;
+	uint32_t cats = 0;
+	wn_err rc = WN_ENOMEM;
+	if (d == NULL || m == NULL)
+		goto out;
+	rc = WN_EPROTO;
+	if (proto_disclosure_decode(body, len, d, NULL) != WN_OK) {
+		snprintf(why, whylen, "malformed disclosure");
+		goto out;
+	}
+	if ((rc = matrix_in_force(n, m)) != WN_OK)
+		goto out;
+	if (h->mv != m->version) {
+		/* nothing new until both hold the same matrix: the sender
+		 * keeps it and tries again */
+		snprintf(why, whylen, "disclosure under matrix version %llu, "
+		    "this node holds %llu", (unsigned long long)h->mv,
+		    (unsigned long long)m->version);
+		rc = WN_EBUSY;
+		goto out;
+	}
+	rc = WN_EDENIED;
+	if (!load_case(n, d->case_id, &ci) ||
+	    !member_role(n, ci.id, from->org_id, NULL) ||
+	    !member_role(n, ci.id, n->cfg.org_id, &self_role) ||
+	    self_role < 0 || self_role >= CFG_ROLES) {
+		snprintf(why, whylen, "disclosure for case %s: sender or this "
+		    "node is not a member", d->case_id);
+		goto out;
+	}
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct proto_field *f = &d->fields[i];
+		int level = m->level[ci.type][f->category][self_role];
+		if (strcmp(f->subject, ci.subject) != 0 || level == 0 ||
+		    (f->has_value && level < 2)) {
+			snprintf(why, whylen, "field %llu (%s) should not have "
+			    "come here: the matrix gives this node's role %s",
+			    (unsigned long long)f->id,
+			    cfg_category_name((enum cfg_category)f->category),
+			    cfg_level_name((enum cfg_level)level));
+			goto out;
+		}
+		cats |= 1u << f->category;
+	}
+	rc = WN_EDB;
+	if ((st = prep(n, "INSERT OR REPLACE INTO received (case_id, from_org, "
+			  "field_id, subject, category, name, value, "
+			  "received_ms) VALUES (?,?,?,?,?,?,?,?)")) == NULL)
+		goto out;
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct proto_field *f = &d->fields[i];
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)f->id);
+		sqlite3_bind_text(st, 4, f->subject, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, (int)f->category);
+		sqlite3_bind_text(st, 6, f->name, -1, SQLITE_STATIC);
+		if (f->has_value)
+			sqlite3_bind_text(st, 7, f->value, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 7);
+		sqlite3_bind_int64(st, 8, wn_now_ms());
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	char c[256], detail[512];
+	categories_text(cats, c, sizeof(c));
+	snprintf(detail, sizeof(detail), "%zu fields about %s in %s from %s; "
+	    "case %s; purpose: %s; ground: %s; trace %s", d->nfields,
+	    ci.subject, c, from->org_id, ci.id, d->purpose, d->ground, h->tp);
+	rc = node_audit_append(n->store, from->org_id, "disclosure.received",
+	    ci.id, detail);
+out:
+	sqlite3_finalize(st);
+	free(d);
+	free(m);
+	return rc;
+}
+
+static wn_err
+apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
+    size_t len, bool ack, char *why, size_t whylen)
+{
+	struct proto_retraction *r = calloc(1, sizeof(*r));
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EPROTO;
+	if (r == NULL)
+		return WN_ENOMEM;
+	if (proto_retraction_decode(body, len, ack, r, NULL) != WN_OK) {
+		snprintf(why, whylen, "malformed retraction");
+		goto out;
+	}
+	rc = WN_EDB;
+	st = prep(n, ack ? "UPDATE disclosures SET retraction_acked_ms = ?3 "
+			   "WHERE to_org = ?1 AND field_id = ?2 AND "
+			   "retracted_ms IS NOT NULL"
+			 : "DELETE FROM received WHERE from_org = ?1 AND "
+			   "field_id = ?2 AND ?3 = ?3");
+	if (st == NULL)
+		goto out;
+	size_t gone = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)r->ids[i]);
+		sqlite3_bind_int64(st, 3, wn_now_ms());
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		gone += (size_t)sqlite3_changes(node_store_db(n->store));
+	}
+	char detail[160];
+	snprintf(detail, sizeof(detail), "%zu fields %s", r->n,
+	    ack ? "acknowledged as deleted" : "deleted on request");
+	if ((rc = node_audit_append(n->store, from->org_id,
+		 ack ? "retraction.acknowledged" : "retraction.applied",
+		 from->org_id, detail)) != WN_OK)
+		goto out;
+	if (!ack) {
+		struct proto_writer w = {0};
+		if ((rc = proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX)) ==
+			WN_OK &&
+		    (rc = proto_retraction_encode(r, true, &w)) == WN_OK)
+			rc = node_outbox_push(n, from, PROTO_MSG_RETRACTION_ACK,
+			    w.buf, w.len);
+		proto_writer_release(&w);
+	}
+out:
+	sqlite3_finalize(st);
+	free(r);
+	return rc;
+}
+
+wn_err
+node_case_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen)
+{
+	switch (h->type) {
+	case PROTO_MSG_CASE:
+		return apply_case(n, from, body, len, why, whylen);
+	case PROTO_MSG_INFO_REQUEST:
+		return apply_request(n, from, h, body, len, why, whylen);
+	case PROTO_MSG_DISCLOSURE:
+		return apply_disclosure(n, from, h, body, len, why, whylen);
+	case PROTO_MSG_RETRACTION:
+	case PROTO_MSG_RETRACTION_ACK:
+		return apply_retraction(n, from, body, len,
+		    h->type == PROTO_MSG_RETRACTION_ACK, why, whylen);
+	default:
+		snprintf(why, whylen, "message type %s is not accepted here",
+		    proto_msg_type_name(h->type));
+		return WN_EDENIED;
+	}
+}

@@ -1,0 +1,97 @@
+/*
+ * need_wire.h - the bodies of need-to-know messages: a case and its
+ * members, an information request, a disclosure, a retraction and its
+ * acknowledgement (CDDL in PROTOCOL.md). Decoders are strict and never
+ * allocate; text is copied into fixed fields.
+ */
+#ifndef PROTO_NEED_WIRE_H
+#define PROTO_NEED_WIRE_H
+
+#include "protocol/envelope.h"
+
+#define PROTO_CASE_ID_MAX 31
+#define PROTO_SUBJECT_MAX 63
+#define PROTO_PURPOSE_MAX 255
+#define PROTO_GROUND_MAX 160
+#define PROTO_CASE_MAX_MEMBERS 64
+#define PROTO_FIELD_NAME_MAX 63
+#define PROTO_FIELD_VALUE_MAX 2047
+#define PROTO_DISCLOSURE_MAX_FIELDS 64
+#define PROTO_RETRACT_MAX 256
+
+struct proto_case_member {
+	char org[PROTO_ORG_ID_MAX + 1];
+	uint32_t role; /* enum cfg_role numbering */
+};
+
+/* case = {1: id, 2: type, 3: subject, 4: purpose, 5: ground, 6: director,
+ *         7: [* [org, role]]}: the case as its director holds it now;
+ * members absent from the list are not (or no longer) members. */
+struct proto_case {
+	char id[PROTO_CASE_ID_MAX + 1];
+	uint32_t type; /* enum cfg_case_type numbering */
+	char subject[PROTO_SUBJECT_MAX + 1];
+	char purpose[PROTO_PURPOSE_MAX + 1];
+	char ground[PROTO_GROUND_MAX + 1]; /* "consent" or "basis:NAME" */
+	char director[PROTO_ORG_ID_MAX + 1];
+	size_t nmembers;
+	struct proto_case_member members[PROTO_CASE_MAX_MEMBERS];
+};
+
+/* info_request = {1: case id, 2: bstr16 request id, 3: uint categories
+ * (bit k = category k)} */
+struct proto_info_request {
+	char case_id[PROTO_CASE_ID_MAX + 1];
+	uint8_t request_id[16];
+	uint32_t categories;
+};
+
+/* field = {1: uint field id, 2: subject, 3: category, 4: name,
+ *          ? 5: value (absent: existence only)} */
+struct proto_field {
+	uint64_t id;
+	char subject[PROTO_SUBJECT_MAX + 1];
+	uint32_t category;
+	char name[PROTO_FIELD_NAME_MAX + 1];
+	bool has_value;
+	char value[PROTO_FIELD_VALUE_MAX + 1];
+};
+
+/* disclosure = {1: case id, 2: bstr16 request id, 3: purpose, 4: ground,
+ *               5: [1*64 field]}   (sizeof about 140 KiB: heap) */
+struct proto_disclosure {
+	char case_id[PROTO_CASE_ID_MAX + 1];
+	uint8_t request_id[16];
+	char purpose[PROTO_PURPOSE_MAX + 1];
+	char ground[PROTO_GROUND_MAX + 1];
+	size_t nfields;
+	struct proto_field fields[PROTO_DISCLOSURE_MAX_FIELDS];
+};
+
+/* retraction = {1: [1*256 uint field id], 2: reason};
+ * retraction_ack = {1: [1*256 uint field id]} (reason unused) */
+struct proto_retraction {
+	size_t n;
+	uint64_t ids[PROTO_RETRACT_MAX];
+	char reason[PROTO_REASON_MAX + 1];
+};
+
+WN_NODISCARD wn_err proto_case_encode(const struct proto_case *c,
+    struct proto_writer *w);
+WN_NODISCARD wn_err proto_case_decode(const void *buf, size_t len,
+    struct proto_case *out, struct proto_error *err);
+WN_NODISCARD wn_err proto_info_request_encode(
+    const struct proto_info_request *r, struct proto_writer *w);
+WN_NODISCARD wn_err proto_info_request_decode(const void *buf, size_t len,
+    struct proto_info_request *out, struct proto_error *err);
+WN_NODISCARD wn_err proto_disclosure_encode(const struct proto_disclosure *d,
+    struct proto_writer *w);
+WN_NODISCARD wn_err proto_disclosure_decode(const void *buf, size_t len,
+    struct proto_disclosure *out, struct proto_error *err);
+/* ack: encodes/decodes the ids only */
+WN_NODISCARD wn_err proto_retraction_encode(const struct proto_retraction *r,
+    bool ack, struct proto_writer *w);
+WN_NODISCARD wn_err proto_retraction_decode(const void *buf, size_t len,
+    bool ack, struct proto_retraction *out, struct proto_error *err);
+
+#endif

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# test_cli_usage.sh - the case, sharing, consent and matrix commands without
+# a daemon: every command and subcommand answers --help with exit 0 and
+# its usage on stdout, and bad usage with exit 2 and the usage on stderr,
+# found before the CLI tries to connect (a connection attempt to the
+# missing node would end in exit 1 instead). matrix check needs no node.
+. "$(dirname "$0")/lib.sh"
+
+NONE="$WN_T/no-node"
+w() { "$WIJKNET" -d "$NONE" "$@"; }
+
+# --- --help everywhere
+while read -r cmd; do
+	# shellcheck disable=SC2086 # word splitting is the point
+	check_exit "$cmd --help" 0 w $cmd --help
+	check_out "$cmd --help prints the usage" '^usage: wijknet '
+done <<'EOF'
+matrix
+matrix check
+matrix publish
+matrix show
+case
+case open
+case invite
+case remove
+case list
+case show
+case request
+share
+share list
+share show
+share approve
+share deny
+record
+record list
+consent
+consent give
+consent basis
+consent withdraw
+consent list
+data
+data list
+EOF
+check "the main usage lists the new commands" \
+	bash -c '"$1" --help | grep -Eq "^  matrix " && "$1" --help | grep -Eq "^  consent "' _ "$WIJKNET"
+check "usage errors go to stderr only" \
+	bash -c 'test -z "$("$1" -d "$2" case open 2>/dev/null)"' _ "$WIJKNET" "$NONE"
+
+# --- bad usage: exit 2 with no node to talk to
+bad() { check_exit "usage error: $*" 2 w "$@"; }
+OPEN=(--subject s1 --purpose "p")
+bad matrix
+bad matrix frobnicate
+bad matrix check
+bad matrix check a b
+bad matrix publish
+bad matrix show extra
+bad case
+bad case close c1
+bad case open
+bad case open --type person "${OPEN[@]}"
+bad case open --type sheriff "${OPEN[@]}" --ground consent
+bad case open --type person "${OPEN[@]}" --ground maybe
+bad case open --type person "${OPEN[@]}" --ground basis:
+bad case open --type person "${OPEN[@]}" --ground consent --colour red
+bad case open --type person "${OPEN[@]}" --ground consent extra
+bad case open --type person --type group "${OPEN[@]}" --ground consent
+bad case open --type person --subject "" --purpose p --ground consent
+bad case open --type
+bad case invite c1
+bad case invite c1 'Not An Org'
+bad case remove c1 org a
+bad case list extra
+bad case show
+bad case request c1
+bad case request c1 --categories care,nonsense
+bad case request c1 --categories care,,housing
+bad case request c1 --categories care,care
+bad case request --categories care
+bad share
+bad share list extra
+bad share show
+bad share approve
+bad share approve 7 --only gossip
+bad share deny 7
+bad share deny 7 --reason ""
+bad share deny 7 --reason "   "
+bad share deny --reason why
+bad record
+bad record --subject s1 --category care --field f
+bad record --subject s1 --category gossip --field f --value v
+bad record --subject s1 --category care --field f --value v extra
+bad record nonsense
+bad record list extra
+bad record list --subject
+GIVE=(--subject s1 --category care --by "J. Peeters")
+bad consent
+bad consent give
+bad consent give --subject s1 --category care
+bad consent give --subject s1 --category nope --by x
+bad consent give "${GIVE[@]}" --until tomorrow
+bad consent give "${GIVE[@]}" --until 2030-02-30
+bad consent give "${GIVE[@]}" --until 2030-01-01T25:00:00Z
+bad consent give "${GIVE[@]}" --until 2030-01-01T10:00:00
+bad consent give "${GIVE[@]}" --until 2001-01-01
+bad consent give "${GIVE[@]}" --days 0
+bad consent give "${GIVE[@]}" --days -3
+bad consent give "${GIVE[@]}" --days 36501
+bad consent give "${GIVE[@]}" --days 5 --until 2090-01-01
+bad consent basis --subject s1 --category care
+bad consent withdraw --subject s1
+bad consent withdraw --subject s1 --category care --by x
+bad consent list s1
+bad data
+bad data list c1
+bad data list --case
+bad data list --subject s1
+long=$(head -c 5000 /dev/zero | tr '\0' x)
+check_exit "usage error: a value over 4095 bytes" 2 \
+	w record --subject s1 --category care --field f --value "$long"
+
+# --- well-formed commands do try the (missing) node: exit 1, not 2
+check_exit "case open with a legal basis gets past the usage checks" 1 \
+	w case open --type person "${OPEN[@]}" --ground "basis:art. 458ter Sw."
+check_out "  ... and then finds no node" 'cannot reach wijknetd'
+check_exit "consent give --until with a time gets past the usage checks" 1 \
+	w consent give "${GIVE[@]}" --until 2090-06-30T12:00:00Z
+check_exit "share approve --only a list gets past the usage checks" 1 \
+	w share approve 7 --only care,housing
+
+# --- matrix check works without a node
+cat >"$WN_T/matrix.ini" <<'EOF'
+[matrix]
+federation = wijk-noord
+
+[category identity]
+requires = none
+
+[category care]
+requires = basis
+basis = art. 458ter Sw.
+
+[person]
+identity = police:view welfare:edit
+care = welfare:view outreach:existence
+EOF
+check_exit "matrix check of a good file" 0 w matrix check "$WN_T/matrix.ini"
+check_out "  ... says ok, the federation and the cells" \
+	'matrix\.ini: ok, federation wijk-noord, 4 non-none cells$'
+check_exit "matrix check --json" 0 w --json matrix check "$WN_T/matrix.ini"
+check_out "  ... gives the federation and the cells" \
+	'"federation":"wijk-noord","cells":4'
+sed 's/welfare:view/welfare:peek/' "$WN_T/matrix.ini" >"$WN_T/bad.ini"
+check_exit "matrix check of a bad file" 1 w matrix check "$WN_T/bad.ini"
+check_out "  ... names the file and line" 'bad\.ini:13: '
+check_exit "matrix check of a missing file" 1 w matrix check "$WN_T/missing.ini"
+check_exit "matrix publish refuses a bad file before connecting" 1 \
+	w matrix publish "$WN_T/bad.ini"
+check_out "  ... with the parser's message" 'bad\.ini:13: '
+check_exit "matrix publish of a missing file" 1 w matrix publish "$WN_T/missing.ini"
+check_out "  ... says so" 'missing\.ini: No such file'
+if [ -e "$TOP/config/neteland.matrix" ]; then
+	check_exit "the example matrix checks" 0 w matrix check "$TOP/config/neteland.matrix"
+fi
+
+wn_done

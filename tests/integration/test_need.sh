@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# test_need.sh - the canary test of need to know. Every node fills every
+# category with unique markers; a full case runs (matrix, open, invite,
+# request, approve, partial approve, deny, consent withdrawal with
+# retraction, member removal, consent expiry); then every node's store is
+# decrypted and searched: each marker is found exactly where the matrix,
+# membership, consent and the decisions allowed it, and nowhere else.
+# Plus: a receiver refuses a field it should not have got, and audits it.
+. "$(dirname "$0")/lib.sh"
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+S=S-jonas-v
+
+check "a federation of five nodes" federation dir police:police youth:youth_work housing:housing guards:community_guards
+check "the director publishes the Neteland matrix" wn dir matrix publish "$TOP/config/neteland.matrix"
+acked_all() { wn dir --json matrix show | grep -q '"acked_version":1,"current":true' &&
+	[ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 4 ]; }
+check "every member applies it" wait_for 30 acked_all
+
+CATS="identity contact signals police care housing income_debts family"
+for n in dir police youth housing guards; do
+	for k in $CATS; do
+		wn $n record --subject $S --category $k --field note --value "MK-$n-$k" >/dev/null || not_ok "record $n $k"
+	done
+	wn $n record --subject S-someone-else --category signals --field note --value "MK-$n-other" >/dev/null
+done
+ok "every node records a marker in every category"
+check "police records the legal basis for police information" \
+	wn police consent basis --subject $S --category police --basis "art. 458ter Sw."
+check "police records consent for care" \
+	wn police consent give --subject $S --category care --by "the subject, in person"
+
+C=$(wn dir --json case open --type situation --subject $S --purpose "end the nuisance at the station square" \
+	--ground "basis:art. 458ter Sw." | json_field case_id)
+check "the director opens a situation case" test -n "$C"
+for m in police youth housing; do check "it invites $m" wn dir case invite "$C" $m; done
+is_member() { wn "$1" --json case list | grep -q '"member":true'; }
+for m in police youth housing; do check "$m knows it is a member" wait_for 30 is_member $m; done
+check "guards is not" bash -c "! '$WIJKNET' -d '$WN_T/guards' --json case list | grep -q '\"member\":true'"
+
+check "the director asks for signals, police, housing, care, income_debts" \
+	wn dir case request "$C" --categories signals,police,housing,care,income_debts
+has_share() { wn "$1" --json share list | grep -q "\"id\":$2,"; }
+for m in police youth housing; do check "$m gets a proposal" wait_for 30 has_share $m 1; done
+
+check_exit "police: share show" 0 wn police share show 1
+check_out "  youth work would learn only that police holds police information" 'police[[:space:]]+note[[:space:]]+youth[[:space:]]+existence only'
+check_out "  income and debts would not leave: no consent" 'income_debts[[:space:]]+note[[:space:]]+dir[[:space:]]+nothing[[:space:]]+no consent'
+check_out "  housing gets no police information" 'police[[:space:]]+note[[:space:]]+housing[[:space:]]+nothing[[:space:]]+the matrix gives this role none'
+check "police approves" wn police share approve 1
+check "housing approves only signals and housing" wn housing share approve 1 --only signals,housing
+check "youth work denies, with a reason" wn youth share deny 1 --reason "not needed for this purpose"
+check_exit "a decided share cannot be decided again" 1 wn youth share approve 1
+
+drained() { local n; for n in dir police youth housing guards; do
+	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
+check "everything is delivered" wait_for 60 drained
+got() { wn "$1" --json data list | grep -c "\"value\":\"$2\""; }
+check "the director got police's police information" test "$(got dir MK-police-police)" = 1
+check "youth work got an existence note for it" bash -c "'$WIJKNET' -d '$WN_T/youth' --json data list | grep -q '\"category\":\"police\",\"name\":\"note\",\"value\":\"(exists'"
+
+# consent withdrawal: retraction of what it covered, with receipts
+care_rows() { wn "$1" --json data list | grep -c '"category":"care"'; }
+check "youth work holds care (existence only) before withdrawal" test "$(care_rows youth)" = 1
+check "police withdraws the care consent" wn police consent withdraw --subject $S --category care
+check "the retraction reaches youth work" wait_for 30 test "$(care_rows youth)" = 0
+retraction_acked() { wn police audit show --limit 500 | grep -q 'retraction.acknowledged'; }
+check "police's audit shows the receipts" wait_for 30 retraction_acked
+check_exit "youth work's audit" 0 wn youth audit show --limit 500
+check_out "  records the retraction" 'retraction.applied'
+
+# member removal: nothing new for the removed member
+check "the director removes housing" wn dir case remove "$C" housing
+not_member() { ! is_member "$1"; }
+check "housing learns it" wait_for 30 not_member housing
+check "police records a late signal" wn police record --subject $S --category signals --field note --value "MK-police-late"
+check "a second request for signals" wn dir case request "$C" --categories signals
+check "police gets it" wait_for 30 has_share police 2
+check "police approves" wn police share approve 2
+check "delivered" wait_for 60 drained
+
+# consent expiry stops disclosure at once
+until=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
+check "police records consent for income and debts until $until" \
+	wn police consent give --subject $S --category income_debts --by "the subject" --until "$until"
+check "a third request, for income and debts" wn dir case request "$C" --categories income_debts
+check "police gets it" wait_for 30 has_share police 3
+expired() { wn police share show 3 | grep -q 'income_debts.*dir.*no consent'; }
+check "once the consent expires, share show says so" wait_for 30 expired
+check_exit "approving now" 0 wn police --json share approve 3
+check_out "  sends nothing" '"fields_sent":0'
+check "delivered" wait_for 60 drained
+
+# a field the receiver should not get: refused and audited
+mv=1
+yseq=$(( $(peer_field youth police received_seq) + 1 ))
+bundle youth >/dev/null
+WNPOKE_SEQ=$yseq WNPOKE_MV=$mv "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/youth.bundle" \
+	disclose "$C" $S 3 "MK-forbidden" >"$WN_T/out" 2>&1
+check_out "youth work refuses police information it may only know exists" \
+	'refused: [0-9]+ field 999999 \(police\) should not have come here'
+check_exit "youth work's audit" 0 wn youth audit show --limit 500
+check_out "  has the refusal" 'peer.refused.*should not have come here'
+
+# --- the canary search: every store, decrypted
+for n in dir police youth housing guards; do check "$n stops" node_stop $n; done
+dump() {
+	local key
+	key=$("$TOP/$BUILD/tests/tools/keydump" "$WN_T/$1/node.key" "$WN_T/$1.pass" | sed -n 3p)
+	printf 'PRAGMA key = "x'"'"'%s'"'"'";\nPRAGMA cipher_page_size = 4096;\n.dump\n' "$key" |
+		sqlcipher "$WN_T/$1/node.db"
+}
+declare -A want
+want[dir]="MK-police-signals MK-police-police MK-police-housing MK-police-late MK-housing-signals MK-housing-housing"
+want[youth]="MK-police-signals MK-police-late MK-housing-signals"
+want[housing]="MK-police-signals MK-police-housing"
+want[police]="MK-housing-signals MK-housing-housing"
+want[guards]=""
+for n in dir police youth housing guards; do
+	dump $n >"$WN_T/$n.dump" 2>&1
+	check "$n's store decrypts" grep -q 'CREATE TABLE' "$WN_T/$n.dump"
+	found=$(grep -o 'MK-[a-z]*-[a-z_]*' "$WN_T/$n.dump" | grep -v "^MK-$n-" | sort -u | tr '\n' ' ')
+	expect=$(for m in ${want[$n]}; do echo "$m"; done | sort -u | tr '\n' ' ')
+	if [ "$found" = "$expect" ]; then ok "$n holds exactly the markers it may: ${expect:-none}"
+	else not_ok "$n holds [$found], may hold [$expect]"; fi
+	check "$n's own markers are all there" test "$(grep -o "MK-$n-[a-z_]*" "$WN_T/$n.dump" | sort -u | wc -l)" -ge 9
+done
+for n in dir police youth housing guards; do
+	check "no marker in $n's log" bash -c "! grep -q 'MK-' '$WN_T/$n.log'"
+done
+wn_done
