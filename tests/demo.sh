@@ -51,18 +51,19 @@ DKEY=$("$WIJKNETD" public --config "$D/herentals/wijknet.conf" | sed -n 's/^sign
 echo "(the members pin the director's key: $DKEY)"
 make_node pz-neteland "Politiezone Neteland" police "$DKEY"
 make_node gw-herentals "Gemeenschapswachten Herentals" community_guards "$DKEY"
+make_node jw-herentals "Jeugdwerk Herentals" youth_work "$DKEY"
 
 say "Each node unlocks its key file and serves its control and peer sockets"
-for n in herentals pz-neteland gw-herentals; do start_node $n; done
+for n in herentals pz-neteland gw-herentals jw-herentals; do start_node $n; done
 wn herentals status
 
 say "Enrolment: fingerprints are read aloud and typed in (here: --fingerprint)"
 DFP=$(bundle herentals)
-for m in pz-neteland gw-herentals; do
+for m in pz-neteland gw-herentals jw-herentals; do
 	echo "$m enrols the director, fingerprint $DFP"
 	wn $m peer add "$D/herentals.bundle" --fingerprint "$DFP"
 done
-for m in pz-neteland gw-herentals; do
+for m in pz-neteland gw-herentals jw-herentals; do
 	FP=$(bundle $m)
 	echo "the director enrols $m, fingerprint $FP"
 	wn herentals peer add "$D/$m.bundle" --fingerprint "$FP"
@@ -70,6 +71,7 @@ done
 
 say "The director's signed charter reaches the members: they now know each other"
 until_true knows pz-neteland gw-herentals
+until_true knows pz-neteland jw-herentals
 wn pz-neteland peer list
 
 say "Signed, encrypted messages between members, each acknowledged by a signed receipt"
@@ -89,12 +91,52 @@ until_true is_zero pz-neteland gw-herentals
 echo "back up: all delivered, exactly once:"
 wn gw-herentals peer received pz-neteland
 
+say "The director publishes the signed authorization matrix; every member acknowledges it"
+wn herentals matrix check "$TOP/config/neteland.matrix"
+wn herentals matrix publish "$TOP/config/neteland.matrix"
+all_acked() { [ "$(wn herentals --json matrix show | grep -o '"current":true' | wc -l)" = 3 ]; }
+until_true all_acked
+wn herentals matrix show | tail -n 4
+
+say "Week 1: signals. Each partner records what it knows, in its own store"
+SUBJ=S-station-square-group
+wn gw-herentals record --subject $SUBJ --category signals --field signal --value "evening noise and loitering, group of about 8"
+wn pz-neteland record --subject $SUBJ --category signals --field signal --value "intervention for intimidation, Friday 22:40"
+wn pz-neteland record --subject $SUBJ --category police --field report --value "PV 2026/1234: intimidation of passers-by"
+wn pz-neteland record --subject $SUBJ --category care --field note --value "one youth known to mental health services"
+wn pz-neteland consent basis --subject $SUBJ --category police --basis "art. 458ter Sw."
+
+say "Week 2: the director opens a situation case, invites members and asks them"
+CASE=$(wn herentals --json case open --type situation --subject $SUBJ \
+	--purpose "end the nuisance at the station square" --ground "basis:art. 458ter Sw." |
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"][0]["case_id"])')
+for m in pz-neteland gw-herentals jw-herentals; do wn herentals case invite "$CASE" $m; done
+is_member() { wn "$1" --json case list | grep -q '"member":true'; }
+for m in pz-neteland gw-herentals jw-herentals; do until_true is_member $m; done
+wn herentals case request "$CASE" --categories signals,police,care
+has_share() { wn "$1" --json share list | grep -q '"id":1,'; }
+for m in pz-neteland gw-herentals jw-herentals; do until_true has_share $m; done
+
+say "The police decide: share show says exactly what would leave, and why not"
+wn pz-neteland share show 1
+wn pz-neteland share approve 1
+wn gw-herentals share approve 1
+wn jw-herentals share deny 1 --reason "nothing held on this group"
+drained() { for n in herentals pz-neteland gw-herentals jw-herentals; do
+	[ "$(wn $n --json peer stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"][0]["queued"])')" = 0 ] || return 1; done; }
+until_true drained
+
+say "What each node now knows about the case"
+echo "-- the director (municipality):"; wn herentals data list --case "$CASE"
+echo "-- youth work: the signals, and only that the police hold something:"; wn jw-herentals data list --case "$CASE"
+echo "-- the care note never left the police (no consent)."
+
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8
 wn herentals audit verify
 
 say "Stopping the nodes (SIGTERM); each sends its signed chain head to its checkers"
-for n in pz-neteland gw-herentals herentals; do
+for n in pz-neteland gw-herentals jw-herentals herentals; do
 	kill -TERM "${PID[$n]}"
 	wait "${PID[$n]}"
 	unset "PID[$n]"
