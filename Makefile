@@ -61,7 +61,7 @@ tool_bin := $(patsubst %.c,$(BUILD)/%,$(tool_src))
 bench_src := $(sort $(wildcard tests/bench/bench_*.c))
 bench_bin := $(patsubst %.c,$(BUILD)/%,$(bench_src))
 
-.PHONY: all deps check check-plain check-sanitize test demo bench fuzz \
+.PHONY: all deps check check-plain check-sanitize test demo bench fuzz mutation \
 	install uninstall lint clean
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -119,6 +119,18 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(bench_bin) CFLAGS="-O2 -g"
 	$(Q)BUILD=$(BUILD) bash tests/bench/run.sh
 
+# The canary test must fail when any one of the four need-to-know filters
+# (matrix, membership, consent, decision) is disabled.
+mutation: deps all $(BUILD)/tests/tools/wnpoke $(BUILD)/tests/tools/keydump
+	$(Q)for m in 1 2 3 4; do \
+		$(MAKE) --no-print-directory BUILD=build-mut$$m CPPFLAGS="$(CPPFLAGS) -DWN_MUTATE=$$m" \
+			build-mut$$m/wijknetd build-mut$$m/wijknet build-mut$$m/tests/tools/wnpoke \
+			build-mut$$m/tests/tools/keydump >/dev/null || exit 1; \
+		if BUILD=build-mut$$m bash tests/integration/test_need.sh >build-mut$$m/need.log 2>&1; then \
+			echo "not ok - filter $$m disabled: the canary test still passed"; exit 1; \
+		else echo "ok - filter $$m disabled: the canary test fails ($$(grep -c '^not ok' build-mut$$m/need.log) checks)"; fi; \
+	done; echo "mutation: 4 passed, 0 failed"
+
 FUZZ_BUILD := build-fuzz
 fuzz: deps
 	@bash tests/deps.sh clang libclang-rt-14-dev
@@ -145,6 +157,6 @@ lint:
 	@bash tests/lint.sh
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-mut1 build-mut2 build-mut3 build-mut4
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -28,6 +28,16 @@
 #include "protocol/matrix_wire.h"
 #include "protocol/need_wire.h"
 
+/* Mutation hooks for the canary test: `make mutation` builds wijknetd with
+ * -DWN_MUTATE=N, which disables one of the four filters, and checks that
+ * tests/integration/test_need.sh then fails. A normal build compiles them
+ * out (WN_MUTATE is 0). */
+#ifndef WN_MUTATE
+#define WN_MUTATE 0
+#endif
+enum { MUT_MATRIX = 1, MUT_MEMBERSHIP, MUT_CONSENT, MUT_DECISION };
+#define MUTATE(which) (WN_MUTATE == (which))
+
 struct case_info {
 	char id[PROTO_CASE_ID_MAX + 1];
 	int type;
@@ -828,9 +838,12 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 		goto out;
 	rc = WN_EDB;
 	bool self_member = member_role(n, ci.id, n->cfg.org_id, NULL);
-	if ((mem = prep(n, "SELECT org_id, role FROM case_members WHERE "
-			   "case_id = ? AND removed = 0 AND org_id != ? ORDER BY "
-			   "org_id")) == NULL ||
+	if ((mem = prep(n, MUTATE(MUT_MEMBERSHIP)
+		     ? "SELECT org_id, role FROM case_members WHERE case_id = ? "
+		       "AND org_id != ? ORDER BY org_id"
+		     : "SELECT org_id, role FROM case_members WHERE "
+		       "case_id = ? AND removed = 0 AND org_id != ? ORDER BY "
+		       "org_id")) == NULL ||
 	    (f = prep(n, "SELECT id, category, name, value FROM fields WHERE "
 			 "subject = ? ORDER BY id")) == NULL)
 		goto out;
@@ -856,13 +869,17 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 			o.to = col(mem, 0);
 			o.to_role = role;
 			int level = m->version ? m->level[ci.type][k][role] : 0;
+			if (MUTATE(MUT_MATRIX) && level == 0)
+				level = 2;
 			if (!self_member)
 				o.why = "this node is not a member of the case";
 			else if (level == 0)
 				o.why = "the matrix gives this role none";
-			else if (!covered(n, m, ci.subject, k, &o.why))
+			else if (!MUTATE(MUT_CONSENT) &&
+			    !covered(n, m, ci.subject, k, &o.why))
 				;
-			else if (!(approved & (1u << k)))
+			else if (!MUTATE(MUT_DECISION) &&
+			    !(approved & (1u << k)))
 				o.why = "not approved";
 			else {
 				o.send = true;
@@ -1364,9 +1381,15 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		rc = WN_EBUSY;
 		goto out;
 	}
+	if (!load_case(n, d->case_id, &ci)) {
+		/* the director's CASE may still be on its way: wait for it */
+		snprintf(why, whylen, "case %s is not known here yet",
+		    d->case_id);
+		rc = WN_EBUSY;
+		goto out;
+	}
 	rc = WN_EDENIED;
-	if (!load_case(n, d->case_id, &ci) ||
-	    !member_role(n, ci.id, from->org_id, NULL) ||
+	if (!member_role(n, ci.id, from->org_id, NULL) ||
 	    !member_role(n, ci.id, n->cfg.org_id, &self_role) ||
 	    self_role < 0 || self_role >= CFG_ROLES) {
 		snprintf(why, whylen, "disclosure for case %s: sender or this "

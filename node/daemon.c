@@ -155,7 +155,10 @@ usage_init(FILE *f)
 	    "                         sensitive\n"
 	    "  --director-key HEX     a member pins its director's Ed25519 key (the\n"
 	    "                         sign_key of 'wijknetd public' on the director);\n"
-	    "                         without it the node is a director\n");
+	    "                         without it the node is a director\n"
+	    "  --tls-cert FILE, --tls-key FILE, --tls-ca FILE\n"
+	    "                         certificate, key and federation CA (absolute\n"
+	    "                         paths), required with a tls+tcp:// listener\n");
 }
 
 int
@@ -172,6 +175,9 @@ node_cmd_init(int argc, char **argv)
 	    {"passphrase-file", required_argument, NULL, 'p'},
 	    {"kdf", required_argument, NULL, 'k'},
 	    {"director-key", required_argument, NULL, 'D'},
+	    {"tls-cert", required_argument, NULL, 'C'},
+	    {"tls-key", required_argument, NULL, 'K'},
+	    {"tls-ca", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -204,6 +210,9 @@ node_cmd_init(int argc, char **argv)
 			dst = cfg->director_key;
 			cap = sizeof(cfg->director_key);
 			break;
+		case 'C': dst = cfg->tls_cert; cap = sizeof(cfg->tls_cert); break;
+		case 'K': dst = cfg->tls_key; cap = sizeof(cfg->tls_key); break;
+		case 'T': dst = cfg->tls_ca; cap = sizeof(cfg->tls_ca); break;
 		case 'u': user = optarg; break;
 		case 'p': pass_file = optarg; break;
 		case 'r':
@@ -453,6 +462,7 @@ node_cmd_run(int argc, char **argv)
 		return 1;
 	n->lock_fd = -1;
 	pthread_mutex_init(&n->mtx, NULL);
+	pthread_cond_init(&n->wake, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -528,8 +538,8 @@ node_cmd_run(int argc, char **argv)
 	}
 	if (node_peer_start(n, err, sizeof(err)) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "%s", err);
-		node_peer_stop(n);
 		node_ctl_stop(n);
+		node_peer_stop(n);
 		goto out;
 	}
 	char fp[SEC_FINGERPRINT_LEN];
@@ -554,8 +564,9 @@ node_cmd_run(int argc, char **argv)
 		if (sig < 0 && errno == EAGAIN)
 			node_ctl_check(n);
 	}
-	node_peer_stop(n);
+	/* no control request may run while peers are torn down */
 	node_ctl_stop(n);
+	node_peer_stop(n);
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
 		"clean shutdown") != WN_OK)
 		wn_log(WN_LOG_ERROR, "cannot audit the stop");
@@ -563,6 +574,7 @@ node_cmd_run(int argc, char **argv)
 out:
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);
+	pthread_cond_destroy(&n->wake);
 	free(n);
 	nng_fini();
 	return status;

@@ -279,15 +279,24 @@ struct rx {
 	uint8_t accepted[NODE_BATCH][16];
 	struct proto_refusal refused[NODE_BATCH];
 	int64_t first_seq, last_seq;
+	bool blocked; /* a message was deferred: all after it wait too */
 	struct pre pre[NODE_BATCH];
 };
 
 /* refuse records a refusal for the receipt and audits it (n->mtx held,
  * inside the transaction). */
+static bool
+transient(wn_err code)
+{
+	return code == WN_EBUSY || code == WN_EDB || code == WN_ENOMEM;
+}
+
 static void
 refuse(struct rx *rx, const uint8_t *id, wn_err code, const char *who,
     const char *reason)
 {
+	if (rx->nrefused >= NODE_BATCH)
+		return; /* one refusal per envelope at most */
 	struct proto_refusal *r = &rx->refused[rx->nrefused++];
 	if (id != NULL)
 		memcpy(r->id, id, 16);
@@ -295,6 +304,12 @@ refuse(struct rx *rx, const uint8_t *id, wn_err code, const char *who,
 		memset(r->id, 0, 16);
 	r->code = (uint32_t)code;
 	wn_strlcpy(r->reason, reason, sizeof(r->reason));
+	if (transient(code)) {
+		/* kept by the sender and sent again: not an incident */
+		wn_log(WN_LOG_DEBUG, "peer message from %s deferred: %s", who,
+		    r->reason);
+		return;
+	}
 	audit_log(rx->n, who, "peer.refused", who, r->reason);
 	wn_log(WN_LOG_WARN, "peer message from %s refused: %s", who,
 	    r->reason);
@@ -505,6 +520,16 @@ apply_one(struct rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	size_t blen;
 	wn_err rc;
 
+	if (rx->blocked) {
+		refuse(rx, e->h.id, WN_EBUSY, p->org_id, "an earlier message of "
+		    "this transfer must be applied first");
+		return;
+	}
+	if (p->gone) {
+		refuse(rx, e->h.id, WN_EAUTH, p->org_id, "the sender is no "
+		    "longer a member of the federation");
+		return;
+	}
 	switch (seen(n, e->h.id, pr->hash)) {
 	case 1:
 		memcpy(rx->accepted[rx->naccepted++], e->h.id, 16);
@@ -533,13 +558,35 @@ apply_one(struct rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		return;
 	}
 	why[0] = '\0';
+	/* a message takes effect whole or not at all */
+	if (node_store_exec(n->store, "SAVEPOINT msg") != WN_OK) {
+		sec_wipe(body, blen);
+		rx->blocked = true;
+		refuse(rx, e->h.id, WN_EDB, p->org_id, "store error");
+		return;
+	}
 	rc = apply(rx, e, body, blen, why, sizeof(why));
 	sec_wipe(body, blen);
+	if (rc != WN_OK &&
+	    node_store_exec(n->store, "ROLLBACK TO msg") != WN_OK)
+		rc = WN_EDB;
+	if (node_store_exec(n->store, "RELEASE msg") != WN_OK && rc == WN_OK)
+		rc = WN_EDB;
+	if (transient(rc)) {
+		/* not applied and not recorded: the sender keeps it and sends
+		 * it again, and everything after it, in order */
+		rx->blocked = true;
+		refuse(rx, e->h.id, rc, p->org_id,
+		    why[0] ? why : wn_strerror(rc));
+		return;
+	}
 	if (rc != WN_OK) /* a refused message still uses up its number */
 		refuse(rx, e->h.id, rc, p->org_id,
 		    why[0] ? why : wn_strerror(rc));
 	if (inbox_add(n, pr) != WN_OK) {
-		refuse(rx, e->h.id, WN_EDB, p->org_id, "store error");
+		rx->blocked = true;
+		if (rc == WN_OK)
+			refuse(rx, e->h.id, WN_EDB, p->org_id, "store error");
 		return;
 	}
 	*last = (int64_t)e->h.seq;
@@ -830,10 +877,10 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
 		NULL) != WN_OK ||
 	    strcmp(e.h.from, p->org_id) != 0 ||
-	    strcmp(e.h.to, n->cfg.org_id) != 0 ||
+	    strcmp(e.h.to, n->cfg.org_id) != 0 || !in_window(e.h.ts_ms) ||
 	    !proto_envelope_verify(&e, p->sign_pk)) {
-		delivery_failed(p, "reply is not a valid signed envelope from "
-				   "this peer");
+		delivery_failed(p, "reply is not a valid, current, signed "
+				   "envelope from this peer");
 		goto out;
 	}
 	if (e.h.type == PROTO_MSG_ERROR) {
@@ -871,7 +918,7 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 		delivery_failed(p, "store error");
 		goto out;
 	}
-	size_t transient = 0, ncreated = 0;
+	size_t deferred = 0, ncreated = 0;
 	int64_t created[PROTO_RECEIPT_MAX];
 	for (size_t i = 0; i < rc->naccepted + rc->nrefused; i++) {
 		bool acc = i < rc->naccepted;
@@ -880,8 +927,8 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 		if (!acc) {
 			const struct proto_refusal *rf =
 			    &rc->refused[i - rc->naccepted];
-			if (rf->code == (uint32_t)WN_EBUSY) {
-				transient++;
+			if (transient((wn_err)rf->code)) {
+				deferred++;
 				continue;
 			}
 			audit_log(n, "system", "peer.delivery_refused",
@@ -911,7 +958,7 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 		record_latency(n, created[i]);
 	ok = true;
 	p->in_flight = false;
-	if (transient > 0 && rc->naccepted == 0) {
+	if (deferred > 0 && rc->naccepted == 0) {
 		/* nothing moved: do not spin on a peer that is behind */
 		p->attempts++;
 		p->next_try_ms = wn_now_ms() + backoff_ms(p->attempts);
@@ -938,6 +985,8 @@ peer_aio_cb(void *arg)
 			nng_msg_free(nng_aio_get_msg(p->aio));
 			pthread_mutex_lock(&n->mtx);
 			delivery_failed(p, nng_strerror(rv));
+			if (p->gone)
+				peer_close(p);
 			pthread_cond_signal(&n->wake);
 			pthread_mutex_unlock(&n->mtx);
 			return;
@@ -1008,7 +1057,7 @@ send_batch(struct node *n, struct node_peer *p)
 	struct outgoing *og = calloc(NODE_BATCH, sizeof(*og));
 	uint8_t *envs = malloc(PROTO_FRAME_MAX), *bodies = malloc(PROTO_FRAME_MAX);
 	uint8_t mbuf[4096];
-	size_t used = 0, bused = 0, count = 0;
+	size_t used = 0, bused = 0, wused = 0, count = 0;
 	nng_msg *msg = NULL;
 	bool unlocked = false;
 
@@ -1024,8 +1073,12 @@ send_batch(struct node *n, struct node_peer *p)
 	while (count < NODE_BATCH && sqlite3_step(st) == SQLITE_ROW) {
 		struct outgoing *o = &og[count];
 		size_t blen = (size_t)sqlite3_column_bytes(st, 3);
-		if (count > 0 && bused + blen > PROTO_FRAME_MAX / 2)
+		/* what it will weigh sealed: its padded bucket, the box and
+		 * the envelope's header */
+		size_t sealed = sec_pad_bucket(blen) + SEC_BOX_OVERHEAD + 512;
+		if (count > 0 && wused + sealed > PROTO_FRAME_MAX - 8192)
 			break;
+		wused += sealed;
 		o->h.version = PROTO_VERSION;
 		o->h.type = (uint32_t)sqlite3_column_int64(st, 2);
 		wn_strlcpy(o->h.from, n->cfg.org_id, sizeof(o->h.from));
@@ -1070,7 +1123,7 @@ send_batch(struct node *n, struct node_peer *p)
 		/* no signer: the manifest below signs the whole batch */
 		if (proto_envelope_seal(&og[i].h, bodies + og[i].off, og[i].len,
 			p->key, NULL, NULL, &ew) != WN_OK ||
-		    used + ew.len > PROTO_FRAME_MAX - 64 * 8)
+		    used + ew.len > PROTO_FRAME_MAX - 4096)
 			goto fail;
 		memcpy(envs + used, ew.buf, ew.len);
 		t.env[t.n] = envs + used;
@@ -1206,7 +1259,6 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 		snprintf(err, errlen, "peer socket: cannot start workers");
 		return WN_ETRANSPORT;
 	}
-	pthread_cond_init(&n->wake, NULL);
 	if (pthread_create(&n->delivery, NULL, delivery_main, n) != 0) {
 		snprintf(err, errlen, "cannot start the delivery thread");
 		return WN_ENOMEM;
@@ -1222,6 +1274,9 @@ flush_heads(struct node *n)
 {
 	int64_t deadline = wn_now_ms() + STOP_FLUSH_MS;
 	push_heads(n, true);
+	/* a last attempt now, whatever the backoff said */
+	for (size_t i = 0; i < n->npeers; i++)
+		n->peers[i]->next_try_ms = 0;
 	node_peer_kick(n);
 	for (;;) {
 		bool pending = false;

@@ -757,7 +757,7 @@ header_ok(const struct proto_env_header *h)
 	size_t tp = CSTR_LEN(h->tp);
 
 	return h->version == PROTO_VERSION && h->type >= 1 &&
-	    h->type <= PROTO_MSG_TYPE_MAX &&
+	    h->type <= PROTO_ENVELOPE_TYPE_MAX &&
 	    proto_org_id_valid(h->from, CSTR_LEN(h->from)) &&
 	    proto_org_id_valid(h->to, CSTR_LEN(h->to)) &&
 	    (tp == 0 || proto_traceparent_valid(h->tp, tp));
@@ -863,6 +863,12 @@ proto_envelope_decode(const void *buf, size_t len, struct proto_envelope *out,
 	proto_reader_init(&pr, e.cose.prot, e.cose.prot_len);
 	if ((rv = parse_prot(&pr, ENV_LABELS, ENV_REQUIRED, &hv)) != WN_OK)
 		goto prot_fail;
+	if (hv.t > PROTO_ENVELOPE_TYPE_MAX) {
+		/* a manifest's type: a signed object, never an envelope */
+		rv = proto_reader_fail(&r, 0, "unknown message type %llu",
+		    (unsigned long long)hv.t);
+		goto outer_fail;
+	}
 	if (!payload_size_ok(hv.t, e.cose.payload_len)) {
 		rv = proto_reader_fail(&r, (size_t)(e.cose.payload - r.buf),
 		    "payload of %zu bytes does not fit a %s envelope",

@@ -130,6 +130,8 @@ enum proto_msg_type {
 	PROTO_MSG_MANIFEST = 15, /* signed-object type of a batch manifest */
 };
 #define PROTO_MSG_TYPE_MAX 15
+/* the highest type an envelope may carry (a manifest is not one) */
+#define PROTO_ENVELOPE_TYPE_MAX 14
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

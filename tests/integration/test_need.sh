@@ -26,6 +26,8 @@ done
 ok "every node records a marker in every category"
 check "police records the legal basis for police information" \
 	wn police consent basis --subject $S --category police --basis "art. 458ter Sw."
+check "housing records the legal basis for police information too" \
+	wn housing consent basis --subject $S --category police --basis "art. 458ter Sw."
 check "police records consent for care" \
 	wn police consent give --subject $S --category care --by "the subject, in person"
 
@@ -90,11 +92,31 @@ check_exit "approving now" 0 wn police --json share approve 3
 check_out "  sends nothing" '"fields_sent":0'
 check "delivered" wait_for 60 drained
 
-# a field the receiver should not get: refused and audited
-mv=1
+# nothing that the sender's filters should have stopped reached anyone:
+# no receiver had anything to refuse
+for n in dir police youth housing guards; do
+	check "$n refused nothing (the senders' filters held)" \
+		bash -c "! '$WIJKNET' -d '$WN_T/$n' audit show --limit 2000 | grep -q peer.refused"
+done
+
+# a message the receiver cannot apply yet is deferred, not lost: under
+# another matrix version it waits, and the same sequence number is applied
+# once the versions agree
 yseq=$(( $(peer_field youth police received_seq) + 1 ))
 bundle youth >/dev/null
-WNPOKE_SEQ=$yseq WNPOKE_MV=$mv "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/youth.bundle" \
+WNPOKE_SEQ=$yseq WNPOKE_MV=2 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/youth.bundle" \
+	disclose "$C" $S 2 "POKE-deferred" >"$WN_T/out" 2>&1
+check_out "a disclosure under a matrix version youth work does not hold is deferred" \
+	'refused: 13 disclosure under matrix version 2'
+check "  and not applied" test "$(got youth POKE-deferred)" = 0
+WNPOKE_SEQ=$yseq WNPOKE_MV=1 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/youth.bundle" \
+	disclose "$C" $S 2 "POKE-deferred" >"$WN_T/out" 2>&1
+check_out "sent again under the same sequence number, it is accepted" '^RECEIPT accepted=1 refused=0'
+check "  and applied" test "$(got youth POKE-deferred)" = 1
+
+# a field the receiver should not get: refused and audited
+yseq=$(( $(peer_field youth police received_seq) + 1 ))
+WNPOKE_SEQ=$yseq WNPOKE_MV=1 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/youth.bundle" \
 	disclose "$C" $S 3 "MK-forbidden" >"$WN_T/out" 2>&1
 check_out "youth work refuses police information it may only know exists" \
 	'refused: [0-9]+ field 999999 \(police\) should not have come here'

@@ -428,7 +428,7 @@ test_seal_refusals(void **state)
 	REFUSED(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w));
 	hdr_init(&h, 0);
 	REFUSED(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w));
-	hdr_init(&h, PROTO_MSG_TYPE_MAX + 1);
+	hdr_init(&h, PROTO_ENVELOPE_TYPE_MAX + 1);
 	REFUSED(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w));
 	hdr_init(&h, PROTO_MSG_DATA);
 	wn_strlcpy(h.from, "Police", sizeof(h.from));
@@ -718,7 +718,7 @@ test_wrong_types(void **state)
 		{1, {"v", 0, K_TEXT, 0, 0, "1", 0}, "expected uint"},
 		{1, {"v", 0, K_INT, 0, -1, NULL, 0}, "expected uint"},
 		{2, {"t", 0, K_UINT, 0, 0, NULL, 0}, "unknown message type 0"},
-		{2, {"t", 0, K_UINT, 16, 0, NULL, 0}, "unknown message type 16"},
+		{2, {"t", 0, K_UINT, 15, 0, NULL, 0}, "unknown message type 15"},
 		{2, {"t", 0, K_BOOL, 0, 0, NULL, 0}, "expected uint"},
 		{3, {"from", 0, K_UINT, 5, 0, NULL, 0}, "expected text"},
 		{3, {"from", 0, K_TEXT, 0, 0, "Police", 0}, "not an org id"},
