@@ -1,5 +1,6 @@
 /*
- * cmd_case.c - wijknet case open | invite | remove | list | show | request.
+ * cmd_case.c - wijknet case open | invite | remove | assign | list | show |
+ * request.
  *
  * A case joins partners around one subject for one purpose on one ground:
  * the subject's consent, or a legal basis the matrix accepts. The node
@@ -13,6 +14,7 @@
 const char cli_usage_case[] =
     "case open --type TYPE --subject REF --purpose TEXT --ground GROUND\n"
     "       case invite CASE ORG | case remove CASE ORG\n"
+    "       case assign CASE USER (one of this node's users works on it)\n"
     "       case list | case show CASE\n"
     "       case request CASE --categories CAT,...\n"
     "TYPE: situation person family group mediation;\n"
@@ -75,6 +77,15 @@ case_remove(struct cli *cli, int argc, char **argv)
 }
 
 static int
+case_assign(struct cli *cli, int argc, char **argv)
+{
+	const char *a[2] = {NULL, NULL};
+	if (!cli_getopt(cli, argc, argv, NULL, 0, a, 2))
+		return CLI_USAGE;
+	return cli_simple(cli, "case.assign", "case", a[0], "user", a[1], NULL);
+}
+
+static int
 case_list(struct cli *cli, int argc, char **argv)
 {
 	if (!cli_getopt(cli, argc, argv, NULL, 0, NULL, 0))
@@ -110,6 +121,7 @@ cli_cmd_case(struct cli *cli, int argc, char **argv)
 	    {"open", case_open},
 	    {"invite", case_invite},
 	    {"remove", case_remove},
+	    {"assign", case_assign},
 	    {"list", case_list},
 	    {"show", case_show},
 	    {"request", case_request},

@@ -58,6 +58,9 @@ struct cfg_node {
 	uint32_t control_mode;   /* 0600 (default) or 0660 */
 	char control_group[64];  /* required iff control_mode is 0660 */
 	char director_key[65];   /* "" or 64 lowercase hex digits */
+	uint32_t snoop_limit;   /* optional, default 10: dossiers of cases a
+				 * user is not assigned to, opened within */
+	uint32_t snoop_window;  /* optional, default 600 s, raise an alert */
 	char auto_share[256];   /* optional: categories this node's policy shares
 				 * without asking (e.g. "signals") */
 	char tls_cert[256];      /* absolute paths, "" if absent; all three */

@@ -38,6 +38,8 @@
 enum { MUT_MATRIX = 1, MUT_MEMBERSHIP, MUT_CONSENT, MUT_DECISION };
 #define MUTATE(which) (WN_MUTATE == (which))
 
+static void opened(struct node_ctl_call *c, const char *dossier);
+
 struct case_info {
 	char id[PROTO_CASE_ID_MAX + 1];
 	int type;
@@ -535,6 +537,7 @@ node_ctl_record_list(struct node_ctl_call *c)
 		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
 	snprintf(c->detail, sizeof(c->detail), "viewed %zu fields%s%s", rows,
 	    subj ? " about " : "", subj ? subj : "");
+	opened(c, subj);
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
 		proto_ctl_row_begin(c->w, 5);
@@ -980,6 +983,7 @@ node_ctl_share_show(struct node_ctl_call *c)
 	sc.rows = 0;
 	snprintf(c->detail, sizeof(c->detail), "proposal of share %lld "
 	    "viewed", (long long)s.id);
+	opened(c, s.case_id);
 	return plan(c->n, &s, s.categories, show_row, &sc);
 }
 
@@ -1192,6 +1196,7 @@ node_ctl_data_list(struct node_ctl_call *c)
 		sqlite3_bind_text(st, 1, cs, -1, SQLITE_STATIC);
 	snprintf(c->detail, sizeof(c->detail), "viewed %zu received fields%s%s",
 	    rows, cs ? " of case " : "", cs ? cs : "");
+	opened(c, cs);
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
 		bool ex = sqlite3_column_type(st, 5) == SQLITE_NULL;
@@ -1208,6 +1213,99 @@ node_ctl_data_list(struct node_ctl_call *c)
 	}
 	sqlite3_finalize(st);
 	return WN_OK;
+}
+
+/* ---- who looks at what ---------------------------------------------- */
+
+wn_err
+node_ctl_case_assign(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct case_info ci;
+	sqlite3_stmt *st;
+	bool known = false;
+	if (!load_case(n, arg(c, "case"), &ci))
+		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
+	for (size_t i = 0; i < n->cfg.nusers; i++)
+		known |= strcmp(n->cfg.users[i].name, arg(c, "user")) == 0;
+	if (!known)
+		return fail(c, WN_ENOTFOUND, "no user '%s' in this node's "
+		    "config", arg(c, "user"));
+	if ((st = prep(n, "INSERT OR REPLACE INTO case_users (case_id, user, "
+			  "assigned_ms) VALUES (?, ?, ?)")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, arg(c, "user"), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, wn_now_ms());
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	snprintf(c->detail, sizeof(c->detail), "%s assigned to case %s",
+	    arg(c, "user"), ci.id);
+	proto_ctl_reply_begin(c->w, WN_OK, "assigned", 0);
+	return WN_OK;
+}
+
+/* assigned: is user assigned to a case that this dossier (a case id or a
+ * subject) belongs to? */
+static bool
+assigned(struct node *n, const char *user, const char *dossier)
+{
+	sqlite3_stmt *st = prep(n, "SELECT 1 FROM case_users u JOIN cases c "
+				   "USING (case_id) WHERE u.user = ?1 AND "
+				   "(c.case_id = ?2 OR c.subject = ?2)");
+	bool yes = false;
+	if (st == NULL)
+		return true; /* do not raise alarms on a store error */
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dossier, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* opened records that user opened a dossier; when the dossiers of cases
+ * the user is not assigned to, opened within snoop_window seconds, reach
+ * snoop_limit, the node's administrators are alerted (audit record
+ * alert.snooping and a warning in the log), once per window. */
+static void
+opened(struct node_ctl_call *c, const char *dossier)
+{
+	struct node *n = c->n;
+	const char *user = c->user->name;
+	int64_t now = wn_now_ms(), since = now -
+	    (int64_t)n->cfg.snoop_window * 1000;
+	size_t distinct = 0, cap = WN_ARRAY_LEN(n->snoop);
+	if (dossier == NULL || dossier[0] == '\0' || n->cfg.snoop_limit == 0 ||
+	    assigned(n, user, dossier))
+		return;
+	struct node_snoop *e = &n->snoop[n->nsnoop++ % cap];
+	wn_strlcpy(e->user, user, sizeof(e->user));
+	wn_strlcpy(e->dossier, dossier, sizeof(e->dossier));
+	e->ms = now;
+	size_t have = n->nsnoop < cap ? n->nsnoop : cap;
+	for (size_t i = 0; i < have; i++) {
+		const struct node_snoop *a = &n->snoop[i];
+		if (a->ms < since || strcmp(a->user, user) != 0)
+			continue;
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			first = !(n->snoop[j].ms >= since &&
+			    strcmp(n->snoop[j].user, user) == 0 &&
+			    strcmp(n->snoop[j].dossier, a->dossier) == 0);
+		distinct += first;
+	}
+	if (distinct == n->cfg.snoop_limit) {
+		char detail[200];
+		snprintf(detail, sizeof(detail), "%s opened %zu dossiers of cases "
+		    "they are not assigned to within %u s", user, distinct,
+		    n->cfg.snoop_window);
+		if (node_audit_append(n->store, "system", "alert.snooping", user,
+			detail) != WN_OK)
+			wn_log(WN_LOG_ERROR, "cannot audit a snooping alert");
+		wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", detail);
+	}
 }
 
 /* ---- messages from peers --------------------------------------------- */

@@ -201,6 +201,8 @@ static const struct {
 	{"case.remove", CFG_USER_CASE_WORKER, node_ctl_case_remove,
 	    "remove a member from a case"},
 	{"case.list", CFG_USER_VIEWER, node_ctl_case_list, "cases"},
+	{"case.assign", CFG_USER_ADMINISTRATOR, node_ctl_case_assign,
+	    "assign one of this node's users to a case"},
 	{"case.show", CFG_USER_VIEWER, node_ctl_case_list, "one case"},
 	{"case.request", CFG_USER_CASE_WORKER, node_ctl_case_request,
 	    "ask a case's members for information"},

@@ -194,9 +194,8 @@ node_cmd_init(int argc, char **argv)
 	if (cfg == NULL)
 		return 1;
 	umask(077);
+	cfg_node_init(cfg); /* the defaults of every optional key */
 	cfg->role = (enum cfg_role)-1;
-	cfg->control_mode = 0600;
-	cfg->log_level = WN_LOG_INFO;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		size_t cap = 0, got = 0;

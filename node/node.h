@@ -81,6 +81,13 @@ struct node {
 
 	struct sqlite3_stmt *stmts[16]; /* peer.c's prepared statements */
 
+	/* dossiers opened outside a user's cases (node/case.c) */
+	struct node_snoop {
+		char user[64], dossier[64];
+		int64_t ms;
+	} snoop[512];
+	size_t nsnoop;
+
 	/* TLS (node/tls.c) */
 	char *tls_cert_pem;
 	struct sec_secret *tls_key;
@@ -149,6 +156,7 @@ wn_err node_ctl_share_show(struct node_ctl_call *c);
 wn_err node_ctl_share_approve(struct node_ctl_call *c);
 wn_err node_ctl_share_deny(struct node_ctl_call *c);
 wn_err node_ctl_data_list(struct node_ctl_call *c);
+wn_err node_ctl_case_assign(struct node_ctl_call *c);
 
 /* node_ctl_handle answers one decoded request from the user behind uid,
  * writing the reply into w. Called with n->mtx held. */

@@ -169,6 +169,14 @@ static const char *const migrations[] = {
 	"  sent_ms INTEGER NOT NULL,"
 	"  retracted_ms INTEGER,"
 	"  retraction_acked_ms INTEGER);",
+
+	/* 4: which of this node's users work on which case (the snooping
+	 * alert counts dossiers opened outside them) */
+	"CREATE TABLE case_users ("
+	"  case_id TEXT NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  assigned_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, user));",
 };
 
 int

@@ -123,6 +123,20 @@ check_out "youth work refuses police information it may only know exists" \
 check_exit "youth work's audit" 0 wn youth audit show --limit 500
 check_out "  has the refusal" 'peer.refused.*should not have come here'
 
+# snooping: a user who opens many dossiers outside their cases raises an
+# alert for the administrator
+check "the director assigns its admin to the case" wn dir case assign "$C" admin
+for i in 1 2 3 4 5 6 7 8 9; do wn dir record list --subject "S-someone-$i" >/dev/null; done
+check_exit "dir's audit" 0 wn dir audit show --limit 50
+check "  no alert after nine dossiers" bash -c "! grep -q alert.snooping '$WN_T/out'"
+wn dir data list --case "$C" >/dev/null
+check_exit "dir's audit" 0 wn dir audit show --limit 50
+check "  opening an assigned case does not count" bash -c "! grep -q alert.snooping '$WN_T/out'"
+wn dir record list --subject "S-someone-10" >/dev/null
+check_exit "dir's audit" 0 wn dir audit show --limit 50
+check_out "  the tenth raises the alert" 'alert.snooping[[:space:]]+admin[[:space:]]+admin opened 10 dossiers'
+check "  and the log tells the administrator" grep -q 'ALERT for the administrator' "$WN_T/dir.log"
+
 # --- the canary search: every store, decrypted
 for n in dir police youth housing guards; do check "$n stops" node_stop $n; done
 dump() {
