@@ -219,15 +219,17 @@ node_ctl_peer_send(struct node_ctl_call *c)
 	if (payload == NULL || body == NULL)
 		goto out;
 	memset(payload, 'x', size);
-	int64_t base = count_outbox(n, NULL);
+	int64_t base = count_outbox(n, NULL), first;
+	if ((rc = node_outbox_reserve(n, p, count, &first)) != WN_OK)
+		goto out;
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t k = (uint64_t)base + i;
 		for (int b = 0; b < 8; b++)
 			payload[b] = (uint8_t)(k >> (56 - 8 * b));
 		proto_writer_init(&w, body, size + 64);
 		if ((rc = proto_data_encode(payload, size, &w)) != WN_OK ||
-		    (rc = node_outbox_push(n, p, PROTO_MSG_DATA, w.buf,
-			 w.len)) != WN_OK)
+		    (rc = node_outbox_insert(n, p, first + (int64_t)i,
+			 PROTO_MSG_DATA, w.buf, w.len, "")) != WN_OK)
 			goto out;
 	}
 	snprintf(c->detail, sizeof(c->detail), "queued %llu test messages "

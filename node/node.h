@@ -229,6 +229,15 @@ WN_NODISCARD wn_err node_case_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen);
 
+/* node_outbox_reserve takes count consecutive sequence numbers for p
+ * (the first in *first) and node_outbox_insert queues one message under
+ * one of them: for queueing many messages at once. Caller's transaction. */
+WN_NODISCARD wn_err node_outbox_reserve(struct node *n, struct node_peer *p,
+    uint64_t count, int64_t *first);
+WN_NODISCARD wn_err node_outbox_insert(struct node *n, struct node_peer *p,
+    int64_t seq, uint32_t type, const void *body, size_t len,
+    const char *traceparent);
+
 /* node_outbox_push_traced is node_outbox_push with a W3C traceparent that
  * travels in the envelope's "tp" label. */
 WN_NODISCARD wn_err node_outbox_push_traced(struct node *n,

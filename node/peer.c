@@ -221,15 +221,11 @@ node_outbox_push(struct node *n, struct node_peer *p, uint32_t type,
 }
 
 wn_err
-node_outbox_push_traced(struct node *n, struct node_peer *p, uint32_t type,
-    const void *body, size_t len, const char *traceparent)
+node_outbox_reserve(struct node *n, struct node_peer *p, uint64_t count,
+    int64_t *first)
 {
 	sqlite3_stmt *st;
-	uint8_t id[16];
 	int64_t seq;
-
-	if (len > PROTO_BODY_MAX)
-		return WN_ETOOBIG;
 	if ((st = stmt(n, ST_OB_SEQ,
 		 "SELECT next_seq FROM peers WHERE org_id = ?")) == NULL)
 		return WN_EDB;
@@ -238,6 +234,26 @@ node_outbox_push_traced(struct node *n, struct node_peer *p, uint32_t type,
 		return WN_EDB;
 	seq = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st); /* an open read would pin the WAL */
+	if ((st = stmt(n, ST_OB_BUMP,
+		 "UPDATE peers SET next_seq = next_seq + ? WHERE org_id = ?")) ==
+	    NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, (int64_t)count);
+	sqlite3_bind_text(st, 2, p->org_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return WN_EDB;
+	*first = seq;
+	return WN_OK;
+}
+
+wn_err
+node_outbox_insert(struct node *n, struct node_peer *p, int64_t seq,
+    uint32_t type, const void *body, size_t len, const char *traceparent)
+{
+	sqlite3_stmt *st;
+	uint8_t id[16];
+	if (len > PROTO_BODY_MAX)
+		return WN_ETOOBIG;
 	sec_random(id, sizeof(id));
 	if ((st = stmt(n, ST_OB_INS,
 		 "INSERT INTO outbox (peer, seq, msg_id, type, body, "
@@ -250,14 +266,20 @@ node_outbox_push_traced(struct node *n, struct node_peer *p, uint32_t type,
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now_us());
 	sqlite3_bind_text(st, 7, traceparent, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return WN_EDB;
-	if ((st = stmt(n, ST_OB_BUMP,
-		 "UPDATE peers SET next_seq = next_seq + 1 WHERE org_id = ?")) ==
-	    NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
 	return sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+wn_err
+node_outbox_push_traced(struct node *n, struct node_peer *p, uint32_t type,
+    const void *body, size_t len, const char *traceparent)
+{
+	int64_t seq;
+	wn_err rc;
+	if (len > PROTO_BODY_MAX)
+		return WN_ETOOBIG;
+	if ((rc = node_outbox_reserve(n, p, 1, &seq)) != WN_OK)
+		return rc;
+	return node_outbox_insert(n, p, seq, type, body, len, traceparent);
 }
 
 /* ---- receiving --------------------------------------------------------- */
@@ -558,8 +580,10 @@ apply_one(struct rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		return;
 	}
 	why[0] = '\0';
-	/* a message takes effect whole or not at all */
-	if (node_store_exec(n->store, "SAVEPOINT msg") != WN_OK) {
+	/* a message takes effect whole or not at all (DATA is one insert,
+	 * atomic by itself: no savepoint on the hot path) */
+	bool sp = e->h.type != PROTO_MSG_DATA;
+	if (sp && node_store_exec(n->store, "SAVEPOINT msg") != WN_OK) {
 		sec_wipe(body, blen);
 		rx->blocked = true;
 		refuse(rx, e->h.id, WN_EDB, p->org_id, "store error");
@@ -567,10 +591,11 @@ apply_one(struct rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	}
 	rc = apply(rx, e, body, blen, why, sizeof(why));
 	sec_wipe(body, blen);
-	if (rc != WN_OK &&
+	if (sp && rc != WN_OK &&
 	    node_store_exec(n->store, "ROLLBACK TO msg") != WN_OK)
 		rc = WN_EDB;
-	if (node_store_exec(n->store, "RELEASE msg") != WN_OK && rc == WN_OK)
+	if (sp && node_store_exec(n->store, "RELEASE msg") != WN_OK &&
+	    rc == WN_OK)
 		rc = WN_EDB;
 	if (transient(rc)) {
 		/* not applied and not recorded: the sender keeps it and sends

@@ -352,7 +352,10 @@ node_store_open_at(const char *path, struct sec_identity *id, bool create,
 		rc = WN_EDB;
 		goto out;
 	}
+	/* savepoint journals and temp tables stay in memory: they are
+	 * small, and a temp file would have to be encrypted too */
 	if (node_store_exec(s, "PRAGMA synchronous = FULL") != WN_OK ||
+	    node_store_exec(s, "PRAGMA temp_store = MEMORY") != WN_OK ||
 	    node_store_exec(s, "PRAGMA foreign_keys = ON") != WN_OK ||
 	    pragma_text(s, "PRAGMA synchronous", v, sizeof(v)) != WN_OK ||
 	    strcmp(v, "2") != 0) {
