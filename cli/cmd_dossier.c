@@ -24,7 +24,10 @@ const char cli_usage_consent[] =
     "       consent withdraw --subject REF --category CAT\n"
     "       consent list [--subject REF]";
 
-const char cli_usage_data[] = "data list [--case CASE]";
+const char cli_usage_data[] =
+    "data list [--case CASE]\n"
+    "       data amend --case CASE --from ORG --field ID --value TEXT\n"
+    "       (a field a partner shared; the matrix must give edit rights)";
 
 static int
 record_add(struct cli *cli, int argc, char **argv)
@@ -189,10 +192,33 @@ data_list(struct cli *cli, int argc, char **argv)
 	return list(cli, argc, argv, "data.list", "case");
 }
 
+static int
+data_amend(struct cli *cli, int argc, char **argv)
+{
+	const char *cs = NULL, *from = NULL, *field = NULL, *value = NULL;
+	const struct cli_opt opts[] = {
+	    {"case", &cs, true},
+	    {"from", &from, true},
+	    {"field", &field, true},
+	    {"value", &value, true},
+	};
+	uint64_t id;
+	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), NULL, 0))
+		return CLI_USAGE;
+	if (!wn_parse_u64(field, INT64_MAX, &id)) {
+		fprintf(stderr, "%s: --field wants a field id (a number)\n",
+		    cli->prog);
+		return CLI_USAGE;
+	}
+	return cli_simple(cli, "data.amend", "case", cs, "from", from, "field",
+	    field, "value", value, NULL);
+}
+
 int
 cli_cmd_data(struct cli *cli, int argc, char **argv)
 {
-	static const struct cli_sub subs[] = {{"list", data_list}};
+	static const struct cli_sub subs[] = {{"list", data_list},
+	    {"amend", data_amend}};
 	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),
 	    cli_usage_data);
 }

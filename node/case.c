@@ -1188,8 +1188,8 @@ node_ctl_data_list(struct node_ctl_call *c)
 					 "case_id = ?", cs)
 			 : count_rows(n, "SELECT count(*) FROM received", NULL);
 	sqlite3_stmt *st = prep(n, "SELECT case_id, from_org, subject, "
-				   "category, name, value FROM received WHERE "
-				   "?1 IS NULL OR case_id = ?1 ORDER BY id");
+				   "category, name, value, field_id FROM received "
+				   "WHERE ?1 IS NULL OR case_id = ?1 ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
 	if (cs)
@@ -1200,9 +1200,10 @@ node_ctl_data_list(struct node_ctl_call *c)
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
 		bool ex = sqlite3_column_type(st, 5) == SQLITE_NULL;
-		proto_ctl_row_begin(c->w, 6);
+		proto_ctl_row_begin(c->w, 7);
 		proto_ctl_field_text(c->w, "case_id", col(st, 0));
 		proto_ctl_field_text(c->w, "from", col(st, 1));
+		proto_ctl_field_int(c->w, "field_id", sqlite3_column_int64(st, 6));
 		proto_ctl_field_text(c->w, "subject", col(st, 2));
 		proto_ctl_field_text(c->w, "category", cfg_category_name(
 		    (enum cfg_category)sqlite3_column_int(st, 3)));
@@ -1213,6 +1214,136 @@ node_ctl_data_list(struct node_ctl_call *c)
 	}
 	sqlite3_finalize(st);
 	return WN_OK;
+}
+
+/* ---- amending a field (edit rights) ---------------------------------- */
+
+/* level_for: the matrix level of role for category k in the case's type */
+static int
+level_for(struct node *n, const struct case_info *ci, int k, int role)
+{
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	int level = 0;
+	if (m != NULL && matrix_in_force(n, m) == WN_OK && m->version &&
+	    k >= 0 && k < CFG_CATEGORIES && role >= 0 && role < CFG_ROLES)
+		level = m->level[ci->type][k][role];
+	free(m);
+	return level;
+}
+
+wn_err
+node_ctl_data_amend(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct case_info ci;
+	struct proto_amend a = {0};
+	struct node_peer *owner;
+	sqlite3_stmt *st;
+	uint64_t fid;
+	int k = -1, role;
+	if (!load_case(n, arg(c, "case"), &ci))
+		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
+	if (!wn_parse_u64(arg(c, "field"), INT64_MAX, &fid) ||
+	    strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
+		return fail(c, WN_EINVAL, "field is a number, value <= 2047 "
+		    "bytes");
+	if ((owner = node_peer_find(n, arg(c, "from"))) == NULL || owner->gone)
+		return fail(c, WN_ENOTFOUND, "'%s' is not a peer",
+		    arg(c, "from"));
+	if ((st = prep(n, "SELECT category FROM received WHERE case_id = ? AND "
+			  "from_org = ? AND field_id = ? AND value IS NOT NULL")) ==
+	    NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, owner->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)fid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		k = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (k < 0)
+		return fail(c, WN_ENOTFOUND, "no field %llu from %s in case %s",
+		    (unsigned long long)fid, owner->org_id, ci.id);
+	if (!member_role(n, ci.id, n->cfg.org_id, &role) ||
+	    level_for(n, &ci, k, role) < 3)
+		return fail(c, WN_EDENIED, "the matrix does not give this "
+		    "node's role edit rights on %s in %s cases",
+		    cfg_category_name((enum cfg_category)k),
+		    cfg_case_type_name((enum cfg_case_type)ci.type));
+	wn_strlcpy(a.case_id, ci.id, sizeof(a.case_id));
+	a.field_id = fid;
+	wn_strlcpy(a.value, arg(c, "value"), sizeof(a.value));
+	uint8_t buf[PROTO_FIELD_VALUE_MAX + 128];
+	struct proto_writer w;
+	proto_writer_init(&w, buf, sizeof(buf));
+	wn_err rc = proto_amend_encode(&a, &w);
+	if (rc == WN_OK)
+		rc = node_outbox_push(n, owner, PROTO_MSG_AMEND, w.buf, w.len);
+	if (rc != WN_OK)
+		return rc;
+	snprintf(c->detail, sizeof(c->detail), "asked %s to amend field %llu "
+	    "(%s) about %s in case %s", owner->org_id, (unsigned long long)fid,
+	    cfg_category_name((enum cfg_category)k), ci.subject, ci.id);
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, "amendment sent to the field's "
+	    "owner", 0);
+	return WN_OK;
+}
+
+/* apply_amend: the owner checks the amending member's edit rights again
+ * and that the field was disclosed to it in this case */
+static wn_err
+apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_amend a;
+	struct case_info ci;
+	sqlite3_stmt *st;
+	int role, k = -1;
+	if (proto_amend_decode(body, len, &a, NULL) != WN_OK) {
+		snprintf(why, whylen, "malformed amendment");
+		return WN_EPROTO;
+	}
+	if (!load_case(n, a.case_id, &ci) ||
+	    !member_role(n, ci.id, from->org_id, &role)) {
+		snprintf(why, whylen, "amendment for case %s from a non-member",
+		    a.case_id);
+		return WN_EDENIED;
+	}
+	if ((st = prep(n, "SELECT f.category FROM fields f JOIN disclosures d "
+			  "ON d.field_id = f.id WHERE f.id = ? AND d.to_org = ? "
+			  "AND d.case_id = ? AND d.existence = 0 AND "
+			  "d.retracted_ms IS NULL")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, (int64_t)a.field_id);
+	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ci.id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		k = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (k < 0 || level_for(n, &ci, k, role) < 3) {
+		snprintf(why, whylen, "%s may not amend field %llu: not "
+		    "disclosed to it, or the matrix gives it no edit rights",
+		    from->org_id, (unsigned long long)a.field_id);
+		return WN_EDENIED;
+	}
+	if ((st = prep(n, "UPDATE fields SET value = ?, recorded_by = ?, "
+			  "recorded_ms = ? WHERE id = ?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, a.value, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, wn_now_ms());
+	sqlite3_bind_int64(st, 4, (int64_t)a.field_id);
+	wn_err rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
+	sqlite3_finalize(st);
+	char detail[160];
+	snprintf(detail, sizeof(detail), "field %llu (%s) about %s amended by "
+	    "%s; case %s", (unsigned long long)a.field_id,
+	    cfg_category_name((enum cfg_category)k), ci.subject, from->org_id,
+	    ci.id);
+	if (rc == WN_OK)
+		rc = node_audit_append(n->store, from->org_id, "field.amended",
+		    ci.id, detail);
+	return rc;
 }
 
 /* ---- who looks at what ---------------------------------------------- */
@@ -1609,6 +1740,8 @@ node_case_apply(struct node *n, struct node_peer *from,
 		return apply_request(n, from, h, body, len, why, whylen);
 	case PROTO_MSG_DISCLOSURE:
 		return apply_disclosure(n, from, h, body, len, why, whylen);
+	case PROTO_MSG_AMEND:
+		return apply_amend(n, from, body, len, why, whylen);
 	case PROTO_MSG_RETRACTION:
 	case PROTO_MSG_RETRACTION_ACK:
 		return apply_retraction(n, from, body, len,

@@ -227,6 +227,8 @@ static const struct {
 	    "deny a request with a reason"},
 	{"data.list", CFG_USER_CASE_WORKER, node_ctl_data_list,
 	    "what this node received"},
+	{"data.amend", CFG_USER_CASE_WORKER, node_ctl_data_amend,
+	    "amend a received field (edit rights)"},
 };
 
 static void

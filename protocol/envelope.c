@@ -726,6 +726,7 @@ static const char *const type_names[] = {
 	[PROTO_MSG_RETRACTION] = "retraction",
 	[PROTO_MSG_RETRACTION_ACK] = "retraction_ack",
 	[PROTO_MSG_MANIFEST] = "manifest",
+	[PROTO_MSG_AMEND] = "amend",
 };
 
 const char *
@@ -758,6 +759,7 @@ header_ok(const struct proto_env_header *h)
 
 	return h->version == PROTO_VERSION && h->type >= 1 &&
 	    h->type <= PROTO_ENVELOPE_TYPE_MAX &&
+	    h->type != PROTO_MSG_MANIFEST &&
 	    proto_org_id_valid(h->from, CSTR_LEN(h->from)) &&
 	    proto_org_id_valid(h->to, CSTR_LEN(h->to)) &&
 	    (tp == 0 || proto_traceparent_valid(h->tp, tp));
@@ -863,7 +865,7 @@ proto_envelope_decode(const void *buf, size_t len, struct proto_envelope *out,
 	proto_reader_init(&pr, e.cose.prot, e.cose.prot_len);
 	if ((rv = parse_prot(&pr, ENV_LABELS, ENV_REQUIRED, &hv)) != WN_OK)
 		goto prot_fail;
-	if (hv.t > PROTO_ENVELOPE_TYPE_MAX) {
+	if (hv.t > PROTO_ENVELOPE_TYPE_MAX || hv.t == PROTO_MSG_MANIFEST) {
 		/* a manifest's type: a signed object, never an envelope */
 		rv = proto_reader_fail(&r, 0, "unknown message type %llu",
 		    (unsigned long long)hv.t);

@@ -128,10 +128,11 @@ enum proto_msg_type {
 	PROTO_MSG_RETRACTION = 13,
 	PROTO_MSG_RETRACTION_ACK = 14,
 	PROTO_MSG_MANIFEST = 15, /* signed-object type of a batch manifest */
+	PROTO_MSG_AMEND = 16,    /* a member with edit rights amends a field */
 };
-#define PROTO_MSG_TYPE_MAX 15
-/* the highest type an envelope may carry (a manifest is not one) */
-#define PROTO_ENVELOPE_TYPE_MAX 14
+#define PROTO_MSG_TYPE_MAX 16
+/* the highest type an envelope may carry; a manifest (15) is not one */
+#define PROTO_ENVELOPE_TYPE_MAX 16
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

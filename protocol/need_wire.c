@@ -389,3 +389,45 @@ proto_retraction_decode(const void *buf, size_t len, bool ack,
 	}
 	return finish(&r, rv, err);
 }
+
+/* ---- amend ----------------------------------------------------------- */
+
+wn_err
+proto_amend_encode(const struct proto_amend *a, struct proto_writer *w)
+{
+	proto_write_map(w, 3);
+	proto_write_uint(w, 1);
+	proto_write_text(w, a->case_id);
+	proto_write_uint(w, 2);
+	proto_write_uint(w, a->field_id);
+	proto_write_uint(w, 3);
+	proto_write_text(w, a->value);
+	return proto_writer_status(w);
+}
+
+wn_err
+proto_amend_decode(const void *buf, size_t len, struct proto_amend *out,
+    struct proto_error *err)
+{
+	struct proto_reader r;
+	struct keys k;
+	uint64_t key;
+	bool more;
+	wn_err rv;
+	if (len > MAX_BODY)
+		return WN_ETOOBIG;
+	memset(out, 0, sizeof(*out));
+	proto_reader_init(&r, buf, len);
+	rv = keys_begin(&k, &r, 3, 0x0e);
+	while (rv == WN_OK && (rv = keys_next(&k, &key, &more)) == WN_OK &&
+	    more) {
+		switch (key) {
+		case 1:
+			rv = text(&r, out->case_id, sizeof(out->case_id), false);
+			break;
+		case 2: rv = proto_read_uint(&r, &out->field_id); break;
+		case 3: rv = text(&r, out->value, sizeof(out->value), true); break;
+		}
+	}
+	return finish(&r, rv, err);
+}

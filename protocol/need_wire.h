@@ -76,6 +76,17 @@ struct proto_retraction {
 	char reason[PROTO_REASON_MAX + 1];
 };
 
+/* amend = {1: case id, 2: uint field id (the owner's), 3: value} */
+struct proto_amend {
+	char case_id[PROTO_CASE_ID_MAX + 1];
+	uint64_t field_id;
+	char value[PROTO_FIELD_VALUE_MAX + 1];
+};
+WN_NODISCARD wn_err proto_amend_encode(const struct proto_amend *a,
+    struct proto_writer *w);
+WN_NODISCARD wn_err proto_amend_decode(const void *buf, size_t len,
+    struct proto_amend *out, struct proto_error *err);
+
 WN_NODISCARD wn_err proto_case_encode(const struct proto_case *c,
     struct proto_writer *w);
 WN_NODISCARD wn_err proto_case_decode(const void *buf, size_t len,

@@ -82,7 +82,8 @@ check_envelope(const uint8_t *data, size_t size)
 		return;
 	}
 	WN_ASSERT(e.h.version == PROTO_VERSION);
-	WN_ASSERT(e.h.type >= 1 && e.h.type <= PROTO_ENVELOPE_TYPE_MAX);
+	WN_ASSERT(e.h.type >= 1 && e.h.type <= PROTO_ENVELOPE_TYPE_MAX &&
+	    e.h.type != PROTO_MSG_MANIFEST);
 	WN_ASSERT(proto_org_id_valid(e.h.from, strlen(e.h.from)));
 	WN_ASSERT(proto_org_id_valid(e.h.to, strlen(e.h.to)));
 	WN_ASSERT(e.h.tp[0] == '\0' ||

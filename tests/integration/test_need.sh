@@ -92,6 +92,20 @@ check_exit "approving now" 0 wn police --json share approve 3
 check_out "  sends nothing" '"fields_sent":0'
 check "delivered" wait_for 60 drained
 
+# edit rights: the municipality may amend police's signal, youth work not
+fid=$(wn dir --json data list --case "$C" | /usr/bin/python3 -c '
+import json,sys
+for r in json.load(sys.stdin)["rows"]:
+    if r["from"]=="police" and r["value"]=="MK-police-signals": print(r["field_id"])')
+check "the director finds police's signal" test -n "$fid"
+check_exit "youth work (view) may not amend it" 1 wn youth data amend --case "$C" --from police --field "$fid" --value "AMENDED-by-youth"
+check_out "  the matrix says so" 'does not give this node.s role edit rights on signals'
+check "the director (edit) amends it" wn dir data amend --case "$C" --from police --field "$fid" --value "AMENDED-by-dir"
+amended() { wn police record list --subject $S | grep -q 'AMENDED-by-dir'; }
+check "police's own field now holds the amendment" wait_for 30 amended
+check_exit "police's audit" 0 wn police audit show --limit 500
+check_out "  records who amended it" 'field.amended.*amended by dir'
+
 # nothing that the sender's filters should have stopped reached anyone:
 # no receiver had anything to refuse
 for n in dir police youth housing guards; do
