@@ -49,26 +49,8 @@ struct case_info {
 	char director[PROTO_ORG_ID_MAX + 1];
 };
 
-static const char *
-arg(struct node_ctl_call *c, const char *key)
-{
-	const char *v = proto_ctl_request_arg(c->req, key);
-	return v ? v : "";
-}
-
-static wn_err
-fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
-    WN_PRINTF(3, 4);
-
-static wn_err
-fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
-	va_end(ap);
-	return rc;
-}
+#define arg node_ctl_arg
+#define fail node_ctl_fail
 
 static sqlite3_stmt *
 prep(struct node *n, const char *sql)

@@ -22,12 +22,6 @@
 
 #define QUERY_TIMEOUT_MS 3000
 
-static wn_err
-sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
-{
-	return sec_identity_sign(ctx, msg, len, sig);
-}
-
 static bool
 is_checker(struct node *n, const struct node_peer *p)
 {
@@ -51,7 +45,7 @@ signed_head(struct node *n, struct proto_writer *w, int64_t *seq)
 	memcpy(h.hash, ah.hash, sizeof(h.hash));
 	h.time_ms = wn_now_ms();
 	*seq = ah.seq;
-	return proto_head_sign(&h, sign_cb, n->id, w);
+	return proto_head_sign(&h, node_sign, n->id, w);
 }
 
 wn_err
@@ -160,7 +154,7 @@ node_chain_answer(struct node *n, const struct node_peer *to,
 	wn_strlcpy(h.to, to->org_id, sizeof(h.to));
 	sec_random(h.id, sizeof(h.id));
 	h.ts_ms = wn_now_ms();
-	return proto_envelope_seal(&h, bw.buf, bw.len, to->key, sign_cb, n->id,
+	return proto_envelope_seal(&h, bw.buf, bw.len, to->key, node_sign, n->id,
 	    w);
 }
 
@@ -195,7 +189,7 @@ ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
 	if (proto_writer_init_dynamic(&ew, 1024, PROTO_ENVELOPE_MAX) != WN_OK ||
 	    proto_writer_init_dynamic(&tw, 1024, PROTO_FRAME_MAX) != WN_OK ||
 	    proto_head_query_encode(&q, &qw) != WN_OK ||
-	    proto_envelope_seal(&h, qw.buf, qw.len, p->key, sign_cb, n->id,
+	    proto_envelope_seal(&h, qw.buf, qw.len, p->key, node_sign, n->id,
 		&ew) != WN_OK)
 		goto out;
 	t.n = 1;

@@ -17,36 +17,43 @@
 
 #include "protocol/envelope.h"
 
-static wn_err
-sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+/* The charter and the matrix are both signed, versioned documents kept in
+ * a table (version, signed, received_ms) of the same shape. */
+static const char *const versioned[] = {"charter", "matrix"};
+
+static const char *
+table_name(enum node_versioned t)
 {
-	return sec_identity_sign(ctx, msg, len, sig);
+	return versioned[t];
 }
 
-static int64_t
-charter_version(struct node *n)
+int64_t
+node_versioned_max(struct node *n, enum node_versioned t)
 {
 	sqlite3_stmt *st = NULL;
+	char sql[96];
 	int64_t v = -1;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT ifnull(max(version), 0) FROM charter", -1, &st,
-		NULL) == SQLITE_OK &&
+	snprintf(sql, sizeof(sql), "SELECT ifnull(max(version), 0) FROM %s",
+	    table_name(t));
+	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) ==
+		SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
 }
 
-static wn_err
-store_charter(struct node *n, uint64_t version, const uint8_t *buf,
-    size_t len)
+wn_err
+node_versioned_store(struct node *n, enum node_versioned t, uint64_t version,
+    const uint8_t *buf, size_t len)
 {
 	sqlite3_stmt *st = NULL;
+	char sql[128];
 	wn_err rc = WN_EDB;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"INSERT INTO charter (version, signed, received_ms) VALUES "
-		"(?, ?, ?)",
-		-1, &st, NULL) == SQLITE_OK) {
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (version, signed, "
+	    "received_ms) VALUES (?, ?, ?)", table_name(t));
+	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) ==
+	    SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (int64_t)version);
 		sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, wn_now_ms());
@@ -64,7 +71,7 @@ node_charter_publish(struct node *n)
 	struct proto_writer w = {0};
 	sqlite3_stmt *st = NULL;
 	wn_err rc = WN_ENOMEM;
-	int64_t v = charter_version(n);
+	int64_t v = node_versioned_max(n, NODE_CHARTER);
 
 	if (ch == NULL || v < 0 ||
 	    proto_writer_init_dynamic(&w, 4096, PROTO_BODY_MAX - 1) != WN_OK)
@@ -103,8 +110,8 @@ node_charter_publish(struct node *n)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((rc = proto_charter_sign(ch, sign_cb, n->id, &w)) != WN_OK ||
-	    (rc = store_charter(n, ch->version, w.buf, w.len)) != WN_OK)
+	if ((rc = proto_charter_sign(ch, node_sign, n->id, &w)) != WN_OK ||
+	    (rc = node_versioned_store(n, NODE_CHARTER, ch->version, w.buf, w.len)) != WN_OK)
 		goto out;
 	/* queue it for every member: node_outbox_push needs the peer
 	 * rows only, which the caller's transaction already holds */
@@ -157,7 +164,7 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 		    perr.offset, perr.msg);
 		goto out;
 	}
-	held = charter_version(n);
+	held = node_versioned_max(n, NODE_CHARTER);
 	if ((int64_t)ch->version <= held) {
 		snprintf(why, whylen, "charter version %llu is not newer than "
 		    "the %lld held (no downgrade)",
@@ -212,7 +219,7 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 	if (sqlite3_exec(db, "DELETE FROM peers WHERE org_id NOT IN (SELECT "
 			     "org_id FROM keep)",
 		NULL, NULL, NULL) != SQLITE_OK ||
-	    store_charter(n, ch->version, buf, len) != WN_OK)
+	    node_versioned_store(n, NODE_CHARTER, ch->version, buf, len) != WN_OK)
 		goto out;
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu, %zu members",

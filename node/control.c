@@ -16,6 +16,7 @@
 #include "node/node.h"
 
 #include <grp.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +26,23 @@
 
 #define NODE_VERSION "0.1.0"
 
+
+const char *
+node_ctl_arg(struct node_ctl_call *c, const char *key)
+{
+	const char *v = proto_ctl_request_arg(c->req, key);
+	return v ? v : "";
+}
+
+wn_err
+node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
 
 static int
 role_rank(enum cfg_user_role r)

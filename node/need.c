@@ -25,46 +25,6 @@ _Static_assert(CFG_CASE_TYPES == PROTO_MATRIX_TYPES &&
 	CFG_ROLES == PROTO_MATRIX_ROLES,
     "the matrix's numbering is part of the wire format");
 
-static wn_err
-sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
-{
-	return sec_identity_sign(ctx, msg, len, sig);
-}
-
-static int64_t
-matrix_version(struct node *n)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT ifnull(max(version), 0) FROM matrix", -1, &st,
-		NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static wn_err
-store_matrix(struct node *n, uint64_t version, const uint8_t *buf,
-    size_t len)
-{
-	sqlite3_stmt *st = NULL;
-	wn_err rc = WN_EDB;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"INSERT INTO matrix (version, signed, received_ms) VALUES "
-		"(?, ?, ?)",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (int64_t)version);
-		sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, wn_now_ms());
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = WN_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* node_matrix_current loads the matrix in force into *out (0 = none). */
 static wn_err
 matrix_current(struct node *n, struct proto_matrix *out)
@@ -118,7 +78,7 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 		rc = WN_ECONFIG;
 		goto out;
 	}
-	int64_t v = matrix_version(n);
+	int64_t v = node_versioned_max(n, NODE_MATRIX);
 	if (v < 0) {
 		rc = WN_EDB;
 		goto out;
@@ -135,8 +95,8 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 			    sizeof(pm->bases[k][b]));
 	for (size_t i = 0; i < sizeof(pm->level); i++)
 		cells += ((const uint8_t *)pm->level)[i] != 0;
-	if ((rc = proto_matrix_sign(pm, sign_cb, n->id, &w)) != WN_OK ||
-	    (rc = store_matrix(n, pm->version, w.buf, w.len)) != WN_OK)
+	if ((rc = proto_matrix_sign(pm, node_sign, n->id, &w)) != WN_OK ||
+	    (rc = node_versioned_store(n, NODE_MATRIX, pm->version, w.buf, w.len)) != WN_OK)
 		goto out;
 	for (size_t i = 0; i < n->npeers; i++) {
 		if (n->peers[i]->gone)
@@ -205,7 +165,7 @@ node_ctl_matrix_acks(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	sqlite3_stmt *st = NULL;
-	int64_t v = matrix_version(n);
+	int64_t v = node_versioned_max(n, NODE_MATRIX);
 	size_t rows = 0;
 	if (!n->is_director) {
 		proto_ctl_reply_begin(c->w, WN_OK, "(acknowledgements are kept "
@@ -265,7 +225,7 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 		    perr.offset, perr.msg);
 		goto out;
 	}
-	int64_t held = matrix_version(n);
+	int64_t held = node_versioned_max(n, NODE_MATRIX);
 	if ((int64_t)m->version <= held) {
 		snprintf(why, whylen, "matrix version %llu is not newer than "
 		    "the %lld held (no downgrade)",
@@ -278,7 +238,7 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu of %s",
 	    (unsigned long long)m->version, m->federation);
-	if ((rc = store_matrix(n, m->version, body, len)) != WN_OK ||
+	if ((rc = node_versioned_store(n, NODE_MATRIX, m->version, body, len)) != WN_OK ||
 	    (rc = proto_matrix_ack_encode(&ack, &aw)) != WN_OK ||
 	    (rc = node_outbox_push(n, from, PROTO_MSG_MATRIX_ACK, aw.buf,
 		 aw.len)) != WN_OK ||
@@ -306,7 +266,7 @@ apply_matrix_ack(struct node *n, struct node_peer *from, const uint8_t *body,
 		snprintf(why, whylen, "malformed matrix ack");
 		return WN_EPROTO;
 	}
-	if ((int64_t)a.version > matrix_version(n)) {
+	if ((int64_t)a.version > node_versioned_max(n, NODE_MATRIX)) {
 		snprintf(why, whylen, "ack of matrix version %llu that was "
 		    "never published", (unsigned long long)a.version);
 		return WN_EDENIED;

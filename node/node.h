@@ -132,6 +132,16 @@ struct node_ctl_call {
 };
 typedef wn_err (*node_ctl_fn)(struct node_ctl_call *c);
 
+/* node_ctl_arg borrows a request argument ("" when absent);
+ * node_ctl_fail sets the reply's message and returns rc. */
+const char *node_ctl_arg(struct node_ctl_call *c, const char *key);
+wn_err node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt,
+    ...) WN_PRINTF(3, 4);
+
+/* node_sign is the node's proto_sign_fn; ctx is its sec_identity. */
+wn_err node_sign(void *ctx, const uint8_t *msg, size_t len,
+    uint8_t sig[64]);
+
 wn_err node_ctl_peer_add(struct node_ctl_call *c);
 wn_err node_ctl_peer_list(struct node_ctl_call *c);
 wn_err node_ctl_peer_send(struct node_ctl_call *c);
@@ -183,6 +193,13 @@ WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
  * node_peer_stop stops both (without n->mtx held). */
 WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
 void node_peer_stop(struct node *n);
+/* Signed, versioned documents (node/charter.c): the highest version held
+ * (0 none, -1 on a store error), and keeping a new one. */
+enum node_versioned { NODE_CHARTER, NODE_MATRIX };
+int64_t node_versioned_max(struct node *n, enum node_versioned t);
+WN_NODISCARD wn_err node_versioned_store(struct node *n,
+    enum node_versioned t, uint64_t version, const uint8_t *buf, size_t len);
+
 /* node_charter_publish (director): signs a new charter version from the
  * peer table and queues it for every member, in the caller's transaction.
  * node_charter_apply (member): checks and applies a signed charter. */

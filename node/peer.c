@@ -51,12 +51,6 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static wn_err
-sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
-{
-	return sec_identity_sign(ctx, msg, len, sig);
-}
-
 static void
 audit_log(struct node *n, const char *user, const char *action,
     const char *object, const char *detail)
@@ -64,6 +58,13 @@ audit_log(struct node *n, const char *user, const char *action,
 	if (node_audit_append(n->store, user, action, object, detail) != WN_OK)
 		wn_log(WN_LOG_ERROR, "audit append failed: %s",
 		    node_store_errmsg(n->store));
+}
+
+/* node_sign is the proto_sign_fn of this node: ctx is its identity. */
+wn_err
+node_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	return sec_identity_sign(ctx, msg, len, sig);
 }
 
 /* ---- the peer table ---------------------------------------------------- */
@@ -642,7 +643,7 @@ reply_error_env(struct node *n, const char *to, wn_err code,
 	proto_writer_init(&bw, body, sizeof(body));
 	proto_writer_reset(w);
 	if (proto_errbody_encode(&eb, &bw) != WN_OK ||
-	    proto_envelope_seal(&h, bw.buf, bw.len, NULL, sign_cb, n->id, w) !=
+	    proto_envelope_seal(&h, bw.buf, bw.len, NULL, node_sign, n->id, w) !=
 		WN_OK)
 		proto_writer_reset(w);
 }
@@ -828,7 +829,7 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 	sec_random(h.id, sizeof(h.id));
 	h.ts_ms = wn_now_ms();
 	if (proto_receipt_encode(rc, &bw) != WN_OK ||
-	    proto_envelope_seal(&h, bw.buf, bw.len, rx->from->key, sign_cb,
+	    proto_envelope_seal(&h, bw.buf, bw.len, rx->from->key, node_sign,
 		n->id, w) != WN_OK)
 		proto_writer_reset(w);
 	free(rc);
@@ -1161,7 +1162,7 @@ send_batch(struct node *n, struct node_peer *p)
 	wn_strlcpy(man->to, p->org_id, sizeof(man->to));
 	man->ts_ms = now;
 	proto_writer_init(&mw, mbuf, sizeof(mbuf));
-	if (proto_manifest_sign(man, sign_cb, n->id, &mw) != WN_OK)
+	if (proto_manifest_sign(man, node_sign, n->id, &mw) != WN_OK)
 		goto fail;
 	t.manifest = mw.buf;
 	t.manifest_len = mw.len;
