@@ -2,7 +2,9 @@
 #
 #   make            build wijknetd and wijknet
 #   make check      install missing Debian packages, then run every test,
-#                   plainly and under AddressSanitizer + UBSan
+#                   plainly and under AddressSanitizer + UBSan, and show
+#                   that the canary test fails when any need-to-know filter
+#                   is disabled (make mutation)
 #   make demo       install missing packages, build, run a small federation
 #   make bench      benchmarks (ratios against a baseline of the same run)
 #   make fuzz       libFuzzer harnesses (clang)
@@ -104,7 +106,9 @@ test: all $(unit_bin) $(replay_bin) $(tool_bin)
 deps:
 	@bash tests/deps.sh $(DEPS_PKGS)
 
+# mutation first, so that the last line is the suite's count
 check: deps lint
+	$(Q)$(MAKE) --no-print-directory mutation
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
 
