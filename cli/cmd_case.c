@@ -15,6 +15,7 @@ const char cli_usage_case[] =
     "case open --type TYPE --subject REF --purpose TEXT --ground GROUND\n"
     "       case invite CASE ORG | case remove CASE ORG\n"
     "       case assign CASE USER (one of this node's users works on it)\n"
+    "       case attest CASE --workers NAME,... (sign its protocol)\n"
     "       case list | case show CASE\n"
     "       case request CASE --categories CAT,...\n"
     "TYPE: situation person family group mediation;\n"
@@ -86,6 +87,17 @@ case_assign(struct cli *cli, int argc, char **argv)
 }
 
 static int
+case_attest(struct cli *cli, int argc, char **argv)
+{
+	const char *a[1] = {NULL}, *workers = NULL;
+	const struct cli_opt opts[] = {{"workers", &workers, true}};
+	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), a, 1))
+		return CLI_USAGE;
+	return cli_simple(cli, "case.attest", "case", a[0], "workers", workers,
+	    NULL);
+}
+
+static int
 case_list(struct cli *cli, int argc, char **argv)
 {
 	if (!cli_getopt(cli, argc, argv, NULL, 0, NULL, 0))
@@ -122,6 +134,7 @@ cli_cmd_case(struct cli *cli, int argc, char **argv)
 	    {"invite", case_invite},
 	    {"remove", case_remove},
 	    {"assign", case_assign},
+	    {"attest", case_attest},
 	    {"list", case_list},
 	    {"show", case_show},
 	    {"request", case_request},

@@ -113,6 +113,30 @@ member_role(struct node *n, const char *case_id, const char *org, int *role)
 	return ok;
 }
 
+/* protocol_ground: a case whose legal ground is a named consultation
+ * protocol (basis:NAME) shares only between members that signed it */
+static bool
+protocol_ground(const struct case_info *ci)
+{
+	return strncmp(ci->ground, "basis:", 6) == 0;
+}
+
+static bool
+attested(struct node *n, const char *case_id, const char *org)
+{
+	sqlite3_stmt *st = prep(n, "SELECT attested FROM case_members WHERE "
+				   "case_id = ? AND org_id = ? AND removed = 0");
+	bool yes = false;
+	if (st == NULL)
+		return false;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static wn_err
 matrix_in_force(struct node *n, struct proto_matrix *m)
 {
@@ -210,14 +234,17 @@ send_case(struct node *n, const struct case_info *ci, const char *also)
 	wn_strlcpy(pc->ground, ci->ground, sizeof(pc->ground));
 	wn_strlcpy(pc->director, ci->director, sizeof(pc->director));
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT org_id, role FROM case_members WHERE "
-			  "case_id = ? AND removed = 0 ORDER BY org_id")) == NULL)
+	if ((st = prep(n, "SELECT org_id, role, attested FROM case_members "
+			  "WHERE case_id = ? AND removed = 0 ORDER BY org_id")) ==
+	    NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW &&
 	    pc->nmembers < PROTO_CASE_MAX_MEMBERS) {
 		wn_strlcpy(pc->members[pc->nmembers].org, col(st, 0),
 		    sizeof(pc->members[0].org));
+		pc->members[pc->nmembers].attested =
+		    sqlite3_column_int(st, 2) != 0;
 		pc->members[pc->nmembers++].role =
 		    (uint32_t)sqlite3_column_int(st, 1);
 	}
@@ -278,8 +305,9 @@ node_ctl_case_open(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	if ((st = prep(n, "INSERT INTO case_members (case_id, org_id, role) "
-			  "VALUES (?, ?, ?)")) == NULL)
+	/* the director convenes the case under its ground: it has signed */
+	if ((st = prep(n, "INSERT INTO case_members (case_id, org_id, role, "
+			  "attested) VALUES (?, ?, ?, 1)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, n->cfg.org_id, -1, SQLITE_STATIC);
@@ -823,10 +851,12 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 		goto out;
 	rc = WN_EDB;
 	bool self_member = member_role(n, ci.id, n->cfg.org_id, NULL);
+	bool protocol = protocol_ground(&ci);
+	bool self_signed = attested(n, ci.id, n->cfg.org_id);
 	if ((mem = prep(n, MUTATE(MUT_MEMBERSHIP)
-		     ? "SELECT org_id, role FROM case_members WHERE case_id = ? "
-		       "AND org_id != ? ORDER BY org_id"
-		     : "SELECT org_id, role FROM case_members WHERE "
+		     ? "SELECT org_id, role, 1 FROM case_members WHERE "
+		       "case_id = ? AND org_id != ? ORDER BY org_id"
+		     : "SELECT org_id, role, attested FROM case_members WHERE "
 		       "case_id = ? AND removed = 0 AND org_id != ? ORDER BY "
 		       "org_id")) == NULL ||
 	    (f = prep(n, "SELECT id, category, name, value FROM fields WHERE "
@@ -858,6 +888,13 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 				level = 2;
 			if (!self_member)
 				o.why = "this node is not a member of the case";
+			else if (protocol && !MUTATE(MUT_MEMBERSHIP) &&
+			    !self_signed)
+				o.why = "this node has not signed the case's "
+					"consultation protocol (case attest)";
+			else if (protocol && !sqlite3_column_int(mem, 2))
+				o.why = "the member has not signed the case's "
+					"consultation protocol";
 			else if (level == 0)
 				o.why = "the matrix gives this role none";
 			else if (!MUTATE(MUT_CONSENT) &&
@@ -1328,6 +1365,97 @@ apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
 	return rc;
 }
 
+/* ---- signing a case's consultation protocol ------------------------- */
+
+wn_err
+node_ctl_case_attest(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct case_info ci;
+	struct proto_attest a = {0};
+	struct node_peer *dir;
+	char list[512], *save = NULL;
+	if (!load_case(n, arg(c, "case"), &ci))
+		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
+	if (!member_role(n, ci.id, n->cfg.org_id, NULL))
+		return fail(c, WN_EDENIED, "this node is not a member of %s",
+		    ci.id);
+	if ((dir = node_peer_find(n, ci.director)) == NULL || dir->gone)
+		return fail(c, WN_ENOTFOUND, "the case's director %s is not a "
+		    "peer", ci.director);
+	wn_strlcpy(a.case_id, ci.id, sizeof(a.case_id));
+	wn_strlcpy(list, arg(c, "workers"), sizeof(list));
+	for (char *t = strtok_r(list, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		bool known = false;
+		for (size_t i = 0; i < n->cfg.nusers; i++)
+			known |= strcmp(n->cfg.users[i].name, t) == 0;
+		if (!known || a.nworkers == PROTO_ATTEST_MAX_WORKERS)
+			return fail(c, WN_EINVAL, "'%s' is not a user of this "
+			    "node (at most %d workers)", t,
+			    PROTO_ATTEST_MAX_WORKERS);
+		wn_strlcpy(a.workers[a.nworkers++], t, sizeof(a.workers[0]));
+	}
+	if (a.nworkers == 0)
+		return fail(c, WN_EINVAL, "name the workers who take part");
+	uint8_t buf[2048];
+	struct proto_writer w;
+	proto_writer_init(&w, buf, sizeof(buf));
+	wn_err rc = proto_attest_encode(&a, &w);
+	if (rc == WN_OK)
+		rc = node_outbox_push(n, dir, PROTO_MSG_ATTEST, w.buf, w.len);
+	if (rc != WN_OK)
+		return rc;
+	snprintf(c->detail, sizeof(c->detail), "case %s: signed its protocol "
+	    "(%s) with workers %s", ci.id, ci.ground, arg(c, "workers"));
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, "attestation sent to the director",
+	    0);
+	return WN_OK;
+}
+
+static wn_err
+apply_attest(struct node *n, struct node_peer *from, const uint8_t *body,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_attest a;
+	struct case_info ci;
+	sqlite3_stmt *st;
+	if (proto_attest_decode(body, len, &a, NULL) != WN_OK) {
+		snprintf(why, whylen, "malformed attestation");
+		return WN_EPROTO;
+	}
+	if (!load_case(n, a.case_id, &ci) ||
+	    strcmp(ci.director, n->cfg.org_id) != 0 ||
+	    !member_role(n, ci.id, from->org_id, NULL)) {
+		snprintf(why, whylen, "attestation for case %s, which this node "
+		    "does not direct or %s is not a member of", a.case_id,
+		    from->org_id);
+		return WN_EDENIED;
+	}
+	if ((st = prep(n, "UPDATE case_members SET attested = 1 WHERE case_id "
+			  "= ? AND org_id = ?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	char detail[400];
+	size_t o = (size_t)snprintf(detail, sizeof(detail), "%s signed %s for "
+	    "case %s; workers:", from->org_id, ci.ground, ci.id);
+	for (size_t i = 0; i < a.nworkers && o < sizeof(detail); i++)
+		o += (size_t)snprintf(detail + o, sizeof(detail) - o, " %s",
+		    a.workers[i]);
+	wn_err rc = node_audit_append(n->store, from->org_id,
+	    "case.attestation", ci.id, detail);
+	if (rc == WN_OK)
+		rc = send_case(n, &ci, NULL);
+	node_peer_kick(n);
+	return rc;
+}
+
 /* ---- who looks at what ---------------------------------------------- */
 
 wn_err
@@ -1473,13 +1601,14 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	sqlite3_finalize(st);
 	if ((st = prep(n, "INSERT OR REPLACE INTO case_members (case_id, org_id, "
-			  "role, removed) VALUES (?, ?, ?, 0)")) == NULL)
+			  "role, removed, attested) VALUES (?, ?, ?, 0, ?)")) == NULL)
 		goto out;
 	for (size_t i = 0; i < pc->nmembers; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, pc->members[i].org, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, (int)pc->members[i].role);
+		sqlite3_bind_int(st, 4, pc->members[i].attested);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
@@ -1602,9 +1731,12 @@ apply_disclosure(struct node *n, struct node_peer *from,
 	rc = WN_EDENIED;
 	if (!member_role(n, ci.id, from->org_id, NULL) ||
 	    !member_role(n, ci.id, n->cfg.org_id, &self_role) ||
-	    self_role < 0 || self_role >= CFG_ROLES) {
+	    self_role < 0 || self_role >= CFG_ROLES ||
+	    (protocol_ground(&ci) && (!attested(n, ci.id, from->org_id) ||
+					 !attested(n, ci.id, n->cfg.org_id)))) {
 		snprintf(why, whylen, "disclosure for case %s: sender or this "
-		    "node is not a member", d->case_id);
+		    "node is not a member (or has not signed its protocol)",
+		    d->case_id);
 		goto out;
 	}
 	for (size_t i = 0; i < d->nfields; i++) {
@@ -1724,6 +1856,8 @@ node_case_apply(struct node *n, struct node_peer *from,
 		return apply_disclosure(n, from, h, body, len, why, whylen);
 	case PROTO_MSG_AMEND:
 		return apply_amend(n, from, body, len, why, whylen);
+	case PROTO_MSG_ATTEST:
+		return apply_attest(n, from, body, len, why, whylen);
 	case PROTO_MSG_RETRACTION:
 	case PROTO_MSG_RETRACTION_ACK:
 		return apply_retraction(n, from, body, len,

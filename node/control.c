@@ -219,6 +219,8 @@ static const struct {
 	{"case.remove", CFG_USER_CASE_WORKER, node_ctl_case_remove,
 	    "remove a member from a case"},
 	{"case.list", CFG_USER_VIEWER, node_ctl_case_list, "cases"},
+	{"case.attest", CFG_USER_CASE_WORKER, node_ctl_case_attest,
+	    "sign the case's consultation protocol, naming the workers"},
 	{"case.assign", CFG_USER_ADMINISTRATOR, node_ctl_case_assign,
 	    "assign one of this node's users to a case"},
 	{"case.show", CFG_USER_VIEWER, node_ctl_case_list, "one case"},

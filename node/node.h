@@ -168,6 +168,7 @@ wn_err node_ctl_share_deny(struct node_ctl_call *c);
 wn_err node_ctl_data_list(struct node_ctl_call *c);
 wn_err node_ctl_case_assign(struct node_ctl_call *c);
 wn_err node_ctl_data_amend(struct node_ctl_call *c);
+wn_err node_ctl_case_attest(struct node_ctl_call *c);
 
 /* node_ctl_handle answers one decoded request from the user behind uid,
  * writing the reply into w. Called with n->mtx held. */

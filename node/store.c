@@ -177,6 +177,10 @@ static const char *const migrations[] = {
 	"  user TEXT NOT NULL,"
 	"  assigned_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (case_id, user));",
+
+	/* 5: which members signed a case's consultation protocol */
+	"ALTER TABLE case_members ADD COLUMN attested INTEGER NOT NULL "
+	"DEFAULT 0;",
 };
 
 int

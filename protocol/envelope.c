@@ -727,6 +727,7 @@ static const char *const type_names[] = {
 	[PROTO_MSG_RETRACTION_ACK] = "retraction_ack",
 	[PROTO_MSG_MANIFEST] = "manifest",
 	[PROTO_MSG_AMEND] = "amend",
+	[PROTO_MSG_ATTEST] = "attest",
 };
 
 const char *

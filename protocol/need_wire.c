@@ -119,9 +119,10 @@ proto_case_encode(const struct proto_case *c, struct proto_writer *w)
 	proto_write_uint(w, 7);
 	proto_write_array(w, c->nmembers);
 	for (size_t i = 0; i < c->nmembers; i++) {
-		proto_write_array(w, 2);
+		proto_write_array(w, 3);
 		proto_write_text(w, c->members[i].org);
 		proto_write_uint(w, c->members[i].role);
+		proto_write_bool(w, c->members[i].attested);
 	}
 	return proto_writer_status(w);
 }
@@ -169,13 +170,16 @@ proto_case_decode(const void *buf, size_t len, struct proto_case *out,
 				at = r.pos;
 				if ((rv = proto_read_array(&r, &two)) != WN_OK)
 					break;
-				if (two != 2) {
+				if (two != 3) {
 					rv = proto_reader_fail(&r, at,
-					    "member is [org, role]");
+					    "member is [org, role, attested]");
 					break;
 				}
-				if ((rv = org(&r, out->members[i].org)) == WN_OK)
-					rv = small(&r, 7, &out->members[i].role);
+				if ((rv = org(&r, out->members[i].org)) == WN_OK &&
+				    (rv = small(&r, 7, &out->members[i].role)) ==
+					WN_OK)
+					rv = proto_read_bool(&r,
+					    &out->members[i].attested);
 			}
 			out->nmembers = n;
 			break;
@@ -428,6 +432,60 @@ proto_amend_decode(const void *buf, size_t len, struct proto_amend *out,
 		case 2: rv = proto_read_uint(&r, &out->field_id); break;
 		case 3: rv = text(&r, out->value, sizeof(out->value), true); break;
 		}
+	}
+	return finish(&r, rv, err);
+}
+
+/* ---- attest ---------------------------------------------------------- */
+
+wn_err
+proto_attest_encode(const struct proto_attest *a, struct proto_writer *w)
+{
+	if (a->nworkers < 1 || a->nworkers > PROTO_ATTEST_MAX_WORKERS)
+		return WN_EINVAL;
+	proto_write_map(w, 2);
+	proto_write_uint(w, 1);
+	proto_write_text(w, a->case_id);
+	proto_write_uint(w, 2);
+	proto_write_array(w, a->nworkers);
+	for (size_t i = 0; i < a->nworkers; i++)
+		proto_write_text(w, a->workers[i]);
+	return proto_writer_status(w);
+}
+
+wn_err
+proto_attest_decode(const void *buf, size_t len, struct proto_attest *out,
+    struct proto_error *err)
+{
+	struct proto_reader r;
+	struct keys k;
+	uint64_t key;
+	bool more;
+	size_t n, at;
+	wn_err rv;
+	if (len > MAX_BODY)
+		return WN_ETOOBIG;
+	memset(out, 0, sizeof(*out));
+	proto_reader_init(&r, buf, len);
+	rv = keys_begin(&k, &r, 2, 0x06);
+	while (rv == WN_OK && (rv = keys_next(&k, &key, &more)) == WN_OK &&
+	    more) {
+		if (key == 1) {
+			rv = text(&r, out->case_id, sizeof(out->case_id), false);
+			continue;
+		}
+		at = r.pos;
+		if ((rv = proto_read_array(&r, &n)) != WN_OK)
+			break;
+		if (n < 1 || n > PROTO_ATTEST_MAX_WORKERS) {
+			rv = proto_reader_fail(&r, at, "1..%d workers",
+			    PROTO_ATTEST_MAX_WORKERS);
+			break;
+		}
+		for (size_t i = 0; i < n && rv == WN_OK; i++)
+			rv = text(&r, out->workers[i], sizeof(out->workers[i]),
+			    false);
+		out->nworkers = n;
 	}
 	return finish(&r, rv, err);
 }

@@ -22,10 +22,11 @@
 struct proto_case_member {
 	char org[PROTO_ORG_ID_MAX + 1];
 	uint32_t role; /* enum cfg_role numbering */
+	bool attested; /* signed the case's consultation protocol */
 };
 
 /* case = {1: id, 2: type, 3: subject, 4: purpose, 5: ground, 6: director,
- *         7: [* [org, role]]}: the case as its director holds it now;
+ *         7: [* [org, role, attested]]}: the case as its director holds it now;
  * members absent from the list are not (or no longer) members. */
 struct proto_case {
 	char id[PROTO_CASE_ID_MAX + 1];
@@ -75,6 +76,20 @@ struct proto_retraction {
 	uint64_t ids[PROTO_RETRACT_MAX];
 	char reason[PROTO_REASON_MAX + 1];
 };
+
+/* attest = {1: case id, 2: [1*16 tstr worker]}: a member's named workers
+ * took part and the member signs that it follows the consultation protocol
+ * named as the case's legal ground */
+#define PROTO_ATTEST_MAX_WORKERS 16
+struct proto_attest {
+	char case_id[PROTO_CASE_ID_MAX + 1];
+	size_t nworkers;
+	char workers[PROTO_ATTEST_MAX_WORKERS][64];
+};
+WN_NODISCARD wn_err proto_attest_encode(const struct proto_attest *a,
+    struct proto_writer *w);
+WN_NODISCARD wn_err proto_attest_decode(const void *buf, size_t len,
+    struct proto_attest *out, struct proto_error *err);
 
 /* amend = {1: case id, 2: uint field id (the owner's), 3: value} */
 struct proto_amend {

@@ -113,9 +113,18 @@ CASE=$(wn herentals --json case open --type situation --subject $SUBJ \
 for m in pz-neteland gw-herentals jw-herentals; do wn herentals case invite "$CASE" $m; done
 is_member() { wn "$1" --json case list | grep -q '"member":true'; }
 for m in pz-neteland gw-herentals jw-herentals; do until_true is_member $m; done
+echo "Each member signs the consultation protocol (art. 458ter), naming who takes part:"
+for m in pz-neteland gw-herentals jw-herentals; do wn $m case attest "$CASE" --workers "${USER:-operator}"; done
+signed_all() { [ "$(wn herentals audit show --limit 200 | grep -c case.attestation)" = 3 ]; }
+until_true signed_all
+
 wn herentals case request "$CASE" --categories signals,police,care
 has_share() { wn "$1" --json share list | grep -q '"id":1,'; }
 for m in pz-neteland gw-herentals jw-herentals; do until_true has_share $m; done
+
+knows_signatures() { for m in pz-neteland gw-herentals; do
+	wn $m share show 1 | grep -q 'has not signed' && return 1; done; return 0; }
+until_true knows_signatures
 
 say "The police decide: share show says exactly what would leave, and why not"
 wn pz-neteland share show 1

@@ -37,6 +37,11 @@ check "the director opens a situation case" test -n "$C"
 for m in police youth housing; do check "it invites $m" wn dir case invite "$C" $m; done
 is_member() { wn "$1" --json case list | grep -q '"member":true'; }
 for m in police youth housing; do check "$m knows it is a member" wait_for 30 is_member $m; done
+check "police signs the case's consultation protocol" wn police case attest "$C" --workers admin
+check "housing signs it" wn housing case attest "$C" --workers admin
+signed() { wn "$1" --json case list >/dev/null && wn dir audit show --limit 500 | grep -q "case.attestation.*$2 signed"; }
+check "the director records police's signature" wait_for 30 signed dir police
+check "and housing's" wait_for 30 signed dir housing
 check "guards is not" bash -c "! '$WIJKNET' -d '$WN_T/guards' --json case list | grep -q '\"member\":true'"
 
 check "the director asks for signals, police, housing, care, income_debts" \
@@ -44,6 +49,13 @@ check "the director asks for signals, police, housing, care, income_debts" \
 has_share() { wn "$1" --json share list | grep -q "\"id\":$2,"; }
 for m in police youth housing; do check "$m gets a proposal" wait_for 30 has_share $m 1; done
 
+check_exit "police: share show before youth work signed the protocol" 0 wn police share show 1
+check_out "  nothing for youth work yet" 'youth[[:space:]]+nothing[[:space:]]+the member has not signed'
+check "youth work signs the protocol" wn youth case attest "$C" --workers admin
+youth_signed() { ! wn police share show 1 | grep -q 'youth[[:space:]]*nothing[[:space:]]*the member has not signed'; }
+check "police learns it from the director" wait_for 30 youth_signed
+check_exit "the director's audit" 0 wn dir audit show --limit 500
+check_out "  records the attestation with the workers" 'case.attestation.*youth signed basis:art. 458ter Sw. for case .*workers: admin'
 check_exit "police: share show" 0 wn police share show 1
 check_out "  youth work would learn only that police holds police information" 'police[[:space:]]+note[[:space:]]+youth[[:space:]]+existence only'
 check_out "  income and debts would not leave: no consent" 'income_debts[[:space:]]+note[[:space:]]+dir[[:space:]]+nothing[[:space:]]+no consent'
