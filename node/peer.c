@@ -67,6 +67,26 @@ node_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
 	return sec_identity_sign(ctx, msg, len, sig);
 }
 
+/* wire_capture appends raw bytes that crossed the peer socket to the file
+ * named by $WIJKNET_WIRE_CAPTURE (a debugging and test aid, like a packet
+ * capture: the bytes are the signed, encrypted envelopes as sent). */
+static void
+wire_capture(const void *buf, size_t len)
+{
+	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
+	const char *path = getenv("WIJKNET_WIRE_CAPTURE");
+	FILE *f;
+	if (path == NULL || *path == '\0')
+		return;
+	pthread_mutex_lock(&mtx);
+	if ((f = fopen(path, "ab")) != NULL) {
+		if (fwrite(buf, 1, len, f) != len)
+			wn_log(WN_LOG_WARN, "wire capture: short write");
+		fclose(f);
+	}
+	pthread_mutex_unlock(&mtx);
+}
+
 /* ---- the peer table ---------------------------------------------------- */
 
 static void
@@ -701,6 +721,7 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 	if (rx == NULL || body == NULL)
 		goto out;
 	rx->n = n;
+	wire_capture(nng_msg_body(msg), nng_msg_len(msg));
 	/* phase A, without the node lock: structure and signatures */
 	if (proto_transfer_decode(nng_msg_body(msg), nng_msg_len(msg), &t,
 		&perr) != WN_OK) {
@@ -1166,8 +1187,10 @@ send_batch(struct node *n, struct node_peer *p)
 		goto fail;
 	t.manifest = mw.buf;
 	t.manifest_len = mw.len;
-	if (proto_transfer_encode(&t, &tw) != WN_OK ||
-	    nng_msg_alloc(&msg, 0) != 0 ||
+	if (proto_transfer_encode(&t, &tw) != WN_OK)
+		goto fail;
+	wire_capture(tw.buf, tw.len);
+	if (nng_msg_alloc(&msg, 0) != 0 ||
 	    nng_msg_append(msg, tw.buf, tw.len) != 0)
 		goto fail;
 	pthread_mutex_lock(&n->mtx);

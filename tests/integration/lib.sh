@@ -70,6 +70,7 @@ node_start() {
 	local name=$1 line=""
 	rm -f "$WN_T/$name.ready"
 	mkfifo "$WN_T/$name.ready"
+	WIJKNET_WIRE_CAPTURE="$WN_T/$name.wire" \
 	"$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" &
 	WN_PID[$name]=$!

@@ -187,6 +187,13 @@ for n in dir police youth housing guards; do
 	check "$n's own markers are all there" test "$(grep -o "MK-$n-[a-z_]*" "$WN_T/$n.dump" | sort -u | wc -l)" -ge 9
 done
 for n in dir police youth housing guards; do
-	check "no marker in $n's log" bash -c "! grep -q 'MK-' '$WN_T/$n.log'"
+	check "no marker in $n's log" bash -c "! grep -Eq 'MK-(dir|police|youth|housing|guards)-' '$WN_T/$n.log'"
 done
+# every byte that crossed the wire (each node captured what it sent and
+# received on its peer socket): signed and encrypted, so no marker shows
+cat "$WN_T"/*.wire >"$WN_T/all.wire"
+check "the wire capture holds the whole case ($(stat -c %s "$WN_T/all.wire") bytes)" \
+	test "$(stat -c %s "$WN_T/all.wire")" -gt 10000
+check "no marker crossed the wire in the clear" bash -c "! grep -aEq 'MK-(dir|police|youth|housing|guards)-' '$WN_T/all.wire'"
+check "nor a subject reference" bash -c "! grep -aq '$S' '$WN_T/all.wire'"
 wn_done
