@@ -8,8 +8,8 @@
  * signed envelope: the receipt). `matrix show` prints the table in force,
  * `matrix acks` who acknowledged which version.
  *
- * Cases, consent, information requests, disclosures and retractions are
- * not accepted yet: their messages are refused.
+ * Every other need-to-know message (cases, requests, disclosures,
+ * retractions, amendments, attestations) goes on to node/case.c.
  */
 #include "node/node.h"
 

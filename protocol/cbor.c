@@ -926,3 +926,25 @@ proto_writer_reset(struct proto_writer *w)
 	w->overflow = false;
 	w->status = WN_OK;
 }
+
+void
+proto_error_from(struct proto_error *err, const struct proto_reader *r,
+    size_t base)
+{
+	if (err == NULL)
+		return;
+	*err = r->err;
+	err->offset += base;
+}
+
+wn_err
+proto_error_too_big(struct proto_error *err, const char *what, size_t len,
+    size_t max)
+{
+	if (err != NULL) {
+		err->offset = max;
+		snprintf(err->msg, sizeof(err->msg),
+		    "%s of %zu bytes exceeds the limit of %zu", what, len, max);
+	}
+	return WN_ETOOBIG;
+}

@@ -125,6 +125,15 @@ WN_NODISCARD wn_err proto_reader_finish(struct proto_reader *r);
 WN_NODISCARD wn_err proto_validate(const void *buf, size_t len,
     size_t max_len);
 
+/* proto_error_from copies r's error into *err (if not NULL), its offset
+ * moved by base bytes (for a reader over a part of a larger input).
+ * proto_error_too_big fills *err for an input of len bytes over max and
+ * returns WN_ETOOBIG. Decoders of every message type share them. */
+void proto_error_from(struct proto_error *err, const struct proto_reader *r,
+    size_t base);
+wn_err proto_error_too_big(struct proto_error *err, const char *what,
+    size_t len, size_t max);
+
 /* proto_reader_fail records an error at offset unless one is recorded
  * already, and returns WN_EPROTO; for decoders built on the reader that
  * find a well-formed item they must refuse. */

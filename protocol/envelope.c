@@ -40,26 +40,8 @@ struct slice {
 
 /* ---- small helpers -------------------------------------------------- */
 
-/* set_err copies r's error into *err, moved by base bytes. */
-static void
-set_err(struct proto_error *err, const struct proto_reader *r, size_t base)
-{
-	if (err == NULL)
-		return;
-	*err = r->err;
-	err->offset += base;
-}
-
-static wn_err
-too_big(struct proto_error *err, const char *what, size_t len, size_t max)
-{
-	if (err != NULL) {
-		err->offset = max;
-		snprintf(err->msg, sizeof(err->msg),
-		    "%s of %zu bytes exceeds the limit of %zu", what, len, max);
-	}
-	return WN_ETOOBIG;
-}
+#define set_err proto_error_from
+#define too_big proto_error_too_big
 
 /* bstr_size is the encoded size of a byte string of n bytes. */
 static size_t

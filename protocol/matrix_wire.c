@@ -28,26 +28,8 @@
 	PROTO_MATRIX_ROLES)
 #define NKEYS 5
 
-/* set_err copies r's error into *err, moved by base bytes. */
-static void
-set_err(struct proto_error *err, const struct proto_reader *r, size_t base)
-{
-	if (err == NULL)
-		return;
-	*err = r->err;
-	err->offset += base;
-}
-
-static wn_err
-too_big(struct proto_error *err, const char *what, size_t len, size_t max)
-{
-	if (err != NULL) {
-		err->offset = max;
-		snprintf(err->msg, sizeof(err->msg),
-		    "%s of %zu bytes exceeds the limit of %zu", what, len, max);
-	}
-	return WN_ETOOBIG;
-}
+#define set_err proto_error_from
+#define too_big proto_error_too_big
 
 /* basis_valid: 1..127 bytes of UTF-8 without control characters: C0,
  * DEL and C1 (U+0080..U+009F, encoded c2 80..c2 9f). */
