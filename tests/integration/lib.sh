@@ -65,12 +65,15 @@ node_init() {
 }
 
 # node_start NAME: start the daemon, wait until it says it is ready.
-# Returns the daemon's exit code if it stops before that.
+# Returns the daemon's exit code if it stops before that. With
+# WN_CAPTURE=1 the daemon writes every transfer it sends or receives to
+# $WN_T/NAME.wire (a test that searches the wire; costly, so opt-in).
 node_start() {
-	local name=$1 line=""
+	local name=$1 line="" cap=""
 	rm -f "$WN_T/$name.ready"
 	mkfifo "$WN_T/$name.ready"
-	WIJKNET_WIRE_CAPTURE="$WN_T/$name.wire" \
+	[ "${WN_CAPTURE:-}" = 1 ] && cap="$WN_T/$name.wire"
+	WIJKNET_WIRE_CAPTURE="$cap" \
 	"$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" &
 	WN_PID[$name]=$!

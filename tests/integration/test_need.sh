@@ -6,6 +6,8 @@
 # decrypted and searched: each marker is found exactly where the matrix,
 # membership, consent and the decisions allowed it, and nowhere else.
 # Plus: a receiver refuses a field it should not have got, and audits it.
+# every node captures the transfers it sends and receives (searched below)
+WN_CAPTURE=1
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 S=S-jonas-v
