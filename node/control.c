@@ -80,7 +80,10 @@ ctl_status(struct node_ctl_call *c)
 				 NNG_OPT_RECVMAXSZ, &peer_max) != 0))
 		return WN_ETRANSPORT;
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	proto_ctl_row_begin(c->w, 14);
+	pthread_mutex_lock(&n->rxq_mtx);
+	size_t waiting = n->rx_waiting;
+	pthread_mutex_unlock(&n->rxq_mtx);
+	proto_ctl_row_begin(c->w, 15);
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -97,6 +100,8 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_field_int(c->w, "control_listener_restarts",
 	    (int64_t)n->listener_restarts);
 	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)peer_max);
+	/* transfers that arrived before the one they follow */
+	proto_ctl_field_int(c->w, "peer_transfers_waiting", (int64_t)waiting);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
 	return WN_OK;
 }
@@ -349,8 +354,10 @@ node_ctl_handle(struct node *n, uint64_t uid,
 
 /* ctl_serve is the control socket's server handler. */
 static void
-ctl_serve(void *arg, nng_msg *msg, struct proto_writer *w)
+ctl_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
+    struct proto_writer *w)
 {
+	(void)wk;
 	struct node *n = arg;
 	struct proto_ctl_request *req = malloc(sizeof(*req));
 	struct proto_error perr;

@@ -462,6 +462,8 @@ node_cmd_run(int argc, char **argv)
 	n->lock_fd = -1;
 	pthread_mutex_init(&n->mtx, NULL);
 	pthread_cond_init(&n->wake, NULL);
+	pthread_mutex_init(&n->rxq_mtx, NULL);
+	pthread_cond_init(&n->rxq_cv, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -574,6 +576,8 @@ out:
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);
 	pthread_cond_destroy(&n->wake);
+	pthread_mutex_destroy(&n->rxq_mtx);
+	pthread_cond_destroy(&n->rxq_cv);
 	free(n);
 	nng_fini();
 	return status;

@@ -25,6 +25,19 @@
 
 #define NODE_MAX_PEERS 256
 #define NODE_BATCH 64 /* envelopes per transfer */
+#define NODE_WINDOW 4 /* transfers in flight per peer */
+
+/* One transfer in flight to a peer: its own REQ context, and which
+ * messages it carries (guarded by node.mtx). */
+struct node_slot {
+	struct node_peer *p;
+	nng_ctx ctx;
+	nng_aio *aio;
+	bool busy, sending;
+	size_t n;
+	int64_t seq[NODE_BATCH], created_us[NODE_BATCH];
+	uint8_t ids[NODE_BATCH][16];
+};
 
 /* A peer as the node knows it, with its delivery state. Fields below
  * "delivery" are guarded by node.mtx. */
@@ -35,16 +48,21 @@ struct node_peer {
 	struct sec_peer_key *key;
 	struct node *node;
 
-	/* delivery */
+	/* delivery: up to NODE_WINDOW transfers in flight, oldest messages
+	 * first; each one after the first names the last seq of the one
+	 * before it. A failed or deferred transfer stalls the window: nothing
+	 * more is sent until all are back, then it starts over from the
+	 * oldest message still in the outbox. */
 	nng_socket req;
-	nng_ctx ctx;
-	nng_aio *aio;
-	bool open, in_flight, sending, gone;
-	unsigned attempts;
+	bool open, gone, stalled;
+	unsigned attempts, inflight;
 	int64_t next_try_ms;
-	size_t inflight_n;
-	uint8_t inflight_ids[NODE_BATCH][16];
+	int64_t sent_hi; /* last seq put in flight in this window */
+	struct node_slot slot[NODE_WINDOW];
 };
+
+/* A transfer from a peer, checked and waiting for the applier (peer.c). */
+struct node_rx;
 
 struct node {
 	struct cfg_node cfg;
@@ -77,6 +95,15 @@ struct node {
 	pthread_t delivery;
 	pthread_cond_t wake;
 	bool delivery_running, stopping;
+
+	/* the applier: one thread applies checked transfers in order, many
+	 * in one transaction (peer.c) */
+	pthread_t applier;
+	pthread_mutex_t rxq_mtx;
+	pthread_cond_t rxq_cv;
+	struct node_rx *rxq, **rxq_tail; /* guarded by rxq_mtx */
+	size_t rx_waiting; /* transfers waiting for their predecessor */
+	bool applier_running, rx_stopping;
 	int64_t head_sent_seq, head_sent_ms;
 
 	struct sqlite3_stmt *stmts[16]; /* peer.c's prepared statements */

@@ -182,7 +182,7 @@ node_peers_load(struct node *n)
 			kept |= fresh[j] == n->peers[i];
 		if (!kept) {
 			n->peers[i]->gone = true;
-			if (!n->peers[i]->in_flight)
+			if (n->peers[i]->inflight == 0)
 				peer_close(n->peers[i]);
 			/* keep it reachable for the callback and shutdown */
 			if (nf < NODE_MAX_PEERS)
@@ -206,6 +206,9 @@ enum {
 	ST_OB_SEQ,
 	ST_OB_INS,
 	ST_OB_BUMP,
+	ST_OB_DEL,
+	ST_OB_NEXT,
+	ST_MV,
 	ST_COUNT /* <= WN_ARRAY_LEN(node.stmts) */
 };
 
@@ -315,9 +318,17 @@ struct pre {
 	char reason[160];
 };
 
-struct rx {
+struct node_rx {
 	struct node *n;
-	struct node_peer *from; /* the attributed sender, if any */
+	struct node_rx *next;               /* in the applier's queue */
+	struct node_server_worker *wk;      /* the held call to answer */
+	struct node_peer *from;             /* the attributed sender, if any */
+	uint64_t after;                     /* apply once last_seq_in >= after */
+	int64_t hi;                         /* highest seq in the transfer */
+	int64_t last;                       /* the sender's last applied, after */
+	int64_t queued_ms;
+	size_t nenv;
+	const char *defer;                  /* set: defer every envelope */
 	size_t naccepted, nrefused, napplied;
 	uint8_t accepted[NODE_BATCH][16];
 	struct proto_refusal refused[NODE_BATCH];
@@ -335,7 +346,7 @@ transient(wn_err code)
 }
 
 static void
-refuse(struct rx *rx, const uint8_t *id, wn_err code, const char *who,
+refuse(struct node_rx *rx, const uint8_t *id, wn_err code, const char *who,
     const char *reason)
 {
 	if (rx->nrefused >= NODE_BATCH)
@@ -436,22 +447,27 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 		    TIME_WINDOW_MS);
 }
 
-/* seen: 0 new, 1 applied before in another sealing (a retry whose
- * receipt was lost: accept it again, apply nothing), 2 these very bytes
- * were applied already (a replay: refuse). Senders seal every attempt
- * afresh, so a legitimate retry never repeats an envelope's hash. */
+/* seen looks up a sequence number at or below the last one applied from
+ * that sender: 1 it is that message again in another sealing (a retry
+ * whose receipt was lost: accept it again, apply nothing), 2 these very
+ * bytes were applied already (a replay: refuse), 0 anything else (refuse:
+ * the number is used). Senders seal every attempt afresh, so a legitimate
+ * retry never repeats an envelope's hash. */
 static int
-seen(struct node *n, const uint8_t id[16], const uint8_t hash[32])
+seen(struct node *n, const struct pre *pr)
 {
 	sqlite3_stmt *st = stmt(n, ST_SEEN,
-	    "SELECT env_hash FROM inbox WHERE msg_id = ?");
+	    "SELECT msg_id, env_hash FROM inbox WHERE peer = ? AND seq = ?");
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, pr->e.h.from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)pr->e.h.seq);
 	int r = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r = sqlite3_column_bytes(st, 0) == SEC_HASH_LEN &&
-			memcmp(sqlite3_column_blob(st, 0), hash,
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == 16 &&
+	    memcmp(sqlite3_column_blob(st, 0), pr->e.h.id, 16) == 0)
+		r = sqlite3_column_bytes(st, 1) == SEC_HASH_LEN &&
+			memcmp(sqlite3_column_blob(st, 1), pr->hash,
 			    SEC_HASH_LEN) == 0
 		    ? 2
 		    : 1;
@@ -503,8 +519,10 @@ static wn_err
 inbox_add(struct node *n, const struct pre *pr)
 {
 	sqlite3_stmt *st = stmt(n, ST_INBOX,
-	    "INSERT INTO inbox (peer, seq, msg_id, type, env_hash, received_ms)"
-	    " VALUES (?, ?, ?, ?, ?, ?)");
+	    /* a row under this number can only be left from an earlier
+	     * membership of the same org id (its numbers started over) */
+	    "INSERT OR REPLACE INTO inbox (peer, seq, msg_id, type, env_hash, "
+	    "received_ms) VALUES (?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, pr->e.h.from, -1, SQLITE_STATIC);
@@ -518,7 +536,7 @@ inbox_add(struct node *n, const struct pre *pr)
 
 /* apply one opened message; an error with a reason refuses it */
 static wn_err
-apply(struct rx *rx, const struct proto_envelope *e, const uint8_t *body,
+apply(struct node_rx *rx, const struct proto_envelope *e, const uint8_t *body,
     size_t len, char *why, size_t whylen)
 {
 	struct node *n = rx->n;
@@ -553,7 +571,7 @@ apply(struct rx *rx, const struct proto_envelope *e, const uint8_t *body,
  * held, in the transaction): replay and sequence checks, decrypt, apply,
  * record. *last is the sender's last applied sequence number. */
 static void
-apply_one(struct rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
+apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
     size_t cap)
 {
 	struct node *n = rx->n;
@@ -563,6 +581,10 @@ apply_one(struct rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	size_t blen;
 	wn_err rc;
 
+	if (rx->defer != NULL) {
+		refuse(rx, e->h.id, WN_EBUSY, p->org_id, rx->defer);
+		return;
+	}
 	if (rx->blocked) {
 		refuse(rx, e->h.id, WN_EBUSY, p->org_id, "an earlier message of "
 		    "this transfer must be applied first");
@@ -573,24 +595,25 @@ apply_one(struct rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		    "longer a member of the federation");
 		return;
 	}
-	switch (seen(n, e->h.id, pr->hash)) {
-	case 1:
-		memcpy(rx->accepted[rx->naccepted++], e->h.id, 16);
-		return;
-	case 2:
-		snprintf(why, sizeof(why), "replayed envelope (message "
-		    "%02x%02x%02x%02x.. already applied)", e->h.id[0],
-		    e->h.id[1], e->h.id[2], e->h.id[3]);
-		refuse(rx, e->h.id, WN_EDENIED, p->org_id, why);
-		return;
-	}
 	/* A gap is allowed: a sender moves its numbers forward after an
-	 * accepted rollback of its store. Order holds because a sender keeps
-	 * one transfer in flight per peer, oldest messages first. */
+	 * accepted rollback of its store. Order holds because a sender sends
+	 * its oldest messages first, and a transfer that follows another in
+	 * flight waits until that one is applied (the manifest's `after`). */
 	if ((int64_t)e->h.seq <= *last) {
-		snprintf(why, sizeof(why), "replay: sequence number %" PRIu64
-		    " already used (last applied %" PRId64 ")", e->h.seq,
-		    *last);
+		switch (seen(n, pr)) {
+		case 1:
+			memcpy(rx->accepted[rx->naccepted++], e->h.id, 16);
+			return;
+		case 2:
+			snprintf(why, sizeof(why), "replayed envelope (message "
+			    "%02x%02x%02x%02x.. already applied)", e->h.id[0],
+			    e->h.id[1], e->h.id[2], e->h.id[3]);
+			break;
+		default:
+			snprintf(why, sizeof(why), "replay: sequence number %"
+			    PRIu64 " already used (last applied %" PRId64 ")",
+			    e->h.seq, *last);
+		}
 		refuse(rx, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
@@ -705,8 +728,267 @@ answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	return true;
 }
 
+/* apply_transfer is phase B for one transfer (n->mtx held, inside the
+ * applier's transaction): each envelope in order, then the sender's last
+ * sequence number and one audit record. */
 static void
-peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
+apply_transfer(struct node_rx *rx, uint8_t *body)
+{
+	struct node *n = rx->n;
+	char detail[200];
+	int64_t last = last_seq_in(n, rx->from->org_id), before = last;
+	for (size_t i = 0; i < rx->nenv; i++) {
+		struct pre *pr = &rx->pre[i];
+		if (pr->code != WN_OK)
+			refuse(rx, pr->decoded ? pr->e.h.id : NULL, pr->code,
+			    pr->p ? pr->p->org_id : "unknown", pr->reason);
+		else
+			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
+	}
+	rx->last = last;
+	/* refused messages use up their numbers too */
+	sqlite3_stmt *st;
+	if (last != before &&
+	    (st = stmt(n, ST_LAST_SET,
+		 "UPDATE peers SET last_seq_in = ? WHERE org_id = ?")) != NULL) {
+		sqlite3_bind_int64(st, 1, last);
+		sqlite3_bind_text(st, 2, rx->from->org_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rx->last = before; /* the commit fails too */
+	}
+	if (rx->napplied == 0)
+		return;
+	snprintf(detail, sizeof(detail), "%zu messages, seq %" PRId64 "..%" PRId64,
+	    rx->napplied, rx->first_seq, rx->last_seq);
+	audit_log(n, rx->from->org_id, "peer.received", rx->from->org_id,
+	    detail);
+}
+
+/* receipt_for is phase C: the signed, encrypted receipt of an applied
+ * transfer, durable by now (no lock needed). */
+static void
+receipt_for(struct node *n, const struct node_rx *rx, struct proto_writer *w)
+{
+	struct proto_receipt *rc = calloc(1, sizeof(*rc));
+	struct proto_writer bw = {0};
+	struct proto_env_header h = {0};
+	if (rc == NULL ||
+	    proto_writer_init_dynamic(&bw, 4096, PROTO_BODY_MAX - 1) != WN_OK) {
+		free(rc);
+		return;
+	}
+	rc->naccepted = rx->naccepted;
+	memcpy(rc->accepted, rx->accepted, rx->naccepted * 16);
+	rc->nrefused = rx->nrefused;
+	memcpy(rc->refused, rx->refused, rx->nrefused * sizeof(rx->refused[0]));
+	h.version = PROTO_VERSION;
+	h.type = PROTO_MSG_RECEIPT;
+	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
+	wn_strlcpy(h.to, rx->from->org_id, sizeof(h.to));
+	sec_random(h.id, sizeof(h.id));
+	h.ts_ms = wn_now_ms();
+	if (proto_receipt_encode(rc, &bw) != WN_OK ||
+	    proto_envelope_seal(&h, bw.buf, bw.len, rx->from->key, node_sign,
+		n->id, w) != WN_OK)
+		proto_writer_reset(w);
+	free(rc);
+	proto_writer_release(&bw);
+}
+
+/* answer sends a held transfer's reply (w empty: none) and frees it. */
+static void
+answer(struct node_rx *rx, struct proto_writer *w)
+{
+	node_server_answer(rx->wk, w && proto_writer_status(w) == WN_OK
+	    ? w->buf : NULL, w && proto_writer_status(w) == WN_OK ? w->len : 0);
+	free(rx);
+}
+
+/* ready says whether a queued transfer can be applied now (n->mtx held):
+ * it follows no other, or the one it follows has been applied. One that
+ * has waited RX_WAIT_MS for its predecessor is deferred whole (the
+ * sender starts its window over from its oldest message). */
+#define RX_WAIT_MS 2000
+static bool
+ready(struct node *n, struct node_rx *rx, int64_t now)
+{
+	if (rx->after == 0 || rx->defer != NULL)
+		return true;
+	if (last_seq_in(n, rx->from->org_id) >= (int64_t)rx->after)
+		return true;
+	if (now - rx->queued_ms >= RX_WAIT_MS) {
+		rx->defer = "the transfer this one follows did not arrive";
+		return true;
+	}
+	return false;
+}
+
+/* not_applied: rx went through without all of it applied; the transfers
+ * waiting for it will not see it again and are deferred at once. */
+static void
+not_applied(struct node_rx *rx, struct node_rx *pending)
+{
+	for (struct node_rx *w = pending; w != NULL; w = w->next)
+		if (w->from == rx->from && w->after == (uint64_t)rx->hi &&
+		    w->defer == NULL)
+			w->defer = "the transfer this one follows was not "
+				   "applied";
+}
+
+/* apply_group applies every queued transfer that is ready, in one
+ * transaction (the group commit: one fsync for all of them), then answers
+ * each with its receipt. Transfers not ready stay in *pending. */
+static void
+apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
+{
+	struct node_rx *done = NULL, **dtail = &done;
+	struct proto_writer w = {0};
+	bool progress = true, failed = false;
+	int64_t now = wn_now_ms();
+
+	pthread_mutex_lock(&n->mtx);
+	if (node_store_begin(n->store) != WN_OK) {
+		pthread_mutex_unlock(&n->mtx);
+		failed = true;
+		done = *pending;
+		*pending = NULL;
+		goto reply;
+	}
+	/* applying one transfer can make the next from its sender ready */
+	while (progress) {
+		progress = false;
+		for (struct node_rx **pp = pending; *pp != NULL;) {
+			struct node_rx *rx = *pp;
+			if (!ready(n, rx, now)) {
+				pp = &rx->next;
+				continue;
+			}
+			*pp = rx->next;
+			rx->next = NULL;
+			apply_transfer(rx, body);
+			if (rx->last < rx->hi)
+				not_applied(rx, *pending);
+			*dtail = rx;
+			dtail = &rx->next;
+			progress = true;
+		}
+	}
+	if (done == NULL) {
+		node_store_rollback(n->store);
+		pthread_mutex_unlock(&n->mtx);
+		return;
+	}
+	if (node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		failed = true;
+	}
+	if (n->peers_dirty) {
+		n->peers_dirty = false;
+		if (node_peers_load(n) != WN_OK)
+			wn_log(WN_LOG_ERROR, "cannot reload peers");
+		node_peer_kick(n);
+	}
+	pthread_mutex_unlock(&n->mtx);
+reply:
+	if (proto_writer_init_dynamic(&w, 4096, PROTO_ENVELOPE_MAX) != WN_OK)
+		failed = true; /* no reply: the senders time out and resend */
+	while (done != NULL) {
+		struct node_rx *rx = done;
+		done = rx->next;
+		proto_writer_reset(&w);
+		if (failed && w.buf != NULL)
+			reply_error_env(n, rx->from->org_id, WN_EDB,
+			    "store error", &w);
+		else if (!failed)
+			receipt_for(n, rx, &w);
+		answer(rx, w.buf != NULL ? &w : NULL);
+	}
+	proto_writer_release(&w);
+}
+
+static void *
+applier_main(void *arg)
+{
+	struct node *n = arg;
+	struct node_rx *pending = NULL, **ptail;
+	uint8_t *body = malloc(PROTO_BODY_MAX);
+
+	pthread_mutex_lock(&n->rxq_mtx);
+	for (;;) {
+		if (n->rxq == NULL && !n->rx_stopping) {
+			if (pending == NULL) {
+				pthread_cond_wait(&n->rxq_cv, &n->rxq_mtx);
+			} else {
+				/* transfers wait for their predecessors: until
+				 * one comes, or the first of them gives up */
+				int64_t t = INT64_MAX;
+				for (struct node_rx *r = pending; r; r = r->next)
+					if (r->queued_ms + RX_WAIT_MS < t)
+						t = r->queued_ms + RX_WAIT_MS;
+				struct timespec ts = {t / 1000,
+				    (t % 1000) * 1000000L};
+				pthread_cond_timedwait(&n->rxq_cv, &n->rxq_mtx,
+				    &ts);
+			}
+		}
+		for (ptail = &pending; *ptail != NULL; ptail = &(*ptail)->next)
+			;
+		*ptail = n->rxq;
+		n->rxq = NULL;
+		n->rxq_tail = &n->rxq;
+		if (n->rx_stopping)
+			break;
+		pthread_mutex_unlock(&n->rxq_mtx);
+		if (pending != NULL && body != NULL)
+			apply_group(n, &pending, body);
+		else if (pending != NULL) {
+			/* out of memory: no reply, the senders resend */
+			while (pending != NULL) {
+				struct node_rx *rx = pending;
+				pending = rx->next;
+				answer(rx, NULL);
+			}
+		}
+		pthread_mutex_lock(&n->rxq_mtx);
+		n->rx_waiting = 0;
+		for (struct node_rx *r = pending; r != NULL; r = r->next)
+			n->rx_waiting++;
+	}
+	pthread_mutex_unlock(&n->rxq_mtx);
+	/* stopping: the socket is closed, nobody waits for these replies */
+	while (pending != NULL) {
+		struct node_rx *rx = pending;
+		pending = rx->next;
+		free(rx);
+	}
+	free(body);
+	return NULL;
+}
+
+/* enqueue hands a checked transfer to the applier; false if it stops. */
+static bool
+enqueue(struct node *n, struct node_rx *rx)
+{
+	bool ok;
+	pthread_mutex_lock(&n->rxq_mtx);
+	ok = n->applier_running && !n->rx_stopping;
+	if (ok) {
+		rx->queued_ms = wn_now_ms();
+		*n->rxq_tail = rx;
+		n->rxq_tail = &rx->next;
+		pthread_cond_signal(&n->rxq_cv);
+	}
+	pthread_mutex_unlock(&n->rxq_mtx);
+	return ok;
+}
+
+/* peer_serve is phase A, on an nng thread without the node lock: decode
+ * the transfer, check the manifest's signature and each envelope's, then
+ * hold the call and queue the transfer for the applier. Transfers that
+ * cannot be attributed to a member are refused here. */
+static void
+peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
+    struct proto_writer *w)
 {
 	struct node *n = arg;
 	struct proto_transfer t;
@@ -714,15 +996,13 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 	struct proto_cose_sign1 mcose;
 	struct proto_error perr;
 	struct node_peer *mp = NULL;
-	struct rx *rx = calloc(1, sizeof(*rx));
-	uint8_t *body = malloc(PROTO_BODY_MAX);
+	struct node_rx *rx = calloc(1, sizeof(*rx));
 	char detail[200];
 
-	if (rx == NULL || body == NULL)
+	if (rx == NULL)
 		goto out;
 	rx->n = n;
 	wire_capture(nng_msg_body(msg), nng_msg_len(msg));
-	/* phase A, without the node lock: structure and signatures */
 	if (proto_transfer_decode(nng_msg_body(msg), nng_msg_len(msg), &t,
 		&perr) != WN_OK) {
 		snprintf(detail, sizeof(detail), "malformed transfer at byte "
@@ -761,7 +1041,9 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 			transfer_refused(n, mp->org_id, WN_EDENIED, detail, w);
 			goto out;
 		}
+		rx->after = m->after;
 	}
+	rx->nenv = t.n;
 	for (size_t i = 0; i < t.n; i++) {
 		struct pre *pr = &rx->pre[i];
 		check_one(n, pr, t.env[i], t.env_len[i], m, mp);
@@ -776,89 +1058,36 @@ peer_serve(void *arg, nng_msg *msg, struct proto_writer *w)
 			else
 				rx->from = pr->p;
 		}
+		if (pr->code == WN_OK && (int64_t)pr->e.h.seq > rx->hi)
+			rx->hi = (int64_t)pr->e.h.seq;
 	}
 	if (t.n == 1 && answer_query(n, &rx->pre[0], w))
 		goto out;
-
-	/* phase B, under the lock and in one transaction */
-	pthread_mutex_lock(&n->mtx);
-	if (node_store_begin(n->store) != WN_OK) {
-		pthread_mutex_unlock(&n->mtx);
-		reply_error_env(n, "unknown", WN_EDB, "store busy", w);
-		goto out;
-	}
-	int64_t last = rx->from ? last_seq_in(n, rx->from->org_id) : 0;
-	for (size_t i = 0; i < t.n; i++) {
-		struct pre *pr = &rx->pre[i];
-		if (pr->code != WN_OK)
+	if (rx->from == NULL) {
+		/* nothing in it from a member: audit each refusal, answer
+		 * with the first */
+		pthread_mutex_lock(&n->mtx);
+		for (size_t i = 0; i < t.n; i++) {
+			struct pre *pr = &rx->pre[i];
 			refuse(rx, pr->decoded ? pr->e.h.id : NULL, pr->code,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
-		else
-			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
-	}
-	if (rx->napplied > 0) {
-		sqlite3_stmt *st = stmt(n, ST_LAST_SET,
-		    "UPDATE peers SET last_seq_in = ? WHERE org_id = ?");
-		if (st != NULL) {
-			sqlite3_bind_int64(st, 1, last);
-			sqlite3_bind_text(st, 2, rx->from->org_id, -1,
-			    SQLITE_STATIC);
-			sqlite3_step(st);
 		}
-		snprintf(detail, sizeof(detail), "%zu messages, seq %" PRId64
-		    "..%" PRId64, rx->napplied, rx->first_seq, rx->last_seq);
-		audit_log(n, rx->from->org_id, "peer.received",
-		    rx->from->org_id, detail);
-	}
-	if (node_store_commit(n->store) != WN_OK) {
-		node_store_rollback(n->store);
 		pthread_mutex_unlock(&n->mtx);
-		reply_error_env(n, rx->from ? rx->from->org_id : "unknown",
-		    WN_EDB, "store error", w);
-		goto out;
-	}
-	if (n->peers_dirty) {
-		n->peers_dirty = false;
-		if (node_peers_load(n) != WN_OK)
-			wn_log(WN_LOG_ERROR, "cannot reload peers");
-		node_peer_kick(n);
-	}
-	pthread_mutex_unlock(&n->mtx);
-
-	/* phase C, without the lock: the receipt, durable now */
-	if (rx->from == NULL) {
 		reply_error_env(n, "unknown", (wn_err)rx->refused[0].code,
 		    rx->refused[0].reason, w);
 		goto out;
 	}
-	struct proto_receipt *rc = calloc(1, sizeof(*rc));
-	struct proto_writer bw = {0};
-	struct proto_env_header h = {0};
-	if (rc == NULL ||
-	    proto_writer_init_dynamic(&bw, 4096, PROTO_BODY_MAX - 1) != WN_OK) {
-		free(rc);
-		goto out;
+	rx->wk = wk;
+	node_server_hold(wk);
+	if (enqueue(n, rx)) {
+		rx = NULL; /* the applier answers and frees it */
+	} else {
+		rx->wk = NULL;
+		node_server_answer(wk, NULL, 0); /* stopping */
 	}
-	rc->naccepted = rx->naccepted;
-	memcpy(rc->accepted, rx->accepted, rx->naccepted * 16);
-	rc->nrefused = rx->nrefused;
-	memcpy(rc->refused, rx->refused, rx->nrefused * sizeof(rx->refused[0]));
-	h.version = PROTO_VERSION;
-	h.type = PROTO_MSG_RECEIPT;
-	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
-	wn_strlcpy(h.to, rx->from->org_id, sizeof(h.to));
-	sec_random(h.id, sizeof(h.id));
-	h.ts_ms = wn_now_ms();
-	if (proto_receipt_encode(rc, &bw) != WN_OK ||
-	    proto_envelope_seal(&h, bw.buf, bw.len, rx->from->key, node_sign,
-		n->id, w) != WN_OK)
-		proto_writer_reset(w);
-	free(rc);
-	proto_writer_release(&bw);
 out:
 	free(m);
 	free(rx);
-	free(body);
 }
 
 /* ---- sending ----------------------------------------------------------- */
@@ -877,11 +1106,13 @@ backoff_ms(unsigned attempts)
 	return b / 2 + (int64_t)(r % (uint32_t)(b + 1));
 }
 
+/* delivery_failed records a failure and backs off; the window stalls
+ * (n->mtx held). */
 static void
 delivery_failed(struct node_peer *p, const char *why)
 {
 	struct node *n = p->node;
-	p->in_flight = false;
+	p->stalled = true;
 	p->attempts++;
 	p->next_try_ms = wn_now_ms() + backoff_ms(p->attempts);
 	if (exec_bind(n, "UPDATE peers SET last_err_ms = ?2, last_err = ?3 "
@@ -890,6 +1121,25 @@ delivery_failed(struct node_peer *p, const char *why)
 		wn_log(WN_LOG_WARN, "cannot record delivery error");
 	wn_log(WN_LOG_DEBUG, "delivery to %s failed (attempt %u): %s",
 	    p->org_id, p->attempts, why);
+}
+
+/* slot_free ends a transfer (n->mtx held). When the last one of a window
+ * is back, the next window starts from the oldest message in the
+ * outbox. */
+static void
+slot_free(struct node_slot *s)
+{
+	struct node_peer *p = s->p;
+	s->busy = false;
+	s->n = 0;
+	p->inflight--;
+	if (p->inflight == 0) {
+		p->sent_hi = 0;
+		p->stalled = false;
+		if (p->gone)
+			peer_close(p);
+	}
+	node_peer_kick(p->node);
 }
 
 static void
@@ -904,18 +1154,31 @@ record_latency(struct node *n, int64_t created_us)
 	n->delivered++;
 }
 
-/* handle_receipt applies a receipt: accepted ids leave the outbox; refused
- * ones leave it too unless the refusal was transient. One transaction. */
-static void
-handle_receipt(struct node_peer *p, nng_msg *msg)
+/* slot_find is the position of message id in the transfer, or -1. */
+static int
+slot_find(const struct node_slot *s, const uint8_t id[16], size_t hint)
 {
+	if (hint < s->n && memcmp(s->ids[hint], id, 16) == 0)
+		return (int)hint;
+	for (size_t i = 0; i < s->n; i++)
+		if (memcmp(s->ids[i], id, 16) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* handle_receipt applies a receipt (n->mtx held): accepted messages leave
+ * the outbox; refused ones leave it too unless the refusal was transient.
+ * One transaction. */
+static void
+handle_receipt(struct node_slot *s, nng_msg *msg)
+{
+	struct node_peer *p = s->p;
 	struct node *n = p->node;
 	struct proto_envelope e;
 	struct proto_receipt *rc = calloc(1, sizeof(*rc));
 	uint8_t *body = malloc(PROTO_ENVELOPE_MAX);
 	size_t blen;
 	char why[200];
-	bool ok = false;
 
 	if (rc == NULL || body == NULL) {
 		delivery_failed(p, "out of memory");
@@ -952,25 +1215,18 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 		delivery_failed(p, "store busy");
 		goto out;
 	}
-	sqlite3_stmt *del = NULL, *get = NULL;
-	sqlite3 *db = node_store_db(n->store);
-	if (sqlite3_prepare_v2(db, "DELETE FROM outbox WHERE msg_id = ? AND "
-				   "peer = ?", -1, &del, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT created_us FROM outbox WHERE "
-				   "msg_id = ? AND peer = ?", -1, &get,
-		NULL) != SQLITE_OK) {
-		sqlite3_finalize(del);
-		sqlite3_finalize(get);
-		node_store_rollback(n->store);
-		delivery_failed(p, "store error");
-		goto out;
-	}
-	size_t deferred = 0, ncreated = 0;
-	int64_t created[PROTO_RECEIPT_MAX];
-	for (size_t i = 0; i < rc->naccepted + rc->nrefused; i++) {
+	sqlite3_stmt *del = stmt(n, ST_OB_DEL,
+	    "DELETE FROM outbox WHERE peer = ? AND seq = ?");
+	size_t deferred = 0, ndone = 0;
+	size_t done[NODE_BATCH];
+	for (size_t i = 0; del != NULL && i < rc->naccepted + rc->nrefused;
+	     i++) {
 		bool acc = i < rc->naccepted;
 		const uint8_t *id = acc ? rc->accepted[i]
 					: rc->refused[i - rc->naccepted].id;
+		int at = slot_find(s, id, i);
+		if (at < 0)
+			continue; /* not one we sent in this transfer */
 		if (!acc) {
 			const struct proto_refusal *rf =
 			    &rc->refused[i - rc->naccepted];
@@ -981,19 +1237,18 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 			audit_log(n, "system", "peer.delivery_refused",
 			    p->org_id, rf->reason);
 		}
-		sqlite3_bind_blob(get, 1, id, 16, SQLITE_STATIC);
-		sqlite3_bind_text(get, 2, p->org_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(get) == SQLITE_ROW && acc)
-			created[ncreated++] = sqlite3_column_int64(get, 0);
-		sqlite3_reset(get);
-		sqlite3_bind_blob(del, 1, id, 16, SQLITE_STATIC);
-		sqlite3_bind_text(del, 2, p->org_id, -1, SQLITE_STATIC);
-		sqlite3_step(del);
+		sqlite3_bind_text(del, 1, p->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(del, 2, s->seq[at]);
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			del = NULL;
+			break;
+		}
 		sqlite3_reset(del);
+		if (acc)
+			done[ndone++] = (size_t)at;
 	}
-	sqlite3_finalize(del);
-	sqlite3_finalize(get);
-	if (exec_bind(n, "UPDATE peers SET last_ok_ms = ?2 WHERE org_id = ?1",
+	if (del == NULL ||
+	    exec_bind(n, "UPDATE peers SET last_ok_ms = ?2 WHERE org_id = ?1",
 		p->org_id, wn_now_ms(), NULL, 0, 0) != WN_OK ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
@@ -1001,58 +1256,51 @@ handle_receipt(struct node_peer *p, nng_msg *msg)
 		goto out;
 	}
 	/* latency ends when the sender's outbox is durable too */
-	for (size_t i = 0; i < ncreated; i++)
-		record_latency(n, created[i]);
-	ok = true;
-	p->in_flight = false;
-	if (deferred > 0 && rc->naccepted == 0) {
-		/* nothing moved: do not spin on a peer that is behind */
-		p->attempts++;
-		p->next_try_ms = wn_now_ms() + backoff_ms(p->attempts);
+	for (size_t i = 0; i < ndone; i++)
+		record_latency(n, s->created_us[done[i]]);
+	if (deferred > 0) {
+		/* the rest of the window waits behind these: start over */
+		p->stalled = true;
+		if (rc->naccepted == 0) {
+			/* nothing moved: do not spin on a peer that is behind */
+			p->attempts++;
+			p->next_try_ms = wn_now_ms() + backoff_ms(p->attempts);
+		}
 	} else {
 		p->attempts = 0;
 		p->next_try_ms = 0;
 	}
 out:
-	(void)ok;
 	free(rc);
 	free(body);
 }
 
 static void
-peer_aio_cb(void *arg)
+slot_aio_cb(void *arg)
 {
-	struct node_peer *p = arg;
+	struct node_slot *s = arg;
+	struct node_peer *p = s->p;
 	struct node *n = p->node;
-	int rv = nng_aio_result(p->aio);
+	int rv = nng_aio_result(s->aio);
 
-	if (p->sending) {
-		p->sending = false;
-		if (rv != 0) {
-			nng_msg_free(nng_aio_get_msg(p->aio));
-			pthread_mutex_lock(&n->mtx);
-			delivery_failed(p, nng_strerror(rv));
-			if (p->gone)
-				peer_close(p);
-			pthread_cond_signal(&n->wake);
-			pthread_mutex_unlock(&n->mtx);
+	if (s->sending) {
+		s->sending = false;
+		if (rv == 0) {
+			nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
+			nng_ctx_recv(s->ctx, s->aio);
 			return;
 		}
-		nng_aio_set_timeout(p->aio, SEND_TIMEOUT_MS);
-		nng_ctx_recv(p->ctx, p->aio);
-		return;
+		nng_msg_free(nng_aio_get_msg(s->aio));
 	}
 	pthread_mutex_lock(&n->mtx);
 	if (rv != 0) {
 		delivery_failed(p, nng_strerror(rv));
 	} else {
-		nng_msg *msg = nng_aio_get_msg(p->aio);
-		handle_receipt(p, msg);
+		nng_msg *msg = nng_aio_get_msg(s->aio);
+		handle_receipt(s, msg);
 		nng_msg_free(msg);
 	}
-	if (p->gone)
-		peer_close(p);
-	pthread_cond_signal(&n->wake);
+	slot_free(s);
 	pthread_mutex_unlock(&n->mtx);
 }
 
@@ -1070,19 +1318,25 @@ peer_open(struct node_peer *p)
 	    (rv = nng_socket_set_ms(p->req, NNG_OPT_REQ_RESENDTIME,
 		 NNG_DURATION_INFINITE)) != 0 ||
 	    (rv = nng_socket_set_ms(p->req, NNG_OPT_RECONNMINT, 100)) != 0 ||
-	    (rv = nng_socket_set_ms(p->req, NNG_OPT_RECONNMAXT, 5000)) != 0 ||
-	    (rv = nng_ctx_open(&p->ctx, p->req)) != 0 ||
-	    (p->aio == NULL &&
-		(rv = nng_aio_alloc(&p->aio, peer_aio_cb, p)) != 0) ||
-	    (rv = node_dial(p->node, p->req, p->endpoint, p->org_id,
-		 NNG_FLAG_NONBLOCK)) !=
-		0) {
-		wn_log(WN_LOG_WARN, "peer %s (%s): %s", p->org_id, p->endpoint,
-		    nng_strerror(rv));
-		peer_close(p);
-		return WN_ETRANSPORT;
+	    (rv = nng_socket_set_ms(p->req, NNG_OPT_RECONNMAXT, 5000)) != 0)
+		goto fail;
+	for (size_t i = 0; i < NODE_WINDOW; i++) {
+		struct node_slot *s = &p->slot[i];
+		s->p = p;
+		if ((rv = nng_ctx_open(&s->ctx, p->req)) != 0 ||
+		    (s->aio == NULL &&
+			(rv = nng_aio_alloc(&s->aio, slot_aio_cb, s)) != 0))
+			goto fail;
 	}
+	if ((rv = node_dial(p->node, p->req, p->endpoint, p->org_id,
+		 NNG_FLAG_NONBLOCK)) != 0)
+		goto fail;
 	return WN_OK;
+fail:
+	wn_log(WN_LOG_WARN, "peer %s (%s): %s", p->org_id, p->endpoint,
+	    nng_strerror(rv));
+	peer_close(p);
+	return WN_ETRANSPORT;
 }
 
 /* One message taken from the outbox to be sealed. */
@@ -1091,13 +1345,15 @@ struct outgoing {
 	size_t off, len; /* its body in the batch's body buffer */
 };
 
-/* send_batch starts one transfer to p if it has queued messages. Called
- * with n->mtx held; it lets go of the lock while it seals and signs, so
- * receipts and control requests are not kept waiting. */
-static void
+/* send_batch starts one transfer to p on a free slot with the messages
+ * after those already in flight; false if there was nothing to send or
+ * it failed. Called with n->mtx held; it lets go of the lock while it
+ * seals and signs, so receipts and control requests are not kept
+ * waiting. */
+static bool
 send_batch(struct node *n, struct node_peer *p)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	struct proto_writer tw = {0}, ew = {0}, mw;
 	struct proto_transfer t = {0};
 	struct proto_manifest *man = calloc(1, sizeof(*man));
@@ -1106,15 +1362,23 @@ send_batch(struct node *n, struct node_peer *p)
 	uint8_t mbuf[4096];
 	size_t used = 0, bused = 0, wused = 0, count = 0;
 	nng_msg *msg = NULL;
-	bool unlocked = false;
+	bool unlocked = false, sent = false;
+	struct node_slot *s = NULL;
 
-	if (man == NULL || og == NULL || envs == NULL || bodies == NULL ||
-	    sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT msg_id, seq, type, body, trace FROM outbox WHERE "
-		"peer = ? ORDER BY seq LIMIT 64",
-		-1, &st, NULL) != SQLITE_OK)
+	for (size_t i = 0; i < NODE_WINDOW && s == NULL; i++)
+		if (!p->slot[i].busy)
+			s = &p->slot[i];
+	if (s == NULL || man == NULL || og == NULL || envs == NULL ||
+	    bodies == NULL ||
+	    (st = stmt(n, ST_OB_NEXT,
+		 "SELECT msg_id, seq, type, body, trace, created_us FROM "
+		 "outbox WHERE peer = ? AND seq > ? ORDER BY seq LIMIT 64")) ==
+		NULL)
 		goto out;
+	if (p->inflight == 0)
+		p->sent_hi = 0;
 	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, p->sent_hi);
 	/* bodies at most half the frame: a padded bucket is under twice its
 	 * body, so the sealed transfer fits */
 	while (count < NODE_BATCH && sqlite3_step(st) == SQLITE_ROW) {
@@ -1138,24 +1402,30 @@ send_batch(struct node *n, struct node_peer *p)
 		o->off = bused;
 		o->len = blen;
 		bused += blen;
-		memcpy(p->inflight_ids[count++], o->h.id, 16);
+		memcpy(s->ids[count], o->h.id, 16);
+		s->seq[count] = (int64_t)o->h.seq;
+		s->created_us[count] = sqlite3_column_int64(st, 5);
+		count++;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	sqlite3_reset(st); /* an open read would pin the WAL */
 	if (count == 0)
 		goto out;
 	/* every envelope names the matrix version this node holds */
 	uint64_t mv = 0;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT ifnull(max(version), 0) FROM matrix", -1, &st,
-		NULL) == SQLITE_OK &&
+	if ((st = stmt(n, ST_MV, "SELECT ifnull(max(version), 0) FROM matrix")) !=
+		NULL &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		mv = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
+	if (st != NULL)
+		sqlite3_reset(st);
 	for (size_t i = 0; i < count; i++)
 		og[i].h.mv = mv;
-	p->in_flight = true; /* nobody else sends to p meanwhile */
+	/* the slot is ours: the window moves on before the lock is let go */
+	s->busy = true;
+	s->n = count;
+	p->inflight++;
+	man->after = p->inflight > 1 ? (uint64_t)p->sent_hi : 0;
+	p->sent_hi = s->seq[count - 1];
 	pthread_mutex_unlock(&n->mtx);
 	unlocked = true;
 
@@ -1195,18 +1465,20 @@ send_batch(struct node *n, struct node_peer *p)
 		goto fail;
 	pthread_mutex_lock(&n->mtx);
 	unlocked = false;
-	if (n->stopping || p->gone || peer_open(p) != WN_OK) {
-		if (!n->stopping)
+	if (n->stopping || p->gone || p->stalled || peer_open(p) != WN_OK) {
+		/* a stalled window sends nothing more: this one would only be
+		 * deferred */
+		if (!n->stopping && !p->gone && !p->stalled)
 			delivery_failed(p, "cannot reach the peer");
-		p->in_flight = false;
 		nng_msg_free(msg);
+		slot_free(s);
 		goto out;
 	}
-	p->inflight_n = count;
-	p->sending = true;
-	nng_aio_set_msg(p->aio, msg);
-	nng_aio_set_timeout(p->aio, SEND_TIMEOUT_MS);
-	nng_ctx_send(p->ctx, p->aio);
+	s->sending = true;
+	nng_aio_set_msg(s->aio, msg);
+	nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
+	nng_ctx_send(s->ctx, s->aio);
+	sent = true;
 	goto out;
 fail:
 	nng_msg_free(msg);
@@ -1215,10 +1487,10 @@ fail:
 		unlocked = false;
 	}
 	delivery_failed(p, "cannot seal a transfer");
+	slot_free(s);
 out:
 	if (unlocked)
 		pthread_mutex_lock(&n->mtx);
-	sqlite3_finalize(st);
 	sec_wipe(bodies ? bodies : envs, bodies ? bused : 0);
 	free(bodies);
 	free(envs);
@@ -1226,6 +1498,7 @@ out:
 	free(man);
 	proto_writer_release(&tw);
 	proto_writer_release(&ew);
+	return sent;
 }
 
 /* push_heads queues our chain head for our checkers when it moved and
@@ -1260,14 +1533,16 @@ delivery_main(void *arg)
 		push_heads(n, false);
 		for (size_t i = 0; i < n->npeers; i++) {
 			struct node_peer *p = n->peers[i];
-			if (p->gone || p->in_flight)
+			if (p->gone || p->stalled)
 				continue;
 			if (p->next_try_ms > now) {
 				if (p->next_try_ms < wake)
 					wake = p->next_try_ms;
 				continue;
 			}
-			send_batch(n, p);
+			while (p->inflight < NODE_WINDOW && !p->stalled &&
+			    !p->gone && !n->stopping && send_batch(n, p))
+				;
 		}
 		struct timespec ts = {wake / 1000, (wake % 1000) * 1000000L};
 		pthread_cond_timedwait(&n->wake, &n->mtx, &ts);
@@ -1303,8 +1578,19 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 		return WN_ETRANSPORT;
 	}
 	n->peer_open = true;
-	if (node_server_start(&n->peer_server, n->peer_sock, 4,
-		PROTO_ENVELOPE_MAX, peer_serve, n) != WN_OK) {
+	n->rxq = NULL;
+	n->rxq_tail = &n->rxq;
+	n->rx_stopping = false;
+	if (pthread_create(&n->applier, NULL, applier_main, n) != 0) {
+		snprintf(err, errlen, "cannot start the applier thread");
+		return WN_ENOMEM;
+	}
+	n->applier_running = true;
+	/* a worker is held while its transfer waits for the applier: room
+	 * for a full window from a few peers at once */
+	if (node_server_start(&n->peer_server, n->peer_sock,
+		NODE_SERVER_MAX_WORKERS, PROTO_ENVELOPE_MAX, peer_serve,
+		n) != WN_OK) {
 		snprintf(err, errlen, "peer socket: cannot start workers");
 		return WN_ETRANSPORT;
 	}
@@ -1365,19 +1651,30 @@ node_peer_stop(struct node *n)
 		pthread_join(n->delivery, NULL);
 		n->delivery_running = false;
 	}
-	if (n->peer_open) {
+	if (n->peer_open)
 		nng_close(n->peer_sock);
+	if (n->applier_running) {
+		pthread_mutex_lock(&n->rxq_mtx);
+		n->rx_stopping = true;
+		pthread_cond_signal(&n->rxq_cv);
+		pthread_mutex_unlock(&n->rxq_mtx);
+		pthread_join(n->applier, NULL);
+		n->applier_running = false;
+	}
+	if (n->peer_open) {
 		node_server_stop(&n->peer_server);
 		n->peer_open = false;
 	}
 	stmts_free(n);
 	for (size_t i = 0; i < n->npeers; i++) {
 		struct node_peer *p = n->peers[i];
-		if (p->aio != NULL)
-			nng_aio_stop(p->aio);
+		for (size_t j = 0; j < NODE_WINDOW; j++)
+			if (p->slot[j].aio != NULL)
+				nng_aio_stop(p->slot[j].aio);
 		peer_close(p);
-		if (p->aio != NULL)
-			nng_aio_free(p->aio);
+		for (size_t j = 0; j < NODE_WINDOW; j++)
+			if (p->slot[j].aio != NULL)
+				nng_aio_free(p->slot[j].aio);
 		peer_free(p);
 	}
 	n->npeers = 0;

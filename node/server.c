@@ -4,7 +4,8 @@
  * Each worker loops recv -> handler -> send. The handler fills a writer;
  * an empty or failed reply is never sent (the requester times out), so a
  * handler that cannot answer simply writes nothing. Used by the control
- * socket and the peer socket alike.
+ * socket and the peer socket alike. A handler may hold a call and answer
+ * it later from another thread (the peer socket's applier does).
  */
 #include "node/server.h"
 
@@ -37,21 +38,43 @@ worker_cb(void *arg)
 		nng_msg_free(msg);
 		goto next;
 	}
-	s->fn(s->arg, msg, &w);
-	nng_msg_clear(msg);
-	if (w.len == 0 || proto_writer_status(&w) != WN_OK ||
-	    nng_msg_append(msg, w.buf, w.len) != 0) {
-		nng_msg_free(msg);
-		goto next;
+	wk->holding = false;
+	wk->held = msg;
+	s->fn(s->arg, wk, msg, &w);
+	if (wk->holding) {
+		/* answered later by node_server_answer */
+		proto_writer_release(&w);
+		return;
 	}
+	node_server_answer(wk, proto_writer_status(&w) == WN_OK ? w.buf : NULL,
+	    proto_writer_status(&w) == WN_OK ? w.len : 0);
 	proto_writer_release(&w);
-	nng_aio_set_msg(wk->aio, msg);
-	wk->sending = true;
-	nng_ctx_send(wk->ctx, wk->aio);
 	return;
 next:
 	proto_writer_release(&w);
 	nng_ctx_recv(wk->ctx, wk->aio);
+}
+
+void
+node_server_hold(struct node_server_worker *wk)
+{
+	wk->holding = true;
+}
+
+void
+node_server_answer(struct node_server_worker *wk, const void *buf, size_t len)
+{
+	nng_msg *msg = wk->held;
+	wk->held = NULL;
+	nng_msg_clear(msg);
+	if (len == 0 || nng_msg_append(msg, buf, len) != 0) {
+		nng_msg_free(msg);
+		nng_ctx_recv(wk->ctx, wk->aio);
+		return;
+	}
+	nng_aio_set_msg(wk->aio, msg);
+	wk->sending = true;
+	nng_ctx_send(wk->ctx, wk->aio);
 }
 
 wn_err
@@ -83,6 +106,10 @@ node_server_stop(struct node_server *s)
 			nng_aio_stop(s->workers[i].aio);
 			nng_aio_free(s->workers[i].aio);
 			s->workers[i].aio = NULL;
+		}
+		if (s->workers[i].holding && s->workers[i].held != NULL) {
+			nng_msg_free(s->workers[i].held);
+			s->workers[i].held = NULL;
 		}
 	}
 	s->nworkers = 0;

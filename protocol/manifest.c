@@ -2,7 +2,8 @@
  * manifest.c - the signed manifest of a batch-signed transfer (see
  * manifest.h for the design).
  *
- *   manifest = {1: org_id from, 2: org_id to, 3: int ts, 4: [1*64 bstr32]}
+ *   manifest = {1: org_id from, 2: org_id to, 3: int ts, 4: [1*64 bstr32],
+ *               ? 5: uint after (>= 1)}
  */
 #include "protocol/manifest.h"
 
@@ -23,14 +24,14 @@ proto_manifest_sign(const struct proto_manifest *m, proto_sign_fn sign,
     void *ctx, struct proto_writer *w)
 {
 	uint8_t buf[64 + 64 + 16 + PROTO_TRANSFER_MAX * (SEC_HASH_LEN + 2) +
-	    32];
+	    48];
 	struct proto_writer pw;
 	if (m->n < 1 || m->n > PROTO_TRANSFER_MAX ||
 	    !proto_org_id_valid(m->from, strlen(m->from)) ||
 	    !proto_org_id_valid(m->to, strlen(m->to)))
 		return WN_EINVAL;
 	proto_writer_init(&pw, buf, sizeof(buf));
-	proto_write_map(&pw, 4);
+	proto_write_map(&pw, m->after > 0 ? 5 : 4);
 	proto_write_uint(&pw, 1);
 	proto_write_text(&pw, m->from);
 	proto_write_uint(&pw, 2);
@@ -41,6 +42,10 @@ proto_manifest_sign(const struct proto_manifest *m, proto_sign_fn sign,
 	proto_write_array(&pw, m->n);
 	for (size_t i = 0; i < m->n; i++)
 		proto_write_bytes(&pw, m->hash[i], SEC_HASH_LEN);
+	if (m->after > 0) {
+		proto_write_uint(&pw, 5);
+		proto_write_uint(&pw, m->after);
+	}
 	if (proto_writer_status(&pw) != WN_OK)
 		return proto_writer_status(&pw);
 	return proto_cose_sign1_encode(prot, sizeof(prot), NULL, 0, pw.buf,
@@ -73,15 +78,16 @@ proto_manifest_decode(const void *buf, size_t len, struct proto_manifest *out,
 	proto_reader_init(&r, c.payload, c.payload_len);
 	if ((rv = proto_read_map(&r, &nkeys)) != WN_OK)
 		goto fail;
-	if (nkeys != 4) {
-		rv = proto_reader_fail(&r, 0, "manifest needs keys 1..4");
+	if (nkeys != 4 && nkeys != 5) {
+		rv = proto_reader_fail(&r, 0, "manifest needs keys 1..4 and "
+		    "may have 5");
 		goto fail;
 	}
 	for (size_t i = 0; i < nkeys; i++) {
 		at = r.pos;
 		if ((rv = proto_read_uint(&r, &key)) != WN_OK)
 			goto fail;
-		if (key < 1 || key > 4 || !proto_keyset_add(&seen, key)) {
+		if (key < 1 || key > 5 || !proto_keyset_add(&seen, key)) {
 			rv = proto_reader_fail(&r, at, "bad or repeated key %llu",
 			    (unsigned long long)key);
 			goto fail;
@@ -117,6 +123,15 @@ proto_manifest_decode(const void *buf, size_t len, struct proto_manifest *out,
 				if ((rv = proto_read_bytes_exact(&r, m.hash[j],
 					 SEC_HASH_LEN)) != WN_OK)
 					goto fail;
+			break;
+		case 5:
+			if ((rv = proto_read_uint(&r, &m.after)) != WN_OK)
+				goto fail;
+			if (m.after == 0) {
+				rv = proto_reader_fail(&r, at, "after 0: leave "
+				    "the key out");
+				goto fail;
+			}
 			break;
 		}
 	}

@@ -5,10 +5,15 @@
  * A sender that batch-signs leaves each envelope's signature empty and
  * puts in the transfer a signed manifest: a COSE_Sign1 (protected
  * {1: -8, "t": 15}) over {1: from, 2: to, 3: ts, 4: [+ BLAKE2b-256 of each
- * envelope's bytes, in order]}. Any COSE library verifies the manifest;
+ * envelope's bytes, in order], ? 5: after}. Any COSE library verifies the manifest;
  * an envelope is then verified by finding its hash in it (the manifest is
  * its inclusion proof). One signature and one verification per transfer
  * instead of one per envelope.
+ *
+ * `after` lets a sender keep several transfers in flight to one peer: it
+ * is the last sequence number of the transfer sent just before this one,
+ * which the receiver must have applied first (0: none, the key is left
+ * out).
  */
 #ifndef PROTO_MANIFEST_H
 #define PROTO_MANIFEST_H
@@ -18,7 +23,8 @@
 struct proto_manifest {
 	char from[PROTO_ORG_ID_MAX + 1], to[PROTO_ORG_ID_MAX + 1];
 	int64_t ts_ms;
-	size_t n; /* 1..PROTO_TRANSFER_MAX */
+	uint64_t after; /* 0: no predecessor to wait for */
+	size_t n;       /* 1..PROTO_TRANSFER_MAX */
 	uint8_t hash[PROTO_TRANSFER_MAX][SEC_HASH_LEN];
 };
 

@@ -4,8 +4,9 @@
 # (the machine is shared and noisy, so read the ratios, not the absolutes).
 #
 #   1. baseline: bench_nng, bare REQ/REP over tcp://127.0.0.1, 1 KiB
-#      payloads, 8 requests in flight; then 64 x 1 KiB per request with one
-#      in flight (the shape of a wijknet transfer: one per peer in flight)
+#      payloads, 8 requests in flight; then 64 x 1 KiB per request with 4
+#      in flight (the shape of wijknet's traffic to one peer: transfers of
+#      up to 64 envelopes, a window of 4 in flight), and with 1 in flight
 #   2. throughput: a director and a member (lib.sh's federation); the member
 #      queues N DATA messages of 1 KiB for the director and bench_drive times
 #      the request until the member's outbox is empty (durable both sides)
@@ -25,6 +26,7 @@ SIZE=1024
 RATE=2000
 K=10
 LAT_SECS=5
+WINDOW=$(sed -n 's/^#define NODE_WINDOW \([0-9]*\).*/\1/p' "$TOP/node/node.h")
 T_START=$SECONDS
 
 fail() { echo "bench: FAILED: $*" >&2; for f in "$WN_T"/*.log; do
@@ -44,12 +46,12 @@ echo "== 1. baseline: bare nng REQ/REP over tcp://127.0.0.1, no crypto, no store
 b1=$("$BIN/bench_nng" --seconds "$SECS" --inflight 8 --batch 1 --size $SIZE) ||
 	fail "bench_nng (8 in flight)"
 echo "   $b1"
-b64=$("$BIN/bench_nng" --seconds "$SECS" --inflight 1 --batch 64 --size $SIZE) ||
-	fail "bench_nng (batched 64, 1 in flight)"
+b64=$("$BIN/bench_nng" --seconds "$SECS" --inflight "$WINDOW" --batch 64 --size $SIZE) ||
+	fail "bench_nng (batched 64, $WINDOW in flight)"
 echo "   $b64"
-b64x8=$("$BIN/bench_nng" --seconds "$SECS" --inflight 8 --batch 64 --size $SIZE) ||
-	fail "bench_nng (batched 64, 8 in flight)"
-echo "   $b64x8"
+b64x1=$("$BIN/bench_nng" --seconds "$SECS" --inflight 1 --batch 64 --size $SIZE) ||
+	fail "bench_nng (batched 64, 1 in flight)"
+echo "   $b64x1"
 
 echo "== 2. throughput: a federation of two wijknetd (director 'dir', member 'police')"
 federation dir police >"$WN_T/federation.log" 2>&1 || fail "the federation did not form"
@@ -82,11 +84,11 @@ node_stop dir || fail "dir did not stop cleanly"
 
 X=$(kv "$b1" rt_per_s)
 Y=$(kv "$b64" msgs_per_s)
-Y8=$(kv "$b64x8" msgs_per_s)
+Y1=$(kv "$b64x1" msgs_per_s)
 Z=$(kv "$thr" env_per_s)
 echo
 echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?'), $((SECONDS - T_START)) s)"
-echo "baseline bare nng (8 in flight, 1 KiB): $X round trips/s; batched 64 (1 in flight): $Y msgs/s (8 in flight: $Y8 msgs/s)"
+echo "baseline bare nng (8 in flight, 1 KiB): $X round trips/s; batched 64 ($WINDOW in flight): $Y msgs/s (1 in flight: $Y1 msgs/s)"
 echo "wijknet end to end (1 KiB, durable both sides): $Z envelopes/s = $(calc %.4f "$Z / $Y") of batched bare nng" \
 	"(enqueue $(kv "$thr" enqueue_s) s + drain at $(kv "$thr" drain_per_s)/s; $COUNT messages)"
 echo "latency at ${RATE}/s: p50 $(calc %.1f "$(kv "$lat" p50_us) / 1000") ms, p99 $(calc %.1f "$(kv "$lat" p99_us) / 1000") ms" \

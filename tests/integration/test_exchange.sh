@@ -105,4 +105,28 @@ for what in "unknown sender" "bad signature" "replayed envelope" "replay: sequen
 	"malformed transfer" "not newer" "not signed by the pinned" "manifest signed"; do
 	check_out "  audited: $what" "peer.refused.*$what"
 done
+# --- several transfers in flight: one that follows another waits for it
+poke_batch() { WNPOKE_AFTER=$1 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" batch "$2"; }
+waiting_is() { test "$(wn guards --json status | json_field peer_transfers_waiting)" = "$1"; }
+s=$(next_seq police)
+poke_batch $((s + 1)) $((s + 2)) >"$WN_T/second" 2>&1 &
+second=$!
+check "a transfer that follows another waits for it" wait_for 30 waiting_is 1
+poke_batch $((s + 3)) $((s + 4)) >"$WN_T/third" 2>&1 &
+third=$!
+check "  and one that follows that one too" wait_for 30 waiting_is 2
+wait "$second" "$third"
+check "when the first never comes, the second is deferred whole" grep -q '^RECEIPT accepted=0 refused=2' "$WN_T/second"
+check "  saying why" grep -Eq '^refused: [0-9]+ the transfer this one follows did not arrive' "$WN_T/second"
+check "  and the third with it" grep -Eq '^refused: [0-9]+ the transfer this one follows was not applied' "$WN_T/third"
+check "  nothing of them was applied" test "$(next_seq police)" = "$s"
+check "  none waits any more" waiting_is 0
+poke_batch $((s + 1)) $((s + 2)) >"$WN_T/second" 2>&1 &
+second=$!
+check "a second transfer that arrives first waits" wait_for 30 waiting_is 1
+check_exit "the first one comes and is applied" 0 poke_batch 0 "$s"
+check_out "  accepted" '^RECEIPT accepted=2 refused=0'
+wait "$second"
+check "then the second, after it" grep -q '^RECEIPT accepted=2 refused=0' "$WN_T/second"
+check "  all four in order" test "$(next_seq police):$(received in_order)" = "$((s + 4)):True"
 wn_done

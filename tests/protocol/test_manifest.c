@@ -60,6 +60,49 @@ test_roundtrip_and_verify(void **state)
 	assert_false(proto_cose_sign1_verify(&c, other_pk));
 }
 
+/* after: the sequence number the receiver must have applied first; left
+ * out when 0, and an explicit 0 is refused (one encoding per meaning) */
+static void
+test_after(void **state)
+{
+	(void)state;
+	uint8_t buf[4096], plain[4096];
+	struct proto_manifest m = {0}, back;
+	struct proto_cose_sign1 c;
+	struct proto_writer w;
+	struct proto_error err;
+	wn_strlcpy(m.from, "pz-neteland", sizeof(m.from));
+	wn_strlcpy(m.to, "herentals", sizeof(m.to));
+	m.n = 1;
+	m.after = 4294967360u; /* past 2^32: a sender moved forward */
+	proto_writer_init(&w, buf, sizeof(buf));
+	assert_int_equal(proto_manifest_sign(&m, sign_cb, NULL, &w), WN_OK);
+	assert_int_equal(proto_manifest_decode(buf, w.len, &back, &c, NULL),
+	    WN_OK);
+	assert_true(back.after == 4294967360u);
+	assert_true(proto_cose_sign1_verify(&c, pk));
+	m.after = 0;
+	proto_writer_init(&w, buf, sizeof(buf));
+	assert_int_equal(proto_manifest_sign(&m, sign_cb, NULL, &w), WN_OK);
+	assert_int_equal(proto_manifest_decode(buf, w.len, &back, &c, NULL),
+	    WN_OK);
+	assert_true(back.after == 0);
+	assert_int_equal(c.payload[0], 0xa4); /* four keys: 5 left out */
+	/* an explicit "5: 0", signed, is refused by the decoder */
+	memcpy(plain, c.payload, c.payload_len);
+	plain[0] = 0xa5;
+	plain[c.payload_len] = 0x05;
+	plain[c.payload_len + 1] = 0x00;
+	static const uint8_t prot[] = {0xa2, 0x01, 0x27, 0x61, 't', 0x0f};
+	proto_writer_init(&w, buf, sizeof(buf));
+	assert_int_equal(proto_cose_sign1_encode(prot, sizeof(prot), NULL, 0,
+			     plain, c.payload_len + 2, sign_cb, NULL, &w),
+	    WN_OK);
+	assert_int_equal(proto_manifest_decode(buf, w.len, &back, &c, &err),
+	    WN_EPROTO);
+	assert_non_null(strstr(err.msg, "after 0"));
+}
+
 static void
 test_every_flip_fails(void **state)
 {
@@ -125,6 +168,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_roundtrip_and_verify),
+	    cmocka_unit_test(test_after),
 	    cmocka_unit_test(test_every_flip_fails),
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_unsigned_envelope_roundtrip),

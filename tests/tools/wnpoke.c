@@ -12,7 +12,8 @@
  *        disclose CASE SUBJECT CATEGORY VALUE (seq from $WNPOKE_SEQ, matrix
  *        version from $WNPOKE_MV) |
  *        batch SEQ | batch-tamper SEQ (two batch-signed envelopes, the
- *        second altered after signing)
+ *        second altered after signing; the manifest's `after` from
+ *        $WNPOKE_AFTER)
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
  * REASON" lines), "ERROR CODE REASON", or "NO REPLY"; exit 0, or 3 for no
@@ -271,6 +272,9 @@ main(int argc, char **argv)
 		wn_strlcpy(m->from, argv[3], sizeof(m->from));
 		wn_strlcpy(m->to, to_org, sizeof(m->to));
 		m->ts_ms = wn_now_ms();
+		const char *af = getenv("WNPOKE_AFTER");
+		if (af != NULL && !wn_parse_u64(af, UINT64_MAX - 1, &m->after))
+			return 1;
 		proto_writer_init(&mw, mbuf, sizeof(mbuf));
 		if (proto_manifest_sign(m, sign_cb, me, &mw) != WN_OK)
 			return 1;
