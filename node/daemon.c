@@ -404,7 +404,9 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 	if (node_store_open(path, n->id, false, &n->store, err, errlen) !=
 	    WN_OK)
 		return 1;
-	if (node_store_check(n->store, err, errlen) != WN_OK)
+	if (node_store_check(n->store, err, errlen) != WN_OK ||
+	    node_store_checkpointer_start(n->store, n->id, err, errlen) !=
+		WN_OK)
 		return 1;
 	if (node_tls_init(n, err, errlen) != WN_OK)
 		return 1;

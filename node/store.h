@@ -26,6 +26,16 @@ WN_NODISCARD wn_err node_store_open_at(const char *path,
     struct sec_identity *id, bool create, int version,
     struct node_store **out, char *err, size_t errlen);
 
+/* node_store_checkpointer_start moves WAL checkpoints off the commit path
+ * onto a thread with its own connection (see store.c); node_store_close
+ * stops it. node_store_checkpoints is how many it has run;
+ * node_store_checkpoint_wait waits (at most timeout_ms) until n have. */
+WN_NODISCARD wn_err node_store_checkpointer_start(struct node_store *s,
+    struct sec_identity *id, char *err, size_t errlen);
+uint64_t node_store_checkpoints(struct node_store *s);
+bool node_store_checkpoint_wait(struct node_store *s, uint64_t n,
+    int64_t timeout_ms);
+
 /* node_store_close closes; accepts NULL. */
 void node_store_close(struct node_store *s);
 

@@ -214,6 +214,57 @@ test_migrations_from_empty_and_each_previous(void **state)
 	}
 }
 
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* The checkpointer copies the WAL into the database file on its own
+ * thread: the commits that fill the WAL do not, and nothing is lost. */
+static void
+test_checkpointer_copies_the_wal_back(void **state)
+{
+	(void)state;
+	char err[512], wal[600];
+	static char blob[1024];
+	struct node_store *s = open_ok(true);
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	assert_int_equal(node_store_checkpointer_start(s, id, err,
+			     sizeof(err)),
+	    WN_OK);
+	assert_int_equal(node_store_checkpoints(s), 0);
+	assert_int_equal(node_store_exec(s, "CREATE TABLE t (b BLOB)"), WN_OK);
+	off_t db0 = file_size(dbpath);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(node_store_db(s),
+			     "INSERT INTO t VALUES (?)", -1, &st, NULL),
+	    SQLITE_OK);
+	/* 40 commits of 100 rows of 1 KiB: over 1000 WAL frames */
+	for (int c = 0; c < 40; c++) {
+		assert_int_equal(node_store_begin(s), WN_OK);
+		for (int i = 0; i < 100; i++) {
+			blob[0] = (char)i;
+			sqlite3_bind_blob(st, 1, blob, sizeof(blob),
+			    SQLITE_STATIC);
+			assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+			sqlite3_reset(st);
+		}
+		assert_int_equal(node_store_commit(s), WN_OK);
+	}
+	sqlite3_finalize(st);
+	assert_true(node_store_checkpoint_wait(s, 1, 30000));
+	/* the rows reached the database file, not only the WAL */
+	assert_true(file_size(dbpath) > db0 + 3000 * 1024);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM t"), 4000);
+	node_store_close(s);
+	assert_true(file_size(wal) <= 0); /* the last close removed it */
+	s = open_ok(false);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM t"), 4000);
+	node_store_close(s);
+}
+
 static void
 test_newer_schema_refused(void **state)
 {
@@ -367,6 +418,8 @@ main(void)
 	    cmocka_unit_test_setup(test_migrations_from_empty_and_each_previous,
 		fresh),
 	    cmocka_unit_test_setup(test_newer_schema_refused, fresh),
+	    cmocka_unit_test_setup(test_checkpointer_copies_the_wal_back,
+		fresh),
 	    cmocka_unit_test_setup(test_audit_chain_verifies, fresh),
 	    cmocka_unit_test_setup(test_audit_is_append_only, fresh),
 	    cmocka_unit_test_setup(test_altered_record_is_named, fresh),
