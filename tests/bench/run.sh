@@ -12,15 +12,21 @@
 #      the request until the member's outbox is empty (durable both sides)
 #   3. latency: 2000 messages/s for 5 s (10 every 5 ms), then the member's
 #      p50/p99 from enqueue to its commit of the receipt
+#   4. scale: the receiver restarted (timed), then filled with BENCH_FILL
+#      messages already received (bench_fill: inbox, data_in and audit rows
+#      as the exchange writes them), restarted (timed) and step 2 again:
+#      the ratio says how the cost grows with what a node holds
 #
 # Environment: BUILD (default build), BENCH_COUNT (default 20000),
-# BENCH_SECONDS (baseline seconds, default 3). Exits non-zero only if
+# BENCH_SECONDS (baseline seconds, default 3), BENCH_FILL (default
+# 1000000). Exits non-zero only if
 # something failed to run; there are no timing thresholds.
 set -u
 : "${BUILD:=build}"
 . "$(dirname "$0")/../integration/lib.sh"
 BIN="$TOP/$BUILD/tests/bench"
 COUNT=${BENCH_COUNT:-20000}
+FILL=${BENCH_FILL:-1000000}
 SECS=${BENCH_SECONDS:-3}
 SIZE=1024
 RATE=2000
@@ -38,7 +44,7 @@ cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) 
 # calc FORMAT EXPR: floating point arithmetic, printed with FORMAT
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
-for b in bench_nng bench_drive; do
+for b in bench_nng bench_drive bench_fill; do
 	[ -x "$BIN/$b" ] || fail "$BIN/$b is missing (run make bench)"
 done
 
@@ -79,6 +85,24 @@ lat=$("$BIN/bench_drive" "$WN_T/police" dir latency $RATE $LAT_SECS $K $SIZE) ||
 	fail "the latency run"
 echo "   $lat"
 
+echo "== 4. scale: dir's store filled with $FILL messages received before"
+got1=$(wn dir --json peer received police | json_field count)
+node_stop dir || fail "dir did not stop cleanly"
+t0=$(date +%s%N); node_start dir || fail "dir did not restart"
+st0=$(( ($(date +%s%N) - t0) / 1000000 ))
+node_stop dir || fail "dir did not stop cleanly"
+fill=$("$BIN/bench_fill" "$WN_T/dir" "$WN_T/dir.pass" filler "$FILL") || fail "bench_fill"
+echo "   $fill, store $(( $(stat -c %s "$WN_T/dir/node.db") / 1048576 )) MiB"
+t0=$(date +%s%N); node_start dir || fail "dir did not restart after the fill"
+st1=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "   dir starts in $st0 ms empty, $st1 ms full (it reads every page: PRAGMA quick_check)"
+warm=$("$BIN/bench_drive" "$WN_T/police" dir throughput 640 $SIZE) || fail "warm-up after the fill"
+thr2=$("$BIN/bench_drive" "$WN_T/police" dir throughput "$COUNT" $SIZE) ||
+	fail "the throughput run after the fill"
+echo "   $thr2"
+got2=$(wn dir --json peer received police | json_field count)
+[ "$got2" = $((got1 + COUNT + 640)) ] || fail "dir holds $got2 messages from police, not $((got1 + COUNT + 640))"
+
 node_stop police || fail "police did not stop cleanly"
 node_stop dir || fail "dir did not stop cleanly"
 
@@ -93,4 +117,7 @@ echo "wijknet end to end (1 KiB, durable both sides): $Z envelopes/s = $(calc %.
 	"(enqueue $(kv "$thr" enqueue_s) s + drain at $(kv "$thr" drain_per_s)/s; $COUNT messages)"
 echo "latency at ${RATE}/s: p50 $(calc %.1f "$(kv "$lat" p50_us) / 1000") ms, p99 $(calc %.1f "$(kv "$lat" p99_us) / 1000") ms" \
 	"(achieved $(kv "$lat" achieved_per_s)/s, $(kv "$lat" sent) messages, $(kv "$lat" late) requests late)"
+Z2=$(kv "$thr2" env_per_s)
+echo "with $FILL messages already in the receiver's store: $Z2 envelopes/s = $(calc %.2f "$Z2 / $Z") of the empty store's;" \
+	"start $st1 ms (empty: $st0 ms)"
 echo "command: make bench   (BUILD=$BUILD bash tests/bench/run.sh)"
