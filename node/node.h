@@ -106,6 +106,11 @@ struct node {
 	bool applier_running, rx_stopping;
 	int64_t head_sent_seq, head_sent_ms;
 
+	/* refusals of unsigned transfers this minute (peer.c) */
+	int64_t unsigned_since;
+	unsigned unsigned_n;
+	uint64_t unsigned_more;
+
 	struct sqlite3_stmt *stmts[16]; /* peer.c's prepared statements */
 
 	/* dossiers opened outside a user's cases (node/case.c) */

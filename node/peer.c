@@ -337,14 +337,60 @@ struct node_rx {
 	struct pre pre[NODE_BATCH];
 };
 
-/* refuse records a refusal for the receipt and audits it (n->mtx held,
- * inside the transaction). */
 static bool
 transient(wn_err code)
 {
 	return code == WN_EBUSY || code == WN_EDB || code == WN_ENOMEM;
 }
 
+/* refusals_flush ends a minute of refusals of unsigned transfers (force:
+ * now, at shutdown), recording how many were not recorded one by one
+ * (n->mtx held). */
+static void
+refusals_flush(struct node *n, int64_t now, bool force)
+{
+	char d[160];
+	if (!force && now - n->unsigned_since < 60000)
+		return;
+	if (n->unsigned_more > 0) {
+		snprintf(d, sizeof(d), "%llu more refusals of unsigned transfers "
+		    "in the minute from %lld ms not recorded one by one",
+		    (unsigned long long)n->unsigned_more,
+		    (long long)n->unsigned_since);
+		audit_log(n, "unknown", "peer.refused_unrecorded", "unknown", d);
+		wn_log(WN_LOG_WARN, "%s", d);
+	}
+	n->unsigned_since = now;
+	n->unsigned_n = 0;
+	n->unsigned_more = 0;
+}
+
+/* refused_unsigned audits a refusal that no member's signature vouches
+ * for (n->mtx held). Anyone who reaches the socket can cause those, so at
+ * most UNSIGNED_PER_MIN a minute are recorded one by one and the rest are
+ * counted: a flood of garbage fills neither the disk nor the log. */
+#define UNSIGNED_PER_MIN 10
+static void
+refused_unsigned(struct node *n, const char *who, const char *reason)
+{
+	refusals_flush(n, wn_now_ms(), false);
+	if (n->unsigned_n >= UNSIGNED_PER_MIN) {
+		n->unsigned_more++;
+		return;
+	}
+	audit_log(n, who, "peer.refused", who, reason);
+	wn_log(WN_LOG_WARN, "transfer from %s refused: %s", who, reason);
+	if (++n->unsigned_n == UNSIGNED_PER_MIN) {
+		audit_log(n, "system", "peer.refusals_limited", "unknown",
+		    "10 refusals of unsigned transfers this minute: further "
+		    "ones are counted, not recorded one by one");
+		wn_log(WN_LOG_WARN, "10 refusals of unsigned transfers this "
+				    "minute: counting the rest");
+	}
+}
+
+/* refuse records a refusal for the receipt and audits it (n->mtx held,
+ * inside the transaction). */
 static void
 refuse(struct node_rx *rx, const uint8_t *id, wn_err code, const char *who,
     const char *reason)
@@ -362,6 +408,10 @@ refuse(struct node_rx *rx, const uint8_t *id, wn_err code, const char *who,
 		/* kept by the sender and sent again: not an incident */
 		wn_log(WN_LOG_DEBUG, "peer message from %s deferred: %s", who,
 		    r->reason);
+		return;
+	}
+	if (rx->from == NULL) {
+		refused_unsigned(rx->n, who, r->reason);
 		return;
 	}
 	audit_log(rx->n, who, "peer.refused", who, r->reason);
@@ -692,15 +742,20 @@ reply_error_env(struct node *n, const char *to, wn_err code,
 }
 
 /* transfer_refused audits a refusal of a whole transfer and answers it
- * with a signed ERROR. */
+ * with a signed ERROR; vouched: a member's valid signature is on it. */
 static void
-transfer_refused(struct node *n, const char *who, wn_err code,
+transfer_refused(struct node *n, const char *who, bool vouched, wn_err code,
     const char *reason, struct proto_writer *w)
 {
 	pthread_mutex_lock(&n->mtx);
-	audit_log(n, who, "peer.refused", who, reason);
+	if (vouched) {
+		audit_log(n, who, "peer.refused", who, reason);
+		wn_log(WN_LOG_WARN, "transfer from %s refused: %s", who,
+		    reason);
+	} else {
+		refused_unsigned(n, who, reason);
+	}
 	pthread_mutex_unlock(&n->mtx);
-	wn_log(WN_LOG_WARN, "transfer from %s refused: %s", who, reason);
 	reply_error_env(n, who, code, reason, w);
 }
 
@@ -1007,7 +1062,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		&perr) != WN_OK) {
 		snprintf(detail, sizeof(detail), "malformed transfer at byte "
 		    "%zu: %s", perr.offset, perr.msg);
-		transfer_refused(n, "unknown", WN_EPROTO, detail, w);
+		transfer_refused(n, "unknown", false, WN_EPROTO, detail, w);
 		goto out;
 	}
 	if (t.manifest != NULL) {
@@ -1017,19 +1072,21 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			&perr) != WN_OK) {
 			snprintf(detail, sizeof(detail), "malformed transfer: "
 			    "manifest at byte %zu: %s", perr.offset, perr.msg);
-			transfer_refused(n, "unknown", WN_EPROTO, detail, w);
+			transfer_refused(n, "unknown", false, WN_EPROTO,
+			    detail, w);
 			goto out;
 		}
 		if ((mp = find_locked(n, m->from)) == NULL) {
 			snprintf(detail, sizeof(detail), "unknown sender '%s'",
 			    m->from);
-			transfer_refused(n, "unknown", WN_EAUTH, detail, w);
+			transfer_refused(n, "unknown", false, WN_EAUTH, detail, w);
 			goto out;
 		}
 		if (!proto_cose_sign1_verify(&mcose, mp->sign_pk)) {
 			snprintf(detail, sizeof(detail), "bad signature on a "
 			    "transfer claiming to be from '%s'", mp->org_id);
-			transfer_refused(n, mp->org_id, WN_ECRYPTO, detail, w);
+			transfer_refused(n, mp->org_id, false, WN_ECRYPTO,
+			    detail, w);
 			goto out;
 		}
 		if (strcmp(m->to, n->cfg.org_id) != 0 || !in_window(m->ts_ms) ||
@@ -1038,7 +1095,8 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    "does not fit: addressed to '%s', %zu of %zu "
 			    "envelopes, or out of the time window", m->to, m->n,
 			    t.n);
-			transfer_refused(n, mp->org_id, WN_EDENIED, detail, w);
+			transfer_refused(n, mp->org_id, true, WN_EDENIED,
+			    detail, w);
 			goto out;
 		}
 		rx->after = m->after;
@@ -1531,6 +1589,7 @@ delivery_main(void *arg)
 	while (!n->stopping) {
 		int64_t now = wn_now_ms(), wake = now + 1000;
 		push_heads(n, false);
+		refusals_flush(n, now, false);
 		for (size_t i = 0; i < n->npeers; i++) {
 			struct node_peer *p = n->peers[i];
 			if (p->gone || p->stalled)
@@ -1644,6 +1703,7 @@ node_peer_stop(struct node *n)
 {
 	if (n->delivery_running) {
 		pthread_mutex_lock(&n->mtx);
+		refusals_flush(n, wn_now_ms(), true);
 		flush_heads(n);
 		n->stopping = true;
 		pthread_cond_signal(&n->wake);

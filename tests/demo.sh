@@ -74,7 +74,7 @@ until_true knows pz-neteland gw-herentals
 until_true knows pz-neteland jw-herentals
 wn pz-neteland peer list
 
-say "Signed, encrypted messages between members, each acknowledged by a signed receipt"
+say "Signed, encrypted messages between members: transfers of up to 64, four in flight, each answered by a signed receipt"
 wn pz-neteland peer send gw-herentals --count 500 --size 512
 until_true is_zero pz-neteland gw-herentals
 wn gw-herentals peer received pz-neteland

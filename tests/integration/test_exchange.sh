@@ -129,4 +129,21 @@ check_out "  accepted" '^RECEIPT accepted=2 refused=0'
 wait "$second"
 check "then the second, after it" grep -q '^RECEIPT accepted=2 refused=0' "$WN_T/second"
 check "  all four in order" test "$(next_seq police):$(received in_order)" = "$((s + 4)):True"
+# --- a flood of unsigned garbage: refused, only the first few recorded one
+# by one, the rest counted (the disk and the log stay small)
+audit_count() { wn guards --json audit show --limit 10000 | /usr/bin/python3 -c \
+	"import json,sys; print(sum(1 for r in json.load(sys.stdin)['rows'] if r['action'] == '$1'))"; }
+before=$(audit_count peer.refused)
+for i in $(seq 1 40); do
+	"$POKE" "$WN_T/stranger/node.key" "$WN_T/stranger.pass" stranger "$WN_T/guards.bundle" data 1 >"$WN_T/out" 2>&1
+	grep -q '^ERROR' "$WN_T/out" || break
+done
+check "40 transfers from a stranger are each refused" test "$i" = 40
+check "  at most 10 a minute are recorded one by one" test $(( $(audit_count peer.refused) - before )) -le 10
+check "  the limit itself is recorded" test "$(audit_count peer.refusals_limited)" -ge 1
+check_exit "  guards still applies a member's message" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" data "$(next_seq police)"
+check_out "    accepted" '^RECEIPT accepted=1 refused=0'
+check "guards stops" node_stop guards
+check "  and restarts" node_start guards
+check "the ones not recorded one by one were counted at the stop" test "$(audit_count peer.refused_unrecorded)" -ge 1
 wn_done
