@@ -352,13 +352,10 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		node_peer_kick(n);
 }
 
-/* ctl_serve is the control socket's server handler. */
+/* serve_one answers one control request. */
 static void
-ctl_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
-    struct proto_writer *w)
+serve_one(struct node *n, nng_msg *msg, struct proto_writer *w)
 {
-	(void)wk;
-	struct node *n = arg;
 	struct proto_ctl_request *req = malloc(sizeof(*req));
 	struct proto_error perr;
 	uint64_t uid = UINT64_MAX;
@@ -393,6 +390,17 @@ ctl_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 	if (proto_writer_status(w) != WN_OK)
 		reply_error(w, WN_ETOOBIG, "reply too large");
 	free(req);
+}
+
+/* ctl_serve is the control socket's server handler: it always answers at
+ * once. */
+static bool
+ctl_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
+    struct proto_writer *w)
+{
+	(void)wk;
+	serve_one(arg, msg, w);
+	return false;
 }
 
 static wn_err

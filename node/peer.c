@@ -3,22 +3,31 @@
  * the peer socket and the delivery of the durable outbox.
  *
  * Receiving: a transfer (1..64 envelopes from one sender) arrives on the
- * REP socket. Under the node lock and in ONE transaction (the group
- * commit), each envelope is checked in this order: structure, version,
- * sender is a known peer, recipient is us, signature over the bytes as
- * received, already seen (accepted again: applying is idempotent), sequence
- * number is the next one from that sender, time within the window, then it
- * is decrypted, applied and its id recorded. The reply is one signed,
- * encrypted RECEIPT naming what was accepted and what was refused, or a
- * signed plain ERROR when nothing in the transfer could be attributed to a
- * known peer. Refusals are audited; the node keeps serving.
+ * REP socket. Phase A, on the nng thread without the node lock: the
+ * transfer decodes, its manifest is signed by a member and addressed to
+ * us, and each envelope is well-formed, vouched for (its hash in the
+ * manifest, or its own signature), ours and within the time window.
+ * Then the call is held and the transfer queued for the applier, our one
+ * thread that applies, in ONE transaction for all transfers that are
+ * ready (the group commit): per envelope the sequence rules (a used
+ * number: an earlier sealing of the same message is accepted again, the
+ * same bytes are a replay), then decrypt, apply and record (peer, seq,
+ * id, hash). A transfer that follows another (the manifest's `after`)
+ * waits until that one is applied. After the commit each transfer gets
+ * its signed, encrypted RECEIPT naming what was accepted and what was
+ * refused; a signed plain ERROR when nothing in it could be attributed to
+ * a member. Refusals are audited (unsigned ones at most 10 a minute one
+ * by one); the node keeps serving.
  *
  * Sending: the outbox keeps each message's body with its per-peer sequence
- * number; a delivery thread takes up to 64 of a peer's oldest messages,
- * seals and signs them with the current time, and sends them as one
- * transfer on that peer's REQ context (one transfer in flight per peer, so
- * order holds; many peers in parallel). The receipt deletes what was
- * accepted in one transaction; failures back off exponentially with jitter.
+ * number; a delivery thread takes up to 64 of a peer's oldest messages not
+ * in flight, seals them with the current time, signs the manifest and
+ * sends them as one transfer, with up to NODE_WINDOW in flight per peer,
+ * each on its own REQ context (many peers in parallel). A receipt deletes
+ * what was accepted in one transaction. A failure (or a deferral) stalls
+ * the window until all its transfers are back; it then starts over from
+ * the oldest message, after a backoff that grows exponentially, with
+ * jitter.
  */
 #include "node/node.h"
 
@@ -329,6 +338,7 @@ struct node_rx {
 	int64_t queued_ms;
 	size_t nenv;
 	const char *defer;                  /* set: defer every envelope */
+	bool aborted; /* the store rolled the transaction back */
 	size_t naccepted, nrefused, napplied;
 	uint8_t accepted[NODE_BATCH][16];
 	struct proto_refusal refused[NODE_BATCH];
@@ -641,8 +651,18 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		return;
 	}
 	if (p->gone) {
-		refuse(rx, e->h.id, WN_EAUTH, p->org_id, "the sender is no "
-		    "longer a member of the federation");
+		/* its entry was replaced while this waited: new keys (send
+		 * it again, sealed with them), or no longer a member */
+		bool renewed = false;
+		for (size_t i = 0; i < n->npeers; i++)
+			renewed |= !n->peers[i]->gone &&
+			    strcmp(n->peers[i]->org_id, p->org_id) == 0;
+		if (renewed)
+			refuse(rx, e->h.id, WN_EBUSY, p->org_id, "the sender's "
+			    "keys changed: send it again");
+		else
+			refuse(rx, e->h.id, WN_EAUTH, p->org_id, "the sender is "
+			    "no longer a member of the federation");
 		return;
 	}
 	/* A gap is allowed: a sender moves its numbers forward after an
@@ -792,8 +812,16 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 	struct node *n = rx->n;
 	char detail[200];
 	int64_t last = last_seq_in(n, rx->from->org_id), before = last;
+	sqlite3 *db = node_store_db(n->store);
 	for (size_t i = 0; i < rx->nenv; i++) {
 		struct pre *pr = &rx->pre[i];
+		/* a full disk or an I/O error can make SQLite roll the whole
+		 * transaction back by itself: nothing more may run, or it
+		 * would commit on its own */
+		if (sqlite3_get_autocommit(db)) {
+			rx->aborted = true;
+			return;
+		}
 		if (pr->code != WN_OK)
 			refuse(rx, pr->decoded ? pr->e.h.id : NULL, pr->code,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
@@ -801,6 +829,10 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
 	}
 	rx->last = last;
+	if (sqlite3_get_autocommit(db)) {
+		rx->aborted = true;
+		return;
+	}
 	/* refused messages use up their numbers too */
 	sqlite3_stmt *st;
 	if (last != before &&
@@ -860,22 +892,19 @@ answer(struct node_rx *rx, struct proto_writer *w)
 }
 
 /* ready says whether a queued transfer can be applied now (n->mtx held):
- * it follows no other, or the one it follows has been applied. One that
- * has waited RX_WAIT_MS for its predecessor is deferred whole (the
- * sender starts its window over from its oldest message). */
+ * it follows no other, the one it follows has been applied, or it is to
+ * be deferred whole. */
 #define RX_WAIT_MS 2000
 static bool
-ready(struct node *n, struct node_rx *rx, int64_t now)
+ready(struct node *n, struct node_rx *rx)
 {
 	if (rx->after == 0 || rx->defer != NULL)
 		return true;
-	if (last_seq_in(n, rx->from->org_id) >= (int64_t)rx->after)
-		return true;
-	if (now - rx->queued_ms >= RX_WAIT_MS) {
-		rx->defer = "the transfer this one follows did not arrive";
+	if (rx->after > INT64_MAX) {
+		rx->defer = "after: no such sequence number";
 		return true;
 	}
-	return false;
+	return last_seq_in(n, rx->from->org_id) >= (int64_t)rx->after;
 }
 
 /* not_applied: rx went through without all of it applied; the transfers
@@ -910,30 +939,45 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 		goto reply;
 	}
 	/* applying one transfer can make the next from its sender ready */
-	while (progress) {
+	while (progress && !failed) {
 		progress = false;
 		for (struct node_rx **pp = pending; *pp != NULL;) {
 			struct node_rx *rx = *pp;
-			if (!ready(n, rx, now)) {
+			if (!ready(n, rx)) {
 				pp = &rx->next;
 				continue;
 			}
 			*pp = rx->next;
 			rx->next = NULL;
 			apply_transfer(rx, body);
-			if (rx->last < rx->hi)
-				not_applied(rx, *pending);
 			*dtail = rx;
 			dtail = &rx->next;
+			if (rx->aborted) {
+				failed = true;
+				break;
+			}
+			if (rx->last < rx->hi)
+				not_applied(rx, *pending);
 			progress = true;
 		}
+		if (progress || failed)
+			continue;
+		/* nothing more can be applied now: a transfer that waited
+		 * RX_WAIT_MS for the one it follows gives up (the sender starts
+		 * its window over from its oldest message) */
+		for (struct node_rx *rx = *pending; rx != NULL; rx = rx->next)
+			if (rx->defer == NULL && now - rx->queued_ms >= RX_WAIT_MS) {
+				rx->defer = "the transfer this one follows did "
+					    "not arrive";
+				progress = true;
+			}
 	}
 	if (done == NULL) {
 		node_store_rollback(n->store);
 		pthread_mutex_unlock(&n->mtx);
 		return;
 	}
-	if (node_store_commit(n->store) != WN_OK) {
+	if (failed || node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
 		failed = true;
 	}
@@ -1041,7 +1085,7 @@ enqueue(struct node *n, struct node_rx *rx)
  * the transfer, check the manifest's signature and each envelope's, then
  * hold the call and queue the transfer for the applier. Transfers that
  * cannot be attributed to a member are refused here. */
-static void
+static bool
 peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
     struct proto_writer *w)
 {
@@ -1116,7 +1160,14 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			else
 				rx->from = pr->p;
 		}
-		if (pr->code == WN_OK && (int64_t)pr->e.h.seq > rx->hi)
+		/* the highest number the sender put in it, also of envelopes
+		 * refused here, if the manifest vouches for them */
+		bool vouched = pr->code == WN_OK ||
+		    (m != NULL && pr->decoded &&
+			strcmp(pr->e.h.from, m->from) == 0 &&
+			memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) == 0);
+		if (vouched && pr->e.h.seq <= INT64_MAX &&
+		    (int64_t)pr->e.h.seq > rx->hi)
 			rx->hi = (int64_t)pr->e.h.seq;
 	}
 	if (t.n == 1 && answer_query(n, &rx->pre[0], w))
@@ -1136,16 +1187,15 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		goto out;
 	}
 	rx->wk = wk;
-	node_server_hold(wk);
 	if (enqueue(n, rx)) {
-		rx = NULL; /* the applier answers and frees it */
-	} else {
-		rx->wk = NULL;
-		node_server_answer(wk, NULL, 0); /* stopping */
+		/* the applier answers and frees it, maybe already has */
+		free(m);
+		return true;
 	}
 out:
 	free(m);
 	free(rx);
+	return false; /* answered now (nothing in w when stopping) */
 }
 
 /* ---- sending ----------------------------------------------------------- */
@@ -1194,9 +1244,9 @@ slot_free(struct node_slot *s)
 	if (p->inflight == 0) {
 		p->sent_hi = 0;
 		p->stalled = false;
-		if (p->gone)
-			peer_close(p);
 	}
+	/* a peer that is gone is closed by the delivery thread: never from
+	 * one of its own callbacks (nng_close would wait for this one) */
 	node_peer_kick(p->node);
 }
 
@@ -1352,7 +1402,8 @@ slot_aio_cb(void *arg)
 	}
 	pthread_mutex_lock(&n->mtx);
 	if (rv != 0) {
-		delivery_failed(p, nng_strerror(rv));
+		delivery_failed(p, rv == NNG_ECANCELED ? "connection lost"
+						       : nng_strerror(rv));
 	} else {
 		nng_msg *msg = nng_aio_get_msg(s->aio);
 		handle_receipt(s, msg);
@@ -1360,6 +1411,22 @@ slot_aio_cb(void *arg)
 	}
 	slot_free(s);
 	pthread_mutex_unlock(&n->mtx);
+}
+
+/* pipe_gone: the connection to the peer dropped. nng's REQ would send
+ * the transfers in flight again, byte for byte, on the next connection,
+ * and the receiver would refuse those it had applied as replays. They are
+ * abandoned instead: the window starts over and seals its messages
+ * afresh. Takes no lock (nng_close waits for this callback). */
+static void
+pipe_gone(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	struct node_peer *p = arg;
+	(void)pipe;
+	(void)ev;
+	for (size_t i = 0; i < NODE_WINDOW; i++)
+		if (p->slot[i].aio != NULL)
+			nng_aio_cancel(p->slot[i].aio);
 }
 
 static wn_err
@@ -1386,7 +1453,9 @@ peer_open(struct node_peer *p)
 			(rv = nng_aio_alloc(&s->aio, slot_aio_cb, s)) != 0))
 			goto fail;
 	}
-	if ((rv = node_dial(p->node, p->req, p->endpoint, p->org_id,
+	if ((rv = nng_pipe_notify(p->req, NNG_PIPE_EV_REM_POST, pipe_gone,
+		 p)) != 0 ||
+	    (rv = node_dial(p->node, p->req, p->endpoint, p->org_id,
 		 NNG_FLAG_NONBLOCK)) != 0)
 		goto fail;
 	return WN_OK;
@@ -1592,6 +1661,8 @@ delivery_main(void *arg)
 		refusals_flush(n, now, false);
 		for (size_t i = 0; i < n->npeers; i++) {
 			struct node_peer *p = n->peers[i];
+			if (p->gone && p->inflight == 0)
+				peer_close(p);
 			if (p->gone || p->stalled)
 				continue;
 			if (p->next_try_ms > now) {
@@ -1725,13 +1796,19 @@ node_peer_stop(struct node *n)
 		node_server_stop(&n->peer_server);
 		n->peer_open = false;
 	}
+	/* transfers still in flight end here: their callbacks use the
+	 * cached statements, so those go last */
+	for (size_t i = 0; i < n->npeers; i++)
+		for (size_t j = 0; j < NODE_WINDOW; j++)
+			if (n->peers[i]->slot[j].aio != NULL)
+				nng_aio_stop(n->peers[i]->slot[j].aio);
+	for (size_t i = 0; i < n->npeers; i++)
+		peer_close(n->peers[i]);
+	pthread_mutex_lock(&n->mtx);
 	stmts_free(n);
+	pthread_mutex_unlock(&n->mtx);
 	for (size_t i = 0; i < n->npeers; i++) {
 		struct node_peer *p = n->peers[i];
-		for (size_t j = 0; j < NODE_WINDOW; j++)
-			if (p->slot[j].aio != NULL)
-				nng_aio_stop(p->slot[j].aio);
-		peer_close(p);
 		for (size_t j = 0; j < NODE_WINDOW; j++)
 			if (p->slot[j].aio != NULL)
 				nng_aio_free(p->slot[j].aio);

@@ -38,11 +38,10 @@ worker_cb(void *arg)
 		nng_msg_free(msg);
 		goto next;
 	}
-	wk->holding = false;
 	wk->held = msg;
-	s->fn(s->arg, wk, msg, &w);
-	if (wk->holding) {
-		/* answered later by node_server_answer */
+	if (s->fn(s->arg, wk, msg, &w)) {
+		/* held: node_server_answer may have run already, on another
+		 * thread, and this worker be serving the next request */
 		proto_writer_release(&w);
 		return;
 	}
@@ -53,12 +52,6 @@ worker_cb(void *arg)
 next:
 	proto_writer_release(&w);
 	nng_ctx_recv(wk->ctx, wk->aio);
-}
-
-void
-node_server_hold(struct node_server_worker *wk)
-{
-	wk->holding = true;
 }
 
 void
@@ -107,7 +100,7 @@ node_server_stop(struct node_server *s)
 			nng_aio_free(s->workers[i].aio);
 			s->workers[i].aio = NULL;
 		}
-		if (s->workers[i].holding && s->workers[i].held != NULL) {
+		if (s->workers[i].held != NULL) { /* held, never answered */
 			nng_msg_free(s->workers[i].held);
 			s->workers[i].held = NULL;
 		}

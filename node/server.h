@@ -13,19 +13,20 @@
 struct node_server_worker;
 
 /* The handler reads the request message (body and pipe) and writes its
- * reply into w; it runs on an nng thread and must do its own locking.
- * A handler that answers later instead calls node_server_hold(wk): the
+ * reply into w, and returns false; it runs on an nng thread and must do
+ * its own locking. A handler that answers later returns true instead: the
  * request message stays valid, and the worker serves nothing else, until
- * node_server_answer(wk, ...) is called (from any thread). */
-typedef void (*node_server_fn)(void *arg, struct node_server_worker *wk,
+ * node_server_answer(wk, ...) is called (from any thread, even before the
+ * handler has returned; the worker is not touched after a true). */
+typedef bool (*node_server_fn)(void *arg, struct node_server_worker *wk,
     nng_msg *req, struct proto_writer *w);
 
 struct node_server_worker {
 	struct node_server *srv;
 	nng_aio *aio;
 	nng_ctx ctx;
-	nng_msg *held; /* the request of a held call */
-	bool sending, holding;
+	nng_msg *held; /* the request being handled, until answered */
+	bool sending;
 };
 
 struct node_server {
@@ -42,10 +43,9 @@ struct node_server {
 WN_NODISCARD wn_err node_server_start(struct node_server *s, nng_socket sock,
     int nworkers, size_t reply_max, node_server_fn fn, void *arg);
 
-/* node_server_hold keeps the call open (inside the handler only);
- * node_server_answer sends len bytes of buf as its reply (len 0: no
- * reply, the requester times out) and frees the worker for the next. */
-void node_server_hold(struct node_server_worker *wk);
+/* node_server_answer sends len bytes of buf as the reply to a held call
+ * (len 0: no reply, the requester times out) and frees the worker for the
+ * next request. */
 void node_server_answer(struct node_server_worker *wk, const void *buf,
     size_t len);
 

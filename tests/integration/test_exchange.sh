@@ -36,6 +36,10 @@ check "guards applied exactly 10,000" test "$(received count)" = 10000
 check "  all distinct" test "$(received distinct)" = 10000
 check "  sequence 1..10000" test "$(received min_seq):$(received max_seq)" = 1:10000
 check "  in the order sent" test "$(received in_order)" = True
+check_exit "police's audit log" 0 wn police audit show --limit 10000
+check "  has no refused delivery (nothing resent as is after a drop)" bash -c "! grep -q delivery_refused '$WN_T/out'"
+check_exit "guards' audit log" 0 wn guards audit show --limit 10000
+check "  has no refusal" bash -c "! grep -q peer.refused '$WN_T/out'"
 
 # --- bodies that pad to the next bucket still fit in transfers
 check "police queues 64 messages of 32 KiB bodies" wn police peer send guards --count 64 --size 32763
