@@ -37,6 +37,7 @@ struct node_slot {
 	size_t n;
 	int64_t seq[NODE_BATCH], created_us[NODE_BATCH];
 	uint8_t ids[NODE_BATCH][16];
+	uint8_t *body; /* its reply, opened */
 };
 
 /* A peer as the node knows it, with its delivery state. Fields below
@@ -112,6 +113,7 @@ struct node {
 	uint64_t unsigned_more;
 
 	struct sqlite3_stmt *stmts[16]; /* peer.c's prepared statements */
+	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
 
 	/* dossiers opened outside a user's cases (node/case.c) */
 	struct node_snoop {

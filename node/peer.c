@@ -1274,54 +1274,61 @@ slot_find(const struct node_slot *s, const uint8_t id[16], size_t hint)
 	return -1;
 }
 
+/* read_reply checks and opens a transfer's reply, without the lock (the
+ * signature check is the dear part): WN_OK with the receipt in *rc, or an
+ * error with the reason in why. A receipt names at most 64 ids and 64
+ * refusals of 255 bytes: its body is far below REPLY_BODY_MAX. */
+#define REPLY_BODY_MAX (64u << 10)
+static wn_err
+read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
+    char *why, size_t whylen)
+{
+	struct node_peer *p = s->p;
+	struct proto_envelope e;
+	size_t blen;
+	uint8_t *body = s->body;
+
+	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
+		NULL) != WN_OK ||
+	    strcmp(e.h.from, p->org_id) != 0 ||
+	    strcmp(e.h.to, p->node->cfg.org_id) != 0 || !in_window(e.h.ts_ms) ||
+	    !proto_envelope_verify(&e, p->sign_pk)) {
+		snprintf(why, whylen, "reply is not a valid, current, signed "
+				      "envelope from this peer");
+		return WN_EPROTO;
+	}
+	if (e.h.type == PROTO_MSG_ERROR) {
+		struct proto_errbody eb;
+		if (proto_envelope_open(&e, NULL, body, REPLY_BODY_MAX, &blen) ==
+			WN_OK &&
+		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
+			snprintf(why, whylen, "refused: %s", eb.reason);
+		else
+			snprintf(why, whylen, "refused (unreadable error)");
+		return WN_EDENIED;
+	}
+	if (e.h.type != PROTO_MSG_RECEIPT ||
+	    proto_envelope_open(&e, p->key, body, REPLY_BODY_MAX, &blen) !=
+		WN_OK ||
+	    proto_receipt_decode(body, blen, rc, NULL) != WN_OK) {
+		snprintf(why, whylen, "unreadable receipt");
+		return WN_EPROTO;
+	}
+	return WN_OK;
+}
+
 /* handle_receipt applies a receipt (n->mtx held): accepted messages leave
  * the outbox; refused ones leave it too unless the refusal was transient.
  * One transaction. */
 static void
-handle_receipt(struct node_slot *s, nng_msg *msg)
+handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 {
 	struct node_peer *p = s->p;
 	struct node *n = p->node;
-	struct proto_envelope e;
-	struct proto_receipt *rc = calloc(1, sizeof(*rc));
-	uint8_t *body = malloc(PROTO_ENVELOPE_MAX);
-	size_t blen;
-	char why[200];
 
-	if (rc == NULL || body == NULL) {
-		delivery_failed(p, "out of memory");
-		goto out;
-	}
-	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
-		NULL) != WN_OK ||
-	    strcmp(e.h.from, p->org_id) != 0 ||
-	    strcmp(e.h.to, n->cfg.org_id) != 0 || !in_window(e.h.ts_ms) ||
-	    !proto_envelope_verify(&e, p->sign_pk)) {
-		delivery_failed(p, "reply is not a valid, current, signed "
-				   "envelope from this peer");
-		goto out;
-	}
-	if (e.h.type == PROTO_MSG_ERROR) {
-		struct proto_errbody eb;
-		if (proto_envelope_open(&e, NULL, body, PROTO_ENVELOPE_MAX,
-			&blen) == WN_OK &&
-		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
-			snprintf(why, sizeof(why), "refused: %s", eb.reason);
-		else
-			snprintf(why, sizeof(why), "refused (unreadable error)");
-		delivery_failed(p, why);
-		goto out;
-	}
-	if (e.h.type != PROTO_MSG_RECEIPT ||
-	    proto_envelope_open(&e, p->key, body, PROTO_ENVELOPE_MAX, &blen) !=
-		WN_OK ||
-	    proto_receipt_decode(body, blen, rc, NULL) != WN_OK) {
-		delivery_failed(p, "unreadable receipt");
-		goto out;
-	}
 	if (node_store_begin(n->store) != WN_OK) {
 		delivery_failed(p, "store busy");
-		goto out;
+		return;
 	}
 	sqlite3_stmt *del = stmt(n, ST_OB_DEL,
 	    "DELETE FROM outbox WHERE peer = ? AND seq = ?");
@@ -1361,7 +1368,7 @@ handle_receipt(struct node_slot *s, nng_msg *msg)
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
 		delivery_failed(p, "store error");
-		goto out;
+		return;
 	}
 	/* latency ends when the sender's outbox is durable too */
 	for (size_t i = 0; i < ndone; i++)
@@ -1378,9 +1385,6 @@ handle_receipt(struct node_slot *s, nng_msg *msg)
 		p->attempts = 0;
 		p->next_try_ms = 0;
 	}
-out:
-	free(rc);
-	free(body);
 }
 
 static void
@@ -1390,6 +1394,9 @@ slot_aio_cb(void *arg)
 	struct node_peer *p = s->p;
 	struct node *n = p->node;
 	int rv = nng_aio_result(s->aio);
+	struct proto_receipt *rc = NULL;
+	char why[200];
+	wn_err rrc = WN_OK;
 
 	if (s->sending) {
 		s->sending = false;
@@ -1400,15 +1407,25 @@ slot_aio_cb(void *arg)
 		}
 		nng_msg_free(nng_aio_get_msg(s->aio));
 	}
-	pthread_mutex_lock(&n->mtx);
-	if (rv != 0) {
-		delivery_failed(p, rv == NNG_ECANCELED ? "connection lost"
-						       : nng_strerror(rv));
-	} else {
+	if (rv == 0) {
 		nng_msg *msg = nng_aio_get_msg(s->aio);
-		handle_receipt(s, msg);
+		if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+			rrc = WN_ENOMEM;
+			snprintf(why, sizeof(why), "out of memory");
+		} else {
+			rrc = read_reply(s, msg, rc, why, sizeof(why));
+		}
 		nng_msg_free(msg);
 	}
+	pthread_mutex_lock(&n->mtx);
+	if (rv != 0)
+		delivery_failed(p, rv == NNG_ECANCELED ? "connection lost"
+						       : nng_strerror(rv));
+	else if (rrc != WN_OK)
+		delivery_failed(p, why);
+	else
+		handle_receipt(s, rc);
+	free(rc);
 	slot_free(s);
 	pthread_mutex_unlock(&n->mtx);
 }
@@ -1448,6 +1465,11 @@ peer_open(struct node_peer *p)
 	for (size_t i = 0; i < NODE_WINDOW; i++) {
 		struct node_slot *s = &p->slot[i];
 		s->p = p;
+		if (s->body == NULL &&
+		    (s->body = malloc(REPLY_BODY_MAX)) == NULL) {
+			rv = NNG_ENOMEM;
+			goto fail;
+		}
 		if ((rv = nng_ctx_open(&s->ctx, p->req)) != 0 ||
 		    (s->aio == NULL &&
 			(rv = nng_aio_alloc(&s->aio, slot_aio_cb, s)) != 0))
@@ -1485,7 +1507,9 @@ send_batch(struct node *n, struct node_peer *p)
 	struct proto_transfer t = {0};
 	struct proto_manifest *man = calloc(1, sizeof(*man));
 	struct outgoing *og = calloc(NODE_BATCH, sizeof(*og));
-	uint8_t *envs = malloc(PROTO_FRAME_MAX), *bodies = malloc(PROTO_FRAME_MAX);
+	/* the delivery thread's own buffers: 4 MiB each, kept (a fresh
+	 * mapping per transfer costs page faults and an munmap each time) */
+	uint8_t *envs = n->tx_envs, *bodies = n->tx_bodies;
 	uint8_t mbuf[4096];
 	size_t used = 0, bused = 0, wused = 0, count = 0;
 	nng_msg *msg = NULL;
@@ -1619,8 +1643,6 @@ out:
 	if (unlocked)
 		pthread_mutex_lock(&n->mtx);
 	sec_wipe(bodies ? bodies : envs, bodies ? bused : 0);
-	free(bodies);
-	free(envs);
 	free(og);
 	free(man);
 	proto_writer_release(&tw);
@@ -1711,6 +1733,11 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	n->rxq = NULL;
 	n->rxq_tail = &n->rxq;
 	n->rx_stopping = false;
+	if ((n->tx_envs = malloc(PROTO_FRAME_MAX)) == NULL ||
+	    (n->tx_bodies = malloc(PROTO_FRAME_MAX)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return WN_ENOMEM;
+	}
 	if (pthread_create(&n->applier, NULL, applier_main, n) != 0) {
 		snprintf(err, errlen, "cannot start the applier thread");
 		return WN_ENOMEM;
@@ -1807,11 +1834,16 @@ node_peer_stop(struct node *n)
 	pthread_mutex_lock(&n->mtx);
 	stmts_free(n);
 	pthread_mutex_unlock(&n->mtx);
+	free(n->tx_envs);
+	free(n->tx_bodies);
+	n->tx_envs = n->tx_bodies = NULL;
 	for (size_t i = 0; i < n->npeers; i++) {
 		struct node_peer *p = n->peers[i];
-		for (size_t j = 0; j < NODE_WINDOW; j++)
+		for (size_t j = 0; j < NODE_WINDOW; j++) {
 			if (p->slot[j].aio != NULL)
 				nng_aio_free(p->slot[j].aio);
+			free(p->slot[j].body);
+		}
 		peer_free(p);
 	}
 	n->npeers = 0;

@@ -12,6 +12,8 @@
 #      the request until the member's outbox is empty (durable both sides)
 #   3. latency: 2000 messages/s for 5 s (10 every 5 ms), then the member's
 #      p50/p99 from enqueue to its commit of the receipt
+#      next to the disk's own fdatasync p50/p99 in the same folder
+#      (bench_fsync): each delivery waits for three commits in a row
 #   4. scale: the receiver restarted (timed), then filled with BENCH_FILL
 #      messages already received (bench_fill: inbox, data_in and audit rows
 #      as the exchange writes them), restarted (timed) and step 2 again:
@@ -44,7 +46,7 @@ cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) 
 # calc FORMAT EXPR: floating point arithmetic, printed with FORMAT
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
-for b in bench_nng bench_drive bench_fill; do
+for b in bench_nng bench_drive bench_fill bench_fsync; do
 	[ -x "$BIN/$b" ] || fail "$BIN/$b is missing (run make bench)"
 done
 
@@ -84,6 +86,8 @@ echo "== 3. latency at ${RATE}/s: peer.send count=$K every $(calc %g "$K * 1000 
 lat=$("$BIN/bench_drive" "$WN_T/police" dir latency $RATE $LAT_SECS $K $SIZE) ||
 	fail "the latency run"
 echo "   $lat"
+fs=$("$BIN/bench_fsync" "$WN_T" 2000) || fail "bench_fsync"
+echo "   the disk itself, same folder: $fs"
 
 echo "== 4. scale: dir's store filled with $FILL messages received before"
 got1=$(wn dir --json peer received police | json_field count)
@@ -116,7 +120,8 @@ echo "baseline bare nng (8 in flight, 1 KiB): $X round trips/s; batched 64 ($WIN
 echo "wijknet end to end (1 KiB, durable both sides): $Z envelopes/s = $(calc %.4f "$Z / $Y") of batched bare nng" \
 	"(enqueue $(kv "$thr" enqueue_s) s + drain at $(kv "$thr" drain_per_s)/s; $COUNT messages)"
 echo "latency at ${RATE}/s: p50 $(calc %.1f "$(kv "$lat" p50_us) / 1000") ms, p99 $(calc %.1f "$(kv "$lat" p99_us) / 1000") ms" \
-	"(achieved $(kv "$lat" achieved_per_s)/s, $(kv "$lat" sent) messages, $(kv "$lat" late) requests late)"
+	"(achieved $(kv "$lat" achieved_per_s)/s, $(kv "$lat" sent) messages, $(kv "$lat" late) requests late);" \
+	"p99 = $(calc %.1f "$(kv "$lat" p99_us) / $(kv "$fs" fdatasync_p99_us)") x the disk's own p99 fdatasync ($(kv "$fs" fdatasync_p99_us) us; a delivery waits for 3 commits)"
 Z2=$(kv "$thr2" env_per_s)
 echo "with $FILL messages already in the receiver's store: $Z2 envelopes/s = $(calc %.2f "$Z2 / $Z") of the empty store's;" \
 	"start $st1 ms (empty: $st0 ms)"
