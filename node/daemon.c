@@ -506,6 +506,9 @@ node_cmd_run(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* past a file size limit, writes fail (the store says the disk is
+	 * full) instead of the process being killed */
+	signal(SIGXFSZ, SIG_IGN);
 
 	if (load_node(n, cfg_path, err, sizeof(err)) != 0) {
 		wn_log(WN_LOG_ERROR, "%s", err);

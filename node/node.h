@@ -104,6 +104,7 @@ struct node {
 	pthread_cond_t rxq_cv;
 	struct node_rx *rxq, **rxq_tail; /* guarded by rxq_mtx */
 	size_t rx_waiting; /* transfers waiting for their predecessor */
+	bool rx_store_failing; /* the applier's last commit failed */
 	bool applier_running, rx_stopping;
 	int64_t head_sent_seq, head_sent_ms;
 

@@ -978,8 +978,17 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 		return;
 	}
 	if (failed || node_store_commit(n->store) != WN_OK) {
+		/* said when it starts and when it ends, not per transfer */
+		if (!n->rx_store_failing)
+			wn_log(WN_LOG_ERROR, "cannot store received messages: %s "
+			    "(senders keep them and try again)",
+			    node_store_errmsg(n->store));
+		n->rx_store_failing = true;
 		node_store_rollback(n->store);
 		failed = true;
+	} else if (n->rx_store_failing) {
+		wn_log(WN_LOG_INFO, "received messages are stored again");
+		n->rx_store_failing = false;
 	}
 	if (n->peers_dirty) {
 		n->peers_dirty = false;

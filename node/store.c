@@ -35,7 +35,7 @@ struct node_store {
 	pthread_t ck_thread;
 	pthread_mutex_t ck_mtx;
 	pthread_cond_t ck_cv, ck_done;
-	bool ck_running, ck_stop, ck_want;
+	bool ck_running, ck_stop, ck_want, ck_failing;
 	uint64_t ck_count; /* checkpoints done */
 };
 
@@ -452,9 +452,17 @@ ck_main(void *arg)
 		pthread_mutex_unlock(&s->ck_mtx);
 		int rc = sqlite3_wal_checkpoint_v2(s->ck->db, NULL,
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			wn_log(WN_LOG_WARN, "%s: checkpoint: %s", s->path,
+		/* say it when it starts failing and when it works again,
+		 * not at every commit in between */
+		bool failing = rc != SQLITE_OK && rc != SQLITE_BUSY;
+		if (failing && !s->ck_failing)
+			wn_log(WN_LOG_WARN, "%s: checkpoint: %s (the WAL grows "
+			    "until it works again)", s->path,
 			    sqlite3_errmsg(s->ck->db));
+		else if (!failing && s->ck_failing)
+			wn_log(WN_LOG_INFO, "%s: checkpoints work again",
+			    s->path);
+		s->ck_failing = failing;
 		pthread_mutex_lock(&s->ck_mtx);
 		s->ck_count++;
 		pthread_cond_broadcast(&s->ck_done);

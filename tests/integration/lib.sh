@@ -73,9 +73,11 @@ node_start() {
 	rm -f "$WN_T/$name.ready"
 	mkfifo "$WN_T/$name.ready"
 	[ "${WN_CAPTURE:-}" = 1 ] && cap="$WN_T/$name.wire"
+	# WN_FSIZE_KB: no file of the daemon's may grow past it (a full disk)
+	( [ -n "${WN_FSIZE_KB:-}" ] && ulimit -f "$WN_FSIZE_KB"
 	WIJKNET_WIRE_CAPTURE="$cap" \
-	"$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 \
-		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" &
+	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 \
+		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" ) &
 	WN_PID[$name]=$!
 	read -r -t 60 line <"$WN_T/$name.ready"
 	if [ "$line" = "ready" ]; then return 0; fi
