@@ -965,12 +965,27 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 		/* nothing more can be applied now: a transfer that waited
 		 * RX_WAIT_MS for the one it follows gives up (the sender starts
 		 * its window over from its oldest message) */
-		for (struct node_rx *rx = *pending; rx != NULL; rx = rx->next)
-			if (rx->defer == NULL && now - rx->queued_ms >= RX_WAIT_MS) {
+		for (struct node_rx *rx = *pending; rx != NULL; rx = rx->next) {
+			if (rx->defer != NULL)
+				continue;
+			if (now - rx->queued_ms >= RX_WAIT_MS) {
 				rx->defer = "the transfer this one follows did "
 					    "not arrive";
 				progress = true;
+				continue;
 			}
+			/* a window has at most NODE_WINDOW - 1 transfers
+			 * that follow another: more would only hold the
+			 * workers that other peers need */
+			size_t ahead = 0;
+			for (struct node_rx *o = *pending; o != rx; o = o->next)
+				ahead += o->from == rx->from && o->defer == NULL;
+			if (ahead >= NODE_WINDOW - 1) {
+				rx->defer = "too many transfers from this sender "
+					    "are waiting";
+				progress = true;
+			}
+		}
 	}
 	if (done == NULL) {
 		node_store_rollback(n->store);

@@ -133,6 +133,19 @@ check_out "  accepted" '^RECEIPT accepted=2 refused=0'
 wait "$second"
 check "then the second, after it" grep -q '^RECEIPT accepted=2 refused=0' "$WN_T/second"
 check "  all four in order" test "$(next_seq police):$(received in_order)" = "$((s + 4)):True"
+
+# --- a sender keeps at most NODE_WINDOW - 1 transfers waiting
+s=$(next_seq police)
+for k in 1 2 3; do
+	poke_batch $((s + 10 * k)) $((s + 10 * k + 1)) >"$WN_T/wait$k" 2>&1 &
+	eval "w$k=\$!"
+	check "a transfer that follows one that never comes waits ($k)" wait_for 30 waiting_is "$k"
+done
+check_exit "a fourth one from the same sender" 0 poke_batch $((s + 40)) $((s + 41))
+check_out "  is deferred at once: a window has no more" 'refused: [0-9]+ too many transfers from this sender are waiting'
+wait "$w1" "$w2" "$w3"
+check "  the three waiting give up in time" test "$(grep -l 'did not arrive' "$WN_T"/wait[123] | wc -l)" = 3
+
 # --- a flood of unsigned garbage: refused, only the first few recorded one
 # by one, the rest counted (the disk and the log stay small)
 audit_count() { wn guards --json audit show --limit 10000 | /usr/bin/python3 -c \
