@@ -344,14 +344,14 @@ trim(char *s)
 	return s;
 }
 
-static const char *
-name_of(const char *const *names, size_t n, int v)
+const char *
+cfg_name_of(const char *const *names, size_t n, int v)
 {
 	return v >= 0 && (size_t)v < n ? names[v] : NULL;
 }
 
-static bool
-lookup(const char *const *names, size_t n, const char *s, int *out)
+bool
+cfg_name_lookup(const char *const *names, size_t n, const char *s, int *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(s, names[i]) == 0) {
@@ -378,7 +378,7 @@ set_value(const struct key *k, void *field, const char *v)
 		memcpy(field, v, strlen(v) + 1);
 		return SET_OK;
 	case K_ENUM:
-		if (!lookup(k->names, k->nnames, v, &e))
+		if (!cfg_name_lookup(k->names, k->nnames, v, &e))
 			return SET_BAD;
 		memcpy(field, &e, sizeof(e));
 		return SET_OK;
@@ -411,7 +411,7 @@ get_value(const struct key *k, const void *field, char *tmp, size_t cap)
 		return memchr(field, '\0', k->size) != NULL ? field : NULL;
 	case K_ENUM:
 		memcpy(&e, field, sizeof(e));
-		return name_of(k->names, k->nnames, e);
+		return cfg_name_of(k->names, k->nnames, e);
 	case K_UID:
 	case K_MODE:
 		memcpy(&u32, field, sizeof(u32));
@@ -667,7 +667,7 @@ cfg_node_parse(const char *text, size_t len, const char *name,
 }
 
 wn_err
-cfg_node_load(const char *path, struct cfg_node *out, char *err,
+cfg_read_file(const char *path, char **out, size_t *outlen, char *err,
     size_t errlen)
 {
 	wn_err rc = WN_EIO;
@@ -702,11 +702,28 @@ cfg_node_load(const char *path, struct cfg_node *out, char *err,
 			goto out;
 		}
 	}
-	rc = cfg_node_parse(buf, len, path, out, err, errlen);
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+	rc = WN_OK;
 out:
 	free(buf);
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+wn_err
+cfg_node_load(const char *path, struct cfg_node *out, char *err,
+    size_t errlen)
+{
+	char *buf;
+	size_t len;
+	wn_err rc = cfg_read_file(path, &buf, &len, err, errlen);
+	if (rc != WN_OK)
+		return rc;
+	rc = cfg_node_parse(buf, len, path, out, err, errlen);
+	free(buf);
 	return rc;
 }
 
@@ -926,7 +943,8 @@ cfg_node_user_by_uid(const struct cfg_node *cfg, uint32_t uid)
 const char *
 cfg_role_name(enum cfg_role r)
 {
-	const char *s = name_of(role_names, WN_ARRAY_LEN(role_names), (int)r);
+	const char *s = cfg_name_of(role_names,
+	    WN_ARRAY_LEN(role_names), (int)r);
 	return s != NULL ? s : "unknown";
 }
 
@@ -934,7 +952,7 @@ bool
 cfg_role_parse(const char *s, enum cfg_role *out)
 {
 	int v;
-	if (!lookup(role_names, WN_ARRAY_LEN(role_names), s, &v))
+	if (!cfg_name_lookup(role_names, WN_ARRAY_LEN(role_names), s, &v))
 		return false;
 	*out = (enum cfg_role)v;
 	return true;
@@ -943,7 +961,8 @@ cfg_role_parse(const char *s, enum cfg_role *out)
 const char *
 cfg_user_role_name(enum cfg_user_role r)
 {
-	const char *s = name_of(user_role_names, WN_ARRAY_LEN(user_role_names),
+	const char *s = cfg_name_of(user_role_names,
+	    WN_ARRAY_LEN(user_role_names),
 	    (int)r);
 	return s != NULL ? s : "unknown";
 }
@@ -952,7 +971,8 @@ bool
 cfg_user_role_parse(const char *s, enum cfg_user_role *out)
 {
 	int v;
-	if (!lookup(user_role_names, WN_ARRAY_LEN(user_role_names), s, &v))
+	if (!cfg_name_lookup(user_role_names,
+	    WN_ARRAY_LEN(user_role_names), s, &v))
 		return false;
 	*out = (enum cfg_user_role)v;
 	return true;
@@ -961,7 +981,8 @@ cfg_user_role_parse(const char *s, enum cfg_user_role *out)
 const char *
 cfg_pass_source_name(enum cfg_pass_source s)
 {
-	const char *n = name_of(pass_names, WN_ARRAY_LEN(pass_names), (int)s);
+	const char *n = cfg_name_of(pass_names,
+	    WN_ARRAY_LEN(pass_names), (int)s);
 	return n != NULL ? n : "unknown";
 }
 

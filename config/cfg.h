@@ -118,6 +118,16 @@ WN_NODISCARD wn_err cfg_node_write(const struct cfg_node *cfg,
 const struct cfg_user *cfg_node_user_by_uid(const struct cfg_node *cfg,
     uint32_t uid);
 
+/* For config/'s parsers: cfg_read_file reads a whole file of at most
+ * CFG_FILE_MAX bytes into *out (free it); WN_EIO / WN_ETOOBIG / WN_ENOMEM
+ * with err naming path. cfg_name_of is names[v] (NULL out of range);
+ * cfg_name_lookup finds s among names. */
+WN_NODISCARD wn_err cfg_read_file(const char *path, char **out,
+    size_t *outlen, char *err, size_t errlen);
+const char *cfg_name_of(const char *const *names, size_t n, int v);
+bool cfg_name_lookup(const char *const *names, size_t n, const char *s,
+    int *out);
+
 /* cfg_role_name, cfg_user_role_name and cfg_pass_source_name return the
  * config-file name of a value ("unknown" if out of range); the _parse
  * functions read such a name into *out and return false for anything

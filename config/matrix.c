@@ -17,10 +17,7 @@
  */
 #include "config/matrix.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 _Static_assert(CFG_ROLES == CFG_ROLE_MEDIATION + 1, "CFG_ROLES");
 _Static_assert(CFG_LEVEL_EDIT == 3 && CFG_REQUIRES_BASIS == 2,
@@ -148,24 +145,6 @@ trim(char *s)
 	return s;
 }
 
-static const char *
-name_of(const char *const *names, size_t n, int v)
-{
-	return v >= 0 && (size_t)v < n ? names[v] : NULL;
-}
-
-static bool
-lookup(const char *const *names, size_t n, const char *s, int *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (int)i;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* one_of writes "a, b, c" of names into buf for a message. */
 static const char *
 one_of(const char *const *names, size_t n, char *buf, size_t cap)
@@ -268,7 +247,8 @@ set_requires(struct parser *p, size_t line, char *v)
 {
 	char shown[80], names[64];
 	int r;
-	if (!lookup(requires_names, WN_ARRAY_LEN(requires_names), v, &r))
+	if (!cfg_name_lookup(requires_names,
+	    WN_ARRAY_LEN(requires_names), v, &r))
 		return fail(p, line, "requires: expected one of %s, not '%s'",
 		    one_of(requires_names, WN_ARRAY_LEN(requires_names),
 		        names, sizeof(names)),
@@ -355,8 +335,8 @@ set_cells(struct parser *p, size_t line, int c, char *v)
 			return fail(p, line, "%s: unknown role '%s': expected one "
 			    "of %s", cname, show(w, shown, sizeof(shown)),
 			    role_list(names, sizeof(names)));
-		if (!lookup(level_names, WN_ARRAY_LEN(level_names), colon + 1,
-		    &level))
+		if (!cfg_name_lookup(level_names,
+		    WN_ARRAY_LEN(level_names), colon + 1, &level))
 			return fail(p, line, "%s: unknown level '%s' for %s: "
 			    "expected one of %s", cname,
 			    show(colon + 1, shown, sizeof(shown)), w,
@@ -421,14 +401,15 @@ open_section(struct parser *p, char *s, size_t line)
 	    (inner[8] == '\0' || is_space(inner[8]))) {
 		char *cname = trim(inner + 8);
 		sect = SECT_CATEGORY;
-		if (!lookup(category_names, CFG_CATEGORIES, cname, &index))
+		if (!cfg_name_lookup(category_names,
+		    CFG_CATEGORIES, cname, &index))
 			return fail(p, line, "unknown category '%s' in "
 			    "[category NAME]: expected one of %s",
 			    show(cname, shown, sizeof(shown)),
 			    one_of(category_names, CFG_CATEGORIES, names,
 			        sizeof(names)));
 		first = &p->cat_line[index];
-	} else if (lookup(type_names, CFG_CASE_TYPES, inner, &index)) {
+	} else if (cfg_name_lookup(type_names, CFG_CASE_TYPES, inner, &index)) {
 		sect = SECT_TYPE;
 		first = &p->type_line[index];
 	} else {
@@ -477,7 +458,7 @@ parse_line(struct parser *p, char *line, size_t lineno)
 		return fail(p, lineno, "key '%s' outside a section",
 		    show(key, shown, sizeof(shown)));
 	if (p->cur == SECT_TYPE) {
-		if (!lookup(category_names, CFG_CATEGORIES, key, &c))
+		if (!cfg_name_lookup(category_names, CFG_CATEGORIES, key, &c))
 			return fail(p, lineno, "unknown category '%s' in %s",
 			    show(key, shown, sizeof(shown)),
 			    header(p, hdr, sizeof(hdr)));
@@ -541,43 +522,13 @@ wn_err
 cfg_matrix_load(const char *path, struct cfg_matrix *out, char *err,
     size_t errlen)
 {
-	wn_err rc = WN_EIO;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd = -1;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if ((buf = malloc(CFG_FILE_MAX + 1)) == NULL) {
-		rc = WN_ENOMEM;
-		seterr(err, errlen, "%s: %s", path, wn_strerror(rc));
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, CFG_FILE_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CFG_FILE_MAX) {
-			rc = WN_ETOOBIG;
-			seterr(err, errlen, "%s: file larger than %d bytes",
-			    path, CFG_FILE_MAX);
-			goto out;
-		}
-	}
+	char *buf;
+	size_t len;
+	wn_err rc = cfg_read_file(path, &buf, &len, err, errlen);
+	if (rc != WN_OK)
+		return rc;
 	rc = cfg_matrix_parse(buf, len, path, out, err, errlen);
-out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 
@@ -613,7 +564,8 @@ cfg_matrix_basis_accepted(const struct cfg_matrix *m, enum cfg_category c,
 const char *
 cfg_case_type_name(enum cfg_case_type t)
 {
-	const char *s = name_of(type_names, WN_ARRAY_LEN(type_names), (int)t);
+	const char *s = cfg_name_of(type_names,
+	    WN_ARRAY_LEN(type_names), (int)t);
 	return s != NULL ? s : "unknown";
 }
 
@@ -621,7 +573,7 @@ bool
 cfg_case_type_parse(const char *s, enum cfg_case_type *out)
 {
 	int v;
-	if (!lookup(type_names, WN_ARRAY_LEN(type_names), s, &v))
+	if (!cfg_name_lookup(type_names, WN_ARRAY_LEN(type_names), s, &v))
 		return false;
 	*out = (enum cfg_case_type)v;
 	return true;
@@ -630,7 +582,8 @@ cfg_case_type_parse(const char *s, enum cfg_case_type *out)
 const char *
 cfg_category_name(enum cfg_category c)
 {
-	const char *s = name_of(category_names, WN_ARRAY_LEN(category_names),
+	const char *s = cfg_name_of(category_names,
+	    WN_ARRAY_LEN(category_names),
 	    (int)c);
 	return s != NULL ? s : "unknown";
 }
@@ -639,7 +592,8 @@ bool
 cfg_category_parse(const char *s, enum cfg_category *out)
 {
 	int v;
-	if (!lookup(category_names, WN_ARRAY_LEN(category_names), s, &v))
+	if (!cfg_name_lookup(category_names,
+	    WN_ARRAY_LEN(category_names), s, &v))
 		return false;
 	*out = (enum cfg_category)v;
 	return true;
@@ -648,7 +602,8 @@ cfg_category_parse(const char *s, enum cfg_category *out)
 const char *
 cfg_level_name(enum cfg_level l)
 {
-	const char *s = name_of(level_names, WN_ARRAY_LEN(level_names), (int)l);
+	const char *s = cfg_name_of(level_names,
+	    WN_ARRAY_LEN(level_names), (int)l);
 	return s != NULL ? s : "unknown";
 }
 
@@ -656,7 +611,7 @@ bool
 cfg_level_parse(const char *s, enum cfg_level *out)
 {
 	int v;
-	if (!lookup(level_names, WN_ARRAY_LEN(level_names), s, &v))
+	if (!cfg_name_lookup(level_names, WN_ARRAY_LEN(level_names), s, &v))
 		return false;
 	*out = (enum cfg_level)v;
 	return true;
@@ -665,7 +620,8 @@ cfg_level_parse(const char *s, enum cfg_level *out)
 const char *
 cfg_requires_name(enum cfg_requires r)
 {
-	const char *s = name_of(requires_names, WN_ARRAY_LEN(requires_names),
+	const char *s = cfg_name_of(requires_names,
+	    WN_ARRAY_LEN(requires_names),
 	    (int)r);
 	return s != NULL ? s : "unknown";
 }
@@ -674,7 +630,8 @@ bool
 cfg_requires_parse(const char *s, enum cfg_requires *out)
 {
 	int v;
-	if (!lookup(requires_names, WN_ARRAY_LEN(requires_names), s, &v))
+	if (!cfg_name_lookup(requires_names,
+	    WN_ARRAY_LEN(requires_names), s, &v))
 		return false;
 	*out = (enum cfg_requires)v;
 	return true;
