@@ -214,6 +214,67 @@ test_migrations_from_empty_and_each_previous(void **state)
 	}
 }
 
+/* Migration 6 re-keys outbox and inbox by (peer, seq): every row comes
+ * across with its values, and a number is now used once per peer. */
+static void
+test_migration_6_keeps_outbox_and_inbox(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = NULL;
+	assert_int_equal(node_store_open_at(dbpath, id, true, 5, &s, err,
+			     sizeof(err)),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO peers (org_id, name, role, endpoint, "
+			     "sign_pk, kx_pk, added_ms) VALUES ('p', 'P', "
+			     "'police', 'tcp://h:1', zeroblob(32), zeroblob(32), "
+			     "1);"
+			     "INSERT INTO outbox (peer, seq, msg_id, type, body, "
+			     "trace, created_us) VALUES ('p', 7, x'01', 3, "
+			     "x'beef', 'tp', 42), ('p', 8, x'02', 3, x'cafe', "
+			     "'', 43);"
+			     "INSERT INTO inbox (msg_id, peer, seq, type, "
+			     "env_hash, received_ms) VALUES (x'0a', 'q', 5, 3, "
+			     "x'aa', 9), (x'0b', 'q', 6, 4, x'bb', 10);"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 6, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM outbox WHERE peer = "
+				   "'p' AND ((seq = 7 AND msg_id = x'01' AND "
+				   "body = x'beef' AND trace = 'tp' AND "
+				   "created_us = 42) OR (seq = 8 AND msg_id = "
+				   "x'02' AND body = x'cafe' AND created_us = "
+				   "43))"),
+	    2);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM inbox WHERE peer = "
+				   "'q' AND ((seq = 5 AND msg_id = x'0a' AND "
+				   "type = 3 AND env_hash = x'aa') OR (seq = 6 "
+				   "AND msg_id = x'0b' AND type = 4 AND "
+				   "received_ms = 10))"),
+	    2);
+	/* (peer, seq) is the key now; a message id no longer is */
+	assert_int_equal(node_store_exec(s, "INSERT INTO outbox (peer, seq, "
+					    "msg_id, type, body, created_us) "
+					    "VALUES ('p', 7, x'03', 3, x'', 1)"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "INSERT INTO inbox (peer, seq, "
+					    "msg_id, type, env_hash, "
+					    "received_ms) VALUES ('q', 6, x'0c', "
+					    "3, x'', 1)"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "INSERT INTO inbox (peer, seq, "
+					    "msg_id, type, env_hash, "
+					    "received_ms) VALUES ('r', 6, x'0a', "
+					    "3, x'', 1)"),
+	    WN_OK);
+	/* outbox rows still go with their peer */
+	assert_int_equal(node_store_exec(s, "DELETE FROM peers WHERE org_id "
+					    "= 'p'"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM outbox"), 0);
+	node_store_close(s);
+}
+
 static off_t
 file_size(const char *path)
 {
@@ -419,6 +480,8 @@ main(void)
 		fresh),
 	    cmocka_unit_test_setup(test_newer_schema_refused, fresh),
 	    cmocka_unit_test_setup(test_checkpointer_copies_the_wal_back,
+		fresh),
+	    cmocka_unit_test_setup(test_migration_6_keeps_outbox_and_inbox,
 		fresh),
 	    cmocka_unit_test_setup(test_audit_chain_verifies, fresh),
 	    cmocka_unit_test_setup(test_audit_is_append_only, fresh),
