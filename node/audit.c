@@ -94,6 +94,10 @@ node_audit_append(struct node_store *s, const char *user, const char *action,
 	    detail ? detail : ""};
 	wn_err rc;
 
+	/* a record a power cut could undo after its head was signed and
+	 * sent would look like a rollback: never in a lazy transaction */
+	if (node_store_lazy(s))
+		return WN_EINVAL;
 	if ((rc = node_store_exec(s, "SAVEPOINT audit")) != WN_OK)
 		return rc;
 	if ((rc = node_audit_head(s, &head)) != WN_OK)

@@ -1343,14 +1343,19 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 
 /* handle_receipt applies a receipt (n->mtx held): accepted messages leave
  * the outbox; refused ones leave it too unless the refusal was transient.
- * One transaction. */
+ * One transaction, and a lazy one (not fsync'd) when everything was
+ * accepted: the receiver has each message durably, and a deletion that a
+ * power cut undoes only sends them again, which the receiver accepts as
+ * retries and applies no second time (seen()). A refusal is audited, so
+ * that transaction is fsync'd. */
 static void
 handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 {
 	struct node_peer *p = s->p;
 	struct node *n = p->node;
 
-	if (node_store_begin(n->store) != WN_OK) {
+	if ((rc->nrefused == 0 ? node_store_begin_lazy(n->store)
+			       : node_store_begin(n->store)) != WN_OK) {
 		delivery_failed(p, "store busy");
 		return;
 	}
@@ -1394,7 +1399,7 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		delivery_failed(p, "store error");
 		return;
 	}
-	/* latency ends when the sender's outbox is durable too */
+	/* latency ends with the sender's commit of its outbox */
 	for (size_t i = 0; i < ndone; i++)
 		record_latency(n, s->created_us[done[i]]);
 	if (deferred > 0) {

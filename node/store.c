@@ -37,6 +37,8 @@ struct node_store {
 	pthread_cond_t ck_cv, ck_done;
 	bool ck_running, ck_stop, ck_want, ck_failing;
 	uint64_t ck_count; /* checkpoints done */
+
+	bool lazy; /* synchronous is NORMAL (node_store_begin_lazy) */
 };
 
 /* migrations[i] takes the schema from version i to version i + 1. Only
@@ -264,16 +266,58 @@ node_store_exec(struct node_store *s, const char *sql)
 							    : WN_EDB;
 }
 
+/* durable puts synchronous back to FULL after a lazy transaction. Should
+ * that ever fail, s->lazy stays set and every begin tries again and
+ * refuses to start a transaction that would not be fsync'd. */
+static wn_err
+durable(struct node_store *s)
+{
+	if (!s->lazy)
+		return WN_OK;
+	if (sqlite3_get_autocommit(s->db) == 0 ||
+	    node_store_exec(s, "PRAGMA synchronous = FULL") != WN_OK)
+		return WN_EDB;
+	s->lazy = false;
+	return WN_OK;
+}
+
 wn_err
 node_store_begin(struct node_store *s)
 {
+	if (durable(s) != WN_OK)
+		return WN_EDB;
 	return node_store_exec(s, "BEGIN IMMEDIATE");
+}
+
+/* The safety level cannot change inside a transaction: it is set before
+ * BEGIN and put back after COMMIT or ROLLBACK. */
+wn_err
+node_store_begin_lazy(struct node_store *s)
+{
+	if (durable(s) != WN_OK ||
+	    node_store_exec(s, "PRAGMA synchronous = NORMAL") != WN_OK)
+		return WN_EDB;
+	s->lazy = true;
+	wn_err rc = node_store_exec(s, "BEGIN IMMEDIATE");
+	if (rc != WN_OK)
+		(void)durable(s);
+	return rc;
+}
+
+bool
+node_store_lazy(const struct node_store *s)
+{
+	return s->lazy;
 }
 
 wn_err
 node_store_commit(struct node_store *s)
 {
-	return node_store_exec(s, "COMMIT");
+	wn_err rc = node_store_exec(s, "COMMIT");
+	/* committed (or rolled back by SQLite): either way back to FULL */
+	if (sqlite3_get_autocommit(s->db))
+		(void)durable(s);
+	return rc;
 }
 
 void
@@ -281,6 +325,7 @@ node_store_rollback(struct node_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	(void)durable(s);
 }
 
 /* pragma_text runs a pragma that returns one text row and copies it. */

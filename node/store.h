@@ -52,8 +52,19 @@ int node_store_latest_version(void);
 WN_NODISCARD wn_err node_store_migrate(struct node_store *s, int version,
     char *err, size_t errlen);
 
-/* Transactions. begin is BEGIN IMMEDIATE. */
+/* Transactions. begin is BEGIN IMMEDIATE; its commit is fsync'd
+ * (synchronous = FULL) before it returns. */
 WN_NODISCARD wn_err node_store_begin(struct node_store *s);
+/* node_store_begin_lazy begins a transaction whose commit is written to the
+ * WAL but not fsync'd (synchronous = NORMAL for that one transaction): a
+ * crash of the process loses nothing, a power cut may undo it, and the
+ * next fsync'd commit makes it durable too (the WAL is one file, recovered
+ * as a prefix). Only for a change whose loss is harmless and never for an
+ * audit record: the sender's deletion of delivered messages (undone, they
+ * are sent again and the receiver knows them as retries). */
+WN_NODISCARD wn_err node_store_begin_lazy(struct node_store *s);
+/* node_store_lazy: a lazy transaction is open (audit appends refuse). */
+bool node_store_lazy(const struct node_store *s);
 WN_NODISCARD wn_err node_store_commit(struct node_store *s);
 void node_store_rollback(struct node_store *s);
 

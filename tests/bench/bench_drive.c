@@ -7,7 +7,9 @@
  *       peer.stats reset=yes, then one peer.send of COUNT messages of SIZE
  *       bytes, then peer.stats (a few dozen times) until the node's outbox is empty:
  *       every message was committed by the receiver before its receipt and
- *       the receipt's deletion was committed here (durable on both sides).
+ *       the receipt's deletion was committed here (durable on both sides;
+ *       that deletion is not fsync'd: undone, it only means a resend that
+ *       the receiver takes as a retry).
  *   bench_drive DATA PEER latency RATE SECONDS K SIZE
  *       peer.stats reset=yes, then peer.send count=K every K/RATE seconds
  *       for SECONDS (absolute CLOCK_MONOTONIC deadlines, so a late request

@@ -13,7 +13,8 @@
 #   3. latency: 2000 messages/s for 5 s (10 every 5 ms), then the member's
 #      p50/p99 from enqueue to its commit of the receipt
 #      next to the disk's own fdatasync p50/p99 in the same folder
-#      (bench_fsync): each delivery waits for three commits in a row
+#      (bench_fsync): each delivery waits for two fsync'd commits in a row
+#      (the enqueue's, the receiver's) and one that is not fsync'd
 #   4. scale: the receiver restarted (timed), then filled with BENCH_FILL
 #      messages already received (bench_fill: inbox, data_in and audit rows
 #      as the exchange writes them), restarted (timed) and step 2 again:
@@ -121,7 +122,7 @@ echo "wijknet end to end (1 KiB, durable both sides): $Z envelopes/s = $(calc %.
 	"(enqueue $(kv "$thr" enqueue_s) s + drain at $(kv "$thr" drain_per_s)/s; $COUNT messages)"
 echo "latency at ${RATE}/s: p50 $(calc %.1f "$(kv "$lat" p50_us) / 1000") ms, p99 $(calc %.1f "$(kv "$lat" p99_us) / 1000") ms" \
 	"(achieved $(kv "$lat" achieved_per_s)/s, $(kv "$lat" sent) messages, $(kv "$lat" late) requests late);" \
-	"p99 = $(calc %.1f "$(kv "$lat" p99_us) / $(kv "$fs" fdatasync_p99_us)") x the disk's own p99 fdatasync ($(kv "$fs" fdatasync_p99_us) us; a delivery waits for 3 commits)"
+	"p99 = $(calc %.1f "$(kv "$lat" p99_us) / $(kv "$fs" fdatasync_p99_us)") x the disk's own p99 fdatasync ($(kv "$fs" fdatasync_p99_us) us; a delivery waits for 2 of them)"
 Z2=$(kv "$thr2" env_per_s)
 echo "with $FILL messages already in the receiver's store: $Z2 envelopes/s = $(calc %.2f "$Z2 / $Z") of the empty store's;" \
 	"start $st1 ms (empty: $st0 ms)"

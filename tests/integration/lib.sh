@@ -99,6 +99,15 @@ node_stop() {
 
 wn() { local name=$1; shift; "$WIJKNET" -d "$WN_T/$name" "$@"; }
 
+# node_sql NAME: run the SQL (or sqlcipher dot commands) on stdin in the
+# store of NAME, stopped, opened with its key (from keydump, never in argv)
+node_sql() {
+	local key
+	key=$("$TOP/$BUILD/tests/tools/keydump" "$WN_T/$1/node.key" "$WN_T/$1.pass" | sed -n 3p)
+	{ printf 'PRAGMA key = "x'"'"'%s'"'"'";\nPRAGMA cipher_page_size = 4096;\n' "$key"; cat; } |
+		sqlcipher "$WN_T/$1/node.db"
+}
+
 wn_done() {
 	[ "$WN_FAILS" -eq 0 ]
 }

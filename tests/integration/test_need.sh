@@ -167,12 +167,7 @@ check "  and the log tells the administrator" grep -q 'ALERT for the administrat
 
 # --- the canary search: every store, decrypted
 for n in dir police youth housing guards; do check "$n stops" node_stop $n; done
-dump() {
-	local key
-	key=$("$TOP/$BUILD/tests/tools/keydump" "$WN_T/$1/node.key" "$WN_T/$1.pass" | sed -n 3p)
-	printf 'PRAGMA key = "x'"'"'%s'"'"'";\nPRAGMA cipher_page_size = 4096;\n.dump\n' "$key" |
-		sqlcipher "$WN_T/$1/node.db"
-}
+dump() { echo .dump | node_sql "$1"; }
 declare -A want
 want[dir]="MK-police-signals MK-police-police MK-police-housing MK-police-late MK-housing-signals MK-housing-housing"
 want[youth]="MK-police-signals MK-police-late MK-housing-signals"

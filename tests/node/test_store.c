@@ -1,7 +1,8 @@
 /*
  * test_store.c - the SQLCipher store and the audit chain: keying, settings
  * read back, migrations from empty and from each previous version, a wrong
- * key, a damaged file, and an audit record altered, deleted or inserted.
+ * key, a damaged file, an audit record altered, deleted or inserted, and
+ * which commits are fsync'd (fsync and fdatasync are counted here).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <dlfcn.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +21,30 @@
 #include "node/store.h"
 
 static char dir[64], dbpath[128];
+
+/* Every fsync and fdatasync of the process (SQLite's among them) passes
+ * here and is counted. */
+static unsigned syncs;
+int fsync(int fd);
+int fdatasync(int fd);
+int
+fsync(int fd)
+{
+	static int (*real)(int);
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "fsync");
+	syncs++;
+	return real(fd);
+}
+int
+fdatasync(int fd)
+{
+	static int (*real)(int);
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
+	syncs++;
+	return real(fd);
+}
 static struct sec_identity *id, *other;
 
 static struct sec_identity *
@@ -467,6 +493,47 @@ test_append_joins_callers_transaction(void **state)
 	node_store_close(s);
 }
 
+/* A lazy transaction's commit is written but not fsync'd; every other
+ * commit is, before and after it; an audit record refuses to join it. */
+static void
+test_lazy_commit_skips_only_its_own_fsync(void **state)
+{
+	(void)state;
+	struct node_store *s = open_ok(true);
+	assert_int_equal(node_store_exec(s, "CREATE TABLE t (x)"), WN_OK);
+	unsigned before = syncs;
+	assert_int_equal(node_store_begin(s), WN_OK);
+	assert_int_equal(node_store_exec(s, "INSERT INTO t VALUES (1)"), WN_OK);
+	assert_int_equal(node_store_commit(s), WN_OK);
+	assert_true(syncs > before);
+
+	before = syncs;
+	assert_int_equal(node_store_begin_lazy(s), WN_OK);
+	assert_true(node_store_lazy(s));
+	assert_int_equal(node_store_exec(s, "INSERT INTO t VALUES (2)"), WN_OK);
+	int64_t records = scalar(s, "SELECT count(*) FROM audit");
+	assert_int_equal(node_audit_append(s, "bob", "x", "", ""), WN_EINVAL);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM audit"), records);
+	assert_int_equal(node_store_commit(s), WN_OK);
+	assert_int_equal(syncs, before);
+	assert_false(node_store_lazy(s));
+	assert_int_equal(scalar(s, "PRAGMA synchronous"), 2);
+
+	/* a rolled back lazy transaction leaves FULL behind too */
+	assert_int_equal(node_store_begin_lazy(s), WN_OK);
+	node_store_rollback(s);
+	assert_int_equal(scalar(s, "PRAGMA synchronous"), 2);
+
+	before = syncs;
+	assert_int_equal(node_store_begin(s), WN_OK);
+	assert_int_equal(node_store_exec(s, "INSERT INTO t VALUES (3)"), WN_OK);
+	assert_int_equal(node_audit_append(s, "bob", "x", "", ""), WN_OK);
+	assert_int_equal(node_store_commit(s), WN_OK);
+	assert_true(syncs > before);
+	assert_int_equal(scalar(s, "SELECT sum(x) FROM t"), 6);
+	node_store_close(s);
+}
+
 int
 main(void)
 {
@@ -490,6 +557,8 @@ main(void)
 	    cmocka_unit_test_setup(test_deleted_record_is_named, fresh),
 	    cmocka_unit_test_setup(test_rewritten_tail_is_named, fresh),
 	    cmocka_unit_test_setup(test_append_joins_callers_transaction,
+		fresh),
+	    cmocka_unit_test_setup(test_lazy_commit_skips_only_its_own_fsync,
 		fresh),
 	};
 	if (sec_init() != WN_OK)
