@@ -57,12 +57,11 @@ record_hash(uint8_t out[SEC_HASH_LEN], const uint8_t prev[SEC_HASH_LEN],
 wn_err
 node_audit_head(struct node_store *s, struct node_audit_head *out)
 {
-	sqlite3_stmt *st = NULL;
 	wn_err rc = WN_EDB;
 	struct node_audit_head h = {0};
-	if (sqlite3_prepare_v2(node_store_db(s),
-		"SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &st,
-		NULL) != SQLITE_OK)
+	sqlite3_stmt *st = node_store_stmt(s, NODE_ST_AUDIT_HEAD,
+	    "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+	if (st == NULL)
 		goto out;
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
@@ -78,37 +77,44 @@ node_audit_head(struct node_store *s, struct node_audit_head *out)
 	*out = h;
 	rc = WN_OK;
 out:
-	sqlite3_finalize(st);
+	if (st != NULL)
+		sqlite3_reset(st); /* an open read would pin the WAL */
 	return rc;
 }
 
+/* Inside the caller's transaction the record needs no savepoint of its
+ * own: one INSERT into one b-tree checks before it writes, so it fails
+ * whole, and a savepoint would make SQLite copy each page it touches into
+ * the statement journal first (SQLCipher encrypts every copy). Outside
+ * one, the record is its own transaction. */
 wn_err
 node_audit_append(struct node_store *s, const char *user, const char *action,
     const char *object, const char *detail)
 {
 	sqlite3 *db = node_store_db(s);
-	sqlite3_stmt *st = NULL;
 	struct node_audit_head head;
 	uint8_t hash[SEC_HASH_LEN];
 	const char *text[4] = {user, action, object ? object : "",
 	    detail ? detail : ""};
+	bool own = sqlite3_get_autocommit(db) != 0;
+	sqlite3_stmt *st;
 	wn_err rc;
 
 	/* a record a power cut could undo after its head was signed and
 	 * sent would look like a rollback: never in a lazy transaction */
 	if (node_store_lazy(s))
 		return WN_EINVAL;
-	if ((rc = node_store_exec(s, "SAVEPOINT audit")) != WN_OK)
+	if (own && (rc = node_store_begin(s)) != WN_OK)
 		return rc;
 	if ((rc = node_audit_head(s, &head)) != WN_OK)
 		goto out;
 	int64_t seq = head.seq + 1, now = wn_now_ms();
 	record_hash(hash, head.hash, seq, now, text);
+	st = node_store_stmt(s, NODE_ST_AUDIT_INSERT,
+	    "INSERT INTO audit (seq, time_ms, user, action, object, detail, "
+	    "prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	rc = WN_EDB;
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO audit (seq, time_ms, user, action, object, detail,"
-		" prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, now);
@@ -116,16 +122,17 @@ node_audit_append(struct node_store *s, const char *user, const char *action,
 		sqlite3_bind_text(st, 3 + i, text[i], -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 7, head.hash, SEC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, hash, SEC_HASH_LEN, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	rc = WN_OK;
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = WN_OK;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st); /* the texts are the caller's */
 out:
-	sqlite3_finalize(st);
-	if (rc != WN_OK)
-		if (node_store_exec(s, "ROLLBACK TO audit") != WN_OK)
-			wn_log(WN_LOG_ERROR, "audit: rollback failed");
-	if (node_store_exec(s, "RELEASE audit") != WN_OK && rc == WN_OK)
-		rc = WN_EDB;
+	if (own) {
+		if (rc == WN_OK)
+			rc = node_store_commit(s);
+		if (rc != WN_OK)
+			node_store_rollback(s);
+	}
 	return rc;
 }
 

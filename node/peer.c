@@ -206,6 +206,14 @@ out:
 	return rc;
 }
 
+/* The statements of the exchange's hot path, cached. Each writes one row
+ * of one b-tree, so it checks its constraints before it writes and can
+ * fail only whole: none needs SQLite's statement journal, into which a
+ * statement that may write several rows or b-trees and may abort (an
+ * UPDATE of a NOT NULL column with the default ABORT, an INSERT OR
+ * REPLACE, anything inside a savepoint) first copies every page it
+ * touches, each copy encrypted by SQLCipher. Hence UPDATE OR FAIL: the
+ * same effect on one row, no journal. */
 enum {
 	ST_SEEN,
 	ST_INBOX,
@@ -216,6 +224,7 @@ enum {
 	ST_OB_INS,
 	ST_OB_BUMP,
 	ST_OB_DEL,
+	ST_LAST_OK,
 	ST_OB_NEXT,
 	ST_MV,
 	ST_COUNT /* <= WN_ARRAY_LEN(node.stmts) */
@@ -268,7 +277,8 @@ node_outbox_reserve(struct node *n, struct node_peer *p, uint64_t count,
 	seq = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st); /* an open read would pin the WAL */
 	if ((st = stmt(n, ST_OB_BUMP,
-		 "UPDATE peers SET next_seq = next_seq + ? WHERE org_id = ?")) ==
+		 "UPDATE OR FAIL peers SET next_seq = next_seq + ? "
+		 "WHERE org_id = ?")) ==
 	    NULL)
 		return WN_EDB;
 	sqlite3_bind_int64(st, 1, (int64_t)count);
@@ -579,9 +589,7 @@ static wn_err
 inbox_add(struct node *n, const struct pre *pr)
 {
 	sqlite3_stmt *st = stmt(n, ST_INBOX,
-	    /* a row under this number can only be left from an earlier
-	     * membership of the same org id (its numbers started over) */
-	    "INSERT OR REPLACE INTO inbox (peer, seq, msg_id, type, env_hash, "
+	    "INSERT INTO inbox (peer, seq, msg_id, type, env_hash, "
 	    "received_ms) VALUES (?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return WN_EDB;
@@ -591,7 +599,17 @@ inbox_add(struct node *n, const struct pre *pr)
 	sqlite3_bind_int64(st, 4, pr->e.h.type);
 	sqlite3_bind_blob(st, 5, pr->hash, SEC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, wn_now_ms());
-	return sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_CONSTRAINT) {
+		/* a row under this number can only be left from an earlier
+		 * membership of the same org id (its numbers started over) */
+		sqlite3_reset(st);
+		if (exec_bind(n, "DELETE FROM inbox WHERE peer = ?1 AND seq = ?2",
+			pr->e.h.from, (int64_t)pr->e.h.seq, NULL, 0, 0) != WN_OK)
+			return WN_EDB;
+		r = sqlite3_step(st);
+	}
+	return r == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
 /* apply one opened message; an error with a reason refuses it */
@@ -723,6 +741,9 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		refuse(rx, e->h.id, rc, p->org_id,
 		    why[0] ? why : wn_strerror(rc));
 	if (inbox_add(n, pr) != WN_OK) {
+		/* what apply wrote is in the transaction (a DATA insert has
+		 * no savepoint): none of the group may commit */
+		rx->aborted = true;
 		rx->blocked = true;
 		if (rc == WN_OK)
 			refuse(rx, e->h.id, WN_EDB, p->org_id, "store error");
@@ -827,6 +848,8 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		else
 			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
+		if (rx->aborted)
+			return;
 	}
 	rx->last = last;
 	if (sqlite3_get_autocommit(db)) {
@@ -837,7 +860,8 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 	sqlite3_stmt *st;
 	if (last != before &&
 	    (st = stmt(n, ST_LAST_SET,
-		 "UPDATE peers SET last_seq_in = ? WHERE org_id = ?")) != NULL) {
+		 "UPDATE OR FAIL peers SET last_seq_in = ? WHERE org_id = ?")) !=
+		NULL) {
 		sqlite3_bind_int64(st, 1, last);
 		sqlite3_bind_text(st, 2, rx->from->org_id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -1391,9 +1415,13 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		if (acc)
 			done[ndone++] = (size_t)at;
 	}
-	if (del == NULL ||
-	    exec_bind(n, "UPDATE peers SET last_ok_ms = ?2 WHERE org_id = ?1",
-		p->org_id, wn_now_ms(), NULL, 0, 0) != WN_OK ||
+	sqlite3_stmt *ok = del == NULL ? NULL : stmt(n, ST_LAST_OK,
+	    "UPDATE OR FAIL peers SET last_ok_ms = ? WHERE org_id = ?");
+	if (ok != NULL) {
+		sqlite3_bind_int64(ok, 1, wn_now_ms());
+		sqlite3_bind_text(ok, 2, p->org_id, -1, SQLITE_STATIC);
+	}
+	if (ok == NULL || sqlite3_step(ok) != SQLITE_DONE ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
 		delivery_failed(p, "store error");

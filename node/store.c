@@ -39,6 +39,7 @@ struct node_store {
 	uint64_t ck_count; /* checkpoints done */
 
 	bool lazy; /* synchronous is NORMAL (node_store_begin_lazy) */
+	sqlite3_stmt *st[NODE_ST_N]; /* node_store_stmt */
 };
 
 /* migrations[i] takes the schema from version i to version i + 1. Only
@@ -253,6 +254,23 @@ const char *
 node_store_errmsg(struct node_store *s)
 {
 	return sqlite3_errmsg(s->db);
+}
+
+sqlite3_stmt *
+node_store_stmt(struct node_store *s, enum node_store_slot slot,
+    const char *sql)
+{
+	if (s->st[slot] == NULL) {
+		if (sqlite3_prepare_v2(s->db, sql, -1, &s->st[slot], NULL) !=
+		    SQLITE_OK) {
+			sqlite3_finalize(s->st[slot]);
+			s->st[slot] = NULL;
+		}
+		return s->st[slot];
+	}
+	sqlite3_reset(s->st[slot]);
+	sqlite3_clear_bindings(s->st[slot]);
+	return s->st[slot];
 }
 
 wn_err
@@ -602,6 +620,8 @@ node_store_close(struct node_store *s)
 		pthread_cond_destroy(&s->ck_cv);
 		pthread_cond_destroy(&s->ck_done);
 	}
+	for (size_t i = 0; i < NODE_ST_N; i++)
+		sqlite3_finalize(s->st[i]);
 	/* the checkpointer's connection first: the last one to close
 	 * checkpoints what is left and removes the WAL */
 	node_store_close(s->ck);

@@ -68,6 +68,13 @@ bool node_store_lazy(const struct node_store *s);
 WN_NODISCARD wn_err node_store_commit(struct node_store *s);
 void node_store_rollback(struct node_store *s);
 
+/* node_store_stmt is a prepared statement kept for the store's lifetime
+ * (slot: one of enum node_store_slot; sql the same for a slot every time),
+ * reset and unbound; NULL on error. Finalised by node_store_close. */
+enum node_store_slot { NODE_ST_AUDIT_HEAD, NODE_ST_AUDIT_INSERT, NODE_ST_N };
+struct sqlite3_stmt *node_store_stmt(struct node_store *s,
+    enum node_store_slot slot, const char *sql);
+
 /* node_store_exec runs SQL without results (no parameters). */
 WN_NODISCARD wn_err node_store_exec(struct node_store *s, const char *sql);
 
@@ -88,8 +95,9 @@ struct node_audit_head {
 	uint8_t hash[SEC_HASH_LEN];
 };
 
-/* node_audit_append appends one record in a savepoint of its own, so it
- * joins the caller's transaction when there is one. user names the person
+/* node_audit_append appends one record: in the caller's transaction when
+ * there is one (a failure leaves nothing of the record), else in one of
+ * its own. user names the person
  * (or "system"); no secret may be passed. */
 WN_NODISCARD wn_err node_audit_append(struct node_store *s, const char *user,
     const char *action, const char *object, const char *detail);

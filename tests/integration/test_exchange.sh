@@ -180,4 +180,16 @@ check_out "    accepted" '^RECEIPT accepted=1 refused=0'
 check "guards stops" node_stop guards
 check "  and restarts" node_start guards
 check "the ones not recorded one by one were counted at the stop" test "$(audit_count peer.refused_unrecorded)" -ge 1
+
+# --- a member enrolled again starts its numbers over: the rows of its
+# earlier membership under those numbers give way (here the new
+# membership is made by hand: its last applied number back to 0)
+check "guards stops" node_stop guards
+echo "UPDATE peers SET last_seq_in = 0 WHERE org_id = 'police';" | node_sql guards >"$WN_T/out" 2>&1
+check "  police's numbers start over at guards" test ! -s "$WN_T/out"
+check "  and guards restarts" node_start guards
+n0=$(received count)
+check_exit "police's message number 1 again" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" data 1
+check_out "  is accepted" '^RECEIPT accepted=1 refused=0'
+check "  and applied" test "$(received count)" = $((n0 + 1))
 wn_done
