@@ -856,23 +856,33 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 		rx->aborted = true;
 		return;
 	}
-	/* refused messages use up their numbers too */
-	sqlite3_stmt *st;
-	if (last != before &&
-	    (st = stmt(n, ST_LAST_SET,
-		 "UPDATE OR FAIL peers SET last_seq_in = ? WHERE org_id = ?")) !=
-		NULL) {
-		sqlite3_bind_int64(st, 1, last);
-		sqlite3_bind_text(st, 2, rx->from->org_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rx->last = before; /* the commit fails too */
+	/* refused messages use up their numbers too. Should this update
+	 * or the record below fail, nothing of the group may commit: a
+	 * failed statement of this kind (one row, no statement journal)
+	 * can have rolled the whole transaction back, and a record written
+	 * after that would be a transaction of its own */
+	if (last != before) {
+		sqlite3_stmt *st = stmt(n, ST_LAST_SET,
+		    "UPDATE OR FAIL peers SET last_seq_in = ? WHERE org_id = ?");
+		if (st != NULL) {
+			sqlite3_bind_int64(st, 1, last);
+			sqlite3_bind_text(st, 2, rx->from->org_id, -1,
+			    SQLITE_STATIC);
+		}
+		if (st == NULL || sqlite3_step(st) != SQLITE_DONE ||
+		    sqlite3_get_autocommit(db)) {
+			rx->aborted = true;
+			return;
+		}
 	}
 	if (rx->napplied == 0)
 		return;
 	snprintf(detail, sizeof(detail), "%zu messages, seq %" PRId64 "..%" PRId64,
 	    rx->napplied, rx->first_seq, rx->last_seq);
-	audit_log(n, rx->from->org_id, "peer.received", rx->from->org_id,
-	    detail);
+	if (sqlite3_get_autocommit(db) ||
+	    node_audit_append(n->store, rx->from->org_id, "peer.received",
+		rx->from->org_id, detail) != WN_OK)
+		rx->aborted = true;
 }
 
 /* receipt_for is phase C: the signed, encrypted receipt of an applied

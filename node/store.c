@@ -292,9 +292,15 @@ durable(struct node_store *s)
 {
 	if (!s->lazy)
 		return WN_OK;
-	if (sqlite3_get_autocommit(s->db) == 0 ||
-	    node_store_exec(s, "PRAGMA synchronous = FULL") != WN_OK)
+	if (sqlite3_get_autocommit(s->db) == 0)
 		return WN_EDB;
+	if (node_store_exec(s, "PRAGMA synchronous = FULL") != WN_OK) {
+		/* out of memory, in practice: nothing is written until it
+		 * works (begin refuses, audit records refuse) */
+		wn_log(WN_LOG_ERROR, "store: cannot set synchronous = FULL "
+		    "again: %s", sqlite3_errmsg(s->db));
+		return WN_EDB;
+	}
 	s->lazy = false;
 	return WN_OK;
 }
