@@ -25,25 +25,27 @@ static char dir[64], dbpath[128];
 /* Every fsync and fdatasync of the process (SQLite's among them) passes
  * here and is counted. */
 static unsigned syncs;
+static int
+counted(int (**real)(int), const char *name, int fd)
+{
+	if (*real == NULL)
+		*(void **)real = dlsym(RTLD_NEXT, name);
+	syncs++;
+	return (*real)(fd);
+}
 int fsync(int fd);
 int fdatasync(int fd);
 int
 fsync(int fd)
 {
 	static int (*real)(int);
-	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "fsync");
-	syncs++;
-	return real(fd);
+	return counted(&real, "fsync", fd);
 }
 int
 fdatasync(int fd)
 {
 	static int (*real)(int);
-	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
-	syncs++;
-	return real(fd);
+	return counted(&real, "fdatasync", fd);
 }
 static struct sec_identity *id, *other;
 
