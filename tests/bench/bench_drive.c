@@ -3,9 +3,11 @@
  * control socket (protocol/control.h, nng REQ over ipc://DATA/control.sock)
  * and times the peer exchange end to end.
  *
- *   bench_drive DATA PEER throughput COUNT SIZE
+ *   bench_drive DATA PEER[,PEER...] throughput COUNT SIZE
  *       peer.stats reset=yes, then one peer.send of COUNT messages of SIZE
- *       bytes, then peer.stats (a few dozen times) until the node's outbox is empty:
+ *       bytes (with several peers, COUNT / their number to each, one
+ *       request each), then peer.stats (a few dozen times) until the node's
+ *       outbox is empty:
  *       every message was committed by the receiver before its receipt and
  *       the receipt's deletion was committed here (durable on both sides;
  *       that deletion is not fsync'd: undone, it only means a resend that
@@ -162,11 +164,17 @@ stats(bool reset)
 }
 
 static void
-send_msgs(const char *count, const char *size)
+send_to(const char *to, const char *count, const char *size)
 {
 	struct proto_ctl_reply rep = {0};
-	call(&rep, "peer.send", "peer", peer, "count", count, "size", size);
+	call(&rep, "peer.send", "peer", to, "count", count, "size", size);
 	proto_ctl_reply_release(&rep);
+}
+
+static void
+send_msgs(const char *count, const char *size)
+{
+	send_to(peer, count, size);
 }
 
 /* drain polls peer.stats until nothing is queued; returns the last stats
@@ -212,22 +220,39 @@ arg_u64(const char *s, uint64_t max, const char *what)
 static int
 throughput(const char *count, const char *size)
 {
-	uint64_t n = arg_u64(count, 1000000, "count");
+	uint64_t n = arg_u64(count, 1000000, "count"), npeers = 1;
 	(void)arg_u64(size, 65536, "size");
+	for (const char *c = peer; *c != '\0'; c++)
+		npeers += *c == ',';
+	char each[24], to[64];
+	snprintf(each, sizeof(each), "%llu", (unsigned long long)(n / npeers));
+	n = n / npeers * npeers;
+	if (n == 0)
+		die("fewer messages than peers");
 	int64_t tq;
 	struct stats s0 = drain(&tq);
 	(void)stats(true);
 	polls = 0;
 	int64_t t0 = mono_ns();
-	send_msgs(count, size);
+	for (const char *c = peer; *c != '\0';) {
+		size_t len = strcspn(c, ",");
+		if (len == 0 || len >= sizeof(to))
+			die("bad peer list '%s'", peer);
+		memcpy(to, c, len);
+		to[len] = '\0';
+		send_to(to, each, size);
+		c += len + (c[len] == ',');
+	}
 	int64_t t1 = mono_ns(), t2;
 	struct stats s = drain(&t2);
 	double total = (double)(t2 - t0) / 1e9, enq = (double)(t1 - t0) / 1e9;
 	int64_t delivered = s.delivered - s0.delivered;
-	printf("mode=throughput count=%llu size=%s enqueue_s=%.3f total_s=%.3f "
+	printf("mode=throughput count=%llu peers=%llu size=%s enqueue_s=%.3f "
+	       "total_s=%.3f "
 	       "env_per_s=%.0f drain_per_s=%.0f delivered=%lld p50_us=%lld "
 	       "p99_us=%lld polls=%u\n",
-	    (unsigned long long)n, size, enq, total, (double)n / total,
+	    (unsigned long long)n, (unsigned long long)npeers, size, enq,
+	    total, (double)n / total,
 	    (double)n / (total - enq), (long long)delivered,
 	    (long long)s.p50_us, (long long)s.p99_us, polls);
 	if (delivered != (int64_t)n) {
@@ -307,7 +332,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	fprintf(stderr,
-	    "usage: bench_drive DATA PEER throughput COUNT SIZE\n"
+	    "usage: bench_drive DATA PEER[,PEER...] throughput COUNT SIZE\n"
 	    "       bench_drive DATA PEER latency RATE SECONDS K SIZE\n");
 	return 2;
 }

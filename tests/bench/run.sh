@@ -19,17 +19,23 @@
 #      messages already received (bench_fill: inbox, data_in and audit rows
 #      as the exchange writes them), restarted (timed) and step 2 again:
 #      the ratio says how the cost grows with what a node holds
+#   5. peers: a second federation, a hub and BENCH_PEERS members (8):
+#      BENCH_PEER_COUNT (8000) messages spread over k = 1, 2, 4, 8 members,
+#      into the hub (k members at once) and out of it (k peers), with the
+#      hub's CPU per envelope: how the cost grows with the number of peers
 #
 # Environment: BUILD (default build), BENCH_COUNT (default 20000),
 # BENCH_SECONDS (baseline seconds, default 3), BENCH_FILL (default
-# 1000000). Exits non-zero only if
-# something failed to run; there are no timing thresholds.
+# 1000000), BENCH_PEERS (8), BENCH_PEER_COUNT (8000). Exits non-zero only
+# if something failed to run; there are no timing thresholds.
 set -u
 : "${BUILD:=build}"
 . "$(dirname "$0")/../integration/lib.sh"
 BIN="$TOP/$BUILD/tests/bench"
 COUNT=${BENCH_COUNT:-20000}
 FILL=${BENCH_FILL:-1000000}
+NPEERS=${BENCH_PEERS:-8}
+PCOUNT=${BENCH_PEER_COUNT:-8000}
 SECS=${BENCH_SECONDS:-3}
 SIZE=1024
 RATE=2000
@@ -111,6 +117,46 @@ got2=$(wn dir --json peer received police | json_field count)
 node_stop police || fail "police did not stop cleanly"
 node_stop dir || fail "dir did not stop cleanly"
 
+echo "== 5. peers: a hub and $NPEERS members; $PCOUNT messages spread over k of them, into the hub and out of it"
+members=()
+for i in $(seq 1 "$NPEERS"); do members+=("m$i"); done
+federation hub "${members[@]}" >"$WN_T/federation2.log" 2>&1 || fail "the federation of $NPEERS members did not form"
+HUB=${WN_PID[hub]}
+# warm-up: every member dials the hub, the hub every member
+for m in "${members[@]}"; do
+	"$BIN/bench_drive" "$WN_T/$m" hub throughput 64 $SIZE >/dev/null || fail "warm-up from $m"
+done
+"$BIN/bench_drive" "$WN_T/hub" "$(IFS=,; echo "${members[*]}")" throughput $((64 * NPEERS)) $SIZE >/dev/null ||
+	fail "warm-up from the hub"
+prow=()
+for k in 1 2 4 8 16 32 64; do
+	[ "$k" -le "$NPEERS" ] || break
+	each=$((PCOUNT / k))
+	# into the hub: k members send at once, each its share
+	c0=$(cpu_ms "$HUB"); t0=$(date +%s%N); pids=()
+	for i in $(seq 1 "$k"); do
+		"$BIN/bench_drive" "$WN_T/m$i" hub throughput "$each" $SIZE >"$WN_T/fanin$i" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || fail "fan-in from $k members: $(cat "$WN_T"/fanin*)"; done
+	t1=$(date +%s%N); c1=$(cpu_ms "$HUB")
+	in_rate=$(calc %.0f "$each * $k * 1e9 / ($t1 - $t0)")
+	in_cpu=$(calc %.0f "($c1 - $c0) * 1000 / ($each * $k)")
+	# out of the hub: one request per member, the same total
+	c0=$(cpu_ms "$HUB")
+	out=$("$BIN/bench_drive" "$WN_T/hub" "$(IFS=,; echo "${members[*]:0:k}")" throughput "$PCOUNT" $SIZE) ||
+		fail "fan-out to $k members"
+	c1=$(cpu_ms "$HUB")
+	out_n=$(kv "$out" count)
+	out_cpu=$(calc %.0f "($c1 - $c0) * 1000 / $out_n")
+	echo "   k=$k: into the hub $in_rate envelopes/s, hub CPU $in_cpu us each;" \
+		"out of the hub $(kv "$out" env_per_s) envelopes/s, hub CPU $out_cpu us each"
+	prow+=("$k:$in_rate:$in_cpu:$(kv "$out" env_per_s):$out_cpu")
+done
+hub_rss=$(rss_kb "$HUB")
+echo "   hub peak RSS with $NPEERS peers: $((hub_rss / 1024)) MiB"
+for m in hub "${members[@]}"; do node_stop "$m" || fail "$m did not stop cleanly"; done
+
 X=$(kv "$b1" rt_per_s)
 Y=$(kv "$b64" msgs_per_s)
 Y1=$(kv "$b64x1" msgs_per_s)
@@ -126,4 +172,9 @@ echo "latency at ${RATE}/s: p50 $(calc %.1f "$(kv "$lat" p50_us) / 1000") ms, p9
 Z2=$(kv "$thr2" env_per_s)
 echo "with $FILL messages already in the receiver's store: $Z2 envelopes/s = $(calc %.2f "$Z2 / $Z") of the empty store's;" \
 	"start $st1 ms (empty: $st0 ms)"
+IFS=: read -r _ in1 inc1 out1 outc1 <<<"${prow[0]}"
+IFS=: read -r kN inN incN outN outcN <<<"${prow[${#prow[@]} - 1]}"
+echo "spread over $kN peers instead of 1 ($PCOUNT messages): into the hub $inN envelopes/s = $(calc %.2f "$inN / $in1") of 1 peer's," \
+	"hub CPU per envelope $(calc %.2f "$incN / $inc1") x; out of the hub $outN envelopes/s = $(calc %.2f "$outN / $out1") of 1 peer's," \
+	"hub CPU per envelope $(calc %.2f "$outcN / $outc1") x; hub peak RSS $((hub_rss / 1024)) MiB"
 echo "command: make bench   (BUILD=$BUILD bash tests/bench/run.sh)"
