@@ -60,6 +60,8 @@ struct node_peer {
 	int64_t next_try_ms;
 	int64_t sent_hi; /* last seq put in flight in this window */
 	struct node_slot slot[NODE_WINDOW];
+
+	int64_t queried_ms; /* its last chain.queried record (peer.c) */
 };
 
 /* A transfer from a peer, checked and waiting for the applier (peer.c). */

@@ -373,8 +373,9 @@ refusals_flush(struct node *n, int64_t now, bool force)
 	if (!force && now - n->unsigned_since < 60000)
 		return;
 	if (n->unsigned_more > 0) {
-		snprintf(d, sizeof(d), "%llu more refusals of unsigned transfers "
-		    "in the minute from %lld ms not recorded one by one",
+		snprintf(d, sizeof(d), "%llu more refusals of transfers no "
+		    "member vouches for in the minute from %lld ms not recorded "
+		    "one by one",
 		    (unsigned long long)n->unsigned_more,
 		    (long long)n->unsigned_since);
 		audit_log(n, "unknown", "peer.refused_unrecorded", "unknown", d);
@@ -385,10 +386,14 @@ refusals_flush(struct node *n, int64_t now, bool force)
 	n->unsigned_more = 0;
 }
 
-/* refused_unsigned audits a refusal that no member's signature vouches
- * for (n->mtx held). Anyone who reaches the socket can cause those, so at
- * most UNSIGNED_PER_MIN a minute are recorded one by one and the rest are
- * counted: a flood of garbage fills neither the disk nor the log. */
+/* refused_unsigned audits a refusal that no member's fresh signature
+ * vouches for (n->mtx held): undecodable bytes, an unknown sender, a bad
+ * signature, an envelope its transfer's manifest did not sign, bytes a
+ * member sent to someone else or long ago, the very bytes of an applied
+ * envelope again. Anyone who reaches the socket, or who captured a
+ * member's traffic, can cause those, so at most UNSIGNED_PER_MIN a minute
+ * are recorded one by one (blamed on whom they claim to be from) and the
+ * rest are counted: a flood fills neither the disk nor the log. */
 #define UNSIGNED_PER_MIN 10
 static void
 refused_unsigned(struct node *n, const char *who, const char *reason)
@@ -402,18 +407,20 @@ refused_unsigned(struct node *n, const char *who, const char *reason)
 	wn_log(WN_LOG_WARN, "transfer from %s refused: %s", who, reason);
 	if (++n->unsigned_n == UNSIGNED_PER_MIN) {
 		audit_log(n, "system", "peer.refusals_limited", "unknown",
-		    "10 refusals of unsigned transfers this minute: further "
-		    "ones are counted, not recorded one by one");
-		wn_log(WN_LOG_WARN, "10 refusals of unsigned transfers this "
-				    "minute: counting the rest");
+		    "10 refusals of transfers no member vouches for this "
+		    "minute: further ones are counted, not recorded one by one");
+		wn_log(WN_LOG_WARN, "10 refusals of transfers no member vouches "
+				    "for this minute: counting the rest");
 	}
 }
 
 /* refuse records a refusal for the receipt and audits it (n->mtx held,
- * inside the transaction). */
+ * inside the transaction): one by one if vouched (a member's valid, fresh
+ * signature is on what is refused, so the member did it), else through
+ * refused_unsigned. */
 static void
-refuse(struct node_rx *rx, const uint8_t *id, wn_err code, const char *who,
-    const char *reason)
+refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
+    const char *who, const char *reason)
 {
 	if (rx->nrefused >= NODE_BATCH)
 		return; /* one refusal per envelope at most */
@@ -430,7 +437,7 @@ refuse(struct node_rx *rx, const uint8_t *id, wn_err code, const char *who,
 		    r->reason);
 		return;
 	}
-	if (rx->from == NULL) {
+	if (!vouched || rx->from == NULL) {
 		refused_unsigned(rx->n, who, r->reason);
 		return;
 	}
@@ -466,8 +473,8 @@ find_locked(struct node *n, const char *org)
 static bool
 in_window(int64_t ts_ms)
 {
-	int64_t skew = ts_ms - wn_now_ms();
-	return skew <= TIME_WINDOW_MS && skew >= -TIME_WINDOW_MS;
+	int64_t now = wn_now_ms(); /* far from either end of int64 */
+	return ts_ms >= now - TIME_WINDOW_MS && ts_ms <= now + TIME_WINDOW_MS;
 }
 
 /* check_one is phase A for one envelope: structure, sender, recipient,
@@ -512,9 +519,9 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 		return;
 	}
 	if (!in_window(pr->e.h.ts_ms))
-		pre_fail(pr, WN_EDENIED, "time %lld ms off our clock (window "
-		    "%d ms)", (long long)(pr->e.h.ts_ms - wn_now_ms()),
-		    TIME_WINDOW_MS);
+		pre_fail(pr, WN_EDENIED, "time %lld ms is off our clock (%lld "
+		    "ms) by more than %d ms", (long long)pr->e.h.ts_ms,
+		    (long long)wn_now_ms(), TIME_WINDOW_MS);
 }
 
 /* seen looks up a sequence number at or below the last one applied from
@@ -545,18 +552,22 @@ seen(struct node *n, const struct pre *pr)
 	return r;
 }
 
+/* last_seq_in is the last sequence number applied from peer: -1 when it
+ * is no longer a member, -2 on a store error. */
 static int64_t
 last_seq_in(struct node *n, const char *peer)
 {
 	sqlite3_stmt *st = stmt(n, ST_LAST_GET,
 	    "SELECT last_seq_in FROM peers WHERE org_id = ?");
 	if (st == NULL)
-		return -1;
+		return -2;
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-						    : -1;
+	int r = sqlite3_step(st);
+	int64_t v = r == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+		  : r == SQLITE_DONE ? -1
+				     : -2;
 	sqlite3_reset(st);
-	return v;
+	return v < -2 ? -2 : v;
 }
 
 static wn_err
@@ -660,11 +671,11 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	wn_err rc;
 
 	if (rx->defer != NULL) {
-		refuse(rx, e->h.id, WN_EBUSY, p->org_id, rx->defer);
+		refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, rx->defer);
 		return;
 	}
 	if (rx->blocked) {
-		refuse(rx, e->h.id, WN_EBUSY, p->org_id, "an earlier message of "
+		refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, "an earlier message of "
 		    "this transfer must be applied first");
 		return;
 	}
@@ -676,10 +687,10 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			renewed |= !n->peers[i]->gone &&
 			    strcmp(n->peers[i]->org_id, p->org_id) == 0;
 		if (renewed)
-			refuse(rx, e->h.id, WN_EBUSY, p->org_id, "the sender's "
+			refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, "the sender's "
 			    "keys changed: send it again");
 		else
-			refuse(rx, e->h.id, WN_EAUTH, p->org_id, "the sender is "
+			refuse(rx, true, e->h.id, WN_EAUTH, p->org_id, "the sender is "
 			    "no longer a member of the federation");
 		return;
 	}
@@ -688,7 +699,10 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	 * its oldest messages first, and a transfer that follows another in
 	 * flight waits until that one is applied (the manifest's `after`). */
 	if ((int64_t)e->h.seq <= *last) {
-		switch (seen(n, pr)) {
+		/* the very bytes again: whoever captured them can resend
+		 * them, so the member does not vouch for this refusal */
+		int was = seen(n, pr);
+		switch (was) {
 		case 1:
 			memcpy(rx->accepted[rx->naccepted++], e->h.id, 16);
 			return;
@@ -702,13 +716,13 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			    PRIu64 " already used (last applied %" PRId64 ")",
 			    e->h.seq, *last);
 		}
-		refuse(rx, e->h.id, WN_EDENIED, p->org_id, why);
+		refuse(rx, was != 2, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
 	if (proto_envelope_open(e, p->key, body, cap, &blen) != WN_OK) {
 		snprintf(why, sizeof(why), "cannot decrypt a message from '%s'",
 		    p->org_id);
-		refuse(rx, e->h.id, WN_ECRYPTO, p->org_id, why);
+		refuse(rx, true, e->h.id, WN_ECRYPTO, p->org_id, why);
 		return;
 	}
 	why[0] = '\0';
@@ -718,7 +732,7 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (sp && node_store_exec(n->store, "SAVEPOINT msg") != WN_OK) {
 		sec_wipe(body, blen);
 		rx->blocked = true;
-		refuse(rx, e->h.id, WN_EDB, p->org_id, "store error");
+		refuse(rx, true, e->h.id, WN_EDB, p->org_id, "store error");
 		return;
 	}
 	rc = apply(rx, e, body, blen, why, sizeof(why));
@@ -733,12 +747,12 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		/* not applied and not recorded: the sender keeps it and sends
 		 * it again, and everything after it, in order */
 		rx->blocked = true;
-		refuse(rx, e->h.id, rc, p->org_id,
+		refuse(rx, true, e->h.id, rc, p->org_id,
 		    why[0] ? why : wn_strerror(rc));
 		return;
 	}
 	if (rc != WN_OK) /* a refused message still uses up its number */
-		refuse(rx, e->h.id, rc, p->org_id,
+		refuse(rx, true, e->h.id, rc, p->org_id,
 		    why[0] ? why : wn_strerror(rc));
 	if (inbox_add(n, pr) != WN_OK) {
 		/* what apply wrote is in the transaction (a DATA insert has
@@ -746,7 +760,7 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		rx->aborted = true;
 		rx->blocked = true;
 		if (rc == WN_OK)
-			refuse(rx, e->h.id, WN_EDB, p->org_id, "store error");
+			refuse(rx, true, e->h.id, WN_EDB, p->org_id, "store error");
 		return;
 	}
 	*last = (int64_t)e->h.seq;
@@ -802,7 +816,9 @@ transfer_refused(struct node *n, const char *who, bool vouched, wn_err code,
 
 /* answer_query handles a transfer of one CHAIN_HEAD_QUERY: a question
  * outside the per-peer sequence, answered in the reply itself. It returns
- * false for anything else, which then takes the normal path. */
+ * false for anything else, which then takes the normal path. A node asks
+ * when it starts; the same query can be resent within the time window, so
+ * at most one a minute per member is recorded. */
 static bool
 answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 {
@@ -818,8 +834,13 @@ answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	pthread_mutex_lock(&n->mtx);
 	if (node_chain_answer(n, pr->p, w) != WN_OK)
 		proto_writer_reset(w);
-	audit_log(n, pr->p->org_id, "chain.queried", pr->p->org_id,
-	    "answered with the head we hold");
+	int64_t now = wn_now_ms();
+	if (now - pr->p->queried_ms >= 60000) {
+		pr->p->queried_ms = now;
+		audit_log(n, pr->p->org_id, "chain.queried", pr->p->org_id,
+		    "answered with the head we hold (further queries this "
+		    "minute are not recorded)");
+	}
 	pthread_mutex_unlock(&n->mtx);
 	return true;
 }
@@ -834,6 +855,20 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 	char detail[200];
 	int64_t last = last_seq_in(n, rx->from->org_id), before = last;
 	sqlite3 *db = node_store_db(n->store);
+	if (last < 0) {
+		/* removed by a charter applied in this very group, or the
+		 * store failed: the replay check cannot run, nothing of it
+		 * may apply */
+		if (last == -1)
+			for (size_t i = 0; i < rx->nenv; i++)
+				refuse(rx, true,
+				    rx->pre[i].decoded ? rx->pre[i].e.h.id : NULL,
+				    WN_EAUTH, rx->from->org_id, "the sender is no "
+				    "longer a member of the federation");
+		else
+			rx->aborted = true;
+		return;
+	}
 	for (size_t i = 0; i < rx->nenv; i++) {
 		struct pre *pr = &rx->pre[i];
 		/* a full disk or an I/O error can make SQLite roll the whole
@@ -844,7 +879,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 			return;
 		}
 		if (pr->code != WN_OK)
-			refuse(rx, pr->decoded ? pr->e.h.id : NULL, pr->code,
+			refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		else
 			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
@@ -938,7 +973,9 @@ ready(struct node *n, struct node_rx *rx)
 		rx->defer = "after: no such sequence number";
 		return true;
 	}
-	return last_seq_in(n, rx->from->org_id) >= (int64_t)rx->after;
+	/* not a member any more (or a store error): apply_transfer says */
+	int64_t last = last_seq_in(n, rx->from->org_id);
+	return last < 0 || last >= (int64_t)rx->after;
 }
 
 /* not_applied: rx went through without all of it applied; the transfers
@@ -1197,16 +1234,30 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    "does not fit: addressed to '%s', %zu of %zu "
 			    "envelopes, or out of the time window", m->to, m->n,
 			    t.n);
-			transfer_refused(n, mp->org_id, true, WN_EDENIED,
-			    detail, w);
+			/* a manifest the member sent to another node, or long
+			 * ago, can be replayed by anyone who has it */
+			transfer_refused(n, mp->org_id,
+			    strcmp(m->to, n->cfg.org_id) == 0 &&
+				in_window(m->ts_ms),
+			    WN_EDENIED, detail, w);
 			goto out;
 		}
 		rx->after = m->after;
 	}
 	rx->nenv = t.n;
+	bool distrust = false;
 	for (size_t i = 0; i < t.n; i++) {
 		struct pre *pr = &rx->pre[i];
+		if (distrust) {
+			/* a signature costs the receiver far more than the
+			 * sender: one bad one, and the rest go unchecked */
+			pre_fail(pr, WN_ECRYPTO, "not checked: an earlier "
+			    "envelope of this transfer failed its signature");
+			continue;
+		}
 		check_one(n, pr, t.env[i], t.env_len[i], m, mp);
+		distrust = m == NULL &&
+		    (pr->code == WN_ECRYPTO || pr->code == WN_EAUTH);
 		if (pr->code == WN_OK && m != NULL &&
 		    memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) != 0)
 			pre_fail(pr, WN_ECRYPTO, "envelope %zu is not the one "
@@ -1236,7 +1287,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		pthread_mutex_lock(&n->mtx);
 		for (size_t i = 0; i < t.n; i++) {
 			struct pre *pr = &rx->pre[i];
-			refuse(rx, pr->decoded ? pr->e.h.id : NULL, pr->code,
+			refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		}
 		pthread_mutex_unlock(&n->mtx);

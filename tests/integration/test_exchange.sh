@@ -177,6 +177,23 @@ check "  at most 10 a minute are recorded one by one" test $(( $(audit_count pee
 check "  the limit itself is recorded" test "$(audit_count peer.refusals_limited)" -ge 1
 check_exit "  guards still applies a member's message" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" data "$(next_seq police)"
 check_out "    accepted" '^RECEIPT accepted=1 refused=0'
+# a member cannot get past that limit by mixing its own good envelope with
+# forgeries in another member's name, nor by resending the same query
+blamed() { wn guards --json audit show --limit 10000 | /usr/bin/python3 -c \
+	"import json,sys; print(sum(1 for r in json.load(sys.stdin)['rows'] if r['action'] == 'peer.refused' and r['user'] == '$1'))"; }
+before=$(blamed dir)
+for k in 1 2 3; do
+	"$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" mixed "$(next_seq police)" dir >"$WN_T/mixed$k" 2>&1
+done
+check "police's transfers with 63 forgeries in dir's name each" grep -q '^RECEIPT accepted=1 refused=63' "$WN_T/mixed3"
+check "  check one forged signature, not 63" test "$(grep -c 'not checked: an earlier envelope' "$WN_T/mixed3")" = 62
+check "  and record at most 10 refusals in dir's name" test $(( $(blamed dir) - before )) -le 10
+before=$(audit_count chain.queried)
+for k in 1 2 3 4 5; do
+	"$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" query >"$WN_T/query$k" 2>&1
+done
+check "five chain head queries in a row are answered" test "$(grep -l '^RECEIPT\|^ERROR' "$WN_T"/query[1-5] | wc -l)" = 5
+check "  and recorded once" test $(( $(audit_count chain.queried) - before )) -le 1
 check "guards stops" node_stop guards
 check "  and restarts" node_start guards
 check "the ones not recorded one by one were counted at the stop" test "$(audit_count peer.refused_unrecorded)" -ge 1

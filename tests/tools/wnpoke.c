@@ -13,7 +13,9 @@
  *        version from $WNPOKE_MV) |
  *        batch SEQ | batch-tamper SEQ (two batch-signed envelopes, the
  *        second altered after signing; the manifest's `after` from
- *        $WNPOKE_AFTER)
+ *        $WNPOKE_AFTER) | mixed SEQ VICTIM (FROM's message SEQ, then 63
+ *        envelopes claiming to be from VICTIM, signed with our key, no
+ *        manifest) | query (a chain head query from FROM)
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
  * REASON" lines), "ERROR CODE REASON", or "NO REPLY"; exit 0, or 3 for no
@@ -284,6 +286,37 @@ main(int argc, char **argv)
 		if (strcmp(mode, "batch-tamper") == 0)
 			envbuf[1][t.env_len[1] - 3] ^= 0x01; /* in the payload */
 		if (proto_transfer_encode(&t, &out) != WN_OK)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "mixed") == 0 && argc == 8) {
+		static uint8_t envbuf[PROTO_TRANSFER_MAX][1024];
+		struct proto_transfer t = {0};
+		struct proto_writer ew;
+		for (size_t i = 0; i < PROTO_TRANSFER_MAX; i++) {
+			header(&h, i == 0 ? argv[3] : argv[7], PROTO_MSG_DATA,
+			    seq);
+			proto_writer_init(&ew, envbuf[i], sizeof(envbuf[i]));
+			if (proto_envelope_seal(&h, bw.buf, bw.len, key, sign_cb,
+				me, &ew) != WN_OK)
+				return 1;
+			t.env[i] = envbuf[i];
+			t.env_len[i] = ew.len;
+		}
+		t.n = PROTO_TRANSFER_MAX;
+		if (proto_transfer_encode(&t, &out) != WN_OK)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "query") == 0) {
+		struct proto_head_query q = {0};
+		uint8_t qb[128];
+		struct proto_writer qw;
+		wn_strlcpy(q.org, argv[3], sizeof(q.org));
+		proto_writer_init(&qw, qb, sizeof(qb));
+		header(&h, argv[3], PROTO_MSG_CHAIN_HEAD_QUERY, 0);
+		if (proto_head_query_encode(&q, &qw) != WN_OK ||
+		    transfer_of(&h, qw.buf, qw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
