@@ -529,12 +529,15 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
  * whose receipt was lost: accept it again, apply nothing), 2 these very
  * bytes were applied already (a replay: refuse), 0 anything else (refuse:
  * the number is used). Senders seal every attempt afresh, so a legitimate
- * retry never repeats an envelope's hash. */
+ * retry never repeats an envelope's hash. For a retry, *code and why are
+ * what the message was answered the first time (0: accepted). */
 static int
-seen(struct node *n, const struct pre *pr)
+seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
+    size_t whylen)
 {
 	sqlite3_stmt *st = stmt(n, ST_SEEN,
-	    "SELECT msg_id, env_hash FROM inbox WHERE peer = ? AND seq = ?");
+	    "SELECT msg_id, env_hash, refused, reason FROM inbox "
+	    "WHERE peer = ? AND seq = ?");
 	if (st == NULL)
 		return 0;
 	sqlite3_bind_text(st, 1, pr->e.h.from, -1, SQLITE_STATIC);
@@ -542,12 +545,16 @@ seen(struct node *n, const struct pre *pr)
 	int r = 0;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_bytes(st, 0) == 16 &&
-	    memcmp(sqlite3_column_blob(st, 0), pr->e.h.id, 16) == 0)
+	    memcmp(sqlite3_column_blob(st, 0), pr->e.h.id, 16) == 0) {
 		r = sqlite3_column_bytes(st, 1) == SEC_HASH_LEN &&
 			memcmp(sqlite3_column_blob(st, 1), pr->hash,
 			    SEC_HASH_LEN) == 0
 		    ? 2
 		    : 1;
+		*code = (wn_err)sqlite3_column_int(st, 2);
+		const unsigned char *t = sqlite3_column_text(st, 3);
+		wn_strlcpy(why, t ? (const char *)t : "", whylen);
+	}
 	sqlite3_reset(st);
 	return r;
 }
@@ -596,12 +603,15 @@ exec_bind(struct node *n, const char *sql, const char *text, int64_t a,
 	return rc;
 }
 
+/* inbox_add records a message as applied (code 0) or refused for good
+ * (its code and reason: a retry gets the same answer). */
 static wn_err
-inbox_add(struct node *n, const struct pre *pr)
+inbox_add(struct node *n, const struct pre *pr, wn_err code,
+    const char *reason)
 {
 	sqlite3_stmt *st = stmt(n, ST_INBOX,
 	    "INSERT INTO inbox (peer, seq, msg_id, type, env_hash, "
-	    "received_ms) VALUES (?, ?, ?, ?, ?, ?)");
+	    "received_ms, refused, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, pr->e.h.from, -1, SQLITE_STATIC);
@@ -610,6 +620,9 @@ inbox_add(struct node *n, const struct pre *pr)
 	sqlite3_bind_int64(st, 4, pr->e.h.type);
 	sqlite3_bind_blob(st, 5, pr->hash, SEC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, wn_now_ms());
+	sqlite3_bind_int(st, 7, (int)code);
+	sqlite3_bind_text(st, 8, code == WN_OK ? "" : reason, -1,
+	    SQLITE_STATIC);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_CONSTRAINT) {
 		/* a row under this number can only be left from an earlier
@@ -701,10 +714,18 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if ((int64_t)e->h.seq <= *last) {
 		/* the very bytes again: whoever captured them can resend
 		 * them, so the member does not vouch for this refusal */
-		int was = seen(n, pr);
+		wn_err first = WN_OK;
+		int was = seen(n, pr, &first, why, sizeof(why));
 		switch (was) {
 		case 1:
-			memcpy(rx->accepted[rx->naccepted++], e->h.id, 16);
+			/* answered as the first time (that refusal was
+			 * recorded then) */
+			if (first == WN_OK)
+				memcpy(rx->accepted[rx->naccepted++], e->h.id,
+				    16);
+			else
+				refuse(rx, false, e->h.id, first, p->org_id,
+				    why);
 			return;
 		case 2:
 			snprintf(why, sizeof(why), "replayed envelope (message "
@@ -751,10 +772,12 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		    why[0] ? why : wn_strerror(rc));
 		return;
 	}
-	if (rc != WN_OK) /* a refused message still uses up its number */
-		refuse(rx, true, e->h.id, rc, p->org_id,
-		    why[0] ? why : wn_strerror(rc));
-	if (inbox_add(n, pr) != WN_OK) {
+	if (rc != WN_OK) { /* a refused message still uses up its number */
+		if (!why[0])
+			wn_strlcpy(why, wn_strerror(rc), sizeof(why));
+		refuse(rx, true, e->h.id, rc, p->org_id, why);
+	}
+	if (inbox_add(n, pr, rc, why) != WN_OK) {
 		/* what apply wrote is in the transaction (a DATA insert has
 		 * no savepoint): none of the group may commit */
 		rx->aborted = true;

@@ -236,6 +236,11 @@ static const char *const migrations[] = {
 	"  env_hash, received_ms FROM inbox ORDER BY rowid;"
 	"DROP TABLE inbox;"
 	"ALTER TABLE inbox6 RENAME TO inbox;",
+
+	/* 7: the inbox keeps the answer to a message it refused, so that a
+	 * retry whose receipt was lost gets that answer again, not "accepted" */
+	"ALTER TABLE inbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE inbox ADD COLUMN reason TEXT NOT NULL DEFAULT '';",
 };
 
 int

@@ -111,8 +111,11 @@ rss1=$(rss_kb "$pid")
 check "peak memory grew by less than 32 MiB ($rss0 -> $rss1 kB)" test $((rss1 - rss0)) -lt 32768
 
 dseq() { echo $(( $(peer_field guards dir received_seq) + 1 )); }
-WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 1 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1
+s=$(dseq)
+WNPOKE_ID=0123456789abcdef0123456789abcdef WNPOKE_SEQ=$s "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 1 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1
 check_out "a charter of a lower version is refused" 'refused: [0-9]+ charter version 1 is not newer'
+WNPOKE_ID=0123456789abcdef0123456789abcdef WNPOKE_SEQ=$s "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 1 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1
+check_out "  sent again (as if that receipt was lost), it gets the same answer" 'refused: [0-9]+ charter version 1 is not newer'
 WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 99 "$WN_T/stranger/node.key" "$WN_T/stranger.pass" >"$WN_T/out" 2>&1
 check_out "a charter signed by another key is refused" 'refused: [0-9]+ charter not signed by the pinned director key'
 check_exit "guards' peers are unchanged" 0 wn guards peer list

@@ -495,6 +495,36 @@ test_append_joins_callers_transaction(void **state)
 	node_store_close(s);
 }
 
+/* Migration 7 gives the inbox the answer to each message: rows from
+ * before were all accepted or applied, or refused without a record of it;
+ * they read as accepted, as they did. */
+static void
+test_migration_7_reads_old_inbox_rows_as_accepted(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = NULL;
+	assert_int_equal(node_store_open_at(dbpath, id, true, 6, &s, err,
+			     sizeof(err)),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO inbox (peer, seq, msg_id, type, "
+			     "env_hash, received_ms) VALUES ('q', 5, x'0a', 3, "
+			     "x'aa', 9)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 7, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM inbox WHERE peer = "
+				   "'q' AND seq = 5 AND msg_id = x'0a' AND "
+				   "refused = 0 AND reason = ''"),
+	    1);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO inbox (peer, seq, msg_id, type, "
+			     "env_hash, received_ms, refused, reason) VALUES "
+			     "('q', 6, x'0b', 3, x'bb', 10, 5, 'no')"),
+	    WN_OK);
+	node_store_close(s);
+}
+
 /* A lazy transaction's commit is written but not fsync'd; every other
  * commit is, before and after it; an audit record refuses to join it. */
 static void
@@ -562,6 +592,8 @@ main(void)
 		fresh),
 	    cmocka_unit_test_setup(test_lazy_commit_skips_only_its_own_fsync,
 		fresh),
+	    cmocka_unit_test_setup(
+		test_migration_7_reads_old_inbox_rows_as_accepted, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

@@ -16,7 +16,8 @@
  *        $WNPOKE_AFTER) | mixed SEQ VICTIM (FROM's message SEQ, then 63
  *        envelopes claiming to be from VICTIM, signed with our key, no
  *        manifest) | query (a chain head query from FROM)
- * data and forge save the transfer they sent to $WNPOKE_SAVE if set.
+ * data and forge save the transfer they sent to $WNPOKE_SAVE if set;
+ * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
  * REASON" lines), "ERROR CODE REASON", or "NO REPLY"; exit 0, or 3 for no
  * reply, 1 for a local problem. Never installed.
@@ -107,6 +108,9 @@ header(struct proto_env_header *h, const char *from, uint32_t type,
 	wn_strlcpy(h->from, from, sizeof(h->from));
 	wn_strlcpy(h->to, to_org, sizeof(h->to));
 	sec_random(h->id, sizeof(h->id));
+	const char *id = getenv("WNPOKE_ID"); /* the same message again */
+	if (id != NULL)
+		sec_unhex(h->id, sizeof(h->id), id);
 	h->ts_ms = wn_now_ms();
 	h->seq = seq;
 }
