@@ -7,12 +7,14 @@
 #ifndef WN_H
 #define WN_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define WN_NODISCARD __attribute__((warn_unused_result))
 #define WN_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -65,6 +67,14 @@ bool wn_parse_u64(const char *text, uint64_t max, uint64_t *out);
 
 /* wn_now_ms is the wall clock in milliseconds since the epoch. */
 int64_t wn_now_ms(void);
+/* wn_mono_ms is CLOCK_MONOTONIC in milliseconds: for timers and deadlines,
+ * which a step of the wall clock must not stretch or cut short. */
+int64_t wn_mono_ms(void);
+/* wn_cond_init makes a condition variable whose timed waits take
+ * CLOCK_MONOTONIC deadlines (wn_deadline). */
+int wn_cond_init(pthread_cond_t *cv);
+/* wn_deadline is the timespec of wn_mono_ms() value ms. */
+struct timespec wn_deadline(int64_t ms);
 
 #define WN_ASSERT(cond)                                                        \
 	do {                                                                   \

@@ -642,8 +642,8 @@ retract(struct node *n, const char *subject, int category, size_t *peers)
 			r->n == PROTO_RETRACT_MAX) && r->n > 0) {
 			struct proto_writer w = {0};
 			struct node_peer *p = node_peer_find(n, to);
-			if (proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX) ==
-				WN_OK &&
+			if (proto_writer_init_dynamic(&w, 1024,
+				PROTO_BODY_MAX - 1) == WN_OK &&
 			    p != NULL &&
 			    proto_retraction_encode(r, false, &w) == WN_OK)
 				rc = node_outbox_push(n, p, PROTO_MSG_RETRACTION,
@@ -1829,8 +1829,8 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	if (!ack) {
 		struct proto_writer w = {0};
-		if ((rc = proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX)) ==
-			WN_OK &&
+		if ((rc = proto_writer_init_dynamic(&w, 1024,
+			 PROTO_BODY_MAX - 1)) == WN_OK &&
 		    (rc = proto_retraction_encode(r, true, &w)) == WN_OK)
 			rc = node_outbox_push(n, from, PROTO_MSG_RETRACTION_ACK,
 			    w.buf, w.len);

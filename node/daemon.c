@@ -463,9 +463,12 @@ node_cmd_run(int argc, char **argv)
 		return 1;
 	n->lock_fd = -1;
 	pthread_mutex_init(&n->mtx, NULL);
-	pthread_cond_init(&n->wake, NULL);
+	/* their timed waits take CLOCK_MONOTONIC deadlines */
+	if (wn_cond_init(&n->wake) != 0 || wn_cond_init(&n->rxq_cv) != 0) {
+		free(n);
+		return 1;
+	}
 	pthread_mutex_init(&n->rxq_mtx, NULL);
-	pthread_cond_init(&n->rxq_cv, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {

@@ -295,7 +295,7 @@ node_outbox_insert(struct node *n, struct node_peer *p, int64_t seq,
 {
 	sqlite3_stmt *st;
 	uint8_t id[16];
-	if (len > PROTO_BODY_MAX)
+	if (len >= PROTO_BODY_MAX)
 		return WN_ETOOBIG;
 	sec_random(id, sizeof(id));
 	if ((st = stmt(n, ST_OB_INS,
@@ -318,7 +318,7 @@ node_outbox_push_traced(struct node *n, struct node_peer *p, uint32_t type,
 {
 	int64_t seq;
 	wn_err rc;
-	if (len > PROTO_BODY_MAX)
+	if (len >= PROTO_BODY_MAX)
 		return WN_ETOOBIG;
 	if ((rc = node_outbox_reserve(n, p, 1, &seq)) != WN_OK)
 		return rc;
@@ -1022,7 +1022,7 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 	struct node_rx *done = NULL, **dtail = &done;
 	struct proto_writer w = {0};
 	bool progress = true, failed = false;
-	int64_t now = wn_now_ms();
+	int64_t now = wn_mono_ms();
 
 	pthread_mutex_lock(&n->mtx);
 	if (node_store_begin(n->store) != WN_OK) {
@@ -1142,8 +1142,7 @@ applier_main(void *arg)
 				for (struct node_rx *r = pending; r; r = r->next)
 					if (r->queued_ms + RX_WAIT_MS < t)
 						t = r->queued_ms + RX_WAIT_MS;
-				struct timespec ts = {t / 1000,
-				    (t % 1000) * 1000000L};
+				struct timespec ts = wn_deadline(t);
 				pthread_cond_timedwait(&n->rxq_cv, &n->rxq_mtx,
 				    &ts);
 			}
@@ -1190,7 +1189,7 @@ enqueue(struct node *n, struct node_rx *rx)
 	pthread_mutex_lock(&n->rxq_mtx);
 	ok = n->applier_running && !n->rx_stopping;
 	if (ok) {
-		rx->queued_ms = wn_now_ms();
+		rx->queued_ms = wn_mono_ms();
 		*n->rxq_tail = rx;
 		n->rxq_tail = &rx->next;
 		pthread_cond_signal(&n->rxq_cv);
@@ -1354,7 +1353,7 @@ delivery_failed(struct node_peer *p, const char *why)
 	struct node *n = p->node;
 	p->stalled = true;
 	p->attempts++;
-	p->next_try_ms = wn_now_ms() + backoff_ms(p->attempts);
+	p->next_try_ms = wn_mono_ms() + backoff_ms(p->attempts);
 	if (exec_bind(n, "UPDATE peers SET last_err_ms = ?2, last_err = ?3 "
 			 "WHERE org_id = ?1",
 		p->org_id, wn_now_ms(), why, strlen(why), 0) != WN_OK)
@@ -1517,12 +1516,14 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 	if (deferred > 0) {
 		/* the rest of the window waits behind these: start over */
 		p->stalled = true;
-		if (rc->naccepted == 0) {
+		if (ndone == 0) {
 			/* nothing moved: do not spin on a peer that is behind */
 			p->attempts++;
-			p->next_try_ms = wn_now_ms() + backoff_ms(p->attempts);
+			p->next_try_ms = wn_mono_ms() + backoff_ms(p->attempts);
 		}
-	} else {
+	} else if (!p->stalled) {
+		/* (a transfer of this window that failed keeps its backoff,
+		 * whatever order the replies come back in) */
 		p->attempts = 0;
 		p->next_try_ms = 0;
 	}
@@ -1819,9 +1820,9 @@ delivery_main(void *arg)
 	struct node *n = arg;
 	pthread_mutex_lock(&n->mtx);
 	while (!n->stopping) {
-		int64_t now = wn_now_ms(), wake = now + 1000;
+		int64_t now = wn_mono_ms(), wake = now + 1000;
 		push_heads(n, false);
-		refusals_flush(n, now, false);
+		refusals_flush(n, wn_now_ms(), false);
 		for (size_t i = 0; i < n->npeers; i++) {
 			struct node_peer *p = n->peers[i];
 			if (p->gone && p->inflight == 0)
@@ -1837,7 +1838,7 @@ delivery_main(void *arg)
 			    !p->gone && !n->stopping && send_batch(n, p))
 				;
 		}
-		struct timespec ts = {wake / 1000, (wake % 1000) * 1000000L};
+		struct timespec ts = wn_deadline(wake);
 		pthread_cond_timedwait(&n->wake, &n->mtx, &ts);
 	}
 	pthread_mutex_unlock(&n->mtx);
@@ -1905,7 +1906,7 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 static void
 flush_heads(struct node *n)
 {
-	int64_t deadline = wn_now_ms() + STOP_FLUSH_MS;
+	int64_t deadline = wn_mono_ms() + STOP_FLUSH_MS;
 	push_heads(n, true);
 	/* a last attempt now, whatever the backoff said */
 	for (size_t i = 0; i < n->npeers; i++)
@@ -1928,11 +1929,10 @@ flush_heads(struct node *n)
 			}
 			sqlite3_finalize(st);
 		}
-		int64_t now = wn_now_ms();
+		int64_t now = wn_mono_ms();
 		if (!pending || now >= deadline)
 			break;
-		struct timespec ts = {(now + 50) / 1000,
-		    ((now + 50) % 1000) * 1000000L};
+		struct timespec ts = wn_deadline(now + 50);
 		pthread_cond_timedwait(&n->wake, &n->mtx, &ts);
 	}
 }
