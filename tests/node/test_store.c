@@ -107,6 +107,18 @@ open_ok(bool create)
 	return s;
 }
 
+/* open_at creates the store at schema version `version` (migration tests) */
+static struct node_store *
+open_at(int version)
+{
+	char err[512];
+	struct node_store *s = NULL;
+	if (node_store_open_at(dbpath, id, true, version, &s, err,
+		sizeof(err)) != WN_OK)
+		fail_msg("open at version %d: %s", version, err);
+	return s;
+}
+
 static int64_t
 scalar(struct node_store *s, const char *sql)
 {
@@ -249,10 +261,7 @@ test_migration_6_keeps_outbox_and_inbox(void **state)
 {
 	(void)state;
 	char err[512];
-	struct node_store *s = NULL;
-	assert_int_equal(node_store_open_at(dbpath, id, true, 5, &s, err,
-			     sizeof(err)),
-	    WN_OK);
+	struct node_store *s = open_at(5);
 	assert_int_equal(node_store_exec(s,
 			     "INSERT INTO peers (org_id, name, role, endpoint, "
 			     "sign_pk, kx_pk, added_ms) VALUES ('p', 'P', "
@@ -503,10 +512,7 @@ test_migration_7_reads_old_inbox_rows_as_accepted(void **state)
 {
 	(void)state;
 	char err[512];
-	struct node_store *s = NULL;
-	assert_int_equal(node_store_open_at(dbpath, id, true, 6, &s, err,
-			     sizeof(err)),
-	    WN_OK);
+	struct node_store *s = open_at(6);
 	assert_int_equal(node_store_exec(s,
 			     "INSERT INTO inbox (peer, seq, msg_id, type, "
 			     "env_hash, received_ms) VALUES ('q', 5, x'0a', 3, "
