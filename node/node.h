@@ -6,6 +6,7 @@
 #define NODE_NODE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <nng/nng.h>
 
@@ -38,6 +39,7 @@ struct node_slot {
 	int64_t seq[NODE_BATCH], created_us[NODE_BATCH];
 	uint8_t ids[NODE_BATCH][16];
 	uint8_t *body; /* its reply, opened */
+	unsigned drops; /* its peer's drops when it was sent */
 };
 
 /* A peer as the node knows it, with its delivery state. Fields below
@@ -62,6 +64,7 @@ struct node_peer {
 	struct node_slot slot[NODE_WINDOW];
 
 	int64_t queried_ms; /* its last chain.queried record (peer.c) */
+	atomic_uint drops;  /* connections lost (pipe_gone, no lock) */
 };
 
 /* A transfer from a peer, checked and waiting for the applier (peer.c). */

@@ -1545,6 +1545,11 @@ slot_aio_cb(void *arg)
 		if (rv == 0) {
 			nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
 			nng_ctx_recv(s->ctx, s->aio);
+			/* a connection lost between the end of the send and
+			 * this receive found nothing to cancel: REQ would send
+			 * these bytes again on the next one */
+			if (atomic_load(&p->drops) != s->drops)
+				nng_aio_cancel(s->aio);
 			return;
 		}
 		nng_msg_free(nng_aio_get_msg(s->aio));
@@ -1583,6 +1588,7 @@ pipe_gone(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 	struct node_peer *p = arg;
 	(void)pipe;
 	(void)ev;
+	atomic_fetch_add(&p->drops, 1);
 	for (size_t i = 0; i < NODE_WINDOW; i++)
 		if (p->slot[i].aio != NULL)
 			nng_aio_cancel(p->slot[i].aio);
@@ -1768,6 +1774,7 @@ send_batch(struct node *n, struct node_peer *p)
 		goto out;
 	}
 	s->sending = true;
+	s->drops = atomic_load(&p->drops);
 	nng_aio_set_msg(s->aio, msg);
 	nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
 	nng_ctx_send(s->ctx, s->aio);
