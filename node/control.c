@@ -92,7 +92,7 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_field_text(c->w, "version", NODE_VERSION);
 	proto_ctl_field_int(c->w, "pid", (int64_t)getpid());
 	proto_ctl_field_int(c->w, "uptime_s",
-	    (wn_now_ms() - n->started_ms) / 1000);
+	    (wn_mono_ms() - n->started_ms) / 1000);
 	proto_ctl_field_int(c->w, "schema_version",
 	    node_store_version(n->store));
 	proto_ctl_field_int(c->w, "audit_records", head.seq);

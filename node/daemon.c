@@ -517,7 +517,7 @@ node_cmd_run(int argc, char **argv)
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;
 	}
-	n->started_ms = wn_now_ms();
+	n->started_ms = wn_mono_ms();
 	pthread_mutex_lock(&n->mtx);
 	wn_err crc = node_peers_load(n);
 	if (crc == WN_OK)

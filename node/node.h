@@ -76,7 +76,7 @@ struct node {
 	struct sec_identity *id;
 	struct node_store *store;
 	pthread_mutex_t mtx; /* serialises store access */
-	int64_t started_ms;
+	int64_t started_ms; /* CLOCK_MONOTONIC */
 	int lock_fd;
 
 	nng_socket ctl;
@@ -111,10 +111,11 @@ struct node {
 	size_t rx_waiting; /* transfers waiting for their predecessor */
 	bool rx_store_failing; /* the applier's last commit failed */
 	bool applier_running, rx_stopping;
-	int64_t head_sent_seq, head_sent_ms;
+	int64_t head_sent_seq, head_sent_ms; /* ms: CLOCK_MONOTONIC */
 
 	/* refusals of unsigned transfers this minute (peer.c) */
-	int64_t unsigned_since;
+	int64_t unsigned_since; /* wall clock, for the record */
+	int64_t unsigned_mono;  /* the same moment, CLOCK_MONOTONIC */
 	unsigned unsigned_n;
 	uint64_t unsigned_more;
 

@@ -367,10 +367,11 @@ transient(wn_err code)
  * now, at shutdown), recording how many were not recorded one by one
  * (n->mtx held). */
 static void
-refusals_flush(struct node *n, int64_t now, bool force)
+refusals_flush(struct node *n, bool force)
 {
 	char d[160];
-	if (!force && now - n->unsigned_since < 60000)
+	int64_t mono = wn_mono_ms();
+	if (!force && n->unsigned_mono != 0 && mono - n->unsigned_mono < 60000)
 		return;
 	if (n->unsigned_more > 0) {
 		snprintf(d, sizeof(d), "%llu more refusals of transfers no "
@@ -381,7 +382,8 @@ refusals_flush(struct node *n, int64_t now, bool force)
 		audit_log(n, "unknown", "peer.refused_unrecorded", "unknown", d);
 		wn_log(WN_LOG_WARN, "%s", d);
 	}
-	n->unsigned_since = now;
+	n->unsigned_since = wn_now_ms();
+	n->unsigned_mono = mono;
 	n->unsigned_n = 0;
 	n->unsigned_more = 0;
 }
@@ -398,7 +400,7 @@ refusals_flush(struct node *n, int64_t now, bool force)
 static void
 refused_unsigned(struct node *n, const char *who, const char *reason)
 {
-	refusals_flush(n, wn_now_ms(), false);
+	refusals_flush(n, false);
 	if (n->unsigned_n >= UNSIGNED_PER_MIN) {
 		n->unsigned_more++;
 		return;
@@ -444,6 +446,19 @@ refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
 	audit_log(rx->n, who, "peer.refused", who, r->reason);
 	wn_log(WN_LOG_WARN, "peer message from %s refused: %s", who,
 	    r->reason);
+}
+
+/* answer_again puts a refusal already recorded into the receipt. */
+static void
+answer_again(struct node_rx *rx, const uint8_t *id, wn_err code,
+    const char *reason)
+{
+	if (rx->nrefused >= NODE_BATCH)
+		return;
+	struct proto_refusal *r = &rx->refused[rx->nrefused++];
+	memcpy(r->id, id, 16);
+	r->code = (uint32_t)code;
+	wn_strlcpy(r->reason, reason, sizeof(r->reason));
 }
 
 static void
@@ -530,7 +545,8 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
  * bytes were applied already (a replay: refuse), 0 anything else (refuse:
  * the number is used). Senders seal every attempt afresh, so a legitimate
  * retry never repeats an envelope's hash. For a retry, *code and why are
- * what the message was answered the first time (0: accepted). */
+ * what the message was answered the first time (0: accepted). -1: the
+ * store failed (a transient refusal: the sender tries again). */
 static int
 seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
     size_t whylen)
@@ -539,12 +555,13 @@ seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
 	    "SELECT msg_id, env_hash, refused, reason FROM inbox "
 	    "WHERE peer = ? AND seq = ?");
 	if (st == NULL)
-		return 0;
+		return -1;
 	sqlite3_bind_text(st, 1, pr->e.h.from, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)pr->e.h.seq);
-	int r = 0;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == 16 &&
+	int r = 0, step = sqlite3_step(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		r = -1;
+	else if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16 &&
 	    memcmp(sqlite3_column_blob(st, 0), pr->e.h.id, 16) == 0) {
 		r = sqlite3_column_bytes(st, 1) == SEC_HASH_LEN &&
 			memcmp(sqlite3_column_blob(st, 1), pr->hash,
@@ -717,15 +734,20 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		wn_err first = WN_OK;
 		int was = seen(n, pr, &first, why, sizeof(why));
 		switch (was) {
+		case -1:
+			rx->blocked = true;
+			refuse(rx, true, e->h.id, WN_EDB, p->org_id,
+			    "store error");
+			return;
 		case 1:
-			/* answered as the first time (that refusal was
-			 * recorded then) */
+			/* answered as the first time; that refusal was
+			 * recorded then (only a permanent one is stored) */
 			if (first == WN_OK)
 				memcpy(rx->accepted[rx->naccepted++], e->h.id,
 				    16);
 			else
-				refuse(rx, false, e->h.id, first, p->org_id,
-				    why);
+				answer_again(rx, e->h.id,
+				    transient(first) ? WN_EPROTO : first, why);
 			return;
 		case 2:
 			snprintf(why, sizeof(why), "replayed envelope (message "
@@ -857,8 +879,8 @@ answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	pthread_mutex_lock(&n->mtx);
 	if (node_chain_answer(n, pr->p, w) != WN_OK)
 		proto_writer_reset(w);
-	int64_t now = wn_now_ms();
-	if (now - pr->p->queried_ms >= 60000) {
+	int64_t now = wn_mono_ms();
+	if (pr->p->queried_ms == 0 || now - pr->p->queried_ms >= 60000) {
 		pr->p->queried_ms = now;
 		audit_log(n, pr->p->org_id, "chain.queried", pr->p->org_id,
 		    "answered with the head we hold (further queries this "
@@ -1543,20 +1565,29 @@ slot_aio_cb(void *arg)
 	if (s->sending) {
 		s->sending = false;
 		if (rv == 0) {
-			nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
-			nng_ctx_recv(s->ctx, s->aio);
 			/* a connection lost between the end of the send and
 			 * this receive found nothing to cancel: REQ would send
-			 * these bytes again on the next one */
+			 * these bytes again on the next one. Under the lock:
+			 * the receive can complete on another thread at once,
+			 * and the slot is not freed and reused until then. */
+			pthread_mutex_lock(&n->mtx);
+			nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
+			nng_ctx_recv(s->ctx, s->aio);
 			if (atomic_load(&p->drops) != s->drops)
 				nng_aio_cancel(s->aio);
+			pthread_mutex_unlock(&n->mtx);
 			return;
 		}
 		nng_msg_free(nng_aio_get_msg(s->aio));
 	}
 	if (rv == 0) {
 		nng_msg *msg = nng_aio_get_msg(s->aio);
-		if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+		if (atomic_load(&p->drops) != s->drops) {
+			/* the request may have gone out again on the new
+			 * connection, and this be the answer to that copy */
+			rrc = WN_ETRANSPORT;
+			snprintf(why, sizeof(why), "connection lost");
+		} else if ((rc = calloc(1, sizeof(*rc))) == NULL) {
 			rrc = WN_ENOMEM;
 			snprintf(why, sizeof(why), "out of memory");
 		} else {
@@ -1805,8 +1836,9 @@ static void
 push_heads(struct node *n, bool force)
 {
 	struct node_audit_head ah;
-	int64_t now = wn_now_ms();
-	if (!force && now - n->head_sent_ms < HEAD_PERIOD_MS)
+	int64_t now = wn_mono_ms();
+	if (!force && n->head_sent_ms != 0 &&
+	    now - n->head_sent_ms < HEAD_PERIOD_MS)
 		return;
 	if (node_audit_head(n->store, &ah) != WN_OK ||
 	    (!force && ah.seq == n->head_sent_seq))
@@ -1829,7 +1861,7 @@ delivery_main(void *arg)
 	while (!n->stopping) {
 		int64_t now = wn_mono_ms(), wake = now + 1000;
 		push_heads(n, false);
-		refusals_flush(n, wn_now_ms(), false);
+		refusals_flush(n, false);
 		for (size_t i = 0; i < n->npeers; i++) {
 			struct node_peer *p = n->peers[i];
 			if (p->gone && p->inflight == 0)
@@ -1949,7 +1981,7 @@ node_peer_stop(struct node *n)
 {
 	if (n->delivery_running) {
 		pthread_mutex_lock(&n->mtx);
-		refusals_flush(n, wn_now_ms(), true);
+		refusals_flush(n, true);
 		flush_heads(n);
 		n->stopping = true;
 		pthread_cond_signal(&n->wake);
