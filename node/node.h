@@ -119,7 +119,6 @@ struct node {
 	unsigned unsigned_n;
 	uint64_t unsigned_more;
 
-	struct sqlite3_stmt *stmts[16]; /* peer.c's prepared statements */
 	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
 
 	/* dossiers opened outside a user's cases (node/case.c) */

@@ -215,7 +215,7 @@ out:
  * touches, each copy encrypted by SQLCipher. Hence UPDATE OR FAIL: the
  * same effect on one row, no journal. */
 enum {
-	ST_SEEN,
+	ST_SEEN = NODE_ST_PEER,
 	ST_INBOX,
 	ST_DATA,
 	ST_LAST_GET,
@@ -227,32 +227,16 @@ enum {
 	ST_LAST_OK,
 	ST_OB_NEXT,
 	ST_MV,
-	ST_COUNT /* <= WN_ARRAY_LEN(node.stmts) */
+	ST_END
 };
+_Static_assert((int)ST_END <= (int)NODE_ST_N,
+    "node_store_slot has room for these");
 
 /* stmt returns a cached, reset prepared statement (n->mtx held). */
 static sqlite3_stmt *
 stmt(struct node *n, int id, const char *sql)
 {
-	sqlite3_stmt **st = &n->stmts[id];
-	if (*st == NULL) {
-		if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, st,
-			NULL) != SQLITE_OK)
-			return NULL;
-	} else {
-		sqlite3_reset(*st);
-		sqlite3_clear_bindings(*st);
-	}
-	return *st;
-}
-
-static void
-stmts_free(struct node *n)
-{
-	for (size_t i = 0; i < WN_ARRAY_LEN(n->stmts); i++) {
-		sqlite3_finalize(n->stmts[i]);
-		n->stmts[i] = NULL;
-	}
+	return node_store_stmt(n->store, (enum node_store_slot)id, sql);
 }
 
 wn_err
@@ -416,6 +400,25 @@ refused_unsigned(struct node *n, const char *who, const char *reason)
 	}
 }
 
+/* answer_again puts a refusal into the receipt without recording it: the
+ * answer to a retry, recorded the first time; refuse records after it
+ * (id NULL: the envelope could not be decoded). */
+static struct proto_refusal *
+answer_again(struct node_rx *rx, const uint8_t *id, wn_err code,
+    const char *reason)
+{
+	if (rx->nrefused >= NODE_BATCH)
+		return NULL; /* one refusal per envelope at most */
+	struct proto_refusal *r = &rx->refused[rx->nrefused++];
+	if (id != NULL)
+		memcpy(r->id, id, 16);
+	else
+		memset(r->id, 0, 16);
+	r->code = (uint32_t)code;
+	wn_strlcpy(r->reason, reason, sizeof(r->reason));
+	return r;
+}
+
 /* refuse records a refusal for the receipt and audits it (n->mtx held,
  * inside the transaction): one by one if vouched (a member's valid, fresh
  * signature is on what is refused, so the member did it), else through
@@ -424,15 +427,9 @@ static void
 refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
     const char *who, const char *reason)
 {
-	if (rx->nrefused >= NODE_BATCH)
-		return; /* one refusal per envelope at most */
-	struct proto_refusal *r = &rx->refused[rx->nrefused++];
-	if (id != NULL)
-		memcpy(r->id, id, 16);
-	else
-		memset(r->id, 0, 16);
-	r->code = (uint32_t)code;
-	wn_strlcpy(r->reason, reason, sizeof(r->reason));
+	struct proto_refusal *r = answer_again(rx, id, code, reason);
+	if (r == NULL)
+		return;
 	if (transient(code)) {
 		/* kept by the sender and sent again: not an incident */
 		wn_log(WN_LOG_DEBUG, "peer message from %s deferred: %s", who,
@@ -446,19 +443,6 @@ refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
 	audit_log(rx->n, who, "peer.refused", who, r->reason);
 	wn_log(WN_LOG_WARN, "peer message from %s refused: %s", who,
 	    r->reason);
-}
-
-/* answer_again puts a refusal already recorded into the receipt. */
-static void
-answer_again(struct node_rx *rx, const uint8_t *id, wn_err code,
-    const char *reason)
-{
-	if (rx->nrefused >= NODE_BATCH)
-		return;
-	struct proto_refusal *r = &rx->refused[rx->nrefused++];
-	memcpy(r->id, id, 16);
-	r->code = (uint32_t)code;
-	wn_strlcpy(r->reason, reason, sizeof(r->reason));
 }
 
 static void
@@ -729,8 +713,6 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	 * its oldest messages first, and a transfer that follows another in
 	 * flight waits until that one is applied (the manifest's `after`). */
 	if ((int64_t)e->h.seq <= *last) {
-		/* the very bytes again: whoever captured them can resend
-		 * them, so the member does not vouch for this refusal */
 		wn_err first = WN_OK;
 		int was = seen(n, pr, &first, why, sizeof(why));
 		switch (was) {
@@ -746,7 +728,7 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 				memcpy(rx->accepted[rx->naccepted++], e->h.id,
 				    16);
 			else
-				answer_again(rx, e->h.id,
+				(void)answer_again(rx, e->h.id,
 				    transient(first) ? WN_EPROTO : first, why);
 			return;
 		case 2:
@@ -759,6 +741,8 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			    PRIu64 " already used (last applied %" PRId64 ")",
 			    e->h.seq, *last);
 		}
+		/* the very bytes again: whoever captured them can resend
+		 * them, so the member does not vouch for that refusal */
 		refuse(rx, was != 2, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
@@ -949,8 +933,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 			sqlite3_bind_text(st, 2, rx->from->org_id, -1,
 			    SQLITE_STATIC);
 		}
-		if (st == NULL || sqlite3_step(st) != SQLITE_DONE ||
-		    sqlite3_get_autocommit(db)) {
+		if (st == NULL || sqlite3_step(st) != SQLITE_DONE) {
 			rx->aborted = true;
 			return;
 		}
@@ -959,8 +942,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 		return;
 	snprintf(detail, sizeof(detail), "%zu messages, seq %" PRId64 "..%" PRId64,
 	    rx->napplied, rx->first_seq, rx->last_seq);
-	if (sqlite3_get_autocommit(db) ||
-	    node_audit_append(n->store, rx->from->org_id, "peer.received",
+	if (node_audit_append(n->store, rx->from->org_id, "peer.received",
 		rx->from->org_id, detail) != WN_OK)
 		rx->aborted = true;
 }
@@ -2003,17 +1985,14 @@ node_peer_stop(struct node *n)
 		node_server_stop(&n->peer_server);
 		n->peer_open = false;
 	}
-	/* transfers still in flight end here: their callbacks use the
-	 * cached statements, so those go last */
+	/* transfers still in flight end here, before the store (and its
+	 * cached statements) closes */
 	for (size_t i = 0; i < n->npeers; i++)
 		for (size_t j = 0; j < NODE_WINDOW; j++)
 			if (n->peers[i]->slot[j].aio != NULL)
 				nng_aio_stop(n->peers[i]->slot[j].aio);
 	for (size_t i = 0; i < n->npeers; i++)
 		peer_close(n->peers[i]);
-	pthread_mutex_lock(&n->mtx);
-	stmts_free(n);
-	pthread_mutex_unlock(&n->mtx);
 	free(n->tx_envs);
 	free(n->tx_bodies);
 	n->tx_envs = n->tx_bodies = NULL;

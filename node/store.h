@@ -70,8 +70,15 @@ void node_store_rollback(struct node_store *s);
 
 /* node_store_stmt is a prepared statement kept for the store's lifetime
  * (slot: one of enum node_store_slot; sql the same for a slot every time),
- * reset and unbound; NULL on error. Finalised by node_store_close. */
-enum node_store_slot { NODE_ST_AUDIT_HEAD, NODE_ST_AUDIT_INSERT, NODE_ST_N };
+ * reset and unbound; NULL on error. Finalised by node_store_close. The
+ * store's own slots come first; NODE_ST_PEER and the 16 after it are
+ * node/peer.c's. */
+enum node_store_slot {
+	NODE_ST_AUDIT_HEAD,
+	NODE_ST_AUDIT_INSERT,
+	NODE_ST_PEER,
+	NODE_ST_N = NODE_ST_PEER + 16
+};
 struct sqlite3_stmt *node_store_stmt(struct node_store *s,
     enum node_store_slot slot, const char *sql);
 
