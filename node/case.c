@@ -215,6 +215,39 @@ categories_text(uint32_t mask, char *out, size_t cap)
 
 /* ---- cases (the director) -------------------------------------------- */
 
+/* directs_cases: does this node direct cases? The lead director does; a
+ * member does when the director enrolled it with --directs, which the
+ * member reads from its own entry in the newest charter it holds. Every
+ * other node's CASE is refused by its receivers, so it must not open or
+ * change one. */
+static bool
+directs_cases(struct node *n)
+{
+	struct proto_charter *ch;
+	sqlite3_stmt *st;
+	bool yes = false;
+	if (n->is_director)
+		return true;
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return false;
+	if ((st = prep(n, "SELECT signed FROM charter ORDER BY version DESC "
+			  "LIMIT 1")) != NULL &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    proto_charter_verify_signed(sqlite3_column_blob(st, 0),
+		(size_t)sqlite3_column_bytes(st, 0), n->director_pk, ch,
+		NULL) == WN_OK)
+		for (size_t i = 0; i < ch->nmembers; i++)
+			if (strcmp(ch->members[i].org, n->cfg.org_id) == 0)
+				yes = ch->members[i].directs;
+	sqlite3_finalize(st);
+	free(ch);
+	return yes;
+}
+
+#define NOT_DIRECTING "this node does not direct cases: the director (or " \
+	"a member it enrolled with --directs) opens cases and changes their " \
+	"members"
+
 /* send_case tells every current member (and `also`, a member just
  * removed) how the case stands now. */
 static wn_err
@@ -275,8 +308,8 @@ node_ctl_case_open(struct node_ctl_call *c)
 	enum cfg_case_type type;
 	struct case_info ci = {0};
 	sqlite3_stmt *st;
-	if (!n->is_director && !n->cfg.director_key[0])
-		return fail(c, WN_EDENIED, "only a directing node opens cases");
+	if (!directs_cases(n))
+		return fail(c, WN_EDENIED, NOT_DIRECTING);
 	if (!cfg_case_type_parse(arg(c, "type"), &type))
 		return fail(c, WN_EINVAL, "unknown case type '%s'",
 		    arg(c, "type"));
@@ -330,19 +363,35 @@ membership(struct node_ctl_call *c, bool add)
 {
 	struct node *n = c->n;
 	struct case_info ci;
-	struct node_peer *p;
+	struct node_peer *p = NULL;
 	sqlite3_stmt *st;
+	enum cfg_role role = 0;
 	const char *org = arg(c, "org");
+	if (!directs_cases(n))
+		return fail(c, WN_EDENIED, NOT_DIRECTING);
 	if (!load_case(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
 	if (strcmp(ci.director, n->cfg.org_id) != 0)
 		return fail(c, WN_EDENIED, "only the case's director (%s) "
 		    "changes its members", ci.director);
-	if ((p = node_peer_find(n, org)) == NULL || p->gone)
-		return fail(c, WN_ENOTFOUND, "'%s' is not a peer", org);
-	enum cfg_role role;
-	if (!cfg_role_parse(p->role, &role))
-		return WN_ECORRUPT;
+	if (strcmp(org, n->cfg.org_id) == 0)
+		return fail(c, WN_EINVAL, "%s directs case %s: it stays a "
+		    "member", org, ci.id);
+	/* a change that changes nothing is refused, and sends nothing: a
+	 * CASE goes only to members and to the one just removed */
+	bool member = member_role(n, ci.id, org, NULL);
+	if (add && member)
+		return fail(c, WN_EINVAL, "%s is already a member of case %s",
+		    org, ci.id);
+	if (!add && !member)
+		return fail(c, WN_ENOTFOUND, "%s is not a member of case %s",
+		    org, ci.id);
+	if (add) {
+		if ((p = node_peer_find(n, org)) == NULL || p->gone)
+			return fail(c, WN_ENOTFOUND, "'%s' is not a peer", org);
+		if (!cfg_role_parse(p->role, &role))
+			return WN_ECORRUPT;
+	}
 	st = prep(n, add ? "INSERT OR REPLACE INTO case_members (case_id, "
 			   "org_id, role, removed) VALUES (?, ?, ?, 0)"
 			 : "UPDATE case_members SET removed = 1 WHERE case_id = "
