@@ -14,6 +14,8 @@
 const char cli_usage_case[] =
     "case open --type TYPE --subject REF --purpose TEXT --ground GROUND\n"
     "       case invite CASE ORG | case remove CASE ORG\n"
+    "       (open, invite, remove: a node that directs cases; a removed\n"
+    "       member deletes what it received for the case)\n"
     "       case assign CASE USER (one of this node's users works on it)\n"
     "       case attest CASE --workers NAME,... (sign its protocol)\n"
     "       case list | case show CASE\n"

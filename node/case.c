@@ -358,6 +358,80 @@ node_ctl_case_open(struct node_ctl_call *c)
 	return WN_OK;
 }
 
+/* retract_from sends `to`, just removed from case ci, a retraction of
+ * every field this node disclosed to it in that case and has not retracted
+ * yet, as a consent withdrawal does (retract): `to` deletes them and
+ * answers with a signed RETRACTION_ACK (apply_retraction). A node that is
+ * no longer a peer cannot be reached; it deleted the case's fields itself
+ * when it learnt of its removal (forget_case), if it ever did. */
+static wn_err
+retract_from(struct node *n, const struct case_info *ci, const char *to)
+{
+	struct proto_retraction *r = calloc(1, sizeof(*r));
+	struct node_peer *p = node_peer_find(n, to);
+	struct proto_writer w = {0};
+	sqlite3_stmt *st = NULL;
+	size_t total = 0;
+	wn_err rc = WN_ENOMEM;
+	if (r == NULL ||
+	    proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX - 1) != WN_OK)
+		goto out;
+	rc = WN_OK;
+	if (p == NULL || p->gone)
+		goto out;
+	snprintf(r->reason, sizeof(r->reason), "removed from case %s", ci->id);
+	rc = WN_EDB;
+	if ((st = prep(n, "SELECT DISTINCT field_id FROM disclosures WHERE "
+			  "case_id = ? AND to_org = ? AND retracted_ms IS NULL "
+			  "ORDER BY field_id")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	for (bool more = true; more;) {
+		int step = sqlite3_step(st);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			goto out;
+		if ((more = step == SQLITE_ROW))
+			r->ids[r->n++] = (uint64_t)sqlite3_column_int64(st, 0);
+		if (r->n > 0 && (!more || r->n == PROTO_RETRACT_MAX)) {
+			proto_writer_reset(&w);
+			if ((rc = proto_retraction_encode(r, false, &w)) !=
+				WN_OK ||
+			    (rc = node_outbox_push(n, p, PROTO_MSG_RETRACTION,
+				 w.buf, w.len)) != WN_OK)
+				goto out;
+			rc = WN_EDB;
+			total += r->n;
+			r->n = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	rc = WN_OK;
+	if (total == 0)
+		goto out;
+	rc = WN_EDB;
+	if ((st = prep(n, "UPDATE disclosures SET retracted_ms = ? WHERE "
+			  "case_id = ? AND to_org = ? AND retracted_ms IS NULL")) ==
+	    NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, wn_now_ms());
+	sqlite3_bind_text(st, 2, ci->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	char detail[400];
+	snprintf(detail, sizeof(detail), "%zu fields about %s retracted from "
+	    "%s: %s; its receipt is owed", total, ci->subject, to, r->reason);
+	rc = node_audit_append(n->store, "system", "retraction.sent", to,
+	    detail);
+out:
+	sqlite3_finalize(st);
+	proto_writer_release(&w);
+	free(r);
+	return rc;
+}
+
 static wn_err
 membership(struct node_ctl_call *c, bool add)
 {
@@ -405,7 +479,9 @@ membership(struct node_ctl_call *c, bool add)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	wn_err rc = send_case(n, &ci, add ? NULL : org);
+	wn_err rc = add ? WN_OK : retract_from(n, &ci, org);
+	if (rc == WN_OK)
+		rc = send_case(n, &ci, add ? NULL : org);
 	if (rc != WN_OK)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "case %s: %s %s", ci.id,
@@ -1600,6 +1676,85 @@ opened(struct node_ctl_call *c, const char *dossier)
 
 /* ---- messages from peers --------------------------------------------- */
 
+/* forget_case: this node was removed from case ci. It deletes every field
+ * it received for the case, whichever member it came from: a member that
+ * still is one also retracts them (retract_from) and gets its receipt
+ * then, but one that was removed before, or left the federation, is never
+ * told of this removal and could not retract. What it deleted, from whom,
+ * is audited. */
+static wn_err
+forget_case(struct node *n, const struct case_info *ci, const char *by)
+{
+	sqlite3_stmt *st;
+	char from[300] = "", detail[512];
+	size_t o = 0, total = 0;
+	if ((st = prep(n, "SELECT from_org, count(*) FROM received WHERE "
+			  "case_id = ? GROUP BY from_org ORDER BY from_org")) ==
+	    NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t k = (size_t)sqlite3_column_int64(st, 1);
+		total += k;
+		if (o < sizeof(from))
+			o += (size_t)snprintf(from + o, sizeof(from) - o,
+			    "%s%s %zu", o ? ", " : "", col(st, 0), k);
+	}
+	sqlite3_finalize(st);
+	if ((st = prep(n, "DELETE FROM received WHERE case_id = ?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	if (total)
+		snprintf(detail, sizeof(detail), "removed from case %s by %s: "
+		    "%zu fields received for it deleted (%s)", ci->id, by,
+		    total, from);
+	else
+		snprintf(detail, sizeof(detail), "removed from case %s by %s: "
+		    "no field received for it to delete", ci->id, by);
+	return node_audit_append(n->store, by, "case.removed", ci->id, detail);
+}
+
+/* removed_now acts on the members apply_case just marked removed (2):
+ * this node forgets the case; from any other it retracts what this node
+ * disclosed to it in the case. */
+static wn_err
+removed_now(struct node *n, const struct case_info *ci, const char *by)
+{
+	char org[PROTO_ORG_ID_MAX + 1];
+	wn_err rc = WN_OK;
+	while (rc == WN_OK) {
+		sqlite3_stmt *st = prep(n, "SELECT org_id FROM case_members "
+					   "WHERE case_id = ? AND removed = 2 "
+					   "ORDER BY org_id LIMIT 1");
+		if (st == NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
+		int r = sqlite3_step(st);
+		if (r == SQLITE_ROW)
+			wn_strlcpy(org, col(st, 0), sizeof(org));
+		sqlite3_finalize(st);
+		if (r == SQLITE_DONE)
+			break;
+		if (r != SQLITE_ROW ||
+		    (st = prep(n, "UPDATE case_members SET removed = 1 WHERE "
+				  "case_id = ? AND org_id = ?")) == NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r != SQLITE_DONE)
+			return WN_EDB;
+		rc = strcmp(org, n->cfg.org_id) == 0 ? forget_case(n, ci, by)
+						     : retract_from(n, ci, org);
+	}
+	return rc;
+}
+
 static wn_err
 apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, char *why, size_t whylen)
@@ -1642,8 +1797,10 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((st = prep(n, "UPDATE case_members SET removed = 1 WHERE case_id = "
-			  "?")) == NULL)
+	/* the members now are exactly the CASE's; those it no longer names
+	 * are marked 2 for a moment: each was just removed */
+	if ((st = prep(n, "UPDATE case_members SET removed = CASE removed WHEN "
+			  "0 THEN 2 ELSE 1 END WHERE case_id = ?")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -1661,6 +1818,13 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
+	sqlite3_finalize(st);
+	st = NULL;
+	struct case_info now;
+	if (!load_case(n, pc->id, &now) ||
+	    (rc = removed_now(n, &now, from->org_id)) != WN_OK)
+		goto out;
+	rc = WN_EDB;
 	char detail[200];
 	snprintf(detail, sizeof(detail), "case %s: %zu members, this node %s",
 	    pc->id, pc->nmembers,
@@ -1867,11 +2031,19 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 		sqlite3_bind_int64(st, 3, wn_now_ms());
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
-		gone += (size_t)sqlite3_changes(node_store_db(n->store));
+		/* a field id can stand in several rows (several cases) */
+		gone += sqlite3_changes(node_store_db(n->store)) > 0;
 	}
-	char detail[160];
-	snprintf(detail, sizeof(detail), "%zu fields %s", r->n,
-	    ack ? "acknowledged as deleted" : "deleted on request");
+	/* what happened here, not what was asked: a field retracted again,
+	 * or deleted already (forget_case), is not deleted twice */
+	char detail[400];
+	if (ack)
+		snprintf(detail, sizeof(detail), "%zu of %zu fields "
+		    "acknowledged as deleted", gone, r->n);
+	else
+		snprintf(detail, sizeof(detail), "%zu of %zu fields deleted "
+		    "on request (%s)", gone, r->n,
+		    r->reason[0] ? r->reason : "no reason given");
 	if ((rc = node_audit_append(n->store, from->org_id,
 		 ack ? "retraction.acknowledged" : "retraction.applied",
 		 from->org_id, detail)) != WN_OK)

@@ -67,4 +67,60 @@ check_out "  it does not know the case" "no case '$C'"
 check_exit "muni's audit" 0 wn muni audit show --limit 2000
 check "  has no case update from the director" bash -c "! grep -q 'case.updated' '$WN_T/out'"
 
+# --- a case runs: housing gets signals from police and from youth work
+for m in police youth; do
+	check "$m records a signal" wn $m record --subject $S --category signals --field note --value "MK-$m-signals"
+done
+check "the director asks for signals" wn dir case request "$C" --categories signals
+has_share() { wn "$1" --json share list | grep -q "\"case_id\":\"$2\""; }
+for m in police youth housing; do check "$m gets the proposal" wait_for 30 has_share $m "$C"; done
+sid() { wn "$1" --json share list | /usr/bin/python3 -c '
+import json,sys
+for r in json.load(sys.stdin)["rows"]:
+    if r["case_id"] == sys.argv[1]: print(r["id"])' "$2"; }
+check "police approves" wn police share approve "$(sid police "$C")"
+check "youth work approves" wn youth share approve "$(sid youth "$C")"
+check "housing denies" wn housing share deny "$(sid housing "$C")" --reason "nothing to add"
+check "delivered" wait_for 60 drained
+check "housing holds police's signal" holds housing MK-police-signals
+check "housing holds youth work's signal" holds housing MK-youth-signals
+check "youth work holds police's signal" holds youth MK-police-signals
+
+# --- removing youth work: it keeps nothing of the case
+check "the director removes youth work" wn dir case remove "$C" youth
+check "youth work learns it" wait_for 30 not_member_of youth "$C"
+gone_from() { [ "$(rows "$1" "$2")" = 0 ]; }
+check "youth work no longer holds any field of the case" wait_for 30 gone_from youth "$C"
+check_exit "  data list for the case still works (the case is known)" 0 wn youth data list --case "$C"
+acked() { wn "$1" audit show --limit 2000 | grep -q "$2[[:space:]]\+retraction.acknowledged"; }
+check "police gets youth work's signed receipt" wait_for 30 acked police youth
+check_exit "police's audit" 0 wn police audit show --limit 2000
+check_out "  shows the retraction it sent to youth work" 'retraction.sent[[:space:]]+youth[[:space:]]+1 fields about .* retracted from youth'
+check_exit "youth work's audit" 0 wn youth audit show --limit 2000
+check_out "  shows the retraction applied" 'police[[:space:]]+retraction.applied[[:space:]]+police[[:space:]]+[01] of 1 fields deleted'
+check_out "  and its removal, with what it deleted" "case.removed[[:space:]]+$C[[:space:]]+removed from case $C by dir: 1 fields received for it deleted \\(police 1\\)"
+check_exit "removing youth work again is refused" 1 wn dir case remove "$C" youth
+check_out "  not a member" "youth is not a member of case $C"
+check "housing still holds youth work's signal (youth work's own disclosure stands)" holds housing MK-youth-signals
+
+# --- removing housing, whose copy came from police (a member) and from
+# youth work (removed before, so never told): it deletes both
+check "the director removes housing" wn dir case remove "$C" housing
+check "housing learns it" wait_for 30 not_member_of housing "$C"
+check "housing no longer holds any field of the case" wait_for 30 gone_from housing "$C"
+check "  nor police's signal" bash -c "! '$WIJKNET' -d '$WN_T/housing' --json data list | grep -q MK-police-signals"
+check "  nor youth work's" bash -c "! '$WIJKNET' -d '$WN_T/housing' --json data list | grep -q MK-youth-signals"
+check "police gets housing's signed receipt" wait_for 30 acked police housing
+check_exit "housing's audit" 0 wn housing audit show --limit 2000
+check_out "  shows its removal, with what it deleted from whom" "case.removed[[:space:]]+$C[[:space:]]+removed from case $C by dir: 2 fields received for it deleted \\(police 1, youth 1\\)"
+check_out "  and police's retraction" 'police[[:space:]]+retraction.applied'
+check_exit "removing housing again is refused" 1 wn dir case remove "$C" housing
+check_out "  not a member" "housing is not a member of case $C"
+check "a removed member can be invited again" wn dir case invite "$C" youth
+check "youth work learns it" wait_for 30 member_of youth "$C"
+check "delivered" wait_for 60 drained
+for n in dir police youth housing muni; do
+	check "$n refused nothing" bash -c "! '$WIJKNET' -d '$WN_T/$n' audit show --limit 2000 | grep -q peer.refused"
+done
+
 wn_done

@@ -171,7 +171,7 @@ dump() { echo .dump | node_sql "$1"; }
 declare -A want
 want[dir]="MK-police-signals MK-police-police MK-police-housing MK-police-late MK-housing-signals MK-housing-housing"
 want[youth]="MK-police-signals MK-police-late MK-housing-signals"
-want[housing]="MK-police-signals MK-police-housing"
+want[housing]=""
 want[police]="MK-housing-signals MK-housing-housing"
 want[guards]=""
 for n in dir police youth housing guards; do
