@@ -25,7 +25,7 @@ const char cli_usage_consent[] =
     "       consent list [--subject REF]";
 
 const char cli_usage_data[] =
-    "data list [--case CASE]\n"
+    "data list [--case CASE] (a case this node does not know: exit 1)\n"
     "       data amend --case CASE --from ORG --field ID --value TEXT\n"
     "       (a field a partner shared; the matrix must give edit rights)";
 

@@ -20,6 +20,7 @@
  */
 #include "node/node.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include <sqlcipher/sqlite3.h>
@@ -519,6 +520,26 @@ count_rows(struct node *n, const char *sql, const char *a)
 	return v;
 }
 
+/* nothing_named answers a listing whose filter names nothing this node
+ * knows (exit 1 in the CLI). It is still a lookup, audited as failed and
+ * counted towards the snooping alert (opened), so it commits as a read
+ * does rather than failing the request, which would roll back an alert
+ * the lookup raised. */
+static wn_err WN_PRINTF(3, 4)
+nothing_named(struct node_ctl_call *c, const char *dossier, const char *fmt,
+    ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(c->detail, sizeof(c->detail), "failed: %s", msg);
+	opened(c, dossier);
+	proto_ctl_reply_begin(c->w, WN_ENOTFOUND, msg, 0);
+	return WN_OK;
+}
+
 wn_err
 node_ctl_case_list(struct node_ctl_call *c)
 {
@@ -668,6 +689,14 @@ node_ctl_record_list(struct node_ctl_call *c)
 				   "ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
+	if (subj != NULL && rows == 0 &&
+	    count_rows(n, "SELECT (SELECT count(*) FROM consents WHERE "
+			  "subject = ?1) + (SELECT count(*) FROM cases WHERE "
+			  "subject = ?1)", subj) == 0) {
+		sqlite3_finalize(st);
+		return nothing_named(c, subj, "nothing here about '%s': no "
+		    "record, consent or case names that subject", subj);
+	}
 	if (subj)
 		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
 	snprintf(c->detail, sizeof(c->detail), "viewed %zu fields%s%s", rows,
@@ -1336,6 +1365,11 @@ node_ctl_data_list(struct node_ctl_call *c)
 				   "WHERE ?1 IS NULL OR case_id = ?1 ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
+	if (cs != NULL && count_rows(n, "SELECT count(*) FROM cases WHERE "
+				    "case_id = ?", cs) == 0) {
+		sqlite3_finalize(st);
+		return nothing_named(c, cs, "no case '%s'", cs);
+	}
 	if (cs)
 		sqlite3_bind_text(st, 1, cs, -1, SQLITE_STATIC);
 	snprintf(c->detail, sizeof(c->detail), "viewed %zu received fields%s%s",

@@ -123,4 +123,27 @@ for n in dir police youth housing muni; do
 	check "$n refused nothing" bash -c "! '$WIJKNET' -d '$WN_T/$n' audit show --limit 2000 | grep -q peer.refused"
 done
 
+# --- filters that name nothing known here
+check_exit "data list for a case that does not exist" 1 wn dir data list --case NOSUCH
+check_out "  says so" "no case 'NOSUCH'"
+check_exit "  also with --json" 1 wn dir --json data list --case NOSUCH
+check_out "  with the error in the reply" '"status":11,.*no case'
+check_exit "data list for a case muni was never told of" 1 wn muni data list --case "$C"
+check_exit "data list for a known case with nothing received" 0 wn police data list --case "$M"
+check_exit "record list for a subject nothing here names" 1 wn dir record list --subject S-nobody
+check_out "  says so" "S-nobody"
+check_exit "record list for a subject with records" 0 wn police record list --subject $S
+check_out "  lists them" 'MK-police-signals'
+check_exit "case show for a case that does not exist" 1 wn dir case show NOSUCH
+check_out "  says so" "no case 'NOSUCH'"
+check_exit "case request for a case that does not exist" 1 wn dir case request NOSUCH --categories signals
+check_exit "case invite into a case that does not exist" 1 wn dir case invite NOSUCH police
+check_exit "case remove from a case that does not exist" 1 wn dir case remove NOSUCH police
+check_exit "case invite of an organisation that is not a peer" 1 wn dir case invite "$C" nosuch
+check_exit "share show of a share that does not exist" 1 wn police share show 999
+check_out "  says so" "no share '999'"
+check_exit "share approve of a share that does not exist" 1 wn police share approve 999
+check_exit "share deny of a share that does not exist" 1 wn police share deny 999 --reason x
+check_exit "the director's audit" 0 wn dir audit show --limit 50
+check_out "  records the failed lookups" "control.data.list.*failed: no case 'NOSUCH'"
 wn_done
