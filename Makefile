@@ -1,7 +1,8 @@
 # wijknet - handwritten Makefile.
 #
 #   make            build wijknetd and wijknet
-#   make check      install missing Debian packages, then run every test,
+#   make check      install missing Debian packages, build and briefly run
+#                   the fuzz harnesses, then run every test,
 #                   plainly and under AddressSanitizer + UBSan, and show
 #                   that the canary test fails when any need-to-know filter
 #                   is disabled (make mutation)
@@ -9,7 +10,7 @@
 #   make bench      benchmarks (ratios against a baseline of the same run)
 #   make fuzz       libFuzzer harnesses (clang)
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make lint       banned calls and clang-format check
+#   make lint       banned calls
 #
 # V=1 shows the commands.  SANITIZE=address,undefined builds into build-san/.
 
@@ -42,7 +43,7 @@ else
 Q := @
 endif
 
-DEPS_PKGS := gcc make pkg-config openssl sqlcipher libsodium-dev libnng-dev libsqlcipher-dev \
+DEPS_PKGS := gcc make pkg-config openssl sqlcipher python3 libsodium-dev libnng-dev libsqlcipher-dev \
 	libcbor-dev libcmocka-dev
 
 crypto_src := $(sort $(wildcard crypto/*.c))
@@ -109,6 +110,10 @@ deps:
 
 # mutation first, so that the last line is the suite's count
 check: deps lint
+	@mkdir -p $(FUZZ_BUILD)
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5 >$(FUZZ_BUILD)/run.log 2>&1 || \
+		{ tail -30 $(FUZZ_BUILD)/run.log; echo "fuzz: the harnesses do not build or run with clang"; exit 1; }
+	@echo "fuzz: every harness builds with clang and ran 5 s"
 	$(Q)$(MAKE) --no-print-directory mutation
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
@@ -136,7 +141,10 @@ mutation: deps all $(BUILD)/tests/tools/wnpoke $(BUILD)/tests/tools/keydump
 		else echo "ok - filter $$m disabled: the canary test fails ($$(grep -c '^not ok' build-mut$$m/need.log) checks)"; fi; \
 	done; echo "mutation: 4 passed, 0 failed"
 
+# New inputs go to build-fuzz/corpus/NAME; the committed corpus in
+# tests/fuzz/corpus/NAME seeds each run and is replayed by make check.
 FUZZ_BUILD := build-fuzz
+FUZZ_SECONDS ?= 60
 fuzz: deps
 	@bash tests/deps.sh clang libclang-rt-14-dev
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BUILD)/libwn.a BUILD=$(FUZZ_BUILD) CC=clang \
@@ -144,9 +152,9 @@ fuzz: deps
 	$(Q)for f in $(fuzz_src); do n=$$(basename $$f .c); \
 		clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$n $$f \
 			$(FUZZ_BUILD)/libwn.a $(LIBS) || exit 1; \
-		mkdir -p tests/fuzz/corpus/$${n#fuzz_}; \
-		$(FUZZ_BUILD)/$$n -max_total_time=$${FUZZ_SECONDS:-60} -max_len=70000 -rss_limit_mb=512 \
-			tests/fuzz/corpus/$${n#fuzz_} || exit 1; done
+		mkdir -p $(FUZZ_BUILD)/corpus/$${n#fuzz_}; \
+		$(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -rss_limit_mb=512 \
+			$(FUZZ_BUILD)/corpus/$${n#fuzz_} tests/fuzz/corpus/$${n#fuzz_} || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
