@@ -21,7 +21,7 @@ const char cli_usage_consent[] =
     "consent give --subject REF --category CAT --by NAME\n"
     "                     [--until YYYY-MM-DD[THH:MM:SSZ] | --days N]\n"
     "       consent basis --subject REF --category CAT --basis NAME\n"
-    "       consent withdraw --subject REF --category CAT\n"
+    "       consent withdraw --subject REF --category CAT [--basis NAME]\n"
     "       consent list [--subject REF]";
 
 const char cli_usage_data[] =
@@ -152,19 +152,21 @@ consent_basis(struct cli *cli, int argc, char **argv)
 	    cat, "basis", basis, NULL);
 }
 
+/* consent withdraw: the consent, or with --basis that legal basis */
 static int
 consent_withdraw(struct cli *cli, int argc, char **argv)
 {
-	const char *subject = NULL, *cat = NULL;
+	const char *subject = NULL, *cat = NULL, *basis = NULL;
 	const struct cli_opt opts[] = {
 	    {"subject", &subject, true},
 	    {"category", &cat, true},
+	    {"basis", &basis, false},
 	};
 	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), NULL, 0) ||
 	    !cli_category_ok(cli, cat))
 		return CLI_USAGE;
 	return cli_simple(cli, "consent.withdraw", "subject", subject,
-	    "category", cat, NULL);
+	    "category", cat, "basis", basis, NULL);
 }
 
 static int

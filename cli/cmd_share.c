@@ -2,15 +2,17 @@
  * cmd_share.c - wijknet share list | show | approve | deny.
  *
  * Requests from partners for information this node holds wait here until
- * someone approves them (all asked categories, or --only some of them) or
- * denies them with a reason, which the requester sees.
+ * each asked category is decided: approved (all undecided ones, or --only
+ * some of them) or denied with a reason (likewise). `share list` shows
+ * which are still undecided; every decision is audited per category.
  */
 #include "cli/cli.h"
 
 const char cli_usage_share[] =
     "share list | share show ID\n"
     "       share approve ID [--only CAT,...]\n"
-    "       share deny ID --reason TEXT";
+    "       share deny ID --reason TEXT [--only CAT,...]\n"
+    "       (a request stays open until each category is decided)";
 
 static int
 share_list(struct cli *cli, int argc, char **argv)
@@ -43,11 +45,14 @@ share_approve(struct cli *cli, int argc, char **argv)
 static int
 share_deny(struct cli *cli, int argc, char **argv)
 {
-	const char *id = NULL, *reason = NULL;
-	const struct cli_opt opts[] = {{"reason", &reason, true}};
-	if (!cli_getopt(cli, argc, argv, opts, 1, &id, 1))
+	const char *id = NULL, *reason = NULL, *only = NULL;
+	const struct cli_opt opts[] = {{"reason", &reason, true},
+	    {"only", &only, false}};
+	if (!cli_getopt(cli, argc, argv, opts, 2, &id, 1) ||
+	    (only != NULL && !cli_categories_ok(cli, only)))
 		return CLI_USAGE;
-	return cli_simple(cli, "share.deny", "id", id, "reason", reason, NULL);
+	return cli_simple(cli, "share.deny", "id", id, "reason", reason,
+	    "only", only, NULL);
 }
 
 int

@@ -716,6 +716,59 @@ node_ctl_record_list(struct node_ctl_call *c)
 	return WN_OK;
 }
 
+/* bases_text lists the legal bases the matrix accepts for category k */
+static void
+bases_text(const struct proto_matrix *m, int k, char *out, size_t cap)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int b = 0; b < m->nbases[k] && o < cap; b++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", b ? ", " : "",
+		    m->bases[k][b]);
+}
+
+/* basis_named: a legal basis is recorded only when the matrix in force
+ * names it for the category (a basis it does not name would never let
+ * anything out, and would look as if it did) */
+static wn_err
+basis_named(struct node_ctl_call *c, int k, const char *basis)
+{
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	const char *name = cfg_category_name((enum cfg_category)k);
+	char list[512];
+	wn_err rc = m ? matrix_in_force(c->n, m) : WN_ENOMEM;
+	if (rc != WN_OK)
+		goto out;
+	rc = WN_EINVAL;
+	if (m->version == 0) {
+		fail(c, rc, "no matrix in force yet: it names the legal bases "
+		    "accepted for %s", name);
+		goto out;
+	}
+	if (m->requires[k] == PROTO_MATRIX_REQUIRES_NONE) {
+		fail(c, rc, "%s needs neither consent nor a legal basis under "
+		    "matrix version %llu: nothing to record", name,
+		    (unsigned long long)m->version);
+		goto out;
+	}
+	if (m->requires[k] == PROTO_MATRIX_REQUIRES_CONSENT) {
+		fail(c, rc, "the matrix names no legal basis for %s: it needs "
+		    "the subject's consent (wijknet consent give)", name);
+		goto out;
+	}
+	for (int b = 0; b < m->nbases[k]; b++)
+		if (strcmp(m->bases[k][b], basis) == 0) {
+			rc = WN_OK;
+			goto out;
+		}
+	bases_text(m, k, list, sizeof(list));
+	fail(c, rc, "'%.60s' is not one the matrix names for %s; it names: "
+	    "%s", basis, name, list);
+out:
+	free(m);
+	return rc;
+}
+
 static wn_err
 consent_add(struct node_ctl_call *c, int kind)
 {
@@ -734,6 +787,10 @@ consent_add(struct node_ctl_call *c, int kind)
 	if (arg(c, "until_ms")[0] &&
 	    !wn_parse_u64(arg(c, "until_ms"), INT64_MAX, &until))
 		return fail(c, WN_EINVAL, "until_ms: milliseconds since 1970");
+	wn_err rc;
+	if (kind == 2 && (rc = basis_named(c, (int)k, arg(c, "basis"))) !=
+	    WN_OK)
+		return rc;
 	if ((st = prep(n, "INSERT INTO consents (subject, category, kind, "
 			  "basis, given_by, given_ms, until_ms) VALUES "
 			  "(?,?,?,?,?,?,?)")) == NULL)
@@ -769,14 +826,24 @@ node_ctl_consent_basis(struct node_ctl_call *c)
 	return consent_add(c, 2);
 }
 
+/* UNDER_WITHDRAWN selects the disclosures about subject ?1 in category ?2
+ * that left under a consent (?3 = 1) or the legal basis ?4 (?3 = 2) that
+ * is withdrawn, or before what let them out was kept (-1) */
+#define UNDER_WITHDRAWN \
+	"subject = ?1 AND category = ?2 AND retracted_ms IS NULL AND " \
+	"(consent_id = -1 OR consent_id IN (SELECT id FROM consents WHERE " \
+	"subject = ?1 AND category = ?2 AND kind = ?3 AND (?3 = 1 OR " \
+	"basis = ?4) AND withdrawn_ms IS NOT NULL))"
+
 /* retract sends a retraction for everything disclosed about subject in
- * category that is not retracted yet, one message per recipient. */
+ * category under the withdrawn consent (kind 1) or legal basis (kind 2)
+ * that is not retracted yet, one message per recipient. */
 static wn_err
-retract(struct node *n, const char *subject, int category, size_t *peers)
+retract(struct node *n, const char *subject, int category, int kind,
+    const char *basis, size_t *peers)
 {
 	sqlite3_stmt *st = prep(n, "SELECT to_org, field_id FROM disclosures "
-				   "WHERE subject = ? AND category = ? AND "
-				   "retracted_ms IS NULL ORDER BY to_org");
+				   "WHERE " UNDER_WITHDRAWN " ORDER BY to_org");
 	struct proto_retraction *r = calloc(1, sizeof(*r));
 	char to[64] = "";
 	wn_err rc = WN_OK;
@@ -786,9 +853,12 @@ retract(struct node *n, const char *subject, int category, size_t *peers)
 		free(r);
 		return WN_ENOMEM;
 	}
-	snprintf(r->reason, sizeof(r->reason), "consent withdrawn");
+	snprintf(r->reason, sizeof(r->reason), "%s withdrawn",
+	    kind == 1 ? "consent" : "legal basis");
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, category);
+	sqlite3_bind_int(st, 3, kind);
+	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
 	for (bool more = true; more && rc == WN_OK;) {
 		more = sqlite3_step(st) == SQLITE_ROW;
 		const char *org = more ? col(st, 0) : "";
@@ -822,18 +892,23 @@ retract(struct node *n, const char *subject, int category, size_t *peers)
 	free(r);
 	if (rc != WN_OK)
 		return rc;
-	st = prep(n, "UPDATE disclosures SET retracted_ms = ? WHERE subject = "
-		     "? AND category = ? AND retracted_ms IS NULL");
+	st = prep(n, "UPDATE disclosures SET retracted_ms = ?5 WHERE "
+		     UNDER_WITHDRAWN);
 	if (st == NULL)
 		return WN_EDB;
-	sqlite3_bind_int64(st, 1, wn_now_ms());
-	sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, category);
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, category);
+	sqlite3_bind_int(st, 3, kind);
+	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, wn_now_ms());
 	rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
 }
 
+/* node_ctl_consent_withdraw ends the subject's consent for a category, or
+ * with basis the legal basis of that name, and retracts from every node
+ * what left under it */
 wn_err
 node_ctl_consent_withdraw(struct node_ctl_call *c)
 {
@@ -841,31 +916,42 @@ node_ctl_consent_withdraw(struct node_ctl_call *c)
 	enum cfg_category k;
 	sqlite3_stmt *st;
 	size_t peers = 0;
+	const char *basis = arg(c, "basis");
+	int kind = basis[0] ? 2 : 1;
 	if (!cfg_category_parse(arg(c, "category"), &k) || !arg(c, "subject")[0])
 		return fail(c, WN_EINVAL, "subject and category are required");
-	if ((st = prep(n, "UPDATE consents SET withdrawn_ms = ? WHERE subject "
-			  "= ? AND category = ? AND kind = 1 AND withdrawn_ms "
-			  "IS NULL")) == NULL)
+	if ((st = prep(n, "UPDATE consents SET withdrawn_ms = ?5 WHERE subject "
+			  "= ?1 AND category = ?2 AND kind = ?3 AND (?3 = 1 OR "
+			  "basis = ?4) AND withdrawn_ms IS NULL")) == NULL)
 		return WN_EDB;
-	sqlite3_bind_int64(st, 1, wn_now_ms());
-	sqlite3_bind_text(st, 2, arg(c, "subject"), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, (int)k);
+	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)k);
+	sqlite3_bind_int(st, 3, kind);
+	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, wn_now_ms());
 	int r = sqlite3_step(st);
 	int changed = sqlite3_changes(node_store_db(n->store));
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	if (changed == 0)
+	if (changed == 0 && kind == 1)
 		return fail(c, WN_ENOTFOUND, "no consent in force for %s about "
 		    "%s", cfg_category_name(k), arg(c, "subject"));
-	wn_err rc = retract(n, arg(c, "subject"), (int)k, &peers);
+	if (changed == 0)
+		return fail(c, WN_ENOTFOUND, "no legal basis '%.60s' in force "
+		    "for %s about %s", basis, cfg_category_name(k),
+		    arg(c, "subject"));
+	wn_err rc = retract(n, arg(c, "subject"), (int)k, kind, basis, &peers);
 	if (rc != WN_OK)
 		return rc;
-	snprintf(c->detail, sizeof(c->detail), "consent for %s about %s "
-	    "withdrawn; retraction sent to %zu nodes", cfg_category_name(k),
-	    arg(c, "subject"), peers);
+	snprintf(c->detail, sizeof(c->detail), "%s%.60s%s for %s about %s "
+	    "withdrawn; retraction sent to %zu nodes",
+	    kind == 1 ? "consent" : "legal basis '", basis,
+	    kind == 1 ? "" : "'", cfg_category_name(k), arg(c, "subject"),
+	    peers);
 	c->kick = true;
-	proto_ctl_reply_begin(c->w, WN_OK, "consent withdrawn", 1);
+	proto_ctl_reply_begin(c->w, WN_OK, kind == 1 ? "consent withdrawn"
+						     : "legal basis withdrawn", 1);
 	proto_ctl_row_begin(c->w, 1);
 	proto_ctl_field_int(c->w, "retracted_from", (int64_t)peers);
 	return WN_OK;
@@ -908,53 +994,126 @@ node_ctl_consent_list(struct node_ctl_call *c)
 	return WN_OK;
 }
 
+/* What let a category out: a consent or legal basis (consents.id), or
+ * nothing, when the matrix asks for neither. */
+struct allowance {
+	int64_t consent_id; /* 0: the matrix asks for neither */
+	int kind;           /* 1 consent, 2 legal basis */
+	char text[128];     /* who gave the consent, or the basis */
+};
+
+/* refused_why says why nothing covers subject's category k, and what
+ * would: the newest consent or basis on record tells whether one expired
+ * or was withdrawn */
+static void
+refused_why(struct node *n, const struct proto_matrix *m, const char *subject,
+    int k, char *why, size_t cap)
+{
+	bool basis = m->requires[k] == PROTO_MATRIX_REQUIRES_BASIS;
+	sqlite3_stmt *st = prep(n, "SELECT kind, basis, withdrawn_ms IS NOT "
+				   "NULL, strftime('%Y-%m-%dT%H:%M:%SZ', until_ms "
+				   "/ 1000, 'unixepoch') FROM consents WHERE "
+				   "subject = ? AND category = ? AND (kind = 1 OR "
+				   "?) ORDER BY id DESC LIMIT 1");
+	char state[200] = "", list[512];
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, k);
+		sqlite3_bind_int(st, 3, basis);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			bool consent = sqlite3_column_int(st, 0) == 1;
+			if (sqlite3_column_int(st, 2))
+				snprintf(state, sizeof(state), consent
+				    ? "consent withdrawn"
+				    : "legal basis \"%.60s\" withdrawn",
+				    col(st, 1));
+			else if (consent)
+				snprintf(state, sizeof(state), "consent "
+				    "expired %s", col(st, 3));
+			else
+				snprintf(state, sizeof(state), "legal basis "
+				    "\"%.60s\" is not one the matrix accepts",
+				    col(st, 1));
+		}
+		sqlite3_finalize(st);
+	}
+	if (!basis) {
+		snprintf(why, cap, "%s: record consent with `wijknet consent "
+		    "give`", state[0] ? state : "no consent");
+		return;
+	}
+	bases_text(m, k, list, sizeof(list));
+	snprintf(why, cap, "%s: record a basis the matrix accepts (%s) with "
+	    "`wijknet consent basis`, or consent with `wijknet consent give`",
+	    state[0] ? state : "no consent or legal basis", list);
+}
+
 /* covered: consent or an accepted legal basis in force for subject and
- * category where the matrix requires one */
+ * category where the matrix requires one; *a says which (a named basis
+ * before consent, the oldest first); why says what is missing */
 static bool
 covered(struct node *n, const struct proto_matrix *m, const char *subject,
-    int k, const char **why)
+    int k, struct allowance *a, char *why, size_t whylen)
 {
+	memset(a, 0, sizeof(*a));
 	if (m->requires[k] == PROTO_MATRIX_REQUIRES_NONE)
 		return true;
-	sqlite3_stmt *st = prep(n, "SELECT kind, basis FROM consents WHERE "
-				   "subject = ? AND category = ? AND withdrawn_ms "
-				   "IS NULL AND (until_ms IS NULL OR until_ms > ?)");
+	sqlite3_stmt *st = prep(n, "SELECT id, kind, basis, given_by FROM "
+				   "consents WHERE subject = ? AND category = ? "
+				   "AND withdrawn_ms IS NULL AND (until_ms IS NULL "
+				   "OR until_ms > ?) ORDER BY kind DESC, id");
 	bool ok = false;
-	if (st == NULL)
+	if (st == NULL) {
+		snprintf(why, whylen, "store error");
 		return false;
+	}
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, k);
 	sqlite3_bind_int64(st, 3, wn_now_ms());
 	while (!ok && sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_int(st, 0) == 1)
+		int kind = sqlite3_column_int(st, 1);
+		if (kind == 1)
 			ok = true;
 		else if (m->requires[k] == PROTO_MATRIX_REQUIRES_BASIS)
 			for (int b = 0; b < m->nbases[k] && !ok; b++)
-				ok = strcmp(m->bases[k][b], col(st, 1)) == 0;
+				ok = strcmp(m->bases[k][b], col(st, 2)) == 0;
+		if (ok) {
+			a->consent_id = sqlite3_column_int64(st, 0);
+			a->kind = kind;
+			wn_strlcpy(a->text, col(st, kind == 1 ? 3 : 2),
+			    sizeof(a->text));
+		}
 	}
 	sqlite3_finalize(st);
 	if (!ok)
-		*why = m->requires[k] == PROTO_MATRIX_REQUIRES_CONSENT
-		    ? "no consent in force (the category needs consent)"
-		    : "no consent or accepted legal basis in force";
+		refused_why(n, m, subject, k, why, whylen);
 	return ok;
 }
 
 /* ---- shares: proposals and decisions --------------------------------- */
 
+/* A request answered here. approved and denied are the categories
+ * decided so far; it stays pending until each of categories is. */
 struct share {
 	int64_t id;
 	char case_id[PROTO_CASE_ID_MAX + 1];
 	uint8_t request_id[16];
-	uint32_t categories;
+	uint32_t categories, approved, denied;
 	char state[32], trace[PROTO_TP_LEN + 1];
 };
+
+static uint32_t
+undecided(const struct share *s)
+{
+	return s->categories & ~(s->approved | s->denied);
+}
 
 static bool
 load_share(struct node *n, int64_t id, struct share *s)
 {
 	sqlite3_stmt *st = prep(n, "SELECT id, case_id, request_id, categories, "
-				   "state, trace FROM shares WHERE id = ?");
+				   "state, trace, approved, denied FROM shares "
+				   "WHERE id = ?");
 	bool ok = false;
 	if (st == NULL)
 		return false;
@@ -967,6 +1126,8 @@ load_share(struct node *n, int64_t id, struct share *s)
 		s->categories = (uint32_t)sqlite3_column_int64(st, 3);
 		wn_strlcpy(s->state, col(st, 4), sizeof(s->state));
 		wn_strlcpy(s->trace, col(st, 5), sizeof(s->trace));
+		s->approved = (uint32_t)sqlite3_column_int64(st, 6);
+		s->denied = (uint32_t)sqlite3_column_int64(st, 7);
 		ok = true;
 	}
 	sqlite3_finalize(st);
@@ -982,6 +1143,8 @@ struct outcome {
 	int to_role;
 	bool send, existence;
 	const char *why; /* when not sent */
+	struct allowance allow; /* when sent */
+	char whybuf[768];
 };
 
 typedef wn_err (*outcome_fn)(struct node *n, const struct outcome *o,
@@ -1052,8 +1215,9 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 			else if (level == 0)
 				o.why = "the matrix gives this role none";
 			else if (!MUTATE(MUT_CONSENT) &&
-			    !covered(n, m, ci.subject, k, &o.why))
-				;
+			    !covered(n, m, ci.subject, k, &o.allow, o.whybuf,
+				sizeof(o.whybuf)))
+				o.why = o.whybuf;
 			else if (!MUTATE(MUT_DECISION) &&
 			    !(approved & (1u << k)))
 				o.why = "not approved";
@@ -1105,21 +1269,29 @@ node_ctl_share_list(struct node_ctl_call *c)
 	struct node *n = c->n;
 	size_t rows = count_rows(n, "SELECT count(*) FROM shares", NULL);
 	sqlite3_stmt *st = prep(n, "SELECT s.id, s.case_id, s.categories, "
-				   "s.state, ifnull(s.reason, ''), c.purpose FROM "
-				   "shares s LEFT JOIN cases c USING (case_id) "
-				   "ORDER BY s.id");
-	char cats[256];
+				   "s.state, ifnull(s.reason, ''), c.purpose, "
+				   "s.approved, s.denied FROM shares s LEFT JOIN "
+				   "cases c USING (case_id) ORDER BY s.id");
+	char cats[256], open[256];
 	if (st == NULL)
 		return WN_EDB;
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
-		categories_text((uint32_t)sqlite3_column_int64(st, 2), cats,
-		    sizeof(cats));
-		proto_ctl_row_begin(c->w, 6);
+		uint32_t all = (uint32_t)sqlite3_column_int64(st, 2);
+		uint32_t decided = (uint32_t)(sqlite3_column_int64(st, 6) |
+		    sqlite3_column_int64(st, 7));
+		categories_text(all, cats, sizeof(cats));
+		/* requests closed before decisions were kept per category
+		 * have none recorded: only a pending one has any open */
+		categories_text(strcmp(col(st, 3), "pending") == 0
+			? all & ~decided : 0,
+		    open, sizeof(open));
+		proto_ctl_row_begin(c->w, 7);
 		proto_ctl_field_int(c->w, "id", sqlite3_column_int64(st, 0));
 		proto_ctl_field_text(c->w, "case_id", col(st, 1));
 		proto_ctl_field_text(c->w, "categories", cats);
 		proto_ctl_field_text(c->w, "state", col(st, 3));
+		proto_ctl_field_text(c->w, "undecided", open);
 		proto_ctl_field_text(c->w, "reason", col(st, 4));
 		proto_ctl_field_text(c->w, "purpose", col(st, 5));
 	}
@@ -1145,20 +1317,31 @@ node_ctl_share_show(struct node_ctl_call *c)
 	wn_err rc = share_arg(c, &s);
 	if (rc != WN_OK)
 		return rc;
-	/* as if every requested category were approved: what would leave */
-	if ((rc = plan(c->n, &s, s.categories, show_row, &sc)) != WN_OK)
+	/* as if every requested category not denied were approved: what
+	 * would leave */
+	uint32_t mask = s.categories & ~s.denied;
+	if ((rc = plan(c->n, &s, mask, show_row, &sc)) != WN_OK)
 		return rc;
-	char msg[160];
-	snprintf(msg, sizeof(msg), "share %lld for case %s: %s", (long long)s.id,
-	    s.case_id, s.state);
+	char msg[400], open[256];
+	categories_text(undecided(&s), open, sizeof(open));
+	snprintf(msg, sizeof(msg), "share %lld for case %s: %s%s%s",
+	    (long long)s.id, s.case_id, s.state,
+	    strcmp(s.state, "pending") == 0 ? "; undecided: " : "",
+	    strcmp(s.state, "pending") == 0 ? open : "");
 	proto_ctl_reply_begin(c->w, WN_OK, msg, sc.rows);
 	sc.count_only = false;
 	sc.rows = 0;
 	snprintf(c->detail, sizeof(c->detail), "proposal of share %lld "
 	    "viewed", (long long)s.id);
 	opened(c, s.case_id);
-	return plan(c->n, &s, s.categories, show_row, &sc);
+	return plan(c->n, &s, mask, show_row, &sc);
 }
+
+/* What one decision sent, per category. */
+struct tally {
+	size_t fields, recipients;
+	size_t fields_k[CFG_CATEGORIES], recipients_k[CFG_CATEGORIES];
+};
 
 /* A disclosure being built per recipient. */
 struct send_ctx {
@@ -1166,17 +1349,33 @@ struct send_ctx {
 	struct case_info ci;
 	struct proto_disclosure *d;
 	char to[64];
-	size_t sent_fields, recipients;
-	uint32_t cats;
+	struct tally *t;
+	uint32_t cats;     /* in d */
+	uint32_t exist;    /* in d as existence only */
+	uint32_t to_cats;  /* sent to this recipient in this decision */
+	size_t nfields_k[CFG_CATEGORIES];     /* in d */
+	struct allowance allow[CFG_CATEGORIES]; /* in d */
 	const char *user;
 };
+
+/* allowance_text: what let a category out, for the audit */
+static void
+allowance_text(const struct allowance *a, char *out, size_t cap)
+{
+	if (a->consent_id == 0)
+		snprintf(out, cap, "needs no consent or basis");
+	else if (a->kind == 1)
+		snprintf(out, cap, "consent given by \"%s\"", a->text);
+	else
+		snprintf(out, cap, "legal basis \"%s\"", a->text);
+}
 
 static wn_err
 flush_disclosure(struct node *n, struct send_ctx *sx)
 {
 	struct proto_writer w = {0};
 	struct node_peer *p;
-	char cats[256], detail[512];
+	char detail[2048], why[160];
 	wn_err rc;
 	if (sx->d->nfields == 0)
 		return WN_OK;
@@ -1193,17 +1392,31 @@ flush_disclosure(struct node *n, struct send_ctx *sx)
 		return rc;
 	}
 	proto_writer_release(&w);
-	categories_text(sx->cats, cats, sizeof(cats));
-	/* one record per recipient and data subject (by reference) */
-	snprintf(detail, sizeof(detail), "%zu fields about %s in %s to %s; "
-	    "case %s; purpose: %s; ground: %s; trace %s", sx->d->nfields,
-	    sx->ci.subject, cats, sx->to, sx->ci.id, sx->ci.purpose,
-	    sx->ci.ground, sx->s->trace);
+	/* one record per recipient and data subject (by reference), with
+	 * what let each category out and which left as existence only */
+	size_t o = (size_t)snprintf(detail, sizeof(detail), "%zu fields about "
+	    "%s to %s; case %s; purpose: %s; case ground: %s",
+	    sx->d->nfields, sx->ci.subject, sx->to, sx->ci.id, sx->ci.purpose,
+	    sx->ci.ground);
+	for (int k = 0; k < CFG_CATEGORIES; k++) {
+		if (!(sx->cats & (1u << k)) || o >= sizeof(detail))
+			continue;
+		allowance_text(&sx->allow[k], why, sizeof(why));
+		o += (size_t)snprintf(detail + o, sizeof(detail) - o,
+		    "; %s (%zu field%s%s): %s",
+		    cfg_category_name((enum cfg_category)k),
+		    sx->nfields_k[k], sx->nfields_k[k] == 1 ? "" : "s",
+		    sx->exist & (1u << k) ? ", existence only" : "", why);
+	}
+	if (o < sizeof(detail))
+		snprintf(detail + o, sizeof(detail) - o, "; trace %s",
+		    sx->s->trace);
 	rc = node_audit_append(n->store, sx->user, "disclosure.sent", sx->to,
 	    detail);
-	sx->recipients++;
+	sx->t->recipients++;
 	sx->d->nfields = 0;
-	sx->cats = 0;
+	sx->cats = sx->exist = 0;
+	memset(sx->nfields_k, 0, sizeof(sx->nfields_k));
 	return rc;
 }
 
@@ -1217,11 +1430,14 @@ send_row(struct node *n, const struct outcome *o, void *arg)
 	    sx->d->nfields == PROTO_DISCLOSURE_MAX_FIELDS) {
 		if ((rc = flush_disclosure(n, sx)) != WN_OK)
 			return rc;
+		if (strcmp(o->to, sx->to) != 0)
+			sx->to_cats = 0;
 		wn_strlcpy(sx->to, o->to, sizeof(sx->to));
 	}
 	if (!o->send)
 		return WN_OK;
 	struct proto_field *f = &sx->d->fields[sx->d->nfields++];
+	uint32_t bit = 1u << o->category;
 	memset(f, 0, sizeof(*f));
 	f->id = (uint64_t)o->field_id;
 	wn_strlcpy(f->subject, sx->ci.subject, sizeof(f->subject));
@@ -1230,11 +1446,19 @@ send_row(struct node *n, const struct outcome *o, void *arg)
 	f->has_value = !o->existence;
 	if (f->has_value)
 		wn_strlcpy(f->value, o->value, sizeof(f->value));
-	sx->cats |= 1u << o->category;
-	sx->sent_fields++;
+	sx->cats |= bit;
+	if (o->existence)
+		sx->exist |= bit;
+	sx->allow[o->category] = o->allow;
+	sx->nfields_k[o->category]++;
+	sx->t->fields++;
+	sx->t->fields_k[o->category]++;
+	if (!(sx->to_cats & bit))
+		sx->t->recipients_k[o->category]++;
+	sx->to_cats |= bit;
 	if ((st = prep(n, "INSERT INTO disclosures (case_id, to_org, field_id, "
-			  "subject, category, existence, sent_ms) VALUES "
-			  "(?,?,?,?,?,?,?)")) == NULL)
+			  "subject, category, existence, sent_ms, consent_id) "
+			  "VALUES (?,?,?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, sx->ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, o->to, -1, SQLITE_STATIC);
@@ -1243,18 +1467,22 @@ send_row(struct node *n, const struct outcome *o, void *arg)
 	sqlite3_bind_int(st, 5, o->category);
 	sqlite3_bind_int(st, 6, o->existence);
 	sqlite3_bind_int64(st, 7, wn_now_ms());
+	if (o->allow.consent_id != 0)
+		sqlite3_bind_int64(st, 8, o->allow.consent_id);
 	rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
 }
 
-/* decide approves mask of share s (by user) and sends what it permits */
+/* decide sends what approving mask of share s (by user) permits; *t says
+ * how much, per category */
 static wn_err
 decide(struct node *n, const struct share *s, uint32_t mask,
-    const char *user, size_t *fields, size_t *recipients)
+    const char *user, struct tally *t)
 {
-	struct send_ctx sx = {.s = s, .user = user};
+	struct send_ctx sx = {.s = s, .user = user, .t = t};
 	wn_err rc;
+	memset(t, 0, sizeof(*t));
 	if ((sx.d = calloc(1, sizeof(*sx.d))) == NULL)
 		return WN_ENOMEM;
 	if (!load_case(n, s->case_id, &sx.ci)) {
@@ -1268,66 +1496,124 @@ decide(struct node *n, const struct share *s, uint32_t mask,
 	rc = plan(n, s, mask, send_row, &sx);
 	if (rc == WN_OK)
 		rc = flush_disclosure(n, &sx);
-	*fields = sx.sent_fields;
-	*recipients = sx.recipients;
 	free(sx.d);
 	return rc;
 }
 
+/* record_decision stores that user approved (or denied, with reason) the
+ * categories in mask of share s, audits it per category, and closes the
+ * request when nothing in it is left undecided: approved, denied or
+ * partly approved. t is what the approval sent (NULL for a denial). */
 static wn_err
-set_share_state(struct node *n, int64_t id, const char *state,
-    const char *user, const char *reason)
+record_decision(struct node *n, struct share *s, uint32_t mask,
+    const char *user, const char *reason, const struct tally *t)
 {
-	sqlite3_stmt *st = prep(n, "UPDATE shares SET state = ?, decided_by = "
-				   "?, reason = ? WHERE id = ?");
-	if (st == NULL)
+	sqlite3_stmt *st;
+	char detail[512];
+	wn_err rc = WN_OK;
+	if (reason == NULL)
+		s->approved |= mask;
+	else
+		s->denied |= mask;
+	const char *state = undecided(s) != 0 ? "pending"
+	    : s->approved == s->categories ? "approved"
+	    : s->denied == s->categories   ? "denied"
+					   : "partly approved";
+	wn_strlcpy(s->state, state, sizeof(s->state));
+	/* the reason column keeps every denial's reason, by category */
+	if ((st = prep(n, "UPDATE shares SET state = ?1, approved = ?2, "
+			  "denied = ?3, decided_by = ?4, reason = CASE WHEN ?5 "
+			  "IS NULL THEN reason WHEN ifnull(reason, '') = '' THEN "
+			  "?5 ELSE reason || '; ' || ?5 END WHERE id = ?6")) ==
+	    NULL)
 		return WN_EDB;
+	char cats[256], why[600];
+	categories_text(mask, cats, sizeof(cats));
+	snprintf(why, sizeof(why), "%s: %s", cats, reason ? reason : "");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, id);
-	wn_err rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
+	sqlite3_bind_int64(st, 2, s->approved);
+	sqlite3_bind_int64(st, 3, s->denied);
+	sqlite3_bind_text(st, 4, user, -1, SQLITE_STATIC);
+	if (reason != NULL)
+		sqlite3_bind_text(st, 5, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, s->id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = WN_EDB;
 	sqlite3_finalize(st);
+	for (int k = 0; k < CFG_CATEGORIES && rc == WN_OK; k++) {
+		if (!(mask & (1u << k)))
+			continue;
+		const char *name = cfg_category_name((enum cfg_category)k);
+		if (reason != NULL)
+			snprintf(detail, sizeof(detail), "share %lld: %s "
+			    "denied by %s: %.300s; trace %s", (long long)s->id,
+			    name, user, reason, s->trace);
+		else
+			snprintf(detail, sizeof(detail), "share %lld: %s "
+			    "approved by %s: %zu fields to %zu members%s; "
+			    "trace %s", (long long)s->id, name, user,
+			    t->fields_k[k], t->recipients_k[k],
+			    t->fields_k[k] ? "" : " (nothing that may leave)",
+			    s->trace);
+		rc = node_audit_append(n->store, user, reason != NULL
+		    ? "share.denied" : "share.approved", s->case_id, detail);
+	}
 	return rc;
+}
+
+/* decision_mask: the categories a decision on s covers: --only's, which
+ * must be asked for and not decided yet, or all that are undecided */
+static wn_err
+decision_mask(struct node_ctl_call *c, const struct share *s, uint32_t *mask)
+{
+	char cats[256];
+	if (strcmp(s->state, "pending") != 0)
+		return fail(c, WN_EBUSY, "share %lld is %s already",
+		    (long long)s->id, s->state);
+	*mask = undecided(s);
+	if (!arg(c, "only")[0])
+		return WN_OK;
+	if (parse_categories(arg(c, "only"), mask) != WN_OK)
+		return fail(c, WN_EINVAL, "--only: categories");
+	if (*mask & ~s->categories)
+		return fail(c, WN_EINVAL, "--only names a category the request "
+		    "did not ask for");
+	if (*mask & ~undecided(s)) {
+		categories_text(*mask & ~undecided(s), cats, sizeof(cats));
+		return fail(c, WN_EBUSY, "share %lld: %s decided already",
+		    (long long)s->id, cats);
+	}
+	return WN_OK;
 }
 
 wn_err
 node_ctl_share_approve(struct node_ctl_call *c)
 {
 	struct share s;
+	struct tally t;
 	uint32_t mask;
-	size_t fields = 0, recipients = 0;
-	char cats[256];
+	char cats[256], open[256];
 	wn_err rc = share_arg(c, &s);
-	if (rc != WN_OK)
+	if (rc != WN_OK || (rc = decision_mask(c, &s, &mask)) != WN_OK)
 		return rc;
-	if (strcmp(s.state, "pending") != 0)
-		return fail(c, WN_EBUSY, "share %lld is %s already",
-		    (long long)s.id, s.state);
-	mask = s.categories;
-	if (arg(c, "only")[0]) {
-		if (parse_categories(arg(c, "only"), &mask) != WN_OK)
-			return fail(c, WN_EINVAL, "--only: categories");
-		if (mask & ~s.categories)
-			return fail(c, WN_EINVAL, "--only names a category the "
-			    "request did not ask for");
-	}
-	if ((rc = decide(c->n, &s, mask, c->user->name, &fields,
-		 &recipients)) != WN_OK)
+	if ((rc = decide(c->n, &s, mask, c->user->name, &t)) != WN_OK ||
+	    (rc = record_decision(c->n, &s, mask, c->user->name, NULL, &t)) !=
+		WN_OK)
 		return rc;
 	categories_text(mask, cats, sizeof(cats));
-	if ((rc = set_share_state(c->n, s.id, mask == s.categories
-			 ? "approved" : "partly approved",
-		 c->user->name, cats)) != WN_OK)
-		return rc;
+	categories_text(undecided(&s), open, sizeof(open));
 	snprintf(c->detail, sizeof(c->detail), "share %lld: approved %s; %zu "
-	    "fields to %zu members", (long long)s.id, cats, fields, recipients);
+	    "fields to %zu members; now %s%s%s", (long long)s.id, cats,
+	    t.fields, t.recipients, s.state, open[0] ? ", undecided: " : "",
+	    open);
 	c->kick = true;
 	proto_ctl_reply_begin(c->w, WN_OK, "approved", 1);
-	proto_ctl_row_begin(c->w, 3);
+	proto_ctl_row_begin(c->w, 5);
 	proto_ctl_field_text(c->w, "approved", cats);
-	proto_ctl_field_int(c->w, "fields_sent", (int64_t)fields);
-	proto_ctl_field_int(c->w, "recipients", (int64_t)recipients);
+	proto_ctl_field_int(c->w, "fields_sent", (int64_t)t.fields);
+	proto_ctl_field_int(c->w, "recipients", (int64_t)t.recipients);
+	proto_ctl_field_text(c->w, "state", s.state);
+	proto_ctl_field_text(c->w, "undecided", open);
 	return WN_OK;
 }
 
@@ -1335,20 +1621,27 @@ wn_err
 node_ctl_share_deny(struct node_ctl_call *c)
 {
 	struct share s;
+	uint32_t mask;
+	char cats[256], open[256];
 	wn_err rc = share_arg(c, &s);
 	if (rc != WN_OK)
 		return rc;
 	if (!arg(c, "reason")[0])
 		return fail(c, WN_EINVAL, "a reason is required");
-	if (strcmp(s.state, "pending") != 0)
-		return fail(c, WN_EBUSY, "share %lld is %s already",
-		    (long long)s.id, s.state);
-	if ((rc = set_share_state(c->n, s.id, "denied", c->user->name,
-		 arg(c, "reason"))) != WN_OK)
+	if ((rc = decision_mask(c, &s, &mask)) != WN_OK ||
+	    (rc = record_decision(c->n, &s, mask, c->user->name,
+		 arg(c, "reason"), NULL)) != WN_OK)
 		return rc;
-	snprintf(c->detail, sizeof(c->detail), "share %lld denied: %s",
-	    (long long)s.id, arg(c, "reason"));
-	proto_ctl_reply_begin(c->w, WN_OK, "denied", 0);
+	categories_text(mask, cats, sizeof(cats));
+	categories_text(undecided(&s), open, sizeof(open));
+	snprintf(c->detail, sizeof(c->detail), "share %lld: denied %s: %.80s; "
+	    "now %s%s%s", (long long)s.id, cats, arg(c, "reason"), s.state,
+	    open[0] ? ", undecided: " : "", open);
+	proto_ctl_reply_begin(c->w, WN_OK, "denied", 1);
+	proto_ctl_row_begin(c->w, 3);
+	proto_ctl_field_text(c->w, "denied", cats);
+	proto_ctl_field_text(c->w, "state", s.state);
+	proto_ctl_field_text(c->w, "undecided", open);
 	return WN_OK;
 }
 
@@ -1928,12 +2221,12 @@ apply_request(struct node *n, struct node_peer *from,
 	if (rc == WN_OK && n->cfg.auto_share[0] &&
 	    parse_categories(n->cfg.auto_share, &policy) == WN_OK &&
 	    (policy & q.categories)) {
-		size_t fields, recipients;
+		struct tally t;
 		uint32_t mask = policy & q.categories;
-		rc = decide(n, &s, mask, "policy", &fields, &recipients);
-		if (rc == WN_OK && mask == q.categories)
-			rc = set_share_state(n, s.id, "approved", "policy",
-			    "auto_share");
+		wn_strlcpy(s.state, "pending", sizeof(s.state));
+		rc = decide(n, &s, mask, "policy", &t);
+		if (rc == WN_OK)
+			rc = record_decision(n, &s, mask, "policy", NULL, &t);
 	}
 	return rc;
 }
@@ -1948,7 +2241,7 @@ apply_disclosure(struct node *n, struct node_peer *from,
 	struct case_info ci;
 	sqlite3_stmt *st = NULL;
 	int self_role;
-	uint32_t cats = 0;
+	uint32_t cats = 0, valued = 0;
 	wn_err rc = WN_ENOMEM;
 	if (d == NULL || m == NULL)
 		goto out;
@@ -1999,6 +2292,8 @@ apply_disclosure(struct node *n, struct node_peer *from,
 			goto out;
 		}
 		cats |= 1u << f->category;
+		if (f->has_value)
+			valued |= 1u << f->category;
 	}
 	rc = WN_EDB;
 	if ((st = prep(n, "INSERT OR REPLACE INTO received (case_id, from_org, "
@@ -2022,10 +2317,18 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
-	char c[256], detail[512];
-	categories_text(cats, c, sizeof(c));
+	/* the categories, marking those of which only existence came */
+	char c[512], detail[1024];
+	size_t o = 0;
+	c[0] = '\0';
+	for (int k = 0; k < CFG_CATEGORIES && o < sizeof(c); k++)
+		if (cats & (1u << k))
+			o += (size_t)snprintf(c + o, sizeof(c) - o, "%s%s%s",
+			    o ? ", " : "",
+			    cfg_category_name((enum cfg_category)k),
+			    valued & (1u << k) ? "" : " (existence only)");
 	snprintf(detail, sizeof(detail), "%zu fields about %s in %s from %s; "
-	    "case %s; purpose: %s; ground: %s; trace %s", d->nfields,
+	    "case %s; purpose: %s; case ground: %s; trace %s", d->nfields,
 	    ci.subject, c, from->org_id, ci.id, d->purpose, d->ground, h->tp);
 	rc = node_audit_append(n->store, from->org_id, "disclosure.received",
 	    ci.id, detail);

@@ -241,6 +241,20 @@ static const char *const migrations[] = {
 	 * retry whose receipt was lost gets that answer again, not "accepted" */
 	"ALTER TABLE inbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE inbox ADD COLUMN reason TEXT NOT NULL DEFAULT '';",
+
+	/* 8: what let each disclosed field out: the consent or legal basis
+	 * (consents.id) in force when it left, NULL when the matrix asked for
+	 * neither, -1 for fields sent before this was kept (any withdrawal
+	 * for their subject and category retracts those, as it did). And a
+	 * request's categories decided so far (bit masks like categories): a
+	 * request stays pending until each is approved or denied. Requests
+	 * closed as "partly approved" before keep no masks: they stay closed. */
+	"ALTER TABLE disclosures ADD COLUMN consent_id INTEGER;"
+	"UPDATE disclosures SET consent_id = -1;"
+	"ALTER TABLE shares ADD COLUMN approved INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE shares ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE shares SET approved = categories WHERE state = 'approved';"
+	"UPDATE shares SET denied = categories WHERE state = 'denied';",
 };
 
 int

@@ -100,7 +100,7 @@ check "police records consent for income and debts until $until" \
 	wn police consent give --subject $S --category income_debts --by "the subject" --until "$until"
 check "a third request, for income and debts" wn dir case request "$C" --categories income_debts
 check "police gets it" wait_for 30 has_share police 3
-expired() { wn police share show 3 | grep -q 'income_debts.*dir.*no consent'; }
+expired() { wn police share show 3 | grep -q 'income_debts.*dir.*consent expired'; }
 check "once the consent expires, share show says so" wait_for 30 expired
 check_exit "approving now" 0 wn police --json share approve 3
 check_out "  sends nothing" '"fields_sent":0'

@@ -531,6 +531,44 @@ test_migration_7_reads_old_inbox_rows_as_accepted(void **state)
 	node_store_close(s);
 }
 
+/* Migration 8: disclosures from before do not say what let them out
+ * (-1: any withdrawal retracts them, as before); requests decided whole
+ * keep their decision per category; a pending one has nothing decided. */
+static void
+test_migration_8_keeps_old_disclosures_and_decisions(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(7);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO disclosures (case_id, to_org, "
+			     "field_id, subject, category, existence, sent_ms) "
+			     "VALUES ('c', 'q', 1, 's', 3, 0, 9);"
+			     "INSERT INTO shares (case_id, request_id, "
+			     "categories, state, trace, created_ms) VALUES "
+			     "('c', x'00', 5, 'approved', 't', 1), ('c', x'01', "
+			     "6, 'denied', 't', 1), ('c', x'02', 7, 'pending', "
+			     "'t', 1);"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 8, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT consent_id FROM disclosures"), -1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM shares WHERE "
+				   "(categories = 5 AND approved = 5 AND denied = "
+				   "0) OR (categories = 6 AND approved = 0 AND "
+				   "denied = 6) OR (categories = 7 AND approved = "
+				   "0 AND denied = 0)"),
+	    3);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO disclosures (case_id, to_org, "
+			     "field_id, subject, category, existence, sent_ms) "
+			     "VALUES ('c', 'q', 2, 's', 3, 0, 9)"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM disclosures WHERE "
+				   "field_id = 2 AND consent_id IS NULL"),
+	    1);
+	node_store_close(s);
+}
+
 /* A lazy transaction's commit is written but not fsync'd; every other
  * commit is, before and after it; an audit record refuses to join it. */
 static void
@@ -600,6 +638,8 @@ main(void)
 		fresh),
 	    cmocka_unit_test_setup(
 		test_migration_7_reads_old_inbox_rows_as_accepted, fresh),
+	    cmocka_unit_test_setup(
+		test_migration_8_keeps_old_disclosures_and_decisions, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# test_sharing.sh - what lets a field out, and deciding a request category
+# by category:
+#  - `consent basis` takes only a basis the matrix names for the category,
+#    and says which ones it does name;
+#  - `share show` names what would let a refused field out, and says
+#    "expired" for an expired consent;
+#  - a request stays open until each of its categories is approved or
+#    denied (--only, per category); `share list` shows what is undecided;
+#    approving a category that holds nothing sends nothing; every decision
+#    is audited per category;
+#  - the disclosure audit names, per category, the consent (who gave it)
+#    or the legal basis that let it out, and which left as existence only;
+#  - `consent withdraw --basis` ends a basis and retracts what left under
+#    it from every node that got it, and nothing else.
+. "$(dirname "$0")/lib.sh"
+S=S-mira-d
+
+check "a federation of three nodes" federation dir police:police youth:youth_work
+check "the director publishes the Neteland matrix" wn dir matrix publish "$TOP/config/neteland.matrix"
+acked_all() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
+check "every member applies it" wait_for 30 acked_all
+
+for k in signals police care income_debts; do
+	check "police records $k" wn police record --subject $S --category $k --field note --value "SH-police-$k"
+done
+
+# --- a legal basis the matrix does not name is refused
+check_exit "police: a basis the matrix does not name for police information" 1 \
+	wn police consent basis --subject $S --category police --basis "art. 999 Sw."
+check_out "  is refused, naming the ones it does name" \
+	"not one the matrix names for police.*art. 458ter Sw., art. 458quater Sw."
+check_exit "police: a basis for care, which needs consent" 1 \
+	wn police consent basis --subject $S --category care --basis "art. 458ter Sw."
+check_out "  is refused: the matrix names none for care" "names no legal basis for care.*consent give"
+check_exit "police: a basis for signals, which needs neither" 1 \
+	wn police consent basis --subject $S --category signals --basis "art. 458ter Sw."
+check_out "  is refused: nothing to record" "needs neither consent nor a legal basis"
+check_exit "police: consent list" 0 wn police --json consent list --subject $S
+check "  holds none of them" test "$(grep -o '"kind"' "$WN_T/out" | wc -l)" = 0
+
+until=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)
+check "police records consent for income and debts until $until" \
+	wn police consent give --subject $S --category income_debts --by "the subject" --until "$until"
+
+# --- a case (ground: consent) with a request for five categories
+C=$(wn dir --json case open --type situation --subject $S --purpose "end the nuisance at the market" \
+	--ground consent | json_field case_id)
+check "the director opens a situation case on consent" test -n "$C"
+for m in police youth; do check "it invites $m" wn dir case invite "$C" $m; done
+is_member() { wn "$1" --json case list | grep -q '"member":true'; }
+for m in police youth; do check "$m knows it is a member" wait_for 30 is_member $m; done
+check "the director asks for signals, police, care, income_debts, housing" \
+	wn dir case request "$C" --categories signals,police,care,income_debts,housing
+has_share() { wn "$1" --json share list | grep -q "\"id\":$2,"; }
+check "police gets the request" wait_for 30 has_share police 1
+
+# --- share show names what would let a refused field out
+expired() { wn police share show 1 | grep -Eq 'income_debts[[:space:]]+note[[:space:]]+dir[[:space:]]+nothing[[:space:]]+consent expired'; }
+check "once the income consent expires, share show says it expired" wait_for 30 expired
+check_exit "police: share show" 0 wn police share show 1
+check_out "  care needs consent: it says how to record it" \
+	'care[[:space:]]+note[[:space:]]+dir[[:space:]]+nothing[[:space:]]+no consent: record consent with `wijknet consent give`'
+check_out "  police information needs a basis: it names those the matrix accepts" \
+	'police[[:space:]]+note[[:space:]]+dir[[:space:]]+nothing[[:space:]]+no consent or legal basis: .*art. 458ter Sw., art. 458quater Sw..*wijknet consent basis'
+check_out "  the expired consent says how to renew it" \
+	'income_debts[[:space:]]+note[[:space:]]+dir[[:space:]]+nothing[[:space:]]+consent expired .*wijknet consent give'
+
+check "police records the legal basis for police information" \
+	wn police consent basis --subject $S --category police --basis "art. 458ter Sw."
+check "police records consent for care" \
+	wn police consent give --subject $S --category care --by "the subject, in person"
+check_exit "police: share show" 0 wn police share show 1
+check_out "  now police information would leave" 'police[[:space:]]+note[[:space:]]+dir[[:space:]]+SH-police-police'
+
+# --- deciding category by category
+check_exit "police approves only housing, where it holds nothing" 0 wn police --json share approve 1 --only housing
+check_out "  nothing is sent" '"fields_sent":0'
+state() { wn police --json share list | /usr/bin/python3 -c '
+import json,sys
+for r in json.load(sys.stdin)["rows"]:
+    if r["id"] == int(sys.argv[1]): print(r[sys.argv[2]])' "$1" "$2"; }
+check "  the request stays open" test "$(state 1 state)" = pending
+check "  share list shows the four still undecided" test "$(state 1 undecided)" = "signals,police,care,income_debts"
+check_exit "housing cannot be decided twice" 1 wn police share approve 1 --only housing
+check_out "  it says so" 'housing.*decided already'
+check_exit "police denies income and debts, with a reason" 0 wn police share deny 1 --only income_debts --reason "not needed here"
+check "  three stay undecided" test "$(state 1 undecided)" = "signals,police,care"
+check_exit "a denial needs a reason" 2 wn police share deny 1 --only signals
+check_exit "police approves the rest" 0 wn police --json share approve 1
+check_out "  which sends fields" '"fields_sent":[1-9]'
+check "  the request is now decided: partly approved" test "$(state 1 state)" = "partly approved"
+check "  nothing is undecided" test "$(state 1 undecided)" = ""
+check_exit "a decided request cannot be approved again" 1 wn police share approve 1
+check_exit "nor denied" 1 wn police share deny 1 --reason "too late"
+
+check_exit "police's audit" 0 wn police audit show --limit 500
+check_out "  records the approval of housing on its own" 'share\.approved.*share 1: housing approved by admin'
+check_out "  the denial of income and debts with its reason" 'share\.denied.*share 1: income_debts denied by admin: not needed here'
+check_out "  and the approval of police information" 'share\.approved.*share 1: police approved by admin'
+grep 'disclosure.sent' "$WN_T/out" >"$WN_T/sent"
+cp "$WN_T/sent" "$WN_T/out"
+check_out "the disclosure to the director records the basis for police information" \
+	'to dir;.*police \(1 field\): legal basis "art\. 458ter Sw\."'
+check_out "  the consent, and who gave it, for care (existence only)" \
+	'to dir;.*care \(1 field, existence only\): consent given by "the subject, in person"'
+check_out "  that signals needed neither" 'to dir;.*signals \(1 field\): needs no consent or basis'
+check_out "the disclosure to youth work marks police information existence only" \
+	'to youth;.*police \(1 field, existence only\): legal basis "art\. 458ter Sw\."'
+check "  and not as the case's ground (consent)" bash -c "! grep -q 'police (1 field[^)]*): consent' '$WN_T/sent'"
+
+drained() { local n; for n in dir police youth; do
+	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
+check "everything is delivered" wait_for 60 drained
+rows() { wn "$1" --json data list | grep -o "\"category\":\"$2\"" | wc -l; }
+check "the director got police information" test "$(rows dir police)" = 1
+check "and care (existence)" test "$(rows dir care)" = 1
+check "youth work got police information (existence)" test "$(rows youth police)" = 1
+check_exit "the director's audit" 0 wn dir audit show --limit 500
+check_out "  marks care received as existence only" 'disclosure.received.*care \(existence only\)'
+
+# --- withdrawing a legal basis
+check_exit "police cannot withdraw a basis it never recorded" 1 \
+	wn police consent withdraw --subject $S --category police --basis "art. 458quater Sw."
+check_exit "police withdraws the basis for police information" 0 \
+	wn police --json consent withdraw --subject $S --category police --basis "art. 458ter Sw."
+check_out "  retracting from both nodes that got it" '"retracted_from":2'
+check "the retraction reaches the director" wait_for 30 test "$(rows dir police)" = 0
+check "and youth work" wait_for 30 test "$(rows youth police)" = 0
+check "the director keeps care, which left under consent" test "$(rows dir care)" = 1
+check_exit "police: consent list" 0 wn police consent list --subject $S
+check_out "  shows the basis withdrawn" 'police[[:space:]]+basis[[:space:]]+art. 458ter Sw..*withdrawn'
+retraction_acked() { wn police audit show --limit 500 | grep -q 'retraction.acknowledged'; }
+check "police's audit shows the receipts" wait_for 30 retraction_acked
+
+check "a second request, for police information" wn dir case request "$C" --categories police
+check "police gets it" wait_for 30 has_share police 2
+check_exit "police: share show" 0 wn police share show 2
+check_out "  says the basis was withdrawn" 'police[[:space:]]+note[[:space:]]+dir[[:space:]]+nothing[[:space:]]+legal basis "art. 458ter Sw." withdrawn'
+check_exit "approving it" 0 wn police --json share approve 2
+check_out "  sends nothing" '"fields_sent":0'
+wn_done
