@@ -78,6 +78,14 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 		rc = WN_ECONFIG;
 		goto out;
 	}
+	if (strcmp(cm->federation, n->cfg.org_id) != 0) {
+		/* members refuse a matrix of another federation */
+		snprintf(c->errmsg, sizeof(c->errmsg), "%s: the matrix is for "
+		    "federation '%s', but this director's federation (its "
+		    "charter's) is '%s'", path, cm->federation, n->cfg.org_id);
+		rc = WN_ECONFIG;
+		goto out;
+	}
 	int64_t v = node_versioned_max(n, NODE_MATRIX);
 	if (v < 0) {
 		rc = WN_EDB;
@@ -223,6 +231,24 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 	if (rc != WN_OK) {
 		snprintf(why, whylen, "malformed matrix at byte %zu: %s",
 		    perr.offset, perr.msg);
+		goto out;
+	}
+	char fed[PROTO_ORG_ID_MAX + 1];
+	rc = node_charter_federation(n, fed, sizeof(fed));
+	if (rc == WN_ENOTFOUND) {
+		/* the charter comes first in the same outbox: wait for it */
+		snprintf(why, whylen, "no charter held yet to check the "
+		    "matrix's federation against");
+		rc = WN_EBUSY;
+		goto out;
+	}
+	if (rc != WN_OK)
+		goto out;
+	if (strcmp(m->federation, fed) != 0) {
+		snprintf(why, whylen, "matrix of federation '%s', not this "
+		    "node's federation '%s' (its charter's)", m->federation,
+		    fed);
+		rc = WN_EDENIED;
 		goto out;
 	}
 	int64_t held = node_versioned_max(n, NODE_MATRIX);

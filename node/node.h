@@ -245,6 +245,11 @@ WN_NODISCARD wn_err node_versioned_store(struct node *n,
  * peer table and queues it for every member, in the caller's transaction.
  * node_charter_apply (member): checks and applies a signed charter. */
 WN_NODISCARD wn_err node_charter_publish(struct node *n);
+/* node_charter_federation: the federation of the charter in force (the
+ * director's: its own org id) into out; WN_ENOTFOUND when a member holds
+ * no charter yet. */
+WN_NODISCARD wn_err node_charter_federation(struct node *n, char *out,
+    size_t cap);
 WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
     size_t len, char *why, size_t whylen);
 

@@ -8,7 +8,8 @@
  * FROM: the org id to claim; TOBUNDLE: the target's `wijknetd public`.
  * Modes: data SEQ | forge SEQ | truncate SEQ | replay FILE | raw FILE |
  *        oversize | bomb | deep | charter VERSION SIGNKEY SIGNPASS |
- *        matrix VERSION SIGNKEY SIGNPASS (seq from $WNPOKE_SEQ) |
+ *        matrix VERSION SIGNKEY SIGNPASS (seq from $WNPOKE_SEQ, federation
+ *        FROM or $WNPOKE_FEDERATION) |
  *        disclose CASE SUBJECT CATEGORY VALUE (seq from $WNPOKE_SEQ, matrix
  *        version from $WNPOKE_MV) |
  *        batch SEQ | batch-tamper SEQ (two batch-signed envelopes, the
@@ -395,7 +396,11 @@ main(int argc, char **argv)
 		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
 			return 1;
 		pm->version = version;
-		wn_strlcpy(pm->federation, argv[3], sizeof(pm->federation));
+		/* the federation: FROM's (a director's charter names its
+		 * own org id), or $WNPOKE_FEDERATION */
+		const char *fed = getenv("WNPOKE_FEDERATION");
+		wn_strlcpy(pm->federation, fed ? fed : argv[3],
+		    sizeof(pm->federation));
 		pm->issued_ms = wn_now_ms();
 		pm->level[0][2][0] = 3; /* situation, signals, municipality: edit */
 		if (proto_matrix_sign(pm, sign_cb, signer, &cw) != WN_OK)
