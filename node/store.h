@@ -16,7 +16,9 @@ struct sqlite3;
 /* node_store_open opens (create: or creates) the database at path, keys it
  * from the identity, checks that every pragma took effect (page size, WAL,
  * synchronous=FULL) and migrates it to the newest schema. A wrong key or a
- * damaged file gives WN_ECORRUPT with the file named in err. */
+ * damaged file gives WN_ECORRUPT with the file named in err. Without
+ * create, a missing file or one without a schema (emptied, truncated to 0
+ * bytes) gives WN_ENOTFOUND and is left as it is: only init makes a store. */
 WN_NODISCARD wn_err node_store_open(const char *path, struct sec_identity *id,
     bool create, struct node_store **out, char *err, size_t errlen);
 

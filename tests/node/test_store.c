@@ -165,6 +165,36 @@ test_open_missing_without_create_fails(void **state)
 	    WN_OK);
 	assert_null(s);
 	assert_int_equal(access(dbpath, F_OK), -1);
+	assert_non_null(strstr(err, "is missing"));
+}
+
+/* A store emptied to 0 bytes (or one without a schema) is not taken for a
+ * new one: the audit chain would start again at 1 with no peers or cases.
+ * The open refuses, says what is gone, and leaves the file as it is. */
+static void
+test_emptied_store_is_refused(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_ok(true);
+	assert_int_equal(node_audit_append(s, "t", "x", "", ""), WN_OK);
+	node_store_close(s);
+	assert_int_equal(truncate(dbpath, 0), 0);
+	s = NULL;
+	assert_int_equal(node_store_open(dbpath, id, false, &s, err,
+			     sizeof(err)),
+	    WN_ENOTFOUND);
+	assert_null(s);
+	assert_non_null(strstr(err, dbpath));
+	assert_non_null(strstr(err, "is empty"));
+	assert_non_null(strstr(err, "only at init"));
+	struct stat st;
+	assert_int_equal(stat(dbpath, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	/* init (create) may still make a store there */
+	s = open_ok(true);
+	assert_int_equal(node_store_version(s), node_store_latest_version());
+	node_store_close(s);
 }
 
 static void
@@ -579,6 +609,7 @@ main(void)
 	    cmocka_unit_test_setup(test_open_creates_and_settings_hold, fresh),
 	    cmocka_unit_test_setup(test_open_missing_without_create_fails,
 		fresh),
+	    cmocka_unit_test_setup(test_emptied_store_is_refused, fresh),
 	    cmocka_unit_test_setup(test_wrong_key_is_refused, fresh),
 	    cmocka_unit_test_setup(test_flipped_byte_is_found, fresh),
 	    cmocka_unit_test_setup(test_migrations_from_empty_and_each_previous,

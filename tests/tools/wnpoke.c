@@ -16,7 +16,9 @@
  *        second altered after signing; the manifest's `after` from
  *        $WNPOKE_AFTER) | mixed SEQ VICTIM (FROM's message SEQ, then 63
  *        envelopes claiming to be from VICTIM, signed with our key, no
- *        manifest) | query (a chain head query from FROM)
+ *        manifest) | query (a chain head query from FROM) |
+ *        head SEQ INDEX (FROM's chain head at INDEX with a made-up hash,
+ *        signed with KEYFILE, as message SEQ)
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set;
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
@@ -310,6 +312,24 @@ main(int argc, char **argv)
 		}
 		t.n = PROTO_TRANSFER_MAX;
 		if (proto_transfer_encode(&t, &out) != WN_OK)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "head") == 0 && argc == 8) {
+		/* FROM's chain head at INDEX with a made-up hash, signed by
+		 * KEYFILE: a chain that started over, or was rewritten */
+		struct proto_head hd = {0};
+		uint8_t hb[PROTO_SIGNED_HEAD_MAX];
+		struct proto_writer hw;
+		wn_strlcpy(hd.org, argv[3], sizeof(hd.org));
+		if (!wn_parse_u64(argv[7], UINT64_MAX - 1, &hd.seq))
+			return 1;
+		memset(hd.hash, 0x5a, sizeof(hd.hash));
+		hd.time_ms = wn_now_ms();
+		proto_writer_init(&hw, hb, sizeof(hb));
+		header(&h, argv[3], PROTO_MSG_CHAIN_HEAD, seq);
+		if (proto_head_sign(&hd, sign_cb, me, &hw) != WN_OK ||
+		    transfer_of(&h, hw.buf, hw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
