@@ -130,6 +130,31 @@ out:
 }
 
 wn_err
+node_matrix_send(struct node *n, const char *org)
+{
+	struct node_peer to = {0};
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT signed FROM matrix ORDER BY version DESC LIMIT 1", -1,
+		&st, NULL) != SQLITE_OK)
+		return WN_EDB;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_DONE) {
+		rc = WN_OK; /* none published yet */
+	} else if (r == SQLITE_ROW) {
+		/* the outbox needs the peer's row only, which the caller's
+		 * transaction holds */
+		wn_strlcpy(to.org_id, org, sizeof(to.org_id));
+		rc = node_outbox_push(n, &to, PROTO_MSG_MATRIX,
+		    sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
 node_ctl_matrix_show(struct node_ctl_call *c)
 {
 	struct proto_matrix *m = calloc(1, sizeof(*m));

@@ -245,6 +245,10 @@ WN_NODISCARD wn_err node_versioned_store(struct node *n,
  * peer table and queues it for every member, in the caller's transaction.
  * node_charter_apply (member): checks and applies a signed charter. */
 WN_NODISCARD wn_err node_charter_publish(struct node *n);
+/* node_matrix_send (director): queues the matrix in force, if any, for
+ * the enrolled member org (caller's transaction), so that a member
+ * enrolled after a publication holds it too (node/need.c). */
+WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
 /* node_charter_federation: the federation of the charter in force (the
  * director's: its own org id) into out; WN_ENOTFOUND when a member holds
  * no charter yet. */
