@@ -128,6 +128,12 @@ struct node {
 	} snoop[512];
 	size_t nsnoop;
 
+	/* audit records of requests answered while the disk was full, held
+	 * until the next write that succeeds (node/control.c; n->mtx) */
+	struct node_held_audit *held;
+	size_t nheld;
+	uint64_t held_lost; /* not kept: past NODE_HELD_MAX */
+
 	/* TLS (node/tls.c) */
 	char *tls_cert_pem;
 	struct sec_secret *tls_key;
@@ -209,6 +215,16 @@ wn_err node_ctl_data_list(struct node_ctl_call *c);
 wn_err node_ctl_case_assign(struct node_ctl_call *c);
 wn_err node_ctl_data_amend(struct node_ctl_call *c);
 wn_err node_ctl_case_attest(struct node_ctl_call *c);
+
+/* While the disk is full, read-only requests keep answering: their audit
+ * records are held in memory (at most NODE_HELD_MAX, then counted) and
+ * written, with a record saying how many, in the next transaction of a
+ * control request that commits. node_ctl_flush_held writes them at once
+ * (at shutdown); on failure they are still held. node_ctl_held_free drops
+ * them (n->mtx held, or no other thread). */
+#define NODE_HELD_MAX 1000
+WN_NODISCARD wn_err node_ctl_flush_held(struct node *n);
+void node_ctl_held_free(struct node *n);
 
 /* node_ctl_handle answers one decoded request from the user behind uid,
  * writing the reply into w. Called with n->mtx held. */

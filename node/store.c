@@ -18,6 +18,7 @@
  */
 #include "node/store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -284,6 +285,24 @@ node_store_stmt(struct node_store *s, enum node_store_slot slot,
 	sqlite3_reset(s->st[slot]);
 	sqlite3_clear_bindings(s->st[slot]);
 	return s->st[slot];
+}
+
+bool
+node_store_full(struct node_store *s)
+{
+	int ec = sqlite3_extended_errcode(s->db) & 0xff;
+	int se = sqlite3_system_errno(s->db);
+	/* SQLite says SQLITE_FULL for a short write; a write refused whole
+	 * (past a file size limit: EFBIG) comes back as an I/O error */
+	return ec == SQLITE_FULL ||
+	    (ec == SQLITE_IOERR &&
+		(se == ENOSPC || se == EFBIG || se == EDQUOT));
+}
+
+int64_t
+node_store_changes(struct node_store *s)
+{
+	return sqlite3_total_changes(s->db);
 }
 
 wn_err

@@ -92,6 +92,15 @@ WN_NODISCARD wn_err node_store_exec(struct node_store *s, const char *sql);
 WN_NODISCARD wn_err node_store_check(struct node_store *s, char *err,
     size_t errlen);
 
+/* node_store_full: the last failure on the store was a full disk (no
+ * space, quota, or a file size limit). Ask right after the failure, before
+ * anything else runs on the store (a rollback resets it). */
+bool node_store_full(struct node_store *s);
+
+/* node_store_changes counts the rows changed on this connection since it
+ * opened: a caller compares two counts to learn whether something wrote. */
+int64_t node_store_changes(struct node_store *s);
+
 /* node_store_errmsg is the last SQLite error text (borrowed). */
 const char *node_store_errmsg(struct node_store *s);
 
