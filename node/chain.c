@@ -9,7 +9,9 @@
  * start a node asks its checkers for the head they hold (a CHAIN_HEAD_QUERY
  * answered directly in the reply) and refuses to serve when its own chain
  * is behind it, naming the missing records, unless the operator overrides
- * with a reason that goes into the audit log.
+ * with a reason that goes into the audit log (and the heads accepted so
+ * are remembered in meta). A checker sent a head that does not extend the
+ * one it holds reports a rollback and keeps its head.
  */
 #include "node/node.h"
 

@@ -287,7 +287,8 @@ int node_dial(struct node *n, nng_socket s, const char *url,
 
 /* Rollback detection (node/chain.c). node_chain_push_heads queues our
  * signed chain head for the nodes that check us (caller's transaction);
- * node_chain_store keeps a head a peer sent; node_chain_answer writes the
+ * node_chain_store keeps a head a peer sent (one that does not extend the
+ * head held is audited as a rollback and the held one kept); node_chain_answer writes the
  * reply to a CHAIN_HEAD_QUERY; node_chain_check asks our checkers on start
  * and fails (WN_ECORRUPT, reason in err) if our chain is behind, unless
  * override gives the operator's reason, which is audited. */
