@@ -9,7 +9,9 @@
  * start a node asks its checkers for the head they hold (a CHAIN_HEAD_QUERY
  * answered directly in the reply) and refuses to serve when its own chain
  * is behind it, naming the missing records, unless the operator overrides
- * with a reason that goes into the audit log.
+ * with a reason that goes into the audit log (and the heads accepted so
+ * are remembered in meta). A checker sent a head that does not extend the
+ * one it holds reports a rollback and keeps its head.
  */
 #include "node/node.h"
 
@@ -69,6 +71,51 @@ node_chain_push_heads(struct node *n)
 	return WN_OK;
 }
 
+/* meta_get reads a meta value (false: none, or a store error) */
+static bool
+meta_get(struct node *n, const char *key, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	bool found = false;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT value FROM meta WHERE key = ?", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const unsigned char *t = sqlite3_column_text(st, 0);
+			wn_strlcpy(out, t ? (const char *)t : "", cap);
+			found = true;
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static wn_err
+meta_put(struct node *n, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1,
+		&st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = WN_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A checker keeps the newest head a node sent. A head that does not
+ * extend it (a lower index: an older copy of the store, or a chain that
+ * started over at 1; the same index with another hash: history
+ * rewritten) is a rollback: audited once per head held, and the head held
+ * is kept, so that the node's own check at its next start still finds it
+ * (as it does for an older copy) until its operator accepts it. A head
+ * with a higher index replaces it: one head alone cannot show that the
+ * records in between extend the one held. */
 wn_err
 node_chain_store(struct node *n, const struct node_peer *from,
     const uint8_t *buf, size_t len, char *why, size_t whylen)
@@ -87,26 +134,49 @@ node_chain_store(struct node *n, const struct node_peer *from,
 		return WN_EDENIED;
 	}
 	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT seq FROM chain_heads WHERE org_id = ?", -1, &st,
+		"SELECT seq, hash FROM chain_heads WHERE org_id = ?", -1, &st,
 		NULL) != SQLITE_OK)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (uint64_t)sqlite3_column_int64(st, 0) > h.seq) {
-		char detail[128];
-		snprintf(detail, sizeof(detail), "head went back from %lld to "
-		    "%llu", (long long)sqlite3_column_int64(st, 0),
-		    (unsigned long long)h.seq);
-		if (node_audit_append(n->store, "system", "chain.backwards",
-			from->org_id, detail) != WN_OK) {
-			sqlite3_finalize(st);
-			return WN_EDB;
-		}
-		wn_log(WN_LOG_WARN, "chain head of %s: %s", from->org_id,
-		    detail);
+	int64_t held = -1;
+	bool same = false;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		held = sqlite3_column_int64(st, 0);
+		same = sqlite3_column_bytes(st, 1) == 32 &&
+		    memcmp(sqlite3_column_blob(st, 1), h.hash, 32) == 0;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (held >= 0 && ((uint64_t)held > h.seq ||
+			     ((uint64_t)held == h.seq && !same))) {
+		char detail[512], key[96], val[32], was[32] = "";
+		if ((uint64_t)held > h.seq)
+			snprintf(detail, sizeof(detail), "audit chain does not "
+			    "extend the head %lld held here: it ends at record "
+			    "%llu, records %llu..%lld are missing (an older copy "
+			    "of its store, or a chain that started over)",
+			    (long long)held, (unsigned long long)h.seq,
+			    (unsigned long long)h.seq + 1, (long long)held);
+		else
+			snprintf(detail, sizeof(detail), "audit chain differs "
+			    "from the head held here at record %lld: history "
+			    "was rewritten", (long long)held);
+		snprintf(key, sizeof(key), "chain_rollback:%s", from->org_id);
+		snprintf(val, sizeof(val), "%lld", (long long)held);
+		if (meta_get(n, key, was, sizeof(was)) &&
+		    strcmp(was, val) == 0) {
+			wn_log(WN_LOG_DEBUG, "chain head of %s: %s (reported "
+			    "before)", from->org_id, detail);
+			return WN_OK;
+		}
+		if (meta_put(n, key, val) != WN_OK ||
+		    node_audit_append(n->store, "system", "chain.rollback",
+			from->org_id, detail) != WN_OK)
+			return WN_EDB;
+		wn_log(WN_LOG_WARN, "rollback of %s: %s; keeping the head held",
+		    from->org_id, detail);
+		return WN_OK;
+	}
 	rc = WN_EDB;
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"INSERT OR REPLACE INTO chain_heads (org_id, seq, hash, signed, "
@@ -250,22 +320,38 @@ hash_at(struct node *n, uint64_t seq, uint8_t out[32])
 	return ok;
 }
 
+/* accepted_key names a head of our chain whose rollback an operator
+ * accepted (--accept-rollback): its checkers keep it until our chain
+ * passes it, and it is not held against us again. */
+static void
+accepted_key(char *out, size_t cap, const struct proto_head *h)
+{
+	char hex[2 * SEC_HASH_LEN + 1];
+	sec_hex(hex, sizeof(hex), h->hash, SEC_HASH_LEN);
+	snprintf(out, cap, "chain_accepted:%llu:%s", (unsigned long long)h->seq,
+	    hex);
+}
+
 wn_err
 node_chain_check(struct node *n, const char *override, char *err,
     size_t errlen)
 {
 	struct node_audit_head mine;
-	struct proto_head best = {0}, got;
+	struct proto_head got, *bad = NULL;
 	const char *who = NULL;
-	size_t asked = 0, answered = 0;
-	bool found;
+	size_t asked = 0, answered = 0, nbad = 0, worst = 0;
+	bool found, behind = false;
+	char key[128], val[32], detail[512];
 	wn_err rc = node_audit_head(n->store, &mine);
 	if (rc != WN_OK) {
 		snprintf(err, errlen, "cannot read the audit chain head");
 		return rc;
 	}
+	if ((bad = calloc(NODE_MAX_PEERS, sizeof(*bad))) == NULL)
+		return WN_ENOMEM;
 	for (size_t i = 0; i < n->npeers; i++) {
 		struct node_peer *p = n->peers[i];
+		uint8_t h[32];
 		if (!is_checker(n, p))
 			continue;
 		asked++;
@@ -275,60 +361,82 @@ node_chain_check(struct node *n, const char *override, char *err,
 			continue;
 		}
 		answered++;
-		if (found && (who == NULL || got.seq > best.seq)) {
-			best = got;
-			who = p->org_id;
+		if (!found)
+			continue;
+		bool b = (uint64_t)mine.seq < got.seq;
+		if (!b && hash_at(n, got.seq, h) && memcmp(h, got.hash, 32) == 0)
+			continue; /* our chain extends it */
+		accepted_key(key, sizeof(key), &got);
+		if (meta_get(n, key, val, sizeof(val))) {
+			wn_log(WN_LOG_INFO, "rollback check: the head %llu %s "
+			    "holds was accepted as rolled back before",
+			    (unsigned long long)got.seq, p->org_id);
+			continue;
 		}
+		if (nbad == 0 || got.seq > bad[worst].seq) {
+			worst = nbad;
+			who = p->org_id;
+			behind = b;
+		}
+		bad[nbad++] = got;
 	}
-	char detail[512];
 	if (asked > 0 && answered == 0) {
 		snprintf(detail, sizeof(detail), "none of %zu checkers answered; "
 		    "serving unchecked", asked);
 		wn_log(WN_LOG_WARN, "rollback check: %s", detail);
-		return node_audit_append(n->store, "system", "chain.unchecked",
+		rc = node_audit_append(n->store, "system", "chain.unchecked",
 		    n->cfg.org_id, detail);
+		goto out;
 	}
-	if (who == NULL)
-		return WN_OK;
-	uint8_t h[32];
-	const char *problem = NULL;
-	if ((uint64_t)mine.seq < best.seq) {
+	rc = WN_OK;
+	if (nbad == 0)
+		goto out;
+	if (behind)
 		snprintf(detail, sizeof(detail),
 		    "audit chain is behind the copy %s holds: this store ends "
 		    "at record %lld, records %lld..%llu are missing (the store "
 		    "was replaced by an older copy?)",
 		    who, (long long)mine.seq, (long long)mine.seq + 1,
-		    (unsigned long long)best.seq);
-		problem = detail;
-	} else if (!hash_at(n, best.seq, h) || memcmp(h, best.hash, 32) != 0) {
+		    (unsigned long long)bad[worst].seq);
+	else
 		snprintf(detail, sizeof(detail),
 		    "audit chain differs from the copy %s holds at record %llu: "
-		    "history was rewritten", who, (unsigned long long)best.seq);
-		problem = detail;
-	}
-	if (problem == NULL)
-		return WN_OK;
+		    "history was rewritten", who,
+		    (unsigned long long)bad[worst].seq);
 	if (override == NULL) {
 		snprintf(err, errlen, "%s; refusing to serve. If this is known "
 		    "and accepted, start with --accept-rollback REASON",
-		    problem);
-		return WN_ECORRUPT;
+		    detail);
+		rc = WN_ECORRUPT;
+		goto out;
 	}
 	char rec[1024];
-	snprintf(rec, sizeof(rec), "%s; accepted by the operator: %s", problem,
+	snprintf(rec, sizeof(rec), "%s; accepted by the operator: %s", detail,
 	    override);
 	wn_log(WN_LOG_WARN, "%s", rec);
 	/* the older store would reuse sequence numbers its peers have
 	 * already seen (and refuse as replays): move ours forward */
+	rc = WN_EDB;
 	if (node_store_begin(n->store) != WN_OK)
-		return WN_EDB;
+		goto out;
+	snprintf(val, sizeof(val), "%lld", (long long)wn_now_ms());
+	for (size_t i = 0; i < nbad; i++) {
+		accepted_key(key, sizeof(key), &bad[i]);
+		if (meta_put(n, key, val) != WN_OK) {
+			node_store_rollback(n->store);
+			goto out;
+		}
+	}
 	if (node_store_exec(n->store, "UPDATE peers SET next_seq = next_seq + "
 				      "4294967296") != WN_OK ||
 	    node_audit_append(n->store, "system", "chain.rollback_accepted",
 		n->cfg.org_id, rec) != WN_OK ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
-		return WN_EDB;
+		goto out;
 	}
-	return WN_OK;
+	rc = WN_OK;
+out:
+	free(bad);
+	return rc;
 }

@@ -65,6 +65,42 @@ node_versioned_store(struct node *n, enum node_versioned t, uint64_t version,
 }
 
 wn_err
+node_charter_federation(struct node *n, char *out, size_t cap)
+{
+	struct proto_charter *ch = NULL;
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (n->is_director) {
+		/* the director's charters name its own org id */
+		wn_strlcpy(out, n->cfg.org_id, cap);
+		return WN_OK;
+	}
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT signed FROM charter ORDER BY version DESC LIMIT 1", -1,
+		&st, NULL) != SQLITE_OK)
+		goto out;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_DONE) {
+		rc = WN_ENOTFOUND;
+		goto out;
+	}
+	if (r != SQLITE_ROW || (ch = calloc(1, sizeof(*ch))) == NULL)
+		goto out;
+	/* it was verified when applied; verified again, as read back */
+	rc = proto_charter_verify_signed(sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), n->director_pk, ch, NULL);
+	if (rc != WN_OK) {
+		rc = WN_ECORRUPT;
+		goto out;
+	}
+	wn_strlcpy(out, ch->federation, cap);
+out:
+	sqlite3_finalize(st);
+	free(ch);
+	return rc;
+}
+
+wn_err
 node_charter_publish(struct node *n)
 {
 	struct proto_charter *ch = calloc(1, sizeof(*ch));

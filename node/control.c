@@ -264,11 +264,118 @@ reply_error(struct proto_writer *w, wn_err rc, const char *msg)
 	proto_ctl_reply_begin(w, rc, msg, 0);
 }
 
+/* One audit record of a request answered while the disk was full. */
+struct node_held_audit {
+	int64_t ms;
+	char user[64], action[64], object[128], detail[256];
+};
+
+/* hold keeps an audit record that could not be written for lack of room;
+ * past NODE_HELD_MAX they are only counted */
+static void
+hold(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail)
+{
+	if (n->held == NULL &&
+	    (n->held = calloc(NODE_HELD_MAX, sizeof(*n->held))) == NULL) {
+		n->held_lost++;
+		return;
+	}
+	if (n->nheld == 0 && n->held_lost == 0)
+		wn_log(WN_LOG_ERROR, "the disk is full: read-only requests "
+		    "still answer, their audit records are held in memory "
+		    "(at most %d) until a write succeeds; writes are refused",
+		    NODE_HELD_MAX);
+	if (n->nheld >= NODE_HELD_MAX) {
+		n->held_lost++;
+		return;
+	}
+	struct node_held_audit *h = &n->held[n->nheld++];
+	h->ms = wn_now_ms();
+	wn_strlcpy(h->user, user, sizeof(h->user));
+	wn_strlcpy(h->action, action, sizeof(h->action));
+	wn_strlcpy(h->object, object ? object : "", sizeof(h->object));
+	wn_strlcpy(h->detail, detail ? detail : "", sizeof(h->detail));
+}
+
+/* write_held appends the held records, after one that says how many, in
+ * the caller's transaction; they leave memory only once it commits
+ * (held_written). */
+static wn_err
+write_held(struct node *n)
+{
+	char d[300];
+	wn_err rc;
+	if (n->nheld == 0 && n->held_lost == 0)
+		return WN_OK;
+	int k = snprintf(d, sizeof(d), "%zu audit records of requests "
+	    "answered while the disk was full were held in memory and follow",
+	    n->nheld);
+	if (n->held_lost > 0 && k > 0 && (size_t)k < sizeof(d))
+		snprintf(d + k, sizeof(d) - (size_t)k, "; %llu more were not "
+		    "kept (at most %d are)", (unsigned long long)n->held_lost,
+		    NODE_HELD_MAX);
+	if ((rc = node_audit_append(n->store, "system", "audit.held",
+		 n->cfg.org_id, d)) != WN_OK)
+		return rc;
+	for (size_t i = 0; i < n->nheld; i++) {
+		struct node_held_audit *h = &n->held[i];
+		char det[sizeof(h->detail) + 64];
+		snprintf(det, sizeof(det), "(held, at %lld ms) %s",
+		    (long long)h->ms, h->detail);
+		if ((rc = node_audit_append(n->store, h->user, h->action,
+			 h->object, det)) != WN_OK)
+			return rc;
+	}
+	return WN_OK;
+}
+
+static void
+held_written(struct node *n)
+{
+	if (n->nheld == 0 && n->held_lost == 0)
+		return;
+	wn_log(WN_LOG_INFO, "there is room again: %zu held audit records "
+	    "written", n->nheld);
+	n->nheld = 0;
+	n->held_lost = 0;
+}
+
+wn_err
+node_ctl_flush_held(struct node *n)
+{
+	wn_err rc;
+	if (n->nheld == 0 && n->held_lost == 0)
+		return WN_OK;
+	if ((rc = node_store_begin(n->store)) != WN_OK)
+		return rc;
+	if ((rc = write_held(n)) != WN_OK ||
+	    (rc = node_store_commit(n->store)) != WN_OK) {
+		node_store_rollback(n->store);
+		return rc;
+	}
+	held_written(n);
+	return WN_OK;
+}
+
+void
+node_ctl_held_free(struct node *n)
+{
+	free(n->held);
+	n->held = NULL;
+	n->nheld = 0;
+}
+
 static void
 audit_or_log(struct node *n, const char *user, const char *action,
     const char *object, const char *detail)
 {
-	if (node_audit_append(n->store, user, action, object, detail) != WN_OK)
+	if (node_audit_append(n->store, user, action, object, detail) ==
+	    WN_OK)
+		return;
+	if (node_store_full(n->store))
+		hold(n, user, action, object, detail);
+	else
 		wn_log(WN_LOG_ERROR, "audit append failed: %s",
 		    node_store_errmsg(n->store));
 }
@@ -322,7 +429,9 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		reply_error(w, WN_EDB, "store busy or damaged");
 		return;
 	}
+	int64_t changes = node_store_changes(n->store);
 	rc = handlers[i].fn(&c);
+	bool wrote = node_store_changes(n->store) != changes;
 	if (rc != WN_OK) {
 		node_store_rollback(n->store);
 		if (c.errmsg[0])
@@ -337,16 +446,36 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		snprintf(c.detail, sizeof(c.detail), "failed: %s",
 		    wn_strerror(rc));
 	}
-	if (node_audit_append(n->store, c.user->name, action, "",
+	if (write_held(n) != WN_OK ||
+	    node_audit_append(n->store, c.user->name, action, "",
 		c.detail) != WN_OK ||
 	    node_store_commit(n->store) != WN_OK) {
+		bool full = node_store_full(n->store);
 		node_store_rollback(n->store);
+		if (full && (rc != WN_OK || !wrote)) {
+			/* nothing to undo but its record: the answer stands,
+			 * the record waits for room */
+			hold(n, c.user->name, action, "", c.detail);
+			return;
+		}
+		if (full) {
+			snprintf(msg, sizeof(msg), "the disk is full: '%s' was "
+			    "not done and nothing was changed (requests that "
+			    "only read still answer)", req->op);
+			reply_error(w, WN_EIO, msg);
+			wn_log(WN_LOG_ERROR, "control: %s refused: the disk is "
+			    "full", req->op);
+			hold(n, c.user->name, action, "",
+			    "refused: the disk is full");
+			return;
+		}
 		reply_error(w, WN_EDB, "could not record the request in the "
 				       "audit log; nothing was done");
 		wn_log(WN_LOG_ERROR, "control: audit/commit failed: %s",
 		    node_store_errmsg(n->store));
 		return;
 	}
+	held_written(n);
 	if (c.reload_peers && node_peers_load(n) != WN_OK)
 		wn_log(WN_LOG_ERROR, "cannot reload peers");
 	if (c.kick || c.reload_peers)

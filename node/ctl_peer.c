@@ -89,6 +89,13 @@ node_ctl_peer_add(struct node_ctl_call *c)
 		fail(c, rc, "enrolled, but publishing the charter failed");
 		goto out;
 	}
+	/* after the charter (the member checks the matrix's federation
+	 * against it): the matrix in force, which a member enrolled after
+	 * its publication would otherwise never get */
+	if (n->is_director && (rc = node_matrix_send(n, org)) != WN_OK) {
+		fail(c, rc, "enrolled, but queueing the matrix failed");
+		goto out;
+	}
 	proto_ctl_reply_begin(c->w, WN_OK, "peer enrolled", 1);
 	proto_ctl_row_begin(c->w, 3);
 	proto_ctl_field_text(c->w, "org_id", org);

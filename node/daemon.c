@@ -366,7 +366,8 @@ usage_run(FILE *f)
 	    "usage: wijknetd run [--config FILE] [--ready-fd FD]\n"
 	    "                    [--accept-rollback REASON]\n"
 	    "\n"
-	    "Unlocks the node and serves until SIGTERM or SIGINT.\n"
+	    "Unlocks the node and serves until SIGTERM or SIGINT. A missing or\n"
+	    "empty store (node.db) is refused, never replaced: only init creates one.\n"
 	    "  --config FILE   node config (default /etc/wijknet/wijknet.conf)\n"
 	    "  --ready-fd FD   write \"ready\\n\" to FD and close it once serving\n"
 	    "  --accept-rollback REASON\n"
@@ -576,11 +577,18 @@ node_cmd_run(int argc, char **argv)
 	/* no control request may run while peers are torn down */
 	node_ctl_stop(n);
 	node_peer_stop(n);
+	/* audit records held while the disk was full: their last chance */
+	if (node_ctl_flush_held(n) != WN_OK)
+		wn_log(WN_LOG_ERROR, "%zu audit records held in memory while "
+		    "the disk was full are lost: there is still no room (%s)",
+		    n->nheld, node_store_errmsg(n->store));
+	node_ctl_held_free(n);
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
 		"clean shutdown") != WN_OK)
 		wn_log(WN_LOG_ERROR, "cannot audit the stop");
 	status = 0;
 out:
+	node_ctl_held_free(n);
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);
 	pthread_cond_destroy(&n->wake);

@@ -78,6 +78,14 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 		rc = WN_ECONFIG;
 		goto out;
 	}
+	if (strcmp(cm->federation, n->cfg.org_id) != 0) {
+		/* members refuse a matrix of another federation */
+		snprintf(c->errmsg, sizeof(c->errmsg), "%s: the matrix is for "
+		    "federation '%s', but this director's federation (its "
+		    "charter's) is '%s'", path, cm->federation, n->cfg.org_id);
+		rc = WN_ECONFIG;
+		goto out;
+	}
 	int64_t v = node_versioned_max(n, NODE_MATRIX);
 	if (v < 0) {
 		rc = WN_EDB;
@@ -118,6 +126,31 @@ out:
 	proto_writer_release(&w);
 	free(cm);
 	free(pm);
+	return rc;
+}
+
+wn_err
+node_matrix_send(struct node *n, const char *org)
+{
+	struct node_peer to = {0};
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT signed FROM matrix ORDER BY version DESC LIMIT 1", -1,
+		&st, NULL) != SQLITE_OK)
+		return WN_EDB;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_DONE) {
+		rc = WN_OK; /* none published yet */
+	} else if (r == SQLITE_ROW) {
+		/* the outbox needs the peer's row only, which the caller's
+		 * transaction holds */
+		wn_strlcpy(to.org_id, org, sizeof(to.org_id));
+		rc = node_outbox_push(n, &to, PROTO_MSG_MATRIX,
+		    sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	}
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -223,6 +256,24 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 	if (rc != WN_OK) {
 		snprintf(why, whylen, "malformed matrix at byte %zu: %s",
 		    perr.offset, perr.msg);
+		goto out;
+	}
+	char fed[PROTO_ORG_ID_MAX + 1];
+	rc = node_charter_federation(n, fed, sizeof(fed));
+	if (rc == WN_ENOTFOUND) {
+		/* the charter comes first in the same outbox: wait for it */
+		snprintf(why, whylen, "no charter held yet to check the "
+		    "matrix's federation against");
+		rc = WN_EBUSY;
+		goto out;
+	}
+	if (rc != WN_OK)
+		goto out;
+	if (strcmp(m->federation, fed) != 0) {
+		snprintf(why, whylen, "matrix of federation '%s', not this "
+		    "node's federation '%s' (its charter's)", m->federation,
+		    fed);
+		rc = WN_EDENIED;
 		goto out;
 	}
 	int64_t held = node_versioned_max(n, NODE_MATRIX);

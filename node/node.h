@@ -128,6 +128,12 @@ struct node {
 	} snoop[512];
 	size_t nsnoop;
 
+	/* audit records of requests answered while the disk was full, held
+	 * until the next write that succeeds (node/control.c; n->mtx) */
+	struct node_held_audit *held;
+	size_t nheld;
+	uint64_t held_lost; /* not kept: past NODE_HELD_MAX */
+
 	/* TLS (node/tls.c) */
 	char *tls_cert_pem;
 	struct sec_secret *tls_key;
@@ -210,6 +216,16 @@ wn_err node_ctl_case_assign(struct node_ctl_call *c);
 wn_err node_ctl_data_amend(struct node_ctl_call *c);
 wn_err node_ctl_case_attest(struct node_ctl_call *c);
 
+/* While the disk is full, read-only requests keep answering: their audit
+ * records are held in memory (at most NODE_HELD_MAX, then counted) and
+ * written, with a record saying how many, in the next transaction of a
+ * control request that commits. node_ctl_flush_held writes them at once
+ * (at shutdown); on failure they are still held. node_ctl_held_free drops
+ * them (n->mtx held, or no other thread). */
+#define NODE_HELD_MAX 1000
+WN_NODISCARD wn_err node_ctl_flush_held(struct node *n);
+void node_ctl_held_free(struct node *n);
+
 /* node_ctl_handle answers one decoded request from the user behind uid,
  * writing the reply into w. Called with n->mtx held. */
 void node_ctl_handle(struct node *n, uint64_t uid,
@@ -245,6 +261,15 @@ WN_NODISCARD wn_err node_versioned_store(struct node *n,
  * peer table and queues it for every member, in the caller's transaction.
  * node_charter_apply (member): checks and applies a signed charter. */
 WN_NODISCARD wn_err node_charter_publish(struct node *n);
+/* node_matrix_send (director): queues the matrix in force, if any, for
+ * the enrolled member org (caller's transaction), so that a member
+ * enrolled after a publication holds it too (node/need.c). */
+WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
+/* node_charter_federation: the federation of the charter in force (the
+ * director's: its own org id) into out; WN_ENOTFOUND when a member holds
+ * no charter yet. */
+WN_NODISCARD wn_err node_charter_federation(struct node *n, char *out,
+    size_t cap);
 WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
     size_t len, char *why, size_t whylen);
 
@@ -262,7 +287,8 @@ int node_dial(struct node *n, nng_socket s, const char *url,
 
 /* Rollback detection (node/chain.c). node_chain_push_heads queues our
  * signed chain head for the nodes that check us (caller's transaction);
- * node_chain_store keeps a head a peer sent; node_chain_answer writes the
+ * node_chain_store keeps a head a peer sent (one that does not extend the
+ * head held is audited as a rollback and the held one kept); node_chain_answer writes the
  * reply to a CHAIN_HEAD_QUERY; node_chain_check asks our checkers on start
  * and fails (WN_ECORRUPT, reason in err) if our chain is behind, unless
  * override gives the operator's reason, which is audited. */

@@ -1474,6 +1474,7 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 	    "DELETE FROM outbox WHERE peer = ? AND seq = ?");
 	size_t deferred = 0, ndone = 0;
 	size_t done[NODE_BATCH];
+	const char *waiting = NULL; /* the first deferral's reason */
 	for (size_t i = 0; del != NULL && i < rc->naccepted + rc->nrefused;
 	     i++) {
 		bool acc = i < rc->naccepted;
@@ -1486,7 +1487,8 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 			const struct proto_refusal *rf =
 			    &rc->refused[i - rc->naccepted];
 			if (transient((wn_err)rf->code)) {
-				deferred++;
+				if (deferred++ == 0)
+					waiting = rf->reason;
 				continue;
 			}
 			audit_log(n, "system", "peer.delivery_refused",
@@ -1508,7 +1510,16 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		sqlite3_bind_int64(ok, 1, wn_now_ms());
 		sqlite3_bind_text(ok, 2, p->org_id, -1, SQLITE_STATIC);
 	}
+	/* messages that wait say why, in the receiver's words */
+	char werr[300];
+	if (waiting != NULL)
+		snprintf(werr, sizeof(werr), "waiting: %s",
+		    waiting[0] ? waiting : "deferred by the peer");
 	if (ok == NULL || sqlite3_step(ok) != SQLITE_DONE ||
+	    (waiting != NULL &&
+		exec_bind(n, "UPDATE peers SET last_err_ms = ?2, last_err = ?3 "
+			     "WHERE org_id = ?1",
+		    p->org_id, wn_now_ms(), werr, strlen(werr), 0) != WN_OK) ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
 		delivery_failed(p, "store error");

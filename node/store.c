@@ -18,10 +18,19 @@
  */
 #include "node/store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlcipher/sqlite3.h>
+
+/* what a lost store means, said where one is found missing or empty */
+#define LOST                                                                  \
+	"this node's store (its audit chain, peers, cases and messages) is "  \
+	"gone. wijknetd creates a store only at init: restore node.db from "  \
+	"a backup (and start with --accept-rollback REASON if its checkers "  \
+	"hold a newer chain head)"
 
 #define CK_FRAMES 1000
 #define CK_FRAMES_MAX 16000
@@ -292,6 +301,24 @@ node_store_stmt(struct node_store *s, enum node_store_slot slot,
 	return s->st[slot];
 }
 
+bool
+node_store_full(struct node_store *s)
+{
+	int ec = sqlite3_extended_errcode(s->db) & 0xff;
+	int se = sqlite3_system_errno(s->db);
+	/* SQLite says SQLITE_FULL for a short write; a write refused whole
+	 * (past a file size limit: EFBIG) comes back as an I/O error */
+	return ec == SQLITE_FULL ||
+	    (ec == SQLITE_IOERR &&
+		(se == ENOSPC || se == EFBIG || se == EDQUOT));
+}
+
+int64_t
+node_store_changes(struct node_store *s)
+{
+	return sqlite3_total_changes(s->db);
+}
+
 wn_err
 node_store_exec(struct node_store *s, const char *sql)
 {
@@ -449,6 +476,12 @@ node_store_open_at(const char *path, struct sec_identity *id, bool create,
 		goto out;
 	}
 	wn_strlcpy(s->path, path, sizeof(s->path));
+	if (!create && access(path, F_OK) != 0) {
+		/* SQLite would only say "unable to open database file" */
+		snprintf(err, errlen, "%s is missing: " LOST, path);
+		rc = WN_ENOTFOUND;
+		goto out;
+	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
 	    (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
@@ -479,6 +512,16 @@ node_store_open_at(const char *path, struct sec_identity *id, bool create,
 		    "does not belong to this key file",
 		    path);
 		rc = WN_ECORRUPT;
+		goto out;
+	}
+	/* A store that exists was made by init and migrated at once: one
+	 * without a schema was emptied (truncated to 0 bytes, say). Opening
+	 * it as new would start the audit chain again at 1 without peers or
+	 * cases; only init creates a store. */
+	if (!create && node_store_version(s) == 0) {
+		snprintf(err, errlen, "%s is empty (no schema in it): " LOST,
+		    path);
+		rc = WN_ENOTFOUND;
 		goto out;
 	}
 	if (pragma_text(s, "PRAGMA cipher_page_size", v, sizeof(v)) !=

@@ -16,7 +16,9 @@ struct sqlite3;
 /* node_store_open opens (create: or creates) the database at path, keys it
  * from the identity, checks that every pragma took effect (page size, WAL,
  * synchronous=FULL) and migrates it to the newest schema. A wrong key or a
- * damaged file gives WN_ECORRUPT with the file named in err. */
+ * damaged file gives WN_ECORRUPT with the file named in err. Without
+ * create, a missing file or one without a schema (emptied, truncated to 0
+ * bytes) gives WN_ENOTFOUND and is left as it is: only init makes a store. */
 WN_NODISCARD wn_err node_store_open(const char *path, struct sec_identity *id,
     bool create, struct node_store **out, char *err, size_t errlen);
 
@@ -89,6 +91,15 @@ WN_NODISCARD wn_err node_store_exec(struct node_store *s, const char *sql);
  * HMAC verified). WN_ECORRUPT with a message on any damage. */
 WN_NODISCARD wn_err node_store_check(struct node_store *s, char *err,
     size_t errlen);
+
+/* node_store_full: the last failure on the store was a full disk (no
+ * space, quota, or a file size limit). Ask right after the failure, before
+ * anything else runs on the store (a rollback resets it). */
+bool node_store_full(struct node_store *s);
+
+/* node_store_changes counts the rows changed on this connection since it
+ * opened: a caller compares two counts to learn whether something wrote. */
+int64_t node_store_changes(struct node_store *s);
 
 /* node_store_errmsg is the last SQLite error text (borrowed). */
 const char *node_store_errmsg(struct node_store *s);

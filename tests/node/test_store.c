@@ -2,7 +2,8 @@
  * test_store.c - the SQLCipher store and the audit chain: keying, settings
  * read back, migrations from empty and from each previous version, a wrong
  * key, a damaged file, an audit record altered, deleted or inserted, and
- * which commits are fsync'd (fsync and fdatasync are counted here).
+ * which commits are fsync'd (fsync and fdatasync are counted here), a
+ * missing or emptied store, and a full disk told apart from other errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +13,9 @@
 #include <cmocka.h>
 
 #include <dlfcn.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +168,36 @@ test_open_missing_without_create_fails(void **state)
 	    WN_OK);
 	assert_null(s);
 	assert_int_equal(access(dbpath, F_OK), -1);
+	assert_non_null(strstr(err, "is missing"));
+}
+
+/* A store emptied to 0 bytes (or one without a schema) is not taken for a
+ * new one: the audit chain would start again at 1 with no peers or cases.
+ * The open refuses, says what is gone, and leaves the file as it is. */
+static void
+test_emptied_store_is_refused(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_ok(true);
+	assert_int_equal(node_audit_append(s, "t", "x", "", ""), WN_OK);
+	node_store_close(s);
+	assert_int_equal(truncate(dbpath, 0), 0);
+	s = NULL;
+	assert_int_equal(node_store_open(dbpath, id, false, &s, err,
+			     sizeof(err)),
+	    WN_ENOTFOUND);
+	assert_null(s);
+	assert_non_null(strstr(err, dbpath));
+	assert_non_null(strstr(err, "is empty"));
+	assert_non_null(strstr(err, "only at init"));
+	struct stat st;
+	assert_int_equal(stat(dbpath, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	/* init (create) may still make a store there */
+	s = open_ok(true);
+	assert_int_equal(node_store_version(s), node_store_latest_version());
+	node_store_close(s);
 }
 
 static void
@@ -360,6 +393,46 @@ test_checkpointer_copies_the_wal_back(void **state)
 	assert_true(file_size(wal) <= 0); /* the last close removed it */
 	s = open_ok(false);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM t"), 4000);
+	node_store_close(s);
+}
+
+/* A full disk is told apart from other store errors, also when it is a
+ * file size limit (a write refused whole: EFBIG, an I/O error to SQLite),
+ * and once there is room the store writes again. */
+static void
+test_full_disk_is_recognised(void **state)
+{
+	(void)state;
+	struct rlimit old, lim;
+	struct node_store *s = open_ok(true);
+	char detail[200];
+	assert_int_equal(node_store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)"),
+	    WN_OK);
+	assert_false(node_store_full(s));
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)file_size(dbpath); /* the WAL may grow as much */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	wn_err rc = WN_OK;
+	int i;
+	memset(detail, 'd', sizeof(detail) - 1);
+	detail[sizeof(detail) - 1] = '\0';
+	for (i = 0; i < 100000 && rc == WN_OK; i++)
+		rc = node_audit_append(s, "t", "fill", "", detail);
+	bool full = node_store_full(s);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, was);
+	assert_int_equal(rc, WN_EDB);
+	assert_true(full);
+	/* room again: the next record is written */
+	assert_int_equal(node_audit_append(s, "t", "after", "", ""), WN_OK);
+	assert_false(node_store_full(s));
+	int64_t count = 0, bad = 0;
+	char why[256];
+	assert_int_equal(node_audit_verify(s, &count, &bad, why, sizeof(why)),
+	    WN_OK);
+	assert_int_equal(count, i);
 	node_store_close(s);
 }
 
@@ -617,11 +690,13 @@ main(void)
 	    cmocka_unit_test_setup(test_open_creates_and_settings_hold, fresh),
 	    cmocka_unit_test_setup(test_open_missing_without_create_fails,
 		fresh),
+	    cmocka_unit_test_setup(test_emptied_store_is_refused, fresh),
 	    cmocka_unit_test_setup(test_wrong_key_is_refused, fresh),
 	    cmocka_unit_test_setup(test_flipped_byte_is_found, fresh),
 	    cmocka_unit_test_setup(test_migrations_from_empty_and_each_previous,
 		fresh),
 	    cmocka_unit_test_setup(test_newer_schema_refused, fresh),
+	    cmocka_unit_test_setup(test_full_disk_is_recognised, fresh),
 	    cmocka_unit_test_setup(test_checkpointer_copies_the_wal_back,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_6_keeps_outbox_and_inbox,

@@ -8,14 +8,17 @@
  * FROM: the org id to claim; TOBUNDLE: the target's `wijknetd public`.
  * Modes: data SEQ | forge SEQ | truncate SEQ | replay FILE | raw FILE |
  *        oversize | bomb | deep | charter VERSION SIGNKEY SIGNPASS |
- *        matrix VERSION SIGNKEY SIGNPASS (seq from $WNPOKE_SEQ) |
+ *        matrix VERSION SIGNKEY SIGNPASS (seq from $WNPOKE_SEQ, federation
+ *        FROM or $WNPOKE_FEDERATION) |
  *        disclose CASE SUBJECT CATEGORY VALUE (seq from $WNPOKE_SEQ, matrix
  *        version from $WNPOKE_MV) |
  *        batch SEQ | batch-tamper SEQ (two batch-signed envelopes, the
  *        second altered after signing; the manifest's `after` from
  *        $WNPOKE_AFTER) | mixed SEQ VICTIM (FROM's message SEQ, then 63
  *        envelopes claiming to be from VICTIM, signed with our key, no
- *        manifest) | query (a chain head query from FROM)
+ *        manifest) | query (a chain head query from FROM) |
+ *        head SEQ INDEX (FROM's chain head at INDEX with a made-up hash,
+ *        signed with KEYFILE, as message SEQ)
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set;
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
@@ -312,6 +315,24 @@ main(int argc, char **argv)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
+	if (strcmp(mode, "head") == 0 && argc == 8) {
+		/* FROM's chain head at INDEX with a made-up hash, signed by
+		 * KEYFILE: a chain that started over, or was rewritten */
+		struct proto_head hd = {0};
+		uint8_t hb[PROTO_SIGNED_HEAD_MAX];
+		struct proto_writer hw;
+		wn_strlcpy(hd.org, argv[3], sizeof(hd.org));
+		if (!wn_parse_u64(argv[7], UINT64_MAX - 1, &hd.seq))
+			return 1;
+		memset(hd.hash, 0x5a, sizeof(hd.hash));
+		hd.time_ms = wn_now_ms();
+		proto_writer_init(&hw, hb, sizeof(hb));
+		header(&h, argv[3], PROTO_MSG_CHAIN_HEAD, seq);
+		if (proto_head_sign(&hd, sign_cb, me, &hw) != WN_OK ||
+		    transfer_of(&h, hw.buf, hw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
 	if (strcmp(mode, "query") == 0) {
 		struct proto_head_query q = {0};
 		uint8_t qb[128];
@@ -395,7 +416,11 @@ main(int argc, char **argv)
 		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
 			return 1;
 		pm->version = version;
-		wn_strlcpy(pm->federation, argv[3], sizeof(pm->federation));
+		/* the federation: FROM's (a director's charter names its
+		 * own org id), or $WNPOKE_FEDERATION */
+		const char *fed = getenv("WNPOKE_FEDERATION");
+		wn_strlcpy(pm->federation, fed ? fed : argv[3],
+		    sizeof(pm->federation));
 		pm->issued_ms = wn_now_ms();
 		pm->level[0][2][0] = 3; /* situation, signals, municipality: edit */
 		if (proto_matrix_sign(pm, sign_cb, signer, &cw) != WN_OK)

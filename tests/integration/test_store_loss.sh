@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# test_store_loss.sh - a node whose store is emptied (node.db truncated to
+# 0 bytes) or removed does not start as a brand-new node: wijknetd run and
+# audit-verify refuse and say what is gone, and leave the file as it is
+# (only init creates a store); on a member and on the director. And a
+# checker that holds head N of a node's audit chain and is sent a head that
+# does not extend it (a chain that started over at 1) reports a rollback
+# and keeps head N.
+. "$(dirname "$0")/lib.sh"
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+
+check "a federation of a director and a member forms" federation dir police
+audit_seq() { wn "$1" --json status | json_field audit_records; }
+head_at() { test "$(peer_field "$1" "$2" chain_head)" -ge "$3"; }
+
+lost() { # NODE: its store emptied, then removed, then put back
+	local n=$1
+	for i in 1 2 3; do wn "$n" status >/dev/null; done
+	check "$n stops" node_stop "$n"
+	cp "$WN_T/$n/node.db" "$WN_T/$n.db.keep"
+	: >"$WN_T/$n/node.db"
+	: >"$WN_T/$n.log"
+	check_exit "$n with node.db truncated to 0 bytes refuses to start" 1 node_start "$n"
+	[ -n "${WN_PID[$n]:-}" ] && node_stop "$n"
+	check "  saying node.db is empty" grep -q "/node.db is empty" "$WN_T/$n.log"
+	check "  and what is gone" grep -q "store (its audit chain, peers, cases and messages) is gone" "$WN_T/$n.log"
+	check "  and that only init creates a store" grep -q "wijknetd creates a store only at init: restore node.db from a backup" "$WN_T/$n.log"
+	check "  node.db is left as it was (0 bytes)" test ! -s "$WN_T/$n/node.db"
+	check_exit "$n: wijknetd audit-verify does not call it intact" 1 "$WIJKNETD" audit-verify --config "$WN_T/$n/wijknet.conf"
+	check_out "  it says the store is empty" "/node.db is empty"
+	rm -f "$WN_T/$n/node.db"
+	: >"$WN_T/$n.log"
+	check_exit "$n without node.db refuses to start" 1 node_start "$n"
+	[ -n "${WN_PID[$n]:-}" ] && node_stop "$n"
+	check "  saying node.db is missing" grep -q "/node.db is missing" "$WN_T/$n.log"
+	check "  and creating none" test ! -e "$WN_T/$n/node.db"
+	cp "$WN_T/$n.db.keep" "$WN_T/$n/node.db"
+	check "$n with its store back starts" node_start "$n"
+	check_exit "  its audit chain is intact" 0 wn "$n" audit verify
+	check "  and goes on past record 1" test "$(audit_seq "$n")" -gt 10
+}
+lost police
+lost dir
+
+# police's chain head as dir holds it, then a chain of police's that
+# started over at 1 (signed with police's key, as message seq+1)
+last=$(audit_seq police)
+check "police stops, sending its chain head" node_stop police
+check "dir holds police's newest head" wait_for 30 head_at dir police "$last"
+held=$(peer_field dir police chain_head)
+bundle dir >/dev/null
+pseq=$(( $(peer_field dir police received_seq) + 1 ))
+"$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" head "$pseq" 1 >"$WN_T/out" 2>&1
+check_out "dir takes police's head of a chain restarted at 1" 'RECEIPT accepted=1 refused=0'
+check "  and keeps the head it held" test "$(peer_field dir police chain_head)" = "$held"
+check_exit "dir's audit log" 0 wn dir audit show --limit 50
+check_out "  reports the rollback, naming the missing records" \
+	"chain.rollback[[:space:]]+police[[:space:]]+audit chain does not extend the head $held held here: it ends at record 1, records 2\.\.$held are missing"
+"$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" head $((pseq + 1)) 2 >"$WN_T/out" 2>&1
+check_out "a second head below it is taken too" 'RECEIPT accepted=1 refused=0'
+wn dir audit show --limit 50 >"$WN_T/out"
+check "  and not reported again" test "$(grep -c 'chain.rollback' "$WN_T/out")" = 1
+check "  dir still holds $held" test "$(peer_field dir police chain_head)" = "$held"
+wn_done
