@@ -82,7 +82,9 @@ if [ "$rc" -eq 0 ] && [ "$nfail" -eq 0 ] && [ "$nall" -gt 0 ]; then
 else
 	echo "not ok - no filter disabled: the canary test must pass entirely" \
 		"(exit $rc, $nfail of $nall checks failed; log: $B/need.log)"
-	grep -A8 '^not ok' "$B/need.log" 2>/dev/null | head -60 | indent
+	# the failed checks with the details printed under them
+	awk '/^not ok/ { p = 1; print; next } /^    / && p { print; next } { p = 0 }' \
+		"$B/need.log" | head -60 | indent
 	[ "$nall" -eq 0 ] && tail -20 "$B/need.log" 2>/dev/null | indent
 	res not_ok
 fi
