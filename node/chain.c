@@ -22,6 +22,7 @@
 
 #include "protocol/envelope.h"
 
+/* a test may lengthen it: WIJKNET_TEST_QUERY_TIMEOUT_MS (node_test_ms) */
 #define QUERY_TIMEOUT_MS 3000
 
 static bool
@@ -244,6 +245,9 @@ ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
 	struct proto_writer qw;
 	size_t blen;
 	wn_err rc = WN_ETRANSPORT;
+	/* asked once per checker, at start only */
+	int64_t timeout = node_test_ms("WIJKNET_TEST_QUERY_TIMEOUT_MS",
+	    QUERY_TIMEOUT_MS);
 
 	*found = false;
 	if (nng_req0_open(&s) != 0)
@@ -267,8 +271,8 @@ ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
 	t.env_len[0] = ew.len;
 	if (proto_transfer_encode(&t, &tw) != WN_OK ||
 	    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX) != 0 ||
-	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, QUERY_TIMEOUT_MS) != 0 ||
-	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, QUERY_TIMEOUT_MS) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)timeout) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)timeout) != 0 ||
 	    node_dial(n, s, p->endpoint, p->org_id, 0) != 0 ||
 	    nng_send(s, tw.buf, tw.len, 0) != 0 ||
 	    nng_recvmsg(s, &reply, 0) != 0)

@@ -250,6 +250,11 @@ WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
  * node_peer_stop stops both (without n->mtx held). */
 WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
 void node_peer_stop(struct node *n);
+/* node_test_ms: a protocol deadline that a test on a busy machine may
+ * lengthen (never shorten): the environment variable `name`, a whole number
+ * of milliseconds from dflt to one day, else dflt. Not for users; read once
+ * at start (the list of names is in peer.c). */
+int64_t node_test_ms(const char *name, int64_t dflt);
 /* Signed, versioned documents (node/charter.c): the highest version held
  * (0 none, -1 on a store error), and keeping a new one. */
 enum node_versioned { NODE_CHARTER, NODE_MATRIX };

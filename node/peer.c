@@ -48,9 +48,39 @@
 #define TIME_WINDOW_MS (10 * 60 * 1000)
 #define HEAD_PERIOD_MS (60 * 1000)
 #define STOP_FLUSH_MS 3000
+#define RX_WAIT_MS 2000
 #define SEND_TIMEOUT_MS 15000
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 10000
+#define RATE_MINUTE_MS 60000
+
+/* Deadlines a test may lengthen on a machine too busy for them (see
+ * node_test_ms), read once when the peer side starts:
+ *   WIJKNET_TEST_RX_WAIT_MS     how long a transfer waits for the one it
+ *                               follows (RX_WAIT_MS)
+ *   WIJKNET_TEST_STOP_FLUSH_MS  how long a stopping node tries to deliver
+ *                               its chain head (STOP_FLUSH_MS)
+ *   WIJKNET_TEST_MINUTE_MS      the "minute" of the audit rate limits
+ *                               (RATE_MINUTE_MS)
+ * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
+static int64_t rx_wait_ms = RX_WAIT_MS, stop_flush_ms = STOP_FLUSH_MS,
+	       minute_ms = RATE_MINUTE_MS;
+
+int64_t
+node_test_ms(const char *name, int64_t dflt)
+{
+	const char *v = getenv(name);
+	uint64_t ms;
+	if (v == NULL || *v == '\0')
+		return dflt;
+	if (!wn_parse_u64(v, 24 * 3600 * 1000, &ms) || (int64_t)ms < dflt) {
+		wn_log(WN_LOG_WARN, "%s=%s ignored: not a number of "
+		    "milliseconds from %lld to one day", name, v,
+		    (long long)dflt);
+		return dflt;
+	}
+	return (int64_t)ms;
+}
 
 static int64_t
 now_us(void)
@@ -355,7 +385,8 @@ refusals_flush(struct node *n, bool force)
 {
 	char d[160];
 	int64_t mono = wn_mono_ms();
-	if (!force && n->unsigned_mono != 0 && mono - n->unsigned_mono < 60000)
+	if (!force && n->unsigned_mono != 0 &&
+	    mono - n->unsigned_mono < minute_ms)
 		return;
 	if (n->unsigned_more > 0) {
 		snprintf(d, sizeof(d), "%llu more refusals of transfers no "
@@ -864,7 +895,7 @@ answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	if (node_chain_answer(n, pr->p, w) != WN_OK)
 		proto_writer_reset(w);
 	int64_t now = wn_mono_ms();
-	if (pr->p->queried_ms == 0 || now - pr->p->queried_ms >= 60000) {
+	if (pr->p->queried_ms == 0 || now - pr->p->queried_ms >= minute_ms) {
 		pr->p->queried_ms = now;
 		audit_log(n, pr->p->org_id, "chain.queried", pr->p->org_id,
 		    "answered with the head we hold (further queries this "
@@ -990,7 +1021,6 @@ answer(struct node_rx *rx, struct proto_writer *w)
 /* ready says whether a queued transfer can be applied now (n->mtx held):
  * it follows no other, the one it follows has been applied, or it is to
  * be deferred whole. */
-#define RX_WAIT_MS 2000
 static bool
 ready(struct node *n, struct node_rx *rx)
 {
@@ -1066,7 +1096,7 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 		for (struct node_rx *rx = *pending; rx != NULL; rx = rx->next) {
 			if (rx->defer != NULL)
 				continue;
-			if (now - rx->queued_ms >= RX_WAIT_MS) {
+			if (now - rx->queued_ms >= rx_wait_ms) {
 				rx->defer = "the transfer this one follows did "
 					    "not arrive";
 				progress = true;
@@ -1144,8 +1174,8 @@ applier_main(void *arg)
 				 * one comes, or the first of them gives up */
 				int64_t t = INT64_MAX;
 				for (struct node_rx *r = pending; r; r = r->next)
-					if (r->queued_ms + RX_WAIT_MS < t)
-						t = r->queued_ms + RX_WAIT_MS;
+					if (r->queued_ms + rx_wait_ms < t)
+						t = r->queued_ms + rx_wait_ms;
 				struct timespec ts = wn_deadline(t);
 				pthread_cond_timedwait(&n->rxq_cv, &n->rxq_mtx,
 				    &ts);
@@ -1887,6 +1917,9 @@ wn_err
 node_peer_start(struct node *n, char *err, size_t errlen)
 {
 	int rv;
+	rx_wait_ms = node_test_ms("WIJKNET_TEST_RX_WAIT_MS", RX_WAIT_MS);
+	stop_flush_ms = node_test_ms("WIJKNET_TEST_STOP_FLUSH_MS", STOP_FLUSH_MS);
+	minute_ms = node_test_ms("WIJKNET_TEST_MINUTE_MS", RATE_MINUTE_MS);
 	pthread_mutex_lock(&n->mtx);
 	wn_err rc = node_peers_load(n);
 	pthread_mutex_unlock(&n->mtx);
@@ -1938,7 +1971,7 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 static void
 flush_heads(struct node *n)
 {
-	int64_t deadline = wn_mono_ms() + STOP_FLUSH_MS;
+	int64_t deadline = wn_mono_ms() + stop_flush_ms;
 	push_heads(n, true);
 	/* a last attempt now, whatever the backoff said */
 	for (size_t i = 0; i < n->npeers; i++)

@@ -2,7 +2,10 @@
 # run.sh - every test of one build: the cmocka unit binaries, the fuzz
 # corpus replays and the integration scripts. Prints each failure's output
 # and ends with one line "check: N passed, N failed" (individual tests).
+# Each binary or script gets at most WN_TEST_TIMEOUT seconds (600): one
+# that hangs (a daemon that does not stop) is stopped and counts as failed.
 set -u
+T=${WN_TEST_TIMEOUT:-600}
 B=${BUILD:-build}
 export BUILD=$B
 export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
@@ -23,7 +26,10 @@ count() { # name status: parse cmocka or tap-ish output in $log
 	fi
 	p=${p:-0}
 	f=${f:-0}
-	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	if [ "$2" -eq 124 ] || [ "$2" -eq 137 ]; then
+		echo "not ok - $1 did not end within $T s: stopped" >>"$log"
+		f=$((f + 1))
+	elif [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	pass=$((pass + p))
 	fail=$((fail + f))
 	if [ "$f" -ne 0 ]; then
@@ -37,14 +43,14 @@ count() { # name status: parse cmocka or tap-ish output in $log
 
 echo "== unit tests ($B)"
 for t in $(find "$B/tests" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort); do
-	"$t" >"$log" 2>&1
+	timeout -k 30 "$T" "$t" >"$log" 2>&1
 	count "$t" $?
 done
 
 echo "== fuzz corpus replay ($B)"
 for r in $(find "$B/tests/fuzz" -type f -name 'replay_*' -perm -u+x 2>/dev/null | sort); do
 	name=${r##*/replay_}
-	if "$r" "tests/fuzz/corpus/$name" >"$log" 2>&1; then
+	if timeout -k 30 "$T" "$r" "tests/fuzz/corpus/$name" >"$log" 2>&1; then
 		echo "ok - replay $name: $(tail -1 "$log")" >"$log"
 		count "$r" 0
 	else
@@ -55,7 +61,7 @@ done
 echo "== integration tests ($B)"
 for s in tests/integration/test_*.sh; do
 	[ -e "$s" ] || continue
-	bash "$s" >"$log" 2>&1
+	timeout -k 30 "$T" bash "$s" >"$log" 2>&1
 	count "$s" $?
 done
 

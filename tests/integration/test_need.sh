@@ -80,7 +80,8 @@ check "youth work got an existence note for it" bash -c "'$WIJKNET' -d '$WN_T/yo
 care_rows() { wn "$1" --json data list | grep -c '"category":"care"'; }
 check "youth work holds care (existence only) before withdrawal" test "$(care_rows youth)" = 1
 check "police withdraws the care consent" wn police consent withdraw --subject $S --category care
-check "the retraction reaches youth work" wait_for 30 test "$(care_rows youth)" = 0
+care_rows_are() { test "$(care_rows "$1")" = "$2"; }
+check "the retraction reaches youth work" wait_for 30 care_rows_are youth 0
 retraction_acked() { wn police audit show --limit 500 | grep -q 'retraction.acknowledged'; }
 check "police's audit shows the receipts" wait_for 30 retraction_acked
 check_exit "youth work's audit" 0 wn youth audit show --limit 500
@@ -97,13 +98,21 @@ check "police approves" wn police share approve 2
 check "delivered" wait_for 60 drained
 
 # consent expiry stops disclosure at once
-until=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
-check "police records consent for income and debts until $until" \
-	wn police consent give --subject $S --category income_debts --by "the subject" --until "$until"
+# (a few seconds ahead; a machine too busy to record it before then tries
+# again further ahead, so the test never races the clock)
+short_consent() { local until
+	for consent_s in 3 10 30 90; do
+		until=$(date -u -d "+$consent_s seconds" +%Y-%m-%dT%H:%M:%SZ)
+		wn police consent give --subject $S --category income_debts --by "the subject" \
+			--until "$until" >"$WN_T/consent" 2>&1 && return 0
+		grep -q 'is in the past' "$WN_T/consent" || break
+	done
+	cat "$WN_T/consent"; return 1; }
+check "police records consent for income and debts that ends in seconds" short_consent
 check "a third request, for income and debts" wn dir case request "$C" --categories income_debts
 check "police gets it" wait_for 30 has_share police 3
 expired() { wn police share show 3 | grep -q 'income_debts.*dir.*consent expired'; }
-check "once the consent expires, share show says so" wait_for 30 expired
+check "once the consent expires, share show says so" wait_for $((consent_s + 30)) expired
 check_exit "approving now" 0 wn police --json share approve 3
 check_out "  sends nothing" '"fields_sent":0'
 check "delivered" wait_for 60 drained
@@ -182,7 +191,7 @@ for n in dir police youth housing guards; do
 	found=$(grep -o 'MK-[a-z]*-[a-z_]*' "$WN_T/$n.dump" | grep -v "^MK-$n-" | sort -u | tr '\n' ' ')
 	expect=$(for m in ${want[$n]}; do echo "$m"; done | sort -u | tr '\n' ' ')
 	if [ "$found" = "$expect" ]; then ok "$n holds exactly the markers it may: ${expect:-none}"
-	else not_ok "$n holds [$found], may hold [$expect]"; fi
+	else not_ok "$n holds exactly the markers it may: ${expect:-none}"; echo "    it holds: ${found:-none}"; fi
 	check "$n's own markers are all there" test "$(grep -o "MK-$n-[a-z_]*" "$WN_T/$n.dump" | sort -u | wc -l)" -ge 9
 done
 for n in dir police youth housing guards; do

@@ -4,6 +4,12 @@
 # the director is checked the same way by its members; an operator can
 # override with a reason that is audited.
 . "$(dirname "$0")/lib.sh"
+# deadlines this test must not miss, long enough for a busy machine
+# (node_test_ms in node/peer.c): a starting node waits 60 s (not 3) for its
+# checkers' answers; started with_flush, a stopping node tries 60 s (not 3)
+# to hand its chain head to its checkers
+export WIJKNET_TEST_QUERY_TIMEOUT_MS=60000
+with_flush() { WIJKNET_TEST_STOP_FLUSH_MS=60000 "$@"; }
 
 check "a federation of a director and a member forms" federation dir police
 audit_seq() { wn "$1" --json status | json_field audit_records; }
@@ -11,11 +17,11 @@ head_at() { test "$(peer_field "$1" "$2" chain_head)" -ge "$3"; }
 
 check "police stops" node_stop police
 cp "$WN_T/police/node.db" "$WN_T/police.db.old"
-check "police starts again" node_start police
+check "police starts again" with_flush node_start police
 for i in 1 2 3 4 5; do wn police status >/dev/null; done
 last=$(audit_seq police)
 check "police stops, sending its chain head" node_stop police
-check "the director holds police's newest head" wait_for 10 head_at dir police "$last"
+check "the director holds police's newest head" wait_for 60 head_at dir police "$last"
 
 cp "$WN_T/police.db.old" "$WN_T/police/node.db"
 rm -f "$WN_T/police/node.db-wal" "$WN_T/police/node.db-shm"
@@ -40,12 +46,12 @@ check "police stops" node_stop police
 # the director is checked by its members the same way
 check "director stops" node_stop dir
 cp "$WN_T/dir/node.db" "$WN_T/dir.db.old"
-check "director starts" node_start dir
+check "director starts" with_flush node_start dir
 for i in 1 2 3 4 5; do wn dir status >/dev/null; done
 check "police starts" node_start police
 last=$(audit_seq dir)
 check "director stops, sending its head to police" node_stop dir
-check "police holds the director's newest head" wait_for 10 head_at police dir "$last"
+check "police holds the director's newest head" wait_for 60 head_at police dir "$last"
 cp "$WN_T/dir.db.old" "$WN_T/dir/node.db"
 rm -f "$WN_T/dir/node.db-wal" "$WN_T/dir/node.db-shm"
 : >"$WN_T/dir.log"

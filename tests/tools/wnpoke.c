@@ -21,6 +21,8 @@
  *        signed with KEYFILE, as message SEQ)
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set;
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
+ * $WNPOKE_TIMEOUT_MS: how long to wait for the reply (default 60000: a
+ * busy machine; a node holds a transfer that follows another a while).
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
  * REASON" lines), "ERROR CODE REASON", or "NO REPLY"; exit 0, or 3 for no
  * reply, 1 for a local problem. Never installed.
@@ -150,8 +152,12 @@ send_and_print(const uint8_t *buf, size_t len)
 	if (body == NULL || nng_req0_open(&s) != 0)
 		return 1;
 	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX);
-	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 5000);
-	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 5000);
+	const char *tmo = getenv("WNPOKE_TIMEOUT_MS");
+	uint64_t ms = 60000;
+	if (tmo != NULL && !wn_parse_u64(tmo, 24 * 3600 * 1000, &ms))
+		ms = 60000;
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)ms);
+	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)ms);
 	if ((rv = nng_dial(s, endpoint, NULL, 0)) != 0 ||
 	    (rv = nng_send(s, (void *)buf, len, 0)) != 0 ||
 	    (rv = nng_recvmsg(s, &reply, 0)) != 0) {
