@@ -197,3 +197,7 @@ field_is() { test "$(peer_field "$1" "$2" "$3")" = "$4"; }
 field_ge() { local v; v=$(peer_field "$1" "$2" "$3"); test "${v:-0}" -ge "$4"; }
 # peer_known NODE PEER
 peer_known() { test -n "$(peer_field "$1" "$2" org_id)"; }
+
+# The example matrix names its federation herentals; the tests' director is
+# dir. $WN_T/dir.matrix is the same matrix for the federation dir directs.
+sed "s/^federation = herentals/federation = dir/" "$TOP/config/neteland.matrix" >"$WN_T/dir.matrix"

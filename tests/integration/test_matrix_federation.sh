@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 MX="$TOP/config/neteland.matrix"   # federation herentals
-sed "s/^federation = herentals/federation = dir/" "$MX" >"$WN_T/dir.matrix"
 
 check "a federation directed by dir forms" federation dir police
 check_exit "the director does not publish herentals' matrix" 1 wn dir matrix publish "$MX"

@@ -26,7 +26,7 @@ for m in police youth housing; do
 	check "$m learns of it" wait_for 30 peer_known $m muni
 	check "it learns of $m" wait_for 30 peer_known muni $m
 done
-check "the director publishes the Neteland matrix" wn dir matrix publish "$TOP/config/neteland.matrix"
+check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
 acked_all() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 4 ]; }
 check "every member applies it" wait_for 30 acked_all
 

@@ -17,7 +17,7 @@
 S=S-mira-d
 
 check "a federation of three nodes" federation dir police:police youth:youth_work
-check "the director publishes the Neteland matrix" wn dir matrix publish "$TOP/config/neteland.matrix"
+check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
 acked_all() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
 check "every member applies it" wait_for 30 acked_all
 
