@@ -25,7 +25,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wvla -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers \
 	-Wno-format-truncation
 CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -I.
-LIBS := -lsqlcipher -lnng -lcbor -lsodium -lpthread
+LIBS := -lsqlcipher -lnng -lcbor -lsodium -lutf8proc -lpthread
 
 ifeq ($(SANITIZE),)
 BUILD ?= build
@@ -42,7 +42,7 @@ Q := @
 endif
 
 DEPS_PKGS := gcc make pkg-config openssl sqlcipher libsodium-dev libnng-dev libsqlcipher-dev \
-	libcbor-dev libcmocka-dev
+	libcbor-dev libcmocka-dev libutf8proc-dev
 
 crypto_src := $(sort $(wildcard crypto/*.c))
 config_src := $(sort $(wildcard config/*.c))
@@ -90,7 +90,7 @@ $(BUILD)/wijknetd: $(BUILD)/node/main.o $(BUILD)/libwn.a
 # The CLI links protocol, config and crypto helpers only: never the store.
 $(BUILD)/wijknet: $(call obj,$(cli_src)) $(BUILD)/libwncli.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lnng -lcbor -lsodium -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lnng -lcbor -lsodium -lutf8proc -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libwn.a
 	@$(if $(Q),echo "  LD      $@")

@@ -42,6 +42,7 @@ struct key {
 	size_t nnames;
 	const char *expect;             /* what a bad value should have been */
 	const char *(*why)(const char *v); /* K_STR: says what is wrong */
+	bool nfc;                       /* K_STR: text stored in NFC */
 	unsigned flags;
 	const struct cond *cond;
 	const char *dflt;
@@ -296,7 +297,7 @@ static const struct key keys[] = {
 	{SECT_NODE, "org_id", K_STR, NODE(org_id), .valid = cfg_org_id_valid,
 	    .expect = ID_EXPECT, .flags = K_REQUIRED},
 	{SECT_NODE, "org_name", K_STR, NODE(org_name), .valid = text_valid,
-	    .expect = "printable UTF-8 text", .flags = K_REQUIRED},
+	    .expect = "printable UTF-8 text", .flags = K_REQUIRED, .nfc = true},
 	{SECT_NODE, "role", K_ENUM, NODE(role), NAMES(role_names),
 	    .flags = K_REQUIRED},
 	{SECT_NODE, "data_dir", K_STR, NODE(data_dir), .valid = path_valid,
@@ -469,6 +470,12 @@ set_value(const struct key *k, void *field, const char *v)
 			return SET_LONG;
 		if (!k->valid(v))
 			return SET_BAD;
+		if (k->nfc) {
+			/* one form, however it was typed (a valid text
+			 * only fails to fit) */
+			return wn_text_nfc(v, strlen(v), field, k->size, NULL) ==
+				WN_OK ? SET_OK : SET_LONG;
+		}
 		memcpy(field, v, strlen(v) + 1);
 		return SET_OK;
 	case K_ENUM:

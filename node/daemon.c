@@ -256,6 +256,13 @@ node_cmd_init(int argc, char **argv)
 		usage_init(stderr);
 		goto out;
 	}
+	/* the name is stored in NFC, as the config parser reads it */
+	if (wn_text_nfc(cfg->org_name, strlen(cfg->org_name), cfg->org_name,
+		sizeof(cfg->org_name), NULL) != WN_OK) {
+		fprintf(stderr, "wijknetd init: --org-name must be UTF-8 text "
+				"of at most %zu bytes\n", sizeof(cfg->org_name) - 1);
+		goto out;
+	}
 	status = 1;
 	if (cfg->data_dir[0] != '/') {
 		char cwd[2048], abs[4096];

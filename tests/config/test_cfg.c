@@ -286,6 +286,19 @@ test_err_too_long(void **state)
 	check_err(text, strlen(text), "t.conf:2: ", "org_id: value too long");
 }
 
+/* org_name is stored in NFC however the file spells it. */
+static void
+test_org_name_nfc(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[node]\norg_id = a\norg_name = Cit\xc3\xa9 "
+	    "E\xcc\x81lise\nrole = welfare\ndata_dir = /d\n"
+	    "listen = tcp://127.0.0.1:1\n[passphrase]\nsource = prompt\n"
+	    "[user u]\nuid = 1\nrole = viewer\n"), WN_OK);
+	assert_string_equal(cfg.org_name, "Cit\xc3\xa9 \xc3\x89lise");
+	round_trip(&cfg);
+}
+
 /* A listen address is checked whole when the file is read (and at init,
  * which goes through the parser): scheme, host, a port of 1..65535, and
  * plain tcp only on loopback, with the line of the file. */
@@ -843,6 +856,7 @@ main(void)
 		cmocka_unit_test(test_err_too_long),
 		cmocka_unit_test(test_err_bad_values),
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_org_name_nfc),
 		cmocka_unit_test(test_err_long_line),
 		cmocka_unit_test(test_err_nul),
 		cmocka_unit_test(test_err_missing_key),
