@@ -27,7 +27,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wvla -Wstrict-prototypes \
 # gcc's snprintf truncation warning; clang (make fuzz) has no such option
 WARN += $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-Wno-format-truncation)
 CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -I.
-LIBS := -lsqlcipher -lnng -lcbor -lsodium -lpthread
+LIBS := -lsqlcipher -lnng -lcbor -lsodium -lutf8proc -lpthread
 
 ifeq ($(SANITIZE),)
 BUILD ?= build
@@ -44,7 +44,7 @@ Q := @
 endif
 
 DEPS_PKGS := gcc make pkg-config openssl sqlcipher python3 libsodium-dev libnng-dev libsqlcipher-dev \
-	libcbor-dev libcmocka-dev
+	libcbor-dev libcmocka-dev libutf8proc-dev
 
 crypto_src := $(sort $(wildcard crypto/*.c))
 config_src := $(sort $(wildcard config/*.c))
@@ -92,7 +92,7 @@ $(BUILD)/wijknetd: $(BUILD)/node/main.o $(BUILD)/libwn.a
 # The CLI links protocol, config and crypto helpers only: never the store.
 $(BUILD)/wijknet: $(call obj,$(cli_src)) $(BUILD)/libwncli.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lnng -lcbor -lsodium -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lnng -lcbor -lsodium -lutf8proc -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libwn.a
 	@$(if $(Q),echo "  LD      $@")

@@ -79,6 +79,12 @@ struct cli_opt {
 bool cli_getopt(struct cli *cli, int argc, char **argv,
     const struct cli_opt *opts, size_t nopts, const char **pos, int npos);
 
+/* cli_text_ok checks a value the node will get: valid UTF-8 (else
+ * "DASHES WHAT: invalid UTF-8") of at most PROTO_CTL_VALUE_MAX bytes (else
+ * "... is too long"). It names the value, never prints it. */
+bool cli_text_ok(struct cli *cli, const char *dashes, const char *what,
+    const char *v);
+
 /* cli_case_type_ok, cli_category_ok and cli_categories_ok (a
  * comma-separated list without repeats) check names against
  * config/matrix.h and list the valid ones on stderr when they fail. */

@@ -121,9 +121,8 @@ cli_simple(struct cli *cli, const char *op, ...)
 		if (k == NULL)
 			break;
 		v = va_arg(ap, const char *);
-		if (v != NULL && proto_ctl_request_add(req, k, v) != WN_OK) {
-			fprintf(stderr, "%s: argument %s is too long\n",
-			    cli->prog, k);
+		if (v != NULL && (!cli_text_ok(cli, "argument ", k, v) ||
+				     proto_ctl_request_add(req, k, v) != WN_OK)) {
 			va_end(ap);
 			goto out;
 		}

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -45,6 +46,24 @@ cli_dispatch(struct cli *cli, int argc, char **argv,
 	return status;
 }
 
+bool
+cli_text_ok(struct cli *cli, const char *dashes, const char *what,
+    const char *v)
+{
+	size_t len = strlen(v);
+	if (!wn_text_valid(v, len)) {
+		fprintf(stderr, "%s: %s%s: invalid UTF-8\n", cli->prog, dashes,
+		    what);
+		return false;
+	}
+	if (len > PROTO_CTL_VALUE_MAX) {
+		fprintf(stderr, "%s: %s%s is too long: %zu bytes, at most %d\n",
+		    cli->prog, dashes, what, len, PROTO_CTL_VALUE_MAX);
+		return false;
+	}
+	return true;
+}
+
 /* value_ok refuses an empty or blank value, and what the node would: not
  * UTF-8 or over the size limit of a control argument */
 static bool
@@ -55,13 +74,7 @@ value_ok(struct cli *cli, const char *dashes, const char *what, const char *v)
 		    dashes, what);
 		return false;
 	}
-	if (strlen(v) > PROTO_CTL_VALUE_MAX ||
-	    !proto_utf8_valid((const uint8_t *)v, strlen(v))) {
-		fprintf(stderr, "%s: %s%s must be UTF-8 text of at most %d "
-		    "bytes\n", cli->prog, dashes, what, PROTO_CTL_VALUE_MAX);
-		return false;
-	}
-	return true;
+	return cli_text_ok(cli, dashes, what, v);
 }
 
 bool
@@ -119,8 +132,10 @@ cli_getopt(struct cli *cli, int argc, char **argv, const struct cli_opt *opts,
 		return false;
 	}
 	for (int i = 0; i < npos; i++) {
+		char what[32];
 		pos[i] = argv[optind + i];
-		if (!value_ok(cli, "", "an argument", pos[i]))
+		snprintf(what, sizeof(what), "argument %d", i + 1);
+		if (!value_ok(cli, "", what, pos[i]))
 			return false;
 	}
 	return true;

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,6 +41,8 @@ struct key {
 	const char *const *names;       /* K_ENUM, indexed by value */
 	size_t nnames;
 	const char *expect;             /* what a bad value should have been */
+	const char *(*why)(const char *v); /* K_STR: says what is wrong */
+	bool nfc;                       /* K_STR: text stored in NFC */
 	unsigned flags;
 	const struct cond *cond;
 	const char *dflt;
@@ -120,17 +123,108 @@ path_valid(const char *s)
 	return s[0] == '/' && !has_ctl(s);
 }
 
+/* ipv4_parse says whether h[0..len) is a dotted quad (four decimal parts
+ * of 0..255, no leading zeros) and sets *loopback if it is in 127.0.0.0/8. */
+static bool
+ipv4_parse(const char *h, size_t len, bool *loopback)
+{
+	unsigned part[4], np = 0;
+	size_t i = 0;
+	while (np < 4) {
+		size_t start = i;
+		unsigned v = 0;
+		while (i < len && h[i] >= '0' && h[i] <= '9' && i - start < 3)
+			v = v * 10 + (unsigned)(h[i++] - '0');
+		if (i == start || v > 255 || (i - start > 1 && h[start] == '0'))
+			return false;
+		part[np++] = v;
+		if (np < 4 && (i >= len || h[i++] != '.'))
+			return false;
+	}
+	if (i != len)
+		return false;
+	*loopback = part[0] == 127;
+	return true;
+}
+
+/* host_ok: a DNS name (letters, digits, '-' and '.', labels of 1..63),
+ * a dotted quad or a bracketed IPv6 address ([hex digits, ':' and '.']). */
+static bool
+host_ok(const char *h, size_t len, bool *loopback)
+{
+	*loopback = false;
+	if (len == 0)
+		return false;
+	if (h[0] == '[') {
+		if (len < 4 || h[len - 1] != ']')
+			return false;
+		for (size_t i = 1; i + 1 < len; i++)
+			if (strchr("0123456789abcdefABCDEF:.", h[i]) == NULL)
+				return false;
+		*loopback = len == 5 && memcmp(h, "[::1]", 5) == 0;
+		return memchr(h + 1, ':', len - 2) != NULL;
+	}
+	if (ipv4_parse(h, len, loopback))
+		return true;
+	if (len > 253)
+		return false;
+	for (size_t i = 0, label = 0; i < len; i++) {
+		char c = h[i];
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	if (h[len - 1] == '.')
+		return false;
+	*loopback = len == 9 && strncasecmp(h, "localhost", 9) == 0;
+	return true;
+}
+
+const char *
+cfg_listen_problem(const char *s)
+{
+	const char *rest, *colon;
+	bool tls, loopback;
+	uint64_t port;
+
+	if (strncmp(s, "tcp://", 6) == 0) {
+		rest = s + 6;
+		tls = false;
+	} else if (strncmp(s, "tls+tcp://", 10) == 0) {
+		rest = s + 10;
+		tls = true;
+	} else {
+		return "expected tcp://HOST:PORT or tls+tcp://HOST:PORT";
+	}
+	colon = strrchr(rest, rest[0] == '[' ? ']' : ':');
+	if (colon != NULL && rest[0] == '[')
+		colon = colon[1] == ':' ? colon + 1 : NULL;
+	if (colon == NULL)
+		return "expected HOST:PORT after the scheme";
+	if (!host_ok(rest, (size_t)(colon - rest), &loopback))
+		return "expected a host name, an IPv4 address or an IPv6 "
+		       "address in brackets before the port";
+	if (!wn_parse_u64(colon + 1, 65535, &port) || port == 0 ||
+	    colon[1] == '0')
+		return "expected a port from 1 to 65535 in decimal";
+	if (!tls && !loopback)
+		return "plain tcp:// only on loopback (127.0.0.0/8, [::1] or "
+		       "localhost); use tls+tcp:// for any other address";
+	return NULL;
+}
+
 static bool
 listen_valid(const char *s)
 {
-	const char *rest;
-	if (strncmp(s, "tcp://", 6) == 0)
-		rest = s + 6;
-	else if (strncmp(s, "tls+tcp://", 10) == 0)
-		rest = s + 10;
-	else
-		return false;
-	return *rest != '\0' && !has_ctl(rest) && strpbrk(rest, " \t") == NULL;
+	return cfg_listen_problem(s) == NULL;
 }
 
 /* Group and credential names: the POSIX portable file name characters. */
@@ -203,12 +297,13 @@ static const struct key keys[] = {
 	{SECT_NODE, "org_id", K_STR, NODE(org_id), .valid = cfg_org_id_valid,
 	    .expect = ID_EXPECT, .flags = K_REQUIRED},
 	{SECT_NODE, "org_name", K_STR, NODE(org_name), .valid = text_valid,
-	    .expect = "printable UTF-8 text", .flags = K_REQUIRED},
+	    .expect = "printable UTF-8 text", .flags = K_REQUIRED, .nfc = true},
 	{SECT_NODE, "role", K_ENUM, NODE(role), NAMES(role_names),
 	    .flags = K_REQUIRED},
 	{SECT_NODE, "data_dir", K_STR, NODE(data_dir), .valid = path_valid,
 	    .expect = PATH_EXPECT, .flags = K_REQUIRED},
 	{SECT_NODE, "listen", K_STR, NODE(listen), .valid = listen_valid,
+	    .why = cfg_listen_problem,
 	    .expect = "tcp://HOST:PORT or tls+tcp://HOST:PORT",
 	    .flags = K_REQUIRED},
 	{SECT_NODE, "log_level", K_ENUM, NODE(log_level), NAMES(level_names),
@@ -375,6 +470,12 @@ set_value(const struct key *k, void *field, const char *v)
 			return SET_LONG;
 		if (!k->valid(v))
 			return SET_BAD;
+		if (k->nfc) {
+			/* one form, however it was typed (a valid text
+			 * only fails to fit) */
+			return wn_text_nfc(v, strlen(v), field, k->size, NULL) ==
+				WN_OK ? SET_OK : SET_LONG;
+		}
 		memcpy(field, v, strlen(v) + 1);
 		return SET_OK;
 	case K_ENUM:
@@ -610,6 +711,9 @@ parse_line(struct parser *p, char *line, size_t lineno)
 		return fail(p, lineno, "%s: value too long (at most %zu bytes)",
 		    k->name, k->size - 1);
 	case SET_BAD:
+		if (k->why != NULL)
+			return fail(p, lineno, "%s: %s, not '%s'", k->name,
+			    k->why(val), show(val, shown, sizeof(shown)));
 		expected(k, exp, sizeof(exp));
 		return fail(p, lineno, "%s: expected %s, not '%s'", k->name,
 		    exp, show(val, shown, sizeof(shown)));

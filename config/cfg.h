@@ -138,6 +138,13 @@ const char *cfg_user_role_name(enum cfg_user_role r);
 bool cfg_user_role_parse(const char *s, enum cfg_user_role *out);
 const char *cfg_pass_source_name(enum cfg_pass_source s);
 
+/* cfg_listen_problem says what is wrong with a listen address, or NULL
+ * when it is tcp://HOST:PORT or tls+tcp://HOST:PORT with a host name, a
+ * dotted quad or a bracketed IPv6 address, a decimal port of 1..65535, and
+ * plain tcp:// only on loopback (127.0.0.0/8, [::1], localhost). The text
+ * is static. */
+const char *cfg_listen_problem(const char *s);
+
 /* cfg_org_id_valid says whether s is 1..63 characters of a-z, 0-9, '_'
  * and '-' (the rule for org ids and user names). */
 bool cfg_org_id_valid(const char *s);

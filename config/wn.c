@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 static const char *const err_text[] = {
 	[WN_OK] = "success",
 	[WN_ENOMEM] = "out of memory",
@@ -93,6 +95,68 @@ wn_strlcpy(char *dst, const char *src, size_t size)
 		dst[n] = '\0';
 	}
 	return len;
+}
+
+bool
+wn_text_valid(const char *s, size_t len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	size_t i = 0;
+	while (i < len) {
+		utf8proc_ssize_t n = utf8proc_iterate(p + i,
+		    (utf8proc_ssize_t)(len - i), &cp);
+		if (n <= 0 || cp == 0)
+			return false;
+		i += (size_t)n;
+	}
+	return true;
+}
+
+size_t
+wn_text_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+wn_err
+wn_text_nfc(const char *s, size_t len, char *out, size_t cap,
+    size_t *outlen)
+{
+	utf8proc_uint8_t *nfc = NULL;
+	utf8proc_ssize_t n;
+	wn_err rc;
+
+	if (!wn_text_valid(s, len))
+		return WN_EINVAL;
+	if (len == 0) {
+		if (cap == 0)
+			return WN_ETOOBIG;
+		out[0] = '\0';
+		if (outlen != NULL)
+			*outlen = 0;
+		return WN_OK;
+	}
+	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
+	    &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (n < 0) {
+		rc = n == UTF8PROC_ERROR_NOMEM ? WN_ENOMEM : WN_EINVAL;
+		goto out;
+	}
+	if ((size_t)n >= cap) {
+		rc = WN_ETOOBIG;
+		goto out;
+	}
+	memcpy(out, nfc, (size_t)n + 1);
+	if (outlen != NULL)
+		*outlen = (size_t)n;
+	rc = WN_OK;
+out:
+	free(nfc);
+	return rc;
 }
 
 bool

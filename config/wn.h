@@ -62,6 +62,28 @@ void wn_log(enum wn_log_level level, const char *fmt, ...) WN_PRINTF(2, 3);
  * so truncation is detected by result >= size. */
 size_t wn_strlcpy(char *dst, const char *src, size_t size);
 
+/*
+ * Text identifiers (subject references, names, purposes, ...) are stored
+ * and compared in Unicode NFC, so that "\u00c9lise" typed precomposed and
+ * "E\u0301lise" typed with a combining accent are one subject. utf8proc
+ * does the work; nothing else in the project includes it.
+ */
+
+/* wn_text_valid says whether s[0..len) is well-formed UTF-8 without NUL:
+ * no overlong forms, surrogates or code points above U+10FFFF. */
+bool wn_text_valid(const char *s, size_t len);
+
+/* wn_text_chars is the number of code points in valid UTF-8 s[0..len). */
+size_t wn_text_chars(const char *s, size_t len);
+
+/* wn_text_nfc writes the NFC form of s[0..len), NUL-terminated, into
+ * out[0..cap) and its length into *outlen (may be NULL). out may be s.
+ * WN_EINVAL if s is not valid UTF-8 (see wn_text_valid), WN_ETOOBIG if
+ * the result (which can be longer than s) does not fit, WN_ENOMEM; out is
+ * unchanged then. Thread safe. */
+WN_NODISCARD wn_err wn_text_nfc(const char *s, size_t len, char *out,
+    size_t cap, size_t *outlen);
+
 /* wn_parse_u64 parses a whole decimal string; false on anything else. */
 bool wn_parse_u64(const char *text, uint64_t max, uint64_t *out);
 

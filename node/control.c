@@ -14,6 +14,7 @@
  * runs once, before any handler.
  */
 #include "node/node.h"
+#include "protocol/need_wire.h"
 
 #include <grp.h>
 #include <stdarg.h>
@@ -257,6 +258,46 @@ static const struct {
 	    "amend a received field (edit rights)"},
 };
 
+/* Text identifiers the node stores and compares: at most so many
+ * characters once in NFC (the decoder normalised them), and not empty when
+ * given. op NULL: whichever request carries the argument. */
+static const struct {
+	const char *op;
+	const char *key;
+	size_t max_chars;
+} text_limits[] = {
+	{NULL, "subject", PROTO_SUBJECT_CHARS},
+	{"case.open", "purpose", PROTO_PURPOSE_CHARS},
+	{"record.add", "name", PROTO_FIELD_NAME_CHARS},
+};
+
+/* text_args_ok checks req against text_limits; false with msg naming the
+ * first argument at fault (never its value). */
+static bool
+text_args_ok(const struct proto_ctl_request *req, char *msg, size_t cap)
+{
+	for (size_t i = 0; i < WN_ARRAY_LEN(text_limits); i++) {
+		const char *v = proto_ctl_request_arg(req, text_limits[i].key);
+		size_t n;
+		if (v == NULL || (text_limits[i].op != NULL &&
+				     strcmp(text_limits[i].op, req->op) != 0))
+			continue;
+		if (v[strspn(v, " \t\r\n")] == '\0') {
+			snprintf(msg, cap, "%s must not be empty",
+			    text_limits[i].key);
+			return false;
+		}
+		if ((n = wn_text_chars(v, strlen(v))) >
+		    text_limits[i].max_chars) {
+			snprintf(msg, cap, "%s is too long: %zu characters, at "
+			    "most %zu", text_limits[i].key, n,
+			    text_limits[i].max_chars);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void
 reply_error(struct proto_writer *w, wn_err rc, const char *msg)
 {
@@ -423,6 +464,11 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		    req->op, cfg_user_role_name(handlers[i].min_role),
 		    c.user->name, cfg_user_role_name(c.user->role));
 		reply_error(w, WN_EDENIED, msg);
+		return;
+	}
+	if (!text_args_ok(req, msg, sizeof(msg))) {
+		audit_or_log(n, c.user->name, action, "", msg);
+		reply_error(w, WN_EINVAL, msg);
 		return;
 	}
 	if (node_store_begin(n->store) != WN_OK) {

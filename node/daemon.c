@@ -145,7 +145,8 @@ usage_init(FILE *f)
 	    "  --org-name NAME        organisation name\n"
 	    "  --role ROLE            municipality, police, community_guards, outreach,\n"
 	    "                         welfare, housing, youth_work or mediation\n"
-	    "  --listen URL           peer address, tcp://HOST:PORT or tls+tcp://HOST:PORT\n"
+	    "  --listen URL           peer address, tls+tcp://HOST:PORT, or tcp://HOST:PORT\n"
+	    "                         on loopback only (127.0.0.0/8, [::1], localhost)\n"
 	    "  --user NAME            first administrator's name (default: $USER or admin)\n"
 	    "  --uid UID              first administrator's uid (default: yours)\n"
 	    "  --passphrase-file FILE read the passphrase from FILE (mode 0600); the\n"
@@ -253,6 +254,13 @@ node_cmd_init(int argc, char **argv)
 		fprintf(stderr, "wijknetd init: --data, --org-id, --org-name, "
 				"--role and --listen are required\n");
 		usage_init(stderr);
+		goto out;
+	}
+	/* the name is stored in NFC, as the config parser reads it */
+	if (wn_text_nfc(cfg->org_name, strlen(cfg->org_name), cfg->org_name,
+		sizeof(cfg->org_name), NULL) != WN_OK) {
+		fprintf(stderr, "wijknetd init: --org-name must be UTF-8 text "
+				"of at most %zu bytes\n", sizeof(cfg->org_name) - 1);
 		goto out;
 	}
 	status = 1;

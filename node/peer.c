@@ -348,6 +348,7 @@ struct pre {
 	uint8_t hash[SEC_HASH_LEN];
 	wn_err code; /* WN_OK: well-formed, from a known peer, signed, ours */
 	bool decoded;
+	bool authentic; /* p's signature is on it (its own, or the manifest's) */
 	char reason[160];
 };
 
@@ -507,19 +508,24 @@ in_window(int64_t ts_ms)
 	return ts_ms >= now - TIME_WINDOW_MS && ts_ms <= now + TIME_WINDOW_MS;
 }
 
-/* check_one is phase A for one envelope: structure, sender, recipient,
- * signature (its own, or its hash in the verified manifest), time. No
- * lock held except for the peer lookup; nothing is decrypted. */
+/* check_one is phase A for one envelope, in the order of PROTOCOL.md's
+ * table: structure and version, sender, signature (its own, or its hash at
+ * index i of the verified manifest m), then recipient and time. Who is
+ * not proven by a signature learns only that the sender is unknown or the
+ * signature bad, whatever else is wrong; a signed envelope's refusal can
+ * go back in a receipt for its sender. at: where buf starts in the
+ * transfer, so that offsets count in the whole input. No lock held except
+ * for the peer lookup; nothing is decrypted. */
 static void
 check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
-    const struct proto_manifest *m, struct node_peer *mp)
+    size_t at, const struct proto_manifest *m, struct node_peer *mp, size_t i)
 {
 	struct proto_error perr;
 	pr->code = WN_OK;
 	proto_envelope_hash(buf, len, pr->hash);
 	if (proto_envelope_decode(buf, len, &pr->e, &perr) != WN_OK) {
 		pre_fail(pr, WN_EPROTO, "malformed envelope at byte %zu: %s",
-		    perr.offset, perr.msg);
+		    at + perr.offset, perr.msg);
 		return;
 	}
 	pr->decoded = true;
@@ -530,6 +536,11 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 			return;
 		}
 		pr->p = mp;
+		if (memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) != 0) {
+			pre_fail(pr, WN_ECRYPTO, "envelope %zu is not the one "
+			    "the transfer's manifest signed", i);
+			return;
+		}
 	} else {
 		pr->p = find_locked(n, pr->e.h.from);
 		if (pr->p == NULL) {
@@ -543,6 +554,7 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 			return;
 		}
 	}
+	pr->authentic = true;
 	if (strcmp(pr->e.h.to, n->cfg.org_id) != 0) {
 		pre_fail(pr, WN_EDENIED, "addressed to '%s', not to us",
 		    pr->e.h.to);
@@ -1253,11 +1265,14 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		goto out;
 	rx->n = n;
 	wire_capture(nng_msg_body(msg), nng_msg_len(msg));
-	if (proto_transfer_decode(nng_msg_body(msg), nng_msg_len(msg), &t,
-		&perr) != WN_OK) {
+	wn_err drc = proto_transfer_decode(nng_msg_body(msg), nng_msg_len(msg),
+	    &t, &perr);
+	if (drc != WN_OK) {
 		snprintf(detail, sizeof(detail), "malformed transfer at byte "
 		    "%zu: %s", perr.offset, perr.msg);
-		transfer_refused(n, "unknown", false, WN_EPROTO, detail, w);
+		/* a frame or an envelope over its size limit: WN_ETOOBIG */
+		transfer_refused(n, "unknown", false,
+		    drc == WN_ETOOBIG ? WN_ETOOBIG : WN_EPROTO, detail, w);
 		goto out;
 	}
 	if (t.manifest != NULL) {
@@ -1266,7 +1281,9 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		if (proto_manifest_decode(t.manifest, t.manifest_len, m, &mcose,
 			&perr) != WN_OK) {
 			snprintf(detail, sizeof(detail), "malformed transfer: "
-			    "manifest at byte %zu: %s", perr.offset, perr.msg);
+			    "manifest at byte %zu: %s", (size_t)(t.manifest -
+			    (const uint8_t *)nng_msg_body(msg)) + perr.offset,
+			    perr.msg);
 			transfer_refused(n, "unknown", false, WN_EPROTO,
 			    detail, w);
 			goto out;
@@ -1311,19 +1328,21 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    "envelope of this transfer failed its signature");
 			continue;
 		}
-		check_one(n, pr, t.env[i], t.env_len[i], m, mp);
+		check_one(n, pr, t.env[i], t.env_len[i],
+		    (size_t)(t.env[i] - (const uint8_t *)nng_msg_body(msg)), m,
+		    mp, i);
 		distrust = m == NULL &&
 		    (pr->code == WN_ECRYPTO || pr->code == WN_EAUTH);
-		if (pr->code == WN_OK && m != NULL &&
-		    memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) != 0)
-			pre_fail(pr, WN_ECRYPTO, "envelope %zu is not the one "
-			    "the transfer's manifest signed", i);
-		if (pr->code == WN_OK) {
-			if (rx->from != NULL && rx->from != pr->p)
-				pre_fail(pr, WN_EPROTO, "a transfer mixes "
-				    "senders");
-			else
+		/* a member's signature on it, even if it is not for us or not
+		 * now: its refusal goes into a receipt for that member */
+		if (pr->authentic) {
+			if (rx->from != NULL && rx->from != pr->p) {
+				if (pr->code == WN_OK)
+					pre_fail(pr, WN_EPROTO, "a transfer "
+					    "mixes senders");
+			} else {
 				rx->from = pr->p;
+			}
 		}
 		/* the highest number the sender put in it, also of envelopes
 		 * refused here, if the manifest vouches for them */

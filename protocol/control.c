@@ -15,6 +15,7 @@
  */
 #include "protocol/control.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct slice {
@@ -134,12 +135,70 @@ struct req_view {
 	size_t nargs;
 	struct slice key[PROTO_CTL_MAX_ARGS];
 	struct slice value[PROTO_CTL_MAX_ARGS];
+	size_t value_at[PROTO_CTL_MAX_ARGS]; /* offset of each value item */
 };
 
 static wn_err
 read_slice(struct proto_reader *r, struct slice *s)
 {
 	return proto_read_text(r, &s->p, &s->len);
+}
+
+/* name_arg puts the name of the argument whose value failed to decode in
+ * front of the reader's reason (never the value: it can be kilobytes). */
+static wn_err
+name_arg(struct proto_reader *r, const struct slice *key, wn_err rv)
+{
+	char msg[sizeof(r->err.msg)];
+	if (r->failed) {
+		snprintf(msg, sizeof(msg), "arg '%.*s': %s", (int)key->len,
+		    key->p, r->err.msg);
+		wn_strlcpy(r->err.msg, msg, sizeof(r->err.msg));
+	}
+	return rv;
+}
+
+static bool
+ascii(const struct slice *s)
+{
+	for (size_t i = 0; i < s->len; i++)
+		if ((unsigned char)s->p[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* nfc_args normalises every value to NFC into dst (NULL: only check that
+ * each fits). ASCII is NFC already and is copied as it is. */
+static wn_err
+nfc_args(struct proto_reader *r, const struct req_view *v,
+    struct proto_ctl_request *dst)
+{
+	char tmp[PROTO_CTL_VALUE_MAX + 1];
+	const struct slice *val;
+	wn_err rv;
+
+	for (size_t i = 0; i < v->nargs; i++) {
+		val = &v->value[i];
+		if (ascii(val)) {
+			if (dst != NULL && val->len > 0)
+				memcpy(dst->args[i].value, val->p, val->len);
+			continue;
+		}
+		rv = wn_text_nfc(val->p, val->len,
+		    dst != NULL ? dst->args[i].value : tmp, sizeof(tmp), NULL);
+		if (rv == WN_ETOOBIG)
+			rv = proto_reader_fail(r, v->value_at[i],
+			    "arg '%.*s' longer than %d bytes in NFC",
+			    (int)v->key[i].len, v->key[i].p,
+			    PROTO_CTL_VALUE_MAX);
+		else if (rv == WN_EINVAL)
+			rv = proto_reader_fail(r, v->value_at[i],
+			    "arg '%.*s': invalid UTF-8", (int)v->key[i].len,
+			    v->key[i].p);
+		if (rv != WN_OK)
+			return rv;
+	}
+	return WN_OK;
 }
 
 static wn_err
@@ -165,12 +224,13 @@ read_args(struct proto_reader *r, struct req_view *v)
 				return proto_reader_fail(r, at,
 				    "duplicate arg key");
 		}
-		at = r->pos;
+		at = v->value_at[i] = r->pos;
 		if ((rv = read_slice(r, &v->value[i])) != WN_OK)
-			return rv;
+			return name_arg(r, &v->key[i], rv);
 		if (v->value[i].len > PROTO_CTL_VALUE_MAX)
 			return proto_reader_fail(r, at,
-			    "arg value longer than %d bytes",
+			    "arg '%.*s' longer than %d bytes",
+			    (int)v->key[i].len, v->key[i].p,
 			    PROTO_CTL_VALUE_MAX);
 	}
 	v->nargs = n;
@@ -226,19 +286,29 @@ proto_ctl_request_decode(const void *buf, size_t len,
 
 	memset(&v, 0, sizeof(v));
 	proto_reader_init(&r, buf, len);
-	if ((rv = decode_request(&r, &v)) != WN_OK) {
-		if (err != NULL)
+	if ((rv = decode_request(&r, &v)) != WN_OK ||
+	    (rv = nfc_args(&r, &v, NULL)) != WN_OK) {
+		if (err != NULL && rv == WN_ENOMEM) {
+			err->offset = 0;
+			wn_strlcpy(err->msg, "out of memory", sizeof(err->msg));
+		} else if (err != NULL) {
 			*err = r.err;
+		}
 		return rv;
 	}
 	/* The zeroing terminates every string copied below. */
 	memset(out, 0, sizeof(*out));
 	memcpy(out->op, v.op.p, v.op.len);
-	for (size_t i = 0; i < v.nargs; i++) {
+	for (size_t i = 0; i < v.nargs; i++)
 		memcpy(out->args[i].key, v.key[i].p, v.key[i].len);
-		if (v.value[i].len > 0)
-			memcpy(out->args[i].value, v.value[i].p,
-			    v.value[i].len);
+	/* checked above: only memory can fail now */
+	if ((rv = nfc_args(&r, &v, out)) != WN_OK) {
+		memset(out, 0, sizeof(*out));
+		if (err != NULL) {
+			err->offset = 0;
+			wn_strlcpy(err->msg, "out of memory", sizeof(err->msg));
+		}
+		return rv;
 	}
 	out->nargs = v.nargs;
 	return WN_OK;

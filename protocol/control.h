@@ -69,8 +69,13 @@ WN_NODISCARD wn_err proto_ctl_request_encode(
     const struct proto_ctl_request *req, struct proto_writer *w);
 
 /* proto_ctl_request_decode decodes a whole request into *out, written only
- * on success. WN_EPROTO with *err (if err is not NULL) holding the offset
- * and reason on anything malformed or outside the limits. No allocation. */
+ * on success, with every argument value in Unicode NFC (wn_text_nfc), so
+ * that text the node stores and compares has one form whatever the caller
+ * typed. WN_EPROTO with *err (if err is not NULL) holding the offset and
+ * reason on anything malformed or outside the limits (a value that is
+ * longer than 4095 bytes once normalised included); a reason names the
+ * argument, never its value. WN_ENOMEM if normalising a non-ASCII value
+ * runs out of memory (*out is then cleared). */
 WN_NODISCARD wn_err proto_ctl_request_decode(const void *buf, size_t len,
     struct proto_ctl_request *out, struct proto_error *err);
 

@@ -957,7 +957,7 @@ proto_transfer_encode(const struct proto_transfer *t, struct proto_writer *w)
 		total += bstr_size(t->env_len[i]);
 	}
 	if (t->manifest != NULL)
-		total += 2 + bstr_size(t->manifest_len);
+		total += PROTO_TRANSFER_BATCH_HEAD + bstr_size(t->manifest_len);
 	if (total > PROTO_FRAME_MAX)
 		return WN_ETOOBIG;
 	if (t->manifest != NULL) {

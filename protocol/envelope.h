@@ -48,9 +48,13 @@
 /* The largest signed chain head (COSE_Sign1 over a head): 200 bytes. */
 #define PROTO_SIGNED_HEAD_MAX 256
 /* A transfer of envelopes of lengths l[i] takes at most
- * PROTO_TRANSFER_HEAD + sum(l[i] + PROTO_TRANSFER_ITEM) bytes. */
+ * PROTO_TRANSFER_HEAD + sum(l[i] + PROTO_TRANSFER_ITEM) bytes; a batch
+ * with a signed manifest of m bytes PROTO_TRANSFER_BATCH_HEAD +
+ * m + PROTO_TRANSFER_ITEM more (the map header and its two keys, the
+ * manifest as a byte string). */
 #define PROTO_TRANSFER_HEAD 2
 #define PROTO_TRANSFER_ITEM 5
+#define PROTO_TRANSFER_BATCH_HEAD 3
 
 #define PROTO_COSE_ALG_EDDSA (-8)
 /* The generic decoder keeps at most this many protected header labels. */

@@ -10,11 +10,17 @@
 #include "protocol/envelope.h"
 
 #define PROTO_CASE_ID_MAX 31
-#define PROTO_SUBJECT_MAX 63
-#define PROTO_PURPOSE_MAX 255
+/* Text identifiers are NFC (see wn_text_nfc). Their limits count
+ * characters (code points), checked where the node takes them in; the
+ * byte limits on the wire hold that many characters of up to 4 bytes. */
+#define PROTO_SUBJECT_CHARS 63
+#define PROTO_SUBJECT_MAX 255 /* bytes */
+#define PROTO_PURPOSE_CHARS 255
+#define PROTO_PURPOSE_MAX 1023 /* bytes */
 #define PROTO_GROUND_MAX 160
 #define PROTO_CASE_MAX_MEMBERS 64
-#define PROTO_FIELD_NAME_MAX 63
+#define PROTO_FIELD_NAME_CHARS 63
+#define PROTO_FIELD_NAME_MAX 255 /* bytes */
 #define PROTO_FIELD_VALUE_MAX 2047
 #define PROTO_DISCLOSURE_MAX_FIELDS 64
 #define PROTO_RETRACT_MAX 256

@@ -168,10 +168,10 @@ test_crlf_and_no_final_newline(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("[node]\r\norg_id = a\r\norg_name = A\r\n"
-	    "role = welfare\r\ndata_dir = /d\r\nlisten = tcp://h:1\r\n"
+	    "role = welfare\r\ndata_dir = /d\r\nlisten = tcp://localhost:1\r\n"
 	    "[passphrase]\r\nsource = prompt\r\n[user u]\r\nuid = 1\r\n"
 	    "role = viewer"), WN_OK);
-	assert_string_equal(cfg.listen, "tcp://h:1");
+	assert_string_equal(cfg.listen, "tcp://localhost:1");
 	assert_int_equal(cfg.pass_source, CFG_PASS_PROMPT);
 	assert_int_equal(cfg.users[0].role, CFG_USER_VIEWER);
 	round_trip(&cfg);
@@ -284,6 +284,86 @@ test_err_too_long(void **state)
 	name[64] = '\0';
 	snprintf(text, sizeof(text), "[node]\norg_id = %s\n", name);
 	check_err(text, strlen(text), "t.conf:2: ", "org_id: value too long");
+}
+
+/* org_name is stored in NFC however the file spells it. */
+static void
+test_org_name_nfc(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[node]\norg_id = a\norg_name = Cit\xc3\xa9 "
+	    "E\xcc\x81lise\nrole = welfare\ndata_dir = /d\n"
+	    "listen = tcp://127.0.0.1:1\n[passphrase]\nsource = prompt\n"
+	    "[user u]\nuid = 1\nrole = viewer\n"), WN_OK);
+	assert_string_equal(cfg.org_name, "Cit\xc3\xa9 \xc3\x89lise");
+	round_trip(&cfg);
+}
+
+/* A listen address is checked whole when the file is read (and at init,
+ * which goes through the parser): scheme, host, a port of 1..65535, and
+ * plain tcp only on loopback, with the line of the file. */
+static void
+test_listen(void **state)
+{
+	static const char *const good[] = {"tcp://127.0.0.1:7401",
+	    "tcp://127.200.3.4:1", "tcp://localhost:65535", "tcp://[::1]:7401",
+	    "tcp://LocalHost:80", "tls+tcp://0.0.0.0:7400",
+	    "tls+tcp://node.example.org:443", "tls+tcp://[2001:db8::1]:7400",
+	    "tls+tcp://10.0.0.1:1"};
+	static const struct {
+		const char *v, *why;
+	} bad[] = {
+	    {"tcp://127.0.0.1:-5", "port from 1 to 65535"},
+	    {"tcp://127.0.0.1:0", "port from 1 to 65535"},
+	    {"tcp://127.0.0.1:65536", "port from 1 to 65535"},
+	    {"tcp://127.0.0.1:07401", "port from 1 to 65535"},
+	    {"tcp://127.0.0.1:", "port from 1 to 65535"},
+	    {"tcp://127.0.0.1:0x10", "port from 1 to 65535"},
+	    {"tcp://127.0.0.1", "HOST:PORT"},
+	    {"tcp://:7401", "a host name"},
+	    {"tcp://*:7401", "a host name"},
+	    {"tcp://a b:7401", "a host name"},
+	    {"tcp://host..x:7401", "a host name"},
+	    {"tcp://[::1:7401", "HOST:PORT"},
+	    {"tcp://[::1]7401", "HOST:PORT"},
+	    {"tcp://[]:7401", "a host name"},
+	    {"tls+tcp://[zz::1]:7401", "a host name"},
+	    {"tcp://0.0.0.0:7401", "plain tcp:// only on loopback"},
+	    {"tcp://10.1.2.3:7401", "plain tcp:// only on loopback"},
+	    {"tcp://[::]:7401", "plain tcp:// only on loopback"},
+	    {"tcp://example.org:7401", "plain tcp:// only on loopback"},
+	    {"tcp://localhost.evil.org:7401", "plain tcp:// only on loopback"},
+	    {"tcp://127.0.0.256:7401", "plain tcp:// only on loopback"},
+	    {"udp://127.0.0.1:7401", "expected tcp://HOST:PORT"},
+	};
+	char text[512], want[160];
+	int n;
+	(void)state;
+	for (size_t i = 0; i < WN_ARRAY_LEN(good); i++) {
+		assert_null(cfg_listen_problem(good[i]));
+		n = snprintf(text, sizeof(text), "[node]\norg_id = a\norg_name = A"
+		    "\nrole = welfare\ndata_dir = /d\nlisten = %s\n%s"
+		    "[passphrase]\nsource = prompt\n[user u]\nuid = 1\n"
+		    "role = viewer\n", good[i],
+		    strncmp(good[i], "tls", 3) == 0 ? "tls_cert = /c\ntls_key = "
+		    "/k\ntls_ca = /a\n" : "");
+		if (parse(text) != WN_OK)
+			print_error("%s: %s\n", good[i], err);
+		assert_int_equal(parse(text), WN_OK);
+		assert_string_equal(cfg.listen, good[i]);
+		round_trip(&cfg);
+	}
+	for (size_t i = 0; i < WN_ARRAY_LEN(bad); i++) {
+		const char *why = cfg_listen_problem(bad[i].v);
+		if (why == NULL || strstr(why, bad[i].why) == NULL)
+			print_error("%s: got '%s'\n", bad[i].v, why ? why : "");
+		assert_non_null(why);
+		assert_non_null(strstr(why, bad[i].why));
+		n = snprintf(text, sizeof(text), "[node]\norg_id = a\n"
+		    "listen = %s\n", bad[i].v);
+		snprintf(want, sizeof(want), "listen: %s", why);
+		check_err(text, (size_t)n, "t.conf:3: ", want);
+	}
 }
 
 static void
@@ -775,6 +855,8 @@ main(void)
 		cmocka_unit_test(test_err_no_equals),
 		cmocka_unit_test(test_err_too_long),
 		cmocka_unit_test(test_err_bad_values),
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_org_name_nfc),
 		cmocka_unit_test(test_err_long_line),
 		cmocka_unit_test(test_err_nul),
 		cmocka_unit_test(test_err_missing_key),

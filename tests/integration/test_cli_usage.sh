@@ -163,4 +163,27 @@ if [ -e "$TOP/config/neteland.matrix" ]; then
 	check_exit "the example matrix checks" 0 w matrix check "$TOP/config/neteland.matrix"
 fi
 
+# --- listen addresses: checked at init and whenever the config is loaded
+printf 'pass-listen-%s\n' "$RANDOM$RANDOM" >"$WN_T/l.pass"; chmod 600 "$WN_T/l.pass"
+init_l() { "$WIJKNET" init --data "$WN_T/l$1" --org-id l --org-name L \
+	--role police --listen "$2" --passphrase-file "$WN_T/l.pass" --kdf interactive; }
+check_exit "init refuses a negative port" 2 init_l 1 "tcp://127.0.0.1:-5"
+check_out "  ... names listen and the port" 'listen: expected a port from 1 to 65535'
+check_exit "init refuses port 65536" 2 init_l 2 "tcp://127.0.0.1:65536"
+check_exit "init refuses a missing host" 2 init_l 3 "tcp://:7400"
+check_out "  ... says a host is missing" 'listen: expected a host name'
+check_exit "init refuses plain tcp beyond loopback" 2 init_l 4 "tcp://0.0.0.0:7400"
+check_out "  ... says why" 'plain tcp:// only on loopback'
+check "  ... and left nothing behind" test ! -e "$WN_T/l4"
+check_exit "init takes plain tcp on loopback" 0 init_l 5 "tcp://127.0.0.1:$(free_port)"
+sed -i 's|^listen = .*|listen = tcp://0.0.0.0:7400|' "$WN_T/l5/wijknet.conf"
+lline=$(grep -n '^listen' "$WN_T/l5/wijknet.conf" | cut -d: -f1)
+check_exit "run refuses a config with plain tcp beyond loopback" 1 \
+	timeout 60 "$WIJKNETD" run --config "$WN_T/l5/wijknet.conf"
+check_out "  ... naming the file and line" "wijknet\\.conf:$lline: listen: plain tcp:// only on loopback"
+sed -i 's|^listen = .*|listen = tcp://127.0.0.1:99999|' "$WN_T/l5/wijknet.conf"
+check_exit "run refuses a config with port 99999" 1 \
+	timeout 60 "$WIJKNETD" run --config "$WN_T/l5/wijknet.conf"
+check_out "  ... naming the file and line" "wijknet\\.conf:$lline: listen: expected a port"
+
 wn_done

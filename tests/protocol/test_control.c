@@ -462,6 +462,87 @@ test_request_value_too_long(void **state)
 	proto_writer_release(&w);
 }
 
+/* request_with writes {1: "record.add", 2: {"name": "f", KEY: value}}
+ * and returns where the value starts. */
+static size_t
+request_with(struct proto_writer *w, const char *key, const char *value,
+    size_t len)
+{
+	size_t at;
+	assert_int_equal(proto_writer_init_dynamic(w, 0, 1 << 16), WN_OK);
+	proto_write_map(w, 2);
+	proto_write_uint(w, 1);
+	proto_write_text(w, "record.add");
+	proto_write_uint(w, 2);
+	proto_write_map(w, 2);
+	proto_write_text(w, "name");
+	proto_write_text(w, "f");
+	proto_write_text(w, key);
+	at = w->len;
+	proto_write_textn(w, value, len);
+	assert_int_equal(proto_writer_status(w), WN_OK);
+	return at;
+}
+
+/* Values arrive in NFC whatever form the caller sent; a value that is not
+ * UTF-8, or too long once normalised, is refused naming its argument and
+ * never echoing the value. */
+static void
+test_request_nfc(void **state)
+{
+	static char value[PROTO_CTL_VALUE_MAX + 2];
+	struct proto_writer w;
+	struct proto_error err;
+	size_t at;
+
+	(void)state;
+	at = request_with(&w, "subject", "E\xcc\x81lise", 7);
+	assert_int_equal(proto_ctl_request_decode(w.buf, w.len, &got, &err),
+	    WN_OK);
+	assert_string_equal(proto_ctl_request_arg(&got, "subject"),
+	    "\xc3\x89lise");
+	assert_string_equal(proto_ctl_request_arg(&got, "name"), "f");
+	proto_writer_release(&w);
+
+	at = request_with(&w, "subject", "\xc3\x89lise", 6);
+	assert_int_equal(proto_ctl_request_decode(w.buf, w.len, &got, &err),
+	    WN_OK);
+	assert_string_equal(proto_ctl_request_arg(&got, "subject"),
+	    "\xc3\x89lise");
+	proto_writer_release(&w);
+
+	/* an overlong '/': the CBOR layer refuses it, naming the argument */
+	at = request_with(&w, "subject", "ab\xc0\xaf", 4);
+	memset(&got, 0x5a, sizeof(got));
+	assert_int_equal(proto_ctl_request_decode(w.buf, w.len, &got, &err),
+	    WN_EPROTO);
+	assert_int_equal(err.offset, at);
+	assert_non_null(strstr(err.msg, "arg 'subject'"));
+	assert_non_null(strstr(err.msg, "invalid UTF-8"));
+	assert_int_equal(((unsigned char *)&got)[0], 0x5a); /* untouched */
+	proto_writer_release(&w);
+
+	/* 1365 x U+0958 is 4095 bytes; its NFC is twice as long */
+	for (size_t i = 0; i < PROTO_CTL_VALUE_MAX; i += 3)
+		memcpy(value + i, "\xe0\xa5\x98", 3);
+	at = request_with(&w, "purpose", value, PROTO_CTL_VALUE_MAX);
+	assert_int_equal(proto_ctl_request_decode(w.buf, w.len, &got, &err),
+	    WN_EPROTO);
+	assert_int_equal(err.offset, at);
+	assert_non_null(strstr(err.msg, "arg 'purpose' longer than 4095 bytes "
+	    "in NFC"));
+	proto_writer_release(&w);
+
+	/* too long as sent: named, not echoed */
+	fill_text(value, 'v', PROTO_CTL_VALUE_MAX + 1);
+	at = request_with(&w, "subject", value, PROTO_CTL_VALUE_MAX + 1);
+	assert_int_equal(proto_ctl_request_decode(w.buf, w.len, &got, &err),
+	    WN_EPROTO);
+	assert_non_null(strstr(err.msg, "arg 'subject' longer than 4095"));
+	assert_null(strstr(err.msg, "vvvv"));
+	proto_writer_release(&w);
+}
+
 static void
 test_reply_round_trip(void **state)
 {
@@ -935,6 +1016,7 @@ main(void)
 		cmocka_unit_test(test_request_add_limits),
 		cmocka_unit_test(test_request_refusals),
 		cmocka_unit_test(test_request_value_too_long),
+		cmocka_unit_test(test_request_nfc),
 		cmocka_unit_test(test_reply_round_trip),
 		cmocka_unit_test(test_reply_no_rows),
 		cmocka_unit_test(test_reply_writer_limits),

@@ -1111,6 +1111,52 @@ test_transfer_sizes(void **state)
 	free(big);
 }
 
+/* The documented bound holds exactly for a batch transfer too: a batch of
+ * 24 envelopes (a 2-byte array header) whose encoding is one byte over the
+ * frame is refused by the encoder, one byte less is taken and decodes. */
+static void
+test_transfer_bound_with_manifest(void **state)
+{
+	static struct proto_transfer t, got;
+	static uint8_t man[1000];
+	struct proto_writer w;
+	struct proto_error err;
+	uint8_t *big = calloc(1, PROTO_ENVELOPE_MAX);
+	size_t bound, last;
+	(void)state;
+	assert_non_null(big);
+	/* 7 full envelopes, one of `last` bytes, 16 of one byte */
+	t.n = 24;
+	t.manifest = man;
+	t.manifest_len = sizeof(man);
+	for (size_t i = 0; i < t.n; i++) {
+		t.env[i] = big;
+		t.env_len[i] = i < 7 ? PROTO_ENVELOPE_MAX : 1;
+	}
+	/* FRAME_MAX + 1 = batch head + manifest bstr + array head + items */
+	last = PROTO_FRAME_MAX + 1 - PROTO_TRANSFER_BATCH_HEAD -
+	    (sizeof(man) + 3) - 2 - 7 * (PROTO_ENVELOPE_MAX + 5) - 16 * 2 - 5;
+	t.env_len[7] = last;
+	bound = PROTO_TRANSFER_HEAD + PROTO_TRANSFER_BATCH_HEAD +
+	    sizeof(man) + PROTO_TRANSFER_ITEM;
+	for (size_t i = 0; i < t.n; i++)
+		bound += t.env_len[i] + PROTO_TRANSFER_ITEM;
+	assert_true(bound >= PROTO_FRAME_MAX + 1);
+	assert_int_equal(proto_writer_init_dynamic(&w, 0, 2 * PROTO_FRAME_MAX),
+	    WN_OK);
+	assert_int_equal(proto_transfer_encode(&t, &w), WN_ETOOBIG);
+	proto_writer_reset(&w);
+	t.env_len[7] = last - 1;
+	assert_int_equal(proto_transfer_encode(&t, &w), WN_OK);
+	assert_int_equal(w.len, PROTO_FRAME_MAX);
+	assert_int_equal(proto_transfer_decode(w.buf, w.len, &got, &err),
+	    WN_OK);
+	assert_int_equal(got.n, 24);
+	assert_int_equal(got.manifest_len, sizeof(man));
+	proto_writer_release(&w);
+	free(big);
+}
+
 /* ---- bodies --------------------------------------------------------- */
 
 /* body_refused: decoder(buf, len) fails with EPROTO and want in msg. */
@@ -1742,6 +1788,7 @@ main(void)
 		cmocka_unit_test(test_transfer_roundtrip),
 		cmocka_unit_test(test_transfer_refusals),
 		cmocka_unit_test(test_transfer_sizes),
+		cmocka_unit_test(test_transfer_bound_with_manifest),
 		cmocka_unit_test(test_errbody),
 		cmocka_unit_test(test_receipt),
 		cmocka_unit_test(test_data),

@@ -18,7 +18,14 @@
  *        envelopes claiming to be from VICTIM, signed with our key, no
  *        manifest) | query (a chain head query from FROM) |
  *        head SEQ INDEX (FROM's chain head at INDEX with a made-up hash,
- *        signed with KEYFILE, as message SEQ)
+ *        signed with KEYFILE, as message SEQ) |
+ *        junk SEQ (a signed, sealed DATA whose body does not decode) |
+ *        pair SEQ KEY2 PASS2 FROM2 (FROM's message SEQ and FROM2's message
+ *        SEQ signed by KEY2, both valid, in one transfer)
+ * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
+ * $WNPOKE_TS_OFFSET_MS (added to the time) if set; $WNPOKE_VERSION=N
+ * rewrites the version after signing (so the signature breaks too), and
+ * $WNPOKE_BADBOX=1 seals the body for a key the recipient does not hold.
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set;
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
  * $WNPOKE_TIMEOUT_MS: how long to wait for the reply (default 60000: a
@@ -118,6 +125,42 @@ header(struct proto_env_header *h, const char *from, uint32_t type,
 		sec_unhex(h->id, sizeof(h->id), id);
 	h->ts_ms = wn_now_ms();
 	h->seq = seq;
+	const char *to = getenv("WNPOKE_TO"), *off = getenv("WNPOKE_TS_OFFSET_MS");
+	if (to != NULL)
+		wn_strlcpy(h->to, to, sizeof(h->to));
+	if (off != NULL)
+		h->ts_ms += strtoll(off, NULL, 10);
+}
+
+/* seal_as seals h and body with id's signature into ew, honouring
+ * $WNPOKE_BADBOX and $WNPOKE_VERSION. */
+static int
+seal_as(const struct proto_env_header *h, const void *body, size_t len,
+    struct sec_identity *id, struct sec_peer_key *k, struct proto_writer *ew)
+{
+	struct sec_peer_key *bad = NULL;
+	const char *v = getenv("WNPOKE_VERSION");
+	if (getenv("WNPOKE_BADBOX") != NULL) {
+		uint8_t pk[32];
+		sec_random(pk, sizeof(pk));
+		if (sec_peer_key_new(id, pk, &bad) != WN_OK)
+			return -1;
+		k = bad;
+	}
+	wn_err rc = proto_envelope_seal(h, body, len, k, sign_cb, id, ew);
+	sec_peer_key_free(bad);
+	if (rc != WN_OK)
+		return -1;
+	if (v != NULL) {
+		/* "v" => 1 in the protected header: 0x61 'v' 0x01 */
+		for (size_t i = 0; i + 2 < ew->len; i++)
+			if (ew->buf[i] == 0x61 && ew->buf[i + 1] == 'v' &&
+			    ew->buf[i + 2] == 0x01) {
+				ew->buf[i + 2] = (uint8_t)strtol(v, NULL, 10);
+				break;
+			}
+	}
+	return 0;
 }
 
 /* one envelope in a transfer, into w */
@@ -128,7 +171,7 @@ transfer_of(const struct proto_env_header *h, const void *body, size_t len,
 	struct proto_writer ew;
 	struct proto_transfer t = {0};
 	if (proto_writer_init_dynamic(&ew, 4096, PROTO_ENVELOPE_MAX) != WN_OK ||
-	    proto_envelope_seal(h, body, len, key, sign_cb, me, &ew) != WN_OK)
+	    seal_as(h, body, len, me, key, &ew) != 0)
 		return -1;
 	if (forge)
 		ew.buf[ew.len - 5] ^= 0x01; /* inside the signature */
@@ -336,6 +379,38 @@ main(int argc, char **argv)
 		header(&h, argv[3], PROTO_MSG_CHAIN_HEAD, seq);
 		if (proto_head_sign(&hd, sign_cb, me, &hw) != WN_OK ||
 		    transfer_of(&h, hw.buf, hw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "junk") == 0) {
+		static const uint8_t junk[] = {0xff, 0x00, 0x13};
+		header(&h, argv[3], PROTO_MSG_DATA, seq);
+		if (transfer_of(&h, junk, sizeof(junk), &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "pair") == 0 && argc == 10) {
+		static uint8_t envbuf[2][1024];
+		struct proto_transfer t = {0};
+		struct proto_writer ew;
+		struct sec_peer_key *key2 = NULL;
+		signer = unlock(argv[7], argv[8]);
+		if (signer == NULL || sec_peer_key_new(signer, to_kx, &key2) !=
+			WN_OK)
+			return 1;
+		for (size_t i = 0; i < 2; i++) {
+			header(&h, i == 0 ? argv[3] : argv[9], PROTO_MSG_DATA,
+			    seq);
+			proto_writer_init(&ew, envbuf[i], sizeof(envbuf[i]));
+			if (seal_as(&h, bw.buf, bw.len, i == 0 ? me : signer,
+				i == 0 ? key : key2, &ew) != 0)
+				return 1;
+			t.env[i] = envbuf[i];
+			t.env_len[i] = ew.len;
+		}
+		sec_peer_key_free(key2);
+		t.n = 2;
+		if (proto_transfer_encode(&t, &out) != WN_OK)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
