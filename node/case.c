@@ -314,11 +314,14 @@ node_ctl_case_open(struct node_ctl_call *c)
 	if (!cfg_case_type_parse(arg(c, "type"), &type))
 		return fail(c, WN_EINVAL, "unknown case type '%s'",
 		    arg(c, "type"));
+	/* the control layer already refused text over its limits in
+	 * characters; what is left is a missing argument */
 	if (!arg(c, "subject")[0] || strlen(arg(c, "subject")) >
-	    PROTO_SUBJECT_MAX || !arg(c, "purpose")[0] ||
-	    strlen(arg(c, "purpose")) > PROTO_PURPOSE_MAX)
-		return fail(c, WN_EINVAL, "a subject (<= 63 bytes) and a "
-		    "purpose (<= 255 bytes) are required");
+	    PROTO_SUBJECT_MAX)
+		return fail(c, WN_EINVAL, "a subject is required");
+	if (!arg(c, "purpose")[0] || strlen(arg(c, "purpose")) >
+	    PROTO_PURPOSE_MAX)
+		return fail(c, WN_EINVAL, "a purpose is required");
 	if (!ground_valid(arg(c, "ground")) ||
 	    strlen(arg(c, "ground")) > PROTO_GROUND_MAX)
 		return fail(c, WN_EINVAL, "the legal ground is 'consent' or "
@@ -647,11 +650,14 @@ node_ctl_record_add(struct node_ctl_call *c)
 		return fail(c, WN_EINVAL, "unknown category '%s'",
 		    arg(c, "category"));
 	if (!arg(c, "subject")[0] || strlen(arg(c, "subject")) >
-	    PROTO_SUBJECT_MAX || !arg(c, "name")[0] ||
-	    strlen(arg(c, "name")) > PROTO_FIELD_NAME_MAX ||
-	    strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
-		return fail(c, WN_EINVAL, "subject (<= 63 bytes), name (<= 63) "
-		    "and value (<= 2047) are required");
+	    PROTO_SUBJECT_MAX)
+		return fail(c, WN_EINVAL, "a subject is required");
+	if (!arg(c, "name")[0] || strlen(arg(c, "name")) >
+	    PROTO_FIELD_NAME_MAX)
+		return fail(c, WN_EINVAL, "a field name is required");
+	if (strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
+		return fail(c, WN_EINVAL, "the value is longer than %d bytes",
+		    PROTO_FIELD_VALUE_MAX);
 	if ((st = prep(n, "INSERT INTO fields (subject, category, name, value, "
 			  "recorded_by, recorded_ms) VALUES (?,?,?,?,?,?)")) ==
 	    NULL)
