@@ -679,6 +679,16 @@ node_ctl_record_add(struct node_ctl_call *c)
 	return WN_OK;
 }
 
+/* subject_unknown: no record, consent or case here names subj */
+static bool
+subject_unknown(struct node *n, const char *subj)
+{
+	return count_rows(n, "SELECT (SELECT count(*) FROM fields WHERE "
+			     "subject = ?1) + (SELECT count(*) FROM consents "
+			     "WHERE subject = ?1) + (SELECT count(*) FROM cases "
+			     "WHERE subject = ?1)", subj) == 0;
+}
+
 wn_err
 node_ctl_record_list(struct node_ctl_call *c)
 {
@@ -692,10 +702,7 @@ node_ctl_record_list(struct node_ctl_call *c)
 				   "ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
-	if (subj != NULL && rows == 0 &&
-	    count_rows(n, "SELECT (SELECT count(*) FROM consents WHERE "
-			  "subject = ?1) + (SELECT count(*) FROM cases WHERE "
-			  "subject = ?1)", subj) == 0) {
+	if (subj != NULL && rows == 0 && subject_unknown(n, subj)) {
 		sqlite3_finalize(st);
 		return nothing_named(c, subj, "nothing here about '%s': no "
 		    "record, consent or case names that subject", subj);
@@ -987,6 +994,11 @@ node_ctl_consent_list(struct node_ctl_call *c)
 				   "?1 IS NULL OR subject = ?1 ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
+	if (subj != NULL && rows == 0 && subject_unknown(n, subj)) {
+		sqlite3_finalize(st);
+		return nothing_named(c, subj, "nothing here about '%s': no "
+		    "record, consent or case names that subject", subj);
+	}
 	if (subj)
 		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
