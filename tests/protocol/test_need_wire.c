@@ -26,9 +26,9 @@ sample(bool with_case)
 	r.n = 2;
 	r.ids[0] = 7;
 	r.ids[1] = 100000;
-	strcpy(r.reason, "removed from case C-1");
+	wn_strlcpy(r.reason, "removed from case C-1", sizeof(r.reason));
 	if (with_case)
-		strcpy(r.case_id, "C-1");
+		wn_strlcpy(r.case_id, "C-1", sizeof(r.case_id));
 }
 
 static void
