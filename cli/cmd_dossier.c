@@ -15,14 +15,16 @@
 
 const char cli_usage_record[] =
     "record --subject REF --category CAT --field NAME --value TEXT\n"
-    "       record list [--subject REF]";
+    "       record list [--subject REF] (a subject nothing here names: "
+    "exit 1)";
 
 const char cli_usage_consent[] =
     "consent give --subject REF --category CAT --by NAME\n"
     "                     [--until YYYY-MM-DD[THH:MM:SSZ] | --days N]\n"
     "       consent basis --subject REF --category CAT --basis NAME\n"
     "       consent withdraw --subject REF --category CAT [--basis NAME]\n"
-    "       consent list [--subject REF]";
+    "       consent list [--subject REF] (a subject nothing here names: "
+    "exit 1)";
 
 const char cli_usage_data[] =
     "data list [--case CASE] (a case this node does not know: exit 1)\n"

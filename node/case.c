@@ -384,6 +384,9 @@ retract_from(struct node *n, const struct case_info *ci, const char *to)
 	if (p == NULL || p->gone)
 		goto out;
 	snprintf(r->reason, sizeof(r->reason), "removed from case %s", ci->id);
+	/* only this case's copies: the same field disclosed in another case
+	 * the recipient is still a member of stays there */
+	wn_strlcpy(r->case_id, ci->id, sizeof(r->case_id));
 	rc = WN_EDB;
 	if ((st = prep(n, "SELECT DISTINCT field_id FROM disclosures WHERE "
 			  "case_id = ? AND to_org = ? AND retracted_ms IS NULL "
@@ -682,6 +685,16 @@ node_ctl_record_add(struct node_ctl_call *c)
 	return WN_OK;
 }
 
+/* subject_unknown: no record, consent or case here names subj */
+static bool
+subject_unknown(struct node *n, const char *subj)
+{
+	return count_rows(n, "SELECT (SELECT count(*) FROM fields WHERE "
+			     "subject = ?1) + (SELECT count(*) FROM consents "
+			     "WHERE subject = ?1) + (SELECT count(*) FROM cases "
+			     "WHERE subject = ?1)", subj) == 0;
+}
+
 wn_err
 node_ctl_record_list(struct node_ctl_call *c)
 {
@@ -695,10 +708,7 @@ node_ctl_record_list(struct node_ctl_call *c)
 				   "ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
-	if (subj != NULL && rows == 0 &&
-	    count_rows(n, "SELECT (SELECT count(*) FROM consents WHERE "
-			  "subject = ?1) + (SELECT count(*) FROM cases WHERE "
-			  "subject = ?1)", subj) == 0) {
+	if (subj != NULL && rows == 0 && subject_unknown(n, subj)) {
 		sqlite3_finalize(st);
 		return nothing_named(c, subj, "nothing here about '%s': no "
 		    "record, consent or case names that subject", subj);
@@ -843,15 +853,17 @@ node_ctl_consent_basis(struct node_ctl_call *c)
 
 /* retract sends a retraction for everything disclosed about subject in
  * category under the withdrawn consent (kind 1) or legal basis (kind 2)
- * that is not retracted yet, one message per recipient. */
+ * that is not retracted yet, one message per recipient and case: the same
+ * field disclosed in another case under something else stays there. */
 static wn_err
 retract(struct node *n, const char *subject, int category, int kind,
     const char *basis, size_t *peers)
 {
-	sqlite3_stmt *st = prep(n, "SELECT to_org, field_id FROM disclosures "
-				   "WHERE " UNDER_WITHDRAWN " ORDER BY to_org");
+	sqlite3_stmt *st = prep(n, "SELECT to_org, case_id, field_id FROM "
+				   "disclosures WHERE " UNDER_WITHDRAWN
+				   " ORDER BY to_org, case_id");
 	struct proto_retraction *r = calloc(1, sizeof(*r));
-	char to[64] = "";
+	char to[64] = "", counted[64] = "";
 	wn_err rc = WN_OK;
 	*peers = 0;
 	if (st == NULL || r == NULL) {
@@ -866,9 +878,16 @@ retract(struct node *n, const char *subject, int category, int kind,
 	sqlite3_bind_int(st, 3, kind);
 	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
 	for (bool more = true; more && rc == WN_OK;) {
-		more = sqlite3_step(st) == SQLITE_ROW;
+		int step = sqlite3_step(st);
+		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			rc = WN_EDB;
+			break;
+		}
+		more = step == SQLITE_ROW;
 		const char *org = more ? col(st, 0) : "";
+		const char *cid = more ? col(st, 1) : "";
 		if ((!more || strcmp(org, to) != 0 ||
+			strcmp(cid, r->case_id) != 0 ||
 			r->n == PROTO_RETRACT_MAX) && r->n > 0) {
 			struct proto_writer w = {0};
 			struct node_peer *p = node_peer_find(n, to);
@@ -879,19 +898,23 @@ retract(struct node *n, const char *subject, int category, int kind,
 				rc = node_outbox_push(n, p, PROTO_MSG_RETRACTION,
 				    w.buf, w.len);
 			proto_writer_release(&w);
-			char detail[160];
+			char detail[200];
 			snprintf(detail, sizeof(detail), "%zu fields about %s "
-			    "retracted from %s; its receipt is owed", r->n,
-			    subject, to);
+			    "retracted from %s in case %s; its receipt is owed",
+			    r->n, subject, to, r->case_id);
 			if (rc == WN_OK)
 				rc = node_audit_append(n->store, "system",
 				    "retraction.sent", to, detail);
-			(*peers)++;
+			if (strcmp(counted, to) != 0) {
+				(*peers)++;
+				wn_strlcpy(counted, to, sizeof(counted));
+			}
 			r->n = 0;
 		}
 		if (more) {
 			wn_strlcpy(to, org, sizeof(to));
-			r->ids[r->n++] = (uint64_t)sqlite3_column_int64(st, 1);
+			wn_strlcpy(r->case_id, cid, sizeof(r->case_id));
+			r->ids[r->n++] = (uint64_t)sqlite3_column_int64(st, 2);
 		}
 	}
 	sqlite3_finalize(st);
@@ -977,6 +1000,11 @@ node_ctl_consent_list(struct node_ctl_call *c)
 				   "?1 IS NULL OR subject = ?1 ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
+	if (subj != NULL && rows == 0 && subject_unknown(n, subj)) {
+		sqlite3_finalize(st);
+		return nothing_named(c, subj, "nothing here about '%s': no "
+		    "record, consent or case names that subject", subj);
+	}
 	if (subj)
 		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
@@ -2026,7 +2054,8 @@ forget_case(struct node *n, const struct case_info *ci, const char *by)
 	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t k = (size_t)sqlite3_column_int64(st, 1);
 		total += k;
 		if (o < sizeof(from))
@@ -2034,10 +2063,14 @@ forget_case(struct node *n, const struct case_info *ci, const char *by)
 			    "%s%s %zu", o ? ", " : "", col(st, 0), k);
 	}
 	sqlite3_finalize(st);
+	/* an error is not the end of the rows: nothing deleted, nothing
+	 * audited as deleted */
+	if (r != SQLITE_DONE)
+		return WN_EDB;
 	if ((st = prep(n, "DELETE FROM received WHERE case_id = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
+	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
@@ -2359,11 +2392,15 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	}
 	rc = WN_EDB;
+	/* with a case id (?4), only the rows of that case: the same field id
+	 * stands in one row per case it was disclosed in */
 	st = prep(n, ack ? "UPDATE disclosures SET retraction_acked_ms = ?3 "
 			   "WHERE to_org = ?1 AND field_id = ?2 AND "
-			   "retracted_ms IS NOT NULL"
+			   "retracted_ms IS NOT NULL AND (?4 IS NULL OR "
+			   "case_id = ?4)"
 			 : "DELETE FROM received WHERE from_org = ?1 AND "
-			   "field_id = ?2 AND ?3 = ?3");
+			   "field_id = ?2 AND ?3 = ?3 AND (?4 IS NULL OR "
+			   "case_id = ?4)");
 	if (st == NULL)
 		goto out;
 	size_t gone = 0;
@@ -2372,20 +2409,28 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 		sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (int64_t)r->ids[i]);
 		sqlite3_bind_int64(st, 3, wn_now_ms());
+		if (r->case_id[0])
+			sqlite3_bind_text(st, 4, r->case_id, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
-		/* a field id can stand in several rows (several cases) */
+		/* without a case, a field id can stand in several rows */
 		gone += sqlite3_changes(node_store_db(n->store)) > 0;
 	}
 	/* what happened here, not what was asked: a field retracted again,
 	 * or deleted already (forget_case), is not deleted twice */
-	char detail[400];
+	char detail[400], where[64];
+	if (r->case_id[0])
+		snprintf(where, sizeof(where), "in case %s", r->case_id);
+	else
+		snprintf(where, sizeof(where), "in every case");
 	if (ack)
 		snprintf(detail, sizeof(detail), "%zu of %zu fields "
-		    "acknowledged as deleted", gone, r->n);
+		    "acknowledged as deleted %s", gone, r->n, where);
 	else
 		snprintf(detail, sizeof(detail), "%zu of %zu fields deleted "
-		    "on request (%s)", gone, r->n,
+		    "%s on request (%s)", gone, r->n, where,
 		    r->reason[0] ? r->reason : "no reason given");
 	if ((rc = node_audit_append(n->store, from->org_id,
 		 ack ? "retraction.acknowledged" : "retraction.applied",

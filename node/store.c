@@ -550,6 +550,18 @@ node_store_open_at(const char *path, struct sec_identity *id, bool create,
 		rc = WN_EDB;
 		goto out;
 	}
+	/* a deleted row is overwritten with zeros, not left in the page's
+	 * free space or a free page: a retraction or a removal from a case
+	 * erases the value from the file (read back: SQLCipher ignores what
+	 * it does not know) */
+	if (pragma_text(s, "PRAGMA secure_delete = ON", v, sizeof(v)) !=
+		WN_OK ||
+	    pragma_text(s, "PRAGMA secure_delete", v, sizeof(v)) != WN_OK ||
+	    strcmp(v, "1") != 0) {
+		snprintf(err, errlen, "%s: cannot set secure_delete", path);
+		rc = WN_EDB;
+		goto out;
+	}
 	if ((rc = node_store_migrate(s, version, err, errlen)) != WN_OK)
 		goto out;
 	*out = s;

@@ -346,7 +346,8 @@ proto_retraction_encode(const struct proto_retraction *q, bool ack,
 {
 	if (q->n < 1 || q->n > PROTO_RETRACT_MAX)
 		return WN_EINVAL;
-	proto_write_map(w, ack ? 1 : 2);
+	bool scoped = q->case_id[0] != '\0';
+	proto_write_map(w, (ack ? 1 : 2) + (scoped ? 1 : 0));
 	proto_write_uint(w, 1);
 	proto_write_array(w, q->n);
 	for (size_t i = 0; i < q->n; i++)
@@ -354,6 +355,10 @@ proto_retraction_encode(const struct proto_retraction *q, bool ack,
 	if (!ack) {
 		proto_write_uint(w, 2);
 		proto_write_text(w, q->reason);
+	}
+	if (scoped) {
+		proto_write_uint(w, 3);
+		proto_write_text(w, q->case_id);
 	}
 	return proto_writer_status(w);
 }
@@ -372,11 +377,20 @@ proto_retraction_decode(const void *buf, size_t len, bool ack,
 		return WN_ETOOBIG;
 	memset(out, 0, sizeof(*out));
 	proto_reader_init(&r, buf, len);
-	rv = keys_begin(&k, &r, ack ? 1 : 2, ack ? 0x02 : 0x06);
-	while (rv == WN_OK && (rv = keys_next(&k, &key, &more)) == WN_OK &&
-	    more) {
+	rv = keys_begin(&k, &r, 3, ack ? 0x02 : 0x06);
+	while (rv == WN_OK && (at = r.pos, rv = keys_next(&k, &key, &more)) ==
+		WN_OK && more) {
+		if (key == 2 && ack) {
+			/* an ack has no reason */
+			rv = proto_reader_fail(&r, at, "unknown or repeated key 2");
+			break;
+		}
 		if (key == 2) {
 			rv = text(&r, out->reason, sizeof(out->reason), true);
+			continue;
+		}
+		if (key == 3) {
+			rv = text(&r, out->case_id, sizeof(out->case_id), false);
 			continue;
 		}
 		at = r.pos;

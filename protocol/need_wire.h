@@ -75,12 +75,15 @@ struct proto_disclosure {
 	struct proto_field fields[PROTO_DISCLOSURE_MAX_FIELDS];
 };
 
-/* retraction = {1: [1*256 uint field id], 2: reason};
- * retraction_ack = {1: [1*256 uint field id]} (reason unused) */
+/* retraction = {1: [1*256 uint field id], 2: reason, ? 3: case id};
+ * retraction_ack = {1: [1*256 uint field id], ? 3: case id} (reason
+ * unused). With a case id only the fields received (or disclosed) in that
+ * case are meant; without, the fields in every case (case_id "" here). */
 struct proto_retraction {
 	size_t n;
 	uint64_t ids[PROTO_RETRACT_MAX];
 	char reason[PROTO_REASON_MAX + 1];
+	char case_id[PROTO_CASE_ID_MAX + 1];
 };
 
 /* attest = {1: case id, 2: [1*16 tstr worker]}: a member's named workers
@@ -120,7 +123,7 @@ WN_NODISCARD wn_err proto_disclosure_encode(const struct proto_disclosure *d,
     struct proto_writer *w);
 WN_NODISCARD wn_err proto_disclosure_decode(const void *buf, size_t len,
     struct proto_disclosure *out, struct proto_error *err);
-/* ack: encodes/decodes the ids only */
+/* ack: encodes/decodes the ids and the case id only */
 WN_NODISCARD wn_err proto_retraction_encode(const struct proto_retraction *r,
     bool ack, struct proto_writer *w);
 WN_NODISCARD wn_err proto_retraction_decode(const void *buf, size_t len,

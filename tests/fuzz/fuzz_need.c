@@ -56,7 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		WN_ASSERT(proto_retraction_decode(w.buf, w.len, ack, &r2, NULL) ==
 		    WN_OK);
 		WN_ASSERT(r1.n == r2.n &&
-		    memcmp(r1.ids, r2.ids, r1.n * sizeof(r1.ids[0])) == 0);
+		    memcmp(r1.ids, r2.ids, r1.n * sizeof(r1.ids[0])) == 0 &&
+		    strcmp(r1.case_id, r2.case_id) == 0);
 	}
 	if (proto_amend_decode(data, size, &a1, &err) == WN_OK) {
 		proto_writer_init(&w, scratch, sizeof(scratch));

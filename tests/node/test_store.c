@@ -144,10 +144,13 @@ test_open_creates_and_settings_hold(void **state)
 	assert_int_equal(node_store_version(s), node_store_latest_version());
 	assert_int_equal(scalar(s, "PRAGMA cipher_page_size"), 4096);
 	assert_int_equal(scalar(s, "PRAGMA synchronous"), 2);
+	/* deleted values are overwritten (test_erasure.sh checks the file) */
+	assert_int_equal(scalar(s, "PRAGMA secure_delete"), 1);
 	node_store_close(s);
 	/* reopen: same key opens it, the schema is not re-applied */
 	s = open_ok(false);
 	assert_int_equal(node_store_version(s), node_store_latest_version());
+	assert_int_equal(scalar(s, "PRAGMA secure_delete"), 1);
 	node_store_close(s);
 	/* the file is not plain SQLite */
 	FILE *f = fopen(dbpath, "rb");

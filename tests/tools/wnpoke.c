@@ -21,7 +21,9 @@
  *        signed with KEYFILE, as message SEQ) |
  *        junk SEQ (a signed, sealed DATA whose body does not decode) |
  *        pair SEQ KEY2 PASS2 FROM2 (FROM's message SEQ and FROM2's message
- *        SEQ signed by KEY2, both valid, in one transfer)
+ *        SEQ signed by KEY2, both valid, in one transfer) |
+ *        case CASE SUBJECT MEMBER... (a CASE naming those members, the
+ *        director from $WNPOKE_DIRECTOR or FROM; seq from $WNPOKE_SEQ)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; $WNPOKE_VERSION=N
  * rewrites the version after signing (so the signature breaks too), and
@@ -484,6 +486,31 @@ main(int argc, char **argv)
 		if (m != NULL)
 			wn_parse_u64(m, UINT64_MAX - 1, &mv);
 		h.mv = mv;
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "case") == 0 && argc >= 9 &&
+	    argc - 8 <= PROTO_CASE_MAX_MEMBERS) {
+		struct proto_case *pc = calloc(1, sizeof(*pc));
+		const char *d = getenv("WNPOKE_DIRECTOR"), *sq;
+		if (pc == NULL ||
+		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(pc->id, argv[6], sizeof(pc->id));
+		wn_strlcpy(pc->subject, argv[7], sizeof(pc->subject));
+		wn_strlcpy(pc->purpose, "poke", sizeof(pc->purpose));
+		wn_strlcpy(pc->ground, "consent", sizeof(pc->ground));
+		wn_strlcpy(pc->director, d ? d : argv[3], sizeof(pc->director));
+		for (int i = 8; i < argc; i++)
+			wn_strlcpy(pc->members[pc->nmembers++].org, argv[i],
+			    sizeof(pc->members[0].org));
+		if (proto_case_encode(pc, &cw) != WN_OK)
+			return 1;
+		free(pc);
+		header(&h, argv[3], PROTO_MSG_CASE, seq);
+		if ((sq = getenv("WNPOKE_SEQ")) != NULL)
+			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
