@@ -9,7 +9,7 @@
 # with the 16-byte salt.
 import ctypes, ctypes.util, sys
 key = bytes.fromhex(sys.stdin.readline().strip())
-lib = ctypes.CDLL(ctypes.util.find_library("crypto"))
+lib = ctypes.CDLL(ctypes.util.find_library("crypto") or "libcrypto.so.3")
 lib.EVP_CIPHER_CTX_new.restype = ctypes.c_void_p
 lib.EVP_aes_256_cbc.restype = ctypes.c_void_p
 lib.EVP_DecryptInit_ex.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
