@@ -25,7 +25,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wvla -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers \
 	-Wno-format-truncation
 CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -I.
-LIBS := -lsqlcipher -lnng -lcbor -lsodium -lpthread
+LIBS := -lsqlcipher -lnng -lmbedtls -lmbedx509 -lmbedcrypto -lcbor -lsodium -lpthread
 
 ifeq ($(SANITIZE),)
 BUILD ?= build
@@ -41,7 +41,7 @@ else
 Q := @
 endif
 
-DEPS_PKGS := gcc make pkg-config openssl sqlcipher libsodium-dev libnng-dev libsqlcipher-dev \
+DEPS_PKGS := gcc make pkg-config openssl sqlcipher libsodium-dev libnng-dev libmbedtls-dev libsqlcipher-dev \
 	libcbor-dev libcmocka-dev
 
 crypto_src := $(sort $(wildcard crypto/*.c))
