@@ -40,6 +40,7 @@ struct node_slot {
 	uint8_t ids[NODE_BATCH][16];
 	uint8_t *body; /* its reply, opened */
 	unsigned drops; /* its peer's drops when it was sent */
+	int64_t sent_ms; /* CLOCK_MONOTONIC, when it went out; 0: not yet */
 };
 
 /* A peer as the node knows it, with its delivery state. Fields below

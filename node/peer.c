@@ -1402,6 +1402,7 @@ slot_free(struct node_slot *s)
 	struct node_peer *p = s->p;
 	s->busy = false;
 	s->n = 0;
+	s->sent_ms = 0;
 	p->inflight--;
 	if (p->inflight == 0) {
 		p->sent_hi = 0;
@@ -1814,6 +1815,7 @@ send_batch(struct node *n, struct node_peer *p)
 		goto out;
 	}
 	s->sending = true;
+	s->sent_ms = wn_mono_ms();
 	s->drops = atomic_load(&p->drops);
 	nng_aio_set_msg(s->aio, msg);
 	nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);

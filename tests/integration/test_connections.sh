@@ -99,4 +99,16 @@ wn dir --json status >"$WN_T/out"
 check_out "status --json carries the counters" '"peer_connections":[0-9]+,"peer_refused_over_total_cap":[1-9]'
 wn dir status >"$WN_T/out"
 check_out "status says them in plain lines" '^peer_closed_idle: +[1-9]'
+
+# --- a peer that hangs: peer list says how long the transfer has waited
+# (issue 9, hole 17)
+waits() { local v; v=$(peer_field police dir waiting_ms); test "${v:-0}" -ge "$1"; }
+check "the director hangs (SIGSTOP)" kill -STOP "${WN_PID[dir]}"
+check "police sends to it" wn police peer send dir --count 5 --size 64
+check "peer list --json counts the wait for a receipt" wait_for 60 waits 1000
+wn police peer list >"$WN_T/out"
+check_out "  and says it in plain words" '(sending|retrying), waiting [0-9]+ s for a receipt'
+check "the director goes on (SIGCONT)" kill -CONT "${WN_PID[dir]}"
+check "  the messages arrive" wait_for 120 field_is police dir queued 0
+check "  and nothing waits any more" wait_for 30 field_is police dir waiting_ms 0
 wn_done
