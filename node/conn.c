@@ -181,7 +181,12 @@ node_conns_start(struct node *n, nng_socket s)
 	if (c == NULL)
 		return WN_ENOMEM;
 	pthread_mutex_init(&c->mtx, NULL);
-	pthread_cond_init(&c->cv, NULL);
+	/* timed waits take CLOCK_MONOTONIC deadlines (wn_deadline) */
+	if (wn_cond_init(&c->cv) != 0) {
+		pthread_mutex_destroy(&c->mtx);
+		free(c);
+		return WN_ENOMEM;
+	}
 	c->max_total = n->cfg.peer_max_connections;
 	c->max_per_addr = n->cfg.peer_max_per_address;
 	c->idle_ms = (int64_t)n->cfg.peer_idle_timeout * 1000;
