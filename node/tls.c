@@ -411,11 +411,14 @@ conn_init(nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *c)
 	ec->cfg = c;
 	ec->skip = 8;
 	mbedtls_ssl_init(&ec->ctx);
-	if (mbedtls_ssl_setup(&ec->ctx, &c->conf) != 0)
+	/* nng calls fini only after a successful init: free on failure */
+	if (mbedtls_ssl_setup(&ec->ctx, &c->conf) != 0 ||
+	    (c->name != NULL &&
+		mbedtls_ssl_set_hostname(&ec->ctx, c->name) != 0)) {
+		mbedtls_ssl_free(&ec->ctx);
 		return NNG_ENOMEM;
+	}
 	mbedtls_ssl_set_bio(&ec->ctx, tls, bio_send, bio_recv, NULL);
-	if (c->name != NULL && mbedtls_ssl_set_hostname(&ec->ctx, c->name) != 0)
-		return NNG_ENOMEM;
 	return 0;
 }
 
