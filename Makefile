@@ -27,7 +27,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wvla -Wstrict-prototypes \
 # gcc's snprintf truncation warning; clang (make fuzz) has no such option
 WARN += $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-Wno-format-truncation)
 CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -I.
-LIBS := -lsqlcipher -lnng -lcbor -lsodium -lutf8proc -lpthread
+LIBS := -lsqlcipher -lnng -lmbedtls -lmbedx509 -lmbedcrypto -lcbor -lsodium -lutf8proc -lpthread
 
 ifeq ($(SANITIZE),)
 BUILD ?= build
@@ -43,8 +43,8 @@ else
 Q := @
 endif
 
-DEPS_PKGS := gcc make pkg-config openssl sqlcipher python3 libsodium-dev libnng-dev libsqlcipher-dev \
-	libcbor-dev libcmocka-dev libutf8proc-dev
+DEPS_PKGS := gcc make pkg-config openssl sqlcipher python3 libsodium-dev libnng-dev libmbedtls-dev \
+	libsqlcipher-dev libcbor-dev libcmocka-dev libutf8proc-dev
 
 crypto_src := $(sort $(wildcard crypto/*.c))
 config_src := $(sort $(wildcard config/*.c))

@@ -213,6 +213,47 @@ usage:
 	return CLI_USAGE;
 }
 
+/* peer_list prints the peer table; in plain words a transfer that waits
+ * for its receipt says so in the state ("sending, waiting 42 s for a
+ * receipt"), --json keeps the exact state and waiting_ms. */
+static int
+peer_list(struct cli *cli)
+{
+	struct proto_ctl_request *req = calloc(1, sizeof(*req));
+	struct proto_ctl_reply reply = {0};
+	char (*said)[96] = NULL;
+	int status = CLI_FAIL;
+	if (req == NULL || proto_ctl_request_init(req, "peer.list") != WN_OK ||
+	    cli_call(cli, req, &reply) != WN_OK)
+		goto out;
+	if (!cli->json && reply.nrows > 0 &&
+	    (said = calloc(reply.nrows, sizeof(*said))) != NULL) {
+		for (size_t i = 0; i < reply.nrows; i++) {
+			struct proto_ctl_field *state = NULL, *wait = NULL;
+			for (size_t j = 0; j < reply.rows[i].nfields; j++) {
+				struct proto_ctl_field *f = &reply.rows[i].fields[j];
+				if (strcmp(f->key, "state") == 0 &&
+				    f->type == PROTO_CTL_TEXT)
+					state = f;
+				else if (strcmp(f->key, "waiting_ms") == 0 &&
+				    f->type == PROTO_CTL_INT)
+					wait = f;
+			}
+			if (state == NULL || wait == NULL || wait->i < 1000)
+				continue;
+			snprintf(said[i], sizeof(said[i]), "%s, waiting %lld s for "
+			    "a receipt", state->text, (long long)(wait->i / 1000));
+			state->text = said[i];
+		}
+	}
+	status = cli_print_reply(cli, &reply);
+out:
+	proto_ctl_reply_release(&reply);
+	free(said);
+	free(req);
+	return status;
+}
+
 int
 cli_cmd_peer(struct cli *cli, int argc, char **argv)
 {
@@ -222,7 +263,7 @@ cli_cmd_peer(struct cli *cli, int argc, char **argv)
 	if (strcmp(sub, "send") == 0)
 		return peer_send(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "list") == 0 && argc == 2)
-		return cli_simple(cli, "peer.list", NULL);
+		return peer_list(cli);
 	if (strcmp(sub, "received") == 0 && argc == 3)
 		return cli_simple(cli, "peer.received", "peer", argv[2], NULL);
 	if (strcmp(sub, "stats") == 0 && argc <= 3) {

@@ -66,6 +66,11 @@ struct cfg_node {
 	char tls_cert[256];      /* absolute paths, "" if absent; all three */
 	char tls_key[256];       /* required when listen is tls+tcp:// */
 	char tls_ca[256];
+	/* connections on the peer socket (node/conn.c); 0: no limit */
+	uint32_t peer_max_connections;     /* default 256, in total */
+	uint32_t peer_max_per_address;     /* default 16, per source address */
+	uint32_t peer_idle_timeout;        /* default 60 s without a whole frame */
+	uint32_t peer_frame_timeout;       /* default 30 s for one frame (TLS) */
 	enum cfg_pass_source pass_source; /* required */
 	char pass_path[256];     /* required iff source is file */
 	char pass_name[64];      /* only if source is credential; defaulted */

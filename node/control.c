@@ -84,7 +84,9 @@ ctl_status(struct node_ctl_call *c)
 	pthread_mutex_lock(&n->rxq_mtx);
 	size_t waiting = n->rx_waiting;
 	pthread_mutex_unlock(&n->rxq_mtx);
-	proto_ctl_row_begin(c->w, 15);
+	struct node_conn_stats cs;
+	node_conns_stats(n, &cs);
+	proto_ctl_row_begin(c->w, 21);
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -104,6 +106,16 @@ ctl_status(struct node_ctl_call *c)
 	/* transfers that arrived before the one they follow */
 	proto_ctl_field_int(c->w, "peer_transfers_waiting", (int64_t)waiting);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
+	/* the peer socket's connections (node/conn.c, node/tls.c) */
+	proto_ctl_field_int(c->w, "peer_connections", (int64_t)cs.open);
+	proto_ctl_field_int(c->w, "peer_refused_over_total_cap",
+	    (int64_t)cs.refused_total);
+	proto_ctl_field_int(c->w, "peer_refused_over_address_cap",
+	    (int64_t)cs.refused_address);
+	proto_ctl_field_int(c->w, "peer_closed_idle", (int64_t)cs.closed_idle);
+	proto_ctl_field_int(c->w, "peer_closed_slow_frame",
+	    (int64_t)cs.closed_frame);
+	proto_ctl_field_int(c->w, "peer_tls_refused", (int64_t)cs.tls_refused);
 	return WN_OK;
 }
 

@@ -165,13 +165,22 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		const char *state = queued == 0 ? "idle"
 		    : p->attempts > 0           ? "retrying"
 						: "sending";
-		proto_ctl_row_begin(c->w, 14);
+		/* how long the oldest transfer in flight has waited for its
+		 * receipt (a peer that hangs shows here, not only after the
+		 * send timeout as an error) */
+		int64_t waiting = 0, now = wn_mono_ms();
+		for (size_t j = 0; j < NODE_WINDOW; j++)
+			if (p->slot[j].busy && p->slot[j].sent_ms != 0 &&
+			    now - p->slot[j].sent_ms > waiting)
+				waiting = now - p->slot[j].sent_ms;
+		proto_ctl_row_begin(c->w, 15);
 		proto_ctl_field_text(c->w, "org_id", p->org_id);
 		proto_ctl_field_text(c->w, "role", p->role);
 		proto_ctl_field_text(c->w, "endpoint", p->endpoint);
 		proto_ctl_field_text(c->w, "fingerprint", fp);
 		proto_ctl_field_bool(c->w, "directs", p->directs);
 		proto_ctl_field_text(c->w, "state", state);
+		proto_ctl_field_int(c->w, "waiting_ms", waiting);
 		proto_ctl_field_int(c->w, "queued", queued);
 		proto_ctl_field_int(c->w, "sent_seq", sent);
 		proto_ctl_field_int(c->w, "received_seq", got);

@@ -40,6 +40,7 @@ struct node_slot {
 	uint8_t ids[NODE_BATCH][16];
 	uint8_t *body; /* its reply, opened */
 	unsigned drops; /* its peer's drops when it was sent */
+	int64_t sent_ms; /* CLOCK_MONOTONIC, when it went out; 0: not yet */
 };
 
 /* A peer as the node knows it, with its delivery state. Fields below
@@ -137,6 +138,9 @@ struct node {
 	/* TLS (node/tls.c) */
 	char *tls_cert_pem;
 	struct sec_secret *tls_key;
+
+	/* the peer socket's connections (node/conn.c) */
+	struct node_conns *conns;
 
 	/* delivery latency samples (us), for peer.stats and the benchmark */
 	size_t nlat;
@@ -289,6 +293,31 @@ int node_listen(struct node *n, nng_socket s, const char *url,
     nng_listener *l);
 int node_dial(struct node *n, nng_socket s, const char *url,
     const char *peer, int flags);
+/* node_tls_set_peers tells the TLS listener who is enrolled (after every
+ * reload of the peer table, n->mtx held). node_tls_refusal_take takes
+ * the oldest handshake refusal not yet audited (false: none) and, in
+ * *lost, how many were not kept since the last call; node_tls_stats
+ * counts connections closed for a late frame and handshakes refused.
+ * Thread safe; they never wait for n->mtx. */
+void node_tls_set_peers(struct node *n);
+bool node_tls_refusal_take(char who[64], char why[200], uint64_t *lost);
+void node_tls_stats(uint64_t *late_frames, uint64_t *refused);
+
+/* Connections on the peer socket (node/conn.c). node_conns_start sets
+ * the caps and the idle deadline from the config on socket s (before it
+ * listens) and starts the reaper; node_conns_stop (after s is closed)
+ * frees it all. node_conn_begin/_end bracket a request received on pipe
+ * p until its reply (the idle clock stops meanwhile). Thread safe. */
+struct node_conn_stats {
+	uint64_t open, accepted, refused_total, refused_address, closed_idle;
+	uint64_t closed_frame; /* a TLS frame past peer_frame_timeout */
+	uint64_t tls_refused;  /* handshakes refused: no enrolled partner */
+};
+WN_NODISCARD wn_err node_conns_start(struct node *n, nng_socket s);
+void node_conns_stop(struct node *n);
+void node_conn_begin(struct node *n, nng_pipe p);
+void node_conn_end(struct node *n, nng_pipe p);
+void node_conns_stats(struct node *n, struct node_conn_stats *out);
 
 /* Rollback detection (node/chain.c). node_chain_push_heads queues our
  * signed chain head for the nodes that check us (caller's transaction);

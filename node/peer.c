@@ -230,6 +230,7 @@ node_peers_load(struct node *n)
 	}
 	memcpy(n->peers, fresh, nf * sizeof(fresh[0]));
 	n->npeers = nf;
+	node_tls_set_peers(n); /* who may pass the TLS listener */
 	rc = WN_OK;
 out:
 	sqlite3_finalize(st);
@@ -356,6 +357,7 @@ struct node_rx {
 	struct node *n;
 	struct node_rx *next;               /* in the applier's queue */
 	struct node_server_worker *wk;      /* the held call to answer */
+	nng_pipe pipe;                      /* the connection it came on */
 	struct node_peer *from;             /* the attributed sender, if any */
 	uint64_t after;                     /* apply once last_seq_in >= after */
 	int64_t hi;                         /* highest seq in the transfer */
@@ -430,6 +432,25 @@ refused_unsigned(struct node *n, const char *who, const char *reason)
 		wn_log(WN_LOG_WARN, "10 refusals of transfers no member vouches "
 				    "for this minute: counting the rest");
 	}
+}
+
+/* tls_refusals audits the TLS handshakes refused since the last call
+ * (node/tls.c queues them: the handshake cannot take the lock), as
+ * refusals no member vouches for (n->mtx held). */
+static void
+tls_refusals(struct node *n)
+{
+	char who[64], why[200];
+	uint64_t lost = 0;
+	bool got;
+	do {
+		got = node_tls_refusal_take(who, why, &lost);
+		for (; lost > 0; lost--)
+			refused_unsigned(n, "unknown", "TLS client certificate "
+			    "refused in the handshake (not kept: too many at once)");
+		if (got)
+			refused_unsigned(n, who, why);
+	} while (got);
 }
 
 /* answer_again puts a refusal into the receipt without recording it: the
@@ -1025,6 +1046,7 @@ receipt_for(struct node *n, const struct node_rx *rx, struct proto_writer *w)
 static void
 answer(struct node_rx *rx, struct proto_writer *w)
 {
+	node_conn_end(rx->n, rx->pipe);
 	node_server_answer(rx->wk, w && proto_writer_status(w) == WN_OK
 	    ? w->buf : NULL, w && proto_writer_status(w) == WN_OK ? w->len : 0);
 	free(rx);
@@ -1259,11 +1281,15 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 	struct proto_error perr;
 	struct node_peer *mp = NULL;
 	struct node_rx *rx = calloc(1, sizeof(*rx));
+	nng_pipe pipe = nng_msg_get_pipe(msg);
 	char detail[200];
 
+	/* the connection's idle clock stops until the reply goes out */
+	node_conn_begin(n, pipe);
 	if (rx == NULL)
 		goto out;
 	rx->n = n;
+	rx->pipe = pipe;
 	wire_capture(nng_msg_body(msg), nng_msg_len(msg));
 	wn_err drc = proto_transfer_decode(nng_msg_body(msg), nng_msg_len(msg),
 	    &t, &perr);
@@ -1377,6 +1403,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		return true;
 	}
 out:
+	node_conn_end(n, pipe);
 	free(m);
 	free(rx);
 	return false; /* answered now (nothing in w when stopping) */
@@ -1424,6 +1451,7 @@ slot_free(struct node_slot *s)
 	struct node_peer *p = s->p;
 	s->busy = false;
 	s->n = 0;
+	s->sent_ms = 0;
 	p->inflight--;
 	if (p->inflight == 0) {
 		p->sent_hi = 0;
@@ -1847,6 +1875,7 @@ send_batch(struct node *n, struct node_peer *p)
 		goto out;
 	}
 	s->sending = true;
+	s->sent_ms = wn_mono_ms();
 	s->drops = atomic_load(&p->drops);
 	nng_aio_set_msg(s->aio, msg);
 	nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
@@ -1904,6 +1933,7 @@ delivery_main(void *arg)
 		int64_t now = wn_mono_ms(), wake = now + 1000;
 		push_heads(n, false);
 		refusals_flush(n, false);
+		tls_refusals(n);
 		for (size_t i = 0; i < n->npeers; i++) {
 			struct node_peer *p = n->peers[i];
 			if (p->gone && p->inflight == 0)
@@ -1949,6 +1979,8 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	if ((rv = nng_rep0_open(&n->peer_sock)) != 0 ||
 	    (rv = nng_socket_set_size(n->peer_sock, NNG_OPT_RECVMAXSZ,
 		 NODE_PEER_RECV_MAX)) != 0 ||
+	    (rv = node_conns_start(n, n->peer_sock) != WN_OK ? NNG_ENOMEM
+							      : 0) != 0 ||
 	    (rv = node_listen(n, n->peer_sock, n->cfg.listen,
 		 &n->peer_listener)) != 0) {
 		snprintf(err, errlen, "%s: cannot listen: %s", n->cfg.listen,
@@ -2048,6 +2080,8 @@ node_peer_stop(struct node *n)
 		node_server_stop(&n->peer_server);
 		n->peer_open = false;
 	}
+	/* no handler or applier can touch the connection table now */
+	node_conns_stop(n);
 	/* transfers still in flight end here, before the store (and its
 	 * cached statements) closes */
 	for (size_t i = 0; i < n->npeers; i++)
