@@ -844,20 +844,36 @@ node_ctl_consent_basis(struct node_ctl_call *c)
 
 /* UNDER_WITHDRAWN selects the disclosures about subject ?1 in category ?2
  * that left under a consent (?3 = 1) or the legal basis ?4 (?3 = 2) that
- * is withdrawn, or before what let them out was kept (-1) */
+ * is withdrawn, or before what let them out was kept (-1), or (?5 = 1:
+ * the matrix in force requires consent or a basis for the category) when
+ * the matrix then asked for neither (NULL): once it asks, they are held
+ * only under the consent or basis now withdrawn. */
 #define UNDER_WITHDRAWN \
 	"subject = ?1 AND category = ?2 AND retracted_ms IS NULL AND " \
-	"(consent_id = -1 OR consent_id IN (SELECT id FROM consents WHERE " \
-	"subject = ?1 AND category = ?2 AND kind = ?3 AND (?3 = 1 OR " \
-	"basis = ?4) AND withdrawn_ms IS NOT NULL))"
+	"(consent_id = -1 OR (consent_id IS NULL AND ?5) OR consent_id IN " \
+	"(SELECT id FROM consents WHERE subject = ?1 AND category = ?2 AND " \
+	"kind = ?3 AND (?3 = 1 OR basis = ?4) AND withdrawn_ms IS NOT NULL))"
+
+static void
+bind_withdrawn(sqlite3_stmt *st, const char *subject, int category, int kind,
+    const char *basis, bool required)
+{
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, category);
+	sqlite3_bind_int(st, 3, kind);
+	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, required);
+}
 
 /* retract sends a retraction for everything disclosed about subject in
  * category under the withdrawn consent (kind 1) or legal basis (kind 2)
  * that is not retracted yet, one message per recipient and case: the same
- * field disclosed in another case under something else stays there. */
+ * field disclosed in another case under something else stays there.
+ * required: the matrix in force asks for consent or a basis for category.
+ * A store error is WN_EDB (nothing is marked retracted then). */
 static wn_err
 retract(struct node *n, const char *subject, int category, int kind,
-    const char *basis, size_t *peers)
+    const char *basis, bool required, size_t *peers)
 {
 	sqlite3_stmt *st = prep(n, "SELECT to_org, case_id, field_id FROM "
 				   "disclosures WHERE " UNDER_WITHDRAWN
@@ -873,10 +889,7 @@ retract(struct node *n, const char *subject, int category, int kind,
 	}
 	snprintf(r->reason, sizeof(r->reason), "%s withdrawn",
 	    kind == 1 ? "consent" : "legal basis");
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, category);
-	sqlite3_bind_int(st, 3, kind);
-	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
+	bind_withdrawn(st, subject, category, kind, basis, required);
 	for (bool more = true; more && rc == WN_OK;) {
 		int step = sqlite3_step(st);
 		if (step != SQLITE_ROW && step != SQLITE_DONE) {
@@ -921,15 +934,12 @@ retract(struct node *n, const char *subject, int category, int kind,
 	free(r);
 	if (rc != WN_OK)
 		return rc;
-	st = prep(n, "UPDATE disclosures SET retracted_ms = ?5 WHERE "
+	st = prep(n, "UPDATE disclosures SET retracted_ms = ?6 WHERE "
 		     UNDER_WITHDRAWN);
 	if (st == NULL)
 		return WN_EDB;
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, category);
-	sqlite3_bind_int(st, 3, kind);
-	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, wn_now_ms());
+	bind_withdrawn(st, subject, category, kind, basis, required);
+	sqlite3_bind_int64(st, 6, wn_now_ms());
 	rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
@@ -945,8 +955,14 @@ node_ctl_consent_withdraw(struct node_ctl_call *c)
 	enum cfg_category k;
 	sqlite3_stmt *st;
 	size_t peers = 0;
-	const char *basis = arg(c, "basis");
-	int kind = basis[0] ? 2 : 1;
+	/* an empty basis is a mistake, not "the consent": absent is */
+	const char *basis = proto_ctl_request_arg(c->req, "basis");
+	int kind = basis != NULL ? 2 : 1;
+	if (basis != NULL && !basis[0])
+		return fail(c, WN_EINVAL, "an empty basis names no legal basis: "
+		    "leave it out to withdraw the consent");
+	if (basis == NULL)
+		basis = "";
 	if (!cfg_category_parse(arg(c, "category"), &k) || !arg(c, "subject")[0])
 		return fail(c, WN_EINVAL, "subject and category are required");
 	if ((st = prep(n, "UPDATE consents SET withdrawn_ms = ?5 WHERE subject "
@@ -970,7 +986,14 @@ node_ctl_consent_withdraw(struct node_ctl_call *c)
 		return fail(c, WN_ENOTFOUND, "no legal basis '%.60s' in force "
 		    "for %s about %s", basis, cfg_category_name(k),
 		    arg(c, "subject"));
-	wn_err rc = retract(n, arg(c, "subject"), (int)k, kind, basis, &peers);
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	wn_err rc = m ? matrix_in_force(n, m) : WN_ENOMEM;
+	bool required = rc == WN_OK && m->version &&
+	    m->requires[k] != PROTO_MATRIX_REQUIRES_NONE;
+	free(m);
+	if (rc == WN_OK)
+		rc = retract(n, arg(c, "subject"), (int)k, kind, basis,
+		    required, &peers);
 	if (rc != WN_OK)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "%s%.60s%s for %s about %s "
@@ -1046,14 +1069,16 @@ refused_why(struct node *n, const struct proto_matrix *m, const char *subject,
 	bool basis = m->requires[k] == PROTO_MATRIX_REQUIRES_BASIS;
 	sqlite3_stmt *st = prep(n, "SELECT kind, basis, withdrawn_ms IS NOT "
 				   "NULL, strftime('%Y-%m-%dT%H:%M:%SZ', until_ms "
-				   "/ 1000, 'unixepoch') FROM consents WHERE "
+				   "/ 1000, 'unixepoch'), until_ms IS NOT NULL AND "
+				   "until_ms <= ? FROM consents WHERE "
 				   "subject = ? AND category = ? AND (kind = 1 OR "
 				   "?) ORDER BY id DESC LIMIT 1");
 	char state[200] = "", list[512];
 	if (st != NULL) {
-		sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, k);
-		sqlite3_bind_int(st, 3, basis);
+		sqlite3_bind_int64(st, 1, wn_now_ms());
+		sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, k);
+		sqlite3_bind_int(st, 4, basis);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			bool consent = sqlite3_column_int(st, 0) == 1;
 			if (sqlite3_column_int(st, 2))
@@ -1064,6 +1089,10 @@ refused_why(struct node *n, const struct proto_matrix *m, const char *subject,
 			else if (consent)
 				snprintf(state, sizeof(state), "consent "
 				    "expired %s", col(st, 3));
+			else if (sqlite3_column_int(st, 4))
+				snprintf(state, sizeof(state), "legal basis "
+				    "\"%.60s\" expired %s", col(st, 1),
+				    col(st, 3));
 			else
 				snprintf(state, sizeof(state), "legal basis "
 				    "\"%.60s\" is not one the matrix accepts",
@@ -1082,29 +1111,32 @@ refused_why(struct node *n, const struct proto_matrix *m, const char *subject,
 	    state[0] ? state : "no consent or legal basis", list);
 }
 
-/* covered: consent or an accepted legal basis in force for subject and
- * category where the matrix requires one; *a says which (a named basis
- * before consent, the oldest first); why says what is missing */
-static bool
+/* covered: *ok when consent or an accepted legal basis is in force for
+ * subject and category where the matrix requires one; *a says which (a
+ * named basis before consent, the oldest first); why says what is
+ * missing. A store error is WN_EDB, never "not covered": a decision
+ * taken on it would be recorded as if nothing could leave. */
+static wn_err
 covered(struct node *n, const struct proto_matrix *m, const char *subject,
-    int k, struct allowance *a, char *why, size_t whylen)
+    int k, struct allowance *a, char *why, size_t whylen, bool *ok_out)
 {
 	memset(a, 0, sizeof(*a));
+	*ok_out = true;
 	if (m->requires[k] == PROTO_MATRIX_REQUIRES_NONE)
-		return true;
+		return WN_OK;
+	*ok_out = false;
 	sqlite3_stmt *st = prep(n, "SELECT id, kind, basis, given_by FROM "
 				   "consents WHERE subject = ? AND category = ? "
 				   "AND withdrawn_ms IS NULL AND (until_ms IS NULL "
 				   "OR until_ms > ?) ORDER BY kind DESC, id");
 	bool ok = false;
-	if (st == NULL) {
-		snprintf(why, whylen, "store error");
-		return false;
-	}
+	int r = SQLITE_DONE;
+	if (st == NULL)
+		return WN_EDB;
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, k);
 	sqlite3_bind_int64(st, 3, wn_now_ms());
-	while (!ok && sqlite3_step(st) == SQLITE_ROW) {
+	while (!ok && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(st, 1);
 		if (kind == 1)
 			ok = true;
@@ -1119,9 +1151,12 @@ covered(struct node *n, const struct proto_matrix *m, const char *subject,
 		}
 	}
 	sqlite3_finalize(st);
+	if (!ok && r != SQLITE_DONE)
+		return WN_EDB;
 	if (!ok)
 		refused_why(n, m, subject, k, why, whylen);
-	return ok;
+	*ok_out = ok;
+	return WN_OK;
 }
 
 /* ---- shares: proposals and decisions --------------------------------- */
@@ -1217,13 +1252,15 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 	sqlite3_bind_text(mem, 2, n->cfg.org_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(f, 1, ci.subject, -1, SQLITE_STATIC);
 	rc = WN_OK;
-	while (rc == WN_OK && sqlite3_step(mem) == SQLITE_ROW) {
+	int rm = SQLITE_DONE, rf = SQLITE_DONE;
+	while (rc == WN_OK && (rm = sqlite3_step(mem)) == SQLITE_ROW) {
 		int role = sqlite3_column_int(mem, 1);
 		if (role < 0 || role >= CFG_ROLES)
 			continue;
 		sqlite3_reset(f);
-		while (rc == WN_OK && sqlite3_step(f) == SQLITE_ROW) {
+		while (rc == WN_OK && (rf = sqlite3_step(f)) == SQLITE_ROW) {
 			struct outcome o = {0};
+			bool cov = true;
 			int k = sqlite3_column_int(f, 1);
 			if (k < 0 || k >= CFG_CATEGORIES ||
 			    !(s->categories & (1u << k)))
@@ -1249,8 +1286,9 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 			else if (level == 0)
 				o.why = "the matrix gives this role none";
 			else if (!MUTATE(MUT_CONSENT) &&
-			    !covered(n, m, ci.subject, k, &o.allow, o.whybuf,
-				sizeof(o.whybuf)))
+			    ((rc = covered(n, m, ci.subject, k, &o.allow,
+				  o.whybuf, sizeof(o.whybuf), &cov)) != WN_OK ||
+				!cov))
 				o.why = o.whybuf;
 			else if (!MUTATE(MUT_DECISION) &&
 			    !(approved & (1u << k)))
@@ -1259,9 +1297,14 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 				o.send = true;
 				o.existence = level == 1;
 			}
-			rc = fn(n, &o, arg);
+			if (rc == WN_OK)
+				rc = fn(n, &o, arg);
 		}
+		if (rc == WN_OK && rf != SQLITE_DONE)
+			rc = WN_EDB;
 	}
+	if (rc == WN_OK && rm != SQLITE_DONE)
+		rc = WN_EDB;
 out:
 	sqlite3_finalize(mem);
 	sqlite3_finalize(f);
@@ -1273,27 +1316,39 @@ struct show_ctx {
 	struct proto_writer *w;
 	size_t rows;
 	bool count_only;
+	const struct share *s;
 };
 
 static wn_err
 show_row(struct node *n, const struct outcome *o, void *arg)
 {
 	struct show_ctx *sc = arg;
+	uint32_t bit = 1u << o->category;
+	const char *send = !o->send ? "nothing"
+	    : o->existence ? "existence only" : o->value;
+	const char *why = o->send ? (o->existence
+	    ? "the matrix gives this role existence only" : "permitted")
+				  : o->why;
 	(void)n;
 	sc->rows++;
 	if (sc->count_only)
 		return WN_OK;
+	/* a decided category is not planned again: say how it was decided */
+	if (sc->s->approved & bit) {
+		send = "nothing more";
+		why = "approved already";
+	} else if (sc->s->denied & bit) {
+		send = "nothing";
+		why = "denied";
+	}
 	proto_ctl_row_begin(sc->w, 6);
 	proto_ctl_field_int(sc->w, "field_id", o->field_id);
 	proto_ctl_field_text(sc->w, "category",
 	    cfg_category_name((enum cfg_category)o->category));
 	proto_ctl_field_text(sc->w, "name", o->name);
 	proto_ctl_field_text(sc->w, "to", o->to);
-	proto_ctl_field_text(sc->w, "would_send", !o->send ? "nothing"
-	    : o->existence ? "existence only" : o->value);
-	proto_ctl_field_text(sc->w, "why", o->send ? (o->existence
-	    ? "the matrix gives this role existence only" : "permitted")
-						   : o->why);
+	proto_ctl_field_text(sc->w, "would_send", send);
+	proto_ctl_field_text(sc->w, "why", why);
 	return WN_OK;
 }
 
@@ -1347,13 +1402,13 @@ wn_err
 node_ctl_share_show(struct node_ctl_call *c)
 {
 	struct share s;
-	struct show_ctx sc = {c->w, 0, true};
+	struct show_ctx sc = {c->w, 0, true, &s};
 	wn_err rc = share_arg(c, &s);
 	if (rc != WN_OK)
 		return rc;
-	/* as if every requested category not denied were approved: what
-	 * would leave */
-	uint32_t mask = s.categories & ~s.denied;
+	/* as if every undecided category were approved: what would leave;
+	 * show_row labels those approved or denied already */
+	uint32_t mask = strcmp(s.state, "pending") == 0 ? undecided(&s) : 0;
 	if ((rc = plan(c->n, &s, mask, show_row, &sc)) != WN_OK)
 		return rc;
 	char msg[400], open[256];
@@ -1605,9 +1660,14 @@ decision_mask(struct node_ctl_call *c, const struct share *s, uint32_t *mask)
 		return fail(c, WN_EBUSY, "share %lld is %s already",
 		    (long long)s->id, s->state);
 	*mask = undecided(s);
-	if (!arg(c, "only")[0])
+	/* absent: every undecided category; empty: a mistake, never "all" */
+	const char *only = proto_ctl_request_arg(c->req, "only");
+	if (only == NULL)
 		return WN_OK;
-	if (parse_categories(arg(c, "only"), mask) != WN_OK)
+	if (!only[0])
+		return fail(c, WN_EINVAL, "--only: an empty list names no "
+		    "category; leave it out to decide every undecided one");
+	if (parse_categories(only, mask) != WN_OK)
 		return fail(c, WN_EINVAL, "--only: categories");
 	if (*mask & ~s->categories)
 		return fail(c, WN_EINVAL, "--only names a category the request "

@@ -257,13 +257,30 @@ static const char *const migrations[] = {
 	 * for their subject and category retracts those, as it did). And a
 	 * request's categories decided so far (bit masks like categories): a
 	 * request stays pending until each is approved or denied. Requests
-	 * closed as "partly approved" before keep no masks: they stay closed. */
+	 * closed as "partly approved" before keep no masks: they stay closed.
+	 * A request left pending after the auto_share policy sent some of
+	 * its categories gets those as approved, so they are neither denied
+	 * in the audit after they left nor sent again: the policy sent them
+	 * in the transaction that stored the request, so they are the
+	 * disclosures of its case in a category it asked for, sent from its
+	 * creation up to the policy's disclosure.sent record (trace and
+	 * recipient) for it. Each category is one bit: SUM(DISTINCT) of the
+	 * bits is their OR. */
 	"ALTER TABLE disclosures ADD COLUMN consent_id INTEGER;"
 	"UPDATE disclosures SET consent_id = -1;"
 	"ALTER TABLE shares ADD COLUMN approved INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE shares ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE shares SET approved = categories WHERE state = 'approved';"
-	"UPDATE shares SET denied = categories WHERE state = 'denied';",
+	"UPDATE shares SET denied = categories WHERE state = 'denied';"
+	"UPDATE shares SET approved = (SELECT ifnull(sum(DISTINCT 1 << "
+	"  d.category), 0) FROM disclosures d WHERE d.case_id = "
+	"  shares.case_id AND d.category BETWEEN 0 AND 31 AND "
+	"  (shares.categories >> d.category) & 1 AND d.sent_ms >= "
+	"  shares.created_ms AND EXISTS (SELECT 1 FROM audit a WHERE "
+	"  a.user = 'policy' AND a.action = 'disclosure.sent' AND "
+	"  a.object = d.to_org AND a.time_ms >= d.sent_ms AND "
+	"  substr(a.detail, -length(shares.trace) - 8) = "
+	"  '; trace ' || shares.trace)) WHERE state = 'pending';",
 };
 
 int

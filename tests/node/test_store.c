@@ -645,6 +645,63 @@ test_migration_8_keeps_old_disclosures_and_decisions(void **state)
 	node_store_close(s);
 }
 
+/* Migration 8: a request left pending after the auto_share policy sent
+ * some of its categories has those approved (not undecided: a denial
+ * would audit as denied what left, an approval would send it again).
+ * What the policy sent is told from what others sent by the request's
+ * case and trace and the time between the request and the policy's
+ * disclosure record; a pending request nothing was sent for keeps
+ * nothing decided. */
+static void
+test_migration_8_approves_what_the_policy_sent(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(7);
+	/* share 1 (case c, trace T1, at 100) asks for categories 3 and 5;
+	 * the policy sent category 3 to q at 100 (recorded at 101).
+	 * Category 5 of case c left at 50 (before it) and at 500 (a person's
+	 * approval of share 2, trace T2); category 1 at 100 for case d.
+	 * Share 3 (case c, trace T3) is pending with nothing sent for it. */
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO shares (id, case_id, request_id, "
+			     "categories, state, trace, created_ms) VALUES "
+			     "(1, 'c', x'01', 40, 'pending', 'T1', 100), "
+			     "(2, 'c', x'02', 32, 'approved', 'T2', 400), "
+			     "(3, 'c', x'03', 40, 'pending', 'T3', 90), "
+			     "(4, 'd', x'04', 2, 'pending', 'T4', 100);"
+			     "INSERT INTO disclosures (case_id, to_org, "
+			     "field_id, subject, category, existence, sent_ms) "
+			     "VALUES ('c', 'q', 1, 's', 3, 0, 100), "
+			     "('c', 'q', 2, 's', 5, 0, 50), "
+			     "('c', 'q', 3, 's', 5, 0, 500), "
+			     "('d', 'q', 4, 's', 1, 0, 100);"
+			     "INSERT INTO audit (seq, time_ms, user, action, "
+			     "object, detail, prev, hash) VALUES "
+			     "(1, 101, 'policy', 'disclosure.sent', 'q', "
+			     "'1 fields about s in signals to q; case c; trace "
+			     "T1', x'00', x'00'), "
+			     "(2, 501, 'admin', 'disclosure.sent', 'q', "
+			     "'1 fields about s in care to q; case c; trace T2', "
+			     "x'00', x'00');"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 8, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT approved FROM shares WHERE id = 1"),
+	    8);
+	assert_int_equal(scalar(s, "SELECT denied FROM shares WHERE id = 1"),
+	    0);
+	assert_int_equal(scalar(s, "SELECT state FROM shares WHERE id = 1 AND "
+				   "state = 'pending'") != -1,
+	    1);
+	assert_int_equal(scalar(s, "SELECT approved FROM shares WHERE id = 2"),
+	    32);
+	assert_int_equal(scalar(s, "SELECT approved FROM shares WHERE id = 3"),
+	    0);
+	assert_int_equal(scalar(s, "SELECT approved FROM shares WHERE id = 4"),
+	    0);
+	node_store_close(s);
+}
+
 /* A lazy transaction's commit is written but not fsync'd; every other
  * commit is, before and after it; an audit record refuses to join it. */
 static void
@@ -718,6 +775,8 @@ main(void)
 		test_migration_7_reads_old_inbox_rows_as_accepted, fresh),
 	    cmocka_unit_test_setup(
 		test_migration_8_keeps_old_disclosures_and_decisions, fresh),
+	    cmocka_unit_test_setup(
+		test_migration_8_approves_what_the_policy_sent, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;
