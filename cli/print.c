@@ -5,7 +5,9 @@
 #include "cli/cli.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 static void
 json_string(const char *s)
@@ -39,9 +41,31 @@ json_value(const struct proto_ctl_field *f)
 		json_string(f->text);
 }
 
+/* is_moment: an integer field named *_ms that holds a wall-clock time
+ * (after 2000-01-01), not a duration such as waiting_ms */
+static bool
+is_moment(const struct proto_ctl_field *f)
+{
+	size_t n = strlen(f->key);
+	return f->type == PROTO_CTL_INT && n > 3 &&
+	    strcmp(f->key + n - 3, "_ms") == 0 && f->i >= 946684800000;
+}
+
 static void
 plain_value(const struct proto_ctl_field *f)
 {
+	struct tm tm;
+	time_t t;
+	char when[32];
+	if (is_moment(f)) {
+		/* people read dates; --json keeps the exact milliseconds */
+		t = (time_t)(f->i / 1000);
+		if (localtime_r(&t, &tm) != NULL &&
+		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) > 0) {
+			fputs(when, stdout);
+			return;
+		}
+	}
 	if (f->type == PROTO_CTL_INT)
 		printf("%" PRId64, f->i);
 	else if (f->type == PROTO_CTL_BOOL)

@@ -56,6 +56,11 @@ check_exit "audit show" 0 wn a audit show --limit 50
 keep
 check_out "  records the start" 'node.start'
 check_out "  records each control request with the user" 'admin[[:space:]]+control.status'
+check_out "  shows when, as a date and time people read" $'^[0-9]+\t20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\tadmin\tcontrol.status'
+cp "$WN_T/out" "$WN_T/kept"
+check "  not as epoch milliseconds" bash -c "! grep -Eq '[0-9]{13}' '$WN_T/kept'"
+check_exit "audit show --json" 0 wn a --json audit show --limit 5
+check_out "  keeps the exact milliseconds" '"time_ms":[0-9]{13}'
 check_exit "unknown command is a usage error" 2 wn a frobnicate
 check_exit "status with an extra argument is a usage error" 2 wn a status extra
 check_exit "audit show with a bad limit is a usage error" 2 wn a audit show --limit lots
