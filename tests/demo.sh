@@ -140,6 +140,23 @@ echo "-- the director (municipality):"; wn herentals data list --case "$CASE"
 echo "-- youth work: the signals, and only that the police hold something:"; wn jw-herentals data list --case "$CASE"
 echo "-- the care note never left the police (no consent)."
 
+say "The police's audit names, per category, what let it out"
+wn pz-neteland audit show --limit 60 | grep 'disclosure.sent' | head -n 2
+
+say "Only the director changes a case; a member that tries is told so"
+wn pz-neteland case invite "$CASE" jw-herentals || true
+
+say "Youth work leaves the case: everything it received for it is deleted, with signed receipts"
+wn herentals case remove "$CASE" jw-herentals
+holds_none() { [ "$(wn jw-herentals --json data list | grep -c "\"case_id\":\"$CASE\"")" = 0 ]; }
+until_true holds_none
+acked() { wn pz-neteland audit show --limit 100 | grep -q 'retraction.acknowledged'; }
+until_true acked
+wn jw-herentals audit show --limit 40 | grep -E 'case.removed|retraction.applied' || true
+wn pz-neteland audit show --limit 100 | grep -E 'retraction.(sent|acknowledged)'
+echo "A second removal is refused and sends nothing:"
+wn herentals case remove "$CASE" jw-herentals || true
+
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8
 wn herentals audit verify
