@@ -17,8 +17,14 @@
  * one that sends its frame too slowly look the same from here, and both
  * end there. (Over TLS a frame has its own, shorter deadline: node/tls.c
  * sees the bytes.) A partner's node dials again when it next has
- * something to send; its transfers in flight are never cut, since a
- * request held by the node stops the clock.
+ * something to send. A request the node holds (received whole, not yet
+ * answered) stops the clock, so it is never closed as idle; a frame that
+ * is still arriving does not, and one slower than the deadline is cut
+ * (its sender sends it again).
+ *
+ * The caps count negotiated pipes; over TLS that is authenticated
+ * connections. Connections still in their handshake are capped by
+ * node/tls.c; nng closes one not negotiated within 10 s.
  *
  * Thread safety: one mutex guards the table; it is never held across an
  * nng call, so nng's callbacks can take it.
@@ -256,13 +262,13 @@ node_conns_stats(struct node *n, struct node_conn_stats *out)
 {
 	struct node_conns *c = n->conns;
 	memset(out, 0, sizeof(*out));
-	if (c == NULL) {
-		node_tls_stats(&out->closed_frame, &out->tls_refused);
-		return;
+	uint64_t hs = 0;
+	if (c != NULL) {
+		pthread_mutex_lock(&c->mtx);
+		*out = c->st;
+		out->open = c->n;
+		pthread_mutex_unlock(&c->mtx);
 	}
-	pthread_mutex_lock(&c->mtx);
-	*out = c->st;
-	out->open = c->n;
-	pthread_mutex_unlock(&c->mtx);
-	node_tls_stats(&out->closed_frame, &out->tls_refused);
+	node_tls_stats(&out->closed_frame, &out->tls_refused, &hs);
+	out->refused_total += hs; /* too many handshakes in progress */
 }
