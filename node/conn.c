@@ -172,6 +172,10 @@ reaper_main(void *arg)
 			pthread_mutex_lock(&c->mtx);
 			continue;
 		}
+		if (c->idle_ms == 0) { /* nothing to time: wait for stop */
+			pthread_cond_wait(&c->cv, &c->mtx);
+			continue;
+		}
 		struct timespec ts = wn_deadline(now + tick);
 		pthread_cond_timedwait(&c->cv, &c->mtx, &ts);
 	}
@@ -183,12 +187,18 @@ reaper_main(void *arg)
 wn_err
 node_conns_start(struct node *n, nng_socket s)
 {
+	/* the caller reports a failure as the listener's: the log says
+	 * which part failed */
 	struct node_conns *c = calloc(1, sizeof(*c));
-	if (c == NULL)
+	if (c == NULL) {
+		wn_log(WN_LOG_ERROR, "peer connections: out of memory");
 		return WN_ENOMEM;
+	}
 	pthread_mutex_init(&c->mtx, NULL);
 	/* timed waits take CLOCK_MONOTONIC deadlines (wn_deadline) */
 	if (wn_cond_init(&c->cv) != 0) {
+		wn_log(WN_LOG_ERROR, "peer connections: cannot create the "
+		    "reaper's condition variable");
 		pthread_mutex_destroy(&c->mtx);
 		free(c);
 		return WN_ENOMEM;
@@ -198,10 +208,16 @@ node_conns_start(struct node *n, nng_socket s)
 	c->idle_ms = (int64_t)n->cfg.peer_idle_timeout * 1000;
 	n->conns = c;
 	if (nng_pipe_notify(s, NNG_PIPE_EV_ADD_PRE, pipe_cb, c) != 0 ||
-	    nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_cb, c) != 0)
+	    nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_cb, c) != 0) {
+		wn_log(WN_LOG_ERROR, "peer connections: cannot watch the "
+		    "socket's pipes");
 		return WN_ETRANSPORT;
-	if (pthread_create(&c->reaper, NULL, reaper_main, c) != 0)
+	}
+	if (pthread_create(&c->reaper, NULL, reaper_main, c) != 0) {
+		wn_log(WN_LOG_ERROR, "peer connections: cannot start the "
+		    "reaper thread");
 		return WN_ENOMEM;
+	}
 	c->running = true;
 	return WN_OK;
 }
