@@ -17,8 +17,14 @@
  * one that sends its frame too slowly look the same from here, and both
  * end there. (Over TLS a frame has its own, shorter deadline: node/tls.c
  * sees the bytes.) A partner's node dials again when it next has
- * something to send; its transfers in flight are never cut, since a
- * request held by the node stops the clock.
+ * something to send. A request the node holds (received whole, not yet
+ * answered) stops the clock, so it is never closed as idle; a frame that
+ * is still arriving does not, and one slower than the deadline is cut
+ * (its sender sends it again).
+ *
+ * The caps count negotiated pipes; over TLS that is authenticated
+ * connections. Connections still in their handshake are capped by
+ * node/tls.c; nng closes one not negotiated within 10 s.
  *
  * Thread safety: one mutex guards the table; it is never held across an
  * nng call, so nng's callbacks can take it.
@@ -166,6 +172,10 @@ reaper_main(void *arg)
 			pthread_mutex_lock(&c->mtx);
 			continue;
 		}
+		if (c->idle_ms == 0) { /* nothing to time: wait for stop */
+			pthread_cond_wait(&c->cv, &c->mtx);
+			continue;
+		}
 		struct timespec ts = wn_deadline(now + tick);
 		pthread_cond_timedwait(&c->cv, &c->mtx, &ts);
 	}
@@ -177,12 +187,18 @@ reaper_main(void *arg)
 wn_err
 node_conns_start(struct node *n, nng_socket s)
 {
+	/* the caller reports a failure as the listener's: the log says
+	 * which part failed */
 	struct node_conns *c = calloc(1, sizeof(*c));
-	if (c == NULL)
+	if (c == NULL) {
+		wn_log(WN_LOG_ERROR, "peer connections: out of memory");
 		return WN_ENOMEM;
+	}
 	pthread_mutex_init(&c->mtx, NULL);
 	/* timed waits take CLOCK_MONOTONIC deadlines (wn_deadline) */
 	if (wn_cond_init(&c->cv) != 0) {
+		wn_log(WN_LOG_ERROR, "peer connections: cannot create the "
+		    "reaper's condition variable");
 		pthread_mutex_destroy(&c->mtx);
 		free(c);
 		return WN_ENOMEM;
@@ -192,10 +208,16 @@ node_conns_start(struct node *n, nng_socket s)
 	c->idle_ms = (int64_t)n->cfg.peer_idle_timeout * 1000;
 	n->conns = c;
 	if (nng_pipe_notify(s, NNG_PIPE_EV_ADD_PRE, pipe_cb, c) != 0 ||
-	    nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_cb, c) != 0)
+	    nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_cb, c) != 0) {
+		wn_log(WN_LOG_ERROR, "peer connections: cannot watch the "
+		    "socket's pipes");
 		return WN_ETRANSPORT;
-	if (pthread_create(&c->reaper, NULL, reaper_main, c) != 0)
+	}
+	if (pthread_create(&c->reaper, NULL, reaper_main, c) != 0) {
+		wn_log(WN_LOG_ERROR, "peer connections: cannot start the "
+		    "reaper thread");
 		return WN_ENOMEM;
+	}
 	c->running = true;
 	return WN_OK;
 }
@@ -256,13 +278,13 @@ node_conns_stats(struct node *n, struct node_conn_stats *out)
 {
 	struct node_conns *c = n->conns;
 	memset(out, 0, sizeof(*out));
-	if (c == NULL) {
-		node_tls_stats(&out->closed_frame, &out->tls_refused);
-		return;
+	uint64_t hs = 0;
+	if (c != NULL) {
+		pthread_mutex_lock(&c->mtx);
+		*out = c->st;
+		out->open = c->n;
+		pthread_mutex_unlock(&c->mtx);
 	}
-	pthread_mutex_lock(&c->mtx);
-	*out = c->st;
-	out->open = c->n;
-	pthread_mutex_unlock(&c->mtx);
-	node_tls_stats(&out->closed_frame, &out->tls_refused);
+	node_tls_stats(&out->closed_frame, &out->tls_refused, &hs);
+	out->refused_total += hs; /* too many handshakes in progress */
 }

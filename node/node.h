@@ -297,11 +297,13 @@ int node_dial(struct node *n, nng_socket s, const char *url,
  * reload of the peer table, n->mtx held). node_tls_refusal_take takes
  * the oldest handshake refusal not yet audited (false: none) and, in
  * *lost, how many were not kept since the last call; node_tls_stats
- * counts connections closed for a late frame and handshakes refused.
+ * counts connections closed for a late frame, handshakes refused and
+ * connections closed before their handshake (too many handshaking).
  * Thread safe; they never wait for n->mtx. */
 void node_tls_set_peers(struct node *n);
 bool node_tls_refusal_take(char who[64], char why[200], uint64_t *lost);
-void node_tls_stats(uint64_t *late_frames, uint64_t *refused);
+void node_tls_stats(uint64_t *late_frames, uint64_t *refused,
+    uint64_t *over_cap);
 
 /* Connections on the peer socket (node/conn.c). node_conns_start sets
  * the caps and the idle deadline from the config on socket s (before it

@@ -17,13 +17,20 @@
  * engine for nng (nng_tls_engine_register, <nng/supplemental/tls/
  * engine.h>), on the same mbed TLS 2.28 that nng's own engine uses. Its
  * certificate check, during the handshake, lets a client certificate
- * through only if its CN or a DNS name in its subjectAltName is the org id
- * of a peer in the table (node_tls_set_peers). Anything else fails the
- * handshake: no byte of that connection reaches nng's SP layer, let alone
- * the decoder. The refusal is queued here and audited by the delivery
- * thread, as other refusals no member vouches for are (at most 10 a
- * minute one by one, then counted): the handshake runs on nng's I/O
- * threads, which must never wait for the node's lock.
+ * through only if it names exactly one org id (identity) and that is a
+ * peer in the table (node_tls_set_peers), not this node. Anything else
+ * fails the handshake: no byte of that connection reaches nng's SP layer,
+ * let alone the decoder. A refusal of a certificate the CA issued is
+ * queued here (at most 10 a minute, actor "unknown") and audited by the
+ * delivery thread, as other refusals no member vouches for are: the
+ * handshake runs on nng's I/O threads, which must never wait for the
+ * node's lock. One not of the CA (anyone can make one, naming anyone) or
+ * none at all is only counted. The connection keeps the partner it is,
+ * and is closed when its next bytes come after the partner left the table.
+ *
+ * Connections on the listener whose handshake is in progress are capped
+ * (peer_max_connections, or 256 if that is 0): one more fails conn_init,
+ * so nng closes it before mbed TLS sets it up.
  *
  * The engine sees the decrypted bytes, so on the listener it also keeps
  * a frame's deadline (peer_frame_timeout): it follows the SP framing (an
@@ -54,6 +61,8 @@
 #define PEM_MAX (64u << 10)
 
 static int64_t frame_ms; /* the listener's frame deadline; 0: none */
+static char own_id[64];  /* this node's org id: never a client's */
+static uint64_t hs_max = 256; /* handshakes in progress at most */
 
 static bool
 is_tls(const char *url)
@@ -103,6 +112,9 @@ node_tls_init(struct node *n, char *err, size_t errlen)
 		 err, errlen)) != WN_OK)
 		return rc;
 	frame_ms = (int64_t)n->cfg.peer_frame_timeout * 1000;
+	wn_strlcpy(own_id, n->cfg.org_id, sizeof(own_id));
+	hs_max = n->cfg.peer_max_connections != 0 ? n->cfg.peer_max_connections
+						   : 256;
 	return WN_OK;
 }
 
@@ -127,7 +139,14 @@ static struct {
 } refusals[REFUSALS_KEPT];
 static size_t nrefusals;
 static uint64_t refusals_lost; /* not kept: the queue was full */
-static atomic_uint_fast64_t tls_refused, frames_late;
+static atomic_uint_fast64_t tls_refused, frames_late, hs_over_cap;
+static atomic_uint_fast64_t gate_gen; /* bumped when the table changes */
+static int64_t audit_minute;        /* refusals queued for the audit log: */
+static unsigned audit_n;            /* at most REFUSALS_PER_MIN a minute */
+#define REFUSALS_PER_MIN 10
+/* connections whose handshake is in progress on the listener, and how
+ * many may be (node_tls_init) */
+static atomic_uint_fast64_t hs_now;
 
 void
 node_tls_set_peers(struct node *n)
@@ -137,6 +156,7 @@ node_tls_set_peers(struct node *n)
 	for (size_t i = 0; i < n->npeers && gate_n < NODE_MAX_PEERS; i++)
 		if (!n->peers[i]->gone)
 			wn_strlcpy(gate_ids[gate_n++], n->peers[i]->org_id, 64);
+	atomic_fetch_add(&gate_gen, 1); /* connections check again */
 	pthread_mutex_unlock(&gate_mtx);
 }
 
@@ -144,6 +164,8 @@ static bool
 enrolled(const unsigned char *name, size_t len)
 {
 	bool ok = false;
+	if (strlen(own_id) == len && memcmp(own_id, name, len) == 0)
+		return false;
 	pthread_mutex_lock(&gate_mtx);
 	for (size_t i = 0; i < gate_n && !ok; i++)
 		ok = strlen(gate_ids[i]) == len && memcmp(gate_ids[i], name, len) == 0;
@@ -151,13 +173,25 @@ enrolled(const unsigned char *name, size_t len)
 	return ok;
 }
 
+/* refusal_note counts a refused certificate the CA issued and queues it
+ * for the audit log, at most REFUSALS_PER_MIN a minute (the rest are
+ * counted only). The actor is "unknown": the name is the certificate's
+ * claim, said in why only. */
 static void
-refusal_note(const char *who, const char *why)
+refusal_note(const char *why)
 {
+	int64_t minute = wn_mono_ms() / 60000;
 	atomic_fetch_add(&tls_refused, 1);
 	pthread_mutex_lock(&gate_mtx);
-	if (nrefusals < REFUSALS_KEPT) {
-		wn_strlcpy(refusals[nrefusals].who, who, 64);
+	if (minute != audit_minute) {
+		audit_minute = minute;
+		audit_n = 0;
+	}
+	if (audit_n >= REFUSALS_PER_MIN) {
+		/* counted in tls_refused only */
+	} else if (nrefusals < REFUSALS_KEPT) {
+		audit_n++;
+		wn_strlcpy(refusals[nrefusals].who, "unknown", 64);
 		wn_strlcpy(refusals[nrefusals].why, why, 200);
 		nrefusals++;
 	} else {
@@ -185,10 +219,11 @@ node_tls_refusal_take(char who[64], char why[200], uint64_t *lost)
 }
 
 void
-node_tls_stats(uint64_t *late_frames, uint64_t *refused)
+node_tls_stats(uint64_t *late_frames, uint64_t *refused, uint64_t *over_cap)
 {
 	*late_frames = atomic_load(&frames_late);
 	*refused = atomic_load(&tls_refused);
+	*over_cap = atomic_load(&hs_over_cap);
 }
 
 /* ---- the TLS engine ---------------------------------------------------- */
@@ -211,6 +246,9 @@ struct nng_tls_engine_conn {
 	size_t hdr_got;   /* bytes of a frame's length read */
 	uint64_t body;    /* bytes of a frame's body still to come */
 	int64_t start_ms; /* first byte of the frame in progress; 0: none */
+	bool handshaking; /* counted in hs_now */
+	char who[64];     /* the enrolled partner it is (listener) */
+	uint64_t gen;     /* gate_gen when who was last found enrolled */
 };
 
 static int
@@ -242,45 +280,84 @@ show(const unsigned char *p, size_t len, char *out, size_t cap)
 	wn_strlcpy(out, cfg_org_id_valid(tmp) ? tmp : "unknown", cap);
 }
 
-/* verify runs inside the handshake for each certificate of the peer's
- * chain; on the listener, the peer's own certificate (depth 0) must name
- * an enrolled partner. */
-static int
-verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+/* identity finds the one org id a client certificate names (false: it
+ * names none, or more than one). If it has DNS names in its
+ * subjectAltName, those: all of them the same, and its CN, if it has one,
+ * that too; else its CN, of which it may have only one. Names are
+ * compared byte for byte: an org id is lowercase. */
+static bool
+identity(const mbedtls_x509_crt *crt, const unsigned char **id,
+    size_t *idlen)
 {
-	struct nng_tls_engine_config *c = arg;
-	const unsigned char *cn = NULL;
-	size_t cnlen = 0;
-	char who[64], why[200];
-	bool ok = false;
-
-	if (!c->server || depth != 0)
-		return 0;
+	const unsigned char *cn = NULL, *san = NULL;
+	size_t cnlen = 0, sanlen = 0;
 	for (const mbedtls_x509_name *nm = &crt->subject; nm != NULL;
 	     nm = nm->next)
 		if (nm->oid.p != NULL && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN,
 					     &nm->oid) == 0) {
+			if (cn != NULL)
+				return false; /* two CNs: which one? */
 			cn = nm->val.p;
 			cnlen = nm->val.len;
-			ok |= enrolled(cn, cnlen);
 		}
 	for (const mbedtls_x509_sequence *s = &crt->subject_alt_names;
-	     s != NULL && s->buf.p != NULL; s = s->next)
-		if (s->buf.tag ==
+	     s != NULL && s->buf.p != NULL; s = s->next) {
+		if (s->buf.tag !=
 		    (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME))
-			ok |= enrolled(s->buf.p, s->buf.len);
-	show(cn, cnlen, who, sizeof(who));
+			continue;
+		if (san != NULL && (s->buf.len != sanlen ||
+				       memcmp(s->buf.p, san, sanlen) != 0))
+			return false;
+		san = s->buf.p;
+		sanlen = s->buf.len;
+	}
+	if (san != NULL) {
+		if (cn != NULL &&
+		    (cnlen != sanlen || memcmp(cn, san, sanlen) != 0))
+			return false;
+		*id = san;
+		*idlen = sanlen;
+		return true;
+	}
+	*id = cn;
+	*idlen = cnlen;
+	return cn != NULL;
+}
+
+/* verify runs inside the handshake for each certificate of the peer's
+ * chain; on the listener, the peer's own certificate (depth 0) must name
+ * one enrolled partner (identity), which the connection keeps. */
+static int
+verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct nng_tls_engine_conn *ec = arg;
+	const unsigned char *id = NULL;
+	size_t idlen = 0;
+	char who[64], why[200];
+	bool one;
+
+	if (!ec->cfg->server || depth != 0)
+		return 0;
+	ec->gen = atomic_load(&gate_gen); /* before the peer table is read */
+	one = identity(crt, &id, &idlen);
+	show(one ? id : NULL, idlen, who, sizeof(who));
 	if (*flags != 0) {
-		snprintf(why, sizeof(why), "TLS client certificate for '%s' "
-		    "is not a valid one of the federation's CA: connection "
-		    "refused in the handshake", who);
-		refusal_note(who, why);
-	} else if (!ok) {
+		/* not the federation CA's: anyone can make one, naming
+		 * anyone, so it is counted, never recorded */
+		atomic_fetch_add(&tls_refused, 1);
+	} else if (!one) {
+		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+		refusal_note("TLS client certificate names no single org id "
+			     "(CN and DNS names differ or repeat): connection "
+			     "refused in the handshake");
+	} else if (!enrolled(id, idlen)) {
 		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
 		snprintf(why, sizeof(why), "TLS client certificate for '%s' "
 		    "names no enrolled partner: connection refused in the "
 		    "handshake", who);
-		refusal_note(who, why);
+		refusal_note(why);
+	} else {
+		wn_strlcpy(ec->who, who, sizeof(ec->who));
 	}
 	return 0;
 }
@@ -296,14 +373,16 @@ cfg_init(nng_tls_engine_config *c, nng_tls_mode mode)
 	mbedtls_pk_init(&c->key);
 	if (mbedtls_ssl_config_defaults(&c->conf,
 		c->server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
-		MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0)
+		MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+		/* nng frees the config without calling fini after this */
+		mbedtls_ssl_config_free(&c->conf);
 		return NNG_ENOMEM;
+	}
 	mbedtls_ssl_conf_rng(&c->conf, rng, NULL);
 	mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 	    MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
 	mbedtls_ssl_conf_authmode(&c->conf, c->server ? MBEDTLS_SSL_VERIFY_NONE
 						      : MBEDTLS_SSL_VERIFY_REQUIRED);
-	mbedtls_ssl_conf_verify(&c->conf, verify, c);
 	return 0;
 }
 
@@ -411,20 +490,43 @@ conn_init(nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *c)
 	ec->cfg = c;
 	ec->skip = 8;
 	mbedtls_ssl_init(&ec->ctx);
-	/* nng calls fini only after a successful init: free on failure */
+	if (c->server) {
+		/* a connection on the listener costs mbed TLS's buffers until
+		 * its handshake is done: at most hs_max at once, the rest are
+		 * closed before they get any (counted as over the total cap) */
+		if (atomic_fetch_add(&hs_now, 1) >= hs_max) {
+			atomic_fetch_sub(&hs_now, 1);
+			atomic_fetch_add(&hs_over_cap, 1);
+			return NNG_ECONNABORTED; /* nng accepts on at once */
+		}
+		ec->handshaking = true;
+	}
+	/* on failure nng calls conn_fini all the same (it frees the
+	 * connection, and the engine's part with it, through conn_fini) */
 	if (mbedtls_ssl_setup(&ec->ctx, &c->conf) != 0 ||
 	    (c->name != NULL &&
-		mbedtls_ssl_set_hostname(&ec->ctx, c->name) != 0)) {
-		mbedtls_ssl_free(&ec->ctx);
+		mbedtls_ssl_set_hostname(&ec->ctx, c->name) != 0))
 		return NNG_ENOMEM;
-	}
+	if (c->server)
+		mbedtls_ssl_set_verify(&ec->ctx, verify, ec);
 	mbedtls_ssl_set_bio(&ec->ctx, tls, bio_send, bio_recv, NULL);
 	return 0;
+}
+
+/* handshake_over: the connection no longer counts in hs_now */
+static void
+handshake_over(nng_tls_engine_conn *ec)
+{
+	if (ec->handshaking) {
+		ec->handshaking = false;
+		atomic_fetch_sub(&hs_now, 1);
+	}
 }
 
 static void
 conn_fini(nng_tls_engine_conn *ec)
 {
+	handshake_over(ec);
 	mbedtls_ssl_free(&ec->ctx);
 }
 
@@ -463,6 +565,11 @@ static int
 conn_handshake(nng_tls_engine_conn *ec)
 {
 	int rv = mbedtls_ssl_handshake(&ec->ctx);
+	if (rv == MBEDTLS_ERR_SSL_WANT_READ || rv == MBEDTLS_ERR_SSL_WANT_WRITE)
+		return NNG_EAGAIN;
+	handshake_over(ec);
+	if (ec->cfg->server && rv == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
+		atomic_fetch_add(&tls_refused, 1); /* no certificate at all */
 	return rv == 0 ? 0 : nng_code(rv);
 }
 
@@ -508,7 +615,19 @@ frame_watch(nng_tls_engine_conn *ec, const uint8_t *buf, size_t len)
 static int
 conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *szp)
 {
-	int rv = mbedtls_ssl_read(&ec->ctx, buf, *szp);
+	int rv;
+	if (ec->cfg->server && ec->who[0] != '\0' &&
+	    atomic_load(&gate_gen) != ec->gen) {
+		/* the peer table changed: is it still a partner? */
+		uint64_t gen = atomic_load(&gate_gen);
+		if (!enrolled((const unsigned char *)ec->who, strlen(ec->who))) {
+			wn_log(WN_LOG_INFO, "peer connection of '%s' closed: no "
+			    "longer an enrolled partner", ec->who);
+			return NNG_EPEERAUTH;
+		}
+		ec->gen = gen;
+	}
+	rv = mbedtls_ssl_read(&ec->ctx, buf, *szp);
 	if (rv == 0)
 		return NNG_ECLOSED;
 	if (rv < 0)

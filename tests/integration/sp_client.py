@@ -14,9 +14,13 @@ wait is bounded.
   sp_client.py slow   URL SRC GAP LIMIT [TLS] - one connection sending a
                       frame one byte every GAP s; exit 0 once the node
                       closes it, 1 if still open after LIMIT s
+  sp_client.py raw    URL SRC N HOLD - N plain TCP connections that send
+                      the first 4 bytes of a TLS ClientHello and then
+                      nothing; closes them all after HOLD s and prints
+                      how many the node had closed by then
 
 TLS is CA,CERT,KEY,NAME: the federation CA, the client's certificate and
-key, and the name the server's certificate must bear.
+key (both empty: none), and the name the server's certificate must bear.
 """
 import select
 import socket
@@ -36,7 +40,8 @@ def connect(url, src, tls):
         ca, cert, key, name = tls.split(",")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.load_verify_locations(ca)
-        ctx.load_cert_chain(cert, key)
+        if cert:
+            ctx.load_cert_chain(cert, key)
         s = ctx.wrap_socket(s, server_hostname=name)
     return s
 
@@ -131,6 +136,26 @@ def slow(url, src, gap, limit, tls=""):
     return 1
 
 
+def raw(url, src, n, hold):
+    hostport = url.split("://", 1)[1]
+    host, port = hostport.rsplit(":", 1)
+    socks = []
+    for _ in range(int(n)):
+        try:
+            s = socket.create_connection((host, int(port)), timeout=10,
+                                         source_address=(src, 0))
+            s.sendall(bytes.fromhex("16030100"))
+            socks.append(s)
+        except OSError:
+            pass
+    print("opened", len(socks), flush=True)
+    time.sleep(float(hold))
+    print("closed by the node:", sum(1 for s in socks if closed(s)))
+    for s in socks:
+        s.close()
+    return 0
+
+
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
-    sys.exit({"hello": hello, "hold": hold, "slow": slow}[mode](*args))
+    sys.exit({"hello": hello, "hold": hold, "slow": slow, "raw": raw}[mode](*args))
