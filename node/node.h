@@ -222,9 +222,11 @@ wn_err node_ctl_case_attest(struct node_ctl_call *c);
 
 /* While the disk is full, read-only requests keep answering: their audit
  * records are held in memory (at most NODE_HELD_MAX, then counted) and
- * written, with a record saying how many, in the next transaction of a
- * control request that commits. node_ctl_flush_held writes them at once
- * (at shutdown); on failure they are still held. node_ctl_held_free drops
+ * written, with a record saying how many, first in the next transaction of
+ * a control request. Requests that show personal fields, and any request
+ * once NODE_HELD_MAX are held, are refused instead. node_ctl_flush_held
+ * writes them at once (after another commit went through, at shutdown);
+ * on failure they are still held. node_ctl_held_free drops
  * them (n->mtx held, or no other thread). */
 #define NODE_HELD_MAX 1000
 WN_NODISCARD wn_err node_ctl_flush_held(struct node *n);

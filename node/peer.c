@@ -1163,9 +1163,16 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 		n->rx_store_failing = true;
 		node_store_rollback(n->store);
 		failed = true;
-	} else if (n->rx_store_failing) {
-		wn_log(WN_LOG_INFO, "received messages are stored again");
-		n->rx_store_failing = false;
+	} else {
+		if (n->rx_store_failing) {
+			wn_log(WN_LOG_INFO, "received messages are stored "
+			    "again");
+			n->rx_store_failing = false;
+		}
+		/* a commit went through: there is room for what waits */
+		if (node_ctl_flush_held(n) != WN_OK)
+			wn_log(WN_LOG_WARN, "held audit records still wait "
+			    "for room");
 	}
 	if (n->peers_dirty) {
 		n->peers_dirty = false;
@@ -1602,6 +1609,9 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		delivery_failed(p, "store error");
 		return;
 	}
+	/* a commit went through: there is room for what waits */
+	if (node_ctl_flush_held(n) != WN_OK)
+		wn_log(WN_LOG_WARN, "held audit records still wait for room");
 	/* latency ends with the sender's commit of its outbox */
 	for (size_t i = 0; i < ndone; i++)
 		record_latency(n, s->created_us[done[i]]);
