@@ -334,6 +334,21 @@ WN_NODISCARD wn_err node_chain_store(struct node *n,
     size_t whylen);
 WN_NODISCARD wn_err node_chain_answer(struct node *n,
     const struct node_peer *to, struct proto_writer *w);
+/* node_chain_seq_reused: a sender whose envelope signature was verified
+ * used a sequence number again with another message: its store went back.
+ * Audited as chain.rollback once per event (per last number applied from
+ * it) and the rollback is open; head (a CHAIN_HEAD among them, opened; or
+ * NULL) is checked against the head held without replacing it. While a
+ * rollback of a node is open its heads never replace the one held (the
+ * anchor); node_chain_numbers_moved closes it when the node's sequence
+ * numbers jump forward (NODE_SEQ_JUMP), which only its operator's
+ * --accept-rollback does. Both in the receiving transaction. */
+#define NODE_SEQ_JUMP ((uint64_t)1 << 31)
+WN_NODISCARD wn_err node_chain_seq_reused(struct node *n,
+    const struct node_peer *from, uint64_t seq, int64_t last,
+    const uint8_t *head, size_t hlen);
+WN_NODISCARD wn_err node_chain_numbers_moved(struct node *n,
+    const struct node_peer *from);
 WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
     char *err, size_t errlen);
 
