@@ -276,6 +276,12 @@ WN_NODISCARD wn_err node_charter_publish(struct node *n);
  * the enrolled member org (caller's transaction), so that a member
  * enrolled after a publication holds it too (node/need.c). */
 WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
+/* node_matrix_ours: m (verified, version 0 = none) belongs to this node's
+ * federation (its charter's). A matrix of another one, stored before
+ * matrices were checked for it, is no matrix in force (said once in the
+ * log); the readers of the matrix in force treat it as none. */
+struct proto_matrix;
+bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 /* node_charter_federation: the federation of the charter in force (the
  * director's: its own org id) into out; WN_ENOTFOUND when a member holds
  * no charter yet. */
