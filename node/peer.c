@@ -1629,6 +1629,12 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		exec_bind(n, "UPDATE peers SET last_err_ms = ?2, last_err = ?3 "
 			     "WHERE org_id = ?1",
 		    p->org_id, wn_now_ms(), werr, strlen(werr), 0) != WN_OK) ||
+	    /* nothing waits any more: the reason it waited is past */
+	    (waiting == NULL &&
+		exec_bind(n, "UPDATE peers SET last_err_ms = NULL, last_err = "
+			     "NULL WHERE org_id = ?1 AND last_err LIKE "
+			     "'waiting: %'",
+		    p->org_id, 0, NULL, 0, 0) != WN_OK) ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
 		delivery_failed(p, "store error");
