@@ -9,7 +9,7 @@
 S=S-erasure-v
 
 check "a federation of a director and two members" federation dir police:police youth:youth_work
-check "the director publishes the Neteland matrix" wn dir matrix publish "$TOP/config/neteland.matrix"
+check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
 acked_all() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
 check "every member applies it" wait_for 30 acked_all
 holds() { wn "$1" --json data list | grep -q "\"value\":\"$2\""; }
