@@ -154,6 +154,8 @@ matrix_in_force(struct node *n, struct proto_matrix *m)
 		rc = proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), pk, m, NULL);
 	sqlite3_finalize(st);
+	if (rc == WN_OK && !node_matrix_ours(n, m))
+		memset(m, 0, sizeof(*m)); /* another federation's: none */
 	return rc;
 }
 

@@ -109,17 +109,42 @@ meta_put(struct node *n, const char *key, const char *value)
 	return rc;
 }
 
+static wn_err
+meta_del(struct node *n, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	wn_err rc = WN_EDB;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"DELETE FROM meta WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = WN_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* open_key names the mark of a rollback of org reported here whose
+ * acceptance by its operator was not seen yet */
+static void
+open_key(char *out, size_t cap, const char *org)
+{
+	snprintf(out, cap, "chain_open:%s", org);
+}
+
 /* A checker keeps the newest head a node sent. A head that does not
  * extend it (a lower index: an older copy of the store, or a chain that
  * started over at 1; the same index with another hash: history
  * rewritten) is a rollback: audited once per head held, and the head held
- * is kept, so that the node's own check at its next start still finds it
- * (as it does for an older copy) until its operator accepts it. A head
- * with a higher index replaces it: one head alone cannot show that the
- * records in between extend the one held. */
-wn_err
-node_chain_store(struct node *n, const struct node_peer *from,
-    const uint8_t *buf, size_t len, char *why, size_t whylen)
+ * (the anchor) is kept, so that the node's own check at its next start
+ * still finds it (as it does for an older copy) until its operator accepts
+ * it. A head with a higher index replaces it (one head alone cannot show
+ * that the records in between extend the one held), except while a
+ * rollback of that node is open: reported here, and its acceptance not
+ * seen yet (node_chain_numbers_moved). may_replace false only checks. */
+static wn_err
+chain_store(struct node *n, const struct node_peer *from, const uint8_t *buf,
+    size_t len, char *why, size_t whylen, bool may_replace)
 {
 	struct proto_head h;
 	struct proto_error perr;
@@ -148,7 +173,16 @@ node_chain_store(struct node *n, const struct node_peer *from,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (held >= 0 && ((uint64_t)held > h.seq ||
+	char okey[96], oval[32] = "";
+	open_key(okey, sizeof(okey), from->org_id);
+	bool take = may_replace && meta_get(n, okey, oval, sizeof(oval)) &&
+	    strcmp(oval, "accepted") == 0;
+	if (take) {
+		/* the first head after its operator accepted the rollback:
+		 * held from now on, whatever its index */
+		if (meta_del(n, okey) != WN_OK)
+			return WN_EDB;
+	} else if (held >= 0 && ((uint64_t)held > h.seq ||
 			     ((uint64_t)held == h.seq && !same))) {
 		char detail[512], key[96], val[32], was[32] = "";
 		if ((uint64_t)held > h.seq)
@@ -171,12 +205,26 @@ node_chain_store(struct node *n, const struct node_peer *from,
 			return WN_OK;
 		}
 		if (meta_put(n, key, val) != WN_OK ||
+		    (open_key(key, sizeof(key), from->org_id),
+			meta_put(n, key, val)) != WN_OK ||
 		    node_audit_append(n->store, "system", "chain.rollback",
 			from->org_id, detail) != WN_OK)
 			return WN_EDB;
 		wn_log(WN_LOG_WARN, "rollback of %s: %s; keeping the head held",
 		    from->org_id, detail);
 		return WN_OK;
+	}
+	if (!take && held >= 0 && !same) {
+		char key[96], v[32];
+		open_key(key, sizeof(key), from->org_id);
+		if (!may_replace || (meta_get(n, key, v, sizeof(v)) &&
+					strcmp(v, "accepted") != 0)) {
+			wn_log(WN_LOG_DEBUG, "chain head %llu of %s: a rollback "
+			    "of it is open, keeping the head %lld held",
+			    (unsigned long long)h.seq, from->org_id,
+			    (long long)held);
+			return WN_OK;
+		}
 	}
 	rc = WN_EDB;
 	if (sqlite3_prepare_v2(node_store_db(n->store),
@@ -193,6 +241,58 @@ node_chain_store(struct node *n, const struct node_peer *from,
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+wn_err
+node_chain_store(struct node *n, const struct node_peer *from,
+    const uint8_t *buf, size_t len, char *why, size_t whylen)
+{
+	return chain_store(n, from, buf, len, why, whylen, true);
+}
+
+wn_err
+node_chain_seq_reused(struct node *n, const struct node_peer *from,
+    uint64_t seq, int64_t last, const uint8_t *head, size_t hlen)
+{
+	char key[96], val[32], was[32] = "", why[200], detail[300];
+	wn_err rc;
+	/* a head among them is checked against the one held first */
+	if (head != NULL && (rc = chain_store(n, from, head, hlen, why,
+				 sizeof(why), false)) == WN_EDB)
+		return rc;
+	snprintf(key, sizeof(key), "chain_seqreuse:%s", from->org_id);
+	snprintf(val, sizeof(val), "%lld", (long long)last);
+	if (meta_get(n, key, was, sizeof(was)) && strcmp(was, val) == 0)
+		return WN_OK; /* reported for this event */
+	snprintf(detail, sizeof(detail), "peer reuses sequence numbers: its "
+	    "store went back (message number %llu was used before; the last "
+	    "applied is %lld)", (unsigned long long)seq, (long long)last);
+	if (meta_put(n, key, val) != WN_OK ||
+	    (open_key(key, sizeof(key), from->org_id),
+		meta_put(n, key, val)) != WN_OK ||
+	    node_audit_append(n->store, "system", "chain.rollback",
+		from->org_id, detail) != WN_OK)
+		return WN_EDB;
+	wn_log(WN_LOG_WARN, "rollback of %s: %s", from->org_id, detail);
+	return WN_OK;
+}
+
+wn_err
+node_chain_numbers_moved(struct node *n, const struct node_peer *from)
+{
+	char key[96], v[32];
+	open_key(key, sizeof(key), from->org_id);
+	if (meta_get(n, key, v, sizeof(v)) && strcmp(v, "accepted") == 0)
+		return WN_OK;
+	if (meta_put(n, key, "accepted") != WN_OK ||
+	    node_audit_append(n->store, "system", "chain.rollback_closed",
+		from->org_id, "its operator accepted the rollback (its "
+		"sequence numbers moved forward): the next head it sends "
+		"is held") != WN_OK)
+		return WN_EDB;
+	wn_log(WN_LOG_INFO, "%s accepted its rollback: holding its next head",
+	    from->org_id);
+	return WN_OK;
 }
 
 wn_err
@@ -343,7 +443,7 @@ node_chain_check(struct node *n, const char *override, char *err,
 	struct node_audit_head mine;
 	struct proto_head got, *bad = NULL;
 	const char *who = NULL;
-	size_t asked = 0, answered = 0, nbad = 0, worst = 0;
+	size_t asked = 0, answered = 0, nbad = 0, worst = 0, nacc = 0;
 	bool found, behind = false;
 	char key[128], val[32], detail[512];
 	wn_err rc = node_audit_head(n->store, &mine);
@@ -375,6 +475,7 @@ node_chain_check(struct node *n, const char *override, char *err,
 			wn_log(WN_LOG_INFO, "rollback check: the head %llu %s "
 			    "holds was accepted as rolled back before",
 			    (unsigned long long)got.seq, p->org_id);
+			nacc++;
 			continue;
 		}
 		if (nbad == 0 || got.seq > bad[worst].seq) {
@@ -393,6 +494,15 @@ node_chain_check(struct node *n, const char *override, char *err,
 		goto out;
 	}
 	rc = WN_OK;
+	if (nbad == 0 && nacc == 0 && answered == asked) {
+		/* every checker holds a head our chain extends: a rollback
+		 * accepted before is past, and must not hide a later one */
+		if (node_store_exec(n->store, "DELETE FROM meta WHERE key LIKE "
+					      "'chain_accepted:%'") != WN_OK)
+			wn_log(WN_LOG_WARN, "rollback check: cannot drop the "
+			    "heads accepted before");
+		goto out;
+	}
 	if (nbad == 0)
 		goto out;
 	if (behind)

@@ -208,66 +208,71 @@ static const struct {
 	enum cfg_user_role min_role;
 	node_ctl_fn fn;
 	const char *summary;
+	/* shows personal fields (dossier content): never answered without
+	 * its audit record committed (on a full disk it is refused) */
+	bool personal;
 } handlers[] = {
-	{"status", CFG_USER_VIEWER, ctl_status, "node status"},
-	{"whoami", CFG_USER_VIEWER, ctl_whoami, "who the caller is"},
+	{"status", CFG_USER_VIEWER, ctl_status, "node status", false},
+	{"whoami", CFG_USER_VIEWER, ctl_whoami, "who the caller is", false},
 	{"audit.verify", CFG_USER_ADMINISTRATOR, ctl_audit_verify,
-	    "verify the audit chain"},
+	    "verify the audit chain", false},
 	{"audit.show", CFG_USER_ADMINISTRATOR, ctl_audit_show,
-	    "list the newest audit records"},
+	    "list the newest audit records", false},
 	{"peer.add", CFG_USER_ADMINISTRATOR, node_ctl_peer_add,
-	    "enrol a peer after its fingerprint was confirmed"},
+	    "enrol a peer after its fingerprint was confirmed", false},
 	{"peer.list", CFG_USER_VIEWER, node_ctl_peer_list,
-	    "peers with their delivery state"},
+	    "peers with their delivery state", false},
 	{"peer.send", CFG_USER_ADMINISTRATOR, node_ctl_peer_send,
-	    "queue test messages for a peer"},
+	    "queue test messages for a peer", false},
 	{"peer.received", CFG_USER_ADMINISTRATOR, node_ctl_peer_received,
-	    "what arrived from a peer (test messages)"},
+	    "what arrived from a peer (test messages)", false},
 	{"peer.stats", CFG_USER_VIEWER, node_ctl_peer_stats,
-	    "delivery counters and latency"},
+	    "delivery counters and latency", false},
 	{"matrix.publish", CFG_USER_ADMINISTRATOR, node_ctl_matrix_publish,
-	    "sign and distribute a new matrix version (director)"},
+	    "sign and distribute a new matrix version (director)", false},
 	{"matrix.show", CFG_USER_VIEWER, node_ctl_matrix_show,
-	    "the matrix in force"},
+	    "the matrix in force", false},
 	{"matrix.acks", CFG_USER_VIEWER, node_ctl_matrix_acks,
-	    "which member applied which matrix version (director)"},
-	{"case.open", CFG_USER_CASE_WORKER, node_ctl_case_open, "open a case"},
+	    "which member applied which matrix version (director)", false},
+	{"case.open", CFG_USER_CASE_WORKER, node_ctl_case_open, "open a case",
+	    false},
 	{"case.invite", CFG_USER_CASE_WORKER, node_ctl_case_invite,
-	    "invite a member to a case"},
+	    "invite a member to a case", false},
 	{"case.remove", CFG_USER_CASE_WORKER, node_ctl_case_remove,
-	    "remove a member from a case"},
-	{"case.list", CFG_USER_VIEWER, node_ctl_case_list, "cases"},
+	    "remove a member from a case", false},
+	{"case.list", CFG_USER_VIEWER, node_ctl_case_list, "cases", true},
 	{"case.attest", CFG_USER_CASE_WORKER, node_ctl_case_attest,
-	    "sign the case's consultation protocol, naming the workers"},
+	    "sign the case's consultation protocol, naming the workers", false},
 	{"case.assign", CFG_USER_ADMINISTRATOR, node_ctl_case_assign,
-	    "assign one of this node's users to a case"},
-	{"case.show", CFG_USER_VIEWER, node_ctl_case_list, "one case"},
+	    "assign one of this node's users to a case", false},
+	{"case.show", CFG_USER_VIEWER, node_ctl_case_list, "one case", true},
 	{"case.request", CFG_USER_CASE_WORKER, node_ctl_case_request,
-	    "ask a case's members for information"},
+	    "ask a case's members for information", false},
 	{"record.add", CFG_USER_CASE_WORKER, node_ctl_record_add,
-	    "record a field about a subject"},
+	    "record a field about a subject", false},
 	{"record.list", CFG_USER_CASE_WORKER, node_ctl_record_list,
-	    "this node's fields"},
+	    "this node's fields", true},
 	{"consent.give", CFG_USER_CASE_WORKER, node_ctl_consent_give,
-	    "record consent"},
+	    "record consent", false},
 	{"consent.basis", CFG_USER_CASE_WORKER, node_ctl_consent_basis,
-	    "record a legal basis the matrix names"},
+	    "record a legal basis the matrix names", false},
 	{"consent.withdraw", CFG_USER_CASE_WORKER, node_ctl_consent_withdraw,
 	    "withdraw consent or a legal basis and retract what left under "
-	    "it"},
-	{"consent.list", CFG_USER_VIEWER, node_ctl_consent_list, "consents"},
+	    "it", false},
+	{"consent.list", CFG_USER_VIEWER, node_ctl_consent_list, "consents",
+	    true},
 	{"share.list", CFG_USER_CASE_WORKER, node_ctl_share_list,
-	    "information requests to decide"},
+	    "information requests to decide", true},
 	{"share.show", CFG_USER_CASE_WORKER, node_ctl_share_show,
-	    "what would leave, field by field"},
+	    "what would leave, field by field", true},
 	{"share.approve", CFG_USER_CASE_WORKER, node_ctl_share_approve,
-	    "approve (some categories of) a request"},
+	    "approve (some categories of) a request", false},
 	{"share.deny", CFG_USER_CASE_WORKER, node_ctl_share_deny,
-	    "deny (some categories of) a request with a reason"},
+	    "deny (some categories of) a request with a reason", false},
 	{"data.list", CFG_USER_CASE_WORKER, node_ctl_data_list,
-	    "what this node received"},
+	    "what this node received", true},
 	{"data.amend", CFG_USER_CASE_WORKER, node_ctl_data_amend,
-	    "amend a received field (edit rights)"},
+	    "amend a received field (edit rights)", false},
 };
 
 /* Text identifiers the node stores and compares: at most so many
@@ -419,6 +424,27 @@ node_ctl_held_free(struct node *n)
 	n->nheld = 0;
 }
 
+/* begin_with_held begins the transaction of a control request and writes
+ * the held audit records first, so they come before the request's own;
+ * *held_in says whether they are in it (when there is no room for them,
+ * the transaction begins again without them). */
+static wn_err
+begin_with_held(struct node *n, bool *held_in)
+{
+	wn_err rc;
+	*held_in = false;
+	if ((rc = node_store_begin(n->store)) != WN_OK)
+		return rc;
+	if (n->nheld == 0 && n->held_lost == 0)
+		return WN_OK;
+	if (write_held(n) == WN_OK) {
+		*held_in = true;
+		return WN_OK;
+	}
+	node_store_rollback(n->store);
+	return node_store_begin(n->store);
+}
+
 static void
 audit_or_log(struct node *n, const char *user, const char *action,
     const char *object, const char *detail)
@@ -440,6 +466,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 	struct node_ctl_call c = {.n = n, .req = req, .w = w};
 	char who[64], action[64], msg[256];
 	size_t i;
+	bool held_in;
 	wn_err rc;
 
 	if (strcmp(req->op, "ping") == 0) {
@@ -483,7 +510,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		reply_error(w, WN_EINVAL, msg);
 		return;
 	}
-	if (node_store_begin(n->store) != WN_OK) {
+	if (begin_with_held(n, &held_in) != WN_OK) {
 		reply_error(w, WN_EDB, "store busy or damaged");
 		return;
 	}
@@ -491,25 +518,46 @@ node_ctl_handle(struct node *n, uint64_t uid,
 	rc = handlers[i].fn(&c);
 	bool wrote = node_store_changes(n->store) != changes;
 	if (rc != WN_OK) {
+		bool full = node_store_full(n->store);
 		node_store_rollback(n->store);
-		if (c.errmsg[0])
+		if (full)
+			snprintf(msg, sizeof(msg), "the disk is full: '%s' was "
+			    "not done and nothing was changed", req->op);
+		else if (c.errmsg[0])
 			wn_strlcpy(msg, c.errmsg, sizeof(msg));
 		else
 			snprintf(msg, sizeof(msg), "%s failed: %s", req->op,
 			    wn_strerror(rc));
 		reply_error(w, rc, msg);
 		c.reload_peers = c.kick = false;
-		if (node_store_begin(n->store) != WN_OK)
+		if (begin_with_held(n, &held_in) != WN_OK)
 			return;
 		snprintf(c.detail, sizeof(c.detail), "failed: %s",
-		    wn_strerror(rc));
+		    full ? "the disk is full" : wn_strerror(rc));
 	}
-	if (write_held(n) != WN_OK ||
-	    node_audit_append(n->store, c.user->name, action, "",
+	if (node_audit_append(n->store, c.user->name, action, "",
 		c.detail) != WN_OK ||
 	    node_store_commit(n->store) != WN_OK) {
 		bool full = node_store_full(n->store);
 		node_store_rollback(n->store);
+		if (full && rc == WN_OK && !wrote &&
+		    (handlers[i].personal || n->nheld >= NODE_HELD_MAX)) {
+			/* personal fields are never shown without their
+			 * record; nor is anything once no more can be held */
+			if (handlers[i].personal)
+				snprintf(msg, sizeof(msg), "the disk is full: "
+				    "'%s' cannot be recorded in the audit log, "
+				    "so it is not shown", req->op);
+			else
+				snprintf(msg, sizeof(msg), "the disk is full: "
+				    "'%s' cannot be recorded in the audit log "
+				    "(%d records wait in memory already), so it "
+				    "is not answered", req->op, NODE_HELD_MAX);
+			reply_error(w, WN_EIO, msg);
+			hold(n, c.user->name, action, "",
+			    "refused: the disk is full");
+			return;
+		}
 		if (full && (rc != WN_OK || !wrote)) {
 			/* nothing to undo but its record: the answer stands,
 			 * the record waits for room */
@@ -533,7 +581,10 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		    node_store_errmsg(n->store));
 		return;
 	}
-	held_written(n);
+	if (held_in)
+		held_written(n);
+	else if (node_ctl_flush_held(n) != WN_OK)
+		wn_log(WN_LOG_WARN, "held audit records still wait for room");
 	if (c.reload_peers && node_peers_load(n) != WN_OK)
 		wn_log(WN_LOG_ERROR, "cannot reload peers");
 	if (c.kick || c.reload_peers)

@@ -46,7 +46,29 @@ matrix_current(struct node *n, struct proto_matrix *out)
 		rc = proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), pk, out, NULL);
 	sqlite3_finalize(st);
+	if (rc == WN_OK && !node_matrix_ours(n, out))
+		memset(out, 0, sizeof(*out));
 	return rc;
+}
+
+bool
+node_matrix_ours(struct node *n, const struct proto_matrix *m)
+{
+	static bool said; /* n->mtx held */
+	char fed[PROTO_ORG_ID_MAX + 1] = "";
+	if (m->version == 0)
+		return true;
+	if (node_charter_federation(n, fed, sizeof(fed)) == WN_OK &&
+	    strcmp(m->federation, fed) == 0)
+		return true;
+	if (!said)
+		wn_log(WN_LOG_WARN, "the matrix version %llu held is of "
+		    "federation '%s', not this node's federation '%s': no "
+		    "matrix is in force until the director publishes one",
+		    (unsigned long long)m->version, m->federation,
+		    fed[0] ? fed : "(no charter yet)");
+	said = true;
+	return false;
 }
 
 wn_err
@@ -134,7 +156,13 @@ node_matrix_send(struct node *n, const char *org)
 {
 	struct node_peer to = {0};
 	sqlite3_stmt *st = NULL;
-	wn_err rc = WN_EDB;
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	wn_err rc = m ? matrix_current(n, m) : WN_ENOMEM;
+	bool none = m == NULL || m->version == 0;
+	free(m);
+	if (rc != WN_OK || none)
+		return rc; /* none in force: none is sent */
+	rc = WN_EDB;
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT signed FROM matrix ORDER BY version DESC LIMIT 1", -1,
 		&st, NULL) != SQLITE_OK)

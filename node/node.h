@@ -222,9 +222,11 @@ wn_err node_ctl_case_attest(struct node_ctl_call *c);
 
 /* While the disk is full, read-only requests keep answering: their audit
  * records are held in memory (at most NODE_HELD_MAX, then counted) and
- * written, with a record saying how many, in the next transaction of a
- * control request that commits. node_ctl_flush_held writes them at once
- * (at shutdown); on failure they are still held. node_ctl_held_free drops
+ * written, with a record saying how many, first in the next transaction of
+ * a control request. Requests that show personal fields, and any request
+ * once NODE_HELD_MAX are held, are refused instead. node_ctl_flush_held
+ * writes them at once (after another commit went through, at shutdown);
+ * on failure they are still held. node_ctl_held_free drops
  * them (n->mtx held, or no other thread). */
 #define NODE_HELD_MAX 1000
 WN_NODISCARD wn_err node_ctl_flush_held(struct node *n);
@@ -274,6 +276,12 @@ WN_NODISCARD wn_err node_charter_publish(struct node *n);
  * the enrolled member org (caller's transaction), so that a member
  * enrolled after a publication holds it too (node/need.c). */
 WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
+/* node_matrix_ours: m (verified, version 0 = none) belongs to this node's
+ * federation (its charter's). A matrix of another one, stored before
+ * matrices were checked for it, is no matrix in force (said once in the
+ * log); the readers of the matrix in force treat it as none. */
+struct proto_matrix;
+bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 /* node_charter_federation: the federation of the charter in force (the
  * director's: its own org id) into out; WN_ENOTFOUND when a member holds
  * no charter yet. */
@@ -334,6 +342,21 @@ WN_NODISCARD wn_err node_chain_store(struct node *n,
     size_t whylen);
 WN_NODISCARD wn_err node_chain_answer(struct node *n,
     const struct node_peer *to, struct proto_writer *w);
+/* node_chain_seq_reused: a sender whose envelope signature was verified
+ * used a sequence number again with another message: its store went back.
+ * Audited as chain.rollback once per event (per last number applied from
+ * it) and the rollback is open; head (a CHAIN_HEAD among them, opened; or
+ * NULL) is checked against the head held without replacing it. While a
+ * rollback of a node is open its heads never replace the one held (the
+ * anchor); node_chain_numbers_moved closes it when the node's sequence
+ * numbers jump forward (NODE_SEQ_JUMP), which only its operator's
+ * --accept-rollback does. Both in the receiving transaction. */
+#define NODE_SEQ_JUMP ((uint64_t)1 << 31)
+WN_NODISCARD wn_err node_chain_seq_reused(struct node *n,
+    const struct node_peer *from, uint64_t seq, int64_t last,
+    const uint8_t *head, size_t hlen);
+WN_NODISCARD wn_err node_chain_numbers_moved(struct node *n,
+    const struct node_peer *from);
 WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
     char *err, size_t errlen);
 

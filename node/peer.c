@@ -800,10 +800,27 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			    "%02x%02x%02x%02x.. already applied)", e->h.id[0],
 			    e->h.id[1], e->h.id[2], e->h.id[3]);
 			break;
-		default:
+		default: {
+			/* another message under a number used before, from
+			 * its signed sender: its store went back */
+			size_t hl = 0;
+			bool hd = e->h.type == PROTO_MSG_CHAIN_HEAD &&
+			    proto_envelope_open(e, p->key, body, cap, &hl) ==
+				WN_OK;
+			rc = node_chain_seq_reused(n, p, e->h.seq, *last,
+			    hd ? body : NULL, hl);
+			if (hd)
+				sec_wipe(body, hl);
+			if (rc != WN_OK) {
+				rx->blocked = true;
+				refuse(rx, true, e->h.id, WN_EDB, p->org_id,
+				    "store error");
+				return;
+			}
 			snprintf(why, sizeof(why), "replay: sequence number %"
 			    PRIu64 " already used (last applied %" PRId64 ")",
 			    e->h.seq, *last);
+		}
 		}
 		/* the very bytes again: whoever captured them can resend
 		 * them, so the member does not vouch for that refusal */
@@ -814,6 +831,14 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		snprintf(why, sizeof(why), "cannot decrypt a message from '%s'",
 		    p->org_id);
 		refuse(rx, true, e->h.id, WN_ECRYPTO, p->org_id, why);
+		return;
+	}
+	/* numbers moved forward: the sender's operator accepted a rollback */
+	if (*last >= 0 && e->h.seq > (uint64_t)*last + NODE_SEQ_JUMP &&
+	    node_chain_numbers_moved(n, p) != WN_OK) {
+		sec_wipe(body, blen);
+		rx->blocked = true;
+		refuse(rx, true, e->h.id, WN_EDB, p->org_id, "store error");
 		return;
 	}
 	why[0] = '\0';
@@ -1163,9 +1188,16 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 		n->rx_store_failing = true;
 		node_store_rollback(n->store);
 		failed = true;
-	} else if (n->rx_store_failing) {
-		wn_log(WN_LOG_INFO, "received messages are stored again");
-		n->rx_store_failing = false;
+	} else {
+		if (n->rx_store_failing) {
+			wn_log(WN_LOG_INFO, "received messages are stored "
+			    "again");
+			n->rx_store_failing = false;
+		}
+		/* a commit went through: there is room for what waits */
+		if (node_ctl_flush_held(n) != WN_OK)
+			wn_log(WN_LOG_WARN, "held audit records still wait "
+			    "for room");
 	}
 	if (n->peers_dirty) {
 		n->peers_dirty = false;
@@ -1597,11 +1629,20 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		exec_bind(n, "UPDATE peers SET last_err_ms = ?2, last_err = ?3 "
 			     "WHERE org_id = ?1",
 		    p->org_id, wn_now_ms(), werr, strlen(werr), 0) != WN_OK) ||
+	    /* nothing waits any more: the reason it waited is past */
+	    (waiting == NULL &&
+		exec_bind(n, "UPDATE peers SET last_err_ms = NULL, last_err = "
+			     "NULL WHERE org_id = ?1 AND last_err LIKE "
+			     "'waiting: %'",
+		    p->org_id, 0, NULL, 0, 0) != WN_OK) ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
 		delivery_failed(p, "store error");
 		return;
 	}
+	/* a commit went through: there is room for what waits */
+	if (node_ctl_flush_held(n) != WN_OK)
+		wn_log(WN_LOG_WARN, "held audit records still wait for room");
 	/* latency ends with the sender's commit of its outbox */
 	for (size_t i = 0; i < ndone; i++)
 		record_latency(n, s->created_us[done[i]]);

@@ -51,4 +51,7 @@ check "the director is back" node_start dir
 check "youth work gets version 2" wait_for 60 holds youth 2
 check "the disclosure goes through" wait_for 60 field_is police youth queued 0
 check "  youth work has it" test "$(got)" -ge 1
+# the receipt that took it deferred nothing: the reason it waited is past
+not_waiting() { ! peer_field police youth last_error | grep -q "^waiting: "; }
+check "  and police's peer list no longer says it waits" not_waiting
 wn_done

@@ -28,7 +28,8 @@
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; $WNPOKE_VERSION=N
  * rewrites the version after signing (so the signature breaks too), and
  * $WNPOKE_BADBOX=1 seals the body for a key the recipient does not hold.
- * data and forge save the transfer they sent to $WNPOKE_SAVE if set;
+ * data and forge save the transfer they sent to $WNPOKE_SAVE if set,
+ * matrix the signed matrix;
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
  * $WNPOKE_TIMEOUT_MS: how long to wait for the reply (default 60000: a
  * busy machine; a node holds a transfer that follows another a while).
@@ -531,7 +532,8 @@ main(int argc, char **argv)
 		    sizeof(pm->federation));
 		pm->issued_ms = wn_now_ms();
 		pm->level[0][2][0] = 3; /* situation, signals, municipality: edit */
-		if (proto_matrix_sign(pm, sign_cb, signer, &cw) != WN_OK)
+		if (proto_matrix_sign(pm, sign_cb, signer, &cw) != WN_OK ||
+		    save(&cw) != 0)
 			return 1;
 		free(pm);
 		header(&h, argv[3], PROTO_MSG_MATRIX, seq);
