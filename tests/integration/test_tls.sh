@@ -4,23 +4,8 @@
 # client without a certificate gets nowhere.
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
-C="$WN_T/ca"
-mkdir -p "$C"
-ossl() { openssl "$@" >/dev/null 2>&1; }
-check "a federation CA" ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout "$C/ca.key" -out "$C/ca.pem" -days 30 -subj "/CN=wijknet test federation CA"
-cert() {
-	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$1" >"$C/$1.ext"
-	ossl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$C/$1.key" -out "$C/$1.csr" -subj "/CN=$1" &&
-	ossl x509 -req -in "$C/$1.csr" -CA "$C/ca.pem" -CAkey "$C/ca.key" -CAcreateserial \
-		-out "$C/$1.pem" -days 30 -extfile "$C/$1.ext" && chmod 600 "$C/$1.key"
-}
-use_tls() { # node: switch its config to tls+tcp:// with its certificate
-	local port; port=$(free_port)
-	sed -i "s|^listen = .*|listen = tls+tcp://127.0.0.1:$port\ntls_cert = $C/$1.pem\ntls_key = $C/$1.key\ntls_ca = $C/ca.pem|" \
-		"$WN_T/$1/wijknet.conf"
-}
+. "$(dirname "$0")/tls_lib.sh"
+check "a federation CA" tls_ca
 check_exit "director init" 0 node_init dir municipality
 dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
 check_exit "member init" 0 node_init_member police "$dkey"
