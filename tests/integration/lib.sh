@@ -73,8 +73,9 @@ node_start() {
 	rm -f "$WN_T/$name.ready"
 	mkfifo "$WN_T/$name.ready"
 	[ "${WN_CAPTURE:-}" = 1 ] && cap="$WN_T/$name.wire"
-	# WN_FSIZE_KB: no file of the daemon's may grow past it (a full disk)
-	( [ -n "${WN_FSIZE_KB:-}" ] && ulimit -f "$WN_FSIZE_KB"
+	# WN_FSIZE_KB: no file of the daemon's may grow past it (a full disk);
+	# a soft limit, so that a test can give room back (prlimit)
+	( [ -n "${WN_FSIZE_KB:-}" ] && ulimit -S -f "$WN_FSIZE_KB"
 	WIJKNET_WIRE_CAPTURE="$cap" \
 	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" ) &
@@ -201,3 +202,15 @@ peer_known() { test -n "$(peer_field "$1" "$2" org_id)"; }
 # The example matrix names its federation herentals; the tests' director is
 # dir. $WN_T/dir.matrix is the same matrix for the federation dir directs.
 sed "s/^federation = herentals/federation = dir/" "$TOP/config/neteland.matrix" >"$WN_T/dir.matrix"
+
+# fill_disk NODE: record fields until the node refuses one (its disk is
+# full); the refusal is in $WN_T/fill.out. Fails if 400 all fit.
+fill_disk() {
+	local i
+	for i in $(seq 1 400); do
+		wn "$1" record --subject S-fill --category signals --field note \
+			--value "filling the disk, record $i of at most 400 ......................" \
+			>"$WN_T/fill.out" 2>&1 || return 0
+	done
+	return 1
+}

@@ -12,28 +12,8 @@ check "a node" node_init police police
 check "  starts" node_start police
 check "  stops" node_stop police
 kb=$(( $(stat -c %s "$WN_T/police/node.db") / 1024 ))
-# node_start with a soft limit only (lib.sh's ulimit -f sets the hard one
-# too, which a running process cannot lift again)
-start_limited() {
-	local line=""
-	rm -f "$WN_T/police.ready"; mkfifo "$WN_T/police.ready"
-	( ulimit -S -f "$kb"
-	exec "$WIJKNETD" run --config "$WN_T/police/wijknet.conf" --ready-fd 3 \
-		3>"$WN_T/police.ready" 2>>"$WN_T/police.log" ) &
-	WN_PID[police]=$!
-	read -r -t 60 line <"$WN_T/police.ready"; [ "$line" = ready ]
-}
-check "it starts with no room for its files to grow past ${kb} KiB" start_limited
-fill() {
-	local i
-	for i in $(seq 1 400); do
-		wn police record --subject S-fill --category signals --field note \
-			--value "filling the disk, record $i of at most 400 ......................" \
-			>"$WN_T/fill.out" 2>&1 || return 0
-	done
-	return 1
-}
-check "writes fill its disk until one is refused" fill
+WN_FSIZE_KB=$kb check "it starts with no room for its files to grow past ${kb} KiB" node_start police
+check "writes fill its disk until one is refused" fill_disk police
 check "  with a clear message" grep -q "the disk is full: 'record.add' was not done and nothing was changed" "$WN_T/fill.out"
 check_exit "a write is still refused" 1 wn police record --subject S-fill --category signals --field note --value more
 check_out "  saying the disk is full" "the disk is full: "

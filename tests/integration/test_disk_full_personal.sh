@@ -13,26 +13,8 @@ check "  starts" node_start police
 check "a personal field" wn police record --subject S-1 --category signals --field note --value SECRET-NOTE
 check "  stops" node_stop police
 kb=$(( $(stat -c %s "$WN_T/police/node.db") / 1024 ))
-start_limited() {
-	local line=""
-	rm -f "$WN_T/police.ready"; mkfifo "$WN_T/police.ready"
-	( ulimit -S -f "$kb"
-	exec "$WIJKNETD" run --config "$WN_T/police/wijknet.conf" --ready-fd 3 \
-		3>"$WN_T/police.ready" 2>>"$WN_T/police.log" ) &
-	WN_PID[police]=$!
-	read -r -t 60 line <"$WN_T/police.ready"; [ "$line" = ready ]
-}
-check "it starts with no room for its files to grow past ${kb} KiB" start_limited
-fill() {
-	local i
-	for i in $(seq 1 400); do
-		wn police record --subject S-fill --category signals --field note \
-			--value "filling the disk, record $i of at most 400 ......................" \
-			>"$WN_T/fill.out" 2>&1 || return 0
-	done
-	return 1
-}
-check "writes fill its disk until one is refused" fill
+WN_FSIZE_KB=$kb check "it starts with no room for its files to grow past ${kb} KiB" node_start police
+check "writes fill its disk until one is refused" fill_disk police
 check_exit "record list is refused" 1 wn police record list
 check_out "  saying why" "the disk is full: 'record.list' cannot be recorded in the audit log, so it is not shown"
 cp "$WN_T/out" "$WN_T/rl.out"
