@@ -62,9 +62,12 @@
  *                               its chain head (STOP_FLUSH_MS)
  *   WIJKNET_TEST_MINUTE_MS      the "minute" of the audit rate limits
  *                               (RATE_MINUTE_MS)
+ *   WIJKNET_TEST_HEAD_PERIOD_MS how often a running node sends its chain
+ *                               head (HEAD_PERIOD_MS): a test that must
+ *                               see the head sent at start and no other
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
 static int64_t rx_wait_ms = RX_WAIT_MS, stop_flush_ms = STOP_FLUSH_MS,
-	       minute_ms = RATE_MINUTE_MS;
+	       minute_ms = RATE_MINUTE_MS, head_period_ms = HEAD_PERIOD_MS;
 
 int64_t
 node_test_ms(const char *name, int64_t dflt)
@@ -1950,7 +1953,7 @@ push_heads(struct node *n, bool force)
 	struct node_audit_head ah;
 	int64_t now = wn_mono_ms();
 	if (!force && n->head_sent_ms != 0 &&
-	    now - n->head_sent_ms < HEAD_PERIOD_MS)
+	    now - n->head_sent_ms < head_period_ms)
 		return;
 	if (node_audit_head(n->store, &ah) != WN_OK ||
 	    (!force && ah.seq == n->head_sent_seq))
@@ -2010,6 +2013,8 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	rx_wait_ms = node_test_ms("WIJKNET_TEST_RX_WAIT_MS", RX_WAIT_MS);
 	stop_flush_ms = node_test_ms("WIJKNET_TEST_STOP_FLUSH_MS", STOP_FLUSH_MS);
 	minute_ms = node_test_ms("WIJKNET_TEST_MINUTE_MS", RATE_MINUTE_MS);
+	head_period_ms = node_test_ms("WIJKNET_TEST_HEAD_PERIOD_MS",
+	    HEAD_PERIOD_MS);
 	pthread_mutex_lock(&n->mtx);
 	wn_err rc = node_peers_load(n);
 	pthread_mutex_unlock(&n->mtx);
