@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # test_tls.sh - peers over tls+tcp:// with a federation CA: certificates
 # named by org id, client certificates required; messages flow, and a
-# client without a certificate gets nowhere.
+# client without a certificate gets nowhere. The hostile peer (wnpoke)
+# holds police's signing key and trusts the CA, so its handshake would
+# succeed were the node not to refuse it: without a certificate, with a
+# certificate the CA issued for an org id the node has not enrolled
+# (youth), or for the node's own org id (dir), it is refused in the
+# handshake, counted, and nothing it sent is applied.
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 . "$(dirname "$0")/tls_lib.sh"
@@ -9,10 +14,8 @@ check "a federation CA" tls_ca
 check_exit "director init" 0 node_init dir municipality
 dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
 check_exit "member init" 0 node_init_member police "$dkey"
-for n in dir police; do
-	check "certificate for $n" cert $n
-	use_tls $n
-done
+for n in dir police youth; do check "certificate for $n" cert $n; done
+use_tls dir; use_tls police
 check "director starts with TLS" node_start dir
 check "member starts with TLS" node_start police
 dfp=$(bundle dir); pfp=$(bundle police)
@@ -22,10 +25,41 @@ check "the director enrols police" wn dir peer add "$WN_T/police.bundle" --finge
 check "the charter arrives over TLS" wait_for 30 field_ge police dir received_seq 1
 check "police sends 200 messages over TLS" wn police peer send dir --count 200 --size 256
 check "they all arrive" wait_for 60 field_is police dir queued 0
-wn dir --json peer received police >"$WN_T/out"
-check_out "  exactly once" '"count":200,"distinct":200'
-check_exit "a client without a certificate" 3 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" data 999
+# received FIELD: count or distinct of police's messages dir applied
+received() { wn dir --json peer received police | json_field "$1"; }
+check "  exactly once" test "$(received count),$(received distinct)" = 200,200
+# police's own node stops, so that only the hostile peer speaks as police
+check "police stops cleanly" node_stop police
+next_seq() { echo $(( $(peer_field dir police received_seq) + 1 )); }
+# poke TLS: police's key sends dir one valid message over TLS as $WNPOKE_TLS says
+poke() { WNPOKE_TLS=$1 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" data "$(next_seq)"; }
+# refused_before: the node's count of refused handshakes now, in $before
+refused_before() { before=$(status_field dir peer_tls_refused); test -n "$before"; }
+
+check_exit "the hostile peer with the CA and police's certificate" 0 poke "$C/ca.pem,$C/police.pem,$C/police.key"
+check_out "  gets its message applied (its TLS works)" '^RECEIPT accepted=1 refused=0$'
+check "  one more applied" test "$(received count)" = 201
+
+check "the node's count of refused handshakes" refused_before
+check_exit "a client that trusts the CA but shows no certificate" 3 poke "$C/ca.pem"
 check_out "  gets no reply" '^NO REPLY'
-wn dir --json peer received police >"$WN_T/out"
-check_out "  and nothing was applied" '"count":200'
+check "  the node refused its handshake (counted)" wait_for 60 status_ge dir peer_tls_refused $((before + 1))
+check "  and nothing was applied" test "$(received count)" = 201
+
+# bound to an enrolled partner's org id: a valid certificate of the
+# federation for another org id does not let police's key in
+check "the node's count of refused handshakes" refused_before
+check_exit "police's key behind youth's certificate (the CA's; dir has not enrolled youth)" 3 \
+	poke "$C/ca.pem,$C/youth.pem,$C/youth.key"
+check_out "  gets no reply" '^NO REPLY'
+check "  the node refused its handshake (counted)" wait_for 60 status_ge dir peer_tls_refused $((before + 1))
+check "  audited as unknown, naming youth" wait_for 60 eval \
+	'wn dir audit show --limit 10000 | grep -Eq "^.*unknown[[:space:]]+peer\.refused[[:space:]]+unknown[[:space:]].*'"'youth'"'"'
+check "  and nothing was applied" test "$(received count)" = 201
+check "the node's count of refused handshakes" refused_before
+check_exit "police's key behind dir's own certificate" 3 poke "$C/ca.pem,$C/dir.pem,$C/dir.key"
+check_out "  gets no reply" '^NO REPLY'
+check "  the node refused its handshake (counted)" wait_for 60 status_ge dir peer_tls_refused $((before + 1))
+check "  and nothing was applied" test "$(received count)" = 201
+check "dir stops cleanly" node_stop dir
 wn_done

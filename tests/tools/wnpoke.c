@@ -23,9 +23,13 @@
  *        pair SEQ KEY2 PASS2 FROM2 (FROM's message SEQ and FROM2's message
  *        SEQ signed by KEY2, both valid, in one transfer) |
  *        case CASE SUBJECT MEMBER... (a CASE naming those members, the
- *        director from $WNPOKE_DIRECTOR or FROM; seq from $WNPOKE_SEQ)
+ *        director from $WNPOKE_DIRECTOR or FROM; seq from $WNPOKE_SEQ) |
+ *        amend CASE FIELD VALUE (an AMEND of the recipient's field FIELD;
+ *        seq from $WNPOKE_SEQ)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
- * $WNPOKE_TS_OFFSET_MS (added to the time) if set; $WNPOKE_VERSION=N
+ * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
+ * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
+ * way (the envelopes' own to and ts stay as above); $WNPOKE_VERSION=N
  * rewrites the version after signing (so the signature breaks too), and
  * $WNPOKE_BADBOX=1 seals the body for a key the recipient does not hold.
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set,
@@ -33,6 +37,12 @@
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
  * $WNPOKE_TIMEOUT_MS: how long to wait for the reply (default 60000: a
  * busy machine; a node holds a transfer that follows another a while).
+ * $WNPOKE_TLS=CA[,CERT,KEY] dials a tls+tcp:// endpoint trusting the CA
+ * (PEM file) and checking that the node's certificate names the
+ * recipient's org id, so the handshake succeeds unless the node refuses
+ * us; with CERT and KEY (PEM files) it presents that client certificate,
+ * without them none. Then "NO REPLY (REASON)" names nng's error for the
+ * failed dial.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
  * REASON" lines), "ERROR CODE REASON", or "NO REPLY"; exit 0, or 3 for no
  * reply, 1 for a local problem. Never installed.
@@ -42,6 +52,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "config/cfg.h"
 #include "crypto/sec.h"
@@ -186,6 +197,60 @@ transfer_of(const struct proto_env_header *h, const void *body, size_t len,
 	return r;
 }
 
+/* pem reads a PEM file (NUL-terminated) into buf */
+static int
+pem(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return n > 0 && n < cap - 1 ? 0 : -1;
+}
+
+/* dial connects s to the endpoint, over TLS as $WNPOKE_TLS says */
+static int
+dial(nng_socket s)
+{
+	const char *spec = getenv("WNPOKE_TLS");
+	static char ca[1024], cert[1024], kf[1024], certpem[16384],
+	    keypem[16384];
+	nng_dialer d;
+	nng_tls_config *c = NULL;
+	int rv, k;
+	if (spec == NULL)
+		return nng_dial(s, endpoint, NULL, 0);
+	k = sscanf(spec, "%1023[^,],%1023[^,],%1023s", ca, cert, kf);
+	if (k != 1 && k != 3)
+		return NNG_EINVAL;
+	if ((rv = nng_dialer_create(&d, s, endpoint)) != 0 ||
+	    (rv = nng_tls_config_alloc(&c, NNG_TLS_MODE_CLIENT)) != 0)
+		return rv;
+	if ((rv = nng_tls_config_ca_file(c, ca)) != 0 ||
+	    (rv = nng_tls_config_server_name(c, to_org)) != 0 ||
+	    (rv = nng_tls_config_auth_mode(c, NNG_TLS_AUTH_MODE_REQUIRED)) !=
+		0)
+		goto out;
+	if (k == 3) {
+		if (pem(cert, certpem, sizeof(certpem)) != 0 ||
+		    pem(kf, keypem, sizeof(keypem)) != 0) {
+			rv = NNG_EINVAL;
+			goto out;
+		}
+		if ((rv = nng_tls_config_own_cert(c, certpem, keypem, NULL)) !=
+		    0)
+			goto out;
+	}
+	if ((rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, c)) == 0)
+		rv = nng_dialer_start(d, 0);
+out:
+	nng_tls_config_free(c);
+	return rv;
+}
+
 static int
 send_and_print(const uint8_t *buf, size_t len)
 {
@@ -204,7 +269,7 @@ send_and_print(const uint8_t *buf, size_t len)
 		ms = 60000;
 	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)ms);
 	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)ms);
-	if ((rv = nng_dial(s, endpoint, NULL, 0)) != 0 ||
+	if ((rv = dial(s)) != 0 ||
 	    (rv = nng_send(s, (void *)buf, len, 0)) != 0 ||
 	    (rv = nng_recvmsg(s, &reply, 0)) != 0) {
 		printf("NO REPLY (%s)\n", nng_strerror(rv));
@@ -333,6 +398,12 @@ main(int argc, char **argv)
 		wn_strlcpy(m->from, argv[3], sizeof(m->from));
 		wn_strlcpy(m->to, to_org, sizeof(m->to));
 		m->ts_ms = wn_now_ms();
+		const char *mto = getenv("WNPOKE_MANIFEST_TO"),
+			   *moff = getenv("WNPOKE_MANIFEST_TS_OFFSET_MS");
+		if (mto != NULL)
+			wn_strlcpy(m->to, mto, sizeof(m->to));
+		if (moff != NULL)
+			m->ts_ms += strtoll(moff, NULL, 10);
 		const char *af = getenv("WNPOKE_AFTER");
 		if (af != NULL && !wn_parse_u64(af, UINT64_MAX - 1, &m->after))
 			return 1;
@@ -510,6 +581,23 @@ main(int argc, char **argv)
 			return 1;
 		free(pc);
 		header(&h, argv[3], PROTO_MSG_CASE, seq);
+		if ((sq = getenv("WNPOKE_SEQ")) != NULL)
+			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "amend") == 0 && argc == 9) {
+		struct proto_amend a = {0};
+		const char *sq;
+		if (!wn_parse_u64(argv[7], INT64_MAX, &a.field_id) ||
+		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(a.case_id, argv[6], sizeof(a.case_id));
+		wn_strlcpy(a.value, argv[8], sizeof(a.value));
+		if (proto_amend_encode(&a, &cw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_AMEND, seq);
 		if ((sq = getenv("WNPOKE_SEQ")) != NULL)
 			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
