@@ -34,6 +34,7 @@ bundle() { "$WIJKNETD" public --config "$D/$1/wijknet.conf" >"$D/$1.bundle"; sed
 queued() { wn "$1" --json peer list | /usr/bin/python3 -c 'import json,sys; print(sum(r["queued"] for r in json.load(sys.stdin)["rows"] if r["org_id"]==sys.argv[1]))' "$2"; }
 until_true() { local i=0; until "$@"; do i=$((i+1)); [ $i -lt 600 ] || return 1; sleep 0.05; done; }
 is_zero() { [ "$(queued "$1" "$2")" = 0 ]; }
+queued_is() { [ "$(queued "$1" "$2")" = "$3" ]; }
 knows() { wn "$1" --json peer list | grep -q "\"org_id\":\"$2\""; }
 
 start_node() {
@@ -83,7 +84,7 @@ wn pz-neteland peer stats
 say "A node that is down: its messages wait in the sender's outbox"
 kill -TERM "${PID[gw-herentals]}"; wait "${PID[gw-herentals]}"; unset "PID[gw-herentals]"
 wn pz-neteland peer send gw-herentals --count 25
-until_true test "$(queued pz-neteland gw-herentals)" = 25
+until_true queued_is pz-neteland gw-herentals 25
 wn pz-neteland peer list
 rm -f "$D/gw-herentals.ready"
 start_node gw-herentals

@@ -123,6 +123,54 @@ wait_for() {
 	done
 }
 
+# Conditions that cannot pass on a CLI error: `! wn ... | grep -q X`
+# passes when wn fails, `$(wn ... | grep -c X)` reads 0. These run the
+# command first and fail when it fails (saying so), so a check built on
+# them fails for the reason it names or for a broken CLI, never passes.
+
+# out_has PATTERN CMD...: CMD succeeds and its output matches (grep -E)
+out_has() {
+	local pat=$1 out; shift
+	out=$("$@" 2>&1) || { printf '%s\n(failed: %s)\n' "$out" "$*"; return 1; }
+	grep -Eq -- "$pat" <<<"$out" && return 0
+	printf '%s\n(no /%s/ in that)\n' "$out" "$pat" | tail -20; return 1
+}
+# out_lacks PATTERN CMD...: CMD succeeds and its output does not match
+out_lacks() {
+	local pat=$1 out; shift
+	out=$("$@" 2>&1) || { printf '%s\n(failed: %s)\n' "$out" "$*"; return 1; }
+	grep -Eq -- "$pat" <<<"$out" || return 0
+	grep -E -- "$pat" <<<"$out" | tail -20; return 1
+}
+# count_or_fail PATTERN CMD...: prints how many lines of CMD's output match
+# (grep -E); prints nothing and fails when CMD fails
+count_or_fail() {
+	local pat=$1 out; shift
+	out=$("$@") || return 1
+	grep -Ec -- "$pat" <<<"$out"
+	return 0
+}
+# count_is WANT CMD...: CMD succeeds and prints exactly WANT
+count_is() {
+	local want=$1 got; shift
+	got=$("$@") || { echo "(failed: $*)"; return 1; }
+	[ "$got" = "$want" ] && return 0
+	echo "got '$got', want '$want' from: $*"; return 1
+}
+# audit_count NODE ACTION [USER]: how many of NODE's audit records have
+# that action (and that user); fails when the CLI fails or the log holds
+# more than `audit show` shows (the count would be short)
+audit_count() {
+	local out
+	out=$(wn "$1" --json audit show --limit 10000) || return 1
+	printf '%s' "$out" | /usr/bin/python3 -c '
+import json,sys
+r=json.load(sys.stdin)["rows"]
+if len(r) >= 10000: sys.exit("more than 10000 audit records: cannot count them all")
+print(sum(1 for x in r if x["action"] == sys.argv[1] and sys.argv[2] in ("", x["user"])))' \
+		"$2" "${3:-}"
+}
+
 # json_field NAME FIELD: a field of the first row of `wijknet --json` output
 # read from stdin.
 json_field() {

@@ -44,7 +44,8 @@
  * without them none. Then "NO REPLY (REASON)" names nng's error for the
  * failed dial.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
- * REASON" lines), "ERROR CODE REASON", or "NO REPLY"; exit 0, or 3 for no
+ * REASON" lines), "ERROR CODE REASON", "ANSWER head" or "ANSWER none" (a
+ * chain head answer), or "NO REPLY"; exit 0, or 3 for no
  * reply, 1 for a local problem. Never installed.
  */
 #include <stdio.h>
@@ -290,6 +291,15 @@ send_and_print(const uint8_t *buf, size_t len)
 			printf("ERROR %u %s\n", eb.code, eb.reason);
 		else
 			printf("ERROR (unreadable)\n");
+	} else if (e.h.type == PROTO_MSG_CHAIN_HEAD_ANSWER) {
+		struct proto_head_answer a;
+		if (key != NULL &&
+		    proto_envelope_open(&e, key, body, PROTO_BODY_MAX, &blen) ==
+			WN_OK &&
+		    proto_head_answer_decode(body, blen, &a, NULL) == WN_OK)
+			printf("ANSWER %s\n", a.signed_head ? "head" : "none");
+		else
+			printf("ANSWER (unreadable)\n");
 	} else {
 		struct proto_receipt *rc = calloc(1, sizeof(*rc));
 		if (rc != NULL && key != NULL &&

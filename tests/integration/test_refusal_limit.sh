@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# test_refusal_limit.sh - refusals that no member's signature vouches for
+# are recorded at most 10 a minute one by one, the rest counted and their
+# number recorded when the minute ends or the node stops; a member gets no
+# more past that limit by mixing forgeries in another member's name into
+# its own transfers, nor by resending a chain head query (at most one
+# recorded a minute per member). Each part starts on a receiver that was
+# just started, so its minute holds nothing yet and every count is exact.
+# (It was part of test_exchange.sh, where the refusals before it had
+# filled that minute already: "at most 10" passed with none recorded.)
+. "$(dirname "$0")/lib.sh"
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+# the rate limits count per hour, not per minute (node_test_ms in
+# node/peer.c): no limit starts over mid-test on a busy machine
+export WIJKNET_TEST_MINUTE_MS=3600000 WNPOKE_TIMEOUT_MS=120000
+
+check "a federation of a director and two members forms" federation dir police guards
+bundle guards >/dev/null
+node_init stranger police >/dev/null
+next_seq() { echo $(( $(peer_field guards "$1" received_seq) + 1 )); }
+poke() { local who=$1; shift
+	"$POKE" "$WN_T/$who/node.key" "$WN_T/$who.pass" "$@"; }
+
+# --- a flood of transfers from an unknown sender
+check "guards has recorded no refusal yet" count_is 0 audit_count guards peer.refused
+check "  nor a limit" count_is 0 audit_count guards peer.refusals_limited
+refused=0
+for i in $(seq 1 40); do
+	poke stranger stranger "$WN_T/guards.bundle" data 1 >"$WN_T/out" 2>&1
+	grep -q "^ERROR 4 unknown sender 'stranger'" "$WN_T/out" && refused=$((refused + 1))
+done
+check "40 transfers from a stranger are each refused: unknown sender (4)" test "$refused" = 40
+check "  10 of them are recorded one by one" count_is 10 audit_count guards peer.refused
+check "  each naming the unknown sender" count_is 10 \
+	count_or_fail "peer\.refused.*unknown sender 'stranger'" wn guards audit show --limit 1000
+check "  the limit itself is recorded, once" count_is 1 audit_count guards peer.refusals_limited
+check "  the other 30 are not recorded before the minute ends" count_is 0 audit_count guards peer.refused_unrecorded
+check_exit "guards still applies a member's message" 0 poke police police "$WN_T/guards.bundle" data "$(next_seq police)"
+check_out "  accepted" '^RECEIPT accepted=1 refused=0'
+check "guards stops" node_stop guards
+check "  and restarts" node_start guards
+check "the 30 not recorded one by one were counted at the stop" count_is 1 audit_count guards peer.refused_unrecorded
+check_exit "  guards' audit log" 0 wn guards audit show --limit 100
+check_out "  says how many" 'peer\.refused_unrecorded.*[[:space:]]30 more refusals of transfers no member vouches for'
+
+# --- a member mixing its own good envelope with forgeries in another
+# member's name (guards' minute starts afresh with the restart)
+check "the flood's 10 refusals are all that is recorded" count_is 10 audit_count guards peer.refused
+for k in 1 2 3; do
+	poke police police "$WN_T/guards.bundle" mixed "$(next_seq police)" dir >"$WN_T/mixed$k" 2>&1
+done
+for k in 1 2 3; do
+	check "police's transfer $k: its own envelope accepted, 63 forgeries in dir's name refused" \
+		grep -q '^RECEIPT accepted=1 refused=63$' "$WN_T/mixed$k"
+	check "  one forged signature checked and refused (3)" \
+		test "$(grep -c '^refused: 3 bad signature' "$WN_T/mixed$k")" = 1
+	check "  the other 62 refused unchecked (3)" \
+		test "$(grep -c '^refused: 3 not checked: an earlier envelope' "$WN_T/mixed$k")" = 62
+done
+check "10 of the 189 refusals are recorded one by one (20 in all with the flood's)" \
+	count_is 20 audit_count guards peer.refused
+check "  none in police's name" count_is 0 audit_count guards peer.refused police
+check "  and the limit once more" count_is 2 audit_count guards peer.refusals_limited
+
+# --- the same chain head query again and again
+check "no chain head query from police recorded yet" count_is 0 audit_count guards chain.queried police
+for k in 1 2 3 4 5; do
+	poke police police "$WN_T/guards.bundle" query >"$WN_T/query$k" 2>&1
+done
+check "five chain head queries in a row are each answered with a chain head answer" \
+	test "$(grep -lE '^ANSWER (head|none)$' "$WN_T"/query[1-5] | wc -l)" = 5
+check "  and recorded once" count_is 1 audit_count guards chain.queried police
+check "guards stops" node_stop guards
+check "  and restarts" node_start guards
+check "the 179 forgeries not recorded one by one were counted at the stop" \
+	count_is 2 audit_count guards peer.refused_unrecorded
+check_exit "  guards' audit log" 0 wn guards audit show --limit 100
+check_out "  says how many" 'peer\.refused_unrecorded.*[[:space:]]179 more refusals of transfers no member vouches for'
+wn_done
