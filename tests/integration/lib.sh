@@ -106,11 +106,13 @@ node_start() {
 	wn_reap "$name"
 }
 
-# wn_alive PID: the process runs (a zombie that ended does not)
+# wn_alive PID: our child PID runs (a zombie that ended does not; a PID
+# the test reaped itself and the system reused is not ours)
 wn_alive() {
 	local st
 	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "${st%% *}" != Z ]
+	set -- ${st}
+	[ "$1" != Z ] && [ "${2:-}" = "$$" ]
 }
 
 # wn_sanitizer NAME: not ok if the daemon's log, since its start, holds a
