@@ -25,7 +25,7 @@ WN_FAILS=0
 # suppressions: the one known nng leak, nothing of ours
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-declare -A WN_PID WN_LOGAT WN_SANREP
+declare -A WN_PID=() WN_LOGAT=() WN_SANREP=()
 
 wn_cleanup() {
 	local rc=$?
@@ -182,7 +182,7 @@ node_kill() {
 # whose PID was not forgotten) is no failure.
 wn_stop_all() {
 	local n rc names=()
-	declare -A was
+	declare -A was=()
 	[ ${#WN_PID[@]} -gt 0 ] || return 0
 	mapfile -t names < <(printf '%s\n' "${!WN_PID[@]}" | LC_ALL=C sort)
 	for n in "${names[@]}"; do
