@@ -140,6 +140,14 @@ wn_reap() {
 	while wn_alive "$pid"; do
 		if [ $((SECONDS - start)) -ge "$WN_STOP_LIMIT" ]; then
 			not_ok "$name ends within $WN_STOP_LIMIT s of SIGTERM (it hangs: killed)"
+			# where it hangs: every thread's stack, if gdb is there
+			if command -v gdb >/dev/null; then
+				timeout 120 gdb -p "$pid" -batch -ex "thread apply all bt" \
+					>"$WN_T/$name.hang" 2>&1
+				# each thread with its frames in our code
+				grep -E '^Thread| (node|protocol|config|crypto)/[a-z_]+\.c:[0-9]' \
+					"$WN_T/$name.hang" | head -60 | sed 's/^/    /'
+			fi
 			kill -KILL "$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
 			unset "WN_PID[$name]"
