@@ -26,6 +26,9 @@ WN_FAILS=0
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 declare -A WN_PID=() WN_LOGAT=() WN_SANREP=()
+# the script's own output: a sanitizer report or a hang is shown there
+# even when found inside a check whose output is captured
+exec {WN_OUT}>&1
 
 wn_cleanup() {
 	local rc=$?
@@ -125,8 +128,9 @@ wn_sanitizer() {
 	[ "$(stat -c %s "$log")" -lt "$at" ] && at=0
 	if tail -c +"$((at + 1))" "$log" | grep -Eq "$WN_SAN_RE"; then
 		WN_SANREP[$name]=1
-		not_ok "$name: no sanitizer report in $name.log"
-		tail -c +"$((at + 1))" "$log" | grep -E -A 14 "$WN_SAN_RE" | head -40 | sed 's/^/    /'
+		not_ok "$name: no sanitizer report in $name.log" >&"$WN_OUT"
+		tail -c +"$((at + 1))" "$log" | grep -E -A 14 "$WN_SAN_RE" | head -40 |
+			sed 's/^/    /' >&"$WN_OUT"
 		return 1
 	fi
 }
@@ -139,14 +143,14 @@ wn_reap() {
 	local name=$1 pid=${WN_PID[$1]} start=$SECONDS rc
 	while wn_alive "$pid"; do
 		if [ $((SECONDS - start)) -ge "$WN_STOP_LIMIT" ]; then
-			not_ok "$name ends within $WN_STOP_LIMIT s of SIGTERM (it hangs: killed)"
+			not_ok "$name ends within $WN_STOP_LIMIT s of SIGTERM (it hangs: killed)" >&"$WN_OUT"
 			# where it hangs: every thread's stack, if gdb is there
 			if command -v gdb >/dev/null; then
 				timeout 120 gdb -p "$pid" -batch -ex "thread apply all bt" \
 					>"$WN_T/$name.hang" 2>&1
 				# each thread with its frames in our code
 				grep -E '^Thread| (node|protocol|config|crypto)/[a-z_]+\.c:[0-9]' \
-					"$WN_T/$name.hang" | head -60 | sed 's/^/    /'
+					"$WN_T/$name.hang" | head -60 | sed 's/^/    /' >&"$WN_OUT"
 			fi
 			kill -KILL "$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
