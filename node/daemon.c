@@ -596,6 +596,10 @@ node_cmd_run(int argc, char **argv)
 		wn_log(WN_LOG_ERROR, "cannot audit the stop");
 	status = 0;
 out:
+	/* a start refused after the peer table was loaded (a rolled back
+	 * chain, no audit, no control socket) frees it here; after a stop
+	 * there is nothing left to free */
+	node_peer_stop(n);
 	node_ctl_held_free(n);
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);

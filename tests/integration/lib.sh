@@ -4,6 +4,13 @@
 # Output is TAP-like: "ok - NAME" / "not ok - NAME"; tests/run.sh counts
 # those. Readiness is signalled by the daemon itself (--ready-fd), never
 # guessed with sleeps.
+#
+# Every daemon ends with SIGTERM and is waited for (node_stop; wn_done and
+# the exit trap stop those still running), so that a sanitizer build
+# checks it for leaks on its way out: a daemon that exits non-zero, leaves
+# a sanitizer report in its log ($WN_T/NAME.log) or does not stop within
+# WN_STOP_LIMIT seconds is a failed check. A test that cuts a daemon's
+# power (node_kill, SIGKILL) takes it out of that.
 set -u
 : "${BUILD:=build}"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -11,15 +18,28 @@ WIJKNET="$TOP/$BUILD/wijknet"
 WIJKNETD="$TOP/$BUILD/wijknetd"
 WN_T=$(mktemp -d /tmp/wnit.XXXXXX)
 WN_FAILS=0
-declare -A WN_PID
+# a stopping daemon flushes its chain heads (up to
+# WIJKNET_TEST_STOP_FLUSH_MS) and, built with ASan, looks for leaks
+: "${WN_STOP_LIMIT:=300}"
+# run alone (not by tests/run.sh), a sanitizer build uses the same
+# suppressions: the one known nng leak, nothing of ours
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+declare -A WN_PID=() WN_LOGAT=() WN_SANREP=()
+# the script's own output: a sanitizer report or a hang is shown there
+# even when found inside a check whose output is captured
+exec {WN_OUT}>&1
 
 wn_cleanup() {
-	local n
-	for n in "${!WN_PID[@]}"; do
-		kill -KILL "${WN_PID[$n]}" 2>/dev/null
-	done
-	wait 2>/dev/null
+	local rc=$?
+	# a script that ends without wn_done (set-up failed): its daemons
+	# still end with SIGTERM and are checked
+	if [ ${#WN_PID[@]} -gt 0 ]; then
+		wn_stop_all
+		[ "$rc" -eq 0 ] && [ "$WN_FAILS" -ne 0 ] && rc=1
+	fi
 	if [ "${WN_KEEP:-}" = "" ]; then rm -rf "$WN_T"; fi
+	exit "$rc"
 }
 trap wn_cleanup EXIT
 
@@ -70,6 +90,8 @@ node_init() {
 # $WN_T/NAME.wire (a test that searches the wire; costly, so opt-in).
 node_start() {
 	local name=$1 line="" cap=""
+	shift
+	WN_LOGAT[$name]=$(stat -c %s "$WN_T/$name.log" 2>/dev/null || echo 0)
 	rm -f "$WN_T/$name.ready"
 	mkfifo "$WN_T/$name.ready"
 	[ "${WN_CAPTURE:-}" = 1 ] && cap="$WN_T/$name.wire"
@@ -77,25 +99,126 @@ node_start() {
 	# a soft limit, so that a test can give room back (prlimit)
 	( [ -n "${WN_FSIZE_KB:-}" ] && ulimit -S -f "$WN_FSIZE_KB"
 	WIJKNET_WIRE_CAPTURE="$cap" \
-	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 \
+	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 "$@" \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" ) &
 	WN_PID[$name]=$!
 	read -r -t 60 line <"$WN_T/$name.ready"
 	if [ "$line" = "ready" ]; then return 0; fi
-	wait "${WN_PID[$name]}"
-	local rc=$?
+	# not ready: it stopped (refused to start), or hangs: stop it
+	wn_alive "${WN_PID[$name]}" && kill -TERM "${WN_PID[$name]}"
+	wn_reap "$name"
+}
+
+# wn_alive PID: our child PID runs (a zombie that ended does not; a PID
+# the test reaped itself and the system reused is not ours)
+wn_alive() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	set -- ${st}
+	[ "$1" != Z ] && [ "${2:-}" = "$$" ]
+}
+
+# wn_sanitizer NAME: not ok if the daemon's log, since its start, holds a
+# sanitizer report (LeakSanitizer, AddressSanitizer, UBSan); the report
+# is shown under it
+wn_sanitizer() {
+	local name=$1 log="$WN_T/$1.log" at=${WN_LOGAT[$1]:-0}
+	[ -f "$log" ] || return 0
+	# a test truncated the log meanwhile: all of it is since the start
+	[ "$(stat -c %s "$log")" -lt "$at" ] && at=0
+	if tail -c +"$((at + 1))" "$log" | grep -Eq "$WN_SAN_RE"; then
+		WN_SANREP[$name]=1
+		not_ok "$name: no sanitizer report in $name.log" >&"$WN_OUT"
+		tail -c +"$((at + 1))" "$log" | grep -E -A 14 "$WN_SAN_RE" | head -40 |
+			sed 's/^/    /' >&"$WN_OUT"
+		return 1
+	fi
+}
+WN_SAN_RE='ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:|SUMMARY: [A-Za-z]*Sanitizer|Sanitizer:DEADLYSIGNAL'
+
+# wn_reap NAME: wait (at most WN_STOP_LIMIT s) for the daemon NAME, sent
+# a signal or ended by itself, to end; returns its exit code, 124 if it
+# had to be killed. Its log is checked for sanitizer reports.
+wn_reap() {
+	local name=$1 pid=${WN_PID[$1]} start=$SECONDS rc
+	while wn_alive "$pid"; do
+		if [ $((SECONDS - start)) -ge "$WN_STOP_LIMIT" ]; then
+			not_ok "$name ends within $WN_STOP_LIMIT s of SIGTERM (it hangs: killed)" >&"$WN_OUT"
+			# where it hangs: every thread's stack, if gdb is there
+			if command -v gdb >/dev/null; then
+				timeout 120 gdb -p "$pid" -batch -ex "thread apply all bt" \
+					>"$WN_T/$name.hang" 2>&1
+				# each thread with its frames in our code
+				grep -E '^Thread| (node|protocol|config|crypto)/[a-z_]+\.c:[0-9]' \
+					"$WN_T/$name.hang" | head -60 | sed 's/^/    /' >&"$WN_OUT"
+			fi
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			unset "WN_PID[$name]"
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait "$pid"
+	rc=$?
 	unset "WN_PID[$name]"
+	if ! wn_sanitizer "$name" && [ "$rc" -eq 0 ]; then rc=1; fi
 	return $rc
 }
 
-# node_stop NAME: SIGTERM and wait; returns the daemon's exit code.
+# node_stop NAME: SIGTERM and wait (bounded); returns the daemon's exit
+# code. A sanitizer report or a hang is a failed check by itself, whether
+# or not the caller checks the exit code.
 node_stop() {
-	local name=$1 rc
-	kill -TERM "${WN_PID[$name]}"
-	wait "${WN_PID[$name]}"
-	rc=$?
-	unset "WN_PID[$name]"
-	return $rc
+	local name=$1
+	if [ -z "${WN_PID[$name]:-}" ]; then
+		echo "node_stop: $name is not running" >&2
+		return 1
+	fi
+	kill -TERM "${WN_PID[$name]}" 2>/dev/null
+	wn_reap "$name"
+}
+
+# node_kill NAME: a power cut (SIGKILL): no clean stop, nothing to check
+node_kill() {
+	[ -n "${WN_PID[$1]:-}" ] || return 1
+	kill -KILL "${WN_PID[$1]}" 2>/dev/null
+	wait "${WN_PID[$1]}" 2>/dev/null
+	unset "WN_PID[$1]"
+}
+
+# wn_stop_all: every daemon the script still believes running gets
+# SIGTERM (all at once: each may wait for the others' chain heads) and
+# must end cleanly: exit 0, no sanitizer report. One that had ended by
+# itself must have exited 0 too; one killed with SIGKILL (a power cut
+# whose PID was not forgotten) is no failure.
+wn_stop_all() {
+	local n rc names=()
+	declare -A was=()
+	[ ${#WN_PID[@]} -gt 0 ] || return 0
+	mapfile -t names < <(printf '%s\n' "${!WN_PID[@]}" | LC_ALL=C sort)
+	for n in "${names[@]}"; do
+		was[$n]=ended
+		if wn_alive "${WN_PID[$n]}"; then
+			was[$n]=running
+			kill -TERM "${WN_PID[$n]}" 2>/dev/null
+		fi
+	done
+	for n in "${names[@]}"; do
+		wn_reap "$n"
+		rc=$?
+		if [ "${was[$n]}" = ended ] && [ "$rc" -eq 137 ]; then
+			continue
+		elif [ "${was[$n]}" = ended ] && [ "$rc" -eq 127 ]; then
+			continue # the test waited for it itself
+		elif [ "$rc" -eq 0 ]; then
+			ok "$n, still running at the end, stops cleanly"
+		elif [ "${was[$n]}" = ended ]; then
+			not_ok "$n, meant to run to the end, had ended by itself (exit $rc)"
+		else
+			not_ok "$n, still running at the end, stops cleanly (exit $rc)"
+		fi
+	done
 }
 
 wn() { local name=$1; shift; "$WIJKNET" -d "$WN_T/$name" "$@"; }
@@ -109,7 +232,22 @@ node_sql() {
 		sqlcipher "$WN_T/$1/node.db"
 }
 
+# wn_done: stop the daemons still running (checked), look for sanitizer
+# reports in every daemon log not yet checked (daemons a test started by
+# hand), and end with the script's verdict.
 wn_done() {
+	local f n
+	wn_stop_all
+	for f in "$WN_T"/*.log; do
+		[ -f "$f" ] || continue
+		n=${f##*/}
+		n=${n%.log}
+		[ -n "${WN_SANREP[$n]:-}" ] && continue
+		if grep -Eq "$WN_SAN_RE" "$f"; then
+			not_ok "$n.log holds no sanitizer report"
+			grep -E -A 14 "$WN_SAN_RE" "$f" | head -40 | sed 's/^/    /'
+		fi
+	done
 	[ "$WN_FAILS" -eq 0 ]
 }
 

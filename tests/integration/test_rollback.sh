@@ -21,7 +21,7 @@ check "police starts again" with_flush node_start police
 for i in 1 2 3 4 5; do wn police status >/dev/null; done
 last=$(audit_seq police)
 check "police stops, sending its chain head" node_stop police
-check "the director holds police's newest head" wait_for 60 head_at dir police "$last"
+check "the director holds police's newest head" wait_for 120 head_at dir police "$last"
 
 cp "$WN_T/police.db.old" "$WN_T/police/node.db"
 rm -f "$WN_T/police/node.db-wal" "$WN_T/police/node.db-shm"
@@ -31,12 +31,7 @@ check "  naming the missing records" grep -Eq "records [0-9]+\.\.[0-9]+ are miss
 check "  and who holds the newer head" grep -q "the copy dir holds" "$WN_T/police.log"
 
 start_override() {
-	rm -f "$WN_T/police.ready"; mkfifo "$WN_T/police.ready"
-	"$WIJKNETD" run --config "$WN_T/police/wijknet.conf" --ready-fd 3 \
-		--accept-rollback "restored from last night's backup after a disk failure" \
-		3>"$WN_T/police.ready" 2>>"$WN_T/police.log" &
-	WN_PID[police]=$!
-	local line=""; read -r -t 60 line <"$WN_T/police.ready"; [ "$line" = ready ]
+	node_start police --accept-rollback "restored from last night's backup after a disk failure"
 }
 check "with --accept-rollback REASON it starts" start_override
 check_exit "its audit log" 0 wn police audit show --limit 200
@@ -51,7 +46,7 @@ for i in 1 2 3 4 5; do wn dir status >/dev/null; done
 check "police starts" node_start police
 last=$(audit_seq dir)
 check "director stops, sending its head to police" node_stop dir
-check "police holds the director's newest head" wait_for 60 head_at police dir "$last"
+check "police holds the director's newest head" wait_for 120 head_at police dir "$last"
 cp "$WN_T/dir.db.old" "$WN_T/dir/node.db"
 rm -f "$WN_T/dir/node.db-wal" "$WN_T/dir/node.db-shm"
 : >"$WN_T/dir.log"

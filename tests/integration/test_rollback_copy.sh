@@ -8,15 +8,17 @@
 # node's new heads again, so a second rollback (to a copy taken after the
 # accept) is refused at start too.
 . "$(dirname "$0")/lib.sh"
+# deadlines this test must not miss, long enough for a busy machine
+# (node_test_ms): a starting node waits 60 s (not 3) for its checker's
+# answer (a checker that is away refuses the dial at once); started
+# with_flush, a stopping node tries 60 s (not 3) to hand its chain head
+# to its checker
+export WIJKNET_TEST_QUERY_TIMEOUT_MS=60000
+with_flush() { WIJKNET_TEST_STOP_FLUSH_MS=60000 "$@"; }
 audit_seq() { wn "$1" --json status | json_field audit_records; }
 head_at() { test "$(peer_field "$1" "$2" chain_head)" -ge "$3"; }
 start_override() {
-	rm -f "$WN_T/police.ready"; mkfifo "$WN_T/police.ready"
-	"$WIJKNETD" run --config "$WN_T/police/wijknet.conf" --ready-fd 3 \
-		--accept-rollback "restored after a disk failure" \
-		3>"$WN_T/police.ready" 2>>"$WN_T/police.log" &
-	WN_PID[police]=$!
-	local line=""; read -r -t 60 line <"$WN_T/police.ready"; [ "$line" = ready ]
+	node_start police --accept-rollback "restored after a disk failure"
 }
 restore() { # restore DIR: police's data folder as copied
 	rm -rf "$WN_T/police"; cp -a "$1" "$WN_T/police"
@@ -25,15 +27,15 @@ restore() { # restore DIR: police's data folder as copied
 check "a federation" federation dir police
 check "police stops" node_stop police
 cp -a "$WN_T/police" "$WN_T/police.old"
-check "police starts" node_start police
+check "police starts" with_flush node_start police
 for i in $(seq 1 10); do wn police status >/dev/null; done
 last=$(audit_seq police)
 check "police stops" node_stop police
-check "dir holds police's head" wait_for 60 head_at dir police "$last"
+check "dir holds police's head" wait_for 120 head_at dir police "$last"
 held=$(peer_field dir police chain_head)
 check "dir stops" node_stop dir
 check "police's older copy" restore "$WN_T/police.old"
-check "  starts unchecked (dir is away)" node_start police
+check "  starts unchecked (dir is away)" with_flush node_start police
 for i in $(seq 1 30); do wn police status >/dev/null; done
 check "dir starts" node_start dir
 reported() { wn dir audit show --limit 400 | grep -q "chain.rollback.*police.*peer reuses sequence numbers: its store went back"; }
@@ -61,13 +63,13 @@ check "  saying its chain differs from the head dir holds" grep -q "audit chain 
 check "police accepts the rollback" start_override
 check "police stops" node_stop police
 cp -a "$WN_T/police" "$WN_T/police.afteraccept"
-check "police starts" node_start police
+check "police starts" with_flush node_start police
 closed() { wn dir audit show --limit 400 | grep -q "chain.rollback_closed.*police"; }
 check "dir sees the rollback accepted" wait_for 120 closed
 for i in $(seq 1 10); do wn police status >/dev/null; done
 last=$(audit_seq police)
 check "police stops" node_stop police
-check "dir holds police's newest head" wait_for 60 head_at dir police "$last"
+check "dir holds police's newest head" wait_for 120 head_at dir police "$last"
 check "police's copy from after the accept" restore "$WN_T/police.afteraccept"
 : >"$WN_T/police.log"
 check_exit "  is refused at start" 1 node_start police

@@ -7,6 +7,13 @@
 # does not extend it (a chain that started over at 1) reports a rollback
 # and keeps head N.
 . "$(dirname "$0")/lib.sh"
+# deadlines this test must not miss, long enough for a busy machine
+# (node_test_ms): a starting node waits 60 s (not 3) for its checker's
+# answer (a checker that is away refuses the dial at once); started
+# with_flush, a stopping node tries 60 s (not 3) to hand its chain head
+# to its checker
+export WIJKNET_TEST_QUERY_TIMEOUT_MS=60000
+with_flush() { WIJKNET_TEST_STOP_FLUSH_MS=60000 "$@"; }
 
 check "a federation of a director and a member forms" federation dir police
 audit_seq() { wn "$1" --json status | json_field audit_records; }
@@ -47,7 +54,7 @@ lost dir
 # which dir reports as a rollback, and dir keeps the head it held
 check "police stops" node_stop police
 cp -a "$WN_T/police" "$WN_T/police.copy"
-check "police starts" node_start police
+check "police starts" with_flush node_start police
 for i in $(seq 1 10); do wn police status >/dev/null; done
 # what police queued for dir is delivered before it stops, so that the
 # head it sends at its stop is not held up behind it
