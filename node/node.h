@@ -12,8 +12,8 @@
 
 #include "config/cfg.h"
 #include "crypto/sec.h"
-#include "node/server.h"
-#include "node/store.h"
+#include "node/core/server.h"
+#include "node/store/store.h"
 #include "protocol/cbor.h"
 #include "protocol/control.h"
 #include "protocol/envelope.h"
@@ -122,7 +122,7 @@ struct node {
 
 	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
 
-	/* dossiers opened outside a user's cases (node/case.c) */
+	/* dossiers opened outside a user's cases (node/need/case.c) */
 	struct node_snoop {
 		char user[64], dossier[64];
 		int64_t ms;
@@ -130,16 +130,16 @@ struct node {
 	size_t nsnoop;
 
 	/* audit records of requests answered while the disk was full, held
-	 * until the next write that succeeds (node/control.c; n->mtx) */
+	 * until the next write that succeeds (node/daemon/control.c; n->mtx) */
 	struct node_held_audit *held;
 	size_t nheld;
 	uint64_t held_lost; /* not kept: past NODE_HELD_MAX */
 
-	/* TLS (node/tls.c) */
+	/* TLS (node/exchange/tls.c) */
 	char *tls_cert_pem;
 	struct sec_secret *tls_key;
 
-	/* the peer socket's connections (node/conn.c) */
+	/* the peer socket's connections (node/exchange/conn.c) */
 	struct node_conns *conns;
 
 	/* delivery latency samples (us), for peer.stats and the benchmark */
@@ -245,7 +245,7 @@ void node_record_unlock_failure(const char *dir, const char *reason);
 WN_NODISCARD wn_err node_import_unlock_failures(struct node_store *s,
     const char *dir);
 
-/* Peers and delivery (node/peer.c). Call with n->mtx held unless said. */
+/* Peers and delivery (node/exchange/peer.c). Call with n->mtx held unless said. */
 WN_NODISCARD wn_err node_peers_load(struct node *n);
 struct node_peer *node_peer_find(struct node *n, const char *org_id);
 /* node_outbox_push queues a message for a peer in the caller's
@@ -261,7 +261,7 @@ void node_peer_stop(struct node *n);
  * of milliseconds from dflt to one day, else dflt. Not for users; read once
  * at start (the list of names is in peer.c). */
 int64_t node_test_ms(const char *name, int64_t dflt);
-/* Signed, versioned documents (node/charter.c): the highest version held
+/* Signed, versioned documents (node/exchange/charter.c): the highest version held
  * (0 none, -1 on a store error), and keeping a new one. */
 enum node_versioned { NODE_CHARTER, NODE_MATRIX };
 int64_t node_versioned_max(struct node *n, enum node_versioned t);
@@ -274,7 +274,7 @@ WN_NODISCARD wn_err node_versioned_store(struct node *n,
 WN_NODISCARD wn_err node_charter_publish(struct node *n);
 /* node_matrix_send (director): queues the matrix in force, if any, for
  * the enrolled member org (caller's transaction), so that a member
- * enrolled after a publication holds it too (node/need.c). */
+ * enrolled after a publication holds it too (node/need/need.c). */
 WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
 /* node_matrix_ours: m (verified, version 0 = none) belongs to this node's
  * federation (its charter's). A matrix of another one, stored before
@@ -290,7 +290,7 @@ WN_NODISCARD wn_err node_charter_federation(struct node *n, char *out,
 WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
     size_t len, char *why, size_t whylen);
 
-/* TLS for tls+tcp:// peers (node/tls.c). node_tls_init reads the
+/* TLS for tls+tcp:// peers (node/exchange/tls.c). node_tls_init reads the
  * configured certificate and key once; node_listen and node_dial create and
  * start a listener or dialer, with TLS when the URL is tls+tcp:// (client
  * certificates required; a dialed peer's certificate must be issued by our
@@ -313,7 +313,7 @@ bool node_tls_refusal_take(char who[64], char why[200], uint64_t *lost);
 void node_tls_stats(uint64_t *late_frames, uint64_t *refused,
     uint64_t *over_cap);
 
-/* Connections on the peer socket (node/conn.c). node_conns_start sets
+/* Connections on the peer socket (node/exchange/conn.c). node_conns_start sets
  * the caps and the idle deadline from the config on socket s (before it
  * listens) and starts the reaper; node_conns_stop (after s is closed)
  * frees it all. node_conn_begin/_end bracket a request received on pipe
@@ -329,7 +329,7 @@ void node_conn_begin(struct node *n, nng_pipe p);
 void node_conn_end(struct node *n, nng_pipe p);
 void node_conns_stats(struct node *n, struct node_conn_stats *out);
 
-/* Rollback detection (node/chain.c). node_chain_push_heads queues our
+/* Rollback detection (node/exchange/chain.c). node_chain_push_heads queues our
  * signed chain head for the nodes that check us (caller's transaction);
  * node_chain_store keeps a head a peer sent (one that does not extend the
  * head held is audited as a rollback and the held one kept); node_chain_answer writes the
@@ -361,14 +361,14 @@ WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
     char *err, size_t errlen);
 
 /* node_need_apply applies a need-to-know message (matrix, case,
- * request, disclosure, retraction) from peer `from` (node/need.c), in the
+ * request, disclosure, retraction) from peer `from` (node/need/need.c), in the
  * receiving transaction; an error with a reason in why refuses it. */
 WN_NODISCARD wn_err node_need_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen);
 
 /* node_case_apply applies a case, information request, disclosure or
- * retraction from a peer (node/case.c). */
+ * retraction from a peer (node/need/case.c). */
 WN_NODISCARD wn_err node_case_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen);
@@ -391,7 +391,7 @@ WN_NODISCARD wn_err node_outbox_push_traced(struct node *n,
 /* node_peer_kick wakes the delivery thread (after a push). */
 void node_peer_kick(struct node *n);
 
-/* The daemon's subcommands (node/main.c dispatches to them). */
+/* The daemon's subcommands (node/daemon/main.c dispatches to them). */
 int node_cmd_init(int argc, char **argv);
 int node_cmd_run(int argc, char **argv);
 int node_cmd_audit_verify(int argc, char **argv);

@@ -9,7 +9,7 @@
  * `matrix acks` who acknowledged which version.
  *
  * Every other need-to-know message (cases, requests, disclosures,
- * retractions, amendments, attestations) goes on to node/case.c.
+ * retractions, amendments, attestations) goes on to node/need/case.c.
  */
 #include "node/node.h"
 

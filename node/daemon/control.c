@@ -106,7 +106,7 @@ ctl_status(struct node_ctl_call *c)
 	/* transfers that arrived before the one they follow */
 	proto_ctl_field_int(c->w, "peer_transfers_waiting", (int64_t)waiting);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
-	/* the peer socket's connections (node/conn.c, node/tls.c) */
+	/* the peer socket's connections (node/exchange/conn.c, node/exchange/tls.c) */
 	proto_ctl_field_int(c->w, "peer_connections", (int64_t)cs.open);
 	proto_ctl_field_int(c->w, "peer_refused_over_total_cap",
 	    (int64_t)cs.refused_total);

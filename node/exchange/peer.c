@@ -435,7 +435,7 @@ refused_unsigned(struct node *n, const char *who, const char *reason)
 }
 
 /* tls_refusals audits the TLS handshakes refused since the last call
- * (node/tls.c queues them: the handshake cannot take the lock), as
+ * (node/exchange/tls.c queues them: the handshake cannot take the lock), as
  * refusals no member vouches for (n->mtx held). */
 static void
 tls_refusals(struct node *n)
