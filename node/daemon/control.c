@@ -13,7 +13,7 @@
  * Handlers are table-driven: {op, minimum role, handler}; the role check
  * runs once, before any handler.
  */
-#include "node/node.h"
+#include "node/daemon/daemon.h"
 #include "protocol/need_wire.h"
 
 #include <grp.h>

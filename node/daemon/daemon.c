@@ -7,7 +7,7 @@
  * blocked before nng starts its threads and taken with sigtimedwait in the
  * main thread, which also runs the control socket's health check.
  */
-#include "node/node.h"
+#include "node/daemon/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
  * are remembered in meta). A checker sent a head that does not extend the
  * one it holds reports a rollback and keeps its head.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <string.h>
 

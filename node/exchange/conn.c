@@ -29,7 +29,7 @@
  * Thread safety: one mutex guards the table; it is never held across an
  * nng call, so nng's callbacks can take it.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <arpa/inet.h>
 #include <string.h>

@@ -42,7 +42,7 @@
  * This is the only file that uses mbed TLS. One node per process: the
  * peer table and the counters here are the process's.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <stdatomic.h>
 #include <string.h>

@@ -18,7 +18,7 @@
  * retraction is audited with the user, case, categories, purpose, legal
  * ground and the W3C trace id carried in the envelope.
  */
-#include "node/node.h"
+#include "node/need/need.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * Every other need-to-know message (cases, requests, disclosures,
  * retractions, amendments, attestations) goes on to node/need/case.c.
  */
-#include "node/node.h"
+#include "node/need/need.h"
 
 #include <string.h>
 
