@@ -91,7 +91,7 @@ struct node {
 	size_t nsnoop;
 
 	/* audit records of requests answered while the disk was full, held
-	 * until the next write that succeeds (node/daemon/control.c; n->mtx) */
+	 * until the next write that succeeds (node/core/ctl.c; n->mtx) */
 	struct node_held_audit *held;
 	size_t nheld;
 	uint64_t held_lost; /* not kept: past NODE_HELD_MAX */
@@ -112,8 +112,8 @@ struct node {
 /* node_test_ms: a protocol deadline that a test on a busy machine may
  * lengthen (never shorten): the environment variable `name`, a whole number
  * of milliseconds from dflt to one day, else dflt. Not for users; read once
- * at start (the list of names is in node/exchange/peer.c, which defines
- * node_test_ms and node_sign until they move to core/). */
+ * at start (the list of names is in node/exchange/peer.c). Defined in
+ * node/core/core.c, as node_sign is. */
 int64_t node_test_ms(const char *name, int64_t dflt);
 
 /* node_sign is the node's proto_sign_fn; ctx is its sec_identity. */

@@ -12,7 +12,7 @@
 
 #include "node/node.h"
 
-/* One control request being handled (see control.c). A handler writes its
+/* One control request being handled (daemon/control.c). A handler writes its
  * reply into w and may fill detail for the audit record; it runs inside
  * the request's transaction, with n->mtx held. */
 struct node_ctl_call {
@@ -45,5 +45,13 @@ wn_err node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt,
 #define NODE_HELD_MAX 1000
 WN_NODISCARD wn_err node_ctl_flush_held(struct node *n);
 void node_ctl_held_free(struct node *n);
+/* node_ctl_hold keeps one audit record that could not be written for
+ * lack of room (past NODE_HELD_MAX only counted); node_ctl_write_held
+ * appends the held ones, after a record saying how many, in the caller's
+ * transaction, and node_ctl_held_written forgets them once it committed. */
+void node_ctl_hold(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail);
+WN_NODISCARD wn_err node_ctl_write_held(struct node *n);
+void node_ctl_held_written(struct node *n);
 
 #endif

@@ -28,23 +28,6 @@
 #define NODE_VERSION "0.1.0"
 
 
-const char *
-node_ctl_arg(struct node_ctl_call *c, const char *key)
-{
-	const char *v = proto_ctl_request_arg(c->req, key);
-	return v ? v : "";
-}
-
-wn_err
-node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 static int
 role_rank(enum cfg_user_role r)
 {
@@ -322,108 +305,6 @@ reply_error(struct proto_writer *w, wn_err rc, const char *msg)
 	proto_ctl_reply_begin(w, rc, msg, 0);
 }
 
-/* One audit record of a request answered while the disk was full. */
-struct node_held_audit {
-	int64_t ms;
-	char user[64], action[64], object[128], detail[256];
-};
-
-/* hold keeps an audit record that could not be written for lack of room;
- * past NODE_HELD_MAX they are only counted */
-static void
-hold(struct node *n, const char *user, const char *action,
-    const char *object, const char *detail)
-{
-	if (n->held == NULL &&
-	    (n->held = calloc(NODE_HELD_MAX, sizeof(*n->held))) == NULL) {
-		n->held_lost++;
-		return;
-	}
-	if (n->nheld == 0 && n->held_lost == 0)
-		wn_log(WN_LOG_ERROR, "the disk is full: read-only requests "
-		    "still answer, their audit records are held in memory "
-		    "(at most %d) until a write succeeds; writes are refused",
-		    NODE_HELD_MAX);
-	if (n->nheld >= NODE_HELD_MAX) {
-		n->held_lost++;
-		return;
-	}
-	struct node_held_audit *h = &n->held[n->nheld++];
-	h->ms = wn_now_ms();
-	wn_strlcpy(h->user, user, sizeof(h->user));
-	wn_strlcpy(h->action, action, sizeof(h->action));
-	wn_strlcpy(h->object, object ? object : "", sizeof(h->object));
-	wn_strlcpy(h->detail, detail ? detail : "", sizeof(h->detail));
-}
-
-/* write_held appends the held records, after one that says how many, in
- * the caller's transaction; they leave memory only once it commits
- * (held_written). */
-static wn_err
-write_held(struct node *n)
-{
-	char d[300];
-	wn_err rc;
-	if (n->nheld == 0 && n->held_lost == 0)
-		return WN_OK;
-	int k = snprintf(d, sizeof(d), "%zu audit records of requests "
-	    "answered while the disk was full were held in memory and follow",
-	    n->nheld);
-	if (n->held_lost > 0 && k > 0 && (size_t)k < sizeof(d))
-		snprintf(d + k, sizeof(d) - (size_t)k, "; %llu more were not "
-		    "kept (at most %d are)", (unsigned long long)n->held_lost,
-		    NODE_HELD_MAX);
-	if ((rc = node_audit_append(n->store, "system", "audit.held",
-		 n->cfg.org_id, d)) != WN_OK)
-		return rc;
-	for (size_t i = 0; i < n->nheld; i++) {
-		struct node_held_audit *h = &n->held[i];
-		char det[sizeof(h->detail) + 64];
-		snprintf(det, sizeof(det), "(held, at %lld ms) %s",
-		    (long long)h->ms, h->detail);
-		if ((rc = node_audit_append(n->store, h->user, h->action,
-			 h->object, det)) != WN_OK)
-			return rc;
-	}
-	return WN_OK;
-}
-
-static void
-held_written(struct node *n)
-{
-	if (n->nheld == 0 && n->held_lost == 0)
-		return;
-	wn_log(WN_LOG_INFO, "there is room again: %zu held audit records "
-	    "written", n->nheld);
-	n->nheld = 0;
-	n->held_lost = 0;
-}
-
-wn_err
-node_ctl_flush_held(struct node *n)
-{
-	wn_err rc;
-	if (n->nheld == 0 && n->held_lost == 0)
-		return WN_OK;
-	if ((rc = node_store_begin(n->store)) != WN_OK)
-		return rc;
-	if ((rc = write_held(n)) != WN_OK ||
-	    (rc = node_store_commit(n->store)) != WN_OK) {
-		node_store_rollback(n->store);
-		return rc;
-	}
-	held_written(n);
-	return WN_OK;
-}
-
-void
-node_ctl_held_free(struct node *n)
-{
-	free(n->held);
-	n->held = NULL;
-	n->nheld = 0;
-}
-
 /* begin_with_held begins the transaction of a control request and writes
  * the held audit records first, so they come before the request's own;
  * *held_in says whether they are in it (when there is no room for them,
@@ -437,7 +318,7 @@ begin_with_held(struct node *n, bool *held_in)
 		return rc;
 	if (n->nheld == 0 && n->held_lost == 0)
 		return WN_OK;
-	if (write_held(n) == WN_OK) {
+	if (node_ctl_write_held(n) == WN_OK) {
 		*held_in = true;
 		return WN_OK;
 	}
@@ -453,7 +334,7 @@ audit_or_log(struct node *n, const char *user, const char *action,
 	    WN_OK)
 		return;
 	if (node_store_full(n->store))
-		hold(n, user, action, object, detail);
+		node_ctl_hold(n, user, action, object, detail);
 	else
 		wn_log(WN_LOG_ERROR, "audit append failed: %s",
 		    node_store_errmsg(n->store));
@@ -554,14 +435,14 @@ node_ctl_handle(struct node *n, uint64_t uid,
 				    "(%d records wait in memory already), so it "
 				    "is not answered", req->op, NODE_HELD_MAX);
 			reply_error(w, WN_EIO, msg);
-			hold(n, c.user->name, action, "",
+			node_ctl_hold(n, c.user->name, action, "",
 			    "refused: the disk is full");
 			return;
 		}
 		if (full && (rc != WN_OK || !wrote)) {
 			/* nothing to undo but its record: the answer stands,
 			 * the record waits for room */
-			hold(n, c.user->name, action, "", c.detail);
+			node_ctl_hold(n, c.user->name, action, "", c.detail);
 			return;
 		}
 		if (full) {
@@ -571,7 +452,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 			reply_error(w, WN_EIO, msg);
 			wn_log(WN_LOG_ERROR, "control: %s refused: the disk is "
 			    "full", req->op);
-			hold(n, c.user->name, action, "",
+			node_ctl_hold(n, c.user->name, action, "",
 			    "refused: the disk is full");
 			return;
 		}
@@ -582,7 +463,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		return;
 	}
 	if (held_in)
-		held_written(n);
+		node_ctl_held_written(n);
 	else if (node_ctl_flush_held(n) != WN_OK)
 		wn_log(WN_LOG_WARN, "held audit records still wait for room");
 	if (c.reload_peers && node_peers_load(n) != WN_OK)
