@@ -34,8 +34,8 @@ struct node_held_audit {
 	char user[64], action[64], object[128], detail[256];
 };
 
-/* node_ctl_hold keeps an audit record that could not be written for lack of room;
- * past NODE_HELD_MAX they are only counted */
+/* node_ctl_hold keeps an audit record that could not be written for lack
+ * of room; past NODE_HELD_MAX they are only counted */
 void
 node_ctl_hold(struct node *n, const char *user, const char *action,
     const char *object, const char *detail)
@@ -62,9 +62,9 @@ node_ctl_hold(struct node *n, const char *user, const char *action,
 	wn_strlcpy(h->detail, detail ? detail : "", sizeof(h->detail));
 }
 
-/* node_ctl_write_held appends the held records, after one that says how many, in
- * the caller's transaction; they leave memory only once it commits
- * (node_ctl_held_written). */
+/* node_ctl_write_held appends the held records, after one that says how
+ * many, in the caller's transaction; they leave memory only once it
+ * commits (node_ctl_held_written). */
 wn_err
 node_ctl_write_held(struct node *n)
 {

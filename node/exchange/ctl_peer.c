@@ -4,8 +4,8 @@
  * peer.stats) that the integration tests and the benchmark drive.
  */
 #include "node/exchange/exchange.h"
-/* the one call up into need/ (node_matrix_send on enrolment) until message types are
- * registered: an exception named in tests/lint.sh */
+/* the one call up into need/ (node_matrix_send on enrolment) until message
+ * types are registered: an exception named in tests/lint.sh */
 #include "node/need/need.h"
 
 #include <string.h>

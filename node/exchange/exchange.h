@@ -61,7 +61,8 @@ struct node_peer {
 	atomic_uint drops;  /* connections lost (pipe_gone, no lock) */
 };
 
-/* Peers and delivery (node/exchange/peer.c). Call with n->mtx held unless said. */
+/* Peers and delivery (node/exchange/peer.c). Call with n->mtx held unless
+ * said. */
 WN_NODISCARD wn_err node_peers_load(struct node *n);
 struct node_peer *node_peer_find(struct node *n, const char *org_id);
 /* node_outbox_push queues a message for a peer in the caller's
@@ -72,8 +73,8 @@ WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
  * node_peer_stop stops both (without n->mtx held). */
 WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
 void node_peer_stop(struct node *n);
-/* Signed, versioned documents (node/exchange/charter.c): the highest version held
- * (0 none, -1 on a store error), and keeping a new one. */
+/* Signed, versioned documents (node/exchange/charter.c): the highest
+ * version held (0 none, -1 on a store error), and keeping a new one. */
 enum node_versioned { NODE_CHARTER, NODE_MATRIX };
 int64_t node_versioned_max(struct node *n, enum node_versioned t);
 WN_NODISCARD wn_err node_versioned_store(struct node *n,

@@ -30,8 +30,8 @@
  * jitter.
  */
 #include "node/exchange/exchange.h"
-/* the one call up into need/ (node_need_apply in the applier) until message types are
- * registered: an exception named in tests/lint.sh */
+/* the one call up into need/ (node_need_apply in the applier) until message
+ * types are registered: an exception named in tests/lint.sh */
 #include "node/need/need.h"
 
 #include <inttypes.h>
