@@ -4,9 +4,6 @@
  * peer.stats) that the integration tests and the benchmark drive.
  */
 #include "node/exchange/exchange.h"
-/* the one call up into need/ (node_matrix_send on enrolment) until message
- * types are registered: an exception named in tests/lint.sh */
-#include "node/need/need.h"
 
 #include <string.h>
 
@@ -93,9 +90,10 @@ node_ctl_peer_add(struct node_ctl_call *c)
 		goto out;
 	}
 	/* after the charter (the member checks the matrix's federation
-	 * against it): the matrix in force, which a member enrolled after
-	 * its publication would otherwise never get */
-	if (n->is_director && (rc = node_matrix_send(n, org)) != WN_OK) {
+	 * against it): the rooms' enrolment hook, need/'s queues the matrix
+	 * in force, which a member enrolled after its publication would
+	 * otherwise never get */
+	if (n->is_director && (rc = node_exchange_enrolled(n, org)) != WN_OK) {
 		fail(c, rc, "enrolled, but queueing the matrix failed");
 		goto out;
 	}

@@ -8,9 +8,8 @@
  * rollback (chain.c), and the peer.* control commands. The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
  * CHAIN_HEAD_ANSWER.
- * May use: core, store. (Two calls still go up into need/ until message
- * types are registered: the applier's node_need_apply and enrolment's
- * node_matrix_send; tests/lint.sh names them as the only exceptions.)
+ * May use: core, store. Rooms above it register their message types and
+ * the enrolment hook (node_exchange_register, node_exchange_on_enrol).
  */
 #ifndef NODE_EXCHANGE_EXCHANGE_H
 #define NODE_EXCHANGE_EXCHANGE_H
@@ -179,6 +178,41 @@ WN_NODISCARD wn_err node_outbox_push_traced(struct node *n,
 
 /* node_peer_kick wakes the delivery thread (after a push). */
 void node_peer_kick(struct node *n);
+
+/* Message types that a room above the exchange owns (need/: the matrix,
+ * cases, requests, disclosures, amendments, attestations, retractions)
+ * are registered here, so that the exchange knows no kind but its own
+ * (ERROR, RECEIPT, DATA, CHARTER and the CHAIN_HEAD ones). The applier
+ * calls a kind's apply for each opened envelope of its type, with n->mtx
+ * held, in the receiving transaction; an error with a reason in why
+ * refuses the envelope. An envelope of a type nobody registered is refused
+ * as "not accepted here". The owning room decodes the body itself, with
+ * protocol/'s strict decoder (the envelope already capped it at
+ * PROTO_BODY_MAX).
+ *
+ * node_exchange_register adds count kinds to a process-wide table
+ * (registering a type again replaces it); node_exchange_on_enrol sets the
+ * function a director's enrolment calls for the new member, after its
+ * charter is queued, in the same transaction (need/ queues the matrix in
+ * force). Call both before the node serves (daemon/ does, at start); not
+ * thread safe. (node/exchange/kinds.c) */
+typedef wn_err (*node_msg_apply_fn)(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+struct node_msg_kind {
+	uint32_t type;
+	node_msg_apply_fn apply;
+};
+void node_exchange_register(const struct node_msg_kind *kinds, size_t count);
+typedef wn_err (*node_enrol_fn)(struct node *n, const char *org);
+void node_exchange_on_enrol(node_enrol_fn fn);
+/* node_exchange_apply applies an envelope of a registered type (the
+ * applier's default); node_exchange_enrolled runs the enrolment hook (WN_OK
+ * when none is set). */
+WN_NODISCARD wn_err node_exchange_apply(struct node *n,
+    struct node_peer *from, const struct proto_env_header *h,
+    const uint8_t *body, size_t len, char *why, size_t whylen);
+WN_NODISCARD wn_err node_exchange_enrolled(struct node *n, const char *org);
 
 wn_err node_ctl_peer_add(struct node_ctl_call *c);
 wn_err node_ctl_peer_list(struct node_ctl_call *c);

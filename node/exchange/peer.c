@@ -30,9 +30,6 @@
  * jitter.
  */
 #include "node/exchange/exchange.h"
-/* the one call up into need/ (node_need_apply in the applier) until message
- * types are registered: an exception named in tests/lint.sh */
-#include "node/need/need.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -708,8 +705,8 @@ apply(struct node_rx *rx, const struct proto_envelope *e, const uint8_t *body,
 		return node_charter_apply(n, body, len, why, whylen);
 	case PROTO_MSG_CHAIN_HEAD:
 		return node_chain_store(n, rx->from, body, len, why, whylen);
-	default:
-		return node_need_apply(n, rx->from, &e->h, body, len, why,
+	default: /* the kinds other rooms registered */
+		return node_exchange_apply(n, rx->from, &e->h, body, len, why,
 		    whylen);
 	}
 }

@@ -384,3 +384,25 @@ node_need_apply(struct node *n, struct node_peer *from,
 		return node_case_apply(n, from, h, body, len, why, whylen);
 	}
 }
+
+/* the message types need/ owns (need.c and case.c): registered with the
+ * exchange, which applies them through this table */
+static const struct node_msg_kind need_kinds[] = {
+	{PROTO_MSG_MATRIX, node_need_apply},
+	{PROTO_MSG_MATRIX_ACK, node_need_apply},
+	{PROTO_MSG_CASE, node_case_apply},
+	{PROTO_MSG_INFO_REQUEST, node_case_apply},
+	{PROTO_MSG_DISCLOSURE, node_case_apply},
+	{PROTO_MSG_RETRACTION, node_case_apply},
+	{PROTO_MSG_RETRACTION_ACK, node_case_apply},
+	{PROTO_MSG_AMEND, node_case_apply},
+	{PROTO_MSG_ATTEST, node_case_apply},
+};
+
+void
+node_need_register(void)
+{
+	node_exchange_register(need_kinds,
+	    sizeof(need_kinds) / sizeof(need_kinds[0]));
+	node_exchange_on_enrol(node_matrix_send);
+}
