@@ -27,6 +27,26 @@ struct node_ctl_call {
 };
 typedef wn_err (*node_ctl_fn)(struct node_ctl_call *c);
 
+/* A control command, in the table of the room that owns it: its name, the
+ * least role that may call it, its handler, a summary, and whether it
+ * shows personal fields (dossier content: never answered without its
+ * audit record committed; on a full disk it is refused). */
+struct node_ctl_cmd {
+	const char *op;
+	enum cfg_user_role min_role;
+	node_ctl_fn fn;
+	const char *summary;
+	bool personal;
+};
+/* node_ctl_register adds a room's table of count commands (borrowed: it
+ * must outlive the process, a static table) to the process-wide list the
+ * control socket dispatches on; the same table again is a no-op. Call
+ * before the node serves (daemon/ at start); not thread safe.
+ * node_ctl_find is the command named op in any registered table, or NULL;
+ * safe from any thread once registration is over. */
+void node_ctl_register(const struct node_ctl_cmd *cmds, size_t count);
+const struct node_ctl_cmd *node_ctl_find(const char *op);
+
 /* node_ctl_arg borrows a request argument ("" when absent);
  * node_ctl_fail sets the reply's message and returns rc. */
 const char *node_ctl_arg(struct node_ctl_call *c, const char *key);

@@ -3,13 +3,46 @@
  * request's arguments, failing with a message, and the audit records of
  * requests answered while the disk was full, held in memory until a write
  * succeeds (written first in the next control request's transaction by
- * daemon/control.c, or after the applier's next commit by exchange/peer.c).
+ * daemon/control.c, or after the applier's next commit by exchange/peer.c);
+ * and the rooms' tables of control commands that the control socket
+ * dispatches on.
  * Moved here from daemon/control.c so that no room calls up into the daemon.
  */
 #include "node/core/core.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* the rooms' command tables: one per room, a handful */
+#define NODE_CTL_TABLES 16
+static struct {
+	const struct node_ctl_cmd *cmds;
+	size_t count;
+} tables[NODE_CTL_TABLES];
+static size_t ntables;
+
+void
+node_ctl_register(const struct node_ctl_cmd *cmds, size_t count)
+{
+	for (size_t i = 0; i < ntables; i++)
+		if (tables[i].cmds == cmds)
+			return;
+	WN_ASSERT(ntables < NODE_CTL_TABLES);
+	tables[ntables].cmds = cmds;
+	tables[ntables].count = count;
+	ntables++;
+}
+
+const struct node_ctl_cmd *
+node_ctl_find(const char *op)
+{
+	for (size_t i = 0; i < ntables; i++)
+		for (size_t j = 0; j < tables[i].count; j++)
+			if (strcmp(tables[i].cmds[j].op, op) == 0)
+				return &tables[i].cmds[j];
+	return NULL;
+}
 
 const char *
 node_ctl_arg(struct node_ctl_call *c, const char *key)

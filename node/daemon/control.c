@@ -10,8 +10,9 @@
  * health-check ping is audited with the user's name, in the same
  * transaction as whatever it changed.
  *
- * Handlers are table-driven: {op, minimum role, handler}; the role check
- * runs once, before any handler.
+ * Handlers are table-driven: {op, minimum role, handler, summary,
+ * personal}; each room registers its own table (core/ctl.c) and the role
+ * check runs once, before any handler.
  */
 #include "node/daemon/daemon.h"
 #include "protocol/need_wire.h"
@@ -186,77 +187,23 @@ ctl_audit_show(struct node_ctl_call *c)
 	return node_audit_tail(c->n->store, rows, tail_row, &t);
 }
 
-static const struct {
-	const char *op;
-	enum cfg_user_role min_role;
-	node_ctl_fn fn;
-	const char *summary;
-	/* shows personal fields (dossier content): never answered without
-	 * its audit record committed (on a full disk it is refused) */
-	bool personal;
-} handlers[] = {
+/* this room's own commands; every other room registers its own table
+ * (node_ctl_register), and the dispatch below finds a command by name in
+ * all of them */
+static const struct node_ctl_cmd daemon_cmds[] = {
 	{"status", CFG_USER_VIEWER, ctl_status, "node status", false},
 	{"whoami", CFG_USER_VIEWER, ctl_whoami, "who the caller is", false},
 	{"audit.verify", CFG_USER_ADMINISTRATOR, ctl_audit_verify,
 	    "verify the audit chain", false},
 	{"audit.show", CFG_USER_ADMINISTRATOR, ctl_audit_show,
 	    "list the newest audit records", false},
-	{"peer.add", CFG_USER_ADMINISTRATOR, node_ctl_peer_add,
-	    "enrol a peer after its fingerprint was confirmed", false},
-	{"peer.list", CFG_USER_VIEWER, node_ctl_peer_list,
-	    "peers with their delivery state", false},
-	{"peer.send", CFG_USER_ADMINISTRATOR, node_ctl_peer_send,
-	    "queue test messages for a peer", false},
-	{"peer.received", CFG_USER_ADMINISTRATOR, node_ctl_peer_received,
-	    "what arrived from a peer (test messages)", false},
-	{"peer.stats", CFG_USER_VIEWER, node_ctl_peer_stats,
-	    "delivery counters and latency", false},
-	{"matrix.publish", CFG_USER_ADMINISTRATOR, node_ctl_matrix_publish,
-	    "sign and distribute a new matrix version (director)", false},
-	{"matrix.show", CFG_USER_VIEWER, node_ctl_matrix_show,
-	    "the matrix in force", false},
-	{"matrix.acks", CFG_USER_VIEWER, node_ctl_matrix_acks,
-	    "which member applied which matrix version (director)", false},
-	{"case.open", CFG_USER_CASE_WORKER, node_ctl_case_open, "open a case",
-	    false},
-	{"case.invite", CFG_USER_CASE_WORKER, node_ctl_case_invite,
-	    "invite a member to a case", false},
-	{"case.remove", CFG_USER_CASE_WORKER, node_ctl_case_remove,
-	    "remove a member from a case", false},
-	{"case.list", CFG_USER_VIEWER, node_ctl_case_list, "cases", true},
-	{"case.attest", CFG_USER_CASE_WORKER, node_ctl_case_attest,
-	    "sign the case's consultation protocol, naming the workers", false},
-	{"case.assign", CFG_USER_ADMINISTRATOR, node_ctl_case_assign,
-	    "assign one of this node's users to a case", false},
-	{"case.show", CFG_USER_VIEWER, node_ctl_case_list, "one case", true},
-	{"case.request", CFG_USER_CASE_WORKER, node_ctl_case_request,
-	    "ask a case's members for information", false},
-	{"record.add", CFG_USER_CASE_WORKER, node_ctl_record_add,
-	    "record a field about a subject", false},
-	{"record.list", CFG_USER_CASE_WORKER, node_ctl_record_list,
-	    "this node's fields", true},
-	{"consent.give", CFG_USER_CASE_WORKER, node_ctl_consent_give,
-	    "record consent", false},
-	{"consent.basis", CFG_USER_CASE_WORKER, node_ctl_consent_basis,
-	    "record a legal basis the matrix names", false},
-	{"consent.withdraw", CFG_USER_CASE_WORKER, node_ctl_consent_withdraw,
-	    "withdraw consent or a legal basis and retract what left under "
-	    "it", false},
-	{"consent.list", CFG_USER_VIEWER, node_ctl_consent_list, "consents",
-	    true},
-	{"share.list", CFG_USER_CASE_WORKER, node_ctl_share_list,
-	    "information requests to decide", true},
-	{"share.show", CFG_USER_CASE_WORKER, node_ctl_share_show,
-	    "what would leave, field by field", true},
-	{"share.approve", CFG_USER_CASE_WORKER, node_ctl_share_approve,
-	    "approve (some categories of) a request", false},
-	{"share.deny", CFG_USER_CASE_WORKER, node_ctl_share_deny,
-	    "deny (some categories of) a request with a reason", false},
-	{"data.list", CFG_USER_CASE_WORKER, node_ctl_data_list,
-	    "what this node received", true},
-	{"data.amend", CFG_USER_CASE_WORKER, node_ctl_data_amend,
-	    "amend a received field (edit rights)", false},
 };
+
+void
+node_ctl_register_daemon(void)
+{
+	node_ctl_register(daemon_cmds, WN_ARRAY_LEN(daemon_cmds));
+}
 
 /* Text identifiers the node stores and compares: at most so many
  * characters once in NFC (the decoder normalised them), and not empty when
@@ -346,7 +293,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 {
 	struct node_ctl_call c = {.n = n, .req = req, .w = w};
 	char who[64], action[64], msg[256];
-	size_t i;
+	const struct node_ctl_cmd *cmd;
 	bool held_in;
 	wn_err rc;
 
@@ -369,19 +316,16 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		reply_error(w, WN_EAUTH, msg);
 		return;
 	}
-	for (i = 0; i < WN_ARRAY_LEN(handlers); i++)
-		if (strcmp(handlers[i].op, req->op) == 0)
-			break;
-	if (i == WN_ARRAY_LEN(handlers)) {
+	if ((cmd = node_ctl_find(req->op)) == NULL) {
 		audit_or_log(n, c.user->name, "control.unknown", req->op, "");
 		snprintf(msg, sizeof(msg), "unknown request '%s'", req->op);
 		reply_error(w, WN_EINVAL, msg);
 		return;
 	}
-	if (role_rank(c.user->role) < role_rank(handlers[i].min_role)) {
+	if (role_rank(c.user->role) < role_rank(cmd->min_role)) {
 		audit_or_log(n, c.user->name, action, "", "denied: role");
 		snprintf(msg, sizeof(msg), "'%s' needs the role %s; %s is %s",
-		    req->op, cfg_user_role_name(handlers[i].min_role),
+		    req->op, cfg_user_role_name(cmd->min_role),
 		    c.user->name, cfg_user_role_name(c.user->role));
 		reply_error(w, WN_EDENIED, msg);
 		return;
@@ -396,7 +340,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		return;
 	}
 	int64_t changes = node_store_changes(n->store);
-	rc = handlers[i].fn(&c);
+	rc = cmd->fn(&c);
 	bool wrote = node_store_changes(n->store) != changes;
 	if (rc != WN_OK) {
 		bool full = node_store_full(n->store);
@@ -422,10 +366,10 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		bool full = node_store_full(n->store);
 		node_store_rollback(n->store);
 		if (full && rc == WN_OK && !wrote &&
-		    (handlers[i].personal || n->nheld >= NODE_HELD_MAX)) {
+		    (cmd->personal || n->nheld >= NODE_HELD_MAX)) {
 			/* personal fields are never shown without their
 			 * record; nor is anything once no more can be held */
-			if (handlers[i].personal)
+			if (cmd->personal)
 				snprintf(msg, sizeof(msg), "the disk is full: "
 				    "'%s' cannot be recorded in the audit log, "
 				    "so it is not shown", req->op);

@@ -550,8 +550,11 @@ node_cmd_run(int argc, char **argv)
 		    node_store_errmsg(n->store));
 		goto out;
 	}
-	/* the rooms' message types and hooks, before anything is served */
-	node_need_register();
+	/* the rooms' message types, hooks and commands, before anything is
+	 * served */
+	node_ctl_register_daemon();
+	node_exchange_room_register();
+	node_need_room_register();
 	if (node_ctl_start(n, err, sizeof(err)) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;

@@ -40,6 +40,10 @@ WN_NODISCARD wn_err node_ctl_start(struct node *n, char *err, size_t errlen);
 void node_ctl_check(struct node *n);
 void node_ctl_stop(struct node *n);
 
+/* node_ctl_register_daemon registers the daemon's own control commands
+ * (status, whoami, audit.verify, audit.show). */
+void node_ctl_register_daemon(void);
+
 /* node_ctl_handle answers one decoded request from the user behind uid,
  * writing the reply into w. Called with n->mtx held. */
 void node_ctl_handle(struct node *n, uint64_t uid,

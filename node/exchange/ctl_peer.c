@@ -307,3 +307,23 @@ node_ctl_peer_stats(struct node_ctl_call *c)
 	free(s);
 	return WN_OK;
 }
+
+/* the exchange's control commands */
+static const struct node_ctl_cmd peer_cmds[] = {
+	{"peer.add", CFG_USER_ADMINISTRATOR, node_ctl_peer_add,
+	    "enrol a peer after its fingerprint was confirmed", false},
+	{"peer.list", CFG_USER_VIEWER, node_ctl_peer_list,
+	    "peers with their delivery state", false},
+	{"peer.send", CFG_USER_ADMINISTRATOR, node_ctl_peer_send,
+	    "queue test messages for a peer", false},
+	{"peer.received", CFG_USER_ADMINISTRATOR, node_ctl_peer_received,
+	    "what arrived from a peer (test messages)", false},
+	{"peer.stats", CFG_USER_VIEWER, node_ctl_peer_stats,
+	    "delivery counters and latency", false},
+};
+
+void
+node_exchange_room_register(void)
+{
+	node_ctl_register(peer_cmds, WN_ARRAY_LEN(peer_cmds));
+}

@@ -214,6 +214,11 @@ WN_NODISCARD wn_err node_exchange_apply(struct node *n,
     const uint8_t *body, size_t len, char *why, size_t whylen);
 WN_NODISCARD wn_err node_exchange_enrolled(struct node *n, const char *org);
 
+/* node_exchange_room_register registers the exchange's control commands
+ * (peer.add, peer.list, peer.send, peer.received, peer.stats; ctl_peer.c).
+ * Before the node serves (daemon/ at start). */
+void node_exchange_room_register(void);
+
 wn_err node_ctl_peer_add(struct node_ctl_call *c);
 wn_err node_ctl_peer_list(struct node_ctl_call *c);
 wn_err node_ctl_peer_send(struct node_ctl_call *c);

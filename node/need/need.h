@@ -27,12 +27,14 @@ WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
 struct proto_matrix;
 bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 
-/* node_need_register registers the message types need/ owns (MATRIX,
- * MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK,
- * AMEND, ATTEST) with the exchange, their apply functions the two below,
- * and node_matrix_send as the exchange's enrolment hook. Before the node
- * serves (daemon/ at start). */
-void node_need_register(void);
+/* node_need_room_register registers the message types need/ owns
+ * (MATRIX, MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION,
+ * RETRACTION_ACK, AMEND, ATTEST) with the exchange, their apply functions
+ * the two below, node_matrix_send as the exchange's enrolment hook, and
+ * need/'s control commands (matrix.*, case.*, record.*, consent.*,
+ * share.*, data.*; the handlers below). Before the node serves (daemon/
+ * at start). */
+void node_need_room_register(void);
 
 /* node_need_apply applies a need-to-know message (matrix, case,
  * request, disclosure, retraction) from peer `from` (node/need/need.c), in the
