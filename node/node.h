@@ -83,12 +83,8 @@ struct node {
 
 	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
 
-	/* dossiers opened outside a user's cases (node/need/case.c) */
-	struct node_snoop {
-		char user[64], dossier[64];
-		int64_t ms;
-	} snoop[512];
-	size_t nsnoop;
+	/* need/'s own state (struct node_need in node/need/need.h) */
+	struct node_need *need;
 
 	/* audit records of requests answered while the disk was full, held
 	 * until the next write that succeeds (node/core/ctl.c; n->mtx) */

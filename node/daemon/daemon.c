@@ -555,6 +555,10 @@ node_cmd_run(int argc, char **argv)
 	node_ctl_register_daemon();
 	node_exchange_room_register();
 	node_need_room_register();
+	if (node_need_start(n) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "out of memory");
+		goto out;
+	}
 	if (node_ctl_start(n, err, sizeof(err)) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;
@@ -602,6 +606,7 @@ node_cmd_run(int argc, char **argv)
 	status = 0;
 out:
 	node_ctl_held_free(n);
+	node_need_stop(n);
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);
 	pthread_cond_destroy(&n->wake);

@@ -399,6 +399,21 @@ static const struct node_msg_kind need_kinds[] = {
 	{PROTO_MSG_ATTEST, node_case_apply},
 };
 
+wn_err
+node_need_start(struct node *n)
+{
+	if (n->need == NULL && (n->need = calloc(1, sizeof(*n->need))) == NULL)
+		return WN_ENOMEM;
+	return WN_OK;
+}
+
+void
+node_need_stop(struct node *n)
+{
+	free(n->need);
+	n->need = NULL;
+}
+
 /* the control commands need/ owns (need.c and case.c) */
 static const struct node_ctl_cmd need_cmds[] = {
 	{"matrix.publish", CFG_USER_ADMINISTRATOR, node_ctl_matrix_publish,

@@ -27,6 +27,20 @@ WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
 struct proto_matrix;
 bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 
+/* need/'s state, reached from the node as n->need: the dossiers opened
+ * outside a user's cases, for the snooping alert (case.c), guarded by
+ * n->mtx. node_need_start allocates it (WN_ENOMEM) before the node serves;
+ * node_need_stop frees it (a node never started too). */
+struct node_need {
+	struct node_snoop {
+		char user[64], dossier[64];
+		int64_t ms;
+	} snoop[512];
+	size_t nsnoop;
+};
+WN_NODISCARD wn_err node_need_start(struct node *n);
+void node_need_stop(struct node *n);
+
 /* node_need_room_register registers the message types need/ owns
  * (MATRIX, MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION,
  * RETRACTION_ACK, AMEND, ATTEST) with the exchange, their apply functions
