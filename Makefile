@@ -49,7 +49,8 @@ DEPS_PKGS := gcc make pkg-config openssl sqlcipher python3 libsodium-dev libnng-
 crypto_src := $(sort $(wildcard crypto/*.c))
 config_src := $(sort $(wildcard config/*.c))
 proto_src := $(sort $(wildcard protocol/*.c))
-node_src := $(filter-out node/main.c,$(sort $(wildcard node/*.c)))
+# node/ is in rooms, one folder per concern (ARCHITECTURE.md)
+node_src := $(filter-out node/daemon/main.c,$(sort $(wildcard node/*/*.c)))
 cli_src := $(sort $(wildcard cli/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -85,7 +86,7 @@ $(BUILD)/libwncli.a: $(cli_lib_obj)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/wijknetd: $(BUILD)/node/main.o $(BUILD)/libwn.a
+$(BUILD)/wijknetd: $(BUILD)/node/daemon/main.o $(BUILD)/libwn.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 

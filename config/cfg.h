@@ -66,7 +66,7 @@ struct cfg_node {
 	char tls_cert[256];      /* absolute paths, "" if absent; all three */
 	char tls_key[256];       /* required when listen is tls+tcp:// */
 	char tls_ca[256];
-	/* connections on the peer socket (node/conn.c); 0: no limit */
+	/* connections on the peer socket (node/exchange/conn.c); 0: no limit */
 	uint32_t peer_max_connections;     /* default 256, in total */
 	uint32_t peer_max_per_address;     /* default 16, per source address */
 	uint32_t peer_idle_timeout;        /* default 60 s without a whole frame */

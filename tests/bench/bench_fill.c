@@ -16,7 +16,7 @@
 
 #include <sqlcipher/sqlite3.h>
 
-#include "node/store.h"
+#include "node/store/store.h"
 
 int main(int argc, char **argv);
 

@@ -41,7 +41,7 @@ SIZE=1024
 RATE=2000
 K=10
 LAT_SECS=5
-WINDOW=$(sed -n 's/^#define NODE_WINDOW \([0-9]*\).*/\1/p' "$TOP/node/node.h")
+WINDOW=$(sed -n 's/^#define NODE_WINDOW \([0-9]*\).*/\1/p' "$TOP/node/exchange/exchange.h")
 T_START=$SECONDS
 
 fail() { echo "bench: FAILED: $*" >&2; for f in "$WN_T"/*.log; do

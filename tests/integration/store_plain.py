@@ -3,7 +3,7 @@
 # node's SQLCipher 3 store decrypted, free space and free pages included,
 # so a test can look for what a DELETE left behind. Standard library only
 # (ctypes into the libcrypto SQLCipher itself uses); tests only.
-# The layout (SQLCipher 3.x defaults, as node/store.c opens it): pages of
+# The layout (SQLCipher 3.x defaults, as node/store/store.c opens it): pages of
 # 4096 bytes, AES-256-CBC under the raw key, each page ending in a reserve
 # of 48 bytes (IV 16 + HMAC-SHA1 20, rounded to the block); page 1 starts
 # with the 16-byte salt.

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 # deadlines of the protocol that this test waits out, long enough that a
-# busy machine never misses them (node_test_ms in node/peer.c): a transfer
+# busy machine never misses them (node_test_ms in node/exchange/peer.c): a transfer
 # waits 30 s for the one it follows (not 2), and the audit rate limits
 # count per hour (not per minute), so no limit starts over mid-test; the
 # pokes wait for their answers longer than that

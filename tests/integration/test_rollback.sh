@@ -5,7 +5,7 @@
 # override with a reason that is audited.
 . "$(dirname "$0")/lib.sh"
 # deadlines this test must not miss, long enough for a busy machine
-# (node_test_ms in node/peer.c): a starting node waits 60 s (not 3) for its
+# (node_test_ms in node/exchange/peer.c): a starting node waits 60 s (not 3) for its
 # checkers' answers; started with_flush, a stopping node tries 60 s (not 3)
 # to hand its chain head to its checkers
 export WIJKNET_TEST_QUERY_TIMEOUT_MS=60000

@@ -21,7 +21,7 @@
 
 #include <sqlcipher/sqlite3.h>
 
-#include "node/store.h"
+#include "node/store/store.h"
 
 static char dir[64], dbpath[128];
 

@@ -25,7 +25,9 @@
  *        case CASE SUBJECT MEMBER... (a CASE naming those members, the
  *        director from $WNPOKE_DIRECTOR or FROM; seq from $WNPOKE_SEQ) |
  *        amend CASE FIELD VALUE (an AMEND of the recipient's field FIELD;
- *        seq from $WNPOKE_SEQ)
+ *        seq from $WNPOKE_SEQ) |
+ *        kind SEQ TYPE (FROM's message SEQ: the DATA body in an envelope
+ *        of message type TYPE, a number)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -670,6 +672,15 @@ main(int argc, char **argv)
 		if (sq != NULL)
 			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "kind") == 0 && argc == 8) {
+		uint64_t type;
+		if (!wn_parse_u64(argv[7], PROTO_ENVELOPE_TYPE_MAX, &type))
+			return 1;
+		header(&h, argv[3], (uint32_t)type, seq);
+		if (transfer_of(&h, bw.buf, bw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}

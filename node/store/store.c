@@ -16,7 +16,7 @@
  * the WAL ever grows past CK_FRAMES_MAX (a checkpointer that cannot keep
  * up).
  */
-#include "node/store.h"
+#include "node/store/store.h"
 
 #include <errno.h>
 #include <pthread.h>

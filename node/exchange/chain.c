@@ -13,7 +13,7 @@
  * are remembered in meta). A checker sent a head that does not extend the
  * one it holds reports a rollback and keeps its head.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <string.h>
 
@@ -72,58 +72,6 @@ node_chain_push_heads(struct node *n)
 	return WN_OK;
 }
 
-/* meta_get reads a meta value (false: none, or a store error) */
-static bool
-meta_get(struct node *n, const char *key, char *out, size_t cap)
-{
-	sqlite3_stmt *st = NULL;
-	bool found = false;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT value FROM meta WHERE key = ?", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			const unsigned char *t = sqlite3_column_text(st, 0);
-			wn_strlcpy(out, t ? (const char *)t : "", cap);
-			found = true;
-		}
-	}
-	sqlite3_finalize(st);
-	return found;
-}
-
-static wn_err
-meta_put(struct node *n, const char *key, const char *value)
-{
-	sqlite3_stmt *st = NULL;
-	wn_err rc = WN_EDB;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1,
-		&st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = WN_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static wn_err
-meta_del(struct node *n, const char *key)
-{
-	sqlite3_stmt *st = NULL;
-	wn_err rc = WN_EDB;
-	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"DELETE FROM meta WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = WN_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* open_key names the mark of a rollback of org reported here whose
  * acceptance by its operator was not seen yet */
 static void
@@ -175,12 +123,13 @@ chain_store(struct node *n, const struct node_peer *from, const uint8_t *buf,
 	st = NULL;
 	char okey[96], oval[32] = "";
 	open_key(okey, sizeof(okey), from->org_id);
-	bool take = may_replace && meta_get(n, okey, oval, sizeof(oval)) &&
+	bool take = may_replace &&
+	    node_store_meta_get(n->store, okey, oval, sizeof(oval)) &&
 	    strcmp(oval, "accepted") == 0;
 	if (take) {
 		/* the first head after its operator accepted the rollback:
 		 * held from now on, whatever its index */
-		if (meta_del(n, okey) != WN_OK)
+		if (node_store_meta_del(n->store, okey) != WN_OK)
 			return WN_EDB;
 	} else if (held >= 0 && ((uint64_t)held > h.seq ||
 			     ((uint64_t)held == h.seq && !same))) {
@@ -198,15 +147,15 @@ chain_store(struct node *n, const struct node_peer *from, const uint8_t *buf,
 			    "was rewritten", (long long)held);
 		snprintf(key, sizeof(key), "chain_rollback:%s", from->org_id);
 		snprintf(val, sizeof(val), "%lld", (long long)held);
-		if (meta_get(n, key, was, sizeof(was)) &&
+		if (node_store_meta_get(n->store, key, was, sizeof(was)) &&
 		    strcmp(was, val) == 0) {
 			wn_log(WN_LOG_DEBUG, "chain head of %s: %s (reported "
 			    "before)", from->org_id, detail);
 			return WN_OK;
 		}
-		if (meta_put(n, key, val) != WN_OK ||
+		if (node_store_meta_put(n->store, key, val) != WN_OK ||
 		    (open_key(key, sizeof(key), from->org_id),
-			meta_put(n, key, val)) != WN_OK ||
+			node_store_meta_put(n->store, key, val)) != WN_OK ||
 		    node_audit_append(n->store, "system", "chain.rollback",
 			from->org_id, detail) != WN_OK)
 			return WN_EDB;
@@ -217,7 +166,7 @@ chain_store(struct node *n, const struct node_peer *from, const uint8_t *buf,
 	if (!take && held >= 0 && !same) {
 		char key[96], v[32];
 		open_key(key, sizeof(key), from->org_id);
-		if (!may_replace || (meta_get(n, key, v, sizeof(v)) &&
+		if (!may_replace || (node_store_meta_get(n->store, key, v, sizeof(v)) &&
 					strcmp(v, "accepted") != 0)) {
 			wn_log(WN_LOG_DEBUG, "chain head %llu of %s: a rollback "
 			    "of it is open, keeping the head %lld held",
@@ -262,14 +211,15 @@ node_chain_seq_reused(struct node *n, const struct node_peer *from,
 		return rc;
 	snprintf(key, sizeof(key), "chain_seqreuse:%s", from->org_id);
 	snprintf(val, sizeof(val), "%lld", (long long)last);
-	if (meta_get(n, key, was, sizeof(was)) && strcmp(was, val) == 0)
+	if (node_store_meta_get(n->store, key, was, sizeof(was)) &&
+	    strcmp(was, val) == 0)
 		return WN_OK; /* reported for this event */
 	snprintf(detail, sizeof(detail), "peer reuses sequence numbers: its "
 	    "store went back (message number %llu was used before; the last "
 	    "applied is %lld)", (unsigned long long)seq, (long long)last);
-	if (meta_put(n, key, val) != WN_OK ||
+	if (node_store_meta_put(n->store, key, val) != WN_OK ||
 	    (open_key(key, sizeof(key), from->org_id),
-		meta_put(n, key, val)) != WN_OK ||
+		node_store_meta_put(n->store, key, val)) != WN_OK ||
 	    node_audit_append(n->store, "system", "chain.rollback",
 		from->org_id, detail) != WN_OK)
 		return WN_EDB;
@@ -282,9 +232,10 @@ node_chain_numbers_moved(struct node *n, const struct node_peer *from)
 {
 	char key[96], v[32];
 	open_key(key, sizeof(key), from->org_id);
-	if (meta_get(n, key, v, sizeof(v)) && strcmp(v, "accepted") == 0)
+	if (node_store_meta_get(n->store, key, v, sizeof(v)) &&
+	    strcmp(v, "accepted") == 0)
 		return WN_OK;
-	if (meta_put(n, key, "accepted") != WN_OK ||
+	if (node_store_meta_put(n->store, key, "accepted") != WN_OK ||
 	    node_audit_append(n->store, "system", "chain.rollback_closed",
 		from->org_id, "its operator accepted the rollback (its "
 		"sequence numbers moved forward): the next head it sends "
@@ -471,7 +422,7 @@ node_chain_check(struct node *n, const char *override, char *err,
 		if (!b && hash_at(n, got.seq, h) && memcmp(h, got.hash, 32) == 0)
 			continue; /* our chain extends it */
 		accepted_key(key, sizeof(key), &got);
-		if (meta_get(n, key, val, sizeof(val))) {
+		if (node_store_meta_get(n->store, key, val, sizeof(val))) {
 			wn_log(WN_LOG_INFO, "rollback check: the head %llu %s "
 			    "holds was accepted as rolled back before",
 			    (unsigned long long)got.seq, p->org_id);
@@ -536,7 +487,7 @@ node_chain_check(struct node *n, const char *override, char *err,
 	snprintf(val, sizeof(val), "%lld", (long long)wn_now_ms());
 	for (size_t i = 0; i < nbad; i++) {
 		accepted_key(key, sizeof(key), &bad[i]);
-		if (meta_put(n, key, val) != WN_OK) {
+		if (node_store_meta_put(n->store, key, val) != WN_OK) {
 			node_store_rollback(n->store);
 			goto out;
 		}

@@ -37,12 +37,12 @@
  * 8-byte header, then 8-byte lengths and bodies), and a connection whose
  * frame is still incomplete that long after its first byte is closed
  * when its next bytes come (one that stops sending altogether ends at
- * peer_idle_timeout, node/conn.c).
+ * peer_idle_timeout, node/exchange/conn.c).
  *
  * This is the only file that uses mbed TLS. One node per process: the
  * peer table and the counters here are the process's.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <stdatomic.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * socket and the peer socket alike. A handler may hold a call and answer
  * it later from another thread (the peer socket's applier does).
  */
-#include "node/server.h"
+#include "node/core/server.h"
 
 #include <string.h>
 

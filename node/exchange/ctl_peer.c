@@ -3,7 +3,7 @@
  * each peer's delivery state, and test traffic (peer.send, peer.received,
  * peer.stats) that the integration tests and the benchmark drive.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <string.h>
 
@@ -90,9 +90,10 @@ node_ctl_peer_add(struct node_ctl_call *c)
 		goto out;
 	}
 	/* after the charter (the member checks the matrix's federation
-	 * against it): the matrix in force, which a member enrolled after
-	 * its publication would otherwise never get */
-	if (n->is_director && (rc = node_matrix_send(n, org)) != WN_OK) {
+	 * against it): the rooms' enrolment hook, need/'s queues the matrix
+	 * in force, which a member enrolled after its publication would
+	 * otherwise never get */
+	if (n->is_director && (rc = node_exchange_enrolled(n, org)) != WN_OK) {
 		fail(c, rc, "enrolled, but queueing the matrix failed");
 		goto out;
 	}
@@ -305,4 +306,24 @@ node_ctl_peer_stats(struct node_ctl_call *c)
 		n->nlat = 0;
 	free(s);
 	return WN_OK;
+}
+
+/* the exchange's control commands */
+static const struct node_ctl_cmd peer_cmds[] = {
+	{"peer.add", CFG_USER_ADMINISTRATOR, node_ctl_peer_add,
+	    "enrol a peer after its fingerprint was confirmed", false},
+	{"peer.list", CFG_USER_VIEWER, node_ctl_peer_list,
+	    "peers with their delivery state", false},
+	{"peer.send", CFG_USER_ADMINISTRATOR, node_ctl_peer_send,
+	    "queue test messages for a peer", false},
+	{"peer.received", CFG_USER_ADMINISTRATOR, node_ctl_peer_received,
+	    "what arrived from a peer (test messages)", false},
+	{"peer.stats", CFG_USER_VIEWER, node_ctl_peer_stats,
+	    "delivery counters and latency", false},
+};
+
+void
+node_exchange_room_register(void)
+{
+	node_ctl_register(peer_cmds, WN_ARRAY_LEN(peer_cmds));
 }

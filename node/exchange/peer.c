@@ -29,7 +29,7 @@
  * the oldest message, after a backoff that grows exponentially, with
  * jitter.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -55,7 +55,7 @@
 #define RATE_MINUTE_MS 60000
 
 /* Deadlines a test may lengthen on a machine too busy for them (see
- * node_test_ms), read once when the peer side starts:
+ * node_test_ms, node/core/core.c), read once when the peer side starts:
  *   WIJKNET_TEST_RX_WAIT_MS     how long a transfer waits for the one it
  *                               follows (RX_WAIT_MS)
  *   WIJKNET_TEST_STOP_FLUSH_MS  how long a stopping node tries to deliver
@@ -68,22 +68,6 @@
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
 static int64_t rx_wait_ms = RX_WAIT_MS, stop_flush_ms = STOP_FLUSH_MS,
 	       minute_ms = RATE_MINUTE_MS, head_period_ms = HEAD_PERIOD_MS;
-
-int64_t
-node_test_ms(const char *name, int64_t dflt)
-{
-	const char *v = getenv(name);
-	uint64_t ms;
-	if (v == NULL || *v == '\0')
-		return dflt;
-	if (!wn_parse_u64(v, 24 * 3600 * 1000, &ms) || (int64_t)ms < dflt) {
-		wn_log(WN_LOG_WARN, "%s=%s ignored: not a number of "
-		    "milliseconds from %lld to one day", name, v,
-		    (long long)dflt);
-		return dflt;
-	}
-	return (int64_t)ms;
-}
 
 static int64_t
 now_us(void)
@@ -100,13 +84,6 @@ audit_log(struct node *n, const char *user, const char *action,
 	if (node_audit_append(n->store, user, action, object, detail) != WN_OK)
 		wn_log(WN_LOG_ERROR, "audit append failed: %s",
 		    node_store_errmsg(n->store));
-}
-
-/* node_sign is the proto_sign_fn of this node: ctx is its identity. */
-wn_err
-node_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
-{
-	return sec_identity_sign(ctx, msg, len, sig);
 }
 
 /* wire_capture appends raw bytes that crossed the peer socket to the file
@@ -438,7 +415,7 @@ refused_unsigned(struct node *n, const char *who, const char *reason)
 }
 
 /* tls_refusals audits the TLS handshakes refused since the last call
- * (node/tls.c queues them: the handshake cannot take the lock), as
+ * (node/exchange/tls.c queues them: the handshake cannot take the lock), as
  * refusals no member vouches for (n->mtx held). */
 static void
 tls_refusals(struct node *n)
@@ -731,8 +708,8 @@ apply(struct node_rx *rx, const struct proto_envelope *e, const uint8_t *body,
 		return node_charter_apply(n, body, len, why, whylen);
 	case PROTO_MSG_CHAIN_HEAD:
 		return node_chain_store(n, rx->from, body, len, why, whylen);
-	default:
-		return node_need_apply(n, rx->from, &e->h, body, len, why,
+	default: /* the kinds other rooms registered */
+		return node_exchange_apply(n, rx->from, &e->h, body, len, why,
 		    whylen);
 	}
 }

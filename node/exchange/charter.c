@@ -9,7 +9,7 @@
  * and its version is higher than the one it holds (no downgrade); it then
  * makes its peer table exactly the charter's members.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <string.h>
 

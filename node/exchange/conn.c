@@ -15,7 +15,7 @@
  * peer_idle_timeout while the node holds no request of it is closed by
  * the reaper thread (nng_pipe_close) and counted: a quiet connection and
  * one that sends its frame too slowly look the same from here, and both
- * end there. (Over TLS a frame has its own, shorter deadline: node/tls.c
+ * end there. (Over TLS a frame has its own, shorter deadline: tls.c
  * sees the bytes.) A partner's node dials again when it next has
  * something to send. A request the node holds (received whole, not yet
  * answered) stops the clock, so it is never closed as idle; a frame that
@@ -24,12 +24,12 @@
  *
  * The caps count negotiated pipes; over TLS that is authenticated
  * connections. Connections still in their handshake are capped by
- * node/tls.c; nng closes one not negotiated within 10 s.
+ * tls.c; nng closes one not negotiated within 10 s.
  *
  * Thread safety: one mutex guards the table; it is never held across an
  * nng call, so nng's callbacks can take it.
  */
-#include "node/node.h"
+#include "node/exchange/exchange.h"
 
 #include <arpa/inet.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * node_audit_verify names it. Truncating the newest records is caught by
  * the signed chain head that peers keep (see PROTOCOL.md).
  */
-#include "node/store.h"
+#include "node/store/store.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * blocked before nng starts its threads and taken with sigtimedwait in the
  * main thread, which also runs the control socket's health check.
  */
-#include "node/node.h"
+#include "node/daemon/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -550,6 +550,15 @@ node_cmd_run(int argc, char **argv)
 		    node_store_errmsg(n->store));
 		goto out;
 	}
+	/* the rooms' message types, hooks and commands, before anything is
+	 * served */
+	node_ctl_register_daemon();
+	node_exchange_room_register();
+	node_need_room_register();
+	if (node_need_start(n) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "out of memory");
+		goto out;
+	}
 	if (node_ctl_start(n, err, sizeof(err)) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;
@@ -601,6 +610,7 @@ out:
 	 * there is nothing left to free */
 	node_peer_stop(n);
 	node_ctl_held_free(n);
+	node_need_stop(n);
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);
 	pthread_cond_destroy(&n->wake);

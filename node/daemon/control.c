@@ -10,10 +10,11 @@
  * health-check ping is audited with the user's name, in the same
  * transaction as whatever it changed.
  *
- * Handlers are table-driven: {op, minimum role, handler}; the role check
- * runs once, before any handler.
+ * Handlers are table-driven: {op, minimum role, handler, summary,
+ * personal}; each room registers its own table (core/ctl.c) and the role
+ * check runs once, before any handler.
  */
-#include "node/node.h"
+#include "node/daemon/daemon.h"
 #include "protocol/need_wire.h"
 
 #include <grp.h>
@@ -27,23 +28,6 @@
 
 #define NODE_VERSION "0.1.0"
 
-
-const char *
-node_ctl_arg(struct node_ctl_call *c, const char *key)
-{
-	const char *v = proto_ctl_request_arg(c->req, key);
-	return v ? v : "";
-}
-
-wn_err
-node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static int
 role_rank(enum cfg_user_role r)
@@ -106,7 +90,7 @@ ctl_status(struct node_ctl_call *c)
 	/* transfers that arrived before the one they follow */
 	proto_ctl_field_int(c->w, "peer_transfers_waiting", (int64_t)waiting);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
-	/* the peer socket's connections (node/conn.c, node/tls.c) */
+	/* the peer socket's connections (node/exchange/conn.c, node/exchange/tls.c) */
 	proto_ctl_field_int(c->w, "peer_connections", (int64_t)cs.open);
 	proto_ctl_field_int(c->w, "peer_refused_over_total_cap",
 	    (int64_t)cs.refused_total);
@@ -203,77 +187,23 @@ ctl_audit_show(struct node_ctl_call *c)
 	return node_audit_tail(c->n->store, rows, tail_row, &t);
 }
 
-static const struct {
-	const char *op;
-	enum cfg_user_role min_role;
-	node_ctl_fn fn;
-	const char *summary;
-	/* shows personal fields (dossier content): never answered without
-	 * its audit record committed (on a full disk it is refused) */
-	bool personal;
-} handlers[] = {
+/* this room's own commands; every other room registers its own table
+ * (node_ctl_register), and the dispatch below finds a command by name in
+ * all of them */
+static const struct node_ctl_cmd daemon_cmds[] = {
 	{"status", CFG_USER_VIEWER, ctl_status, "node status", false},
 	{"whoami", CFG_USER_VIEWER, ctl_whoami, "who the caller is", false},
 	{"audit.verify", CFG_USER_ADMINISTRATOR, ctl_audit_verify,
 	    "verify the audit chain", false},
 	{"audit.show", CFG_USER_ADMINISTRATOR, ctl_audit_show,
 	    "list the newest audit records", false},
-	{"peer.add", CFG_USER_ADMINISTRATOR, node_ctl_peer_add,
-	    "enrol a peer after its fingerprint was confirmed", false},
-	{"peer.list", CFG_USER_VIEWER, node_ctl_peer_list,
-	    "peers with their delivery state", false},
-	{"peer.send", CFG_USER_ADMINISTRATOR, node_ctl_peer_send,
-	    "queue test messages for a peer", false},
-	{"peer.received", CFG_USER_ADMINISTRATOR, node_ctl_peer_received,
-	    "what arrived from a peer (test messages)", false},
-	{"peer.stats", CFG_USER_VIEWER, node_ctl_peer_stats,
-	    "delivery counters and latency", false},
-	{"matrix.publish", CFG_USER_ADMINISTRATOR, node_ctl_matrix_publish,
-	    "sign and distribute a new matrix version (director)", false},
-	{"matrix.show", CFG_USER_VIEWER, node_ctl_matrix_show,
-	    "the matrix in force", false},
-	{"matrix.acks", CFG_USER_VIEWER, node_ctl_matrix_acks,
-	    "which member applied which matrix version (director)", false},
-	{"case.open", CFG_USER_CASE_WORKER, node_ctl_case_open, "open a case",
-	    false},
-	{"case.invite", CFG_USER_CASE_WORKER, node_ctl_case_invite,
-	    "invite a member to a case", false},
-	{"case.remove", CFG_USER_CASE_WORKER, node_ctl_case_remove,
-	    "remove a member from a case", false},
-	{"case.list", CFG_USER_VIEWER, node_ctl_case_list, "cases", true},
-	{"case.attest", CFG_USER_CASE_WORKER, node_ctl_case_attest,
-	    "sign the case's consultation protocol, naming the workers", false},
-	{"case.assign", CFG_USER_ADMINISTRATOR, node_ctl_case_assign,
-	    "assign one of this node's users to a case", false},
-	{"case.show", CFG_USER_VIEWER, node_ctl_case_list, "one case", true},
-	{"case.request", CFG_USER_CASE_WORKER, node_ctl_case_request,
-	    "ask a case's members for information", false},
-	{"record.add", CFG_USER_CASE_WORKER, node_ctl_record_add,
-	    "record a field about a subject", false},
-	{"record.list", CFG_USER_CASE_WORKER, node_ctl_record_list,
-	    "this node's fields", true},
-	{"consent.give", CFG_USER_CASE_WORKER, node_ctl_consent_give,
-	    "record consent", false},
-	{"consent.basis", CFG_USER_CASE_WORKER, node_ctl_consent_basis,
-	    "record a legal basis the matrix names", false},
-	{"consent.withdraw", CFG_USER_CASE_WORKER, node_ctl_consent_withdraw,
-	    "withdraw consent or a legal basis and retract what left under "
-	    "it", false},
-	{"consent.list", CFG_USER_VIEWER, node_ctl_consent_list, "consents",
-	    true},
-	{"share.list", CFG_USER_CASE_WORKER, node_ctl_share_list,
-	    "information requests to decide", true},
-	{"share.show", CFG_USER_CASE_WORKER, node_ctl_share_show,
-	    "what would leave, field by field", true},
-	{"share.approve", CFG_USER_CASE_WORKER, node_ctl_share_approve,
-	    "approve (some categories of) a request", false},
-	{"share.deny", CFG_USER_CASE_WORKER, node_ctl_share_deny,
-	    "deny (some categories of) a request with a reason", false},
-	{"data.list", CFG_USER_CASE_WORKER, node_ctl_data_list,
-	    "what this node received", true},
-	{"data.amend", CFG_USER_CASE_WORKER, node_ctl_data_amend,
-	    "amend a received field (edit rights)", false},
 };
+
+void
+node_ctl_register_daemon(void)
+{
+	node_ctl_register(daemon_cmds, WN_ARRAY_LEN(daemon_cmds));
+}
 
 /* Text identifiers the node stores and compares: at most so many
  * characters once in NFC (the decoder normalised them), and not empty when
@@ -322,108 +252,6 @@ reply_error(struct proto_writer *w, wn_err rc, const char *msg)
 	proto_ctl_reply_begin(w, rc, msg, 0);
 }
 
-/* One audit record of a request answered while the disk was full. */
-struct node_held_audit {
-	int64_t ms;
-	char user[64], action[64], object[128], detail[256];
-};
-
-/* hold keeps an audit record that could not be written for lack of room;
- * past NODE_HELD_MAX they are only counted */
-static void
-hold(struct node *n, const char *user, const char *action,
-    const char *object, const char *detail)
-{
-	if (n->held == NULL &&
-	    (n->held = calloc(NODE_HELD_MAX, sizeof(*n->held))) == NULL) {
-		n->held_lost++;
-		return;
-	}
-	if (n->nheld == 0 && n->held_lost == 0)
-		wn_log(WN_LOG_ERROR, "the disk is full: read-only requests "
-		    "still answer, their audit records are held in memory "
-		    "(at most %d) until a write succeeds; writes are refused",
-		    NODE_HELD_MAX);
-	if (n->nheld >= NODE_HELD_MAX) {
-		n->held_lost++;
-		return;
-	}
-	struct node_held_audit *h = &n->held[n->nheld++];
-	h->ms = wn_now_ms();
-	wn_strlcpy(h->user, user, sizeof(h->user));
-	wn_strlcpy(h->action, action, sizeof(h->action));
-	wn_strlcpy(h->object, object ? object : "", sizeof(h->object));
-	wn_strlcpy(h->detail, detail ? detail : "", sizeof(h->detail));
-}
-
-/* write_held appends the held records, after one that says how many, in
- * the caller's transaction; they leave memory only once it commits
- * (held_written). */
-static wn_err
-write_held(struct node *n)
-{
-	char d[300];
-	wn_err rc;
-	if (n->nheld == 0 && n->held_lost == 0)
-		return WN_OK;
-	int k = snprintf(d, sizeof(d), "%zu audit records of requests "
-	    "answered while the disk was full were held in memory and follow",
-	    n->nheld);
-	if (n->held_lost > 0 && k > 0 && (size_t)k < sizeof(d))
-		snprintf(d + k, sizeof(d) - (size_t)k, "; %llu more were not "
-		    "kept (at most %d are)", (unsigned long long)n->held_lost,
-		    NODE_HELD_MAX);
-	if ((rc = node_audit_append(n->store, "system", "audit.held",
-		 n->cfg.org_id, d)) != WN_OK)
-		return rc;
-	for (size_t i = 0; i < n->nheld; i++) {
-		struct node_held_audit *h = &n->held[i];
-		char det[sizeof(h->detail) + 64];
-		snprintf(det, sizeof(det), "(held, at %lld ms) %s",
-		    (long long)h->ms, h->detail);
-		if ((rc = node_audit_append(n->store, h->user, h->action,
-			 h->object, det)) != WN_OK)
-			return rc;
-	}
-	return WN_OK;
-}
-
-static void
-held_written(struct node *n)
-{
-	if (n->nheld == 0 && n->held_lost == 0)
-		return;
-	wn_log(WN_LOG_INFO, "there is room again: %zu held audit records "
-	    "written", n->nheld);
-	n->nheld = 0;
-	n->held_lost = 0;
-}
-
-wn_err
-node_ctl_flush_held(struct node *n)
-{
-	wn_err rc;
-	if (n->nheld == 0 && n->held_lost == 0)
-		return WN_OK;
-	if ((rc = node_store_begin(n->store)) != WN_OK)
-		return rc;
-	if ((rc = write_held(n)) != WN_OK ||
-	    (rc = node_store_commit(n->store)) != WN_OK) {
-		node_store_rollback(n->store);
-		return rc;
-	}
-	held_written(n);
-	return WN_OK;
-}
-
-void
-node_ctl_held_free(struct node *n)
-{
-	free(n->held);
-	n->held = NULL;
-	n->nheld = 0;
-}
-
 /* begin_with_held begins the transaction of a control request and writes
  * the held audit records first, so they come before the request's own;
  * *held_in says whether they are in it (when there is no room for them,
@@ -437,7 +265,7 @@ begin_with_held(struct node *n, bool *held_in)
 		return rc;
 	if (n->nheld == 0 && n->held_lost == 0)
 		return WN_OK;
-	if (write_held(n) == WN_OK) {
+	if (node_ctl_write_held(n) == WN_OK) {
 		*held_in = true;
 		return WN_OK;
 	}
@@ -453,7 +281,7 @@ audit_or_log(struct node *n, const char *user, const char *action,
 	    WN_OK)
 		return;
 	if (node_store_full(n->store))
-		hold(n, user, action, object, detail);
+		node_ctl_hold(n, user, action, object, detail);
 	else
 		wn_log(WN_LOG_ERROR, "audit append failed: %s",
 		    node_store_errmsg(n->store));
@@ -465,7 +293,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 {
 	struct node_ctl_call c = {.n = n, .req = req, .w = w};
 	char who[64], action[64], msg[256];
-	size_t i;
+	const struct node_ctl_cmd *cmd;
 	bool held_in;
 	wn_err rc;
 
@@ -488,19 +316,16 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		reply_error(w, WN_EAUTH, msg);
 		return;
 	}
-	for (i = 0; i < WN_ARRAY_LEN(handlers); i++)
-		if (strcmp(handlers[i].op, req->op) == 0)
-			break;
-	if (i == WN_ARRAY_LEN(handlers)) {
+	if ((cmd = node_ctl_find(req->op)) == NULL) {
 		audit_or_log(n, c.user->name, "control.unknown", req->op, "");
 		snprintf(msg, sizeof(msg), "unknown request '%s'", req->op);
 		reply_error(w, WN_EINVAL, msg);
 		return;
 	}
-	if (role_rank(c.user->role) < role_rank(handlers[i].min_role)) {
+	if (role_rank(c.user->role) < role_rank(cmd->min_role)) {
 		audit_or_log(n, c.user->name, action, "", "denied: role");
 		snprintf(msg, sizeof(msg), "'%s' needs the role %s; %s is %s",
-		    req->op, cfg_user_role_name(handlers[i].min_role),
+		    req->op, cfg_user_role_name(cmd->min_role),
 		    c.user->name, cfg_user_role_name(c.user->role));
 		reply_error(w, WN_EDENIED, msg);
 		return;
@@ -515,7 +340,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		return;
 	}
 	int64_t changes = node_store_changes(n->store);
-	rc = handlers[i].fn(&c);
+	rc = cmd->fn(&c);
 	bool wrote = node_store_changes(n->store) != changes;
 	if (rc != WN_OK) {
 		bool full = node_store_full(n->store);
@@ -541,10 +366,10 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		bool full = node_store_full(n->store);
 		node_store_rollback(n->store);
 		if (full && rc == WN_OK && !wrote &&
-		    (handlers[i].personal || n->nheld >= NODE_HELD_MAX)) {
+		    (cmd->personal || n->nheld >= NODE_HELD_MAX)) {
 			/* personal fields are never shown without their
 			 * record; nor is anything once no more can be held */
-			if (handlers[i].personal)
+			if (cmd->personal)
 				snprintf(msg, sizeof(msg), "the disk is full: "
 				    "'%s' cannot be recorded in the audit log, "
 				    "so it is not shown", req->op);
@@ -554,14 +379,14 @@ node_ctl_handle(struct node *n, uint64_t uid,
 				    "(%d records wait in memory already), so it "
 				    "is not answered", req->op, NODE_HELD_MAX);
 			reply_error(w, WN_EIO, msg);
-			hold(n, c.user->name, action, "",
+			node_ctl_hold(n, c.user->name, action, "",
 			    "refused: the disk is full");
 			return;
 		}
 		if (full && (rc != WN_OK || !wrote)) {
 			/* nothing to undo but its record: the answer stands,
 			 * the record waits for room */
-			hold(n, c.user->name, action, "", c.detail);
+			node_ctl_hold(n, c.user->name, action, "", c.detail);
 			return;
 		}
 		if (full) {
@@ -571,7 +396,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 			reply_error(w, WN_EIO, msg);
 			wn_log(WN_LOG_ERROR, "control: %s refused: the disk is "
 			    "full", req->op);
-			hold(n, c.user->name, action, "",
+			node_ctl_hold(n, c.user->name, action, "",
 			    "refused: the disk is full");
 			return;
 		}
@@ -582,7 +407,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		return;
 	}
 	if (held_in)
-		held_written(n);
+		node_ctl_held_written(n);
 	else if (node_ctl_flush_held(n) != WN_OK)
 		wn_log(WN_LOG_WARN, "held audit records still wait for room");
 	if (c.reload_peers && node_peers_load(n) != WN_OK)

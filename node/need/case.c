@@ -18,7 +18,7 @@
  * retraction is audited with the user, case, categories, purpose, legal
  * ground and the W3C trace id carried in the envelope.
  */
-#include "node/node.h"
+#include "node/need/need.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -2062,27 +2062,28 @@ static void
 opened(struct node_ctl_call *c, const char *dossier)
 {
 	struct node *n = c->n;
+	struct node_need *nd = n->need;
 	const char *user = c->user->name;
 	int64_t now = wn_now_ms(), since = now -
 	    (int64_t)n->cfg.snoop_window * 1000;
-	size_t distinct = 0, cap = WN_ARRAY_LEN(n->snoop);
+	size_t distinct = 0, cap = WN_ARRAY_LEN(nd->snoop);
 	if (dossier == NULL || dossier[0] == '\0' || n->cfg.snoop_limit == 0 ||
 	    assigned(n, user, dossier))
 		return;
-	struct node_snoop *e = &n->snoop[n->nsnoop++ % cap];
+	struct node_snoop *e = &nd->snoop[nd->nsnoop++ % cap];
 	wn_strlcpy(e->user, user, sizeof(e->user));
 	wn_strlcpy(e->dossier, dossier, sizeof(e->dossier));
 	e->ms = now;
-	size_t have = n->nsnoop < cap ? n->nsnoop : cap;
+	size_t have = nd->nsnoop < cap ? nd->nsnoop : cap;
 	for (size_t i = 0; i < have; i++) {
-		const struct node_snoop *a = &n->snoop[i];
+		const struct node_snoop *a = &nd->snoop[i];
 		if (a->ms < since || strcmp(a->user, user) != 0)
 			continue;
 		bool first = true;
 		for (size_t j = 0; j < i && first; j++)
-			first = !(n->snoop[j].ms >= since &&
-			    strcmp(n->snoop[j].user, user) == 0 &&
-			    strcmp(n->snoop[j].dossier, a->dossier) == 0);
+			first = !(nd->snoop[j].ms >= since &&
+			    strcmp(nd->snoop[j].user, user) == 0 &&
+			    strcmp(nd->snoop[j].dossier, a->dossier) == 0);
 		distinct += first;
 	}
 	if (distinct == n->cfg.snoop_limit) {

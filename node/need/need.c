@@ -9,9 +9,9 @@
  * `matrix acks` who acknowledged which version.
  *
  * Every other need-to-know message (cases, requests, disclosures,
- * retractions, amendments, attestations) goes on to node/case.c.
+ * retractions, amendments, attestations) goes on to node/need/case.c.
  */
-#include "node/node.h"
+#include "node/need/need.h"
 
 #include <string.h>
 
@@ -383,4 +383,90 @@ node_need_apply(struct node *n, struct node_peer *from,
 	default:
 		return node_case_apply(n, from, h, body, len, why, whylen);
 	}
+}
+
+/* the message types need/ owns (need.c and case.c): registered with the
+ * exchange, which applies them through this table */
+static const struct node_msg_kind need_kinds[] = {
+	{PROTO_MSG_MATRIX, node_need_apply},
+	{PROTO_MSG_MATRIX_ACK, node_need_apply},
+	{PROTO_MSG_CASE, node_case_apply},
+	{PROTO_MSG_INFO_REQUEST, node_case_apply},
+	{PROTO_MSG_DISCLOSURE, node_case_apply},
+	{PROTO_MSG_RETRACTION, node_case_apply},
+	{PROTO_MSG_RETRACTION_ACK, node_case_apply},
+	{PROTO_MSG_AMEND, node_case_apply},
+	{PROTO_MSG_ATTEST, node_case_apply},
+};
+
+wn_err
+node_need_start(struct node *n)
+{
+	if (n->need == NULL && (n->need = calloc(1, sizeof(*n->need))) == NULL)
+		return WN_ENOMEM;
+	return WN_OK;
+}
+
+void
+node_need_stop(struct node *n)
+{
+	free(n->need);
+	n->need = NULL;
+}
+
+/* the control commands need/ owns (need.c and case.c) */
+static const struct node_ctl_cmd need_cmds[] = {
+	{"matrix.publish", CFG_USER_ADMINISTRATOR, node_ctl_matrix_publish,
+	    "sign and distribute a new matrix version (director)", false},
+	{"matrix.show", CFG_USER_VIEWER, node_ctl_matrix_show,
+	    "the matrix in force", false},
+	{"matrix.acks", CFG_USER_VIEWER, node_ctl_matrix_acks,
+	    "which member applied which matrix version (director)", false},
+	{"case.open", CFG_USER_CASE_WORKER, node_ctl_case_open, "open a case",
+	    false},
+	{"case.invite", CFG_USER_CASE_WORKER, node_ctl_case_invite,
+	    "invite a member to a case", false},
+	{"case.remove", CFG_USER_CASE_WORKER, node_ctl_case_remove,
+	    "remove a member from a case", false},
+	{"case.list", CFG_USER_VIEWER, node_ctl_case_list, "cases", true},
+	{"case.attest", CFG_USER_CASE_WORKER, node_ctl_case_attest,
+	    "sign the case's consultation protocol, naming the workers", false},
+	{"case.assign", CFG_USER_ADMINISTRATOR, node_ctl_case_assign,
+	    "assign one of this node's users to a case", false},
+	{"case.show", CFG_USER_VIEWER, node_ctl_case_list, "one case", true},
+	{"case.request", CFG_USER_CASE_WORKER, node_ctl_case_request,
+	    "ask a case's members for information", false},
+	{"record.add", CFG_USER_CASE_WORKER, node_ctl_record_add,
+	    "record a field about a subject", false},
+	{"record.list", CFG_USER_CASE_WORKER, node_ctl_record_list,
+	    "this node's fields", true},
+	{"consent.give", CFG_USER_CASE_WORKER, node_ctl_consent_give,
+	    "record consent", false},
+	{"consent.basis", CFG_USER_CASE_WORKER, node_ctl_consent_basis,
+	    "record a legal basis the matrix names", false},
+	{"consent.withdraw", CFG_USER_CASE_WORKER, node_ctl_consent_withdraw,
+	    "withdraw consent or a legal basis and retract what left under "
+	    "it", false},
+	{"consent.list", CFG_USER_VIEWER, node_ctl_consent_list, "consents",
+	    true},
+	{"share.list", CFG_USER_CASE_WORKER, node_ctl_share_list,
+	    "information requests to decide", true},
+	{"share.show", CFG_USER_CASE_WORKER, node_ctl_share_show,
+	    "what would leave, field by field", true},
+	{"share.approve", CFG_USER_CASE_WORKER, node_ctl_share_approve,
+	    "approve (some categories of) a request", false},
+	{"share.deny", CFG_USER_CASE_WORKER, node_ctl_share_deny,
+	    "deny (some categories of) a request with a reason", false},
+	{"data.list", CFG_USER_CASE_WORKER, node_ctl_data_list,
+	    "what this node received", true},
+	{"data.amend", CFG_USER_CASE_WORKER, node_ctl_data_amend,
+	    "amend a received field (edit rights)", false},
+};
+
+void
+node_need_room_register(void)
+{
+	node_exchange_register(need_kinds, WN_ARRAY_LEN(need_kinds));
+	node_exchange_on_enrol(node_matrix_send);
+	node_ctl_register(need_cmds, WN_ARRAY_LEN(need_cmds));
 }

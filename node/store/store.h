@@ -3,6 +3,11 @@
  *
  * One database per node. Only node/ includes sqlite3.h; other modules see
  * struct node_store. Not thread safe: the daemon serialises access.
+ *
+ * The store room (ARCHITECTURE.md) owns opening and keying the SQLCipher
+ * file, the numbered migrations (the whole schema), prepared statement
+ * slots, transactions, the hash-chained audit log (audit.c) and the meta
+ * table (meta.c). It may use no other room of node/: every room uses it.
  */
 #ifndef NODE_STORE_H
 #define NODE_STORE_H
@@ -74,7 +79,7 @@ void node_store_rollback(struct node_store *s);
  * (slot: one of enum node_store_slot; sql the same for a slot every time),
  * reset and unbound; NULL on error. Finalised by node_store_close. The
  * store's own slots come first; NODE_ST_PEER and the 16 after it are
- * node/peer.c's. */
+ * node/exchange/peer.c's. */
 enum node_store_slot {
 	NODE_ST_AUDIT_HEAD,
 	NODE_ST_AUDIT_INSERT,
@@ -103,6 +108,17 @@ int64_t node_store_changes(struct node_store *s);
 
 /* node_store_errmsg is the last SQLite error text (borrowed). */
 const char *node_store_errmsg(struct node_store *s);
+
+/* The meta table (node/store/meta.c), in the caller's transaction:
+ * node_store_meta_get copies a value into out (false: none, or a store
+ * error); node_store_meta_put sets one (replacing it), node_store_meta_del
+ * removes one. */
+bool node_store_meta_get(struct node_store *s, const char *key, char *out,
+    size_t cap);
+WN_NODISCARD wn_err node_store_meta_put(struct node_store *s,
+    const char *key, const char *value);
+WN_NODISCARD wn_err node_store_meta_del(struct node_store *s,
+    const char *key);
 
 /* The audit log: append-only, hash-chained. Each record's hash is
  * BLAKE2b-256(prev hash || seq || time || user || action || object ||

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "node/node.h"
+#include "node/daemon/daemon.h"
 
 static const struct {
 	const char *name;

@@ -1,0 +1,31 @@
+/*
+ * core.c - the two helpers node.h declares for every room: node_test_ms
+ * (a deadline a test may lengthen) and node_sign (the node's signing
+ * function for protocol/). Moved here from exchange/peer.c.
+ */
+#include "node/node.h"
+
+#include <stdlib.h>
+
+int64_t
+node_test_ms(const char *name, int64_t dflt)
+{
+	const char *v = getenv(name);
+	uint64_t ms;
+	if (v == NULL || *v == '\0')
+		return dflt;
+	if (!wn_parse_u64(v, 24 * 3600 * 1000, &ms) || (int64_t)ms < dflt) {
+		wn_log(WN_LOG_WARN, "%s=%s ignored: not a number of "
+		    "milliseconds from %lld to one day", name, v,
+		    (long long)dflt);
+		return dflt;
+	}
+	return (int64_t)ms;
+}
+
+/* node_sign is the proto_sign_fn of this node: ctx is its identity. */
+wn_err
+node_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	return sec_identity_sign(ctx, msg, len, sig);
+}

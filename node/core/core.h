@@ -1,0 +1,77 @@
+/*
+ * core.h - the core room: what the control socket and the peer socket
+ * have in common, and what every room that serves control requests uses.
+ *
+ * Owns: the REP server on nng contexts (server.h), the control call
+ * (struct node_ctl_call, node_ctl_arg, node_ctl_fail) and the audit records
+ * held while the disk is full.
+ * May use: store. Never names exchange, need or daemon.
+ */
+#ifndef NODE_CORE_CORE_H
+#define NODE_CORE_CORE_H
+
+#include "node/node.h"
+
+/* One control request being handled (daemon/control.c). A handler writes its
+ * reply into w and may fill detail for the audit record; it runs inside
+ * the request's transaction, with n->mtx held. */
+struct node_ctl_call {
+	struct node *n;
+	const struct cfg_user *user;
+	const struct proto_ctl_request *req;
+	struct proto_writer *w;
+	char detail[256];
+	char errmsg[256];  /* the reply's message when the handler fails */
+	bool reload_peers; /* after commit: the peer table changed */
+	bool kick;         /* after commit: wake the delivery thread */
+};
+typedef wn_err (*node_ctl_fn)(struct node_ctl_call *c);
+
+/* A control command, in the table of the room that owns it: its name, the
+ * least role that may call it, its handler, a summary, and whether it
+ * shows personal fields (dossier content: never answered without its
+ * audit record committed; on a full disk it is refused). */
+struct node_ctl_cmd {
+	const char *op;
+	enum cfg_user_role min_role;
+	node_ctl_fn fn;
+	const char *summary;
+	bool personal;
+};
+/* node_ctl_register adds a room's table of count commands (borrowed: it
+ * must outlive the process, a static table) to the process-wide list the
+ * control socket dispatches on; the same table again is a no-op. Call
+ * before the node serves (daemon/ at start); not thread safe.
+ * node_ctl_find is the command named op in any registered table, or NULL;
+ * safe from any thread once registration is over. */
+void node_ctl_register(const struct node_ctl_cmd *cmds, size_t count);
+const struct node_ctl_cmd *node_ctl_find(const char *op);
+
+/* node_ctl_arg borrows a request argument ("" when absent);
+ * node_ctl_fail sets the reply's message and returns rc. */
+const char *node_ctl_arg(struct node_ctl_call *c, const char *key);
+wn_err node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt,
+    ...) WN_PRINTF(3, 4);
+
+
+/* While the disk is full, read-only requests keep answering: their audit
+ * records are held in memory (at most NODE_HELD_MAX, then counted) and
+ * written, with a record saying how many, first in the next transaction of
+ * a control request. Requests that show personal fields, and any request
+ * once NODE_HELD_MAX are held, are refused instead. node_ctl_flush_held
+ * writes them at once (after another commit went through, at shutdown);
+ * on failure they are still held. node_ctl_held_free drops
+ * them (n->mtx held, or no other thread). */
+#define NODE_HELD_MAX 1000
+WN_NODISCARD wn_err node_ctl_flush_held(struct node *n);
+void node_ctl_held_free(struct node *n);
+/* node_ctl_hold keeps one audit record that could not be written for
+ * lack of room (past NODE_HELD_MAX only counted); node_ctl_write_held
+ * appends the held ones, after a record saying how many, in the caller's
+ * transaction, and node_ctl_held_written forgets them once it committed. */
+void node_ctl_hold(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail);
+WN_NODISCARD wn_err node_ctl_write_held(struct node *n);
+void node_ctl_held_written(struct node *n);
+
+#endif

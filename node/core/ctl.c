@@ -1,0 +1,164 @@
+/*
+ * ctl.c - what every room that serves control requests shares: reading a
+ * request's arguments, failing with a message, and the audit records of
+ * requests answered while the disk was full, held in memory until a write
+ * succeeds (written first in the next control request's transaction by
+ * daemon/control.c, or after the applier's next commit by exchange/peer.c);
+ * and the rooms' tables of control commands that the control socket
+ * dispatches on.
+ * Moved here from daemon/control.c so that no room calls up into the daemon.
+ */
+#include "node/core/core.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* the rooms' command tables: one per room, a handful */
+#define NODE_CTL_TABLES 16
+static struct {
+	const struct node_ctl_cmd *cmds;
+	size_t count;
+} tables[NODE_CTL_TABLES];
+static size_t ntables;
+
+void
+node_ctl_register(const struct node_ctl_cmd *cmds, size_t count)
+{
+	for (size_t i = 0; i < ntables; i++)
+		if (tables[i].cmds == cmds)
+			return;
+	WN_ASSERT(ntables < NODE_CTL_TABLES);
+	tables[ntables].cmds = cmds;
+	tables[ntables].count = count;
+	ntables++;
+}
+
+const struct node_ctl_cmd *
+node_ctl_find(const char *op)
+{
+	for (size_t i = 0; i < ntables; i++)
+		for (size_t j = 0; j < tables[i].count; j++)
+			if (strcmp(tables[i].cmds[j].op, op) == 0)
+				return &tables[i].cmds[j];
+	return NULL;
+}
+
+const char *
+node_ctl_arg(struct node_ctl_call *c, const char *key)
+{
+	const char *v = proto_ctl_request_arg(c->req, key);
+	return v ? v : "";
+}
+
+wn_err
+node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* One audit record of a request answered while the disk was full. */
+struct node_held_audit {
+	int64_t ms;
+	char user[64], action[64], object[128], detail[256];
+};
+
+/* node_ctl_hold keeps an audit record that could not be written for lack
+ * of room; past NODE_HELD_MAX they are only counted */
+void
+node_ctl_hold(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail)
+{
+	if (n->held == NULL &&
+	    (n->held = calloc(NODE_HELD_MAX, sizeof(*n->held))) == NULL) {
+		n->held_lost++;
+		return;
+	}
+	if (n->nheld == 0 && n->held_lost == 0)
+		wn_log(WN_LOG_ERROR, "the disk is full: read-only requests "
+		    "still answer, their audit records are held in memory "
+		    "(at most %d) until a write succeeds; writes are refused",
+		    NODE_HELD_MAX);
+	if (n->nheld >= NODE_HELD_MAX) {
+		n->held_lost++;
+		return;
+	}
+	struct node_held_audit *h = &n->held[n->nheld++];
+	h->ms = wn_now_ms();
+	wn_strlcpy(h->user, user, sizeof(h->user));
+	wn_strlcpy(h->action, action, sizeof(h->action));
+	wn_strlcpy(h->object, object ? object : "", sizeof(h->object));
+	wn_strlcpy(h->detail, detail ? detail : "", sizeof(h->detail));
+}
+
+/* node_ctl_write_held appends the held records, after one that says how
+ * many, in the caller's transaction; they leave memory only once it
+ * commits (node_ctl_held_written). */
+wn_err
+node_ctl_write_held(struct node *n)
+{
+	char d[300];
+	wn_err rc;
+	if (n->nheld == 0 && n->held_lost == 0)
+		return WN_OK;
+	int k = snprintf(d, sizeof(d), "%zu audit records of requests "
+	    "answered while the disk was full were held in memory and follow",
+	    n->nheld);
+	if (n->held_lost > 0 && k > 0 && (size_t)k < sizeof(d))
+		snprintf(d + k, sizeof(d) - (size_t)k, "; %llu more were not "
+		    "kept (at most %d are)", (unsigned long long)n->held_lost,
+		    NODE_HELD_MAX);
+	if ((rc = node_audit_append(n->store, "system", "audit.held",
+		 n->cfg.org_id, d)) != WN_OK)
+		return rc;
+	for (size_t i = 0; i < n->nheld; i++) {
+		struct node_held_audit *h = &n->held[i];
+		char det[sizeof(h->detail) + 64];
+		snprintf(det, sizeof(det), "(held, at %lld ms) %s",
+		    (long long)h->ms, h->detail);
+		if ((rc = node_audit_append(n->store, h->user, h->action,
+			 h->object, det)) != WN_OK)
+			return rc;
+	}
+	return WN_OK;
+}
+
+void
+node_ctl_held_written(struct node *n)
+{
+	if (n->nheld == 0 && n->held_lost == 0)
+		return;
+	wn_log(WN_LOG_INFO, "there is room again: %zu held audit records "
+	    "written", n->nheld);
+	n->nheld = 0;
+	n->held_lost = 0;
+}
+
+wn_err
+node_ctl_flush_held(struct node *n)
+{
+	wn_err rc;
+	if (n->nheld == 0 && n->held_lost == 0)
+		return WN_OK;
+	if ((rc = node_store_begin(n->store)) != WN_OK)
+		return rc;
+	if ((rc = node_ctl_write_held(n)) != WN_OK ||
+	    (rc = node_store_commit(n->store)) != WN_OK) {
+		node_store_rollback(n->store);
+		return rc;
+	}
+	node_ctl_held_written(n);
+	return WN_OK;
+}
+
+void
+node_ctl_held_free(struct node *n)
+{
+	free(n->held);
+	n->held = NULL;
+	n->nheld = 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * daemon.h - the daemon room: wijknetd itself.
+ *
+ * Owns: main and the subcommands (init, run, audit-verify, public), the
+ * data folder's lock and files, the start and stop of every room, the
+ * control socket, its dispatch table, the request's transaction and its
+ * audit record (control.c).
+ * May use: every room (core, store, exchange, need); no room uses it.
+ */
+#ifndef NODE_DAEMON_DAEMON_H
+#define NODE_DAEMON_DAEMON_H
+
+#include "node/core/core.h"
+#include "node/exchange/exchange.h"
+#include "node/need/need.h"
+#include "node/node.h"
+
+/* Largest control request the node accepts (the receive cap on the socket,
+ * above PROTO_CTL_REQUEST_MAX_SIZE) and largest reply it writes. */
+#define NODE_CTL_MAX_REQUEST PROTO_CTL_REQUEST_MAX_SIZE
+#define NODE_CTL_MAX_REPLY (16u << 20)
+#define NODE_CTL_WORKERS 4
+
+/* Paths inside the data folder. */
+#define NODE_KEY_FILE "node.key"
+#define NODE_DB_FILE "node.db"
+#define NODE_CONF_FILE "wijknet.conf"
+#define NODE_LOCK_FILE "wijknetd.lock"
+#define NODE_CTL_SOCK "control.sock"
+#define NODE_UNLOCK_FAILURES "unlock-failures"
+
+/* node_path joins the data folder and a file name; false if too long. */
+bool node_path(char *out, size_t cap, const char *dir, const char *file);
+
+/* node_ctl_start opens the control socket (ipc:// in the data folder, mode
+ * from the config) and starts serving. node_ctl_check dials it once and
+ * recreates the listener if it does not answer (nng 1.5.2 can lose an ipc
+ * listener to one connect-and-close). node_ctl_stop closes it. */
+WN_NODISCARD wn_err node_ctl_start(struct node *n, char *err, size_t errlen);
+void node_ctl_check(struct node *n);
+void node_ctl_stop(struct node *n);
+
+/* node_ctl_register_daemon registers the daemon's own control commands
+ * (status, whoami, audit.verify, audit.show). */
+void node_ctl_register_daemon(void);
+
+/* node_ctl_handle answers one decoded request from the user behind uid,
+ * writing the reply into w. Called with n->mtx held. */
+void node_ctl_handle(struct node *n, uint64_t uid,
+    const struct proto_ctl_request *req, struct proto_writer *w);
+
+/* node_record_unlock_failure appends a line to the data folder's
+ * unlock-failures file (the store cannot be opened without the key), and
+ * node_import_unlock_failures moves those lines into the audit log after
+ * the next successful unlock. */
+void node_record_unlock_failure(const char *dir, const char *reason);
+WN_NODISCARD wn_err node_import_unlock_failures(struct node_store *s,
+    const char *dir);
+
+/* The daemon's subcommands (node/daemon/main.c dispatches to them). */
+int node_cmd_init(int argc, char **argv);
+int node_cmd_run(int argc, char **argv);
+int node_cmd_audit_verify(int argc, char **argv);
+int node_cmd_public(int argc, char **argv);
+
+#endif

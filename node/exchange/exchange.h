@@ -1,0 +1,228 @@
+/*
+ * exchange.h - the exchange room: talking to other nodes.
+ *
+ * Owns: the peer table, TLS (tls.c), connection caps and idle deadlines
+ * (conn.c), the durable outbox and the delivery thread, the receiving
+ * checks, the applier and receipts (peer.c), the federation charter and
+ * enrolment (charter.c, ctl_peer.c), the signed chain heads that detect a
+ * rollback (chain.c), and the peer.* control commands. The message kinds
+ * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
+ * CHAIN_HEAD_ANSWER.
+ * May use: core, store. Rooms above it register their message types and
+ * the enrolment hook (node_exchange_register, node_exchange_on_enrol).
+ */
+#ifndef NODE_EXCHANGE_EXCHANGE_H
+#define NODE_EXCHANGE_EXCHANGE_H
+
+#include "node/core/core.h"
+#include "node/node.h"
+
+#define NODE_BATCH 64 /* envelopes per transfer */
+#define NODE_WINDOW 4 /* transfers in flight per peer */
+
+/* One transfer in flight to a peer: its own REQ context, and which
+ * messages it carries (guarded by node.mtx). */
+struct node_slot {
+	struct node_peer *p;
+	nng_ctx ctx;
+	nng_aio *aio;
+	bool busy, sending;
+	size_t n;
+	int64_t seq[NODE_BATCH], created_us[NODE_BATCH];
+	uint8_t ids[NODE_BATCH][16];
+	uint8_t *body; /* its reply, opened */
+	unsigned drops; /* its peer's drops when it was sent */
+	int64_t sent_ms; /* CLOCK_MONOTONIC, when it went out; 0: not yet */
+};
+
+/* A peer as the node knows it, with its delivery state. Fields below
+ * "delivery" are guarded by node.mtx. */
+struct node_peer {
+	char org_id[64], name[128], role[32], endpoint[256];
+	uint8_t sign_pk[SEC_SIGN_PK_LEN], kx_pk[SEC_KX_PK_LEN];
+	bool directs;
+	struct sec_peer_key *key;
+	struct node *node;
+
+	/* delivery: up to NODE_WINDOW transfers in flight, oldest messages
+	 * first; each one after the first names the last seq of the one
+	 * before it. A failed or deferred transfer stalls the window: nothing
+	 * more is sent until all are back, then it starts over from the
+	 * oldest message still in the outbox. */
+	nng_socket req;
+	bool open, gone, stalled;
+	unsigned attempts, inflight;
+	int64_t next_try_ms;
+	int64_t sent_hi; /* last seq put in flight in this window */
+	struct node_slot slot[NODE_WINDOW];
+
+	int64_t queried_ms; /* its last chain.queried record (peer.c) */
+	atomic_uint drops;  /* connections lost (pipe_gone, no lock) */
+};
+
+/* Peers and delivery (node/exchange/peer.c). Call with n->mtx held unless
+ * said. */
+WN_NODISCARD wn_err node_peers_load(struct node *n);
+struct node_peer *node_peer_find(struct node *n, const char *org_id);
+/* node_outbox_push queues a message for a peer in the caller's
+ * transaction; delivery seals and signs it when it goes out. */
+WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
+    uint32_t type, const void *body, size_t len);
+/* node_peer_start listens on cfg.listen and starts the delivery thread;
+ * node_peer_stop stops both (without n->mtx held). */
+WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
+void node_peer_stop(struct node *n);
+/* Signed, versioned documents (node/exchange/charter.c): the highest
+ * version held (0 none, -1 on a store error), and keeping a new one. */
+enum node_versioned { NODE_CHARTER, NODE_MATRIX };
+int64_t node_versioned_max(struct node *n, enum node_versioned t);
+WN_NODISCARD wn_err node_versioned_store(struct node *n,
+    enum node_versioned t, uint64_t version, const uint8_t *buf, size_t len);
+
+/* node_charter_publish (director): signs a new charter version from the
+ * peer table and queues it for every member, in the caller's transaction.
+ * node_charter_apply (member): checks and applies a signed charter. */
+WN_NODISCARD wn_err node_charter_publish(struct node *n);
+/* node_charter_federation: the federation of the charter in force (the
+ * director's: its own org id) into out; WN_ENOTFOUND when a member holds
+ * no charter yet. */
+WN_NODISCARD wn_err node_charter_federation(struct node *n, char *out,
+    size_t cap);
+WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
+    size_t len, char *why, size_t whylen);
+
+/* TLS for tls+tcp:// peers (node/exchange/tls.c). node_tls_init reads the
+ * configured certificate and key once; node_listen and node_dial create and
+ * start a listener or dialer, with TLS when the URL is tls+tcp:// (client
+ * certificates required; a dialed peer's certificate must be issued by our
+ * CA for its org id). They return nng error codes. */
+WN_NODISCARD wn_err node_tls_init(struct node *n, char *err, size_t errlen);
+void node_tls_fini(struct node *n);
+int node_listen(struct node *n, nng_socket s, const char *url,
+    nng_listener *l);
+int node_dial(struct node *n, nng_socket s, const char *url,
+    const char *peer, int flags);
+/* node_tls_set_peers tells the TLS listener who is enrolled (after every
+ * reload of the peer table, n->mtx held). node_tls_refusal_take takes
+ * the oldest handshake refusal not yet audited (false: none) and, in
+ * *lost, how many were not kept since the last call; node_tls_stats
+ * counts connections closed for a late frame, handshakes refused and
+ * connections closed before their handshake (too many handshaking).
+ * Thread safe; they never wait for n->mtx. */
+void node_tls_set_peers(struct node *n);
+bool node_tls_refusal_take(char who[64], char why[200], uint64_t *lost);
+void node_tls_stats(uint64_t *late_frames, uint64_t *refused,
+    uint64_t *over_cap);
+
+/* Connections on the peer socket (node/exchange/conn.c). node_conns_start sets
+ * the caps and the idle deadline from the config on socket s (before it
+ * listens) and starts the reaper; node_conns_stop (after s is closed)
+ * frees it all. node_conn_begin/_end bracket a request received on pipe
+ * p until its reply (the idle clock stops meanwhile). Thread safe. */
+struct node_conn_stats {
+	uint64_t open, accepted, refused_total, refused_address, closed_idle;
+	uint64_t closed_frame; /* a TLS frame past peer_frame_timeout */
+	uint64_t tls_refused;  /* handshakes refused: no enrolled partner */
+};
+WN_NODISCARD wn_err node_conns_start(struct node *n, nng_socket s);
+void node_conns_stop(struct node *n);
+void node_conn_begin(struct node *n, nng_pipe p);
+void node_conn_end(struct node *n, nng_pipe p);
+void node_conns_stats(struct node *n, struct node_conn_stats *out);
+
+/* Rollback detection (node/exchange/chain.c). node_chain_push_heads queues our
+ * signed chain head for the nodes that check us (caller's transaction);
+ * node_chain_store keeps a head a peer sent (one that does not extend the
+ * head held is audited as a rollback and the held one kept); node_chain_answer writes the
+ * reply to a CHAIN_HEAD_QUERY; node_chain_check asks our checkers on start
+ * and fails (WN_ECORRUPT, reason in err) if our chain is behind, unless
+ * override gives the operator's reason, which is audited. */
+WN_NODISCARD wn_err node_chain_push_heads(struct node *n);
+WN_NODISCARD wn_err node_chain_store(struct node *n,
+    const struct node_peer *from, const uint8_t *buf, size_t len, char *why,
+    size_t whylen);
+WN_NODISCARD wn_err node_chain_answer(struct node *n,
+    const struct node_peer *to, struct proto_writer *w);
+/* node_chain_seq_reused: a sender whose envelope signature was verified
+ * used a sequence number again with another message: its store went back.
+ * Audited as chain.rollback once per event (per last number applied from
+ * it) and the rollback is open; head (a CHAIN_HEAD among them, opened; or
+ * NULL) is checked against the head held without replacing it. While a
+ * rollback of a node is open its heads never replace the one held (the
+ * anchor); node_chain_numbers_moved closes it when the node's sequence
+ * numbers jump forward (NODE_SEQ_JUMP), which only its operator's
+ * --accept-rollback does. Both in the receiving transaction. */
+#define NODE_SEQ_JUMP ((uint64_t)1 << 31)
+WN_NODISCARD wn_err node_chain_seq_reused(struct node *n,
+    const struct node_peer *from, uint64_t seq, int64_t last,
+    const uint8_t *head, size_t hlen);
+WN_NODISCARD wn_err node_chain_numbers_moved(struct node *n,
+    const struct node_peer *from);
+WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
+    char *err, size_t errlen);
+
+/* node_outbox_reserve takes count consecutive sequence numbers for p
+ * (the first in *first) and node_outbox_insert queues one message under
+ * one of them: for queueing many messages at once. Caller's transaction. */
+WN_NODISCARD wn_err node_outbox_reserve(struct node *n, struct node_peer *p,
+    uint64_t count, int64_t *first);
+WN_NODISCARD wn_err node_outbox_insert(struct node *n, struct node_peer *p,
+    int64_t seq, uint32_t type, const void *body, size_t len,
+    const char *traceparent);
+
+/* node_outbox_push_traced is node_outbox_push with a W3C traceparent that
+ * travels in the envelope's "tp" label. */
+WN_NODISCARD wn_err node_outbox_push_traced(struct node *n,
+    struct node_peer *p, uint32_t type, const void *body, size_t len,
+    const char *traceparent);
+
+/* node_peer_kick wakes the delivery thread (after a push). */
+void node_peer_kick(struct node *n);
+
+/* Message types that a room above the exchange owns (need/: the matrix,
+ * cases, requests, disclosures, amendments, attestations, retractions)
+ * are registered here, so that the exchange knows no kind but its own
+ * (ERROR, RECEIPT, DATA, CHARTER and the CHAIN_HEAD ones). The applier
+ * calls a kind's apply for each opened envelope of its type, with n->mtx
+ * held, in the receiving transaction; an error with a reason in why
+ * refuses the envelope. An envelope of a type nobody registered is refused
+ * as "not accepted here". The owning room decodes the body itself, with
+ * protocol/'s strict decoder (the envelope already capped it at
+ * PROTO_BODY_MAX).
+ *
+ * node_exchange_register adds count kinds to a process-wide table
+ * (registering a type again replaces it); node_exchange_on_enrol sets the
+ * function a director's enrolment calls for the new member, after its
+ * charter is queued, in the same transaction (need/ queues the matrix in
+ * force). Call both before the node serves (daemon/ does, at start); not
+ * thread safe. (node/exchange/kinds.c) */
+typedef wn_err (*node_msg_apply_fn)(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+struct node_msg_kind {
+	uint32_t type;
+	node_msg_apply_fn apply;
+};
+void node_exchange_register(const struct node_msg_kind *kinds, size_t count);
+typedef wn_err (*node_enrol_fn)(struct node *n, const char *org);
+void node_exchange_on_enrol(node_enrol_fn fn);
+/* node_exchange_apply applies an envelope of a registered type (the
+ * applier's default); node_exchange_enrolled runs the enrolment hook (WN_OK
+ * when none is set). */
+WN_NODISCARD wn_err node_exchange_apply(struct node *n,
+    struct node_peer *from, const struct proto_env_header *h,
+    const uint8_t *body, size_t len, char *why, size_t whylen);
+WN_NODISCARD wn_err node_exchange_enrolled(struct node *n, const char *org);
+
+/* node_exchange_room_register registers the exchange's control commands
+ * (peer.add, peer.list, peer.send, peer.received, peer.stats; ctl_peer.c).
+ * Before the node serves (daemon/ at start). */
+void node_exchange_room_register(void);
+
+wn_err node_ctl_peer_add(struct node_ctl_call *c);
+wn_err node_ctl_peer_list(struct node_ctl_call *c);
+wn_err node_ctl_peer_send(struct node_ctl_call *c);
+wn_err node_ctl_peer_received(struct node_ctl_call *c);
+wn_err node_ctl_peer_stats(struct node_ctl_call *c);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * need.h - the need-to-know room: what may leave this node, for whom.
+ *
+ * Owns: the authorization matrix (need.c), cases and membership, dossiers,
+ * consent, sharing decisions, disclosure, amendments, attestations,
+ * retraction and the snooping alert (case.c); the message kinds MATRIX,
+ * MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK,
+ * AMEND, ATTEST; the matrix.*, case.*, record.*, consent.*, share.* and
+ * data.* control commands.
+ * May use: core, store, exchange (it sends through the outbox).
+ */
+#ifndef NODE_NEED_NEED_H
+#define NODE_NEED_NEED_H
+
+#include "node/core/core.h"
+#include "node/exchange/exchange.h"
+#include "node/node.h"
+
+/* node_matrix_send (director): queues the matrix in force, if any, for
+ * the enrolled member org (caller's transaction), so that a member
+ * enrolled after a publication holds it too (node/need/need.c). */
+WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
+/* node_matrix_ours: m (verified, version 0 = none) belongs to this node's
+ * federation (its charter's). A matrix of another one, stored before
+ * matrices were checked for it, is no matrix in force (said once in the
+ * log); the readers of the matrix in force treat it as none. */
+struct proto_matrix;
+bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
+
+/* need/'s state, reached from the node as n->need: the dossiers opened
+ * outside a user's cases, for the snooping alert (case.c), guarded by
+ * n->mtx. node_need_start allocates it (WN_ENOMEM) before the node serves;
+ * node_need_stop frees it (a node never started too). */
+struct node_need {
+	struct node_snoop {
+		char user[64], dossier[64];
+		int64_t ms;
+	} snoop[512];
+	size_t nsnoop;
+};
+WN_NODISCARD wn_err node_need_start(struct node *n);
+void node_need_stop(struct node *n);
+
+/* node_need_room_register registers the message types need/ owns
+ * (MATRIX, MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION,
+ * RETRACTION_ACK, AMEND, ATTEST) with the exchange, their apply functions
+ * the two below, node_matrix_send as the exchange's enrolment hook, and
+ * need/'s control commands (matrix.*, case.*, record.*, consent.*,
+ * share.*, data.*; the handlers below). Before the node serves (daemon/
+ * at start). */
+void node_need_room_register(void);
+
+/* node_need_apply applies a need-to-know message (matrix, case,
+ * request, disclosure, retraction) from peer `from` (node/need/need.c), in the
+ * receiving transaction; an error with a reason in why refuses it. */
+WN_NODISCARD wn_err node_need_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+
+/* node_case_apply applies a case, information request, disclosure or
+ * retraction from a peer (node/need/case.c). */
+WN_NODISCARD wn_err node_case_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+
+wn_err node_ctl_matrix_publish(struct node_ctl_call *c);
+wn_err node_ctl_matrix_show(struct node_ctl_call *c);
+wn_err node_ctl_matrix_acks(struct node_ctl_call *c);
+wn_err node_ctl_case_open(struct node_ctl_call *c);
+wn_err node_ctl_case_invite(struct node_ctl_call *c);
+wn_err node_ctl_case_remove(struct node_ctl_call *c);
+wn_err node_ctl_case_list(struct node_ctl_call *c);
+wn_err node_ctl_case_request(struct node_ctl_call *c);
+wn_err node_ctl_record_add(struct node_ctl_call *c);
+wn_err node_ctl_record_list(struct node_ctl_call *c);
+wn_err node_ctl_consent_give(struct node_ctl_call *c);
+wn_err node_ctl_consent_basis(struct node_ctl_call *c);
+wn_err node_ctl_consent_withdraw(struct node_ctl_call *c);
+wn_err node_ctl_consent_list(struct node_ctl_call *c);
+wn_err node_ctl_share_list(struct node_ctl_call *c);
+wn_err node_ctl_share_show(struct node_ctl_call *c);
+wn_err node_ctl_share_approve(struct node_ctl_call *c);
+wn_err node_ctl_share_deny(struct node_ctl_call *c);
+wn_err node_ctl_data_list(struct node_ctl_call *c);
+wn_err node_ctl_case_assign(struct node_ctl_call *c);
+wn_err node_ctl_data_amend(struct node_ctl_call *c);
+wn_err node_ctl_case_attest(struct node_ctl_call *c);
+
+#endif

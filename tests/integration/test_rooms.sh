@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# test_rooms.sh - the exchange applies only its own message kinds and those
+# another room registered (ARCHITECTURE.md): an envelope of a kind nobody
+# registered for applying (RECEIPT, CHAIN_HEAD_ANSWER, a type unused
+# today) is refused as not accepted here and audited; one of a kind need/
+# registered reaches need/'s apply (whose decoder refuses a body that is
+# not its own); the node keeps applying good messages. (The enrolment hook
+# need/ registers is test_matrix_late.sh's: a member enrolled after the
+# matrix was published gets it.) And the control commands each room
+# registers answer, with the role each table gives, while a name no room
+# registered is refused and audited.
+. "$(dirname "$0")/lib.sh"
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+export WIJKNET_TEST_RX_WAIT_MS=30000 WIJKNET_TEST_MINUTE_MS=3600000 WNPOKE_TIMEOUT_MS=120000
+
+check "a federation of a director and a member forms" federation dir police
+bundle dir >/dev/null
+next_seq() { echo $(( $(peer_field dir police received_seq) + 1 )); }
+# poke_kind TYPE: police sends dir its next message as an envelope of TYPE
+poke_kind() { "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police \
+	"$WN_T/dir.bundle" kind "$(next_seq)" "$1" >"$WN_T/out" 2>&1; }
+
+check_exit "a RECEIPT inside a transfer gets an answer" 0 poke_kind 2
+check_out "  refused: no room applies a receipt" '^refused: .*message type receipt is not accepted here'
+check_exit "a CHAIN_HEAD_ANSWER inside a transfer gets an answer" 0 poke_kind 7
+check_out "  refused the same way" '^refused: .*message type chain_head_answer is not accepted here'
+check_exit "a MATRIX_ACK whose body is DATA gets an answer" 0 poke_kind 9
+check_out "  refused by need/'s own decoder, which it reached" '^refused: .*malformed matrix ack'
+check_exit "the director's audit log" 0 wn dir audit show --limit 100
+check_out "  records the refusal of the receipt" 'peer.refused.*receipt is not accepted here'
+check_out "  and of the matrix ack" 'peer.refused.*malformed matrix ack'
+check_exit "a DATA message after them" 0 poke_kind 3
+check_out "  is accepted" '^RECEIPT accepted=1 refused=0'
+
+# --- control commands, from the table of the room that owns each
+ctl_raw() { /usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/$1/control.sock" "${@:2}"; }
+check_exit "the daemon's own: status" 0 wn dir status
+check_exit "the exchange's: peer list" 0 wn dir peer list
+check_out "  answers with police" 'org_id: +police'
+check_exit "need/'s: matrix show" 0 wn dir matrix show
+check_exit "need/'s: case list" 0 wn dir case list
+ctl_raw dir no.such.request >"$WN_T/out" 2>&1
+check_out "a request no room registered is refused" '^[0-9]+ unknown request .no\.such\.request.'
+check_exit "the director's audit log" 0 wn dir audit show --limit 100
+check_out "  records it" 'control.unknown.*no\.such\.request'
+
+wn_done
