@@ -35,7 +35,10 @@ count() { # name status: parse cmocka or tap-ish output in $log
 	if [ "$f" -ne 0 ]; then
 		failed+=("$1")
 		echo "---- $1 failed (exit $2) ----"
-		tail -n 60 "$log"
+		# the first failures (a later one is often a consequence), then the end
+		grep -n -m 5 -A 8 '^not ok' "$log" | head -n 60
+		echo "---- last lines of $1 ----"
+		tail -n 40 "$log"
 	else
 		echo "  $1: $p passed"
 	fi

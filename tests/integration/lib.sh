@@ -25,7 +25,7 @@ WN_FAILS=0
 # suppressions: the one known nng leak, nothing of ours
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-declare -A WN_PID=() WN_LOGAT=() WN_SANREP=()
+declare -A WN_PID=() WN_LOGAT=() WN_SANREP=() WN_STARTED=()
 # the script's own output: a sanitizer report or a hang is shown there
 # even when found inside a check whose output is captured
 exec {WN_OUT}>&1
@@ -68,8 +68,25 @@ check_out() {
 		not_ok "$1: no /$2/ in:"; sed 's/^/    /' "$WN_T/out" | tail -20; fi
 }
 
+# free_port: a loopback port nothing listens on now, taken below the
+# kernel's ephemeral range (32768-60999): a port from bind(0) could be
+# the local end of some other connection by the time the daemon binds it
+# (its own node's dialers, another test's), and the start would fail
 free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	/usr/bin/python3 -c '
+import random, socket
+for _ in range(500):
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
 }
 
 # node_init NAME ROLE: a node in $WN_T/NAME with passphrase file $WN_T/NAME.pass
@@ -89,6 +106,22 @@ node_init() {
 # WN_CAPTURE=1 the daemon writes every transfer it sends or receives to
 # $WN_T/NAME.wire (a test that searches the wire; costly, so opt-in).
 node_start() {
+	local try
+	# a first start whose port another process took since init (nothing
+	# has this node's endpoint yet) moves to another port, at most 3 times
+	for try in 1 2 3; do
+		node_start_once "$@" && return 0
+		local rc=$?
+		[ -z "${WN_STARTED[$1]:-}" ] &&
+			tail -c +"$((${WN_LOGAT[$1]:-0} + 1))" "$WN_T/$1.log" 2>/dev/null |
+			grep -q 'cannot listen: Address in use' || return $rc
+		sed -i "s|^listen = \(.*\)://127.0.0.1:[0-9]*$|listen = \1://127.0.0.1:$(free_port)|" \
+			"$WN_T/$1/wijknet.conf"
+		echo "# $1: its port was taken, trying another" >&2
+	done
+	return $rc
+}
+node_start_once() {
 	local name=$1 line="" cap=""
 	shift
 	WN_LOGAT[$name]=$(stat -c %s "$WN_T/$name.log" 2>/dev/null || echo 0)
@@ -102,8 +135,8 @@ node_start() {
 	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 "$@" \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" ) &
 	WN_PID[$name]=$!
-	read -r -t 60 line <"$WN_T/$name.ready"
-	if [ "$line" = "ready" ]; then return 0; fi
+	read -r -t "${WN_START_LIMIT:-300}" line <"$WN_T/$name.ready"
+	if [ "$line" = "ready" ]; then WN_STARTED[$name]=1; return 0; fi
 	# not ready: it stopped (refused to start), or hangs: stop it
 	wn_alive "${WN_PID[$name]}" && kill -TERM "${WN_PID[$name]}"
 	wn_reap "$name"
@@ -149,7 +182,7 @@ wn_reap() {
 				timeout 120 gdb -p "$pid" -batch -ex "thread apply all bt" \
 					>"$WN_T/$name.hang" 2>&1
 				# each thread with its frames in our code
-				grep -E '^Thread| (node|protocol|config|crypto)/[a-z_]+\.c:[0-9]' \
+				grep -E '^Thread| (node|protocol|config|crypto)/([a-z_]+/)?[a-z_]+\.c:[0-9]' \
 					"$WN_T/$name.hang" | head -60 | sed 's/^/    /' >&"$WN_OUT"
 			fi
 			kill -KILL "$pid" 2>/dev/null

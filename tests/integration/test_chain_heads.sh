@@ -4,7 +4,7 @@
 # members) at start and every 60 seconds while its chain grows
 # (PROTOCOL.md "Rollback detection"), not only at shutdown:
 #  - at start: with the period lengthened to a day
-#    (WIJKNET_TEST_HEAD_PERIOD_MS, node_test_ms in node/peer.c) the only
+#    (WIJKNET_TEST_HEAD_PERIOD_MS, node_test_ms in node/core/core.c) the only
 #    head a running node sends is the one at start, and the checker gets
 #    it while the node runs;
 #  - every 60 s: with the real period, a chain that grows while the node

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 # the rate limits count per hour, not per minute (node_test_ms in
-# node/peer.c): no limit starts over mid-test on a busy machine
+# node/core/core.c): no limit starts over mid-test on a busy machine
 export WIJKNET_TEST_MINUTE_MS=3600000 WNPOKE_TIMEOUT_MS=120000
 
 check "a federation of a director and two members forms" federation dir police guards
