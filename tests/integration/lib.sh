@@ -271,6 +271,10 @@ node_sql() {
 wn_done() {
 	local f n
 	wn_stop_all
+	if [ -f "$WN_T/seq_unread" ]; then
+		not_ok "every sequence number a poke used was read; these were not:"
+		sed 's/^/    /' "$WN_T/seq_unread"
+	fi
 	for f in "$WN_T"/*.log; do
 		[ -f "$f" ] || continue
 		n=${f##*/}
@@ -354,6 +358,21 @@ peer_field() {
 import json,sys
 for r in json.load(sys.stdin)["rows"]:
     if r["org_id"] == sys.argv[1]: print(r[sys.argv[2]]); break' "$2" "$3"
+}
+
+# expected_seq TO FROM: the next sequence number TO expects from FROM; prints
+# nothing and fails when the CLI fails or TO does not know FROM (where
+# `$(( $(peer_field ...) + 1 ))` reads 1: a replay, which a poke meant to
+# be refused for another reason would be refused for too). Used inside
+# `$(...)`, where a failure is lost, so it is also written down: wn_done
+# fails the script when any read failed.
+expected_seq() {
+	local n
+	n=$(peer_field "$1" "$2" received_seq)
+	if [[ $n =~ ^[0-9]+$ ]]; then echo $((n + 1)); return 0; fi
+	echo "$2's received_seq on $1 (read '$n')" >>"$WN_T/seq_unread"
+	echo "expected_seq: no received_seq of $2 on $1: '$n'" >&2
+	return 1
 }
 
 # bundle NODE: its public key bundle in $WN_T/NODE.bundle; prints the fingerprint
