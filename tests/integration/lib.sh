@@ -223,8 +223,9 @@ node_kill() {
 # wn_stop_all: every daemon the script still believes running gets
 # SIGTERM (all at once: each may wait for the others' chain heads) and
 # must end cleanly: exit 0, no sanitizer report. One that had ended by
-# itself must have exited 0 too; one killed with SIGKILL (a power cut
-# whose PID was not forgotten) is no failure.
+# itself must have exited 0 too. A power cut is node_kill, which forgets
+# the PID: a daemon found here killed by SIGKILL (137: the OOM killer, a
+# stray kill, a hang killed by hand) is a failure like any other exit.
 wn_stop_all() {
 	local n rc names=()
 	declare -A was=()
@@ -241,7 +242,7 @@ wn_stop_all() {
 		wn_reap "$n"
 		rc=$?
 		if [ "${was[$n]}" = ended ] && [ "$rc" -eq 137 ]; then
-			continue
+			not_ok "$n, meant to run to the end, was killed by SIGKILL (not by node_kill)"
 		elif [ "${was[$n]}" = ended ] && [ "$rc" -eq 127 ]; then
 			continue # the test waited for it itself
 		elif [ "$rc" -eq 0 ]; then
