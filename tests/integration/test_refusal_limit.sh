@@ -17,7 +17,7 @@ export WIJKNET_TEST_MINUTE_MS=3600000 WNPOKE_TIMEOUT_MS=120000
 check "a federation of a director and two members forms" federation dir police guards
 bundle guards >/dev/null
 node_init stranger police >/dev/null
-next_seq() { echo $(( $(peer_field guards "$1" received_seq) + 1 )); }
+next_seq() { expected_seq guards "$1"; } # (fails, and fails the script, when unread)
 poke() { local who=$1; shift
 	"$POKE" "$WN_T/$who/node.key" "$WN_T/$who.pass" "$@"; }
 
