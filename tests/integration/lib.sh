@@ -223,8 +223,9 @@ node_kill() {
 # wn_stop_all: every daemon the script still believes running gets
 # SIGTERM (all at once: each may wait for the others' chain heads) and
 # must end cleanly: exit 0, no sanitizer report. One that had ended by
-# itself must have exited 0 too; one killed with SIGKILL (a power cut
-# whose PID was not forgotten) is no failure.
+# itself must have exited 0 too. A power cut is node_kill, which forgets
+# the PID: a daemon found here killed by SIGKILL (137: the OOM killer, a
+# stray kill, a hang killed by hand) is a failure like any other exit.
 wn_stop_all() {
 	local n rc names=()
 	declare -A was=()
@@ -241,7 +242,7 @@ wn_stop_all() {
 		wn_reap "$n"
 		rc=$?
 		if [ "${was[$n]}" = ended ] && [ "$rc" -eq 137 ]; then
-			continue
+			not_ok "$n, meant to run to the end, was killed by SIGKILL (not by node_kill)"
 		elif [ "${was[$n]}" = ended ] && [ "$rc" -eq 127 ]; then
 			continue # the test waited for it itself
 		elif [ "$rc" -eq 0 ]; then
@@ -271,6 +272,10 @@ node_sql() {
 wn_done() {
 	local f n
 	wn_stop_all
+	if [ -f "$WN_T/seq_unread" ]; then
+		not_ok "every sequence number a poke used was read; these were not:"
+		sed 's/^/    /' "$WN_T/seq_unread"
+	fi
 	for f in "$WN_T"/*.log; do
 		[ -f "$f" ] || continue
 		n=${f##*/}
@@ -354,6 +359,21 @@ peer_field() {
 import json,sys
 for r in json.load(sys.stdin)["rows"]:
     if r["org_id"] == sys.argv[1]: print(r[sys.argv[2]]); break' "$2" "$3"
+}
+
+# expected_seq TO FROM: the next sequence number TO expects from FROM; prints
+# nothing and fails when the CLI fails or TO does not know FROM (where
+# `$(( $(peer_field ...) + 1 ))` reads 1: a replay, which a poke meant to
+# be refused for another reason would be refused for too). Used inside
+# `$(...)`, where a failure is lost, so it is also written down: wn_done
+# fails the script when any read failed.
+expected_seq() {
+	local n
+	n=$(peer_field "$1" "$2" received_seq)
+	if [[ $n =~ ^[0-9]+$ ]]; then echo $((n + 1)); return 0; fi
+	echo "$2's received_seq on $1 (read '$n')" >>"$WN_T/seq_unread"
+	echo "expected_seq: no received_seq of $2 on $1: '$n'" >&2
+	return 1
 }
 
 # bundle NODE: its public key bundle in $WN_T/NODE.bundle; prints the fingerprint

@@ -30,6 +30,20 @@ check "police starts, its head period lengthened to a day" with_day node_start p
 # the start wrote records (node.start, key unlock): its head is past h0
 check "dir gets police's head sent at start, past $h0, while police runs" wait_for 120 head_above dir police "$h0"
 check "  police is still running" kill -0 "${WN_PID[police]}"
+# ... and no second one: police writes records and sends dir a message;
+# once dir has it, police's loop has run past those records, and a head
+# due by the period would have gone too
+hs=$(head_of dir police)
+check "  dir holds police's head from start ($hs)" test -n "$hs"
+recv() { wn dir --json peer received police | json_field count; }
+recv_ge() { local v; v=$(recv) && test "$v" -ge "$1"; }
+c0=$(recv)
+check "  dir's count of police's messages is read ($c0)" test -n "$c0"
+for i in $(seq 1 5); do wn police status >/dev/null; done
+check "police writes records and sends dir a message" wn police peer send dir --count 1 --size 16
+check "  its chain is past the head dir holds" test "$(audit_seq police)" -gt "$hs"
+check "  dir receives the message: police's loop ran after those records" wait_for 120 recv_ge $((c0 + 1))
+check "  dir still holds only the head from start: none within the day" count_is "$hs" head_of dir police
 check "police stops" node_stop police
 h1=$(head_of dir police)
 

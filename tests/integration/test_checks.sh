@@ -11,7 +11,7 @@ POKE="$TOP/$BUILD/tests/tools/wnpoke"
 check "a federation of a director and two members forms" federation dir police guards
 bundle guards >/dev/null
 node_init stranger police >/dev/null
-next_seq() { echo $(( $(peer_field guards "$1" received_seq) + 1 )); }
+next_seq() { expected_seq guards "$1"; } # (fails, and fails the script, when unread)
 # poke WHO FROM MODE ARGS...: WHO's key claims to be FROM, to guards
 poke() { local who=$1 from=$2; shift 2
 	"$POKE" "$WN_T/$who/node.key" "$WN_T/$who.pass" "$from" "$WN_T/guards.bundle" "$@"; }

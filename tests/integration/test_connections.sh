@@ -10,7 +10,9 @@
 SP="/usr/bin/python3 $TOP/tests/integration/sp_client.py"
 . "$(dirname "$0")/tls_lib.sh"
 check "a federation CA" tls_ca
-audit_ge() { test "$(audit_count "$1" "$2")" -ge "$3"; } # a condition for wait_for
+# audit_ge NODE PATTERN N: at least N of NODE's audit lines match (a
+# condition for wait_for; fails when the CLI fails)
+audit_ge() { local n; n=$(count_or_fail "$2" wn "$1" audit show --limit 10000) && test "$n" -ge "$3"; }
 
 check_exit "director init" 0 node_init dir municipality
 dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')

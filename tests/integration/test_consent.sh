@@ -36,7 +36,8 @@ values() {
 import json,sys
 print("\n".join(sorted(r["value"] for r in json.load(sys.stdin)["rows"] if r["category"] == "income_debts")))'
 }
-values_are() { test "$(values "$1")" = "$2"; }
+# values_are NODE WANT: fails when the read fails (a failed CLI is no "")
+values_are() { local v; v=$(values "$1") || return 1; test "$v" = "$2"; }
 drained() { test "$(peer_field police dir queued)" = 0; }
 sent() { sed -n 's/.*"fields_sent":\([0-9]*\).*/\1/p' "$WN_T/out"; }
 share=0

@@ -59,8 +59,14 @@ if [ "$(id -u)" = 0 ] && [ "$GID" != 0 ]; then
 	chgrp "$G" "$WN_T" "$WN_T/a" && chmod 0710 "$WN_T" "$WN_T/a"
 	raw_as "$GID" whoami >"$WN_T/out" 2>&1
 	check_out "uid 65534 in group $G reaches the socket, and the uid check refuses it: WN_EAUTH (4)" '^4 uid 65534 '
+	# outside the group: the folders let everyone through for this one
+	# check (0711), so that only the socket's own mode (0660) can refuse
+	chmod 0711 "$WN_T" "$WN_T/a"
+	check "uid 65534 in another group can reach the socket (its folders let it)" \
+		as_other "$other_gid" /usr/bin/python3 -c 'import os,sys; os.stat(sys.argv[1])' "$SOCK"
 	raw_as "$other_gid" whoami >"$WN_T/out" 2>&1
-	check_out "uid 65534 in another group ($other_gid) cannot connect" 'PermissionError'
+	check_out "uid 65534 in another group ($other_gid) cannot connect: the socket's mode refuses it" 'PermissionError'
+	chmod 0710 "$WN_T" "$WN_T/a"
 	check "the daemon stops" node_stop a
 	printf '\n[user guest]\nuid = 65534\nrole = viewer\n' >>"$WN_T/a/wijknet.conf"
 	check "with a [user] for uid 65534 the daemon starts" node_start a

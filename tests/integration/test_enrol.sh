@@ -40,6 +40,7 @@ check "  nothing is enrolled" test "$(peers dir)" = 0
 check "  and no charter published" test "$(charters dir)" = "$c0"
 check_exit "the same from stdin" 1 \
 	bash -c "'$WIJKNET' -d '$WN_T/dir' peer add - --fingerprint '$gfp' <'$WN_T/police.bundle'"
+check_out "  is refused: the fingerprints differ (not for an empty or unread stdin)" 'fingerprints differ: not enrolled'
 check "  nothing is enrolled" test "$(peers dir)" = 0
 # police's fingerprint with its first character changed
 case $pfp in A*) wrongone=B${pfp#?} ;; *) wrongone=A${pfp#?} ;; esac
@@ -75,10 +76,11 @@ check_out "police's node refuses the director's keys under another fingerprint: 
 check "  nothing is enrolled" test "$(peers police)" = 0
 
 # --- the right fingerprint enrols (the refusals above were for the
-# fingerprint alone): typed in lower case without dashes on the CLI, and
-# exactly over the control socket
-check_exit "the director enrols police with the right fingerprint, typed loosely" 0 \
-	wn dir peer add "$WN_T/police.bundle" --fingerprint "$(printf '%s' "$pfp" | tr -d - | tr 'A-Z' 'a-z')"
+# fingerprint alone): the bundle on stdin, as refused above, with the
+# fingerprint typed in lower case without dashes on the CLI, and exactly
+# over the control socket
+check_exit "the director enrols police from stdin with the right fingerprint, typed loosely" 0 \
+	bash -c "'$WIJKNET' -d '$WN_T/dir' peer add - --fingerprint '$(printf '%s' "$pfp" | tr -d - | tr 'A-Z' 'a-z')' <'$WN_T/police.bundle'"
 check "  police is enrolled" test "$(peers dir)" = 1
 check "  and a charter published" test "$(charters dir)" -gt "$c0"
 add_req police dir "$dfp" >"$WN_T/out" 2>&1

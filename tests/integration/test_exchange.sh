@@ -85,7 +85,7 @@ check "  refused none of them" count_is 0 audit_count guards peer.refused
 # --- bad input from peers: refused, audited, node still serving
 bundle guards >/dev/null
 node_init stranger police >/dev/null
-next_seq() { echo $(( $(peer_field guards "$1" received_seq) + 1 )); }
+next_seq() { expected_seq guards "$1"; } # (fails, and fails the script, when unread)
 pid=${WN_PID[guards]}
 rss0=$(rss_kb "$pid")
 check_exit "unknown sender" 0 "$POKE" "$WN_T/stranger/node.key" "$WN_T/stranger.pass" stranger "$WN_T/guards.bundle" data 1
@@ -119,7 +119,7 @@ check_out "  refused: malformed (2)" '^ERROR 2 malformed transfer'
 rss1=$(rss_kb "$pid")
 check "peak memory grew by less than 32 MiB ($rss0 -> $rss1 kB)" test $((rss1 - rss0)) -lt 32768
 
-dseq() { echo $(( $(peer_field guards dir received_seq) + 1 )); }
+dseq() { expected_seq guards dir; }
 s=$(dseq)
 WNPOKE_ID=0123456789abcdef0123456789abcdef WNPOKE_SEQ=$s "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 1 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1
 check_out "a charter of a lower version is refused: not permitted (5)" '^refused: 5 charter version 1 is not newer'

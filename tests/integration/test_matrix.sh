@@ -34,7 +34,7 @@ check_exit "the director's audit log" 0 wn dir audit show --limit 200
 check_out "  records the publications" 'control.matrix.publish.*version 2'
 check_out "  and the acknowledgements" 'police[[:space:]]+matrix.acknowledged.*version 2'
 
-dseq() { echo $(( $(peer_field guards dir received_seq) + 1 )); }
+dseq() { expected_seq guards dir; }
 bundle guards >/dev/null
 node_init stranger police >/dev/null
 WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" matrix 1 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1

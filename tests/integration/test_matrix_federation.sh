@@ -16,7 +16,7 @@ check_exit "the director publishes dir's matrix" 0 wn dir matrix publish "$WN_T/
 acked() { test "$(wn dir --json matrix show | grep -o '"acked_version":1')" != ""; }
 check "police applies it" wait_for 30 acked
 
-dseq() { echo $(( $(peer_field police dir received_seq) + 1 )); }
+dseq() { expected_seq police dir; }
 bundle police >/dev/null
 WNPOKE_FEDERATION=herentals WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir \
 	"$WN_T/police.bundle" matrix 7 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1

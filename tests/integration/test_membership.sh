@@ -131,12 +131,12 @@ check_out "  the receipt names that case alone" "youth[[:space:]]+retraction.ack
 
 # --- a CASE from a node that directs cases but not this case is refused,
 # and deletes nothing: muni claims case C, without youth work
-yseq=$(( $(peer_field youth muni received_seq) + 1 ))
+yseq=$(expected_seq youth muni)
 bundle youth >/dev/null
 WNPOKE_SEQ=$yseq WNPOKE_DIRECTOR=muni "$POKE" "$WN_T/muni/node.key" "$WN_T/muni.pass" muni "$WN_T/youth.bundle" \
 	case "$C" $S police >"$WN_T/out" 2>&1
 check_out "youth work refuses muni's CASE for case C, which dir directs (5)" "^refused: 5 case $C belongs to dir"
-yseq=$(( $(peer_field youth muni received_seq) + 1 ))
+yseq=$(expected_seq youth muni)
 WNPOKE_SEQ=$yseq WNPOKE_DIRECTOR=dir "$POKE" "$WN_T/muni/node.key" "$WN_T/muni.pass" muni "$WN_T/youth.bundle" \
 	case "$C" $S police >"$WN_T/out" 2>&1
 check_out "  also when it names dir as the director (5)" "^refused: 5 'muni' does not direct case $C"

@@ -152,7 +152,7 @@ done
 # a message the receiver cannot apply yet is deferred, not lost: under
 # another matrix version it waits, and the same sequence number is applied
 # once the versions agree
-yseq=$(( $(peer_field youth police received_seq) + 1 ))
+yseq=$(expected_seq youth police)
 bundle youth >/dev/null
 WNPOKE_SEQ=$yseq WNPOKE_MV=2 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/youth.bundle" \
 	disclose "$C" $S 2 "POKE-deferred" >"$WN_T/out" 2>&1
@@ -165,7 +165,7 @@ check_out "sent again under the same sequence number, it is accepted" '^RECEIPT 
 check "  and applied" count_is 1 got youth POKE-deferred
 
 # a field the receiver should not get: refused and audited
-yseq=$(( $(peer_field youth police received_seq) + 1 ))
+yseq=$(expected_seq youth police)
 WNPOKE_SEQ=$yseq WNPOKE_MV=1 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/youth.bundle" \
 	disclose "$C" $S 3 "MK-forbidden" >"$WN_T/out" 2>&1
 check_out "youth work refuses police information it may only know exists" \

@@ -17,7 +17,7 @@ export WIJKNET_TEST_MINUTE_MS=3600000 WNPOKE_TIMEOUT_MS=120000
 check "a federation of a director and two members forms" federation dir police guards
 bundle guards >/dev/null
 node_init stranger police >/dev/null
-next_seq() { echo $(( $(peer_field guards "$1" received_seq) + 1 )); }
+next_seq() { expected_seq guards "$1"; } # (fails, and fails the script, when unread)
 poke() { local who=$1; shift
 	"$POKE" "$WN_T/$who/node.key" "$WN_T/$who.pass" "$@"; }
 
@@ -76,4 +76,40 @@ check "the 179 forgeries not recorded one by one were counted at the stop" \
 	count_is 2 audit_count guards peer.refused_unrecorded
 check_exit "  guards' audit log" 0 wn guards audit show --limit 100
 check_out "  says how many" 'peer\.refused_unrecorded.*[[:space:]]179 more refusals of transfers no member vouches for'
+
+# --- a real minute (60 s, as in production) ends while guards runs: the
+# count is recorded without a stop, and the budget starts over. The minute
+# starts at the first refusal; the stranger pokes until the limit is
+# recorded, then once more (counted). Should the minute have ended between
+# the two (a busy machine: that one is recorded one by one instead), the
+# round is tried again.
+check "guards stops" node_stop guards
+check "  and starts with the real minute (60 s)" eval 'WIJKNET_TEST_MINUTE_MS=60000 node_start guards'
+stranger_poke() { poke stranger stranger "$WN_T/guards.bundle" data 1 >"$WN_T/out" 2>&1 &&
+	grep -q "^ERROR 4 unknown sender 'stranger'" "$WN_T/out"; }
+counted=""
+for round in 1 2 3; do
+	l0=$(audit_count guards peer.refusals_limited) || break
+	for i in $(seq 1 30); do
+		stranger_poke || break
+		l=$(audit_count guards peer.refusals_limited) || break
+		[ "$l" -gt "$l0" ] && break
+	done
+	[ "${l:-}" -gt "$l0" ] 2>/dev/null || break
+	r0=$(audit_count guards peer.refused) || break
+	stranger_poke || break
+	r=$(audit_count guards peer.refused) || break
+	if [ "$r" = "$r0" ]; then counted=$round; break; fi
+	echo "# round $round: the minute ended before the poke after the limit; again"
+done
+check "in one real minute the stranger reached the limit and one more refusal was counted" test -n "$counted"
+unrec_above() { local v; v=$(audit_count guards peer.refused_unrecorded) && test "$v" -gt 2; }
+check "the minute ends with guards running: the count is recorded without a stop" wait_for 240 unrec_above
+check "  guards did not stop meanwhile" kill -0 "${WN_PID[guards]}"
+check_exit "  guards' audit log" 0 wn guards audit show --limit 1000
+check_out "  says how many: 1" 'peer\.refused_unrecorded.*[[:space:]]1 more refusals of transfers no member vouches for'
+r0=$(audit_count guards peer.refused)
+check "  (guards' recorded refusals are read: $r0)" test -n "$r0"
+check "a refusal in the next minute" stranger_poke
+check "  is recorded one by one: the budget started over" count_is $((r0 + 1)) audit_count guards peer.refused
 wn_done

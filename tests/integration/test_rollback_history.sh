@@ -33,19 +33,16 @@ audit_count() {
 	out=$(wn "$1" audit show --limit 5000) || return 1
 	printf '%s\n' "$out" | grep -Ec -- "$2"
 }
+# start_override: police, started with --accept-rollback, through
+# node_start (its wait for "ready" is WN_START_LIMIT, not the 60 s a
+# checker query may take by itself)
 start_override() {
-	rm -f "$WN_T/police.ready"; mkfifo "$WN_T/police.ready"
-	WIJKNET_TEST_STOP_FLUSH_MS=60000 "$WIJKNETD" run --config "$WN_T/police/wijknet.conf" --ready-fd 3 \
-		--accept-rollback "restored from the backup of last night" \
-		3>"$WN_T/police.ready" 2>>"$WN_T/police.log" &
-	WN_PID[police]=$!
-	local line=""; read -r -t 60 line <"$WN_T/police.ready"; [ "$line" = ready ]
+	with_flush node_start police --accept-rollback "restored from the backup of last night"
 }
 
 check "a federation of a director, police and guards" federation dir police guards
 
 # --- chain.unchecked: only when no checker answers
-check "police, started with dir present, audited no chain.unchecked" test "$(audit_count police 'chain\.unchecked')" = 0
 check "police stops" node_stop police
 check "dir stops" node_stop dir
 check "police starts while dir, its only checker, is away" node_start police
@@ -81,7 +78,7 @@ check "  dir applies them too" wait_for 120 received_is dir police 10
 check "  and sees the rollback accepted" test "$(audit_count dir 'chain\.rollback_closed[[:space:]]+police')" = 1
 check "guards refused nothing of police's" test "$(audit_count guards 'peer\.refused.*police|replay')" = 0
 check "  and reported no rollback of it" test "$(audit_count guards 'chain\.rollback[[:space:]]')" = 0
-check "dir reported no reuse of numbers" test "$(audit_count dir 'peer reuses sequence numbers')" = 0
+check "dir reported no reuse of numbers (no chain.rollback of police)" test "$(audit_count dir 'chain\.rollback[[:space:]]+police')" = 0
 check "police's deliveries were never refused" test "$(audit_count police 'delivery_refused')" = 0
 
 # --- heads that do not extend the one a checker holds
@@ -106,7 +103,7 @@ check "  dir keeps the head it held" test "$(peer_field dir police chain_head)" 
 # does (dir answers with the head it holds; police's chain extends its own)
 : >"$WN_T/police.log"
 check "police starts: its chain extends the head dir still holds" node_start police
-check "  no rewritten history named" bash -c "! grep -q 'differs from the copy dir holds' '$WN_T/police.log'"
+check "  no rewritten history named: the one chain.rollback_accepted is the operator's" test "$(audit_count police 'chain\.rollback_accepted[[:space:]]+police')" = 1
 check "police stops" node_stop police
 
 # the director's head as a member (guards) holds it, and one of index 1

@@ -15,17 +15,17 @@ export WIJKNET_TEST_RX_WAIT_MS=30000 WIJKNET_TEST_MINUTE_MS=3600000 WNPOKE_TIMEO
 
 check "a federation of a director and a member forms" federation dir police
 bundle dir >/dev/null
-next_seq() { echo $(( $(peer_field dir police received_seq) + 1 )); }
+next_seq() { expected_seq dir police; } # (fails, and fails the script, when unread)
 # poke_kind TYPE: police sends dir its next message as an envelope of TYPE
 poke_kind() { "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police \
 	"$WN_T/dir.bundle" kind "$(next_seq)" "$1" >"$WN_T/out" 2>&1; }
 
 check_exit "a RECEIPT inside a transfer gets an answer" 0 poke_kind 2
-check_out "  refused: no room applies a receipt" '^refused: .*message type receipt is not accepted here'
+check_out "  refused with 5 (WN_EDENIED): no room applies a receipt" '^refused: 5 .*message type receipt is not accepted here'
 check_exit "a CHAIN_HEAD_ANSWER inside a transfer gets an answer" 0 poke_kind 7
-check_out "  refused the same way" '^refused: .*message type chain_head_answer is not accepted here'
+check_out "  refused the same way" '^refused: 5 .*message type chain_head_answer is not accepted here'
 check_exit "a MATRIX_ACK whose body is DATA gets an answer" 0 poke_kind 9
-check_out "  refused by need/'s own decoder, which it reached" '^refused: .*malformed matrix ack'
+check_out "  refused with 2 (WN_EPROTO) by need/'s own decoder, which it reached" '^refused: 2 .*malformed matrix ack'
 check_exit "the director's audit log" 0 wn dir audit show --limit 100
 check_out "  records the refusal of the receipt" 'peer.refused.*receipt is not accepted here'
 check_out "  and of the matrix ack" 'peer.refused.*malformed matrix ack'
@@ -40,7 +40,7 @@ check_out "  answers with police" 'org_id: +police'
 check_exit "need/'s: matrix show" 0 wn dir matrix show
 check_exit "need/'s: case list" 0 wn dir case list
 ctl_raw dir no.such.request >"$WN_T/out" 2>&1
-check_out "a request no room registered is refused" '^[0-9]+ unknown request .no\.such\.request.'
+check_out "a request no room registered is refused with 10 (WN_EINVAL)" '^10 unknown request .no\.such\.request.'
 check_exit "the director's audit log" 0 wn dir audit show --limit 100
 check_out "  records it" 'control.unknown.*no\.such\.request'
 

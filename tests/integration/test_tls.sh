@@ -30,7 +30,7 @@ received() { wn dir --json peer received police | json_field "$1"; }
 check "  exactly once" test "$(received count),$(received distinct)" = 200,200
 # police's own node stops, so that only the hostile peer speaks as police
 check "police stops cleanly" node_stop police
-next_seq() { echo $(( $(peer_field dir police received_seq) + 1 )); }
+next_seq() { expected_seq dir police; } # (fails, and fails the script, when unread)
 # poke TLS: police's key sends dir one valid message over TLS as $WNPOKE_TLS says
 poke() { WNPOKE_TLS=$1 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" data "$(next_seq)"; }
 # refused_before: the node's count of refused handshakes now, in $before

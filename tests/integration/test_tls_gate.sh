@@ -42,7 +42,7 @@ hello() { $SP hello "$URL" 127.0.0.1 "$(tls "$1")" >"$WN_T/out" 2>&1; }
 
 # --- a certificate not of the CA (first: nothing else refused yet)
 before=$(status_field dir peer_tls_refused)
-before=${before:-0}
+check "dir's count of refused TLS clients is read" test -n "$before"
 for i in $(seq 1 12); do $SP hello "$URL" 127.0.0.1 "$(tls self)" >/dev/null 2>&1; done
 check "12 self-signed 'police' certificates are counted" \
 	wait_for 60 status_ge dir peer_tls_refused $((before + 12))
@@ -54,7 +54,7 @@ check_out "a CA certificate of a non-partner still is refused" '^REFUSED'
 check "  and audited (the budget was not used up by the others)" \
 	wait_for 60 eval 'wn dir audit show --limit 10000 | grep -Eq "unknown[[:space:]]+peer\.refused[[:space:]]+unknown[[:space:]].*'"'stranger'"' names no enrolled partner"'
 check_exit "  the only record of a certificate: the self-signed ones were not audited" 0 \
-	test "$(audit_count dir "TLS client certificate")" -eq 1
+	count_is 1 count_or_fail "TLS client certificate" wn dir audit show --limit 10000
 
 # --- exactly one identity (after the above: the audit log records at most
 # 10 refusals a minute one by one)

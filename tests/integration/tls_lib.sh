@@ -29,4 +29,3 @@ use_tls() {
 set_conf() { sed -i "s|^$2 = .*|$2 = $3|" "$WN_T/$1/wijknet.conf"; grep -q "^$2 = $3\$" "$WN_T/$1/wijknet.conf"; }
 status_field() { wn "$1" --json status | json_field "$2"; }
 status_ge() { local v; v=$(status_field "$1" "$2"); test "${v:-0}" -ge "$3"; }
-audit_count() { wn "$1" audit show --limit 10000 | grep -c -- "$2"; }
