@@ -195,6 +195,12 @@ wn_reap() {
 	wait "$pid"
 	rc=$?
 	unset "WN_PID[$name]"
+	# ended by a signal of its own (an abort, a crash): the end of its log
+	# says why, so the failure can be read from the test's output
+	if [ "$rc" -gt 128 ] && [ "$rc" -ne 137 ] && [ "$rc" -ne 143 ]; then
+		echo "# $name ended by signal $((rc - 128)); the end of $name.log:" >&"$WN_OUT"
+		tail -n 15 "$WN_T/$name.log" 2>/dev/null | sed 's/^/#    /' >&"$WN_OUT"
+	fi
 	if ! wn_sanitizer "$name" && [ "$rc" -eq 0 ]; then rc=1; fi
 	return $rc
 }
