@@ -10,7 +10,10 @@
 #   make bench      benchmarks (ratios against a baseline of the same run)
 #   make fuzz       libFuzzer harnesses (clang)
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make lint       banned calls
+#   make lint       banned calls; the rooms of node/: which rooms' headers
+#                   each room may include, in any spelling (tests/lint.sh),
+#                   and, when $(BUILD) holds node/'s objects, which rooms'
+#                   symbols each room's objects use (tests/lint_link.sh)
 #
 # V=1 shows the commands.  SANITIZE=address,undefined builds into build-san/.
 
@@ -168,6 +171,8 @@ uninstall:
 
 lint:
 	@bash tests/lint.sh
+	@if ls $(BUILD)/node/core/*.o >/dev/null 2>&1; then BUILD=$(BUILD) bash tests/lint_link.sh; \
+	else echo "lint: no build in $(BUILD)/, the link check of the rooms skipped (make, then make lint)"; fi
 
 clean:
 	rm -rf build build-san build-fuzz build-mut1 build-mut2 build-mut3 build-mut4

@@ -40,7 +40,9 @@ struct node_ctl_cmd {
 };
 /* node_ctl_register adds a room's table of count commands (borrowed: it
  * must outlive the process, a static table) to the process-wide list the
- * control socket dispatches on; the same table again is a no-op. Call
+ * control socket dispatches on; the same table again is a no-op, a
+ * command name already registered (or twice in the table) aborts the
+ * process (WN_ASSERT), as it would otherwise go to the first. Call
  * before the node serves (daemon/ at start); not thread safe.
  * node_ctl_find is the command named op in any registered table, or NULL;
  * safe from any thread once registration is over. */

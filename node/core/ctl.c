@@ -29,6 +29,12 @@ node_ctl_register(const struct node_ctl_cmd *cmds, size_t count)
 		if (tables[i].cmds == cmds)
 			return;
 	WN_ASSERT(ntables < NODE_CTL_TABLES);
+	/* a name in two tables would go to the first: stop at the start */
+	for (size_t j = 0; j < count; j++) {
+		WN_ASSERT(cmds[j].op != NULL && node_ctl_find(cmds[j].op) == NULL);
+		for (size_t k = 0; k < j; k++)
+			WN_ASSERT(strcmp(cmds[k].op, cmds[j].op) != 0);
+	}
 	tables[ntables].cmds = cmds;
 	tables[ntables].count = count;
 	ntables++;

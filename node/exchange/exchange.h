@@ -190,12 +190,16 @@ void node_peer_kick(struct node *n);
  * protocol/'s strict decoder (the envelope already capped it at
  * PROTO_BODY_MAX).
  *
- * node_exchange_register adds count kinds to a process-wide table
- * (registering a type again replaces it); node_exchange_on_enrol sets the
- * function a director's enrolment calls for the new member, after its
+ * node_exchange_register adds count kinds to a process-wide table; a type
+ * another apply already holds, or one the exchange answers itself (ERROR,
+ * RECEIPT, DATA, CHARTER, CHAIN_HEAD, _QUERY, _ANSWER), aborts the process
+ * (WN_ASSERT), the same kind again is a no-op. node_exchange_on_enrol adds
+ * a function a director's enrolment calls for the new member, after its
  * charter is queued, in the same transaction (need/ queues the matrix in
- * force). Call both before the node serves (daemon/ does, at start); not
- * thread safe. (node/exchange/kinds.c) */
+ * force); up to NODE_ENROL_HOOKS_MAX hooks, all called in the order added
+ * until one fails; the same function again is a no-op. Call both before
+ * the node serves (daemon/ does, at start); not thread safe.
+ * (node/exchange/kinds.c) */
 typedef wn_err (*node_msg_apply_fn)(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen);
@@ -205,10 +209,11 @@ struct node_msg_kind {
 };
 void node_exchange_register(const struct node_msg_kind *kinds, size_t count);
 typedef wn_err (*node_enrol_fn)(struct node *n, const char *org);
+#define NODE_ENROL_HOOKS_MAX 4
 void node_exchange_on_enrol(node_enrol_fn fn);
 /* node_exchange_apply applies an envelope of a registered type (the
- * applier's default); node_exchange_enrolled runs the enrolment hook (WN_OK
- * when none is set). */
+ * applier's default); node_exchange_enrolled runs the enrolment hooks, the
+ * first error stopping (WN_OK when none is set). */
 WN_NODISCARD wn_err node_exchange_apply(struct node *n,
     struct node_peer *from, const struct proto_env_header *h,
     const uint8_t *body, size_t len, char *why, size_t whylen);

@@ -4,14 +4,38 @@
  * (as nng's core calls a protocol only through the ops it registered).
  *
  * One process-wide table indexed by type, filled before the node serves
- * and only read afterwards (by the applier, with n->mtx held).
+ * and only read afterwards (by the applier, with n->mtx held). A type
+ * registered twice with different applies, or a type the exchange answers
+ * itself, stops the process at registration (WN_ASSERT): a silent
+ * override would switch a room's kind off. The enrolment hooks are a short
+ * list, all called in the order registered.
  */
 #include "node/exchange/exchange.h"
 
 #include <stdio.h>
 
 static node_msg_apply_fn kinds[PROTO_ENVELOPE_TYPE_MAX + 1];
-static node_enrol_fn on_enrol;
+static node_enrol_fn on_enrol[NODE_ENROL_HOOKS_MAX];
+static size_t n_on_enrol;
+
+/* the types peer.c's apply() answers itself: a kind registered for one
+ * of them would never be called */
+static bool
+exchange_owns(uint32_t type)
+{
+	switch (type) {
+	case PROTO_MSG_ERROR:
+	case PROTO_MSG_RECEIPT:
+	case PROTO_MSG_DATA:
+	case PROTO_MSG_CHARTER:
+	case PROTO_MSG_CHAIN_HEAD:
+	case PROTO_MSG_CHAIN_HEAD_QUERY:
+	case PROTO_MSG_CHAIN_HEAD_ANSWER:
+		return true;
+	default:
+		return false;
+	}
+}
 
 void
 node_exchange_register(const struct node_msg_kind *k, size_t count)
@@ -19,6 +43,10 @@ node_exchange_register(const struct node_msg_kind *k, size_t count)
 	for (size_t i = 0; i < count; i++) {
 		WN_ASSERT(k[i].type <= PROTO_ENVELOPE_TYPE_MAX &&
 		    k[i].apply != NULL);
+		WN_ASSERT(!exchange_owns(k[i].type));
+		/* one owner per type; the same table again is a no-op */
+		WN_ASSERT(kinds[k[i].type] == NULL ||
+		    kinds[k[i].type] == k[i].apply);
 		kinds[k[i].type] = k[i].apply;
 	}
 }
@@ -26,7 +54,12 @@ node_exchange_register(const struct node_msg_kind *k, size_t count)
 void
 node_exchange_on_enrol(node_enrol_fn fn)
 {
-	on_enrol = fn;
+	WN_ASSERT(fn != NULL);
+	for (size_t i = 0; i < n_on_enrol; i++)
+		if (on_enrol[i] == fn)
+			return;
+	WN_ASSERT(n_on_enrol < NODE_ENROL_HOOKS_MAX);
+	on_enrol[n_on_enrol++] = fn;
 }
 
 wn_err
@@ -44,5 +77,10 @@ node_exchange_apply(struct node *n, struct node_peer *from,
 wn_err
 node_exchange_enrolled(struct node *n, const char *org)
 {
-	return on_enrol != NULL ? on_enrol(n, org) : WN_OK;
+	for (size_t i = 0; i < n_on_enrol; i++) {
+		wn_err rc = on_enrol[i](n, org);
+		if (rc != WN_OK)
+			return rc;
+	}
+	return WN_OK;
 }

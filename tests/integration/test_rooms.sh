@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # test_rooms.sh - the exchange applies only its own message kinds and those
 # another room registered (ARCHITECTURE.md): an envelope of a kind nobody
-# registered for applying (RECEIPT, CHAIN_HEAD_ANSWER, a type unused
-# today) is refused as not accepted here and audited; one of a kind need/
-# registered reaches need/'s apply (whose decoder refuses a body that is
-# not its own); the node keeps applying good messages. (The enrolment hook
-# need/ registers is test_matrix_late.sh's: a member enrolled after the
-# matrix was published gets it.) And the control commands each room
-# registers answer, with the role each table gives, while a name no room
-# registered is refused and audited.
+# registered for applying (RECEIPT, CHAIN_HEAD_ANSWER) is refused as not
+# accepted here and audited; one of a kind need/ registered reaches need/'s
+# apply (whose decoder refuses a body that is not its own); the node keeps
+# applying good messages. (The enrolment hook need/ registers is
+# test_matrix_late.sh's: a member enrolled after the matrix was published
+# gets it; the registries' refusals of a second owner are
+# tests/node/test_registries.c's.) And a command of each room's table
+# answers (the daemon's, the exchange's, need/'s), while a name no room
+# registered is refused and audited. The roles the tables give are not
+# checked here.
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 export WIJKNET_TEST_RX_WAIT_MS=30000 WIJKNET_TEST_MINUTE_MS=3600000 WNPOKE_TIMEOUT_MS=120000

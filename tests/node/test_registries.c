@@ -1,0 +1,176 @@
+/*
+ * test_registries.c - the tables rooms register into at start (node/exchange/
+ * kinds.c, node/core/ctl.c) never override silently: a message type taken
+ * by another apply, a type the exchange answers itself, a control command
+ * name already registered each stop the process at registration; the same
+ * table again is a no-op; every enrolment hook is called, in order.
+ * A registration that must abort runs in a forked child.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "node/core/core.h"
+#include "node/exchange/exchange.h"
+
+static wn_err
+apply_a(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen)
+{
+	(void)n, (void)from, (void)h, (void)body, (void)len, (void)why,
+	    (void)whylen;
+	return WN_OK;
+}
+
+static wn_err
+apply_b(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen)
+{
+	(void)n, (void)from, (void)h, (void)body, (void)len, (void)why,
+	    (void)whylen;
+	return WN_EDENIED;
+}
+
+/* aborts: fn(arg) in a child stops it with SIGABRT */
+static bool
+aborts(void (*fn)(const void *), const void *arg)
+{
+	pid_t pid = fork();
+	int st;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			dup2(fd, 2);
+		fn(arg);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void
+reg_kind(const void *arg)
+{
+	node_exchange_register(arg, 1);
+}
+
+static void
+test_a_type_has_one_owner(void **state)
+{
+	static const struct node_msg_kind a = { PROTO_MSG_AMEND, apply_a };
+	static const struct node_msg_kind b = { PROTO_MSG_AMEND, apply_b };
+	(void)state;
+	node_exchange_register(&a, 1);
+	node_exchange_register(&a, 1); /* the same kind again: a no-op */
+	assert_true(aborts(reg_kind, &b));
+}
+
+static void
+test_the_exchanges_own_types_cannot_be_registered(void **state)
+{
+	static const struct node_msg_kind own[] = {
+		{ PROTO_MSG_ERROR, apply_a },
+		{ PROTO_MSG_RECEIPT, apply_a },
+		{ PROTO_MSG_DATA, apply_a },
+		{ PROTO_MSG_CHARTER, apply_a },
+		{ PROTO_MSG_CHAIN_HEAD, apply_a },
+		{ PROTO_MSG_CHAIN_HEAD_QUERY, apply_a },
+		{ PROTO_MSG_CHAIN_HEAD_ANSWER, apply_a },
+	};
+	(void)state;
+	for (size_t i = 0; i < WN_ARRAY_LEN(own); i++)
+		assert_true(aborts(reg_kind, &own[i]));
+}
+
+static int calls[4], ncalls;
+
+static wn_err
+hook_1(struct node *n, const char *org)
+{
+	(void)n, (void)org;
+	calls[ncalls++] = 1;
+	return WN_OK;
+}
+
+static wn_err
+hook_2(struct node *n, const char *org)
+{
+	(void)n, (void)org;
+	calls[ncalls++] = 2;
+	return WN_OK;
+}
+
+static void
+test_every_enrolment_hook_is_called(void **state)
+{
+	(void)state;
+	node_exchange_on_enrol(hook_1);
+	node_exchange_on_enrol(hook_2);
+	node_exchange_on_enrol(hook_1); /* again: a no-op */
+	ncalls = 0;
+	assert_int_equal(node_exchange_enrolled(NULL, "org-x"), WN_OK);
+	assert_int_equal(ncalls, 2);
+	assert_int_equal(calls[0], 1);
+	assert_int_equal(calls[1], 2);
+}
+
+static wn_err
+cmd(struct node_ctl_call *c)
+{
+	(void)c;
+	return WN_OK;
+}
+
+static const struct node_ctl_cmd table_a[] = {
+	{ "test.one", CFG_USER_VIEWER, cmd, "one", false },
+};
+static const struct node_ctl_cmd table_b[] = {
+	{ "test.two", CFG_USER_VIEWER, cmd, "two", false },
+	{ "test.one", CFG_USER_VIEWER, cmd, "one again", false },
+};
+static const struct node_ctl_cmd table_c[] = {
+	{ "test.three", CFG_USER_VIEWER, cmd, "three", false },
+	{ "test.three", CFG_USER_VIEWER, cmd, "three again", false },
+};
+
+static void
+reg_table(const void *arg)
+{
+	node_ctl_register(arg, 2);
+}
+
+static void
+test_a_command_name_is_in_one_table(void **state)
+{
+	(void)state;
+	node_ctl_register(table_a, WN_ARRAY_LEN(table_a));
+	node_ctl_register(table_a, WN_ARRAY_LEN(table_a)); /* a no-op */
+	assert_ptr_equal(node_ctl_find("test.one"), &table_a[0]);
+	assert_true(aborts(reg_table, table_b));
+	assert_true(aborts(reg_table, table_c));
+	assert_null(node_ctl_find("test.two"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_type_has_one_owner),
+		cmocka_unit_test(test_the_exchanges_own_types_cannot_be_registered),
+		cmocka_unit_test(test_every_enrolment_hook_is_called),
+		cmocka_unit_test(test_a_command_name_is_in_one_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
