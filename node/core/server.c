@@ -22,8 +22,10 @@ worker_cb(void *arg)
 
 	if (wk->sending) {
 		wk->sending = false;
-		if (rv != 0)
+		if (rv != 0) {
 			nng_msg_free(nng_aio_get_msg(wk->aio));
+			nng_aio_set_msg(wk->aio, NULL);
+		}
 		if (rv != NNG_ECLOSED)
 			nng_ctx_recv(wk->ctx, wk->aio);
 		return;
@@ -34,6 +36,7 @@ worker_cb(void *arg)
 		return;
 	}
 	msg = nng_aio_get_msg(wk->aio);
+	nng_aio_set_msg(wk->aio, NULL);
 	if (proto_writer_init_dynamic(&w, 4096, s->reply_max) != WN_OK) {
 		nng_msg_free(msg);
 		goto next;
@@ -97,6 +100,8 @@ node_server_stop(struct node_server *s)
 	for (int i = 0; i < s->nworkers; i++) {
 		if (s->workers[i].aio != NULL) {
 			nng_aio_stop(s->workers[i].aio);
+			/* a reply whose send the stop refused */
+			nng_msg_free(nng_aio_get_msg(s->workers[i].aio));
 			nng_aio_free(s->workers[i].aio);
 			s->workers[i].aio = NULL;
 		}

@@ -2089,8 +2089,6 @@ node_peer_stop(struct node *n)
 		pthread_join(n->delivery, NULL);
 		n->delivery_running = false;
 	}
-	if (n->peer_open)
-		nng_close(n->peer_sock);
 	if (n->applier_running) {
 		pthread_mutex_lock(&n->rxq_mtx);
 		n->rx_stopping = true;
@@ -2099,8 +2097,17 @@ node_peer_stop(struct node *n)
 		pthread_join(n->applier, NULL);
 		n->applier_running = false;
 	}
+	/* the workers stop before the socket closes: nng 1.5.2 hangs for
+	 * good in nng_close when it closes a connection whose frame is
+	 * still arriving (its TCP transport re-arms a receive it has just
+	 * closed; fixed upstream in 1.6.0). With no worker waiting, REP
+	 * takes at most one more request from each connection and then
+	 * reads nothing, so nng_close finds none mid-frame. (A frame with
+	 * no request id, which REP drops itself, is still read: a client
+	 * that sends only those can still hit the hang.) */
 	if (n->peer_open) {
 		node_server_stop(&n->peer_server);
+		nng_close(n->peer_sock);
 		n->peer_open = false;
 	}
 	/* no handler or applier can touch the connection table now */

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# test_stop_flood.sh - a node stops in time while frames keep arriving at
+# its peer socket.
+#   - nng 1.5.2 hangs for good in nng_close when it closes a connection
+#     whose frame is still arriving; a node that closed its peer socket
+#     while its workers still took frames never ended after SIGTERM
+#   - with clients sending frames back to back until the node closes
+#     their connections, SIGTERM ends the node (exit 0), four times over
+: "${WN_STOP_LIMIT:=60}"
+. "$(dirname "$0")/lib.sh"
+FLOOD="$TOP/tests/integration/sp_flood.py"
+
+check "a node" node_init a municipality
+for round in 1 2 3 4; do
+	check "it starts (round $round)" node_start a
+	url=$(sed -n 's/^listen = //p' "$WN_T/a/wijknet.conf")
+	rm -f "$WN_T/flood.ready"
+	/usr/bin/python3 "$FLOOD" "$url" 3 "$WN_T/flood.ready" 120 &
+	fpid=$!
+	check "  three clients send it frames back to back, answered" \
+		wait_for 60 test -f "$WN_T/flood.ready"
+	check_exit "  SIGTERM ends it within $WN_STOP_LIMIT s, cleanly" 0 node_stop a
+	check "  and it closed the clients' connections" wait "$fpid"
+done
+wn_done
