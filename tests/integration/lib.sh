@@ -131,6 +131,10 @@ node_start_once() {
 	# WN_FSIZE_KB: no file of the daemon's may grow past it (a full disk);
 	# a soft limit, so that a test can give room back (prlimit)
 	( [ -n "${WN_FSIZE_KB:-}" ] && ulimit -S -f "$WN_FSIZE_KB"
+	# an abort or a crash leaves its core in $WN_T/NAME.core/ (where the
+	# system writes cores to the working directory), for wn_reap to show
+	# every thread's stack
+	mkdir -p "$WN_T/$name.core" && cd "$WN_T/$name.core" && ulimit -S -c unlimited 2>/dev/null
 	WIJKNET_WIRE_CAPTURE="$cap" \
 	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 "$@" \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" ) &
@@ -200,9 +204,25 @@ wn_reap() {
 	if [ "$rc" -gt 128 ] && [ "$rc" -ne 137 ] && [ "$rc" -ne 143 ]; then
 		echo "# $name ended by signal $((rc - 128)); the end of $name.log:" >&"$WN_OUT"
 		tail -n 15 "$WN_T/$name.log" 2>/dev/null | sed 's/^/#    /' >&"$WN_OUT"
+		wn_core_stacks "$name"
 	fi
 	if ! wn_sanitizer "$name" && [ "$rc" -eq 0 ]; then rc=1; fi
 	return $rc
+}
+
+# wn_core_stacks NAME: the stack of the thread of the daemon NAME that
+# took the signal, then every thread's, from the core it left
+# (node_start_once), if gdb is there; the core is removed once read
+wn_core_stacks() {
+	local core
+	core=$(ls -t "$WN_T/$1.core"/core* 2>/dev/null | head -1)
+	[ -n "$core" ] || return 0
+	if command -v gdb >/dev/null; then
+		echo "# $1's threads when it ended (from its core):" >&"$WN_OUT"
+		timeout 120 gdb -batch -ex bt -ex "thread apply all bt" "$WIJKNETD" "$core" 2>/dev/null |
+			grep -E '^(Thread|#[0-9])' | head -200 | sed 's/^/#    /' >&"$WN_OUT"
+	fi
+	rm -f "$core"
 }
 
 # node_stop NAME: SIGTERM and wait (bounded); returns the daemon's exit
