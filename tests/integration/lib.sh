@@ -281,6 +281,18 @@ wn_stop_all() {
 	done
 }
 
+# set_conf NODE KEY VALUE: set a key of NODE's config (added under [node]
+# when the file has none), and check the line is there
+set_conf() {
+	local f="$WN_T/$1/wijknet.conf"
+	if grep -q "^$2 = " "$f"; then
+		sed -i "s|^$2 = .*|$2 = $3|" "$f"
+	else
+		sed -i "s|^\[node\]$|[node]\n$2 = $3|" "$f"
+	fi
+	grep -Fqx "$2 = $3" "$f"
+}
+
 wn() { local name=$1; shift; "$WIJKNET" -d "$WN_T/$name" "$@"; }
 
 # node_sql NAME: run the SQL (or sqlcipher dot commands) on stdin in the

@@ -9,13 +9,6 @@
 # outside the group, or with mode 0600, the kernel refuses the connection.
 # Run as any other user (CI) those steps need a second uid and are skipped.
 . "$(dirname "$0")/lib.sh"
-set_conf() { # NODE KEY VALUE: set (or add) a [node] key
-	if grep -q "^$2 = " "$WN_T/$1/wijknet.conf"; then
-		sed -i "s|^$2 = .*|$2 = $3|" "$WN_T/$1/wijknet.conf"
-	else
-		sed -i "s|^\[node\]$|[node]\n$2 = $3|" "$WN_T/$1/wijknet.conf"
-	fi
-}
 SOCK="$WN_T/a/control.sock"
 # the group: as root any group but root's own (so that the daemon must
 # hand the socket over: chown); otherwise a supplementary group of ours if

@@ -25,7 +25,5 @@ use_tls() {
 	sed -i "s|^listen = .*|listen = tls+tcp://127.0.0.1:$port\ntls_cert = $C/$1.pem\ntls_key = $C/$1.key\ntls_ca = $C/ca.pem|" \
 		"$WN_T/$1/wijknet.conf"
 }
-# set_conf NODE KEY VALUE: change one config line, and check it took
-set_conf() { sed -i "s|^$2 = .*|$2 = $3|" "$WN_T/$1/wijknet.conf"; grep -q "^$2 = $3\$" "$WN_T/$1/wijknet.conf"; }
 status_field() { wn "$1" --json status | json_field "$2"; }
 status_ge() { local v; v=$(status_field "$1" "$2"); test "${v:-0}" -ge "$3"; }
