@@ -9,7 +9,13 @@
  */
 #include "node/core/server.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "config/wn.h"
 
 static void
 worker_cb(void *arg)
@@ -111,4 +117,106 @@ node_server_stop(struct node_server *s)
 		}
 	}
 	s->nworkers = 0;
+}
+
+/* A close that may outlive its caller: whichever of the two lets go last
+ * frees it. */
+struct closer {
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+	nng_socket sock;
+	bool hang; /* the test hook: never close */
+	bool done;
+	int refs;
+};
+
+static atomic_bool abandoned;
+
+static void
+closer_put(struct closer *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	bool last = --c->refs == 0;
+	pthread_mutex_unlock(&c->mtx);
+	if (last) {
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mtx);
+		free(c);
+	}
+}
+
+static void *
+closer_main(void *arg)
+{
+	struct closer *c = arg;
+	if (c->hang) {
+		pthread_mutex_lock(&c->mtx);
+		for (;;) /* as nng_close does when it hangs */
+			pthread_cond_wait(&c->cv, &c->mtx);
+	}
+	nng_close(c->sock);
+	pthread_mutex_lock(&c->mtx);
+	c->done = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+	closer_put(c);
+	return NULL;
+}
+
+bool
+node_socket_close(nng_socket s, const char *what)
+{
+	const char *hook = getenv("WIJKNET_TEST_CLOSE_HANG");
+	struct closer *c = calloc(1, sizeof(*c));
+	pthread_t t;
+	pthread_attr_t attr;
+	bool done;
+
+	if (c == NULL) {
+		nng_close(s);
+		return true;
+	}
+	pthread_mutex_init(&c->mtx, NULL);
+	/* timed waits take CLOCK_MONOTONIC deadlines (wn_deadline) */
+	if (wn_cond_init(&c->cv) != 0) {
+		pthread_mutex_destroy(&c->mtx);
+		free(c);
+		nng_close(s);
+		return true;
+	}
+	c->sock = s;
+	c->hang = hook != NULL && strcmp(hook, what) == 0;
+	c->refs = 2;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, closer_main, c) != 0) {
+		pthread_attr_destroy(&attr);
+		c->refs = 1;
+		closer_put(c);
+		nng_close(s);
+		return true;
+	}
+	pthread_attr_destroy(&attr);
+	struct timespec ts = wn_deadline(wn_mono_ms() + NODE_CLOSE_LIMIT_MS);
+	pthread_mutex_lock(&c->mtx);
+	while (!c->done &&
+	    pthread_cond_timedwait(&c->cv, &c->mtx, &ts) != ETIMEDOUT)
+		;
+	done = c->done;
+	pthread_mutex_unlock(&c->mtx);
+	if (!done) {
+		atomic_store(&abandoned, true);
+		wn_log(WN_LOG_WARN, "the %s did not close within %d s (a known "
+		    "defect of nng 1.5.2 when a frame arrives as a connection "
+		    "closes); the node stops without waiting for it", what,
+		    NODE_CLOSE_LIMIT_MS / 1000);
+	}
+	closer_put(c);
+	return done;
+}
+
+bool
+node_sockets_abandoned(void)
+{
+	return atomic_load(&abandoned);
 }

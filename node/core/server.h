@@ -49,8 +49,26 @@ WN_NODISCARD wn_err node_server_start(struct node_server *s, nng_socket sock,
 void node_server_answer(struct node_server_worker *wk, const void *buf,
     size_t len);
 
-/* node_server_stop stops and frees the workers; close the socket first,
- * and answer or abandon held calls (their messages are freed here). */
+/* node_server_stop stops and frees the workers: after it no handler runs
+ * again. Answer or abandon held calls first (their messages are freed
+ * here); close the socket after it, with node_socket_close. */
 void node_server_stop(struct node_server *s);
+
+/* How long node_socket_close waits for nng_close before giving up on it. */
+#define NODE_CLOSE_LIMIT_MS 10000
+
+/* node_socket_close closes s, waiting at most NODE_CLOSE_LIMIT_MS. nng 1.5.2
+ * can hang for good in nng_close when a frame arrives on a connection as it
+ * closes (nanomsg/nng#1636, fixed in 1.6.0); a peer that keeps sending at
+ * the moment of a stop can cause it. Then the close goes on in a thread of
+ * its own, the warning names `what`, and false is returned: the caller
+ * must no longer free what nng's callbacks on s may reach, and the daemon
+ * ends with _exit once its store is closed (node_sockets_abandoned). The
+ * test hook WIJKNET_TEST_CLOSE_HANG=<what> makes that close never finish. */
+bool node_socket_close(nng_socket s, const char *what);
+
+/* node_sockets_abandoned: whether a node_socket_close gave up; nng_fini
+ * would hang on that socket too. */
+bool node_sockets_abandoned(void);
 
 #endif

@@ -579,7 +579,7 @@ node_ctl_check(struct node *n)
 void
 node_ctl_stop(struct node *n)
 {
-	nng_close(n->ctl);
 	node_server_stop(&n->ctl_server);
+	(void)node_socket_close(n->ctl, "control socket");
 	unlink(n->ctl_path);
 }

@@ -611,6 +611,17 @@ out:
 	node_peer_stop(n);
 	node_ctl_held_free(n);
 	node_need_stop(n);
+	if (node_sockets_abandoned()) {
+		/* a socket nng could not close (node_socket_close) may still
+		 * call into the TLS checks and the tables it reaches, and
+		 * nng_fini would wait for it for good: close the store, wipe
+		 * the keys and end here, with what has been done saved */
+		node_store_close(n->store);
+		sec_identity_free(n->id);
+		wn_log(WN_LOG_INFO, "stopped; the network library's threads "
+				    "end with the process");
+		_exit(status);
+	}
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);
 	pthread_cond_destroy(&n->wake);

@@ -351,7 +351,7 @@ out:
 	nng_msg_free(reply);
 	proto_writer_release(&ew);
 	proto_writer_release(&tw);
-	nng_close(s);
+	(void)node_socket_close(s, "chain-head query");
 	return rc;
 }
 

@@ -223,7 +223,7 @@ node_conns_start(struct node *n, nng_socket s)
 }
 
 void
-node_conns_stop(struct node *n)
+node_conns_stop(struct node *n, bool closed)
 {
 	struct node_conns *c = n->conns;
 	if (c == NULL)
@@ -234,8 +234,11 @@ node_conns_stop(struct node *n)
 		pthread_cond_signal(&c->cv);
 		pthread_mutex_unlock(&c->mtx);
 		pthread_join(c->reaper, NULL);
+		c->running = false;
 	}
 	n->conns = NULL;
+	if (!closed)
+		return; /* nng may still call pipe_cb with c */
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mtx);
 	free(c->tab);

@@ -117,7 +117,9 @@ void node_tls_stats(uint64_t *late_frames, uint64_t *refused,
 /* Connections on the peer socket (node/exchange/conn.c). node_conns_start sets
  * the caps and the idle deadline from the config on socket s (before it
  * listens) and starts the reaper; node_conns_stop (after s is closed)
- * frees it all. node_conn_begin/_end bracket a request received on pipe
+ * stops the reaper and frees it all, or, when s could not be closed
+ * (node_socket_close), leaves the table to nng's pipe callbacks until
+ * the process ends. node_conn_begin/_end bracket a request received on pipe
  * p until its reply (the idle clock stops meanwhile). Thread safe. */
 struct node_conn_stats {
 	uint64_t open, accepted, refused_total, refused_address, closed_idle;
@@ -125,7 +127,7 @@ struct node_conn_stats {
 	uint64_t tls_refused;  /* handshakes refused: no enrolled partner */
 };
 WN_NODISCARD wn_err node_conns_start(struct node *n, nng_socket s);
-void node_conns_stop(struct node *n);
+void node_conns_stop(struct node *n, bool closed);
 void node_conn_begin(struct node *n, nng_pipe p);
 void node_conn_end(struct node *n, nng_pipe p);
 void node_conns_stats(struct node *n, struct node_conn_stats *out);

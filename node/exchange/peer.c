@@ -130,7 +130,7 @@ static void
 peer_close(struct node_peer *p)
 {
 	if (p->open) {
-		nng_close(p->req);
+		(void)node_socket_close(p->req, "connection to a partner");
 		p->open = false;
 	}
 }
@@ -2102,16 +2102,19 @@ node_peer_stop(struct node *n)
 	 * still arriving (its TCP transport re-arms a receive it has just
 	 * closed; fixed upstream in 1.6.0). With no worker waiting, REP
 	 * takes at most one more request from each connection and then
-	 * reads nothing, so nng_close finds none mid-frame. (A frame with
+	 * reads nothing, so nng_close finds none mid-frame. A frame with
 	 * no request id, which REP drops itself, is still read: a client
-	 * that sends only those can still hit the hang.) */
+	 * that sends only those can still hit the hang, and then the close
+	 * is given up (node_socket_close) and the connection table, which
+	 * nng's pipe callbacks reach, is left as it is for the exit. */
+	bool closed = true;
 	if (n->peer_open) {
 		node_server_stop(&n->peer_server);
-		nng_close(n->peer_sock);
+		closed = node_socket_close(n->peer_sock, "peer socket");
 		n->peer_open = false;
 	}
 	/* no handler or applier can touch the connection table now */
-	node_conns_stop(n);
+	node_conns_stop(n, closed);
 	/* transfers still in flight end here, before the store (and its
 	 * cached statements) closes */
 	for (size_t i = 0; i < n->npeers; i++)
@@ -2120,6 +2123,10 @@ node_peer_stop(struct node *n)
 				nng_aio_stop(n->peers[i]->slot[j].aio);
 	for (size_t i = 0; i < n->npeers; i++)
 		peer_close(n->peers[i]);
+	/* a close given up on may still reach the peers' slots and pipe
+	 * callbacks: they stay, and the daemon ends with _exit */
+	if (node_sockets_abandoned())
+		return;
 	free(n->tx_envs);
 	free(n->tx_bodies);
 	n->tx_envs = n->tx_bodies = NULL;

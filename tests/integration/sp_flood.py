@@ -6,6 +6,9 @@
       node's replies; once each has had a reply it creates the file READY.
       Ends (exit 0) when the node has closed every connection, exit 1 if
       some are still open after LIMIT s.
+  sp_flood.py URL N READY LIMIT noid - the same with frames that carry no
+      request id, which the node's REP socket drops unanswered: READY once
+      each connection has sent 100 of them.
 
 Standard library only; loopback only; every wait is bounded.
 """
@@ -18,7 +21,7 @@ import time
 SP_REQ = b"\x00SP\x00\x00\x30\x00\x00"  # SP header of a REQ v0 socket
 
 
-def flood(host, port, answered, closed, deadline):
+def flood(host, port, answered, closed, deadline, noid):
     try:
         s = socket.create_connection((host, port), timeout=10)
         s.sendall(SP_REQ)
@@ -39,12 +42,18 @@ def flood(host, port, answered, closed, deadline):
         gone.set()
 
     threading.Thread(target=reader, daemon=True).start()
-    # a request id (high bit set) and a body that is no transfer
-    body = struct.pack(">I", 0x80000001) + b"\x01" * 60
+    # a request id (high bit set) and a body that is no transfer; or a
+    # body whose first word lacks that bit: no request id
+    body = struct.pack(">I", 0x00000001 if noid else 0x80000001) + \
+        b"\x01" * 60
     frame = struct.pack(">Q", len(body)) + body
+    sent = 0
     try:
         while not gone.is_set() and time.time() < deadline:
             s.sendall(frame)
+            sent += 1
+            if noid and sent == 100:
+                answered.set()
     except OSError:
         pass
     gone.wait(max(0.0, deadline - time.time()))
@@ -56,12 +65,13 @@ def flood(host, port, answered, closed, deadline):
 def main():
     url, n, ready, limit = sys.argv[1], int(sys.argv[2]), sys.argv[3], \
         float(sys.argv[4])
+    noid = len(sys.argv) > 5 and sys.argv[5] == "noid"
     host, port = url.split("://", 1)[1].rsplit(":", 1)
     deadline = time.time() + limit
     evs = [(threading.Event(), threading.Event()) for _ in range(n)]
     for a, c in evs:
         threading.Thread(target=flood, args=(host, int(port), a, c,
-                         deadline), daemon=True).start()
+                         deadline, noid), daemon=True).start()
     for a, c in evs:
         a.wait(max(0.0, deadline - time.time()))
     open(ready, "w").close()

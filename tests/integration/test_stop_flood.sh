@@ -6,18 +6,24 @@
 #     while its workers still took frames never ended after SIGTERM
 #   - with clients sending frames back to back until the node closes
 #     their connections, SIGTERM ends the node (exit 0), four times over
+#   - and with frames that carry no request id, which REP reads and drops
+#     itself even with no worker waiting: there the close can still hang
+#     (about one stop in three before node_socket_close), and the node
+#     gives it up and ends all the same (exit 0), four times over; which
+#     of the two ways each stop took is in the node's log
 : "${WN_STOP_LIMIT:=60}"
 . "$(dirname "$0")/lib.sh"
 FLOOD="$TOP/tests/integration/sp_flood.py"
 
 check "a node" node_init a municipality
-for round in 1 2 3 4; do
+for round in 1 2 3 4 5 6 7 8; do
+	mode=; [ "$round" -gt 4 ] && mode=noid
 	check "it starts (round $round)" node_start a
 	url=$(sed -n 's/^listen = //p' "$WN_T/a/wijknet.conf")
 	rm -f "$WN_T/flood.ready"
-	/usr/bin/python3 "$FLOOD" "$url" 3 "$WN_T/flood.ready" 120 &
+	/usr/bin/python3 "$FLOOD" "$url" 3 "$WN_T/flood.ready" 120 $mode &
 	fpid=$!
-	check "  three clients send it frames back to back, answered" \
+	check "  three clients send it frames back to back${mode:+ without request ids}" \
 		wait_for 60 test -f "$WN_T/flood.ready"
 	check_exit "  SIGTERM ends it within $WN_STOP_LIMIT s, cleanly" 0 node_stop a
 	check "  and it closed the clients' connections" wait "$fpid"
