@@ -27,16 +27,28 @@ struct node_ctl_call {
 };
 typedef wn_err (*node_ctl_fn)(struct node_ctl_call *c);
 
+/* A free-text argument's limit: its key and its most characters once in
+ * NFC (the request decoder normalised it). The control socket refuses the
+ * request, naming the key (never the value), when the argument is given
+ * blank or longer. */
+struct node_ctl_text {
+	const char *key;
+	size_t max_chars;
+};
+
 /* A control command, in the table of the room that owns it: its name, the
- * least role that may call it, its handler, a summary, and whether it
- * shows personal fields (dossier content: never answered without its
- * audit record committed; on a full disk it is refused). */
+ * least role that may call it, its handler, a summary, whether it shows
+ * personal fields (dossier content: never answered without its audit
+ * record committed; on a full disk it is refused), and the limits of its
+ * own free-text arguments (NULL, or a list ending with {NULL, 0}; a
+ * `subject` is checked for every command, daemon/control.c). */
 struct node_ctl_cmd {
 	const char *op;
 	enum cfg_user_role min_role;
 	node_ctl_fn fn;
 	const char *summary;
 	bool personal;
+	const struct node_ctl_text *texts;
 };
 /* node_ctl_register adds a room's table of count commands (borrowed: it
  * must outlive the process, a static table) to the process-wide list the

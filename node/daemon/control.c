@@ -205,40 +205,28 @@ node_ctl_register_daemon(void)
 	node_ctl_register(daemon_cmds, WN_ARRAY_LEN(daemon_cmds));
 }
 
-/* Text identifiers the node stores and compares: at most so many
- * characters once in NFC (the decoder normalised them), and not empty when
- * given. op NULL: whichever request carries the argument. */
-static const struct {
-	const char *op;
-	const char *key;
-	size_t max_chars;
-} text_limits[] = {
-	{NULL, "subject", PROTO_SUBJECT_CHARS},
-	{"case.open", "purpose", PROTO_PURPOSE_CHARS},
-	{"record.add", "name", PROTO_FIELD_NAME_CHARS},
-};
+/* the one free-text argument every command may take: a subject */
+static const struct node_ctl_text subject_text[] = {
+    {"subject", PROTO_SUBJECT_CHARS}, {NULL, 0}};
 
-/* text_args_ok checks req against text_limits; false with msg naming the
- * first argument at fault (never its value). */
+/* text_ok checks req's arguments named in limits; false with msg naming
+ * the first argument at fault (never its value). */
 static bool
-text_args_ok(const struct proto_ctl_request *req, char *msg, size_t cap)
+text_ok(const struct node_ctl_text *limits,
+    const struct proto_ctl_request *req, char *msg, size_t cap)
 {
-	for (size_t i = 0; i < WN_ARRAY_LEN(text_limits); i++) {
-		const char *v = proto_ctl_request_arg(req, text_limits[i].key);
+	for (size_t i = 0; limits != NULL && limits[i].key != NULL; i++) {
+		const char *v = proto_ctl_request_arg(req, limits[i].key);
 		size_t n;
-		if (v == NULL || (text_limits[i].op != NULL &&
-				     strcmp(text_limits[i].op, req->op) != 0))
+		if (v == NULL)
 			continue;
 		if (v[strspn(v, " \t\r\n")] == '\0') {
-			snprintf(msg, cap, "%s must not be empty",
-			    text_limits[i].key);
+			snprintf(msg, cap, "%s must not be empty", limits[i].key);
 			return false;
 		}
-		if ((n = wn_text_chars(v, strlen(v))) >
-		    text_limits[i].max_chars) {
+		if ((n = wn_text_chars(v, strlen(v))) > limits[i].max_chars) {
 			snprintf(msg, cap, "%s is too long: %zu characters, at "
-			    "most %zu", text_limits[i].key, n,
-			    text_limits[i].max_chars);
+			    "most %zu", limits[i].key, n, limits[i].max_chars);
 			return false;
 		}
 	}
@@ -330,7 +318,8 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		reply_error(w, WN_EDENIED, msg);
 		return;
 	}
-	if (!text_args_ok(req, msg, sizeof(msg))) {
+	if (!text_ok(subject_text, req, msg, sizeof(msg)) ||
+	    !text_ok(cmd->texts, req, msg, sizeof(msg))) {
 		audit_or_log(n, c.user->name, action, "", msg);
 		reply_error(w, WN_EINVAL, msg);
 		return;

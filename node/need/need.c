@@ -19,6 +19,7 @@
 
 #include "config/matrix.h"
 #include "protocol/matrix_wire.h"
+#include "protocol/need_wire.h"
 
 _Static_assert(CFG_CASE_TYPES == PROTO_MATRIX_TYPES &&
 	CFG_CATEGORIES == PROTO_MATRIX_CATEGORIES &&
@@ -414,6 +415,12 @@ node_need_stop(struct node *n)
 	n->need = NULL;
 }
 
+/* the free-text arguments of need/'s commands that have a limit */
+static const struct node_ctl_text purpose_text[] = {
+    {"purpose", PROTO_PURPOSE_CHARS}, {NULL, 0}};
+static const struct node_ctl_text field_name_text[] = {
+    {"name", PROTO_FIELD_NAME_CHARS}, {NULL, 0}};
+
 /* the control commands need/ owns (need.c and case.c) */
 static const struct node_ctl_cmd need_cmds[] = {
 	{"matrix.publish", CFG_USER_ADMINISTRATOR, node_ctl_matrix_publish,
@@ -423,7 +430,7 @@ static const struct node_ctl_cmd need_cmds[] = {
 	{"matrix.acks", CFG_USER_VIEWER, node_ctl_matrix_acks,
 	    "which member applied which matrix version (director)", false},
 	{"case.open", CFG_USER_CASE_WORKER, node_ctl_case_open, "open a case",
-	    false},
+	    false, purpose_text},
 	{"case.invite", CFG_USER_CASE_WORKER, node_ctl_case_invite,
 	    "invite a member to a case", false},
 	{"case.remove", CFG_USER_CASE_WORKER, node_ctl_case_remove,
@@ -437,7 +444,7 @@ static const struct node_ctl_cmd need_cmds[] = {
 	{"case.request", CFG_USER_CASE_WORKER, node_ctl_case_request,
 	    "ask a case's members for information", false},
 	{"record.add", CFG_USER_CASE_WORKER, node_ctl_record_add,
-	    "record a field about a subject", false},
+	    "record a field about a subject", false, field_name_text},
 	{"record.list", CFG_USER_CASE_WORKER, node_ctl_record_list,
 	    "this node's fields", true},
 	{"consent.give", CFG_USER_CASE_WORKER, node_ctl_consent_give,

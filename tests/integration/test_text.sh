@@ -101,6 +101,23 @@ check "init takes an organisation name typed in NFD" \
 	--listen "tcp://127.0.0.1:$(free_port)" --passphrase-file "$WN_T/t.pass" --kdf interactive
 check "  ... and stores it in NFC" grep -qx "org_name = $NFC" "$WN_T/u/wijknet.conf"
 
+# each command's own limits, checked by the node whatever the CLI sends
+# (need/ gives them with its commands: case.open's purpose, record.add's
+# name); another command's argument of the same name is not limited
+raw() { /usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/t/control.sock" "$@" >"$WN_T/out" 2>&1; }
+P256=$(printf 'p%.0s' $(seq 256))
+raw case.open subject=S-t purpose="$P256"
+check_out "a 256-character purpose of case.open is refused by the node" \
+	'^10 purpose is too long: 256 characters, at most 255'
+raw case.open subject=S-t purpose="   "
+check_out "  ... and a blank one" '^10 purpose must not be empty'
+raw record.add subject=S-t category=identity name="   " value=x
+check_out "a blank field name of record.add is refused" '^10 name must not be empty'
+raw matrix.show name="   "
+check_out "  ... but a name argument of another command is not checked" '^0 '
+raw record.list subject="   "
+check_out "a blank subject is refused for any command" '^10 subject must not be empty'
+
 check "the node is still serving" wn t status
 node_stop t || not_ok "clean stop"
 wn_done
