@@ -340,9 +340,12 @@ node_cmd_init(int argc, char **argv)
 		fprintf(stderr, "wijknetd init: %s\n", err);
 		goto out;
 	}
+	char created[24];
+	/* whole seconds, as the store has always kept it */
+	snprintf(created, sizeof(created), "%lld",
+	    (long long)(wn_now_ms() / 1000 * 1000));
 	if (node_store_begin(store) != WN_OK ||
-	    node_store_exec(store, "INSERT INTO meta VALUES ('created_ms', "
-				   "strftime('%s','now') * 1000)") != WN_OK ||
+	    node_store_meta_put(store, "created_ms", created) != WN_OK ||
 	    node_audit_append(store, cfg->users[0].name, "node.init",
 		cfg->org_id, cfg_role_name(cfg->role)) != WN_OK ||
 	    node_store_commit(store) != WN_OK) {

@@ -10,9 +10,14 @@ ALL_OUT="$WN_T/all-output"
 keep() { cat "$WN_T/out" >>"$ALL_OUT"; }
 
 # --- creating a node
+before=$(( $(date +%s) * 1000 ))
 check_exit "init creates a node" 0 node_init a police
 keep
 check_out "init prints the fingerprint" '^fingerprint: [A-Z2-7]{4}(-[A-Z2-7]{4}){5}$'
+after=$(( $(date +%s) * 1000 ))
+created=$(echo "SELECT value FROM meta WHERE key = 'created_ms';" | node_sql a 2>&1)
+check "the store records when the node was created ($created)" \
+	test "$created" -ge "$before" -a "$created" -le "$after"
 check "data folder is 0700" test "$(stat -c %a "$WN_T/a")" = 700
 check "key file is 0600" test "$(stat -c %a "$WN_T/a/node.key")" = 600
 check "config is 0600" test "$(stat -c %a "$WN_T/a/wijknet.conf")" = 600
