@@ -130,7 +130,13 @@ struct closer {
 	int refs;
 };
 
+/* a close was given up: nng's one reaper thread, which removes the pipes,
+ * dialers and listeners of every socket, is stuck in it, so every later
+ * close hangs as well */
 static atomic_bool abandoned;
+/* the test hook's stand-in for that reaper: stuck once the named close
+ * hung */
+static atomic_bool hook_stuck;
 
 static void
 closer_put(struct closer *c)
@@ -185,7 +191,9 @@ node_socket_close(nng_socket s, const char *what)
 		return true;
 	}
 	c->sock = s;
-	c->hang = hook != NULL && strcmp(hook, what) == 0;
+	if (hook != NULL && strcmp(hook, what) == 0)
+		atomic_store(&hook_stuck, true);
+	c->hang = atomic_load(&hook_stuck);
 	c->refs = 2;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -197,19 +205,26 @@ node_socket_close(nng_socket s, const char *what)
 		return true;
 	}
 	pthread_attr_destroy(&attr);
-	struct timespec ts = wn_deadline(wn_mono_ms() + NODE_CLOSE_LIMIT_MS);
+	/* once one close hung, the next would too: none is waited for */
+	bool stuck = atomic_load(&abandoned);
+	struct timespec ts =
+	    wn_deadline(wn_mono_ms() + (stuck ? 0 : NODE_CLOSE_LIMIT_MS));
 	pthread_mutex_lock(&c->mtx);
 	while (!c->done &&
 	    pthread_cond_timedwait(&c->cv, &c->mtx, &ts) != ETIMEDOUT)
 		;
 	done = c->done;
 	pthread_mutex_unlock(&c->mtx);
-	if (!done) {
+	if (!done && !stuck) {
 		atomic_store(&abandoned, true);
 		wn_log(WN_LOG_WARN, "the %s did not close within %d s (a known "
 		    "defect of nng 1.5.2 when a frame arrives as a connection "
-		    "closes); the node stops without waiting for it", what,
-		    NODE_CLOSE_LIMIT_MS / 1000);
+		    "closes); it and every socket closed after it are left to "
+		    "the network library, and a running node should be "
+		    "restarted", what, NODE_CLOSE_LIMIT_MS / 1000);
+	} else if (!done) {
+		wn_log(WN_LOG_INFO, "the %s is left to the network library "
+		    "(a close hung before it)", what);
 	}
 	closer_put(c);
 	return done;

@@ -64,7 +64,11 @@ void node_server_stop(struct node_server *s);
  * its own, the warning names `what`, and false is returned: the caller
  * must no longer free what nng's callbacks on s may reach, and the daemon
  * ends with _exit once its store is closed (node_sockets_abandoned). The
- * test hook WIJKNET_TEST_CLOSE_HANG=<what> makes that close never finish. */
+ * hang is in nng's one reaper thread, so every later close would hang too:
+ * after the first one given up, none is waited for. The test hook
+ * WIJKNET_TEST_CLOSE_HANG=<what> makes the close of that socket and of
+ * every socket after it never finish (the daemon warns at start when it
+ * is set). */
 bool node_socket_close(nng_socket s, const char *what);
 
 /* node_sockets_abandoned: whether a node_socket_close gave up; nng_fini

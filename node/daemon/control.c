@@ -539,7 +539,7 @@ ping(const char *url)
 	ok = true;
 out:
 	nng_msg_free(msg);
-	nng_close(s);
+	(void)node_socket_close(s, "health check's socket");
 	return ok;
 }
 
@@ -547,7 +547,8 @@ void
 node_ctl_check(struct node *n)
 {
 	char err[256];
-	if (ping(n->ctl_url))
+	/* with nng stuck in a close, a ping's own close would hang too */
+	if (node_sockets_abandoned() || ping(n->ctl_url))
 		return;
 	wn_log(WN_LOG_WARN, "control socket %s did not answer; recreating "
 			    "its listener",

@@ -578,6 +578,11 @@ node_cmd_run(int argc, char **argv)
 			    "fingerprint %s",
 	    n->cfg.org_id, cfg_role_name(n->cfg.role),
 	    n->is_director ? ", director" : "", n->cfg.listen, n->ctl_url, fp);
+	const char *hang = getenv("WIJKNET_TEST_CLOSE_HANG");
+	if (hang != NULL)
+		wn_log(WN_LOG_WARN, "test hook WIJKNET_TEST_CLOSE_HANG is set: "
+		    "the close of the %s and of every socket after it will hang",
+		    hang);
 	if (ready_fd != UINT64_MAX) {
 		if (write((int)ready_fd, "ready\n", 6) != 6)
 			wn_log(WN_LOG_WARN, "cannot write to --ready-fd");
@@ -620,6 +625,7 @@ out:
 		 * nng_fini would wait for it for good: close the store, wipe
 		 * the keys and end here, with what has been done saved */
 		node_store_close(n->store);
+		node_tls_fini(n);
 		sec_identity_free(n->id);
 		wn_log(WN_LOG_INFO, "stopped; the network library's threads "
 				    "end with the process");
