@@ -21,7 +21,7 @@
  * Small body decoders fill a local struct and copy it out on success; the
  * charter (140 KiB) is walked twice instead, first to check, then to fill.
  */
-#include "protocol/envelope.h"
+#include "protocol/envelope_int.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -33,24 +33,10 @@
 /* The largest envelope protected header is 264 bytes. */
 #define PROT_MAX 320
 
-struct slice {
-	const char *p;
-	size_t len;
-};
-
 /* ---- small helpers -------------------------------------------------- */
 
 #define set_err proto_error_from
 #define too_big proto_error_too_big
-
-/* bstr_size is the encoded size of a byte string of n bytes. */
-static size_t
-bstr_size(size_t n)
-{
-	size_t h = n < 24 ? 1 : n < 256 ? 2 : n < 65536 ? 3 :
-	    (uint64_t)n <= UINT32_MAX ? 5 : 9;
-	return h + n;
-}
 
 bool
 proto_org_id_valid(const char *s, size_t len)
@@ -153,25 +139,6 @@ reason_valid(const char *s, size_t len)
 	    proto_utf8_valid((const uint8_t *)s, len);
 }
 
-/* cstr_len is strnlen over a fixed array, so a struct from anywhere in
- * the caller never makes us read past it; cap means "not terminated". */
-static size_t
-cstr_len(const char *s, size_t cap)
-{
-	return strnlen(s, cap);
-}
-
-#define CSTR_LEN(a) cstr_len((a), sizeof(a))
-#define CSTR_OK(a) (CSTR_LEN(a) < sizeof(a))
-
-static void
-copy_slice(char *dst, const struct slice *s)
-{
-	if (s->len > 0)
-		memcpy(dst, s->p, s->len);
-	dst[s->len] = '\0';
-}
-
 /* is_map: buf is exactly one well-formed map. */
 static bool
 is_map(const uint8_t *buf, size_t len)
@@ -186,10 +153,10 @@ is_map(const uint8_t *buf, size_t len)
 
 /* ---- COSE_Sign1 ----------------------------------------------------- */
 
-/* decode_outer reads #6.18([bstr, map, bstr, bstr .size 64]) and the end
- * of input; *prot_base is the offset of the protected bytes. */
-static wn_err
-decode_outer(struct proto_reader *r, struct proto_cose_sign1 *m,
+/* proto_env_decode_outer reads #6.18([bstr, map, bstr, bstr .size 64])
+ * and the end of input; *prot_base is the offset of the protected bytes. */
+wn_err
+proto_env_decode_outer(struct proto_reader *r, struct proto_cose_sign1 *m,
     size_t *prot_base)
 {
 	uint64_t tag;
@@ -244,16 +211,9 @@ decode_outer(struct proto_reader *r, struct proto_cose_sign1 *m,
 	return proto_reader_finish(r);
 }
 
-struct label {
-	bool text;
-	int64_t i;
-	const uint8_t *t;
-	size_t len;
-};
-
-/* read_label reads a header label: an integer or a text. */
-static wn_err
-read_label(struct proto_reader *r, struct label *l)
+/* proto_env_read_label reads a header label: an integer or a text. */
+wn_err
+proto_env_read_label(struct proto_reader *r, struct proto_env_label *l)
 {
 	struct proto_item it;
 	size_t at = r->pos;
@@ -283,7 +243,7 @@ read_label(struct proto_reader *r, struct label *l)
 }
 
 static bool
-label_eq(const struct label *a, const struct label *b)
+label_eq(const struct proto_env_label *a, const struct proto_env_label *b)
 {
 	if (a->text != b->text)
 		return false;
@@ -297,7 +257,7 @@ label_eq(const struct label *a, const struct label *b)
 static wn_err
 scan_generic_prot(struct proto_reader *r, int64_t *alg)
 {
-	struct label seen[PROTO_COSE_MAX_LABELS];
+	struct proto_env_label seen[PROTO_COSE_MAX_LABELS];
 	enum proto_type t;
 	size_t n, at;
 	wn_err rv;
@@ -314,7 +274,7 @@ scan_generic_prot(struct proto_reader *r, int64_t *alg)
 		    PROTO_COSE_MAX_LABELS);
 	for (size_t i = 0; i < n; i++) {
 		at = r->pos;
-		if ((rv = read_label(r, &seen[i])) != WN_OK)
+		if ((rv = proto_env_read_label(r, &seen[i])) != WN_OK)
 			return rv;
 		for (size_t j = 0; j < i; j++) {
 			if (label_eq(&seen[i], &seen[j]))
@@ -356,7 +316,7 @@ proto_cose_sign1_decode(const void *buf, size_t len,
 	if (len > PROTO_ENVELOPE_MAX)
 		return too_big(err, "COSE_Sign1", len, PROTO_ENVELOPE_MAX);
 	proto_reader_init(&r, buf, len);
-	if ((rv = decode_outer(&r, &m, &base)) != WN_OK) {
+	if ((rv = proto_env_decode_outer(&r, &m, &base)) != WN_OK) {
 		set_err(err, &r, 0);
 		return rv;
 	}
@@ -382,7 +342,8 @@ write_tbs(const struct proto_cose_sign1 *m, struct proto_writer *w)
 static size_t
 tbs_size(const struct proto_cose_sign1 *m)
 {
-	return 1 + 11 + bstr_size(m->prot_len) + 1 + bstr_size(m->payload_len);
+	return 1 + 11 + proto_env_bstr_size(m->prot_len) + 1 +
+	    proto_env_bstr_size(m->payload_len);
 }
 
 wn_err
@@ -449,8 +410,9 @@ proto_cose_sign1_encode(const uint8_t *prot, size_t prot_len,
 	}
 	if (prot_len > PROTO_ENVELOPE_MAX || unprot_len > PROTO_ENVELOPE_MAX ||
 	    payload_len > PROTO_ENVELOPE_MAX ||
-	    2 + bstr_size(prot_len) + unprot_len + bstr_size(payload_len) +
-	            bstr_size(SIG_LEN) > PROTO_ENVELOPE_MAX)
+	    2 + proto_env_bstr_size(prot_len) + unprot_len +
+	            proto_env_bstr_size(payload_len) +
+	            proto_env_bstr_size(SIG_LEN) > PROTO_ENVELOPE_MAX)
 		return WN_ETOOBIG;
 	if ((prot_len > 0 && !is_map(prot, prot_len)) ||
 	    !is_map(unprot_cbor, unprot_len))
@@ -509,12 +471,12 @@ static const char *const label_names[L_COUNT] = {"1", "v", "t", "from",
 struct hdr_view {
 	uint64_t v, t, seq, mv;
 	int64_t ts;
-	struct slice from, to, tp;
+	struct proto_env_slice from, to, tp;
 	const uint8_t *id;
 };
 
 static int
-label_index(const struct label *l)
+label_index(const struct proto_env_label *l)
 {
 	if (!l->text)
 		return l->i == 1 ? L_ALG : -1;
@@ -527,7 +489,8 @@ label_index(const struct label *l)
 }
 
 static wn_err
-unknown_label(struct proto_reader *r, size_t at, const struct label *l)
+unknown_label(struct proto_reader *r, size_t at,
+    const struct proto_env_label *l)
 {
 	bool printable = l->len <= 24;
 
@@ -541,8 +504,9 @@ unknown_label(struct proto_reader *r, size_t at, const struct label *l)
 	    (int)l->len, (const char *)l->t);
 }
 
-static wn_err
-read_org(struct proto_reader *r, struct slice *s, const char *what)
+wn_err
+proto_env_read_org(struct proto_reader *r, struct proto_env_slice *s,
+    const char *what)
 {
 	size_t at = r->pos;
 	wn_err rv;
@@ -586,9 +550,9 @@ read_hdr_value(struct proto_reader *r, int k, struct hdr_view *hv)
 			    "unknown message type %" PRIu64, hv->t);
 		return WN_OK;
 	case L_FROM:
-		return read_org(r, &hv->from, "\"from\"");
+		return proto_env_read_org(r, &hv->from, "\"from\"");
 	case L_TO:
-		return read_org(r, &hv->to, "\"to\"");
+		return proto_env_read_org(r, &hv->to, "\"to\"");
 	case L_ID:
 		if ((rv = proto_read_bytes(r, &hv->id, &n)) != WN_OK)
 			return rv;
@@ -618,7 +582,7 @@ static wn_err
 parse_prot(struct proto_reader *r, unsigned allowed, unsigned required,
     struct hdr_view *hv)
 {
-	struct label l;
+	struct proto_env_label l;
 	size_t n, at;
 	unsigned seen = 0, missing;
 	int k;
@@ -631,7 +595,7 @@ parse_prot(struct proto_reader *r, unsigned allowed, unsigned required,
 		return rv;
 	for (size_t i = 0; i < n; i++) {
 		at = r->pos;
-		if ((rv = read_label(r, &l)) != WN_OK)
+		if ((rv = proto_env_read_label(r, &l)) != WN_OK)
 			return rv;
 		if ((k = label_index(&l)) < 0 || !(allowed & BIT(k)))
 			return unknown_label(r, at, &l);
@@ -658,7 +622,7 @@ parse_prot(struct proto_reader *r, unsigned allowed, unsigned required,
 static wn_err
 scan_version(struct proto_reader *r)
 {
-	struct label l;
+	struct proto_env_label l;
 	enum proto_type t;
 	uint64_t v;
 	size_t n, at;
@@ -673,7 +637,7 @@ scan_version(struct proto_reader *r)
 				return WN_OK;
 			continue;
 		}
-		if (read_label(r, &l) != WN_OK ||
+		if (proto_env_read_label(r, &l) != WN_OK ||
 		    proto_peek_type(r, &t) != WN_OK)
 			return WN_OK;
 		at = r->pos;
@@ -738,13 +702,13 @@ payload_size_ok(uint64_t type, size_t len)
 static bool
 header_ok(const struct proto_env_header *h)
 {
-	size_t tp = CSTR_LEN(h->tp);
+	size_t tp = PROTO_ENV_CSTR_LEN(h->tp);
 
 	return h->version == PROTO_VERSION && h->type >= 1 &&
 	    h->type <= PROTO_ENVELOPE_TYPE_MAX &&
 	    h->type != PROTO_MSG_MANIFEST &&
-	    proto_org_id_valid(h->from, CSTR_LEN(h->from)) &&
-	    proto_org_id_valid(h->to, CSTR_LEN(h->to)) &&
+	    proto_org_id_valid(h->from, PROTO_ENV_CSTR_LEN(h->from)) &&
+	    proto_org_id_valid(h->to, PROTO_ENV_CSTR_LEN(h->to)) &&
 	    (tp == 0 || proto_traceparent_valid(h->tp, tp));
 }
 
@@ -763,9 +727,9 @@ write_header(struct proto_writer *w, const struct proto_env_header *h)
 	proto_write_text(w, "t");
 	proto_write_uint(w, h->type);
 	proto_write_text(w, "from");
-	proto_write_textn(w, h->from, CSTR_LEN(h->from));
+	proto_write_textn(w, h->from, PROTO_ENV_CSTR_LEN(h->from));
 	proto_write_text(w, "to");
-	proto_write_textn(w, h->to, CSTR_LEN(h->to));
+	proto_write_textn(w, h->to, PROTO_ENV_CSTR_LEN(h->to));
 	proto_write_text(w, "id");
 	proto_write_bytes(w, h->id, PROTO_ID_LEN);
 	proto_write_text(w, "ts");
@@ -776,7 +740,7 @@ write_header(struct proto_writer *w, const struct proto_env_header *h)
 	proto_write_uint(w, h->mv);
 	if (tp) {
 		proto_write_text(w, "tp");
-		proto_write_textn(w, h->tp, CSTR_LEN(h->tp));
+		proto_write_textn(w, h->tp, PROTO_ENV_CSTR_LEN(h->tp));
 	}
 }
 
@@ -835,7 +799,7 @@ proto_envelope_decode(const void *buf, size_t len, struct proto_envelope *out,
 	if (len > PROTO_ENVELOPE_MAX)
 		return too_big(err, "envelope", len, PROTO_ENVELOPE_MAX);
 	proto_reader_init(&r, buf, len);
-	if ((rv = decode_outer(&r, &e.cose, &base)) != WN_OK)
+	if ((rv = proto_env_decode_outer(&r, &e.cose, &base)) != WN_OK)
 		goto outer_fail;
 	if (e.cose.unprot_len != 1) {
 		rv = proto_reader_fail(&r, (size_t)(e.cose.unprot - r.buf),
@@ -865,13 +829,13 @@ proto_envelope_decode(const void *buf, size_t len, struct proto_envelope *out,
 	memset(&e.h, 0, sizeof(e.h));
 	e.h.version = (uint32_t)hv.v;
 	e.h.type = (uint32_t)hv.t;
-	copy_slice(e.h.from, &hv.from);
-	copy_slice(e.h.to, &hv.to);
+	proto_env_copy_slice(e.h.from, &hv.from);
+	proto_env_copy_slice(e.h.to, &hv.to);
 	memcpy(e.h.id, hv.id, PROTO_ID_LEN);
 	e.h.ts_ms = hv.ts;
 	e.h.seq = hv.seq;
 	e.h.mv = hv.mv;
-	copy_slice(e.h.tp, &hv.tp);
+	proto_env_copy_slice(e.h.tp, &hv.tp);
 	*out = e;
 	return WN_OK;
 
@@ -954,10 +918,11 @@ proto_transfer_encode(const struct proto_transfer *t, struct proto_writer *w)
 		if (t->env[i] == NULL || t->env_len[i] < 1 ||
 		    t->env_len[i] > PROTO_ENVELOPE_MAX)
 			return WN_EINVAL;
-		total += bstr_size(t->env_len[i]);
+		total += proto_env_bstr_size(t->env_len[i]);
 	}
 	if (t->manifest != NULL)
-		total += PROTO_TRANSFER_BATCH_HEAD + bstr_size(t->manifest_len);
+		total += PROTO_TRANSFER_BATCH_HEAD +
+		    proto_env_bstr_size(t->manifest_len);
 	if (total > PROTO_FRAME_MAX)
 		return WN_ETOOBIG;
 	if (t->manifest != NULL) {
@@ -1133,7 +1098,7 @@ read_code(struct proto_reader *r, uint32_t *code)
 static wn_err
 read_reason(struct proto_reader *r, char *dst)
 {
-	struct slice s;
+	struct proto_env_slice s;
 	size_t at = r->pos;
 	wn_err rv;
 
@@ -1142,7 +1107,7 @@ read_reason(struct proto_reader *r, char *dst)
 	if (s.len > PROTO_REASON_MAX)
 		return proto_reader_fail(r, at, "reason of %zu bytes, at most "
 		    "%d", s.len, PROTO_REASON_MAX);
-	copy_slice(dst, &s);
+	proto_env_copy_slice(dst, &s);
 	return WN_OK;
 }
 
@@ -1168,9 +1133,9 @@ body_done(wn_err rv, const struct proto_reader *r, struct proto_error *err)
 wn_err
 proto_errbody_encode(const struct proto_errbody *b, struct proto_writer *w)
 {
-	size_t rl = CSTR_LEN(b->reason);
+	size_t rl = PROTO_ENV_CSTR_LEN(b->reason);
 
-	if (b->code > PROTO_CODE_MAX || !CSTR_OK(b->reason) ||
+	if (b->code > PROTO_CODE_MAX || !PROTO_ENV_CSTR_OK(b->reason) ||
 	    !reason_valid(b->reason, rl))
 		return WN_EINVAL;
 	proto_write_map(w, b->has_id ? 3 : 2);
@@ -1238,8 +1203,8 @@ proto_receipt_encode(const struct proto_receipt *rc, struct proto_writer *w)
 		return WN_EINVAL;
 	for (size_t i = 0; i < rc->nrefused; i++) {
 		f = &rc->refused[i];
-		if (f->code > PROTO_CODE_MAX || !CSTR_OK(f->reason) ||
-		    !reason_valid(f->reason, CSTR_LEN(f->reason)))
+		if (f->code > PROTO_CODE_MAX || !PROTO_ENV_CSTR_OK(f->reason) ||
+		    !reason_valid(f->reason, PROTO_ENV_CSTR_LEN(f->reason)))
 			return WN_EINVAL;
 	}
 	proto_write_map(w, 2);
@@ -1393,12 +1358,12 @@ proto_data_decode(const void *buf, size_t len, struct proto_data *out,
 static bool
 member_ok(const struct proto_member *m)
 {
-	return CSTR_OK(m->org) && CSTR_OK(m->name) && CSTR_OK(m->role) &&
-	    CSTR_OK(m->endpoint) &&
-	    proto_org_id_valid(m->org, CSTR_LEN(m->org)) &&
-	    name_valid(m->name, CSTR_LEN(m->name)) &&
-	    proto_role_valid(m->role, CSTR_LEN(m->role)) &&
-	    endpoint_valid(m->endpoint, CSTR_LEN(m->endpoint));
+	return PROTO_ENV_CSTR_OK(m->org) && PROTO_ENV_CSTR_OK(m->name) &&
+	    PROTO_ENV_CSTR_OK(m->role) && PROTO_ENV_CSTR_OK(m->endpoint) &&
+	    proto_org_id_valid(m->org, PROTO_ENV_CSTR_LEN(m->org)) &&
+	    name_valid(m->name, PROTO_ENV_CSTR_LEN(m->name)) &&
+	    proto_role_valid(m->role, PROTO_ENV_CSTR_LEN(m->role)) &&
+	    endpoint_valid(m->endpoint, PROTO_ENV_CSTR_LEN(m->endpoint));
 }
 
 wn_err
@@ -1406,8 +1371,9 @@ proto_charter_encode(const struct proto_charter *c, struct proto_writer *w)
 {
 	const struct proto_member *m;
 
-	if (c->version < 1 || !CSTR_OK(c->federation) ||
-	    !proto_org_id_valid(c->federation, CSTR_LEN(c->federation)) ||
+	if (c->version < 1 || !PROTO_ENV_CSTR_OK(c->federation) ||
+	    !proto_org_id_valid(c->federation,
+	        PROTO_ENV_CSTR_LEN(c->federation)) ||
 	    c->nmembers < 1 || c->nmembers > PROTO_CHARTER_MAX_MEMBERS)
 		return WN_EINVAL;
 	for (size_t i = 0; i < c->nmembers; i++) {
@@ -1451,7 +1417,7 @@ proto_charter_encode(const struct proto_charter *c, struct proto_writer *w)
 /* read_checked_text reads a text that valid() accepts; what names it. */
 static wn_err
 read_checked_text(struct proto_reader *r, bool (*valid)(const char *, size_t),
-    const char *what, struct slice *s)
+    const char *what, struct proto_env_slice *s)
 {
 	size_t at = r->pos;
 	wn_err rv;
@@ -1466,11 +1432,11 @@ read_checked_text(struct proto_reader *r, bool (*valid)(const char *, size_t),
 /* decode_member checks one member; with fill it also copies it there. */
 static wn_err
 decode_member(struct proto_reader *r, struct proto_member *fill,
-    struct slice *org)
+    struct proto_env_slice *org)
 {
 	uint8_t scratch[SEC_SIGN_PK_LEN];
 	uint64_t seen = 0, key;
-	struct slice s;
+	struct proto_env_slice s;
 	size_t n, start = r->pos;
 	bool b;
 	wn_err rv;
@@ -1485,24 +1451,24 @@ decode_member(struct proto_reader *r, struct proto_member *fill,
 			rv = read_checked_text(r, proto_org_id_valid,
 			    "member org id", org);
 			if (rv == WN_OK && fill != NULL)
-				copy_slice(fill->org, org);
+				proto_env_copy_slice(fill->org, org);
 			break;
 		case 2:
 			rv = read_checked_text(r, name_valid, "member name",
 			    &s);
 			if (rv == WN_OK && fill != NULL)
-				copy_slice(fill->name, &s);
+				proto_env_copy_slice(fill->name, &s);
 			break;
 		case 3:
 			rv = read_checked_text(r, proto_role_valid, "role", &s);
 			if (rv == WN_OK && fill != NULL)
-				copy_slice(fill->role, &s);
+				proto_env_copy_slice(fill->role, &s);
 			break;
 		case 4:
 			rv = read_checked_text(r, endpoint_valid, "endpoint",
 			    &s);
 			if (rv == WN_OK && fill != NULL)
-				copy_slice(fill->endpoint, &s);
+				proto_env_copy_slice(fill->endpoint, &s);
 			break;
 		case 5:
 		case 6:
@@ -1526,7 +1492,7 @@ decode_member(struct proto_reader *r, struct proto_member *fill,
 static wn_err
 decode_charter(struct proto_reader *r, struct proto_charter *fill)
 {
-	struct slice orgs[PROTO_CHARTER_MAX_MEMBERS], s;
+	struct proto_env_slice orgs[PROTO_CHARTER_MAX_MEMBERS], s;
 	uint64_t seen = 0, key, version;
 	int64_t issued;
 	size_t n, m, at;
@@ -1553,7 +1519,7 @@ decode_charter(struct proto_reader *r, struct proto_charter *fill)
 			    "federation id", &s)) != WN_OK)
 				return rv;
 			if (fill != NULL)
-				copy_slice(fill->federation, &s);
+				proto_env_copy_slice(fill->federation, &s);
 			break;
 		case 3:
 			if ((rv = proto_read_int(r, &issued)) != WN_OK)
@@ -1616,7 +1582,8 @@ proto_charter_decode(const void *buf, size_t len, struct proto_charter *out,
 wn_err
 proto_head_encode(const struct proto_head *h, struct proto_writer *w)
 {
-	if (!CSTR_OK(h->org) || !proto_org_id_valid(h->org, CSTR_LEN(h->org)))
+	if (!PROTO_ENV_CSTR_OK(h->org) ||
+	    !proto_org_id_valid(h->org, PROTO_ENV_CSTR_LEN(h->org)))
 		return WN_EINVAL;
 	proto_write_map(w, 4);
 	proto_write_uint(w, 1);
@@ -1634,7 +1601,7 @@ static wn_err
 decode_head(struct proto_reader *r, struct proto_head *h)
 {
 	uint64_t seen = 0, key;
-	struct slice s;
+	struct proto_env_slice s;
 	size_t n;
 	wn_err rv;
 
@@ -1644,9 +1611,9 @@ decode_head(struct proto_reader *r, struct proto_head *h)
 		if ((rv = read_key(r, 4, &seen, &key)) != WN_OK)
 			return rv;
 		if (key == 1) {
-			rv = read_org(r, &s, "org");
+			rv = proto_env_read_org(r, &s, "org");
 			if (rv == WN_OK)
-				copy_slice(h->org, &s);
+				proto_env_copy_slice(h->org, &s);
 		} else if (key == 2) {
 			rv = proto_read_uint(r, &h->seq);
 		} else if (key == 3) {
@@ -1682,7 +1649,8 @@ wn_err
 proto_head_query_encode(const struct proto_head_query *q,
     struct proto_writer *w)
 {
-	if (!CSTR_OK(q->org) || !proto_org_id_valid(q->org, CSTR_LEN(q->org)))
+	if (!PROTO_ENV_CSTR_OK(q->org) ||
+	    !proto_org_id_valid(q->org, PROTO_ENV_CSTR_LEN(q->org)))
 		return WN_EINVAL;
 	proto_write_map(w, 1);
 	proto_write_uint(w, 1);
@@ -1696,7 +1664,7 @@ proto_head_query_decode(const void *buf, size_t len,
 {
 	struct proto_reader r;
 	uint64_t seen = 0, key;
-	struct slice s = {0};
+	struct proto_env_slice s = {0};
 	size_t n;
 	wn_err rv;
 
@@ -1706,14 +1674,14 @@ proto_head_query_decode(const void *buf, size_t len,
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if ((rv = read_key(&r, 1, &seen, &key)) != WN_OK ||
-		    (rv = read_org(&r, &s, "org")) != WN_OK)
+		    (rv = proto_env_read_org(&r, &s, "org")) != WN_OK)
 			goto out;
 	}
 	if ((rv = need_keys(&r, 0, seen, KEYS(1))) != WN_OK ||
 	    (rv = proto_reader_finish(&r)) != WN_OK)
 		goto out;
 	memset(out, 0, sizeof(*out));
-	copy_slice(out->org, &s);
+	proto_env_copy_slice(out->org, &s);
 out:
 	return body_done(rv, &r, err);
 }
@@ -1791,7 +1759,7 @@ proto_signed_decode(const void *buf, size_t len, uint32_t type,
 	if (len >= PROTO_BODY_MAX)
 		return too_big(err, "signed object", len, PROTO_BODY_MAX - 1);
 	proto_reader_init(&r, buf, len);
-	if ((rv = decode_outer(&r, &m, &base)) != WN_OK)
+	if ((rv = proto_env_decode_outer(&r, &m, &base)) != WN_OK)
 		goto outer_fail;
 	if (m.unprot_len != 1) {
 		rv = proto_reader_fail(&r, (size_t)(m.unprot - r.buf),
