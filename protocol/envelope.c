@@ -1,56 +1,32 @@
 /*
- * envelope.c - COSE_Sign1, the signed and encrypted envelope, transfers
- * and message bodies (see envelope.h and PROTOCOL.md).
+ * envelope.c - the signed and encrypted envelope, its protected header,
+ * and the signed objects (charter, chain head) (see envelope.h and
+ * PROTOCOL.md). COSE_Sign1 is in cose.c, transfers in transfer.c, the
+ * message bodies in body.c.
  *
  * Decoding is a walk of the strict pull reader (protocol/cbor.h) over the
  * caller's buffer: sizes are capped before the first byte is read, every
  * map key is checked for range and duplicates, and every string is checked
- * against its limit before it is copied. A COSE_Sign1 is decoded in two
- * steps: the outer array (tag, four items, no trailing bytes), then a
- * second reader walks the protected header's bytes; its error offsets are
- * shifted so they point into the whole input. Signatures are always
- * checked over a Sig_structure rebuilt from the protected bytes exactly as
- * received, never over a re-encoding.
+ * against its limit before it is copied.
  *
  * The envelope's protected header is parsed by one table-driven function
  * that also serves the signed charter and chain head (which allow only
  * alg and "t"). Before it, a lenient scan looks for "v" alone, so that a
  * message of a newer version is refused as such even when it carries
  * labels we do not know.
- *
- * Small body decoders fill a local struct and copy it out on success; the
- * charter (140 KiB) is walked twice instead, first to check, then to fill.
  */
-#include "protocol/envelope.h"
+#include "protocol/envelope_int.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-#define SIG_LEN SEC_SIG_LEN
-#define COSE_TAG 18
-/* Sig_structures up to this size are built on the stack. */
-#define TBS_STACK 2048
 /* The largest envelope protected header is 264 bytes. */
 #define PROT_MAX 320
-
-struct slice {
-	const char *p;
-	size_t len;
-};
 
 /* ---- small helpers -------------------------------------------------- */
 
 #define set_err proto_error_from
 #define too_big proto_error_too_big
-
-/* bstr_size is the encoded size of a byte string of n bytes. */
-static size_t
-bstr_size(size_t n)
-{
-	size_t h = n < 24 ? 1 : n < 256 ? 2 : n < 65536 ? 3 :
-	    (uint64_t)n <= UINT32_MAX ? 5 : 9;
-	return h + n;
-}
 
 bool
 proto_org_id_valid(const char *s, size_t len)
@@ -94,393 +70,6 @@ proto_traceparent_valid(const char *s, size_t len)
 	    hex_run(s + 53, 2, false);
 }
 
-static const char *const roles[] = {"municipality", "police",
-    "community_guards", "outreach", "welfare", "housing", "youth_work",
-    "mediation"};
-
-bool
-proto_role_valid(const char *s, size_t len)
-{
-	for (size_t i = 0; s != NULL && i < WN_ARRAY_LEN(roles); i++) {
-		if (strlen(roles[i]) == len && memcmp(roles[i], s, len) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* name_valid: 1..127 bytes of UTF-8 without control characters. */
-static bool
-name_valid(const char *s, size_t len)
-{
-	if (len < 1 || len > PROTO_NAME_MAX ||
-	    !proto_utf8_valid((const uint8_t *)s, len))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			return false;
-	}
-	return true;
-}
-
-/* endpoint_valid: tcp://REST or tls+tcp://REST, printable ASCII, no
- * spaces, at most 255 bytes. */
-static bool
-endpoint_valid(const char *s, size_t len)
-{
-	size_t pre;
-
-	if (len > PROTO_ENDPOINT_MAX)
-		return false;
-	if (len > 6 && memcmp(s, "tcp://", 6) == 0)
-		pre = 6;
-	else if (len > 10 && memcmp(s, "tls+tcp://", 10) == 0)
-		pre = 10;
-	else
-		return false;
-	for (size_t i = pre; i < len; i++) {
-		if (s[i] <= 0x20 || s[i] >= 0x7f)
-			return false;
-	}
-	return true;
-}
-
-/* reason_valid: at most 255 bytes of UTF-8 without NUL. */
-static bool
-reason_valid(const char *s, size_t len)
-{
-	return len <= PROTO_REASON_MAX && memchr(s, '\0', len) == NULL &&
-	    proto_utf8_valid((const uint8_t *)s, len);
-}
-
-/* cstr_len is strnlen over a fixed array, so a struct from anywhere in
- * the caller never makes us read past it; cap means "not terminated". */
-static size_t
-cstr_len(const char *s, size_t cap)
-{
-	return strnlen(s, cap);
-}
-
-#define CSTR_LEN(a) cstr_len((a), sizeof(a))
-#define CSTR_OK(a) (CSTR_LEN(a) < sizeof(a))
-
-static void
-copy_slice(char *dst, const struct slice *s)
-{
-	if (s->len > 0)
-		memcpy(dst, s->p, s->len);
-	dst[s->len] = '\0';
-}
-
-/* is_map: buf is exactly one well-formed map. */
-static bool
-is_map(const uint8_t *buf, size_t len)
-{
-	struct proto_reader r;
-	enum proto_type t;
-
-	proto_reader_init(&r, buf, len);
-	return proto_peek_type(&r, &t) == WN_OK && t == PROTO_MAP &&
-	    proto_validate(buf, len, len) == WN_OK;
-}
-
-/* ---- COSE_Sign1 ----------------------------------------------------- */
-
-/* decode_outer reads #6.18([bstr, map, bstr, bstr .size 64]) and the end
- * of input; *prot_base is the offset of the protected bytes. */
-static wn_err
-decode_outer(struct proto_reader *r, struct proto_cose_sign1 *m,
-    size_t *prot_base)
-{
-	uint64_t tag;
-	size_t n, at;
-	enum proto_type t;
-	wn_err rv;
-
-	memset(m, 0, sizeof(*m));
-	at = r->pos;
-	if ((rv = proto_read_tag(r, &tag)) != WN_OK)
-		return rv;
-	if (tag != COSE_TAG)
-		return proto_reader_fail(r, at,
-		    "tag %" PRIu64 ", expected 18 (COSE_Sign1)", tag);
-	at = r->pos;
-	if ((rv = proto_read_array(r, &n)) != WN_OK)
-		return rv;
-	if (n != 4)
-		return proto_reader_fail(r, at,
-		    "COSE_Sign1 has %zu items, expected 4", n);
-	if ((rv = proto_read_bytes(r, &m->prot, &m->prot_len)) != WN_OK)
-		return rv;
-	*prot_base = r->pos - m->prot_len;
-	at = r->pos;
-	if ((rv = proto_peek_type(r, &t)) != WN_OK)
-		return rv;
-	if (t != PROTO_MAP)
-		return proto_reader_fail(r, at,
-		    "unprotected header is %s, expected map",
-		    proto_type_name(t));
-	if ((rv = proto_skip(r)) != WN_OK)
-		return rv;
-	m->unprot = r->buf + at;
-	m->unprot_len = r->pos - at;
-	at = r->pos;
-	if ((rv = proto_peek_type(r, &t)) != WN_OK)
-		return rv;
-	if (t == PROTO_NULL)
-		return proto_reader_fail(r, at, "detached payload (nil) "
-		    "not supported");
-	if ((rv = proto_read_bytes(r, &m->payload, &m->payload_len)) != WN_OK)
-		return rv;
-	at = r->pos;
-	if ((rv = proto_read_bytes(r, &m->sig, &n)) != WN_OK)
-		return rv;
-	if (n == 0)
-		m->sig = NULL; /* batch-signed: the transfer's manifest signs it */
-	else if (n != SIG_LEN)
-		return proto_reader_fail(r, at,
-		    "signature of %zu bytes, expected 64 (or 0 when batch "
-		    "signed)", n);
-	return proto_reader_finish(r);
-}
-
-struct label {
-	bool text;
-	int64_t i;
-	const uint8_t *t;
-	size_t len;
-};
-
-/* read_label reads a header label: an integer or a text. */
-static wn_err
-read_label(struct proto_reader *r, struct label *l)
-{
-	struct proto_item it;
-	size_t at = r->pos;
-	wn_err rv;
-
-	if ((rv = proto_read(r, &it)) != WN_OK)
-		return rv;
-	memset(l, 0, sizeof(*l));
-	switch (it.type) {
-	case PROTO_UINT:
-	case PROTO_NEGINT:
-		if (it.u > (uint64_t)INT64_MAX)
-			return proto_reader_fail(r, at, "label out of range");
-		l->i = it.type == PROTO_UINT ? (int64_t)it.u :
-		    -1 - (int64_t)it.u;
-		return WN_OK;
-	case PROTO_TEXT:
-		l->text = true;
-		l->t = it.data;
-		l->len = it.len;
-		return WN_OK;
-	default:
-		return proto_reader_fail(r, at,
-		    "header label is %s, expected integer or text",
-		    proto_type_name(it.type));
-	}
-}
-
-static bool
-label_eq(const struct label *a, const struct label *b)
-{
-	if (a->text != b->text)
-		return false;
-	if (!a->text)
-		return a->i == b->i;
-	return a->len == b->len && memcmp(a->t, b->t, a->len) == 0;
-}
-
-/* scan_generic_prot walks any protected map: labels unique, alg kept when
- * it is an integer. */
-static wn_err
-scan_generic_prot(struct proto_reader *r, int64_t *alg)
-{
-	struct label seen[PROTO_COSE_MAX_LABELS];
-	enum proto_type t;
-	size_t n, at;
-	wn_err rv;
-
-	*alg = 0;
-	if (r->len == 0)
-		return WN_OK; /* the empty protected header */
-	at = r->pos;
-	if ((rv = proto_read_map(r, &n)) != WN_OK)
-		return rv;
-	if (n > PROTO_COSE_MAX_LABELS)
-		return proto_reader_fail(r, at,
-		    "protected header has %zu labels, at most %d", n,
-		    PROTO_COSE_MAX_LABELS);
-	for (size_t i = 0; i < n; i++) {
-		at = r->pos;
-		if ((rv = read_label(r, &seen[i])) != WN_OK)
-			return rv;
-		for (size_t j = 0; j < i; j++) {
-			if (label_eq(&seen[i], &seen[j]))
-				return proto_reader_fail(r, at,
-				    "duplicate header label");
-		}
-		at = r->pos;
-		if (seen[i].text || seen[i].i != 1) {
-			if ((rv = proto_skip(r)) != WN_OK)
-				return rv;
-			continue;
-		}
-		if ((rv = proto_peek_type(r, &t)) != WN_OK)
-			return rv;
-		if (t == PROTO_TEXT) {
-			if ((rv = proto_skip(r)) != WN_OK)
-				return rv;
-		} else if (t == PROTO_UINT || t == PROTO_NEGINT) {
-			if ((rv = proto_read_int(r, alg)) != WN_OK)
-				return rv;
-		} else {
-			return proto_reader_fail(r, at,
-			    "alg is %s, expected integer or text",
-			    proto_type_name(t));
-		}
-	}
-	return proto_reader_finish(r);
-}
-
-wn_err
-proto_cose_sign1_decode(const void *buf, size_t len,
-    struct proto_cose_sign1 *out, struct proto_error *err)
-{
-	struct proto_reader r, pr;
-	struct proto_cose_sign1 m;
-	size_t base = 0;
-	wn_err rv;
-
-	if (len > PROTO_ENVELOPE_MAX)
-		return too_big(err, "COSE_Sign1", len, PROTO_ENVELOPE_MAX);
-	proto_reader_init(&r, buf, len);
-	if ((rv = decode_outer(&r, &m, &base)) != WN_OK) {
-		set_err(err, &r, 0);
-		return rv;
-	}
-	proto_reader_init(&pr, m.prot, m.prot_len);
-	if ((rv = scan_generic_prot(&pr, &m.alg)) != WN_OK) {
-		set_err(err, &pr, base);
-		return rv;
-	}
-	*out = m;
-	return WN_OK;
-}
-
-static void
-write_tbs(const struct proto_cose_sign1 *m, struct proto_writer *w)
-{
-	proto_write_array(w, 4);
-	proto_write_text(w, "Signature1");
-	proto_write_bytes(w, m->prot, m->prot_len);
-	proto_write_bytes(w, NULL, 0); /* external_aad: none */
-	proto_write_bytes(w, m->payload, m->payload_len);
-}
-
-static size_t
-tbs_size(const struct proto_cose_sign1 *m)
-{
-	return 1 + 11 + bstr_size(m->prot_len) + 1 + bstr_size(m->payload_len);
-}
-
-wn_err
-proto_cose_tbs(const struct proto_cose_sign1 *m, struct proto_writer *w)
-{
-	write_tbs(m, w);
-	return proto_writer_status(w);
-}
-
-/* build_tbs writes m's Sig_structure into stack (TBS_STACK bytes) when it
- * fits, else into a heap buffer; the caller releases tw either way. */
-static wn_err
-build_tbs(const struct proto_cose_sign1 *m, uint8_t *stack,
-    struct proto_writer *tw)
-{
-	size_t size = tbs_size(m);
-	wn_err rv;
-
-	if (size <= TBS_STACK)
-		proto_writer_init(tw, stack, TBS_STACK);
-	else if ((rv = proto_writer_init_dynamic(tw, size, size)) != WN_OK)
-		return rv;
-	write_tbs(m, tw);
-	return proto_writer_status(tw);
-}
-
-bool
-proto_cose_sign1_verify(const struct proto_cose_sign1 *m,
-    const uint8_t pk[SEC_SIGN_PK_LEN])
-{
-	uint8_t stack[TBS_STACK];
-	struct proto_writer tw;
-	bool ok = false;
-
-	if (m == NULL || pk == NULL || m->alg != PROTO_COSE_ALG_EDDSA ||
-	    m->sig == NULL || (m->prot == NULL && m->prot_len > 0) ||
-	    (m->payload == NULL && m->payload_len > 0) ||
-	    m->prot_len > PROTO_ENVELOPE_MAX ||
-	    m->payload_len > PROTO_ENVELOPE_MAX)
-		return false;
-	if (build_tbs(m, stack, &tw) == WN_OK)
-		ok = sec_verify(pk, tw.buf, tw.len, m->sig);
-	proto_writer_release(&tw);
-	return ok;
-}
-
-wn_err
-proto_cose_sign1_encode(const uint8_t *prot, size_t prot_len,
-    const uint8_t *unprot_cbor, size_t unprot_len, const uint8_t *payload,
-    size_t payload_len, proto_sign_fn sign, void *ctx, struct proto_writer *w)
-{
-	static const uint8_t empty_map[1] = {0xa0};
-	uint8_t stack[TBS_STACK], sig[SIG_LEN];
-	struct proto_cose_sign1 m;
-	struct proto_writer tw;
-	wn_err rv;
-
-	if (w == NULL || (prot == NULL && prot_len > 0) ||
-	    (payload == NULL && payload_len > 0))
-		return WN_EINVAL;
-	if (unprot_cbor == NULL) {
-		unprot_cbor = empty_map;
-		unprot_len = sizeof(empty_map);
-	}
-	if (prot_len > PROTO_ENVELOPE_MAX || unprot_len > PROTO_ENVELOPE_MAX ||
-	    payload_len > PROTO_ENVELOPE_MAX ||
-	    2 + bstr_size(prot_len) + unprot_len + bstr_size(payload_len) +
-	            bstr_size(SIG_LEN) > PROTO_ENVELOPE_MAX)
-		return WN_ETOOBIG;
-	if ((prot_len > 0 && !is_map(prot, prot_len)) ||
-	    !is_map(unprot_cbor, unprot_len))
-		return WN_EINVAL;
-
-	memset(&m, 0, sizeof(m));
-	m.prot = prot;
-	m.prot_len = prot_len;
-	m.payload = payload;
-	m.payload_len = payload_len;
-	/* no signer: batch signed, the signature is left empty and the
-	 * transfer's manifest signs the envelope's hash instead */
-	if (sign != NULL) {
-		rv = build_tbs(&m, stack, &tw);
-		if (rv == WN_OK)
-			rv = sign(ctx, tw.buf, tw.len, sig);
-		proto_writer_release(&tw);
-		if (rv != WN_OK)
-			return rv;
-	}
-
-	proto_write_tag(w, COSE_TAG);
-	proto_write_array(w, 4);
-	proto_write_bytes(w, prot, prot_len);
-	proto_write_raw(w, unprot_cbor, unprot_len);
-	proto_write_bytes(w, payload, payload_len);
-	proto_write_bytes(w, sig, sign != NULL ? SIG_LEN : 0);
-	return proto_writer_status(w);
-}
-
 /* ---- protected headers of envelopes and signed objects -------------- */
 
 enum {
@@ -509,12 +98,12 @@ static const char *const label_names[L_COUNT] = {"1", "v", "t", "from",
 struct hdr_view {
 	uint64_t v, t, seq, mv;
 	int64_t ts;
-	struct slice from, to, tp;
+	struct proto_env_slice from, to, tp;
 	const uint8_t *id;
 };
 
 static int
-label_index(const struct label *l)
+label_index(const struct proto_env_label *l)
 {
 	if (!l->text)
 		return l->i == 1 ? L_ALG : -1;
@@ -527,7 +116,8 @@ label_index(const struct label *l)
 }
 
 static wn_err
-unknown_label(struct proto_reader *r, size_t at, const struct label *l)
+unknown_label(struct proto_reader *r, size_t at,
+    const struct proto_env_label *l)
 {
 	bool printable = l->len <= 24;
 
@@ -541,8 +131,9 @@ unknown_label(struct proto_reader *r, size_t at, const struct label *l)
 	    (int)l->len, (const char *)l->t);
 }
 
-static wn_err
-read_org(struct proto_reader *r, struct slice *s, const char *what)
+wn_err
+proto_env_read_org(struct proto_reader *r, struct proto_env_slice *s,
+    const char *what)
 {
 	size_t at = r->pos;
 	wn_err rv;
@@ -586,9 +177,9 @@ read_hdr_value(struct proto_reader *r, int k, struct hdr_view *hv)
 			    "unknown message type %" PRIu64, hv->t);
 		return WN_OK;
 	case L_FROM:
-		return read_org(r, &hv->from, "\"from\"");
+		return proto_env_read_org(r, &hv->from, "\"from\"");
 	case L_TO:
-		return read_org(r, &hv->to, "\"to\"");
+		return proto_env_read_org(r, &hv->to, "\"to\"");
 	case L_ID:
 		if ((rv = proto_read_bytes(r, &hv->id, &n)) != WN_OK)
 			return rv;
@@ -618,7 +209,7 @@ static wn_err
 parse_prot(struct proto_reader *r, unsigned allowed, unsigned required,
     struct hdr_view *hv)
 {
-	struct label l;
+	struct proto_env_label l;
 	size_t n, at;
 	unsigned seen = 0, missing;
 	int k;
@@ -631,7 +222,7 @@ parse_prot(struct proto_reader *r, unsigned allowed, unsigned required,
 		return rv;
 	for (size_t i = 0; i < n; i++) {
 		at = r->pos;
-		if ((rv = read_label(r, &l)) != WN_OK)
+		if ((rv = proto_env_read_label(r, &l)) != WN_OK)
 			return rv;
 		if ((k = label_index(&l)) < 0 || !(allowed & BIT(k)))
 			return unknown_label(r, at, &l);
@@ -658,7 +249,7 @@ parse_prot(struct proto_reader *r, unsigned allowed, unsigned required,
 static wn_err
 scan_version(struct proto_reader *r)
 {
-	struct label l;
+	struct proto_env_label l;
 	enum proto_type t;
 	uint64_t v;
 	size_t n, at;
@@ -673,7 +264,7 @@ scan_version(struct proto_reader *r)
 				return WN_OK;
 			continue;
 		}
-		if (read_label(r, &l) != WN_OK ||
+		if (proto_env_read_label(r, &l) != WN_OK ||
 		    proto_peek_type(r, &t) != WN_OK)
 			return WN_OK;
 		at = r->pos;
@@ -738,13 +329,13 @@ payload_size_ok(uint64_t type, size_t len)
 static bool
 header_ok(const struct proto_env_header *h)
 {
-	size_t tp = CSTR_LEN(h->tp);
+	size_t tp = PROTO_ENV_CSTR_LEN(h->tp);
 
 	return h->version == PROTO_VERSION && h->type >= 1 &&
 	    h->type <= PROTO_ENVELOPE_TYPE_MAX &&
 	    h->type != PROTO_MSG_MANIFEST &&
-	    proto_org_id_valid(h->from, CSTR_LEN(h->from)) &&
-	    proto_org_id_valid(h->to, CSTR_LEN(h->to)) &&
+	    proto_org_id_valid(h->from, PROTO_ENV_CSTR_LEN(h->from)) &&
+	    proto_org_id_valid(h->to, PROTO_ENV_CSTR_LEN(h->to)) &&
 	    (tp == 0 || proto_traceparent_valid(h->tp, tp));
 }
 
@@ -763,9 +354,9 @@ write_header(struct proto_writer *w, const struct proto_env_header *h)
 	proto_write_text(w, "t");
 	proto_write_uint(w, h->type);
 	proto_write_text(w, "from");
-	proto_write_textn(w, h->from, CSTR_LEN(h->from));
+	proto_write_textn(w, h->from, PROTO_ENV_CSTR_LEN(h->from));
 	proto_write_text(w, "to");
-	proto_write_textn(w, h->to, CSTR_LEN(h->to));
+	proto_write_textn(w, h->to, PROTO_ENV_CSTR_LEN(h->to));
 	proto_write_text(w, "id");
 	proto_write_bytes(w, h->id, PROTO_ID_LEN);
 	proto_write_text(w, "ts");
@@ -776,7 +367,7 @@ write_header(struct proto_writer *w, const struct proto_env_header *h)
 	proto_write_uint(w, h->mv);
 	if (tp) {
 		proto_write_text(w, "tp");
-		proto_write_textn(w, h->tp, CSTR_LEN(h->tp));
+		proto_write_textn(w, h->tp, PROTO_ENV_CSTR_LEN(h->tp));
 	}
 }
 
@@ -835,7 +426,7 @@ proto_envelope_decode(const void *buf, size_t len, struct proto_envelope *out,
 	if (len > PROTO_ENVELOPE_MAX)
 		return too_big(err, "envelope", len, PROTO_ENVELOPE_MAX);
 	proto_reader_init(&r, buf, len);
-	if ((rv = decode_outer(&r, &e.cose, &base)) != WN_OK)
+	if ((rv = proto_env_decode_outer(&r, &e.cose, &base)) != WN_OK)
 		goto outer_fail;
 	if (e.cose.unprot_len != 1) {
 		rv = proto_reader_fail(&r, (size_t)(e.cose.unprot - r.buf),
@@ -865,13 +456,13 @@ proto_envelope_decode(const void *buf, size_t len, struct proto_envelope *out,
 	memset(&e.h, 0, sizeof(e.h));
 	e.h.version = (uint32_t)hv.v;
 	e.h.type = (uint32_t)hv.t;
-	copy_slice(e.h.from, &hv.from);
-	copy_slice(e.h.to, &hv.to);
+	proto_env_copy_slice(e.h.from, &hv.from);
+	proto_env_copy_slice(e.h.to, &hv.to);
 	memcpy(e.h.id, hv.id, PROTO_ID_LEN);
 	e.h.ts_ms = hv.ts;
 	e.h.seq = hv.seq;
 	e.h.mv = hv.mv;
-	copy_slice(e.h.tp, &hv.tp);
+	proto_env_copy_slice(e.h.tp, &hv.tp);
 	*out = e;
 	return WN_OK;
 
@@ -921,861 +512,6 @@ proto_envelope_open(const struct proto_envelope *e,
 	return WN_OK;
 }
 
-/* ---- transfers ------------------------------------------------------ */
-
-void
-proto_transfer_encode_begin(struct proto_writer *w, size_t n)
-{
-	if (n < 1 || n > PROTO_TRANSFER_MAX) {
-		proto_writer_fail(w, WN_EINVAL);
-		return;
-	}
-	proto_write_array(w, n);
-}
-
-void
-proto_transfer_encode_add(struct proto_writer *w, const void *env, size_t len)
-{
-	if (env == NULL || len < 1 || len > PROTO_ENVELOPE_MAX) {
-		proto_writer_fail(w, WN_EINVAL);
-		return;
-	}
-	proto_write_bytes(w, env, len);
-}
-
-wn_err
-proto_transfer_encode(const struct proto_transfer *t, struct proto_writer *w)
-{
-	size_t total = PROTO_TRANSFER_HEAD;
-
-	if (t->n < 1 || t->n > PROTO_TRANSFER_MAX)
-		return WN_EINVAL;
-	for (size_t i = 0; i < t->n; i++) {
-		if (t->env[i] == NULL || t->env_len[i] < 1 ||
-		    t->env_len[i] > PROTO_ENVELOPE_MAX)
-			return WN_EINVAL;
-		total += bstr_size(t->env_len[i]);
-	}
-	if (t->manifest != NULL)
-		total += PROTO_TRANSFER_BATCH_HEAD + bstr_size(t->manifest_len);
-	if (total > PROTO_FRAME_MAX)
-		return WN_ETOOBIG;
-	if (t->manifest != NULL) {
-		proto_write_map(w, 2);
-		proto_write_uint(w, 1);
-		proto_write_bytes(w, t->manifest, t->manifest_len);
-		proto_write_uint(w, 2);
-	}
-	proto_transfer_encode_begin(w, t->n);
-	for (size_t i = 0; i < t->n; i++)
-		proto_transfer_encode_add(w, t->env[i], t->env_len[i]);
-	return proto_writer_status(w);
-}
-
-wn_err
-proto_transfer_decode(const void *buf, size_t len, struct proto_transfer *out,
-    struct proto_error *err)
-{
-	struct proto_reader r;
-	struct proto_transfer t;
-	size_t at, n;
-	wn_err rv;
-
-	if (len > PROTO_FRAME_MAX)
-		return too_big(err, "transfer", len, PROTO_FRAME_MAX);
-	proto_reader_init(&r, buf, len);
-	t.manifest = NULL;
-	t.manifest_len = 0;
-	enum proto_type top;
-	if ((rv = proto_peek_type(&r, &top)) != WN_OK)
-		goto fail;
-	if (top == PROTO_MAP) {
-		/* batch signed: {1: manifest, 2: [+ envelope]}, in this order */
-		size_t nkeys;
-		uint64_t k;
-		if ((rv = proto_read_map(&r, &nkeys)) != WN_OK)
-			goto fail;
-		if (nkeys != 2) {
-			rv = proto_reader_fail(&r, 0, "batch transfer needs "
-			    "keys 1 and 2");
-			goto fail;
-		}
-		at = r.pos;
-		if ((rv = proto_read_uint(&r, &k)) != WN_OK)
-			goto fail;
-		if (k != 1) {
-			rv = proto_reader_fail(&r, at, "expected key 1");
-			goto fail;
-		}
-		at = r.pos;
-		if ((rv = proto_read_bytes(&r, &t.manifest, &t.manifest_len)) !=
-		    WN_OK)
-			goto fail;
-		if (t.manifest_len < 1 || t.manifest_len >= PROTO_BODY_MAX) {
-			rv = proto_reader_fail(&r, at, "manifest of %zu bytes",
-			    t.manifest_len);
-			goto fail;
-		}
-		at = r.pos;
-		if ((rv = proto_read_uint(&r, &k)) != WN_OK)
-			goto fail;
-		if (k != 2) {
-			rv = proto_reader_fail(&r, at, "expected key 2");
-			goto fail;
-		}
-	}
-	if ((rv = proto_read_array(&r, &n)) != WN_OK)
-		goto fail;
-	if (n < 1 || n > PROTO_TRANSFER_MAX) {
-		rv = proto_reader_fail(&r, 0,
-		    "transfer of %zu envelopes, expected 1..%d", n,
-		    PROTO_TRANSFER_MAX);
-		goto fail;
-	}
-	t.n = n;
-	for (size_t i = 0; i < n; i++) {
-		at = r.pos;
-		if ((rv = proto_read_bytes(&r, &t.env[i], &t.env_len[i])) !=
-		    WN_OK)
-			goto fail;
-		if (t.env_len[i] < 1) {
-			rv = proto_reader_fail(&r, at, "empty envelope");
-			goto fail;
-		}
-		if (t.env_len[i] > PROTO_ENVELOPE_MAX) {
-			/* recorded for err; the answer is "too big" */
-			if (proto_reader_fail(&r, at, "envelope of %zu bytes "
-			    "exceeds the limit of %u", t.env_len[i],
-			    PROTO_ENVELOPE_MAX) != WN_OK)
-				rv = WN_ETOOBIG;
-			goto fail;
-		}
-	}
-	if ((rv = proto_reader_finish(&r)) != WN_OK)
-		goto fail;
-	out->n = t.n;
-	out->manifest = t.manifest;
-	out->manifest_len = t.manifest_len;
-	memcpy(out->env, t.env, n * sizeof(t.env[0]));
-	memcpy(out->env_len, t.env_len, n * sizeof(t.env_len[0]));
-	return WN_OK;
-fail:
-	set_err(err, &r, 0);
-	return rv;
-}
-
-/* ---- bodies --------------------------------------------------------- */
-
-/* read_key reads a map key: a uint in 1..max, not seen before. */
-static wn_err
-read_key(struct proto_reader *r, uint64_t max, uint64_t *seen, uint64_t *key)
-{
-	size_t at = r->pos;
-	wn_err rv;
-
-	if ((rv = proto_read_uint(r, key)) != WN_OK)
-		return rv;
-	if (*key < 1 || *key > max)
-		return proto_reader_fail(r, at, "unknown key %" PRIu64, *key);
-	if (!proto_keyset_add(seen, *key))
-		return proto_reader_fail(r, at, "duplicate key %" PRIu64,
-		    *key);
-	return WN_OK;
-}
-
-/* read_map_header reads a map of at most max entries. */
-static wn_err
-read_map_header(struct proto_reader *r, size_t max, size_t *n)
-{
-	size_t at = r->pos;
-	wn_err rv;
-
-	if ((rv = proto_read_map(r, n)) != WN_OK)
-		return rv;
-	if (*n > max)
-		return proto_reader_fail(r, at, "map of %zu keys, at most %zu",
-		    *n, max);
-	return WN_OK;
-}
-
-/* need_keys fails unless every key in mask (bit k = key k) was seen. */
-static wn_err
-need_keys(struct proto_reader *r, size_t at, uint64_t seen, uint64_t mask)
-{
-	uint64_t missing = mask & ~seen;
-	unsigned k = 0;
-
-	if (missing == 0)
-		return WN_OK;
-	while (!(missing & (UINT64_C(1) << k)))
-		k++;
-	return proto_reader_fail(r, at, "missing key %u", k);
-}
-
-#define KEYS(n) (((UINT64_C(1) << ((n) + 1)) - 1) & ~UINT64_C(1))
-
-static wn_err
-read_code(struct proto_reader *r, uint32_t *code)
-{
-	size_t at = r->pos;
-	uint64_t v;
-	wn_err rv;
-
-	if ((rv = proto_read_uint(r, &v)) != WN_OK)
-		return rv;
-	if (v > PROTO_CODE_MAX)
-		return proto_reader_fail(r, at, "code %" PRIu64 " above %d", v,
-		    PROTO_CODE_MAX);
-	*code = (uint32_t)v;
-	return WN_OK;
-}
-
-static wn_err
-read_reason(struct proto_reader *r, char *dst)
-{
-	struct slice s;
-	size_t at = r->pos;
-	wn_err rv;
-
-	if ((rv = proto_read_text(r, &s.p, &s.len)) != WN_OK)
-		return rv;
-	if (s.len > PROTO_REASON_MAX)
-		return proto_reader_fail(r, at, "reason of %zu bytes, at most "
-		    "%d", s.len, PROTO_REASON_MAX);
-	copy_slice(dst, &s);
-	return WN_OK;
-}
-
-/* body_reader caps a body's size and points r at it. */
-static wn_err
-body_reader(struct proto_reader *r, const void *buf, size_t len,
-    struct proto_error *err)
-{
-	if (len >= PROTO_BODY_MAX)
-		return too_big(err, "body", len, PROTO_BODY_MAX - 1);
-	proto_reader_init(r, buf, len);
-	return WN_OK;
-}
-
-static wn_err
-body_done(wn_err rv, const struct proto_reader *r, struct proto_error *err)
-{
-	if (rv != WN_OK)
-		set_err(err, r, 0);
-	return rv;
-}
-
-wn_err
-proto_errbody_encode(const struct proto_errbody *b, struct proto_writer *w)
-{
-	size_t rl = CSTR_LEN(b->reason);
-
-	if (b->code > PROTO_CODE_MAX || !CSTR_OK(b->reason) ||
-	    !reason_valid(b->reason, rl))
-		return WN_EINVAL;
-	proto_write_map(w, b->has_id ? 3 : 2);
-	proto_write_uint(w, 1);
-	proto_write_uint(w, b->code);
-	proto_write_uint(w, 2);
-	proto_write_textn(w, b->reason, rl);
-	if (b->has_id) {
-		proto_write_uint(w, 3);
-		proto_write_bytes(w, b->id, PROTO_ID_LEN);
-	}
-	return proto_writer_status(w);
-}
-
-static wn_err
-decode_errbody(struct proto_reader *r, struct proto_errbody *b)
-{
-	uint64_t seen = 0, key;
-	size_t n;
-	wn_err rv;
-
-	if ((rv = read_map_header(r, 3, &n)) != WN_OK)
-		return rv;
-	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(r, 3, &seen, &key)) != WN_OK)
-			return rv;
-		if (key == 1)
-			rv = read_code(r, &b->code);
-		else if (key == 2)
-			rv = read_reason(r, b->reason);
-		else
-			rv = proto_read_bytes_exact(r, b->id, PROTO_ID_LEN);
-		if (rv != WN_OK)
-			return rv;
-	}
-	b->has_id = (seen & (UINT64_C(1) << 3)) != 0;
-	if ((rv = need_keys(r, 0, seen, KEYS(2))) != WN_OK)
-		return rv;
-	return proto_reader_finish(r);
-}
-
-wn_err
-proto_errbody_decode(const void *buf, size_t len, struct proto_errbody *out,
-    struct proto_error *err)
-{
-	struct proto_reader r;
-	struct proto_errbody b;
-	wn_err rv;
-
-	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
-		return rv;
-	memset(&b, 0, sizeof(b));
-	if ((rv = decode_errbody(&r, &b)) == WN_OK)
-		*out = b;
-	return body_done(rv, &r, err);
-}
-
-wn_err
-proto_receipt_encode(const struct proto_receipt *rc, struct proto_writer *w)
-{
-	const struct proto_refusal *f;
-
-	if (rc->naccepted > PROTO_RECEIPT_MAX ||
-	    rc->nrefused > PROTO_RECEIPT_MAX)
-		return WN_EINVAL;
-	for (size_t i = 0; i < rc->nrefused; i++) {
-		f = &rc->refused[i];
-		if (f->code > PROTO_CODE_MAX || !CSTR_OK(f->reason) ||
-		    !reason_valid(f->reason, CSTR_LEN(f->reason)))
-			return WN_EINVAL;
-	}
-	proto_write_map(w, 2);
-	proto_write_uint(w, 1);
-	proto_write_array(w, rc->naccepted);
-	for (size_t i = 0; i < rc->naccepted; i++)
-		proto_write_bytes(w, rc->accepted[i], PROTO_ID_LEN);
-	proto_write_uint(w, 2);
-	proto_write_array(w, rc->nrefused);
-	for (size_t i = 0; i < rc->nrefused; i++) {
-		f = &rc->refused[i];
-		proto_write_array(w, 3);
-		proto_write_bytes(w, f->id, PROTO_ID_LEN);
-		proto_write_uint(w, f->code);
-		proto_write_text(w, f->reason);
-	}
-	return proto_writer_status(w);
-}
-
-static wn_err
-read_list(struct proto_reader *r, size_t *n, const char *what)
-{
-	size_t at = r->pos;
-	wn_err rv;
-
-	if ((rv = proto_read_array(r, n)) != WN_OK)
-		return rv;
-	if (*n > PROTO_RECEIPT_MAX)
-		return proto_reader_fail(r, at, "%zu %s ids, at most %d", *n,
-		    what, PROTO_RECEIPT_MAX);
-	return WN_OK;
-}
-
-static wn_err
-read_refusal(struct proto_reader *r, struct proto_refusal *f)
-{
-	size_t at = r->pos, n;
-	wn_err rv;
-
-	if ((rv = proto_read_array(r, &n)) != WN_OK)
-		return rv;
-	if (n != 3)
-		return proto_reader_fail(r, at,
-		    "refusal has %zu items, expected 3", n);
-	if ((rv = proto_read_bytes_exact(r, f->id, PROTO_ID_LEN)) != WN_OK ||
-	    (rv = read_code(r, &f->code)) != WN_OK)
-		return rv;
-	return read_reason(r, f->reason);
-}
-
-static wn_err
-decode_receipt(struct proto_reader *r, struct proto_receipt *rc)
-{
-	uint64_t seen = 0, key;
-	size_t n, m;
-	wn_err rv;
-
-	if ((rv = read_map_header(r, 2, &n)) != WN_OK)
-		return rv;
-	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(r, 2, &seen, &key)) != WN_OK)
-			return rv;
-		if ((rv = read_list(r, &m, key == 1 ? "accepted" :
-		    "refused")) != WN_OK)
-			return rv;
-		for (size_t j = 0; j < m; j++) {
-			rv = key == 1 ? proto_read_bytes_exact(r,
-			    rc->accepted[j], PROTO_ID_LEN) :
-			    read_refusal(r, &rc->refused[j]);
-			if (rv != WN_OK)
-				return rv;
-		}
-		if (key == 1)
-			rc->naccepted = m;
-		else
-			rc->nrefused = m;
-	}
-	if ((rv = need_keys(r, 0, seen, KEYS(2))) != WN_OK)
-		return rv;
-	return proto_reader_finish(r);
-}
-
-wn_err
-proto_receipt_decode(const void *buf, size_t len, struct proto_receipt *out,
-    struct proto_error *err)
-{
-	struct proto_reader r;
-	struct proto_receipt rc;
-	wn_err rv;
-
-	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
-		return rv;
-	memset(&rc, 0, sizeof(rc));
-	if ((rv = decode_receipt(&r, &rc)) == WN_OK)
-		*out = rc;
-	return body_done(rv, &r, err);
-}
-
-wn_err
-proto_data_encode(const void *payload, size_t len, struct proto_writer *w)
-{
-	if (len > PROTO_DATA_MAX || (payload == NULL && len > 0))
-		return WN_EINVAL;
-	proto_write_map(w, 1);
-	proto_write_uint(w, 1);
-	proto_write_bytes(w, payload, len);
-	return proto_writer_status(w);
-}
-
-static wn_err
-decode_data(struct proto_reader *r, struct proto_data *d)
-{
-	uint64_t seen = 0, key;
-	size_t n, at;
-	wn_err rv;
-
-	if ((rv = read_map_header(r, 1, &n)) != WN_OK)
-		return rv;
-	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(r, 1, &seen, &key)) != WN_OK)
-			return rv;
-		at = r->pos;
-		if ((rv = proto_read_bytes(r, &d->payload, &d->len)) != WN_OK)
-			return rv;
-		if (d->len > PROTO_DATA_MAX)
-			return proto_reader_fail(r, at, "data of %zu bytes, at "
-			    "most %u", d->len, PROTO_DATA_MAX);
-	}
-	if ((rv = need_keys(r, 0, seen, KEYS(1))) != WN_OK)
-		return rv;
-	return proto_reader_finish(r);
-}
-
-wn_err
-proto_data_decode(const void *buf, size_t len, struct proto_data *out,
-    struct proto_error *err)
-{
-	struct proto_reader r;
-	struct proto_data d = {0};
-	wn_err rv;
-
-	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
-		return rv;
-	if ((rv = decode_data(&r, &d)) == WN_OK)
-		*out = d;
-	return body_done(rv, &r, err);
-}
-
-/* ---- the charter ---------------------------------------------------- */
-
-static bool
-member_ok(const struct proto_member *m)
-{
-	return CSTR_OK(m->org) && CSTR_OK(m->name) && CSTR_OK(m->role) &&
-	    CSTR_OK(m->endpoint) &&
-	    proto_org_id_valid(m->org, CSTR_LEN(m->org)) &&
-	    name_valid(m->name, CSTR_LEN(m->name)) &&
-	    proto_role_valid(m->role, CSTR_LEN(m->role)) &&
-	    endpoint_valid(m->endpoint, CSTR_LEN(m->endpoint));
-}
-
-wn_err
-proto_charter_encode(const struct proto_charter *c, struct proto_writer *w)
-{
-	const struct proto_member *m;
-
-	if (c->version < 1 || !CSTR_OK(c->federation) ||
-	    !proto_org_id_valid(c->federation, CSTR_LEN(c->federation)) ||
-	    c->nmembers < 1 || c->nmembers > PROTO_CHARTER_MAX_MEMBERS)
-		return WN_EINVAL;
-	for (size_t i = 0; i < c->nmembers; i++) {
-		if (!member_ok(&c->members[i]))
-			return WN_EINVAL;
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(c->members[i].org, c->members[j].org) == 0)
-				return WN_EINVAL;
-		}
-	}
-	proto_write_map(w, 4);
-	proto_write_uint(w, 1);
-	proto_write_uint(w, c->version);
-	proto_write_uint(w, 2);
-	proto_write_text(w, c->federation);
-	proto_write_uint(w, 3);
-	proto_write_int(w, c->issued_ms);
-	proto_write_uint(w, 4);
-	proto_write_array(w, c->nmembers);
-	for (size_t i = 0; i < c->nmembers; i++) {
-		m = &c->members[i];
-		proto_write_map(w, 7);
-		proto_write_uint(w, 1);
-		proto_write_text(w, m->org);
-		proto_write_uint(w, 2);
-		proto_write_text(w, m->name);
-		proto_write_uint(w, 3);
-		proto_write_text(w, m->role);
-		proto_write_uint(w, 4);
-		proto_write_text(w, m->endpoint);
-		proto_write_uint(w, 5);
-		proto_write_bytes(w, m->sign_pk, SEC_SIGN_PK_LEN);
-		proto_write_uint(w, 6);
-		proto_write_bytes(w, m->kx_pk, SEC_KX_PK_LEN);
-		proto_write_uint(w, 7);
-		proto_write_bool(w, m->directs);
-	}
-	return proto_writer_status(w);
-}
-
-/* read_checked_text reads a text that valid() accepts; what names it. */
-static wn_err
-read_checked_text(struct proto_reader *r, bool (*valid)(const char *, size_t),
-    const char *what, struct slice *s)
-{
-	size_t at = r->pos;
-	wn_err rv;
-
-	if ((rv = proto_read_text(r, &s->p, &s->len)) != WN_OK)
-		return rv;
-	if (!valid(s->p, s->len))
-		return proto_reader_fail(r, at, "invalid %s", what);
-	return WN_OK;
-}
-
-/* decode_member checks one member; with fill it also copies it there. */
-static wn_err
-decode_member(struct proto_reader *r, struct proto_member *fill,
-    struct slice *org)
-{
-	uint8_t scratch[SEC_SIGN_PK_LEN];
-	uint64_t seen = 0, key;
-	struct slice s;
-	size_t n, start = r->pos;
-	bool b;
-	wn_err rv;
-
-	if ((rv = read_map_header(r, 7, &n)) != WN_OK)
-		return rv;
-	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(r, 7, &seen, &key)) != WN_OK)
-			return rv;
-		switch (key) {
-		case 1:
-			rv = read_checked_text(r, proto_org_id_valid,
-			    "member org id", org);
-			if (rv == WN_OK && fill != NULL)
-				copy_slice(fill->org, org);
-			break;
-		case 2:
-			rv = read_checked_text(r, name_valid, "member name",
-			    &s);
-			if (rv == WN_OK && fill != NULL)
-				copy_slice(fill->name, &s);
-			break;
-		case 3:
-			rv = read_checked_text(r, proto_role_valid, "role", &s);
-			if (rv == WN_OK && fill != NULL)
-				copy_slice(fill->role, &s);
-			break;
-		case 4:
-			rv = read_checked_text(r, endpoint_valid, "endpoint",
-			    &s);
-			if (rv == WN_OK && fill != NULL)
-				copy_slice(fill->endpoint, &s);
-			break;
-		case 5:
-		case 6:
-			rv = proto_read_bytes_exact(r, fill == NULL ? scratch :
-			    key == 5 ? fill->sign_pk : fill->kx_pk,
-			    SEC_SIGN_PK_LEN);
-			break;
-		default:
-			rv = proto_read_bool(r, &b);
-			if (rv == WN_OK && fill != NULL)
-				fill->directs = b;
-			break;
-		}
-		if (rv != WN_OK)
-			return rv;
-	}
-	return need_keys(r, start, seen, KEYS(7));
-}
-
-/* decode_charter checks a whole charter (fill NULL) or fills one. */
-static wn_err
-decode_charter(struct proto_reader *r, struct proto_charter *fill)
-{
-	struct slice orgs[PROTO_CHARTER_MAX_MEMBERS], s;
-	uint64_t seen = 0, key, version;
-	int64_t issued;
-	size_t n, m, at;
-	wn_err rv;
-
-	if ((rv = read_map_header(r, 4, &n)) != WN_OK)
-		return rv;
-	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(r, 4, &seen, &key)) != WN_OK)
-			return rv;
-		at = r->pos;
-		switch (key) {
-		case 1:
-			if ((rv = proto_read_uint(r, &version)) != WN_OK)
-				return rv;
-			if (version < 1)
-				return proto_reader_fail(r, at,
-				    "charter version 0");
-			if (fill != NULL)
-				fill->version = version;
-			break;
-		case 2:
-			if ((rv = read_checked_text(r, proto_org_id_valid,
-			    "federation id", &s)) != WN_OK)
-				return rv;
-			if (fill != NULL)
-				copy_slice(fill->federation, &s);
-			break;
-		case 3:
-			if ((rv = proto_read_int(r, &issued)) != WN_OK)
-				return rv;
-			if (fill != NULL)
-				fill->issued_ms = issued;
-			break;
-		default:
-			if ((rv = proto_read_array(r, &m)) != WN_OK)
-				return rv;
-			if (m < 1 || m > PROTO_CHARTER_MAX_MEMBERS)
-				return proto_reader_fail(r, at, "%zu members, "
-				    "expected 1..%d", m,
-				    PROTO_CHARTER_MAX_MEMBERS);
-			for (size_t j = 0; j < m; j++) {
-				at = r->pos;
-				if ((rv = decode_member(r, fill == NULL ? NULL :
-				    &fill->members[j], &orgs[j])) != WN_OK)
-					return rv;
-				for (size_t k = 0; k < j; k++) {
-					if (orgs[k].len == orgs[j].len &&
-					    memcmp(orgs[k].p, orgs[j].p,
-					        orgs[j].len) == 0)
-						return proto_reader_fail(r, at,
-						    "duplicate member %.*s",
-						    (int)orgs[j].len,
-						    orgs[j].p);
-				}
-			}
-			if (fill != NULL)
-				fill->nmembers = m;
-			break;
-		}
-	}
-	if ((rv = need_keys(r, 0, seen, KEYS(4))) != WN_OK)
-		return rv;
-	return proto_reader_finish(r);
-}
-
-wn_err
-proto_charter_decode(const void *buf, size_t len, struct proto_charter *out,
-    struct proto_error *err)
-{
-	struct proto_reader r;
-	wn_err rv;
-
-	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
-		return rv;
-	if ((rv = decode_charter(&r, NULL)) != WN_OK)
-		return body_done(rv, &r, err);
-	memset(out, 0, sizeof(*out));
-	proto_reader_init(&r, buf, len);
-	rv = decode_charter(&r, out);
-	WN_ASSERT(rv == WN_OK); /* the same bytes passed a moment ago */
-	return WN_OK;
-}
-
-/* ---- chain heads ---------------------------------------------------- */
-
-wn_err
-proto_head_encode(const struct proto_head *h, struct proto_writer *w)
-{
-	if (!CSTR_OK(h->org) || !proto_org_id_valid(h->org, CSTR_LEN(h->org)))
-		return WN_EINVAL;
-	proto_write_map(w, 4);
-	proto_write_uint(w, 1);
-	proto_write_text(w, h->org);
-	proto_write_uint(w, 2);
-	proto_write_uint(w, h->seq);
-	proto_write_uint(w, 3);
-	proto_write_bytes(w, h->hash, SEC_HASH_LEN);
-	proto_write_uint(w, 4);
-	proto_write_int(w, h->time_ms);
-	return proto_writer_status(w);
-}
-
-static wn_err
-decode_head(struct proto_reader *r, struct proto_head *h)
-{
-	uint64_t seen = 0, key;
-	struct slice s;
-	size_t n;
-	wn_err rv;
-
-	if ((rv = read_map_header(r, 4, &n)) != WN_OK)
-		return rv;
-	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(r, 4, &seen, &key)) != WN_OK)
-			return rv;
-		if (key == 1) {
-			rv = read_org(r, &s, "org");
-			if (rv == WN_OK)
-				copy_slice(h->org, &s);
-		} else if (key == 2) {
-			rv = proto_read_uint(r, &h->seq);
-		} else if (key == 3) {
-			rv = proto_read_bytes_exact(r, h->hash, SEC_HASH_LEN);
-		} else {
-			rv = proto_read_int(r, &h->time_ms);
-		}
-		if (rv != WN_OK)
-			return rv;
-	}
-	if ((rv = need_keys(r, 0, seen, KEYS(4))) != WN_OK)
-		return rv;
-	return proto_reader_finish(r);
-}
-
-wn_err
-proto_head_decode(const void *buf, size_t len, struct proto_head *out,
-    struct proto_error *err)
-{
-	struct proto_reader r;
-	struct proto_head h;
-	wn_err rv;
-
-	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
-		return rv;
-	memset(&h, 0, sizeof(h));
-	if ((rv = decode_head(&r, &h)) == WN_OK)
-		*out = h;
-	return body_done(rv, &r, err);
-}
-
-wn_err
-proto_head_query_encode(const struct proto_head_query *q,
-    struct proto_writer *w)
-{
-	if (!CSTR_OK(q->org) || !proto_org_id_valid(q->org, CSTR_LEN(q->org)))
-		return WN_EINVAL;
-	proto_write_map(w, 1);
-	proto_write_uint(w, 1);
-	proto_write_text(w, q->org);
-	return proto_writer_status(w);
-}
-
-wn_err
-proto_head_query_decode(const void *buf, size_t len,
-    struct proto_head_query *out, struct proto_error *err)
-{
-	struct proto_reader r;
-	uint64_t seen = 0, key;
-	struct slice s = {0};
-	size_t n;
-	wn_err rv;
-
-	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
-		return rv;
-	if ((rv = read_map_header(&r, 1, &n)) != WN_OK)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(&r, 1, &seen, &key)) != WN_OK ||
-		    (rv = read_org(&r, &s, "org")) != WN_OK)
-			goto out;
-	}
-	if ((rv = need_keys(&r, 0, seen, KEYS(1))) != WN_OK ||
-	    (rv = proto_reader_finish(&r)) != WN_OK)
-		goto out;
-	memset(out, 0, sizeof(*out));
-	copy_slice(out->org, &s);
-out:
-	return body_done(rv, &r, err);
-}
-
-wn_err
-proto_head_answer_encode(const void *signed_head, size_t len,
-    struct proto_writer *w)
-{
-	if (signed_head != NULL && (len < 1 || len > PROTO_SIGNED_HEAD_MAX))
-		return WN_EINVAL;
-	proto_write_map(w, 1);
-	proto_write_uint(w, 1);
-	if (signed_head == NULL)
-		proto_write_null(w);
-	else
-		proto_write_bytes(w, signed_head, len);
-	return proto_writer_status(w);
-}
-
-wn_err
-proto_head_answer_decode(const void *buf, size_t len,
-    struct proto_head_answer *out, struct proto_error *err)
-{
-	struct proto_reader r;
-	struct proto_head_answer a = {0};
-	enum proto_type t;
-	uint64_t seen = 0, key;
-	size_t n, at;
-	wn_err rv;
-
-	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
-		return rv;
-	if ((rv = read_map_header(&r, 1, &n)) != WN_OK)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(&r, 1, &seen, &key)) != WN_OK ||
-		    (rv = proto_peek_type(&r, &t)) != WN_OK)
-			goto out;
-		at = r.pos;
-		if (t == PROTO_NULL) {
-			if ((rv = proto_skip(&r)) != WN_OK)
-				goto out;
-			continue;
-		}
-		if ((rv = proto_read_bytes(&r, &a.signed_head, &a.len)) !=
-		    WN_OK)
-			goto out;
-		if (a.len < 1 || a.len > PROTO_SIGNED_HEAD_MAX) {
-			rv = proto_reader_fail(&r, at, "signed head of %zu "
-			    "bytes, expected 1..%d", a.len,
-			    PROTO_SIGNED_HEAD_MAX);
-			goto out;
-		}
-	}
-	if ((rv = need_keys(&r, 0, seen, KEYS(1))) != WN_OK ||
-	    (rv = proto_reader_finish(&r)) != WN_OK)
-		goto out;
-	*out = a;
-out:
-	return body_done(rv, &r, err);
-}
-
 /* ---- signed objects ------------------------------------------------- */
 
 wn_err
@@ -1791,7 +527,7 @@ proto_signed_decode(const void *buf, size_t len, uint32_t type,
 	if (len >= PROTO_BODY_MAX)
 		return too_big(err, "signed object", len, PROTO_BODY_MAX - 1);
 	proto_reader_init(&r, buf, len);
-	if ((rv = decode_outer(&r, &m, &base)) != WN_OK)
+	if ((rv = proto_env_decode_outer(&r, &m, &base)) != WN_OK)
 		goto outer_fail;
 	if (m.unprot_len != 1) {
 		rv = proto_reader_fail(&r, (size_t)(m.unprot - r.buf),
