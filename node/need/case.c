@@ -18,16 +18,10 @@
  * retraction is audited with the user, case, categories, purpose, legal
  * ground and the W3C trace id carried in the envelope.
  */
-#include "node/need/need.h"
+#include "node/need/case_int.h"
 
 #include <stdarg.h>
 #include <string.h>
-
-#include <sqlcipher/sqlite3.h>
-
-#include "config/matrix.h"
-#include "protocol/matrix_wire.h"
-#include "protocol/need_wire.h"
 
 /* Mutation hooks for the canary test: `make mutation` builds wijknetd with
  * -DWN_MUTATE=N, which disables one of the four filters, and checks that
@@ -39,22 +33,8 @@
 enum { MUT_MATRIX = 1, MUT_MEMBERSHIP, MUT_CONSENT, MUT_DECISION };
 #define MUTATE(which) (WN_MUTATE == (which))
 
-static void opened(struct node_ctl_call *c, const char *dossier);
-
-struct case_info {
-	char id[PROTO_CASE_ID_MAX + 1];
-	int type;
-	char subject[PROTO_SUBJECT_MAX + 1];
-	char purpose[PROTO_PURPOSE_MAX + 1];
-	char ground[PROTO_GROUND_MAX + 1];
-	char director[PROTO_ORG_ID_MAX + 1];
-};
-
-#define arg node_ctl_arg
-#define fail node_ctl_fail
-
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
+sqlite3_stmt *
+case_prep(struct node *n, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
@@ -65,41 +45,44 @@ prep(struct node *n, const char *sql)
 	return st;
 }
 
-static const char *
-col(sqlite3_stmt *st, int i)
+const char *
+case_col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? (const char *)t : "";
 }
 
-static bool
-load_case(struct node *n, const char *id, struct case_info *ci)
+bool
+case_load(struct node *n, const char *id, struct case_info *ci)
 {
-	sqlite3_stmt *st = prep(n, "SELECT case_id, type, subject, purpose, "
-				   "ground, director FROM cases WHERE case_id = ?");
+	sqlite3_stmt *st = case_prep(n, "SELECT case_id, type, subject, "
+					"purpose, ground, director FROM "
+					"cases WHERE case_id = ?");
 	bool ok = false;
 	if (st == NULL)
 		return false;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		wn_strlcpy(ci->id, col(st, 0), sizeof(ci->id));
+		wn_strlcpy(ci->id, case_col(st, 0), sizeof(ci->id));
 		ci->type = sqlite3_column_int(st, 1);
-		wn_strlcpy(ci->subject, col(st, 2), sizeof(ci->subject));
-		wn_strlcpy(ci->purpose, col(st, 3), sizeof(ci->purpose));
-		wn_strlcpy(ci->ground, col(st, 4), sizeof(ci->ground));
-		wn_strlcpy(ci->director, col(st, 5), sizeof(ci->director));
+		wn_strlcpy(ci->subject, case_col(st, 2), sizeof(ci->subject));
+		wn_strlcpy(ci->purpose, case_col(st, 3), sizeof(ci->purpose));
+		wn_strlcpy(ci->ground, case_col(st, 4), sizeof(ci->ground));
+		wn_strlcpy(ci->director, case_col(st, 5), sizeof(ci->director));
 		ok = true;
 	}
 	sqlite3_finalize(st);
 	return ok;
 }
 
-/* member_role: true if org is a current member of the case */
-static bool
-member_role(struct node *n, const char *case_id, const char *org, int *role)
+/* case_member_role: true if org is a current member of the case */
+bool
+case_member_role(struct node *n, const char *case_id, const char *org,
+    int *role)
 {
-	sqlite3_stmt *st = prep(n, "SELECT role FROM case_members WHERE "
-				   "case_id = ? AND org_id = ? AND removed = 0");
+	sqlite3_stmt *st = case_prep(n, "SELECT role FROM case_members WHERE "
+					"case_id = ? AND org_id = ? AND "
+					"removed = 0");
 	bool ok = false;
 	if (st == NULL)
 		return false;
@@ -114,19 +97,20 @@ member_role(struct node *n, const char *case_id, const char *org, int *role)
 	return ok;
 }
 
-/* protocol_ground: a case whose legal ground is a named consultation
+/* case_protocol_ground: a case whose legal ground is a named consultation
  * protocol (basis:NAME) shares only between members that signed it */
-static bool
-protocol_ground(const struct case_info *ci)
+bool
+case_protocol_ground(const struct case_info *ci)
 {
 	return strncmp(ci->ground, "basis:", 6) == 0;
 }
 
-static bool
-attested(struct node *n, const char *case_id, const char *org)
+bool
+case_attested(struct node *n, const char *case_id, const char *org)
 {
-	sqlite3_stmt *st = prep(n, "SELECT attested FROM case_members WHERE "
-				   "case_id = ? AND org_id = ? AND removed = 0");
+	sqlite3_stmt *st = case_prep(n, "SELECT attested FROM case_members "
+					"WHERE case_id = ? AND org_id = ? "
+					"AND removed = 0");
 	bool yes = false;
 	if (st == NULL)
 		return false;
@@ -138,11 +122,11 @@ attested(struct node *n, const char *case_id, const char *org)
 	return yes;
 }
 
-static wn_err
-matrix_in_force(struct node *n, struct proto_matrix *m)
+wn_err
+case_matrix_in_force(struct node *n, struct proto_matrix *m)
 {
-	sqlite3_stmt *st = prep(n, "SELECT signed FROM matrix ORDER BY version "
-				   "DESC LIMIT 1");
+	sqlite3_stmt *st = case_prep(n, "SELECT signed FROM matrix ORDER BY "
+					"version DESC LIMIT 1");
 	const uint8_t *pk = n->is_director
 	    ? sec_identity_public(n->id)->sign_pk
 	    : n->director_pk;
@@ -169,8 +153,8 @@ new_id(char *out, size_t cap, const char *prefix, size_t nbytes)
 	snprintf(out, cap, "%s%s", prefix, hex);
 }
 
-static void
-new_trace(char tp[PROTO_TP_LEN + 1])
+void
+case_new_trace(char tp[PROTO_TP_LEN + 1])
 {
 	char t[33], s[17];
 	uint8_t r[24];
@@ -187,8 +171,8 @@ ground_valid(const char *g)
 	    (strncmp(g, "basis:", 6) == 0 && g[6] != '\0');
 }
 
-static wn_err
-parse_categories(const char *list, uint32_t *mask)
+wn_err
+case_parse_categories(const char *list, uint32_t *mask)
 {
 	char buf[512], *save = NULL;
 	*mask = 0;
@@ -204,8 +188,8 @@ parse_categories(const char *list, uint32_t *mask)
 	return WN_OK;
 }
 
-static void
-categories_text(uint32_t mask, char *out, size_t cap)
+void
+case_categories_text(uint32_t mask, char *out, size_t cap)
 {
 	size_t o = 0;
 	out[0] = '\0';
@@ -233,8 +217,8 @@ directs_cases(struct node *n)
 		return true;
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return false;
-	if ((st = prep(n, "SELECT signed FROM charter ORDER BY version DESC "
-			  "LIMIT 1")) != NULL &&
+	if ((st = case_prep(n, "SELECT signed FROM charter ORDER BY version "
+			       "DESC LIMIT 1")) != NULL &&
 	    sqlite3_step(st) == SQLITE_ROW &&
 	    proto_charter_verify_signed(sqlite3_column_blob(st, 0),
 		(size_t)sqlite3_column_bytes(st, 0), n->director_pk, ch,
@@ -251,10 +235,10 @@ directs_cases(struct node *n)
 	"a member it enrolled with --directs) opens cases and changes their " \
 	"members"
 
-/* send_case tells every current member (and `also`, a member just
+/* case_send tells every current member (and `also`, a member just
  * removed) how the case stands now. */
-static wn_err
-send_case(struct node *n, const struct case_info *ci, const char *also)
+wn_err
+case_send(struct node *n, const struct case_info *ci, const char *also)
 {
 	struct proto_case *pc = calloc(1, sizeof(*pc));
 	struct proto_writer w = {0};
@@ -270,14 +254,15 @@ send_case(struct node *n, const struct case_info *ci, const char *also)
 	wn_strlcpy(pc->ground, ci->ground, sizeof(pc->ground));
 	wn_strlcpy(pc->director, ci->director, sizeof(pc->director));
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT org_id, role, attested FROM case_members "
-			  "WHERE case_id = ? AND removed = 0 ORDER BY org_id")) ==
+	if ((st = case_prep(n, "SELECT org_id, role, attested FROM "
+			       "case_members WHERE case_id = ? AND "
+			       "removed = 0 ORDER BY org_id")) ==
 	    NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW &&
 	    pc->nmembers < PROTO_CASE_MAX_MEMBERS) {
-		wn_strlcpy(pc->members[pc->nmembers].org, col(st, 0),
+		wn_strlcpy(pc->members[pc->nmembers].org, case_col(st, 0),
 		    sizeof(pc->members[0].org));
 		pc->members[pc->nmembers].attested =
 		    sqlite3_column_int(st, 2) != 0;
@@ -329,8 +314,9 @@ node_ctl_case_open(struct node_ctl_call *c)
 		return fail(c, WN_EINVAL, "the legal ground is 'consent' or "
 		    "'basis:NAME'");
 	new_id(ci.id, sizeof(ci.id), "c-", 6);
-	if ((st = prep(n, "INSERT INTO cases (case_id, type, subject, purpose, "
-			  "ground, director, opened_ms) VALUES (?,?,?,?,?,?,?)")) ==
+	if ((st = case_prep(n, "INSERT INTO cases (case_id, type, subject, "
+			       "purpose, ground, director, opened_ms) "
+			       "VALUES (?,?,?,?,?,?,?)")) ==
 	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
@@ -345,8 +331,8 @@ node_ctl_case_open(struct node_ctl_call *c)
 	if (r != SQLITE_DONE)
 		return WN_EDB;
 	/* the director convenes the case under its ground: it has signed */
-	if ((st = prep(n, "INSERT INTO case_members (case_id, org_id, role, "
-			  "attested) VALUES (?, ?, ?, 1)")) == NULL)
+	if ((st = case_prep(n, "INSERT INTO case_members (case_id, org_id, "
+			       "role, attested) VALUES (?, ?, ?, 1)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, n->cfg.org_id, -1, SQLITE_STATIC);
@@ -364,14 +350,14 @@ node_ctl_case_open(struct node_ctl_call *c)
 	return WN_OK;
 }
 
-/* retract_from sends `to`, just removed from case ci, a retraction of
+/* case_retract_from sends `to`, just removed from case ci, a retraction of
  * every field this node disclosed to it in that case and has not retracted
  * yet, as a consent withdrawal does (retract): `to` deletes them and
  * answers with a signed RETRACTION_ACK (apply_retraction). A node that is
  * no longer a peer cannot be reached; it deleted the case's fields itself
  * when it learnt of its removal (forget_case), if it ever did. */
-static wn_err
-retract_from(struct node *n, const struct case_info *ci, const char *to)
+wn_err
+case_retract_from(struct node *n, const struct case_info *ci, const char *to)
 {
 	struct proto_retraction *r = calloc(1, sizeof(*r));
 	struct node_peer *p = node_peer_find(n, to);
@@ -390,9 +376,10 @@ retract_from(struct node *n, const struct case_info *ci, const char *to)
 	 * the recipient is still a member of stays there */
 	wn_strlcpy(r->case_id, ci->id, sizeof(r->case_id));
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT DISTINCT field_id FROM disclosures WHERE "
-			  "case_id = ? AND to_org = ? AND retracted_ms IS NULL "
-			  "ORDER BY field_id")) == NULL)
+	if ((st = case_prep(n, "SELECT DISTINCT field_id FROM disclosures "
+			       "WHERE case_id = ? AND to_org = ? AND "
+			       "retracted_ms IS NULL ORDER BY "
+			       "field_id")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
@@ -420,8 +407,9 @@ retract_from(struct node *n, const struct case_info *ci, const char *to)
 	if (total == 0)
 		goto out;
 	rc = WN_EDB;
-	if ((st = prep(n, "UPDATE disclosures SET retracted_ms = ? WHERE "
-			  "case_id = ? AND to_org = ? AND retracted_ms IS NULL")) ==
+	if ((st = case_prep(n, "UPDATE disclosures SET retracted_ms = ? WHERE "
+			       "case_id = ? AND to_org = ? AND "
+			       "retracted_ms IS NULL")) ==
 	    NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, wn_now_ms());
@@ -452,7 +440,7 @@ membership(struct node_ctl_call *c, bool add)
 	const char *org = arg(c, "org");
 	if (!directs_cases(n))
 		return fail(c, WN_EDENIED, NOT_DIRECTING);
-	if (!load_case(n, arg(c, "case"), &ci))
+	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
 	if (strcmp(ci.director, n->cfg.org_id) != 0)
 		return fail(c, WN_EDENIED, "only the case's director (%s) "
@@ -462,7 +450,7 @@ membership(struct node_ctl_call *c, bool add)
 		    "member", org, ci.id);
 	/* a change that changes nothing is refused, and sends nothing: a
 	 * CASE goes only to members and to the one just removed */
-	bool member = member_role(n, ci.id, org, NULL);
+	bool member = case_member_role(n, ci.id, org, NULL);
 	if (add && member)
 		return fail(c, WN_EINVAL, "%s is already a member of case %s",
 		    org, ci.id);
@@ -475,10 +463,10 @@ membership(struct node_ctl_call *c, bool add)
 		if (!cfg_role_parse(p->role, &role))
 			return WN_ECORRUPT;
 	}
-	st = prep(n, add ? "INSERT OR REPLACE INTO case_members (case_id, "
-			   "org_id, role, removed) VALUES (?, ?, ?, 0)"
-			 : "UPDATE case_members SET removed = 1 WHERE case_id = "
-			   "?1 AND org_id = ?2 AND ?3 = ?3");
+	st = case_prep(n, add ? "INSERT OR REPLACE INTO case_members (case_id, "
+				"org_id, role, removed) VALUES (?, ?, ?, 0)"
+			      : "UPDATE case_members SET removed = 1 WHERE "
+				"case_id = ?1 AND org_id = ?2 AND ?3 = ?3");
 	if (st == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
@@ -488,9 +476,9 @@ membership(struct node_ctl_call *c, bool add)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	wn_err rc = add ? WN_OK : retract_from(n, &ci, org);
+	wn_err rc = add ? WN_OK : case_retract_from(n, &ci, org);
 	if (rc == WN_OK)
-		rc = send_case(n, &ci, add ? NULL : org);
+		rc = case_send(n, &ci, add ? NULL : org);
 	if (rc != WN_OK)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "case %s: %s %s", ci.id,
@@ -513,10 +501,10 @@ node_ctl_case_remove(struct node_ctl_call *c)
 	return membership(c, false);
 }
 
-static size_t
-count_rows(struct node *n, const char *sql, const char *a)
+size_t
+case_count_rows(struct node *n, const char *sql, const char *a)
 {
-	sqlite3_stmt *st = prep(n, sql);
+	sqlite3_stmt *st = case_prep(n, sql);
 	size_t v = 0;
 	if (st == NULL)
 		return 0;
@@ -528,14 +516,14 @@ count_rows(struct node *n, const char *sql, const char *a)
 	return v;
 }
 
-/* nothing_named answers a listing whose filter names nothing this node
+/* case_nothing_named answers a listing whose filter names nothing this node
  * knows (exit 1 in the CLI). It is still a lookup, audited as failed and
- * counted towards the snooping alert (opened), so it commits as a read
+ * counted towards the snooping alert (case_opened), so it commits as a read
  * does rather than failing the request, which would roll back an alert
  * the lookup raised. */
-static wn_err WN_PRINTF(3, 4)
-nothing_named(struct node_ctl_call *c, const char *dossier, const char *fmt,
-    ...)
+wn_err WN_PRINTF(3, 4)
+case_nothing_named(struct node_ctl_call *c, const char *dossier,
+    const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -543,7 +531,7 @@ nothing_named(struct node_ctl_call *c, const char *dossier, const char *fmt,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(c->detail, sizeof(c->detail), "failed: %s", msg);
-	opened(c, dossier);
+	case_opened(c, dossier);
 	proto_ctl_reply_begin(c->w, WN_ENOTFOUND, msg, 0);
 	return WN_OK;
 }
@@ -553,10 +541,11 @@ node_ctl_case_list(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	const char *one = proto_ctl_request_arg(c->req, "case");
-	size_t rows = one ? count_rows(n, "SELECT count(*) FROM cases WHERE "
-					  "case_id = ?", one)
-			  : count_rows(n, "SELECT count(*) FROM cases", NULL);
-	sqlite3_stmt *st = prep(n,
+	size_t rows = one ? case_count_rows(n, "SELECT count(*) FROM cases "
+					       "WHERE case_id = ?", one)
+			  : case_count_rows(n, "SELECT count(*) FROM "
+					       "cases", NULL);
+	sqlite3_stmt *st = case_prep(n,
 	    "SELECT c.case_id, c.type, c.subject, c.purpose, c.ground, "
 	    "c.director, (SELECT group_concat(org_id, ',') FROM case_members m "
 	    "WHERE m.case_id = c.case_id AND m.removed = 0), (SELECT "
@@ -575,14 +564,14 @@ node_ctl_case_list(struct node_ctl_call *c)
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
 		proto_ctl_row_begin(c->w, 8);
-		proto_ctl_field_text(c->w, "case_id", col(st, 0));
+		proto_ctl_field_text(c->w, "case_id", case_col(st, 0));
 		proto_ctl_field_text(c->w, "type", cfg_case_type_name(
 		    (enum cfg_case_type)sqlite3_column_int(st, 1)));
-		proto_ctl_field_text(c->w, "subject", col(st, 2));
-		proto_ctl_field_text(c->w, "purpose", col(st, 3));
-		proto_ctl_field_text(c->w, "ground", col(st, 4));
-		proto_ctl_field_text(c->w, "director", col(st, 5));
-		proto_ctl_field_text(c->w, "members", col(st, 6));
+		proto_ctl_field_text(c->w, "subject", case_col(st, 2));
+		proto_ctl_field_text(c->w, "purpose", case_col(st, 3));
+		proto_ctl_field_text(c->w, "ground", case_col(st, 4));
+		proto_ctl_field_text(c->w, "director", case_col(st, 5));
+		proto_ctl_field_text(c->w, "members", case_col(st, 6));
 		proto_ctl_field_bool(c->w, "member", sqlite3_column_int(st, 7));
 	}
 	sqlite3_finalize(st);
@@ -601,26 +590,26 @@ node_ctl_case_request(struct node_ctl_call *c)
 	sqlite3_stmt *st;
 	size_t sent = 0;
 	wn_err rc = WN_OK;
-	if (!load_case(n, arg(c, "case"), &ci))
+	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
 	if (strcmp(ci.director, n->cfg.org_id) != 0)
 		return fail(c, WN_EDENIED, "only the case's director asks its "
 		    "members");
-	if (parse_categories(arg(c, "categories"), &q.categories) != WN_OK)
+	if (case_parse_categories(arg(c, "categories"), &q.categories) != WN_OK)
 		return fail(c, WN_EINVAL, "categories: a comma list of "
 		    "information categories");
 	wn_strlcpy(q.case_id, ci.id, sizeof(q.case_id));
 	sec_random(q.request_id, sizeof(q.request_id));
-	new_trace(tp);
+	case_new_trace(tp);
 	proto_writer_init(&w, buf, sizeof(buf));
 	if ((rc = proto_info_request_encode(&q, &w)) != WN_OK)
 		return rc;
-	if ((st = prep(n, "SELECT org_id FROM case_members WHERE case_id = ? "
-			  "AND removed = 0")) == NULL)
+	if ((st = case_prep(n, "SELECT org_id FROM case_members WHERE case_id "
+			       "= ? AND removed = 0")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 	while (rc == WN_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct node_peer *p = node_peer_find(n, col(st, 0));
+		struct node_peer *p = node_peer_find(n, case_col(st, 0));
 		if (p == NULL || p->gone)
 			continue;
 		rc = node_outbox_push_traced(n, p, PROTO_MSG_INFO_REQUEST,
@@ -630,7 +619,7 @@ node_ctl_case_request(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (rc != WN_OK)
 		return rc;
-	categories_text(q.categories, cats, sizeof(cats));
+	case_categories_text(q.categories, cats, sizeof(cats));
 	snprintf(c->detail, sizeof(c->detail), "case %s: asked %zu members "
 	    "for %s; purpose: %s; trace %s", ci.id, sent, cats, ci.purpose,
 	    tp);
@@ -663,8 +652,9 @@ node_ctl_record_add(struct node_ctl_call *c)
 	if (strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
 		return fail(c, WN_EINVAL, "the value is longer than %d bytes",
 		    PROTO_FIELD_VALUE_MAX);
-	if ((st = prep(n, "INSERT INTO fields (subject, category, name, value, "
-			  "recorded_by, recorded_ms) VALUES (?,?,?,?,?,?)")) ==
+	if ((st = case_prep(n, "INSERT INTO fields (subject, category, name, "
+			       "value, recorded_by, recorded_ms) VALUES "
+			       "(?,?,?,?,?,?)")) ==
 	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
@@ -691,10 +681,11 @@ node_ctl_record_add(struct node_ctl_call *c)
 static bool
 subject_unknown(struct node *n, const char *subj)
 {
-	return count_rows(n, "SELECT (SELECT count(*) FROM fields WHERE "
-			     "subject = ?1) + (SELECT count(*) FROM consents "
-			     "WHERE subject = ?1) + (SELECT count(*) FROM cases "
-			     "WHERE subject = ?1)", subj) == 0;
+	return case_count_rows(n, "SELECT (SELECT count(*) FROM fields WHERE "
+				  "subject = ?1) + (SELECT count(*) FROM "
+				  "consents WHERE subject = ?1) + (SELECT "
+				  "count(*) FROM cases WHERE "
+				  "subject = ?1)", subj) == 0;
 }
 
 wn_err
@@ -702,41 +693,42 @@ node_ctl_record_list(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	const char *subj = proto_ctl_request_arg(c->req, "subject");
-	size_t rows = subj ? count_rows(n, "SELECT count(*) FROM fields WHERE "
-					   "subject = ?", subj)
-			   : count_rows(n, "SELECT count(*) FROM fields", NULL);
-	sqlite3_stmt *st = prep(n, "SELECT id, subject, category, name, value "
-				   "FROM fields WHERE ?1 IS NULL OR subject = ?1 "
-				   "ORDER BY id");
+	size_t rows = subj ? case_count_rows(n, "SELECT count(*) FROM fields "
+						"WHERE subject = ?", subj)
+			   : case_count_rows(n, "SELECT count(*) FROM "
+						"fields", NULL);
+	sqlite3_stmt *st = case_prep(n, "SELECT id, subject, category, name, "
+					"value FROM fields WHERE ?1 IS NULL OR "
+					"subject = ?1 ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
 	if (subj != NULL && rows == 0 && subject_unknown(n, subj)) {
 		sqlite3_finalize(st);
-		return nothing_named(c, subj, "nothing here about '%s': no "
-		    "record, consent or case names that subject", subj);
+		return case_nothing_named(c, subj, "nothing here about '%s': "
+		    "no record, consent or case names that subject", subj);
 	}
 	if (subj)
 		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
 	snprintf(c->detail, sizeof(c->detail), "viewed %zu fields%s%s", rows,
 	    subj ? " about " : "", subj ? subj : "");
-	opened(c, subj);
+	case_opened(c, subj);
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
 		proto_ctl_row_begin(c->w, 5);
 		proto_ctl_field_int(c->w, "field_id", sqlite3_column_int64(st, 0));
-		proto_ctl_field_text(c->w, "subject", col(st, 1));
+		proto_ctl_field_text(c->w, "subject", case_col(st, 1));
 		proto_ctl_field_text(c->w, "category", cfg_category_name(
 		    (enum cfg_category)sqlite3_column_int(st, 2)));
-		proto_ctl_field_text(c->w, "name", col(st, 3));
-		proto_ctl_field_text(c->w, "value", col(st, 4));
+		proto_ctl_field_text(c->w, "name", case_col(st, 3));
+		proto_ctl_field_text(c->w, "value", case_col(st, 4));
 	}
 	sqlite3_finalize(st);
 	return WN_OK;
 }
 
-/* bases_text lists the legal bases the matrix accepts for category k */
-static void
-bases_text(const struct proto_matrix *m, int k, char *out, size_t cap)
+/* case_bases_text lists the legal bases the matrix accepts for category k */
+void
+case_bases_text(const struct proto_matrix *m, int k, char *out, size_t cap)
 {
 	size_t o = 0;
 	out[0] = '\0';
@@ -754,7 +746,7 @@ basis_named(struct node_ctl_call *c, int k, const char *basis)
 	struct proto_matrix *m = calloc(1, sizeof(*m));
 	const char *name = cfg_category_name((enum cfg_category)k);
 	char list[512];
-	wn_err rc = m ? matrix_in_force(c->n, m) : WN_ENOMEM;
+	wn_err rc = m ? case_matrix_in_force(c->n, m) : WN_ENOMEM;
 	if (rc != WN_OK)
 		goto out;
 	rc = WN_EINVAL;
@@ -779,7 +771,7 @@ basis_named(struct node_ctl_call *c, int k, const char *basis)
 			rc = WN_OK;
 			goto out;
 		}
-	bases_text(m, k, list, sizeof(list));
+	case_bases_text(m, k, list, sizeof(list));
 	fail(c, rc, "'%.60s' is not one the matrix names for %s; it names: "
 	    "%s", basis, name, list);
 out:
@@ -809,9 +801,9 @@ consent_add(struct node_ctl_call *c, int kind)
 	if (kind == 2 && (rc = basis_named(c, (int)k, arg(c, "basis"))) !=
 	    WN_OK)
 		return rc;
-	if ((st = prep(n, "INSERT INTO consents (subject, category, kind, "
-			  "basis, given_by, given_ms, until_ms) VALUES "
-			  "(?,?,?,?,?,?,?)")) == NULL)
+	if ((st = case_prep(n, "INSERT INTO consents (subject, category, kind, "
+			       "basis, given_by, given_ms, until_ms) VALUES "
+			       "(?,?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)k);
@@ -877,9 +869,9 @@ static wn_err
 retract(struct node *n, const char *subject, int category, int kind,
     const char *basis, bool required, size_t *peers)
 {
-	sqlite3_stmt *st = prep(n, "SELECT to_org, case_id, field_id FROM "
-				   "disclosures WHERE " UNDER_WITHDRAWN
-				   " ORDER BY to_org, case_id");
+	sqlite3_stmt *st = case_prep(n, "SELECT to_org, case_id, field_id FROM "
+					"disclosures WHERE " UNDER_WITHDRAWN
+					" ORDER BY to_org, case_id");
 	struct proto_retraction *r = calloc(1, sizeof(*r));
 	char to[64] = "", counted[64] = "";
 	wn_err rc = WN_OK;
@@ -899,8 +891,8 @@ retract(struct node *n, const char *subject, int category, int kind,
 			break;
 		}
 		more = step == SQLITE_ROW;
-		const char *org = more ? col(st, 0) : "";
-		const char *cid = more ? col(st, 1) : "";
+		const char *org = more ? case_col(st, 0) : "";
+		const char *cid = more ? case_col(st, 1) : "";
 		if ((!more || strcmp(org, to) != 0 ||
 			strcmp(cid, r->case_id) != 0 ||
 			r->n == PROTO_RETRACT_MAX) && r->n > 0) {
@@ -936,8 +928,8 @@ retract(struct node *n, const char *subject, int category, int kind,
 	free(r);
 	if (rc != WN_OK)
 		return rc;
-	st = prep(n, "UPDATE disclosures SET retracted_ms = ?6 WHERE "
-		     UNDER_WITHDRAWN);
+	st = case_prep(n, "UPDATE disclosures SET retracted_ms = ?6 WHERE "
+			  UNDER_WITHDRAWN);
 	if (st == NULL)
 		return WN_EDB;
 	bind_withdrawn(st, subject, category, kind, basis, required);
@@ -967,9 +959,10 @@ node_ctl_consent_withdraw(struct node_ctl_call *c)
 		basis = "";
 	if (!cfg_category_parse(arg(c, "category"), &k) || !arg(c, "subject")[0])
 		return fail(c, WN_EINVAL, "subject and category are required");
-	if ((st = prep(n, "UPDATE consents SET withdrawn_ms = ?5 WHERE subject "
-			  "= ?1 AND category = ?2 AND kind = ?3 AND (?3 = 1 OR "
-			  "basis = ?4) AND withdrawn_ms IS NULL")) == NULL)
+	if ((st = case_prep(n, "UPDATE consents SET withdrawn_ms = ?5 WHERE "
+			       "subject = ?1 AND category = ?2 AND kind = ?3 "
+			       "AND (?3 = 1 OR basis = ?4) AND "
+			       "withdrawn_ms IS NULL")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)k);
@@ -989,7 +982,7 @@ node_ctl_consent_withdraw(struct node_ctl_call *c)
 		    "for %s about %s", basis, cfg_category_name(k),
 		    arg(c, "subject"));
 	struct proto_matrix *m = calloc(1, sizeof(*m));
-	wn_err rc = m ? matrix_in_force(n, m) : WN_ENOMEM;
+	wn_err rc = m ? case_matrix_in_force(n, m) : WN_ENOMEM;
 	bool required = rc == WN_OK && m->version &&
 	    m->requires[k] != PROTO_MATRIX_REQUIRES_NONE;
 	free(m);
@@ -1016,19 +1009,21 @@ node_ctl_consent_list(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	const char *subj = proto_ctl_request_arg(c->req, "subject");
-	size_t rows = subj ? count_rows(n, "SELECT count(*) FROM consents "
-					   "WHERE subject = ?", subj)
-			   : count_rows(n, "SELECT count(*) FROM consents", NULL);
-	sqlite3_stmt *st = prep(n, "SELECT subject, category, kind, basis, "
-				   "given_by, ifnull(until_ms, 0), "
-				   "ifnull(withdrawn_ms, 0) FROM consents WHERE "
-				   "?1 IS NULL OR subject = ?1 ORDER BY id");
+	size_t rows = subj ? case_count_rows(n, "SELECT count(*) FROM consents "
+						"WHERE subject = ?", subj)
+			   : case_count_rows(n, "SELECT count(*) FROM "
+						"consents", NULL);
+	sqlite3_stmt *st = case_prep(n, "SELECT subject, category, kind, "
+					"basis, given_by, ifnull(until_ms, 0), "
+					"ifnull(withdrawn_ms, 0) FROM consents "
+					"WHERE ?1 IS NULL OR subject = ?1 "
+					"ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
 	if (subj != NULL && rows == 0 && subject_unknown(n, subj)) {
 		sqlite3_finalize(st);
-		return nothing_named(c, subj, "nothing here about '%s': no "
-		    "record, consent or case names that subject", subj);
+		return case_nothing_named(c, subj, "nothing here about '%s': "
+		    "no record, consent or case names that subject", subj);
 	}
 	if (subj)
 		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
@@ -1038,13 +1033,13 @@ node_ctl_consent_list(struct node_ctl_call *c)
 		int64_t until = sqlite3_column_int64(st, 5);
 		int64_t wd = sqlite3_column_int64(st, 6);
 		proto_ctl_row_begin(c->w, 7);
-		proto_ctl_field_text(c->w, "subject", col(st, 0));
+		proto_ctl_field_text(c->w, "subject", case_col(st, 0));
 		proto_ctl_field_text(c->w, "category", cfg_category_name(
 		    (enum cfg_category)sqlite3_column_int(st, 1)));
 		proto_ctl_field_text(c->w, "kind",
 		    sqlite3_column_int(st, 2) == 1 ? "consent" : "basis");
-		proto_ctl_field_text(c->w, "basis", col(st, 3));
-		proto_ctl_field_text(c->w, "given_by", col(st, 4));
+		proto_ctl_field_text(c->w, "basis", case_col(st, 3));
+		proto_ctl_field_text(c->w, "given_by", case_col(st, 4));
 		proto_ctl_field_int(c->w, "until_ms", until);
 		proto_ctl_field_text(c->w, "state", wd ? "withdrawn"
 		    : until && until <= now ? "expired" : "in force");
@@ -1069,12 +1064,14 @@ refused_why(struct node *n, const struct proto_matrix *m, const char *subject,
     int k, char *why, size_t cap)
 {
 	bool basis = m->requires[k] == PROTO_MATRIX_REQUIRES_BASIS;
-	sqlite3_stmt *st = prep(n, "SELECT kind, basis, withdrawn_ms IS NOT "
-				   "NULL, strftime('%Y-%m-%dT%H:%M:%SZ', until_ms "
-				   "/ 1000, 'unixepoch'), until_ms IS NOT NULL AND "
-				   "until_ms <= ? FROM consents WHERE "
-				   "subject = ? AND category = ? AND (kind = 1 OR "
-				   "?) ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *st = case_prep(n, "SELECT kind, basis, withdrawn_ms IS "
+					"NOT NULL, "
+					"strftime('%Y-%m-%dT%H:%M:%SZ', "
+					"until_ms / 1000, 'unixepoch'), "
+					"until_ms IS NOT NULL AND until_ms <= "
+					"? FROM consents WHERE subject = ? "
+					"AND category = ? AND (kind = 1 OR "
+					"?) ORDER BY id DESC LIMIT 1");
 	char state[200] = "", list[512];
 	if (st != NULL) {
 		sqlite3_bind_int64(st, 1, wn_now_ms());
@@ -1087,18 +1084,18 @@ refused_why(struct node *n, const struct proto_matrix *m, const char *subject,
 				snprintf(state, sizeof(state), consent
 				    ? "consent withdrawn"
 				    : "legal basis \"%.60s\" withdrawn",
-				    col(st, 1));
+				    case_col(st, 1));
 			else if (consent)
 				snprintf(state, sizeof(state), "consent "
-				    "expired %s", col(st, 3));
+				    "expired %s", case_col(st, 3));
 			else if (sqlite3_column_int(st, 4))
 				snprintf(state, sizeof(state), "legal basis "
-				    "\"%.60s\" expired %s", col(st, 1),
-				    col(st, 3));
+				    "\"%.60s\" expired %s", case_col(st, 1),
+				    case_col(st, 3));
 			else
 				snprintf(state, sizeof(state), "legal basis "
 				    "\"%.60s\" is not one the matrix accepts",
-				    col(st, 1));
+				    case_col(st, 1));
 		}
 		sqlite3_finalize(st);
 	}
@@ -1107,7 +1104,7 @@ refused_why(struct node *n, const struct proto_matrix *m, const char *subject,
 		    "give`", state[0] ? state : "no consent");
 		return;
 	}
-	bases_text(m, k, list, sizeof(list));
+	case_bases_text(m, k, list, sizeof(list));
 	snprintf(why, cap, "%s: record a basis the matrix accepts (%s) with "
 	    "`wijknet consent basis`, or consent with `wijknet consent give`",
 	    state[0] ? state : "no consent or legal basis", list);
@@ -1127,10 +1124,11 @@ covered(struct node *n, const struct proto_matrix *m, const char *subject,
 	if (m->requires[k] == PROTO_MATRIX_REQUIRES_NONE)
 		return WN_OK;
 	*ok_out = false;
-	sqlite3_stmt *st = prep(n, "SELECT id, kind, basis, given_by FROM "
-				   "consents WHERE subject = ? AND category = ? "
-				   "AND withdrawn_ms IS NULL AND (until_ms IS NULL "
-				   "OR until_ms > ?) ORDER BY kind DESC, id");
+	sqlite3_stmt *st = case_prep(n, "SELECT id, kind, basis, given_by FROM "
+					"consents WHERE subject = ? AND "
+					"category = ? AND withdrawn_ms IS NULL "
+					"AND (until_ms IS NULL OR until_ms > "
+					"?) ORDER BY kind DESC, id");
 	bool ok = false;
 	int r = SQLITE_DONE;
 	if (st == NULL)
@@ -1144,11 +1142,12 @@ covered(struct node *n, const struct proto_matrix *m, const char *subject,
 			ok = true;
 		else if (m->requires[k] == PROTO_MATRIX_REQUIRES_BASIS)
 			for (int b = 0; b < m->nbases[k] && !ok; b++)
-				ok = strcmp(m->bases[k][b], col(st, 2)) == 0;
+				ok = strcmp(m->bases[k][b],
+				    case_col(st, 2)) == 0;
 		if (ok) {
 			a->consent_id = sqlite3_column_int64(st, 0);
 			a->kind = kind;
-			wn_strlcpy(a->text, col(st, kind == 1 ? 3 : 2),
+			wn_strlcpy(a->text, case_col(st, kind == 1 ? 3 : 2),
 			    sizeof(a->text));
 		}
 	}
@@ -1163,28 +1162,18 @@ covered(struct node *n, const struct proto_matrix *m, const char *subject,
 
 /* ---- shares: proposals and decisions --------------------------------- */
 
-/* A request answered here. approved and denied are the categories
- * decided so far; it stays pending until each of categories is. */
-struct share {
-	int64_t id;
-	char case_id[PROTO_CASE_ID_MAX + 1];
-	uint8_t request_id[16];
-	uint32_t categories, approved, denied;
-	char state[32], trace[PROTO_TP_LEN + 1];
-};
-
 static uint32_t
-undecided(const struct share *s)
+undecided(const struct case_share *s)
 {
 	return s->categories & ~(s->approved | s->denied);
 }
 
 static bool
-load_share(struct node *n, int64_t id, struct share *s)
+load_share(struct node *n, int64_t id, struct case_share *s)
 {
-	sqlite3_stmt *st = prep(n, "SELECT id, case_id, request_id, categories, "
-				   "state, trace, approved, denied FROM shares "
-				   "WHERE id = ?");
+	sqlite3_stmt *st = case_prep(n, "SELECT id, case_id, request_id, "
+					"categories, state, trace, approved, "
+					"denied FROM shares WHERE id = ?");
 	bool ok = false;
 	if (st == NULL)
 		return false;
@@ -1192,11 +1181,11 @@ load_share(struct node *n, int64_t id, struct share *s)
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_bytes(st, 2) == 16) {
 		s->id = sqlite3_column_int64(st, 0);
-		wn_strlcpy(s->case_id, col(st, 1), sizeof(s->case_id));
+		wn_strlcpy(s->case_id, case_col(st, 1), sizeof(s->case_id));
 		memcpy(s->request_id, sqlite3_column_blob(st, 2), 16);
 		s->categories = (uint32_t)sqlite3_column_int64(st, 3);
-		wn_strlcpy(s->state, col(st, 4), sizeof(s->state));
-		wn_strlcpy(s->trace, col(st, 5), sizeof(s->trace));
+		wn_strlcpy(s->state, case_col(st, 4), sizeof(s->state));
+		wn_strlcpy(s->trace, case_col(st, 5), sizeof(s->trace));
 		s->approved = (uint32_t)sqlite3_column_int64(st, 6);
 		s->denied = (uint32_t)sqlite3_column_int64(st, 7);
 		ok = true;
@@ -1225,8 +1214,8 @@ typedef wn_err (*outcome_fn)(struct node *n, const struct outcome *o,
  * current member of the case, and decides with the four filters; approved
  * is the mask a person (or the policy) approved. */
 static wn_err
-plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
-    void *arg)
+plan(struct node *n, const struct case_share *s, uint32_t approved,
+    outcome_fn fn, void *arg)
 {
 	struct case_info ci;
 	struct proto_matrix *m = calloc(1, sizeof(*m));
@@ -1234,21 +1223,21 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 	wn_err rc = WN_EDB;
 	if (m == NULL)
 		return WN_ENOMEM;
-	if (!load_case(n, s->case_id, &ci) ||
-	    (rc = matrix_in_force(n, m)) != WN_OK)
+	if (!case_load(n, s->case_id, &ci) ||
+	    (rc = case_matrix_in_force(n, m)) != WN_OK)
 		goto out;
 	rc = WN_EDB;
-	bool self_member = member_role(n, ci.id, n->cfg.org_id, NULL);
-	bool protocol = protocol_ground(&ci);
-	bool self_signed = attested(n, ci.id, n->cfg.org_id);
-	if ((mem = prep(n, MUTATE(MUT_MEMBERSHIP)
-		     ? "SELECT org_id, role, 1 FROM case_members WHERE "
-		       "case_id = ? AND org_id != ? ORDER BY org_id"
-		     : "SELECT org_id, role, attested FROM case_members WHERE "
-		       "case_id = ? AND removed = 0 AND org_id != ? ORDER BY "
-		       "org_id")) == NULL ||
-	    (f = prep(n, "SELECT id, category, name, value FROM fields WHERE "
-			 "subject = ? ORDER BY id")) == NULL)
+	bool self_member = case_member_role(n, ci.id, n->cfg.org_id, NULL);
+	bool protocol = case_protocol_ground(&ci);
+	bool self_signed = case_attested(n, ci.id, n->cfg.org_id);
+	if ((mem = case_prep(n, MUTATE(MUT_MEMBERSHIP)
+			  ? "SELECT org_id, role, 1 FROM case_members WHERE "
+			    "case_id = ? AND org_id != ? ORDER BY org_id"
+			  : "SELECT org_id, role, attested FROM case_members "
+			    "WHERE case_id = ? AND removed = 0 AND org_id != ? "
+			    "ORDER BY org_id")) == NULL ||
+	    (f = case_prep(n, "SELECT id, category, name, value FROM fields "
+			      "WHERE subject = ? ORDER BY id")) == NULL)
 		goto out;
 	sqlite3_bind_text(mem, 1, ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(mem, 2, n->cfg.org_id, -1, SQLITE_STATIC);
@@ -1269,9 +1258,9 @@ plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
 				continue;
 			o.field_id = sqlite3_column_int64(f, 0);
 			o.category = k;
-			o.name = col(f, 2);
-			o.value = col(f, 3);
-			o.to = col(mem, 0);
+			o.name = case_col(f, 2);
+			o.value = case_col(f, 3);
+			o.to = case_col(mem, 0);
 			o.to_role = role;
 			int level = m->version ? m->level[ci.type][k][role] : 0;
 			if (MUTATE(MUT_MATRIX) && level == 0)
@@ -1318,7 +1307,7 @@ struct show_ctx {
 	struct proto_writer *w;
 	size_t rows;
 	bool count_only;
-	const struct share *s;
+	const struct case_share *s;
 };
 
 static wn_err
@@ -1358,11 +1347,12 @@ wn_err
 node_ctl_share_list(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
-	size_t rows = count_rows(n, "SELECT count(*) FROM shares", NULL);
-	sqlite3_stmt *st = prep(n, "SELECT s.id, s.case_id, s.categories, "
-				   "s.state, ifnull(s.reason, ''), c.purpose, "
-				   "s.approved, s.denied FROM shares s LEFT JOIN "
-				   "cases c USING (case_id) ORDER BY s.id");
+	size_t rows = case_count_rows(n, "SELECT count(*) FROM shares", NULL);
+	sqlite3_stmt *st = case_prep(n, "SELECT s.id, s.case_id, s.categories, "
+					"s.state, ifnull(s.reason, ''), "
+					"c.purpose, s.approved, s.denied FROM "
+					"shares s LEFT JOIN cases c USING "
+					"(case_id) ORDER BY s.id");
 	char cats[256], open[256];
 	if (st == NULL)
 		return WN_EDB;
@@ -1371,27 +1361,27 @@ node_ctl_share_list(struct node_ctl_call *c)
 		uint32_t all = (uint32_t)sqlite3_column_int64(st, 2);
 		uint32_t decided = (uint32_t)(sqlite3_column_int64(st, 6) |
 		    sqlite3_column_int64(st, 7));
-		categories_text(all, cats, sizeof(cats));
+		case_categories_text(all, cats, sizeof(cats));
 		/* requests closed before decisions were kept per category
 		 * have none recorded: only a pending one has any open */
-		categories_text(strcmp(col(st, 3), "pending") == 0
+		case_categories_text(strcmp(case_col(st, 3), "pending") == 0
 			? all & ~decided : 0,
 		    open, sizeof(open));
 		proto_ctl_row_begin(c->w, 7);
 		proto_ctl_field_int(c->w, "id", sqlite3_column_int64(st, 0));
-		proto_ctl_field_text(c->w, "case_id", col(st, 1));
+		proto_ctl_field_text(c->w, "case_id", case_col(st, 1));
 		proto_ctl_field_text(c->w, "categories", cats);
-		proto_ctl_field_text(c->w, "state", col(st, 3));
+		proto_ctl_field_text(c->w, "state", case_col(st, 3));
 		proto_ctl_field_text(c->w, "undecided", open);
-		proto_ctl_field_text(c->w, "reason", col(st, 4));
-		proto_ctl_field_text(c->w, "purpose", col(st, 5));
+		proto_ctl_field_text(c->w, "reason", case_col(st, 4));
+		proto_ctl_field_text(c->w, "purpose", case_col(st, 5));
 	}
 	sqlite3_finalize(st);
 	return WN_OK;
 }
 
 static wn_err
-share_arg(struct node_ctl_call *c, struct share *s)
+share_arg(struct node_ctl_call *c, struct case_share *s)
 {
 	uint64_t id;
 	if (!wn_parse_u64(arg(c, "id"), INT64_MAX, &id) ||
@@ -1403,7 +1393,7 @@ share_arg(struct node_ctl_call *c, struct share *s)
 wn_err
 node_ctl_share_show(struct node_ctl_call *c)
 {
-	struct share s;
+	struct case_share s;
 	struct show_ctx sc = {c->w, 0, true, &s};
 	wn_err rc = share_arg(c, &s);
 	if (rc != WN_OK)
@@ -1414,7 +1404,7 @@ node_ctl_share_show(struct node_ctl_call *c)
 	if ((rc = plan(c->n, &s, mask, show_row, &sc)) != WN_OK)
 		return rc;
 	char msg[400], open[256];
-	categories_text(undecided(&s), open, sizeof(open));
+	case_categories_text(undecided(&s), open, sizeof(open));
 	snprintf(msg, sizeof(msg), "share %lld for case %s: %s%s%s",
 	    (long long)s.id, s.case_id, s.state,
 	    strcmp(s.state, "pending") == 0 ? "; undecided: " : "",
@@ -1424,23 +1414,17 @@ node_ctl_share_show(struct node_ctl_call *c)
 	sc.rows = 0;
 	snprintf(c->detail, sizeof(c->detail), "proposal of share %lld "
 	    "viewed", (long long)s.id);
-	opened(c, s.case_id);
+	case_opened(c, s.case_id);
 	return plan(c->n, &s, mask, show_row, &sc);
 }
 
-/* What one decision sent, per category. */
-struct tally {
-	size_t fields, recipients;
-	size_t fields_k[CFG_CATEGORIES], recipients_k[CFG_CATEGORIES];
-};
-
 /* A disclosure being built per recipient. */
 struct send_ctx {
-	const struct share *s;
+	const struct case_share *s;
 	struct case_info ci;
 	struct proto_disclosure *d;
 	char to[64];
-	struct tally *t;
+	struct case_tally *t;
 	uint32_t cats;     /* in d */
 	uint32_t exist;    /* in d as existence only */
 	uint32_t to_cats;  /* sent to this recipient in this decision */
@@ -1547,9 +1531,10 @@ send_row(struct node *n, const struct outcome *o, void *arg)
 	if (!(sx->to_cats & bit))
 		sx->t->recipients_k[o->category]++;
 	sx->to_cats |= bit;
-	if ((st = prep(n, "INSERT INTO disclosures (case_id, to_org, field_id, "
-			  "subject, category, existence, sent_ms, consent_id) "
-			  "VALUES (?,?,?,?,?,?,?,?)")) == NULL)
+	if ((st = case_prep(n, "INSERT INTO disclosures (case_id, to_org, "
+			       "field_id, subject, category, existence, "
+			       "sent_ms, consent_id) VALUES "
+			       "(?,?,?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, sx->ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, o->to, -1, SQLITE_STATIC);
@@ -1565,18 +1550,18 @@ send_row(struct node *n, const struct outcome *o, void *arg)
 	return rc;
 }
 
-/* decide sends what approving mask of share s (by user) permits; *t says
+/* case_decide sends what approving mask of share s (by user) permits; *t says
  * how much, per category */
-static wn_err
-decide(struct node *n, const struct share *s, uint32_t mask,
-    const char *user, struct tally *t)
+wn_err
+case_decide(struct node *n, const struct case_share *s, uint32_t mask,
+    const char *user, struct case_tally *t)
 {
 	struct send_ctx sx = {.s = s, .user = user, .t = t};
 	wn_err rc;
 	memset(t, 0, sizeof(*t));
 	if ((sx.d = calloc(1, sizeof(*sx.d))) == NULL)
 		return WN_ENOMEM;
-	if (!load_case(n, s->case_id, &sx.ci)) {
+	if (!case_load(n, s->case_id, &sx.ci)) {
 		free(sx.d);
 		return WN_ENOTFOUND;
 	}
@@ -1591,13 +1576,13 @@ decide(struct node *n, const struct share *s, uint32_t mask,
 	return rc;
 }
 
-/* record_decision stores that user approved (or denied, with reason) the
+/* case_record_decision stores that user approved (or denied, with reason) the
  * categories in mask of share s, audits it per category, and closes the
  * request when nothing in it is left undecided: approved, denied or
  * partly approved. t is what the approval sent (NULL for a denial). */
-static wn_err
-record_decision(struct node *n, struct share *s, uint32_t mask,
-    const char *user, const char *reason, const struct tally *t)
+wn_err
+case_record_decision(struct node *n, struct case_share *s, uint32_t mask,
+    const char *user, const char *reason, const struct case_tally *t)
 {
 	sqlite3_stmt *st;
 	char detail[512];
@@ -1612,14 +1597,15 @@ record_decision(struct node *n, struct share *s, uint32_t mask,
 					   : "partly approved";
 	wn_strlcpy(s->state, state, sizeof(s->state));
 	/* the reason column keeps every denial's reason, by category */
-	if ((st = prep(n, "UPDATE shares SET state = ?1, approved = ?2, "
-			  "denied = ?3, decided_by = ?4, reason = CASE WHEN ?5 "
-			  "IS NULL THEN reason WHEN ifnull(reason, '') = '' THEN "
-			  "?5 ELSE reason || '; ' || ?5 END WHERE id = ?6")) ==
+	if ((st = case_prep(n, "UPDATE shares SET state = ?1, approved = ?2, "
+			       "denied = ?3, decided_by = ?4, reason = CASE "
+			       "WHEN ?5 IS NULL THEN reason WHEN "
+			       "ifnull(reason, '') = '' THEN ?5 ELSE "
+			       "reason || '; ' || ?5 END WHERE id = ?6")) ==
 	    NULL)
 		return WN_EDB;
 	char cats[256], why[600];
-	categories_text(mask, cats, sizeof(cats));
+	case_categories_text(mask, cats, sizeof(cats));
 	snprintf(why, sizeof(why), "%s: %s", cats, reason ? reason : "");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, s->approved);
@@ -1655,7 +1641,8 @@ record_decision(struct node *n, struct share *s, uint32_t mask,
 /* decision_mask: the categories a decision on s covers: --only's, which
  * must be asked for and not decided yet, or all that are undecided */
 static wn_err
-decision_mask(struct node_ctl_call *c, const struct share *s, uint32_t *mask)
+decision_mask(struct node_ctl_call *c, const struct case_share *s,
+    uint32_t *mask)
 {
 	char cats[256];
 	if (strcmp(s->state, "pending") != 0)
@@ -1669,13 +1656,13 @@ decision_mask(struct node_ctl_call *c, const struct share *s, uint32_t *mask)
 	if (!only[0])
 		return fail(c, WN_EINVAL, "--only: an empty list names no "
 		    "category; leave it out to decide every undecided one");
-	if (parse_categories(only, mask) != WN_OK)
+	if (case_parse_categories(only, mask) != WN_OK)
 		return fail(c, WN_EINVAL, "--only: categories");
 	if (*mask & ~s->categories)
 		return fail(c, WN_EINVAL, "--only names a category the request "
 		    "did not ask for");
 	if (*mask & ~undecided(s)) {
-		categories_text(*mask & ~undecided(s), cats, sizeof(cats));
+		case_categories_text(*mask & ~undecided(s), cats, sizeof(cats));
 		return fail(c, WN_EBUSY, "share %lld: %s decided already",
 		    (long long)s->id, cats);
 	}
@@ -1685,19 +1672,19 @@ decision_mask(struct node_ctl_call *c, const struct share *s, uint32_t *mask)
 wn_err
 node_ctl_share_approve(struct node_ctl_call *c)
 {
-	struct share s;
-	struct tally t;
+	struct case_share s;
+	struct case_tally t;
 	uint32_t mask;
 	char cats[256], open[256];
 	wn_err rc = share_arg(c, &s);
 	if (rc != WN_OK || (rc = decision_mask(c, &s, &mask)) != WN_OK)
 		return rc;
-	if ((rc = decide(c->n, &s, mask, c->user->name, &t)) != WN_OK ||
-	    (rc = record_decision(c->n, &s, mask, c->user->name, NULL, &t)) !=
-		WN_OK)
+	if ((rc = case_decide(c->n, &s, mask, c->user->name, &t)) != WN_OK ||
+	    (rc = case_record_decision(c->n, &s, mask, c->user->name, NULL,
+		 &t)) != WN_OK)
 		return rc;
-	categories_text(mask, cats, sizeof(cats));
-	categories_text(undecided(&s), open, sizeof(open));
+	case_categories_text(mask, cats, sizeof(cats));
+	case_categories_text(undecided(&s), open, sizeof(open));
 	snprintf(c->detail, sizeof(c->detail), "share %lld: approved %s; %zu "
 	    "fields to %zu members; now %s%s%s", (long long)s.id, cats,
 	    t.fields, t.recipients, s.state, open[0] ? ", undecided: " : "",
@@ -1716,7 +1703,7 @@ node_ctl_share_approve(struct node_ctl_call *c)
 wn_err
 node_ctl_share_deny(struct node_ctl_call *c)
 {
-	struct share s;
+	struct case_share s;
 	uint32_t mask;
 	char cats[256], open[256];
 	wn_err rc = share_arg(c, &s);
@@ -1725,11 +1712,11 @@ node_ctl_share_deny(struct node_ctl_call *c)
 	if (!arg(c, "reason")[0])
 		return fail(c, WN_EINVAL, "a reason is required");
 	if ((rc = decision_mask(c, &s, &mask)) != WN_OK ||
-	    (rc = record_decision(c->n, &s, mask, c->user->name,
+	    (rc = case_record_decision(c->n, &s, mask, c->user->name,
 		 arg(c, "reason"), NULL)) != WN_OK)
 		return rc;
-	categories_text(mask, cats, sizeof(cats));
-	categories_text(undecided(&s), open, sizeof(open));
+	case_categories_text(mask, cats, sizeof(cats));
+	case_categories_text(undecided(&s), open, sizeof(open));
 	snprintf(c->detail, sizeof(c->detail), "share %lld: denied %s: %.80s; "
 	    "now %s%s%s", (long long)s.id, cats, arg(c, "reason"), s.state,
 	    open[0] ? ", undecided: " : "", open);
@@ -1746,38 +1733,40 @@ node_ctl_data_list(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	const char *cs = proto_ctl_request_arg(c->req, "case");
-	size_t rows = cs ? count_rows(n, "SELECT count(*) FROM received WHERE "
-					 "case_id = ?", cs)
-			 : count_rows(n, "SELECT count(*) FROM received", NULL);
-	sqlite3_stmt *st = prep(n, "SELECT case_id, from_org, subject, "
-				   "category, name, value, field_id FROM received "
-				   "WHERE ?1 IS NULL OR case_id = ?1 ORDER BY id");
+	size_t rows = cs ? case_count_rows(n, "SELECT count(*) FROM received "
+					      "WHERE case_id = ?", cs)
+			 : case_count_rows(n, "SELECT count(*) FROM "
+					      "received", NULL);
+	sqlite3_stmt *st = case_prep(n, "SELECT case_id, from_org, subject, "
+					"category, name, value, field_id FROM "
+					"received WHERE ?1 IS NULL OR "
+					"case_id = ?1 ORDER BY id");
 	if (st == NULL)
 		return WN_EDB;
-	if (cs != NULL && count_rows(n, "SELECT count(*) FROM cases WHERE "
-				    "case_id = ?", cs) == 0) {
+	if (cs != NULL && case_count_rows(n, "SELECT count(*) FROM cases WHERE "
+					 "case_id = ?", cs) == 0) {
 		sqlite3_finalize(st);
-		return nothing_named(c, cs, "no case '%s'", cs);
+		return case_nothing_named(c, cs, "no case '%s'", cs);
 	}
 	if (cs)
 		sqlite3_bind_text(st, 1, cs, -1, SQLITE_STATIC);
 	snprintf(c->detail, sizeof(c->detail), "viewed %zu received fields%s%s",
 	    rows, cs ? " of case " : "", cs ? cs : "");
-	opened(c, cs);
+	case_opened(c, cs);
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
 		bool ex = sqlite3_column_type(st, 5) == SQLITE_NULL;
 		proto_ctl_row_begin(c->w, 7);
-		proto_ctl_field_text(c->w, "case_id", col(st, 0));
-		proto_ctl_field_text(c->w, "from", col(st, 1));
+		proto_ctl_field_text(c->w, "case_id", case_col(st, 0));
+		proto_ctl_field_text(c->w, "from", case_col(st, 1));
 		proto_ctl_field_int(c->w, "field_id", sqlite3_column_int64(st, 6));
-		proto_ctl_field_text(c->w, "subject", col(st, 2));
+		proto_ctl_field_text(c->w, "subject", case_col(st, 2));
 		proto_ctl_field_text(c->w, "category", cfg_category_name(
 		    (enum cfg_category)sqlite3_column_int(st, 3)));
-		proto_ctl_field_text(c->w, "name", col(st, 4));
+		proto_ctl_field_text(c->w, "name", case_col(st, 4));
 		proto_ctl_field_text(c->w, "value", ex
 		    ? "(exists: the partner holds something here)"
-		    : col(st, 5));
+		    : case_col(st, 5));
 	}
 	sqlite3_finalize(st);
 	return WN_OK;
@@ -1791,7 +1780,7 @@ level_for(struct node *n, const struct case_info *ci, int k, int role)
 {
 	struct proto_matrix *m = calloc(1, sizeof(*m));
 	int level = 0;
-	if (m != NULL && matrix_in_force(n, m) == WN_OK && m->version &&
+	if (m != NULL && case_matrix_in_force(n, m) == WN_OK && m->version &&
 	    k >= 0 && k < CFG_CATEGORIES && role >= 0 && role < CFG_ROLES)
 		level = m->level[ci->type][k][role];
 	free(m);
@@ -1808,7 +1797,7 @@ node_ctl_data_amend(struct node_ctl_call *c)
 	sqlite3_stmt *st;
 	uint64_t fid;
 	int k = -1, role;
-	if (!load_case(n, arg(c, "case"), &ci))
+	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
 	if (!wn_parse_u64(arg(c, "field"), INT64_MAX, &fid) ||
 	    strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
@@ -1817,8 +1806,9 @@ node_ctl_data_amend(struct node_ctl_call *c)
 	if ((owner = node_peer_find(n, arg(c, "from"))) == NULL || owner->gone)
 		return fail(c, WN_ENOTFOUND, "'%s' is not a peer",
 		    arg(c, "from"));
-	if ((st = prep(n, "SELECT category FROM received WHERE case_id = ? AND "
-			  "from_org = ? AND field_id = ? AND value IS NOT NULL")) ==
+	if ((st = case_prep(n, "SELECT category FROM received WHERE case_id = "
+			       "? AND from_org = ? AND field_id = ? AND "
+			       "value IS NOT NULL")) ==
 	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
@@ -1830,7 +1820,7 @@ node_ctl_data_amend(struct node_ctl_call *c)
 	if (k < 0)
 		return fail(c, WN_ENOTFOUND, "no field %llu from %s in case %s",
 		    (unsigned long long)fid, owner->org_id, ci.id);
-	if (!member_role(n, ci.id, n->cfg.org_id, &role) ||
+	if (!case_member_role(n, ci.id, n->cfg.org_id, &role) ||
 	    level_for(n, &ci, k, role) < 3)
 		return fail(c, WN_EDENIED, "the matrix does not give this "
 		    "node's role edit rights on %s in %s cases",
@@ -1856,10 +1846,10 @@ node_ctl_data_amend(struct node_ctl_call *c)
 	return WN_OK;
 }
 
-/* apply_amend: the owner checks the amending member's edit rights again
+/* case_apply_amend: the owner checks the amending member's edit rights again
  * and that the field was disclosed to it in this case */
-static wn_err
-apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
+wn_err
+case_apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, char *why, size_t whylen)
 {
 	struct proto_amend a;
@@ -1870,16 +1860,17 @@ apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
 		snprintf(why, whylen, "malformed amendment");
 		return WN_EPROTO;
 	}
-	if (!load_case(n, a.case_id, &ci) ||
-	    !member_role(n, ci.id, from->org_id, &role)) {
+	if (!case_load(n, a.case_id, &ci) ||
+	    !case_member_role(n, ci.id, from->org_id, &role)) {
 		snprintf(why, whylen, "amendment for case %s from a non-member",
 		    a.case_id);
 		return WN_EDENIED;
 	}
-	if ((st = prep(n, "SELECT f.category FROM fields f JOIN disclosures d "
-			  "ON d.field_id = f.id WHERE f.id = ? AND d.to_org = ? "
-			  "AND d.case_id = ? AND d.existence = 0 AND "
-			  "d.retracted_ms IS NULL")) == NULL)
+	if ((st = case_prep(n, "SELECT f.category FROM fields f JOIN "
+			       "disclosures d ON d.field_id = f.id WHERE f.id "
+			       "= ? AND d.to_org = ? AND d.case_id = ? AND "
+			       "d.existence = 0 AND d.retracted_ms "
+			       "IS NULL")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_int64(st, 1, (int64_t)a.field_id);
 	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
@@ -1893,8 +1884,8 @@ apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
 		    from->org_id, (unsigned long long)a.field_id);
 		return WN_EDENIED;
 	}
-	if ((st = prep(n, "UPDATE fields SET value = ?, recorded_by = ?, "
-			  "recorded_ms = ? WHERE id = ?")) == NULL)
+	if ((st = case_prep(n, "UPDATE fields SET value = ?, recorded_by = ?, "
+			       "recorded_ms = ? WHERE id = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, a.value, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
@@ -1923,9 +1914,9 @@ node_ctl_case_attest(struct node_ctl_call *c)
 	struct proto_attest a = {0};
 	struct node_peer *dir;
 	char list[512], *save = NULL;
-	if (!load_case(n, arg(c, "case"), &ci))
+	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
-	if (!member_role(n, ci.id, n->cfg.org_id, NULL))
+	if (!case_member_role(n, ci.id, n->cfg.org_id, NULL))
 		return fail(c, WN_EDENIED, "this node is not a member of %s",
 		    ci.id);
 	if ((dir = node_peer_find(n, ci.director)) == NULL || dir->gone)
@@ -1962,8 +1953,8 @@ node_ctl_case_attest(struct node_ctl_call *c)
 	return WN_OK;
 }
 
-static wn_err
-apply_attest(struct node *n, struct node_peer *from, const uint8_t *body,
+wn_err
+case_apply_attest(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, char *why, size_t whylen)
 {
 	struct proto_attest a;
@@ -1973,16 +1964,16 @@ apply_attest(struct node *n, struct node_peer *from, const uint8_t *body,
 		snprintf(why, whylen, "malformed attestation");
 		return WN_EPROTO;
 	}
-	if (!load_case(n, a.case_id, &ci) ||
+	if (!case_load(n, a.case_id, &ci) ||
 	    strcmp(ci.director, n->cfg.org_id) != 0 ||
-	    !member_role(n, ci.id, from->org_id, NULL)) {
+	    !case_member_role(n, ci.id, from->org_id, NULL)) {
 		snprintf(why, whylen, "attestation for case %s, which this node "
 		    "does not direct or %s is not a member of", a.case_id,
 		    from->org_id);
 		return WN_EDENIED;
 	}
-	if ((st = prep(n, "UPDATE case_members SET attested = 1 WHERE case_id "
-			  "= ? AND org_id = ?")) == NULL)
+	if ((st = case_prep(n, "UPDATE case_members SET attested = 1 WHERE "
+			       "case_id = ? AND org_id = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
@@ -1999,7 +1990,7 @@ apply_attest(struct node *n, struct node_peer *from, const uint8_t *body,
 	wn_err rc = node_audit_append(n->store, from->org_id,
 	    "case.attestation", ci.id, detail);
 	if (rc == WN_OK)
-		rc = send_case(n, &ci, NULL);
+		rc = case_send(n, &ci, NULL);
 	node_peer_kick(n);
 	return rc;
 }
@@ -2013,15 +2004,15 @@ node_ctl_case_assign(struct node_ctl_call *c)
 	struct case_info ci;
 	sqlite3_stmt *st;
 	bool known = false;
-	if (!load_case(n, arg(c, "case"), &ci))
+	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
 	for (size_t i = 0; i < n->cfg.nusers; i++)
 		known |= strcmp(n->cfg.users[i].name, arg(c, "user")) == 0;
 	if (!known)
 		return fail(c, WN_ENOTFOUND, "no user '%s' in this node's "
 		    "config", arg(c, "user"));
-	if ((st = prep(n, "INSERT OR REPLACE INTO case_users (case_id, user, "
-			  "assigned_ms) VALUES (?, ?, ?)")) == NULL)
+	if ((st = case_prep(n, "INSERT OR REPLACE INTO case_users (case_id, "
+			       "user, assigned_ms) VALUES (?, ?, ?)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, arg(c, "user"), -1, SQLITE_STATIC);
@@ -2041,9 +2032,10 @@ node_ctl_case_assign(struct node_ctl_call *c)
 static bool
 assigned(struct node *n, const char *user, const char *dossier)
 {
-	sqlite3_stmt *st = prep(n, "SELECT 1 FROM case_users u JOIN cases c "
-				   "USING (case_id) WHERE u.user = ?1 AND "
-				   "(c.case_id = ?2 OR c.subject = ?2)");
+	sqlite3_stmt *st = case_prep(n, "SELECT 1 FROM case_users u JOIN cases "
+					"c USING (case_id) WHERE u.user = ?1 "
+					"AND (c.case_id = ?2 OR c.subject = "
+					"?2)");
 	bool yes = false;
 	if (st == NULL)
 		return true; /* do not raise alarms on a store error */
@@ -2054,12 +2046,12 @@ assigned(struct node *n, const char *user, const char *dossier)
 	return yes;
 }
 
-/* opened records that user opened a dossier; when the dossiers of cases
+/* case_opened records that user opened a dossier; when the dossiers of cases
  * the user is not assigned to, opened within snoop_window seconds, reach
  * snoop_limit, the node's administrators are alerted (audit record
  * alert.snooping and a warning in the log), once per window. */
-static void
-opened(struct node_ctl_call *c, const char *dossier)
+void
+case_opened(struct node_ctl_call *c, const char *dossier)
 {
 	struct node *n = c->n;
 	struct node_need *nd = n->need;
@@ -2102,7 +2094,7 @@ opened(struct node_ctl_call *c, const char *dossier)
 
 /* forget_case: this node was removed from case ci. It deletes every field
  * it received for the case, whichever member it came from: a member that
- * still is one also retracts them (retract_from) and gets its receipt
+ * still is one also retracts them (case_retract_from) and gets its receipt
  * then, but one that was removed before, or left the federation, is never
  * told of this removal and could not retract. What it deleted, from whom,
  * is audited. */
@@ -2112,8 +2104,9 @@ forget_case(struct node *n, const struct case_info *ci, const char *by)
 	sqlite3_stmt *st;
 	char from[300] = "", detail[512];
 	size_t o = 0, total = 0;
-	if ((st = prep(n, "SELECT from_org, count(*) FROM received WHERE "
-			  "case_id = ? GROUP BY from_org ORDER BY from_org")) ==
+	if ((st = case_prep(n, "SELECT from_org, count(*) FROM received WHERE "
+			       "case_id = ? GROUP BY from_org ORDER BY "
+			       "from_org")) ==
 	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
@@ -2123,14 +2116,15 @@ forget_case(struct node *n, const struct case_info *ci, const char *by)
 		total += k;
 		if (o < sizeof(from))
 			o += (size_t)snprintf(from + o, sizeof(from) - o,
-			    "%s%s %zu", o ? ", " : "", col(st, 0), k);
+			    "%s%s %zu", o ? ", " : "", case_col(st, 0), k);
 	}
 	sqlite3_finalize(st);
 	/* an error is not the end of the rows: nothing deleted, nothing
 	 * audited as deleted */
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	if ((st = prep(n, "DELETE FROM received WHERE case_id = ?")) == NULL)
+	if ((st = case_prep(n, "DELETE FROM received WHERE case_id = ?")) ==
+	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
@@ -2156,21 +2150,23 @@ removed_now(struct node *n, const struct case_info *ci, const char *by)
 	char org[PROTO_ORG_ID_MAX + 1];
 	wn_err rc = WN_OK;
 	while (rc == WN_OK) {
-		sqlite3_stmt *st = prep(n, "SELECT org_id FROM case_members "
-					   "WHERE case_id = ? AND removed = 2 "
-					   "ORDER BY org_id LIMIT 1");
+		sqlite3_stmt *st = case_prep(n, "SELECT org_id FROM "
+						"case_members WHERE case_id = "
+						"? AND removed = 2 ORDER BY "
+						"org_id LIMIT 1");
 		if (st == NULL)
 			return WN_EDB;
 		sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 		int r = sqlite3_step(st);
 		if (r == SQLITE_ROW)
-			wn_strlcpy(org, col(st, 0), sizeof(org));
+			wn_strlcpy(org, case_col(st, 0), sizeof(org));
 		sqlite3_finalize(st);
 		if (r == SQLITE_DONE)
 			break;
 		if (r != SQLITE_ROW ||
-		    (st = prep(n, "UPDATE case_members SET removed = 1 WHERE "
-				  "case_id = ? AND org_id = ?")) == NULL)
+		    (st = case_prep(n, "UPDATE case_members SET removed = 1 "
+				       "WHERE case_id = ? AND "
+				       "org_id = ?")) == NULL)
 			return WN_EDB;
 		sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
@@ -2178,8 +2174,9 @@ removed_now(struct node *n, const struct case_info *ci, const char *by)
 		sqlite3_finalize(st);
 		if (r != SQLITE_DONE)
 			return WN_EDB;
-		rc = strcmp(org, n->cfg.org_id) == 0 ? forget_case(n, ci, by)
-						     : retract_from(n, ci, org);
+		rc = strcmp(org, n->cfg.org_id) == 0
+		    ? forget_case(n, ci, by)
+		    : case_retract_from(n, ci, org);
 	}
 	return rc;
 }
@@ -2204,16 +2201,16 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 		    from->org_id, pc->id);
 		goto out;
 	}
-	if (load_case(n, pc->id, &old) &&
+	if (case_load(n, pc->id, &old) &&
 	    strcmp(old.director, from->org_id) != 0) {
 		snprintf(why, whylen, "case %s belongs to %s", pc->id,
 		    old.director);
 		goto out;
 	}
 	rc = WN_EDB;
-	if ((st = prep(n, "INSERT OR REPLACE INTO cases (case_id, type, "
-			  "subject, purpose, ground, director, opened_ms) VALUES "
-			  "(?,?,?,?,?,?,?)")) == NULL)
+	if ((st = case_prep(n, "INSERT OR REPLACE INTO cases (case_id, type, "
+			       "subject, purpose, ground, director, opened_ms) "
+			       "VALUES (?,?,?,?,?,?,?)")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)pc->type);
@@ -2228,15 +2225,17 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 	st = NULL;
 	/* the members now are exactly the CASE's; those it no longer names
 	 * are marked 2 for a moment: each was just removed */
-	if ((st = prep(n, "UPDATE case_members SET removed = CASE removed WHEN "
-			  "0 THEN 2 ELSE 1 END WHERE case_id = ?")) == NULL)
+	if ((st = case_prep(n, "UPDATE case_members SET removed = CASE removed "
+			       "WHEN 0 THEN 2 ELSE 1 END WHERE "
+			       "case_id = ?")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	sqlite3_finalize(st);
-	if ((st = prep(n, "INSERT OR REPLACE INTO case_members (case_id, org_id, "
-			  "role, removed, attested) VALUES (?, ?, ?, 0, ?)")) == NULL)
+	if ((st = case_prep(n, "INSERT OR REPLACE INTO case_members (case_id, "
+			       "org_id, role, removed, attested) "
+			       "VALUES (?, ?, ?, 0, ?)")) == NULL)
 		goto out;
 	for (size_t i = 0; i < pc->nmembers; i++) {
 		sqlite3_reset(st);
@@ -2250,14 +2249,14 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 	sqlite3_finalize(st);
 	st = NULL;
 	struct case_info now;
-	if (!load_case(n, pc->id, &now) ||
+	if (!case_load(n, pc->id, &now) ||
 	    (rc = removed_now(n, &now, from->org_id)) != WN_OK)
 		goto out;
 	rc = WN_EDB;
 	char detail[200];
 	snprintf(detail, sizeof(detail), "case %s: %zu members, this node %s",
 	    pc->id, pc->nmembers,
-	    member_role(n, pc->id, n->cfg.org_id, NULL) ? "among them"
+	    case_member_role(n, pc->id, n->cfg.org_id, NULL) ? "among them"
 							: "not a member");
 	rc = node_audit_append(n->store, from->org_id, "case.updated", pc->id,
 	    detail);
@@ -2279,9 +2278,9 @@ apply_request(struct node *n, struct node_peer *from,
 		snprintf(why, whylen, "malformed information request");
 		return WN_EPROTO;
 	}
-	if (!load_case(n, q.case_id, &ci) ||
+	if (!case_load(n, q.case_id, &ci) ||
 	    strcmp(ci.director, from->org_id) != 0 ||
-	    !member_role(n, ci.id, n->cfg.org_id, NULL)) {
+	    !case_member_role(n, ci.id, n->cfg.org_id, NULL)) {
 		snprintf(why, whylen, "request for case %s, which %s does not "
 		    "direct or this node is not a member of", q.case_id,
 		    from->org_id);
@@ -2291,9 +2290,10 @@ apply_request(struct node *n, struct node_peer *from,
 	if (h->tp[0])
 		wn_strlcpy(tp, h->tp, sizeof(tp));
 	else
-		new_trace(tp);
-	if ((st = prep(n, "INSERT INTO shares (case_id, request_id, categories, "
-			  "state, trace, created_ms) VALUES (?,?,?,'pending',?,?)")) ==
+		case_new_trace(tp);
+	if ((st = case_prep(n, "INSERT INTO shares (case_id, request_id, "
+			       "categories, state, trace, created_ms) "
+			       "VALUES (?,?,?,'pending',?,?)")) ==
 	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
@@ -2305,14 +2305,14 @@ apply_request(struct node *n, struct node_peer *from,
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	struct share s = {0};
+	struct case_share s = {0};
 	s.id = sqlite3_last_insert_rowid(node_store_db(n->store));
 	wn_strlcpy(s.case_id, ci.id, sizeof(s.case_id));
 	memcpy(s.request_id, q.request_id, 16);
 	s.categories = q.categories;
 	wn_strlcpy(s.trace, tp, sizeof(s.trace));
 	char cats[256], detail[512];
-	categories_text(q.categories, cats, sizeof(cats));
+	case_categories_text(q.categories, cats, sizeof(cats));
 	snprintf(detail, sizeof(detail), "share %lld: %s asks for %s about %s; "
 	    "case %s; purpose: %s; trace %s", (long long)s.id, from->org_id,
 	    cats, ci.subject, ci.id, ci.purpose, tp);
@@ -2321,14 +2321,15 @@ apply_request(struct node *n, struct node_peer *from,
 	/* the policy's standing approval, for the categories it names */
 	uint32_t policy = 0;
 	if (rc == WN_OK && n->cfg.auto_share[0] &&
-	    parse_categories(n->cfg.auto_share, &policy) == WN_OK &&
+	    case_parse_categories(n->cfg.auto_share, &policy) == WN_OK &&
 	    (policy & q.categories)) {
-		struct tally t;
+		struct case_tally t;
 		uint32_t mask = policy & q.categories;
 		wn_strlcpy(s.state, "pending", sizeof(s.state));
-		rc = decide(n, &s, mask, "policy", &t);
+		rc = case_decide(n, &s, mask, "policy", &t);
 		if (rc == WN_OK)
-			rc = record_decision(n, &s, mask, "policy", NULL, &t);
+			rc = case_record_decision(n, &s, mask, "policy", NULL,
+			    &t);
 	}
 	return rc;
 }
@@ -2352,7 +2353,7 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		snprintf(why, whylen, "malformed disclosure");
 		goto out;
 	}
-	if ((rc = matrix_in_force(n, m)) != WN_OK)
+	if ((rc = case_matrix_in_force(n, m)) != WN_OK)
 		goto out;
 	if (h->mv != m->version) {
 		/* nothing new until both hold the same matrix: the sender
@@ -2363,7 +2364,7 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		rc = WN_EBUSY;
 		goto out;
 	}
-	if (!load_case(n, d->case_id, &ci)) {
+	if (!case_load(n, d->case_id, &ci)) {
 		/* the director's CASE may still be on its way: wait for it */
 		snprintf(why, whylen, "case %s is not known here yet",
 		    d->case_id);
@@ -2371,11 +2372,12 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		goto out;
 	}
 	rc = WN_EDENIED;
-	if (!member_role(n, ci.id, from->org_id, NULL) ||
-	    !member_role(n, ci.id, n->cfg.org_id, &self_role) ||
+	if (!case_member_role(n, ci.id, from->org_id, NULL) ||
+	    !case_member_role(n, ci.id, n->cfg.org_id, &self_role) ||
 	    self_role < 0 || self_role >= CFG_ROLES ||
-	    (protocol_ground(&ci) && (!attested(n, ci.id, from->org_id) ||
-					 !attested(n, ci.id, n->cfg.org_id)))) {
+	    (case_protocol_ground(&ci) &&
+		(!case_attested(n, ci.id, from->org_id) ||
+		    !case_attested(n, ci.id, n->cfg.org_id)))) {
 		snprintf(why, whylen, "disclosure for case %s: sender or this "
 		    "node is not a member (or has not signed its protocol)",
 		    d->case_id);
@@ -2398,9 +2400,10 @@ apply_disclosure(struct node *n, struct node_peer *from,
 			valued |= 1u << f->category;
 	}
 	rc = WN_EDB;
-	if ((st = prep(n, "INSERT OR REPLACE INTO received (case_id, from_org, "
-			  "field_id, subject, category, name, value, "
-			  "received_ms) VALUES (?,?,?,?,?,?,?,?)")) == NULL)
+	if ((st = case_prep(n, "INSERT OR REPLACE INTO received (case_id, "
+			       "from_org, field_id, subject, category, name, "
+			       "value, received_ms) VALUES "
+			       "(?,?,?,?,?,?,?,?)")) == NULL)
 		goto out;
 	for (size_t i = 0; i < d->nfields; i++) {
 		const struct proto_field *f = &d->fields[i];
@@ -2457,13 +2460,13 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 	rc = WN_EDB;
 	/* with a case id (?4), only the rows of that case: the same field id
 	 * stands in one row per case it was disclosed in */
-	st = prep(n, ack ? "UPDATE disclosures SET retraction_acked_ms = ?3 "
-			   "WHERE to_org = ?1 AND field_id = ?2 AND "
-			   "retracted_ms IS NOT NULL AND (?4 IS NULL OR "
-			   "case_id = ?4)"
-			 : "DELETE FROM received WHERE from_org = ?1 AND "
-			   "field_id = ?2 AND ?3 = ?3 AND (?4 IS NULL OR "
-			   "case_id = ?4)");
+	st = case_prep(n, ack ? "UPDATE disclosures SET retraction_acked_ms = "
+				"?3 WHERE to_org = ?1 AND field_id = ?2 AND "
+				"retracted_ms IS NOT NULL AND (?4 IS NULL OR "
+				"case_id = ?4)"
+			      : "DELETE FROM received WHERE from_org = ?1 AND "
+				"field_id = ?2 AND ?3 = ?3 AND (?4 IS NULL OR "
+				"case_id = ?4)");
 	if (st == NULL)
 		goto out;
 	size_t gone = 0;
@@ -2527,9 +2530,9 @@ node_case_apply(struct node *n, struct node_peer *from,
 	case PROTO_MSG_DISCLOSURE:
 		return apply_disclosure(n, from, h, body, len, why, whylen);
 	case PROTO_MSG_AMEND:
-		return apply_amend(n, from, body, len, why, whylen);
+		return case_apply_amend(n, from, body, len, why, whylen);
 	case PROTO_MSG_ATTEST:
-		return apply_attest(n, from, body, len, why, whylen);
+		return case_apply_attest(n, from, body, len, why, whylen);
 	case PROTO_MSG_RETRACTION:
 	case PROTO_MSG_RETRACTION_ACK:
 		return apply_retraction(n, from, body, len,
