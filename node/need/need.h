@@ -28,7 +28,7 @@ struct proto_matrix;
 bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 
 /* need/'s state, reached from the node as n->need: the dossiers opened
- * outside a user's cases, for the snooping alert (case.c), guarded by
+ * outside a user's cases, for the snooping alert (watch.c), guarded by
  * n->mtx. node_need_start allocates it (WN_ENOMEM) before the node serves;
  * node_need_stop frees it (a node never started too). */
 struct node_need {
