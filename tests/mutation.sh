@@ -2,7 +2,7 @@
 # mutation.sh - the gate on the canary test, tests/integration/test_need.sh.
 # `make mutation` builds the node as is ($BUILD) and four times with one of
 # the four need-to-know filters disabled (build-mut1..4, -DWN_MUTATE=N, see
-# node/need/case.c), then runs this script:
+# node/need/share.c), then runs this script:
 #   - the build as is must pass the canary test entirely;
 #   - each mutated build must run the same checks in the same order, and
 #     fail exactly the checks that tests/mutation.expect lists for its

@@ -1,60 +1,20 @@
 /*
- * case.c - cases, dossiers, consent, and the four filters on what leaves.
+ * case.c - cases, and the helpers the case files of need/ share
+ * (case_int.h).
  *
- * A field about a person leaves this node for node B about case C only if
- *   1. the matrix gives B's role at least `existence` for the field's
- *      category in C's case type (`existence` sends the category, no value);
- *   2. B is a current member of C (the director's word, from CASE messages)
- *      and so is this node;
- *   3. consent, or a legal basis the matrix names, covers the subject and
- *      category where the matrix requires one: given, not expired, not
- *      withdrawn, at the instant of sending;
- *   4. a person here approved that category for that request (share
- *      approve), or this node's policy shares it without asking
- *      (auto_share in the config).
- * The receiver checks 1 and 2 again against the matrix version it holds,
- * and refuses (and audits) a disclosure that carries anything it should
- * not have got. Every proposal, decision, disclosure, refusal and
- * retraction is audited with the user, case, categories, purpose, legal
- * ground and the W3C trace id carried in the envelope.
+ * The director (or a member it enrolled with --directs) opens a case,
+ * invites and removes its members and asks them for information; each
+ * change of members goes to every member as a CASE message, and a member
+ * removed is sent a retraction of what this node disclosed to it in the
+ * case. case.list shows the cases this node knows.
  */
-#include "node/need/need.h"
+#include "node/need/case_int.h"
 
 #include <stdarg.h>
 #include <string.h>
 
-#include <sqlcipher/sqlite3.h>
-
-#include "config/matrix.h"
-#include "protocol/matrix_wire.h"
-#include "protocol/need_wire.h"
-
-/* Mutation hooks for the canary test: `make mutation` builds wijknetd with
- * -DWN_MUTATE=N, which disables one of the four filters, and checks that
- * tests/integration/test_need.sh then fails. A normal build compiles them
- * out (WN_MUTATE is 0). */
-#ifndef WN_MUTATE
-#define WN_MUTATE 0
-#endif
-enum { MUT_MATRIX = 1, MUT_MEMBERSHIP, MUT_CONSENT, MUT_DECISION };
-#define MUTATE(which) (WN_MUTATE == (which))
-
-static void opened(struct node_ctl_call *c, const char *dossier);
-
-struct case_info {
-	char id[PROTO_CASE_ID_MAX + 1];
-	int type;
-	char subject[PROTO_SUBJECT_MAX + 1];
-	char purpose[PROTO_PURPOSE_MAX + 1];
-	char ground[PROTO_GROUND_MAX + 1];
-	char director[PROTO_ORG_ID_MAX + 1];
-};
-
-#define arg node_ctl_arg
-#define fail node_ctl_fail
-
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
+sqlite3_stmt *
+case_prep(struct node *n, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
@@ -65,41 +25,44 @@ prep(struct node *n, const char *sql)
 	return st;
 }
 
-static const char *
-col(sqlite3_stmt *st, int i)
+const char *
+case_col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? (const char *)t : "";
 }
 
-static bool
-load_case(struct node *n, const char *id, struct case_info *ci)
+bool
+case_load(struct node *n, const char *id, struct case_info *ci)
 {
-	sqlite3_stmt *st = prep(n, "SELECT case_id, type, subject, purpose, "
-				   "ground, director FROM cases WHERE case_id = ?");
+	sqlite3_stmt *st = case_prep(n, "SELECT case_id, type, subject, "
+					"purpose, ground, director FROM "
+					"cases WHERE case_id = ?");
 	bool ok = false;
 	if (st == NULL)
 		return false;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		wn_strlcpy(ci->id, col(st, 0), sizeof(ci->id));
+		wn_strlcpy(ci->id, case_col(st, 0), sizeof(ci->id));
 		ci->type = sqlite3_column_int(st, 1);
-		wn_strlcpy(ci->subject, col(st, 2), sizeof(ci->subject));
-		wn_strlcpy(ci->purpose, col(st, 3), sizeof(ci->purpose));
-		wn_strlcpy(ci->ground, col(st, 4), sizeof(ci->ground));
-		wn_strlcpy(ci->director, col(st, 5), sizeof(ci->director));
+		wn_strlcpy(ci->subject, case_col(st, 2), sizeof(ci->subject));
+		wn_strlcpy(ci->purpose, case_col(st, 3), sizeof(ci->purpose));
+		wn_strlcpy(ci->ground, case_col(st, 4), sizeof(ci->ground));
+		wn_strlcpy(ci->director, case_col(st, 5), sizeof(ci->director));
 		ok = true;
 	}
 	sqlite3_finalize(st);
 	return ok;
 }
 
-/* member_role: true if org is a current member of the case */
-static bool
-member_role(struct node *n, const char *case_id, const char *org, int *role)
+/* case_member_role: true if org is a current member of the case */
+bool
+case_member_role(struct node *n, const char *case_id, const char *org,
+    int *role)
 {
-	sqlite3_stmt *st = prep(n, "SELECT role FROM case_members WHERE "
-				   "case_id = ? AND org_id = ? AND removed = 0");
+	sqlite3_stmt *st = case_prep(n, "SELECT role FROM case_members WHERE "
+					"case_id = ? AND org_id = ? AND "
+					"removed = 0");
 	bool ok = false;
 	if (st == NULL)
 		return false;
@@ -114,19 +77,20 @@ member_role(struct node *n, const char *case_id, const char *org, int *role)
 	return ok;
 }
 
-/* protocol_ground: a case whose legal ground is a named consultation
+/* case_protocol_ground: a case whose legal ground is a named consultation
  * protocol (basis:NAME) shares only between members that signed it */
-static bool
-protocol_ground(const struct case_info *ci)
+bool
+case_protocol_ground(const struct case_info *ci)
 {
 	return strncmp(ci->ground, "basis:", 6) == 0;
 }
 
-static bool
-attested(struct node *n, const char *case_id, const char *org)
+bool
+case_attested(struct node *n, const char *case_id, const char *org)
 {
-	sqlite3_stmt *st = prep(n, "SELECT attested FROM case_members WHERE "
-				   "case_id = ? AND org_id = ? AND removed = 0");
+	sqlite3_stmt *st = case_prep(n, "SELECT attested FROM case_members "
+					"WHERE case_id = ? AND org_id = ? "
+					"AND removed = 0");
 	bool yes = false;
 	if (st == NULL)
 		return false;
@@ -138,11 +102,11 @@ attested(struct node *n, const char *case_id, const char *org)
 	return yes;
 }
 
-static wn_err
-matrix_in_force(struct node *n, struct proto_matrix *m)
+wn_err
+case_matrix_in_force(struct node *n, struct proto_matrix *m)
 {
-	sqlite3_stmt *st = prep(n, "SELECT signed FROM matrix ORDER BY version "
-				   "DESC LIMIT 1");
+	sqlite3_stmt *st = case_prep(n, "SELECT signed FROM matrix ORDER BY "
+					"version DESC LIMIT 1");
 	const uint8_t *pk = n->is_director
 	    ? sec_identity_public(n->id)->sign_pk
 	    : n->director_pk;
@@ -169,8 +133,8 @@ new_id(char *out, size_t cap, const char *prefix, size_t nbytes)
 	snprintf(out, cap, "%s%s", prefix, hex);
 }
 
-static void
-new_trace(char tp[PROTO_TP_LEN + 1])
+void
+case_new_trace(char tp[PROTO_TP_LEN + 1])
 {
 	char t[33], s[17];
 	uint8_t r[24];
@@ -187,8 +151,8 @@ ground_valid(const char *g)
 	    (strncmp(g, "basis:", 6) == 0 && g[6] != '\0');
 }
 
-static wn_err
-parse_categories(const char *list, uint32_t *mask)
+wn_err
+case_parse_categories(const char *list, uint32_t *mask)
 {
 	char buf[512], *save = NULL;
 	*mask = 0;
@@ -204,8 +168,8 @@ parse_categories(const char *list, uint32_t *mask)
 	return WN_OK;
 }
 
-static void
-categories_text(uint32_t mask, char *out, size_t cap)
+void
+case_categories_text(uint32_t mask, char *out, size_t cap)
 {
 	size_t o = 0;
 	out[0] = '\0';
@@ -233,8 +197,8 @@ directs_cases(struct node *n)
 		return true;
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return false;
-	if ((st = prep(n, "SELECT signed FROM charter ORDER BY version DESC "
-			  "LIMIT 1")) != NULL &&
+	if ((st = case_prep(n, "SELECT signed FROM charter ORDER BY version "
+			       "DESC LIMIT 1")) != NULL &&
 	    sqlite3_step(st) == SQLITE_ROW &&
 	    proto_charter_verify_signed(sqlite3_column_blob(st, 0),
 		(size_t)sqlite3_column_bytes(st, 0), n->director_pk, ch,
@@ -251,10 +215,10 @@ directs_cases(struct node *n)
 	"a member it enrolled with --directs) opens cases and changes their " \
 	"members"
 
-/* send_case tells every current member (and `also`, a member just
+/* case_send tells every current member (and `also`, a member just
  * removed) how the case stands now. */
-static wn_err
-send_case(struct node *n, const struct case_info *ci, const char *also)
+wn_err
+case_send(struct node *n, const struct case_info *ci, const char *also)
 {
 	struct proto_case *pc = calloc(1, sizeof(*pc));
 	struct proto_writer w = {0};
@@ -270,14 +234,15 @@ send_case(struct node *n, const struct case_info *ci, const char *also)
 	wn_strlcpy(pc->ground, ci->ground, sizeof(pc->ground));
 	wn_strlcpy(pc->director, ci->director, sizeof(pc->director));
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT org_id, role, attested FROM case_members "
-			  "WHERE case_id = ? AND removed = 0 ORDER BY org_id")) ==
+	if ((st = case_prep(n, "SELECT org_id, role, attested FROM "
+			       "case_members WHERE case_id = ? AND "
+			       "removed = 0 ORDER BY org_id")) ==
 	    NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW &&
 	    pc->nmembers < PROTO_CASE_MAX_MEMBERS) {
-		wn_strlcpy(pc->members[pc->nmembers].org, col(st, 0),
+		wn_strlcpy(pc->members[pc->nmembers].org, case_col(st, 0),
 		    sizeof(pc->members[0].org));
 		pc->members[pc->nmembers].attested =
 		    sqlite3_column_int(st, 2) != 0;
@@ -329,8 +294,9 @@ node_ctl_case_open(struct node_ctl_call *c)
 		return fail(c, WN_EINVAL, "the legal ground is 'consent' or "
 		    "'basis:NAME'");
 	new_id(ci.id, sizeof(ci.id), "c-", 6);
-	if ((st = prep(n, "INSERT INTO cases (case_id, type, subject, purpose, "
-			  "ground, director, opened_ms) VALUES (?,?,?,?,?,?,?)")) ==
+	if ((st = case_prep(n, "INSERT INTO cases (case_id, type, subject, "
+			       "purpose, ground, director, opened_ms) "
+			       "VALUES (?,?,?,?,?,?,?)")) ==
 	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
@@ -345,8 +311,8 @@ node_ctl_case_open(struct node_ctl_call *c)
 	if (r != SQLITE_DONE)
 		return WN_EDB;
 	/* the director convenes the case under its ground: it has signed */
-	if ((st = prep(n, "INSERT INTO case_members (case_id, org_id, role, "
-			  "attested) VALUES (?, ?, ?, 1)")) == NULL)
+	if ((st = case_prep(n, "INSERT INTO case_members (case_id, org_id, "
+			       "role, attested) VALUES (?, ?, ?, 1)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, n->cfg.org_id, -1, SQLITE_STATIC);
@@ -364,14 +330,14 @@ node_ctl_case_open(struct node_ctl_call *c)
 	return WN_OK;
 }
 
-/* retract_from sends `to`, just removed from case ci, a retraction of
+/* case_retract_from sends `to`, just removed from case ci, a retraction of
  * every field this node disclosed to it in that case and has not retracted
  * yet, as a consent withdrawal does (retract): `to` deletes them and
  * answers with a signed RETRACTION_ACK (apply_retraction). A node that is
  * no longer a peer cannot be reached; it deleted the case's fields itself
  * when it learnt of its removal (forget_case), if it ever did. */
-static wn_err
-retract_from(struct node *n, const struct case_info *ci, const char *to)
+wn_err
+case_retract_from(struct node *n, const struct case_info *ci, const char *to)
 {
 	struct proto_retraction *r = calloc(1, sizeof(*r));
 	struct node_peer *p = node_peer_find(n, to);
@@ -390,9 +356,10 @@ retract_from(struct node *n, const struct case_info *ci, const char *to)
 	 * the recipient is still a member of stays there */
 	wn_strlcpy(r->case_id, ci->id, sizeof(r->case_id));
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT DISTINCT field_id FROM disclosures WHERE "
-			  "case_id = ? AND to_org = ? AND retracted_ms IS NULL "
-			  "ORDER BY field_id")) == NULL)
+	if ((st = case_prep(n, "SELECT DISTINCT field_id FROM disclosures "
+			       "WHERE case_id = ? AND to_org = ? AND "
+			       "retracted_ms IS NULL ORDER BY "
+			       "field_id")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
@@ -420,8 +387,9 @@ retract_from(struct node *n, const struct case_info *ci, const char *to)
 	if (total == 0)
 		goto out;
 	rc = WN_EDB;
-	if ((st = prep(n, "UPDATE disclosures SET retracted_ms = ? WHERE "
-			  "case_id = ? AND to_org = ? AND retracted_ms IS NULL")) ==
+	if ((st = case_prep(n, "UPDATE disclosures SET retracted_ms = ? WHERE "
+			       "case_id = ? AND to_org = ? AND "
+			       "retracted_ms IS NULL")) ==
 	    NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, wn_now_ms());
@@ -452,7 +420,7 @@ membership(struct node_ctl_call *c, bool add)
 	const char *org = arg(c, "org");
 	if (!directs_cases(n))
 		return fail(c, WN_EDENIED, NOT_DIRECTING);
-	if (!load_case(n, arg(c, "case"), &ci))
+	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
 	if (strcmp(ci.director, n->cfg.org_id) != 0)
 		return fail(c, WN_EDENIED, "only the case's director (%s) "
@@ -462,7 +430,7 @@ membership(struct node_ctl_call *c, bool add)
 		    "member", org, ci.id);
 	/* a change that changes nothing is refused, and sends nothing: a
 	 * CASE goes only to members and to the one just removed */
-	bool member = member_role(n, ci.id, org, NULL);
+	bool member = case_member_role(n, ci.id, org, NULL);
 	if (add && member)
 		return fail(c, WN_EINVAL, "%s is already a member of case %s",
 		    org, ci.id);
@@ -475,10 +443,10 @@ membership(struct node_ctl_call *c, bool add)
 		if (!cfg_role_parse(p->role, &role))
 			return WN_ECORRUPT;
 	}
-	st = prep(n, add ? "INSERT OR REPLACE INTO case_members (case_id, "
-			   "org_id, role, removed) VALUES (?, ?, ?, 0)"
-			 : "UPDATE case_members SET removed = 1 WHERE case_id = "
-			   "?1 AND org_id = ?2 AND ?3 = ?3");
+	st = case_prep(n, add ? "INSERT OR REPLACE INTO case_members (case_id, "
+				"org_id, role, removed) VALUES (?, ?, ?, 0)"
+			      : "UPDATE case_members SET removed = 1 WHERE "
+				"case_id = ?1 AND org_id = ?2 AND ?3 = ?3");
 	if (st == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
@@ -488,9 +456,9 @@ membership(struct node_ctl_call *c, bool add)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	wn_err rc = add ? WN_OK : retract_from(n, &ci, org);
+	wn_err rc = add ? WN_OK : case_retract_from(n, &ci, org);
 	if (rc == WN_OK)
-		rc = send_case(n, &ci, add ? NULL : org);
+		rc = case_send(n, &ci, add ? NULL : org);
 	if (rc != WN_OK)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "case %s: %s %s", ci.id,
@@ -513,10 +481,10 @@ node_ctl_case_remove(struct node_ctl_call *c)
 	return membership(c, false);
 }
 
-static size_t
-count_rows(struct node *n, const char *sql, const char *a)
+size_t
+case_count_rows(struct node *n, const char *sql, const char *a)
 {
-	sqlite3_stmt *st = prep(n, sql);
+	sqlite3_stmt *st = case_prep(n, sql);
 	size_t v = 0;
 	if (st == NULL)
 		return 0;
@@ -528,14 +496,14 @@ count_rows(struct node *n, const char *sql, const char *a)
 	return v;
 }
 
-/* nothing_named answers a listing whose filter names nothing this node
+/* case_nothing_named answers a listing whose filter names nothing this node
  * knows (exit 1 in the CLI). It is still a lookup, audited as failed and
- * counted towards the snooping alert (opened), so it commits as a read
+ * counted towards the snooping alert (case_opened), so it commits as a read
  * does rather than failing the request, which would roll back an alert
  * the lookup raised. */
-static wn_err WN_PRINTF(3, 4)
-nothing_named(struct node_ctl_call *c, const char *dossier, const char *fmt,
-    ...)
+wn_err WN_PRINTF(3, 4)
+case_nothing_named(struct node_ctl_call *c, const char *dossier,
+    const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -543,7 +511,7 @@ nothing_named(struct node_ctl_call *c, const char *dossier, const char *fmt,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(c->detail, sizeof(c->detail), "failed: %s", msg);
-	opened(c, dossier);
+	case_opened(c, dossier);
 	proto_ctl_reply_begin(c->w, WN_ENOTFOUND, msg, 0);
 	return WN_OK;
 }
@@ -553,10 +521,11 @@ node_ctl_case_list(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	const char *one = proto_ctl_request_arg(c->req, "case");
-	size_t rows = one ? count_rows(n, "SELECT count(*) FROM cases WHERE "
-					  "case_id = ?", one)
-			  : count_rows(n, "SELECT count(*) FROM cases", NULL);
-	sqlite3_stmt *st = prep(n,
+	size_t rows = one ? case_count_rows(n, "SELECT count(*) FROM cases "
+					       "WHERE case_id = ?", one)
+			  : case_count_rows(n, "SELECT count(*) FROM "
+					       "cases", NULL);
+	sqlite3_stmt *st = case_prep(n,
 	    "SELECT c.case_id, c.type, c.subject, c.purpose, c.ground, "
 	    "c.director, (SELECT group_concat(org_id, ',') FROM case_members m "
 	    "WHERE m.case_id = c.case_id AND m.removed = 0), (SELECT "
@@ -575,14 +544,14 @@ node_ctl_case_list(struct node_ctl_call *c)
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
 		proto_ctl_row_begin(c->w, 8);
-		proto_ctl_field_text(c->w, "case_id", col(st, 0));
+		proto_ctl_field_text(c->w, "case_id", case_col(st, 0));
 		proto_ctl_field_text(c->w, "type", cfg_case_type_name(
 		    (enum cfg_case_type)sqlite3_column_int(st, 1)));
-		proto_ctl_field_text(c->w, "subject", col(st, 2));
-		proto_ctl_field_text(c->w, "purpose", col(st, 3));
-		proto_ctl_field_text(c->w, "ground", col(st, 4));
-		proto_ctl_field_text(c->w, "director", col(st, 5));
-		proto_ctl_field_text(c->w, "members", col(st, 6));
+		proto_ctl_field_text(c->w, "subject", case_col(st, 2));
+		proto_ctl_field_text(c->w, "purpose", case_col(st, 3));
+		proto_ctl_field_text(c->w, "ground", case_col(st, 4));
+		proto_ctl_field_text(c->w, "director", case_col(st, 5));
+		proto_ctl_field_text(c->w, "members", case_col(st, 6));
 		proto_ctl_field_bool(c->w, "member", sqlite3_column_int(st, 7));
 	}
 	sqlite3_finalize(st);
@@ -601,26 +570,26 @@ node_ctl_case_request(struct node_ctl_call *c)
 	sqlite3_stmt *st;
 	size_t sent = 0;
 	wn_err rc = WN_OK;
-	if (!load_case(n, arg(c, "case"), &ci))
+	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
 	if (strcmp(ci.director, n->cfg.org_id) != 0)
 		return fail(c, WN_EDENIED, "only the case's director asks its "
 		    "members");
-	if (parse_categories(arg(c, "categories"), &q.categories) != WN_OK)
+	if (case_parse_categories(arg(c, "categories"), &q.categories) != WN_OK)
 		return fail(c, WN_EINVAL, "categories: a comma list of "
 		    "information categories");
 	wn_strlcpy(q.case_id, ci.id, sizeof(q.case_id));
 	sec_random(q.request_id, sizeof(q.request_id));
-	new_trace(tp);
+	case_new_trace(tp);
 	proto_writer_init(&w, buf, sizeof(buf));
 	if ((rc = proto_info_request_encode(&q, &w)) != WN_OK)
 		return rc;
-	if ((st = prep(n, "SELECT org_id FROM case_members WHERE case_id = ? "
-			  "AND removed = 0")) == NULL)
+	if ((st = case_prep(n, "SELECT org_id FROM case_members WHERE case_id "
+			       "= ? AND removed = 0")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 	while (rc == WN_OK && sqlite3_step(st) == SQLITE_ROW) {
-		struct node_peer *p = node_peer_find(n, col(st, 0));
+		struct node_peer *p = node_peer_find(n, case_col(st, 0));
 		if (p == NULL || p->gone)
 			continue;
 		rc = node_outbox_push_traced(n, p, PROTO_MSG_INFO_REQUEST,
@@ -630,7 +599,7 @@ node_ctl_case_request(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (rc != WN_OK)
 		return rc;
-	categories_text(q.categories, cats, sizeof(cats));
+	case_categories_text(q.categories, cats, sizeof(cats));
 	snprintf(c->detail, sizeof(c->detail), "case %s: asked %zu members "
 	    "for %s; purpose: %s; trace %s", ci.id, sent, cats, ci.purpose,
 	    tp);
@@ -641,1902 +610,4 @@ node_ctl_case_request(struct node_ctl_call *c)
 	proto_ctl_field_text(c->w, "categories", cats);
 	proto_ctl_field_text(c->w, "trace", tp);
 	return WN_OK;
-}
-
-/* ---- this node's own records and consents ---------------------------- */
-
-wn_err
-node_ctl_record_add(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	enum cfg_category k;
-	sqlite3_stmt *st;
-	if (!cfg_category_parse(arg(c, "category"), &k))
-		return fail(c, WN_EINVAL, "unknown category '%s'",
-		    arg(c, "category"));
-	if (!arg(c, "subject")[0] || strlen(arg(c, "subject")) >
-	    PROTO_SUBJECT_MAX)
-		return fail(c, WN_EINVAL, "a subject is required");
-	if (!arg(c, "name")[0] || strlen(arg(c, "name")) >
-	    PROTO_FIELD_NAME_MAX)
-		return fail(c, WN_EINVAL, "a field name is required");
-	if (strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
-		return fail(c, WN_EINVAL, "the value is longer than %d bytes",
-		    PROTO_FIELD_VALUE_MAX);
-	if ((st = prep(n, "INSERT INTO fields (subject, category, name, value, "
-			  "recorded_by, recorded_ms) VALUES (?,?,?,?,?,?)")) ==
-	    NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)k);
-	sqlite3_bind_text(st, 3, arg(c, "name"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, arg(c, "value"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, c->user->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, wn_now_ms());
-	int r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	int64_t id = sqlite3_last_insert_rowid(node_store_db(n->store));
-	/* one record per data subject, by reference, never the value */
-	snprintf(c->detail, sizeof(c->detail), "field %lld about %s (%s)",
-	    (long long)id, arg(c, "subject"), cfg_category_name(k));
-	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	proto_ctl_row_begin(c->w, 1);
-	proto_ctl_field_int(c->w, "field_id", id);
-	return WN_OK;
-}
-
-/* subject_unknown: no record, consent or case here names subj */
-static bool
-subject_unknown(struct node *n, const char *subj)
-{
-	return count_rows(n, "SELECT (SELECT count(*) FROM fields WHERE "
-			     "subject = ?1) + (SELECT count(*) FROM consents "
-			     "WHERE subject = ?1) + (SELECT count(*) FROM cases "
-			     "WHERE subject = ?1)", subj) == 0;
-}
-
-wn_err
-node_ctl_record_list(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	const char *subj = proto_ctl_request_arg(c->req, "subject");
-	size_t rows = subj ? count_rows(n, "SELECT count(*) FROM fields WHERE "
-					   "subject = ?", subj)
-			   : count_rows(n, "SELECT count(*) FROM fields", NULL);
-	sqlite3_stmt *st = prep(n, "SELECT id, subject, category, name, value "
-				   "FROM fields WHERE ?1 IS NULL OR subject = ?1 "
-				   "ORDER BY id");
-	if (st == NULL)
-		return WN_EDB;
-	if (subj != NULL && rows == 0 && subject_unknown(n, subj)) {
-		sqlite3_finalize(st);
-		return nothing_named(c, subj, "nothing here about '%s': no "
-		    "record, consent or case names that subject", subj);
-	}
-	if (subj)
-		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
-	snprintf(c->detail, sizeof(c->detail), "viewed %zu fields%s%s", rows,
-	    subj ? " about " : "", subj ? subj : "");
-	opened(c, subj);
-	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
-	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
-		proto_ctl_row_begin(c->w, 5);
-		proto_ctl_field_int(c->w, "field_id", sqlite3_column_int64(st, 0));
-		proto_ctl_field_text(c->w, "subject", col(st, 1));
-		proto_ctl_field_text(c->w, "category", cfg_category_name(
-		    (enum cfg_category)sqlite3_column_int(st, 2)));
-		proto_ctl_field_text(c->w, "name", col(st, 3));
-		proto_ctl_field_text(c->w, "value", col(st, 4));
-	}
-	sqlite3_finalize(st);
-	return WN_OK;
-}
-
-/* bases_text lists the legal bases the matrix accepts for category k */
-static void
-bases_text(const struct proto_matrix *m, int k, char *out, size_t cap)
-{
-	size_t o = 0;
-	out[0] = '\0';
-	for (int b = 0; b < m->nbases[k] && o < cap; b++)
-		o += (size_t)snprintf(out + o, cap - o, "%s%s", b ? ", " : "",
-		    m->bases[k][b]);
-}
-
-/* basis_named: a legal basis is recorded only when the matrix in force
- * names it for the category (a basis it does not name would never let
- * anything out, and would look as if it did) */
-static wn_err
-basis_named(struct node_ctl_call *c, int k, const char *basis)
-{
-	struct proto_matrix *m = calloc(1, sizeof(*m));
-	const char *name = cfg_category_name((enum cfg_category)k);
-	char list[512];
-	wn_err rc = m ? matrix_in_force(c->n, m) : WN_ENOMEM;
-	if (rc != WN_OK)
-		goto out;
-	rc = WN_EINVAL;
-	if (m->version == 0) {
-		fail(c, rc, "no matrix in force yet: it names the legal bases "
-		    "accepted for %s", name);
-		goto out;
-	}
-	if (m->requires[k] == PROTO_MATRIX_REQUIRES_NONE) {
-		fail(c, rc, "%s needs neither consent nor a legal basis under "
-		    "matrix version %llu: nothing to record", name,
-		    (unsigned long long)m->version);
-		goto out;
-	}
-	if (m->requires[k] == PROTO_MATRIX_REQUIRES_CONSENT) {
-		fail(c, rc, "the matrix names no legal basis for %s: it needs "
-		    "the subject's consent (wijknet consent give)", name);
-		goto out;
-	}
-	for (int b = 0; b < m->nbases[k]; b++)
-		if (strcmp(m->bases[k][b], basis) == 0) {
-			rc = WN_OK;
-			goto out;
-		}
-	bases_text(m, k, list, sizeof(list));
-	fail(c, rc, "'%.60s' is not one the matrix names for %s; it names: "
-	    "%s", basis, name, list);
-out:
-	free(m);
-	return rc;
-}
-
-static wn_err
-consent_add(struct node_ctl_call *c, int kind)
-{
-	struct node *n = c->n;
-	enum cfg_category k;
-	uint64_t until = 0;
-	sqlite3_stmt *st;
-	const char *by = kind == 1 ? arg(c, "by") : c->user->name;
-	if (!cfg_category_parse(arg(c, "category"), &k))
-		return fail(c, WN_EINVAL, "unknown category '%s'",
-		    arg(c, "category"));
-	if (!arg(c, "subject")[0] || !by[0] ||
-	    (kind == 2 && !arg(c, "basis")[0]))
-		return fail(c, WN_EINVAL, "subject, category and %s are "
-		    "required", kind == 1 ? "who gave it (by)" : "basis");
-	if (arg(c, "until_ms")[0] &&
-	    !wn_parse_u64(arg(c, "until_ms"), INT64_MAX, &until))
-		return fail(c, WN_EINVAL, "until_ms: milliseconds since 1970");
-	wn_err rc;
-	if (kind == 2 && (rc = basis_named(c, (int)k, arg(c, "basis"))) !=
-	    WN_OK)
-		return rc;
-	if ((st = prep(n, "INSERT INTO consents (subject, category, kind, "
-			  "basis, given_by, given_ms, until_ms) VALUES "
-			  "(?,?,?,?,?,?,?)")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)k);
-	sqlite3_bind_int(st, 3, kind);
-	sqlite3_bind_text(st, 4, arg(c, "basis"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, wn_now_ms());
-	if (until)
-		sqlite3_bind_int64(st, 7, (int64_t)until);
-	int r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	snprintf(c->detail, sizeof(c->detail), "%s for %s about %s%s%s",
-	    kind == 1 ? "consent" : "legal basis", cfg_category_name(k),
-	    arg(c, "subject"), kind == 2 ? ": " : "", arg(c, "basis"));
-	proto_ctl_reply_begin(c->w, WN_OK, "recorded", 0);
-	return WN_OK;
-}
-
-wn_err
-node_ctl_consent_give(struct node_ctl_call *c)
-{
-	return consent_add(c, 1);
-}
-
-wn_err
-node_ctl_consent_basis(struct node_ctl_call *c)
-{
-	return consent_add(c, 2);
-}
-
-/* UNDER_WITHDRAWN selects the disclosures about subject ?1 in category ?2
- * that left under a consent (?3 = 1) or the legal basis ?4 (?3 = 2) that
- * is withdrawn, or before what let them out was kept (-1), or (?5 = 1:
- * the matrix in force requires consent or a basis for the category) when
- * the matrix then asked for neither (NULL): once it asks, they are held
- * only under the consent or basis now withdrawn. */
-#define UNDER_WITHDRAWN \
-	"subject = ?1 AND category = ?2 AND retracted_ms IS NULL AND " \
-	"(consent_id = -1 OR (consent_id IS NULL AND ?5) OR consent_id IN " \
-	"(SELECT id FROM consents WHERE subject = ?1 AND category = ?2 AND " \
-	"kind = ?3 AND (?3 = 1 OR basis = ?4) AND withdrawn_ms IS NOT NULL))"
-
-static void
-bind_withdrawn(sqlite3_stmt *st, const char *subject, int category, int kind,
-    const char *basis, bool required)
-{
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, category);
-	sqlite3_bind_int(st, 3, kind);
-	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, required);
-}
-
-/* retract sends a retraction for everything disclosed about subject in
- * category under the withdrawn consent (kind 1) or legal basis (kind 2)
- * that is not retracted yet, one message per recipient and case: the same
- * field disclosed in another case under something else stays there.
- * required: the matrix in force asks for consent or a basis for category.
- * A store error is WN_EDB (nothing is marked retracted then). */
-static wn_err
-retract(struct node *n, const char *subject, int category, int kind,
-    const char *basis, bool required, size_t *peers)
-{
-	sqlite3_stmt *st = prep(n, "SELECT to_org, case_id, field_id FROM "
-				   "disclosures WHERE " UNDER_WITHDRAWN
-				   " ORDER BY to_org, case_id");
-	struct proto_retraction *r = calloc(1, sizeof(*r));
-	char to[64] = "", counted[64] = "";
-	wn_err rc = WN_OK;
-	*peers = 0;
-	if (st == NULL || r == NULL) {
-		sqlite3_finalize(st);
-		free(r);
-		return WN_ENOMEM;
-	}
-	snprintf(r->reason, sizeof(r->reason), "%s withdrawn",
-	    kind == 1 ? "consent" : "legal basis");
-	bind_withdrawn(st, subject, category, kind, basis, required);
-	for (bool more = true; more && rc == WN_OK;) {
-		int step = sqlite3_step(st);
-		if (step != SQLITE_ROW && step != SQLITE_DONE) {
-			rc = WN_EDB;
-			break;
-		}
-		more = step == SQLITE_ROW;
-		const char *org = more ? col(st, 0) : "";
-		const char *cid = more ? col(st, 1) : "";
-		if ((!more || strcmp(org, to) != 0 ||
-			strcmp(cid, r->case_id) != 0 ||
-			r->n == PROTO_RETRACT_MAX) && r->n > 0) {
-			struct proto_writer w = {0};
-			struct node_peer *p = node_peer_find(n, to);
-			if (proto_writer_init_dynamic(&w, 1024,
-				PROTO_BODY_MAX - 1) == WN_OK &&
-			    p != NULL &&
-			    proto_retraction_encode(r, false, &w) == WN_OK)
-				rc = node_outbox_push(n, p, PROTO_MSG_RETRACTION,
-				    w.buf, w.len);
-			proto_writer_release(&w);
-			char detail[200];
-			snprintf(detail, sizeof(detail), "%zu fields about %s "
-			    "retracted from %s in case %s; its receipt is owed",
-			    r->n, subject, to, r->case_id);
-			if (rc == WN_OK)
-				rc = node_audit_append(n->store, "system",
-				    "retraction.sent", to, detail);
-			if (strcmp(counted, to) != 0) {
-				(*peers)++;
-				wn_strlcpy(counted, to, sizeof(counted));
-			}
-			r->n = 0;
-		}
-		if (more) {
-			wn_strlcpy(to, org, sizeof(to));
-			wn_strlcpy(r->case_id, cid, sizeof(r->case_id));
-			r->ids[r->n++] = (uint64_t)sqlite3_column_int64(st, 2);
-		}
-	}
-	sqlite3_finalize(st);
-	free(r);
-	if (rc != WN_OK)
-		return rc;
-	st = prep(n, "UPDATE disclosures SET retracted_ms = ?6 WHERE "
-		     UNDER_WITHDRAWN);
-	if (st == NULL)
-		return WN_EDB;
-	bind_withdrawn(st, subject, category, kind, basis, required);
-	sqlite3_bind_int64(st, 6, wn_now_ms());
-	rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* node_ctl_consent_withdraw ends the subject's consent for a category, or
- * with basis the legal basis of that name, and retracts from every node
- * what left under it */
-wn_err
-node_ctl_consent_withdraw(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	enum cfg_category k;
-	sqlite3_stmt *st;
-	size_t peers = 0;
-	/* an empty basis is a mistake, not "the consent": absent is */
-	const char *basis = proto_ctl_request_arg(c->req, "basis");
-	int kind = basis != NULL ? 2 : 1;
-	if (basis != NULL && !basis[0])
-		return fail(c, WN_EINVAL, "an empty basis names no legal basis: "
-		    "leave it out to withdraw the consent");
-	if (basis == NULL)
-		basis = "";
-	if (!cfg_category_parse(arg(c, "category"), &k) || !arg(c, "subject")[0])
-		return fail(c, WN_EINVAL, "subject and category are required");
-	if ((st = prep(n, "UPDATE consents SET withdrawn_ms = ?5 WHERE subject "
-			  "= ?1 AND category = ?2 AND kind = ?3 AND (?3 = 1 OR "
-			  "basis = ?4) AND withdrawn_ms IS NULL")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, arg(c, "subject"), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)k);
-	sqlite3_bind_int(st, 3, kind);
-	sqlite3_bind_text(st, 4, basis, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, wn_now_ms());
-	int r = sqlite3_step(st);
-	int changed = sqlite3_changes(node_store_db(n->store));
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	if (changed == 0 && kind == 1)
-		return fail(c, WN_ENOTFOUND, "no consent in force for %s about "
-		    "%s", cfg_category_name(k), arg(c, "subject"));
-	if (changed == 0)
-		return fail(c, WN_ENOTFOUND, "no legal basis '%.60s' in force "
-		    "for %s about %s", basis, cfg_category_name(k),
-		    arg(c, "subject"));
-	struct proto_matrix *m = calloc(1, sizeof(*m));
-	wn_err rc = m ? matrix_in_force(n, m) : WN_ENOMEM;
-	bool required = rc == WN_OK && m->version &&
-	    m->requires[k] != PROTO_MATRIX_REQUIRES_NONE;
-	free(m);
-	if (rc == WN_OK)
-		rc = retract(n, arg(c, "subject"), (int)k, kind, basis,
-		    required, &peers);
-	if (rc != WN_OK)
-		return rc;
-	snprintf(c->detail, sizeof(c->detail), "%s%.60s%s for %s about %s "
-	    "withdrawn; retraction sent to %zu nodes",
-	    kind == 1 ? "consent" : "legal basis '", basis,
-	    kind == 1 ? "" : "'", cfg_category_name(k), arg(c, "subject"),
-	    peers);
-	c->kick = true;
-	proto_ctl_reply_begin(c->w, WN_OK, kind == 1 ? "consent withdrawn"
-						     : "legal basis withdrawn", 1);
-	proto_ctl_row_begin(c->w, 1);
-	proto_ctl_field_int(c->w, "retracted_from", (int64_t)peers);
-	return WN_OK;
-}
-
-wn_err
-node_ctl_consent_list(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	const char *subj = proto_ctl_request_arg(c->req, "subject");
-	size_t rows = subj ? count_rows(n, "SELECT count(*) FROM consents "
-					   "WHERE subject = ?", subj)
-			   : count_rows(n, "SELECT count(*) FROM consents", NULL);
-	sqlite3_stmt *st = prep(n, "SELECT subject, category, kind, basis, "
-				   "given_by, ifnull(until_ms, 0), "
-				   "ifnull(withdrawn_ms, 0) FROM consents WHERE "
-				   "?1 IS NULL OR subject = ?1 ORDER BY id");
-	if (st == NULL)
-		return WN_EDB;
-	if (subj != NULL && rows == 0 && subject_unknown(n, subj)) {
-		sqlite3_finalize(st);
-		return nothing_named(c, subj, "nothing here about '%s': no "
-		    "record, consent or case names that subject", subj);
-	}
-	if (subj)
-		sqlite3_bind_text(st, 1, subj, -1, SQLITE_STATIC);
-	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
-	int64_t now = wn_now_ms();
-	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
-		int64_t until = sqlite3_column_int64(st, 5);
-		int64_t wd = sqlite3_column_int64(st, 6);
-		proto_ctl_row_begin(c->w, 7);
-		proto_ctl_field_text(c->w, "subject", col(st, 0));
-		proto_ctl_field_text(c->w, "category", cfg_category_name(
-		    (enum cfg_category)sqlite3_column_int(st, 1)));
-		proto_ctl_field_text(c->w, "kind",
-		    sqlite3_column_int(st, 2) == 1 ? "consent" : "basis");
-		proto_ctl_field_text(c->w, "basis", col(st, 3));
-		proto_ctl_field_text(c->w, "given_by", col(st, 4));
-		proto_ctl_field_int(c->w, "until_ms", until);
-		proto_ctl_field_text(c->w, "state", wd ? "withdrawn"
-		    : until && until <= now ? "expired" : "in force");
-	}
-	sqlite3_finalize(st);
-	return WN_OK;
-}
-
-/* What let a category out: a consent or legal basis (consents.id), or
- * nothing, when the matrix asks for neither. */
-struct allowance {
-	int64_t consent_id; /* 0: the matrix asks for neither */
-	int kind;           /* 1 consent, 2 legal basis */
-	char text[128];     /* who gave the consent, or the basis */
-};
-
-/* refused_why says why nothing covers subject's category k, and what
- * would: the newest consent or basis on record tells whether one expired
- * or was withdrawn */
-static void
-refused_why(struct node *n, const struct proto_matrix *m, const char *subject,
-    int k, char *why, size_t cap)
-{
-	bool basis = m->requires[k] == PROTO_MATRIX_REQUIRES_BASIS;
-	sqlite3_stmt *st = prep(n, "SELECT kind, basis, withdrawn_ms IS NOT "
-				   "NULL, strftime('%Y-%m-%dT%H:%M:%SZ', until_ms "
-				   "/ 1000, 'unixepoch'), until_ms IS NOT NULL AND "
-				   "until_ms <= ? FROM consents WHERE "
-				   "subject = ? AND category = ? AND (kind = 1 OR "
-				   "?) ORDER BY id DESC LIMIT 1");
-	char state[200] = "", list[512];
-	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, wn_now_ms());
-		sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, k);
-		sqlite3_bind_int(st, 4, basis);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			bool consent = sqlite3_column_int(st, 0) == 1;
-			if (sqlite3_column_int(st, 2))
-				snprintf(state, sizeof(state), consent
-				    ? "consent withdrawn"
-				    : "legal basis \"%.60s\" withdrawn",
-				    col(st, 1));
-			else if (consent)
-				snprintf(state, sizeof(state), "consent "
-				    "expired %s", col(st, 3));
-			else if (sqlite3_column_int(st, 4))
-				snprintf(state, sizeof(state), "legal basis "
-				    "\"%.60s\" expired %s", col(st, 1),
-				    col(st, 3));
-			else
-				snprintf(state, sizeof(state), "legal basis "
-				    "\"%.60s\" is not one the matrix accepts",
-				    col(st, 1));
-		}
-		sqlite3_finalize(st);
-	}
-	if (!basis) {
-		snprintf(why, cap, "%s: record consent with `wijknet consent "
-		    "give`", state[0] ? state : "no consent");
-		return;
-	}
-	bases_text(m, k, list, sizeof(list));
-	snprintf(why, cap, "%s: record a basis the matrix accepts (%s) with "
-	    "`wijknet consent basis`, or consent with `wijknet consent give`",
-	    state[0] ? state : "no consent or legal basis", list);
-}
-
-/* covered: *ok when consent or an accepted legal basis is in force for
- * subject and category where the matrix requires one; *a says which (a
- * named basis before consent, the oldest first); why says what is
- * missing. A store error is WN_EDB, never "not covered": a decision
- * taken on it would be recorded as if nothing could leave. */
-static wn_err
-covered(struct node *n, const struct proto_matrix *m, const char *subject,
-    int k, struct allowance *a, char *why, size_t whylen, bool *ok_out)
-{
-	memset(a, 0, sizeof(*a));
-	*ok_out = true;
-	if (m->requires[k] == PROTO_MATRIX_REQUIRES_NONE)
-		return WN_OK;
-	*ok_out = false;
-	sqlite3_stmt *st = prep(n, "SELECT id, kind, basis, given_by FROM "
-				   "consents WHERE subject = ? AND category = ? "
-				   "AND withdrawn_ms IS NULL AND (until_ms IS NULL "
-				   "OR until_ms > ?) ORDER BY kind DESC, id");
-	bool ok = false;
-	int r = SQLITE_DONE;
-	if (st == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, k);
-	sqlite3_bind_int64(st, 3, wn_now_ms());
-	while (!ok && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		int kind = sqlite3_column_int(st, 1);
-		if (kind == 1)
-			ok = true;
-		else if (m->requires[k] == PROTO_MATRIX_REQUIRES_BASIS)
-			for (int b = 0; b < m->nbases[k] && !ok; b++)
-				ok = strcmp(m->bases[k][b], col(st, 2)) == 0;
-		if (ok) {
-			a->consent_id = sqlite3_column_int64(st, 0);
-			a->kind = kind;
-			wn_strlcpy(a->text, col(st, kind == 1 ? 3 : 2),
-			    sizeof(a->text));
-		}
-	}
-	sqlite3_finalize(st);
-	if (!ok && r != SQLITE_DONE)
-		return WN_EDB;
-	if (!ok)
-		refused_why(n, m, subject, k, why, whylen);
-	*ok_out = ok;
-	return WN_OK;
-}
-
-/* ---- shares: proposals and decisions --------------------------------- */
-
-/* A request answered here. approved and denied are the categories
- * decided so far; it stays pending until each of categories is. */
-struct share {
-	int64_t id;
-	char case_id[PROTO_CASE_ID_MAX + 1];
-	uint8_t request_id[16];
-	uint32_t categories, approved, denied;
-	char state[32], trace[PROTO_TP_LEN + 1];
-};
-
-static uint32_t
-undecided(const struct share *s)
-{
-	return s->categories & ~(s->approved | s->denied);
-}
-
-static bool
-load_share(struct node *n, int64_t id, struct share *s)
-{
-	sqlite3_stmt *st = prep(n, "SELECT id, case_id, request_id, categories, "
-				   "state, trace, approved, denied FROM shares "
-				   "WHERE id = ?");
-	bool ok = false;
-	if (st == NULL)
-		return false;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 2) == 16) {
-		s->id = sqlite3_column_int64(st, 0);
-		wn_strlcpy(s->case_id, col(st, 1), sizeof(s->case_id));
-		memcpy(s->request_id, sqlite3_column_blob(st, 2), 16);
-		s->categories = (uint32_t)sqlite3_column_int64(st, 3);
-		wn_strlcpy(s->state, col(st, 4), sizeof(s->state));
-		wn_strlcpy(s->trace, col(st, 5), sizeof(s->trace));
-		s->approved = (uint32_t)sqlite3_column_int64(st, 6);
-		s->denied = (uint32_t)sqlite3_column_int64(st, 7);
-		ok = true;
-	}
-	sqlite3_finalize(st);
-	return ok;
-}
-
-/* One decision about one field for one recipient. */
-struct outcome {
-	int64_t field_id;
-	int category;
-	const char *name, *value;
-	const char *to;
-	int to_role;
-	bool send, existence;
-	const char *why; /* when not sent */
-	struct allowance allow; /* when sent */
-	char whybuf[768];
-};
-
-typedef wn_err (*outcome_fn)(struct node *n, const struct outcome *o,
-    void *arg);
-
-/* plan walks every field the share's request asks for, for every other
- * current member of the case, and decides with the four filters; approved
- * is the mask a person (or the policy) approved. */
-static wn_err
-plan(struct node *n, const struct share *s, uint32_t approved, outcome_fn fn,
-    void *arg)
-{
-	struct case_info ci;
-	struct proto_matrix *m = calloc(1, sizeof(*m));
-	sqlite3_stmt *mem = NULL, *f = NULL;
-	wn_err rc = WN_EDB;
-	if (m == NULL)
-		return WN_ENOMEM;
-	if (!load_case(n, s->case_id, &ci) ||
-	    (rc = matrix_in_force(n, m)) != WN_OK)
-		goto out;
-	rc = WN_EDB;
-	bool self_member = member_role(n, ci.id, n->cfg.org_id, NULL);
-	bool protocol = protocol_ground(&ci);
-	bool self_signed = attested(n, ci.id, n->cfg.org_id);
-	if ((mem = prep(n, MUTATE(MUT_MEMBERSHIP)
-		     ? "SELECT org_id, role, 1 FROM case_members WHERE "
-		       "case_id = ? AND org_id != ? ORDER BY org_id"
-		     : "SELECT org_id, role, attested FROM case_members WHERE "
-		       "case_id = ? AND removed = 0 AND org_id != ? ORDER BY "
-		       "org_id")) == NULL ||
-	    (f = prep(n, "SELECT id, category, name, value FROM fields WHERE "
-			 "subject = ? ORDER BY id")) == NULL)
-		goto out;
-	sqlite3_bind_text(mem, 1, ci.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(mem, 2, n->cfg.org_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(f, 1, ci.subject, -1, SQLITE_STATIC);
-	rc = WN_OK;
-	int rm = SQLITE_DONE, rf = SQLITE_DONE;
-	while (rc == WN_OK && (rm = sqlite3_step(mem)) == SQLITE_ROW) {
-		int role = sqlite3_column_int(mem, 1);
-		if (role < 0 || role >= CFG_ROLES)
-			continue;
-		sqlite3_reset(f);
-		while (rc == WN_OK && (rf = sqlite3_step(f)) == SQLITE_ROW) {
-			struct outcome o = {0};
-			bool cov = true;
-			int k = sqlite3_column_int(f, 1);
-			if (k < 0 || k >= CFG_CATEGORIES ||
-			    !(s->categories & (1u << k)))
-				continue;
-			o.field_id = sqlite3_column_int64(f, 0);
-			o.category = k;
-			o.name = col(f, 2);
-			o.value = col(f, 3);
-			o.to = col(mem, 0);
-			o.to_role = role;
-			int level = m->version ? m->level[ci.type][k][role] : 0;
-			if (MUTATE(MUT_MATRIX) && level == 0)
-				level = 2;
-			if (!self_member)
-				o.why = "this node is not a member of the case";
-			else if (protocol && !MUTATE(MUT_MEMBERSHIP) &&
-			    !self_signed)
-				o.why = "this node has not signed the case's "
-					"consultation protocol (case attest)";
-			else if (protocol && !sqlite3_column_int(mem, 2))
-				o.why = "the member has not signed the case's "
-					"consultation protocol";
-			else if (level == 0)
-				o.why = "the matrix gives this role none";
-			else if (!MUTATE(MUT_CONSENT) &&
-			    ((rc = covered(n, m, ci.subject, k, &o.allow,
-				  o.whybuf, sizeof(o.whybuf), &cov)) != WN_OK ||
-				!cov))
-				o.why = o.whybuf;
-			else if (!MUTATE(MUT_DECISION) &&
-			    !(approved & (1u << k)))
-				o.why = "not approved";
-			else {
-				o.send = true;
-				o.existence = level == 1;
-			}
-			if (rc == WN_OK)
-				rc = fn(n, &o, arg);
-		}
-		if (rc == WN_OK && rf != SQLITE_DONE)
-			rc = WN_EDB;
-	}
-	if (rc == WN_OK && rm != SQLITE_DONE)
-		rc = WN_EDB;
-out:
-	sqlite3_finalize(mem);
-	sqlite3_finalize(f);
-	free(m);
-	return rc;
-}
-
-struct show_ctx {
-	struct proto_writer *w;
-	size_t rows;
-	bool count_only;
-	const struct share *s;
-};
-
-static wn_err
-show_row(struct node *n, const struct outcome *o, void *arg)
-{
-	struct show_ctx *sc = arg;
-	uint32_t bit = 1u << o->category;
-	const char *send = !o->send ? "nothing"
-	    : o->existence ? "existence only" : o->value;
-	const char *why = o->send ? (o->existence
-	    ? "the matrix gives this role existence only" : "permitted")
-				  : o->why;
-	(void)n;
-	sc->rows++;
-	if (sc->count_only)
-		return WN_OK;
-	/* a decided category is not planned again: say how it was decided */
-	if (sc->s->approved & bit) {
-		send = "nothing more";
-		why = "approved already";
-	} else if (sc->s->denied & bit) {
-		send = "nothing";
-		why = "denied";
-	}
-	proto_ctl_row_begin(sc->w, 6);
-	proto_ctl_field_int(sc->w, "field_id", o->field_id);
-	proto_ctl_field_text(sc->w, "category",
-	    cfg_category_name((enum cfg_category)o->category));
-	proto_ctl_field_text(sc->w, "name", o->name);
-	proto_ctl_field_text(sc->w, "to", o->to);
-	proto_ctl_field_text(sc->w, "would_send", send);
-	proto_ctl_field_text(sc->w, "why", why);
-	return WN_OK;
-}
-
-wn_err
-node_ctl_share_list(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	size_t rows = count_rows(n, "SELECT count(*) FROM shares", NULL);
-	sqlite3_stmt *st = prep(n, "SELECT s.id, s.case_id, s.categories, "
-				   "s.state, ifnull(s.reason, ''), c.purpose, "
-				   "s.approved, s.denied FROM shares s LEFT JOIN "
-				   "cases c USING (case_id) ORDER BY s.id");
-	char cats[256], open[256];
-	if (st == NULL)
-		return WN_EDB;
-	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
-	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
-		uint32_t all = (uint32_t)sqlite3_column_int64(st, 2);
-		uint32_t decided = (uint32_t)(sqlite3_column_int64(st, 6) |
-		    sqlite3_column_int64(st, 7));
-		categories_text(all, cats, sizeof(cats));
-		/* requests closed before decisions were kept per category
-		 * have none recorded: only a pending one has any open */
-		categories_text(strcmp(col(st, 3), "pending") == 0
-			? all & ~decided : 0,
-		    open, sizeof(open));
-		proto_ctl_row_begin(c->w, 7);
-		proto_ctl_field_int(c->w, "id", sqlite3_column_int64(st, 0));
-		proto_ctl_field_text(c->w, "case_id", col(st, 1));
-		proto_ctl_field_text(c->w, "categories", cats);
-		proto_ctl_field_text(c->w, "state", col(st, 3));
-		proto_ctl_field_text(c->w, "undecided", open);
-		proto_ctl_field_text(c->w, "reason", col(st, 4));
-		proto_ctl_field_text(c->w, "purpose", col(st, 5));
-	}
-	sqlite3_finalize(st);
-	return WN_OK;
-}
-
-static wn_err
-share_arg(struct node_ctl_call *c, struct share *s)
-{
-	uint64_t id;
-	if (!wn_parse_u64(arg(c, "id"), INT64_MAX, &id) ||
-	    !load_share(c->n, (int64_t)id, s))
-		return fail(c, WN_ENOTFOUND, "no share '%s'", arg(c, "id"));
-	return WN_OK;
-}
-
-wn_err
-node_ctl_share_show(struct node_ctl_call *c)
-{
-	struct share s;
-	struct show_ctx sc = {c->w, 0, true, &s};
-	wn_err rc = share_arg(c, &s);
-	if (rc != WN_OK)
-		return rc;
-	/* as if every undecided category were approved: what would leave;
-	 * show_row labels those approved or denied already */
-	uint32_t mask = strcmp(s.state, "pending") == 0 ? undecided(&s) : 0;
-	if ((rc = plan(c->n, &s, mask, show_row, &sc)) != WN_OK)
-		return rc;
-	char msg[400], open[256];
-	categories_text(undecided(&s), open, sizeof(open));
-	snprintf(msg, sizeof(msg), "share %lld for case %s: %s%s%s",
-	    (long long)s.id, s.case_id, s.state,
-	    strcmp(s.state, "pending") == 0 ? "; undecided: " : "",
-	    strcmp(s.state, "pending") == 0 ? open : "");
-	proto_ctl_reply_begin(c->w, WN_OK, msg, sc.rows);
-	sc.count_only = false;
-	sc.rows = 0;
-	snprintf(c->detail, sizeof(c->detail), "proposal of share %lld "
-	    "viewed", (long long)s.id);
-	opened(c, s.case_id);
-	return plan(c->n, &s, mask, show_row, &sc);
-}
-
-/* What one decision sent, per category. */
-struct tally {
-	size_t fields, recipients;
-	size_t fields_k[CFG_CATEGORIES], recipients_k[CFG_CATEGORIES];
-};
-
-/* A disclosure being built per recipient. */
-struct send_ctx {
-	const struct share *s;
-	struct case_info ci;
-	struct proto_disclosure *d;
-	char to[64];
-	struct tally *t;
-	uint32_t cats;     /* in d */
-	uint32_t exist;    /* in d as existence only */
-	uint32_t to_cats;  /* sent to this recipient in this decision */
-	size_t nfields_k[CFG_CATEGORIES];     /* in d */
-	struct allowance allow[CFG_CATEGORIES]; /* in d */
-	const char *user;
-};
-
-/* allowance_text: what let a category out, for the audit */
-static void
-allowance_text(const struct allowance *a, char *out, size_t cap)
-{
-	if (a->consent_id == 0)
-		snprintf(out, cap, "needs no consent or basis");
-	else if (a->kind == 1)
-		snprintf(out, cap, "consent given by \"%s\"", a->text);
-	else
-		snprintf(out, cap, "legal basis \"%s\"", a->text);
-}
-
-static wn_err
-flush_disclosure(struct node *n, struct send_ctx *sx)
-{
-	struct proto_writer w = {0};
-	struct node_peer *p;
-	char detail[2048], why[160];
-	wn_err rc;
-	if (sx->d->nfields == 0)
-		return WN_OK;
-	if ((p = node_peer_find(n, sx->to)) == NULL || p->gone) {
-		sx->d->nfields = 0;
-		return WN_OK;
-	}
-	if ((rc = proto_writer_init_dynamic(&w, 4096, PROTO_BODY_MAX - 1)) !=
-		WN_OK ||
-	    (rc = proto_disclosure_encode(sx->d, &w)) != WN_OK ||
-	    (rc = node_outbox_push_traced(n, p, PROTO_MSG_DISCLOSURE, w.buf,
-		 w.len, sx->s->trace)) != WN_OK) {
-		proto_writer_release(&w);
-		return rc;
-	}
-	proto_writer_release(&w);
-	/* one record per recipient and data subject (by reference), with
-	 * what let each category out and which left as existence only */
-	size_t o = (size_t)snprintf(detail, sizeof(detail), "%zu fields about "
-	    "%s to %s; case %s; purpose: %s; case ground: %s",
-	    sx->d->nfields, sx->ci.subject, sx->to, sx->ci.id, sx->ci.purpose,
-	    sx->ci.ground);
-	for (int k = 0; k < CFG_CATEGORIES; k++) {
-		if (!(sx->cats & (1u << k)) || o >= sizeof(detail))
-			continue;
-		allowance_text(&sx->allow[k], why, sizeof(why));
-		o += (size_t)snprintf(detail + o, sizeof(detail) - o,
-		    "; %s (%zu field%s%s): %s",
-		    cfg_category_name((enum cfg_category)k),
-		    sx->nfields_k[k], sx->nfields_k[k] == 1 ? "" : "s",
-		    sx->exist & (1u << k) ? ", existence only" : "", why);
-	}
-	if (o < sizeof(detail))
-		snprintf(detail + o, sizeof(detail) - o, "; trace %s",
-		    sx->s->trace);
-	rc = node_audit_append(n->store, sx->user, "disclosure.sent", sx->to,
-	    detail);
-	sx->t->recipients++;
-	sx->d->nfields = 0;
-	sx->cats = sx->exist = 0;
-	memset(sx->nfields_k, 0, sizeof(sx->nfields_k));
-	return rc;
-}
-
-static wn_err
-send_row(struct node *n, const struct outcome *o, void *arg)
-{
-	struct send_ctx *sx = arg;
-	sqlite3_stmt *st;
-	wn_err rc;
-	if (strcmp(o->to, sx->to) != 0 ||
-	    sx->d->nfields == PROTO_DISCLOSURE_MAX_FIELDS) {
-		if ((rc = flush_disclosure(n, sx)) != WN_OK)
-			return rc;
-		if (strcmp(o->to, sx->to) != 0)
-			sx->to_cats = 0;
-		wn_strlcpy(sx->to, o->to, sizeof(sx->to));
-	}
-	if (!o->send)
-		return WN_OK;
-	struct proto_field *f = &sx->d->fields[sx->d->nfields++];
-	uint32_t bit = 1u << o->category;
-	memset(f, 0, sizeof(*f));
-	f->id = (uint64_t)o->field_id;
-	wn_strlcpy(f->subject, sx->ci.subject, sizeof(f->subject));
-	f->category = (uint32_t)o->category;
-	wn_strlcpy(f->name, o->name, sizeof(f->name));
-	f->has_value = !o->existence;
-	if (f->has_value)
-		wn_strlcpy(f->value, o->value, sizeof(f->value));
-	sx->cats |= bit;
-	if (o->existence)
-		sx->exist |= bit;
-	sx->allow[o->category] = o->allow;
-	sx->nfields_k[o->category]++;
-	sx->t->fields++;
-	sx->t->fields_k[o->category]++;
-	if (!(sx->to_cats & bit))
-		sx->t->recipients_k[o->category]++;
-	sx->to_cats |= bit;
-	if ((st = prep(n, "INSERT INTO disclosures (case_id, to_org, field_id, "
-			  "subject, category, existence, sent_ms, consent_id) "
-			  "VALUES (?,?,?,?,?,?,?,?)")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, sx->ci.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, o->to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, o->field_id);
-	sqlite3_bind_text(st, 4, sx->ci.subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, o->category);
-	sqlite3_bind_int(st, 6, o->existence);
-	sqlite3_bind_int64(st, 7, wn_now_ms());
-	if (o->allow.consent_id != 0)
-		sqlite3_bind_int64(st, 8, o->allow.consent_id);
-	rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* decide sends what approving mask of share s (by user) permits; *t says
- * how much, per category */
-static wn_err
-decide(struct node *n, const struct share *s, uint32_t mask,
-    const char *user, struct tally *t)
-{
-	struct send_ctx sx = {.s = s, .user = user, .t = t};
-	wn_err rc;
-	memset(t, 0, sizeof(*t));
-	if ((sx.d = calloc(1, sizeof(*sx.d))) == NULL)
-		return WN_ENOMEM;
-	if (!load_case(n, s->case_id, &sx.ci)) {
-		free(sx.d);
-		return WN_ENOTFOUND;
-	}
-	wn_strlcpy(sx.d->case_id, sx.ci.id, sizeof(sx.d->case_id));
-	memcpy(sx.d->request_id, s->request_id, 16);
-	wn_strlcpy(sx.d->purpose, sx.ci.purpose, sizeof(sx.d->purpose));
-	wn_strlcpy(sx.d->ground, sx.ci.ground, sizeof(sx.d->ground));
-	rc = plan(n, s, mask, send_row, &sx);
-	if (rc == WN_OK)
-		rc = flush_disclosure(n, &sx);
-	free(sx.d);
-	return rc;
-}
-
-/* record_decision stores that user approved (or denied, with reason) the
- * categories in mask of share s, audits it per category, and closes the
- * request when nothing in it is left undecided: approved, denied or
- * partly approved. t is what the approval sent (NULL for a denial). */
-static wn_err
-record_decision(struct node *n, struct share *s, uint32_t mask,
-    const char *user, const char *reason, const struct tally *t)
-{
-	sqlite3_stmt *st;
-	char detail[512];
-	wn_err rc = WN_OK;
-	if (reason == NULL)
-		s->approved |= mask;
-	else
-		s->denied |= mask;
-	const char *state = undecided(s) != 0 ? "pending"
-	    : s->approved == s->categories ? "approved"
-	    : s->denied == s->categories   ? "denied"
-					   : "partly approved";
-	wn_strlcpy(s->state, state, sizeof(s->state));
-	/* the reason column keeps every denial's reason, by category */
-	if ((st = prep(n, "UPDATE shares SET state = ?1, approved = ?2, "
-			  "denied = ?3, decided_by = ?4, reason = CASE WHEN ?5 "
-			  "IS NULL THEN reason WHEN ifnull(reason, '') = '' THEN "
-			  "?5 ELSE reason || '; ' || ?5 END WHERE id = ?6")) ==
-	    NULL)
-		return WN_EDB;
-	char cats[256], why[600];
-	categories_text(mask, cats, sizeof(cats));
-	snprintf(why, sizeof(why), "%s: %s", cats, reason ? reason : "");
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, s->approved);
-	sqlite3_bind_int64(st, 3, s->denied);
-	sqlite3_bind_text(st, 4, user, -1, SQLITE_STATIC);
-	if (reason != NULL)
-		sqlite3_bind_text(st, 5, why, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, s->id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = WN_EDB;
-	sqlite3_finalize(st);
-	for (int k = 0; k < CFG_CATEGORIES && rc == WN_OK; k++) {
-		if (!(mask & (1u << k)))
-			continue;
-		const char *name = cfg_category_name((enum cfg_category)k);
-		if (reason != NULL)
-			snprintf(detail, sizeof(detail), "share %lld: %s "
-			    "denied by %s: %.300s; trace %s", (long long)s->id,
-			    name, user, reason, s->trace);
-		else
-			snprintf(detail, sizeof(detail), "share %lld: %s "
-			    "approved by %s: %zu fields to %zu members%s; "
-			    "trace %s", (long long)s->id, name, user,
-			    t->fields_k[k], t->recipients_k[k],
-			    t->fields_k[k] ? "" : " (nothing that may leave)",
-			    s->trace);
-		rc = node_audit_append(n->store, user, reason != NULL
-		    ? "share.denied" : "share.approved", s->case_id, detail);
-	}
-	return rc;
-}
-
-/* decision_mask: the categories a decision on s covers: --only's, which
- * must be asked for and not decided yet, or all that are undecided */
-static wn_err
-decision_mask(struct node_ctl_call *c, const struct share *s, uint32_t *mask)
-{
-	char cats[256];
-	if (strcmp(s->state, "pending") != 0)
-		return fail(c, WN_EBUSY, "share %lld is %s already",
-		    (long long)s->id, s->state);
-	*mask = undecided(s);
-	/* absent: every undecided category; empty: a mistake, never "all" */
-	const char *only = proto_ctl_request_arg(c->req, "only");
-	if (only == NULL)
-		return WN_OK;
-	if (!only[0])
-		return fail(c, WN_EINVAL, "--only: an empty list names no "
-		    "category; leave it out to decide every undecided one");
-	if (parse_categories(only, mask) != WN_OK)
-		return fail(c, WN_EINVAL, "--only: categories");
-	if (*mask & ~s->categories)
-		return fail(c, WN_EINVAL, "--only names a category the request "
-		    "did not ask for");
-	if (*mask & ~undecided(s)) {
-		categories_text(*mask & ~undecided(s), cats, sizeof(cats));
-		return fail(c, WN_EBUSY, "share %lld: %s decided already",
-		    (long long)s->id, cats);
-	}
-	return WN_OK;
-}
-
-wn_err
-node_ctl_share_approve(struct node_ctl_call *c)
-{
-	struct share s;
-	struct tally t;
-	uint32_t mask;
-	char cats[256], open[256];
-	wn_err rc = share_arg(c, &s);
-	if (rc != WN_OK || (rc = decision_mask(c, &s, &mask)) != WN_OK)
-		return rc;
-	if ((rc = decide(c->n, &s, mask, c->user->name, &t)) != WN_OK ||
-	    (rc = record_decision(c->n, &s, mask, c->user->name, NULL, &t)) !=
-		WN_OK)
-		return rc;
-	categories_text(mask, cats, sizeof(cats));
-	categories_text(undecided(&s), open, sizeof(open));
-	snprintf(c->detail, sizeof(c->detail), "share %lld: approved %s; %zu "
-	    "fields to %zu members; now %s%s%s", (long long)s.id, cats,
-	    t.fields, t.recipients, s.state, open[0] ? ", undecided: " : "",
-	    open);
-	c->kick = true;
-	proto_ctl_reply_begin(c->w, WN_OK, "approved", 1);
-	proto_ctl_row_begin(c->w, 5);
-	proto_ctl_field_text(c->w, "approved", cats);
-	proto_ctl_field_int(c->w, "fields_sent", (int64_t)t.fields);
-	proto_ctl_field_int(c->w, "recipients", (int64_t)t.recipients);
-	proto_ctl_field_text(c->w, "state", s.state);
-	proto_ctl_field_text(c->w, "undecided", open);
-	return WN_OK;
-}
-
-wn_err
-node_ctl_share_deny(struct node_ctl_call *c)
-{
-	struct share s;
-	uint32_t mask;
-	char cats[256], open[256];
-	wn_err rc = share_arg(c, &s);
-	if (rc != WN_OK)
-		return rc;
-	if (!arg(c, "reason")[0])
-		return fail(c, WN_EINVAL, "a reason is required");
-	if ((rc = decision_mask(c, &s, &mask)) != WN_OK ||
-	    (rc = record_decision(c->n, &s, mask, c->user->name,
-		 arg(c, "reason"), NULL)) != WN_OK)
-		return rc;
-	categories_text(mask, cats, sizeof(cats));
-	categories_text(undecided(&s), open, sizeof(open));
-	snprintf(c->detail, sizeof(c->detail), "share %lld: denied %s: %.80s; "
-	    "now %s%s%s", (long long)s.id, cats, arg(c, "reason"), s.state,
-	    open[0] ? ", undecided: " : "", open);
-	proto_ctl_reply_begin(c->w, WN_OK, "denied", 1);
-	proto_ctl_row_begin(c->w, 3);
-	proto_ctl_field_text(c->w, "denied", cats);
-	proto_ctl_field_text(c->w, "state", s.state);
-	proto_ctl_field_text(c->w, "undecided", open);
-	return WN_OK;
-}
-
-wn_err
-node_ctl_data_list(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	const char *cs = proto_ctl_request_arg(c->req, "case");
-	size_t rows = cs ? count_rows(n, "SELECT count(*) FROM received WHERE "
-					 "case_id = ?", cs)
-			 : count_rows(n, "SELECT count(*) FROM received", NULL);
-	sqlite3_stmt *st = prep(n, "SELECT case_id, from_org, subject, "
-				   "category, name, value, field_id FROM received "
-				   "WHERE ?1 IS NULL OR case_id = ?1 ORDER BY id");
-	if (st == NULL)
-		return WN_EDB;
-	if (cs != NULL && count_rows(n, "SELECT count(*) FROM cases WHERE "
-				    "case_id = ?", cs) == 0) {
-		sqlite3_finalize(st);
-		return nothing_named(c, cs, "no case '%s'", cs);
-	}
-	if (cs)
-		sqlite3_bind_text(st, 1, cs, -1, SQLITE_STATIC);
-	snprintf(c->detail, sizeof(c->detail), "viewed %zu received fields%s%s",
-	    rows, cs ? " of case " : "", cs ? cs : "");
-	opened(c, cs);
-	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
-	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
-		bool ex = sqlite3_column_type(st, 5) == SQLITE_NULL;
-		proto_ctl_row_begin(c->w, 7);
-		proto_ctl_field_text(c->w, "case_id", col(st, 0));
-		proto_ctl_field_text(c->w, "from", col(st, 1));
-		proto_ctl_field_int(c->w, "field_id", sqlite3_column_int64(st, 6));
-		proto_ctl_field_text(c->w, "subject", col(st, 2));
-		proto_ctl_field_text(c->w, "category", cfg_category_name(
-		    (enum cfg_category)sqlite3_column_int(st, 3)));
-		proto_ctl_field_text(c->w, "name", col(st, 4));
-		proto_ctl_field_text(c->w, "value", ex
-		    ? "(exists: the partner holds something here)"
-		    : col(st, 5));
-	}
-	sqlite3_finalize(st);
-	return WN_OK;
-}
-
-/* ---- amending a field (edit rights) ---------------------------------- */
-
-/* level_for: the matrix level of role for category k in the case's type */
-static int
-level_for(struct node *n, const struct case_info *ci, int k, int role)
-{
-	struct proto_matrix *m = calloc(1, sizeof(*m));
-	int level = 0;
-	if (m != NULL && matrix_in_force(n, m) == WN_OK && m->version &&
-	    k >= 0 && k < CFG_CATEGORIES && role >= 0 && role < CFG_ROLES)
-		level = m->level[ci->type][k][role];
-	free(m);
-	return level;
-}
-
-wn_err
-node_ctl_data_amend(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	struct case_info ci;
-	struct proto_amend a = {0};
-	struct node_peer *owner;
-	sqlite3_stmt *st;
-	uint64_t fid;
-	int k = -1, role;
-	if (!load_case(n, arg(c, "case"), &ci))
-		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
-	if (!wn_parse_u64(arg(c, "field"), INT64_MAX, &fid) ||
-	    strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
-		return fail(c, WN_EINVAL, "field is a number, value <= 2047 "
-		    "bytes");
-	if ((owner = node_peer_find(n, arg(c, "from"))) == NULL || owner->gone)
-		return fail(c, WN_ENOTFOUND, "'%s' is not a peer",
-		    arg(c, "from"));
-	if ((st = prep(n, "SELECT category FROM received WHERE case_id = ? AND "
-			  "from_org = ? AND field_id = ? AND value IS NOT NULL")) ==
-	    NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, owner->org_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)fid);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		k = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (k < 0)
-		return fail(c, WN_ENOTFOUND, "no field %llu from %s in case %s",
-		    (unsigned long long)fid, owner->org_id, ci.id);
-	if (!member_role(n, ci.id, n->cfg.org_id, &role) ||
-	    level_for(n, &ci, k, role) < 3)
-		return fail(c, WN_EDENIED, "the matrix does not give this "
-		    "node's role edit rights on %s in %s cases",
-		    cfg_category_name((enum cfg_category)k),
-		    cfg_case_type_name((enum cfg_case_type)ci.type));
-	wn_strlcpy(a.case_id, ci.id, sizeof(a.case_id));
-	a.field_id = fid;
-	wn_strlcpy(a.value, arg(c, "value"), sizeof(a.value));
-	uint8_t buf[PROTO_FIELD_VALUE_MAX + 128];
-	struct proto_writer w;
-	proto_writer_init(&w, buf, sizeof(buf));
-	wn_err rc = proto_amend_encode(&a, &w);
-	if (rc == WN_OK)
-		rc = node_outbox_push(n, owner, PROTO_MSG_AMEND, w.buf, w.len);
-	if (rc != WN_OK)
-		return rc;
-	snprintf(c->detail, sizeof(c->detail), "asked %s to amend field %llu "
-	    "(%s) about %s in case %s", owner->org_id, (unsigned long long)fid,
-	    cfg_category_name((enum cfg_category)k), ci.subject, ci.id);
-	c->kick = true;
-	proto_ctl_reply_begin(c->w, WN_OK, "amendment sent to the field's "
-	    "owner", 0);
-	return WN_OK;
-}
-
-/* apply_amend: the owner checks the amending member's edit rights again
- * and that the field was disclosed to it in this case */
-static wn_err
-apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
-    size_t len, char *why, size_t whylen)
-{
-	struct proto_amend a;
-	struct case_info ci;
-	sqlite3_stmt *st;
-	int role, k = -1;
-	if (proto_amend_decode(body, len, &a, NULL) != WN_OK) {
-		snprintf(why, whylen, "malformed amendment");
-		return WN_EPROTO;
-	}
-	if (!load_case(n, a.case_id, &ci) ||
-	    !member_role(n, ci.id, from->org_id, &role)) {
-		snprintf(why, whylen, "amendment for case %s from a non-member",
-		    a.case_id);
-		return WN_EDENIED;
-	}
-	if ((st = prep(n, "SELECT f.category FROM fields f JOIN disclosures d "
-			  "ON d.field_id = f.id WHERE f.id = ? AND d.to_org = ? "
-			  "AND d.case_id = ? AND d.existence = 0 AND "
-			  "d.retracted_ms IS NULL")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_int64(st, 1, (int64_t)a.field_id);
-	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ci.id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		k = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (k < 0 || level_for(n, &ci, k, role) < 3) {
-		snprintf(why, whylen, "%s may not amend field %llu: not "
-		    "disclosed to it, or the matrix gives it no edit rights",
-		    from->org_id, (unsigned long long)a.field_id);
-		return WN_EDENIED;
-	}
-	if ((st = prep(n, "UPDATE fields SET value = ?, recorded_by = ?, "
-			  "recorded_ms = ? WHERE id = ?")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, a.value, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, wn_now_ms());
-	sqlite3_bind_int64(st, 4, (int64_t)a.field_id);
-	wn_err rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
-	sqlite3_finalize(st);
-	char detail[160];
-	snprintf(detail, sizeof(detail), "field %llu (%s) about %s amended by "
-	    "%s; case %s", (unsigned long long)a.field_id,
-	    cfg_category_name((enum cfg_category)k), ci.subject, from->org_id,
-	    ci.id);
-	if (rc == WN_OK)
-		rc = node_audit_append(n->store, from->org_id, "field.amended",
-		    ci.id, detail);
-	return rc;
-}
-
-/* ---- signing a case's consultation protocol ------------------------- */
-
-wn_err
-node_ctl_case_attest(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	struct case_info ci;
-	struct proto_attest a = {0};
-	struct node_peer *dir;
-	char list[512], *save = NULL;
-	if (!load_case(n, arg(c, "case"), &ci))
-		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
-	if (!member_role(n, ci.id, n->cfg.org_id, NULL))
-		return fail(c, WN_EDENIED, "this node is not a member of %s",
-		    ci.id);
-	if ((dir = node_peer_find(n, ci.director)) == NULL || dir->gone)
-		return fail(c, WN_ENOTFOUND, "the case's director %s is not a "
-		    "peer", ci.director);
-	wn_strlcpy(a.case_id, ci.id, sizeof(a.case_id));
-	wn_strlcpy(list, arg(c, "workers"), sizeof(list));
-	for (char *t = strtok_r(list, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		bool known = false;
-		for (size_t i = 0; i < n->cfg.nusers; i++)
-			known |= strcmp(n->cfg.users[i].name, t) == 0;
-		if (!known || a.nworkers == PROTO_ATTEST_MAX_WORKERS)
-			return fail(c, WN_EINVAL, "'%s' is not a user of this "
-			    "node (at most %d workers)", t,
-			    PROTO_ATTEST_MAX_WORKERS);
-		wn_strlcpy(a.workers[a.nworkers++], t, sizeof(a.workers[0]));
-	}
-	if (a.nworkers == 0)
-		return fail(c, WN_EINVAL, "name the workers who take part");
-	uint8_t buf[2048];
-	struct proto_writer w;
-	proto_writer_init(&w, buf, sizeof(buf));
-	wn_err rc = proto_attest_encode(&a, &w);
-	if (rc == WN_OK)
-		rc = node_outbox_push(n, dir, PROTO_MSG_ATTEST, w.buf, w.len);
-	if (rc != WN_OK)
-		return rc;
-	snprintf(c->detail, sizeof(c->detail), "case %s: signed its protocol "
-	    "(%s) with workers %s", ci.id, ci.ground, arg(c, "workers"));
-	c->kick = true;
-	proto_ctl_reply_begin(c->w, WN_OK, "attestation sent to the director",
-	    0);
-	return WN_OK;
-}
-
-static wn_err
-apply_attest(struct node *n, struct node_peer *from, const uint8_t *body,
-    size_t len, char *why, size_t whylen)
-{
-	struct proto_attest a;
-	struct case_info ci;
-	sqlite3_stmt *st;
-	if (proto_attest_decode(body, len, &a, NULL) != WN_OK) {
-		snprintf(why, whylen, "malformed attestation");
-		return WN_EPROTO;
-	}
-	if (!load_case(n, a.case_id, &ci) ||
-	    strcmp(ci.director, n->cfg.org_id) != 0 ||
-	    !member_role(n, ci.id, from->org_id, NULL)) {
-		snprintf(why, whylen, "attestation for case %s, which this node "
-		    "does not direct or %s is not a member of", a.case_id,
-		    from->org_id);
-		return WN_EDENIED;
-	}
-	if ((st = prep(n, "UPDATE case_members SET attested = 1 WHERE case_id "
-			  "= ? AND org_id = ?")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	char detail[400];
-	size_t o = (size_t)snprintf(detail, sizeof(detail), "%s signed %s for "
-	    "case %s; workers:", from->org_id, ci.ground, ci.id);
-	for (size_t i = 0; i < a.nworkers && o < sizeof(detail); i++)
-		o += (size_t)snprintf(detail + o, sizeof(detail) - o, " %s",
-		    a.workers[i]);
-	wn_err rc = node_audit_append(n->store, from->org_id,
-	    "case.attestation", ci.id, detail);
-	if (rc == WN_OK)
-		rc = send_case(n, &ci, NULL);
-	node_peer_kick(n);
-	return rc;
-}
-
-/* ---- who looks at what ---------------------------------------------- */
-
-wn_err
-node_ctl_case_assign(struct node_ctl_call *c)
-{
-	struct node *n = c->n;
-	struct case_info ci;
-	sqlite3_stmt *st;
-	bool known = false;
-	if (!load_case(n, arg(c, "case"), &ci))
-		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
-	for (size_t i = 0; i < n->cfg.nusers; i++)
-		known |= strcmp(n->cfg.users[i].name, arg(c, "user")) == 0;
-	if (!known)
-		return fail(c, WN_ENOTFOUND, "no user '%s' in this node's "
-		    "config", arg(c, "user"));
-	if ((st = prep(n, "INSERT OR REPLACE INTO case_users (case_id, user, "
-			  "assigned_ms) VALUES (?, ?, ?)")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, arg(c, "user"), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, wn_now_ms());
-	int r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	snprintf(c->detail, sizeof(c->detail), "%s assigned to case %s",
-	    arg(c, "user"), ci.id);
-	proto_ctl_reply_begin(c->w, WN_OK, "assigned", 0);
-	return WN_OK;
-}
-
-/* assigned: is user assigned to a case that this dossier (a case id or a
- * subject) belongs to? */
-static bool
-assigned(struct node *n, const char *user, const char *dossier)
-{
-	sqlite3_stmt *st = prep(n, "SELECT 1 FROM case_users u JOIN cases c "
-				   "USING (case_id) WHERE u.user = ?1 AND "
-				   "(c.case_id = ?2 OR c.subject = ?2)");
-	bool yes = false;
-	if (st == NULL)
-		return true; /* do not raise alarms on a store error */
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, dossier, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
-}
-
-/* opened records that user opened a dossier; when the dossiers of cases
- * the user is not assigned to, opened within snoop_window seconds, reach
- * snoop_limit, the node's administrators are alerted (audit record
- * alert.snooping and a warning in the log), once per window. */
-static void
-opened(struct node_ctl_call *c, const char *dossier)
-{
-	struct node *n = c->n;
-	struct node_need *nd = n->need;
-	const char *user = c->user->name;
-	int64_t now = wn_now_ms(), since = now -
-	    (int64_t)n->cfg.snoop_window * 1000;
-	size_t distinct = 0, cap = WN_ARRAY_LEN(nd->snoop);
-	if (dossier == NULL || dossier[0] == '\0' || n->cfg.snoop_limit == 0 ||
-	    assigned(n, user, dossier))
-		return;
-	struct node_snoop *e = &nd->snoop[nd->nsnoop++ % cap];
-	wn_strlcpy(e->user, user, sizeof(e->user));
-	wn_strlcpy(e->dossier, dossier, sizeof(e->dossier));
-	e->ms = now;
-	size_t have = nd->nsnoop < cap ? nd->nsnoop : cap;
-	for (size_t i = 0; i < have; i++) {
-		const struct node_snoop *a = &nd->snoop[i];
-		if (a->ms < since || strcmp(a->user, user) != 0)
-			continue;
-		bool first = true;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(nd->snoop[j].ms >= since &&
-			    strcmp(nd->snoop[j].user, user) == 0 &&
-			    strcmp(nd->snoop[j].dossier, a->dossier) == 0);
-		distinct += first;
-	}
-	if (distinct == n->cfg.snoop_limit) {
-		char detail[200];
-		snprintf(detail, sizeof(detail), "%s opened %zu dossiers of cases "
-		    "they are not assigned to within %u s", user, distinct,
-		    n->cfg.snoop_window);
-		if (node_audit_append(n->store, "system", "alert.snooping", user,
-			detail) != WN_OK)
-			wn_log(WN_LOG_ERROR, "cannot audit a snooping alert");
-		wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", detail);
-	}
-}
-
-/* ---- messages from peers --------------------------------------------- */
-
-/* forget_case: this node was removed from case ci. It deletes every field
- * it received for the case, whichever member it came from: a member that
- * still is one also retracts them (retract_from) and gets its receipt
- * then, but one that was removed before, or left the federation, is never
- * told of this removal and could not retract. What it deleted, from whom,
- * is audited. */
-static wn_err
-forget_case(struct node *n, const struct case_info *ci, const char *by)
-{
-	sqlite3_stmt *st;
-	char from[300] = "", detail[512];
-	size_t o = 0, total = 0;
-	if ((st = prep(n, "SELECT from_org, count(*) FROM received WHERE "
-			  "case_id = ? GROUP BY from_org ORDER BY from_org")) ==
-	    NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
-	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t k = (size_t)sqlite3_column_int64(st, 1);
-		total += k;
-		if (o < sizeof(from))
-			o += (size_t)snprintf(from + o, sizeof(from) - o,
-			    "%s%s %zu", o ? ", " : "", col(st, 0), k);
-	}
-	sqlite3_finalize(st);
-	/* an error is not the end of the rows: nothing deleted, nothing
-	 * audited as deleted */
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	if ((st = prep(n, "DELETE FROM received WHERE case_id = ?")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	if (total)
-		snprintf(detail, sizeof(detail), "removed from case %s by %s: "
-		    "%zu fields received for it deleted (%s)", ci->id, by,
-		    total, from);
-	else
-		snprintf(detail, sizeof(detail), "removed from case %s by %s: "
-		    "no field received for it to delete", ci->id, by);
-	return node_audit_append(n->store, by, "case.removed", ci->id, detail);
-}
-
-/* removed_now acts on the members apply_case just marked removed (2):
- * this node forgets the case; from any other it retracts what this node
- * disclosed to it in the case. */
-static wn_err
-removed_now(struct node *n, const struct case_info *ci, const char *by)
-{
-	char org[PROTO_ORG_ID_MAX + 1];
-	wn_err rc = WN_OK;
-	while (rc == WN_OK) {
-		sqlite3_stmt *st = prep(n, "SELECT org_id FROM case_members "
-					   "WHERE case_id = ? AND removed = 2 "
-					   "ORDER BY org_id LIMIT 1");
-		if (st == NULL)
-			return WN_EDB;
-		sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
-		int r = sqlite3_step(st);
-		if (r == SQLITE_ROW)
-			wn_strlcpy(org, col(st, 0), sizeof(org));
-		sqlite3_finalize(st);
-		if (r == SQLITE_DONE)
-			break;
-		if (r != SQLITE_ROW ||
-		    (st = prep(n, "UPDATE case_members SET removed = 1 WHERE "
-				  "case_id = ? AND org_id = ?")) == NULL)
-			return WN_EDB;
-		sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
-		r = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (r != SQLITE_DONE)
-			return WN_EDB;
-		rc = strcmp(org, n->cfg.org_id) == 0 ? forget_case(n, ci, by)
-						     : retract_from(n, ci, org);
-	}
-	return rc;
-}
-
-static wn_err
-apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
-    size_t len, char *why, size_t whylen)
-{
-	struct proto_case *pc = calloc(1, sizeof(*pc));
-	struct case_info old;
-	sqlite3_stmt *st = NULL;
-	wn_err rc = WN_EPROTO;
-	if (pc == NULL)
-		return WN_ENOMEM;
-	if (proto_case_decode(body, len, pc, NULL) != WN_OK) {
-		snprintf(why, whylen, "malformed case");
-		goto out;
-	}
-	rc = WN_EDENIED;
-	if (!from->directs || strcmp(pc->director, from->org_id) != 0) {
-		snprintf(why, whylen, "'%s' does not direct case %s",
-		    from->org_id, pc->id);
-		goto out;
-	}
-	if (load_case(n, pc->id, &old) &&
-	    strcmp(old.director, from->org_id) != 0) {
-		snprintf(why, whylen, "case %s belongs to %s", pc->id,
-		    old.director);
-		goto out;
-	}
-	rc = WN_EDB;
-	if ((st = prep(n, "INSERT OR REPLACE INTO cases (case_id, type, "
-			  "subject, purpose, ground, director, opened_ms) VALUES "
-			  "(?,?,?,?,?,?,?)")) == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)pc->type);
-	sqlite3_bind_text(st, 3, pc->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, pc->purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, pc->ground, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, pc->director, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, wn_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	sqlite3_finalize(st);
-	st = NULL;
-	/* the members now are exactly the CASE's; those it no longer names
-	 * are marked 2 for a moment: each was just removed */
-	if ((st = prep(n, "UPDATE case_members SET removed = CASE removed WHEN "
-			  "0 THEN 2 ELSE 1 END WHERE case_id = ?")) == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	sqlite3_finalize(st);
-	if ((st = prep(n, "INSERT OR REPLACE INTO case_members (case_id, org_id, "
-			  "role, removed, attested) VALUES (?, ?, ?, 0, ?)")) == NULL)
-		goto out;
-	for (size_t i = 0; i < pc->nmembers; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, pc->members[i].org, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, (int)pc->members[i].role);
-		sqlite3_bind_int(st, 4, pc->members[i].attested);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	struct case_info now;
-	if (!load_case(n, pc->id, &now) ||
-	    (rc = removed_now(n, &now, from->org_id)) != WN_OK)
-		goto out;
-	rc = WN_EDB;
-	char detail[200];
-	snprintf(detail, sizeof(detail), "case %s: %zu members, this node %s",
-	    pc->id, pc->nmembers,
-	    member_role(n, pc->id, n->cfg.org_id, NULL) ? "among them"
-							: "not a member");
-	rc = node_audit_append(n->store, from->org_id, "case.updated", pc->id,
-	    detail);
-out:
-	sqlite3_finalize(st);
-	free(pc);
-	return rc;
-}
-
-static wn_err
-apply_request(struct node *n, struct node_peer *from,
-    const struct proto_env_header *h, const uint8_t *body, size_t len,
-    char *why, size_t whylen)
-{
-	struct proto_info_request q;
-	struct case_info ci;
-	sqlite3_stmt *st;
-	if (proto_info_request_decode(body, len, &q, NULL) != WN_OK) {
-		snprintf(why, whylen, "malformed information request");
-		return WN_EPROTO;
-	}
-	if (!load_case(n, q.case_id, &ci) ||
-	    strcmp(ci.director, from->org_id) != 0 ||
-	    !member_role(n, ci.id, n->cfg.org_id, NULL)) {
-		snprintf(why, whylen, "request for case %s, which %s does not "
-		    "direct or this node is not a member of", q.case_id,
-		    from->org_id);
-		return WN_EDENIED;
-	}
-	char tp[PROTO_TP_LEN + 1];
-	if (h->tp[0])
-		wn_strlcpy(tp, h->tp, sizeof(tp));
-	else
-		new_trace(tp);
-	if ((st = prep(n, "INSERT INTO shares (case_id, request_id, categories, "
-			  "state, trace, created_ms) VALUES (?,?,?,'pending',?,?)")) ==
-	    NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, q.request_id, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, q.categories);
-	sqlite3_bind_text(st, 4, tp, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, wn_now_ms());
-	int r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	struct share s = {0};
-	s.id = sqlite3_last_insert_rowid(node_store_db(n->store));
-	wn_strlcpy(s.case_id, ci.id, sizeof(s.case_id));
-	memcpy(s.request_id, q.request_id, 16);
-	s.categories = q.categories;
-	wn_strlcpy(s.trace, tp, sizeof(s.trace));
-	char cats[256], detail[512];
-	categories_text(q.categories, cats, sizeof(cats));
-	snprintf(detail, sizeof(detail), "share %lld: %s asks for %s about %s; "
-	    "case %s; purpose: %s; trace %s", (long long)s.id, from->org_id,
-	    cats, ci.subject, ci.id, ci.purpose, tp);
-	wn_err rc = node_audit_append(n->store, from->org_id, "share.proposed",
-	    ci.id, detail);
-	/* the policy's standing approval, for the categories it names */
-	uint32_t policy = 0;
-	if (rc == WN_OK && n->cfg.auto_share[0] &&
-	    parse_categories(n->cfg.auto_share, &policy) == WN_OK &&
-	    (policy & q.categories)) {
-		struct tally t;
-		uint32_t mask = policy & q.categories;
-		wn_strlcpy(s.state, "pending", sizeof(s.state));
-		rc = decide(n, &s, mask, "policy", &t);
-		if (rc == WN_OK)
-			rc = record_decision(n, &s, mask, "policy", NULL, &t);
-	}
-	return rc;
-}
-
-static wn_err
-apply_disclosure(struct node *n, struct node_peer *from,
-    const struct proto_env_header *h, const uint8_t *body, size_t len,
-    char *why, size_t whylen)
-{
-	struct proto_disclosure *d = calloc(1, sizeof(*d));
-	struct proto_matrix *m = calloc(1, sizeof(*m));
-	struct case_info ci;
-	sqlite3_stmt *st = NULL;
-	int self_role;
-	uint32_t cats = 0, valued = 0;
-	wn_err rc = WN_ENOMEM;
-	if (d == NULL || m == NULL)
-		goto out;
-	rc = WN_EPROTO;
-	if (proto_disclosure_decode(body, len, d, NULL) != WN_OK) {
-		snprintf(why, whylen, "malformed disclosure");
-		goto out;
-	}
-	if ((rc = matrix_in_force(n, m)) != WN_OK)
-		goto out;
-	if (h->mv != m->version) {
-		/* nothing new until both hold the same matrix: the sender
-		 * keeps it and tries again */
-		snprintf(why, whylen, "disclosure under matrix version %llu, "
-		    "this node holds %llu", (unsigned long long)h->mv,
-		    (unsigned long long)m->version);
-		rc = WN_EBUSY;
-		goto out;
-	}
-	if (!load_case(n, d->case_id, &ci)) {
-		/* the director's CASE may still be on its way: wait for it */
-		snprintf(why, whylen, "case %s is not known here yet",
-		    d->case_id);
-		rc = WN_EBUSY;
-		goto out;
-	}
-	rc = WN_EDENIED;
-	if (!member_role(n, ci.id, from->org_id, NULL) ||
-	    !member_role(n, ci.id, n->cfg.org_id, &self_role) ||
-	    self_role < 0 || self_role >= CFG_ROLES ||
-	    (protocol_ground(&ci) && (!attested(n, ci.id, from->org_id) ||
-					 !attested(n, ci.id, n->cfg.org_id)))) {
-		snprintf(why, whylen, "disclosure for case %s: sender or this "
-		    "node is not a member (or has not signed its protocol)",
-		    d->case_id);
-		goto out;
-	}
-	for (size_t i = 0; i < d->nfields; i++) {
-		const struct proto_field *f = &d->fields[i];
-		int level = m->level[ci.type][f->category][self_role];
-		if (strcmp(f->subject, ci.subject) != 0 || level == 0 ||
-		    (f->has_value && level < 2)) {
-			snprintf(why, whylen, "field %llu (%s) should not have "
-			    "come here: the matrix gives this node's role %s",
-			    (unsigned long long)f->id,
-			    cfg_category_name((enum cfg_category)f->category),
-			    cfg_level_name((enum cfg_level)level));
-			goto out;
-		}
-		cats |= 1u << f->category;
-		if (f->has_value)
-			valued |= 1u << f->category;
-	}
-	rc = WN_EDB;
-	if ((st = prep(n, "INSERT OR REPLACE INTO received (case_id, from_org, "
-			  "field_id, subject, category, name, value, "
-			  "received_ms) VALUES (?,?,?,?,?,?,?,?)")) == NULL)
-		goto out;
-	for (size_t i = 0; i < d->nfields; i++) {
-		const struct proto_field *f = &d->fields[i];
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (int64_t)f->id);
-		sqlite3_bind_text(st, 4, f->subject, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 5, (int)f->category);
-		sqlite3_bind_text(st, 6, f->name, -1, SQLITE_STATIC);
-		if (f->has_value)
-			sqlite3_bind_text(st, 7, f->value, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 7);
-		sqlite3_bind_int64(st, 8, wn_now_ms());
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
-	}
-	/* the categories, marking those of which only existence came */
-	char c[512], detail[1024];
-	size_t o = 0;
-	c[0] = '\0';
-	for (int k = 0; k < CFG_CATEGORIES && o < sizeof(c); k++)
-		if (cats & (1u << k))
-			o += (size_t)snprintf(c + o, sizeof(c) - o, "%s%s%s",
-			    o ? ", " : "",
-			    cfg_category_name((enum cfg_category)k),
-			    valued & (1u << k) ? "" : " (existence only)");
-	snprintf(detail, sizeof(detail), "%zu fields about %s in %s from %s; "
-	    "case %s; purpose: %s; case ground: %s; trace %s", d->nfields,
-	    ci.subject, c, from->org_id, ci.id, d->purpose, d->ground, h->tp);
-	rc = node_audit_append(n->store, from->org_id, "disclosure.received",
-	    ci.id, detail);
-out:
-	sqlite3_finalize(st);
-	free(d);
-	free(m);
-	return rc;
-}
-
-static wn_err
-apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
-    size_t len, bool ack, char *why, size_t whylen)
-{
-	struct proto_retraction *r = calloc(1, sizeof(*r));
-	sqlite3_stmt *st = NULL;
-	wn_err rc = WN_EPROTO;
-	if (r == NULL)
-		return WN_ENOMEM;
-	if (proto_retraction_decode(body, len, ack, r, NULL) != WN_OK) {
-		snprintf(why, whylen, "malformed retraction");
-		goto out;
-	}
-	rc = WN_EDB;
-	/* with a case id (?4), only the rows of that case: the same field id
-	 * stands in one row per case it was disclosed in */
-	st = prep(n, ack ? "UPDATE disclosures SET retraction_acked_ms = ?3 "
-			   "WHERE to_org = ?1 AND field_id = ?2 AND "
-			   "retracted_ms IS NOT NULL AND (?4 IS NULL OR "
-			   "case_id = ?4)"
-			 : "DELETE FROM received WHERE from_org = ?1 AND "
-			   "field_id = ?2 AND ?3 = ?3 AND (?4 IS NULL OR "
-			   "case_id = ?4)");
-	if (st == NULL)
-		goto out;
-	size_t gone = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (int64_t)r->ids[i]);
-		sqlite3_bind_int64(st, 3, wn_now_ms());
-		if (r->case_id[0])
-			sqlite3_bind_text(st, 4, r->case_id, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 4);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
-		/* without a case, a field id can stand in several rows */
-		gone += sqlite3_changes(node_store_db(n->store)) > 0;
-	}
-	/* what happened here, not what was asked: a field retracted again,
-	 * or deleted already (forget_case), is not deleted twice */
-	char detail[400], where[64];
-	if (r->case_id[0])
-		snprintf(where, sizeof(where), "in case %s", r->case_id);
-	else
-		snprintf(where, sizeof(where), "in every case");
-	if (ack)
-		snprintf(detail, sizeof(detail), "%zu of %zu fields "
-		    "acknowledged as deleted %s", gone, r->n, where);
-	else
-		snprintf(detail, sizeof(detail), "%zu of %zu fields deleted "
-		    "%s on request (%s)", gone, r->n, where,
-		    r->reason[0] ? r->reason : "no reason given");
-	if ((rc = node_audit_append(n->store, from->org_id,
-		 ack ? "retraction.acknowledged" : "retraction.applied",
-		 from->org_id, detail)) != WN_OK)
-		goto out;
-	if (!ack) {
-		struct proto_writer w = {0};
-		if ((rc = proto_writer_init_dynamic(&w, 1024,
-			 PROTO_BODY_MAX - 1)) == WN_OK &&
-		    (rc = proto_retraction_encode(r, true, &w)) == WN_OK)
-			rc = node_outbox_push(n, from, PROTO_MSG_RETRACTION_ACK,
-			    w.buf, w.len);
-		proto_writer_release(&w);
-	}
-out:
-	sqlite3_finalize(st);
-	free(r);
-	return rc;
-}
-
-wn_err
-node_case_apply(struct node *n, struct node_peer *from,
-    const struct proto_env_header *h, const uint8_t *body, size_t len,
-    char *why, size_t whylen)
-{
-	switch (h->type) {
-	case PROTO_MSG_CASE:
-		return apply_case(n, from, body, len, why, whylen);
-	case PROTO_MSG_INFO_REQUEST:
-		return apply_request(n, from, h, body, len, why, whylen);
-	case PROTO_MSG_DISCLOSURE:
-		return apply_disclosure(n, from, h, body, len, why, whylen);
-	case PROTO_MSG_AMEND:
-		return apply_amend(n, from, body, len, why, whylen);
-	case PROTO_MSG_ATTEST:
-		return apply_attest(n, from, body, len, why, whylen);
-	case PROTO_MSG_RETRACTION:
-	case PROTO_MSG_RETRACTION_ACK:
-		return apply_retraction(n, from, body, len,
-		    h->type == PROTO_MSG_RETRACTION_ACK, why, whylen);
-	default:
-		snprintf(why, whylen, "message type %s is not accepted here",
-		    proto_msg_type_name(h->type));
-		return WN_EDENIED;
-	}
 }

@@ -9,7 +9,8 @@
  * `matrix acks` who acknowledged which version.
  *
  * Every other need-to-know message (cases, requests, disclosures,
- * retractions, amendments, attestations) goes on to node/need/case.c.
+ * retractions, amendments, attestations) goes on to node_case_apply
+ * (node/need/case_apply.c).
  */
 #include "node/need/need.h"
 
@@ -386,8 +387,8 @@ node_need_apply(struct node *n, struct node_peer *from,
 	}
 }
 
-/* the message types need/ owns (need.c and case.c): registered with the
- * exchange, which applies them through this table */
+/* the message types need/ owns (need.c and the case files): registered
+ * with the exchange, which applies them through this table */
 static const struct node_msg_kind need_kinds[] = {
 	{PROTO_MSG_MATRIX, node_need_apply},
 	{PROTO_MSG_MATRIX_ACK, node_need_apply},
@@ -421,7 +422,7 @@ static const struct node_ctl_text purpose_text[] = {
 static const struct node_ctl_text field_name_text[] = {
     {"name", PROTO_FIELD_NAME_CHARS}, {NULL, 0}};
 
-/* the control commands need/ owns (need.c and case.c) */
+/* the control commands need/ owns (need.c and the case files) */
 static const struct node_ctl_cmd need_cmds[] = {
 	{"matrix.publish", CFG_USER_ADMINISTRATOR, node_ctl_matrix_publish,
 	    "sign and distribute a new matrix version (director)", false},

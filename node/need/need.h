@@ -3,10 +3,12 @@
  *
  * Owns: the authorization matrix (need.c), cases and membership, dossiers,
  * consent, sharing decisions, disclosure, amendments, attestations,
- * retraction and the snooping alert (case.c); the message kinds MATRIX,
- * MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK,
- * AMEND, ATTEST; the matrix.*, case.*, record.*, consent.*, share.* and
- * data.* control commands.
+ * retraction and the snooping alert (case.c, record.c, share.c, amend.c,
+ * watch.c, case_apply.c; what they share is in case_int.h, which no file
+ * outside them includes); the message kinds MATRIX, MATRIX_ACK, CASE,
+ * INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK, AMEND, ATTEST; the
+ * matrix.*, case.*, record.*, consent.*, share.* and data.* control
+ * commands.
  * May use: core, store, exchange (it sends through the outbox).
  */
 #ifndef NODE_NEED_NEED_H
@@ -28,7 +30,7 @@ struct proto_matrix;
 bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 
 /* need/'s state, reached from the node as n->need: the dossiers opened
- * outside a user's cases, for the snooping alert (case.c), guarded by
+ * outside a user's cases, for the snooping alert (watch.c), guarded by
  * n->mtx. node_need_start allocates it (WN_ENOMEM) before the node serves;
  * node_need_stop frees it (a node never started too). */
 struct node_need {
@@ -58,7 +60,7 @@ WN_NODISCARD wn_err node_need_apply(struct node *n, struct node_peer *from,
     char *why, size_t whylen);
 
 /* node_case_apply applies a case, information request, disclosure or
- * retraction from a peer (node/need/case.c). */
+ * retraction from a peer (node/need/case_apply.c). */
 WN_NODISCARD wn_err node_case_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen);
