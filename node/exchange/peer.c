@@ -30,6 +30,7 @@
  * jitter.
  */
 #include "node/exchange/exchange.h"
+#include "node/exchange/peer_int.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -66,19 +67,20 @@
  *                               head (HEAD_PERIOD_MS): a test that must
  *                               see the head sent at start and no other
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
-static int64_t rx_wait_ms = RX_WAIT_MS, stop_flush_ms = STOP_FLUSH_MS,
-	       minute_ms = RATE_MINUTE_MS, head_period_ms = HEAD_PERIOD_MS;
+int64_t peer_rx_wait_ms = RX_WAIT_MS, peer_minute_ms = RATE_MINUTE_MS,
+	peer_head_period_ms = HEAD_PERIOD_MS;
+static int64_t stop_flush_ms = STOP_FLUSH_MS;
 
-static int64_t
-now_us(void)
+int64_t
+peer_now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void
-audit_log(struct node *n, const char *user, const char *action,
+void
+peer_audit_log(struct node *n, const char *user, const char *action,
     const char *object, const char *detail)
 {
 	if (node_audit_append(n->store, user, action, object, detail) != WN_OK)
@@ -86,11 +88,11 @@ audit_log(struct node *n, const char *user, const char *action,
 		    node_store_errmsg(n->store));
 }
 
-/* wire_capture appends raw bytes that crossed the peer socket to the file
+/* peer_wire_capture appends raw bytes that crossed the peer socket to the file
  * named by $WIJKNET_WIRE_CAPTURE (a debugging and test aid, like a packet
  * capture: the bytes are the signed, encrypted envelopes as sent). */
-static void
-wire_capture(const void *buf, size_t len)
+void
+peer_wire_capture(const void *buf, size_t len)
 {
 	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 	const char *path = getenv("WIJKNET_WIRE_CAPTURE");
@@ -126,7 +128,7 @@ node_peer_find(struct node *n, const char *org_id)
 	return NULL;
 }
 
-static void
+void
 peer_close(struct node_peer *p)
 {
 	if (p->open) {
@@ -217,35 +219,9 @@ out:
 	return rc;
 }
 
-/* The statements of the exchange's hot path, cached. Each writes one row
- * of one b-tree, so it checks its constraints before it writes and can
- * fail only whole: none needs SQLite's statement journal, into which a
- * statement that may write several rows or b-trees and may abort (an
- * UPDATE of a NOT NULL column with the default ABORT, an INSERT OR
- * REPLACE, anything inside a savepoint) first copies every page it
- * touches, each copy encrypted by SQLCipher. Hence UPDATE OR FAIL: the
- * same effect on one row, no journal. */
-enum {
-	ST_SEEN = NODE_ST_PEER,
-	ST_INBOX,
-	ST_DATA,
-	ST_LAST_GET,
-	ST_LAST_SET,
-	ST_OB_SEQ,
-	ST_OB_INS,
-	ST_OB_BUMP,
-	ST_OB_DEL,
-	ST_LAST_OK,
-	ST_OB_NEXT,
-	ST_MV,
-	ST_END
-};
-_Static_assert((int)ST_END <= (int)NODE_ST_N,
-    "node_store_slot has room for these");
-
-/* stmt returns a cached, reset prepared statement (n->mtx held). */
-static sqlite3_stmt *
-stmt(struct node *n, int id, const char *sql)
+/* peer_stmt returns a cached, reset prepared statement (n->mtx held). */
+sqlite3_stmt *
+peer_stmt(struct node *n, int id, const char *sql)
 {
 	return node_store_stmt(n->store, (enum node_store_slot)id, sql);
 }
@@ -263,7 +239,7 @@ node_outbox_reserve(struct node *n, struct node_peer *p, uint64_t count,
 {
 	sqlite3_stmt *st;
 	int64_t seq;
-	if ((st = stmt(n, ST_OB_SEQ,
+	if ((st = peer_stmt(n, ST_OB_SEQ,
 		 "SELECT next_seq FROM peers WHERE org_id = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
@@ -271,7 +247,7 @@ node_outbox_reserve(struct node *n, struct node_peer *p, uint64_t count,
 		return WN_EDB;
 	seq = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st); /* an open read would pin the WAL */
-	if ((st = stmt(n, ST_OB_BUMP,
+	if ((st = peer_stmt(n, ST_OB_BUMP,
 		 "UPDATE OR FAIL peers SET next_seq = next_seq + ? "
 		 "WHERE org_id = ?")) ==
 	    NULL)
@@ -293,7 +269,7 @@ node_outbox_insert(struct node *n, struct node_peer *p, int64_t seq,
 	if (len >= PROTO_BODY_MAX)
 		return WN_ETOOBIG;
 	sec_random(id, sizeof(id));
-	if ((st = stmt(n, ST_OB_INS,
+	if ((st = peer_stmt(n, ST_OB_INS,
 		 "INSERT INTO outbox (peer, seq, msg_id, type, body, "
 		 "created_us, trace) VALUES (?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return WN_EDB;
@@ -302,7 +278,7 @@ node_outbox_insert(struct node *n, struct node_peer *p, int64_t seq,
 	sqlite3_bind_blob(st, 3, id, sizeof(id), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, type);
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, now_us());
+	sqlite3_bind_int64(st, 6, peer_now_us());
 	sqlite3_bind_text(st, 7, traceparent, -1, SQLITE_STATIC);
 	return sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 }
@@ -322,54 +298,22 @@ node_outbox_push_traced(struct node *n, struct node_peer *p, uint32_t type,
 
 /* ---- receiving --------------------------------------------------------- */
 
-/* One envelope of a transfer as phase A left it. */
-struct pre {
-	struct proto_envelope e;
-	struct node_peer *p;
-	uint8_t hash[SEC_HASH_LEN];
-	wn_err code; /* WN_OK: well-formed, from a known peer, signed, ours */
-	bool decoded;
-	bool authentic; /* p's signature is on it (its own, or the manifest's) */
-	char reason[160];
-};
-
-struct node_rx {
-	struct node *n;
-	struct node_rx *next;               /* in the applier's queue */
-	struct node_server_worker *wk;      /* the held call to answer */
-	nng_pipe pipe;                      /* the connection it came on */
-	struct node_peer *from;             /* the attributed sender, if any */
-	uint64_t after;                     /* apply once last_seq_in >= after */
-	int64_t hi;                         /* highest seq in the transfer */
-	int64_t last;                       /* the sender's last applied, after */
-	int64_t queued_ms;
-	size_t nenv;
-	const char *defer;                  /* set: defer every envelope */
-	bool aborted; /* the store rolled the transaction back */
-	size_t naccepted, nrefused, napplied;
-	uint8_t accepted[NODE_BATCH][16];
-	struct proto_refusal refused[NODE_BATCH];
-	int64_t first_seq, last_seq;
-	bool blocked; /* a message was deferred: all after it wait too */
-	struct pre pre[NODE_BATCH];
-};
-
-static bool
-transient(wn_err code)
+bool
+peer_transient(wn_err code)
 {
 	return code == WN_EBUSY || code == WN_EDB || code == WN_ENOMEM;
 }
 
-/* refusals_flush ends a minute of refusals of unsigned transfers (force:
+/* peer_refusals_flush ends a minute of refusals of unsigned transfers (force:
  * now, at shutdown), recording how many were not recorded one by one
  * (n->mtx held). */
-static void
-refusals_flush(struct node *n, bool force)
+void
+peer_refusals_flush(struct node *n, bool force)
 {
 	char d[160];
 	int64_t mono = wn_mono_ms();
 	if (!force && n->unsigned_mono != 0 &&
-	    mono - n->unsigned_mono < minute_ms)
+	    mono - n->unsigned_mono < peer_minute_ms)
 		return;
 	if (n->unsigned_more > 0) {
 		snprintf(d, sizeof(d), "%llu more refusals of transfers no "
@@ -377,7 +321,8 @@ refusals_flush(struct node *n, bool force)
 		    "one by one",
 		    (unsigned long long)n->unsigned_more,
 		    (long long)n->unsigned_since);
-		audit_log(n, "unknown", "peer.refused_unrecorded", "unknown", d);
+		peer_audit_log(n, "unknown", "peer.refused_unrecorded", "unknown",
+		    d);
 		wn_log(WN_LOG_WARN, "%s", d);
 	}
 	n->unsigned_since = wn_now_ms();
@@ -386,7 +331,7 @@ refusals_flush(struct node *n, bool force)
 	n->unsigned_more = 0;
 }
 
-/* refused_unsigned audits a refusal that no member's fresh signature
+/* peer_refused_unsigned audits a refusal that no member's fresh signature
  * vouches for (n->mtx held): undecodable bytes, an unknown sender, a bad
  * signature, an envelope its transfer's manifest did not sign, bytes a
  * member sent to someone else or long ago, the very bytes of an applied
@@ -395,18 +340,18 @@ refusals_flush(struct node *n, bool force)
  * are recorded one by one (blamed on whom they claim to be from) and the
  * rest are counted: a flood fills neither the disk nor the log. */
 #define UNSIGNED_PER_MIN 10
-static void
-refused_unsigned(struct node *n, const char *who, const char *reason)
+void
+peer_refused_unsigned(struct node *n, const char *who, const char *reason)
 {
-	refusals_flush(n, false);
+	peer_refusals_flush(n, false);
 	if (n->unsigned_n >= UNSIGNED_PER_MIN) {
 		n->unsigned_more++;
 		return;
 	}
-	audit_log(n, who, "peer.refused", who, reason);
+	peer_audit_log(n, who, "peer.refused", who, reason);
 	wn_log(WN_LOG_WARN, "transfer from %s refused: %s", who, reason);
 	if (++n->unsigned_n == UNSIGNED_PER_MIN) {
-		audit_log(n, "system", "peer.refusals_limited", "unknown",
+		peer_audit_log(n, "system", "peer.refusals_limited", "unknown",
 		    "10 refusals of transfers no member vouches for this "
 		    "minute: further ones are counted, not recorded one by one");
 		wn_log(WN_LOG_WARN, "10 refusals of transfers no member vouches "
@@ -414,11 +359,11 @@ refused_unsigned(struct node *n, const char *who, const char *reason)
 	}
 }
 
-/* tls_refusals audits the TLS handshakes refused since the last call
+/* peer_tls_refusals audits the TLS handshakes refused since the last call
  * (node/exchange/tls.c queues them: the handshake cannot take the lock), as
  * refusals no member vouches for (n->mtx held). */
-static void
-tls_refusals(struct node *n)
+void
+peer_tls_refusals(struct node *n)
 {
 	char who[64], why[200];
 	uint64_t lost = 0;
@@ -426,18 +371,19 @@ tls_refusals(struct node *n)
 	do {
 		got = node_tls_refusal_take(who, why, &lost);
 		for (; lost > 0; lost--)
-			refused_unsigned(n, "unknown", "TLS client certificate "
-			    "refused in the handshake (not kept: too many at once)");
+			peer_refused_unsigned(n, "unknown", "TLS client "
+			    "certificate refused in the handshake (not kept: "
+			    "too many at once)");
 		if (got)
-			refused_unsigned(n, who, why);
+			peer_refused_unsigned(n, who, why);
 	} while (got);
 }
 
-/* answer_again puts a refusal into the receipt without recording it: the
+/* peer_answer_again puts a refusal into the receipt without recording it: the
  * answer to a retry, recorded the first time; refuse records after it
  * (id NULL: the envelope could not be decoded). */
-static struct proto_refusal *
-answer_again(struct node_rx *rx, const uint8_t *id, wn_err code,
+struct proto_refusal *
+peer_answer_again(struct node_rx *rx, const uint8_t *id, wn_err code,
     const char *reason)
 {
 	if (rx->nrefused >= NODE_BATCH)
@@ -452,28 +398,28 @@ answer_again(struct node_rx *rx, const uint8_t *id, wn_err code,
 	return r;
 }
 
-/* refuse records a refusal for the receipt and audits it (n->mtx held,
+/* peer_refuse records a refusal for the receipt and audits it (n->mtx held,
  * inside the transaction): one by one if vouched (a member's valid, fresh
  * signature is on what is refused, so the member did it), else through
- * refused_unsigned. */
-static void
-refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
+ * peer_refused_unsigned. */
+void
+peer_refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
     const char *who, const char *reason)
 {
-	struct proto_refusal *r = answer_again(rx, id, code, reason);
+	struct proto_refusal *r = peer_answer_again(rx, id, code, reason);
 	if (r == NULL)
 		return;
-	if (transient(code)) {
+	if (peer_transient(code)) {
 		/* kept by the sender and sent again: not an incident */
 		wn_log(WN_LOG_DEBUG, "peer message from %s deferred: %s", who,
 		    r->reason);
 		return;
 	}
 	if (!vouched || rx->from == NULL) {
-		refused_unsigned(rx->n, who, r->reason);
+		peer_refused_unsigned(rx->n, who, r->reason);
 		return;
 	}
-	audit_log(rx->n, who, "peer.refused", who, r->reason);
+	peer_audit_log(rx->n, who, "peer.refused", who, r->reason);
 	wn_log(WN_LOG_WARN, "peer message from %s refused: %s", who,
 	    r->reason);
 }
@@ -502,8 +448,8 @@ find_locked(struct node *n, const char *org)
 	return p;
 }
 
-static bool
-in_window(int64_t ts_ms)
+bool
+peer_in_window(int64_t ts_ms)
 {
 	int64_t now = wn_now_ms(); /* far from either end of int64 */
 	return ts_ms >= now - TIME_WINDOW_MS && ts_ms <= now + TIME_WINDOW_MS;
@@ -561,13 +507,13 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 		    pr->e.h.to);
 		return;
 	}
-	if (!in_window(pr->e.h.ts_ms))
+	if (!peer_in_window(pr->e.h.ts_ms))
 		pre_fail(pr, WN_EDENIED, "time %lld ms is off our clock (%lld "
 		    "ms) by more than %d ms", (long long)pr->e.h.ts_ms,
 		    (long long)wn_now_ms(), TIME_WINDOW_MS);
 }
 
-/* seen looks up a sequence number at or below the last one applied from
+/* peer_seen looks up a sequence number at or below the last one applied from
  * that sender: 1 it is that message again in another sealing (a retry
  * whose receipt was lost: accept it again, apply nothing), 2 these very
  * bytes were applied already (a replay: refuse), 0 anything else (refuse:
@@ -575,11 +521,11 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
  * retry never repeats an envelope's hash. For a retry, *code and why are
  * what the message was answered the first time (0: accepted). -1: the
  * store failed (a transient refusal: the sender tries again). */
-static int
-seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
+int
+peer_seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
     size_t whylen)
 {
-	sqlite3_stmt *st = stmt(n, ST_SEEN,
+	sqlite3_stmt *st = peer_stmt(n, ST_SEEN,
 	    "SELECT msg_id, env_hash, refused, reason FROM inbox "
 	    "WHERE peer = ? AND seq = ?");
 	if (st == NULL)
@@ -604,12 +550,12 @@ seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
 	return r;
 }
 
-/* last_seq_in is the last sequence number applied from peer: -1 when it
+/* peer_last_seq_in is the last sequence number applied from peer: -1 when it
  * is no longer a member, -2 on a store error. */
-static int64_t
-last_seq_in(struct node *n, const char *peer)
+int64_t
+peer_last_seq_in(struct node *n, const char *peer)
 {
-	sqlite3_stmt *st = stmt(n, ST_LAST_GET,
+	sqlite3_stmt *st = peer_stmt(n, ST_LAST_GET,
 	    "SELECT last_seq_in FROM peers WHERE org_id = ?");
 	if (st == NULL)
 		return -2;
@@ -622,8 +568,8 @@ last_seq_in(struct node *n, const char *peer)
 	return v < -2 ? -2 : v;
 }
 
-static wn_err
-exec_bind(struct node *n, const char *sql, const char *text, int64_t a,
+wn_err
+peer_exec_bind(struct node *n, const char *sql, const char *text, int64_t a,
     const void *blob, size_t blen, int64_t b)
 {
 	/* a small helper for the fixed statements below: ?1 text, ?2 int,
@@ -654,7 +600,7 @@ static wn_err
 inbox_add(struct node *n, const struct pre *pr, wn_err code,
     const char *reason)
 {
-	sqlite3_stmt *st = stmt(n, ST_INBOX,
+	sqlite3_stmt *st = peer_stmt(n, ST_INBOX,
 	    "INSERT INTO inbox (peer, seq, msg_id, type, env_hash, "
 	    "received_ms, refused, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
@@ -673,8 +619,9 @@ inbox_add(struct node *n, const struct pre *pr, wn_err code,
 		/* a row under this number can only be left from an earlier
 		 * membership of the same org id (its numbers started over) */
 		sqlite3_reset(st);
-		if (exec_bind(n, "DELETE FROM inbox WHERE peer = ?1 AND seq = ?2",
-			pr->e.h.from, (int64_t)pr->e.h.seq, NULL, 0, 0) != WN_OK)
+		if (peer_exec_bind(n, "DELETE FROM inbox WHERE peer = ?1 AND "
+			"seq = ?2", pr->e.h.from, (int64_t)pr->e.h.seq, NULL, 0,
+			0) != WN_OK)
 			return WN_EDB;
 		r = sqlite3_step(st);
 	}
@@ -695,7 +642,7 @@ apply(struct node_rx *rx, const struct proto_envelope *e, const uint8_t *body,
 			snprintf(why, whylen, "malformed data body");
 			return WN_EPROTO;
 		}
-		st = stmt(n, ST_DATA,
+		st = peer_stmt(n, ST_DATA,
 		    "INSERT INTO data_in (peer, seq, body) VALUES (?, ?, ?)");
 		if (st == NULL)
 			return WN_EDB;
@@ -729,12 +676,12 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	wn_err rc;
 
 	if (rx->defer != NULL) {
-		refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, rx->defer);
+		peer_refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, rx->defer);
 		return;
 	}
 	if (rx->blocked) {
-		refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, "an earlier message of "
-		    "this transfer must be applied first");
+		peer_refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, "an earlier "
+		    "message of this transfer must be applied first");
 		return;
 	}
 	if (p->gone) {
@@ -745,10 +692,10 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			renewed |= !n->peers[i]->gone &&
 			    strcmp(n->peers[i]->org_id, p->org_id) == 0;
 		if (renewed)
-			refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, "the sender's "
-			    "keys changed: send it again");
+			peer_refuse(rx, true, e->h.id, WN_EBUSY, p->org_id,
+			    "the sender's keys changed: send it again");
 		else
-			refuse(rx, true, e->h.id, WN_EAUTH, p->org_id, "the sender is "
+			peer_refuse(rx, true, e->h.id, WN_EAUTH, p->org_id, "the sender is "
 			    "no longer a member of the federation");
 		return;
 	}
@@ -758,11 +705,11 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	 * flight waits until that one is applied (the manifest's `after`). */
 	if ((int64_t)e->h.seq <= *last) {
 		wn_err first = WN_OK;
-		int was = seen(n, pr, &first, why, sizeof(why));
+		int was = peer_seen(n, pr, &first, why, sizeof(why));
 		switch (was) {
 		case -1:
 			rx->blocked = true;
-			refuse(rx, true, e->h.id, WN_EDB, p->org_id,
+			peer_refuse(rx, true, e->h.id, WN_EDB, p->org_id,
 			    "store error");
 			return;
 		case 1:
@@ -772,8 +719,9 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 				memcpy(rx->accepted[rx->naccepted++], e->h.id,
 				    16);
 			else
-				(void)answer_again(rx, e->h.id,
-				    transient(first) ? WN_EPROTO : first, why);
+				(void)peer_answer_again(rx, e->h.id,
+				    peer_transient(first) ? WN_EPROTO : first,
+				    why);
 			return;
 		case 2:
 			snprintf(why, sizeof(why), "replayed envelope (message "
@@ -793,8 +741,8 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 				sec_wipe(body, hl);
 			if (rc != WN_OK) {
 				rx->blocked = true;
-				refuse(rx, true, e->h.id, WN_EDB, p->org_id,
-				    "store error");
+				peer_refuse(rx, true, e->h.id, WN_EDB,
+				    p->org_id, "store error");
 				return;
 			}
 			snprintf(why, sizeof(why), "replay: sequence number %"
@@ -804,13 +752,13 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		}
 		/* the very bytes again: whoever captured them can resend
 		 * them, so the member does not vouch for that refusal */
-		refuse(rx, was != 2, e->h.id, WN_EDENIED, p->org_id, why);
+		peer_refuse(rx, was != 2, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
 	if (proto_envelope_open(e, p->key, body, cap, &blen) != WN_OK) {
 		snprintf(why, sizeof(why), "cannot decrypt a message from '%s'",
 		    p->org_id);
-		refuse(rx, true, e->h.id, WN_ECRYPTO, p->org_id, why);
+		peer_refuse(rx, true, e->h.id, WN_ECRYPTO, p->org_id, why);
 		return;
 	}
 	/* numbers moved forward: the sender's operator accepted a rollback */
@@ -818,7 +766,8 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	    node_chain_numbers_moved(n, p) != WN_OK) {
 		sec_wipe(body, blen);
 		rx->blocked = true;
-		refuse(rx, true, e->h.id, WN_EDB, p->org_id, "store error");
+		peer_refuse(rx, true, e->h.id, WN_EDB, p->org_id,
+		    "store error");
 		return;
 	}
 	why[0] = '\0';
@@ -828,7 +777,8 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (sp && node_store_exec(n->store, "SAVEPOINT msg") != WN_OK) {
 		sec_wipe(body, blen);
 		rx->blocked = true;
-		refuse(rx, true, e->h.id, WN_EDB, p->org_id, "store error");
+		peer_refuse(rx, true, e->h.id, WN_EDB, p->org_id,
+		    "store error");
 		return;
 	}
 	rc = apply(rx, e, body, blen, why, sizeof(why));
@@ -839,18 +789,18 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (sp && node_store_exec(n->store, "RELEASE msg") != WN_OK &&
 	    rc == WN_OK)
 		rc = WN_EDB;
-	if (transient(rc)) {
+	if (peer_transient(rc)) {
 		/* not applied and not recorded: the sender keeps it and sends
 		 * it again, and everything after it, in order */
 		rx->blocked = true;
-		refuse(rx, true, e->h.id, rc, p->org_id,
+		peer_refuse(rx, true, e->h.id, rc, p->org_id,
 		    why[0] ? why : wn_strerror(rc));
 		return;
 	}
 	if (rc != WN_OK) { /* a refused message still uses up its number */
 		if (!why[0])
 			wn_strlcpy(why, wn_strerror(rc), sizeof(why));
-		refuse(rx, true, e->h.id, rc, p->org_id, why);
+		peer_refuse(rx, true, e->h.id, rc, p->org_id, why);
 	}
 	if (inbox_add(n, pr, rc, why) != WN_OK) {
 		/* what apply wrote is in the transaction (a DATA insert has
@@ -858,7 +808,8 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		rx->aborted = true;
 		rx->blocked = true;
 		if (rc == WN_OK)
-			refuse(rx, true, e->h.id, WN_EDB, p->org_id, "store error");
+			peer_refuse(rx, true, e->h.id, WN_EDB, p->org_id,
+			    "store error");
 		return;
 	}
 	*last = (int64_t)e->h.seq;
@@ -870,8 +821,8 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	}
 }
 
-static void
-reply_error_env(struct node *n, const char *to, wn_err code,
+void
+peer_reply_error_env(struct node *n, const char *to, wn_err code,
     const char *reason, struct proto_writer *w)
 {
 	struct proto_env_header h = {0};
@@ -894,31 +845,31 @@ reply_error_env(struct node *n, const char *to, wn_err code,
 		proto_writer_reset(w);
 }
 
-/* transfer_refused audits a refusal of a whole transfer and answers it
+/* peer_transfer_refused audits a refusal of a whole transfer and answers it
  * with a signed ERROR; vouched: a member's valid signature is on it. */
-static void
-transfer_refused(struct node *n, const char *who, bool vouched, wn_err code,
-    const char *reason, struct proto_writer *w)
+void
+peer_transfer_refused(struct node *n, const char *who, bool vouched,
+    wn_err code, const char *reason, struct proto_writer *w)
 {
 	pthread_mutex_lock(&n->mtx);
 	if (vouched) {
-		audit_log(n, who, "peer.refused", who, reason);
+		peer_audit_log(n, who, "peer.refused", who, reason);
 		wn_log(WN_LOG_WARN, "transfer from %s refused: %s", who,
 		    reason);
 	} else {
-		refused_unsigned(n, who, reason);
+		peer_refused_unsigned(n, who, reason);
 	}
 	pthread_mutex_unlock(&n->mtx);
-	reply_error_env(n, who, code, reason, w);
+	peer_reply_error_env(n, who, code, reason, w);
 }
 
-/* answer_query handles a transfer of one CHAIN_HEAD_QUERY: a question
+/* peer_answer_query handles a transfer of one CHAIN_HEAD_QUERY: a question
  * outside the per-peer sequence, answered in the reply itself. It returns
  * false for anything else, which then takes the normal path. A node asks
  * when it starts; the same query can be resent within the time window, so
  * at most one a minute per member is recorded. */
-static bool
-answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
+bool
+peer_answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 {
 	uint8_t body[256];
 	size_t blen;
@@ -933,9 +884,10 @@ answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	if (node_chain_answer(n, pr->p, w) != WN_OK)
 		proto_writer_reset(w);
 	int64_t now = wn_mono_ms();
-	if (pr->p->queried_ms == 0 || now - pr->p->queried_ms >= minute_ms) {
+	if (pr->p->queried_ms == 0 ||
+	    now - pr->p->queried_ms >= peer_minute_ms) {
 		pr->p->queried_ms = now;
-		audit_log(n, pr->p->org_id, "chain.queried", pr->p->org_id,
+		peer_audit_log(n, pr->p->org_id, "chain.queried", pr->p->org_id,
 		    "answered with the head we hold (further queries this "
 		    "minute are not recorded)");
 	}
@@ -951,7 +903,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 {
 	struct node *n = rx->n;
 	char detail[200];
-	int64_t last = last_seq_in(n, rx->from->org_id), before = last;
+	int64_t last = peer_last_seq_in(n, rx->from->org_id), before = last;
 	sqlite3 *db = node_store_db(n->store);
 	if (last < 0) {
 		/* removed by a charter applied in this very group, or the
@@ -959,7 +911,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 		 * may apply */
 		if (last == -1)
 			for (size_t i = 0; i < rx->nenv; i++)
-				refuse(rx, true,
+				peer_refuse(rx, true,
 				    rx->pre[i].decoded ? rx->pre[i].e.h.id : NULL,
 				    WN_EAUTH, rx->from->org_id, "the sender is no "
 				    "longer a member of the federation");
@@ -977,7 +929,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 			return;
 		}
 		if (pr->code != WN_OK)
-			refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
+			peer_refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		else
 			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
@@ -995,7 +947,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 	 * can have rolled the whole transaction back, and a record written
 	 * after that would be a transaction of its own */
 	if (last != before) {
-		sqlite3_stmt *st = stmt(n, ST_LAST_SET,
+		sqlite3_stmt *st = peer_stmt(n, ST_LAST_SET,
 		    "UPDATE OR FAIL peers SET last_seq_in = ? WHERE org_id = ?");
 		if (st != NULL) {
 			sqlite3_bind_int64(st, 1, last);
@@ -1070,7 +1022,7 @@ ready(struct node *n, struct node_rx *rx)
 		return true;
 	}
 	/* not a member any more (or a store error): apply_transfer says */
-	int64_t last = last_seq_in(n, rx->from->org_id);
+	int64_t last = peer_last_seq_in(n, rx->from->org_id);
 	return last < 0 || last >= (int64_t)rx->after;
 }
 
@@ -1135,7 +1087,7 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 		for (struct node_rx *rx = *pending; rx != NULL; rx = rx->next) {
 			if (rx->defer != NULL)
 				continue;
-			if (now - rx->queued_ms >= rx_wait_ms) {
+			if (now - rx->queued_ms >= peer_rx_wait_ms) {
 				rx->defer = "the transfer this one follows did "
 					    "not arrive";
 				progress = true;
@@ -1194,7 +1146,7 @@ reply:
 		done = rx->next;
 		proto_writer_reset(&w);
 		if (failed && w.buf != NULL)
-			reply_error_env(n, rx->from->org_id, WN_EDB,
+			peer_reply_error_env(n, rx->from->org_id, WN_EDB,
 			    "store error", &w);
 		else if (!failed)
 			receipt_for(n, rx, &w);
@@ -1203,8 +1155,8 @@ reply:
 	proto_writer_release(&w);
 }
 
-static void *
-applier_main(void *arg)
+void *
+peer_applier_main(void *arg)
 {
 	struct node *n = arg;
 	struct node_rx *pending = NULL, **ptail;
@@ -1220,8 +1172,9 @@ applier_main(void *arg)
 				 * one comes, or the first of them gives up */
 				int64_t t = INT64_MAX;
 				for (struct node_rx *r = pending; r; r = r->next)
-					if (r->queued_ms + rx_wait_ms < t)
-						t = r->queued_ms + rx_wait_ms;
+					if (r->queued_ms + peer_rx_wait_ms < t)
+						t = r->queued_ms +
+						    peer_rx_wait_ms;
 				struct timespec ts = wn_deadline(t);
 				pthread_cond_timedwait(&n->rxq_cv, &n->rxq_mtx,
 				    &ts);
@@ -1282,7 +1235,7 @@ enqueue(struct node *n, struct node_rx *rx)
  * the transfer, check the manifest's signature and each envelope's, then
  * hold the call and queue the transfer for the applier. Transfers that
  * cannot be attributed to a member are refused here. */
-static bool
+bool
 peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
     struct proto_writer *w)
 {
@@ -1302,14 +1255,14 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		goto out;
 	rx->n = n;
 	rx->pipe = pipe;
-	wire_capture(nng_msg_body(msg), nng_msg_len(msg));
+	peer_wire_capture(nng_msg_body(msg), nng_msg_len(msg));
 	wn_err drc = proto_transfer_decode(nng_msg_body(msg), nng_msg_len(msg),
 	    &t, &perr);
 	if (drc != WN_OK) {
 		snprintf(detail, sizeof(detail), "malformed transfer at byte "
 		    "%zu: %s", perr.offset, perr.msg);
 		/* a frame or an envelope over its size limit: WN_ETOOBIG */
-		transfer_refused(n, "unknown", false,
+		peer_transfer_refused(n, "unknown", false,
 		    drc == WN_ETOOBIG ? WN_ETOOBIG : WN_EPROTO, detail, w);
 		goto out;
 	}
@@ -1322,34 +1275,34 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    "manifest at byte %zu: %s", (size_t)(t.manifest -
 			    (const uint8_t *)nng_msg_body(msg)) + perr.offset,
 			    perr.msg);
-			transfer_refused(n, "unknown", false, WN_EPROTO,
+			peer_transfer_refused(n, "unknown", false, WN_EPROTO,
 			    detail, w);
 			goto out;
 		}
 		if ((mp = find_locked(n, m->from)) == NULL) {
 			snprintf(detail, sizeof(detail), "unknown sender '%s'",
 			    m->from);
-			transfer_refused(n, "unknown", false, WN_EAUTH, detail, w);
+			peer_transfer_refused(n, "unknown", false, WN_EAUTH, detail, w);
 			goto out;
 		}
 		if (!proto_cose_sign1_verify(&mcose, mp->sign_pk)) {
 			snprintf(detail, sizeof(detail), "bad signature on a "
 			    "transfer claiming to be from '%s'", mp->org_id);
-			transfer_refused(n, mp->org_id, false, WN_ECRYPTO,
+			peer_transfer_refused(n, mp->org_id, false, WN_ECRYPTO,
 			    detail, w);
 			goto out;
 		}
-		if (strcmp(m->to, n->cfg.org_id) != 0 || !in_window(m->ts_ms) ||
-		    m->n != t.n) {
+		if (strcmp(m->to, n->cfg.org_id) != 0 ||
+		    !peer_in_window(m->ts_ms) || m->n != t.n) {
 			snprintf(detail, sizeof(detail), "transfer manifest "
 			    "does not fit: addressed to '%s', %zu of %zu "
 			    "envelopes, or out of the time window", m->to, m->n,
 			    t.n);
 			/* a manifest the member sent to another node, or long
 			 * ago, can be replayed by anyone who has it */
-			transfer_refused(n, mp->org_id,
+			peer_transfer_refused(n, mp->org_id,
 			    strcmp(m->to, n->cfg.org_id) == 0 &&
-				in_window(m->ts_ms),
+				peer_in_window(m->ts_ms),
 			    WN_EDENIED, detail, w);
 			goto out;
 		}
@@ -1392,7 +1345,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		    (int64_t)pr->e.h.seq > rx->hi)
 			rx->hi = (int64_t)pr->e.h.seq;
 	}
-	if (t.n == 1 && answer_query(n, &rx->pre[0], w))
+	if (t.n == 1 && peer_answer_query(n, &rx->pre[0], w))
 		goto out;
 	if (rx->from == NULL) {
 		/* nothing in it from a member: audit each refusal, answer
@@ -1400,11 +1353,11 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		pthread_mutex_lock(&n->mtx);
 		for (size_t i = 0; i < t.n; i++) {
 			struct pre *pr = &rx->pre[i];
-			refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
+			peer_refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		}
 		pthread_mutex_unlock(&n->mtx);
-		reply_error_env(n, "unknown", (wn_err)rx->refused[0].code,
+		peer_reply_error_env(n, "unknown", (wn_err)rx->refused[0].code,
 		    rx->refused[0].reason, w);
 		goto out;
 	}
@@ -1446,8 +1399,8 @@ delivery_failed(struct node_peer *p, const char *why)
 	p->stalled = true;
 	p->attempts++;
 	p->next_try_ms = wn_mono_ms() + backoff_ms(p->attempts);
-	if (exec_bind(n, "UPDATE peers SET last_err_ms = ?2, last_err = ?3 "
-			 "WHERE org_id = ?1",
+	if (peer_exec_bind(n, "UPDATE peers SET last_err_ms = ?2, "
+		"last_err = ?3 WHERE org_id = ?1",
 		p->org_id, wn_now_ms(), why, strlen(why), 0) != WN_OK)
 		wn_log(WN_LOG_WARN, "cannot record delivery error");
 	wn_log(WN_LOG_DEBUG, "delivery to %s failed (attempt %u): %s",
@@ -1477,7 +1430,7 @@ slot_free(struct node_slot *s)
 static void
 record_latency(struct node *n, int64_t created_us)
 {
-	int64_t d = now_us() - created_us;
+	int64_t d = peer_now_us() - created_us;
 	if (d < 0)
 		d = 0;
 	if (d > UINT32_MAX)
@@ -1515,7 +1468,8 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
 		NULL) != WN_OK ||
 	    strcmp(e.h.from, p->org_id) != 0 ||
-	    strcmp(e.h.to, p->node->cfg.org_id) != 0 || !in_window(e.h.ts_ms) ||
+	    strcmp(e.h.to, p->node->cfg.org_id) != 0 ||
+	    !peer_in_window(e.h.ts_ms) ||
 	    !proto_envelope_verify(&e, p->sign_pk)) {
 		snprintf(why, whylen, "reply is not a valid, current, signed "
 				      "envelope from this peer");
@@ -1546,7 +1500,7 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
  * One transaction, and a lazy one (not fsync'd) when everything was
  * accepted: the receiver has each message durably, and a deletion that a
  * power cut undoes only sends them again, which the receiver accepts as
- * retries and applies no second time (seen()). A refusal is audited, so
+ * retries and applies no second time (peer_seen()). A refusal is audited, so
  * that transaction is fsync'd. */
 static void
 handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
@@ -1559,7 +1513,7 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		delivery_failed(p, "store busy");
 		return;
 	}
-	sqlite3_stmt *del = stmt(n, ST_OB_DEL,
+	sqlite3_stmt *del = peer_stmt(n, ST_OB_DEL,
 	    "DELETE FROM outbox WHERE peer = ? AND seq = ?");
 	size_t deferred = 0, ndone = 0;
 	size_t done[NODE_BATCH];
@@ -1575,12 +1529,12 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		if (!acc) {
 			const struct proto_refusal *rf =
 			    &rc->refused[i - rc->naccepted];
-			if (transient((wn_err)rf->code)) {
+			if (peer_transient((wn_err)rf->code)) {
 				if (deferred++ == 0)
 					waiting = rf->reason;
 				continue;
 			}
-			audit_log(n, "system", "peer.delivery_refused",
+			peer_audit_log(n, "system", "peer.delivery_refused",
 			    p->org_id, rf->reason);
 		}
 		sqlite3_bind_text(del, 1, p->org_id, -1, SQLITE_STATIC);
@@ -1593,7 +1547,7 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		if (acc)
 			done[ndone++] = (size_t)at;
 	}
-	sqlite3_stmt *ok = del == NULL ? NULL : stmt(n, ST_LAST_OK,
+	sqlite3_stmt *ok = del == NULL ? NULL : peer_stmt(n, ST_LAST_OK,
 	    "UPDATE OR FAIL peers SET last_ok_ms = ? WHERE org_id = ?");
 	if (ok != NULL) {
 		sqlite3_bind_int64(ok, 1, wn_now_ms());
@@ -1606,14 +1560,14 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		    waiting[0] ? waiting : "deferred by the peer");
 	if (ok == NULL || sqlite3_step(ok) != SQLITE_DONE ||
 	    (waiting != NULL &&
-		exec_bind(n, "UPDATE peers SET last_err_ms = ?2, last_err = ?3 "
-			     "WHERE org_id = ?1",
+		peer_exec_bind(n, "UPDATE peers SET last_err_ms = ?2, "
+		    "last_err = ?3 WHERE org_id = ?1",
 		    p->org_id, wn_now_ms(), werr, strlen(werr), 0) != WN_OK) ||
 	    /* nothing waits any more: the reason it waited is past */
 	    (waiting == NULL &&
-		exec_bind(n, "UPDATE peers SET last_err_ms = NULL, last_err = "
-			     "NULL WHERE org_id = ?1 AND last_err LIKE "
-			     "'waiting: %'",
+		peer_exec_bind(n, "UPDATE peers SET last_err_ms = NULL, "
+		    "last_err = NULL WHERE org_id = ?1 AND last_err LIKE "
+		    "'waiting: %'",
 		    p->org_id, 0, NULL, 0, 0) != WN_OK) ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
@@ -1791,7 +1745,7 @@ send_batch(struct node *n, struct node_peer *p)
 			s = &p->slot[i];
 	if (s == NULL || man == NULL || og == NULL || envs == NULL ||
 	    bodies == NULL ||
-	    (st = stmt(n, ST_OB_NEXT,
+	    (st = peer_stmt(n, ST_OB_NEXT,
 		 "SELECT msg_id, seq, type, body, trace, created_us FROM "
 		 "outbox WHERE peer = ? AND seq > ? ORDER BY seq LIMIT 64")) ==
 		NULL)
@@ -1833,7 +1787,7 @@ send_batch(struct node *n, struct node_peer *p)
 		goto out;
 	/* every envelope names the matrix version this node holds */
 	uint64_t mv = 0;
-	if ((st = stmt(n, ST_MV, "SELECT ifnull(max(version), 0) FROM matrix")) !=
+	if ((st = peer_stmt(n, ST_MV, "SELECT ifnull(max(version), 0) FROM matrix")) !=
 		NULL &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		mv = (uint64_t)sqlite3_column_int64(st, 0);
@@ -1880,7 +1834,7 @@ send_batch(struct node *n, struct node_peer *p)
 	t.manifest_len = mw.len;
 	if (proto_transfer_encode(&t, &tw) != WN_OK)
 		goto fail;
-	wire_capture(tw.buf, tw.len);
+	peer_wire_capture(tw.buf, tw.len);
 	if (nng_msg_alloc(&msg, 0) != 0 ||
 	    nng_msg_append(msg, tw.buf, tw.len) != 0)
 		goto fail;
@@ -1922,15 +1876,15 @@ out:
 	return sent;
 }
 
-/* push_heads queues our chain head for our checkers when it moved and
+/* peer_push_heads queues our chain head for our checkers when it moved and
  * HEAD_PERIOD_MS passed (or force). */
-static void
-push_heads(struct node *n, bool force)
+void
+peer_push_heads(struct node *n, bool force)
 {
 	struct node_audit_head ah;
 	int64_t now = wn_mono_ms();
 	if (!force && n->head_sent_ms != 0 &&
-	    now - n->head_sent_ms < head_period_ms)
+	    now - n->head_sent_ms < peer_head_period_ms)
 		return;
 	if (node_audit_head(n->store, &ah) != WN_OK ||
 	    (!force && ah.seq == n->head_sent_seq))
@@ -1945,16 +1899,16 @@ push_heads(struct node *n, bool force)
 	}
 }
 
-static void *
-delivery_main(void *arg)
+void *
+peer_delivery_main(void *arg)
 {
 	struct node *n = arg;
 	pthread_mutex_lock(&n->mtx);
 	while (!n->stopping) {
 		int64_t now = wn_mono_ms(), wake = now + 1000;
-		push_heads(n, false);
-		refusals_flush(n, false);
-		tls_refusals(n);
+		peer_push_heads(n, false);
+		peer_refusals_flush(n, false);
+		peer_tls_refusals(n);
 		for (size_t i = 0; i < n->npeers; i++) {
 			struct node_peer *p = n->peers[i];
 			if (p->gone && p->inflight == 0)
@@ -1987,10 +1941,10 @@ wn_err
 node_peer_start(struct node *n, char *err, size_t errlen)
 {
 	int rv;
-	rx_wait_ms = node_test_ms("WIJKNET_TEST_RX_WAIT_MS", RX_WAIT_MS);
+	peer_rx_wait_ms = node_test_ms("WIJKNET_TEST_RX_WAIT_MS", RX_WAIT_MS);
 	stop_flush_ms = node_test_ms("WIJKNET_TEST_STOP_FLUSH_MS", STOP_FLUSH_MS);
-	minute_ms = node_test_ms("WIJKNET_TEST_MINUTE_MS", RATE_MINUTE_MS);
-	head_period_ms = node_test_ms("WIJKNET_TEST_HEAD_PERIOD_MS",
+	peer_minute_ms = node_test_ms("WIJKNET_TEST_MINUTE_MS", RATE_MINUTE_MS);
+	peer_head_period_ms = node_test_ms("WIJKNET_TEST_HEAD_PERIOD_MS",
 	    HEAD_PERIOD_MS);
 	pthread_mutex_lock(&n->mtx);
 	wn_err rc = node_peers_load(n);
@@ -2019,7 +1973,7 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return WN_ENOMEM;
 	}
-	if (pthread_create(&n->applier, NULL, applier_main, n) != 0) {
+	if (pthread_create(&n->applier, NULL, peer_applier_main, n) != 0) {
 		snprintf(err, errlen, "cannot start the applier thread");
 		return WN_ENOMEM;
 	}
@@ -2032,7 +1986,7 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 		snprintf(err, errlen, "peer socket: cannot start workers");
 		return WN_ETRANSPORT;
 	}
-	if (pthread_create(&n->delivery, NULL, delivery_main, n) != 0) {
+	if (pthread_create(&n->delivery, NULL, peer_delivery_main, n) != 0) {
 		snprintf(err, errlen, "cannot start the delivery thread");
 		return WN_ENOMEM;
 	}
@@ -2046,7 +2000,7 @@ static void
 flush_heads(struct node *n)
 {
 	int64_t deadline = wn_mono_ms() + stop_flush_ms;
-	push_heads(n, true);
+	peer_push_heads(n, true);
 	/* a last attempt now, whatever the backoff said */
 	for (size_t i = 0; i < n->npeers; i++)
 		n->peers[i]->next_try_ms = 0;
@@ -2081,7 +2035,7 @@ node_peer_stop(struct node *n)
 {
 	if (n->delivery_running) {
 		pthread_mutex_lock(&n->mtx);
-		refusals_flush(n, true);
+		peer_refusals_flush(n, true);
 		flush_heads(n);
 		n->stopping = true;
 		pthread_cond_signal(&n->wake);
