@@ -10,7 +10,10 @@
  *             group of transfers, receipts
  * deliver.c   the delivery thread: sealing, the window, receipts back
  *
- * Everything here is prefixed peer_ and guarded by n->mtx unless said.
+ * Its functions and variables are prefixed peer_; the statement slots
+ * (ST_*) and the structs of a received transfer (struct pre, struct
+ * node_rx) keep the names they had in peer.c. Which lock each function
+ * wants is said where it is defined.
  */
 #ifndef NODE_EXCHANGE_PEER_INT_H
 #define NODE_EXCHANGE_PEER_INT_H
