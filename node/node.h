@@ -29,7 +29,8 @@
 
 /* A peer as the node knows it (node/exchange/exchange.h). */
 struct node_peer;
-/* A transfer from a peer, checked and waiting for the applier (peer.c). */
+/* A transfer from a peer, checked and waiting for the applier
+ * (node/exchange/receive.c, apply.c). */
 struct node_rx;
 
 struct node {
@@ -65,7 +66,7 @@ struct node {
 	bool delivery_running, stopping;
 
 	/* the applier: one thread applies checked transfers in order, many
-	 * in one transaction (peer.c) */
+	 * in one transaction (apply.c) */
 	pthread_t applier;
 	pthread_mutex_t rxq_mtx;
 	pthread_cond_t rxq_cv;
@@ -75,7 +76,7 @@ struct node {
 	bool applier_running, rx_stopping;
 	int64_t head_sent_seq, head_sent_ms; /* ms: CLOCK_MONOTONIC */
 
-	/* refusals of unsigned transfers this minute (peer.c) */
+	/* refusals of unsigned transfers this minute (receive.c) */
 	int64_t unsigned_since; /* wall clock, for the record */
 	int64_t unsigned_mono;  /* the same moment, CLOCK_MONOTONIC */
 	unsigned unsigned_n;

@@ -3,7 +3,7 @@
  * request's arguments, failing with a message, and the audit records of
  * requests answered while the disk was full, held in memory until a write
  * succeeds (written first in the next control request's transaction by
- * daemon/control.c, or after the applier's next commit by exchange/peer.c);
+ * daemon/control.c, or after the applier's next commit by exchange/apply.c);
  * and the rooms' tables of control commands that the control socket
  * dispatches on.
  * Moved here from daemon/control.c so that no room calls up into the daemon.

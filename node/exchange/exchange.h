@@ -2,10 +2,11 @@
  * exchange.h - the exchange room: talking to other nodes.
  *
  * Owns: the peer table, TLS (tls.c), connection caps and idle deadlines
- * (conn.c), the durable outbox and the delivery thread, the receiving
- * checks, the applier and receipts (peer.c), the federation charter and
- * enrolment (charter.c, ctl_peer.c), the signed chain heads that detect a
- * rollback (chain.c), and the peer.* control commands. The message kinds
+ * (conn.c), the durable outbox (peer.c) and the delivery thread
+ * (deliver.c), the receiving checks (receive.c), the applier and receipts
+ * (apply.c), the federation charter and enrolment (charter.c,
+ * ctl_peer.c), the signed chain heads that detect a rollback (chain.c),
+ * and the peer.* control commands. The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
  * CHAIN_HEAD_ANSWER.
  * May use: core, store. Rooms above it register their message types and
@@ -56,7 +57,7 @@ struct node_peer {
 	int64_t sent_hi; /* last seq put in flight in this window */
 	struct node_slot slot[NODE_WINDOW];
 
-	int64_t queried_ms; /* its last chain.queried record (peer.c) */
+	int64_t queried_ms; /* its last chain.queried record (apply.c) */
 	atomic_uint drops;  /* connections lost (pipe_gone, no lock) */
 };
 

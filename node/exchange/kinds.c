@@ -18,7 +18,7 @@ static node_msg_apply_fn kinds[PROTO_ENVELOPE_TYPE_MAX + 1];
 static node_enrol_fn on_enrol[NODE_ENROL_HOOKS_MAX];
 static size_t n_on_enrol;
 
-/* the types peer.c's apply() answers itself: a kind registered for one
+/* the types apply.c's apply() answers itself: a kind registered for one
  * of them would never be called */
 static bool
 exchange_owns(uint32_t type)

@@ -79,7 +79,7 @@ void node_store_rollback(struct node_store *s);
  * (slot: one of enum node_store_slot; sql the same for a slot every time),
  * reset and unbound; NULL on error. Finalised by node_store_close. The
  * store's own slots come first; NODE_ST_PEER and the 16 after it are
- * node/exchange/peer.c's. */
+ * node/exchange/peer_int.h's. */
 enum node_store_slot {
 	NODE_ST_AUDIT_HEAD,
 	NODE_ST_AUDIT_INSERT,

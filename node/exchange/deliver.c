@@ -1,0 +1,578 @@
+/*
+ * deliver.c - the delivery of the durable outbox.
+ *
+ * The outbox keeps each message's body with its per-peer sequence number
+ * (peer.c); a delivery thread takes up to 64 of a peer's oldest messages
+ * not in flight, seals them with the current time, signs the manifest and
+ * sends them as one transfer, with up to NODE_WINDOW in flight per peer,
+ * each on its own REQ context (many peers in parallel). A receipt deletes
+ * what was accepted in one transaction. A failure (or a deferral) stalls
+ * the window until all its transfers are back; it then starts over from
+ * the oldest message, after a backoff that grows exponentially, with
+ * jitter.
+ */
+#include "node/exchange/exchange.h"
+#include "node/exchange/peer_int.h"
+
+#include <string.h>
+
+#include <nng/protocol/reqrep0/req.h>
+
+#define SEND_TIMEOUT_MS 15000
+#define BACKOFF_MIN_MS 200
+#define BACKOFF_MAX_MS 10000
+
+static int64_t
+backoff_ms(unsigned attempts)
+{
+	int64_t b = BACKOFF_MIN_MS;
+	for (unsigned i = 1; i < attempts && b < BACKOFF_MAX_MS; i++)
+		b *= 2;
+	if (b > BACKOFF_MAX_MS)
+		b = BACKOFF_MAX_MS;
+	/* jitter: 50% .. 150% */
+	uint32_t r;
+	sec_random(&r, sizeof(r));
+	return b / 2 + (int64_t)(r % (uint32_t)(b + 1));
+}
+
+/* delivery_failed records a failure and backs off; the window stalls
+ * (n->mtx held). */
+static void
+delivery_failed(struct node_peer *p, const char *why)
+{
+	struct node *n = p->node;
+	p->stalled = true;
+	p->attempts++;
+	p->next_try_ms = wn_mono_ms() + backoff_ms(p->attempts);
+	if (peer_exec_bind(n, "UPDATE peers SET last_err_ms = ?2, "
+		"last_err = ?3 WHERE org_id = ?1",
+		p->org_id, wn_now_ms(), why, strlen(why), 0) != WN_OK)
+		wn_log(WN_LOG_WARN, "cannot record delivery error");
+	wn_log(WN_LOG_DEBUG, "delivery to %s failed (attempt %u): %s",
+	    p->org_id, p->attempts, why);
+}
+
+/* slot_free ends a transfer (n->mtx held). When the last one of a window
+ * is back, the next window starts from the oldest message in the
+ * outbox. */
+static void
+slot_free(struct node_slot *s)
+{
+	struct node_peer *p = s->p;
+	s->busy = false;
+	s->n = 0;
+	s->sent_ms = 0;
+	p->inflight--;
+	if (p->inflight == 0) {
+		p->sent_hi = 0;
+		p->stalled = false;
+	}
+	/* a peer that is gone is closed by the delivery thread: never from
+	 * one of its own callbacks (nng_close would wait for this one) */
+	node_peer_kick(p->node);
+}
+
+static void
+record_latency(struct node *n, int64_t created_us)
+{
+	int64_t d = peer_now_us() - created_us;
+	if (d < 0)
+		d = 0;
+	if (d > UINT32_MAX)
+		d = UINT32_MAX;
+	n->lat_us[n->nlat++ % WN_ARRAY_LEN(n->lat_us)] = (uint32_t)d;
+	n->delivered++;
+}
+
+/* slot_find is the position of message id in the transfer, or -1. */
+static int
+slot_find(const struct node_slot *s, const uint8_t id[16], size_t hint)
+{
+	if (hint < s->n && memcmp(s->ids[hint], id, 16) == 0)
+		return (int)hint;
+	for (size_t i = 0; i < s->n; i++)
+		if (memcmp(s->ids[i], id, 16) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* read_reply checks and opens a transfer's reply, without the lock (the
+ * signature check is the dear part): WN_OK with the receipt in *rc, or an
+ * error with the reason in why. A receipt names at most 64 ids and 64
+ * refusals of 255 bytes: its body is far below REPLY_BODY_MAX. */
+#define REPLY_BODY_MAX (64u << 10)
+static wn_err
+read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
+    char *why, size_t whylen)
+{
+	struct node_peer *p = s->p;
+	struct proto_envelope e;
+	size_t blen;
+	uint8_t *body = s->body;
+
+	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
+		NULL) != WN_OK ||
+	    strcmp(e.h.from, p->org_id) != 0 ||
+	    strcmp(e.h.to, p->node->cfg.org_id) != 0 ||
+	    !peer_in_window(e.h.ts_ms) ||
+	    !proto_envelope_verify(&e, p->sign_pk)) {
+		snprintf(why, whylen, "reply is not a valid, current, signed "
+				      "envelope from this peer");
+		return WN_EPROTO;
+	}
+	if (e.h.type == PROTO_MSG_ERROR) {
+		struct proto_errbody eb;
+		if (proto_envelope_open(&e, NULL, body, REPLY_BODY_MAX, &blen) ==
+			WN_OK &&
+		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
+			snprintf(why, whylen, "refused: %s", eb.reason);
+		else
+			snprintf(why, whylen, "refused (unreadable error)");
+		return WN_EDENIED;
+	}
+	if (e.h.type != PROTO_MSG_RECEIPT ||
+	    proto_envelope_open(&e, p->key, body, REPLY_BODY_MAX, &blen) !=
+		WN_OK ||
+	    proto_receipt_decode(body, blen, rc, NULL) != WN_OK) {
+		snprintf(why, whylen, "unreadable receipt");
+		return WN_EPROTO;
+	}
+	return WN_OK;
+}
+
+/* handle_receipt applies a receipt (n->mtx held): accepted messages leave
+ * the outbox; refused ones leave it too unless the refusal was transient.
+ * One transaction, and a lazy one (not fsync'd) when everything was
+ * accepted: the receiver has each message durably, and a deletion that a
+ * power cut undoes only sends them again, which the receiver accepts as
+ * retries and applies no second time (peer_seen()). A refusal is audited, so
+ * that transaction is fsync'd. */
+static void
+handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
+{
+	struct node_peer *p = s->p;
+	struct node *n = p->node;
+
+	if ((rc->nrefused == 0 ? node_store_begin_lazy(n->store)
+			       : node_store_begin(n->store)) != WN_OK) {
+		delivery_failed(p, "store busy");
+		return;
+	}
+	sqlite3_stmt *del = peer_stmt(n, ST_OB_DEL,
+	    "DELETE FROM outbox WHERE peer = ? AND seq = ?");
+	size_t deferred = 0, ndone = 0;
+	size_t done[NODE_BATCH];
+	const char *waiting = NULL; /* the first deferral's reason */
+	for (size_t i = 0; del != NULL && i < rc->naccepted + rc->nrefused;
+	     i++) {
+		bool acc = i < rc->naccepted;
+		const uint8_t *id = acc ? rc->accepted[i]
+					: rc->refused[i - rc->naccepted].id;
+		int at = slot_find(s, id, i);
+		if (at < 0)
+			continue; /* not one we sent in this transfer */
+		if (!acc) {
+			const struct proto_refusal *rf =
+			    &rc->refused[i - rc->naccepted];
+			if (peer_transient((wn_err)rf->code)) {
+				if (deferred++ == 0)
+					waiting = rf->reason;
+				continue;
+			}
+			peer_audit_log(n, "system", "peer.delivery_refused",
+			    p->org_id, rf->reason);
+		}
+		sqlite3_bind_text(del, 1, p->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(del, 2, s->seq[at]);
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			del = NULL;
+			break;
+		}
+		sqlite3_reset(del);
+		if (acc)
+			done[ndone++] = (size_t)at;
+	}
+	sqlite3_stmt *ok = del == NULL ? NULL : peer_stmt(n, ST_LAST_OK,
+	    "UPDATE OR FAIL peers SET last_ok_ms = ? WHERE org_id = ?");
+	if (ok != NULL) {
+		sqlite3_bind_int64(ok, 1, wn_now_ms());
+		sqlite3_bind_text(ok, 2, p->org_id, -1, SQLITE_STATIC);
+	}
+	/* messages that wait say why, in the receiver's words */
+	char werr[300];
+	if (waiting != NULL)
+		snprintf(werr, sizeof(werr), "waiting: %s",
+		    waiting[0] ? waiting : "deferred by the peer");
+	if (ok == NULL || sqlite3_step(ok) != SQLITE_DONE ||
+	    (waiting != NULL &&
+		peer_exec_bind(n, "UPDATE peers SET last_err_ms = ?2, "
+		    "last_err = ?3 WHERE org_id = ?1",
+		    p->org_id, wn_now_ms(), werr, strlen(werr), 0) != WN_OK) ||
+	    /* nothing waits any more: the reason it waited is past */
+	    (waiting == NULL &&
+		peer_exec_bind(n, "UPDATE peers SET last_err_ms = NULL, "
+		    "last_err = NULL WHERE org_id = ?1 AND last_err LIKE "
+		    "'waiting: %'",
+		    p->org_id, 0, NULL, 0, 0) != WN_OK) ||
+	    node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		delivery_failed(p, "store error");
+		return;
+	}
+	/* a commit went through: there is room for what waits */
+	if (node_ctl_flush_held(n) != WN_OK)
+		wn_log(WN_LOG_WARN, "held audit records still wait for room");
+	/* latency ends with the sender's commit of its outbox */
+	for (size_t i = 0; i < ndone; i++)
+		record_latency(n, s->created_us[done[i]]);
+	if (deferred > 0) {
+		/* the rest of the window waits behind these: start over */
+		p->stalled = true;
+		if (ndone == 0) {
+			/* nothing moved: do not spin on a peer that is behind */
+			p->attempts++;
+			p->next_try_ms = wn_mono_ms() + backoff_ms(p->attempts);
+		}
+	} else if (!p->stalled) {
+		/* (a transfer of this window that failed keeps its backoff,
+		 * whatever order the replies come back in) */
+		p->attempts = 0;
+		p->next_try_ms = 0;
+	}
+}
+
+static void
+slot_aio_cb(void *arg)
+{
+	struct node_slot *s = arg;
+	struct node_peer *p = s->p;
+	struct node *n = p->node;
+	int rv = nng_aio_result(s->aio);
+	struct proto_receipt *rc = NULL;
+	char why[200];
+	wn_err rrc = WN_OK;
+
+	if (s->sending) {
+		s->sending = false;
+		if (rv == 0) {
+			/* a connection lost between the end of the send and
+			 * this receive found nothing to cancel: REQ would send
+			 * these bytes again on the next one. Under the lock:
+			 * the receive can complete on another thread at once,
+			 * and the slot is not freed and reused until then. */
+			pthread_mutex_lock(&n->mtx);
+			nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
+			nng_ctx_recv(s->ctx, s->aio);
+			if (atomic_load(&p->drops) != s->drops)
+				nng_aio_cancel(s->aio);
+			pthread_mutex_unlock(&n->mtx);
+			return;
+		}
+		nng_msg_free(nng_aio_get_msg(s->aio));
+	}
+	if (rv == 0) {
+		nng_msg *msg = nng_aio_get_msg(s->aio);
+		if (atomic_load(&p->drops) != s->drops) {
+			/* the request may have gone out again on the new
+			 * connection, and this be the answer to that copy */
+			rrc = WN_ETRANSPORT;
+			snprintf(why, sizeof(why), "connection lost");
+		} else if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+			rrc = WN_ENOMEM;
+			snprintf(why, sizeof(why), "out of memory");
+		} else {
+			rrc = read_reply(s, msg, rc, why, sizeof(why));
+		}
+		nng_msg_free(msg);
+	}
+	pthread_mutex_lock(&n->mtx);
+	if (rv != 0)
+		delivery_failed(p, rv == NNG_ECANCELED ? "connection lost"
+						       : nng_strerror(rv));
+	else if (rrc != WN_OK)
+		delivery_failed(p, why);
+	else
+		handle_receipt(s, rc);
+	free(rc);
+	slot_free(s);
+	pthread_mutex_unlock(&n->mtx);
+}
+
+/* pipe_gone: the connection to the peer dropped. nng's REQ would send
+ * the transfers in flight again, byte for byte, on the next connection,
+ * and the receiver would refuse those it had applied as replays. They are
+ * abandoned instead: the window starts over and seals its messages
+ * afresh. Takes no lock (nng_close waits for this callback). */
+static void
+pipe_gone(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	struct node_peer *p = arg;
+	(void)pipe;
+	(void)ev;
+	atomic_fetch_add(&p->drops, 1);
+	for (size_t i = 0; i < NODE_WINDOW; i++)
+		if (p->slot[i].aio != NULL)
+			nng_aio_cancel(p->slot[i].aio);
+}
+
+static wn_err
+peer_open(struct node_peer *p)
+{
+	int rv;
+	if (p->open)
+		return WN_OK;
+	if ((rv = nng_req0_open(&p->req)) != 0)
+		return WN_ETRANSPORT;
+	p->open = true;
+	if ((rv = nng_socket_set_size(p->req, NNG_OPT_RECVMAXSZ,
+		 PROTO_FRAME_MAX)) != 0 ||
+	    (rv = nng_socket_set_ms(p->req, NNG_OPT_REQ_RESENDTIME,
+		 NNG_DURATION_INFINITE)) != 0 ||
+	    (rv = nng_socket_set_ms(p->req, NNG_OPT_RECONNMINT, 100)) != 0 ||
+	    (rv = nng_socket_set_ms(p->req, NNG_OPT_RECONNMAXT, 5000)) != 0)
+		goto fail;
+	for (size_t i = 0; i < NODE_WINDOW; i++) {
+		struct node_slot *s = &p->slot[i];
+		s->p = p;
+		if (s->body == NULL &&
+		    (s->body = malloc(REPLY_BODY_MAX)) == NULL) {
+			rv = NNG_ENOMEM;
+			goto fail;
+		}
+		if ((rv = nng_ctx_open(&s->ctx, p->req)) != 0 ||
+		    (s->aio == NULL &&
+			(rv = nng_aio_alloc(&s->aio, slot_aio_cb, s)) != 0))
+			goto fail;
+	}
+	if ((rv = nng_pipe_notify(p->req, NNG_PIPE_EV_REM_POST, pipe_gone,
+		 p)) != 0 ||
+	    (rv = node_dial(p->node, p->req, p->endpoint, p->org_id,
+		 NNG_FLAG_NONBLOCK)) != 0)
+		goto fail;
+	return WN_OK;
+fail:
+	wn_log(WN_LOG_WARN, "peer %s (%s): %s", p->org_id, p->endpoint,
+	    nng_strerror(rv));
+	peer_close(p);
+	return WN_ETRANSPORT;
+}
+
+/* One message taken from the outbox to be sealed. */
+struct outgoing {
+	struct proto_env_header h;
+	size_t off, len; /* its body in the batch's body buffer */
+};
+
+/* send_batch starts one transfer to p on a free slot with the messages
+ * after those already in flight; false if there was nothing to send or
+ * it failed. Called with n->mtx held; it lets go of the lock while it
+ * seals and signs, so receipts and control requests are not kept
+ * waiting. */
+static bool
+send_batch(struct node *n, struct node_peer *p)
+{
+	sqlite3_stmt *st;
+	struct proto_writer tw = {0}, ew = {0}, mw;
+	struct proto_transfer t = {0};
+	struct proto_manifest *man = calloc(1, sizeof(*man));
+	struct outgoing *og = calloc(NODE_BATCH, sizeof(*og));
+	/* the delivery thread's own buffers: 4 MiB each, kept (a fresh
+	 * mapping per transfer costs page faults and an munmap each time) */
+	uint8_t *envs = n->tx_envs, *bodies = n->tx_bodies;
+	uint8_t mbuf[4096];
+	size_t used = 0, bused = 0, wused = 0, count = 0;
+	nng_msg *msg = NULL;
+	bool unlocked = false, sent = false;
+	struct node_slot *s = NULL;
+
+	for (size_t i = 0; i < NODE_WINDOW && s == NULL; i++)
+		if (!p->slot[i].busy)
+			s = &p->slot[i];
+	if (s == NULL || man == NULL || og == NULL || envs == NULL ||
+	    bodies == NULL ||
+	    (st = peer_stmt(n, ST_OB_NEXT,
+		 "SELECT msg_id, seq, type, body, trace, created_us FROM "
+		 "outbox WHERE peer = ? AND seq > ? ORDER BY seq LIMIT 64")) ==
+		NULL)
+		goto out;
+	if (p->inflight == 0)
+		p->sent_hi = 0;
+	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, p->sent_hi);
+	/* bodies at most half the frame: a padded bucket is under twice its
+	 * body, so the sealed transfer fits */
+	while (count < NODE_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+		struct outgoing *o = &og[count];
+		size_t blen = (size_t)sqlite3_column_bytes(st, 3);
+		/* what it will weigh sealed: its padded bucket, the box and
+		 * the envelope's header */
+		size_t sealed = sec_pad_bucket(blen) + SEC_BOX_OVERHEAD + 512;
+		if (count > 0 && wused + sealed > PROTO_FRAME_MAX - 8192)
+			break;
+		wused += sealed;
+		o->h.version = PROTO_VERSION;
+		o->h.type = (uint32_t)sqlite3_column_int64(st, 2);
+		wn_strlcpy(o->h.from, n->cfg.org_id, sizeof(o->h.from));
+		wn_strlcpy(o->h.to, p->org_id, sizeof(o->h.to));
+		memcpy(o->h.id, sqlite3_column_blob(st, 0), 16);
+		o->h.seq = (uint64_t)sqlite3_column_int64(st, 1);
+		wn_strlcpy(o->h.tp, (const char *)sqlite3_column_text(st, 4),
+		    sizeof(o->h.tp));
+		memcpy(bodies + bused, sqlite3_column_blob(st, 3), blen);
+		o->off = bused;
+		o->len = blen;
+		bused += blen;
+		memcpy(s->ids[count], o->h.id, 16);
+		s->seq[count] = (int64_t)o->h.seq;
+		s->created_us[count] = sqlite3_column_int64(st, 5);
+		count++;
+	}
+	sqlite3_reset(st); /* an open read would pin the WAL */
+	if (count == 0)
+		goto out;
+	/* every envelope names the matrix version this node holds */
+	uint64_t mv = 0;
+	if ((st = peer_stmt(n, ST_MV, "SELECT ifnull(max(version), 0) FROM matrix")) !=
+		NULL &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		mv = (uint64_t)sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	for (size_t i = 0; i < count; i++)
+		og[i].h.mv = mv;
+	/* the slot is ours: the window moves on before the lock is let go */
+	s->busy = true;
+	s->n = count;
+	p->inflight++;
+	man->after = p->inflight > 1 ? (uint64_t)p->sent_hi : 0;
+	p->sent_hi = s->seq[count - 1];
+	pthread_mutex_unlock(&n->mtx);
+	unlocked = true;
+
+	if (proto_writer_init_dynamic(&tw, 64 << 10, PROTO_FRAME_MAX) !=
+		WN_OK ||
+	    proto_writer_init_dynamic(&ew, 4096, PROTO_ENVELOPE_MAX) != WN_OK)
+		goto fail;
+	int64_t now = wn_now_ms();
+	for (size_t i = 0; i < count; i++) {
+		og[i].h.ts_ms = now;
+		proto_writer_reset(&ew);
+		/* no signer: the manifest below signs the whole batch */
+		if (proto_envelope_seal(&og[i].h, bodies + og[i].off, og[i].len,
+			p->key, NULL, NULL, &ew) != WN_OK ||
+		    used + ew.len > PROTO_FRAME_MAX - 4096)
+			goto fail;
+		memcpy(envs + used, ew.buf, ew.len);
+		t.env[t.n] = envs + used;
+		t.env_len[t.n++] = ew.len;
+		used += ew.len;
+		proto_envelope_hash(ew.buf, ew.len, man->hash[i]);
+	}
+	man->n = count;
+	wn_strlcpy(man->from, n->cfg.org_id, sizeof(man->from));
+	wn_strlcpy(man->to, p->org_id, sizeof(man->to));
+	man->ts_ms = now;
+	proto_writer_init(&mw, mbuf, sizeof(mbuf));
+	if (proto_manifest_sign(man, node_sign, n->id, &mw) != WN_OK)
+		goto fail;
+	t.manifest = mw.buf;
+	t.manifest_len = mw.len;
+	if (proto_transfer_encode(&t, &tw) != WN_OK)
+		goto fail;
+	peer_wire_capture(tw.buf, tw.len);
+	if (nng_msg_alloc(&msg, 0) != 0 ||
+	    nng_msg_append(msg, tw.buf, tw.len) != 0)
+		goto fail;
+	pthread_mutex_lock(&n->mtx);
+	unlocked = false;
+	if (n->stopping || p->gone || p->stalled || peer_open(p) != WN_OK) {
+		/* a stalled window sends nothing more: this one would only be
+		 * deferred */
+		if (!n->stopping && !p->gone && !p->stalled)
+			delivery_failed(p, "cannot reach the peer");
+		nng_msg_free(msg);
+		slot_free(s);
+		goto out;
+	}
+	s->sending = true;
+	s->sent_ms = wn_mono_ms();
+	s->drops = atomic_load(&p->drops);
+	nng_aio_set_msg(s->aio, msg);
+	nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
+	nng_ctx_send(s->ctx, s->aio);
+	sent = true;
+	goto out;
+fail:
+	nng_msg_free(msg);
+	if (unlocked) {
+		pthread_mutex_lock(&n->mtx);
+		unlocked = false;
+	}
+	delivery_failed(p, "cannot seal a transfer");
+	slot_free(s);
+out:
+	if (unlocked)
+		pthread_mutex_lock(&n->mtx);
+	sec_wipe(bodies ? bodies : envs, bodies ? bused : 0);
+	free(og);
+	free(man);
+	proto_writer_release(&tw);
+	proto_writer_release(&ew);
+	return sent;
+}
+
+/* peer_push_heads queues our chain head for our checkers when it moved and
+ * HEAD_PERIOD_MS passed (or force). */
+void
+peer_push_heads(struct node *n, bool force)
+{
+	struct node_audit_head ah;
+	int64_t now = wn_mono_ms();
+	if (!force && n->head_sent_ms != 0 &&
+	    now - n->head_sent_ms < peer_head_period_ms)
+		return;
+	if (node_audit_head(n->store, &ah) != WN_OK ||
+	    (!force && ah.seq == n->head_sent_seq))
+		return;
+	n->head_sent_ms = now;
+	if (node_store_begin(n->store) != WN_OK)
+		return;
+	if (node_chain_push_heads(n) != WN_OK ||
+	    node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		wn_log(WN_LOG_WARN, "cannot queue our chain head");
+	}
+}
+
+void *
+peer_delivery_main(void *arg)
+{
+	struct node *n = arg;
+	pthread_mutex_lock(&n->mtx);
+	while (!n->stopping) {
+		int64_t now = wn_mono_ms(), wake = now + 1000;
+		peer_push_heads(n, false);
+		peer_refusals_flush(n, false);
+		peer_tls_refusals(n);
+		for (size_t i = 0; i < n->npeers; i++) {
+			struct node_peer *p = n->peers[i];
+			if (p->gone && p->inflight == 0)
+				peer_close(p);
+			if (p->gone || p->stalled)
+				continue;
+			if (p->next_try_ms > now) {
+				if (p->next_try_ms < wake)
+					wake = p->next_try_ms;
+				continue;
+			}
+			while (p->inflight < NODE_WINDOW && !p->stalled &&
+			    !p->gone && !n->stopping && send_batch(n, p))
+				;
+		}
+		struct timespec ts = wn_deadline(wake);
+		pthread_cond_timedwait(&n->wake, &n->mtx, &ts);
+	}
+	pthread_mutex_unlock(&n->mtx);
+	return NULL;
+}

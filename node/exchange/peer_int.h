@@ -1,0 +1,134 @@
+/*
+ * peer_int.h - what the files of the exchange's peer side share, private
+ * to node/exchange/ (not in exchange.h: no other room sees it).
+ *
+ * peer.c      the peer table, the outbox, start and stop; the helpers
+ *             every part uses (audit, wire capture, cached statements)
+ * receive.c   phase A: the checks on an nng thread without the lock, the
+ *             refusals and their audit, the hand-over to the applier
+ * apply.c     phase B and C: the applier thread, one transaction per
+ *             group of transfers, receipts
+ * deliver.c   the delivery thread: sealing, the window, receipts back
+ *
+ * Its functions and variables are prefixed peer_; the statement slots
+ * (ST_*) and the structs of a received transfer (struct pre, struct
+ * node_rx) keep the names they had in peer.c. Which lock each function
+ * wants is said where it is defined.
+ */
+#ifndef NODE_EXCHANGE_PEER_INT_H
+#define NODE_EXCHANGE_PEER_INT_H
+
+#include "node/exchange/exchange.h"
+
+#include <sqlcipher/sqlite3.h>
+
+#include "protocol/envelope.h"
+#include "protocol/manifest.h"
+
+/* Deadlines a test may lengthen, set by node_peer_start (peer.c, where
+ * they are described). */
+extern int64_t peer_rx_wait_ms, peer_minute_ms, peer_head_period_ms;
+
+/* The statements of the exchange's hot path, cached. Each writes one row
+ * of one b-tree, so it checks its constraints before it writes and can
+ * fail only whole: none needs SQLite's statement journal, into which a
+ * statement that may write several rows or b-trees and may abort (an
+ * UPDATE of a NOT NULL column with the default ABORT, an INSERT OR
+ * REPLACE, anything inside a savepoint) first copies every page it
+ * touches, each copy encrypted by SQLCipher. Hence UPDATE OR FAIL: the
+ * same effect on one row, no journal. */
+enum {
+	ST_SEEN = NODE_ST_PEER,
+	ST_INBOX,
+	ST_DATA,
+	ST_LAST_GET,
+	ST_LAST_SET,
+	ST_OB_SEQ,
+	ST_OB_INS,
+	ST_OB_BUMP,
+	ST_OB_DEL,
+	ST_LAST_OK,
+	ST_OB_NEXT,
+	ST_MV,
+	ST_END
+};
+_Static_assert((int)ST_END <= (int)NODE_ST_N,
+    "node_store_slot has room for these");
+
+/* peer_stmt returns a cached, reset prepared statement (n->mtx held). */
+sqlite3_stmt *peer_stmt(struct node *n, int id, const char *sql);
+/* peer_exec_bind prepares, binds and runs one statement once (apply.c):
+ * ?1 text, ?2 int, ?3 blob, ?4 int (unused ones are not bound). */
+WN_NODISCARD wn_err peer_exec_bind(struct node *n, const char *sql,
+    const char *text, int64_t a, const void *blob, size_t blen, int64_t b);
+
+/* peer.c */
+int64_t peer_now_us(void);
+void peer_audit_log(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail);
+void peer_wire_capture(const void *buf, size_t len);
+void peer_close(struct node_peer *p);
+
+/* One envelope of a transfer as phase A left it. */
+struct pre {
+	struct proto_envelope e;
+	struct node_peer *p;
+	uint8_t hash[SEC_HASH_LEN];
+	wn_err code; /* WN_OK: well-formed, from a known peer, signed, ours */
+	bool decoded;
+	bool authentic; /* p's signature is on it (its own, or the manifest's) */
+	char reason[160];
+};
+
+struct node_rx {
+	struct node *n;
+	struct node_rx *next;               /* in the applier's queue */
+	struct node_server_worker *wk;      /* the held call to answer */
+	nng_pipe pipe;                      /* the connection it came on */
+	struct node_peer *from;             /* the attributed sender, if any */
+	uint64_t after;                     /* apply once last_seq_in >= after */
+	int64_t hi;                         /* highest seq in the transfer */
+	int64_t last;                       /* the sender's last applied, after */
+	int64_t queued_ms;
+	size_t nenv;
+	const char *defer;                  /* set: defer every envelope */
+	bool aborted; /* the store rolled the transaction back */
+	size_t naccepted, nrefused, napplied;
+	uint8_t accepted[NODE_BATCH][16];
+	struct proto_refusal refused[NODE_BATCH];
+	int64_t first_seq, last_seq;
+	bool blocked; /* a message was deferred: all after it wait too */
+	struct pre pre[NODE_BATCH];
+};
+
+/* receive.c */
+bool peer_transient(wn_err code);
+void peer_refusals_flush(struct node *n, bool force);
+void peer_refused_unsigned(struct node *n, const char *who,
+    const char *reason);
+void peer_tls_refusals(struct node *n);
+struct proto_refusal *peer_answer_again(struct node_rx *rx,
+    const uint8_t *id, wn_err code, const char *reason);
+void peer_refuse(struct node_rx *rx, bool vouched, const uint8_t *id,
+    wn_err code, const char *who, const char *reason);
+bool peer_in_window(int64_t ts_ms);
+int peer_seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
+    size_t whylen);
+int64_t peer_last_seq_in(struct node *n, const char *peer);
+bool peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
+    struct proto_writer *w);
+
+/* apply.c */
+void peer_reply_error_env(struct node *n, const char *to, wn_err code,
+    const char *reason, struct proto_writer *w);
+void peer_transfer_refused(struct node *n, const char *who, bool vouched,
+    wn_err code, const char *reason, struct proto_writer *w);
+bool peer_answer_query(struct node *n, const struct pre *pr,
+    struct proto_writer *w);
+void *peer_applier_main(void *arg);
+
+/* deliver.c */
+void peer_push_heads(struct node *n, bool force);
+void *peer_delivery_main(void *arg);
+
+#endif
