@@ -70,7 +70,7 @@ struct cli_opt {
 	bool required;
 };
 
-/* cli_getopt parses argv (argv[0] is the subcommand's name) for at most 8
+/* cli_getopt parses argv (argv[0] is the subcommand's name) for at most 16
  * options and exactly npos positional arguments, stored into pos. Options
  * and arguments may come in any order; every value must be non-empty UTF-8
  * of at most PROTO_CTL_VALUE_MAX bytes. On an unknown, repeated, missing
@@ -100,7 +100,8 @@ bool cli_date_ms(const char *text, int64_t *out);
 /* The usage of each command group, shared by main.c's table and the
  * group's own usage errors. */
 extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
-    cli_usage_record[], cli_usage_consent[], cli_usage_data[];
+    cli_usage_record[], cli_usage_consent[], cli_usage_data[],
+    cli_usage_signal[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_status(struct cli *cli, int argc, char **argv);
@@ -113,5 +114,6 @@ int cli_cmd_share(struct cli *cli, int argc, char **argv);
 int cli_cmd_record(struct cli *cli, int argc, char **argv);
 int cli_cmd_consent(struct cli *cli, int argc, char **argv);
 int cli_cmd_data(struct cli *cli, int argc, char **argv);
+int cli_cmd_signal(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -36,6 +36,9 @@ static const struct cli_cmd cmds[] = {
 	    cli_usage_consent},
 	{"data", cli_cmd_data, "list what partners shared with this node",
 	    cli_usage_data},
+	{"signal", cli_cmd_signal,
+	    "record, list, link and import signals of nuisance",
+	    cli_usage_signal},
 };
 
 static void

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#define CLI_MAX_OPTS 8
+#define CLI_MAX_OPTS 16
 
 int
 cli_dispatch(struct cli *cli, int argc, char **argv,

@@ -6,7 +6,8 @@
  *
  * node/ is in rooms, one folder per concern, each with one header that
  * says what it owns and which rooms it may use: store/, core/, exchange/,
- * need/, daemon/ (ARCHITECTURE.md; tests/lint.sh checks the includes).
+ * need/, work/, daemon/ (ARCHITECTURE.md; tests/lint.sh checks the
+ * includes).
  * Every room but store/ may include this header.
  */
 #ifndef NODE_NODE_H

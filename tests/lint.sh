@@ -23,7 +23,8 @@ declare -A uses=(
 	[core]="store"
 	[exchange]="core store"
 	[need]="core store exchange"
-	[daemon]="core store exchange need"
+	[work]="core store exchange need"
+	[daemon]="core store exchange need work"
 )
 # node/node.h is shared by every room above the store, so it may include
 # only these headers of node/ (it carries struct node); a room header

@@ -5,7 +5,7 @@
  * data folder's lock and files, the start and stop of every room, the
  * control socket, its dispatch table, the request's transaction and its
  * audit record (control.c).
- * May use: every room (core, store, exchange, need); no room uses it.
+ * May use: every room (core, store, exchange, need, work); no room uses it.
  */
 #ifndef NODE_DAEMON_DAEMON_H
 #define NODE_DAEMON_DAEMON_H
@@ -14,6 +14,7 @@
 #include "node/exchange/exchange.h"
 #include "node/need/need.h"
 #include "node/node.h"
+#include "node/work/work.h"
 
 /* Largest control request the node accepts (the receive cap on the socket,
  * above PROTO_CTL_REQUEST_MAX_SIZE) and largest reply it writes. */

@@ -281,6 +281,51 @@ static const char *const migrations[] = {
 	"  a.object = d.to_org AND a.time_ms >= d.sent_ms AND "
 	"  substr(a.detail, -length(shares.trace) - 8) = "
 	"  '; trace ' || shares.trace)) WHERE state = 'pending';",
+
+	/* 9: signals (node/work/): what a partner saw or was told, when and
+	 * where, of which category (the numbering of node/work/work.h), from
+	 * which source. A point is WGS84 in 1e-7 degrees, both or neither.
+	 * A duplicate points at the signal its incident is counted under
+	 * (always one that is no duplicate itself). import_key (BLAKE2b of
+	 * the source and its own id, or of the row) makes a second import of
+	 * the same row a no-op. The subjects and their role are in one place
+	 * only, signal_subjects, by the subject reference the rest of the
+	 * store uses (cases, fields, consents), so that one change of how
+	 * subjects are named (tokens) touches one table. The indexes serve
+	 * signal.list newest first by area, by category and by time, and the
+	 * duplicates of one signal. */
+	"CREATE TABLE signals ("
+	"  id INTEGER PRIMARY KEY,"
+	"  when_ms INTEGER NOT NULL,"
+	"  municipality TEXT NOT NULL,"
+	"  neighbourhood TEXT NOT NULL DEFAULT '',"
+	"  street TEXT NOT NULL DEFAULT '',"
+	"  lat_e7 INTEGER CHECK (lat_e7 BETWEEN -900000000 AND 900000000),"
+	"  lon_e7 INTEGER CHECK (lon_e7 BETWEEN -1800000000 AND 1800000000),"
+	"  category INTEGER NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  source_id TEXT NOT NULL DEFAULT '',"
+	"  text TEXT NOT NULL DEFAULT '',"
+	"  duplicate_of INTEGER REFERENCES signals(id),"
+	"  import_key BLOB UNIQUE,"
+	"  recorded_by TEXT NOT NULL,"
+	"  recorded_ms INTEGER NOT NULL,"
+	"  CHECK ((lat_e7 IS NULL) = (lon_e7 IS NULL)),"
+	"  CHECK (duplicate_of IS NULL OR duplicate_of <> id));"
+	"CREATE INDEX signals_when ON signals(when_ms);"
+	"CREATE INDEX signals_area ON signals(municipality, neighbourhood, "
+	"  when_ms);"
+	"CREATE INDEX signals_category ON signals(category, when_ms);"
+	"CREATE INDEX signals_duplicates ON signals(duplicate_of) WHERE "
+	"  duplicate_of IS NOT NULL;"
+	"CREATE TABLE signal_subjects ("
+	"  signal_id INTEGER NOT NULL REFERENCES signals(id) ON DELETE "
+	"    CASCADE,"
+	"  role INTEGER NOT NULL CHECK (role BETWEEN 0 AND 3),"
+	"  subject TEXT NOT NULL,"
+	"  PRIMARY KEY (signal_id, role, subject)) WITHOUT ROWID;"
+	"CREATE INDEX signal_subjects_subject ON signal_subjects(subject, "
+	"  role);",
 };
 
 int

@@ -3,7 +3,8 @@
  * read back, migrations from empty and from each previous version, a wrong
  * key, a damaged file, an audit record altered, deleted or inserted, and
  * which commits are fsync'd (fsync and fdatasync are counted here), a
- * missing or emptied store, and a full disk told apart from other errors.
+ * missing or emptied store, a full disk told apart from other errors,
+ * and the signals' tables (migration 9) with the indexes their lists use.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -288,6 +289,128 @@ test_migrations_from_empty_and_each_previous(void **state)
 		assert_int_equal(node_store_version(s), latest);
 		node_store_close(s);
 	}
+}
+
+/* plan reads EXPLAIN QUERY PLAN of sql into out (one detail a line) */
+static void
+plan(struct node_store *s, const char *sql, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	size_t o = 0;
+	out[0] = '\0';
+	char q[1024];
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_prepare_v2(node_store_db(s), q, -1, &st,
+			     NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW && o < cap)
+		o += (size_t)snprintf(out + o, cap - o, "%s\n",
+		    (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+}
+
+/* Migration 9: signals and their subjects. What a node held before is
+ * untouched; a signal's subjects go with it; a point is both coordinates
+ * or neither; a signal is no duplicate of itself; one import key is one
+ * signal; and the lists signal.list asks for (node/work/signal_list.c)
+ * walk an index newest first, never sorting the whole table, with 20,000
+ * signals and the planner's statistics in place. */
+static void
+test_migration_9_signals(void **state)
+{
+	(void)state;
+	char err[512], p[2048];
+	struct node_store *s = open_at(8);
+	assert_int_equal(node_store_exec(s, "INSERT INTO fields (subject, "
+					    "category, name, value, recorded_by, "
+					    "recorded_ms) VALUES ('S-a', 2, 'n', "
+					    "'v', 'u', 1)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 9, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM fields"), 1);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO signals (when_ms, municipality, "
+			     "category, source, recorded_by, recorded_ms, "
+			     "import_key) VALUES (1, 'Herentals', 0, 'patrol', "
+			     "'u', 1, x'01');"
+			     "INSERT INTO signal_subjects VALUES (1, 0, 'S-a'), "
+			     "(1, 2, 'S-b');"),
+	    WN_OK);
+	/* one import key is one signal */
+	assert_int_equal(node_store_exec(s, "INSERT INTO signals (when_ms, "
+					    "municipality, category, source, "
+					    "recorded_by, recorded_ms, import_key) "
+					    "VALUES (2, 'H', 0, 'p', 'u', 1, x'01')"),
+	    WN_EDB);
+	/* a point is both coordinates or neither, on the earth */
+	assert_int_equal(node_store_exec(s, "INSERT INTO signals (when_ms, "
+					    "municipality, category, source, "
+					    "recorded_by, recorded_ms, lat_e7) "
+					    "VALUES (2, 'H', 0, 'p', 'u', 1, 5)"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "INSERT INTO signals (when_ms, "
+					    "municipality, category, source, "
+					    "recorded_by, recorded_ms, lat_e7, "
+					    "lon_e7) VALUES (2, 'H', 0, 'p', 'u', "
+					    "1, 900000001, 0)"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "UPDATE signals SET duplicate_of "
+					    "= 1 WHERE id = 1"),
+	    WN_EDB);
+	/* a role outside the four is refused */
+	assert_int_equal(node_store_exec(s, "INSERT INTO signal_subjects "
+					    "VALUES (1, 4, 'S-c')"),
+	    WN_EDB);
+	/* the subjects go with their signal */
+	assert_int_equal(node_store_exec(s, "DELETE FROM signals WHERE id = "
+					    "1"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM signal_subjects"), 0);
+
+	/* 20,000 signals over 200 areas and 9 categories, a tenth of them
+	 * duplicates */
+	assert_int_equal(node_store_exec(s,
+			     "WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT "
+			     "n + 1 FROM i WHERE n < 20000) INSERT INTO signals "
+			     "(when_ms, municipality, neighbourhood, category, "
+			     "source, recorded_by, recorded_ms) SELECT n * "
+			     "60000, 'M' || (n % 20), 'N' || (n % 10), n % 9, "
+			     "'s', 'u', 1 FROM i;"
+			     "UPDATE signals SET duplicate_of = id - 1 WHERE "
+			     "id % 10 = 0;"
+			     "ANALYZE;"),
+	    WN_OK);
+	static const struct {
+		const char *sql, *index;
+	} lists[] = {
+	    {"SELECT id FROM signals WHERE 1 AND municipality = 'M3' AND "
+	     "neighbourhood = 'N3' AND duplicate_of IS NULL ORDER BY when_ms "
+	     "DESC, id DESC LIMIT 51",
+		"signals_area"},
+	    {"SELECT id FROM signals WHERE 1 AND category = 4 AND when_ms >= "
+	     "600000 AND duplicate_of IS NULL ORDER BY when_ms DESC, id DESC "
+	     "LIMIT 51",
+		"signals_category"},
+	    {"SELECT id FROM signals WHERE 1 AND when_ms <= 9000 AND (when_ms "
+	     "< 9000 OR id < 7) AND duplicate_of IS NULL ORDER BY when_ms "
+	     "DESC, id DESC LIMIT 51",
+		"signals_when"},
+	    {"SELECT 1 + count(*) FROM signals d WHERE d.duplicate_of = 5",
+		"signals_duplicates"},
+	    {"SELECT DISTINCT role, subject FROM signal_subjects WHERE "
+	     "signal_id IN (SELECT 5 UNION ALL SELECT id FROM signals WHERE "
+	     "duplicate_of = 5) ORDER BY role, subject",
+		"signals_duplicates"},
+	};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		plan(s, lists[i].sql, p, sizeof(p));
+		if (strstr(p, lists[i].index) == NULL ||
+		    strstr(p, "TEMP B-TREE FOR ORDER BY") != NULL ||
+		    strstr(p, "SCAN TABLE signals\n") != NULL)
+			fail_msg("list %zu does not walk %s:\n%s", i,
+			    lists[i].index, p);
+	}
+	node_store_close(s);
 }
 
 /* Migration 6 re-keys outbox and inbox by (peer, seq): every row comes
@@ -777,6 +900,7 @@ main(void)
 		test_migration_8_keeps_old_disclosures_and_decisions, fresh),
 	    cmocka_unit_test_setup(
 		test_migration_8_approves_what_the_policy_sent, fresh),
+	    cmocka_unit_test_setup(test_migration_9_signals, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

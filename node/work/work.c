@@ -1,0 +1,36 @@
+/*
+ * work.c - the case-work room's registration: its control commands
+ * (signal.c, signal_list.c, import.c). It has no state of its own yet and
+ * no message type: a signal's summary for the director comes next.
+ */
+#include "node/work/work.h"
+
+/* the free-text arguments of signal.add with a limit the control socket
+ * checks before the handler (the handler checks them again, as it does
+ * for every row of an import) */
+static const struct node_ctl_text signal_texts[] = {
+    {"municipality", NODE_SIG_PLACE_CHARS},
+    {"neighbourhood", NODE_SIG_PLACE_CHARS},
+    {"street", NODE_SIG_STREET_CHARS},
+    {"source", NODE_SIG_SOURCE_CHARS},
+    {"source_id", NODE_SIG_SOURCE_CHARS},
+    {"text", NODE_SIG_TEXT_CHARS},
+    {NULL, 0}};
+
+/* the control commands the work room owns */
+static const struct node_ctl_cmd work_cmds[] = {
+	{"signal.add", CFG_USER_CASE_WORKER, node_ctl_signal_add,
+	    "record a signal", false, signal_texts},
+	{"signal.list", CFG_USER_CASE_WORKER, node_ctl_signal_list,
+	    "this node's signals, newest first", true},
+	{"signal.link", CFG_USER_CASE_WORKER, node_ctl_signal_link,
+	    "count a signal as a duplicate of another", false},
+	{"signal.import", CFG_USER_CASE_WORKER, node_ctl_signal_import,
+	    "import signals from a part of a CSV file", false},
+};
+
+void
+node_work_room_register(void)
+{
+	node_ctl_register(work_cmds, WN_ARRAY_LEN(work_cmds));
+}

@@ -1,0 +1,120 @@
+/*
+ * work.h - the case-work room: the work partners do on what the exchange
+ * and need to know carry. Signals now; plans, actions and consultations
+ * later (issue 12).
+ *
+ * Owns: the signals this node recorded and their subjects with a role
+ * (the signals and signal_subjects tables, migration 9), their duplicates,
+ * their import from a partner's CSV export (signal.c, import.c); the
+ * signal.* control commands.
+ * May use: core, store, exchange, need (a signal's summary will travel
+ * through the exchange under the matrix need/ holds).
+ */
+#ifndef NODE_WORK_WORK_H
+#define NODE_WORK_WORK_H
+
+#include "node/core/core.h"
+#include "node/node.h"
+
+/* A signal's category. The numbering is stored (signals.category) and
+ * will be part of the wire format: only ever append. */
+enum node_signal_category {
+	NODE_SIG_NOISE,
+	NODE_SIG_VANDALISM,
+	NODE_SIG_DRUGS,
+	NODE_SIG_LOITERING,
+	NODE_SIG_INTIMIDATION,
+	NODE_SIG_CONFUSED_BEHAVIOUR,
+	NODE_SIG_LITTERING,
+	NODE_SIG_DWELLING_NEGLECT,
+	NODE_SIG_OTHER,
+	NODE_SIG_CATEGORIES /* the count */
+};
+
+/* A subject's role in a signal (signal_subjects.role; only append). */
+enum node_signal_role {
+	NODE_ROLE_PERPETRATOR,
+	NODE_ROLE_VICTIM,
+	NODE_ROLE_REPORTER,
+	NODE_ROLE_PREMISES,
+	NODE_SIG_ROLES
+};
+
+/* Limits, in characters (NFC code points). */
+#define NODE_SIG_PLACE_CHARS 64   /* municipality, neighbourhood */
+#define NODE_SIG_STREET_CHARS 128
+#define NODE_SIG_SOURCE_CHARS 64  /* source and source_id */
+#define NODE_SIG_TEXT_CHARS 2000
+#define NODE_SIG_MAX_SUBJECTS 16
+
+/* node_signal_category_name is the category's name ("confused_behaviour";
+ * "unknown" out of range); node_signal_category_parse reads a name,
+ * ASCII case ignored, a space for '_', and "neglect of a dwelling" for
+ * dwelling_neglect. node_signal_role_name likewise for roles. */
+const char *node_signal_category_name(int c);
+bool node_signal_category_parse(const char *s, int *out);
+const char *node_signal_role_name(int r);
+
+/* node_signal_when_parse reads a moment a person or an export writes:
+ * YYYY-MM-DD, optionally followed by ' ' or 'T' and HH:MM or HH:MM:SS,
+ * optionally followed by Z or +HH:MM / -HH:MM; DD-MM-YYYY and DD/MM/YYYY
+ * for the date too. Without an offset it is the node's local time (TZ).
+ * False for anything else, a date or time that does not exist, or
+ * before 2000. Thread safe. */
+bool node_signal_when_parse(const char *s, int64_t *ms);
+
+/* The texts of one signal as given (a request's arguments or a CSV row's
+ * fields, in NFC; NULL or "" for absent), borrowed. subjects[role] is a
+ * list of subject references separated by ';'. */
+struct node_signal_in {
+	const char *when, *municipality, *neighbourhood, *street, *lat, *lon;
+	const char *category, *source, *source_id, *text;
+	const char *subjects[NODE_SIG_ROLES];
+};
+
+/* A checked signal, ready to store; the texts still borrowed. */
+struct node_signal {
+	int64_t when_ms;
+	const char *municipality, *neighbourhood, *street;
+	bool has_point;
+	int64_t lat_e7, lon_e7;
+	int category;
+	const char *source, *source_id, *text;
+	size_t nsubjects;
+	struct {
+		int role;
+		char ref[256];
+	} subjects[NODE_SIG_MAX_SUBJECTS];
+};
+
+/* node_signal_check checks in against the rules above and fills *out
+ * (default when: now_ms); false with a reason in err that names the
+ * field at fault and repeats no personal text (only a category, a time
+ * or a point as given). */
+bool node_signal_check(const struct node_signal_in *in, int64_t now_ms,
+    struct node_signal *out, char *err, size_t errlen);
+
+/* node_signal_key is the import key of a checked signal: BLAKE2b-256 of
+ * its source and source_id when it has a source_id, else of all its
+ * values, so that the same row imported again is known. */
+void node_signal_key(const struct node_signal *s, uint8_t key[32]);
+
+/* node_signal_insert stores a checked signal and its subjects in the
+ * caller's transaction, recorded by user; with key (NULL: none) it first
+ * looks for a signal with that key: *known then says so, *id is that
+ * signal, and nothing is written. WN_EDB on a store error. */
+WN_NODISCARD wn_err node_signal_insert(struct node *n,
+    const struct node_signal *s, const char *user, const uint8_t *key,
+    int64_t *id, bool *known);
+
+/* node_work_room_register registers the work room's control commands
+ * (signal.add, signal.list, signal.link, signal.import). Before the node
+ * serves (daemon/ at start); not thread safe. */
+void node_work_room_register(void);
+
+wn_err node_ctl_signal_add(struct node_ctl_call *c);
+wn_err node_ctl_signal_list(struct node_ctl_call *c);
+wn_err node_ctl_signal_link(struct node_ctl_call *c);
+wn_err node_ctl_signal_import(struct node_ctl_call *c);
+
+#endif

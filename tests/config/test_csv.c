@@ -1,0 +1,113 @@
+/*
+ * test_csv.c - CSV records one at a time (config/csv.h): where a record
+ * ends (a line end outside quotes, CRLF, none at the end of the text),
+ * how many lines it spans, a quote never closed giving back only its
+ * first line; fields unquoted ("" is one quote, commas and line ends
+ * inside quotes kept), and each malformed field refused with a reason,
+ * the buffer never overrun.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "config/csv.h"
+
+static void
+test_records(void **state)
+{
+	(void)state;
+	const char *t = "a,b\r\n\"x\ny\",\"z\"\"\"\nlast";
+	size_t len, lines, o = 0;
+	assert_true(cfg_csv_record(t, strlen(t), &len, &lines));
+	assert_int_equal(len, 5);
+	assert_int_equal(lines, 1);
+	o += len;
+	assert_true(cfg_csv_record(t + o, strlen(t) - o, &len, &lines));
+	assert_int_equal(len, 12); /* "x\ny","z""" and its line end */
+	assert_int_equal(lines, 2);
+	o += len;
+	assert_true(cfg_csv_record(t + o, strlen(t) - o, &len, &lines));
+	assert_int_equal(len, 4);
+	assert_int_equal(lines, 0);
+	/* a quote never closed: only the first line, so the next is read */
+	const char *u = "1,\"open\n2,b\n3,c\n";
+	assert_false(cfg_csv_record(u, strlen(u), &len, &lines));
+	assert_int_equal(len, 8);
+	assert_int_equal(lines, 1);
+	assert_true(cfg_csv_record(u + len, strlen(u) - len, &len, &lines));
+	assert_int_equal(len, 4);
+	assert_false(cfg_csv_record("\"", 1, &len, &lines));
+	assert_int_equal(len, 1);
+	assert_int_equal(lines, 0);
+}
+
+static void
+test_fields(void **state)
+{
+	(void)state;
+	const char *f[8];
+	char buf[64], err[128];
+	size_t n;
+	const char *r = "2026-12-01,\"Herentals, centre\",,\"say \"\"hi\"\"\n"
+			"again\",x\r\n";
+	assert_true(cfg_csv_fields(r, strlen(r), buf, sizeof(buf), f, 8, &n,
+	    err, sizeof(err)));
+	assert_int_equal(n, 5);
+	assert_string_equal(f[0], "2026-12-01");
+	assert_string_equal(f[1], "Herentals, centre");
+	assert_string_equal(f[2], "");
+	assert_string_equal(f[3], "say \"hi\"\nagain");
+	assert_string_equal(f[4], "x");
+	assert_true(cfg_csv_fields("", 0, buf, sizeof(buf), f, 8, &n, err,
+	    sizeof(err)));
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0], "");
+	assert_true(cfg_csv_fields("a,", 2, buf, sizeof(buf), f, 8, &n, err,
+	    sizeof(err)));
+	assert_int_equal(n, 2);
+	static const struct {
+		const char *rec, *why;
+	} bad[] = {
+	    {"a,b\"c", "field 2: a quote inside a field"},
+	    {"\"a\"b,c", "field 1: text after its closing quote"},
+	    {"a,\"b", "field 2: a quote that is never closed"},
+	    {"1,2,3,4,5,6,7,8,9", "more than 8 fields"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (cfg_csv_fields(bad[i].rec, strlen(bad[i].rec), buf,
+			sizeof(buf), f, 8, &n, err, sizeof(err)) ||
+		    strstr(err, bad[i].why) == NULL)
+			fail_msg("'%s': '%s', want '%s'", bad[i].rec, err,
+			    bad[i].why);
+	}
+	/* a buffer too small is said, never overrun: the guard stays */
+	char small[8];
+	memset(small, '#', sizeof(small));
+	assert_false(cfg_csv_fields("abcdef,ghijkl", 13, small, 6, f, 8, &n,
+	    err, sizeof(err)));
+	assert_string_equal(err, "the record is too long");
+	assert_int_equal(small[6], '#');
+	assert_int_equal(small[7], '#');
+	/* len + max + 1 is always enough */
+	const char *e = ",,,";
+	char tight[3 + 4 + 1];
+	assert_true(cfg_csv_fields(e, 3, tight, sizeof(tight), f, 4, &n, err,
+	    sizeof(err)));
+	assert_int_equal(n, 4);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_records),
+	    cmocka_unit_test(test_fields),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
