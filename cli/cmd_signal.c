@@ -34,6 +34,9 @@ const char cli_usage_signal[] =
     "              [--victim REF...] [--reporter REF...] [--premises REF...]\n"
     "       signal list [--area MUNICIPALITY[/NEIGHBOURHOOD]] [--category CAT]\n"
     "              [--since YYYY-MM-DD] [--limit N] [--before SIGNAL] [--all]\n"
+    "       signal list --received [--area ...] [--category CAT] [--since ...]\n"
+    "              [--limit N] (director: the summaries of the members'\n"
+    "              signals: when, area, category, reports; no subjects)\n"
     "       signal link SIGNAL --to SIGNAL (SIGNAL repeats the other: one\n"
     "              incident, every report and reporter kept)\n"
     "       signal import FILE|- (CSV, header line first; exit 1 when a line\n"
@@ -235,6 +238,30 @@ print_signal(const struct proto_ctl_row *r)
 	}
 }
 
+/* print_summary: a member's signal as the director knows it */
+static void
+print_summary(const struct proto_ctl_row *r)
+{
+	char when[64];
+	moment(int_of(r, "when_ms"), when, sizeof(when));
+	printf("signal %" PRId64 " of ", int_of(r, "signal_id"));
+	safe(text_of(r, "from"));
+	printf("  %s  %s\n  where: ", when,
+	    category_words(text_of(r, "category")));
+	safe(text_of(r, "municipality"));
+	if (text_of(r, "neighbourhood")[0]) {
+		fputs(", ", stdout);
+		safe(text_of(r, "neighbourhood"));
+	}
+	if (int_of(r, "duplicate_of") != 0)
+		printf("\n  a duplicate of their signal %" PRId64,
+		    int_of(r, "duplicate_of"));
+	else if (int_of(r, "reports") > 1)
+		printf("\n  %" PRId64 " reports of this incident",
+		    int_of(r, "reports"));
+	putchar('\n');
+}
+
 static int
 signal_list(struct cli *cli, int argc, char **argv)
 {
@@ -251,11 +278,15 @@ signal_list(struct cli *cli, int argc, char **argv)
 	struct proto_ctl_reply reply = {0};
 	char *args[32];
 	int n = 0, status = CLI_FAIL;
-	bool all = false;
-	/* --all takes no value: taken out before the options are read */
+	bool all = false, received = false;
+	/* --all and --received take no value: taken out before the options
+	 * are read */
 	for (int i = 0; i < argc && n < (int)WN_ARRAY_LEN(args); i++) {
 		if (i > 0 && strcmp(argv[i], "--all") == 0 && !all)
 			all = true;
+		else if (i > 0 && strcmp(argv[i], "--received") == 0 &&
+		    !received)
+			received = true;
 		else
 			args[n++] = argv[i];
 	}
@@ -274,6 +305,8 @@ signal_list(struct cli *cli, int argc, char **argv)
 	    (limit && proto_ctl_request_add(req, "limit", limit) != WN_OK) ||
 	    (before && proto_ctl_request_add(req, "before", before) != WN_OK) ||
 	    (all && proto_ctl_request_add(req, "all", "1") != WN_OK) ||
+	    (received && proto_ctl_request_add(req, "received", "1") !=
+		    WN_OK) ||
 	    cli_call(cli, req, &reply) != WN_OK)
 		goto out;
 	if (cli->json || reply.status != WN_OK) {
@@ -283,7 +316,10 @@ signal_list(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < reply.nrows; i++) {
 		if (i)
 			putchar('\n');
-		print_signal(&reply.rows[i]);
+		if (received)
+			print_summary(&reply.rows[i]);
+		else
+			print_signal(&reply.rows[i]);
 	}
 	if (reply.nrows)
 		putchar('\n');

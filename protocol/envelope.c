@@ -301,6 +301,7 @@ static const char *const type_names[] = {
 	[PROTO_MSG_MANIFEST] = "manifest",
 	[PROTO_MSG_AMEND] = "amend",
 	[PROTO_MSG_ATTEST] = "attest",
+	[PROTO_MSG_SIGNAL] = "signal",
 };
 
 const char *

@@ -134,10 +134,11 @@ enum proto_msg_type {
 	PROTO_MSG_MANIFEST = 15, /* signed-object type of a batch manifest */
 	PROTO_MSG_AMEND = 16,    /* a member with edit rights amends a field */
 	PROTO_MSG_ATTEST = 17,   /* a member signs a case's protocol */
+	PROTO_MSG_SIGNAL = 18,   /* a signal's summary (work_wire.h) */
 };
-#define PROTO_MSG_TYPE_MAX 17
+#define PROTO_MSG_TYPE_MAX 18
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 17
+#define PROTO_ENVELOPE_TYPE_MAX 18
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

@@ -326,6 +326,28 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (signal_id, role, subject)) WITHOUT ROWID;"
 	"CREATE INDEX signal_subjects_subject ON signal_subjects(subject, "
 	"  role);",
+
+	/* 10: at the director, the summaries of the members' signals (no
+	 * subject, text, street or point: protocol/work_wire.h), one row per
+	 * member's signal, replaced when the member sends it again (a link
+	 * changes its reports or makes it a duplicate) */
+	"CREATE TABLE signal_summaries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  from_org TEXT NOT NULL,"
+	"  signal_id INTEGER NOT NULL,"
+	"  when_ms INTEGER NOT NULL,"
+	"  municipality TEXT NOT NULL,"
+	"  neighbourhood TEXT NOT NULL,"
+	"  category INTEGER NOT NULL,"
+	"  reports INTEGER NOT NULL,"
+	"  duplicate_of INTEGER NOT NULL,"
+	"  received_ms INTEGER NOT NULL,"
+	"  UNIQUE (from_org, signal_id));"
+	"CREATE INDEX signal_summaries_when ON signal_summaries(when_ms);"
+	"CREATE INDEX signal_summaries_area ON signal_summaries(municipality, "
+	"  neighbourhood, when_ms);"
+	"CREATE INDEX signal_summaries_category ON signal_summaries(category, "
+	"  when_ms);",
 };
 
 int

@@ -126,7 +126,7 @@ blank(const char *rec, size_t len)
 }
 
 struct tally {
-	size_t records, added, known, refused;
+	size_t records, added, known, refused, sent;
 };
 
 /* one_record checks and stores one record and writes its outcome (with
@@ -176,10 +176,15 @@ store:
 	    &known);
 	if (rc != WN_OK)
 		return rc;
-	if (known)
+	if (known) {
 		t->known++;
-	else
+	} else {
+		bool sent;
 		t->added++;
+		if ((rc = node_signal_summary_send(c->n, id, &sent)) != WN_OK)
+			return rc;
+		t->sent += sent;
+	}
 	outcome(c, line, known ? "known" : "added", id, "");
 	return WN_OK;
 }
@@ -254,7 +259,9 @@ node_ctl_signal_import(struct node_ctl_call *c)
 	if ((rc = walk(c, map, ncols, (int64_t)first, true, &t)) != WN_OK)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "from line %llu: %zu signals "
-	    "added, %zu known already, %zu lines refused",
-	    (unsigned long long)first, t.added, t.known, t.refused);
+	    "added, %zu known already, %zu lines refused; %zu summaries "
+	    "queued for the director", (unsigned long long)first, t.added,
+	    t.known, t.refused, t.sent);
+	c->kick = t.sent > 0;
 	return WN_OK;
 }

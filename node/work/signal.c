@@ -540,10 +540,15 @@ node_ctl_signal_add(struct node_ctl_call *c)
 		    (long long)id, s->source, s->source_id);
 		goto out;
 	}
+	bool sent;
+	if ((rc = node_signal_summary_send(c->n, id, &sent)) != WN_OK)
+		goto out;
+	c->kick = sent;
 	/* the audit names the signal, never its text or its subjects */
 	snprintf(c->detail, sizeof(c->detail), "signal %lld: %s in %s, %zu "
-	    "subjects", (long long)id, node_signal_category_name(s->category),
-	    s->municipality, s->nsubjects);
+	    "subjects%s", (long long)id, node_signal_category_name(s->category),
+	    s->municipality, s->nsubjects,
+	    sent ? "; its summary queued for the director" : "");
 	char msg[64];
 	snprintf(msg, sizeof(msg), "signal %lld recorded", (long long)id);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
@@ -628,6 +633,10 @@ node_ctl_signal_link(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
+	bool sent;
+	if ((rc = node_signal_summary_send(n, root, &sent)) != WN_OK)
+		return rc;
+	c->kick = sent;
 	if ((st = prep(n, "SELECT 1 + count(*) FROM signals WHERE "
 			  "duplicate_of = ?")) == NULL)
 		return WN_EDB;

@@ -172,6 +172,13 @@ node_ctl_signal_list(struct node_ctl_call *c)
 		if ((nb = strchr(muni, '/')) != NULL)
 			*nb++ = '\0';
 	}
+	if (proto_ctl_request_arg(c->req, "received") != NULL) {
+		if (before != NULL || all)
+			return node_ctl_fail(c, rc, "--received lists the "
+			    "members' signals: without --before or --all");
+		return node_signal_list_received(c, area ? muni : NULL, nb,
+		    category, since, since_ms, limit);
+	}
 	if (before != NULL) {
 		bool exists = false;
 		if (!wn_parse_u64(before, INT64_MAX, &before_id) ||

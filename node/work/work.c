@@ -1,9 +1,11 @@
 /*
  * work.c - the case-work room's registration: its control commands
- * (signal.c, signal_list.c, import.c). It has no state of its own yet and
- * no message type: a signal's summary for the director comes next.
+ * (signal.c, signal_list.c, import.c) and its message type, a signal's
+ * summary for the director (summary.c). It has no state of its own yet.
  */
 #include "node/work/work.h"
+
+#include "node/exchange/exchange.h"
 
 /* the free-text arguments of signal.add with a limit the control socket
  * checks before the handler (the handler checks them again, as it does
@@ -29,8 +31,14 @@ static const struct node_ctl_cmd work_cmds[] = {
 	    "import signals from a part of a CSV file", false},
 };
 
+/* the message types the work room owns */
+static const struct node_msg_kind work_kinds[] = {
+	{PROTO_MSG_SIGNAL, node_work_apply},
+};
+
 void
 node_work_room_register(void)
 {
+	node_exchange_register(work_kinds, WN_ARRAY_LEN(work_kinds));
 	node_ctl_register(work_cmds, WN_ARRAY_LEN(work_cmds));
 }

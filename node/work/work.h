@@ -6,7 +6,8 @@
  * Owns: the signals this node recorded and their subjects with a role
  * (the signals and signal_subjects tables, migration 9), their duplicates,
  * their import from a partner's CSV export (signal.c, import.c); the
- * signal.* control commands.
+ * signal.* control commands; the message kind SIGNAL (a signal's summary
+ * for the director, summary.c, and the director's copies).
  * May use: core, store, exchange, need (a signal's summary will travel
  * through the exchange under the matrix need/ holds).
  */
@@ -107,8 +108,32 @@ WN_NODISCARD wn_err node_signal_insert(struct node *n,
     const struct node_signal *s, const char *user, const uint8_t *key,
     int64_t *id, bool *known);
 
+/* node_signal_summary_send queues, in the caller's transaction, the
+ * summary of signal id (and of the signals counted under it) for the
+ * federation's director (node/work/summary.c); *sent says whether one
+ * went out (not on the director, nor before the node holds a charter). */
+WN_NODISCARD wn_err node_signal_summary_send(struct node *n, int64_t id,
+    bool *sent);
+
+/* node_work_apply applies a signal's summary from a member (the
+ * director only; PROTO_MSG_SIGNAL), in the receiving transaction; an
+ * error with a reason in why refuses it. */
+struct node_peer;
+WN_NODISCARD wn_err node_work_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+
+/* node_signal_list_received answers signal.list with `received` at the
+ * director: the members' summaries, filtered as given (muni NULL: any
+ * area; nb NULL: any neighbourhood; category -1: any; since NULL: any
+ * time), newest first, at most limit. */
+wn_err node_signal_list_received(struct node_ctl_call *c, const char *muni,
+    const char *nb, int category, const char *since, int64_t since_ms,
+    uint64_t limit);
+
 /* node_work_room_register registers the work room's control commands
- * (signal.add, signal.list, signal.link, signal.import). Before the node
+ * (signal.add, signal.list, signal.link, signal.import) and its message
+ * type (SIGNAL: a signal's summary) with the exchange. Before the node
  * serves (daemon/ at start); not thread safe. */
 void node_work_room_register(void);
 

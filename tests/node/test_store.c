@@ -4,7 +4,8 @@
  * key, a damaged file, an audit record altered, deleted or inserted, and
  * which commits are fsync'd (fsync and fdatasync are counted here), a
  * missing or emptied store, a full disk told apart from other errors,
- * and the signals' tables (migration 9) with the indexes their lists use.
+ * the signals' tables (migration 9) with the indexes their lists use, and
+ * the director's copies of the members' signal summaries (migration 10).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -410,6 +411,42 @@ test_migration_9_signals(void **state)
 			fail_msg("list %zu does not walk %s:\n%s", i,
 			    lists[i].index, p);
 	}
+	node_store_close(s);
+}
+
+/* Migration 10: the director's copies of its members' signal summaries,
+ * one per member's signal: sent again, the newer replaces the older. */
+static void
+test_migration_10_signal_summaries(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(9);
+	assert_int_equal(node_store_exec(s, "INSERT INTO signals (when_ms, "
+					    "municipality, category, source, "
+					    "recorded_by, recorded_ms) VALUES (1, "
+					    "'Herentals', 0, 'patrol', 'u', 1)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 10, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM signals"), 1);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT OR REPLACE INTO signal_summaries (from_org, "
+			     "signal_id, when_ms, municipality, neighbourhood, "
+			     "category, reports, duplicate_of, received_ms) "
+			     "VALUES ('guards', 1, 5, 'H', '', 3, 1, 0, 9);"
+			     "INSERT OR REPLACE INTO signal_summaries (from_org, "
+			     "signal_id, when_ms, municipality, neighbourhood, "
+			     "category, reports, duplicate_of, received_ms) "
+			     "VALUES ('guards', 1, 5, 'H', '', 3, 3, 0, 10);"
+			     "INSERT OR REPLACE INTO signal_summaries (from_org, "
+			     "signal_id, when_ms, municipality, neighbourhood, "
+			     "category, reports, duplicate_of, received_ms) "
+			     "VALUES ('housing', 1, 5, 'H', '', 0, 1, 0, 10);"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM signal_summaries"), 2);
+	assert_int_equal(scalar(s, "SELECT reports FROM signal_summaries WHERE "
+				   "from_org = 'guards'"),
+	    3);
 	node_store_close(s);
 }
 
@@ -901,6 +938,7 @@ main(void)
 	    cmocka_unit_test_setup(
 		test_migration_8_approves_what_the_policy_sent, fresh),
 	    cmocka_unit_test_setup(test_migration_9_signals, fresh),
+	    cmocka_unit_test_setup(test_migration_10_signal_summaries, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

@@ -1747,7 +1747,8 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(8), "matrix");
 	assert_string_equal(proto_msg_type_name(16), "amend");
 	assert_string_equal(proto_msg_type_name(17), "attest");
-	assert_string_equal(proto_msg_type_name(18), "unknown");
+	assert_string_equal(proto_msg_type_name(18), "signal");
+	assert_string_equal(proto_msg_type_name(19), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));

@@ -1,0 +1,248 @@
+/*
+ * summary.c - a signal's summary for the director (PROTO_MSG_SIGNAL,
+ * protocol/work_wire.h).
+ *
+ * A member queues the summary of each signal it records or imports, in
+ * the same transaction, for the federation's director (the charter's
+ * federation is the director's org id); after a link it queues the
+ * incident's signals again, so the director's copy says which count under
+ * which and how many reports each incident has. A summary holds when,
+ * municipality, neighbourhood, category, reports and duplicate_of: never a
+ * subject, the text, the source, the street or the point (no matrix
+ * category lets a signal's subjects travel yet). The director keeps the
+ * latest summary of each member's signal (signal_summaries) and lists
+ * them with `signal list --received`. A node that holds no charter yet
+ * (not enrolled) and the director itself send nothing.
+ */
+#include "node/work/work.h"
+
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "node/exchange/exchange.h"
+#include "protocol/work_wire.h"
+
+static sqlite3_stmt *
+prep(struct node *n, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
+	    SQLITE_OK) {
+		wn_log(WN_LOG_ERROR, "signals: %s",
+		    node_store_errmsg(n->store));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* director: the peer summaries go to, or NULL (none: this node directs,
+ * holds no charter yet, or the director is not in its peer table) */
+static wn_err
+director(struct node *n, struct node_peer **out)
+{
+	char fed[PROTO_ORG_ID_MAX + 1];
+	struct node_peer *p;
+	wn_err rc;
+	*out = NULL;
+	if (n->is_director)
+		return WN_OK;
+	rc = node_charter_federation(n, fed, sizeof(fed));
+	if (rc == WN_ENOTFOUND)
+		return WN_OK;
+	if (rc != WN_OK)
+		return rc;
+	if ((p = node_peer_find(n, fed)) != NULL && !p->gone)
+		*out = p;
+	return WN_OK;
+}
+
+/* send_one queues the summary of signal id for p */
+static wn_err
+send_one(struct node *n, struct node_peer *p, int64_t id)
+{
+	struct proto_signal_summary s = {0};
+	struct proto_writer w;
+	uint8_t buf[1024];
+	sqlite3_stmt *st = prep(n, "SELECT when_ms, municipality, "
+				   "neighbourhood, category, ifnull(duplicate_of, "
+				   "0), (SELECT 1 + count(*) FROM signals d "
+				   "WHERE d.duplicate_of = s.id) FROM signals s "
+				   "WHERE id = ?");
+	wn_err rc = WN_EDB;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	s.id = (uint64_t)id;
+	s.when_ms = sqlite3_column_int64(st, 0);
+	wn_strlcpy(s.municipality, (const char *)sqlite3_column_text(st, 1),
+	    sizeof(s.municipality));
+	wn_strlcpy(s.neighbourhood, (const char *)sqlite3_column_text(st, 2),
+	    sizeof(s.neighbourhood));
+	s.category = (uint32_t)sqlite3_column_int(st, 3);
+	s.duplicate_of = (uint64_t)sqlite3_column_int64(st, 4);
+	s.reports = s.duplicate_of ? 0 : (uint32_t)sqlite3_column_int64(st, 5);
+	proto_writer_init(&w, buf, sizeof(buf));
+	if ((rc = proto_signal_summary_encode(&s, &w)) != WN_OK)
+		goto out;
+	rc = node_outbox_push(n, p, PROTO_MSG_SIGNAL, w.buf, w.len);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
+node_signal_summary_send(struct node *n, int64_t id, bool *sent)
+{
+	struct node_peer *p;
+	sqlite3_stmt *st = NULL;
+	wn_err rc = director(n, &p);
+	*sent = false;
+	if (rc != WN_OK || p == NULL)
+		return rc;
+	/* the signal, and when it is an incident the signals counted
+	 * under it (a link changed their duplicate_of) */
+	if ((rc = send_one(n, p, id)) != WN_OK)
+		return rc;
+	if ((st = prep(n, "SELECT id FROM signals WHERE duplicate_of = ? "
+			  "ORDER BY id")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = send_one(n, p, sqlite3_column_int64(st, 0))) != WN_OK)
+			break;
+	sqlite3_finalize(st);
+	if (rc == WN_OK && r != SQLITE_DONE)
+		rc = WN_EDB;
+	*sent = rc == WN_OK;
+	return rc;
+}
+
+wn_err
+node_work_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen)
+{
+	struct proto_signal_summary s;
+	struct proto_error perr = {0};
+	sqlite3_stmt *st;
+	(void)h;
+	if (!n->is_director) {
+		snprintf(why, whylen, "only the director keeps signal "
+		    "summaries");
+		return WN_EDENIED;
+	}
+	if (proto_signal_summary_decode(body, len, &s, &perr) != WN_OK) {
+		snprintf(why, whylen, "malformed signal summary at byte %zu: "
+		    "%s", perr.offset, perr.msg);
+		return WN_EPROTO;
+	}
+	if ((st = prep(n, "INSERT OR REPLACE INTO signal_summaries (from_org, "
+			  "signal_id, when_ms, municipality, neighbourhood, "
+			  "category, reports, duplicate_of, received_ms) VALUES "
+			  "(?,?,?,?,?,?,?,?,?)")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)s.id);
+	sqlite3_bind_int64(st, 3, s.when_ms);
+	sqlite3_bind_text(st, 4, s.municipality, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, s.neighbourhood, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, (int)s.category);
+	sqlite3_bind_int64(st, 7, s.reports);
+	sqlite3_bind_int64(st, 8, (int64_t)s.duplicate_of);
+	sqlite3_bind_int64(st, 9, wn_now_ms());
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+/* node_signal_list_received answers signal.list --received (director):
+ * the summaries received, newest first, by area, category and time */
+wn_err
+node_signal_list_received(struct node_ctl_call *c, const char *muni,
+    const char *nb, int category, const char *since, int64_t since_ms,
+    uint64_t limit)
+{
+	char sql[768];
+	size_t o, count = 0;
+	sqlite3_stmt *st;
+	int r;
+	if (!c->n->is_director)
+		return node_ctl_fail(c, WN_EINVAL, "--received: only the "
+		    "director receives the summaries of its members' signals");
+	o = (size_t)snprintf(sql, sizeof(sql), "SELECT from_org, signal_id, "
+	    "when_ms, municipality, neighbourhood, category, reports, "
+	    "duplicate_of, received_ms FROM signal_summaries WHERE 1");
+	if (muni != NULL)
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o,
+		    " AND municipality = :m%s", nb ? " AND neighbourhood = :n"
+						  : "");
+	if (category >= 0)
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o,
+		    " AND category = :c");
+	if (since != NULL)
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o,
+		    " AND when_ms >= :s");
+	snprintf(sql + o, sizeof(sql) - o, " ORDER BY when_ms DESC, id DESC "
+	    "LIMIT :l");
+	/* twice: the reply says its number of rows first */
+	for (int pass = 0; pass < 2; pass++) {
+		if ((st = prep(c->n, sql)) == NULL)
+			return WN_EDB;
+#define BIND(name, call)                                                       \
+	do {                                                                   \
+		int ix_ = sqlite3_bind_parameter_index(st, name);              \
+		if (ix_ > 0)                                                   \
+			call;                                                  \
+	} while (0)
+		BIND(":m", sqlite3_bind_text(st, ix_, muni, -1, SQLITE_STATIC));
+		BIND(":n", sqlite3_bind_text(st, ix_, nb, -1, SQLITE_STATIC));
+		BIND(":c", sqlite3_bind_int(st, ix_, category));
+		BIND(":s", sqlite3_bind_int64(st, ix_, since_ms));
+		BIND(":l", sqlite3_bind_int64(st, ix_, (int64_t)limit));
+#undef BIND
+		if (pass == 0) {
+			while ((r = sqlite3_step(st)) == SQLITE_ROW)
+				count++;
+			sqlite3_finalize(st);
+			if (r != SQLITE_DONE)
+				return WN_EDB;
+			char msg[128];
+			snprintf(msg, sizeof(msg), "%zu signals of the members, "
+			    "newest first%s", count, count == limit
+			    ? " (more with a higher --limit)" : "");
+			proto_ctl_reply_begin(c->w, WN_OK, msg, count);
+			continue;
+		}
+		for (size_t i = 0; i < count && sqlite3_step(st) == SQLITE_ROW;
+		     i++) {
+			proto_ctl_row_begin(c->w, 9);
+			proto_ctl_field_text(c->w, "from",
+			    (const char *)sqlite3_column_text(st, 0));
+			proto_ctl_field_int(c->w, "signal_id",
+			    sqlite3_column_int64(st, 1));
+			proto_ctl_field_int(c->w, "when_ms",
+			    sqlite3_column_int64(st, 2));
+			proto_ctl_field_text(c->w, "municipality",
+			    (const char *)sqlite3_column_text(st, 3));
+			proto_ctl_field_text(c->w, "neighbourhood",
+			    (const char *)sqlite3_column_text(st, 4));
+			proto_ctl_field_text(c->w, "category",
+			    node_signal_category_name(sqlite3_column_int(st, 5)));
+			proto_ctl_field_int(c->w, "reports",
+			    sqlite3_column_int64(st, 6));
+			proto_ctl_field_int(c->w, "duplicate_of",
+			    sqlite3_column_int64(st, 7));
+			proto_ctl_field_int(c->w, "received_ms",
+			    sqlite3_column_int64(st, 8));
+		}
+		sqlite3_finalize(st);
+	}
+	snprintf(c->detail, sizeof(c->detail), "viewed %zu signal summaries",
+	    count);
+	return WN_OK;
+}
