@@ -164,7 +164,12 @@ one_record(struct node_ctl_call *c, const int map[COL_N], size_t ncols,
 		for (int k = 0; k < COL_N; k++)
 			if (map[k] >= 0)
 				*slot[k] = f[map[k]];
-		if (node_signal_check(&in, wn_now_ms(), s, err, sizeof(err)))
+		/* a row says when: only a signal typed now may leave it out */
+		if (in.when[strspn(in.when, " \t")] == '\0')
+			snprintf(err, sizeof(err), "when is required (the date "
+			    "and time of the signal)");
+		else if (node_signal_check(&in, wn_now_ms(), s, err,
+			     sizeof(err)))
 			goto store;
 	}
 	t->refused++;
