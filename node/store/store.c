@@ -292,10 +292,8 @@ static const char *const migrations[] = {
 	 * only, signal_subjects, by the subject reference the rest of the
 	 * store uses (cases, fields, consents), so that one change of how
 	 * subjects are named (tokens) touches one table. The indexes serve
-	 * signal.list newest first by municipality, by municipality and
-	 * neighbourhood, by category and by time (each a walk in order that
-	 * stops after a page, at 1,000,000 signals too), and the duplicates of
-	 * one signal. */
+	 * signal.list newest first by area, by category and by time, and the
+	 * duplicates of one signal. */
 	"CREATE TABLE signals ("
 	"  id INTEGER PRIMARY KEY,"
 	"  when_ms INTEGER NOT NULL,"
@@ -315,7 +313,6 @@ static const char *const migrations[] = {
 	"  CHECK ((lat_e7 IS NULL) = (lon_e7 IS NULL)),"
 	"  CHECK (duplicate_of IS NULL OR duplicate_of <> id));"
 	"CREATE INDEX signals_when ON signals(when_ms);"
-	"CREATE INDEX signals_municipality ON signals(municipality, when_ms);"
 	"CREATE INDEX signals_area ON signals(municipality, neighbourhood, "
 	"  when_ms);"
 	"CREATE INDEX signals_category ON signals(category, when_ms);"
@@ -347,8 +344,6 @@ static const char *const migrations[] = {
 	"  received_ms INTEGER NOT NULL,"
 	"  UNIQUE (from_org, signal_id));"
 	"CREATE INDEX signal_summaries_when ON signal_summaries(when_ms);"
-	"CREATE INDEX signal_summaries_municipality ON signal_summaries("
-	"  municipality, when_ms);"
 	"CREATE INDEX signal_summaries_area ON signal_summaries(municipality, "
 	"  neighbourhood, when_ms);"
 	"CREATE INDEX signal_summaries_category ON signal_summaries(category, "
