@@ -1,8 +1,8 @@
 /*
  * csv.c - one CSV record at a time (config/csv.h).
  *
- * cfg_csv_record walks bytes with one bit of state (inside quotes or not)
- * to the first line end outside quotes; cfg_csv_fields does the same walk
+ * cfg_csv_record walks bytes (inside quotes or not; a quote opens quoting
+ * only at a field's start) to the first line end outside quotes; cfg_csv_fields does the same walk
  * again, copying each field without its quotes. Neither looks at the
  * bytes' meaning beyond '"', ',', CR and LF, so UTF-8 passes through.
  */
@@ -13,19 +13,34 @@
 bool
 cfg_csv_record(const char *text, size_t len, size_t *reclen, size_t *lines)
 {
-	bool quoted = false;
+	/* a quote opens quoting only at the start of a field (or right
+	 * after a closing one: "" inside quotes); anywhere else it is a
+	 * byte of the field, which cfg_csv_fields then refuses, so one stray
+	 * quote costs its own line, not the lines after it */
+	bool quoted = false, start = true, closed = false;
 	size_t nl = 0;
 	for (size_t i = 0; i < len; i++) {
 		char ch = text[i];
-		if (ch == '"')
-			quoted = !quoted; /* "" inside quotes toggles twice */
-		else if (ch == '\n') {
+		if (quoted) {
+			if (ch == '"') {
+				quoted = false;
+				closed = true;
+			} else if (ch == '\n')
+				nl++;
+			continue;
+		}
+		if (ch == '"' && (start || closed)) {
+			quoted = true;
+			start = closed = false;
+			continue;
+		}
+		closed = false;
+		start = ch == ',';
+		if (ch == '\n') {
 			nl++;
-			if (!quoted) {
-				*reclen = i + 1;
-				*lines = nl;
-				return true;
-			}
+			*reclen = i + 1;
+			*lines = nl;
+			return true;
 		}
 	}
 	if (!quoted) {

@@ -2,7 +2,8 @@
  * test_csv.c - CSV records one at a time (config/csv.h): where a record
  * ends (a line end outside quotes, CRLF, none at the end of the text),
  * how many lines it spans, a quote never closed giving back only its
- * first line; fields unquoted ("" is one quote, commas and line ends
+ * first line, a stray quote inside an unquoted field costing only its own
+ * line; fields unquoted ("" is one quote, commas and line ends
  * inside quotes kept), and each malformed field refused with a reason,
  * the buffer never overrun.
  */
@@ -44,6 +45,25 @@ test_records(void **state)
 	assert_false(cfg_csv_record("\"", 1, &len, &lines));
 	assert_int_equal(len, 1);
 	assert_int_equal(lines, 0);
+	/* a stray quote inside an unquoted field (an inch mark, speech) is a
+	 * byte of that field: the record ends at its own line end, and the
+	 * next lines are records of their own (the field is then refused by
+	 * cfg_csv_fields, costing its line only) */
+	const char *w = "1,a 5\" b\n2,c\n3,d 6\"\n";
+	assert_true(cfg_csv_record(w, strlen(w), &len, &lines));
+	assert_int_equal(len, 9);
+	assert_int_equal(lines, 1);
+	o = len;
+	assert_true(cfg_csv_record(w + o, strlen(w) - o, &len, &lines));
+	assert_int_equal(len, 4);
+	o += len;
+	assert_true(cfg_csv_record(w + o, strlen(w) - o, &len, &lines));
+	assert_int_equal(len, 7);
+	/* "" after a closing quote is still an escaped quote */
+	const char *q = "\"a\"\"\nb\",c\nnext\n";
+	assert_true(cfg_csv_record(q, strlen(q), &len, &lines));
+	assert_int_equal(len, 10);
+	assert_int_equal(lines, 2);
 }
 
 static void
