@@ -368,6 +368,16 @@ puts_(uint8_t *buf, size_t o, size_t cap, const char *s)
 	return o > cap ? o : put(buf, o, cap, s, strlen(s));
 }
 
+/* subject_after: subject a of s comes after subject b (by role, then by
+ * reference) */
+static bool
+subject_after(const struct node_signal *s, size_t a, size_t b)
+{
+	if (s->subjects[a].role != s->subjects[b].role)
+		return s->subjects[a].role > s->subjects[b].role;
+	return strcmp(s->subjects[a].ref, s->subjects[b].ref) > 0;
+}
+
 void
 node_signal_key(const struct node_signal *s, uint8_t key[32])
 {
@@ -397,9 +407,18 @@ node_signal_key(const struct node_signal *s, uint8_t key[32])
 		o = puts_(buf, o, cap, s->street);
 		o = puts_(buf, o, cap, s->source);
 		o = puts_(buf, o, cap, s->text);
+		/* the subjects in a fixed order (role, then reference): the
+		 * same row with its subjects listed otherwise is the same */
+		size_t ord[sizeof(s->subjects) / sizeof(s->subjects[0])];
 		for (size_t i = 0; i < s->nsubjects; i++) {
-			o = puts_(buf, o, cap, roles[s->subjects[i].role]);
-			o = puts_(buf, o, cap, s->subjects[i].ref);
+			size_t j = i;
+			for (; j > 0 && subject_after(s, ord[j - 1], i); j--)
+				ord[j] = ord[j - 1];
+			ord[j] = i;
+		}
+		for (size_t i = 0; i < s->nsubjects; i++) {
+			o = puts_(buf, o, cap, roles[s->subjects[ord[i]].role]);
+			o = puts_(buf, o, cap, s->subjects[ord[i]].ref);
 		}
 	}
 	WN_ASSERT(o <= cap);

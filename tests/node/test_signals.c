@@ -222,6 +222,19 @@ test_key(void **state)
 	node_signal_key(&a, ka);
 	node_signal_key(&b, kb);
 	assert_memory_equal(ka, kb, 32);
+	/* the same subjects listed in another order: the same row */
+	in.subjects[0] = "S-group;S-jonas";
+	assert_true(node_signal_check(&in, now, &b, err, sizeof(err)));
+	node_signal_key(&b, kb);
+	assert_memory_equal(ka, kb, 32);
+	/* ... but a subject in another role is not */
+	in = good;
+	in.subjects[0] = "S-jonas";
+	in.subjects[1] = "S-group";
+	assert_true(node_signal_check(&in, now, &b, err, sizeof(err)));
+	node_signal_key(&b, kb);
+	assert_memory_not_equal(ka, kb, 32);
+	in = good;
 	/* any value of a row without source_id makes another key */
 	in.text = "eight youths\nloud music!";
 	assert_true(node_signal_check(&in, now, &b, err, sizeof(err)));
