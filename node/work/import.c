@@ -175,11 +175,11 @@ one_record(struct node_ctl_call *c, const int map[COL_N], size_t ncols,
 	t->refused++;
 	outcome(c, line, "refused", 0, err);
 	return WN_OK;
-store:
-	node_signal_key(s, key);
-	wn_err rc = node_signal_insert(c->n, s, c->user->name, key, &id,
-	    &known);
-	if (rc != WN_OK)
+store:;
+	wn_err rc = node_signal_key(s, key);
+	if (rc != WN_OK ||
+	    (rc = node_signal_insert(c->n, s, c->user->name, key, &id,
+		 &known)) != WN_OK)
 		return rc;
 	if (known) {
 		t->known++;

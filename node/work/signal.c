@@ -378,19 +378,15 @@ subject_after(const struct node_signal *s, size_t a, size_t b)
 	return strcmp(s->subjects[a].ref, s->subjects[b].ref) > 0;
 }
 
-void
+wn_err
 node_signal_key(const struct node_signal *s, uint8_t key[32])
 {
 	/* every text is bounded (at most about 17 KB in all) */
 	static const size_t cap = 32768;
 	uint8_t *buf = malloc(cap);
 	size_t o = 0;
-	if (buf == NULL) {
-		/* no key is better than a wrong one: a zero key never
-		 * matches a row's (BLAKE2b) */
-		memset(key, 0, 32);
-		return;
-	}
+	if (buf == NULL)
+		return WN_ENOMEM; /* a made-up key could match another row's */
 	o = puts_(buf, o, cap, "wijknet signal import key 1");
 	if (s->source_id[0] != '\0') {
 		o = puts_(buf, o, cap, "source id");
@@ -425,6 +421,7 @@ node_signal_key(const struct node_signal *s, uint8_t key[32])
 	struct sec_part part = {buf, o};
 	sec_hash(key, &part, 1);
 	free(buf);
+	return WN_OK;
 }
 
 static sqlite3_stmt *
@@ -548,8 +545,8 @@ node_ctl_signal_add(struct node_ctl_call *c)
 		    err);
 		goto out;
 	}
-	if (s->source_id[0])
-		node_signal_key(s, key);
+	if (s->source_id[0] && (rc = node_signal_key(s, key)) != WN_OK)
+		goto out;
 	if ((rc = node_signal_insert(c->n, s, c->user->name,
 		 s->source_id[0] ? key : NULL, &id, &known)) != WN_OK)
 		goto out;

@@ -97,8 +97,10 @@ bool node_signal_check(const struct node_signal_in *in, int64_t now_ms,
 
 /* node_signal_key is the import key of a checked signal: BLAKE2b-256 of
  * its source and source_id when it has a source_id, else of all its
- * values, so that the same row imported again is known. */
-void node_signal_key(const struct node_signal *s, uint8_t key[32]);
+ * values, so that the same row imported again is known. WN_ENOMEM when
+ * it cannot be computed (never a key that might match another row's). */
+WN_NODISCARD wn_err node_signal_key(const struct node_signal *s,
+    uint8_t key[32]);
 
 /* node_signal_insert stores a checked signal and its subjects in the
  * caller's transaction, recorded by user; with key (NULL: none) it first
