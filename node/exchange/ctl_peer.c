@@ -90,11 +90,13 @@ node_ctl_peer_add(struct node_ctl_call *c)
 		goto out;
 	}
 	/* after the charter (the member checks the matrix's federation
-	 * against it): the rooms' enrolment hook, need/'s queues the matrix
+	 * against it): the rooms' enrolment hooks (need/'s queues the matrix
 	 * in force, which a member enrolled after its publication would
-	 * otherwise never get */
-	if (n->is_director && (rc = node_exchange_enrolled(n, org)) != WN_OK) {
-		fail(c, rc, "enrolled, but queueing the matrix failed");
+	 * otherwise never get) */
+	const char *what = "";
+	if (n->is_director &&
+	    (rc = node_exchange_enrolled(n, org, &what)) != WN_OK) {
+		fail(c, rc, "enrolled, but %s failed", what);
 		goto out;
 	}
 	proto_ctl_reply_begin(c->w, WN_OK, "peer enrolled", 1);

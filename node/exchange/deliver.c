@@ -432,13 +432,7 @@ send_batch(struct node *n, struct node_peer *p)
 	if (count == 0)
 		goto out;
 	/* every envelope names the matrix version this node holds */
-	uint64_t mv = 0;
-	if ((st = peer_stmt(n, ST_MV, "SELECT ifnull(max(version), 0) FROM matrix")) !=
-		NULL &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		mv = (uint64_t)sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
+	uint64_t mv = node_exchange_mv(n);
 	for (size_t i = 0; i < count; i++)
 		og[i].h.mv = mv;
 	/* the slot is ours: the window moves on before the lock is let go */

@@ -69,16 +69,14 @@ struct node_peer *node_peer_find(struct node *n, const char *org_id);
  * transaction; delivery seals and signs it when it goes out. */
 WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
     uint32_t type, const void *body, size_t len);
+/* node_charter_directs: whether this node directs cases (the director;
+ * a member its own entry in the newest charter says so for: --directs).
+ * node/exchange/charter.c */
+bool node_charter_directs(struct node *n);
 /* node_peer_start listens on cfg.listen and starts the delivery thread;
  * node_peer_stop stops both (without n->mtx held). */
 WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
 void node_peer_stop(struct node *n);
-/* Signed, versioned documents (node/exchange/charter.c): the highest
- * version held (0 none, -1 on a store error), and keeping a new one. */
-enum node_versioned { NODE_CHARTER, NODE_MATRIX };
-int64_t node_versioned_max(struct node *n, enum node_versioned t);
-WN_NODISCARD wn_err node_versioned_store(struct node *n,
-    enum node_versioned t, uint64_t version, const uint8_t *buf, size_t len);
 
 /* node_charter_publish (director): signs a new charter version from the
  * peer table and queues it for every member, in the caller's transaction.
@@ -199,8 +197,12 @@ void node_peer_kick(struct node *n);
  * (WN_ASSERT), the same kind again is a no-op. node_exchange_on_enrol adds
  * a function a director's enrolment calls for the new member, after its
  * charter is queued, in the same transaction (need/ queues the matrix in
- * force); up to NODE_ENROL_HOOKS_MAX hooks, all called in the order added
- * until one fails; the same function again is a no-op. Call both before
+ * force), with what it does in a few words for the error when it fails
+ * ("queueing the matrix"); up to NODE_ENROL_HOOKS_MAX hooks, all called in
+ * the order added until one fails; the same function again is a no-op.
+ * node_exchange_on_mv sets where the version of the matrix this node holds
+ * comes from, which every envelope it sends names (`mv`; need/ holds the
+ * matrix; 0 when unset); it is called with n->mtx held. Call these before
  * the node serves (daemon/ does, at start); not thread safe.
  * (node/exchange/kinds.c) */
 typedef wn_err (*node_msg_apply_fn)(struct node *n, struct node_peer *from,
@@ -213,14 +215,19 @@ struct node_msg_kind {
 void node_exchange_register(const struct node_msg_kind *kinds, size_t count);
 typedef wn_err (*node_enrol_fn)(struct node *n, const char *org);
 #define NODE_ENROL_HOOKS_MAX 4
-void node_exchange_on_enrol(node_enrol_fn fn);
+void node_exchange_on_enrol(node_enrol_fn fn, const char *what);
+typedef uint64_t (*node_mv_fn)(struct node *n);
+void node_exchange_on_mv(node_mv_fn fn);
+uint64_t node_exchange_mv(struct node *n);
 /* node_exchange_apply applies an envelope of a registered type (the
  * applier's default); node_exchange_enrolled runs the enrolment hooks, the
- * first error stopping (WN_OK when none is set). */
+ * first error stopping, with *what set to the failing hook's words (WN_OK
+ * when none is set). */
 WN_NODISCARD wn_err node_exchange_apply(struct node *n,
     struct node_peer *from, const struct proto_env_header *h,
     const uint8_t *body, size_t len, char *why, size_t whylen);
-WN_NODISCARD wn_err node_exchange_enrolled(struct node *n, const char *org);
+WN_NODISCARD wn_err node_exchange_enrolled(struct node *n, const char *org,
+    const char **what);
 
 /* node_exchange_room_register registers the exchange's control commands
  * (peer.add, peer.list, peer.send, peer.received, peer.stats; ctl_peer.c).

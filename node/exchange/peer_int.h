@@ -49,10 +49,9 @@ enum {
 	ST_OB_DEL,
 	ST_LAST_OK,
 	ST_OB_NEXT,
-	ST_MV,
 	ST_END
 };
-_Static_assert((int)ST_END <= (int)NODE_ST_N,
+_Static_assert((int)ST_END <= (int)NODE_ST_NEED,
     "node_store_slot has room for these");
 
 /* peer_stmt returns a cached, reset prepared statement (n->mtx held). */
