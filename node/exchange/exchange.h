@@ -65,6 +65,9 @@ struct node_peer {
  * said. */
 WN_NODISCARD wn_err node_peers_load(struct node *n);
 struct node_peer *node_peer_find(struct node *n, const char *org_id);
+/* node_peer_next walks the enrolled peers (not those a reload dropped) in
+ * org id order: start with *i = 0; NULL after the last one. */
+struct node_peer *node_peer_next(struct node *n, size_t *i);
 /* node_outbox_push queues a message for a peer in the caller's
  * transaction; delivery seals and signs it when it goes out. */
 WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
@@ -181,6 +184,17 @@ WN_NODISCARD wn_err node_outbox_push_traced(struct node *n,
 
 /* node_peer_kick wakes the delivery thread (after a push). */
 void node_peer_kick(struct node *n);
+
+/* node_exchange_status: what the daemon's status tells of the peer side
+ * (n->mtx held): the peer socket's receive limit (0 while it is not
+ * open; WN_ETRANSPORT when nng cannot say) and how many transfers wait
+ * for the one they follow. */
+struct node_exchange_status {
+	size_t recv_max;
+	size_t transfers_waiting;
+};
+WN_NODISCARD wn_err node_exchange_status(struct node *n,
+    struct node_exchange_status *out);
 
 /* Message types that a room above the exchange owns (need/: the matrix,
  * cases, requests, disclosures, amendments, attestations, retractions)

@@ -103,6 +103,17 @@ node_peer_find(struct node *n, const char *org_id)
 	return NULL;
 }
 
+struct node_peer *
+node_peer_next(struct node *n, size_t *i)
+{
+	while (*i < n->npeers) {
+		struct node_peer *p = n->peers[(*i)++];
+		if (!p->gone)
+			return p;
+	}
+	return NULL;
+}
+
 void
 peer_close(struct node_peer *p)
 {
@@ -275,6 +286,19 @@ void
 node_peer_kick(struct node *n)
 {
 	pthread_cond_signal(&n->wake);
+}
+
+wn_err
+node_exchange_status(struct node *n, struct node_exchange_status *out)
+{
+	out->recv_max = 0;
+	if (n->peer_open && nng_socket_get_size(n->peer_sock,
+				NNG_OPT_RECVMAXSZ, &out->recv_max) != 0)
+		return WN_ETRANSPORT;
+	pthread_mutex_lock(&n->rxq_mtx);
+	out->transfers_waiting = n->rx_waiting;
+	pthread_mutex_unlock(&n->rxq_mtx);
+	return WN_OK;
 }
 
 wn_err
