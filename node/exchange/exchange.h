@@ -6,7 +6,8 @@
  * (deliver.c), the receiving checks (receive.c), the applier and receipts
  * (apply.c), the federation charter and enrolment (charter.c,
  * ctl_peer.c), the signed chain heads that detect a rollback (chain.c),
- * and the peer.* control commands. The message kinds
+ * and the peer.* control commands. Its state is struct node_exchange,
+ * n->ex, private to the room (exchange_int.h). The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
  * CHAIN_HEAD_ANSWER.
  * May use: core, store. Rooms above it register their message types and
@@ -73,9 +74,19 @@ struct node_peer *node_peer_next(struct node *n, size_t *i);
 WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
     uint32_t type, const void *body, size_t len);
 /* node_peer_start listens on cfg.listen and starts the delivery thread;
- * node_peer_stop stops both (without n->mtx held). */
+ * node_peer_stop stops both (without n->mtx held; again, or on a node
+ * never loaded, it does nothing more). */
 WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
 void node_peer_stop(struct node *n);
+/* The exchange's state, n->ex (struct node_exchange, private to the room:
+ * exchange_int.h). node_exchange_init allocates it (WN_ENOMEM) when the
+ * node is loaded, before node_tls_init and node_peers_load;
+ * node_exchange_fini (after node_peer_stop; also for a node whose
+ * loading failed) wipes the TLS key and frees it. When a socket was
+ * abandoned (node_sockets_abandoned) it is never called: nng's callbacks
+ * may still reach the state until the process ends. */
+WN_NODISCARD wn_err node_exchange_init(struct node *n);
+void node_exchange_fini(struct node *n);
 /* Signed, versioned documents (node/exchange/charter.c): the highest
  * version held (0 none, -1 on a store error), and keeping a new one. */
 enum node_versioned { NODE_CHARTER, NODE_MATRIX };
