@@ -59,15 +59,11 @@ ctl_status(struct node_ctl_call *c)
 	wn_err rc = node_audit_head(n->store, &head);
 	if (rc != WN_OK)
 		return rc;
-	size_t peer_max = 0;
+	struct node_exchange_status ex;
 	if (nng_socket_get_size(n->ctl, NNG_OPT_RECVMAXSZ, &recv_max) != 0 ||
-	    (n->peer_open && nng_socket_get_size(n->peer_sock,
-				 NNG_OPT_RECVMAXSZ, &peer_max) != 0))
+	    node_exchange_status(n, &ex) != WN_OK)
 		return WN_ETRANSPORT;
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	pthread_mutex_lock(&n->rxq_mtx);
-	size_t waiting = n->rx_waiting;
-	pthread_mutex_unlock(&n->rxq_mtx);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
 	proto_ctl_row_begin(c->w, 21);
@@ -86,9 +82,10 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_field_int(c->w, "control_recv_max", (int64_t)recv_max);
 	proto_ctl_field_int(c->w, "control_listener_restarts",
 	    (int64_t)n->listener_restarts);
-	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)peer_max);
+	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)ex.recv_max);
 	/* transfers that arrived before the one they follow */
-	proto_ctl_field_int(c->w, "peer_transfers_waiting", (int64_t)waiting);
+	proto_ctl_field_int(c->w, "peer_transfers_waiting",
+	    (int64_t)ex.transfers_waiting);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
 	/* the peer socket's connections (node/exchange/conn.c, node/exchange/tls.c) */
 	proto_ctl_field_int(c->w, "peer_connections", (int64_t)cs.open);

@@ -420,6 +420,10 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 	    node_store_checkpointer_start(n->store, n->id, err, errlen) !=
 		WN_OK)
 		return 1;
+	if (node_exchange_init(n) != WN_OK) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
 	if (node_tls_init(n, err, errlen) != WN_OK)
 		return 1;
 	n->is_director = n->cfg.director_key[0] == '\0';
@@ -443,7 +447,7 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 static void
 unload_node(struct node *n)
 {
-	node_tls_fini(n);
+	node_exchange_fini(n); /* and node_tls_fini */
 	node_store_close(n->store);
 	n->store = NULL;
 	sec_identity_free(n->id);
@@ -475,12 +479,6 @@ node_cmd_run(int argc, char **argv)
 		return 1;
 	n->lock_fd = -1;
 	pthread_mutex_init(&n->mtx, NULL);
-	/* their timed waits take CLOCK_MONOTONIC deadlines */
-	if (wn_cond_init(&n->wake) != 0 || wn_cond_init(&n->rxq_cv) != 0) {
-		free(n);
-		return 1;
-	}
-	pthread_mutex_init(&n->rxq_mtx, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -621,9 +619,10 @@ out:
 	node_need_stop(n);
 	if (node_sockets_abandoned()) {
 		/* a socket nng could not close (node_socket_close) may still
-		 * call into the TLS checks and the tables it reaches, and
-		 * nng_fini would wait for it for good: close the store, wipe
-		 * the keys and end here, with what has been done saved */
+		 * call into the TLS checks and the tables it reaches (the
+		 * exchange's state, n->ex, is not freed), and nng_fini would
+		 * wait for it for good: close the store, wipe the keys and end
+		 * here, with what has been done saved */
 		node_store_close(n->store);
 		node_tls_fini(n);
 		sec_identity_free(n->id);
@@ -633,9 +632,6 @@ out:
 	}
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);
-	pthread_cond_destroy(&n->wake);
-	pthread_mutex_destroy(&n->rxq_mtx);
-	pthread_cond_destroy(&n->rxq_cv);
 	free(n);
 	nng_fini();
 	return status;

@@ -10,6 +10,7 @@
  * makes its peer table exactly the charter's members.
  */
 #include "node/exchange/exchange.h"
+#include "node/exchange/exchange_int.h"
 
 #include <string.h>
 
@@ -249,7 +250,7 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 	    (unsigned long long)ch->version, ch->nmembers);
 	rc = node_audit_append(n->store, "system", "charter.applied",
 	    ch->federation, detail);
-	n->peers_dirty = true;
+	n->ex->peers_dirty = true;
 out:
 	sqlite3_finalize(up);
 	free(ch);

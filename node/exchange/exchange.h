@@ -6,7 +6,8 @@
  * (deliver.c), the receiving checks (receive.c), the applier and receipts
  * (apply.c), the federation charter and enrolment (charter.c,
  * ctl_peer.c), the signed chain heads that detect a rollback (chain.c),
- * and the peer.* control commands. The message kinds
+ * and the peer.* control commands. Its state is struct node_exchange,
+ * n->ex, private to the room (exchange_int.h). The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
  * CHAIN_HEAD_ANSWER.
  * May use: core, store. Rooms above it register their message types and
@@ -65,6 +66,9 @@ struct node_peer {
  * said. */
 WN_NODISCARD wn_err node_peers_load(struct node *n);
 struct node_peer *node_peer_find(struct node *n, const char *org_id);
+/* node_peer_next walks the enrolled peers (not those a reload dropped) in
+ * org id order: start with *i = 0; NULL after the last one. */
+struct node_peer *node_peer_next(struct node *n, size_t *i);
 /* node_outbox_push queues a message for a peer in the caller's
  * transaction; delivery seals and signs it when it goes out. */
 WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
@@ -74,9 +78,19 @@ WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
  * node/exchange/charter.c */
 bool node_charter_directs(struct node *n);
 /* node_peer_start listens on cfg.listen and starts the delivery thread;
- * node_peer_stop stops both (without n->mtx held). */
+ * node_peer_stop stops both (without n->mtx held; again, or on a node
+ * never loaded, it does nothing more). */
 WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
 void node_peer_stop(struct node *n);
+/* The exchange's state, n->ex (struct node_exchange, private to the room:
+ * exchange_int.h). node_exchange_init allocates it (WN_ENOMEM) when the
+ * node is loaded, before node_tls_init and node_peers_load;
+ * node_exchange_fini (after node_peer_stop; also for a node whose
+ * loading failed) wipes the TLS key and frees it. When a socket was
+ * abandoned (node_sockets_abandoned) it is never called: nng's callbacks
+ * may still reach the state until the process ends. */
+WN_NODISCARD wn_err node_exchange_init(struct node *n);
+void node_exchange_fini(struct node *n);
 
 /* node_charter_publish (director): signs a new charter version from the
  * peer table and queues it for every member, in the caller's transaction.
@@ -179,6 +193,17 @@ WN_NODISCARD wn_err node_outbox_push_traced(struct node *n,
 
 /* node_peer_kick wakes the delivery thread (after a push). */
 void node_peer_kick(struct node *n);
+
+/* node_exchange_status: what the daemon's status tells of the peer side
+ * (n->mtx held): the peer socket's receive limit (0 while it is not
+ * open; WN_ETRANSPORT when nng cannot say) and how many transfers wait
+ * for the one they follow. */
+struct node_exchange_status {
+	size_t recv_max;
+	size_t transfers_waiting;
+};
+WN_NODISCARD wn_err node_exchange_status(struct node *n,
+    struct node_exchange_status *out);
 
 /* Message types that a room above the exchange owns (need/: the matrix,
  * cases, requests, disclosures, amendments, attestations, retractions)

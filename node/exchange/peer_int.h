@@ -19,6 +19,7 @@
 #define NODE_EXCHANGE_PEER_INT_H
 
 #include "node/exchange/exchange.h"
+#include "node/exchange/exchange_int.h"
 
 #include <sqlcipher/sqlite3.h>
 

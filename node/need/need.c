@@ -130,13 +130,11 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 	if ((rc = proto_matrix_sign(pm, node_sign, n->id, &w)) != WN_OK ||
 	    (rc = node_store_versioned_put(n->store, "matrix", pm->version, w.buf, w.len)) != WN_OK)
 		goto out;
-	for (size_t i = 0; i < n->npeers; i++) {
-		if (n->peers[i]->gone)
-			continue;
-		if ((rc = node_outbox_push(n, n->peers[i], PROTO_MSG_MATRIX,
-			 w.buf, w.len)) != WN_OK)
+	size_t i = 0;
+	for (struct node_peer *p; (p = node_peer_next(n, &i)) != NULL;)
+		if ((rc = node_outbox_push(n, p, PROTO_MSG_MATRIX, w.buf,
+			 w.len)) != WN_OK)
 			goto out;
-	}
 	snprintf(c->detail, sizeof(c->detail), "version %llu, %zu cells",
 	    (unsigned long long)pm->version, cells);
 	c->kick = true;
@@ -235,25 +233,24 @@ node_ctl_matrix_acks(struct node_ctl_call *c)
 		    "by the director)", 0);
 		return WN_OK;
 	}
-	for (size_t i = 0; i < n->npeers; i++)
-		rows += !n->peers[i]->gone;
+	size_t i = 0;
+	while (node_peer_next(n, &i) != NULL)
+		rows++;
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT ifnull(max(version), 0) FROM matrix_acks WHERE "
 		"org_id = ?",
 		-1, &st, NULL) != SQLITE_OK)
 		return WN_EDB;
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
-	for (size_t i = 0; i < n->npeers; i++) {
-		if (n->peers[i]->gone)
-			continue;
-		sqlite3_bind_text(st, 1, n->peers[i]->org_id, -1,
-		    SQLITE_STATIC);
+	i = 0;
+	for (struct node_peer *p; (p = node_peer_next(n, &i)) != NULL;) {
+		sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
 		int64_t acked = sqlite3_step(st) == SQLITE_ROW
 		    ? sqlite3_column_int64(st, 0)
 		    : 0;
 		sqlite3_reset(st);
 		proto_ctl_row_begin(c->w, 3);
-		proto_ctl_field_text(c->w, "org_id", n->peers[i]->org_id);
+		proto_ctl_field_text(c->w, "org_id", p->org_id);
 		proto_ctl_field_int(c->w, "acked_version", acked);
 		proto_ctl_field_bool(c->w, "current", acked == v && v > 0);
 	}
