@@ -34,12 +34,9 @@ struct node {
 	int64_t started_ms; /* CLOCK_MONOTONIC */
 	int lock_fd;
 
-	nng_socket ctl;
-	nng_listener ctl_listener;
-	char ctl_url[4200];
-	char ctl_path[4200];
-	struct node_server ctl_server;
-	unsigned long listener_restarts;
+	/* the daemon's own state: the control socket (struct node_daemon in
+	 * node/daemon/daemon.h) */
+	struct node_daemon *d;
 
 	/* the federation's director, from the configuration at load: this
 	 * node, or the one whose key is director_pk (the exchange checks
@@ -56,11 +53,10 @@ struct node {
 	/* need/'s own state (struct node_need in node/need/need.h) */
 	struct node_need *need;
 
-	/* audit records of requests answered while the disk was full, held
-	 * until the next write that succeeds (node/core/ctl.c; n->mtx) */
-	struct node_held_audit *held;
-	size_t nheld;
-	uint64_t held_lost; /* not kept: past NODE_HELD_MAX */
+	/* core's own state: audit records of requests answered while the
+	 * disk was full, held until the next write that succeeds (struct
+	 * node_held, private to node/core/ctl.c; n->mtx) */
+	struct node_held *held;
 };
 
 /* node_test_ms: a protocol deadline that a test on a busy machine may

@@ -575,7 +575,7 @@ node_cmd_run(int argc, char **argv)
 	wn_log(WN_LOG_INFO, "node %s (%s%s) serving on %s; control %s; "
 			    "fingerprint %s",
 	    n->cfg.org_id, cfg_role_name(n->cfg.role),
-	    n->is_director ? ", director" : "", n->cfg.listen, n->ctl_url, fp);
+	    n->is_director ? ", director" : "", n->cfg.listen, n->d->ctl_url, fp);
 	const char *hang = getenv("WIJKNET_TEST_CLOSE_HANG");
 	if (hang != NULL)
 		wn_log(WN_LOG_WARN, "test hook WIJKNET_TEST_CLOSE_HANG is set: "
@@ -604,7 +604,7 @@ node_cmd_run(int argc, char **argv)
 	if (node_ctl_flush_held(n) != WN_OK)
 		wn_log(WN_LOG_ERROR, "%zu audit records held in memory while "
 		    "the disk was full are lost: there is still no room (%s)",
-		    n->nheld, node_store_errmsg(n->store));
+		    node_ctl_held_count(n), node_store_errmsg(n->store));
 	node_ctl_held_free(n);
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
 		"clean shutdown") != WN_OK)
@@ -616,6 +616,7 @@ out:
 	 * there is nothing left to free */
 	node_peer_stop(n);
 	node_ctl_held_free(n);
+	node_ctl_free(n);
 	node_need_stop(n);
 	if (node_sockets_abandoned()) {
 		/* a socket nng could not close (node_socket_close) may still
