@@ -1,8 +1,8 @@
 /*
  * node.h - what every room of node/ shares: struct node (config, identity,
- * store handle, the lock, lifecycle, and for now each room's state, until
- * each room keeps its own struct: ARCHITECTURE.md), node_test_ms and
- * node_sign.
+ * store handle, the lock, lifecycle, a pointer to each room's own state;
+ * for now also the daemon's control socket and core's held audit
+ * records: ARCHITECTURE.md), node_test_ms and node_sign.
  *
  * node/ is in rooms, one folder per concern, each with one header that
  * says what it owns and which rooms it may use: store/, core/, exchange/,
@@ -26,14 +26,6 @@
 #include "protocol/control.h"
 #include "protocol/envelope.h"
 
-#define NODE_MAX_PEERS 256
-
-/* A peer as the node knows it (node/exchange/exchange.h). */
-struct node_peer;
-/* A transfer from a peer, checked and waiting for the applier
- * (node/exchange/receive.c, apply.c). */
-struct node_rx;
-
 struct node {
 	struct cfg_node cfg;
 	char cfg_path[4096];
@@ -43,68 +35,29 @@ struct node {
 	int64_t started_ms; /* CLOCK_MONOTONIC */
 	int lock_fd;
 
-	nng_socket ctl;
-	nng_listener ctl_listener;
-	char ctl_url[4200];
-	char ctl_path[4200];
-	struct node_server ctl_server;
-	unsigned long listener_restarts;
+	/* the daemon's own state: the control socket (struct node_daemon in
+	 * node/daemon/daemon.h) */
+	struct node_daemon *d;
 
-	/* peers: the table is rebuilt on enrolment or a new charter */
-	size_t npeers;
-	struct node_peer *peers[NODE_MAX_PEERS];
+	/* the federation's director, from the configuration at load: this
+	 * node, or the one whose key is director_pk (the exchange checks
+	 * charters and chain heads with it, need/ the matrix) */
 	bool is_director;
-	bool peers_dirty; /* a charter changed the table: reload after commit */
 	uint8_t director_pk[SEC_SIGN_PK_LEN];
 
-	nng_socket peer_sock;
-	nng_listener peer_listener;
-	struct node_server peer_server;
-	bool peer_open;
-
-	pthread_t delivery;
-	pthread_cond_t wake;
-	bool delivery_running, stopping;
-
-	/* the applier: one thread applies checked transfers in order, many
-	 * in one transaction (apply.c) */
-	pthread_t applier;
-	pthread_mutex_t rxq_mtx;
-	pthread_cond_t rxq_cv;
-	struct node_rx *rxq, **rxq_tail; /* guarded by rxq_mtx */
-	size_t rx_waiting; /* transfers waiting for their predecessor */
-	bool rx_store_failing; /* the applier's last commit failed */
-	bool applier_running, rx_stopping;
-	int64_t head_sent_seq, head_sent_ms; /* ms: CLOCK_MONOTONIC */
-
-	/* refusals of unsigned transfers this minute (receive.c) */
-	int64_t unsigned_since; /* wall clock, for the record */
-	int64_t unsigned_mono;  /* the same moment, CLOCK_MONOTONIC */
-	unsigned unsigned_n;
-	uint64_t unsigned_more;
-
-	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
+	/* the exchange's own state: the peer table, the peer socket, the
+	 * delivery and applier threads, TLS, connections, latency samples
+	 * (struct node_exchange, private to the room:
+	 * node/exchange/exchange_int.h) */
+	struct node_exchange *ex;
 
 	/* need/'s own state (struct node_need in node/need/need.h) */
 	struct node_need *need;
 
-	/* audit records of requests answered while the disk was full, held
-	 * until the next write that succeeds (node/core/ctl.c; n->mtx) */
-	struct node_held_audit *held;
-	size_t nheld;
-	uint64_t held_lost; /* not kept: past NODE_HELD_MAX */
-
-	/* TLS (node/exchange/tls.c) */
-	char *tls_cert_pem;
-	struct sec_secret *tls_key;
-
-	/* the peer socket's connections (node/exchange/conn.c) */
-	struct node_conns *conns;
-
-	/* delivery latency samples (us), for peer.stats and the benchmark */
-	size_t nlat;
-	uint32_t lat_us[1 << 16];
-	uint64_t delivered;
+	/* core's own state: audit records of requests answered while the
+	 * disk was full, held until the next write that succeeds (struct
+	 * node_held, private to node/core/ctl.c; n->mtx) */
+	struct node_held *held;
 };
 
 /* node_test_ms: a protocol deadline that a test on a busy machine may

@@ -79,6 +79,11 @@ for f in $(find node -name "*.[ch]" | sort); do
 			echo "  $f includes $inc: node/node.h may include of node/ only: $node_h_may"
 			rooms_ok=0; continue
 		fi
+		# a room's *_int.h is private to it: its own files only
+		if [[ "$path" == *_int.h ]] && [ "$to" != "$room" ]; then
+			echo "  $f includes $inc: a header private to room $to"
+			rooms_ok=0; continue
+		fi
 		if [ "$path" = node/node.h ]; then
 			[ "$room" != store ] && continue
 		elif [ -n "$to" ] && { [ "$to" = "$room" ] || [[ " ${uses[$room]} " == *" $to "* ]]; }; then

@@ -79,6 +79,11 @@ wn_err node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt,
 #define NODE_HELD_MAX 1000
 WN_NODISCARD wn_err node_ctl_flush_held(struct node *n);
 void node_ctl_held_free(struct node *n);
+/* node_ctl_held_any: records are held or were counted; _count: how many
+ * are held; _full: no more can be held (n->mtx held). */
+bool node_ctl_held_any(const struct node *n);
+size_t node_ctl_held_count(const struct node *n);
+bool node_ctl_held_full(const struct node *n);
 /* node_ctl_hold keeps one audit record that could not be written for
  * lack of room (past NODE_HELD_MAX only counted); node_ctl_write_held
  * appends the held ones, after a record saying how many, in the caller's

@@ -73,6 +73,32 @@ struct node_held_audit {
 	char user[64], action[64], object[128], detail[256];
 };
 
+/* core's own state (n->held): the records held, how many, and how many
+ * were only counted */
+struct node_held {
+	struct node_held_audit recs[NODE_HELD_MAX];
+	size_t n;
+	uint64_t lost; /* not kept: past NODE_HELD_MAX */
+};
+
+bool
+node_ctl_held_any(const struct node *n)
+{
+	return n->held != NULL && (n->held->n > 0 || n->held->lost > 0);
+}
+
+size_t
+node_ctl_held_count(const struct node *n)
+{
+	return n->held != NULL ? n->held->n : 0;
+}
+
+bool
+node_ctl_held_full(const struct node *n)
+{
+	return n->held != NULL && n->held->n >= NODE_HELD_MAX;
+}
+
 /* node_ctl_hold keeps an audit record that could not be written for lack
  * of room; past NODE_HELD_MAX they are only counted */
 void
@@ -80,20 +106,21 @@ node_ctl_hold(struct node *n, const char *user, const char *action,
     const char *object, const char *detail)
 {
 	if (n->held == NULL &&
-	    (n->held = calloc(NODE_HELD_MAX, sizeof(*n->held))) == NULL) {
-		n->held_lost++;
+	    (n->held = calloc(1, sizeof(*n->held))) == NULL) {
+		wn_log(WN_LOG_ERROR, "the disk is full and memory short: the "
+		    "audit record of %s by %s is lost", action, user);
 		return;
 	}
-	if (n->nheld == 0 && n->held_lost == 0)
+	if (n->held->n == 0 && n->held->lost == 0)
 		wn_log(WN_LOG_ERROR, "the disk is full: read-only requests "
 		    "still answer, their audit records are held in memory "
 		    "(at most %d) until a write succeeds; writes are refused",
 		    NODE_HELD_MAX);
-	if (n->nheld >= NODE_HELD_MAX) {
-		n->held_lost++;
+	if (n->held->n >= NODE_HELD_MAX) {
+		n->held->lost++;
 		return;
 	}
-	struct node_held_audit *h = &n->held[n->nheld++];
+	struct node_held_audit *h = &n->held->recs[n->held->n++];
 	h->ms = wn_now_ms();
 	wn_strlcpy(h->user, user, sizeof(h->user));
 	wn_strlcpy(h->action, action, sizeof(h->action));
@@ -109,20 +136,20 @@ node_ctl_write_held(struct node *n)
 {
 	char d[300];
 	wn_err rc;
-	if (n->nheld == 0 && n->held_lost == 0)
+	if (!node_ctl_held_any(n))
 		return WN_OK;
 	int k = snprintf(d, sizeof(d), "%zu audit records of requests "
 	    "answered while the disk was full were held in memory and follow",
-	    n->nheld);
-	if (n->held_lost > 0 && k > 0 && (size_t)k < sizeof(d))
+	    n->held->n);
+	if (n->held->lost > 0 && k > 0 && (size_t)k < sizeof(d))
 		snprintf(d + k, sizeof(d) - (size_t)k, "; %llu more were not "
-		    "kept (at most %d are)", (unsigned long long)n->held_lost,
+		    "kept (at most %d are)", (unsigned long long)n->held->lost,
 		    NODE_HELD_MAX);
 	if ((rc = node_audit_append(n->store, "system", "audit.held",
 		 n->cfg.org_id, d)) != WN_OK)
 		return rc;
-	for (size_t i = 0; i < n->nheld; i++) {
-		struct node_held_audit *h = &n->held[i];
+	for (size_t i = 0; i < n->held->n; i++) {
+		struct node_held_audit *h = &n->held->recs[i];
 		char det[sizeof(h->detail) + 64];
 		snprintf(det, sizeof(det), "(held, at %lld ms) %s",
 		    (long long)h->ms, h->detail);
@@ -136,19 +163,19 @@ node_ctl_write_held(struct node *n)
 void
 node_ctl_held_written(struct node *n)
 {
-	if (n->nheld == 0 && n->held_lost == 0)
+	if (!node_ctl_held_any(n))
 		return;
 	wn_log(WN_LOG_INFO, "there is room again: %zu held audit records "
-	    "written", n->nheld);
-	n->nheld = 0;
-	n->held_lost = 0;
+	    "written", n->held->n);
+	n->held->n = 0;
+	n->held->lost = 0;
 }
 
 wn_err
 node_ctl_flush_held(struct node *n)
 {
 	wn_err rc;
-	if (n->nheld == 0 && n->held_lost == 0)
+	if (!node_ctl_held_any(n))
 		return WN_OK;
 	if ((rc = node_store_begin(n->store)) != WN_OK)
 		return rc;
@@ -166,5 +193,4 @@ node_ctl_held_free(struct node *n)
 {
 	free(n->held);
 	n->held = NULL;
-	n->nheld = 0;
 }

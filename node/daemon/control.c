@@ -59,15 +59,11 @@ ctl_status(struct node_ctl_call *c)
 	wn_err rc = node_audit_head(n->store, &head);
 	if (rc != WN_OK)
 		return rc;
-	size_t peer_max = 0;
-	if (nng_socket_get_size(n->ctl, NNG_OPT_RECVMAXSZ, &recv_max) != 0 ||
-	    (n->peer_open && nng_socket_get_size(n->peer_sock,
-				 NNG_OPT_RECVMAXSZ, &peer_max) != 0))
+	struct node_exchange_status ex;
+	if (nng_socket_get_size(n->d->ctl, NNG_OPT_RECVMAXSZ, &recv_max) != 0 ||
+	    node_exchange_status(n, &ex) != WN_OK)
 		return WN_ETRANSPORT;
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	pthread_mutex_lock(&n->rxq_mtx);
-	size_t waiting = n->rx_waiting;
-	pthread_mutex_unlock(&n->rxq_mtx);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
 	proto_ctl_row_begin(c->w, 21);
@@ -85,10 +81,11 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_field_int(c->w, "audit_records", head.seq);
 	proto_ctl_field_int(c->w, "control_recv_max", (int64_t)recv_max);
 	proto_ctl_field_int(c->w, "control_listener_restarts",
-	    (int64_t)n->listener_restarts);
-	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)peer_max);
+	    (int64_t)n->d->listener_restarts);
+	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)ex.recv_max);
 	/* transfers that arrived before the one they follow */
-	proto_ctl_field_int(c->w, "peer_transfers_waiting", (int64_t)waiting);
+	proto_ctl_field_int(c->w, "peer_transfers_waiting",
+	    (int64_t)ex.transfers_waiting);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
 	/* the peer socket's connections (node/exchange/conn.c, node/exchange/tls.c) */
 	proto_ctl_field_int(c->w, "peer_connections", (int64_t)cs.open);
@@ -251,7 +248,7 @@ begin_with_held(struct node *n, bool *held_in)
 	*held_in = false;
 	if ((rc = node_store_begin(n->store)) != WN_OK)
 		return rc;
-	if (n->nheld == 0 && n->held_lost == 0)
+	if (!node_ctl_held_any(n))
 		return WN_OK;
 	if (node_ctl_write_held(n) == WN_OK) {
 		*held_in = true;
@@ -355,7 +352,7 @@ node_ctl_handle(struct node *n, uint64_t uid,
 		bool full = node_store_full(n->store);
 		node_store_rollback(n->store);
 		if (full && rc == WN_OK && !wrote &&
-		    (cmd->personal || n->nheld >= NODE_HELD_MAX)) {
+		    (cmd->personal || node_ctl_held_full(n))) {
 			/* personal fields are never shown without their
 			 * record; nor is anything once no more can be held */
 			if (cmd->personal)
@@ -459,22 +456,22 @@ ctl_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 static wn_err
 listener_start(struct node *n, char *err, size_t errlen)
 {
-	int rv = nng_listener_create(&n->ctl_listener, n->ctl, n->ctl_url);
+	int rv = nng_listener_create(&n->d->ctl_listener, n->d->ctl, n->d->ctl_url);
 	if (rv == 0)
-		rv = nng_listener_set_int(n->ctl_listener,
+		rv = nng_listener_set_int(n->d->ctl_listener,
 		    NNG_OPT_IPC_PERMISSIONS, (int)n->cfg.control_mode);
 	if (rv == 0)
-		rv = nng_listener_start(n->ctl_listener, 0);
+		rv = nng_listener_start(n->d->ctl_listener, 0);
 	if (rv != 0) {
-		snprintf(err, errlen, "%s: cannot listen: %s", n->ctl_url,
+		snprintf(err, errlen, "%s: cannot listen: %s", n->d->ctl_url,
 		    nng_strerror(rv));
 		return WN_ETRANSPORT;
 	}
 	if (n->cfg.control_mode == 0660) {
 		struct group *g = getgrnam(n->cfg.control_group);
-		if (g == NULL || chown(n->ctl_path, (uid_t)-1, g->gr_gid) != 0) {
+		if (g == NULL || chown(n->d->ctl_path, (uid_t)-1, g->gr_gid) != 0) {
 			snprintf(err, errlen, "%s: cannot give the socket to "
-			    "group '%s'", n->ctl_path, n->cfg.control_group);
+			    "group '%s'", n->d->ctl_path, n->cfg.control_group);
 			return WN_ECONFIG;
 		}
 	}
@@ -485,27 +482,31 @@ wn_err
 node_ctl_start(struct node *n, char *err, size_t errlen)
 {
 	int rv;
-	if (!node_path(n->ctl_path, sizeof(n->ctl_path), n->cfg.data_dir,
+	if ((n->d = calloc(1, sizeof(*n->d))) == NULL) {
+		snprintf(err, errlen, "control socket: out of memory");
+		return WN_ENOMEM;
+	}
+	if (!node_path(n->d->ctl_path, sizeof(n->d->ctl_path), n->cfg.data_dir,
 		NODE_CTL_SOCK) ||
-	    strlen(n->ctl_path) >= 100) {
+	    strlen(n->d->ctl_path) >= 100) {
 		snprintf(err, errlen,
 		    "%s: data folder path too long for a unix socket",
 		    n->cfg.data_dir);
 		return WN_ECONFIG;
 	}
-	snprintf(n->ctl_url, sizeof(n->ctl_url), "ipc://%s", n->ctl_path);
-	if ((rv = nng_rep0_open(&n->ctl)) != 0 ||
-	    (rv = nng_socket_set_size(n->ctl, NNG_OPT_RECVMAXSZ,
+	snprintf(n->d->ctl_url, sizeof(n->d->ctl_url), "ipc://%s", n->d->ctl_path);
+	if ((rv = nng_rep0_open(&n->d->ctl)) != 0 ||
+	    (rv = nng_socket_set_size(n->d->ctl, NNG_OPT_RECVMAXSZ,
 		 NODE_CTL_MAX_REQUEST)) != 0) {
 		snprintf(err, errlen, "control socket: %s", nng_strerror(rv));
 		return WN_ETRANSPORT;
 	}
 	/* a stale socket file of a crashed daemon (we hold the lock) */
-	unlink(n->ctl_path);
+	unlink(n->d->ctl_path);
 	wn_err rc = listener_start(n, err, errlen);
 	if (rc != WN_OK)
 		return rc;
-	if (node_server_start(&n->ctl_server, n->ctl, NODE_CTL_WORKERS,
+	if (node_server_start(&n->d->ctl_server, n->d->ctl, NODE_CTL_WORKERS,
 		NODE_CTL_MAX_REPLY, ctl_serve, n) != WN_OK) {
 		snprintf(err, errlen, "control socket: cannot start workers");
 		return WN_ETRANSPORT;
@@ -548,20 +549,20 @@ node_ctl_check(struct node *n)
 {
 	char err[256];
 	/* with nng stuck in a close, a ping's own close would hang too */
-	if (node_sockets_abandoned() || ping(n->ctl_url))
+	if (node_sockets_abandoned() || ping(n->d->ctl_url))
 		return;
 	wn_log(WN_LOG_WARN, "control socket %s did not answer; recreating "
 			    "its listener",
-	    n->ctl_url);
-	nng_listener_close(n->ctl_listener);
-	unlink(n->ctl_path);
+	    n->d->ctl_url);
+	nng_listener_close(n->d->ctl_listener);
+	unlink(n->d->ctl_path);
 	if (listener_start(n, err, sizeof(err)) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "%s", err);
 		return;
 	}
-	n->listener_restarts++;
+	n->d->listener_restarts++;
 	pthread_mutex_lock(&n->mtx);
-	audit_or_log(n, "system", "control.listener_recreated", n->ctl_url,
+	audit_or_log(n, "system", "control.listener_recreated", n->d->ctl_url,
 	    "health check failed");
 	pthread_mutex_unlock(&n->mtx);
 }
@@ -569,7 +570,16 @@ node_ctl_check(struct node *n)
 void
 node_ctl_stop(struct node *n)
 {
-	node_server_stop(&n->ctl_server);
-	(void)node_socket_close(n->ctl, "control socket");
-	unlink(n->ctl_path);
+	node_server_stop(&n->d->ctl_server);
+	(void)node_socket_close(n->d->ctl, "control socket");
+	unlink(n->d->ctl_path);
+}
+
+void
+node_ctl_free(struct node *n)
+{
+	if (node_sockets_abandoned())
+		return; /* nng may still hold what n->d names */
+	free(n->d);
+	n->d = NULL;
 }

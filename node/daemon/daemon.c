@@ -420,6 +420,10 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 	    node_store_checkpointer_start(n->store, n->id, err, errlen) !=
 		WN_OK)
 		return 1;
+	if (node_exchange_init(n) != WN_OK) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
 	if (node_tls_init(n, err, errlen) != WN_OK)
 		return 1;
 	n->is_director = n->cfg.director_key[0] == '\0';
@@ -443,7 +447,7 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 static void
 unload_node(struct node *n)
 {
-	node_tls_fini(n);
+	node_exchange_fini(n); /* and node_tls_fini */
 	node_store_close(n->store);
 	n->store = NULL;
 	sec_identity_free(n->id);
@@ -475,12 +479,6 @@ node_cmd_run(int argc, char **argv)
 		return 1;
 	n->lock_fd = -1;
 	pthread_mutex_init(&n->mtx, NULL);
-	/* their timed waits take CLOCK_MONOTONIC deadlines */
-	if (wn_cond_init(&n->wake) != 0 || wn_cond_init(&n->rxq_cv) != 0) {
-		free(n);
-		return 1;
-	}
-	pthread_mutex_init(&n->rxq_mtx, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -578,7 +576,7 @@ node_cmd_run(int argc, char **argv)
 	wn_log(WN_LOG_INFO, "node %s (%s%s) serving on %s; control %s; "
 			    "fingerprint %s",
 	    n->cfg.org_id, cfg_role_name(n->cfg.role),
-	    n->is_director ? ", director" : "", n->cfg.listen, n->ctl_url, fp);
+	    n->is_director ? ", director" : "", n->cfg.listen, n->d->ctl_url, fp);
 	const char *hang = getenv("WIJKNET_TEST_CLOSE_HANG");
 	if (hang != NULL)
 		wn_log(WN_LOG_WARN, "test hook WIJKNET_TEST_CLOSE_HANG is set: "
@@ -607,7 +605,7 @@ node_cmd_run(int argc, char **argv)
 	if (node_ctl_flush_held(n) != WN_OK)
 		wn_log(WN_LOG_ERROR, "%zu audit records held in memory while "
 		    "the disk was full are lost: there is still no room (%s)",
-		    n->nheld, node_store_errmsg(n->store));
+		    node_ctl_held_count(n), node_store_errmsg(n->store));
 	node_ctl_held_free(n);
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
 		"clean shutdown") != WN_OK)
@@ -619,12 +617,14 @@ out:
 	 * there is nothing left to free */
 	node_peer_stop(n);
 	node_ctl_held_free(n);
+	node_ctl_free(n);
 	node_need_stop(n);
 	if (node_sockets_abandoned()) {
 		/* a socket nng could not close (node_socket_close) may still
-		 * call into the TLS checks and the tables it reaches, and
-		 * nng_fini would wait for it for good: close the store, wipe
-		 * the keys and end here, with what has been done saved */
+		 * call into the TLS checks and the tables it reaches (the
+		 * exchange's state, n->ex, is not freed), and nng_fini would
+		 * wait for it for good: close the store, wipe the keys and end
+		 * here, with what has been done saved */
 		node_store_close(n->store);
 		node_tls_fini(n);
 		sec_identity_free(n->id);
@@ -634,9 +634,6 @@ out:
 	}
 	unload_node(n);
 	pthread_mutex_destroy(&n->mtx);
-	pthread_cond_destroy(&n->wake);
-	pthread_mutex_destroy(&n->rxq_mtx);
-	pthread_cond_destroy(&n->rxq_cv);
 	free(n);
 	nng_fini();
 	return status;

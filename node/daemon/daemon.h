@@ -33,13 +33,26 @@
 /* node_path joins the data folder and a file name; false if too long. */
 bool node_path(char *out, size_t cap, const char *dir, const char *file);
 
-/* node_ctl_start opens the control socket (ipc:// in the data folder, mode
- * from the config) and starts serving. node_ctl_check dials it once and
- * recreates the listener if it does not answer (nng 1.5.2 can lose an ipc
- * listener to one connect-and-close). node_ctl_stop closes it. */
+/* The daemon's own state, n->d: the control socket (control.c). */
+struct node_daemon {
+	nng_socket ctl;
+	nng_listener ctl_listener;
+	char ctl_url[4200];
+	char ctl_path[4200];
+	struct node_server ctl_server;
+	unsigned long listener_restarts;
+};
+
+/* node_ctl_start allocates n->d, opens the control socket (ipc:// in the
+ * data folder, mode from the config) and starts serving. node_ctl_check
+ * dials it once and recreates the listener if it does not answer (nng
+ * 1.5.2 can lose an ipc listener to one connect-and-close). node_ctl_stop
+ * closes it; node_ctl_free (at the end, also after a failed start) frees
+ * n->d, unless a socket close was given up (node_sockets_abandoned). */
 WN_NODISCARD wn_err node_ctl_start(struct node *n, char *err, size_t errlen);
 void node_ctl_check(struct node *n);
 void node_ctl_stop(struct node *n);
+void node_ctl_free(struct node *n);
 
 /* node_ctl_register_daemon registers the daemon's own control commands
  * (status, whoami, audit.verify, audit.show). */

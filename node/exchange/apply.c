@@ -138,9 +138,9 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		/* its entry was replaced while this waited: new keys (send
 		 * it again, sealed with them), or no longer a member */
 		bool renewed = false;
-		for (size_t i = 0; i < n->npeers; i++)
-			renewed |= !n->peers[i]->gone &&
-			    strcmp(n->peers[i]->org_id, p->org_id) == 0;
+		for (size_t i = 0; i < n->ex->npeers; i++)
+			renewed |= !n->ex->peers[i]->gone &&
+			    strcmp(n->ex->peers[i]->org_id, p->org_id) == 0;
 		if (renewed)
 			peer_refuse(rx, true, e->h.id, WN_EBUSY, p->org_id,
 			    "the sender's keys changed: send it again");
@@ -563,26 +563,26 @@ apply_group(struct node *n, struct node_rx **pending, uint8_t *body)
 	}
 	if (failed || node_store_commit(n->store) != WN_OK) {
 		/* said when it starts and when it ends, not per transfer */
-		if (!n->rx_store_failing)
+		if (!n->ex->rx_store_failing)
 			wn_log(WN_LOG_ERROR, "cannot store received messages: %s "
 			    "(senders keep them and try again)",
 			    node_store_errmsg(n->store));
-		n->rx_store_failing = true;
+		n->ex->rx_store_failing = true;
 		node_store_rollback(n->store);
 		failed = true;
 	} else {
-		if (n->rx_store_failing) {
+		if (n->ex->rx_store_failing) {
 			wn_log(WN_LOG_INFO, "received messages are stored "
 			    "again");
-			n->rx_store_failing = false;
+			n->ex->rx_store_failing = false;
 		}
 		/* a commit went through: there is room for what waits */
 		if (node_ctl_flush_held(n) != WN_OK)
 			wn_log(WN_LOG_WARN, "held audit records still wait "
 			    "for room");
 	}
-	if (n->peers_dirty) {
-		n->peers_dirty = false;
+	if (n->ex->peers_dirty) {
+		n->ex->peers_dirty = false;
 		if (node_peers_load(n) != WN_OK)
 			wn_log(WN_LOG_ERROR, "cannot reload peers");
 		node_peer_kick(n);
@@ -609,14 +609,15 @@ void *
 peer_applier_main(void *arg)
 {
 	struct node *n = arg;
+	struct node_exchange *ex = n->ex;
 	struct node_rx *pending = NULL, **ptail;
 	uint8_t *body = malloc(PROTO_BODY_MAX);
 
-	pthread_mutex_lock(&n->rxq_mtx);
+	pthread_mutex_lock(&ex->rxq_mtx);
 	for (;;) {
-		if (n->rxq == NULL && !n->rx_stopping) {
+		if (ex->rxq == NULL && !ex->rx_stopping) {
 			if (pending == NULL) {
-				pthread_cond_wait(&n->rxq_cv, &n->rxq_mtx);
+				pthread_cond_wait(&ex->rxq_cv, &ex->rxq_mtx);
 			} else {
 				/* transfers wait for their predecessors: until
 				 * one comes, or the first of them gives up */
@@ -626,18 +627,18 @@ peer_applier_main(void *arg)
 						t = r->queued_ms +
 						    peer_rx_wait_ms;
 				struct timespec ts = wn_deadline(t);
-				pthread_cond_timedwait(&n->rxq_cv, &n->rxq_mtx,
-				    &ts);
+				pthread_cond_timedwait(&ex->rxq_cv,
+				    &ex->rxq_mtx, &ts);
 			}
 		}
 		for (ptail = &pending; *ptail != NULL; ptail = &(*ptail)->next)
 			;
-		*ptail = n->rxq;
-		n->rxq = NULL;
-		n->rxq_tail = &n->rxq;
-		if (n->rx_stopping)
+		*ptail = ex->rxq;
+		ex->rxq = NULL;
+		ex->rxq_tail = &ex->rxq;
+		if (ex->rx_stopping)
 			break;
-		pthread_mutex_unlock(&n->rxq_mtx);
+		pthread_mutex_unlock(&ex->rxq_mtx);
 		if (pending != NULL && body != NULL)
 			apply_group(n, &pending, body);
 		else if (pending != NULL) {
@@ -648,12 +649,12 @@ peer_applier_main(void *arg)
 				answer(rx, NULL);
 			}
 		}
-		pthread_mutex_lock(&n->rxq_mtx);
-		n->rx_waiting = 0;
+		pthread_mutex_lock(&ex->rxq_mtx);
+		ex->rx_waiting = 0;
 		for (struct node_rx *r = pending; r != NULL; r = r->next)
-			n->rx_waiting++;
+			ex->rx_waiting++;
 	}
-	pthread_mutex_unlock(&n->rxq_mtx);
+	pthread_mutex_unlock(&ex->rxq_mtx);
 	/* stopping: the socket is closed, nobody waits for these replies */
 	while (pending != NULL) {
 		struct node_rx *rx = pending;

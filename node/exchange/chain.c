@@ -14,6 +14,7 @@
  * one it holds reports a rollback and keeps its head.
  */
 #include "node/exchange/exchange.h"
+#include "node/exchange/exchange_int.h"
 
 #include <string.h>
 
@@ -61,14 +62,14 @@ node_chain_push_heads(struct node *n)
 	proto_writer_init(&w, buf, sizeof(buf));
 	if ((rc = signed_head(n, &w, &seq)) != WN_OK)
 		return rc;
-	for (size_t i = 0; i < n->npeers; i++) {
-		struct node_peer *p = n->peers[i];
+	for (size_t i = 0; i < n->ex->npeers; i++) {
+		struct node_peer *p = n->ex->peers[i];
 		if (is_checker(n, p) &&
 		    (rc = node_outbox_push(n, p, PROTO_MSG_CHAIN_HEAD, w.buf,
 			 w.len)) != WN_OK)
 			return rc;
 	}
-	n->head_sent_seq = seq;
+	n->ex->head_sent_seq = seq;
 	return WN_OK;
 }
 
@@ -404,8 +405,8 @@ node_chain_check(struct node *n, const char *override, char *err,
 	}
 	if ((bad = calloc(NODE_MAX_PEERS, sizeof(*bad))) == NULL)
 		return WN_ENOMEM;
-	for (size_t i = 0; i < n->npeers; i++) {
-		struct node_peer *p = n->peers[i];
+	for (size_t i = 0; i < n->ex->npeers; i++) {
+		struct node_peer *p = n->ex->peers[i];
 		uint8_t h[32];
 		if (!is_checker(n, p))
 			continue;

@@ -10,6 +10,7 @@
  * makes its peer table exactly the charter's members.
  */
 #include "node/exchange/exchange.h"
+#include "node/exchange/exchange_int.h"
 
 #include <string.h>
 
@@ -19,49 +20,34 @@
 
 /* The charter and the matrix are both signed, versioned documents kept in
  * a table (version, signed, received_ms) of the same shape. */
-static const char *const versioned[] = {"charter", "matrix"};
-
-static const char *
-table_name(enum node_versioned t)
+/* node_charter_directs: does this node direct cases? The lead director does; a
+ * member does when the director enrolled it with --directs, which the
+ * member reads from its own entry in the newest charter it holds. Every
+ * other node's CASE is refused by its receivers, so it must not open or
+ * change one. */
+bool
+node_charter_directs(struct node *n)
 {
-	return versioned[t];
-}
-
-int64_t
-node_versioned_max(struct node *n, enum node_versioned t)
-{
+	struct proto_charter *ch;
 	sqlite3_stmt *st = NULL;
-	char sql[96];
-	int64_t v = -1;
-	snprintf(sql, sizeof(sql), "SELECT ifnull(max(version), 0) FROM %s",
-	    table_name(t));
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) ==
+	bool yes = false;
+	if (n->is_director)
+		return true;
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return false;
+	if (sqlite3_prepare_v2(node_store_db(n->store), "SELECT signed FROM "
+		"charter ORDER BY version DESC LIMIT 1", -1, &st, NULL) ==
 		SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    proto_charter_verify_signed(sqlite3_column_blob(st, 0),
+		(size_t)sqlite3_column_bytes(st, 0), n->director_pk, ch,
+		NULL) == WN_OK)
+		for (size_t i = 0; i < ch->nmembers; i++)
+			if (strcmp(ch->members[i].org, n->cfg.org_id) == 0)
+				yes = ch->members[i].directs;
 	sqlite3_finalize(st);
-	return v;
-}
-
-wn_err
-node_versioned_store(struct node *n, enum node_versioned t, uint64_t version,
-    const uint8_t *buf, size_t len)
-{
-	sqlite3_stmt *st = NULL;
-	char sql[128];
-	wn_err rc = WN_EDB;
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (version, signed, "
-	    "received_ms) VALUES (?, ?, ?)", table_name(t));
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (int64_t)version);
-		sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, wn_now_ms());
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = WN_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
+	free(ch);
+	return yes;
 }
 
 wn_err
@@ -107,7 +93,7 @@ node_charter_publish(struct node *n)
 	struct proto_writer w = {0};
 	sqlite3_stmt *st = NULL;
 	wn_err rc = WN_ENOMEM;
-	int64_t v = node_versioned_max(n, NODE_CHARTER);
+	int64_t v = node_store_versioned_max(n->store, "charter");
 
 	if (ch == NULL || v < 0 ||
 	    proto_writer_init_dynamic(&w, 4096, PROTO_BODY_MAX - 1) != WN_OK)
@@ -147,7 +133,8 @@ node_charter_publish(struct node *n)
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((rc = proto_charter_sign(ch, node_sign, n->id, &w)) != WN_OK ||
-	    (rc = node_versioned_store(n, NODE_CHARTER, ch->version, w.buf, w.len)) != WN_OK)
+	    (rc = node_store_versioned_put(n->store, "charter",
+		ch->version, w.buf, w.len)) != WN_OK)
 		goto out;
 	/* queue it for every member: node_outbox_push needs the peer
 	 * rows only, which the caller's transaction already holds */
@@ -200,7 +187,7 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 		    perr.offset, perr.msg);
 		goto out;
 	}
-	held = node_versioned_max(n, NODE_CHARTER);
+	held = node_store_versioned_max(n->store, "charter");
 	if ((int64_t)ch->version <= held) {
 		snprintf(why, whylen, "charter version %llu is not newer than "
 		    "the %lld held (no downgrade)",
@@ -255,14 +242,15 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 	if (sqlite3_exec(db, "DELETE FROM peers WHERE org_id NOT IN (SELECT "
 			     "org_id FROM keep)",
 		NULL, NULL, NULL) != SQLITE_OK ||
-	    node_versioned_store(n, NODE_CHARTER, ch->version, buf, len) != WN_OK)
+	    node_store_versioned_put(n->store, "charter", ch->version, buf,
+		len) != WN_OK)
 		goto out;
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu, %zu members",
 	    (unsigned long long)ch->version, ch->nmembers);
 	rc = node_audit_append(n->store, "system", "charter.applied",
 	    ch->federation, detail);
-	n->peers_dirty = true;
+	n->ex->peers_dirty = true;
 out:
 	sqlite3_finalize(up);
 	free(ch);

@@ -30,6 +30,7 @@
  * nng call, so nng's callbacks can take it.
  */
 #include "node/exchange/exchange.h"
+#include "node/exchange/exchange_int.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -206,7 +207,7 @@ node_conns_start(struct node *n, nng_socket s)
 	c->max_total = n->cfg.peer_max_connections;
 	c->max_per_addr = n->cfg.peer_max_per_address;
 	c->idle_ms = (int64_t)n->cfg.peer_idle_timeout * 1000;
-	n->conns = c;
+	n->ex->conns = c;
 	if (nng_pipe_notify(s, NNG_PIPE_EV_ADD_PRE, pipe_cb, c) != 0 ||
 	    nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_cb, c) != 0) {
 		wn_log(WN_LOG_ERROR, "peer connections: cannot watch the "
@@ -225,7 +226,7 @@ node_conns_start(struct node *n, nng_socket s)
 void
 node_conns_stop(struct node *n, bool closed)
 {
-	struct node_conns *c = n->conns;
+	struct node_conns *c = n->ex->conns;
 	if (c == NULL)
 		return;
 	if (c->running) {
@@ -236,7 +237,7 @@ node_conns_stop(struct node *n, bool closed)
 		pthread_join(c->reaper, NULL);
 		c->running = false;
 	}
-	n->conns = NULL;
+	n->ex->conns = NULL;
 	if (!closed)
 		return; /* nng may still call pipe_cb with c */
 	pthread_cond_destroy(&c->cv);
@@ -248,7 +249,7 @@ node_conns_stop(struct node *n, bool closed)
 void
 node_conn_begin(struct node *n, nng_pipe p)
 {
-	struct node_conns *c = n->conns;
+	struct node_conns *c = n->ex->conns;
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&c->mtx);
@@ -263,7 +264,7 @@ node_conn_begin(struct node *n, nng_pipe p)
 void
 node_conn_end(struct node *n, nng_pipe p)
 {
-	struct node_conns *c = n->conns;
+	struct node_conns *c = n->ex->conns;
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&c->mtx);
@@ -279,7 +280,7 @@ node_conn_end(struct node *n, nng_pipe p)
 void
 node_conns_stats(struct node *n, struct node_conn_stats *out)
 {
-	struct node_conns *c = n->conns;
+	struct node_conns *c = n->ex->conns;
 	memset(out, 0, sizeof(*out));
 	uint64_t hs = 0;
 	if (c != NULL) {

@@ -4,6 +4,7 @@
  * peer.stats) that the integration tests and the benchmark drive.
  */
 #include "node/exchange/exchange.h"
+#include "node/exchange/exchange_int.h"
 
 #include <string.h>
 
@@ -90,11 +91,13 @@ node_ctl_peer_add(struct node_ctl_call *c)
 		goto out;
 	}
 	/* after the charter (the member checks the matrix's federation
-	 * against it): the rooms' enrolment hook, need/'s queues the matrix
+	 * against it): the rooms' enrolment hooks (need/'s queues the matrix
 	 * in force, which a member enrolled after its publication would
-	 * otherwise never get */
-	if (n->is_director && (rc = node_exchange_enrolled(n, org)) != WN_OK) {
-		fail(c, rc, "enrolled, but queueing the matrix failed");
+	 * otherwise never get) */
+	const char *what = "";
+	if (n->is_director &&
+	    (rc = node_exchange_enrolled(n, org, &what)) != WN_OK) {
+		fail(c, rc, "enrolled, but %s failed", what);
 		goto out;
 	}
 	proto_ctl_reply_begin(c->w, WN_OK, "peer enrolled", 1);
@@ -132,8 +135,8 @@ node_ctl_peer_list(struct node_ctl_call *c)
 	struct node *n = c->n;
 	sqlite3_stmt *st = NULL;
 	size_t rows = 0;
-	for (size_t i = 0; i < n->npeers; i++)
-		rows += !n->peers[i]->gone;
+	for (size_t i = 0; i < n->ex->npeers; i++)
+		rows += !n->ex->peers[i]->gone;
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT ifnull(last_ok_ms, 0), ifnull(last_err_ms, 0), "
 		"ifnull(last_err, ''), next_seq - 1, last_seq_in, "
@@ -142,8 +145,8 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		-1, &st, NULL) != SQLITE_OK)
 		return WN_EDB;
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
-	for (size_t i = 0; i < n->npeers; i++) {
-		struct node_peer *p = n->peers[i];
+	for (size_t i = 0; i < n->ex->npeers; i++) {
+		struct node_peer *p = n->ex->peers[i];
 		struct sec_public pub;
 		char fp[SEC_FINGERPRINT_LEN];
 		if (p->gone)
@@ -288,22 +291,24 @@ wn_err
 node_ctl_peer_stats(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
-	size_t k = n->nlat < WN_ARRAY_LEN(n->lat_us) ? n->nlat
-						    : WN_ARRAY_LEN(n->lat_us);
+	struct node_exchange *ex = n->ex;
+	size_t k = ex->nlat < WN_ARRAY_LEN(ex->lat_us)
+	    ? ex->nlat
+	    : WN_ARRAY_LEN(ex->lat_us);
 	uint32_t *s = malloc((k ? k : 1) * sizeof(*s));
 	if (s == NULL)
 		return WN_ENOMEM;
-	memcpy(s, n->lat_us, k * sizeof(*s));
+	memcpy(s, ex->lat_us, k * sizeof(*s));
 	qsort(s, k, sizeof(*s), cmp_u32);
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
 	proto_ctl_row_begin(c->w, 5);
-	proto_ctl_field_int(c->w, "delivered", (int64_t)n->delivered);
+	proto_ctl_field_int(c->w, "delivered", (int64_t)ex->delivered);
 	proto_ctl_field_int(c->w, "queued", count_outbox(n, NULL));
 	proto_ctl_field_int(c->w, "samples", (int64_t)k);
 	proto_ctl_field_int(c->w, "p50_us", k ? s[k / 2] : 0);
 	proto_ctl_field_int(c->w, "p99_us", k ? s[k * 99 / 100] : 0);
 	if (strcmp(arg(c, "reset"), "yes") == 0)
-		n->nlat = 0;
+		ex->nlat = 0;
 	free(s);
 	return WN_OK;
 }

@@ -76,13 +76,14 @@ slot_free(struct node_slot *s)
 static void
 record_latency(struct node *n, int64_t created_us)
 {
+	struct node_exchange *ex = n->ex;
 	int64_t d = peer_now_us() - created_us;
 	if (d < 0)
 		d = 0;
 	if (d > UINT32_MAX)
 		d = UINT32_MAX;
-	n->lat_us[n->nlat++ % WN_ARRAY_LEN(n->lat_us)] = (uint32_t)d;
-	n->delivered++;
+	ex->lat_us[ex->nlat++ % WN_ARRAY_LEN(ex->lat_us)] = (uint32_t)d;
+	ex->delivered++;
 }
 
 /* slot_find is the position of message id in the transfer, or -1. */
@@ -379,7 +380,7 @@ send_batch(struct node *n, struct node_peer *p)
 	struct outgoing *og = calloc(NODE_BATCH, sizeof(*og));
 	/* the delivery thread's own buffers: 4 MiB each, kept (a fresh
 	 * mapping per transfer costs page faults and an munmap each time) */
-	uint8_t *envs = n->tx_envs, *bodies = n->tx_bodies;
+	uint8_t *envs = n->ex->tx_envs, *bodies = n->ex->tx_bodies;
 	uint8_t mbuf[4096];
 	size_t used = 0, bused = 0, wused = 0, count = 0;
 	nng_msg *msg = NULL;
@@ -432,13 +433,7 @@ send_batch(struct node *n, struct node_peer *p)
 	if (count == 0)
 		goto out;
 	/* every envelope names the matrix version this node holds */
-	uint64_t mv = 0;
-	if ((st = peer_stmt(n, ST_MV, "SELECT ifnull(max(version), 0) FROM matrix")) !=
-		NULL &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		mv = (uint64_t)sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
+	uint64_t mv = node_exchange_mv(n);
 	for (size_t i = 0; i < count; i++)
 		og[i].h.mv = mv;
 	/* the slot is ours: the window moves on before the lock is let go */
@@ -486,10 +481,10 @@ send_batch(struct node *n, struct node_peer *p)
 		goto fail;
 	pthread_mutex_lock(&n->mtx);
 	unlocked = false;
-	if (n->stopping || p->gone || p->stalled || peer_open(p) != WN_OK) {
+	if (n->ex->stopping || p->gone || p->stalled || peer_open(p) != WN_OK) {
 		/* a stalled window sends nothing more: this one would only be
 		 * deferred */
-		if (!n->stopping && !p->gone && !p->stalled)
+		if (!n->ex->stopping && !p->gone && !p->stalled)
 			delivery_failed(p, "cannot reach the peer");
 		nng_msg_free(msg);
 		slot_free(s);
@@ -529,13 +524,13 @@ peer_push_heads(struct node *n, bool force)
 {
 	struct node_audit_head ah;
 	int64_t now = wn_mono_ms();
-	if (!force && n->head_sent_ms != 0 &&
-	    now - n->head_sent_ms < peer_head_period_ms)
+	if (!force && n->ex->head_sent_ms != 0 &&
+	    now - n->ex->head_sent_ms < peer_head_period_ms)
 		return;
 	if (node_audit_head(n->store, &ah) != WN_OK ||
-	    (!force && ah.seq == n->head_sent_seq))
+	    (!force && ah.seq == n->ex->head_sent_seq))
 		return;
-	n->head_sent_ms = now;
+	n->ex->head_sent_ms = now;
 	if (node_store_begin(n->store) != WN_OK)
 		return;
 	if (node_chain_push_heads(n) != WN_OK ||
@@ -550,13 +545,13 @@ peer_delivery_main(void *arg)
 {
 	struct node *n = arg;
 	pthread_mutex_lock(&n->mtx);
-	while (!n->stopping) {
+	while (!n->ex->stopping) {
 		int64_t now = wn_mono_ms(), wake = now + 1000;
 		peer_push_heads(n, false);
 		peer_refusals_flush(n, false);
 		peer_tls_refusals(n);
-		for (size_t i = 0; i < n->npeers; i++) {
-			struct node_peer *p = n->peers[i];
+		for (size_t i = 0; i < n->ex->npeers; i++) {
+			struct node_peer *p = n->ex->peers[i];
 			if (p->gone && p->inflight == 0)
 				peer_close(p);
 			if (p->gone || p->stalled)
@@ -567,11 +562,11 @@ peer_delivery_main(void *arg)
 				continue;
 			}
 			while (p->inflight < NODE_WINDOW && !p->stalled &&
-			    !p->gone && !n->stopping && send_batch(n, p))
+			    !p->gone && !n->ex->stopping && send_batch(n, p))
 				;
 		}
 		struct timespec ts = wn_deadline(wake);
-		pthread_cond_timedwait(&n->wake, &n->mtx, &ts);
+		pthread_cond_timedwait(&n->ex->wake, &n->mtx, &ts);
 	}
 	pthread_mutex_unlock(&n->mtx);
 	return NULL;

@@ -6,7 +6,8 @@
  * (deliver.c), the receiving checks (receive.c), the applier and receipts
  * (apply.c), the federation charter and enrolment (charter.c,
  * ctl_peer.c), the signed chain heads that detect a rollback (chain.c),
- * and the peer.* control commands. The message kinds
+ * and the peer.* control commands. Its state is struct node_exchange,
+ * n->ex, private to the room (exchange_int.h). The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
  * CHAIN_HEAD_ANSWER.
  * May use: core, store. Rooms above it register their message types and
@@ -65,20 +66,31 @@ struct node_peer {
  * said. */
 WN_NODISCARD wn_err node_peers_load(struct node *n);
 struct node_peer *node_peer_find(struct node *n, const char *org_id);
+/* node_peer_next walks the enrolled peers (not those a reload dropped) in
+ * org id order: start with *i = 0; NULL after the last one. */
+struct node_peer *node_peer_next(struct node *n, size_t *i);
 /* node_outbox_push queues a message for a peer in the caller's
  * transaction; delivery seals and signs it when it goes out. */
 WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
     uint32_t type, const void *body, size_t len);
+/* node_charter_directs: whether this node directs cases (the director;
+ * a member its own entry in the newest charter says so for: --directs).
+ * node/exchange/charter.c */
+bool node_charter_directs(struct node *n);
 /* node_peer_start listens on cfg.listen and starts the delivery thread;
- * node_peer_stop stops both (without n->mtx held). */
+ * node_peer_stop stops both (without n->mtx held; again, or on a node
+ * never loaded, it does nothing more). */
 WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
 void node_peer_stop(struct node *n);
-/* Signed, versioned documents (node/exchange/charter.c): the highest
- * version held (0 none, -1 on a store error), and keeping a new one. */
-enum node_versioned { NODE_CHARTER, NODE_MATRIX };
-int64_t node_versioned_max(struct node *n, enum node_versioned t);
-WN_NODISCARD wn_err node_versioned_store(struct node *n,
-    enum node_versioned t, uint64_t version, const uint8_t *buf, size_t len);
+/* The exchange's state, n->ex (struct node_exchange, private to the room:
+ * exchange_int.h). node_exchange_init allocates it (WN_ENOMEM) when the
+ * node is loaded, before node_tls_init and node_peers_load;
+ * node_exchange_fini (after node_peer_stop; also for a node whose
+ * loading failed) wipes the TLS key and frees it. When a socket was
+ * abandoned (node_sockets_abandoned) it is never called: nng's callbacks
+ * may still reach the state until the process ends. */
+WN_NODISCARD wn_err node_exchange_init(struct node *n);
+void node_exchange_fini(struct node *n);
 
 /* node_charter_publish (director): signs a new charter version from the
  * peer table and queues it for every member, in the caller's transaction.
@@ -182,6 +194,17 @@ WN_NODISCARD wn_err node_outbox_push_traced(struct node *n,
 /* node_peer_kick wakes the delivery thread (after a push). */
 void node_peer_kick(struct node *n);
 
+/* node_exchange_status: what the daemon's status tells of the peer side
+ * (n->mtx held): the peer socket's receive limit (0 while it is not
+ * open; WN_ETRANSPORT when nng cannot say) and how many transfers wait
+ * for the one they follow. */
+struct node_exchange_status {
+	size_t recv_max;
+	size_t transfers_waiting;
+};
+WN_NODISCARD wn_err node_exchange_status(struct node *n,
+    struct node_exchange_status *out);
+
 /* Message types that a room above the exchange owns (need/: the matrix,
  * cases, requests, disclosures, amendments, attestations, retractions)
  * are registered here, so that the exchange knows no kind but its own
@@ -199,8 +222,12 @@ void node_peer_kick(struct node *n);
  * (WN_ASSERT), the same kind again is a no-op. node_exchange_on_enrol adds
  * a function a director's enrolment calls for the new member, after its
  * charter is queued, in the same transaction (need/ queues the matrix in
- * force); up to NODE_ENROL_HOOKS_MAX hooks, all called in the order added
- * until one fails; the same function again is a no-op. Call both before
+ * force), with what it does in a few words for the error when it fails
+ * ("queueing the matrix"); up to NODE_ENROL_HOOKS_MAX hooks, all called in
+ * the order added until one fails; the same function again is a no-op.
+ * node_exchange_on_mv sets where the version of the matrix this node holds
+ * comes from, which every envelope it sends names (`mv`; need/ holds the
+ * matrix; 0 when unset); it is called with n->mtx held. Call these before
  * the node serves (daemon/ does, at start); not thread safe.
  * (node/exchange/kinds.c) */
 typedef wn_err (*node_msg_apply_fn)(struct node *n, struct node_peer *from,
@@ -213,14 +240,19 @@ struct node_msg_kind {
 void node_exchange_register(const struct node_msg_kind *kinds, size_t count);
 typedef wn_err (*node_enrol_fn)(struct node *n, const char *org);
 #define NODE_ENROL_HOOKS_MAX 4
-void node_exchange_on_enrol(node_enrol_fn fn);
+void node_exchange_on_enrol(node_enrol_fn fn, const char *what);
+typedef uint64_t (*node_mv_fn)(struct node *n);
+void node_exchange_on_mv(node_mv_fn fn);
+uint64_t node_exchange_mv(struct node *n);
 /* node_exchange_apply applies an envelope of a registered type (the
  * applier's default); node_exchange_enrolled runs the enrolment hooks, the
- * first error stopping (WN_OK when none is set). */
+ * first error stopping, with *what set to the failing hook's words (WN_OK
+ * when none is set). */
 WN_NODISCARD wn_err node_exchange_apply(struct node *n,
     struct node_peer *from, const struct proto_env_header *h,
     const uint8_t *body, size_t len, char *why, size_t whylen);
-WN_NODISCARD wn_err node_exchange_enrolled(struct node *n, const char *org);
+WN_NODISCARD wn_err node_exchange_enrolled(struct node *n, const char *org,
+    const char **what);
 
 /* node_exchange_room_register registers the exchange's control commands
  * (peer.add, peer.list, peer.send, peer.received, peer.stats; ctl_peer.c).

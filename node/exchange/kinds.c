@@ -15,8 +15,12 @@
 #include <stdio.h>
 
 static node_msg_apply_fn kinds[PROTO_ENVELOPE_TYPE_MAX + 1];
-static node_enrol_fn on_enrol[NODE_ENROL_HOOKS_MAX];
+static struct {
+	node_enrol_fn fn;
+	const char *what;
+} on_enrol[NODE_ENROL_HOOKS_MAX];
 static size_t n_on_enrol;
+static node_mv_fn mv_fn;
 
 /* the types apply.c's apply() answers itself: a kind registered for one
  * of them would never be called */
@@ -52,14 +56,28 @@ node_exchange_register(const struct node_msg_kind *k, size_t count)
 }
 
 void
-node_exchange_on_enrol(node_enrol_fn fn)
+node_exchange_on_enrol(node_enrol_fn fn, const char *what)
 {
-	WN_ASSERT(fn != NULL);
+	WN_ASSERT(fn != NULL && what != NULL);
 	for (size_t i = 0; i < n_on_enrol; i++)
-		if (on_enrol[i] == fn)
+		if (on_enrol[i].fn == fn)
 			return;
 	WN_ASSERT(n_on_enrol < NODE_ENROL_HOOKS_MAX);
-	on_enrol[n_on_enrol++] = fn;
+	on_enrol[n_on_enrol].fn = fn;
+	on_enrol[n_on_enrol++].what = what;
+}
+
+void
+node_exchange_on_mv(node_mv_fn fn)
+{
+	WN_ASSERT(fn != NULL && (mv_fn == NULL || mv_fn == fn));
+	mv_fn = fn;
+}
+
+uint64_t
+node_exchange_mv(struct node *n)
+{
+	return mv_fn != NULL ? mv_fn(n) : 0;
 }
 
 wn_err
@@ -75,12 +93,14 @@ node_exchange_apply(struct node *n, struct node_peer *from,
 }
 
 wn_err
-node_exchange_enrolled(struct node *n, const char *org)
+node_exchange_enrolled(struct node *n, const char *org, const char **what)
 {
 	for (size_t i = 0; i < n_on_enrol; i++) {
-		wn_err rc = on_enrol[i](n, org);
-		if (rc != WN_OK)
+		wn_err rc = on_enrol[i].fn(n, org);
+		if (rc != WN_OK) {
+			*what = on_enrol[i].what;
 			return rc;
+		}
 	}
 	return WN_OK;
 }

@@ -97,9 +97,20 @@ peer_free(struct node_peer *p)
 struct node_peer *
 node_peer_find(struct node *n, const char *org_id)
 {
-	for (size_t i = 0; i < n->npeers; i++)
-		if (strcmp(n->peers[i]->org_id, org_id) == 0)
-			return n->peers[i];
+	for (size_t i = 0; i < n->ex->npeers; i++)
+		if (strcmp(n->ex->peers[i]->org_id, org_id) == 0)
+			return n->ex->peers[i];
+	return NULL;
+}
+
+struct node_peer *
+node_peer_next(struct node *n, size_t *i)
+{
+	while (*i < n->ex->npeers) {
+		struct node_peer *p = n->ex->peers[(*i)++];
+		if (!p->gone)
+			return p;
+	}
 	return NULL;
 }
 
@@ -118,6 +129,7 @@ peer_close(struct node_peer *p)
 wn_err
 node_peers_load(struct node *n)
 {
+	struct node_exchange *ex = n->ex;
 	sqlite3_stmt *st = NULL;
 	struct node_peer *fresh[NODE_MAX_PEERS];
 	size_t nf = 0;
@@ -172,21 +184,21 @@ node_peers_load(struct node *n)
 		goto out;
 	/* old entries not carried over: close them (their aio callbacks
 	 * check `gone`); they are freed at shutdown */
-	for (size_t i = 0; i < n->npeers; i++) {
+	for (size_t i = 0; i < ex->npeers; i++) {
 		bool kept = false;
 		for (size_t j = 0; j < nf; j++)
-			kept |= fresh[j] == n->peers[i];
+			kept |= fresh[j] == ex->peers[i];
 		if (!kept) {
-			n->peers[i]->gone = true;
-			if (n->peers[i]->inflight == 0)
-				peer_close(n->peers[i]);
+			ex->peers[i]->gone = true;
+			if (ex->peers[i]->inflight == 0)
+				peer_close(ex->peers[i]);
 			/* keep it reachable for the callback and shutdown */
 			if (nf < NODE_MAX_PEERS)
-				fresh[nf++] = n->peers[i];
+				fresh[nf++] = ex->peers[i];
 		}
 	}
-	memcpy(n->peers, fresh, nf * sizeof(fresh[0]));
-	n->npeers = nf;
+	memcpy(ex->peers, fresh, nf * sizeof(fresh[0]));
+	ex->npeers = nf;
 	node_tls_set_peers(n); /* who may pass the TLS listener */
 	rc = WN_OK;
 out:
@@ -274,12 +286,27 @@ node_outbox_push_traced(struct node *n, struct node_peer *p, uint32_t type,
 void
 node_peer_kick(struct node *n)
 {
-	pthread_cond_signal(&n->wake);
+	pthread_cond_signal(&n->ex->wake);
+}
+
+wn_err
+node_exchange_status(struct node *n, struct node_exchange_status *out)
+{
+	struct node_exchange *ex = n->ex;
+	out->recv_max = 0;
+	if (ex->peer_open && nng_socket_get_size(ex->peer_sock,
+				NNG_OPT_RECVMAXSZ, &out->recv_max) != 0)
+		return WN_ETRANSPORT;
+	pthread_mutex_lock(&ex->rxq_mtx);
+	out->transfers_waiting = ex->rx_waiting;
+	pthread_mutex_unlock(&ex->rxq_mtx);
+	return WN_OK;
 }
 
 wn_err
 node_peer_start(struct node *n, char *err, size_t errlen)
 {
+	struct node_exchange *ex = n->ex;
 	int rv;
 	peer_rx_wait_ms = node_test_ms("WIJKNET_TEST_RX_WAIT_MS", RX_WAIT_MS);
 	stop_flush_ms = node_test_ms("WIJKNET_TEST_STOP_FLUSH_MS", STOP_FLUSH_MS);
@@ -293,44 +320,44 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot load peers: %s", wn_strerror(rc));
 		return rc;
 	}
-	if ((rv = nng_rep0_open(&n->peer_sock)) != 0 ||
-	    (rv = nng_socket_set_size(n->peer_sock, NNG_OPT_RECVMAXSZ,
+	if ((rv = nng_rep0_open(&ex->peer_sock)) != 0 ||
+	    (rv = nng_socket_set_size(ex->peer_sock, NNG_OPT_RECVMAXSZ,
 		 NODE_PEER_RECV_MAX)) != 0 ||
-	    (rv = node_conns_start(n, n->peer_sock) != WN_OK ? NNG_ENOMEM
+	    (rv = node_conns_start(n, ex->peer_sock) != WN_OK ? NNG_ENOMEM
 							      : 0) != 0 ||
-	    (rv = node_listen(n, n->peer_sock, n->cfg.listen,
-		 &n->peer_listener)) != 0) {
+	    (rv = node_listen(n, ex->peer_sock, n->cfg.listen,
+		 &ex->peer_listener)) != 0) {
 		snprintf(err, errlen, "%s: cannot listen: %s", n->cfg.listen,
 		    nng_strerror(rv));
 		return WN_ETRANSPORT;
 	}
-	n->peer_open = true;
-	n->rxq = NULL;
-	n->rxq_tail = &n->rxq;
-	n->rx_stopping = false;
-	if ((n->tx_envs = malloc(PROTO_FRAME_MAX)) == NULL ||
-	    (n->tx_bodies = malloc(PROTO_FRAME_MAX)) == NULL) {
+	ex->peer_open = true;
+	ex->rxq = NULL;
+	ex->rxq_tail = &ex->rxq;
+	ex->rx_stopping = false;
+	if ((ex->tx_envs = malloc(PROTO_FRAME_MAX)) == NULL ||
+	    (ex->tx_bodies = malloc(PROTO_FRAME_MAX)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return WN_ENOMEM;
 	}
-	if (pthread_create(&n->applier, NULL, peer_applier_main, n) != 0) {
+	if (pthread_create(&ex->applier, NULL, peer_applier_main, n) != 0) {
 		snprintf(err, errlen, "cannot start the applier thread");
 		return WN_ENOMEM;
 	}
-	n->applier_running = true;
+	ex->applier_running = true;
 	/* a worker is held while its transfer waits for the applier: room
 	 * for a full window from a few peers at once */
-	if (node_server_start(&n->peer_server, n->peer_sock,
+	if (node_server_start(&ex->peer_server, ex->peer_sock,
 		NODE_SERVER_MAX_WORKERS, PROTO_ENVELOPE_MAX, peer_serve,
 		n) != WN_OK) {
 		snprintf(err, errlen, "peer socket: cannot start workers");
 		return WN_ETRANSPORT;
 	}
-	if (pthread_create(&n->delivery, NULL, peer_delivery_main, n) != 0) {
+	if (pthread_create(&ex->delivery, NULL, peer_delivery_main, n) != 0) {
 		snprintf(err, errlen, "cannot start the delivery thread");
 		return WN_ENOMEM;
 	}
-	n->delivery_running = true;
+	ex->delivery_running = true;
 	return WN_OK;
 }
 
@@ -339,17 +366,18 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 static void
 flush_heads(struct node *n)
 {
+	struct node_exchange *ex = n->ex;
 	int64_t deadline = wn_mono_ms() + stop_flush_ms;
 	peer_push_heads(n, true);
 	/* a last attempt now, whatever the backoff said */
-	for (size_t i = 0; i < n->npeers; i++)
-		n->peers[i]->next_try_ms = 0;
+	for (size_t i = 0; i < ex->npeers; i++)
+		ex->peers[i]->next_try_ms = 0;
 	node_peer_kick(n);
 	for (;;) {
 		bool pending = false;
-		for (size_t i = 0; i < n->npeers; i++) {
+		for (size_t i = 0; i < ex->npeers; i++) {
 			sqlite3_stmt *st = NULL;
-			struct node_peer *p = n->peers[i];
+			struct node_peer *p = ex->peers[i];
 			if (p->gone)
 				continue;
 			if (sqlite3_prepare_v2(node_store_db(n->store),
@@ -366,30 +394,33 @@ flush_heads(struct node *n)
 		if (!pending || now >= deadline)
 			break;
 		struct timespec ts = wn_deadline(now + 50);
-		pthread_cond_timedwait(&n->wake, &n->mtx, &ts);
+		pthread_cond_timedwait(&ex->wake, &n->mtx, &ts);
 	}
 }
 
 void
 node_peer_stop(struct node *n)
 {
-	if (n->delivery_running) {
+	struct node_exchange *ex = n->ex;
+	if (ex == NULL)
+		return; /* the node was not loaded */
+	if (ex->delivery_running) {
 		pthread_mutex_lock(&n->mtx);
 		peer_refusals_flush(n, true);
 		flush_heads(n);
-		n->stopping = true;
-		pthread_cond_signal(&n->wake);
+		ex->stopping = true;
+		pthread_cond_signal(&ex->wake);
 		pthread_mutex_unlock(&n->mtx);
-		pthread_join(n->delivery, NULL);
-		n->delivery_running = false;
+		pthread_join(ex->delivery, NULL);
+		ex->delivery_running = false;
 	}
-	if (n->applier_running) {
-		pthread_mutex_lock(&n->rxq_mtx);
-		n->rx_stopping = true;
-		pthread_cond_signal(&n->rxq_cv);
-		pthread_mutex_unlock(&n->rxq_mtx);
-		pthread_join(n->applier, NULL);
-		n->applier_running = false;
+	if (ex->applier_running) {
+		pthread_mutex_lock(&ex->rxq_mtx);
+		ex->rx_stopping = true;
+		pthread_cond_signal(&ex->rxq_cv);
+		pthread_mutex_unlock(&ex->rxq_mtx);
+		pthread_join(ex->applier, NULL);
+		ex->applier_running = false;
 	}
 	/* the workers stop before the socket closes: nng 1.5.2 hangs for
 	 * good in nng_close when it closes a connection whose frame is
@@ -402,30 +433,30 @@ node_peer_stop(struct node *n)
 	 * is given up (node_socket_close) and the connection table, which
 	 * nng's pipe callbacks reach, is left as it is for the exit. */
 	bool closed = true;
-	if (n->peer_open) {
-		node_server_stop(&n->peer_server);
-		closed = node_socket_close(n->peer_sock, "peer socket");
-		n->peer_open = false;
+	if (ex->peer_open) {
+		node_server_stop(&ex->peer_server);
+		closed = node_socket_close(ex->peer_sock, "peer socket");
+		ex->peer_open = false;
 	}
 	/* no handler or applier can touch the connection table now */
 	node_conns_stop(n, closed);
 	/* transfers still in flight end here, before the store (and its
 	 * cached statements) closes */
-	for (size_t i = 0; i < n->npeers; i++)
+	for (size_t i = 0; i < ex->npeers; i++)
 		for (size_t j = 0; j < NODE_WINDOW; j++)
-			if (n->peers[i]->slot[j].aio != NULL)
-				nng_aio_stop(n->peers[i]->slot[j].aio);
-	for (size_t i = 0; i < n->npeers; i++)
-		peer_close(n->peers[i]);
+			if (ex->peers[i]->slot[j].aio != NULL)
+				nng_aio_stop(ex->peers[i]->slot[j].aio);
+	for (size_t i = 0; i < ex->npeers; i++)
+		peer_close(ex->peers[i]);
 	/* a close given up on may still reach the peers' slots and pipe
 	 * callbacks: they stay, and the daemon ends with _exit */
 	if (node_sockets_abandoned())
 		return;
-	free(n->tx_envs);
-	free(n->tx_bodies);
-	n->tx_envs = n->tx_bodies = NULL;
-	for (size_t i = 0; i < n->npeers; i++) {
-		struct node_peer *p = n->peers[i];
+	free(ex->tx_envs);
+	free(ex->tx_bodies);
+	ex->tx_envs = ex->tx_bodies = NULL;
+	for (size_t i = 0; i < ex->npeers; i++) {
+		struct node_peer *p = ex->peers[i];
 		for (size_t j = 0; j < NODE_WINDOW; j++) {
 			if (p->slot[j].aio != NULL)
 				nng_aio_free(p->slot[j].aio);
@@ -433,5 +464,40 @@ node_peer_stop(struct node *n)
 		}
 		peer_free(p);
 	}
-	n->npeers = 0;
+	ex->npeers = 0;
+}
+
+wn_err
+node_exchange_init(struct node *n)
+{
+	struct node_exchange *ex = calloc(1, sizeof(*ex));
+	if (ex == NULL)
+		return WN_ENOMEM;
+	/* their timed waits take CLOCK_MONOTONIC deadlines */
+	if (wn_cond_init(&ex->wake) != 0) {
+		free(ex);
+		return WN_ENOMEM;
+	}
+	if (wn_cond_init(&ex->rxq_cv) != 0) {
+		pthread_cond_destroy(&ex->wake);
+		free(ex);
+		return WN_ENOMEM;
+	}
+	pthread_mutex_init(&ex->rxq_mtx, NULL);
+	n->ex = ex;
+	return WN_OK;
+}
+
+void
+node_exchange_fini(struct node *n)
+{
+	struct node_exchange *ex = n->ex;
+	if (ex == NULL)
+		return;
+	node_tls_fini(n);
+	pthread_cond_destroy(&ex->wake);
+	pthread_mutex_destroy(&ex->rxq_mtx);
+	pthread_cond_destroy(&ex->rxq_cv);
+	free(ex);
+	n->ex = NULL;
 }

@@ -19,6 +19,7 @@
 #define NODE_EXCHANGE_PEER_INT_H
 
 #include "node/exchange/exchange.h"
+#include "node/exchange/exchange_int.h"
 
 #include <sqlcipher/sqlite3.h>
 
@@ -49,10 +50,9 @@ enum {
 	ST_OB_DEL,
 	ST_LAST_OK,
 	ST_OB_NEXT,
-	ST_MV,
 	ST_END
 };
-_Static_assert((int)ST_END <= (int)NODE_ST_N,
+_Static_assert((int)ST_END <= (int)NODE_ST_NEED,
     "node_store_slot has room for these");
 
 /* peer_stmt returns a cached, reset prepared statement (n->mtx held). */

@@ -32,23 +32,23 @@ peer_refusals_flush(struct node *n, bool force)
 {
 	char d[160];
 	int64_t mono = wn_mono_ms();
-	if (!force && n->unsigned_mono != 0 &&
-	    mono - n->unsigned_mono < peer_minute_ms)
+	if (!force && n->ex->unsigned_mono != 0 &&
+	    mono - n->ex->unsigned_mono < peer_minute_ms)
 		return;
-	if (n->unsigned_more > 0) {
+	if (n->ex->unsigned_more > 0) {
 		snprintf(d, sizeof(d), "%llu more refusals of transfers no "
 		    "member vouches for in the minute from %lld ms not recorded "
 		    "one by one",
-		    (unsigned long long)n->unsigned_more,
-		    (long long)n->unsigned_since);
+		    (unsigned long long)n->ex->unsigned_more,
+		    (long long)n->ex->unsigned_since);
 		peer_audit_log(n, "unknown", "peer.refused_unrecorded", "unknown",
 		    d);
 		wn_log(WN_LOG_WARN, "%s", d);
 	}
-	n->unsigned_since = wn_now_ms();
-	n->unsigned_mono = mono;
-	n->unsigned_n = 0;
-	n->unsigned_more = 0;
+	n->ex->unsigned_since = wn_now_ms();
+	n->ex->unsigned_mono = mono;
+	n->ex->unsigned_n = 0;
+	n->ex->unsigned_more = 0;
 }
 
 /* peer_refused_unsigned audits a refusal that no member's fresh signature
@@ -64,13 +64,13 @@ void
 peer_refused_unsigned(struct node *n, const char *who, const char *reason)
 {
 	peer_refusals_flush(n, false);
-	if (n->unsigned_n >= UNSIGNED_PER_MIN) {
-		n->unsigned_more++;
+	if (n->ex->unsigned_n >= UNSIGNED_PER_MIN) {
+		n->ex->unsigned_more++;
 		return;
 	}
 	peer_audit_log(n, who, "peer.refused", who, reason);
 	wn_log(WN_LOG_WARN, "transfer from %s refused: %s", who, reason);
-	if (++n->unsigned_n == UNSIGNED_PER_MIN) {
+	if (++n->ex->unsigned_n == UNSIGNED_PER_MIN) {
 		peer_audit_log(n, "system", "peer.refusals_limited", "unknown",
 		    "10 refusals of transfers no member vouches for this "
 		    "minute: further ones are counted, not recorded one by one");
@@ -293,15 +293,15 @@ static bool
 enqueue(struct node *n, struct node_rx *rx)
 {
 	bool ok;
-	pthread_mutex_lock(&n->rxq_mtx);
-	ok = n->applier_running && !n->rx_stopping;
+	pthread_mutex_lock(&n->ex->rxq_mtx);
+	ok = n->ex->applier_running && !n->ex->rx_stopping;
 	if (ok) {
 		rx->queued_ms = wn_mono_ms();
-		*n->rxq_tail = rx;
-		n->rxq_tail = &rx->next;
-		pthread_cond_signal(&n->rxq_cv);
+		*n->ex->rxq_tail = rx;
+		n->ex->rxq_tail = &rx->next;
+		pthread_cond_signal(&n->ex->rxq_cv);
 	}
-	pthread_mutex_unlock(&n->rxq_mtx);
+	pthread_mutex_unlock(&n->ex->rxq_mtx);
 	return ok;
 }
 

@@ -43,6 +43,7 @@
  * peer table and the counters here are the process's.
  */
 #include "node/exchange/exchange.h"
+#include "node/exchange/exchange_int.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -98,6 +99,7 @@ read_public(const char *path, char **out, char *err, size_t errlen)
 wn_err
 node_tls_init(struct node *n, char *err, size_t errlen)
 {
+	struct node_exchange *ex = n->ex;
 	wn_err rc;
 	if (n->cfg.tls_cert[0] == '\0') {
 		if (!is_tls(n->cfg.listen))
@@ -106,9 +108,9 @@ node_tls_init(struct node *n, char *err, size_t errlen)
 		    "configured");
 		return WN_ECONFIG;
 	}
-	if ((rc = read_public(n->cfg.tls_cert, &n->tls_cert_pem, err,
+	if ((rc = read_public(n->cfg.tls_cert, &ex->tls_cert_pem, err,
 		 errlen)) != WN_OK ||
-	    (rc = sec_secret_read_file(n->cfg.tls_key, PEM_MAX, &n->tls_key,
+	    (rc = sec_secret_read_file(n->cfg.tls_key, PEM_MAX, &ex->tls_key,
 		 err, errlen)) != WN_OK)
 		return rc;
 	frame_ms = (int64_t)n->cfg.peer_frame_timeout * 1000;
@@ -121,10 +123,13 @@ node_tls_init(struct node *n, char *err, size_t errlen)
 void
 node_tls_fini(struct node *n)
 {
-	free(n->tls_cert_pem);
-	n->tls_cert_pem = NULL;
-	sec_secret_free(n->tls_key);
-	n->tls_key = NULL;
+	struct node_exchange *ex = n->ex;
+	if (ex == NULL)
+		return; /* the node was not loaded */
+	free(ex->tls_cert_pem);
+	ex->tls_cert_pem = NULL;
+	sec_secret_free(ex->tls_key);
+	ex->tls_key = NULL;
 }
 
 /* ---- who may connect, and what was refused ---------------------------- */
@@ -151,11 +156,13 @@ static atomic_uint_fast64_t hs_now;
 void
 node_tls_set_peers(struct node *n)
 {
+	struct node_exchange *ex = n->ex;
 	pthread_mutex_lock(&gate_mtx);
 	gate_n = 0;
-	for (size_t i = 0; i < n->npeers && gate_n < NODE_MAX_PEERS; i++)
-		if (!n->peers[i]->gone)
-			wn_strlcpy(gate_ids[gate_n++], n->peers[i]->org_id, 64);
+	for (size_t i = 0; i < ex->npeers && gate_n < NODE_MAX_PEERS; i++)
+		if (!ex->peers[i]->gone)
+			wn_strlcpy(gate_ids[gate_n++], ex->peers[i]->org_id,
+			    64);
 	atomic_fetch_add(&gate_gen, 1); /* connections check again */
 	pthread_mutex_unlock(&gate_mtx);
 }
@@ -707,9 +714,10 @@ static int
 config(struct node *n, nng_tls_mode mode, const char *peer,
     nng_tls_config **out)
 {
+	struct node_exchange *ex = n->ex;
 	nng_tls_config *c = NULL;
 	int rv;
-	if (n->tls_cert_pem == NULL)
+	if (ex->tls_cert_pem == NULL)
 		return NNG_ENOTSUP;
 	pthread_once(&engine_once, engine_install);
 	if (engine_rv != 0)
@@ -717,8 +725,8 @@ config(struct node *n, nng_tls_mode mode, const char *peer,
 	if ((rv = nng_tls_config_alloc(&c, mode)) != 0)
 		return rv;
 	if ((rv = nng_tls_config_ca_file(c, n->cfg.tls_ca)) != 0 ||
-	    (rv = nng_tls_config_own_cert(c, n->tls_cert_pem, n->tls_key->data,
-		 NULL)) != 0 ||
+	    (rv = nng_tls_config_own_cert(c, ex->tls_cert_pem,
+		 ex->tls_key->data, NULL)) != 0 ||
 	    (rv = nng_tls_config_auth_mode(c, NNG_TLS_AUTH_MODE_REQUIRED)) !=
 		0 ||
 	    (peer != NULL &&

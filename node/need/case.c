@@ -182,35 +182,6 @@ case_categories_text(uint32_t mask, char *out, size_t cap)
 
 /* ---- cases (the director) -------------------------------------------- */
 
-/* directs_cases: does this node direct cases? The lead director does; a
- * member does when the director enrolled it with --directs, which the
- * member reads from its own entry in the newest charter it holds. Every
- * other node's CASE is refused by its receivers, so it must not open or
- * change one. */
-static bool
-directs_cases(struct node *n)
-{
-	struct proto_charter *ch;
-	sqlite3_stmt *st;
-	bool yes = false;
-	if (n->is_director)
-		return true;
-	if ((ch = calloc(1, sizeof(*ch))) == NULL)
-		return false;
-	if ((st = case_prep(n, "SELECT signed FROM charter ORDER BY version "
-			       "DESC LIMIT 1")) != NULL &&
-	    sqlite3_step(st) == SQLITE_ROW &&
-	    proto_charter_verify_signed(sqlite3_column_blob(st, 0),
-		(size_t)sqlite3_column_bytes(st, 0), n->director_pk, ch,
-		NULL) == WN_OK)
-		for (size_t i = 0; i < ch->nmembers; i++)
-			if (strcmp(ch->members[i].org, n->cfg.org_id) == 0)
-				yes = ch->members[i].directs;
-	sqlite3_finalize(st);
-	free(ch);
-	return yes;
-}
-
 #define NOT_DIRECTING "this node does not direct cases: the director (or " \
 	"a member it enrolled with --directs) opens cases and changes their " \
 	"members"
@@ -276,7 +247,7 @@ node_ctl_case_open(struct node_ctl_call *c)
 	enum cfg_case_type type;
 	struct case_info ci = {0};
 	sqlite3_stmt *st;
-	if (!directs_cases(n))
+	if (!node_charter_directs(n))
 		return fail(c, WN_EDENIED, NOT_DIRECTING);
 	if (!cfg_case_type_parse(arg(c, "type"), &type))
 		return fail(c, WN_EINVAL, "unknown case type '%s'",
@@ -418,7 +389,7 @@ membership(struct node_ctl_call *c, bool add)
 	sqlite3_stmt *st;
 	enum cfg_role role = 0;
 	const char *org = arg(c, "org");
-	if (!directs_cases(n))
+	if (!node_charter_directs(n))
 		return fail(c, WN_EDENIED, NOT_DIRECTING);
 	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));

@@ -110,7 +110,7 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 		rc = WN_ECONFIG;
 		goto out;
 	}
-	int64_t v = node_versioned_max(n, NODE_MATRIX);
+	int64_t v = node_store_versioned_max(n->store, "matrix");
 	if (v < 0) {
 		rc = WN_EDB;
 		goto out;
@@ -128,15 +128,13 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 	for (size_t i = 0; i < sizeof(pm->level); i++)
 		cells += ((const uint8_t *)pm->level)[i] != 0;
 	if ((rc = proto_matrix_sign(pm, node_sign, n->id, &w)) != WN_OK ||
-	    (rc = node_versioned_store(n, NODE_MATRIX, pm->version, w.buf, w.len)) != WN_OK)
+	    (rc = node_store_versioned_put(n->store, "matrix", pm->version, w.buf, w.len)) != WN_OK)
 		goto out;
-	for (size_t i = 0; i < n->npeers; i++) {
-		if (n->peers[i]->gone)
-			continue;
-		if ((rc = node_outbox_push(n, n->peers[i], PROTO_MSG_MATRIX,
-			 w.buf, w.len)) != WN_OK)
+	size_t i = 0;
+	for (struct node_peer *p; (p = node_peer_next(n, &i)) != NULL;)
+		if ((rc = node_outbox_push(n, p, PROTO_MSG_MATRIX, w.buf,
+			 w.len)) != WN_OK)
 			goto out;
-	}
 	snprintf(c->detail, sizeof(c->detail), "version %llu, %zu cells",
 	    (unsigned long long)pm->version, cells);
 	c->kick = true;
@@ -228,32 +226,31 @@ node_ctl_matrix_acks(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	sqlite3_stmt *st = NULL;
-	int64_t v = node_versioned_max(n, NODE_MATRIX);
+	int64_t v = node_store_versioned_max(n->store, "matrix");
 	size_t rows = 0;
 	if (!n->is_director) {
 		proto_ctl_reply_begin(c->w, WN_OK, "(acknowledgements are kept "
 		    "by the director)", 0);
 		return WN_OK;
 	}
-	for (size_t i = 0; i < n->npeers; i++)
-		rows += !n->peers[i]->gone;
+	size_t i = 0;
+	while (node_peer_next(n, &i) != NULL)
+		rows++;
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT ifnull(max(version), 0) FROM matrix_acks WHERE "
 		"org_id = ?",
 		-1, &st, NULL) != SQLITE_OK)
 		return WN_EDB;
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
-	for (size_t i = 0; i < n->npeers; i++) {
-		if (n->peers[i]->gone)
-			continue;
-		sqlite3_bind_text(st, 1, n->peers[i]->org_id, -1,
-		    SQLITE_STATIC);
+	i = 0;
+	for (struct node_peer *p; (p = node_peer_next(n, &i)) != NULL;) {
+		sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
 		int64_t acked = sqlite3_step(st) == SQLITE_ROW
 		    ? sqlite3_column_int64(st, 0)
 		    : 0;
 		sqlite3_reset(st);
 		proto_ctl_row_begin(c->w, 3);
-		proto_ctl_field_text(c->w, "org_id", n->peers[i]->org_id);
+		proto_ctl_field_text(c->w, "org_id", p->org_id);
 		proto_ctl_field_int(c->w, "acked_version", acked);
 		proto_ctl_field_bool(c->w, "current", acked == v && v > 0);
 	}
@@ -306,7 +303,7 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 		rc = WN_EDENIED;
 		goto out;
 	}
-	int64_t held = node_versioned_max(n, NODE_MATRIX);
+	int64_t held = node_store_versioned_max(n->store, "matrix");
 	if ((int64_t)m->version <= held) {
 		snprintf(why, whylen, "matrix version %llu is not newer than "
 		    "the %lld held (no downgrade)",
@@ -319,7 +316,7 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu of %s",
 	    (unsigned long long)m->version, m->federation);
-	if ((rc = node_versioned_store(n, NODE_MATRIX, m->version, body, len)) != WN_OK ||
+	if ((rc = node_store_versioned_put(n->store, "matrix", m->version, body, len)) != WN_OK ||
 	    (rc = proto_matrix_ack_encode(&ack, &aw)) != WN_OK ||
 	    (rc = node_outbox_push(n, from, PROTO_MSG_MATRIX_ACK, aw.buf,
 		 aw.len)) != WN_OK ||
@@ -347,7 +344,7 @@ apply_matrix_ack(struct node *n, struct node_peer *from, const uint8_t *body,
 		snprintf(why, whylen, "malformed matrix ack");
 		return WN_EPROTO;
 	}
-	if ((int64_t)a.version > node_versioned_max(n, NODE_MATRIX)) {
+	if ((int64_t)a.version > node_store_versioned_max(n->store, "matrix")) {
 		snprintf(why, whylen, "ack of matrix version %llu that was "
 		    "never published", (unsigned long long)a.version);
 		return WN_EDENIED;
@@ -416,6 +413,21 @@ node_need_stop(struct node *n)
 	n->need = NULL;
 }
 
+/* matrix_version: the version of the matrix this node holds, which every
+ * envelope it sends names (the exchange asks, with n->mtx held) */
+static uint64_t
+matrix_version(struct node *n)
+{
+	sqlite3_stmt *st = node_store_stmt(n->store, NODE_ST_NEED,
+	    "SELECT ifnull(max(version), 0) FROM matrix");
+	uint64_t v = 0;
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st); /* an open read would pin the WAL */
+	return v;
+}
+
 /* the free-text arguments of need/'s commands that have a limit */
 static const struct node_ctl_text purpose_text[] = {
     {"purpose", PROTO_PURPOSE_CHARS}, {NULL, 0}};
@@ -475,6 +487,7 @@ void
 node_need_room_register(void)
 {
 	node_exchange_register(need_kinds, WN_ARRAY_LEN(need_kinds));
-	node_exchange_on_enrol(node_matrix_send);
+	node_exchange_on_enrol(node_matrix_send, "queueing the matrix");
+	node_exchange_on_mv(matrix_version);
 	node_ctl_register(need_cmds, WN_ARRAY_LEN(need_cmds));
 }

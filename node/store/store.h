@@ -79,12 +79,13 @@ void node_store_rollback(struct node_store *s);
  * (slot: one of enum node_store_slot; sql the same for a slot every time),
  * reset and unbound; NULL on error. Finalised by node_store_close. The
  * store's own slots come first; NODE_ST_PEER and the 16 after it are
- * node/exchange/peer_int.h's. */
+ * node/exchange/peer_int.h's, NODE_ST_NEED and the 4 after it need/'s. */
 enum node_store_slot {
 	NODE_ST_AUDIT_HEAD,
 	NODE_ST_AUDIT_INSERT,
 	NODE_ST_PEER,
-	NODE_ST_N = NODE_ST_PEER + 16
+	NODE_ST_NEED = NODE_ST_PEER + 16,
+	NODE_ST_N = NODE_ST_NEED + 4
 };
 struct sqlite3_stmt *node_store_stmt(struct node_store *s,
     enum node_store_slot slot, const char *sql);
@@ -119,6 +120,15 @@ WN_NODISCARD wn_err node_store_meta_put(struct node_store *s,
     const char *key, const char *value);
 WN_NODISCARD wn_err node_store_meta_del(struct node_store *s,
     const char *key);
+
+/* Tables of signed, versioned documents (the exchange's `charter`, need/'s
+ * `matrix`: version, signed, received_ms), each used only by the room that
+ * owns it (store/versioned.c; table is a name from code, never input):
+ * node_store_versioned_max is the highest version held (0 none, -1 on a
+ * store error), node_store_versioned_put keeps a new one. */
+int64_t node_store_versioned_max(struct node_store *s, const char *table);
+WN_NODISCARD wn_err node_store_versioned_put(struct node_store *s,
+    const char *table, uint64_t version, const uint8_t *buf, size_t len);
 
 /* The audit log: append-only, hash-chained. Each record's hash is
  * BLAKE2b-256(prev hash || seq || time || user || action || object ||

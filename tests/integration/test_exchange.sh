@@ -5,6 +5,9 @@
 # the outbox, and every kind of bad peer input refused, audited, and the
 # node still serving with its memory small.
 . "$(dirname "$0")/lib.sh"
+# the next sequence number a poke takes is read first (expected_seq): no
+# periodic chain head (every 60 s) may take it between (node_test_ms)
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 # deadlines of the protocol that this test waits out, long enough that a
 # busy machine never misses them (node_test_ms in node/exchange/peer.c): a transfer

@@ -4,6 +4,9 @@
 # with a signed message, shown with who acknowledged which version; lower
 # versions and other signers refused and audited.
 . "$(dirname "$0")/lib.sh"
+# the next sequence number a poke takes is read first (expected_seq): no
+# periodic chain head (every 60 s) may take it between (node_test_ms)
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 MX="$WN_T/dir.matrix"
 

@@ -4,6 +4,9 @@
 # a matrix written for another federation, and a member refuses (in the
 # receipt, and audited) a matrix signed by its director for another one.
 . "$(dirname "$0")/lib.sh"
+# the next sequence number a poke takes is read first (expected_seq): no
+# periodic chain head (every 60 s) may take it between (node_test_ms)
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 MX="$TOP/config/neteland.matrix"   # federation herentals
 

@@ -15,6 +15,9 @@
 #     refused and deletes nothing
 #   - a filter that names no case, subject or share is an error (exit 1)
 . "$(dirname "$0")/lib.sh"
+# the next sequence number a poke takes is read first (expected_seq): no
+# periodic chain head (every 60 s) may take it between (node_test_ms)
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 S=S-membership-v
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 

@@ -16,6 +16,9 @@
 #    check is bypassed).
 # Refusal codes: 5 WN_EDENIED (PROTOCOL.md "Error codes").
 . "$(dirname "$0")/lib.sh"
+# the next sequence number a poke takes is read first (expected_seq): no
+# periodic chain head (every 60 s) may take it between (node_test_ms)
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 S=S-receiver
 

@@ -9,6 +9,9 @@
 # (It was part of test_exchange.sh, where the refusals before it had
 # filled that minute already: "at most 10" passed with none recorded.)
 . "$(dirname "$0")/lib.sh"
+# the next sequence number a poke takes is read first (expected_seq): no
+# periodic chain head (every 60 s) may take it between (node_test_ms)
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 # the rate limits count per hour, not per minute (node_test_ms in
 # node/core/core.c): no limit starts over mid-test on a busy machine

@@ -12,6 +12,9 @@
 # registered is refused and audited. The roles the tables give are not
 # checked here.
 . "$(dirname "$0")/lib.sh"
+# the next sequence number a poke takes is read first (expected_seq): no
+# periodic chain head (every 60 s) may take it between (node_test_ms)
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 export WIJKNET_TEST_RX_WAIT_MS=30000 WIJKNET_TEST_MINUTE_MS=3600000 WNPOKE_TIMEOUT_MS=120000
 

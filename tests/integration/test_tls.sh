@@ -8,6 +8,9 @@
 # (youth), or for the node's own org id (dir), it is refused in the
 # handshake, counted, and nothing it sent is applied.
 . "$(dirname "$0")/lib.sh"
+# the next sequence number a poke takes is read first (expected_seq): no
+# periodic chain head (every 60 s) may take it between (node_test_ms)
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 . "$(dirname "$0")/tls_lib.sh"
 check "a federation CA" tls_ca

@@ -112,18 +112,42 @@ hook_2(struct node *n, const char *org)
 	return WN_OK;
 }
 
+static wn_err
+hook_fails(struct node *n, const char *org)
+{
+	(void)n, (void)org;
+	calls[ncalls++] = 3;
+	return WN_EDB;
+}
+
 static void
 test_every_enrolment_hook_is_called(void **state)
 {
+	const char *what = NULL;
 	(void)state;
-	node_exchange_on_enrol(hook_1);
-	node_exchange_on_enrol(hook_2);
-	node_exchange_on_enrol(hook_1); /* again: a no-op */
+	node_exchange_on_enrol(hook_1, "the first");
+	node_exchange_on_enrol(hook_2, "the second");
+	node_exchange_on_enrol(hook_1, "the first"); /* again: a no-op */
 	ncalls = 0;
-	assert_int_equal(node_exchange_enrolled(NULL, "org-x"), WN_OK);
+	assert_int_equal(node_exchange_enrolled(NULL, "org-x", &what), WN_OK);
+	assert_null(what);
 	assert_int_equal(ncalls, 2);
 	assert_int_equal(calls[0], 1);
 	assert_int_equal(calls[1], 2);
+}
+
+/* (after the test above) a hook that fails stops the list, and its own
+ * words say what failed, for the enrolment's error */
+static void
+test_a_failing_hook_is_named(void **state)
+{
+	const char *what = NULL;
+	(void)state;
+	node_exchange_on_enrol(hook_fails, "keeping the third");
+	ncalls = 0;
+	assert_int_equal(node_exchange_enrolled(NULL, "org-x", &what), WN_EDB);
+	assert_string_equal(what, "keeping the third");
+	assert_int_equal(ncalls, 3);
 }
 
 static wn_err
@@ -170,6 +194,7 @@ main(void)
 		cmocka_unit_test(test_a_type_has_one_owner),
 		cmocka_unit_test(test_the_exchanges_own_types_cannot_be_registered),
 		cmocka_unit_test(test_every_enrolment_hook_is_called),
+		cmocka_unit_test(test_a_failing_hook_is_named),
 		cmocka_unit_test(test_a_command_name_is_in_one_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,80 @@
+/*
+ * exchange_int.h - the exchange's own state, struct node_exchange, private
+ * to node/exchange/ (not in exchange.h: no other room reads its fields;
+ * need/ walks the peers with node_peer_next, the daemon's status asks
+ * node_exchange_status).
+ *
+ * Reached from the node as n->ex. node_exchange_init allocates it when
+ * the node is loaded (before node_tls_init and node_peers_load, which
+ * the daemon calls before the peer side starts) and node_exchange_fini
+ * frees it when the node is unloaded, after node_peer_stop. When a socket
+ * could not be closed (node_sockets_abandoned), node_peer_stop leaves the
+ * peer table, the slots and the connection table to nng's callbacks and
+ * the daemon ends with _exit: the struct is then never freed.
+ *
+ * What stays in struct node, shared by every room: the configuration and
+ * identity, and what is derived from them at load (is_director,
+ * director_pk: need/ and the daemon read them too), the store and n->mtx,
+ * which serialises every access to it. The wake-up below is waited on
+ * with n->mtx.
+ */
+#ifndef NODE_EXCHANGE_EXCHANGE_INT_H
+#define NODE_EXCHANGE_EXCHANGE_INT_H
+
+#include "node/exchange/exchange.h"
+
+#define NODE_MAX_PEERS 256
+
+/* A transfer from a peer, checked and waiting for the applier
+ * (node/exchange/peer_int.h: receive.c, apply.c). */
+struct node_rx;
+
+struct node_exchange {
+	/* peers: the table is rebuilt on enrolment or a new charter
+	 * (peer.c; n->mtx) */
+	size_t npeers;
+	struct node_peer *peers[NODE_MAX_PEERS];
+	bool peers_dirty; /* a charter changed the table: reload after commit */
+
+	nng_socket peer_sock;
+	nng_listener peer_listener;
+	struct node_server peer_server;
+	bool peer_open;
+
+	pthread_t delivery;
+	pthread_cond_t wake; /* waited on with n->mtx */
+	bool delivery_running, stopping;
+
+	/* the applier: one thread applies checked transfers in order, many
+	 * in one transaction (apply.c) */
+	pthread_t applier;
+	pthread_mutex_t rxq_mtx;
+	pthread_cond_t rxq_cv;
+	struct node_rx *rxq, **rxq_tail; /* guarded by rxq_mtx */
+	size_t rx_waiting; /* transfers waiting for their predecessor */
+	bool rx_store_failing; /* the applier's last commit failed */
+	bool applier_running, rx_stopping;
+	int64_t head_sent_seq, head_sent_ms; /* ms: CLOCK_MONOTONIC */
+
+	/* refusals of unsigned transfers this minute (receive.c) */
+	int64_t unsigned_since; /* wall clock, for the record */
+	int64_t unsigned_mono;  /* the same moment, CLOCK_MONOTONIC */
+	unsigned unsigned_n;
+	uint64_t unsigned_more;
+
+	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
+
+	/* TLS (tls.c) */
+	char *tls_cert_pem;
+	struct sec_secret *tls_key;
+
+	/* the peer socket's connections (conn.c) */
+	struct node_conns *conns;
+
+	/* delivery latency samples (us), for peer.stats and the benchmark */
+	size_t nlat;
+	uint32_t lat_us[1 << 16];
+	uint64_t delivered;
+};
+
+#endif
