@@ -20,10 +20,15 @@
 
 #include "config/csv.h"
 
-/* a piece of a CSV file in one argument, below PROTO_CTL_VALUE_MAX with
- * room for the node's NFC form to grow */
+/* the records of one request are cut into up to PIECES arguments of at
+ * most PIECE_MAX bytes each (below PROTO_CTL_VALUE_MAX with room for the
+ * node's NFC form to grow), which the node joins again: a record may span
+ * pieces, not requests. ROW_MAX is above the longest valid row (every
+ * field at its limit in four-byte characters, every one quoted). */
 #define PIECE_MAX 3000
 #define PIECES 13
+#define ROWS_MAX (PIECES * PIECE_MAX)
+#define ROW_MAX 16384
 #define IMPORT_FILE_MAX (256u << 20)
 
 const char cli_usage_signal[] =
@@ -358,16 +363,16 @@ struct import {
 	struct cli *cli;
 	const char *name;
 	int64_t lines_total;
-	size_t added, known, refused;
+	size_t added, corrected, known, refused;
 	struct line_error *errs;
 	size_t nerrs, caperrs;
 	bool progress;
 	/* the request being filled */
 	char header[1024];
 	int64_t first;
-	char *piece[PIECES];
-	size_t plen[PIECES];
-	int np;
+	char sep; /* the header's separator (cfg_csv_separator) */
+	char *rows; /* ROWS_MAX + 1 bytes */
+	size_t rlen;
 	bool any;
 	int64_t upto; /* the line after the last record taken */
 };
@@ -409,17 +414,28 @@ flush(struct import *im)
 	    proto_ctl_request_add(req, "header", im->header) != WN_OK ||
 	    proto_ctl_request_add(req, "line", first) != WN_OK)
 		goto out;
-	for (int k = 0; k <= im->np && k < PIECES; k++) {
-		char key[16];
-		snprintf(key, sizeof(key), "rows%d", k);
-		im->piece[k][im->plen[k]] = '\0';
-		if (im->plen[k] > 0 &&
-		    proto_ctl_request_add(req, key, im->piece[k]) != WN_OK) {
+	/* pieces of at most PIECE_MAX bytes, each cut before a UTF-8
+	 * character's first byte (each must be text of its own) */
+	for (size_t at = 0, k = 0; at < im->rlen; k++) {
+		char key[16], save;
+		size_t end = at + PIECE_MAX < im->rlen ? at + PIECE_MAX
+						       : im->rlen;
+		while (end < im->rlen && end > at &&
+		    ((unsigned char)im->rows[end] & 0xc0) == 0x80)
+			end--;
+		WN_ASSERT(k < PIECES && end > at);
+		snprintf(key, sizeof(key), "rows%zu", k);
+		save = im->rows[end];
+		im->rows[end] = '\0';
+		wn_err rc = proto_ctl_request_add(req, key, im->rows + at);
+		im->rows[end] = save;
+		if (rc != WN_OK) {
 			fprintf(stderr, "%s: %s: a line from %" PRId64 " on is "
 			    "not valid UTF-8 text; nothing from there on was "
 			    "imported\n", im->cli->prog, im->name, im->first);
 			goto out;
 		}
+		at = end;
 	}
 	if (cli_call(im->cli, req, &reply) != WN_OK)
 		goto out;
@@ -441,6 +457,8 @@ flush(struct import *im)
 		const char *what = text_of(r, "outcome");
 		if (strcmp(what, "added") == 0)
 			im->added++;
+		else if (strcmp(what, "corrected") == 0)
+			im->corrected++;
 		else if (strcmp(what, "known") == 0)
 			im->known++;
 		else if (!add_error(im, int_of(r, "line"), text_of(r, "error")))
@@ -453,9 +471,7 @@ flush(struct import *im)
 out:
 	proto_ctl_reply_release(&reply);
 	free(req);
-	for (int k = 0; k < PIECES; k++)
-		im->plen[k] = 0;
-	im->np = 0;
+	im->rlen = 0;
 	im->any = false;
 	return ok;
 }
@@ -476,8 +492,9 @@ report(struct import *im)
 		putchar('"');
 		for (const char *p = im->name; *p; p++)
 			printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-		printf("\",\"added\":%zu,\"known\":%zu,\"refused\":%zu,"
-		    "\"errors\":[", im->added, im->known, im->refused);
+		printf("\",\"added\":%zu,\"corrected\":%zu,\"known\":%zu,"
+		    "\"refused\":%zu,\"errors\":[", im->added, im->corrected,
+		    im->known, im->refused);
 		for (size_t i = 0; i < im->nerrs; i++) {
 			printf("%s{\"line\":%" PRId64 ",\"error\":\"", i ? "," : "",
 			    im->errs[i].line);
@@ -496,8 +513,11 @@ report(struct import *im)
 		fputs("]}\n", stdout);
 		return;
 	}
-	printf("%s: %zu signal%s added, %zu already here, %zu line%s "
-	    "refused\n", im->name, im->added, im->added == 1 ? "" : "s",
+	char corr[48] = "";
+	if (im->corrected > 0)
+		snprintf(corr, sizeof(corr), ", %zu corrected", im->corrected);
+	printf("%s: %zu signal%s added%s, %zu already here, %zu line%s "
+	    "refused\n", im->name, im->added, im->added == 1 ? "" : "s", corr,
 	    im->known, im->refused, im->refused == 1 ? "" : "s");
 	for (size_t i = 0; i < im->nerrs; i++) {
 		printf("line %" PRId64 ": ", im->errs[i].line);
@@ -566,9 +586,8 @@ signal_import(struct cli *cli, int argc, char **argv)
 		return CLI_USAGE;
 	im.name = strcmp(path, "-") == 0 ? "stdin" : path;
 	im.progress = !cli->json && isatty(2);
-	for (int k = 0; k < PIECES; k++)
-		if ((im.piece[k] = malloc(PIECE_MAX + 2)) == NULL)
-			goto out;
+	if ((im.rows = malloc(ROWS_MAX + 1)) == NULL)
+		goto out;
 	if (!read_all(cli, path, &buf, &len))
 		goto out;
 	p = buf;
@@ -577,7 +596,8 @@ signal_import(struct cli *cli, int argc, char **argv)
 		p += 3, left -= 3; /* a spreadsheet's byte order mark */
 	for (const char *q = p; q < p + left; q++)
 		im.lines_total += *q == '\n';
-	if (!cfg_csv_record(p, left, &rl, &lines) || rl == 0) {
+	im.sep = cfg_csv_separator(p, left);
+	if (!cfg_csv_record(p, left, im.sep, &rl, &lines) || rl == 0) {
 		fprintf(stderr, "%s: %s: no header line (the column names)\n",
 		    cli->prog, im.name);
 		goto out;
@@ -596,28 +616,26 @@ signal_import(struct cli *cli, int argc, char **argv)
 	p += rl;
 	left -= rl;
 	while (left > 0) {
-		bool closed = cfg_csv_record(p, left, &rl, &lines);
+		bool closed = cfg_csv_record(p, left, im.sep, &rl, &lines);
 		const char *why = !closed ? "not a CSV line: a quote that is "
 					    "never closed"
-		    : rl > PIECE_MAX ? "longer than 3000 bytes: not imported"
-				     : NULL;
+		    : rl > ROW_MAX ? "longer than 16384 bytes: not imported"
+				   : NULL;
 		if (why != NULL) {
 			/* not sent: the request so far ends before it */
 			if (!flush(&im) || !add_error(&im, line, why))
 				goto out;
 		} else {
-			if (im.any && im.plen[im.np] + rl + 1 > PIECE_MAX) {
-				if (++im.np == PIECES && !flush(&im))
-					goto out;
-			}
+			if (im.rlen + rl + 1 > ROWS_MAX && !flush(&im))
+				goto out;
 			if (!im.any) {
 				im.first = line;
 				im.any = true;
 			}
-			memcpy(im.piece[im.np] + im.plen[im.np], p, rl);
-			im.plen[im.np] += rl;
+			memcpy(im.rows + im.rlen, p, rl);
+			im.rlen += rl;
 			if (p[rl - 1] != '\n')
-				im.piece[im.np][im.plen[im.np]++] = '\n';
+				im.rows[im.rlen++] = '\n';
 		}
 		line += (int64_t)lines;
 		p += rl;
@@ -633,8 +651,7 @@ signal_import(struct cli *cli, int argc, char **argv)
 	    : im.refused > 0	     ? CLI_FAIL
 				     : CLI_OK;
 out:
-	for (int k = 0; k < PIECES; k++)
-		free(im.piece[k]);
+	free(im.rows);
 	for (size_t i = 0; i < im.nerrs; i++)
 		free(im.errs[i].msg);
 	free(im.errs);

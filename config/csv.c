@@ -4,14 +4,30 @@
  * cfg_csv_record walks bytes (inside quotes or not; a quote opens quoting
  * only at a field's start) to the first line end outside quotes; cfg_csv_fields does the same walk
  * again, copying each field without its quotes. Neither looks at the
- * bytes' meaning beyond '"', ',', CR and LF, so UTF-8 passes through.
+ * bytes' meaning beyond '"', the separator, CR and LF, so UTF-8 passes
+ * through.
  */
 #include "config/csv.h"
 
 #include <string.h>
 
+char
+cfg_csv_separator(const char *line, size_t len)
+{
+	size_t commas = 0, semis = 0;
+	bool quoted = false;
+	for (size_t i = 0; i < len && line[i] != '\n'; i++) {
+		if (line[i] == '"')
+			quoted = !quoted;
+		else if (!quoted)
+			commas += line[i] == ',', semis += line[i] == ';';
+	}
+	return semis > commas ? ';' : ',';
+}
+
 bool
-cfg_csv_record(const char *text, size_t len, size_t *reclen, size_t *lines)
+cfg_csv_record(const char *text, size_t len, char sep, size_t *reclen,
+    size_t *lines)
 {
 	/* a quote opens quoting only at the start of a field (or right
 	 * after a closing one: "" inside quotes); anywhere else it is a
@@ -35,7 +51,7 @@ cfg_csv_record(const char *text, size_t len, size_t *reclen, size_t *lines)
 			continue;
 		}
 		closed = false;
-		start = ch == ',';
+		start = ch == sep;
 		if (ch == '\n') {
 			nl++;
 			*reclen = i + 1;
@@ -56,7 +72,7 @@ cfg_csv_record(const char *text, size_t len, size_t *reclen, size_t *lines)
 }
 
 bool
-cfg_csv_fields(const char *rec, size_t len, char *buf, size_t cap,
+cfg_csv_fields(const char *rec, size_t len, char sep, char *buf, size_t cap,
     const char **fields, size_t max, size_t *n, char *err, size_t errlen)
 {
 	size_t o = 0, nf = 0, i = 0;
@@ -91,13 +107,13 @@ cfg_csv_fields(const char *rec, size_t len, char *buf, size_t cap,
 				buf[o++] = rec[i];
 			}
 			i++; /* the closing quote */
-			if (i < len && rec[i] != ',') {
+			if (i < len && rec[i] != sep) {
 				snprintf(err, errlen, "field %zu: text after "
 				    "its closing quote", nf);
 				return false;
 			}
 		} else {
-			for (; i < len && rec[i] != ','; i++) {
+			for (; i < len && rec[i] != sep; i++) {
 				if (rec[i] == '"') {
 					snprintf(err, errlen, "field %zu: a "
 					    "quote inside a field that does not "
@@ -112,7 +128,7 @@ cfg_csv_fields(const char *rec, size_t len, char *buf, size_t cap,
 		buf[o++] = '\0';
 		if (i >= len)
 			break;
-		i++; /* the comma */
+		i++; /* the separator */
 	}
 	*n = nf;
 	return true;

@@ -1,7 +1,7 @@
 /*
- * csv.h - CSV records (RFC 4180, ',' between fields) one at a time, with
- * the line each starts on, so that an import can report every bad line by
- * its number and go on with the next.
+ * csv.h - CSV records (RFC 4180, ',' or ';' between fields) one at a time,
+ * with the line each starts on, so that an import can report every bad
+ * line by its number and go on with the next.
  *
  * Written here rather than taken from libcsv: an import needs to know
  * where each record began and to resume at the next line after a broken
@@ -15,6 +15,12 @@
 
 #include "config/wn.h"
 
+/* cfg_csv_separator is the separator of a file whose first line (its
+ * header) is line[0..len): ';' when that line has more semicolons than
+ * commas outside quotes (what a spreadsheet set to a Dutch or French
+ * locale writes), else ','. */
+char cfg_csv_separator(const char *line, size_t len);
+
 /* cfg_csv_record measures the record at text[0..len): *reclen is its
  * length in bytes with its line end (LF or CRLF; none at the very end),
  * *lines the line ends in it (more than one when a quoted field holds
@@ -22,17 +28,18 @@
  * is still open at the end of the text: *reclen and *lines then cover
  * only the record's first line, so the caller can report that line and
  * go on after it. */
-bool cfg_csv_record(const char *text, size_t len, size_t *reclen,
+bool cfg_csv_record(const char *text, size_t len, char sep, size_t *reclen,
     size_t *lines);
 
 /* cfg_csv_fields splits one record rec[0..len) (its line end may be
  * included) into at most max fields: each unquoted ("" inside quotes is
  * one "), NUL-terminated, written into buf (cap bytes; len + max + 1 is
  * always enough) and pointed at by fields[0..*n). False, with the reason
- * in err, for a quote inside an unquoted field, anything but ',' or the
+ * in err, for a quote inside an unquoted field, anything but sep or the
  * line end after a closing quote, a quote never closed, more than max
  * fields, or a buf too small. An empty record is one empty field. */
-bool cfg_csv_fields(const char *rec, size_t len, char *buf, size_t cap,
+bool cfg_csv_fields(const char *rec, size_t len, char sep, char *buf,
+    size_t cap,
     const char **fields, size_t max, size_t *n, char *err, size_t errlen);
 
 #endif

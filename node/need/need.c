@@ -258,6 +258,19 @@ node_ctl_matrix_acks(struct node_ctl_call *c)
 	return WN_OK;
 }
 
+static node_matrix_fn matrix_hooks[NODE_MATRIX_HOOKS_MAX];
+static size_t nmatrix_hooks;
+
+void
+node_need_on_matrix(node_matrix_fn fn)
+{
+	for (size_t i = 0; i < nmatrix_hooks; i++)
+		if (matrix_hooks[i] == fn)
+			return;
+	WN_ASSERT(nmatrix_hooks < NODE_MATRIX_HOOKS_MAX);
+	matrix_hooks[nmatrix_hooks++] = fn;
+}
+
 static wn_err
 apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, char *why, size_t whylen)
@@ -323,6 +336,12 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 	    (rc = node_audit_append(n->store, "system", "matrix.applied",
 		 from->org_id, detail)) != WN_OK)
 		goto out;
+	for (size_t i = 0; i < nmatrix_hooks; i++)
+		if ((rc = matrix_hooks[i](n)) != WN_OK) {
+			snprintf(why, whylen, "could not act on the new matrix "
+			    "here: %s", wn_strerror(rc));
+			goto out;
+		}
 	node_peer_kick(n);
 out:
 	free(m);

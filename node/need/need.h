@@ -29,6 +29,16 @@ WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
 struct proto_matrix;
 bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 
+/* node_need_on_matrix adds a function a member calls when it has applied
+ * a new matrix, in the same transaction, before its MATRIX_ACK leaves
+ * (work/ queues the signal summaries the new matrix lets out); an error
+ * refuses the matrix, to be tried again. Up to NODE_MATRIX_HOOKS_MAX, in
+ * the order added; the same one again is a no-op. Before the node serves
+ * (at room registration); not thread safe. */
+typedef wn_err (*node_matrix_fn)(struct node *n);
+#define NODE_MATRIX_HOOKS_MAX 4
+void node_need_on_matrix(node_matrix_fn fn);
+
 /* need/'s state, reached from the node as n->need: the dossiers opened
  * outside a user's cases, for the snooping alert (watch.c), guarded by
  * n->mtx. node_need_start allocates it (WN_ENOMEM) before the node serves;

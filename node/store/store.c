@@ -288,12 +288,16 @@ static const char *const migrations[] = {
 	 * A duplicate points at the signal its incident is counted under
 	 * (always one that is no duplicate itself). import_key (BLAKE2b of
 	 * the source and its own id, or of the row) makes a second import of
-	 * the same row a no-op. The subjects and their role are in one place
+	 * the same row a no-op; row_hash (BLAKE2b of all its values) tells a
+	 * row corrected in the partner's system (same source id, other
+	 * values) from the same row again. summary_ms is when its summary
+	 * was queued for the director, NULL while it is owed (no charter or
+	 * matrix allowing it yet, or a correction since). The subjects and their role are in one place
 	 * only, signal_subjects, by the subject reference the rest of the
 	 * store uses (cases, fields, consents), so that one change of how
 	 * subjects are named (tokens) touches one table. The indexes serve
-	 * signal.list newest first by area, by category and by time, and the
-	 * duplicates of one signal. */
+	 * signal.list newest first by area, by category and by time, the
+	 * duplicates of one signal, and the summaries owed. */
 	"CREATE TABLE signals ("
 	"  id INTEGER PRIMARY KEY,"
 	"  when_ms INTEGER NOT NULL,"
@@ -308,6 +312,8 @@ static const char *const migrations[] = {
 	"  text TEXT NOT NULL DEFAULT '',"
 	"  duplicate_of INTEGER REFERENCES signals(id),"
 	"  import_key BLOB UNIQUE,"
+	"  row_hash BLOB,"
+	"  summary_ms INTEGER,"
 	"  recorded_by TEXT NOT NULL,"
 	"  recorded_ms INTEGER NOT NULL,"
 	"  CHECK ((lat_e7 IS NULL) = (lon_e7 IS NULL)),"
@@ -318,6 +324,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX signals_category ON signals(category, when_ms);"
 	"CREATE INDEX signals_duplicates ON signals(duplicate_of) WHERE "
 	"  duplicate_of IS NOT NULL;"
+	"CREATE INDEX signals_owed ON signals(id) WHERE summary_ms IS NULL;"
 	"CREATE TABLE signal_subjects ("
 	"  signal_id INTEGER NOT NULL REFERENCES signals(id) ON DELETE "
 	"    CASCADE,"

@@ -2,14 +2,17 @@
  * import.c - signal.import: signals from a CSV export of a partner's own
  * system, a part of the file per request.
  *
- * The CLI reads the file and sends, in each request, its header and up to
- * IMPORT_CHUNKS pieces of whole records (rows0, rows1, ...) with the line
- * the first one starts on; this node reads the records (config/csv.h),
+ * The CLI reads the file and sends, in each request, its header, whole
+ * records cut into up to IMPORT_CHUNKS pieces (rows0, rows1, ...: joined
+ * again here, so that a long record may span two) and the line the first
+ * one starts on; this node reads the records (config/csv.h),
  * checks each as signal.add does and stores the good ones in the
  * request's transaction. Every record gets a row in the reply: its line,
  * and whether it was added, known already (its import key, see
- * node_signal_key, is here: the same file again adds nothing), or refused
- * with the reason. A refused record stores nothing; the others are kept.
+ * node_signal_key, is here with the same values: the same file again
+ * adds nothing), corrected (a row with the source_id of one imported
+ * before, and other values: the partner's system corrected it, and the
+ * stored signal takes the new values), or refused with the reason. A refused record stores nothing; the others are kept.
  * The header must be right, or nothing of the request is read.
  */
 #include "node/work/work.h"
@@ -19,6 +22,7 @@
 #include "config/csv.h"
 
 #define IMPORT_CHUNKS 13
+#define IMPORT_ROWS_MAX (IMPORT_CHUNKS * PROTO_CTL_VALUE_MAX)
 #define IMPORT_MAX_COLUMNS 16
 
 enum col {
@@ -50,17 +54,18 @@ static const char *const col_names[COL_N] = {"when", "municipality",
 /* header reads the header record into map: map[col] is the field index
  * of that column, or -1 */
 static bool
-header(const char *text, int map[COL_N], size_t *ncols, char *err,
-    size_t errlen)
+header(const char *text, int map[COL_N], size_t *ncols, char *sep,
+    char *err, size_t errlen)
 {
 	const char *f[IMPORT_MAX_COLUMNS];
 	char buf[1024], e[128];
 	size_t len = strlen(text), n;
 	for (int k = 0; k < COL_N; k++)
 		map[k] = -1;
+	*sep = cfg_csv_separator(text, len);
 	if (len >= sizeof(buf) - IMPORT_MAX_COLUMNS - 1 ||
-	    !cfg_csv_fields(text, len, buf, sizeof(buf), f, IMPORT_MAX_COLUMNS,
-		&n, e, sizeof(e))) {
+	    !cfg_csv_fields(text, len, *sep, buf, sizeof(buf), f,
+		IMPORT_MAX_COLUMNS, &n, e, sizeof(e))) {
 		snprintf(err, errlen, "the header (line 1) is not a CSV line of "
 		    "column names: %s", len >= sizeof(buf) - IMPORT_MAX_COLUMNS - 1
 		    ? "too long" : e);
@@ -120,13 +125,13 @@ static bool
 blank(const char *rec, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (!strchr(", \t\r\n", rec[i]))
+		if (!strchr(",; \t\r\n", rec[i]))
 			return false;
 	return true;
 }
 
 struct tally {
-	size_t records, added, known, refused, sent;
+	size_t records, added, corrected, known, refused, sent;
 };
 
 /* one_record checks and stores one record and writes its outcome (with
@@ -134,7 +139,7 @@ struct tally {
  * store error fails */
 static wn_err
 one_record(struct node_ctl_call *c, const int map[COL_N], size_t ncols,
-    const char *rec, size_t len, int64_t line, bool write,
+    char sep, const char *rec, size_t len, int64_t line, bool write,
     struct node_signal *s, char *buf, size_t cap, struct tally *t)
 {
 	const char *f[IMPORT_MAX_COLUMNS];
@@ -143,12 +148,11 @@ one_record(struct node_ctl_call *c, const int map[COL_N], size_t ncols,
 	size_t n;
 	uint8_t key[32];
 	int64_t id = 0;
-	bool known = false;
 	t->records++;
 	if (!write)
 		return WN_OK; /* the first walk only counts */
-	if (!cfg_csv_fields(rec, len, buf, cap, f, IMPORT_MAX_COLUMNS, &n, e,
-		sizeof(e)))
+	if (!cfg_csv_fields(rec, len, sep, buf, cap, f, IMPORT_MAX_COLUMNS, &n,
+		e, sizeof(e)))
 		snprintf(err, sizeof(err), "not a CSV line: %s", e);
 	else if (n != ncols)
 		snprintf(err, sizeof(err), "%zu fields, the header has %zu", n,
@@ -176,21 +180,27 @@ one_record(struct node_ctl_call *c, const int map[COL_N], size_t ncols,
 	outcome(c, line, "refused", 0, err);
 	return WN_OK;
 store:;
+	enum node_sig_stored how;
 	wn_err rc = node_signal_key(s, key);
 	if (rc != WN_OK ||
-	    (rc = node_signal_insert(c->n, s, c->user->name, key, &id,
-		 &known)) != WN_OK)
+	    (rc = node_signal_insert(c->n, s, c->user->name, key, true, &id,
+		 &how)) != WN_OK)
 		return rc;
-	if (known) {
+	if (how == NODE_SIG_KNOWN) {
 		t->known++;
 	} else {
 		bool sent;
-		t->added++;
-		if ((rc = node_signal_summary_send(c->n, id, &sent)) != WN_OK)
+		if (how == NODE_SIG_ADDED)
+			t->added++;
+		else
+			t->corrected++;
+		if ((rc = node_signal_summary_send(c->n, &id, 1, &sent)) !=
+		    WN_OK)
 			return rc;
 		t->sent += sent;
 	}
-	outcome(c, line, known ? "known" : "added", id, "");
+	outcome(c, line, how == NODE_SIG_KNOWN ? "known"
+	    : how == NODE_SIG_ADDED ? "added" : "corrected", id, "");
 	return WN_OK;
 }
 
@@ -198,46 +208,52 @@ store:;
  * stores them and writes the reply's rows (the first walk only counts,
  * since a reply says its number of rows first) */
 static wn_err
-walk(struct node_ctl_call *c, const int map[COL_N], size_t ncols,
+walk(struct node_ctl_call *c, const int map[COL_N], size_t ncols, char sep,
     int64_t first, bool write, struct tally *t)
 {
+	const size_t cap = IMPORT_ROWS_MAX + IMPORT_MAX_COLUMNS + 2;
 	struct node_signal *s = malloc(sizeof(*s));
-	char *buf = malloc(PROTO_CTL_VALUE_MAX + IMPORT_MAX_COLUMNS + 2);
-	const size_t cap = PROTO_CTL_VALUE_MAX + IMPORT_MAX_COLUMNS + 2;
+	char *buf = malloc(cap), *rows = malloc(IMPORT_ROWS_MAX + 1);
 	int64_t line = first;
 	wn_err rc = WN_ENOMEM;
 	memset(t, 0, sizeof(*t));
-	if (s == NULL || buf == NULL)
+	if (s == NULL || buf == NULL || rows == NULL)
 		goto out;
+	/* the pieces joined again: a record may span pieces */
+	size_t total = 0;
 	for (int k = 0; k < IMPORT_CHUNKS; k++) {
 		char key[16];
 		snprintf(key, sizeof(key), "rows%d", k);
 		const char *p = proto_ctl_request_arg(c->req, key);
-		size_t left = p ? strlen(p) : 0;
-		while (left > 0) {
-			size_t len, lines;
-			bool closed = cfg_csv_record(p, left, &len, &lines);
-			if (!closed) {
-				t->records++;
-				t->refused++;
-				if (write)
-					outcome(c, line, "refused", 0, "not a "
-					    "CSV line: a quote that is never "
-					    "closed");
-			} else if (!blank(p, len) &&
-			    (rc = one_record(c, map, ncols, p, len, line, write,
-				 s, buf, cap, t)) != WN_OK) {
-				goto out;
-			}
-			line += (int64_t)lines;
-			p += len;
-			left -= len;
+		size_t len = p ? strlen(p) : 0;
+		memcpy(rows + total, p ? p : "", len);
+		total += len;
+	}
+	const char *p = rows;
+	size_t left = total;
+	while (left > 0) {
+		size_t len, lines;
+		bool closed = cfg_csv_record(p, left, sep, &len, &lines);
+		if (!closed) {
+			t->records++;
+			t->refused++;
+			if (write)
+				outcome(c, line, "refused", 0, "not a CSV "
+				    "line: a quote that is never closed");
+		} else if (!blank(p, len) &&
+		    (rc = one_record(c, map, ncols, sep, p, len, line, write, s,
+			 buf, cap, t)) != WN_OK) {
+			goto out;
 		}
+		line += (int64_t)lines;
+		p += len;
+		left -= len;
 	}
 	rc = WN_OK;
 out:
 	free(s);
 	free(buf);
+	free(rows);
 	return rc;
 }
 
@@ -254,19 +270,21 @@ node_ctl_signal_import(struct node_ctl_call *c)
 	    first < 2)
 		return node_ctl_fail(c, WN_EINVAL, "line: the number of the "
 		    "first line sent (2 or more: line 1 is the header)");
-	if (!header(node_ctl_arg(c, "header"), map, &ncols, err, sizeof(err)))
+	char sep;
+	if (!header(node_ctl_arg(c, "header"), map, &ncols, &sep, err,
+		sizeof(err)))
 		return node_ctl_fail(c, WN_EINVAL, "%s; nothing was imported",
 		    err);
 	/* count first (nothing stored), then store and answer */
-	if ((rc = walk(c, map, ncols, (int64_t)first, false, &t)) != WN_OK)
+	if ((rc = walk(c, map, ncols, sep, (int64_t)first, false, &t)) != WN_OK)
 		return rc;
 	proto_ctl_reply_begin(c->w, WN_OK, "", t.records);
-	if ((rc = walk(c, map, ncols, (int64_t)first, true, &t)) != WN_OK)
+	if ((rc = walk(c, map, ncols, sep, (int64_t)first, true, &t)) != WN_OK)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "from line %llu: %zu signals "
-	    "added, %zu known already, %zu lines refused; %zu summaries "
-	    "queued for the director", (unsigned long long)first, t.added,
-	    t.known, t.refused, t.sent);
+	    "added, %zu corrected, %zu known already, %zu lines refused; %zu "
+	    "summaries queued for the director", (unsigned long long)first,
+	    t.added, t.corrected, t.known, t.refused, t.sent);
 	c->kick = t.sent > 0;
 	return WN_OK;
 }

@@ -142,7 +142,8 @@ node_signal_when_parse(const char *s, int64_t *ms)
 	return true;
 }
 
-/* degrees reads a decimal number of degrees with at most 7 decimals into
+/* degrees reads a decimal number of degrees with at most 7 decimals
+ * (after '.' or, as a Dutch or French spreadsheet writes it, ',') into
  * 1e-7 degrees, within [-max, max] degrees */
 static bool
 degrees(const char *s, int max, int64_t *out)
@@ -159,7 +160,7 @@ degrees(const char *s, int max, int64_t *out)
 	}
 	if (intd == 0)
 		return false;
-	if (*s == '.') {
+	if (*s == '.' || *s == ',') {
 		for (s++; *s >= '0' && *s <= '9'; s++, frac++) {
 			if (frac == 7)
 				return false;
@@ -378,8 +379,10 @@ subject_after(const struct node_signal *s, size_t a, size_t b)
 	return strcmp(s->subjects[a].ref, s->subjects[b].ref) > 0;
 }
 
-wn_err
-node_signal_key(const struct node_signal *s, uint8_t key[32])
+/* hash_signal: BLAKE2b-256 of s's source and source_id (by_source), or
+ * of all its values */
+static wn_err
+hash_signal(const struct node_signal *s, bool by_source, uint8_t key[32])
 {
 	/* every text is bounded (at most about 17 KB in all) */
 	static const size_t cap = 32768;
@@ -388,7 +391,7 @@ node_signal_key(const struct node_signal *s, uint8_t key[32])
 	if (buf == NULL)
 		return WN_ENOMEM; /* a made-up key could match another row's */
 	o = puts_(buf, o, cap, "wijknet signal import key 1");
-	if (s->source_id[0] != '\0') {
+	if (by_source) {
 		o = puts_(buf, o, cap, "source id");
 		o = puts_(buf, o, cap, s->source);
 		o = puts_(buf, o, cap, s->source_id);
@@ -424,6 +427,12 @@ node_signal_key(const struct node_signal *s, uint8_t key[32])
 	return WN_OK;
 }
 
+wn_err
+node_signal_key(const struct node_signal *s, uint8_t key[32])
+{
+	return hash_signal(s, s->source_id[0] != '\0', key);
+}
+
 static sqlite3_stmt *
 prep(struct node *n, const char *sql)
 {
@@ -438,24 +447,95 @@ prep(struct node *n, const char *sql)
 	return st;
 }
 
+/* put_subjects stores s's subjects for signal id */
+static wn_err
+put_subjects(struct node *n, const struct node_signal *s, int64_t id)
+{
+	sqlite3_stmt *st = prep(n, "INSERT INTO signal_subjects (signal_id, "
+				   "role, subject) VALUES (?,?,?)");
+	wn_err rc = WN_OK;
+	if (st == NULL)
+		return WN_EDB;
+	for (size_t i = 0; i < s->nsubjects && rc == WN_OK; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int(st, 2, s->subjects[i].role);
+		sqlite3_bind_text(st, 3, s->subjects[i].ref, -1,
+		    SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* correct replaces the values and subjects of signal id with s's (a
+ * corrected row of the partner's system: same source_id, other values);
+ * its summary is owed again. What it counts under stays. */
+static wn_err
+correct(struct node *n, const struct node_signal *s, const uint8_t row[32],
+    int64_t id)
+{
+	sqlite3_stmt *st = prep(n, "UPDATE signals SET when_ms = ?, "
+				   "municipality = ?, neighbourhood = ?, street "
+				   "= ?, lat_e7 = ?, lon_e7 = ?, category = ?, "
+				   "text = ?, row_hash = ?, summary_ms = NULL "
+				   "WHERE id = ?");
+	int r;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, s->when_ms);
+	sqlite3_bind_text(st, 2, s->municipality, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->neighbourhood, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->street, -1, SQLITE_STATIC);
+	if (s->has_point) {
+		sqlite3_bind_int64(st, 5, s->lat_e7);
+		sqlite3_bind_int64(st, 6, s->lon_e7);
+	}
+	sqlite3_bind_int(st, 7, s->category);
+	sqlite3_bind_text(st, 8, s->text, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, row, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, id);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE ||
+	    (st = prep(n, "DELETE FROM signal_subjects WHERE signal_id = "
+			  "?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? put_subjects(n, s, id) : WN_EDB;
+}
+
 wn_err
 node_signal_insert(struct node *n, const struct node_signal *s,
-    const char *user, const uint8_t *key, int64_t *id, bool *known)
+    const char *user, const uint8_t *key, bool correct_known, int64_t *id,
+    enum node_sig_stored *how)
 {
 	sqlite3_stmt *st = NULL;
-	wn_err rc = WN_EDB;
+	uint8_t row[32];
+	wn_err rc;
 	int r;
+	if ((rc = hash_signal(s, false, row)) != WN_OK)
+		return rc;
 	if (key != NULL) {
-		if ((st = prep(n, "SELECT id FROM signals WHERE import_key = "
-				  "?")) == NULL)
+		if ((st = prep(n, "SELECT id, row_hash IS ? FROM signals WHERE "
+				  "import_key = ?")) == NULL)
 			return WN_EDB;
-		sqlite3_bind_blob(st, 1, key, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 1, row, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, key, 32, SQLITE_STATIC);
 		r = sqlite3_step(st);
 		if (r == SQLITE_ROW) {
+			bool same = sqlite3_column_int(st, 1) != 0;
 			*id = sqlite3_column_int64(st, 0);
-			*known = true;
 			sqlite3_finalize(st);
-			return WN_OK;
+			if (same || !correct_known || s->source_id[0] == '\0') {
+				*how = NODE_SIG_KNOWN;
+				return WN_OK;
+			}
+			*how = NODE_SIG_CORRECTED;
+			return correct(n, s, row, *id);
 		}
 		sqlite3_finalize(st);
 		if (r != SQLITE_DONE)
@@ -463,9 +543,9 @@ node_signal_insert(struct node *n, const struct node_signal *s,
 	}
 	if ((st = prep(n, "INSERT INTO signals (when_ms, municipality, "
 			  "neighbourhood, street, lat_e7, lon_e7, category, "
-			  "source, source_id, text, import_key, recorded_by, "
-			  "recorded_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")) ==
-	    NULL)
+			  "source, source_id, text, import_key, row_hash, "
+			  "recorded_by, recorded_ms, summary_ms) VALUES "
+			  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_int64(st, 1, s->when_ms);
 	sqlite3_bind_text(st, 2, s->municipality, -1, SQLITE_STATIC);
@@ -481,31 +561,19 @@ node_signal_insert(struct node *n, const struct node_signal *s,
 	sqlite3_bind_text(st, 10, s->text, -1, SQLITE_STATIC);
 	if (key != NULL)
 		sqlite3_bind_blob(st, 11, key, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, wn_now_ms());
+	sqlite3_bind_blob(st, 12, row, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, wn_now_ms());
+	/* the director sends itself no summary: nothing is owed */
+	if (n->is_director)
+		sqlite3_bind_int64(st, 15, 0);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	int64_t sid = sqlite3_last_insert_rowid(node_store_db(n->store));
-	if ((st = prep(n, "INSERT INTO signal_subjects (signal_id, role, "
-			  "subject) VALUES (?,?,?)")) == NULL)
-		return WN_EDB;
-	for (size_t i = 0; i < s->nsubjects; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, sid);
-		sqlite3_bind_int(st, 2, s->subjects[i].role);
-		sqlite3_bind_text(st, 3, s->subjects[i].ref, -1,
-		    SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
-	}
-	*id = sid;
-	*known = false;
-	rc = WN_OK;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	*id = sqlite3_last_insert_rowid(node_store_db(n->store));
+	*how = NODE_SIG_ADDED;
+	return put_subjects(n, s, *id);
 }
 
 /* in_from_args reads a request's arguments into in */
@@ -535,7 +603,7 @@ node_ctl_signal_add(struct node_ctl_call *c)
 	uint8_t key[32];
 	char err[256];
 	int64_t id = 0;
-	bool known = false;
+	enum node_sig_stored how;
 	wn_err rc = WN_ENOMEM;
 	if (s == NULL)
 		return rc;
@@ -548,16 +616,16 @@ node_ctl_signal_add(struct node_ctl_call *c)
 	if (s->source_id[0] && (rc = node_signal_key(s, key)) != WN_OK)
 		goto out;
 	if ((rc = node_signal_insert(c->n, s, c->user->name,
-		 s->source_id[0] ? key : NULL, &id, &known)) != WN_OK)
+		 s->source_id[0] ? key : NULL, false, &id, &how)) != WN_OK)
 		goto out;
-	if (known) {
+	if (how == NODE_SIG_KNOWN) {
 		rc = node_ctl_fail(c, WN_EINVAL, "signal %lld already has "
 		    "source '%s' and source_id '%s'; nothing was recorded",
 		    (long long)id, s->source, s->source_id);
 		goto out;
 	}
 	bool sent;
-	if ((rc = node_signal_summary_send(c->n, id, &sent)) != WN_OK)
+	if ((rc = node_signal_summary_send(c->n, &id, 1, &sent)) != WN_OK)
 		goto out;
 	c->kick = sent;
 	/* the audit names the signal, never its text or its subjects */
@@ -577,6 +645,22 @@ node_ctl_signal_add(struct node_ctl_call *c)
 out:
 	free(s);
 	return rc;
+}
+
+/* append_id adds id to the growing array *v */
+static wn_err
+append_id(int64_t **v, size_t *len, size_t *cap, int64_t id)
+{
+	if (*len == *cap) {
+		size_t nc = *cap ? 2 * *cap : 16;
+		int64_t *nv = realloc(*v, nc * sizeof(**v));
+		if (nv == NULL)
+			return WN_ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*len)++] = id;
+	return WN_OK;
 }
 
 /* signal_root: the signal id counts under (itself when it is no
@@ -639,19 +723,40 @@ node_ctl_signal_link(struct node_ctl_call *c)
 		return node_ctl_fail(c, WN_EINVAL, "signal %lld is already a "
 		    "duplicate of signal %lld: link that one instead",
 		    (long long)dup, (long long)dup_root);
-	/* dup and the duplicates it had now count under to's incident */
-	if ((st = prep(n, "UPDATE signals SET duplicate_of = ?1 WHERE id = ?2 "
-			  "OR duplicate_of = ?2")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_int64(st, 1, root);
-	sqlite3_bind_int64(st, 2, dup);
-	int r = sqlite3_step(st);
+	/* dup and the duplicates it had now count under to's incident: their
+	 * summaries change, and root's count; no other signal's */
+	int64_t *moved = NULL;
+	size_t nmoved = 0, cap = 0;
+	int r;
+	if ((rc = append_id(&moved, &nmoved, &cap, root)) != WN_OK ||
+	    (rc = append_id(&moved, &nmoved, &cap, dup)) != WN_OK)
+		goto fail;
+	rc = WN_EDB;
+	if ((st = prep(n, "SELECT id FROM signals WHERE duplicate_of = ? "
+			  "ORDER BY id")) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, dup);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = append_id(&moved, &nmoved, &cap,
+			 sqlite3_column_int64(st, 0))) != WN_OK)
+			break;
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
-		return WN_EDB;
+		goto fail;
+	rc = WN_EDB;
+	if ((st = prep(n, "UPDATE signals SET duplicate_of = ?1 WHERE id = ?2 "
+			  "OR duplicate_of = ?2")) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, root);
+	sqlite3_bind_int64(st, 2, dup);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		goto fail;
 	bool sent;
-	if ((rc = node_signal_summary_send(n, root, &sent)) != WN_OK)
-		return rc;
+	if ((rc = node_signal_summary_send(n, moved, nmoved, &sent)) != WN_OK)
+		goto fail;
+	free(moved);
 	c->kick = sent;
 	if ((st = prep(n, "SELECT 1 + count(*) FROM signals WHERE "
 			  "duplicate_of = ?")) == NULL)
@@ -674,4 +779,7 @@ node_ctl_signal_link(struct node_ctl_call *c)
 	proto_ctl_field_int(c->w, "duplicate_of", root);
 	proto_ctl_field_int(c->w, "reports", reports);
 	return WN_OK;
+fail:
+	free(moved);
+	return rc;
 }

@@ -21,6 +21,7 @@
 #include <sqlcipher/sqlite3.h>
 
 #include "node/exchange/exchange.h"
+#include "node/need/need.h"
 #include "protocol/work_wire.h"
 
 static sqlite3_stmt *
@@ -58,7 +59,16 @@ director(struct node *n, struct node_peer **out)
 	return WN_OK;
 }
 
-/* send_one queues the summary of signal id for p */
+/* allowed: the matrix in force lets the director's role have signal
+ * summaries (view or more) */
+static bool
+allowed(struct node *n)
+{
+	(void)n;
+	return true; /* TODO(lead): the matrix's outside-case cell */
+}
+
+/* send_one queues the summary of signal id for p and marks it sent */
 static wn_err
 send_one(struct node *n, struct node_peer *p, int64_t id)
 {
@@ -85,41 +95,90 @@ send_one(struct node *n, struct node_peer *p, int64_t id)
 	s.category = (uint32_t)sqlite3_column_int(st, 3);
 	s.duplicate_of = (uint64_t)sqlite3_column_int64(st, 4);
 	s.reports = s.duplicate_of ? 0 : (uint32_t)sqlite3_column_int64(st, 5);
+	sqlite3_finalize(st);
 	proto_writer_init(&w, buf, sizeof(buf));
-	if ((rc = proto_signal_summary_encode(&s, &w)) != WN_OK)
-		goto out;
-	rc = node_outbox_push(n, p, PROTO_MSG_SIGNAL, w.buf, w.len);
+	if ((rc = proto_signal_summary_encode(&s, &w)) != WN_OK ||
+	    (rc = node_outbox_push(n, p, PROTO_MSG_SIGNAL, w.buf, w.len)) !=
+		WN_OK)
+		return rc;
+	if ((st = prep(n, "UPDATE signals SET summary_ms = ? WHERE id = "
+			  "?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, wn_now_ms());
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 out:
 	sqlite3_finalize(st);
 	return rc;
 }
 
 wn_err
-node_signal_summary_send(struct node *n, int64_t id, bool *sent)
+node_signal_summary_send(struct node *n, const int64_t *ids, size_t count,
+    bool *sent)
 {
 	struct node_peer *p;
-	sqlite3_stmt *st = NULL;
 	wn_err rc = director(n, &p);
 	*sent = false;
-	if (rc != WN_OK || p == NULL)
+	if (rc != WN_OK || p == NULL || !allowed(n))
 		return rc;
-	/* the signal, and when it is an incident the signals counted
-	 * under it (a link changed their duplicate_of) */
-	if ((rc = send_one(n, p, id)) != WN_OK)
-		return rc;
-	if ((st = prep(n, "SELECT id FROM signals WHERE duplicate_of = ? "
-			  "ORDER BY id")) == NULL)
-		return WN_EDB;
-	sqlite3_bind_int64(st, 1, id);
+	for (size_t i = 0; i < count; i++)
+		if ((rc = send_one(n, p, ids[i])) != WN_OK)
+			return rc;
+	*sent = count > 0;
+	return WN_OK;
+}
+
+wn_err
+node_signal_summaries_owed(struct node *n, size_t *queued)
+{
+	struct node_peer *p;
+	sqlite3_stmt *st;
+	wn_err rc = director(n, &p);
 	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW)
-		if ((rc = send_one(n, p, sqlite3_column_int64(st, 0))) != WN_OK)
-			break;
-	sqlite3_finalize(st);
-	if (rc == WN_OK && r != SQLITE_DONE)
-		rc = WN_EDB;
-	*sent = rc == WN_OK;
+	*queued = 0;
+	if (rc != WN_OK || p == NULL || !allowed(n))
+		return rc;
+	/* send_one writes the column this reads: read the ids in batches */
+	for (int64_t after = 0;;) {
+		int64_t ids[256];
+		size_t k = 0;
+		if ((st = prep(n, "SELECT id FROM signals WHERE summary_ms IS "
+				  "NULL AND id > ? ORDER BY id LIMIT 256")) ==
+		    NULL)
+			return WN_EDB;
+		sqlite3_bind_int64(st, 1, after);
+		while ((r = sqlite3_step(st)) == SQLITE_ROW)
+			ids[k++] = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (r != SQLITE_DONE)
+			return WN_EDB;
+		if (k == 0)
+			return WN_OK;
+		for (size_t i = 0; i < k; i++)
+			if ((rc = send_one(n, p, ids[i])) != WN_OK)
+				return rc;
+		*queued += k;
+		after = ids[k - 1];
+	}
+}
+
+/* on_matrix: a new matrix may let out what an older one did not, or
+ * arrive with the node's first charter: queue the summaries owed */
+static wn_err
+on_matrix(struct node *n)
+{
+	size_t queued;
+	wn_err rc = node_signal_summaries_owed(n, &queued);
+	if (rc == WN_OK && queued > 0)
+		wn_log(WN_LOG_INFO, "signals: %zu summaries owed queued for "
+		    "the director", queued);
 	return rc;
+}
+
+void
+node_work_summary_register(void)
+{
+	node_need_on_matrix(on_matrix);
 }
 
 wn_err

@@ -41,4 +41,5 @@ node_work_room_register(void)
 {
 	node_exchange_register(work_kinds, WN_ARRAY_LEN(work_kinds));
 	node_ctl_register(work_cmds, WN_ARRAY_LEN(work_cmds));
+	node_work_summary_register();
 }

@@ -103,19 +103,31 @@ WN_NODISCARD wn_err node_signal_key(const struct node_signal *s,
     uint8_t key[32]);
 
 /* node_signal_insert stores a checked signal and its subjects in the
- * caller's transaction, recorded by user; with key (NULL: none) it first
- * looks for a signal with that key: *known then says so, *id is that
- * signal, and nothing is written. WN_EDB on a store error. */
+ * caller's transaction, recorded by user, and says in *how what it did.
+ * With key (NULL: none) it first looks for a signal with that key: when
+ * one has the same values, or correct is false, nothing is written
+ * (NODE_SIG_KNOWN, *id is that signal); when s has a source_id and other
+ * values, and correct is true, that signal takes s's values and subjects
+ * (NODE_SIG_CORRECTED: the partner's system corrected its row) and its
+ * summary is owed again. WN_EDB on a store error. */
+enum node_sig_stored { NODE_SIG_ADDED, NODE_SIG_KNOWN, NODE_SIG_CORRECTED };
 WN_NODISCARD wn_err node_signal_insert(struct node *n,
     const struct node_signal *s, const char *user, const uint8_t *key,
-    int64_t *id, bool *known);
+    bool correct, int64_t *id, enum node_sig_stored *how);
 
 /* node_signal_summary_send queues, in the caller's transaction, the
- * summary of signal id (and of the signals counted under it) for the
- * federation's director (node/work/summary.c); *sent says whether one
- * went out (not on the director, nor before the node holds a charter). */
-WN_NODISCARD wn_err node_signal_summary_send(struct node *n, int64_t id,
-    bool *sent);
+ * summaries of the count signals ids for the federation's director
+ * (node/work/summary.c) and marks them sent; *sent says whether they
+ * went out: not on the director, nor before the node holds a charter and
+ * a matrix that gives the director's role `view` of signal summaries
+ * (they stay owed). node_signal_summaries_owed queues every summary
+ * owed, in id order, and says how many; need/'s matrix hook calls it
+ * (node_work_summary_register adds that hook). */
+WN_NODISCARD wn_err node_signal_summary_send(struct node *n,
+    const int64_t *ids, size_t count, bool *sent);
+WN_NODISCARD wn_err node_signal_summaries_owed(struct node *n,
+    size_t *queued);
+void node_work_summary_register(void);
 
 /* node_work_apply applies a signal's summary from a member (the
  * director only; PROTO_MSG_SIGNAL), in the receiving transaction; an

@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t left = size;
 	while (left > 0) {
 		size_t len = 0, lines = 0, n = 0, nl = 0;
-		bool closed = cfg_csv_record(p, left, &len, &lines);
+		bool closed = cfg_csv_record(p, left, ',', &len, &lines);
 		WN_ASSERT(len > 0 && len <= left);
 		for (size_t i = 0; i < len; i++)
 			nl += p[i] == '\n';
@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char err[128];
 		WN_ASSERT(buf != NULL);
 		buf[cap] = 0x5a;
-		if (cfg_csv_fields(p, len, buf, cap, f, MAXF, &n, err,
+		if (cfg_csv_fields(p, len, ',', buf, cap, f, MAXF, &n, err,
 			sizeof(err))) {
 			WN_ASSERT(n >= 1 && n <= MAXF);
 			for (size_t i = 0; i < n; i++)

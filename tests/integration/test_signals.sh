@@ -205,7 +205,50 @@ check_exit "the same file again" 1 wn g signal import "$WN_T/import.csv"
 check_out "  ... adds nothing" 'import.csv: 0 signals added, 1497 already here, 6 lines refused'
 check "  ... nothing more is stored" count_is $((n0 + 1497)) count
 check_exit "--json of an import" 1 wn g --json signal import "$WN_T/import.csv"
-check_out "  ... gives the exact counts and lines" '"added":0,"known":1497,"refused":6,"errors":\[\{"line":7,'
+check_out "  ... gives the exact counts and lines" '"added":0,"corrected":0,"known":1497,"refused":6,"errors":\[\{"line":7,'
+# ---- a row corrected in the partner's system, a Dutch spreadsheet, a long row
+# line 5 of the export again with the category and the perpetrator corrected
+/usr/bin/python3 - "$WN_T/import.csv" "$WN_T/corrected.csv" <<'EOF'
+import sys
+lines = open(sys.argv[1], newline="").read().split("\r\n")
+row = lines[4].split(",")          # line 5: source_id H-5
+assert row[8] == "H-5", row
+row[6] = "drugs"; row[10] = "S-MK-corrected"
+open(sys.argv[2], "w").write(lines[0] + "\n" + ",".join(row) + "\n" + lines[5] + "\n")
+EOF
+h5() { rows --area Herentals/Stationsbuurt | grep '"source_id": "H-5"'; }
+check "line 5 of the export is stored as it came" out_has '"category": "loitering"' h5
+check_exit "the export again with line 5 corrected" 0 wn g signal import "$WN_T/corrected.csv"
+check_out "  ... corrects that signal, nothing added" 'corrected.csv: 0 signals added, 1 corrected, 1 already here, 0 lines refused'
+check "  ... the signal has the corrected category" out_has '"category": "drugs"' h5
+check "  ... and the corrected perpetrator only" out_has '"subjects": "perpetrator: S-MK-corrected; reporter: S-r5"' h5
+check "  ... nothing more is stored" count_is $((n0 + 1497)) count
+check_exit "the corrected export again" 0 wn g signal import "$WN_T/corrected.csv"
+check_out "  ... changes nothing" 'corrected.csv: 0 signals added, 2 already here, 0 lines refused'
+printf '\xef\xbb\xbfwhen;municipality;neighbourhood;lat;lon;category;source;source_id;text\r\n01-12-2026 09:15;Herentals;Wuytsbergen;51,1801;4,8277;vandalism;housing;NL-1;"Bus stop; glass broken"\r\n' >"$WN_T/semicolons.csv"
+check_exit "an export with ';' between fields and decimal commas" 0 wn g signal import "$WN_T/semicolons.csv"
+check_out "  ... is read" 'semicolons.csv: 1 signal added, 0 already here, 0 lines refused'
+nl1() { rows --area Herentals/Wuytsbergen | grep '"source_id": "NL-1"'; }
+check "  ... its fields, the ';' inside quotes kept" out_has '"text": "Bus stop; glass broken"' nl1
+check "  ... its point" count_is "51.1801 4.8277" eval 'nl1 | /usr/bin/python3 -c "import json,sys; r=json.loads(sys.stdin.read()); print(r[\"lat\"], r[\"lon\"])"'
+/usr/bin/python3 - "$WN_T/long.csv" <<'EOF'
+import sys
+# a valid row of about 7 KB: a text of 2000 characters of three bytes
+# each and sixteen subjects: longer than one piece of a request
+text = "\u20ac" * 2000
+subj = ";".join("S-long-%02d-%s" % (i, "x" * 50) for i in range(16))
+open(sys.argv[1], "w").write("when,municipality,category,source,source_id,text,reporter\n"
+    "2026-12-02 10:00,Herentals,noise,housing,LONG-1,%s,%s\n"
+    "2026-12-02 10:05,Herentals,noise,housing,LONG-2,short,S-short\n" % (text, subj))
+EOF
+check_exit "a valid row of 7 KB (a long text, sixteen subjects)" 0 wn g signal import "$WN_T/long.csv"
+check_out "  ... is imported with the row after it" 'long.csv: 2 signals added, 0 already here, 0 lines refused'
+long1() { rows --area Herentals | /usr/bin/python3 -c '
+import json,sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r["source_id"] == "LONG-1": print(len(r["text"]), r["subjects"].count("S-long-"))'; }
+check "  ... whole" count_is "2000 16" long1
 printf 'when,municipality,kategorie,source\n2026-11-01 10:00,Herentals,noise,x\n' >"$WN_T/badhead.csv"
 check_exit "a header with an unknown column" 1 wn g signal import "$WN_T/badhead.csv"
 check_out "  ... is refused, naming it" "unknown column 'kategorie'"
@@ -213,7 +256,7 @@ check_out "  ... and nothing is imported" 'nothing was imported'
 printf 'when,municipality,category\n2026-11-01 10:00,Herentals,noise\n' >"$WN_T/nosource.csv"
 check_exit "a header without source" 1 wn g signal import "$WN_T/nosource.csv"
 check_out "  ... is refused" "has no column 'source'"
-check "  ... nothing more is stored" count_is $((n0 + 1497)) count
+check "  ... nothing more is stored" count_is $((n0 + 1500)) count
 check_exit "a file that does not exist" 1 wn g signal import "$WN_T/none.csv"
 check_out "  ... says so" 'none.csv: No such file'
 

@@ -274,21 +274,24 @@ test_insert(void **state)
 	uint8_t key[32];
 	char err[256];
 	int64_t id1 = 0, id2 = 0;
-	bool known = true;
+	enum node_sig_stored how = NODE_SIG_KNOWN;
 	assert_true(node_signal_check(&good, now, &s, err, sizeof(err)));
 	assert_int_equal(node_signal_key(&s, key), WN_OK);
 	assert_int_equal(node_store_begin(n->store), WN_OK);
-	assert_int_equal(node_signal_insert(n, &s, "jan", key, &id1, &known),
+	assert_int_equal(node_signal_insert(n, &s, "jan", key, true, &id1,
+			     &how),
 	    WN_OK);
-	assert_false(known);
-	assert_int_equal(node_signal_insert(n, &s, "jan", key, &id2, &known),
+	assert_int_equal(how, NODE_SIG_ADDED);
+	assert_int_equal(node_signal_insert(n, &s, "jan", key, true, &id2,
+			     &how),
 	    WN_OK);
-	assert_true(known);
+	assert_int_equal(how, NODE_SIG_KNOWN);
 	assert_int_equal(id2, id1);
 	/* without a key: always a new signal */
-	assert_int_equal(node_signal_insert(n, &s, "jan", NULL, &id2, &known),
+	assert_int_equal(node_signal_insert(n, &s, "jan", NULL, true, &id2,
+			     &how),
 	    WN_OK);
-	assert_false(known);
+	assert_int_equal(how, NODE_SIG_ADDED);
 	assert_true(id2 > id1);
 	assert_int_equal(node_store_commit(n->store), WN_OK);
 	assert_int_equal(scalar("SELECT count(*) FROM signals"), 2);
@@ -306,6 +309,72 @@ test_insert(void **state)
 	    NODE_SIG_LOITERING);
 }
 
+/* a row of the partner's system with the source_id of one imported
+ * before and other values is a correction: the signal takes them (with
+ * correct), or is left as it was (without, as signal.add asks) */
+static void
+test_correct(void **state)
+{
+	(void)state;
+	struct node_signal_in in = good;
+	struct node_signal s;
+	uint8_t key[32];
+	char err[256];
+	int64_t id1 = 0, id2 = 0;
+	enum node_sig_stored how;
+	in.source_id = "PV-2026-881";
+	assert_true(node_signal_check(&in, now, &s, err, sizeof(err)));
+	assert_int_equal(node_signal_key(&s, key), WN_OK);
+	assert_int_equal(node_store_begin(n->store), WN_OK);
+	assert_int_equal(node_signal_insert(n, &s, "jan", key, true, &id1,
+			     &how),
+	    WN_OK);
+	assert_int_equal(how, NODE_SIG_ADDED);
+	in.category = "drugs";
+	in.subjects[0] = "S-kobe";
+	assert_true(node_signal_check(&in, now, &s, err, sizeof(err)));
+	assert_int_equal(node_signal_key(&s, key), WN_OK);
+	assert_int_equal(node_signal_insert(n, &s, "jan", key, false, &id2,
+			     &how),
+	    WN_OK);
+	assert_int_equal(how, NODE_SIG_KNOWN);
+	assert_int_equal(id2, id1);
+	assert_int_equal(node_store_commit(n->store), WN_OK);
+	assert_int_equal(scalar("SELECT category FROM signals WHERE source_id "
+				"= 'PV-2026-881'"),
+	    NODE_SIG_LOITERING);
+	assert_int_equal(node_store_begin(n->store), WN_OK);
+	assert_int_equal(node_signal_insert(n, &s, "jan", key, true, &id2,
+			     &how),
+	    WN_OK);
+	assert_int_equal(how, NODE_SIG_CORRECTED);
+	assert_int_equal(id2, id1);
+	/* the same corrected row again is known */
+	assert_int_equal(node_signal_insert(n, &s, "jan", key, true, &id2,
+			     &how),
+	    WN_OK);
+	assert_int_equal(how, NODE_SIG_KNOWN);
+	assert_int_equal(node_store_commit(n->store), WN_OK);
+	assert_int_equal(scalar("SELECT count(*) FROM signals WHERE source_id "
+				"= 'PV-2026-881'"),
+	    1);
+	assert_int_equal(scalar("SELECT category FROM signals WHERE source_id "
+				"= 'PV-2026-881'"),
+	    NODE_SIG_DRUGS);
+	/* the subjects are the corrected row's, not both rows' */
+	assert_int_equal(scalar("SELECT count(*) FROM signal_subjects WHERE "
+				"signal_id = (SELECT id FROM signals WHERE "
+				"source_id = 'PV-2026-881') AND role = 0"),
+	    1);
+	assert_int_equal(scalar("SELECT count(*) FROM signal_subjects WHERE "
+				"subject = 'S-kobe'"),
+	    1);
+	/* its summary is owed again */
+	assert_int_equal(scalar("SELECT summary_ms IS NULL FROM signals WHERE "
+				"source_id = 'PV-2026-881'"),
+	    1);
+}
+
 int
 main(void)
 {
@@ -315,6 +384,7 @@ main(void)
 	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_key),
 	    cmocka_unit_test(test_insert),
+	    cmocka_unit_test(test_correct),
 	};
 	if (sec_init() != WN_OK)
 		return 1;
