@@ -241,6 +241,9 @@ print_signal(const struct proto_ctl_row *r)
 		safe(text_of(r, "text"));
 		putchar('\n');
 	}
+	if (strcmp(text_of(r, "summary"), "owed") == 0)
+		puts("  its summary has not gone to the director yet: this node "
+		     "holds no charter, or no matrix that lets it out");
 }
 
 /* print_summary: a member's signal as the director knows it */

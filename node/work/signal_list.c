@@ -91,8 +91,8 @@ row(struct node_ctl_call *c, int64_t id)
 				      "category, source, source_id, text, "
 				      "ifnull(duplicate_of, 0), recorded_by, "
 				      "recorded_ms, (SELECT 1 + count(*) FROM "
-				      "signals d WHERE d.duplicate_of = s.id) "
-				      "FROM signals s WHERE id = ?");
+				      "signals d WHERE d.duplicate_of = s.id), "
+				      "summary_ms FROM signals s WHERE id = ?");
 	char lat[24] = "", lon[24] = "", *subj = malloc(8192);
 	wn_err rc = WN_EDB;
 	if (st == NULL || subj == NULL)
@@ -106,7 +106,7 @@ row(struct node_ctl_call *c, int64_t id)
 		degrees_text(sqlite3_column_int64(st, 5), lon, sizeof(lon));
 	}
 	bool dup = sqlite3_column_int64(st, 10) != 0;
-	proto_ctl_row_begin(c->w, 16);
+	proto_ctl_row_begin(c->w, 18);
 	proto_ctl_field_int(c->w, "signal_id", id);
 	proto_ctl_field_int(c->w, "when_ms", sqlite3_column_int64(st, 0));
 	proto_ctl_field_text(c->w, "municipality", col(st, 1));
@@ -127,6 +127,13 @@ row(struct node_ctl_call *c, int64_t id)
 	proto_ctl_field_text(c->w, "subjects", subj);
 	proto_ctl_field_text(c->w, "recorded_by", col(st, 11));
 	proto_ctl_field_int(c->w, "recorded_ms", sqlite3_column_int64(st, 12));
+	/* its summary for the director: queued when (0: owed, or none on
+	 * the director itself) */
+	bool owed = sqlite3_column_type(st, 14) == SQLITE_NULL;
+	proto_ctl_field_text(c->w, "summary", c->n->is_director ? "none"
+	    : owed ? "owed" : "sent");
+	proto_ctl_field_int(c->w, "summary_ms", owed ? 0
+	    : sqlite3_column_int64(st, 14));
 	rc = WN_OK;
 out:
 	free(subj);

@@ -27,7 +27,9 @@
  *        amend CASE FIELD VALUE (an AMEND of the recipient's field FIELD;
  *        seq from $WNPOKE_SEQ) |
  *        kind SEQ TYPE (FROM's message SEQ: the DATA body in an envelope
- *        of message type TYPE, a number)
+ *        of message type TYPE, a number) |
+ *        signal SEQ (FROM's message SEQ: a well-formed signal summary of
+ *        FROM's signal 990 in Herentals)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -63,6 +65,7 @@
 #include "protocol/manifest.h"
 #include "protocol/matrix_wire.h"
 #include "protocol/need_wire.h"
+#include "protocol/work_wire.h"
 
 int main(int argc, char **argv);
 
@@ -681,6 +684,21 @@ main(int argc, char **argv)
 			return 1;
 		header(&h, argv[3], (uint32_t)type, seq);
 		if (transfer_of(&h, bw.buf, bw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "signal") == 0 && argc == 7) {
+		/* a well-formed signal summary (SIGNAL), signal 990 */
+		struct proto_signal_summary ss = {.id = 990,
+		    .when_ms = 1796500000000, .municipality = "Herentals",
+		    .category = 0, .reports = 1};
+		uint8_t sb[256];
+		struct proto_writer sw;
+		proto_writer_init(&sw, sb, sizeof(sb));
+		if (proto_signal_summary_encode(&ss, &sw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_SIGNAL, seq);
+		if (transfer_of(&h, sw.buf, sw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
