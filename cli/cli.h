@@ -45,6 +45,14 @@ int cli_print_reply(struct cli *cli, const struct proto_ctl_reply *reply);
  * (NULL-terminated), calls the node and prints the reply. */
 int cli_simple(struct cli *cli, const char *op, ...);
 
+/* cli_ask is cli_simple for a command that says the outcome in its own
+ * words: true when the node said ok and the output is for a person (the
+ * caller prints *reply); false when it printed the reply as cli_simple
+ * does (--json, or a refusal) or the call failed. *status is the exit
+ * code either way; the caller releases *reply. */
+bool cli_ask(struct cli *cli, struct proto_ctl_reply *reply, int *status,
+    const char *op, ...);
+
 /* cli_help_requested is true when argv holds -h or --help. */
 bool cli_help_requested(int argc, char **argv);
 
