@@ -115,16 +115,25 @@ WN_NODISCARD wn_err node_signal_insert(struct node *n,
     const struct node_signal *s, const char *user, const uint8_t *key,
     bool correct, int64_t *id, enum node_sig_stored *how);
 
-/* node_signal_summary_send queues, in the caller's transaction, the
- * summaries of the count signals ids for the federation's director
- * (node/work/summary.c) and marks them sent; *sent says whether they
- * went out: not on the director, nor before the node holds a charter and
- * a matrix that gives the director's role `view` of signal summaries
- * (they stay owed). node_signal_summaries_owed queues every summary
- * owed, in id order, and says how many; need/'s matrix hook calls it
- * (node_work_summary_register adds that hook). */
+/* A signal's summary goes to the federation's director (node/work/
+ * summary.c) only when this node holds a charter and a matrix that gives
+ * the director's role at least view of signal summaries ([outside cases]
+ * signal_summary); until then it is owed. node_signal_summary_gate finds
+ * out once per request (it checks the matrix's signature): g->to is the
+ * director, or NULL when nothing may go (also on the director itself).
+ * node_signal_summary_send queues, in the caller's transaction, the
+ * summaries of the count signals ids through g and marks them sent;
+ * *sent says whether they went. node_signal_summaries_owed queues every
+ * summary owed, in id order, and says how many; need/'s matrix hook calls
+ * it (node_work_summary_register adds that hook). */
+struct node_summary_gate {
+	struct node_peer *to;
+};
+WN_NODISCARD wn_err node_signal_summary_gate(struct node *n,
+    struct node_summary_gate *g);
 WN_NODISCARD wn_err node_signal_summary_send(struct node *n,
-    const int64_t *ids, size_t count, bool *sent);
+    const struct node_summary_gate *g, const int64_t *ids, size_t count,
+    bool *sent);
 WN_NODISCARD wn_err node_signal_summaries_owed(struct node *n,
     size_t *queued);
 void node_work_summary_register(void);
