@@ -14,6 +14,7 @@
 #ifndef NODE_NEED_NEED_H
 #define NODE_NEED_NEED_H
 
+#include "config/matrix.h"
 #include "node/core/core.h"
 #include "node/exchange/exchange.h"
 #include "node/node.h"
@@ -38,6 +39,19 @@ bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 typedef wn_err (*node_matrix_fn)(struct node *n);
 #define NODE_MATRIX_HOOKS_MAX 4
 void node_need_on_matrix(node_matrix_fn fn);
+
+/* node_need_outside_level: the level the matrix in force on this node
+ * (signed by the director, of this node's federation) gives role for
+ * records of kind what outside any case ([outside cases] in the matrix
+ * file), into *out: CFG_LEVEL_NONE when no matrix is in force, and for a
+ * what or role out of range (default deny). Errors (*out untouched):
+ * WN_ENOMEM, WN_EDB, or the matrix's own when the one stored no longer
+ * verifies (WN_ECRYPTO, WN_EPROTO). Like every reader of the matrix in
+ * force: n->mtx held, inside a handler, an apply function or the
+ * caller's transaction; it reads the store and checks the matrix's
+ * signature on each call (node/need/need.c). */
+WN_NODISCARD wn_err node_need_outside_level(struct node *n,
+    enum cfg_outside what, enum cfg_role role, enum cfg_level *out);
 
 /* need/'s state, reached from the node as n->need: the dossiers opened
  * outside a user's cases, for the snooping alert (watch.c), guarded by
