@@ -296,8 +296,9 @@ static const char *const migrations[] = {
 	 * only, signal_subjects, by the subject reference the rest of the
 	 * store uses (cases, fields, consents), so that one change of how
 	 * subjects are named (tokens) touches one table. The indexes serve
-	 * signal.list newest first by area, by category and by time, the
-	 * duplicates of one signal, and the summaries owed. */
+	 * signal.list newest first by area, by category and by time, and the
+	 * duplicates of one signal (the summaries owed are found by walking
+	 * the table in id order, once per matrix applied). */
 	"CREATE TABLE signals ("
 	"  id INTEGER PRIMARY KEY,"
 	"  when_ms INTEGER NOT NULL,"
@@ -324,7 +325,6 @@ static const char *const migrations[] = {
 	"CREATE INDEX signals_category ON signals(category, when_ms);"
 	"CREATE INDEX signals_duplicates ON signals(duplicate_of) WHERE "
 	"  duplicate_of IS NOT NULL;"
-	"CREATE INDEX signals_owed ON signals(id) WHERE summary_ms IS NULL;"
 	"CREATE TABLE signal_subjects ("
 	"  signal_id INTEGER NOT NULL REFERENCES signals(id) ON DELETE "
 	"    CASCADE,"
