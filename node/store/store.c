@@ -296,9 +296,13 @@ static const char *const migrations[] = {
 	 * only, signal_subjects, by the subject reference the rest of the
 	 * store uses (cases, fields, consents), so that one change of how
 	 * subjects are named (tokens) touches one table. The indexes serve
-	 * signal.list newest first by area, by category and by time, and the
-	 * duplicates of one signal (the summaries owed are found by walking
-	 * the table in id order, once per matrix applied). */
+	 * signal.list newest first by municipality, by neighbourhood, by
+	 * neighbourhood and category, by category and by time (each a walk
+	 * that stops after a page: without the municipality's own index a
+	 * page of one municipality sorted all its signals, and a place with
+	 * a category walked that category everywhere; make bench, section
+	 * 6), and the duplicates of one signal (the summaries owed are found
+	 * by walking the table in id order, once per matrix applied). */
 	"CREATE TABLE signals ("
 	"  id INTEGER PRIMARY KEY,"
 	"  when_ms INTEGER NOT NULL,"
@@ -323,6 +327,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX signals_area ON signals(municipality, neighbourhood, "
 	"  when_ms);"
 	"CREATE INDEX signals_category ON signals(category, when_ms);"
+	"CREATE INDEX signals_municipality ON signals(municipality, when_ms);"
+	"CREATE INDEX signals_area_category ON signals(municipality, "
+	"  neighbourhood, category, when_ms);"
 	"CREATE INDEX signals_duplicates ON signals(duplicate_of) WHERE "
 	"  duplicate_of IS NOT NULL;"
 	"CREATE TABLE signal_subjects ("
