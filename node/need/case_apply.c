@@ -100,9 +100,10 @@ removed_now(struct node *n, const struct case_info *ci, const char *by)
 		sqlite3_finalize(st);
 		if (r != SQLITE_DONE)
 			return WN_EDB;
-		rc = strcmp(org, n->cfg.org_id) == 0
-		    ? forget_case(n, ci, by)
-		    : case_retract_from(n, ci, org);
+		if (strcmp(org, n->cfg.org_id) != 0)
+			rc = case_retract_from(n, ci, org);
+		else if ((rc = forget_case(n, ci, by)) == WN_OK)
+			rc = case_removed_here(n, ci->id);
 	}
 	return rc;
 }

@@ -107,6 +107,8 @@ WN_NODISCARD wn_err case_apply_attest(struct node *n, struct node_peer *from,
 bool case_closed(struct node *n, const char *case_id, int64_t *ms);
 WN_NODISCARD wn_err case_invited(struct node *n, const char *case_id,
     const char *org);
+/* case_removed_here calls the removal hooks (node_need_on_removed) */
+WN_NODISCARD wn_err case_removed_here(struct node *n, const char *case_id);
 
 /* watch.c */
 void case_opened(struct node_ctl_call *c, const char *dossier);

@@ -10,7 +10,8 @@
  * a disclosure, an information request or an amendment for it, nor
  * invites a member to it (case_closed, called by those paths), until the
  * director reopens it. A member invited to a case is told its history by
- * the functions added with node_need_on_invite, after its CASE.
+ * the functions added with node_need_on_invite, after its CASE; a member
+ * removed from one forgets it with those added with node_need_on_removed.
  */
 #include "node/need/case_int.h"
 
@@ -135,6 +136,28 @@ node_need_on_invite(node_invite_fn fn)
 			return;
 	WN_ASSERT(ninvite_hooks < NODE_INVITE_HOOKS_MAX);
 	invite_hooks[ninvite_hooks++] = fn;
+}
+
+static node_removed_fn removed_hooks[NODE_INVITE_HOOKS_MAX];
+static size_t nremoved_hooks;
+
+void
+node_need_on_removed(node_removed_fn fn)
+{
+	for (size_t i = 0; i < nremoved_hooks; i++)
+		if (removed_hooks[i] == fn)
+			return;
+	WN_ASSERT(nremoved_hooks < NODE_INVITE_HOOKS_MAX);
+	removed_hooks[nremoved_hooks++] = fn;
+}
+
+wn_err
+case_removed_here(struct node *n, const char *case_id)
+{
+	wn_err rc = WN_OK;
+	for (size_t i = 0; i < nremoved_hooks && rc == WN_OK; i++)
+		rc = removed_hooks[i](n, case_id);
+	return rc;
 }
 
 wn_err

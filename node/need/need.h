@@ -87,6 +87,14 @@ typedef wn_err (*node_invite_fn)(struct node *n, const char *case_id,
 #define NODE_INVITE_HOOKS_MAX 4
 void node_need_on_invite(node_invite_fn fn);
 
+/* node_need_on_removed adds a function a member calls when it learns it
+ * was removed from a case, in the same transaction, after it deleted the
+ * fields it received for it (work/ forgets the case's steps and links);
+ * an error refuses the CASE, to be tried again. Up to
+ * NODE_INVITE_HOOKS_MAX; as node_need_on_invite. */
+typedef wn_err (*node_removed_fn)(struct node *n, const char *case_id);
+void node_need_on_removed(node_removed_fn fn);
+
 /* need/'s state, reached from the node as n->need: the dossiers opened
  * outside a user's cases, for the snooping alert (watch.c), guarded by
  * n->mtx. node_need_start allocates it (WN_ENOMEM) before the node serves;

@@ -14,7 +14,8 @@
  * (node_case_set_closed), which from then on shares nothing for the case;
  * going back from closed reopens it there too. A member invited later is
  * sent every step so far, after its CASE (need/'s invitation hook), and
- * the links it may know of. A link goes only to the members of both
+ * the links it may know of; a member removed forgets them (need/'s
+ * removal hook). A link goes only to the members of both
  * cases. The member's side is life_apply.c, case.life is life_show.c.
  */
 #include "node/work/work.h"
@@ -548,8 +549,40 @@ invited(struct node *n, const char *case_id, const char *org)
 	return rc;
 }
 
+/* removed: this node was removed from case_id: it forgets the case's
+ * steps (their reasons are the case's deliberation) and its links; were it
+ * invited again, the director would send them again */
+static wn_err
+removed(struct node *n, const char *case_id)
+{
+	static const char *const sql[] = {
+	    "DELETE FROM case_steps WHERE case_id = ?1",
+	    "DELETE FROM case_links WHERE case_id = ?1 OR other_id = ?1"};
+	char detail[160];
+	int changes = 0;
+	for (size_t i = 0; i < WN_ARRAY_LEN(sql); i++) {
+		sqlite3_stmt *st = prep(n, sql[i]);
+		int r;
+		if (st == NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r != SQLITE_DONE)
+			return WN_EDB;
+		changes += sqlite3_changes(node_store_db(n->store));
+	}
+	if (changes == 0)
+		return WN_OK;
+	snprintf(detail, sizeof(detail), "removed from case %s: its steps and "
+	    "links held here (%d) deleted", case_id, changes);
+	return node_audit_append(n->store, "system", "case.forgotten", case_id,
+	    detail);
+}
+
 void
 node_work_life_register(void)
 {
 	node_need_on_invite(invited);
+	node_need_on_removed(removed);
 }
