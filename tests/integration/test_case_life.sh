@@ -9,8 +9,9 @@
 # a member; a link reaches only the members of both cases (and a member
 # invited to the second case later); after the close nothing is shared:
 # a share approved after it sends nothing, a new request is refused, a
-# disclosure arriving for the closed case is refused; `case list` shows
-# each case's stage.
+# disclosure arriving for the closed case is refused; a member removed
+# forgets the case's steps and links; `case list` shows each case's stage;
+# bad usage of the new commands is refused before any node is asked.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
@@ -18,6 +19,27 @@ export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
 # no periodic chain head takes the sequence number a poke reads
 export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 S=S-LIFE-jonas
+
+# usage, with no node to ask
+NONE=(-d "$WN_T/no-node")
+for sub in advance close link; do
+	check_exit "case $sub --help" 0 "$WIJKNET" "${NONE[@]}" case $sub --help
+	check_out "  prints the usage" '^usage: wijknet case'
+done
+check_exit "case advance without --to" 2 "$WIJKNET" "${NONE[@]}" case advance c-1
+check_exit "case advance --to closed (close takes an outcome)" 2 "$WIJKNET" "${NONE[@]}" case advance c-1 --to closed
+check_out "  says to use case close" 'case close'
+check_exit "a reason on the command line is a file name, never the reason" 1 \
+	"$WIJKNET" "${NONE[@]}" case advance c-1 --to plan --why because
+check_out "  (no such file)" 'why-file because: No such file'
+check_exit "there is no --reason" 2 "$WIJKNET" "${NONE[@]}" case advance c-1 --to plan --reason because
+check_exit "case close without a reason" 2 "$WIJKNET" "${NONE[@]}" case close c-1 --outcome resolved
+check_exit "case close with an unknown outcome" 2 "$WIJKNET" "${NONE[@]}" case close c-1 --outcome done --why-file /dev/null
+check_out "  names the outcomes" 'resolved handed_over stopped'
+check_exit "case link with an unknown relation" 2 "$WIJKNET" "${NONE[@]}" case link c-1 --to c-2 --as cousin
+check_exit "an unreadable reason file" 1 "$WIJKNET" "${NONE[@]}" case advance c-1 --to plan --why-file "$WN_T/nothing-here"
+check_exit "an empty reason file" 1 "$WIJKNET" "${NONE[@]}" case close c-1 --outcome stopped --why-file /dev/null
+check_out "  says it is empty" 'the reason is empty'
 
 check "a federation of a director, police, community guards and youth work" \
 	federation dir police:police guards:community_guards youth:youth_work
@@ -226,11 +248,22 @@ closed_ms_of() { life "$1" "$P" | /usr/bin/python3 -c '
 import json,sys
 print(json.loads(sys.stdin.readline()).get("closed_ms", 0))'; }
 check "police holds when the case closed" test "$(closed_ms_of police)" -gt 0
-check "the director removes the guards from the closed case" wn dir case remove "$P" guards
-members_now() { life police "$P" | grep -q '"members": "dir,police,youth"'; }
+check "the director removes youth work from the closed case" wn dir case remove "$P" youth
+members_now() { life police "$P" | grep -q '"members": "dir,guards,police"'; }
 check "  police learns it" wait_for 60 members_now
 check "  and still holds the case closed" test "$(closed_ms_of police)" -gt 0
 check_exit "  and shares nothing for it" 1 wn police share approve 1
+check "youth work, removed, forgets the case's steps" wait_for 60 steps_are youth 0
+check "  and its link" out_lacks '"kind": "link"' life youth "$P"
+check "  and audits it" count_is 1 audit_count youth case.forgotten
+check "  the family case's link is gone there too" out_lacks '"kind": "link"' life youth "$F"
+check "the director's stream to youth work is drained" wait_for 60 drained
+bundle youth >/dev/null
+s=$(expected_seq youth dir)
+check_exit "a link of the director's to youth work, now a member of the family case only" 0 \
+	poke SEQ="$s" dir youth link "$P" "$F" 0
+check_out "  is refused with 5: not a member of both" "^refused: 5 .*not a member of both"
+check "  nothing kept" out_lacks '"kind": "link"' life youth "$F"
 
 # nobody's store holds a reason it may not know
 dump() { echo .dump | node_sql "$1" >"$WN_T/$1.dump" && grep -q 'CREATE TABLE case_steps' "$WN_T/$1.dump"; }
@@ -240,5 +273,8 @@ check "  it holds the steps" grep -q 'INSERT INTO "\?case_steps"\? VALUES' "$WN_
 check "  and no reason" out_lacks 'MK-WHY' cat "$WN_T/guards.dump"
 check "youth work stops" node_stop youth
 check "  its store is decrypted" dump youth
-check "  and there the reasons are (the search finds what is there)" grep -q 'MK-WHY-close' "$WN_T/youth.dump"
+check "  it holds no reason (removed: forgotten)" out_lacks 'MK-WHY' cat "$WN_T/youth.dump"
+check "police stops" node_stop police
+check "  its store is decrypted" dump police
+check "  and there the reasons are (the search finds what is there)" grep -q 'MK-WHY-close' "$WN_T/police.dump"
 wn_done
