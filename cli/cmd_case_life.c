@@ -49,8 +49,9 @@ out:
 	return ok;
 }
 
-/* read_why reads a step's reason from path ("-": stdin), without its
- * trailing line end; false (said why) when unreadable, empty or too long */
+/* read_why reads a step's reason from path ("-": stdin), CR LF read as
+ * LF, without its trailing line ends; false (said why) when unreadable,
+ * empty or too long */
 static bool
 read_why(struct cli *cli, const char *path, char *out, size_t cap)
 {
@@ -72,6 +73,12 @@ read_why(struct cli *cli, const char *path, char *out, size_t cap)
 		return false;
 	}
 	out[n] = '\0';
+	/* a file written on Windows ends its lines with CR LF: one line end */
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(out[i] == '\r' && out[i + 1] == '\n'))
+			out[o++] = out[i];
+	out[n = o] = '\0';
 	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
 		out[--n] = '\0';
 	if (n == 0) {

@@ -239,6 +239,17 @@ step_to_member(struct node *n, const char *org, int role, void *arg)
 	return send_step(n, a->type, a->s, org, role);
 }
 
+/* reason_ok: a reason holds no control character but line ends and tabs
+ * (the wire's rule, protocol/life_wire.h) */
+static bool
+reason_ok(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			return false;
+	return true;
+}
+
 /* take_step: the director moves case id to stage `to` (outcome -1 unless
  * closing), why NULL when no reason was given */
 static wn_err
@@ -259,6 +270,10 @@ take_step(struct node_ctl_call *c, const char *id, int to, int outcome,
 	if (!kc.here_directs)
 		return node_ctl_fail(c, WN_EDENIED, "only the case's director "
 		    "(%s) moves it through its stages", kc.director);
+	if (why != NULL && (!reason_ok(why) || strlen(why) >
+				   PROTO_STEP_REASON_MAX))
+		return node_ctl_fail(c, WN_EINVAL, "the reason holds a control "
+		    "character: only line ends and tabs are kept");
 	if ((rc = where_now(n, kc.id, &from, &last)) != WN_OK)
 		return rc;
 	if (!node_case_step_check(from, to, outcome, why != NULL, true, err,

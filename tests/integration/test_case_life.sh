@@ -77,7 +77,11 @@ check "  police's case did not move" out_lacks '"kind": "step"' life police "$P"
 # the director moves it, a reason for each but analysis
 printf 'MK-WHY-explore: signals from three partners\n' >"$WN_T/why1"
 printf 'MK-WHY-plan: the analysis\nsays: a plan with actions\n' >"$WN_T/why3"
-printf 'MK-WHY-follow: actions agreed\n' >"$WN_T/why4"
+printf 'MK-WHY-follow: actions agreed\r\n' >"$WN_T/why4"   # a Windows file
+printf 'MK-WHY-bad \001 bell\n' >"$WN_T/why-bad"
+check_exit "a reason with a control character" 1 wn dir case advance "$P" --to exploration --why-file "$WN_T/why-bad"
+check_out "  is refused, saying why" 'the reason holds a control character'
+check "  and nothing moved" out_lacks '"kind": "step"' life dir "$P"
 check "the director advances to exploration" wn dir case advance "$P" --to exploration --why-file "$WN_T/why1"
 check "it asks the members for signals" wn dir case request "$P" --categories signals
 check_exit "skipping a stage is refused" 1 wn dir case advance "$P" --to plan
@@ -157,6 +161,7 @@ check_out "  and its reason not shared" '^     reason not shared'
 check "  no reason anywhere in it" out_lacks 'MK-WHY' cat "$WN_T/out"
 check_exit "police's case show in words" 0 wn police case show "$P"
 check_out "  the reason, its second line too" 'why: MK-WHY-plan: the analysis'
+check_out "  a reason from a Windows file without its CR" 'why: MK-WHY-follow: actions agreed$'
 check_out "  ... indented" '^          says: a plan with actions'
 check_out "  the link in words" "the person case of a member of family case $F"
 check_out "  its members" 'members: dir,guards,police,youth'
