@@ -118,6 +118,12 @@ int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_peer(struct cli *cli, int argc, char **argv);
 int cli_cmd_matrix(struct cli *cli, int argc, char **argv);
 int cli_cmd_case(struct cli *cli, int argc, char **argv);
+/* cmd_case_life.c: case list, show, advance, close, link */
+int cli_case_list(struct cli *cli, int argc, char **argv);
+int cli_case_show(struct cli *cli, int argc, char **argv);
+int cli_case_advance(struct cli *cli, int argc, char **argv);
+int cli_case_close(struct cli *cli, int argc, char **argv);
+int cli_case_link(struct cli *cli, int argc, char **argv);
 int cli_cmd_share(struct cli *cli, int argc, char **argv);
 int cli_cmd_record(struct cli *cli, int argc, char **argv);
 int cli_cmd_consent(struct cli *cli, int argc, char **argv);

@@ -135,10 +135,13 @@ enum proto_msg_type {
 	PROTO_MSG_AMEND = 16,    /* a member with edit rights amends a field */
 	PROTO_MSG_ATTEST = 17,   /* a member signs a case's protocol */
 	PROTO_MSG_SIGNAL = 18,   /* a signal's summary (work_wire.h) */
+	PROTO_MSG_CASE_STEP = 19, /* a step of a case's life (life_wire.h) */
+	/* 20 and 21 are taken by plans and actions (issue 12) */
+	PROTO_MSG_CASE_LINK = 22, /* a link between two cases (life_wire.h) */
 };
-#define PROTO_MSG_TYPE_MAX 18
+#define PROTO_MSG_TYPE_MAX 22
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 18
+#define PROTO_ENVELOPE_TYPE_MAX 22
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

@@ -362,6 +362,36 @@ static const char *const migrations[] = {
 	"  neighbourhood, when_ms);"
 	"CREATE INDEX signal_summaries_category ON signal_summaries(category, "
 	"  when_ms);",
+
+	/* 11: a case's life (node/work/life.c). need/'s cases learn when a
+	 * case was closed (NULL: open), so that nothing is shared for it
+	 * after; the steps of each case (stage 0 signal .. 5 closed, with an
+	 * outcome exactly when closed; reason NULL: not shared with this
+	 * node, '': none given) and the links between cases (relation 0
+	 * family_member, 1 group_involved, 2 related). They name a case by
+	 * its id only, never its subject. */
+	"ALTER TABLE cases ADD COLUMN closed_ms INTEGER;"
+	"CREATE TABLE case_steps ("
+	"  case_id TEXT NOT NULL,"
+	"  step INTEGER NOT NULL CHECK (step >= 1),"
+	"  stage INTEGER NOT NULL CHECK (stage BETWEEN 0 AND 5),"
+	"  outcome INTEGER CHECK ((stage = 5) = (outcome IS NOT NULL) AND "
+	"    (outcome IS NULL OR outcome BETWEEN 0 AND 2)),"
+	"  when_ms INTEGER NOT NULL,"
+	"  by_org TEXT NOT NULL,"
+	"  by_user TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  recorded_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, step)) WITHOUT ROWID;"
+	"CREATE TABLE case_links ("
+	"  case_id TEXT NOT NULL,"
+	"  other_id TEXT NOT NULL CHECK (other_id != case_id),"
+	"  relation INTEGER NOT NULL CHECK (relation BETWEEN 0 AND 2),"
+	"  when_ms INTEGER NOT NULL,"
+	"  by_org TEXT NOT NULL,"
+	"  by_user TEXT NOT NULL,"
+	"  PRIMARY KEY (case_id, other_id)) WITHOUT ROWID;"
+	"CREATE INDEX case_links_other ON case_links(other_id);",
 };
 
 int

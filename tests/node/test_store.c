@@ -5,7 +5,8 @@
  * which commits are fsync'd (fsync and fdatasync are counted here), a
  * missing or emptied store, a full disk told apart from other errors,
  * the signals' tables (migration 9) with the indexes their lists use, and
- * the director's copies of the members' signal summaries (migration 10).
+ * the director's copies of the members' signal summaries (migration 10),
+ * a case's life: closed cases, steps and links (migration 11).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -467,6 +468,84 @@ test_migration_10_signal_summaries(void **state)
 	assert_int_equal(scalar(s, "SELECT reports FROM signal_summaries WHERE "
 				   "from_org = 'guards'"),
 	    3);
+	node_store_close(s);
+}
+
+/* Migration 11: a case opened before it stays open (closed_ms NULL), its
+ * members and the case kept; steps hold a stage and an outcome exactly
+ * when closed, one row per (case, step); a case is not linked to itself. */
+static void
+test_migration_11_case_life(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(10);
+	assert_int_equal(node_store_exec(s, "INSERT INTO cases (case_id, type, "
+					    "subject, purpose, ground, director, "
+					    "opened_ms) VALUES ('c-1', 0, 'S', 'p', "
+					    "'consent', 'dir', 1);"
+					    "INSERT INTO case_members (case_id, "
+					    "org_id, role) VALUES ('c-1', 'dir', 0)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 11, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cases WHERE case_id "
+				   "= 'c-1' AND closed_ms IS NULL AND subject = "
+				   "'S'"),
+	    1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM case_members"), 1);
+	assert_int_equal(node_store_exec(s, "INSERT INTO case_steps (case_id, "
+					    "step, stage, when_ms, by_org, by_user, "
+					    "reason, recorded_ms) VALUES ('c-1', 1, "
+					    "1, 5, 'dir', 'ann', NULL, 5);"
+					    "INSERT INTO case_steps (case_id, step, "
+					    "stage, outcome, when_ms, by_org, by_user, "
+					    "reason, recorded_ms) VALUES ('c-1', 2, 5, "
+					    "0, 6, 'dir', 'ann', '', 6)"),
+	    WN_OK);
+	/* closed without an outcome, an outcome on an open stage, a stage
+	 * past closed, a step number used twice: refused */
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_steps "
+						"(case_id, step, stage, when_ms, "
+						"by_org, by_user, recorded_ms) "
+						"VALUES ('c-1', 3, 5, 7, 'dir', "
+						"'ann', 7)"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_steps "
+						"(case_id, step, stage, outcome, "
+						"when_ms, by_org, by_user, "
+						"recorded_ms) VALUES ('c-1', 3, 2, "
+						"0, 7, 'dir', 'ann', 7)"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_steps "
+						"(case_id, step, stage, when_ms, "
+						"by_org, by_user, recorded_ms) "
+						"VALUES ('c-1', 3, 6, 7, 'dir', "
+						"'ann', 7)"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_steps "
+						"(case_id, step, stage, when_ms, "
+						"by_org, by_user, recorded_ms) "
+						"VALUES ('c-1', 2, 3, 7, 'dir', "
+						"'ann', 7)"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM case_steps"), 2);
+	assert_int_equal(node_store_exec(s, "INSERT INTO case_links (case_id, "
+					    "other_id, relation, when_ms, by_org, "
+					    "by_user) VALUES ('c-2', 'c-1', 0, 1, "
+					    "'dir', 'ann')"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_links "
+						"(case_id, other_id, relation, "
+						"when_ms, by_org, by_user) VALUES "
+						"('c-1', 'c-1', 2, 1, 'dir', "
+						"'ann')"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_links "
+						"(case_id, other_id, relation, "
+						"when_ms, by_org, by_user) VALUES "
+						"('c-1', 'c-3', 3, 1, 'dir', "
+						"'ann')"),
+	    WN_OK);
 	node_store_close(s);
 }
 
@@ -959,6 +1038,7 @@ main(void)
 		test_migration_8_approves_what_the_policy_sent, fresh),
 	    cmocka_unit_test_setup(test_migration_9_signals, fresh),
 	    cmocka_unit_test_setup(test_migration_10_signal_summaries, fresh),
+	    cmocka_unit_test_setup(test_migration_11_case_life, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;
