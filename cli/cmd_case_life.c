@@ -146,6 +146,39 @@ words(const char *name, char *out, size_t cap)
 	out[i] = '\0';
 }
 
+/* said tells a person the step a case.advance or case.close took (when
+ * asked is true: the node said ok, no --json), and releases the reply */
+static int
+said(struct cli *cli, bool asked, struct proto_ctl_reply *r, int status)
+{
+	(void)cli;
+	if (asked && r->nrows == 1) {
+		const struct proto_ctl_row *row = &r->rows[0];
+		const struct proto_ctl_field *f;
+		char stage[32] = "", outcome[32] = "";
+		int64_t step = 0, told = 0;
+		if ((f = proto_ctl_row_get(row, "stage")) && f->type ==
+		    PROTO_CTL_TEXT)
+			words(f->text, stage, sizeof(stage));
+		if ((f = proto_ctl_row_get(row, "outcome")) && f->type ==
+		    PROTO_CTL_TEXT)
+			words(f->text, outcome, sizeof(outcome));
+		if ((f = proto_ctl_row_get(row, "step")) && f->type ==
+		    PROTO_CTL_INT)
+			step = f->i;
+		if ((f = proto_ctl_row_get(row, "members_told")) && f->type ==
+		    PROTO_CTL_INT)
+			told = f->i;
+		f = proto_ctl_row_get(row, "case_id");
+		printf("case %s %s%s%s (step %" PRId64 "); %" PRId64 " member%s "
+		    "told\n", f && f->type == PROTO_CTL_TEXT ? f->text : "",
+		    outcome[0] ? "closed: " : "now at ", outcome[0] ? outcome
+		    : stage, "", step, told, told == 1 ? "" : "s");
+	}
+	proto_ctl_reply_release(r);
+	return status;
+}
+
 static bool
 stage_ok(struct cli *cli, const char *s)
 {
@@ -183,13 +216,16 @@ cli_case_advance(struct cli *cli, int argc, char **argv)
 	    {"why-file", &wf, false},
 	};
 	static char why[WHY_MAX + 1];
+	struct proto_ctl_reply reply = {0};
+	int status;
 	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), &id, 1) ||
 	    !stage_ok(cli, to))
 		return CLI_USAGE;
 	if (wf != NULL && !read_why(cli, wf, why, sizeof(why) - 1))
 		return CLI_FAIL;
-	return cli_simple(cli, "case.advance", "case", id, "to", to, "why",
-	    wf ? why : NULL, NULL);
+	bool asked = cli_ask(cli, &reply, &status, "case.advance", "case", id,
+	    "to", to, "why", wf ? why : NULL, NULL);
+	return said(cli, asked, &reply, status);
 }
 
 int
@@ -203,13 +239,16 @@ cli_case_close(struct cli *cli, int argc, char **argv)
 	    {"why-file", &wf, true},
 	};
 	static char why[WHY_MAX + 1];
+	struct proto_ctl_reply reply = {0};
+	int status;
 	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), &id, 1) ||
 	    !one_of(cli, "outcome", outcome, outcomes, WN_ARRAY_LEN(outcomes)))
 		return CLI_USAGE;
 	if (!read_why(cli, wf, why, sizeof(why) - 1))
 		return CLI_FAIL;
-	return cli_simple(cli, "case.close", "case", id, "outcome", outcome,
-	    "why", why, NULL);
+	bool asked = cli_ask(cli, &reply, &status, "case.close", "case", id,
+	    "outcome", outcome, "why", why, NULL);
+	return said(cli, asked, &reply, status);
 }
 
 int

@@ -6,7 +6,9 @@
 # signed and encrypted messages travel with receipts, a stopped node's
 # messages wait in the outbox; partners record and import signals, linked
 # into incidents, whose summaries (never who) reach the director; a case
-# with need-to-know sharing; and every node's audit chain verifies.
+# with need-to-know sharing, moved through its stages by the director,
+# each step with who, when and why, and closed: sharing for it stops; and
+# every node's audit chain verifies.
 set -euo pipefail
 # the region's time: the dates below are local times in Flanders
 export TZ=Europe/Brussels
@@ -173,6 +175,16 @@ echo "-- the director (municipality):"; wn herentals data list --case "$CASE"
 echo "-- youth work: the signals, and only that the police hold something:"; wn jw-herentals data list --case "$CASE"
 echo "-- the care note never left the police (no consent)."
 
+say "The case's life: the director moves it on, each step with who, when and why"
+printf 'Signals of three partners about the same group at the square\n' |
+	wn herentals case advance "$CASE" --to exploration --why-file -
+printf 'Short joint analysis in the neighbourhood team: a group of youths without a place to go\n' |
+	wn herentals case advance "$CASE" --to analysis --why-file -
+at_stage() { wn "$1" --json case show "$CASE" | grep -q "\"stage\":\"$2\""; }
+until_true at_stage pz-neteland analysis
+echo "-- the police see where the case stands and why (the matrix lets them see deliberation):"
+wn pz-neteland case show "$CASE"
+
 say "The police's audit names, per category, what let it out"
 wn pz-neteland audit show --limit 60 | grep 'disclosure.sent' | head -n 2
 
@@ -189,6 +201,17 @@ wn jw-herentals audit show --limit 40 | grep -E 'case.removed|retraction.applied
 wn pz-neteland audit show --limit 100 | grep -E 'retraction.(sent|acknowledged)'
 echo "A second removal is refused and sends nothing:"
 wn herentals case remove "$CASE" jw-herentals || true
+
+say "The nuisance is gone: the director closes the case, and sharing for it stops"
+for s in plan follow_up; do
+	printf 'Agreed in the neighbourhood team\n' | wn herentals case advance "$CASE" --to $s --why-file -
+done
+printf 'No signals at the square for six weeks; the group meets at the youth centre\n' |
+	wn herentals case close "$CASE" --outcome resolved --why-file -
+until_true at_stage pz-neteland closed
+wn pz-neteland case show "$CASE" | head -n 12
+echo "Asking the members for more is refused now: the case is closed."
+wn herentals case request "$CASE" --categories signals || true
 
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8
