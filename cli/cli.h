@@ -53,6 +53,22 @@ int cli_simple(struct cli *cli, const char *op, ...);
 bool cli_ask(struct cli *cli, struct proto_ctl_reply *reply, int *status,
     const char *op, ...);
 
+/* cli_row_text, cli_row_int and cli_row_bool read field k of a reply's
+ * row: its text (borrowed; "" when absent or not text), integer (0) or
+ * bool (false). cli_moment writes a time as a person reads it ("Tue  1
+ * Dec 2026 21:30", local time; the milliseconds if it cannot). */
+const char *cli_row_text(const struct proto_ctl_row *r, const char *k);
+int64_t cli_row_int(const struct proto_ctl_row *r, const char *k);
+bool cli_row_bool(const struct proto_ctl_row *r, const char *k);
+void cli_moment(int64_t ms, char *out, size_t cap);
+
+/* cli_read_small reads the file at path ("-": stdin) named by option
+ * --opt into out (cap bytes; at most cap - 1 read, NUL-terminated) and
+ * its length into *len; false, said on stderr, when it cannot be opened
+ * or read, or when it fills out (too_long says why). */
+bool cli_read_small(struct cli *cli, const char *opt, const char *path,
+    char *out, size_t cap, size_t *len, const char *too_long);
+
 /* cli_help_requested is true when argv holds -h or --help. */
 bool cli_help_requested(int argc, char **argv);
 

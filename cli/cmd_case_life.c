@@ -55,24 +55,10 @@ out:
 static bool
 read_why(struct cli *cli, const char *path, char *out, size_t cap)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	size_t n;
-	if (f == NULL) {
-		fprintf(stderr, "%s: --why-file %s: %s\n", cli->prog, path,
-		    strerror(errno));
+	if (!cli_read_small(cli, "why-file", path, out, cap, &n,
+		"the reason is too long (at most 1000 characters)"))
 		return false;
-	}
-	n = fread(out, 1, cap, f);
-	bool err = ferror(f) != 0;
-	if (f != stdin)
-		fclose(f);
-	if (err || n == cap) {
-		fprintf(stderr, "%s: --why-file: %s\n", cli->prog,
-		    err ? "cannot read it" : "the reason is too long (at most "
-					      "1000 characters)");
-		return false;
-	}
-	out[n] = '\0';
 	/* a file written on Windows ends its lines with CR LF: one line end */
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++)
@@ -89,27 +75,6 @@ read_why(struct cli *cli, const char *path, char *out, size_t cap)
 	return cli_text_ok(cli, "--", "why-file", out);
 }
 
-static const char *
-text_of(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_TEXT ? f->text : "";
-}
-
-static int64_t
-int_of(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_INT ? f->i : 0;
-}
-
-static bool
-bool_of(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_BOOL && f->b;
-}
-
 /* safe prints text without letting it draw on the terminal; a line end
  * starts a new line at indent */
 static void
@@ -121,16 +86,6 @@ safe(const char *s, const char *indent)
 		else
 			putchar(*p == '\t' ? ' ' : *p < 0x20 || *p == 0x7f ? '?'
 									    : *p);
-}
-
-static void
-moment(int64_t ms, char *out, size_t cap)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, cap, "%a %e %b %Y %H:%M", &tm) == 0)
-		snprintf(out, cap, "%" PRId64, ms);
 }
 
 /* words: a name as a person says it ("follow_up": "follow-up") */
@@ -343,9 +298,9 @@ cli_case_list(struct cli *cli, int argc, char **argv)
 		goto out;
 	for (size_t i = 0; i < cases.nrows; i++) {
 		const struct proto_ctl_row *l = &none;
-		const char *id = text_of(&cases.rows[i], "case_id");
+		const char *id = cli_row_text(&cases.rows[i], "case_id");
 		for (size_t k = 0; k < life.nrows; k++)
-			if (strcmp(text_of(&life.rows[k], "case_id"), id) == 0)
+			if (strcmp(cli_row_text(&life.rows[k], "case_id"), id) == 0)
 				l = &life.rows[k];
 		if (!join_row(&j.rows[i], &cases.rows[i], l, skip, 1))
 			goto out;
@@ -364,8 +319,8 @@ out:
 static void
 print_link(const struct proto_ctl_row *r)
 {
-	const char *rel = text_of(r, "relation");
-	bool to = strcmp(text_of(r, "direction"), "to") == 0;
+	const char *rel = cli_row_text(r, "relation");
+	bool to = strcmp(cli_row_text(r, "direction"), "to") == 0;
 	char when[64];
 	fputs("  ", stdout);
 	if (strcmp(rel, "family_member") == 0)
@@ -378,12 +333,12 @@ print_link(const struct proto_ctl_row *r)
 		    stdout);
 	else
 		fputs("related to case ", stdout);
-	safe(text_of(r, "other"), "");
-	moment(int_of(r, "when_ms"), when, sizeof(when));
+	safe(cli_row_text(r, "other"), "");
+	cli_moment(cli_row_int(r, "when_ms"), when, sizeof(when));
 	printf(" (linked %s by ", when);
-	safe(text_of(r, "by_user"), "");
+	safe(cli_row_text(r, "by_user"), "");
 	fputs(" of ", stdout);
-	safe(text_of(r, "by_org"), "");
+	safe(cli_row_text(r, "by_org"), "");
 	puts(")");
 }
 
@@ -391,26 +346,26 @@ static void
 print_step(const struct proto_ctl_row *r)
 {
 	char when[64], stage[32], outcome[32];
-	moment(int_of(r, "when_ms"), when, sizeof(when));
-	words(text_of(r, "stage"), stage, sizeof(stage));
-	words(text_of(r, "outcome"), outcome, sizeof(outcome));
-	printf("  %" PRId64 ". %s  ", int_of(r, "step"), when);
-	if (strcmp(text_of(r, "stage"), "closed") == 0)
+	cli_moment(cli_row_int(r, "when_ms"), when, sizeof(when));
+	words(cli_row_text(r, "stage"), stage, sizeof(stage));
+	words(cli_row_text(r, "outcome"), outcome, sizeof(outcome));
+	printf("  %" PRId64 ". %s  ", cli_row_int(r, "step"), when);
+	if (strcmp(cli_row_text(r, "stage"), "closed") == 0)
 		printf("closed: %s", outcome);
 	else
 		printf("to %s", stage);
 	fputs(", by ", stdout);
-	safe(text_of(r, "by_user"), "");
+	safe(cli_row_text(r, "by_user"), "");
 	fputs(" of ", stdout);
-	safe(text_of(r, "by_org"), "");
+	safe(cli_row_text(r, "by_org"), "");
 	putchar('\n');
-	if (!bool_of(r, "reason_shared"))
+	if (!cli_row_bool(r, "reason_shared"))
 		puts("     reason not shared");
-	else if (!text_of(r, "reason")[0])
+	else if (!cli_row_text(r, "reason")[0])
 		puts("     no reason given");
 	else {
 		fputs("     why: ", stdout);
-		safe(text_of(r, "reason"), "          ");
+		safe(cli_row_text(r, "reason"), "          ");
 		putchar('\n');
 	}
 }
@@ -422,31 +377,31 @@ print_case(const struct proto_ctl_reply *j)
 	char when[64], stage[32], outcome[32];
 	bool any = false;
 	fputs("case ", stdout);
-	safe(text_of(c, "case_id"), "");
+	safe(cli_row_text(c, "case_id"), "");
 	fputs(" (", stdout);
-	safe(text_of(c, "type"), "");
+	safe(cli_row_text(c, "type"), "");
 	fputs("), directed by ", stdout);
-	safe(text_of(c, "director"), "");
+	safe(cli_row_text(c, "director"), "");
 	fputs("\n  purpose: ", stdout);
-	safe(text_of(c, "purpose"), "    ");
+	safe(cli_row_text(c, "purpose"), "    ");
 	fputs("\n  subject: ", stdout);
-	safe(text_of(c, "subject"), "");
+	safe(cli_row_text(c, "subject"), "");
 	fputs("\n  ground: ", stdout);
-	safe(text_of(c, "ground"), "");
-	words(text_of(c, "stage"), stage, sizeof(stage));
-	words(text_of(c, "outcome"), outcome, sizeof(outcome));
-	if (strcmp(text_of(c, "stage"), "closed") == 0) {
-		moment(int_of(c, "closed_ms"), when, sizeof(when));
+	safe(cli_row_text(c, "ground"), "");
+	words(cli_row_text(c, "stage"), stage, sizeof(stage));
+	words(cli_row_text(c, "outcome"), outcome, sizeof(outcome));
+	if (strcmp(cli_row_text(c, "stage"), "closed") == 0) {
+		cli_moment(cli_row_int(c, "closed_ms"), when, sizeof(when));
 		printf("\n  stage: closed (%s) on %s: nothing is shared for it "
 		       "any more", outcome, when);
 	} else
 		printf("\n  stage: %s", stage);
 	fputs("\n  members: ", stdout);
-	safe(text_of(c, "members"), "");
-	printf("%s\n", bool_of(c, "member") ? " (this node among them)"
+	safe(cli_row_text(c, "members"), "");
+	printf("%s\n", cli_row_bool(c, "member") ? " (this node among them)"
 					    : " (this node is not a member)");
 	for (size_t i = 1; i < j->nrows; i++)
-		if (strcmp(text_of(&j->rows[i], "kind"), "step") == 0) {
+		if (strcmp(cli_row_text(&j->rows[i], "kind"), "step") == 0) {
 			if (!any)
 				puts("what happened:");
 			any = true;
@@ -457,7 +412,7 @@ print_case(const struct proto_ctl_reply *j)
 		     "where it was opened");
 	any = false;
 	for (size_t i = 1; i < j->nrows; i++)
-		if (strcmp(text_of(&j->rows[i], "kind"), "link") == 0) {
+		if (strcmp(cli_row_text(&j->rows[i], "kind"), "link") == 0) {
 			if (!any)
 				puts("links:");
 			any = true;

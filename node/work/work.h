@@ -229,6 +229,12 @@ wn_err node_ctl_case_close(struct node_ctl_call *c);
 wn_err node_ctl_case_link(struct node_ctl_call *c);
 wn_err node_ctl_case_life(struct node_ctl_call *c);
 
+/* node_work_prep prepares sql on the node's store, for one use (the
+ * caller finalizes it); NULL, with the store's error in the log, when it
+ * cannot. */
+struct sqlite3_stmt;
+struct sqlite3_stmt *node_work_prep(struct node *n, const char *sql);
+
 /* node_work_room_register registers the work room's control commands
  * (signal.add, signal.list, signal.link, signal.import) and its message
  * type (SIGNAL: a signal's summary) with the exchange. Before the node
