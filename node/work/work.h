@@ -229,6 +229,12 @@ wn_err node_ctl_case_close(struct node_ctl_call *c);
 wn_err node_ctl_case_link(struct node_ctl_call *c);
 wn_err node_ctl_case_life(struct node_ctl_call *c);
 
+/* node_case_last_step: the stage a case stands at here and its last
+ * step's number (signal and 0 when it has none), in the caller's
+ * transaction (node/work/life.c). */
+WN_NODISCARD wn_err node_case_last_step(struct node *n, const char *case_id,
+    int *stage, uint64_t *step);
+
 /* node_work_prep prepares sql on the node's store, for one use (the
  * caller finalizes it); NULL, with the store's error in the log, when it
  * cannot. */
