@@ -17,14 +17,17 @@
 #include "node/daemon/daemon.h"
 #include "protocol/need_wire.h"
 
+#include <errno.h>
 #include <grp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <nng/protocol/reqrep0/rep.h>
-#include <nng/protocol/reqrep0/req.h>
 
 #define NODE_VERSION "0.1.0"
 
@@ -66,7 +69,7 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
-	proto_ctl_row_begin(c->w, 21);
+	proto_ctl_row_begin(c->w, 23);
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -82,6 +85,8 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_field_int(c->w, "control_recv_max", (int64_t)recv_max);
 	proto_ctl_field_int(c->w, "control_listener_restarts",
 	    (int64_t)n->d->listener_restarts);
+	proto_ctl_field_int(c->w, "control_health_checks",
+	    (int64_t)n->d->health_checks);
 	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)ex.recv_max);
 	/* transfers that arrived before the one they follow */
 	proto_ctl_field_int(c->w, "peer_transfers_waiting",
@@ -97,6 +102,7 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_field_int(c->w, "peer_closed_slow_frame",
 	    (int64_t)cs.closed_frame);
 	proto_ctl_field_int(c->w, "peer_tls_refused", (int64_t)cs.tls_refused);
+	proto_ctl_field_int(c->w, "peer_handshaking", (int64_t)cs.handshaking);
 	return WN_OK;
 }
 
@@ -514,33 +520,87 @@ node_ctl_start(struct node *n, char *err, size_t errlen)
 	return WN_OK;
 }
 
-/* ping dials the control socket as a client and asks for "ping". */
-static bool
-ping(const char *url)
-{
-	nng_socket s;
-	nng_msg *msg = NULL;
-	struct proto_ctl_request req = {0};
-	struct proto_writer w;
-	uint8_t buf[128];
-	bool ok = false;
+/* ---- the health check ---------------------------------------------- */
 
-	if (nng_req0_open(&s) != 0)
+#define PING_WAIT_MS 2000
+
+/* io_all reads (or writes) exactly len bytes of fd before the deadline. */
+static bool
+io_all(int fd, uint8_t *buf, size_t len, bool out, int64_t deadline)
+{
+	while (len > 0) {
+		struct pollfd p = {.fd = fd, .events = out ? POLLOUT : POLLIN};
+		int64_t left = deadline - wn_mono_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) != 1)
+			return false;
+		ssize_t k = out ? send(fd, buf, len, MSG_NOSIGNAL)
+				: recv(fd, buf, len, 0);
+		if (k <= 0) {
+			if (k < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			return false;
+		}
+		buf += k;
+		len -= (size_t)k;
+	}
+	return true;
+}
+
+/* ping asks the control socket for "ping" as the CLI's REQ socket would,
+ * but over a plain Unix socket in SP's IPC framing: an nng socket opened
+ * and closed twice a second would sooner or later meet nng 1.5.2's hang
+ * in nng_close (nanomsg/nng#1543), and every later close of the node's
+ * (a peer's TLS connection among them) would wait behind it. A ping reads
+ * the REP socket's SP header, sends one request (frame: 0x01, 8-byte
+ * length; body: a 4-byte request id, then the request) and reads the
+ * reply that carries the same id, all within PING_WAIT_MS. */
+static bool
+ping(const char *path)
+{
+	static uint32_t next_id;
+	static const uint8_t hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
+	struct proto_ctl_request req = {0};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct proto_writer w;
+	uint8_t buf[256], head[9];
+	int64_t deadline = wn_mono_ms() + PING_WAIT_MS;
+	uint32_t id = 0x80000000u | (++next_id & 0x7fffffffu);
+	uint64_t len = 0;
+	bool ok = false;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		 0)) < 0)
 		return false;
 	wn_strlcpy(req.op, "ping", sizeof(req.op));
-	proto_writer_init(&w, buf, sizeof(buf));
-	if (nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 4096) != 0 ||
-	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 2000) != 0 ||
-	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 2000) != 0 ||
-	    nng_dial(s, url, NULL, 0) != 0 ||
+	proto_writer_init(&w, buf + 13, sizeof(buf) - 13);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    proto_ctl_request_encode(&req, &w) != WN_OK ||
-	    nng_send(s, w.buf, w.len, 0) != 0 ||
-	    nng_recvmsg(s, &msg, 0) != 0)
+	    !io_all(fd, (uint8_t *)hello, sizeof(hello), true, deadline) ||
+	    !io_all(fd, head, 8, false, deadline) || head[0] != 0 ||
+	    head[1] != 'S' || head[2] != 'P' || head[3] != 0 ||
+	    head[4] != 0 || head[5] != 0x31) /* REP v0 */
 		goto out;
-	ok = true;
+	buf[0] = 1;
+	for (int i = 0; i < 8; i++)
+		buf[1 + i] = (uint8_t)((w.len + 4) >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++)
+		buf[9 + i] = (uint8_t)(id >> (24 - 8 * i));
+	if (!io_all(fd, buf, 13 + w.len, true, deadline) ||
+	    !io_all(fd, head, 9, false, deadline) || head[0] != 1)
+		goto out;
+	for (int i = 0; i < 8; i++)
+		len = len << 8 | head[1 + i];
+	if (len < 4 || len > sizeof(buf) ||
+	    !io_all(fd, buf, (size_t)len, false, deadline))
+		goto out;
+	ok = ((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+		 (uint32_t)buf[2] << 8 | buf[3]) == id;
 out:
-	nng_msg_free(msg);
-	(void)node_socket_close(s, "health check's socket");
+	close(fd);
 	return ok;
 }
 
@@ -549,7 +609,8 @@ node_ctl_check(struct node *n)
 {
 	char err[256];
 	/* with nng stuck in a close, a ping's own close would hang too */
-	if (node_sockets_abandoned() || ping(n->d->ctl_url))
+	n->d->health_checks++;
+	if (node_sockets_abandoned() || ping(n->d->ctl_path))
 		return;
 	wn_log(WN_LOG_WARN, "control socket %s did not answer; recreating "
 			    "its listener",

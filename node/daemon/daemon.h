@@ -41,11 +41,13 @@ struct node_daemon {
 	char ctl_path[4200];
 	struct node_server ctl_server;
 	unsigned long listener_restarts;
+	unsigned long health_checks; /* pings of the control socket */
 };
 
 /* node_ctl_start allocates n->d, opens the control socket (ipc:// in the
  * data folder, mode from the config) and starts serving. node_ctl_check
- * dials it once and recreates the listener if it does not answer (nng
+ * pings it once (over a plain Unix socket: no nng socket is opened and
+ * closed for it) and recreates the listener if it does not answer (nng
  * 1.5.2 can lose an ipc listener to one connect-and-close). node_ctl_stop
  * closes it; node_ctl_free (at the end, also after a failed start) frees
  * n->d, unless a socket close was given up (node_sockets_abandoned). */

@@ -289,6 +289,7 @@ node_conns_stats(struct node *n, struct node_conn_stats *out)
 		out->open = c->n;
 		pthread_mutex_unlock(&c->mtx);
 	}
-	node_tls_stats(&out->closed_frame, &out->tls_refused, &hs);
+	node_tls_stats(&out->closed_frame, &out->tls_refused, &hs,
+	    &out->handshaking);
 	out->refused_total += hs; /* too many handshakes in progress */
 }

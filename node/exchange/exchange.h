@@ -120,12 +120,13 @@ int node_dial(struct node *n, nng_socket s, const char *url,
  * the oldest handshake refusal not yet audited (false: none) and, in
  * *lost, how many were not kept since the last call; node_tls_stats
  * counts connections closed for a late frame, handshakes refused and
- * connections closed before their handshake (too many handshaking).
+ * connections closed before their handshake (too many handshaking), and
+ * says how many are in their handshake now.
  * Thread safe; they never wait for n->mtx. */
 void node_tls_set_peers(struct node *n);
 bool node_tls_refusal_take(char who[64], char why[200], uint64_t *lost);
 void node_tls_stats(uint64_t *late_frames, uint64_t *refused,
-    uint64_t *over_cap);
+    uint64_t *over_cap, uint64_t *handshaking);
 
 /* Connections on the peer socket (node/exchange/conn.c). node_conns_start sets
  * the caps and the idle deadline from the config on socket s (before it
@@ -138,6 +139,7 @@ struct node_conn_stats {
 	uint64_t open, accepted, refused_total, refused_address, closed_idle;
 	uint64_t closed_frame; /* a TLS frame past peer_frame_timeout */
 	uint64_t tls_refused;  /* handshakes refused: no enrolled partner */
+	uint64_t handshaking;  /* TLS connections in their handshake now */
 };
 WN_NODISCARD wn_err node_conns_start(struct node *n, nng_socket s);
 void node_conns_stop(struct node *n, bool closed);

@@ -226,8 +226,10 @@ node_tls_refusal_take(char who[64], char why[200], uint64_t *lost)
 }
 
 void
-node_tls_stats(uint64_t *late_frames, uint64_t *refused, uint64_t *over_cap)
+node_tls_stats(uint64_t *late_frames, uint64_t *refused, uint64_t *over_cap,
+    uint64_t *handshaking)
 {
+	*handshaking = atomic_load(&hs_now);
 	*late_frames = atomic_load(&frames_late);
 	*refused = atomic_load(&tls_refused);
 	*over_cap = atomic_load(&hs_over_cap);
@@ -543,6 +545,11 @@ conn_close(nng_tls_engine_conn *ec)
 	(void)mbedtls_ssl_close_notify(&ec->ctx);
 }
 
+/* nng_code: the nng error for mbed TLS's. A peer that closes, or says
+ * close_notify, is NNG_ECONNSHUT, never NNG_ECLOSED: nng 1.5.2 passes a
+ * handshake's error up to the socket's accept (or dial), and a listener
+ * whose accept fails with NNG_ECLOSED never accepts again (a dialer never
+ * dials again): one stranger's close_notify would cut every partner off. */
 static int
 nng_code(int rv)
 {
@@ -554,7 +561,7 @@ nng_code(int rv)
 	case MBEDTLS_ERR_SSL_CONN_EOF:
 	case MBEDTLS_ERR_NET_RECV_FAILED:
 	case MBEDTLS_ERR_NET_SEND_FAILED:
-		return NNG_ECLOSED;
+		return NNG_ECONNSHUT;
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
 	case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE:
 	case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED:
@@ -636,7 +643,7 @@ conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *szp)
 	}
 	rv = mbedtls_ssl_read(&ec->ctx, buf, *szp);
 	if (rv == 0)
-		return NNG_ECLOSED;
+		return NNG_ECONNSHUT; /* not NNG_ECLOSED: see nng_code */
 	if (rv < 0)
 		return nng_code(rv);
 	if (ec->cfg->server && frame_ms > 0 &&

@@ -16,7 +16,8 @@ set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WIJKNET="$TOP/$BUILD/wijknet"
 WIJKNETD="$TOP/$BUILD/wijknetd"
-WN_T=$(mktemp -d /tmp/wnit.XXXXXX)
+# WN_TMPDIR: where the run's directory goes (/tmp); WN_KEEP=1 keeps it
+WN_T=$(mktemp -d "${WN_TMPDIR:-/tmp}/wnit.XXXXXX")
 WN_FAILS=0
 # a stopping daemon flushes its chain heads (up to
 # WIJKNET_TEST_STOP_FLUSH_MS) and, built with ASan, looks for leaks

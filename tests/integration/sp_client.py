@@ -18,6 +18,10 @@ wait is bounded.
                       the first 4 bytes of a TLS ClientHello and then
                       nothing; closes them all after HOLD s and prints
                       how many the node had closed by then
+  sp_client.py notify URL SRC TLS - a TLS handshake that reads the
+                      server's first flight, then answers with a
+                      close_notify alert (in the clear, as the handshake
+                      is) and closes: prints "SENT" or "FAILED <why>"
 
 TLS is CA,CERT,KEY,NAME: the federation CA, the client's certificate and
 key (both empty: none), and the name the server's certificate must bear.
@@ -156,6 +160,48 @@ def raw(url, src, n, hold):
     return 0
 
 
+def notify(url, src, tls):
+    ca, cert, key, name = tls.split(",")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_verify_locations(ca)
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname=name)
+    hostport = url.split("://", 1)[1]
+    host, port = hostport.rsplit(":", 1)
+    try:
+        s = socket.create_connection((host, int(port)), timeout=10,
+                                     source_address=(src, 0))
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        s.sendall(out.read())  # the ClientHello
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            data = s.recv(16384)
+            if data == b"":
+                print("FAILED the server closed")
+                return 1
+            inc.write(data)
+            try:
+                obj.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+            if out.pending:  # the server's flight is whole: we would answer
+                s.sendall(b"\x15\x03\x03\x00\x02\x01\x00")  # close_notify
+                s.close()
+                print("SENT")
+                return 0
+        print("FAILED no whole flight in 30 s")
+    except (OSError, ssl.SSLError) as e:
+        print("FAILED", type(e).__name__, str(e)[:120])
+    return 1
+
+
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
-    sys.exit({"hello": hello, "hold": hold, "slow": slow, "raw": raw}[mode](*args))
+    sys.exit({"hello": hello, "hold": hold, "slow": slow, "raw": raw,
+              "notify": notify}[mode](*args))

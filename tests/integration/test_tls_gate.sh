@@ -75,12 +75,22 @@ check "  or no single org id" \
 wn dir audit show --limit 10000 >"$WN_T/out"
 check_exit "  never in the name of police" 1 grep -Eq '(police|stranger)[[:space:]]+peer\.refused' "$WN_T/out"
 
+# --- a stranger (no certificate) that ends its handshake with a
+# close_notify alert: the listener goes on accepting (nng 1.5.2 stops a
+# listener whose accept fails with NNG_ECLOSED, so a handshake's error
+# must never be that)
+$SP notify "$URL" 127.0.0.9 "$C/ca.pem,,,dir" >"$WN_T/out" 2>&1
+check_out "a handshake answered with close_notify" '^SENT'
+hello police
+check_out "  the listener still accepts police: the node answers" '^ANSWERED'
+
 # --- a flood of connections that never finish their handshake
 $SP raw "$URL" 127.0.0.8 60 120 >"$WN_T/raw" 2>&1 &
 raw=$!
 check "60 unfinished handshakes: those over the cap of 12 are closed, counted" \
 	wait_for 60 status_ge dir peer_refused_over_total_cap 48
 kill "$raw" 2>/dev/null; wait "$raw" 2>/dev/null
+check "  the handshakes it held end with it" wait_for 60 status_is dir peer_handshaking 0
 check "transfers flow afterwards" wn police peer send dir --count 20 --size 64
 check "  and arrive" wait_for 120 field_is police dir queued 0
 wn_done

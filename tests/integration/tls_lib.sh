@@ -27,3 +27,4 @@ use_tls() {
 }
 status_field() { wn "$1" --json status | json_field "$2"; }
 status_ge() { local v; v=$(status_field "$1" "$2"); test "${v:-0}" -ge "$3"; }
+status_is() { test "$(status_field "$1" "$2")" = "$3"; }
