@@ -12,6 +12,7 @@
  *                 consultation protocol
  *   watch.c       who looks at what: assignment and the snooping alert
  *   case_apply.c  the case messages from peers (node_case_apply)
+ *   member.c      what other rooms may ask about a case (need.h)
  * Only these files include this header; the rest of node/ sees need.h.
  * Everything here runs in the caller's transaction, under the node lock.
  */
