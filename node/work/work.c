@@ -1,7 +1,10 @@
 /*
  * work.c - the case-work room's registration: its control commands
- * (signal.c, signal_list.c, import.c) and its message type, a signal's
- * summary for the director (summary.c). It has no state of its own yet.
+ * (signal.c, signal_list.c, import.c, plan.c, action.c), its message
+ * types (a signal's summary for the director, summary.c; a plan's goal or
+ * action and an action's state, plan_apply.c) and its periodic work
+ * (actions marked late, action.c). It has no state of its own but the
+ * test hook of its clock (plan.c).
  */
 #include "node/work/work.h"
 
@@ -19,6 +22,15 @@ static const struct node_ctl_text signal_texts[] = {
     {"text", NODE_SIG_TEXT_CHARS},
     {NULL, 0}};
 
+static const struct node_ctl_text plan_texts[] = {
+    {"goal", NODE_PLAN_TEXT_CHARS}, {NULL, 0}};
+static const struct node_ctl_text action_texts[] = {
+    {"text", NODE_PLAN_TEXT_CHARS}, {NULL, 0}};
+static const struct node_ctl_text done_texts[] = {
+    {"note", NODE_PLAN_TEXT_CHARS}, {NULL, 0}};
+static const struct node_ctl_text cancel_texts[] = {
+    {"why", NODE_PLAN_TEXT_CHARS}, {NULL, 0}};
+
 /* the control commands the work room owns */
 static const struct node_ctl_cmd work_cmds[] = {
 	{"signal.add", CFG_USER_CASE_WORKER, node_ctl_signal_add,
@@ -29,12 +41,34 @@ static const struct node_ctl_cmd work_cmds[] = {
 	    "count a signal as a duplicate of another", false},
 	{"signal.import", CFG_USER_CASE_WORKER, node_ctl_signal_import,
 	    "import signals from a part of a CSV file", false},
+	{"plan.add", CFG_USER_CASE_WORKER, node_ctl_plan_add,
+	    "add a goal to a case's plan (its director)", false, plan_texts},
+	{"plan.show", CFG_USER_CASE_WORKER, node_ctl_plan_show,
+	    "a case's goals and actions as this node holds them", true},
+	{"action.add", CFG_USER_CASE_WORKER, node_ctl_action_add,
+	    "give a member of a case an action with a deadline (its "
+	    "director)", false, action_texts},
+	{"action.list", CFG_USER_CASE_WORKER, node_ctl_action_list,
+	    "this node's actions, and those of the cases it directs", true},
+	{"action.done", CFG_USER_CASE_WORKER, node_ctl_action_done,
+	    "mark an action done with a result note (its owner or the "
+	    "director)", false, done_texts},
+	{"action.cancel", CFG_USER_CASE_WORKER, node_ctl_action_cancel,
+	    "cancel an action, saying why (the case's director)", false,
+	    cancel_texts},
 };
 
 /* the message types the work room owns */
 static const struct node_msg_kind work_kinds[] = {
 	{PROTO_MSG_SIGNAL, node_work_apply},
+	{PROTO_MSG_PLAN, node_plan_apply},
+	{PROTO_MSG_ACTION_STATE, node_plan_apply},
 };
+
+/* the work the room does by itself */
+static const struct node_periodic late_check = {"actions.late",
+    NODE_LATE_PERIOD_MS, "WIJKNET_TEST_LATE_PERIOD_MS",
+    node_actions_mark_late};
 
 void
 node_work_room_register(void)
@@ -42,4 +76,6 @@ node_work_room_register(void)
 	node_exchange_register(work_kinds, WN_ARRAY_LEN(work_kinds));
 	node_ctl_register(work_cmds, WN_ARRAY_LEN(work_cmds));
 	node_work_summary_register();
+	node_work_clock_init();
+	node_periodic_register(&late_check);
 }
