@@ -29,7 +29,9 @@
  *        kind SEQ TYPE (FROM's message SEQ: the DATA body in an envelope
  *        of message type TYPE, a number) |
  *        signal SEQ (FROM's message SEQ: a well-formed signal summary of
- *        FROM's signal 990 in Herentals)
+ *        FROM's signal 990 in Herentals) |
+ *        action-state SEQ CASE ACTION NOTE (FROM's message SEQ: a
+ *        well-formed ACTION_STATE marking action ACTION of CASE done)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -699,6 +701,25 @@ main(int argc, char **argv)
 			return 1;
 		header(&h, argv[3], PROTO_MSG_SIGNAL, seq);
 		if (transfer_of(&h, sw.buf, sw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "action-state") == 0 && argc == 10) {
+		/* a well-formed ACTION_STATE: ACTION of CASE done */
+		struct proto_action_state *as = calloc(1, sizeof(*as));
+		if (as == NULL ||
+		    !wn_parse_u64(argv[8], INT64_MAX, &as->number) ||
+		    proto_writer_init_dynamic(&cw, 1024, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(as->case_id, argv[7], sizeof(as->case_id));
+		as->state = PROTO_ACTION_DONE;
+		as->changed_ms = wn_now_ms();
+		wn_strlcpy(as->note, argv[9], sizeof(as->note));
+		if (proto_action_state_encode(as, &cw) != WN_OK)
+			return 1;
+		free(as);
+		header(&h, argv[3], PROTO_MSG_ACTION_STATE, seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
