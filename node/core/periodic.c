@@ -65,13 +65,11 @@ node_periodic_run(struct node *n)
 		if ((rc = node_store_begin(n->store)) == WN_OK &&
 		    (rc = entries[i].p->fn(n, &want)) == WN_OK &&
 		    (rc = node_store_commit(n->store)) == WN_OK) {
+			/* no flush of the audit records held while the disk
+			 * is full: a commit that wrote nothing says nothing
+			 * of the room there is (the next control request or
+			 * received message writes them) */
 			kick = kick || want;
-			/* a commit went through: there is room for what
-			 * waits */
-			if (node_ctl_held_any(n) &&
-			    node_ctl_flush_held(n) != WN_OK)
-				wn_log(WN_LOG_WARN, "held audit records still "
-				    "wait for room");
 		} else {
 			node_store_rollback(n->store);
 			wn_log(WN_LOG_WARN, "%s: %s; tried again in %lld ms",
