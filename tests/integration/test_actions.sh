@@ -190,6 +190,19 @@ check "police learns it is cancelled" wait_for 60 field_is police "$A_DIR" state
 drained() { local n; for n in dir police housing youth; do
 	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
 check "everything is delivered" wait_for 60 drained
+# the director sent each member only what the matrix lets it see: no
+# member had to refuse a goal or an action
+check "youth work refused nothing the director sent" count_is 0 audit_count youth peer.refused
+check "housing refused nothing either" count_is 0 audit_count housing peer.refused
+# and a member keeps only what the matrix lets it see, whoever sends it
+bundle youth >/dev/null
+poke_plan() { "$POKE" "$WN_T/$1/node.key" "$WN_T/$1.pass" "$1" "$WN_T/youth.bundle" \
+	plan-action "$(expected_seq youth "$1")" "$C" 9 police "MK-ACT-poked-$1" >"$WN_T/out" 2>&1; }
+check_exit "the director's key sends youth work another's action with its text" 0 poke_plan dir
+check_out "  ... refused: youth work's role may see nothing of actions" \
+	"^refused: 5 .*the matrix in force gives this node's role nothing of actions in case $C"
+check_exit "police sends youth work a plan item" 0 poke_plan police
+check_out "  ... refused: police does not direct the case" "^refused: 5 .*'police' does not direct case $C here"
 dump() { echo .dump | node_sql "$1" >"$WN_T/$1.dump" && grep -q 'CREATE TABLE actions' "$WN_T/$1.dump"; }
 for n in youth housing police; do
 	check "$n stops" node_stop $n
@@ -202,6 +215,6 @@ check "housing's store holds its own action, its note and the goals" \
 check "  ... and no other action's text or note" out_lacks 'MK-ACT-(police|youth|dir)|MK-NOTE-police' cat "$WN_T/housing.dump"
 check "police's store holds the others' actions and housing's note (view)" \
 	bash -c "grep -q 'MK-ACT-youth' '$WN_T/police.dump' && grep -q 'MK-NOTE-housing' '$WN_T/police.dump'"
-check "nobody's store holds the forged note or the refused action" \
-	out_lacks 'MK-NOTE-forged|MK-ACT-refused' cat "$WN_T/youth.dump" "$WN_T/housing.dump" "$WN_T/police.dump"
+check "nobody's store holds the forged note, a poked action or the refused one" \
+	out_lacks 'MK-NOTE-forged|MK-ACT-poked|MK-ACT-refused' cat "$WN_T/youth.dump" "$WN_T/housing.dump" "$WN_T/police.dump"
 wn_done

@@ -31,7 +31,10 @@
  *        signal SEQ (FROM's message SEQ: a well-formed signal summary of
  *        FROM's signal 990 in Herentals) |
  *        action-state SEQ CASE ACTION NOTE (FROM's message SEQ: a
- *        well-formed ACTION_STATE marking action ACTION of CASE done)
+ *        well-formed ACTION_STATE marking action ACTION of CASE done) |
+ *        plan-action SEQ CASE ACTION OWNER TEXT (FROM's message SEQ: a
+ *        well-formed PLAN item, action ACTION of CASE for OWNER, open,
+ *        due in a day, with TEXT)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -719,6 +722,28 @@ main(int argc, char **argv)
 			return 1;
 		free(as);
 		header(&h, argv[3], PROTO_MSG_ACTION_STATE, seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "plan-action") == 0 && argc == 11) {
+		struct proto_plan_item *pi = calloc(1, sizeof(*pi));
+		if (pi == NULL ||
+		    !wn_parse_u64(argv[8], INT64_MAX, &pi->number) ||
+		    proto_writer_init_dynamic(&cw, 1024, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(pi->case_id, argv[7], sizeof(pi->case_id));
+		pi->kind = PROTO_PLAN_ACTION;
+		pi->changed_ms = wn_now_ms();
+		wn_strlcpy(pi->owner, argv[9], sizeof(pi->owner));
+		pi->deadline_ms = wn_now_ms() + 24 * 3600 * 1000;
+		pi->state = PROTO_ACTION_OPEN;
+		pi->has_text = true;
+		wn_strlcpy(pi->text, argv[10], sizeof(pi->text));
+		if (proto_plan_item_encode(pi, &cw) != WN_OK)
+			return 1;
+		free(pi);
+		header(&h, argv[3], PROTO_MSG_PLAN, seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
