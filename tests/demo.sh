@@ -4,7 +4,9 @@
 # zone Neteland and the community guards each get a node; they enrol by
 # reading fingerprints, the director's signed charter reaches the members,
 # signed and encrypted messages travel with receipts, a stopped node's
-# messages wait in the outbox, and every node's audit chain verifies.
+# messages wait in the outbox, a case's plan with actions per partner (one
+# marked done on the police node shows up at the director), and every
+# node's audit chain verifies.
 set -euo pipefail
 B=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -157,6 +159,24 @@ wn jw-herentals audit show --limit 40 | grep -E 'case.removed|retraction.applied
 wn pz-neteland audit show --limit 100 | grep -E 'retraction.(sent|acknowledged)'
 echo "A second removal is refused and sends nothing:"
 wn herentals case remove "$CASE" jw-herentals || true
+
+say "Week 3: the plan of approach, with an action per partner and a deadline"
+echo "no nuisance at the station square by spring" |
+	wn herentals plan add "$CASE" --domain safety_public_order --goal-file -
+echo "extra evening patrols on Thursday to Saturday" |
+	wn herentals action add "$CASE" --owner pz-neteland --deadline "$(date -d '+14 days' +%Y-%m-%d)" --text-file -
+echo "presence at the square at closing time, talk to the group" |
+	wn herentals action add "$CASE" --owner gw-herentals --deadline "$(date -d '+7 days' +%Y-%m-%d)" --text-file -
+has_action() { wn "$1" --json action list | grep -q '"action_id"'; }
+until_true has_action pz-neteland
+echo "-- the police see their action on their own node:"; wn pz-neteland action list
+
+say "Week 4: the police mark their action done on their node; the director sees it"
+echo "patrols held three evenings, group moved on twice" | wn pz-neteland action done 1 --note-file -
+director_done() { wn herentals --json action list | grep -q '"action_id":1,.*"state":"done"'; }
+until_true director_done
+wn herentals plan show "$CASE"
+echo "(an action whose deadline passes is marked late by each node itself, without anyone asking)"
 
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8
