@@ -45,6 +45,14 @@ int cli_print_reply(struct cli *cli, const struct proto_ctl_reply *reply);
  * (NULL-terminated), calls the node and prints the reply. */
 int cli_simple(struct cli *cli, const char *op, ...);
 
+/* cli_ask is cli_simple for a command that says the outcome in its own
+ * words: true when the node said ok and the output is for a person (the
+ * caller prints *reply); false when it printed the reply as cli_simple
+ * does (--json, or a refusal) or the call failed. *status is the exit
+ * code either way; the caller releases *reply. */
+bool cli_ask(struct cli *cli, struct proto_ctl_reply *reply, int *status,
+    const char *op, ...);
+
 /* cli_help_requested is true when argv holds -h or --help. */
 bool cli_help_requested(int argc, char **argv);
 
@@ -129,6 +137,12 @@ int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_peer(struct cli *cli, int argc, char **argv);
 int cli_cmd_matrix(struct cli *cli, int argc, char **argv);
 int cli_cmd_case(struct cli *cli, int argc, char **argv);
+/* cmd_case_life.c: case list, show, advance, close, link */
+int cli_case_list(struct cli *cli, int argc, char **argv);
+int cli_case_show(struct cli *cli, int argc, char **argv);
+int cli_case_advance(struct cli *cli, int argc, char **argv);
+int cli_case_close(struct cli *cli, int argc, char **argv);
+int cli_case_link(struct cli *cli, int argc, char **argv);
 int cli_cmd_share(struct cli *cli, int argc, char **argv);
 int cli_cmd_record(struct cli *cli, int argc, char **argv);
 int cli_cmd_consent(struct cli *cli, int argc, char **argv);

@@ -106,16 +106,16 @@ out:
 	return rc;
 }
 
-int
-cli_simple(struct cli *cli, const char *op, ...)
+/* request: the request of op with the key/value pairs of ap, called;
+ * *reply is the node's answer when it returns WN_OK */
+static wn_err
+request(struct cli *cli, struct proto_ctl_reply *reply, const char *op,
+    va_list ap)
 {
 	struct proto_ctl_request *req = calloc(1, sizeof(*req));
-	struct proto_ctl_reply reply = {0};
-	int status = CLI_FAIL;
-	va_list ap;
-	if (req == NULL || proto_ctl_request_init(req, op) != WN_OK)
+	wn_err rc = WN_ENOMEM;
+	if (req == NULL || (rc = proto_ctl_request_init(req, op)) != WN_OK)
 		goto out;
-	va_start(ap, op);
 	for (;;) {
 		const char *k = va_arg(ap, const char *), *v;
 		if (k == NULL)
@@ -123,16 +123,46 @@ cli_simple(struct cli *cli, const char *op, ...)
 		v = va_arg(ap, const char *);
 		if (v != NULL && (!cli_text_ok(cli, "argument ", k, v) ||
 				     proto_ctl_request_add(req, k, v) != WN_OK)) {
-			va_end(ap);
+			rc = WN_EINVAL;
 			goto out;
 		}
 	}
-	va_end(ap);
-	if (cli_call(cli, req, &reply) != WN_OK)
-		goto out;
-	status = cli_print_reply(cli, &reply);
+	rc = cli_call(cli, req, reply);
 out:
-	proto_ctl_reply_release(&reply);
 	free(req);
+	return rc;
+}
+
+int
+cli_simple(struct cli *cli, const char *op, ...)
+{
+	struct proto_ctl_reply reply = {0};
+	int status = CLI_FAIL;
+	va_list ap;
+	va_start(ap, op);
+	wn_err rc = request(cli, &reply, op, ap);
+	va_end(ap);
+	if (rc == WN_OK)
+		status = cli_print_reply(cli, &reply);
+	proto_ctl_reply_release(&reply);
 	return status;
+}
+
+bool
+cli_ask(struct cli *cli, struct proto_ctl_reply *reply, int *status,
+    const char *op, ...)
+{
+	va_list ap;
+	va_start(ap, op);
+	wn_err rc = request(cli, reply, op, ap);
+	va_end(ap);
+	*status = CLI_FAIL;
+	if (rc != WN_OK)
+		return false;
+	if (cli->json || reply->status != WN_OK) {
+		*status = cli_print_reply(cli, reply);
+		return false;
+	}
+	*status = CLI_OK;
+	return true;
 }

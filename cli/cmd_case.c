@@ -1,6 +1,6 @@
 /*
  * cmd_case.c - wijknet case open | invite | remove | assign | list | show |
- * request.
+ * request | advance | close | link (a case's life: cmd_case_life.c).
  *
  * A case joins partners around one subject for one purpose on one ground:
  * the subject's consent, or a legal basis the matrix accepts. The node
@@ -19,10 +19,23 @@ const char cli_usage_case[] =
     "       another)\n"
     "       case assign CASE USER (one of this node's users works on it)\n"
     "       case attest CASE --workers NAME,... (sign its protocol)\n"
-    "       case list | case show CASE\n"
+    "       case list (each case with its stage)\n"
+    "       case show CASE (where it stands, each step: when, who, why or\n"
+    "       'reason not shared', its links and members)\n"
     "       case request CASE --categories CAT,...\n"
+    "       case advance CASE --to STAGE [--why-file FILE|-]\n"
+    "       case close CASE --outcome OUTCOME --why-file FILE|-\n"
+    "       case link CASE --to CASE --as RELATION\n"
+    "       (advance, close, link: the case's director; a closed case\n"
+    "       shares nothing until it is moved back, with a reason)\n"
     "TYPE: situation person family group mediation;\n"
-    "GROUND: consent or basis:NAME (e.g. 'basis:art. 458ter Sw.')";
+    "GROUND: consent or basis:NAME (e.g. 'basis:art. 458ter Sw.');\n"
+    "STAGE: signal exploration analysis plan follow_up (one forward at a\n"
+    "time; back only with a reason); OUTCOME: resolved handed_over\n"
+    "stopped; RELATION: family_member (CASE is the person case of a member\n"
+    "of the family case), group_involved (the group case is involved in\n"
+    "the situation case CASE), related. The reason comes from a file (-\n"
+    "for stdin), never from the command line.";
 
 static bool
 ground_ok(struct cli *cli, const char *g)
@@ -101,23 +114,6 @@ case_attest(struct cli *cli, int argc, char **argv)
 }
 
 static int
-case_list(struct cli *cli, int argc, char **argv)
-{
-	if (!cli_getopt(cli, argc, argv, NULL, 0, NULL, 0))
-		return CLI_USAGE;
-	return cli_simple(cli, "case.list", NULL);
-}
-
-static int
-case_show(struct cli *cli, int argc, char **argv)
-{
-	const char *id = NULL;
-	if (!cli_getopt(cli, argc, argv, NULL, 0, &id, 1))
-		return CLI_USAGE;
-	return cli_simple(cli, "case.show", "case", id, NULL);
-}
-
-static int
 case_request(struct cli *cli, int argc, char **argv)
 {
 	const char *id = NULL, *cats = NULL;
@@ -138,8 +134,11 @@ cli_cmd_case(struct cli *cli, int argc, char **argv)
 	    {"remove", case_remove},
 	    {"assign", case_assign},
 	    {"attest", case_attest},
-	    {"list", case_list},
-	    {"show", case_show},
+	    {"list", cli_case_list},
+	    {"show", cli_case_show},
+	    {"advance", cli_case_advance},
+	    {"close", cli_case_close},
+	    {"link", cli_case_link},
 	    {"request", case_request},
 	};
 	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),

@@ -43,6 +43,9 @@ matrix_check(struct cli *cli, int argc, char **argv)
 		for (int c = 0; c < CFG_CATEGORIES; c++)
 			for (int r = 0; r < CFG_ROLES; r++)
 				cells += m->level[t][c][r] != CFG_LEVEL_NONE;
+	for (int o = 0; o < CFG_OUTSIDE; o++)
+		for (int r = 0; r < CFG_ROLES; r++)
+			cells += m->outside[o][r] != CFG_LEVEL_NONE;
 	if (cli->json) {
 		/* the same shape as a node's reply */
 		struct proto_ctl_field f[] = {

@@ -107,6 +107,11 @@ read_text(struct cli *cli, const char *path, char *out, size_t cap)
 	return cli_text_ok(cli, "--", "text-file", out);
 }
 
+static const char *text_of(const struct proto_ctl_row *r, const char *k);
+static int64_t int_of(const struct proto_ctl_row *r, const char *k);
+static void moment(int64_t ms, char *out, size_t cap);
+static const char *category_words(const char *c);
+
 static int
 signal_add(struct cli *cli, int argc, char **argv)
 {
@@ -148,11 +153,23 @@ signal_add(struct cli *cli, int argc, char **argv)
 	}
 	if (tfile != NULL && !read_text(cli, tfile, text, sizeof(text) - 1))
 		return CLI_FAIL;
-	return cli_simple(cli, "signal.add", "when", when, "municipality",
-	    muni, "neighbourhood", nb, "street", street, "lat",
-	    point ? lat : NULL, "lon", lon, "category", cat, "source", source,
-	    "source_id", sid, "text", text[0] ? text : NULL, "perpetrator",
-	    perp, "victim", victim, "reporter", rep, "premises", prem, NULL);
+	struct proto_ctl_reply reply = {0};
+	int status;
+	if (cli_ask(cli, &reply, &status, "signal.add", "when", when,
+		"municipality", muni, "neighbourhood", nb, "street", street,
+		"lat", point ? lat : NULL, "lon", lon, "category", cat,
+		"source", source, "source_id", sid, "text",
+		text[0] ? text : NULL, "perpetrator", perp, "victim", victim,
+		"reporter", rep, "premises", prem, NULL) &&
+	    reply.nrows == 1) {
+		char at[64];
+		moment(int_of(&reply.rows[0], "when_ms"), at, sizeof(at));
+		printf("signal %" PRId64 " recorded: %s, %s\n",
+		    int_of(&reply.rows[0], "signal_id"),
+		    category_words(text_of(&reply.rows[0], "category")), at);
+	}
+	proto_ctl_reply_release(&reply);
+	return status;
 }
 
 /* field borrows a row's text (or "") and int (or 0) */
@@ -352,7 +369,13 @@ signal_link(struct cli *cli, int argc, char **argv)
 		    cli->prog);
 		return CLI_USAGE;
 	}
-	return cli_simple(cli, "signal.link", "signal", id, "to", to, NULL);
+	struct proto_ctl_reply reply = {0};
+	int status;
+	if (cli_ask(cli, &reply, &status, "signal.link", "signal", id, "to", to,
+		NULL))
+		puts(reply.message); /* it says it all */
+	proto_ctl_reply_release(&reply);
+	return status;
 }
 
 /* ---- import ---------------------------------------------------------- */

@@ -25,7 +25,8 @@ static const struct cli_cmd cmds[] = {
 	    "check, publish and show the authorization matrix",
 	    cli_usage_matrix},
 	{"case", cli_cmd_case,
-	    "open cases, invite partners, request information",
+	    "open cases, invite partners, request information, move cases\n"
+	    "           through their stages, close and link them",
 	    cli_usage_case},
 	{"share", cli_cmd_share, "answer partners' requests for information",
 	    cli_usage_share},

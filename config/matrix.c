@@ -5,8 +5,9 @@
  * into a bounded buffer, trimmed, dispatched on the section it is in.
  * Keys of [matrix] and [category NAME] are rows of keys[], each with the
  * function that sets it and whether it is required or repeatable; the keys
- * of a [TYPE] section are the category names, and their values a list of
- * role:level pairs read by set_cells. What depends on a whole section (a
+ * of a [TYPE] section are the category names, those of [outside cases]
+ * the names of what travels outside a case, and the values of both a list
+ * of role:level pairs read by set_cells. What depends on a whole section (a
  * required key, "basis only with requires = basis") is checked when the
  * section ends, with the line of the key at fault.
  *
@@ -23,7 +24,7 @@ _Static_assert(CFG_ROLES == CFG_ROLE_MEDIATION + 1, "CFG_ROLES");
 _Static_assert(CFG_LEVEL_EDIT == 3 && CFG_REQUIRES_BASIS == 2,
     "levels and requirements are numbered on the wire");
 
-enum sect { SECT_NONE, SECT_MATRIX, SECT_CATEGORY, SECT_TYPE };
+enum sect { SECT_NONE, SECT_MATRIX, SECT_CATEGORY, SECT_TYPE, SECT_OUTSIDE };
 
 #define K_REQUIRED 0x1 /* the section needs it */
 #define K_REPEAT 0x2   /* may appear on several lines */
@@ -55,10 +56,12 @@ static const char *const category_names[] = {"identity", "contact",
 static const char *const level_names[] = {"none", "existence", "view",
     "edit"};
 static const char *const requires_names[] = {"none", "consent", "basis"};
+static const char *const outside_names[] = {"signal_summary"};
 
 _Static_assert(WN_ARRAY_LEN(type_names) == CFG_CASE_TYPES, "type names");
 _Static_assert(WN_ARRAY_LEN(category_names) == CFG_CATEGORIES,
     "category names");
+_Static_assert(WN_ARRAY_LEN(outside_names) == CFG_OUTSIDE, "outside names");
 
 #define ID_EXPECT "1 to 63 characters of a-z, 0-9, '_' and '-'"
 
@@ -73,6 +76,8 @@ struct parser {
 	size_t matrix_line;
 	size_t cat_line[CFG_CATEGORIES];
 	size_t type_line[CFG_CASE_TYPES];
+	size_t outside_line;
+	size_t out_key_line[CFG_OUTSIDE];
 	/* Per section, 0 while not seen: */
 	size_t key_line[WN_ARRAY_LEN(keys)];
 	size_t cell_line[CFG_CATEGORIES];
@@ -222,6 +227,9 @@ header(const struct parser *p, char *buf, size_t cap)
 	case SECT_TYPE:
 		snprintf(buf, cap, "[%s]", type_names[p->cur_index]);
 		break;
+	case SECT_OUTSIDE:
+		snprintf(buf, cap, "[outside cases]");
+		break;
 	default:
 		snprintf(buf, cap, "(no section)");
 		break;
@@ -311,14 +319,14 @@ role_list(char *buf, size_t cap)
 	return one_of(names, CFG_ROLES, buf, cap);
 }
 
-/* set_cells reads "role:level role:level ..." for category c of the
- * current [TYPE] section. */
+/* set_cells reads "role:level role:level ..." into cells (one per role),
+ * for the line of key cname: a category of a [TYPE] section or a kind of
+ * [outside cases]. */
 static wn_err
-set_cells(struct parser *p, size_t line, int c, char *v)
+set_cells(struct parser *p, size_t line, const char *cname, uint8_t *cells,
+    char *v)
 {
-	uint8_t *cells = p->m->level[p->cur_index][c];
 	bool seen[CFG_ROLES] = {false};
-	const char *cname = category_names[c];
 	char shown[80], names[160];
 	char *w, *colon;
 	enum cfg_role role;
@@ -361,7 +369,8 @@ close_section(struct parser *p)
 	char hdr[64];
 	int c = p->cur_index;
 
-	if (p->cur == SECT_NONE || p->cur == SECT_TYPE)
+	if (p->cur == SECT_NONE || p->cur == SECT_TYPE ||
+	    p->cur == SECT_OUTSIDE)
 		return WN_OK;
 	for (size_t i = 0; i < WN_ARRAY_LEN(keys); i++)
 		if (keys[i].sect == p->cur && (keys[i].flags & K_REQUIRED) &&
@@ -391,7 +400,7 @@ open_section(struct parser *p, char *s, size_t line)
 
 	if (n < 2 || s[n - 1] != ']')
 		return fail(p, line, "malformed section header: expected "
-		    "[matrix], [category NAME] or [TYPE]");
+		    "[matrix], [category NAME], [outside cases] or [TYPE]");
 	s[n - 1] = '\0';
 	inner = trim(s + 1);
 	if (strcmp(inner, "matrix") == 0) {
@@ -409,12 +418,16 @@ open_section(struct parser *p, char *s, size_t line)
 			    one_of(category_names, CFG_CATEGORIES, names,
 			        sizeof(names)));
 		first = &p->cat_line[index];
+	} else if (strncmp(inner, "outside", 7) == 0 && is_space(inner[7]) &&
+	    strcmp(trim(inner + 7), "cases") == 0) {
+		sect = SECT_OUTSIDE;
+		first = &p->outside_line;
 	} else if (cfg_name_lookup(type_names, CFG_CASE_TYPES, inner, &index)) {
 		sect = SECT_TYPE;
 		first = &p->type_line[index];
 	} else {
 		return fail(p, line, "unknown section [%s]: expected [matrix], "
-		    "[category NAME] or a case type (%s)",
+		    "[category NAME], [outside cases] or a case type (%s)",
 		    show(inner, shown, sizeof(shown)),
 		    one_of(type_names, CFG_CASE_TYPES, names, sizeof(names)));
 	}
@@ -467,7 +480,24 @@ parse_line(struct parser *p, char *line, size_t lineno)
 			    "(first on line %zu)", key,
 			    header(p, hdr, sizeof(hdr)), p->cell_line[c]);
 		p->cell_line[c] = lineno;
-		return set_cells(p, lineno, c, val);
+		return set_cells(p, lineno, category_names[c],
+		    p->m->level[p->cur_index][c], val);
+	}
+	if (p->cur == SECT_OUTSIDE) {
+		char names[128];
+		if (!cfg_name_lookup(outside_names, CFG_OUTSIDE, key, &c))
+			return fail(p, lineno, "unknown key '%s' in %s: "
+			    "expected one of %s", show(key, shown, sizeof(shown)),
+			    header(p, hdr, sizeof(hdr)),
+			    one_of(outside_names, CFG_OUTSIDE, names,
+			        sizeof(names)));
+		if (p->out_key_line[c] != 0)
+			return fail(p, lineno, "duplicate key '%s' in %s (first "
+			    "on line %zu)", key, header(p, hdr, sizeof(hdr)),
+			    p->out_key_line[c]);
+		p->out_key_line[c] = lineno;
+		return set_cells(p, lineno, outside_names[c],
+		    p->m->outside[c], val);
 	}
 	for (i = 0; i < WN_ARRAY_LEN(keys); i++)
 		if (keys[i].sect == p->cur && strcmp(keys[i].name, key) == 0)
@@ -543,6 +573,17 @@ cfg_matrix_level(const struct cfg_matrix *m, enum cfg_case_type t,
 	    (unsigned)r >= CFG_ROLES)
 		return CFG_LEVEL_NONE;
 	v = m->level[t][c][r];
+	return v <= CFG_LEVEL_EDIT ? (enum cfg_level)v : CFG_LEVEL_NONE;
+}
+
+enum cfg_level
+cfg_matrix_outside_level(const struct cfg_matrix *m, enum cfg_outside what,
+    enum cfg_role r)
+{
+	unsigned v;
+	if ((unsigned)what >= CFG_OUTSIDE || (unsigned)r >= CFG_ROLES)
+		return CFG_LEVEL_NONE;
+	v = m->outside[what][r];
 	return v <= CFG_LEVEL_EDIT ? (enum cfg_level)v : CFG_LEVEL_NONE;
 }
 
@@ -634,5 +675,24 @@ cfg_requires_parse(const char *s, enum cfg_requires *out)
 	    WN_ARRAY_LEN(requires_names), s, &v))
 		return false;
 	*out = (enum cfg_requires)v;
+	return true;
+}
+
+const char *
+cfg_outside_name(enum cfg_outside w)
+{
+	const char *s = cfg_name_of(outside_names,
+	    WN_ARRAY_LEN(outside_names), (int)w);
+	return s != NULL ? s : "unknown";
+}
+
+bool
+cfg_outside_parse(const char *s, enum cfg_outside *out)
+{
+	int v;
+	if (!cfg_name_lookup(outside_names, WN_ARRAY_LEN(outside_names), s,
+	    &v))
+		return false;
+	*out = (enum cfg_outside)v;
 	return true;
 }

@@ -16,10 +16,15 @@
  *                      basis = TEXT (repeatable, 1..8 lines, only and
  *                      always with requires = basis; up to 127 bytes)
  *   [TYPE]             CATEGORY = ROLE:LEVEL ROLE:LEVEL ...
+ *   [outside cases]    WHAT = ROLE:LEVEL ROLE:LEVEL ... (optional)
  *
- * where TYPE is a case type name, each section and each key appears at
- * most once (basis excepted), and each role at most once per line. Every
- * error is "name:line: message" (or "name: message" when no line applies).
+ * where TYPE is a case type name and WHAT a kind of record that travels
+ * outside any case (enum cfg_outside: for now only signal_summary, the
+ * summary of a signal a member recorded, for the director); a WHAT line
+ * says how much a node of each role may receive of other members' records
+ * of that kind. Each section and each key appears at most once (basis
+ * excepted), and each role at most once per line. Every error is
+ * "name:line: message" (or "name: message" when no line applies).
  *
  * The numbering of the enums below is part of the wire format
  * (protocol/matrix_wire.h, "The authorization matrix" in PROTOCOL.md):
@@ -61,6 +66,14 @@ enum cfg_category {
 	CFG_CATEGORIES /* the count, not a category */
 };
 
+/* What travels outside any case, each with its own ROLE:LEVEL line in
+ * [outside cases]. */
+enum cfg_outside {
+	CFG_OUT_SIGNAL_SUMMARY, /* a signal's summary: when, area, category,
+				   reports; never a subject, text or source */
+	CFG_OUTSIDE /* the count, not a kind */
+};
+
 /* Ordered: a higher level includes every lower one. */
 enum cfg_level {
 	CFG_LEVEL_NONE,      /* nothing, not even that something exists */
@@ -85,6 +98,7 @@ struct cfg_matrix {
 	uint8_t requires[CFG_CATEGORIES];                   /* cfg_requires */
 	uint8_t nbases[CFG_CATEGORIES]; /* 1..8 iff requires is basis, else 0 */
 	char bases[CFG_CATEGORIES][CFG_MAX_BASES][CFG_BASIS_MAX + 1];
+	uint8_t outside[CFG_OUTSIDE][CFG_ROLES]; /* cfg_level, outside cases */
 };
 
 /* cfg_matrix_parse parses text (len bytes, need not be NUL terminated),
@@ -110,16 +124,23 @@ WN_NODISCARD wn_err cfg_matrix_load(const char *path, struct cfg_matrix *out,
 enum cfg_level cfg_matrix_level(const struct cfg_matrix *m,
     enum cfg_case_type t, enum cfg_category c, enum cfg_role r);
 
+/* cfg_matrix_outside_level is what role r may receive of other members'
+ * records of kind what outside any case. Anything out of range (an
+ * argument or a stored value) is CFG_LEVEL_NONE: the default is to deny. */
+enum cfg_level cfg_matrix_outside_level(const struct cfg_matrix *m,
+    enum cfg_outside what, enum cfg_role r);
+
 /* cfg_matrix_basis_accepted is true if category c requires a legal basis
  * and basis (not NULL) is exactly, byte for byte, one it lists. False for
  * categories that require none or consent: they list no bases. */
 bool cfg_matrix_basis_accepted(const struct cfg_matrix *m,
     enum cfg_category c, const char *basis);
 
-/* cfg_case_type_name, cfg_category_name, cfg_level_name and
- * cfg_requires_name return the file's name of a value ("unknown" if out of
- * range); cfg_case_type_parse, cfg_category_parse, cfg_level_parse and
- * cfg_requires_parse read such a name into *out and return false for
+/* cfg_case_type_name, cfg_category_name, cfg_level_name,
+ * cfg_requires_name and cfg_outside_name return the file's name of a
+ * value ("unknown" if out of range); cfg_case_type_parse,
+ * cfg_category_parse, cfg_level_parse, cfg_requires_parse and
+ * cfg_outside_parse read such a name into *out and return false for
  * anything else (*out untouched). */
 const char *cfg_case_type_name(enum cfg_case_type t);
 bool cfg_case_type_parse(const char *s, enum cfg_case_type *out);
@@ -129,5 +150,7 @@ const char *cfg_level_name(enum cfg_level l);
 bool cfg_level_parse(const char *s, enum cfg_level *out);
 const char *cfg_requires_name(enum cfg_requires r);
 bool cfg_requires_parse(const char *s, enum cfg_requires *out);
+const char *cfg_outside_name(enum cfg_outside w);
+bool cfg_outside_parse(const char *s, enum cfg_outside *out);
 
 #endif

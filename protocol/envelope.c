@@ -302,12 +302,17 @@ static const char *const type_names[] = {
 	[PROTO_MSG_AMEND] = "amend",
 	[PROTO_MSG_ATTEST] = "attest",
 	[PROTO_MSG_SIGNAL] = "signal",
+	[PROTO_MSG_CASE_STEP] = "case_step",
+	[PROTO_MSG_PLAN] = "plan",
+	[PROTO_MSG_ACTION_STATE] = "action_state",
+	[PROTO_MSG_CASE_LINK] = "case_link",
 };
 
 const char *
 proto_msg_type_name(uint32_t t)
 {
-	if (t < 1 || t >= WN_ARRAY_LEN(type_names))
+	/* a number not (yet) named on this side of a merge is unknown */
+	if (t < 1 || t >= WN_ARRAY_LEN(type_names) || type_names[t] == NULL)
 		return "unknown";
 	return type_names[t];
 }

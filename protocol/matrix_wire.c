@@ -5,11 +5,14 @@
  *
  * The encoding has one form per matrix: the five keys in order, the cells
  * that are not none sorted by (type, category, role), the categories with
- * a requirement sorted by number, the bases in the struct's order. The
- * encoder gets this by walking the struct's arrays in index order; the
- * decoder by requiring each cell's and each category's position
- * (type * 13 + category) * 8 + role, or category, to be above the one
- * before it, which refuses duplicates and disorder with one comparison.
+ * a requirement sorted by number, the bases in the struct's order; then
+ * key 6, the outside cells that are not none sorted by (what, role), only
+ * if there is one (so a matrix without them keeps the bytes it had before
+ * key 6 existed, and an empty key 6 is refused). The encoder gets this by
+ * walking the struct's arrays in index order; the decoder by requiring
+ * each cell's and each category's position (type * 13 + category) * 8 +
+ * role, what * 8 + role, or category, to be above the one before it,
+ * which refuses duplicates and disorder with one comparison.
  *
  * Like the charter, the matrix (14 KiB) is decoded twice: a first walk
  * checks everything and writes nothing, a second one over the same bytes
@@ -26,7 +29,9 @@
 
 #define NCELLS (PROTO_MATRIX_TYPES * PROTO_MATRIX_CATEGORIES * \
 	PROTO_MATRIX_ROLES)
-#define NKEYS 5
+#define NOUTSIDE (PROTO_MATRIX_OUTSIDE * PROTO_MATRIX_ROLES)
+#define NKEYS 5       /* always present */
+#define NKEYS_MAX 6   /* and key 6, the outside cells, when there are any */
 
 #define set_err proto_error_from
 #define too_big proto_error_too_big
@@ -66,6 +71,10 @@ matrix_ok(const struct proto_matrix *m)
 			for (size_t r = 0; r < PROTO_MATRIX_ROLES; r++)
 				if (m->level[t][c][r] > PROTO_MATRIX_LEVEL_MAX)
 					return false;
+	for (size_t o = 0; o < PROTO_MATRIX_OUTSIDE; o++)
+		for (size_t r = 0; r < PROTO_MATRIX_ROLES; r++)
+			if (m->outside[o][r] > PROTO_MATRIX_LEVEL_MAX)
+				return false;
 	for (size_t c = 0; c < PROTO_MATRIX_CATEGORIES; c++) {
 		size_t n = m->nbases[c];
 		if (m->requires[c] > PROTO_MATRIX_REQUIRES_MAX)
@@ -89,7 +98,7 @@ matrix_ok(const struct proto_matrix *m)
 wn_err
 proto_matrix_encode(const struct proto_matrix *m, struct proto_writer *w)
 {
-	size_t ncells = 0, nreq = 0;
+	size_t ncells = 0, nreq = 0, nout = 0;
 
 	if (!matrix_ok(m))
 		return WN_EINVAL;
@@ -99,8 +108,11 @@ proto_matrix_encode(const struct proto_matrix *m, struct proto_writer *w)
 				ncells += m->level[t][c][r] != 0;
 	for (size_t c = 0; c < PROTO_MATRIX_CATEGORIES; c++)
 		nreq += m->requires[c] != 0;
+	for (size_t o = 0; o < PROTO_MATRIX_OUTSIDE; o++)
+		for (size_t r = 0; r < PROTO_MATRIX_ROLES; r++)
+			nout += m->outside[o][r] != 0;
 
-	proto_write_map(w, NKEYS);
+	proto_write_map(w, nout > 0 ? NKEYS_MAX : NKEYS);
 	proto_write_uint(w, 1);
 	proto_write_uint(w, m->version);
 	proto_write_uint(w, 2);
@@ -133,6 +145,20 @@ proto_matrix_encode(const struct proto_matrix *m, struct proto_writer *w)
 		proto_write_array(w, m->nbases[c]);
 		for (size_t i = 0; i < m->nbases[c]; i++)
 			proto_write_text(w, m->bases[c][i]);
+	}
+	if (nout > 0) {
+		proto_write_uint(w, 6);
+		proto_write_array(w, nout);
+		for (size_t o = 0; o < PROTO_MATRIX_OUTSIDE; o++) {
+			for (size_t r = 0; r < PROTO_MATRIX_ROLES; r++) {
+				if (m->outside[o][r] == 0)
+					continue;
+				proto_write_array(w, 3);
+				proto_write_uint(w, o);
+				proto_write_uint(w, r);
+				proto_write_uint(w, m->outside[o][r]);
+			}
+		}
 	}
 	return proto_writer_status(w);
 }
@@ -217,6 +243,43 @@ decode_cells(struct proto_reader *r, struct proto_matrix *fill)
 		prev = pos;
 		if (fill != NULL)
 			fill->level[t][c][role] = (uint8_t)level;
+	}
+	return WN_OK;
+}
+
+/* decode_outside reads key 6: the sorted, non-empty list of outside
+ * cells that are not none. */
+static wn_err
+decode_outside(struct proto_reader *r, struct proto_matrix *fill)
+{
+	uint64_t what, role, level, pos, prev = 0;
+	size_t n, at = r->pos;
+	wn_err rv;
+
+	if ((rv = read_list(r, NOUTSIDE, "outside cells", &n)) != WN_OK)
+		return rv;
+	if (n == 0)
+		return proto_reader_fail(r, at, "no outside cells (key 6 is "
+		    "absent when every outside cell is none)");
+	for (size_t i = 0; i < n; i++) {
+		at = r->pos;
+		if ((rv = read_tuple(r, 3, "outside cell")) != WN_OK ||
+		    (rv = read_small(r, 0, PROTO_MATRIX_OUTSIDE - 1,
+		        "outside kind", &what)) != WN_OK ||
+		    (rv = read_small(r, 0, PROTO_MATRIX_ROLES - 1, "role",
+		        &role)) != WN_OK ||
+		    (rv = read_small(r, 1, PROTO_MATRIX_LEVEL_MAX, "level",
+		        &level)) != WN_OK)
+			return rv;
+		/* Position + 1, so that 0 means "no cell before". */
+		pos = what * PROTO_MATRIX_ROLES + role + 1;
+		if (pos <= prev)
+			return proto_reader_fail(r, at, "outside cell [%" PRIu64
+			    ", %" PRIu64 "] %s", what, role,
+			    pos == prev ? "twice" : "out of order");
+		prev = pos;
+		if (fill != NULL)
+			fill->outside[what][role] = (uint8_t)level;
 	}
 	return WN_OK;
 }
@@ -307,21 +370,21 @@ decode_matrix(struct proto_reader *r, struct proto_matrix *fill)
 
 	if ((rv = proto_read_map(r, &n)) != WN_OK)
 		return rv;
-	if (n != NKEYS)
+	if (n != NKEYS && n != NKEYS_MAX)
 		return proto_reader_fail(r, at, "matrix map of %zu keys, "
-		    "expected %d", n, NKEYS);
-	for (uint64_t want = 1; want <= NKEYS; want++) {
+		    "expected %d or %d", n, NKEYS, NKEYS_MAX);
+	for (uint64_t want = 1; want <= n; want++) {
 		at = r->pos;
 		if ((rv = proto_read_uint(r, &key)) != WN_OK)
 			return rv;
-		if (key < 1 || key > NKEYS)
+		if (key < 1 || key > NKEYS_MAX)
 			return proto_reader_fail(r, at, "unknown key %" PRIu64,
 			    key);
 		if (key != want)
 			return proto_reader_fail(r, at, "key %" PRIu64 " %s "
-			    "(keys go 1..5 in order)", key,
+			    "(keys go 1..%zu in order)", key,
 			    key < want ? "twice or out of order" :
-			    "out of order");
+			    "out of order", n);
 		at = r->pos;
 		switch (key) {
 		case 1:
@@ -352,8 +415,12 @@ decode_matrix(struct proto_reader *r, struct proto_matrix *fill)
 			if ((rv = decode_cells(r, fill)) != WN_OK)
 				return rv;
 			break;
-		default:
+		case 5:
 			if ((rv = decode_requires(r, fill)) != WN_OK)
+				return rv;
+			break;
+		default:
+			if ((rv = decode_outside(r, fill)) != WN_OK)
 				return rv;
 			break;
 		}

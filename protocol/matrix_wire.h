@@ -15,14 +15,17 @@
  *               4 welfare, 5 housing, 6 youth_work, 7 mediation
  *   levels      0 none, 1 existence, 2 view, 3 edit
  *   requires    0 none, 1 consent, 2 basis
+ *   outside     0 signal_summary (what travels outside any case)
  * (tests/protocol/test_matrix_wire.c checks that the counts and sizes
  * match). The node copies field by field between the two structs.
  *
  * The encoding is canonical: one matrix has exactly one encoding (keys in
  * order, only non-none cells, sorted; only categories with a requirement,
- * sorted; bases in the struct's order), and the decoder refuses anything
+ * sorted; bases in the struct's order; key 6, the outside cells, only
+ * when one is not none, those sorted), and the decoder refuses anything
  * else, so equal matrices have equal bytes and decode-then-encode gives
- * the input back.
+ * the input back. A matrix whose outside cells are all none encodes as it
+ * did before key 6 existed.
  *
  * Decoders never allocate (checking a signature may, for the
  * Sig_structure: see proto_cose_sign1_verify); they validate the whole
@@ -44,12 +47,13 @@
 #define PROTO_MATRIX_TYPES 5
 #define PROTO_MATRIX_CATEGORIES 13
 #define PROTO_MATRIX_ROLES 8
+#define PROTO_MATRIX_OUTSIDE 1      /* kinds that travel outside a case */
 #define PROTO_MATRIX_LEVEL_MAX 3    /* edit */
 #define PROTO_MATRIX_REQUIRES_MAX 2 /* basis */
 #define PROTO_MATRIX_MAX_BASES 8    /* per category */
 #define PROTO_MATRIX_BASIS_MAX 127  /* bytes of one basis name */
-/* The largest matrix encodes to 16161 bytes: every cell set, every
- * category with 8 bases of 127 bytes. */
+/* The largest matrix encodes to 16195 bytes: every cell set (the 8
+ * outside cells too), every category with 8 bases of 127 bytes. */
 #define PROTO_MATRIX_MAX 16384
 /* A signed matrix is its matrix plus 79 bytes of COSE_Sign1 (tag, array,
  * protected header, empty map, bstr header, signature). */
@@ -78,6 +82,9 @@ struct proto_matrix {
 	 * control characters (C0, DEL, C1) */
 	char bases[PROTO_MATRIX_CATEGORIES][PROTO_MATRIX_MAX_BASES]
 	    [PROTO_MATRIX_BASIS_MAX + 1];
+	/* outside[what][role], 0..3: what a role may receive of others'
+	 * records of that kind outside any case (key 6) */
+	uint8_t outside[PROTO_MATRIX_OUTSIDE][PROTO_MATRIX_ROLES];
 };
 
 /* proto_matrix_encode appends m to w. WN_EINVAL (nothing written) if the
@@ -91,7 +98,8 @@ WN_NODISCARD wn_err proto_matrix_encode(const struct proto_matrix *m,
  * PROTO_MATRIX_MAX bytes, else WN_ETOOBIG) into *out. WN_EPROTO for
  * anything else: keys missing or out of order, values out of range, a
  * cell of level none, a cell or a category twice or out of order, bases
- * where they do not belong, trailing bytes. */
+ * where they do not belong, a key 6 with no outside cell, trailing
+ * bytes. */
 WN_NODISCARD wn_err proto_matrix_decode(const void *buf, size_t len,
     struct proto_matrix *out, struct proto_error *err);
 

@@ -4,10 +4,14 @@
 # zone Neteland and the community guards each get a node; they enrol by
 # reading fingerprints, the director's signed charter reaches the members,
 # signed and encrypted messages travel with receipts, a stopped node's
-# messages wait in the outbox, a case's plan with actions per partner (one
-# marked done on the police node shows up at the director), and every
+# messages wait in the outbox; partners record and import signals, linked
+# into incidents, whose summaries (never who) reach the director; a case
+# with need-to-know sharing; a case's plan with actions per partner (one
+# marked done on the police node shows up at the director); and every
 # node's audit chain verifies.
 set -euo pipefail
+# the region's time: the dates below are local times in Flanders
+export TZ=Europe/Brussels
 B=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 WIJKNET="$TOP/$B/wijknet"
@@ -101,7 +105,35 @@ all_acked() { [ "$(wn herentals --json matrix show | grep -o '"current":true' | 
 until_true all_acked
 wn herentals matrix show | tail -n 4
 
-say "Week 1: signals. Each partner records what it knows, in its own store"
+say "Week 1: signals. Each partner records what it saw or was told, on its own node"
+printf 'Group of about eight youths, loud music, bottles on the ground\n' |
+	wn gw-herentals signal add --when "2026-12-02 21:30" --municipality Herentals \
+		--neighbourhood Stationsbuurt --street Stationsplein --category loitering \
+		--source patrol --text-file - --perpetrator S-station-square-group
+printf 'Passers-by intimidated at the bus shelter\n' |
+	wn pz-neteland signal add --when "2026-12-04 22:40" --municipality Herentals \
+		--neighbourhood Stationsbuurt --street Stationsplein --category intimidation \
+		--source intervention --source-id "PV 2026/1234" --text-file - \
+		--perpetrator S-station-square-group --victim S-passer-by
+echo "The community guards import their patrol log (a spreadsheet export, ';' between fields):"
+printf '%s\r\n' 'when;municipality;neighbourhood;street;category;source;source_id;text' \
+	'2026-12-02 21:45;Herentals;Stationsbuurt;Stationsplein;noise;patrol;GW-0412;Music from a car, group of youths' \
+	'2026-12-02 22:10;Herentals;Stationsbuurt;Stationsplein;littering;patrol;GW-0413;Bottles and cans left behind' \
+	'2026-12-03 21:30;Herentals;Stationsbuurt;Stationsplein;noize;patrol;GW-0414;Group back, music again' \
+	>"$D/guards-log.csv"
+wn gw-herentals signal import "$D/guards-log.csv" || echo "(one line refused: fix it in the export and import again)"
+sed -i 's/;noize;/;noise;/' "$D/guards-log.csv"
+wn gw-herentals signal import "$D/guards-log.csv"
+echo "Two reports of one evening are one incident, every report kept:"
+wn gw-herentals signal link 2 --to 1
+wn gw-herentals signal list --area Herentals/Stationsbuurt
+
+say "The director sees when, where and what of every member's signals: never who, never the text"
+summaries() { [ "$(wn herentals --json signal list --received | grep -o '"signal_id":' | wc -l)" = 5 ]; }
+until_true summaries
+wn herentals signal list --received --area Herentals/Stationsbuurt
+
+say "Each partner also keeps dossier fields about the group, in its own store"
 SUBJ=S-station-square-group
 wn gw-herentals record --subject $SUBJ --category signals --field signal --value "evening noise and loitering, group of about 8"
 wn pz-neteland record --subject $SUBJ --category signals --field signal --value "intervention for intimidation, Friday 22:40"

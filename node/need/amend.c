@@ -39,6 +39,9 @@ node_ctl_data_amend(struct node_ctl_call *c)
 	int k = -1, role;
 	if (!case_load(n, arg(c, "case"), &ci))
 		return fail(c, WN_ENOTFOUND, "no case '%s'", arg(c, "case"));
+	if (case_closed(n, ci.id, NULL))
+		return fail(c, WN_EDENIED, "case %s is closed: nothing is "
+		    "shared for it, nor amended", ci.id);
 	if (!wn_parse_u64(arg(c, "field"), INT64_MAX, &fid) ||
 	    strlen(arg(c, "value")) > PROTO_FIELD_VALUE_MAX)
 		return fail(c, WN_EINVAL, "field is a number, value <= 2047 "
@@ -104,6 +107,11 @@ case_apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
 	    !case_member_role(n, ci.id, from->org_id, &role)) {
 		snprintf(why, whylen, "amendment for case %s from a non-member",
 		    a.case_id);
+		return WN_EDENIED;
+	}
+	if (case_closed(n, ci.id, NULL)) {
+		snprintf(why, whylen, "amendment for case %s, which is closed",
+		    ci.id);
 		return WN_EDENIED;
 	}
 	if ((st = case_prep(n, "SELECT f.category FROM fields f JOIN "

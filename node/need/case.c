@@ -405,6 +405,9 @@ membership(struct node_ctl_call *c, bool add)
 	if (add && member)
 		return fail(c, WN_EINVAL, "%s is already a member of case %s",
 		    org, ci.id);
+	if (add && case_closed(n, ci.id, NULL))
+		return fail(c, WN_EDENIED, "case %s is closed: nothing is "
+		    "shared for it, and nobody is invited to it", ci.id);
 	if (!add && !member)
 		return fail(c, WN_ENOTFOUND, "%s is not a member of case %s",
 		    org, ci.id);
@@ -430,6 +433,9 @@ membership(struct node_ctl_call *c, bool add)
 	wn_err rc = add ? WN_OK : case_retract_from(n, &ci, org);
 	if (rc == WN_OK)
 		rc = case_send(n, &ci, add ? NULL : org);
+	/* after its CASE, so that it knows the case when the rest arrives */
+	if (rc == WN_OK && add)
+		rc = case_invited(n, ci.id, org);
 	if (rc != WN_OK)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "case %s: %s %s", ci.id,
@@ -546,6 +552,9 @@ node_ctl_case_request(struct node_ctl_call *c)
 	if (strcmp(ci.director, n->cfg.org_id) != 0)
 		return fail(c, WN_EDENIED, "only the case's director asks its "
 		    "members");
+	if (case_closed(n, ci.id, NULL))
+		return fail(c, WN_EDENIED, "case %s is closed: nothing is "
+		    "shared for it, so nothing is asked", ci.id);
 	if (case_parse_categories(arg(c, "categories"), &q.categories) != WN_OK)
 		return fail(c, WN_EINVAL, "categories: a comma list of "
 		    "information categories");

@@ -100,9 +100,10 @@ removed_now(struct node *n, const struct case_info *ci, const char *by)
 		sqlite3_finalize(st);
 		if (r != SQLITE_DONE)
 			return WN_EDB;
-		rc = strcmp(org, n->cfg.org_id) == 0
-		    ? forget_case(n, ci, by)
-		    : case_retract_from(n, ci, org);
+		if (strcmp(org, n->cfg.org_id) != 0)
+			rc = case_retract_from(n, ci, org);
+		else if ((rc = forget_case(n, ci, by)) == WN_OK)
+			rc = case_removed_here(n, ci->id);
 	}
 	return rc;
 }
@@ -134,9 +135,13 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	}
 	rc = WN_EDB;
+	/* a case closed here stays closed: only its closing step's
+	 * successor (reopening) opens it */
 	if ((st = case_prep(n, "INSERT OR REPLACE INTO cases (case_id, type, "
-			       "subject, purpose, ground, director, opened_ms) "
-			       "VALUES (?,?,?,?,?,?,?)")) == NULL)
+			       "subject, purpose, ground, director, opened_ms, "
+			       "closed_ms) VALUES (?1,?2,?3,?4,?5,?6,?7, "
+			       "(SELECT closed_ms FROM cases WHERE case_id = "
+			       "?1))")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)pc->type);
@@ -210,6 +215,11 @@ apply_request(struct node *n, struct node_peer *from,
 		snprintf(why, whylen, "request for case %s, which %s does not "
 		    "direct or this node is not a member of", q.case_id,
 		    from->org_id);
+		return WN_EDENIED;
+	}
+	if (case_closed(n, ci.id, NULL)) {
+		snprintf(why, whylen, "request for case %s, which is closed: "
+		    "nothing is shared for it", ci.id);
 		return WN_EDENIED;
 	}
 	char tp[PROTO_TP_LEN + 1];
@@ -298,6 +308,11 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		goto out;
 	}
 	rc = WN_EDENIED;
+	if (case_closed(n, ci.id, NULL)) {
+		snprintf(why, whylen, "disclosure for case %s, which is closed: "
+		    "nothing is shared for it", ci.id);
+		goto out;
+	}
 	if (!case_member_role(n, ci.id, from->org_id, NULL) ||
 	    !case_member_role(n, ci.id, n->cfg.org_id, &self_role) ||
 	    self_role < 0 || self_role >= CFG_ROLES ||

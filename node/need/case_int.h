@@ -13,6 +13,7 @@
  *   watch.c       who looks at what: assignment and the snooping alert
  *   case_apply.c  the case messages from peers (node_case_apply)
  *   member.c      what other rooms may ask about a case (need.h)
+ *   closed.c      cases as case work sees them, and a case closed
  * Only these files include this header; the rest of node/ sees need.h.
  * Everything here runs in the caller's transaction, under the node lock.
  */
@@ -100,6 +101,15 @@ WN_NODISCARD wn_err case_apply_amend(struct node *n, struct node_peer *from,
     const uint8_t *body, size_t len, char *why, size_t whylen);
 WN_NODISCARD wn_err case_apply_attest(struct node *n, struct node_peer *from,
     const uint8_t *body, size_t len, char *why, size_t whylen);
+
+/* closed.c: case_closed: the case is closed (*ms, may be NULL: when); true
+ * too when the store cannot tell (then nothing is shared). case_invited
+ * calls the invitation hooks (node_need_on_invite). */
+bool case_closed(struct node *n, const char *case_id, int64_t *ms);
+WN_NODISCARD wn_err case_invited(struct node *n, const char *case_id,
+    const char *org);
+/* case_removed_here calls the removal hooks (node_need_on_removed) */
+WN_NODISCARD wn_err case_removed_here(struct node *n, const char *case_id);
 
 /* watch.c */
 void case_opened(struct node_ctl_call *c, const char *dossier);

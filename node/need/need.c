@@ -6,7 +6,9 @@
  * when signed by the pinned director key with a higher version than it
  * holds, and answers with a MATRIX_ACK naming the version it applied (a
  * signed envelope: the receipt). `matrix show` prints the table in force,
- * `matrix acks` who acknowledged which version.
+ * `matrix acks` who acknowledged which version. node_need_outside_level
+ * answers other rooms what the matrix in force lets a role receive
+ * outside any case (a signal's summary).
  *
  * Every other need-to-know message (cases, requests, disclosures,
  * retractions, amendments, attestations) goes on to node_case_apply
@@ -24,7 +26,7 @@
 
 _Static_assert(CFG_CASE_TYPES == PROTO_MATRIX_TYPES &&
 	CFG_CATEGORIES == PROTO_MATRIX_CATEGORIES &&
-	CFG_ROLES == PROTO_MATRIX_ROLES,
+	CFG_ROLES == PROTO_MATRIX_ROLES && CFG_OUTSIDE == PROTO_MATRIX_OUTSIDE,
     "the matrix's numbering is part of the wire format");
 
 /* node_matrix_current loads the matrix in force into *out (0 = none). */
@@ -125,8 +127,11 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 		for (int b = 0; b < cm->nbases[k]; b++)
 			wn_strlcpy(pm->bases[k][b], cm->bases[k][b],
 			    sizeof(pm->bases[k][b]));
+	memcpy(pm->outside, cm->outside, sizeof(pm->outside));
 	for (size_t i = 0; i < sizeof(pm->level); i++)
 		cells += ((const uint8_t *)pm->level)[i] != 0;
+	for (size_t i = 0; i < sizeof(pm->outside); i++)
+		cells += ((const uint8_t *)pm->outside)[i] != 0;
 	if ((rc = proto_matrix_sign(pm, node_sign, n->id, &w)) != WN_OK ||
 	    (rc = node_store_versioned_put(n->store, "matrix", pm->version, w.buf, w.len)) != WN_OK)
 		goto out;
@@ -148,6 +153,25 @@ out:
 	proto_writer_release(&w);
 	free(cm);
 	free(pm);
+	return rc;
+}
+
+wn_err
+node_need_outside_level(struct node *n, enum cfg_outside what,
+    enum cfg_role role, enum cfg_level *out)
+{
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	enum cfg_level level = CFG_LEVEL_NONE;
+	wn_err rc = m ? matrix_current(n, m) : WN_ENOMEM;
+	if (rc != WN_OK)
+		goto out;
+	/* no matrix (version 0) has every cell none; out of range is none */
+	if ((unsigned)what < CFG_OUTSIDE && (unsigned)role < CFG_ROLES &&
+	    m->outside[what][role] <= CFG_LEVEL_EDIT)
+		level = (enum cfg_level)m->outside[what][role];
+	*out = level;
+out:
+	free(m);
 	return rc;
 }
 
@@ -198,7 +222,7 @@ node_ctl_matrix_show(struct node_ctl_call *c)
 	snprintf(msg, sizeof(msg), "matrix version %llu of %s",
 	    (unsigned long long)m->version, m->federation);
 	proto_ctl_reply_begin(c->w, WN_OK, msg,
-	    CFG_CASE_TYPES * CFG_CATEGORIES);
+	    CFG_CASE_TYPES * CFG_CATEGORIES + CFG_OUTSIDE);
 	for (int t = 0; t < CFG_CASE_TYPES; t++) {
 		for (int k = 0; k < CFG_CATEGORIES; k++) {
 			proto_ctl_row_begin(c->w, 3 + CFG_ROLES);
@@ -215,6 +239,20 @@ node_ctl_matrix_show(struct node_ctl_call *c)
 			    cfg_requires_name(
 				(enum cfg_requires)m->requires[k]));
 		}
+	}
+	/* then what travels outside any case: the same columns, type
+	 * "outside", requiring nothing (it holds no one's personal data) */
+	for (int o = 0; o < CFG_OUTSIDE; o++) {
+		proto_ctl_row_begin(c->w, 3 + CFG_ROLES);
+		proto_ctl_field_text(c->w, "type", "outside");
+		proto_ctl_field_text(c->w, "category",
+		    cfg_outside_name((enum cfg_outside)o));
+		for (int r = 0; r < CFG_ROLES; r++)
+			proto_ctl_field_text(c->w,
+			    cfg_role_name((enum cfg_role)r),
+			    cfg_level_name((enum cfg_level)m->outside[o][r]));
+		proto_ctl_field_text(c->w, "requires",
+		    cfg_requires_name(CFG_REQUIRES_NONE));
 	}
 out:
 	free(m);

@@ -15,9 +15,11 @@
 #ifndef NODE_NEED_NEED_H
 #define NODE_NEED_NEED_H
 
+#include "config/matrix.h"
 #include "node/core/core.h"
 #include "node/exchange/exchange.h"
 #include "node/node.h"
+#include "protocol/need_wire.h"
 
 /* node_matrix_send (director): queues the matrix in force, if any, for
  * the enrolled member org (caller's transaction), so that a member
@@ -39,6 +41,74 @@ bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 typedef wn_err (*node_matrix_fn)(struct node *n);
 #define NODE_MATRIX_HOOKS_MAX 4
 void node_need_on_matrix(node_matrix_fn fn);
+
+/* node_need_outside_level: the level the matrix in force on this node
+ * (signed by the director, of this node's federation) gives role for
+ * records of kind what outside any case ([outside cases] in the matrix
+ * file), into *out: CFG_LEVEL_NONE when no matrix is in force, and for a
+ * what or role out of range (default deny). Errors (*out untouched):
+ * WN_ENOMEM, WN_EDB, or the matrix's own when the one stored no longer
+ * verifies (WN_ECRYPTO, WN_EPROTO). Like every reader of the matrix in
+ * force: n->mtx held, inside a handler, an apply function or the
+ * caller's transaction; it reads the store and checks the matrix's
+ * signature on each call (node/need/need.c). */
+WN_NODISCARD wn_err node_need_outside_level(struct node *n,
+    enum cfg_outside what, enum cfg_role role, enum cfg_level *out);
+
+/* ---- cases as case work (node/work/) sees them (closed.c) ----------- */
+
+/* A case without its subject, which stays in need/. */
+struct node_case {
+	char id[PROTO_CASE_ID_MAX + 1];
+	int type; /* enum cfg_case_type */
+	char director[PROTO_ORG_ID_MAX + 1];
+	int64_t closed_ms;  /* 0: open */
+	bool here_directs;  /* this node is its director */
+	bool here_member;   /* this node is a current member */
+};
+/* node_case_get: the case id as this node knows it (false: unknown).
+ * node_case_member: org is a current member of the case (*role, may be
+ * NULL, its enum cfg_role). node_case_members calls fn for each current
+ * member in org id order and stops at its first error, which it returns
+ * (WN_EDB on a store error). All in the caller's transaction. */
+bool node_case_get(struct node *n, const char *id, struct node_case *out);
+bool node_case_member(struct node *n, const char *case_id, const char *org,
+    int *role);
+typedef wn_err (*node_case_member_fn)(struct node *n, const char *org,
+    int role, void *arg);
+WN_NODISCARD wn_err node_case_members(struct node *n, const char *case_id,
+    node_case_member_fn fn, void *arg);
+
+/* node_case_set_closed records that the case was closed at ms (0:
+ * reopened), audited as by's; from then on need/ sends and accepts no
+ * disclosure, information request or amendment for it, and invites no
+ * member to it. WN_ENOTFOUND for a case this node does not know, WN_EDB.
+ * work/ calls it when the director closes or reopens a case, and when a
+ * member applies that step. */
+WN_NODISCARD wn_err node_case_set_closed(struct node *n, const char *case_id,
+    int64_t ms, const char *by);
+
+/* node_matrix_level: the level (enum cfg_level) the matrix in force gives
+ * role for category in cases of type; 0 (none) without a matrix. */
+int node_matrix_level(struct node *n, int type, int category, int role);
+
+/* node_need_on_invite adds a function the director calls when it has
+ * invited org to a case and queued the case's CASE for it, in the same
+ * transaction (work/ sends the case's history); an error fails the
+ * invitation. Up to NODE_INVITE_HOOKS_MAX, in the order added; the same
+ * one again is a no-op. Before the node serves; not thread safe. */
+typedef wn_err (*node_invite_fn)(struct node *n, const char *case_id,
+    const char *org);
+#define NODE_INVITE_HOOKS_MAX 4
+void node_need_on_invite(node_invite_fn fn);
+
+/* node_need_on_removed adds a function a member calls when it learns it
+ * was removed from a case, in the same transaction, after it deleted the
+ * fields it received for it (work/ forgets the case's steps and links);
+ * an error refuses the CASE, to be tried again. Up to
+ * NODE_INVITE_HOOKS_MAX; as node_need_on_invite. */
+typedef wn_err (*node_removed_fn)(struct node *n, const char *case_id);
+void node_need_on_removed(node_removed_fn fn);
 
 /* need/'s state, reached from the node as n->need: the dossiers opened
  * outside a user's cases, for the snooping alert (watch.c), guarded by

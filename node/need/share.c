@@ -213,6 +213,7 @@ plan(struct node *n, const struct case_share *s, uint32_t approved,
 		goto out;
 	rc = WN_EDB;
 	bool self_member = case_member_role(n, ci.id, n->cfg.org_id, NULL);
+	bool closed = case_closed(n, ci.id, NULL);
 	bool protocol = case_protocol_ground(&ci);
 	bool self_signed = case_attested(n, ci.id, n->cfg.org_id);
 	if ((mem = case_prep(n, MUTATE(MUT_MEMBERSHIP)
@@ -250,7 +251,10 @@ plan(struct node *n, const struct case_share *s, uint32_t approved,
 			int level = m->version ? m->level[ci.type][k][role] : 0;
 			if (MUTATE(MUT_MATRIX) && level == 0)
 				level = 2;
-			if (!self_member)
+			if (closed)
+				o.why = "the case is closed: nothing is shared "
+					"for it";
+			else if (!self_member)
 				o.why = "this node is not a member of the case";
 			else if (protocol && !MUTATE(MUT_MEMBERSHIP) &&
 			    !self_signed)
@@ -664,6 +668,9 @@ node_ctl_share_approve(struct node_ctl_call *c)
 	wn_err rc = share_arg(c, &s);
 	if (rc != WN_OK || (rc = decision_mask(c, &s, &mask)) != WN_OK)
 		return rc;
+	if (case_closed(c->n, s.case_id, NULL))
+		return fail(c, WN_EDENIED, "case %s is closed: nothing is "
+		    "shared for it", s.case_id);
 	if ((rc = case_decide(c->n, &s, mask, c->user->name, &t)) != WN_OK ||
 	    (rc = case_record_decision(c->n, &s, mask, c->user->name, NULL,
 		 &t)) != WN_OK)

@@ -296,8 +296,13 @@ static const char *const migrations[] = {
 	 * only, signal_subjects, by the subject reference the rest of the
 	 * store uses (cases, fields, consents), so that one change of how
 	 * subjects are named (tokens) touches one table. The indexes serve
-	 * signal.list newest first by area, by category and by time, the
-	 * duplicates of one signal, and the summaries owed. */
+	 * signal.list newest first by municipality, by neighbourhood, by
+	 * neighbourhood and category, by category and by time (each a walk
+	 * that stops after a page: without the municipality's own index a
+	 * page of one municipality sorted all its signals, and a place with
+	 * a category walked that category everywhere; make bench, section
+	 * 6), and the duplicates of one signal (the summaries owed are found
+	 * by walking the table in id order, once per matrix applied). */
 	"CREATE TABLE signals ("
 	"  id INTEGER PRIMARY KEY,"
 	"  when_ms INTEGER NOT NULL,"
@@ -322,9 +327,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX signals_area ON signals(municipality, neighbourhood, "
 	"  when_ms);"
 	"CREATE INDEX signals_category ON signals(category, when_ms);"
+	"CREATE INDEX signals_municipality ON signals(municipality, when_ms);"
+	"CREATE INDEX signals_area_category ON signals(municipality, "
+	"  neighbourhood, category, when_ms);"
 	"CREATE INDEX signals_duplicates ON signals(duplicate_of) WHERE "
 	"  duplicate_of IS NOT NULL;"
-	"CREATE INDEX signals_owed ON signals(id) WHERE summary_ms IS NULL;"
 	"CREATE TABLE signal_subjects ("
 	"  signal_id INTEGER NOT NULL REFERENCES signals(id) ON DELETE "
 	"    CASCADE,"
@@ -356,7 +363,37 @@ static const char *const migrations[] = {
 	"CREATE INDEX signal_summaries_category ON signal_summaries(category, "
 	"  when_ms);",
 
-	/* plans and actions (node/work/plan.c, action.c): a case's plan of
+	/* 11: a case's life (node/work/life.c). need/'s cases learn when a
+	 * case was closed (NULL: open), so that nothing is shared for it
+	 * after; the steps of each case (stage 0 signal .. 5 closed, with an
+	 * outcome exactly when closed; reason NULL: not shared with this
+	 * node, '': none given) and the links between cases (relation 0
+	 * family_member, 1 group_involved, 2 related). They name a case by
+	 * its id only, never its subject. */
+	"ALTER TABLE cases ADD COLUMN closed_ms INTEGER;"
+	"CREATE TABLE case_steps ("
+	"  case_id TEXT NOT NULL,"
+	"  step INTEGER NOT NULL CHECK (step >= 1),"
+	"  stage INTEGER NOT NULL CHECK (stage BETWEEN 0 AND 5),"
+	"  outcome INTEGER CHECK ((stage = 5) = (outcome IS NOT NULL) AND "
+	"    (outcome IS NULL OR outcome BETWEEN 0 AND 2)),"
+	"  when_ms INTEGER NOT NULL,"
+	"  by_org TEXT NOT NULL,"
+	"  by_user TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  recorded_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, step)) WITHOUT ROWID;"
+	"CREATE TABLE case_links ("
+	"  case_id TEXT NOT NULL,"
+	"  other_id TEXT NOT NULL CHECK (other_id != case_id),"
+	"  relation INTEGER NOT NULL CHECK (relation BETWEEN 0 AND 2),"
+	"  when_ms INTEGER NOT NULL,"
+	"  by_org TEXT NOT NULL,"
+	"  by_user TEXT NOT NULL,"
+	"  PRIMARY KEY (case_id, other_id)) WITHOUT ROWID;"
+	"CREATE INDEX case_links_other ON case_links(other_id);",
+
+	/* 12: plans and actions (node/work/plan.c, action.c): a case's plan of
 	 * approach, goals per life domain (the numbering of node/work/
 	 * work.h) and actions, each with one owning org, a deadline and a
 	 * state (0 open, 1 done, 2 late, 3 cancelled) with a note (the

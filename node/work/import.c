@@ -132,6 +132,7 @@ blank(const char *rec, size_t len)
 
 struct tally {
 	size_t records, added, corrected, known, refused, sent;
+	struct node_summary_gate gate; /* asked once per request */
 };
 
 /* one_record checks and stores one record and writes its outcome (with
@@ -194,8 +195,8 @@ store:;
 			t->added++;
 		else
 			t->corrected++;
-		if ((rc = node_signal_summary_send(c->n, &id, 1, &sent)) !=
-		    WN_OK)
+		if ((rc = node_signal_summary_send(c->n, &t->gate, &id, 1,
+			 &sent)) != WN_OK)
 			return rc;
 		t->sent += sent;
 	}
@@ -218,6 +219,8 @@ walk(struct node_ctl_call *c, const int map[COL_N], size_t ncols, char sep,
 	wn_err rc = WN_ENOMEM;
 	memset(t, 0, sizeof(*t));
 	if (s == NULL || buf == NULL || rows == NULL)
+		goto out;
+	if (write && (rc = node_signal_summary_gate(c->n, &t->gate)) != WN_OK)
 		goto out;
 	/* the pieces joined again: a record may span pieces */
 	size_t total = 0;

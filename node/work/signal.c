@@ -624,8 +624,10 @@ node_ctl_signal_add(struct node_ctl_call *c)
 		    (long long)id, s->source, s->source_id);
 		goto out;
 	}
+	struct node_summary_gate g;
 	bool sent;
-	if ((rc = node_signal_summary_send(c->n, &id, 1, &sent)) != WN_OK)
+	if ((rc = node_signal_summary_gate(c->n, &g)) != WN_OK ||
+	    (rc = node_signal_summary_send(c->n, &g, &id, 1, &sent)) != WN_OK)
 		goto out;
 	c->kick = sent;
 	/* the audit names the signal, never its text or its subjects */
@@ -753,8 +755,11 @@ node_ctl_signal_link(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		goto fail;
+	struct node_summary_gate g;
 	bool sent;
-	if ((rc = node_signal_summary_send(n, moved, nmoved, &sent)) != WN_OK)
+	if ((rc = node_signal_summary_gate(n, &g)) != WN_OK ||
+	    (rc = node_signal_summary_send(n, &g, moved, nmoved, &sent)) !=
+		WN_OK)
 		goto fail;
 	free(moved);
 	c->kick = sent;

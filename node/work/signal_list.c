@@ -3,8 +3,10 @@
  * period, newest first, a page at a time.
  *
  * The query is built from the filters given (only those), so that SQLite
- * can walk one index in order and stop after a page: signals_area for an
- * area, signals_category for a category, signals_when otherwise; the next
+ * can walk one index in order and stop after a page: signals_municipality
+ * for a municipality, signals_area for a neighbourhood,
+ * signals_area_category for a neighbourhood and a category,
+ * signals_category for a category, signals_when otherwise; the next
  * page starts below the last signal shown (--before ID), never with an
  * OFFSET that would read every row before it. Each incident shows once
  * (duplicates only with all), with its number of reports and the

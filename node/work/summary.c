@@ -59,13 +59,35 @@ director(struct node *n, struct node_peer **out)
 	return WN_OK;
 }
 
-/* allowed: the matrix in force lets the director's role have signal
- * summaries (view or more) */
-static bool
-allowed(struct node *n)
+/* allowed: the matrix in force on this node gives role r at least view
+ * of signal summaries */
+static wn_err
+allowed(struct node *n, enum cfg_role r, bool *yes)
 {
-	(void)n;
-	return true; /* TODO(lead): the matrix's outside-case cell */
+	enum cfg_level l = CFG_LEVEL_NONE;
+	wn_err rc;
+	*yes = false;
+	if ((rc = node_need_outside_level(n, CFG_OUT_SIGNAL_SUMMARY, r, &l)) !=
+	    WN_OK)
+		return rc;
+	*yes = l >= CFG_LEVEL_VIEW;
+	return WN_OK;
+}
+
+wn_err
+node_signal_summary_gate(struct node *n, struct node_summary_gate *g)
+{
+	wn_err rc = director(n, &g->to);
+	enum cfg_role r;
+	bool yes = false;
+	if (rc != WN_OK || g->to == NULL)
+		return rc;
+	if (cfg_role_parse(g->to->role, &r) &&
+	    (rc = allowed(n, r, &yes)) != WN_OK)
+		return rc;
+	if (!yes)
+		g->to = NULL;
+	return WN_OK;
 }
 
 /* send_one queues the summary of signal id for p and marks it sent */
@@ -113,16 +135,15 @@ out:
 }
 
 wn_err
-node_signal_summary_send(struct node *n, const int64_t *ids, size_t count,
-    bool *sent)
+node_signal_summary_send(struct node *n, const struct node_summary_gate *g,
+    const int64_t *ids, size_t count, bool *sent)
 {
-	struct node_peer *p;
-	wn_err rc = director(n, &p);
+	wn_err rc;
 	*sent = false;
-	if (rc != WN_OK || p == NULL || !allowed(n))
-		return rc;
+	if (g->to == NULL)
+		return WN_OK;
 	for (size_t i = 0; i < count; i++)
-		if ((rc = send_one(n, p, ids[i])) != WN_OK)
+		if ((rc = send_one(n, g->to, ids[i])) != WN_OK)
 			return rc;
 	*sent = count > 0;
 	return WN_OK;
@@ -131,12 +152,12 @@ node_signal_summary_send(struct node *n, const int64_t *ids, size_t count,
 wn_err
 node_signal_summaries_owed(struct node *n, size_t *queued)
 {
-	struct node_peer *p;
+	struct node_summary_gate g;
 	sqlite3_stmt *st;
-	wn_err rc = director(n, &p);
+	wn_err rc = node_signal_summary_gate(n, &g);
 	int r;
 	*queued = 0;
-	if (rc != WN_OK || p == NULL || !allowed(n))
+	if (rc != WN_OK || g.to == NULL)
 		return rc;
 	/* send_one writes the column this reads: read the ids in batches */
 	for (int64_t after = 0;;) {
@@ -155,7 +176,7 @@ node_signal_summaries_owed(struct node *n, size_t *queued)
 		if (k == 0)
 			return WN_OK;
 		for (size_t i = 0; i < k; i++)
-			if ((rc = send_one(n, p, ids[i])) != WN_OK)
+			if ((rc = send_one(n, g.to, ids[i])) != WN_OK)
 				return rc;
 		*queued += k;
 		after = ids[k - 1];
@@ -199,6 +220,15 @@ node_work_apply(struct node *n, struct node_peer *from,
 		snprintf(why, whylen, "malformed signal summary at byte %zu: "
 		    "%s", perr.offset, perr.msg);
 		return WN_EPROTO;
+	}
+	bool yes;
+	wn_err rc = allowed(n, n->cfg.role, &yes);
+	if (rc != WN_OK)
+		return rc;
+	if (!yes) {
+		snprintf(why, whylen, "the matrix in force here gives the "
+		    "director's role no view of signal summaries");
+		return WN_EDENIED;
 	}
 	if ((st = prep(n, "INSERT OR REPLACE INTO signal_summaries (from_org, "
 			  "signal_id, when_ms, municipality, neighbourhood, "

@@ -1,10 +1,11 @@
 /*
  * work.c - the case-work room's registration: its control commands
- * (signal.c, signal_list.c, import.c, plan.c, action.c), its message
- * types (a signal's summary for the director, summary.c; a plan's goal or
- * action and an action's state, plan_apply.c) and its periodic work
- * (actions marked late, action.c). It has no state of its own but the
- * test hook of its clock (plan.c).
+ * (signal.c, signal_list.c, import.c; a case's life: life.c, life_show.c;
+ * plans and actions: plan.c, action.c), its message types (a signal's
+ * summary for the director, summary.c; a case's step and a link between
+ * cases, life_apply.c; a plan's goal or action and an action's state,
+ * plan_apply.c) and its periodic work (actions marked late, action.c). It
+ * has no state of its own but the test hook of its clock (plan.c).
  */
 #include "node/work/work.h"
 
@@ -31,6 +32,11 @@ static const struct node_ctl_text done_texts[] = {
 static const struct node_ctl_text cancel_texts[] = {
     {"why", NODE_PLAN_TEXT_CHARS}, {NULL, 0}};
 
+/* a step's reason, read from a file or stdin by the CLI */
+static const struct node_ctl_text step_texts[] = {
+    {"why", NODE_STEP_REASON_CHARS},
+    {NULL, 0}};
+
 /* the control commands the work room owns */
 static const struct node_ctl_cmd work_cmds[] = {
 	{"signal.add", CFG_USER_CASE_WORKER, node_ctl_signal_add,
@@ -41,6 +47,16 @@ static const struct node_ctl_cmd work_cmds[] = {
 	    "count a signal as a duplicate of another", false},
 	{"signal.import", CFG_USER_CASE_WORKER, node_ctl_signal_import,
 	    "import signals from a part of a CSV file", false},
+	{"case.advance", CFG_USER_CASE_WORKER, node_ctl_case_advance,
+	    "move a case this node directs to another stage", false,
+	    step_texts},
+	{"case.close", CFG_USER_CASE_WORKER, node_ctl_case_close,
+	    "close a case this node directs, with its outcome", false,
+	    step_texts},
+	{"case.link", CFG_USER_CASE_WORKER, node_ctl_case_link,
+	    "link two cases this node directs", false},
+	{"case.life", CFG_USER_VIEWER, node_ctl_case_life,
+	    "where a case stands and the steps that moved it", true},
 	{"plan.add", CFG_USER_CASE_WORKER, node_ctl_plan_add,
 	    "add a goal to a case's plan (its director)", false, plan_texts},
 	{"plan.show", CFG_USER_CASE_WORKER, node_ctl_plan_show,
@@ -61,6 +77,8 @@ static const struct node_ctl_cmd work_cmds[] = {
 /* the message types the work room owns */
 static const struct node_msg_kind work_kinds[] = {
 	{PROTO_MSG_SIGNAL, node_work_apply},
+	{PROTO_MSG_CASE_STEP, node_life_apply},
+	{PROTO_MSG_CASE_LINK, node_life_apply},
 	{PROTO_MSG_PLAN, node_plan_apply},
 	{PROTO_MSG_ACTION_STATE, node_plan_apply},
 };
@@ -76,6 +94,7 @@ node_work_room_register(void)
 	node_exchange_register(work_kinds, WN_ARRAY_LEN(work_kinds));
 	node_ctl_register(work_cmds, WN_ARRAY_LEN(work_cmds));
 	node_work_summary_register();
+	node_work_life_register();
 	node_work_clock_init();
 	node_periodic_register(&late_check);
 }

@@ -7,16 +7,22 @@
  * (the signals and signal_subjects tables, migration 9), their duplicates,
  * their import from a partner's CSV export (signal.c, import.c); the
  * signal.* control commands; the message kind SIGNAL (a signal's summary
- * for the director, summary.c, and the director's copies); a case's plan
- * of approach, goals per life domain and actions with an owner, a
- * deadline and a state (plan_goals, actions; plan.c, action.c,
- * plan_apply.c), the plan.* and action.* commands, the message kinds
- * PLAN (a goal or an action, director -> members) and ACTION_STATE (an
- * owner marks its action done, -> the director), and the periodic check
- * that marks an open action late past its deadline.
+ * for the director, summary.c, and the director's copies); a case's life
+ * (life.c, life_apply.c): its stages and the steps that moved it, with
+ * who, when and why, and the links between cases (the case_steps and
+ * case_links tables, migration 11); the case.advance, case.close,
+ * case.link and case.life control commands; the message kinds CASE_STEP
+ * and CASE_LINK; a case's plan of approach, goals per life domain and
+ * actions with an owner, a deadline and a state (plan_goals, actions,
+ * migration 12; plan.c, action.c, plan_apply.c), the plan.* and action.*
+ * commands, the message kinds PLAN (a goal or an action, director ->
+ * members) and ACTION_STATE (an owner marks its action done, -> the
+ * director), and the periodic check that marks an open action late past
+ * its deadline.
  * May use: core, store, exchange, need (what leaves goes through the
- * exchange, to the members and as far as the matrix need/ holds lets
- * it).
+ * exchange, to the members and as far as the matrix need/ holds lets it;
+ * a case's type, director and members, its closing and the matrix's
+ * levels are asked of need/, never read from its tables).
  */
 #ifndef NODE_WORK_WORK_H
 #define NODE_WORK_WORK_H
@@ -122,16 +128,25 @@ WN_NODISCARD wn_err node_signal_insert(struct node *n,
     const struct node_signal *s, const char *user, const uint8_t *key,
     bool correct, int64_t *id, enum node_sig_stored *how);
 
-/* node_signal_summary_send queues, in the caller's transaction, the
- * summaries of the count signals ids for the federation's director
- * (node/work/summary.c) and marks them sent; *sent says whether they
- * went out: not on the director, nor before the node holds a charter and
- * a matrix that gives the director's role `view` of signal summaries
- * (they stay owed). node_signal_summaries_owed queues every summary
- * owed, in id order, and says how many; need/'s matrix hook calls it
- * (node_work_summary_register adds that hook). */
+/* A signal's summary goes to the federation's director (node/work/
+ * summary.c) only when this node holds a charter and a matrix that gives
+ * the director's role at least view of signal summaries ([outside cases]
+ * signal_summary); until then it is owed. node_signal_summary_gate finds
+ * out once per request (it checks the matrix's signature): g->to is the
+ * director, or NULL when nothing may go (also on the director itself).
+ * node_signal_summary_send queues, in the caller's transaction, the
+ * summaries of the count signals ids through g and marks them sent;
+ * *sent says whether they went. node_signal_summaries_owed queues every
+ * summary owed, in id order, and says how many; need/'s matrix hook calls
+ * it (node_work_summary_register adds that hook). */
+struct node_summary_gate {
+	struct node_peer *to;
+};
+WN_NODISCARD wn_err node_signal_summary_gate(struct node *n,
+    struct node_summary_gate *g);
 WN_NODISCARD wn_err node_signal_summary_send(struct node *n,
-    const int64_t *ids, size_t count, bool *sent);
+    const struct node_summary_gate *g, const int64_t *ids, size_t count,
+    bool *sent);
 WN_NODISCARD wn_err node_signal_summaries_owed(struct node *n,
     size_t *queued);
 void node_work_summary_register(void);
@@ -151,6 +166,74 @@ WN_NODISCARD wn_err node_work_apply(struct node *n, struct node_peer *from,
 wn_err node_signal_list_received(struct node_ctl_call *c, const char *muni,
     const char *nb, int category, const char *since, int64_t since_ms,
     uint64_t limit);
+
+/* ---- a case's life (life.c, life_apply.c) ---------------------------- */
+
+/* A case's stage, its outcome when closed, and how two cases relate. The
+ * numberings are stored (case_steps, case_links) and on the wire
+ * (protocol/life_wire.h): only ever append. A new case stands at `signal`
+ * (it has no step yet): the director opens it on signals, and moves it to
+ * `exploration` when it starts asking the members. */
+enum node_case_stage {
+	NODE_STAGE_SIGNAL,
+	NODE_STAGE_EXPLORATION,
+	NODE_STAGE_ANALYSIS,
+	NODE_STAGE_PLAN,
+	NODE_STAGE_FOLLOW_UP,
+	NODE_STAGE_CLOSED,
+	NODE_STAGES
+};
+enum node_case_outcome {
+	NODE_OUTCOME_RESOLVED,
+	NODE_OUTCOME_HANDED_OVER,
+	NODE_OUTCOME_STOPPED,
+	NODE_OUTCOMES
+};
+/* CASE --as RELATION --to OTHER: family_member: CASE is the person case
+ * of a member of the family case OTHER; group_involved: the group case
+ * OTHER is involved in the situation case CASE; related: any two cases. */
+enum node_case_relation {
+	NODE_REL_FAMILY_MEMBER,
+	NODE_REL_GROUP_INVOLVED,
+	NODE_REL_RELATED,
+	NODE_RELATIONS
+};
+#define NODE_STEP_REASON_CHARS 1000
+
+/* Names ("follow_up", "handed_over", "group_involved"; "unknown" out of
+ * range) and their parsers (exact names). */
+const char *node_case_stage_name(int s);
+bool node_case_stage_parse(const char *s, int *out);
+const char *node_case_outcome_name(int o);
+bool node_case_outcome_parse(const char *s, int *out);
+const char *node_case_relation_name(int r);
+bool node_case_relation_parse(const char *s, int *out);
+
+/* node_case_step_check: may a case at stage `from` move to `to`? A case
+ * advances one stage at a time (signal, exploration, analysis, plan,
+ * follow_up); it may be closed from any open stage, with an outcome
+ * (outcome -1: none given) and a reason; it goes back to an earlier stage
+ * (reopening, from closed too) only with a reason; it never moves to where
+ * it stands, and a closed case moves only back. reason_known false (a
+ * member that was not told the reason) skips the reason rules. False with
+ * the rule broken in err. */
+bool node_case_step_check(int from, int to, int outcome, bool has_reason,
+    bool reason_known, char *err, size_t errlen);
+
+/* node_work_life_register adds need/'s invitation hook (the history of a
+ * case for a member invited to it); node_work_room_register calls it. */
+void node_work_life_register(void);
+
+/* life_apply.c: CASE_STEP and CASE_LINK from a case's director, in the
+ * receiving transaction; an error with a reason in why refuses it. */
+WN_NODISCARD wn_err node_life_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+
+wn_err node_ctl_case_advance(struct node_ctl_call *c);
+wn_err node_ctl_case_close(struct node_ctl_call *c);
+wn_err node_ctl_case_link(struct node_ctl_call *c);
+wn_err node_ctl_case_life(struct node_ctl_call *c);
 
 /* ---- plans and actions (plan.c, action.c, plan_apply.c) ------------ */
 
@@ -239,9 +322,10 @@ WN_NODISCARD wn_err node_plan_apply(struct node *n, struct node_peer *from,
 WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
 
 /* node_work_room_register registers the work room's control commands
- * (signal.*, plan.*, action.*), its message types (SIGNAL: a signal's
- * summary; PLAN and ACTION_STATE) with the exchange, and its periodic
- * work (actions marked late). Before the node serves (daemon/ at start);
+ * (signal.*, case.advance|close|link|life, plan.*, action.*), its message
+ * types (SIGNAL: a signal's summary; CASE_STEP, CASE_LINK, PLAN and
+ * ACTION_STATE) with the exchange, need/'s invitation and removal hooks,
+ * and its periodic work (actions marked late). Before the node serves (daemon/ at start);
  * not thread safe. */
 void node_work_room_register(void);
 

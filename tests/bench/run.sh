@@ -23,10 +23,19 @@
 #      BENCH_PEER_COUNT (8000) messages spread over k = 1, 2, 4, 8 members,
 #      into the hub (k members at once) and out of it (k peers), with the
 #      hub's CPU per envelope: how the cost grows with the number of peers
+#   6. signals: the store's bare insert rate (bench_signals: 10000 signals
+#      with one prepared INSERT a table in one transaction), then
+#      `wijknet signal import` of a CSV of 10000 lines, 1 % of them bad
+#      (every one reported with its line, checked), twice (the second adds
+#      nothing), as a ratio to that rate; then `signal list` of one area
+#      (and a category, a period) timed through the CLI on a node holding
+#      10000 signals and 5000 cases, then BENCH_SIGNALS (100000): the ratio
+#      says how a page of the list grows with what the node holds
 #
 # Environment: BUILD (default build), BENCH_COUNT (default 20000),
 # BENCH_SECONDS (baseline seconds, default 3), BENCH_FILL (default
-# 1000000), BENCH_PEERS (8), BENCH_PEER_COUNT (8000). Exits non-zero only
+# 1000000), BENCH_PEERS (8), BENCH_PEER_COUNT (8000), BENCH_SIGNALS
+# (100000), BENCH_SIG_CALLS (50 calls per list). Exits non-zero only
 # if something failed to run; there are no timing thresholds.
 set -u
 : "${BUILD:=build}"
@@ -37,6 +46,10 @@ FILL=${BENCH_FILL:-1000000}
 NPEERS=${BENCH_PEERS:-8}
 PCOUNT=${BENCH_PEER_COUNT:-8000}
 SECS=${BENCH_SECONDS:-3}
+SIGNALS=${BENCH_SIGNALS:-100000}
+SIG_CALLS=${BENCH_SIG_CALLS:-50}
+SIG_BASE=10000
+SIG_CASES=5000
 SIZE=1024
 RATE=2000
 K=10
@@ -53,7 +66,7 @@ cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) 
 # calc FORMAT EXPR: floating point arithmetic, printed with FORMAT
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
-for b in bench_nng bench_drive bench_fill bench_fsync; do
+for b in bench_nng bench_drive bench_fill bench_fsync bench_signals; do
 	[ -x "$BIN/$b" ] || fail "$BIN/$b is missing (run make bench)"
 done
 
@@ -157,6 +170,175 @@ hub_rss=$(rss_kb "$HUB")
 echo "   hub peak RSS with $NPEERS peers: $((hub_rss / 1024)) MiB"
 for m in hub "${members[@]}"; do node_stop "$m" || fail "$m did not stop cleanly"; done
 
+echo "== 6. signals: the store's bare insert rate, a CSV import of $SIG_BASE signals, signal list at $SIG_BASE and $SIGNALS signals"
+# baseline: SIG_BASE signals inserted into a node's empty store with one
+# prepared INSERT a table in one transaction (the median of 3 rounds);
+# that node then holds SIG_BASE signals (and SIG_CASES cases) for the list
+node_init sigl community_guards >"$WN_T/sigl.init" 2>&1 || fail "init of sigl"
+node_start sigl || fail "sigl did not start"
+node_stop sigl || fail "sigl did not stop cleanly"
+sbare=$("$BIN/bench_signals" --rounds 3 "$WN_T/sigl" "$WN_T/sigl.pass" "$SIG_BASE" "$SIG_CASES") ||
+	fail "bench_signals (the bare insert)"
+echo "   bare insert into the empty store: $sbare"
+# import: a CSV of SIG_BASE lines, 1 % of them bad, into a node of its own
+node_init sigi community_guards >"$WN_T/sigi.init" 2>&1 || fail "init of sigi"
+node_start sigi || fail "sigi did not start"
+/usr/bin/python3 - "$WN_T/signals.csv" "$SIG_BASE" <<'PY' || fail "the CSV was not written"
+import sys, time
+path, n = sys.argv[1], int(sys.argv[2])
+areas = [("Herentals", "Stationsbuurt")] * 6 + [(m, nb) for m in
+    ("Herentals", "Olen", "Grobbendonk", "Vorselaar") for nb in ("Centrum", "Noord", "Zuid")]
+cats = ["noise", "vandalism", "drugs", "loitering", "intimidation",
+        "confused behaviour", "littering", "dwelling_neglect", "other"]
+t0 = int(time.time()) - 2 * 86400
+rows = ["when,municipality,neighbourhood,street,lat,lon,category,source,source_id,text,perpetrator,reporter"]
+bad = {}
+bad_lines = [ln for ln in range(2, n + 2) if (ln - 2) % 100 == 50]
+for ln in range(2, n + 2):
+    m, nb = areas[ln % len(areas)]
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(t0 - (ln * 7919) % (600 * 86400)))
+    f = [when, m, nb, "Straat %d" % (ln % 40), "51.17%02d" % (ln % 100), "4.83%02d" % (ln % 97),
+         cats[ln % 9], "politie", "P-%d" % ln if ln % 10 else "",
+         "melding %d over de buurt" % ln, "S-%05d" % (ln % 20000), "S-r%d" % ln]
+    if ln in bad_lines:
+        k = ((ln - 2) // 100) % 10
+        if ln == bad_lines[-1]:
+            k = 10
+        if k == 0:
+            f[6] = "noize"; bad[ln] = "category: 'noize' is not one of"
+        elif k == 1:
+            f[0] = "2026-02-30 10:00"; bad[ln] = "when: '2026-02-30 10:00' is not a date"
+        elif k == 2:
+            f[0] = ""; bad[ln] = "when is required"
+        elif k == 3:
+            f = f[:3]; bad[ln] = "3 fields, the header has 12"
+        elif k == 4:
+            f[1] = ""; bad[ln] = "municipality is required"
+        elif k == 5:
+            f[4] = "95.5"; bad[ln] = "point: '95.5,%s' is not a latitude" % f[5]
+        elif k == 6:
+            f[0] = "2099-01-01 10:00"; bad[ln] = "when: '2099-01-01 10:00' is in the future"
+        elif k == 7:
+            f[10] = "S-1;S-1"; bad[ln] = "perpetrator: the same subject twice"
+        elif k == 8:
+            f[7] = ""; bad[ln] = "source is required"
+        elif k == 9:
+            f[9] = "x" * 17000; bad[ln] = "longer than 16384 bytes"
+        else:
+            # the only quote in the file: never closed
+            f[9] = '"never closed'; bad[ln] = "a quote that is never closed"
+    rows.append(",".join(f))
+open(path, "w").write("\n".join(rows) + "\n")
+open(path + ".bad", "w").write("".join("%d %s\n" % kv for kv in sorted(bad.items())))
+PY
+nbad=$(wc -l <"$WN_T/signals.csv.bad")
+ngood=$((SIG_BASE - nbad))
+# check_import OUT ADDED KNOWN: the import's summary line, and a line of
+# its own, with the right reason, for each bad line and no other
+check_import() {
+	grep -q "signals.csv: $2 signals\? added, $3 already here, $nbad lines refused$" "$1" ||
+		fail "the import said '$(grep 'signals.csv: ' "$1")', not $2 added, $3 already here, $nbad refused"
+	/usr/bin/python3 - "$1" "$WN_T/signals.csv.bad" <<'PY' || fail "the import did not report exactly the bad lines"
+import re, sys
+want = dict(l.rstrip("\n").split(" ", 1) for l in open(sys.argv[2]))
+got = {}
+for l in open(sys.argv[1]):
+    m = re.match(r"line (\d+): (.*)", l)
+    if m:
+        got[m.group(1)] = m.group(2)
+wrong = [k for k in want if k not in got or want[k] not in got[k]] + [k for k in got if k not in want]
+for k in wrong[:10]:
+    print("line %s: want %r, got %r" % (k, want.get(k), got.get(k)), file=sys.stderr)
+sys.exit(1 if wrong else 0)
+PY
+}
+t0=$(date +%s%N)
+wn sigi signal import "$WN_T/signals.csv" >"$WN_T/import1.out" 2>&1
+rc=$?
+t1=$(date +%s%N)
+[ $rc = 1 ] || fail "signal import exited $rc, not 1 (lines refused): $(head -3 "$WN_T/import1.out")"
+check_import "$WN_T/import1.out" "$ngood" 0
+imp_s=$(calc %.3f "($t1 - $t0) / 1e9")
+imp_rate=$(calc %.0f "$ngood / $imp_s")
+echo "   import of $SIG_BASE lines ($nbad bad, each reported with its line and reason): $imp_s s," \
+	"$imp_rate signals added/s ($(calc %.0f "$SIG_BASE / $imp_s") lines/s)"
+t0=$(date +%s%N)
+wn sigi signal import "$WN_T/signals.csv" >"$WN_T/import2.out" 2>&1
+rc=$?
+t1=$(date +%s%N)
+[ $rc = 1 ] || fail "signal import (again) exited $rc, not 1: $(head -3 "$WN_T/import2.out")"
+check_import "$WN_T/import2.out" 0 "$ngood"
+imp2_s=$(calc %.3f "($t1 - $t0) / 1e9")
+imp2_rate=$(calc %.0f "$SIG_BASE / $imp2_s")
+echo "   the same file again: $imp2_s s, $imp2_rate lines/s, 0 signals added"
+node_stop sigi || fail "sigi did not stop cleanly"
+held=$("$BIN/bench_signals" "$WN_T/sigi" "$WN_T/sigi.pass" 0) || fail "bench_signals (counting sigi's signals)"
+[ "$(kv "$held" before)" = "$ngood" ] || fail "sigi holds $(kv "$held" before) signals, not $ngood"
+echo "   sigi holds $ngood signals"
+
+# list_times LABEL ROWS ARGS...: SIG_CALLS calls of `wijknet --json
+# signal list ARGS` at sigl (after one more to warm up), each timed from
+# the start of the CLI to its exit; each must list ROWS signals
+list_times() {
+	local label=$1 rows=$2 out
+	shift 2
+	out=$(/usr/bin/python3 - "$WIJKNET" "$WN_T/sigl" "$SIG_CALLS" "$rows" "$@" <<'PY'
+import json, math, subprocess, sys, time
+cli, data, calls, rows, args = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
+ms = []
+for i in range(calls + 1):
+    t0 = time.perf_counter()
+    r = subprocess.run([cli, "-d", data, "--json", "signal", "list"] + args, capture_output=True)
+    t = (time.perf_counter() - t0) * 1000
+    if r.returncode != 0:
+        sys.exit("exit %d: %s" % (r.returncode, r.stderr.decode()[:200]))
+    got = len(json.loads(r.stdout)["rows"])
+    if got != rows:
+        sys.exit("%d signals listed, not %d" % (got, rows))
+    if i > 0:
+        ms.append(t)
+ms.sort()
+print("p50_ms=%.1f p95_ms=%.1f rows=%d" % (ms[(len(ms) - 1) // 2], ms[math.ceil(len(ms) * 0.95) - 1], rows))
+PY
+) || fail "signal list $*: $out"
+	echo "   $label: $out"
+	LIST+=("$label:$(kv "$out" p50_ms):$(kv "$out" p95_ms)")
+}
+SINCE=$(date -d '90 days ago' +%F)
+list_all() {
+	list_times "nothing (an area without signals)" 0 --area Nergens/Niets --limit 50
+	list_times "--area Herentals/Stationsbuurt" 50 --area Herentals/Stationsbuurt --limit 50
+	list_times "  ... --category noise" 50 --area Herentals/Stationsbuurt --category noise --limit 50
+	list_times "  ... --since $SINCE" 50 --area Herentals/Stationsbuurt --since "$SINCE" --limit 50
+	list_times "--area Herentals (the municipality)" 50 --area Herentals --limit 50
+	list_times "--category drugs (every area)" 50 --category drugs --limit 50
+}
+node_start sigl || fail "sigl did not start with $SIG_BASE signals"
+echo "   signal list --limit 50 at sigl, $SIG_BASE signals and $SIG_CASES cases; $SIG_CALLS calls each through the CLI, ms per call:"
+LIST=()
+list_all
+LIST10=("${LIST[@]}")
+node_stop sigl || fail "sigl did not stop cleanly"
+sfill=$("$BIN/bench_signals" --fill "$WN_T/sigl" "$WN_T/sigl.pass" $((SIGNALS - 2 * SIG_BASE))) ||
+	fail "bench_signals --fill"
+echo "   filled: $sfill"
+sbare2=$("$BIN/bench_signals" "$WN_T/sigl" "$WN_T/sigl.pass" "$SIG_BASE") ||
+	fail "bench_signals (the bare insert into a full store)"
+[ "$(kv "$sbare2" total)" = "$SIGNALS" ] || fail "sigl holds $(kv "$sbare2" total) signals, not $SIGNALS"
+echo "   bare insert of the last $SIG_BASE: $sbare2, store $(( $(stat -c %s "$WN_T/sigl/node.db") / 1048576 )) MiB"
+t0=$(date +%s%N); node_start sigl || fail "sigl did not start with $SIGNALS signals"
+sst=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "   signal list at sigl, $SIGNALS signals and $SIG_CASES cases (started in $sst ms):"
+LIST=()
+list_all
+LIST100=("${LIST[@]}")
+for i in "${!LIST100[@]}"; do
+	IFS=: read -r l p50a p95a <<<"${LIST10[$i]}"
+	IFS=: read -r _ p50b p95b <<<"${LIST100[$i]}"
+	echo "   $SIGNALS/$SIG_BASE, $l: p50 $(calc %.2f "$p50b / $p50a"), p95 $(calc %.2f "$p95b / $p95a")"
+done
+node_stop sigl || fail "sigl did not stop cleanly"
+
 X=$(kv "$b1" rt_per_s)
 Y=$(kv "$b64" msgs_per_s)
 Y1=$(kv "$b64x1" msgs_per_s)
@@ -177,4 +359,14 @@ IFS=: read -r kN inN incN outN outcN <<<"${prow[${#prow[@]} - 1]}"
 echo "spread over $kN peers instead of 1 ($PCOUNT messages): into the hub $inN envelopes/s = $(calc %.2f "$inN / $in1") of 1 peer's," \
 	"hub CPU per envelope $(calc %.2f "$incN / $inc1") x; out of the hub $outN envelopes/s = $(calc %.2f "$outN / $out1") of 1 peer's," \
 	"hub CPU per envelope $(calc %.2f "$outcN / $outc1") x; hub peak RSS $((hub_rss / 1024)) MiB"
+SB=$(kv "$sbare" rows_per_s)
+SB2=$(kv "$sbare2" rows_per_s)
+echo "signals: import $imp_rate signals/s = $(calc %.2f "$imp_rate / $SB") of the store's bare insert rate ($SB rows/s, empty store);" \
+	"the same file again $imp2_rate lines/s; bare insert at $((SIGNALS - SIG_BASE))-$SIGNALS signals $SB2 rows/s = $(calc %.2f "$SB2 / $SB") of the empty store's"
+IFS=: read -r _ n10 _ <<<"${LIST10[0]}"
+IFS=: read -r _ n100 _ <<<"${LIST100[0]}"
+IFS=: read -r _ a10 a10p <<<"${LIST10[1]}"
+IFS=: read -r _ a100 a100p <<<"${LIST100[1]}"
+echo "signal list of an area (50 a page) at $SIGNALS signals and $SIG_CASES cases: p50 $a100 ms, p95 $a100p ms through the CLI" \
+	"= $(calc %.2f "$a100 / $a10") x (p95 $(calc %.2f "$a100p / $a10p") x) of $SIG_BASE signals'; a call that lists nothing: $n100 ms ($n10 ms)"
 echo "command: make bench   (BUILD=$BUILD bash tests/bench/run.sh)"

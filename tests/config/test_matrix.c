@@ -1,7 +1,7 @@
 /*
  * test_matrix.c - the authorization matrix source file: the Neteland
- * example, defaults, lookups, names, every error message with its
- * file:line prefix, loading, and garbage input.
+ * example, defaults, lookups, names, the [outside cases] section, every
+ * error message with its file:line prefix, loading, and garbage input.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,6 +160,12 @@ test_example(void **state)
 	    CFG_ROLE_MUNICIPALITY), CFG_LEVEL_NONE);
 	assert_int_equal(lv(CFG_CASE_MEDIATION, CFG_CAT_DELIBERATION,
 	    CFG_ROLE_MEDIATION), CFG_LEVEL_EDIT);
+	/* a signal's summary reaches the municipality (the director) only */
+	for (size_t i = 0; i < WN_ARRAY_LEN(all); i++)
+		assert_int_equal(cfg_matrix_outside_level(&m,
+		    CFG_OUT_SIGNAL_SUMMARY, all[i]),
+		    all[i] == CFG_ROLE_MUNICIPALITY ? CFG_LEVEL_VIEW :
+		    CFG_LEVEL_NONE);
 	/* every case type has a section */
 	for (int t = 0; t < CFG_CASE_TYPES; t++) {
 		bool any = false;
@@ -185,6 +191,11 @@ test_defaults(void **state)
 		assert_int_equal(m.requires[c], CFG_REQUIRES_NONE);
 		assert_int_equal(m.nbases[c], 0);
 	}
+	for (int o = 0; o < CFG_OUTSIDE; o++)
+		for (int r = 0; r < CFG_ROLES; r++)
+			assert_int_equal(cfg_matrix_outside_level(&m,
+			    (enum cfg_outside)o, (enum cfg_role)r),
+			    CFG_LEVEL_NONE);
 	/* explicit none, requires none, an empty type section */
 	assert_int_equal(parse(HEAD "[category care]\nrequires = none\n"
 	    "[person]\n[group]\nsignals = police:none\n"), WN_OK);
@@ -210,7 +221,8 @@ test_layout(void **state)
 	    "[matrix]\nfederation = neteland\n"
 	    "[category police]\nrequires = basis\nbasis = art. 458ter Sw.\n"
 	    "[situation]\nsignals = police:view youth_work:existence\n"
-	    "police = municipality:view\n";
+	    "police = municipality:view\n"
+	    "[outside cases]\nsignal_summary = municipality:view\n";
 	static const char b[] =
 	    "; comment\r\n"
 	    "  [ situation ]  \r\n"
@@ -221,6 +233,8 @@ test_layout(void **state)
 	    "[category   police]\n"
 	    "basis =  art. 458ter Sw.  \n"
 	    "requires = basis\n"
+	    "  [ outside \t cases ]\r\n"
+	    "signal_summary=  municipality:view police:none\r\n"
 	    "[matrix]\n"
 	    "federation=neteland";
 	(void)state;
@@ -264,6 +278,60 @@ test_lookups(void **state)
 	assert_true(CFG_LEVEL_NONE < CFG_LEVEL_EXISTENCE &&
 	    CFG_LEVEL_EXISTENCE < CFG_LEVEL_VIEW &&
 	    CFG_LEVEL_VIEW < CFG_LEVEL_EDIT);
+}
+
+/* [outside cases]: what may travel outside any case, per role. */
+static void
+test_outside(void **state)
+{
+	enum cfg_outside o = CFG_OUT_SIGNAL_SUMMARY;
+	(void)state;
+	assert_int_equal(parse(HEAD "[outside cases]\n"
+	    "signal_summary = municipality:view police:existence "
+	    "welfare:none\n[person]\nsignals = police:view\n"), WN_OK);
+	assert_int_equal(cfg_matrix_outside_level(&m, CFG_OUT_SIGNAL_SUMMARY,
+	    CFG_ROLE_MUNICIPALITY), CFG_LEVEL_VIEW);
+	assert_int_equal(cfg_matrix_outside_level(&m, CFG_OUT_SIGNAL_SUMMARY,
+	    CFG_ROLE_POLICE), CFG_LEVEL_EXISTENCE);
+	assert_int_equal(cfg_matrix_outside_level(&m, CFG_OUT_SIGNAL_SUMMARY,
+	    CFG_ROLE_WELFARE), CFG_LEVEL_NONE);
+	assert_int_equal(cfg_matrix_outside_level(&m, CFG_OUT_SIGNAL_SUMMARY,
+	    CFG_ROLE_HOUSING), CFG_LEVEL_NONE);
+	/* it is no case type's cell, and a case type's cell is not it */
+	assert_int_equal(lv(CFG_CASE_PERSON, CFG_CAT_SIGNALS, CFG_ROLE_POLICE),
+	    CFG_LEVEL_VIEW);
+	assert_int_equal(lv(CFG_CASE_PERSON, CFG_CAT_SIGNALS,
+	    CFG_ROLE_MUNICIPALITY), CFG_LEVEL_NONE);
+	/* out of range (an argument or a stored value) is none */
+	assert_int_equal(cfg_matrix_outside_level(&m, CFG_OUTSIDE,
+	    CFG_ROLE_MUNICIPALITY), CFG_LEVEL_NONE);
+	assert_int_equal(cfg_matrix_outside_level(&m, (enum cfg_outside)-1,
+	    CFG_ROLE_MUNICIPALITY), CFG_LEVEL_NONE);
+	assert_int_equal(cfg_matrix_outside_level(&m, CFG_OUT_SIGNAL_SUMMARY,
+	    (enum cfg_role)CFG_ROLES), CFG_LEVEL_NONE);
+	m.outside[CFG_OUT_SIGNAL_SUMMARY][CFG_ROLE_MUNICIPALITY] = 4;
+	assert_int_equal(cfg_matrix_outside_level(&m, CFG_OUT_SIGNAL_SUMMARY,
+	    CFG_ROLE_MUNICIPALITY), CFG_LEVEL_NONE);
+	/* an empty section names nothing */
+	assert_int_equal(parse(HEAD "[outside cases]\n"), WN_OK);
+	assert_int_equal(cfg_matrix_outside_level(&m, CFG_OUT_SIGNAL_SUMMARY,
+	    CFG_ROLE_MUNICIPALITY), CFG_LEVEL_NONE);
+	/* names */
+	assert_string_equal(cfg_outside_name(CFG_OUT_SIGNAL_SUMMARY),
+	    "signal_summary");
+	assert_string_equal(cfg_outside_name(CFG_OUTSIDE), "unknown");
+	assert_string_equal(cfg_outside_name((enum cfg_outside)-1),
+	    "unknown");
+	assert_false(cfg_outside_parse("signals", &o));
+	assert_false(cfg_outside_parse("Signal_summary", &o));
+	assert_false(cfg_outside_parse("", &o));
+	assert_int_equal(o, CFG_OUT_SIGNAL_SUMMARY);
+	for (int i = 0; i < CFG_OUTSIDE; i++) {
+		o = CFG_OUTSIDE;
+		assert_true(cfg_outside_parse(cfg_outside_name(
+		    (enum cfg_outside)i), &o));
+		assert_int_equal(o, i);
+	}
 }
 
 static void
@@ -334,16 +402,16 @@ static const struct bad bads[] = {
 	    "header"},
 	{HEAD " = x\n", "t.matrix:3: missing key before '='"},
 	{HEAD "[matrix\n", "t.matrix:3: malformed section header: expected "
-	    "[matrix], [category NAME] or [TYPE]"},
+	    "[matrix], [category NAME], [outside cases] or [TYPE]"},
 	{HEAD "[]\n", "t.matrix:3: unknown section []: expected [matrix], "
-	    "[category NAME] or a case type (situation, person, family, "
-	    "group, mediation)"},
-	{HEAD "[node]\n", "t.matrix:3: unknown section [node]: expected "
-	    "[matrix], [category NAME] or a case type (situation, person, "
-	    "family, group, mediation)"},
-	{HEAD "[Situation]\n", "t.matrix:3: unknown section [Situation]: "
-	    "expected [matrix], [category NAME] or a case type (situation, "
+	    "[category NAME], [outside cases] or a case type (situation, "
 	    "person, family, group, mediation)"},
+	{HEAD "[node]\n", "t.matrix:3: unknown section [node]: expected "
+	    "[matrix], [category NAME], [outside cases] or a case type "
+	    "(situation, person, family, group, mediation)"},
+	{HEAD "[Situation]\n", "t.matrix:3: unknown section [Situation]: "
+	    "expected [matrix], [category NAME], [outside cases] or a case "
+	    "type (situation, person, family, group, mediation)"},
 	{HEAD "\n[matrix]\n", "t.matrix:4: duplicate section [matrix] (first "
 	    "on line 1)"},
 	{HEAD "[person]\n[family]\n[ person ]\n", "t.matrix:5: duplicate "
@@ -462,6 +530,45 @@ static const struct bad bads[] = {
 	    "mediation"},
 	{HEAD "[group]\nsignals = police:view welfare:edit police:none\n",
 	    "t.matrix:4: signals: role police given twice"},
+	/* [outside cases] */
+	{HEAD "[outside]\n", "t.matrix:3: unknown section [outside]: "
+	    "expected [matrix], [category NAME], [outside cases] or a case "
+	    "type (situation, person, family, group, mediation)"},
+	{HEAD "[outside case]\n", "t.matrix:3: unknown section [outside "
+	    "case]: expected [matrix], [category NAME], [outside cases] or "
+	    "a case type (situation, person, family, group, mediation)"},
+	{HEAD "[outside cases]\nsignals = municipality:view\n",
+	    "t.matrix:4: unknown key 'signals' in [outside cases]: expected "
+	    "one of signal_summary"},
+	{HEAD "[outside cases]\n\naction = municipality:view\n",
+	    "t.matrix:5: unknown key 'action' in [outside cases]: expected "
+	    "one of signal_summary"},
+	{HEAD "[outside cases]\nsignal_summary = municipality:view\n"
+	    "[person]\n[outside cases]\n", "t.matrix:6: duplicate section "
+	    "[outside cases] (first on line 3)"},
+	{HEAD "[outside cases]\nsignal_summary = municipality:view\n"
+	    "[ outside  cases ]\n", "t.matrix:5: duplicate section [outside "
+	    "cases] (first on line 3)"},
+	{HEAD "[outside cases]\nsignal_summary = municipality:view\n"
+	    "signal_summary = police:view\n", "t.matrix:5: duplicate key "
+	    "'signal_summary' in [outside cases] (first on line 4)"},
+	{HEAD "[outside cases]\nsignal_summary = municipality:view "
+	    "police:view municipality:none\n", "t.matrix:4: signal_summary: "
+	    "role municipality given twice"},
+	{HEAD "[outside cases]\nsignal_summary =\n", "t.matrix:4: "
+	    "signal_summary: expected ROLE:LEVEL pairs"},
+	{HEAD "[outside cases]\nsignal_summary = municipality:read\n",
+	    "t.matrix:4: signal_summary: unknown level 'read' for "
+	    "municipality: expected one of none, existence, view, edit"},
+	{HEAD "[outside cases]\nsignal_summary = director:view\n",
+	    "t.matrix:4: signal_summary: unknown role 'director': expected "
+	    "one of municipality, police, community_guards, outreach, "
+	    "welfare, housing, youth_work, mediation"},
+	{HEAD "[situation]\nsignal_summary = municipality:view\n",
+	    "t.matrix:4: unknown category 'signal_summary' in [situation]"},
+	{HEAD "[outside cases]\nfederation = x\n", "t.matrix:4: unknown "
+	    "key 'federation' in [outside cases]: expected one of "
+	    "signal_summary"},
 	/* the file */
 	{HEAD "[person]\nsignals = police:view\0\n", "t.matrix:4: NUL byte "
 	    "in the file"},
@@ -613,6 +720,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_outside),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line),

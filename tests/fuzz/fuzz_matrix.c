@@ -41,6 +41,11 @@ check_levels(const struct cfg_matrix *m)
 				WN_ASSERT(cfg_matrix_level(m,
 				    (enum cfg_case_type)t, (enum cfg_category)c,
 				    (enum cfg_role)r) == m->level[t][c][r]);
+	for (int o = 0; o < CFG_OUTSIDE; o++)
+		for (int r = 0; r < CFG_ROLES; r++)
+			WN_ASSERT(cfg_matrix_outside_level(m,
+			    (enum cfg_outside)o, (enum cfg_role)r) ==
+			    m->outside[o][r]);
 	for (int c = 0; c < CFG_CATEGORIES; c++) {
 		WN_ASSERT(m->requires[c] <= CFG_REQUIRES_BASIS);
 		WN_ASSERT((m->requires[c] == CFG_REQUIRES_BASIS) ==
@@ -73,6 +78,7 @@ check_parse(const uint8_t *data, size_t size)
 	memcpy(pm.requires, cm.requires, sizeof(pm.requires));
 	memcpy(pm.nbases, cm.nbases, sizeof(pm.nbases));
 	memcpy(pm.bases, cm.bases, sizeof(pm.bases));
+	memcpy(pm.outside, cm.outside, sizeof(pm.outside));
 	proto_writer_init(&w, scratch, sizeof(scratch));
 	WN_ASSERT(proto_matrix_encode(&pm, &w) == WN_OK);
 	WN_ASSERT(w.len <= PROTO_MATRIX_MAX);

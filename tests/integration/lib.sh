@@ -481,13 +481,17 @@ peer_known() { test -n "$(peer_field "$1" "$2" org_id)"; }
 sed "s/^federation = herentals/federation = dir/" "$TOP/config/neteland.matrix" >"$WN_T/dir.matrix"
 
 # fill_disk NODE: record fields until the node refuses one (its disk is
-# full); the refusal is in $WN_T/fill.out. Fails if 400 all fit.
+# full; the refusal is in $WN_T/fill.out), then fill what room a refused
+# write leaves for audit records (ctl_fill.py) until requests that only
+# read have theirs held. Fails if 400 fields, or 2000 rounds, all fit.
 fill_disk() {
-	local i
+	local i full=
 	for i in $(seq 1 400); do
 		wn "$1" record --subject S-fill --category signals --field note \
 			--value "filling the disk, record $i of at most 400 ......................" \
-			>"$WN_T/fill.out" 2>&1 || return 0
+			>"$WN_T/fill.out" 2>&1 || { full=1; break; }
 	done
-	return 1
+	[ -n "$full" ] &&
+		/usr/bin/python3 "$TOP/tests/integration/ctl_fill.py" \
+			"$WN_T/$1/control.sock" "$WN_T/$1.log" 2000 >"$WN_T/fill-audit.out" 2>&1
 }

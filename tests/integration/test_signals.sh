@@ -52,7 +52,7 @@ check_exit "a signal with every field is recorded" 0 wn g signal add \
 	--street Stationsplein --point 51.1766,4.8325 --category noise --source "patrol" \
 	--source-id GW-2026-0001 --text-file "$WN_T/text1" \
 	--perpetrator "S-group-station;S-jonas-v" --reporter "S-guard-an"
-check_out "  ... and its number is said" '^signal 1 recorded$'
+check_out "  ... its number, category and time are said in words" '^signal 1 recorded: noise, Tue  1 Dec 2026 21:30$'
 want_ms=$(/usr/bin/python3 -c 'import datetime,zoneinfo; print(int(datetime.datetime(2026,12,1,21,30,tzinfo=zoneinfo.ZoneInfo("Europe/Brussels")).timestamp()*1000))')
 check "  ... its time is the local time given, exactly (--json)" count_is "$want_ms" row when_ms
 check "  ... its point to the decimal" count_is "51.1766 4.8325" eval 'echo $(row lat) $(row lon)'

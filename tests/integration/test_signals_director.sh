@@ -17,6 +17,11 @@ export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 
 check "a federation of a director, the community guards and housing" \
 	federation dir guards:community_guards housing:housing
+check "the director publishes the matrix (it lets the municipality have signal summaries)" \
+	wn dir matrix publish "$WN_T/dir.matrix"
+acked() { wn dir --json matrix show | grep -q "\"org_id\":\"$1\",\"acked_version\":1"; }
+check "  ... the guards apply it" wait_for 60 acked guards
+check "  ... and housing" wait_for 60 acked housing
 
 # summaries NODE ARGS...: the --json rows of `signal list --received`,
 # one JSON object a line

@@ -6,7 +6,8 @@
  * missing or emptied store, a full disk told apart from other errors,
  * the signals' tables (migration 9) with the indexes their lists use, and
  * the director's copies of the members' signal summaries (migration 10),
- * and plans and actions (a later migration).
+ * a case's life: closed cases, steps and links (migration 11), and plans
+ * and actions (migration 12).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -315,8 +316,10 @@ plan(struct node_store *s, const char *sql, char *out, size_t cap)
  * untouched; a signal's subjects go with it; a point is both coordinates
  * or neither; a signal is no duplicate of itself; one import key is one
  * signal; and the lists signal.list asks for (node/work/signal_list.c)
- * walk an index newest first, never sorting the whole table, with 20,000
- * signals and the planner's statistics in place. */
+ * walk an index newest first, never sorting the whole table nor walking
+ * one category for the signals of one place, with 20,000 signals: as the
+ * node has them (no statistics: it never runs ANALYZE), and with the
+ * planner's statistics in place. */
 static void
 test_migration_9_signals(void **state)
 {
@@ -379,8 +382,7 @@ test_migration_9_signals(void **state)
 			     "60000, 'M' || (n % 20), 'N' || (n % 10), n % 9, "
 			     "'s', 'u', 1 FROM i;"
 			     "UPDATE signals SET duplicate_of = id - 1 WHERE "
-			     "id % 10 = 0;"
-			     "ANALYZE;"),
+			     "id % 10 = 0;"),
 	    WN_OK);
 	static const struct {
 		const char *sql, *index;
@@ -389,6 +391,16 @@ test_migration_9_signals(void **state)
 	     "neighbourhood = 'N3' AND duplicate_of IS NULL ORDER BY when_ms "
 	     "DESC, id DESC LIMIT 51",
 		"signals_area"},
+	    /* a municipality: not every signal of it sorted for a page */
+	    {"SELECT id FROM signals WHERE 1 AND municipality = 'M3' AND "
+	     "duplicate_of IS NULL ORDER BY when_ms DESC, id DESC LIMIT 51",
+		"signals_municipality"},
+	    /* a place and a category: not the category's signals of every
+	     * place, one by one */
+	    {"SELECT id FROM signals WHERE 1 AND municipality = 'M3' AND "
+	     "neighbourhood = 'N3' AND category = 2 AND duplicate_of IS NULL "
+	     "ORDER BY when_ms DESC, id DESC LIMIT 51",
+		"signals_area_category"},
 	    {"SELECT id FROM signals WHERE 1 AND category = 4 AND when_ms >= "
 	     "600000 AND duplicate_of IS NULL ORDER BY when_ms DESC, id DESC "
 	     "LIMIT 51",
@@ -404,13 +416,22 @@ test_migration_9_signals(void **state)
 	     "duplicate_of = 5) ORDER BY role, subject",
 		"signals_duplicates"},
 	};
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		plan(s, lists[i].sql, p, sizeof(p));
-		if (strstr(p, lists[i].index) == NULL ||
-		    strstr(p, "TEMP B-TREE FOR ORDER BY") != NULL ||
-		    strstr(p, "SCAN TABLE signals\n") != NULL)
-			fail_msg("list %zu does not walk %s:\n%s", i,
-			    lists[i].index, p);
+	for (int stats = 0; stats < 2; stats++) {
+		if (stats)
+			assert_int_equal(node_store_exec(s, "ANALYZE"), WN_OK);
+		for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+			char walk[64];
+			snprintf(walk, sizeof(walk), "INDEX %s (",
+			    lists[i].index);
+			plan(s, lists[i].sql, p, sizeof(p));
+			if (strstr(p, walk) == NULL ||
+			    strstr(p, "TEMP B-TREE FOR ORDER BY") != NULL ||
+			    strstr(p, "SCAN TABLE signals\n") != NULL)
+				fail_msg("list %zu does not walk %s (%s "
+					 "statistics):\n%s",
+				    i, lists[i].index, stats ? "with" : "without",
+				    p);
+		}
 	}
 	node_store_close(s);
 }
@@ -451,25 +472,101 @@ test_migration_10_signal_summaries(void **state)
 	node_store_close(s);
 }
 
-/* The migration of plans and actions (the last one on this branch; its
- * number is whatever it lands as): what was held before is untouched; a
+/* Migration 11: a case opened before it stays open (closed_ms NULL), its
+ * members and the case kept; steps hold a stage and an outcome exactly
+ * when closed, one row per (case, step); a case is not linked to itself. */
+static void
+test_migration_11_case_life(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(10);
+	assert_int_equal(node_store_exec(s, "INSERT INTO cases (case_id, type, "
+					    "subject, purpose, ground, director, "
+					    "opened_ms) VALUES ('c-1', 0, 'S', 'p', "
+					    "'consent', 'dir', 1);"
+					    "INSERT INTO case_members (case_id, "
+					    "org_id, role) VALUES ('c-1', 'dir', 0)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 11, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cases WHERE case_id "
+				   "= 'c-1' AND closed_ms IS NULL AND subject = "
+				   "'S'"),
+	    1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM case_members"), 1);
+	assert_int_equal(node_store_exec(s, "INSERT INTO case_steps (case_id, "
+					    "step, stage, when_ms, by_org, by_user, "
+					    "reason, recorded_ms) VALUES ('c-1', 1, "
+					    "1, 5, 'dir', 'ann', NULL, 5);"
+					    "INSERT INTO case_steps (case_id, step, "
+					    "stage, outcome, when_ms, by_org, by_user, "
+					    "reason, recorded_ms) VALUES ('c-1', 2, 5, "
+					    "0, 6, 'dir', 'ann', '', 6)"),
+	    WN_OK);
+	/* closed without an outcome, an outcome on an open stage, a stage
+	 * past closed, a step number used twice: refused */
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_steps "
+						"(case_id, step, stage, when_ms, "
+						"by_org, by_user, recorded_ms) "
+						"VALUES ('c-1', 3, 5, 7, 'dir', "
+						"'ann', 7)"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_steps "
+						"(case_id, step, stage, outcome, "
+						"when_ms, by_org, by_user, "
+						"recorded_ms) VALUES ('c-1', 3, 2, "
+						"0, 7, 'dir', 'ann', 7)"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_steps "
+						"(case_id, step, stage, when_ms, "
+						"by_org, by_user, recorded_ms) "
+						"VALUES ('c-1', 3, 6, 7, 'dir', "
+						"'ann', 7)"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_steps "
+						"(case_id, step, stage, when_ms, "
+						"by_org, by_user, recorded_ms) "
+						"VALUES ('c-1', 2, 3, 7, 'dir', "
+						"'ann', 7)"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM case_steps"), 2);
+	assert_int_equal(node_store_exec(s, "INSERT INTO case_links (case_id, "
+					    "other_id, relation, when_ms, by_org, "
+					    "by_user) VALUES ('c-2', 'c-1', 0, 1, "
+					    "'dir', 'ann')"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_links "
+						"(case_id, other_id, relation, "
+						"when_ms, by_org, by_user) VALUES "
+						"('c-1', 'c-1', 2, 1, 'dir', "
+						"'ann')"),
+	    WN_OK);
+	assert_int_not_equal(node_store_exec(s, "INSERT INTO case_links "
+						"(case_id, other_id, relation, "
+						"when_ms, by_org, by_user) VALUES "
+						"('c-1', 'c-3', 3, 1, 'dir', "
+						"'ann')"),
+	    WN_OK);
+	node_store_close(s);
+}
+
+/* Migration 12, plans and actions: what was held before is untouched; a
  * goal's domain and an action's state stay in range; a note goes with a
  * done or cancelled action only; one number per director; no column
  * names a subject; the periodic late check walks the open actions by
  * deadline, not the whole table. */
 static void
-test_migration_plans_and_actions(void **state)
+test_migration_12_plans_and_actions(void **state)
 {
 	(void)state;
 	char err[512], p[2048];
-	int to = node_store_latest_version();
-	struct node_store *s = open_at(to - 1);
+	struct node_store *s = open_at(11);
 	assert_int_equal(node_store_exec(s, "INSERT INTO cases (case_id, type, "
 					    "subject, purpose, ground, director, "
 					    "opened_ms) VALUES ('C-1', 0, 'S-a', "
 					    "'p', 'consent', 'dir', 1)"),
 	    WN_OK);
-	assert_int_equal(node_store_migrate(s, to, err, sizeof(err)), WN_OK);
+	assert_int_equal(node_store_migrate(s, 12, err, sizeof(err)), WN_OK);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM cases"), 1);
 	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
 				   "name IN ('plan_goals', 'actions') AND "
@@ -1019,7 +1116,8 @@ main(void)
 		test_migration_8_approves_what_the_policy_sent, fresh),
 	    cmocka_unit_test_setup(test_migration_9_signals, fresh),
 	    cmocka_unit_test_setup(test_migration_10_signal_summaries, fresh),
-	    cmocka_unit_test_setup(test_migration_plans_and_actions, fresh),
+	    cmocka_unit_test_setup(test_migration_11_case_life, fresh),
+	    cmocka_unit_test_setup(test_migration_12_plans_and_actions, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

@@ -1,7 +1,8 @@
 /*
  * test_matrix_wire.c - the compiled matrix on the wire: the numbering
  * shared with config/matrix.h, round trips from the Neteland example,
- * canonical bytes, every refusal of the encoder and of the decoder (with
+ * canonical bytes (known-answer vectors with and without the outside
+ * cells of key 6: a matrix without them keeps its bytes), every refusal of the encoder and of the decoder (with
  * its offset), every truncation, the signed matrix with a real director
  * identity and a foreign key, its protected header, the acknowledgement,
  * and random bytes.
@@ -44,6 +45,9 @@ _Static_assert(FIELD_SIZE(cfg_matrix, nbases) ==
     FIELD_SIZE(proto_matrix, nbases), "nbases");
 _Static_assert(FIELD_SIZE(cfg_matrix, bases) ==
     FIELD_SIZE(proto_matrix, bases), "bases");
+_Static_assert(CFG_OUTSIDE == PROTO_MATRIX_OUTSIDE, "outside kinds");
+_Static_assert(FIELD_SIZE(cfg_matrix, outside) ==
+    FIELD_SIZE(proto_matrix, outside), "outside");
 
 static char dir[64];
 static struct sec_identity *ida, *idb;
@@ -129,6 +133,7 @@ to_proto(const struct cfg_matrix *c, uint64_t version, int64_t issued,
 	memcpy(p->requires, c->requires, sizeof(p->requires));
 	memcpy(p->nbases, c->nbases, sizeof(p->nbases));
 	memcpy(p->bases, c->bases, sizeof(p->bases));
+	memcpy(p->outside, c->outside, sizeof(p->outside));
 }
 
 static void
@@ -140,6 +145,7 @@ to_cfg(const struct proto_matrix *p, struct cfg_matrix *c)
 	memcpy(c->requires, p->requires, sizeof(c->requires));
 	memcpy(c->nbases, p->nbases, sizeof(c->nbases));
 	memcpy(c->bases, p->bases, sizeof(c->bases));
+	memcpy(c->outside, p->outside, sizeof(c->outside));
 }
 
 /* example loads config/neteland.matrix into pm (version 3). */
@@ -176,6 +182,7 @@ test_numbering(void **state)
 	static const char *const levels[] = {"none", "existence", "view",
 	    "edit"};
 	static const char *const reqs[] = {"none", "consent", "basis"};
+	static const char *const outside[] = {"signal_summary"};
 	(void)state;
 
 	for (int i = 0; i < PROTO_MATRIX_TYPES; i++)
@@ -194,6 +201,10 @@ test_numbering(void **state)
 	for (int i = 0; i <= PROTO_MATRIX_REQUIRES_MAX; i++)
 		assert_string_equal(cfg_requires_name((enum cfg_requires)i),
 		    reqs[i]);
+	for (int i = 0; i < PROTO_MATRIX_OUTSIDE; i++)
+		assert_string_equal(cfg_outside_name((enum cfg_outside)i),
+		    outside[i]);
+	assert_int_equal(WN_ARRAY_LEN(outside), PROTO_MATRIX_OUTSIDE);
 	assert_int_equal(PROTO_MSG_MATRIX, 8);
 	assert_int_equal(PROTO_MSG_MATRIX_ACK, 9);
 	assert_string_equal(proto_msg_type_name(PROTO_MSG_MATRIX), "matrix");
@@ -220,6 +231,21 @@ test_roundtrip(void **state)
 	    CFG_CAT_POLICE, CFG_ROLE_YOUTH_WORK), CFG_LEVEL_EXISTENCE);
 	assert_true(cfg_matrix_basis_accepted(&cm2, CFG_CAT_POLICE,
 	    "art. 458ter Sw."));
+	/* with its outside cell: key 6 */
+	assert_int_equal(buf[0], 0xa6);
+	assert_int_equal(cfg_matrix_outside_level(&cm2, CFG_OUT_SIGNAL_SUMMARY,
+	    CFG_ROLE_MUNICIPALITY), CFG_LEVEL_VIEW);
+	assert_int_equal(cfg_matrix_outside_level(&cm2, CFG_OUT_SIGNAL_SUMMARY,
+	    CFG_ROLE_POLICE), CFG_LEVEL_NONE);
+
+	/* and without it: five keys, the rest the same */
+	example();
+	memset(pm.outside, 0, sizeof(pm.outside));
+	len = encode(&pm);
+	assert_int_equal(buf[0], 0xa5);
+	memset(&pm2, 0xaa, sizeof(pm2));
+	assert_int_equal(proto_matrix_decode(buf, len, &pm2, &err), WN_OK);
+	assert_memory_equal(&pm, &pm2, sizeof(pm));
 
 	/* the empty matrix: no cells, no requirements */
 	memset(&pm, 0, sizeof(pm));
@@ -253,8 +279,12 @@ test_largest(void **state)
 			pm.bases[c][i][0] = (char)('A' + i);
 		}
 	}
+	/* without outside cells, the size it had before key 6 existed */
 	len = encode(&pm);
 	assert_int_equal(len, 16161);
+	memset(pm.outside, PROTO_MATRIX_LEVEL_MAX, sizeof(pm.outside));
+	len = encode(&pm);
+	assert_int_equal(len, 16195);
 	assert_true(len <= PROTO_MATRIX_MAX);
 	assert_int_equal(proto_matrix_decode(buf, len, &pm2, &err), WN_OK);
 	assert_memory_equal(&pm, &pm2, sizeof(pm));
@@ -274,6 +304,107 @@ test_largest(void **state)
 	    PROTO_SIGNED_MATRIX_MAX + 1, pa->sign_pk, &pm2, &err),
 	    WN_ETOOBIG);
 	assert_non_null(strstr(err.msg, "exceeds the limit"));
+}
+
+#define CORPUS "tests/fuzz/corpus/matrix/"
+
+/* read_corpus reads a file of the matrix fuzz corpus into b. */
+static size_t
+read_corpus(const char *name, uint8_t *b, size_t cap)
+{
+	char path[128];
+	size_t n;
+	FILE *f;
+	snprintf(path, sizeof(path), CORPUS "%s", name);
+	assert_non_null(f = fopen(path, "rb"));
+	n = fread(b, 1, cap, f);
+	assert_true(n > 0 && n < cap);
+	fclose(f);
+	return n;
+}
+
+/* Known answers, written from the CDDL in PROTOCOL.md: a matrix without
+ * outside cells has the bytes it had before key 6 existed (so its
+ * signature still holds), and one with them adds key 6 and nothing else. */
+static void
+test_known_bytes(void **state)
+{
+	static const uint8_t five[] = {
+	    0xa5,                                           /* map(5) */
+	    0x01, 0x01,                                     /* 1: version 1 */
+	    0x02, 0x69, 'h', 'e', 'r', 'e', 'n', 't', 'a', 'l', 's',
+	    0x03, 0x00,                                     /* 3: issued 0 */
+	    0x04, 0x82,                                     /* 4: two cells */
+	    0x84, 0x00, 0x02, 0x01, 0x02,      /* situation signals police view */
+	    0x84, 0x00, 0x03, 0x06, 0x01, /* situation police youth existence */
+	    0x05, 0x81,                                     /* 5: one */
+	    0x83, 0x04, 0x01, 0x80,                     /* care: consent, [] */
+	};
+	static const uint8_t six[] = {
+	    0xa6,                                           /* map(6) */
+	    0x01, 0x01,
+	    0x02, 0x69, 'h', 'e', 'r', 'e', 'n', 't', 'a', 'l', 's',
+	    0x03, 0x00,
+	    0x04, 0x82,
+	    0x84, 0x00, 0x02, 0x01, 0x02,
+	    0x84, 0x00, 0x03, 0x06, 0x01,
+	    0x05, 0x81,
+	    0x83, 0x04, 0x01, 0x80,
+	    0x06, 0x82,                               /* 6: two outside cells */
+	    0x83, 0x00, 0x00, 0x02,       /* signal_summary municipality view */
+	    0x83, 0x00, 0x07, 0x01,       /* signal_summary mediation existence */
+	};
+	struct proto_error err;
+	size_t len;
+	(void)state;
+
+	memset(&pm, 0, sizeof(pm));
+	pm.version = 1;
+	wn_strlcpy(pm.federation, "herentals", sizeof(pm.federation));
+	pm.level[0][2][1] = 2;
+	pm.level[0][3][6] = 1;
+	pm.requires[4] = PROTO_MATRIX_REQUIRES_CONSENT;
+	len = encode(&pm);
+	assert_int_equal(len, sizeof(five));
+	assert_memory_equal(buf, five, sizeof(five));
+	memset(&pm2, 0x33, sizeof(pm2));
+	assert_int_equal(proto_matrix_decode(five, sizeof(five), &pm2, &err),
+	    WN_OK);
+	assert_memory_equal(&pm, &pm2, sizeof(pm));
+
+	/* The Neteland matrix as it was before [outside cases], and its
+	 * compiled and signed forms as the encoder of that time wrote them
+	 * (tests/fuzz/corpus/matrix: signed with the fuzz corpus key, seed
+	 * 32 x 0x01): the same bytes now, and the signature holds. */
+	{
+		static const uint8_t corpus_pk[32] = {
+		    0x8a, 0x88, 0xe3, 0xdd, 0x74, 0x09, 0xf1, 0x95, 0xfd, 0x52,
+		    0xdb, 0x2d, 0x3c, 0xba, 0x5d, 0x72, 0xca, 0x67, 0x09, 0xbf,
+		    0x1d, 0x94, 0x12, 0x1b, 0xf3, 0x74, 0x88, 0x01, 0xb4, 0x0f,
+		    0x6f, 0x5c};
+		char cerr[CFG_ERR_LEN];
+		size_t wlen = read_corpus("wire-neteland", buf2, sizeof(buf2));
+		assert_int_equal(cfg_matrix_load(CORPUS "text-neteland", &cm,
+		    cerr, sizeof(cerr)), WN_OK);
+		to_proto(&cm, 2, INT64_C(1760000000000), &pm2);
+		len = encode(&pm2);
+		assert_int_equal(len, wlen);
+		assert_memory_equal(buf, buf2, wlen);
+		wlen = read_corpus("signed-neteland", buf2, sizeof(buf2));
+		assert_int_equal(proto_matrix_verify_signed(buf2, wlen,
+		    corpus_pk, &pm2, &err), WN_OK);
+		assert_int_equal(pm2.version, 2);
+	}
+
+	pm.outside[0][0] = 2;
+	pm.outside[0][7] = 1;
+	len = encode(&pm);
+	assert_int_equal(len, sizeof(six));
+	assert_memory_equal(buf, six, sizeof(six));
+	memset(&pm2, 0x33, sizeof(pm2));
+	assert_int_equal(proto_matrix_decode(six, sizeof(six), &pm2, &err),
+	    WN_OK);
+	assert_memory_equal(&pm, &pm2, sizeof(pm));
 }
 
 /* The same matrix always gives the same bytes, and those bytes are the
@@ -336,6 +467,12 @@ test_encode_refusals(void **state)
 	encoder_refuses();
 	example();
 	pm.level[4][12][7] = 4;
+	encoder_refuses();
+	example();
+	pm.outside[0][7] = 4;
+	encoder_refuses();
+	example();
+	pm.outside[0][0] = 0xff;
 	encoder_refuses();
 	example();
 	pm.requires[CFG_CAT_RESULTS] = 3;
@@ -498,11 +635,11 @@ test_decode_map(void **state)
 
 	begin();
 	proto_write_map(&w, 4);
-	refused("matrix map of 4 keys, expected 5", 0);
+	refused("matrix map of 4 keys, expected 5 or 6", 0);
 
 	begin();
-	proto_write_map(&w, 6);
-	refused("matrix map of 6 keys, expected 5", 0);
+	proto_write_map(&w, 7);
+	refused("matrix map of 7 keys, expected 5 or 6", 0);
 
 	/* key 1 missing, 2 first */
 	begin();
@@ -535,8 +672,13 @@ test_decode_map(void **state)
 
 	begin();
 	proto_write_map(&w, 5);
+	proto_write_uint(&w, 7);
+	refused("unknown key 7", 1);
+
+	begin();
+	proto_write_map(&w, 5);
 	proto_write_uint(&w, 6);
-	refused("unknown key 6", 1);
+	refused("key 6 out of order (keys go 1..5 in order)", 1);
 
 	begin();
 	proto_write_map(&w, 5);
@@ -604,6 +746,192 @@ test_decode_map(void **state)
 	begin();
 	proto_write_map(&w, 5);
 	refused_exact("map count 5 exceeds", 0);
+}
+
+/* outside writes the key and array header of key 6 with n cells. */
+static void
+outside(size_t n)
+{
+	proto_write_uint(&w, 6);
+	proto_write_array(&w, n);
+}
+
+static void
+ocell(uint64_t what, uint64_t r, uint64_t l)
+{
+	proto_write_array(&w, 3);
+	proto_write_uint(&w, what);
+	proto_write_uint(&w, r);
+	proto_write_uint(&w, l);
+}
+
+/* head6 writes a valid matrix's keys 1..5 in a map of six. */
+static void
+head6(void)
+{
+	proto_write_map(&w, 6);
+	proto_write_uint(&w, 1);
+	proto_write_uint(&w, 1);
+	proto_write_uint(&w, 2);
+	proto_write_text(&w, "herentals");
+	proto_write_uint(&w, 3);
+	proto_write_int(&w, 0);
+	cells();
+	no_reqs();
+}
+
+static void
+test_decode_outside(void **state)
+{
+	size_t at;
+	(void)state;
+
+	/* every role, sorted by role */
+	begin();
+	head6();
+	outside(PROTO_MATRIX_ROLES);
+	for (uint64_t r = 0; r < PROTO_MATRIX_ROLES; r++)
+		ocell(0, r, 1 + r % 3);
+	accepted();
+	for (int r = 0; r < PROTO_MATRIX_ROLES; r++)
+		assert_int_equal(pm2.outside[0][r], 1 + r % 3);
+	assert_int_equal(pm2.level[0][2][1], 2);
+
+	/* an empty key 6: the canonical form leaves it out */
+	begin();
+	head6();
+	at = w.len;
+	outside(0);
+	refused("no outside cells (key 6 is absent when every outside cell "
+	    "is none)", at + 1);
+
+	/* a map of six without key 6 */
+	begin();
+	head6();
+	refused_exact("", w.len);
+
+	/* key 6 before key 5 */
+	begin();
+	proto_write_map(&w, 6);
+	proto_write_uint(&w, 1);
+	proto_write_uint(&w, 1);
+	proto_write_uint(&w, 2);
+	proto_write_text(&w, "herentals");
+	proto_write_uint(&w, 3);
+	proto_write_int(&w, 0);
+	cells();
+	at = w.len;
+	outside(1);
+	ocell(0, 0, 2);
+	no_reqs();
+	refused("key 6 out of order (keys go 1..6 in order)", at);
+
+	/* key 6 in a map of five: bytes after the matrix */
+	begin();
+	head();
+	cells();
+	no_reqs();
+	at = w.len;
+	outside(1);
+	ocell(0, 0, 2);
+	refused("trailing", at);
+
+	/* key 5 twice in a map of six */
+	begin();
+	head6();
+	at = w.len;
+	no_reqs();
+	refused("key 5 twice or out of order", at);
+
+	/* a duplicate, even with the same level, and disorder */
+	begin();
+	head6();
+	outside(3);
+	ocell(0, 1, 2);
+	at = w.len;
+	ocell(0, 1, 2);
+	ocell(0, 2, 2);
+	refused("outside cell [0, 1] twice", at);
+
+	begin();
+	head6();
+	outside(2);
+	ocell(0, 3, 2);
+	at = w.len;
+	ocell(0, 2, 2);
+	refused("outside cell [0, 2] out of order", at);
+
+	/* ranges: what, role, level (none is never listed) */
+	begin();
+	head6();
+	outside(1);
+	proto_write_array(&w, 3);
+	at = w.len;
+	proto_write_uint(&w, 1);
+	refused("outside kind 1 out of range 0..0", at);
+
+	begin();
+	head6();
+	outside(1);
+	proto_write_array(&w, 3);
+	proto_write_uint(&w, 0);
+	at = w.len;
+	proto_write_uint(&w, 8);
+	refused("role 8 out of range 0..7", at);
+
+	begin();
+	head6();
+	outside(1);
+	proto_write_array(&w, 3);
+	proto_write_uint(&w, 0);
+	proto_write_uint(&w, 0);
+	at = w.len;
+	proto_write_uint(&w, 0);
+	refused("level 0 out of range 1..3", at);
+
+	begin();
+	head6();
+	outside(1);
+	proto_write_array(&w, 3);
+	proto_write_uint(&w, 0);
+	proto_write_uint(&w, 0);
+	at = w.len;
+	proto_write_uint(&w, 4);
+	refused("level 4 out of range 1..3", at);
+
+	begin();
+	head6();
+	outside(1);
+	proto_write_array(&w, 3);
+	proto_write_uint(&w, 0);
+	proto_write_uint(&w, 0);
+	at = w.len;
+	proto_write_int(&w, -1);
+	refused("expected uint", at);
+
+	/* the shape of a cell and of the list */
+	begin();
+	head6();
+	outside(1);
+	at = w.len;
+	cell(0, 0, 0, 2);
+	refused("outside cell of 4 items, expected 3", at);
+
+	begin();
+	head6();
+	at = w.len;
+	proto_write_uint(&w, 6);
+	proto_write_map(&w, 0);
+	refused("expected array", at + 1);
+
+	begin();
+	head6();
+	at = w.len + 1;
+	outside(PROTO_MATRIX_ROLES + 1);
+	for (uint64_t r = 0; r < PROTO_MATRIX_ROLES; r++)
+		ocell(0, r, 2);
+	ocell(0, 7, 2);
+	refused("9 outside cells, at most 8", at);
 }
 
 static void
@@ -1320,11 +1648,13 @@ main(void)
 		cmocka_unit_test(test_numbering),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_largest),
+		cmocka_unit_test(test_known_bytes),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_encode_refusals),
 		cmocka_unit_test(test_decode_map),
 		cmocka_unit_test(test_decode_cells),
 		cmocka_unit_test(test_decode_requires),
+		cmocka_unit_test(test_decode_outside),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_signed),
 		cmocka_unit_test(test_signed_header),

@@ -34,7 +34,12 @@
  *        well-formed ACTION_STATE marking action ACTION of CASE done) |
  *        plan-action SEQ CASE ACTION OWNER TEXT (FROM's message SEQ: a
  *        well-formed PLAN item, action ACTION of CASE for OWNER, open,
- *        due in a day, with TEXT)
+ *        due in a day, with TEXT) |
+ *        step CASE STEP STAGE (a CASE_STEP of CASE, number STEP, to STAGE
+ *        (a number; 5, closed, with outcome 0), taken by user "poke" of
+ *        FROM, with a reason; seq from $WNPOKE_SEQ) |
+ *        link CASE OTHER RELATION (a CASE_LINK of CASE to OTHER, RELATION
+ *        a number, by user "poke" of FROM; seq from $WNPOKE_SEQ)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -67,6 +72,7 @@
 #include "config/cfg.h"
 #include "crypto/sec.h"
 #include "protocol/envelope.h"
+#include "protocol/life_wire.h"
 #include "protocol/manifest.h"
 #include "protocol/matrix_wire.h"
 #include "protocol/need_wire.h"
@@ -726,6 +732,30 @@ main(int argc, char **argv)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
+	if (strcmp(mode, "step") == 0 && argc == 9) {
+		static struct proto_case_step cs;
+		uint64_t stage;
+		const char *sq;
+		if (!wn_parse_u64(argv[7], PROTO_STEP_MAX, &cs.step) ||
+		    !wn_parse_u64(argv[8], PROTO_CASE_STAGES - 1, &stage) ||
+		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(cs.case_id, argv[6], sizeof(cs.case_id));
+		cs.stage = (uint32_t)stage;
+		cs.when_ms = wn_now_ms();
+		wn_strlcpy(cs.by_org, argv[3], sizeof(cs.by_org));
+		wn_strlcpy(cs.by_user, "poke", sizeof(cs.by_user));
+		cs.has_reason = true;
+		wn_strlcpy(cs.reason, "MK-poke-step", sizeof(cs.reason));
+		if (proto_case_step_encode(&cs, &cw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_CASE_STEP, seq);
+		if ((sq = getenv("WNPOKE_SEQ")) != NULL)
+			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
 	if (strcmp(mode, "plan-action") == 0 && argc == 11) {
 		struct proto_plan_item *pi = calloc(1, sizeof(*pi));
 		if (pi == NULL ||
@@ -744,6 +774,28 @@ main(int argc, char **argv)
 			return 1;
 		free(pi);
 		header(&h, argv[3], PROTO_MSG_PLAN, seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "link") == 0 && argc == 9) {
+		struct proto_case_link cl = {0};
+		uint64_t rel;
+		const char *sq;
+		if (!wn_parse_u64(argv[8], PROTO_CASE_RELATIONS - 1, &rel) ||
+		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(cl.case_id, argv[6], sizeof(cl.case_id));
+		wn_strlcpy(cl.other, argv[7], sizeof(cl.other));
+		cl.relation = (uint32_t)rel;
+		cl.when_ms = wn_now_ms();
+		wn_strlcpy(cl.by_org, argv[3], sizeof(cl.by_org));
+		wn_strlcpy(cl.by_user, "poke", sizeof(cl.by_user));
+		if (proto_case_link_encode(&cl, &cw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_CASE_LINK, seq);
+		if ((sq = getenv("WNPOKE_SEQ")) != NULL)
+			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
