@@ -65,25 +65,21 @@ node_ctl_action_add(struct node_ctl_call *c)
 	const char *cid = node_ctl_arg(c, "case"), *owner = node_ctl_arg(c,
 								  "owner");
 	const char *text = node_ctl_arg(c, "text");
-	char dir[PROTO_ORG_ID_MAX + 1], err[128], when[64];
+	char err[128], when[64];
 	int64_t deadline, id = 0, now = node_work_now_ms();
-	bool member;
-	int level;
+	struct node_case kc;
 	size_t sent;
 	sqlite3_stmt *st;
 	wn_err rc;
 	if (!cid[0])
 		return node_ctl_fail(c, WN_EINVAL, "name the case");
-	if (!node_need_case_director(n, cid, dir, sizeof(dir)))
+	if (!node_case_get(n, cid, &kc))
 		return node_ctl_fail(c, WN_ENOTFOUND, "this node knows no "
 		    "case %s", cid);
-	if (strcmp(dir, n->cfg.org_id) != 0)
+	if (!kc.here_directs)
 		return node_ctl_fail(c, WN_EDENIED, "case %s is directed by "
-		    "%s: only its director gives actions", cid, dir);
-	if ((rc = node_need_member_level(n, cid, owner, CFG_CAT_ACTIONS,
-		 &member, &level)) != WN_OK)
-		return rc;
-	if (!member)
+		    "%s: only its director gives actions", cid, kc.director);
+	if (!node_case_member(n, cid, owner, NULL))
 		return node_ctl_fail(c, WN_EINVAL, "'%s' is not a member of "
 		    "case %s: an action's owner is a member (invite it first), "
 		    "or this node; nothing was added", owner, cid);

@@ -203,15 +203,15 @@ out:
 static wn_err
 directs(struct node_ctl_call *c, const char *id, const char *what)
 {
-	char dir[PROTO_ORG_ID_MAX + 1];
+	struct node_case kc;
 	if (!id[0])
 		return node_ctl_fail(c, WN_EINVAL, "name the case");
-	if (!node_need_case_director(c->n, id, dir, sizeof(dir)))
+	if (!node_case_get(c->n, id, &kc))
 		return node_ctl_fail(c, WN_ENOTFOUND, "this node knows no "
 		    "case %s", id);
-	if (strcmp(dir, c->n->cfg.org_id) != 0)
+	if (!kc.here_directs)
 		return node_ctl_fail(c, WN_EDENIED, "case %s is directed by "
-		    "%s: only its director %s", id, dir, what);
+		    "%s: only its director %s", id, kc.director, what);
 	return WN_OK;
 }
 
@@ -298,13 +298,14 @@ node_ctl_plan_show(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	const char *cid = node_ctl_arg(c, "case");
-	char dir[PROTO_ORG_ID_MAX + 1], msg[160];
+	char msg[160];
+	struct node_case kc;
 	sqlite3_stmt *st;
 	int64_t ngoals, nactions;
 	int r;
 	if (!cid[0])
 		return node_ctl_fail(c, WN_EINVAL, "name the case");
-	if (!node_need_case_director(n, cid, dir, sizeof(dir)))
+	if (!node_case_get(n, cid, &kc))
 		return node_ctl_fail(c, WN_ENOTFOUND, "this node knows no "
 		    "case %s", cid);
 	ngoals = count_rows(n, "SELECT count(*) FROM plan_goals WHERE case_id "
@@ -314,7 +315,7 @@ node_ctl_plan_show(struct node_ctl_call *c)
 	if (ngoals < 0 || nactions < 0)
 		return WN_EDB;
 	snprintf(msg, sizeof(msg), "the plan of case %s (directed by %s): "
-	    "%lld goals, %lld actions", cid, dir, (long long)ngoals,
+	    "%lld goals, %lld actions", cid, kc.director, (long long)ngoals,
 	    (long long)nactions);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, (size_t)(ngoals + nactions));
 	if ((st = prep(n, "SELECT goal_id, domain, goal, changed_ms FROM "

@@ -199,9 +199,9 @@ apply_item(struct node *n, struct node_peer *from, const uint8_t *body,
 {
 	struct proto_plan_item *it = calloc(1, sizeof(*it));
 	struct proto_error perr = {0};
-	char dir[PROTO_ORG_ID_MAX + 1];
-	bool member, goal, owner;
-	int level;
+	struct node_case kc;
+	bool goal, owner;
+	int level, role;
 	wn_err rc = WN_ENOMEM;
 	if (it == NULL)
 		goto out;
@@ -214,22 +214,19 @@ apply_item(struct node *n, struct node_peer *from, const uint8_t *body,
 	goal = it->kind == PROTO_PLAN_GOAL;
 	owner = !goal && strcmp(it->owner, n->cfg.org_id) == 0;
 	rc = WN_EDENIED;
-	if (!node_need_case_director(n, it->case_id, dir, sizeof(dir)) ||
-	    strcmp(dir, from->org_id) != 0) {
+	if (!node_case_get(n, it->case_id, &kc) ||
+	    strcmp(kc.director, from->org_id) != 0) {
 		snprintf(why, whylen, "'%s' does not direct case %s here",
 		    from->org_id, it->case_id);
 		goto out;
 	}
-	if ((rc = node_need_member_level(n, it->case_id, n->cfg.org_id,
-		 goal ? CFG_CAT_PLAN : CFG_CAT_ACTIONS, &member, &level)) !=
-	    WN_OK)
-		goto out;
-	rc = WN_EDENIED;
-	if (!member) {
+	if (!node_case_member(n, kc.id, n->cfg.org_id, &role)) {
 		snprintf(why, whylen, "this node is not a member of case %s",
 		    it->case_id);
 		goto out;
 	}
+	level = node_matrix_level(n, kc.type, goal ? CFG_CAT_PLAN
+						   : CFG_CAT_ACTIONS, role);
 	if (!owner && (level == CFG_LEVEL_NONE ||
 			  (it->has_text && level < CFG_LEVEL_VIEW))) {
 		snprintf(why, whylen, "the matrix in force gives this node's "
@@ -258,8 +255,7 @@ apply_state(struct node *n, struct node_peer *from, const uint8_t *body,
 	char case_id[PROTO_PLAN_CASE_ID_MAX + 1] = "", owner[PROTO_ORG_ID_MAX +
 	    1] = "", detail[256], object[96];
 	sqlite3_stmt *st = NULL;
-	int state = -1, level, r;
-	bool member;
+	int state = -1, r;
 	size_t sent;
 	wn_err rc = WN_ENOMEM;
 	if (s == NULL)
@@ -297,11 +293,7 @@ apply_state(struct node *n, struct node_peer *from, const uint8_t *body,
 		    owner);
 		goto out;
 	}
-	if ((rc = node_need_member_level(n, case_id, from->org_id,
-		 CFG_CAT_ACTIONS, &member, &level)) != WN_OK)
-		goto out;
-	rc = WN_EDENIED;
-	if (!member) {
+	if (!node_case_member(n, case_id, from->org_id, NULL)) {
 		snprintf(why, whylen, "'%s' is no longer a member of case %s",
 		    from->org_id, case_id);
 		goto out;
