@@ -79,6 +79,9 @@ node_ctl_action_add(struct node_ctl_call *c)
 	if (!kc.here_directs)
 		return node_ctl_fail(c, WN_EDENIED, "case %s is directed by "
 		    "%s: only its director gives actions", cid, kc.director);
+	if (kc.closed_ms != 0)
+		return node_ctl_fail(c, WN_EDENIED, "case %s is closed: "
+		    "nothing is added to its plan (reopen it first)", cid);
 	if (!node_case_member(n, cid, owner, NULL))
 		return node_ctl_fail(c, WN_EINVAL, "'%s' is not a member of "
 		    "case %s: an action's owner is a member (invite it first), "
@@ -117,7 +120,7 @@ node_ctl_action_add(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	if ((rc = node_plan_send_action(n, id, &sent)) != WN_OK)
+	if ((rc = node_plan_send_action(n, id, NULL, &sent)) != WN_OK)
 		return rc;
 	c->kick = sent > 0;
 	utc(deadline, when, sizeof(when));
@@ -248,6 +251,7 @@ static wn_err
 find(struct node_ctl_call *c, struct action_row *a)
 {
 	const char *cid = node_ctl_arg(c, "case");
+	struct node_case kc;
 	uint64_t v;
 	sqlite3_stmt *st;
 	int r, found = 0;
@@ -282,6 +286,10 @@ find(struct node_ctl_call *c, struct action_row *a)
 		return node_ctl_fail(c, WN_EINVAL, "action %llu is %s "
 		    "already", (unsigned long long)v,
 		    node_action_state_name(a->state));
+	if (node_case_get(c->n, a->case_id, &kc) && kc.closed_ms != 0)
+		return node_ctl_fail(c, WN_EDENIED, "case %s is closed: its "
+		    "actions stay as they are and nothing is sent for it",
+		    a->case_id);
 	return WN_OK;
 }
 
@@ -366,7 +374,7 @@ node_ctl_action_done(struct node_ctl_call *c)
 	if ((rc = settle(n, &a, NODE_ACT_DONE, note, now)) != WN_OK)
 		return rc;
 	if (directs)
-		rc = node_plan_send_action(n, a.id, &sent);
+		rc = node_plan_send_action(n, a.id, NULL, &sent);
 	else if ((rc = tell_director(c, &a, note, now)) == WN_OK)
 		sent = 1;
 	if (rc != WN_OK)
@@ -409,7 +417,7 @@ node_ctl_action_cancel(struct node_ctl_call *c)
 		    err);
 	if ((rc = settle(n, &a, NODE_ACT_CANCELLED, why,
 		 node_work_now_ms())) != WN_OK ||
-	    (rc = node_plan_send_action(n, a.id, &sent)) != WN_OK)
+	    (rc = node_plan_send_action(n, a.id, NULL, &sent)) != WN_OK)
 		return rc;
 	c->kick = sent > 0;
 	snprintf(c->detail, sizeof(c->detail), "action %lld of case %s "

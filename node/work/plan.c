@@ -145,8 +145,10 @@ col(sqlite3_stmt *st, int i)
 }
 
 wn_err
-node_plan_send_goal(struct node *n, int64_t id, size_t *sent)
+node_plan_send_goal(struct node *n, int64_t id, const char *only,
+    size_t *sent)
 {
+	struct node_case kc;
 	struct proto_plan_item *it = calloc(1, sizeof(*it));
 	struct node_need_reader rd[64];
 	struct proto_writer w = {0};
@@ -172,6 +174,10 @@ node_plan_send_goal(struct node *n, int64_t id, size_t *sent)
 	it->domain = (uint32_t)sqlite3_column_int(st, 1);
 	wn_strlcpy(it->text, col(st, 2), sizeof(it->text));
 	it->changed_ms = sqlite3_column_int64(st, 3);
+	/* a closed case shares nothing: not its plan either */
+	rc = WN_OK;
+	if (!node_case_get(n, it->case_id, &kc) || kc.closed_ms != 0)
+		goto out;
 	if ((rc = node_need_readers(n, it->case_id, CFG_CAT_PLAN, rd,
 		 WN_ARRAY_LEN(rd), &count)) != WN_OK)
 		goto out;
@@ -179,6 +185,7 @@ node_plan_send_goal(struct node *n, int64_t id, size_t *sent)
 		struct node_peer *p;
 		if (rd[i].level == CFG_LEVEL_NONE ||
 		    strcmp(rd[i].org, n->cfg.org_id) == 0 ||
+		    (only != NULL && strcmp(rd[i].org, only) != 0) ||
 		    (p = node_peer_find(n, rd[i].org)) == NULL || p->gone)
 			continue;
 		it->has_text = rd[i].level >= CFG_LEVEL_VIEW;
@@ -212,6 +219,9 @@ directs(struct node_ctl_call *c, const char *id, const char *what)
 	if (!kc.here_directs)
 		return node_ctl_fail(c, WN_EDENIED, "case %s is directed by "
 		    "%s: only its director %s", id, kc.director, what);
+	if (kc.closed_ms != 0)
+		return node_ctl_fail(c, WN_EDENIED, "case %s is closed: "
+		    "nothing is added to its plan (reopen it first)", id);
 	return WN_OK;
 }
 
@@ -259,7 +269,7 @@ node_ctl_plan_add(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	if ((rc = node_plan_send_goal(n, id, &sent)) != WN_OK)
+	if ((rc = node_plan_send_goal(n, id, NULL, &sent)) != WN_OK)
 		return rc;
 	c->kick = sent > 0;
 	/* the audit names the goal and its domain, never its text */

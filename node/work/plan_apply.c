@@ -18,6 +18,9 @@
  * director only from the action's owner, a current member, for an action
  * that is neither done nor cancelled; the new state then goes to every
  * member, the owner too.
+ *
+ * A closed case (node_case_get's closed_ms) shares nothing: no PLAN item
+ * or ACTION_STATE is sent for it, and one that arrives is refused.
  */
 #include "node/work/work.h"
 
@@ -51,8 +54,10 @@ col(sqlite3_stmt *st, int i)
 }
 
 wn_err
-node_plan_send_action(struct node *n, int64_t id, size_t *sent)
+node_plan_send_action(struct node *n, int64_t id, const char *only,
+    size_t *sent)
 {
+	struct node_case kc;
 	struct proto_plan_item *it = calloc(1, sizeof(*it));
 	struct node_need_reader rd[64];
 	struct proto_writer w = {0};
@@ -83,6 +88,10 @@ node_plan_send_action(struct node *n, int64_t id, size_t *sent)
 	note = sqlite3_column_type(st, 5) != SQLITE_NULL;
 	wn_strlcpy(it->note, col(st, 5), sizeof(it->note));
 	it->changed_ms = sqlite3_column_int64(st, 6);
+	/* a closed case shares nothing: not its plan either */
+	rc = WN_OK;
+	if (!node_case_get(n, it->case_id, &kc) || kc.closed_ms != 0)
+		goto out;
 	if ((rc = node_need_readers(n, it->case_id, CFG_CAT_ACTIONS, rd,
 		 WN_ARRAY_LEN(rd), &count)) != WN_OK)
 		goto out;
@@ -91,6 +100,7 @@ node_plan_send_action(struct node *n, int64_t id, size_t *sent)
 		struct node_peer *p;
 		if ((!owner && rd[i].level == CFG_LEVEL_NONE) ||
 		    strcmp(rd[i].org, n->cfg.org_id) == 0 ||
+		    (only != NULL && strcmp(rd[i].org, only) != 0) ||
 		    (p = node_peer_find(n, rd[i].org)) == NULL || p->gone)
 			continue;
 		it->has_text = owner || rd[i].level >= CFG_LEVEL_VIEW;
@@ -220,6 +230,11 @@ apply_item(struct node *n, struct node_peer *from, const uint8_t *body,
 		    from->org_id, it->case_id);
 		goto out;
 	}
+	if (kc.closed_ms != 0) {
+		snprintf(why, whylen, "case %s is closed: nothing is shared "
+		    "for it", it->case_id);
+		goto out;
+	}
 	if (!node_case_member(n, kc.id, n->cfg.org_id, &role)) {
 		snprintf(why, whylen, "this node is not a member of case %s",
 		    it->case_id);
@@ -255,6 +270,7 @@ apply_state(struct node *n, struct node_peer *from, const uint8_t *body,
 	char case_id[PROTO_PLAN_CASE_ID_MAX + 1] = "", owner[PROTO_ORG_ID_MAX +
 	    1] = "", detail[256], object[96];
 	sqlite3_stmt *st = NULL;
+	struct node_case kc;
 	int state = -1, r;
 	size_t sent;
 	wn_err rc = WN_ENOMEM;
@@ -293,6 +309,11 @@ apply_state(struct node *n, struct node_peer *from, const uint8_t *body,
 		    owner);
 		goto out;
 	}
+	if (node_case_get(n, case_id, &kc) && kc.closed_ms != 0) {
+		snprintf(why, whylen, "case %s is closed: nothing is shared "
+		    "for it", case_id);
+		goto out;
+	}
 	if (!node_case_member(n, case_id, from->org_id, NULL)) {
 		snprintf(why, whylen, "'%s' is no longer a member of case %s",
 		    from->org_id, case_id);
@@ -318,7 +339,8 @@ apply_state(struct node *n, struct node_peer *from, const uint8_t *body,
 	sqlite3_finalize(st);
 	st = NULL;
 	if (r != SQLITE_DONE ||
-	    (rc = node_plan_send_action(n, (int64_t)s->number, &sent)) !=
+	    (rc = node_plan_send_action(n, (int64_t)s->number, NULL,
+		     &sent)) !=
 		WN_OK)
 		goto out;
 	snprintf(object, sizeof(object), "action %llu",

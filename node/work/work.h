@@ -291,14 +291,16 @@ bool node_plan_text_ok(const char *what, const char *v, char *err,
 
 /* node_plan_send_goal / node_plan_send_action queue, in the caller's
  * transaction, goal or action `id` of this node (the case's director) for
- * each current member of its case but this node, as far as the matrix in
- * force lets its role see the category plan (goals) or actions: with the
- * text at view or more (an action's owner always), without it at
- * existence, nothing at none. *sent: how many members it went to. */
+ * each current member of its case but this node (only the member `only`
+ * when not NULL), as far as the matrix in force lets its role see the
+ * category plan (goals) or actions: with the text at view or more (an
+ * action's owner always), without it at existence, nothing at none;
+ * nothing at all for a closed case (node_case_get's closed_ms). *sent:
+ * how many members it went to. */
 WN_NODISCARD wn_err node_plan_send_goal(struct node *n, int64_t id,
-    size_t *sent);
+    const char *only, size_t *sent);
 WN_NODISCARD wn_err node_plan_send_action(struct node *n, int64_t id,
-    size_t *sent);
+    const char *only, size_t *sent);
 
 /* node_action_rows writes up to limit rows of this node's actions that
  * match the SQL condition `where` (?1 is a1, ?2 a2) into c's reply, by
@@ -325,8 +327,8 @@ WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
  * (signal.*, case.advance|close|link|life, plan.*, action.*), its message
  * types (SIGNAL: a signal's summary; CASE_STEP, CASE_LINK, PLAN and
  * ACTION_STATE) with the exchange, need/'s invitation and removal hooks,
- * and its periodic work (actions marked late). Before the node serves (daemon/ at start);
- * not thread safe. */
+ * and its periodic work (actions marked late). Before the node serves
+ * (daemon/ at start); not thread safe. */
 void node_work_room_register(void);
 
 wn_err node_ctl_signal_add(struct node_ctl_call *c);
