@@ -21,6 +21,10 @@
  *
  * A closed case (node_case_get's closed_ms) shares nothing: no PLAN item
  * or ACTION_STATE is sent for it, and one that arrives is refused.
+ *
+ * A member removed from a case deletes the goals and actions it holds of
+ * it (need/'s removal hook), as it deletes the fields and steps it
+ * received.
  */
 #include "node/work/work.h"
 
@@ -369,4 +373,46 @@ node_plan_apply(struct node *n, struct node_peer *from,
 		return apply_state(n, from, body, len, why, whylen);
 	snprintf(why, whylen, "not a plan message");
 	return WN_EPROTO;
+}
+
+/* ---- need/'s hook: a member removed ----------------------------------- */
+
+/* removed (member): this node was removed from case_id: it deletes the
+ * case's goals and actions it holds */
+static wn_err
+removed(struct node *n, const char *case_id)
+{
+	static const char *const sql[] = {
+	    "DELETE FROM plan_goals WHERE case_id = ?1 AND director = ?2",
+	    "DELETE FROM actions WHERE case_id = ?1 AND director = ?2"};
+	struct node_case kc;
+	char detail[160];
+	int changes = 0;
+	if (!node_case_get(n, case_id, &kc) || kc.here_directs)
+		return WN_OK;
+	for (size_t i = 0; i < WN_ARRAY_LEN(sql); i++) {
+		sqlite3_stmt *st = prep(n, sql[i]);
+		int r;
+		if (st == NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kc.director, -1, SQLITE_STATIC);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r != SQLITE_DONE)
+			return WN_EDB;
+		changes += sqlite3_changes(node_store_db(n->store));
+	}
+	if (changes == 0)
+		return WN_OK;
+	snprintf(detail, sizeof(detail), "removed from case %s: its goals and "
+	    "actions held here (%d) deleted", case_id, changes);
+	return node_audit_append(n->store, "system", "plan.forgotten", case_id,
+	    detail);
+}
+
+void
+node_work_plan_register(void)
+{
+	node_need_on_removed(removed);
 }

@@ -95,6 +95,7 @@ node_work_room_register(void)
 	node_ctl_register(work_cmds, WN_ARRAY_LEN(work_cmds));
 	node_work_summary_register();
 	node_work_life_register();
+	node_work_plan_register();
 	node_work_clock_init();
 	node_periodic_register(&late_check);
 }

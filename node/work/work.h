@@ -323,6 +323,11 @@ WN_NODISCARD wn_err node_plan_apply(struct node *n, struct node_peer *from,
  * work the room registers (core/periodic.c). */
 WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
 
+/* node_work_plan_register adds need/'s hook for plans (plan_apply.c): a
+ * member removed from a case deletes the goals and actions it holds of it
+ * (audited plan.forgotten). node_work_room_register calls it. */
+void node_work_plan_register(void);
+
 /* node_work_room_register registers the work room's control commands
  * (signal.*, case.advance|close|link|life, plan.*, action.*), its message
  * types (SIGNAL: a signal's summary; CASE_STEP, CASE_LINK, PLAN and

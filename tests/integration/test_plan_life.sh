@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_plan_life.sh - a case's plan and actions through the case's life,
-# with real nodes: once the case is closed
+# with real nodes: a member removed from the case (police) deletes the
+# goals and actions it holds of it, audited; once the case is closed
 # nothing of its plan moves: the director adds no goal or action, the
 # owner marks nothing done, the director cancels nothing, and a PLAN item
 # or ACTION_STATE that arrives for it anyway is refused. The stores are
@@ -41,6 +42,13 @@ check "housing knows it is a member" wait_for 60 is_member housing
 A_HOUSING=$(act housing "$D" "MK-ACT-housing talk to the tenants")
 check "an action for housing" test "$A_HOUSING" = 2
 check "housing holds it" wait_for 60 plan_is housing 0 1
+
+# ---- a member removed forgets the plan ---------------------------------------
+check "the director removes police from the case" wn dir case remove "$C" police
+check "police deletes the goal and both actions it held" wait_for 60 plan_is police 0 0
+check "  and audits it once" count_is 1 audit_count police plan.forgotten system
+check "  police's action list is empty" out_has '^0 .*actions' wn police action list --all
+check "housing keeps its copy" plan_is housing 0 1
 
 # ---- a closed case: nothing of its plan moves ----------------------------------
 printf 'MK-WHY-closed: the square is quiet\n' >"$WN_T/why"
@@ -84,6 +92,7 @@ for n in police housing dir; do
 done
 check "housing's store holds its action (the search finds what is there)" \
 	grep -q 'MK-ACT-housing' "$WN_T/housing.dump"
+check "police's store holds no goal or action of the case any more" out_lacks 'MK-GOAL|MK-ACT' cat "$WN_T/police.dump"
 check "nobody's store holds what came after the close" \
 	out_lacks 'MK-ACT-after-close|MK-ACT-poked|MK-NOTE-after-close' cat "$WN_T/housing.dump" "$WN_T/dir.dump"
 wn_done
