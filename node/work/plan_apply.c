@@ -22,9 +22,10 @@
  * A closed case (node_case_get's closed_ms) shares nothing: no PLAN item
  * or ACTION_STATE is sent for it, and one that arrives is refused.
  *
- * A member removed from a case deletes the goals and actions it holds of
- * it (need/'s removal hook), as it deletes the fields and steps it
- * received.
+ * A member invited to a case later is sent its goals and actions right
+ * after its CASE (need/'s invitation hook), as a member from the start
+ * holds them; a member removed from a case deletes the ones it holds
+ * (need/'s removal hook), as it deletes the fields and steps it received.
  */
 #include "node/work/work.h"
 
@@ -375,10 +376,47 @@ node_plan_apply(struct node *n, struct node_peer *from,
 	return WN_EPROTO;
 }
 
-/* ---- need/'s hook: a member removed ----------------------------------- */
+/* ---- need/'s hooks: a member invited late, a member removed ---------- */
+
+/* invited (director): org was just invited to case_id and its CASE queued:
+ * send it every goal and action of the case, each as far as the matrix
+ * lets its role see it */
+static wn_err
+invited(struct node *n, const char *case_id, const char *org)
+{
+	static const char *const sql[] = {
+	    "SELECT goal_id FROM plan_goals WHERE director = ?1 AND case_id "
+	    "= ?2 ORDER BY goal_id",
+	    "SELECT action_id FROM actions WHERE director = ?1 AND case_id = "
+	    "?2 ORDER BY action_id"};
+	struct node_case kc;
+	wn_err rc = WN_OK;
+	if (!node_case_get(n, case_id, &kc) || !kc.here_directs ||
+	    kc.closed_ms != 0)
+		return WN_OK;
+	for (size_t i = 0; i < WN_ARRAY_LEN(sql) && rc == WN_OK; i++) {
+		sqlite3_stmt *st = prep(n, sql[i]);
+		size_t sent;
+		int r = SQLITE_DONE;
+		if (st == NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, n->cfg.org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, case_id, -1, SQLITE_STATIC);
+		while (rc == WN_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			rc = i == 0 ? node_plan_send_goal(n, id, org, &sent)
+				    : node_plan_send_action(n, id, org, &sent);
+		}
+		if (rc == WN_OK && r != SQLITE_DONE)
+			rc = WN_EDB;
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
 
 /* removed (member): this node was removed from case_id: it deletes the
- * case's goals and actions it holds */
+ * case's goals and actions it holds; invited again, it is sent them
+ * again */
 static wn_err
 removed(struct node *n, const char *case_id)
 {
@@ -414,5 +452,6 @@ removed(struct node *n, const char *case_id)
 void
 node_work_plan_register(void)
 {
+	node_need_on_invite(invited);
 	node_need_on_removed(removed);
 }

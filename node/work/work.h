@@ -323,8 +323,10 @@ WN_NODISCARD wn_err node_plan_apply(struct node *n, struct node_peer *from,
  * work the room registers (core/periodic.c). */
 WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
 
-/* node_work_plan_register adds need/'s hook for plans (plan_apply.c): a
- * member removed from a case deletes the goals and actions it holds of it
+/* node_work_plan_register adds need/'s hooks for plans (plan_apply.c): a
+ * member invited to a case is sent, after its CASE, every goal and action
+ * of the case as far as the matrix lets its role see them; a member
+ * removed from a case deletes the goals and actions it holds of it
  * (audited plan.forgotten). node_work_room_register calls it. */
 void node_work_plan_register(void);
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_plan_life.sh - a case's plan and actions through the case's life,
-# with real nodes: a member removed from the case (police) deletes the
-# goals and actions it holds of it, audited; once the case is closed
+# with real nodes: a member invited after the plan was made (housing) is
+# sent its goals and actions right after its CASE, as far as the matrix
+# lets its role see them (an action's text only where it has view); a member removed from the case (police) deletes
+# the goals and actions it holds of it, audited; once the case is closed
 # nothing of its plan moves: the director adds no goal or action, the
 # owner marks nothing done, the director cancels nothing, and a PLAN item
 # or ACTION_STATE that arrives for it anyway is refused. The stores are
@@ -15,7 +17,13 @@ export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 
 check "a federation of the director, police and housing" \
 	federation dir police:police housing:housing
-check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
+# the Neteland matrix, but in a situation housing may know only that
+# another's action exists
+sed -e '/^\[situation\]/,/^\[person\]/{s/^actions = \(.*\)housing:view/actions = \1housing:existence/}' \
+	"$WN_T/dir.matrix" >"$WN_T/plan.matrix"
+check "the test's matrix differs from the example where it says" \
+	grep -q '^actions = .*housing:existence' "$WN_T/plan.matrix"
+check "the director publishes it" wn dir matrix publish "$WN_T/plan.matrix"
 acked_all() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
 check "every member applies it" wait_for 60 acked_all
 
@@ -37,18 +45,25 @@ check "an action for police" test "$A_POLICE" = 1
 plan_is() { out_has "^the plan of case $C \(directed by dir\): $2 goals, $3 actions$" wn "$1" plan show "$C"; }
 check "police holds the goal and its action" wait_for 60 plan_is police 1 1
 
-check "the director invites housing" wn dir case invite "$C" housing
+# ---- a member invited later is sent the plan so far ------------------------
+check "the director invites housing after the plan was made" wn dir case invite "$C" housing
 check "housing knows it is a member" wait_for 60 is_member housing
+check "housing is sent the goal and police's action" wait_for 60 plan_is housing 1 1
+check_exit "housing's plan in words" 0 wn housing plan show "$C"
+check_out "  ... the goal's text (view of the plan)" 'MK-GOAL-square quiet evenings'
+check_out "  ... and that police's action exists, without its text (existence of actions)" \
+	'may know only that the action exists'
+check "  ... the text is not there" out_lacks 'MK-ACT-police' wn housing --json plan show "$C"
 A_HOUSING=$(act housing "$D" "MK-ACT-housing talk to the tenants")
 check "an action for housing" test "$A_HOUSING" = 2
-check "housing holds it" wait_for 60 plan_is housing 0 1
+check "housing holds it too" wait_for 60 plan_is housing 1 2
 
 # ---- a member removed forgets the plan ---------------------------------------
 check "the director removes police from the case" wn dir case remove "$C" police
 check "police deletes the goal and both actions it held" wait_for 60 plan_is police 0 0
 check "  and audits it once" count_is 1 audit_count police plan.forgotten system
 check "  police's action list is empty" out_has '^0 .*actions' wn police action list --all
-check "housing keeps its copy" plan_is housing 0 1
+check "housing keeps its copy" plan_is housing 1 2
 
 # ---- a closed case: nothing of its plan moves ----------------------------------
 printf 'MK-WHY-closed: the square is quiet\n' >"$WN_T/why"
@@ -90,8 +105,9 @@ for n in police housing dir; do
 	check "$n stops" node_stop $n
 	check "$n's store is decrypted" dump $n
 done
-check "housing's store holds its action (the search finds what is there)" \
-	grep -q 'MK-ACT-housing' "$WN_T/housing.dump"
+check "housing's store holds the goal and its own action (the search finds what is there)" \
+	bash -c "grep -q 'MK-GOAL-square' '$WN_T/housing.dump' && grep -q 'MK-ACT-housing' '$WN_T/housing.dump'"
+check "  ... and not police's action's text" out_lacks 'MK-ACT-police' cat "$WN_T/housing.dump"
 check "police's store holds no goal or action of the case any more" out_lacks 'MK-GOAL|MK-ACT' cat "$WN_T/police.dump"
 check "nobody's store holds what came after the close" \
 	out_lacks 'MK-ACT-after-close|MK-ACT-poked|MK-NOTE-after-close' cat "$WN_T/housing.dump" "$WN_T/dir.dump"
