@@ -53,6 +53,24 @@ int cli_simple(struct cli *cli, const char *op, ...);
 bool cli_ask(struct cli *cli, struct proto_ctl_reply *reply, int *status,
     const char *op, ...);
 
+/* cli_row_text, cli_row_int and cli_row_bool read field k of a reply's
+ * row: its text (borrowed; "" when absent or not text; cli_row_text_opt:
+ * NULL, for a field whose absence says something), integer (0) or
+ * bool (false). cli_moment writes a time as a person reads it ("Tue  1
+ * Dec 2026 21:30", local time; the milliseconds if it cannot). */
+const char *cli_row_text(const struct proto_ctl_row *r, const char *k);
+const char *cli_row_text_opt(const struct proto_ctl_row *r, const char *k);
+int64_t cli_row_int(const struct proto_ctl_row *r, const char *k);
+bool cli_row_bool(const struct proto_ctl_row *r, const char *k);
+void cli_moment(int64_t ms, char *out, size_t cap);
+
+/* cli_read_small reads the file at path ("-": stdin) named by option
+ * --opt into out (cap bytes; at most cap - 1 read, NUL-terminated) and
+ * its length into *len; false, said on stderr, when it cannot be opened
+ * or read, or when it fills out (too_long says why). */
+bool cli_read_small(struct cli *cli, const char *opt, const char *path,
+    char *out, size_t cap, size_t *len, const char *too_long);
+
 /* cli_help_requested is true when argv holds -h or --help. */
 bool cli_help_requested(int argc, char **argv);
 
@@ -108,20 +126,15 @@ bool cli_date_ms(const char *text, int64_t *out);
 /* plan_text.c, for plan and action:
  * cli_read_text_file reads a free text from path ("-": stdin) into out
  * (cap bytes), without trailing line ends; false, said why on stderr
- * naming --opt, when unreadable, empty or too long. cli_moment writes a
- * moment as a person reads it ("Tue  1 Dec 2026 21:30", local time);
- * cli_deadline likewise, a whole day as the day alone.
- * cli_domain_words: a life domain in words. cli_row_text (NULL when
- * absent) and cli_row_int (0) read a reply's field. cli_print_action
+ * naming --opt, when unreadable, empty or too long. cli_deadline writes
+ * a deadline as cli_moment writes a moment, a whole day as the day alone.
+ * cli_domain_words: a life domain in words. cli_print_action
  * prints a row of action.list or plan.show in words; self (NULL: none)
  * is this node's org, to say which actions are its own. */
 bool cli_read_text_file(struct cli *cli, const char *opt, const char *path,
     char *out, size_t cap);
-void cli_moment(int64_t ms, char *out, size_t cap);
 void cli_deadline(int64_t ms, char *out, size_t cap);
 const char *cli_domain_words(const char *d);
-const char *cli_row_text(const struct proto_ctl_row *r, const char *k);
-int64_t cli_row_int(const struct proto_ctl_row *r, const char *k);
 void cli_print_action(const struct proto_ctl_row *r, const char *self);
 
 /* The usage of each command group, shared by main.c's table and the

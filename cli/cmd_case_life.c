@@ -55,24 +55,10 @@ out:
 static bool
 read_why(struct cli *cli, const char *path, char *out, size_t cap)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	size_t n;
-	if (f == NULL) {
-		fprintf(stderr, "%s: --why-file %s: %s\n", cli->prog, path,
-		    strerror(errno));
+	if (!cli_read_small(cli, "why-file", path, out, cap, &n,
+		"the reason is too long (at most 1000 characters)"))
 		return false;
-	}
-	n = fread(out, 1, cap, f);
-	bool err = ferror(f) != 0;
-	if (f != stdin)
-		fclose(f);
-	if (err || n == cap) {
-		fprintf(stderr, "%s: --why-file: %s\n", cli->prog,
-		    err ? "cannot read it" : "the reason is too long (at most "
-					      "1000 characters)");
-		return false;
-	}
-	out[n] = '\0';
 	/* a file written on Windows ends its lines with CR LF: one line end */
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++)
@@ -89,27 +75,6 @@ read_why(struct cli *cli, const char *path, char *out, size_t cap)
 	return cli_text_ok(cli, "--", "why-file", out);
 }
 
-static const char *
-text_of(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_TEXT ? f->text : "";
-}
-
-static int64_t
-int_of(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_INT ? f->i : 0;
-}
-
-static bool
-bool_of(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_BOOL && f->b;
-}
-
 /* safe prints text without letting it draw on the terminal; a line end
  * starts a new line at indent */
 static void
@@ -123,16 +88,6 @@ safe(const char *s, const char *indent)
 									    : *p);
 }
 
-static void
-moment(int64_t ms, char *out, size_t cap)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, cap, "%a %e %b %Y %H:%M", &tm) == 0)
-		snprintf(out, cap, "%" PRId64, ms);
-}
-
 /* words: a name as a person says it ("follow_up": "follow-up") */
 static void
 words(const char *name, char *out, size_t cap)
@@ -144,6 +99,39 @@ words(const char *name, char *out, size_t cap)
 						  : ' ')
 					: name[i];
 	out[i] = '\0';
+}
+
+/* said tells a person the step a case.advance or case.close took (when
+ * asked is true: the node said ok, no --json), and releases the reply */
+static int
+said(struct cli *cli, bool asked, struct proto_ctl_reply *r, int status)
+{
+	(void)cli;
+	if (asked && r->nrows == 1) {
+		const struct proto_ctl_row *row = &r->rows[0];
+		const struct proto_ctl_field *f;
+		char stage[32] = "", outcome[32] = "";
+		int64_t step = 0, told = 0;
+		if ((f = proto_ctl_row_get(row, "stage")) && f->type ==
+		    PROTO_CTL_TEXT)
+			words(f->text, stage, sizeof(stage));
+		if ((f = proto_ctl_row_get(row, "outcome")) && f->type ==
+		    PROTO_CTL_TEXT)
+			words(f->text, outcome, sizeof(outcome));
+		if ((f = proto_ctl_row_get(row, "step")) && f->type ==
+		    PROTO_CTL_INT)
+			step = f->i;
+		if ((f = proto_ctl_row_get(row, "members_told")) && f->type ==
+		    PROTO_CTL_INT)
+			told = f->i;
+		f = proto_ctl_row_get(row, "case_id");
+		printf("case %s %s%s%s (step %" PRId64 "); %" PRId64 " member%s "
+		    "told\n", f && f->type == PROTO_CTL_TEXT ? f->text : "",
+		    outcome[0] ? "closed: " : "now at ", outcome[0] ? outcome
+		    : stage, "", step, told, told == 1 ? "" : "s");
+	}
+	proto_ctl_reply_release(r);
+	return status;
 }
 
 static bool
@@ -183,13 +171,16 @@ cli_case_advance(struct cli *cli, int argc, char **argv)
 	    {"why-file", &wf, false},
 	};
 	static char why[WHY_MAX + 1];
+	struct proto_ctl_reply reply = {0};
+	int status;
 	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), &id, 1) ||
 	    !stage_ok(cli, to))
 		return CLI_USAGE;
 	if (wf != NULL && !read_why(cli, wf, why, sizeof(why) - 1))
 		return CLI_FAIL;
-	return cli_simple(cli, "case.advance", "case", id, "to", to, "why",
-	    wf ? why : NULL, NULL);
+	bool asked = cli_ask(cli, &reply, &status, "case.advance", "case", id,
+	    "to", to, "why", wf ? why : NULL, NULL);
+	return said(cli, asked, &reply, status);
 }
 
 int
@@ -203,13 +194,16 @@ cli_case_close(struct cli *cli, int argc, char **argv)
 	    {"why-file", &wf, true},
 	};
 	static char why[WHY_MAX + 1];
+	struct proto_ctl_reply reply = {0};
+	int status;
 	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), &id, 1) ||
 	    !one_of(cli, "outcome", outcome, outcomes, WN_ARRAY_LEN(outcomes)))
 		return CLI_USAGE;
 	if (!read_why(cli, wf, why, sizeof(why) - 1))
 		return CLI_FAIL;
-	return cli_simple(cli, "case.close", "case", id, "outcome", outcome,
-	    "why", why, NULL);
+	bool asked = cli_ask(cli, &reply, &status, "case.close", "case", id,
+	    "outcome", outcome, "why", why, NULL);
+	return said(cli, asked, &reply, status);
 }
 
 int
@@ -304,9 +298,9 @@ cli_case_list(struct cli *cli, int argc, char **argv)
 		goto out;
 	for (size_t i = 0; i < cases.nrows; i++) {
 		const struct proto_ctl_row *l = &none;
-		const char *id = text_of(&cases.rows[i], "case_id");
+		const char *id = cli_row_text(&cases.rows[i], "case_id");
 		for (size_t k = 0; k < life.nrows; k++)
-			if (strcmp(text_of(&life.rows[k], "case_id"), id) == 0)
+			if (strcmp(cli_row_text(&life.rows[k], "case_id"), id) == 0)
 				l = &life.rows[k];
 		if (!join_row(&j.rows[i], &cases.rows[i], l, skip, 1))
 			goto out;
@@ -325,8 +319,8 @@ out:
 static void
 print_link(const struct proto_ctl_row *r)
 {
-	const char *rel = text_of(r, "relation");
-	bool to = strcmp(text_of(r, "direction"), "to") == 0;
+	const char *rel = cli_row_text(r, "relation");
+	bool to = strcmp(cli_row_text(r, "direction"), "to") == 0;
 	char when[64];
 	fputs("  ", stdout);
 	if (strcmp(rel, "family_member") == 0)
@@ -339,12 +333,12 @@ print_link(const struct proto_ctl_row *r)
 		    stdout);
 	else
 		fputs("related to case ", stdout);
-	safe(text_of(r, "other"), "");
-	moment(int_of(r, "when_ms"), when, sizeof(when));
+	safe(cli_row_text(r, "other"), "");
+	cli_moment(cli_row_int(r, "when_ms"), when, sizeof(when));
 	printf(" (linked %s by ", when);
-	safe(text_of(r, "by_user"), "");
+	safe(cli_row_text(r, "by_user"), "");
 	fputs(" of ", stdout);
-	safe(text_of(r, "by_org"), "");
+	safe(cli_row_text(r, "by_org"), "");
 	puts(")");
 }
 
@@ -352,26 +346,26 @@ static void
 print_step(const struct proto_ctl_row *r)
 {
 	char when[64], stage[32], outcome[32];
-	moment(int_of(r, "when_ms"), when, sizeof(when));
-	words(text_of(r, "stage"), stage, sizeof(stage));
-	words(text_of(r, "outcome"), outcome, sizeof(outcome));
-	printf("  %" PRId64 ". %s  ", int_of(r, "step"), when);
-	if (strcmp(text_of(r, "stage"), "closed") == 0)
+	cli_moment(cli_row_int(r, "when_ms"), when, sizeof(when));
+	words(cli_row_text(r, "stage"), stage, sizeof(stage));
+	words(cli_row_text(r, "outcome"), outcome, sizeof(outcome));
+	printf("  %" PRId64 ". %s  ", cli_row_int(r, "step"), when);
+	if (strcmp(cli_row_text(r, "stage"), "closed") == 0)
 		printf("closed: %s", outcome);
 	else
 		printf("to %s", stage);
 	fputs(", by ", stdout);
-	safe(text_of(r, "by_user"), "");
+	safe(cli_row_text(r, "by_user"), "");
 	fputs(" of ", stdout);
-	safe(text_of(r, "by_org"), "");
+	safe(cli_row_text(r, "by_org"), "");
 	putchar('\n');
-	if (!bool_of(r, "reason_shared"))
+	if (!cli_row_bool(r, "reason_shared"))
 		puts("     reason not shared");
-	else if (!text_of(r, "reason")[0])
+	else if (!cli_row_text(r, "reason")[0])
 		puts("     no reason given");
 	else {
 		fputs("     why: ", stdout);
-		safe(text_of(r, "reason"), "          ");
+		safe(cli_row_text(r, "reason"), "          ");
 		putchar('\n');
 	}
 }
@@ -383,31 +377,31 @@ print_case(const struct proto_ctl_reply *j)
 	char when[64], stage[32], outcome[32];
 	bool any = false;
 	fputs("case ", stdout);
-	safe(text_of(c, "case_id"), "");
+	safe(cli_row_text(c, "case_id"), "");
 	fputs(" (", stdout);
-	safe(text_of(c, "type"), "");
+	safe(cli_row_text(c, "type"), "");
 	fputs("), directed by ", stdout);
-	safe(text_of(c, "director"), "");
+	safe(cli_row_text(c, "director"), "");
 	fputs("\n  purpose: ", stdout);
-	safe(text_of(c, "purpose"), "    ");
+	safe(cli_row_text(c, "purpose"), "    ");
 	fputs("\n  subject: ", stdout);
-	safe(text_of(c, "subject"), "");
+	safe(cli_row_text(c, "subject"), "");
 	fputs("\n  ground: ", stdout);
-	safe(text_of(c, "ground"), "");
-	words(text_of(c, "stage"), stage, sizeof(stage));
-	words(text_of(c, "outcome"), outcome, sizeof(outcome));
-	if (strcmp(text_of(c, "stage"), "closed") == 0) {
-		moment(int_of(c, "closed_ms"), when, sizeof(when));
+	safe(cli_row_text(c, "ground"), "");
+	words(cli_row_text(c, "stage"), stage, sizeof(stage));
+	words(cli_row_text(c, "outcome"), outcome, sizeof(outcome));
+	if (strcmp(cli_row_text(c, "stage"), "closed") == 0) {
+		cli_moment(cli_row_int(c, "closed_ms"), when, sizeof(when));
 		printf("\n  stage: closed (%s) on %s: nothing is shared for it "
 		       "any more", outcome, when);
 	} else
 		printf("\n  stage: %s", stage);
 	fputs("\n  members: ", stdout);
-	safe(text_of(c, "members"), "");
-	printf("%s\n", bool_of(c, "member") ? " (this node among them)"
+	safe(cli_row_text(c, "members"), "");
+	printf("%s\n", cli_row_bool(c, "member") ? " (this node among them)"
 					    : " (this node is not a member)");
 	for (size_t i = 1; i < j->nrows; i++)
-		if (strcmp(text_of(&j->rows[i], "kind"), "step") == 0) {
+		if (strcmp(cli_row_text(&j->rows[i], "kind"), "step") == 0) {
 			if (!any)
 				puts("what happened:");
 			any = true;
@@ -418,7 +412,7 @@ print_case(const struct proto_ctl_reply *j)
 		     "where it was opened");
 	any = false;
 	for (size_t i = 1; i < j->nrows; i++)
-		if (strcmp(text_of(&j->rows[i], "kind"), "link") == 0) {
+		if (strcmp(cli_row_text(&j->rows[i], "kind"), "link") == 0) {
 			if (!any)
 				puts("links:");
 			any = true;

@@ -92,10 +92,10 @@ plan_show(struct cli *cli, int argc, char **argv)
 	printf("%s\n", reply.message);
 	for (size_t i = 0; i < reply.nrows; i++) {
 		const struct proto_ctl_row *r = &reply.rows[i];
-		const char *kind = cli_row_text(r, "kind");
+		const char *kind = cli_row_text_opt(r, "kind");
 		if (kind != NULL && strcmp(kind, "goal") == 0) {
-			const char *g = cli_row_text(r, "goal");
-			const char *d = cli_row_text(r, "domain");
+			const char *g = cli_row_text_opt(r, "goal");
+			const char *d = cli_row_text_opt(r, "domain");
 			if (goals++ == 0)
 				puts("\ngoals");
 			printf("  %s: ", cli_domain_words(d ? d : "?"));

@@ -82,24 +82,10 @@ category_ok(struct cli *cli, const char *cat)
 static bool
 read_text(struct cli *cli, const char *path, char *out, size_t cap)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	size_t n;
-	if (f == NULL) {
-		fprintf(stderr, "%s: --text-file %s: %s\n", cli->prog, path,
-		    strerror(errno));
+	if (!cli_read_small(cli, "text-file", path, out, cap, &n,
+		"the text is too long (at most 2000 characters)"))
 		return false;
-	}
-	n = fread(out, 1, cap, f);
-	bool err = ferror(f) != 0;
-	if (f != stdin)
-		fclose(f);
-	if (err || n == cap) {
-		fprintf(stderr, "%s: --text-file: %s\n", cli->prog,
-		    err ? "cannot read it" : "the text is too long (at most "
-					      "2000 characters)");
-		return false;
-	}
-	out[n] = '\0';
 	if (n > 0 && out[n - 1] == '\n')
 		out[--n] = '\0';
 	if (n > 0 && out[n - 1] == '\r')
@@ -107,9 +93,6 @@ read_text(struct cli *cli, const char *path, char *out, size_t cap)
 	return cli_text_ok(cli, "--", "text-file", out);
 }
 
-static const char *text_of(const struct proto_ctl_row *r, const char *k);
-static int64_t int_of(const struct proto_ctl_row *r, const char *k);
-static void moment(int64_t ms, char *out, size_t cap);
 static const char *category_words(const char *c);
 
 static int
@@ -163,28 +146,13 @@ signal_add(struct cli *cli, int argc, char **argv)
 		"reporter", rep, "premises", prem, NULL) &&
 	    reply.nrows == 1) {
 		char at[64];
-		moment(int_of(&reply.rows[0], "when_ms"), at, sizeof(at));
+		cli_moment(cli_row_int(&reply.rows[0], "when_ms"), at, sizeof(at));
 		printf("signal %" PRId64 " recorded: %s, %s\n",
-		    int_of(&reply.rows[0], "signal_id"),
-		    category_words(text_of(&reply.rows[0], "category")), at);
+		    cli_row_int(&reply.rows[0], "signal_id"),
+		    category_words(cli_row_text(&reply.rows[0], "category")), at);
 	}
 	proto_ctl_reply_release(&reply);
 	return status;
-}
-
-/* field borrows a row's text (or "") and int (or 0) */
-static const char *
-text_of(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_TEXT ? f->text : "";
-}
-
-static int64_t
-int_of(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_INT ? f->i : 0;
 }
 
 /* safe prints text without letting it draw on the terminal */
@@ -193,16 +161,6 @@ safe(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		putchar(*p == '\n' ? ' ' : *p < 0x20 || *p == 0x7f ? '?' : *p);
-}
-
-static void
-moment(int64_t ms, char *out, size_t cap)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, cap, "%a %e %b %Y %H:%M", &tm) == 0)
-		snprintf(out, cap, "%" PRId64, ms);
 }
 
 static const char *
@@ -219,46 +177,46 @@ static void
 print_signal(const struct proto_ctl_row *r)
 {
 	char when[64];
-	moment(int_of(r, "when_ms"), when, sizeof(when));
-	printf("signal %" PRId64 "  %s  %s\n", int_of(r, "signal_id"), when,
-	    category_words(text_of(r, "category")));
+	cli_moment(cli_row_int(r, "when_ms"), when, sizeof(when));
+	printf("signal %" PRId64 "  %s  %s\n", cli_row_int(r, "signal_id"), when,
+	    category_words(cli_row_text(r, "category")));
 	fputs("  where: ", stdout);
-	safe(text_of(r, "municipality"));
-	if (text_of(r, "neighbourhood")[0]) {
+	safe(cli_row_text(r, "municipality"));
+	if (cli_row_text(r, "neighbourhood")[0]) {
 		fputs(", ", stdout);
-		safe(text_of(r, "neighbourhood"));
+		safe(cli_row_text(r, "neighbourhood"));
 	}
-	if (text_of(r, "street")[0]) {
+	if (cli_row_text(r, "street")[0]) {
 		fputs(", ", stdout);
-		safe(text_of(r, "street"));
+		safe(cli_row_text(r, "street"));
 	}
-	if (text_of(r, "lat")[0])
-		printf(" (%s, %s)", text_of(r, "lat"), text_of(r, "lon"));
+	if (cli_row_text(r, "lat")[0])
+		printf(" (%s, %s)", cli_row_text(r, "lat"), cli_row_text(r, "lon"));
 	fputs("\n  from: ", stdout);
-	safe(text_of(r, "source"));
-	if (text_of(r, "source_id")[0]) {
+	safe(cli_row_text(r, "source"));
+	if (cli_row_text(r, "source_id")[0]) {
 		fputs(" (their number ", stdout);
-		safe(text_of(r, "source_id"));
+		safe(cli_row_text(r, "source_id"));
 		putchar(')');
 	}
-	if (int_of(r, "duplicate_of") != 0)
+	if (cli_row_int(r, "duplicate_of") != 0)
 		printf("; a duplicate of signal %" PRId64,
-		    int_of(r, "duplicate_of"));
-	else if (int_of(r, "reports") > 1)
+		    cli_row_int(r, "duplicate_of"));
+	else if (cli_row_int(r, "reports") > 1)
 		printf("; %" PRId64 " reports of this incident",
-		    int_of(r, "reports"));
+		    cli_row_int(r, "reports"));
 	putchar('\n');
-	if (text_of(r, "subjects")[0]) {
+	if (cli_row_text(r, "subjects")[0]) {
 		fputs("  who: ", stdout);
-		safe(text_of(r, "subjects"));
+		safe(cli_row_text(r, "subjects"));
 		putchar('\n');
 	}
-	if (text_of(r, "text")[0]) {
+	if (cli_row_text(r, "text")[0]) {
 		fputs("  text: ", stdout);
-		safe(text_of(r, "text"));
+		safe(cli_row_text(r, "text"));
 		putchar('\n');
 	}
-	if (strcmp(text_of(r, "summary"), "owed") == 0)
+	if (strcmp(cli_row_text(r, "summary"), "owed") == 0)
 		puts("  its summary has not gone to the director yet: this node "
 		     "holds no charter, or no matrix that lets it out");
 }
@@ -268,22 +226,22 @@ static void
 print_summary(const struct proto_ctl_row *r)
 {
 	char when[64];
-	moment(int_of(r, "when_ms"), when, sizeof(when));
-	printf("signal %" PRId64 " of ", int_of(r, "signal_id"));
-	safe(text_of(r, "from"));
+	cli_moment(cli_row_int(r, "when_ms"), when, sizeof(when));
+	printf("signal %" PRId64 " of ", cli_row_int(r, "signal_id"));
+	safe(cli_row_text(r, "from"));
 	printf("  %s  %s\n  where: ", when,
-	    category_words(text_of(r, "category")));
-	safe(text_of(r, "municipality"));
-	if (text_of(r, "neighbourhood")[0]) {
+	    category_words(cli_row_text(r, "category")));
+	safe(cli_row_text(r, "municipality"));
+	if (cli_row_text(r, "neighbourhood")[0]) {
 		fputs(", ", stdout);
-		safe(text_of(r, "neighbourhood"));
+		safe(cli_row_text(r, "neighbourhood"));
 	}
-	if (int_of(r, "duplicate_of") != 0)
+	if (cli_row_int(r, "duplicate_of") != 0)
 		printf("\n  a duplicate of their signal %" PRId64,
-		    int_of(r, "duplicate_of"));
-	else if (int_of(r, "reports") > 1)
+		    cli_row_int(r, "duplicate_of"));
+	else if (cli_row_int(r, "reports") > 1)
 		printf("\n  %" PRId64 " reports of this incident",
-		    int_of(r, "reports"));
+		    cli_row_int(r, "reports"));
 	putchar('\n');
 }
 
@@ -480,14 +438,14 @@ flush(struct import *im)
 	}
 	for (size_t i = 0; i < reply.nrows; i++) {
 		const struct proto_ctl_row *r = &reply.rows[i];
-		const char *what = text_of(r, "outcome");
+		const char *what = cli_row_text(r, "outcome");
 		if (strcmp(what, "added") == 0)
 			im->added++;
 		else if (strcmp(what, "corrected") == 0)
 			im->corrected++;
 		else if (strcmp(what, "known") == 0)
 			im->known++;
-		else if (!add_error(im, int_of(r, "line"), text_of(r, "error")))
+		else if (!add_error(im, cli_row_int(r, "line"), cli_row_text(r, "error")))
 			goto out;
 	}
 	if (im->progress)

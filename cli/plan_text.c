@@ -44,16 +44,6 @@ cli_read_text_file(struct cli *cli, const char *opt, const char *path,
 }
 
 void
-cli_moment(int64_t ms, char *out, size_t cap)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, cap, "%a %e %b %Y %H:%M", &tm) == 0)
-		snprintf(out, cap, "%" PRId64, ms);
-}
-
-void
 cli_deadline(int64_t ms, char *out, size_t cap)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -84,20 +74,6 @@ cli_domain_words(const char *d)
 	return d;
 }
 
-const char *
-cli_row_text(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_TEXT ? f->text : NULL;
-}
-
-int64_t
-cli_row_int(const struct proto_ctl_row *r, const char *k)
-{
-	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
-	return f && f->type == PROTO_CTL_INT ? f->i : 0;
-}
-
 /* safe prints text indented, without letting it draw on the terminal */
 static void
 safe(const char *s, const char *indent)
@@ -116,17 +92,17 @@ void
 cli_print_action(const struct proto_ctl_row *r, const char *self)
 {
 	char by[64], when[64];
-	const char *state = cli_row_text(r, "state");
-	const char *owner = cli_row_text(r, "owner");
-	const char *text = cli_row_text(r, "text");
-	const char *note = cli_row_text(r, "note");
+	const char *state = cli_row_text_opt(r, "state");
+	const char *owner = cli_row_text_opt(r, "owner");
+	const char *text = cli_row_text_opt(r, "text");
+	const char *note = cli_row_text_opt(r, "note");
 	if (state == NULL)
 		state = "?";
 	if (owner == NULL)
 		owner = "?";
 	cli_deadline(cli_row_int(r, "deadline_ms"), by, sizeof(by));
 	printf("action %" PRId64 " of case ", cli_row_int(r, "action_id"));
-	safe(cli_row_text(r, "case_id") ? cli_row_text(r, "case_id") : "?",
+	safe(cli_row_text_opt(r, "case_id") ? cli_row_text_opt(r, "case_id") : "?",
 	    "");
 	printf("  for %s%s  by %s\n", owner,
 	    self && strcmp(owner, self) == 0 ? " (this node)" : "", by);

@@ -139,3 +139,41 @@ cli_print_reply(struct cli *cli, const struct proto_ctl_reply *r)
 	}
 	return r->status == WN_OK ? CLI_OK : CLI_FAIL;
 }
+
+const char *
+cli_row_text(const struct proto_ctl_row *r, const char *k)
+{
+	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
+	return f && f->type == PROTO_CTL_TEXT ? f->text : "";
+}
+
+const char *
+cli_row_text_opt(const struct proto_ctl_row *r, const char *k)
+{
+	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
+	return f && f->type == PROTO_CTL_TEXT ? f->text : NULL;
+}
+
+int64_t
+cli_row_int(const struct proto_ctl_row *r, const char *k)
+{
+	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
+	return f && f->type == PROTO_CTL_INT ? f->i : 0;
+}
+
+bool
+cli_row_bool(const struct proto_ctl_row *r, const char *k)
+{
+	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
+	return f && f->type == PROTO_CTL_BOOL && f->b;
+}
+
+void
+cli_moment(int64_t ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, cap, "%a %e %b %Y %H:%M", &tm) == 0)
+		snprintf(out, cap, "%" PRId64, ms);
+}

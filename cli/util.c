@@ -6,6 +6,7 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -243,5 +244,30 @@ cli_date_ms(const char *text, int64_t *out)
 	    back.tm_sec != tm.tm_sec)
 		return false;
 	*out = (int64_t)t * 1000;
+	return true;
+}
+
+bool
+cli_read_small(struct cli *cli, const char *opt, const char *path, char *out,
+    size_t cap, size_t *len, const char *too_long)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	size_t n;
+	if (f == NULL) {
+		fprintf(stderr, "%s: --%s %s: %s\n", cli->prog, opt, path,
+		    strerror(errno));
+		return false;
+	}
+	n = fread(out, 1, cap, f);
+	bool err = ferror(f) != 0;
+	if (f != stdin)
+		fclose(f);
+	if (err || n == cap) {
+		fprintf(stderr, "%s: --%s: %s\n", cli->prog, opt,
+		    err ? "cannot read it" : too_long);
+		return false;
+	}
+	out[n] = '\0';
+	*len = n;
 	return true;
 }

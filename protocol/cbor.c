@@ -442,6 +442,17 @@ proto_read_uint(struct proto_reader *r, uint64_t *out)
 }
 
 wn_err
+proto_read_uint_max(struct proto_reader *r, uint64_t max, uint64_t *out)
+{
+	size_t at = r->pos;
+	wn_err rv = proto_read_uint(r, out);
+	if (rv == WN_OK && *out > max)
+		return proto_reader_fail(r, at, "%llu is over %llu",
+		    (unsigned long long)*out, (unsigned long long)max);
+	return rv;
+}
+
+wn_err
 proto_read_int(struct proto_reader *r, int64_t *out)
 {
 	struct proto_item it;

@@ -82,8 +82,11 @@ WN_NODISCARD wn_err proto_peek_type(struct proto_reader *r,
 /* The typed readers below each consume one item header of the named type
  * and fail with WN_EPROTO ("expected X, found Y") on any other type. */
 
-/* proto_read_uint reads an unsigned integer. */
+/* proto_read_uint reads an unsigned integer; proto_read_uint_max one of
+ * at most max (above it: WN_EPROTO, "N is over MAX", at its offset). */
 WN_NODISCARD wn_err proto_read_uint(struct proto_reader *r, uint64_t *out);
+WN_NODISCARD wn_err proto_read_uint_max(struct proto_reader *r, uint64_t max,
+    uint64_t *out);
 /* proto_read_int reads a uint or negint that fits in int64_t. */
 WN_NODISCARD wn_err proto_read_int(struct proto_reader *r, int64_t *out);
 /* proto_read_bool reads true or false. */

@@ -99,18 +99,6 @@ proto_case_link_encode(const struct proto_case_link *l,
 	return proto_writer_status(w);
 }
 
-/* uint_in reads a uint of at most max */
-static wn_err
-uint_in(struct proto_reader *r, uint64_t max, uint64_t *out)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_uint(r, out);
-	if (rv == WN_OK && *out > max)
-		return proto_reader_fail(r, at, "%llu is over %llu",
-		    (unsigned long long)*out, (unsigned long long)max);
-	return rv;
-}
-
 /* id reads an identifier: a case id, org id or user name */
 static wn_err
 id(struct proto_reader *r, char *dst, size_t cap)
@@ -148,20 +136,20 @@ step_value(struct proto_reader *r, uint64_t key, struct proto_case_step *out)
 	case 1:
 		return id(r, out->case_id, sizeof(out->case_id));
 	case 2:
-		if ((rv = uint_in(r, PROTO_STEP_MAX, &out->step)) == WN_OK &&
+		if ((rv = proto_read_uint_max(r, PROTO_STEP_MAX, &out->step)) == WN_OK &&
 		    out->step == 0)
 			rv = proto_reader_fail(r, at, "step 0");
 		return rv;
 	case 3:
-		if ((rv = uint_in(r, PROTO_CASE_STAGES - 1, &v)) == WN_OK)
+		if ((rv = proto_read_uint_max(r, PROTO_CASE_STAGES - 1, &v)) == WN_OK)
 			out->stage = (uint32_t)v;
 		return rv;
 	case 4:
-		if ((rv = uint_in(r, PROTO_CASE_OUTCOMES - 1, &v)) == WN_OK)
+		if ((rv = proto_read_uint_max(r, PROTO_CASE_OUTCOMES - 1, &v)) == WN_OK)
 			out->outcome = (uint32_t)v;
 		return rv;
 	case 5:
-		if ((rv = uint_in(r, INT64_MAX, &v)) == WN_OK)
+		if ((rv = proto_read_uint_max(r, INT64_MAX, &v)) == WN_OK)
 			out->when_ms = (int64_t)v;
 		return rv;
 	case 6:
@@ -241,12 +229,12 @@ proto_case_link_decode(const void *buf, size_t len,
 			rv = id(&r, out->other, sizeof(out->other));
 			break;
 		case 3:
-			if ((rv = uint_in(&r, PROTO_CASE_RELATIONS - 1, &v)) ==
+			if ((rv = proto_read_uint_max(&r, PROTO_CASE_RELATIONS - 1, &v)) ==
 			    WN_OK)
 				out->relation = (uint32_t)v;
 			break;
 		case 4:
-			if ((rv = uint_in(&r, INT64_MAX, &v)) == WN_OK)
+			if ((rv = proto_read_uint_max(&r, INT64_MAX, &v)) == WN_OK)
 				out->when_ms = (int64_t)v;
 			break;
 		case 5:

@@ -59,18 +59,6 @@ proto_signal_summary_encode(const struct proto_signal_summary *s,
 	return proto_writer_status(w);
 }
 
-/* uint_in reads a uint of at most max */
-static wn_err
-uint_in(struct proto_reader *r, uint64_t max, uint64_t *out)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_uint(r, out);
-	if (rv == WN_OK && *out > max)
-		return proto_reader_fail(r, at, "%llu is over %llu",
-		    (unsigned long long)*out, (unsigned long long)max);
-	return rv;
-}
-
 static wn_err
 place(struct proto_reader *r, char *dst, size_t cap, bool empty_ok)
 {
@@ -110,12 +98,12 @@ proto_signal_summary_decode(const void *buf, size_t len,
 		at = r.pos;
 		switch (key) {
 		case 1:
-			if ((rv = uint_in(&r, INT64_MAX, &out->id)) == WN_OK &&
+			if ((rv = proto_read_uint_max(&r, INT64_MAX, &out->id)) == WN_OK &&
 			    out->id == 0)
 				rv = proto_reader_fail(&r, at, "signal 0");
 			break;
 		case 2:
-			if ((rv = uint_in(&r, INT64_MAX, &v)) == WN_OK)
+			if ((rv = proto_read_uint_max(&r, INT64_MAX, &v)) == WN_OK)
 				out->when_ms = (int64_t)v;
 			break;
 		case 3:
@@ -127,17 +115,17 @@ proto_signal_summary_decode(const void *buf, size_t len,
 			    sizeof(out->neighbourhood), true);
 			break;
 		case 5:
-			if ((rv = uint_in(&r, PROTO_SIGNAL_CATEGORIES - 1, &v)) ==
+			if ((rv = proto_read_uint_max(&r, PROTO_SIGNAL_CATEGORIES - 1, &v)) ==
 			    WN_OK)
 				out->category = (uint32_t)v;
 			break;
 		case 6:
-			if ((rv = uint_in(&r, PROTO_SIGNAL_REPORTS_MAX, &v)) ==
+			if ((rv = proto_read_uint_max(&r, PROTO_SIGNAL_REPORTS_MAX, &v)) ==
 			    WN_OK)
 				out->reports = (uint32_t)v;
 			break;
 		default:
-			if ((rv = uint_in(&r, INT64_MAX, &out->duplicate_of)) ==
+			if ((rv = proto_read_uint_max(&r, INT64_MAX, &out->duplicate_of)) ==
 				WN_OK &&
 			    out->duplicate_of == 0)
 				rv = proto_reader_fail(&r, at, "duplicate of "

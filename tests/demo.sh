@@ -6,9 +6,11 @@
 # signed and encrypted messages travel with receipts, a stopped node's
 # messages wait in the outbox; partners record and import signals, linked
 # into incidents, whose summaries (never who) reach the director; a case
-# with need-to-know sharing; a case's plan with actions per partner (one
-# marked done on the police node shows up at the director); and every
-# node's audit chain verifies.
+# with need-to-know sharing, moved through its stages by the director,
+# each step with who, when and why; its plan with actions per partner (one
+# marked done on the police node shows up at the director); the case
+# closed, after which nothing is shared for it; and every node's audit
+# chain verifies.
 set -euo pipefail
 # the region's time: the dates below are local times in Flanders
 export TZ=Europe/Brussels
@@ -175,6 +177,16 @@ echo "-- the director (municipality):"; wn herentals data list --case "$CASE"
 echo "-- youth work: the signals, and only that the police hold something:"; wn jw-herentals data list --case "$CASE"
 echo "-- the care note never left the police (no consent)."
 
+say "The case's life: the director moves it on, each step with who, when and why"
+printf 'Signals of three partners about the same group at the square\n' |
+	wn herentals case advance "$CASE" --to exploration --why-file -
+printf 'Short joint analysis in the neighbourhood team: a group of youths without a place to go\n' |
+	wn herentals case advance "$CASE" --to analysis --why-file -
+at_stage() { wn "$1" --json case show "$CASE" | grep -q "\"stage\":\"$2\""; }
+until_true at_stage pz-neteland analysis
+echo "-- the police see where the case stands and why (the matrix lets them see deliberation):"
+wn pz-neteland case show "$CASE"
+
 say "The police's audit names, per category, what let it out"
 wn pz-neteland audit show --limit 60 | grep 'disclosure.sent' | head -n 2
 
@@ -193,6 +205,7 @@ echo "A second removal is refused and sends nothing:"
 wn herentals case remove "$CASE" jw-herentals || true
 
 say "Week 3: the plan of approach, with an action per partner and a deadline"
+printf 'Agreed in the monthly neighbourhood team\n' | wn herentals case advance "$CASE" --to plan --why-file -
 echo "no nuisance at the station square by spring" |
 	wn herentals plan add "$CASE" --domain safety_public_order --goal-file -
 echo "extra evening patrols on Thursday to Saturday" |
@@ -209,6 +222,15 @@ director_done() { wn herentals --json action list | grep -q '"action_id":1,.*"st
 until_true director_done
 wn herentals plan show "$CASE"
 echo "(an action whose deadline passes is marked late by each node itself, without anyone asking)"
+
+say "The nuisance is gone: the director closes the case, and sharing for it stops"
+printf 'Actions under way\n' | wn herentals case advance "$CASE" --to follow_up --why-file -
+printf 'No signals at the square for six weeks; the group meets at the youth centre\n' |
+	wn herentals case close "$CASE" --outcome resolved --why-file -
+until_true at_stage pz-neteland closed
+wn pz-neteland case show "$CASE" | head -n 12
+echo "Asking the members for more is refused now: the case is closed."
+wn herentals case request "$CASE" --categories signals || true
 
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8

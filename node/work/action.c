@@ -26,20 +26,6 @@
 #include "node/need/need.h"
 #include "protocol/work_wire.h"
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "actions: %s",
-		    node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -96,14 +82,14 @@ node_ctl_action_add(struct node_ctl_call *c)
 		    "already; nothing was added");
 	if (!node_plan_text_ok("the action's text", text, err, sizeof(err)))
 		return node_ctl_fail(c, WN_EINVAL, "%s; nothing was added", err);
-	if ((st = prep(n, "SELECT ifnull(max(action_id), 0) + 1 FROM actions "
+	if ((st = node_work_prep(n, "SELECT ifnull(max(action_id), 0) + 1 FROM actions "
 			  "WHERE director = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, n->cfg.org_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (id < 1 || (st = prep(n, "INSERT INTO actions (director, "
+	if (id < 1 || (st = node_work_prep(n, "INSERT INTO actions (director, "
 				    "action_id, case_id, owner, deadline_ms, "
 				    "text, added_by, changed_ms) VALUES "
 				    "(?,?,?,?,?,?,?,?)")) == NULL)
@@ -154,7 +140,7 @@ select_rows(struct node *n, const char *what, const char *where,
 	sqlite3_stmt *st;
 	snprintf(sql, sizeof(sql), "SELECT %s FROM actions WHERE %s ORDER BY "
 	    "deadline_ms, director, action_id LIMIT ?3", what, where);
-	if ((st = prep(n, sql)) == NULL)
+	if ((st = node_work_prep(n, sql)) == NULL)
 		return NULL;
 	sqlite3_bind_text(st, 1, a1 ? a1 : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, a2 ? a2 : "", -1, SQLITE_STATIC);
@@ -258,7 +244,7 @@ find(struct node_ctl_call *c, struct action_row *a)
 	if (!wn_parse_u64(node_ctl_arg(c, "action"), INT64_MAX, &v) || v == 0)
 		return node_ctl_fail(c, WN_EINVAL, "actions are named by their "
 		    "number");
-	if ((st = prep(c->n, "SELECT director, case_id, owner, state FROM "
+	if ((st = node_work_prep(c->n, "SELECT director, case_id, owner, state FROM "
 			     "actions WHERE action_id = ?1 AND (?2 = '' OR "
 			     "case_id = ?2) LIMIT 2")) == NULL)
 		return WN_EDB;
@@ -298,7 +284,7 @@ static wn_err
 settle(struct node *n, const struct action_row *a, int state,
     const char *note, int64_t now)
 {
-	sqlite3_stmt *st = prep(n, "UPDATE actions SET state = ?, note = ?, "
+	sqlite3_stmt *st = node_work_prep(n, "UPDATE actions SET state = ?, note = ?, "
 				   "done_ms = ?, changed_ms = ? WHERE director "
 				   "= ? AND action_id = ?");
 	if (st == NULL)
@@ -447,7 +433,7 @@ node_actions_mark_late(struct node *n, bool *kick)
 		size_t k = 0;
 		sqlite3_stmt *st;
 		int r;
-		if ((st = prep(n, "SELECT director, action_id, case_id, owner, "
+		if ((st = node_work_prep(n, "SELECT director, action_id, case_id, owner, "
 				  "deadline_ms FROM actions WHERE state = 0 AND "
 				  "deadline_ms < ? ORDER BY deadline_ms LIMIT "
 				  "32")) == NULL)
@@ -469,7 +455,7 @@ node_actions_mark_late(struct node *n, bool *kick)
 			return WN_OK;
 		for (size_t i = 0; i < k; i++) {
 			char object[96], detail[256], when[64];
-			if ((st = prep(n, "UPDATE actions SET state = 2, "
+			if ((st = node_work_prep(n, "UPDATE actions SET state = 2, "
 					  "late_ms = ?, changed_ms = ? WHERE "
 					  "director = ? AND action_id = ? AND "
 					  "state = 0")) == NULL)

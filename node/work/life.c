@@ -122,20 +122,6 @@ node_case_step_check(int from, int to, int outcome, bool has_reason,
 	return why == NULL;
 }
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "case life: %s",
-		    node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -148,7 +134,7 @@ col(sqlite3_stmt *st, int i)
 static wn_err
 where_now(struct node *n, const char *case_id, int *stage, uint64_t *step)
 {
-	sqlite3_stmt *st = prep(n, "SELECT stage, step FROM case_steps WHERE "
+	sqlite3_stmt *st = node_work_prep(n, "SELECT stage, step FROM case_steps WHERE "
 				   "case_id = ? ORDER BY step DESC LIMIT 1");
 	int r;
 	if (st == NULL)
@@ -169,7 +155,7 @@ static wn_err
 step_load(struct node *n, const char *case_id, uint64_t k,
     struct proto_case_step *s)
 {
-	sqlite3_stmt *st = prep(n, "SELECT stage, ifnull(outcome, 0), "
+	sqlite3_stmt *st = node_work_prep(n, "SELECT stage, ifnull(outcome, 0), "
 				   "when_ms, by_org, by_user, reason FROM "
 				   "case_steps WHERE case_id = ? AND step = ?");
 	wn_err rc = WN_EDB;
@@ -292,7 +278,7 @@ take_step(struct node_ctl_call *c, const char *id, int to, int outcome,
 	s->has_reason = true;
 	wn_strlcpy(s->reason, why ? why : "", sizeof(s->reason));
 	rc = WN_EDB;
-	if ((st = prep(n, "INSERT INTO case_steps (case_id, step, stage, "
+	if ((st = node_work_prep(n, "INSERT INTO case_steps (case_id, step, stage, "
 			  "outcome, when_ms, by_org, by_user, reason, "
 			  "recorded_ms) VALUES (?,?,?,?,?,?,?,?,?)")) == NULL)
 		goto out;
@@ -465,7 +451,7 @@ node_ctl_case_link(struct node_ctl_call *c)
 		    "itself");
 	if ((misfit = relation_misfit(rel, a.type, b.type)) != NULL)
 		return node_ctl_fail(c, WN_EINVAL, "%s", misfit);
-	if ((st = prep(n, "SELECT count(*) FROM case_links WHERE (case_id = "
+	if ((st = node_work_prep(n, "SELECT count(*) FROM case_links WHERE (case_id = "
 			  "?1 AND other_id = ?2) OR (case_id = ?2 AND "
 			  "other_id = ?1)")) == NULL)
 		return WN_EDB;
@@ -484,7 +470,7 @@ node_ctl_case_link(struct node_ctl_call *c)
 	l.when_ms = wn_now_ms();
 	wn_strlcpy(l.by_org, n->cfg.org_id, sizeof(l.by_org));
 	wn_strlcpy(l.by_user, c->user->name, sizeof(l.by_user));
-	if ((st = prep(n, "INSERT INTO case_links (case_id, other_id, "
+	if ((st = node_work_prep(n, "INSERT INTO case_links (case_id, other_id, "
 			  "relation, when_ms, by_org, by_user) VALUES "
 			  "(?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;
@@ -543,7 +529,7 @@ invited(struct node *n, const char *case_id, const char *org)
 	free(s);
 	if (rc != WN_OK)
 		return rc;
-	if ((st = prep(n, "SELECT case_id, other_id, relation, when_ms, "
+	if ((st = node_work_prep(n, "SELECT case_id, other_id, relation, when_ms, "
 			  "by_org, by_user FROM case_links WHERE case_id = "
 			  "?1 OR other_id = ?1 ORDER BY when_ms")) == NULL)
 		return WN_EDB;
@@ -576,7 +562,7 @@ removed(struct node *n, const char *case_id)
 	char detail[160];
 	int changes = 0;
 	for (size_t i = 0; i < WN_ARRAY_LEN(sql); i++) {
-		sqlite3_stmt *st = prep(n, sql[i]);
+		sqlite3_stmt *st = node_work_prep(n, sql[i]);
 		int r;
 		if (st == NULL)
 			return WN_EDB;

@@ -29,26 +29,12 @@
 #include "node/need/need.h"
 #include "protocol/life_wire.h"
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "case life: %s",
-		    node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 /* held: the case's last step held here and its stage (0 and signal:
  * none) */
 static wn_err
 held(struct node *n, const char *case_id, uint64_t *step, int *stage)
 {
-	sqlite3_stmt *st = prep(n, "SELECT step, stage FROM case_steps WHERE "
+	sqlite3_stmt *st = node_work_prep(n, "SELECT step, stage FROM case_steps WHERE "
 				   "case_id = ? ORDER BY step DESC LIMIT 1");
 	int r;
 	if (st == NULL)
@@ -131,7 +117,7 @@ apply_step(struct node *n, struct node_peer *from, const uint8_t *body,
 		dropped = true;
 	}
 	rc = WN_EDB;
-	if ((st = prep(n, "INSERT INTO case_steps (case_id, step, stage, "
+	if ((st = node_work_prep(n, "INSERT INTO case_steps (case_id, step, stage, "
 			  "outcome, when_ms, by_org, by_user, reason, "
 			  "recorded_ms) VALUES (?,?,?,?,?,?,?,?,?)")) == NULL)
 		goto out;
@@ -204,7 +190,7 @@ apply_link(struct node *n, struct node_peer *from, const uint8_t *body,
 		    from->org_id);
 		return WN_EDENIED;
 	}
-	if ((st = prep(n, "INSERT OR IGNORE INTO case_links (case_id, "
+	if ((st = node_work_prep(n, "INSERT OR IGNORE INTO case_links (case_id, "
 			  "other_id, relation, when_ms, by_org, by_user) "
 			  "VALUES (?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;

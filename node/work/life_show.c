@@ -20,20 +20,6 @@
 
 #include "node/need/need.h"
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "case life: %s",
-		    node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -44,7 +30,7 @@ col(sqlite3_stmt *st, int i)
 static int64_t
 count(struct node *n, const char *sql, const char *a)
 {
-	sqlite3_stmt *st = prep(n, sql);
+	sqlite3_stmt *st = node_work_prep(n, sql);
 	int64_t v = -1;
 	if (st == NULL)
 		return -1;
@@ -79,7 +65,7 @@ stages(struct node_ctl_call *c)
 		return WN_EDB;
 	snprintf(sql, sizeof(sql), "SELECT case_id, stage, outcome, step, "
 	    "when_ms %s ORDER BY case_id", last);
-	if ((st = prep(c->n, sql)) == NULL)
+	if ((st = node_work_prep(c->n, sql)) == NULL)
 		return WN_EDB;
 	proto_ctl_reply_begin(c->w, WN_OK, "", (size_t)rows);
 	for (int64_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
@@ -115,7 +101,7 @@ node_ctl_case_life(struct node_ctl_call *c)
 			       "= ?", kc.id)) < 0 ||
 	    (nlinks = count(n, "SELECT count(*) FROM case_links WHERE case_id "
 			       "= ?1 OR other_id = ?1", kc.id)) < 0 ||
-	    (st = prep(n, "SELECT stage, outcome FROM case_steps WHERE case_id "
+	    (st = node_work_prep(n, "SELECT stage, outcome FROM case_steps WHERE case_id "
 			  "= ? ORDER BY step DESC LIMIT 1")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
@@ -134,7 +120,7 @@ node_ctl_case_life(struct node_ctl_call *c)
 	    outcome >= 0 ? node_case_outcome_name(outcome) : "");
 	proto_ctl_field_int(c->w, "closed_ms", kc.closed_ms);
 	proto_ctl_field_int(c->w, "steps", nsteps);
-	if ((st = prep(n, "SELECT step, stage, outcome, when_ms, by_org, "
+	if ((st = node_work_prep(n, "SELECT step, stage, outcome, when_ms, by_org, "
 			  "by_user, reason FROM case_steps WHERE case_id = ? "
 			  "ORDER BY step")) == NULL)
 		return WN_EDB;
@@ -156,7 +142,7 @@ node_ctl_case_life(struct node_ctl_call *c)
 		proto_ctl_field_text(c->w, "reason", col(st, 6));
 	}
 	sqlite3_finalize(st);
-	if ((st = prep(n, "SELECT case_id, other_id, relation, when_ms, by_org, "
+	if ((st = node_work_prep(n, "SELECT case_id, other_id, relation, when_ms, by_org, "
 			  "by_user FROM case_links WHERE case_id = ?1 OR "
 			  "other_id = ?1 ORDER BY when_ms, case_id, "
 			  "other_id")) == NULL)

@@ -124,19 +124,6 @@ node_plan_text_ok(const char *what, const char *v, char *err, size_t errlen)
 	return true;
 }
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "plans: %s", node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -160,7 +147,7 @@ node_plan_send_goal(struct node *n, int64_t id, const char *only,
 	    proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX - 1) != WN_OK)
 		goto out;
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT case_id, domain, goal, changed_ms FROM "
+	if ((st = node_work_prep(n, "SELECT case_id, domain, goal, changed_ms FROM "
 			  "plan_goals WHERE director = ? AND goal_id = ?")) ==
 	    NULL)
 		goto out;
@@ -246,14 +233,14 @@ node_ctl_plan_add(struct node_ctl_call *c)
 		    "social_network", node_ctl_arg(c, "domain"));
 	if (!node_plan_text_ok("the goal", goal, err, sizeof(err)))
 		return node_ctl_fail(c, WN_EINVAL, "%s; nothing was added", err);
-	if ((st = prep(n, "SELECT ifnull(max(goal_id), 0) + 1 FROM plan_goals "
+	if ((st = node_work_prep(n, "SELECT ifnull(max(goal_id), 0) + 1 FROM plan_goals "
 			  "WHERE director = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, n->cfg.org_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (id < 1 || (st = prep(n, "INSERT INTO plan_goals (director, "
+	if (id < 1 || (st = node_work_prep(n, "INSERT INTO plan_goals (director, "
 				    "goal_id, case_id, domain, goal, added_by, "
 				    "changed_ms) VALUES (?,?,?,?,?,?,?)")) ==
 		NULL)
@@ -292,7 +279,7 @@ node_ctl_plan_add(struct node_ctl_call *c)
 static int64_t
 count_rows(struct node *n, const char *sql, const char *a)
 {
-	sqlite3_stmt *st = prep(n, sql);
+	sqlite3_stmt *st = node_work_prep(n, sql);
 	int64_t v = -1;
 	if (st == NULL)
 		return -1;
@@ -328,7 +315,7 @@ node_ctl_plan_show(struct node_ctl_call *c)
 	    "%lld goals, %lld actions", cid, kc.director, (long long)ngoals,
 	    (long long)nactions);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, (size_t)(ngoals + nactions));
-	if ((st = prep(n, "SELECT goal_id, domain, goal, changed_ms FROM "
+	if ((st = node_work_prep(n, "SELECT goal_id, domain, goal, changed_ms FROM "
 			  "plan_goals WHERE case_id = ? ORDER BY domain, "
 			  "goal_id LIMIT ?")) == NULL)
 		return WN_EDB;

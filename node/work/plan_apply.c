@@ -38,19 +38,6 @@
 #include "node/need/need.h"
 #include "protocol/work_wire.h"
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "plans: %s", node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -75,7 +62,7 @@ node_plan_send_action(struct node *n, int64_t id, const char *only,
 	    proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX - 1) != WN_OK)
 		goto out;
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT case_id, owner, deadline_ms, state, text, "
+	if ((st = node_work_prep(n, "SELECT case_id, owner, deadline_ms, state, text, "
 			  "note, changed_ms FROM actions WHERE director = ? "
 			  "AND action_id = ?")) == NULL)
 		goto out;
@@ -130,7 +117,7 @@ out:
 static wn_err
 keep_goal(struct node *n, const char *from, const struct proto_plan_item *it)
 {
-	sqlite3_stmt *st = prep(n, "INSERT OR REPLACE INTO plan_goals "
+	sqlite3_stmt *st = node_work_prep(n, "INSERT OR REPLACE INTO plan_goals "
 				   "(director, goal_id, case_id, domain, goal, "
 				   "added_by, changed_ms) VALUES "
 				   "(?,?,?,?,?,?,?)");
@@ -160,7 +147,7 @@ keep_action(struct node *n, const char *from,
 	int64_t late_ms = 0;
 	/* a copy this node marked late stays late while the director's is
 	 * open: the director's own check will say so too */
-	if ((st = prep(n, "SELECT state, ifnull(late_ms, 0) FROM actions "
+	if ((st = node_work_prep(n, "SELECT state, ifnull(late_ms, 0) FROM actions "
 			  "WHERE director = ? AND action_id = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
@@ -174,7 +161,7 @@ keep_action(struct node *n, const char *from,
 	sqlite3_finalize(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return WN_EDB;
-	if ((st = prep(n, "INSERT OR REPLACE INTO actions (director, "
+	if ((st = node_work_prep(n, "INSERT OR REPLACE INTO actions (director, "
 			  "action_id, case_id, owner, deadline_ms, state, "
 			  "text, note, added_by, changed_ms, done_ms, "
 			  "late_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) == NULL)
@@ -288,7 +275,7 @@ apply_state(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	}
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT case_id, owner, state FROM actions WHERE "
+	if ((st = node_work_prep(n, "SELECT case_id, owner, state FROM actions WHERE "
 			  "director = ? AND action_id = ?")) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, n->cfg.org_id, -1, SQLITE_STATIC);
@@ -331,7 +318,7 @@ apply_state(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	}
 	rc = WN_EDB;
-	if ((st = prep(n, "UPDATE actions SET state = 1, note = ?, done_ms = "
+	if ((st = node_work_prep(n, "UPDATE actions SET state = 1, note = ?, done_ms = "
 			  "?, changed_ms = ? WHERE director = ? AND action_id "
 			  "= ?")) == NULL)
 		goto out;
@@ -395,7 +382,7 @@ invited(struct node *n, const char *case_id, const char *org)
 	    kc.closed_ms != 0)
 		return WN_OK;
 	for (size_t i = 0; i < WN_ARRAY_LEN(sql) && rc == WN_OK; i++) {
-		sqlite3_stmt *st = prep(n, sql[i]);
+		sqlite3_stmt *st = node_work_prep(n, sql[i]);
 		size_t sent;
 		int r = SQLITE_DONE;
 		if (st == NULL)
@@ -429,7 +416,7 @@ removed(struct node *n, const char *case_id)
 	if (!node_case_get(n, case_id, &kc) || kc.here_directs)
 		return WN_OK;
 	for (size_t i = 0; i < WN_ARRAY_LEN(sql); i++) {
-		sqlite3_stmt *st = prep(n, sql[i]);
+		sqlite3_stmt *st = node_work_prep(n, sql[i]);
 		int r;
 		if (st == NULL)
 			return WN_EDB;

@@ -433,25 +433,11 @@ node_signal_key(const struct node_signal *s, uint8_t key[32])
 	return hash_signal(s, s->source_id[0] != '\0', key);
 }
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "signals: %s",
-		    node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 /* put_subjects stores s's subjects for signal id */
 static wn_err
 put_subjects(struct node *n, const struct node_signal *s, int64_t id)
 {
-	sqlite3_stmt *st = prep(n, "INSERT INTO signal_subjects (signal_id, "
+	sqlite3_stmt *st = node_work_prep(n, "INSERT INTO signal_subjects (signal_id, "
 				   "role, subject) VALUES (?,?,?)");
 	wn_err rc = WN_OK;
 	if (st == NULL)
@@ -476,7 +462,7 @@ static wn_err
 correct(struct node *n, const struct node_signal *s, const uint8_t row[32],
     int64_t id)
 {
-	sqlite3_stmt *st = prep(n, "UPDATE signals SET when_ms = ?, "
+	sqlite3_stmt *st = node_work_prep(n, "UPDATE signals SET when_ms = ?, "
 				   "municipality = ?, neighbourhood = ?, street "
 				   "= ?, lat_e7 = ?, lon_e7 = ?, category = ?, "
 				   "text = ?, row_hash = ?, summary_ms = NULL "
@@ -499,7 +485,7 @@ correct(struct node *n, const struct node_signal *s, const uint8_t row[32],
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE ||
-	    (st = prep(n, "DELETE FROM signal_subjects WHERE signal_id = "
+	    (st = node_work_prep(n, "DELETE FROM signal_subjects WHERE signal_id = "
 			  "?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_int64(st, 1, id);
@@ -520,7 +506,7 @@ node_signal_insert(struct node *n, const struct node_signal *s,
 	if ((rc = hash_signal(s, false, row)) != WN_OK)
 		return rc;
 	if (key != NULL) {
-		if ((st = prep(n, "SELECT id, row_hash IS ? FROM signals WHERE "
+		if ((st = node_work_prep(n, "SELECT id, row_hash IS ? FROM signals WHERE "
 				  "import_key = ?")) == NULL)
 			return WN_EDB;
 		sqlite3_bind_blob(st, 1, row, 32, SQLITE_STATIC);
@@ -541,7 +527,7 @@ node_signal_insert(struct node *n, const struct node_signal *s,
 		if (r != SQLITE_DONE)
 			return WN_EDB;
 	}
-	if ((st = prep(n, "INSERT INTO signals (when_ms, municipality, "
+	if ((st = node_work_prep(n, "INSERT INTO signals (when_ms, municipality, "
 			  "neighbourhood, street, lat_e7, lon_e7, category, "
 			  "source, source_id, text, import_key, row_hash, "
 			  "recorded_by, recorded_ms, summary_ms) VALUES "
@@ -670,7 +656,7 @@ append_id(int64_t **v, size_t *len, size_t *cap, int64_t id)
 static wn_err
 signal_root(struct node *n, int64_t id, int64_t *root, bool *exists)
 {
-	sqlite3_stmt *st = prep(n, "SELECT ifnull(duplicate_of, id) FROM "
+	sqlite3_stmt *st = node_work_prep(n, "SELECT ifnull(duplicate_of, id) FROM "
 				   "signals WHERE id = ?");
 	if (st == NULL)
 		return WN_EDB;
@@ -734,7 +720,7 @@ node_ctl_signal_link(struct node_ctl_call *c)
 	    (rc = append_id(&moved, &nmoved, &cap, dup)) != WN_OK)
 		goto fail;
 	rc = WN_EDB;
-	if ((st = prep(n, "SELECT id FROM signals WHERE duplicate_of = ? "
+	if ((st = node_work_prep(n, "SELECT id FROM signals WHERE duplicate_of = ? "
 			  "ORDER BY id")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, dup);
@@ -746,7 +732,7 @@ node_ctl_signal_link(struct node_ctl_call *c)
 	if (r != SQLITE_DONE)
 		goto fail;
 	rc = WN_EDB;
-	if ((st = prep(n, "UPDATE signals SET duplicate_of = ?1 WHERE id = ?2 "
+	if ((st = node_work_prep(n, "UPDATE signals SET duplicate_of = ?1 WHERE id = ?2 "
 			  "OR duplicate_of = ?2")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, root);
@@ -763,7 +749,7 @@ node_ctl_signal_link(struct node_ctl_call *c)
 		goto fail;
 	free(moved);
 	c->kick = sent;
-	if ((st = prep(n, "SELECT 1 + count(*) FROM signals WHERE "
+	if ((st = node_work_prep(n, "SELECT 1 + count(*) FROM signals WHERE "
 			  "duplicate_of = ?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_int64(st, 1, root);

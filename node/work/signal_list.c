@@ -21,20 +21,6 @@
 #define LIST_DEFAULT 50
 #define LIST_MAX 1000
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "signals: %s",
-		    node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 static const char *
 col(sqlite3_stmt *st, int i)
 {
@@ -59,7 +45,7 @@ degrees_text(int64_t v, char *out, size_t cap)
 static wn_err
 subjects_text(struct node *n, int64_t id, char *out, size_t cap)
 {
-	sqlite3_stmt *st = prep(n, "SELECT DISTINCT role, subject FROM "
+	sqlite3_stmt *st = node_work_prep(n, "SELECT DISTINCT role, subject FROM "
 				   "signal_subjects WHERE signal_id IN (SELECT "
 				   "?1 UNION ALL SELECT id FROM signals WHERE "
 				   "duplicate_of = ?1) ORDER BY role, subject");
@@ -88,7 +74,7 @@ subjects_text(struct node *n, int64_t id, char *out, size_t cap)
 static wn_err
 row(struct node_ctl_call *c, int64_t id)
 {
-	sqlite3_stmt *st = prep(c->n, "SELECT when_ms, municipality, "
+	sqlite3_stmt *st = node_work_prep(c->n, "SELECT when_ms, municipality, "
 				      "neighbourhood, street, lat_e7, lon_e7, "
 				      "category, source, source_id, text, "
 				      "ifnull(duplicate_of, 0), recorded_by, "
@@ -193,7 +179,7 @@ node_ctl_signal_list(struct node_ctl_call *c)
 		if (!wn_parse_u64(before, INT64_MAX, &before_id) ||
 		    before_id == 0)
 			return node_ctl_fail(c, rc, "before: a signal number");
-		if ((st = prep(n, "SELECT when_ms FROM signals WHERE id = ?")) ==
+		if ((st = node_work_prep(n, "SELECT when_ms FROM signals WHERE id = ?")) ==
 		    NULL)
 			return WN_EDB;
 		sqlite3_bind_int64(st, 1, (int64_t)before_id);
@@ -227,7 +213,7 @@ node_ctl_signal_list(struct node_ctl_call *c)
 	snprintf(sql + o, sizeof(sql) - o, " ORDER BY when_ms DESC, id DESC "
 	    "LIMIT :l");
 	rc = WN_EDB;
-	if ((st = prep(n, sql)) == NULL ||
+	if ((st = node_work_prep(n, sql)) == NULL ||
 	    (ids = calloc(limit + 1, sizeof(*ids))) == NULL)
 		goto out;
 #define BIND(name, call)                                                       \

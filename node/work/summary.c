@@ -24,20 +24,6 @@
 #include "node/need/need.h"
 #include "protocol/work_wire.h"
 
-static sqlite3_stmt *
-prep(struct node *n, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		wn_log(WN_LOG_ERROR, "signals: %s",
-		    node_store_errmsg(n->store));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 /* director: the peer summaries go to, or NULL (none: this node directs,
  * holds no charter yet, or the director is not in its peer table) */
 static wn_err
@@ -97,7 +83,7 @@ send_one(struct node *n, struct node_peer *p, int64_t id)
 	struct proto_signal_summary s = {0};
 	struct proto_writer w;
 	uint8_t buf[1024];
-	sqlite3_stmt *st = prep(n, "SELECT when_ms, municipality, "
+	sqlite3_stmt *st = node_work_prep(n, "SELECT when_ms, municipality, "
 				   "neighbourhood, category, ifnull(duplicate_of, "
 				   "0), (SELECT 1 + count(*) FROM signals d "
 				   "WHERE d.duplicate_of = s.id) FROM signals s "
@@ -123,7 +109,7 @@ send_one(struct node *n, struct node_peer *p, int64_t id)
 	    (rc = node_outbox_push(n, p, PROTO_MSG_SIGNAL, w.buf, w.len)) !=
 		WN_OK)
 		return rc;
-	if ((st = prep(n, "UPDATE signals SET summary_ms = ? WHERE id = "
+	if ((st = node_work_prep(n, "UPDATE signals SET summary_ms = ? WHERE id = "
 			  "?")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_int64(st, 1, wn_now_ms());
@@ -163,7 +149,7 @@ node_signal_summaries_owed(struct node *n, size_t *queued)
 	for (int64_t after = 0;;) {
 		int64_t ids[256];
 		size_t k = 0;
-		if ((st = prep(n, "SELECT id FROM signals WHERE summary_ms IS "
+		if ((st = node_work_prep(n, "SELECT id FROM signals WHERE summary_ms IS "
 				  "NULL AND id > ? ORDER BY id LIMIT 256")) ==
 		    NULL)
 			return WN_EDB;
@@ -230,7 +216,7 @@ node_work_apply(struct node *n, struct node_peer *from,
 		    "director's role no view of signal summaries");
 		return WN_EDENIED;
 	}
-	if ((st = prep(n, "INSERT OR REPLACE INTO signal_summaries (from_org, "
+	if ((st = node_work_prep(n, "INSERT OR REPLACE INTO signal_summaries (from_org, "
 			  "signal_id, when_ms, municipality, neighbourhood, "
 			  "category, reports, duplicate_of, received_ms) VALUES "
 			  "(?,?,?,?,?,?,?,?,?)")) == NULL)
@@ -280,7 +266,7 @@ node_signal_list_received(struct node_ctl_call *c, const char *muni,
 	    "LIMIT :l");
 	/* twice: the reply says its number of rows first */
 	for (int pass = 0; pass < 2; pass++) {
-		if ((st = prep(c->n, sql)) == NULL)
+		if ((st = node_work_prep(c->n, sql)) == NULL)
 			return WN_EDB;
 #define BIND(name, call)                                                       \
 	do {                                                                   \

@@ -11,6 +11,22 @@
 
 #include "node/exchange/exchange.h"
 
+#include <sqlcipher/sqlite3.h>
+
+sqlite3_stmt *
+node_work_prep(struct node *n, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
+	    SQLITE_OK) {
+		wn_log(WN_LOG_ERROR, "case work: %s",
+		    node_store_errmsg(n->store));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
 /* the free-text arguments of signal.add with a limit the control socket
  * checks before the handler (the handler checks them again, as it does
  * for every row of an import) */

@@ -330,6 +330,12 @@ WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
  * (audited plan.forgotten). node_work_room_register calls it. */
 void node_work_plan_register(void);
 
+/* node_work_prep prepares sql on the node's store, for one use (the
+ * caller finalizes it); NULL, with the store's error in the log, when it
+ * cannot. */
+struct sqlite3_stmt;
+struct sqlite3_stmt *node_work_prep(struct node *n, const char *sql);
+
 /* node_work_room_register registers the work room's control commands
  * (signal.*, case.advance|close|link|life, plan.*, action.*), its message
  * types (SIGNAL: a signal's summary; CASE_STEP, CASE_LINK, PLAN and

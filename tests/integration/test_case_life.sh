@@ -82,7 +82,8 @@ printf 'MK-WHY-bad \001 bell\n' >"$WN_T/why-bad"
 check_exit "a reason with a control character" 1 wn dir case advance "$P" --to exploration --why-file "$WN_T/why-bad"
 check_out "  is refused, saying why" 'the reason holds a control character'
 check "  and nothing moved" out_lacks '"kind": "step"' life dir "$P"
-check "the director advances to exploration" wn dir case advance "$P" --to exploration --why-file "$WN_T/why1"
+check_exit "the director advances to exploration" 0 wn dir case advance "$P" --to exploration --why-file "$WN_T/why1"
+check_out "  and says so in words" "^case $P now at exploration \(step 1\); [0-9]+ members? told\$"
 check "it asks the members for signals" wn dir case request "$P" --categories signals
 check_exit "skipping a stage is refused" 1 wn dir case advance "$P" --to plan
 check_out "  one stage at a time" 'stands at exploration: a case advances one stage at a time'
