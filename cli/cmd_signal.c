@@ -470,7 +470,8 @@ by_line(const void *a, const void *b)
 static void
 report(struct import *im)
 {
-	qsort(im->errs, im->nerrs, sizeof(*im->errs), by_line);
+	if (im->nerrs > 0) /* qsort may not be given a NULL array */
+		qsort(im->errs, im->nerrs, sizeof(*im->errs), by_line);
 	if (im->cli->json) {
 		printf("{\"status\":0,\"file\":");
 		putchar('"');
