@@ -129,13 +129,13 @@ col(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
-/* where_now: the case's stage and its last step number (signal, 0 when it
- * has none) */
-static wn_err
-where_now(struct node *n, const char *case_id, int *stage, uint64_t *step)
+wn_err
+node_case_last_step(struct node *n, const char *case_id, int *stage,
+    uint64_t *step)
 {
-	sqlite3_stmt *st = node_work_prep(n, "SELECT stage, step FROM case_steps WHERE "
-				   "case_id = ? ORDER BY step DESC LIMIT 1");
+	sqlite3_stmt *st = node_work_prep(n, "SELECT stage, step FROM "
+					     "case_steps WHERE case_id = ? "
+					     "ORDER BY step DESC LIMIT 1");
 	int r;
 	if (st == NULL)
 		return WN_EDB;
@@ -260,7 +260,7 @@ take_step(struct node_ctl_call *c, const char *id, int to, int outcome,
 				   PROTO_STEP_REASON_MAX))
 		return node_ctl_fail(c, WN_EINVAL, "the reason holds a control "
 		    "character: only line ends and tabs are kept");
-	if ((rc = where_now(n, kc.id, &from, &last)) != WN_OK)
+	if ((rc = node_case_last_step(n, kc.id, &from, &last)) != WN_OK)
 		return rc;
 	if (!node_case_step_check(from, to, outcome, why != NULL, true, err,
 		sizeof(err)))
@@ -519,7 +519,7 @@ invited(struct node *n, const char *case_id, const char *org)
 	if (!node_case_get(n, case_id, &kc) || !kc.here_directs ||
 	    !node_case_member(n, case_id, org, &role))
 		return WN_OK;
-	if ((rc = where_now(n, case_id, &stage, &last)) != WN_OK)
+	if ((rc = node_case_last_step(n, case_id, &stage, &last)) != WN_OK)
 		return rc;
 	if (last > 0 && (s = malloc(sizeof(*s))) == NULL)
 		return WN_ENOMEM;

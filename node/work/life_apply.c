@@ -29,27 +29,6 @@
 #include "node/need/need.h"
 #include "protocol/life_wire.h"
 
-/* held: the case's last step held here and its stage (0 and signal:
- * none) */
-static wn_err
-held(struct node *n, const char *case_id, uint64_t *step, int *stage)
-{
-	sqlite3_stmt *st = node_work_prep(n, "SELECT step, stage FROM case_steps WHERE "
-				   "case_id = ? ORDER BY step DESC LIMIT 1");
-	int r;
-	if (st == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-	*step = 0;
-	*stage = NODE_STAGE_SIGNAL;
-	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		*step = (uint64_t)sqlite3_column_int64(st, 0);
-		*stage = sqlite3_column_int(st, 1);
-	}
-	sqlite3_finalize(st);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? WN_OK : WN_EDB;
-}
-
 static wn_err
 apply_step(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, char *why, size_t whylen)
@@ -87,7 +66,7 @@ apply_step(struct node *n, struct node_peer *from, const uint8_t *body,
 		    "is not a member", kc.id);
 		goto out;
 	}
-	if ((rc = held(n, kc.id, &last, &stage)) != WN_OK)
+	if ((rc = node_case_last_step(n, kc.id, &stage, &last)) != WN_OK)
 		goto out;
 	if (s->step <= last) {
 		rc = WN_OK; /* held already: sent again to a member invited

@@ -329,6 +329,11 @@ WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
  * removed from a case deletes the goals and actions it holds of it
  * (audited plan.forgotten). node_work_room_register calls it. */
 void node_work_plan_register(void);
+/* node_case_last_step: the stage a case stands at here and its last
+ * step's number (signal and 0 when it has none), in the caller's
+ * transaction (node/work/life.c). */
+WN_NODISCARD wn_err node_case_last_step(struct node *n, const char *case_id,
+    int *stage, uint64_t *step);
 
 /* node_work_prep prepares sql on the node's store, for one use (the
  * caller finalizes it); NULL, with the store's error in the log, when it
