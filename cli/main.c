@@ -40,6 +40,11 @@ static const struct cli_cmd cmds[] = {
 	{"signal", cli_cmd_signal,
 	    "record, list, link and import signals of nuisance",
 	    cli_usage_signal},
+	{"plan", cli_cmd_plan, "a case's plan of approach: goals per life "
+	    "domain", cli_usage_plan},
+	{"action", cli_cmd_action,
+	    "give, list, finish and cancel the actions of a plan",
+	    cli_usage_action},
 };
 
 static void

@@ -136,7 +136,8 @@ enum proto_msg_type {
 	PROTO_MSG_ATTEST = 17,   /* a member signs a case's protocol */
 	PROTO_MSG_SIGNAL = 18,   /* a signal's summary (work_wire.h) */
 	PROTO_MSG_CASE_STEP = 19, /* a step of a case's life (life_wire.h) */
-	/* 20 and 21 are taken by plans and actions (issue 12) */
+	PROTO_MSG_PLAN = 20,     /* a plan's goal or action (work_wire.h) */
+	PROTO_MSG_ACTION_STATE = 21, /* an owner marks its action done */
 	PROTO_MSG_CASE_LINK = 22, /* a link between two cases (life_wire.h) */
 };
 #define PROTO_MSG_TYPE_MAX 22

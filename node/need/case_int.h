@@ -12,7 +12,8 @@
  *                 consultation protocol
  *   watch.c       who looks at what: assignment and the snooping alert
  *   case_apply.c  the case messages from peers (node_case_apply)
- *   closed.c      cases as case work sees them, and a case closed
+ *   closed.c      cases as case work sees them (need.h: their director,
+ *                 members and the matrix's levels), and a case closed
  * Only these files include this header; the rest of node/ sees need.h.
  * Everything here runs in the caller's transaction, under the node lock.
  */

@@ -392,6 +392,47 @@ static const char *const migrations[] = {
 	"  by_user TEXT NOT NULL,"
 	"  PRIMARY KEY (case_id, other_id)) WITHOUT ROWID;"
 	"CREATE INDEX case_links_other ON case_links(other_id);",
+
+	/* 12: plans and actions (node/work/plan.c, action.c): a case's plan of
+	 * approach, goals per life domain (the numbering of node/work/
+	 * work.h) and actions, each with one owning org, a deadline and a
+	 * state (0 open, 1 done, 2 late, 3 cancelled) with a note (the
+	 * result, or why it was cancelled). The case's director numbers
+	 * them; a member keeps what the director sent it under the
+	 * director's org and number, so one table serves both. A text or
+	 * note is NULL where this node may know only that the goal or
+	 * action exists. Only the case id names the case: never its
+	 * subject. late_ms is when this node marked the action late (once,
+	 * by itself: the index serves that check); done_ms when its owner
+	 * marked it done. */
+	"CREATE TABLE plan_goals ("
+	"  director TEXT NOT NULL,"
+	"  goal_id INTEGER NOT NULL CHECK (goal_id >= 1),"
+	"  case_id TEXT NOT NULL,"
+	"  domain INTEGER NOT NULL CHECK (domain BETWEEN 0 AND 7),"
+	"  goal TEXT,"
+	"  added_by TEXT NOT NULL,"
+	"  changed_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (director, goal_id)) WITHOUT ROWID;"
+	"CREATE INDEX plan_goals_case ON plan_goals(case_id, domain);"
+	"CREATE TABLE actions ("
+	"  director TEXT NOT NULL,"
+	"  action_id INTEGER NOT NULL CHECK (action_id >= 1),"
+	"  case_id TEXT NOT NULL,"
+	"  owner TEXT NOT NULL,"
+	"  deadline_ms INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 3),"
+	"  text TEXT,"
+	"  note TEXT,"
+	"  added_by TEXT NOT NULL,"
+	"  changed_ms INTEGER NOT NULL,"
+	"  done_ms INTEGER,"
+	"  late_ms INTEGER,"
+	"  CHECK (note IS NULL OR state IN (1, 3)),"
+	"  PRIMARY KEY (director, action_id)) WITHOUT ROWID;"
+	"CREATE INDEX actions_case ON actions(case_id, deadline_ms);"
+	"CREATE INDEX actions_owner ON actions(owner, deadline_ms);"
+	"CREATE INDEX actions_open ON actions(deadline_ms) WHERE state = 0;",
 };
 
 int

@@ -30,6 +30,11 @@
  *        of message type TYPE, a number) |
  *        signal SEQ (FROM's message SEQ: a well-formed signal summary of
  *        FROM's signal 990 in Herentals) |
+ *        action-state SEQ CASE ACTION NOTE (FROM's message SEQ: a
+ *        well-formed ACTION_STATE marking action ACTION of CASE done) |
+ *        plan-action SEQ CASE ACTION OWNER TEXT (FROM's message SEQ: a
+ *        well-formed PLAN item, action ACTION of CASE for OWNER, open,
+ *        due in a day, with TEXT) |
  *        step CASE STEP STAGE (a CASE_STEP of CASE, number STEP, to STAGE
  *        (a number; 5, closed, with outcome 0), taken by user "poke" of
  *        FROM, with a reason; seq from $WNPOKE_SEQ) |
@@ -708,6 +713,25 @@ main(int argc, char **argv)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
+	if (strcmp(mode, "action-state") == 0 && argc == 10) {
+		/* a well-formed ACTION_STATE: ACTION of CASE done */
+		struct proto_action_state *as = calloc(1, sizeof(*as));
+		if (as == NULL ||
+		    !wn_parse_u64(argv[8], INT64_MAX, &as->number) ||
+		    proto_writer_init_dynamic(&cw, 1024, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(as->case_id, argv[7], sizeof(as->case_id));
+		as->state = PROTO_ACTION_DONE;
+		as->changed_ms = wn_now_ms();
+		wn_strlcpy(as->note, argv[9], sizeof(as->note));
+		if (proto_action_state_encode(as, &cw) != WN_OK)
+			return 1;
+		free(as);
+		header(&h, argv[3], PROTO_MSG_ACTION_STATE, seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
 	if (strcmp(mode, "step") == 0 && argc == 9) {
 		static struct proto_case_step cs;
 		uint64_t stage;
@@ -728,6 +752,28 @@ main(int argc, char **argv)
 		header(&h, argv[3], PROTO_MSG_CASE_STEP, seq);
 		if ((sq = getenv("WNPOKE_SEQ")) != NULL)
 			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "plan-action") == 0 && argc == 11) {
+		struct proto_plan_item *pi = calloc(1, sizeof(*pi));
+		if (pi == NULL ||
+		    !wn_parse_u64(argv[8], INT64_MAX, &pi->number) ||
+		    proto_writer_init_dynamic(&cw, 1024, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(pi->case_id, argv[7], sizeof(pi->case_id));
+		pi->kind = PROTO_PLAN_ACTION;
+		pi->changed_ms = wn_now_ms();
+		wn_strlcpy(pi->owner, argv[9], sizeof(pi->owner));
+		pi->deadline_ms = wn_now_ms() + 24 * 3600 * 1000;
+		pi->state = PROTO_ACTION_OPEN;
+		pi->has_text = true;
+		wn_strlcpy(pi->text, argv[10], sizeof(pi->text));
+		if (proto_plan_item_encode(pi, &cw) != WN_OK)
+			return 1;
+		free(pi);
+		header(&h, argv[3], PROTO_MSG_PLAN, seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
