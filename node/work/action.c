@@ -433,10 +433,13 @@ node_actions_mark_late(struct node *n, bool *kick)
 		size_t k = 0;
 		sqlite3_stmt *st;
 		int r;
+		/* a closed case's actions stay as they are: not late */
 		if ((st = node_work_prep(n, "SELECT director, action_id, case_id, owner, "
-				  "deadline_ms FROM actions WHERE state = 0 AND "
-				  "deadline_ms < ? ORDER BY deadline_ms LIMIT "
-				  "32")) == NULL)
+				  "deadline_ms FROM actions a WHERE state = 0 AND "
+				  "deadline_ms < ? AND NOT EXISTS (SELECT 1 FROM "
+				  "cases c WHERE c.case_id = a.case_id AND "
+				  "c.closed_ms IS NOT NULL) ORDER BY deadline_ms "
+				  "LIMIT 32")) == NULL)
 			return WN_EDB;
 		sqlite3_bind_int64(st, 1, now);
 		while ((r = sqlite3_step(st)) == SQLITE_ROW && k < 32) {

@@ -6,8 +6,9 @@
 # the goals and actions it holds of it, audited; once the case is closed
 # nothing of its plan moves: the director adds no goal or action, the
 # owner marks nothing done, the director cancels nothing, and a PLAN item
-# or ACTION_STATE that arrives for it anyway is refused. The stores are
-# searched for the markers at the end.
+# or ACTION_STATE that arrives for it anyway is refused, and its actions
+# are never marked late. The stores are searched for the markers at the
+# end.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
@@ -83,6 +84,32 @@ check_out "  ... saying why" "case $C is closed: its actions stay as they are"
 check_exit "the director cancels nothing of it" 1 wn dir action cancel "$A_HOUSING" --why-file "$WN_T/text"
 check_out "  ... saying why" "case $C is closed: its actions stay as they are"
 check "housing's action stays open there" out_has '"state":"open"' wn housing --json action list --all
+
+# ---- late: the nodes mark an open case's actions, never a closed one's ----------
+C2=$(wn dir --json case open --type situation --subject S-PLANLIFE-street \
+	--purpose "end the nuisance in the street" --ground consent | json_field case_id)
+check "a second case, still open" test -n "$C2"
+check "  housing is invited" wn dir case invite "$C2" housing
+A2=$(printf 'MK-ACT-housing the street\n' | wn dir --json action add "$C2" --owner housing \
+	--deadline "$D" --text-file - | json_field action_id)
+check "  with an action for housing, due the same day as the closed case's" test -n "$A2"
+has_a2() { out_has "\"action_id\":$A2," wn housing --json action list --all; }
+check "  housing holds it" wait_for 60 has_a2
+AHEAD=$((15 * 24 * 3600 * 1000))
+for n in dir housing; do
+	check "$n stops" node_stop $n
+	WIJKNET_TEST_CLOCK_AHEAD_MS=$AHEAD check "$n starts with its clock 15 days ahead" node_start $n
+done
+for n in housing dir; do
+	late_one() { [ "$(audit_count "$1" action.late system)" = 1 ]; }
+	check "$n marks the open case's action late by itself" wait_for 60 late_one $n
+	check "  ... that one" out_has "action.late[[:space:]]+action $A2 of dir" wn $n audit show --limit 500
+	state_of() { wn "$1" --json action list --all | /usr/bin/python3 -c '
+import json,sys
+print([r["state"] for r in json.load(sys.stdin)["rows"] if r["action_id"] == int(sys.argv[1])][0])' "$2"; }
+	check "  and not the closed case's: it stays open" test "$(state_of $n "$A_HOUSING")" = open
+done
+
 drained() { local n; for n in dir housing; do
 	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
 check "everything is delivered" wait_for 60 drained
