@@ -34,37 +34,37 @@ setup(void **state)
 {
 	(void)state;
 	memset(&body_, 0, sizeof(body_));
-	strcpy(body_.body_id, "nbt-herentals");
+	wn_strlcpy(body_.body_id, "nbt-herentals", sizeof(body_.body_id));
 	body_.changed_ms = INT64_C(1796157000000);
 	body_.sits = true;
-	strcpy(body_.name, "monthly neighbourhood team Herentals");
-	strcpy(body_.chair, "gemeente");
+	wn_strlcpy(body_.name, "monthly neighbourhood team Herentals", sizeof(body_.name));
+	wn_strlcpy(body_.chair, "gemeente", sizeof(body_.chair));
 	body_.nmembers = 3;
-	strcpy(body_.members[0], "gemeente");
-	strcpy(body_.members[1], "politie");
-	strcpy(body_.members[2], "wonen");
+	wn_strlcpy(body_.members[0], "gemeente", sizeof(body_.members[0]));
+	wn_strlcpy(body_.members[1], "politie", sizeof(body_.members[1]));
+	wn_strlcpy(body_.members[2], "wonen", sizeof(body_.members[2]));
 	memset(&meeting_, 0, sizeof(meeting_));
-	strcpy(meeting_.body_id, "nbt-herentals");
+	wn_strlcpy(meeting_.body_id, "nbt-herentals", sizeof(meeting_.body_id));
 	meeting_.number = 7;
 	meeting_.at_ms = INT64_C(1796200000000);
 	meeting_.changed_ms = INT64_C(1796157000001);
 	memset(&consult_, 0, sizeof(consult_));
-	strcpy(consult_.case_id, "c-0a1b2c3d4e5f");
+	wn_strlcpy(consult_.case_id, "c-0a1b2c3d4e5f", sizeof(consult_.case_id));
 	consult_.meeting = 7;
-	strcpy(consult_.body_id, "nbt-herentals");
+	wn_strlcpy(consult_.body_id, "nbt-herentals", sizeof(consult_.body_id));
 	consult_.at_ms = meeting_.at_ms;
 	consult_.changed_ms = INT64_C(1796200000500);
 	memset(&esc_, 0, sizeof(esc_));
-	strcpy(esc_.case_id, "c-0a1b2c3d4e5f");
+	wn_strlcpy(esc_.case_id, "c-0a1b2c3d4e5f", sizeof(esc_.case_id));
 	esc_.number = 1;
-	strcpy(esc_.from_body, "nbt-herentals");
-	strcpy(esc_.to_body, "nuisance-team");
+	wn_strlcpy(esc_.from_body, "nbt-herentals", sizeof(esc_.from_body));
+	wn_strlcpy(esc_.to_body, "nuisance-team", sizeof(esc_.to_body));
 	esc_.when_ms = INT64_C(1796200000900);
-	strcpy(esc_.by_org, "gemeente");
-	strcpy(esc_.by_user, "anna");
+	wn_strlcpy(esc_.by_org, "gemeente", sizeof(esc_.by_org));
+	wn_strlcpy(esc_.by_user, "anna", sizeof(esc_.by_user));
 	esc_.has_reason = true;
-	strcpy(esc_.reason, "too complex for the neighbourhood team:\n\tthree "
-			    "partners, no progress");
+	wn_strlcpy(esc_.reason, "too complex for the neighbourhood team:\n\tthree "
+			    "partners, no progress", sizeof(esc_.reason));
 	return 0;
 }
 
@@ -95,15 +95,15 @@ test_round_trip(void **state)
 	/* the recipient no longer sits in it */
 	static struct proto_body left;
 	memset(&left, 0, sizeof(left));
-	strcpy(left.body_id, "nbt-herentals");
+	wn_strlcpy(left.body_id, "nbt-herentals", sizeof(left.body_id));
 	left.changed_ms = 5;
 	ROUND(body, left);
 	ROUND(meeting, meeting_);
 	meeting_.has_attendance = true; /* taken: nobody came */
 	ROUND(meeting, meeting_);
 	meeting_.npresent = 2;
-	strcpy(meeting_.present[0], "gemeente");
-	strcpy(meeting_.present[1], "wonen");
+	wn_strlcpy(meeting_.present[0], "gemeente", sizeof(meeting_.present[0]));
+	wn_strlcpy(meeting_.present[1], "wonen", sizeof(meeting_.present[1]));
 	ROUND(meeting, meeting_);
 	/* on the agenda only */
 	ROUND(consult, consult_);
@@ -479,29 +479,29 @@ test_encoders_refuse(void **state)
 	static struct proto_consult c;
 	static struct proto_escalation e;
 	b = body_;
-	strcpy(b.chair, "youth");
+	wn_strlcpy(b.chair, "youth", sizeof(b.chair));
 	proto_writer_init(&w, buf, sizeof(buf));
 	assert_int_equal(proto_body_encode(&b, &w), WN_EINVAL);
 	assert_int_equal(w.len, 0);
 	b = body_;
-	strcpy(b.members[1], "aaa"); /* out of order */
+	wn_strlcpy(b.members[1], "aaa", sizeof(b.members[1])); /* out of order */
 	assert_int_equal(proto_body_encode(&b, &w), WN_EINVAL);
 	b = body_;
 	b.sits = false;
 	assert_int_equal(proto_body_encode(&b, &w), WN_EINVAL);
 	m = meeting_;
 	m.npresent = 1;
-	strcpy(m.present[0], "x");
+	wn_strlcpy(m.present[0], "x", sizeof(m.present[0]));
 	assert_int_equal(proto_meeting_encode(&m, &w), WN_EINVAL);
 	m = meeting_;
 	m.number = 0;
 	assert_int_equal(proto_meeting_encode(&m, &w), WN_EINVAL);
 	c = consult_;
 	c.has_minutes = true;
-	strcpy(c.minutes, "x");
+	wn_strlcpy(c.minutes, "x", sizeof(c.minutes));
 	assert_int_equal(proto_consult_encode(&c, &w), WN_EINVAL);
 	c.minutes_ms = 1;
-	strcpy(c.minutes, "a\x01");
+	wn_strlcpy(c.minutes, "a\x01", sizeof(c.minutes));
 	assert_int_equal(proto_consult_encode(&c, &w), WN_EINVAL);
 	c = consult_;
 	c.ndecisions = 2;
@@ -509,7 +509,7 @@ test_encoders_refuse(void **state)
 	c.decisions[1].number = 1;
 	assert_int_equal(proto_consult_encode(&c, &w), WN_EINVAL);
 	e = esc_;
-	strcpy(e.to_body, e.from_body);
+	wn_strlcpy(e.to_body, e.from_body, sizeof(e.to_body));
 	assert_int_equal(proto_escalation_encode(&e, &w), WN_EINVAL);
 	e = esc_;
 	e.has_reason = false;
