@@ -836,8 +836,7 @@ static wn_err
 removed(struct node *n, const char *case_id)
 {
 	static const char *const sql[] = {
-	    "DELETE FROM meeting_decisions WHERE case_id = ?1 AND director = "
-	    "?2",
+	    "DELETE FROM meeting_decisions WHERE case_id = ?1 AND director = ?2",
 	    "DELETE FROM meeting_cases WHERE case_id = ?1 AND director = ?2",
 	    "DELETE FROM case_escalations WHERE case_id = ?1 AND by_org = ?2"};
 	struct node_case kc;
