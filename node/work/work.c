@@ -4,8 +4,10 @@
  * plans and actions: plan.c, action.c), its message types (a signal's
  * summary for the director, summary.c; a case's step and a link between
  * cases, life_apply.c; a plan's goal or action and an action's state,
- * plan_apply.c) and its periodic work (actions marked late, action.c). It
- * has no state of its own but the test hook of its clock (plan.c).
+ * plan_apply.c; consultations: a body, a meeting, a case at a meeting, an
+ * escalation, meet_send.c and meet_apply.c) and its periodic work
+ * (actions marked late, action.c). It has no state of its own but the
+ * test hook of its clock (plan.c).
  */
 #include "node/work/work.h"
 

@@ -20,9 +20,9 @@
  * director), and the periodic check that marks an open action late past
  * its deadline; consultations: bodies, their meetings with attendance, an
  * agenda of cases with minutes and decisions, and escalations between
- * bodies (migration 13; meet.c, meet_send.c, meet_show.c), the body.*,
- * meeting.* and case.escalate commands, the message kinds BODY, MEETING,
- * CONSULT and ESCALATION.
+ * bodies (migration 13; meet.c, meet_send.c, meet_apply.c, meet_show.c,
+ * escalate.c), the body.*, meeting.* and case.escalate commands, the
+ * message kinds BODY, MEETING, CONSULT and ESCALATION.
  * May use: core, store, exchange, need (what leaves goes through the
  * exchange, to the members and as far as the matrix need/ holds lets it;
  * a case's type, director and members, its closing and the matrix's
@@ -333,7 +333,8 @@ WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
  * removed from a case deletes the goals and actions it holds of it
  * (audited plan.forgotten). node_work_room_register calls it. */
 void node_work_plan_register(void);
-/* ---- consultations (meet.c, meet_send.c, meet_show.c) ---------------- */
+
+/* ---- consultations (meet*.c, escalate.c) ---------------------------- */
 
 #define NODE_BODY_NAME_CHARS 64
 
