@@ -9,7 +9,9 @@
 # The minutes and the decision reach police (a member of the case whose
 # role the matrix gives view of deliberation) with their text; housing (a
 # member with existence of deliberation) only that they exist; the guards
-# (in the body, not in the case) the meeting but nothing of the case. The
+# (in the body, not in the case) the meeting but nothing of the case; a
+# CONSULT or BODY from a partner that is not the director, and minutes the
+# matrix does not let in, are refused. The
 # case is escalated to the nuisance consultation team: the director and
 # the members see it in case show, the reason only where the matrix lets
 # them. Bad input is refused with a clear error and the stored data stay
@@ -17,7 +19,8 @@
 # the markers of the texts.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
-export WIJKNET_TEST_RX_WAIT_MS=30000
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
 export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 
 NONE=(-d "$WN_T/no-node")
@@ -195,6 +198,27 @@ for m in police housing guards; do
 	check "$m refused nothing the director sent" count_is 0 audit_count $m peer.refused
 done
 check "the audit holds no minutes, decision or reason" out_lacks 'MK-' wn dir audit show --limit 500
+# a member keeps only what comes from the director and the matrix lets in
+bundle housing >/dev/null
+poke() { local from=$1 to=$2; shift 2; "$POKE" "$WN_T/$from/node.key" "$WN_T/$from.pass" "$from" \
+	"$WN_T/$to.bundle" "$1" "$(expected_seq "$to" "$from")" "${@:2}" >"$WN_T/out" 2>&1; }
+C3=$(wn dir --json case open --type situation --subject S-third-square \
+	--purpose "a third nuisance" --ground consent | json_field case_id)
+check "the director opens a third case with police and housing" sh -c \
+	"'$WIJKNET' -d '$WN_T/dir' case invite $C3 police >/dev/null && '$WIJKNET' -d '$WN_T/dir' case invite $C3 housing >/dev/null"
+member_of() { out_has "\"case_id\":\"$C3\"" wn "$1" --json case list; }
+check "  ... housing knows it" wait_for 60 member_of housing
+check "  ... and everything is delivered" wait_for 60 drained
+check_exit "police sends housing the minutes of a case it does not direct" 0 \
+	poke police housing consult "$C3" 1 nbt "MK-MIN-poked by police"
+check_out "  ... refused" "^refused: 5 .*'police' does not direct case $C3 here"
+check_exit "the director's key sends housing minutes with their text" 0 \
+	poke dir housing consult "$C3" 1 nbt "MK-MIN-poked by the director"
+check_out "  ... refused: housing's role may not view deliberation" \
+	"^refused: 5 .*no view of deliberation in case $C3"
+check_exit "police sends housing a body" 0 poke police housing body mine
+check_out "  ... refused: only the director keeps bodies" "^refused: 5 .*'police' is not the federation's director"
+check "housing's bodies are as they were" bodies_at housing 1
 dump() { echo .dump | node_sql "$1" >"$WN_T/$1.dump" && grep -q 'CREATE TABLE meeting_cases' "$WN_T/$1.dump"; }
 for n in police housing guards; do
 	check "$n stops" node_stop $n
@@ -207,6 +231,6 @@ check "housing's store holds the case's consultation (the search finds what is t
 check "  ... and none of its texts" out_lacks 'MK-(MIN|DEC|WHY)' cat "$WN_T/housing.dump"
 check "the guards' store holds the meeting" grep -Eq "INSERT INTO \"?meetings\"? VALUES\('dir',1,'nbt'" "$WN_T/guards.dump"
 check "  ... and nothing of the case" out_lacks "MK-|$C" cat "$WN_T/guards.dump"
-check "nobody's store holds a refused text" out_lacks 'MK-(MIN|DEC|WHY)-(refused|closed|argv)' \
+check "nobody's store holds a refused or poked text" out_lacks 'MK-(MIN|DEC|WHY)-(refused|closed|argv|poked)' \
 	cat "$WN_T/police.dump" "$WN_T/housing.dump" "$WN_T/guards.dump"
 wn_done
