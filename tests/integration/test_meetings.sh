@@ -11,12 +11,13 @@
 # member with existence of deliberation) only that they exist; the guards
 # (in the body, not in the case) the meeting but nothing of the case; a
 # CONSULT or BODY from a partner that is not the director, and minutes the
-# matrix does not let in, are refused. The
-# case is escalated to the nuisance consultation team: the director and
-# the members see it in case show, the reason only where the matrix lets
-# them. Bad input is refused with a clear error and the stored data stay
-# as they were; at the end every member's decrypted store is searched for
-# the markers of the texts.
+# matrix does not let in, are refused. The case is escalated to the
+# nuisance consultation team: the director and the members see it in case
+# show, the reason only where the matrix lets them. A member taken off the
+# case forgets its consultations and escalations, and is told them again
+# when invited again. Bad input is refused with a clear error and the
+# stored data stay as they were; at the end every member's decrypted store
+# is searched for the markers of the texts.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
@@ -184,6 +185,17 @@ check_out "  ... without it" 'reason not shared'
 check_exit "case show --json carries the escalation" 0 wn housing --json case show "$C"
 check_out "  ... as a row" '"kind":"escalation"'
 check_exit "escalating again to where it is now is refused" 1 why "$C" nct "MK-WHY-refused"
+
+# ---- a member removed forgets, invited again is told again -----------------
+check "the director takes police off the case" wn dir case remove "$C" police
+forgot() { ! wn police --json meeting show 1 | grep -q 'MK-MIN-square' &&
+	[ "$(audit_count police meeting.forgotten)" = 1 ]; }
+check "police forgets the case's consultations and escalations" wait_for 60 forgot
+check "  ... its case show tells none" out_lacks 'MK-|handed from' wn police case show "$C"
+check "the director invites police again" wn dir case invite "$C" police
+told_again() { wn police case show "$C" | grep -q 'minutes: MK-MIN-square' &&
+	wn police case show "$C" | grep -q 'why: MK-WHY-escalated'; }
+check "police is told the minutes and the escalation again" wait_for 60 told_again
 
 # ---- a closed case shares nothing ------------------------------------------
 check "the director closes the case" sh -c "printf 'the nuisance is gone\n' | '$WIJKNET' -d '$WN_T/dir' case close $C --outcome resolved --why-file -"
