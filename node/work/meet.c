@@ -74,10 +74,11 @@ struct members {
 	char org[PROTO_BODY_MEMBERS_MAX][PROTO_ORG_ID_MAX + 1];
 };
 
-/* members_parse reads a comma-separated list of partners, each this node
- * or an enrolled peer, without repeats */
+/* members_parse reads a comma-separated list of partners (the option
+ * opt), each this node or an enrolled peer, without repeats */
 static wn_err
-members_parse(struct node_ctl_call *c, const char *list, struct members *m)
+members_parse(struct node_ctl_call *c, const char *opt, const char *list,
+    struct members *m)
 {
 	const char *p = list;
 	m->n = 0;
@@ -86,33 +87,33 @@ members_parse(struct node_ctl_call *c, const char *list, struct members *m)
 		char org[PROTO_ORG_ID_MAX + 1];
 		struct node_peer *peer;
 		if (len == 0 || len > PROTO_ORG_ID_MAX)
-			return node_ctl_fail(c, WN_EINVAL, "--members: a "
-			    "comma-separated list of partners' org ids");
+			return node_ctl_fail(c, WN_EINVAL, "--%s: a "
+			    "comma-separated list of partners' org ids", opt);
 		memcpy(org, p, len);
 		org[len] = '\0';
 		if (!proto_org_id_valid(org, len))
-			return node_ctl_fail(c, WN_EINVAL, "--members: '%s' is "
-			    "not an org id", org);
+			return node_ctl_fail(c, WN_EINVAL, "--%s: '%s' is "
+			    "not an org id", opt, org);
 		if (strcmp(org, c->n->cfg.org_id) != 0 &&
 		    ((peer = node_peer_find(c->n, org)) == NULL || peer->gone))
-			return node_ctl_fail(c, WN_ENOTFOUND, "--members: %s "
-			    "is not an enrolled partner", org);
+			return node_ctl_fail(c, WN_ENOTFOUND, "--%s: %s "
+			    "is not an enrolled partner", opt, org);
 		for (size_t i = 0; i < m->n; i++)
 			if (strcmp(m->org[i], org) == 0)
-				return node_ctl_fail(c, WN_EINVAL, "--members: "
-				    "%s is named twice", org);
+				return node_ctl_fail(c, WN_EINVAL, "--%s: "
+				    "%s is named twice", opt, org);
 		if (m->n == PROTO_BODY_MEMBERS_MAX)
-			return node_ctl_fail(c, WN_EINVAL, "--members: at "
-			    "most %d partners", PROTO_BODY_MEMBERS_MAX);
+			return node_ctl_fail(c, WN_EINVAL, "--%s: at "
+			    "most %d partners", opt, PROTO_BODY_MEMBERS_MAX);
 		wn_strlcpy(m->org[m->n++], org, sizeof(m->org[0]));
 		p += len;
 		if (*p == ',' && *++p == '\0')
-			return node_ctl_fail(c, WN_EINVAL, "--members: a "
-			    "comma-separated list of partners' org ids");
+			return node_ctl_fail(c, WN_EINVAL, "--%s: a "
+			    "comma-separated list of partners' org ids", opt);
 	}
 	if (m->n == 0)
-		return node_ctl_fail(c, WN_EINVAL, "--members: name the "
-		    "partners that sit in the body");
+		return node_ctl_fail(c, WN_EINVAL, "--%s: name the "
+		    "partners", opt);
 	return WN_OK;
 }
 
@@ -207,7 +208,7 @@ body_set(struct node_ctl_call *c, bool add)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (list[0]) {
-		if ((rc = members_parse(c, list, m)) != WN_OK)
+		if ((rc = members_parse(c, "members", list, m)) != WN_OK)
 			goto out;
 	} else
 		*m = *old;
@@ -517,7 +518,7 @@ node_ctl_meeting_attend(struct node_ctl_call *c)
 		return rc;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return WN_ENOMEM;
-	if ((rc = members_parse(c, list, m)) != WN_OK)
+	if ((rc = members_parse(c, "present", list, m)) != WN_OK)
 		goto out;
 	for (size_t i = 0; i < m->n; i++) {
 		if ((st = node_work_prep(n, "SELECT 1 FROM body_members WHERE "

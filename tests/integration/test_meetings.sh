@@ -113,9 +113,9 @@ check_out "  ... saying why" 'this node holds no meeting 7'
 check_exit "who was there: the director, police and the guards" 0 wn dir meeting attend 1 --present dir,police,guards
 check_out "  ... said" '^meeting 1 of nbt: 3 partners were there; 3 partners told$'
 check_exit "a partner not in the body cannot have attended" 1 wn dir meeting attend 1 --present dir,nobody
-check_out "  ... saying why" '--members: nobody is not an enrolled partner'
+check_out "  ... saying why" '--present: nobody is not an enrolled partner'
 check_exit "a partner named twice is refused" 1 wn dir meeting attend 1 --present dir,police,dir
-check_out "  ... saying why" '--members: dir is named twice'
+check_out "  ... saying why" '--present: dir is named twice'
 
 minutes() { printf '%s\n' "$3" | wn dir meeting minutes "$1" --case "$2" --text-file -; }
 check "the minutes of the case" minutes 1 "$C" "MK-MIN-square the group was there again on Friday; the partners agree on a joint approach"
