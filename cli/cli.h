@@ -141,7 +141,8 @@ void cli_print_action(const struct proto_ctl_row *r, const char *self);
  * group's own usage errors. */
 extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_record[], cli_usage_consent[], cli_usage_data[],
-    cli_usage_signal[], cli_usage_plan[], cli_usage_action[];
+    cli_usage_signal[], cli_usage_plan[], cli_usage_action[],
+    cli_usage_body[], cli_usage_meeting[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_status(struct cli *cli, int argc, char **argv);
@@ -154,6 +155,13 @@ int cli_cmd_case(struct cli *cli, int argc, char **argv);
 int cli_case_list(struct cli *cli, int argc, char **argv);
 int cli_case_show(struct cli *cli, int argc, char **argv);
 int cli_case_advance(struct cli *cli, int argc, char **argv);
+/* cmd_meeting.c: bodies, meetings, case escalate; case show prints a
+ * case's consultations and escalations (rows of meeting.case) with
+ * cli_print_consultations. */
+int cli_cmd_body(struct cli *cli, int argc, char **argv);
+int cli_cmd_meeting(struct cli *cli, int argc, char **argv);
+int cli_case_escalate(struct cli *cli, int argc, char **argv);
+void cli_print_consultations(const struct proto_ctl_row *rows, size_t n);
 int cli_case_close(struct cli *cli, int argc, char **argv);
 int cli_case_link(struct cli *cli, int argc, char **argv);
 int cli_cmd_share(struct cli *cli, int argc, char **argv);

@@ -21,11 +21,14 @@ const char cli_usage_case[] =
     "       case attest CASE --workers NAME,... (sign its protocol)\n"
     "       case list (each case with its stage)\n"
     "       case show CASE (where it stands, each step: when, who, why or\n"
-    "       'reason not shared', its links and members)\n"
+    "       'reason not shared', its links and members, its consultations\n"
+    "       and escalations)\n"
     "       case request CASE --categories CAT,...\n"
     "       case advance CASE --to STAGE [--why-file FILE|-]\n"
     "       case close CASE --outcome OUTCOME --why-file FILE|-\n"
     "       case link CASE --to CASE --as RELATION\n"
+    "       case escalate CASE --to BODY --why-file FILE|- (hand it to\n"
+    "       another consultation body: the federation's director)\n"
     "       (advance, close, link: the case's director; a closed case\n"
     "       shares nothing until it is moved back, with a reason)\n"
     "TYPE: situation person family group mediation;\n"
@@ -139,6 +142,7 @@ cli_cmd_case(struct cli *cli, int argc, char **argv)
 	    {"advance", cli_case_advance},
 	    {"close", cli_case_close},
 	    {"link", cli_case_link},
+	    {"escalate", cli_case_escalate},
 	    {"request", case_request},
 	};
 	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),

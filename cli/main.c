@@ -45,6 +45,10 @@ static const struct cli_cmd cmds[] = {
 	{"action", cli_cmd_action,
 	    "give, list, finish and cancel the actions of a plan",
 	    cli_usage_action},
+	{"body", cli_cmd_body, "the consultation bodies: neighbourhood team, "
+	    "nuisance\n           consultation team", cli_usage_body},
+	{"meeting", cli_cmd_meeting, "plan a body's meetings, their agenda, "
+	    "attendance,\n           minutes and decisions", cli_usage_meeting},
 };
 
 static void

@@ -8,7 +8,9 @@
 # into incidents, whose summaries (never who) reach the director; a case
 # with need-to-know sharing, moved through its stages by the director,
 # each step with who, when and why; its plan with actions per partner (one
-# marked done on the police node shows up at the director); the case
+# marked done on the police node shows up at the director); the monthly
+# neighbourhood team's meeting with minutes and a decision, and the case
+# escalated to the nuisance consultation team; the case
 # closed, after which nothing is shared for it; and every node's audit
 # chain verifies.
 set -euo pipefail
@@ -215,6 +217,26 @@ echo "presence at the square at closing time, talk to the group" |
 has_action() { wn "$1" --json action list | grep -q '"action_id"'; }
 until_true has_action pz-neteland
 echo "-- the police see their action on their own node:"; wn pz-neteland action list
+
+say "Week 3: the monthly neighbourhood team meets; the case goes on to the nuisance consultation team"
+wn herentals body add nbt-herentals --name "monthly neighbourhood team Herentals" \
+	--chair herentals --members herentals,pz-neteland,gw-herentals
+wn herentals body add nct --name "nuisance consultation team" --chair herentals --members herentals,pz-neteland
+wn herentals meeting plan nbt-herentals --at "$(date -d 'tomorrow 14:00' '+%Y-%m-%d %H:%M')"
+wn herentals meeting agenda 1 "$CASE"
+wn herentals meeting attend 1 --present herentals,pz-neteland,gw-herentals
+echo "The group was at the square again on Friday; police and guards agree on the plan of approach" |
+	wn herentals meeting minutes 1 --case "$CASE" --text-file -
+echo "Plan of approach adopted: patrols and presence at closing time" |
+	wn herentals meeting decide 1 --case "$CASE" --text-file - --step 3
+echo "Intimidation continues and a tenant is involved: complex, for the nuisance consultation team" |
+	wn herentals case escalate "$CASE" --to nct --why-file -
+escalated() { wn "$1" case show "$CASE" | grep -q 'handed from nbt-herentals to nct'; }
+until_true escalated pz-neteland
+echo "-- the police see the meeting, its minutes and decision, and the escalation in the case:"
+wn pz-neteland case show "$CASE" | sed -n '/^consultations:/,$p'
+echo "-- the guards sit in the neighbourhood team, not in the nuisance consultation team:"
+wn gw-herentals body list
 
 say "Week 4: the police mark their action done on their node; the director sees it"
 echo "patrols held three evenings, group moved on twice" | wn pz-neteland action done 1 --note-file -

@@ -4,8 +4,10 @@
  * plans and actions: plan.c, action.c), its message types (a signal's
  * summary for the director, summary.c; a case's step and a link between
  * cases, life_apply.c; a plan's goal or action and an action's state,
- * plan_apply.c) and its periodic work (actions marked late, action.c). It
- * has no state of its own but the test hook of its clock (plan.c).
+ * plan_apply.c; consultations: a body, a meeting, a case at a meeting, an
+ * escalation, meet_send.c and meet_apply.c) and its periodic work
+ * (actions marked late, action.c). It has no state of its own but the
+ * test hook of its clock (plan.c).
  */
 #include "node/work/work.h"
 
@@ -53,6 +55,11 @@ static const struct node_ctl_text step_texts[] = {
     {"why", NODE_STEP_REASON_CHARS},
     {NULL, 0}};
 
+static const struct node_ctl_text body_texts[] = {
+    {"name", NODE_BODY_NAME_CHARS}, {NULL, 0}};
+static const struct node_ctl_text meet_texts[] = {
+    {"text", NODE_PLAN_TEXT_CHARS}, {NULL, 0}};
+
 /* the control commands the work room owns */
 static const struct node_ctl_cmd work_cmds[] = {
 	{"signal.add", CFG_USER_CASE_WORKER, node_ctl_signal_add,
@@ -88,6 +95,35 @@ static const struct node_ctl_cmd work_cmds[] = {
 	{"action.cancel", CFG_USER_CASE_WORKER, node_ctl_action_cancel,
 	    "cancel an action, saying why (the case's director)", false,
 	    cancel_texts},
+	{"body.add", CFG_USER_CASE_WORKER, node_ctl_body_add,
+	    "add a consultation body (the federation's director)", false,
+	    body_texts},
+	{"body.change", CFG_USER_CASE_WORKER, node_ctl_body_change,
+	    "change a body's name, chair or members (the director)", false,
+	    body_texts},
+	{"body.list", CFG_USER_VIEWER, node_ctl_body_list,
+	    "the consultation bodies this node keeps or sits in", false},
+	{"meeting.plan", CFG_USER_CASE_WORKER, node_ctl_meeting_plan,
+	    "plan a meeting of a body (the director)", false},
+	{"meeting.agenda", CFG_USER_CASE_WORKER, node_ctl_meeting_agenda,
+	    "put a case on a meeting's agenda (the director)", false},
+	{"meeting.attend", CFG_USER_CASE_WORKER, node_ctl_meeting_attend,
+	    "say who was at a meeting (the director)", false},
+	{"meeting.minutes", CFG_USER_CASE_WORKER, node_ctl_meeting_minutes,
+	    "write the minutes of a case at a meeting (the director)", false,
+	    meet_texts},
+	{"meeting.decide", CFG_USER_CASE_WORKER, node_ctl_meeting_decide,
+	    "record a decision on a case at a meeting (the director)", false,
+	    meet_texts},
+	{"meeting.list", CFG_USER_VIEWER, node_ctl_meeting_list,
+	    "the meetings this node holds", false},
+	{"meeting.show", CFG_USER_CASE_WORKER, node_ctl_meeting_show,
+	    "a meeting: attendance, cases, minutes and decisions", true},
+	{"meeting.case", CFG_USER_VIEWER, node_ctl_meeting_case,
+	    "a case's consultations and escalations", true},
+	{"case.escalate", CFG_USER_CASE_WORKER, node_ctl_case_escalate,
+	    "hand a case to another consultation body (the director)", false,
+	    step_texts},
 };
 
 /* the message types the work room owns */
@@ -97,6 +133,10 @@ static const struct node_msg_kind work_kinds[] = {
 	{PROTO_MSG_CASE_LINK, node_life_apply},
 	{PROTO_MSG_PLAN, node_plan_apply},
 	{PROTO_MSG_ACTION_STATE, node_plan_apply},
+	{PROTO_MSG_BODY, node_meet_apply},
+	{PROTO_MSG_MEETING, node_meet_apply},
+	{PROTO_MSG_CONSULT, node_meet_apply},
+	{PROTO_MSG_ESCALATION, node_meet_apply},
 };
 
 /* the work the room does by itself */
@@ -112,6 +152,7 @@ node_work_room_register(void)
 	node_work_summary_register();
 	node_work_life_register();
 	node_work_plan_register();
+	node_work_meet_register();
 	node_work_clock_init();
 	node_periodic_register(&late_check);
 }

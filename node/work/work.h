@@ -1,7 +1,7 @@
 /*
  * work.h - the case-work room: the work partners do on what the exchange
- * and need to know carry. Signals, plans and actions now; consultations
- * later (issue 12).
+ * and need to know carry: signals, a case's life, plans and actions,
+ * consultations (issue 12).
  *
  * Owns: the signals this node recorded and their subjects with a role
  * (the signals and signal_subjects tables, migration 9), their duplicates,
@@ -18,7 +18,11 @@
  * commands, the message kinds PLAN (a goal or an action, director ->
  * members) and ACTION_STATE (an owner marks its action done, -> the
  * director), and the periodic check that marks an open action late past
- * its deadline.
+ * its deadline; consultations: bodies, their meetings with attendance, an
+ * agenda of cases with minutes and decisions, and escalations between
+ * bodies (migration 13; meet.c, meet_send.c, meet_apply.c, meet_show.c,
+ * escalate.c), the body.*, meeting.* and case.escalate commands, the
+ * message kinds BODY, MEETING, CONSULT and ESCALATION.
  * May use: core, store, exchange, need (what leaves goes through the
  * exchange, to the members and as far as the matrix need/ holds lets it;
  * a case's type, director and members, its closing and the matrix's
@@ -329,6 +333,53 @@ WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
  * removed from a case deletes the goals and actions it holds of it
  * (audited plan.forgotten). node_work_room_register calls it. */
 void node_work_plan_register(void);
+
+/* ---- consultations (meet*.c, escalate.c) ---------------------------- */
+
+#define NODE_BODY_NAME_CHARS 64
+
+/* The federation's director sends, in the caller's transaction: body
+ * body_id to each partner that sits in it (and, when left is not NULL,
+ * to left that it no longer does); meeting id to the partners of its
+ * body; case_id at meeting id to the case's members (only `only` when not
+ * NULL) as far as the matrix lets each one's role see deliberation; the
+ * case's escalation `number` likewise to every member, its reason only at
+ * view. Nothing for a closed case. *sent: how many partners it went to. */
+WN_NODISCARD wn_err node_meet_send_body(struct node *n, const char *body_id,
+    const char *left, size_t *sent);
+WN_NODISCARD wn_err node_meet_send_meeting(struct node *n, int64_t id,
+    size_t *sent);
+WN_NODISCARD wn_err node_meet_send_consult(struct node *n, int64_t id,
+    const char *case_id, const char *only, size_t *sent);
+WN_NODISCARD wn_err node_meet_send_escalation(struct node *n,
+    const char *case_id, int64_t number, const char *only, size_t *sent);
+/* node_meet_case_body: the body a case is with (its last escalation's or
+ * the last agenda it was put on, whichever came later; "" none). */
+WN_NODISCARD wn_err node_meet_case_body(struct node *n, const char *cid,
+    char *out, size_t cap);
+/* node_meet_apply applies a BODY, MEETING, CONSULT or ESCALATION in the
+ * receiving transaction; an error with a reason in why refuses it. */
+WN_NODISCARD wn_err node_meet_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+/* node_work_meet_register adds need/'s hooks for consultations: a member
+ * invited later is sent the case's consultations and escalations; one
+ * removed deletes them (audited meeting.forgotten). */
+void node_work_meet_register(void);
+
+wn_err node_ctl_body_add(struct node_ctl_call *c);
+wn_err node_ctl_body_change(struct node_ctl_call *c);
+wn_err node_ctl_body_list(struct node_ctl_call *c);
+wn_err node_ctl_meeting_plan(struct node_ctl_call *c);
+wn_err node_ctl_meeting_agenda(struct node_ctl_call *c);
+wn_err node_ctl_meeting_attend(struct node_ctl_call *c);
+wn_err node_ctl_meeting_minutes(struct node_ctl_call *c);
+wn_err node_ctl_meeting_decide(struct node_ctl_call *c);
+wn_err node_ctl_meeting_list(struct node_ctl_call *c);
+wn_err node_ctl_meeting_show(struct node_ctl_call *c);
+wn_err node_ctl_meeting_case(struct node_ctl_call *c);
+wn_err node_ctl_case_escalate(struct node_ctl_call *c);
+
 /* node_case_last_step: the stage a case stands at here and its last
  * step's number (signal and 0 when it has none), in the caller's
  * transaction (node/work/life.c). */

@@ -7,7 +7,7 @@
  * the signals' tables (migration 9) with the indexes their lists use, and
  * the director's copies of the members' signal summaries (migration 10),
  * a case's life: closed cases, steps and links (migration 11), and plans
- * and actions (migration 12).
+ * and actions (migration 12), consultations (migration 13).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -627,6 +627,86 @@ test_migration_12_plans_and_actions(void **state)
 	node_store_close(s);
 }
 
+/* Migration 13 adds consultations: bodies and their members, meetings
+ * with attendance, an agenda of cases with minutes and decisions, and
+ * escalations; the cases already there stay; no table names a subject
+ * (the case id is the only reference to a case); attendance is present or
+ * absent, a number is at least 1, minutes have the time they were
+ * written, a case is never escalated to the body it is with; a case's
+ * meetings are found through meeting_cases_case. */
+static void
+test_migration_13_consultations(void **state)
+{
+	(void)state;
+	char err[512], p[2048];
+	struct node_store *s = open_at(12);
+	assert_int_equal(node_store_exec(s, "INSERT INTO cases (case_id, type, "
+					    "subject, purpose, ground, director, "
+					    "opened_ms) VALUES ('C-1', 0, 'S-a', "
+					    "'p', 'consent', 'dir', 1)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 13, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "name IN ('bodies', 'body_members', "
+				   "'meetings', 'meeting_attendance', "
+				   "'meeting_cases', 'meeting_decisions', "
+				   "'case_escalations')"),
+	    7);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "(name LIKE '%meeting%' OR name LIKE "
+				   "'%bod%' OR name = 'case_escalations') AND "
+				   "sql LIKE '%subject%'"),
+	    0);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO bodies VALUES ('dir', 'nbt', 'team', "
+			     "'dir', 1);"
+			     "INSERT INTO body_members VALUES ('dir', 'nbt', "
+			     "'police');"
+			     "INSERT INTO meetings VALUES ('dir', 1, 'nbt', 10, "
+			     "'u', NULL, 1);"
+			     "INSERT INTO meeting_attendance VALUES ('dir', 1, "
+			     "'police', 1);"
+			     "INSERT INTO meeting_cases VALUES ('dir', 1, 'C-1', "
+			     "1, 'm', 2, 2);"
+			     "INSERT INTO meeting_decisions VALUES ('dir', 1, "
+			     "'C-1', 1, 'd', 3, 2);"
+			     "INSERT INTO case_escalations VALUES ('C-1', 1, "
+			     "'nbt', 'nct', 3, 'dir', 'u', NULL);"),
+	    WN_OK);
+	static const char *const bad[] = {
+	    "INSERT INTO meetings VALUES ('dir', 0, 'nbt', 1, 'u', NULL, 1)",
+	    "INSERT INTO meetings VALUES ('dir', 1, 'nbt', 1, 'u', NULL, 1)",
+	    "INSERT INTO meeting_attendance VALUES ('dir', 1, 'wonen', 2)",
+	    "INSERT INTO meeting_cases VALUES ('dir', 1, 'C-2', 1, 'm', NULL, "
+	    "1)",
+	    "INSERT INTO meeting_decisions VALUES ('dir', 1, 'C-1', 2, 'd', 0, "
+	    "1)",
+	    "INSERT INTO meeting_decisions VALUES ('dir', 1, 'C-1', 0, 'd', "
+	    "NULL, 1)",
+	    "INSERT INTO case_escalations VALUES ('C-1', 2, 'nbt', 'nbt', 3, "
+	    "'dir', 'u', NULL)",
+	    "INSERT INTO case_escalations VALUES ('C-1', 1, 'nbt', 'x', 3, "
+	    "'dir', 'u', NULL)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (node_store_exec(s, bad[i]) == WN_OK)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM meeting_cases"), 1);
+	assert_int_equal(node_store_exec(s,
+			     "WITH RECURSIVE i(n) AS (SELECT 2 UNION ALL SELECT "
+			     "n + 1 FROM i WHERE n < 3000) INSERT INTO "
+			     "meeting_cases SELECT 'dir', n / 10 + 1, 'C-' || n, "
+			     "n, NULL, NULL, n FROM i; ANALYZE;"),
+	    WN_OK);
+	plan(s, "SELECT director, meeting_id FROM meeting_cases WHERE case_id "
+		"= 'C-5'", p, sizeof(p));
+	if (strstr(p, "meeting_cases_case") == NULL)
+		fail_msg("a case's meetings do not walk meeting_cases_case:\n%s",
+		    p);
+	node_store_close(s);
+}
+
 /* Migration 6 re-keys outbox and inbox by (peer, seq): every row comes
  * across with its values, and a number is now used once per peer. */
 static void
@@ -1118,6 +1198,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_10_signal_summaries, fresh),
 	    cmocka_unit_test_setup(test_migration_11_case_life, fresh),
 	    cmocka_unit_test_setup(test_migration_12_plans_and_actions, fresh),
+	    cmocka_unit_test_setup(test_migration_13_consultations, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

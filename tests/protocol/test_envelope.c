@@ -1752,7 +1752,11 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(20), "plan");
 	assert_string_equal(proto_msg_type_name(21), "action_state");
 	assert_string_equal(proto_msg_type_name(22), "case_link");
-	assert_string_equal(proto_msg_type_name(23), "unknown");
+	assert_string_equal(proto_msg_type_name(23), "body");
+	assert_string_equal(proto_msg_type_name(24), "meeting");
+	assert_string_equal(proto_msg_type_name(25), "consult");
+	assert_string_equal(proto_msg_type_name(26), "escalation");
+	assert_string_equal(proto_msg_type_name(27), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));
