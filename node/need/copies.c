@@ -313,7 +313,7 @@ case_copies_refresh(struct node *n, int64_t field_id, const char *by,
 		goto out;
 	for (size_t i = 0; i < nv && rc == WN_OK; i++) {
 		struct case_info ci;
-		uint8_t rid[16];
+		uint8_t rid[16] = {0};
 		int64_t consent_id = 0;
 		bool ok = false;
 		if (v[i].existence)
