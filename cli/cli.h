@@ -156,6 +156,7 @@ int cli_case_show(struct cli *cli, int argc, char **argv);
 int cli_case_advance(struct cli *cli, int argc, char **argv);
 int cli_case_close(struct cli *cli, int argc, char **argv);
 int cli_case_link(struct cli *cli, int argc, char **argv);
+int cli_case_signals(struct cli *cli, int argc, char **argv);
 int cli_cmd_share(struct cli *cli, int argc, char **argv);
 int cli_cmd_record(struct cli *cli, int argc, char **argv);
 int cli_cmd_consent(struct cli *cli, int argc, char **argv);

@@ -433,6 +433,26 @@ static const char *const migrations[] = {
 	"CREATE INDEX actions_case ON actions(case_id, deadline_ms);"
 	"CREATE INDEX actions_owner ON actions(owner, deadline_ms);"
 	"CREATE INDEX actions_open ON actions(deadline_ms) WHERE state = 0;",
+
+	/* 13: taken by another branch; this placeholder stands in for it
+	 * until the two are merged (the lead puts that branch's 13 here) */
+	"SELECT 1;",
+
+	/* 14: the signals of a case (node/work/case_signals.c): which of
+	 * this node's own signals (from_org '') or, at the director, which
+	 * member's signal summaries (from_org the member, signal_id its
+	 * number there) belong to which case, attached by whom and when.
+	 * The key serves a case's list; the second index which cases a
+	 * signal belongs to. Only the case id names the case. */
+	"CREATE TABLE case_signals ("
+	"  case_id TEXT NOT NULL,"
+	"  from_org TEXT NOT NULL,"
+	"  signal_id INTEGER NOT NULL CHECK (signal_id >= 1),"
+	"  linked_by TEXT NOT NULL,"
+	"  linked_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, from_org, signal_id)) WITHOUT ROWID;"
+	"CREATE INDEX case_signals_signal ON case_signals(from_org, "
+	"  signal_id);",
 };
 
 int
