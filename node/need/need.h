@@ -4,12 +4,12 @@
  * Owns: the authorization matrix (need.c), cases and membership, dossiers,
  * consent, sharing decisions, disclosure, amendments, attestations,
  * retraction, copies kept true and the snooping alert (case.c, record.c,
- * share.c, amend.c, copies.c, watch.c, case_apply.c; what they share is in case_int.h, which no file
- * outside them includes; closed.c answers case work's questions about a
- * case); the message kinds MATRIX, MATRIX_ACK, CASE,
- * INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK, AMEND, ATTEST; the
- * matrix.*, case.*, record.*, consent.*, share.* and data.* control
- * commands.
+ * share.c, amend.c, copies.c, watch.c, case_apply.c; what they share is
+ * in case_int.h, which no file outside them includes; closed.c answers
+ * case work's questions about a case); the message kinds MATRIX,
+ * MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK,
+ * AMEND, ATTEST; the matrix.*, case.*, record.*, consent.*, share.* and
+ * data.* control commands.
  * May use: core, store, exchange (it sends through the outbox).
  */
 #ifndef NODE_NEED_NEED_H
