@@ -3,13 +3,13 @@
  *
  * Owns: the authorization matrix (need.c), cases and membership, dossiers,
  * consent, sharing decisions, disclosure, amendments, attestations,
- * retraction and the snooping alert (case.c, record.c, share.c, amend.c,
- * watch.c, case_apply.c; what they share is in case_int.h, which no file
- * outside them includes; closed.c answers case work's questions about a
- * case); the message kinds MATRIX, MATRIX_ACK, CASE,
- * INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK, AMEND, ATTEST; the
- * matrix.*, case.*, record.*, consent.*, share.* and data.* control
- * commands.
+ * retraction, copies kept true and the snooping alert (case.c, record.c,
+ * share.c, amend.c, copies.c, watch.c, case_apply.c; what they share is
+ * in case_int.h, which no file outside them includes; closed.c answers
+ * case work's questions about a case); the message kinds MATRIX,
+ * MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK,
+ * AMEND, ATTEST; the matrix.*, case.*, record.*, consent.*, share.* and
+ * data.* control commands.
  * May use: core, store, exchange (it sends through the outbox).
  */
 #ifndef NODE_NEED_NEED_H
@@ -183,5 +183,6 @@ wn_err node_ctl_data_list(struct node_ctl_call *c);
 wn_err node_ctl_case_assign(struct node_ctl_call *c);
 wn_err node_ctl_data_amend(struct node_ctl_call *c);
 wn_err node_ctl_case_attest(struct node_ctl_call *c);
+wn_err node_ctl_record_correct(struct node_ctl_call *c);
 
 #endif

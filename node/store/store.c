@@ -504,6 +504,22 @@ static const char *const migrations[] = {
 	"  by_user TEXT NOT NULL,"
 	"  reason TEXT,"
 	"  PRIMARY KEY (case_id, number)) WITHOUT ROWID;",
+
+	/* 14: the signals of a case (node/work/case_signals.c): which of
+	 * this node's own signals (from_org '') or, at the director, which
+	 * member's signal summaries (from_org the member, signal_id its
+	 * number there) belong to which case, attached by whom and when.
+	 * The key serves a case's list; the second index which cases a
+	 * signal belongs to. Only the case id names the case. */
+	"CREATE TABLE case_signals ("
+	"  case_id TEXT NOT NULL,"
+	"  from_org TEXT NOT NULL,"
+	"  signal_id INTEGER NOT NULL CHECK (signal_id >= 1),"
+	"  linked_by TEXT NOT NULL,"
+	"  linked_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, from_org, signal_id)) WITHOUT ROWID;"
+	"CREATE INDEX case_signals_signal ON case_signals(from_org, "
+	"  signal_id);",
 };
 
 int

@@ -1,7 +1,8 @@
 /*
  * work.c - the case-work room's registration: its control commands
  * (signal.c, signal_list.c, import.c; a case's life: life.c, life_show.c;
- * plans and actions: plan.c, action.c), its message types (a signal's
+ * plans and actions: plan.c, action.c; the signals of a case:
+ * case_signals.c), its message types (a signal's
  * summary for the director, summary.c; a case's step and a link between
  * cases, life_apply.c; a plan's goal or action and an action's state,
  * plan_apply.c; consultations: a body, a meeting, a case at a meeting, an
@@ -124,6 +125,11 @@ static const struct node_ctl_cmd work_cmds[] = {
 	{"case.escalate", CFG_USER_CASE_WORKER, node_ctl_case_escalate,
 	    "hand a case to another consultation body (the director)", false,
 	    step_texts},
+	{"signal.attach", CFG_USER_CASE_WORKER, node_ctl_signal_attach,
+	    "attach a signal (or, at the director, a member's summary) to a "
+	    "case", false},
+	{"case.signals", CFG_USER_CASE_WORKER, node_ctl_case_signals,
+	    "the signals of a case", true},
 };
 
 /* the message types the work room owns */

@@ -10,7 +10,9 @@
  * for the director, summary.c, and the director's copies); a case's life
  * (life.c, life_apply.c): its stages and the steps that moved it, with
  * who, when and why, and the links between cases (the case_steps and
- * case_links tables, migration 11); the case.advance, case.close,
+ * case_links tables, migration 11); the signals of a case (case_signals,
+ * migration 14; case_signals.c, the signal.attach and case.signals
+ * commands); the case.advance, case.close,
  * case.link and case.life control commands; the message kinds CASE_STEP
  * and CASE_LINK; a case's plan of approach, goals per life domain and
  * actions with an owner, a deadline and a state (plan_goals, actions,
@@ -410,5 +412,14 @@ wn_err node_ctl_action_add(struct node_ctl_call *c);
 wn_err node_ctl_action_list(struct node_ctl_call *c);
 wn_err node_ctl_action_done(struct node_ctl_call *c);
 wn_err node_ctl_action_cancel(struct node_ctl_call *c);
+
+/* ---- the signals of a case (case_signals.c) ------------------------- */
+
+/* signal.attach: one of this node's signals, or at the director a
+ * member's signal summary (from), belongs to a case this node directs or
+ * is a member of, not closed; case.signals lists a case's signals as this
+ * node holds them (its own with their subjects; the summaries without). */
+wn_err node_ctl_signal_attach(struct node_ctl_call *c);
+wn_err node_ctl_case_signals(struct node_ctl_call *c);
 
 #endif

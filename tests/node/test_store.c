@@ -7,7 +7,8 @@
  * the signals' tables (migration 9) with the indexes their lists use, and
  * the director's copies of the members' signal summaries (migration 10),
  * a case's life: closed cases, steps and links (migration 11), and plans
- * and actions (migration 12), consultations (migration 13).
+ * and actions (migration 12), consultations (migration 13), and the
+ * signals of a case (migration 14).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -707,6 +708,65 @@ test_migration_13_consultations(void **state)
 	node_store_close(s);
 }
 
+/* Migration 14, the signals of a case: what was held before is untouched;
+ * one signal is attached to a case once (per org it came from), with a
+ * number >= 1; no column names a subject; a case's list walks the key
+ * (not the whole table) with 20,000 attachments, and which cases a
+ * signal belongs to walks case_signals_signal. */
+static void
+test_migration_14_case_signals(void **state)
+{
+	(void)state;
+	char err[512], p[2048];
+	struct node_store *s = open_at(13);
+	assert_int_equal(node_store_exec(s, "INSERT INTO cases (case_id, type, "
+					    "subject, purpose, ground, director, "
+					    "opened_ms) VALUES ('C-1', 0, 'S-a', "
+					    "'p', 'consent', 'dir', 1);"
+					    "INSERT INTO signals (when_ms, "
+					    "municipality, category, source, "
+					    "recorded_by, recorded_ms) VALUES "
+					    "(5, 'Olen', 0, 'x', 'u', 1)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 14, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM signals"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "name = 'case_signals' AND sql LIKE "
+				   "'%subject%'"),
+	    0);
+	assert_int_equal(node_store_exec(s, "INSERT INTO case_signals VALUES "
+					    "('C-1', '', 1, 'u', 1);"
+					    "INSERT INTO case_signals VALUES "
+					    "('C-1', 'police', 1, 'u', 1)"),
+	    WN_OK);
+	static const char *const bad[] = {
+	    "INSERT INTO case_signals VALUES ('C-1', '', 1, 'u', 2)",
+	    "INSERT INTO case_signals VALUES ('C-1', '', 0, 'u', 2)",
+	    "INSERT INTO case_signals VALUES ('C-1', NULL, 2, 'u', 2)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (node_store_exec(s, bad[i]) == WN_OK)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM case_signals"), 2);
+	assert_int_equal(node_store_exec(s,
+			     "WITH RECURSIVE i(n) AS (SELECT 2 UNION ALL SELECT "
+			     "n + 1 FROM i WHERE n < 20000) INSERT INTO "
+			     "case_signals SELECT 'C-' || (n % 1000), '', n, "
+			     "'u', 1 FROM i;"),
+	    WN_OK);
+	plan(s, "SELECT cs.signal_id FROM case_signals cs WHERE cs.case_id = "
+		"'C-5' AND cs.from_org = ''", p, sizeof(p));
+	if (strstr(p, "PRIMARY KEY") == NULL || strstr(p, "SCAN") != NULL)
+		fail_msg("a case's signals do not walk the key:\n%s", p);
+	plan(s, "SELECT case_id FROM case_signals WHERE from_org = '' AND "
+		"signal_id = 77", p, sizeof(p));
+	if (strstr(p, "case_signals_signal") == NULL)
+		fail_msg("a signal's cases do not walk case_signals_signal:\n%s",
+		    p);
+	node_store_close(s);
+}
+
 /* Migration 6 re-keys outbox and inbox by (peer, seq): every row comes
  * across with its values, and a number is now used once per peer. */
 static void
@@ -1199,6 +1259,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_11_case_life, fresh),
 	    cmocka_unit_test_setup(test_migration_12_plans_and_actions, fresh),
 	    cmocka_unit_test_setup(test_migration_13_consultations, fresh),
+	    cmocka_unit_test_setup(test_migration_14_case_signals, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;
