@@ -605,6 +605,10 @@ node_cmd_run(int argc, char **argv)
 	/* no control request may run while peers are torn down */
 	node_ctl_stop(n);
 	node_peer_stop(n);
+	long held = node_peer_msgs_held(n);
+	if (held != 0)
+		wn_log(WN_LOG_ERROR, "%ld messages to partners were neither "
+		    "sent nor freed: a defect, please report it", held);
 	/* audit records held while the disk was full: their last chance */
 	if (node_ctl_flush_held(n) != WN_OK)
 		wn_log(WN_LOG_ERROR, "%zu audit records held in memory while "
@@ -614,7 +618,7 @@ node_cmd_run(int argc, char **argv)
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
 		"clean shutdown") != WN_OK)
 		wn_log(WN_LOG_ERROR, "cannot audit the stop");
-	status = 0;
+	status = held == 0 ? 0 : 1;
 out:
 	/* a start refused after the peer table was loaded (a rolled back
 	 * chain, no audit, no control socket) frees it here; after a stop

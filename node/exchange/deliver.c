@@ -243,6 +243,45 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 	}
 }
 
+/* A transfer's message is ours until a send completes (then REQ holds it)
+ * or we free it; tx_msgs counts those that are ours, and node_peer_stop
+ * checks that none is left. nng 1.5.2 itself loses a request that REQ
+ * hands to a connection closing at that moment (its TLS transport drops
+ * a message whose send aio is already closed; later versions free it):
+ * LeakSanitizer would report that one as ours, so its allocation site,
+ * tx_msg_new, is suppressed in the tests (tests/lsan.supp) and this count
+ * keeps our own part honest. */
+static __attribute__((noinline)) nng_msg *
+tx_msg_new(struct node *n, const void *buf, size_t len)
+{
+	nng_msg *msg;
+	if (nng_msg_alloc(&msg, 0) != 0)
+		return NULL;
+	if (nng_msg_append(msg, buf, len) != 0) {
+		nng_msg_free(msg);
+		return NULL;
+	}
+	atomic_fetch_add(&n->ex->tx_msgs, 1);
+	return msg;
+}
+
+/* tx_msg_free frees a message of ours (NULL: none); tx_msg_taken: REQ
+ * took one (its send completed) */
+static void
+tx_msg_free(struct node *n, nng_msg *msg)
+{
+	if (msg == NULL)
+		return;
+	nng_msg_free(msg);
+	atomic_fetch_sub(&n->ex->tx_msgs, 1);
+}
+
+static void
+tx_msg_taken(struct node *n)
+{
+	atomic_fetch_sub(&n->ex->tx_msgs, 1);
+}
+
 static void
 slot_aio_cb(void *arg)
 {
@@ -268,9 +307,10 @@ slot_aio_cb(void *arg)
 			if (atomic_load(&p->drops) != s->drops)
 				nng_aio_cancel(s->aio);
 			pthread_mutex_unlock(&n->mtx);
+			tx_msg_taken(n);
 			return;
 		}
-		nng_msg_free(nng_aio_get_msg(s->aio));
+		tx_msg_free(n, nng_aio_get_msg(s->aio));
 	}
 	if (rv == 0) {
 		nng_msg *msg = nng_aio_get_msg(s->aio);
@@ -476,8 +516,7 @@ send_batch(struct node *n, struct node_peer *p)
 	if (proto_transfer_encode(&t, &tw) != WN_OK)
 		goto fail;
 	peer_wire_capture(tw.buf, tw.len);
-	if (nng_msg_alloc(&msg, 0) != 0 ||
-	    nng_msg_append(msg, tw.buf, tw.len) != 0)
+	if ((msg = tx_msg_new(n, tw.buf, tw.len)) == NULL)
 		goto fail;
 	pthread_mutex_lock(&n->mtx);
 	unlocked = false;
@@ -486,7 +525,7 @@ send_batch(struct node *n, struct node_peer *p)
 		 * deferred */
 		if (!n->ex->stopping && !p->gone && !p->stalled)
 			delivery_failed(p, "cannot reach the peer");
-		nng_msg_free(msg);
+		tx_msg_free(n, msg);
 		slot_free(s);
 		goto out;
 	}
@@ -499,7 +538,7 @@ send_batch(struct node *n, struct node_peer *p)
 	sent = true;
 	goto out;
 fail:
-	nng_msg_free(msg);
+	tx_msg_free(n, msg);
 	if (unlocked) {
 		pthread_mutex_lock(&n->mtx);
 		unlocked = false;

@@ -82,6 +82,11 @@ bool node_charter_directs(struct node *n);
  * never loaded, it does nothing more). */
 WN_NODISCARD wn_err node_peer_start(struct node *n, char *err, size_t errlen);
 void node_peer_stop(struct node *n);
+
+/* node_peer_msgs_held: after node_peer_stop, how many transfer messages
+ * our code made and neither freed nor handed to the network library: 0,
+ * or a defect (the daemon's exit status says so) */
+long node_peer_msgs_held(const struct node *n);
 /* The exchange's state, n->ex (struct node_exchange, private to the room:
  * exchange_int.h). node_exchange_init allocates it (WN_ENOMEM) when the
  * node is loaded, before node_tls_init and node_peers_load;

@@ -63,6 +63,8 @@ struct node_exchange {
 	uint64_t unsigned_more;
 
 	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
+	atomic_long tx_msgs; /* transfer messages not yet freed or taken by
+			      * REQ (deliver.c: tx_msg_new) */
 
 	/* TLS (tls.c) */
 	char *tls_cert_pem;

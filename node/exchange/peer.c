@@ -467,6 +467,12 @@ node_peer_stop(struct node *n)
 	ex->npeers = 0;
 }
 
+long
+node_peer_msgs_held(const struct node *n)
+{
+	return n->ex == NULL ? 0 : atomic_load(&n->ex->tx_msgs);
+}
+
 wn_err
 node_exchange_init(struct node *n)
 {
