@@ -583,7 +583,15 @@ void *
 peer_delivery_main(void *arg)
 {
 	struct node *n = arg;
+	bool first = true;
 	pthread_mutex_lock(&n->mtx);
+	if (peer_delivery_late_ms > 0) {
+		struct timespec ts = wn_deadline(wn_mono_ms() +
+		    peer_delivery_late_ms);
+		while (!n->ex->stopping &&
+		    pthread_cond_timedwait(&n->ex->wake, &n->mtx, &ts) == 0)
+			;
+	}
 	while (!n->ex->stopping) {
 		int64_t now = wn_mono_ms(), wake = now + 1000;
 		peer_push_heads(n, false);
@@ -604,6 +612,11 @@ peer_delivery_main(void *arg)
 			    !p->gone && !n->ex->stopping && send_batch(n, p))
 				;
 		}
+		if (first && peer_delivery_late_ms > 0)
+			wn_log(WN_LOG_INFO, "the delivery thread's first round, "
+					    "%lld ms late (a test's hook), is done",
+			    (long long)peer_delivery_late_ms);
+		first = false;
 		struct timespec ts = wn_deadline(wake);
 		pthread_cond_timedwait(&n->ex->wake, &n->mtx, &ts);
 	}

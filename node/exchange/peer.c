@@ -41,9 +41,13 @@
  *   WIJKNET_TEST_HEAD_PERIOD_MS how often a running node sends its chain
  *                               head (HEAD_PERIOD_MS): a test that must
  *                               see the head sent at start and no other
+ *   WIJKNET_TEST_DELIVERY_LATE_MS how long the delivery thread waits
+ *                               before its first round, as a thread the
+ *                               scheduler starts late on a busy machine
+ *                               would (0)
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
 int64_t peer_rx_wait_ms = RX_WAIT_MS, peer_minute_ms = RATE_MINUTE_MS,
-	peer_head_period_ms = HEAD_PERIOD_MS;
+	peer_head_period_ms = HEAD_PERIOD_MS, peer_delivery_late_ms;
 static int64_t stop_flush_ms = STOP_FLUSH_MS;
 
 int64_t
@@ -313,8 +317,17 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	peer_minute_ms = node_test_ms("WIJKNET_TEST_MINUTE_MS", RATE_MINUTE_MS);
 	peer_head_period_ms = node_test_ms("WIJKNET_TEST_HEAD_PERIOD_MS",
 	    HEAD_PERIOD_MS);
+	peer_delivery_late_ms = node_test_ms("WIJKNET_TEST_DELIVERY_LATE_MS",
+	    0);
 	pthread_mutex_lock(&n->mtx);
 	wn_err rc = node_peers_load(n);
+	/* the head at start goes out now, to the checkers known now, and
+	 * the next one a period on. Left to the delivery thread's first
+	 * round, it went to whoever was enrolled by the time the scheduler
+	 * ran that thread: on a busy machine a director this member had
+	 * just added, which had not enrolled it yet and refused it. */
+	if (rc == WN_OK)
+		peer_push_heads(n, false);
 	pthread_mutex_unlock(&n->mtx);
 	if (rc != WN_OK) {
 		snprintf(err, errlen, "cannot load peers: %s", wn_strerror(rc));
