@@ -191,7 +191,7 @@ check "the director takes police off the case" wn dir case remove "$C" police
 forgot() { ! wn police --json meeting show 1 | grep -q 'MK-MIN-square' &&
 	[ "$(audit_count police meeting.forgotten)" = 1 ]; }
 check "police forgets the case's consultations and escalations" wait_for 60 forgot
-check "  ... its case show tells none" out_lacks 'MK-|handed from' wn police case show "$C"
+check "  ... its case show tells none" out_lacks '(^|[^A-Z0-9])MK-|handed from' wn police case show "$C"
 check "the director invites police again" wn dir case invite "$C" police
 told_again() { wn police case show "$C" | grep -q 'minutes: MK-MIN-square' &&
 	wn police case show "$C" | grep -q 'why: MK-WHY-escalated'; }
@@ -209,7 +209,7 @@ check "everything is delivered" wait_for 60 drained
 for m in police housing guards; do
 	check "$m refused nothing the director sent" count_is 0 audit_count $m peer.refused
 done
-check "the audit holds no minutes, decision or reason" out_lacks 'MK-' wn dir audit show --limit 500
+check "the audit holds no minutes, decision or reason" out_lacks '(^|[^A-Z0-9])MK-' wn dir audit show --limit 500
 # a member keeps only what comes from the director and the matrix lets in
 bundle housing >/dev/null
 poke() { local from=$1 to=$2; shift 2; "$POKE" "$WN_T/$from/node.key" "$WN_T/$from.pass" "$from" \
