@@ -80,6 +80,21 @@ else
 	not_ok "sysusers.d makes the system user wijknet"
 fi
 
+# systemd-sysusers, given the DESTDIR as its root, makes the user from it
+if command -v systemd-sysusers >/dev/null; then
+	mkdir -p "$WN_T/sysroot/etc" "$WN_T/sysroot/usr/local/lib/sysusers.d"
+	: >"$WN_T/sysroot/etc/passwd"
+	: >"$WN_T/sysroot/etc/group"
+	cp "$D/usr/local/lib/sysusers.d/wijknet.conf" "$WN_T/sysroot/usr/local/lib/sysusers.d/"
+	systemd-sysusers --root="$WN_T/sysroot" >"$WN_T/out" 2>&1
+	if grep -q '^wijknet:x:[0-9]*:[0-9]*:.*:/var/lib/wijknet:' "$WN_T/sysroot/etc/passwd"; then
+		ok "systemd-sysusers makes the user wijknet from it"
+	else
+		not_ok "systemd-sysusers makes the user wijknet from it"
+		sed 's/^/    /' "$WN_T/out"
+	fi
+fi
+
 # systemd-analyze verify: ExecStart must exist, so a copy points at the
 # DESTDIR's daemon; Documentation= man pages are looked up in the DESTDIR.
 # It exits 0 even for an unknown key, so its output must be empty too.
