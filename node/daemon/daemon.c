@@ -1,5 +1,6 @@
 /*
- * daemon.c - the wijknetd subcommands: init, run, audit-verify, public.
+ * daemon.c - the wijknetd subcommands: init, run, audit-verify, public
+ * (doctor is doctor.c).
  *
  * run: read the config, take the data folder's lock (one daemon per
  * folder), read the passphrase, unlock the key file, open and check the

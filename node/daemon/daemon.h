@@ -97,5 +97,6 @@ int node_cmd_init(int argc, char **argv);
 int node_cmd_run(int argc, char **argv);
 int node_cmd_audit_verify(int argc, char **argv);
 int node_cmd_public(int argc, char **argv);
+int node_cmd_doctor(int argc, char **argv);
 
 #endif
