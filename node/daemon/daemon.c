@@ -470,6 +470,13 @@ node_cmd_init(int argc, char **argv)
 		fprintf(stderr, "wijknetd init: %s\n", err);
 		goto out;
 	}
+	if (become && access(cfg->data_dir, R_OK | W_OK | X_OK) != 0) {
+		fprintf(stderr, "wijknetd init: %s: the user %s cannot reach "
+				"it (%s): every folder above it must let %s "
+				"through (mode 0755, or 0711)\n",
+		    cfg->data_dir, owner, strerror(errno), owner);
+		goto out;
+	}
 	if (pass == NULL && read_init_passphrase(pass_abs, &pass, err,
 				sizeof(err)) != WN_OK) {
 		fprintf(stderr, "wijknetd init: %s\n", err);

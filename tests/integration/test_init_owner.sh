@@ -45,6 +45,15 @@ check_exit "a user who is not root cannot make a node for another" 1 \
 	--listen "tcp://127.0.0.1:$port" --owner root --passphrase-file "$WN_T/passphrase"
 check_out "... and is told so" 'only root can create a node for another user'
 
+# a folder above the data folder that the user cannot pass through
+mkdir -m 700 "$WN_T/closed"
+check_exit "a data folder the user cannot reach is refused" 1 \
+	"$WIJKNET" init --data "$WN_T/closed/lib/wijknet" --org-id x --org-name X --role police \
+	--listen "tcp://127.0.0.1:$port" --owner nobody --passphrase-file "$WN_T/passphrase" \
+	--passphrase-credential wijknet-passphrase --kdf interactive
+check_out "... saying that a folder above it must let the user through" \
+	"closed/lib/wijknet: the user nobody cannot reach it \(Permission denied\): every folder above it must let nobody through"
+
 # --- as wijknetd.service needs it
 check "init as root for nobody, passphrase as a credential" init_svc --owner nobody
 mode_owner() { # NAME PATH MODE USER:GROUP
