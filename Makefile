@@ -9,7 +9,9 @@
 #   make demo       install missing packages, build, run a small federation
 #   make bench      benchmarks (ratios against a baseline of the same run)
 #   make fuzz       libFuzzer harnesses (clang)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=: programs, man pages, the
+#                   example config, the systemd unit and sysusers.d file
+#   make uninstall  removes what install put (the same PREFIX and DESTDIR)
 #   make lint       banned calls; the rooms of node/: which rooms' headers
 #                   each room may include, in any spelling (tests/lint.sh),
 #                   and, when $(BUILD) holds node/'s objects, which rooms'
@@ -20,6 +22,11 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/wijknet
+SYSCONFDIR ?= /etc
+# systemd reads units and sysusers.d files under /usr/local/lib too
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 CC ?= cc
 CFLAGS ?= -O2 -g
 SANITIZE ?=
@@ -47,7 +54,7 @@ Q := @
 endif
 
 DEPS_PKGS := gcc make pkg-config openssl sqlcipher python3 libsodium-dev libnng-dev libmbedtls-dev \
-	libsqlcipher-dev libcbor-dev libcmocka-dev libutf8proc-dev
+	libsqlcipher-dev libcbor-dev libcmocka-dev libutf8proc-dev systemd man-db groff-base
 
 crypto_src := $(sort $(wildcard crypto/*.c))
 config_src := $(sort $(wildcard config/*.c))
@@ -159,15 +166,33 @@ fuzz: deps
 		$(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -rss_limit_mb=512 \
 			$(FUZZ_BUILD)/corpus/$${n#fuzz_} tests/fuzz/corpus/$${n#fuzz_} || exit 1; done
 
+# The unit runs $(BINDIR)/wijknetd and reads the passphrase from
+# $(SYSCONFDIR)/wijknet/passphrase (a credential); install makes that folder.
+INSTALLED := $(BINDIR)/wijknetd $(BINDIR)/wijknet $(MANDIR)/man1/wijknet.1 \
+	$(MANDIR)/man5/wijknet.conf.5 $(MANDIR)/man8/wijknetd.8 \
+	$(DOCDIR)/wijknet.conf.example $(UNITDIR)/wijknetd.service \
+	$(SYSUSERSDIR)/wijknet.conf
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/wijknet
 	install -m 0755 $(BUILD)/wijknetd $(BUILD)/wijknet $(DESTDIR)$(BINDIR)/
 	install -m 0644 cli/wijknet.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 config/wijknet.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 node/wijknetd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 config/wijknet.conf.example $(DESTDIR)$(DOCDIR)/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/wijknetd.service.in >$(DESTDIR)$(UNITDIR)/wijknetd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/wijknetd.service
+	install -m 0644 dist/wijknet.sysusers $(DESTDIR)$(SYSUSERSDIR)/wijknet.conf
 
+# The folders are left when something else is in them (a passphrase, a
+# certificate): only what install put goes.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/wijknetd $(DESTDIR)$(BINDIR)/wijknet \
-		$(DESTDIR)$(MANDIR)/man1/wijknet.1 $(DESTDIR)$(MANDIR)/man8/wijknetd.8
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/wijknet 2>/dev/null || :
 
 lint:
 	@bash tests/lint.sh

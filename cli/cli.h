@@ -145,6 +145,7 @@ extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_body[], cli_usage_meeting[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
+int cli_cmd_doctor(struct cli *cli, int argc, char **argv);
 int cli_cmd_status(struct cli *cli, int argc, char **argv);
 int cli_cmd_whoami(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);

@@ -1,8 +1,8 @@
 /*
- * cmd_node.c - wijknet init, status and whoami.
+ * cmd_node.c - wijknet init, doctor, status and whoami.
  *
- * init hands over to `wijknetd init` (found beside this program, else on
- * PATH): creating keys and the store is the daemon program's work, never the
+ * init and doctor hand over to `wijknetd init` and `wijknetd doctor` (found
+ * beside this program, else on PATH): creating keys and the store is the daemon program's work, never the
  * CLI's. The passphrase is never an argument: it comes from a file or the
  * terminal.
  */
@@ -13,18 +13,26 @@
 #include <string.h>
 #include <unistd.h>
 
-int
-cli_cmd_init(struct cli *cli, int argc, char **argv)
+/* run_daemon runs `wijknetd SUB [PRE...] ARGS...` in this process's place
+ * (argv[0] is the CLI's command, left out). */
+static int
+run_daemon(struct cli *cli, const char *sub, const char *pre1,
+    const char *pre2, int argc, char **argv)
 {
 	char self[PATH_MAX], daemon[PATH_MAX + 16];
-	char **args = calloc((size_t)argc + 2, sizeof(*args));
+	char **args = calloc((size_t)argc + 4, sizeof(*args));
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int k = 0;
 	if (args == NULL)
 		return CLI_FAIL;
-	args[0] = (char *)"wijknetd";
-	args[1] = (char *)"init";
+	args[k++] = (char *)"wijknetd";
+	args[k++] = (char *)sub;
+	if (pre1 != NULL)
+		args[k++] = (char *)pre1;
+	if (pre2 != NULL)
+		args[k++] = (char *)pre2;
 	for (int i = 1; i < argc; i++)
-		args[i + 1] = argv[i];
+		args[k++] = argv[i];
 	if (n > 0) {
 		self[n] = '\0';
 		char *slash = strrchr(self, '/');
@@ -40,6 +48,32 @@ cli_cmd_init(struct cli *cli, int argc, char **argv)
 	    strerror(errno));
 	free(args);
 	return CLI_FAIL;
+}
+
+int
+cli_cmd_init(struct cli *cli, int argc, char **argv)
+{
+	return run_daemon(cli, "init", NULL, NULL, argc, argv);
+}
+
+/* doctor reads files that only the daemon program can judge (the
+ * certificate): wijknetd doctor does it, on the config of -d's node */
+int
+cli_cmd_doctor(struct cli *cli, int argc, char **argv)
+{
+	char conf[4096];
+	if (argc != 1) {
+		fprintf(stderr, "%s: doctor takes no arguments ('%s')\n",
+		    cli->prog, argv[1]);
+		return CLI_USAGE;
+	}
+	if ((size_t)snprintf(conf, sizeof(conf), "%s/wijknet.conf",
+		cli->data_dir) >= sizeof(conf)) {
+		fprintf(stderr, "%s: %s: path too long\n", cli->prog,
+		    cli->data_dir);
+		return CLI_USAGE;
+	}
+	return run_daemon(cli, "doctor", "--config", conf, argc, argv);
 }
 
 static int

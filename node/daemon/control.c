@@ -66,10 +66,15 @@ ctl_status(struct node_ctl_call *c)
 	if (nng_socket_get_size(n->d->ctl, NNG_OPT_RECVMAXSZ, &recv_max) != 0 ||
 	    node_exchange_status(n, &ex) != WN_OK)
 		return WN_ETRANSPORT;
-	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
+	struct node_cert_state cert = {0};
+	bool tls = n->d->tls_not_after_ms > 0;
+	if (tls)
+		node_cert_describe(n->d->tls_not_after_ms, wn_now_ms(), &cert);
+	/* a certificate about to expire is the first thing status says */
+	proto_ctl_reply_begin(c->w, WN_OK, cert.warning, 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
-	proto_ctl_row_begin(c->w, 23);
+	proto_ctl_row_begin(c->w, 23 + (tls ? 2 : 0));
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -103,6 +108,10 @@ ctl_status(struct node_ctl_call *c)
 	    (int64_t)cs.closed_frame);
 	proto_ctl_field_int(c->w, "peer_tls_refused", (int64_t)cs.tls_refused);
 	proto_ctl_field_int(c->w, "peer_handshaking", (int64_t)cs.handshaking);
+	if (tls) {
+		proto_ctl_field_text(c->w, "tls_cert_expires", cert.expires);
+		proto_ctl_field_int(c->w, "tls_cert_days_left", cert.days_left);
+	}
 	return WN_OK;
 }
 
@@ -491,6 +500,13 @@ node_ctl_start(struct node *n, char *err, size_t errlen)
 	if ((n->d = calloc(1, sizeof(*n->d))) == NULL) {
 		snprintf(err, errlen, "control socket: out of memory");
 		return WN_ENOMEM;
+	}
+	/* status tells when the certificate the node serves with expires */
+	if (n->cfg.tls_cert[0] != '\0') {
+		char why[512];
+		if (node_cert_expiry(n->cfg.tls_cert, &n->d->tls_not_after_ms,
+			why, sizeof(why)) != WN_OK)
+			wn_log(WN_LOG_WARN, "%s", why);
 	}
 	if (!node_path(n->d->ctl_path, sizeof(n->d->ctl_path), n->cfg.data_dir,
 		NODE_CTL_SOCK) ||

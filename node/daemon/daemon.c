@@ -1,5 +1,6 @@
 /*
- * daemon.c - the wijknetd subcommands: init, run, audit-verify, public.
+ * daemon.c - the wijknetd subcommands: init, run, audit-verify, public
+ * (doctor is doctor.c).
  *
  * run: read the config, take the data folder's lock (one daemon per
  * folder), read the passphrase, unlock the key file, open and check the
@@ -13,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -130,16 +133,91 @@ lock_data_dir(const char *dir, int *fd_out, char *err, size_t errlen)
 	return WN_OK;
 }
 
+/* read_init_passphrase reads the new node's passphrase from file, or
+ * asks for it twice on the terminal when file is NULL. */
+static wn_err
+read_init_passphrase(const char *file, struct sec_secret **out, char *err,
+    size_t errlen)
+{
+	if (file != NULL)
+		return sec_passphrase_read_file(file, out, err, errlen);
+	return sec_passphrase_prompt("New node passphrase: ", true, out, err,
+	    errlen);
+}
+
+/* find_owner looks up the user a node is made for: its uid and its
+ * primary group. */
+static wn_err
+find_owner(const char *name, uid_t *uid, gid_t *gid, char *err,
+    size_t errlen)
+{
+	struct passwd *pw;
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		snprintf(err, errlen, "--owner %s: no such user (make it first: "
+		    "systemd-sysusers, or adduser --system --group %s)", name,
+		    name);
+		return WN_ECONFIG;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return WN_OK;
+}
+
+/* become_owner drops root for the owner: its group alone, then its uid,
+ * for good (the real, effective and saved ids). */
+static wn_err
+become_owner(const char *name, uid_t uid, gid_t gid, char *err,
+    size_t errlen)
+{
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
+	    getuid() != uid || geteuid() != uid || getegid() != gid) {
+		snprintf(err, errlen, "cannot become the user %s: %s", name,
+		    strerror(errno));
+		return WN_EPERM;
+	}
+	return WN_OK;
+}
+
+/* make_parents makes the missing folders above path, mode 0755 (as mkdir
+ * -p), so that the data folder can be made in them. */
+static wn_err
+make_parents(const char *path, char *err, size_t errlen)
+{
+	char buf[4096];
+	if (wn_strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return WN_EINVAL;
+	}
+	for (char *p = strchr(buf + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(buf, 0755) == 0) {
+			/* the umask (077) is not the parents' business */
+			if (chmod(buf, 0755) != 0)
+				goto fail;
+		} else if (errno != EEXIST) {
+			goto fail;
+		}
+		*p = '/';
+	}
+	return WN_OK;
+fail:
+	snprintf(err, errlen, "%s: %s", buf, strerror(errno));
+	return WN_EIO;
+}
+
 static void
 usage_init(FILE *f)
 {
 	fprintf(f,
 	    "usage: wijknetd init --data DIR --org-id ID --org-name NAME --role ROLE\n"
 	    "                     --listen URL [--user NAME] [--uid UID]\n"
-	    "                     [--passphrase-file FILE] [--kdf LEVEL] [--force-config]\n"
+	    "                     [--passphrase-file FILE] [--passphrase-credential NAME]\n"
+	    "                     [--owner USER] [--kdf LEVEL]\n"
 	    "\n"
-	    "Creates a node: the data folder (mode 0700), its key file, its encrypted\n"
-	    "store and its config DIR/" NODE_CONF_FILE ".\n"
+	    "Creates a node: the data folder (mode 0700, and the folders above it\n"
+	    "that are missing, mode 0755), its key file, its encrypted store and its\n"
+	    "config DIR/" NODE_CONF_FILE ".\n"
 	    "\n"
 	    "  --data DIR             data folder (must not exist or be empty)\n"
 	    "  --org-id ID            organisation id: a-z 0-9 _ -\n"
@@ -153,6 +231,17 @@ usage_init(FILE *f)
 	    "  --passphrase-file FILE read the passphrase from FILE (mode 0600); the\n"
 	    "                         config will read it from there too. Without it\n"
 	    "                         the passphrase is asked twice on the terminal.\n"
+	    "  --passphrase-credential NAME\n"
+	    "                         the config reads the passphrase from the systemd\n"
+	    "                         credential NAME (LoadCredential=NAME:FILE;\n"
+	    "                         wijknetd.service: wijknet-passphrase); init reads\n"
+	    "                         it from --passphrase-file, which it needs\n"
+	    "  --owner USER           the node belongs to USER (as root: the data folder\n"
+	    "                         is given to USER and its group, and init makes\n"
+	    "                         the key file, store and config as USER;\n"
+	    "                         wijknetd.service runs as wijknet). A passphrase\n"
+	    "                         file the config names is read as USER, so USER\n"
+	    "                         must own it; a credential's file is read as root\n"
 	    "  --kdf LEVEL            Argon2id cost: interactive, moderate (default),\n"
 	    "                         sensitive\n"
 	    "  --director-key HEX     a member pins its director's Ed25519 key (the\n"
@@ -175,6 +264,8 @@ node_cmd_init(int argc, char **argv)
 	    {"user", required_argument, NULL, 'u'},
 	    {"uid", required_argument, NULL, 'U'},
 	    {"passphrase-file", required_argument, NULL, 'p'},
+	    {"passphrase-credential", required_argument, NULL, 'P'},
+	    {"owner", required_argument, NULL, 'O'},
 	    {"kdf", required_argument, NULL, 'k'},
 	    {"director-key", required_argument, NULL, 'D'},
 	    {"tls-cert", required_argument, NULL, 'C'},
@@ -188,8 +279,12 @@ node_cmd_init(int argc, char **argv)
 	struct sec_identity *id = NULL;
 	struct node_store *store = NULL;
 	enum sec_kdf_level kdf = SEC_KDF_MODERATE;
-	char err[1024], path[4096];
+	char err[1024], path[4096], pass_abs[4096] = "";
 	const char *pass_file = NULL, *user = getenv("USER");
+	const char *cred = NULL, *owner = NULL;
+	uid_t own_uid = geteuid();
+	gid_t own_gid = getegid();
+	bool become = false;
 	uint64_t uid = getuid();
 	int status = 2, c;
 
@@ -216,6 +311,8 @@ node_cmd_init(int argc, char **argv)
 		case 'T': dst = cfg->tls_ca; cap = sizeof(cfg->tls_ca); break;
 		case 'u': user = optarg; break;
 		case 'p': pass_file = optarg; break;
+		case 'P': cred = optarg; break;
+		case 'O': owner = optarg; break;
 		case 'r':
 			if (!cfg_role_parse(optarg, &cfg->role)) {
 				fprintf(stderr, "wijknetd init: unknown role '%s'\n",
@@ -280,16 +377,38 @@ node_cmd_init(int argc, char **argv)
 	cfg->users[0].uid = (uint32_t)uid;
 	cfg->users[0].role = CFG_USER_ADMINISTRATOR;
 	cfg->nusers = 1;
+	if (cred != NULL && pass_file == NULL) {
+		fprintf(stderr, "wijknetd init: --passphrase-credential needs "
+				"--passphrase-file: init reads the passphrase from that "
+				"file, the daemon from the credential\n");
+		status = 2;
+		goto out;
+	}
+	if (cred != NULL) {
+		cfg->pass_source = CFG_PASS_CREDENTIAL;
+		if (wn_strlcpy(cfg->pass_name, cred, sizeof(cfg->pass_name)) >=
+		    sizeof(cfg->pass_name)) {
+			fprintf(stderr, "wijknetd init: --passphrase-credential "
+					"is too long\n");
+			status = 2;
+			goto out;
+		}
+	}
 	if (pass_file != NULL) {
-		cfg->pass_source = CFG_PASS_FILE;
+		if (cred == NULL)
+			cfg->pass_source = CFG_PASS_FILE;
 		if (pass_file[0] == '/')
-			wn_strlcpy(cfg->pass_path, pass_file,
-			    sizeof(cfg->pass_path));
-		else if (realpath(pass_file, path) == NULL ||
-		    wn_strlcpy(cfg->pass_path, path, sizeof(cfg->pass_path)) >=
-			sizeof(cfg->pass_path)) {
+			wn_strlcpy(pass_abs, pass_file, sizeof(pass_abs));
+		else if (realpath(pass_file, pass_abs) == NULL) {
 			fprintf(stderr, "wijknetd init: %s: %s\n", pass_file,
 			    strerror(errno));
+			goto out;
+		}
+		if (cred == NULL && wn_strlcpy(cfg->pass_path, pass_abs,
+					sizeof(cfg->pass_path)) >=
+			sizeof(cfg->pass_path)) {
+			fprintf(stderr, "wijknetd init: %s: path too long\n",
+			    pass_file);
 			goto out;
 		}
 	} else {
@@ -302,18 +421,31 @@ node_cmd_init(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (pass_file != NULL) {
-		if (sec_passphrase_read_file(cfg->pass_path, &pass, err,
-			sizeof(err)) != WN_OK) {
-			fprintf(stderr, "wijknetd init: %s\n", err);
-			goto out;
-		}
-	} else if (sec_passphrase_prompt("New node passphrase: ", true, &pass,
-		       err, sizeof(err)) != WN_OK) {
+	if (owner != NULL && find_owner(owner, &own_uid, &own_gid, err,
+				 sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
+		goto out;
+	}
+	become = own_uid != geteuid();
+	if (become && geteuid() != 0) {
+		fprintf(stderr, "wijknetd init: --owner %s: only root can create "
+				"a node for another user\n", owner);
+		goto out;
+	}
+	/* A file the config names is read as the owner, as the daemon will
+	 * (so it must be the owner's); any other passphrase now, as the
+	 * caller: a credential's file is root's, and so is the terminal. */
+	if ((!become || cfg->pass_source != CFG_PASS_FILE) &&
+	    read_init_passphrase(pass_file != NULL ? pass_abs : NULL, &pass,
+		err, sizeof(err)) != WN_OK) {
 		fprintf(stderr, "wijknetd init: %s\n", err);
 		goto out;
 	}
 
+	if (make_parents(cfg->data_dir, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
+		goto out;
+	}
 	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "wijknetd init: %s: %s\n", cfg->data_dir,
 		    strerror(errno));
@@ -326,9 +458,28 @@ node_cmd_init(int argc, char **argv)
 		    cfg->data_dir);
 		goto out;
 	}
-	if (chmod(cfg->data_dir, 0700) != 0) {
+	if (chmod(cfg->data_dir, 0700) != 0 ||
+	    (owner != NULL && chown(cfg->data_dir, own_uid, own_gid) != 0)) {
 		fprintf(stderr, "wijknetd init: %s: %s\n", cfg->data_dir,
 		    strerror(errno));
+		goto out;
+	}
+	/* everything in the folder is made by its owner */
+	if (become && become_owner(owner, own_uid, own_gid, err,
+			  sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
+		goto out;
+	}
+	if (become && access(cfg->data_dir, R_OK | W_OK | X_OK) != 0) {
+		fprintf(stderr, "wijknetd init: %s: the user %s cannot reach "
+				"it (%s): every folder above it must let %s "
+				"through (mode 0755, or 0711)\n",
+		    cfg->data_dir, owner, strerror(errno), owner);
+		goto out;
+	}
+	if (pass == NULL && read_init_passphrase(pass_abs, &pass, err,
+				sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
 		goto out;
 	}
 	if (sec_identity_create(path, pass, kdf, &id, err, sizeof(err)) !=

@@ -42,7 +42,26 @@ struct node_daemon {
 	struct node_server ctl_server;
 	unsigned long listener_restarts;
 	unsigned long health_checks; /* pings of the control socket */
+	int64_t tls_not_after_ms;    /* the node's certificate's end, 0: none */
 };
+
+/* cert.c: the node's own certificate. node_cert_expiry reads the end of
+ * validity of the first certificate in the PEM file at path (WN_ECONFIG
+ * with a message when it cannot). node_cert_describe says, for status,
+ * when it expires (ISO 8601, UTC), in how many days (a part of a day
+ * counts as one; 0 once expired) and, within NODE_CERT_WARN_DAYS or
+ * after, a warning for the operator ("" otherwise). */
+#define NODE_CERT_WARN_DAYS 30
+#define NODE_DAY_MS INT64_C(86400000)
+struct node_cert_state {
+	char expires[32];
+	int64_t days_left;
+	char warning[256];
+};
+WN_NODISCARD wn_err node_cert_expiry(const char *path, int64_t *not_after_ms,
+    char *err, size_t errlen);
+void node_cert_describe(int64_t not_after_ms, int64_t now_ms,
+    struct node_cert_state *out);
 
 /* node_ctl_start allocates n->d, opens the control socket (ipc:// in the
  * data folder, mode from the config) and starts serving. node_ctl_check
@@ -78,5 +97,6 @@ int node_cmd_init(int argc, char **argv);
 int node_cmd_run(int argc, char **argv);
 int node_cmd_audit_verify(int argc, char **argv);
 int node_cmd_public(int argc, char **argv);
+int node_cmd_doctor(int argc, char **argv);
 
 #endif

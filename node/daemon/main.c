@@ -15,6 +15,8 @@ static const struct {
 	{"audit-verify", node_cmd_audit_verify,
 	    "verify the audit chain of a stopped node"},
 	{"public", node_cmd_public, "print the node's public key bundle"},
+	{"doctor", node_cmd_doctor,
+	    "check the node's set-up and say what to fix"},
 };
 
 static void
