@@ -170,7 +170,8 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 				    16);
 			else
 				(void)peer_answer_again(rx, e->h.id,
-				    peer_transient(first) ? WN_EPROTO : first,
+				    peer_transient(first) ? WN_EPROTO
+							  : peer_final_code(first),
 				    why);
 			return;
 		case 2:
@@ -208,6 +209,9 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (proto_envelope_open(e, p->key, body, cap, &blen) != WN_OK) {
 		snprintf(why, sizeof(why), "cannot decrypt a message from '%s'",
 		    p->org_id);
+		/* the sender keeps it and seals it again: what follows waits,
+		 * so that its number is still free then */
+		rx->blocked = true;
 		peer_refuse(rx, true, e->h.id, WN_ECRYPTO, p->org_id, why);
 		return;
 	}
@@ -250,6 +254,10 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (rc != WN_OK) { /* a refused message still uses up its number */
 		if (!why[0])
 			wn_strlcpy(why, wn_strerror(rc), sizeof(why));
+		/* a refusal from applying is final: never under a code the
+		 * sender takes for a failure on the way (a signed object in
+		 * the body whose signature fails is not permitted) */
+		rc = peer_final_code(rc);
 		peer_refuse(rx, true, e->h.id, rc, p->org_id, why);
 	}
 	if (inbox_add(n, pr, rc, why) != WN_OK) {
@@ -362,7 +370,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 		if (last == -1)
 			for (size_t i = 0; i < rx->nenv; i++)
 				peer_refuse(rx, true,
-				    rx->pre[i].decoded ? rx->pre[i].e.h.id : NULL,
+				    rx->pre[i].authentic ? rx->pre[i].e.h.id : NULL,
 				    WN_EAUTH, rx->from->org_id, "the sender is no "
 				    "longer a member of the federation");
 		else
@@ -378,10 +386,18 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 			rx->aborted = true;
 			return;
 		}
-		if (pr->code != WN_OK)
-			peer_refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
-			    pr->p ? pr->p->org_id : "unknown", pr->reason);
-		else
+		if (pr->code != WN_OK) {
+			/* an envelope no signature vouches for is refused
+			 * without the id it claims (it may be another
+			 * message's, altered on the way), and what follows
+			 * it waits: the sender sends it again, sealed afresh,
+			 * and its number must still be free then */
+			peer_refuse(rx, false, pr->authentic ? pr->e.h.id : NULL,
+			    pr->code, pr->p ? pr->p->org_id : "unknown",
+			    pr->reason);
+			if (!pr->authentic)
+				rx->blocked = true;
+		} else
 			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
 		if (rx->aborted)
 			return;
@@ -435,6 +451,7 @@ receipt_for(struct node *n, const struct node_rx *rx, struct proto_writer *w)
 	memcpy(rc->accepted, rx->accepted, rx->naccepted * 16);
 	rc->nrefused = rx->nrefused;
 	memcpy(rc->refused, rx->refused, rx->nrefused * sizeof(rx->refused[0]));
+	memcpy(rc->answers, rx->thash, SEC_HASH_LEN);
 	h.version = PROTO_VERSION;
 	h.type = PROTO_MSG_RECEIPT;
 	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));

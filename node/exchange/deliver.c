@@ -139,11 +139,22 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 		snprintf(why, whylen, "unreadable receipt");
 		return WN_EPROTO;
 	}
+	/* a receipt for another transfer (an old one replayed, within the
+	 * time window) says nothing about this one */
+	if (!sec_equal(rc->answers, s->thash, SEC_HASH_LEN)) {
+		snprintf(why, whylen, "the receipt answers another transfer");
+		wn_log(WN_LOG_WARN, "delivery to %s: a receipt that answers "
+		    "another transfer (replayed?): not taken", p->org_id);
+		return WN_EPROTO;
+	}
 	return WN_OK;
 }
 
-/* handle_receipt applies a receipt (n->mtx held): accepted messages leave
- * the outbox; refused ones leave it too unless the refusal was transient.
+/* handle_receipt applies a receipt (n->mtx held), one that names this
+ * transfer (read_reply): accepted messages leave the outbox; refused ones
+ * leave it too unless the sender keeps them (peer_sender_keeps: a
+ * transient refusal, or one of integrity or transport); a message the
+ * receipt does not name stays.
  * One transaction, and a lazy one (not fsync'd) when everything was
  * accepted: the receiver has each message durably, and a deletion that a
  * power cut undoes only sends them again, which the receiver accepts as
@@ -162,8 +173,9 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 	}
 	sqlite3_stmt *del = peer_stmt(n, ST_OB_DEL,
 	    "DELETE FROM outbox WHERE peer = ? AND seq = ?");
-	size_t deferred = 0, ndone = 0;
+	size_t deferred = 0, ndone = 0, nanswered = 0;
 	size_t done[NODE_BATCH];
+	bool answered[NODE_BATCH] = {false};
 	const char *waiting = NULL; /* the first deferral's reason */
 	for (size_t i = 0; del != NULL && i < rc->naccepted + rc->nrefused;
 	     i++) {
@@ -171,12 +183,16 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		const uint8_t *id = acc ? rc->accepted[i]
 					: rc->refused[i - rc->naccepted].id;
 		int at = slot_find(s, id, i);
-		if (at < 0)
+		if (at < 0 || answered[at])
 			continue; /* not one we sent in this transfer */
+		answered[at] = true;
+		nanswered++;
 		if (!acc) {
 			const struct proto_refusal *rf =
 			    &rc->refused[i - rc->naccepted];
-			if (peer_transient((wn_err)rf->code)) {
+			/* kept: a transient refusal, or one of integrity or
+			 * transport; deleted only on a refusal from applying */
+			if (peer_sender_keeps((wn_err)rf->code)) {
 				if (deferred++ == 0)
 					waiting = rf->reason;
 				continue;
@@ -194,6 +210,10 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		if (acc)
 			done[ndone++] = (size_t)at;
 	}
+	/* a message the receipt does not name (refused without its id: it
+	 * arrived altered) stays, and waits like a deferred one */
+	if (nanswered < s->n && deferred++ == 0)
+		waiting = "not answered by the peer: sent again";
 	sqlite3_stmt *ok = del == NULL ? NULL : peer_stmt(n, ST_LAST_OK,
 	    "UPDATE OR FAIL peers SET last_ok_ms = ? WHERE org_id = ?");
 	if (ok != NULL) {
@@ -475,6 +495,8 @@ send_batch(struct node *n, struct node_peer *p)
 	t.manifest_len = mw.len;
 	if (proto_transfer_encode(&t, &tw) != WN_OK)
 		goto fail;
+	/* its receipt must name this very transfer */
+	proto_transfer_hash(mw.buf, mw.len, tw.buf, tw.len, s->thash);
 	peer_wire_capture(tw.buf, tw.len);
 	if (nng_msg_alloc(&msg, 0) != 0 ||
 	    nng_msg_append(msg, tw.buf, tw.len) != 0)

@@ -32,6 +32,7 @@ struct node_slot {
 	size_t n;
 	int64_t seq[NODE_BATCH], created_us[NODE_BATCH];
 	uint8_t ids[NODE_BATCH][16];
+	uint8_t thash[SEC_HASH_LEN]; /* what its receipt must name */
 	uint8_t *body; /* its reply, opened */
 	unsigned drops; /* its peer's drops when it was sent */
 	int64_t sent_ms; /* CLOCK_MONOTONIC, when it went out; 0: not yet */

@@ -24,6 +24,29 @@ peer_transient(wn_err code)
 	return code == WN_EBUSY || code == WN_EDB || code == WN_ENOMEM;
 }
 
+/* peer_sender_keeps says whether a sender keeps a message its peer refused
+ * with code, to send it again sealed afresh: the receiver's transient
+ * refusals, and what can go wrong on the way (integrity: an envelope
+ * altered in transit, which the receiver cannot attribute; transport).
+ * A sender deletes a message only on an authenticated accept of it or on
+ * a refusal with another code, which the receiver sends only for a
+ * message its sender signed (PROTOCOL.md, "Error codes"). */
+bool
+peer_sender_keeps(wn_err code)
+{
+	return peer_transient(code) || code == WN_ECRYPTO ||
+	    code == WN_ETRANSPORT || code == WN_ETIMEDOUT;
+}
+
+/* peer_final_code is the code a permanent refusal from applying a message
+ * goes out under: never one the sender would keep the message for. */
+wn_err
+peer_final_code(wn_err code)
+{
+	return peer_sender_keeps(code) && !peer_transient(code) ? WN_EDENIED
+								: code;
+}
+
 /* peer_refusals_flush ends a minute of refusals of unsigned transfers (force:
  * now, at shutdown), recording how many were not recorded one by one
  * (n->mtx held). */
@@ -190,6 +213,13 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 	struct proto_error perr;
 	pr->code = WN_OK;
 	proto_envelope_hash(buf, len, pr->hash);
+	/* in a batch, the bytes first: what the manifest did not sign is not
+	 * even decoded, and its claimed id never goes into a receipt */
+	if (m != NULL && memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) != 0) {
+		pre_fail(pr, WN_ECRYPTO, "envelope %zu is not the one the "
+		    "transfer's manifest signed", i);
+		return;
+	}
 	if (proto_envelope_decode(buf, len, &pr->e, &perr) != WN_OK) {
 		pre_fail(pr, WN_EPROTO, "malformed envelope at byte %zu: %s",
 		    at + perr.offset, perr.msg);
@@ -203,11 +233,6 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 			return;
 		}
 		pr->p = mp;
-		if (memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) != 0) {
-			pre_fail(pr, WN_ECRYPTO, "envelope %zu is not the one "
-			    "the transfer's manifest signed", i);
-			return;
-		}
 	} else {
 		pr->p = find_locked(n, pr->e.h.from);
 		if (pr->p == NULL) {
@@ -382,6 +407,8 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		}
 		rx->after = m->after;
 	}
+	proto_transfer_hash(t.manifest, t.manifest_len, nng_msg_body(msg),
+	    nng_msg_len(msg), rx->thash);
 	rx->nenv = t.n;
 	bool distrust = false;
 	for (size_t i = 0; i < t.n; i++) {
@@ -427,7 +454,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		pthread_mutex_lock(&n->mtx);
 		for (size_t i = 0; i < t.n; i++) {
 			struct pre *pr = &rx->pre[i];
-			peer_refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
+			peer_refuse(rx, false, pr->authentic ? pr->e.h.id : NULL, pr->code,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		}
 		pthread_mutex_unlock(&n->mtx);

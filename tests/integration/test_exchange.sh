@@ -129,7 +129,7 @@ check_out "a charter of a lower version is refused: not permitted (5)" '^refused
 WNPOKE_ID=0123456789abcdef0123456789abcdef WNPOKE_SEQ=$s "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 1 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1
 check_out "  sent again (as if that receipt was lost), it gets the same answer" '^refused: 5 charter version 1 is not newer'
 WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" charter 99 "$WN_T/stranger/node.key" "$WN_T/stranger.pass" >"$WN_T/out" 2>&1
-check_out "a charter signed by another key is refused: its signature fails (3)" '^refused: 3 charter not signed by the pinned director key'
+check_out "a charter signed by another key is refused from applying it: not permitted (5), so its sender does not keep it" '^refused: 5 charter not signed by the pinned director key'
 check_exit "guards' peers are unchanged" 0 wn guards peer list
 check_out "  police still there" '^police'
 

@@ -53,7 +53,8 @@
  * without them none. Then "NO REPLY (REASON)" names nng's error for the
  * failed dial.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
- * REASON" lines), "ERROR CODE REASON", "ANSWER head" or "ANSWER none" (a
+ * REASON" and "refused-id: HEX" lines, and "answers: this transfer" or
+ * "answers: another transfer": whether the receipt names what we sent), "ERROR CODE REASON", "ANSWER head" or "ANSWER none" (a
  * chain head answer), or "NO REPLY"; exit 0, or 3 for no
  * reply, 1 for a local problem. Never installed.
  */
@@ -178,10 +179,10 @@ seal_as(const struct proto_env_header *h, const void *body, size_t len,
 	if (rc != WN_OK)
 		return -1;
 	if (v != NULL) {
-		/* "v" => 1 in the protected header: 0x61 'v' 0x01 */
+		/* "v" => PROTO_VERSION in the protected header: 0x61 'v' N */
 		for (size_t i = 0; i + 2 < ew->len; i++)
 			if (ew->buf[i] == 0x61 && ew->buf[i + 1] == 'v' &&
-			    ew->buf[i + 2] == 0x01) {
+			    ew->buf[i + 2] == PROTO_VERSION) {
 				ew->buf[i + 2] = (uint8_t)strtol(v, NULL, 10);
 				break;
 			}
@@ -317,11 +318,27 @@ send_and_print(const uint8_t *buf, size_t len)
 		    proto_envelope_open(&e, key, body, PROTO_BODY_MAX, &blen) ==
 			WN_OK &&
 		    proto_receipt_decode(body, blen, rc, NULL) == WN_OK) {
+			struct proto_transfer t;
+			uint8_t th[SEC_HASH_LEN];
 			printf("RECEIPT accepted=%zu refused=%zu\n",
 			    rc->naccepted, rc->nrefused);
-			for (size_t i = 0; i < rc->nrefused; i++)
+			for (size_t i = 0; i < rc->nrefused; i++) {
 				printf("refused: %u %s\n", rc->refused[i].code,
 				    rc->refused[i].reason);
+				printf("refused-id: ");
+				for (size_t j = 0; j < 16; j++)
+					printf("%02x", rc->refused[i].id[j]);
+				printf("\n");
+			}
+			/* what the receipt says it answers */
+			if (proto_transfer_decode(buf, len, &t, NULL) == WN_OK) {
+				proto_transfer_hash(t.manifest, t.manifest_len,
+				    buf, len, th);
+				printf("answers: %s\n",
+				    memcmp(th, rc->answers, SEC_HASH_LEN) == 0
+					? "this transfer"
+					: "another transfer");
+			}
 		} else {
 			printf("RECEIPT (unreadable)\n");
 		}
