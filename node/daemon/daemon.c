@@ -15,6 +15,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -511,6 +513,25 @@ node_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	umask(077);
+	/* its memory holds the unlocked keys and the store key: no core
+	 * dump, and no ptrace or /proc/PID/mem for other processes of its
+	 * user. The integration tests keep cores to show a crashed daemon's
+	 * stacks (tests/integration/lib.sh sets WIJKNET_TEST_KEEP_CORES=1;
+	 * it is read here only, and says so in the log). */
+	const char *keep = getenv("WIJKNET_TEST_KEEP_CORES");
+	if (keep != NULL && strcmp(keep, "1") == 0) {
+		wn_log(WN_LOG_INFO, "WIJKNET_TEST_KEEP_CORES=1: core dumps "
+				    "stay on (a test setting)");
+	} else if (setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0}) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		wn_log(WN_LOG_ERROR, "cannot turn core dumps off: %s",
+		    strerror(errno));
+		goto out;
+	} else {
+		wn_log(WN_LOG_INFO, "core dumps off: core size 0, not "
+				     "dumpable (%d)", prctl(PR_GET_DUMPABLE, 0, 0,
+					  0, 0));
+	}
 	/* blocked here, before nng starts threads, so only sigtimedwait
 	 * below sees them */
 	sigemptyset(&sigs);

@@ -49,6 +49,12 @@ node_ctl_peer_add(struct node_ctl_call *c)
 	    !sec_unhex(pub.kx_pk, 32, arg(c, "kx_key")))
 		return fail(c, WN_EINVAL, "sign_key and kx_key must be 64 hex "
 		    "digits each");
+	/* before anything is stored: a peer with such a key would make this
+	 * node (and, through the charter, every member) refuse to start */
+	const char *bad = sec_public_check(&pub);
+	if (bad != NULL)
+		return fail(c, WN_EINVAL, "the bundle of '%s' cannot be "
+		    "enrolled: %s; ask the partner for a new bundle", org, bad);
 	sec_fingerprint(&pub, fp);
 	if (strcmp(fp, arg(c, "fingerprint")) != 0)
 		return fail(c, WN_EDENIED, "the fingerprint confirmed by the "

@@ -13,8 +13,11 @@
 #include "node/exchange/exchange.h"
 #include "node/exchange/peer_int.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nng/protocol/reqrep0/rep.h>
 #include <sqlcipher/sqlite3.h>
@@ -65,17 +68,27 @@ peer_audit_log(struct node *n, const char *user, const char *action,
 
 /* peer_wire_capture appends raw bytes that crossed the peer socket to the file
  * named by $WIJKNET_WIRE_CAPTURE (a debugging and test aid, like a packet
- * capture: the bytes are the signed, encrypted envelopes as sent). */
+ * capture: the bytes are the signed, encrypted envelopes as sent). The
+ * file is the node's alone (mode 0600, whatever the umask, also when it
+ * existed): a capture is what a stolen key would open later. */
 void
 peer_wire_capture(const void *buf, size_t len)
 {
 	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 	const char *path = getenv("WIJKNET_WIRE_CAPTURE");
-	FILE *f;
+	FILE *f = NULL;
+	int fd;
 	if (path == NULL || *path == '\0')
 		return;
 	pthread_mutex_lock(&mtx);
-	if ((f = fopen(path, "ab")) != NULL) {
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd >= 0 && (fchmod(fd, 0600) != 0 ||
+			   (f = fdopen(fd, "ab")) == NULL)) {
+		wn_log(WN_LOG_WARN, "wire capture: cannot make it private");
+		close(fd);
+	}
+	if (f != NULL) {
 		if (fwrite(buf, 1, len, f) != len)
 			wn_log(WN_LOG_WARN, "wire capture: short write");
 		fclose(f);

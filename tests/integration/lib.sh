@@ -134,9 +134,11 @@ node_start_once() {
 	( [ -n "${WN_FSIZE_KB:-}" ] && ulimit -S -f "$WN_FSIZE_KB"
 	# an abort or a crash leaves its core in $WN_T/NAME.core/ (where the
 	# system writes cores to the working directory), for wn_reap to show
-	# every thread's stack
+	# every thread's stack; a daemon turns core dumps off unless
+	# WIJKNET_TEST_KEEP_CORES=1, which tests set (a test of that
+	# hardening sets WIJKNET_TEST_KEEP_CORES= to see it)
 	mkdir -p "$WN_T/$name.core" && cd "$WN_T/$name.core" && ulimit -S -c unlimited 2>/dev/null
-	WIJKNET_WIRE_CAPTURE="$cap" \
+	WIJKNET_WIRE_CAPTURE="$cap" WIJKNET_TEST_KEEP_CORES="${WIJKNET_TEST_KEEP_CORES-1}" \
 	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 "$@" \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" ) &
 	WN_PID[$name]=$!
