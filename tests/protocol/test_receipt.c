@@ -53,7 +53,8 @@ test_round_trip(void **state)
 	rc.nrefused = 1;
 	memset(rc.refused[0].id, 0x33, 16);
 	rc.refused[0].code = WN_EBUSY;
-	strcpy(rc.refused[0].reason, "deferred");
+	wn_strlcpy(rc.refused[0].reason, "deferred",
+	    sizeof(rc.refused[0].reason));
 	for (size_t i = 0; i < SEC_HASH_LEN; i++)
 		rc.answers[i] = (uint8_t)(0xa0 + i);
 	proto_writer_init(&w, buf, sizeof(buf));
@@ -160,7 +161,8 @@ test_hostile(void **state)
 		struct proto_writer w;
 		rc.naccepted = 1;
 		rc.nrefused = 1;
-		strcpy(rc.refused[0].reason, "x");
+		wn_strlcpy(rc.refused[0].reason, "x",
+		    sizeof(rc.refused[0].reason));
 		rc.refused[0].code = 5;
 		proto_writer_init(&w, buf, sizeof(buf));
 		assert_int_equal(proto_receipt_encode(&rc, &w), WN_OK);
@@ -215,8 +217,8 @@ make_vector(struct vector *v)
 		seed[i] = (uint8_t)i;
 	crypto_sign_seed_keypair(v->pk, s.sk, seed);
 	memset(&m, 0, sizeof(m));
-	strcpy(m.from, "police");
-	strcpy(m.to, "city");
+	wn_strlcpy(m.from, "police", sizeof(m.from));
+	wn_strlcpy(m.to, "city", sizeof(m.to));
 	m.ts_ms = 1767225600000; /* 2026-01-01T00:00:00Z */
 	m.after = 7;
 	m.n = 2;
@@ -233,11 +235,12 @@ make_vector(struct vector *v)
 	rc.nrefused = 2;
 	memset(rc.refused[0].id, 0x02, 16);
 	rc.refused[0].code = WN_EBUSY;
-	strcpy(rc.refused[0].reason, "deferred");
+	wn_strlcpy(rc.refused[0].reason, "deferred",
+	    sizeof(rc.refused[0].reason));
 	/* an envelope that failed authentication: refused without its id */
 	rc.refused[1].code = WN_ECRYPTO;
-	strcpy(rc.refused[1].reason, "envelope 1 is not the one the "
-				     "transfer's manifest signed");
+	wn_strlcpy(rc.refused[1].reason, "envelope 1 is not the one the "
+	    "transfer's manifest signed", sizeof(rc.refused[1].reason));
 	memcpy(rc.answers, v->thash, SEC_HASH_LEN);
 	proto_writer_init(&w, v->receipt, sizeof(v->receipt));
 	assert_int_equal(proto_receipt_encode(&rc, &w), WN_OK);
