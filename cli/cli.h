@@ -54,10 +54,12 @@ bool cli_ask(struct cli *cli, struct proto_ctl_reply *reply, int *status,
     const char *op, ...);
 
 /* cli_row_text, cli_row_int and cli_row_bool read field k of a reply's
- * row: its text (borrowed; "" when absent or not text), integer (0) or
+ * row: its text (borrowed; "" when absent or not text; cli_row_text_opt:
+ * NULL, for a field whose absence says something), integer (0) or
  * bool (false). cli_moment writes a time as a person reads it ("Tue  1
  * Dec 2026 21:30", local time; the milliseconds if it cannot). */
 const char *cli_row_text(const struct proto_ctl_row *r, const char *k);
+const char *cli_row_text_opt(const struct proto_ctl_row *r, const char *k);
 int64_t cli_row_int(const struct proto_ctl_row *r, const char *k);
 bool cli_row_bool(const struct proto_ctl_row *r, const char *k);
 void cli_moment(int64_t ms, char *out, size_t cap);
@@ -121,11 +123,26 @@ bool cli_categories_ok(struct cli *cli, const char *list);
  * anything else, including dates that do not exist or before 1970. */
 bool cli_date_ms(const char *text, int64_t *out);
 
+/* plan_text.c, for plan and action:
+ * cli_read_text_file reads a free text from path ("-": stdin) into out
+ * (cap bytes), without trailing line ends; false, said why on stderr
+ * naming --opt, when unreadable, empty or too long. cli_deadline writes
+ * a deadline as cli_moment writes a moment, a whole day as the day alone.
+ * cli_domain_words: a life domain in words. cli_print_action
+ * prints a row of action.list or plan.show in words; self (NULL: none)
+ * is this node's org, to say which actions are its own. */
+bool cli_read_text_file(struct cli *cli, const char *opt, const char *path,
+    char *out, size_t cap);
+void cli_deadline(int64_t ms, char *out, size_t cap);
+const char *cli_domain_words(const char *d);
+void cli_print_action(const struct proto_ctl_row *r, const char *self);
+
 /* The usage of each command group, shared by main.c's table and the
  * group's own usage errors. */
 extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_record[], cli_usage_consent[], cli_usage_data[],
-    cli_usage_signal[];
+    cli_usage_signal[], cli_usage_plan[], cli_usage_action[],
+    cli_usage_body[], cli_usage_meeting[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_status(struct cli *cli, int argc, char **argv);
@@ -138,12 +155,22 @@ int cli_cmd_case(struct cli *cli, int argc, char **argv);
 int cli_case_list(struct cli *cli, int argc, char **argv);
 int cli_case_show(struct cli *cli, int argc, char **argv);
 int cli_case_advance(struct cli *cli, int argc, char **argv);
+/* cmd_meeting.c: bodies, meetings, case escalate; case show prints a
+ * case's consultations and escalations (rows of meeting.case) with
+ * cli_print_consultations. */
+int cli_cmd_body(struct cli *cli, int argc, char **argv);
+int cli_cmd_meeting(struct cli *cli, int argc, char **argv);
+int cli_case_escalate(struct cli *cli, int argc, char **argv);
+void cli_print_consultations(const struct proto_ctl_row *rows, size_t n);
 int cli_case_close(struct cli *cli, int argc, char **argv);
 int cli_case_link(struct cli *cli, int argc, char **argv);
+int cli_case_signals(struct cli *cli, int argc, char **argv);
 int cli_cmd_share(struct cli *cli, int argc, char **argv);
 int cli_cmd_record(struct cli *cli, int argc, char **argv);
 int cli_cmd_consent(struct cli *cli, int argc, char **argv);
 int cli_cmd_data(struct cli *cli, int argc, char **argv);
 int cli_cmd_signal(struct cli *cli, int argc, char **argv);
+int cli_cmd_plan(struct cli *cli, int argc, char **argv);
+int cli_cmd_action(struct cli *cli, int argc, char **argv);
 
 #endif

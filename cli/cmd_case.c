@@ -1,6 +1,7 @@
 /*
  * cmd_case.c - wijknet case open | invite | remove | assign | list | show |
- * request | advance | close | link (a case's life: cmd_case_life.c).
+ * request | advance | close | link | signals (a case's life:
+ * cmd_case_life.c; its signals: cmd_case_signals.c).
  *
  * A case joins partners around one subject for one purpose on one ground:
  * the subject's consent, or a legal basis the matrix accepts. The node
@@ -21,11 +22,17 @@ const char cli_usage_case[] =
     "       case attest CASE --workers NAME,... (sign its protocol)\n"
     "       case list (each case with its stage)\n"
     "       case show CASE (where it stands, each step: when, who, why or\n"
-    "       'reason not shared', its links and members)\n"
+    "       'reason not shared', its links and members, its consultations\n"
+    "       and escalations)\n"
     "       case request CASE --categories CAT,...\n"
     "       case advance CASE --to STAGE [--why-file FILE|-]\n"
     "       case close CASE --outcome OUTCOME --why-file FILE|-\n"
     "       case link CASE --to CASE --as RELATION\n"
+    "       case escalate CASE --to BODY --why-file FILE|- (hand it to\n"
+    "       another consultation body: the federation's director)\n"
+    "       case signals CASE (its signals, newest first: this node's own\n"
+    "       with their subjects, at the director the members' summaries;\n"
+    "       attach one with signal link SIGNAL --case CASE)\n"
     "       (advance, close, link: the case's director; a closed case\n"
     "       shares nothing until it is moved back, with a reason)\n"
     "TYPE: situation person family group mediation;\n"
@@ -139,7 +146,9 @@ cli_cmd_case(struct cli *cli, int argc, char **argv)
 	    {"advance", cli_case_advance},
 	    {"close", cli_case_close},
 	    {"link", cli_case_link},
+	    {"escalate", cli_case_escalate},
 	    {"request", case_request},
+	    {"signals", cli_case_signals},
 	};
 	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),
 	    cli_usage_case);

@@ -8,7 +8,9 @@
  * members) and for its life (case.life: stage, steps, links) and tells
  * both in words, with dates a person reads; with --json it answers one
  * reply whose first row is the case with its stage, then a row per step
- * (kind "step") and per link (kind "link"), with exact values.
+ * (kind "step") and per link (kind "link"), then its consultations
+ * (kinds "consult", "decision", "escalation": meeting.case), with exact
+ * values.
  */
 #include "cli/cli.h"
 
@@ -425,7 +427,7 @@ cli_case_show(struct cli *cli, int argc, char **argv)
 {
 	static const char *const skip[] = {"kind", "case_id"};
 	const char *id = NULL;
-	struct proto_ctl_reply kase = {0}, life = {0};
+	struct proto_ctl_reply kase = {0}, life = {0}, meet = {0};
 	struct joined j = {0};
 	int status = CLI_FAIL;
 	if (!cli_getopt(cli, argc, argv, NULL, 0, &id, 1))
@@ -442,13 +444,24 @@ cli_case_show(struct cli *cli, int argc, char **argv)
 		status = cli_print_reply(cli, &life);
 		goto out;
 	}
+	/* its consultations and escalations (cmd_meeting.c) */
+	if (!call(cli, &meet, "meeting.case", "case", id, NULL))
+		goto out;
+	if (meet.status != WN_OK) {
+		status = cli_print_reply(cli, &meet);
+		goto out;
+	}
 	j.r = kase;
-	if ((j.rows = calloc(life.nrows, sizeof(*j.rows))) == NULL ||
+	if ((j.rows = calloc(life.nrows + meet.nrows, sizeof(*j.rows))) ==
+		NULL ||
 	    !join_row(&j.rows[0], &kase.rows[0], &life.rows[0], skip, 2))
 		goto out;
 	j.nrows = 1;
 	for (size_t i = 1; i < life.nrows; i++, j.nrows++)
 		if (!join_row(&j.rows[i], &life.rows[i], NULL, NULL, 0))
+			goto out;
+	for (size_t i = 0; i < meet.nrows; i++, j.nrows++)
+		if (!join_row(&j.rows[j.nrows], &meet.rows[i], NULL, NULL, 0))
 			goto out;
 	j.r.rows = j.rows;
 	j.r.nrows = j.nrows;
@@ -456,6 +469,7 @@ cli_case_show(struct cli *cli, int argc, char **argv)
 		status = cli_print_reply(cli, &j.r);
 	else {
 		print_case(&j.r);
+		cli_print_consultations(meet.rows, meet.nrows);
 		status = CLI_OK;
 		if (fflush(stdout) != 0) {
 			fprintf(stderr, "%s: cannot write output\n", cli->prog);
@@ -466,5 +480,6 @@ out:
 	joined_release(&j);
 	proto_ctl_reply_release(&kase);
 	proto_ctl_reply_release(&life);
+	proto_ctl_reply_release(&meet);
 	return status;
 }

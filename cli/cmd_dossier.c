@@ -3,6 +3,7 @@
  *
  *   wijknet record --subject REF --category CAT --field NAME --value TEXT
  *   wijknet record list [--subject REF]
+ *   wijknet record correct --field ID --value TEXT
  *   wijknet consent give | basis | withdraw | list
  *   wijknet data list [--case CASE]   (what partners shared with this node)
  */
@@ -16,7 +17,11 @@
 const char cli_usage_record[] =
     "record --subject REF --category CAT --field NAME --value TEXT\n"
     "       record list [--subject REF] (a subject nothing here names: "
-    "exit 1)";
+    "exit 1)\n"
+    "       record correct --field ID --value TEXT\n"
+    "       (this node's own field; every member it was shared with gets "
+    "the new value,\n"
+    "       or loses its copy where it may no longer hold it)";
 
 const char cli_usage_consent[] =
     "consent give --subject REF --category CAT --by NAME\n"
@@ -66,12 +71,33 @@ record_list(struct cli *cli, int argc, char **argv)
 	return list(cli, argc, argv, "record.list", "subject");
 }
 
+static int
+record_correct(struct cli *cli, int argc, char **argv)
+{
+	const char *field = NULL, *value = NULL;
+	const struct cli_opt opts[] = {
+	    {"field", &field, true},
+	    {"value", &value, true},
+	};
+	uint64_t id;
+	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), NULL, 0))
+		return CLI_USAGE;
+	if (!wn_parse_u64(field, INT64_MAX, &id)) {
+		fprintf(stderr, "%s: --field wants a field id (a number)\n",
+		    cli->prog);
+		return CLI_USAGE;
+	}
+	return cli_simple(cli, "record.correct", "field", field, "value",
+	    value, NULL);
+}
+
 int
 cli_cmd_record(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
 	    {NULL, record_add},
 	    {"list", record_list},
+	    {"correct", record_correct},
 	};
 	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),
 	    cli_usage_record);

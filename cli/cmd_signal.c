@@ -43,7 +43,9 @@ const char cli_usage_signal[] =
     "              [--limit N] (director: the summaries of the members'\n"
     "              signals: when, area, category, reports; no subjects)\n"
     "       signal link SIGNAL --to SIGNAL (SIGNAL repeats the other: one\n"
-    "              incident, every report and reporter kept)\n"
+    "              incident, every report and reporter kept)\n"    "       signal link SIGNAL --case CASE [--from ORG] (it belongs to the\n"
+    "              case; --from: at the director, a member's signal as\n"
+    "              signal list --received names it)\n"
     "       signal import FILE|- (CSV, header line first; exit 1 when a line\n"
     "              was refused: the others are imported)\n"
     "CAT: noise vandalism drugs loitering intimidation confused_behaviour\n"
@@ -317,20 +319,35 @@ out:
 static int
 signal_link(struct cli *cli, int argc, char **argv)
 {
-	const char *id = NULL, *to = NULL;
-	const struct cli_opt opts[] = {{"to", &to, true}};
+	const char *id = NULL, *to = NULL, *cs = NULL, *from = NULL;
+	const struct cli_opt opts[] = {
+	    {"to", &to, false},
+	    {"case", &cs, false},
+	    {"from", &from, false},
+	};
 	uint64_t v;
-	if (!cli_getopt(cli, argc, argv, opts, 1, &id, 1))
+	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), &id, 1))
 		return CLI_USAGE;
-	if (!wn_parse_u64(id, INT64_MAX, &v) || !wn_parse_u64(to, INT64_MAX, &v)) {
+	if ((to == NULL) == (cs == NULL) || (from != NULL && cs == NULL)) {
+		fprintf(stderr, "%s: signal link SIGNAL --to SIGNAL (a "
+		    "duplicate) or --case CASE [--from ORG] (it belongs to a "
+		    "case)\n", cli->prog);
+		return CLI_USAGE;
+	}
+	if (!wn_parse_u64(id, INT64_MAX, &v) ||
+	    (to != NULL && !wn_parse_u64(to, INT64_MAX, &v))) {
 		fprintf(stderr, "%s: signals are named by their number\n",
 		    cli->prog);
 		return CLI_USAGE;
 	}
 	struct proto_ctl_reply reply = {0};
 	int status;
-	if (cli_ask(cli, &reply, &status, "signal.link", "signal", id, "to", to,
-		NULL))
+	bool asked = cs != NULL
+	    ? cli_ask(cli, &reply, &status, "signal.attach", "signal", id,
+		  "case", cs, "from", from, NULL)
+	    : cli_ask(cli, &reply, &status, "signal.link", "signal", id, "to",
+		  to, NULL);
+	if (asked)
 		puts(reply.message); /* it says it all */
 	proto_ctl_reply_release(&reply);
 	return status;

@@ -40,6 +40,15 @@ static const struct cli_cmd cmds[] = {
 	{"signal", cli_cmd_signal,
 	    "record, list, link and import signals of nuisance",
 	    cli_usage_signal},
+	{"plan", cli_cmd_plan, "a case's plan of approach: goals per life "
+	    "domain", cli_usage_plan},
+	{"action", cli_cmd_action,
+	    "give, list, finish and cancel the actions of a plan",
+	    cli_usage_action},
+	{"body", cli_cmd_body, "the consultation bodies: neighbourhood team, "
+	    "nuisance\n           consultation team", cli_usage_body},
+	{"meeting", cli_cmd_meeting, "plan a body's meetings, their agenda, "
+	    "attendance,\n           minutes and decisions", cli_usage_meeting},
 };
 
 static void

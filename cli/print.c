@@ -147,6 +147,13 @@ cli_row_text(const struct proto_ctl_row *r, const char *k)
 	return f && f->type == PROTO_CTL_TEXT ? f->text : "";
 }
 
+const char *
+cli_row_text_opt(const struct proto_ctl_row *r, const char *k)
+{
+	const struct proto_ctl_field *f = proto_ctl_row_get(r, k);
+	return f && f->type == PROTO_CTL_TEXT ? f->text : NULL;
+}
+
 int64_t
 cli_row_int(const struct proto_ctl_row *r, const char *k)
 {

@@ -66,6 +66,12 @@ struct node {
  * at start (the list of names is in node/exchange/peer.c). Defined in
  * node/core/core.c, as node_sign is. */
 int64_t node_test_ms(const char *name, int64_t dflt);
+/* node_test_ahead_ms: how far ahead of the system's clock a test runs the
+ * clock of a room that keeps deadlines in days (work/'s actions): the
+ * environment variable `name`, a whole number of milliseconds up to 400
+ * days, else 0. Only ahead: time may pass faster for a test, never run
+ * back. Said in the log when set; read once at start. */
+int64_t node_test_ahead_ms(const char *name);
 
 /* node_sign is the node's proto_sign_fn; ctx is its sec_identity. */
 wn_err node_sign(void *ctx, const uint8_t *msg, size_t len,

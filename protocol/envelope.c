@@ -303,7 +303,13 @@ static const char *const type_names[] = {
 	[PROTO_MSG_ATTEST] = "attest",
 	[PROTO_MSG_SIGNAL] = "signal",
 	[PROTO_MSG_CASE_STEP] = "case_step",
+	[PROTO_MSG_PLAN] = "plan",
+	[PROTO_MSG_ACTION_STATE] = "action_state",
 	[PROTO_MSG_CASE_LINK] = "case_link",
+	[PROTO_MSG_BODY] = "body",
+	[PROTO_MSG_MEETING] = "meeting",
+	[PROTO_MSG_CONSULT] = "consult",
+	[PROTO_MSG_ESCALATION] = "escalation",
 };
 
 const char *

@@ -136,12 +136,19 @@ enum proto_msg_type {
 	PROTO_MSG_ATTEST = 17,   /* a member signs a case's protocol */
 	PROTO_MSG_SIGNAL = 18,   /* a signal's summary (work_wire.h) */
 	PROTO_MSG_CASE_STEP = 19, /* a step of a case's life (life_wire.h) */
-	/* 20 and 21 are taken by plans and actions (issue 12) */
+	PROTO_MSG_PLAN = 20,     /* a plan's goal or action (work_wire.h) */
+	PROTO_MSG_ACTION_STATE = 21, /* an owner marks its action done */
 	PROTO_MSG_CASE_LINK = 22, /* a link between two cases (life_wire.h) */
+	/* consultations (meet_wire.h), in one place so a merge renumbers them
+	 * together */
+	PROTO_MSG_BODY = 23,       /* a consultation body, to its members */
+	PROTO_MSG_MEETING = 24,    /* a body's meeting, to its members */
+	PROTO_MSG_CONSULT = 25,    /* a case at a meeting, to case members */
+	PROTO_MSG_ESCALATION = 26, /* a case handed to another body */
 };
-#define PROTO_MSG_TYPE_MAX 22
+#define PROTO_MSG_TYPE_MAX 26
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 22
+#define PROTO_ENVELOPE_TYPE_MAX 26
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

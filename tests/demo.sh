@@ -7,8 +7,12 @@
 # messages wait in the outbox; partners record and import signals, linked
 # into incidents, whose summaries (never who) reach the director; a case
 # with need-to-know sharing, moved through its stages by the director,
-# each step with who, when and why, and closed: sharing for it stops; and
-# every node's audit chain verifies.
+# each step with who, when and why; its plan with actions per partner (one
+# marked done on the police node shows up at the director); the monthly
+# neighbourhood team's meeting with minutes and a decision, and the case
+# escalated to the nuisance consultation team; the case
+# closed, after which nothing is shared for it; and every node's audit
+# chain verifies.
 set -euo pipefail
 # the region's time: the dates below are local times in Flanders
 export TZ=Europe/Brussels
@@ -202,10 +206,47 @@ wn pz-neteland audit show --limit 100 | grep -E 'retraction.(sent|acknowledged)'
 echo "A second removal is refused and sends nothing:"
 wn herentals case remove "$CASE" jw-herentals || true
 
+say "Week 3: the plan of approach, with an action per partner and a deadline"
+printf 'Agreed in the monthly neighbourhood team\n' | wn herentals case advance "$CASE" --to plan --why-file -
+echo "no nuisance at the station square by spring" |
+	wn herentals plan add "$CASE" --domain safety_public_order --goal-file -
+echo "extra evening patrols on Thursday to Saturday" |
+	wn herentals action add "$CASE" --owner pz-neteland --deadline "$(date -d '+14 days' +%Y-%m-%d)" --text-file -
+echo "presence at the square at closing time, talk to the group" |
+	wn herentals action add "$CASE" --owner gw-herentals --deadline "$(date -d '+7 days' +%Y-%m-%d)" --text-file -
+has_action() { wn "$1" --json action list | grep -q '"action_id"'; }
+until_true has_action pz-neteland
+echo "-- the police see their action on their own node:"; wn pz-neteland action list
+
+say "Week 3: the monthly neighbourhood team meets; the case goes on to the nuisance consultation team"
+wn herentals body add nbt-herentals --name "monthly neighbourhood team Herentals" \
+	--chair herentals --members herentals,pz-neteland,gw-herentals
+wn herentals body add nct --name "nuisance consultation team" --chair herentals --members herentals,pz-neteland
+wn herentals meeting plan nbt-herentals --at "$(date -d 'tomorrow 14:00' '+%Y-%m-%d %H:%M')"
+wn herentals meeting agenda 1 "$CASE"
+wn herentals meeting attend 1 --present herentals,pz-neteland,gw-herentals
+echo "The group was at the square again on Friday; police and guards agree on the plan of approach" |
+	wn herentals meeting minutes 1 --case "$CASE" --text-file -
+echo "Plan of approach adopted: patrols and presence at closing time" |
+	wn herentals meeting decide 1 --case "$CASE" --text-file - --step 3
+echo "Intimidation continues and a tenant is involved: complex, for the nuisance consultation team" |
+	wn herentals case escalate "$CASE" --to nct --why-file -
+escalated() { wn "$1" case show "$CASE" | grep -q 'handed from nbt-herentals to nct'; }
+until_true escalated pz-neteland
+echo "-- the police see the meeting, its minutes and decision, and the escalation in the case:"
+wn pz-neteland case show "$CASE" | sed -n '/^consultations:/,$p'
+echo "-- the guards sit in the neighbourhood team, not in the nuisance consultation team:"
+wn gw-herentals body list
+
+say "Week 4: the police mark their action done on their node; the director sees it"
+echo "patrols held three evenings, group moved on twice" | wn pz-neteland action done 1 --note-file -
+director_done() { wn herentals --json action list | grep -q '"action_id":1,.*"state":"done"'; }
+until_true director_done
+wn herentals plan show "$CASE"
+echo "(an action whose deadline passes is marked late by each node itself, without anyone asking)"
+
 say "The nuisance is gone: the director closes the case, and sharing for it stops"
-for s in plan follow_up; do
-	printf 'Agreed in the neighbourhood team\n' | wn herentals case advance "$CASE" --to $s --why-file -
-done
+printf 'Actions under way\n' | wn herentals case advance "$CASE" --to follow_up --why-file -
 printf 'No signals at the square for six weeks; the group meets at the youth centre\n' |
 	wn herentals case close "$CASE" --outcome resolved --why-file -
 until_true at_stage pz-neteland closed

@@ -38,7 +38,7 @@ count() { # name status: parse cmocka or tap-ish output in $log
 		# the first failures (a later one is often a consequence), then the end
 		grep -n -m 5 -A 8 '^not ok' "$log" | head -n 60
 		echo "---- last lines of $1 ----"
-		tail -n 40 "$log"
+		tail -n 70 "$log"
 	else
 		echo "  $1: $p passed"
 	fi

@@ -1,7 +1,8 @@
 /*
- * core.c - the two helpers node.h declares for every room: node_test_ms
- * (a deadline a test may lengthen) and node_sign (the node's signing
- * function for protocol/). Moved here from exchange/peer.c.
+ * core.c - the helpers node.h declares for every room: node_test_ms (a
+ * deadline a test may lengthen), node_test_ahead_ms (a clock a test may
+ * run ahead) and node_sign (the node's signing function for protocol/).
+ * Moved here from exchange/peer.c.
  */
 #include "node/node.h"
 
@@ -20,6 +21,23 @@ node_test_ms(const char *name, int64_t dflt)
 		    (long long)dflt);
 		return dflt;
 	}
+	return (int64_t)ms;
+}
+
+int64_t
+node_test_ahead_ms(const char *name)
+{
+	const char *v = getenv(name);
+	uint64_t ms;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (!wn_parse_u64(v, UINT64_C(400) * 24 * 3600 * 1000, &ms)) {
+		wn_log(WN_LOG_WARN, "%s=%s ignored: not a number of "
+		    "milliseconds from 0 to 400 days", name, v);
+		return 0;
+	}
+	wn_log(WN_LOG_WARN, "test hook %s is set: this clock runs %llu ms "
+	    "ahead", name, (unsigned long long)ms);
 	return (int64_t)ms;
 }
 

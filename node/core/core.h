@@ -3,8 +3,8 @@
  * have in common, and what every room that serves control requests uses.
  *
  * Owns: the REP server on nng contexts (server.h), the control call
- * (struct node_ctl_call, node_ctl_arg, node_ctl_fail) and the audit records
- * held while the disk is full.
+ * (struct node_ctl_call, node_ctl_arg, node_ctl_fail), the audit records
+ * held while the disk is full, and the rooms' periodic work (periodic.c).
  * May use: store. Never names exchange, need or daemon.
  */
 #ifndef NODE_CORE_CORE_H
@@ -92,5 +92,28 @@ void node_ctl_hold(struct node *n, const char *user, const char *action,
     const char *object, const char *detail);
 WN_NODISCARD wn_err node_ctl_write_held(struct node *n);
 void node_ctl_held_written(struct node *n);
+
+/* A room's periodic work: fn runs at most every period_ms (test_env, if
+ * not NULL, names the environment variable a test may lengthen it with:
+ * node_test_ms), under the node lock, inside a transaction of its own
+ * that is committed when fn returns WN_OK and rolled back otherwise; fn
+ * sets *kick to wake the delivery thread after the commit (it pushed to
+ * the outbox). It audits what it changes itself (user "system").
+ * node_periodic_register adds an entry (borrowed: a static one), before
+ * the node serves; the same entry again is a no-op, another with the
+ * same name aborts (WN_ASSERT); not thread safe. node_periodic_run (the
+ * daemon's main loop, about twice a second) runs the entries whose
+ * period passed, each at its first call, and says whether one asked for
+ * a kick; it takes n->mtx itself. node_periodic_count: how many are
+ * registered. */
+struct node_periodic {
+	const char *name; /* in the log */
+	int64_t period_ms;
+	const char *test_env;
+	wn_err (*fn)(struct node *n, bool *kick);
+};
+void node_periodic_register(const struct node_periodic *p);
+bool node_periodic_run(struct node *n);
+size_t node_periodic_count(void);
 
 #endif

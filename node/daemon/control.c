@@ -577,8 +577,12 @@ ping(const char *path)
 		return false;
 	wn_strlcpy(req.op, "ping", sizeof(req.op));
 	proto_writer_init(&w, buf + 13, sizeof(buf) - 13);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    proto_ctl_request_encode(&req, &w) != WN_OK ||
+	/* a full backlog (EAGAIN) is a busy listener, not a dead one */
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		if ((errno != EAGAIN && errno != EINTR) ||
+		    wn_mono_ms() >= deadline || poll(NULL, 0, 20) < 0)
+			goto out;
+	if (proto_ctl_request_encode(&req, &w) != WN_OK ||
 	    !io_all(fd, (uint8_t *)hello, sizeof(hello), true, deadline) ||
 	    !io_all(fd, head, 8, false, deadline) || head[0] != 0 ||
 	    head[1] != 'S' || head[2] != 'P' || head[3] != 0 ||

@@ -5,7 +5,8 @@
  * folder), read the passphrase, unlock the key file, open and check the
  * store, then serve the control socket until SIGTERM or SIGINT. Signals are
  * blocked before nng starts its threads and taken with sigtimedwait in the
- * main thread, which also runs the control socket's health check.
+ * main thread, which also runs the control socket's health check and the
+ * rooms' periodic work (node_periodic_run: actions marked late).
  */
 #include "node/daemon/daemon.h"
 
@@ -618,6 +619,9 @@ node_cmd_run(int argc, char **argv)
 		}
 		if (sig < 0 && errno == EAGAIN)
 			node_ctl_check(n);
+		/* what the rooms do by themselves (core/periodic.c) */
+		if (node_periodic_run(n))
+			node_peer_kick(n);
 	}
 	/* no control request may run while peers are torn down */
 	node_ctl_stop(n);

@@ -29,8 +29,10 @@
  * and is closed when its next bytes come after the partner left the table.
  *
  * Connections on the listener whose handshake is in progress are capped
- * (peer_max_connections, or 256 if that is 0): one more fails conn_init,
- * so nng closes it before mbed TLS sets it up.
+ * (peer_max_connections, or 256 if that is 0): one more is never set up
+ * in mbed TLS, and its first handshake step fails, so nng closes it at
+ * once. A connection stops counting when its handshake ends or nng
+ * closes it (conn_close), whichever comes first.
  *
  * The engine sees the decrypted bytes, so on the listener it also keeps
  * a frame's deadline (peer_frame_timeout): it follows the SP framing (an
@@ -256,6 +258,7 @@ struct nng_tls_engine_conn {
 	uint64_t body;    /* bytes of a frame's body still to come */
 	int64_t start_ms; /* first byte of the frame in progress; 0: none */
 	bool handshaking; /* counted in hs_now */
+	bool over_cap;    /* refused: too many handshakes in progress */
 	char who[64];     /* the enrolled partner it is (listener) */
 	uint64_t gen;     /* gate_gen when who was last found enrolled */
 };
@@ -506,7 +509,12 @@ conn_init(nng_tls_engine_conn *ec, void *tls, nng_tls_engine_config *c)
 		if (atomic_fetch_add(&hs_now, 1) >= hs_max) {
 			atomic_fetch_sub(&hs_now, 1);
 			atomic_fetch_add(&hs_over_cap, 1);
-			return NNG_ECONNABORTED; /* nng accepts on at once */
+			/* refused by its first handshake step, not here: a
+			 * failed conn_init is freed by nng's reaper alone, which
+			 * nng 1.5.2 can leave stuck, and the socket would stay
+			 * open; a failed handshake closes it at once */
+			ec->over_cap = true;
+			return 0;
 		}
 		ec->handshaking = true;
 	}
@@ -539,10 +547,16 @@ conn_fini(nng_tls_engine_conn *ec)
 	mbedtls_ssl_free(&ec->ctx);
 }
 
+/* conn_close: nng closes the connection (its handshake failed, timed out
+ * or its peer left): it no longer counts as handshaking. That is done
+ * here, not only in conn_fini, which runs on nng's reaper: with the
+ * reaper stuck (nanomsg/nng#1543) the cap would stay full. */
 static void
 conn_close(nng_tls_engine_conn *ec)
 {
-	(void)mbedtls_ssl_close_notify(&ec->ctx);
+	handshake_over(ec);
+	if (!ec->over_cap)
+		(void)mbedtls_ssl_close_notify(&ec->ctx);
 }
 
 /* nng_code: the nng error for mbed TLS's. A peer that closes, or says
@@ -578,6 +592,8 @@ nng_code(int rv)
 static int
 conn_handshake(nng_tls_engine_conn *ec)
 {
+	if (ec->over_cap)
+		return NNG_ECONNABORTED; /* nng accepts on at once */
 	int rv = mbedtls_ssl_handshake(&ec->ctx);
 	if (rv == MBEDTLS_ERR_SSL_WANT_READ || rv == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return NNG_EAGAIN;
@@ -630,6 +646,8 @@ static int
 conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *szp)
 {
 	int rv;
+	if (ec->over_cap)
+		return NNG_ECONNABORTED;
 	if (ec->cfg->server && ec->who[0] != '\0' &&
 	    atomic_load(&gate_gen) != ec->gen) {
 		/* the peer table changed: is it still a partner? */
@@ -660,6 +678,9 @@ conn_recv(nng_tls_engine_conn *ec, uint8_t *buf, size_t *szp)
 static int
 conn_send(nng_tls_engine_conn *ec, const uint8_t *buf, size_t *szp)
 {
+	/* (nng's first send runs the handshake through mbedtls_ssl_write) */
+	if (ec->over_cap)
+		return NNG_ECONNABORTED;
 	int rv = mbedtls_ssl_write(&ec->ctx, buf, *szp);
 	if (rv < 0)
 		return nng_code(rv);
@@ -670,7 +691,7 @@ conn_send(nng_tls_engine_conn *ec, const uint8_t *buf, size_t *szp)
 static bool
 conn_verified(nng_tls_engine_conn *ec)
 {
-	return mbedtls_ssl_get_verify_result(&ec->ctx) == 0;
+	return !ec->over_cap && mbedtls_ssl_get_verify_result(&ec->ctx) == 0;
 }
 
 static nng_tls_engine_config_ops cfg_ops = {

@@ -4,7 +4,8 @@
  *
  * data.amend asks the owner of a field received here to change it; the
  * owner checks the amending member's edit rights in the matrix again and
- * that the field was disclosed to it in the case (AMEND). case.attest
+ * that the field was disclosed to it in the case (AMEND), and sends the
+ * new value to every member that holds a copy (copies.c). case.attest
  * signs the protocol a case's ground names, with the workers who take
  * part; the director records it and tells the members (ATTEST).
  */
@@ -149,6 +150,13 @@ case_apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
 	if (rc == WN_OK)
 		rc = node_audit_append(n->store, from->org_id, "field.amended",
 		    ci.id, detail);
+	/* every member that holds the old value gets the new one (or loses
+	 * its copy where it may no longer hold it), the amending one too */
+	if (rc == WN_OK)
+		rc = case_copies_refresh(n, (int64_t)a.field_id, from->org_id,
+		    NULL, NULL);
+	if (rc == WN_OK)
+		node_peer_kick(n);
 	return rc;
 }
 

@@ -8,9 +8,10 @@
  * case's fields, and retracts from another member removed what it
  * disclosed to it. An INFO_REQUEST becomes a pending share (share.c); a
  * DISCLOSURE is checked against the matrix and membership again before it
- * is kept; a RETRACTION deletes what it names and is acknowledged. AMEND
- * and ATTEST are applied in amend.c. An error with a reason in why
- * refuses the message.
+ * is kept (a field held already takes the new value: its owner changed
+ * it, and the copy replaced is audited); a RETRACTION deletes what it
+ * names and is acknowledged. AMEND and ATTEST are applied in amend.c. An
+ * error with a reason in why refuses the message.
  */
 #include "node/need/case_int.h"
 
@@ -278,9 +279,11 @@ apply_disclosure(struct node *n, struct node_peer *from,
 	struct proto_disclosure *d = calloc(1, sizeof(*d));
 	struct proto_matrix *m = calloc(1, sizeof(*m));
 	struct case_info ci;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *was = NULL;
 	int self_role;
 	uint32_t cats = 0, valued = 0;
+	uint64_t replaced[8];
+	size_t nreplaced = 0;
 	wn_err rc = WN_ENOMEM;
 	if (d == NULL || m == NULL)
 		goto out;
@@ -341,6 +344,12 @@ apply_disclosure(struct node *n, struct node_peer *from,
 			valued |= 1u << f->category;
 	}
 	rc = WN_EDB;
+	/* a field held already whose value differs: the owner changed it
+	 * (copies.c), and this copy now follows */
+	if ((was = case_prep(n, "SELECT value IS NOT ?4 FROM received WHERE "
+				"from_org = ?1 AND case_id = ?2 AND field_id "
+				"= ?3")) == NULL)
+		goto out;
 	if ((st = case_prep(n, "INSERT OR REPLACE INTO received (case_id, "
 			       "from_org, field_id, subject, category, name, "
 			       "value, received_ms) VALUES "
@@ -348,6 +357,23 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		goto out;
 	for (size_t i = 0; i < d->nfields; i++) {
 		const struct proto_field *f = &d->fields[i];
+		sqlite3_reset(was);
+		sqlite3_bind_text(was, 1, from->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(was, 2, ci.id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(was, 3, (int64_t)f->id);
+		if (f->has_value)
+			sqlite3_bind_text(was, 4, f->value, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(was, 4);
+		int wr = sqlite3_step(was);
+		if (wr == SQLITE_ROW && sqlite3_column_int(was, 0)) {
+			if (nreplaced < 8)
+				replaced[nreplaced] = f->id;
+			nreplaced++;
+		} else if (wr != SQLITE_ROW && wr != SQLITE_DONE) {
+			goto out;
+		}
+		sqlite3_reset(was);
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
@@ -378,7 +404,19 @@ apply_disclosure(struct node *n, struct node_peer *from,
 	    ci.subject, c, from->org_id, ci.id, d->purpose, d->ground, h->tp);
 	rc = node_audit_append(n->store, from->org_id, "disclosure.received",
 	    ci.id, detail);
+	if (rc == WN_OK && nreplaced > 0) {
+		o = (size_t)snprintf(detail, sizeof(detail), "%zu copies of "
+		    "fields about %s replaced by the new value %s sent; case "
+		    "%s; fields", nreplaced, ci.subject, from->org_id, ci.id);
+		for (size_t i = 0; i < nreplaced && i < 8 &&
+		     o < sizeof(detail); i++)
+			o += (size_t)snprintf(detail + o, sizeof(detail) - o,
+			    " %llu", (unsigned long long)replaced[i]);
+		rc = node_audit_append(n->store, from->org_id, "copy.updated",
+		    ci.id, detail);
+	}
 out:
+	sqlite3_finalize(was);
 	sqlite3_finalize(st);
 	free(d);
 	free(m);

@@ -10,9 +10,12 @@
  *                 disclosure, and the data received
  *   amend.c       amending a field (edit rights) and signing a case's
  *                 consultation protocol
+ *   copies.c      keeping the copies of a changed field true, and
+ *                 correcting this node's own field
  *   watch.c       who looks at what: assignment and the snooping alert
  *   case_apply.c  the case messages from peers (node_case_apply)
- *   closed.c      cases as case work sees them, and a case closed
+ *   closed.c      cases as case work sees them (need.h: their director,
+ *                 members and the matrix's levels), and a case closed
  * Only these files include this header; the rest of node/ sees need.h.
  * Everything here runs in the caller's transaction, under the node lock.
  */
@@ -94,6 +97,22 @@ WN_NODISCARD wn_err case_decide(struct node *n, const struct case_share *s,
 WN_NODISCARD wn_err case_record_decision(struct node *n,
     struct case_share *s, uint32_t mask, const char *user,
     const char *reason, const struct case_tally *t);
+
+/* case_covered (share.c): consent or a basis the matrix m accepts covers
+ * subject's category k where m requires one (*ok; *consent_id what does,
+ * 0 when m requires neither; why says what is missing); WN_EDB */
+WN_NODISCARD wn_err case_covered(struct node *n, const struct proto_matrix *m,
+    const char *subject, int k, int64_t *consent_id, char *why,
+    size_t whylen, bool *ok);
+
+/* copies.c: keeping the copies of a field true. case_copies_refresh is
+ * called when this node's field id changed (amended by a member, or
+ * corrected here, by `by`): every member that was sent its value, in a
+ * case not closed, gets the new value where the four filters still let
+ * it out, and a retraction where they no longer do; audited. *updated
+ * and *retracted (may be NULL) count the copies. WN_EDB, WN_ENOMEM. */
+WN_NODISCARD wn_err case_copies_refresh(struct node *n, int64_t field_id,
+    const char *by, size_t *updated, size_t *retracted);
 
 /* amend.c: AMEND and ATTEST from a peer (routed by node_case_apply) */
 WN_NODISCARD wn_err case_apply_amend(struct node *n, struct node_peer *from,

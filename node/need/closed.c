@@ -12,6 +12,8 @@
  * director reopens it. A member invited to a case is told its history by
  * the functions added with node_need_on_invite, after its CASE; a member
  * removed from one forgets it with those added with node_need_on_removed.
+ * node_need_readers answers, for work/'s messages, which members may see
+ * how much of a category, with the level node_matrix_level gives.
  */
 #include "node/need/case_int.h"
 
@@ -112,17 +114,73 @@ node_case_set_closed(struct node *n, const char *case_id, int64_t ms,
 	    case_id, detail);
 }
 
+/* level_of: what the matrix m (version 0: none) gives role of category in
+ * cases of type; none out of range (default deny). The one place need/
+ * reads a level of a case's cell for case work. */
+static int
+level_of(const struct proto_matrix *m, int type, int category, int role)
+{
+	if (m->version == 0 || type < 0 || type >= CFG_CASE_TYPES ||
+	    category < 0 || category >= CFG_CATEGORIES || role < 0 ||
+	    role >= CFG_ROLES)
+		return CFG_LEVEL_NONE;
+	return m->level[type][category][role];
+}
+
 int
 node_matrix_level(struct node *n, int type, int category, int role)
 {
 	struct proto_matrix *m = calloc(1, sizeof(*m));
-	int level = 0;
-	if (m != NULL && case_matrix_in_force(n, m) == WN_OK && m->version &&
-	    type >= 0 && type < CFG_CASE_TYPES && category >= 0 &&
-	    category < CFG_CATEGORIES && role >= 0 && role < CFG_ROLES)
-		level = m->level[type][category][role];
+	int level = CFG_LEVEL_NONE;
+	if (m != NULL && case_matrix_in_force(n, m) == WN_OK)
+		level = level_of(m, type, category, role);
 	free(m);
 	return level;
+}
+
+struct readers {
+	const struct proto_matrix *m;
+	int type, cat;
+	struct node_need_reader *out;
+	size_t cap, k;
+};
+
+static wn_err
+add_reader(struct node *n, const char *org, int role, void *arg)
+{
+	struct readers *r = arg;
+	(void)n;
+	if (r->k == r->cap)
+		return WN_OK;
+	wn_strlcpy(r->out[r->k].org, org, sizeof(r->out[r->k].org));
+	r->out[r->k].level = level_of(r->m, r->type, r->cat, role);
+	r->k++;
+	return WN_OK;
+}
+
+wn_err
+node_need_readers(struct node *n, const char *case_id, int cat,
+    struct node_need_reader *out, size_t cap, size_t *count)
+{
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	struct readers r = {m, 0, cat, out, cap, 0};
+	struct case_info ci;
+	wn_err rc = WN_ENOMEM;
+	*count = 0;
+	if (m == NULL)
+		goto out;
+	rc = WN_ENOTFOUND;
+	if (!case_load(n, case_id, &ci))
+		goto out;
+	r.type = ci.type;
+	/* one matrix for all the members: read and verified once */
+	if ((rc = case_matrix_in_force(n, m)) != WN_OK ||
+	    (rc = node_case_members(n, case_id, add_reader, &r)) != WN_OK)
+		goto out;
+	*count = r.k;
+out:
+	free(m);
+	return rc;
 }
 
 static node_invite_fn invite_hooks[NODE_INVITE_HOOKS_MAX];

@@ -538,6 +538,8 @@ static const struct node_ctl_cmd need_cmds[] = {
 	    "what this node received", true},
 	{"data.amend", CFG_USER_CASE_WORKER, node_ctl_data_amend,
 	    "amend a received field (edit rights)", false},
+	{"record.correct", CFG_USER_CASE_WORKER, node_ctl_record_correct,
+	    "correct this node's own field; every copy shared follows", false},
 };
 
 void

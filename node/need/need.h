@@ -3,12 +3,13 @@
  *
  * Owns: the authorization matrix (need.c), cases and membership, dossiers,
  * consent, sharing decisions, disclosure, amendments, attestations,
- * retraction and the snooping alert (case.c, record.c, share.c, amend.c,
- * watch.c, case_apply.c; what they share is in case_int.h, which no file
- * outside them includes); the message kinds MATRIX, MATRIX_ACK, CASE,
- * INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK, AMEND, ATTEST; the
- * matrix.*, case.*, record.*, consent.*, share.* and data.* control
- * commands.
+ * retraction, copies kept true and the snooping alert (case.c, record.c,
+ * share.c, amend.c, copies.c, watch.c, case_apply.c; what they share is
+ * in case_int.h, which no file outside them includes; closed.c answers
+ * case work's questions about a case); the message kinds MATRIX,
+ * MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK,
+ * AMEND, ATTEST; the matrix.*, case.*, record.*, consent.*, share.* and
+ * data.* control commands.
  * May use: core, store, exchange (it sends through the outbox).
  */
 #ifndef NODE_NEED_NEED_H
@@ -145,6 +146,21 @@ WN_NODISCARD wn_err node_case_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen);
 
+/* node_need_readers (closed.c) lists the case's current members (at most
+ * cap, in org id order) with the level the matrix in force gives each
+ * one's role of category cat (enum cfg_category) in the case's type, as
+ * node_matrix_level would, the matrix read once: CFG_LEVEL_NONE for all
+ * while no matrix is in force. WN_ENOTFOUND for a case this node does not
+ * know, WN_EDB, WN_ENOMEM; *count is 0 on failure. In the caller's
+ * transaction, under the node lock. A case's director is node_case_get's,
+ * one member's role node_case_member's. */
+struct node_need_reader {
+	char org[PROTO_ORG_ID_MAX + 1];
+	int level; /* enum cfg_level */
+};
+WN_NODISCARD wn_err node_need_readers(struct node *n, const char *case_id,
+    int cat, struct node_need_reader *out, size_t cap, size_t *count);
+
 wn_err node_ctl_matrix_publish(struct node_ctl_call *c);
 wn_err node_ctl_matrix_show(struct node_ctl_call *c);
 wn_err node_ctl_matrix_acks(struct node_ctl_call *c);
@@ -167,5 +183,6 @@ wn_err node_ctl_data_list(struct node_ctl_call *c);
 wn_err node_ctl_case_assign(struct node_ctl_call *c);
 wn_err node_ctl_data_amend(struct node_ctl_call *c);
 wn_err node_ctl_case_attest(struct node_ctl_call *c);
+wn_err node_ctl_record_correct(struct node_ctl_call *c);
 
 #endif

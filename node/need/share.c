@@ -763,3 +763,17 @@ node_ctl_data_list(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	return WN_OK;
 }
+
+/* case_covered: covered() for the files beside this one (copies.c): *ok
+ * when consent or an accepted basis covers subject's category k where m
+ * requires one, *consent_id what does (0: m requires neither) */
+wn_err
+case_covered(struct node *n, const struct proto_matrix *m, const char *subject,
+    int k, int64_t *consent_id, char *why, size_t whylen, bool *ok)
+{
+	struct allowance a;
+	wn_err rc = covered(n, m, subject, k, &a, why, whylen, ok);
+	if (rc == WN_OK)
+		*consent_id = a.consent_id;
+	return rc;
+}

@@ -392,6 +392,134 @@ static const char *const migrations[] = {
 	"  by_user TEXT NOT NULL,"
 	"  PRIMARY KEY (case_id, other_id)) WITHOUT ROWID;"
 	"CREATE INDEX case_links_other ON case_links(other_id);",
+
+	/* 12: plans and actions (node/work/plan.c, action.c): a case's plan of
+	 * approach, goals per life domain (the numbering of node/work/
+	 * work.h) and actions, each with one owning org, a deadline and a
+	 * state (0 open, 1 done, 2 late, 3 cancelled) with a note (the
+	 * result, or why it was cancelled). The case's director numbers
+	 * them; a member keeps what the director sent it under the
+	 * director's org and number, so one table serves both. A text or
+	 * note is NULL where this node may know only that the goal or
+	 * action exists. Only the case id names the case: never its
+	 * subject. late_ms is when this node marked the action late (once,
+	 * by itself: the index serves that check); done_ms when its owner
+	 * marked it done. */
+	"CREATE TABLE plan_goals ("
+	"  director TEXT NOT NULL,"
+	"  goal_id INTEGER NOT NULL CHECK (goal_id >= 1),"
+	"  case_id TEXT NOT NULL,"
+	"  domain INTEGER NOT NULL CHECK (domain BETWEEN 0 AND 7),"
+	"  goal TEXT,"
+	"  added_by TEXT NOT NULL,"
+	"  changed_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (director, goal_id)) WITHOUT ROWID;"
+	"CREATE INDEX plan_goals_case ON plan_goals(case_id, domain);"
+	"CREATE TABLE actions ("
+	"  director TEXT NOT NULL,"
+	"  action_id INTEGER NOT NULL CHECK (action_id >= 1),"
+	"  case_id TEXT NOT NULL,"
+	"  owner TEXT NOT NULL,"
+	"  deadline_ms INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 3),"
+	"  text TEXT,"
+	"  note TEXT,"
+	"  added_by TEXT NOT NULL,"
+	"  changed_ms INTEGER NOT NULL,"
+	"  done_ms INTEGER,"
+	"  late_ms INTEGER,"
+	"  CHECK (note IS NULL OR state IN (1, 3)),"
+	"  PRIMARY KEY (director, action_id)) WITHOUT ROWID;"
+	"CREATE INDEX actions_case ON actions(case_id, deadline_ms);"
+	"CREATE INDEX actions_owner ON actions(owner, deadline_ms);"
+	"CREATE INDEX actions_open ON actions(deadline_ms) WHERE state = 0;",
+
+	/* 13: consultations (node/work/meet.c, meet_apply.c): bodies (the
+	 * monthly neighbourhood team, the nuisance consultation team) with
+	 * their member partners and chair; their meetings, each with an
+	 * agenda of cases, the attendance (present 1, absent 0) and, per
+	 * case, the minutes and the decisions (step: the case's step a
+	 * decision took); a case handed from one body to another. The
+	 * director numbers meetings and keys everything by its org; a member
+	 * keeps what it was sent under the director's org and number, so one
+	 * set of tables serves both. A minutes, decision or reason text is
+	 * NULL where this node may know only that it exists. Only the case
+	 * id names a case: never its subject. */
+	"CREATE TABLE bodies ("
+	"  director TEXT NOT NULL,"
+	"  body_id TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  chair TEXT NOT NULL,"
+	"  changed_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (director, body_id)) WITHOUT ROWID;"
+	"CREATE TABLE body_members ("
+	"  director TEXT NOT NULL,"
+	"  body_id TEXT NOT NULL,"
+	"  org TEXT NOT NULL,"
+	"  PRIMARY KEY (director, body_id, org)) WITHOUT ROWID;"
+	"CREATE TABLE meetings ("
+	"  director TEXT NOT NULL,"
+	"  meeting_id INTEGER NOT NULL CHECK (meeting_id >= 1),"
+	"  body_id TEXT NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  planned_by TEXT NOT NULL,"
+	"  attendance_ms INTEGER,"
+	"  changed_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (director, meeting_id)) WITHOUT ROWID;"
+	"CREATE INDEX meetings_at ON meetings(at_ms);"
+	"CREATE TABLE meeting_attendance ("
+	"  director TEXT NOT NULL,"
+	"  meeting_id INTEGER NOT NULL,"
+	"  org TEXT NOT NULL,"
+	"  present INTEGER NOT NULL CHECK (present IN (0, 1)),"
+	"  PRIMARY KEY (director, meeting_id, org)) WITHOUT ROWID;"
+	"CREATE TABLE meeting_cases ("
+	"  director TEXT NOT NULL,"
+	"  meeting_id INTEGER NOT NULL,"
+	"  case_id TEXT NOT NULL,"
+	"  added_ms INTEGER NOT NULL,"
+	"  minutes TEXT,"
+	"  minutes_ms INTEGER,"
+	"  changed_ms INTEGER NOT NULL,"
+	"  CHECK (minutes IS NULL OR minutes_ms IS NOT NULL),"
+	"  PRIMARY KEY (director, meeting_id, case_id)) WITHOUT ROWID;"
+	"CREATE INDEX meeting_cases_case ON meeting_cases(case_id);"
+	"CREATE TABLE meeting_decisions ("
+	"  director TEXT NOT NULL,"
+	"  meeting_id INTEGER NOT NULL,"
+	"  case_id TEXT NOT NULL,"
+	"  decision INTEGER NOT NULL CHECK (decision >= 1),"
+	"  text TEXT,"
+	"  step INTEGER CHECK (step IS NULL OR step >= 1),"
+	"  decided_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (director, meeting_id, case_id, decision)) "
+	"  WITHOUT ROWID;"
+	"CREATE TABLE case_escalations ("
+	"  case_id TEXT NOT NULL,"
+	"  number INTEGER NOT NULL CHECK (number >= 1),"
+	"  from_body TEXT NOT NULL,"
+	"  to_body TEXT NOT NULL CHECK (to_body != from_body),"
+	"  when_ms INTEGER NOT NULL,"
+	"  by_org TEXT NOT NULL,"
+	"  by_user TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  PRIMARY KEY (case_id, number)) WITHOUT ROWID;",
+
+	/* 14: the signals of a case (node/work/case_signals.c): which of
+	 * this node's own signals (from_org '') or, at the director, which
+	 * member's signal summaries (from_org the member, signal_id its
+	 * number there) belong to which case, attached by whom and when.
+	 * The key serves a case's list; the second index which cases a
+	 * signal belongs to. Only the case id names the case. */
+	"CREATE TABLE case_signals ("
+	"  case_id TEXT NOT NULL,"
+	"  from_org TEXT NOT NULL,"
+	"  signal_id INTEGER NOT NULL CHECK (signal_id >= 1),"
+	"  linked_by TEXT NOT NULL,"
+	"  linked_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, from_org, signal_id)) WITHOUT ROWID;"
+	"CREATE INDEX case_signals_signal ON case_signals(from_org, "
+	"  signal_id);",
 };
 
 int

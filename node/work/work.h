@@ -1,7 +1,7 @@
 /*
  * work.h - the case-work room: the work partners do on what the exchange
- * and need to know carry. Signals now; plans, actions and consultations
- * later (issue 12).
+ * and need to know carry: signals, a case's life, plans and actions,
+ * consultations (issue 12).
  *
  * Owns: the signals this node recorded and their subjects with a role
  * (the signals and signal_subjects tables, migration 9), their duplicates,
@@ -10,13 +10,25 @@
  * for the director, summary.c, and the director's copies); a case's life
  * (life.c, life_apply.c): its stages and the steps that moved it, with
  * who, when and why, and the links between cases (the case_steps and
- * case_links tables, migration 11); the case.advance, case.close,
+ * case_links tables, migration 11); the signals of a case (case_signals,
+ * migration 14; case_signals.c, the signal.attach and case.signals
+ * commands); the case.advance, case.close,
  * case.link and case.life control commands; the message kinds CASE_STEP
- * and CASE_LINK.
- * May use: core, store, exchange, need (a signal's summary will travel
- * through the exchange under the matrix need/ holds; a case's type,
- * director and members, its closing and the matrix's levels are asked
- * of need/, never read from its tables).
+ * and CASE_LINK; a case's plan of approach, goals per life domain and
+ * actions with an owner, a deadline and a state (plan_goals, actions,
+ * migration 12; plan.c, action.c, plan_apply.c), the plan.* and action.*
+ * commands, the message kinds PLAN (a goal or an action, director ->
+ * members) and ACTION_STATE (an owner marks its action done, -> the
+ * director), and the periodic check that marks an open action late past
+ * its deadline; consultations: bodies, their meetings with attendance, an
+ * agenda of cases with minutes and decisions, and escalations between
+ * bodies (migration 13; meet.c, meet_send.c, meet_apply.c, meet_show.c,
+ * escalate.c), the body.*, meeting.* and case.escalate commands, the
+ * message kinds BODY, MEETING, CONSULT and ESCALATION.
+ * May use: core, store, exchange, need (what leaves goes through the
+ * exchange, to the members and as far as the matrix need/ holds lets it;
+ * a case's type, director and members, its closing and the matrix's
+ * levels are asked of need/, never read from its tables).
  */
 #ifndef NODE_WORK_WORK_H
 #define NODE_WORK_WORK_H
@@ -229,6 +241,147 @@ wn_err node_ctl_case_close(struct node_ctl_call *c);
 wn_err node_ctl_case_link(struct node_ctl_call *c);
 wn_err node_ctl_case_life(struct node_ctl_call *c);
 
+/* ---- plans and actions (plan.c, action.c, plan_apply.c) ------------ */
+
+/* A plan's life domain (plan_goals.domain and the wire's numbering:
+ * only ever append). */
+enum node_plan_domain {
+	NODE_DOM_SAFETY_PUBLIC_ORDER,
+	NODE_DOM_HOUSING,
+	NODE_DOM_INCOME_DEBTS,
+	NODE_DOM_HEALTH_ADDICTION,
+	NODE_DOM_FAMILY,
+	NODE_DOM_EDUCATION_DAYTIME,
+	NODE_DOM_JUSTICE,
+	NODE_DOM_SOCIAL_NETWORK,
+	NODE_PLAN_DOMAINS
+};
+
+/* An action's state (actions.state and the wire's numbering). */
+enum node_action_state {
+	NODE_ACT_OPEN,
+	NODE_ACT_DONE,
+	NODE_ACT_LATE,
+	NODE_ACT_CANCELLED,
+	NODE_ACT_STATES
+};
+
+#define NODE_PLAN_TEXT_CHARS 2000 /* a goal, an action, a note */
+/* how often a node looks for actions past their deadline; a test may
+ * lengthen it (WIJKNET_TEST_LATE_PERIOD_MS) or run the work room's clock
+ * ahead (WIJKNET_TEST_CLOCK_AHEAD_MS, node_test_ahead_ms) */
+#define NODE_LATE_PERIOD_MS (60 * 1000)
+
+/* node_plan_domain_name: "safety_public_order" ... ("unknown" out of
+ * range); node_plan_domain_parse reads a name, ASCII case ignored, a space
+ * for '_'. node_action_state_name: "open", "done", "late", "cancelled". */
+const char *node_plan_domain_name(int d);
+bool node_plan_domain_parse(const char *s, int *out);
+const char *node_action_state_name(int s);
+
+/* node_work_now_ms: the work room's clock (the system's, or ahead of it
+ * for a test: node_work_clock_init reads the hook once, at registration). */
+int64_t node_work_now_ms(void);
+void node_work_clock_init(void);
+
+/* node_action_deadline_parse reads a deadline as node_signal_when_parse
+ * reads a moment; a date alone is the end of that day (23:59:59.999
+ * local). */
+bool node_action_deadline_parse(const char *s, int64_t *ms);
+
+/* node_plan_text_ok: a free text (a goal, an action, a note) of 1..2000
+ * characters, line breaks and tabs allowed, no other control character;
+ * false with the reason in err, naming `what`, never the text. */
+bool node_plan_text_ok(const char *what, const char *v, char *err,
+    size_t errlen);
+
+/* node_plan_send_goal / node_plan_send_action queue, in the caller's
+ * transaction, goal or action `id` of this node (the case's director) for
+ * each current member of its case but this node (only the member `only`
+ * when not NULL), as far as the matrix in force lets its role see the
+ * category plan (goals) or actions: with the text at view or more (an
+ * action's owner always), without it at existence, nothing at none;
+ * nothing at all for a closed case (node_case_get's closed_ms). *sent:
+ * how many members it went to. */
+WN_NODISCARD wn_err node_plan_send_goal(struct node *n, int64_t id,
+    const char *only, size_t *sent);
+WN_NODISCARD wn_err node_plan_send_action(struct node *n, int64_t id,
+    const char *only, size_t *sent);
+
+/* node_action_rows writes up to limit rows of this node's actions that
+ * match the SQL condition `where` (?1 is a1, ?2 a2) into c's reply, by
+ * deadline: action_id, case_id, director, owner, deadline_ms, state,
+ * changed_ms, done_ms (0: not done), late_ms (0: not marked late here),
+ * and the text and note as far as this node holds them. */
+WN_NODISCARD wn_err node_action_rows(struct node_ctl_call *c,
+    const char *where, const char *a1, const char *a2, int64_t limit);
+
+/* node_plan_apply applies a PLAN item (a member, from the case's
+ * director) or an ACTION_STATE (the director, from the action's owner),
+ * in the receiving transaction; an error with a reason in why refuses
+ * it. */
+WN_NODISCARD wn_err node_plan_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+
+/* node_actions_mark_late marks every open action of this node whose
+ * deadline passed late, audited once each (user "system"): the periodic
+ * work the room registers (core/periodic.c). */
+WN_NODISCARD wn_err node_actions_mark_late(struct node *n, bool *kick);
+
+/* node_work_plan_register adds need/'s hooks for plans (plan_apply.c): a
+ * member invited to a case is sent, after its CASE, every goal and action
+ * of the case as far as the matrix lets its role see them; a member
+ * removed from a case deletes the goals and actions it holds of it
+ * (audited plan.forgotten). node_work_room_register calls it. */
+void node_work_plan_register(void);
+
+/* ---- consultations (meet*.c, escalate.c) ---------------------------- */
+
+#define NODE_BODY_NAME_CHARS 64
+
+/* The federation's director sends, in the caller's transaction: body
+ * body_id to each partner that sits in it (and, when left is not NULL,
+ * to left that it no longer does); meeting id to the partners of its
+ * body; case_id at meeting id to the case's members (only `only` when not
+ * NULL) as far as the matrix lets each one's role see deliberation; the
+ * case's escalation `number` likewise to every member, its reason only at
+ * view. Nothing for a closed case. *sent: how many partners it went to. */
+WN_NODISCARD wn_err node_meet_send_body(struct node *n, const char *body_id,
+    const char *left, size_t *sent);
+WN_NODISCARD wn_err node_meet_send_meeting(struct node *n, int64_t id,
+    size_t *sent);
+WN_NODISCARD wn_err node_meet_send_consult(struct node *n, int64_t id,
+    const char *case_id, const char *only, size_t *sent);
+WN_NODISCARD wn_err node_meet_send_escalation(struct node *n,
+    const char *case_id, int64_t number, const char *only, size_t *sent);
+/* node_meet_case_body: the body a case is with (its last escalation's or
+ * the last agenda it was put on, whichever came later; "" none). */
+WN_NODISCARD wn_err node_meet_case_body(struct node *n, const char *cid,
+    char *out, size_t cap);
+/* node_meet_apply applies a BODY, MEETING, CONSULT or ESCALATION in the
+ * receiving transaction; an error with a reason in why refuses it. */
+WN_NODISCARD wn_err node_meet_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen);
+/* node_work_meet_register adds need/'s hooks for consultations: a member
+ * invited later is sent the case's consultations and escalations; one
+ * removed deletes them (audited meeting.forgotten). */
+void node_work_meet_register(void);
+
+wn_err node_ctl_body_add(struct node_ctl_call *c);
+wn_err node_ctl_body_change(struct node_ctl_call *c);
+wn_err node_ctl_body_list(struct node_ctl_call *c);
+wn_err node_ctl_meeting_plan(struct node_ctl_call *c);
+wn_err node_ctl_meeting_agenda(struct node_ctl_call *c);
+wn_err node_ctl_meeting_attend(struct node_ctl_call *c);
+wn_err node_ctl_meeting_minutes(struct node_ctl_call *c);
+wn_err node_ctl_meeting_decide(struct node_ctl_call *c);
+wn_err node_ctl_meeting_list(struct node_ctl_call *c);
+wn_err node_ctl_meeting_show(struct node_ctl_call *c);
+wn_err node_ctl_meeting_case(struct node_ctl_call *c);
+wn_err node_ctl_case_escalate(struct node_ctl_call *c);
+
 /* node_case_last_step: the stage a case stands at here and its last
  * step's number (signal and 0 when it has none), in the caller's
  * transaction (node/work/life.c). */
@@ -242,14 +395,31 @@ struct sqlite3_stmt;
 struct sqlite3_stmt *node_work_prep(struct node *n, const char *sql);
 
 /* node_work_room_register registers the work room's control commands
- * (signal.add, signal.list, signal.link, signal.import) and its message
- * type (SIGNAL: a signal's summary) with the exchange. Before the node
- * serves (daemon/ at start); not thread safe. */
+ * (signal.*, case.advance|close|link|life, plan.*, action.*), its message
+ * types (SIGNAL: a signal's summary; CASE_STEP, CASE_LINK, PLAN and
+ * ACTION_STATE) with the exchange, need/'s invitation and removal hooks,
+ * and its periodic work (actions marked late). Before the node serves
+ * (daemon/ at start); not thread safe. */
 void node_work_room_register(void);
 
 wn_err node_ctl_signal_add(struct node_ctl_call *c);
 wn_err node_ctl_signal_list(struct node_ctl_call *c);
 wn_err node_ctl_signal_link(struct node_ctl_call *c);
 wn_err node_ctl_signal_import(struct node_ctl_call *c);
+wn_err node_ctl_plan_add(struct node_ctl_call *c);
+wn_err node_ctl_plan_show(struct node_ctl_call *c);
+wn_err node_ctl_action_add(struct node_ctl_call *c);
+wn_err node_ctl_action_list(struct node_ctl_call *c);
+wn_err node_ctl_action_done(struct node_ctl_call *c);
+wn_err node_ctl_action_cancel(struct node_ctl_call *c);
+
+/* ---- the signals of a case (case_signals.c) ------------------------- */
+
+/* signal.attach: one of this node's signals, or at the director a
+ * member's signal summary (from), belongs to a case this node directs or
+ * is a member of, not closed; case.signals lists a case's signals as this
+ * node holds them (its own with their subjects; the summaries without). */
+wn_err node_ctl_signal_attach(struct node_ctl_call *c);
+wn_err node_ctl_case_signals(struct node_ctl_call *c);
 
 #endif

@@ -12,8 +12,9 @@
  * as random to the unique index), summary_ms 0 as on the bench's lone
  * nodes, each its own director (a member writes NULL while a summary is
  * owed: one more entry, at the end of the signals_owed index). Then
- * CASES cases, each with the director and this node as members, in a
- * second transaction (not in the rate). With --rounds K (at most 9) the
+ * CASES cases, each with the director and this node as members and 20
+ * of the node's signals attached (case_signals), in a second transaction
+ * (not in the rate). With --rounds K (at most 9) the
  * signals are inserted K times, the first K - 1 deleted again after
  * their commit (not timed), and the rate is the median round's: one
  * fsync'd commit on a busy disk weighs much in a run this short. The
@@ -26,7 +27,8 @@
  *
  * Prints one line of key=value pairs: before (signals already there),
  * signals, insert_s, rows_per_s, rounds_s (each round's time), total,
- * cases; exit 0, or 1 on any error (with a message on stderr). With
+ * cases, busiest_case (CASE:N, the case with the most signals attached;
+ * "none"); exit 0, or 1 on any error (with a message on stderr). With
  * SIGNALS 0 it only counts.
  */
 #include <stdio.h>
@@ -158,13 +160,16 @@ out:
 }
 
 /* cases inserts count cases, as a member holds those it was added to:
- * opened by the director "dir", with dir and org as members */
+ * opened by the director "dir", with dir and org as members, each with
+ * CASE_SIGNALS of the node's signals 1 .. nsignals attached (case_signals,
+ * as signal link --case writes them; fewer where two picks meet) */
+#define CASE_SIGNALS 20
 static bool
 cases(struct node_store *s, int64_t first, uint64_t count, const char *org,
-    int role, int64_t now_ms)
+    int role, int64_t now_ms, int64_t nsignals)
 {
 	sqlite3 *db = node_store_db(s);
-	sqlite3_stmt *c = NULL, *mem = NULL;
+	sqlite3_stmt *c = NULL, *mem = NULL, *sig = NULL;
 	bool ok = false;
 	if (sqlite3_prepare_v2(db, "INSERT INTO cases (case_id, type, "
 		"subject, purpose, ground, director, opened_ms) VALUES "
@@ -172,6 +177,9 @@ cases(struct node_store *s, int64_t first, uint64_t count, const char *org,
 	    sqlite3_prepare_v2(db, "INSERT INTO case_members (case_id, "
 		"org_id, role, attested) VALUES (?,?,?,1)", -1, &mem,
 		NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO case_signals "
+		"(case_id, from_org, signal_id, linked_by, linked_ms) VALUES "
+		"(?,'',?,'admin',?)", -1, &sig, NULL) != SQLITE_OK ||
 	    node_store_begin(s) != WN_OK)
 		goto out;
 	for (uint64_t k = 1; k <= count; k++) {
@@ -200,6 +208,15 @@ cases(struct node_store *s, int64_t first, uint64_t count, const char *org,
 				goto rollback;
 			sqlite3_reset(mem);
 		}
+		for (int j = 0; j < CASE_SIGNALS && nsignals > 0; j++) {
+			sqlite3_bind_text(sig, 1, id, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(sig, 2, 1 + (int64_t)(mix(i, 20 +
+			    (uint64_t)j) % (uint64_t)nsignals));
+			sqlite3_bind_int64(sig, 3, now_ms);
+			if (sqlite3_step(sig) != SQLITE_DONE)
+				goto rollback;
+			sqlite3_reset(sig);
+		}
 	}
 	ok = node_store_commit(s) == WN_OK;
 	goto out;
@@ -208,6 +225,7 @@ rollback:
 out:
 	sqlite3_finalize(c);
 	sqlite3_finalize(mem);
+	sqlite3_finalize(sig);
 	return ok;
 }
 
@@ -309,8 +327,22 @@ main(int argc, char **argv)
 	qsort(dts, rounds, sizeof(dts[0]), by_value);
 	double dt = dts[(rounds - 1) / 2];
 	if (ncases > 0 &&
-	    !cases(s, cases0, ncases, org, CFG_ROLE_COMMUNITY_GUARDS, now_ms))
+	    !cases(s, cases0, ncases, org, CFG_ROLE_COMMUNITY_GUARDS, now_ms,
+		count_rows(node_store_db(s), "SELECT ifnull(max(id), 0) FROM "
+		    "signals")))
 		goto fail;
+	/* the case with the most signals attached, for case signals */
+	char busiest[64] = "";
+	sqlite3_stmt *bq = NULL;
+	if (sqlite3_prepare_v2(node_store_db(s), "SELECT case_id, count(*) "
+		"FROM case_signals GROUP BY case_id ORDER BY 2 DESC, 1 LIMIT "
+		"1", -1, &bq, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(bq) == SQLITE_ROW)
+		snprintf(busiest, sizeof(busiest), "%s:%lld",
+		    (const char *)sqlite3_column_text(bq, 0),
+		    (long long)sqlite3_column_int64(bq, 1));
+	sqlite3_finalize(bq);
 	int64_t total = count_rows(node_store_db(s),
 	    "SELECT count(*) FROM signals");
 	int64_t tcases = count_rows(node_store_db(s),
@@ -318,10 +350,10 @@ main(int argc, char **argv)
 	node_store_close(s);
 	sec_identity_free(id);
 	printf("before=%lld signals=%llu insert_s=%.3f rows_per_s=%.0f "
-	       "rounds_s=%s total=%lld cases=%lld\n",
+	       "rounds_s=%s total=%lld cases=%lld busiest_case=%s\n",
 	    (long long)before, (unsigned long long)rows, dt,
 	    rows > 0 ? (double)rows / dt : 0.0, rs, (long long)total,
-	    (long long)tcases);
+	    (long long)tcases, busiest[0] ? busiest : "none");
 	return 0;
 fail:
 	fprintf(stderr, "bench_signals: %s\n", node_store_errmsg(s));

@@ -30,7 +30,10 @@
 #      nothing), as a ratio to that rate; then `signal list` of one area
 #      (and a category, a period) timed through the CLI on a node holding
 #      10000 signals and 5000 cases, then BENCH_SIGNALS (100000): the ratio
-#      says how a page of the list grows with what the node holds
+#      says how a page of the list grows with what the node holds; and
+#      `wijknet case signals` of the case with the most signals attached
+#      (each of the 5000 cases has up to 20), timed the same way at both
+#      sizes
 #
 # Environment: BUILD (default build), BENCH_COUNT (default 20000),
 # BENCH_SECONDS (baseline seconds, default 3), BENCH_FILL (default
@@ -304,6 +307,38 @@ PY
 	echo "   $label: $out"
 	LIST+=("$label:$(kv "$out" p50_ms):$(kv "$out" p95_ms)")
 }
+# case_times LABEL: SIG_CALLS calls of `wijknet --json case signals
+# $BUSY_CASE` at sigl (after one to warm up), timed as list_times; each
+# must list the BUSY_ROWS signals attached to it
+case_times() {
+	local out
+	out=$(/usr/bin/python3 - "$WIJKNET" "$WN_T/sigl" "$SIG_CALLS" "$BUSY_ROWS" "$BUSY_CASE" <<'PY'
+import json, math, subprocess, sys, time
+cli, data, calls, rows, case = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+ms = []
+for i in range(calls + 1):
+    t0 = time.perf_counter()
+    r = subprocess.run([cli, "-d", data, "--json", "case", "signals", case], capture_output=True)
+    t = (time.perf_counter() - t0) * 1000
+    if r.returncode != 0:
+        sys.exit("exit %d: %s" % (r.returncode, r.stderr.decode()[:200]))
+    got = len(json.loads(r.stdout)["rows"])
+    if got != rows:
+        sys.exit("%d signals listed, not %d" % (got, rows))
+    if i > 0:
+        ms.append(t)
+ms.sort()
+print("p50_ms=%.1f p95_ms=%.1f rows=%d" % (ms[(len(ms) - 1) // 2], ms[math.ceil(len(ms) * 0.95) - 1], rows))
+PY
+) || fail "case signals $BUSY_CASE: $out"
+	echo "   $1: $out"
+	CASEL+=("$(kv "$out" p50_ms):$(kv "$out" p95_ms)")
+}
+BUSY=$(kv "$sbare" busiest_case)
+BUSY_CASE=${BUSY%%:*}
+BUSY_ROWS=${BUSY##*:}
+[ -n "$BUSY_CASE" ] && [ "$BUSY_CASE" != none ] || fail "bench_signals attached no signal to a case"
+CASEL=()
 SINCE=$(date -d '90 days ago' +%F)
 list_all() {
 	list_times "nothing (an area without signals)" 0 --area Nergens/Niets --limit 50
@@ -318,6 +353,7 @@ echo "   signal list --limit 50 at sigl, $SIG_BASE signals and $SIG_CASES cases;
 LIST=()
 list_all
 LIST10=("${LIST[@]}")
+case_times "case signals $BUSY_CASE ($BUSY_ROWS signals attached), $SIG_BASE signals and $SIG_CASES cases"
 node_stop sigl || fail "sigl did not stop cleanly"
 sfill=$("$BIN/bench_signals" --fill "$WN_T/sigl" "$WN_T/sigl.pass" $((SIGNALS - 2 * SIG_BASE))) ||
 	fail "bench_signals --fill"
@@ -332,6 +368,7 @@ echo "   signal list at sigl, $SIGNALS signals and $SIG_CASES cases (started in 
 LIST=()
 list_all
 LIST100=("${LIST[@]}")
+case_times "case signals $BUSY_CASE ($BUSY_ROWS signals attached), $SIGNALS signals and $SIG_CASES cases"
 for i in "${!LIST100[@]}"; do
 	IFS=: read -r l p50a p95a <<<"${LIST10[$i]}"
 	IFS=: read -r _ p50b p95b <<<"${LIST100[$i]}"
@@ -369,4 +406,8 @@ IFS=: read -r _ a10 a10p <<<"${LIST10[1]}"
 IFS=: read -r _ a100 a100p <<<"${LIST100[1]}"
 echo "signal list of an area (50 a page) at $SIGNALS signals and $SIG_CASES cases: p50 $a100 ms, p95 $a100p ms through the CLI" \
 	"= $(calc %.2f "$a100 / $a10") x (p95 $(calc %.2f "$a100p / $a10p") x) of $SIG_BASE signals'; a call that lists nothing: $n100 ms ($n10 ms)"
+IFS=: read -r c10 c10p <<<"${CASEL[0]}"
+IFS=: read -r c100 c100p <<<"${CASEL[1]}"
+echo "case signals (one case, $BUSY_ROWS signals attached) at $SIGNALS signals and $SIG_CASES cases: p50 $c100 ms, p95 $c100p ms through the CLI" \
+	"= $(calc %.2f "$c100 / $c10") x (p95 $(calc %.2f "$c100p / $c10p") x) of $SIG_BASE signals' ($c10 ms)"
 echo "command: make bench   (BUILD=$BUILD bash tests/bench/run.sh)"

@@ -327,6 +327,16 @@ wn_done() {
 			grep -E -A 14 "$WN_SAN_RE" "$f" | head -40 | sed 's/^/    /'
 		fi
 	done
+	# a failure under load is gone with its folder: say what each node
+	# warned of (their logs hold no secret), so the report can tell why
+	if [ "$WN_FAILS" -ne 0 ]; then
+		for f in "$WN_T"/*.log; do
+			[ -f "$f" ] || continue
+			grep -q ' \(warn\|error\): ' "$f" || continue
+			echo "# ${f##*/}: its last warnings and errors"
+			grep ' \(warn\|error\): ' "$f" | tail -8 | cut -c1-300 | sed 's/^/#   /'
+		done
+	fi
 	[ "$WN_FAILS" -eq 0 ]
 }
 

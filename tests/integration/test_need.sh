@@ -145,6 +145,10 @@ amended() { wn police record list --subject $S | grep -q 'AMENDED-by-dir'; }
 check "police's own field now holds the amendment" wait_for 30 amended
 check_exit "police's audit" 0 wn police audit show --limit 500
 check_out "  records who amended it" 'field.amended.*amended by dir'
+# the copies follow: the director and youth work (view) now hold the
+# amendment, not the value police first shared (test_copies.sh)
+copy_amended() { count_is 1 got "$1" AMENDED-by-dir; }
+for n in dir youth; do check "$n's copy of it now holds the amendment" wait_for 30 copy_amended $n; done
 
 # nothing that the sender's filters should have stopped reached anyone:
 # no receiver had anything to refuse
@@ -192,8 +196,9 @@ check "  and the log tells the administrator" grep -q 'ALERT for the administrat
 for n in dir police youth housing guards; do check "$n stops" node_stop $n; done
 dump() { echo .dump | node_sql "$1"; }
 declare -A want
-want[dir]="MK-police-signals MK-police-police MK-police-housing MK-police-late MK-housing-signals MK-housing-housing"
-want[youth]="MK-police-signals MK-police-late MK-housing-signals"
+# (police's signal was amended: the copies hold the amendment instead)
+want[dir]="MK-police-police MK-police-housing MK-police-late MK-housing-signals MK-housing-housing"
+want[youth]="MK-police-late MK-housing-signals"
 want[housing]=""
 want[police]="MK-housing-signals MK-housing-housing"
 want[guards]=""

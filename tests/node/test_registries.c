@@ -3,7 +3,8 @@
  * kinds.c, node/core/ctl.c) never override silently: a message type taken
  * by another apply, a type the exchange answers itself, a control command
  * name already registered each stop the process at registration; the same
- * table again is a no-op; every enrolment hook is called, in order.
+ * table again is a no-op; every enrolment hook is called, in order; a
+ * periodic work's name is taken once (node/core/periodic.c).
  * A registration that must abort runs in a forked child.
  */
 #include <setjmp.h>
@@ -187,6 +188,35 @@ test_a_command_name_is_in_one_table(void **state)
 	assert_null(node_ctl_find("test.two"));
 }
 
+static wn_err
+tick(struct node *n, bool *kick)
+{
+	(void)n;
+	*kick = false;
+	return WN_OK;
+}
+
+static const struct node_periodic every_minute = {"test.tick", 60000, NULL,
+    tick};
+static const struct node_periodic every_hour = {"test.tick", 3600000, NULL,
+    tick};
+
+static void
+reg_periodic(const void *arg)
+{
+	node_periodic_register(arg);
+}
+
+static void
+test_a_periodic_name_is_taken_once(void **state)
+{
+	(void)state;
+	node_periodic_register(&every_minute);
+	node_periodic_register(&every_minute); /* a no-op */
+	assert_int_equal(node_periodic_count(), 1);
+	assert_true(aborts(reg_periodic, &every_hour));
+}
+
 int
 main(void)
 {
@@ -196,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_every_enrolment_hook_is_called),
 		cmocka_unit_test(test_a_failing_hook_is_named),
 		cmocka_unit_test(test_a_command_name_is_in_one_table),
+		cmocka_unit_test(test_a_periodic_name_is_taken_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,9 @@
  * missing or emptied store, a full disk told apart from other errors,
  * the signals' tables (migration 9) with the indexes their lists use, and
  * the director's copies of the members' signal summaries (migration 10),
- * a case's life: closed cases, steps and links (migration 11).
+ * a case's life: closed cases, steps and links (migration 11), and plans
+ * and actions (migration 12), consultations (migration 13), and the
+ * signals of a case (migration 14).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -549,6 +551,222 @@ test_migration_11_case_life(void **state)
 	node_store_close(s);
 }
 
+/* Migration 12, plans and actions: what was held before is untouched; a
+ * goal's domain and an action's state stay in range; a note goes with a
+ * done or cancelled action only; one number per director; no column
+ * names a subject; the periodic late check walks the open actions by
+ * deadline, not the whole table. */
+static void
+test_migration_12_plans_and_actions(void **state)
+{
+	(void)state;
+	char err[512], p[2048];
+	struct node_store *s = open_at(11);
+	assert_int_equal(node_store_exec(s, "INSERT INTO cases (case_id, type, "
+					    "subject, purpose, ground, director, "
+					    "opened_ms) VALUES ('C-1', 0, 'S-a', "
+					    "'p', 'consent', 'dir', 1)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 12, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "name IN ('plan_goals', 'actions') AND "
+				   "sql LIKE '%subject%'"),
+	    0);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO plan_goals VALUES ('dir', 1, 'C-1', 7, "
+			     "'g', 'u', 1);"
+			     "INSERT INTO actions (director, action_id, case_id, "
+			     "owner, deadline_ms, text, added_by, changed_ms) "
+			     "VALUES ('dir', 1, 'C-1', 'police', 100, 't', 'u', "
+			     "1);"
+			     "INSERT INTO actions (director, action_id, case_id, "
+			     "owner, deadline_ms, state, note, added_by, "
+			     "changed_ms) VALUES ('dir', 2, 'C-1', 'housing', "
+			     "100, 1, 'n', 'u', 1);"
+			     "INSERT INTO actions (director, action_id, case_id, "
+			     "owner, deadline_ms, added_by, changed_ms) VALUES "
+			     "('other', 1, 'C-2', 'police', 100, 'u', 1);"),
+	    WN_OK);
+	static const char *const bad[] = {
+	    "INSERT INTO plan_goals VALUES ('dir', 2, 'C-1', 8, 'g', 'u', 1)",
+	    "INSERT INTO plan_goals VALUES ('dir', 1, 'C-1', 0, 'g', 'u', 1)",
+	    "INSERT INTO actions (director, action_id, case_id, owner, "
+	    "deadline_ms, state, added_by, changed_ms) VALUES ('dir', 3, "
+	    "'C-1', 'p', 1, 4, 'u', 1)",
+	    "INSERT INTO actions (director, action_id, case_id, owner, "
+	    "deadline_ms, added_by, changed_ms) VALUES ('dir', 1, 'C-1', 'p', "
+	    "1, 'u', 1)",
+	    "UPDATE actions SET note = 'n' WHERE action_id = 1 AND director = "
+	    "'dir'",
+	    "UPDATE actions SET state = 2 WHERE action_id = 2",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (node_store_exec(s, bad[i]) == WN_OK)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM actions WHERE note "
+				   "IS NOT NULL"),
+	    1);
+	assert_int_equal(node_store_exec(s,
+			     "WITH RECURSIVE i(n) AS (SELECT 3 UNION ALL SELECT "
+			     "n + 1 FROM i WHERE n < 5000) INSERT INTO actions "
+			     "(director, action_id, case_id, owner, deadline_ms, "
+			     "state, added_by, changed_ms) SELECT 'dir', n, "
+			     "'C-' || (n % 300), 'o' || (n % 7), n, CASE WHEN n "
+			     "% 10 = 0 THEN 0 ELSE 1 END, 'u', 1 FROM i; "
+			     "ANALYZE;"),
+	    WN_OK);
+	plan(s, "SELECT director, action_id FROM actions WHERE state = 0 AND "
+		"deadline_ms < 4000", p, sizeof(p));
+	if (strstr(p, "actions_open") == NULL)
+		fail_msg("the late check does not walk actions_open:\n%s", p);
+	plan(s, "SELECT action_id FROM actions WHERE case_id = 'C-5' ORDER BY "
+		"deadline_ms", p, sizeof(p));
+	if (strstr(p, "actions_case") == NULL ||
+	    strstr(p, "TEMP B-TREE FOR ORDER BY") != NULL)
+		fail_msg("a case's actions do not walk actions_case:\n%s", p);
+	node_store_close(s);
+}
+
+/* Migration 13 adds consultations: bodies and their members, meetings
+ * with attendance, an agenda of cases with minutes and decisions, and
+ * escalations; the cases already there stay; no table names a subject
+ * (the case id is the only reference to a case); attendance is present or
+ * absent, a number is at least 1, minutes have the time they were
+ * written, a case is never escalated to the body it is with; a case's
+ * meetings are found through meeting_cases_case. */
+static void
+test_migration_13_consultations(void **state)
+{
+	(void)state;
+	char err[512], p[2048];
+	struct node_store *s = open_at(12);
+	assert_int_equal(node_store_exec(s, "INSERT INTO cases (case_id, type, "
+					    "subject, purpose, ground, director, "
+					    "opened_ms) VALUES ('C-1', 0, 'S-a', "
+					    "'p', 'consent', 'dir', 1)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 13, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "name IN ('bodies', 'body_members', "
+				   "'meetings', 'meeting_attendance', "
+				   "'meeting_cases', 'meeting_decisions', "
+				   "'case_escalations')"),
+	    7);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "(name LIKE '%meeting%' OR name LIKE "
+				   "'%bod%' OR name = 'case_escalations') AND "
+				   "sql LIKE '%subject%'"),
+	    0);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO bodies VALUES ('dir', 'nbt', 'team', "
+			     "'dir', 1);"
+			     "INSERT INTO body_members VALUES ('dir', 'nbt', "
+			     "'police');"
+			     "INSERT INTO meetings VALUES ('dir', 1, 'nbt', 10, "
+			     "'u', NULL, 1);"
+			     "INSERT INTO meeting_attendance VALUES ('dir', 1, "
+			     "'police', 1);"
+			     "INSERT INTO meeting_cases VALUES ('dir', 1, 'C-1', "
+			     "1, 'm', 2, 2);"
+			     "INSERT INTO meeting_decisions VALUES ('dir', 1, "
+			     "'C-1', 1, 'd', 3, 2);"
+			     "INSERT INTO case_escalations VALUES ('C-1', 1, "
+			     "'nbt', 'nct', 3, 'dir', 'u', NULL);"),
+	    WN_OK);
+	static const char *const bad[] = {
+	    "INSERT INTO meetings VALUES ('dir', 0, 'nbt', 1, 'u', NULL, 1)",
+	    "INSERT INTO meetings VALUES ('dir', 1, 'nbt', 1, 'u', NULL, 1)",
+	    "INSERT INTO meeting_attendance VALUES ('dir', 1, 'wonen', 2)",
+	    "INSERT INTO meeting_cases VALUES ('dir', 1, 'C-2', 1, 'm', NULL, "
+	    "1)",
+	    "INSERT INTO meeting_decisions VALUES ('dir', 1, 'C-1', 2, 'd', 0, "
+	    "1)",
+	    "INSERT INTO meeting_decisions VALUES ('dir', 1, 'C-1', 0, 'd', "
+	    "NULL, 1)",
+	    "INSERT INTO case_escalations VALUES ('C-1', 2, 'nbt', 'nbt', 3, "
+	    "'dir', 'u', NULL)",
+	    "INSERT INTO case_escalations VALUES ('C-1', 1, 'nbt', 'x', 3, "
+	    "'dir', 'u', NULL)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (node_store_exec(s, bad[i]) == WN_OK)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM meeting_cases"), 1);
+	assert_int_equal(node_store_exec(s,
+			     "WITH RECURSIVE i(n) AS (SELECT 2 UNION ALL SELECT "
+			     "n + 1 FROM i WHERE n < 3000) INSERT INTO "
+			     "meeting_cases SELECT 'dir', n / 10 + 1, 'C-' || n, "
+			     "n, NULL, NULL, n FROM i; ANALYZE;"),
+	    WN_OK);
+	plan(s, "SELECT director, meeting_id FROM meeting_cases WHERE case_id "
+		"= 'C-5'", p, sizeof(p));
+	if (strstr(p, "meeting_cases_case") == NULL)
+		fail_msg("a case's meetings do not walk meeting_cases_case:\n%s",
+		    p);
+	node_store_close(s);
+}
+
+/* Migration 14, the signals of a case: what was held before is untouched;
+ * one signal is attached to a case once (per org it came from), with a
+ * number >= 1; no column names a subject; a case's list walks the key
+ * (not the whole table) with 20,000 attachments, and which cases a
+ * signal belongs to walks case_signals_signal. */
+static void
+test_migration_14_case_signals(void **state)
+{
+	(void)state;
+	char err[512], p[2048];
+	struct node_store *s = open_at(13);
+	assert_int_equal(node_store_exec(s, "INSERT INTO cases (case_id, type, "
+					    "subject, purpose, ground, director, "
+					    "opened_ms) VALUES ('C-1', 0, 'S-a', "
+					    "'p', 'consent', 'dir', 1);"
+					    "INSERT INTO signals (when_ms, "
+					    "municipality, category, source, "
+					    "recorded_by, recorded_ms) VALUES "
+					    "(5, 'Olen', 0, 'x', 'u', 1)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 14, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM signals"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "name = 'case_signals' AND sql LIKE "
+				   "'%subject%'"),
+	    0);
+	assert_int_equal(node_store_exec(s, "INSERT INTO case_signals VALUES "
+					    "('C-1', '', 1, 'u', 1);"
+					    "INSERT INTO case_signals VALUES "
+					    "('C-1', 'police', 1, 'u', 1)"),
+	    WN_OK);
+	static const char *const bad[] = {
+	    "INSERT INTO case_signals VALUES ('C-1', '', 1, 'u', 2)",
+	    "INSERT INTO case_signals VALUES ('C-1', '', 0, 'u', 2)",
+	    "INSERT INTO case_signals VALUES ('C-1', NULL, 2, 'u', 2)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (node_store_exec(s, bad[i]) == WN_OK)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM case_signals"), 2);
+	assert_int_equal(node_store_exec(s,
+			     "WITH RECURSIVE i(n) AS (SELECT 2 UNION ALL SELECT "
+			     "n + 1 FROM i WHERE n < 20000) INSERT INTO "
+			     "case_signals SELECT 'C-' || (n % 1000), '', n, "
+			     "'u', 1 FROM i;"),
+	    WN_OK);
+	plan(s, "SELECT cs.signal_id FROM case_signals cs WHERE cs.case_id = "
+		"'C-5' AND cs.from_org = ''", p, sizeof(p));
+	if (strstr(p, "PRIMARY KEY") == NULL || strstr(p, "SCAN") != NULL)
+		fail_msg("a case's signals do not walk the key:\n%s", p);
+	plan(s, "SELECT case_id FROM case_signals WHERE from_org = '' AND "
+		"signal_id = 77", p, sizeof(p));
+	if (strstr(p, "case_signals_signal") == NULL)
+		fail_msg("a signal's cases do not walk case_signals_signal:\n%s",
+		    p);
+	node_store_close(s);
+}
+
 /* Migration 6 re-keys outbox and inbox by (peer, seq): every row comes
  * across with its values, and a number is now used once per peer. */
 static void
@@ -1039,6 +1257,9 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_9_signals, fresh),
 	    cmocka_unit_test_setup(test_migration_10_signal_summaries, fresh),
 	    cmocka_unit_test_setup(test_migration_11_case_life, fresh),
+	    cmocka_unit_test_setup(test_migration_12_plans_and_actions, fresh),
+	    cmocka_unit_test_setup(test_migration_13_consultations, fresh),
+	    cmocka_unit_test_setup(test_migration_14_case_signals, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

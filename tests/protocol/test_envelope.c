@@ -1761,10 +1761,14 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(17), "attest");
 	assert_string_equal(proto_msg_type_name(18), "signal");
 	assert_string_equal(proto_msg_type_name(19), "case_step");
-	/* a number this side has no name for (plans and actions) */
-	assert_string_equal(proto_msg_type_name(20), "unknown");
+	assert_string_equal(proto_msg_type_name(20), "plan");
+	assert_string_equal(proto_msg_type_name(21), "action_state");
 	assert_string_equal(proto_msg_type_name(22), "case_link");
-	assert_string_equal(proto_msg_type_name(23), "unknown");
+	assert_string_equal(proto_msg_type_name(23), "body");
+	assert_string_equal(proto_msg_type_name(24), "meeting");
+	assert_string_equal(proto_msg_type_name(25), "consult");
+	assert_string_equal(proto_msg_type_name(26), "escalation");
+	assert_string_equal(proto_msg_type_name(27), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));

@@ -30,11 +30,20 @@
  *        of message type TYPE, a number) |
  *        signal SEQ (FROM's message SEQ: a well-formed signal summary of
  *        FROM's signal 990 in Herentals) |
+ *        action-state SEQ CASE ACTION NOTE (FROM's message SEQ: a
+ *        well-formed ACTION_STATE marking action ACTION of CASE done) |
+ *        plan-action SEQ CASE ACTION OWNER TEXT (FROM's message SEQ: a
+ *        well-formed PLAN item, action ACTION of CASE for OWNER, open,
+ *        due in a day, with TEXT) |
  *        step CASE STEP STAGE (a CASE_STEP of CASE, number STEP, to STAGE
  *        (a number; 5, closed, with outcome 0), taken by user "poke" of
  *        FROM, with a reason; seq from $WNPOKE_SEQ) |
  *        link CASE OTHER RELATION (a CASE_LINK of CASE to OTHER, RELATION
- *        a number, by user "poke" of FROM; seq from $WNPOKE_SEQ)
+ *        a number, by user "poke" of FROM; seq from $WNPOKE_SEQ) |
+ *        consult SEQ CASE MEETING BODY MINUTES (FROM's message SEQ: a
+ *        well-formed CONSULT, CASE at MEETING of BODY, with MINUTES) |
+ *        body SEQ BODY (FROM's message SEQ: a well-formed BODY named
+ *        "poked" chaired by FROM, its members FROM and the recipient)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -71,6 +80,7 @@
 #include "protocol/life_wire.h"
 #include "protocol/manifest.h"
 #include "protocol/matrix_wire.h"
+#include "protocol/meet_wire.h"
 #include "protocol/need_wire.h"
 #include "protocol/work_wire.h"
 
@@ -725,6 +735,25 @@ main(int argc, char **argv)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
+	if (strcmp(mode, "action-state") == 0 && argc == 10) {
+		/* a well-formed ACTION_STATE: ACTION of CASE done */
+		struct proto_action_state *as = calloc(1, sizeof(*as));
+		if (as == NULL ||
+		    !wn_parse_u64(argv[8], INT64_MAX, &as->number) ||
+		    proto_writer_init_dynamic(&cw, 1024, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(as->case_id, argv[7], sizeof(as->case_id));
+		as->state = PROTO_ACTION_DONE;
+		as->changed_ms = wn_now_ms();
+		wn_strlcpy(as->note, argv[9], sizeof(as->note));
+		if (proto_action_state_encode(as, &cw) != WN_OK)
+			return 1;
+		free(as);
+		header(&h, argv[3], PROTO_MSG_ACTION_STATE, seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
 	if (strcmp(mode, "step") == 0 && argc == 9) {
 		static struct proto_case_step cs;
 		uint64_t stage;
@@ -749,6 +778,28 @@ main(int argc, char **argv)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
+	if (strcmp(mode, "plan-action") == 0 && argc == 11) {
+		struct proto_plan_item *pi = calloc(1, sizeof(*pi));
+		if (pi == NULL ||
+		    !wn_parse_u64(argv[8], INT64_MAX, &pi->number) ||
+		    proto_writer_init_dynamic(&cw, 1024, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(pi->case_id, argv[7], sizeof(pi->case_id));
+		pi->kind = PROTO_PLAN_ACTION;
+		pi->changed_ms = wn_now_ms();
+		wn_strlcpy(pi->owner, argv[9], sizeof(pi->owner));
+		pi->deadline_ms = wn_now_ms() + 24 * 3600 * 1000;
+		pi->state = PROTO_ACTION_OPEN;
+		pi->has_text = true;
+		wn_strlcpy(pi->text, argv[10], sizeof(pi->text));
+		if (proto_plan_item_encode(pi, &cw) != WN_OK)
+			return 1;
+		free(pi);
+		header(&h, argv[3], PROTO_MSG_PLAN, seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
 	if (strcmp(mode, "link") == 0 && argc == 9) {
 		struct proto_case_link cl = {0};
 		uint64_t rel;
@@ -767,6 +818,45 @@ main(int argc, char **argv)
 		header(&h, argv[3], PROTO_MSG_CASE_LINK, seq);
 		if ((sq = getenv("WNPOKE_SEQ")) != NULL)
 			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "consult") == 0 && argc == 11) {
+		static struct proto_consult ck;
+		if (!wn_parse_u64(argv[8], INT64_MAX, &ck.meeting) ||
+		    proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(ck.case_id, argv[7], sizeof(ck.case_id));
+		wn_strlcpy(ck.body_id, argv[9], sizeof(ck.body_id));
+		ck.at_ms = ck.changed_ms = ck.minutes_ms = wn_now_ms();
+		ck.has_minutes = true;
+		wn_strlcpy(ck.minutes, argv[10], sizeof(ck.minutes));
+		if (proto_consult_encode(&ck, &cw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_CONSULT, seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "body") == 0 && argc == 8) {
+		static struct proto_body bd;
+		int first = strcmp(argv[3], to_org) < 0;
+		if (proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(bd.body_id, argv[7], sizeof(bd.body_id));
+		bd.changed_ms = wn_now_ms();
+		bd.sits = true;
+		wn_strlcpy(bd.name, "poked", sizeof(bd.name));
+		wn_strlcpy(bd.chair, argv[3], sizeof(bd.chair));
+		bd.nmembers = 2;
+		wn_strlcpy(bd.members[first ? 0 : 1], argv[3],
+		    sizeof(bd.members[0]));
+		wn_strlcpy(bd.members[first ? 1 : 0], to_org,
+		    sizeof(bd.members[0]));
+		if (proto_body_encode(&bd, &cw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_BODY, seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
