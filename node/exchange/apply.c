@@ -209,10 +209,12 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (proto_envelope_open(e, p->key, body, cap, &blen) != WN_OK) {
 		snprintf(why, sizeof(why), "cannot decrypt a message from '%s'",
 		    p->org_id);
-		/* the sender keeps it and seals it again: what follows waits,
-		 * so that its number is still free then */
+		/* signed, so not damaged on the way: a key mismatch (or a
+		 * sender's bug), under its own code. The sender keeps it and
+		 * counts its tries (it stops at a cap: deliver.c); what follows
+		 * waits, so that its number is still free then */
 		rx->blocked = true;
-		peer_refuse(rx, true, e->h.id, WN_ECRYPTO, p->org_id, why);
+		peer_refuse(rx, true, e->h.id, WN_ENOKEY, p->org_id, why);
 		return;
 	}
 	/* numbers moved forward: the sender's operator accepted a rollback */

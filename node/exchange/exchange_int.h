@@ -62,6 +62,19 @@ struct node_exchange {
 	unsigned unsigned_n;
 	uint64_t unsigned_more;
 
+	/* refusals a member's signature vouches for, lately (receive.c):
+	 * the same one again (peer, message id, code) is counted, not
+	 * recorded one by one; n->mtx */
+	struct node_refusal_seen {
+		char peer[64];
+		uint8_t id[16];
+		uint32_t code;
+		bool used;
+		int64_t mono;  /* its last record, CLOCK_MONOTONIC */
+		int64_t since; /* wall clock of the first one counted */
+		uint64_t more; /* counted since its last record */
+	} seen[32];
+
 	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
 
 	/* TLS (tls.c) */

@@ -136,6 +136,21 @@ peer_close(struct node_peer *p)
 	}
 }
 
+/* stuck_load reads whether p is stuck (deliver.c): the store says so
+ * under the keys p has now; under others (new keys) it is not. */
+static void
+stuck_load(struct node *n, struct node_peer *p)
+{
+	char key[96], val[96], hex[65];
+	uint64_t ms = 0;
+	snprintf(key, sizeof(key), "peer_stuck:%s", p->org_id);
+	sec_hex(hex, sizeof(hex), p->kx_pk, sizeof(p->kx_pk));
+	p->stuck = node_store_meta_get(n->store, key, val, sizeof(val)) &&
+	    strncmp(val, hex, 64) == 0 && val[64] == ' ' &&
+	    wn_parse_u64(val + 65, INT64_MAX, &ms);
+	p->stuck_ms = p->stuck ? (int64_t)ms : 0;
+}
+
 /* node_peers_load rebuilds the table from the store. Peers that stay keep
  * their delivery state; a peer that is gone is closed once its transfer in
  * flight (if any) has ended. */
@@ -191,6 +206,7 @@ node_peers_load(struct node *n)
 		wn_strlcpy(p->endpoint, (const char *)sqlite3_column_text(st, 3),
 		    sizeof(p->endpoint));
 		p->directs = sqlite3_column_int(st, 6) != 0;
+		stuck_load(n, p);
 		fresh[nf++] = p;
 	}
 	if (r != SQLITE_DONE && r != SQLITE_ROW)
@@ -313,6 +329,9 @@ node_exchange_status(struct node *n, struct node_exchange_status *out)
 	pthread_mutex_lock(&ex->rxq_mtx);
 	out->transfers_waiting = ex->rx_waiting;
 	pthread_mutex_unlock(&ex->rxq_mtx);
+	out->peers_stuck = 0;
+	for (size_t i = 0; i < ex->npeers; i++)
+		out->peers_stuck += !ex->peers[i]->gone && ex->peers[i]->stuck;
 	return WN_OK;
 }
 
@@ -391,7 +410,7 @@ flush_heads(struct node *n)
 		for (size_t i = 0; i < ex->npeers; i++) {
 			sqlite3_stmt *st = NULL;
 			struct node_peer *p = ex->peers[i];
-			if (p->gone)
+			if (p->gone || p->stuck)
 				continue;
 			if (sqlite3_prepare_v2(node_store_db(n->store),
 				"SELECT 1 FROM outbox WHERE peer = ? AND type = ?",

@@ -104,7 +104,8 @@ struct node_rx {
 
 /* receive.c */
 bool peer_transient(wn_err code);
-bool peer_sender_keeps(wn_err code);
+enum peer_refusal_kind { PEER_FINAL, PEER_KEEP, PEER_UNKNOWN };
+enum peer_refusal_kind peer_refusal_kind(uint32_t code);
 wn_err peer_final_code(wn_err code);
 void peer_refusals_flush(struct node *n, bool force);
 void peer_refused_unsigned(struct node *n, const char *who,

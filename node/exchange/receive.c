@@ -24,37 +24,129 @@ peer_transient(wn_err code)
 	return code == WN_EBUSY || code == WN_EDB || code == WN_ENOMEM;
 }
 
-/* peer_sender_keeps says whether a sender keeps a message its peer refused
- * with code, to send it again sealed afresh: the receiver's transient
- * refusals, and what can go wrong on the way (integrity: an envelope
- * altered in transit, which the receiver cannot attribute; transport).
- * A sender deletes a message only on an authenticated accept of it or on
- * a refusal with another code, which the receiver sends only for a
- * message its sender signed (PROTOCOL.md, "Error codes"). */
-bool
-peer_sender_keeps(wn_err code)
+/* peer_refusal_kind says what a sender does with a message its peer
+ * refused with code (PROTOCOL.md, "What a sender does with a refusal"):
+ * PEER_FINAL deletes it (the receiver refused it from applying it, or for
+ * another permanent reason it can attribute: the codes listed there);
+ * PEER_KEEP keeps it, to send it again sealed afresh (the receiver's
+ * transient refusals, what can go wrong on the way, and WN_ENOKEY, the
+ * receiver cannot decrypt it: counted, see deliver.c); PEER_UNKNOWN is a
+ * code this version does not know (a newer receiver's): kept too, as
+ * deleting on it could lose a message. */
+enum peer_refusal_kind
+peer_refusal_kind(uint32_t code)
 {
-	return peer_transient(code) || code == WN_ECRYPTO ||
-	    code == WN_ETRANSPORT || code == WN_ETIMEDOUT;
+	switch (code) {
+	case WN_EPROTO:
+	case WN_EAUTH:
+	case WN_EDENIED:
+	case WN_ECONFIG:
+	case WN_EIO:
+	case WN_EINVAL:
+	case WN_ENOTFOUND:
+	case WN_ECORRUPT:
+	case WN_ETOOBIG:
+	case WN_EPERM:
+		return PEER_FINAL;
+	case WN_ENOMEM:
+	case WN_ECRYPTO:
+	case WN_EDB:
+	case WN_ETRANSPORT:
+	case WN_EBUSY:
+	case WN_ETIMEDOUT:
+	case WN_ENOKEY:
+		return PEER_KEEP;
+	default:
+		return PEER_UNKNOWN;
+	}
 }
 
 /* peer_final_code is the code a permanent refusal from applying a message
- * goes out under: never one the sender would keep the message for. */
+ * goes out under: one of the final codes, never one the sender would keep
+ * the message for (a signed object in the body whose signature fails is
+ * WN_EDENIED). */
 wn_err
 peer_final_code(wn_err code)
 {
-	return peer_sender_keeps(code) && !peer_transient(code) ? WN_EDENIED
-								: code;
+	return peer_refusal_kind((uint32_t)code) == PEER_FINAL ? code
+							       : WN_EDENIED;
+}
+
+/* seen_record audits how many times refusal e was repeated since its
+ * last record (n->mtx held). */
+static void
+seen_record(struct node *n, struct node_refusal_seen *e, int64_t mono)
+{
+	char d[200];
+	if (e->more > 0) {
+		snprintf(d, sizeof(d), "%llu more refusals of message "
+		    "%02x%02x%02x%02x.. (code %u, %s) since %lld ms, the same "
+		    "as the one recorded, not recorded one by one",
+		    (unsigned long long)e->more, e->id[0], e->id[1], e->id[2],
+		    e->id[3], (unsigned)e->code, wn_strerror((wn_err)e->code),
+		    (long long)e->since);
+		peer_audit_log(n, e->peer, "peer.refused_repeated", e->peer, d);
+		wn_log(WN_LOG_WARN, "peer message from %s: %s", e->peer, d);
+	}
+	e->more = 0;
+	e->mono = mono;
+}
+
+/* refusal_repeated says whether this vouched refusal (who, id, code) was
+ * recorded lately: then it is counted (its count is recorded hourly,
+ * peer_refusals_flush), else it is remembered and the caller records it
+ * (n->mtx held). A message its receiver keeps refusing the same way (one
+ * it cannot decrypt, sent again every few seconds) leaves one record an
+ * hour, not one a try. */
+static bool
+refusal_repeated(struct node *n, const char *who, const uint8_t *id,
+    uint32_t code)
+{
+	static const uint8_t none[16];
+	struct node_refusal_seen *e, *old = NULL;
+	int64_t mono = wn_mono_ms();
+	if (id == NULL)
+		id = none;
+	for (size_t i = 0; i < WN_ARRAY_LEN(n->ex->seen); i++) {
+		e = &n->ex->seen[i];
+		if (e->used && e->code == code && memcmp(e->id, id, 16) == 0 &&
+		    strcmp(e->peer, who) == 0) {
+			if (e->more++ == 0)
+				e->since = wn_now_ms();
+			return true;
+		}
+		if (old == NULL || !e->used || (old->used && e->mono < old->mono))
+			old = e;
+	}
+	if (old->used)
+		seen_record(n, old, mono); /* its count before it goes */
+	memset(old, 0, sizeof(*old));
+	old->used = true;
+	wn_strlcpy(old->peer, who, sizeof(old->peer));
+	memcpy(old->id, id, 16);
+	old->code = code;
+	old->mono = mono;
+	return false;
 }
 
 /* peer_refusals_flush ends a minute of refusals of unsigned transfers (force:
- * now, at shutdown), recording how many were not recorded one by one
- * (n->mtx held). */
+ * now, at shutdown), recording how many were not recorded one by one, and
+ * an hour of each repeated vouched refusal (n->mtx held). */
 void
 peer_refusals_flush(struct node *n, bool force)
 {
 	char d[160];
 	int64_t mono = wn_mono_ms();
+	for (size_t i = 0; i < WN_ARRAY_LEN(n->ex->seen); i++) {
+		struct node_refusal_seen *e = &n->ex->seen[i];
+		if (!e->used || (!force && mono - e->mono < 60 * peer_minute_ms))
+			continue;
+		/* an hour without a repeat: the next one is recorded again */
+		if (e->more == 0)
+			e->used = false;
+		else
+			seen_record(n, e, mono);
+	}
 	if (!force && n->ex->unsigned_mono != 0 &&
 	    mono - n->ex->unsigned_mono < peer_minute_ms)
 		return;
@@ -160,6 +252,11 @@ peer_refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
 	}
 	if (!vouched || rx->from == NULL) {
 		peer_refused_unsigned(rx->n, who, r->reason);
+		return;
+	}
+	if (refusal_repeated(rx->n, who, id, (uint32_t)code)) {
+		wn_log(WN_LOG_DEBUG, "peer message from %s refused again: %s",
+		    who, r->reason);
 		return;
 	}
 	peer_audit_log(rx->n, who, "peer.refused", who, r->reason);

@@ -105,7 +105,7 @@ poke_check "   a gap is accepted" "^RECEIPT accepted=1 refused=0" police police 
 # 11. decryption
 s=$(next_seq police)
 WNPOKE_BADBOX=1 poke_check "11: sealed for a key we do not hold" \
-	"^refused: 3 cannot decrypt a message from 'police'" police police data "$s"
+	"^refused: 17 cannot decrypt a message from 'police'" police police data "$s"
 check "  ... leaves its number free" test "$(next_seq police)" = "$s"
 
 # 12. the body decodes for its type
