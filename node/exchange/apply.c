@@ -163,8 +163,14 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			    "store error");
 			return;
 		case 1:
+		case 2:
 			/* answered as the first time; that refusal was
-			 * recorded then (only a permanent one is stored) */
+			 * recorded then (only a permanent one is stored).
+			 * The very bytes again (2) too: an attacker who
+			 * dropped the first receipt and sent the transfer
+			 * again gets the answer the sender still waits for
+			 * (the receipt names this transfer), and nothing is
+			 * applied twice */
 			if (first == WN_OK)
 				memcpy(rx->accepted[rx->naccepted++], e->h.id,
 				    16);
@@ -174,11 +180,6 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 							  : peer_final_code(first),
 				    why);
 			return;
-		case 2:
-			snprintf(why, sizeof(why), "replayed envelope (message "
-			    "%02x%02x%02x%02x.. already applied)", e->h.id[0],
-			    e->h.id[1], e->h.id[2], e->h.id[3]);
-			break;
 		default: {
 			/* another message under a number used before, from
 			 * its signed sender: its store went back */
@@ -201,9 +202,7 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			    e->h.seq, *last);
 		}
 		}
-		/* the very bytes again: whoever captured them can resend
-		 * them, so the member does not vouch for that refusal */
-		peer_refuse(rx, was != 2, e->h.id, WN_EDENIED, p->org_id, why);
+		peer_refuse(rx, true, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
 	if (proto_envelope_open(e, p->key, body, cap, &blen) != WN_OK) {

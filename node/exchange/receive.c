@@ -169,8 +169,7 @@ peer_refusals_flush(struct node *n, bool force)
 /* peer_refused_unsigned audits a refusal that no member's fresh signature
  * vouches for (n->mtx held): undecodable bytes, an unknown sender, a bad
  * signature, an envelope its transfer's manifest did not sign, bytes a
- * member sent to someone else or long ago, the very bytes of an applied
- * envelope again. Anyone who reaches the socket, or who captured a
+ * member sent to someone else or long ago. Anyone who reaches the socket, or who captured a
  * member's traffic, can cause those, so at most UNSIGNED_PER_MIN a minute
  * are recorded one by one (blamed on whom they claim to be from) and the
  * rest are counted: a flood fills neither the disk nor the log. */
@@ -358,9 +357,11 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 /* peer_seen looks up a sequence number at or below the last one applied from
  * that sender: 1 it is that message again in another sealing (a retry
  * whose receipt was lost: accept it again, apply nothing), 2 these very
- * bytes were applied already (a replay: refuse), 0 anything else (refuse:
- * the number is used). Senders seal every attempt afresh, so a legitimate
- * retry never repeats an envelope's hash. For a retry, *code and why are
+ * bytes were answered already (the transfer replayed, by an attacker who
+ * dropped its receipt or by anyone who captured it: answered as the first
+ * time too), 0 anything else (refuse: the number is used). Senders seal
+ * every attempt afresh, so a legitimate retry never repeats an envelope's
+ * hash. For 1 and 2, *code and why are
  * what the message was answered the first time (0: accepted). -1: the
  * store failed (a transient refusal: the sender tries again). */
 int

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """mitm_proxy.py - an on-path attacker on a plain tcp:// peer link (tests).
 
-Usage: mitm_proxy.py PORTFILE TARGET_PORT LOG
+Usage: mitm_proxy.py PORTFILE TARGET_PORT LOG [MODE]
 
 Listens on 127.0.0.1 (a free port, written to PORTFILE once it listens)
 and forwards every connection to 127.0.0.1:TARGET_PORT, reading nng's SP
@@ -18,7 +18,13 @@ test messages; charters and chain heads travel alone):
           under the new request's id (an old receipt, replayed in answer
           to a new transfer).
 
-What it did goes to LOG, one line each ("flipped ...", "replayed ...").
+MODE resend (instead of those two): the receiver's reply to the first
+such transfer is dropped and the very same request (the same bytes, the
+same request id) is sent to the receiver again; its second reply goes to
+the sender (an attacker who drops a receipt and replays the transfer).
+
+What it did goes to LOG, one line each ("flipped ...", "replayed ...",
+"resent ...").
 Standard library only; ends when killed.
 """
 import socket
@@ -28,8 +34,10 @@ import threading
 
 lock = threading.RLock()
 state = {"flipped": False, "kept": None, "kept_id": None, "replayed": False,
-         "replace": set()}
+         "replace": set(), "resend_id": None, "resend": None,
+         "resent": False}
 log_path = None
+mode = "flip-replay"
 
 
 def log(line):
@@ -95,6 +103,13 @@ def client_to_server(c, s):
             msg = bytearray(read_exact(c, n))
             rid, body = bytes(msg[:4]), msg[4:]
             envs = envelopes(bytes(body))
+            if mode == "resend":
+                with lock:
+                    if len(envs) >= 4 and state["resend_id"] is None:
+                        state["resend_id"] = rid
+                        state["resend"] = hdr + bytes(msg)
+                    s.sendall(hdr + bytes(msg))
+                continue
             if len(envs) >= 4:
                 with lock:
                     flip = not state["flipped"]
@@ -134,6 +149,13 @@ def server_to_client(s, c):
             msg = read_exact(s, n)
             rid = msg[:4]
             with lock:
+                if (mode == "resend" and rid == state["resend_id"] and
+                        not state["resent"]):
+                    state["resent"] = True
+                    s.sendall(state["resend"])
+                    log("dropped the reply to request %s and resent the "
+                        "same request" % rid.hex())
+                    continue
                 if rid == state["kept_id"] and state["kept"] is None:
                     state["kept"] = msg[4:]
                     log("kept the receipt of request %s" % rid.hex())
@@ -168,8 +190,10 @@ def serve(c, target):
 
 
 def main():
-    global log_path
+    global log_path, mode
     portfile, target, log_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    if len(sys.argv) > 4:
+        mode = sys.argv[4]
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", 0))
