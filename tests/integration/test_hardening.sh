@@ -23,9 +23,42 @@ check "  its core file size limit is 0" \
 check "  and it is not dumpable (no core, no ptrace by its user)" \
 	grep -q 'core dumps off: core size 0, not dumpable (0)' "$WN_T/dir.log"
 check "guards starts with the tests' hook (cores kept)" node_start guards
-# (its limit is not checked: a sanitizer build turns cores off itself)
-check "  it says so and leaves core dumps on" \
-	grep -q 'WIJKNET_TEST_KEEP_CORES=1: core dumps stay on' "$WN_T/guards.log"
+# (a sanitizer build turns cores off itself, before main: then the hook
+# finds a core size limit of 0 and keeps nothing)
+if [ "${BUILD%-san}" = "$BUILD" ]; then
+	check "  it warns that core dumps stay on" \
+		grep -q 'warn: WIJKNET_TEST_KEEP_CORES=1 (a test build): core dumps stay on' "$WN_T/guards.log"
+	check "  and they are on" grep -q 'warn: core dumps ON (dumpable 1)' "$WN_T/guards.log"
+else
+	check "  (sanitizer build) core dumps are off all the same" \
+		grep -q 'core dumps off: core size 0, not dumpable (0)' "$WN_T/guards.log"
+fi
+
+# --- the daemon as installed ignores the hook: only the tests' build has it
+release="$TOP/$BUILD/wijknetd"
+check "the installed daemon does not even hold the hook's name" \
+	test "$(strings "$release" | grep -c WIJKNET_TEST_KEEP_CORES)" = 0
+check "  (the tests' daemon does)" test "$(strings "$WIJKNETD" | grep -c WIJKNET_TEST_KEEP_CORES)" -ge 1
+check "the director stops" node_stop dir
+WIJKNETD=$release WIJKNET_TEST_KEEP_CORES=1 WN_CAPTURE=1 check "the installed daemon starts with WIJKNET_TEST_KEEP_CORES=1" node_start dir
+check "  its core file size limit is 0 all the same" \
+	test "$(awk '/^Max core file size/ {print $5 ":" $6}' "/proc/${WN_PID[dir]}/limits")" = "0:0"
+check "  and it says core dumps are off, not dumpable" \
+	sh -c "tail -c +$((${WN_LOGAT[dir]} + 1)) '$WN_T/dir.log' | grep -q 'core dumps off: core size 0, not dumpable (0)'"
+check "  with no word of the hook" \
+	sh -c "! tail -c +$((${WN_LOGAT[dir]} + 1)) '$WN_T/dir.log' | grep -q 'KEEP_CORES'"
+# every subcommand, not only run: init waits here for its passphrase (a
+# FIFO, which it then refuses as no regular file) after main() turned
+# core dumps off
+mkfifo -m 600 "$WN_T/init.pass"
+( ulimit -S -c unlimited; exec "$release" init --data "$WN_T/late" --org-id late --org-name Late \
+	--role police --listen tcp://127.0.0.1:9 --user admin --passphrase-file "$WN_T/init.pass" \
+	--kdf interactive --director-key "$dkey" ) >"$WN_T/init.out" 2>&1 &
+ipid=$!
+limit0() { test "$(awk '/^Max core file size/ {print $5 ":" $6}' "/proc/$ipid/limits")" = "0:0"; }
+check "wijknetd init runs with a core file size limit of 0 (set in main)" wait_for 60 limit0
+printf 'pass-late-%s\n' "$RANDOM$RANDOM" >"$WN_T/init.pass"
+wait "$ipid"
 
 # --- low-order keys at enrolment
 dfp=$(bundle dir)
