@@ -244,6 +244,15 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (sp && node_store_exec(n->store, "RELEASE msg") != WN_OK &&
 	    rc == WN_OK)
 		rc = WN_EDB;
+	/* an alert raised while applying (a charter with a key no key can
+	 * be agreed with), kept although the message was rolled back */
+	if (n->ex->alert[0]) {
+		peer_audit_log(n, "system", "alert.charter_refused", p->org_id,
+		    n->ex->alert);
+		wn_log(WN_LOG_WARN, "ALERT for the administrator: %s",
+		    n->ex->alert);
+		n->ex->alert[0] = '\0';
+	}
 	if (peer_transient(rc)) {
 		/* not applied and not recorded: the sender keeps it and sends
 		 * it again, and everything after it, in order */

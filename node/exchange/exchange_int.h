@@ -75,6 +75,15 @@ struct node_exchange {
 		uint64_t more; /* counted since its last record */
 	} seen[32];
 
+	/* peers the last load of the table left out for keys no key can be
+	 * agreed with (peer.c): each is alerted once, not at every load */
+	char left_out[8][64];
+	size_t nleft_out;
+
+	/* an alert a message's apply raised inside its savepoint, audited
+	 * after it (apply.c; n->mtx) */
+	char alert[300];
+
 	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
 
 	/* TLS (tls.c) */

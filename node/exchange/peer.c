@@ -151,6 +151,28 @@ stuck_load(struct node *n, struct node_peer *p)
 	p->stuck_ms = p->stuck ? (int64_t)ms : 0;
 }
 
+/* left_out records that the peer id is left out of the table (its keys
+ * cannot be used: why), and raises the alert unless the load before left
+ * it out too (was, nwas) (n->mtx held). */
+static void
+left_out(struct node *n, const char *id, const char *why,
+    char (*was)[64], size_t nwas, size_t *nleft)
+{
+	struct node_exchange *ex = n->ex;
+	char d[300];
+	bool again = false;
+	for (size_t i = 0; i < nwas; i++)
+		again |= strcmp(was[i], id) == 0;
+	if (*nleft < WN_ARRAY_LEN(ex->left_out))
+		wn_strlcpy(ex->left_out[(*nleft)++], id, sizeof(ex->left_out[0]));
+	if (again)
+		return;
+	snprintf(d, sizeof(d), "peer '%s' left out: its keys cannot be used "
+	    "(%s); enrol it again with a new bundle", id, why);
+	peer_audit_log(n, "system", "alert.peer_key_refused", id, d);
+	wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", d);
+}
+
 /* node_peers_load rebuilds the table from the store. Peers that stay keep
  * their delivery state; a peer that is gone is closed once its transfer in
  * flight (if any) has ended. */
@@ -160,8 +182,12 @@ node_peers_load(struct node *n)
 	struct node_exchange *ex = n->ex;
 	sqlite3_stmt *st = NULL;
 	struct node_peer *fresh[NODE_MAX_PEERS];
-	size_t nf = 0;
+	size_t nf = 0, nleft = 0;
 	wn_err rc = WN_EDB;
+	/* who the last load left out (alerted then) */
+	char was[WN_ARRAY_LEN(ex->left_out)][64];
+	size_t nwas = ex->nleft_out;
+	memcpy(was, ex->left_out, sizeof(was));
 
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT org_id, name, role, endpoint, sign_pk, kx_pk, directs "
@@ -190,10 +216,21 @@ node_peers_load(struct node *n)
 			p->node = n;
 			memcpy(p->sign_pk, sqlite3_column_blob(st, 4), 32);
 			memcpy(p->kx_pk, sqlite3_column_blob(st, 5), 32);
-			if (sec_peer_key_new(n->id, p->kx_pk, &p->key) != WN_OK) {
+			struct sec_public pub;
+			memcpy(pub.sign_pk, p->sign_pk, 32);
+			memcpy(pub.kx_pk, p->kx_pk, 32);
+			const char *bad = sec_public_check(&pub);
+			if (bad != NULL ||
+			    sec_peer_key_new(n->id, p->kx_pk, &p->key) != WN_OK) {
+				/* stored before keys were checked (an older
+				 * version, a damaged store): this node still
+				 * starts, without that peer, and says so */
+				left_out(n, id, bad ? bad : "no key can be "
+				    "agreed with it", was, nwas, &nleft);
 				free(p);
-				rc = WN_ECRYPTO;
-				goto out;
+				if (old != NULL)
+					old->gone = true;
+				continue;
 			}
 			if (old != NULL)
 				old->gone = true;
@@ -228,6 +265,7 @@ node_peers_load(struct node *n)
 	}
 	memcpy(ex->peers, fresh, nf * sizeof(fresh[0]));
 	ex->npeers = nf;
+	ex->nleft_out = nleft;
 	node_tls_set_peers(n); /* who may pass the TLS listener */
 	rc = WN_OK;
 out:

@@ -53,6 +53,8 @@
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set,
  * matrix the signed matrix;
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
+ * $WNPOKE_CHARTER_KX (64 hex digits) is the kx_key charter gives its one
+ * member (FROM) instead of KEYFILE's.
  * $WNPOKE_TIMEOUT_MS: how long to wait for the reply (default 60000: a
  * busy machine; a node holds a transfer that follows another a while).
  * $WNPOKE_TLS=CA[,CERT,KEY] dials a tls+tcp:// endpoint trusting the CA
@@ -699,6 +701,10 @@ main(int argc, char **argv)
 		wn_strlcpy(m->endpoint, "tcp://127.0.0.1:9", sizeof(m->endpoint));
 		memcpy(m->sign_pk, sec_identity_public(me)->sign_pk, 32);
 		memcpy(m->kx_pk, sec_identity_public(me)->kx_pk, 32);
+		/* $WNPOKE_CHARTER_KX: that member's kx_key instead (hex) */
+		const char *ckx = getenv("WNPOKE_CHARTER_KX");
+		if (ckx != NULL && !sec_unhex(m->kx_pk, 32, ckx))
+			return 1;
 		m->directs = true;
 		if (proto_charter_sign(ch, sign_cb, signer, &cw) != WN_OK)
 			return 1;
