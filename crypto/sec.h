@@ -169,6 +169,12 @@ struct sec_part {
 };
 void sec_hash(uint8_t out[SEC_HASH_LEN], const struct sec_part *parts,
     size_t n);
+/* sec_hash_domain is sec_hash keyed with the text domain (BLAKE2b's key,
+ * at most 64 bytes): hashes of one kind of input can never equal hashes
+ * of another ("wijknet-xfer": a transfer; the fingerprint's
+ * "wijknet-fp"). */
+void sec_hash_domain(uint8_t out[SEC_HASH_LEN], const char *domain,
+    const struct sec_part *parts, size_t n);
 
 void sec_random(void *buf, size_t len);
 bool sec_equal(const void *a, const void *b, size_t len);

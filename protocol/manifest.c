@@ -28,7 +28,8 @@ proto_transfer_hash(const uint8_t *manifest, size_t manifest_len,
 		p.p = frame;
 		p.len = len;
 	}
-	sec_hash(out, &p, 1);
+	/* keyed: a transfer's hash is never an envelope's (plain BLAKE2b) */
+	sec_hash_domain(out, "wijknet-xfer", &p, 1);
 }
 
 wn_err

@@ -331,15 +331,20 @@ test_transfer_hash(void **state)
 	uint8_t a[SEC_HASH_LEN], b[SEC_HASH_LEN], want[SEC_HASH_LEN];
 	(void)state;
 
-	/* a batch: the manifest's bytes, whatever the frame */
+	static const uint8_t key[] = "wijknet-xfer";
+	/* a batch: the manifest's bytes, whatever the frame, keyed with
+	 * "wijknet-xfer" (12 bytes, no terminator) */
 	proto_transfer_hash(man, sizeof(man), frame, sizeof(frame), a);
-	crypto_generichash(want, sizeof(want), man, sizeof(man), NULL, 0);
+	crypto_generichash(want, sizeof(want), man, sizeof(man), key, 12);
 	assert_memory_equal(a, want, SEC_HASH_LEN);
 	/* envelopes alone: the whole frame */
 	proto_transfer_hash(NULL, 0, frame, sizeof(frame), b);
-	crypto_generichash(want, sizeof(want), frame, sizeof(frame), NULL, 0);
+	crypto_generichash(want, sizeof(want), frame, sizeof(frame), key, 12);
 	assert_memory_equal(b, want, SEC_HASH_LEN);
 	assert_memory_not_equal(a, b, SEC_HASH_LEN);
+	/* never the hash an envelope of the same bytes would have */
+	proto_envelope_hash(frame, sizeof(frame), want);
+	assert_memory_not_equal(b, want, SEC_HASH_LEN);
 }
 
 int
