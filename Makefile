@@ -105,6 +105,18 @@ $(BUILD)/wijknet: $(call obj,$(cli_src)) $(BUILD)/libwncli.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lnng -lcbor -lsodium -lutf8proc -lpthread
 
+# The tests' daemon: the same objects, with main.c built with WN_TEST_HOOKS
+# (its one hook: WIJKNET_TEST_KEEP_CORES keeps core dumps, so a crashed
+# daemon's stacks can be shown). The installed wijknetd never reads it.
+$(BUILD)/tests/daemon_main.o: node/daemon/main.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (tests' build)")
+	$(Q)$(CC) $(CPPFLAGS) -DWN_TEST_HOOKS $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/wijknetd: $(BUILD)/tests/daemon_main.o $(BUILD)/libwn.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libwn.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
@@ -113,7 +125,7 @@ $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/r
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-test: all $(unit_bin) $(replay_bin) $(tool_bin)
+test: all $(unit_bin) $(replay_bin) $(tool_bin) $(BUILD)/tests/wijknetd
 	$(Q)BUILD=$(BUILD) bash tests/run.sh
 
 deps:

@@ -1,5 +1,5 @@
 /*
- * cmd_peer.c - wijknet peer add | list | send | received | stats.
+ * cmd_peer.c - wijknet peer add | list | retry | send | received | stats.
  *
  * peer add reads a partner's public key bundle (the output of `wijknetd
  * public` on the partner's machine), shows its fingerprint, and enrols it
@@ -239,6 +239,14 @@ peer_list(struct cli *cli)
 				    f->type == PROTO_CTL_INT)
 					wait = f;
 			}
+			if (state != NULL && strcmp(state->text, "stuck") == 0) {
+				/* in plain words, with what to do */
+				state->text = "stuck: the peer cannot decrypt our "
+					      "messages; check the keys with its "
+					      "operator, then `wijknet peer retry "
+					      "ORG`";
+				continue;
+			}
 			if (state == NULL || wait == NULL || wait->i < 1000)
 				continue;
 			snprintf(said[i], sizeof(said[i]), "%s, waiting %lld s for "
@@ -264,6 +272,8 @@ cli_cmd_peer(struct cli *cli, int argc, char **argv)
 		return peer_send(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "list") == 0 && argc == 2)
 		return peer_list(cli);
+	if (strcmp(sub, "retry") == 0 && argc == 3)
+		return cli_simple(cli, "peer.retry", "peer", argv[2], NULL);
 	if (strcmp(sub, "received") == 0 && argc == 3)
 		return cli_simple(cli, "peer.received", "peer", argv[2], NULL);
 	if (strcmp(sub, "stats") == 0 && argc <= 3) {
@@ -276,6 +286,7 @@ usage:
 	fprintf(stderr,
 	    "usage: wijknet peer add BUNDLE|- [--fingerprint FP] [--directs]\n"
 	    "       wijknet peer list\n"
+	    "       wijknet peer retry ORG\n"
 	    "       wijknet peer send ORG [--count N] [--size BYTES]\n"
 	    "       wijknet peer received ORG\n"
 	    "       wijknet peer stats [--reset]\n");

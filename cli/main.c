@@ -22,6 +22,7 @@ static const struct cli_cmd cmds[] = {
 	    "audit verify | audit show [--limit N]"},
 	{"peer", cli_cmd_peer, "enrol peers, see their delivery state",
 	    "peer add BUNDLE|- [--fingerprint FP] [--directs] | peer list |\n"
+	    "       peer retry ORG |\n"
 	    "       peer send ORG [--count N] [--size B] | peer received ORG |\n"
 	    "       peer stats [--reset]"},
 	{"matrix", cli_cmd_matrix,

@@ -28,6 +28,7 @@ static const char *const err_text[] = {
 	[WN_ETOOBIG] = "too large",
 	[WN_ETIMEDOUT] = "timed out",
 	[WN_EPERM] = "file permissions too open",
+	[WN_ENOKEY] = "cannot decrypt: the keys do not match",
 };
 
 const char *

@@ -37,6 +37,7 @@ typedef enum {
 	WN_ETOOBIG,       /* 14 over a size limit */
 	WN_ETIMEDOUT,     /* 15 timed out */
 	WN_EPERM,         /* 16 file permissions too open */
+	WN_ENOKEY,        /* 17 cannot decrypt: the keys do not match */
 } wn_err;
 
 /* wn_strerror returns a static, human-readable text for err. */

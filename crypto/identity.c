@@ -424,6 +424,25 @@ sec_identity_store_pragma(struct sec_identity *id, struct sec_secret **out)
 	return WN_OK;
 }
 
+const char *
+sec_public_check(const struct sec_public *pub)
+{
+	uint8_t sk[crypto_scalarmult_SCALARBYTES], q[crypto_scalarmult_BYTES];
+	randombytes_buf(sk, sizeof(sk));
+	/* a low-order point gives all zeros, which libsodium refuses: the
+	 * same check crypto_box_beforenm makes when the peer key is used */
+	int r = crypto_scalarmult(q, sk, pub->kx_pk);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(q, sizeof(q));
+	if (r != 0)
+		return "its kx_key is a low-order X25519 key (all zeros is "
+		       "one): no key can be agreed with it";
+	if (!crypto_core_ed25519_is_valid_point(pub->sign_pk))
+		return "its sign_key is not a valid Ed25519 key (off the "
+		       "curve or of small order)";
+	return NULL;
+}
+
 void
 sec_fingerprint(const struct sec_public *pub, char out[SEC_FINGERPRINT_LEN])
 {

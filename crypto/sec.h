@@ -119,6 +119,13 @@ WN_NODISCARD wn_err sec_public_read(const char *path, struct sec_public *out,
 void sec_fingerprint(const struct sec_public *pub,
     char out[SEC_FINGERPRINT_LEN]);
 
+/* sec_public_check says what makes a partner's public keys unusable, or
+ * NULL when both are fine: a kx_key of low order (all zeros among them),
+ * with which no key can be agreed (a node holding such a peer would
+ * refuse to start), or a sign_key that is not a valid Ed25519 point of
+ * the main subgroup. Check at enrolment, before anything is stored. */
+const char *sec_public_check(const struct sec_public *pub);
+
 /* sec_verify checks a detached Ed25519 signature. */
 bool sec_verify(const uint8_t pk[SEC_SIGN_PK_LEN], const void *msg,
     size_t len, const uint8_t sig[SEC_SIG_LEN]);
@@ -162,6 +169,12 @@ struct sec_part {
 };
 void sec_hash(uint8_t out[SEC_HASH_LEN], const struct sec_part *parts,
     size_t n);
+/* sec_hash_domain is sec_hash keyed with the text domain (BLAKE2b's key,
+ * at most 64 bytes): hashes of one kind of input can never equal hashes
+ * of another ("wijknet-xfer": a transfer; the fingerprint's
+ * "wijknet-fp"). */
+void sec_hash_domain(uint8_t out[SEC_HASH_LEN], const char *domain,
+    const struct sec_part *parts, size_t n);
 
 void sec_random(void *buf, size_t len);
 bool sec_equal(const void *a, const void *b, size_t len);

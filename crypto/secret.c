@@ -304,6 +304,19 @@ sec_hash(uint8_t out[SEC_HASH_LEN], const struct sec_part *parts, size_t n)
 	crypto_generichash_final(&st, out, SEC_HASH_LEN);
 }
 
+void
+sec_hash_domain(uint8_t out[SEC_HASH_LEN], const char *domain,
+    const struct sec_part *parts, size_t n)
+{
+	crypto_generichash_state st;
+	size_t dl = strlen(domain);
+	WN_ASSERT(dl > 0 && dl <= crypto_generichash_KEYBYTES_MAX);
+	crypto_generichash_init(&st, (const uint8_t *)domain, dl, SEC_HASH_LEN);
+	for (size_t i = 0; i < n; i++)
+		crypto_generichash_update(&st, parts[i].p, parts[i].len);
+	crypto_generichash_final(&st, out, SEC_HASH_LEN);
+}
+
 bool
 sec_verify(const uint8_t pk[SEC_SIGN_PK_LEN], const void *msg, size_t len,
     const uint8_t sig[SEC_SIG_LEN])

@@ -257,7 +257,7 @@ proto_receipt_encode(const struct proto_receipt *rc, struct proto_writer *w)
 		    !reason_valid(f->reason, PROTO_ENV_CSTR_LEN(f->reason)))
 			return WN_EINVAL;
 	}
-	proto_write_map(w, 2);
+	proto_write_map(w, 3);
 	proto_write_uint(w, 1);
 	proto_write_array(w, rc->naccepted);
 	for (size_t i = 0; i < rc->naccepted; i++)
@@ -271,6 +271,8 @@ proto_receipt_encode(const struct proto_receipt *rc, struct proto_writer *w)
 		proto_write_uint(w, f->code);
 		proto_write_text(w, f->reason);
 	}
+	proto_write_uint(w, 3);
+	proto_write_bytes(w, rc->answers, SEC_HASH_LEN);
 	return proto_writer_status(w);
 }
 
@@ -312,11 +314,17 @@ decode_receipt(struct proto_reader *r, struct proto_receipt *rc)
 	size_t n, m;
 	wn_err rv;
 
-	if ((rv = read_map_header(r, 2, &n)) != WN_OK)
+	if ((rv = read_map_header(r, 3, &n)) != WN_OK)
 		return rv;
 	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(r, 2, &seen, &key)) != WN_OK)
+		if ((rv = read_key(r, 3, &seen, &key)) != WN_OK)
 			return rv;
+		if (key == 3) {
+			if ((rv = proto_read_bytes_exact(r, rc->answers,
+				 SEC_HASH_LEN)) != WN_OK)
+				return rv;
+			continue;
+		}
 		if ((rv = read_list(r, &m, key == 1 ? "accepted" :
 		    "refused")) != WN_OK)
 			return rv;
@@ -332,7 +340,7 @@ decode_receipt(struct proto_reader *r, struct proto_receipt *rc)
 		else
 			rc->nrefused = m;
 	}
-	if ((rv = need_keys(r, 0, seen, KEYS(2))) != WN_OK)
+	if ((rv = need_keys(r, 0, seen, KEYS(3))) != WN_OK)
 		return rv;
 	return proto_reader_finish(r);
 }

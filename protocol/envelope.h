@@ -23,7 +23,7 @@
 #include "crypto/sec.h"
 #include "protocol/cbor.h"
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2 /* 2: the receipt names the transfer it answers */
 #define PROTO_FRAME_MAX (4u << 20)      /* one nng message (a transfer) */
 #define PROTO_ENVELOPE_MAX (512u << 10) /* one envelope */
 /* A body before padding is < PROTO_BODY_MAX bytes, so that its padded
@@ -267,8 +267,11 @@ WN_NODISCARD wn_err proto_errbody_encode(const struct proto_errbody *b,
 WN_NODISCARD wn_err proto_errbody_decode(const void *buf, size_t len,
     struct proto_errbody *out, struct proto_error *err);
 
-/* receipt = {1: [* id] accepted, 2: [* [id, code, reason]] refused}
- * (sizeof about 19 KiB) */
+/* receipt = {1: [* id] accepted, 2: [* [id, code, reason]] refused,
+ *            3: bstr32 answers}
+ * answers is the transfer hash (proto_transfer_hash) of the transfer the
+ * receipt answers: a requester takes a receipt only for the transfer it
+ * sent (sizeof about 19 KiB) */
 struct proto_refusal {
 	uint8_t id[PROTO_ID_LEN];
 	uint32_t code;
@@ -279,6 +282,7 @@ struct proto_receipt {
 	uint8_t accepted[PROTO_RECEIPT_MAX][PROTO_ID_LEN];
 	size_t nrefused; /* <= PROTO_RECEIPT_MAX */
 	struct proto_refusal refused[PROTO_RECEIPT_MAX];
+	uint8_t answers[SEC_HASH_LEN];
 };
 /* proto_receipt_encode appends rc; WN_EINVAL for more than 64 ids in a
  * list or a bad code or reason. proto_receipt_decode decodes into *out

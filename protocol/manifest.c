@@ -19,6 +19,19 @@ proto_envelope_hash(const void *env, size_t len, uint8_t out[SEC_HASH_LEN])
 	sec_hash(out, &p, 1);
 }
 
+void
+proto_transfer_hash(const uint8_t *manifest, size_t manifest_len,
+    const void *frame, size_t len, uint8_t out[SEC_HASH_LEN])
+{
+	struct sec_part p = {manifest, manifest_len};
+	if (manifest == NULL) {
+		p.p = frame;
+		p.len = len;
+	}
+	/* keyed: a transfer's hash is never an envelope's (plain BLAKE2b) */
+	sec_hash_domain(out, "wijknet-xfer", &p, 1);
+}
+
 wn_err
 proto_manifest_sign(const struct proto_manifest *m, proto_sign_fn sign,
     void *ctx, struct proto_writer *w)

@@ -45,4 +45,11 @@ WN_NODISCARD wn_err proto_manifest_decode(const void *buf, size_t len,
 void proto_envelope_hash(const void *env, size_t len,
     uint8_t out[SEC_HASH_LEN]);
 
+/* proto_transfer_hash is what a receipt names as the transfer it answers:
+ * BLAKE2b-256 keyed with "wijknet-xfer" (12 ASCII bytes) of the signed
+ * manifest's bytes (key 1 of a batch) when the transfer has one, else of
+ * the whole transfer's bytes (frame, len). */
+void proto_transfer_hash(const uint8_t *manifest, size_t manifest_len,
+    const void *frame, size_t len, uint8_t out[SEC_HASH_LEN]);
+
 #endif

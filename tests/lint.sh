@@ -99,4 +99,32 @@ else
 	echo "  ^ the rooms of node/ (ARCHITECTURE.md, the table in tests/lint.sh)"
 	status=1
 fi
+
+# The test hook that keeps core dumps (WIJKNET_TEST_KEEP_CORES) exists
+# only in the tests' build of the daemon: WN_TEST_HOOKS is set by the one
+# Makefile rule of $(BUILD)/tests/daemon_main.o, defined in no source, and
+# the hook's name is read only in node/daemon/main.c, between
+# "#ifdef WN_TEST_HOOKS" and its "#endif" (the installed wijknetd, built
+# from the same main.c without it, never reads it).
+hooks_ok=1
+if grep -rnE --include='*.[ch]' '^[[:space:]]*#[[:space:]]*define[[:space:]]+WN_TEST_HOOKS' node protocol crypto cli config; then
+	echo "  ^ WN_TEST_HOOKS defined in a source"; hooks_ok=0
+fi
+if [ "$(grep -c -- '-DWN_TEST_HOOKS' Makefile)" != 1 ] ||
+	! grep -B3 -- '-DWN_TEST_HOOKS' Makefile | grep -q '^$(BUILD)/tests/daemon_main.o: node/daemon/main.c$'; then
+	echo "  Makefile: -DWN_TEST_HOOKS must be set once, by the rule of \$(BUILD)/tests/daemon_main.o"; hooks_ok=0
+fi
+for f in $(grep -rl --include='*.[ch]' 'WIJKNET_TEST_KEEP_CORES' node protocol crypto cli config); do
+	if [ "$f" != node/daemon/main.c ]; then
+		echo "  $f: reads WIJKNET_TEST_KEEP_CORES (only main.c may, under WN_TEST_HOOKS)"; hooks_ok=0
+	elif awk '$0 == "#ifdef WN_TEST_HOOKS" {in_=1} /^#endif/ {in_=0}
+		/WIJKNET_TEST_KEEP_CORES/ && !in_ && !/^ \*/ {bad=1} END {exit !bad}' "$f"; then
+		echo "  $f: WIJKNET_TEST_KEEP_CORES outside #ifdef WN_TEST_HOOKS"; hooks_ok=0
+	fi
+done
+if [ $hooks_ok -eq 1 ]; then
+	echo "lint: the core dump hook is in the tests' build of the daemon only"
+else
+	status=1
+fi
 exit $status

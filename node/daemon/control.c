@@ -74,7 +74,7 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_reply_begin(c->w, WN_OK, cert.warning, 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
-	proto_ctl_row_begin(c->w, 23 + (tls ? 2 : 0));
+	proto_ctl_row_begin(c->w, 24 + (tls ? 2 : 0));
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -96,6 +96,9 @@ ctl_status(struct node_ctl_call *c)
 	/* transfers that arrived before the one they follow */
 	proto_ctl_field_int(c->w, "peer_transfers_waiting",
 	    (int64_t)ex.transfers_waiting);
+	/* peers that cannot decrypt our messages: nothing more goes to them
+	 * until `peer retry` */
+	proto_ctl_field_int(c->w, "peers_stuck", (int64_t)ex.peers_stuck);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
 	/* the peer socket's connections (node/exchange/conn.c, node/exchange/tls.c) */
 	proto_ctl_field_int(c->w, "peer_connections", (int64_t)cs.open);

@@ -19,6 +19,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -663,6 +665,18 @@ node_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	umask(077);
+	/* main() turned core dumps off before anything else (main.c,
+	 * harden); the log says how it stands. Only the tests' build
+	 * (WN_TEST_HOOKS) can leave them on, and then warns. */
+	struct rlimit core;
+	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	if (getrlimit(RLIMIT_CORE, &core) == 0 && core.rlim_cur == 0 &&
+	    core.rlim_max == 0 && dumpable == 0)
+		wn_log(WN_LOG_INFO, "core dumps off: core size 0, not "
+				    "dumpable (%d)", dumpable);
+	else
+		wn_log(WN_LOG_WARN, "core dumps ON (dumpable %d): the hook "
+				    "of a test build", dumpable);
 	/* blocked here, before nng starts threads, so only sigtimedwait
 	 * below sees them */
 	sigemptyset(&sigs);

@@ -1,7 +1,13 @@
 /*
- * main.c - wijknetd, the node daemon: dispatch to its subcommands.
+ * main.c - wijknetd, the node daemon: core dumps off (harden), then
+ * dispatch to its subcommands. Built twice: as the daemon, and with
+ * WN_TEST_HOOKS as the tests' daemon (the Makefile's $(BUILD)/tests/wijknetd).
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "node/daemon/daemon.h"
 
@@ -28,9 +34,42 @@ usage(FILE *f)
 	fprintf(f, "\n'wijknetd COMMAND --help' tells more.\n");
 }
 
+/* harden turns core dumps off for every subcommand, before anything
+ * else: `run` holds the unlocked keys and the store key, `init` creates
+ * them, `audit-verify` unlocks them. RLIMIT_CORE 0 (no core file) and
+ * PR_SET_DUMPABLE 0 (no core either, and no ptrace or /proc/PID/mem for
+ * other processes of its user). Only the tests' build (WN_TEST_HOOKS:
+ * the Makefile's $(BUILD)/tests/wijknetd, never the installed daemon)
+ * can keep cores, to show a crashed daemon's stacks, when
+ * WIJKNET_TEST_KEEP_CORES=1 and the core size limit allows one; it says
+ * so at WARN. -1 if they cannot be turned off. */
+static int
+harden(void)
+{
+#ifdef WN_TEST_HOOKS
+	const char *keep = getenv("WIJKNET_TEST_KEEP_CORES");
+	struct rlimit cur;
+	if (keep != NULL && strcmp(keep, "1") == 0 &&
+	    getrlimit(RLIMIT_CORE, &cur) == 0 && cur.rlim_cur != 0) {
+		wn_log(WN_LOG_WARN, "WIJKNET_TEST_KEEP_CORES=1 (a test "
+				    "build): core dumps stay on");
+		return 0;
+	}
+#endif
+	if (setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0}) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		fprintf(stderr, "wijknetd: cannot turn core dumps off: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (harden() != 0)
+		return 1;
 	if (sec_init() != WN_OK) {
 		fprintf(stderr, "wijknetd: cannot initialise libsodium\n");
 		return 1;

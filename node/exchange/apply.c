@@ -163,21 +163,23 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			    "store error");
 			return;
 		case 1:
+		case 2:
 			/* answered as the first time; that refusal was
-			 * recorded then (only a permanent one is stored) */
+			 * recorded then (only a permanent one is stored).
+			 * The very bytes again (2) too: an attacker who
+			 * dropped the first receipt and sent the transfer
+			 * again gets the answer the sender still waits for
+			 * (the receipt names this transfer), and nothing is
+			 * applied twice */
 			if (first == WN_OK)
 				memcpy(rx->accepted[rx->naccepted++], e->h.id,
 				    16);
 			else
 				(void)peer_answer_again(rx, e->h.id,
-				    peer_transient(first) ? WN_EPROTO : first,
+				    peer_transient(first) ? WN_EPROTO
+							  : peer_final_code(first),
 				    why);
 			return;
-		case 2:
-			snprintf(why, sizeof(why), "replayed envelope (message "
-			    "%02x%02x%02x%02x.. already applied)", e->h.id[0],
-			    e->h.id[1], e->h.id[2], e->h.id[3]);
-			break;
 		default: {
 			/* another message under a number used before, from
 			 * its signed sender: its store went back */
@@ -200,15 +202,18 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			    e->h.seq, *last);
 		}
 		}
-		/* the very bytes again: whoever captured them can resend
-		 * them, so the member does not vouch for that refusal */
-		peer_refuse(rx, was != 2, e->h.id, WN_EDENIED, p->org_id, why);
+		peer_refuse(rx, true, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
 	if (proto_envelope_open(e, p->key, body, cap, &blen) != WN_OK) {
 		snprintf(why, sizeof(why), "cannot decrypt a message from '%s'",
 		    p->org_id);
-		peer_refuse(rx, true, e->h.id, WN_ECRYPTO, p->org_id, why);
+		/* signed, so not damaged on the way: a key mismatch (or a
+		 * sender's bug), under its own code. The sender keeps it and
+		 * counts its tries (it stops at a cap: deliver.c); what follows
+		 * waits, so that its number is still free then */
+		rx->blocked = true;
+		peer_refuse(rx, true, e->h.id, WN_ENOKEY, p->org_id, why);
 		return;
 	}
 	/* numbers moved forward: the sender's operator accepted a rollback */
@@ -239,6 +244,15 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (sp && node_store_exec(n->store, "RELEASE msg") != WN_OK &&
 	    rc == WN_OK)
 		rc = WN_EDB;
+	/* an alert raised while applying (a charter with a key no key can
+	 * be agreed with), kept although the message was rolled back */
+	if (n->ex->alert[0]) {
+		peer_audit_log(n, "system", "alert.charter_refused", p->org_id,
+		    n->ex->alert);
+		wn_log(WN_LOG_WARN, "ALERT for the administrator: %s",
+		    n->ex->alert);
+		n->ex->alert[0] = '\0';
+	}
 	if (peer_transient(rc)) {
 		/* not applied and not recorded: the sender keeps it and sends
 		 * it again, and everything after it, in order */
@@ -250,6 +264,10 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	if (rc != WN_OK) { /* a refused message still uses up its number */
 		if (!why[0])
 			wn_strlcpy(why, wn_strerror(rc), sizeof(why));
+		/* a refusal from applying is final: never under a code the
+		 * sender takes for a failure on the way (a signed object in
+		 * the body whose signature fails is not permitted) */
+		rc = peer_final_code(rc);
 		peer_refuse(rx, true, e->h.id, rc, p->org_id, why);
 	}
 	if (inbox_add(n, pr, rc, why) != WN_OK) {
@@ -362,7 +380,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 		if (last == -1)
 			for (size_t i = 0; i < rx->nenv; i++)
 				peer_refuse(rx, true,
-				    rx->pre[i].decoded ? rx->pre[i].e.h.id : NULL,
+				    rx->pre[i].authentic ? rx->pre[i].e.h.id : NULL,
 				    WN_EAUTH, rx->from->org_id, "the sender is no "
 				    "longer a member of the federation");
 		else
@@ -378,10 +396,18 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 			rx->aborted = true;
 			return;
 		}
-		if (pr->code != WN_OK)
-			peer_refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
-			    pr->p ? pr->p->org_id : "unknown", pr->reason);
-		else
+		if (pr->code != WN_OK) {
+			/* an envelope no signature vouches for is refused
+			 * without the id it claims (it may be another
+			 * message's, altered on the way), and what follows
+			 * it waits: the sender sends it again, sealed afresh,
+			 * and its number must still be free then */
+			peer_refuse(rx, false, pr->authentic ? pr->e.h.id : NULL,
+			    pr->code, pr->p ? pr->p->org_id : "unknown",
+			    pr->reason);
+			if (!pr->authentic)
+				rx->blocked = true;
+		} else
 			apply_one(rx, pr, &last, body, PROTO_BODY_MAX);
 		if (rx->aborted)
 			return;
@@ -435,6 +461,7 @@ receipt_for(struct node *n, const struct node_rx *rx, struct proto_writer *w)
 	memcpy(rc->accepted, rx->accepted, rx->naccepted * 16);
 	rc->nrefused = rx->nrefused;
 	memcpy(rc->refused, rx->refused, rx->nrefused * sizeof(rx->refused[0]));
+	memcpy(rc->answers, rx->thash, SEC_HASH_LEN);
 	h.version = PROTO_VERSION;
 	h.type = PROTO_MSG_RECEIPT;
 	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));

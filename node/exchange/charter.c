@@ -195,6 +195,26 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 		rc = WN_EDENIED;
 		goto out;
 	}
+	/* a member's key no key can be agreed with (or no valid signing
+	 * key) would make this node refuse to start once stored: the whole
+	 * charter is refused, with an alert (audited by apply.c after the
+	 * message's savepoint is rolled back) */
+	for (size_t i = 0; i < ch->nmembers; i++) {
+		const struct proto_member *m = &ch->members[i];
+		struct sec_public pub;
+		memcpy(pub.sign_pk, m->sign_pk, sizeof(pub.sign_pk));
+		memcpy(pub.kx_pk, m->kx_pk, sizeof(pub.kx_pk));
+		const char *bad = strcmp(m->org, n->cfg.org_id) == 0 ? NULL
+		    : sec_public_check(&pub);
+		if (bad != NULL) {
+			snprintf(why, whylen, "charter version %llu refused: the "
+			    "keys of member '%s' cannot be used: %s",
+			    (unsigned long long)ch->version, m->org, bad);
+			wn_strlcpy(n->ex->alert, why, sizeof(n->ex->alert));
+			rc = WN_EDENIED;
+			goto out;
+		}
+	}
 	rc = WN_EDB;
 	/* the table becomes exactly the charter's other members */
 	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS keep (org_id "

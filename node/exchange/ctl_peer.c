@@ -49,6 +49,12 @@ node_ctl_peer_add(struct node_ctl_call *c)
 	    !sec_unhex(pub.kx_pk, 32, arg(c, "kx_key")))
 		return fail(c, WN_EINVAL, "sign_key and kx_key must be 64 hex "
 		    "digits each");
+	/* before anything is stored: a peer with such a key would make this
+	 * node (and, through the charter, every member) refuse to start */
+	const char *bad = sec_public_check(&pub);
+	if (bad != NULL)
+		return fail(c, WN_EINVAL, "the bundle of '%s' cannot be "
+		    "enrolled: %s; ask the partner for a new bundle", org, bad);
 	sec_fingerprint(&pub, fp);
 	if (strcmp(fp, arg(c, "fingerprint")) != 0)
 		return fail(c, WN_EDENIED, "the fingerprint confirmed by the "
@@ -166,9 +172,10 @@ node_ctl_peer_list(struct node_ctl_call *c)
 			head = sqlite3_column_int64(st, 5);
 		}
 		int64_t queued = count_outbox(n, p->org_id);
-		const char *state = queued == 0 ? "idle"
-		    : p->attempts > 0           ? "retrying"
-						: "sending";
+		const char *state = p->stuck ? "stuck"
+		    : queued == 0             ? "idle"
+		    : p->attempts > 0         ? "retrying"
+					      : "sending";
 		/* how long the oldest transfer in flight has waited for its
 		 * receipt (a peer that hangs shows here, not only after the
 		 * send timeout as an error) */
@@ -177,7 +184,7 @@ node_ctl_peer_list(struct node_ctl_call *c)
 			if (p->slot[j].busy && p->slot[j].sent_ms != 0 &&
 			    now - p->slot[j].sent_ms > waiting)
 				waiting = now - p->slot[j].sent_ms;
-		proto_ctl_row_begin(c->w, 15);
+		proto_ctl_row_begin(c->w, 17);
 		proto_ctl_field_text(c->w, "org_id", p->org_id);
 		proto_ctl_field_text(c->w, "role", p->role);
 		proto_ctl_field_text(c->w, "endpoint", p->endpoint);
@@ -193,9 +200,46 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		proto_ctl_field_text(c->w, "last_error", err ? err : "");
 		proto_ctl_field_int(c->w, "attempts", p->attempts);
 		proto_ctl_field_int(c->w, "chain_head", head);
+		/* stuck: it cannot decrypt our messages; nothing more is sent
+		 * to it until `peer retry` (deliver.c) */
+		proto_ctl_field_bool(c->w, "stuck", p->stuck);
+		proto_ctl_field_int(c->w, "stuck_ms", p->stuck_ms);
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+/* node_ctl_peer_retry: the operator says a stuck peer's keys were
+ * checked: delivery to it starts again, from its oldest message (the
+ * count of refusals starts over; it gets stuck again if nothing changed).
+ * A peer that is not stuck has its backoff cut short. */
+static wn_err
+node_ctl_peer_retry(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct node_peer *p = node_peer_find(n, arg(c, "peer"));
+	char key[96];
+	if (p == NULL || p->gone)
+		return fail(c, WN_ENOTFOUND, "no peer '%s'", arg(c, "peer"));
+	bool was = p->stuck;
+	snprintf(key, sizeof(key), "peer_stuck:%s", p->org_id);
+	if (node_store_meta_del(n->store, key) != WN_OK)
+		return WN_EDB;
+	p->stuck = false;
+	p->stuck_ms = 0;
+	p->nokey_n = 0;
+	p->attempts = 0;
+	p->next_try_ms = 0;
+	snprintf(c->detail, sizeof(c->detail), "%s: delivery starts again%s",
+	    p->org_id, was ? " (it was stuck: it could not decrypt our "
+	    "messages)" : "");
+	c->kick = true;
+	proto_ctl_reply_begin(c->w, WN_OK, was ? "delivery starts again "
+	    "(the peer was stuck)" : "delivery starts again", 1);
+	proto_ctl_row_begin(c->w, 2);
+	proto_ctl_field_text(c->w, "peer", p->org_id);
+	proto_ctl_field_bool(c->w, "was_stuck", was);
 	return WN_OK;
 }
 
@@ -319,6 +363,8 @@ static const struct node_ctl_cmd peer_cmds[] = {
 	    "enrol a peer after its fingerprint was confirmed", false},
 	{"peer.list", CFG_USER_VIEWER, node_ctl_peer_list,
 	    "peers with their delivery state", false},
+	{"peer.retry", CFG_USER_ADMINISTRATOR, node_ctl_peer_retry,
+	    "send to a stuck peer again", false},
 	{"peer.send", CFG_USER_ADMINISTRATOR, node_ctl_peer_send,
 	    "queue test messages for a peer", false},
 	{"peer.received", CFG_USER_ADMINISTRATOR, node_ctl_peer_received,

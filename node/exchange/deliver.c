@@ -21,6 +21,9 @@
 #define SEND_TIMEOUT_MS 15000
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 10000
+/* refusals in a row of one message as one its peer cannot decrypt
+ * (WN_ENOKEY) before the peer is marked stuck: about a minute of tries */
+#define NODE_NOKEY_CAP 10
 
 static int64_t
 backoff_ms(unsigned attempts)
@@ -132,18 +135,127 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 			snprintf(why, whylen, "refused (unreadable error)");
 		return WN_EDENIED;
 	}
-	if (e.h.type != PROTO_MSG_RECEIPT ||
+	if (e.h.type == PROTO_MSG_RECEIPT &&
 	    proto_envelope_open(&e, p->key, body, REPLY_BODY_MAX, &blen) !=
-		WN_OK ||
+		WN_OK) {
+		/* the peer signed it, so it was not damaged on the way: our
+		 * pair key is not the peer's (the one of us holds a wrong key
+		 * for the other), and the peer cannot decrypt what we send
+		 * either (its refusal, WN_ENOKEY, is inside this receipt) */
+		snprintf(why, whylen, "the peer's signed receipt cannot be "
+		    "decrypted with our key for it: the keys do not match");
+		return WN_ENOKEY;
+	}
+	if (e.h.type != PROTO_MSG_RECEIPT ||
 	    proto_receipt_decode(body, blen, rc, NULL) != WN_OK) {
 		snprintf(why, whylen, "unreadable receipt");
+		return WN_EPROTO;
+	}
+	/* a receipt for another transfer (an old one replayed, within the
+	 * time window) says nothing about this one */
+	if (!sec_equal(rc->answers, s->thash, SEC_HASH_LEN)) {
+		snprintf(why, whylen, "the receipt answers another transfer");
+		wn_log(WN_LOG_WARN, "delivery to %s: a receipt that answers "
+		    "another transfer (replayed?): not taken", p->org_id);
 		return WN_EPROTO;
 	}
 	return WN_OK;
 }
 
-/* handle_receipt applies a receipt (n->mtx held): accepted messages leave
- * the outbox; refused ones leave it too unless the refusal was transient.
+/* nokey_counted counts a refusal of message id as one its peer cannot
+ * decrypt (WN_ENOKEY), in a row for the same message; true when that
+ * makes the peer stuck (n->mtx held). Sealing it again does not help: the
+ * ciphertext was signed, so it was not damaged on the way, and the keys
+ * do not match (ours for the peer, or the peer's for us). */
+static bool
+nokey_counted(struct node_peer *p, const uint8_t id[16])
+{
+	if (p->nokey_n == 0) {
+		memcpy(p->nokey_id, id, 16);
+		p->nokey_n = 1;
+	} else if (memcmp(p->nokey_id, id, 16) == 0) {
+		p->nokey_n++;
+	} else {
+		/* another transfer of the same window (each window starts
+		 * over with the same messages): one count a window */
+		return false;
+	}
+	return !p->stuck && p->nokey_n >= NODE_NOKEY_CAP;
+}
+
+/* stuck_record keeps in the store that p is stuck (under the keys it
+ * has now: new keys end it), audits it and raises the alert, once (n->mtx
+ * held, in the caller's transaction). seen: what showed it. */
+static wn_err
+stuck_record(struct node_peer *p, int64_t now, const char *seen)
+{
+	struct node *n = p->node;
+	char key[96], val[96], d[400];
+	snprintf(key, sizeof(key), "peer_stuck:%s", p->org_id);
+	sec_hex(val, sizeof(val), p->kx_pk, sizeof(p->kx_pk));
+	snprintf(val + 64, sizeof(val) - 64, " %lld", (long long)now);
+	snprintf(d, sizeof(d), "%s cannot decrypt our messages: message "
+	    "%02x%02x%02x%02x.. failed %u times in a row (%s). Nothing more is "
+	    "sent to it: check its keys and ours with its operator, then "
+	    "`wijknet peer retry %s`", p->org_id, p->nokey_id[0],
+	    p->nokey_id[1], p->nokey_id[2], p->nokey_id[3], p->nokey_n,
+	    seen, p->org_id);
+	if (node_store_meta_put(n->store, key, val) != WN_OK ||
+	    node_audit_append(n->store, "system", "alert.peer_stuck",
+		p->org_id, d) != WN_OK)
+		return WN_EDB;
+	wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", d);
+	return WN_OK;
+}
+
+/* nokey_reply: the peer's signed receipt for transfer s cannot be
+ * decrypted (read_reply: WN_ENOKEY), which counts against the oldest
+ * message in it, as its refusal would (n->mtx held). */
+static void
+nokey_reply(struct node_slot *s, const char *why)
+{
+	struct node_peer *p = s->p;
+	struct node *n = p->node;
+	int64_t now = wn_now_ms();
+	delivery_failed(p, why);
+	if (s->n == 0 || !nokey_counted(p, s->ids[0]))
+		return;
+	if (node_store_begin(n->store) != WN_OK)
+		return; /* counted still: the next try records it */
+	if (stuck_record(p, now, why) != WN_OK ||
+	    node_store_commit(n->store) != WN_OK) {
+		node_store_rollback(n->store);
+		return;
+	}
+	p->stuck = true;
+	p->stuck_ms = now;
+}
+
+/* unknown_code: a refusal code this version does not know (a newer
+ * receiver's). The message is kept; the alert is raised once per peer and
+ * code (n->mtx held). */
+static void
+unknown_code(struct node_peer *p, const struct proto_refusal *rf)
+{
+	char d[400];
+	if (p->unknown_code == rf->code)
+		return;
+	p->unknown_code = rf->code;
+	snprintf(d, sizeof(d), "%s refused a message with code %u, which "
+	    "this version does not know (\"%s\"): the message is kept and "
+	    "sent again", p->org_id, (unsigned)rf->code, rf->reason);
+	peer_audit_log(p->node, "system", "alert.refusal_unknown", p->org_id,
+	    d);
+	wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", d);
+}
+
+/* handle_receipt applies a receipt (n->mtx held), one that names this
+ * transfer (read_reply): accepted messages leave the outbox; refused ones
+ * leave it too unless the sender keeps them (peer_refusal_kind: a
+ * transient refusal, one of integrity or transport, one the peer cannot
+ * decrypt, one of an unknown code); a message the receipt does not name
+ * stays. NODE_NOKEY_CAP refusals in a row of one message the peer cannot
+ * decrypt make the peer stuck (alerted once).
  * One transaction, and a lazy one (not fsync'd) when everything was
  * accepted: the receiver has each message durably, and a deletion that a
  * power cut undoes only sends them again, which the receiver accepts as
@@ -162,21 +274,36 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 	}
 	sqlite3_stmt *del = peer_stmt(n, ST_OB_DEL,
 	    "DELETE FROM outbox WHERE peer = ? AND seq = ?");
-	size_t deferred = 0, ndone = 0;
+	size_t deferred = 0, ndone = 0, nanswered = 0;
 	size_t done[NODE_BATCH];
+	bool answered[NODE_BATCH] = {false};
 	const char *waiting = NULL; /* the first deferral's reason */
+	const char *stick = NULL;   /* the peer gets stuck: why */
+	int64_t now = wn_now_ms();
 	for (size_t i = 0; del != NULL && i < rc->naccepted + rc->nrefused;
 	     i++) {
 		bool acc = i < rc->naccepted;
 		const uint8_t *id = acc ? rc->accepted[i]
 					: rc->refused[i - rc->naccepted].id;
 		int at = slot_find(s, id, i);
-		if (at < 0)
+		if (at < 0 || answered[at])
 			continue; /* not one we sent in this transfer */
+		answered[at] = true;
+		nanswered++;
 		if (!acc) {
 			const struct proto_refusal *rf =
 			    &rc->refused[i - rc->naccepted];
-			if (peer_transient((wn_err)rf->code)) {
+			/* kept: a transient refusal, one of integrity or
+			 * transport, one the peer cannot decrypt (counted),
+			 * one of a code we do not know; deleted only on a
+			 * final one (a refusal from applying) */
+			enum peer_refusal_kind k = peer_refusal_kind(rf->code);
+			if (k == PEER_UNKNOWN)
+				unknown_code(p, rf);
+			if (k != PEER_FINAL) {
+				if (rf->code == WN_ENOKEY && nokey_counted(p, id))
+					stick = "the peer refused it as one it "
+						"cannot decrypt";
 				if (deferred++ == 0)
 					waiting = rf->reason;
 				continue;
@@ -194,6 +321,10 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		if (acc)
 			done[ndone++] = (size_t)at;
 	}
+	/* a message the receipt does not name (refused without its id: it
+	 * arrived altered) stays, and waits like a deferred one */
+	if (nanswered < s->n && deferred++ == 0)
+		waiting = "not answered by the peer: sent again";
 	sqlite3_stmt *ok = del == NULL ? NULL : peer_stmt(n, ST_LAST_OK,
 	    "UPDATE OR FAIL peers SET last_ok_ms = ? WHERE org_id = ?");
 	if (ok != NULL) {
@@ -216,14 +347,22 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		    "last_err = NULL WHERE org_id = ?1 AND last_err LIKE "
 		    "'waiting: %'",
 		    p->org_id, 0, NULL, 0, 0) != WN_OK) ||
+	    (stick != NULL && stuck_record(p, now, stick) != WN_OK) ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
 		delivery_failed(p, "store error");
 		return;
 	}
+	if (stick != NULL) {
+		p->stuck = true;
+		p->stuck_ms = now;
+	}
 	/* a commit went through: there is room for what waits */
 	if (node_ctl_flush_held(n) != WN_OK)
 		wn_log(WN_LOG_WARN, "held audit records still wait for room");
+	/* something was delivered: the keys match, the count starts over */
+	if (ndone > 0)
+		p->nokey_n = 0;
 	/* latency ends with the sender's commit of its outbox */
 	for (size_t i = 0; i < ndone; i++)
 		record_latency(n, s->created_us[done[i]]);
@@ -331,6 +470,8 @@ slot_aio_cb(void *arg)
 	if (rv != 0)
 		delivery_failed(p, rv == NNG_ECANCELED ? "connection lost"
 						       : nng_strerror(rv));
+	else if (rrc == WN_ENOKEY)
+		nokey_reply(s, why);
 	else if (rrc != WN_OK)
 		delivery_failed(p, why);
 	else
@@ -515,6 +656,8 @@ send_batch(struct node *n, struct node_peer *p)
 	t.manifest_len = mw.len;
 	if (proto_transfer_encode(&t, &tw) != WN_OK)
 		goto fail;
+	/* its receipt must name this very transfer */
+	proto_transfer_hash(mw.buf, mw.len, tw.buf, tw.len, s->thash);
 	peer_wire_capture(tw.buf, tw.len);
 	if ((msg = tx_msg_new(n, tw.buf, tw.len)) == NULL)
 		goto fail;
@@ -601,7 +744,8 @@ peer_delivery_main(void *arg)
 			struct node_peer *p = n->ex->peers[i];
 			if (p->gone && p->inflight == 0)
 				peer_close(p);
-			if (p->gone || p->stalled)
+			/* stuck: nothing more until `peer retry` (or new keys) */
+			if (p->gone || p->stalled || p->stuck)
 				continue;
 			if (p->next_try_ms > now) {
 				if (p->next_try_ms < wake)

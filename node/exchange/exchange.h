@@ -32,6 +32,7 @@ struct node_slot {
 	size_t n;
 	int64_t seq[NODE_BATCH], created_us[NODE_BATCH];
 	uint8_t ids[NODE_BATCH][16];
+	uint8_t thash[SEC_HASH_LEN]; /* what its receipt must name */
 	uint8_t *body; /* its reply, opened */
 	unsigned drops; /* its peer's drops when it was sent */
 	int64_t sent_ms; /* CLOCK_MONOTONIC, when it went out; 0: not yet */
@@ -57,6 +58,15 @@ struct node_peer {
 	int64_t next_try_ms;
 	int64_t sent_hi; /* last seq put in flight in this window */
 	struct node_slot slot[NODE_WINDOW];
+
+	/* stuck: it refused the same message NODE_NOKEY_CAP times as one
+	 * it cannot decrypt (deliver.c): nothing more is sent to it until
+	 * `peer retry` or new keys (kept in the store, meta peer_stuck:ORG) */
+	bool stuck;
+	int64_t stuck_ms;            /* wall clock, when it got stuck */
+	uint8_t nokey_id[16];        /* the message it cannot decrypt */
+	unsigned nokey_n;            /* its refusals of it in a row */
+	uint32_t unknown_code;       /* the last unknown refusal code alerted */
 
 	int64_t queried_ms; /* its last chain.queried record (apply.c) */
 	atomic_uint drops;  /* connections lost (pipe_gone, no lock) */
@@ -203,11 +213,13 @@ void node_peer_kick(struct node *n);
 
 /* node_exchange_status: what the daemon's status tells of the peer side
  * (n->mtx held): the peer socket's receive limit (0 while it is not
- * open; WN_ETRANSPORT when nng cannot say) and how many transfers wait
- * for the one they follow. */
+ * open; WN_ETRANSPORT when nng cannot say), how many transfers wait
+ * for the one they follow, and how many peers are stuck (they cannot
+ * decrypt our messages: nothing more is sent to them). */
 struct node_exchange_status {
 	size_t recv_max;
 	size_t transfers_waiting;
+	size_t peers_stuck;
 };
 WN_NODISCARD wn_err node_exchange_status(struct node *n,
     struct node_exchange_status *out);

@@ -62,6 +62,28 @@ struct node_exchange {
 	unsigned unsigned_n;
 	uint64_t unsigned_more;
 
+	/* refusals a member's signature vouches for, lately (receive.c):
+	 * the same one again (peer, message id, code) is counted, not
+	 * recorded one by one; n->mtx */
+	struct node_refusal_seen {
+		char peer[64];
+		uint8_t id[16];
+		uint32_t code;
+		bool used;
+		int64_t mono;  /* its last record, CLOCK_MONOTONIC */
+		int64_t since; /* wall clock of the first one counted */
+		uint64_t more; /* counted since its last record */
+	} seen[32];
+
+	/* peers the last load of the table left out for keys no key can be
+	 * agreed with (peer.c): each is alerted once, not at every load */
+	char left_out[8][64];
+	size_t nleft_out;
+
+	/* an alert a message's apply raised inside its savepoint, audited
+	 * after it (apply.c; n->mtx) */
+	char alert[300];
+
 	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
 	atomic_long tx_msgs; /* transfer messages not yet freed or taken by
 			      * REQ (deliver.c: tx_msg_new) */

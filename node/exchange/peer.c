@@ -13,8 +13,11 @@
 #include "node/exchange/exchange.h"
 #include "node/exchange/peer_int.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nng/protocol/reqrep0/rep.h>
 #include <sqlcipher/sqlite3.h>
@@ -69,17 +72,27 @@ peer_audit_log(struct node *n, const char *user, const char *action,
 
 /* peer_wire_capture appends raw bytes that crossed the peer socket to the file
  * named by $WIJKNET_WIRE_CAPTURE (a debugging and test aid, like a packet
- * capture: the bytes are the signed, encrypted envelopes as sent). */
+ * capture: the bytes are the signed, encrypted envelopes as sent). The
+ * file is the node's alone (mode 0600, whatever the umask, also when it
+ * existed): a capture is what a stolen key would open later. */
 void
 peer_wire_capture(const void *buf, size_t len)
 {
 	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 	const char *path = getenv("WIJKNET_WIRE_CAPTURE");
-	FILE *f;
+	FILE *f = NULL;
+	int fd;
 	if (path == NULL || *path == '\0')
 		return;
 	pthread_mutex_lock(&mtx);
-	if ((f = fopen(path, "ab")) != NULL) {
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd >= 0 && (fchmod(fd, 0600) != 0 ||
+			   (f = fdopen(fd, "ab")) == NULL)) {
+		wn_log(WN_LOG_WARN, "wire capture: cannot make it private");
+		close(fd);
+	}
+	if (f != NULL) {
 		if (fwrite(buf, 1, len, f) != len)
 			wn_log(WN_LOG_WARN, "wire capture: short write");
 		fclose(f);
@@ -127,6 +140,43 @@ peer_close(struct node_peer *p)
 	}
 }
 
+/* stuck_load reads whether p is stuck (deliver.c): the store says so
+ * under the keys p has now; under others (new keys) it is not. */
+static void
+stuck_load(struct node *n, struct node_peer *p)
+{
+	char key[96], val[96], hex[65];
+	uint64_t ms = 0;
+	snprintf(key, sizeof(key), "peer_stuck:%s", p->org_id);
+	sec_hex(hex, sizeof(hex), p->kx_pk, sizeof(p->kx_pk));
+	p->stuck = node_store_meta_get(n->store, key, val, sizeof(val)) &&
+	    strncmp(val, hex, 64) == 0 && val[64] == ' ' &&
+	    wn_parse_u64(val + 65, INT64_MAX, &ms);
+	p->stuck_ms = p->stuck ? (int64_t)ms : 0;
+}
+
+/* left_out records that the peer id is left out of the table (its keys
+ * cannot be used: why), and raises the alert unless the load before left
+ * it out too (was, nwas) (n->mtx held). */
+static void
+left_out(struct node *n, const char *id, const char *why,
+    char (*was)[64], size_t nwas, size_t *nleft)
+{
+	struct node_exchange *ex = n->ex;
+	char d[300];
+	bool again = false;
+	for (size_t i = 0; i < nwas; i++)
+		again |= strcmp(was[i], id) == 0;
+	if (*nleft < WN_ARRAY_LEN(ex->left_out))
+		wn_strlcpy(ex->left_out[(*nleft)++], id, sizeof(ex->left_out[0]));
+	if (again)
+		return;
+	snprintf(d, sizeof(d), "peer '%s' left out: its keys cannot be used "
+	    "(%s); enrol it again with a new bundle", id, why);
+	peer_audit_log(n, "system", "alert.peer_key_refused", id, d);
+	wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", d);
+}
+
 /* node_peers_load rebuilds the table from the store. Peers that stay keep
  * their delivery state; a peer that is gone is closed once its transfer in
  * flight (if any) has ended. */
@@ -136,8 +186,12 @@ node_peers_load(struct node *n)
 	struct node_exchange *ex = n->ex;
 	sqlite3_stmt *st = NULL;
 	struct node_peer *fresh[NODE_MAX_PEERS];
-	size_t nf = 0;
+	size_t nf = 0, nleft = 0;
 	wn_err rc = WN_EDB;
+	/* who the last load left out (alerted then) */
+	char was[WN_ARRAY_LEN(ex->left_out)][64];
+	size_t nwas = ex->nleft_out;
+	memcpy(was, ex->left_out, sizeof(was));
 
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT org_id, name, role, endpoint, sign_pk, kx_pk, directs "
@@ -166,10 +220,21 @@ node_peers_load(struct node *n)
 			p->node = n;
 			memcpy(p->sign_pk, sqlite3_column_blob(st, 4), 32);
 			memcpy(p->kx_pk, sqlite3_column_blob(st, 5), 32);
-			if (sec_peer_key_new(n->id, p->kx_pk, &p->key) != WN_OK) {
+			struct sec_public pub;
+			memcpy(pub.sign_pk, p->sign_pk, 32);
+			memcpy(pub.kx_pk, p->kx_pk, 32);
+			const char *bad = sec_public_check(&pub);
+			if (bad != NULL ||
+			    sec_peer_key_new(n->id, p->kx_pk, &p->key) != WN_OK) {
+				/* stored before keys were checked (an older
+				 * version, a damaged store): this node still
+				 * starts, without that peer, and says so */
+				left_out(n, id, bad ? bad : "no key can be "
+				    "agreed with it", was, nwas, &nleft);
 				free(p);
-				rc = WN_ECRYPTO;
-				goto out;
+				if (old != NULL)
+					old->gone = true;
+				continue;
 			}
 			if (old != NULL)
 				old->gone = true;
@@ -182,6 +247,7 @@ node_peers_load(struct node *n)
 		wn_strlcpy(p->endpoint, (const char *)sqlite3_column_text(st, 3),
 		    sizeof(p->endpoint));
 		p->directs = sqlite3_column_int(st, 6) != 0;
+		stuck_load(n, p);
 		fresh[nf++] = p;
 	}
 	if (r != SQLITE_DONE && r != SQLITE_ROW)
@@ -203,6 +269,7 @@ node_peers_load(struct node *n)
 	}
 	memcpy(ex->peers, fresh, nf * sizeof(fresh[0]));
 	ex->npeers = nf;
+	ex->nleft_out = nleft;
 	node_tls_set_peers(n); /* who may pass the TLS listener */
 	rc = WN_OK;
 out:
@@ -304,6 +371,9 @@ node_exchange_status(struct node *n, struct node_exchange_status *out)
 	pthread_mutex_lock(&ex->rxq_mtx);
 	out->transfers_waiting = ex->rx_waiting;
 	pthread_mutex_unlock(&ex->rxq_mtx);
+	out->peers_stuck = 0;
+	for (size_t i = 0; i < ex->npeers; i++)
+		out->peers_stuck += !ex->peers[i]->gone && ex->peers[i]->stuck;
 	return WN_OK;
 }
 
@@ -391,7 +461,7 @@ flush_heads(struct node *n)
 		for (size_t i = 0; i < ex->npeers; i++) {
 			sqlite3_stmt *st = NULL;
 			struct node_peer *p = ex->peers[i];
-			if (p->gone)
+			if (p->gone || p->stuck)
 				continue;
 			if (sqlite3_prepare_v2(node_store_db(n->store),
 				"SELECT 1 FROM outbox WHERE peer = ? AND type = ?",

@@ -99,11 +99,15 @@ struct node_rx {
 	struct proto_refusal refused[NODE_BATCH];
 	int64_t first_seq, last_seq;
 	bool blocked; /* a message was deferred: all after it wait too */
+	uint8_t thash[SEC_HASH_LEN];        /* the receipt names it */
 	struct pre pre[NODE_BATCH];
 };
 
 /* receive.c */
 bool peer_transient(wn_err code);
+enum peer_refusal_kind { PEER_FINAL, PEER_KEEP, PEER_UNKNOWN };
+enum peer_refusal_kind peer_refusal_kind(uint32_t code);
+wn_err peer_final_code(wn_err code);
 void peer_refusals_flush(struct node *n, bool force);
 void peer_refused_unsigned(struct node *n, const char *who,
     const char *reason);

@@ -24,14 +24,129 @@ peer_transient(wn_err code)
 	return code == WN_EBUSY || code == WN_EDB || code == WN_ENOMEM;
 }
 
+/* peer_refusal_kind says what a sender does with a message its peer
+ * refused with code (PROTOCOL.md, "What a sender does with a refusal"):
+ * PEER_FINAL deletes it (the receiver refused it from applying it, or for
+ * another permanent reason it can attribute: the codes listed there);
+ * PEER_KEEP keeps it, to send it again sealed afresh (the receiver's
+ * transient refusals, what can go wrong on the way, and WN_ENOKEY, the
+ * receiver cannot decrypt it: counted, see deliver.c); PEER_UNKNOWN is a
+ * code this version does not know (a newer receiver's): kept too, as
+ * deleting on it could lose a message. */
+enum peer_refusal_kind
+peer_refusal_kind(uint32_t code)
+{
+	switch (code) {
+	case WN_EPROTO:
+	case WN_EAUTH:
+	case WN_EDENIED:
+	case WN_ECONFIG:
+	case WN_EIO:
+	case WN_EINVAL:
+	case WN_ENOTFOUND:
+	case WN_ECORRUPT:
+	case WN_ETOOBIG:
+	case WN_EPERM:
+		return PEER_FINAL;
+	case WN_ENOMEM:
+	case WN_ECRYPTO:
+	case WN_EDB:
+	case WN_ETRANSPORT:
+	case WN_EBUSY:
+	case WN_ETIMEDOUT:
+	case WN_ENOKEY:
+		return PEER_KEEP;
+	default:
+		return PEER_UNKNOWN;
+	}
+}
+
+/* peer_final_code is the code a permanent refusal from applying a message
+ * goes out under: one of the final codes, never one the sender would keep
+ * the message for (a signed object in the body whose signature fails is
+ * WN_EDENIED). */
+wn_err
+peer_final_code(wn_err code)
+{
+	return peer_refusal_kind((uint32_t)code) == PEER_FINAL ? code
+							       : WN_EDENIED;
+}
+
+/* seen_record audits how many times refusal e was repeated since its
+ * last record (n->mtx held). */
+static void
+seen_record(struct node *n, struct node_refusal_seen *e, int64_t mono)
+{
+	char d[200];
+	if (e->more > 0) {
+		snprintf(d, sizeof(d), "%llu more refusals of message "
+		    "%02x%02x%02x%02x.. (code %u, %s) since %lld ms, the same "
+		    "as the one recorded, not recorded one by one",
+		    (unsigned long long)e->more, e->id[0], e->id[1], e->id[2],
+		    e->id[3], (unsigned)e->code, wn_strerror((wn_err)e->code),
+		    (long long)e->since);
+		peer_audit_log(n, e->peer, "peer.refused_repeated", e->peer, d);
+		wn_log(WN_LOG_WARN, "peer message from %s: %s", e->peer, d);
+	}
+	e->more = 0;
+	e->mono = mono;
+}
+
+/* refusal_repeated says whether this vouched refusal (who, id, code) was
+ * recorded lately: then it is counted (its count is recorded hourly,
+ * peer_refusals_flush), else it is remembered and the caller records it
+ * (n->mtx held). A message its receiver keeps refusing the same way (one
+ * it cannot decrypt, sent again every few seconds) leaves one record an
+ * hour, not one a try. */
+static bool
+refusal_repeated(struct node *n, const char *who, const uint8_t *id,
+    uint32_t code)
+{
+	static const uint8_t none[16];
+	struct node_refusal_seen *e, *old = NULL;
+	int64_t mono = wn_mono_ms();
+	if (id == NULL)
+		id = none;
+	for (size_t i = 0; i < WN_ARRAY_LEN(n->ex->seen); i++) {
+		e = &n->ex->seen[i];
+		if (e->used && e->code == code && memcmp(e->id, id, 16) == 0 &&
+		    strcmp(e->peer, who) == 0) {
+			if (e->more++ == 0)
+				e->since = wn_now_ms();
+			return true;
+		}
+		if (old == NULL || !e->used || (old->used && e->mono < old->mono))
+			old = e;
+	}
+	if (old->used)
+		seen_record(n, old, mono); /* its count before it goes */
+	memset(old, 0, sizeof(*old));
+	old->used = true;
+	wn_strlcpy(old->peer, who, sizeof(old->peer));
+	memcpy(old->id, id, 16);
+	old->code = code;
+	old->mono = mono;
+	return false;
+}
+
 /* peer_refusals_flush ends a minute of refusals of unsigned transfers (force:
- * now, at shutdown), recording how many were not recorded one by one
- * (n->mtx held). */
+ * now, at shutdown), recording how many were not recorded one by one, and
+ * an hour of each repeated vouched refusal (n->mtx held). */
 void
 peer_refusals_flush(struct node *n, bool force)
 {
 	char d[160];
 	int64_t mono = wn_mono_ms();
+	for (size_t i = 0; i < WN_ARRAY_LEN(n->ex->seen); i++) {
+		struct node_refusal_seen *e = &n->ex->seen[i];
+		if (!e->used || (!force && mono - e->mono < 60 * peer_minute_ms))
+			continue;
+		/* an hour without a repeat: the next one is recorded again */
+		if (e->more == 0)
+			e->used = false;
+		else
+			seen_record(n, e, mono);
+	}
 	if (!force && n->ex->unsigned_mono != 0 &&
 	    mono - n->ex->unsigned_mono < peer_minute_ms)
 		return;
@@ -54,8 +169,7 @@ peer_refusals_flush(struct node *n, bool force)
 /* peer_refused_unsigned audits a refusal that no member's fresh signature
  * vouches for (n->mtx held): undecodable bytes, an unknown sender, a bad
  * signature, an envelope its transfer's manifest did not sign, bytes a
- * member sent to someone else or long ago, the very bytes of an applied
- * envelope again. Anyone who reaches the socket, or who captured a
+ * member sent to someone else or long ago. Anyone who reaches the socket, or who captured a
  * member's traffic, can cause those, so at most UNSIGNED_PER_MIN a minute
  * are recorded one by one (blamed on whom they claim to be from) and the
  * rest are counted: a flood fills neither the disk nor the log. */
@@ -139,6 +253,11 @@ peer_refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
 		peer_refused_unsigned(rx->n, who, r->reason);
 		return;
 	}
+	if (refusal_repeated(rx->n, who, id, (uint32_t)code)) {
+		wn_log(WN_LOG_DEBUG, "peer message from %s refused again: %s",
+		    who, r->reason);
+		return;
+	}
 	peer_audit_log(rx->n, who, "peer.refused", who, r->reason);
 	wn_log(WN_LOG_WARN, "peer message from %s refused: %s", who,
 	    r->reason);
@@ -190,6 +309,13 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 	struct proto_error perr;
 	pr->code = WN_OK;
 	proto_envelope_hash(buf, len, pr->hash);
+	/* in a batch, the bytes first: what the manifest did not sign is not
+	 * even decoded, and its claimed id never goes into a receipt */
+	if (m != NULL && memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) != 0) {
+		pre_fail(pr, WN_ECRYPTO, "envelope %zu is not the one the "
+		    "transfer's manifest signed", i);
+		return;
+	}
 	if (proto_envelope_decode(buf, len, &pr->e, &perr) != WN_OK) {
 		pre_fail(pr, WN_EPROTO, "malformed envelope at byte %zu: %s",
 		    at + perr.offset, perr.msg);
@@ -203,11 +329,6 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 			return;
 		}
 		pr->p = mp;
-		if (memcmp(pr->hash, m->hash[i], SEC_HASH_LEN) != 0) {
-			pre_fail(pr, WN_ECRYPTO, "envelope %zu is not the one "
-			    "the transfer's manifest signed", i);
-			return;
-		}
 	} else {
 		pr->p = find_locked(n, pr->e.h.from);
 		if (pr->p == NULL) {
@@ -236,9 +357,11 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 /* peer_seen looks up a sequence number at or below the last one applied from
  * that sender: 1 it is that message again in another sealing (a retry
  * whose receipt was lost: accept it again, apply nothing), 2 these very
- * bytes were applied already (a replay: refuse), 0 anything else (refuse:
- * the number is used). Senders seal every attempt afresh, so a legitimate
- * retry never repeats an envelope's hash. For a retry, *code and why are
+ * bytes were answered already (the transfer replayed, by an attacker who
+ * dropped its receipt or by anyone who captured it: answered as the first
+ * time too), 0 anything else (refuse: the number is used). Senders seal
+ * every attempt afresh, so a legitimate retry never repeats an envelope's
+ * hash. For 1 and 2, *code and why are
  * what the message was answered the first time (0: accepted). -1: the
  * store failed (a transient refusal: the sender tries again). */
 int
@@ -382,6 +505,8 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		}
 		rx->after = m->after;
 	}
+	proto_transfer_hash(t.manifest, t.manifest_len, nng_msg_body(msg),
+	    nng_msg_len(msg), rx->thash);
 	rx->nenv = t.n;
 	bool distrust = false;
 	for (size_t i = 0; i < t.n; i++) {
@@ -427,7 +552,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		pthread_mutex_lock(&n->mtx);
 		for (size_t i = 0; i < t.n; i++) {
 			struct pre *pr = &rx->pre[i];
-			peer_refuse(rx, false, pr->decoded ? pr->e.h.id : NULL, pr->code,
+			peer_refuse(rx, false, pr->authentic ? pr->e.h.id : NULL, pr->code,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		}
 		pthread_mutex_unlock(&n->mtx);

@@ -15,7 +15,11 @@ set -u
 : "${BUILD:=build}"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WIJKNET="$TOP/$BUILD/wijknet"
-WIJKNETD="$TOP/$BUILD/wijknetd"
+# the tests' daemon (Makefile: built with WN_TEST_HOOKS, which keeps core
+# dumps for WIJKNET_TEST_KEEP_CORES=1); a build without it (make mutation's)
+# runs the daemon as installed
+WIJKNETD="$TOP/$BUILD/tests/wijknetd"
+[ -x "$WIJKNETD" ] || WIJKNETD="$TOP/$BUILD/wijknetd"
 # WN_TMPDIR: where the run's directory goes (/tmp); WN_KEEP=1 keeps it
 WN_T=$(mktemp -d "${WN_TMPDIR:-/tmp}/wnit.XXXXXX")
 WN_FAILS=0
@@ -134,9 +138,12 @@ node_start_once() {
 	( [ -n "${WN_FSIZE_KB:-}" ] && ulimit -S -f "$WN_FSIZE_KB"
 	# an abort or a crash leaves its core in $WN_T/NAME.core/ (where the
 	# system writes cores to the working directory), for wn_reap to show
-	# every thread's stack
+	# every thread's stack; a daemon turns core dumps off unless
+	# WIJKNET_TEST_KEEP_CORES=1, which tests set (a test of that
+	# hardening sets WIJKNET_TEST_KEEP_CORES= to see it; only the tests'
+	# build of the daemon reads it)
 	mkdir -p "$WN_T/$name.core" && cd "$WN_T/$name.core" && ulimit -S -c unlimited 2>/dev/null
-	WIJKNET_WIRE_CAPTURE="$cap" \
+	WIJKNET_WIRE_CAPTURE="$cap" WIJKNET_TEST_KEEP_CORES="${WIJKNET_TEST_KEEP_CORES-1}" \
 	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 "$@" \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" ) &
 	WN_PID[$name]=$!

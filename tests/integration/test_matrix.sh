@@ -43,7 +43,7 @@ node_init stranger police >/dev/null
 WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" matrix 1 "$WN_T/dir/node.key" "$WN_T/dir.pass" >"$WN_T/out" 2>&1
 check_out "an older matrix version is refused: not permitted (5)" '^refused: 5 matrix version 1 is not newer than the 2 held'
 WNPOKE_SEQ=$(dseq) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.bundle" matrix 9 "$WN_T/stranger/node.key" "$WN_T/stranger.pass" >"$WN_T/out" 2>&1
-check_out "a matrix signed by another key is refused: its signature fails (3)" '^refused: 3 matrix not signed by the pinned director key'
+check_out "a matrix signed by another key is refused from applying it: not permitted (5)" '^refused: 5 matrix not signed by the pinned director key'
 check_exit "guards still holds version 2" 0 wn guards matrix show
 check_out "  as its matrix in force" 'matrix version 2 of dir'
 check_exit "guards' audit log" 0 wn guards audit show --limit 200

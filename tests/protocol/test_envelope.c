@@ -386,7 +386,7 @@ test_bad_padding_refused(void **state)
 	proto_write_uint(&pw, 1);
 	proto_write_int(&pw, -8);
 	proto_write_text(&pw, "v");
-	proto_write_uint(&pw, 1);
+	proto_write_uint(&pw, PROTO_VERSION);
 	proto_write_text(&pw, "t");
 	proto_write_uint(&pw, 3);
 	proto_write_text(&pw, "from");
@@ -424,7 +424,7 @@ test_seal_refusals(void **state)
 	proto_writer_init(&w, env, sizeof(env));
 #define REFUSED(expr) assert_int_equal((expr), WN_EINVAL)
 	hdr_init(&h, PROTO_MSG_DATA);
-	h.version = 2;
+	h.version = PROTO_VERSION + 1;
 	REFUSED(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w));
 	hdr_init(&h, 0);
 	REFUSED(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w));
@@ -535,7 +535,7 @@ default_ents(struct ent e[NENT])
 {
 	const struct ent d[NENT] = {
 		{NULL, 1, K_INT, 0, -8, NULL, 0},
-		{"v", 0, K_UINT, 1, 0, NULL, 0},
+		{"v", 0, K_UINT, PROTO_VERSION, 0, NULL, 0},
 		{"t", 0, K_UINT, PROTO_MSG_DATA, 0, NULL, 0},
 		{"from", 0, K_TEXT, 0, 0, "police-zone", 0},
 		{"to", 0, K_TEXT, 0, 0, "municipality", 0},
@@ -765,18 +765,21 @@ test_version_refused(void **state)
 	(void)state;
 
 	default_ents(e);
-	e[1].u = 2;
+	e[1].u = 3;
 	refused(raw_env(e, NENT, NULL, 0, 296),
-	    "unsupported protocol version 2");
+	    "unsupported protocol version 3");
+	e[1].u = 1; /* before receipts named their transfer */
+	refused(raw_env(e, NENT, NULL, 0, 296),
+	    "unsupported protocol version 1");
 	e[1].u = 0;
 	refused(raw_env(e, NENT, NULL, 0, 296),
 	    "unsupported protocol version 0");
 	/* a newer version with a label we do not know: still the version */
 	default_ents(e);
 	e[1] = (struct ent){"new", 0, K_UINT, 1, 0, NULL, 0};
-	e[NENT] = (struct ent){"v", 0, K_UINT, 2, 0, NULL, 0};
+	e[NENT] = (struct ent){"v", 0, K_UINT, 3, 0, NULL, 0};
 	refused(raw_env(e, NENT + 1, NULL, 0, 296),
-	    "unsupported protocol version 2");
+	    "unsupported protocol version 3");
 }
 
 static void
@@ -1291,6 +1294,7 @@ test_receipt(void **state)
 		snprintf(rc.refused[i].reason, sizeof(rc.refused[i].reason),
 		    "refusal %zu", i);
 	}
+	sec_random(rc.answers, sizeof(rc.answers));
 	proto_writer_init(&w, buf, sizeof(buf));
 	assert_int_equal(proto_receipt_encode(&rc, &w), WN_OK);
 	assert_int_equal(proto_receipt_decode(buf, w.len, &got, NULL), WN_OK);
@@ -1299,7 +1303,7 @@ test_receipt(void **state)
 	memset(&rc, 0, sizeof(rc));
 	proto_writer_init(&w, buf, sizeof(buf));
 	assert_int_equal(proto_receipt_encode(&rc, &w), WN_OK);
-	assert_int_equal(w.len, 5);
+	assert_int_equal(w.len, 5 + 1 + 2 + 32); /* key 3: the hash */
 	assert_int_equal(proto_receipt_decode(buf, w.len, &got, NULL), WN_OK);
 	assert_int_equal(got.naccepted + got.nrefused, 0);
 
@@ -1311,17 +1315,19 @@ test_receipt(void **state)
 	assert_int_equal(proto_receipt_encode(&rc, &w), WN_EINVAL);
 
 	proto_writer_init(&w, buf, sizeof(buf));
-	proto_write_map(&w, 2);
+	proto_write_map(&w, 3);
 	proto_write_uint(&w, 1);
 	proto_write_array(&w, 65);
 	for (int i = 0; i < 65; i++)
 		proto_write_bytes(&w, body, 16);
 	proto_write_uint(&w, 2);
 	proto_write_array(&w, 0);
+	proto_write_uint(&w, 3);
+	proto_write_bytes(&w, body, 32);
 	BODY_REFUSED(proto_receipt_decode(buf, w.len, &got, &e_),
 	    "65 accepted ids");
 	proto_writer_init(&w, buf, sizeof(buf));
-	proto_write_map(&w, 2);
+	proto_write_map(&w, 3);
 	proto_write_uint(&w, 2);
 	proto_write_array(&w, 1);
 	proto_write_array(&w, 2);
@@ -1329,31 +1335,37 @@ test_receipt(void **state)
 	proto_write_uint(&w, 1);
 	proto_write_uint(&w, 1);
 	proto_write_array(&w, 0);
+	proto_write_uint(&w, 3);
+	proto_write_bytes(&w, body, 32);
 	BODY_REFUSED(proto_receipt_decode(buf, w.len, &got, &e_),
 	    "expected 3");
 	proto_writer_init(&w, buf, sizeof(buf));
-	proto_write_map(&w, 1);
+	proto_write_map(&w, 2);
 	proto_write_uint(&w, 1);
 	proto_write_array(&w, 0);
+	proto_write_uint(&w, 3);
+	proto_write_bytes(&w, body, 32);
 	BODY_REFUSED(proto_receipt_decode(buf, w.len, &got, &e_),
 	    "missing key 2");
 	proto_writer_init(&w, buf, sizeof(buf));
-	proto_write_map(&w, 2);
+	proto_write_map(&w, 3);
 	proto_write_uint(&w, 1);
 	proto_write_array(&w, 1);
 	proto_write_bytes(&w, body, 15);
 	proto_write_uint(&w, 2);
 	proto_write_array(&w, 0);
+	proto_write_uint(&w, 3);
+	proto_write_bytes(&w, body, 32);
 	BODY_REFUSED(proto_receipt_decode(buf, w.len, &got, &e_),
 	    "expected 16 bytes");
 	proto_writer_init(&w, buf, sizeof(buf));
-	proto_write_map(&w, 3);
-	for (int i = 1; i <= 3; i++) {
+	proto_write_map(&w, 4);
+	for (int i = 1; i <= 4; i++) {
 		proto_write_uint(&w, (uint64_t)i);
 		proto_write_array(&w, 0);
 	}
 	BODY_REFUSED(proto_receipt_decode(buf, w.len, &got, &e_),
-	    "at most 2");
+	    "at most 3");
 }
 
 static void

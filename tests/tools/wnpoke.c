@@ -53,6 +53,8 @@
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set,
  * matrix the signed matrix;
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
+ * $WNPOKE_CHARTER_KX (64 hex digits) is the kx_key charter gives its one
+ * member (FROM) instead of KEYFILE's.
  * $WNPOKE_TIMEOUT_MS: how long to wait for the reply (default 60000: a
  * busy machine; a node holds a transfer that follows another a while).
  * $WNPOKE_TLS=CA[,CERT,KEY] dials a tls+tcp:// endpoint trusting the CA
@@ -62,7 +64,8 @@
  * without them none. Then "NO REPLY (REASON)" names nng's error for the
  * failed dial.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
- * REASON" lines), "ERROR CODE REASON", "ANSWER head" or "ANSWER none" (a
+ * REASON" and "refused-id: HEX" lines, and "answers: this transfer" or
+ * "answers: another transfer": whether the receipt names what we sent), "ERROR CODE REASON", "ANSWER head" or "ANSWER none" (a
  * chain head answer), or "NO REPLY"; exit 0, or 3 for no
  * reply, 1 for a local problem. Never installed.
  */
@@ -188,10 +191,10 @@ seal_as(const struct proto_env_header *h, const void *body, size_t len,
 	if (rc != WN_OK)
 		return -1;
 	if (v != NULL) {
-		/* "v" => 1 in the protected header: 0x61 'v' 0x01 */
+		/* "v" => PROTO_VERSION in the protected header: 0x61 'v' N */
 		for (size_t i = 0; i + 2 < ew->len; i++)
 			if (ew->buf[i] == 0x61 && ew->buf[i + 1] == 'v' &&
-			    ew->buf[i + 2] == 0x01) {
+			    ew->buf[i + 2] == PROTO_VERSION) {
 				ew->buf[i + 2] = (uint8_t)strtol(v, NULL, 10);
 				break;
 			}
@@ -327,11 +330,27 @@ send_and_print(const uint8_t *buf, size_t len)
 		    proto_envelope_open(&e, key, body, PROTO_BODY_MAX, &blen) ==
 			WN_OK &&
 		    proto_receipt_decode(body, blen, rc, NULL) == WN_OK) {
+			struct proto_transfer t;
+			uint8_t th[SEC_HASH_LEN];
 			printf("RECEIPT accepted=%zu refused=%zu\n",
 			    rc->naccepted, rc->nrefused);
-			for (size_t i = 0; i < rc->nrefused; i++)
+			for (size_t i = 0; i < rc->nrefused; i++) {
 				printf("refused: %u %s\n", rc->refused[i].code,
 				    rc->refused[i].reason);
+				printf("refused-id: ");
+				for (size_t j = 0; j < 16; j++)
+					printf("%02x", rc->refused[i].id[j]);
+				printf("\n");
+			}
+			/* what the receipt says it answers */
+			if (proto_transfer_decode(buf, len, &t, NULL) == WN_OK) {
+				proto_transfer_hash(t.manifest, t.manifest_len,
+				    buf, len, th);
+				printf("answers: %s\n",
+				    memcmp(th, rc->answers, SEC_HASH_LEN) == 0
+					? "this transfer"
+					: "another transfer");
+			}
 		} else {
 			printf("RECEIPT (unreadable)\n");
 		}
@@ -682,6 +701,10 @@ main(int argc, char **argv)
 		wn_strlcpy(m->endpoint, "tcp://127.0.0.1:9", sizeof(m->endpoint));
 		memcpy(m->sign_pk, sec_identity_public(me)->sign_pk, 32);
 		memcpy(m->kx_pk, sec_identity_public(me)->kx_pk, 32);
+		/* $WNPOKE_CHARTER_KX: that member's kx_key instead (hex) */
+		const char *ckx = getenv("WNPOKE_CHARTER_KX");
+		if (ckx != NULL && !sec_unhex(m->kx_pk, 32, ckx))
+			return 1;
 		m->directs = true;
 		if (proto_charter_sign(ch, sign_cb, signer, &cw) != WN_OK)
 			return 1;
