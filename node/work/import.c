@@ -199,6 +199,13 @@ store:;
 			 &sent)) != WN_OK)
 			return rc;
 		t->sent += sent;
+		/* a corrected signal's summary changes for its cases too */
+		size_t to_cases = 0;
+		if (how == NODE_SIG_CORRECTED &&
+		    (rc = node_case_signals_changed(c->n, "", &id, 1,
+			 &to_cases)) != WN_OK)
+			return rc;
+		t->sent += to_cases;
 	}
 	outcome(c, line, how == NODE_SIG_KNOWN ? "known"
 	    : how == NODE_SIG_ADDED ? "added" : "corrected", id, "");
