@@ -20,6 +20,7 @@
 #include "node/work/work.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <sqlcipher/sqlite3.h>
 
@@ -146,6 +147,37 @@ name_ok(const char *v, char *err, size_t errlen)
 
 /* body_set adds body id (add) or changes it; the arguments not given keep
  * their value on a change */
+/* earlier_meetings sends org every meeting body_id held or planned */
+static wn_err
+earlier_meetings(struct node *n, const char *body_id, const char *org)
+{
+	sqlite3_stmt *st = node_work_prep(n, "SELECT meeting_id FROM meetings "
+					     "WHERE director = ? AND body_id = "
+					     "? ORDER BY meeting_id");
+	int64_t ids[256];
+	size_t k = 0, sent;
+	wn_err rc = WN_OK;
+	int r;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, n->cfg.org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, body_id, -1, SQLITE_STATIC);
+	/* the newest 256 at most: a partner that joins needs no more */
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == WN_ARRAY_LEN(ids)) {
+			memmove(ids, ids + 1, sizeof(ids) - sizeof(ids[0]));
+			k--;
+		}
+		ids[k++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	for (size_t i = 0; i < k && rc == WN_OK; i++)
+		rc = node_meet_send_meeting_to(n, ids[i], org, &sent);
+	return rc;
+}
+
 static wn_err
 body_set(struct node_ctl_call *c, bool add)
 {
@@ -269,6 +301,15 @@ body_set(struct node_ctl_call *c, bool add)
 		 * twice: only the one that left */
 		if ((rc = node_meet_send_body(n, id, old->org[i], &s1)) !=
 		    WN_OK)
+			goto out;
+	}
+	/* a partner that joins is told the body's earlier meetings (when,
+	 * who was there; never a case: those go by case membership) */
+	for (size_t i = 0; i < m->n; i++) {
+		bool was = false;
+		for (size_t k = 0; k < old->n; k++)
+			was |= strcmp(old->org[k], m->org[i]) == 0;
+		if (!was && (rc = earlier_meetings(n, id, m->org[i])) != WN_OK)
 			goto out;
 	}
 	c->kick = true;
@@ -604,6 +645,24 @@ out:
 	return rc;
 }
 
+/* not_held: meeting id, held at at_ms, is still to come at now: what is
+ * written of it (what) would predate it; a refusal in c */
+static wn_err
+not_held(struct node_ctl_call *c, int64_t id, int64_t at_ms, int64_t now,
+    const char *what)
+{
+	char when[64] = "";
+	struct tm tm;
+	time_t t = (time_t)(at_ms / 1000);
+	if (at_ms <= now)
+		return WN_OK;
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	return node_ctl_fail(c, WN_EINVAL, "meeting %lld is held on %s: %s "
+	    "are written once it was held; nothing was written",
+	    (long long)id, when, what);
+}
+
 wn_err
 node_ctl_meeting_minutes(struct node_ctl_call *c)
 {
@@ -620,7 +679,8 @@ node_ctl_meeting_minutes(struct node_ctl_call *c)
 		WN_OK ||
 	    (rc = meeting_get(c, &id, body, sizeof(body), &at_ms)) != WN_OK ||
 	    (rc = open_case(c, cid, &kc)) != WN_OK ||
-	    (rc = on_agenda(c, id, cid)) != WN_OK)
+	    (rc = on_agenda(c, id, cid)) != WN_OK ||
+	    (rc = not_held(c, id, at_ms, now, "its minutes")) != WN_OK)
 		return rc;
 	if (!node_plan_text_ok("the minutes", text, err, sizeof(err)))
 		return node_ctl_fail(c, WN_EINVAL, "%s; nothing was written",
@@ -672,7 +732,8 @@ node_ctl_meeting_decide(struct node_ctl_call *c)
 		return rc;
 	if (!cid[0])
 		return node_ctl_fail(c, WN_EINVAL, "name the case");
-	if ((rc = on_agenda(c, id, cid)) != WN_OK)
+	if ((rc = on_agenda(c, id, cid)) != WN_OK ||
+	    (rc = not_held(c, id, at_ms, now, "its decisions")) != WN_OK)
 		return rc;
 	if (!node_case_get(n, cid, &kc))
 		return node_ctl_fail(c, WN_ENOTFOUND, "this node knows no case "

@@ -128,6 +128,13 @@ out:
 wn_err
 node_meet_send_meeting(struct node *n, int64_t id, size_t *sent)
 {
+	return node_meet_send_meeting_to(n, id, NULL, sent);
+}
+
+wn_err
+node_meet_send_meeting_to(struct node *n, int64_t id, const char *only,
+    size_t *sent)
+{
 	struct proto_meeting *m = calloc(1, sizeof(*m));
 	struct proto_writer w = {0};
 	sqlite3_stmt *st = NULL;
@@ -176,7 +183,8 @@ node_meet_send_meeting(struct node *n, int64_t id, size_t *sent)
 	sqlite3_bind_text(st, 2, m->body_id, -1, SQLITE_STATIC);
 	rc = WN_OK;
 	while (rc == WN_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
-		rc = push(n, col(st, 0), PROTO_MSG_MEETING, &w, sent);
+		if (only == NULL || strcmp(col(st, 0), only) == 0)
+			rc = push(n, col(st, 0), PROTO_MSG_MEETING, &w, sent);
 	if (rc == WN_OK && r != SQLITE_DONE)
 		rc = WN_EDB;
 out:
