@@ -20,7 +20,8 @@
  * withdrawn at every member it went to; one whose summary changes (a
  * corrected import, a duplicate linked to it or under it, a member's new
  * summary at the director) goes again. A closed case sends and takes none
- * of it. A member invited later is sent the case's signals after its CASE;
+ * of it; reopened, every signal of it goes again (after the step that
+ * reopens it: a member takes none for a case it holds closed). A member invited later is sent the case's signals after its CASE;
  * a member removed forgets them (audited case_signal.forgotten).
  */
 #include "node/work/work.h"
@@ -414,29 +415,56 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 
 /* ---- need/'s hooks: a member invited late, a member removed ---------- */
 
+/* send_all sends every signal of the open case this node holds: the
+ * director to the members (only `only` when not NULL), a member its own
+ * to the director */
+static wn_err
+send_all(struct node *n, const char *case_id, const char *only,
+    size_t *sent)
+{
+	struct node_case kc;
+	struct pair *all = NULL;
+	size_t count = 0, k;
+	wn_err rc;
+	*sent = 0;
+	if (!node_case_get(n, case_id, &kc) || kc.closed_ms != 0)
+		return WN_OK;
+	/* from_org '' is this node's own */
+	if ((rc = pairs(n, kc.here_directs
+			 ? "SELECT from_org, signal_id FROM case_signals WHERE "
+			   "case_id = ?1 AND ?2 = ?2 UNION SELECT origin, "
+			   "signal_id FROM case_signal_copies WHERE case_id = "
+			   "?1 ORDER BY 1, 2"
+			 : "SELECT from_org, signal_id FROM case_signals WHERE "
+			   "case_id = ?1 AND from_org = '' AND ?2 = ?2 ORDER "
+			   "BY 2",
+		 case_id, 0, &all, &count)) != WN_OK)
+		goto out;
+	for (size_t i = 0; i < count && rc == WN_OK; i++) {
+		rc = node_case_signal_send(n, case_id, all[i].a[0]
+		    ? all[i].a : n->cfg.org_id, all[i].id, only, &k);
+		*sent += k;
+	}
+out:
+	free(all);
+	return rc;
+}
+
+wn_err
+node_case_signals_reopened(struct node *n, const char *case_id,
+    size_t *sent)
+{
+	return send_all(n, case_id, NULL, sent);
+}
+
 static wn_err
 invited(struct node *n, const char *case_id, const char *org)
 {
 	struct node_case kc;
-	struct pair *all = NULL;
-	size_t count = 0, sent;
-	wn_err rc;
-	if (!node_case_get(n, case_id, &kc) || !kc.here_directs ||
-	    kc.closed_ms != 0)
+	size_t sent;
+	if (!node_case_get(n, case_id, &kc) || !kc.here_directs)
 		return WN_OK;
-	/* from_org '' is this node's own */
-	if ((rc = pairs(n, "SELECT from_org, signal_id FROM case_signals "
-			   "WHERE case_id = ?1 AND ?2 = ?2 UNION SELECT origin, "
-			   "signal_id FROM case_signal_copies WHERE case_id = "
-			   "?1 ORDER BY 1, 2", case_id, 0, &all, &count)) !=
-	    WN_OK)
-		goto out;
-	for (size_t i = 0; i < count && rc == WN_OK; i++)
-		rc = node_case_signal_send(n, case_id, all[i].a[0]
-		    ? all[i].a : n->cfg.org_id, all[i].id, org, &sent);
-out:
-	free(all);
-	return rc;
+	return send_all(n, case_id, org, &sent);
 }
 
 static wn_err

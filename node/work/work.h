@@ -455,6 +455,13 @@ WN_NODISCARD wn_err node_case_signals_changed(struct node *n,
 WN_NODISCARD wn_err node_case_signal_apply(struct node *n,
     struct node_peer *from, const struct proto_env_header *h,
     const uint8_t *body, size_t len, char *why, size_t whylen);
+/* node_case_signals_reopened: case_id was reopened (the director: after
+ * the step that reopens it is queued; a member: when it applied that
+ * step): what changed while it was closed goes again, every signal of
+ * the case the director holds to its members, a member's own attached
+ * signals to the director. */
+WN_NODISCARD wn_err node_case_signals_reopened(struct node *n,
+    const char *case_id, size_t *sent);
 /* signal.detach: a signal taken off a case (withdrawn where it went) */
 wn_err node_ctl_signal_detach(struct node_ctl_call *c);
 /* node_work_case_signals_register adds need/'s hooks: a member invited

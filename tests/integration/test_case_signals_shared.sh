@@ -12,10 +12,17 @@
 #    the director; a signal taken off the case (`signal unlink`) is
 #    withdrawn at every member; a member invited later gets the case's
 #    signals, one taken off the case forgets them; a closed case sends
-#    nothing (the director refuses nothing for it: nothing came);
+#    nothing (the director refuses nothing for it: nothing came), and
+#    reopened, what changed meanwhile goes again;
+#  - a CASE_SIGNAL the matrix does not let in (wnpoke), or from a node
+#    that does not direct the case, or of another member's signal, is
+#    refused;
 #  - no subject reaches another node (every store searched).
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 
 check "a federation of the director, police, housing, welfare and the guards" \
 	federation dir police:police housing:housing welfare:welfare guards:community_guards
@@ -118,6 +125,31 @@ check "the director gets the new summary (outside the case)" wait_for 60 three
 check "the case's copy stays as it was: two reports" out_has "\"signal\":$P1,[^}]*\"reports\":2" wn dir --json case signals "$C"
 check "  nothing came for the closed case (nothing refused)" out_lacks 'is closed: nothing is shared' \
 	wn dir audit show --limit 1000
+
+# ---- reopened: what changed while it was closed goes again
+check "the director reopens the case" wn dir case advance "$C" --to follow_up --why-file "$WN_T/why"
+reports3() { out_has "\"from\":\"police\",\"signal\":$P1,[^}]*\"reports\":3" wn dir --json case signals "$C"; }
+check "police tells the director its signal again: three reports" wait_for 60 reports3
+
+# ---- what a node takes in: from the case's director only, as its matrix lets
+drained() { local n; for n in dir police housing welfare guards; do
+	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
+check "everything is delivered" wait_for 60 drained
+for n in dir housing welfare; do bundle $n >/dev/null; done
+poke() { local from=$1 to=$2; shift 2; "$POKE" "$WN_T/$from/node.key" "$WN_T/$from.pass" "$from" \
+	"$WN_T/$to.bundle" casesig "$(expected_seq "$to" "$from")" "$@" >"$WN_T/out" 2>&1; }
+check_exit "the director's key sends welfare (none of signals) that a signal is there" 0 \
+	poke dir welfare "$C" dir 77
+check_out "  ... refused" "^refused: 5 .*gives this node's role nothing of signals in case $C"
+check_exit "the director's key sends housing (existence) a summary" 0 poke dir housing "$C" dir 77 summary
+check_out "  ... refused" "^refused: 5 .*gives this node's role no view of signals in case $C"
+check_exit "police sends housing a signal of the case it does not direct" 0 poke police housing "$C" police 77
+check_out "  ... refused" "^refused: 5 .*'police' does not direct case $C here"
+check_exit "police tells the director of housing's signal" 0 poke police dir "$C" housing 77 summary
+check_out "  ... refused" "^refused: 5 .*'police' tells only of its own signals"
+check "welfare holds none of the case's signals" count_is 0 nsig welfare
+check "housing's copies are as they were" out_lacks 'Poketown|"signal":77' wn housing --json case signals "$C"
+check "the director's too" out_lacks 'Poketown|"signal":77' wn dir --json case signals "$C"
 
 for n in dir police housing welfare guards; do check "$n stops" node_stop $n; done
 for n in dir police housing welfare guards; do
