@@ -14,7 +14,9 @@
  * there and when, at none nothing; never a subject, the text, the source,
  * the street or the point. The receiver checks the matrix again and keeps
  * its copy in case_signal_copies (migration 15) under the case, the
- * signal's origin and number.
+ * signal's origin and number. The origin itself is told only that its
+ * signal belongs to the case (the director attached its summary), and
+ * lists it as its own (case_signals, linked by "@" and the director).
  *
  * Copies are kept true: a signal taken off the case (`signal unlink`) is
  * withdrawn at every member it went to; one whose summary changes (a
@@ -177,8 +179,13 @@ node_case_signal_send(struct node *n, const char *case_id, const char *origin,
 		return rc;
 	for (size_t i = 0; i < count; i++) {
 		int level = rd[i].level < held ? rd[i].level : held;
-		if (level == CFG_LEVEL_NONE || strcmp(rd[i].org, origin) == 0 ||
-		    (only != NULL && strcmp(rd[i].org, only) != 0))
+		if (only != NULL && strcmp(rd[i].org, only) != 0)
+			continue;
+		/* the origin holds the signal: it learns only that it
+		 * belongs to the case (or no longer does) */
+		if (strcmp(rd[i].org, origin) == 0)
+			level = CFG_LEVEL_EXISTENCE;
+		if (level == CFG_LEVEL_NONE)
 			continue;
 		if ((rc = push_one(n, rd[i].org, &s, level, sent)) != WN_OK)
 			return rc;
@@ -344,6 +351,52 @@ keep(struct node *n, const char *sender, const struct proto_case_signal *s)
 	return r == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
+/* own_told: the case's director says one of this node's own signals
+ * belongs to the case (it attached the summary it holds of it), or no
+ * longer does: the attachment is kept here as the director's ("@" and
+ * its org, where a user's name stands), so case signals lists the signal
+ * with its subjects; this node's own attachment stays as it is */
+static wn_err
+own_told(struct node *n, const struct node_case *kc,
+    const struct proto_case_signal *s, char *why, size_t whylen)
+{
+	char by[PROTO_ORG_ID_MAX + 2];
+	sqlite3_stmt *st;
+	bool known;
+	int r;
+	snprintf(by, sizeof(by), "@%s", kc->director);
+	if (!s->withdrawn) {
+		if ((st = node_work_prep(n, "SELECT 1 FROM signals WHERE id = "
+					    "?")) == NULL)
+			return WN_EDB;
+		sqlite3_bind_int64(st, 1, (int64_t)s->number);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return WN_EDB;
+		known = r == SQLITE_ROW;
+		if (!known) {
+			snprintf(why, whylen, "there is no signal %llu here",
+			    (unsigned long long)s->number);
+			return WN_EDENIED;
+		}
+	}
+	st = node_work_prep(n, s->withdrawn
+	    ? "DELETE FROM case_signals WHERE case_id = ?1 AND from_org = '' "
+	      "AND signal_id = ?2 AND linked_by = ?3 AND ?4 = ?4"
+	    : "INSERT OR IGNORE INTO case_signals (case_id, from_org, "
+	      "signal_id, linked_by, linked_ms) VALUES (?1, '', ?2, ?3, ?4)");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)s->number);
+	sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, wn_now_ms());
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
 wn_err
 node_case_signal_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
@@ -386,16 +439,14 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 		snprintf(why, whylen, "'%s' does not direct case %s here",
 		    from->org_id, kc.id);
 		return WN_EDENIED;
-	} else if (strcmp(s.origin, n->cfg.org_id) == 0) {
-		snprintf(why, whylen, "signal %llu is this node's own",
-		    (unsigned long long)s.number);
-		return WN_EDENIED;
 	}
 	if (!node_case_member(n, kc.id, n->cfg.org_id, &role)) {
 		snprintf(why, whylen, "this node is not a member of case %s",
 		    kc.id);
 		return WN_EDENIED;
 	}
+	if (!kc.here_directs && strcmp(s.origin, n->cfg.org_id) == 0)
+		return own_told(n, &kc, &s, why, whylen);
 	level = node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role);
 	if (!s.withdrawn && (level == CFG_LEVEL_NONE ||
 				(s.has_summary && level < CFG_LEVEL_VIEW))) {

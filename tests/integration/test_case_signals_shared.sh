@@ -7,7 +7,8 @@
 #    reports; never a subject), housing (existence in this test's matrix)
 #    only that each is there and when, welfare (none) nothing at all;
 #  - `case signals` and `case show` on a member list them, in words with
-#    dates a person reads and with --json exact values;
+#    dates a person reads and with --json exact values; a member whose
+#    signal the director attached lists it as its own, with its subjects;
 #  - copies kept true: a duplicate linked at police changes the reports at
 #    the director; a signal taken off the case (`signal unlink`) is
 #    withdrawn at every member; a member invited later gets the case's
@@ -80,6 +81,14 @@ check_out "  and when" "^  signal $D1 of dir  Wed +4 Mar 2026 22:00  \(only that
 check "  no area or category" out_lacks 'Herentals|noise|loitering' wn housing --json case signals "$C"
 check_exit "housing's case show says the same" 0 wn housing case show "$C"
 check_out "  in words" "^  signal $P1 of police  Mon +2 Mar 2026 21:30  \(only that it is there\)$"
+
+# the origin: told that its own signal belongs to the case
+check "the director attaches police's second signal by its summary" wn dir signal link "$P2" --case "$C" --from police
+own_by_dir() { out_has "\"from\":\"police\",\"signal\":$P2,[^}]*\"subjects\":\"perpetrator: CSS-SUBJ-two\"" wn police --json case signals "$C"; }
+check "police is told: it lists its own signal in the case, with its subject" wait_for 60 own_by_dir
+check "the director takes it off again" wn dir signal unlink "$P2" --case "$C" --from police
+check "police no longer lists it" wait_for 60 count_is 2 nsig police
+check "police's own attachment stays" out_has "\"signal\":$P1," wn police --json case signals "$C"
 
 # welfare: nothing. The step below goes to it after every signal above
 # (one outbox, in order): once it holds the step, it holds all it gets.
