@@ -184,9 +184,11 @@ say "The signals that led to the case belong to it; every member sees them in ca
 echo "The police attach their signal; the director attaches the guards' incident by its summary:"
 wn pz-neteland signal link 1 --case "$CASE"
 wn herentals signal link 1 --case "$CASE" --from gw-herentals
-sig_told() { wn gw-herentals --json case signals "$CASE" | grep -q '"from":"pz-neteland"'; }
+sig_told() { local out; out=$(wn gw-herentals --json case signals "$CASE") &&
+	grep -q '"from":"pz-neteland"' <<<"$out" && grep -q '"from":"gw-herentals"' <<<"$out"; }
 until_true sig_told
-echo "-- the guards' case show: the police's signal as its summary (when, where, what: never who):"
+echo "-- the guards' case show: their own signal (with who: it is theirs), the police's as its"
+echo "   summary (when, where, what: never who):"
 wn gw-herentals case show "$CASE" | sed -n '/^signals:/,$p'
 
 say "The case's life: the director moves it on, each step with who, when and why"
