@@ -10,7 +10,7 @@
 #    dates a person reads and with --json exact values; a member whose
 #    signal the director attached lists it as its own, with its subjects;
 #  - copies kept true: a duplicate linked at police changes the reports at
-#    the director; a signal taken off the case (`signal unlink`) is
+#    the director, so does a corrected import its category; a signal taken off the case (`signal unlink`) is
 #    withdrawn at every member; a member invited later gets the case's
 #    signals, one taken off the case forgets them; a closed case sends
 #    nothing (the director refuses nothing for it: nothing came), and
@@ -104,6 +104,25 @@ check "  and refused none (none was sent)" out_lacks 'case signal|case_signal|of
 check "police counts its second signal as a duplicate of its first" wn police signal link "$P2" --to "$P1"
 reports_at_dir() { out_has "\"from\":\"police\",\"signal\":$P1,[^}]*\"reports\":2" wn dir --json case signals "$C"; }
 check "the director's copy counts two reports" wait_for 60 reports_at_dir
+# a corrected import: the partner's system changed the row's category
+printf 'when,municipality,neighbourhood,category,source,source_id\n2026-03-01 20:00,Herentals,Centrum,noise,patrol,PZ-77\n' >"$WN_T/imp.csv"
+check "police imports a signal from its own system" wn police signal import "$WN_T/imp.csv"
+PI=$(wn police --json signal list --all | /usr/bin/python3 -c '
+import json,sys
+r=[x for x in json.load(sys.stdin)["rows"] if x["category"] == "noise"]
+print(max(x["signal_id"] for x in r))')
+check "  ... and attaches it to the case" wn police signal link "$PI" --case "$C"
+noise_at_dir() { out_has "\"from\":\"police\",\"signal\":$PI,[^}]*\"category\":\"noise\"" wn dir --json case signals "$C"; }
+check "the director holds it: noise" wait_for 60 noise_at_dir
+sed -i 's/,noise,patrol,PZ-77/,vandalism,patrol,PZ-77/' "$WN_T/imp.csv"
+check_exit "the corrected row is imported again" 0 wn police signal import "$WN_T/imp.csv"
+check_out "  ... corrected" 'corrected'
+vandalism_at_dir() { out_has "\"from\":\"police\",\"signal\":$PI,[^}]*\"category\":\"vandalism\"" wn dir --json case signals "$C"; }
+check "the director's copy says vandalism now" wait_for 60 vandalism_at_dir
+check "police takes it off the case" wn police signal unlink "$PI" --case "$C"
+gone_at_dir() { out_lacks "\"signal\":$PI," wn dir --json case signals "$C"; }
+check "  ... and the director's copy is gone" wait_for 60 gone_at_dir
+
 check_exit "the director takes its own signal off the case" 0 wn dir signal unlink "$D1" --case "$C"
 check_out "  saying so" "^signal $D1 no longer belongs to case $C$"
 check_exit "  not again" 1 wn dir signal unlink "$D1" --case "$C"
