@@ -147,37 +147,6 @@ name_ok(const char *v, char *err, size_t errlen)
 
 /* body_set adds body id (add) or changes it; the arguments not given keep
  * their value on a change */
-/* earlier_meetings sends org every meeting body_id held or planned */
-static wn_err
-earlier_meetings(struct node *n, const char *body_id, const char *org)
-{
-	sqlite3_stmt *st = node_work_prep(n, "SELECT meeting_id FROM meetings "
-					     "WHERE director = ? AND body_id = "
-					     "? ORDER BY meeting_id");
-	int64_t ids[256];
-	size_t k = 0, sent;
-	wn_err rc = WN_OK;
-	int r;
-	if (st == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, n->cfg.org_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, body_id, -1, SQLITE_STATIC);
-	/* the newest 256 at most: a partner that joins needs no more */
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (k == WN_ARRAY_LEN(ids)) {
-			memmove(ids, ids + 1, sizeof(ids) - sizeof(ids[0]));
-			k--;
-		}
-		ids[k++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
-		return WN_EDB;
-	for (size_t i = 0; i < k && rc == WN_OK; i++)
-		rc = node_meet_send_meeting_to(n, ids[i], org, &sent);
-	return rc;
-}
-
 static wn_err
 body_set(struct node_ctl_call *c, bool add)
 {
@@ -309,7 +278,8 @@ body_set(struct node_ctl_call *c, bool add)
 		bool was = false;
 		for (size_t k = 0; k < old->n; k++)
 			was |= strcmp(old->org[k], m->org[i]) == 0;
-		if (!was && (rc = earlier_meetings(n, id, m->org[i])) != WN_OK)
+		if (!was && (rc = node_meet_send_meetings_to(n, id, m->org[i],
+				 &s1)) != WN_OK)
 			goto out;
 	}
 	c->kick = true;

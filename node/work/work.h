@@ -353,11 +353,10 @@ WN_NODISCARD wn_err node_meet_send_body(struct node *n, const char *body_id,
     const char *left, size_t *sent);
 WN_NODISCARD wn_err node_meet_send_meeting(struct node *n, int64_t id,
     size_t *sent);
-/* node_meet_send_meeting_to: the same, to the partner only (of the body)
- * when not NULL: a partner that joins a body is told its earlier
- * meetings. */
-WN_NODISCARD wn_err node_meet_send_meeting_to(struct node *n, int64_t id,
-    const char *only, size_t *sent);
+/* node_meet_send_meetings_to: every meeting of body_id (the newest 256)
+ * to org, a partner that joins the body, in the caller's transaction. */
+WN_NODISCARD wn_err node_meet_send_meetings_to(struct node *n,
+    const char *body_id, const char *org, size_t *sent);
 WN_NODISCARD wn_err node_meet_send_consult(struct node *n, int64_t id,
     const char *case_id, const char *only, size_t *sent);
 WN_NODISCARD wn_err node_meet_send_escalation(struct node *n,
