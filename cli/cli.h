@@ -165,7 +165,10 @@ int cli_case_escalate(struct cli *cli, int argc, char **argv);
 void cli_print_consultations(const struct proto_ctl_row *rows, size_t n);
 int cli_case_close(struct cli *cli, int argc, char **argv);
 int cli_case_link(struct cli *cli, int argc, char **argv);
+/* cmd_case_signals.c: case signals; case show prints each row of
+ * case.signals with cli_print_case_signal */
 int cli_case_signals(struct cli *cli, int argc, char **argv);
+void cli_print_case_signal(const struct proto_ctl_row *r);
 int cli_cmd_share(struct cli *cli, int argc, char **argv);
 int cli_cmd_record(struct cli *cli, int argc, char **argv);
 int cli_cmd_consent(struct cli *cli, int argc, char **argv);

@@ -9,8 +9,10 @@
  * both in words, with dates a person reads; with --json it answers one
  * reply whose first row is the case with its stage, then a row per step
  * (kind "step") and per link (kind "link"), then its consultations
- * (kinds "consult", "decision", "escalation": meeting.case), with exact
- * values.
+ * (kinds "consult", "decision", "escalation": meeting.case), then its
+ * signals as this node holds them (kind "signal": case.signals), with
+ * exact values. A user whose role may not list signals (a viewer) gets
+ * the case without them.
  */
 #include "cli/cli.h"
 
@@ -427,7 +429,7 @@ cli_case_show(struct cli *cli, int argc, char **argv)
 {
 	static const char *const skip[] = {"kind", "case_id"};
 	const char *id = NULL;
-	struct proto_ctl_reply kase = {0}, life = {0}, meet = {0};
+	struct proto_ctl_reply kase = {0}, life = {0}, meet = {0}, sigs = {0};
 	struct joined j = {0};
 	int status = CLI_FAIL;
 	if (!cli_getopt(cli, argc, argv, NULL, 0, &id, 1))
@@ -451,9 +453,18 @@ cli_case_show(struct cli *cli, int argc, char **argv)
 		status = cli_print_reply(cli, &meet);
 		goto out;
 	}
+	/* its signals (cmd_case_signals.c); a viewer may not list them */
+	if (!call(cli, &sigs, "case.signals", "case", id, NULL))
+		goto out;
+	if (sigs.status == WN_EDENIED)
+		sigs.nrows = 0;
+	else if (sigs.status != WN_OK) {
+		status = cli_print_reply(cli, &sigs);
+		goto out;
+	}
 	j.r = kase;
-	if ((j.rows = calloc(life.nrows + meet.nrows, sizeof(*j.rows))) ==
-		NULL ||
+	if ((j.rows = calloc(life.nrows + meet.nrows + sigs.nrows,
+		 sizeof(*j.rows))) == NULL ||
 	    !join_row(&j.rows[0], &kase.rows[0], &life.rows[0], skip, 2))
 		goto out;
 	j.nrows = 1;
@@ -463,6 +474,9 @@ cli_case_show(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < meet.nrows; i++, j.nrows++)
 		if (!join_row(&j.rows[j.nrows], &meet.rows[i], NULL, NULL, 0))
 			goto out;
+	for (size_t i = 0; i < sigs.nrows; i++, j.nrows++)
+		if (!join_row(&j.rows[j.nrows], &sigs.rows[i], NULL, NULL, 0))
+			goto out;
 	j.r.rows = j.rows;
 	j.r.nrows = j.nrows;
 	if (cli->json)
@@ -470,6 +484,11 @@ cli_case_show(struct cli *cli, int argc, char **argv)
 	else {
 		print_case(&j.r);
 		cli_print_consultations(meet.rows, meet.nrows);
+		if (sigs.nrows > 0) {
+			puts("signals:");
+			for (size_t i = 0; i < sigs.nrows; i++)
+				cli_print_case_signal(&sigs.rows[i]);
+		}
 		status = CLI_OK;
 		if (fflush(stdout) != 0) {
 			fprintf(stderr, "%s: cannot write output\n", cli->prog);
@@ -481,5 +500,6 @@ out:
 	proto_ctl_reply_release(&kase);
 	proto_ctl_reply_release(&life);
 	proto_ctl_reply_release(&meet);
+	proto_ctl_reply_release(&sigs);
 	return status;
 }

@@ -41,7 +41,8 @@ const char cli_usage_meeting[] =
     "only to the case's members: the texts where the matrix gives their\n"
     "role view of deliberation, at existence only that they exist. --step N\n"
     "ties a decision to step N of the case (taken with case advance or case\n"
-    "close). Texts come from a file (- for stdin), at most 2000 characters.";
+    "close). Minutes and decisions are written once the meeting was held.\n"
+    "Texts come from a file (- for stdin), at most 2000 characters.";
 
 /* say calls op with the pairs given (NULL-terminated) and prints what the
  * node said in words, or the reply as cli_simple does */

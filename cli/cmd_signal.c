@@ -1,5 +1,5 @@
 /*
- * cmd_signal.c - wijknet signal add | list | link | import.
+ * cmd_signal.c - wijknet signal add | list | link | unlink | import.
  *
  * A signal is what a partner saw or was told: when, where, what kind of
  * nuisance, from whom, and who was involved. The node checks every
@@ -46,6 +46,8 @@ const char cli_usage_signal[] =
     "              incident, every report and reporter kept)\n"    "       signal link SIGNAL --case CASE [--from ORG] (it belongs to the\n"
     "              case; --from: at the director, a member's signal as\n"
     "              signal list --received names it)\n"
+    "       signal unlink SIGNAL --case CASE [--from ORG] (it no longer\n"
+    "              belongs to the case; withdrawn where it was told)\n"
     "       signal import FILE|- (CSV, header line first; exit 1 when a line\n"
     "              was refused: the others are imported)\n"
     "CAT: noise vandalism drugs loitering intimidation confused_behaviour\n"
@@ -349,6 +351,36 @@ signal_link(struct cli *cli, int argc, char **argv)
 		  to, NULL);
 	if (asked)
 		puts(reply.message); /* it says it all */
+	proto_ctl_reply_release(&reply);
+	return status;
+}
+
+static int
+signal_unlink(struct cli *cli, int argc, char **argv)
+{
+	const char *id = NULL, *cs = NULL, *from = NULL;
+	const struct cli_opt opts[] = {
+	    {"case", &cs, false},
+	    {"from", &from, false},
+	};
+	uint64_t v;
+	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), &id, 1))
+		return CLI_USAGE;
+	if (cs == NULL) {
+		fprintf(stderr, "%s: signal unlink SIGNAL --case CASE [--from "
+		    "ORG]\n", cli->prog);
+		return CLI_USAGE;
+	}
+	if (!wn_parse_u64(id, INT64_MAX, &v)) {
+		fprintf(stderr, "%s: signals are named by their number\n",
+		    cli->prog);
+		return CLI_USAGE;
+	}
+	struct proto_ctl_reply reply = {0};
+	int status;
+	if (cli_ask(cli, &reply, &status, "signal.detach", "signal", id,
+		"case", cs, "from", from, NULL))
+		puts(reply.message);
 	proto_ctl_reply_release(&reply);
 	return status;
 }
@@ -668,6 +700,7 @@ cli_cmd_signal(struct cli *cli, int argc, char **argv)
 	    {"add", signal_add},
 	    {"list", signal_list},
 	    {"link", signal_link},
+	    {"unlink", signal_unlink},
 	    {"import", signal_import},
 	};
 	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),

@@ -310,6 +310,7 @@ static const char *const type_names[] = {
 	[PROTO_MSG_MEETING] = "meeting",
 	[PROTO_MSG_CONSULT] = "consult",
 	[PROTO_MSG_ESCALATION] = "escalation",
+	[PROTO_MSG_CASE_SIGNAL] = "case_signal",
 };
 
 const char *

@@ -145,10 +145,11 @@ enum proto_msg_type {
 	PROTO_MSG_MEETING = 24,    /* a body's meeting, to its members */
 	PROTO_MSG_CONSULT = 25,    /* a case at a meeting, to case members */
 	PROTO_MSG_ESCALATION = 26, /* a case handed to another body */
+	PROTO_MSG_CASE_SIGNAL = 27, /* a signal of a case (casesig_wire.h) */
 };
-#define PROTO_MSG_TYPE_MAX 26
+#define PROTO_MSG_TYPE_MAX 27
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 26
+#define PROTO_ENVELOPE_TYPE_MAX 27
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

@@ -6,7 +6,8 @@
 # signed and encrypted messages travel with receipts, a stopped node's
 # messages wait in the outbox; partners record and import signals, linked
 # into incidents, whose summaries (never who) reach the director; a case
-# with need-to-know sharing, moved through its stages by the director,
+# with need-to-know sharing and its signals, whose summaries each member
+# sees in case show, moved through its stages by the director,
 # each step with who, when and why; its plan with actions per partner (one
 # marked done on the police node shows up at the director); the monthly
 # neighbourhood team's meeting with minutes and a decision, and the case
@@ -179,6 +180,17 @@ echo "-- the director (municipality):"; wn herentals data list --case "$CASE"
 echo "-- youth work: the signals, and only that the police hold something:"; wn jw-herentals data list --case "$CASE"
 echo "-- the care note never left the police (no consent)."
 
+say "The signals that led to the case belong to it; every member sees them in case show"
+echo "The police attach their signal; the director attaches the guards' incident by its summary:"
+wn pz-neteland signal link 1 --case "$CASE"
+wn herentals signal link 1 --case "$CASE" --from gw-herentals
+sig_told() { local out; out=$(wn gw-herentals --json case signals "$CASE") &&
+	grep -q '"from":"pz-neteland"' <<<"$out" && grep -q '"from":"gw-herentals"' <<<"$out"; }
+until_true sig_told
+echo "-- the guards' case show: their own signal (with who: it is theirs), the police's as its"
+echo "   summary (when, where, what: never who):"
+wn gw-herentals case show "$CASE" | sed -n '/^signals:/,$p'
+
 say "The case's life: the director moves it on, each step with who, when and why"
 printf 'Signals of three partners about the same group at the square\n' |
 	wn herentals case advance "$CASE" --to exploration --why-file -
@@ -222,8 +234,12 @@ say "Week 3: the monthly neighbourhood team meets; the case goes on to the nuisa
 wn herentals body add nbt-herentals --name "monthly neighbourhood team Herentals" \
 	--chair herentals --members herentals,pz-neteland,gw-herentals
 wn herentals body add nct --name "nuisance consultation team" --chair herentals --members herentals,pz-neteland
-wn herentals meeting plan nbt-herentals --at "$(date -d 'tomorrow 14:00' '+%Y-%m-%d %H:%M')"
+# the meeting starts in a few seconds: its minutes are written once it was held
+AT_S=$(( $(date +%s) + 4 ))
+wn herentals meeting plan nbt-herentals --at "$(date -d "@$AT_S" '+%Y-%m-%d %H:%M:%S')"
 wn herentals meeting agenda 1 "$CASE"
+until [ "$(date +%s)" -gt "$AT_S" ]; do sleep 0.2; done
+echo "(the team meets)"
 wn herentals meeting attend 1 --present herentals,pz-neteland,gw-herentals
 echo "The group was at the square again on Friday; police and guards agree on the plan of approach" |
 	wn herentals meeting minutes 1 --case "$CASE" --text-file -

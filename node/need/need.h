@@ -99,7 +99,7 @@ int node_matrix_level(struct node *n, int type, int category, int role);
  * one again is a no-op. Before the node serves; not thread safe. */
 typedef wn_err (*node_invite_fn)(struct node *n, const char *case_id,
     const char *org);
-#define NODE_INVITE_HOOKS_MAX 4
+#define NODE_INVITE_HOOKS_MAX 8
 void node_need_on_invite(node_invite_fn fn);
 
 /* node_need_on_removed adds a function a member calls when it learns it

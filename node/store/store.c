@@ -520,6 +520,32 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (case_id, from_org, signal_id)) WITHOUT ROWID;"
 	"CREATE INDEX case_signals_signal ON case_signals(from_org, "
 	"  signal_id);",
+
+	/* 15: the signals of a case as another node told them here
+	 * (node/work/case_signals_share.c): at a member, what the case's
+	 * director sent of the case's signals; at the director, what a
+	 * member told it of its own signals it attached. Keyed by the case,
+	 * whose signal it is (origin) and its number there; sender is the
+	 * node that told it. municipality, neighbourhood, category and
+	 * reports are NULL together where this node may know only that the
+	 * signal is there, and when. No column names a subject. */
+	"CREATE TABLE case_signal_copies ("
+	"  case_id TEXT NOT NULL,"
+	"  origin TEXT NOT NULL CHECK (origin != ''),"
+	"  signal_id INTEGER NOT NULL CHECK (signal_id >= 1),"
+	"  sender TEXT NOT NULL,"
+	"  when_ms INTEGER NOT NULL,"
+	"  municipality TEXT,"
+	"  neighbourhood TEXT,"
+	"  category INTEGER,"
+	"  reports INTEGER,"
+	"  duplicate_of INTEGER,"
+	"  received_ms INTEGER NOT NULL,"
+	"  CHECK ((municipality IS NULL) = (category IS NULL) AND "
+	"    (municipality IS NULL) = (reports IS NULL) AND "
+	"    (municipality IS NULL) = (neighbourhood IS NULL)),"
+	"  CHECK (duplicate_of IS NULL OR municipality IS NOT NULL),"
+	"  PRIMARY KEY (case_id, origin, signal_id)) WITHOUT ROWID;",
 };
 
 int

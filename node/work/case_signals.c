@@ -7,11 +7,14 @@
  * the director attaches the summaries of its members' signals too (the
  * member's org and its number for the signal, as `signal list --received`
  * shows them). Each attachment is a row of case_signals (migration 14),
- * kept on the node that made it and audited there: nothing of it crosses
- * to another node, so what a member sees of a case's signals is its own
- * signals in full, and at the director the summaries the [outside cases]
- * signal_summary cell of the matrix let reach it (when, area, category,
- * reports: never a subject). A closed case takes no new signal.
+ * kept on the node that made it and audited there. What crosses is the
+ * signal's summary (case_signals_share.c): a member tells the director of
+ * its own signal attached, the director tells the case's other members,
+ * each as far as the matrix gives its role `signals` in the case's type.
+ * So a node lists its own signals of the case in full (with subjects),
+ * and the others' as their summaries (when, area, category, reports:
+ * never a subject), or only that they are there where the matrix lets it
+ * know no more. A closed case takes no new signal.
  *
  * The list walks the case's key in case_signals (one case's rows, not the
  * table) and looks up each signal by its number, so it costs what the case
@@ -113,9 +116,17 @@ node_ctl_signal_attach(struct node_ctl_call *c)
 		return node_ctl_fail(c, WN_EINVAL, "signal %llu%s%s belongs to "
 		    "case %s already", (unsigned long long)id,
 		    from[0] ? " of " : "", from, kc.id);
+	/* its summary goes to the case's members (the director's hub) */
+	size_t sent = 0;
+	if ((rc = node_case_signal_send(n, kc.id, from[0] ? from
+							 : n->cfg.org_id,
+		 (int64_t)id, NULL, &sent)) != WN_OK)
+		return rc;
+	c->kick = sent > 0;
 	snprintf(c->detail, sizeof(c->detail), "signal %llu of %s attached to "
-	    "case %s", (unsigned long long)id, from[0] ? from : n->cfg.org_id,
-	    kc.id);
+	    "case %s; its summary queued for %zu partners",
+	    (unsigned long long)id, from[0] ? from : n->cfg.org_id, kc.id,
+	    sent);
 	char msg[200];
 	snprintf(msg, sizeof(msg), "signal %llu%s%s now belongs to case %s",
 	    (unsigned long long)id, from[0] ? " of " : "", from, kc.id);
@@ -152,7 +163,8 @@ subjects_of(struct node *n, int64_t id, char *out, size_t cap)
 }
 
 /* CASE_SIGNALS: this node's own signals of case ?1, then the members'
- * summaries, newest first */
+ * summaries it attached (the director), then what other nodes told it of
+ * the case's signals (municipality NULL: only that it is there) */
 #define CASE_SIGNALS \
 	"SELECT '' AS org, s.id AS sid, s.when_ms AS w, s.municipality, " \
 	"s.neighbourhood, s.category, 1 + (SELECT count(*) FROM signals d " \
@@ -162,7 +174,13 @@ subjects_of(struct node *n, int64_t id, char *out, size_t cap)
 	"ss.signal_id, ss.when_ms, ss.municipality, ss.neighbourhood, " \
 	"ss.category, ss.reports, ss.duplicate_of FROM case_signals cs JOIN " \
 	"signal_summaries ss ON ss.from_org = cs.from_org AND ss.signal_id = " \
-	"cs.signal_id WHERE cs.case_id = ?1 AND cs.from_org > ''"
+	"cs.signal_id WHERE cs.case_id = ?1 AND cs.from_org > '' UNION ALL " \
+	"SELECT k.origin, k.signal_id, k.when_ms, k.municipality, " \
+	"k.neighbourhood, ifnull(k.category, -1), ifnull(k.reports, 0), " \
+	"ifnull(k.duplicate_of, 0) FROM case_signal_copies k WHERE " \
+	"k.case_id = ?1 AND NOT EXISTS (SELECT 1 FROM case_signals x WHERE " \
+	"x.case_id = ?1 AND x.from_org = k.origin AND x.signal_id = " \
+	"k.signal_id)"
 
 wn_err
 node_ctl_case_signals(struct node_ctl_call *c)
@@ -205,20 +223,25 @@ node_ctl_case_signals(struct node_ctl_call *c)
 		if (own && subjects_of(n, sqlite3_column_int64(st, 1), subjects,
 			       sizeof(subjects)) != WN_OK)
 			goto out;
-		proto_ctl_row_begin(c->w, 9);
+		bool summary = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		proto_ctl_row_begin(c->w, 11);
+		proto_ctl_field_text(c->w, "kind", "signal");
 		proto_ctl_field_text(c->w, "from", own ? n->cfg.org_id
 						       : col(st, 0));
 		proto_ctl_field_int(c->w, "signal", sqlite3_column_int64(st, 1));
 		proto_ctl_field_int(c->w, "when_ms", sqlite3_column_int64(st, 2));
 		proto_ctl_field_text(c->w, "municipality", col(st, 3));
 		proto_ctl_field_text(c->w, "neighbourhood", col(st, 4));
-		proto_ctl_field_text(c->w, "category",
-		    node_signal_category_name(sqlite3_column_int(st, 5)));
+		proto_ctl_field_text(c->w, "category", summary
+		    ? node_signal_category_name(sqlite3_column_int(st, 5))
+		    : "");
 		proto_ctl_field_int(c->w, "reports", sqlite3_column_int64(st, 6));
 		proto_ctl_field_int(c->w, "duplicate_of",
 		    sqlite3_column_int64(st, 7));
 		/* this node's own signals only: a summary holds no subject */
 		proto_ctl_field_text(c->w, "subjects", own ? subjects : "");
+		/* false: the matrix lets this node know only that it is there */
+		proto_ctl_field_bool(c->w, "summary", summary);
 	}
 	snprintf(c->detail, sizeof(c->detail), "viewed the %zu signals of case "
 	    "%s", shown, kc.id);

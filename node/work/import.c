@@ -132,6 +132,7 @@ blank(const char *rec, size_t len)
 
 struct tally {
 	size_t records, added, corrected, known, refused, sent;
+	size_t to_cases; /* copies queued for the members of its cases */
 	struct node_summary_gate gate; /* asked once per request */
 };
 
@@ -199,6 +200,13 @@ store:;
 			 &sent)) != WN_OK)
 			return rc;
 		t->sent += sent;
+		/* a corrected signal's summary changes for its cases too */
+		size_t to_cases = 0;
+		if (how == NODE_SIG_CORRECTED &&
+		    (rc = node_case_signals_changed(c->n, "", &id, 1,
+			 &to_cases)) != WN_OK)
+			return rc;
+		t->to_cases += to_cases;
 	}
 	outcome(c, line, how == NODE_SIG_KNOWN ? "known"
 	    : how == NODE_SIG_ADDED ? "added" : "corrected", id, "");
@@ -288,6 +296,6 @@ node_ctl_signal_import(struct node_ctl_call *c)
 	    "added, %zu corrected, %zu known already, %zu lines refused; %zu "
 	    "summaries queued for the director", (unsigned long long)first,
 	    t.added, t.corrected, t.known, t.refused, t.sent);
-	c->kick = t.sent > 0;
+	c->kick = t.sent > 0 || t.to_cases > 0;
 	return WN_OK;
 }

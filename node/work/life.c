@@ -306,6 +306,10 @@ take_step(struct node_ctl_call *c, const char *id, int to, int outcome,
 	all.s = s;
 	if (rc == WN_OK)
 		rc = node_case_members(n, kc.id, step_to_member, &all);
+	/* reopened: its signals go again, after the step that reopens it */
+	size_t resent;
+	if (rc == WN_OK && from == NODE_STAGE_CLOSED)
+		rc = node_case_signals_reopened(n, kc.id, &resent);
 	if (rc != WN_OK)
 		goto out;
 	snprintf(c->detail, sizeof(c->detail), "case %s step %llu: %s -> "

@@ -119,6 +119,11 @@ apply_step(struct node *n, struct node_peer *from, const uint8_t *body,
 		rc = node_case_set_closed(n, kc.id, 0, from->org_id);
 	else
 		rc = WN_OK;
+	/* reopened: this node's own signals of it go to the director again */
+	size_t resent;
+	if (rc == WN_OK && stage == NODE_STAGE_CLOSED &&
+	    s->stage != NODE_STAGE_CLOSED)
+		rc = node_case_signals_reopened(n, kc.id, &resent);
 	if (rc != WN_OK)
 		goto out;
 	snprintf(detail, sizeof(detail), "case %s step %llu: %s -> %s%s%s by "

@@ -20,6 +20,7 @@
 #include "node/work/work.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <sqlcipher/sqlite3.h>
 
@@ -269,6 +270,16 @@ body_set(struct node_ctl_call *c, bool add)
 		 * twice: only the one that left */
 		if ((rc = node_meet_send_body(n, id, old->org[i], &s1)) !=
 		    WN_OK)
+			goto out;
+	}
+	/* a partner that joins is told the body's earlier meetings (when,
+	 * who was there; never a case: those go by case membership) */
+	for (size_t i = 0; i < m->n; i++) {
+		bool was = false;
+		for (size_t k = 0; k < old->n; k++)
+			was |= strcmp(old->org[k], m->org[i]) == 0;
+		if (!was && (rc = node_meet_send_meetings_to(n, id, m->org[i],
+				 &s1)) != WN_OK)
 			goto out;
 	}
 	c->kick = true;
@@ -604,6 +615,24 @@ out:
 	return rc;
 }
 
+/* not_held: meeting id, held at at_ms, is still to come at now: what is
+ * written of it (what) would predate it; a refusal in c */
+static wn_err
+not_held(struct node_ctl_call *c, int64_t id, int64_t at_ms, int64_t now,
+    const char *what)
+{
+	char when[64] = "";
+	struct tm tm;
+	time_t t = (time_t)(at_ms / 1000);
+	if (at_ms <= now)
+		return WN_OK;
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	return node_ctl_fail(c, WN_EINVAL, "meeting %lld is held on %s: %s "
+	    "are written once it was held; nothing was written",
+	    (long long)id, when, what);
+}
+
 wn_err
 node_ctl_meeting_minutes(struct node_ctl_call *c)
 {
@@ -620,7 +649,8 @@ node_ctl_meeting_minutes(struct node_ctl_call *c)
 		WN_OK ||
 	    (rc = meeting_get(c, &id, body, sizeof(body), &at_ms)) != WN_OK ||
 	    (rc = open_case(c, cid, &kc)) != WN_OK ||
-	    (rc = on_agenda(c, id, cid)) != WN_OK)
+	    (rc = on_agenda(c, id, cid)) != WN_OK ||
+	    (rc = not_held(c, id, at_ms, now, "its minutes")) != WN_OK)
 		return rc;
 	if (!node_plan_text_ok("the minutes", text, err, sizeof(err)))
 		return node_ctl_fail(c, WN_EINVAL, "%s; nothing was written",
@@ -672,7 +702,8 @@ node_ctl_meeting_decide(struct node_ctl_call *c)
 		return rc;
 	if (!cid[0])
 		return node_ctl_fail(c, WN_EINVAL, "name the case");
-	if ((rc = on_agenda(c, id, cid)) != WN_OK)
+	if ((rc = on_agenda(c, id, cid)) != WN_OK ||
+	    (rc = not_held(c, id, at_ms, now, "its decisions")) != WN_OK)
 		return rc;
 	if (!node_case_get(n, cid, &kc))
 		return node_ctl_fail(c, WN_ENOTFOUND, "this node knows no case "

@@ -21,6 +21,7 @@
  * A member invited to a case later is sent its consultations and
  * escalations right after its CASE (need/'s invitation hook); a member
  * removed from a case deletes the ones it holds (need/'s removal hook).
+ * A partner that joins a body is sent the body's meetings so far.
  */
 #include "node/work/work.h"
 
@@ -125,8 +126,10 @@ out:
 	return rc;
 }
 
-wn_err
-node_meet_send_meeting(struct node *n, int64_t id, size_t *sent)
+/* send_meeting sends meeting id to the partners of its body (only `only`
+ * when not NULL) */
+static wn_err
+send_meeting(struct node *n, int64_t id, const char *only, size_t *sent)
 {
 	struct proto_meeting *m = calloc(1, sizeof(*m));
 	struct proto_writer w = {0};
@@ -176,13 +179,54 @@ node_meet_send_meeting(struct node *n, int64_t id, size_t *sent)
 	sqlite3_bind_text(st, 2, m->body_id, -1, SQLITE_STATIC);
 	rc = WN_OK;
 	while (rc == WN_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
-		rc = push(n, col(st, 0), PROTO_MSG_MEETING, &w, sent);
+		if (only == NULL || strcmp(col(st, 0), only) == 0)
+			rc = push(n, col(st, 0), PROTO_MSG_MEETING, &w, sent);
 	if (rc == WN_OK && r != SQLITE_DONE)
 		rc = WN_EDB;
 out:
 	sqlite3_finalize(st);
 	proto_writer_release(&w);
 	free(m);
+	return rc;
+}
+
+wn_err
+node_meet_send_meeting(struct node *n, int64_t id, size_t *sent)
+{
+	return send_meeting(n, id, NULL, sent);
+}
+
+wn_err
+node_meet_send_meetings_to(struct node *n, const char *body_id,
+    const char *org, size_t *sent)
+{
+	sqlite3_stmt *st = node_work_prep(n, "SELECT meeting_id FROM meetings "
+					     "WHERE director = ? AND body_id = "
+					     "? ORDER BY meeting_id");
+	int64_t ids[256];
+	size_t k = 0, one;
+	wn_err rc = WN_OK;
+	int r;
+	*sent = 0;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, n->cfg.org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, body_id, -1, SQLITE_STATIC);
+	/* the newest 256 at most: a partner that joins needs no more */
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == WN_ARRAY_LEN(ids)) {
+			memmove(ids, ids + 1, sizeof(ids) - sizeof(ids[0]));
+			k--;
+		}
+		ids[k++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	for (size_t i = 0; i < k && rc == WN_OK; i++) {
+		rc = send_meeting(n, ids[i], org, &one);
+		*sent += one;
+	}
 	return rc;
 }
 

@@ -743,12 +743,16 @@ node_ctl_signal_link(struct node_ctl_call *c)
 		goto fail;
 	struct node_summary_gate g;
 	bool sent;
+	size_t to_cases = 0;
 	if ((rc = node_signal_summary_gate(n, &g)) != WN_OK ||
 	    (rc = node_signal_summary_send(n, &g, moved, nmoved, &sent)) !=
-		WN_OK)
+		WN_OK ||
+	    /* and to the members of the cases they belong to */
+	    (rc = node_case_signals_changed(n, "", moved, nmoved,
+		 &to_cases)) != WN_OK)
 		goto fail;
 	free(moved);
-	c->kick = sent;
+	c->kick = sent || to_cases > 0;
 	if ((st = node_work_prep(n, "SELECT 1 + count(*) FROM signals WHERE "
 			  "duplicate_of = ?")) == NULL)
 		return WN_EDB;

@@ -232,7 +232,12 @@ node_work_apply(struct node *n, struct node_peer *from,
 	sqlite3_bind_int64(st, 9, wn_now_ms());
 	int r = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	/* the copies the members of its cases hold are kept true */
+	int64_t id = (int64_t)s.id;
+	size_t sent;
+	return node_case_signals_changed(n, from->org_id, &id, 1, &sent);
 }
 
 /* node_signal_list_received answers signal.list --received (director):

@@ -2,11 +2,12 @@
  * work.c - the case-work room's registration: its control commands
  * (signal.c, signal_list.c, import.c; a case's life: life.c, life_show.c;
  * plans and actions: plan.c, action.c; the signals of a case:
- * case_signals.c), its message types (a signal's
+ * case_signals.c, case_signals_share.c), its message types (a signal's
  * summary for the director, summary.c; a case's step and a link between
  * cases, life_apply.c; a plan's goal or action and an action's state,
  * plan_apply.c; consultations: a body, a meeting, a case at a meeting, an
- * escalation, meet_send.c and meet_apply.c) and its periodic work
+ * escalation, meet_send.c and meet_apply.c; a signal of a case,
+ * case_signals_share.c) and its periodic work
  * (actions marked late, action.c). It has no state of its own but the
  * test hook of its clock (plan.c).
  */
@@ -130,6 +131,8 @@ static const struct node_ctl_cmd work_cmds[] = {
 	    "case", false},
 	{"case.signals", CFG_USER_CASE_WORKER, node_ctl_case_signals,
 	    "the signals of a case", true},
+	{"signal.detach", CFG_USER_CASE_WORKER, node_ctl_signal_detach,
+	    "take a signal off a case", false},
 };
 
 /* the message types the work room owns */
@@ -143,6 +146,7 @@ static const struct node_msg_kind work_kinds[] = {
 	{PROTO_MSG_MEETING, node_meet_apply},
 	{PROTO_MSG_CONSULT, node_meet_apply},
 	{PROTO_MSG_ESCALATION, node_meet_apply},
+	{PROTO_MSG_CASE_SIGNAL, node_case_signal_apply},
 };
 
 /* the work the room does by itself */
@@ -159,6 +163,7 @@ node_work_room_register(void)
 	node_work_life_register();
 	node_work_plan_register();
 	node_work_meet_register();
+	node_work_case_signals_register();
 	node_work_clock_init();
 	node_periodic_register(&late_check);
 }

@@ -12,7 +12,9 @@
  * who, when and why, and the links between cases (the case_steps and
  * case_links tables, migration 11); the signals of a case (case_signals,
  * migration 14; case_signals.c, the signal.attach and case.signals
- * commands); the case.advance, case.close,
+ * commands) and the copies of them its members hold (case_signal_copies,
+ * migration 15; case_signals_share.c, the signal.detach command and the
+ * message kind CASE_SIGNAL); the case.advance, case.close,
  * case.link and case.life control commands; the message kinds CASE_STEP
  * and CASE_LINK; a case's plan of approach, goals per life domain and
  * actions with an owner, a deadline and a state (plan_goals, actions,
@@ -351,6 +353,10 @@ WN_NODISCARD wn_err node_meet_send_body(struct node *n, const char *body_id,
     const char *left, size_t *sent);
 WN_NODISCARD wn_err node_meet_send_meeting(struct node *n, int64_t id,
     size_t *sent);
+/* node_meet_send_meetings_to: every meeting of body_id (the newest 256)
+ * to org, a partner that joins the body, in the caller's transaction. */
+WN_NODISCARD wn_err node_meet_send_meetings_to(struct node *n,
+    const char *body_id, const char *org, size_t *sent);
 WN_NODISCARD wn_err node_meet_send_consult(struct node *n, int64_t id,
     const char *case_id, const char *only, size_t *sent);
 WN_NODISCARD wn_err node_meet_send_escalation(struct node *n,
@@ -421,5 +427,44 @@ wn_err node_ctl_action_cancel(struct node_ctl_call *c);
  * node holds them (its own with their subjects; the summaries without). */
 wn_err node_ctl_signal_attach(struct node_ctl_call *c);
 wn_err node_ctl_case_signals(struct node_ctl_call *c);
+
+/* ---- the signals of a case reach its members (case_signals_share.c) -- */
+
+/* node_case_signal_send queues, in the caller's transaction, signal
+ * number of origin (an org id; this node's own: its org id) in case_id as
+ * this node holds it now, or its withdrawal when it no longer belongs to
+ * the case here (CASE_SIGNAL): at the case's director to each current
+ * member but origin (only `only` when not NULL), at a member (its own
+ * signal only) to the director; each as far as the matrix in force gives
+ * the recipient's role the category signals in the case's type (view: the
+ * summary; existence: that it is there, and when; none: nothing).
+ * Nothing for a closed case. *sent: how many it went to. */
+WN_NODISCARD wn_err node_case_signal_send(struct node *n, const char *case_id,
+    const char *origin, int64_t number, const char *only, size_t *sent);
+/* node_case_signals_changed: the summaries of the count signals ids of
+ * from ('' this node's own; at the director a member's summary it holds)
+ * changed: each goes again to the members of every case it belongs to
+ * here. */
+WN_NODISCARD wn_err node_case_signals_changed(struct node *n,
+    const char *from, const int64_t *ids, size_t count, size_t *sent);
+/* node_case_signal_apply applies a CASE_SIGNAL in the receiving
+ * transaction (a member: from the case's director; the director: a
+ * member's own signal, which it then tells the other members); an error
+ * with a reason in why refuses it. */
+WN_NODISCARD wn_err node_case_signal_apply(struct node *n,
+    struct node_peer *from, const struct proto_env_header *h,
+    const uint8_t *body, size_t len, char *why, size_t whylen);
+/* node_case_signals_reopened: case_id was reopened (the director: after
+ * the step that reopens it is queued; a member: when it applied that
+ * step): what changed while it was closed goes again, every signal of
+ * the case the director holds to its members, a member's own attached
+ * signals to the director. */
+WN_NODISCARD wn_err node_case_signals_reopened(struct node *n,
+    const char *case_id, size_t *sent);
+/* signal.detach: a signal taken off a case (withdrawn where it went) */
+wn_err node_ctl_signal_detach(struct node_ctl_call *c);
+/* node_work_case_signals_register adds need/'s hooks: a member invited
+ * later is sent the case's signals; one removed forgets them. */
+void node_work_case_signals_register(void);
 
 #endif

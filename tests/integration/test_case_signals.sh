@@ -80,8 +80,10 @@ check_out "  it says whose" "^signal $P1 of police now belongs to case $C$"
 check "and police's duplicate" wn dir signal link "$P3" --case "$C" --from police
 check_exit "a summary the director does not hold is refused" 1 wn dir signal link 999 --case "$C" --from police
 check_out "  saying so" "no summary of police's signal 999 here"
+told_dir() { out_has "\"from\":\"police\",\"signal\":$P2," wn dir --json case signals "$C"; }
+check "the director holds police's second, which police attached (told by it)" wait_for 60 told_dir
 check_exit "the director lists the case's signals" 0 wn dir case signals "$C"
-check_out "  three" "^case $C: 3 signals$"
+check_out "  four: police told it of its second itself" "^case $C: 4 signals$"
 check_out "  police's duplicate, said as one" "^  signal $P3 of police  Thu +5 Mar 2026 23:12  Herentals/Centrum  noise  \(a duplicate of signal $P2\)$"
 check_out "  its own, with its subject" '^     perpetrator: CS-SUBJ-dir$'
 check_out "  police's first" "^  signal $P1 of police  Mon +2 Mar 2026 21:30"
@@ -100,7 +102,7 @@ check "police learns it is closed" wait_for 60 closed_at
 check_exit "nor can police" 1 wn police signal link "$P4" --case "$C"
 nrows() { local out; out=$(wn police --json case signals "$C") || return 1
 	printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))'; }
-check "the list still holds what was attached: two" count_is 2 nrows
+check "the list still holds what was attached and told: four" count_is 4 nrows
 
 for n in dir police housing; do check "$n stops" node_stop $n; done
 echo .dump | node_sql dir >"$WN_T/dir.dump" 2>&1

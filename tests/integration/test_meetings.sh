@@ -118,6 +118,13 @@ check_exit "a partner named twice is refused" 1 wn dir meeting attend 1 --presen
 check_out "  ... saying why" '--present: dir is named twice'
 
 minutes() { printf '%s\n' "$3" | wn dir meeting minutes "$1" --case "$2" --text-file -; }
+# minutes are written once the meeting was held: from here on the
+# director's work clock runs two days ahead (test_meetings_more.sh tells
+# the refusal before)
+check "the director stops" node_stop dir
+if WIJKNET_TEST_CLOCK_AHEAD_MS=$((2 * 24 * 3600 * 1000)) node_start dir; then
+	ok "it starts again, its work clock two days ahead: the meeting was held"
+else not_ok "it starts again, its work clock two days ahead: the meeting was held"; fi
 check "the minutes of the case" minutes 1 "$C" "MK-MIN-square the group was there again on Friday; the partners agree on a joint approach"
 check "the director takes the case to exploration" sh -c "printf 'the team agreed\n' | '$WIJKNET' -d '$WN_T/dir' case advance $C --to exploration --why-file -"
 decide() { printf '%s\n' "$2" | wn dir meeting decide 1 --case "$1" --text-file - "${@:3}"; }

@@ -8,7 +8,8 @@
  * the director's copies of the members' signal summaries (migration 10),
  * a case's life: closed cases, steps and links (migration 11), and plans
  * and actions (migration 12), consultations (migration 13), and the
- * signals of a case (migration 14).
+ * signals of a case (migration 14), and the copies other nodes told of
+ * them (migration 15).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -767,6 +768,62 @@ test_migration_14_case_signals(void **state)
 	node_store_close(s);
 }
 
+/* Migration 15, the signals of a case as other nodes told them: what was
+ * held before is untouched; one copy per case, origin and number, with a
+ * number >= 1 and an origin; the summary's columns all there or all NULL
+ * (existence only), a duplicate only with them; no column names a
+ * subject; a case's copies walk the key. */
+static void
+test_migration_15_case_signal_copies(void **state)
+{
+	(void)state;
+	char err[512], p[2048];
+	struct node_store *s = open_at(14);
+	assert_int_equal(node_store_exec(s, "INSERT INTO case_signals VALUES "
+					    "('C-1', '', 1, 'u', 1)"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 15, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM case_signals"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "name = 'case_signal_copies' AND sql LIKE "
+				   "'%subject%'"),
+	    0);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO case_signal_copies VALUES ('C-1', "
+			     "'police', 1, 'dir', 5, 'Olen', '', 0, 2, NULL, "
+			     "6);"
+			     "INSERT INTO case_signal_copies VALUES ('C-1', "
+			     "'police', 2, 'dir', 5, NULL, NULL, NULL, NULL, "
+			     "NULL, 6);"
+			     "INSERT INTO case_signal_copies VALUES ('C-1', "
+			     "'police', 3, 'dir', 5, 'Olen', '', 0, 0, 1, 6)"),
+	    WN_OK);
+	static const char *const bad[] = {
+	    "INSERT INTO case_signal_copies VALUES ('C-1', 'police', 1, 'dir', "
+	    "5, 'Olen', '', 0, 2, NULL, 6)",
+	    "INSERT INTO case_signal_copies VALUES ('C-1', 'police', 0, 'dir', "
+	    "5, 'Olen', '', 0, 2, NULL, 6)",
+	    "INSERT INTO case_signal_copies VALUES ('C-1', '', 9, 'dir', 5, "
+	    "'Olen', '', 0, 2, NULL, 6)",
+	    "INSERT INTO case_signal_copies VALUES ('C-1', 'police', 9, 'dir', "
+	    "5, 'Olen', '', NULL, 2, NULL, 6)",
+	    "INSERT INTO case_signal_copies VALUES ('C-1', 'police', 9, 'dir', "
+	    "5, NULL, NULL, NULL, NULL, 1, 6)",
+	    "INSERT INTO case_signal_copies VALUES ('C-1', 'police', 9, 'dir', "
+	    "NULL, NULL, NULL, NULL, NULL, NULL, 6)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (node_store_exec(s, bad[i]) == WN_OK)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM case_signal_copies"),
+	    3);
+	plan(s, "SELECT signal_id FROM case_signal_copies WHERE case_id = "
+		"'C-1'", p, sizeof(p));
+	if (strstr(p, "PRIMARY KEY") == NULL || strstr(p, "SCAN") != NULL)
+		fail_msg("a case's copies do not walk the key:\n%s", p);
+	node_store_close(s);
+}
+
 /* Migration 6 re-keys outbox and inbox by (peer, seq): every row comes
  * across with its values, and a number is now used once per peer. */
 static void
@@ -1260,6 +1317,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_12_plans_and_actions, fresh),
 	    cmocka_unit_test_setup(test_migration_13_consultations, fresh),
 	    cmocka_unit_test_setup(test_migration_14_case_signals, fresh),
+	    cmocka_unit_test_setup(test_migration_15_case_signal_copies, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

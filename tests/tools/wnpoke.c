@@ -43,7 +43,10 @@
  *        consult SEQ CASE MEETING BODY MINUTES (FROM's message SEQ: a
  *        well-formed CONSULT, CASE at MEETING of BODY, with MINUTES) |
  *        body SEQ BODY (FROM's message SEQ: a well-formed BODY named
- *        "poked" chaired by FROM, its members FROM and the recipient)
+ *        "poked" chaired by FROM, its members FROM and the recipient) |
+ *        casesig SEQ CASE ORIGIN NUMBER [summary] (FROM's message SEQ: a
+ *        well-formed CASE_SIGNAL of ORIGIN's signal NUMBER in CASE, at
+ *        existence, or with "summary" a noise signal in Poketown)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -78,6 +81,7 @@
 
 #include "config/cfg.h"
 #include "crypto/sec.h"
+#include "protocol/casesig_wire.h"
 #include "protocol/envelope.h"
 #include "protocol/life_wire.h"
 #include "protocol/manifest.h"
@@ -863,6 +867,27 @@ main(int argc, char **argv)
 		if (proto_body_encode(&bd, &cw) != WN_OK)
 			return 1;
 		header(&h, argv[3], PROTO_MSG_BODY, seq);
+		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "casesig") == 0 && (argc == 10 || argc == 11)) {
+		static struct proto_case_signal cs;
+		if (!wn_parse_u64(argv[9], INT64_MAX, &cs.number) ||
+		    proto_writer_init_dynamic(&cw, 1024, PROTO_BODY_MAX) != WN_OK)
+			return 1;
+		wn_strlcpy(cs.case_id, argv[7], sizeof(cs.case_id));
+		wn_strlcpy(cs.origin, argv[8], sizeof(cs.origin));
+		cs.when_ms = wn_now_ms();
+		if (argc == 11) {
+			cs.has_summary = true;
+			wn_strlcpy(cs.municipality, "Poketown",
+			    sizeof(cs.municipality));
+			cs.reports = 1;
+		}
+		if (proto_case_signal_encode(&cs, &cw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_CASE_SIGNAL, seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);

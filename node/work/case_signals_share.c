@@ -1,0 +1,551 @@
+/*
+ * case_signals_share.c - the signals of a case reach its members
+ * (CASE_SIGNAL, protocol/casesig_wire.h).
+ *
+ * The case's director is the hub, as it is for a case's steps, plan and
+ * consultations. A member that attaches one of its own signals to a case
+ * (`signal link SIGNAL --case CASE`) tells the director; the director
+ * tells every other current member each signal of the case it holds: its
+ * own attached signals, the members' summaries it attached (--from), and
+ * what members told it of theirs. Each goes as far as the matrix in force
+ * gives the recipient's role the category `signals` in the case's type:
+ * at view the summary (when, municipality, neighbourhood, category,
+ * reports, what a duplicate counts under), at existence only that it is
+ * there and when, at none nothing; never a subject, the text, the source,
+ * the street or the point. The receiver checks the matrix again and keeps
+ * its copy in case_signal_copies (migration 15) under the case, the
+ * signal's origin and number. The origin itself is told only that its
+ * signal belongs to the case (the director attached its summary), and
+ * lists it as its own (case_signals, linked by "@" and the director).
+ *
+ * Copies are kept true: a signal taken off the case (`signal unlink`) is
+ * withdrawn at every member it went to; one whose summary changes (a
+ * corrected import, a duplicate linked to it or under it, a member's new
+ * summary at the director) goes again. A closed case sends and takes none
+ * of it; reopened, every signal of it goes again (after the step that
+ * reopens it: a member takes none for a case it holds closed). A member invited later is sent the case's signals after its CASE;
+ * a member removed forgets them (audited case_signal.forgotten).
+ */
+#include "node/work/work.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "config/matrix.h"
+#include "node/exchange/exchange.h"
+#include "node/need/need.h"
+#include "protocol/casesig_wire.h"
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+/* load fills s with signal number of origin in case_id as this node holds
+ * it, *level how much of it (view: the summary, existence: only when);
+ * *attached false (s withdrawn) when it does not belong to the case
+ * here. This node's own from its signals; at the director a member's from
+ * the summary it attached, else from what the member told it. */
+static wn_err
+load(struct node *n, const struct node_case *kc, const char *origin,
+    int64_t number, struct proto_case_signal *s, int *level, bool *attached)
+{
+	bool own = strcmp(origin, n->cfg.org_id) == 0;
+	sqlite3_stmt *st;
+	int r;
+	memset(s, 0, sizeof(*s));
+	wn_strlcpy(s->case_id, kc->id, sizeof(s->case_id));
+	wn_strlcpy(s->origin, origin, sizeof(s->origin));
+	s->number = (uint64_t)number;
+	s->withdrawn = true;
+	*attached = false;
+	*level = CFG_LEVEL_NONE;
+	if (own)
+		st = node_work_prep(n, "SELECT s.when_ms, s.municipality, "
+		    "s.neighbourhood, s.category, ifnull(s.duplicate_of, 0), "
+		    "(SELECT 1 + count(*) FROM signals d WHERE d.duplicate_of "
+		    "= s.id), 1 FROM case_signals cs JOIN signals s ON s.id = "
+		    "cs.signal_id WHERE cs.case_id = ?1 AND cs.from_org = '' "
+		    "AND cs.signal_id = ?3 AND ?2 = ?2");
+	else if (kc->here_directs)
+		st = node_work_prep(n, "SELECT ss.when_ms, ss.municipality, "
+		    "ss.neighbourhood, ss.category, ss.duplicate_of, "
+		    "ss.reports, 1 FROM case_signals cs JOIN signal_summaries "
+		    "ss ON ss.from_org = cs.from_org AND ss.signal_id = "
+		    "cs.signal_id WHERE cs.case_id = ?1 AND cs.from_org = ?2 "
+		    "AND cs.signal_id = ?3 UNION ALL SELECT when_ms, "
+		    "municipality, neighbourhood, category, "
+		    "ifnull(duplicate_of, 0), reports, municipality IS NOT "
+		    "NULL FROM case_signal_copies WHERE case_id = ?1 AND "
+		    "origin = ?2 AND signal_id = ?3");
+	else
+		return WN_OK; /* a member tells only of its own */
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, number);
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*attached = true;
+		s->withdrawn = false;
+		s->when_ms = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_int(st, 6)) {
+			*level = CFG_LEVEL_VIEW;
+			s->has_summary = true;
+			wn_strlcpy(s->municipality, col(st, 1),
+			    sizeof(s->municipality));
+			wn_strlcpy(s->neighbourhood, col(st, 2),
+			    sizeof(s->neighbourhood));
+			s->category = (uint32_t)sqlite3_column_int(st, 3);
+			s->duplicate_of = (uint64_t)sqlite3_column_int64(st, 4);
+			s->reports = s->duplicate_of
+			    ? 0
+			    : (uint32_t)sqlite3_column_int64(st, 5);
+		} else
+			*level = CFG_LEVEL_EXISTENCE;
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+/* push_one encodes s as far as level lets the recipient see it and queues
+ * it for org (not this node, an enrolled peer) */
+static wn_err
+push_one(struct node *n, const char *org, const struct proto_case_signal *s,
+    int level, size_t *sent)
+{
+	struct proto_case_signal out = *s;
+	struct proto_writer w;
+	struct node_peer *p;
+	uint8_t buf[1024];
+	wn_err rc;
+	if (strcmp(org, n->cfg.org_id) == 0 ||
+	    (p = node_peer_find(n, org)) == NULL || p->gone)
+		return WN_OK;
+	if (!out.withdrawn && level < CFG_LEVEL_VIEW) {
+		/* existence: that it is there, and when */
+		int64_t when = out.when_ms;
+		memset(&out, 0, sizeof(out));
+		wn_strlcpy(out.case_id, s->case_id, sizeof(out.case_id));
+		wn_strlcpy(out.origin, s->origin, sizeof(out.origin));
+		out.number = s->number;
+		out.when_ms = when;
+	}
+	proto_writer_init(&w, buf, sizeof(buf));
+	if ((rc = proto_case_signal_encode(&out, &w)) != WN_OK ||
+	    (rc = node_outbox_push(n, p, PROTO_MSG_CASE_SIGNAL, w.buf,
+		 w.len)) != WN_OK)
+		return rc;
+	(*sent)++;
+	return WN_OK;
+}
+
+wn_err
+node_case_signal_send(struct node *n, const char *case_id, const char *origin,
+    int64_t number, const char *only, size_t *sent)
+{
+	struct node_need_reader rd[64];
+	struct proto_case_signal s;
+	struct node_case kc;
+	size_t count = 0;
+	bool attached;
+	int held, role;
+	wn_err rc;
+	*sent = 0;
+	/* a closed case shares nothing: not its signals either */
+	if (!node_case_get(n, case_id, &kc) || kc.closed_ms != 0 ||
+	    (!kc.here_directs && !kc.here_member))
+		return WN_OK;
+	if ((rc = load(n, &kc, origin, number, &s, &held, &attached)) != WN_OK)
+		return rc;
+	if (!kc.here_directs) {
+		/* a member tells the director of its own signal */
+		if (strcmp(origin, n->cfg.org_id) != 0 ||
+		    !node_case_member(n, kc.id, kc.director, &role))
+			return WN_OK;
+		int level = node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role);
+		if (level == CFG_LEVEL_NONE)
+			return WN_OK;
+		return push_one(n, kc.director, &s, level, sent);
+	}
+	if (!attached && held == CFG_LEVEL_NONE && s.withdrawn)
+		held = CFG_LEVEL_VIEW; /* a withdrawal names no more than its number */
+	if ((rc = node_need_readers(n, kc.id, CFG_CAT_SIGNALS, rd,
+		 WN_ARRAY_LEN(rd), &count)) != WN_OK)
+		return rc;
+	for (size_t i = 0; i < count; i++) {
+		int level = rd[i].level < held ? rd[i].level : held;
+		if (only != NULL && strcmp(rd[i].org, only) != 0)
+			continue;
+		/* the origin holds the signal: it learns only that it
+		 * belongs to the case (or no longer does) */
+		if (strcmp(rd[i].org, origin) == 0)
+			level = CFG_LEVEL_EXISTENCE;
+		if (level == CFG_LEVEL_NONE)
+			continue;
+		if ((rc = push_one(n, rd[i].org, &s, level, sent)) != WN_OK)
+			return rc;
+	}
+	return WN_OK;
+}
+
+/* ---- which cases a signal belongs to: its copies kept true ---------- */
+
+struct pair {
+	char a[PROTO_ORG_ID_MAX + 1];
+	int64_t id;
+};
+
+/* pairs runs sql (?1 a text, ?2 an integer) and collects its rows (a
+ * text, an integer) into a growing array */
+static wn_err
+pairs(struct node *n, const char *sql, const char *a, int64_t b,
+    struct pair **out, size_t *len)
+{
+	sqlite3_stmt *st = node_work_prep(n, sql);
+	size_t cap = 0;
+	int r;
+	*out = NULL;
+	*len = 0;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, b);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*len == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			struct pair *nv = realloc(*out, nc * sizeof(**out));
+			if (nv == NULL) {
+				sqlite3_finalize(st);
+				return WN_ENOMEM;
+			}
+			*out = nv;
+			cap = nc;
+		}
+		wn_strlcpy((*out)[*len].a, col(st, 0), sizeof((*out)[0].a));
+		(*out)[*len].id = sqlite3_column_int64(st, 1);
+		(*len)++;
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+wn_err
+node_case_signals_changed(struct node *n, const char *from, const int64_t *ids,
+    size_t count, size_t *sent)
+{
+	const char *origin = from[0] ? from : n->cfg.org_id;
+	wn_err rc = WN_OK;
+	*sent = 0;
+	for (size_t i = 0; i < count && rc == WN_OK; i++) {
+		struct pair *cases = NULL;
+		size_t ncases = 0, k;
+		if ((rc = pairs(n, "SELECT case_id, 0 FROM case_signals WHERE "
+				   "from_org = ?1 AND signal_id = ?2", from,
+			 ids[i], &cases, &ncases)) == WN_OK)
+			for (size_t j = 0; j < ncases && rc == WN_OK; j++) {
+				rc = node_case_signal_send(n, cases[j].a,
+				    origin, ids[i], NULL, &k);
+				*sent += k;
+			}
+		free(cases);
+	}
+	return rc;
+}
+
+/* ---- signal.detach: a signal taken off a case ----------------------- */
+
+wn_err
+node_ctl_signal_detach(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct node_case kc;
+	const char *cs = node_ctl_arg(c, "case");
+	const char *from = node_ctl_arg(c, "from");
+	uint64_t id;
+	size_t sent = 0;
+	wn_err rc;
+	if (!wn_parse_u64(node_ctl_arg(c, "signal"), INT64_MAX, &id) ||
+	    id == 0)
+		return node_ctl_fail(c, WN_EINVAL, "a signal is named by its "
+		    "number");
+	if (strcmp(from, n->cfg.org_id) == 0)
+		from = "";
+	if (!node_case_get(n, cs, &kc))
+		return node_ctl_fail(c, WN_ENOTFOUND, "no case '%s' here", cs);
+	if (kc.closed_ms != 0)
+		return node_ctl_fail(c, WN_EDENIED, "case %s is closed: its "
+		    "signals stay as they are", kc.id);
+	sqlite3_stmt *st = node_work_prep(n, "DELETE FROM case_signals WHERE "
+					     "case_id = ? AND from_org = ? AND "
+					     "signal_id = ?");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)id);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	if (sqlite3_changes(node_store_db(n->store)) == 0)
+		return node_ctl_fail(c, WN_ENOTFOUND, "signal %llu%s%s does not "
+		    "belong to case %s here", (unsigned long long)id,
+		    from[0] ? " of " : "", from, kc.id);
+	if ((rc = node_case_signal_send(n, kc.id, from[0] ? from
+						       : n->cfg.org_id,
+		 (int64_t)id, NULL, &sent)) != WN_OK)
+		return rc;
+	c->kick = sent > 0;
+	snprintf(c->detail, sizeof(c->detail), "signal %llu of %s taken off "
+	    "case %s; withdrawn at %zu partners", (unsigned long long)id,
+	    from[0] ? from : n->cfg.org_id, kc.id, sent);
+	char msg[200];
+	snprintf(msg, sizeof(msg), "signal %llu%s%s no longer belongs to case "
+	    "%s", (unsigned long long)id, from[0] ? " of " : "", from, kc.id);
+	proto_ctl_reply_begin(c->w, WN_OK, msg, 0);
+	return WN_OK;
+}
+
+/* ---- what a node takes in ------------------------------------------- */
+
+/* keep writes (or, withdrawn, deletes) the copy of s told by sender */
+static wn_err
+keep(struct node *n, const char *sender, const struct proto_case_signal *s)
+{
+	sqlite3_stmt *st = node_work_prep(n, s->withdrawn
+	    ? "DELETE FROM case_signal_copies WHERE case_id = ?1 AND origin = "
+	      "?2 AND signal_id = ?3"
+	    : "INSERT OR REPLACE INTO case_signal_copies (case_id, origin, "
+	      "signal_id, sender, when_ms, municipality, neighbourhood, "
+	      "category, reports, duplicate_of, received_ms) VALUES "
+	      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+	int r;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, s->case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)s->number);
+	if (!s->withdrawn) {
+		sqlite3_bind_text(st, 4, sender, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, s->when_ms);
+		if (s->has_summary) {
+			sqlite3_bind_text(st, 6, s->municipality, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(st, 7, s->neighbourhood, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_int(st, 8, (int)s->category);
+			sqlite3_bind_int64(st, 9, s->reports);
+			if (s->duplicate_of)
+				sqlite3_bind_int64(st, 10,
+				    (int64_t)s->duplicate_of);
+		}
+		sqlite3_bind_int64(st, 11, wn_now_ms());
+	}
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+/* own_told: the case's director says one of this node's own signals
+ * belongs to the case (it attached the summary it holds of it), or no
+ * longer does: the attachment is kept here as the director's ("@" and
+ * its org, where a user's name stands), so case signals lists the signal
+ * with its subjects; this node's own attachment stays as it is */
+static wn_err
+own_told(struct node *n, const struct node_case *kc,
+    const struct proto_case_signal *s, char *why, size_t whylen)
+{
+	char by[PROTO_ORG_ID_MAX + 2];
+	sqlite3_stmt *st;
+	bool known;
+	int r;
+	snprintf(by, sizeof(by), "@%s", kc->director);
+	if (!s->withdrawn) {
+		if ((st = node_work_prep(n, "SELECT 1 FROM signals WHERE id = "
+					    "?")) == NULL)
+			return WN_EDB;
+		sqlite3_bind_int64(st, 1, (int64_t)s->number);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return WN_EDB;
+		known = r == SQLITE_ROW;
+		if (!known) {
+			snprintf(why, whylen, "there is no signal %llu here",
+			    (unsigned long long)s->number);
+			return WN_EDENIED;
+		}
+	}
+	st = node_work_prep(n, s->withdrawn
+	    ? "DELETE FROM case_signals WHERE case_id = ?1 AND from_org = '' "
+	      "AND signal_id = ?2 AND linked_by = ?3 AND ?4 = ?4"
+	    : "INSERT OR IGNORE INTO case_signals (case_id, from_org, "
+	      "signal_id, linked_by, linked_ms) VALUES (?1, '', ?2, ?3, ?4)");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)s->number);
+	sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, wn_now_ms());
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+wn_err
+node_case_signal_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen)
+{
+	struct proto_case_signal s;
+	struct proto_error perr = {0};
+	struct node_case kc;
+	size_t sent;
+	int role, level;
+	wn_err rc;
+	(void)h;
+	if (proto_case_signal_decode(body, len, &s, &perr) != WN_OK) {
+		snprintf(why, whylen, "malformed case signal at byte %zu: %s",
+		    perr.offset, perr.msg);
+		return WN_EPROTO;
+	}
+	if (!node_case_get(n, s.case_id, &kc)) {
+		snprintf(why, whylen, "no case %s here", s.case_id);
+		return WN_EDENIED;
+	}
+	if (kc.closed_ms != 0) {
+		snprintf(why, whylen, "case %s is closed: nothing is shared "
+		    "for it", kc.id);
+		return WN_EDENIED;
+	}
+	if (kc.here_directs) {
+		/* a member tells its director of one of its own signals */
+		if (!node_case_member(n, kc.id, from->org_id, NULL)) {
+			snprintf(why, whylen, "'%s' is not a member of case %s",
+			    from->org_id, kc.id);
+			return WN_EDENIED;
+		}
+		if (strcmp(s.origin, from->org_id) != 0) {
+			snprintf(why, whylen, "'%s' tells only of its own "
+			    "signals, not of %s's", from->org_id, s.origin);
+			return WN_EDENIED;
+		}
+	} else if (strcmp(kc.director, from->org_id) != 0) {
+		snprintf(why, whylen, "'%s' does not direct case %s here",
+		    from->org_id, kc.id);
+		return WN_EDENIED;
+	}
+	if (!node_case_member(n, kc.id, n->cfg.org_id, &role)) {
+		snprintf(why, whylen, "this node is not a member of case %s",
+		    kc.id);
+		return WN_EDENIED;
+	}
+	if (!kc.here_directs && strcmp(s.origin, n->cfg.org_id) == 0)
+		return own_told(n, &kc, &s, why, whylen);
+	level = node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role);
+	if (!s.withdrawn && (level == CFG_LEVEL_NONE ||
+				(s.has_summary && level < CFG_LEVEL_VIEW))) {
+		snprintf(why, whylen, "the matrix in force gives this node's "
+		    "role %s of signals in case %s", level == CFG_LEVEL_NONE
+		    ? "nothing" : "no view", kc.id);
+		return WN_EDENIED;
+	}
+	if ((rc = keep(n, from->org_id, &s)) != WN_OK)
+		return rc;
+	if (!kc.here_directs)
+		return WN_OK;
+	/* the director tells the case's other members */
+	return node_case_signal_send(n, kc.id, s.origin, (int64_t)s.number,
+	    NULL, &sent);
+}
+
+/* ---- need/'s hooks: a member invited late, a member removed ---------- */
+
+/* send_all sends every signal of the open case this node holds: the
+ * director to the members (only `only` when not NULL), a member its own
+ * to the director */
+static wn_err
+send_all(struct node *n, const char *case_id, const char *only,
+    size_t *sent)
+{
+	struct node_case kc;
+	struct pair *all = NULL;
+	size_t count = 0, k;
+	wn_err rc;
+	*sent = 0;
+	if (!node_case_get(n, case_id, &kc) || kc.closed_ms != 0)
+		return WN_OK;
+	/* from_org '' is this node's own */
+	if ((rc = pairs(n, kc.here_directs
+			 ? "SELECT from_org, signal_id FROM case_signals WHERE "
+			   "case_id = ?1 AND ?2 = ?2 UNION SELECT origin, "
+			   "signal_id FROM case_signal_copies WHERE case_id = "
+			   "?1 ORDER BY 1, 2"
+			 : "SELECT from_org, signal_id FROM case_signals WHERE "
+			   "case_id = ?1 AND from_org = '' AND ?2 = ?2 ORDER "
+			   "BY 2",
+		 case_id, 0, &all, &count)) != WN_OK)
+		goto out;
+	for (size_t i = 0; i < count && rc == WN_OK; i++) {
+		rc = node_case_signal_send(n, case_id, all[i].a[0]
+		    ? all[i].a : n->cfg.org_id, all[i].id, only, &k);
+		*sent += k;
+	}
+out:
+	free(all);
+	return rc;
+}
+
+wn_err
+node_case_signals_reopened(struct node *n, const char *case_id,
+    size_t *sent)
+{
+	return send_all(n, case_id, NULL, sent);
+}
+
+static wn_err
+invited(struct node *n, const char *case_id, const char *org)
+{
+	struct node_case kc;
+	size_t sent;
+	if (!node_case_get(n, case_id, &kc) || !kc.here_directs)
+		return WN_OK;
+	return send_all(n, case_id, org, &sent);
+}
+
+static wn_err
+removed(struct node *n, const char *case_id)
+{
+	struct node_case kc;
+	char detail[160];
+	int changes;
+	if (!node_case_get(n, case_id, &kc) || kc.here_directs)
+		return WN_OK;
+	sqlite3_stmt *st = node_work_prep(n, "DELETE FROM case_signal_copies "
+					     "WHERE case_id = ?");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	if ((changes = sqlite3_changes(node_store_db(n->store))) == 0)
+		return WN_OK;
+	snprintf(detail, sizeof(detail), "removed from case %s: the %d "
+	    "signals of it told here deleted", case_id, changes);
+	return node_audit_append(n->store, "system", "case_signal.forgotten",
+	    case_id, detail);
+}
+
+void
+node_work_case_signals_register(void)
+{
+	node_need_on_invite(invited);
+	node_need_on_removed(removed);
+}
