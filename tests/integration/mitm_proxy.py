@@ -7,16 +7,16 @@ Listens on 127.0.0.1 (a free port, written to PORTFILE once it listens)
 and forwards every connection to 127.0.0.1:TARGET_PORT, reading nng's SP
 framing (an 8-byte handshake each way, then frames of an 8-byte big-endian
 length and the message: for REQ/REP a 4-byte request id, then the body).
-Two attacks, each once, on transfers of at least 4 envelopes (the bulk
+Two attacks on transfers of at least 4 envelopes (the bulk
 test messages; charters and chain heads travel alone):
 
   flip    the first such transfer has one byte flipped inside the payload
           of its envelope 1 (the second), after the sender signed it;
   replay  the first reply to such a transfer (a receipt) is kept; the
-          receiver's reply to the next such transfer, once that first one
-          is answered, is dropped and the kept receipt is sent instead,
-          under the new request's id (an old receipt, replayed in answer
-          to a new transfer).
+          receiver's reply to each of the next REPLAYS (3) such
+          transfers, once that first one is answered, is dropped and the
+          kept receipt is sent instead, under the new request's id (an old
+          receipt, replayed in answer to a new transfer).
 
 MODE resend (instead of those two): the receiver's reply to the first
 such transfer is dropped and the very same request (the same bytes, the
@@ -33,7 +33,11 @@ import sys
 import threading
 
 lock = threading.RLock()
-state = {"flipped": False, "kept": None, "kept_id": None, "replayed": False,
+# the kept receipt goes back in answer to this many later transfers: a
+# request the sender gave up on (its 15 s timeout, on a busy machine) never
+# reads the reply it gets, so one replay alone may go unseen
+REPLAYS = 3
+state = {"flipped": False, "kept": None, "kept_id": None, "replayed": 0,
          "replace": set(), "resend_id": None, "resend": None,
          "resent": False}
 log_path = None
@@ -117,8 +121,8 @@ def client_to_server(c, s):
                     if state["kept"] is None and state["kept_id"] is None:
                         state["kept_id"] = rid  # keep its reply
                     elif (state["kept"] is not None and
-                          not state["replayed"] and not flip):
-                        state["replayed"] = True
+                          state["replayed"] < REPLAYS and not flip):
+                        state["replayed"] += 1
                         state["replace"].add(rid)
                         log("will replay the kept receipt in answer to "
                             "request %s (%d envelopes)" % (rid.hex(),
