@@ -407,12 +407,21 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 	struct node_case kc;
 	size_t sent;
 	int role, level;
+	uint64_t mv;
 	wn_err rc;
-	(void)h;
 	if (proto_case_signal_decode(body, len, &s, &perr) != WN_OK) {
 		snprintf(why, whylen, "malformed case signal at byte %zu: %s",
 		    perr.offset, perr.msg);
 		return WN_EPROTO;
+	}
+	if (h->mv != (mv = node_exchange_mv(n))) {
+		/* as a DISCLOSURE: what the sender may tell and what this
+		 * node may keep are judged under one matrix; the sender
+		 * keeps it and tries again once both hold the same */
+		snprintf(why, whylen, "case signal under matrix version %llu, "
+		    "this node holds %llu", (unsigned long long)h->mv,
+		    (unsigned long long)mv);
+		return WN_EBUSY;
 	}
 	if (!node_case_get(n, s.case_id, &kc)) {
 		snprintf(why, whylen, "no case %s here", s.case_id);

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# test_case_signals_matrix.sh - CASE_SIGNAL and the matrix version:
+#  - a CASE_SIGNAL under another matrix version than the receiver holds is
+#    deferred (refused with 13, the sender keeps it), not refused for good
+#    nor kept; sent again under the version both hold, it is taken.
+. "$(dirname "$0")/lib.sh"
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
+export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
+
+check "a federation of the director, police and housing" federation dir police:police housing:housing
+# v1: in a situation housing knows only that signals are there
+sed -e '/^\[situation\]/,/^\[person\]/s/ housing:view/ housing:existence/' \
+	"$WN_T/dir.matrix" >"$WN_T/v1.matrix"
+check "the test's matrix gives housing existence of signals in a situation" \
+	grep -q '^signals = .*housing:existence' "$WN_T/v1.matrix"
+check "the director publishes it (version 1)" wn dir matrix publish "$WN_T/v1.matrix"
+# acked NODE VERSION: the director knows NODE applied VERSION
+# acked_of NODE: the matrix version the director knows NODE applied
+acked_of() { wn dir --json matrix show | /usr/bin/python3 -c '
+import json,sys
+print([r["acked_version"] for r in json.load(sys.stdin)[1]["rows"] if r["org_id"] == sys.argv[1]][0])' "$1"; }
+acked() { [ "$(acked_of "$1")" = "$2" ]; }
+check "police applies it" wait_for 60 acked police 1
+check "housing applies it" wait_for 60 acked housing 1
+
+sig() { wn "$1" --json signal add --municipality Herentals --neighbourhood Centrum \
+	--category "$4" --source "phone line" --when "$2" --perpetrator "$3" | json_field signal_id; }
+D0=$(sig dir "2026-03-04 22:00" CSM-SUBJ-zero loitering)
+check "the director records a signal" test -n "$D0"
+C=$(wn dir --json case open --type situation --subject S-csm --purpose "end the nuisance at the square" \
+	--ground consent | json_field case_id)
+check "the director opens a situation case" test -n "$C"
+for m in police housing; do check "it invites $m" wn dir case invite "$C" $m; done
+is_member() { out_has '"member":true' wn "$1" --json case list; }
+for m in police housing; do check "$m knows it is a member" wait_for 60 is_member $m; done
+nsig() { local out; out=$(wn "$1" --json case signals "$C") || return 1
+	printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))'; }
+
+# @STEP2@
+
+# ---- the receiver defers a CASE_SIGNAL under another matrix version
+# (last: the director's key takes a sequence number the director does not
+# know of, so the director sends housing nothing after it)
+drained() { local n; for n in dir police housing; do
+	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
+check "everything is delivered" wait_for 60 drained
+bundle housing >/dev/null
+hseq=$(expected_seq housing dir)
+HV=$(acked_of housing)
+check "housing holds a matrix" test "${HV:-0}" -gt 0
+pokemv() { WNPOKE_MV=$1 "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/housing.bundle" \
+	casesig "$hseq" "$C" dir 77 >"$WN_T/out" 2>&1; }
+check_exit "the director's key sends housing a signal of the case under the next matrix version" 0 \
+	pokemv $((HV + 1))
+check_out "  ... deferred: housing holds the one before" \
+	"^refused: 13 case signal under matrix version $((HV + 1)), this node holds $HV\$"
+check "  ... and not kept" out_lacks '"signal":77' wn housing --json case signals "$C"
+check_exit "sent again under the version housing holds, with the same sequence number" 0 pokemv "$HV"
+check_out "  ... it is taken" '^RECEIPT accepted=1 refused=0'
+check "  ... and kept: that it is there" out_has '"from":"dir","signal":77,' \
+	wn housing --json case signals "$C"
+
+for n in dir police housing; do check "$n stops" node_stop $n; done
+wn_done
