@@ -41,6 +41,11 @@ bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 typedef wn_err (*node_matrix_fn)(struct node *n);
 #define NODE_MATRIX_HOOKS_MAX 4
 void node_need_on_matrix(node_matrix_fn fn);
+/* node_need_on_published adds a function the director calls when it has
+ * published a new matrix, in the same transaction, after the MATRIX is
+ * queued for every member; an error fails the publication. As
+ * node_need_on_matrix otherwise (its own NODE_MATRIX_HOOKS_MAX). */
+void node_need_on_published(node_matrix_fn fn);
 
 /* node_need_outside_level: the level the matrix in force on this node
  * (signed by the director, of this node's federation) gives role for

@@ -552,9 +552,90 @@ removed(struct node *n, const char *case_id)
 	    case_id, detail);
 }
 
+/* cut: the copies of the case's signals this node keeps, cut down to what
+ * the matrix now in force gives its role of signals in the case: at
+ * existence only that each is there and when, at none nothing; audited
+ * once for the case when anything changed */
+static wn_err
+cut(struct node *n, const char *case_id)
+{
+	struct node_case kc;
+	char detail[200];
+	int role, level, changes;
+	if (!node_case_get(n, case_id, &kc))
+		return WN_OK;
+	level = node_case_member(n, kc.id, n->cfg.org_id, &role)
+	    ? node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role)
+	    : CFG_LEVEL_NONE;
+	if (level >= CFG_LEVEL_VIEW)
+		return WN_OK;
+	sqlite3_stmt *st = node_work_prep(n, level == CFG_LEVEL_NONE
+	    ? "DELETE FROM case_signal_copies WHERE case_id = ?"
+	    : "UPDATE case_signal_copies SET municipality = NULL, "
+	      "neighbourhood = NULL, category = NULL, reports = NULL, "
+	      "duplicate_of = NULL WHERE case_id = ? AND (municipality IS "
+	      "NOT NULL OR neighbourhood IS NOT NULL OR category IS NOT "
+	      "NULL OR reports IS NOT NULL OR duplicate_of IS NOT NULL)");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	if ((changes = sqlite3_changes(node_store_db(n->store))) == 0)
+		return WN_OK;
+	snprintf(detail, sizeof(detail), "the matrix in force gives this "
+	    "node's role %s of signals in case %s: %d copies %s",
+	    level == CFG_LEVEL_NONE ? "nothing" : "only their existence",
+	    kc.id, changes, level == CFG_LEVEL_NONE
+	    ? "deleted" : "cut down to when");
+	return node_audit_append(n->store, "system", "case_signal.cut", kc.id,
+	    detail);
+}
+
+/* on_matrix: this node holds a new matrix (a member applied it, the
+ * director published it). The copies it keeps are cut down to what the
+ * new one lets it keep; then every open case's signals go again, as far
+ * as the new one lets each recipient see them: the director's to the
+ * members, a member's own to the director (after the MATRIX, in the same
+ * outbox order, so the receiver judges them under the new matrix) */
+static wn_err
+on_matrix(struct node *n)
+{
+	struct pair *cases = NULL;
+	size_t ncases = 0, sent, total = 0;
+	wn_err rc;
+	if ((rc = pairs(n, "SELECT DISTINCT case_id, 0 FROM "
+			   "case_signal_copies WHERE ?1 = ?1 AND ?2 = ?2",
+		 "", 0, &cases, &ncases)) != WN_OK)
+		goto out;
+	for (size_t i = 0; i < ncases && rc == WN_OK; i++)
+		rc = cut(n, cases[i].a);
+	free(cases);
+	cases = NULL;
+	if (rc != WN_OK ||
+	    (rc = pairs(n, "SELECT case_id, 0 FROM cases WHERE ?1 = ?1 AND "
+			   "?2 = ?2 ORDER BY case_id", "", 0, &cases,
+		 &ncases)) != WN_OK)
+		goto out;
+	for (size_t i = 0; i < ncases && rc == WN_OK; i++) {
+		rc = send_all(n, cases[i].a, NULL, &sent);
+		total += sent;
+	}
+	if (rc == WN_OK && total > 0)
+		wn_log(WN_LOG_INFO, "case signals: %zu sent again under the "
+		    "new matrix", total);
+out:
+	free(cases);
+	return rc;
+}
+
 void
 node_work_case_signals_register(void)
 {
 	node_need_on_invite(invited);
 	node_need_on_removed(removed);
+	node_need_on_matrix(on_matrix);
+	node_need_on_published(on_matrix);
 }

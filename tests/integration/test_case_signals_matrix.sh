@@ -2,7 +2,14 @@
 # test_case_signals_matrix.sh - CASE_SIGNAL and the matrix version:
 #  - a CASE_SIGNAL under another matrix version than the receiver holds is
 #    deferred (refused with 13, the sender keeps it), not refused for good
-#    nor kept; sent again under the version both hold, it is taken.
+#    nor kept; sent again under the version both hold, it is taken;
+#  - a matrix published while housing is stopped that lets housing view
+#    signals: housing, started, holds the summary of a signal attached
+#    after it and of one attached before it (the director sends the case's
+#    signals again on publishing), and nothing was refused for good;
+#  - one that lowers housing to existence cuts its copies down to when,
+#    one that gives it nothing deletes them, each audited once
+#    (case_signal.cut); raised again, the summaries come back.
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
@@ -37,7 +44,57 @@ for m in police housing; do check "$m knows it is a member" wait_for 60 is_membe
 nsig() { local out; out=$(wn "$1" --json case signals "$C") || return 1
 	printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))'; }
 
-# @STEP2@
+# ---- a new matrix: copies made true under it
+# (housing's copy of D: `summary` says whether it holds the summary)
+copy_of() { wn housing --json case signals "$C" | /usr/bin/python3 -c '
+import json,sys
+r=[x for x in json.load(sys.stdin)["rows"] if x["from"] == "dir" and x["signal"] == int(sys.argv[1])]
+print("none" if not r else "summary" if r[0]["summary"] and r[0]["municipality"] == "Herentals" else "existence")' "$1"; }
+check "the director attaches its signal under version 1" wn dir signal link "$D0" --case "$C"
+check "housing holds only that it is there" wait_for 60 count_is existence copy_of "$D0"
+
+check "housing stops" node_stop housing
+cp "$WN_T/dir.matrix" "$WN_T/v2.matrix"
+check "the director publishes version 2: housing views signals in a situation" \
+	wn dir matrix publish "$WN_T/v2.matrix"
+check "police applies it" wait_for 60 acked police 2
+D1=$(sig dir "2026-03-05 21:00" CSM-SUBJ-one noise)
+check "the director records another signal" test -n "$D1"
+check "  ... and attaches it under version 2" wn dir signal link "$D1" --case "$C"
+check "housing starts again" node_start housing
+check "housing applies version 2" wait_for 60 acked housing 2
+check "housing's copy of the signal attached under version 2 has the summary" \
+	wait_for 60 count_is summary copy_of "$D1"
+check "  ... and so has its copy of the one attached under version 1" \
+	wait_for 60 count_is summary copy_of "$D0"
+check "  ... no subject" out_lacks 'CSM-SUBJ' wn housing --json case signals "$C"
+check "nothing the director sent was refused for good" count_is 0 audit_count dir peer.delivery_refused
+
+cp "$WN_T/v1.matrix" "$WN_T/v3.matrix"
+check "the director publishes version 3: housing knows only that signals are there" \
+	wn dir matrix publish "$WN_T/v3.matrix"
+check "housing applies it" wait_for 60 acked housing 3
+check "housing's copies are cut down to when" count_is existence copy_of "$D0"
+check "  ... both" count_is existence copy_of "$D1"
+check "  ... no area or category left" out_lacks 'Herentals|noise|loitering' wn housing --json case signals "$C"
+check "  ... audited once" count_is 1 audit_count housing case_signal.cut
+check "police keeps its summaries" out_has "\"signal\":$D1,[^}]*\"category\":\"noise\"" \
+	wn police --json case signals "$C"
+
+sed -e '/^\[situation\]/,/^\[person\]/s/ housing:view//' "$WN_T/dir.matrix" >"$WN_T/v4.matrix"
+check "version 4 gives housing nothing of signals in a situation" out_lacks '^signals = .*housing' \
+	sed -n '/^\[situation\]/,/^\[person\]/p' "$WN_T/v4.matrix"
+check "the director publishes it" wn dir matrix publish "$WN_T/v4.matrix"
+check "housing applies it" wait_for 60 acked housing 4
+check "housing's copies are deleted" count_is 0 nsig housing
+check "  ... audited once more" count_is 2 audit_count housing case_signal.cut
+
+cp "$WN_T/dir.matrix" "$WN_T/v5.matrix"
+check "the director publishes version 5: housing views signals again" wn dir matrix publish "$WN_T/v5.matrix"
+check "housing applies it" wait_for 60 acked housing 5
+check "housing gets the summaries again" wait_for 60 count_is summary copy_of "$D0"
+check "  ... both" wait_for 60 count_is summary copy_of "$D1"
+check "nothing the director sent was refused for good" count_is 0 audit_count dir peer.delivery_refused
 
 # ---- the receiver defers a CASE_SIGNAL under another matrix version
 # (last: the director's key takes a sequence number the director does not
