@@ -397,6 +397,51 @@ own_told(struct node *n, const struct node_case *kc,
 	return r == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
+/* the most copies the director keeps of one member's signals in a case:
+ * a member tells it only of its own, but what it tells the director is
+ * kept and sent to every other member, so one member may not fill their
+ * stores without end */
+#define CASE_SIGNAL_COPIES_MAX 1000
+
+/* room: the director may keep s (told by its origin): *full_now when it
+ * is the copy that reaches the most kept; WN_EDENIED (why set) when the
+ * origin already has the most kept and s is not one of them */
+static wn_err
+room(struct node *n, const struct node_case *kc,
+    const struct proto_case_signal *s, bool *full_now, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = node_work_prep(n, "SELECT count(*), "
+	    "ifnull(sum(signal_id = ?3), 0) FROM case_signal_copies WHERE "
+	    "case_id = ?1 AND origin = ?2");
+	int64_t held = 0, had = 0;
+	int r;
+	*full_now = false;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)s->number);
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		held = sqlite3_column_int64(st, 0);
+		had = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return WN_EDB;
+	if (had || s->withdrawn)
+		return WN_OK;
+	if (held >= CASE_SIGNAL_COPIES_MAX) {
+		snprintf(why, whylen, "'%s' has told %lld signals of case %s "
+		    "here, the most kept: signal %llu is not",
+		    s->origin, (long long)held, kc->id,
+		    (unsigned long long)s->number);
+		return WN_EDENIED;
+	}
+	*full_now = held + 1 == CASE_SIGNAL_COPIES_MAX;
+	return WN_OK;
+}
+
 wn_err
 node_case_signal_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
@@ -408,6 +453,7 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 	size_t sent;
 	int role, level;
 	uint64_t mv;
+	bool full = false;
 	wn_err rc;
 	if (proto_case_signal_decode(body, len, &s, &perr) != WN_OK) {
 		snprintf(why, whylen, "malformed case signal at byte %zu: %s",
@@ -464,10 +510,24 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 		    ? "nothing" : "no view", kc.id);
 		return WN_EDENIED;
 	}
+	if (kc.here_directs &&
+	    (rc = room(n, &kc, &s, &full, why, whylen)) != WN_OK)
+		return rc;
 	if ((rc = keep(n, from->org_id, &s)) != WN_OK)
 		return rc;
 	if (!kc.here_directs)
 		return WN_OK;
+	if (full) {
+		/* once, as the last copy that fits is kept */
+		char detail[200];
+		snprintf(detail, sizeof(detail), "'%s' has told %d signals of "
+		    "case %s here, the most kept: more are refused",
+		    s.origin, CASE_SIGNAL_COPIES_MAX, kc.id);
+		wn_log(WN_LOG_WARN, "case signals: %s", detail);
+		if ((rc = node_audit_append(n->store, "system",
+			 "alert.case_signals_full", s.origin, detail)) != WN_OK)
+			return rc;
+	}
 	/* the director tells the case's other members */
 	return node_case_signal_send(n, kc.id, s.origin, (int64_t)s.number,
 	    NULL, &sent);

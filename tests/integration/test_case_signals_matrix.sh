@@ -9,7 +9,11 @@
 #    signals again on publishing), and nothing was refused for good;
 #  - one that lowers housing to existence cuts its copies down to when,
 #    one that gives it nothing deletes them, each audited once
-#    (case_signal.cut); raised again, the summaries come back.
+#    (case_signal.cut); raised again, the summaries come back;
+#  - a member's key tells the director of more of its signals than the
+#    director keeps for one member in a case (1000): the 1000th raises
+#    alert.case_signals_full, once; more are refused and reach no member;
+#    a new summary of one kept is still taken.
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
@@ -96,11 +100,50 @@ check "housing gets the summaries again" wait_for 60 count_is summary copy_of "$
 check "  ... both" wait_for 60 count_is summary copy_of "$D1"
 check "nothing the director sent was refused for good" count_is 0 audit_count dir peer.delivery_refused
 
+drained() { local n; for n in dir police housing; do
+	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
+# ---- one member fills the director's copies: kept up to 1000, no more
+check "everything is delivered" wait_for 60 drained
+check "the director stops" node_stop dir
+printf "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 998)
+INSERT INTO case_signal_copies (case_id, origin, signal_id, sender, when_ms, received_ms)
+SELECT '%s', 'police', 100000 + i, 'police', 1, 1 FROM k;\n" "$C" | node_sql dir >"$WN_T/sql.out" 2>&1
+check "  ... its store is given 998 copies police told it of the case" count_is "" cat "$WN_T/sql.out"
+check "the director starts again" node_start dir
+bundle dir >/dev/null
+# npolice NODE: how many of police's signals NODE lists for the case
+npolice() { local out; out=$(wn "$1" --json case signals "$C") || return 1
+	printf '%s' "$out" | /usr/bin/python3 -c '
+import json,sys; print(sum(1 for x in json.load(sys.stdin)["rows"] if x["from"] == "police"))'; }
+check "the director holds 998 of police's signals in the case" count_is 998 npolice dir
+ppoke() { WNPOKE_MV=$(acked_of police) "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police \
+	"$WN_T/dir.bundle" casesig "$(expected_seq dir police)" "$C" police "$1" summary >"$WN_T/out" 2>&1; }
+check_exit "police's key tells the director of its signal 200001" 0 ppoke 200001
+check_out "  ... taken" '^RECEIPT accepted=1 refused=0'
+check "  ... no alert yet" count_is 0 audit_count dir alert.case_signals_full
+check_exit "  ... and of 200002" 0 ppoke 200002
+check_out "  ... taken: the 1000th" '^RECEIPT accepted=1 refused=0'
+check "  ... the director raises the alert" count_is 1 audit_count dir alert.case_signals_full
+check_exit "  ... and of 200003" 0 ppoke 200003
+check_out "  ... refused: the most are kept" \
+	"^refused: 5 'police' has told 1000 signals of case $C here, the most kept: signal 200003 is not\$"
+check_exit "  ... and of 200004" 0 ppoke 200004
+check_out "  ... refused" "^refused: 5 .*the most kept: signal 200004 is not"
+check_exit "  ... a new summary of 200001, one kept" 0 ppoke 200001
+check_out "  ... taken" '^RECEIPT accepted=1 refused=0'
+check "  ... the alert was raised once" count_is 1 audit_count dir alert.case_signals_full
+# (case signals lists the newest 1000 signals of a case: count in the store)
+ncopies() { printf "SELECT count(*) FROM case_signal_copies WHERE case_id = '%s' AND origin = 'police';\n" \
+	"$C" | node_sql dir; }
+check "the director keeps 1000 copies of police's signals in the case" count_is 1000 ncopies
+has_sig() { out_has "\"from\":\"police\",\"signal\":$2,[^}]*\"municipality\":\"Poketown\"" \
+	wn "$1" --json case signals "$C"; }
+check "housing is told of 200002" wait_for 60 has_sig housing 200002
+check "  ... but not of 200003 or 200004" out_lacks '"signal":20000[34],' wn housing --json case signals "$C"
+
 # ---- the receiver defers a CASE_SIGNAL under another matrix version
 # (last: the director's key takes a sequence number the director does not
 # know of, so the director sends housing nothing after it)
-drained() { local n; for n in dir police housing; do
-	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
 check "everything is delivered" wait_for 60 drained
 bundle housing >/dev/null
 hseq=$(expected_seq housing dir)
