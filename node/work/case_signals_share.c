@@ -355,10 +355,11 @@ keep(struct node *n, const char *sender, const struct proto_case_signal *s)
  * belongs to the case (it attached the summary it holds of it), or no
  * longer does: the attachment is kept here as the director's ("@" and
  * its org, where a user's name stands), so case signals lists the signal
- * with its subjects; this node's own attachment stays as it is */
+ * with its subjects; this node's own attachment stays as it is. One of
+ * a number this node holds no signal under is taken and ignored. */
 static wn_err
 own_told(struct node *n, const struct node_case *kc,
-    const struct proto_case_signal *s, char *why, size_t whylen)
+    const struct proto_case_signal *s)
 {
 	char by[PROTO_ORG_ID_MAX + 2];
 	sqlite3_stmt *st;
@@ -376,9 +377,13 @@ own_told(struct node *n, const struct node_case *kc,
 			return WN_EDB;
 		known = r == SQLITE_ROW;
 		if (!known) {
-			snprintf(why, whylen, "there is no signal %llu here",
-			    (unsigned long long)s->number);
-			return WN_EDENIED;
+			/* taken and ignored: a refusal would tell the
+			 * director which numbers this node holds */
+			wn_log(WN_LOG_INFO, "case signals: the director of "
+			    "case %s says signal %llu of this node belongs to "
+			    "it; there is no such signal here: ignored",
+			    kc->id, (unsigned long long)s->number);
+			return WN_OK;
 		}
 	}
 	st = node_work_prep(n, s->withdrawn
@@ -501,7 +506,7 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 		return WN_EDENIED;
 	}
 	if (!kc.here_directs && strcmp(s.origin, n->cfg.org_id) == 0)
-		return own_told(n, &kc, &s, why, whylen);
+		return own_told(n, &kc, &s);
 	level = node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role);
 	if (!s.withdrawn && (level == CFG_LEVEL_NONE ||
 				(s.has_summary && level < CFG_LEVEL_VIEW))) {

@@ -13,7 +13,9 @@
 #  - a member's key tells the director of more of its signals than the
 #    director keeps for one member in a case (1000): the 1000th raises
 #    alert.case_signals_full, once; more are refused and reach no member;
-#    a new summary of one kept is still taken.
+#    a new summary of one kept is still taken;
+#  - the director says one of police's signals belongs to the case: police
+#    answers alike whether it holds that number or not (no oracle).
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
@@ -160,6 +162,20 @@ check_exit "sent again under the version housing holds, with the same sequence n
 check_out "  ... it is taken" '^RECEIPT accepted=1 refused=0'
 check "  ... and kept: that it is there" out_has '"from":"dir","signal":77,' \
 	wn housing --json case signals "$C"
+
+# ---- the origin told of its own signal: no answer says which it holds
+P0=$(sig police "2026-03-06 20:00" CSM-SUBJ-police noise)
+check "police records a signal" test -n "$P0"
+bundle police >/dev/null
+opoke() { WNPOKE_MV=$(acked_of police) "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/police.bundle" \
+	casesig "$(expected_seq police dir)" "$C" police "$1" >"$WN_T/out" 2>&1; }
+check_exit "the director's key tells police its signal 424242 belongs to the case" 0 opoke 424242
+check_out "  ... taken, though police holds no such signal" '^RECEIPT accepted=1 refused=0'
+check "  ... and ignored" out_lacks '"signal":424242,' wn police --json case signals "$C"
+check_exit "the director's key tells police its real signal belongs to the case" 0 opoke "$P0"
+check_out "  ... taken alike" '^RECEIPT accepted=1 refused=0'
+check "  ... and police lists it as its own" out_has "\"from\":\"police\",\"signal\":$P0,[^}]*CSM-SUBJ-police" \
+	wn police --json case signals "$C"
 
 for n in dir police housing; do check "$n stops" node_stop $n; done
 wn_done
