@@ -114,6 +114,11 @@ void node_need_on_invite(node_invite_fn fn);
  * NODE_INVITE_HOOKS_MAX; as node_need_on_invite. */
 typedef wn_err (*node_removed_fn)(struct node *n, const char *case_id);
 void node_need_on_removed(node_removed_fn fn);
+/* node_need_on_member_removed adds a function the director calls when it
+ * has removed org from a case and queued the case's CASE, in the same
+ * transaction (work/ withdraws the case's signals org told it); an error
+ * fails the removal. Up to NODE_INVITE_HOOKS_MAX; as node_need_on_invite. */
+void node_need_on_member_removed(node_invite_fn fn);
 
 /* need/'s state, reached from the node as n->need: the dossiers opened
  * outside a user's cases, for the snooping alert (watch.c), guarded by

@@ -617,6 +617,68 @@ removed(struct node *n, const char *case_id)
 	    case_id, detail);
 }
 
+/* uninvited: the director removed org from the case: the copies org told
+ * it of its signals are deleted and withdrawn at every member they went
+ * to (one the director attached itself by its summary stays, as the
+ * director's) */
+static wn_err
+uninvited(struct node *n, const char *case_id, const char *org)
+{
+	struct node_case kc;
+	int64_t *ids = NULL;
+	size_t count = 0, cap = 0, sent, total = 0;
+	sqlite3_stmt *st;
+	wn_err rc = WN_EDB;
+	int r;
+	if (!node_case_get(n, case_id, &kc) || !kc.here_directs)
+		return WN_OK;
+	if ((st = node_work_prep(n, "SELECT signal_id FROM case_signal_copies "
+				    "WHERE case_id = ?1 AND origin = ?2 ORDER "
+				    "BY 1")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			int64_t *nv = realloc(ids, nc * sizeof(*ids));
+			if (nv == NULL) {
+				r = SQLITE_NOMEM;
+				break;
+			}
+			ids = nv;
+			cap = nc;
+		}
+		ids[count++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		rc = r == SQLITE_NOMEM ? WN_ENOMEM : WN_EDB;
+		goto out;
+	}
+	if ((st = node_work_prep(n, "DELETE FROM case_signal_copies WHERE "
+				    "case_id = ?1 AND origin = ?2")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		goto out;
+	rc = WN_OK;
+	for (size_t i = 0; i < count && rc == WN_OK; i++) {
+		rc = node_case_signal_send(n, kc.id, org, ids[i], NULL, &sent);
+		total += sent;
+	}
+	if (rc == WN_OK && count > 0)
+		wn_log(WN_LOG_INFO, "case signals: %s removed from case %s: "
+		    "the %zu signals it told here deleted, withdrawn at %zu "
+		    "partners", org, kc.id, count, total);
+out:
+	free(ids);
+	return rc;
+}
+
 /* cut: the copies of the case's signals this node keeps, cut down to what
  * the matrix now in force gives its role of signals in the case: at
  * existence only that each is there and when, at none nothing; audited
@@ -701,6 +763,7 @@ node_work_case_signals_register(void)
 {
 	node_need_on_invite(invited);
 	node_need_on_removed(removed);
+	node_need_on_member_removed(uninvited);
 	node_need_on_matrix(on_matrix);
 	node_need_on_published(on_matrix);
 }

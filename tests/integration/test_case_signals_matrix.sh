@@ -10,6 +10,8 @@
 #  - one that lowers housing to existence cuts its copies down to when,
 #    one that gives it nothing deletes them, each audited once
 #    (case_signal.cut); raised again, the summaries come back;
+#  - a member taken off the case: the director deletes what it told it of
+#    its signals and withdraws them at the other members;
 #  - a member's key tells the director of more of its signals than the
 #    director keeps for one member in a case (1000): the 1000th raises
 #    alert.case_signals_full, once; more are refused and reach no member;
@@ -21,7 +23,8 @@ POKE="$TOP/$BUILD/tests/tools/wnpoke"
 export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
 export WIJKNET_TEST_HEAD_PERIOD_MS=86400000
 
-check "a federation of the director, police and housing" federation dir police:police housing:housing
+check "a federation of the director, police, housing and the guards" \
+	federation dir police:police housing:housing guards:community_guards
 # v1: in a situation housing knows only that signals are there
 sed -e '/^\[situation\]/,/^\[person\]/s/ housing:view/ housing:existence/' \
 	"$WN_T/dir.matrix" >"$WN_T/v1.matrix"
@@ -34,8 +37,7 @@ acked_of() { wn dir --json matrix show | /usr/bin/python3 -c '
 import json,sys
 print([r["acked_version"] for r in json.load(sys.stdin)[1]["rows"] if r["org_id"] == sys.argv[1]][0])' "$1"; }
 acked() { [ "$(acked_of "$1")" = "$2" ]; }
-check "police applies it" wait_for 60 acked police 1
-check "housing applies it" wait_for 60 acked housing 1
+for m in police housing guards; do check "$m applies it" wait_for 60 acked $m 1; done
 
 sig() { wn "$1" --json signal add --municipality Herentals --neighbourhood Centrum \
 	--category "$4" --source "phone line" --when "$2" --perpetrator "$3" | json_field signal_id; }
@@ -44,9 +46,9 @@ check "the director records a signal" test -n "$D0"
 C=$(wn dir --json case open --type situation --subject S-csm --purpose "end the nuisance at the square" \
 	--ground consent | json_field case_id)
 check "the director opens a situation case" test -n "$C"
-for m in police housing; do check "it invites $m" wn dir case invite "$C" $m; done
+for m in police housing guards; do check "it invites $m" wn dir case invite "$C" $m; done
 is_member() { out_has '"member":true' wn "$1" --json case list; }
-for m in police housing; do check "$m knows it is a member" wait_for 60 is_member $m; done
+for m in police housing guards; do check "$m knows it is a member" wait_for 60 is_member $m; done
 nsig() { local out; out=$(wn "$1" --json case signals "$C") || return 1
 	printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))'; }
 
@@ -102,6 +104,21 @@ check "housing gets the summaries again" wait_for 60 count_is summary copy_of "$
 check "  ... both" wait_for 60 count_is summary copy_of "$D1"
 check "nothing the director sent was refused for good" count_is 0 audit_count dir peer.delivery_refused
 
+# ---- a member taken off the case: what it told the director is withdrawn
+G1=$(sig guards "2026-03-07 19:00" CSM-SUBJ-guards vandalism)
+check "the guards record a signal" test -n "$G1"
+check "  ... and attach it to the case" wn guards signal link "$G1" --case "$C"
+guards_sig() { out_has "\"from\":\"guards\",\"signal\":$G1,[^}]*\"municipality\":\"Herentals\"" \
+	wn "$1" --json case signals "$C"; }
+check "the director holds it" wait_for 60 guards_sig dir
+check "housing is told of it" wait_for 60 guards_sig housing
+check "the director takes the guards off the case" wn dir case remove "$C" guards
+check "  ... it no longer holds what the guards told it" out_lacks '"from":"guards"' \
+	wn dir --json case signals "$C"
+no_guards() { out_lacks '"from":"guards"' wn "$1" --json case signals "$C"; }
+check "  ... and housing's copy is withdrawn" wait_for 60 no_guards housing
+check "  ... and police's" wait_for 60 no_guards police
+
 drained() { local n; for n in dir police housing; do
 	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
 # ---- one member fills the director's copies: kept up to 1000, no more
@@ -113,11 +130,10 @@ SELECT '%s', 'police', 100000 + i, 'police', 1, 1 FROM k;\n" "$C" | node_sql dir
 check "  ... its store is given 998 copies police told it of the case" count_is "" cat "$WN_T/sql.out"
 check "the director starts again" node_start dir
 bundle dir >/dev/null
-# npolice NODE: how many of police's signals NODE lists for the case
-npolice() { local out; out=$(wn "$1" --json case signals "$C") || return 1
-	printf '%s' "$out" | /usr/bin/python3 -c '
-import json,sys; print(sum(1 for x in json.load(sys.stdin)["rows"] if x["from"] == "police"))'; }
-check "the director holds 998 of police's signals in the case" count_is 998 npolice dir
+# (case signals lists the newest 1000 signals of a case: count in the store)
+ncopies() { printf "SELECT count(*) FROM case_signal_copies WHERE case_id = '%s' AND origin = 'police';\n" \
+	"$C" | node_sql dir; }
+check "the director keeps 998 copies of police's signals in the case" count_is 998 ncopies
 ppoke() { WNPOKE_MV=$(acked_of police) "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police \
 	"$WN_T/dir.bundle" casesig "$(expected_seq dir police)" "$C" police "$1" summary >"$WN_T/out" 2>&1; }
 check_exit "police's key tells the director of its signal 200001" 0 ppoke 200001
@@ -134,9 +150,6 @@ check_out "  ... refused" "^refused: 5 .*the most kept: signal 200004 is not"
 check_exit "  ... a new summary of 200001, one kept" 0 ppoke 200001
 check_out "  ... taken" '^RECEIPT accepted=1 refused=0'
 check "  ... the alert was raised once" count_is 1 audit_count dir alert.case_signals_full
-# (case signals lists the newest 1000 signals of a case: count in the store)
-ncopies() { printf "SELECT count(*) FROM case_signal_copies WHERE case_id = '%s' AND origin = 'police';\n" \
-	"$C" | node_sql dir; }
 check "the director keeps 1000 copies of police's signals in the case" count_is 1000 ncopies
 has_sig() { out_has "\"from\":\"police\",\"signal\":$2,[^}]*\"municipality\":\"Poketown\"" \
 	wn "$1" --json case signals "$C"; }
@@ -177,5 +190,5 @@ check_out "  ... taken alike" '^RECEIPT accepted=1 refused=0'
 check "  ... and police lists it as its own" out_has "\"from\":\"police\",\"signal\":$P0,[^}]*CSM-SUBJ-police" \
 	wn police --json case signals "$C"
 
-for n in dir police housing; do check "$n stops" node_stop $n; done
+for n in dir police housing guards; do check "$n stops" node_stop $n; done
 wn_done
