@@ -34,7 +34,8 @@ bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 
 /* node_need_on_matrix adds a function a member calls when it has applied
  * a new matrix, in the same transaction, before its MATRIX_ACK leaves
- * (work/ queues the signal summaries the new matrix lets out); an error
+ * (work/ queues the signal summaries the new matrix lets out and makes
+ * the copies of case signals true under it); an error
  * refuses the matrix, to be tried again. Up to NODE_MATRIX_HOOKS_MAX, in
  * the order added; the same one again is a no-op. Before the node serves
  * (at room registration); not thread safe. */

@@ -24,7 +24,12 @@
  * summary at the director) goes again. A closed case sends and takes none
  * of it; reopened, every signal of it goes again (after the step that
  * reopens it: a member takes none for a case it holds closed). A member invited later is sent the case's signals after its CASE;
- * a member removed forgets them (audited case_signal.forgotten).
+ * a member removed forgets them (audited case_signal.forgotten), and
+ * the director withdraws what it told of its own. A CASE_SIGNAL under
+ * another matrix version than the receiver holds waits (WN_EBUSY); a new
+ * matrix cuts the copies down to what it allows (case_signal.cut) and
+ * sends every open case's signals again. The director keeps at most
+ * CASE_SIGNAL_COPIES_MAX of one member's signals per case.
  */
 #include "node/work/work.h"
 
