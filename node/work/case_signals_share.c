@@ -26,7 +26,7 @@
  * reopens it: a member takes none for a case it holds closed). A member invited later is sent the case's signals after its CASE;
  * a member removed forgets them (audited case_signal.forgotten), and
  * the director withdraws what it told of its own. A CASE_SIGNAL under
- * another matrix version than the receiver holds waits (WN_EBUSY); a new
+ * an older matrix version than the receiver holds waits (WN_EBUSY); a new
  * matrix cuts the copies down to what it allows (case_signal.cut) and
  * sends every open case's signals again. The director keeps at most
  * CASE_SIGNAL_COPIES_MAX of one member's signals per case.
@@ -470,10 +470,17 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 		    perr.offset, perr.msg);
 		return WN_EPROTO;
 	}
-	if (h->mv != (mv = node_exchange_mv(n))) {
-		/* as a DISCLOSURE: what the sender may tell and what this
-		 * node may keep are judged under one matrix; the sender
-		 * keeps it and tries again once both hold the same */
+	if (h->mv < (mv = node_exchange_mv(n))) {
+		/* the sender judged it under an older matrix than this
+		 * node holds: it keeps it and tries again once it holds
+		 * this one (and sends what that one lets out after it).
+		 * A newer mv than this node holds is not waited for: the
+		 * sender stamps every envelope with the version it holds
+		 * when it sends, so a message queued before the MATRIX
+		 * that follows it in the same ordered stream names the new
+		 * version, and waiting for that MATRIX behind it would
+		 * block the stream for good; it was judged under the
+		 * matrix this node holds and is judged so here. */
 		snprintf(why, whylen, "case signal under matrix version %llu, "
 		    "this node holds %llu", (unsigned long long)h->mv,
 		    (unsigned long long)mv);

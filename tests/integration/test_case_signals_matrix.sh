@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # test_case_signals_matrix.sh - CASE_SIGNAL and the matrix version:
-#  - a CASE_SIGNAL under another matrix version than the receiver holds is
-#    deferred (refused with 13, the sender keeps it), not refused for good
-#    nor kept; sent again under the version both hold, it is taken;
+#  - a CASE_SIGNAL under an older matrix version than the receiver holds
+#    is deferred (refused with 13, the sender keeps it), not refused for
+#    good nor kept; sent again under the version both hold, it is taken;
+#    one under a newer version is taken (the MATRIX may follow it in the
+#    same stream: waiting would block the stream);
 #  - a matrix published while housing is stopped that lets housing view
 #    signals: housing, started, holds the summary of a signal attached
 #    after it and of one attached before it (the director sends the case's
@@ -10,6 +12,9 @@
 #  - one that lowers housing to existence cuts its copies down to when,
 #    one that gives it nothing deletes them, each audited once
 #    (case_signal.cut); raised again, the summaries come back;
+#  - a member's own signal told the director at existence (the matrix gave
+#    the director's role no more) goes again as a summary once a new
+#    matrix lets the director's role view it;
 #  - a member taken off the case: the director deletes what it told it of
 #    its signals and withdraws them at the other members;
 #  - a member's key tells the director of more of its signals than the
@@ -104,6 +109,24 @@ check "housing gets the summaries again" wait_for 60 count_is summary copy_of "$
 check "  ... both" wait_for 60 count_is summary copy_of "$D1"
 check "nothing the director sent was refused for good" count_is 0 audit_count dir peer.delivery_refused
 
+# ---- a member's own signal under a new matrix: it tells the director again
+sed -e '/^\[situation\]/,/^\[person\]/s/ municipality:edit/ municipality:existence/' \
+	"$WN_T/dir.matrix" >"$WN_T/v6.matrix"
+check "version 6 gives the director's role only existence of signals in a situation" \
+	out_has '^signals = municipality:existence ' sed -n '/^\[situation\]/,/^\[person\]/p' "$WN_T/v6.matrix"
+check "the director publishes it" wn dir matrix publish "$WN_T/v6.matrix"
+for m in police housing guards; do check "$m applies it" wait_for 60 acked $m 6; done
+PM=$(sig police "2026-03-07 18:00" CSM-SUBJ-pm noise)
+check "police records a signal" test -n "$PM"
+check "  ... and attaches it to the case" wn police signal link "$PM" --case "$C"
+pm_at_dir() { out_has "\"from\":\"police\",\"signal\":$PM,[^}]*\"summary\":$1" wn dir --json case signals "$C"; }
+check "the director holds only that it is there" wait_for 60 pm_at_dir false
+cp "$WN_T/dir.matrix" "$WN_T/v7.matrix"
+check "the director publishes version 7: its role views signals again" wn dir matrix publish "$WN_T/v7.matrix"
+check "police applies it" wait_for 60 acked police 7
+check "police tells the director its signal again: the director holds the summary" wait_for 60 pm_at_dir true
+check "  ... no subject" out_lacks 'CSM-SUBJ-pm' wn dir --json case signals "$C"
+
 # ---- a member taken off the case: what it told the director is withdrawn
 G1=$(sig guards "2026-03-07 19:00" CSM-SUBJ-guards vandalism)
 check "the guards record a signal" test -n "$G1"
@@ -123,16 +146,18 @@ drained() { local n; for n in dir police housing; do
 	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
 # ---- one member fills the director's copies: kept up to 1000, no more
 check "everything is delivered" wait_for 60 drained
-check "the director stops" node_stop dir
-printf "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 998)
-INSERT INTO case_signal_copies (case_id, origin, signal_id, sender, when_ms, received_ms)
-SELECT '%s', 'police', 100000 + i, 'police', 1, 1 FROM k;\n" "$C" | node_sql dir >"$WN_T/sql.out" 2>&1
-check "  ... its store is given 998 copies police told it of the case" count_is "" cat "$WN_T/sql.out"
-check "the director starts again" node_start dir
-bundle dir >/dev/null
 # (case signals lists the newest 1000 signals of a case: count in the store)
 ncopies() { printf "SELECT count(*) FROM case_signal_copies WHERE case_id = '%s' AND origin = 'police';\n" \
 	"$C" | node_sql dir; }
+check "the director stops" node_stop dir
+have=$(ncopies)
+check "  ... it holds a copy of police's signal" test "$have" = 1
+printf "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $((998 - have)))
+INSERT INTO case_signal_copies (case_id, origin, signal_id, sender, when_ms, received_ms)
+SELECT '%s', 'police', 100000 + i, 'police', 1, 1 FROM k;\n" "$C" | node_sql dir >"$WN_T/sql.out" 2>&1
+check "  ... its store is given 997 more copies police told it of the case" count_is "" cat "$WN_T/sql.out"
+check "the director starts again" node_start dir
+bundle dir >/dev/null
 check "the director keeps 998 copies of police's signals in the case" count_is 998 ncopies
 ppoke() { WNPOKE_MV=$(acked_of police) "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police \
 	"$WN_T/dir.bundle" casesig "$(expected_seq dir police)" "$C" police "$1" summary >"$WN_T/out" 2>&1; }
@@ -165,16 +190,22 @@ hseq=$(expected_seq housing dir)
 HV=$(acked_of housing)
 check "housing holds a matrix" test "${HV:-0}" -gt 0
 pokemv() { WNPOKE_MV=$1 "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/housing.bundle" \
-	casesig "$hseq" "$C" dir 77 >"$WN_T/out" 2>&1; }
-check_exit "the director's key sends housing a signal of the case under the next matrix version" 0 \
-	pokemv $((HV + 1))
-check_out "  ... deferred: housing holds the one before" \
-	"^refused: 13 case signal under matrix version $((HV + 1)), this node holds $HV\$"
+	casesig "$hseq" "$C" dir "$2" >"$WN_T/out" 2>&1; }
+check_exit "the director's key sends housing a signal of the case under the version before" 0 \
+	pokemv $((HV - 1)) 77
+check_out "  ... deferred: housing holds a newer one" \
+	"^refused: 13 case signal under matrix version $((HV - 1)), this node holds $HV\$"
 check "  ... and not kept" out_lacks '"signal":77' wn housing --json case signals "$C"
-check_exit "sent again under the version housing holds, with the same sequence number" 0 pokemv "$HV"
+check_exit "sent again under the version housing holds, with the same sequence number" 0 pokemv "$HV" 77
 check_out "  ... it is taken" '^RECEIPT accepted=1 refused=0'
 check "  ... and kept: that it is there" out_has '"from":"dir","signal":77,' \
 	wn housing --json case signals "$C"
+# a newer version: the MATRIX may follow it in the same ordered stream,
+# so housing does not wait for it (it would block the stream for good)
+hseq=$(expected_seq housing dir)
+check_exit "the director's key sends housing a signal under the next version" 0 pokemv $((HV + 1)) 78
+check_out "  ... taken: judged under the matrix housing holds" '^RECEIPT accepted=1 refused=0'
+check "  ... and kept" out_has '"from":"dir","signal":78,' wn housing --json case signals "$C"
 
 # ---- the origin told of its own signal: no answer says which it holds
 P0=$(sig police "2026-03-06 20:00" CSM-SUBJ-police noise)
