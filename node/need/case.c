@@ -436,6 +436,8 @@ membership(struct node_ctl_call *c, bool add)
 	/* after its CASE, so that it knows the case when the rest arrives */
 	if (rc == WN_OK && add)
 		rc = case_invited(n, ci.id, org);
+	if (rc == WN_OK && !add)
+		rc = case_member_removed(n, ci.id, org);
 	if (rc != WN_OK)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "case %s: %s %s", ci.id,

@@ -128,6 +128,10 @@ WN_NODISCARD wn_err case_invited(struct node *n, const char *case_id,
     const char *org);
 /* case_removed_here calls the removal hooks (node_need_on_removed) */
 WN_NODISCARD wn_err case_removed_here(struct node *n, const char *case_id);
+/* case_member_removed calls the director's removal hooks
+ * (node_need_on_member_removed) */
+WN_NODISCARD wn_err case_member_removed(struct node *n, const char *case_id,
+    const char *org);
 
 /* watch.c */
 void case_opened(struct node_ctl_call *c, const char *dossier);

@@ -209,6 +209,28 @@ node_need_on_removed(node_removed_fn fn)
 	removed_hooks[nremoved_hooks++] = fn;
 }
 
+static node_invite_fn member_removed_hooks[NODE_INVITE_HOOKS_MAX];
+static size_t nmember_removed_hooks;
+
+void
+node_need_on_member_removed(node_invite_fn fn)
+{
+	for (size_t i = 0; i < nmember_removed_hooks; i++)
+		if (member_removed_hooks[i] == fn)
+			return;
+	WN_ASSERT(nmember_removed_hooks < NODE_INVITE_HOOKS_MAX);
+	member_removed_hooks[nmember_removed_hooks++] = fn;
+}
+
+wn_err
+case_member_removed(struct node *n, const char *case_id, const char *org)
+{
+	wn_err rc = WN_OK;
+	for (size_t i = 0; i < nmember_removed_hooks && rc == WN_OK; i++)
+		rc = member_removed_hooks[i](n, case_id, org);
+	return rc;
+}
+
 wn_err
 case_removed_here(struct node *n, const char *case_id)
 {

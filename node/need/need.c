@@ -75,6 +75,19 @@ node_matrix_ours(struct node *n, const struct proto_matrix *m)
 	return false;
 }
 
+static node_matrix_fn published_hooks[NODE_MATRIX_HOOKS_MAX];
+static size_t npublished_hooks;
+
+void
+node_need_on_published(node_matrix_fn fn)
+{
+	for (size_t i = 0; i < npublished_hooks; i++)
+		if (published_hooks[i] == fn)
+			return;
+	WN_ASSERT(npublished_hooks < NODE_MATRIX_HOOKS_MAX);
+	published_hooks[npublished_hooks++] = fn;
+}
+
 wn_err
 node_ctl_matrix_publish(struct node_ctl_call *c)
 {
@@ -139,6 +152,9 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 	for (struct node_peer *p; (p = node_peer_next(n, &i)) != NULL;)
 		if ((rc = node_outbox_push(n, p, PROTO_MSG_MATRIX, w.buf,
 			 w.len)) != WN_OK)
+			goto out;
+	for (size_t k = 0; k < npublished_hooks; k++)
+		if ((rc = published_hooks[k](n)) != WN_OK)
 			goto out;
 	snprintf(c->detail, sizeof(c->detail), "version %llu, %zu cells",
 	    (unsigned long long)pm->version, cells);

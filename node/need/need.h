@@ -34,13 +34,19 @@ bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
 
 /* node_need_on_matrix adds a function a member calls when it has applied
  * a new matrix, in the same transaction, before its MATRIX_ACK leaves
- * (work/ queues the signal summaries the new matrix lets out); an error
+ * (work/ queues the signal summaries the new matrix lets out and makes
+ * the copies of case signals true under it); an error
  * refuses the matrix, to be tried again. Up to NODE_MATRIX_HOOKS_MAX, in
  * the order added; the same one again is a no-op. Before the node serves
  * (at room registration); not thread safe. */
 typedef wn_err (*node_matrix_fn)(struct node *n);
 #define NODE_MATRIX_HOOKS_MAX 4
 void node_need_on_matrix(node_matrix_fn fn);
+/* node_need_on_published adds a function the director calls when it has
+ * published a new matrix, in the same transaction, after the MATRIX is
+ * queued for every member; an error fails the publication. As
+ * node_need_on_matrix otherwise (its own NODE_MATRIX_HOOKS_MAX). */
+void node_need_on_published(node_matrix_fn fn);
 
 /* node_need_outside_level: the level the matrix in force on this node
  * (signed by the director, of this node's federation) gives role for
@@ -109,6 +115,11 @@ void node_need_on_invite(node_invite_fn fn);
  * NODE_INVITE_HOOKS_MAX; as node_need_on_invite. */
 typedef wn_err (*node_removed_fn)(struct node *n, const char *case_id);
 void node_need_on_removed(node_removed_fn fn);
+/* node_need_on_member_removed adds a function the director calls when it
+ * has removed org from a case and queued the case's CASE, in the same
+ * transaction (work/ withdraws the case's signals org told it); an error
+ * fails the removal. Up to NODE_INVITE_HOOKS_MAX; as node_need_on_invite. */
+void node_need_on_member_removed(node_invite_fn fn);
 
 /* need/'s state, reached from the node as n->need: the dossiers opened
  * outside a user's cases, for the snooping alert (watch.c), guarded by

@@ -24,7 +24,12 @@
  * summary at the director) goes again. A closed case sends and takes none
  * of it; reopened, every signal of it goes again (after the step that
  * reopens it: a member takes none for a case it holds closed). A member invited later is sent the case's signals after its CASE;
- * a member removed forgets them (audited case_signal.forgotten).
+ * a member removed forgets them (audited case_signal.forgotten), and
+ * the director withdraws what it told of its own. A CASE_SIGNAL under
+ * an older matrix version than the receiver holds waits (WN_EBUSY); a new
+ * matrix cuts the copies down to what it allows (case_signal.cut) and
+ * sends every open case's signals again. The director keeps at most
+ * CASE_SIGNAL_COPIES_MAX of one member's signals per case.
  */
 #include "node/work/work.h"
 
@@ -355,10 +360,11 @@ keep(struct node *n, const char *sender, const struct proto_case_signal *s)
  * belongs to the case (it attached the summary it holds of it), or no
  * longer does: the attachment is kept here as the director's ("@" and
  * its org, where a user's name stands), so case signals lists the signal
- * with its subjects; this node's own attachment stays as it is */
+ * with its subjects; this node's own attachment stays as it is. One of
+ * a number this node holds no signal under is taken and ignored. */
 static wn_err
 own_told(struct node *n, const struct node_case *kc,
-    const struct proto_case_signal *s, char *why, size_t whylen)
+    const struct proto_case_signal *s)
 {
 	char by[PROTO_ORG_ID_MAX + 2];
 	sqlite3_stmt *st;
@@ -376,9 +382,13 @@ own_told(struct node *n, const struct node_case *kc,
 			return WN_EDB;
 		known = r == SQLITE_ROW;
 		if (!known) {
-			snprintf(why, whylen, "there is no signal %llu here",
-			    (unsigned long long)s->number);
-			return WN_EDENIED;
+			/* taken and ignored: a refusal would tell the
+			 * director which numbers this node holds */
+			wn_log(WN_LOG_INFO, "case signals: the director of "
+			    "case %s says signal %llu of this node belongs to "
+			    "it; there is no such signal here: ignored",
+			    kc->id, (unsigned long long)s->number);
+			return WN_OK;
 		}
 	}
 	st = node_work_prep(n, s->withdrawn
@@ -397,6 +407,51 @@ own_told(struct node *n, const struct node_case *kc,
 	return r == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
+/* the most copies the director keeps of one member's signals in a case:
+ * a member tells it only of its own, but what it tells the director is
+ * kept and sent to every other member, so one member may not fill their
+ * stores without end */
+#define CASE_SIGNAL_COPIES_MAX 1000
+
+/* room: the director may keep s (told by its origin): *full_now when it
+ * is the copy that reaches the most kept; WN_EDENIED (why set) when the
+ * origin already has the most kept and s is not one of them */
+static wn_err
+room(struct node *n, const struct node_case *kc,
+    const struct proto_case_signal *s, bool *full_now, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = node_work_prep(n, "SELECT count(*), "
+	    "ifnull(sum(signal_id = ?3), 0) FROM case_signal_copies WHERE "
+	    "case_id = ?1 AND origin = ?2");
+	int64_t held = 0, had = 0;
+	int r;
+	*full_now = false;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)s->number);
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		held = sqlite3_column_int64(st, 0);
+		had = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return WN_EDB;
+	if (had || s->withdrawn)
+		return WN_OK;
+	if (held >= CASE_SIGNAL_COPIES_MAX) {
+		snprintf(why, whylen, "'%s' has told %lld signals of case %s "
+		    "here, the most kept: signal %llu is not",
+		    s->origin, (long long)held, kc->id,
+		    (unsigned long long)s->number);
+		return WN_EDENIED;
+	}
+	*full_now = held + 1 == CASE_SIGNAL_COPIES_MAX;
+	return WN_OK;
+}
+
 wn_err
 node_case_signal_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
@@ -407,12 +462,29 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 	struct node_case kc;
 	size_t sent;
 	int role, level;
+	uint64_t mv;
+	bool full = false;
 	wn_err rc;
-	(void)h;
 	if (proto_case_signal_decode(body, len, &s, &perr) != WN_OK) {
 		snprintf(why, whylen, "malformed case signal at byte %zu: %s",
 		    perr.offset, perr.msg);
 		return WN_EPROTO;
+	}
+	if (h->mv < (mv = node_exchange_mv(n))) {
+		/* the sender judged it under an older matrix than this
+		 * node holds: it keeps it and tries again once it holds
+		 * this one (and sends what that one lets out after it).
+		 * A newer mv than this node holds is not waited for: the
+		 * sender stamps every envelope with the version it holds
+		 * when it sends, so a message queued before the MATRIX
+		 * that follows it in the same ordered stream names the new
+		 * version, and waiting for that MATRIX behind it would
+		 * block the stream for good; it was judged under the
+		 * matrix this node holds and is judged so here. */
+		snprintf(why, whylen, "case signal under matrix version %llu, "
+		    "this node holds %llu", (unsigned long long)h->mv,
+		    (unsigned long long)mv);
+		return WN_EBUSY;
 	}
 	if (!node_case_get(n, s.case_id, &kc)) {
 		snprintf(why, whylen, "no case %s here", s.case_id);
@@ -446,7 +518,7 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 		return WN_EDENIED;
 	}
 	if (!kc.here_directs && strcmp(s.origin, n->cfg.org_id) == 0)
-		return own_told(n, &kc, &s, why, whylen);
+		return own_told(n, &kc, &s);
 	level = node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role);
 	if (!s.withdrawn && (level == CFG_LEVEL_NONE ||
 				(s.has_summary && level < CFG_LEVEL_VIEW))) {
@@ -455,10 +527,24 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 		    ? "nothing" : "no view", kc.id);
 		return WN_EDENIED;
 	}
+	if (kc.here_directs &&
+	    (rc = room(n, &kc, &s, &full, why, whylen)) != WN_OK)
+		return rc;
 	if ((rc = keep(n, from->org_id, &s)) != WN_OK)
 		return rc;
 	if (!kc.here_directs)
 		return WN_OK;
+	if (full) {
+		/* once, as the last copy that fits is kept */
+		char detail[200];
+		snprintf(detail, sizeof(detail), "'%s' has told %d signals of "
+		    "case %s here, the most kept: more are refused",
+		    s.origin, CASE_SIGNAL_COPIES_MAX, kc.id);
+		wn_log(WN_LOG_WARN, "case signals: %s", detail);
+		if ((rc = node_audit_append(n->store, "system",
+			 "alert.case_signals_full", s.origin, detail)) != WN_OK)
+			return rc;
+	}
 	/* the director tells the case's other members */
 	return node_case_signal_send(n, kc.id, s.origin, (int64_t)s.number,
 	    NULL, &sent);
@@ -543,9 +629,153 @@ removed(struct node *n, const char *case_id)
 	    case_id, detail);
 }
 
+/* uninvited: the director removed org from the case: the copies org told
+ * it of its signals are deleted and withdrawn at every member they went
+ * to (one the director attached itself by its summary stays, as the
+ * director's) */
+static wn_err
+uninvited(struct node *n, const char *case_id, const char *org)
+{
+	struct node_case kc;
+	int64_t *ids = NULL;
+	size_t count = 0, cap = 0, sent, total = 0;
+	sqlite3_stmt *st;
+	wn_err rc = WN_EDB;
+	int r;
+	if (!node_case_get(n, case_id, &kc) || !kc.here_directs)
+		return WN_OK;
+	if ((st = node_work_prep(n, "SELECT signal_id FROM case_signal_copies "
+				    "WHERE case_id = ?1 AND origin = ?2 ORDER "
+				    "BY 1")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			int64_t *nv = realloc(ids, nc * sizeof(*ids));
+			if (nv == NULL) {
+				r = SQLITE_NOMEM;
+				break;
+			}
+			ids = nv;
+			cap = nc;
+		}
+		ids[count++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		rc = r == SQLITE_NOMEM ? WN_ENOMEM : WN_EDB;
+		goto out;
+	}
+	if ((st = node_work_prep(n, "DELETE FROM case_signal_copies WHERE "
+				    "case_id = ?1 AND origin = ?2")) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		goto out;
+	rc = WN_OK;
+	for (size_t i = 0; i < count && rc == WN_OK; i++) {
+		rc = node_case_signal_send(n, kc.id, org, ids[i], NULL, &sent);
+		total += sent;
+	}
+	if (rc == WN_OK && count > 0)
+		wn_log(WN_LOG_INFO, "case signals: %s removed from case %s: "
+		    "the %zu signals it told here deleted, withdrawn at %zu "
+		    "partners", org, kc.id, count, total);
+out:
+	free(ids);
+	return rc;
+}
+
+/* cut: the copies of the case's signals this node keeps, cut down to what
+ * the matrix now in force gives its role of signals in the case: at
+ * existence only that each is there and when, at none nothing; audited
+ * once for the case when anything changed */
+static wn_err
+cut(struct node *n, const char *case_id)
+{
+	struct node_case kc;
+	char detail[200];
+	int role, level, changes;
+	if (!node_case_get(n, case_id, &kc))
+		return WN_OK;
+	level = node_case_member(n, kc.id, n->cfg.org_id, &role)
+	    ? node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role)
+	    : CFG_LEVEL_NONE;
+	if (level >= CFG_LEVEL_VIEW)
+		return WN_OK;
+	sqlite3_stmt *st = node_work_prep(n, level == CFG_LEVEL_NONE
+	    ? "DELETE FROM case_signal_copies WHERE case_id = ?"
+	    : "UPDATE case_signal_copies SET municipality = NULL, "
+	      "neighbourhood = NULL, category = NULL, reports = NULL, "
+	      "duplicate_of = NULL WHERE case_id = ? AND (municipality IS "
+	      "NOT NULL OR neighbourhood IS NOT NULL OR category IS NOT "
+	      "NULL OR reports IS NOT NULL OR duplicate_of IS NOT NULL)");
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	if ((changes = sqlite3_changes(node_store_db(n->store))) == 0)
+		return WN_OK;
+	snprintf(detail, sizeof(detail), "the matrix in force gives this "
+	    "node's role %s of signals in case %s: %d copies %s",
+	    level == CFG_LEVEL_NONE ? "nothing" : "only their existence",
+	    kc.id, changes, level == CFG_LEVEL_NONE
+	    ? "deleted" : "cut down to when");
+	return node_audit_append(n->store, "system", "case_signal.cut", kc.id,
+	    detail);
+}
+
+/* on_matrix: this node holds a new matrix (a member applied it, the
+ * director published it). The copies it keeps are cut down to what the
+ * new one lets it keep; then every open case's signals go again, as far
+ * as the new one lets each recipient see them: the director's to the
+ * members, a member's own to the director (after the MATRIX, in the same
+ * outbox order, so the receiver judges them under the new matrix) */
+static wn_err
+on_matrix(struct node *n)
+{
+	struct pair *cases = NULL;
+	size_t ncases = 0, sent, total = 0;
+	wn_err rc;
+	if ((rc = pairs(n, "SELECT DISTINCT case_id, 0 FROM "
+			   "case_signal_copies WHERE ?1 = ?1 AND ?2 = ?2",
+		 "", 0, &cases, &ncases)) != WN_OK)
+		goto out;
+	for (size_t i = 0; i < ncases && rc == WN_OK; i++)
+		rc = cut(n, cases[i].a);
+	free(cases);
+	cases = NULL;
+	if (rc != WN_OK ||
+	    (rc = pairs(n, "SELECT case_id, 0 FROM cases WHERE ?1 = ?1 AND "
+			   "?2 = ?2 ORDER BY case_id", "", 0, &cases,
+		 &ncases)) != WN_OK)
+		goto out;
+	for (size_t i = 0; i < ncases && rc == WN_OK; i++) {
+		rc = send_all(n, cases[i].a, NULL, &sent);
+		total += sent;
+	}
+	if (rc == WN_OK && total > 0)
+		wn_log(WN_LOG_INFO, "case signals: %zu sent again under the "
+		    "new matrix", total);
+out:
+	free(cases);
+	return rc;
+}
+
 void
 node_work_case_signals_register(void)
 {
 	node_need_on_invite(invited);
 	node_need_on_removed(removed);
+	node_need_on_member_removed(uninvited);
+	node_need_on_matrix(on_matrix);
+	node_need_on_published(on_matrix);
 }

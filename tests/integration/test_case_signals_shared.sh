@@ -164,7 +164,8 @@ drained() { local n; for n in dir police housing welfare guards; do
 	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
 check "everything is delivered" wait_for 60 drained
 for n in dir housing welfare; do bundle $n >/dev/null; done
-poke() { local from=$1 to=$2; shift 2; "$POKE" "$WN_T/$from/node.key" "$WN_T/$from.pass" "$from" \
+# the one matrix published above is version 1: every envelope names it
+poke() { local from=$1 to=$2; shift 2; WNPOKE_MV=1 "$POKE" "$WN_T/$from/node.key" "$WN_T/$from.pass" "$from" \
 	"$WN_T/$to.bundle" casesig "$(expected_seq "$to" "$from")" "$@" >"$WN_T/out" 2>&1; }
 check_exit "the director's key sends welfare (none of signals) that a signal is there" 0 \
 	poke dir welfare "$C" dir 77

@@ -46,7 +46,8 @@
  *        "poked" chaired by FROM, its members FROM and the recipient) |
  *        casesig SEQ CASE ORIGIN NUMBER [summary] (FROM's message SEQ: a
  *        well-formed CASE_SIGNAL of ORIGIN's signal NUMBER in CASE, at
- *        existence, or with "summary" a noise signal in Poketown)
+ *        existence, or with "summary" a noise signal in Poketown; the
+ *        matrix version from $WNPOKE_MV, else 0)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -888,6 +889,9 @@ main(int argc, char **argv)
 		if (proto_case_signal_encode(&cs, &cw) != WN_OK)
 			return 1;
 		header(&h, argv[3], PROTO_MSG_CASE_SIGNAL, seq);
+		const char *m = getenv("WNPOKE_MV");
+		if (m != NULL && !wn_parse_u64(m, UINT64_MAX - 1, &h.mv))
+			return 1;
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
