@@ -345,8 +345,10 @@ node_ctl_peer_stats(struct node_ctl_call *c)
 	memcpy(s, ex->lat_us, k * sizeof(*s));
 	qsort(s, k, sizeof(*s), cmp_u32);
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	proto_ctl_row_begin(c->w, 5);
+	proto_ctl_row_begin(c->w, 6);
 	proto_ctl_field_int(c->w, "delivered", (int64_t)ex->delivered);
+	proto_ctl_field_int(c->w, "receipts_for_other_transfers",
+	    (int64_t)ex->receipts_other);
 	proto_ctl_field_int(c->w, "queued", count_outbox(n, NULL));
 	proto_ctl_field_int(c->w, "samples", (int64_t)k);
 	proto_ctl_field_int(c->w, "p50_us", k ? s[k / 2] : 0);

@@ -18,7 +18,6 @@
 
 #include <nng/protocol/reqrep0/req.h>
 
-#define SEND_TIMEOUT_MS 15000
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 10000
 /* refusals in a row of one message as one its peer cannot decrypt
@@ -108,7 +107,7 @@ slot_find(const struct node_slot *s, const uint8_t id[16], size_t hint)
 #define REPLY_BODY_MAX (64u << 10)
 static wn_err
 read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
-    char *why, size_t whylen)
+    bool *other, char *why, size_t whylen)
 {
 	struct node_peer *p = s->p;
 	struct proto_envelope e;
@@ -155,6 +154,7 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	 * time window) says nothing about this one */
 	if (!sec_equal(rc->answers, s->thash, SEC_HASH_LEN)) {
 		snprintf(why, whylen, "the receipt answers another transfer");
+		*other = true;
 		wn_log(WN_LOG_WARN, "delivery to %s: a receipt that answers "
 		    "another transfer (replayed?): not taken", p->org_id);
 		return WN_EPROTO;
@@ -431,6 +431,7 @@ slot_aio_cb(void *arg)
 	struct proto_receipt *rc = NULL;
 	char why[200];
 	wn_err rrc = WN_OK;
+	bool other = false;
 
 	if (s->sending) {
 		s->sending = false;
@@ -441,7 +442,7 @@ slot_aio_cb(void *arg)
 			 * the receive can complete on another thread at once,
 			 * and the slot is not freed and reused until then. */
 			pthread_mutex_lock(&n->mtx);
-			nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
+			nng_aio_set_timeout(s->aio, (nng_duration)peer_send_timeout_ms);
 			nng_ctx_recv(s->ctx, s->aio);
 			if (atomic_load(&p->drops) != s->drops)
 				nng_aio_cancel(s->aio);
@@ -462,11 +463,14 @@ slot_aio_cb(void *arg)
 			rrc = WN_ENOMEM;
 			snprintf(why, sizeof(why), "out of memory");
 		} else {
-			rrc = read_reply(s, msg, rc, why, sizeof(why));
+			rrc = read_reply(s, msg, rc, &other, why,
+			    sizeof(why));
 		}
 		nng_msg_free(msg);
 	}
 	pthread_mutex_lock(&n->mtx);
+	if (other)
+		n->ex->receipts_other++;
 	if (rv != 0)
 		delivery_failed(p, rv == NNG_ECANCELED ? "connection lost"
 						       : nng_strerror(rv));
@@ -676,7 +680,7 @@ send_batch(struct node *n, struct node_peer *p)
 	s->sent_ms = wn_mono_ms();
 	s->drops = atomic_load(&p->drops);
 	nng_aio_set_msg(s->aio, msg);
-	nng_aio_set_timeout(s->aio, SEND_TIMEOUT_MS);
+	nng_aio_set_timeout(s->aio, (nng_duration)peer_send_timeout_ms);
 	nng_ctx_send(s->ctx, s->aio);
 	sent = true;
 	goto out;

@@ -99,6 +99,9 @@ struct node_exchange {
 	size_t nlat;
 	uint32_t lat_us[1 << 16];
 	uint64_t delivered;
+	/* signed receipts that answered another transfer than the one they
+	 * came back for (an old one replayed): not taken (n->mtx) */
+	uint64_t receipts_other;
 };
 
 #endif

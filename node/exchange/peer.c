@@ -32,6 +32,7 @@
 #define STOP_FLUSH_MS 3000
 #define RX_WAIT_MS 2000
 #define RATE_MINUTE_MS 60000
+#define SEND_TIMEOUT_MS 15000
 
 /* Deadlines a test may lengthen on a machine too busy for them (see
  * node_test_ms, node/core/core.c), read once when the peer side starts:
@@ -48,9 +49,13 @@
  *                               before its first round, as a thread the
  *                               scheduler starts late on a busy machine
  *                               would (0)
+ *   WIJKNET_TEST_SEND_TIMEOUT_MS how long a transfer waits for its reply
+ *                               (SEND_TIMEOUT_MS): a reply that comes
+ *                               later is never read
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
 int64_t peer_rx_wait_ms = RX_WAIT_MS, peer_minute_ms = RATE_MINUTE_MS,
-	peer_head_period_ms = HEAD_PERIOD_MS, peer_delivery_late_ms;
+	peer_head_period_ms = HEAD_PERIOD_MS, peer_delivery_late_ms,
+	peer_send_timeout_ms = SEND_TIMEOUT_MS;
 static int64_t stop_flush_ms = STOP_FLUSH_MS;
 
 int64_t
@@ -389,6 +394,8 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	    HEAD_PERIOD_MS);
 	peer_delivery_late_ms = node_test_ms("WIJKNET_TEST_DELIVERY_LATE_MS",
 	    0);
+	peer_send_timeout_ms = node_test_ms("WIJKNET_TEST_SEND_TIMEOUT_MS",
+	    SEND_TIMEOUT_MS);
 	pthread_mutex_lock(&n->mtx);
 	wn_err rc = node_peers_load(n);
 	/* the head at start goes out now, to the checkers known now, and

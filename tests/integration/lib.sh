@@ -43,6 +43,10 @@ wn_cleanup() {
 		wn_stop_all
 		[ "$rc" -eq 0 ] && [ "$WN_FAILS" -ne 0 ] && rc=1
 	fi
+	# a script that failed before wn_done (or without it) says why too
+	if [ "${WN_WARNED:-}" = "" ] && { [ "$rc" -ne 0 ] || [ "$WN_FAILS" -ne 0 ]; }; then
+		wn_warnings
+	fi
 	if [ "${WN_KEEP:-}" = "" ]; then rm -rf "$WN_T"; fi
 	exit "$rc"
 }
@@ -332,17 +336,22 @@ wn_done() {
 			grep -E -A 14 "$WN_SAN_RE" "$f" | head -40 | sed 's/^/    /'
 		fi
 	done
-	# a failure under load is gone with its folder: say what each node
-	# warned of (their logs hold no secret), so the report can tell why
-	if [ "$WN_FAILS" -ne 0 ]; then
-		for f in "$WN_T"/*.log; do
-			[ -f "$f" ] || continue
-			grep -q ' \(warn\|error\): ' "$f" || continue
-			echo "# ${f##*/}: its last warnings and errors"
-			grep ' \(warn\|error\): ' "$f" | tail -8 | cut -c1-300 | sed 's/^/#   /'
-		done
-	fi
+	[ "$WN_FAILS" -ne 0 ] && wn_warnings
+	WN_WARNED=1
 	[ "$WN_FAILS" -eq 0 ]
+}
+
+# wn_warnings: a failure under load is gone with its folder: say what each
+# node, running or stopped, warned of (their logs hold no secret), so the
+# report can tell why
+wn_warnings() {
+	local f
+	for f in "$WN_T"/*.log; do
+		[ -f "$f" ] || continue
+		grep -q ' \(warn\|error\): ' "$f" || continue
+		echo "# ${f##*/}: its last warnings and errors"
+		grep ' \(warn\|error\): ' "$f" | tail -8 | cut -c1-300 | sed 's/^/#   /'
+	done
 }
 
 # wait_for SECONDS CMD...: retry CMD until it succeeds (a condition, not a
