@@ -296,7 +296,12 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		goto out;
 	if (h->mv != m->version) {
 		/* nothing new until both hold the same matrix: the sender
-		 * keeps it and tries again */
+		 * keeps it and tries again. This cannot block a stream for
+		 * good (as it would a CASE_SIGNAL, case_signals_share.c): a
+		 * sender stamps the version it holds when it sends, but no
+		 * MATRIX ever follows a DISCLOSURE in one stream, since only
+		 * the director publishes matrices and it never discloses
+		 * (it asks; shares are answered by members) */
 		snprintf(why, whylen, "disclosure under matrix version %llu, "
 		    "this node holds %llu", (unsigned long long)h->mv,
 		    (unsigned long long)m->version);
