@@ -15,16 +15,6 @@ id_ok(const char *s)
 	return proto_org_id_valid(s, strlen(s));
 }
 
-/* place_ok: a place name holds no control character */
-static bool
-place_ok(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 static bool
 sig_ok(const struct proto_case_signal *s)
 {
@@ -44,7 +34,7 @@ sig_ok(const struct proto_case_signal *s)
 	return s->municipality[0] != '\0' &&
 	    strlen(s->municipality) <= PROTO_SIGNAL_PLACE_MAX &&
 	    strlen(s->neighbourhood) <= PROTO_SIGNAL_PLACE_MAX &&
-	    place_ok(s->municipality) && place_ok(s->neighbourhood) &&
+	    proto_line_valid(s->municipality) && proto_line_valid(s->neighbourhood) &&
 	    s->category < PROTO_SIGNAL_CATEGORIES &&
 	    s->reports <= PROTO_SIGNAL_REPORTS_MAX &&
 	    s->duplicate_of <= INT64_MAX &&
@@ -89,31 +79,6 @@ proto_case_signal_encode(const struct proto_case_signal *s,
 }
 
 static wn_err
-id(struct proto_reader *r, char *dst, size_t cap)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_text_copy(r, dst, cap);
-	if (rv == WN_OK && !id_ok(dst))
-		return proto_reader_fail(r, at, "not an identifier "
-		    "([a-z0-9_-], 1..63)");
-	return rv;
-}
-
-static wn_err
-place(struct proto_reader *r, char *dst, size_t cap, bool empty_ok)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_text_copy(r, dst, cap);
-	if (rv != WN_OK)
-		return rv;
-	if (!empty_ok && dst[0] == '\0')
-		return proto_reader_fail(r, at, "empty text");
-	if (!place_ok(dst))
-		return proto_reader_fail(r, at, "a control character");
-	return WN_OK;
-}
-
-static wn_err
 value(struct proto_reader *r, uint64_t key, struct proto_case_signal *out)
 {
 	uint64_t v = 0;
@@ -121,9 +86,9 @@ value(struct proto_reader *r, uint64_t key, struct proto_case_signal *out)
 	wn_err rv;
 	switch (key) {
 	case 1:
-		return id(r, out->case_id, sizeof(out->case_id));
+		return proto_read_id(r, out->case_id, sizeof(out->case_id));
 	case 2:
-		return id(r, out->origin, sizeof(out->origin));
+		return proto_read_id(r, out->origin, sizeof(out->origin));
 	case 3:
 		if ((rv = proto_read_uint_max(r, INT64_MAX, &out->number)) ==
 			WN_OK &&
@@ -135,10 +100,10 @@ value(struct proto_reader *r, uint64_t key, struct proto_case_signal *out)
 			out->when_ms = (int64_t)v;
 		return rv;
 	case 5:
-		return place(r, out->municipality, sizeof(out->municipality),
+		return proto_read_line(r, out->municipality, sizeof(out->municipality),
 		    false);
 	case 6:
-		return place(r, out->neighbourhood, sizeof(out->neighbourhood),
+		return proto_read_line(r, out->neighbourhood, sizeof(out->neighbourhood),
 		    true);
 	case 7:
 		if ((rv = proto_read_uint_max(r, PROTO_SIGNAL_CATEGORIES - 1,
@@ -162,6 +127,7 @@ value(struct proto_reader *r, uint64_t key, struct proto_case_signal *out)
 #define BIT(k) (UINT64_C(1) << (k))
 #define MUST (BIT(1) | BIT(2) | BIT(3))
 #define SUMMARY (BIT(5) | BIT(6) | BIT(7) | BIT(8))
+#define MAY (MUST | BIT(4) | SUMMARY | BIT(9))
 
 wn_err
 proto_case_signal_decode(const void *buf, size_t len,
@@ -169,27 +135,16 @@ proto_case_signal_decode(const void *buf, size_t len,
 {
 	struct proto_reader r;
 	uint64_t seen = 0, key = 0, last = 0;
-	size_t n = 0, at;
+	size_t n = 0;
 	wn_err rv;
 	if (len > MAX_BODY)
 		return WN_ETOOBIG;
 	memset(out, 0, sizeof(*out));
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
-	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		at = r.pos;
-		if ((rv = proto_read_uint(&r, &key)) != WN_OK)
-			break;
-		if (key < 1 || key > 9 || key <= last) {
-			rv = proto_reader_fail(&r, at, "key %llu unknown, "
-			    "repeated or out of order",
-			    (unsigned long long)key);
-			break;
-		}
-		last = key;
-		seen |= BIT(key);
-		rv = value(&r, key, out);
-	}
+	for (size_t i = 0; rv == WN_OK && i < n; i++)
+		if ((rv = proto_read_key(&r, MAY, &last, &seen, &key)) == WN_OK)
+			rv = value(&r, key, out);
 	if (rv == WN_OK && (seen & MUST) != MUST)
 		rv = proto_reader_fail(&r, r.pos, "a required key is missing");
 	if (rv == WN_OK) {

@@ -453,6 +453,27 @@ proto_read_uint_max(struct proto_reader *r, uint64_t max, uint64_t *out)
 }
 
 wn_err
+proto_read_key(struct proto_reader *r, uint64_t may, uint64_t *last,
+    uint64_t *seen, uint64_t *key)
+{
+	size_t at = r->pos;
+	wn_err rv = proto_read_uint(r, key);
+	if (rv != WN_OK)
+		return rv;
+	if (*key <= *last)
+		return proto_reader_fail(r, at, "key %llu out of order (after "
+		    "%llu)", (unsigned long long)*key,
+		    (unsigned long long)*last);
+	if (*key > 63 || !(may & (UINT64_C(1) << *key)))
+		return proto_reader_fail(r, at, "unknown key %llu",
+		    (unsigned long long)*key);
+	*last = *key;
+	if (seen != NULL)
+		*seen |= UINT64_C(1) << *key;
+	return WN_OK;
+}
+
+wn_err
 proto_read_int(struct proto_reader *r, int64_t *out)
 {
 	struct proto_item it;

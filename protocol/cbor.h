@@ -87,6 +87,13 @@ WN_NODISCARD wn_err proto_peek_type(struct proto_reader *r,
 WN_NODISCARD wn_err proto_read_uint(struct proto_reader *r, uint64_t *out);
 WN_NODISCARD wn_err proto_read_uint_max(struct proto_reader *r, uint64_t max,
     uint64_t *out);
+/* proto_read_key reads the next integer key of a map whose keys come in
+ * canonical (ascending) order: one of `may` (bit k: key k may appear,
+ * k <= 63), above *last. It moves *last on and sets the key's bit in *seen
+ * (seen may be NULL). Else "key K out of order (after L)" (repeated
+ * too) or "unknown key K". */
+WN_NODISCARD wn_err proto_read_key(struct proto_reader *r, uint64_t may,
+    uint64_t *last, uint64_t *seen, uint64_t *key);
 /* proto_read_int reads a uint or negint that fits in int64_t. */
 WN_NODISCARD wn_err proto_read_int(struct proto_reader *r, int64_t *out);
 /* proto_read_bool reads true or false. */

@@ -42,6 +42,41 @@ proto_org_id_valid(const char *s, size_t len)
 	return true;
 }
 
+bool
+proto_line_valid(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+wn_err
+proto_read_id(struct proto_reader *r, char *dst, size_t cap)
+{
+	size_t at = r->pos;
+	wn_err rv = proto_read_text_copy(r, dst, cap);
+	if (rv == WN_OK && !proto_org_id_valid(dst, strlen(dst)))
+		return proto_reader_fail(r, at, "not an identifier "
+		    "([a-z0-9_-], 1..63)");
+	return rv;
+}
+
+wn_err
+proto_read_line(struct proto_reader *r, char *dst, size_t cap,
+    bool empty_ok)
+{
+	size_t at = r->pos;
+	wn_err rv = proto_read_text_copy(r, dst, cap);
+	if (rv != WN_OK)
+		return rv;
+	if (!empty_ok && dst[0] == '\0')
+		return proto_reader_fail(r, at, "empty text");
+	if (!proto_line_valid(dst))
+		return proto_reader_fail(r, at, "a control character");
+	return WN_OK;
+}
+
 static bool
 is_lower_hex(char c)
 {

@@ -157,6 +157,21 @@ const char *proto_msg_type_name(uint32_t t);
 /* proto_org_id_valid: 1..63 bytes of [a-z0-9_-] (org and federation ids). */
 bool proto_org_id_valid(const char *s, size_t len);
 
+/* proto_line_valid: a NUL-terminated text holds no control character
+ * (below 0x20, or 0x7f): a place name, a line of a form. */
+bool proto_line_valid(const char *s);
+
+/* Readers the message bodies share (a text string copied into dst, of
+ * fewer than cap bytes; dst is untouched on a read error):
+ * proto_read_id an identifier (case id, org id, user name: 1..63 bytes of
+ * [a-z0-9_-], "not an identifier"); proto_read_line a text without
+ * control characters ("a control character"), empty only if empty_ok
+ * ("empty text"). */
+WN_NODISCARD wn_err proto_read_id(struct proto_reader *r, char *dst,
+    size_t cap);
+WN_NODISCARD wn_err proto_read_line(struct proto_reader *r, char *dst,
+    size_t cap, bool empty_ok);
+
 /* proto_traceparent_valid: a W3C traceparent of version 00, lowercase hex,
  * trace and parent ids not all zero: 55 bytes. */
 bool proto_traceparent_valid(const char *s, size_t len);

@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+/* KEYS(max): keys 1..max may appear */
+#define KEYS(max) (((UINT64_C(1) << ((max) + 1)) - 1) & ~UINT64_C(1))
+
 static bool
 id_ok(const char *s)
 {
@@ -99,33 +102,6 @@ proto_case_link_encode(const struct proto_case_link *l,
 	return proto_writer_status(w);
 }
 
-/* id reads an identifier: a case id, org id or user name */
-static wn_err
-id(struct proto_reader *r, char *dst, size_t cap)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_text_copy(r, dst, cap);
-	if (rv == WN_OK && !id_ok(dst))
-		return proto_reader_fail(r, at, "not an identifier "
-		    "([a-z0-9_-], 1..63)");
-	return rv;
-}
-
-/* next_key reads the next map key: in 1..max, above the one before */
-static wn_err
-next_key(struct proto_reader *r, uint64_t max, uint64_t *last, uint64_t *key)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_uint(r, key);
-	if (rv != WN_OK)
-		return rv;
-	if (*key < 1 || *key > max || *key <= *last)
-		return proto_reader_fail(r, at, "key %llu unknown, repeated or "
-		    "out of order", (unsigned long long)*key);
-	*last = *key;
-	return WN_OK;
-}
-
 static wn_err
 step_value(struct proto_reader *r, uint64_t key, struct proto_case_step *out)
 {
@@ -134,7 +110,7 @@ step_value(struct proto_reader *r, uint64_t key, struct proto_case_step *out)
 	wn_err rv;
 	switch (key) {
 	case 1:
-		return id(r, out->case_id, sizeof(out->case_id));
+		return proto_read_id(r, out->case_id, sizeof(out->case_id));
 	case 2:
 		if ((rv = proto_read_uint_max(r, PROTO_STEP_MAX, &out->step)) == WN_OK &&
 		    out->step == 0)
@@ -153,9 +129,9 @@ step_value(struct proto_reader *r, uint64_t key, struct proto_case_step *out)
 			out->when_ms = (int64_t)v;
 		return rv;
 	case 6:
-		return id(r, out->by_org, sizeof(out->by_org));
+		return proto_read_id(r, out->by_org, sizeof(out->by_org));
 	case 7:
-		return id(r, out->by_user, sizeof(out->by_user));
+		return proto_read_id(r, out->by_user, sizeof(out->by_user));
 	default:
 		if ((rv = proto_read_text_copy(r, out->reason,
 			 sizeof(out->reason))) == WN_OK &&
@@ -180,7 +156,7 @@ proto_case_step_decode(const void *buf, size_t len,
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(&r, 8, &last, &key)) == WN_OK) {
+		if ((rv = proto_read_key(&r, KEYS(8), &last, NULL, &key)) == WN_OK) {
 			(void)proto_keyset_add(&seen, key);
 			rv = step_value(&r, key, out);
 		}
@@ -219,14 +195,14 @@ proto_case_link_decode(const void *buf, size_t len,
 	if (rv == WN_OK && n != 6)
 		rv = proto_reader_fail(&r, 0, "a link has 6 keys, not %zu", n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(&r, 6, &last, &key)) != WN_OK)
+		if ((rv = proto_read_key(&r, KEYS(6), &last, NULL, &key)) != WN_OK)
 			break;
 		switch (key) {
 		case 1:
-			rv = id(&r, out->case_id, sizeof(out->case_id));
+			rv = proto_read_id(&r, out->case_id, sizeof(out->case_id));
 			break;
 		case 2:
-			rv = id(&r, out->other, sizeof(out->other));
+			rv = proto_read_id(&r, out->other, sizeof(out->other));
 			break;
 		case 3:
 			if ((rv = proto_read_uint_max(&r, PROTO_CASE_RELATIONS - 1, &v)) ==
@@ -238,10 +214,10 @@ proto_case_link_decode(const void *buf, size_t len,
 				out->when_ms = (int64_t)v;
 			break;
 		case 5:
-			rv = id(&r, out->by_org, sizeof(out->by_org));
+			rv = proto_read_id(&r, out->by_org, sizeof(out->by_org));
 			break;
 		default:
-			rv = id(&r, out->by_user, sizeof(out->by_user));
+			rv = proto_read_id(&r, out->by_user, sizeof(out->by_user));
 			break;
 		}
 	}

@@ -243,24 +243,6 @@ proto_escalation_encode(const struct proto_escalation *e,
 
 /* ---- decoding --------------------------------------------------------- */
 
-/* next_key reads the next key: above the one before (canonical order),
- * one of `may` (bit k = key k) */
-static wn_err
-next_key(struct proto_reader *r, uint64_t may, uint64_t *last,
-    uint64_t *seen, uint64_t *key)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_uint(r, key);
-	if (rv != WN_OK)
-		return rv;
-	if (*key <= *last || *key > 63 || !(may & BIT(*key)))
-		return proto_reader_fail(r, at, "key %llu unknown, repeated or "
-		    "out of order", (unsigned long long)*key);
-	*last = *key;
-	*seen |= BIT(*key);
-	return WN_OK;
-}
-
 static wn_err
 num(struct proto_reader *r, uint64_t *out)
 {
@@ -363,7 +345,7 @@ proto_body_decode(const void *buf, size_t len, struct proto_body *out,
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(&r, BODY_MUST | BODY_SITS, &last, &seen,
+		if ((rv = proto_read_key(&r, BODY_MUST | BODY_SITS, &last, &seen,
 			 &key)) != WN_OK)
 			break;
 		switch (key) {
@@ -412,7 +394,7 @@ proto_meeting_decode(const void *buf, size_t len, struct proto_meeting *out,
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(&r, MEETING_MUST | BIT(5), &last, &seen,
+		if ((rv = proto_read_key(&r, MEETING_MUST | BIT(5), &last, &seen,
 			 &key)) != WN_OK)
 			break;
 		switch (key) {
@@ -450,7 +432,7 @@ decision(struct proto_reader *r, struct proto_meet_decision *d)
 	size_t n = 0, at = r->pos;
 	wn_err rv = proto_read_map(r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(r, DECISION_MUST | BIT(3) | BIT(4), &last,
+		if ((rv = proto_read_key(r, DECISION_MUST | BIT(3) | BIT(4), &last,
 			 &seen, &key)) != WN_OK)
 			break;
 		switch (key) {
@@ -489,7 +471,7 @@ proto_consult_decode(const void *buf, size_t len, struct proto_consult *out,
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(&r, CONSULT_MUST | BIT(6) | BIT(7) | BIT(8),
+		if ((rv = proto_read_key(&r, CONSULT_MUST | BIT(6) | BIT(7) | BIT(8),
 			 &last, &seen, &key)) != WN_OK)
 			break;
 		switch (key) {
@@ -567,7 +549,7 @@ proto_escalation_decode(const void *buf, size_t len,
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(&r, ESC_MUST | BIT(8), &last, &seen,
+		if ((rv = proto_read_key(&r, ESC_MUST | BIT(8), &last, &seen,
 			 &key)) != WN_OK)
 			break;
 		switch (key) {

@@ -142,28 +142,6 @@ proto_action_state_encode(const struct proto_action_state *s,
 
 /* ---- decoding ------------------------------------------------------- */
 
-/* next_key reads the next key: above the one before (canonical order),
- * one of `may` (bit k = key k) */
-static wn_err
-next_key(struct proto_reader *r, uint64_t may, uint64_t *last,
-    uint64_t *seen, uint64_t *key)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_uint(r, key);
-	if (rv != WN_OK)
-		return rv;
-	if (*key <= *last)
-		return proto_reader_fail(r, at, "key %llu out of order (after "
-		    "%llu)", (unsigned long long)*key,
-		    (unsigned long long)*last);
-	if (*key > 63 || !(may & BIT(*key)))
-		return proto_reader_fail(r, at, "unknown key %llu",
-		    (unsigned long long)*key);
-	*last = *key;
-	*seen |= BIT(*key);
-	return WN_OK;
-}
-
 static wn_err
 uint_max(struct proto_reader *r, uint64_t max, uint64_t *out)
 {
@@ -255,7 +233,7 @@ proto_plan_item_decode(const void *buf, size_t len,
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(&r, may, &last, &seen, &key)) != WN_OK)
+		if ((rv = proto_read_key(&r, may, &last, &seen, &key)) != WN_OK)
 			break;
 		switch (key) {
 		case 1:
@@ -330,7 +308,7 @@ proto_action_state_decode(const void *buf, size_t len,
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = next_key(&r, STATE_MUST, &last, &seen, &key)) !=
+		if ((rv = proto_read_key(&r, STATE_MUST, &last, &seen, &key)) !=
 		    WN_OK)
 			break;
 		switch (key) {

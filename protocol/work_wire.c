@@ -8,22 +8,12 @@
 
 #define REQUIRED 0x7e /* keys 1..6 */
 
-/* place_ok: a place name holds no control character */
-static bool
-place_ok(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 static bool
 summary_ok(const struct proto_signal_summary *s)
 {
 	return s->id >= 1 && s->id <= INT64_MAX && s->when_ms >= 0 &&
-	    s->municipality[0] != '\0' && place_ok(s->municipality) &&
-	    place_ok(s->neighbourhood) &&
+	    s->municipality[0] != '\0' && proto_line_valid(s->municipality) &&
+	    proto_line_valid(s->neighbourhood) &&
 	    s->category < PROTO_SIGNAL_CATEGORIES &&
 	    s->reports <= PROTO_SIGNAL_REPORTS_MAX &&
 	    s->duplicate_of <= INT64_MAX &&
@@ -57,20 +47,6 @@ proto_signal_summary_encode(const struct proto_signal_summary *s,
 		proto_write_uint(w, s->duplicate_of);
 	}
 	return proto_writer_status(w);
-}
-
-static wn_err
-place(struct proto_reader *r, char *dst, size_t cap, bool empty_ok)
-{
-	size_t at = r->pos;
-	wn_err rv = proto_read_text_copy(r, dst, cap);
-	if (rv != WN_OK)
-		return rv;
-	if (!empty_ok && dst[0] == '\0')
-		return proto_reader_fail(r, at, "empty text");
-	if (!place_ok(dst))
-		return proto_reader_fail(r, at, "a control character");
-	return WN_OK;
 }
 
 wn_err
@@ -107,11 +83,11 @@ proto_signal_summary_decode(const void *buf, size_t len,
 				out->when_ms = (int64_t)v;
 			break;
 		case 3:
-			rv = place(&r, out->municipality,
+			rv = proto_read_line(&r, out->municipality,
 			    sizeof(out->municipality), false);
 			break;
 		case 4:
-			rv = place(&r, out->neighbourhood,
+			rv = proto_read_line(&r, out->neighbourhood,
 			    sizeof(out->neighbourhood), true);
 			break;
 		case 5:

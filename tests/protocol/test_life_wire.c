@@ -157,16 +157,16 @@ test_step_refusals(void **state)
 	assert_false(d.has_reason);
 
 	kv[7] = (struct kv){9, 0, 1, NULL};
-	step_refused(kv, 8, NULL, "key 9 unknown");
+	step_refused(kv, 8, NULL, "unknown key 9");
 	kv[7] = (struct kv){8, 1, 0, "again"};
-	step_refused(kv, 8, NULL, "key 8 unknown, repeated or out of order");
+	step_refused(kv, 8, NULL, "key 8 out of order");
 	step_refused(kv, 5, NULL, "a required key is missing");
 	step_refused(kv, 7, "\x01", "trailing");
 	/* out of order: 3 before 2 */
 	struct kv swap[7] = {STEP};
 	swap[1] = (struct kv){3, 0, 3, NULL};
 	swap[2] = (struct kv){2, 0, 4, NULL};
-	step_refused(swap, 7, NULL, "key 2 unknown, repeated or out of order");
+	step_refused(swap, 7, NULL, "key 2 out of order");
 	/* an outcome on an open stage; a closed case without one */
 	struct kv oc[8] = {{1, 1, 0, "c-1"}, {2, 0, 4, NULL}, {3, 0, 3, NULL},
 	    {4, 0, 1, NULL}, {5, 0, 1, NULL}, {6, 1, 0, "dir"},
@@ -245,7 +245,7 @@ test_link_refusals(void **state)
 	struct kv order[6] = {LINK};
 	order[0] = (struct kv){2, 1, 0, "c-2"};
 	order[1] = (struct kv){1, 1, 0, "c-1"};
-	link_refused(order, 6, "key 1 unknown, repeated or out of order");
+	link_refused(order, 6, "key 1 out of order");
 	struct kv who[6] = {LINK};
 	who[5].t = "";
 	link_refused(who, 6, "not an identifier");

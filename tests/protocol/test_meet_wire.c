@@ -259,7 +259,7 @@ test_body_refusals(void **state)
 	refused(BODY, kv, 4, NULL, "a required key is missing");
 	refused(BODY, kv, 5, "\x01", "trailing");
 	kv[5] = (struct kv){6, 0, 1, NULL, 0};
-	refused(BODY, kv, 6, NULL, "key 6 unknown");
+	refused(BODY, kv, 6, NULL, "unknown key 6");
 	struct kv c[5] = {{1, 1, 0, "nbt"}, {2, 0, 5, NULL},
 	    {3, 1, 0, "the team"}, {4, 1, 0, "police"}, arr(0, 5, m3, 3)};
 	refused(BODY, c, 5, NULL, "the chair is not among the members");
@@ -293,8 +293,7 @@ test_body_refusals(void **state)
 	nl[2].t = "";
 	refused(BODY, nl, 5, NULL, "empty text");
 	struct kv order[2] = {{2, 0, 5, NULL}, {1, 1, 0, "nbt"}};
-	refused(BODY, order, 2, NULL, "key 1 unknown, repeated or out of "
-				      "order");
+	refused(BODY, order, 2, NULL, "key 1 out of order (after 2)");
 	struct kv id[2] = {{1, 1, 0, "n b t"}, {2, 0, 5, NULL}};
 	refused(BODY, id, 2, NULL, "not an identifier");
 	id[0].t = "nbt-0123456789abcdef0123456789abc";
@@ -358,7 +357,7 @@ test_consult_refusals(void **state)
 	ok(CONSULT, kv, 5);
 	ok(CONSULT, kv, 6); /* minutes written, not shared */
 	kv[8] = (struct kv){9, 0, 1, NULL, 0};
-	refused(CONSULT, kv, 9, NULL, "key 9 unknown");
+	refused(CONSULT, kv, 9, NULL, "unknown key 9");
 	refused(CONSULT, kv, 4, NULL, "a required key is missing");
 	refused(CONSULT, kv, 8, "\x01", "trailing");
 	/* minutes without their time */
@@ -396,7 +395,7 @@ test_consult_refusals(void **state)
 	    B("\x81\xa3\x01\x01\x02\x05\x03\x00", "number 0"),
 	    B("\x81\xa2\x01\x01\x02\x05\x00", "trailing"),
 	    B("\x80", "0 decisions"),
-	    B("\x81\xa3\x01\x01\x02\x05\x05\x00", "key 5 unknown"),
+	    B("\x81\xa3\x01\x01\x02\x05\x05\x00", "unknown key 5"),
 	    B("\x81\xa3\x01\x01\x02\x05\x04\x04", "expected"),
 	    B("\x81\xa3\x01\x01\x02\x05\x04\x61\x07", "a control"),
 	};
@@ -443,7 +442,7 @@ test_escalation_refusals(void **state)
 	ok(ESCAL, kv, 8);
 	refused(ESCAL, kv, 6, NULL, "a required key is missing");
 	kv[8] = (struct kv){9, 0, 1, NULL, 0};
-	refused(ESCAL, kv, 9, NULL, "key 9 unknown");
+	refused(ESCAL, kv, 9, NULL, "unknown key 9");
 	static const struct {
 		size_t i;
 		struct kv v;
