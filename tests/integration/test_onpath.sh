@@ -9,6 +9,7 @@
 # the id it claims, and the sender deletes a message only on an
 # authenticated accept of it or a refusal from applying it.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/proxy_lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 # a transfer waits long for the one it follows on a busy machine, the
 # refusal rate limit counts per hour, and a transfer waits long for its
@@ -19,25 +20,7 @@ export WIJKNET_TEST_SEND_TIMEOUT_MS=300000
 N=300
 
 # --- dir and guards; dir reaches guards only through the proxy
-check "the director is set up" node_init dir municipality
-dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
-check "guards is set up" node_init_member guards "$dkey"
-check "the director starts" node_start dir
-check "guards starts" node_start guards
-gport=$(sed -n 's|^listen = tcp://127.0.0.1:\([0-9]*\)$|\1|p' "$WN_T/guards/wijknet.conf")
-/usr/bin/python3 "$TOP/tests/integration/mitm_proxy.py" "$WN_T/proxy.port" "$gport" "$WN_T/proxy.log" &
-PROXY=$!
-trap 'rc=$?; kill "$PROXY" 2>/dev/null; wait "$PROXY" 2>/dev/null; (exit $rc); wn_cleanup' EXIT
-check "the attacker's proxy listens" wait_for 60 test -s "$WN_T/proxy.port"
-pport=$(cat "$WN_T/proxy.port")
-dfp=$(bundle dir)
-check "guards enrols the director" wn guards peer add "$WN_T/dir.bundle" --fingerprint "$dfp"
-gfp=$(bundle guards)
-# the fingerprint covers the keys, not the endpoint: the director dials
-# the proxy, which forwards to guards
-sed -i "s|^endpoint = .*|endpoint = tcp://127.0.0.1:$pport|" "$WN_T/guards.bundle"
-check "the director enrols guards at the proxy's address" wn dir peer add "$WN_T/guards.bundle" --fingerprint "$gfp"
-check "guards gets the charter (through the proxy)" wait_for 60 field_is dir guards queued 0
+proxied_pair
 
 # --- the attack
 received() { wn guards --json peer received dir | json_field "$1"; }
