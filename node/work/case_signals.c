@@ -56,29 +56,40 @@ exists(struct node *n, const char *sql, const char *a, int64_t b, bool *yes)
 }
 
 wn_err
+node_signal_link_args(struct node_ctl_call *c, const char *closed_why,
+    uint64_t *id, const char **from, struct node_case *kc)
+{
+	const char *cs = node_ctl_arg(c, "case");
+	if (!wn_parse_u64(node_ctl_arg(c, "signal"), INT64_MAX, id) ||
+	    *id == 0)
+		return node_ctl_fail(c, WN_EINVAL, "a signal is named by its "
+		    "number");
+	*from = node_ctl_arg(c, "from");
+	if (strcmp(*from, c->n->cfg.org_id) == 0)
+		*from = ""; /* this node's own */
+	if (!node_case_get(c->n, cs, kc))
+		return node_ctl_fail(c, WN_ENOTFOUND, "no case '%s' here", cs);
+	if (kc->closed_ms != 0)
+		return node_ctl_fail(c, WN_EDENIED, "case %s is closed: %s",
+		    kc->id, closed_why);
+	return WN_OK;
+}
+
+wn_err
 node_ctl_signal_attach(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	struct node_case kc;
-	const char *cs = node_ctl_arg(c, "case");
-	const char *from = node_ctl_arg(c, "from");
+	const char *from;
 	uint64_t id;
 	bool found = false;
 	wn_err rc;
-	if (!wn_parse_u64(node_ctl_arg(c, "signal"), INT64_MAX, &id) ||
-	    id == 0)
-		return node_ctl_fail(c, WN_EINVAL, "a signal is named by its "
-		    "number");
-	if (strcmp(from, n->cfg.org_id) == 0)
-		from = ""; /* this node's own */
-	if (!node_case_get(n, cs, &kc))
-		return node_ctl_fail(c, WN_ENOTFOUND, "no case '%s' here", cs);
+	if ((rc = node_signal_link_args(c, "it takes no new signal", &id,
+		 &from, &kc)) != WN_OK)
+		return rc;
 	if (!kc.here_directs && !kc.here_member)
 		return node_ctl_fail(c, WN_EDENIED, "this node is not a member "
 		    "of case %s", kc.id);
-	if (kc.closed_ms != 0)
-		return node_ctl_fail(c, WN_EDENIED, "case %s is closed: it takes "
-		    "no new signal", kc.id);
 	if (from[0] && !kc.here_directs)
 		return node_ctl_fail(c, WN_EDENIED, "only the case's director "
 		    "%s holds the summaries of its members' signals",

@@ -269,22 +269,13 @@ node_ctl_signal_detach(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	struct node_case kc;
-	const char *cs = node_ctl_arg(c, "case");
-	const char *from = node_ctl_arg(c, "from");
+	const char *from;
 	uint64_t id;
 	size_t sent = 0;
 	wn_err rc;
-	if (!wn_parse_u64(node_ctl_arg(c, "signal"), INT64_MAX, &id) ||
-	    id == 0)
-		return node_ctl_fail(c, WN_EINVAL, "a signal is named by its "
-		    "number");
-	if (strcmp(from, n->cfg.org_id) == 0)
-		from = "";
-	if (!node_case_get(n, cs, &kc))
-		return node_ctl_fail(c, WN_ENOTFOUND, "no case '%s' here", cs);
-	if (kc.closed_ms != 0)
-		return node_ctl_fail(c, WN_EDENIED, "case %s is closed: its "
-		    "signals stay as they are", kc.id);
+	if ((rc = node_signal_link_args(c, "its signals stay as they are",
+		 &id, &from, &kc)) != WN_OK)
+		return rc;
 	sqlite3_stmt *st = node_work_prep(n, "DELETE FROM case_signals WHERE "
 					     "case_id = ? AND from_org = ? AND "
 					     "signal_id = ?");

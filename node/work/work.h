@@ -427,6 +427,15 @@ wn_err node_ctl_action_cancel(struct node_ctl_call *c);
  * node holds them (its own with their subjects; the summaries without). */
 wn_err node_ctl_signal_attach(struct node_ctl_call *c);
 wn_err node_ctl_case_signals(struct node_ctl_call *c);
+struct node_case;
+/* node_signal_link_args reads what signal.attach and signal.detach take:
+ * the signal's number (*id), whose it is (*from: "" for this node's own)
+ * and the case (*kc), which must be here and open; else c holds the
+ * refusal (closed_why ends the one for a closed case) and its code is
+ * returned. */
+WN_NODISCARD wn_err node_signal_link_args(struct node_ctl_call *c,
+    const char *closed_why, uint64_t *id, const char **from,
+    struct node_case *kc);
 
 /* ---- the signals of a case reach its members (case_signals_share.c) -- */
 
