@@ -578,7 +578,7 @@ send_batch(struct node *n, struct node_peer *p)
 	if (s == NULL || man == NULL || og == NULL || envs == NULL ||
 	    bodies == NULL ||
 	    (st = peer_stmt(n, ST_OB_NEXT,
-		 "SELECT msg_id, seq, type, body, trace, created_us FROM "
+		 "SELECT msg_id, seq, type, body, trace, created_us, mv FROM "
 		 "outbox WHERE peer = ? AND seq > ? ORDER BY seq LIMIT 64")) ==
 		NULL)
 		goto out;
@@ -603,6 +603,8 @@ send_batch(struct node *n, struct node_peer *p)
 		wn_strlcpy(o->h.to, p->org_id, sizeof(o->h.to));
 		memcpy(o->h.id, sqlite3_column_blob(st, 0), 16);
 		o->h.seq = (uint64_t)sqlite3_column_int64(st, 1);
+		/* the matrix version it was made under (queued) */
+		o->h.mv = (uint64_t)sqlite3_column_int64(st, 6);
 		wn_strlcpy(o->h.tp, (const char *)sqlite3_column_text(st, 4),
 		    sizeof(o->h.tp));
 		memcpy(bodies + bused, sqlite3_column_blob(st, 3), blen);
@@ -617,10 +619,6 @@ send_batch(struct node *n, struct node_peer *p)
 	sqlite3_reset(st); /* an open read would pin the WAL */
 	if (count == 0)
 		goto out;
-	/* every envelope names the matrix version this node holds */
-	uint64_t mv = node_exchange_mv(n);
-	for (size_t i = 0; i < count; i++)
-		og[i].h.mv = mv;
 	/* the slot is ours: the window moves on before the lock is let go */
 	s->busy = true;
 	s->n = count;

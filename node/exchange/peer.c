@@ -334,7 +334,8 @@ node_outbox_insert(struct node *n, struct node_peer *p, int64_t seq,
 	sec_random(id, sizeof(id));
 	if ((st = peer_stmt(n, ST_OB_INS,
 		 "INSERT INTO outbox (peer, seq, msg_id, type, body, "
-		 "created_us, trace) VALUES (?, ?, ?, ?, ?, ?, ?)")) == NULL)
+		 "created_us, trace, mv) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) ==
+	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, p->org_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, seq);
@@ -343,6 +344,8 @@ node_outbox_insert(struct node *n, struct node_peer *p, int64_t seq,
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, peer_now_us());
 	sqlite3_bind_text(st, 7, traceparent, -1, SQLITE_STATIC);
+	/* the matrix it is made under: the envelope names it (mv) */
+	sqlite3_bind_int64(st, 8, (int64_t)node_exchange_mv(n));
 	return sqlite3_step(st) == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 

@@ -294,14 +294,15 @@ apply_disclosure(struct node *n, struct node_peer *from,
 	}
 	if ((rc = case_matrix_in_force(n, m)) != WN_OK)
 		goto out;
-	if (h->mv != m->version) {
-		/* nothing new until both hold the same matrix: the sender
-		 * keeps it and tries again. This cannot block a stream for
-		 * good (as it would a CASE_SIGNAL, case_signals_share.c): a
-		 * sender stamps the version it holds when it sends, but no
-		 * MATRIX ever follows a DISCLOSURE in one stream, since only
-		 * the director publishes matrices and it never discloses
-		 * (it asks; shares are answered by members) */
+	if (h->mv > m->version) {
+		/* made under a matrix this node does not hold yet: the
+		 * sender keeps it and tries again once this node holds it.
+		 * An envelope names the version its sender held when it
+		 * queued the message, so the director's MATRIX is queued
+		 * before any DISCLOSURE the director made under it and
+		 * never waits behind one. One made under an older matrix
+		 * is judged below under the one this node holds: a field
+		 * that matrix does not let come here is refused. */
 		snprintf(why, whylen, "disclosure under matrix version %llu, "
 		    "this node holds %llu", (unsigned long long)h->mv,
 		    (unsigned long long)m->version);

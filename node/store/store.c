@@ -546,6 +546,14 @@ static const char *const migrations[] = {
 	"    (municipality IS NULL) = (neighbourhood IS NULL)),"
 	"  CHECK (duplicate_of IS NULL OR municipality IS NOT NULL),"
 	"  PRIMARY KEY (case_id, origin, signal_id)) WITHOUT ROWID;",
+
+	/* 16: the matrix version a message was made under (node/exchange):
+	 * an envelope names the version its sender held when it queued the
+	 * message, not when it sent it, so that a receiver can tell a
+	 * message made under a matrix it does not hold yet (it waits) from
+	 * one made under an older one (judged under its own). Messages
+	 * queued before this migration name 0: made under an older one. */
+	"ALTER TABLE outbox ADD COLUMN mv INTEGER NOT NULL DEFAULT 0;",
 };
 
 int

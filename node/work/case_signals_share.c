@@ -461,17 +461,15 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 		    perr.offset, perr.msg);
 		return WN_EPROTO;
 	}
-	if (h->mv < (mv = node_exchange_mv(n))) {
-		/* the sender judged it under an older matrix than this
-		 * node holds: it keeps it and tries again once it holds
-		 * this one (and sends what that one lets out after it).
-		 * A newer mv than this node holds is not waited for: the
-		 * sender stamps every envelope with the version it holds
-		 * when it sends, so a message queued before the MATRIX
-		 * that follows it in the same ordered stream names the new
-		 * version, and waiting for that MATRIX behind it would
-		 * block the stream for good; it was judged under the
-		 * matrix this node holds and is judged so here. */
+	if (h->mv > (mv = node_exchange_mv(n))) {
+		/* made under a matrix this node does not hold yet: it waits
+		 * for it (the sender keeps it and tries again). The
+		 * director's MATRIX never waits behind it: an envelope names
+		 * the version its sender held when it queued the message,
+		 * so the director queues the MATRIX before anything made
+		 * under it. One made under an older matrix is judged under
+		 * the one this node holds (its sender, once it holds that
+		 * one too, sends what it lets out) */
 		snprintf(why, whylen, "case signal under matrix version %llu, "
 		    "this node holds %llu", (unsigned long long)h->mv,
 		    (unsigned long long)mv);

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # test_case_signals_matrix.sh - CASE_SIGNAL and the matrix version:
-#  - a CASE_SIGNAL under an older matrix version than the receiver holds
-#    is deferred (refused with 13, the sender keeps it), not refused for
-#    good nor kept; sent again under the version both hold, it is taken;
-#    one under a newer version is taken (the MATRIX may follow it in the
-#    same stream: waiting would block the stream);
+#  - a CASE_SIGNAL made under a newer matrix version than the receiver
+#    holds is deferred (refused with 13, the sender keeps it), not refused
+#    for good nor kept; sent again under the version both hold, it is
+#    taken; one made under an older version is taken, judged under the
+#    matrix the receiver holds;
 #  - a matrix published while housing is stopped that lets housing view
 #    signals: housing, started, holds the summary of a signal attached
 #    after it and of one attached before it (the director sends the case's
@@ -181,7 +181,7 @@ has_sig() { out_has "\"from\":\"police\",\"signal\":$2,[^}]*\"municipality\":\"P
 check "housing is told of 200002" wait_for 60 has_sig housing 200002
 check "  ... but not of 200003 or 200004" out_lacks '"signal":20000[34],' wn housing --json case signals "$C"
 
-# ---- the receiver defers a CASE_SIGNAL under another matrix version
+# ---- the receiver defers a CASE_SIGNAL made under a newer matrix version
 # (last: the director's key takes a sequence number the director does not
 # know of, so the director sends housing nothing after it)
 check "everything is delivered" wait_for 60 drained
@@ -191,19 +191,20 @@ HV=$(acked_of housing)
 check "housing holds a matrix" test "${HV:-0}" -gt 0
 pokemv() { WNPOKE_MV=$1 "$POKE" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/housing.bundle" \
 	casesig "$hseq" "$C" dir "$2" >"$WN_T/out" 2>&1; }
-check_exit "the director's key sends housing a signal of the case under the version before" 0 \
-	pokemv $((HV - 1)) 77
-check_out "  ... deferred: housing holds a newer one" \
-	"^refused: 13 case signal under matrix version $((HV - 1)), this node holds $HV\$"
+check_exit "the director's key sends housing a signal of the case made under the next version" 0 \
+	pokemv $((HV + 1)) 77
+check_out "  ... deferred: housing does not hold that one yet" \
+	"^refused: 13 case signal under matrix version $((HV + 1)), this node holds $HV\$"
 check "  ... and not kept" out_lacks '"signal":77' wn housing --json case signals "$C"
 check_exit "sent again under the version housing holds, with the same sequence number" 0 pokemv "$HV" 77
 check_out "  ... it is taken" '^RECEIPT accepted=1 refused=0'
 check "  ... and kept: that it is there" out_has '"from":"dir","signal":77,' \
 	wn housing --json case signals "$C"
-# a newer version: the MATRIX may follow it in the same ordered stream,
-# so housing does not wait for it (it would block the stream for good)
+# an older version: made before the matrix housing holds, it is judged
+# under that one (waiting would wait for ever: its sender named the
+# version it held when it made it)
 hseq=$(expected_seq housing dir)
-check_exit "the director's key sends housing a signal under the next version" 0 pokemv $((HV + 1)) 78
+check_exit "the director's key sends housing a signal made under the version before" 0 pokemv $((HV - 1)) 78
 check_out "  ... taken: judged under the matrix housing holds" '^RECEIPT accepted=1 refused=0'
 check "  ... and kept" out_has '"from":"dir","signal":78,' wn housing --json case signals "$C"
 

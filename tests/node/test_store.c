@@ -9,7 +9,8 @@
  * a case's life: closed cases, steps and links (migration 11), and plans
  * and actions (migration 12), consultations (migration 13), and the
  * signals of a case (migration 14), and the copies other nodes told of
- * them (migration 15).
+ * them (migration 15), and the matrix version a queued message was made
+ * under (migration 16).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -824,6 +825,44 @@ test_migration_15_case_signal_copies(void **state)
 	node_store_close(s);
 }
 
+/* Migration 16, the matrix version a queued message was made under: rows
+ * queued before keep their values and name 0 (made under an older one);
+ * a new row may name its version. */
+static void
+test_migration_16_outbox_mv(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(15);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO peers (org_id, name, role, endpoint, "
+			     "sign_pk, kx_pk, added_ms) VALUES ('p', 'P', "
+			     "'police', 'tcp://h:1', zeroblob(32), zeroblob(32), "
+			     "1);"
+			     "INSERT INTO outbox (peer, seq, msg_id, type, body, "
+			     "trace, created_us) VALUES ('p', 7, x'01', 11, "
+			     "x'beef', 'tp', 42);"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 16, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM outbox WHERE peer = "
+				   "'p' AND seq = 7 AND msg_id = x'01' AND "
+				   "body = x'beef' AND trace = 'tp' AND "
+				   "created_us = 42 AND mv = 0"),
+	    1);
+	assert_int_equal(node_store_exec(s, "INSERT INTO outbox (peer, seq, "
+					    "msg_id, type, body, created_us, mv) "
+					    "VALUES ('p', 8, x'02', 11, x'', 1, "
+					    "3)"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT mv FROM outbox WHERE seq = 8"), 3);
+	assert_int_equal(node_store_exec(s, "INSERT INTO outbox (peer, seq, "
+					    "msg_id, type, body, created_us, mv) "
+					    "VALUES ('p', 9, x'03', 11, x'', 1, "
+					    "NULL)"),
+	    WN_EDB);
+	node_store_close(s);
+}
+
 /* Migration 6 re-keys outbox and inbox by (peer, seq): every row comes
  * across with its values, and a number is now used once per peer. */
 static void
@@ -1318,6 +1357,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_13_consultations, fresh),
 	    cmocka_unit_test_setup(test_migration_14_case_signals, fresh),
 	    cmocka_unit_test_setup(test_migration_15_case_signal_copies, fresh),
+	    cmocka_unit_test_setup(test_migration_16_outbox_mv, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;
