@@ -15,12 +15,14 @@
 #include "node/daemon/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
@@ -159,6 +161,33 @@ check_config_file(struct doctor *d, const char *path)
 		check_owner(d, path, "config", &st);
 }
 
+/* check_credential: the passphrase credential as the daemon judges it
+ * (sec_credential_private): the owner's or root's, readable by no group
+ * and no other user; systemd on tmpfs grants the owner read by an ACL.
+ * Opened only for its metadata. */
+static void
+check_credential(struct doctor *d, const char *path)
+{
+	struct stat st;
+	int fd = -1;
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		check_private(d, path, "passphrase credential"); /* says why */
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		finding(d, true, "%s: the passphrase credential: %s", path,
+		    strerror(errno));
+		return;
+	}
+	if (!sec_credential_private(fd, d->have_owner ? d->owner : geteuid()))
+		finding(d, true, "%s: the passphrase credential (mode %04o, "
+		    "uid %u) may be read by others, or is not %s's nor root's "
+		    "(the daemon refuses it): check LoadCredential= and its "
+		    "source file", path, (unsigned)(st.st_mode & 07777),
+		    (unsigned)st.st_uid, d->have_owner ? d->owner_name : "yours");
+	close(fd);
+}
+
 static void
 check_passphrase(struct doctor *d, const struct cfg_node *cfg)
 {
@@ -173,7 +202,7 @@ check_passphrase(struct doctor *d, const struct cfg_node *cfg)
 		dir = getenv("CREDENTIALS_DIRECTORY");
 		if (dir != NULL && *dir != '\0' &&
 		    node_path(path, sizeof(path), dir, cfg->pass_name))
-			check_private(d, path, "passphrase credential");
+			check_credential(d, path);
 		break;
 	default:
 		finding(d, false, "[passphrase] source = prompt: the node cannot "
