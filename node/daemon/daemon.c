@@ -579,11 +579,15 @@ usage_run(FILE *f)
 	    "  --accept-rollback REASON\n"
 	    "                  serve even though the audit chain is behind the\n"
 	    "                  head a checker holds (a restored backup); REASON\n"
-	    "                  goes into the audit log\n");
+	    "                  goes into the audit log\n"
+	    "Exit status 0 after SIGTERM, 1 on failure, 2 on a usage error, 3 when\n"
+	    "the passphrase is wrong or cannot be read (wijknetd.service does not\n"
+	    "restart then).\n");
 }
 
 /* load_node reads the config and unlocks identity and store: the common
- * start of run and audit-verify. */
+ * start of run and audit-verify. 0, or the exit status: 1, or
+ * NODE_EXIT_PASSPHRASE when the passphrase is wrong or cannot be read. */
 static int
 load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 {
@@ -599,13 +603,13 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 	if (lock_data_dir(n->cfg.data_dir, &n->lock_fd, err, errlen) != WN_OK)
 		return 1;
 	if (read_passphrase(&n->cfg, &pass, err, errlen) != WN_OK)
-		return 1;
+		return NODE_EXIT_PASSPHRASE;
 	node_path(path, sizeof(path), n->cfg.data_dir, NODE_KEY_FILE);
 	rc = sec_identity_unlock(path, pass, &n->id, err, errlen);
 	sec_secret_free(pass);
 	if (rc != WN_OK) {
 		node_record_unlock_failure(n->cfg.data_dir, wn_strerror(rc));
-		return 1;
+		return rc == WN_EAUTH ? NODE_EXIT_PASSPHRASE : 1;
 	}
 	node_path(path, sizeof(path), n->cfg.data_dir, NODE_DB_FILE);
 	if (node_store_open(path, n->id, false, &n->store, err, errlen) !=
@@ -730,10 +734,11 @@ node_cmd_run(int argc, char **argv)
 	 * full) instead of the process being killed */
 	signal(SIGXFSZ, SIG_IGN);
 
-	if (load_node(n, cfg_path, err, sizeof(err)) != 0) {
+	if ((status = load_node(n, cfg_path, err, sizeof(err))) != 0) {
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;
 	}
+	status = 1;
 	n->started_ms = wn_mono_ms();
 	pthread_mutex_lock(&n->mtx);
 	wn_err crc = node_peers_load(n);
@@ -881,10 +886,11 @@ node_cmd_audit_verify(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (load_node(n, cfg_path, err, sizeof(err)) != 0) {
+	if ((status = load_node(n, cfg_path, err, sizeof(err))) != 0) {
 		fprintf(stderr, "wijknetd: %s\n", err);
 		goto out;
 	}
+	status = 1;
 	wn_err rc = node_audit_verify(n->store, &count, &bad, why, sizeof(why));
 	if (rc == WN_OK) {
 		printf("audit chain intact: %lld records\n", (long long)count);
