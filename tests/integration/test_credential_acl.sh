@@ -82,7 +82,7 @@ ents = [(0x01, 4, ANY), (0x02, 4, uid), (0x02, 4, uid + 4242), (0x04, 0, ANY),
 os.setxattr(path, "system.posix_acl_access",
             struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in ents))
 EOF
-check_exit "a credential another user may read too is refused" 1 \
+check_exit "a credential another user may read too is refused (exit 3)" 3 \
 	"$WN_T/as-owner" run --config "$DATA/wijknet.conf"
 check_out "... saying it is accessible to others" "wijknet-passphrase: credential file is accessible to group or others"
 check_exit "... and doctor says to fix it" 1 \
