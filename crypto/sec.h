@@ -12,6 +12,8 @@
 
 #include "config/wn.h"
 
+#include <sys/types.h>
+
 #define SEC_SIGN_PK_LEN 32
 #define SEC_KX_PK_LEN 32
 #define SEC_SIG_LEN 64
@@ -49,9 +51,19 @@ WN_NODISCARD wn_err sec_secret_read_file(const char *path, size_t max,
     struct sec_secret **out, char *err, size_t errlen);
 
 /* sec_passphrase_read_credential reads $CREDENTIALS_DIRECTORY/name (systemd
- * LoadCredential=), with the same checks as a file. */
+ * LoadCredential=), with the same checks as a file, except that the file
+ * may also be as sec_credential_private allows: systemd puts credentials
+ * on a private read-only mount, and on tmpfs it leaves them root's and
+ * grants the service's user read access by an ACL (whose mask shows as
+ * group bits, mode 0440) instead of giving it the file. */
 WN_NODISCARD wn_err sec_passphrase_read_credential(const char *name,
     struct sec_secret **out, char *err, size_t errlen);
+
+/* sec_credential_private: the open file fd is a regular file that only
+ * uid (and root) may read: owned by uid or root, nothing for others, and
+ * group bits only as the mask of a POSIX ACL that grants no group and no
+ * user but uid. Reads only metadata. */
+bool sec_credential_private(int fd, uid_t uid);
 
 /* sec_passphrase_prompt asks on /dev/tty with echo off; with confirm, asks
  * twice and refuses a mismatch. WN_EIO when there is no terminal. */

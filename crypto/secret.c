@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -48,10 +49,58 @@ sec_secret_free(struct sec_secret *s)
 	free(s);
 }
 
+/* The POSIX access ACL as Linux keeps it in the xattr
+ * system.posix_acl_access: a little-endian version (2), then entries of
+ * tag, permissions and id. */
+#define ACL_XATTR "system.posix_acl_access"
+#define ACL_XATTR_VERSION 2
+#define ACL_TAG_USER 0x02
+#define ACL_TAG_GROUP_OBJ 0x04
+#define ACL_TAG_GROUP 0x08
+#define ACL_XATTR_MAX 1024
+
+static uint32_t
+le(const unsigned char *p, size_t n)
+{
+	uint32_t v = 0;
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+bool
+sec_credential_private(int fd, uid_t uid)
+{
+	unsigned char acl[ACL_XATTR_MAX];
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != uid && st.st_uid != 0) || (st.st_mode & 007) != 0)
+		return false;
+	if ((st.st_mode & 070) == 0)
+		return true;
+	/* group bits: only the mask of an ACL that names no group and no
+	 * user but uid (systemd's credential on tmpfs: user:uid:r--) */
+	ssize_t n = fgetxattr(fd, ACL_XATTR, acl, sizeof(acl));
+	if (n < 4 || (n - 4) % 8 != 0 || le(acl, 4) != ACL_XATTR_VERSION)
+		return false;
+	for (ssize_t i = 4; i < n; i += 8) {
+		uint32_t tag = le(acl + i, 2), perm = le(acl + i + 2, 2);
+		uint32_t id = le(acl + i + 4, 4);
+		if (perm == 0)
+			continue;
+		if (tag == ACL_TAG_GROUP_OBJ || tag == ACL_TAG_GROUP ||
+		    (tag == ACL_TAG_USER && id != (uint32_t)uid))
+			return false;
+	}
+	return true;
+}
+
 /* read_private reads at most max bytes of a file only its owner may read;
- * *len gets the size. WN_ETOOBIG if the file holds more than max. */
+ * *len gets the size. WN_ETOOBIG if the file holds more than max. A
+ * systemd credential (cred) may instead be root's, readable by this user
+ * through an ACL (sec_credential_private). */
 static wn_err
-read_private(const char *path, size_t max, const char *what,
+read_private(const char *path, size_t max, const char *what, bool cred,
     struct sec_secret **out, size_t *len, char *err, size_t errlen)
 {
 	wn_err rc = WN_EIO;
@@ -66,15 +115,16 @@ read_private(const char *path, size_t max, const char *what,
 		snprintf(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
-	if ((st.st_mode & 077) != 0) {
+	if (cred && sec_credential_private(fd, geteuid())) {
+		/* root's or ours; no group, no other user */
+	} else if ((st.st_mode & 077) != 0) {
 		snprintf(err, errlen,
 		    "%s: %s file is accessible to group or others "
 		    "(mode %04o); chmod 600 it",
 		    path, what, (unsigned)(st.st_mode & 07777));
 		rc = WN_EPERM;
 		goto out;
-	}
-	if (st.st_uid != geteuid()) {
+	} else if (st.st_uid != geteuid()) {
 		snprintf(err, errlen,
 		    "%s: %s file is owned by uid %u, not by this user",
 		    path, what, (unsigned)st.st_uid);
@@ -118,20 +168,21 @@ sec_secret_read_file(const char *path, size_t max, struct sec_secret **out,
     char *err, size_t errlen)
 {
 	size_t n;
-	wn_err rc = read_private(path, max, "secret", out, &n, err, errlen);
+	wn_err rc = read_private(path, max, "secret", false, out, &n, err,
+	    errlen);
 	if (rc == WN_OK)
 		(*out)->len = n;
 	return rc;
 }
 
-wn_err
-sec_passphrase_read_file(const char *path, struct sec_secret **out, char *err,
-    size_t errlen)
+static wn_err
+read_passphrase(const char *path, bool cred, struct sec_secret **out,
+    char *err, size_t errlen)
 {
 	struct sec_secret *s = NULL;
 	size_t n;
-	wn_err rc = read_private(path, SEC_PASSPHRASE_MAX, "passphrase", &s, &n,
-	    err, errlen);
+	wn_err rc = read_private(path, SEC_PASSPHRASE_MAX,
+	    cred ? "credential" : "passphrase", cred, &s, &n, err, errlen);
 	if (rc == WN_ETOOBIG)
 		rc = WN_EINVAL;
 	if (rc != WN_OK)
@@ -156,6 +207,13 @@ out:
 }
 
 wn_err
+sec_passphrase_read_file(const char *path, struct sec_secret **out, char *err,
+    size_t errlen)
+{
+	return read_passphrase(path, false, out, err, errlen);
+}
+
+wn_err
 sec_passphrase_read_credential(const char *name, struct sec_secret **out,
     char *err, size_t errlen)
 {
@@ -173,7 +231,7 @@ sec_passphrase_read_credential(const char *name, struct sec_secret **out,
 		snprintf(err, errlen, "bad credential name '%s'", name);
 		return WN_ECONFIG;
 	}
-	return sec_passphrase_read_file(path, out, err, errlen);
+	return read_passphrase(path, true, out, err, errlen);
 }
 
 static wn_err

@@ -178,7 +178,35 @@ become_owner(const char *name, uid_t uid, gid_t gid, char *err,
 		    strerror(errno));
 		return WN_EPERM;
 	}
+	/* a change of uid sets the dumpable flag to fs.suid_dumpable, which
+	 * may be 1 or 2: turn it off again before the keys are made */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+	    prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		snprintf(err, errlen, "cannot turn core dumps off as the user "
+		    "%s: %s", name, strerror(errno));
+		return WN_EPERM;
+	}
 	return WN_OK;
+}
+
+/* open_dir opens the folder path itself, never a symbolic link to one:
+ * init changes the folders it makes as root, and a link planted there
+ * would hand it another folder. */
+static wn_err
+open_dir(const char *path, int *fd_out, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		*fd_out = fd;
+		return WN_OK;
+	}
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		snprintf(err, errlen, "%s is a symbolic link: init does not "
+		    "follow it; give the folder itself", path);
+	else
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return WN_EINVAL;
 }
 
 /* make_parents makes the missing folders above path, mode 0755 (as mkdir
@@ -195,7 +223,12 @@ make_parents(const char *path, char *err, size_t errlen)
 		*p = '\0';
 		if (mkdir(buf, 0755) == 0) {
 			/* the umask (077) is not the parents' business */
-			if (chmod(buf, 0755) != 0)
+			int fd = -1;
+			if (open_dir(buf, &fd, err, errlen) != WN_OK)
+				return WN_EINVAL;
+			int rc = fchmod(fd, 0755);
+			close(fd);
+			if (rc != 0)
 				goto fail;
 		} else if (errno != EEXIST) {
 			goto fail;
@@ -221,7 +254,8 @@ usage_init(FILE *f)
 	    "that are missing, mode 0755), its key file, its encrypted store and its\n"
 	    "config DIR/" NODE_CONF_FILE ".\n"
 	    "\n"
-	    "  --data DIR             data folder (must not exist or be empty)\n"
+	    "  --data DIR             data folder (must not exist or be empty; not\n"
+	    "                         a symbolic link)\n"
 	    "  --org-id ID            organisation id: a-z 0-9 _ -\n"
 	    "  --org-name NAME        organisation name\n"
 	    "  --role ROLE            municipality, police, community_guards, outreach,\n"
@@ -288,7 +322,7 @@ node_cmd_init(int argc, char **argv)
 	gid_t own_gid = getegid();
 	bool become = false;
 	uint64_t uid = getuid();
-	int status = 2, c;
+	int status = 2, c, dir_fd = -1;
 
 	if (cfg == NULL)
 		return 1;
@@ -453,15 +487,20 @@ node_cmd_init(int argc, char **argv)
 		    strerror(errno));
 		goto out;
 	}
-	if (!node_path(path, sizeof(path), cfg->data_dir, NODE_KEY_FILE) ||
-	    access(path, F_OK) == 0) {
+	if (open_dir(cfg->data_dir, &dir_fd, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd init: %s\n", err);
+		goto out;
+	}
+	if (faccessat(dir_fd, NODE_KEY_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    !node_path(path, sizeof(path), cfg->data_dir, NODE_KEY_FILE)) {
 		fprintf(stderr, "wijknetd init: %s already holds a node; "
 				"refusing to overwrite it\n",
 		    cfg->data_dir);
 		goto out;
 	}
-	if (chmod(cfg->data_dir, 0700) != 0 ||
-	    (owner != NULL && chown(cfg->data_dir, own_uid, own_gid) != 0)) {
+	/* on the folder opened above, whatever its path now names */
+	if (fchmod(dir_fd, 0700) != 0 ||
+	    (owner != NULL && fchown(dir_fd, own_uid, own_gid) != 0)) {
 		fprintf(stderr, "wijknetd init: %s: %s\n", cfg->data_dir,
 		    strerror(errno));
 		goto out;
@@ -520,6 +559,8 @@ out:
 	node_store_close(store);
 	sec_identity_free(id);
 	sec_secret_free(pass);
+	if (dir_fd >= 0)
+		close(dir_fd);
 	free(cfg);
 	return status;
 }
@@ -538,11 +579,15 @@ usage_run(FILE *f)
 	    "  --accept-rollback REASON\n"
 	    "                  serve even though the audit chain is behind the\n"
 	    "                  head a checker holds (a restored backup); REASON\n"
-	    "                  goes into the audit log\n");
+	    "                  goes into the audit log\n"
+	    "Exit status 0 after SIGTERM, 1 on failure, 2 on a usage error, 3 when\n"
+	    "the passphrase is wrong or cannot be read (wijknetd.service does not\n"
+	    "restart then).\n");
 }
 
 /* load_node reads the config and unlocks identity and store: the common
- * start of run and audit-verify. */
+ * start of run and audit-verify. 0, or the exit status: 1, or
+ * NODE_EXIT_PASSPHRASE when the passphrase is wrong or cannot be read. */
 static int
 load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 {
@@ -558,13 +603,13 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 	if (lock_data_dir(n->cfg.data_dir, &n->lock_fd, err, errlen) != WN_OK)
 		return 1;
 	if (read_passphrase(&n->cfg, &pass, err, errlen) != WN_OK)
-		return 1;
+		return NODE_EXIT_PASSPHRASE;
 	node_path(path, sizeof(path), n->cfg.data_dir, NODE_KEY_FILE);
 	rc = sec_identity_unlock(path, pass, &n->id, err, errlen);
 	sec_secret_free(pass);
 	if (rc != WN_OK) {
 		node_record_unlock_failure(n->cfg.data_dir, wn_strerror(rc));
-		return 1;
+		return rc == WN_EAUTH ? NODE_EXIT_PASSPHRASE : 1;
 	}
 	node_path(path, sizeof(path), n->cfg.data_dir, NODE_DB_FILE);
 	if (node_store_open(path, n->id, false, &n->store, err, errlen) !=
@@ -689,10 +734,11 @@ node_cmd_run(int argc, char **argv)
 	 * full) instead of the process being killed */
 	signal(SIGXFSZ, SIG_IGN);
 
-	if (load_node(n, cfg_path, err, sizeof(err)) != 0) {
+	if ((status = load_node(n, cfg_path, err, sizeof(err))) != 0) {
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;
 	}
+	status = 1;
 	n->started_ms = wn_mono_ms();
 	pthread_mutex_lock(&n->mtx);
 	wn_err crc = node_peers_load(n);
@@ -840,10 +886,11 @@ node_cmd_audit_verify(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (load_node(n, cfg_path, err, sizeof(err)) != 0) {
+	if ((status = load_node(n, cfg_path, err, sizeof(err))) != 0) {
 		fprintf(stderr, "wijknetd: %s\n", err);
 		goto out;
 	}
+	status = 1;
 	wn_err rc = node_audit_verify(n->store, &count, &bad, why, sizeof(why));
 	if (rc == WN_OK) {
 		printf("audit chain intact: %lld records\n", (long long)count);

@@ -29,6 +29,10 @@
 #define NODE_LOCK_FILE "wijknetd.lock"
 #define NODE_CTL_SOCK "control.sock"
 #define NODE_UNLOCK_FAILURES "unlock-failures"
+/* run's and audit-verify's exit status when the passphrase is wrong or
+ * cannot be read: trying again cannot help, so wijknetd.service lists it
+ * in RestartPreventExitStatus= (wijknetd.8, EXIT STATUS) */
+#define NODE_EXIT_PASSPHRASE 3
 
 /* node_path joins the data folder and a file name; false if too long. */
 bool node_path(char *out, size_t cap, const char *dir, const char *file);

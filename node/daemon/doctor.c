@@ -2,7 +2,8 @@
  * doctor.c - wijknetd doctor: checks a node's set-up on its own machine,
  * running or not, and says what to fix, one line per finding: the config
  * (it loads), the data folder and the files in it (modes, and one owner:
- * the folder's, the user the daemon runs as), the passphrase file, the
+ * the folder's, the user the daemon runs as), the passphrase file (or
+ * credential, or outside the unit the credential's source file), the
  * control group, the TLS certificate (it reads, names the org id as CN and
  * DNS name, verifies against the federation CA, is not near its end) and
  * its key, and the free space on the data folder's disk.
@@ -15,18 +16,23 @@
 #include "node/daemon/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 
 #define DOCTOR_DISK_FIX (100ull << 20)   /* below: writes are refused soon */
 #define DOCTOR_DISK_WARN (1024ull << 20) /* below: time to make room */
+/* where wijknetd.service loads the passphrase credential from */
+#define DOCTOR_CRED_SOURCE "/etc/wijknet/passphrase"
 
 struct doctor {
 	int fixes, warnings;
@@ -159,8 +165,83 @@ check_config_file(struct doctor *d, const char *path)
 		check_owner(d, path, "config", &st);
 }
 
+/* check_credential: the passphrase credential as the daemon judges it
+ * (sec_credential_private): the owner's or root's, readable by no group
+ * and no other user; systemd on tmpfs grants the owner read by an ACL.
+ * Opened only for its metadata. */
 static void
-check_passphrase(struct doctor *d, const struct cfg_node *cfg)
+check_credential(struct doctor *d, const char *path)
+{
+	struct stat st;
+	int fd = -1;
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		check_private(d, path, "passphrase credential"); /* says why */
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		finding(d, true, "%s: the passphrase credential: %s", path,
+		    strerror(errno));
+		return;
+	}
+	if (!sec_credential_private(fd, d->have_owner ? d->owner : geteuid()))
+		finding(d, true, "%s: the passphrase credential (mode %04o, "
+		    "uid %u) may be read by others, or is not %s's nor root's "
+		    "(the daemon refuses it): check LoadCredential= and its "
+		    "source file", path, (unsigned)(st.st_mode & 07777),
+		    (unsigned)st.st_uid, d->have_owner ? d->owner_name : "yours");
+	close(fd);
+}
+
+/* check_credential_source: outside the unit there is no credential to
+ * check, only the file the unit loads it from (LoadCredential=NAME:FILE):
+ * root's, mode 0600, as systemd reads it as root. Its metadata only. */
+static void
+check_credential_source(struct doctor *d, const struct cfg_node *cfg,
+    const char *src, bool named)
+{
+	struct stat st;
+	if (stat(src, &st) != 0) {
+		if (errno == ENOENT)
+			finding(d, named, "%s: missing: wijknetd.service loads "
+			    "the passphrase credential %s from it "
+			    "(LoadCredential=%s:%s): put the passphrase there "
+			    "(root's, mode 0600), or name the file the unit "
+			    "loads with --credential-file", src, cfg->pass_name,
+			    cfg->pass_name, src);
+		else
+			printf("note: the passphrase comes from the credential "
+			    "%s, which only the running unit sees; its source "
+			    "%s cannot be checked (%s): run doctor as root\n",
+			    cfg->pass_name, src, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		finding(d, true, "%s: the passphrase credential's source is not "
+		    "a regular file: put the passphrase itself there", src);
+		return;
+	}
+	if (st.st_uid != 0) {
+		char who[64];
+		name_of_uid(st.st_uid, who, sizeof(who));
+		finding(d, true, "%s: the passphrase credential's source belongs "
+		    "to %s; only root needs it (systemd reads it for the "
+		    "unit): chown root:root %s", src, who, src);
+	}
+	if ((st.st_mode & 077) != 0)
+		finding(d, true, "%s: the passphrase credential's source has mode "
+		    "%04o, others may read it: chmod 600 %s", src,
+		    (unsigned)(st.st_mode & 07777), src);
+	if (st.st_uid == 0 && (st.st_mode & 077) == 0)
+		printf("note: the passphrase comes from the credential %s, which "
+		    "only the running unit sees; its source %s is root's, mode "
+		    "%04o (the unit must load it: LoadCredential=%s:%s)\n",
+		    cfg->pass_name, src, (unsigned)(st.st_mode & 07777),
+		    cfg->pass_name, src);
+}
+
+static void
+check_passphrase(struct doctor *d, const struct cfg_node *cfg,
+    const char *src, bool named)
 {
 	const char *dir;
 	char path[4096];
@@ -171,9 +252,12 @@ check_passphrase(struct doctor *d, const struct cfg_node *cfg)
 	case CFG_PASS_CREDENTIAL:
 		/* only where systemd set it up, as for the daemon */
 		dir = getenv("CREDENTIALS_DIRECTORY");
-		if (dir != NULL && *dir != '\0' &&
-		    node_path(path, sizeof(path), dir, cfg->pass_name))
-			check_private(d, path, "passphrase credential");
+		if (dir != NULL && *dir != '\0') {
+			if (node_path(path, sizeof(path), dir, cfg->pass_name))
+				check_credential(d, path);
+		} else {
+			check_credential_source(d, cfg, src, named);
+		}
 		break;
 	default:
 		finding(d, false, "[passphrase] source = prompt: the node cannot "
@@ -294,7 +378,12 @@ usage_doctor(FILE *f)
 	    "config, the data folder's and its files' modes and owner, the\n"
 	    "passphrase file, the control group, the TLS certificate (names,\n"
 	    "CA, end date) and key, and the disk's free space. Changes nothing.\n"
-	    "  --config FILE   node config (default /etc/wijknet/wijknet.conf)\n");
+	    "With [passphrase] source = credential, run outside the unit, it\n"
+	    "checks the file the unit loads the credential from instead.\n"
+	    "  --config FILE   node config (default /etc/wijknet/wijknet.conf)\n"
+	    "  --credential-file FILE\n"
+	    "                  the unit's LoadCredential= source of the passphrase\n"
+	    "                  (default " DOCTOR_CRED_SOURCE ")\n");
 }
 
 int
@@ -302,19 +391,37 @@ node_cmd_doctor(int argc, char **argv)
 {
 	struct cfg_node *cfg = NULL;
 	struct doctor d = {0};
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"credential-file", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
 	const char *path = "/etc/wijknet/wijknet.conf";
+	const char *src = DOCTOR_CRED_SOURCE;
+	bool named = false;
 	char err[1024];
-	int status = 2;
+	int status = 2, c;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-			     strcmp(argv[1], "-h") == 0)) {
-		usage_doctor(stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			src = optarg;
+			named = true;
+			break;
+		case 'h':
+			usage_doctor(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		default:
+			usage_doctor(stderr);
+			return 2;
+		}
 	}
-	if (argc == 3 && (strcmp(argv[1], "--config") == 0 ||
-			     strcmp(argv[1], "-c") == 0))
-		path = argv[2];
-	else if (argc != 1) {
+	if (optind != argc) {
 		usage_doctor(stderr);
 		return 2;
 	}
@@ -330,7 +437,7 @@ node_cmd_doctor(int argc, char **argv)
 	}
 	check_data_dir(&d, cfg);
 	check_config_file(&d, path);
-	check_passphrase(&d, cfg);
+	check_passphrase(&d, cfg, src, named);
 	if (cfg->control_mode == 0660 && getgrnam(cfg->control_group) == NULL)
 		finding(&d, true, "control_group %s does not exist (the daemon "
 		    "will not start): groupadd %s", cfg->control_group,

@@ -10,8 +10,10 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "crypto/sec.h"
@@ -243,6 +245,122 @@ test_credential_needs_directory(void **state)
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
 
+/* set_acl gives path the access ACL user::r--, user:uid:r-- (when uid is
+ * not (uid_t)-1), group::gperm, mask::r--, other::--- as systemd does for
+ * a credential on tmpfs; false where the file system has no ACLs */
+static bool
+set_acl(const char *path, uid_t uid, unsigned gperm)
+{
+	uint8_t b[4 + 5 * 8], *p = b;
+	struct {
+		uint16_t tag, perm;
+		uint32_t id;
+	} e[5] = {{0x01, 4, UINT32_MAX}, {0x02, 4, (uint32_t)uid},
+	    {0x04, (uint16_t)gperm, UINT32_MAX}, {0x10, 4, UINT32_MAX},
+	    {0x20, 0, UINT32_MAX}};
+	size_t n = 0;
+	/* little-endian, as the kernel keeps it */
+	*p++ = 2, *p++ = 0, *p++ = 0, *p++ = 0;
+	for (size_t i = 0; i < 5; i++) {
+		if (e[i].tag == 0x02 && uid == (uid_t)-1)
+			continue;
+		*p++ = (uint8_t)e[i].tag, *p++ = (uint8_t)(e[i].tag >> 8);
+		*p++ = (uint8_t)e[i].perm, *p++ = (uint8_t)(e[i].perm >> 8);
+		for (int k = 0; k < 4; k++)
+			*p++ = (uint8_t)(e[i].id >> (8 * k));
+		n++;
+	}
+	return setxattr(path, "system.posix_acl_access", b, 4 + 8 * n, 0) ==
+	    0;
+}
+
+static void
+write_cred(const char *path, mode_t mode)
+{
+	unlink(path);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("from-systemd-acl\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* systemd >= 254 puts credentials on tmpfs, leaves them root's and lets
+ * the service's user read them by an ACL: mode 0440 with the mask as
+ * group bits. The daemon accepts that for a credential, and only that. */
+static void
+test_credential_acl(void **state)
+{
+	(void)state;
+	char err[256], path[160];
+	struct sec_secret *got = NULL;
+	snprintf(path, sizeof(path), "%s/wijknet-passphrase", dir);
+	write_cred(path, 0400);
+	if (!set_acl(path, geteuid(), 0)) {
+		unlink(path);
+		skip(); /* no ACLs on this file system */
+	}
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0440);
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	assert_int_equal(sec_passphrase_read_credential("wijknet-passphrase",
+			     &got, err, sizeof(err)),
+	    WN_OK);
+	assert_string_equal(got->data, "from-systemd-acl");
+	sec_secret_free(got);
+	got = NULL;
+	/* the same file as a passphrase file outside the credentials:
+	 * still the strict check */
+	assert_int_equal(sec_passphrase_read_file(path, &got, err, sizeof(err)),
+	    WN_EPERM);
+	assert_non_null(strstr(err, "accessible to group or others"));
+
+	/* an ACL that lets the owning group read */
+	write_cred(path, 0400);
+	assert_true(set_acl(path, geteuid(), 4));
+	assert_int_equal(sec_passphrase_read_credential("wijknet-passphrase",
+			     &got, err, sizeof(err)),
+	    WN_EPERM);
+	assert_null(strstr(err, "from-systemd"));
+	/* an ACL that lets another user read */
+	write_cred(path, 0400);
+	assert_true(set_acl(path, geteuid() + 4242, 0));
+	assert_int_equal(sec_passphrase_read_credential("wijknet-passphrase",
+			     &got, err, sizeof(err)),
+	    WN_EPERM);
+	/* group bits with no ACL behind them are the group's */
+	write_cred(path, 0440);
+	assert_int_equal(sec_passphrase_read_credential("wijknet-passphrase",
+			     &got, err, sizeof(err)),
+	    WN_EPERM);
+	/* others may never read */
+	write_cred(path, 0404);
+	assert_int_equal(sec_passphrase_read_credential("wijknet-passphrase",
+			     &got, err, sizeof(err)),
+	    WN_EPERM);
+	assert_null(got);
+
+	/* root's file, readable by the service's user (another uid) through
+	 * the ACL: what that user's daemon finds */
+	write_cred(path, 0400);
+	assert_true(set_acl(path, 4242, 0));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	if (geteuid() == 0) {
+		assert_true(sec_credential_private(fd, 4242));
+		/* a third user's file is not root's nor 4242's */
+		assert_int_equal(fchown(fd, 4343, 0), 0);
+		assert_false(sec_credential_private(fd, 4242));
+	} else {
+		/* ours, not root's: 4242 is neither its owner nor root */
+		assert_false(sec_credential_private(fd, 4242));
+	}
+	close(fd);
+	unlink(path);
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+
 static void
 test_fingerprint_shape(void **state)
 {
@@ -304,6 +422,7 @@ main(void)
 	    cmocka_unit_test(test_every_flipped_byte_is_damage),
 	    cmocka_unit_test(test_loose_modes_refused),
 	    cmocka_unit_test(test_credential_needs_directory),
+	    cmocka_unit_test(test_credential_acl),
 	    cmocka_unit_test(test_fingerprint_shape),
 	    cmocka_unit_test(test_create_refuses_existing),
 	    cmocka_unit_test(test_hex),

@@ -106,7 +106,7 @@ rm -f "$WN_T/r"; mkfifo "$WN_T/r" 2>/dev/null || true
 before=$(sha)
 cp "$WN_T/a.pass" "$WN_T/a.pass.good"
 printf 'not-the-passphrase\n' >"$WN_T/a.pass"
-check_exit "a wrong passphrase refuses to start" 1 node_start a
+check_exit "a wrong passphrase refuses to start (exit 3: not worth a restart)" 3 node_start a
 check "  says so" grep -q 'wrong passphrase' "$WN_T/a.log"
 check "  leaves store and key file byte for byte unchanged" test "$(sha)" = "$before"
 cp "$WN_T/a.pass.good" "$WN_T/a.pass"
@@ -117,7 +117,7 @@ check "daemon stops" node_stop a
 
 # --- file modes
 chmod 644 "$WN_T/a.pass"
-check_exit "a passphrase file readable by others is refused" 1 node_start a
+check_exit "a passphrase file readable by others is refused (exit 3)" 3 node_start a
 check "  with the reason" grep -q 'accessible to group or others' "$WN_T/a.log"
 chmod 600 "$WN_T/a.pass"
 chmod 644 "$WN_T/a/node.key"

@@ -106,7 +106,7 @@ mode_owner "the control socket is the owner's" "$DATA/control.sock" 600 "nobody:
 node_stop svc
 
 # without the credential the daemon says what is missing
-check_exit "without \$CREDENTIALS_DIRECTORY the daemon refuses" 1 \
+check_exit "without \$CREDENTIALS_DIRECTORY the daemon refuses (exit 3)" 3 \
 	setpriv --reuid="$OWN_U" --regid="$OWN_G" --clear-groups \
 	"$WIJKNETD" run --config "$DATA/wijknet.conf"
 check_out "... naming LoadCredential=" 'LoadCredential='
