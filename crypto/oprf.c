@@ -203,15 +203,21 @@ sec_oprf_blind_with(const void *input, size_t len,
     uint8_t blinded[SEC_OPRF_ELEMENT_LEN])
 {
 	uint8_t p[SEC_OPRF_ELEMENT_LEN], q[SEC_OPRF_ELEMENT_LEN];
+	wn_err rc = WN_ECRYPTO;
 
 	if (len > SEC_OPRF_INPUT_MAX)
 		return WN_EINVAL;
+	/* p is the identifier's hash, which anyone can compute from a
+	 * guess: it is wiped like the blind */
 	if (!scalar_ok(r) || !hash_to_group(p, input, len) ||
 	    crypto_scalarmult_ristretto255(q, r, p) != 0)
-		return WN_ECRYPTO;
+		goto out;
 	memcpy(b->r, r, SEC_OPRF_SCALAR_LEN);
 	memcpy(blinded, q, SEC_OPRF_ELEMENT_LEN);
-	return WN_OK;
+	rc = WN_OK;
+out:
+	sodium_memzero(p, sizeof(p));
+	return rc;
 }
 
 wn_err
