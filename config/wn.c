@@ -234,6 +234,8 @@ wn_text_fold(const char *s, size_t len, char *out, size_t cap,
 		if (k <= 0)
 			goto out;
 		i += k;
+		/* NFKD can make one too: U+0149 is U+02BC n */
+		cp = apostrophe(cp, NULL);
 		if (cp < 0x80) {
 			if (cp < 0x20 || cp == 0x7f)
 				goto out;

@@ -95,7 +95,7 @@ WN_NODISCARD wn_err wn_text_nfc(const char *s, size_t len, char *out,
  *     folding, \u0133 ij by NFKD); \u00b7 (the Catalan l\u00b7l) removed;
  *   - every space (Zs) a ' ', every dash (Pd) a '-', and the marks typed
  *     for an apostrophe (U+2018, U+2019, U+201B, U+02BC, U+0060, U+00B4,
- *     U+2032) a '\'';
+ *     U+2032, in the input or made by NFKD) a '\'';
  *   - other letters (L*) of any script kept, folded; ASCII kept as it is.
  * WN_EINVAL for invalid UTF-8 (wn_text_valid), a code point unassigned in
  * utf8proc's Unicode, a control character, a symbol, a non-ASCII digit or
