@@ -160,6 +160,125 @@ out:
 	return rc;
 }
 
+/* apostrophe maps the marks typed for an apostrophe to U+0027, before
+ * decomposition (U+00B4 would decompose to a space and a mark). */
+static utf8proc_int32_t
+apostrophe(utf8proc_int32_t cp, void *data)
+{
+	(void)data;
+	switch (cp) {
+	case 0x2018: case 0x2019: case 0x201b: case 0x02bc: case 0x0060:
+	case 0x00b4: case 0x2032:
+		return '\'';
+	}
+	return cp;
+}
+
+/* fold_letter is the replacement of a folded letter that does not
+ * decompose, or NULL. */
+static const char *
+fold_letter(utf8proc_int32_t cp)
+{
+	static const struct {
+		utf8proc_int32_t cp;
+		const char *to;
+	} table[] = {
+		{0x00e6, "ae"}, {0x0153, "oe"}, {0x00f8, "o"}, {0x0142, "l"},
+		{0x0111, "d"}, {0x00f0, "d"}, {0x00fe, "th"}, {0x0131, "i"},
+		{0x0127, "h"}, {0x0167, "t"}, {0x014b, "n"}, {0x0138, "k"},
+		{0x0192, "f"}, {0x00df, "ss"}, {0x00b7, ""},
+	};
+	for (size_t i = 0; i < WN_ARRAY_LEN(table); i++)
+		if (table[i].cp == cp)
+			return table[i].to;
+	return NULL;
+}
+
+wn_err
+wn_text_fold(const char *s, size_t len, char *out, size_t cap,
+    size_t *outlen)
+{
+	utf8proc_uint8_t *m = NULL;
+	utf8proc_ssize_t n;
+	char *buf = NULL;
+	size_t o = 0, bcap;
+	wn_err rc = WN_EINVAL;
+
+	if (!wn_text_valid(s, len))
+		return WN_EINVAL;
+	if (len == 0) {
+		m = (utf8proc_uint8_t *)calloc(1, 1);
+		n = m == NULL ? UTF8PROC_ERROR_NOMEM : 0;
+	} else {
+		n = utf8proc_map_custom((const utf8proc_uint8_t *)s,
+		    (utf8proc_ssize_t)len, &m,
+		    UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
+			UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+			UTF8PROC_REJECTNA,
+		    apostrophe, NULL);
+	}
+	if (n < 0) {
+		rc = n == UTF8PROC_ERROR_NOMEM ? WN_ENOMEM : WN_EINVAL;
+		goto out;
+	}
+	/* no replacement is longer than the UTF-8 it replaces */
+	bcap = (size_t)n + 1;
+	if ((buf = malloc(bcap)) == NULL) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	for (utf8proc_ssize_t i = 0; i < n;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(m + i, n - i, &cp);
+		const char *to;
+		if (k <= 0)
+			goto out;
+		i += k;
+		/* NFKD can make one too: U+0149 is U+02BC n */
+		cp = apostrophe(cp, NULL);
+		if (cp < 0x80) {
+			if (cp < 0x20 || cp == 0x7f)
+				goto out;
+			buf[o++] = (char)cp;
+			continue;
+		}
+		if ((to = fold_letter(cp)) != NULL) {
+			memcpy(buf + o, to, strlen(to));
+			o += strlen(to);
+			continue;
+		}
+		switch (utf8proc_category(cp)) {
+		case UTF8PROC_CATEGORY_ZS:
+			buf[o++] = ' ';
+			break;
+		case UTF8PROC_CATEGORY_PD:
+			buf[o++] = '-';
+			break;
+		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+		case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+		case UTF8PROC_CATEGORY_LO:
+			o += (size_t)utf8proc_encode_char(cp,
+			    (utf8proc_uint8_t *)buf + o);
+			break;
+		default:
+			goto out;
+		}
+	}
+	if (o >= cap) {
+		rc = WN_ETOOBIG;
+		goto out;
+	}
+	memcpy(out, buf, o);
+	out[o] = '\0';
+	if (outlen != NULL)
+		*outlen = o;
+	rc = WN_OK;
+out:
+	free(m);
+	free(buf);
+	return rc;
+}
+
 bool
 wn_parse_u64(const char *text, uint64_t max, uint64_t *out)
 {

@@ -85,6 +85,25 @@ size_t wn_text_chars(const char *s, size_t len);
 WN_NODISCARD wn_err wn_text_nfc(const char *s, size_t len, char *out,
     size_t cap, size_t *outlen);
 
+/* wn_text_fold writes the matching form of s[0..len) into out[0..cap),
+ * NUL-terminated, and its length into *outlen (may be NULL): the text in
+ * Unicode NFKD with full case folding and every mark (categories Mn, Mc,
+ * Me) removed, so precomposed and decomposed input fold alike; then
+ *   - the letters that do not decompose: \u00e6 ae, \u0153 oe, \u00f8 o,
+ *     \u0142 l, \u0111 d, \u00f0 d, \u00fe th, \u0131 i, \u0127 h,
+ *     \u0167 t, \u014b n, \u0138 k, \u0192 f (\u00df is ss by case
+ *     folding, \u0133 ij by NFKD); \u00b7 (the Catalan l\u00b7l) removed;
+ *   - every space (Zs) a ' ', every dash (Pd) a '-', and the marks typed
+ *     for an apostrophe (U+2018, U+2019, U+201B, U+02BC, U+0060, U+00B4,
+ *     U+2032, in the input or made by NFKD) a '\'';
+ *   - other letters (L*) of any script kept, folded; ASCII kept as it is.
+ * WN_EINVAL for invalid UTF-8 (wn_text_valid), a code point unassigned in
+ * utf8proc's Unicode, a control character, a symbol, a non-ASCII digit or
+ * other non-ASCII punctuation; WN_ETOOBIG if it does not fit; WN_ENOMEM.
+ * out is unchanged on failure. Thread safe. */
+WN_NODISCARD wn_err wn_text_fold(const char *s, size_t len, char *out,
+    size_t cap, size_t *outlen);
+
 /* wn_parse_u64 parses a whole decimal string; false on anything else. */
 bool wn_parse_u64(const char *text, uint64_t max, uint64_t *out);
 

@@ -196,4 +196,79 @@ void sec_hex(char *out, size_t cap, const void *bin, size_t len);
 /* sec_unhex parses exactly 2*len hex digits. */
 bool sec_unhex(void *bin, size_t len, const char *hex);
 
+/*
+ * OPRF: RFC 9497, mode 0 (modeOPRF), suite ristretto255-SHA512
+ * (crypto/oprf.c). A client blinds its input, a server holding the key
+ * evaluates the blinded element without learning the input, and the client
+ * unblinds and hashes to a 64-byte output that only the key's holder could
+ * help make: the same input gives the same output on every client.
+ *
+ * Every element that comes from outside (a blinded element at the server,
+ * an evaluated element at the client) is refused with WN_ECRYPTO when it is
+ * not a canonical ristretto255 encoding or is the identity. Scalars are
+ * wiped after use. Inputs are at most SEC_OPRF_INPUT_MAX bytes (WN_EINVAL).
+ */
+#define SEC_OPRF_ELEMENT_LEN 32
+#define SEC_OPRF_SCALAR_LEN 32
+#define SEC_OPRF_SEED_LEN 32
+#define SEC_OPRF_OUTPUT_LEN 64
+#define SEC_OPRF_INPUT_MAX 8192 /* RFC 9497: at most 2^13 bytes */
+#define SEC_OPRF_INFO_MAX 65535
+
+/* The server's secret scalar, in guarded memory that is inaccessible while
+ * idle. Thread safe. */
+struct sec_oprf_key;
+
+/* sec_oprf_key_derive is RFC 9497's DeriveKeyPair(seed, info): the same
+ * seed and info give the same key on every node. WN_EINVAL if info is
+ * longer than SEC_OPRF_INFO_MAX, WN_ECRYPTO if no counter gives a non-zero
+ * scalar, WN_ENOMEM. The caller frees *out with sec_oprf_key_free. */
+WN_NODISCARD wn_err sec_oprf_key_derive(const uint8_t seed[SEC_OPRF_SEED_LEN],
+    const void *info, size_t info_len, struct sec_oprf_key **out);
+/* sec_oprf_key_import takes a serialized scalar (from sec_oprf_key_export);
+ * WN_ECRYPTO if it is zero or not below the group order. */
+WN_NODISCARD wn_err sec_oprf_key_import(const uint8_t sk[SEC_OPRF_SCALAR_LEN],
+    struct sec_oprf_key **out);
+/* sec_oprf_key_export writes the serialized scalar, to seal it for storage
+ * only: the caller wipes sk (sec_wipe) as soon as it is sealed. */
+void sec_oprf_key_export(struct sec_oprf_key *k,
+    uint8_t sk[SEC_OPRF_SCALAR_LEN]);
+/* sec_oprf_key_free wipes and frees k; NULL is fine. */
+void sec_oprf_key_free(struct sec_oprf_key *k);
+
+/* A client's blind between sec_oprf_blind and sec_oprf_finalize: caller
+ * storage, secret. sec_oprf_finalize wipes it; a caller that gives up
+ * before wipes it with sec_oprf_blind_release. */
+struct sec_oprf_blind {
+	uint8_t r[SEC_OPRF_SCALAR_LEN];
+};
+void sec_oprf_blind_release(struct sec_oprf_blind *b);
+
+/* sec_oprf_blind is Blind(input): a fresh random blind into *b and the
+ * element to send to the server into blinded. WN_ECRYPTO if the input hashes
+ * to the identity (RFC 9497's InvalidInputError; not reachable in practice),
+ * WN_EINVAL for an input over SEC_OPRF_INPUT_MAX. *b and blinded are
+ * written only on success. */
+WN_NODISCARD wn_err sec_oprf_blind(const void *input, size_t len,
+    struct sec_oprf_blind *b, uint8_t blinded[SEC_OPRF_ELEMENT_LEN]);
+/* sec_oprf_blind_with is sec_oprf_blind with the blind given (known-answer
+ * tests); WN_ECRYPTO if r is zero or not a canonical scalar. */
+WN_NODISCARD wn_err sec_oprf_blind_with(const void *input, size_t len,
+    const uint8_t r[SEC_OPRF_SCALAR_LEN], struct sec_oprf_blind *b,
+    uint8_t blinded[SEC_OPRF_ELEMENT_LEN]);
+
+/* sec_oprf_evaluate is BlindEvaluate(skS, blindedElement), at the server:
+ * WN_ECRYPTO if blinded is not a valid element or is the identity. */
+WN_NODISCARD wn_err sec_oprf_evaluate(struct sec_oprf_key *k,
+    const uint8_t blinded[SEC_OPRF_ELEMENT_LEN],
+    uint8_t evaluated[SEC_OPRF_ELEMENT_LEN]);
+
+/* sec_oprf_finalize is Finalize(input, blind, evaluatedElement): unblinds
+ * and hashes into out. It wipes *b whatever the result. WN_ECRYPTO if
+ * evaluated is not a valid element or is the identity, WN_EINVAL for an
+ * input over SEC_OPRF_INPUT_MAX. */
+WN_NODISCARD wn_err sec_oprf_finalize(const void *input, size_t len,
+    struct sec_oprf_blind *b, const uint8_t evaluated[SEC_OPRF_ELEMENT_LEN],
+    uint8_t out[SEC_OPRF_OUTPUT_LEN]);
+
 #endif

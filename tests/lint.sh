@@ -20,6 +20,7 @@ done
 # upper one registers into. A new room gets a line here.
 declare -A uses=(
 	[store]=""
+	[subject]=""
 	[core]="store"
 	[exchange]="core store"
 	[need]="core store exchange"

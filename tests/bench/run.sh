@@ -34,6 +34,11 @@
 #      `wijknet case signals` of the case with the most signals attached
 #      (each of the 5000 cases has up to 20), timed the same way at both
 #      sizes
+#   7. tokens: bench_tokens makes BENCH_TOKENS (10000) subjects into
+#      pseudonymous tokens the whole way (normalise the name and date of
+#      birth, hash to ristretto255, blind, evaluate, finalize: RFC 9497's
+#      OPRF, issue 11), next to the bare crypto_scalarmult_ristretto255
+#      measured in the same process (a token needs three)
 #
 # Environment: BUILD (default build), BENCH_COUNT (default 20000),
 # BENCH_SECONDS (baseline seconds, default 3), BENCH_FILL (default
@@ -51,6 +56,7 @@ PCOUNT=${BENCH_PEER_COUNT:-8000}
 SECS=${BENCH_SECONDS:-3}
 SIGNALS=${BENCH_SIGNALS:-100000}
 SIG_CALLS=${BENCH_SIG_CALLS:-50}
+TOKENS=${BENCH_TOKENS:-10000}
 SIG_BASE=10000
 SIG_CASES=5000
 SIZE=1024
@@ -69,7 +75,7 @@ cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) 
 # calc FORMAT EXPR: floating point arithmetic, printed with FORMAT
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
-for b in bench_nng bench_drive bench_fill bench_fsync bench_signals; do
+for b in bench_nng bench_drive bench_fill bench_fsync bench_signals bench_tokens; do
 	[ -x "$BIN/$b" ] || fail "$BIN/$b is missing (run make bench)"
 done
 
@@ -376,6 +382,10 @@ for i in "${!LIST100[@]}"; do
 done
 node_stop sigl || fail "sigl did not stop cleanly"
 
+echo "== 7. tokens: $TOKENS subjects normalised, hashed, blinded, evaluated and finalized, next to a bare scalar multiplication"
+tok=$("$BIN/bench_tokens" "$TOKENS") || fail "bench_tokens"
+echo "   $tok"
+
 X=$(kv "$b1" rt_per_s)
 Y=$(kv "$b64" msgs_per_s)
 Y1=$(kv "$b64x1" msgs_per_s)
@@ -410,4 +420,6 @@ IFS=: read -r c10 c10p <<<"${CASEL[0]}"
 IFS=: read -r c100 c100p <<<"${CASEL[1]}"
 echo "case signals (one case, $BUSY_ROWS signals attached) at $SIGNALS signals and $SIG_CASES cases: p50 $c100 ms, p95 $c100p ms through the CLI" \
 	"= $(calc %.2f "$c100 / $c10") x (p95 $(calc %.2f "$c100p / $c10p") x) of $SIG_BASE signals' ($c10 ms)"
+echo "tokens: $(kv "$tok" tokens_per_s) tokens/s for a batch of $TOKENS subjects ($(kv "$tok" token_us) us each, normalising $(kv "$tok" normalise_us) us of it)" \
+	"= $(kv "$tok" ratio) x one bare ristretto255 scalar multiplication ($(kv "$tok" scalarmult_us) us; a token makes three)"
 echo "command: make bench   (BUILD=$BUILD bash tests/bench/run.sh)"
