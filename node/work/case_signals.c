@@ -108,10 +108,16 @@ node_ctl_signal_attach(struct node_ctl_call *c)
 	if (!found)
 		return node_ctl_fail(c, WN_ENOTFOUND, "there is no signal %llu "
 		    "here", (unsigned long long)id);
-	sqlite3_stmt *st = node_work_prep(n, "INSERT OR IGNORE INTO case_signals "
-					    "(case_id, from_org, signal_id, "
-					    "linked_by, linked_ms) VALUES "
-					    "(?,?,?,?,?)");
+	/* a link only the director made here ('@director') becomes this
+	 * node's own */
+	sqlite3_stmt *st = node_work_prep(n, "INSERT OR REPLACE INTO "
+					    "case_signals (case_id, from_org, "
+					    "signal_id, linked_by, linked_ms) "
+					    "SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT "
+					    "EXISTS (SELECT 1 FROM case_signals "
+					    "WHERE case_id = ?1 AND from_org = ?2 "
+					    "AND signal_id = ?3 AND linked_by NOT "
+					    "LIKE '@%')");
 	if (st == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);

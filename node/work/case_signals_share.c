@@ -249,8 +249,12 @@ node_case_signals_changed(struct node *n, const char *from, const int64_t *ids,
 	for (size_t i = 0; i < count && rc == WN_OK; i++) {
 		struct pair *cases = NULL;
 		size_t ncases = 0, k;
+		/* not where only the director said it belongs (linked_by
+		 * '@director'): this node's operator did not link it, and
+		 * telling it would answer whether the number is held */
 		if ((rc = pairs(n, "SELECT case_id, 0 FROM case_signals WHERE "
-				   "from_org = ?1 AND signal_id = ?2", from,
+				   "from_org = ?1 AND signal_id = ?2 AND "
+				   "linked_by NOT LIKE '@%'", from,
 			 ids[i], &cases, &ncases)) == WN_OK)
 			for (size_t j = 0; j < ncases && rc == WN_OK; j++) {
 				rc = node_case_signal_send(n, cases[j].a,
@@ -562,8 +566,8 @@ send_all(struct node *n, const char *case_id, const char *only,
 			   "signal_id FROM case_signal_copies WHERE case_id = "
 			   "?1 ORDER BY 1, 2"
 			 : "SELECT from_org, signal_id FROM case_signals WHERE "
-			   "case_id = ?1 AND from_org = '' AND ?2 = ?2 ORDER "
-			   "BY 2",
+			   "case_id = ?1 AND from_org = '' AND linked_by NOT "
+			   "LIKE '@%' AND ?2 = ?2 ORDER BY 2",
 		 case_id, 0, &all, &count)) != WN_OK)
 		goto out;
 	for (size_t i = 0; i < count && rc == WN_OK; i++) {

@@ -22,7 +22,9 @@
 #    alert.case_signals_full, once; more are refused and reach no member;
 #    a new summary of one kept is still taken;
 #  - the director says one of police's signals belongs to the case: police
-#    answers alike whether it holds that number or not (no oracle).
+#    answers alike whether it holds that number or not (no oracle), and
+#    tells nothing of it later (a new summary) until its own operator
+#    links it.
 . "$(dirname "$0")/lib.sh"
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 export WIJKNET_TEST_RX_WAIT_MS=30000 WNPOKE_TIMEOUT_MS=120000
@@ -221,6 +223,20 @@ check_exit "the director's key tells police its real signal belongs to the case"
 check_out "  ... taken alike" '^RECEIPT accepted=1 refused=0'
 check "  ... and police lists it as its own" out_has "\"from\":\"police\",\"signal\":$P0,[^}]*CSM-SUBJ-police" \
 	wn police --json case signals "$C"
-
-for n in dir police housing guards; do check "$n stops" node_stop $n; done
+# what only the director said belongs to the case is not told back: its
+# summary changes (a duplicate counts under it), and police queues the
+# director no case signal of it (counted in police's queue while the
+# director is away: the pokes above took numbers of both streams)
+queued27() { echo "SELECT count(*) FROM outbox WHERE peer = 'dir' AND type = 27;" | node_sql police; }
+check "the director stops" node_stop dir
+P1=$(sig police "2026-03-06 20:05" CSM-SUBJ-police noise)
+check "police records another signal" test -n "$P1"
+check "  ... the same incident as the one the director named" wn police signal link "$P1" --to "$P0"
+check "police stops" node_stop police
+check "  ... it queued the director no case signal" count_is 0 queued27
+check "  ... and starts again" node_start police
+check "police links it to the case itself" wn police signal link "$P0" --case "$C"
+check "police stops" node_stop police
+check "  ... now it queued the director one" count_is 1 queued27
+for n in housing guards; do check "$n stops" node_stop $n; done
 wn_done
