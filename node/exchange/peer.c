@@ -146,13 +146,21 @@ static void
 stuck_load(struct node *n, struct node_peer *p)
 {
 	char key[96], val[96], hex[65];
-	uint64_t ms = 0;
+	uint64_t ms = 0, code = WN_ENOKEY;
 	snprintf(key, sizeof(key), "peer_stuck:%s", p->org_id);
 	sec_hex(hex, sizeof(hex), p->kx_pk, sizeof(p->kx_pk));
+	/* "KX MS" or "KX MS CODE" (the code that made it stuck; 17 when
+	 * left out, as older versions wrote it) */
+	char *sp = NULL;
 	p->stuck = node_store_meta_get(n->store, key, val, sizeof(val)) &&
-	    strncmp(val, hex, 64) == 0 && val[64] == ' ' &&
-	    wn_parse_u64(val + 65, INT64_MAX, &ms);
+	    strncmp(val, hex, 64) == 0 && val[64] == ' ';
+	if (p->stuck && (sp = strchr(val + 65, ' ')) != NULL) {
+		*sp = '\0';
+		p->stuck = wn_parse_u64(sp + 1, 255, &code);
+	}
+	p->stuck = p->stuck && wn_parse_u64(val + 65, INT64_MAX, &ms);
 	p->stuck_ms = p->stuck ? (int64_t)ms : 0;
+	p->stuck_code = p->stuck ? (uint32_t)code : 0;
 }
 
 /* left_out records that the peer id is left out of the table (its keys
