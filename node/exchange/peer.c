@@ -34,7 +34,9 @@
 #define RATE_MINUTE_MS 60000
 
 /* Deadlines a test may lengthen on a machine too busy for them (see
- * node_test_ms, node/core/core.c), read once when the peer side starts:
+ * node_test_ms, node/core/core.c; only in the tests' daemon, built with
+ * WN_TEST_HOOKS: the installed one keeps the defaults), read once when the
+ * peer side starts:
  *   WIJKNET_TEST_RX_WAIT_MS     how long a transfer waits for the one it
  *                               follows (RX_WAIT_MS)
  *   WIJKNET_TEST_STOP_FLUSH_MS  how long a stopping node tries to deliver
