@@ -351,8 +351,11 @@ node_ctl_peer_stats(struct node_ctl_call *c)
 	memcpy(s, ex->lat_us, k * sizeof(*s));
 	qsort(s, k, sizeof(*s), cmp_u32);
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	proto_ctl_row_begin(c->w, 5);
+	proto_ctl_row_begin(c->w, 6);
 	proto_ctl_field_int(c->w, "delivered", (int64_t)ex->delivered);
+	/* envelopes replayed in the same bytes and answered again (since
+	 * the start; --reset leaves it) */
+	proto_ctl_field_int(c->w, "replays_answered", (int64_t)ex->replays);
 	proto_ctl_field_int(c->w, "queued", count_outbox(n, NULL));
 	proto_ctl_field_int(c->w, "samples", (int64_t)k);
 	proto_ctl_field_int(c->w, "p50_us", k ? s[k / 2] : 0);

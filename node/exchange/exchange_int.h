@@ -99,6 +99,10 @@ struct node_exchange {
 	size_t nlat;
 	uint32_t lat_us[1 << 16];
 	uint64_t delivered;
+	/* transfers' envelopes received again in the very same bytes (a
+	 * replay, within the time window) and answered as the first time
+	 * (apply.c; n->mtx): nothing else records them */
+	uint64_t replays;
 };
 
 #endif
