@@ -35,7 +35,8 @@ fake() { local name=$1 ep; shift
 	RPID[$name]=$!
 	wait_for 60 grep -q '^listening' "$WN_T/$name.recv"; }
 fake_stop() { kill "${RPID[$1]}"; wait "${RPID[$1]}" 2>/dev/null; unset "RPID[$1]"; return 0; }
-trap 'for p in "${RPID[@]}"; do kill "$p" 2>/dev/null; done; wn_cleanup' EXIT
+# the fakes end with the script; wn_cleanup then sees the script's status
+trap 'rc=$?; for p in "${RPID[@]}"; do kill "$p" 2>/dev/null; done; (exit $rc); wn_cleanup' EXIT
 stuck() { field_is dir "$1" state stuck; }
 status_stuck() { wn dir --json status | json_field peers_stuck; }
 
