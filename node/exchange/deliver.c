@@ -140,6 +140,16 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	if (e.h.type == PROTO_MSG_RECEIPT &&
 	    proto_envelope_open(&e, p->key, body, REPLY_BODY_MAX, &blen) !=
 		WN_OK) {
+		if (e.h.ts_ms < p->key_ms) {
+			/* signed before we held these keys for the peer:
+			 * sealed under older ones, so it says nothing of
+			 * these (an old receipt replayed within the time
+			 * window); not counted */
+			snprintf(why, whylen, "a signed receipt from before "
+			    "our current keys for this peer (replayed?): not "
+			    "taken");
+			return WN_EPROTO;
+		}
 		/* the peer signed it, so it was not damaged on the way: our
 		 * pair key is not the peer's (the one of us holds a wrong key
 		 * for the other), and the peer cannot decrypt what we send

@@ -77,6 +77,8 @@ struct node_peer {
 	 * peer_stuck:ORG) */
 	bool stuck;
 	int64_t stuck_ms;            /* wall clock, when it got stuck */
+	int64_t key_ms;              /* wall clock, since when we hold its
+				      * keys (this struct was made for them) */
 	uint32_t stuck_code;         /* the code that made it stuck */
 	uint8_t nokey_id[16];        /* the message it keeps refusing */
 	unsigned nokey_n;            /* its refusals of it in a row */

@@ -228,6 +228,7 @@ node_peers_load(struct node *n)
 				goto out;
 			}
 			p->node = n;
+			p->key_ms = wn_now_ms();
 			memcpy(p->sign_pk, sqlite3_column_blob(st, 4), 32);
 			memcpy(p->kx_pk, sqlite3_column_blob(st, 5), 32);
 			struct sec_public pub;

@@ -13,6 +13,10 @@
 #   count of refusals in a row starts over with the later message, so the
 #   peer still gets stuck (it used to stay on the first one and never
 #   reach 10).
+# - L3: it answers with signed receipts the sender cannot open, dated
+#   before the sender took the keys it holds for that peer (as old
+#   receipts, sealed under keys since replaced, replayed within the time
+#   window): they do not count toward stuck; dated now, they do.
 . "$(dirname "$0")/lib.sh"
 # the repeats of an unknown code are recorded hourly (60 minutes): here
 # only when the peer gets stuck
@@ -90,5 +94,25 @@ check_out "  ... says why" "alert.peer_stuck.*guards cannot decrypt our messages
 check_exit "  peer list says so in plain words" 0 wn dir peer list
 check_out "  ... with what to do" "stuck: the peer cannot decrypt our messages.*peer retry"
 fake_stop guards
+
+# ---- L3: old receipts the director cannot open ---------------------------
+check "youth is set up (its keys speak through the fake receiver)" node_init_member youth "$dkey" youth_work
+yfp=$(bundle youth)
+check "a fake youth answers with signed receipts dated 5 minutes ago that the director cannot open" \
+	fake youth oldbox 300000
+check "the director enrols youth (a charter goes to it)" \
+	wn dir peer add "$WN_T/youth.bundle" --fingerprint "$yfp"
+answered() { [ "$(grep -c '^transfer' "$WN_T/youth.recv")" -ge "$1" ]; }
+check "  the fake answers 15 transfers" wait_for 300 answered 15
+check "  youth is not stuck: those receipts are older than the director's keys for it" \
+	field_is dir youth stuck False
+check "  the director says why it takes none (youth's last error)" \
+	out_has 'a signed receipt from before our current keys for this peer' peer_field dir youth last_error
+fake_stop youth
+check "the same fake, its receipts dated now" fake youth oldbox 0
+check "  youth is stuck after 10 (those count: the keys do not match)" wait_for 300 stuck youth
+check_exit "  the director's audit log" 0 wn dir audit show --limit 10000
+check_out "  ... says why" "alert.peer_stuck.*youth cannot decrypt our messages: message [0-9a-f]{8}\.\. failed 10 times in a row"
+fake_stop youth
 
 wn_done

@@ -15,6 +15,11 @@
  *   stale            the first message ever seen is refused with 17 (it
  *                    cannot be decrypted) once, then with 5 (final: the
  *                    sender deletes it); every other message with 17
+ *   oldbox AGE_MS    every message is refused with 17, in a receipt dated
+ *                    AGE_MS ago and sealed under a pair key made for it
+ *                    (a random key), so the sender cannot open it: as an
+ *                    old receipt, sealed under keys since replaced,
+ *                    replayed within the time window
  * Prints one line per transfer answered ("transfer N: CODE..." with the
  * message ids' first 4 bytes) and flushes it; runs until killed.
  * Never installed.
@@ -81,13 +86,18 @@ main(int argc, char **argv)
 	if (argc < 7 || rc == NULL || sec_init() != WN_OK ||
 	    load_bundle(argv[5]) != 0) {
 		fprintf(stderr, "usage: wnrecv KEYFILE PASSFILE ORG LISTEN "
-				"SENDERBUNDLE alt CODE1 CODE2 | stale\n");
+				"SENDERBUNDLE alt CODE1 CODE2 | stale | "
+				"oldbox AGE_MS\n");
 		return 1;
 	}
 	bool alt = strcmp(argv[6], "alt") == 0 && argc == 9;
+	bool oldbox = strcmp(argv[6], "oldbox") == 0 && argc == 8;
+	int64_t age = 0;
 	if (alt) {
 		c1 = (uint32_t)strtoul(argv[7], NULL, 10);
 		c2 = (uint32_t)strtoul(argv[8], NULL, 10);
+	} else if (oldbox) {
+		age = strtoll(argv[7], NULL, 10);
 	} else if (strcmp(argv[6], "stale") != 0) {
 		fprintf(stderr, "wnrecv: unknown mode '%s'\n", argv[6]);
 		return 1;
@@ -142,6 +152,10 @@ main(int argc, char **argv)
 				rf->code = turn++ % 2 == 0 ? c1 : c2;
 				snprintf(rf->reason, sizeof(rf->reason),
 				    "wnrecv refuses it with code %u", rf->code);
+			} else if (oldbox) {
+				rf->code = WN_ENOKEY;
+				snprintf(rf->reason, sizeof(rf->reason),
+				    "wnrecv cannot decrypt it");
 			} else {
 				if (!have_first) {
 					memcpy(first, e.h.id, 16);
@@ -172,12 +186,22 @@ main(int argc, char **argv)
 		wn_strlcpy(h.from, argv[3], sizeof(h.from));
 		wn_strlcpy(h.to, from_org, sizeof(h.to));
 		sec_random(h.id, sizeof(h.id));
-		h.ts_ms = wn_now_ms();
+		h.ts_ms = wn_now_ms() - age;
 		proto_writer_reset(&bw);
 		proto_writer_reset(&ew);
-		if (proto_receipt_encode(rc, &bw) != WN_OK ||
-		    proto_envelope_seal(&h, bw.buf, bw.len, key, sign_cb, me,
-			&ew) != WN_OK) {
+		struct sec_peer_key *other = NULL;
+		uint8_t pk[32];
+		if (oldbox) {
+			sec_random(pk, sizeof(pk));
+			if (sec_peer_key_new(me, pk, &other) != WN_OK)
+				return 1;
+		}
+		wn_err r = proto_receipt_encode(rc, &bw);
+		if (r == WN_OK)
+			r = proto_envelope_seal(&h, bw.buf, bw.len,
+			    other ? other : key, sign_cb, me, &ew);
+		sec_peer_key_free(other);
+		if (r != WN_OK) {
 			fprintf(stderr, "wnrecv: cannot seal a receipt\n");
 			continue;
 		}
