@@ -106,8 +106,9 @@ $(BUILD)/wijknet: $(call obj,$(cli_src)) $(BUILD)/libwncli.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lnng -lcbor -lsodium -lutf8proc -lpthread
 
 # The tests' daemon: the same objects, with main.c built with WN_TEST_HOOKS
-# (its one hook: WIJKNET_TEST_KEEP_CORES keeps core dumps, so a crashed
-# daemon's stacks can be shown). The installed wijknetd never reads it.
+# (its hooks: WIJKNET_TEST_KEEP_CORES keeps core dumps, so a crashed
+# daemon's stacks can be shown; and it turns on the WIJKNET_TEST_* timing
+# hooks, node_test_ms). The installed wijknetd never reads them.
 $(BUILD)/tests/daemon_main.o: node/daemon/main.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $< (tests' build)")
@@ -155,10 +156,10 @@ bench: deps
 # The canary test passes as built, and with any one of the four need-to-know
 # filters (matrix, membership, consent, decision) disabled it fails exactly
 # that filter's leak checks (tests/mutation.expect; tests/mutation.sh).
-mutation: deps all $(BUILD)/tests/tools/wnpoke $(BUILD)/tests/tools/keydump
+mutation: deps all $(BUILD)/tests/wijknetd $(BUILD)/tests/tools/wnpoke $(BUILD)/tests/tools/keydump
 	$(Q)for m in 1 2 3 4; do \
 		$(MAKE) --no-print-directory BUILD=build-mut$$m CPPFLAGS="$(CPPFLAGS) -DWN_MUTATE=$$m" \
-			build-mut$$m/wijknetd build-mut$$m/wijknet build-mut$$m/tests/tools/wnpoke \
+			build-mut$$m/wijknetd build-mut$$m/tests/wijknetd build-mut$$m/wijknet build-mut$$m/tests/tools/wnpoke \
 			build-mut$$m/tests/tools/keydump >/dev/null || exit 1; \
 	done
 	$(Q)BUILD=$(BUILD) bash tests/mutation.sh

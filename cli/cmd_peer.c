@@ -221,7 +221,7 @@ peer_list(struct cli *cli)
 {
 	struct proto_ctl_request *req = calloc(1, sizeof(*req));
 	struct proto_ctl_reply reply = {0};
-	char (*said)[96] = NULL;
+	char (*said)[240] = NULL;
 	int status = CLI_FAIL;
 	if (req == NULL || proto_ctl_request_init(req, "peer.list") != WN_OK ||
 	    cli_call(cli, req, &reply) != WN_OK)
@@ -229,7 +229,8 @@ peer_list(struct cli *cli)
 	if (!cli->json && reply.nrows > 0 &&
 	    (said = calloc(reply.nrows, sizeof(*said))) != NULL) {
 		for (size_t i = 0; i < reply.nrows; i++) {
-			struct proto_ctl_field *state = NULL, *wait = NULL;
+			struct proto_ctl_field *state = NULL, *wait = NULL,
+					      *scode = NULL;
 			for (size_t j = 0; j < reply.rows[i].nfields; j++) {
 				struct proto_ctl_field *f = &reply.rows[i].fields[j];
 				if (strcmp(f->key, "state") == 0 &&
@@ -238,9 +239,24 @@ peer_list(struct cli *cli)
 				else if (strcmp(f->key, "waiting_ms") == 0 &&
 				    f->type == PROTO_CTL_INT)
 					wait = f;
+				else if (strcmp(f->key, "stuck_code") == 0 &&
+				    f->type == PROTO_CTL_INT)
+					scode = f;
 			}
 			if (state != NULL && strcmp(state->text, "stuck") == 0) {
 				/* in plain words, with what to do */
+				if (scode != NULL && scode->i != 0 &&
+				    scode->i != WN_ENOKEY) {
+					snprintf(said[i], sizeof(said[i]),
+					    "stuck: the peer keeps refusing our "
+					    "messages with code %lld, which "
+					    "sending again does not fix (audit: "
+					    "alert.peer_stuck); check with its "
+					    "operator, then `wijknet peer retry "
+					    "ORG`", (long long)scode->i);
+					state->text = said[i];
+					continue;
+				}
 				state->text = "stuck: the peer cannot decrypt our "
 					      "messages; check the keys with its "
 					      "operator, then `wijknet peer retry "

@@ -60,6 +60,12 @@ struct node {
 	struct node_held *held;
 };
 
+/* node_test_hooks_enable turns the test hooks below on: only the tests'
+ * daemon (node/daemon/main.c built with WN_TEST_HOOKS, the Makefile's
+ * $(BUILD)/tests/wijknetd) and unit tests call it. Without it (the
+ * installed daemon) node_test_ms returns dflt and node_test_ahead_ms 0,
+ * whatever the environment says. */
+void node_test_hooks_enable(void);
 /* node_test_ms: a protocol deadline that a test on a busy machine may
  * lengthen (never shorten): the environment variable `name`, a whole number
  * of milliseconds from dflt to one day, else dflt. Not for users; read once

@@ -56,7 +56,7 @@ expected() {
 run() {
 	local d=$1 f
 	mkdir -p "$d"
-	for f in wijknetd wijknet tests/tools/wnpoke tests/tools/keydump; do
+	for f in wijknetd tests/wijknetd wijknet tests/tools/wnpoke tests/tools/keydump; do
 		if [ ! -x "$d/$f" ]; then
 			echo "$d/$f is missing (not built)" >"$d/need.log"
 			return 2

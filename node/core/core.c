@@ -8,10 +8,21 @@
 
 #include <stdlib.h>
 
+/* off unless the tests' daemon (main.c built with WN_TEST_HOOKS) or a
+ * unit test turns it on: the installed daemon reads no WIJKNET_TEST_*
+ * variable */
+static bool test_hooks;
+
+void
+node_test_hooks_enable(void)
+{
+	test_hooks = true;
+}
+
 int64_t
 node_test_ms(const char *name, int64_t dflt)
 {
-	const char *v = getenv(name);
+	const char *v = test_hooks ? getenv(name) : NULL;
 	uint64_t ms;
 	if (v == NULL || *v == '\0')
 		return dflt;
@@ -27,7 +38,7 @@ node_test_ms(const char *name, int64_t dflt)
 int64_t
 node_test_ahead_ms(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = test_hooks ? getenv(name) : NULL;
 	uint64_t ms;
 	if (v == NULL || *v == '\0')
 		return 0;

@@ -68,6 +68,10 @@ harden(void)
 int
 main(int argc, char **argv)
 {
+#ifdef WN_TEST_HOOKS
+	/* the WIJKNET_TEST_* deadlines and clocks (node_test_ms): only here */
+	node_test_hooks_enable();
+#endif
 	if (harden() != 0)
 		return 1;
 	if (sec_init() != WN_OK) {

@@ -170,7 +170,9 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			 * dropped the first receipt and sent the transfer
 			 * again gets the answer the sender still waits for
 			 * (the receipt names this transfer), and nothing is
-			 * applied twice */
+			 * applied twice; counted (peer stats) */
+			if (was == 2)
+				n->ex->replays++;
 			if (first == WN_OK)
 				memcpy(rx->accepted[rx->naccepted++], e->h.id,
 				    16);

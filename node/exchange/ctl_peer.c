@@ -184,7 +184,7 @@ node_ctl_peer_list(struct node_ctl_call *c)
 			if (p->slot[j].busy && p->slot[j].sent_ms != 0 &&
 			    now - p->slot[j].sent_ms > waiting)
 				waiting = now - p->slot[j].sent_ms;
-		proto_ctl_row_begin(c->w, 17);
+		proto_ctl_row_begin(c->w, 18);
 		proto_ctl_field_text(c->w, "org_id", p->org_id);
 		proto_ctl_field_text(c->w, "role", p->role);
 		proto_ctl_field_text(c->w, "endpoint", p->endpoint);
@@ -204,6 +204,9 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		 * to it until `peer retry` (deliver.c) */
 		proto_ctl_field_bool(c->w, "stuck", p->stuck);
 		proto_ctl_field_int(c->w, "stuck_ms", p->stuck_ms);
+		/* what made it stuck: 17, it cannot decrypt them; else the
+		 * code it keeps refusing them with (0: not stuck) */
+		proto_ctl_field_int(c->w, "stuck_code", p->stuck ? p->stuck_code : 0);
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
@@ -223,17 +226,20 @@ node_ctl_peer_retry(struct node_ctl_call *c)
 	if (p == NULL || p->gone)
 		return fail(c, WN_ENOTFOUND, "no peer '%s'", arg(c, "peer"));
 	bool was = p->stuck;
+	uint32_t p_code = p->stuck_code;
 	snprintf(key, sizeof(key), "peer_stuck:%s", p->org_id);
 	if (node_store_meta_del(n->store, key) != WN_OK)
 		return WN_EDB;
 	p->stuck = false;
 	p->stuck_ms = 0;
+	p->stuck_code = 0;
 	p->nokey_n = 0;
 	p->attempts = 0;
 	p->next_try_ms = 0;
 	snprintf(c->detail, sizeof(c->detail), "%s: delivery starts again%s",
-	    p->org_id, was ? " (it was stuck: it could not decrypt our "
-	    "messages)" : "");
+	    p->org_id, was ? (p_code == WN_ENOKEY ? " (it was stuck: it could "
+	    "not decrypt our messages)" : " (it was stuck: it kept refusing "
+	    "our messages)") : "");
 	c->kick = true;
 	proto_ctl_reply_begin(c->w, WN_OK, was ? "delivery starts again "
 	    "(the peer was stuck)" : "delivery starts again", 1);
@@ -345,10 +351,13 @@ node_ctl_peer_stats(struct node_ctl_call *c)
 	memcpy(s, ex->lat_us, k * sizeof(*s));
 	qsort(s, k, sizeof(*s), cmp_u32);
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	proto_ctl_row_begin(c->w, 6);
+	proto_ctl_row_begin(c->w, 7);
 	proto_ctl_field_int(c->w, "delivered", (int64_t)ex->delivered);
 	proto_ctl_field_int(c->w, "receipts_for_other_transfers",
 	    (int64_t)ex->receipts_other);
+	/* envelopes replayed in the same bytes and answered again (since
+	 * the start; --reset leaves it) */
+	proto_ctl_field_int(c->w, "replays_answered", (int64_t)ex->replays);
 	proto_ctl_field_int(c->w, "queued", count_outbox(n, NULL));
 	proto_ctl_field_int(c->w, "samples", (int64_t)k);
 	proto_ctl_field_int(c->w, "p50_us", k ? s[k / 2] : 0);

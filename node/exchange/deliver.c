@@ -20,8 +20,10 @@
 
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 10000
-/* refusals in a row of one message as one its peer cannot decrypt
- * (WN_ENOKEY) before the peer is marked stuck: about a minute of tries */
+/* refusals in a row of one message (the oldest of each window) as one its
+ * peer cannot decrypt (WN_ENOKEY), or with another code sending again does
+ * not fix (kept_capped), before the peer is marked stuck: about a minute
+ * of tries */
 #define NODE_NOKEY_CAP 10
 
 static int64_t
@@ -137,6 +139,16 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	if (e.h.type == PROTO_MSG_RECEIPT &&
 	    proto_envelope_open(&e, p->key, body, REPLY_BODY_MAX, &blen) !=
 		WN_OK) {
+		if (e.h.ts_ms < p->key_ms) {
+			/* signed before we held these keys for the peer:
+			 * sealed under older ones, so it says nothing of
+			 * these (an old receipt replayed within the time
+			 * window); not counted */
+			snprintf(why, whylen, "a signed receipt from before "
+			    "our current keys for this peer (replayed?): not "
+			    "taken");
+			return WN_EPROTO;
+		}
 		/* the peer signed it, so it was not damaged on the way: our
 		 * pair key is not the peer's (the one of us holds a wrong key
 		 * for the other), and the peer cannot decrypt what we send
@@ -162,26 +174,42 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	return WN_OK;
 }
 
-/* nokey_counted counts a refusal of message id as one its peer cannot
- * decrypt (WN_ENOKEY), in a row for the same message; true when that
- * makes the peer stuck (n->mtx held). Sealing it again does not help: the
- * ciphertext was signed, so it was not damaged on the way, and the keys
- * do not match (ours for the peer, or the peer's for us). */
+/* kept_capped says whether a kept refusal with code counts toward the
+ * peer getting stuck: 17 (it cannot decrypt the message: sealing it again
+ * does not help), 3, 7 and 15 (failures on the way, which a receiver never
+ * names a message it could check for) and codes we do not know. Not the
+ * transient 1, 6 and 13: a receiver defers with those for as long as it
+ * needs (a matrix version it does not hold yet). */
 static bool
-nokey_counted(struct node_peer *p, const uint8_t id[16])
+kept_capped(uint32_t code)
 {
-	if (p->nokey_n == 0) {
+	return code != WN_ENOMEM && code != WN_EDB && code != WN_EBUSY &&
+	    peer_refusal_kind(code) != PEER_FINAL;
+}
+
+/* nokey_counted counts a refusal of message id (the oldest of a window:
+ * one count a window, as each window starts over with the same messages)
+ * with a capped code (kept_capped; an undecryptable receipt counts as 17),
+ * in a row for the same message; a refusal of another message starts the
+ * count over with that one. True when that makes the peer stuck
+ * (n->mtx held). Sealing it again does not help: the ciphertext was
+ * signed, so it was not damaged on the way, and the keys do not match
+ * (ours for the peer, or the peer's for us), or the peer refuses it in a
+ * way we cannot act on. */
+static bool
+nokey_counted(struct node_peer *p, const uint8_t id[16], uint32_t code)
+{
+	if (p->nokey_n == 0 || memcmp(p->nokey_id, id, 16) != 0) {
 		memcpy(p->nokey_id, id, 16);
 		p->nokey_n = 1;
-	} else if (memcmp(p->nokey_id, id, 16) == 0) {
-		p->nokey_n++;
 	} else {
-		/* another transfer of the same window (each window starts
-		 * over with the same messages): one count a window */
-		return false;
+		p->nokey_n++;
 	}
+	p->nokey_code = code;
 	return !p->stuck && p->nokey_n >= NODE_NOKEY_CAP;
 }
+
+static void unknown_flush(struct node_peer *p);
 
 /* stuck_record keeps in the store that p is stuck (under the keys it
  * has now: new keys end it), audits it and raises the alert, once (n->mtx
@@ -190,21 +218,32 @@ static wn_err
 stuck_record(struct node_peer *p, int64_t now, const char *seen)
 {
 	struct node *n = p->node;
-	char key[96], val[96], d[400];
+	char key[96], val[96], d[400], what[160];
 	snprintf(key, sizeof(key), "peer_stuck:%s", p->org_id);
 	sec_hex(val, sizeof(val), p->kx_pk, sizeof(p->kx_pk));
-	snprintf(val + 64, sizeof(val) - 64, " %lld", (long long)now);
-	snprintf(d, sizeof(d), "%s cannot decrypt our messages: message "
-	    "%02x%02x%02x%02x.. failed %u times in a row (%s). Nothing more is "
-	    "sent to it: check its keys and ours with its operator, then "
-	    "`wijknet peer retry %s`", p->org_id, p->nokey_id[0],
-	    p->nokey_id[1], p->nokey_id[2], p->nokey_id[3], p->nokey_n,
-	    seen, p->org_id);
+	snprintf(val + 64, sizeof(val) - 64, " %lld %u", (long long)now,
+	    (unsigned)p->nokey_code);
+	if (p->nokey_code == WN_ENOKEY)
+		snprintf(what, sizeof(what), "%s cannot decrypt our messages",
+		    p->org_id);
+	else
+		snprintf(what, sizeof(what), "%s keeps refusing our messages "
+		    "with code %u (%s), which sending again does not fix",
+		    p->org_id, (unsigned)p->nokey_code,
+		    peer_refusal_kind(p->nokey_code) == PEER_UNKNOWN
+			? "a code this version does not know"
+			: wn_strerror((wn_err)p->nokey_code));
+	snprintf(d, sizeof(d), "%s: message %02x%02x%02x%02x.. failed %u "
+	    "times in a row (%s). Nothing more is sent to it: check its keys "
+	    "and ours with its operator, then `wijknet peer retry %s`", what,
+	    p->nokey_id[0], p->nokey_id[1], p->nokey_id[2], p->nokey_id[3],
+	    p->nokey_n, seen, p->org_id);
 	if (node_store_meta_put(n->store, key, val) != WN_OK ||
 	    node_audit_append(n->store, "system", "alert.peer_stuck",
 		p->org_id, d) != WN_OK)
 		return WN_EDB;
 	wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", d);
+	unknown_flush(p); /* no more come: record their counts now */
 	return WN_OK;
 }
 
@@ -218,7 +257,7 @@ nokey_reply(struct node_slot *s, const char *why)
 	struct node *n = p->node;
 	int64_t now = wn_now_ms();
 	delivery_failed(p, why);
-	if (s->n == 0 || !nokey_counted(p, s->ids[0]))
+	if (s->n == 0 || !s->first || !nokey_counted(p, s->ids[0], WN_ENOKEY))
 		return;
 	if (node_store_begin(n->store) != WN_OK)
 		return; /* counted still: the next try records it */
@@ -229,24 +268,80 @@ nokey_reply(struct node_slot *s, const char *why)
 	}
 	p->stuck = true;
 	p->stuck_ms = now;
+	p->stuck_code = WN_ENOKEY;
+}
+
+/* unknown_record audits how many times unknown code e was answered again
+ * since its last record (n->mtx held). */
+static void
+unknown_record(struct node_peer *p, struct node_unknown_seen *e, int64_t mono)
+{
+	char d[200];
+	if (e->more > 0) {
+		if (e->code != 0)
+			snprintf(d, sizeof(d), "%s refused %llu more messages "
+			    "with code %u, which this version does not know, "
+			    "not recorded one by one", p->org_id,
+			    (unsigned long long)e->more, (unsigned)e->code);
+		else
+			snprintf(d, sizeof(d), "%s refused %llu more messages "
+			    "with other codes this version does not know, not "
+			    "recorded one by one", p->org_id,
+			    (unsigned long long)e->more);
+		peer_audit_log(p->node, "system", "peer.refusal_unknown_repeated",
+		    p->org_id, d);
+		wn_log(WN_LOG_WARN, "%s", d);
+	}
+	e->more = 0;
+	e->mono = mono;
 }
 
 /* unknown_code: a refusal code this version does not know (a newer
  * receiver's). The message is kept; the alert is raised once per peer and
- * code (n->mtx held). */
+ * code (the first NODE_UNKNOWN_CODES codes; every one past them together,
+ * once), and its repeats are counted and recorded hourly, so a peer that
+ * answers many codes leaves a few records, not one a refusal (n->mtx
+ * held). */
 static void
 unknown_code(struct node_peer *p, const struct proto_refusal *rf)
 {
+	struct node_unknown_seen *e = NULL;
+	int64_t mono = wn_mono_ms();
 	char d[400];
-	if (p->unknown_code == rf->code)
+	for (size_t i = 0; i < NODE_UNKNOWN_CODES && e == NULL; i++)
+		if (!p->unknown[i].used || p->unknown[i].code == rf->code)
+			e = &p->unknown[i];
+	if (e == NULL)
+		e = &p->unknown[NODE_UNKNOWN_CODES];
+	if (e->used) {
+		e->more++;
+		if (mono - e->mono >= 60 * peer_minute_ms)
+			unknown_record(p, e, mono);
 		return;
-	p->unknown_code = rf->code;
+	}
+	e->used = true;
+	e->code = e == &p->unknown[NODE_UNKNOWN_CODES] ? 0 : rf->code;
+	e->more = 0;
+	e->mono = mono;
 	snprintf(d, sizeof(d), "%s refused a message with code %u, which "
 	    "this version does not know (\"%s\"): the message is kept and "
-	    "sent again", p->org_id, (unsigned)rf->code, rf->reason);
+	    "sent again%s", p->org_id, (unsigned)rf->code, rf->reason,
+	    e->code == 0 ? "; further codes it does not know are counted "
+	    "together, not alerted one by one" : "");
 	peer_audit_log(p->node, "system", "alert.refusal_unknown", p->org_id,
 	    d);
 	wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", d);
+}
+
+/* unknown_flush records the repeats of p's unknown codes not recorded
+ * yet (when it gets stuck: no more come) (n->mtx held). */
+static void
+unknown_flush(struct node_peer *p)
+{
+	int64_t mono = wn_mono_ms();
+	for (size_t i = 0; i <= NODE_UNKNOWN_CODES; i++)
+		if (p->unknown[i].used)
+			unknown_record(p, &p->unknown[i], mono);
 }
 
 /* handle_receipt applies a receipt (n->mtx held), one that names this
@@ -255,7 +350,8 @@ unknown_code(struct node_peer *p, const struct proto_refusal *rf)
  * transient refusal, one of integrity or transport, one the peer cannot
  * decrypt, one of an unknown code); a message the receipt does not name
  * stays. NODE_NOKEY_CAP refusals in a row of one message the peer cannot
- * decrypt make the peer stuck (alerted once).
+ * decrypt, or refuses with a code sending again does not fix, make the
+ * peer stuck (alerted once).
  * One transaction, and a lazy one (not fsync'd) when everything was
  * accepted: the receiver has each message durably, and a deletion that a
  * power cut undoes only sends them again, which the receiver accepts as
@@ -301,9 +397,15 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 			if (k == PEER_UNKNOWN)
 				unknown_code(p, rf);
 			if (k != PEER_FINAL) {
-				if (rf->code == WN_ENOKEY && nokey_counted(p, id))
-					stick = "the peer refused it as one it "
-						"cannot decrypt";
+				/* the window's oldest message only: one count
+				 * a window */
+				if (kept_capped(rf->code) && s->first &&
+				    at == 0 && nokey_counted(p, id, rf->code))
+					stick = rf->code == WN_ENOKEY
+					    ? "the peer refused it as one it "
+					      "cannot decrypt"
+					    : "the peer refused it with a code "
+					      "sending again does not fix";
 				if (deferred++ == 0)
 					waiting = rf->reason;
 				continue;
@@ -356,6 +458,7 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 	if (stick != NULL) {
 		p->stuck = true;
 		p->stuck_ms = now;
+		p->stuck_code = p->nokey_code;
 	}
 	/* a commit went through: there is room for what waits */
 	if (node_ctl_flush_held(n) != WN_OK)
@@ -622,6 +725,7 @@ send_batch(struct node *n, struct node_peer *p)
 	/* the slot is ours: the window moves on before the lock is let go */
 	s->busy = true;
 	s->n = count;
+	s->first = p->inflight == 0;
 	p->inflight++;
 	man->after = p->inflight > 1 ? (uint64_t)p->sent_hi : 0;
 	p->sent_hi = s->seq[count - 1];

@@ -36,6 +36,17 @@ struct node_slot {
 	uint8_t *body; /* its reply, opened */
 	unsigned drops; /* its peer's drops when it was sent */
 	int64_t sent_ms; /* CLOCK_MONOTONIC, when it went out; 0: not yet */
+	bool first; /* the window's first transfer: ids[0] is its oldest */
+};
+
+/* an unknown refusal code a peer answered (deliver.c): alerted once,
+ * its repeats counted and recorded hourly */
+#define NODE_UNKNOWN_CODES 4
+struct node_unknown_seen {
+	bool used;
+	uint32_t code;  /* (the last entry: every code past the first four) */
+	uint64_t more;  /* repeats since the last record */
+	int64_t mono;   /* when it was last recorded */
 };
 
 /* A peer as the node knows it, with its delivery state. Fields below
@@ -59,14 +70,20 @@ struct node_peer {
 	int64_t sent_hi; /* last seq put in flight in this window */
 	struct node_slot slot[NODE_WINDOW];
 
-	/* stuck: it refused the same message NODE_NOKEY_CAP times as one
-	 * it cannot decrypt (deliver.c): nothing more is sent to it until
-	 * `peer retry` or new keys (kept in the store, meta peer_stuck:ORG) */
+	/* stuck: it refused the same message NODE_NOKEY_CAP times in a row
+	 * as one it cannot decrypt, or with a code sending again does not
+	 * fix (3, 7, 15, or one we do not know; deliver.c): nothing more is
+	 * sent to it until `peer retry` or new keys (kept in the store, meta
+	 * peer_stuck:ORG) */
 	bool stuck;
 	int64_t stuck_ms;            /* wall clock, when it got stuck */
-	uint8_t nokey_id[16];        /* the message it cannot decrypt */
+	int64_t key_ms;              /* wall clock, since when we hold its
+				      * keys (this struct was made for them) */
+	uint32_t stuck_code;         /* the code that made it stuck */
+	uint8_t nokey_id[16];        /* the message it keeps refusing */
 	unsigned nokey_n;            /* its refusals of it in a row */
-	uint32_t unknown_code;       /* the last unknown refusal code alerted */
+	uint32_t nokey_code;         /* the last of them (17: cannot decrypt) */
+	struct node_unknown_seen unknown[NODE_UNKNOWN_CODES + 1];
 
 	int64_t queried_ms; /* its last chain.queried record (apply.c) */
 	atomic_uint drops;  /* connections lost (pipe_gone, no lock) */

@@ -102,6 +102,10 @@ struct node_exchange {
 	/* signed receipts that answered another transfer than the one they
 	 * came back for (an old one replayed): not taken (n->mtx) */
 	uint64_t receipts_other;
+	/* transfers' envelopes received again in the very same bytes (a
+	 * replay, within the time window) and answered as the first time
+	 * (apply.c; n->mtx): nothing else records them */
+	uint64_t replays;
 };
 
 #endif

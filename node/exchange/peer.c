@@ -35,7 +35,9 @@
 #define SEND_TIMEOUT_MS 15000
 
 /* Deadlines a test may lengthen on a machine too busy for them (see
- * node_test_ms, node/core/core.c), read once when the peer side starts:
+ * node_test_ms, node/core/core.c; only in the tests' daemon, built with
+ * WN_TEST_HOOKS: the installed one keeps the defaults), read once when the
+ * peer side starts:
  *   WIJKNET_TEST_RX_WAIT_MS     how long a transfer waits for the one it
  *                               follows (RX_WAIT_MS)
  *   WIJKNET_TEST_STOP_FLUSH_MS  how long a stopping node tries to deliver
@@ -151,13 +153,21 @@ static void
 stuck_load(struct node *n, struct node_peer *p)
 {
 	char key[96], val[96], hex[65];
-	uint64_t ms = 0;
+	uint64_t ms = 0, code = WN_ENOKEY;
 	snprintf(key, sizeof(key), "peer_stuck:%s", p->org_id);
 	sec_hex(hex, sizeof(hex), p->kx_pk, sizeof(p->kx_pk));
+	/* "KX MS" or "KX MS CODE" (the code that made it stuck; 17 when
+	 * left out, as older versions wrote it) */
+	char *sp = NULL;
 	p->stuck = node_store_meta_get(n->store, key, val, sizeof(val)) &&
-	    strncmp(val, hex, 64) == 0 && val[64] == ' ' &&
-	    wn_parse_u64(val + 65, INT64_MAX, &ms);
+	    strncmp(val, hex, 64) == 0 && val[64] == ' ';
+	if (p->stuck && (sp = strchr(val + 65, ' ')) != NULL) {
+		*sp = '\0';
+		p->stuck = wn_parse_u64(sp + 1, 255, &code);
+	}
+	p->stuck = p->stuck && wn_parse_u64(val + 65, INT64_MAX, &ms);
 	p->stuck_ms = p->stuck ? (int64_t)ms : 0;
+	p->stuck_code = p->stuck ? (uint32_t)code : 0;
 }
 
 /* left_out records that the peer id is left out of the table (its keys
@@ -223,6 +233,7 @@ node_peers_load(struct node *n)
 				goto out;
 			}
 			p->node = n;
+			p->key_ms = wn_now_ms();
 			memcpy(p->sign_pk, sqlite3_column_blob(st, 4), 32);
 			memcpy(p->kx_pk, sqlite3_column_blob(st, 5), 32);
 			struct sec_public pub;

@@ -16,10 +16,14 @@ set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WIJKNET="$TOP/$BUILD/wijknet"
 # the tests' daemon (Makefile: built with WN_TEST_HOOKS, which keeps core
-# dumps for WIJKNET_TEST_KEEP_CORES=1); a build without it (make mutation's)
-# runs the daemon as installed
+# dumps for WIJKNET_TEST_KEEP_CORES=1 and reads the WIJKNET_TEST_* timing
+# hooks, node_test_ms): the installed daemon ignores them all, so no test
+# runs on that one by mistake (make mutation builds this one too)
 WIJKNETD="$TOP/$BUILD/tests/wijknetd"
-[ -x "$WIJKNETD" ] || WIJKNETD="$TOP/$BUILD/wijknetd"
+if [ ! -x "$WIJKNETD" ]; then
+	echo "lib.sh: $WIJKNETD is not built (make $BUILD/tests/wijknetd)" >&2
+	exit 1
+fi
 # WN_TMPDIR: where the run's directory goes (/tmp); WN_KEEP=1 keeps it
 WN_T=$(mktemp -d "${WN_TMPDIR:-/tmp}/wnit.XXXXXX")
 WN_FAILS=0

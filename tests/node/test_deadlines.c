@@ -3,6 +3,9 @@
  * busy machine lengthen through the environment: unset or empty gives the
  * default; a whole number of milliseconds from the default to one day is
  * taken; anything else (shorter, garbage, negative, too long) is ignored.
+ * All that only once node_test_hooks_enable was called (the tests'
+ * daemon, built with WN_TEST_HOOKS): before, as in the installed daemon,
+ * every hook is ignored.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +28,21 @@ with(const char *value, int64_t dflt)
 	else
 		setenv(NAME, value, 1);
 	return node_test_ms(NAME, dflt);
+}
+
+/* runs first: nothing has turned the hooks on yet, as in the installed
+ * daemon (main.c without WN_TEST_HOOKS) */
+static void
+test_without_the_hooks_every_value_is_ignored(void **state)
+{
+	(void)state;
+	assert_int_equal(with("30000", 2000), 2000);
+	assert_int_equal(with("86400000", 60000), 60000);
+	setenv("WIJKNET_TEST_CLOCK_AHEAD_MS", "1296000000", 1);
+	assert_int_equal(node_test_ahead_ms("WIJKNET_TEST_CLOCK_AHEAD_MS"), 0);
+	unsetenv("WIJKNET_TEST_CLOCK_AHEAD_MS");
+	/* the tests' daemon turns them on; the tests below need them */
+	node_test_hooks_enable();
 }
 
 static void
@@ -59,6 +77,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_without_the_hooks_every_value_is_ignored),
 	    cmocka_unit_test(test_unset_or_empty_gives_the_default),
 	    cmocka_unit_test(test_a_longer_deadline_is_taken),
 	    cmocka_unit_test(test_shorter_or_bad_values_are_ignored),
