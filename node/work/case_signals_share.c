@@ -22,7 +22,7 @@
  * withdrawn at every member it went to; one whose summary changes (a
  * corrected import, a duplicate linked to it or under it, a member's new
  * summary at the director) goes again. A closed case sends and takes none
- * of it; reopened, every signal of it goes again (after the step that
+ * of it but withdrawals; reopened, every signal of it goes again (after the step that
  * reopens it: a member takes none for a case it holds closed). A member invited later is sent the case's signals after its CASE;
  * a member removed forgets them (audited case_signal.forgotten), and
  * the director withdraws what it told of its own. A CASE_SIGNAL under
@@ -161,12 +161,16 @@ node_case_signal_send(struct node *n, const char *case_id, const char *origin,
 	int held, role;
 	wn_err rc;
 	*sent = 0;
-	/* a closed case shares nothing: not its signals either */
-	if (!node_case_get(n, case_id, &kc) || kc.closed_ms != 0 ||
+	if (!node_case_get(n, case_id, &kc) ||
 	    (!kc.here_directs && !kc.here_member))
 		return WN_OK;
 	if ((rc = load(n, &kc, origin, number, &s, &held, &attached)) != WN_OK)
 		return rc;
+	/* a closed case shares nothing, not its signals either; but a
+	 * withdrawal, which carries nothing but the number, still goes (a
+	 * member removed from a closed case: what it told is withdrawn) */
+	if (kc.closed_ms != 0 && !s.withdrawn)
+		return WN_OK;
 	if (!kc.here_directs) {
 		/* a member tells the director of its own signal */
 		if (strcmp(origin, n->cfg.org_id) != 0 ||
@@ -483,7 +487,8 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 		snprintf(why, whylen, "no case %s here", s.case_id);
 		return WN_EDENIED;
 	}
-	if (kc.closed_ms != 0) {
+	if (kc.closed_ms != 0 && !s.withdrawn) {
+		/* a withdrawal still comes: it takes a copy away */
 		snprintf(why, whylen, "case %s is closed: nothing is shared "
 		    "for it", kc.id);
 		return WN_EDENIED;

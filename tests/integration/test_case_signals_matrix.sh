@@ -15,8 +15,9 @@
 #  - a member's own signal told the director at existence (the matrix gave
 #    the director's role no more) goes again as a summary once a new
 #    matrix lets the director's role view it;
-#  - a member taken off the case: the director deletes what it told it of
-#    its signals and withdraws them at the other members;
+#  - a member taken off the case, closed at the time: the director
+#    deletes what it told it of its signals and withdraws them at the
+#    other members (a withdrawal still goes in a closed case);
 #  - a member's key tells the director of more of its signals than the
 #    director keeps for one member in a case (1000): the 1000th raises
 #    alert.case_signals_full, once; more are refused and reach no member;
@@ -137,12 +138,20 @@ guards_sig() { out_has "\"from\":\"guards\",\"signal\":$G1,[^}]*\"municipality\"
 	wn "$1" --json case signals "$C"; }
 check "the director holds it" wait_for 60 guards_sig dir
 check "housing is told of it" wait_for 60 guards_sig housing
-check "the director takes the guards off the case" wn dir case remove "$C" guards
+# (while the case is closed: a withdrawal still goes, and is taken)
+printf 'the square is quiet\n' >"$WN_T/why"
+check "the director closes the case" wn dir case close "$C" --outcome resolved --why-file "$WN_T/why"
+closed_at() { out_has '"stage":"closed"' wn "$1" --json case show "$C"; }
+for m in police housing; do check "$m learns it is closed" wait_for 60 closed_at $m; done
+check "the director takes the guards off the closed case" wn dir case remove "$C" guards
 check "  ... it no longer holds what the guards told it" out_lacks '"from":"guards"' \
 	wn dir --json case signals "$C"
 no_guards() { out_lacks '"from":"guards"' wn "$1" --json case signals "$C"; }
 check "  ... and housing's copy is withdrawn" wait_for 60 no_guards housing
 check "  ... and police's" wait_for 60 no_guards police
+check "the director reopens the case" wn dir case advance "$C" --to follow_up --why-file "$WN_T/why"
+open_at() { out_has "\"stage\":\"follow_up\"" wn "$1" --json case show "$C"; }
+for m in police housing; do check "$m learns it is open again" wait_for 60 open_at $m; done
 
 drained() { local n; for n in dir police housing; do
 	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
