@@ -697,8 +697,11 @@ static wn_err
 cut(struct node *n, const char *case_id)
 {
 	struct node_case kc;
+	struct pair *gone = NULL;
+	size_t ngone = 0, sent;
 	char detail[200];
 	int role, level, changes;
+	wn_err rc;
 	if (!node_case_get(n, case_id, &kc))
 		return WN_OK;
 	level = node_case_member(n, kc.id, n->cfg.org_id, &role)
@@ -706,6 +709,15 @@ cut(struct node *n, const char *case_id)
 	    : CFG_LEVEL_NONE;
 	if (level >= CFG_LEVEL_VIEW)
 		return WN_OK;
+	/* the director that may keep nothing of them can no longer keep the
+	 * members' copies true: what its members told it is withdrawn at
+	 * the others (each origin tells it again under a matrix that lets
+	 * it see them) */
+	if (level == CFG_LEVEL_NONE && kc.here_directs &&
+	    (rc = pairs(n, "SELECT origin, signal_id FROM case_signal_copies "
+			   "WHERE case_id = ?1 AND ?2 = ?2 ORDER BY 1, 2",
+		 kc.id, 0, &gone, &ngone)) != WN_OK)
+		return rc;
 	sqlite3_stmt *st = node_work_prep(n, level == CFG_LEVEL_NONE
 	    ? "DELETE FROM case_signal_copies WHERE case_id = ?"
 	    : "UPDATE case_signal_copies SET municipality = NULL, "
@@ -713,22 +725,33 @@ cut(struct node *n, const char *case_id)
 	      "duplicate_of = NULL WHERE case_id = ? AND (municipality IS "
 	      "NOT NULL OR neighbourhood IS NOT NULL OR category IS NOT "
 	      "NULL OR reports IS NOT NULL OR duplicate_of IS NOT NULL)");
+	rc = WN_EDB;
 	if (st == NULL)
-		return WN_EDB;
+		goto out;
 	sqlite3_bind_text(st, 1, kc.id, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
-		return WN_EDB;
+		goto out;
+	rc = WN_OK;
 	if ((changes = sqlite3_changes(node_store_db(n->store))) == 0)
-		return WN_OK;
+		goto out;
+	for (size_t i = 0; i < ngone && rc == WN_OK; i++)
+		rc = node_case_signal_send(n, kc.id, gone[i].a, gone[i].id,
+		    NULL, &sent);
+	if (rc != WN_OK)
+		goto out;
 	snprintf(detail, sizeof(detail), "the matrix in force gives this "
 	    "node's role %s of signals in case %s: %d copies %s",
 	    level == CFG_LEVEL_NONE ? "nothing" : "only their existence",
 	    kc.id, changes, level == CFG_LEVEL_NONE
-	    ? "deleted" : "cut down to when");
-	return node_audit_append(n->store, "system", "case_signal.cut", kc.id,
+	    ? ngone ? "deleted and withdrawn at the members" : "deleted"
+	    : "cut down to when");
+	rc = node_audit_append(n->store, "system", "case_signal.cut", kc.id,
 	    detail);
+out:
+	free(gone);
+	return rc;
 }
 
 /* on_matrix: this node holds a new matrix (a member applied it, the

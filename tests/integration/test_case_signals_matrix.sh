@@ -129,6 +129,25 @@ check "the director publishes version 7: its role views signals again" wn dir ma
 check "police applies it" wait_for 60 acked police 7
 check "police tells the director its signal again: the director holds the summary" wait_for 60 pm_at_dir true
 check "  ... no subject" out_lacks 'CSM-SUBJ-pm' wn dir --json case signals "$C"
+pm_at() { out_has "\"from\":\"police\",\"signal\":$PM," wn "$1" --json case signals "$C"; }
+check "housing is told of it" wait_for 60 pm_at housing
+
+# ---- the director may keep nothing of signals: what its members told it
+# is withdrawn at the others (it can no longer keep their copies true)
+sed -e '/^\[situation\]/,/^\[person\]/s/ municipality:edit/ municipality:none/' \
+	"$WN_T/dir.matrix" >"$WN_T/v8.matrix"
+check "version 8 gives the director's role nothing of signals in a situation" \
+	out_has '^signals = municipality:none ' sed -n '/^\[situation\]/,/^\[person\]/p' "$WN_T/v8.matrix"
+check "the director publishes it" wn dir matrix publish "$WN_T/v8.matrix"
+for m in police housing guards; do check "$m applies it" wait_for 60 acked $m 8; done
+check "the director holds no copy of police's signal" out_lacks "\"from\":\"police\",\"signal\":$PM," \
+	wn dir --json case signals "$C"
+no_pm() { ! pm_at "$1"; }
+check "  ... and housing's copy is withdrawn" wait_for 60 no_pm housing
+cp "$WN_T/dir.matrix" "$WN_T/v9.matrix"
+check "the director publishes version 9: its role views signals again" wn dir matrix publish "$WN_T/v9.matrix"
+for m in police housing guards; do check "$m applies it" wait_for 60 acked $m 9; done
+check "police tells the director again, and housing holds it again" wait_for 60 pm_at housing
 
 # ---- a member taken off the case: what it told the director is withdrawn
 G1=$(sig guards "2026-03-07 19:00" CSM-SUBJ-guards vandalism)
