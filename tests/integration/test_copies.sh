@@ -122,6 +122,6 @@ check_exit "police's audit" 0 wn police audit show --limit 500
 check_out "  says why" "copy.held.*youth's copy not updated: case $C is closed"
 
 for n in dir police youth housing; do
-	check "no value in $n's log" out_lacks '(^|[^A-Z0-9])MC-(v|after|family)' cat "$WN_T/$n.log"
+	check "no value in $n's log" out_lacks '(^|[^A-Z0-9])MC-(v|after|family|youth)' cat "$WN_T/$n.log"
 done
 wn_done
