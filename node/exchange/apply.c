@@ -111,6 +111,23 @@ apply(struct node_rx *rx, const struct proto_envelope *e, const uint8_t *body,
 	}
 }
 
+/* data_held: the test messages (DATA) kept from org (a test hook's
+ * count; the query runs only when the hook is set) */
+static int64_t
+data_held(struct node *n, const char *org)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t k = 0;
+	if (sqlite3_prepare_v2(node_store_db(n->store), "SELECT count(*) FROM "
+		"data_in WHERE peer = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			k = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return k;
+}
+
 /* apply_one is phase B for one envelope that passed phase A (n->mtx
  * held, in the transaction): replay and sequence checks, decrypt, apply,
  * record. *last is the sender's last applied sequence number. */
@@ -127,6 +144,15 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 
 	if (rx->defer != NULL) {
 		peer_refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, rx->defer);
+		return;
+	}
+	if (peer_rx_data_max > 0 && e->h.type == PROTO_MSG_DATA &&
+	    data_held(n, p->org_id) >= peer_rx_data_max) {
+		/* a test's hook (WIJKNET_TEST_RX_DATA_MAX, test build only) */
+		rx->blocked = true;
+		peer_refuse(rx, true, e->h.id, WN_EBUSY, p->org_id,
+		    "held back: this node keeps no more test messages (a "
+		    "test's limit)");
 		return;
 	}
 	if (rx->blocked) {

@@ -54,10 +54,15 @@
  *   WIJKNET_TEST_SEND_TIMEOUT_MS how long a transfer waits for its reply
  *                               (SEND_TIMEOUT_MS): a reply that comes
  *                               later is never read
+ *   WIJKNET_TEST_RX_DATA_MAX    test messages (DATA) this node keeps from
+ *                               one peer before it defers the rest (0: no
+ *                               limit): a test that kills a receiver
+ *                               "mid-delivery" holds it there, however
+ *                               fast the delivery runs
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
 int64_t peer_rx_wait_ms = RX_WAIT_MS, peer_minute_ms = RATE_MINUTE_MS,
 	peer_head_period_ms = HEAD_PERIOD_MS, peer_delivery_late_ms,
-	peer_send_timeout_ms = SEND_TIMEOUT_MS;
+	peer_send_timeout_ms = SEND_TIMEOUT_MS, peer_rx_data_max;
 static int64_t stop_flush_ms = STOP_FLUSH_MS;
 
 int64_t
@@ -410,6 +415,7 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	    0);
 	peer_send_timeout_ms = node_test_ms("WIJKNET_TEST_SEND_TIMEOUT_MS",
 	    SEND_TIMEOUT_MS);
+	peer_rx_data_max = node_test_ms("WIJKNET_TEST_RX_DATA_MAX", 0);
 	pthread_mutex_lock(&n->mtx);
 	wn_err rc = node_peers_load(n);
 	/* the head at start goes out now, to the checkers known now, and
