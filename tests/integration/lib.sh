@@ -484,6 +484,18 @@ federation() {
 	done
 }
 
+# join_directing NAME: a municipality NAME joins dir's federation (made
+# by `federation dir ...`), enrolled by the director to direct cases
+# (--directs)
+join_directing() {
+	local dkey
+	dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
+	node_init_member "$1" "$dkey" municipality >/dev/null &&
+		node_start "$1" &&
+		wn "$1" peer add "$WN_T/dir.bundle" --fingerprint "$(bundle dir)" >/dev/null &&
+		wn dir peer add "$WN_T/$1.bundle" --fingerprint "$(bundle "$1")" --directs >/dev/null
+}
+
 # node_init_member NAME DIRECTOR_KEY [ROLE]
 node_init_member() {
 	local name=$1 dkey=$2 role=${3:-police} port

@@ -15,14 +15,7 @@
 S=S-mvq-1
 
 check "a federation of the director, police and housing" federation dir police:police housing:housing
-dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
-join_directing() {
-	node_init_member muni "$dkey" municipality >/dev/null &&
-		node_start muni &&
-		wn muni peer add "$WN_T/dir.bundle" --fingerprint "$(bundle dir)" >/dev/null &&
-		wn dir peer add "$WN_T/muni.bundle" --fingerprint "$(bundle muni)" --directs >/dev/null
-}
-check "a second municipality joins, enrolled to direct cases" join_directing
+check "a second municipality joins, enrolled to direct cases" join_directing muni
 for m in police housing; do check "it learns of $m" wait_for 60 peer_known muni $m; done
 check "housing learns of it" wait_for 60 peer_known housing muni
 check "the director publishes the matrix (version 1)" wn dir matrix publish "$WN_T/dir.matrix"

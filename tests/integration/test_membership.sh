@@ -22,14 +22,7 @@ S=S-membership-v
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 
 check "a federation of a director and three members" federation dir police:police youth:youth_work housing:housing
-dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
-join_directing() {
-	node_init_member muni "$dkey" municipality >/dev/null &&
-		node_start muni &&
-		wn muni peer add "$WN_T/dir.bundle" --fingerprint "$(bundle dir)" >/dev/null &&
-		wn dir peer add "$WN_T/muni.bundle" --fingerprint "$(bundle muni)" --directs >/dev/null
-}
-check "a second municipality joins, enrolled to direct cases" join_directing
+check "a second municipality joins, enrolled to direct cases" join_directing muni
 for m in police youth housing; do
 	check "$m learns of it" wait_for 30 peer_known $m muni
 	check "it learns of $m" wait_for 30 peer_known muni $m
