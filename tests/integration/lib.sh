@@ -484,6 +484,25 @@ federation() {
 	done
 }
 
+# need_nobody: a test that runs a node as the user nobody needs root,
+# that user and setpriv, and nobody must pass through $WN_T and every
+# folder above it (those are the machine's: a root made with mktemp -d,
+# 0700, as some throwaway roots are, lets no other user through). Sets
+# OWN_U and OWN_G; otherwise says why it SKIPs and fails.
+need_nobody() {
+	if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1 || ! command -v setpriv >/dev/null; then
+		ok "# SKIP needs root, the user nobody and setpriv"
+		return 1
+	fi
+	OWN_U=$(id -u nobody)
+	OWN_G=$(id -g nobody)
+	chmod 0711 "$WN_T"
+	if ! setpriv --reuid="$OWN_U" --regid="$OWN_G" --clear-groups test -x "$WN_T"; then
+		ok "# SKIP nobody cannot pass through the folders above $WN_T (on this machine: $(stat -c '%n %a' / "$(dirname "$WN_T")" | tr '\n' ' '))"
+		return 1
+	fi
+}
+
 # join_directing NAME: a municipality NAME joins dir's federation (made
 # by `federation dir ...`), enrolled by the director to direct cases
 # (--directs)

@@ -9,19 +9,7 @@
 # (skipped elsewhere, saying so).
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1 || ! command -v setpriv >/dev/null; then
-	ok "# SKIP needs root, the user nobody and setpriv"
-	wn_done
-	exit 0
-fi
-OWN_U=$(id -u nobody)
-OWN_G=$(id -g nobody)
-chmod 0711 "$WN_T"
-if ! setpriv --reuid="$OWN_U" --regid="$OWN_G" --clear-groups test -x "$WN_T"; then
-	ok "# SKIP nobody cannot pass through the folders above $WN_T (on this machine: $(stat -c '%n %a' / "$(dirname "$WN_T")" | tr '\n' ' '))"
-	wn_done
-	exit 0
-fi
+need_nobody || { wn_done; exit 0; }
 
 printf 'pass-acl-%s\n' "$RANDOM$RANDOM" >"$WN_T/passphrase"
 chmod 600 "$WN_T/passphrase"

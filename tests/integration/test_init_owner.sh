@@ -9,23 +9,7 @@
 # Bad uses are refused before anything is made.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1 || ! command -v setpriv >/dev/null; then
-	ok "# SKIP needs root, the user nobody and setpriv"
-	wn_done
-	exit 0
-fi
-OWN_U=$(id -u nobody)
-OWN_G=$(id -g nobody)
-# the user must reach its folder through the test's one
-chmod 0711 "$WN_T"
-# and through every folder above it, which are the machine's, not the
-# test's: a root made with mktemp -d (0700), as some throwaway roots are,
-# lets no other user through, and nothing this test does could work there
-if ! setpriv --reuid="$OWN_U" --regid="$OWN_G" --clear-groups test -x "$WN_T"; then
-	ok "# SKIP nobody cannot pass through the folders above $WN_T (on this machine: $(stat -c '%n %a' / "$(dirname "$WN_T")" | tr '\n' ' '))"
-	wn_done
-	exit 0
-fi
+need_nobody || { wn_done; exit 0; }
 
 # the passphrase file is root's, as /etc/wijknet/passphrase is
 printf 'pass-svc-%s\n' "$RANDOM$RANDOM" >"$WN_T/passphrase"
