@@ -11,6 +11,7 @@
 #include "node/need/case_int.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 sqlite3_stmt *
@@ -102,11 +103,13 @@ case_attested(struct node *n, const char *case_id, const char *org)
 	return yes;
 }
 
-wn_err
-case_matrix_in_force(struct node *n, struct proto_matrix *m)
+/* matrix_held: the matrix held `back` versions before the newest into *m
+ * (version 0: none), verified against the director's key */
+static wn_err
+matrix_held(struct node *n, int back, struct proto_matrix *m)
 {
 	sqlite3_stmt *st = case_prep(n, "SELECT signed FROM matrix ORDER BY "
-					"version DESC LIMIT 1");
+					"version DESC LIMIT 1 OFFSET ?");
 	const uint8_t *pk = n->is_director
 	    ? sec_identity_public(n->id)->sign_pk
 	    : n->director_pk;
@@ -114,12 +117,38 @@ case_matrix_in_force(struct node *n, struct proto_matrix *m)
 	memset(m, 0, sizeof(*m));
 	if (st == NULL)
 		return WN_EDB;
+	sqlite3_bind_int(st, 1, back);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		rc = proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), pk, m, NULL);
 	sqlite3_finalize(st);
 	if (rc == WN_OK && !node_matrix_ours(n, m))
 		memset(m, 0, sizeof(*m)); /* another federation's: none */
+	return rc;
+}
+
+wn_err
+case_matrix_in_force(struct node *n, struct proto_matrix *m)
+{
+	return matrix_held(n, 0, m);
+}
+
+wn_err
+node_need_levels(struct node *n, int back, int cat,
+    uint8_t out[CFG_CASE_TYPES][CFG_ROLES])
+{
+	struct proto_matrix *m = calloc(1, sizeof(*m));
+	wn_err rc = WN_ENOMEM;
+	memset(out, CFG_LEVEL_NONE, sizeof(uint8_t[CFG_CASE_TYPES][CFG_ROLES]));
+	if (m == NULL || cat < 0 || cat >= CFG_CATEGORIES)
+		goto out;
+	if ((rc = matrix_held(n, back, m)) != WN_OK || m->version == 0)
+		goto out;
+	for (int t = 0; t < CFG_CASE_TYPES; t++)
+		for (int r = 0; r < CFG_ROLES; r++)
+			out[t][r] = m->level[t][cat][r];
+out:
+	free(m);
 	return rc;
 }
 

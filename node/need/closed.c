@@ -153,6 +153,7 @@ add_reader(struct node *n, const char *org, int role, void *arg)
 	if (r->k == r->cap)
 		return WN_OK;
 	wn_strlcpy(r->out[r->k].org, org, sizeof(r->out[r->k].org));
+	r->out[r->k].role = role;
 	r->out[r->k].level = level_of(r->m, r->type, r->cat, role);
 	r->k++;
 	return WN_OK;

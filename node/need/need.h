@@ -98,6 +98,15 @@ WN_NODISCARD wn_err node_case_set_closed(struct node *n, const char *case_id,
  * role for category in cases of type; 0 (none) without a matrix. */
 int node_matrix_level(struct node *n, int type, int category, int role);
 
+/* node_need_levels: what a matrix held gives every role of category cat
+ * (enum cfg_category) in cases of each type, out[type][role] (enum
+ * cfg_level): back 0 the matrix in force, 1 the one in force before it
+ * (a hook of node_need_on_matrix or _on_published compares the two), all
+ * CFG_LEVEL_NONE where there is none. The matrix is read and verified
+ * once. WN_EDB, WN_ENOMEM, WN_ECRYPTO. Under the node lock. */
+WN_NODISCARD wn_err node_need_levels(struct node *n, int back, int cat,
+    uint8_t out[CFG_CASE_TYPES][CFG_ROLES]);
+
 /* node_need_on_invite adds a function the director calls when it has
  * invited org to a case and queued the case's CASE for it, in the same
  * transaction (work/ sends the case's history); an error fails the
@@ -167,6 +176,7 @@ WN_NODISCARD wn_err node_case_apply(struct node *n, struct node_peer *from,
  * one member's role node_case_member's. */
 struct node_need_reader {
 	char org[PROTO_ORG_ID_MAX + 1];
+	int role;  /* enum cfg_role */
 	int level; /* enum cfg_level */
 };
 WN_NODISCARD wn_err node_need_readers(struct node *n, const char *case_id,

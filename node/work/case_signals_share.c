@@ -149,57 +149,108 @@ push_one(struct node *n, const char *org, const struct proto_case_signal *s,
 	return WN_OK;
 }
 
-wn_err
-node_case_signal_send(struct node *n, const char *case_id, const char *origin,
+/* shown: the three ways a copy can differ by level: nothing, that the
+ * signal exists and when, its summary (edit shows what view does) */
+static int
+shown(int level)
+{
+	return level >= CFG_LEVEL_VIEW ? CFG_LEVEL_VIEW : level;
+}
+
+/* a case as sending its signals needs it, read once for all of them: the
+ * director's readers (the matrix verified once), or a member's director
+ * and what its role may see; to[] and to_director say who is sent to
+ * (all, unless a new matrix changed nothing for some) */
+struct cs_case {
+	struct node_case kc;
+	bool tell; /* this node directs the case or is a member of it */
+	struct node_need_reader rd[64];
+	bool to[64];
+	size_t nrd;
+	int dir_role, dir_level;
+	bool to_director;
+};
+
+static wn_err
+case_read(struct node *n, const char *case_id, struct cs_case *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	if (!node_case_get(n, case_id, &cc->kc) ||
+	    (!cc->kc.here_directs && !cc->kc.here_member))
+		return WN_OK;
+	cc->tell = true;
+	if (cc->kc.here_directs) {
+		wn_err rc = node_need_readers(n, cc->kc.id, CFG_CAT_SIGNALS,
+		    cc->rd, WN_ARRAY_LEN(cc->rd), &cc->nrd);
+		for (size_t i = 0; i < cc->nrd; i++)
+			cc->to[i] = true;
+		return rc;
+	}
+	if (node_case_member(n, cc->kc.id, cc->kc.director, &cc->dir_role)) {
+		cc->dir_level = node_matrix_level(n, cc->kc.type,
+		    CFG_CAT_SIGNALS, cc->dir_role);
+		cc->to_director = true;
+	}
+	return WN_OK;
+}
+
+/* send_one sends origin's signal number of the case cc (read by
+ * case_read) to those it names, as far as each may see it */
+static wn_err
+send_one(struct node *n, const struct cs_case *cc, const char *origin,
     int64_t number, const char *only, size_t *sent)
 {
-	struct node_need_reader rd[64];
+	const struct node_case *kc = &cc->kc;
 	struct proto_case_signal s;
-	struct node_case kc;
-	size_t count = 0;
 	bool attached;
-	int held, role;
+	int held;
 	wn_err rc;
-	*sent = 0;
-	if (!node_case_get(n, case_id, &kc) ||
-	    (!kc.here_directs && !kc.here_member))
+	if (!cc->tell)
 		return WN_OK;
-	if ((rc = load(n, &kc, origin, number, &s, &held, &attached)) != WN_OK)
+	if ((rc = load(n, kc, origin, number, &s, &held, &attached)) != WN_OK)
 		return rc;
 	/* a closed case shares nothing, not its signals either; but a
 	 * withdrawal, which carries nothing but the number, still goes (a
 	 * member removed from a closed case: what it told is withdrawn) */
-	if (kc.closed_ms != 0 && !s.withdrawn)
+	if (kc->closed_ms != 0 && !s.withdrawn)
 		return WN_OK;
-	if (!kc.here_directs) {
+	if (!kc->here_directs) {
 		/* a member tells the director of its own signal */
-		if (strcmp(origin, n->cfg.org_id) != 0 ||
-		    !node_case_member(n, kc.id, kc.director, &role))
+		if (strcmp(origin, n->cfg.org_id) != 0 || !cc->to_director ||
+		    cc->dir_level == CFG_LEVEL_NONE)
 			return WN_OK;
-		int level = node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role);
-		if (level == CFG_LEVEL_NONE)
-			return WN_OK;
-		return push_one(n, kc.director, &s, level, sent);
+		return push_one(n, kc->director, &s, cc->dir_level, sent);
 	}
 	if (!attached && held == CFG_LEVEL_NONE && s.withdrawn)
 		held = CFG_LEVEL_VIEW; /* a withdrawal names no more than its number */
-	if ((rc = node_need_readers(n, kc.id, CFG_CAT_SIGNALS, rd,
-		 WN_ARRAY_LEN(rd), &count)) != WN_OK)
-		return rc;
-	for (size_t i = 0; i < count; i++) {
-		int level = rd[i].level < held ? rd[i].level : held;
-		if (only != NULL && strcmp(rd[i].org, only) != 0)
+	for (size_t i = 0; i < cc->nrd; i++) {
+		int level = cc->rd[i].level < held ? cc->rd[i].level : held;
+		if (!cc->to[i] ||
+		    (only != NULL && strcmp(cc->rd[i].org, only) != 0))
 			continue;
 		/* the origin holds the signal: it learns only that it
 		 * belongs to the case (or no longer does) */
-		if (strcmp(rd[i].org, origin) == 0)
+		if (strcmp(cc->rd[i].org, origin) == 0)
 			level = CFG_LEVEL_EXISTENCE;
 		if (level == CFG_LEVEL_NONE)
 			continue;
-		if ((rc = push_one(n, rd[i].org, &s, level, sent)) != WN_OK)
+		if ((rc = push_one(n, cc->rd[i].org, &s, level, sent)) != WN_OK)
 			return rc;
 	}
 	return WN_OK;
+}
+
+wn_err
+node_case_signal_send(struct node *n, const char *case_id, const char *origin,
+    int64_t number, const char *only, size_t *sent)
+{
+	struct cs_case *cc = malloc(sizeof(*cc));
+	wn_err rc = WN_ENOMEM;
+	*sent = 0;
+	if (cc != NULL && (rc = case_read(n, case_id, cc)) == WN_OK)
+		rc = send_one(n, cc, origin, number, only, sent);
+	free(cc);
+	return rc;
 }
 
 /* ---- which cases a signal belongs to: its copies kept true ---------- */
@@ -317,39 +368,66 @@ node_ctl_signal_detach(struct node_ctl_call *c)
 
 /* ---- what a node takes in ------------------------------------------- */
 
-/* keep writes (or, withdrawn, deletes) the copy of s told by sender */
-static wn_err
-keep(struct node *n, const char *sender, const struct proto_case_signal *s)
+/* bind_copy binds s as told by sender to ?1..?10 of a statement on
+ * case_signal_copies (case, origin, number, sender, when, municipality,
+ * neighbourhood, category, reports, duplicate_of: NULL where s has none) */
+static void
+bind_copy(sqlite3_stmt *st, const char *sender,
+    const struct proto_case_signal *s)
 {
-	sqlite3_stmt *st = node_work_prep(n, s->withdrawn
+	sqlite3_bind_text(st, 1, s->case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)s->number);
+	if (s->withdrawn)
+		return;
+	sqlite3_bind_text(st, 4, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, s->when_ms);
+	if (!s->has_summary)
+		return;
+	sqlite3_bind_text(st, 6, s->municipality, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, s->neighbourhood, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, (int)s->category);
+	sqlite3_bind_int64(st, 9, s->reports);
+	if (s->duplicate_of)
+		sqlite3_bind_int64(st, 10, (int64_t)s->duplicate_of);
+}
+
+/* keep writes (or, withdrawn, deletes) the copy of s told by sender;
+ * *same when it was kept already just so (nothing changed) */
+static wn_err
+keep(struct node *n, const char *sender, const struct proto_case_signal *s,
+    bool *same)
+{
+	sqlite3_stmt *st;
+	int r;
+	*same = false;
+	if (!s->withdrawn) {
+		if ((st = node_work_prep(n, "SELECT 1 FROM case_signal_copies "
+		    "WHERE case_id = ?1 AND origin = ?2 AND signal_id = ?3 AND "
+		    "sender = ?4 AND when_ms = ?5 AND municipality IS ?6 AND "
+		    "neighbourhood IS ?7 AND category IS ?8 AND reports IS ?9 "
+		    "AND duplicate_of IS ?10")) == NULL)
+			return WN_EDB;
+		bind_copy(st, sender, s);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return WN_EDB;
+		if ((*same = r == SQLITE_ROW))
+			return WN_OK;
+	}
+	st = node_work_prep(n, s->withdrawn
 	    ? "DELETE FROM case_signal_copies WHERE case_id = ?1 AND origin = "
 	      "?2 AND signal_id = ?3"
 	    : "INSERT OR REPLACE INTO case_signal_copies (case_id, origin, "
 	      "signal_id, sender, when_ms, municipality, neighbourhood, "
 	      "category, reports, duplicate_of, received_ms) VALUES "
 	      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
-	int r;
 	if (st == NULL)
 		return WN_EDB;
-	sqlite3_bind_text(st, 1, s->case_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, s->origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)s->number);
-	if (!s->withdrawn) {
-		sqlite3_bind_text(st, 4, sender, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, s->when_ms);
-		if (s->has_summary) {
-			sqlite3_bind_text(st, 6, s->municipality, -1,
-			    SQLITE_STATIC);
-			sqlite3_bind_text(st, 7, s->neighbourhood, -1,
-			    SQLITE_STATIC);
-			sqlite3_bind_int(st, 8, (int)s->category);
-			sqlite3_bind_int64(st, 9, s->reports);
-			if (s->duplicate_of)
-				sqlite3_bind_int64(st, 10,
-				    (int64_t)s->duplicate_of);
-		}
+	bind_copy(st, sender, s);
+	if (!s->withdrawn)
 		sqlite3_bind_int64(st, 11, wn_now_ms());
-	}
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return r == SQLITE_DONE ? WN_OK : WN_EDB;
@@ -462,7 +540,7 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 	size_t sent;
 	int role, level;
 	uint64_t mv;
-	bool full = false;
+	bool full = false, same;
 	wn_err rc;
 	if (proto_case_signal_decode(body, len, &s, &perr) != WN_OK) {
 		snprintf(why, whylen, "malformed case signal at byte %zu: %s",
@@ -528,9 +606,12 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 	if (kc.here_directs &&
 	    (rc = room(n, &kc, &s, &full, why, whylen)) != WN_OK)
 		return rc;
-	if ((rc = keep(n, from->org_id, &s)) != WN_OK)
+	if ((rc = keep(n, from->org_id, &s, &same)) != WN_OK)
 		return rc;
-	if (!kc.here_directs)
+	/* told again just as it is kept (its origin sent it again under a
+	 * new matrix, or after a change that is not in the summary): the
+	 * members have it so already */
+	if (!kc.here_directs || same)
 		return WN_OK;
 	if (full) {
 		/* once, as the last copy that fits is kept */
@@ -550,22 +631,58 @@ node_case_signal_apply(struct node *n, struct node_peer *from,
 
 /* ---- need/'s hooks: a member invited late, a member removed ---------- */
 
+/* the levels of signals a matrix gives, [type][role] */
+typedef uint8_t cs_levels[CFG_CASE_TYPES][CFG_ROLES];
+
+/* since: the case's copies as the matrix before the one in force (prev)
+ * let them go: cc sends only to those the one in force (cur) shows them
+ * otherwise, and to all when it shows this node's own role (the director)
+ * otherwise; false when nobody needs them again */
+static bool
+since(struct node *n, struct cs_case *cc, const cs_levels cur,
+    const cs_levels prev)
+{
+	int t = cc->kc.type, own;
+	bool any = false;
+	if (t < 0 || t >= CFG_CASE_TYPES)
+		return true;
+	for (size_t i = 0; i < cc->nrd; i++)
+		if (cc->rd[i].role < 0 || cc->rd[i].role >= CFG_ROLES)
+			return true;
+	if (!cc->kc.here_directs && cc->to_director &&
+	    (cc->dir_role < 0 || cc->dir_role >= CFG_ROLES))
+		return true;
+	if (!cc->kc.here_directs)
+		return cc->to_director = cc->to_director &&
+		    shown(cur[t][cc->dir_role]) != shown(prev[t][cc->dir_role]);
+	if (!node_case_member(n, cc->kc.id, n->cfg.org_id, &own) ||
+	    own < 0 || own >= CFG_ROLES || shown(cur[t][own]) != shown(prev[t][own]))
+		return true;
+	for (size_t i = 0; i < cc->nrd; i++)
+		any |= cc->to[i] = shown(cur[t][cc->rd[i].role]) !=
+		    shown(prev[t][cc->rd[i].role]);
+	return any;
+}
+
 /* send_all sends every signal of the open case this node holds: the
  * director to the members (only `only` when not NULL), a member its own
- * to the director */
+ * to the director; with levels (on a new matrix: [0] the one in force,
+ * [1] the one before) only to those it now shows them otherwise */
 static wn_err
 send_all(struct node *n, const char *case_id, const char *only,
-    size_t *sent)
+    const cs_levels *levels, size_t *sent)
 {
-	struct node_case kc;
+	struct cs_case *cc = malloc(sizeof(*cc));
 	struct pair *all = NULL;
 	size_t count = 0, k;
-	wn_err rc;
+	wn_err rc = WN_ENOMEM;
 	*sent = 0;
-	if (!node_case_get(n, case_id, &kc) || kc.closed_ms != 0)
-		return WN_OK;
+	if (cc == NULL || (rc = case_read(n, case_id, cc)) != WN_OK ||
+	    !cc->tell || cc->kc.closed_ms != 0 ||
+	    (levels != NULL && !since(n, cc, levels[0], levels[1])))
+		goto out;
 	/* from_org '' is this node's own */
-	if ((rc = pairs(n, kc.here_directs
+	if ((rc = pairs(n, cc->kc.here_directs
 			 ? "SELECT from_org, signal_id FROM case_signals WHERE "
 			   "case_id = ?1 AND ?2 = ?2 UNION SELECT origin, "
 			   "signal_id FROM case_signal_copies WHERE case_id = "
@@ -576,12 +693,13 @@ send_all(struct node *n, const char *case_id, const char *only,
 		 case_id, 0, &all, &count)) != WN_OK)
 		goto out;
 	for (size_t i = 0; i < count && rc == WN_OK; i++) {
-		rc = node_case_signal_send(n, case_id, all[i].a[0]
-		    ? all[i].a : n->cfg.org_id, all[i].id, only, &k);
+		rc = send_one(n, cc, all[i].a[0] ? all[i].a : n->cfg.org_id,
+		    all[i].id, only, &k);
 		*sent += k;
 	}
 out:
 	free(all);
+	free(cc);
 	return rc;
 }
 
@@ -589,7 +707,7 @@ wn_err
 node_case_signals_reopened(struct node *n, const char *case_id,
     size_t *sent)
 {
-	return send_all(n, case_id, NULL, sent);
+	return send_all(n, case_id, NULL, NULL, sent);
 }
 
 static wn_err
@@ -599,7 +717,7 @@ invited(struct node *n, const char *case_id, const char *org)
 	size_t sent;
 	if (!node_case_get(n, case_id, &kc) || !kc.here_directs)
 		return WN_OK;
-	return send_all(n, case_id, org, &sent);
+	return send_all(n, case_id, org, NULL, &sent);
 }
 
 static wn_err
@@ -694,7 +812,7 @@ out:
  * existence only that each is there and when, at none nothing; audited
  * once for the case when anything changed */
 static wn_err
-cut(struct node *n, const char *case_id)
+cut(struct node *n, const char *case_id, const cs_levels cur)
 {
 	struct node_case kc;
 	struct pair *gone = NULL;
@@ -704,8 +822,10 @@ cut(struct node *n, const char *case_id)
 	wn_err rc;
 	if (!node_case_get(n, case_id, &kc))
 		return WN_OK;
-	level = node_case_member(n, kc.id, n->cfg.org_id, &role)
-	    ? node_matrix_level(n, kc.type, CFG_CAT_SIGNALS, role)
+	level = node_case_member(n, kc.id, n->cfg.org_id, &role) &&
+		kc.type >= 0 && kc.type < CFG_CASE_TYPES && role >= 0 &&
+		role < CFG_ROLES
+	    ? cur[kc.type][role]
 	    : CFG_LEVEL_NONE;
 	if (level >= CFG_LEVEL_VIEW)
 		return WN_OK;
@@ -756,38 +876,61 @@ out:
 
 /* on_matrix: this node holds a new matrix (a member applied it, the
  * director published it). The copies it keeps are cut down to what the
- * new one lets it keep; then every open case's signals go again, as far
- * as the new one lets each recipient see them: the director's to the
- * members, a member's own to the director (after the MATRIX, in the same
- * outbox order, so the receiver judges them under the new matrix) */
+ * new one lets it keep; then the open cases' signals go again to those
+ * the new one shows them otherwise than the one before did (nobody, when
+ * it changed nothing for signals), as far as it lets each see them: the
+ * director's to the members, a member's own to the director (after the
+ * MATRIX, in the same outbox order, so the receiver judges them under the
+ * new matrix). Each matrix is verified once here, the readers read once
+ * per case that needs them. */
 static wn_err
 on_matrix(struct node *n)
 {
+	cs_levels *levels = calloc(2, sizeof(*levels));
+	bool changed[CFG_CASE_TYPES] = {false};
 	struct pair *cases = NULL;
-	size_t ncases = 0, sent, total = 0;
-	wn_err rc;
-	if ((rc = pairs(n, "SELECT DISTINCT case_id, 0 FROM "
-			   "case_signal_copies WHERE ?1 = ?1 AND ?2 = ?2",
-		 "", 0, &cases, &ncases)) != WN_OK)
+	size_t ncases = 0, sent, total = 0, again = 0;
+	wn_err rc = WN_ENOMEM;
+	if (levels == NULL ||
+	    (rc = node_need_levels(n, 0, CFG_CAT_SIGNALS, levels[0])) !=
+		WN_OK ||
+	    (rc = node_need_levels(n, 1, CFG_CAT_SIGNALS, levels[1])) != WN_OK)
+		goto out;
+	for (int t = 0; t < CFG_CASE_TYPES; t++)
+		for (int r = 0; r < CFG_ROLES; r++)
+			changed[t] |= shown(levels[0][t][r]) !=
+			    shown(levels[1][t][r]);
+	if ((rc = pairs(n, "SELECT DISTINCT c.case_id, c.type FROM "
+			   "case_signal_copies cs JOIN cases c ON c.case_id = "
+			   "cs.case_id WHERE ?1 = ?1 AND ?2 = ?2", "", 0,
+		 &cases, &ncases)) != WN_OK)
 		goto out;
 	for (size_t i = 0; i < ncases && rc == WN_OK; i++)
-		rc = cut(n, cases[i].a);
+		if (cases[i].id < 0 || cases[i].id >= CFG_CASE_TYPES ||
+		    changed[cases[i].id])
+			rc = cut(n, cases[i].a, levels[0]);
 	free(cases);
 	cases = NULL;
 	if (rc != WN_OK ||
-	    (rc = pairs(n, "SELECT case_id, 0 FROM cases WHERE ?1 = ?1 AND "
-			   "?2 = ?2 ORDER BY case_id", "", 0, &cases,
+	    (rc = pairs(n, "SELECT case_id, type FROM cases WHERE ?1 = ?1 "
+			   "AND ?2 = ?2 ORDER BY case_id", "", 0, &cases,
 		 &ncases)) != WN_OK)
 		goto out;
 	for (size_t i = 0; i < ncases && rc == WN_OK; i++) {
-		rc = send_all(n, cases[i].a, NULL, &sent);
+		if (cases[i].id >= 0 && cases[i].id < CFG_CASE_TYPES &&
+		    !changed[cases[i].id])
+			continue;
+		rc = send_all(n, cases[i].a, NULL,
+		    (const cs_levels *)levels, &sent);
 		total += sent;
+		again += sent > 0;
 	}
 	if (rc == WN_OK && total > 0)
-		wn_log(WN_LOG_INFO, "case signals: %zu sent again under the "
-		    "new matrix", total);
+		wn_log(WN_LOG_INFO, "case signals: %zu sent again in %zu cases "
+		    "under the new matrix", total, again);
 out:
 	free(cases);
+	free(levels);
 	return rc;
 }
 

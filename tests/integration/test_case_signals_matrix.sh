@@ -149,6 +149,22 @@ check "the director publishes version 9: its role views signals again" wn dir ma
 for m in police housing guards; do check "$m applies it" wait_for 60 acked $m 9; done
 check "police tells the director again, and housing holds it again" wait_for 60 pm_at housing
 
+# ---- a matrix that changes nothing of signals: no case signal goes again
+# (sent_seq: the last sequence number a node gave a message for the peer,
+# taken in the same transaction as the publish, or the apply)
+sentseq() { peer_field "$1" "$2" sent_seq; }
+ds=$(sentseq dir housing)
+ps=$(sentseq police dir)
+check "the sequence numbers are read" test -n "$ds" -a -n "$ps"
+cp "$WN_T/dir.matrix" "$WN_T/v10.matrix"
+check "the director publishes version 10, with the signals of version 9" \
+	wn dir matrix publish "$WN_T/v10.matrix"
+check "  ... it queued housing the matrix, not the case's signals again" \
+	count_is $((ds + 1)) sentseq dir housing
+for m in police housing guards; do check "$m applies it" wait_for 60 acked $m 10; done
+check "police queued the director its ack, not its signal again" count_is $((ps + 1)) sentseq police dir
+check "  ... housing still holds it" pm_at housing
+
 # ---- a member taken off the case: what it told the director is withdrawn
 G1=$(sig guards "2026-03-07 19:00" CSM-SUBJ-guards vandalism)
 check "the guards record a signal" test -n "$G1"
@@ -204,6 +220,15 @@ check_exit "  ... and of 200004" 0 ppoke 200004
 check_out "  ... refused" "^refused: 5 .*the most kept: signal 200004 is not"
 check_exit "  ... a new summary of 200001, one kept" 0 ppoke 200001
 check_out "  ... taken" '^RECEIPT accepted=1 refused=0'
+hs=$(sentseq dir housing)
+export WNPOKE_WHEN_MS=1772900000000
+check_exit "  ... and again, made at a time of its own" 0 ppoke 200001
+check_out "  ... taken" '^RECEIPT accepted=1 refused=0'
+check "  ... the director sends it on to housing" count_is $((hs + 1)) sentseq dir housing
+check_exit "  ... told once more just as the director keeps it" 0 ppoke 200001
+check_out "  ... taken" '^RECEIPT accepted=1 refused=0'
+unset WNPOKE_WHEN_MS
+check "  ... and not sent on again: housing has it so" count_is $((hs + 1)) sentseq dir housing
 check "  ... the alert was raised once" count_is 1 audit_count dir alert.case_signals_full
 check "the director keeps 1000 copies of police's signals in the case" count_is 1000 ncopies
 has_sig() { out_has "\"from\":\"police\",\"signal\":$2,[^}]*\"municipality\":\"Poketown\"" \

@@ -47,7 +47,8 @@
  *        casesig SEQ CASE ORIGIN NUMBER [summary] (FROM's message SEQ: a
  *        well-formed CASE_SIGNAL of ORIGIN's signal NUMBER in CASE, at
  *        existence, or with "summary" a noise signal in Poketown; the
- *        matrix version from $WNPOKE_MV, else 0)
+ *        matrix version from $WNPOKE_MV, else 0; its time from
+ *        $WNPOKE_WHEN_MS, else now)
  * Every envelope's header takes $WNPOKE_TO (the recipient claimed) and
  * $WNPOKE_TS_OFFSET_MS (added to the time) if set; a batch's manifest
  * takes $WNPOKE_MANIFEST_TO and $WNPOKE_MANIFEST_TS_OFFSET_MS the same
@@ -880,6 +881,13 @@ main(int argc, char **argv)
 		wn_strlcpy(cs.case_id, argv[7], sizeof(cs.case_id));
 		wn_strlcpy(cs.origin, argv[8], sizeof(cs.origin));
 		cs.when_ms = wn_now_ms();
+		const char *when = getenv("WNPOKE_WHEN_MS");
+		uint64_t w;
+		if (when != NULL) {
+			if (!wn_parse_u64(when, INT64_MAX, &w))
+				return 1;
+			cs.when_ms = (int64_t)w;
+		}
 		if (argc == 11) {
 			cs.has_summary = true;
 			wn_strlcpy(cs.municipality, "Poketown",
