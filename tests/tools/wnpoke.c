@@ -91,6 +91,7 @@
 #include "protocol/meet_wire.h"
 #include "protocol/need_wire.h"
 #include "protocol/work_wire.h"
+#include "tests/tools/tool_bundle.h"
 
 int main(int argc, char **argv);
 
@@ -109,36 +110,13 @@ cleanup(void)
 	proto_writer_release(&cw);
 	free(ch);
 }
-static uint8_t to_sign[32], to_kx[32];
-static char to_org[64], endpoint[256];
+
+static struct tool_bundle peer; /* the other side's bundle */
 
 static wn_err
 sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
 	return sec_identity_sign(ctx, msg, len, sig);
-}
-
-static int
-load_bundle(const char *path)
-{
-	char line[512], k[32], v[300];
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%31s = %299[^\n]", k, v) != 2)
-			continue;
-		if (strcmp(k, "org_id") == 0)
-			wn_strlcpy(to_org, v, sizeof(to_org));
-		else if (strcmp(k, "endpoint") == 0)
-			wn_strlcpy(endpoint, v, sizeof(endpoint));
-		else if (strcmp(k, "sign_key") == 0)
-			sec_unhex(to_sign, 32, v);
-		else if (strcmp(k, "kx_key") == 0)
-			sec_unhex(to_kx, 32, v);
-	}
-	fclose(f);
-	return to_org[0] && endpoint[0] ? 0 : -1;
 }
 
 static struct sec_identity *
@@ -163,7 +141,7 @@ header(struct proto_env_header *h, const char *from, uint32_t type,
 	h->version = PROTO_VERSION;
 	h->type = type;
 	wn_strlcpy(h->from, from, sizeof(h->from));
-	wn_strlcpy(h->to, to_org, sizeof(h->to));
+	wn_strlcpy(h->to, peer.org, sizeof(h->to));
 	sec_random(h->id, sizeof(h->id));
 	const char *id = getenv("WNPOKE_ID"); /* the same message again */
 	if (id != NULL)
@@ -253,15 +231,15 @@ dial(nng_socket s)
 	nng_tls_config *c = NULL;
 	int rv, k;
 	if (spec == NULL)
-		return nng_dial(s, endpoint, NULL, 0);
+		return nng_dial(s, peer.endpoint, NULL, 0);
 	k = sscanf(spec, "%1023[^,],%1023[^,],%1023s", ca, cert, kf);
 	if (k != 1 && k != 3)
 		return NNG_EINVAL;
-	if ((rv = nng_dialer_create(&d, s, endpoint)) != 0 ||
+	if ((rv = nng_dialer_create(&d, s, peer.endpoint)) != 0 ||
 	    (rv = nng_tls_config_alloc(&c, NNG_TLS_MODE_CLIENT)) != 0)
 		return rv;
 	if ((rv = nng_tls_config_ca_file(c, ca)) != 0 ||
-	    (rv = nng_tls_config_server_name(c, to_org)) != 0 ||
+	    (rv = nng_tls_config_server_name(c, peer.org)) != 0 ||
 	    (rv = nng_tls_config_auth_mode(c, NNG_TLS_AUTH_MODE_REQUIRED)) !=
 		0)
 		goto out;
@@ -310,7 +288,7 @@ send_and_print(const uint8_t *buf, size_t len)
 	}
 	if (proto_envelope_decode(nng_msg_body(reply), nng_msg_len(reply), &e,
 		NULL) != WN_OK ||
-	    !proto_envelope_verify(&e, to_sign)) {
+	    !proto_envelope_verify(&e, peer.sign)) {
 		printf("BAD REPLY\n");
 		rv = 1;
 	} else if (e.h.type == PROTO_MSG_ERROR) {
@@ -403,14 +381,15 @@ main(int argc, char **argv)
 	struct proto_writer bw;
 	const char *mode;
 
-	if (argc < 6 || sec_init() != WN_OK || load_bundle(argv[4]) != 0) {
+	if (argc < 6 || sec_init() != WN_OK || tool_bundle_load(argv[4], &peer) != 0 ||
+	    !peer.endpoint[0]) {
 		fprintf(stderr, "usage: wnpoke KEYFILE PASSFILE FROM TOBUNDLE "
 				"MODE [ARG...]\n");
 		return 1;
 	}
 	atexit(cleanup);
 	if ((me = unlock(argv[1], argv[2])) == NULL ||
-	    sec_peer_key_new(me, to_kx, &key) != WN_OK)
+	    sec_peer_key_new(me, peer.kx, &key) != WN_OK)
 		return 1;
 	mode = argv[5];
 	if (argc >= 7)
@@ -452,7 +431,7 @@ main(int argc, char **argv)
 		}
 		t.n = m->n = 2;
 		wn_strlcpy(m->from, argv[3], sizeof(m->from));
-		wn_strlcpy(m->to, to_org, sizeof(m->to));
+		wn_strlcpy(m->to, peer.org, sizeof(m->to));
 		m->ts_ms = wn_now_ms();
 		const char *mto = getenv("WNPOKE_MANIFEST_TO"),
 			   *moff = getenv("WNPOKE_MANIFEST_TS_OFFSET_MS");
@@ -525,7 +504,7 @@ main(int argc, char **argv)
 		struct proto_writer ew;
 		struct sec_peer_key *key2 = NULL;
 		signer = unlock(argv[7], argv[8]);
-		if (signer == NULL || sec_peer_key_new(signer, to_kx, &key2) !=
+		if (signer == NULL || sec_peer_key_new(signer, peer.kx, &key2) !=
 			WN_OK)
 			return 1;
 		for (size_t i = 0; i < 2; i++) {
@@ -853,7 +832,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "body") == 0 && argc == 8) {
 		static struct proto_body bd;
-		int first = strcmp(argv[3], to_org) < 0;
+		int first = strcmp(argv[3], peer.org) < 0;
 		if (proto_writer_init_dynamic(&cw, 4096, PROTO_BODY_MAX) != WN_OK)
 			return 1;
 		wn_strlcpy(bd.body_id, argv[7], sizeof(bd.body_id));
@@ -864,7 +843,7 @@ main(int argc, char **argv)
 		bd.nmembers = 2;
 		wn_strlcpy(bd.members[first ? 0 : 1], argv[3],
 		    sizeof(bd.members[0]));
-		wn_strlcpy(bd.members[first ? 1 : 0], to_org,
+		wn_strlcpy(bd.members[first ? 1 : 0], peer.org,
 		    sizeof(bd.members[0]));
 		if (proto_body_encode(&bd, &cw) != WN_OK)
 			return 1;

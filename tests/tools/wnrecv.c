@@ -34,32 +34,11 @@
 #include "crypto/sec.h"
 #include "protocol/envelope.h"
 #include "protocol/manifest.h"
+#include "tests/tools/tool_bundle.h"
 
 int main(int argc, char **argv);
 
-static uint8_t from_sign[32], from_kx[32];
-static char from_org[64];
-
-static int
-load_bundle(const char *path)
-{
-	char line[512], k[32], v[300];
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%31s = %299[^\n]", k, v) != 2)
-			continue;
-		if (strcmp(k, "org_id") == 0)
-			wn_strlcpy(from_org, v, sizeof(from_org));
-		else if (strcmp(k, "sign_key") == 0)
-			sec_unhex(from_sign, 32, v);
-		else if (strcmp(k, "kx_key") == 0)
-			sec_unhex(from_kx, 32, v);
-	}
-	fclose(f);
-	return from_org[0] ? 0 : -1;
-}
+static struct tool_bundle peer; /* the other side's bundle */
 
 static wn_err
 sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
@@ -84,7 +63,7 @@ main(int argc, char **argv)
 	int rv;
 
 	if (argc < 7 || rc == NULL || sec_init() != WN_OK ||
-	    load_bundle(argv[5]) != 0) {
+	    tool_bundle_load(argv[5], &peer) != 0) {
 		fprintf(stderr, "usage: wnrecv KEYFILE PASSFILE ORG LISTEN "
 				"SENDERBUNDLE alt CODE1 CODE2 | stale | "
 				"oldbox AGE_MS\n");
@@ -110,7 +89,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	sec_secret_free(pass);
-	if (sec_peer_key_new(me, from_kx, &key) != WN_OK)
+	if (sec_peer_key_new(me, peer.kx, &key) != WN_OK)
 		return 1;
 	if ((rv = nng_rep0_open(&s)) != 0 ||
 	    (rv = nng_socket_set_size(s, NNG_OPT_RECVMAXSZ,
@@ -184,7 +163,7 @@ main(int argc, char **argv)
 		h.version = PROTO_VERSION;
 		h.type = PROTO_MSG_RECEIPT;
 		wn_strlcpy(h.from, argv[3], sizeof(h.from));
-		wn_strlcpy(h.to, from_org, sizeof(h.to));
+		wn_strlcpy(h.to, peer.org, sizeof(h.to));
 		sec_random(h.id, sizeof(h.id));
 		h.ts_ms = wn_now_ms() - age;
 		proto_writer_reset(&bw);
