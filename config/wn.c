@@ -61,6 +61,40 @@ wn_log_level_parse(const char *text, enum wn_log_level *out)
 	return false;
 }
 
+/* log_escape writes msg into out (cap > 8) as the value of msg="...":
+ * a quote and a backslash escaped, a line break as \n, a tab as \t, any
+ * other control byte as \xNN, so that one event is one line whatever text
+ * it carries (a peer's reason, a file name); cut with "..." when full */
+static void
+log_escape(char *out, size_t cap, const char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		char e[5] = {0};
+		if (*p == '"' || *p == '\\')
+			e[0] = '\\', e[1] = (char)*p;
+		else if (*p == '\n')
+			e[0] = '\\', e[1] = 'n';
+		else if (*p == '\t')
+			e[0] = '\\', e[1] = 't';
+		else if (*p < 0x20 || *p == 0x7f)
+			e[0] = '\\', e[1] = 'x', e[2] = hex[*p >> 4],
+			e[3] = hex[*p & 15];
+		else
+			e[0] = (char)*p;
+		size_t k = strlen(e);
+		if (o + k + 4 >= cap) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, e, k);
+		o += k;
+	}
+	out[o] = '\0';
+}
+
 void
 wn_log(enum wn_log_level level, const char *fmt, ...)
 {
@@ -69,21 +103,25 @@ wn_log(enum wn_log_level level, const char *fmt, ...)
 		return;
 	struct timespec ts;
 	struct tm tm;
-	char when[32];
+	char when[32], msg[2048], esc[4096];
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 
 	va_list ap;
 	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_escape(esc, sizeof(esc), msg);
 	pthread_mutex_lock(&log_mtx);
-	fprintf(stderr, "%s.%03ldZ %s: ", when, ts.tv_nsec / 1000000L,
-	    tag[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* under systemd, stderr goes to the journal: a "<N>" in front gives
+	 * the line its priority there (err, warning, info, debug) */
+	if (getenv("JOURNAL_STREAM") != NULL)
+		fprintf(stderr, "<%d>", "\3\4\6\7"[level]);
+	fprintf(stderr, "ts=%s.%03ldZ level=%s msg=\"%s\"\n", when,
+	    ts.tv_nsec / 1000000L, tag[level], esc);
 	fflush(stderr);
 	pthread_mutex_unlock(&log_mtx);
-	va_end(ap);
 }
 
 size_t

@@ -55,8 +55,12 @@ enum wn_log_level {
  * "error", "warn", "info" or "debug" into *out and returns false otherwise. */
 void wn_log_set_level(enum wn_log_level level);
 bool wn_log_level_parse(const char *text, enum wn_log_level *out);
-/* wn_log writes one line to stderr: time, level, message. Thread safe.
- * Never pass a secret to it. */
+/* wn_log writes one event as one line to stderr, key=value:
+ *   ts=2026-03-04T22:00:00.123Z level=warn msg="..."
+ * the message's quotes, backslashes and control bytes escaped (\", \\,
+ * \n, \t, \xNN), so no text it carries can make a line of its own; cut
+ * at 2047 bytes. Thread safe. Never pass a secret or personal data to
+ * it. */
 void wn_log(enum wn_log_level level, const char *fmt, ...) WN_PRINTF(2, 3);
 
 /* wn_strlcpy copies at most size-1 bytes and terminates; returns strlen(src)

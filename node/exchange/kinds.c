@@ -85,8 +85,14 @@ node_exchange_apply(struct node *n, struct node_peer *from,
     const struct proto_env_header *h, const uint8_t *body, size_t len,
     char *why, size_t whylen)
 {
-	if (h->type <= PROTO_ENVELOPE_TYPE_MAX && kinds[h->type] != NULL)
-		return kinds[h->type](n, from, h, body, len, why, whylen);
+	if (h->type <= PROTO_ENVELOPE_TYPE_MAX && kinds[h->type] != NULL) {
+		wn_err rc = kinds[h->type](n, from, h, body, len, why, whylen);
+		if (rc == WN_OK)
+			wn_log(WN_LOG_DEBUG, "applied %s %llu from %s (%zu "
+			    "bytes)", proto_msg_type_name(h->type),
+			    (unsigned long long)h->seq, from->org_id, len);
+		return rc;
+	}
 	snprintf(why, whylen, "message type %s is not accepted here",
 	    proto_msg_type_name(h->type));
 	return WN_EDENIED;

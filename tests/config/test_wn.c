@@ -2,7 +2,8 @@
  * test_wn.c - the project-wide text helpers: UTF-8 validation, character
  * counts and NFC through utf8proc, including its sharp edges (overlong
  * forms, surrogates, results longer than the input, a result that does
- * not fit).
+ * not fit); and the log's line, key=value, that no text it carries can
+ * break into two.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +12,10 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/wn.h"
 
@@ -112,6 +116,85 @@ test_chars(void **state)
 	assert_int_equal(wn_text_chars("", 0), 0);
 }
 
+/* logged: what wn_log wrote to stderr for (level, "%s", msg) */
+static char *
+logged(enum wn_log_level level, const char *msg)
+{
+	char path[] = "/tmp/test_wn_log.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	static char buf[8192];
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	wn_log(level, "%s", msg);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	unlink(path);
+	return buf;
+}
+
+/* the text after the time: ts=... level=L msg="..." */
+static const char *
+after_ts(const char *line)
+{
+	assert_memory_equal(line, "ts=", 3);
+	const char *sp = strchr(line, ' ');
+	assert_non_null(sp);
+	return sp + 1;
+}
+
+static void
+test_log_line(void **state)
+{
+	(void)state;
+	unsetenv("JOURNAL_STREAM");
+	wn_log_set_level(WN_LOG_DEBUG);
+	assert_string_equal(after_ts(logged(WN_LOG_WARN, "peer 'x' stuck")),
+	    "level=warn msg=\"peer 'x' stuck\"\n");
+	/* a peer's reason that tries to add a line of its own */
+	assert_string_equal(after_ts(logged(WN_LOG_INFO,
+				"refused: bad\n2026-01-01T00:00:00.000Z "
+				"level=error msg=\"forged\"")),
+	    "level=info msg=\"refused: bad\\n2026-01-01T00:00:00.000Z "
+	    "level=error msg=\\\"forged\\\"\"\n");
+	assert_string_equal(after_ts(logged(WN_LOG_ERROR,
+				"a\tb\rc\x1b[31md\x7f\\e \xc3\x89lise")),
+	    "level=error msg=\"a\\tb\\x0dc\\x1b[31md\\x7f\\\\e "
+	    "\xc3\x89lise\"\n");
+	/* to the journal: its priority in front, which journald takes off */
+	setenv("JOURNAL_STREAM", "8:1234", 1);
+	const char *j = logged(WN_LOG_WARN, "w");
+	assert_memory_equal(j, "<4>", 3);
+	assert_string_equal(after_ts(j + 3), "level=warn msg=\"w\"\n");
+	assert_memory_equal(logged(WN_LOG_ERROR, "e"), "<3>", 3);
+	assert_memory_equal(logged(WN_LOG_INFO, "i"), "<6>", 3);
+	unsetenv("JOURNAL_STREAM");
+	/* below the level: nothing */
+	wn_log_set_level(WN_LOG_INFO);
+	assert_string_equal(logged(WN_LOG_DEBUG, "quiet"), "");
+}
+
+static void
+test_log_long(void **state)
+{
+	(void)state;
+	unsetenv("JOURNAL_STREAM");
+	char *big = malloc(5000);
+	assert_non_null(big);
+	memset(big, '\n', 4999);
+	big[4999] = '\0';
+	const char *line = after_ts(logged(WN_LOG_WARN, big));
+	free(big);
+	/* one line, cut, whatever the message */
+	assert_non_null(strstr(line, "...\"\n"));
+	assert_ptr_equal(strchr(line, '\n'), line + strlen(line) - 1);
+}
+
 int
 main(void)
 {
@@ -120,6 +203,8 @@ main(void)
 		cmocka_unit_test(test_nfc_in_place_and_sizes),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_chars),
+		cmocka_unit_test(test_log_line),
+		cmocka_unit_test(test_log_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,7 @@ for _ in range(500):
 }
 
 # node_init NAME ROLE: a node in $WN_T/NAME with passphrase file $WN_T/NAME.pass
+# (with WN_LOG_LEVEL set, its config's log_level)
 node_init() {
 	local name=$1 role=$2 port
 	port=$(free_port)
@@ -111,7 +112,8 @@ node_init() {
 	"$WIJKNET" init --data "$WN_T/$name" --org-id "$name" \
 		--org-name "Node $name" --role "$role" \
 		--listen "tcp://127.0.0.1:$port" --user admin \
-		--passphrase-file "$WN_T/$name.pass" --kdf interactive
+		--passphrase-file "$WN_T/$name.pass" --kdf interactive || return
+	[ -z "${WN_LOG_LEVEL:-}" ] || set_conf "$name" log_level "$WN_LOG_LEVEL"
 }
 
 # node_start NAME: start the daemon, wait until it says it is ready.
@@ -352,9 +354,9 @@ wn_warnings() {
 	local f
 	for f in "$WN_T"/*.log; do
 		[ -f "$f" ] || continue
-		grep -q ' \(warn\|error\): ' "$f" || continue
+		grep -q ' level=\(warn\|error\) ' "$f" || continue
 		echo "# ${f##*/}: its last warnings and errors"
-		grep ' \(warn\|error\): ' "$f" | tail -8 | cut -c1-300 | sed 's/^/#   /'
+		grep ' level=\(warn\|error\) ' "$f" | tail -8 | cut -c1-300 | sed 's/^/#   /'
 	done
 }
 
@@ -515,7 +517,7 @@ join_directing() {
 		wn dir peer add "$WN_T/$1.bundle" --fingerprint "$(bundle "$1")" --directs >/dev/null
 }
 
-# node_init_member NAME DIRECTOR_KEY [ROLE]
+# node_init_member NAME DIRECTOR_KEY [ROLE] (WN_LOG_LEVEL as node_init)
 node_init_member() {
 	local name=$1 dkey=$2 role=${3:-police} port
 	port=$(free_port)
@@ -525,7 +527,8 @@ node_init_member() {
 		--org-name "Node $name" --role "$role" \
 		--listen "tcp://127.0.0.1:$port" --user admin \
 		--passphrase-file "$WN_T/$name.pass" --kdf interactive \
-		--director-key "$dkey"
+		--director-key "$dkey" || return
+	[ -z "${WN_LOG_LEVEL:-}" ] || set_conf "$name" log_level "$WN_LOG_LEVEL"
 }
 
 # rss_kb PID: peak resident set (VmHWM) in kB

@@ -12,9 +12,11 @@
 #    role the matrix gives view of actions (police), not one with
 #    existence only (housing, unless it owns the action), not one with
 #    none (youth work, unless it owns the action), and not a node that is
-#    no member of the case (guards).
+#    no member of the case (guards);
+#  - every node logs at debug level, one event a line, key=value, and no
+#    marker is in any log.
 # every node captures the transfers it sends and receives (searched below)
-WN_CAPTURE=1
+WN_CAPTURE=1 WN_LOG_LEVEL=debug
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
 NODES="dir police housing youth guards"
@@ -94,8 +96,12 @@ for n in $NODES; do
 	if [ "$found" = "$expect" ]; then ok "$n holds exactly the markers it may: $expect"
 	else not_ok "$n holds exactly the markers it may: $expect"; echo "    it holds: ${found:-none}"; fi
 done
+# not_kv LOG: how many of its lines are not ts=... level=... msg="..."
+not_kv() { grep -v '^ts=[0-9-]*T[0-9:.]*Z level=\(error\|warn\|info\|debug\) msg=".*"$' "$1" | wc -l; }
 for n in $NODES; do
 	check "$n wrote a log" bash -c "test -s '$WN_T/$n.log'"
+	check "  ... at debug level: what it applied" grep -q ' level=debug msg="applied ' "$WN_T/$n.log"
+	check "  ... every line an event, key=value" count_is 0 not_kv "$WN_T/$n.log"
 	check "  ... no marker in it" out_lacks '(^|[^A-Z0-9])CW-(ACT|NOTE|SUBJ|TEXT)' cat "$WN_T/$n.log"
 done
 cat "$WN_T"/*.wire >"$WN_T/all.wire"

@@ -27,8 +27,8 @@ check "guards starts with the tests' hook (cores kept)" node_start guards
 # finds a core size limit of 0 and keeps nothing)
 if [ "${BUILD%-san}" = "$BUILD" ]; then
 	check "  it warns that core dumps stay on" \
-		grep -q 'warn: WIJKNET_TEST_KEEP_CORES=1 (a test build): core dumps stay on' "$WN_T/guards.log"
-	check "  and they are on" grep -q 'warn: core dumps ON (dumpable 1)' "$WN_T/guards.log"
+		grep -q 'level=warn msg="WIJKNET_TEST_KEEP_CORES=1 (a test build): core dumps stay on' "$WN_T/guards.log"
+	check "  and they are on" grep -q 'level=warn msg="core dumps ON (dumpable 1)' "$WN_T/guards.log"
 else
 	check "  (sanitizer build) core dumps are off all the same" \
 		grep -q 'core dumps off: core size 0, not dumpable (0)' "$WN_T/guards.log"
