@@ -17,8 +17,16 @@
 #define CLI_FAIL 1
 #define CLI_USAGE 2
 
+/* where the unit's control socket is (wijknetd.service: RuntimeDirectory) */
+#define CLI_RUN_SOCKET "/run/wijknet/control.sock"
+
 struct cli {
 	const char *data_dir; /* -d, $WIJKNET_DATA, or /var/lib/wijknet */
+	/* the control socket: -s, $WIJKNET_SOCKET, else DATA/control.sock
+	 * when -d or $WIJKNET_DATA names the data folder, else
+	 * /run/wijknet/control.sock when it is there (the unit's), else
+	 * /var/lib/wijknet/control.sock */
+	const char *socket;
 	bool json;            /* --json */
 	const char *prog;
 };

@@ -70,7 +70,7 @@ cli_call(struct cli *cli, const struct proto_ctl_request *req,
 	int rv;
 	bool retry;
 
-	snprintf(url, sizeof(url), "ipc://%s/control.sock", cli->data_dir);
+	snprintf(url, sizeof(url), "ipc://%s", cli->socket);
 	if ((rc = proto_writer_init_dynamic(&w, 512, 1u << 20)) != WN_OK ||
 	    (rc = proto_ctl_request_encode(req, &w)) != WN_OK) {
 		fprintf(stderr, "%s: cannot encode request: %s\n", cli->prog,
@@ -85,7 +85,8 @@ cli_call(struct cli *cli, const struct proto_ctl_request *req,
 		if (!retry || waited >= CLI_CONNECT_MS) {
 			fprintf(stderr,
 			    "%s: cannot reach wijknetd at %s: %s (is it "
-			    "running? is -d / $WIJKNET_DATA right?)\n",
+			    "running? are -d / $WIJKNET_DATA or -s / "
+			    "$WIJKNET_SOCKET right?)\n",
 			    cli->prog, url, nng_strerror(rv));
 			rc = WN_ETRANSPORT;
 			goto out;

@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CLI_VERSION "0.1.0"
 
@@ -59,12 +60,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: wijknet [-d DIR] [--json] COMMAND [ARGS]\n"
+	    "usage: wijknet [-d DIR | -s SOCKET] [--json] COMMAND [ARGS]\n"
 	    "\n"
 	    "Talks to the local wijknetd over its control socket.\n"
 	    "\n"
 	    "  -d, --data DIR  the node's data folder (default $WIJKNET_DATA,\n"
 	    "                  else /var/lib/wijknet)\n"
+	    "  -s, --socket SOCKET  the node's control socket (default\n"
+	    "                  $WIJKNET_SOCKET, else DIR/control.sock when -d or\n"
+	    "                  $WIJKNET_DATA is given, else\n"
+	    "                  /run/wijknet/control.sock when it is there)\n"
 	    "  --json          machine-readable output\n"
 	    "  -h, --help      this text; 'wijknet COMMAND --help' for a command\n"
 	    "  --version       print the version\n"
@@ -89,22 +94,34 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"data", required_argument, NULL, 'd'},
+	    {"socket", required_argument, NULL, 's'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli cli = {.prog = "wijknet"};
+	static char sock[4200];
+	bool data_named = true;
 	int c;
 
 	cli.data_dir = getenv("WIJKNET_DATA");
-	if (cli.data_dir == NULL || *cli.data_dir == '\0')
+	if (cli.data_dir == NULL || *cli.data_dir == '\0') {
 		cli.data_dir = "/var/lib/wijknet";
+		data_named = false;
+	}
+	cli.socket = getenv("WIJKNET_SOCKET");
+	if (cli.socket != NULL && *cli.socket == '\0')
+		cli.socket = NULL;
 	/* '+': stop at the command so its own options reach it */
-	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			cli.data_dir = optarg;
+			data_named = true;
+			break;
+		case 's':
+			cli.socket = optarg;
 			break;
 		case 'j':
 			cli.json = true;
@@ -123,6 +140,20 @@ main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return CLI_USAGE;
+	}
+	if (cli.socket == NULL) {
+		/* a case worker of the node's group reaches the unit's socket
+		 * in /run/wijknet without entering the data folder */
+		if (!data_named && access(CLI_RUN_SOCKET, F_OK) == 0)
+			cli.socket = CLI_RUN_SOCKET;
+		else if ((size_t)snprintf(sock, sizeof(sock), "%s/control.sock",
+			     cli.data_dir) < sizeof(sock))
+			cli.socket = sock;
+		else {
+			fprintf(stderr, "wijknet: %s: path too long\n",
+			    cli.data_dir);
+			return CLI_USAGE;
+		}
 	}
 	for (size_t i = 0; i < WN_ARRAY_LEN(cmds); i++) {
 		if (strcmp(argv[optind], cmds[i].name) != 0)

@@ -57,6 +57,9 @@ struct cfg_node {
 	enum wn_log_level log_level; /* default WN_LOG_INFO */
 	uint32_t control_mode;   /* 0600 (default) or 0660 */
 	char control_group[64];  /* required iff control_mode is 0660 */
+	char control_socket[100]; /* "" (data_dir/control.sock) or an
+				   * absolute path, in a folder of the
+				   * daemon's own */
 	char director_key[65];   /* "" or 64 lowercase hex digits */
 	uint32_t snoop_limit;   /* optional, default 10: dossiers of cases a
 				 * user is not assigned to, opened within */

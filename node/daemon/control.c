@@ -496,6 +496,47 @@ listener_start(struct node *n, char *err, size_t errlen)
 	return WN_OK;
 }
 
+/* socket_folder_ours: the folder of a control_socket outside the data
+ * folder is the daemon's own (its owner, a folder, not a link) and only it
+ * may change it (no write for group or others): the daemon removes a stale
+ * socket there at start, and a folder others may write to would let them
+ * put a link or a socket of their own in its place. A group may pass
+ * through it (mode 0750, group control_group): that is its purpose. */
+static bool
+socket_folder_ours(const char *path, char *err, size_t errlen)
+{
+	char dir[128];
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	size_t len = slash != NULL ? (size_t)(slash - path) : 0;
+	if (slash == NULL || slash[1] == '\0' || len >= sizeof(dir)) {
+		snprintf(err, errlen, "control_socket %s: not a file's path",
+		    path);
+		return false;
+	}
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	if (len == 0)
+		wn_strlcpy(dir, "/", sizeof(dir));
+	if (lstat(dir, &st) != 0) {
+		snprintf(err, errlen, "control_socket %s: its folder %s: %s "
+		    "(under systemd, RuntimeDirectory= makes it)", path, dir,
+		    strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) != 0) {
+		snprintf(err, errlen, "control_socket %s: its folder %s must "
+		    "be a folder of the daemon's user that only it may write "
+		    "to (mode 0700 or 0750; it is %s, mode %04o, owner uid "
+		    "%u)", path, dir, S_ISDIR(st.st_mode) ? "a folder"
+		    : "not a folder", (unsigned)(st.st_mode & 07777),
+		    (unsigned)st.st_uid);
+		return false;
+	}
+	return true;
+}
+
 wn_err
 node_ctl_start(struct node *n, char *err, size_t errlen)
 {
@@ -511,8 +552,13 @@ node_ctl_start(struct node *n, char *err, size_t errlen)
 			why, sizeof(why)) != WN_OK)
 			wn_log(WN_LOG_WARN, "%s", why);
 	}
-	if (!node_path(n->d->ctl_path, sizeof(n->d->ctl_path), n->cfg.data_dir,
-		NODE_CTL_SOCK) ||
+	if (n->cfg.control_socket[0] != '\0') {
+		wn_strlcpy(n->d->ctl_path, n->cfg.control_socket,
+		    sizeof(n->d->ctl_path));
+		if (!socket_folder_ours(n->d->ctl_path, err, errlen))
+			return WN_ECONFIG;
+	} else if (!node_path(n->d->ctl_path, sizeof(n->d->ctl_path),
+		       n->cfg.data_dir, NODE_CTL_SOCK) ||
 	    strlen(n->d->ctl_path) >= 100) {
 		snprintf(err, errlen,
 		    "%s: data folder path too long for a unix socket",

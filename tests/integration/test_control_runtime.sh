@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# test_control_runtime.sh - a control socket outside the data folder
+# (control_socket, wijknet.conf(5)), as the unit's /run/wijknet gives it,
+# so that several case workers reach the node without entering its data
+# folder:
+#  - the daemon serves at control_socket, not in the data folder; the CLI
+#    finds it with -s or $WIJKNET_SOCKET;
+#  - the daemon refuses a socket whose folder is missing, is not its own,
+#    or lets group or others write (they could put a socket or a link of
+#    their own in its place), and a path that does not fit a unix socket;
+#  - run as root: two uids in the socket's group, each named by a [user],
+#    are each served as their own user with the data folder left at 0700;
+#    a uid outside the group cannot even reach the socket.
+. "$(dirname "$0")/lib.sh"
+RUN="$WN_T/run"
+SOCK="$RUN/control.sock"
+
+check_exit "init" 0 node_init a police
+mkdir -m 0700 "$RUN"
+check "control_socket = $SOCK" set_conf a control_socket "$SOCK"
+check "the daemon starts" node_start a
+check "it serves at control_socket" test -S "$SOCK"
+check "  not in the data folder" test ! -e "$WN_T/a/control.sock"
+check_exit "the CLI with -s reaches it" 0 "$WIJKNET" -s "$SOCK" whoami
+check_exit "  with \$WIJKNET_SOCKET too" 0 env WIJKNET_SOCKET="$SOCK" "$WIJKNET" whoami
+check_exit "  -d alone looks in the data folder, and says where it looked" 1 wn a whoami
+check_out "  ... naming -s and \$WIJKNET_SOCKET" "cannot reach wijknetd at ipc://$WN_T/a/control.sock: .*-s / \\\$WIJKNET_SOCKET"
+check "the daemon stops" node_stop a
+check "  and removes its socket" test ! -e "$SOCK"
+
+refused() { # WHY PATTERN: the daemon does not start, and its log says PATTERN
+	: >"$WN_T/a.log"
+	check_exit "$1: the daemon refuses to start" 1 node_start a
+	[ -n "${WN_PID[a]:-}" ] && node_stop a
+	check "  saying why" grep -q -- "$2" "$WN_T/a.log"
+}
+chmod 0770 "$RUN"
+refused "a folder the group may write to" "its folder $RUN must be a folder of the daemon's user that only it may write to (mode 0700 or 0750; it is a folder, mode 0770"
+rmdir "$RUN"
+refused "no folder" "its folder $RUN: No such file or directory (under systemd, RuntimeDirectory= makes it)"
+mkdir -m 0700 "$WN_T/real" && ln -s "$WN_T/real" "$RUN"
+refused "a link to a folder" "its folder $RUN must be a folder of the daemon's user .* it is not a folder"
+rm "$RUN" && mkdir -m 0700 "$RUN"
+long="/$(printf 'x%.0s' $(seq 1 100))/control.sock"
+check "a path longer than a unix socket takes" set_conf a control_socket "$long"
+check_exit "  is a config error" 1 "$WIJKNETD" doctor --config "$WN_T/a/wijknet.conf"
+check_out "  ... saying how long it may be" "control_socket.*at most 99 bytes"
+check "control_socket back" set_conf a control_socket "$SOCK"
+
+# ---- several case workers (root only: it takes other uids)
+as_uid() { # UID GID CMD...: run CMD as UID with GID its only group
+	local u=$1 g=$2; shift 2
+	/usr/bin/python3 -c 'import os,sys
+os.setgroups([]); os.setgid(int(sys.argv[2])); os.setuid(int(sys.argv[1]))
+os.execv(sys.argv[3], sys.argv[3:])' "$u" "$g" "$@"
+}
+if [ "$(id -u)" != 0 ]; then
+	echo "# skipped: serving other uids needs root (running as uid $(id -u))"
+	wn_done
+	exit
+fi
+G=$(getent group nogroup | cut -d: -f1)
+[ -n "$G" ] || G=$(getent group | awk -F: '$3 != 0 { print $1; exit }')
+GID=$(getent group "$G" | cut -d: -f3)
+OTHER=$(getent group | awk -F: -v g="$GID" '$3 != g && $3 != 0 { print $3; exit }')
+check "a group for the case workers: $G ($GID), and another ($OTHER)" test -n "$GID" -a -n "$OTHER"
+# $WN_T lets everyone through (a folder above it must too); the data
+# folder stays as init made it (0700), the socket's folder is 0750 of G
+chmod 0711 "$WN_T"
+chgrp "$G" "$RUN" && chmod 0750 "$RUN"
+if ! as_uid 65533 "$GID" /usr/bin/python3 -c 'import os,sys; os.stat(sys.argv[1])' "$RUN/" 2>/dev/null ||
+	! as_uid 65533 "$GID" "$WIJKNET" --version >/dev/null 2>&1; then
+	echo "# skipped: uid 65533 cannot reach $RUN or run $WIJKNET (a folder above is closed)"
+	wn_done
+	exit
+fi
+check "control_mode 0660, control_group $G" eval 'set_conf a control_mode 0660 && set_conf a control_group "$G"'
+printf '\n[user anna]\nuid = 65533\nrole = case_worker\n\n[user bram]\nuid = 65534\nrole = viewer\n' \
+	>>"$WN_T/a/wijknet.conf"
+check "the daemon starts" node_start a
+check "the data folder is still 0700" test "$(stat -c %a "$WN_T/a")" = 700
+check "the socket is 0660 of group $G" test "$(stat -c %a:%G "$SOCK")" = "660:$G"
+as_uid 65533 "$GID" "$WIJKNET" -s "$SOCK" whoami >"$WN_T/out" 2>&1
+check_out "uid 65533 in the group is served as anna" 'anna'
+as_uid 65534 "$GID" "$WIJKNET" -s "$SOCK" whoami >"$WN_T/out" 2>&1
+check_out "uid 65534 in the group is served as bram" 'bram'
+check_exit "  neither can enter the data folder" 1 as_uid 65533 "$GID" /usr/bin/python3 -c \
+	'import os,sys; os.listdir(sys.argv[1])' "$WN_T/a"
+check_exit "uid 65532 outside the group is not served" 1 as_uid 65532 "$OTHER" "$WIJKNET" -s "$SOCK" whoami
+check_out "  ... the kernel refuses it the socket" "cannot reach wijknetd at ipc://$SOCK: Permission denied"
+check "the daemon stops" node_stop a
+wn_done
