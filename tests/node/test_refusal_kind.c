@@ -43,9 +43,9 @@ static void
 test_an_unknown_code_keeps_the_message(void **state)
 {
 	(void)state;
-	/* 0 is never a refusal; 18 and up are codes of later versions */
+	/* 0 is never a refusal; 19 and up are codes of later versions */
 	assert_int_equal(peer_refusal_kind(0), PEER_UNKNOWN);
-	assert_int_equal(peer_refusal_kind(18), PEER_UNKNOWN);
+	assert_int_equal(peer_refusal_kind(19), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(99), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(255), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(UINT32_MAX), PEER_UNKNOWN);
