@@ -41,7 +41,7 @@ T2=$(token housing e-vdb)
 check "the token is 32 bytes in full hex with --json" bash -c "[[ '$T1' =~ ^[0-9a-f]{64}$ ]]"
 check "both members hold the same token for her" test "$T1" = "$T2"
 check_exit "subject show in words" 0 wn police subject show elise
-check_out "  gives a short fingerprint and the key epoch" "token ${T1:0:4}-${T1:4:4}-${T1:8:4} (key epoch 1)"
+check_out "  gives a short fingerprint and the key epoch" "token ${T1:0:4}-${T1:4:4}-${T1:8:4} \\(key epoch 1\\)"
 check "  never the full token" bash -c "! grep -q '$T1' '$WN_T/out'"
 
 check "police records Jan Van den Broeck, born the same day" wn police subject add jan \
