@@ -31,7 +31,7 @@ const char cli_usage_subject[] =
     "The token is asked of the federation's director (the director derives\n"
     "its own): `subject show` says whether it came, was refused (the\n"
     "director's daily limit) or is still asked. A refused token is asked\n"
-    "again with the next `subject add`.";
+    "again by the node itself the next day (UTC).";
 
 static const char *
 kind_words(const char *k)
@@ -61,7 +61,7 @@ print_subject(const struct proto_ctl_row *r, bool full)
 	} else if (strcmp(state, "refused") == 0) {
 		cli_moment(cli_row_int(r, "refused_ms"), when, sizeof(when));
 		printf("NO TOKEN: the director refused it on %s: %s; it is "
-		    "asked again with the next `subject add`", when,
+		    "asked again the next day (UTC)", when,
 		    cli_row_text(r, "refused_why"));
 	} else if (strcmp(state, "asked") == 0) {
 		printf("token asked of the director, no answer yet");

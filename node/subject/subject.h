@@ -76,8 +76,11 @@ WN_NODISCARD wn_err node_subject_address(const char *street,
  * OPRF output of its canonical form. */
 #define NODE_SUBJECT_TOKEN_LEN 32
 
-/* node_subject_room_register registers the room's message types and
- * control commands (the daemon, at start). */
+/* how often a node asks for the tokens of subjects still without one */
+#define NODE_SUBJECT_ASK_PERIOD_MS (60 * 1000)
+
+/* node_subject_room_register registers the room's message types,
+ * control commands and periodic work (the daemon, at start). */
 void node_subject_room_register(void);
 
 /* node_subject_token_apply applies a TOKEN_REQUEST (the director) or a
@@ -99,8 +102,9 @@ WN_NODISCARD wn_err node_subject_key_get(struct node *n,
     struct sec_oprf_key **k, uint64_t *epoch);
 
 /* node_subject_ask queues one TOKEN_REQUEST to the director for this
- * node's subjects without a token and not asked for (at most
- * PROTO_TOKEN_BATCH_MAX, oldest first), in the caller's transaction;
+ * node's subjects without a token and not asked for, except those the
+ * director refused today (at most PROTO_TOKEN_BATCH_MAX, oldest first),
+ * in the caller's transaction;
  * *asked says how many. Nothing when there is none, when this node
  * directs (it derives its tokens itself) or knows no director yet
  * (*asked 0). */

@@ -14,6 +14,10 @@
  * member's daily limit (token_daily_limit, token_usage); past it the
  * whole request is refused with code 18 in the answer, and audited.
  * The director derives the tokens of its own subjects without a message.
+ * A periodic check (at start, then every NODE_SUBJECT_ASK_PERIOD_MS) asks
+ * for the subjects still without a token: recorded before this node held
+ * a charter, or refused on an earlier day (one refused today waits for
+ * the next UTC day).
  *
  * No identifier, canonical form, point or token goes into a log or an
  * audit record: they name the reference, the member and counts only.
@@ -201,13 +205,17 @@ node_subject_ask(struct node *n, size_t *asked)
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return WN_ENOMEM;
 	sec_random(q->id, sizeof(q->id));
+	/* one the director refused today is asked again tomorrow (UTC): the
+	 * limit is per day, asking again today would be refused again */
 	st = prep(n, "SELECT ref, ident FROM subjects WHERE token IS NULL AND "
-		     "request_id IS NULL ORDER BY created_ms, ref LIMIT ?");
+		     "request_id IS NULL AND (refused IS NULL OR refused_ms < "
+		     "?) ORDER BY created_ms, ref LIMIT ?");
 	up = prep(n, "UPDATE subjects SET request_id = ?, pos = ?, blind = ?, "
 		     "refused = NULL, refused_ms = NULL WHERE ref = ?");
 	if (st == NULL || up == NULL)
 		goto out;
-	sqlite3_bind_int(st, 1, PROTO_TOKEN_BATCH_MAX);
+	sqlite3_bind_int64(st, 1, wn_now_ms() / DAY_MS * DAY_MS);
+	sqlite3_bind_int(st, 2, PROTO_TOKEN_BATCH_MAX);
 	int s;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *form = (const char *)sqlite3_column_text(st, 1);
@@ -239,6 +247,7 @@ node_subject_ask(struct node *n, size_t *asked)
 	q->count = i;
 	if ((rc = push(n, p, PROTO_MSG_TOKEN_REQUEST, q, NULL)) != WN_OK)
 		goto out;
+	wn_log(WN_LOG_INFO, "subjects: %zu tokens asked of %s", i, p->org_id);
 	*asked = i;
 out:
 	sqlite3_finalize(st);
@@ -476,6 +485,7 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 	}
 	snprintf(d, sizeof(d), "%zu tokens under key epoch %llu", count,
 	    (unsigned long long)a->epoch);
+	wn_log(WN_LOG_INFO, "subjects: %s from %s", d, from->org_id);
 	rc = node_audit_append(n->store, "system", "subject.tokens_received",
 	    from->org_id, d);
 out:
@@ -751,6 +761,25 @@ out:
 	return rc;
 }
 
+/* ---- periodic ------------------------------------------------------- */
+
+/* ask_due: the subjects still without a token and not asked for (recorded
+ * before this node held a charter, refused on an earlier day, or whose
+ * request was lost with a peer removed): up to ASK_MAX requests a run */
+#define ASK_MAX 10
+static wn_err
+ask_due(struct node *n, bool *kick)
+{
+	size_t asked = 0, runs = 0;
+	wn_err rc;
+	do {
+		if ((rc = node_subject_ask(n, &asked)) != WN_OK)
+			return rc;
+		*kick |= asked != 0;
+	} while (asked == PROTO_TOKEN_BATCH_MAX && ++runs < ASK_MAX);
+	return WN_OK;
+}
+
 /* ---- registration --------------------------------------------------- */
 
 static const struct node_ctl_cmd subject_cmds[] = {
@@ -767,9 +796,13 @@ static const struct node_msg_kind subject_kinds[] = {
 	{PROTO_MSG_TOKEN_ANSWER, node_subject_token_apply},
 };
 
+static const struct node_periodic ask_check = {"subjects.ask",
+    NODE_SUBJECT_ASK_PERIOD_MS, "WIJKNET_TEST_TOKEN_ASK_MS", ask_due};
+
 void
 node_subject_room_register(void)
 {
 	node_exchange_register(subject_kinds, WN_ARRAY_LEN(subject_kinds));
 	node_ctl_register(subject_cmds, WN_ARRAY_LEN(subject_cmds));
+	node_periodic_register(&ask_check);
 }

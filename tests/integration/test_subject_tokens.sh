@@ -70,9 +70,14 @@ check "police gets its token (its third today)" wait_for 60 has_state police squ
 check "police records a fourth subject" wn police subject add piet --family "De Smet" --given Piet --born 1970-01-31
 check "the director refuses it: past the daily limit" wait_for 60 has_state police piet refused
 check_exit "police shows the refusal" 0 wn police subject show piet
-check_out "  in plain words" "NO TOKEN: the director refused it on .*: daily token limit reached"
+check_out "  in plain words" "NO TOKEN: the director refused it on .*: daily token limit reached; it is asked again the next day"
 check "the member audits the refusal" test "$(audit_count police subject.token_refused)" = 1
 check "the director audits it, naming police" test "$(audit_count dir subject.token_refused)" = 1
+check "police records a fifth subject" wn police subject add mia --family Claes --given Mia --born 1999-09-09
+check "  it is refused too" wait_for 60 has_state police mia refused
+last_refusal_is() { wn dir --json audit show --limit 10000 | grep -o '"subject.token_refused"[^}]*' | tail -1 | grep -qF "$1"; }
+check "  the director refused it alone: the one refused today is not asked again today" \
+	last_refusal_is 'refused 1 tokens: daily token limit reached (3 of 3 evaluated today)'
 wn dir --json audit show --limit 10000 >"$WN_T/dir.audit"
 check "  its record holds the counts and no point" bash -c "grep -o '\"subject.token_refused\"[^}]*' '$WN_T/dir.audit' | grep -q 'police' && ! grep -Eq '[0-9a-f]{64}' <(grep -o '\"action\":\"subject[^}]*' '$WN_T/dir.audit')"
 check "housing, under its own limit, still gets tokens" wn housing subject add joke --bsn 111222333
@@ -91,7 +96,7 @@ printf '%s\n' "$key" | /usr/bin/python3 "$TOP/tests/integration/store_plain.py" 
 check "its store decrypts page by page" grep -q "CREATE TABLE subjects" "$WN_T/dir.plain"
 check "  and holds its own subject's form (the search can find one)" grep -aq "person:pieters/anna/1990-12-01" "$WN_T/dir.plain"
 for f in "Élise" "elise" "Broeck" "broeck" "vandenbroeck" "person:vandenbroeck/elise/2011-04-03" \
-	"2011-04-03" "03-04-2011" "De Smet" "desmet" "Grote Markt" "grotemarkt" "111222333"; do
+	"2011-04-03" "03-04-2011" "De Smet" "desmet" "claes" "1999-09-09" "Grote Markt" "grotemarkt" "111222333"; do
 	check "no '$f' in the director's store, log or audit log" \
 		bash -c "! grep -aiqF '$f' '$WN_T/dir.plain' '$WN_T/dir.log' '$WN_T/dir.audit'"
 done
