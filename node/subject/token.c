@@ -191,14 +191,65 @@ push(struct node *n, struct node_peer *p, uint32_t type,
 	return rc;
 }
 
+/* A subject read before its row is changed: the rows a statement walks
+ * are read whole first, so no update touches an index being walked. */
+struct pending {
+	char ref[PROTO_ORG_ID_MAX + 1];
+	char form[NODE_SUBJECT_MAX];
+	uint8_t r[SEC_OPRF_SCALAR_LEN]; /* the blind, when there is one */
+};
+
+/* read_pending reads up to PROTO_TOKEN_BATCH_MAX rows of st (ref, form
+ * and maybe the blind) into pd; *count rows. WN_ECORRUPT for a row that
+ * does not fit. */
+static wn_err
+read_pending(sqlite3_stmt *st, struct pending *pd, bool blind,
+    size_t *count)
+{
+	size_t i = 0;
+	int s = SQLITE_DONE;
+	while (i < PROTO_TOKEN_BATCH_MAX && (s = sqlite3_step(st)) ==
+	    SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(st, 0);
+		const char *form = (const char *)sqlite3_column_text(st, 1);
+		if (ref == NULL || form == NULL ||
+		    strlen(ref) >= sizeof(pd[i].ref) ||
+		    strlen(form) >= sizeof(pd[i].form) ||
+		    (blind && sqlite3_column_bytes(st, 2) !=
+			(int)sizeof(pd[i].r)))
+			return WN_ECORRUPT;
+		wn_strlcpy(pd[i].ref, ref, sizeof(pd[i].ref));
+		wn_strlcpy(pd[i].form, form, sizeof(pd[i].form));
+		if (blind)
+			memcpy(pd[i].r, sqlite3_column_blob(st, 2),
+			    sizeof(pd[i].r));
+		i++;
+	}
+	if (i < PROTO_TOKEN_BATCH_MAX && s != SQLITE_DONE)
+		return WN_EDB;
+	*count = i;
+	return WN_OK;
+}
+
+/* pending_free wipes and frees what read_pending filled */
+static void
+pending_free(struct pending *pd)
+{
+	if (pd != NULL) {
+		sec_wipe(pd, PROTO_TOKEN_BATCH_MAX * sizeof(*pd));
+		free(pd);
+	}
+}
+
 wn_err
 node_subject_ask(struct node *n, size_t *asked)
 {
 	struct proto_token_request *q = NULL;
+	struct pending *pd = NULL;
 	struct node_peer *p;
 	sqlite3_stmt *st = NULL, *up = NULL;
 	wn_err rc = WN_EDB;
-	size_t i = 0;
+	size_t i = 0, count = 0;
 	*asked = 0;
 	if ((p = director(n)) == NULL)
 		return WN_OK;
@@ -216,30 +267,29 @@ node_subject_ask(struct node *n, size_t *asked)
 		goto out;
 	sqlite3_bind_int64(st, 1, wn_now_ms() / DAY_MS * DAY_MS);
 	sqlite3_bind_int(st, 2, PROTO_TOKEN_BATCH_MAX);
-	int s;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *form = (const char *)sqlite3_column_text(st, 1);
+	if ((pd = calloc(PROTO_TOKEN_BATCH_MAX, sizeof(*pd))) == NULL) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	if ((rc = read_pending(st, pd, false, &count)) != WN_OK)
+		goto out;
+	sqlite3_reset(st);
+	for (i = 0; i < count; i++) {
 		struct sec_oprf_blind b;
-		if ((rc = sec_oprf_blind(form, strlen(form), &b, q->el[i])) !=
-		    WN_OK)
+		if ((rc = sec_oprf_blind(pd[i].form, strlen(pd[i].form), &b,
+			 q->el[i])) != WN_OK)
 			goto out;
 		sqlite3_reset(up);
 		sqlite3_bind_blob(up, 1, q->id, sizeof(q->id), SQLITE_STATIC);
 		sqlite3_bind_int64(up, 2, (int64_t)i);
 		sqlite3_bind_blob(up, 3, b.r, sizeof(b.r), SQLITE_TRANSIENT);
-		sqlite3_bind_text(up, 4, (const char *)sqlite3_column_text(st,
-		    0), -1, SQLITE_TRANSIENT);
-		s = sqlite3_step(up);
+		sqlite3_bind_text(up, 4, pd[i].ref, -1, SQLITE_STATIC);
+		int s = sqlite3_step(up);
 		sec_oprf_blind_release(&b);
 		if (s != SQLITE_DONE) {
 			rc = WN_EDB;
 			goto out;
 		}
-		i++;
-	}
-	if (s != SQLITE_DONE) {
-		rc = WN_EDB;
-		goto out;
 	}
 	rc = WN_OK;
 	if (i == 0)
@@ -252,6 +302,7 @@ node_subject_ask(struct node *n, size_t *asked)
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
+	pending_free(pd);
 	free(q);
 	return rc;
 }
@@ -400,6 +451,7 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 {
 	struct proto_token_answer *a = NULL;
 	struct proto_error perr = {0};
+	struct pending *pd = NULL;
 	sqlite3_stmt *st = NULL, *up = NULL;
 	char fed[PROTO_ORG_ID_MAX + 1], d[200];
 	size_t count = 0;
@@ -428,17 +480,18 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 		     "NULL, refused_ms = NULL WHERE ref = ?");
 	if (st == NULL || up == NULL)
 		goto out;
-	sqlite3_bind_blob(st, 1, a->id, sizeof(a->id), SQLITE_STATIC);
-	int s;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW)
-		count++;
-	if (s != SQLITE_DONE)
+	if ((pd = calloc(PROTO_TOKEN_BATCH_MAX, sizeof(*pd))) == NULL) {
+		rc = WN_ENOMEM;
 		goto out;
+	}
+	sqlite3_bind_blob(st, 1, a->id, sizeof(a->id), SQLITE_STATIC);
+	if ((rc = read_pending(st, pd, true, &count)) != WN_OK)
+		goto out;
+	sqlite3_reset(st);
 	if (count == 0) {
 		/* an answer to a request this node no longer waits for */
 		wn_log(WN_LOG_INFO, "subjects: a token answer from %s to no "
 		    "request waiting here: ignored", from->org_id);
-		rc = WN_OK;
 		goto out;
 	}
 	if (a->code != 0) {
@@ -451,17 +504,11 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 		rc = WN_EPROTO;
 		goto out;
 	}
-	sqlite3_reset(st);
-	for (size_t i = 0; (s = sqlite3_step(st)) == SQLITE_ROW; i++) {
+	for (size_t i = 0; i < count; i++) {
 		struct sec_oprf_blind b;
 		uint8_t token[NODE_SUBJECT_TOKEN_LEN];
-		if (sqlite3_column_bytes(st, 2) != (int)sizeof(b.r)) {
-			rc = WN_ECORRUPT;
-			goto out;
-		}
-		memcpy(b.r, sqlite3_column_blob(st, 2), sizeof(b.r));
-		if (token_of((const char *)sqlite3_column_text(st, 1), &b,
-			a->el[i], token) != WN_OK) {
+		memcpy(b.r, pd[i].r, sizeof(b.r));
+		if (token_of(pd[i].form, &b, a->el[i], token) != WN_OK) {
 			snprintf(why, whylen, "element %zu of the token answer "
 			    "cannot be unblinded", i);
 			rc = WN_EPROTO;
@@ -472,16 +519,11 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 		    SQLITE_TRANSIENT);
 		sqlite3_bind_int64(up, 2, (int64_t)a->epoch);
 		sqlite3_bind_int64(up, 3, now);
-		sqlite3_bind_text(up, 4, (const char *)sqlite3_column_text(st,
-		    0), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(up, 4, pd[i].ref, -1, SQLITE_STATIC);
 		if (sqlite3_step(up) != SQLITE_DONE) {
 			rc = WN_EDB;
 			goto out;
 		}
-	}
-	if (s != SQLITE_DONE) {
-		rc = WN_EDB;
-		goto out;
 	}
 	snprintf(d, sizeof(d), "%zu tokens under key epoch %llu", count,
 	    (unsigned long long)a->epoch);
@@ -491,6 +533,7 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
+	pending_free(pd);
 	free(a);
 	return rc;
 }
