@@ -11,7 +11,7 @@
  * every implementation. That part (subject.c) is pure code, thread safe.
  *
  * It also owns a node's own subjects and their pseudonymous tokens
- * (token.c, token_ask.c): the subjects, subject_keys and token_usage
+ * (token.c, subject_ctl.c): the subjects, subject_keys and token_usage
  * tables (migration 17), the director's federation OPRF secret (made on
  * first need, kept only in its encrypted store, numbered by key epoch),
  * the message types TOKEN_REQUEST (a member's blinded elements, to the
@@ -89,7 +89,7 @@ WN_NODISCARD wn_err node_subject_token_apply(struct node *n,
     struct node_peer *from, const struct proto_env_header *h,
     const uint8_t *body, size_t len, char *why, size_t whylen);
 
-/* the control commands (token.c) */
+/* the control commands (subject_ctl.c) */
 WN_NODISCARD wn_err node_ctl_subject_add(struct node_ctl_call *c);
 WN_NODISCARD wn_err node_ctl_subject_list(struct node_ctl_call *c);
 WN_NODISCARD wn_err node_ctl_subject_show(struct node_ctl_call *c);
@@ -100,6 +100,12 @@ WN_NODISCARD wn_err node_ctl_subject_show(struct node_ctl_call *c);
  * sec_oprf_key_free. WN_EDENIED at a member. */
 WN_NODISCARD wn_err node_subject_key_get(struct node *n,
     struct sec_oprf_key **k, uint64_t *epoch);
+
+/* node_subject_derive (the director): the token of a canonical form
+ * under the key in force (node_subject_key_get), without a message: the
+ * subjects of its own files. Caller's transaction. */
+WN_NODISCARD wn_err node_subject_derive(struct node *n, const char *form,
+    uint8_t token[NODE_SUBJECT_TOKEN_LEN], uint64_t *epoch);
 
 /* node_subject_ask queues one TOKEN_REQUEST to the director for this
  * node's subjects without a token and not asked for, except those the
