@@ -11,6 +11,8 @@
 #  - the director's daily limit per member (token_daily_limit) refuses a
 #    request past it, audits the refusal (without any point) and the
 #    member shows it; another member is not limited by it;
+#  - a subject recorded before the node holds a charter waits, and the
+#    node asks for its token by itself once it is enrolled;
 #  - a malformed point (a non-canonical encoding) is refused;
 #  - the director's log, audit log and decrypted store hold no form of the
 #    members' subjects' identifiers (plain, folded, canonical).
@@ -83,6 +85,20 @@ check "  its record holds the counts and no point" bash -c "grep -o '\"subject.t
 check "housing, under its own limit, still gets tokens" wn housing subject add joke --bsn 111222333
 check "  its token comes" wait_for 60 has_state housing joke token
 
+# --- a subject recorded before the node holds a charter waits, then the
+# node asks for it by itself (its periodic check) once it is enrolled
+DKEY=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
+check "a third partner, youth work, is made, pinning the director" node_init_member youth "$DKEY"
+check "  it starts, not enrolled" node_start youth
+check_exit "it records Élise before it holds a charter" 0 wn youth subject add elise-y \
+	--family "VAN DEN BROECK" --given "elise" --born 3/4/2011
+check_out "  it says the token is asked once it holds one" "once this node holds the federation's charter"
+check "  subject show says it waits" has_state youth elise-y waiting
+check "youth work enrols the director" wn youth peer add "$WN_T/dir.bundle" --fingerprint "$(bundle dir)"
+check "the director enrols youth work" wn dir peer add "$WN_T/youth.bundle" --fingerprint "$(bundle youth)"
+check "youth work asks for the token by itself and gets it" wait_for 180 has_state youth elise-y token
+check "  her token, as police and housing hold it" test "$(token youth elise-y)" = "$T1"
+
 # --- a malformed point
 check_exit "a token request with a non-canonical point is refused" 0 \
 	"$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" \
@@ -100,7 +116,7 @@ for f in "Élise" "elise" "Broeck" "broeck" "vandenbroeck" "person:vandenbroeck/
 	check "no '$f' in the director's store, log or audit log" \
 		bash -c "! grep -aiqF '$f' '$WN_T/dir.plain' '$WN_T/dir.log' '$WN_T/dir.audit'"
 done
-for m in police housing; do
+for m in police housing youth; do
 	check "no identifier in $m's log" bash -c "! grep -aiqE 'broeck|elise|desmet|de smet|grote|111222333|2011-04-03' '$WN_T/$m.log'"
 done
 wn_done
