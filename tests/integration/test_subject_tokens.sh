@@ -64,6 +64,11 @@ check_exit "the same identifier twice on one node is refused" 1 wn housing subje
 check_out "  naming the subject it is" "already recorded as subject e-vdb"
 check_exit "a bad national register number is refused" 1 wn police subject add bad --rrn 85.07.30-033.62
 check_exit "two identifiers at once are a usage error" 2 wn police subject add two --rrn 85.07.30-033.61 --bsn 111222333
+check_exit "--name without a comma is a usage error" 2 wn police subject add three --name "Elise Broeck" --born 2011-04-03
+check_exit "a subject that is not there" 1 wn police subject show nobody
+check_out "  is said to be missing" "no subject nobody here"
+check_exit "a reference that is not one is refused" 1 wn police subject add "Not A Ref" --bsn 111222333
+check_out "  saying what a reference is" "1 to 63 of a-z, 0-9, - and _"
 
 # --- the daily limit: police has had 2, the third is its last today
 check "police records an address" wn police subject add square-12 --address --street "Grote Markt" \
