@@ -54,6 +54,8 @@ static const struct cli_cmd cmds[] = {
 	    "nuisance\n           consultation team", cli_usage_body},
 	{"meeting", cli_cmd_meeting, "plan a body's meetings, their agenda, "
 	    "attendance,\n           minutes and decisions", cli_usage_meeting},
+	{"subject", cli_cmd_subject, "this node's subjects and their "
+	    "pseudonymous tokens", cli_usage_subject},
 };
 
 static void

@@ -322,6 +322,8 @@ static const struct key keys[] = {
 	    .expect = "a number of dossiers", .dflt = "10"},
 	{SECT_NODE, "snoop_window", K_UID, NODE(snoop_window),
 	    .expect = "a number of seconds", .dflt = "600"},
+	{SECT_NODE, "token_daily_limit", K_UID, NODE(token_daily_limit),
+	    .expect = "a number of tokens", .dflt = "1000"},
 	{SECT_NODE, "auto_share", K_STR, NODE(auto_share),
 	    .valid = category_list_valid,
 	    .expect = "information categories separated by commas"},

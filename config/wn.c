@@ -29,6 +29,7 @@ static const char *const err_text[] = {
 	[WN_ETIMEDOUT] = "timed out",
 	[WN_EPERM] = "file permissions too open",
 	[WN_ENOKEY] = "cannot decrypt: the keys do not match",
+	[WN_ELIMIT] = "daily token limit reached",
 };
 
 const char *

@@ -38,6 +38,7 @@ typedef enum {
 	WN_ETIMEDOUT,     /* 15 timed out */
 	WN_EPERM,         /* 16 file permissions too open */
 	WN_ENOKEY,        /* 17 cannot decrypt: the keys do not match */
+	WN_ELIMIT,        /* 18 daily token limit reached */
 } wn_err;
 
 /* wn_strerror returns a static, human-readable text for err. */

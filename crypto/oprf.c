@@ -98,6 +98,12 @@ element_ok(const uint8_t p[SEC_OPRF_ELEMENT_LEN])
 	    !sodium_is_zero(p, SEC_OPRF_ELEMENT_LEN);
 }
 
+bool
+sec_oprf_element_valid(const uint8_t p[SEC_OPRF_ELEMENT_LEN])
+{
+	return element_ok(p);
+}
+
 /* scalar_ok: non-zero and below the group order (reducing it changes
  * nothing). */
 static bool

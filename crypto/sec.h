@@ -257,6 +257,12 @@ WN_NODISCARD wn_err sec_oprf_blind_with(const void *input, size_t len,
     const uint8_t r[SEC_OPRF_SCALAR_LEN], struct sec_oprf_blind *b,
     uint8_t blinded[SEC_OPRF_ELEMENT_LEN]);
 
+/* sec_oprf_element_valid: p is the canonical encoding of a ristretto255
+ * element other than the identity (an encoding with the top bit set is
+ * never canonical): what sec_oprf_evaluate and sec_oprf_finalize accept.
+ * For decoders that check every element before anything is computed. */
+bool sec_oprf_element_valid(const uint8_t p[SEC_OPRF_ELEMENT_LEN]);
+
 /* sec_oprf_evaluate is BlindEvaluate(skS, blindedElement), at the server:
  * WN_ECRYPTO if blinded is not a valid element or is the identity. */
 WN_NODISCARD wn_err sec_oprf_evaluate(struct sec_oprf_key *k,

@@ -146,10 +146,13 @@ enum proto_msg_type {
 	PROTO_MSG_CONSULT = 25,    /* a case at a meeting, to case members */
 	PROTO_MSG_ESCALATION = 26, /* a case handed to another body */
 	PROTO_MSG_CASE_SIGNAL = 27, /* a signal of a case (casesig_wire.h) */
+	/* subjects' tokens (token_wire.h), member <-> director */
+	PROTO_MSG_TOKEN_REQUEST = 28, /* blinded elements to evaluate */
+	PROTO_MSG_TOKEN_ANSWER = 29,  /* the evaluated elements, or a refusal */
 };
-#define PROTO_MSG_TYPE_MAX 27
+#define PROTO_MSG_TYPE_MAX 29
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 27
+#define PROTO_ENVELOPE_TYPE_MAX 29
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

@@ -47,6 +47,7 @@ peer_refusal_kind(uint32_t code)
 	case WN_ECORRUPT:
 	case WN_ETOOBIG:
 	case WN_EPERM:
+	case WN_ELIMIT:
 		return PEER_FINAL;
 	case WN_ENOMEM:
 	case WN_ECRYPTO:

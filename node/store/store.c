@@ -554,6 +554,54 @@ static const char *const migrations[] = {
 	 * one made under an older one (judged under its own). Messages
 	 * queued before this migration name 0: made under an older one. */
 	"ALTER TABLE outbox ADD COLUMN mv INTEGER NOT NULL DEFAULT 0;",
+
+	/* 17: subjects and their pseudonymous tokens (node/subject/token.c,
+	 * issue 11). subject_keys, at the director only: the federation's
+	 * OPRF secret, one row per key epoch (rotation will add rows), made
+	 * on first need; the store's encryption is its only protection
+	 * besides guarded memory while in use, it is never in the config, a
+	 * log or a reply. subjects: this node's own subjects, the one place
+	 * a subject's reference and identifier are kept (cases will refer to
+	 * the token through it): ref is the node's local reference, kind one
+	 * of be-nrn, nl-bsn, person, address, ident the canonical form
+	 * (protocol/SUBJECTS.md; it never leaves the node), token the first
+	 * 32 bytes of the OPRF output under key epoch `epoch`. While a
+	 * token is asked for, request_id names the TOKEN_REQUEST, pos the
+	 * element's place in it and blind the secret blind (wiped once the
+	 * answer came); refused the code of the last refusal (18: the
+	 * daily limit). token_usage, at the director: the evaluations each
+	 * member asked for per UTC day (day = ms / 86400000), for the daily
+	 * limit. */
+	"CREATE TABLE subject_keys ("
+	"  epoch INTEGER PRIMARY KEY CHECK (epoch >= 1),"
+	"  sk BLOB NOT NULL CHECK (length(sk) = 32),"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE subjects ("
+	"  ref TEXT PRIMARY KEY CHECK (ref != ''),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('be-nrn', 'nl-bsn', 'person', "
+	"    'address')),"
+	"  ident TEXT NOT NULL UNIQUE,"
+	"  token BLOB CHECK (token IS NULL OR length(token) = 32),"
+	"  epoch INTEGER CHECK (epoch IS NULL OR epoch >= 1),"
+	"  created_ms INTEGER NOT NULL,"
+	"  token_ms INTEGER,"
+	"  request_id BLOB CHECK (request_id IS NULL OR "
+	"    length(request_id) = 16),"
+	"  pos INTEGER,"
+	"  blind BLOB CHECK (blind IS NULL OR length(blind) = 32),"
+	"  refused INTEGER,"
+	"  refused_ms INTEGER,"
+	"  CHECK ((token IS NULL) = (epoch IS NULL)),"
+	"  CHECK ((token IS NULL) = (token_ms IS NULL)),"
+	"  CHECK ((request_id IS NULL) = (blind IS NULL)),"
+	"  CHECK ((request_id IS NULL) = (pos IS NULL)));"
+	"CREATE INDEX subjects_token ON subjects(token);"
+	"CREATE INDEX subjects_request ON subjects(request_id, pos);"
+	"CREATE TABLE token_usage ("
+	"  member TEXT NOT NULL,"
+	"  day INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL CHECK (used >= 0),"
+	"  PRIMARY KEY (member, day)) WITHOUT ROWID;",
 };
 
 int

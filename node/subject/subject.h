@@ -8,8 +8,17 @@
  * address. Each becomes one string with a kind prefix ("be-nrn:",
  * "nl-bsn:", "person:", "address:"); the rules, with the hard cases
  * decided, are in protocol/SUBJECTS.md and must be followed exactly by
- * every implementation. Pure code: it may use no other room of node/
- * (only config/'s wn_text_fold). Thread safe.
+ * every implementation. That part (subject.c) is pure code, thread safe.
+ *
+ * It also owns a node's own subjects and their pseudonymous tokens
+ * (token.c, subject_ctl.c): the subjects, subject_keys and token_usage
+ * tables (migration 17), the director's federation OPRF secret (made on
+ * first need, kept only in its encrypted store, numbered by key epoch),
+ * the message types TOKEN_REQUEST (a member's blinded elements, to the
+ * director) and TOKEN_ANSWER (the director's evaluation, or its
+ * refusal: 18, the member's daily limit, token_daily_limit), and the
+ * subject.add, subject.list and subject.show control commands.
+ * May use: core, store, exchange.
  *
  * Every function writes the form, NUL-terminated, into out[0..cap) and its
  * length into *outlen (may be NULL), only on success. On bad input it
@@ -21,6 +30,9 @@
 #define NODE_SUBJECT_H
 
 #include "config/wn.h"
+#include "node/core/core.h"
+#include "node/exchange/exchange.h"
+#include "node/node.h"
 
 /* the longest field read, in bytes, and room for any canonical form */
 #define NODE_SUBJECT_FIELD_MAX 200
@@ -59,5 +71,49 @@ WN_NODISCARD wn_err node_subject_person(const char *family,
 WN_NODISCARD wn_err node_subject_address(const char *street,
     const char *number, const char *box, const char *postcode, char *out,
     size_t cap, size_t *outlen, char *err, size_t errlen);
+
+/* The token of a subject: the first NODE_SUBJECT_TOKEN_LEN bytes of the
+ * OPRF output of its canonical form. */
+#define NODE_SUBJECT_TOKEN_LEN 32
+
+/* how often a node asks for the tokens of subjects still without one */
+#define NODE_SUBJECT_ASK_PERIOD_MS (60 * 1000)
+
+/* node_subject_room_register registers the room's message types,
+ * control commands and periodic work (the daemon, at start). */
+void node_subject_room_register(void);
+
+/* node_subject_token_apply applies a TOKEN_REQUEST (the director) or a
+ * TOKEN_ANSWER (a member), as the exchange's applier calls it. */
+WN_NODISCARD wn_err node_subject_token_apply(struct node *n,
+    struct node_peer *from, const struct proto_env_header *h,
+    const uint8_t *body, size_t len, char *why, size_t whylen);
+
+/* the control commands (subject_ctl.c) */
+WN_NODISCARD wn_err node_ctl_subject_add(struct node_ctl_call *c);
+WN_NODISCARD wn_err node_ctl_subject_list(struct node_ctl_call *c);
+WN_NODISCARD wn_err node_ctl_subject_show(struct node_ctl_call *c);
+
+/* node_subject_key_get (the director): the federation's OPRF key in
+ * force and its epoch, made (and kept in the store, in the caller's
+ * transaction) when there is none yet. The caller frees *k with
+ * sec_oprf_key_free. WN_EDENIED at a member. */
+WN_NODISCARD wn_err node_subject_key_get(struct node *n,
+    struct sec_oprf_key **k, uint64_t *epoch);
+
+/* node_subject_derive (the director): the token of a canonical form
+ * under the key in force (node_subject_key_get), without a message: the
+ * subjects of its own files. Caller's transaction. */
+WN_NODISCARD wn_err node_subject_derive(struct node *n, const char *form,
+    uint8_t token[NODE_SUBJECT_TOKEN_LEN], uint64_t *epoch);
+
+/* node_subject_ask queues one TOKEN_REQUEST to the director for this
+ * node's subjects without a token and not asked for, except those the
+ * director refused today (at most PROTO_TOKEN_BATCH_MAX, oldest first),
+ * in the caller's transaction;
+ * *asked says how many. Nothing when there is none, when this node
+ * directs (it derives its tokens itself) or knows no director yet
+ * (*asked 0). */
+WN_NODISCARD wn_err node_subject_ask(struct node *n, size_t *asked);
 
 #endif

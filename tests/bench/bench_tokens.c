@@ -6,6 +6,14 @@
  * the same run, which a token needs three of (blind, evaluate, unblind).
  *
  *   bench_tokens [SUBJECTS]      (default 10000)
+ *   bench_tokens --fill DATA PASSFILE SUBJECTS
+ *
+ * --fill records SUBJECTS of those subjects (references b-0, b-1, ...) in
+ * the subjects table of the stopped node in DATA, without a token, as
+ * `subject add` would before the node holds a charter: started, the node
+ * asks the director for all of them at once (the real request path,
+ * TOKEN_REQUEST and TOKEN_ANSWER, 1000 a request), which run.sh times.
+ * Prints "filled=N".
  *
  * Three rounds, the baseline and the batch in turn; each figure is the
  * median round's. The subjects are realistic Flemish and Dutch names with
@@ -22,7 +30,10 @@
 
 #include <sodium.h>
 
+#include <sqlcipher/sqlite3.h>
+
 #include "crypto/sec.h"
+#include "node/store/store.h"
 #include "node/subject/subject.h"
 
 #define ROUNDS 3
@@ -117,6 +128,65 @@ round_tokens(struct sec_oprf_key *k, size_t n)
 	return now_s() - t0;
 }
 
+/* fill: n subjects without a token in the store of the stopped node in
+ * data */
+static int
+fill(const char *data, const char *passfile, size_t n)
+{
+	char err[1024], key[4200], db[4200], form[NODE_SUBJECT_MAX], ref[32],
+	    born[16];
+	struct sec_secret *pass = NULL;
+	struct sec_identity *id = NULL;
+	struct node_store *s = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *fam, *giv;
+	int rc = 1;
+	snprintf(key, sizeof(key), "%s/node.key", data);
+	snprintf(db, sizeof(db), "%s/node.db", data);
+	if (sec_passphrase_read_file(passfile, &pass, err, sizeof(err)) !=
+		WN_OK ||
+	    sec_identity_unlock(key, pass, &id, err, sizeof(err)) != WN_OK ||
+	    node_store_open(db, id, false, &s, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "bench_tokens: %s\n", err);
+		goto out;
+	}
+	if (node_store_begin(s) != WN_OK ||
+	    sqlite3_prepare_v2(node_store_db(s), "INSERT INTO subjects (ref, "
+		"kind, ident, created_ms) VALUES (?, 'person', ?, ?)", -1, &st,
+		NULL) != SQLITE_OK)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		subject(i, &fam, &giv, born);
+		snprintf(ref, sizeof(ref), "b-%zu", i);
+		if (node_subject_person(fam, giv, born, form, sizeof(form), NULL,
+			err, sizeof(err)) != WN_OK)
+			goto fail;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, wn_now_ms());
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (node_store_commit(s) != WN_OK)
+		goto fail;
+	printf("filled=%zu\n", n);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "bench_tokens: filling failed: %s\n",
+	    node_store_errmsg(s));
+	sqlite3_finalize(st);
+	node_store_rollback(s);
+out:
+	node_store_close(s);
+	sec_identity_free(id);
+	sec_secret_free(pass);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -126,6 +196,15 @@ main(int argc, char **argv)
 	struct sec_oprf_key *k = NULL;
 	double sm[ROUNDS], no[ROUNDS], tk[ROUNDS];
 
+	if (argc == 5 && strcmp(argv[1], "--fill") == 0) {
+		if (!wn_parse_u64(argv[4], 10000000, &v) || v == 0) {
+			fprintf(stderr, "usage: bench_tokens --fill DATA "
+			    "PASSFILE SUBJECTS\n");
+			return 2;
+		}
+		return sec_init() == WN_OK ? fill(argv[2], argv[3], (size_t)v)
+					   : 1;
+	}
 	if (argc > 2 || (argc == 2 && (!wn_parse_u64(argv[1], 10000000, &v) ||
 					  v == 0))) {
 		fprintf(stderr, "usage: bench_tokens [SUBJECTS]\n");

@@ -38,7 +38,10 @@
 #      pseudonymous tokens the whole way (normalise the name and date of
 #      birth, hash to ristretto255, blind, evaluate, finalize: RFC 9497's
 #      OPRF, issue 11), next to the bare crypto_scalarmult_ristretto255
-#      measured in the same process (a token needs three)
+#      measured in the same process (a token needs three); then the real
+#      request path: a member holding BENCH_TOKENS subjects without a token
+#      (bench_tokens --fill) asks its director for them at start
+#      (TOKEN_REQUEST/TOKEN_ANSWER, 1000 a request), timed from its log
 #
 # Environment: BUILD (default build), BENCH_COUNT (default 20000),
 # BENCH_SECONDS (baseline seconds, default 3), BENCH_FILL (default
@@ -385,6 +388,34 @@ node_stop sigl || fail "sigl did not stop cleanly"
 echo "== 7. tokens: $TOKENS subjects normalised, hashed, blinded, evaluated and finalized, next to a bare scalar multiplication"
 tok=$("$BIN/bench_tokens" "$TOKENS") || fail "bench_tokens"
 echo "   $tok"
+# the real request path: a member holding TOKENS subjects without a token
+# (bench_tokens --fill) asks its director for them when it starts
+# (TOKEN_REQUEST of 1000 blinded elements, TOKEN_ANSWER, unblinded and
+# stored), timed from the member's log: its first request to its last
+# answer applied
+federation tokd tokm >/dev/null || fail "the token federation did not form"
+node_stop tokd && set_conf tokd token_daily_limit $((2 * TOKENS)) && node_start tokd ||
+	fail "tokd did not restart with a daily limit of $((2 * TOKENS))"
+node_stop tokm || fail "tokm did not stop"
+"$BIN/bench_tokens" --fill "$WN_T/tokm" "$WN_T/tokm.pass" "$TOKENS" >/dev/null || fail "bench_tokens --fill"
+TOKAT=$(stat -c %s "$WN_T/tokm.log")
+NREQ=$(( (TOKENS + 999) / 1000 ))
+answers() { [ "$(tail -c +$((TOKAT + 1)) "$WN_T/tokm.log" | grep -c 'subjects: [0-9]* tokens under key epoch')" -ge "$NREQ" ]; }
+node_start tokm || fail "tokm did not start"
+wait_for 1200 answers || fail "tokm did not get its $TOKENS tokens"
+got=$(wn tokm --json subject list | /usr/bin/python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["rows"] if r["state"] == "token"))')
+[ "$got" = "$TOKENS" ] || fail "tokm holds $got tokens, not $TOKENS"
+tpath=$(tail -c +$((TOKAT + 1)) "$WN_T/tokm.log" | /usr/bin/python3 -c '
+import sys, datetime
+t = lambda l: datetime.datetime.strptime(l.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+lines = sys.stdin.read().splitlines()
+asked = [t(l) for l in lines if " tokens asked of " in l]
+got = [t(l) for l in lines if " tokens under key epoch " in l]
+print("%.3f" % (max(got) - min(asked)))') || fail "tokm's log has no requests and answers"
+TP_US=$(calc %.1f "$tpath * 1000000 / $TOKENS")
+TP_PER_S=$(calc %.0f "$TOKENS / $tpath")
+echo "   through TOKEN_REQUEST/TOKEN_ANSWER between two nodes: $TOKENS tokens in $tpath s ($NREQ requests): $TP_PER_S tokens/s, $TP_US us each"
+node_stop tokm && node_stop tokd || fail "the token nodes did not stop cleanly"
 
 X=$(kv "$b1" rt_per_s)
 Y=$(kv "$b64" msgs_per_s)
@@ -421,5 +452,6 @@ IFS=: read -r c100 c100p <<<"${CASEL[1]}"
 echo "case signals (one case, $BUSY_ROWS signals attached) at $SIGNALS signals and $SIG_CASES cases: p50 $c100 ms, p95 $c100p ms through the CLI" \
 	"= $(calc %.2f "$c100 / $c10") x (p95 $(calc %.2f "$c100p / $c10p") x) of $SIG_BASE signals' ($c10 ms)"
 echo "tokens: $(kv "$tok" tokens_per_s) tokens/s for a batch of $TOKENS subjects ($(kv "$tok" token_us) us each, normalising $(kv "$tok" normalise_us) us of it)" \
-	"= $(kv "$tok" ratio) x one bare ristretto255 scalar multiplication ($(kv "$tok" scalarmult_us) us; a token makes three)"
+	"= $(kv "$tok" ratio) x one bare ristretto255 scalar multiplication ($(kv "$tok" scalarmult_us) us; a token makes three);" \
+	"through the real request path between two nodes $TP_PER_S tokens/s ($TP_US us each) = $(calc %.2f "$TP_US / $(kv "$tok" scalarmult_us)") x one bare scalar multiplication"
 echo "command: make bench   (BUILD=$BUILD bash tests/bench/run.sh)"

@@ -19,7 +19,7 @@
 static void
 test_only_the_listed_codes_are_final(void **state)
 {
-	static const uint32_t final[] = {2, 4, 5, 8, 9, 10, 11, 12, 14, 16};
+	static const uint32_t final[] = {2, 4, 5, 8, 9, 10, 11, 12, 14, 16, 18};
 	(void)state;
 	for (uint32_t c = 0; c <= 255; c++) {
 		bool listed = false;
@@ -43,9 +43,9 @@ static void
 test_an_unknown_code_keeps_the_message(void **state)
 {
 	(void)state;
-	/* 0 is never a refusal; 18 and up are codes of later versions */
+	/* 0 is never a refusal; 19 and up are codes of later versions */
 	assert_int_equal(peer_refusal_kind(0), PEER_UNKNOWN);
-	assert_int_equal(peer_refusal_kind(18), PEER_UNKNOWN);
+	assert_int_equal(peer_refusal_kind(19), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(99), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(255), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(UINT32_MAX), PEER_UNKNOWN);
@@ -58,6 +58,7 @@ test_a_refusal_from_applying_goes_out_final(void **state)
 	assert_int_equal(peer_final_code(WN_EPROTO), WN_EPROTO);
 	assert_int_equal(peer_final_code(WN_EDENIED), WN_EDENIED);
 	assert_int_equal(peer_final_code(WN_EINVAL), WN_EINVAL);
+	assert_int_equal(peer_final_code(WN_ELIMIT), WN_ELIMIT);
 	/* codes a sender keeps the message for become WN_EDENIED */
 	assert_int_equal(peer_final_code(WN_ECRYPTO), WN_EDENIED);
 	assert_int_equal(peer_final_code(WN_ETRANSPORT), WN_EDENIED);

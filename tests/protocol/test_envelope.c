@@ -1769,7 +1769,9 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(25), "consult");
 	assert_string_equal(proto_msg_type_name(26), "escalation");
 	assert_string_equal(proto_msg_type_name(27), "case_signal");
-	assert_string_equal(proto_msg_type_name(28), "unknown");
+	assert_string_equal(proto_msg_type_name(28), "token_request");
+	assert_string_equal(proto_msg_type_name(29), "token_answer");
+	assert_string_equal(proto_msg_type_name(30), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));

@@ -44,6 +44,8 @@
  *        well-formed CONSULT, CASE at MEETING of BODY, with MINUTES) |
  *        body SEQ BODY (FROM's message SEQ: a well-formed BODY named
  *        "poked" chaired by FROM, its members FROM and the recipient) |
+ *        token SEQ [bad] (FROM's message SEQ: a TOKEN_REQUEST of one
+ *        element; with "bad" one with the top bit set, never canonical) |
  *        casesig SEQ CASE ORIGIN NUMBER [summary] (FROM's message SEQ: a
  *        well-formed CASE_SIGNAL of ORIGIN's signal NUMBER in CASE, at
  *        existence, or with "summary" a noise signal in Poketown; the
@@ -723,6 +725,35 @@ main(int argc, char **argv)
 			return 1;
 		header(&h, argv[3], PROTO_MSG_SIGNAL, seq);
 		if (transfer_of(&h, sw.buf, sw.len, &out, false) != 0)
+			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "token") == 0 && (argc == 7 || argc == 8)) {
+		/* a TOKEN_REQUEST of one element, written by hand so that
+		 * "bad" can send one the encoder refuses: a valid element
+		 * with the top bit of its last byte set (never canonical) */
+		struct sec_oprf_blind tb;
+		uint8_t el[SEC_OPRF_ELEMENT_LEN], tid[16], tbuf[128];
+		struct proto_writer tw;
+		if (sec_oprf_blind("poke", 4, &tb, el) != WN_OK)
+			return 1;
+		sec_oprf_blind_release(&tb);
+		if (argc == 8 && strcmp(argv[7], "bad") == 0)
+			el[31] |= 0x80;
+		else if (argc == 8)
+			return 1;
+		sec_random(tid, sizeof(tid));
+		proto_writer_init(&tw, tbuf, sizeof(tbuf));
+		proto_write_map(&tw, 2);
+		proto_write_uint(&tw, 1);
+		proto_write_bytes(&tw, tid, sizeof(tid));
+		proto_write_uint(&tw, 2);
+		proto_write_array(&tw, 1);
+		proto_write_bytes(&tw, el, sizeof(el));
+		if (proto_writer_status(&tw) != WN_OK)
+			return 1;
+		header(&h, argv[3], PROTO_MSG_TOKEN_REQUEST, seq);
+		if (transfer_of(&h, tw.buf, tw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}

@@ -1,0 +1,596 @@
+/*
+ * token.c - a node's own subjects and their pseudonymous tokens (issue 11):
+ * the director's federation key, TOKEN_REQUEST and TOKEN_ANSWER.
+ *
+ * A member keeps each subject it records (subject.add) in the subjects
+ * table with the canonical form of its identifier (subject.c), blinds that
+ * form with a fresh scalar and asks the director (node_subject_ask, one
+ * TOKEN_REQUEST of at most PROTO_TOKEN_BATCH_MAX elements through the
+ * outbox); the blind waits in the row, in the encrypted store, until the
+ * TOKEN_ANSWER comes, then the row gets its token (the first 32 bytes of
+ * the OPRF output) and the key epoch, and the blind is gone. The director
+ * evaluates what a member asks (it sees only blinded points, each checked
+ * by the decoder to be a canonical ristretto255 element) within the
+ * member's daily limit (token_daily_limit, token_usage); past it the
+ * whole request is refused with code 18 in the answer, and audited.
+ * The director derives the tokens of its own subjects without a message.
+ * A periodic check (at start, then every NODE_SUBJECT_ASK_PERIOD_MS) asks
+ * for the subjects still without a token: recorded before this node held
+ * a charter, or refused on an earlier day (one refused today waits for
+ * the next UTC day).
+ *
+ * The control commands are in subject_ctl.c.
+ *
+ * No identifier, canonical form, point or token goes into a log or an
+ * audit record: they name the reference, the member and counts only.
+ */
+#include "node/subject/subject.h"
+
+#include "protocol/token_wire.h"
+
+#include <sqlcipher/sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS 86400000
+static const char key_info[] = "wijknet federation subject tokens";
+
+static sqlite3_stmt *
+prep(struct node *n, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(node_store_db(n->store), sql, -1, &st, NULL) !=
+	    SQLITE_OK) {
+		wn_log(WN_LOG_ERROR, "subjects: %s",
+		    node_store_errmsg(n->store));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* run: one statement without rows, finalized */
+static wn_err
+run(sqlite3_stmt *st)
+{
+	wn_err rc = st != NULL && sqlite3_step(st) == SQLITE_DONE ? WN_OK
+								   : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
+node_subject_key_get(struct node *n, struct sec_oprf_key **k,
+    uint64_t *epoch)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t seed[SEC_OPRF_SEED_LEN], sk[SEC_OPRF_SCALAR_LEN];
+	struct sec_oprf_key *key = NULL;
+	int64_t e = 1;
+	wn_err rc = WN_EDB;
+	if (!n->is_director)
+		return WN_EDENIED;
+	if ((st = prep(n, "SELECT epoch, sk FROM subject_keys ORDER BY epoch "
+			  "DESC LIMIT 1")) == NULL)
+		goto out;
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != SEC_OPRF_SCALAR_LEN) {
+			rc = WN_ECORRUPT;
+			goto out;
+		}
+		e = sqlite3_column_int64(st, 0);
+		if ((rc = sec_oprf_key_import(sqlite3_column_blob(st, 1),
+			 &key)) != WN_OK) {
+			rc = WN_ECORRUPT;
+			goto out;
+		}
+	} else if (s == SQLITE_DONE) {
+		/* the first need: a key from a fresh seed, kept in the store
+		 * only */
+		sqlite3_finalize(st);
+		st = NULL;
+		sec_random(seed, sizeof(seed));
+		rc = sec_oprf_key_derive(seed, key_info, sizeof(key_info) - 1,
+		    &key);
+		sec_wipe(seed, sizeof(seed));
+		if (rc != WN_OK)
+			goto out;
+		rc = WN_EDB;
+		sec_oprf_key_export(key, sk);
+		st = prep(n, "INSERT INTO subject_keys (epoch, sk, created_ms) "
+			     "VALUES (1, ?, ?)");
+		if (st != NULL) {
+			sqlite3_bind_blob(st, 1, sk, sizeof(sk), SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, wn_now_ms());
+		}
+		rc = run(st);
+		st = NULL;
+		sec_wipe(sk, sizeof(sk));
+		if (rc != WN_OK ||
+		    (rc = node_audit_append(n->store, "system",
+			 "subject.key_made", "epoch 1",
+			 "the federation's token key, made on first need "
+			 "and kept in this store only")) != WN_OK)
+			goto out;
+	} else {
+		goto out;
+	}
+	*k = key;
+	key = NULL;
+	*epoch = (uint64_t)e;
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	sec_oprf_key_free(key);
+	return rc;
+}
+
+/* token_of: the token from the OPRF output of form, blinded with b and
+ * evaluated into ev; b is wiped */
+static wn_err
+token_of(const char *form, struct sec_oprf_blind *b,
+    const uint8_t ev[SEC_OPRF_ELEMENT_LEN],
+    uint8_t token[NODE_SUBJECT_TOKEN_LEN])
+{
+	uint8_t out[SEC_OPRF_OUTPUT_LEN];
+	wn_err rc = sec_oprf_finalize(form, strlen(form), b, ev, out);
+	if (rc == WN_OK)
+		memcpy(token, out, NODE_SUBJECT_TOKEN_LEN);
+	sec_wipe(out, sizeof(out));
+	return rc;
+}
+
+wn_err
+node_subject_derive(struct node *n, const char *form,
+    uint8_t token[NODE_SUBJECT_TOKEN_LEN], uint64_t *epoch)
+{
+	struct sec_oprf_key *k = NULL;
+	struct sec_oprf_blind b;
+	uint8_t bl[SEC_OPRF_ELEMENT_LEN], ev[SEC_OPRF_ELEMENT_LEN];
+	wn_err rc;
+	if ((rc = node_subject_key_get(n, &k, epoch)) != WN_OK)
+		return rc;
+	if ((rc = sec_oprf_blind(form, strlen(form), &b, bl)) == WN_OK) {
+		if ((rc = sec_oprf_evaluate(k, bl, ev)) == WN_OK)
+			rc = token_of(form, &b, ev, token);
+		else
+			sec_oprf_blind_release(&b);
+	}
+	sec_oprf_key_free(k);
+	return rc;
+}
+
+/* director: the peer tokens are asked of, or NULL (none known yet) */
+static struct node_peer *
+director(struct node *n)
+{
+	char fed[PROTO_ORG_ID_MAX + 1];
+	struct node_peer *p;
+	if (n->is_director || node_charter_federation(n, fed, sizeof(fed)) !=
+	    WN_OK)
+		return NULL;
+	p = node_peer_find(n, fed);
+	return p != NULL && !p->gone ? p : NULL;
+}
+
+/* push: encode a request or an answer and queue it for p */
+static wn_err
+push(struct node *n, struct node_peer *p, uint32_t type,
+    const struct proto_token_request *q, const struct proto_token_answer *a)
+{
+	struct proto_writer w;
+	wn_err rc = proto_writer_init_dynamic(&w, 1024, PROTO_BODY_MAX - 1);
+	if (rc != WN_OK)
+		return rc;
+	rc = q != NULL ? proto_token_request_encode(q, &w)
+		       : proto_token_answer_encode(a, &w);
+	if (rc == WN_OK)
+		rc = node_outbox_push(n, p, type, w.buf, w.len);
+	proto_writer_release(&w);
+	return rc;
+}
+
+/* A subject read before its row is changed: the rows a statement walks
+ * are read whole first, so no update touches an index being walked. */
+struct pending {
+	char ref[PROTO_ORG_ID_MAX + 1];
+	char form[NODE_SUBJECT_MAX];
+	uint8_t r[SEC_OPRF_SCALAR_LEN]; /* the blind, when there is one */
+};
+
+/* read_pending reads up to PROTO_TOKEN_BATCH_MAX rows of st (ref, form
+ * and maybe the blind) into pd; *count rows. WN_ECORRUPT for a row that
+ * does not fit. */
+static wn_err
+read_pending(sqlite3_stmt *st, struct pending *pd, bool blind,
+    size_t *count)
+{
+	size_t i = 0;
+	int s = SQLITE_DONE;
+	while (i < PROTO_TOKEN_BATCH_MAX && (s = sqlite3_step(st)) ==
+	    SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(st, 0);
+		const char *form = (const char *)sqlite3_column_text(st, 1);
+		if (ref == NULL || form == NULL ||
+		    strlen(ref) >= sizeof(pd[i].ref) ||
+		    strlen(form) >= sizeof(pd[i].form) ||
+		    (blind && sqlite3_column_bytes(st, 2) !=
+			(int)sizeof(pd[i].r)))
+			return WN_ECORRUPT;
+		wn_strlcpy(pd[i].ref, ref, sizeof(pd[i].ref));
+		wn_strlcpy(pd[i].form, form, sizeof(pd[i].form));
+		if (blind)
+			memcpy(pd[i].r, sqlite3_column_blob(st, 2),
+			    sizeof(pd[i].r));
+		i++;
+	}
+	if (i < PROTO_TOKEN_BATCH_MAX && s != SQLITE_DONE)
+		return WN_EDB;
+	*count = i;
+	return WN_OK;
+}
+
+/* pending_free wipes and frees what read_pending filled */
+static void
+pending_free(struct pending *pd)
+{
+	if (pd != NULL) {
+		sec_wipe(pd, PROTO_TOKEN_BATCH_MAX * sizeof(*pd));
+		free(pd);
+	}
+}
+
+wn_err
+node_subject_ask(struct node *n, size_t *asked)
+{
+	struct proto_token_request *q = NULL;
+	struct pending *pd = NULL;
+	struct node_peer *p;
+	sqlite3_stmt *st = NULL, *up = NULL;
+	wn_err rc = WN_EDB;
+	size_t i = 0, count = 0;
+	*asked = 0;
+	if ((p = director(n)) == NULL)
+		return WN_OK;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return WN_ENOMEM;
+	sec_random(q->id, sizeof(q->id));
+	/* one the director refused today is asked again tomorrow (UTC): the
+	 * limit is per day, asking again today would be refused again */
+	st = prep(n, "SELECT ref, ident FROM subjects WHERE token IS NULL AND "
+		     "request_id IS NULL AND (refused IS NULL OR refused_ms < "
+		     "?) ORDER BY created_ms, ref LIMIT ?");
+	up = prep(n, "UPDATE subjects SET request_id = ?, pos = ?, blind = ?, "
+		     "refused = NULL, refused_ms = NULL WHERE ref = ?");
+	if (st == NULL || up == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, wn_now_ms() / DAY_MS * DAY_MS);
+	sqlite3_bind_int(st, 2, PROTO_TOKEN_BATCH_MAX);
+	if ((pd = calloc(PROTO_TOKEN_BATCH_MAX, sizeof(*pd))) == NULL) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	if ((rc = read_pending(st, pd, false, &count)) != WN_OK)
+		goto out;
+	sqlite3_reset(st);
+	for (i = 0; i < count; i++) {
+		struct sec_oprf_blind b;
+		if ((rc = sec_oprf_blind(pd[i].form, strlen(pd[i].form), &b,
+			 q->el[i])) != WN_OK)
+			goto out;
+		sqlite3_reset(up);
+		sqlite3_bind_blob(up, 1, q->id, sizeof(q->id), SQLITE_STATIC);
+		sqlite3_bind_int64(up, 2, (int64_t)i);
+		sqlite3_bind_blob(up, 3, b.r, sizeof(b.r), SQLITE_TRANSIENT);
+		sqlite3_bind_text(up, 4, pd[i].ref, -1, SQLITE_STATIC);
+		int s = sqlite3_step(up);
+		sec_oprf_blind_release(&b);
+		if (s != SQLITE_DONE) {
+			rc = WN_EDB;
+			goto out;
+		}
+	}
+	rc = WN_OK;
+	if (i == 0)
+		goto out;
+	q->count = i;
+	if ((rc = push(n, p, PROTO_MSG_TOKEN_REQUEST, q, NULL)) != WN_OK)
+		goto out;
+	wn_log(WN_LOG_INFO, "subjects: %zu tokens asked of %s", i, p->org_id);
+	*asked = i;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	pending_free(pd);
+	free(q);
+	return rc;
+}
+
+/* ---- the director: a member asks ------------------------------------ */
+
+static wn_err
+usage_get(struct node *n, const char *member, int64_t day, uint64_t *used)
+{
+	sqlite3_stmt *st = prep(n, "SELECT used FROM token_usage WHERE "
+				   "member = ? AND day = ?");
+	int s;
+	*used = 0;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, day);
+	if ((s = sqlite3_step(st)) == SQLITE_ROW)
+		*used = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return s == SQLITE_ROW || s == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+static wn_err
+usage_put(struct node *n, const char *member, int64_t day, uint64_t used)
+{
+	sqlite3_stmt *st;
+	/* yesterday's counts are kept a day; older ones say nothing more */
+	if ((st = prep(n, "DELETE FROM token_usage WHERE day < ?")) != NULL)
+		sqlite3_bind_int64(st, 1, day - 1);
+	if (run(st) != WN_OK)
+		return WN_EDB;
+	if ((st = prep(n, "INSERT OR REPLACE INTO token_usage (member, day, "
+			  "used) VALUES (?, ?, ?)")) != NULL) {
+		sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, day);
+		sqlite3_bind_int64(st, 3, (int64_t)used);
+	}
+	return run(st);
+}
+
+static wn_err
+request_apply(struct node *n, struct node_peer *from, const uint8_t *body,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_token_request *q = NULL;
+	struct proto_token_answer *a = NULL;
+	struct proto_error perr = {0};
+	struct sec_oprf_key *k = NULL;
+	uint64_t used = 0, limit = n->cfg.token_daily_limit, epoch = 0;
+	int64_t day = wn_now_ms() / DAY_MS;
+	char d[256];
+	wn_err rc = WN_ENOMEM;
+	if (!n->is_director) {
+		snprintf(why, whylen, "only the federation's director "
+		    "evaluates tokens");
+		return WN_EDENIED;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (a = calloc(1, sizeof(*a))) == NULL)
+		goto out;
+	if (proto_token_request_decode(body, len, q, &perr) != WN_OK) {
+		snprintf(why, whylen, "malformed token request at byte %zu: "
+		    "%s", perr.offset, perr.msg);
+		rc = WN_EPROTO;
+		goto out;
+	}
+	memcpy(a->id, q->id, sizeof(a->id));
+	if ((rc = usage_get(n, from->org_id, day, &used)) != WN_OK)
+		goto out;
+	if (used + q->count > limit) {
+		a->code = WN_ELIMIT;
+		a->limit = limit;
+		snprintf(d, sizeof(d), "refused %zu tokens: %s (%llu of %llu "
+		    "evaluated today)", q->count, wn_strerror(WN_ELIMIT),
+		    (unsigned long long)used, (unsigned long long)limit);
+		wn_log(WN_LOG_WARN, "subjects: %s asked for %zu tokens past "
+		    "its daily limit of %llu: refused", from->org_id, q->count,
+		    (unsigned long long)limit);
+		if ((rc = node_audit_append(n->store, "system",
+			 "subject.token_refused", from->org_id, d)) != WN_OK)
+			goto out;
+		rc = push(n, from, PROTO_MSG_TOKEN_ANSWER, NULL, a);
+		goto out;
+	}
+	if ((rc = node_subject_key_get(n, &k, &epoch)) != WN_OK) {
+		snprintf(why, whylen, "the federation's token key cannot be "
+		    "read");
+		goto out;
+	}
+	for (size_t i = 0; i < q->count; i++)
+		if ((rc = sec_oprf_evaluate(k, q->el[i], a->el[i])) != WN_OK) {
+			/* the decoder checked every element: not reached */
+			snprintf(why, whylen, "element %zu cannot be "
+			    "evaluated", i);
+			rc = WN_EPROTO;
+			goto out;
+		}
+	a->count = q->count;
+	a->epoch = epoch;
+	snprintf(d, sizeof(d), "evaluated %zu tokens under key epoch %llu "
+	    "(%llu of %llu today)", q->count, (unsigned long long)epoch,
+	    (unsigned long long)(used + q->count), (unsigned long long)limit);
+	if ((rc = usage_put(n, from->org_id, day, used + q->count)) != WN_OK ||
+	    (rc = node_audit_append(n->store, "system",
+		 "subject.tokens_evaluated", from->org_id, d)) != WN_OK)
+		goto out;
+	rc = push(n, from, PROTO_MSG_TOKEN_ANSWER, NULL, a);
+out:
+	sec_oprf_key_free(k);
+	free(q);
+	free(a);
+	return rc;
+}
+
+/* ---- a member: the director answers --------------------------------- */
+
+static wn_err
+refused_apply(struct node *n, struct node_peer *from,
+    const struct proto_token_answer *a, size_t count)
+{
+	sqlite3_stmt *st;
+	char d[256];
+	if ((st = prep(n, "UPDATE subjects SET request_id = NULL, pos = NULL, "
+			  "blind = NULL, refused = ?, refused_ms = ? WHERE "
+			  "request_id = ?")) != NULL) {
+		sqlite3_bind_int64(st, 1, a->code);
+		sqlite3_bind_int64(st, 2, wn_now_ms());
+		sqlite3_bind_blob(st, 3, a->id, sizeof(a->id), SQLITE_STATIC);
+	}
+	if (run(st) != WN_OK)
+		return WN_EDB;
+	snprintf(d, sizeof(d), "the director refused the tokens of %zu "
+	    "subjects: %s", count, wn_strerror((wn_err)a->code));
+	if (a->limit != 0)
+		snprintf(d + strlen(d), sizeof(d) - strlen(d), " (%llu a day)",
+		    (unsigned long long)a->limit);
+	wn_log(WN_LOG_WARN, "subjects: %s", d);
+	return node_audit_append(n->store, "system", "subject.token_refused",
+	    from->org_id, d);
+}
+
+static wn_err
+answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
+    size_t len, char *why, size_t whylen)
+{
+	struct proto_token_answer *a = NULL;
+	struct proto_error perr = {0};
+	struct pending *pd = NULL;
+	sqlite3_stmt *st = NULL, *up = NULL;
+	char fed[PROTO_ORG_ID_MAX + 1], d[200];
+	size_t count = 0;
+	int64_t now = wn_now_ms();
+	wn_err rc;
+	if (n->is_director ||
+	    node_charter_federation(n, fed, sizeof(fed)) != WN_OK ||
+	    strcmp(fed, from->org_id) != 0) {
+		snprintf(why, whylen, "tokens are answered by the "
+		    "federation's director only");
+		return WN_EDENIED;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return WN_ENOMEM;
+	if (proto_token_answer_decode(body, len, a, &perr) != WN_OK) {
+		snprintf(why, whylen, "malformed token answer at byte %zu: %s",
+		    perr.offset, perr.msg);
+		rc = WN_EPROTO;
+		goto out;
+	}
+	rc = WN_EDB;
+	st = prep(n, "SELECT ref, ident, blind FROM subjects WHERE "
+		     "request_id = ? ORDER BY pos");
+	up = prep(n, "UPDATE subjects SET token = ?, epoch = ?, token_ms = ?, "
+		     "request_id = NULL, pos = NULL, blind = NULL, refused = "
+		     "NULL, refused_ms = NULL WHERE ref = ?");
+	if (st == NULL || up == NULL)
+		goto out;
+	if ((pd = calloc(PROTO_TOKEN_BATCH_MAX, sizeof(*pd))) == NULL) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	sqlite3_bind_blob(st, 1, a->id, sizeof(a->id), SQLITE_STATIC);
+	if ((rc = read_pending(st, pd, true, &count)) != WN_OK)
+		goto out;
+	sqlite3_reset(st);
+	if (count == 0) {
+		/* an answer to a request this node no longer waits for */
+		wn_log(WN_LOG_INFO, "subjects: a token answer from %s to no "
+		    "request waiting here: ignored", from->org_id);
+		goto out;
+	}
+	if (a->code != 0) {
+		rc = refused_apply(n, from, a, count);
+		goto out;
+	}
+	if (a->count != count) {
+		snprintf(why, whylen, "the token answer holds %zu elements "
+		    "for a request of %zu", a->count, count);
+		rc = WN_EPROTO;
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct sec_oprf_blind b;
+		uint8_t token[NODE_SUBJECT_TOKEN_LEN];
+		memcpy(b.r, pd[i].r, sizeof(b.r));
+		if (token_of(pd[i].form, &b, a->el[i], token) != WN_OK) {
+			snprintf(why, whylen, "element %zu of the token answer "
+			    "cannot be unblinded", i);
+			rc = WN_EPROTO;
+			goto out;
+		}
+		sqlite3_reset(up);
+		sqlite3_bind_blob(up, 1, token, sizeof(token),
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, (int64_t)a->epoch);
+		sqlite3_bind_int64(up, 3, now);
+		sqlite3_bind_text(up, 4, pd[i].ref, -1, SQLITE_STATIC);
+		if (sqlite3_step(up) != SQLITE_DONE) {
+			rc = WN_EDB;
+			goto out;
+		}
+	}
+	snprintf(d, sizeof(d), "%zu tokens under key epoch %llu", count,
+	    (unsigned long long)a->epoch);
+	wn_log(WN_LOG_INFO, "subjects: %s from %s", d, from->org_id);
+	rc = node_audit_append(n->store, "system", "subject.tokens_received",
+	    from->org_id, d);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	pending_free(pd);
+	free(a);
+	return rc;
+}
+
+wn_err
+node_subject_token_apply(struct node *n, struct node_peer *from,
+    const struct proto_env_header *h, const uint8_t *body, size_t len,
+    char *why, size_t whylen)
+{
+	if (h->type == PROTO_MSG_TOKEN_REQUEST)
+		return request_apply(n, from, body, len, why, whylen);
+	return answer_apply(n, from, body, len, why, whylen);
+}
+
+/* ---- periodic ------------------------------------------------------- */
+
+/* ask_due: the subjects still without a token and not asked for (recorded
+ * before this node held a charter, refused on an earlier day, or whose
+ * request was lost with a peer removed): up to ASK_MAX requests a run */
+#define ASK_MAX 10
+static wn_err
+ask_due(struct node *n, bool *kick)
+{
+	size_t asked = 0, runs = 0;
+	wn_err rc;
+	do {
+		if ((rc = node_subject_ask(n, &asked)) != WN_OK)
+			return rc;
+		*kick |= asked != 0;
+	} while (asked == PROTO_TOKEN_BATCH_MAX && ++runs < ASK_MAX);
+	return WN_OK;
+}
+
+/* ---- registration --------------------------------------------------- */
+
+static const struct node_ctl_cmd subject_cmds[] = {
+	{"subject.add", CFG_USER_CASE_WORKER, node_ctl_subject_add,
+	    "record a subject and get its token", false},
+	{"subject.list", CFG_USER_CASE_WORKER, node_ctl_subject_list,
+	    "this node's subjects and their tokens", true},
+	{"subject.show", CFG_USER_CASE_WORKER, node_ctl_subject_show,
+	    "one subject and its token", true},
+};
+
+static const struct node_msg_kind subject_kinds[] = {
+	{PROTO_MSG_TOKEN_REQUEST, node_subject_token_apply},
+	{PROTO_MSG_TOKEN_ANSWER, node_subject_token_apply},
+};
+
+static const struct node_periodic ask_check = {"subjects.ask",
+    NODE_SUBJECT_ASK_PERIOD_MS, "WIJKNET_TEST_TOKEN_ASK_MS", ask_due};
+
+void
+node_subject_room_register(void)
+{
+	node_exchange_register(subject_kinds, WN_ARRAY_LEN(subject_kinds));
+	node_ctl_register(subject_cmds, WN_ARRAY_LEN(subject_cmds));
+	node_periodic_register(&ask_check);
+}
