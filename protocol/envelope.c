@@ -346,6 +346,8 @@ static const char *const type_names[] = {
 	[PROTO_MSG_CONSULT] = "consult",
 	[PROTO_MSG_ESCALATION] = "escalation",
 	[PROTO_MSG_CASE_SIGNAL] = "case_signal",
+	[PROTO_MSG_CONCERN] = "concern",
+	[PROTO_MSG_CONCERN_MATCH] = "concern_match",
 };
 
 const char *

@@ -146,10 +146,14 @@ enum proto_msg_type {
 	PROTO_MSG_CONSULT = 25,    /* a case at a meeting, to case members */
 	PROTO_MSG_ESCALATION = 26, /* a case handed to another body */
 	PROTO_MSG_CASE_SIGNAL = 27, /* a signal of a case (casesig_wire.h) */
+	/* concerns and matches on a subject's token (concern_wire.h); 28 and
+	 * 29 are the token messages' */
+	PROTO_MSG_CONCERN = 30,       /* a member's concern, to the director */
+	PROTO_MSG_CONCERN_MATCH = 31, /* the other partners concerned */
 };
-#define PROTO_MSG_TYPE_MAX 27
+#define PROTO_MSG_TYPE_MAX 31
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 27
+#define PROTO_ENVELOPE_TYPE_MAX 31
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);
