@@ -52,7 +52,9 @@ static const struct cli_cmd cmds[] = {
 	{"body", cli_cmd_body, "the consultation bodies: neighbourhood team, "
 	    "nuisance\n           consultation team", cli_usage_body},
 	{"meeting", cli_cmd_meeting, "plan a body's meetings, their agenda, "
-	    "attendance,\n           minutes and decisions", cli_usage_meeting},
+	    "attendance,\n           minutes and decisions", cli_usage_meeting},	{"concern", cli_cmd_concern, "register a concern on a subject's token; "
+	    "see which other\n           partners have one (matches)",
+	    cli_usage_concern},
 };
 
 static void

@@ -20,12 +20,12 @@ done
 # upper one registers into. A new room gets a line here.
 declare -A uses=(
 	[store]=""
-	[subject]=""
+	[subject]="core store exchange"
 	[core]="store"
 	[exchange]="core store"
 	[need]="core store exchange"
 	[work]="core store exchange need"
-	[daemon]="core store exchange need work"
+	[daemon]="core store exchange need work subject"
 )
 # node/node.h is shared by every room above the store, so it may include
 # only these headers of node/ (it carries struct node); a room header

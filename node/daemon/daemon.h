@@ -14,6 +14,7 @@
 #include "node/exchange/exchange.h"
 #include "node/need/need.h"
 #include "node/node.h"
+#include "node/subject/concern.h"
 #include "node/work/work.h"
 
 /* Largest control request the node accepts (the receive cap on the socket,
