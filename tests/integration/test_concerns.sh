@@ -100,6 +100,8 @@ check "police's list counts the partner" out_has "1 other partner concerned" wn 
 check "housing, with no concern, is told nothing" \
 	out_has "^no other partner has a concern" wn housing concern matches
 check "  and holds no record of a match" count_is 0 audit_count housing concern.match
+check "  nor of any concern message, taken or refused" \
+	out_lacks '"action":"(peer\.refused|concern\.[a-z]*)"' wn housing --json audit show --limit 10000
 check "the director recorded four registrations" count_is 4 audit_count dir concern.registered
 check "  and one match notice for each" count_is 2 audit_count dir concern.match
 
