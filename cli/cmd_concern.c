@@ -1,12 +1,15 @@
 /*
- * cmd_concern.c - wijknet concern add | list | withdraw | matches.
+ * cmd_concern.c - wijknet concern add | list | withdraw | matches | held |
+ * case.
  *
  * A concern says that this partner worries about a person, named only by
  * the person's pseudonymous token, with a contact person (name and phone
  * or mail) and an expiry at most two years ahead. The node tells the
  * federation's director, which tells each partner with a concern on the
  * same token which other partners have one, with their contacts: that is
- * all `concern matches` shows. With --json the node's rows as they are.
+ * all `concern matches` shows. The director lists the matches it holds
+ * (`concern held`) and may open a case on one (`concern case`). With
+ * --json the node's rows as they are.
  */
 #include "cli/cli.h"
 
@@ -18,13 +21,20 @@ const char cli_usage_concern[] =
     "       concern list\n"
     "       concern withdraw CONCERN\n"
     "       concern matches\n"
+    "       concern held (the director)\n"
+    "       concern case MATCH --type TYPE --purpose TEXT --ground GROUND\n"
+    "              (the director)\n"
     "HEX: the subject's token, 64 hex digits. TEXT: the contact person,\n"
     "one line of at most 120 characters (a name and a phone number or mail\n"
     "address), which the other partners concerned will see. The concern\n"
     "runs to the end of the --until day (UTC), at most two years from\n"
     "today. matches: for each of this node's active concerns, the other\n"
     "partners with a concern on the same subject, their contacts and since\n"
-    "when; nothing else of them.";
+    "when; nothing else of them. held: at the director, every match (two or\n"
+    "more partners with a concern on one subject), named by 8 hex digits\n"
+    "(the token's fingerprint), with each partner's concern and contact.\n"
+    "case: the director opens a case on MATCH (as case open does; its subject\n"
+    "is the token) with the match's partners invited as members.";
 
 /* day writes a moment as a plain date, "7 December 2026" (local time);
  * last: the moment ends a day (an expiry), so the day before it */
@@ -154,6 +164,59 @@ concern_matches(struct cli *cli, int argc, char **argv)
 	return status;
 }
 
+static int
+concern_held(struct cli *cli, int argc, char **argv)
+{
+	struct proto_ctl_reply reply = {0};
+	char until[64], since[64];
+	const char *last = "";
+	int status;
+	if (!cli_getopt(cli, argc, argv, NULL, 0, NULL, 0))
+		return CLI_USAGE;
+	if (cli_ask(cli, &reply, &status, "concern.held", NULL)) {
+		for (size_t i = 0; i < reply.nrows; i++) {
+			const struct proto_ctl_row *r = &reply.rows[i];
+			if (strcmp(cli_row_text(r, "match"), last) != 0) {
+				last = cli_row_text(r, "match");
+				printf("match %s\n", last);
+			}
+			day(cli_row_int(r, "until_ms"), true, until,
+			    sizeof(until));
+			day(cli_row_int(r, "since_ms"), false, since,
+			    sizeof(since));
+			printf("  %s, concern %lld since %s, runs until %s\n"
+			       "    contact: %s\n", cli_row_text(r, "partner"),
+			    (long long)cli_row_int(r, "concern"), since, until,
+			    cli_row_text(r, "contact"));
+		}
+		printf("%s\n", reply.message);
+		status = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+	}
+	proto_ctl_reply_release(&reply);
+	return status;
+}
+
+static int
+concern_case(struct cli *cli, int argc, char **argv)
+{
+	const char *match = NULL, *type = NULL, *purpose = NULL, *ground = NULL;
+	const struct cli_opt opts[] = {
+	    {"type", &type, true},
+	    {"purpose", &purpose, true},
+	    {"ground", &ground, true},
+	};
+	struct proto_ctl_reply reply = {0};
+	int status;
+	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), &match, 1) ||
+	    !cli_case_type_ok(cli, type))
+		return CLI_USAGE;
+	if (cli_ask(cli, &reply, &status, "concern.case", "match", match,
+		"type", type, "purpose", purpose, "ground", ground, NULL))
+		printf("%s\n", reply.message);
+	proto_ctl_reply_release(&reply);
+	return status;
+}
+
 int
 cli_cmd_concern(struct cli *cli, int argc, char **argv)
 {
@@ -162,6 +225,8 @@ cli_cmd_concern(struct cli *cli, int argc, char **argv)
 	    {"list", concern_list},
 	    {"withdraw", concern_withdraw},
 	    {"matches", concern_matches},
+	    {"held", concern_held},
+	    {"case", concern_case},
 	};
 	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),
 	    cli_usage_concern);

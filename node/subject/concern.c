@@ -23,6 +23,7 @@
 #include <sqlcipher/sqlite3.h>
 
 #include "crypto/sec.h"
+#include "protocol/need_wire.h"
 
 #define DAY_MS INT64_C(86400000)
 #define LIST_MAX 1000
@@ -571,6 +572,9 @@ node_concern_match_apply(struct node *n, struct node_peer *from,
 
 static const struct node_ctl_text add_texts[] = {
     {"contact", PROTO_CONTACT_CHARS}, {NULL, 0}};
+/* case.open's own limit: concern.case hands the purpose on to it */
+static const struct node_ctl_text case_texts[] = {
+    {"purpose", PROTO_PURPOSE_CHARS}, {NULL, 0}};
 
 static const struct node_ctl_cmd concern_cmds[] = {
 	{"concern.add", CFG_USER_CASE_WORKER, node_ctl_concern_add,
@@ -582,6 +586,12 @@ static const struct node_ctl_cmd concern_cmds[] = {
 	    "withdraw a concern", false},
 	{"concern.matches", CFG_USER_CASE_WORKER, node_ctl_concern_matches,
 	    "the other partners with a concern on the same subject", true},
+	{"concern.held", CFG_USER_CASE_WORKER, node_ctl_concern_held,
+	    "the matches the director holds: partners with a concern on the "
+	    "same subject", true},
+	{"concern.case", CFG_USER_CASE_WORKER, node_ctl_concern_case,
+	    "open a case on a match, with its partners as members (the "
+	    "director)", false, case_texts},
 };
 
 static const struct node_msg_kind concern_kinds[] = {

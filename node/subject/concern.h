@@ -15,8 +15,10 @@
  * Owns (migration 17): concerns and concern_matches (every node: its own
  * concerns and the other partners told for each), concerns_held (the
  * director: every partner's active concerns and what it last told each);
- * the control commands concern.add, concern.list, concern.withdraw and
- * concern.matches; the message types CONCERN and CONCERN_MATCH; the
+ * the control commands concern.add, concern.list, concern.withdraw,
+ * concern.matches, and at the director concern.held and concern.case
+ * (which opens a case on a match through need/'s case.open and
+ * case.invite); the message types CONCERN and CONCERN_MATCH; the
  * director's periodic expiry (concerns.expire).
  * The token is personal data in logs: audit records and log lines carry
  * at most a short fingerprint of it (node_concern_fp), never the contact.
@@ -24,7 +26,7 @@
  * For now a concern names its token by its hex (`--token`); once the
  * subjects table of this room lands, concern.add will also take a
  * subject's reference and look its token up (concern.c, token_arg).
- * May use: core, store, exchange.
+ * May use: core, store, exchange, need (concern.case only).
  */
 #ifndef NODE_SUBJECT_CONCERN_H
 #define NODE_SUBJECT_CONCERN_H
@@ -50,6 +52,10 @@ wn_err node_ctl_concern_add(struct node_ctl_call *c);
 wn_err node_ctl_concern_list(struct node_ctl_call *c);
 wn_err node_ctl_concern_withdraw(struct node_ctl_call *c);
 wn_err node_ctl_concern_matches(struct node_ctl_call *c);
+/* the director's: its matches (concern.held) and a match turned into a
+ * case (concern.case), concern_case.c */
+wn_err node_ctl_concern_held(struct node_ctl_call *c);
+wn_err node_ctl_concern_case(struct node_ctl_call *c);
 
 /* The applies of CONCERN (at the director: concern_held.c) and of
  * CONCERN_MATCH (at a member: concern.c), in the receiving transaction

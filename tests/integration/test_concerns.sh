@@ -14,6 +14,8 @@
 #    the match dissolves at the partner left;
 #  - the two municipalities see a match on a person who moved from one to
 #    the other (the director's own concern and the second's);
+#  - the director lists the matches it holds and opens a case on one, with
+#    the match's partners invited (its subject: the token's hex);
 #  - no token and no contact in any audit record or log line.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
@@ -153,6 +155,36 @@ check "the director is told of the second municipality" \
 for n in police welfare housing; do
 	check "$n was told nothing of it" match_is $n ""
 done
+
+# --- the director turns a match into a case -------------------------------
+T5=7777777777777777777777777777777777777777777777777777777777777777
+PC5=$(wn police --json concern add --token "$T5" --contact "$JAN" --until "$LONG" | json_field concern)
+WC5=$(wn welfare --json concern add --token "$T5" --contact "$AN" --until "$LONG" | json_field concern)
+check "police and welfare register on a third person" test -n "$PC5" -a -n "$WC5"
+check "  and are matched" wait_for 60 match_is police "$PC5 welfare $AN"
+held_fp() { wn dir --json concern held | /usr/bin/python3 -c '
+import json,sys
+rows=json.load(sys.stdin)["rows"]
+fps={r["match"] for r in rows if r["partner"] == "police"}
+print(*fps)'; }
+check "the director lists the match it holds, with both partners" \
+	wait_for 60 out_has "police, concern $PC5 since" wn dir concern held
+M=$(held_fp)
+check "  named by 8 hex digits, not the token" test "${#M}" = 8
+check "  and the other match, of the two municipalities" out_has "^  gem2, concern $GC since" wn dir concern held
+check_exit "a member holds no matches" 1 wn police concern held
+check_exit "a case on a match the director does not hold is refused" 1 \
+	wn dir concern case 00000000 --type person --purpose "support" --ground consent
+said "  saying so" "no match 00000000 here"
+C=$(wn dir --json concern case "$M" --type person --purpose "coordinate support" --ground consent | json_field case_id)
+check "the director opens a case on the match" test -n "$C"
+is_member() { out_has "\"case_id\":\"$C\".*\"member\":true|\"member\":true.*\"case_id\":\"$C\"" wn "$1" --json case list; }
+check "police is a member of it" wait_for 60 is_member police
+check "welfare is a member of it" wait_for 60 is_member welfare
+check "  housing is not told of it" out_lacks "$C" wn housing --json case list
+check "the case's subject is the token's hex" out_has "\"subject\":\"$T5\"" wn dir --json case list
+check "  recorded without the token" out_has "case $C \(person\) opened on match $M; invited police, welfare" \
+	wn dir --json audit show --limit 10000
 
 # --- no token or contact in any record or log ---------------------------
 for n in dir police welfare housing gem2; do
