@@ -57,10 +57,10 @@ audit(struct node *n, const char *action, const char *partner,
 	return node_audit_append(n->store, "system", action, partner, detail);
 }
 
-/* send gives partner the notice m about its concern (this node's own
+/* notify gives partner the notice m about its concern (this node's own
  * applied at once); WN_OK without sending to a partner not enrolled */
 static wn_err
-send(struct node *n, const char *partner,
+notify(struct node *n, const char *partner,
     const struct proto_concern_match *m, const uint8_t *buf, size_t len,
     bool *kick)
 {
@@ -121,7 +121,7 @@ tell_one(struct node *n, const struct held *h,
 	sec_hash(hash, &part, 1);
 	if (h->told && sec_equal(hash, h->hash, sizeof(hash)))
 		return WN_OK;
-	rc = send(n, h->partner, m, w.buf, w.len, kick);
+	rc = notify(n, h->partner, m, w.buf, w.len, kick);
 	if (rc == WN_ENOTFOUND) {
 		/* not enrolled (any more): told when the token changes again */
 		wn_log(WN_LOG_WARN, "concerns: partner %s is not enrolled: "
@@ -164,9 +164,14 @@ rematch(struct node *n, const uint8_t *token, bool *kick)
 	sqlite3_bind_blob(st, 1, token, PROTO_TOKEN_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, concern_now());
 	while ((r = sqlite3_step(st)) == SQLITE_ROW && k < cap) {
+		const char *org = (const char *)sqlite3_column_text(st, 0);
+		struct node_peer *p = node_peer_find(n, org);
+		/* a partner no longer enrolled is nobody's match (its
+		 * concerns expire here as any do) */
+		if (strcmp(org, n->cfg.org_id) != 0 && (p == NULL || p->gone))
+			continue;
 		struct held *h = &hs[k++];
-		wn_strlcpy(h->partner, (const char *)sqlite3_column_text(st, 0),
-		    sizeof(h->partner));
+		wn_strlcpy(h->partner, org, sizeof(h->partner));
 		h->number = sqlite3_column_int64(st, 1);
 		wn_strlcpy(h->contact, (const char *)sqlite3_column_text(st, 2),
 		    sizeof(h->contact));
