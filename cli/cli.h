@@ -150,7 +150,8 @@ void cli_print_action(const struct proto_ctl_row *r, const char *self);
 extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_record[], cli_usage_consent[], cli_usage_data[],
     cli_usage_signal[], cli_usage_plan[], cli_usage_action[],
-    cli_usage_body[], cli_usage_meeting[], cli_usage_subject[];
+    cli_usage_body[], cli_usage_meeting[], cli_usage_subject[],
+    cli_usage_concern[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_doctor(struct cli *cli, int argc, char **argv);
@@ -185,5 +186,7 @@ int cli_cmd_signal(struct cli *cli, int argc, char **argv);
 int cli_cmd_plan(struct cli *cli, int argc, char **argv);
 int cli_cmd_action(struct cli *cli, int argc, char **argv);
 int cli_cmd_subject(struct cli *cli, int argc, char **argv);
+/* cmd_concern.c: concern add, list, withdraw, matches */
+int cli_cmd_concern(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -56,6 +56,9 @@ static const struct cli_cmd cmds[] = {
 	    "attendance,\n           minutes and decisions", cli_usage_meeting},
 	{"subject", cli_cmd_subject, "this node's subjects and their "
 	    "pseudonymous tokens", cli_usage_subject},
+	{"concern", cli_cmd_concern, "register a concern on a subject's token; "
+	    "see which other\n           partners have one (matches)",
+	    cli_usage_concern},
 };
 
 static void

@@ -348,6 +348,8 @@ static const char *const type_names[] = {
 	[PROTO_MSG_CASE_SIGNAL] = "case_signal",
 	[PROTO_MSG_TOKEN_REQUEST] = "token_request",
 	[PROTO_MSG_TOKEN_ANSWER] = "token_answer",
+	[PROTO_MSG_CONCERN] = "concern",
+	[PROTO_MSG_CONCERN_MATCH] = "concern_match",
 };
 
 const char *

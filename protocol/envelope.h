@@ -149,10 +149,14 @@ enum proto_msg_type {
 	/* subjects' tokens (token_wire.h), member <-> director */
 	PROTO_MSG_TOKEN_REQUEST = 28, /* blinded elements to evaluate */
 	PROTO_MSG_TOKEN_ANSWER = 29,  /* the evaluated elements, or a refusal */
+	/* concerns and matches on a subject's token (concern_wire.h); 28 and
+	 * 29 are the token messages' */
+	PROTO_MSG_CONCERN = 30,       /* a member's concern, to the director */
+	PROTO_MSG_CONCERN_MATCH = 31, /* the other partners concerned */
 };
-#define PROTO_MSG_TYPE_MAX 29
+#define PROTO_MSG_TYPE_MAX 31
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 29
+#define PROTO_ENVELOPE_TYPE_MAX 31
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

@@ -20,7 +20,7 @@ done
 # upper one registers into. A new room gets a line here.
 declare -A uses=(
 	[store]=""
-	[subject]="core store exchange"
+	[subject]="core store exchange need"
 	[core]="store"
 	[exchange]="core store"
 	[need]="core store exchange"

@@ -770,6 +770,7 @@ node_cmd_run(int argc, char **argv)
 	node_need_room_register();
 	node_work_room_register();
 	node_subject_room_register();
+	node_concern_room_register();
 	if (node_need_start(n) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "out of memory");
 		goto out;

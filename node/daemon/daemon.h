@@ -15,6 +15,7 @@
 #include "node/need/need.h"
 #include "node/node.h"
 #include "node/subject/subject.h"
+#include "node/subject/concern.h"
 #include "node/work/work.h"
 
 /* Largest control request the node accepts (the receive cap on the socket,

@@ -602,6 +602,42 @@ static const char *const migrations[] = {
 	"  day INTEGER NOT NULL,"
 	"  used INTEGER NOT NULL CHECK (used >= 0),"
 	"  PRIMARY KEY (member, day)) WITHOUT ROWID;",
+	/* 18: concerns and matches on a subject's token (node/subject/
+	 * concern.c, issue 11). On every node, the concerns it registered
+	 * (token, contact, expiry; withdrawn_ms once withdrawn) and the other
+	 * partners the director told it of for each (concern_matches). At
+	 * the director, the active concerns of every partner, its own too
+	 * (concerns_held: one per partner and token), with what it last told
+	 * the partner of each (told_n other partners, told: a hash of the
+	 * notice; NULL never told). No column names a subject. */
+	"CREATE TABLE concerns ("
+	"  id INTEGER PRIMARY KEY,"
+	"  token BLOB NOT NULL CHECK (length(token) = 32),"
+	"  contact TEXT NOT NULL CHECK (contact != ''),"
+	"  until_ms INTEGER NOT NULL CHECK (until_ms > 0),"
+	"  created_ms INTEGER NOT NULL,"
+	"  withdrawn_ms INTEGER);"
+	"CREATE INDEX concerns_token ON concerns (token);"
+	"CREATE TABLE concern_matches ("
+	"  concern_id INTEGER NOT NULL REFERENCES concerns (id),"
+	"  partner TEXT NOT NULL CHECK (partner != ''),"
+	"  contact TEXT NOT NULL CHECK (contact != ''),"
+	"  since_ms INTEGER NOT NULL,"
+	"  received_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (concern_id, partner)) WITHOUT ROWID;"
+	"CREATE TABLE concerns_held ("
+	"  partner TEXT NOT NULL CHECK (partner != ''),"
+	"  number INTEGER NOT NULL CHECK (number >= 1),"
+	"  token BLOB NOT NULL CHECK (length(token) = 32),"
+	"  contact TEXT NOT NULL CHECK (contact != ''),"
+	"  until_ms INTEGER NOT NULL CHECK (until_ms > 0),"
+	"  received_ms INTEGER NOT NULL,"
+	"  told_n INTEGER,"
+	"  told BLOB,"
+	"  PRIMARY KEY (partner, number),"
+	"  UNIQUE (partner, token)) WITHOUT ROWID;"
+	"CREATE INDEX concerns_held_token ON concerns_held (token);"
+	"CREATE INDEX concerns_held_until ON concerns_held (until_ms);",
 };
 
 int

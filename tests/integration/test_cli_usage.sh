@@ -40,6 +40,13 @@ consent withdraw
 consent list
 data
 data list
+concern
+concern add
+concern list
+concern withdraw
+concern matches
+concern held
+concern case
 EOF
 check "the main usage lists the new commands" \
 	bash -c '"$1" --help | grep -Eq "^  matrix " && "$1" --help | grep -Eq "^  consent "' _ "$WIJKNET"
@@ -115,6 +122,24 @@ bad data
 bad data list c1
 bad data list --case
 bad data list --subject s1
+TOK=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+bad concern
+bad concern frobnicate
+bad concern add --contact "Jan" --until 2027-01-01
+bad concern add --token "$TOK" --until 2027-01-01
+bad concern add --token "$TOK" --contact "Jan"
+bad concern add --token "${TOK:1}" --contact "Jan" --until 2027-01-01
+bad concern add --token "${TOK:2}zz" --contact "Jan" --until 2027-01-01
+bad concern add --token "$TOK" --contact "Jan" --until 2027-01-01 extra
+bad concern list extra
+bad concern withdraw
+bad concern withdraw 0
+bad concern withdraw three
+bad concern matches extra
+bad concern held extra
+bad concern case
+bad concern case 1a2b3c4d --type person --purpose p
+bad concern case 1a2b3c4d --type sheriff --purpose p --ground consent
 long=$(head -c 5000 /dev/zero | tr '\0' x)
 check_exit "usage error: a value over 4095 bytes" 2 \
 	w record --subject s1 --category care --field f --value "$long"
@@ -127,6 +152,8 @@ check_exit "consent give --until with a time gets past the usage checks" 1 \
 	w consent give "${GIVE[@]}" --until 2090-06-30T12:00:00Z
 check_exit "share approve --only a list gets past the usage checks" 1 \
 	w share approve 7 --only care,housing
+check_exit "concern add gets past the usage checks" 1 \
+	w concern add --token "$TOK" --contact "Jan, 014 21 33 90" --until 2027-01-01
 
 # --- matrix check works without a node
 cat >"$WN_T/matrix.ini" <<'EOF'

@@ -31,6 +31,10 @@ check_exit "a CHAIN_HEAD_ANSWER inside a transfer gets an answer" 0 poke_kind 7
 check_out "  refused the same way" '^refused: 5 .*message type chain_head_answer is not accepted here'
 check_exit "a MATRIX_ACK whose body is DATA gets an answer" 0 poke_kind 9
 check_out "  refused with 2 (WN_EPROTO) by need/'s own decoder, which it reached" '^refused: 2 .*malformed matrix ack'
+check_exit "a CONCERN whose body is DATA gets an answer" 0 poke_kind 30
+check_out "  refused with 2 (WN_EPROTO) by the subject room's decoder, which it reached" '^refused: 2 .*malformed concern'
+check_exit "a CONCERN_MATCH to the director gets an answer" 0 poke_kind 31
+check_out "  refused with 5 (WN_EDENIED): matches go from the director only" '^refused: 5 .*matches of concerns come from the federation.s director only'
 check_exit "the director's audit log" 0 wn dir audit show --limit 100
 check_out "  records the refusal of the receipt" 'peer.refused.*receipt is not accepted here'
 check_out "  and of the matrix ack" 'peer.refused.*malformed matrix ack'

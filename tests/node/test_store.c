@@ -863,6 +863,54 @@ test_migration_16_outbox_mv(void **state)
 	node_store_close(s);
 }
 
+/* Migration 18, concerns and matches (node/subject/concern.c): a token is
+ * 32 bytes, a contact is not empty, an expiry is after 1970; a match
+ * belongs to a concern held here, once per partner; the director holds
+ * one concern per partner and number, and one per partner and token. */
+static void
+test_migration_18_concerns(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(17);
+	assert_int_equal(node_store_migrate(s, 18, err, sizeof(err)), WN_OK);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO concerns (token, contact, until_ms, "
+			     "created_ms) VALUES (zeroblob(32), 'Jan', 5, 1);"
+			     "INSERT INTO concern_matches VALUES (1, 'police', "
+			     "'An', 2, 3);"
+			     "INSERT INTO concerns_held (partner, number, token, "
+			     "contact, until_ms, received_ms) VALUES ('police', "
+			     "1, zeroblob(32), 'Jan', 5, 1);"),
+	    WN_OK);
+	static const char *const bad[] = {
+	    "INSERT INTO concerns (token, contact, until_ms, created_ms) "
+	    "VALUES (zeroblob(31), 'Jan', 5, 1)",
+	    "INSERT INTO concerns (token, contact, until_ms, created_ms) "
+	    "VALUES (zeroblob(32), '', 5, 1)",
+	    "INSERT INTO concerns (token, contact, until_ms, created_ms) "
+	    "VALUES (zeroblob(32), 'Jan', 0, 1)",
+	    "INSERT INTO concern_matches VALUES (1, 'police', 'An', 2, 3)",
+	    "INSERT INTO concern_matches VALUES (9, 'welfare', 'An', 2, 3)",
+	    "INSERT INTO concern_matches VALUES (1, '', 'An', 2, 3)",
+	    "INSERT INTO concerns_held (partner, number, token, contact, "
+	    "until_ms, received_ms) VALUES ('police', 1, randomblob(32), "
+	    "'Jan', 5, 1)",
+	    "INSERT INTO concerns_held (partner, number, token, contact, "
+	    "until_ms, received_ms) VALUES ('police', 2, zeroblob(32), "
+	    "'Jan', 5, 1)",
+	    "INSERT INTO concerns_held (partner, number, token, contact, "
+	    "until_ms, received_ms) VALUES ('police', 0, randomblob(32), "
+	    "'Jan', 5, 1)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (node_store_exec(s, bad[i]) == WN_OK)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM concerns_held"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM concern_matches"), 1);
+	node_store_close(s);
+}
+
 /* Migration 6 re-keys outbox and inbox by (peer, seq): every row comes
  * across with its values, and a number is now used once per peer. */
 static void
@@ -1358,6 +1406,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_14_case_signals, fresh),
 	    cmocka_unit_test_setup(test_migration_15_case_signal_copies, fresh),
 	    cmocka_unit_test_setup(test_migration_16_outbox_mv, fresh),
+	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

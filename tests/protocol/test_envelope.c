@@ -1771,7 +1771,9 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(27), "case_signal");
 	assert_string_equal(proto_msg_type_name(28), "token_request");
 	assert_string_equal(proto_msg_type_name(29), "token_answer");
-	assert_string_equal(proto_msg_type_name(30), "unknown");
+	assert_string_equal(proto_msg_type_name(30), "concern");
+	assert_string_equal(proto_msg_type_name(31), "concern_match");
+	assert_string_equal(proto_msg_type_name(32), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));

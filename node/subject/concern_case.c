@@ -1,0 +1,251 @@
+/*
+ * concern_case.c - the director's matches as it holds them
+ * (concern.held) and a match turned into a case (concern.case).
+ *
+ * A match at the director is a token on which two or more partners hold
+ * an active concern; it is named by the token's fingerprint
+ * (node_concern_fp, 8 hex digits: what the audit records show), never by
+ * the token. concern.case opens a case through need/'s own commands, as
+ * an operator would: case.open with the token's hex as the case's
+ * subject (a token, not a name: the subject reference will later become
+ * the token itself), then case.invite for each other partner of the
+ * match, each in this request's transaction (all or nothing).
+ */
+#include "node/subject/concern_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "crypto/sec.h"
+#include "node/need/need.h"
+
+/* PARTNERS: the active concerns on one token, by partner */
+#define PARTNERS                                                              \
+	"SELECT partner, number, contact, until_ms, received_ms FROM "        \
+	"concerns_held WHERE token = ?1 AND until_ms > ?2 ORDER BY partner"
+
+/* find_match: the token whose fingerprint is fp among the tokens two or
+ * more partners hold an active concern on (said in c when none, or more
+ * than one) */
+static wn_err
+find_match(struct node_ctl_call *c, const char *fp,
+    uint8_t token[PROTO_TOKEN_LEN])
+{
+	sqlite3_stmt *st = concern_prep(c->n, "SELECT token FROM concerns_held "
+					      "WHERE until_ms > ? GROUP BY token "
+					      "HAVING count(*) >= 2");
+	size_t found = 0;
+	char f[9];
+	int r;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, concern_now());
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != PROTO_TOKEN_LEN)
+			continue;
+		node_concern_fp(sqlite3_column_blob(st, 0), f);
+		if (strcmp(f, fp) == 0 && found++ == 0)
+			memcpy(token, sqlite3_column_blob(st, 0),
+			    PROTO_TOKEN_LEN);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	if (found == 0)
+		return node_ctl_fail(c, WN_ENOTFOUND, "no match %s here "
+		    "(concern held lists them)", fp);
+	if (found > 1)
+		return node_ctl_fail(c, WN_EINVAL, "%zu matches have the "
+		    "fingerprint %s: open their case by hand", found, fp);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_concern_held(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	sqlite3_stmt *st = NULL, *pt = NULL;
+	size_t rows = 0, matches = 0;
+	char fp[9], msg[120];
+	wn_err rc = WN_EDB;
+	int r;
+	if (!n->is_director)
+		return node_ctl_fail(c, WN_EDENIED, "only the federation's "
+		    "director holds the partners' concerns");
+	/* two passes: count the rows, then write them */
+	if ((st = concern_prep(n, "SELECT token FROM concerns_held WHERE "
+				  "until_ms > ?1 GROUP BY token HAVING "
+				  "count(*) >= 2 ORDER BY min(received_ms) "
+				  "LIMIT 1000")) == NULL ||
+	    (pt = concern_prep(n, PARTNERS)) == NULL)
+		goto out;
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, concern_now());
+		if (pass == 1) {
+			snprintf(msg, sizeof(msg), "%zu match%s: partners with "
+			    "a concern on the same subject", matches,
+			    matches == 1 ? "" : "es");
+			proto_ctl_reply_begin(c->w, WN_OK, msg, rows);
+		}
+		while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+			const void *token = sqlite3_column_blob(st, 0);
+			node_concern_fp(token, fp);
+			matches += pass == 0;
+			sqlite3_reset(pt);
+			sqlite3_bind_blob(pt, 1, token, PROTO_TOKEN_LEN,
+			    SQLITE_TRANSIENT);
+			sqlite3_bind_int64(pt, 2, concern_now());
+			while ((r = sqlite3_step(pt)) == SQLITE_ROW) {
+				if (pass == 0) {
+					rows++;
+					continue;
+				}
+				proto_ctl_row_begin(c->w, 6);
+				proto_ctl_field_text(c->w, "match", fp);
+				proto_ctl_field_text(c->w, "partner",
+				    (const char *)sqlite3_column_text(pt, 0));
+				proto_ctl_field_int(c->w, "concern",
+				    sqlite3_column_int64(pt, 1));
+				proto_ctl_field_text(c->w, "contact",
+				    (const char *)sqlite3_column_text(pt, 2));
+				proto_ctl_field_int(c->w, "until_ms",
+				    sqlite3_column_int64(pt, 3));
+				proto_ctl_field_int(c->w, "since_ms",
+				    sqlite3_column_int64(pt, 4));
+			}
+			if (r != SQLITE_DONE)
+				goto out;
+		}
+		if (r != SQLITE_DONE)
+			goto out;
+	}
+	snprintf(c->detail, sizeof(c->detail), "viewed %zu matches", matches);
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(pt);
+	return rc;
+}
+
+/* sub runs one of need/'s commands for this request, in its transaction,
+ * its reply into a writer of its own; *case_id gets the case a case.open
+ * opened (NULL: not wanted). A refusal is said in c. */
+static wn_err
+sub(struct node_ctl_call *c, node_ctl_fn fn, struct proto_ctl_request *req,
+    char *case_id, size_t cap)
+{
+	struct node_ctl_call s = {.n = c->n, .user = c->user, .req = req};
+	struct proto_writer w = {0};
+	struct proto_ctl_reply reply = {0};
+	wn_err rc;
+	if ((rc = proto_writer_init_dynamic(&w, 256, 65536)) != WN_OK)
+		return rc;
+	s.w = &w;
+	rc = fn(&s);
+	c->kick = c->kick || s.kick;
+	c->reload_peers = c->reload_peers || s.reload_peers;
+	if (rc != WN_OK) {
+		wn_strlcpy(c->errmsg, s.errmsg[0] ? s.errmsg : wn_strerror(rc),
+		    sizeof(c->errmsg));
+		goto out;
+	}
+	if (case_id != NULL) {
+		const struct proto_ctl_field *f;
+		rc = proto_writer_status(&w);
+		if (rc == WN_OK)
+			rc = proto_ctl_reply_decode(w.buf, w.len, &reply, NULL);
+		if (rc == WN_OK && (reply.nrows != 1 ||
+			       (f = proto_ctl_row_get(&reply.rows[0],
+				    "case_id")) == NULL ||
+			       f->type != PROTO_CTL_TEXT))
+			rc = WN_EPROTO;
+		if (rc == WN_OK)
+			wn_strlcpy(case_id, f->text, cap);
+	}
+out:
+	proto_ctl_reply_release(&reply);
+	proto_writer_release(&w);
+	return rc;
+}
+
+wn_err
+node_ctl_concern_case(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	const char *fp = node_ctl_arg(c, "match");
+	struct proto_ctl_request *req = calloc(1, sizeof(*req));
+	uint8_t token[PROTO_TOKEN_LEN];
+	char hex[2 * PROTO_TOKEN_LEN + 1], case_id[64] = "";
+	char invited[300] = "", msg[400];
+	sqlite3_stmt *st = NULL;
+	size_t o = 0, k = 0;
+	wn_err rc = WN_ENOMEM;
+	int r;
+	if (req == NULL)
+		goto out;
+	if (!n->is_director) {
+		rc = node_ctl_fail(c, WN_EDENIED, "only the federation's "
+		    "director holds the matches");
+		goto out;
+	}
+	if (strlen(fp) != 8 || strspn(fp, "0123456789abcdef") != 8) {
+		rc = node_ctl_fail(c, WN_EINVAL, "a match is named by its 8 hex "
+		    "digits (concern held)");
+		goto out;
+	}
+	if ((rc = find_match(c, fp, token)) != WN_OK)
+		goto out;
+	sec_hex(hex, sizeof(hex), token, sizeof(token));
+	rc = WN_EINVAL;
+	if (proto_ctl_request_init(req, "case.open") != WN_OK ||
+	    proto_ctl_request_add(req, "type", node_ctl_arg(c, "type")) !=
+		WN_OK ||
+	    proto_ctl_request_add(req, "subject", hex) != WN_OK ||
+	    proto_ctl_request_add(req, "purpose", node_ctl_arg(c, "purpose")) !=
+		WN_OK ||
+	    proto_ctl_request_add(req, "ground", node_ctl_arg(c, "ground")) !=
+		WN_OK)
+		goto out;
+	if ((rc = sub(c, node_ctl_case_open, req, case_id, sizeof(case_id))) !=
+	    WN_OK)
+		goto out;
+	rc = WN_EDB;
+	if ((st = concern_prep(n, PARTNERS)) == NULL)
+		goto out;
+	sqlite3_bind_blob(st, 1, token, sizeof(token), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, concern_now());
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *org = (const char *)sqlite3_column_text(st, 0);
+		if (strcmp(org, n->cfg.org_id) == 0)
+			continue; /* it directs the case: a member already */
+		if ((rc = proto_ctl_request_init(req, "case.invite")) != WN_OK ||
+		    (rc = proto_ctl_request_add(req, "case", case_id)) != WN_OK ||
+		    (rc = proto_ctl_request_add(req, "org", org)) != WN_OK ||
+		    (rc = sub(c, node_ctl_case_invite, req, NULL, 0)) != WN_OK)
+			goto out;
+		if (o < sizeof(invited))
+			o += (size_t)snprintf(invited + o, sizeof(invited) - o,
+			    "%s%s", k++ ? ", " : "", org);
+	}
+	if (r != SQLITE_DONE) {
+		rc = WN_EDB;
+		goto out;
+	}
+	snprintf(c->detail, sizeof(c->detail), "case %s (%s) opened on match "
+	    "%s; invited %s", case_id, node_ctl_arg(c, "type"), fp,
+	    k ? invited : "nobody");
+	snprintf(msg, sizeof(msg), "case %s opened on match %s; invited %s",
+	    case_id, fp, k ? invited : "nobody");
+	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
+	proto_ctl_row_begin(c->w, 1);
+	proto_ctl_field_text(c->w, "case_id", case_id);
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	free(req);
+	return rc;
+}
