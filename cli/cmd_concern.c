@@ -17,14 +17,16 @@
 #include <time.h>
 
 const char cli_usage_concern[] =
-    "concern add --token HEX --contact TEXT --until YYYY-MM-DD\n"
+    "concern add (--subject REF | --token HEX) --contact TEXT\n"
+    "              --until YYYY-MM-DD\n"
     "       concern list\n"
     "       concern withdraw CONCERN\n"
     "       concern matches\n"
     "       concern held (the director)\n"
     "       concern case MATCH --type TYPE --purpose TEXT --ground GROUND\n"
     "              (the director)\n"
-    "HEX: the subject's token, 64 hex digits. TEXT: the contact person,\n"
+    "REF: this node's subject (subject add), whose token the concern is on;\n"
+    "HEX: a subject's token, 64 hex digits. TEXT: the contact person,\n"
     "one line of at most 120 characters (a name and a phone number or mail\n"
     "address), which the other partners concerned will see. The concern\n"
     "runs to the end of the --until day (UTC), at most two years from\n"
@@ -51,9 +53,11 @@ day(int64_t ms, bool last, char *out, size_t cap)
 static int
 concern_add(struct cli *cli, int argc, char **argv)
 {
-	const char *token = NULL, *contact = NULL, *until = NULL;
+	const char *token = NULL, *subject = NULL, *contact = NULL,
+		   *until = NULL;
 	const struct cli_opt opts[] = {
-	    {"token", &token, true},
+	    {"token", &token, false},
+	    {"subject", &subject, false},
 	    {"contact", &contact, true},
 	    {"until", &until, true},
 	};
@@ -61,12 +65,18 @@ concern_add(struct cli *cli, int argc, char **argv)
 	int status;
 	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), NULL, 0))
 		return CLI_USAGE;
-	if (strlen(token) != 64 || strspn(token, "0123456789abcdefABCDEF") != 64) {
+	if ((token == NULL) == (subject == NULL)) {
+		fprintf(stderr, "%s: concern add takes --subject REF or --token "
+		    "HEX (one of them)\n", cli->prog);
+		return CLI_USAGE;
+	}
+	if (token != NULL && (strlen(token) != 64 ||
+				 strspn(token, "0123456789abcdefABCDEF") != 64)) {
 		fprintf(stderr, "%s: --token must be 64 hex digits\n", cli->prog);
 		return CLI_USAGE;
 	}
 	if (cli_ask(cli, &reply, &status, "concern.add", "token", token,
-		"contact", contact, "until", until, NULL))
+		"subject", subject, "contact", contact, "until", until, NULL))
 		printf("%s\n", reply.message);
 	proto_ctl_reply_release(&reply);
 	return status;

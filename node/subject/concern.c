@@ -78,17 +78,32 @@ col(sqlite3_stmt *st, int i)
 
 /* ---- arguments -------------------------------------------------------- */
 
-/* token_arg reads the token of a concern: today its 64 hex digits
- * (--token). Where the subjects table lands, a subject's reference
- * (--subject REF) is looked up here into its token instead. */
+/* token_arg reads the token of a concern: this node's subject's
+ * (--subject REF, subject add), or its 64 hex digits (--token) */
 static wn_err
 token_arg(struct node_ctl_call *c, uint8_t out[PROTO_TOKEN_LEN])
 {
 	static const uint8_t zero[PROTO_TOKEN_LEN];
+	_Static_assert(PROTO_TOKEN_LEN == NODE_SUBJECT_TOKEN_LEN, "token");
 	const char *hex = node_ctl_arg(c, "token");
+	const char *ref = node_ctl_arg(c, "subject");
+	if (ref[0] != '\0' && hex[0] != '\0')
+		return node_ctl_fail(c, WN_EINVAL, "a concern names its subject "
+		    "by --subject or by --token, not both");
+	if (ref[0] != '\0') {
+		wn_err rc = node_subject_token_of(c->n, ref, out);
+		if (rc == WN_ENOTFOUND)
+			return node_ctl_fail(c, rc, "no subject '%s' here "
+			    "(wijknet subject list)", ref);
+		if (rc == WN_EBUSY)
+			return node_ctl_fail(c, rc, "subject '%s' has no token "
+			    "yet (wijknet subject show %s says why)", ref,
+			    ref);
+		return rc;
+	}
 	if (hex[0] == '\0')
-		return node_ctl_fail(c, WN_EINVAL, "a concern needs a token "
-		    "(64 hex digits)");
+		return node_ctl_fail(c, WN_EINVAL, "a concern needs a subject "
+		    "(--subject REF) or a token (64 hex digits)");
 	if (strlen(hex) != 2 * PROTO_TOKEN_LEN ||
 	    !sec_unhex(out, PROTO_TOKEN_LEN, hex))
 		return node_ctl_fail(c, WN_EINVAL, "the token is not 64 hex "

@@ -7,6 +7,7 @@
 #define NODE_SUBJECT_CONCERN_INT_H
 
 #include "node/subject/concern.h"
+#include "node/subject/subject.h"
 
 struct sqlite3_stmt;
 

@@ -81,6 +81,13 @@ WN_NODISCARD wn_err node_subject_address(const char *street,
 
 /* node_subject_room_register registers the room's message types,
  * control commands and periodic work (the daemon, at start). */
+/* node_subject_token_of: the token of this node's subject ref into out:
+ * WN_ENOTFOUND when there is no such subject, WN_EBUSY while its token is
+ * not here yet (asked, refused or waiting for the charter), WN_EDB. The
+ * one place another room reads a subject's token. Under the node lock. */
+WN_NODISCARD wn_err node_subject_token_of(struct node *n, const char *ref,
+    uint8_t out[NODE_SUBJECT_TOKEN_LEN]);
+
 void node_subject_room_register(void);
 
 /* node_subject_token_apply applies a TOKEN_REQUEST (the director) or a

@@ -243,6 +243,29 @@ pending_free(struct pending *pd)
 }
 
 wn_err
+node_subject_token_of(struct node *n, const char *ref,
+    uint8_t out[NODE_SUBJECT_TOKEN_LEN])
+{
+	sqlite3_stmt *st = prep(n, "SELECT token FROM subjects WHERE ref = ?");
+	wn_err rc = WN_ENOTFOUND;
+	int r;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = WN_EBUSY;
+		if (sqlite3_column_bytes(st, 0) == NODE_SUBJECT_TOKEN_LEN) {
+			memcpy(out, sqlite3_column_blob(st, 0),
+			    NODE_SUBJECT_TOKEN_LEN);
+			rc = WN_OK;
+		}
+	} else if (r != SQLITE_DONE)
+		rc = WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+wn_err
 node_subject_ask(struct node *n, size_t *asked)
 {
 	struct proto_token_request *q = NULL;

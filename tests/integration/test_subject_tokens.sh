@@ -14,6 +14,8 @@
 #  - a subject recorded before the node holds a charter waits, and the
 #    node asks for its token by itself once it is enrolled;
 #  - a malformed point (a non-canonical encoding) is refused;
+#  - the two members register a concern on her, each by its own
+#    reference (concern add --subject): each is told of the other;
 #  - the director's log, audit log and decrypted store hold no form of the
 #    members' subjects' identifiers (plain, folded, canonical).
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +47,22 @@ check "both members hold the same token for her" test "$T1" = "$T2"
 check_exit "subject show in words" 0 wn police subject show elise
 check_out "  gives a short fingerprint and the key epoch" "token ${T1:0:4}-${T1:4:4}-${T1:8:4} \\(key epoch 1\\)"
 check "  never the full token" bash -c "! grep -q '$T1' '$WN_T/out'"
+
+# concerns on her, each member by its own reference: they find each other
+SOON=$(date -u -d "+30 days" +%F)
+check "police registers a concern on elise" wn police concern add --subject elise \
+	--contact "Wijkinspecteur Tom Wouters, 014 21 33 90" --until "$SOON"
+check "housing registers one on e-vdb" wn housing concern add --subject e-vdb \
+	--contact "Lies Aerts, 014 44 55 66" --until "$SOON"
+partners() { wn "$1" --json concern matches | /usr/bin/python3 -c '
+import json,sys; print(" ".join(sorted(r["partner"] for r in json.load(sys.stdin)["rows"])))'; }
+check "police is told housing has one too" wait_for 60 count_is housing partners police
+check "housing is told police has one" wait_for 60 count_is police partners housing
+check_exit "a concern on a subject this node does not hold is refused" 1 \
+	wn police concern add --subject nobody --contact "Jan, 014" --until "$SOON"
+check_out "  ... saying so" "no subject 'nobody' here"
+check_exit "  --subject and --token together are a usage error" 2 \
+	wn police concern add --subject elise --token "$T1" --contact "Jan, 014" --until "$SOON"
 
 check "police records Jan Van den Broeck, born the same day" wn police subject add jan \
 	--family "Van den Broeck" --given Jan --born 2011-04-03
