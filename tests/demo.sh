@@ -270,6 +270,28 @@ wn pz-neteland case show "$CASE" | head -n 12
 echo "Asking the members for more is refused now: the case is closed."
 wn herentals case request "$CASE" --categories signals || true
 
+say "A worry about one youngster: two partners find each other, and nobody holds a register"
+echo "The police and youth work each record her, spelled their own way; each node asks the"
+echo "director for her pseudonymous token with a blinded point (the director never sees her name):"
+wn pz-neteland subject add lotte --name "Van den Broeck, Lotte" --born 2010-05-14
+wn jw-herentals subject add jongere-17 --family vandenbroeck --given lotte --born 14-05-2010
+has_token() { wn "$1" --json subject show "$2" | grep -q '"state":"token"'; }
+until_true has_token pz-neteland lotte
+until_true has_token jw-herentals jongere-17
+echo "-- the same token on both (its fingerprint):"
+wn pz-neteland subject list
+wn jw-herentals subject list
+UNTIL=$(date -d "+1 year" +%F)
+wn pz-neteland concern add --subject lotte --contact "Wijkinspecteur Tom Wouters, 014 21 33 90" --until "$UNTIL"
+wn jw-herentals concern add --subject jongere-17 --contact "Jeugdwerker Sara Peeters, 0470 12 34 56" --until "$UNTIL"
+has_match() { wn "$1" --json concern matches | grep -q '"partner":"'"$2"'"'; }
+until_true has_match pz-neteland jw-herentals
+until_true has_match jw-herentals pz-neteland
+echo "-- each is told who else worries, and whom to call; nothing more:"
+wn pz-neteland concern matches
+echo "-- the director holds the match by a fingerprint, never a name; it can open a case on it:"
+wn herentals concern held
+
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8
 wn herentals audit verify
