@@ -613,7 +613,8 @@ node_cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	wn_strlcpy(cfg->data_dir, dir, sizeof(cfg->data_dir));
-	char when[40], detail[512];
+	char when[40], detail[512], seqs[24];
+	snprintf(seqs, sizeof(seqs), "%lld", (long long)count);
 	human_time(atoll(made), when, sizeof(when));
 	snprintf(detail, sizeof(detail), "restored into %s from a backup made "
 	    "%s (audit chain up to record %lld)", dir, when, (long long)count);
@@ -621,6 +622,7 @@ node_cmd_restore(int argc, char **argv)
 	    node_store_meta_del(store, META_CONFIG) != WN_OK ||
 	    node_store_meta_del(store, META_MADE) != WN_OK ||
 	    node_store_meta_del(store, META_SEQ) != WN_OK ||
+	    node_store_meta_put(store, NODE_RESTORED_SEQ_KEY, seqs) != WN_OK ||
 	    node_audit_append(store, "system", "node.restore", cfg->org_id,
 		detail) != WN_OK ||
 	    node_store_commit(store) != WN_OK) {

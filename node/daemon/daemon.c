@@ -669,7 +669,7 @@ node_cmd_run(int argc, char **argv)
 	const char *cfg_path = "/etc/wijknet/wijknet.conf";
 	const char *accept_rollback = NULL;
 	uint64_t ready_fd = UINT64_MAX;
-	char err[1024];
+	char err[2048];
 	int c, status = 1;
 	struct node *n = calloc(1, sizeof(*n));
 	sigset_t sigs;
