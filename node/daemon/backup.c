@@ -256,6 +256,17 @@ node_cmd_backup(int argc, char **argv)
 		fprintf(stderr, "wijknetd backup: %s\n", err);
 		goto out;
 	}
+	/* files it makes in the data folder (the store's WAL and shared
+	 * memory while the daemon is stopped, a recorded unlock failure) must
+	 * be the daemon's: run as the folder's owner only */
+	struct stat dst;
+	if (stat(cfg->data_dir, &dst) != 0 || dst.st_uid != geteuid()) {
+		fprintf(stderr, "wijknetd backup: %s: run backup as the user "
+				"who owns the data folder (uid %ld), as the daemon "
+				"runs: runuser -u USER -- wijknetd backup ...\n",
+		    cfg->data_dir, (long)dst.st_uid);
+		goto out;
+	}
 	if ((pass_file != NULL
 		    ? sec_passphrase_read_file(pass_file, &pass, err, sizeof(err))
 		    : node_read_passphrase(cfg, &pass, err, sizeof(err))) !=

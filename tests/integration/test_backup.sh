@@ -35,6 +35,10 @@ for r in json.load(sys.stdin)["rows"]: print(r["org_id"], r["endpoint"])'
 	} >"$WN_T/$1.$2"
 }
 
+check_exit "wijknetd backup --help" 0 "$WIJKNETD" backup --help
+check_exit "wijknetd restore --help" 0 "$WIJKNETD" restore --help
+check "both are in wijknetd(8)" bash -c "grep -q '^\.B backup\$' '$TOP/node/wijknetd.8' && grep -q '^\.B restore\$' '$TOP/node/wijknetd.8'"
+check_exit "a backup without --out is a usage error" 2 "$WIJKNETD" backup --data "$WN_T/none"
 check "a federation" with_flush federation dir police
 check "police records a dossier value" wn police record --subject $S --category signals --field note --value "$MARK"
 check "police records a signal" wn police signal add --municipality Herentals --category littering --source "municipal service"
@@ -58,6 +62,14 @@ check "police receives the rest" wait_for 600 done_all
 check_exit "a backup past the file size limit fails" 1 bash -c "ulimit -S -f 64; '$WIJKNETD' backup --data '$WN_T/police' --out '$WN_T/full.bak' --passphrase-file '$WN_T/police.pass'"
 check_out "  saying the disk is full" "the disk is full.*no backup was written"
 check "  leaving no file" test -z "$(find "$WN_T" -maxdepth 1 -name '*full.bak*')"
+
+# on a terminal it shows its progress (script(1) gives it one)
+if command -v script >/dev/null; then
+	check "on a terminal a backup shows its progress" script -qec "'$WIJKNETD' backup --data '$WN_T/police' --out '$WN_T/tty.bak' --passphrase-file '$WN_T/police.pass'" /dev/null
+	check_out "  copied so far" "copying the store: [0-9]+ of [0-9]+ MiB \(100%\)"
+else
+	ok "# SKIP no script(1) to give a backup a terminal"
+fi
 
 # wrong passphrase: exit 3, nothing left
 check_exit "a restore with the wrong passphrase is refused" 3 restore wrong "$WN_T/dir.pass"
