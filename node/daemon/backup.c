@@ -260,7 +260,12 @@ node_cmd_backup(int argc, char **argv)
 	 * memory while the daemon is stopped, a recorded unlock failure) must
 	 * be the daemon's: run as the folder's owner only */
 	struct stat dst;
-	if (stat(cfg->data_dir, &dst) != 0 || dst.st_uid != geteuid()) {
+	if (stat(cfg->data_dir, &dst) != 0) {
+		fprintf(stderr, "wijknetd backup: %s: %s\n", cfg->data_dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (dst.st_uid != geteuid()) {
 		fprintf(stderr, "wijknetd backup: %s: run backup as the user "
 				"who owns the data folder (uid %ld), as the daemon "
 				"runs: runuser -u USER -- wijknetd backup ...\n",
