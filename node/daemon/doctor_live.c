@@ -4,8 +4,10 @@
  * node), and reports, one line per finding, the peers whose listener
  * cannot be reached from this machine (a TCP connection to the host and
  * port of the peer's endpoint), the peers stuck or failing with messages
- * waiting (peer.list), and, on a director, the members that have not
- * acknowledged the matrix in force (matrix.acks). A node that does not
+ * waiting, or whose clock is more than a minute off ours (peer.list,
+ * clock_skew_ms: the time in the last signed reply each sent), and, on
+ * a director, the members that have not acknowledged the matrix in
+ * force (matrix.acks). A node that does not
  * run is no finding: the set-up checks still apply.
  */
 #include "node/daemon/daemon.h"
@@ -24,6 +26,8 @@
 
 #define LIVE_TIMEOUT_MS 5000
 #define CONNECT_TIMEOUT_MS 3000
+/* a clock further off than this is a finding (the window is 10 min) */
+#define SKEW_WARN_MS (60 * 1000)
 
 /* ask sends op to the node's control socket; false when it does not run
  * (or does not answer), with why */
@@ -180,6 +184,16 @@ node_doctor_live(const struct cfg_node *cfg,
 			snprintf(line, sizeof(line), "peer %s at %s cannot be "
 			    "reached from here: %s (is it running? a firewall "
 			    "between?)", org, ep, why);
+			finding(arg, false, line);
+		}
+		int64_t skew = num(row, "clock_skew_ms");
+		if (flag(row, "clock_skew_known") &&
+		    (skew > SKEW_WARN_MS || skew < -SKEW_WARN_MS)) {
+			snprintf(line, sizeof(line), "peer %s's clock is %lld s "
+			    "%s ours (envelopes more than 10 min off are "
+			    "refused): check the time service (NTP) on both",
+			    org, (long long)(skew < 0 ? -skew : skew) / 1000,
+			    skew < 0 ? "behind" : "ahead of");
 			finding(arg, false, line);
 		}
 		if (flag(row, "stuck")) {

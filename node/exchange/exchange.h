@@ -77,6 +77,11 @@ struct node_peer {
 	 * peer_stuck:ORG) */
 	bool stuck;
 	int64_t stuck_ms;            /* wall clock, when it got stuck */
+	/* how far its clock is ahead of ours (negative: behind), seen in
+	 * the time of the last signed reply it sent us, less than the round
+	 * trip off; skew_known once one came */
+	int64_t skew_ms;
+	bool skew_known;
 	int64_t key_ms;              /* wall clock, since when we hold its
 				      * keys (this struct was made for them) */
 	uint32_t stuck_code;         /* the code that made it stuck */

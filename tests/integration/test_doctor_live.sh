@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_doctor_live.sh - wijknetd doctor asks a running node what it knows:
 # a peer whose listener cannot be reached, a director without a matrix, a
-# member that has not acknowledged the matrix in force; one line each,
+# member that has not acknowledged the matrix in force, a peer whose clock
+# is minutes off (the time in its signed receipts); one line each,
 # and none once all is well. A node that does not run is a note, no
 # finding.
 . "$(dirname "$0")/lib.sh"
@@ -41,4 +42,14 @@ check "police starts" node_start police
 acked2() { wn dir --json matrix show | grep -q '"acked_version":2'; }
 check "police acknowledges version 2" wait_for 60 acked2
 check "all well again: no finding" no_finding dir
+check "  the director knows police's clock (its receipts)" test "$(peer_field dir police clock_skew_known)" = True
+
+# a peer whose clock runs 5 minutes ahead (its receipts say so)
+check "police stops" node_stop police
+ahead_start() { WIJKNET_TEST_RECEIPT_AHEAD_MS=300000 node_start police; }
+check "police starts with its receipts' clock 5 min ahead" ahead_start
+check "the director sends it a message" wn dir peer send police --count 1 --size 16
+ahead() { test "$(peer_field dir police clock_skew_ms)" -ge 290000; }
+check "  the director sees police's clock ahead" wait_for 60 ahead
+check "the director's doctor: police's clock is ahead" finding_is dir "^warn: peer police's clock is (29[0-9]|300) s ahead of ours .*NTP"
 wn_done
