@@ -70,11 +70,18 @@ ctl_status(struct node_ctl_call *c)
 	bool tls = n->d->tls_not_after_ms > 0;
 	if (tls)
 		node_cert_describe(n->d->tls_not_after_ms, wn_now_ms(), &cert);
-	/* a certificate about to expire is the first thing status says */
-	proto_ctl_reply_begin(c->w, WN_OK, cert.warning, 1);
+	/* a node on an older copy of its store (a restored backup, accepted
+	 * with --accept-rollback) and a certificate about to expire are the
+	 * first things status says */
+	struct node_chain_behind rb;
+	bool behind = node_chain_behind(n, &rb);
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "%s%s%s", behind ? rb.warning : "",
+	    behind && cert.warning[0] ? "; " : "", cert.warning);
+	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
-	proto_ctl_row_begin(c->w, 24 + (tls ? 2 : 0));
+	proto_ctl_row_begin(c->w, 24 + (tls ? 2 : 0) + (behind ? 5 : 0));
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -114,6 +121,13 @@ ctl_status(struct node_ctl_call *c)
 	if (tls) {
 		proto_ctl_field_text(c->w, "tls_cert_expires", cert.expires);
 		proto_ctl_field_int(c->w, "tls_cert_days_left", cert.days_left);
+	}
+	if (behind) {
+		proto_ctl_field_int(c->w, "rollback_missing_records", rb.missing);
+		proto_ctl_field_int(c->w, "rollback_since_ms", rb.since_ms);
+		proto_ctl_field_int(c->w, "rollback_copy_ends_at", rb.last_seq);
+		proto_ctl_field_text(c->w, "rollback_checker", rb.checker);
+		proto_ctl_field_int(c->w, "rollback_accepted_ms", rb.accepted_ms);
 	}
 	return WN_OK;
 }

@@ -85,8 +85,8 @@ node_import_unlock_failures(struct node_store *s, const char *dir)
 	return unlink(path) == 0 ? WN_OK : WN_EIO;
 }
 
-static wn_err
-read_passphrase(const struct cfg_node *cfg, struct sec_secret **out,
+wn_err
+node_read_passphrase(const struct cfg_node *cfg, struct sec_secret **out,
     char *err, size_t errlen)
 {
 	switch (cfg->pass_source) {
@@ -602,7 +602,7 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 	wn_log_set_level(n->cfg.log_level);
 	if (lock_data_dir(n->cfg.data_dir, &n->lock_fd, err, errlen) != WN_OK)
 		return 1;
-	if (read_passphrase(&n->cfg, &pass, err, errlen) != WN_OK)
+	if (node_read_passphrase(&n->cfg, &pass, err, errlen) != WN_OK)
 		return NODE_EXIT_PASSPHRASE;
 	node_path(path, sizeof(path), n->cfg.data_dir, NODE_KEY_FILE);
 	rc = sec_identity_unlock(path, pass, &n->id, err, errlen);
@@ -669,7 +669,7 @@ node_cmd_run(int argc, char **argv)
 	const char *cfg_path = "/etc/wijknet/wijknet.conf";
 	const char *accept_rollback = NULL;
 	uint64_t ready_fd = UINT64_MAX;
-	char err[1024];
+	char err[2048];
 	int c, status = 1;
 	struct node *n = calloc(1, sizeof(*n));
 	sigset_t sigs;

@@ -98,11 +98,24 @@ void node_record_unlock_failure(const char *dir, const char *reason);
 WN_NODISCARD wn_err node_import_unlock_failures(struct node_store *s,
     const char *dir);
 
+/* node_doctor_live (doctor_live.c): when the node runs, what doctor asks
+ * it (peers reachable, stuck or failing; members behind the matrix in
+ * force), each finding given to finding(arg, fix, line). */
+void node_doctor_live(const struct cfg_node *cfg,
+    void (*finding)(void *, bool, const char *), void *arg);
+
+/* node_read_passphrase reads the passphrase from where the config says:
+ * a file, a systemd credential, or the terminal. */
+WN_NODISCARD wn_err node_read_passphrase(const struct cfg_node *cfg,
+    struct sec_secret **out, char *err, size_t errlen);
+
 /* The daemon's subcommands (node/daemon/main.c dispatches to them). */
 int node_cmd_init(int argc, char **argv);
 int node_cmd_run(int argc, char **argv);
 int node_cmd_audit_verify(int argc, char **argv);
 int node_cmd_public(int argc, char **argv);
 int node_cmd_doctor(int argc, char **argv);
+int node_cmd_backup(int argc, char **argv);  /* backup.c */
+int node_cmd_restore(int argc, char **argv); /* backup.c */
 
 #endif

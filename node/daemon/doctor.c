@@ -6,7 +6,8 @@
  * credential, or outside the unit the credential's source file), the
  * control group, the TLS certificate (it reads, names the org id as CN and
  * DNS name, verifies against the federation CA, is not near its end) and
- * its key, and the free space on the data folder's disk.
+ * its key, and the free space on the data folder's disk; and, when the
+ * node runs, what it knows of its peers and matrix (doctor_live.c).
  *
  * "fix:" lines are what stops the node or exposes it; "warn:" lines what
  * will (a certificate near its end, a disk filling up). The exit status
@@ -57,6 +58,12 @@ finding(struct doctor *d, bool fix, const char *fmt, ...)
 		d->fixes++;
 	else
 		d->warnings++;
+}
+
+static void
+live_finding(void *arg, bool fix, const char *line)
+{
+	finding(arg, fix, "%s", line);
 }
 
 static void
@@ -377,7 +384,10 @@ usage_doctor(FILE *f)
 	    "line per finding: 'fix:' (exit status 1) or 'warn:'. Checks the\n"
 	    "config, the data folder's and its files' modes and owner, the\n"
 	    "passphrase file, the control group, the TLS certificate (names,\n"
-	    "CA, end date) and key, and the disk's free space. Changes nothing.\n"
+	    "CA, end date) and key, and the disk's free space; when the node\n"
+	    "runs, its peers (reachable from here, stuck or failing, their\n"
+	    "clocks) and, on the director, the matrix members acknowledged.\n"
+	    "Changes nothing.\n"
 	    "With [passphrase] source = credential, run outside the unit, it\n"
 	    "checks the file the unit loads the credential from instead.\n"
 	    "  --config FILE   node config (default /etc/wijknet/wijknet.conf)\n"
@@ -445,6 +455,7 @@ node_cmd_doctor(int argc, char **argv)
 	if (strncmp(cfg->listen, "tls+tcp://", 10) == 0)
 		check_tls(&d, cfg);
 	check_disk(&d, cfg->data_dir);
+	node_doctor_live(cfg, live_finding, &d);
 	if (d.fixes == 0)
 		printf("ok: nothing to fix in the set-up of %s (%s)%s\n",
 		    cfg->org_id, cfg->data_dir,

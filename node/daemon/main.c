@@ -23,6 +23,10 @@ static const struct {
 	{"public", node_cmd_public, "print the node's public key bundle"},
 	{"doctor", node_cmd_doctor,
 	    "check the node's set-up and say what to fix"},
+	{"backup", node_cmd_backup,
+	    "write an encrypted copy of a (running) node's store"},
+	{"restore", node_cmd_restore,
+	    "restore a backup into a new data folder"},
 };
 
 static void

@@ -495,7 +495,7 @@ receipt_for(struct node *n, const struct node_rx *rx, struct proto_writer *w)
 	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
 	wn_strlcpy(h.to, rx->from->org_id, sizeof(h.to));
 	sec_random(h.id, sizeof(h.id));
-	h.ts_ms = wn_now_ms();
+	h.ts_ms = wn_now_ms() + peer_receipt_ahead_ms;
 	if (proto_receipt_encode(rc, &bw) != WN_OK ||
 	    proto_envelope_seal(&h, bw.buf, bw.len, rx->from->key, node_sign,
 		n->id, w) != WN_OK)

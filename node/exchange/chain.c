@@ -16,7 +16,10 @@
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/protocol/reqrep0/req.h>
 #include <sqlcipher/sqlite3.h>
@@ -376,6 +379,73 @@ hash_at(struct node *n, uint64_t seq, uint8_t out[32])
 	return ok;
 }
 
+/* BEHIND_KEY (meta) holds what a copy accepted as rolled back misses,
+ * for status: missing records, time of its last record, its last record,
+ * the head held, when accepted, the checker; tab separated. Dropped at a
+ * start where every checker holds a head our chain extends. */
+#define BEHIND_KEY "chain_behind"
+
+/* record_time: when our record seq was written (0: none) */
+static int64_t
+record_time(struct node *n, int64_t seq)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t t = 0;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT time_ms FROM audit WHERE seq = ?", -1, &st,
+		NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, seq);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			t = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return t;
+}
+
+/* human_time: a date a person reads, in UTC */
+static void
+human_time(int64_t ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, cap, "an unknown time");
+}
+
+bool
+node_chain_behind(struct node *n, struct node_chain_behind *out)
+{
+	char v[256];
+	long long miss, since, last, held, at;
+	int off = 0;
+	if (!node_store_meta_get(n->store, BEHIND_KEY, v, sizeof(v)) ||
+	    sscanf(v, "%lld\t%lld\t%lld\t%lld\t%lld\t%n", &miss, &since,
+		&last, &held, &at, &off) != 5 || off <= 0)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->missing = miss;
+	out->since_ms = since;
+	out->last_seq = last;
+	out->held_seq = held;
+	out->accepted_ms = at;
+	wn_strlcpy(out->checker, v + off, sizeof(out->checker));
+	char when[40];
+	human_time(since, when, sizeof(when));
+	if (miss > 0)
+		snprintf(out->warning, sizeof(out->warning),
+		    "this node runs on an older copy of its store: it misses "
+		    "%lld audit records since %s (%s holds record %lld, this "
+		    "copy ended at %lld); what the node did and received after "
+		    "that is not in it", miss, when, out->checker, held, last);
+	else
+		snprintf(out->warning, sizeof(out->warning),
+		    "this node's audit chain differs from the head %s holds "
+		    "(record %lld): its history was rewritten after %s",
+		    out->checker, held, when);
+	return true;
+}
+
 /* accepted_key names a head of our chain whose rollback an operator
  * accepted (--accept-rollback): its checkers keep it until our chain
  * passes it, and it is not held against us again. */
@@ -397,7 +467,7 @@ node_chain_check(struct node *n, const char *override, char *err,
 	const char *who = NULL;
 	size_t asked = 0, answered = 0, nbad = 0, worst = 0, nacc = 0;
 	bool found, behind = false;
-	char key[128], val[32], detail[512];
+	char key[128], val[32], detail[1024];
 	wn_err rc = node_audit_head(n->store, &mine);
 	if (rc != WN_OK) {
 		snprintf(err, errlen, "cannot read the audit chain head");
@@ -450,25 +520,49 @@ node_chain_check(struct node *n, const char *override, char *err,
 		/* every checker holds a head our chain extends: a rollback
 		 * accepted before is past, and must not hide a later one */
 		if (node_store_exec(n->store, "DELETE FROM meta WHERE key LIKE "
-					      "'chain_accepted:%'") != WN_OK)
+					      "'chain_accepted:%' OR key IN ('"
+					      BEHIND_KEY "', '"
+					      NODE_RESTORED_SEQ_KEY "')") !=
+		    WN_OK)
 			wn_log(WN_LOG_WARN, "rollback check: cannot drop the "
 			    "heads accepted before");
 		goto out;
 	}
 	if (nbad == 0)
 		goto out;
+	/* what the copy misses, in words: how many records, since when */
+	/* a restored backup (wijknetd restore) names where the copy ended:
+	 * the records written since (node.restore, a refused start) are
+	 * this node's, not the original's */
+	int64_t base = mine.seq;
+	if (node_store_meta_get(n->store, NODE_RESTORED_SEQ_KEY, val,
+		sizeof(val)) && atoll(val) > 0 && atoll(val) <= mine.seq)
+		base = atoll(val);
+	int64_t since_ms = record_time(n, base);
+	int64_t missing = behind ? (int64_t)bad[worst].seq - base : 0;
+	char since[40], held_at[40];
+	human_time(since_ms, since, sizeof(since));
+	human_time((int64_t)bad[worst].time_ms, held_at, sizeof(held_at));
 	if (behind)
 		snprintf(detail, sizeof(detail),
-		    "audit chain is behind the copy %s holds: this store ends "
-		    "at record %lld, records %lld..%llu are missing (the store "
-		    "was replaced by an older copy?)",
-		    who, (long long)mine.seq, (long long)mine.seq + 1,
-		    (unsigned long long)bad[worst].seq);
+		    "audit chain is behind the copy %s holds: this store is "
+		    "behind by %lld audit records since %s (the copy ends at "
+		    "record %lld; %s holds record %llu, signed %s), records "
+		    "%lld..%llu are missing (the store was replaced by an older "
+		    "copy?). What this node did and received after %s is not "
+		    "in this store: requests, cases, signals, messages; its "
+		    "partners still hold what it sent them",
+		    who, (long long)missing, since, (long long)base, who,
+		    (unsigned long long)bad[worst].seq, held_at,
+		    (long long)base + 1,
+		    (unsigned long long)bad[worst].seq, since);
 	else
 		snprintf(detail, sizeof(detail),
 		    "audit chain differs from the copy %s holds at record %llu: "
-		    "history was rewritten", who,
-		    (unsigned long long)bad[worst].seq);
+		    "history was rewritten (this store ends at record %lld, "
+		    "written %s; %s holds record %llu, signed %s)", who,
+		    (unsigned long long)bad[worst].seq, (long long)mine.seq,
+		    since, who, (unsigned long long)bad[worst].seq, held_at);
 	if (override == NULL) {
 		snprintf(err, errlen, "%s; refusing to serve. If this is known "
 		    "and accepted, start with --accept-rollback REASON",
@@ -476,7 +570,7 @@ node_chain_check(struct node *n, const char *override, char *err,
 		rc = WN_ECORRUPT;
 		goto out;
 	}
-	char rec[1024];
+	char rec[1536];
 	snprintf(rec, sizeof(rec), "%s; accepted by the operator: %s", detail,
 	    override);
 	wn_log(WN_LOG_WARN, "%s", rec);
@@ -493,10 +587,17 @@ node_chain_check(struct node *n, const char *override, char *err,
 			goto out;
 		}
 	}
+	char state[256];
+	snprintf(state, sizeof(state), "%lld\t%lld\t%lld\t%llu\t%lld\t%s",
+	    (long long)missing, (long long)since_ms, (long long)base,
+	    (unsigned long long)bad[worst].seq, (long long)wn_now_ms(), who);
 	if (node_store_exec(n->store, "UPDATE peers SET next_seq = next_seq + "
 				      "4294967296") != WN_OK ||
+	    node_store_meta_put(n->store, BEHIND_KEY, state) != WN_OK ||
 	    node_audit_append(n->store, "system", "chain.rollback_accepted",
 		n->cfg.org_id, rec) != WN_OK ||
+	    node_audit_append(n->store, "system", "alert.rollback",
+		n->cfg.org_id, detail) != WN_OK ||
 	    node_store_commit(n->store) != WN_OK) {
 		node_store_rollback(n->store);
 		goto out;

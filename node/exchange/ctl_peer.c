@@ -184,7 +184,7 @@ node_ctl_peer_list(struct node_ctl_call *c)
 			if (p->slot[j].busy && p->slot[j].sent_ms != 0 &&
 			    now - p->slot[j].sent_ms > waiting)
 				waiting = now - p->slot[j].sent_ms;
-		proto_ctl_row_begin(c->w, 18);
+		proto_ctl_row_begin(c->w, 19 + (p->skew_known ? 1 : 0));
 		proto_ctl_field_text(c->w, "org_id", p->org_id);
 		proto_ctl_field_text(c->w, "role", p->role);
 		proto_ctl_field_text(c->w, "endpoint", p->endpoint);
@@ -207,6 +207,11 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		/* what made it stuck: 17, it cannot decrypt them; else the
 		 * code it keeps refusing them with (0: not stuck) */
 		proto_ctl_field_int(c->w, "stuck_code", p->stuck ? p->stuck_code : 0);
+		/* how far its clock is ahead of ours, from the last signed
+		 * reply it sent (absent: none came since the start) */
+		proto_ctl_field_bool(c->w, "clock_skew_known", p->skew_known);
+		if (p->skew_known)
+			proto_ctl_field_int(c->w, "clock_skew_ms", p->skew_ms);
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);

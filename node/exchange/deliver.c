@@ -109,7 +109,7 @@ slot_find(const struct node_slot *s, const uint8_t id[16], size_t hint)
 #define REPLY_BODY_MAX (64u << 10)
 static wn_err
 read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
-    bool *other, char *why, size_t whylen)
+    bool *other, int64_t *ts, char *why, size_t whylen)
 {
 	struct node_peer *p = s->p;
 	struct proto_envelope e;
@@ -126,6 +126,7 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 				      "envelope from this peer");
 		return WN_EPROTO;
 	}
+	*ts = e.h.ts_ms; /* signed by the peer: its clock */
 	if (e.h.type == PROTO_MSG_ERROR) {
 		struct proto_errbody eb;
 		if (proto_envelope_open(&e, NULL, body, REPLY_BODY_MAX, &blen) ==
@@ -535,6 +536,7 @@ slot_aio_cb(void *arg)
 	char why[200];
 	wn_err rrc = WN_OK;
 	bool other = false;
+	int64_t peer_ts = 0;
 
 	if (s->sending) {
 		s->sending = false;
@@ -566,12 +568,16 @@ slot_aio_cb(void *arg)
 			rrc = WN_ENOMEM;
 			snprintf(why, sizeof(why), "out of memory");
 		} else {
-			rrc = read_reply(s, msg, rc, &other, why,
+			rrc = read_reply(s, msg, rc, &other, &peer_ts, why,
 			    sizeof(why));
 		}
 		nng_msg_free(msg);
 	}
 	pthread_mutex_lock(&n->mtx);
+	if (peer_ts != 0) {
+		p->skew_ms = peer_ts - wn_now_ms();
+		p->skew_known = true;
+	}
 	if (other)
 		n->ex->receipts_other++;
 	if (rv != 0)

@@ -77,6 +77,11 @@ struct node_peer {
 	 * peer_stuck:ORG) */
 	bool stuck;
 	int64_t stuck_ms;            /* wall clock, when it got stuck */
+	/* how far its clock is ahead of ours (negative: behind), seen in
+	 * the time of the last signed reply it sent us, less than the round
+	 * trip off; skew_known once one came */
+	int64_t skew_ms;
+	bool skew_known;
 	int64_t key_ms;              /* wall clock, since when we hold its
 				      * keys (this struct was made for them) */
 	uint32_t stuck_code;         /* the code that made it stuck */
@@ -187,6 +192,24 @@ void node_conns_stats(struct node *n, struct node_conn_stats *out);
  * and fails (WN_ECORRUPT, reason in err) if our chain is behind, unless
  * override gives the operator's reason, which is audited. */
 WN_NODISCARD wn_err node_chain_push_heads(struct node *n);
+/* node_chain_behind: whether this node serves on a store accepted as
+ * rolled back (--accept-rollback) whose checkers do not yet hold a head
+ * its chain extends, and what it misses: for status, until a start at
+ * which every checker holds such a head. */
+struct node_chain_behind {
+	int64_t missing;     /* audit records the copy misses (0: rewritten) */
+	int64_t since_ms;    /* when the copy's last record was written */
+	int64_t last_seq;    /* the copy's last record when it started */
+	int64_t held_seq;    /* the record the checker held */
+	int64_t accepted_ms; /* when the operator accepted it */
+	char checker[64];
+	char warning[512];   /* in words, for the operator */
+};
+bool node_chain_behind(struct node *n, struct node_chain_behind *out);
+/* NODE_RESTORED_SEQ_KEY (meta): the last audit record of a restored copy
+ * (wijknetd restore puts it), which node_chain_check counts what the copy
+ * misses from; dropped with the rollback's state. */
+#define NODE_RESTORED_SEQ_KEY "restored_copy_seq"
 WN_NODISCARD wn_err node_chain_store(struct node *n,
     const struct node_peer *from, const uint8_t *buf, size_t len, char *why,
     size_t whylen);

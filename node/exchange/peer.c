@@ -59,10 +59,14 @@
  *                               limit): a test that kills a receiver
  *                               "mid-delivery" holds it there, however
  *                               fast the delivery runs
+ *   WIJKNET_TEST_RECEIPT_AHEAD_MS  the time this node writes into the
+ *                               receipts it signs runs that far ahead
+ *                               (a peer whose clock is off, for doctor)
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
 int64_t peer_rx_wait_ms = RX_WAIT_MS, peer_minute_ms = RATE_MINUTE_MS,
 	peer_head_period_ms = HEAD_PERIOD_MS, peer_delivery_late_ms,
-	peer_send_timeout_ms = SEND_TIMEOUT_MS, peer_rx_data_max;
+	peer_send_timeout_ms = SEND_TIMEOUT_MS, peer_rx_data_max,
+	peer_receipt_ahead_ms;
 static int64_t stop_flush_ms = STOP_FLUSH_MS;
 
 int64_t
@@ -416,6 +420,7 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	peer_send_timeout_ms = node_test_ms("WIJKNET_TEST_SEND_TIMEOUT_MS",
 	    SEND_TIMEOUT_MS);
 	peer_rx_data_max = node_test_ms("WIJKNET_TEST_RX_DATA_MAX", 0);
+	peer_receipt_ahead_ms = node_test_ahead_ms("WIJKNET_TEST_RECEIPT_AHEAD_MS");
 	pthread_mutex_lock(&n->mtx);
 	wn_err rc = node_peers_load(n);
 	/* the head at start goes out now, to the checkers known now, and

@@ -29,7 +29,8 @@
 /* Deadlines a test may lengthen, set by node_peer_start (peer.c, where
  * they are described). */
 extern int64_t peer_rx_wait_ms, peer_minute_ms, peer_head_period_ms,
-    peer_delivery_late_ms, peer_send_timeout_ms, peer_rx_data_max;
+    peer_delivery_late_ms, peer_send_timeout_ms, peer_rx_data_max,
+    peer_receipt_ahead_ms;
 
 /* The statements of the exchange's hot path, cached. Each writes one row
  * of one b-tree, so it checks its constraints before it writes and can

@@ -43,6 +43,21 @@ uint64_t node_store_checkpoints(struct node_store *s);
 bool node_store_checkpoint_wait(struct node_store *s, uint64_t n,
     int64_t timeout_ms);
 
+/* node_store_backup (backup.c) copies s, as it stands when the copy
+ * begins (one read transaction: the daemon's writes go on meanwhile, not
+ * into the copy), into a new SQLCipher file at path, keyed with the same
+ * key from id, page by page (never in plain text), calling progress(arg,
+ * pages copied, pages in all) after each step (may be NULL). Then it puts
+ * nmeta key/value pairs (meta[2i], meta[2i+1]) into the copy's meta
+ * table, inside its encryption. The caller makes path unique and removes
+ * it (and path-journal) on failure; the copy is complete and closed on
+ * WN_OK. A full disk (or file size limit) gives WN_EIO, other failures
+ * WN_EDB; err says which, naming path. */
+WN_NODISCARD wn_err node_store_backup(struct node_store *s,
+    struct sec_identity *id, const char *path, const char *const *meta,
+    size_t nmeta, void (*progress)(void *, int64_t, int64_t), void *arg,
+    char *err, size_t errlen);
+
 /* node_store_close closes; accepts NULL. */
 void node_store_close(struct node_store *s);
 

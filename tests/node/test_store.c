@@ -1364,6 +1364,89 @@ test_lazy_commit_skips_only_its_own_fsync(void **state)
 	node_store_close(s);
 }
 
+
+/* backup_progress writes through another connection while the copy runs
+ * (after its first step): the copy, one snapshot, must not hold it */
+struct backup_probe {
+	struct node_store *other;
+	int calls;
+	int64_t total;
+};
+
+static void
+backup_progress(void *arg, int64_t done, int64_t total)
+{
+	struct backup_probe *p = arg;
+	assert_true(done <= total);
+	p->total = total;
+	if (p->calls++ == 0)
+		assert_int_equal(node_store_meta_put(p->other, "late",
+				     "MK-UNIT-LATE"), WN_OK);
+}
+
+static bool
+file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 8u << 20, len;
+	char *buf = malloc(cap);
+	assert_non_null(f);
+	assert_non_null(buf);
+	len = fread(buf, 1, cap, f);
+	fclose(f);
+	bool found = memmem(buf, len, needle, strlen(needle)) != NULL;
+	free(buf);
+	return found;
+}
+
+static void
+test_backup_is_one_encrypted_snapshot(void **state)
+{
+	(void)state;
+	char err[512], copy[160], v[64], big[100001];
+	struct node_store *s = open_ok(true), *t = NULL, *c = NULL;
+	/* over 256 pages, so the copy takes several steps */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(node_store_begin(s), WN_OK);
+	assert_int_equal(node_store_meta_put(s, "marker", "MK-UNIT-PLAIN"),
+	    WN_OK);
+	for (int i = 0; i < 15; i++) {
+		char k[16];
+		snprintf(k, sizeof(k), "big%d", i);
+		assert_int_equal(node_store_meta_put(s, k, big), WN_OK);
+	}
+	assert_int_equal(node_store_commit(s), WN_OK);
+	assert_int_equal(node_store_open(dbpath, id, false, &t, err,
+			     sizeof(err)), WN_OK);
+	struct backup_probe probe = {.other = t};
+	const char *meta[] = {"extra", "carried"};
+	snprintf(copy, sizeof(copy), "%s.copy", dbpath);
+	assert_int_equal(node_store_backup(s, id, copy, meta, 1,
+			     backup_progress, &probe, err, sizeof(err)), WN_OK);
+	assert_true(probe.calls > 1);
+	assert_true(probe.total > 256);
+	/* the write went into the store, not into the copy */
+	assert_true(node_store_meta_get(s, "late", v, sizeof(v)));
+	assert_int_equal(node_store_open(copy, id, false, &c, err, sizeof(err)),
+	    WN_OK);
+	assert_true(node_store_meta_get(c, "marker", v, sizeof(v)));
+	assert_string_equal(v, "MK-UNIT-PLAIN");
+	assert_false(node_store_meta_get(c, "late", v, sizeof(v)));
+	assert_true(node_store_meta_get(c, "extra", v, sizeof(v)));
+	assert_string_equal(v, "carried");
+	assert_int_equal(node_store_check(c, err, sizeof(err)), WN_OK);
+	node_store_close(c);
+	c = NULL;
+	/* encrypted: no plain text, and only this key opens it */
+	assert_false(file_has(copy, "MK-UNIT-PLAIN"));
+	assert_false(file_has(copy, "SQLite format 3"));
+	assert_int_equal(node_store_open(copy, other, false, &c, err,
+			     sizeof(err)), WN_ECORRUPT);
+	node_store_close(t);
+	node_store_close(s);
+}
+
 int
 main(void)
 {
@@ -1407,6 +1490,8 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_15_case_signal_copies, fresh),
 	    cmocka_unit_test_setup(test_migration_16_outbox_mv, fresh),
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
+	    cmocka_unit_test_setup(test_backup_is_one_encrypted_snapshot,
+		fresh),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

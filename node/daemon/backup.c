@@ -1,0 +1,685 @@
+/*
+ * backup.c - wijknetd backup and wijknetd restore.
+ *
+ * backup unlocks the node's key file (the passphrase from where the config
+ * says, or --passphrase-file), opens the store with a connection of its
+ * own beside the running daemon (WAL: the daemon goes on serving) and
+ * copies it as one snapshot (node_store_backup: re-encrypted page by page
+ * with the same key, never in plain text). The node's config goes into the
+ * copy's meta table, inside its encryption. The file it writes:
+ *
+ *   [the store copy: db_len bytes][the key file: key_len bytes][trailer]
+ *   trailer: BACKUP_MAGIC (16 bytes), db_len, key_len (8 bytes each, big
+ *   endian)
+ *
+ * The key file is kept as it is in the data folder: encrypted with the
+ * passphrase (Argon2id). It is written to a temporary file beside FILE
+ * (mode 0600), fsynced, renamed over FILE and the folder fsynced; on any
+ * failure (a full disk) the temporary file is removed and FILE is left as
+ * it was. Not in the backup: the TLS certificate and key and the
+ * passphrase file (they live outside the data folder; back them up with
+ * the machine's configuration).
+ *
+ * restore unpacks such a file into a new data folder: the key file, the
+ * store (checked: it opens with the key from the passphrase, its pages
+ * authenticate, its audit chain verifies) and the config, its data_dir
+ * set to the new folder. It records node.restore in the audit log. Its
+ * first start asks its checkers for the chain head they hold: a copy
+ * behind it is refused until the operator accepts it (chain.c).
+ */
+#include "node/daemon/daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BACKUP_MAGIC "WIJKNET-BACKUP\0\1"
+#define BACKUP_MAGIC_LEN 16
+#define BACKUP_TRAILER (BACKUP_MAGIC_LEN + 16)
+#define BACKUP_KEY_MAX (64u << 10)
+#define META_CONFIG "backup.config"
+#define META_MADE "backup.made_ms"
+#define META_SEQ "backup.audit_seq"
+
+static void
+put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* read_all reads a whole small file (at most max bytes) into a new buffer */
+static wn_err
+read_all(const char *path, size_t max, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	wn_err rc = WN_EIO;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r <= 0) {
+			snprintf(err, errlen, "%s: %s", path,
+			    r < 0 ? strerror(errno) : "shorter than it was");
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+	rc = WN_OK;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static bool
+write_all(int fd, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	while (len > 0) {
+		ssize_t w = write(fd, b, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		b += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+static bool
+no_room(int e)
+{
+	return e == ENOSPC || e == EFBIG || e == EDQUOT;
+}
+
+static void
+fsync_dir_of(const char *path)
+{
+	char buf[4096];
+	wn_strlcpy(buf, path, sizeof(buf));
+	int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+/* human_time: a date a person reads, in UTC */
+static void
+human_time(int64_t ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, cap, "%lld ms", (long long)ms);
+}
+
+struct progress {
+	bool tty;
+	int last; /* percent shown, -1: none */
+};
+
+static void
+show_progress(void *arg, int64_t done, int64_t total)
+{
+	struct progress *p = arg;
+	if (!p->tty || total <= 0)
+		return;
+	int pct = (int)(done * 100 / total);
+	if (pct == p->last)
+		return;
+	p->last = pct;
+	fprintf(stderr, "\rcopying the store: %lld of %lld MiB (%d%%)",
+	    (long long)(done * 4096 >> 20), (long long)(total * 4096 >> 20),
+	    pct);
+	fflush(stderr);
+}
+
+static void
+usage_backup(FILE *f)
+{
+	fprintf(f,
+	    "usage: wijknetd backup --out FILE [--config FILE | --data DIR]\n"
+	    "                       [--passphrase-file FILE]\n"
+	    "\n"
+	    "Writes a consistent copy of the node's store, taken while the node\n"
+	    "runs (or not), to FILE: encrypted with the store's own key, with the\n"
+	    "node's key file (encrypted with its passphrase) and its config (inside\n"
+	    "the store's encryption). FILE is written beside itself and renamed\n"
+	    "into place (mode 0600): a failure (a full disk) leaves no partial\n"
+	    "file. Not in it: the TLS certificate, key and CA, and the passphrase.\n"
+	    "\n"
+	    "  --out FILE             the backup to write (replaced if it exists)\n"
+	    "  --config FILE          node config (default /etc/wijknet/wijknet.conf)\n"
+	    "  --data DIR             the config DIR/" NODE_CONF_FILE "\n"
+	    "  --passphrase-file FILE read the passphrase from FILE instead of where\n"
+	    "                         the config says (a systemd credential is only\n"
+	    "                         readable by the service)\n"
+	    "Exit status 0 when written, 1 on failure, 2 on a usage error, 3 when\n"
+	    "the passphrase is wrong or cannot be read.\n");
+}
+
+int
+node_cmd_backup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"out", required_argument, NULL, 'o'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"passphrase-file", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *out_path = NULL, *pass_file = NULL;
+	char cfg_path[4096] = "/etc/wijknet/wijknet.conf";
+	char err[1024], path[4096], tmp[4200], made[24], seqs[24];
+	struct cfg_node *cfg = calloc(1, sizeof(*cfg));
+	struct sec_secret *pass = NULL;
+	struct sec_identity *id = NULL;
+	struct node_store *store = NULL;
+	char *conf = NULL, *key = NULL;
+	size_t conf_len = 0, key_len = 0;
+	int status = 2, c, fd = -1;
+	bool made_tmp = false;
+
+	if (cfg == NULL)
+		return 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out_path = optarg; break;
+		case 'p': pass_file = optarg; break;
+		case 'c': wn_strlcpy(cfg_path, optarg, sizeof(cfg_path)); break;
+		case 'd':
+			if (!node_path(cfg_path, sizeof(cfg_path), optarg,
+				NODE_CONF_FILE))
+				goto usage;
+			break;
+		case 'h':
+			usage_backup(stdout);
+			status = 0;
+			goto out;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || out_path == NULL)
+		goto usage;
+	status = 1;
+	umask(077);
+	/* past a file size limit a write fails (a full disk), not the process */
+	signal(SIGXFSZ, SIG_IGN);
+	if (cfg_node_load(cfg_path, cfg, err, sizeof(err)) != WN_OK ||
+	    read_all(cfg_path, CFG_FILE_MAX, &conf, &conf_len, err,
+		sizeof(err)) != WN_OK ||
+	    !node_path(path, sizeof(path), cfg->data_dir, NODE_KEY_FILE) ||
+	    read_all(path, BACKUP_KEY_MAX, &key, &key_len, err, sizeof(err)) !=
+		WN_OK) {
+		fprintf(stderr, "wijknetd backup: %s\n", err);
+		goto out;
+	}
+	/* files it makes in the data folder (the store's WAL and shared
+	 * memory while the daemon is stopped, a recorded unlock failure) must
+	 * be the daemon's: run as the folder's owner only */
+	struct stat dst;
+	if (stat(cfg->data_dir, &dst) != 0) {
+		fprintf(stderr, "wijknetd backup: %s: %s\n", cfg->data_dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (dst.st_uid != geteuid()) {
+		fprintf(stderr, "wijknetd backup: %s: run backup as the user "
+				"who owns the data folder (uid %ld), as the daemon "
+				"runs: runuser -u USER -- wijknetd backup ...\n",
+		    cfg->data_dir, (long)dst.st_uid);
+		goto out;
+	}
+	if ((pass_file != NULL
+		    ? sec_passphrase_read_file(pass_file, &pass, err, sizeof(err))
+		    : node_read_passphrase(cfg, &pass, err, sizeof(err))) !=
+	    WN_OK) {
+		fprintf(stderr, "wijknetd backup: %s\n", err);
+		status = NODE_EXIT_PASSPHRASE;
+		goto out;
+	}
+	wn_err rc = sec_identity_unlock(path, pass, &id, err, sizeof(err));
+	if (rc != WN_OK) {
+		node_record_unlock_failure(cfg->data_dir, wn_strerror(rc));
+		fprintf(stderr, "wijknetd backup: %s\n", err);
+		status = rc == WN_EAUTH ? NODE_EXIT_PASSPHRASE : 1;
+		goto out;
+	}
+	node_path(path, sizeof(path), cfg->data_dir, NODE_DB_FILE);
+	if (node_store_open(path, id, false, &store, err, sizeof(err)) !=
+	    WN_OK) {
+		fprintf(stderr, "wijknetd backup: %s\n", err);
+		goto out;
+	}
+	/* a unique name beside FILE, so the rename is atomic */
+	char dirbuf[4096], basebuf[4096];
+	wn_strlcpy(dirbuf, out_path, sizeof(dirbuf));
+	wn_strlcpy(basebuf, out_path, sizeof(basebuf));
+	int n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dirbuf),
+	    basename(basebuf));
+	if (n < 0 || (size_t)n >= sizeof(tmp) || (fd = mkstemp(tmp)) < 0) {
+		fprintf(stderr, "wijknetd backup: %s: %s\n", out_path,
+		    n < 0 || (size_t)n >= sizeof(tmp) ? "path too long"
+						      : strerror(errno));
+		goto out;
+	}
+	made_tmp = true;
+	close(fd);
+	fd = -1;
+	struct node_audit_head head;
+	if (node_audit_head(store, &head) != WN_OK) {
+		fprintf(stderr, "wijknetd backup: cannot read the audit chain\n");
+		goto out;
+	}
+	snprintf(made, sizeof(made), "%lld", (long long)wn_now_ms());
+	snprintf(seqs, sizeof(seqs), "%lld", (long long)head.seq);
+	const char *meta[] = {META_CONFIG, conf, META_MADE, made, META_SEQ,
+	    seqs};
+	struct progress pg = {.tty = isatty(STDERR_FILENO) == 1, .last = -1};
+	rc = node_store_backup(store, id, tmp, meta, WN_ARRAY_LEN(meta) / 2,
+	    show_progress, &pg, err, sizeof(err));
+	if (pg.last >= 0)
+		fputc('\n', stderr);
+	if (rc != WN_OK) {
+		fprintf(stderr, "wijknetd backup: %s; no backup was written\n",
+		    err);
+		goto out;
+	}
+	/* the key file and the trailer after the store's copy */
+	struct stat st;
+	uint8_t trailer[BACKUP_TRAILER];
+	if ((fd = open(tmp, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		fprintf(stderr, "wijknetd backup: %s: %s\n", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	memcpy(trailer, BACKUP_MAGIC, BACKUP_MAGIC_LEN);
+	put_be64(trailer + BACKUP_MAGIC_LEN, (uint64_t)st.st_size);
+	put_be64(trailer + BACKUP_MAGIC_LEN + 8, (uint64_t)key_len);
+	if (!write_all(fd, key, key_len) ||
+	    !write_all(fd, trailer, sizeof(trailer)) || fsync(fd) != 0) {
+		int e = errno;
+		fprintf(stderr, "wijknetd backup: %s: %s; no backup was "
+				"written\n", out_path,
+		    no_room(e) ? "the disk is full (or a file size limit was "
+				 "reached)" : strerror(e));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		fprintf(stderr, "wijknetd backup: %s: %s\n", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, out_path) != 0) {
+		fprintf(stderr, "wijknetd backup: %s: %s\n", out_path,
+		    strerror(errno));
+		goto out;
+	}
+	made_tmp = false;
+	fsync_dir_of(out_path);
+	/* the live chain says a copy was made, and up to where */
+	char detail[512], when[40];
+	human_time(atoll(made), when, sizeof(when));
+	snprintf(detail, sizeof(detail), "a copy of the store up to audit "
+	    "record %lld, written to %s", (long long)head.seq, out_path);
+	if (node_store_begin(store) != WN_OK ||
+	    node_audit_append(store, "system", "node.backup", cfg->org_id,
+		detail) != WN_OK ||
+	    node_store_commit(store) != WN_OK) {
+		node_store_rollback(store);
+		fprintf(stderr, "wijknetd backup: warning: the backup is "
+				"written but not recorded in the audit log\n");
+	}
+	printf("backup of %s written to %s: %lld bytes, audit chain up to "
+	       "record %lld, made %s\n", cfg->org_id, out_path,
+	    (long long)st.st_size + (long long)key_len + BACKUP_TRAILER,
+	    (long long)head.seq, when);
+	status = fflush(stdout) == 0 ? 0 : 1;
+	goto out;
+usage:
+	usage_backup(stderr);
+	status = 2;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (made_tmp) {
+		char j[4300];
+		unlink(tmp);
+		snprintf(j, sizeof(j), "%s-journal", tmp);
+		unlink(j);
+	}
+	node_store_close(store);
+	sec_identity_free(id);
+	sec_secret_free(pass);
+	free(conf);
+	free(key);
+	free(cfg);
+	return status;
+}
+
+static void
+usage_restore(FILE *f)
+{
+	fprintf(f,
+	    "usage: wijknetd restore --from FILE --data DIR [--passphrase-file FILE]\n"
+	    "\n"
+	    "Restores a backup written by 'wijknetd backup' into DIR, a new data\n"
+	    "folder (it must not exist, or be empty): the key file, the store\n"
+	    "(checked: it opens with the passphrase, every page authenticates, the\n"
+	    "audit chain verifies) and the config DIR/" NODE_CONF_FILE ", whose\n"
+	    "data_dir is set to DIR. Start it with 'wijknetd run --config\n"
+	    "DIR/" NODE_CONF_FILE "'. Its checkers hold how far its audit chain got:\n"
+	    "a copy older than that is refused at its start, saying how many records\n"
+	    "it misses and since when, until started with --accept-rollback REASON.\n"
+	    "\n"
+	    "  --from FILE            the backup\n"
+	    "  --data DIR             the new data folder (an absolute path is best:\n"
+	    "                         it goes into the config)\n"
+	    "  --passphrase-file FILE read the node's passphrase from FILE (without\n"
+	    "                         it, it is asked on the terminal)\n"
+	    "Exit status 0 when restored, 1 on failure (nothing is left in DIR),\n"
+	    "2 on a usage error, 3 when the passphrase is wrong or cannot be read.\n");
+}
+
+/* unpack_file copies len bytes at off of the backup into a new file path */
+static wn_err
+unpack_file(int in, off_t off, uint64_t len, const char *path, char *err,
+    size_t errlen)
+{
+	uint8_t buf[65536];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	wn_err rc = WN_EIO;
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return WN_EIO;
+	}
+	while (len > 0) {
+		size_t want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		ssize_t r = pread(in, buf, want, off);
+		if (r <= 0) {
+			snprintf(err, errlen, "the backup is shorter than it says");
+			goto out;
+		}
+		if (!write_all(fd, buf, (size_t)r)) {
+			snprintf(err, errlen, "%s: %s", path, no_room(errno)
+			    ? "the disk is full" : strerror(errno));
+			goto out;
+		}
+		off += r;
+		len -= (uint64_t)r;
+	}
+	if (fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = WN_OK;
+out:
+	close(fd);
+	return rc;
+}
+
+/* remove_made removes what restore made in dir (and dir, if it made it) */
+static void
+remove_made(const char *dir, bool made_dir)
+{
+	static const char *const files[] = {NODE_KEY_FILE, NODE_DB_FILE,
+	    NODE_DB_FILE "-wal", NODE_DB_FILE "-shm", NODE_DB_FILE "-journal",
+	    NODE_CONF_FILE};
+	char path[4096];
+	for (size_t i = 0; i < WN_ARRAY_LEN(files); i++)
+		if (node_path(path, sizeof(path), dir, files[i]))
+			unlink(path);
+	if (made_dir)
+		rmdir(dir);
+}
+
+static bool
+dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool empty = true;
+	if (d == NULL)
+		return false;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+int
+node_cmd_restore(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"from", required_argument, NULL, 'f'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"passphrase-file", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *from = NULL, *pass_file = NULL;
+	char dir[256] = "", err[1024], path[4096], why[256];
+	struct cfg_node *cfg = calloc(1, sizeof(*cfg));
+	struct sec_secret *pass = NULL;
+	struct sec_identity *id = NULL;
+	struct node_store *store = NULL;
+	char *conf = NULL;
+	int status = 2, c, in = -1;
+	bool made_dir = false, done = false, own = false;
+	struct stat st;
+	uint8_t trailer[BACKUP_TRAILER];
+
+	if (cfg == NULL)
+		return 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': from = optarg; break;
+		case 'p': pass_file = optarg; break;
+		case 'd':
+			if (optarg[0] == '/') {
+				if (wn_strlcpy(dir, optarg, sizeof(dir)) >=
+				    sizeof(dir))
+					goto usage;
+			} else {
+				char cwd[2048];
+				int n;
+				if (getcwd(cwd, sizeof(cwd)) == NULL ||
+				    (n = snprintf(dir, sizeof(dir), "%s/%s", cwd,
+					 optarg)) < 0 || (size_t)n >= sizeof(dir))
+					goto usage;
+			}
+			break;
+		case 'h':
+			usage_restore(stdout);
+			status = 0;
+			goto out;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || from == NULL || dir[0] == '\0')
+		goto usage;
+	status = 1;
+	umask(077);
+	signal(SIGXFSZ, SIG_IGN);
+	/* the file first: a wijknet backup, whole */
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &st) != 0) {
+		fprintf(stderr, "wijknetd restore: %s: %s\n", from,
+		    strerror(errno));
+		goto out;
+	}
+	uint64_t db_len = 0, key_len = 0, size = (uint64_t)st.st_size;
+	if (size < BACKUP_TRAILER ||
+	    pread(in, trailer, sizeof(trailer), (off_t)(size - BACKUP_TRAILER)) !=
+		(ssize_t)sizeof(trailer) ||
+	    memcmp(trailer, BACKUP_MAGIC, BACKUP_MAGIC_LEN) != 0 ||
+	    (db_len = get_be64(trailer + BACKUP_MAGIC_LEN)) == 0 ||
+	    db_len % 4096 != 0 ||
+	    (key_len = get_be64(trailer + BACKUP_MAGIC_LEN + 8)) == 0 ||
+	    key_len > BACKUP_KEY_MAX ||
+	    db_len > size || size - db_len != key_len + BACKUP_TRAILER) {
+		fprintf(stderr, "wijknetd restore: %s is not a whole backup "
+				"written by 'wijknetd backup' (cut short, or "
+				"another file)\n", from);
+		goto out;
+	}
+	/* the new folder: made here, or empty */
+	if (mkdir(dir, 0700) == 0) {
+		made_dir = true;
+	} else if (errno != EEXIST || !dir_empty(dir)) {
+		fprintf(stderr, "wijknetd restore: %s: %s\n", dir,
+		    errno == EEXIST ? "not empty: restore makes a new data "
+				      "folder, it never writes over a node"
+				    : strerror(errno));
+		goto out;
+	}
+	own = true;
+	if (!node_path(path, sizeof(path), dir, NODE_KEY_FILE) ||
+	    unpack_file(in, (off_t)db_len, key_len, path, err, sizeof(err)) !=
+		WN_OK) {
+		fprintf(stderr, "wijknetd restore: %s\n", err);
+		goto out;
+	}
+	if ((pass_file != NULL
+		    ? sec_passphrase_read_file(pass_file, &pass, err, sizeof(err))
+		    : sec_passphrase_prompt("wijknetd passphrase: ", false, &pass,
+			  err, sizeof(err))) != WN_OK) {
+		fprintf(stderr, "wijknetd restore: %s\n", err);
+		status = NODE_EXIT_PASSPHRASE;
+		goto out;
+	}
+	wn_err rc = sec_identity_unlock(path, pass, &id, err, sizeof(err));
+	if (rc != WN_OK) {
+		fprintf(stderr, "wijknetd restore: %s\n", err);
+		status = rc == WN_EAUTH ? NODE_EXIT_PASSPHRASE : 1;
+		goto out;
+	}
+	if (!node_path(path, sizeof(path), dir, NODE_DB_FILE) ||
+	    unpack_file(in, 0, db_len, path, err, sizeof(err)) != WN_OK ||
+	    node_store_open(path, id, false, &store, err, sizeof(err)) !=
+		WN_OK ||
+	    node_store_check(store, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd restore: %s\n", err);
+		goto out;
+	}
+	int64_t count = 0, bad = 0;
+	if (node_audit_verify(store, &count, &bad, why, sizeof(why)) != WN_OK) {
+		fprintf(stderr, "wijknetd restore: the audit chain of the copy "
+				"does not verify (record %lld): %s\n",
+		    (long long)bad, why);
+		goto out;
+	}
+	char made[24] = "0";
+	if ((conf = malloc(CFG_FILE_MAX + 1)) == NULL ||
+	    !node_store_meta_get(store, META_CONFIG, conf, CFG_FILE_MAX + 1) ||
+	    !node_store_meta_get(store, META_MADE, made, sizeof(made))) {
+		fprintf(stderr, "wijknetd restore: %s holds no config: not "
+				"written by 'wijknetd backup'\n", from);
+		goto out;
+	}
+	if (cfg_node_parse(conf, strlen(conf), "the backup's config", cfg, err,
+		sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd restore: %s\n", err);
+		goto out;
+	}
+	wn_strlcpy(cfg->data_dir, dir, sizeof(cfg->data_dir));
+	char when[40], detail[512], seqs[24];
+	snprintf(seqs, sizeof(seqs), "%lld", (long long)count);
+	human_time(atoll(made), when, sizeof(when));
+	snprintf(detail, sizeof(detail), "restored into %s from a backup made "
+	    "%s (audit chain up to record %lld)", dir, when, (long long)count);
+	if (node_store_begin(store) != WN_OK ||
+	    node_store_meta_del(store, META_CONFIG) != WN_OK ||
+	    node_store_meta_del(store, META_MADE) != WN_OK ||
+	    node_store_meta_del(store, META_SEQ) != WN_OK ||
+	    node_store_meta_put(store, NODE_RESTORED_SEQ_KEY, seqs) != WN_OK ||
+	    node_audit_append(store, "system", "node.restore", cfg->org_id,
+		detail) != WN_OK ||
+	    node_store_commit(store) != WN_OK) {
+		node_store_rollback(store);
+		fprintf(stderr, "wijknetd restore: %s\n",
+		    node_store_errmsg(store));
+		goto out;
+	}
+	node_store_close(store);
+	store = NULL;
+	if (!node_path(path, sizeof(path), dir, NODE_CONF_FILE) ||
+	    cfg_node_write(cfg, path, false, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd restore: %s\n", err);
+		goto out;
+	}
+	fsync_dir_of(path);
+	char fp[SEC_FINGERPRINT_LEN];
+	sec_fingerprint(sec_identity_public(id), fp);
+	printf("restored node %s into %s from a backup made %s\n"
+	       "audit chain: %lld records, intact\nconfig: %s\n"
+	       "fingerprint: %s\n"
+	       "Its first start asks its checkers how far its chain got: if "
+	       "this copy is behind, the start is refused and says what it "
+	       "misses.\n",
+	    cfg->org_id, dir, when, (long long)count, path, fp);
+	done = true;
+	status = fflush(stdout) == 0 ? 0 : 1;
+	goto out;
+usage:
+	usage_restore(stderr);
+	status = 2;
+out:
+	node_store_close(store);
+	/* a restore that did not finish leaves nothing in the folder */
+	if (!done && own)
+		remove_made(dir, made_dir);
+	if (in >= 0)
+		close(in);
+	sec_identity_free(id);
+	sec_secret_free(pass);
+	free(conf);
+	free(cfg);
+	return status;
+}
