@@ -146,10 +146,16 @@ enum proto_msg_type {
 	PROTO_MSG_CONSULT = 25,    /* a case at a meeting, to case members */
 	PROTO_MSG_ESCALATION = 26, /* a case handed to another body */
 	PROTO_MSG_CASE_SIGNAL = 27, /* a signal of a case (casesig_wire.h) */
+	/* the federation root (delegation.h), in one place so a merge
+	 * renumbers them together: 33 is the signed-object type of a
+	 * delegation (never an envelope's), 34 a root's revocation, as a
+	 * signed object and as the body of an envelope (director to members) */
+	PROTO_MSG_DELEGATION = 33,
+	PROTO_MSG_REVOCATION = 34,
 };
-#define PROTO_MSG_TYPE_MAX 27
+#define PROTO_MSG_TYPE_MAX 34
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 27
+#define PROTO_ENVELOPE_TYPE_MAX 34
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

@@ -102,5 +102,6 @@ int node_cmd_run(int argc, char **argv);
 int node_cmd_audit_verify(int argc, char **argv);
 int node_cmd_public(int argc, char **argv);
 int node_cmd_doctor(int argc, char **argv);
+int node_cmd_root(int argc, char **argv); /* root_cmd.c */
 
 #endif

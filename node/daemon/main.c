@@ -23,6 +23,8 @@ static const struct {
 	{"public", node_cmd_public, "print the node's public key bundle"},
 	{"doctor", node_cmd_doctor,
 	    "check the node's set-up and say what to fix"},
+	{"root", node_cmd_root,
+	    "the federation root key, offline: init, delegate, revoke"},
 };
 
 static void

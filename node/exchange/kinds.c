@@ -35,6 +35,7 @@ exchange_owns(uint32_t type)
 	case PROTO_MSG_CHAIN_HEAD:
 	case PROTO_MSG_CHAIN_HEAD_QUERY:
 	case PROTO_MSG_CHAIN_HEAD_ANSWER:
+	case PROTO_MSG_REVOCATION:
 		return true;
 	default:
 		return false;
