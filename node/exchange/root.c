@@ -403,11 +403,14 @@ node_root_apply_revocation(struct node *n, const uint8_t *buf, size_t len,
 	struct proto_error perr;
 	char key[48], v[32], detail[96];
 
-	if (!n->has_root || n->is_director) {
-		snprintf(why, whylen, "this node pins no federation root, or "
-		    "is the director: it takes no revocation");
+	/* a member that pins no root (the director sends to all) has no
+	 * use for it; the director never takes one */
+	if (n->is_director) {
+		snprintf(why, whylen, "the director takes no revocation");
 		return WN_EDENIED;
 	}
+	if (!n->has_root)
+		return WN_OK;
 	if (proto_revocation_verify_signed(buf, len, n->root_pk, &r, &perr) !=
 	    WN_OK || strcmp(r.federation, n->cfg.federation) != 0) {
 		snprintf(why, whylen, "revocation not signed by the pinned "
