@@ -327,6 +327,23 @@ proto_revocation_verify_signed(const void *buf, size_t len,
 	return rv;
 }
 
+enum proto_dlg_verdict
+proto_dlg_judge(const struct proto_delegation *d, const char *federation,
+    uint64_t newest, bool revoked, int64_t at_ms)
+{
+	if (strcmp(d->federation, federation) != 0)
+		return PROTO_DLG_OTHER_FEDERATION;
+	if (revoked)
+		return PROTO_DLG_REVOKED;
+	if (d->serial < newest)
+		return PROTO_DLG_REPLACED;
+	if (at_ms < d->from_ms)
+		return PROTO_DLG_NOT_YET;
+	if (at_ms >= d->until_ms)
+		return PROTO_DLG_EXPIRED;
+	return PROTO_DLG_OK;
+}
+
 /* ---- the delegation a document carries ------------------------------ */
 
 wn_err

@@ -85,6 +85,21 @@ WN_NODISCARD wn_err proto_revocation_verify_signed(const void *buf,
     size_t len, const uint8_t root_pk[SEC_SIGN_PK_LEN],
     struct proto_revocation *out, struct proto_error *err);
 
+/* What a member makes of a delegation (verified: signed by its root) that
+ * vouches for a new document issued at at_ms: OK, or why not. newest is
+ * the highest serial it has taken (0: none), revoked whether the root
+ * revoked this serial. */
+enum proto_dlg_verdict {
+	PROTO_DLG_OK = 0,
+	PROTO_DLG_OTHER_FEDERATION, /* names another federation */
+	PROTO_DLG_REVOKED,          /* its serial is revoked */
+	PROTO_DLG_REPLACED,         /* a higher serial was taken */
+	PROTO_DLG_NOT_YET,          /* the document is older than from */
+	PROTO_DLG_EXPIRED,          /* the document is at or after until */
+};
+enum proto_dlg_verdict proto_dlg_judge(const struct proto_delegation *d,
+    const char *federation, uint64_t newest, bool revoked, int64_t at_ms);
+
 /* proto_dlg_unprot_parse: the unprotected header of a signed document
  * (unprot, len bytes: one whole map) is the empty map (*dlg NULL) or
  * exactly {"dlg": bstr of 1..PROTO_SIGNED_DELEGATION_MAX bytes} (*dlg

@@ -369,19 +369,26 @@ node_root_admit(struct node *n, const struct proto_delegation *d,
 		    " held", what, version, NODE_ROOT_MAX_STEP, held);
 	if (!n->has_root || n->is_director)
 		return WN_OK;
-	if (revoked(n, d->serial))
+	top = meta_u64(n, "root.serial");
+	switch (proto_dlg_judge(d, n->cfg.federation, top,
+	    revoked(n, d->serial), issued_ms)) {
+	case PROTO_DLG_OK:
+		break;
+	case PROTO_DLG_REVOKED:
 		return refuse_alert(n, why, whylen, "%s version %" PRIu64
 		    " refused: it is signed under delegation %" PRIu64
 		    ", which the federation root revoked", what, version,
 		    d->serial);
-	top = meta_u64(n, "root.serial");
-	if (d->serial < top) {
+	case PROTO_DLG_REPLACED:
 		snprintf(why, whylen, "%s version %" PRIu64 " refused: its "
 		    "delegation %" PRIu64 " was replaced by delegation %"
 		    PRIu64, what, version, d->serial, top);
 		return WN_EDENIED;
-	}
-	if (issued_ms < d->from_ms || issued_ms >= d->until_ms) {
+	case PROTO_DLG_OTHER_FEDERATION: /* node_root_key checked it */
+		snprintf(why, whylen, "%s version %" PRIu64 " refused: its "
+		    "delegation is of another federation", what, version);
+		return WN_EDENIED;
+	default:
 		snprintf(why, whylen, "%s version %" PRIu64 " refused: issued "
 		    "%s its delegation %" PRIu64 " is valid", what, version,
 		    issued_ms < d->from_ms ? "before" : "after", d->serial);
