@@ -218,6 +218,64 @@ out:
 	return rv;
 }
 
+wn_err
+proto_doc_hash_encode(const struct proto_doc_hash *h, struct proto_writer *w)
+{
+	if ((h->type != PROTO_MSG_CHARTER && h->type != PROTO_MSG_MATRIX) ||
+	    h->version < 1 || h->version > (uint64_t)INT64_MAX)
+		return WN_EINVAL;
+	proto_write_map(w, 3);
+	proto_write_uint(w, 1);
+	proto_write_uint(w, h->type);
+	proto_write_uint(w, 2);
+	proto_write_uint(w, h->version);
+	proto_write_uint(w, 3);
+	proto_write_bytes(w, h->hash, sizeof(h->hash));
+	return proto_writer_status(w);
+}
+
+wn_err
+proto_doc_hash_decode(const void *buf, size_t len, struct proto_doc_hash *out,
+    struct proto_error *err)
+{
+	struct proto_reader r;
+	struct proto_doc_hash h;
+	uint64_t last = 0, key, t;
+	size_t at;
+	wn_err rv;
+
+	if (len > 64)
+		return too_big(err, "doc_hash", len, 64);
+	memset(&h, 0, sizeof(h));
+	proto_reader_init(&r, buf, len);
+	if ((rv = read_head(&r, 3)) != WN_OK)
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		if ((rv = proto_read_key(&r, 0x0e, &last, NULL, &key)) != WN_OK)
+			goto out;
+		at = r.pos;
+		if (key == 1) {
+			if ((rv = proto_read_uint(&r, &t)) == WN_OK &&
+			    t != PROTO_MSG_CHARTER && t != PROTO_MSG_MATRIX)
+				rv = proto_reader_fail(&r, at, "type %" PRIu64
+				    ", expected 4 (charter) or 8 (matrix)", t);
+			h.type = (uint32_t)t;
+		} else if (key == 2) {
+			rv = read_serial(&r, &h.version);
+		} else {
+			rv = proto_read_bytes_exact(&r, h.hash, sizeof(h.hash));
+		}
+		if (rv != WN_OK)
+			goto out;
+	}
+	if ((rv = proto_reader_finish(&r)) == WN_OK)
+		*out = h;
+out:
+	if (rv != WN_OK)
+		set_err(err, &r, 0);
+	return rv;
+}
+
 /* ---- signing and checking ------------------------------------------- */
 
 static wn_err

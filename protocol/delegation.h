@@ -100,6 +100,20 @@ enum proto_dlg_verdict {
 enum proto_dlg_verdict proto_dlg_judge(const struct proto_delegation *d,
     const char *federation, uint64_t newest, bool revoked, int64_t at_ms);
 
+/* DOC_HASH body = {1: type, 2: version, 3: hash}: "the charter (type 4)
+ * or matrix (8) of that version I hold has this hash" (BLAKE2b-256 keyed
+ * with "wijknet-doc" over the signed payload), so that two documents
+ * under one version (a fork) are noticed. */
+struct proto_doc_hash {
+	uint32_t type;            /* PROTO_MSG_CHARTER or PROTO_MSG_MATRIX */
+	uint64_t version;         /* >= 1 */
+	uint8_t hash[SEC_HASH_LEN];
+};
+WN_NODISCARD wn_err proto_doc_hash_encode(const struct proto_doc_hash *h,
+    struct proto_writer *w);
+WN_NODISCARD wn_err proto_doc_hash_decode(const void *buf, size_t len,
+    struct proto_doc_hash *out, struct proto_error *err);
+
 /* proto_dlg_unprot_parse: the unprotected header of a signed document
  * (unprot, len bytes: one whole map) is the empty map (*dlg NULL) or
  * exactly {"dlg": bstr of 1..PROTO_SIGNED_DELEGATION_MAX bytes} (*dlg

@@ -349,6 +349,7 @@ static const char *const type_names[] = {
 	[PROTO_MSG_CASE_SIGNAL] = "case_signal",
 	[PROTO_MSG_DELEGATION] = "delegation",
 	[PROTO_MSG_REVOCATION] = "revocation",
+	[PROTO_MSG_DOC_HASH] = "doc_hash",
 };
 
 const char *

@@ -152,10 +152,11 @@ enum proto_msg_type {
 	 * signed object and as the body of an envelope (director to members) */
 	PROTO_MSG_DELEGATION = 33,
 	PROTO_MSG_REVOCATION = 34,
+	PROTO_MSG_DOC_HASH = 35, /* the hash of a charter or matrix held */
 };
-#define PROTO_MSG_TYPE_MAX 34
+#define PROTO_MSG_TYPE_MAX 35
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 34
+#define PROTO_ENVELOPE_TYPE_MAX 35
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

@@ -107,6 +107,9 @@ apply(struct node_rx *rx, const struct proto_envelope *e, const uint8_t *body,
 		return node_chain_store(n, rx->from, body, len, why, whylen);
 	case PROTO_MSG_REVOCATION:
 		return node_root_apply_revocation(n, body, len, why, whylen);
+	case PROTO_MSG_DOC_HASH:
+		return node_root_apply_doc_hash(n, e->h.from, body, len, why,
+		    whylen);
 	default: /* the kinds other rooms registered */
 		return node_exchange_apply(n, rx->from, &e->h, body, len, why,
 		    whylen);

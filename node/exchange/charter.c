@@ -163,6 +163,10 @@ node_charter_publish(struct node *n)
 			 w.len)) != WN_OK)
 			goto out;
 	}
+	/* its hash after it, so that a member holds it when the hash comes */
+	if ((rc = node_root_note(n, PROTO_MSG_CHARTER, ch->version, w.buf,
+	    w.len)) != WN_OK)
+		goto out;
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu, %zu members",
 	    (unsigned long long)ch->version, ch->nmembers);
@@ -290,7 +294,9 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 			     "org_id FROM keep)",
 		NULL, NULL, NULL) != SQLITE_OK ||
 	    node_store_versioned_put(n->store, "charter", ch->version, buf,
-		len) != WN_OK)
+		len) != WN_OK ||
+	    node_root_note(n, PROTO_MSG_CHARTER, ch->version, buf, len) !=
+		WN_OK)
 		goto out;
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu, %zu members",

@@ -161,6 +161,15 @@ WN_NODISCARD wn_err node_root_admit(struct node *n,
     int64_t held, int64_t issued_ms, char *why, size_t whylen);
 WN_NODISCARD wn_err node_root_apply_revocation(struct node *n,
     const uint8_t *buf, size_t len, char *why, size_t whylen);
+/* Fork detection (with a root): node_root_note records the hash of a
+ * charter or matrix this node published or applied and sends it to every
+ * peer (DOC_HASH); node_root_apply_doc_hash compares a peer's with the
+ * one held for that version, and audits alert.fork when they differ. */
+WN_NODISCARD wn_err node_root_note(struct node *n, uint32_t type,
+    uint64_t version, const uint8_t *buf, size_t len);
+WN_NODISCARD wn_err node_root_apply_doc_hash(struct node *n,
+    const char *from, const uint8_t *buf, size_t len, char *why,
+    size_t whylen);
 WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
     size_t len, char *why, size_t whylen);
 

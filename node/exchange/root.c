@@ -436,3 +436,78 @@ node_root_apply_revocation(struct node *n, const uint8_t *buf, size_t len,
 	    ": documents signed under it are refused", r.serial);
 	return WN_OK;
 }
+
+/* ---- fork detection: the hashes of the documents held ---------------- */
+
+static bool
+doc_hash(const uint8_t *buf, size_t len, uint32_t type,
+    uint8_t out[SEC_HASH_LEN])
+{
+	struct proto_cose_sign1 m;
+	if (proto_signed_decode(buf, len, type, &m, NULL) != WN_OK)
+		return false;
+	struct sec_part p = {m.payload, m.payload_len};
+	sec_hash_domain(out, "wijknet-doc", &p, 1);
+	return true;
+}
+
+wn_err
+node_root_note(struct node *n, uint32_t type, uint64_t version,
+    const uint8_t *buf, size_t len)
+{
+	struct proto_doc_hash h = {.type = type, .version = version};
+	uint8_t body[64];
+	struct proto_writer w;
+	char key[48], hex[2 * SEC_HASH_LEN + 1];
+	wn_err rc;
+
+	if (!n->has_root)
+		return WN_OK;
+	if (!doc_hash(buf, len, type, h.hash))
+		return WN_EPROTO;
+	sec_hex(hex, sizeof(hex), h.hash, sizeof(h.hash));
+	snprintf(key, sizeof(key), "doc.%" PRIu32 ".%" PRIu64, type, version);
+	if ((rc = node_store_meta_put(n->store, key, hex)) != WN_OK)
+		return rc;
+	proto_writer_init(&w, body, sizeof(body));
+	if ((rc = proto_doc_hash_encode(&h, &w)) != WN_OK)
+		return rc;
+	size_t i = 0;
+	for (struct node_peer *p; (p = node_peer_next(n, &i)) != NULL;)
+		if ((rc = node_outbox_push(n, p, PROTO_MSG_DOC_HASH, w.buf,
+			 w.len)) != WN_OK)
+			return rc;
+	return WN_OK;
+}
+
+wn_err
+node_root_apply_doc_hash(struct node *n, const char *from,
+    const uint8_t *buf, size_t len, char *why, size_t whylen)
+{
+	struct proto_doc_hash h;
+	struct proto_error perr;
+	char key[48], held[80], hex[2 * SEC_HASH_LEN + 1], detail[300];
+
+	if (proto_doc_hash_decode(buf, len, &h, &perr) != WN_OK) {
+		snprintf(why, whylen, "malformed doc_hash at byte %zu: %s",
+		    perr.offset, perr.msg);
+		return WN_EPROTO;
+	}
+	/* a node without a root keeps no hashes to compare with */
+	if (!n->has_root)
+		return WN_OK;
+	snprintf(key, sizeof(key), "doc.%" PRIu32 ".%" PRIu64, h.type,
+	    h.version);
+	if (!node_store_meta_get(n->store, key, held, sizeof(held)))
+		return WN_OK; /* not held here: nothing to compare */
+	sec_hex(hex, sizeof(hex), h.hash, sizeof(h.hash));
+	if (strcmp(hex, held) == 0)
+		return WN_OK;
+	snprintf(detail, sizeof(detail), "fork: %s version %" PRIu64 " held "
+	    "by %s is another document than the one this node holds (hash "
+	    "%.16s..., here %.16s...)", proto_msg_type_name(h.type),
+	    h.version, from, hex, held);
+	wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", detail);
+	return node_audit_append(n->store, "system", "alert.fork", from,
+	    detail);
+}

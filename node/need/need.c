@@ -166,6 +166,10 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 		if ((rc = node_outbox_push(n, p, PROTO_MSG_MATRIX, w.buf,
 			 w.len)) != WN_OK)
 			goto out;
+	/* its hash after it (fork detection, with a root) */
+	if ((rc = node_root_note(n, PROTO_MSG_MATRIX, pm->version, w.buf,
+	    w.len)) != WN_OK)
+		goto out;
 	for (size_t k = 0; k < npublished_hooks; k++)
 		if ((rc = published_hooks[k](n)) != WN_OK)
 			goto out;
@@ -406,6 +410,8 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 	snprintf(detail, sizeof(detail), "version %llu of %s",
 	    (unsigned long long)m->version, m->federation);
 	if ((rc = node_store_versioned_put(n->store, "matrix", m->version, body, len)) != WN_OK ||
+	    (rc = node_root_note(n, PROTO_MSG_MATRIX, m->version, body,
+		len)) != WN_OK ||
 	    (rc = proto_matrix_ack_encode(&ack, &aw)) != WN_OK ||
 	    (rc = node_outbox_push(n, from, PROTO_MSG_MATRIX_ACK, aw.buf,
 		 aw.len)) != WN_OK ||

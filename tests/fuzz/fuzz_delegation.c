@@ -1,11 +1,11 @@
 /*
  * fuzz_delegation.c - libFuzzer harness for the federation root on the
  * wire (protocol/delegation.h). The first byte picks the decoder: a
- * delegation, a revocation, or the unprotected header of a signed
- * charter. Whatever the first two accept keeps their rules (serial >= 1,
+ * delegation, a revocation, the unprotected header of a signed charter,
+ * or a DOC_HASH body. Whatever the first two accept keeps their rules (serial >= 1,
  * times not negative, until after from), encodes to the very bytes it
  * came from (keys in order) and decodes again to the same values;
- * whatever they refuse leaves the struct zeroed. An accepted unprotected
+ * whatever they refuse leaves the struct zeroed; so does a DOC_HASH body. An accepted unprotected
  * header is the empty map or carries a delegation within its size.
  */
 #include <string.h>
@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t dlg_len;
 	if (size < 1)
 		return 0;
-	uint8_t pick = data[0] % 3;
+	uint8_t pick = data[0] % 4;
 	data++;
 	size--;
 	memset(&d, 0, sizeof(d));
@@ -53,6 +53,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		WN_ASSERT(w.len == size && memcmp(w.buf, data, size) == 0);
 		WN_ASSERT(proto_revocation_decode(buf, w.len, &r2, NULL) ==
 		    WN_OK && memcmp(&r, &r2, sizeof(r)) == 0);
+	} else if (pick == 3) {
+		static struct proto_doc_hash h, h2;
+		if (proto_doc_hash_decode(data, size, &h, NULL) != WN_OK)
+			return 0;
+		WN_ASSERT((h.type == PROTO_MSG_CHARTER ||
+		    h.type == PROTO_MSG_MATRIX) && h.version >= 1);
+		proto_writer_init(&w, buf, sizeof(buf));
+		WN_ASSERT(proto_doc_hash_encode(&h, &w) == WN_OK);
+		WN_ASSERT(w.len == size && memcmp(w.buf, data, size) == 0);
+		WN_ASSERT(proto_doc_hash_decode(buf, w.len, &h2, NULL) == WN_OK &&
+		    memcmp(&h, &h2, sizeof(h)) == 0);
 	} else {
 		/* the parser takes one whole map: as proto_signed_decode
 		 * hands it over */

@@ -4,8 +4,11 @@
 # the federation) takes charters and matrices under the delegation, keeps
 # its pin against an edited config, refuses what a stolen charter-signing
 # key (a second delegation, then revoked by the root) signs after the
-# revocation, refuses a replaced delegation, and refuses a version that
-# jumps more than 1000 above the one it holds, with an alert.
+# revocation, refuses a replaced delegation, notices two documents under
+# one version (a fork: the hashes nodes send each other differ), and
+# refuses a version that jumps more than 1000 above the one it holds, with
+# an alert. A member that pins no root takes the director's documents,
+# which carry a delegation, as before.
 . "$(dirname "$0")/lib.sh"
 # the next sequence number a poke takes is read first (expected_seq): no
 # periodic chain head may take it between
@@ -87,6 +90,15 @@ check "the root delegates it (delegation 2)" dlg 2 "$TKEY" "$WN_T/d2.dlg"
 check_exit "a matrix signed by that key under delegation 2" 0 poke 5 thief d2
 check_out "  is taken" '^RECEIPT accepted=1 refused=0'
 check "  mem holds version 5" count_is 5 mx_version
+
+# --- a fork: the director's own version 5 is another document
+for v in 1 2 3 4 5; do
+	check "the director publishes its matrix version $v" wn dir matrix publish "$WN_T/dir.matrix"
+done
+check "mem notices two matrices under version 5 (the hashes differ), with an alert" \
+	wait_for 60 count_is 1 audit_count mem alert.fork
+check "pal, which pins the director's key and no root, takes the director's version 5" \
+	wait_for 60 count_is 5 audit_count pal matrix.applied
 check_exit "a matrix signed by the director's key, still under delegation 1" 0 poke 6 dir d1
 check_out "  is refused: delegation 2 replaced it" 'its delegation 1 was replaced by delegation 2'
 

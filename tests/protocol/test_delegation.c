@@ -313,6 +313,40 @@ test_attach(void **state)
 }
 
 static void
+test_doc_hash(void **state)
+{
+	struct proto_doc_hash h = {.type = PROTO_MSG_MATRIX, .version = 7}, d;
+	uint8_t a[64];
+	struct proto_writer w;
+	(void)state;
+	memset(h.hash, 0x5a, sizeof(h.hash));
+	proto_writer_init(&w, a, sizeof(a));
+	assert_int_equal(proto_doc_hash_encode(&h, &w), WN_OK);
+	assert_int_equal(proto_doc_hash_decode(a, w.len, &d, NULL), WN_OK);
+	assert_memory_equal(&d, &h, sizeof(d));
+	/* only a charter or a matrix; version >= 1 */
+	h.type = PROTO_MSG_CHAIN_HEAD;
+	assert_int_equal(proto_doc_hash_encode(&h, &w), WN_EINVAL);
+	h.type = PROTO_MSG_CHARTER;
+	h.version = 0;
+	assert_int_equal(proto_doc_hash_encode(&h, &w), WN_EINVAL);
+	uint8_t in[64];
+	size_t n;
+	struct proto_error e = {0};
+	hex_to(in, &n, "a3010502070358205a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+	    "5a5a5a5a5a5a5a5a5a5a5a5a");
+	assert_int_equal(proto_doc_hash_decode(in, n, &d, &e), WN_EPROTO);
+	assert_non_null(strstr(e.msg, "expected 4 (charter) or 8"));
+	hex_to(in, &n, "a3010802000358205a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+	    "5a5a5a5a5a5a5a5a5a5a5a5a");
+	assert_int_equal(proto_doc_hash_decode(in, n, &d, NULL), WN_EPROTO);
+	hex_to(in, &n, "a301080207035f5a5a");
+	assert_int_equal(proto_doc_hash_decode(in, n, &d, NULL), WN_EPROTO);
+	hex_to(in, &n, "a20108020703");
+	assert_int_equal(proto_doc_hash_decode(in, n, &d, NULL), WN_EPROTO);
+}
+
+static void
 test_judge(void **state)
 {
 	const char *f = d_.federation;
@@ -388,6 +422,7 @@ main(void)
 	    cmocka_unit_test(test_encoders_refuse),
 	    cmocka_unit_test(test_signed_root_only),
 	    cmocka_unit_test(test_attach),
+	    cmocka_unit_test(test_doc_hash),
 	    cmocka_unit_test(test_judge),
 	    cmocka_unit_test(test_vector),
 	};
