@@ -61,6 +61,10 @@ struct cfg_node {
 				   * absolute path, in a folder of the
 				   * daemon's own */
 	char director_key[65];   /* "" or 64 lowercase hex digits */
+	char root[65];           /* the federation root's key: "" or 64 hex */
+	char federation[64];     /* the federation its delegations name */
+	char delegation[256];    /* director: its signed delegation, a path */
+	char revocation[256];    /* director: a root's revocation, a path */
 	uint32_t snoop_limit;   /* optional, default 10: dossiers of cases a
 				 * user is not assigned to, opened within */
 	uint32_t snoop_window;  /* optional, default 600 s, raise an alert */

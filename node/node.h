@@ -45,6 +45,15 @@ struct node {
 	bool is_director;
 	uint8_t director_pk[SEC_SIGN_PK_LEN];
 
+	/* the federation root the configuration names (`root`,
+	 * `federation`), pinned in the store (node/exchange/root.c): when
+	 * set, a member checks charters and matrices against the key the
+	 * root delegated instead of director_pk; root holds the director's
+	 * delegation and revocation (struct node_root, private to root.c) */
+	bool has_root;
+	uint8_t root_pk[SEC_SIGN_PK_LEN];
+	struct node_root *root;
+
 	/* the exchange's own state: the peer table, the peer socket, the
 	 * delivery and applier threads, TLS, connections, latency samples
 	 * (struct node_exchange, private to the room:

@@ -16,6 +16,7 @@
  * labels we do not know.
  */
 #include "protocol/envelope_int.h"
+#include "protocol/delegation.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -350,6 +351,9 @@ static const char *const type_names[] = {
 	[PROTO_MSG_TOKEN_ANSWER] = "token_answer",
 	[PROTO_MSG_CONCERN] = "concern",
 	[PROTO_MSG_CONCERN_MATCH] = "concern_match",
+	[PROTO_MSG_DELEGATION] = "delegation",
+	[PROTO_MSG_REVOCATION] = "revocation",
+	[PROTO_MSG_DOC_HASH] = "doc_hash",
 };
 
 const char *
@@ -571,7 +575,8 @@ proto_signed_decode(const void *buf, size_t len, uint32_t type,
 	struct proto_reader r, pr;
 	struct proto_cose_sign1 m;
 	struct hdr_view hv;
-	size_t base = 0;
+	const uint8_t *dlg;
+	size_t base = 0, dlg_len;
 	wn_err rv;
 
 	if (len >= PROTO_BODY_MAX)
@@ -579,7 +584,15 @@ proto_signed_decode(const void *buf, size_t len, uint32_t type,
 	proto_reader_init(&r, buf, len);
 	if ((rv = proto_env_decode_outer(&r, &m, &base)) != WN_OK)
 		goto outer_fail;
-	if (m.unprot_len != 1) {
+	/* a charter or a matrix may carry the root's delegation of the key
+	 * that signed it, {"dlg": bstr} (delegation.h); every other signed
+	 * object has an empty unprotected header */
+	if (m.unprot_len != 1 && ((type != PROTO_MSG_CHARTER &&
+	    type != PROTO_MSG_MATRIX) ||
+	    proto_dlg_unprot_parse(m.unprot, m.unprot_len, &dlg, &dlg_len) !=
+	    WN_OK)) {
+		/* (the same words for a charter or a matrix with a bad
+		 * "dlg": PROTOCOL.md says what it may carry) */
 		rv = proto_reader_fail(&r, (size_t)(m.unprot - r.buf),
 		    "unprotected header must be empty");
 		goto outer_fail;

@@ -153,10 +153,17 @@ enum proto_msg_type {
 	 * 29 are the token messages' */
 	PROTO_MSG_CONCERN = 30,       /* a member's concern, to the director */
 	PROTO_MSG_CONCERN_MATCH = 31, /* the other partners concerned */
+	/* the federation root (delegation.h), in one place so a merge
+	 * renumbers them together: 33 is the signed-object type of a
+	 * delegation (never an envelope's), 34 a root's revocation, as a
+	 * signed object and as the body of an envelope (director to members) */
+	PROTO_MSG_DELEGATION = 33,
+	PROTO_MSG_REVOCATION = 34,
+	PROTO_MSG_DOC_HASH = 35, /* the hash of a charter or matrix held */
 };
-#define PROTO_MSG_TYPE_MAX 31
+#define PROTO_MSG_TYPE_MAX 35
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 31
+#define PROTO_ENVELOPE_TYPE_MAX 35
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);

@@ -56,8 +56,10 @@
  * outside cells too), every category with 8 bases of 127 bytes. */
 #define PROTO_MATRIX_MAX 16384
 /* A signed matrix is its matrix plus 79 bytes of COSE_Sign1 (tag, array,
- * protected header, empty map, bstr header, signature). */
-#define PROTO_SIGNED_MATRIX_MAX (PROTO_MATRIX_MAX + 96)
+ * protected header, empty map, bstr header, signature), and the root's
+ * delegation in the unprotected header when it carries one
+ * (PROTO_DLG_ATTACH_MAX, delegation.h). */
+#define PROTO_SIGNED_MATRIX_MAX (PROTO_MATRIX_MAX + 96 + 264)
 
 enum proto_matrix_requires {
 	PROTO_MATRIX_REQUIRES_NONE = 0,

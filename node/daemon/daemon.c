@@ -637,6 +637,8 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 	    memcmp(n->director_pk, sec_identity_public(n->id)->sign_pk, 32) ==
 		0)
 		n->is_director = true;
+	if (node_root_start(n, err, errlen) != WN_OK)
+		return 1;
 	if (node_import_unlock_failures(n->store, n->cfg.data_dir) != WN_OK)
 		wn_log(WN_LOG_WARN, "could not import recorded unlock failures");
 	status = 0;
@@ -646,6 +648,7 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 static void
 unload_node(struct node *n)
 {
+	node_root_free(n);
 	node_exchange_fini(n); /* and node_tls_fini */
 	node_store_close(n->store);
 	n->store = NULL;
@@ -758,6 +761,7 @@ node_cmd_run(int argc, char **argv)
 		"identity unlocked") != WN_OK ||
 	    node_audit_append(n->store, "system", "node.start", n->cfg.org_id,
 		"pid and version in the log") != WN_OK ||
+	    node_root_publish(n) != WN_OK ||
 	    node_store_commit(n->store) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "cannot write the audit log: %s",
 		    node_store_errmsg(n->store));

@@ -117,5 +117,6 @@ int node_cmd_public(int argc, char **argv);
 int node_cmd_doctor(int argc, char **argv);
 int node_cmd_backup(int argc, char **argv);  /* backup.c */
 int node_cmd_restore(int argc, char **argv); /* backup.c */
+int node_cmd_root(int argc, char **argv); /* root_cmd.c */
 
 #endif

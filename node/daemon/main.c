@@ -27,6 +27,8 @@ static const struct {
 	    "write an encrypted copy of a (running) node's store"},
 	{"restore", node_cmd_restore,
 	    "restore a backup into a new data folder"},
+	{"root", node_cmd_root,
+	    "the federation root key, offline: init, delegate, revoke"},
 };
 
 static void

@@ -105,6 +105,11 @@ apply(struct node_rx *rx, const struct proto_envelope *e, const uint8_t *body,
 		return node_charter_apply(n, body, len, why, whylen);
 	case PROTO_MSG_CHAIN_HEAD:
 		return node_chain_store(n, rx->from, body, len, why, whylen);
+	case PROTO_MSG_REVOCATION:
+		return node_root_apply_revocation(n, body, len, why, whylen);
+	case PROTO_MSG_DOC_HASH:
+		return node_root_apply_doc_hash(n, e->h.from, body, len, why,
+		    whylen);
 	default: /* the kinds other rooms registered */
 		return node_exchange_apply(n, rx->from, &e->h, body, len, why,
 		    whylen);
@@ -275,8 +280,10 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	/* an alert raised while applying (a charter with a key no key can
 	 * be agreed with), kept although the message was rolled back */
 	if (n->ex->alert[0]) {
-		peer_audit_log(n, "system", "alert.charter_refused", p->org_id,
+		peer_audit_log(n, "system", n->ex->alert_action != NULL ?
+		    n->ex->alert_action : "alert.charter_refused", p->org_id,
 		    n->ex->alert);
+		n->ex->alert_action = NULL;
 		wn_log(WN_LOG_WARN, "ALERT for the administrator: %s",
 		    n->ex->alert);
 		n->ex->alert[0] = '\0';

@@ -16,6 +16,7 @@
 
 #include <sqlcipher/sqlite3.h>
 
+#include "protocol/delegation.h"
 #include "protocol/envelope.h"
 
 /* The charter and the matrix are both signed, versioned documents kept in
@@ -25,9 +26,22 @@
  * member reads from its own entry in the newest charter it holds. Every
  * other node's CASE is refused by its receivers, so it must not open or
  * change one. */
+/* held_key: the key the held charter in st's column 0 is checked with
+ * (the director's, or the one the pinned root delegated) */
+static bool
+held_key(struct node *n, sqlite3_stmt *st, uint8_t key[SEC_SIGN_PK_LEN])
+{
+	struct proto_delegation d;
+	char why[256];
+	return node_root_key(n, sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), PROTO_MSG_CHARTER, key, &d,
+	    why, sizeof(why)) == WN_OK;
+}
+
 bool
 node_charter_directs(struct node *n)
 {
+	uint8_t key[SEC_SIGN_PK_LEN];
 	struct proto_charter *ch;
 	sqlite3_stmt *st = NULL;
 	bool yes = false;
@@ -39,8 +53,9 @@ node_charter_directs(struct node *n)
 		"charter ORDER BY version DESC LIMIT 1", -1, &st, NULL) ==
 		SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW &&
+	    held_key(n, st, key) &&
 	    proto_charter_verify_signed(sqlite3_column_blob(st, 0),
-		(size_t)sqlite3_column_bytes(st, 0), n->director_pk, ch,
+		(size_t)sqlite3_column_bytes(st, 0), key, ch,
 		NULL) == WN_OK)
 		for (size_t i = 0; i < ch->nmembers; i++)
 			if (strcmp(ch->members[i].org, n->cfg.org_id) == 0)
@@ -54,6 +69,7 @@ wn_err
 node_charter_federation(struct node *n, char *out, size_t cap)
 {
 	struct proto_charter *ch = NULL;
+	uint8_t key[SEC_SIGN_PK_LEN];
 	sqlite3_stmt *st = NULL;
 	wn_err rc = WN_EDB;
 	if (n->is_director) {
@@ -73,8 +89,9 @@ node_charter_federation(struct node *n, char *out, size_t cap)
 	if (r != SQLITE_ROW || (ch = calloc(1, sizeof(*ch))) == NULL)
 		goto out;
 	/* it was verified when applied; verified again, as read back */
-	rc = proto_charter_verify_signed(sqlite3_column_blob(st, 0),
-	    (size_t)sqlite3_column_bytes(st, 0), n->director_pk, ch, NULL);
+	rc = held_key(n, st, key) ? proto_charter_verify_signed(
+	    sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+	    key, ch, NULL) : WN_ECRYPTO;
 	if (rc != WN_OK) {
 		rc = WN_ECORRUPT;
 		goto out;
@@ -133,6 +150,7 @@ node_charter_publish(struct node *n)
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((rc = proto_charter_sign(ch, node_sign, n->id, &w)) != WN_OK ||
+	    (rc = node_root_attach(n, &w)) != WN_OK ||
 	    (rc = node_store_versioned_put(n->store, "charter",
 		ch->version, w.buf, w.len)) != WN_OK)
 		goto out;
@@ -145,6 +163,10 @@ node_charter_publish(struct node *n)
 			 w.len)) != WN_OK)
 			goto out;
 	}
+	/* its hash after it, so that a member holds it when the hash comes */
+	if ((rc = node_root_note(n, PROTO_MSG_CHARTER, ch->version, w.buf,
+	    w.len)) != WN_OK)
+		goto out;
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu, %zu members",
 	    (unsigned long long)ch->version, ch->nmembers);
@@ -162,6 +184,8 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
     size_t whylen)
 {
 	struct proto_charter *ch = calloc(1, sizeof(*ch));
+	struct proto_delegation dlg;
+	uint8_t key[SEC_SIGN_PK_LEN];
 	struct proto_error perr;
 	sqlite3 *db = node_store_db(n->store);
 	sqlite3_stmt *up = NULL;
@@ -176,10 +200,14 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 		rc = WN_EDENIED;
 		goto out;
 	}
-	rc = proto_charter_verify_signed(buf, len, n->director_pk, ch, &perr);
+	if ((rc = node_root_key(n, buf, len, PROTO_MSG_CHARTER, key, &dlg,
+	    why, whylen)) != WN_OK)
+		goto out;
+	rc = proto_charter_verify_signed(buf, len, key, ch, &perr);
 	if (rc == WN_ECRYPTO) {
-		snprintf(why, whylen, "charter not signed by the pinned "
-		    "director key");
+		snprintf(why, whylen, n->has_root ? "charter not signed by the "
+		    "key its delegation names" : "charter not signed by the "
+		    "pinned director key");
 		goto out;
 	}
 	if (rc != WN_OK) {
@@ -195,6 +223,9 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 		rc = WN_EDENIED;
 		goto out;
 	}
+	if ((rc = node_root_admit(n, &dlg, PROTO_MSG_CHARTER, ch->version,
+	    held, ch->issued_ms, why, whylen)) != WN_OK)
+		goto out;
 	/* a member's key no key can be agreed with (or no valid signing
 	 * key) would make this node refuse to start once stored: the whole
 	 * charter is refused, with an alert (audited by apply.c after the
@@ -263,7 +294,9 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 			     "org_id FROM keep)",
 		NULL, NULL, NULL) != SQLITE_OK ||
 	    node_store_versioned_put(n->store, "charter", ch->version, buf,
-		len) != WN_OK)
+		len) != WN_OK ||
+	    node_root_note(n, PROTO_MSG_CHARTER, ch->version, buf, len) !=
+		WN_OK)
 		goto out;
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu, %zu members",

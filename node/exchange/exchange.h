@@ -138,6 +138,43 @@ WN_NODISCARD wn_err node_charter_publish(struct node *n);
  * no charter yet. */
 WN_NODISCARD wn_err node_charter_federation(struct node *n, char *out,
     size_t cap);
+/* root.c: the federation root (see there). node_root_start (at load,
+ * after the store opens and is_director is known) checks the config's
+ * root against the one the store pins, and a director's delegation and
+ * revocation files; node_root_free frees them. node_root_publish (the
+ * director, in a transaction, peers loaded) queues its revocation for
+ * every member once. node_root_attach (the director) puts its delegation
+ * into the signed document in w. node_root_key: the key a charter or
+ * matrix must be signed by (the director's, or with a root the one its
+ * delegation names, the delegation in *d; why set on error);
+ * node_root_admit: whether a new document of that version, issued then,
+ * may replace the version held (the version step; with a root the
+ * delegation's revocation, replacement and validity), recording the
+ * newest delegation; node_root_apply_revocation: a REVOCATION body. */
+#define NODE_ROOT_MAX_STEP 1000
+struct proto_delegation;
+WN_NODISCARD wn_err node_root_start(struct node *n, char *err,
+    size_t errlen);
+void node_root_free(struct node *n);
+WN_NODISCARD wn_err node_root_publish(struct node *n);
+WN_NODISCARD wn_err node_root_attach(struct node *n, struct proto_writer *w);
+WN_NODISCARD wn_err node_root_key(struct node *n, const uint8_t *buf,
+    size_t len, uint32_t type, uint8_t key[SEC_SIGN_PK_LEN],
+    struct proto_delegation *d, char *why, size_t whylen);
+WN_NODISCARD wn_err node_root_admit(struct node *n,
+    const struct proto_delegation *d, uint32_t type, uint64_t version,
+    int64_t held, int64_t issued_ms, char *why, size_t whylen);
+WN_NODISCARD wn_err node_root_apply_revocation(struct node *n,
+    const uint8_t *buf, size_t len, char *why, size_t whylen);
+/* Fork detection (with a root): node_root_note records the hash of a
+ * charter or matrix this node published or applied and sends it to every
+ * peer (DOC_HASH); node_root_apply_doc_hash compares a peer's with the
+ * one held for that version, and audits alert.fork when they differ. */
+WN_NODISCARD wn_err node_root_note(struct node *n, uint32_t type,
+    uint64_t version, const uint8_t *buf, size_t len);
+WN_NODISCARD wn_err node_root_apply_doc_hash(struct node *n,
+    const char *from, const uint8_t *buf, size_t len, char *why,
+    size_t whylen);
 WN_NODISCARD wn_err node_charter_apply(struct node *n, const uint8_t *buf,
     size_t len, char *why, size_t whylen);
 

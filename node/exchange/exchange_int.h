@@ -83,6 +83,8 @@ struct node_exchange {
 	/* an alert a message's apply raised inside its savepoint, audited
 	 * after it (apply.c; n->mtx) */
 	char alert[300];
+	/* its audit action (NULL: alert.charter_refused) */
+	const char *alert_action;
 
 	uint8_t *tx_envs, *tx_bodies; /* the delivery thread's buffers */
 	atomic_long tx_msgs; /* transfer messages not yet freed or taken by

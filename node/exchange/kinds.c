@@ -35,6 +35,8 @@ exchange_owns(uint32_t type)
 	case PROTO_MSG_CHAIN_HEAD:
 	case PROTO_MSG_CHAIN_HEAD_QUERY:
 	case PROTO_MSG_CHAIN_HEAD_ANSWER:
+	case PROTO_MSG_REVOCATION:
+	case PROTO_MSG_DOC_HASH:
 		return true;
 	default:
 		return false;

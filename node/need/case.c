@@ -110,17 +110,18 @@ matrix_held(struct node *n, int back, struct proto_matrix *m)
 {
 	sqlite3_stmt *st = case_prep(n, "SELECT signed FROM matrix ORDER BY "
 					"version DESC LIMIT 1 OFFSET ?");
-	const uint8_t *pk = n->is_director
-	    ? sec_identity_public(n->id)->sign_pk
-	    : n->director_pk;
+	uint8_t pk[SEC_SIGN_PK_LEN];
 	wn_err rc = WN_OK;
 	memset(m, 0, sizeof(*m));
 	if (st == NULL)
 		return WN_EDB;
 	sqlite3_bind_int(st, 1, back);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		rc = proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), pk, m, NULL);
+		rc = node_need_held_key(n, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), pk) ?
+		    proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), pk, m, NULL) :
+		    WN_ECRYPTO;
 	sqlite3_finalize(st);
 	if (rc == WN_OK && !node_matrix_ours(n, m))
 		memset(m, 0, sizeof(*m)); /* another federation's: none */

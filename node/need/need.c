@@ -21,6 +21,7 @@
 #include <sqlcipher/sqlite3.h>
 
 #include "config/matrix.h"
+#include "protocol/delegation.h"
 #include "protocol/matrix_wire.h"
 #include "protocol/need_wire.h"
 
@@ -29,15 +30,23 @@ _Static_assert(CFG_CASE_TYPES == PROTO_MATRIX_TYPES &&
 	CFG_ROLES == PROTO_MATRIX_ROLES && CFG_OUTSIDE == PROTO_MATRIX_OUTSIDE,
     "the matrix's numbering is part of the wire format");
 
+bool
+node_need_held_key(struct node *n, const void *buf, size_t len,
+    uint8_t pk[SEC_SIGN_PK_LEN])
+{
+	struct proto_delegation d;
+	char why[256];
+	return node_root_key(n, buf, len, PROTO_MSG_MATRIX, pk, &d, why,
+	    sizeof(why)) == WN_OK;
+}
+
 /* node_matrix_current loads the matrix in force into *out (0 = none). */
 static wn_err
 matrix_current(struct node *n, struct proto_matrix *out)
 {
 	sqlite3_stmt *st = NULL;
 	wn_err rc = WN_EDB;
-	const uint8_t *pk = n->is_director
-	    ? sec_identity_public(n->id)->sign_pk
-	    : n->director_pk;
+	uint8_t pk[SEC_SIGN_PK_LEN];
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT signed FROM matrix ORDER BY version DESC LIMIT 1", -1,
@@ -47,8 +56,11 @@ matrix_current(struct node *n, struct proto_matrix *out)
 	if (r == SQLITE_DONE)
 		rc = WN_OK;
 	else if (r == SQLITE_ROW)
-		rc = proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), pk, out, NULL);
+		rc = node_need_held_key(n, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), pk) ?
+		    proto_matrix_verify_signed(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), pk, out, NULL) :
+		    WN_ECRYPTO;
 	sqlite3_finalize(st);
 	if (rc == WN_OK && !node_matrix_ours(n, out))
 		memset(out, 0, sizeof(*out));
@@ -146,6 +158,7 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 	for (size_t i = 0; i < sizeof(pm->outside); i++)
 		cells += ((const uint8_t *)pm->outside)[i] != 0;
 	if ((rc = proto_matrix_sign(pm, node_sign, n->id, &w)) != WN_OK ||
+	    (rc = node_root_attach(n, &w)) != WN_OK ||
 	    (rc = node_store_versioned_put(n->store, "matrix", pm->version, w.buf, w.len)) != WN_OK)
 		goto out;
 	size_t i = 0;
@@ -153,6 +166,10 @@ node_ctl_matrix_publish(struct node_ctl_call *c)
 		if ((rc = node_outbox_push(n, p, PROTO_MSG_MATRIX, w.buf,
 			 w.len)) != WN_OK)
 			goto out;
+	/* its hash after it (fork detection, with a root) */
+	if ((rc = node_root_note(n, PROTO_MSG_MATRIX, pm->version, w.buf,
+	    w.len)) != WN_OK)
+		goto out;
 	for (size_t k = 0; k < npublished_hooks; k++)
 		if ((rc = published_hooks[k](n)) != WN_OK)
 			goto out;
@@ -330,6 +347,8 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, char *why, size_t whylen)
 {
 	struct proto_matrix *m = calloc(1, sizeof(*m));
+	struct proto_delegation dlg;
+	uint8_t key[SEC_SIGN_PK_LEN];
 	struct proto_error perr;
 	uint8_t ab[32];
 	struct proto_writer aw;
@@ -341,10 +360,14 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 		rc = WN_EDENIED;
 		goto out;
 	}
-	rc = proto_matrix_verify_signed(body, len, n->director_pk, m, &perr);
+	if ((rc = node_root_key(n, body, len, PROTO_MSG_MATRIX, key, &dlg,
+	    why, whylen)) != WN_OK)
+		goto out;
+	rc = proto_matrix_verify_signed(body, len, key, m, &perr);
 	if (rc == WN_ECRYPTO) {
-		snprintf(why, whylen, "matrix not signed by the pinned "
-		    "director key");
+		snprintf(why, whylen, n->has_root ? "matrix not signed by the "
+		    "key its delegation names" : "matrix not signed by the "
+		    "pinned director key");
 		goto out;
 	}
 	if (rc != WN_OK) {
@@ -378,12 +401,17 @@ apply_matrix(struct node *n, struct node_peer *from, const uint8_t *body,
 		rc = WN_EDENIED;
 		goto out;
 	}
+	if ((rc = node_root_admit(n, &dlg, PROTO_MSG_MATRIX, m->version, held,
+	    m->issued_ms, why, whylen)) != WN_OK)
+		goto out;
 	struct proto_matrix_ack ack = {m->version};
 	proto_writer_init(&aw, ab, sizeof(ab));
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu of %s",
 	    (unsigned long long)m->version, m->federation);
 	if ((rc = node_store_versioned_put(n->store, "matrix", m->version, body, len)) != WN_OK ||
+	    (rc = node_root_note(n, PROTO_MSG_MATRIX, m->version, body,
+		len)) != WN_OK ||
 	    (rc = proto_matrix_ack_encode(&ack, &aw)) != WN_OK ||
 	    (rc = node_outbox_push(n, from, PROTO_MSG_MATRIX_ACK, aw.buf,
 		 aw.len)) != WN_OK ||

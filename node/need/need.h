@@ -31,6 +31,10 @@ WN_NODISCARD wn_err node_matrix_send(struct node *n, const char *org);
  * log); the readers of the matrix in force treat it as none. */
 struct proto_matrix;
 bool node_matrix_ours(struct node *n, const struct proto_matrix *m);
+/* node_need_held_key: the key the signed matrix buf is checked with (the
+ * director's, or the one the pinned federation root delegated to it). */
+bool node_need_held_key(struct node *n, const void *buf, size_t len,
+    uint8_t pk[SEC_SIGN_PK_LEN]);
 
 /* node_need_on_matrix adds a function a member calls when it has applied
  * a new matrix, in the same transaction, before its MATRIX_ACK leaves

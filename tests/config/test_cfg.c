@@ -393,6 +393,13 @@ test_err_bad_values(void **state)
 	ERR("[node]\ndirector_key = "
 	    "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\n",
 	    "t.conf:2: ", "director_key");
+	ERR("[node]\nroot = 0011\n", "t.conf:2: ",
+	    "root: expected 64 lowercase hex digits");
+	ERR("[node]\nfederation = Fed\n", "t.conf:2: ", "federation: expected");
+	ERR("[node]\ndelegation = d1.dlg\n", "t.conf:2: ",
+	    "delegation: expected an absolute path");
+	ERR("[node]\nrevocation = r1.rev\n", "t.conf:2: ",
+	    "revocation: expected an absolute path");
 	ERR("[node]\ncontrol_group = -x\n", "t.conf:2: ", "control_group");
 	ERR("[passphrase]\nsource = stdin\n", "t.conf:2: ",
 	    "source: expected one of file, prompt, credential");

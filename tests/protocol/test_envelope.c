@@ -1774,6 +1774,10 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(30), "concern");
 	assert_string_equal(proto_msg_type_name(31), "concern_match");
 	assert_string_equal(proto_msg_type_name(32), "unknown");
+	assert_string_equal(proto_msg_type_name(33), "delegation");
+	assert_string_equal(proto_msg_type_name(34), "revocation");
+	assert_string_equal(proto_msg_type_name(35), "doc_hash");
+	assert_string_equal(proto_msg_type_name(36), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));

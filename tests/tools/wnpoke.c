@@ -60,6 +60,8 @@
  * data and forge save the transfer they sent to $WNPOKE_SAVE if set,
  * matrix the signed matrix;
  * $WNPOKE_ID (32 hex digits) sets the message id of every envelope.
+ * $WNPOKE_DLG=FILE attaches the signed delegation in FILE (`wijknetd root
+ * delegate`) to the charter or matrix, in its unprotected header.
  * $WNPOKE_CHARTER_KX (64 hex digits) is the kx_key charter gives its one
  * member (FROM) instead of KEYFILE's.
  * $WNPOKE_TIMEOUT_MS: how long to wait for the reply (default 60000: a
@@ -89,6 +91,7 @@
 #include "protocol/envelope.h"
 #include "protocol/life_wire.h"
 #include "protocol/manifest.h"
+#include "protocol/delegation.h"
 #include "protocol/matrix_wire.h"
 #include "protocol/meet_wire.h"
 #include "protocol/need_wire.h"
@@ -372,6 +375,31 @@ slurp_send(const char *path)
 	int r = send_and_print(buf, len);
 	free(buf);
 	return r;
+}
+
+/* attach_dlg: $WNPOKE_DLG's delegation into the signed document in w */
+static int
+attach_dlg(struct proto_writer *w)
+{
+	const char *path = getenv("WNPOKE_DLG");
+	uint8_t d[PROTO_SIGNED_DELEGATION_MAX + 1], *copy;
+	size_t n;
+	FILE *f;
+	if (path == NULL)
+		return 0;
+	if ((f = fopen(path, "rb")) == NULL)
+		return 1;
+	n = fread(d, 1, sizeof(d), f);
+	fclose(f);
+	if (n == 0 || n > PROTO_SIGNED_DELEGATION_MAX ||
+	    (copy = malloc(w->len)) == NULL)
+		return 1;
+	memcpy(copy, w->buf, w->len);
+	size_t len = w->len;
+	proto_writer_reset(w);
+	wn_err rc = proto_dlg_attach(copy, len, d, n, w);
+	free(copy);
+	return rc == WN_OK ? 0 : 1;
 }
 
 int
@@ -658,7 +686,7 @@ main(int argc, char **argv)
 		pm->issued_ms = wn_now_ms();
 		pm->level[0][2][0] = 3; /* situation, signals, municipality: edit */
 		if (proto_matrix_sign(pm, sign_cb, signer, &cw) != WN_OK ||
-		    save(&cw) != 0)
+		    attach_dlg(&cw) != 0 || save(&cw) != 0)
 			return 1;
 		free(pm);
 		header(&h, argv[3], PROTO_MSG_MATRIX, seq);
@@ -693,7 +721,8 @@ main(int argc, char **argv)
 		if (ckx != NULL && !sec_unhex(m->kx_pk, 32, ckx))
 			return 1;
 		m->directs = true;
-		if (proto_charter_sign(ch, sign_cb, signer, &cw) != WN_OK)
+		if (proto_charter_sign(ch, sign_cb, signer, &cw) != WN_OK ||
+		    attach_dlg(&cw) != 0)
 			return 1;
 		header(&h, argv[3], PROTO_MSG_CHARTER, seq);
 		/* the charter needs a fresh seq: ask for it via $WNPOKE_SEQ */
