@@ -136,15 +136,24 @@ lock_data_dir(const char *dir, int *fd_out, char *err, size_t errlen)
 }
 
 /* read_init_passphrase reads the new node's passphrase from file, or
- * asks for it twice on the terminal when file is NULL. */
+ * asks for it twice on the terminal when file is NULL, and refuses one
+ * below the floor (sec_passphrase_floor) before anything is made. */
 static wn_err
 read_init_passphrase(const char *file, struct sec_secret **out, char *err,
     size_t errlen)
 {
+	wn_err rc;
 	if (file != NULL)
-		return sec_passphrase_read_file(file, out, err, errlen);
-	return sec_passphrase_prompt("New node passphrase: ", true, out, err,
-	    errlen);
+		rc = sec_passphrase_read_file(file, out, err, errlen);
+	else
+		rc = sec_passphrase_prompt("New node passphrase: ", true, out,
+		    err, errlen);
+	if (rc == WN_OK && (rc = sec_passphrase_floor(*out, err, errlen)) !=
+	    WN_OK) {
+		sec_secret_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* find_owner looks up the user a node is made for: its uid and its
@@ -267,6 +276,7 @@ usage_init(FILE *f)
 	    "  --passphrase-file FILE read the passphrase from FILE (mode 0600); the\n"
 	    "                         config will read it from there too. Without it\n"
 	    "                         the passphrase is asked twice on the terminal.\n"
+	    "                         It needs at least 12 characters, 5 different.\n"
 	    "  --passphrase-credential NAME\n"
 	    "                         the config reads the passphrase from the systemd\n"
 	    "                         credential NAME (LoadCredential=NAME:FILE;\n"
@@ -278,8 +288,8 @@ usage_init(FILE *f)
 	    "                         wijknetd.service runs as wijknet). A passphrase\n"
 	    "                         file the config names is read as USER, so USER\n"
 	    "                         must own it; a credential's file is read as root\n"
-	    "  --kdf LEVEL            Argon2id cost: interactive, moderate (default),\n"
-	    "                         sensitive\n"
+	    "  --kdf LEVEL            Argon2id cost: interactive (tests and demos\n"
+	    "                         only: init warns), moderate (default), sensitive\n"
 	    "  --director-key HEX     a member pins its director's Ed25519 key (the\n"
 	    "                         sign_key of 'wijknetd public' on the director);\n"
 	    "                         without it the node is a director\n"
@@ -457,6 +467,11 @@ node_cmd_init(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	if (kdf == SEC_KDF_INTERACTIVE)
+		fprintf(stderr, "wijknetd init: warning: --kdf interactive makes "
+				"a stolen key file quick to try passphrases on; it is "
+				"for tests and demos, a real node uses moderate (the "
+				"default) or sensitive\n");
 	if (owner != NULL && find_owner(owner, &own_uid, &own_gid, err,
 				 sizeof(err)) != WN_OK) {
 		fprintf(stderr, "wijknetd init: %s\n", err);

@@ -106,7 +106,7 @@ for _ in range(500):
 node_init() {
 	local name=$1 role=$2 port
 	port=$(free_port)
-	printf 'pass-%s-%s\n' "$name" "$RANDOM$RANDOM" >"$WN_T/$name.pass"
+	printf 'pass-%s-%05d%05d\n' "$name" "$RANDOM" "$RANDOM" >"$WN_T/$name.pass"
 	chmod 600 "$WN_T/$name.pass"
 	"$WIJKNET" init --data "$WN_T/$name" --org-id "$name" \
 		--org-name "Node $name" --role "$role" \
@@ -519,7 +519,7 @@ join_directing() {
 node_init_member() {
 	local name=$1 dkey=$2 role=${3:-police} port
 	port=$(free_port)
-	printf 'pass-%s-%s\n' "$name" "$RANDOM$RANDOM" >"$WN_T/$name.pass"
+	printf 'pass-%s-%05d%05d\n' "$name" "$RANDOM" "$RANDOM" >"$WN_T/$name.pass"
 	chmod 600 "$WN_T/$name.pass"
 	"$WIJKNET" init --data "$WN_T/$name" --org-id "$name" \
 		--org-name "Node $name" --role "$role" \
