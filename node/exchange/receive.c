@@ -459,7 +459,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		snprintf(detail, sizeof(detail), "malformed transfer at byte "
 		    "%zu: %s", perr.offset, perr.msg);
 		/* a frame or an envelope over its size limit: WN_ETOOBIG */
-		peer_transfer_refused(n, "unknown", false,
+		peer_transfer_refused(n, "unknown", false, true,
 		    drc == WN_ETOOBIG ? WN_ETOOBIG : WN_EPROTO, detail, w);
 		goto out;
 	}
@@ -472,21 +472,22 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    "manifest at byte %zu: %s", (size_t)(t.manifest -
 			    (const uint8_t *)nng_msg_body(msg)) + perr.offset,
 			    perr.msg);
-			peer_transfer_refused(n, "unknown", false, WN_EPROTO,
-			    detail, w);
+			peer_transfer_refused(n, "unknown", false, true,
+			    WN_EPROTO, detail, w);
 			goto out;
 		}
 		if ((mp = find_locked(n, m->from)) == NULL) {
 			snprintf(detail, sizeof(detail), "unknown sender '%s'",
 			    m->from);
-			peer_transfer_refused(n, "unknown", false, WN_EAUTH, detail, w);
+			peer_transfer_refused(n, "unknown", false, false,
+			    WN_EAUTH, detail, w);
 			goto out;
 		}
 		if (!proto_cose_sign1_verify(&mcose, mp->sign_pk)) {
 			snprintf(detail, sizeof(detail), "bad signature on a "
 			    "transfer claiming to be from '%s'", mp->org_id);
-			peer_transfer_refused(n, mp->org_id, false, WN_ECRYPTO,
-			    detail, w);
+			peer_transfer_refused(n, mp->org_id, false, false,
+			    WN_ECRYPTO, detail, w);
 			goto out;
 		}
 		if (strcmp(m->to, n->cfg.org_id) != 0 ||
@@ -500,7 +501,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			peer_transfer_refused(n, mp->org_id,
 			    strcmp(m->to, n->cfg.org_id) == 0 &&
 				peer_in_window(m->ts_ms),
-			    WN_EDENIED, detail, w);
+			    false, WN_EDENIED, detail, w);
 			goto out;
 		}
 		rx->after = m->after;
@@ -556,8 +557,10 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		}
 		pthread_mutex_unlock(&n->mtx);
-		peer_reply_error_env(n, "unknown", (wn_err)rx->refused[0].code,
-		    rx->refused[0].reason, w);
+		/* the first refusal is the first envelope's */
+		peer_reply_unauthenticated(n, !rx->pre[0].decoded &&
+			rx->pre[0].code != WN_ECRYPTO,
+		    (wn_err)rx->refused[0].code, rx->refused[0].reason, w);
 		goto out;
 	}
 	rx->wk = wk;

@@ -111,7 +111,14 @@ node_init() {
 	"$WIJKNET" init --data "$WN_T/$name" --org-id "$name" \
 		--org-name "Node $name" --role "$role" \
 		--listen "tcp://127.0.0.1:$port" --user admin \
-		--passphrase-file "$WN_T/$name.pass" --kdf interactive
+		--passphrase-file "$WN_T/$name.pass" --kdf interactive 2>"$WN_T/$name.init-err"
+	init_stderr $? "$name"
+}
+# init_stderr RC NAME: shows init's stderr but its warning about --kdf
+# interactive (which the tests use on purpose), and returns RC
+init_stderr() {
+	grep -v 'warning: --kdf interactive' "$WN_T/$2.init-err" >&2
+	return "$1"
 }
 
 # node_start NAME: start the daemon, wait until it says it is ready.
@@ -525,7 +532,8 @@ node_init_member() {
 		--org-name "Node $name" --role "$role" \
 		--listen "tcp://127.0.0.1:$port" --user admin \
 		--passphrase-file "$WN_T/$name.pass" --kdf interactive \
-		--director-key "$dkey"
+		--director-key "$dkey" 2>"$WN_T/$name.init-err"
+	init_stderr $? "$name"
 }
 
 # rss_kb PID: peak resident set (VmHWM) in kB

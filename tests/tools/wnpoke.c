@@ -67,6 +67,8 @@
  * us; with CERT and KEY (PEM files) it presents that client certificate,
  * without them none. Then "NO REPLY (REASON)" names nng's error for the
  * failed dial.
+ * $WNPOKE_HEADER=1 adds, after an ERROR, "HEADER to=TO ts=MS seq=N": what
+ * the reply's header tells whoever sent the transfer.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
  * REASON" and "refused-id: HEX" lines, and "answers: this transfer" or
  * "answers: another transfer": whether the receipt names what we sent), "ERROR CODE REASON", "ANSWER head" or "ANSWER none" (a
@@ -320,6 +322,10 @@ send_and_print(const uint8_t *buf, size_t len)
 			printf("ERROR %u %s\n", eb.code, eb.reason);
 		else
 			printf("ERROR (unreadable)\n");
+		/* what the reply's header tells whoever sent the transfer */
+		if (getenv("WNPOKE_HEADER") != NULL)
+			printf("HEADER to=%s ts=%lld seq=%llu\n", e.h.to,
+			    (long long)e.h.ts_ms, (unsigned long long)e.h.seq);
 	} else if (e.h.type == PROTO_MSG_CHAIN_HEAD_ANSWER) {
 		struct proto_head_answer a;
 		if (key != NULL &&
