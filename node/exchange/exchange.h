@@ -159,6 +159,12 @@ void node_tls_set_peers(struct node *n);
 bool node_tls_refusal_take(char who[64], char why[200], uint64_t *lost);
 void node_tls_stats(uint64_t *late_frames, uint64_t *refused,
     uint64_t *over_cap, uint64_t *handshaking);
+/* node_tls_pipe_who says whether pipe p came over TLS (false: plain tcp://
+ * or ipc) and, if it did, the partner its client certificate named in the
+ * handshake into who ("" when the pipe was dialed by us: only a listener's
+ * connections check a client certificate). Thread safe; it never waits
+ * for n->mtx. */
+bool node_tls_pipe_who(nng_pipe p, char who[64]);
 
 /* Connections on the peer socket (node/exchange/conn.c). node_conns_start sets
  * the caps and the idle deadline from the config on socket s (before it

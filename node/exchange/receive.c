@@ -428,6 +428,24 @@ enqueue(struct node *n, struct node_rx *rx)
 	return ok;
 }
 
+/* tls_other_sender: over TLS, the partner the connection's client
+ * certificate named (tls.c) must be the one whose signature is on the
+ * transfer; true (with the reason in detail and that partner in cert)
+ * when it is another, or none: a member's connection carries only its
+ * own messages, not what it captured or was given of another's. */
+static bool
+tls_other_sender(nng_pipe pipe, const char *sender, char cert[64],
+    char *detail, size_t cap)
+{
+	if (!node_tls_pipe_who(pipe, cert) || strcmp(cert, sender) == 0)
+		return false;
+	if (cert[0] == '\0')
+		wn_strlcpy(cert, "unknown", 64);
+	snprintf(detail, cap, "a transfer signed by '%s' on a TLS connection "
+	    "whose client certificate names '%s'", sender, cert);
+	return true;
+}
+
 /* peer_serve is phase A, on an nng thread without the node lock: decode
  * the transfer, check the manifest's signature and each envelope's, then
  * hold the call and queue the transfer for the applier. Transfers that
@@ -444,7 +462,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 	struct node_peer *mp = NULL;
 	struct node_rx *rx = calloc(1, sizeof(*rx));
 	nng_pipe pipe = nng_msg_get_pipe(msg);
-	char detail[200];
+	char detail[200], cert[64];
 
 	/* the connection's idle clock stops until the reply goes out */
 	node_conn_begin(n, pipe);
@@ -488,6 +506,12 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    "transfer claiming to be from '%s'", mp->org_id);
 			peer_transfer_refused(n, mp->org_id, false, false,
 			    WN_ECRYPTO, detail, w);
+			goto out;
+		}
+		if (tls_other_sender(pipe, mp->org_id, cert, detail,
+			sizeof(detail))) {
+			peer_transfer_refused(n, cert, false, false, WN_EAUTH,
+			    detail, w);
 			goto out;
 		}
 		if (strcmp(m->to, n->cfg.org_id) != 0 ||
@@ -544,6 +568,12 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		if (vouched && pr->e.h.seq <= INT64_MAX &&
 		    (int64_t)pr->e.h.seq > rx->hi)
 			rx->hi = (int64_t)pr->e.h.seq;
+	}
+	if (rx->from != NULL && tls_other_sender(pipe, rx->from->org_id, cert,
+				    detail, sizeof(detail))) {
+		peer_transfer_refused(n, cert, false, false, WN_EAUTH, detail,
+		    w);
+		goto out;
 	}
 	if (t.n == 1 && peer_answer_query(n, &rx->pre[0], w))
 		goto out;
