@@ -413,7 +413,7 @@ peer_answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	    strcmp(q.org, pr->p->org_id) != 0)
 		return false; /* the normal path refuses and audits it */
 	pthread_mutex_lock(&n->mtx);
-	if (node_chain_answer(n, pr->p, w) != WN_OK)
+	if (node_chain_answer(n, pr->p, q.nonce, w) != WN_OK)
 		proto_writer_reset(w);
 	int64_t now = wn_mono_ms();
 	if (pr->p->queried_ms == 0 ||

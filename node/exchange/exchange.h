@@ -189,7 +189,7 @@ void node_conns_stats(struct node *n, struct node_conn_stats *out);
  * signed chain head for the nodes that check us (caller's transaction);
  * node_chain_store keeps a head a peer sent (one that does not extend the
  * head held is audited as a rollback and the held one kept); node_chain_answer writes the
- * reply to a CHAIN_HEAD_QUERY; node_chain_check asks our checkers on start
+ * reply to a CHAIN_HEAD_QUERY, echoing its nonce; node_chain_check asks our checkers on start
  * and fails (WN_ECORRUPT, reason in err) if our chain is behind, unless
  * override gives the operator's reason, which is audited. */
 WN_NODISCARD wn_err node_chain_push_heads(struct node *n);
@@ -197,7 +197,8 @@ WN_NODISCARD wn_err node_chain_store(struct node *n,
     const struct node_peer *from, const uint8_t *buf, size_t len, char *why,
     size_t whylen);
 WN_NODISCARD wn_err node_chain_answer(struct node *n,
-    const struct node_peer *to, struct proto_writer *w);
+    const struct node_peer *to, const uint8_t nonce[16],
+    struct proto_writer *w);
 /* node_chain_seq_reused: a sender whose envelope signature was verified
  * used a sequence number again with another message: its store went back.
  * Audited as chain.rollback once per event (per last number applied from

@@ -283,6 +283,9 @@ out:
 	return rv;
 }
 
+/* the nonce of the query sent (mode query), which the answer must echo */
+static uint8_t query_nonce[PROTO_HEAD_NONCE_LEN];
+
 static int
 send_and_print(const uint8_t *buf, size_t len)
 {
@@ -332,7 +335,10 @@ send_and_print(const uint8_t *buf, size_t len)
 		    proto_envelope_open(&e, key, body, PROTO_BODY_MAX, &blen) ==
 			WN_OK &&
 		    proto_head_answer_decode(body, blen, &a, NULL) == WN_OK)
-			printf("ANSWER %s\n", a.signed_head ? "head" : "none");
+			printf("ANSWER %s%s\n", a.signed_head ? "head" : "none",
+			    memcmp(a.nonce, query_nonce, sizeof(query_nonce)) == 0
+				? ""
+				: " (to another query: not our nonce)");
 		else
 			printf("ANSWER (unreadable)\n");
 	} else {
@@ -554,6 +560,8 @@ main(int argc, char **argv)
 		uint8_t qb[128];
 		struct proto_writer qw;
 		wn_strlcpy(q.org, argv[3], sizeof(q.org));
+		sec_random(q.nonce, sizeof(q.nonce));
+		memcpy(query_nonce, q.nonce, sizeof(query_nonce));
 		proto_writer_init(&qw, qb, sizeof(qb));
 		header(&h, argv[3], PROTO_MSG_CHAIN_HEAD_QUERY, 0);
 		if (proto_head_query_encode(&q, &qw) != WN_OK ||
