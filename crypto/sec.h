@@ -65,6 +65,18 @@ WN_NODISCARD wn_err sec_passphrase_read_credential(const char *name,
  * user but uid. Reads only metadata. */
 bool sec_credential_private(int fd, uid_t uid);
 
+/* The least a new passphrase must be: SEC_PASSPHRASE_MIN characters (code
+ * points of UTF-8, not bytes) of which at least SEC_PASSPHRASE_MIN_DISTINCT
+ * differ. A floor against the worst choices, not a strength meter. */
+#define SEC_PASSPHRASE_MIN 12
+#define SEC_PASSPHRASE_MIN_DISTINCT 5
+
+/* sec_passphrase_floor checks a new passphrase against that floor:
+ * WN_EINVAL with a plain reason in err (never the passphrase) when it is
+ * below. For init and any change of passphrase, not for unlocking. */
+WN_NODISCARD wn_err sec_passphrase_floor(const struct sec_secret *pass,
+    char *err, size_t errlen);
+
 /* sec_passphrase_prompt asks on /dev/tty with echo off; with confirm, asks
  * twice and refuses a mismatch. WN_EIO when there is no terminal. */
 WN_NODISCARD wn_err sec_passphrase_prompt(const char *prompt, bool confirm,

@@ -214,6 +214,35 @@ sec_passphrase_read_file(const char *path, struct sec_secret **out, char *err,
 }
 
 wn_err
+sec_passphrase_floor(const struct sec_secret *pass, char *err, size_t errlen)
+{
+	bool seen[256] = {false};
+	size_t chars = 0, distinct = 0;
+	for (size_t i = 0; pass != NULL && i < pass->len; i++) {
+		unsigned char c = (unsigned char)pass->data[i];
+		if ((c & 0xC0) != 0x80) /* not a continuation byte */
+			chars++;
+		if (!seen[c]) {
+			seen[c] = true;
+			distinct++;
+		}
+	}
+	if (chars < SEC_PASSPHRASE_MIN) {
+		snprintf(err, errlen, "the passphrase is too short: it needs at "
+		    "least %d characters (a few unrelated words make a good one)",
+		    SEC_PASSPHRASE_MIN);
+		return WN_EINVAL;
+	}
+	if (distinct < SEC_PASSPHRASE_MIN_DISTINCT) {
+		snprintf(err, errlen, "the passphrase repeats too few "
+		    "characters: it needs at least %d different ones",
+		    SEC_PASSPHRASE_MIN_DISTINCT);
+		return WN_EINVAL;
+	}
+	return WN_OK;
+}
+
+wn_err
 sec_passphrase_read_credential(const char *name, struct sec_secret **out,
     char *err, size_t errlen)
 {

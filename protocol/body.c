@@ -710,9 +710,11 @@ proto_head_query_encode(const struct proto_head_query *q,
 	if (!PROTO_ENV_CSTR_OK(q->org) ||
 	    !proto_org_id_valid(q->org, PROTO_ENV_CSTR_LEN(q->org)))
 		return WN_EINVAL;
-	proto_write_map(w, 1);
+	proto_write_map(w, 2);
 	proto_write_uint(w, 1);
 	proto_write_text(w, q->org);
+	proto_write_uint(w, 2);
+	proto_write_bytes(w, q->nonce, PROTO_HEAD_NONCE_LEN);
 	return proto_writer_status(w);
 }
 
@@ -723,39 +725,47 @@ proto_head_query_decode(const void *buf, size_t len,
 	struct proto_reader r;
 	uint64_t seen = 0, key;
 	struct proto_env_slice s = {0};
+	uint8_t nonce[PROTO_HEAD_NONCE_LEN];
 	size_t n;
 	wn_err rv;
 
 	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
 		return rv;
-	if ((rv = read_map_header(&r, 1, &n)) != WN_OK)
+	if ((rv = read_map_header(&r, 2, &n)) != WN_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(&r, 1, &seen, &key)) != WN_OK ||
-		    (rv = proto_env_read_org(&r, &s, "org")) != WN_OK)
+		if ((rv = read_key(&r, 2, &seen, &key)) != WN_OK)
+			goto out;
+		rv = key == 1 ? proto_env_read_org(&r, &s, "org")
+			      : proto_read_bytes_exact(&r, nonce,
+				    PROTO_HEAD_NONCE_LEN);
+		if (rv != WN_OK)
 			goto out;
 	}
-	if ((rv = need_keys(&r, 0, seen, KEYS(1))) != WN_OK ||
+	if ((rv = need_keys(&r, 0, seen, KEYS(2))) != WN_OK ||
 	    (rv = proto_reader_finish(&r)) != WN_OK)
 		goto out;
 	memset(out, 0, sizeof(*out));
 	proto_env_copy_slice(out->org, &s);
+	memcpy(out->nonce, nonce, PROTO_HEAD_NONCE_LEN);
 out:
 	return body_done(rv, &r, err);
 }
 
 wn_err
 proto_head_answer_encode(const void *signed_head, size_t len,
-    struct proto_writer *w)
+    const uint8_t nonce[PROTO_HEAD_NONCE_LEN], struct proto_writer *w)
 {
 	if (signed_head != NULL && (len < 1 || len > PROTO_SIGNED_HEAD_MAX))
 		return WN_EINVAL;
-	proto_write_map(w, 1);
+	proto_write_map(w, 2);
 	proto_write_uint(w, 1);
 	if (signed_head == NULL)
 		proto_write_null(w);
 	else
 		proto_write_bytes(w, signed_head, len);
+	proto_write_uint(w, 2);
+	proto_write_bytes(w, nonce, PROTO_HEAD_NONCE_LEN);
 	return proto_writer_status(w);
 }
 
@@ -772,11 +782,18 @@ proto_head_answer_decode(const void *buf, size_t len,
 
 	if ((rv = body_reader(&r, buf, len, err)) != WN_OK)
 		return rv;
-	if ((rv = read_map_header(&r, 1, &n)) != WN_OK)
+	if ((rv = read_map_header(&r, 2, &n)) != WN_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if ((rv = read_key(&r, 1, &seen, &key)) != WN_OK ||
-		    (rv = proto_peek_type(&r, &t)) != WN_OK)
+		if ((rv = read_key(&r, 2, &seen, &key)) != WN_OK)
+			goto out;
+		if (key == 2) {
+			if ((rv = proto_read_bytes_exact(&r, a.nonce,
+				 PROTO_HEAD_NONCE_LEN)) != WN_OK)
+				goto out;
+			continue;
+		}
+		if ((rv = proto_peek_type(&r, &t)) != WN_OK)
 			goto out;
 		at = r.pos;
 		if (t == PROTO_NULL) {
@@ -794,7 +811,7 @@ proto_head_answer_decode(const void *buf, size_t len,
 			goto out;
 		}
 	}
-	if ((rv = need_keys(&r, 0, seen, KEYS(1))) != WN_OK ||
+	if ((rv = need_keys(&r, 0, seen, KEYS(2))) != WN_OK ||
 	    (rv = proto_reader_finish(&r)) != WN_OK)
 		goto out;
 	*out = a;

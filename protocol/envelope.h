@@ -384,9 +384,13 @@ WN_NODISCARD wn_err proto_head_encode(const struct proto_head *h,
 WN_NODISCARD wn_err proto_head_decode(const void *buf, size_t len,
     struct proto_head *out, struct proto_error *err);
 
-/* CHAIN_HEAD_QUERY body = {1: org} */
+/* CHAIN_HEAD_QUERY body = {1: org, 2: nonce}: the nonce is 16 random
+ * bytes the answer must echo, so that an answer recorded before cannot be
+ * played back to a later query. */
+#define PROTO_HEAD_NONCE_LEN 16
 struct proto_head_query {
 	char org[PROTO_ORG_ID_MAX + 1];
+	uint8_t nonce[PROTO_HEAD_NONCE_LEN];
 };
 /* proto_head_query_encode appends q (WN_EINVAL for a bad org id);
  * proto_head_query_decode decodes one into *out. */
@@ -395,18 +399,22 @@ WN_NODISCARD wn_err proto_head_query_encode(const struct proto_head_query *q,
 WN_NODISCARD wn_err proto_head_query_decode(const void *buf, size_t len,
     struct proto_head_query *out, struct proto_error *err);
 
-/* CHAIN_HEAD_ANSWER body = {1: signed head bytes / null}. signed_head is
- * NULL (len 0) for null; decoded, it is borrowed and at most
- * PROTO_SIGNED_HEAD_MAX bytes (checked by proto_head_verify_signed). */
+/* CHAIN_HEAD_ANSWER body = {1: signed head bytes / null, 2: nonce}.
+ * signed_head is NULL (len 0) for null; decoded, it is borrowed and at
+ * most PROTO_SIGNED_HEAD_MAX bytes (checked by proto_head_verify_signed).
+ * nonce is the query's, echoed. */
 struct proto_head_answer {
 	const uint8_t *signed_head;
 	size_t len;
+	uint8_t nonce[PROTO_HEAD_NONCE_LEN];
 };
-/* proto_head_answer_encode appends {1: signed_head} or {1: null};
- * WN_EINVAL for a signed head outside 1..PROTO_SIGNED_HEAD_MAX bytes.
- * proto_head_answer_decode borrows the signed head from buf. */
+/* proto_head_answer_encode appends {1: signed_head, 2: nonce} or
+ * {1: null, 2: nonce}; WN_EINVAL for a signed head outside
+ * 1..PROTO_SIGNED_HEAD_MAX bytes. proto_head_answer_decode borrows the
+ * signed head from buf. */
 WN_NODISCARD wn_err proto_head_answer_encode(const void *signed_head,
-    size_t len, struct proto_writer *w);
+    size_t len, const uint8_t nonce[PROTO_HEAD_NONCE_LEN],
+    struct proto_writer *w);
 WN_NODISCARD wn_err proto_head_answer_decode(const void *buf, size_t len,
     struct proto_head_answer *out, struct proto_error *err);
 

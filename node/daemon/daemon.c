@@ -135,16 +135,32 @@ lock_data_dir(const char *dir, int *fd_out, char *err, size_t errlen)
 	return WN_OK;
 }
 
+/* The director a node was made for, pinned in its encrypted store by init
+ * (meta DIRECTOR_PIN: the Ed25519 key in lowercase hex, or "none" for a
+ * node that is its own director; a node made before this is pinned at its
+ * first start), so that the plain config alone cannot move a member to
+ * another federation, or make it a director. */
+#define DIRECTOR_PIN "director_key_pinned"
+
 /* read_init_passphrase reads the new node's passphrase from file, or
- * asks for it twice on the terminal when file is NULL. */
+ * asks for it twice on the terminal when file is NULL, and refuses one
+ * below the floor (sec_passphrase_floor) before anything is made. */
 static wn_err
 read_init_passphrase(const char *file, struct sec_secret **out, char *err,
     size_t errlen)
 {
+	wn_err rc;
 	if (file != NULL)
-		return sec_passphrase_read_file(file, out, err, errlen);
-	return sec_passphrase_prompt("New node passphrase: ", true, out, err,
-	    errlen);
+		rc = sec_passphrase_read_file(file, out, err, errlen);
+	else
+		rc = sec_passphrase_prompt("New node passphrase: ", true, out,
+		    err, errlen);
+	if (rc == WN_OK && (rc = sec_passphrase_floor(*out, err, errlen)) !=
+	    WN_OK) {
+		sec_secret_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* find_owner looks up the user a node is made for: its uid and its
@@ -267,6 +283,7 @@ usage_init(FILE *f)
 	    "  --passphrase-file FILE read the passphrase from FILE (mode 0600); the\n"
 	    "                         config will read it from there too. Without it\n"
 	    "                         the passphrase is asked twice on the terminal.\n"
+	    "                         It needs at least 12 characters, 5 different.\n"
 	    "  --passphrase-credential NAME\n"
 	    "                         the config reads the passphrase from the systemd\n"
 	    "                         credential NAME (LoadCredential=NAME:FILE;\n"
@@ -278,8 +295,8 @@ usage_init(FILE *f)
 	    "                         wijknetd.service runs as wijknet). A passphrase\n"
 	    "                         file the config names is read as USER, so USER\n"
 	    "                         must own it; a credential's file is read as root\n"
-	    "  --kdf LEVEL            Argon2id cost: interactive, moderate (default),\n"
-	    "                         sensitive\n"
+	    "  --kdf LEVEL            Argon2id cost: interactive (tests and demos\n"
+	    "                         only: init warns), moderate (default), sensitive\n"
 	    "  --director-key HEX     a member pins its director's Ed25519 key (the\n"
 	    "                         sign_key of 'wijknetd public' on the director);\n"
 	    "                         without it the node is a director\n"
@@ -457,6 +474,11 @@ node_cmd_init(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	if (kdf == SEC_KDF_INTERACTIVE)
+		fprintf(stderr, "wijknetd init: warning: --kdf interactive makes "
+				"a stolen key file quick to try passphrases on; it is "
+				"for tests and demos, a real node uses moderate (the "
+				"default) or sensitive\n");
 	if (owner != NULL && find_owner(owner, &own_uid, &own_gid, err,
 				 sizeof(err)) != WN_OK) {
 		fprintf(stderr, "wijknetd init: %s\n", err);
@@ -537,8 +559,20 @@ node_cmd_init(int argc, char **argv)
 	/* whole seconds, as the store has always kept it */
 	snprintf(created, sizeof(created), "%lld",
 	    (long long)(wn_now_ms() / 1000 * 1000));
+	/* the director it is made for, pinned in the store (pin_director) */
+	char pin[2 * 32 + 1] = "none";
+	uint8_t dpk[32];
+	if (cfg->director_key[0] != '\0') {
+		if (!sec_unhex(dpk, sizeof(dpk), cfg->director_key)) {
+			fprintf(stderr, "wijknetd init: --director-key is not 64 "
+					"hex digits\n");
+			goto out;
+		}
+		sec_hex(pin, sizeof(pin), dpk, sizeof(dpk));
+	}
 	if (node_store_begin(store) != WN_OK ||
 	    node_store_meta_put(store, "created_ms", created) != WN_OK ||
+	    node_store_meta_put(store, DIRECTOR_PIN, pin) != WN_OK ||
 	    node_audit_append(store, cfg->users[0].name, "node.init",
 		cfg->org_id, cfg_role_name(cfg->role)) != WN_OK ||
 	    node_store_commit(store) != WN_OK) {
@@ -571,6 +605,7 @@ usage_run(FILE *f)
 	fprintf(f,
 	    "usage: wijknetd run [--config FILE] [--ready-fd FD]\n"
 	    "                    [--accept-rollback REASON]\n"
+	    "                    [--accept-director-key REASON]\n"
 	    "\n"
 	    "Unlocks the node and serves until SIGTERM or SIGINT. A missing or\n"
 	    "empty store (node.db) is refused, never replaced: only init creates one.\n"
@@ -580,6 +615,11 @@ usage_run(FILE *f)
 	    "                  serve even though the audit chain is behind the\n"
 	    "                  head a checker holds (a restored backup); REASON\n"
 	    "                  goes into the audit log\n"
+	    "  --accept-director-key REASON\n"
+	    "                  serve even though the config names another\n"
+	    "                  director key than the one this node's store\n"
+	    "                  pinned (a director that really changed its\n"
+	    "                  key); the new one is pinned, REASON audited\n"
 	    "Exit status 0 after SIGTERM, 1 on failure, 2 on a usage error, 3 when\n"
 	    "the passphrase is wrong or cannot be read (wijknetd.service does not\n"
 	    "restart then).\n");
@@ -645,6 +685,80 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 	return status;
 }
 
+/* director_pin_value, pin_director: see DIRECTOR_PIN */
+
+/* director_pin_value: what the config says, as it is pinned */
+static void
+director_pin_value(const struct node *n, char out[2 * 32 + 1])
+{
+	if (n->cfg.director_key[0] == '\0')
+		wn_strlcpy(out, "none", 2 * 32 + 1);
+	else
+		sec_hex(out, 2 * 32 + 1, n->director_pk, 32);
+}
+
+/* pin_director checks the config's director against the one the store
+ * pinned (a start: the first one pins it, audited). A different one
+ * refuses the start (WN_EDENIED, audited, the reason in err) unless the
+ * operator accepts it (accept: the reason, audited with both keys). */
+static wn_err
+pin_director(struct node *n, const char *accept, char *err, size_t errlen)
+{
+	char held[80] = "", want[2 * 32 + 1], detail[400];
+	director_pin_value(n, want);
+	bool have = node_store_meta_get(n->store, DIRECTOR_PIN, held,
+	    sizeof(held));
+	if (have && strcmp(held, want) == 0) {
+		if (accept != NULL)
+			wn_log(WN_LOG_WARN, "--accept-director-key: the config "
+			    "names the director this node pinned; nothing to "
+			    "accept");
+		return WN_OK;
+	}
+	if (have && accept == NULL) {
+		char says[96], pinned[96];
+		if (strcmp(want, "none") == 0)
+			wn_strlcpy(says, "no director (this node would be one)",
+			    sizeof(says));
+		else
+			snprintf(says, sizeof(says), "director key %.16s..",
+			    want);
+		if (strcmp(held, "none") == 0)
+			wn_strlcpy(pinned, "no director (this node is one)",
+			    sizeof(pinned));
+		else
+			snprintf(pinned, sizeof(pinned), "director key %.16s..",
+			    held);
+		snprintf(err, errlen, "%s names %s, but this node's store "
+		    "pinned %s: a node does not change federation by its "
+		    "config. If the director's key really changed, start once "
+		    "with --accept-director-key REASON (audited)", n->cfg_path,
+		    says, pinned);
+		if (node_audit_append(n->store, "system", "director.refused",
+			n->cfg.org_id, err) != WN_OK)
+			wn_log(WN_LOG_ERROR, "cannot audit the refusal");
+		return WN_EDENIED;
+	}
+	if (have)
+		snprintf(detail, sizeof(detail), "director key changed from %s "
+		    "to %s by the operator: %s", held, want, accept);
+	else
+		snprintf(detail, sizeof(detail), "director key %s pinned at "
+		    "the first start", want);
+	if (node_store_begin(n->store) != WN_OK ||
+	    node_store_meta_put(n->store, DIRECTOR_PIN, want) != WN_OK ||
+	    node_audit_append(n->store, "system", have ? "director.repinned"
+						       : "director.pinned",
+		n->cfg.org_id, detail) != WN_OK ||
+	    node_store_commit(n->store) != WN_OK) {
+		snprintf(err, errlen, "cannot pin the director key: %s",
+		    node_store_errmsg(n->store));
+		return WN_EDB;
+	}
+	wn_log(have ? WN_LOG_WARN : WN_LOG_INFO, "%s", detail);
+	return WN_OK;
+}
+
 static void
 unload_node(struct node *n)
 {
@@ -666,11 +780,12 @@ node_cmd_run(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"ready-fd", required_argument, NULL, 'r'},
 	    {"accept-rollback", required_argument, NULL, 'A'},
+	    {"accept-director-key", required_argument, NULL, 'K'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = "/etc/wijknet/wijknet.conf";
-	const char *accept_rollback = NULL;
+	const char *accept_rollback = NULL, *accept_director = NULL;
 	uint64_t ready_fd = UINT64_MAX;
 	char err[2048];
 	int c, status = 1;
@@ -689,6 +804,9 @@ node_cmd_run(int argc, char **argv)
 			break;
 		case 'A':
 			accept_rollback = optarg;
+			break;
+		case 'K':
+			accept_director = optarg;
 			break;
 		case 'r':
 			if (!wn_parse_u64(optarg, 1024, &ready_fd)) {
@@ -742,6 +860,10 @@ node_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	status = 1;
+	if (pin_director(n, accept_director, err, sizeof(err)) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "%s", err);
+		goto out;
+	}
 	n->started_ms = wn_mono_ms();
 	pthread_mutex_lock(&n->mtx);
 	wn_err crc = node_peers_load(n);

@@ -324,9 +324,12 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	}
 }
 
-void
-peer_reply_error_env(struct node *n, const char *to, wn_err code,
-    const char *reason, struct proto_writer *w)
+/* reply_error seals an ERROR; to NULL: the answer to a transfer nothing in
+ * which is authenticated, addressed to "unknown" with time 0 and an id of
+ * zeros, so that it tells no one the receiver's clock. */
+static void
+reply_error(struct node *n, const char *to, wn_err code, const char *reason,
+    struct proto_writer *w)
 {
 	struct proto_env_header h = {0};
 	struct proto_errbody eb = {0};
@@ -335,9 +338,12 @@ peer_reply_error_env(struct node *n, const char *to, wn_err code,
 	h.version = PROTO_VERSION;
 	h.type = PROTO_MSG_ERROR;
 	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
-	wn_strlcpy(h.to, cfg_org_id_valid(to) ? to : "unknown", sizeof(h.to));
-	sec_random(h.id, sizeof(h.id));
-	h.ts_ms = wn_now_ms();
+	wn_strlcpy(h.to, to != NULL && cfg_org_id_valid(to) ? to : "unknown",
+	    sizeof(h.to));
+	if (to != NULL) {
+		sec_random(h.id, sizeof(h.id));
+		h.ts_ms = wn_now_ms();
+	}
 	eb.code = code;
 	wn_strlcpy(eb.reason, reason, sizeof(eb.reason));
 	proto_writer_init(&bw, body, sizeof(body));
@@ -348,11 +354,38 @@ peer_reply_error_env(struct node *n, const char *to, wn_err code,
 		proto_writer_reset(w);
 }
 
-/* peer_transfer_refused audits a refusal of a whole transfer and answers it
- * with a signed ERROR; vouched: a member's valid signature is on it. */
+void
+peer_reply_error_env(struct node *n, const char *to, wn_err code,
+    const char *reason, struct proto_writer *w)
+{
+	reply_error(n, to, code, reason, w);
+}
+
+/* peer_reply_unauthenticated answers a transfer that nothing authenticates
+ * (PROTOCOL.md, "Who gets the answer"): bytes that do not decode (decode:
+ * the refusal is about the bytes alone) get their code and reason, which
+ * tell the sender nothing it did not send; anything else, an unknown
+ * sender, a bad signature, a signed envelope or manifest that is not for
+ * us or not now, gets the one answer PEER_UNAUTH_REASON under WN_EAUTH,
+ * so that no one learns who is a member or what our clock says. The
+ * detail stays in our own audit and log. */
+void
+peer_reply_unauthenticated(struct node *n, bool decode, wn_err code,
+    const char *reason, struct proto_writer *w)
+{
+	if (decode && (code == WN_EPROTO || code == WN_ETOOBIG))
+		reply_error(n, NULL, code, reason, w);
+	else
+		reply_error(n, NULL, WN_EAUTH, PEER_UNAUTH_REASON, w);
+}
+
+/* peer_transfer_refused audits a refusal of a whole transfer and answers it:
+ * vouched (a member's valid, fresh signature is on it), with a signed ERROR
+ * to that member; else as peer_reply_unauthenticated (decode: the
+ * transfer's bytes did not decode). */
 void
 peer_transfer_refused(struct node *n, const char *who, bool vouched,
-    wn_err code, const char *reason, struct proto_writer *w)
+    bool decode, wn_err code, const char *reason, struct proto_writer *w)
 {
 	pthread_mutex_lock(&n->mtx);
 	if (vouched) {
@@ -363,7 +396,10 @@ peer_transfer_refused(struct node *n, const char *who, bool vouched,
 		peer_refused_unsigned(n, who, reason);
 	}
 	pthread_mutex_unlock(&n->mtx);
-	peer_reply_error_env(n, who, code, reason, w);
+	if (vouched)
+		reply_error(n, who, code, reason, w);
+	else
+		peer_reply_unauthenticated(n, decode, code, reason, w);
 }
 
 /* peer_answer_query handles a transfer of one CHAIN_HEAD_QUERY: a question
@@ -384,7 +420,7 @@ peer_answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	    strcmp(q.org, pr->p->org_id) != 0)
 		return false; /* the normal path refuses and audits it */
 	pthread_mutex_lock(&n->mtx);
-	if (node_chain_answer(n, pr->p, w) != WN_OK)
+	if (node_chain_answer(n, pr->p, q.nonce, w) != WN_OK)
 		proto_writer_reset(w);
 	int64_t now = wn_mono_ms();
 	if (pr->p->queried_ms == 0 ||

@@ -15,6 +15,7 @@
  */
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"
+#include "node/exchange/peer_int.h" /* peer_in_window */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,9 +251,42 @@ node_chain_numbers_moved(struct node *n, const struct node_peer *from)
 	return WN_OK;
 }
 
+/* Test hooks of a checker that misbehaves (the tests' daemon only, read
+ * once): WIJKNET_TEST_ANSWER_AHEAD_MS dates its answers that far ahead;
+ * WIJKNET_TEST_ANSWER_REPLAY_MS (any number but 0) answers every query
+ * with the first answer it sealed, played back as an attacker who
+ * recorded it would. n->mtx held. */
+static int64_t hook_ahead = -1, hook_replay;
+static uint8_t *replay_buf;
+static size_t replay_len;
+
+static bool
+answer_hooks(struct proto_writer *w)
+{
+	if (hook_ahead < 0) {
+		hook_ahead = node_test_ahead_ms("WIJKNET_TEST_ANSWER_AHEAD_MS");
+		hook_replay = node_test_ahead_ms("WIJKNET_TEST_ANSWER_REPLAY_MS");
+	}
+	if (hook_replay == 0 || replay_buf == NULL)
+		return false;
+	proto_writer_reset(w);
+	proto_write_raw(w, replay_buf, replay_len);
+	return true;
+}
+
+static void
+answer_keep(const struct proto_writer *w)
+{
+	if (hook_replay == 0 || replay_buf != NULL ||
+	    (replay_buf = malloc(w->len)) == NULL)
+		return;
+	memcpy(replay_buf, w->buf, w->len);
+	replay_len = w->len;
+}
+
 wn_err
 node_chain_answer(struct node *n, const struct node_peer *to,
-    struct proto_writer *w)
+    const uint8_t nonce[16], struct proto_writer *w)
 {
 	sqlite3_stmt *st = NULL;
 	struct proto_env_header h = {0};
@@ -268,9 +302,9 @@ node_chain_answer(struct node *n, const struct node_peer *to,
 	sqlite3_bind_text(st, 1, to->org_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		rc = proto_head_answer_encode(sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), &bw);
+		    (size_t)sqlite3_column_bytes(st, 0), nonce, &bw);
 	else
-		rc = proto_head_answer_encode(NULL, 0, &bw);
+		rc = proto_head_answer_encode(NULL, 0, nonce, &bw);
 	sqlite3_finalize(st);
 	if (rc != WN_OK)
 		return rc;
@@ -280,8 +314,14 @@ node_chain_answer(struct node *n, const struct node_peer *to,
 	wn_strlcpy(h.to, to->org_id, sizeof(h.to));
 	sec_random(h.id, sizeof(h.id));
 	h.ts_ms = wn_now_ms();
-	return proto_envelope_seal(&h, bw.buf, bw.len, to->key, node_sign, n->id,
+	if (answer_hooks(w))
+		return proto_writer_status(w);
+	h.ts_ms += hook_ahead;
+	rc = proto_envelope_seal(&h, bw.buf, bw.len, to->key, node_sign, n->id,
 	    w);
+	if (rc == WN_OK)
+		answer_keep(w);
+	return rc;
 }
 
 /* ask one checker for the head it holds of our chain */
@@ -309,6 +349,7 @@ ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
 		return WN_ETRANSPORT;
 	proto_writer_init(&qw, qb, sizeof(qb));
 	wn_strlcpy(q.org, n->cfg.org_id, sizeof(q.org));
+	sec_random(q.nonce, sizeof(q.nonce));
 	h.version = PROTO_VERSION;
 	h.type = PROTO_MSG_CHAIN_HEAD_QUERY;
 	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
@@ -337,11 +378,27 @@ ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
 		NULL) != WN_OK ||
 	    !proto_envelope_verify(&e, p->sign_pk) ||
 	    e.h.type != PROTO_MSG_CHAIN_HEAD_ANSWER ||
+	    strcmp(e.h.from, p->org_id) != 0 ||
 	    strcmp(e.h.to, n->cfg.org_id) != 0 ||
 	    proto_envelope_open(&e, p->key, body, sizeof(body), &blen) !=
 		WN_OK ||
 	    proto_head_answer_decode(body, blen, &a, NULL) != WN_OK)
 		goto out;
+	/* the answer to this query, now: an answer recorded before (to an
+	 * earlier query: another nonce) or held back says nothing of the
+	 * head the checker holds now */
+	if (!sec_equal(a.nonce, q.nonce, sizeof(q.nonce))) {
+		wn_log(WN_LOG_WARN, "rollback check: %s answered another "
+		    "query (its nonce is not ours): not taken", p->org_id);
+		goto out;
+	}
+	if (!peer_in_window(e.h.ts_ms)) {
+		wn_log(WN_LOG_WARN, "rollback check: %s's answer is dated "
+		    "%lld ms, off our clock (%lld ms) by more than the time "
+		    "window: not taken", p->org_id, (long long)e.h.ts_ms,
+		    (long long)wn_now_ms());
+		goto out;
+	}
 	if (a.signed_head != NULL) {
 		/* a head of our own chain: it must carry our own signature */
 		if (proto_head_verify_signed(a.signed_head, a.len,

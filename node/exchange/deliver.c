@@ -117,6 +117,27 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	uint8_t *body = s->body;
 
 	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
+		NULL) == WN_OK &&
+	    e.h.type == PROTO_MSG_ERROR && strcmp(e.h.to, "unknown") == 0 &&
+	    strcmp(e.h.from, p->org_id) == 0 &&
+	    proto_envelope_verify(&e, p->sign_pk)) {
+		/* the peer's answer to a transfer it could not authenticate:
+		 * without its time (a replay of it says no more than it) and
+		 * without the reason, which is in the peer's own log */
+		struct proto_errbody eb;
+		if (proto_envelope_open(&e, NULL, body, REPLY_BODY_MAX, &blen) ==
+			WN_OK &&
+		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK &&
+		    eb.code != WN_EAUTH)
+			snprintf(why, whylen, "refused: %s", eb.reason);
+		else
+			snprintf(why, whylen, "refused before authentication: "
+			    "the peer does not know this node, our signature "
+			    "failed, or our clocks differ by more than 10 "
+			    "minutes (its log says which)");
+		return WN_EDENIED;
+	}
+	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
 		NULL) != WN_OK ||
 	    strcmp(e.h.from, p->org_id) != 0 ||
 	    strcmp(e.h.to, p->node->cfg.org_id) != 0 ||

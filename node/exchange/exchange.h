@@ -201,6 +201,12 @@ void node_tls_set_peers(struct node *n);
 bool node_tls_refusal_take(char who[64], char why[200], uint64_t *lost);
 void node_tls_stats(uint64_t *late_frames, uint64_t *refused,
     uint64_t *over_cap, uint64_t *handshaking);
+/* node_tls_pipe_who says whether pipe p came over TLS (false: plain tcp://
+ * or ipc) and, if it did, the partner its client certificate named in the
+ * handshake into who ("" when the pipe was dialed by us: only a listener's
+ * connections check a client certificate). Thread safe; it never waits
+ * for n->mtx. */
+bool node_tls_pipe_who(nng_pipe p, char who[64]);
 
 /* Connections on the peer socket (node/exchange/conn.c). node_conns_start sets
  * the caps and the idle deadline from the config on socket s (before it
@@ -225,7 +231,7 @@ void node_conns_stats(struct node *n, struct node_conn_stats *out);
  * signed chain head for the nodes that check us (caller's transaction);
  * node_chain_store keeps a head a peer sent (one that does not extend the
  * head held is audited as a rollback and the held one kept); node_chain_answer writes the
- * reply to a CHAIN_HEAD_QUERY; node_chain_check asks our checkers on start
+ * reply to a CHAIN_HEAD_QUERY, echoing its nonce; node_chain_check asks our checkers on start
  * and fails (WN_ECORRUPT, reason in err) if our chain is behind, unless
  * override gives the operator's reason, which is audited. */
 WN_NODISCARD wn_err node_chain_push_heads(struct node *n);
@@ -251,7 +257,8 @@ WN_NODISCARD wn_err node_chain_store(struct node *n,
     const struct node_peer *from, const uint8_t *buf, size_t len, char *why,
     size_t whylen);
 WN_NODISCARD wn_err node_chain_answer(struct node *n,
-    const struct node_peer *to, struct proto_writer *w);
+    const struct node_peer *to, const uint8_t nonce[16],
+    struct proto_writer *w);
 /* node_chain_seq_reused: a sender whose envelope signature was verified
  * used a sequence number again with another message: its store went back.
  * Audited as chain.rollback once per event (per last number applied from

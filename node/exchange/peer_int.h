@@ -127,8 +127,13 @@ bool peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 /* apply.c */
 void peer_reply_error_env(struct node *n, const char *to, wn_err code,
     const char *reason, struct proto_writer *w);
+/* the one answer to a transfer nothing in which is authenticated, unless
+ * its bytes do not decode (PROTOCOL.md, "Who gets the answer") */
+#define PEER_UNAUTH_REASON "not authenticated"
+void peer_reply_unauthenticated(struct node *n, bool decode, wn_err code,
+    const char *reason, struct proto_writer *w);
 void peer_transfer_refused(struct node *n, const char *who, bool vouched,
-    wn_err code, const char *reason, struct proto_writer *w);
+    bool decode, wn_err code, const char *reason, struct proto_writer *w);
 bool peer_answer_query(struct node *n, const struct pre *pr,
     struct proto_writer *w);
 void *peer_applier_main(void *arg);

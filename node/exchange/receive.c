@@ -429,6 +429,24 @@ enqueue(struct node *n, struct node_rx *rx)
 	return ok;
 }
 
+/* tls_other_sender: over TLS, the partner the connection's client
+ * certificate named (tls.c) must be the one whose signature is on the
+ * transfer; true (with the reason in detail and that partner in cert)
+ * when it is another, or none: a member's connection carries only its
+ * own messages, not what it captured or was given of another's. */
+static bool
+tls_other_sender(nng_pipe pipe, const char *sender, char cert[64],
+    char *detail, size_t cap)
+{
+	if (!node_tls_pipe_who(pipe, cert) || strcmp(cert, sender) == 0)
+		return false;
+	if (cert[0] == '\0')
+		wn_strlcpy(cert, "unknown", 64);
+	snprintf(detail, cap, "a transfer signed by '%s' on a TLS connection "
+	    "whose client certificate names '%s'", sender, cert);
+	return true;
+}
+
 /* peer_serve is phase A, on an nng thread without the node lock: decode
  * the transfer, check the manifest's signature and each envelope's, then
  * hold the call and queue the transfer for the applier. Transfers that
@@ -445,7 +463,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 	struct node_peer *mp = NULL;
 	struct node_rx *rx = calloc(1, sizeof(*rx));
 	nng_pipe pipe = nng_msg_get_pipe(msg);
-	char detail[200];
+	char detail[200], cert[64];
 
 	/* the connection's idle clock stops until the reply goes out */
 	node_conn_begin(n, pipe);
@@ -460,7 +478,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		snprintf(detail, sizeof(detail), "malformed transfer at byte "
 		    "%zu: %s", perr.offset, perr.msg);
 		/* a frame or an envelope over its size limit: WN_ETOOBIG */
-		peer_transfer_refused(n, "unknown", false,
+		peer_transfer_refused(n, "unknown", false, true,
 		    drc == WN_ETOOBIG ? WN_ETOOBIG : WN_EPROTO, detail, w);
 		goto out;
 	}
@@ -473,20 +491,27 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    "manifest at byte %zu: %s", (size_t)(t.manifest -
 			    (const uint8_t *)nng_msg_body(msg)) + perr.offset,
 			    perr.msg);
-			peer_transfer_refused(n, "unknown", false, WN_EPROTO,
-			    detail, w);
+			peer_transfer_refused(n, "unknown", false, true,
+			    WN_EPROTO, detail, w);
 			goto out;
 		}
 		if ((mp = find_locked(n, m->from)) == NULL) {
 			snprintf(detail, sizeof(detail), "unknown sender '%s'",
 			    m->from);
-			peer_transfer_refused(n, "unknown", false, WN_EAUTH, detail, w);
+			peer_transfer_refused(n, "unknown", false, false,
+			    WN_EAUTH, detail, w);
 			goto out;
 		}
 		if (!proto_cose_sign1_verify(&mcose, mp->sign_pk)) {
 			snprintf(detail, sizeof(detail), "bad signature on a "
 			    "transfer claiming to be from '%s'", mp->org_id);
-			peer_transfer_refused(n, mp->org_id, false, WN_ECRYPTO,
+			peer_transfer_refused(n, mp->org_id, false, false,
+			    WN_ECRYPTO, detail, w);
+			goto out;
+		}
+		if (tls_other_sender(pipe, mp->org_id, cert, detail,
+			sizeof(detail))) {
+			peer_transfer_refused(n, cert, false, false, WN_EAUTH,
 			    detail, w);
 			goto out;
 		}
@@ -501,7 +526,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			peer_transfer_refused(n, mp->org_id,
 			    strcmp(m->to, n->cfg.org_id) == 0 &&
 				peer_in_window(m->ts_ms),
-			    WN_EDENIED, detail, w);
+			    false, WN_EDENIED, detail, w);
 			goto out;
 		}
 		rx->after = m->after;
@@ -545,6 +570,12 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		    (int64_t)pr->e.h.seq > rx->hi)
 			rx->hi = (int64_t)pr->e.h.seq;
 	}
+	if (rx->from != NULL && tls_other_sender(pipe, rx->from->org_id, cert,
+				    detail, sizeof(detail))) {
+		peer_transfer_refused(n, cert, false, false, WN_EAUTH, detail,
+		    w);
+		goto out;
+	}
 	if (t.n == 1 && peer_answer_query(n, &rx->pre[0], w))
 		goto out;
 	if (rx->from == NULL) {
@@ -557,8 +588,10 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    pr->p ? pr->p->org_id : "unknown", pr->reason);
 		}
 		pthread_mutex_unlock(&n->mtx);
-		peer_reply_error_env(n, "unknown", (wn_err)rx->refused[0].code,
-		    rx->refused[0].reason, w);
+		/* the first refusal is the first envelope's */
+		peer_reply_unauthenticated(n, !rx->pre[0].decoded &&
+			rx->pre[0].code != WN_ECRYPTO,
+		    (wn_err)rx->refused[0].code, rx->refused[0].reason, w);
 		goto out;
 	}
 	rx->wk = wk;

@@ -27,6 +27,8 @@
  * node's lock. One not of the CA (anyone can make one, naming anyone) or
  * none at all is only counted. The connection keeps the partner it is,
  * and is closed when its next bytes come after the partner left the table.
+ * The receiver asks a pipe for that partner (node_tls_pipe_who) and
+ * refuses a transfer signed by anyone else (receive.c).
  *
  * Connections on the listener whose handshake is in progress are capped
  * (peer_max_connections, or 256 if that is 0): one more is never set up
@@ -688,10 +690,35 @@ conn_send(nng_tls_engine_conn *ec, const uint8_t *buf, size_t *szp)
 	return 0;
 }
 
+/* ask_who: where conn_verified copies the connection's partner, while
+ * node_tls_pipe_who asks a pipe on this thread */
+static _Thread_local char *ask_who;
+
 static bool
 conn_verified(nng_tls_engine_conn *ec)
 {
+	if (ask_who != NULL)
+		wn_strlcpy(ask_who, ec->who, 64);
 	return !ec->over_cap && mbedtls_ssl_get_verify_result(&ec->ctx) == 0;
+}
+
+/* nng 1.5.2 names no certificate to the node (see the top), but a pipe's
+ * NNG_OPT_TLS_VERIFIED reaches this engine's conn_verified for the
+ * pipe's own connection, synchronously, on the caller's thread (the TLS
+ * stream's getopt: tls_get_verified in nng's tls_common.c): so the
+ * partner the handshake found rides back on a thread-local pointer. A
+ * pipe that is not TLS answers NNG_ENOTSUP and never calls it. */
+bool
+node_tls_pipe_who(nng_pipe p, char who[64])
+{
+	bool v = false;
+	who[0] = '\0';
+	ask_who = who;
+	int rv = nng_pipe_get_bool(p, NNG_OPT_TLS_VERIFIED, &v);
+	ask_who = NULL;
+	if (rv != 0)
+		who[0] = '\0';
+	return rv == 0;
 }
 
 static nng_tls_engine_config_ops cfg_ops = {

@@ -197,12 +197,13 @@ check_head_query_answer(const uint8_t *data, size_t size)
 	}
 	if (proto_head_answer_decode(data, size, &a, NULL) == WN_OK) {
 		proto_writer_init(&w, scratch, sizeof(scratch));
-		WN_ASSERT(proto_head_answer_encode(a.signed_head, a.len, &w) ==
-		    WN_OK);
+		WN_ASSERT(proto_head_answer_encode(a.signed_head, a.len, a.nonce,
+			      &w) == WN_OK);
 		WN_ASSERT(w.len == size);
 		WN_ASSERT(proto_head_answer_decode(scratch, w.len, &a2, NULL) ==
 		    WN_OK);
 		WN_ASSERT(a2.len == a.len);
+		WN_ASSERT(memcmp(a2.nonce, a.nonce, sizeof(a.nonce)) == 0);
 		if (a.signed_head != NULL &&
 		    proto_head_verify_signed(a.signed_head, a.len, fuzz_pk, &h,
 		        NULL) == WN_OK)

@@ -107,13 +107,20 @@ for _ in range(500):
 node_init() {
 	local name=$1 role=$2 port
 	port=$(free_port)
-	printf 'pass-%s-%s\n' "$name" "$RANDOM$RANDOM" >"$WN_T/$name.pass"
+	printf 'pass-%s-%05d%05d\n' "$name" "$RANDOM" "$RANDOM" >"$WN_T/$name.pass"
 	chmod 600 "$WN_T/$name.pass"
 	"$WIJKNET" init --data "$WN_T/$name" --org-id "$name" \
 		--org-name "Node $name" --role "$role" \
 		--listen "tcp://127.0.0.1:$port" --user admin \
-		--passphrase-file "$WN_T/$name.pass" --kdf interactive || return
+		--passphrase-file "$WN_T/$name.pass" --kdf interactive 2>"$WN_T/$name.init-err"
+	init_stderr $? "$name" || return
 	[ -z "${WN_LOG_LEVEL:-}" ] || set_conf "$name" log_level "$WN_LOG_LEVEL"
+}
+# init_stderr RC NAME: shows init's stderr but its warning about --kdf
+# interactive (which the tests use on purpose), and returns RC
+init_stderr() {
+	grep -v 'warning: --kdf interactive' "$WN_T/$2.init-err" >&2
+	return "$1"
 }
 
 # node_start NAME: start the daemon, wait until it says it is ready.
@@ -521,13 +528,14 @@ join_directing() {
 node_init_member() {
 	local name=$1 dkey=$2 role=${3:-police} port
 	port=$(free_port)
-	printf 'pass-%s-%s\n' "$name" "$RANDOM$RANDOM" >"$WN_T/$name.pass"
+	printf 'pass-%s-%05d%05d\n' "$name" "$RANDOM" "$RANDOM" >"$WN_T/$name.pass"
 	chmod 600 "$WN_T/$name.pass"
 	"$WIJKNET" init --data "$WN_T/$name" --org-id "$name" \
 		--org-name "Node $name" --role "$role" \
 		--listen "tcp://127.0.0.1:$port" --user admin \
 		--passphrase-file "$WN_T/$name.pass" --kdf interactive \
-		--director-key "$dkey" || return
+		--director-key "$dkey" 2>"$WN_T/$name.init-err"
+	init_stderr $? "$name" || return
 	[ -z "${WN_LOG_LEVEL:-}" ] || set_conf "$name" log_level "$WN_LOG_LEVEL"
 }
 

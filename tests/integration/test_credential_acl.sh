@@ -11,7 +11,7 @@
 
 need_nobody || { wn_done; exit 0; }
 
-printf 'pass-acl-%s\n' "$RANDOM$RANDOM" >"$WN_T/passphrase"
+printf 'pass-acl-%05d%05d\n' "$RANDOM" "$RANDOM" >"$WN_T/passphrase"
 chmod 600 "$WN_T/passphrase"
 DATA="$WN_T/acl"
 port=$(free_port)

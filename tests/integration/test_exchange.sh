@@ -99,11 +99,11 @@ next_seq() { expected_seq guards "$1"; } # (fails, and fails the script, when un
 pid=${WN_PID[guards]}
 rss0=$(rss_kb "$pid")
 check_exit "unknown sender" 0 "$POKE" "$WN_T/stranger/node.key" "$WN_T/stranger.pass" stranger "$WN_T/guards.bundle" data 1
-check_out "  refused: unknown sender (4)" "^ERROR 4 unknown sender 'stranger'"
+check_out "  refused: not authenticated (4), no more told" "^ERROR 4 not authenticated$"
 check_exit "a stranger's key claiming to be police" 0 "$POKE" "$WN_T/stranger/node.key" "$WN_T/stranger.pass" police "$WN_T/guards.bundle" data "$(next_seq police)"
-check_out "  refused: bad signature (3)" "^ERROR 3 bad signature"
+check_out "  refused: not authenticated (4), no more told" "^ERROR 4 not authenticated$"
 check_exit "police's key with a forged signature" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" forge "$(next_seq police)"
-check_out "  refused: bad signature (3)" "^ERROR 3 bad signature"
+check_out "  refused: not authenticated (4), no more told" "^ERROR 4 not authenticated$"
 s=$(next_seq police)
 WNPOKE_SAVE="$WN_T/t1" "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" data "$s" >"$WN_T/out" 2>&1
 check_out "a well-formed message is accepted" '^RECEIPT accepted=1 refused=0'
@@ -118,7 +118,7 @@ check_exit "a batch whose second envelope was altered after signing" 0 "$POKE" "
 check_out "  has the first applied" '^RECEIPT accepted=1 refused=1'
 check_out "  and the altered one refused: its signature fails (3)" "^refused: 3 envelope 1 is not the one the transfer's manifest signed"
 check_exit "a batch claimed by a stranger's key" 0 "$POKE" "$WN_T/stranger/node.key" "$WN_T/stranger.pass" police "$WN_T/guards.bundle" batch "$(next_seq police)"
-check_out "  is refused whole (3)" "^ERROR 3 bad signature on a transfer claiming to be from 'police'"
+check_out "  is refused whole, not authenticated (4)" "^ERROR 4 not authenticated$"
 check_exit "a truncated transfer" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" truncate "$(next_seq police)"
 check_out "  refused: malformed (2)" '^ERROR 2 malformed transfer'
 check_exit "an oversized transfer" 0 "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.bundle" oversize

@@ -30,6 +30,24 @@ check_exit "init with a bad role is a usage error" 2 "$WIJKNET" init --data "$WN
 check_exit "init with a bad org id is a usage error" 2 "$WIJKNET" init --data "$WN_T/x" \
 	--org-id 'X Y' --org-name X --role police --listen tcp://127.0.0.1:1 --passphrase-file "$WN_T/a.pass"
 check "a refused init leaves no folder" test ! -e "$WN_T/x"
+# the passphrase floor: 12 characters, 5 different; refused before
+# anything is made, and the passphrase is not in the message
+printf 'hunter2\n' >"$WN_T/short.pass"; chmod 600 "$WN_T/short.pass"
+check_exit "init refuses a passphrase of 7 characters" 1 "$WIJKNET" init --data "$WN_T/x" \
+	--org-id x --org-name X --role police --listen tcp://127.0.0.1:1 --passphrase-file "$WN_T/short.pass"
+check_out "  ... and says how long it must be" 'at least 12 characters'
+check "  ... without saying the passphrase" test "$(grep -c hunter2 "$WN_T/out")" = 0
+check "  ... and makes no folder, key file or store" test ! -e "$WN_T/x"
+printf 'abababababababab\n' >"$WN_T/short.pass"
+check_exit "init refuses a long passphrase of two characters" 1 "$WIJKNET" init --data "$WN_T/x" \
+	--org-id x --org-name X --role police --listen tcp://127.0.0.1:1 --passphrase-file "$WN_T/short.pass" --kdf interactive
+check_out "  ... and says why" 'at least 5 different'
+check "  ... and makes nothing" test ! -e "$WN_T/x"
+printf 'abcdeabcdeab\n' >"$WN_T/short.pass"
+check_exit "init takes one of 12 characters, 5 different" 0 "$WIJKNET" init --data "$WN_T/x12" \
+	--org-id x --org-name X --role police --listen tcp://127.0.0.1:1 --passphrase-file "$WN_T/short.pass" --kdf interactive
+check_out "  ... and warns that --kdf interactive is for tests" 'warning: --kdf interactive'
+check "  ... the store is made" test -s "$WN_T/x12/node.db"
 
 # --- serving
 check "daemon starts and says ready" node_start a

@@ -12,7 +12,7 @@
 need_nobody || { wn_done; exit 0; }
 
 # the passphrase file is root's, as /etc/wijknet/passphrase is
-printf 'pass-svc-%s\n' "$RANDOM$RANDOM" >"$WN_T/passphrase"
+printf 'pass-svc-%05d%05d\n' "$RANDOM" "$RANDOM" >"$WN_T/passphrase"
 chmod 600 "$WN_T/passphrase"
 DATA="$WN_T/srv/lib/wijknet"
 port=$(free_port)

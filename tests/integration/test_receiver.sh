@@ -79,13 +79,13 @@ done
 check "what guards holds from police is read" fresh
 check_exit "a batch whose manifest is addressed to dir (its envelopes to guards)" 0 \
 	poke MANIFEST_TO=dir police guards batch "$s"
-check_out "  the whole transfer refused: ERROR 5" '^ERROR 5 '
+check_out "  the whole transfer refused, as not authenticated (a replay of it tells no more)" '^ERROR 4 not authenticated$'
 check "  nothing applied" nothing_applied guards police "$a" "$s"
 for off in $((11 * M)) -$((11 * M)); do
 	check "what guards holds from police is read" fresh
 	check_exit "a batch whose manifest is $off ms off the clock (its envelopes now)" 0 \
 		poke MANIFEST_TS_OFFSET_MS=$off police guards batch "$s"
-	check_out "  the whole transfer refused: ERROR 5" '^ERROR 5 '
+	check_out "  the whole transfer refused, as not authenticated (a replay of it tells no more)" '^ERROR 4 not authenticated$'
 	check "  nothing applied" nothing_applied guards police "$a" "$s"
 done
 # ... and its envelopes' to and ts under a manifest that fits

@@ -6,7 +6,10 @@
 # succeed were the node not to refuse it: without a certificate, with a
 # certificate the CA issued for an org id the node has not enrolled
 # (youth), or for the node's own org id (dir), it is refused in the
-# handshake, counted, and nothing it sent is applied.
+# handshake, counted, and nothing it sent is applied; behind the
+# certificate of another enrolled partner (guards) its transfer is refused
+# as not authenticated: a TLS connection carries only the messages of the
+# partner its client certificate names.
 . "$(dirname "$0")/lib.sh"
 # the next sequence number a poke takes is read first (expected_seq): no
 # periodic chain head (every 60 s) may take it between (node_test_ms)
@@ -64,5 +67,30 @@ check_exit "police's key behind dir's own certificate" 3 poke "$C/ca.pem,$C/dir.
 check_out "  gets no reply" '^NO REPLY'
 check "  the node refused its handshake (counted)" wait_for 60 status_ge dir peer_tls_refused $((before + 1))
 check "  and nothing was applied" test "$(received count)" = 201
+# bound to the sender: an enrolled partner's certificate carries only that
+# partner's own messages (a member may not relay what it captured of
+# another's, nor another's key hide behind its certificate)
+check_exit "guards init" 0 node_init_member guards "$dkey" community_guards
+check "certificate for guards" cert guards
+use_tls guards
+check "guards starts with TLS" node_start guards
+check "guards enrols the director" wn guards peer add "$WN_T/dir.bundle" --fingerprint "$dfp"
+check "the director enrols guards" wn dir peer add "$WN_T/guards.bundle" --fingerprint "$(bundle guards)"
+check "guards' charter arrives over TLS" wait_for 60 field_ge guards dir received_seq 1
+check_exit "police's signed message behind guards' certificate (an enrolled partner)" 0 \
+	poke "$C/ca.pem,$C/guards.pem,$C/guards.key"
+check_out "  is refused: not authenticated, nothing more told" '^ERROR 4 not authenticated$'
+check "  and nothing was applied" test "$(received count)" = 201
+check "  dir's audit says whose certificate carried whose transfer" wait_for 60 out_has \
+	"peer\.refused.*signed by 'police' on a TLS connection whose client certificate names 'guards'" \
+	wn dir audit show --limit 10000
+check_exit "police's signed batch behind guards' certificate" 0 env WNPOKE_TLS="$C/ca.pem,$C/guards.pem,$C/guards.key" \
+	"$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" batch "$(next_seq)"
+check_out "  is refused whole: not authenticated" '^ERROR 4 not authenticated$'
+check "  and nothing was applied" test "$(received count)" = 201
+check_exit "the same message behind police's own certificate" 0 poke "$C/ca.pem,$C/police.pem,$C/police.key"
+check_out "  is applied" '^RECEIPT accepted=1 refused=0$'
+check "  one more applied" test "$(received count)" = 202
+check "guards stops cleanly" node_stop guards
 check "dir stops cleanly" node_stop dir
 wn_done

@@ -1690,17 +1690,49 @@ test_heads(void **state)
 			     pb->sign_pk, &got, &err),
 	    WN_EPROTO);
 
-	/* answer: a signed head, or null */
+	/* answer: a signed head, or null, and the query's nonce echoed */
+	uint8_t nonce[PROTO_HEAD_NONCE_LEN];
+	for (size_t i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)(0xa0 + i);
 	proto_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(proto_head_answer_encode(signed_head, slen, &w), WN_OK);
+	assert_int_equal(proto_head_answer_encode(signed_head, slen, nonce,
+			     &w), WN_OK);
 	assert_int_equal(proto_head_answer_decode(buf, w.len, &a, &err), WN_OK);
 	assert_int_equal(a.len, slen);
 	assert_memory_equal(a.signed_head, signed_head, slen);
+	assert_memory_equal(a.nonce, nonce, sizeof(nonce));
 	proto_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(proto_head_answer_encode(NULL, 0, &w), WN_OK);
+	assert_int_equal(proto_head_answer_encode(NULL, 0, nonce, &w), WN_OK);
 	assert_int_equal(proto_head_answer_decode(buf, w.len, &a, &err), WN_OK);
 	assert_null(a.signed_head);
 	assert_int_equal(a.len, 0);
+	assert_memory_equal(a.nonce, nonce, sizeof(nonce));
+	/* ... without the nonce (as before nonces), with one of 15 bytes, or
+	 * with a key after it: refused */
+	proto_writer_init(&w, buf, sizeof(buf));
+	proto_write_map(&w, 1);
+	proto_write_uint(&w, 1);
+	proto_write_null(&w);
+	BODY_REFUSED(proto_head_answer_decode(buf, w.len, &a, &e_),
+	    "missing key 2");
+	proto_writer_init(&w, buf, sizeof(buf));
+	proto_write_map(&w, 2);
+	proto_write_uint(&w, 1);
+	proto_write_null(&w);
+	proto_write_uint(&w, 2);
+	proto_write_bytes(&w, nonce, sizeof(nonce) - 1);
+	assert_int_not_equal(proto_head_answer_decode(buf, w.len, &a, &err),
+	    WN_OK);
+	proto_writer_init(&w, buf, sizeof(buf));
+	proto_write_map(&w, 3);
+	proto_write_uint(&w, 1);
+	proto_write_null(&w);
+	proto_write_uint(&w, 2);
+	proto_write_bytes(&w, nonce, sizeof(nonce));
+	proto_write_uint(&w, 3);
+	proto_write_null(&w);
+	assert_int_not_equal(proto_head_answer_decode(buf, w.len, &a, &err),
+	    WN_OK);
 	proto_writer_init(&w, buf, sizeof(buf));
 	proto_write_map(&w, 1);
 	proto_write_uint(&w, 1);
@@ -1714,12 +1746,36 @@ test_heads(void **state)
 	BODY_REFUSED(proto_head_answer_decode(buf, w.len, &a, &e_),
 	    "expected bytes");
 
-	/* query */
+	/* query: the org and a nonce */
 	wn_strlcpy(q.org, "welfare-west", sizeof(q.org));
+	memcpy(q.nonce, nonce, sizeof(nonce));
 	proto_writer_init(&w, buf, sizeof(buf));
 	assert_int_equal(proto_head_query_encode(&q, &w), WN_OK);
 	assert_int_equal(proto_head_query_decode(buf, w.len, &gq, &err), WN_OK);
 	assert_string_equal(gq.org, "welfare-west");
+	assert_memory_equal(gq.nonce, nonce, sizeof(nonce));
+	proto_writer_init(&w, buf, sizeof(buf));
+	proto_write_map(&w, 1);
+	proto_write_uint(&w, 1);
+	proto_write_text(&w, "welfare-west");
+	BODY_REFUSED(proto_head_query_decode(buf, w.len, &gq, &e_),
+	    "missing key 2");
+	proto_writer_init(&w, buf, sizeof(buf));
+	proto_write_map(&w, 2);
+	proto_write_uint(&w, 1);
+	proto_write_text(&w, "welfare-west");
+	proto_write_uint(&w, 2);
+	proto_write_bytes(&w, nonce, sizeof(nonce) + 1);
+	assert_int_not_equal(proto_head_query_decode(buf, w.len, &gq, &err),
+	    WN_OK);
+	proto_writer_init(&w, buf, sizeof(buf));
+	proto_write_map(&w, 2);
+	proto_write_uint(&w, 1);
+	proto_write_text(&w, "welfare-west");
+	proto_write_uint(&w, 2);
+	proto_write_text(&w, "0123456789abcdef");
+	assert_int_not_equal(proto_head_query_decode(buf, w.len, &gq, &err),
+	    WN_OK);
 	wn_strlcpy(q.org, "Welfare", sizeof(q.org));
 	assert_int_equal(proto_head_query_encode(&q, &w), WN_EINVAL);
 	proto_writer_init(&w, buf, sizeof(buf));

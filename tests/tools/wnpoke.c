@@ -72,6 +72,8 @@
  * us; with CERT and KEY (PEM files) it presents that client certificate,
  * without them none. Then "NO REPLY (REASON)" names nng's error for the
  * failed dial.
+ * $WNPOKE_HEADER=1 adds, after an ERROR, "HEADER to=TO ts=MS seq=N": what
+ * the reply's header tells whoever sent the transfer.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
  * REASON" and "refused-id: HEX" lines, and "answers: this transfer" or
  * "answers: another transfer": whether the receipt names what we sent), "ERROR CODE REASON", "ANSWER head" or "ANSWER none" (a
@@ -265,6 +267,9 @@ out:
 	return rv;
 }
 
+/* the nonce of the query sent (mode query), which the answer must echo */
+static uint8_t query_nonce[PROTO_HEAD_NONCE_LEN];
+
 static int
 send_and_print(const uint8_t *buf, size_t len)
 {
@@ -304,13 +309,20 @@ send_and_print(const uint8_t *buf, size_t len)
 			printf("ERROR %u %s\n", eb.code, eb.reason);
 		else
 			printf("ERROR (unreadable)\n");
+		/* what the reply's header tells whoever sent the transfer */
+		if (getenv("WNPOKE_HEADER") != NULL)
+			printf("HEADER to=%s ts=%lld seq=%llu\n", e.h.to,
+			    (long long)e.h.ts_ms, (unsigned long long)e.h.seq);
 	} else if (e.h.type == PROTO_MSG_CHAIN_HEAD_ANSWER) {
 		struct proto_head_answer a;
 		if (key != NULL &&
 		    proto_envelope_open(&e, key, body, PROTO_BODY_MAX, &blen) ==
 			WN_OK &&
 		    proto_head_answer_decode(body, blen, &a, NULL) == WN_OK)
-			printf("ANSWER %s\n", a.signed_head ? "head" : "none");
+			printf("ANSWER %s%s\n", a.signed_head ? "head" : "none",
+			    memcmp(a.nonce, query_nonce, sizeof(query_nonce)) == 0
+				? ""
+				: " (to another query: not our nonce)");
 		else
 			printf("ANSWER (unreadable)\n");
 	} else {
@@ -558,6 +570,8 @@ main(int argc, char **argv)
 		uint8_t qb[128];
 		struct proto_writer qw;
 		wn_strlcpy(q.org, argv[3], sizeof(q.org));
+		sec_random(q.nonce, sizeof(q.nonce));
+		memcpy(query_nonce, q.nonce, sizeof(query_nonce));
 		proto_writer_init(&qw, qb, sizeof(qb));
 		header(&h, argv[3], PROTO_MSG_CHAIN_HEAD_QUERY, 0);
 		if (proto_head_query_encode(&q, &qw) != WN_OK ||
