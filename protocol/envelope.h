@@ -23,7 +23,9 @@
 #include "crypto/sec.h"
 #include "protocol/cbor.h"
 
-#define PROTO_VERSION 2 /* 2: the receipt names the transfer it answers */
+#define PROTO_VERSION 3 /* 2: the receipt names the transfer it answers;
+			  * 3: message types 28 to 35, the chain head
+			  * query's nonce */
 #define PROTO_FRAME_MAX (4u << 20)      /* one nng message (a transfer) */
 #define PROTO_ENVELOPE_MAX (512u << 10) /* one envelope */
 /* A body before padding is < PROTO_BODY_MAX bytes, so that its padded

@@ -229,7 +229,7 @@ static void
 header(struct proto_env_header *h, bool tp)
 {
 	memset(h, 0, sizeof(*h));
-	h->version = 2; /* PROTOCOL.md: "v" => 2 */
+	h->version = 3; /* PROTOCOL.md: "v" => 3 */
 	h->type = PROTO_MSG_DATA;
 	wn_strlcpy(h->from, "community_guards-2", sizeof(h->from));
 	wn_strlcpy(h->to, "housing", sizeof(h->to));
@@ -283,7 +283,7 @@ test_protected_header_by_hand(void **state)
 		expect(&c, 0, 1);
 		assert_true(integer(&c) == -8);
 		text_is(&c, "v");
-		assert_true(integer(&c) == 2);
+		assert_true(integer(&c) == 3);
 		text_is(&c, "t");
 		assert_true(integer(&c) == PROTO_MSG_DATA);
 		text_is(&c, "from");

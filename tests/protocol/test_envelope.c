@@ -765,9 +765,12 @@ test_version_refused(void **state)
 	(void)state;
 
 	default_ents(e);
-	e[1].u = 3;
+	e[1].u = 4;
 	refused(raw_env(e, NENT, NULL, 0, 296),
-	    "unsupported protocol version 3");
+	    "unsupported protocol version 4");
+	e[1].u = 2; /* before the token, concern and root messages */
+	refused(raw_env(e, NENT, NULL, 0, 296),
+	    "unsupported protocol version 2");
 	e[1].u = 1; /* before receipts named their transfer */
 	refused(raw_env(e, NENT, NULL, 0, 296),
 	    "unsupported protocol version 1");
@@ -777,9 +780,9 @@ test_version_refused(void **state)
 	/* a newer version with a label we do not know: still the version */
 	default_ents(e);
 	e[1] = (struct ent){"new", 0, K_UINT, 1, 0, NULL, 0};
-	e[NENT] = (struct ent){"v", 0, K_UINT, 3, 0, NULL, 0};
+	e[NENT] = (struct ent){"v", 0, K_UINT, 4, 0, NULL, 0};
 	refused(raw_env(e, NENT + 1, NULL, 0, 296),
-	    "unsupported protocol version 3");
+	    "unsupported protocol version 4");
 }
 
 static void
