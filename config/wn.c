@@ -5,7 +5,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <utf8proc.h>
@@ -60,6 +63,22 @@ wn_log_level_parse(const char *text, enum wn_log_level *out)
 		}
 	}
 	return false;
+}
+
+/* log_to_journal: stderr is the journal's stream, as $JOURNAL_STREAM
+ * ("DEV:INODE") names it: not a terminal or a file the daemon's stderr
+ * was sent to by hand under a unit */
+static bool
+log_to_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+	return js != NULL &&
+	    sscanf(js, "%llu:%llu%c", &dev, &ino, &tail) == 2 &&
+	    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
 }
 
 /* log_escape writes msg into out (cap > 8) as the value of msg="...":
@@ -117,7 +136,7 @@ wn_log(enum wn_log_level level, const char *fmt, ...)
 	pthread_mutex_lock(&log_mtx);
 	/* under systemd, stderr goes to the journal: a "<N>" in front gives
 	 * the line its priority there (err, warning, info, debug) */
-	if (getenv("JOURNAL_STREAM") != NULL)
+	if (log_to_journal())
 		fprintf(stderr, "<%d>", "\3\4\6\7"[level]);
 	fprintf(stderr, "ts=%s.%03ldZ level=%s msg=\"%s\"\n", when,
 	    ts.tv_nsec / 1000000L, tag[level], esc);

@@ -510,6 +510,8 @@ listener_start(struct node *n, char *err, size_t errlen)
 	return WN_OK;
 }
 
+static bool ping(const char *path);
+
 /* socket_folder_ours: the folder of a control_socket outside the data
  * folder is the daemon's own (its owner, a folder, not a link) and only it
  * may change it (no write for group or others): the daemon removes a stale
@@ -571,6 +573,15 @@ node_ctl_start(struct node *n, char *err, size_t errlen)
 		    sizeof(n->d->ctl_path));
 		if (!socket_folder_ours(n->d->ctl_path, err, errlen))
 			return WN_ECONFIG;
+		/* outside the data folder its lock does not keep a second
+		 * node (a restored copy with the same config) off the
+		 * socket: one that answers there is another node's */
+		if (ping(n->d->ctl_path)) {
+			snprintf(err, errlen, "control_socket %s: another "
+			    "wijknetd serves there: stop it, or give this node "
+			    "a control_socket of its own", n->d->ctl_path);
+			return WN_ECONFIG;
+		}
 	} else if (!node_path(n->d->ctl_path, sizeof(n->d->ctl_path),
 		       n->cfg.data_dir, NODE_CTL_SOCK) ||
 	    strlen(n->d->ctl_path) >= 100) {

@@ -45,7 +45,11 @@ ask(const struct cfg_node *cfg, const char *op, struct proto_ctl_reply *out,
 	int rv;
 
 	snprintf(why, cap, "out of memory");
-	snprintf(url, sizeof(url), "ipc://%s/" NODE_CTL_SOCK, cfg->data_dir);
+	if (cfg->control_socket[0] != '\0')
+		snprintf(url, sizeof(url), "ipc://%s", cfg->control_socket);
+	else
+		snprintf(url, sizeof(url), "ipc://%s/" NODE_CTL_SOCK,
+		    cfg->data_dir);
 	if (req == NULL || proto_ctl_request_init(req, op) != WN_OK ||
 	    proto_writer_init_dynamic(&w, 256, 4096) != WN_OK ||
 	    proto_ctl_request_encode(req, &w) != WN_OK)

@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/wn.h"
@@ -116,14 +118,23 @@ test_chars(void **state)
 	assert_int_equal(wn_text_chars("", 0), 0);
 }
 
-/* logged: what wn_log wrote to stderr for (level, "%s", msg) */
+/* logged_to: what wn_log wrote to stderr for (level, "%s", msg); with
+ * journal, $JOURNAL_STREAM names that stderr, as systemd sets it */
 static char *
-logged(enum wn_log_level level, const char *msg)
+logged_to(enum wn_log_level level, const char *msg, bool journal)
 {
-	char path[] = "/tmp/test_wn_log.XXXXXX";
+	char path[] = "/tmp/test_wn_log.XXXXXX", js[64];
 	int fd = mkstemp(path), saved = dup(2);
 	static char buf[8192];
+	struct stat st;
 	assert_true(fd >= 0 && saved >= 0);
+	if (journal) {
+		assert_int_equal(fstat(fd, &st), 0);
+		snprintf(js, sizeof(js), "%llu:%llu",
+		    (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", js, 1);
+	}
 	fflush(stderr);
 	assert_int_equal(dup2(fd, 2), 2);
 	wn_log(level, "%s", msg);
@@ -135,7 +146,15 @@ logged(enum wn_log_level level, const char *msg)
 	buf[n] = '\0';
 	close(fd);
 	unlink(path);
+	if (journal)
+		unsetenv("JOURNAL_STREAM");
 	return buf;
+}
+
+static char *
+logged(enum wn_log_level level, const char *msg)
+{
+	return logged_to(level, msg, false);
 }
 
 /* the text after the time: ts=... level=L msg="..." */
@@ -167,12 +186,15 @@ test_log_line(void **state)
 	    "level=error msg=\"a\\tb\\x0dc\\x1b[31md\\x7f\\\\e "
 	    "\xc3\x89lise\"\n");
 	/* to the journal: its priority in front, which journald takes off */
-	setenv("JOURNAL_STREAM", "8:1234", 1);
-	const char *j = logged(WN_LOG_WARN, "w");
+	const char *j = logged_to(WN_LOG_WARN, "w", true);
 	assert_memory_equal(j, "<4>", 3);
 	assert_string_equal(after_ts(j + 3), "level=warn msg=\"w\"\n");
-	assert_memory_equal(logged(WN_LOG_ERROR, "e"), "<3>", 3);
-	assert_memory_equal(logged(WN_LOG_INFO, "i"), "<6>", 3);
+	assert_memory_equal(logged_to(WN_LOG_ERROR, "e", true), "<3>", 3);
+	assert_memory_equal(logged_to(WN_LOG_INFO, "i", true), "<6>", 3);
+	/* $JOURNAL_STREAM naming another stream (stderr sent elsewhere by
+	 * hand under a unit): no prefix */
+	setenv("JOURNAL_STREAM", "8:1234", 1);
+	assert_memory_equal(logged(WN_LOG_WARN, "w"), "ts=", 3);
 	unsetenv("JOURNAL_STREAM");
 	/* below the level: nothing */
 	wn_log_set_level(WN_LOG_INFO);

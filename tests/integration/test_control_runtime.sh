@@ -8,6 +8,9 @@
 #  - the daemon refuses a socket whose folder is missing, is not its own,
 #    or lets group or others write (they could put a socket or a link of
 #    their own in its place), and a path that does not fit a unix socket;
+#  - a second node (a restored copy, say) with the same control_socket
+#    refuses to start while the first serves there, and the first keeps
+#    it; doctor asks the running node at control_socket;
 #  - run as root: two uids in the socket's group, each named by a [user],
 #    are each served as their own user with the data folder left at 0700;
 #    a uid outside the group cannot even reach the socket.
@@ -25,8 +28,20 @@ check_exit "the CLI with -s reaches it" 0 "$WIJKNET" -s "$SOCK" whoami
 check_exit "  with \$WIJKNET_SOCKET too" 0 env WIJKNET_SOCKET="$SOCK" "$WIJKNET" whoami
 check_exit "  -d alone looks in the data folder, and says where it looked" 1 wn a whoami
 check_out "  ... naming -s and \$WIJKNET_SOCKET" "cannot reach wijknetd at ipc://$WN_T/a/control.sock: .*-s / \\\$WIJKNET_SOCKET"
+# doctor's findings (exit 1 with any): a alone directs and has published
+# no matrix, which only the running node can tell
+doctor_a() { "$WIJKNETD" doctor --config "$WN_T/a/wijknet.conf" 2>&1; true; }
+check "doctor asks the running node there (it has published no matrix)" \
+	out_has '^warn: no matrix is published' doctor_a
+check_exit "a second node" 0 node_init b police
+check "  with the same control_socket" set_conf b control_socket "$SOCK"
+check_exit "  refuses to start while a serves there" 1 node_start b
+[ -n "${WN_PID[b]:-}" ] && node_stop b
+check "  saying so" grep -q "control_socket $SOCK: another wijknetd serves there" "$WN_T/b.log"
+check_exit "  and a still serves at it" 0 "$WIJKNET" -s "$SOCK" whoami
 check "the daemon stops" node_stop a
 check "  and removes its socket" test ! -e "$SOCK"
+check "doctor: the node does not run" out_has '^note: the node does not run' doctor_a
 
 refused() { # WHY PATTERN: the daemon does not start, and its log says PATTERN
 	: >"$WN_T/a.log"
