@@ -3,7 +3,7 @@
 # codes the sender keeps the message for (review s6, M3 and L1). A fake
 # receiver (tests/tools/wnrecv) holds a member's real keys and answers in
 # its place.
-# - M3: it answers codes 18 and 19, which this version does not know, in
+# - M3: it answers codes 200 and 201, which this version does not know, in
 #   turn: the sender alerts once per code (two alert.refusal_unknown, not
 #   one a refusal), counts the repeats, and after 10 refusals in a row of
 #   one message marks the peer stuck with one alert.peer_stuck, as for a
@@ -44,29 +44,29 @@ trap 'rc=$?; for p in "${RPID[@]}"; do kill "$p" 2>/dev/null; done; (exit $rc); 
 stuck() { field_is dir "$1" state stuck; }
 status_stuck() { wn dir --json status | json_field peers_stuck; }
 
-# ---- M3: unknown codes 18 and 19 in turn -------------------------------
+# ---- M3: unknown codes 200 and 201 in turn -------------------------------
 pfp=$(bundle police)
-check "a fake police answers 18 and 19 in turn" fake police alt 18 19
+check "a fake police answers 200 and 201 in turn" fake police alt 200 201
 check "the director enrols police (a charter goes to it)" \
 	wn dir peer add "$WN_T/police.bundle" --fingerprint "$pfp"
 check "  after 10 refusals in a row of one message police is stuck" wait_for 300 stuck police
 check "  the fake answered a few transfers, with both codes" \
-	sh -c "grep -q '=18' '$WN_T/police.recv' && grep -q '=19' '$WN_T/police.recv'"
+	sh -c "grep -q '=200' '$WN_T/police.recv' && grep -q '=201' '$WN_T/police.recv'"
 check "  one alert per unknown code, not one per refusal" \
 	count_is 2 audit_count dir alert.refusal_unknown
 check "  one stuck alert" count_is 1 audit_count dir alert.peer_stuck
 check_exit "  the director's audit log" 0 wn dir audit show --limit 10000
 check_out "  ... says why it is stuck" \
-	"alert.peer_stuck.*police keeps refusing our messages with code 1[89] \(a code this version does not know\).*failed 10 times in a row"
+	"alert.peer_stuck.*police keeps refusing our messages with code 20[01] \(a code this version does not know\).*failed 10 times in a row"
 check_out "  ... and counts the refusals it did not alert one by one" \
-	"peer.refusal_unknown_repeated.*police refused [0-9]+ more messages with code 1[89]"
-# stuck_code_unknown NAME: --json says NAME is stuck under code 18 or 19
+	"peer.refusal_unknown_repeated.*police refused [0-9]+ more messages with code 20[01]"
+# stuck_code_unknown NAME: --json says NAME is stuck under code 200 or 201
 stuck_code_unknown() { local c
 	c=$(peer_field dir "$1" stuck_code) || return 1
-	[ "$(peer_field dir "$1" stuck)" = True ] && { [ "$c" = 18 ] || [ "$c" = 19 ]; }; }
+	[ "$(peer_field dir "$1" stuck)" = True ] && { [ "$c" = 200 ] || [ "$c" = 201 ]; }; }
 check "  --json says stuck, and with which code" stuck_code_unknown police
 check_exit "  peer list says so in plain words" 0 wn dir peer list
-check_out "  ... with what to do" "stuck: the peer keeps refusing our messages with code 1[89].*peer retry"
+check_out "  ... with what to do" "stuck: the peer keeps refusing our messages with code 20[01].*peer retry"
 check "  the node's status counts it" count_is 1 status_stuck
 check "the director restarts" node_stop dir
 check "  and starts" node_start dir
