@@ -1694,9 +1694,11 @@ test_heads(void **state)
 	    WN_EPROTO);
 
 	/* answer: a signed head, or null, and the query's nonce echoed */
-	uint8_t nonce[PROTO_HEAD_NONCE_LEN];
+	uint8_t nonce[PROTO_HEAD_NONCE_LEN], longer[PROTO_HEAD_NONCE_LEN + 1];
 	for (size_t i = 0; i < sizeof(nonce); i++)
 		nonce[i] = (uint8_t)(0xa0 + i);
+	memcpy(longer, nonce, sizeof(nonce));
+	longer[sizeof(nonce)] = 0xff;
 	proto_writer_init(&w, buf, sizeof(buf));
 	assert_int_equal(proto_head_answer_encode(signed_head, slen, nonce,
 			     &w), WN_OK);
@@ -1768,7 +1770,7 @@ test_heads(void **state)
 	proto_write_uint(&w, 1);
 	proto_write_text(&w, "welfare-west");
 	proto_write_uint(&w, 2);
-	proto_write_bytes(&w, nonce, sizeof(nonce) + 1);
+	proto_write_bytes(&w, longer, sizeof(longer));
 	assert_int_not_equal(proto_head_query_decode(buf, w.len, &gq, &err),
 	    WN_OK);
 	proto_writer_init(&w, buf, sizeof(buf));
