@@ -3,7 +3,8 @@
  *
  * backup unlocks the node's key file (the passphrase from where the config
  * says, or --passphrase-file), opens the store with a connection of its
- * own beside the running daemon (WAL: the daemon goes on serving) and
+ * own beside the running daemon (WAL: the daemon goes on serving; without
+ * migrating it, and only at this binary's schema version) and
  * copies it as one snapshot (node_store_backup: re-encrypted page by page
  * with the same key, never in plain text). The node's config goes into the
  * copy's meta table, inside its encryption. The file it writes:
@@ -186,6 +187,8 @@ usage_backup(FILE *f)
 	    "the store's encryption). FILE is written beside itself and renamed\n"
 	    "into place (mode 0600): a failure (a full disk) leaves no partial\n"
 	    "file. Not in it: the TLS certificate, key and CA, and the passphrase.\n"
+	    "The store is not migrated: one of another schema version than this\n"
+	    "wijknetd's (upgraded, the daemon not restarted yet) is refused.\n"
 	    "\n"
 	    "  --out FILE             the backup to write (replaced if it exists)\n"
 	    "  --config FILE          node config (default /etc/wijknet/wijknet.conf)\n"
@@ -288,9 +291,16 @@ node_cmd_backup(int argc, char **argv)
 		goto out;
 	}
 	node_path(path, sizeof(path), cfg->data_dir, NODE_DB_FILE);
-	if (node_store_open(path, id, false, &store, err, sizeof(err)) !=
+	/* the daemon may run on it: migrating is the daemon's business (a
+	 * package upgraded, the daemon not restarted yet), so a store of
+	 * another schema version is refused, not migrated under it */
+	if (node_store_open_as_is(path, id, &store, err, sizeof(err)) !=
 	    WN_OK) {
 		fprintf(stderr, "wijknetd backup: %s\n", err);
+		if (strstr(err, "schema version") != NULL)
+			fprintf(stderr, "wijknetd backup: back it up with the "
+			    "wijknetd the node runs, or restart the node on "
+			    "this one first; nothing was written\n");
 		goto out;
 	}
 	/* a unique name beside FILE, so the rename is atomic */

@@ -955,6 +955,28 @@ node_store_open(const char *path, struct sec_identity *id, bool create,
 	    node_store_latest_version(), out, err, errlen);
 }
 
+wn_err
+node_store_open_as_is(const char *path, struct sec_identity *id,
+    struct node_store **out, char *err, size_t errlen)
+{
+	struct node_store *s = NULL;
+	/* version 0: no migration; a newer schema is refused there */
+	wn_err rc = node_store_open_at(path, id, false, 0, &s, err, errlen);
+	if (rc != WN_OK)
+		return rc;
+	int v = node_store_version(s);
+	if (v != node_store_latest_version()) {
+		snprintf(err, errlen, "%s: schema version %d is older than this "
+		    "wijknetd's (%d): the node has not run this wijknetd yet "
+		    "(its start migrates it); refusing to migrate it from "
+		    "here", path, v, node_store_latest_version());
+		node_store_close(s);
+		return WN_EDB;
+	}
+	*out = s;
+	return WN_OK;
+}
+
 static void *
 ck_main(void *arg)
 {

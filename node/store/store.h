@@ -28,10 +28,20 @@ WN_NODISCARD wn_err node_store_open(const char *path, struct sec_identity *id,
     bool create, struct node_store **out, char *err, size_t errlen);
 
 /* node_store_open_at is node_store_open that migrates only up to schema
- * version `version` (for migration tests). */
+ * version `version` (for migration tests; 0 or one at or below the
+ * store's: it migrates nothing). */
 WN_NODISCARD wn_err node_store_open_at(const char *path,
     struct sec_identity *id, bool create, int version,
     struct node_store **out, char *err, size_t errlen);
+
+/* node_store_open_as_is is node_store_open (without create) for a store a
+ * daemon may be running on (wijknetd backup): it migrates nothing, and
+ * refuses with WN_EDB, both versions in err, a store whose schema version
+ * is not this build's, older or newer (a binary upgraded before the
+ * daemon was restarted: the daemon's migrations are its own business). */
+WN_NODISCARD wn_err node_store_open_as_is(const char *path,
+    struct sec_identity *id, struct node_store **out, char *err,
+    size_t errlen);
 
 /* node_store_checkpointer_start moves WAL checkpoints off the commit path
  * onto a thread with its own connection (see store.c); node_store_close

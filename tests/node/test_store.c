@@ -1075,6 +1075,47 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, "newer"));
 }
 
+/* backup's open (node_store_open_as_is) migrates nothing: a store of an
+ * older schema (a daemon not yet restarted on an upgraded binary) is
+ * refused and left at its version, a newer one refused, the same one
+ * opened */
+static void
+test_open_as_is_migrates_nothing(void **state)
+{
+	(void)state;
+	char err[512];
+	int latest = node_store_latest_version();
+	struct node_store *s = open_at(latest - 1);
+	node_store_close(s);
+	s = NULL;
+	assert_int_equal(node_store_open_as_is(dbpath, id, &s, err,
+			     sizeof(err)),
+	    WN_EDB);
+	assert_null(s);
+	assert_non_null(strstr(err, "is older than this wijknetd's"));
+	assert_int_equal(node_store_open_at(dbpath, id, false, 0, &s, err,
+			     sizeof(err)),
+	    WN_OK);
+	assert_int_equal(node_store_version(s), latest - 1);
+	/* the same version as this build's: opened */
+	assert_int_equal(node_store_migrate(s, latest, err, sizeof(err)),
+	    WN_OK);
+	node_store_close(s);
+	s = NULL;
+	assert_int_equal(node_store_open_as_is(dbpath, id, &s, err,
+			     sizeof(err)),
+	    WN_OK);
+	assert_int_equal(node_store_version(s), latest);
+	assert_int_equal(node_store_exec(s, "PRAGMA user_version = 999"), WN_OK);
+	node_store_close(s);
+	s = NULL;
+	assert_int_equal(node_store_open_as_is(dbpath, id, &s, err,
+			     sizeof(err)),
+	    WN_EDB);
+	assert_null(s);
+	assert_non_null(strstr(err, "newer"));
+}
+
 static struct node_store *
 with_records(int n)
 {
@@ -1490,6 +1531,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_15_case_signal_copies, fresh),
 	    cmocka_unit_test_setup(test_migration_16_outbox_mv, fresh),
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
+	    cmocka_unit_test_setup(test_open_as_is_migrates_nothing, fresh),
 	    cmocka_unit_test_setup(test_backup_is_one_encrypted_snapshot,
 		fresh),
 	};
