@@ -21,7 +21,9 @@
  * passphrase file (they live outside the data folder; back them up with
  * the machine's configuration).
  *
- * restore unpacks such a file into a new data folder: the key file, the
+ * restore unpacks such a file into a new data folder (made here, or an
+ * empty one of the caller's that only it may write in, checked again just
+ * before the store is opened: folder_check): the key file, the
  * store (checked: it opens with the key from the passphrase, its pages
  * authenticate, its audit chain verifies) and the config, its data_dir
  * set to the new folder. It records node.restore in the audit log. Its
@@ -419,7 +421,10 @@ usage_restore(FILE *f)
 	    "usage: wijknetd restore --from FILE --data DIR [--passphrase-file FILE]\n"
 	    "\n"
 	    "Restores a backup written by 'wijknetd backup' into DIR, a new data\n"
-	    "folder (it must not exist, or be empty): the key file, the store\n"
+	    "folder: it must not exist (restore makes it, mode 0700), or be an\n"
+	    "empty folder of the user restoring, not a symbolic link, in which no\n"
+	    "one else may write (restore sets it to 0700, as init does). It gets\n"
+	    "the key file, the store\n"
 	    "(checked: it opens with the passphrase, every page authenticates, the\n"
 	    "audit chain verifies) and the config DIR/" NODE_CONF_FILE ", whose\n"
 	    "data_dir is set to DIR. Start it with 'wijknetd run --config\n"
@@ -488,18 +493,128 @@ remove_made(const char *dir, bool made_dir)
 		rmdir(dir);
 }
 
+/* foreign_entry finds an entry of dir other than ".", ".." and restore's
+ * own files so far (the key file; with db, the store too): its name into
+ * name, true. A folder that cannot be read counts as holding one. */
 static bool
-dir_empty(const char *dir)
+foreign_entry(const char *dir, bool db, char *name, size_t cap)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	bool empty = true;
-	if (d == NULL)
-		return false;
-	while (empty && (e = readdir(d)) != NULL)
-		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	bool found = false;
+	if (d == NULL) {
+		snprintf(name, cap, "(it cannot be read: %s)", strerror(errno));
+		return true;
+	}
+	while (!found && (e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+		    strcmp(n, NODE_KEY_FILE) == 0 ||
+		    (db && strcmp(n, NODE_DB_FILE) == 0))
+			continue;
+		wn_strlcpy(name, n, cap);
+		found = true;
+	}
 	closedir(d);
-	return empty;
+	return found;
+}
+
+/* folder_check checks DIR before restore writes into it and again just
+ * before it opens the store there: a folder, not a symbolic link (lstat),
+ * the caller's (restore's files are its own, and another user's folder is
+ * that user's to fill), in which no one else may write (mode & 022: a
+ * link planted as node.db-wal, -shm or -journal would have SQLite, which
+ * opens those with O_CREAT, write where it points); with was set, still
+ * the folder checked first (the same device and inode). Init leaves a
+ * data folder 0700 whatever it was; restore sets an existing one so too
+ * (restore_folder), and refuses group or other write rather than taking
+ * it away: a folder others could write in may hold what they left. */
+static bool
+folder_check(const char *dir, const struct stat *was, struct stat *st)
+{
+	if (lstat(dir, st) != 0) {
+		fprintf(stderr, "wijknetd restore: %s: %s\n", dir,
+		    strerror(errno));
+		return false;
+	}
+	if (S_ISLNK(st->st_mode)) {
+		fprintf(stderr, "wijknetd restore: %s is a symbolic link: "
+		    "restore does not follow it; give the folder itself\n", dir);
+		return false;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		fprintf(stderr, "wijknetd restore: %s is not a folder\n", dir);
+		return false;
+	}
+	if (was != NULL &&
+	    (st->st_dev != was->st_dev || st->st_ino != was->st_ino)) {
+		fprintf(stderr, "wijknetd restore: %s was replaced by another "
+		    "folder while restoring: someone else can rename in the "
+		    "folder above it; nothing restored\n", dir);
+		return false;
+	}
+	if (st->st_uid != geteuid()) {
+		fprintf(stderr, "wijknetd restore: %s belongs to uid %ld, not "
+		    "to the user restoring (uid %ld): restore into a folder of "
+		    "your own, or a path that does not exist yet (restore "
+		    "makes it)\n", dir, (long)st->st_uid, (long)geteuid());
+		return false;
+	}
+	if ((st->st_mode & 022) != 0) {
+		fprintf(stderr, "wijknetd restore: %s has mode %04o: others may "
+		    "write in it (and leave files the store would open): "
+		    "chmod 700 %s first, or give a path that does not exist "
+		    "yet\n", dir, (unsigned)(st->st_mode & 07777), dir);
+		return false;
+	}
+	return true;
+}
+
+/* restore_folder makes DIR (mode 0700), or takes an existing empty one
+ * that passes folder_check and sets it to 0700 as init does, on the
+ * folder itself (O_NOFOLLOW: whatever the path names by then). *made says
+ * which; *st is the folder as checked. */
+static bool
+restore_folder(const char *dir, bool *made, struct stat *st)
+{
+	char name[256];
+	struct stat fst;
+	int fd;
+	*made = false;
+	if (mkdir(dir, 0700) == 0)
+		*made = true;
+	else if (errno != EEXIST) {
+		fprintf(stderr, "wijknetd restore: %s: %s\n", dir,
+		    strerror(errno));
+		return false;
+	}
+	if (!folder_check(dir, NULL, st))
+		return false;
+	if (*made)
+		return true;
+	if (foreign_entry(dir, false, name, sizeof(name))) {
+		fprintf(stderr, "wijknetd restore: %s: not empty: restore makes "
+		    "a new data folder, it never writes over a node\n", dir);
+		return false;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	bool ok = fd >= 0 && fstat(fd, &fst) == 0;
+	if (ok && (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino)) {
+		fprintf(stderr, "wijknetd restore: %s was replaced while it "
+		    "was checked: someone else can rename in the folder above "
+		    "it\n", dir);
+		close(fd);
+		return false;
+	}
+	if (!ok || fchmod(fd, 0700) != 0) {
+		fprintf(stderr, "wijknetd restore: %s: %s\n", dir,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
 }
 
 int
@@ -521,7 +636,7 @@ node_cmd_restore(int argc, char **argv)
 	char *conf = NULL;
 	int status = 2, c, in = -1;
 	bool made_dir = false, done = false, own = false;
-	struct stat st;
+	struct stat st, dst;
 	uint8_t trailer[BACKUP_TRAILER];
 
 	if (cfg == NULL)
@@ -579,14 +694,10 @@ node_cmd_restore(int argc, char **argv)
 				"another file)\n", from);
 		goto out;
 	}
-	/* the new folder: made here, or empty */
-	if (mkdir(dir, 0700) == 0) {
-		made_dir = true;
-	} else if (errno != EEXIST || !dir_empty(dir)) {
-		fprintf(stderr, "wijknetd restore: %s: %s\n", dir,
-		    errno == EEXIST ? "not empty: restore makes a new data "
-				      "folder, it never writes over a node"
-				    : strerror(errno));
+	/* the new folder: made here, or an empty one of the caller's */
+	if (!restore_folder(dir, &made_dir, &dst)) {
+		if (made_dir)
+			rmdir(dir);
 		goto out;
 	}
 	own = true;
@@ -611,8 +722,26 @@ node_cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	if (!node_path(path, sizeof(path), dir, NODE_DB_FILE) ||
-	    unpack_file(in, 0, db_len, path, err, sizeof(err)) != WN_OK ||
-	    node_store_open(path, id, false, &store, err, sizeof(err)) !=
+	    unpack_file(in, 0, db_len, path, err, sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd restore: %s\n", err);
+		goto out;
+	}
+	/* the passphrase took a while: the folder is still the one checked,
+	 * and holds nothing restore did not put there (SQLite opens the
+	 * store's -wal, -shm and -journal with O_CREAT, following a link) */
+	char stray[256];
+	if (!folder_check(dir, &dst, &st)) {
+		/* DIR may name another folder now: remove nothing there */
+		own = false;
+		goto out;
+	}
+	if (foreign_entry(dir, true, stray, sizeof(stray))) {
+		fprintf(stderr, "wijknetd restore: %s holds %s, which restore "
+		    "did not put there: someone else writes in this folder; "
+		    "nothing restored\n", dir, stray);
+		goto out;
+	}
+	if (node_store_open(path, id, false, &store, err, sizeof(err)) !=
 		WN_OK ||
 	    node_store_check(store, err, sizeof(err)) != WN_OK) {
 		fprintf(stderr, "wijknetd restore: %s\n", err);
