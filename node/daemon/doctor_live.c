@@ -5,7 +5,8 @@
  * cannot be reached from this machine (a TCP connection to the host and
  * port of the peer's endpoint), the peers stuck or failing with messages
  * waiting, or whose clock is more than a minute off ours (peer.list,
- * clock_skew_ms: the time in the last signed reply each sent), and, on
+ * clock_skew_ms: the time in the last signed receipt each sent in answer
+ * to one of our transfers, also one refused for that time), and, on
  * a director, the members that have not acknowledged the matrix in
  * force (matrix.acks). A node that does not
  * run is no finding: the set-up checks still apply.

@@ -208,7 +208,8 @@ node_ctl_peer_list(struct node_ctl_call *c)
 		 * code it keeps refusing them with (0: not stuck) */
 		proto_ctl_field_int(c->w, "stuck_code", p->stuck ? p->stuck_code : 0);
 		/* how far its clock is ahead of ours, from the last signed
-		 * reply it sent (absent: none came since the start) */
+		 * receipt it sent in answer to one of our transfers
+		 * (deliver.c; absent: none came since the start) */
 		proto_ctl_field_bool(c->w, "clock_skew_known", p->skew_known);
 		if (p->skew_known)
 			proto_ctl_field_int(c->w, "clock_skew_ms", p->skew_ms);

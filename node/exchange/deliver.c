@@ -104,7 +104,11 @@ slot_find(const struct node_slot *s, const uint8_t id[16], size_t hint)
 
 /* read_reply checks and opens a transfer's reply, without the lock (the
  * signature check is the dear part): WN_OK with the receipt in *rc, or an
- * error with the reason in why. A receipt names at most 64 ids and 64
+ * error with the reason in why. *ts gets the time the peer signed only
+ * from a receipt that answers this transfer (a replayed one is older than
+ * it says), also when that time is off ours by more than the window and
+ * the receipt is refused for it: the clock skew peer list and doctor
+ * show. A receipt names at most 64 ids and 64
  * refusals of 255 bytes: its body is far below REPLY_BODY_MAX. */
 #define REPLY_BODY_MAX (64u << 10)
 static wn_err
@@ -137,19 +141,21 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 			    "minutes (its log says which)");
 		return WN_EDENIED;
 	}
+	/* the signature before the time: a reply the peer signed whose time
+	 * is off our clock by more than the window may still answer this
+	 * transfer, and then says how far the peer's clock is off (the one
+	 * skew that stops delivery, which doctor must be able to report) */
 	if (proto_envelope_decode(nng_msg_body(msg), nng_msg_len(msg), &e,
 		NULL) != WN_OK ||
 	    strcmp(e.h.from, p->org_id) != 0 ||
 	    strcmp(e.h.to, p->node->cfg.org_id) != 0 ||
-	    !peer_in_window(e.h.ts_ms) ||
-	    !proto_envelope_verify(&e, p->sign_pk)) {
-		snprintf(why, whylen, "reply is not a valid, current, signed "
-				      "envelope from this peer");
-		return WN_EPROTO;
-	}
-	*ts = e.h.ts_ms; /* signed by the peer: its clock */
+	    !proto_envelope_verify(&e, p->sign_pk))
+		goto invalid;
+	bool current = peer_in_window(e.h.ts_ms);
 	if (e.h.type == PROTO_MSG_ERROR) {
 		struct proto_errbody eb;
+		if (!current)
+			goto invalid;
 		if (proto_envelope_open(&e, NULL, body, REPLY_BODY_MAX, &blen) ==
 			WN_OK &&
 		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
@@ -161,6 +167,8 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	if (e.h.type == PROTO_MSG_RECEIPT &&
 	    proto_envelope_open(&e, p->key, body, REPLY_BODY_MAX, &blen) !=
 		WN_OK) {
+		if (!current)
+			goto invalid;
 		if (e.h.ts_ms < p->key_ms) {
 			/* signed before we held these keys for the peer:
 			 * sealed under older ones, so it says nothing of
@@ -181,19 +189,39 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	}
 	if (e.h.type != PROTO_MSG_RECEIPT ||
 	    proto_receipt_decode(body, blen, rc, NULL) != WN_OK) {
+		if (!current)
+			goto invalid;
 		snprintf(why, whylen, "unreadable receipt");
 		return WN_EPROTO;
 	}
 	/* a receipt for another transfer (an old one replayed, within the
-	 * time window) says nothing about this one */
+	 * time window) says nothing about this one, nor about the peer's
+	 * clock now */
 	if (!sec_equal(rc->answers, s->thash, SEC_HASH_LEN)) {
+		if (!current)
+			goto invalid;
 		snprintf(why, whylen, "the receipt answers another transfer");
 		*other = true;
 		wn_log(WN_LOG_WARN, "delivery to %s: a receipt that answers "
 		    "another transfer (replayed?): not taken", p->org_id);
 		return WN_EPROTO;
 	}
+	/* the peer signed it after it read this transfer: its clock */
+	*ts = e.h.ts_ms;
+	if (!current) {
+		int64_t off = e.h.ts_ms - wn_now_ms();
+		snprintf(why, whylen, "the peer's receipt is dated %lld s %s "
+		    "our clock, more than the 10 minutes allowed: not taken "
+		    "(one of the two clocks is wrong: check NTP on both)",
+		    (long long)(off < 0 ? -off : off) / 1000,
+		    off < 0 ? "behind" : "ahead of");
+		return WN_EPROTO;
+	}
 	return WN_OK;
+invalid:
+	snprintf(why, whylen, "reply is not a valid, current, signed "
+			      "envelope from this peer");
+	return WN_EPROTO;
 }
 
 /* kept_capped says whether a kept refusal with code counts toward the

@@ -78,8 +78,9 @@ struct node_peer {
 	bool stuck;
 	int64_t stuck_ms;            /* wall clock, when it got stuck */
 	/* how far its clock is ahead of ours (negative: behind), seen in
-	 * the time of the last signed reply it sent us, less than the round
-	 * trip off; skew_known once one came */
+	 * the time of the last signed receipt it sent us that answers our
+	 * transfer (also one refused for being more than the window off),
+	 * less than the round trip off; skew_known once one came */
 	int64_t skew_ms;
 	bool skew_known;
 	int64_t key_ms;              /* wall clock, since when we hold its

@@ -2,7 +2,8 @@
 # test_doctor_live.sh - wijknetd doctor asks a running node what it knows:
 # a peer whose listener cannot be reached, a director without a matrix, a
 # member that has not acknowledged the matrix in force, a peer whose clock
-# is minutes off (the time in its signed receipts); one line each,
+# is minutes off (the time in its signed receipts, also when it is so far
+# off that they are refused); one line each,
 # and none once all is well. A node that does not run is a note, no
 # finding.
 . "$(dirname "$0")/lib.sh"
@@ -52,4 +53,25 @@ check "the director sends it a message" wn dir peer send police --count 1 --size
 ahead() { test "$(peer_field dir police clock_skew_ms)" -ge 290000; }
 check "  the director sees police's clock ahead" wait_for 60 ahead
 check "the director's doctor: police's clock is ahead" finding_is dir "^warn: peer police's clock is (29[0-9]|300) s ahead of ours .*NTP"
+
+# a peer whose clock runs 15 minutes ahead, more than the 10 minutes an
+# envelope may be off: the director refuses its receipts, and reads its
+# clock from them all the same (the one skew that stops delivery)
+check "police stops" node_stop police
+far_start() { WIJKNET_TEST_RECEIPT_AHEAD_MS=900000 node_start police; }
+check "police starts with its receipts' clock 15 min ahead" far_start
+check "the director sends it a message" wn dir peer send police --count 1 --size 16
+far() { test "$(peer_field dir police clock_skew_ms)" -ge 890000; }
+check "  the director sees police's clock 15 min ahead" wait_for 60 far
+check "  refusing its receipt, saying why" out_has "receipt is dated (89[0-9]|900) s ahead of our clock, more than the 10 minutes allowed" \
+	peer_field dir police last_error
+# doctor_says NODE PATTERN: doctor's output on NODE has a line matching
+# PATTERN (it may say more: the message to police waits)
+doctor_says() {
+	local out
+	out=$(doctor "$1")
+	grep -Eq -- "$2" <<<"$out" && return 0
+	printf '%s\n(no /%s/ in that)\n' "$out" "$2"; return 1
+}
+check "the director's doctor: police's clock is 15 min ahead" doctor_says dir "^warn: peer police's clock is (89[0-9]|900) s ahead of ours .*NTP"
 wn_done
