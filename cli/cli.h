@@ -113,6 +113,22 @@ struct cli_opt {
 bool cli_getopt(struct cli *cli, int argc, char **argv,
     const struct cli_opt *opts, size_t nopts, const char **pos, int npos);
 
+/* cli_values_from_stdin reads from standard input the value of each
+ * option opts[i] given as "-" whose prompts[i] is not NULL (prompts has
+ * nopts entries; NULL: "-" is taken as it is): one line each (its CR LF
+ * or LF taken off), in the order the options stand in argv, into buf[i]
+ * (buf has nopts rows), and points *opts[i].value at it. When standard
+ * input is a terminal it first writes "PROMPT: " to stderr (the value is
+ * echoed: an identifier is no password, but argv is readable by every
+ * local user, standard input is not). Each value is checked as
+ * cli_getopt checks one. False, said on stderr naming the option (never
+ * the value), when a line is missing, too long, empty or not UTF-8. Call
+ * it after cli_getopt, with the argv it parsed. */
+#define CLI_STDIN_CAP (PROTO_CTL_VALUE_MAX + 2)
+bool cli_values_from_stdin(struct cli *cli, int argc, char **argv,
+    const struct cli_opt *opts, const char *const *prompts, size_t nopts,
+    char (*buf)[CLI_STDIN_CAP]);
+
 /* cli_text_ok checks a value the node will get: valid UTF-8 (else
  * "DASHES WHAT: invalid UTF-8") of at most PROTO_CTL_VALUE_MAX bytes (else
  * "... is too long"). It names the value, never prints it. */

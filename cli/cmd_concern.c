@@ -4,7 +4,8 @@
  *
  * A concern says that this partner worries about a person, named only by
  * the person's pseudonymous token, with a contact person (name and phone
- * or mail) and an expiry at most two years ahead. The node tells the
+ * or mail; "--contact -" reads it from standard input, out of argv) and
+ * an expiry at most two years ahead. The node tells the
  * federation's director, which tells each partner with a concern on the
  * same token which other partners have one, with their contacts: that is
  * all `concern matches` shows. The director lists the matches it holds
@@ -28,7 +29,9 @@ const char cli_usage_concern[] =
     "REF: this node's subject (subject add), whose token the concern is on;\n"
     "HEX: a subject's token, 64 hex digits. TEXT: the contact person,\n"
     "one line of at most 120 characters (a name and a phone number or mail\n"
-    "address), which the other partners concerned will see. The concern\n"
+    "address), which the other partners concerned will see; --contact -\n"
+    "reads it from standard input (asked for on a terminal), out of the\n"
+    "command line that every user of this machine can see. The concern\n"
     "runs to the end of the --until day (UTC), at most two years from\n"
     "today. matches: for each of this node's active concerns, the other\n"
     "partners with a concern on the same subject, their contacts and since\n"
@@ -61,10 +64,19 @@ concern_add(struct cli *cli, int argc, char **argv)
 	    {"contact", &contact, true},
 	    {"until", &until, true},
 	};
+	/* the contact may come from standard input: "--contact -" */
+	static const char *const prompts[] = {NULL, NULL,
+	    "contact (a name and a phone number or mail address)", NULL};
+	char in[WN_ARRAY_LEN(prompts)][CLI_STDIN_CAP];
 	struct proto_ctl_reply reply = {0};
 	int status;
 	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), NULL, 0))
 		return CLI_USAGE;
+	_Static_assert(WN_ARRAY_LEN(prompts) == WN_ARRAY_LEN(opts),
+	    "a prompt (or NULL) for each option");
+	if (!cli_values_from_stdin(cli, argc, argv, opts, prompts,
+		WN_ARRAY_LEN(opts), in))
+		return CLI_FAIL;
 	if ((token == NULL) == (subject == NULL)) {
 		fprintf(stderr, "%s: concern add takes --subject REF or --token "
 		    "HEX (one of them)\n", cli->prog);

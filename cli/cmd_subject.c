@@ -8,8 +8,10 @@
  * node keeps the identifier's canonical form (protocol/SUBJECTS.md) and
  * asks the federation's director for its token without showing it the
  * identifier; the director derives its own subjects' tokens itself.
- * Identifiers are not secrets and may be given here, but the node never
- * logs them; its answers never show them. A token is shown as a short
+ * Identifiers are not secrets, but the node never logs them and its
+ * answers never show them; each may come from standard input (an option
+ * given as "-", cli_values_from_stdin) rather than from the command line,
+ * which every local user can read in /proc and the shell keeps. A token is shown as a short
  * fingerprint, in full with --json.
  */
 #include "cli/cli.h"
@@ -31,7 +33,12 @@ const char cli_usage_subject[] =
     "The token is asked of the federation's director (the director derives\n"
     "its own): `subject show` says whether it came, was refused (the\n"
     "director's daily limit) or is still asked. A refused token is asked\n"
-    "again by the node itself the next day (UTC).";
+    "again by the node itself the next day (UTC).\n"
+    "Any of these values given as - is read from standard input instead,\n"
+    "one line each in the order the options are given (asked for when it\n"
+    "is a terminal): the command line is seen by every user of this machine\n"
+    "(ps) and kept in the shell's history, standard input is not. E.g.\n"
+    "  wijknet subject add client-7 --name - --born -";
 
 static const char *
 kind_words(const char *k)
@@ -107,6 +114,11 @@ subject_add(struct cli *cli, int argc, char **argv)
 	    {"street", &street, false}, {"number", &number, false},
 	    {"box", &box, false}, {"postcode", &postcode, false},
 	};
+	/* what a case worker is asked for each option given as "-" */
+	static const char *const prompts[] = {"national register number",
+	    "BSN", "family name", "given names", "name (FAMILY, GIVEN)",
+	    "date of birth", "street", "house number", "box", "postcode"};
+	char in[WN_ARRAY_LEN(prompts)][CLI_STDIN_CAP];
 	char *args[32], fam[PROTO_CTL_VALUE_MAX + 1], giv[PROTO_CTL_VALUE_MAX + 1];
 	int n = 0;
 	bool person = false, address = false;
@@ -123,6 +135,11 @@ subject_add(struct cli *cli, int argc, char **argv)
 	if (n == (int)WN_ARRAY_LEN(args) ||
 	    !cli_getopt(cli, n, args, opts, WN_ARRAY_LEN(opts), &ref, 1))
 		return CLI_USAGE;
+	_Static_assert(WN_ARRAY_LEN(prompts) == WN_ARRAY_LEN(opts),
+	    "a prompt for each option");
+	if (!cli_values_from_stdin(cli, n, args, opts, prompts,
+		WN_ARRAY_LEN(opts), in))
+		return CLI_FAIL;
 	if (name != NULL && (family != NULL || given != NULL)) {
 		fprintf(stderr, "%s: give --name or --family and --given, not "
 		    "both\n", cli->prog);

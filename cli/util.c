@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define CLI_MAX_OPTS 16
 
@@ -269,5 +270,55 @@ cli_read_small(struct cli *cli, const char *opt, const char *path, char *out,
 	}
 	out[n] = '\0';
 	*len = n;
+	return true;
+}
+
+bool
+cli_values_from_stdin(struct cli *cli, int argc, char **argv,
+    const struct cli_opt *opts, const char *const *prompts, size_t nopts,
+    char (*buf)[CLI_STDIN_CAP])
+{
+	bool done[CLI_MAX_OPTS] = {false};
+	bool tty = isatty(STDIN_FILENO) == 1;
+	WN_ASSERT(nopts <= CLI_MAX_OPTS);
+	/* in the order the options stand in argv (getopt_long moves only
+	 * the arguments that are no option): a value is argv[k] itself, or
+	 * the end of "--name=-" */
+	for (int k = 1; k < argc; k++) {
+		size_t alen = strlen(argv[k]);
+		for (size_t i = 0; i < nopts; i++) {
+			const char *v = *opts[i].value;
+			if (done[i] || prompts[i] == NULL || v == NULL ||
+			    strcmp(v, "-") != 0 ||
+			    (v != argv[k] && (alen < 3 || v != argv[k] + alen - 1)))
+				continue;
+			done[i] = true;
+			if (tty) {
+				fprintf(stderr, "%s: ", prompts[i]);
+				fflush(stderr);
+			}
+			if (fgets(buf[i], CLI_STDIN_CAP, stdin) == NULL) {
+				fprintf(stderr, "%s: --%s -: no line for it on "
+				    "standard input (one line for each option "
+				    "given as -, in the order given)\n",
+				    cli->prog, opts[i].name);
+				return false;
+			}
+			size_t len = strlen(buf[i]);
+			if (len > 0 && buf[i][len - 1] == '\n')
+				buf[i][--len] = '\0';
+			else if (len == CLI_STDIN_CAP - 1) {
+				fprintf(stderr, "%s: --%s -: the line is too "
+				    "long: at most %d bytes\n", cli->prog,
+				    opts[i].name, PROTO_CTL_VALUE_MAX);
+				return false;
+			}
+			if (len > 0 && buf[i][len - 1] == '\r')
+				buf[i][--len] = '\0';
+			if (!value_ok(cli, "--", opts[i].name, buf[i]))
+				return false;
+			*opts[i].value = buf[i];
+		}
+	}
 	return true;
 }
