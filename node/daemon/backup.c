@@ -513,6 +513,10 @@ foreign_entry(const char *dir, bool db, char *name, size_t cap)
 		    (db && strcmp(n, NODE_DB_FILE) == 0))
 			continue;
 		wn_strlcpy(name, n, cap);
+		/* a name someone else chose goes to a terminal: printable */
+		for (char *c = name; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		found = true;
 	}
 	closedir(d);
@@ -730,7 +734,8 @@ node_cmd_restore(int argc, char **argv)
 	 * and holds nothing restore did not put there (SQLite opens the
 	 * store's -wal, -shm and -journal with O_CREAT, following a link) */
 	char stray[256];
-	if (!folder_check(dir, &dst, &st)) {
+	struct stat now;
+	if (!folder_check(dir, &dst, &now)) {
 		/* DIR may name another folder now: remove nothing there */
 		own = false;
 		goto out;
