@@ -11,7 +11,7 @@
  * every implementation. That part (subject.c) is pure code, thread safe.
  *
  * It also owns a node's own subjects and their pseudonymous tokens
- * (token.c, subject_ctl.c): the subjects, subject_keys and token_usage
+ * (token.c, token_eval.c, subject_ctl.c): the subjects, subject_keys and token_usage
  * tables (migration 17; asked_ms: migration 19), the director's
  * federation OPRF secret (made on first need, kept only in its encrypted
  * store, named by a key id derived from it, sec_oprf_key_id),
