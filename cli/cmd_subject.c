@@ -33,7 +33,8 @@ const char cli_usage_subject[] =
     "The token is asked of the federation's director (the director derives\n"
     "its own): `subject show` says whether it came, was refused (the\n"
     "director's daily limit) or is still asked. A refused token is asked\n"
-    "again by the node itself the next day (UTC).\n"
+    "again by the node itself the next day (UTC); so is one that waits\n"
+    "because the daily limit the director stated is used up today.\n"
     "Any of these values given as - is read from standard input instead,\n"
     "one line each in the order the options are given (asked for when it\n"
     "is a terminal): the command line is seen by every user of this machine\n"
@@ -61,7 +62,7 @@ print_subject(const struct proto_ctl_row *r, bool full)
 	    kind_words(cli_row_text(r, "kind")));
 	if (strcmp(state, "token") == 0) {
 		cli_moment(cli_row_int(r, "token_ms"), when, sizeof(when));
-		printf("token %s (key epoch %lld)", cli_row_text(r,
+		printf("token %s (key %lld)", cli_row_text(r,
 		    "fingerprint"), (long long)cli_row_int(r, "epoch"));
 		if (full)
 			printf(", since %s", when);
@@ -72,6 +73,9 @@ print_subject(const struct proto_ctl_row *r, bool full)
 		    cli_row_text(r, "refused_why"));
 	} else if (strcmp(state, "asked") == 0) {
 		printf("token asked of the director, no answer yet");
+	} else if (strcmp(state, "limit") == 0) {
+		printf("no token yet: the daily limit the director stated is "
+		    "used up today; asked the next day (UTC)");
 	} else {
 		printf("no token yet: asked once this node holds the "
 		    "federation's charter");

@@ -332,6 +332,8 @@ static const struct key keys[] = {
 	    .expect = "a number of seconds", .dflt = "600"},
 	{SECT_NODE, "token_daily_limit", K_UID, NODE(token_daily_limit),
 	    .expect = "a number of tokens", .dflt = "1000"},
+	{SECT_NODE, "concern_limit", K_UID, NODE(concern_limit),
+	    .expect = "a number of concerns", .dflt = "10000"},
 	{SECT_NODE, "auto_share", K_STR, NODE(auto_share),
 	    .valid = category_list_valid,
 	    .expect = "information categories separated by commas"},

@@ -70,7 +70,11 @@ struct cfg_node {
 	uint32_t snoop_window;  /* optional, default 600 s, raise an alert */
 	uint32_t token_daily_limit; /* optional, default 1000: the director
 				     * evaluates at most this many tokens
-				     * per member and UTC day */
+				     * per member and UTC day (and per
+				     * local user at the director) */
+	uint32_t concern_limit;     /* optional, default 10000: the active
+				     * concerns the director holds of one
+				     * partner */
 	char auto_share[256];   /* optional: categories this node's policy shares
 				 * without asking (e.g. "signals") */
 	char tls_cert[256];      /* absolute paths, "" if absent; all three */

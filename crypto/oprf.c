@@ -186,6 +186,27 @@ sec_oprf_key_export(struct sec_oprf_key *k, uint8_t sk[SEC_OPRF_SCALAR_LEN])
 	pthread_mutex_unlock(&k->mtx);
 }
 
+wn_err
+sec_oprf_key_id(struct sec_oprf_key *k, uint64_t *id)
+{
+	uint8_t pk[crypto_core_ristretto255_BYTES], h[32];
+	uint64_t v = 0;
+	int r;
+
+	pthread_mutex_lock(&k->mtx);
+	sodium_mprotect_readonly(k->sk);
+	r = crypto_scalarmult_ristretto255_base(pk, k->sk);
+	sodium_mprotect_noaccess(k->sk);
+	pthread_mutex_unlock(&k->mtx);
+	if (r != 0)
+		return WN_ECRYPTO;
+	crypto_generichash(h, sizeof(h), pk, sizeof(pk), NULL, 0);
+	for (size_t i = 0; i < 6; i++)
+		v = v << 8 | h[i];
+	*id = v != 0 ? v : 1;
+	return WN_OK;
+}
+
 void
 sec_oprf_key_free(struct sec_oprf_key *k)
 {

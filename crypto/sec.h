@@ -247,6 +247,14 @@ void sec_oprf_key_export(struct sec_oprf_key *k,
     uint8_t sk[SEC_OPRF_SCALAR_LEN]);
 /* sec_oprf_key_free wipes and frees k; NULL is fine. */
 void sec_oprf_key_free(struct sec_oprf_key *k);
+/* sec_oprf_key_id names k by a value derived from it, not by a counter:
+ * the first 6 bytes, big-endian, of BLAKE2b-256 (unkeyed) of the 32-byte
+ * encoding of k*G (G the ristretto255 generator), a number from 1 to
+ * 2^48 - 1 (one that comes out 0 is taken as 1). Two keys made apart
+ * (a store lost and a key made again) differ in it but for a chance of
+ * 2^-48; k*G is public (a verifiable OPRF's public key), so the id
+ * tells nothing of k. WN_ECRYPTO if k*G cannot be computed. */
+WN_NODISCARD wn_err sec_oprf_key_id(struct sec_oprf_key *k, uint64_t *id);
 
 /* A client's blind between sec_oprf_blind and sec_oprf_finalize: caller
  * storage, secret. sec_oprf_finalize wipes it; a caller that gives up

@@ -79,7 +79,8 @@ answer_ok(const struct proto_token_answer *a)
 {
 	if (a->code != 0)
 		return a->code <= 255 && a->epoch == 0 && a->count == 0;
-	return a->epoch >= 1 && a->epoch <= INT64_MAX && a->limit == 0 &&
+	return a->epoch >= 1 && a->epoch <= PROTO_TOKEN_KEY_ID_MAX &&
+	    a->limit == 0 &&
 	    elements_ok((const uint8_t (*)[SEC_OPRF_ELEMENT_LEN])a->el,
 		a->count);
 }
@@ -153,7 +154,8 @@ answer_value(struct proto_reader *r, uint64_t key,
 	case 1:
 		return proto_read_bytes_exact(r, out->id, PROTO_TOKEN_ID_LEN);
 	case 2:
-		if ((rv = proto_read_uint_max(r, INT64_MAX, &out->epoch)) ==
+		if ((rv = proto_read_uint_max(r, PROTO_TOKEN_KEY_ID_MAX,
+			 &out->epoch)) ==
 			WN_OK &&
 		    out->epoch == 0)
 			rv = proto_reader_fail(r, at, "key epoch 0");

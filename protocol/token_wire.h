@@ -8,7 +8,7 @@
  * A member blinds the canonical form of each subject's identifier and asks
  * the director to evaluate the blinded elements; the director answers
  * with the evaluated elements in the same order, under the number of the
- * federation key it used (its epoch), or refuses the whole request with a
+ * federation key it used (its id, in the field "epoch"), or refuses the whole request with a
  * code (18: the member's daily limit is reached). The director sees only
  * blinded points: nothing in either body names a subject.
  *
@@ -39,9 +39,12 @@ struct proto_token_request {
 
 /* token_answer = {1: id, 2: epoch, 3: [1*1000 element]}   evaluated
  *              / {1: id, 4: code, ? 5: limit}              refused
- * epoch >= 1: the number of the federation key that evaluated them;
+ * epoch 1..PROTO_TOKEN_KEY_ID_MAX: the id of the federation key that
+ * evaluated them (derived from the key, sec_oprf_key_id; the field
+ * kept its name);
  * code 1..255 (a wn_err: 18, the daily limit), limit the evaluations a
  * member may ask a day. */
+#define PROTO_TOKEN_KEY_ID_MAX ((UINT64_C(1) << 48) - 1)
 struct proto_token_answer {
 	uint8_t id[PROTO_TOKEN_ID_LEN];
 	uint32_t code;  /* 0: evaluated, else refused */

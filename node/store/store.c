@@ -638,6 +638,13 @@ static const char *const migrations[] = {
 	"  UNIQUE (partner, token)) WITHOUT ROWID;"
 	"CREATE INDEX concerns_held_token ON concerns_held (token);"
 	"CREATE INDEX concerns_held_until ON concerns_held (until_ms);",
+	/* 19: when a subject's token was asked (node/subject/token.c,
+	 * review s8 M1): a request with no answer for a day is taken as
+	 * lost and asked again. NULL while not asked; a request pending
+	 * from before this migration has none, and is asked again at once.
+	 * subjects.epoch now holds the id of the key a token was made under
+	 * (derived from the key), not a count: tokens made before hold 1. */
+	"ALTER TABLE subjects ADD COLUMN asked_ms INTEGER;",
 };
 
 int

@@ -435,7 +435,8 @@ node_ctl_concern_matches(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	sqlite3_stmt *st = NULL;
-	int64_t rows;
+	/* one clock for the count and the rows (see concern.held) */
+	int64_t rows, now = concern_now();
 	char msg[120];
 	wn_err rc = WN_EDB;
 #define ACTIVE_MATCHES \
@@ -443,7 +444,7 @@ node_ctl_concern_matches(struct node_ctl_call *c)
 	"c.withdrawn_ms IS NULL AND c.until_ms > ?1"
 	if ((st = concern_prep(n, "SELECT count(*) " ACTIVE_MATCHES)) == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, concern_now());
+	sqlite3_bind_int64(st, 1, now);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	rows = sqlite3_column_int64(st, 0);
@@ -454,7 +455,7 @@ node_ctl_concern_matches(struct node_ctl_call *c)
 				  "LIMIT ?2")) == NULL)
 		goto out;
 #undef ACTIVE_MATCHES
-	sqlite3_bind_int64(st, 1, concern_now());
+	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, LIST_MAX);
 	size_t shown = rows > LIST_MAX ? LIST_MAX : (size_t)rows;
 	if (rows == 0)

@@ -69,6 +69,9 @@ node_ctl_concern_held(struct node_ctl_call *c)
 	struct node *n = c->n;
 	sqlite3_stmt *st = NULL, *pt = NULL;
 	size_t rows = 0, matches = 0;
+	/* one clock for both passes: a concern that expires between them
+	 * would make the rows written fewer than the count announced */
+	int64_t now = concern_now();
 	char fp[9], msg[120];
 	wn_err rc = WN_EDB;
 	int r;
@@ -84,7 +87,7 @@ node_ctl_concern_held(struct node_ctl_call *c)
 		goto out;
 	for (int pass = 0; pass < 2; pass++) {
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, concern_now());
+		sqlite3_bind_int64(st, 1, now);
 		if (pass == 1) {
 			snprintf(msg, sizeof(msg), "%zu match%s: partners with "
 			    "a concern on the same subject", matches,
@@ -98,7 +101,7 @@ node_ctl_concern_held(struct node_ctl_call *c)
 			sqlite3_reset(pt);
 			sqlite3_bind_blob(pt, 1, token, PROTO_TOKEN_LEN,
 			    SQLITE_TRANSIENT);
-			sqlite3_bind_int64(pt, 2, concern_now());
+			sqlite3_bind_int64(pt, 2, now);
 			while ((r = sqlite3_step(pt)) == SQLITE_ROW) {
 				if (pass == 0) {
 					rows++;
@@ -123,7 +126,9 @@ node_ctl_concern_held(struct node_ctl_call *c)
 		if (r != SQLITE_DONE)
 			goto out;
 	}
-	snprintf(c->detail, sizeof(c->detail), "viewed %zu matches", matches);
+	/* who looked is the record's user; the matches by count only */
+	snprintf(c->detail, sizeof(c->detail), "viewed %zu matches (%zu "
+	    "partners' concerns, with their contacts)", matches, rows);
 	rc = WN_OK;
 out:
 	sqlite3_finalize(st);
@@ -183,6 +188,7 @@ node_ctl_concern_case(struct node_ctl_call *c)
 	char invited[300] = "", msg[400];
 	sqlite3_stmt *st = NULL;
 	size_t o = 0, k = 0;
+	uint64_t used = 0, limit = 0;
 	wn_err rc = WN_ENOMEM;
 	int r;
 	if (req == NULL)
@@ -198,6 +204,17 @@ node_ctl_concern_case(struct node_ctl_call *c)
 		goto out;
 	}
 	if ((rc = find_match(c, fp, token)) != WN_OK)
+		goto out;
+	/* the token goes into the case as its subject: one of the user's
+	 * tokens today, as a derivation is (token_daily_limit) */
+	if ((rc = node_subject_local_use(n, c->user->name, &used, &limit)) ==
+	    WN_ELIMIT) {
+		rc = node_ctl_fail(c, rc, "%s: %s has had %llu tokens here "
+		    "today, the daily limit (token_daily_limit)",
+		    wn_strerror(rc), c->user->name, (unsigned long long)used);
+		goto out;
+	}
+	if (rc != WN_OK)
 		goto out;
 	sec_hex(hex, sizeof(hex), token, sizeof(token));
 	rc = WN_EINVAL;

@@ -325,6 +325,36 @@ replace(struct node *n, const char *partner, const struct proto_concern *c,
 	    "replaced by a newer concern on the same subject");
 }
 
+/* held_count: how many active concerns partner holds here (*active),
+ * and whether c is a new one (*fresh: neither a change of one held nor
+ * one that replaces the partner's concern on the same token), which
+ * concern_limit counts */
+static wn_err
+held_count(struct node *n, const char *partner, const struct proto_concern *c,
+    int64_t now, bool *fresh, int64_t *active)
+{
+	sqlite3_stmt *st = concern_prep(n, "SELECT (SELECT count(*) FROM "
+					   "concerns_held WHERE partner = ?1 AND "
+					   "until_ms > ?4), EXISTS (SELECT 1 FROM "
+					   "concerns_held WHERE partner = ?1 AND "
+					   "(number = ?2 OR token = ?3))");
+	wn_err rc = WN_EDB;
+	*fresh = false;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, partner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)c->number);
+	sqlite3_bind_blob(st, 3, c->token, PROTO_TOKEN_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*active = sqlite3_column_int64(st, 0);
+		*fresh = sqlite3_column_int(st, 1) == 0;
+		rc = WN_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* keep writes a registration (a change keeps the since and what was
  * told); *moved gets a token the concern held before, if another */
 static wn_err
@@ -373,9 +403,9 @@ concern_held_put(struct node *n, const char *partner,
     const struct proto_concern *c, bool *kick, char *why, size_t whylen)
 {
 	uint8_t token[PROTO_TOKEN_LEN];
-	int64_t now = concern_now();
-	bool found = false, moved = false;
-	char day[11], more[40];
+	int64_t now = concern_now(), active = 0;
+	bool found = false, moved = false, fresh = false;
+	char day[11], more[40], d[300];
 	wn_err rc;
 	/* expiry is checked at each change too */
 	if ((rc = node_concern_expire(n, kick)) != WN_OK)
@@ -397,9 +427,32 @@ concern_held_put(struct node *n, const char *partner,
 			return rc;
 		return rematch(n, token, kick);
 	}
+	if ((rc = held_count(n, partner, c, now, &fresh, &active)) != WN_OK)
+		return rc;
+	if (fresh && active >= (int64_t)n->cfg.concern_limit) {
+		/* refused whole (the exchange audits the refusal, the
+		 * control socket a command's): nothing of it is kept */
+		snprintf(why, whylen, "%s holds %lld active concerns at the "
+		    "director, its limit (concern_limit): concern %llu is not "
+		    "registered", partner, (long long)active,
+		    (unsigned long long)c->number);
+		wn_log(WN_LOG_WARN, "concerns: %s", why);
+		return WN_ELIMIT;
+	}
 	if ((rc = replace(n, partner, c, kick)) != WN_OK ||
 	    (rc = keep(n, partner, c, token, &moved)) != WN_OK)
 		return rc;
+	if (fresh && active + 1 == (int64_t)n->cfg.concern_limit) {
+		/* the one that reaches the limit: alerted once, the next
+		 * ones are refused (and audited as refusals) */
+		snprintf(d, sizeof(d), "partner %s reached the limit of %lld "
+		    "active concerns (concern_limit): its next new concerns "
+		    "are refused", partner, (long long)active + 1);
+		wn_log(WN_LOG_WARN, "ALERT for the administrator: %s", d);
+		if ((rc = node_audit_append(n->store, "system",
+			 "alert.concern_limit", partner, d)) != WN_OK)
+			return rc;
+	}
 	concern_day(c->until_ms, day);
 	snprintf(more, sizeof(more), "until %s", day);
 	if ((rc = audit(n, "concern.registered", partner, (int64_t)c->number,

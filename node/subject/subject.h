@@ -11,9 +11,10 @@
  * every implementation. That part (subject.c) is pure code, thread safe.
  *
  * It also owns a node's own subjects and their pseudonymous tokens
- * (token.c, subject_ctl.c): the subjects, subject_keys and token_usage
- * tables (migration 17), the director's federation OPRF secret (made on
- * first need, kept only in its encrypted store, numbered by key epoch),
+ * (token.c, token_eval.c, subject_ctl.c): the subjects, subject_keys and token_usage
+ * tables (migration 17; asked_ms: migration 19), the director's
+ * federation OPRF secret (made on first need, kept only in its encrypted
+ * store, named by a key id derived from it, sec_oprf_key_id),
  * the message types TOKEN_REQUEST (a member's blinded elements, to the
  * director) and TOKEN_ANSWER (the director's evaluation, or its
  * refusal: 18, the member's daily limit, token_daily_limit), and the
@@ -78,6 +79,10 @@ WN_NODISCARD wn_err node_subject_address(const char *street,
 
 /* how often a node asks for the tokens of subjects still without one */
 #define NODE_SUBJECT_ASK_PERIOD_MS (60 * 1000)
+/* a request without an answer this long is taken as lost, and its
+ * subjects asked again under a new request (the tests' daemon runs the
+ * room's clock ahead to get there: WIJKNET_TEST_TOKEN_AHEAD_MS) */
+#define NODE_SUBJECT_ASK_AGAIN_MS (24 * 3600 * 1000)
 
 /* node_subject_room_register registers the room's message types,
  * control commands and periodic work (the daemon, at start). */
@@ -102,25 +107,42 @@ WN_NODISCARD wn_err node_ctl_subject_list(struct node_ctl_call *c);
 WN_NODISCARD wn_err node_ctl_subject_show(struct node_ctl_call *c);
 
 /* node_subject_key_get (the director): the federation's OPRF key in
- * force and its epoch, made (and kept in the store, in the caller's
- * transaction) when there is none yet. The caller frees *k with
+ * force and its key id (sec_oprf_key_id: derived from the key, what
+ * TOKEN_ANSWER's "epoch" carries), made (and kept in the store, in the
+ * caller's transaction) when there is none yet. The caller frees *k with
  * sec_oprf_key_free. WN_EDENIED at a member. */
 WN_NODISCARD wn_err node_subject_key_get(struct node *n,
-    struct sec_oprf_key **k, uint64_t *epoch);
+    struct sec_oprf_key **k, uint64_t *key_id);
 
 /* node_subject_derive (the director): the token of a canonical form
  * under the key in force (node_subject_key_get), without a message: the
  * subjects of its own files. Caller's transaction. */
 WN_NODISCARD wn_err node_subject_derive(struct node *n, const char *form,
-    uint8_t token[NODE_SUBJECT_TOKEN_LEN], uint64_t *epoch);
+    uint8_t token[NODE_SUBJECT_TOKEN_LEN], uint64_t *key_id);
+
+/* node_subject_local_use (the director): counts one derivation for the
+ * local user named user against token_daily_limit, the same limit a
+ * member has, per user and UTC day (token_usage); WN_ELIMIT, nothing
+ * counted, when the user has had the limit today. *used: the count today
+ * (with this one), *limit the limit. Caller's transaction. */
+WN_NODISCARD wn_err node_subject_local_use(struct node *n, const char *user,
+    uint64_t *used, uint64_t *limit);
 
 /* node_subject_ask queues one TOKEN_REQUEST to the director for this
- * node's subjects without a token and not asked for, except those the
- * director refused today (at most PROTO_TOKEN_BATCH_MAX, oldest first),
- * in the caller's transaction;
+ * node's subjects without a token and not asked for (or asked more than
+ * NODE_SUBJECT_ASK_AGAIN_MS ago without an answer), except those the
+ * director refused today (at most PROTO_TOKEN_BATCH_MAX, oldest first;
+ * once the director stated its daily limit in a refusal, at most what is
+ * left of it today), in the caller's transaction;
  * *asked says how many. Nothing when there is none, when this node
  * directs (it derives its tokens itself) or knows no director yet
  * (*asked 0). */
 WN_NODISCARD wn_err node_subject_ask(struct node *n, size_t *asked);
+
+/* node_subject_limit_used: the daily limit the director last stated is
+ * used up today (tokens received and asked), so that subjects without a
+ * token wait for the next day (false at the director, while no limit is
+ * known, or on a store error). */
+bool node_subject_limit_used(struct node *n);
 
 #endif

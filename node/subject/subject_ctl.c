@@ -2,7 +2,9 @@
  * subject_ctl.c - the subject.add, subject.list and subject.show control
  * commands: a subject recorded under this node's reference with the
  * canonical form of one identifier (subject.c), its token derived here
- * at the director or asked of it (token.c), and the subjects shown with
+ * at the director (within token_daily_limit per local user a day, as a
+ * member is held to it: a case worker at the director cannot list a
+ * population either) or asked of it (token.c), and the subjects shown with
  * their token as a short fingerprint (in full for --json), or why it is
  * not there yet. No reply, log line or audit record shows an identifier:
  * errors name the field, records the reference and the kind.
@@ -83,9 +85,10 @@ fingerprint(const uint8_t *t, char out[16])
 #define ROW_COLS "ref, kind, token, epoch, created_ms, token_ms, " \
 		 "request_id IS NOT NULL, refused, refused_ms"
 
-/* row: one subject from a statement selecting ROW_COLS */
+/* row: one subject from a statement selecting ROW_COLS; limited: the
+ * director's daily limit is used up today (node_subject_limit_used) */
 static void
-row(struct node_ctl_call *c, sqlite3_stmt *st)
+row(struct node_ctl_call *c, sqlite3_stmt *st, bool limited)
 {
 	const uint8_t *t = sqlite3_column_blob(st, 2);
 	bool has = t != NULL && sqlite3_column_bytes(st, 2) ==
@@ -94,7 +97,7 @@ row(struct node_ctl_call *c, sqlite3_stmt *st)
 	char hex[2 * NODE_SUBJECT_TOKEN_LEN + 1] = "", fp[16] = "";
 	const char *state = has ? "token"
 	    : sqlite3_column_int(st, 6) ? "asked"
-	    : refused != 0 ? "refused" : "waiting";
+	    : refused != 0 ? "refused" : limited ? "limit" : "waiting";
 	if (has) {
 		sec_hex(hex, sizeof(hex), t, NODE_SUBJECT_TOKEN_LEN);
 		fingerprint(t, fp);
@@ -129,7 +132,7 @@ node_ctl_subject_add(struct node_ctl_call *c)
 	const char *ref = node_ctl_arg(c, "ref"), *kind = NULL;
 	char form[NODE_SUBJECT_MAX], msg[300];
 	uint8_t token[NODE_SUBJECT_TOKEN_LEN];
-	uint64_t epoch = 0;
+	uint64_t key_id = 0, used = 0, limit = 0;
 	sqlite3_stmt *st = NULL;
 	size_t asked = 0;
 	wn_err rc;
@@ -169,28 +172,48 @@ node_ctl_subject_add(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (n->is_director) {
-		/* the municipality's own files: no message */
-		if ((rc = node_subject_derive(n, form, token, &epoch)) != WN_OK)
+		/* the municipality's own files: no message, but the daily
+		 * limit per user */
+		rc = node_subject_local_use(n, c->user->name, &used, &limit);
+		if (rc == WN_ELIMIT) {
+			rc = node_ctl_fail(c, rc, "%s: %s has had %llu tokens "
+			    "derived here today, the daily limit "
+			    "(token_daily_limit); nothing was recorded",
+			    wn_strerror(rc), c->user->name,
+			    (unsigned long long)used);
+			goto out;
+		}
+		if (rc != WN_OK ||
+		    (rc = node_subject_derive(n, form, token, &key_id)) !=
+			WN_OK)
 			goto out;
 		rc = WN_EDB;
 		if ((st = prep(n, "UPDATE subjects SET token = ?, epoch = ?, "
 				  "token_ms = ? WHERE ref = ?")) == NULL)
 			goto out;
 		sqlite3_bind_blob(st, 1, token, sizeof(token), SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (int64_t)epoch);
+		sqlite3_bind_int64(st, 2, (int64_t)key_id);
 		sqlite3_bind_int64(st, 3, wn_now_ms());
 		sqlite3_bind_text(st, 4, ref, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 		snprintf(msg, sizeof(msg), "subject %s recorded; its token "
-		    "was derived here (key epoch %llu)", ref,
-		    (unsigned long long)epoch);
+		    "was derived here (key %llu; %llu of your %llu a day)",
+		    ref, (unsigned long long)key_id, (unsigned long long)used,
+		    (unsigned long long)limit);
+		/* the user is the record's; never the identifier */
 		snprintf(c->detail, sizeof(c->detail), "subject %s (%s): "
-		    "token derived here", ref, kind);
+		    "token derived here, %llu of %llu today", ref, kind,
+		    (unsigned long long)used, (unsigned long long)limit);
 	} else {
 		if ((rc = node_subject_ask(n, &asked)) != WN_OK)
 			goto out;
-		if (asked == 0)
+		if (asked == 0 && node_subject_limit_used(n))
+			snprintf(msg, sizeof(msg), "subject %s recorded; its "
+			    "token is asked of the director the next day "
+			    "(UTC): the daily limit the director stated is "
+			    "used up today", ref);
+		else if (asked == 0)
 			snprintf(msg, sizeof(msg), "subject %s recorded; its "
 			    "token is asked of the director once this node "
 			    "holds the federation's charter", ref);
@@ -212,7 +235,7 @@ node_ctl_subject_add(struct node_ctl_call *c)
 		goto out;
 	}
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
-	row(c, st);
+	row(c, st, node_subject_limit_used(n));
 	rc = WN_OK;
 out:
 	sec_wipe(form, sizeof(form));
@@ -242,11 +265,12 @@ node_ctl_subject_list(struct node_ctl_call *c)
 		    count == 1 ? "" : "s");
 	snprintf(c->detail, sizeof(c->detail), "listed %lld subjects",
 	    (long long)count);
+	bool limited = node_subject_limit_used(c->n);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, (size_t)count);
 	for (int64_t i = 0; i < count; i++) {
 		if (sqlite3_step(st) != SQLITE_ROW)
 			goto out;
-		row(c, st);
+		row(c, st, limited);
 	}
 	rc = WN_OK;
 out:
@@ -276,7 +300,7 @@ node_ctl_subject_show(struct node_ctl_call *c)
 		goto out;
 	snprintf(c->detail, sizeof(c->detail), "subject %s", ref);
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	row(c, st);
+	row(c, st, node_subject_limit_used(c->n));
 	rc = WN_OK;
 out:
 	sqlite3_finalize(st);

@@ -131,6 +131,48 @@ test_oprf_rfc9497_vectors(void **state)
 	sec_oprf_key_free(k);
 }
 
+/* A key is named by the first 6 bytes of BLAKE2b-256 of k*G: computed
+ * here another way (k evaluated on the generator's encoding, hashed with
+ * sec_hash); the same scalar imported has the same id, another key
+ * another, and every id is below 2^48 and not 0. */
+static void
+test_oprf_key_id(void **state)
+{
+	(void)state;
+	static const char base_hex[] = "e2f2ae0a6abc4e71a884a961c500515f"
+				       "58e30b6aa582dd8db6a65945e08d2d76";
+	struct sec_oprf_key *k = NULL, *k2 = NULL;
+	uint8_t g[32], kg[32], h[SEC_HASH_LEN], sk[32], seed[32];
+	uint64_t id = 0, id2 = 0, want = 0;
+	struct vectors vs;
+	load(&vs);
+	assert_true(sec_unhex(g, sizeof(g), base_hex));
+	assert_int_equal(sec_oprf_key_import(vs.sk, &k), WN_OK);
+	assert_int_equal(sec_oprf_key_id(k, &id), WN_OK);
+	assert_int_equal(sec_oprf_evaluate(k, g, kg), WN_OK);
+	struct sec_part part = {kg, sizeof(kg)};
+	sec_hash(h, &part, 1);
+	for (size_t i = 0; i < 6; i++)
+		want = want << 8 | h[i];
+	assert_true(want != 0);
+	assert_true(id == want);
+	assert_true(id >= 1 && id < (UINT64_C(1) << 48));
+	/* the same scalar again: the same id */
+	sec_oprf_key_export(k, sk);
+	assert_int_equal(sec_oprf_key_import(sk, &k2), WN_OK);
+	assert_int_equal(sec_oprf_key_id(k2, &id2), WN_OK);
+	assert_true(id2 == id);
+	sec_oprf_key_free(k2);
+	/* a key made afresh: another id */
+	memset(seed, 0x5a, sizeof(seed));
+	assert_int_equal(sec_oprf_key_derive(seed, "x", 1, &k2), WN_OK);
+	assert_int_equal(sec_oprf_key_id(k2, &id2), WN_OK);
+	assert_true(id2 != id && id2 >= 1 && id2 < (UINT64_C(1) << 48));
+	sec_wipe(sk, sizeof(sk));
+	sec_oprf_key_free(k2);
+	sec_oprf_key_free(k);
+}
+
 static void
 test_oprf_blinds_differ(void **state)
 {
@@ -222,6 +264,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_oprf_rfc9497_vectors),
+		cmocka_unit_test(test_oprf_key_id),
 		cmocka_unit_test(test_oprf_blinds_differ),
 		cmocka_unit_test(test_oprf_refuses_bad_elements),
 	};

@@ -7,7 +7,8 @@
  * canonical ristretto255 element (top bit set, the identity, not on the
  * group, the wrong size), no element or 1001, an unknown, repeated or
  * misordered key, a missing id, an answer with both elements and a code
- * or neither, epoch 0, code 0 or over 255, trailing bytes; the encoders
+ * or neither, key id (epoch) 0 or 2^48 and over, code 0 or over 255,
+ * trailing bytes; the encoders
  * refuse what the decoders would.
  */
 #include <setjmp.h>
@@ -271,6 +272,28 @@ test_answer_shape(void **state)
 	buf[0] = 0xa3;
 	buf[20] = 0x00;
 	refused_a(n - 2, "key epoch 0");
+	/* a key id is below 2^48 (48 bits of a hash): 2^48 - 1 is one,
+	 * 2^48 is none */
+	{
+		uint8_t *o = buf;
+		*o++ = 0xa3;
+		*o++ = 0x01;
+		*o++ = 0x50;
+		memset(o, 1, 16);
+		o += 16;
+		memcpy(o, "\x02\x1b\x00\x00\xff\xff\xff\xff\xff\xff", 10);
+		o += 10;
+		memcpy(o, "\x03\x81\x58\x20", 4);
+		o += 4;
+		memcpy(o, base, 32);
+		o += 32;
+		assert_int_equal(proto_token_answer_decode(buf, (size_t)(o - buf),
+		    a2, NULL), WN_OK);
+		assert_true(a2->epoch == PROTO_TOKEN_KEY_ID_MAX);
+		memcpy(buf + 19, "\x02\x1b\x00\x01\x00\x00\x00\x00\x00\x00",
+		    10);
+		refused_a((size_t)(o - buf), "is over");
+	}
 	/* code 0 and 256 */
 	static const uint8_t code0[] = {0xa2, 0x01, 0x50, 1, 1, 1, 1, 1, 1, 1,
 	    1, 1, 1, 1, 1, 1, 1, 1, 1, 0x04, 0x00};
