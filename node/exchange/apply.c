@@ -444,6 +444,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 	char detail[200];
 	int64_t last = peer_last_seq_in(n, rx->from->org_id), before = last;
 	sqlite3 *db = node_store_db(n->store);
+	node_chain_heard(n, rx->from);
 	if (last < 0) {
 		/* removed by a charter applied in this very group, or the
 		 * store failed: the replay check cannot run, nothing of it

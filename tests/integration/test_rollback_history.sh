@@ -2,8 +2,10 @@
 # test_rollback_history.sh - what README "Running a node" and PROTOCOL.md
 # "Rollback detection" promise beyond an older copy refused at start
 # (test_rollback.sh, test_rollback_copy.sh):
-#  - a node none of whose checkers answers serves and audits
-#    chain.unchecked; one whose checker answers does not;
+#  - a node none of whose checkers answers, started with
+#    --accept-unchecked, serves and audits chain.unchecked with the
+#    operator's reason; one whose checker answers does not (without it
+#    the start is receive-only: test_receive_only.sh);
 #  - after `--accept-rollback` the node's sequence numbers jump forward
 #    (2^32) and its peers take the gap: a member that is no checker, and
 #    the checker, apply its messages without a replay refusal or a
@@ -45,9 +47,10 @@ check "a federation of a director, police and guards" federation dir police guar
 # --- chain.unchecked: only when no checker answers
 check "police stops" node_stop police
 check "dir stops" node_stop dir
-check "police starts while dir, its only checker, is away" node_start police
+check "police starts while dir, its only checker, is away, the operator accepting it" \
+	node_start police --accept-unchecked "dir is moved to a new machine"
 check_exit "police's audit" 0 wn police audit show --limit 100
-check_out "  records chain.unchecked: none of its 1 checkers answered" 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 1 checkers answered; serving unchecked'
+check_out "  records chain.unchecked: none of its 1 checkers answered, and the reason" 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 1 checkers answered; serving unchecked, accepted by the operator: dir is moved to a new machine'
 check "dir starts" node_start dir
 check "police stops" node_stop police
 check "police starts, dir answering" with_flush node_start police

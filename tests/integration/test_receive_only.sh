@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# test_receive_only.sh - a node none of whose checkers answers its
+# rollback check at start fails closed (PROTOCOL.md "Rollback detection",
+# README "Running a node"):
+#  - it starts receive-only: status says so (receive_only, and a sentence
+#    first), chain.receive_only is audited, it receives and applies what
+#    peers send, and sends nothing: a message for a peer that is up waits
+#    in its outbox (the node logs what it holds each time that changes,
+#    so the test sees the message held, not merely slow);
+#  - when its checker comes back (and sends it its chain head) it asks
+#    again, ends receive-only (chain.checked) and delivers what waited;
+#  - --accept-unchecked REASON serves at once, with the reason audited
+#    (chain.unchecked); an empty reason is a usage error;
+#  - an older copy of its store that started receive-only is not let out:
+#    when its checker answers with a head the copy's chain does not
+#    extend, the node stops with exit status 1 (chain.refused), having
+#    sent nothing.
+. "$(dirname "$0")/lib.sh"
+# a starting node waits 60 s (not 3) for an answer of a checker that is up
+# (one that is away refuses the dial at once); started with_flush, police
+# tries 60 s (not 3) to hand dir its head when it stops (node_test_ms)
+export WIJKNET_TEST_QUERY_TIMEOUT_MS=60000
+with_flush() { WIJKNET_TEST_STOP_FLUSH_MS=60000 "$@"; }
+audit_seq() { wn "$1" --json status | json_field audit_records; }
+received() { wn "$1" --json peer received "$2" | json_field count; }
+received_is() { test "$(received "$1" "$2")" = "$3"; }
+ro() { wn "$1" --json status | json_field receive_only; }
+head_at() { local v; v=$(peer_field "$1" "$2" chain_head); test "${v:-0}" -ge "$3"; }
+log_since() { tail -c +"$(($2 + 1))" "$WN_T/$1.log"; }
+log_size() { stat -c %s "$WN_T/$1.log"; }
+# held_since NODE AT N: NODE's log, past byte AT, says N or more messages
+# wait in its outbox
+held_since() {
+	log_since "$1" "$2" | sed -n 's/.*receive-only: \([0-9]*\) messages\{0,1\} waits\{0,1\} in the outbox.*/\1/p' |
+		awk -v n="$3" '$1 >= n { f = 1 } END { exit !f }'
+}
+
+check "a federation of a director, police and guards" federation dir police guards
+
+# --- receive-only while the checker is away
+check "police stops" node_stop police
+check "dir, police's only checker, stops" node_stop dir
+check "police starts while dir is away" node_start police
+check "  its status says receive-only" count_is True ro police
+check "  and says why, first" out_has '^receive-only since [0-9-]+ [0-9:]+ UTC: none of the nodes that check' wn police status
+check "  chain.receive_only is audited" count_is 1 audit_count police chain.receive_only
+check "  and no chain.unchecked" count_is 0 audit_count police chain.unchecked
+at=$(log_size police)
+before=$(received guards police)
+check "police sends guards 3 messages (guards is up)" wn police peer send guards --count 3 --size 16
+check "  police holds them: its log says 3 or more wait" wait_for 120 held_since police "$at" 3
+check "  guards got none of them" received_is guards police "$before"
+check "  guards shows them queued at police" count_is 3 peer_field police guards queued
+check "guards sends police 2 messages" wn guards peer send police --count 2 --size 16
+check "  police, receive-only, applies them" wait_for 120 received_is police guards 2
+check "  and is still receive-only" count_is True ro police
+
+# --- the checker comes back
+check "dir starts (it sends police its head)" node_start dir
+check "  police asks again and ends receive-only" wait_for 120 count_is False ro police
+check "  chain.checked is audited" count_is 1 audit_count police chain.checked
+check "  saying who answered" out_has 'chain\.checked[[:space:]]+police[[:space:]]+1 of 1 checkers answered' wn police audit show --limit 200
+check "  guards gets the 3 messages that waited" wait_for 120 received_is guards police $((before + 3))
+check "  police's status no longer begins with it" out_lacks 'receive-only' wn police status
+
+# --- the operator's override
+check "police stops" node_stop police
+check "dir stops" node_stop dir
+check_exit "--accept-unchecked without a reason is a usage error" 2 \
+	timeout 120 "$WIJKNETD" run --config "$WN_T/police/wijknet.conf" --accept-unchecked ""
+check_out "  that says a reason is needed" 'needs a reason'
+check "police starts while dir is away, with --accept-unchecked" \
+	node_start police --accept-unchecked "dir moves to a new machine today"
+check "  it is not receive-only" count_is False ro police
+check "  chain.unchecked carries the reason" out_has 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 1 checkers answered; serving unchecked, accepted by the operator: dir moves to a new machine today' wn police audit show --limit 300
+check "  no second chain.receive_only" count_is 1 audit_count police chain.receive_only
+check "dir starts" node_start dir
+
+# --- an older copy, started while its checker is away, is stopped once
+# its checker answers
+check "police stops" node_stop police
+cp -a "$WN_T/police" "$WN_T/police.old"
+check "police starts" with_flush node_start police
+check "police sends dir 5 messages" wn police peer send dir --count 5 --size 16
+check "  dir applies them" wait_for 120 received_is dir police 5
+last=$(audit_seq police)
+check "police stops, handing dir its head" with_flush node_stop police
+check "dir holds police's head $last" wait_for 120 head_at dir police "$last"
+dir_got=$(received dir police)
+check "dir stops" node_stop dir
+rm -rf "$WN_T/police"; cp -a "$WN_T/police.old" "$WN_T/police"
+check "police starts on its older copy while dir is away" node_start police
+check "  receive-only" count_is True ro police
+check "police queues dir 2 messages" wn police peer send dir --count 2 --size 16
+: >"$WN_T/police.log"
+WN_LOGAT[police]=0
+check "dir starts" node_start dir
+check_exit "police stops by itself, exit 1" 1 wn_reap police
+check "  saying its chain is behind the copy dir holds" grep -q 'audit chain is behind the copy dir holds' "$WN_T/police.log"
+check "  dir got nothing from the older copy" received_is dir police "$dir_got"
+check "  dir reports no reuse of sequence numbers" count_is 0 audit_count dir chain.rollback
+check "dir stops" node_stop dir
+wn_done
