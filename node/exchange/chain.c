@@ -43,6 +43,43 @@
  * them (a message from one asks at once) */
 #define RECHECK_MS 30000
 
+/* A member's chain is checked by the director and by NODE_WITNESSES other
+ * members, its witnesses: the next members after it in org id order,
+ * wrapping round, among the members it knows (the charter gives every
+ * member the same list, so each computes the same witnesses; a head sent
+ * to a member that does not count itself one is kept all the same). A
+ * member then still learns that it runs on an older copy while the
+ * director is away; the director is checked by every member. */
+#define NODE_WITNESSES 2
+
+static bool
+is_director_peer(struct node *n, const struct node_peer *p)
+{
+	return memcmp(p->sign_pk, n->director_pk, 32) == 0;
+}
+
+/* is_witness: p is one of our witnesses (n a member). The peer table is
+ * in org id order (node_peers_load), those a reload dropped (gone) after
+ * the rest. */
+static bool
+is_witness(struct node *n, const struct node_peer *p)
+{
+	size_t k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n->ex->npeers; i++) {
+			const struct node_peer *q = n->ex->peers[i];
+			int c = strcmp(q->org_id, n->cfg.org_id);
+			if (q->gone || is_director_peer(n, q) || c == 0 ||
+			    (pass == 0 ? c < 0 : c > 0))
+				continue;
+			if (q == p)
+				return true;
+			if (++k == NODE_WITNESSES)
+				return false;
+		}
+	return false;
+}
+
 static bool
 is_checker(struct node *n, const struct node_peer *p)
 {
@@ -50,7 +87,7 @@ is_checker(struct node *n, const struct node_peer *p)
 		return false;
 	if (n->is_director)
 		return true;
-	return memcmp(p->sign_pk, n->director_pk, 32) == 0;
+	return is_director_peer(n, p) || is_witness(n, p);
 }
 
 static wn_err

@@ -14,7 +14,12 @@
 #  - an older copy of its store that started receive-only is not let out:
 #    when its checker answers with a head the copy's chain does not
 #    extend, the node stops with exit status 1 (chain.refused), having
-#    sent nothing.
+#    sent nothing;
+#  - members check each other: a member's witnesses (the two members
+#    after it in org id order) hold its head too, so an older copy is
+#    refused at start while the director is away.
+# police's checkers: dir and its witnesses youth and guards (members in
+# order: guards, housing, police, youth); housing checks nothing of it.
 . "$(dirname "$0")/lib.sh"
 # a starting node waits 60 s (not 3) for an answer of a checker that is up
 # (one that is away refuses the dial at once); started with_flush, police
@@ -35,32 +40,34 @@ held_since() {
 		awk -v n="$3" '$1 >= n { f = 1 } END { exit !f }'
 }
 
-check "a federation of a director, police and guards" federation dir police guards
+check "a federation of a director and four members" federation dir police guards housing youth
+checkers_stop() { local n; for n in dir guards youth; do node_stop $n || return 1; done; }
+witnesses_start() { node_start guards && node_start youth; }
 
-# --- receive-only while the checker is away
+# --- receive-only while the checkers are away
 check "police stops" node_stop police
-check "dir, police's only checker, stops" node_stop dir
-check "police starts while dir is away" node_start police
+check "dir and police's witnesses, guards and youth, stop" checkers_stop
+check "police starts while its checkers are away" node_start police
 check "  its status says receive-only" count_is True ro police
 check "  and says why, first" out_has '^receive-only since [0-9-]+ [0-9:]+ UTC: none of the nodes that check' wn police status
 check "  chain.receive_only is audited" count_is 1 audit_count police chain.receive_only
 check "  and no chain.unchecked" count_is 0 audit_count police chain.unchecked
 at=$(log_size police)
-before=$(received guards police)
-check "police sends guards 3 messages (guards is up)" wn police peer send guards --count 3 --size 16
+before=$(received housing police)
+check "police sends housing 3 messages (housing is up)" wn police peer send housing --count 3 --size 16
 check "  police holds them: its log says 3 or more wait" wait_for 120 held_since police "$at" 3
-check "  guards got none of them" received_is guards police "$before"
-check "  guards shows them queued at police" count_is 3 peer_field police guards queued
-check "guards sends police 2 messages" wn guards peer send police --count 2 --size 16
-check "  police, receive-only, applies them" wait_for 120 received_is police guards 2
+check "  housing got none of them" received_is housing police "$before"
+check "  housing shows them queued at police" count_is 3 peer_field police housing queued
+check "housing sends police 2 messages" wn housing peer send police --count 2 --size 16
+check "  police, receive-only, applies them" wait_for 120 received_is police housing 2
 check "  and is still receive-only" count_is True ro police
 
 # --- the checker comes back
 check "dir starts (it sends police its head)" node_start dir
 check "  police asks again and ends receive-only" wait_for 120 count_is False ro police
 check "  chain.checked is audited" count_is 1 audit_count police chain.checked
-check "  saying who answered" out_has 'chain\.checked[[:space:]]+police[[:space:]]+1 of 1 checkers answered' wn police audit show --limit 200
-check "  guards gets the 3 messages that waited" wait_for 120 received_is guards police $((before + 3))
+check "  saying who answered" out_has 'chain\.checked[[:space:]]+police[[:space:]]+1 of 3 checkers answered' wn police audit show --limit 200
+check "  housing gets the 3 messages that waited" wait_for 120 received_is housing police $((before + 3))
 check "  police's status no longer begins with it" out_lacks 'receive-only' wn police status
 
 # --- the operator's override
@@ -72,9 +79,10 @@ check_out "  that says a reason is needed" 'needs a reason'
 check "police starts while dir is away, with --accept-unchecked" \
 	node_start police --accept-unchecked "dir moves to a new machine today"
 check "  it is not receive-only" count_is False ro police
-check "  chain.unchecked carries the reason" out_has 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 1 checkers answered; serving unchecked, accepted by the operator: dir moves to a new machine today' wn police audit show --limit 300
+check "  chain.unchecked carries the reason" out_has 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 3 checkers answered; serving unchecked, accepted by the operator: dir moves to a new machine today' wn police audit show --limit 300
 check "  no second chain.receive_only" count_is 1 audit_count police chain.receive_only
 check "dir starts" node_start dir
+check "guards and youth start" witnesses_start
 
 # --- an older copy, started while its checker is away, is stopped once
 # its checker answers
@@ -84,12 +92,13 @@ check "police starts" with_flush node_start police
 check "police sends dir 5 messages" wn police peer send dir --count 5 --size 16
 check "  dir applies them" wait_for 120 received_is dir police 5
 last=$(audit_seq police)
-check "police stops, handing dir its head" with_flush node_stop police
-check "dir holds police's head $last" wait_for 120 head_at dir police "$last"
+check "police stops, handing its checkers its head" with_flush node_stop police
+for n in dir guards youth; do check "$n holds police's head $last" wait_for 120 head_at $n police "$last"; done
+check "  housing holds none (-1)" count_is -1 peer_field housing police chain_head
 dir_got=$(received dir police)
-check "dir stops" node_stop dir
+check "dir and police's witnesses stop" checkers_stop
 rm -rf "$WN_T/police"; cp -a "$WN_T/police.old" "$WN_T/police"
-check "police starts on its older copy while dir is away" node_start police
+check "police starts on its older copy while its checkers are away" node_start police
 check "  receive-only" count_is True ro police
 check "police queues dir 2 messages" wn police peer send dir --count 2 --size 16
 : >"$WN_T/police.log"
@@ -100,4 +109,13 @@ check "  saying its chain is behind the copy dir holds" grep -q 'audit chain is 
 check "  dir got nothing from the older copy" received_is dir police "$dir_got"
 check "  dir reports no reuse of sequence numbers" count_is 0 audit_count dir chain.rollback
 check "dir stops" node_stop dir
+
+# --- the witnesses alone: the director away, police's older copy is
+# refused at start
+check "guards and youth start" witnesses_start
+rm -rf "$WN_T/police"; cp -a "$WN_T/police.old" "$WN_T/police"
+: >"$WN_T/police.log"
+check_exit "police's older copy, dir away, is refused at start" 1 node_start police
+[ -n "${WN_PID[police]:-}" ] && node_stop police
+check "  naming a witness's copy" grep -Eq 'audit chain is behind the copy (guards|youth) holds' "$WN_T/police.log"
 wn_done

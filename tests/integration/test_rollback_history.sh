@@ -42,16 +42,18 @@ start_override() {
 	with_flush node_start police --accept-rollback "restored from the backup of last night"
 }
 
-check "a federation of a director, police and guards" federation dir police guards
+# police's checkers are dir and its two witnesses, the members after it in
+# org id order (social, youth); guards checks nothing of police
+check "a federation of a director, police, guards, social and youth" federation dir police guards social youth
 
 # --- chain.unchecked: only when no checker answers
 check "police stops" node_stop police
-check "dir stops" node_stop dir
-check "police starts while dir, its only checker, is away, the operator accepting it" \
+for n in dir social youth; do check "$n, a checker of police, stops" node_stop $n; done
+check "police starts while its checkers are away, the operator accepting it" \
 	node_start police --accept-unchecked "dir is moved to a new machine"
 check_exit "police's audit" 0 wn police audit show --limit 100
-check_out "  records chain.unchecked: none of its 1 checkers answered, and the reason" 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 1 checkers answered; serving unchecked, accepted by the operator: dir is moved to a new machine'
-check "dir starts" node_start dir
+check_out "  records chain.unchecked: none of its 3 checkers answered, and the reason" 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 3 checkers answered; serving unchecked, accepted by the operator: dir is moved to a new machine'
+for n in dir social youth; do check "$n starts" node_start $n; done
 check "police stops" node_stop police
 check "police starts, dir answering" with_flush node_start police
 check "  no new chain.unchecked" test "$(audit_count police 'chain\.unchecked')" = 1
