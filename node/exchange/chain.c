@@ -381,6 +381,7 @@ struct checker {
 	char org_id[64], endpoint[256];
 	uint8_t sign_pk[SEC_SIGN_PK_LEN];
 	struct sec_peer_key *key;
+	bool director;
 };
 
 /* ask one checker for the head it holds of our chain */
@@ -618,6 +619,7 @@ chain_round(struct node *n, bool recheck, const char *override,
 		wn_strlcpy(cs[nc].endpoint, p->endpoint,
 		    sizeof(cs[nc].endpoint));
 		memcpy(cs[nc].sign_pk, p->sign_pk, sizeof(cs[nc].sign_pk));
+		cs[nc].director = is_director_peer(n, p);
 		cs[nc++].key = p->key;
 	}
 	for (size_t i = 0; i < nc && !n->ex->stopping; i++) {
@@ -630,9 +632,19 @@ chain_round(struct node *n, bool recheck, const char *override,
 			    "answer", cs[i].org_id, cs[i].endpoint);
 			continue;
 		}
-		answered++;
-		if (!found)
+		/* an answer without a head says something only from the
+		 * director (a witness may never have had one, or not since
+		 * the slots moved; a hostile one could always say so) */
+		if (!found) {
+			if (n->is_director || cs[i].director)
+				answered++;
+			else
+				wn_log(WN_LOG_INFO, "rollback check: %s holds no "
+				    "head of ours: that vouches for nothing",
+				    cs[i].org_id);
 			continue;
+		}
+		answered++;
 		/* judged against the chain as it was at start: what a node
 		 * writes while receive-only never went to a checker */
 		if ((rc = node_audit_head(n->store, &mine)) != WN_OK) {
@@ -641,16 +653,18 @@ chain_round(struct node *n, bool recheck, const char *override,
 		}
 		if (recheck && mine.seq > n->ex->start_seq)
 			mine.seq = n->ex->start_seq;
-		/* a restored copy: its records past the backup's last one
-		 * (node.restore, a refused start) are its own, not the
-		 * original's, so a head past that point is one it lacks */
-		if (node_store_meta_get(n->store, NODE_RESTORED_SEQ_KEY, val,
-			sizeof(val)) && atoll(val) > 0 && atoll(val) < mine.seq)
-			mine.seq = atoll(val);
 		uint8_t h[32];
 		bool b = (uint64_t)mine.seq < got.seq;
 		if (!b && hash_at(n, got.seq, h) && memcmp(h, got.hash, 32) == 0)
 			continue; /* our chain extends it */
+		/* a restored copy: its records past the backup's last one
+		 * (node.restore, a refused start) are its own, not the
+		 * original's, so a head past that point that it does not
+		 * extend is one it lacks, not history rewritten */
+		if (node_store_meta_get(n->store, NODE_RESTORED_SEQ_KEY, val,
+			sizeof(val)) && atoll(val) > 0 &&
+		    got.seq > (uint64_t)atoll(val))
+			b = true;
 		accepted_key(key, sizeof(key), &got);
 		if (node_store_meta_get(n->store, key, val, sizeof(val))) {
 			wn_log(WN_LOG_INFO, "rollback check: the head %llu %s "
@@ -787,7 +801,9 @@ chain_round(struct node *n, bool recheck, const char *override,
 		node_store_rollback(n->store);
 		goto out;
 	}
-	rc = WN_OK;
+	/* accepted while receive-only (the operator's reason given at
+	 * start): it sends again */
+	rc = n->ex->receive_only ? receive_only_end(n, answered, asked) : WN_OK;
 out:
 	free(cs);
 	free(bad);
@@ -798,6 +814,11 @@ wn_err
 node_chain_check(struct node *n, const char *override, const char *unchecked,
     char *err, size_t errlen)
 {
+	/* kept for a receive-only start: the operator's reason holds for
+	 * the rollback its checkers show once they answer */
+	if (override != NULL)
+		wn_strlcpy(n->ex->accept_rollback, override,
+		    sizeof(n->ex->accept_rollback));
 	return chain_round(n, false, override, unchecked, err, errlen);
 }
 
@@ -826,9 +847,12 @@ node_chain_recheck(struct node *n, int64_t *wake)
 		period = node_test_ms("WIJKNET_TEST_RECHECK_MS", RECHECK_MS);
 	if (n->ex->next_recheck_ms == 0)
 		n->ex->next_recheck_ms = now + period;
+	if (n->ex->chain_refused)
+		return; /* stopping */
 	if (n->ex->recheck_now || now >= n->ex->next_recheck_ms) {
 		n->ex->recheck_now = false;
-		wn_err rc = chain_round(n, true, NULL, NULL, err, sizeof(err));
+		wn_err rc = chain_round(n, true, n->ex->accept_rollback[0] ?
+			n->ex->accept_rollback : NULL, NULL, err, sizeof(err));
 		n->ex->next_recheck_ms = wn_mono_ms() + period;
 		if (rc == WN_ECORRUPT) {
 			wn_log(WN_LOG_ERROR, "%s", err);

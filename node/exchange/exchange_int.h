@@ -65,6 +65,7 @@ struct node_exchange {
 	int64_t next_recheck_ms; /* CLOCK_MONOTONIC */
 	int64_t start_seq;    /* our audit chain's last record at start */
 	int64_t held_logged;  /* the outbox's size last logged (deliver.c) */
+	char accept_rollback[512]; /* the operator's --accept-rollback */
 
 	/* refusals of unsigned transfers this minute (receive.c) */
 	int64_t unsigned_since; /* wall clock, for the record */

@@ -15,12 +15,16 @@
 #    when its checker answers with a head the copy's chain does not
 #    extend, the node stops with exit status 1 (chain.refused), having
 #    sent nothing;
+#  - a receive-only node vouches for nobody: a chain-head query to it is
+#    answered with a transient ERROR, not with the heads it holds;
 #  - members check each other: a member's witnesses (the two members
 #    after it in org id order) hold its head too, so an older copy is
-#    refused at start while the director is away.
+#    refused at start while the director is away; a witness that holds no
+#    head of it (a member that joined since) vouches for nothing.
 # police's checkers: dir and its witnesses youth and guards (members in
 # order: guards, housing, police, youth); housing checks nothing of it.
 . "$(dirname "$0")/lib.sh"
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
 # a starting node waits 60 s (not 3) for an answer of a checker that is up
 # (one that is away refuses the dial at once); started with_flush, police
 # tries 60 s (not 3) to hand dir its head when it stops (node_test_ms)
@@ -61,6 +65,9 @@ check "  housing shows them queued at police" count_is 3 peer_field police housi
 check "housing sends police 2 messages" wn housing peer send police --count 2 --size 16
 check "  police, receive-only, applies them" wait_for 120 received_is police housing 2
 check "  and is still receive-only" count_is True ro police
+bundle police >/dev/null
+"$POKE" "$WN_T/housing/node.key" "$WN_T/housing.pass" housing "$WN_T/police.bundle" query >"$WN_T/out" 2>&1
+check_out "  a chain-head query to it gets a transient ERROR (13): it vouches for nobody" '^ERROR 13 receive-only: this node cannot vouch'
 
 # --- the checker comes back
 check "dir starts (it sends police its head)" node_start dir
@@ -84,6 +91,34 @@ check "  no second chain.receive_only" count_is 1 audit_count police chain.recei
 check "dir starts" node_start dir
 check "guards and youth start" witnesses_start
 
+# --- a witness that holds no head of police vouches for nothing:
+# probation joins and sorts right after police, so police's witnesses are
+# now probation and youth; probation is away while police stops, so it
+# holds no head of police
+join_member() {
+	local dkey
+	dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
+	node_init_member "$1" "$dkey" guards >/dev/null && node_start "$1" &&
+		wn "$1" peer add "$WN_T/dir.bundle" --fingerprint "$(bundle dir)" >/dev/null &&
+		wn dir peer add "$WN_T/$1.bundle" --fingerprint "$(bundle "$1")" >/dev/null
+}
+check "probation joins" join_member probation
+check "  police knows it" wait_for 120 peer_known police probation
+check "probation stops" node_stop probation
+check "police stops" node_stop police
+check "dir and youth stop" eval 'node_stop dir && node_stop youth'
+check "probation starts (it holds no head of police)" node_start probation
+check "  none (-1)" count_is -1 peer_field probation police chain_head
+at=$(log_size police)
+check "police starts: probation answers, holding nothing" node_start police
+check "  that vouches for nothing: police is receive-only" count_is True ro police
+check "  and says so in its log" out_has 'rollback check: probation holds no head of ours: that vouches for nothing' log_since police "$at"
+check "dir starts" node_start dir
+check "  police ends receive-only" wait_for 120 count_is False ro police
+check "youth starts" node_start youth
+checkers_stop() { local n; for n in dir probation youth; do node_stop $n || return 1; done; }
+witnesses_start() { node_start probation && node_start youth; }
+
 # --- an older copy, started while its checker is away, is stopped once
 # its checker answers
 check "police stops" node_stop police
@@ -93,7 +128,7 @@ check "police sends dir 5 messages" wn police peer send dir --count 5 --size 16
 check "  dir applies them" wait_for 120 received_is dir police 5
 last=$(audit_seq police)
 check "police stops, handing its checkers its head" with_flush node_stop police
-for n in dir guards youth; do check "$n holds police's head $last" wait_for 120 head_at $n police "$last"; done
+for n in dir probation youth; do check "$n holds police's head $last" wait_for 120 head_at $n police "$last"; done
 check "  housing holds none (-1)" count_is -1 peer_field housing police chain_head
 dir_got=$(received dir police)
 check "dir and police's witnesses stop" checkers_stop
@@ -112,10 +147,10 @@ check "dir stops" node_stop dir
 
 # --- the witnesses alone: the director away, police's older copy is
 # refused at start
-check "guards and youth start" witnesses_start
+check "probation and youth start" witnesses_start
 rm -rf "$WN_T/police"; cp -a "$WN_T/police.old" "$WN_T/police"
 : >"$WN_T/police.log"
 check_exit "police's older copy, dir away, is refused at start" 1 node_start police
 [ -n "${WN_PID[police]:-}" ] && node_stop police
-check "  naming a witness's copy" grep -Eq 'audit chain is behind the copy (guards|youth) holds' "$WN_T/police.log"
+check "  naming a witness's copy" grep -Eq 'audit chain is behind the copy (probation|youth) holds' "$WN_T/police.log"
 wn_done
