@@ -98,7 +98,7 @@ check "guards and youth start" witnesses_start
 join_member() {
 	local dkey
 	dkey=$("$WIJKNETD" public --config "$WN_T/dir/wijknet.conf" | sed -n 's/^sign_key = //p')
-	node_init_member "$1" "$dkey" guards >/dev/null && node_start "$1" &&
+	node_init_member "$1" "$dkey" community_guards >/dev/null && node_start "$1" &&
 		wn "$1" peer add "$WN_T/dir.bundle" --fingerprint "$(bundle dir)" >/dev/null &&
 		wn dir peer add "$WN_T/$1.bundle" --fingerprint "$(bundle "$1")" >/dev/null
 }
