@@ -420,14 +420,11 @@ peer_answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	    strcmp(q.org, pr->p->org_id) != 0)
 		return false; /* the normal path refuses and audits it */
 	pthread_mutex_lock(&n->mtx);
-	int64_t since;
-	if (node_chain_receive_only(n, &since))
-		/* its own store may be an older copy: the heads it holds
-		 * vouch for nobody until a checker of its own has answered */
-		reply_error(n, pr->p->org_id, WN_EBUSY, "receive-only: this "
-		    "node cannot vouch for the heads it holds until its own "
-		    "checkers answer", w);
-	else if (node_chain_answer(n, pr->p, q.nonce, w) != WN_OK)
+	/* a receive-only node answers too: two nodes that check each
+	 * other and started while the other was away would otherwise wait
+	 * for each other for ever (its heads may be an older copy's, but
+	 * a head it holds is one the asker signed) */
+	if (node_chain_answer(n, pr->p, q.nonce, w) != WN_OK)
 		proto_writer_reset(w);
 	int64_t now = wn_mono_ms();
 	if (pr->p->queried_ms == 0 ||
