@@ -12,8 +12,11 @@
 # marked done on the police node shows up at the director); the monthly
 # neighbourhood team's meeting with minutes and a decision, and the case
 # escalated to the nuisance consultation team; the case
-# closed, after which nothing is shared for it; and every node's audit
-# chain verifies.
+# closed, after which nothing is shared for it; two partners finding out
+# they worry about the same youngster through pseudonymous tokens; an old
+# copy of a member's store refused by its fellow members while the
+# director is away, and a member none of whose checkers answers starting
+# receive-only; and every node's audit chain verifies.
 set -euo pipefail
 # the region's time: the dates below are local times in Flanders
 export TZ=Europe/Brussels
@@ -45,11 +48,13 @@ bundle() { "$WIJKNETD" public --config "$D/$1/wijknet.conf" >"$D/$1.bundle"; sed
 queued() { wn "$1" --json peer list | /usr/bin/python3 -c 'import json,sys; print(sum(r["queued"] for r in json.load(sys.stdin)["rows"] if r["org_id"]==sys.argv[1]))' "$2"; }
 until_true() { local i=0; until "$@"; do i=$((i+1)); [ $i -lt 600 ] || return 1; sleep 0.05; done; }
 is_zero() { [ "$(queued "$1" "$2")" = 0 ]; }
-queued_is() { [ "$(queued "$1" "$2")" = "$3" ]; }
+# at least N: a member's chain head, sent to its witnesses now and then,
+# may wait beside them
+queued_at_least() { [ "$(queued "$1" "$2")" -ge "$3" ]; }
 knows() { wn "$1" --json peer list | grep -q "\"org_id\":\"$2\""; }
 
 start_node() {
-	mkfifo "$D/$1.ready"
+	rm -f "$D/$1.ready"; mkfifo "$D/$1.ready"
 	"$WIJKNETD" run --config "$D/$1/wijknet.conf" --ready-fd 3 \
 		3>"$D/$1.ready" 2>>"$D/$1.log" &
 	PID[$1]=$!
@@ -95,7 +100,7 @@ wn pz-neteland peer stats
 say "A node that is down: its messages wait in the sender's outbox"
 kill -TERM "${PID[gw-herentals]}"; wait "${PID[gw-herentals]}"; unset "PID[gw-herentals]"
 wn pz-neteland peer send gw-herentals --count 25
-until_true queued_is pz-neteland gw-herentals 25
+until_true queued_at_least pz-neteland gw-herentals 25
 wn pz-neteland peer list
 rm -f "$D/gw-herentals.ready"
 start_node gw-herentals
@@ -291,6 +296,43 @@ echo "-- each is told who else worries, and whom to call; nothing more:"
 wn pz-neteland concern matches
 echo "-- the director holds the match by a fingerprint, never a name; it can open a case on it:"
 wn herentals concern held
+
+say "An old copy of a store cannot pass for the real one: the director and two fellow members hold each member's newest chain head"
+stop_node() { kill -TERM "${PID[$1]}"; wait "${PID[$1]}"; unset "PID[$1]"; }
+field() { /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"]; print([x for x in r if x.get("org_id", sys.argv[2]) == sys.argv[2]][0][sys.argv[1]])' "$@"; }
+head_above() { [ "$(wn "$1" --json peer list | field chain_head "$2")" -gt "$3" ]; }
+stop_node jw-herentals
+old=$("$WIJKNETD" audit-verify --config "$D/jw-herentals/wijknet.conf" 2>/dev/null | sed -n 's/^audit chain intact: \([0-9]*\) records$/\1/p')
+cp -a "$D/jw-herentals" "$D/jw-herentals.old"
+start_node jw-herentals
+echo "youth work's node was copied when its audit chain held $old records; it started again, and its witnesses"
+echo "(the police and the community guards, the members after it in org id order) got its newer head:"
+until_true head_above pz-neteland jw-herentals "$old"
+until_true head_above gw-herentals jw-herentals "$old"
+stop_node jw-herentals
+stop_node herentals
+mv "$D/jw-herentals" "$D/jw-herentals.new"; cp -a "$D/jw-herentals.old" "$D/jw-herentals"
+echo "-- the director is away; youth work is started on the old copy:"
+if timeout 120 "$WIJKNETD" run --config "$D/jw-herentals/wijknet.conf" 2>>"$D/jw-herentals.log"; then
+	echo "the old copy started: it should not have"; exit 1
+fi
+grep -o 'audit chain is behind the copy [a-z-]* holds: [^(]*' "$D/jw-herentals.log" | tail -n 1
+rm -rf "$D/jw-herentals"; mv "$D/jw-herentals.new" "$D/jw-herentals"
+echo "-- its real store is back; with the police and the guards away too, no checker can answer:"
+stop_node pz-neteland
+stop_node gw-herentals
+start_node jw-herentals
+wn jw-herentals status | sed -n 1p
+wn jw-herentals peer send pz-neteland --count 3 >/dev/null
+echo "(it receives and answers, and sends nothing: what it queues waits)"
+not_ro() { [ "$(wn jw-herentals --json status | field receive_only jw-herentals)" = False ]; }
+start_node herentals
+until_true not_ro
+echo "-- the director is back: youth work asked again, and sends again:"
+wn jw-herentals audit show --limit 400 | grep -E 'chain\.(receive_only|checked)'
+start_node pz-neteland
+start_node gw-herentals
+until_true is_zero jw-herentals pz-neteland
 
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8

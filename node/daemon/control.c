@@ -75,13 +75,30 @@ ctl_status(struct node_ctl_call *c)
 	 * first things status says */
 	struct node_chain_behind rb;
 	bool behind = node_chain_behind(n, &rb);
-	char msg[1024];
-	snprintf(msg, sizeof(msg), "%s%s%s", behind ? rb.warning : "",
-	    behind && cert.warning[0] ? "; " : "", cert.warning);
+	int64_t ro_since = 0;
+	bool ro = node_chain_receive_only(n, &ro_since);
+	char msg[1536], ro_msg[256] = "";
+	if (ro) {
+		char when[40];
+		time_t t = (time_t)(ro_since / 1000);
+		struct tm tm;
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+			snprintf(when, sizeof(when), "start");
+		snprintf(ro_msg, sizeof(ro_msg), "receive-only since %s: none "
+		    "of the nodes that check this node's audit chain has "
+		    "answered yet, so nothing is sent (it waits in the "
+		    "outbox) until one does", when);
+	}
+	snprintf(msg, sizeof(msg), "%s%s%s%s%s", ro_msg,
+	    ro && (behind || cert.warning[0]) ? "; " : "",
+	    behind ? rb.warning : "", behind && cert.warning[0] ? "; " : "",
+	    cert.warning);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
-	proto_ctl_row_begin(c->w, 24 + (tls ? 2 : 0) + (behind ? 5 : 0));
+	proto_ctl_row_begin(c->w, 25 + (tls ? 2 : 0) + (behind ? 5 : 0) +
+	    (ro ? 1 : 0));
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -107,6 +124,10 @@ ctl_status(struct node_ctl_call *c)
 	 * until `peer retry` */
 	proto_ctl_field_int(c->w, "peers_stuck", (int64_t)ex.peers_stuck);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
+	/* no checker answered at start: nothing is sent until one does */
+	proto_ctl_field_bool(c->w, "receive_only", ro);
+	if (ro)
+		proto_ctl_field_int(c->w, "receive_only_since_ms", ro_since);
 	/* the peer socket's connections (node/exchange/conn.c, node/exchange/tls.c) */
 	proto_ctl_field_int(c->w, "peer_connections", (int64_t)cs.open);
 	proto_ctl_field_int(c->w, "peer_refused_over_total_cap",

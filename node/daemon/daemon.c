@@ -605,6 +605,7 @@ usage_run(FILE *f)
 	fprintf(f,
 	    "usage: wijknetd run [--config FILE] [--ready-fd FD]\n"
 	    "                    [--accept-rollback REASON]\n"
+	    "                    [--accept-unchecked REASON]\n"
 	    "                    [--accept-director-key REASON]\n"
 	    "\n"
 	    "Unlocks the node and serves until SIGTERM or SIGINT. A missing or\n"
@@ -615,6 +616,11 @@ usage_run(FILE *f)
 	    "                  serve even though the audit chain is behind the\n"
 	    "                  head a checker holds (a restored backup); REASON\n"
 	    "                  goes into the audit log\n"
+	    "  --accept-unchecked REASON\n"
+	    "                  serve and send at once even though none of the\n"
+	    "                  nodes that check this node's audit chain answers;\n"
+	    "                  without it the node starts receive-only (it sends\n"
+	    "                  nothing until one answers); REASON is audited\n"
 	    "  --accept-director-key REASON\n"
 	    "                  serve even though the config names another\n"
 	    "                  director key than the one this node's store\n"
@@ -780,12 +786,14 @@ node_cmd_run(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"ready-fd", required_argument, NULL, 'r'},
 	    {"accept-rollback", required_argument, NULL, 'A'},
+	    {"accept-unchecked", required_argument, NULL, 'U'},
 	    {"accept-director-key", required_argument, NULL, 'K'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cfg_path = "/etc/wijknet/wijknet.conf";
-	const char *accept_rollback = NULL, *accept_director = NULL;
+	const char *accept_rollback = NULL, *accept_director = NULL,
+		   *accept_unchecked = NULL;
 	uint64_t ready_fd = UINT64_MAX;
 	char err[2048];
 	int c, status = 1;
@@ -804,6 +812,15 @@ node_cmd_run(int argc, char **argv)
 			break;
 		case 'A':
 			accept_rollback = optarg;
+			break;
+		case 'U':
+			accept_unchecked = optarg;
+			if (*optarg == '\0') {
+				fprintf(stderr, "wijknetd: --accept-unchecked "
+				    "needs a reason, for the audit log\n");
+				status = 2;
+				goto out;
+			}
 			break;
 		case 'K':
 			accept_director = optarg;
@@ -868,7 +885,8 @@ node_cmd_run(int argc, char **argv)
 	pthread_mutex_lock(&n->mtx);
 	wn_err crc = node_peers_load(n);
 	if (crc == WN_OK)
-		crc = node_chain_check(n, accept_rollback, err, sizeof(err));
+		crc = node_chain_check(n, accept_rollback, accept_unchecked,
+		    err, sizeof(err));
 	pthread_mutex_unlock(&n->mtx);
 	if (crc != WN_OK) {
 		wn_log(WN_LOG_ERROR, "%s", crc == WN_ECORRUPT ? err
@@ -957,7 +975,9 @@ node_cmd_run(int argc, char **argv)
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
 		"clean shutdown") != WN_OK)
 		wn_log(WN_LOG_ERROR, "cannot audit the stop");
-	status = held == 0 ? 0 : 1;
+	/* a rollback found while receive-only stopped it: as a refused
+	 * start, exit 1 */
+	status = held == 0 && !node_chain_refused(n) ? 0 : 1;
 out:
 	/* a start refused after the peer table was loaded (a rolled back
 	 * chain, no audit, no control socket) frees it here; after a stop

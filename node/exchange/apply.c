@@ -420,6 +420,10 @@ peer_answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	    strcmp(q.org, pr->p->org_id) != 0)
 		return false; /* the normal path refuses and audits it */
 	pthread_mutex_lock(&n->mtx);
+	/* a receive-only node answers too: two nodes that check each
+	 * other and started while the other was away would otherwise wait
+	 * for each other for ever (its heads may be an older copy's, but
+	 * a head it holds is one the asker signed) */
 	if (node_chain_answer(n, pr->p, q.nonce, w) != WN_OK)
 		proto_writer_reset(w);
 	int64_t now = wn_mono_ms();
@@ -444,6 +448,7 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 	char detail[200];
 	int64_t last = peer_last_seq_in(n, rx->from->org_id), before = last;
 	sqlite3 *db = node_store_db(n->store);
+	node_chain_heard(n, rx->from);
 	if (last < 0) {
 		/* removed by a charter applied in this very group, or the
 		 * store failed: the replay check cannot run, nothing of it

@@ -12,6 +12,14 @@
  * with a reason that goes into the audit log (and the heads accepted so
  * are remembered in meta). A checker sent a head that does not extend the
  * one it holds reports a rollback and keeps its head.
+ *
+ * A node none of whose checkers answers at start cannot tell whether it
+ * runs on an older copy, so it fails closed: it starts receive-only (it
+ * receives, applies and answers, but sends nothing: its outbox waits) and
+ * asks again when a checker sends it something, and every RECHECK_MS. The
+ * first round a checker answers ends it (or, when the chain does not extend
+ * the head held, stops the node as a start would have refused). The
+ * operator may override with a reason (--accept-unchecked), audited.
  */
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"
@@ -19,8 +27,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nng/protocol/reqrep0/req.h>
 #include <sqlcipher/sqlite3.h>
@@ -29,6 +39,46 @@
 
 /* a test may lengthen it: WIJKNET_TEST_QUERY_TIMEOUT_MS (node_test_ms) */
 #define QUERY_TIMEOUT_MS 3000
+/* receive-only: how often the checkers are asked again without a sign of
+ * them (a message from one asks at once) */
+#define RECHECK_MS 30000
+
+/* A member's chain is checked by the director and by NODE_WITNESSES other
+ * members, its witnesses: the next members after it in org id order,
+ * wrapping round, among the members it knows (the charter gives every
+ * member the same list, so each computes the same witnesses; a head sent
+ * to a member that does not count itself one is kept all the same). A
+ * member then still learns that it runs on an older copy while the
+ * director is away; the director is checked by every member. */
+#define NODE_WITNESSES 2
+
+static bool
+is_director_peer(struct node *n, const struct node_peer *p)
+{
+	return memcmp(p->sign_pk, n->director_pk, 32) == 0;
+}
+
+/* is_witness: p is one of our witnesses (n a member). The peer table is
+ * in org id order (node_peers_load), those a reload dropped (gone) after
+ * the rest. */
+static bool
+is_witness(struct node *n, const struct node_peer *p)
+{
+	size_t k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n->ex->npeers; i++) {
+			const struct node_peer *q = n->ex->peers[i];
+			int c = strcmp(q->org_id, n->cfg.org_id);
+			if (q->gone || is_director_peer(n, q) || c == 0 ||
+			    (pass == 0 ? c < 0 : c > 0))
+				continue;
+			if (q == p)
+				return true;
+			if (++k == NODE_WITNESSES)
+				return false;
+		}
+	return false;
+}
 
 static bool
 is_checker(struct node *n, const struct node_peer *p)
@@ -37,7 +87,7 @@ is_checker(struct node *n, const struct node_peer *p)
 		return false;
 	if (n->is_director)
 		return true;
-	return memcmp(p->sign_pk, n->director_pk, 32) == 0;
+	return is_director_peer(n, p) || is_witness(n, p);
 }
 
 static wn_err
@@ -324,9 +374,20 @@ node_chain_answer(struct node *n, const struct node_peer *to,
 	return rc;
 }
 
+/* A checker as ask needs it: copied under n->mtx, so that the lock can be
+ * let go while the query waits (a peer is freed only at shutdown, its key
+ * with it; its endpoint may be rewritten by a reload) */
+struct checker {
+	char org_id[64], endpoint[256];
+	uint8_t sign_pk[SEC_SIGN_PK_LEN];
+	struct sec_peer_key *key;
+	bool director;
+};
+
 /* ask one checker for the head it holds of our chain */
 static wn_err
-ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
+ask(struct node *n, const struct checker *p, struct proto_head *out,
+    bool *found)
 {
 	nng_socket s;
 	nng_msg *reply = NULL;
@@ -340,7 +401,6 @@ ask(struct node *n, struct node_peer *p, struct proto_head *out, bool *found)
 	struct proto_writer qw;
 	size_t blen;
 	wn_err rc = WN_ETRANSPORT;
-	/* asked once per checker, at start only */
 	int64_t timeout = node_test_ms("WIJKNET_TEST_QUERY_TIMEOUT_MS",
 	    QUERY_TIMEOUT_MS);
 
@@ -515,78 +575,160 @@ accepted_key(char *out, size_t cap, const struct proto_head *h)
 	    hex);
 }
 
-wn_err
-node_chain_check(struct node *n, const char *override, char *err,
-    size_t errlen)
+/* receive_only_end: a checker answered and our chain extends what it
+ * holds: what waited in the outbox goes out. n->mtx held. */
+static wn_err
+receive_only_end(struct node *n, size_t answered, size_t asked)
+{
+	char detail[256];
+	snprintf(detail, sizeof(detail), "%zu of %zu checkers answered and "
+	    "this node's chain extends the heads they hold: sending again "
+	    "after %lld s receive-only", answered, asked,
+	    (long long)(wn_now_ms() - n->ex->receive_only_ms) / 1000);
+	wn_log(WN_LOG_INFO, "rollback check: %s", detail);
+	n->ex->receive_only = false;
+	pthread_cond_broadcast(&n->ex->wake);
+	return node_audit_append(n->store, "system", "chain.checked",
+	    n->cfg.org_id, detail);
+}
+
+/* chain_round asks every checker for the head it holds of our chain and
+ * judges the answers: at start (recheck false), or again while
+ * receive-only. Called with n->mtx held; it lets go of it while a query
+ * waits. */
+static wn_err
+chain_round(struct node *n, bool recheck, const char *override,
+    const char *unchecked, char *err, size_t errlen)
 {
 	struct node_audit_head mine;
 	struct proto_head got, *bad = NULL;
+	struct checker *cs = NULL;
 	const char *who = NULL;
-	size_t asked = 0, answered = 0, nbad = 0, worst = 0, nacc = 0;
+	size_t asked = 0, answered = 0, nbad = 0, worst = 0, nacc = 0, nc = 0;
 	bool found, behind = false;
 	char key[128], val[32], detail[1024];
-	wn_err rc = node_audit_head(n->store, &mine);
-	if (rc != WN_OK) {
-		snprintf(err, errlen, "cannot read the audit chain head");
-		return rc;
-	}
-	if ((bad = calloc(NODE_MAX_PEERS, sizeof(*bad))) == NULL)
-		return WN_ENOMEM;
+	wn_err rc = WN_ENOMEM;
+	if ((bad = calloc(NODE_MAX_PEERS, sizeof(*bad))) == NULL ||
+	    (cs = calloc(NODE_MAX_PEERS, sizeof(*cs))) == NULL)
+		goto out;
 	for (size_t i = 0; i < n->ex->npeers; i++) {
 		struct node_peer *p = n->ex->peers[i];
-		uint8_t h[32];
 		if (!is_checker(n, p))
 			continue;
+		wn_strlcpy(cs[nc].org_id, p->org_id, sizeof(cs[nc].org_id));
+		wn_strlcpy(cs[nc].endpoint, p->endpoint,
+		    sizeof(cs[nc].endpoint));
+		memcpy(cs[nc].sign_pk, p->sign_pk, sizeof(cs[nc].sign_pk));
+		cs[nc].director = is_director_peer(n, p);
+		cs[nc++].key = p->key;
+	}
+	for (size_t i = 0; i < nc && !n->ex->stopping; i++) {
 		asked++;
-		if (ask(n, p, &got, &found) != WN_OK) {
+		pthread_mutex_unlock(&n->mtx);
+		rc = ask(n, &cs[i], &got, &found);
+		pthread_mutex_lock(&n->mtx);
+		if (rc != WN_OK) {
 			wn_log(WN_LOG_WARN, "rollback check: %s (%s) did not "
-			    "answer", p->org_id, p->endpoint);
+			    "answer", cs[i].org_id, cs[i].endpoint);
+			continue;
+		}
+		/* an answer without a head says something only from the
+		 * director (a witness may never have had one, or not since
+		 * the slots moved; a hostile one could always say so) */
+		if (!found) {
+			if (n->is_director || cs[i].director)
+				answered++;
+			else
+				wn_log(WN_LOG_INFO, "rollback check: %s holds no "
+				    "head of ours: that vouches for nothing",
+				    cs[i].org_id);
 			continue;
 		}
 		answered++;
-		if (!found)
-			continue;
+		/* judged against the chain as it was at start: what a node
+		 * writes while receive-only never went to a checker */
+		if ((rc = node_audit_head(n->store, &mine)) != WN_OK) {
+			snprintf(err, errlen, "cannot read the audit chain head");
+			goto out;
+		}
+		if (recheck && mine.seq > n->ex->start_seq)
+			mine.seq = n->ex->start_seq;
+		uint8_t h[32];
 		bool b = (uint64_t)mine.seq < got.seq;
 		if (!b && hash_at(n, got.seq, h) && memcmp(h, got.hash, 32) == 0)
 			continue; /* our chain extends it */
+		/* a restored copy: its records past the backup's last one
+		 * (node.restore, a refused start) are its own, not the
+		 * original's, so a head past that point that it does not
+		 * extend is one it lacks, not history rewritten */
+		if (node_store_meta_get(n->store, NODE_RESTORED_SEQ_KEY, val,
+			sizeof(val)) && atoll(val) > 0 &&
+		    got.seq > (uint64_t)atoll(val))
+			b = true;
 		accepted_key(key, sizeof(key), &got);
 		if (node_store_meta_get(n->store, key, val, sizeof(val))) {
 			wn_log(WN_LOG_INFO, "rollback check: the head %llu %s "
 			    "holds was accepted as rolled back before",
-			    (unsigned long long)got.seq, p->org_id);
+			    (unsigned long long)got.seq, cs[i].org_id);
 			nacc++;
 			continue;
 		}
 		if (nbad == 0 || got.seq > bad[worst].seq) {
 			worst = nbad;
-			who = p->org_id;
+			who = cs[i].org_id;
 			behind = b;
 		}
 		bad[nbad++] = got;
 	}
+	if ((rc = node_audit_head(n->store, &mine)) != WN_OK) {
+		snprintf(err, errlen, "cannot read the audit chain head");
+		goto out;
+	}
+	if (!recheck)
+		n->ex->start_seq = mine.seq;
+	else if (mine.seq > n->ex->start_seq)
+		mine.seq = n->ex->start_seq;
 	if (asked > 0 && answered == 0) {
-		snprintf(detail, sizeof(detail), "none of %zu checkers answered; "
-		    "serving unchecked", asked);
+		if (recheck) /* still nobody: receive-only goes on */
+			goto out;
+		if (unchecked != NULL) {
+			snprintf(detail, sizeof(detail), "none of %zu checkers "
+			    "answered; serving unchecked, accepted by the "
+			    "operator: %s", asked, unchecked);
+			wn_log(WN_LOG_WARN, "rollback check: %s", detail);
+			rc = node_audit_append(n->store, "system",
+			    "chain.unchecked", n->cfg.org_id, detail);
+			goto out;
+		}
+		/* fail closed: an older copy of this store must not send
+		 * what its checkers would take for new */
+		snprintf(detail, sizeof(detail), "none of %zu checkers "
+		    "answered: receiving only, nothing is sent until one "
+		    "answers (or the node is started with --accept-unchecked "
+		    "REASON)", asked);
 		wn_log(WN_LOG_WARN, "rollback check: %s", detail);
-		rc = node_audit_append(n->store, "system", "chain.unchecked",
+		n->ex->receive_only = true;
+		n->ex->receive_only_ms = wn_now_ms();
+		rc = node_audit_append(n->store, "system", "chain.receive_only",
 		    n->cfg.org_id, detail);
 		goto out;
 	}
 	rc = WN_OK;
-	if (nbad == 0 && nacc == 0 && answered == asked) {
+	if (nbad == 0) {
 		/* every checker holds a head our chain extends: a rollback
 		 * accepted before is past, and must not hide a later one */
-		if (node_store_exec(n->store, "DELETE FROM meta WHERE key LIKE "
+		if (nacc == 0 && answered == asked &&
+		    node_store_exec(n->store, "DELETE FROM meta WHERE key LIKE "
 					      "'chain_accepted:%' OR key IN ('"
 					      BEHIND_KEY "', '"
 					      NODE_RESTORED_SEQ_KEY "')") !=
-		    WN_OK)
+			WN_OK)
 			wn_log(WN_LOG_WARN, "rollback check: cannot drop the "
 			    "heads accepted before");
+		if (n->ex->receive_only)
+			rc = receive_only_end(n, answered, asked);
 		goto out;
 	}
-	if (nbad == 0)
-		goto out;
 	/* what the copy misses, in words: how many records, since when */
 	/* a restored backup (wijknetd restore) names where the copy ended:
 	 * the records written since (node.restore, a refused start) are
@@ -659,8 +801,86 @@ node_chain_check(struct node *n, const char *override, char *err,
 		node_store_rollback(n->store);
 		goto out;
 	}
-	rc = WN_OK;
+	/* accepted while receive-only (the operator's reason given at
+	 * start): it sends again */
+	rc = n->ex->receive_only ? receive_only_end(n, answered, asked) : WN_OK;
 out:
+	free(cs);
 	free(bad);
 	return rc;
+}
+
+wn_err
+node_chain_check(struct node *n, const char *override, const char *unchecked,
+    char *err, size_t errlen)
+{
+	/* kept for a receive-only start: the operator's reason holds for
+	 * the rollback its checkers show once they answer */
+	if (override != NULL)
+		wn_strlcpy(n->ex->accept_rollback, override,
+		    sizeof(n->ex->accept_rollback));
+	return chain_round(n, false, override, unchecked, err, errlen);
+}
+
+/* node_chain_heard: a message from one of our checkers came in (the
+ * applier): a receive-only node asks again at once */
+void
+node_chain_heard(struct node *n, const struct node_peer *from)
+{
+	if (n->ex->receive_only && is_checker(n, from)) {
+		n->ex->recheck_now = true;
+		pthread_cond_broadcast(&n->ex->wake);
+	}
+}
+
+/* node_chain_recheck runs in the delivery thread while the node is
+ * receive-only, when a checker was heard from or RECHECK_MS passed. A
+ * rollback found now stops the node, as the start would have refused it;
+ * *wake is lowered to the next time to ask. n->mtx held. */
+void
+node_chain_recheck(struct node *n, int64_t *wake)
+{
+	static int64_t period = -1;
+	char err[2048];
+	int64_t now = wn_mono_ms();
+	if (period < 0)
+		period = node_test_ms("WIJKNET_TEST_RECHECK_MS", RECHECK_MS);
+	if (n->ex->next_recheck_ms == 0)
+		n->ex->next_recheck_ms = now + period;
+	if (n->ex->chain_refused)
+		return; /* stopping */
+	if (n->ex->recheck_now || now >= n->ex->next_recheck_ms) {
+		n->ex->recheck_now = false;
+		wn_err rc = chain_round(n, true, n->ex->accept_rollback[0] ?
+			n->ex->accept_rollback : NULL, NULL, err, sizeof(err));
+		n->ex->next_recheck_ms = wn_mono_ms() + period;
+		if (rc == WN_ECORRUPT) {
+			wn_log(WN_LOG_ERROR, "%s", err);
+			if (node_audit_append(n->store, "system", "chain.refused",
+				n->cfg.org_id, err) != WN_OK)
+				wn_log(WN_LOG_ERROR, "cannot audit the refusal");
+			n->ex->chain_refused = true;
+			n->ex->receive_only = true; /* and it stays so */
+			kill(getpid(), SIGTERM);
+		} else if (rc != WN_OK)
+			wn_log(WN_LOG_WARN, "rollback check: %s; asked again "
+			    "in %lld s", wn_strerror(rc), (long long)period / 1000);
+	}
+	if (n->ex->receive_only && n->ex->next_recheck_ms < *wake)
+		*wake = n->ex->next_recheck_ms;
+}
+
+bool
+node_chain_receive_only(struct node *n, int64_t *since_ms)
+{
+	if (n->ex == NULL || !n->ex->receive_only)
+		return false;
+	*since_ms = n->ex->receive_only_ms;
+	return true;
+}
+
+bool
+node_chain_refused(struct node *n)
+{
+	return n->ex != NULL && n->ex->chain_refused;
 }

@@ -883,6 +883,27 @@ peer_push_heads(struct node *n, bool force)
 	}
 }
 
+/* held_log: while receive-only, says how many messages wait in the outbox
+ * whenever that number changes (so an operator, and a test, can see a
+ * message held, not merely slow). n->mtx held. */
+static void
+held_log(struct node *n)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t count = -1;
+	if (sqlite3_prepare_v2(node_store_db(n->store),
+		"SELECT count(*) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (count < 0 || count == n->ex->held_logged)
+		return;
+	n->ex->held_logged = count;
+	wn_log(WN_LOG_INFO, "receive-only: %lld message%s wait%s in the "
+	    "outbox until a checker answers", (long long)count,
+	    count == 1 ? "" : "s", count == 1 ? "s" : "");
+}
+
 void *
 peer_delivery_main(void *arg)
 {
@@ -898,9 +919,22 @@ peer_delivery_main(void *arg)
 	}
 	while (!n->ex->stopping) {
 		int64_t now = wn_mono_ms(), wake = now + 1000;
-		peer_push_heads(n, false);
 		peer_refusals_flush(n, false);
 		peer_tls_refusals(n);
+		/* receive-only (no checker answered at start): nothing goes
+		 * out, not even our chain head, until one does */
+		if (n->ex->receive_only) {
+			node_chain_recheck(n, &wake);
+			if (n->ex->receive_only) {
+				held_log(n);
+				struct timespec ts = wn_deadline(wake);
+				pthread_cond_timedwait(&n->ex->wake, &n->mtx,
+				    &ts);
+				continue;
+			}
+			now = wn_mono_ms();
+		}
+		peer_push_heads(n, false);
 		for (size_t i = 0; i < n->ex->npeers; i++) {
 			struct node_peer *p = n->ex->peers[i];
 			if (p->gone && p->inflight == 0)

@@ -275,8 +275,20 @@ WN_NODISCARD wn_err node_chain_seq_reused(struct node *n,
     const uint8_t *head, size_t hlen);
 WN_NODISCARD wn_err node_chain_numbers_moved(struct node *n,
     const struct node_peer *from);
+/* node_chain_check: unchecked (--accept-unchecked) is the operator's
+ * reason to serve when no checker answers; without it the node starts
+ * receive-only: it receives and answers but sends nothing, and asks its
+ * checkers again (node_chain_recheck, in the delivery thread) when one of
+ * them is heard from (node_chain_heard, the applier) and periodically.
+ * A rollback found then stops the node (node_chain_refused: exit 1). */
 WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
-    char *err, size_t errlen);
+    const char *unchecked, char *err, size_t errlen);
+void node_chain_heard(struct node *n, const struct node_peer *from);
+void node_chain_recheck(struct node *n, int64_t *wake);
+bool node_chain_refused(struct node *n);
+/* node_chain_receive_only: whether the node sends nothing now, and since
+ * when (wall clock ms); n->mtx held */
+bool node_chain_receive_only(struct node *n, int64_t *since_ms);
 
 /* node_outbox_reserve takes count consecutive sequence numbers for p
  * (the first in *first) and node_outbox_insert queues one message under

@@ -56,6 +56,17 @@ struct node_exchange {
 	bool applier_running, rx_stopping;
 	int64_t head_sent_seq, head_sent_ms; /* ms: CLOCK_MONOTONIC */
 
+	/* receive-only (chain.c): no checker answered the rollback check at
+	 * start; nothing is sent until one does (n->mtx) */
+	bool receive_only;
+	bool recheck_now;     /* a checker was heard from: ask again now */
+	bool chain_refused;   /* asked again, the chain is behind: stopping */
+	int64_t receive_only_ms; /* since when, wall clock */
+	int64_t next_recheck_ms; /* CLOCK_MONOTONIC */
+	int64_t start_seq;    /* our audit chain's last record at start */
+	int64_t held_logged;  /* the outbox's size last logged (deliver.c) */
+	char accept_rollback[512]; /* the operator's --accept-rollback */
+
 	/* refusals of unsigned transfers this minute (receive.c) */
 	int64_t unsigned_since; /* wall clock, for the record */
 	int64_t unsigned_mono;  /* the same moment, CLOCK_MONOTONIC */

@@ -484,6 +484,8 @@ flush_heads(struct node *n)
 	struct node_exchange *ex = n->ex;
 	int64_t deadline = wn_mono_ms() + stop_flush_ms;
 	peer_push_heads(n, true);
+	if (ex->receive_only)
+		return; /* it waits in the outbox, like the rest */
 	/* a last attempt now, whatever the backoff said */
 	for (size_t i = 0; i < ex->npeers; i++)
 		ex->peers[i]->next_try_ms = 0;

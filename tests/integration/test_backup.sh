@@ -109,4 +109,14 @@ check "  and the audit log holds the alert" out_has "alert.rollback.*behind by $
 check "the restored node's listings" listings copy got
 check "  are the original's" diff "$WN_T/police.want" "$WN_T/copy.got"
 check "  its audit chain verifies" wn copy audit verify
+
+# the copy goes on from here: once the director holds a head of the
+# copy's own chain (past the backup's last record), its next start needs
+# no override, and status no longer says it misses anything
+head_past() { local v; v=$(peer_field dir police chain_head); test "${v:-0}" -gt "$copy_end"; }
+check "the director holds a head of the copy's own chain" wait_for 180 head_past
+check "the copy stops" node_stop copy
+: >"$WN_T/copy.log"
+check "  and starts again without --accept-rollback" node_start copy
+check "  status says nothing is missing any more" out_lacks 'misses [0-9]+ audit records' wn copy status
 wn_done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_rollback_copy.sh - a store replaced by a real older copy (cp of the
 # stopped node's data folder) is caught by its checker even when the node
-# starts unchecked (its checker away): the copy reuses sequence numbers
+# starts unchecked (its checker away, and its operator overrides the
+# receive-only start with --accept-unchecked): the copy reuses sequence numbers
 # the checker applied already, which is reported as chain.rollback, and
 # its higher heads never replace the head held, so the node's next start
 # is still refused. After an accepted rollback the checker holds the
@@ -35,7 +36,8 @@ check "dir holds police's head" wait_for 120 head_at dir police "$last"
 held=$(peer_field dir police chain_head)
 check "dir stops" node_stop dir
 check "police's older copy" restore "$WN_T/police.old"
-check "  starts unchecked (dir is away)" with_flush node_start police
+check "  starts unchecked (dir is away; the operator says serve)" with_flush \
+	node_start police --accept-unchecked "dir is away for maintenance"
 for i in $(seq 1 30); do wn police status >/dev/null; done
 check "dir starts" node_start dir
 reported() { wn dir audit show --limit 400 | grep -q "chain.rollback.*police.*peer reuses sequence numbers: its store went back"; }

@@ -2,8 +2,10 @@
 # test_rollback_history.sh - what README "Running a node" and PROTOCOL.md
 # "Rollback detection" promise beyond an older copy refused at start
 # (test_rollback.sh, test_rollback_copy.sh):
-#  - a node none of whose checkers answers serves and audits
-#    chain.unchecked; one whose checker answers does not;
+#  - a node none of whose checkers answers, started with
+#    --accept-unchecked, serves and audits chain.unchecked with the
+#    operator's reason; one whose checker answers does not (without it
+#    the start is receive-only: test_receive_only.sh);
 #  - after `--accept-rollback` the node's sequence numbers jump forward
 #    (2^32) and its peers take the gap: a member that is no checker, and
 #    the checker, apply its messages without a replay refusal or a
@@ -40,15 +42,18 @@ start_override() {
 	with_flush node_start police --accept-rollback "restored from the backup of last night"
 }
 
-check "a federation of a director, police and guards" federation dir police guards
+# police's checkers are dir and its two witnesses, the members after it in
+# org id order (social, youth); guards checks nothing of police
+check "a federation of a director, police, guards, social and youth" federation dir police guards social youth
 
 # --- chain.unchecked: only when no checker answers
 check "police stops" node_stop police
-check "dir stops" node_stop dir
-check "police starts while dir, its only checker, is away" node_start police
+for n in dir social youth; do check "$n, a checker of police, stops" node_stop $n; done
+check "police starts while its checkers are away, the operator accepting it" \
+	node_start police --accept-unchecked "dir is moved to a new machine"
 check_exit "police's audit" 0 wn police audit show --limit 100
-check_out "  records chain.unchecked: none of its 1 checkers answered" 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 1 checkers answered; serving unchecked'
-check "dir starts" node_start dir
+check_out "  records chain.unchecked: none of its 3 checkers answered, and the reason" 'chain\.unchecked[[:space:]]+police[[:space:]]+none of 3 checkers answered; serving unchecked, accepted by the operator: dir is moved to a new machine'
+for n in dir social youth; do check "$n starts" node_start $n; done
 check "police stops" node_stop police
 check "police starts, dir answering" with_flush node_start police
 check "  no new chain.unchecked" test "$(audit_count police 'chain\.unchecked')" = 1
