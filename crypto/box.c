@@ -55,6 +55,13 @@ sec_peer_key_from_raw(const uint8_t raw[SEC_PEER_KEY_LEN],
 	return WN_OK;
 }
 
+void
+sec_peer_key_export(const struct sec_peer_key *k,
+    uint8_t raw[SEC_PEER_KEY_LEN])
+{
+	memcpy(raw, k->k, crypto_box_BEFORENMBYTES);
+}
+
 /* sec_peer_key_bytes is session.c's way to a pair key's bytes (mixed into
  * the session keys); declared there, not in sec.h */
 const uint8_t *sec_peer_key_bytes(const struct sec_peer_key *k);

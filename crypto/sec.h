@@ -173,6 +173,11 @@ void sec_peer_key_free(struct sec_peer_key *k);
 #define SEC_PEER_KEY_LEN 32
 WN_NODISCARD wn_err sec_peer_key_from_raw(const uint8_t raw[SEC_PEER_KEY_LEN],
     struct sec_peer_key **out);
+/* sec_peer_key_export writes a key's bytes: for the test tools only
+ * (wnpoke keeps its session in a test's folder to play a transfer back in
+ * a later run). Nothing in the daemon calls it (tests/lint.sh checks). */
+void sec_peer_key_export(const struct sec_peer_key *k,
+    uint8_t raw[SEC_PEER_KEY_LEN]);
 
 /*
  * Sessions (crypto/session.c, PROTOCOL.md "Sessions"): forward secrecy at
