@@ -17,6 +17,8 @@
  *        $WNPOKE_AFTER) | mixed SEQ VICTIM (FROM's message SEQ, then 63
  *        envelopes claiming to be from VICTIM, signed with our key, no
  *        manifest) | query (a chain head query from FROM) |
+ *        open-replay (a session opening sent twice on one connection:
+ *        the answer to the second is printed) |
  *        head SEQ INDEX (FROM's chain head at INDEX with a made-up hash,
  *        signed with KEYFILE, as message SEQ) |
  *        junk SEQ (a signed, sealed DATA whose body does not decode) |
@@ -744,6 +746,34 @@ main(int argc, char **argv)
 		t.n = 2;
 		if (proto_transfer_encode(&t, &out) != WN_OK)
 			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "open-replay") == 0) {
+		struct proto_session_init st = {0};
+		struct proto_writer ew;
+		struct proto_transfer t = {0};
+		nng_msg *first = NULL;
+		if (!dialled && connect_peer() != 0)
+			return send_and_print(NULL, 0); /* says NO REPLY */
+		if (proto_writer_init_dynamic(&ew, 1024, PROTO_ENVELOPE_MAX) !=
+			WN_OK ||
+		    proto_session_open_seal(argv[3], peer.org, wn_now_ms(),
+			pair, sign_cb, me, &st, &ew) != WN_OK)
+			return 1;
+		proto_session_init_release(&st);
+		t.n = 1;
+		t.env[0] = ew.buf;
+		t.env_len[0] = ew.len;
+		if (proto_transfer_encode(&t, &out) != WN_OK)
+			return 1;
+		proto_writer_release(&ew);
+		/* the first time: answered with an accept, not printed */
+		if (nng_send(sock, out.buf, out.len, 0) != 0 ||
+		    nng_recvmsg(sock, &first, 0) != 0) {
+			printf("NO REPLY (the first opening)\n");
+			return 3;
+		}
+		nng_msg_free(first);
 		return send_and_print(out.buf, out.len);
 	}
 	if (strcmp(mode, "query") == 0) {
