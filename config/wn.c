@@ -33,6 +33,7 @@ static const char *const err_text[] = {
 	[WN_EPERM] = "file permissions too open",
 	[WN_ENOKEY] = "cannot decrypt: the keys do not match",
 	[WN_ELIMIT] = "daily token limit reached",
+	[WN_ESESSION] = "no such session: open a new one",
 };
 
 const char *

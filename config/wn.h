@@ -39,6 +39,7 @@ typedef enum {
 	WN_EPERM,         /* 16 file permissions too open */
 	WN_ENOKEY,        /* 17 cannot decrypt: the keys do not match */
 	WN_ELIMIT,        /* 18 daily token limit reached */
+	WN_ESESSION,      /* 19 no such session: open a new one */
 } wn_err;
 
 /* wn_strerror returns a static, human-readable text for err. */

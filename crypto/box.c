@@ -37,12 +37,48 @@ sec_peer_key_new(struct sec_identity *id,
 	return WN_OK;
 }
 
+wn_err
+sec_peer_key_from_raw(const uint8_t raw[SEC_PEER_KEY_LEN],
+    struct sec_peer_key **out)
+{
+	struct sec_peer_key *k = malloc(sizeof(*k));
+	if (k == NULL)
+		return WN_ENOMEM;
+	k->k = sodium_malloc(crypto_box_BEFORENMBYTES);
+	if (k->k == NULL) {
+		free(k);
+		return WN_ENOMEM;
+	}
+	memcpy(k->k, raw, crypto_box_BEFORENMBYTES);
+	sodium_mprotect_readonly(k->k);
+	*out = k;
+	return WN_OK;
+}
+
+void
+sec_peer_key_export(const struct sec_peer_key *k,
+    uint8_t raw[SEC_PEER_KEY_LEN])
+{
+	memcpy(raw, k->k, crypto_box_BEFORENMBYTES);
+}
+
+/* sec_peer_key_bytes is session.c's way to a pair key's bytes (mixed into
+ * the session keys); declared there, not in sec.h */
+const uint8_t *sec_peer_key_bytes(const struct sec_peer_key *k);
+const uint8_t *
+sec_peer_key_bytes(const struct sec_peer_key *k)
+{
+	return k->k;
+}
+
 void
 sec_peer_key_free(struct sec_peer_key *k)
 {
 	if (k == NULL)
 		return;
-	sodium_free(k->k);
+	if (k->k != NULL)
+		sodium_mprotect_readwrite(k->k);
+	sodium_free(k->k); /* wipes */
 	free(k);
 }
 

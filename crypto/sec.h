@@ -167,6 +167,66 @@ WN_NODISCARD wn_err sec_peer_key_new(struct sec_identity *id,
     const uint8_t peer_kx_pk[SEC_KX_PK_LEN], struct sec_peer_key **out);
 void sec_peer_key_free(struct sec_peer_key *k);
 
+/* sec_peer_key_from_raw makes a key of SEC_PEER_KEY_LEN given bytes (a
+ * session's, session.c; and known-answer tests, which know the bytes).
+ * The caller wipes raw. */
+#define SEC_PEER_KEY_LEN 32
+WN_NODISCARD wn_err sec_peer_key_from_raw(const uint8_t raw[SEC_PEER_KEY_LEN],
+    struct sec_peer_key **out);
+/* sec_peer_key_export writes a key's bytes: for the test tools only
+ * (wnpoke keeps its session in a test's folder to play a transfer back in
+ * a later run). Nothing in the daemon calls it (tests/lint.sh checks). */
+void sec_peer_key_export(const struct sec_peer_key *k,
+    uint8_t raw[SEC_PEER_KEY_LEN]);
+
+/*
+ * Sessions (crypto/session.c, PROTOCOL.md "Sessions"): forward secrecy at
+ * the message layer. Each side makes a fresh X25519 key pair for one
+ * session; both derive a key for each direction (initiator to responder,
+ * and back) from the two ephemeral keys, the session id, both org ids and
+ * the static pair key. Once derived, the ephemeral secrets are freed, and
+ * a stolen key file no longer opens what the session keys sealed.
+ */
+#define SEC_EPH_PK_LEN 32
+#define SEC_SID_LEN 16
+
+/* An ephemeral X25519 secret in guarded memory (inaccessible while idle).
+ * Not thread safe: one handshake uses it. */
+struct sec_eph;
+
+/* sec_eph_new makes a fresh ephemeral key pair; its public key goes into
+ * pk. The caller frees *out with sec_eph_free (wipes; accepts NULL) as soon
+ * as the session is derived. sec_eph_from_secret takes the secret (the
+ * known-answer tests' fixed keys; never in the daemon). */
+WN_NODISCARD wn_err sec_eph_new(struct sec_eph **out,
+    uint8_t pk[SEC_EPH_PK_LEN]);
+WN_NODISCARD wn_err sec_eph_from_secret(const uint8_t sk[SEC_EPH_PK_LEN],
+    struct sec_eph **out, uint8_t pk[SEC_EPH_PK_LEN]);
+void sec_eph_free(struct sec_eph *e);
+
+/* sec_session_th is the transcript hash the session keys bind:
+ * BLAKE2b-256("wijknet session v4" || len(initiator) || initiator ||
+ * len(responder) || responder || e_i || e_r || sid), lengths one byte.
+ * Public values only. */
+void sec_session_th(uint8_t th[SEC_HASH_LEN], const char *initiator,
+    const char *responder, const uint8_t e_i[SEC_EPH_PK_LEN],
+    const uint8_t e_r[SEC_EPH_PK_LEN], const uint8_t sid[SEC_SID_LEN]);
+
+/* sec_session_derive derives a session's two keys from own (either
+ * side's ephemeral secret; its public key must be e_i or e_r), the other
+ * side's ephemeral public key their_pk, the static pair key and the
+ * transcript (sec_session_th): *i2r seals what the initiator sends, *r2i
+ * what the responder sends (its replies). WN_ECRYPTO when X25519 gives
+ * all zeros (their_pk of low order, or the identity), WN_EINVAL for an
+ * org id over 255 bytes or own not named, WN_ENOMEM. The caller frees
+ * both with sec_peer_key_free; nothing is written on failure. */
+WN_NODISCARD wn_err sec_session_derive(const struct sec_eph *own,
+    const uint8_t their_pk[SEC_EPH_PK_LEN], const struct sec_peer_key *pair,
+    const char *initiator, const char *responder,
+    const uint8_t e_i[SEC_EPH_PK_LEN], const uint8_t e_r[SEC_EPH_PK_LEN],
+    const uint8_t sid[SEC_SID_LEN], struct sec_peer_key **i2r,
+    struct sec_peer_key **r2i);
+
 /* sec_box_seal encrypts len bytes of plain into out, which must hold
  * len + SEC_BOX_OVERHEAD bytes: nonce || ciphertext+tag. */
 void sec_box_seal(const struct sec_peer_key *k, const void *plain, size_t len,

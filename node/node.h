@@ -72,7 +72,8 @@ struct node {
 /* node_test_hooks_enable turns the test hooks below on: only the tests'
  * daemon (node/daemon/main.c built with WN_TEST_HOOKS, the Makefile's
  * $(BUILD)/tests/wijknetd) and unit tests call it. Without it (the
- * installed daemon) node_test_ms returns dflt and node_test_ahead_ms 0,
+ * installed daemon) node_test_ms and node_test_short_ms return dflt and
+ * node_test_ahead_ms 0,
  * whatever the environment says. */
 void node_test_hooks_enable(void);
 /* node_test_ms: a protocol deadline that a test on a busy machine may
@@ -87,6 +88,11 @@ int64_t node_test_ms(const char *name, int64_t dflt);
  * days, else 0. Only ahead: time may pass faster for a test, never run
  * back. Said in the log when set; read once at start. */
 int64_t node_test_ahead_ms(const char *name);
+/* node_test_short_ms: a lifetime that a test may shorten (the exchange's
+ * sessions: a test that needs a new session per transfer cannot wait an
+ * hour): the environment variable `name`, a whole number of milliseconds
+ * from 1 to dflt, else dflt. Only shorter, only in the tests' daemon. */
+int64_t node_test_short_ms(const char *name, int64_t dflt);
 
 /* node_sign is the node's proto_sign_fn; ctx is its sec_identity. */
 wn_err node_sign(void *ctx, const uint8_t *msg, size_t len,

@@ -21,7 +21,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* The largest envelope protected header is 264 bytes. */
+/* The largest envelope protected header is 285 bytes (264 before "sid"). */
 #define PROT_MAX 320
 
 /* ---- small helpers -------------------------------------------------- */
@@ -119,23 +119,26 @@ enum {
 	L_SEQ,
 	L_MV,
 	L_TP,
+	L_SID,
 	L_COUNT
 };
 
 #define BIT(l) (1u << (l))
 #define ENV_LABELS ((1u << L_COUNT) - 1)
-#define ENV_REQUIRED (ENV_LABELS & ~BIT(L_TP))
+/* "sid" is required or refused by type (proto_msg_has_sid), after the
+ * walk */
+#define ENV_REQUIRED (ENV_LABELS & ~BIT(L_TP) & ~BIT(L_SID))
 #define SIGNED_LABELS (BIT(L_ALG) | BIT(L_T))
 
 /* Text labels by index; alg is the integer label 1. */
 static const char *const label_names[L_COUNT] = {"1", "v", "t", "from",
-    "to", "id", "ts", "seq", "mv", "tp"};
+    "to", "id", "ts", "seq", "mv", "tp", "sid"};
 
 struct hdr_view {
 	uint64_t v, t, seq, mv;
 	int64_t ts;
 	struct proto_env_slice from, to, tp;
-	const uint8_t *id;
+	const uint8_t *id, *sid;
 };
 
 static int
@@ -229,6 +232,13 @@ read_hdr_value(struct proto_reader *r, int k, struct hdr_view *hv)
 		return proto_read_uint(r, &hv->seq);
 	case L_MV:
 		return proto_read_uint(r, &hv->mv);
+	case L_SID:
+		if ((rv = proto_read_bytes(r, &hv->sid, &n)) != WN_OK)
+			return rv;
+		if (n != PROTO_SID_LEN)
+			return proto_reader_fail(r, at,
+			    "\"sid\" has %zu bytes, expected 16", n);
+		return WN_OK;
 	default:
 		if ((rv = proto_read_text(r, &hv->tp.p, &hv->tp.len)) != WN_OK)
 			return rv;
@@ -354,7 +364,16 @@ static const char *const type_names[] = {
 	[PROTO_MSG_DELEGATION] = "delegation",
 	[PROTO_MSG_REVOCATION] = "revocation",
 	[PROTO_MSG_DOC_HASH] = "doc_hash",
+	[PROTO_MSG_SESSION_OPEN] = "session_open",
+	[PROTO_MSG_SESSION_ACCEPT] = "session_accept",
 };
+
+bool
+proto_msg_has_sid(uint32_t t)
+{
+	return t != PROTO_MSG_ERROR && t != PROTO_MSG_SESSION_OPEN &&
+	    t != PROTO_MSG_SESSION_ACCEPT;
+}
 
 const char *
 proto_msg_type_name(uint32_t t)
@@ -388,19 +407,20 @@ header_ok(const struct proto_env_header *h)
 	return h->version == PROTO_VERSION && h->type >= 1 &&
 	    h->type <= PROTO_ENVELOPE_TYPE_MAX &&
 	    h->type != PROTO_MSG_MANIFEST &&
+	    h->has_sid == proto_msg_has_sid(h->type) &&
 	    proto_org_id_valid(h->from, PROTO_ENV_CSTR_LEN(h->from)) &&
 	    proto_org_id_valid(h->to, PROTO_ENV_CSTR_LEN(h->to)) &&
 	    (tp == 0 || proto_traceparent_valid(h->tp, tp));
 }
 
 /* write_header writes the protected map in the fixed order of PROTOCOL.md:
- * 1, "v", "t", "from", "to", "id", "ts", "seq", "mv", ["tp"]. */
+ * 1, "v", "t", "from", "to", "id", "ts", "seq", "mv", ["sid"], ["tp"]. */
 static void
 write_header(struct proto_writer *w, const struct proto_env_header *h)
 {
 	bool tp = h->tp[0] != '\0';
 
-	proto_write_map(w, tp ? 10 : 9);
+	proto_write_map(w, 9 + (tp ? 1 : 0) + (h->has_sid ? 1 : 0));
 	proto_write_uint(w, 1);
 	proto_write_int(w, PROTO_COSE_ALG_EDDSA);
 	proto_write_text(w, "v");
@@ -419,6 +439,10 @@ write_header(struct proto_writer *w, const struct proto_env_header *h)
 	proto_write_uint(w, h->seq);
 	proto_write_text(w, "mv");
 	proto_write_uint(w, h->mv);
+	if (h->has_sid) {
+		proto_write_text(w, "sid");
+		proto_write_bytes(w, h->sid, PROTO_SID_LEN);
+	}
 	if (tp) {
 		proto_write_text(w, "tp");
 		proto_write_textn(w, h->tp, PROTO_ENV_CSTR_LEN(h->tp));
@@ -499,6 +523,13 @@ proto_envelope_decode(const void *buf, size_t len, struct proto_envelope *out,
 		    (unsigned long long)hv.t);
 		goto outer_fail;
 	}
+	/* a session's envelopes name it; the handshake and errors do not */
+	if ((hv.sid != NULL) != proto_msg_has_sid((uint32_t)hv.t)) {
+		rv = proto_reader_fail(&pr, 0, hv.sid != NULL ?
+		    "\"sid\" on a %s envelope" : "missing label \"sid\" "
+		    "on a %s envelope", proto_msg_type_name((uint32_t)hv.t));
+		goto prot_fail;
+	}
 	if (!payload_size_ok(hv.t, e.cose.payload_len)) {
 		rv = proto_reader_fail(&r, (size_t)(e.cose.payload - r.buf),
 		    "payload of %zu bytes does not fit a %s envelope",
@@ -517,6 +548,10 @@ proto_envelope_decode(const void *buf, size_t len, struct proto_envelope *out,
 	e.h.seq = hv.seq;
 	e.h.mv = hv.mv;
 	proto_env_copy_slice(e.h.tp, &hv.tp);
+	if (hv.sid != NULL) {
+		e.h.has_sid = true;
+		memcpy(e.h.sid, hv.sid, PROTO_SID_LEN);
+	}
 	*out = e;
 	return WN_OK;
 

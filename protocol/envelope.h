@@ -23,9 +23,11 @@
 #include "crypto/sec.h"
 #include "protocol/cbor.h"
 
-#define PROTO_VERSION 3 /* 2: the receipt names the transfer it answers;
+#define PROTO_VERSION 4 /* 2: the receipt names the transfer it answers;
 			  * 3: message types 28 to 35, the chain head
-			  * query's nonce */
+			  * query's nonce; 4: sessions (types 36, 37, the
+			  * "sid" label, forward secrecy; TOKEN_ANSWER's
+			  * key 2 a key id) */
 #define PROTO_FRAME_MAX (4u << 20)      /* one nng message (a transfer) */
 #define PROTO_ENVELOPE_MAX (512u << 10) /* one envelope */
 /* A body before padding is < PROTO_BODY_MAX bytes, so that its padded
@@ -34,6 +36,7 @@
 #define PROTO_BODY_MAX (256u << 10)
 
 #define PROTO_ID_LEN 16        /* message ids */
+#define PROTO_SID_LEN 16       /* session ids (SEC_SID_LEN) */
 #define PROTO_ORG_ID_MAX 63    /* org and federation ids: [a-z0-9_-] */
 #define PROTO_TP_LEN 55        /* "00-<32 hex>-<16 hex>-<2 hex>" */
 #define PROTO_TRANSFER_MAX 64  /* envelopes per transfer */
@@ -162,10 +165,19 @@ enum proto_msg_type {
 	PROTO_MSG_DELEGATION = 33,
 	PROTO_MSG_REVOCATION = 34,
 	PROTO_MSG_DOC_HASH = 35, /* the hash of a charter or matrix held */
+	/* a session between two nodes (session_wire.h): one request and its
+	 * reply, under the static pair key, outside the sequence (seq 0) */
+	PROTO_MSG_SESSION_OPEN = 36,
+	PROTO_MSG_SESSION_ACCEPT = 37,
 };
-#define PROTO_MSG_TYPE_MAX 35
+#define PROTO_MSG_TYPE_MAX 37
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 35
+#define PROTO_ENVELOPE_TYPE_MAX 37
+
+/* proto_msg_has_sid: an envelope of type t names its session ("sid" in
+ * the protected header, its payload sealed under that session's key):
+ * every type but ERROR, SESSION_OPEN and SESSION_ACCEPT. */
+bool proto_msg_has_sid(uint32_t t);
 
 /* proto_msg_type_name returns a static name ("receipt"), or "unknown". */
 const char *proto_msg_type_name(uint32_t t);
@@ -201,6 +213,9 @@ struct proto_env_header {
 	int64_t ts_ms;
 	uint64_t seq, mv;
 	char tp[PROTO_TP_LEN + 1];
+	/* the session, set exactly when proto_msg_has_sid(type) */
+	bool has_sid;
+	uint8_t sid[PROTO_SID_LEN];
 };
 
 struct proto_envelope {
@@ -209,9 +224,11 @@ struct proto_envelope {
 };
 
 /* proto_envelope_seal appends a signed envelope to out. h->version must be
- * PROTO_VERSION, h->type known, from/to valid org ids, tp "" or valid. For
- * every type but ERROR, body (body_len < PROTO_BODY_MAX) is padded to its
- * bucket and encrypted with key (payload = nonce || ciphertext, bucket + 40
+ * PROTO_VERSION, h->type known, from/to valid org ids, tp "" or valid,
+ * has_sid as proto_msg_has_sid(type) says. For every type but ERROR, body
+ * (body_len < PROTO_BODY_MAX) is padded to its bucket and encrypted with
+ * key (the session's key of its direction; the static pair key for
+ * SESSION_OPEN and SESSION_ACCEPT) (payload = nonce || ciphertext, bucket + 40
  * bytes); for ERROR, key is ignored (may be NULL) and the payload is body
  * itself (at most PROTO_ERRBODY_MAX). Errors: WN_EINVAL for a bad header,
  * size or a missing key, WN_ENOMEM, sign's error, or the writer's status.
@@ -223,7 +240,8 @@ WN_NODISCARD wn_err proto_envelope_seal(const struct proto_env_header *h,
 /* proto_envelope_decode checks size (WN_ETOOBIG over PROTO_ENVELOPE_MAX),
  * COSE structure, the empty unprotected map, the protected header (any
  * order; no duplicate, unknown, missing or mistyped label; alg EdDSA;
- * version 1, else "unsupported protocol version N") and the payload size
+ * version PROTO_VERSION, else "unsupported protocol version N"; "sid"
+ * present exactly when proto_msg_has_sid) and the payload size
  * (a padded bucket + 40, or at most PROTO_ERRBODY_MAX for ERROR). No crypto,
  * no allocation: out->cose borrows from buf. */
 WN_NODISCARD wn_err proto_envelope_decode(const void *buf, size_t len,

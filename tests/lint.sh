@@ -13,6 +13,15 @@ for f in $files; do
 done
 [ $status -eq 0 ] && echo "lint: no banned calls"
 
+# a session's keys never leave crypto/ in the daemon: sec_peer_key_export
+# is for the test tools (wnpoke), nowhere in node/, protocol/ or cli/
+if grep -rn 'sec_peer_key_export' node protocol cli config; then
+	echo "  ^ sec_peer_key_export is for the test tools only"
+	status=1
+else
+	echo "lint: no session key leaves crypto/ outside the test tools"
+fi
+
 # The rooms of node/ (ARCHITECTURE.md): a file in node/ROOM/ may include
 # the headers of its own room, of the rooms listed for ROOM here, and
 # node/node.h (what every room shares; not the store, which is below the

@@ -36,6 +36,23 @@ node_test_ms(const char *name, int64_t dflt)
 }
 
 int64_t
+node_test_short_ms(const char *name, int64_t dflt)
+{
+	const char *v = test_hooks ? getenv(name) : NULL;
+	uint64_t ms;
+	if (v == NULL || *v == '\0')
+		return dflt;
+	if (!wn_parse_u64(v, (uint64_t)dflt, &ms) || ms < 1) {
+		wn_log(WN_LOG_WARN, "%s=%s ignored: not a number of "
+		    "milliseconds from 1 to %lld", name, v, (long long)dflt);
+		return dflt;
+	}
+	wn_log(WN_LOG_WARN, "test hook %s is set: %llu ms instead of %lld",
+	    name, (unsigned long long)ms, (long long)dflt);
+	return (int64_t)ms;
+}
+
+int64_t
 node_test_ahead_ms(const char *name)
 {
 	const char *v = test_hooks ? getenv(name) : NULL;

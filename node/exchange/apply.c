@@ -147,6 +147,15 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 	size_t blen;
 	wn_err rc;
 
+	if (!e->h.has_sid || rx->sess == NULL) {
+		/* a session opening (or accept) sent in a batch: a request of
+		 * its own, never a message of the sequence */
+		snprintf(why, sizeof(why), "a %s is not a message of the "
+		    "sequence", proto_msg_type_name(e->h.type));
+		peer_refuse(rx, true, e->h.id, WN_EPROTO, p->org_id, why);
+		return;
+	}
+	const struct sec_peer_key *key = peer_session_keys(rx->sess)->i2r;
 	if (rx->defer != NULL) {
 		peer_refuse(rx, true, e->h.id, WN_EBUSY, p->org_id, rx->defer);
 		return;
@@ -218,7 +227,7 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 			 * its signed sender: its store went back */
 			size_t hl = 0;
 			bool hd = e->h.type == PROTO_MSG_CHAIN_HEAD &&
-			    proto_envelope_open(e, p->key, body, cap, &hl) ==
+			    proto_envelope_open(e, key, body, cap, &hl) ==
 				WN_OK;
 			rc = node_chain_seq_reused(n, p, e->h.seq, *last,
 			    hd ? body : NULL, hl);
@@ -238,7 +247,7 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		peer_refuse(rx, true, e->h.id, WN_EDENIED, p->org_id, why);
 		return;
 	}
-	if (proto_envelope_open(e, p->key, body, cap, &blen) != WN_OK) {
+	if (proto_envelope_open(e, key, body, cap, &blen) != WN_OK) {
 		snprintf(why, sizeof(why), "cannot decrypt a message from '%s'",
 		    p->org_id);
 		/* signed, so not damaged on the way: a key mismatch (or a
@@ -408,14 +417,15 @@ peer_transfer_refused(struct node *n, const char *who, bool vouched,
  * when it starts; the same query can be resent within the time window, so
  * at most one a minute per member is recorded. */
 bool
-peer_answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
+peer_answer_query(struct node *n, const struct pre *pr,
+    const struct node_session *sess, struct proto_writer *w)
 {
 	uint8_t body[256];
 	size_t blen;
 	struct proto_head_query q;
 	if (pr->code != WN_OK || pr->e.h.type != PROTO_MSG_CHAIN_HEAD_QUERY ||
-	    proto_envelope_open(&pr->e, pr->p->key, body, sizeof(body),
-		&blen) != WN_OK ||
+	    proto_envelope_open(&pr->e, peer_session_keys(sess)->i2r, body,
+		sizeof(body), &blen) != WN_OK ||
 	    proto_head_query_decode(body, blen, &q, NULL) != WN_OK ||
 	    strcmp(q.org, pr->p->org_id) != 0)
 		return false; /* the normal path refuses and audits it */
@@ -424,7 +434,8 @@ peer_answer_query(struct node *n, const struct pre *pr, struct proto_writer *w)
 	 * other and started while the other was away would otherwise wait
 	 * for each other for ever (its heads may be an older copy's, but
 	 * a head it holds is one the asker signed) */
-	if (node_chain_answer(n, pr->p, q.nonce, w) != WN_OK)
+	if (node_chain_answer(n, pr->p, peer_session_keys(sess), q.nonce, w) !=
+	    WN_OK)
 		proto_writer_reset(w);
 	int64_t now = wn_mono_ms();
 	if (pr->p->queried_ms == 0 ||
@@ -544,10 +555,20 @@ receipt_for(struct node *n, const struct node_rx *rx, struct proto_writer *w)
 	wn_strlcpy(h.to, rx->from->org_id, sizeof(h.to));
 	sec_random(h.id, sizeof(h.id));
 	h.ts_ms = wn_now_ms() + peer_receipt_ahead_ms;
+	if (rx->sess == NULL) {
+		/* nothing in it named a session (a session opening in a
+		 * batch): a receipt has no key to go under */
+		reply_error(n, rx->from->org_id, WN_EPROTO, "nothing in the "
+		    "transfer names a session: open one first", w);
+		goto out;
+	}
+	h.has_sid = true;
+	memcpy(h.sid, peer_session_keys(rx->sess)->sid, PROTO_SID_LEN);
 	if (proto_receipt_encode(rc, &bw) != WN_OK ||
-	    proto_envelope_seal(&h, bw.buf, bw.len, rx->from->key, node_sign,
-		n->id, w) != WN_OK)
+	    proto_envelope_seal(&h, bw.buf, bw.len,
+		peer_session_keys(rx->sess)->r2i, node_sign, n->id, w) != WN_OK)
 		proto_writer_reset(w);
+out:
 	free(rc);
 	proto_writer_release(&bw);
 }
@@ -559,6 +580,7 @@ answer(struct node_rx *rx, struct proto_writer *w)
 	node_conn_end(rx->n, rx->pipe);
 	node_server_answer(rx->wk, w && proto_writer_status(w) == WN_OK
 	    ? w->buf : NULL, w && proto_writer_status(w) == WN_OK ? w->len : 0);
+	peer_session_put(rx->n, rx->sess);
 	free(rx);
 }
 
@@ -762,6 +784,7 @@ peer_applier_main(void *arg)
 	while (pending != NULL) {
 		struct node_rx *rx = pending;
 		pending = rx->next;
+		peer_session_put(n, rx->sess);
 		free(rx);
 	}
 	free(body);

@@ -304,39 +304,40 @@ node_chain_numbers_moved(struct node *n, const struct node_peer *from)
 /* Test hooks of a checker that misbehaves (the tests' daemon only, read
  * once): WIJKNET_TEST_ANSWER_AHEAD_MS dates its answers that far ahead;
  * WIJKNET_TEST_ANSWER_REPLAY_MS (any number but 0) answers every query
- * with the first answer it sealed, played back as an attacker who
- * recorded it would. n->mtx held. */
+ * with the body of the first answer it made (its head and nonce), sealed
+ * anew under the query's session: an answer played back as by someone
+ * who recorded it and could seal, so that the nonce alone stops it (a
+ * recording played back as it was is under another session, and stops
+ * at that). n->mtx held. */
 static int64_t hook_ahead = -1, hook_replay;
 static uint8_t *replay_buf;
 static size_t replay_len;
 
-static bool
-answer_hooks(struct proto_writer *w)
+/* answer_hooks: the body to answer with (bw's, or the first one kept) */
+static void
+answer_hooks(struct proto_writer *bw)
 {
 	if (hook_ahead < 0) {
 		hook_ahead = node_test_ahead_ms("WIJKNET_TEST_ANSWER_AHEAD_MS");
 		hook_replay = node_test_ahead_ms("WIJKNET_TEST_ANSWER_REPLAY_MS");
 	}
-	if (hook_replay == 0 || replay_buf == NULL)
-		return false;
-	proto_writer_reset(w);
-	proto_write_raw(w, replay_buf, replay_len);
-	return true;
-}
-
-static void
-answer_keep(const struct proto_writer *w)
-{
-	if (hook_replay == 0 || replay_buf != NULL ||
-	    (replay_buf = malloc(w->len)) == NULL)
+	if (hook_replay == 0)
 		return;
-	memcpy(replay_buf, w->buf, w->len);
-	replay_len = w->len;
+	if (replay_buf == NULL) {
+		if ((replay_buf = malloc(bw->len)) != NULL) {
+			memcpy(replay_buf, bw->buf, bw->len);
+			replay_len = bw->len;
+		}
+		return;
+	}
+	proto_writer_reset(bw);
+	proto_write_raw(bw, replay_buf, replay_len);
 }
 
 wn_err
 node_chain_answer(struct node *n, const struct node_peer *to,
-    const uint8_t nonce[16], struct proto_writer *w)
+    const struct proto_session *sess, const uint8_t nonce[16],
+    struct proto_writer *w)
 {
 	sqlite3_stmt *st = NULL;
 	struct proto_env_header h = {0};
@@ -364,14 +365,15 @@ node_chain_answer(struct node *n, const struct node_peer *to,
 	wn_strlcpy(h.to, to->org_id, sizeof(h.to));
 	sec_random(h.id, sizeof(h.id));
 	h.ts_ms = wn_now_ms();
-	if (answer_hooks(w))
-		return proto_writer_status(w);
+	answer_hooks(&bw);
+	if ((rc = proto_writer_status(&bw)) != WN_OK)
+		return rc;
 	h.ts_ms += hook_ahead;
-	rc = proto_envelope_seal(&h, bw.buf, bw.len, to->key, node_sign, n->id,
-	    w);
-	if (rc == WN_OK)
-		answer_keep(w);
-	return rc;
+	/* the reply to the query, under its session */
+	h.has_sid = true;
+	memcpy(h.sid, sess->sid, PROTO_SID_LEN);
+	return proto_envelope_seal(&h, bw.buf, bw.len, sess->r2i, node_sign,
+	    n->id, w);
 }
 
 /* A checker as ask needs it: copied under n->mtx, so that the lock can be
@@ -399,6 +401,8 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	struct proto_head_answer a;
 	uint8_t qb[128], body[PROTO_SIGNED_HEAD_MAX + 64];
 	struct proto_writer qw;
+	struct proto_session sess = {0};
+	uint32_t code;
 	size_t blen;
 	wn_err rc = WN_ETRANSPORT;
 	int64_t timeout = node_test_ms("WIJKNET_TEST_QUERY_TIMEOUT_MS",
@@ -415,24 +419,38 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	wn_strlcpy(h.from, n->cfg.org_id, sizeof(h.from));
 	wn_strlcpy(h.to, p->org_id, sizeof(h.to));
 	sec_random(h.id, sizeof(h.id));
+	if (nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)timeout) != 0 ||
+	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)timeout) != 0 ||
+	    node_dial(n, s, p->endpoint, p->org_id, 0) != 0)
+		goto out;
+	/* a session of its own for the one query, on this connection */
+	if ((rc = node_session_handshake(s, n->cfg.org_id, p->org_id, p->key,
+	    p->sign_pk, node_sign, n->id, &sess, &code)) != WN_OK) {
+		if (rc != WN_ETRANSPORT)
+			rc = WN_EPROTO;
+		goto out;
+	}
+	rc = WN_ETRANSPORT;
 	h.ts_ms = wn_now_ms();
+	h.has_sid = true;
+	memcpy(h.sid, sess.sid, PROTO_SID_LEN);
 	if (proto_writer_init_dynamic(&ew, 1024, PROTO_ENVELOPE_MAX) != WN_OK ||
 	    proto_writer_init_dynamic(&tw, 1024, PROTO_FRAME_MAX) != WN_OK ||
 	    proto_head_query_encode(&q, &qw) != WN_OK ||
-	    proto_envelope_seal(&h, qw.buf, qw.len, p->key, node_sign, n->id,
+	    proto_envelope_seal(&h, qw.buf, qw.len, sess.i2r, node_sign, n->id,
 		&ew) != WN_OK)
 		goto out;
 	t.n = 1;
 	t.env[0] = ew.buf;
 	t.env_len[0] = ew.len;
-	if (proto_transfer_encode(&t, &tw) != WN_OK ||
-	    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX) != 0 ||
-	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)timeout) != 0 ||
-	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)timeout) != 0 ||
-	    node_dial(n, s, p->endpoint, p->org_id, 0) != 0 ||
-	    nng_send(s, tw.buf, tw.len, 0) != 0 ||
+	if (proto_transfer_encode(&t, &tw) != WN_OK)
+		goto out;
+	peer_wire_capture(tw.buf, tw.len);
+	if (nng_send(s, tw.buf, tw.len, 0) != 0 ||
 	    nng_recvmsg(s, &reply, 0) != 0)
 		goto out;
+	peer_wire_capture(nng_msg_body(reply), nng_msg_len(reply));
 	rc = WN_EPROTO;
 	if (proto_envelope_decode(nng_msg_body(reply), nng_msg_len(reply), &e,
 		NULL) != WN_OK ||
@@ -440,7 +458,8 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	    e.h.type != PROTO_MSG_CHAIN_HEAD_ANSWER ||
 	    strcmp(e.h.from, p->org_id) != 0 ||
 	    strcmp(e.h.to, n->cfg.org_id) != 0 ||
-	    proto_envelope_open(&e, p->key, body, sizeof(body), &blen) !=
+	    !e.h.has_sid || memcmp(e.h.sid, sess.sid, PROTO_SID_LEN) != 0 ||
+	    proto_envelope_open(&e, sess.r2i, body, sizeof(body), &blen) !=
 		WN_OK ||
 	    proto_head_answer_decode(body, blen, &a, NULL) != WN_OK)
 		goto out;
@@ -469,6 +488,7 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	}
 	rc = WN_OK;
 out:
+	proto_session_release(&sess);
 	nng_msg_free(reply);
 	proto_writer_release(&ew);
 	proto_writer_release(&tw);

@@ -5,6 +5,7 @@
  */
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"
+#include "node/exchange/peer_int.h" /* peer_sessions_count */
 
 #include <string.h>
 
@@ -357,13 +358,16 @@ node_ctl_peer_stats(struct node_ctl_call *c)
 	memcpy(s, ex->lat_us, k * sizeof(*s));
 	qsort(s, k, sizeof(*s), cmp_u32);
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	proto_ctl_row_begin(c->w, 7);
+	proto_ctl_row_begin(c->w, 8);
 	proto_ctl_field_int(c->w, "delivered", (int64_t)ex->delivered);
 	proto_ctl_field_int(c->w, "receipts_for_other_transfers",
 	    (int64_t)ex->receipts_other);
 	/* envelopes replayed in the same bytes and answered again (since
 	 * the start; --reset leaves it) */
 	proto_ctl_field_int(c->w, "replays_answered", (int64_t)ex->replays);
+	/* sessions peers opened with us and we still hold (session.c) */
+	proto_ctl_field_int(c->w, "sessions_held",
+	    (int64_t)peer_sessions_count(n));
 	proto_ctl_field_int(c->w, "queued", count_outbox(n, NULL));
 	proto_ctl_field_int(c->w, "samples", (int64_t)k);
 	proto_ctl_field_int(c->w, "p50_us", k ? s[k / 2] : 0);

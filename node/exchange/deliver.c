@@ -67,6 +67,11 @@ slot_free(struct node_slot *s)
 	s->busy = false;
 	s->n = 0;
 	s->sent_ms = 0;
+	s->hs = false;
+	if (s->sess != NULL) {
+		peer_session_put(p->node, s->sess);
+		s->sess = NULL;
+	}
 	p->inflight--;
 	if (p->inflight == 0) {
 		p->sent_hi = 0;
@@ -158,15 +163,32 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 			goto invalid;
 		if (proto_envelope_open(&e, NULL, body, REPLY_BODY_MAX, &blen) ==
 			WN_OK &&
-		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
+		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK) {
 			snprintf(why, whylen, "refused: %s", eb.reason);
-		else
+			/* it does not hold the session we sealed under (it
+			 * restarted, or forgot it): a new one, then again */
+			if (eb.code == WN_ESESSION)
+				return WN_ESESSION;
+		} else
 			snprintf(why, whylen, "refused (unreadable error)");
 		return WN_EDENIED;
 	}
 	if (e.h.type == PROTO_MSG_RECEIPT &&
-	    proto_envelope_open(&e, p->key, body, REPLY_BODY_MAX, &blen) !=
-		WN_OK) {
+	    (!e.h.has_sid || s->sess == NULL ||
+		memcmp(e.h.sid, peer_session_keys(s->sess)->sid,
+		    PROTO_SID_LEN) != 0)) {
+		if (!current)
+			goto invalid;
+		/* a receipt under another session says nothing of this
+		 * transfer (an old one replayed): not counted */
+		snprintf(why, whylen, "a signed receipt under another session "
+		    "than this transfer's (replayed?): not taken");
+		*other = true;
+		return WN_EPROTO;
+	}
+	if (e.h.type == PROTO_MSG_RECEIPT &&
+	    proto_envelope_open(&e, peer_session_keys(s->sess)->r2i, body,
+		REPLY_BODY_MAX, &blen) != WN_OK) {
 		if (!current)
 			goto invalid;
 		if (e.h.ts_ms < p->key_ms) {
@@ -574,6 +596,45 @@ tx_msg_taken(struct node *n)
 	atomic_fetch_sub(&n->ex->tx_msgs, 1);
 }
 
+/* hs_done: the reply to a session opening came (rv 0), or the request
+ * failed. The accept makes p's session and the delivery goes on; a
+ * refusal counts as the refusal of the oldest message waiting would
+ * (17: the keys do not match, towards stuck), anything else backs off. */
+static void
+hs_done(struct node_slot *s, int rv)
+{
+	struct node_peer *p = s->p;
+	struct node *n = p->node;
+	nng_msg *msg = rv == 0 ? nng_aio_get_msg(s->aio) : NULL;
+	uint32_t code = 0;
+	char why[200];
+	wn_err rc;
+
+	pthread_mutex_lock(&n->mtx);
+	if (rv != 0)
+		rc = WN_ETRANSPORT, snprintf(why, sizeof(why), "%s",
+		    rv == NNG_ECANCELED ? "connection lost" : nng_strerror(rv));
+	else if (atomic_load(&p->drops) != s->drops)
+		rc = WN_ETRANSPORT, snprintf(why, sizeof(why),
+		    "connection lost");
+	else {
+		peer_wire_capture(nng_msg_body(msg), nng_msg_len(msg));
+		rc = peer_session_take(n, p, nng_msg_body(msg),
+		    nng_msg_len(msg), &code, why, sizeof(why));
+	}
+	nng_msg_free(msg);
+	peer_session_hs_release(p);
+	if (rc == WN_OK) {
+		wn_log(WN_LOG_DEBUG, "session with %s opened", p->org_id);
+	} else if (code == WN_ENOKEY) {
+		nokey_reply(s, why);
+	} else {
+		delivery_failed(p, why);
+	}
+	slot_free(s);
+	pthread_mutex_unlock(&n->mtx);
+}
+
 static void
 slot_aio_cb(void *arg)
 {
@@ -606,6 +667,10 @@ slot_aio_cb(void *arg)
 		}
 		tx_msg_free(n, nng_aio_get_msg(s->aio));
 	}
+	if (s->hs) {
+		hs_done(s, rv);
+		return;
+	}
 	if (rv == 0) {
 		nng_msg *msg = nng_aio_get_msg(s->aio);
 		if (atomic_load(&p->drops) != s->drops) {
@@ -617,6 +682,7 @@ slot_aio_cb(void *arg)
 			rrc = WN_ENOMEM;
 			snprintf(why, sizeof(why), "out of memory");
 		} else {
+			peer_wire_capture(nng_msg_body(msg), nng_msg_len(msg));
 			rrc = read_reply(s, msg, rc, &other, &peer_ts, why,
 			    sizeof(why));
 		}
@@ -634,7 +700,11 @@ slot_aio_cb(void *arg)
 						       : nng_strerror(rv));
 	else if (rrc == WN_ENOKEY)
 		nokey_reply(s, why);
-	else if (rrc != WN_OK)
+	else if (rrc == WN_ESESSION) {
+		/* open a new session, and seal these again under it */
+		peer_session_drop(n, p, s->sess);
+		delivery_failed(p, why);
+	} else if (rrc != WN_OK)
 		delivery_failed(p, why);
 	else
 		handle_receipt(s, rc);
@@ -700,6 +770,49 @@ fail:
 	    nng_strerror(rv));
 	peer_close(p);
 	return WN_ETRANSPORT;
+}
+
+/* start_hs sends a session opening to p on slot s, which the reply
+ * frees (hs_done); first: the oldest message waiting, which a refusal
+ * counts against. False if nothing went out (n->mtx held). */
+static bool
+start_hs(struct node *n, struct node_peer *p, struct node_slot *s,
+    const uint8_t first[16])
+{
+	struct proto_writer tw = {0};
+	nng_msg *msg = NULL;
+	wn_err rc;
+
+	if (p->hs != NULL)
+		return false; /* one in flight already */
+	if (peer_open(p) != WN_OK) {
+		delivery_failed(p, "cannot reach the peer");
+		return false;
+	}
+	if ((rc = proto_writer_init_dynamic(&tw, 1024, PROTO_FRAME_MAX)) !=
+		WN_OK ||
+	    (rc = peer_session_open_transfer(n, p, &tw)) != WN_OK ||
+	    (msg = tx_msg_new(n, tw.buf, tw.len)) == NULL) {
+		peer_session_hs_release(p);
+		proto_writer_release(&tw);
+		delivery_failed(p, "cannot open a session");
+		return false;
+	}
+	peer_wire_capture(tw.buf, tw.len);
+	proto_writer_release(&tw);
+	s->busy = true;
+	s->hs = true;
+	s->n = 1; /* ids[0] only: what a refusal counts against */
+	s->first = true;
+	memcpy(s->ids[0], first, 16);
+	p->inflight++;
+	s->sending = true;
+	s->sent_ms = wn_mono_ms();
+	s->drops = atomic_load(&p->drops);
+	nng_aio_set_msg(s->aio, msg);
+	nng_aio_set_timeout(s->aio, (nng_duration)peer_send_timeout_ms);
+	nng_ctx_send(s->ctx, s->aio);
+	return true;
 }
 
 /* One message taken from the outbox to be sealed. */
@@ -777,10 +890,18 @@ send_batch(struct node *n, struct node_peer *p)
 	sqlite3_reset(st); /* an open read would pin the WAL */
 	if (count == 0)
 		goto out;
+	if (!peer_session_ready(p)) {
+		/* a session first; the window waits for it (the slot it
+		 * takes is in flight, and send_batch runs again when it is
+		 * back). Transfers in flight keep the session they hold. */
+		(void)start_hs(n, p, s, og[0].h.id);
+		goto out;
+	}
 	/* the slot is ours: the window moves on before the lock is let go */
 	s->busy = true;
 	s->n = count;
 	s->first = p->inflight == 0;
+	s->sess = peer_session_hold(n, p->sess);
 	p->inflight++;
 	man->after = p->inflight > 1 ? (uint64_t)p->sent_hi : 0;
 	p->sent_hi = s->seq[count - 1];
@@ -794,10 +915,14 @@ send_batch(struct node *n, struct node_peer *p)
 	int64_t now = wn_now_ms();
 	for (size_t i = 0; i < count; i++) {
 		og[i].h.ts_ms = now;
+		og[i].h.has_sid = true;
+		memcpy(og[i].h.sid, peer_session_keys(s->sess)->sid,
+		    PROTO_SID_LEN);
 		proto_writer_reset(&ew);
 		/* no signer: the manifest below signs the whole batch */
 		if (proto_envelope_seal(&og[i].h, bodies + og[i].off, og[i].len,
-			p->key, NULL, NULL, &ew) != WN_OK ||
+			peer_session_keys(s->sess)->i2r, NULL, NULL, &ew) !=
+			WN_OK ||
 		    used + ew.len > PROTO_FRAME_MAX - 4096)
 			goto fail;
 		memcpy(envs + used, ew.buf, ew.len);
@@ -920,6 +1045,7 @@ peer_delivery_main(void *arg)
 	while (!n->ex->stopping) {
 		int64_t now = wn_mono_ms(), wake = now + 1000;
 		peer_refusals_flush(n, false);
+		peer_sessions_expire(n, NULL); /* the ones peers opened */
 		peer_tls_refusals(n);
 		/* receive-only (no checker answered at start): nothing goes
 		 * out, not even our chain head, until one does */

@@ -6,10 +6,11 @@
  * (deliver.c), the receiving checks (receive.c), the applier and receipts
  * (apply.c), the federation charter and enrolment (charter.c,
  * ctl_peer.c), the signed chain heads that detect a rollback (chain.c),
- * and the peer.* control commands. Its state is struct node_exchange,
+ * and the peer.* control commands, the sessions with peers (session.c:
+ * forward secrecy, in memory only). Its state is struct node_exchange,
  * n->ex, private to the room (exchange_int.h). The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
- * CHAIN_HEAD_ANSWER.
+ * CHAIN_HEAD_ANSWER, SESSION_OPEN, SESSION_ACCEPT.
  * May use: core, store. Rooms above it register their message types and
  * the enrolment hook (node_exchange_register, node_exchange_on_enrol).
  */
@@ -18,9 +19,13 @@
 
 #include "node/core/core.h"
 #include "node/node.h"
+#include "protocol/session_wire.h"
 
 #define NODE_BATCH 64 /* envelopes per transfer */
 #define NODE_WINDOW 4 /* transfers in flight per peer */
+
+/* A session with a peer (session.c): its id and keys, in memory only. */
+struct node_session;
 
 /* One transfer in flight to a peer: its own REQ context, and which
  * messages it carries (guarded by node.mtx). */
@@ -37,6 +42,11 @@ struct node_slot {
 	unsigned drops; /* its peer's drops when it was sent */
 	int64_t sent_ms; /* CLOCK_MONOTONIC, when it went out; 0: not yet */
 	bool first; /* the window's first transfer: ids[0] is its oldest */
+	/* the session its envelopes are sealed under (a reference), or,
+	 * with hs, a session opening: ids[0] then names the oldest message
+	 * waiting, which a refusal of the opening counts against */
+	struct node_session *sess;
+	bool hs;
 };
 
 /* an unknown refusal code a peer answered (deliver.c): alerted once,
@@ -91,6 +101,11 @@ struct node_peer {
 	uint32_t nokey_code;         /* the last of them (17: cannot decrypt) */
 	struct node_unknown_seen unknown[NODE_UNKNOWN_CODES + 1];
 
+	/* the session we send under (a reference; session.c), and the
+	 * opening of the next one while it is in flight */
+	struct node_session *sess;
+	struct proto_session_init *hs;
+
 	int64_t queried_ms; /* its last chain.queried record (apply.c) */
 	atomic_uint drops;  /* connections lost (pipe_gone, no lock) */
 };
@@ -129,6 +144,28 @@ long node_peer_msgs_held(const struct node *n);
  * may still reach the state until the process ends. */
 WN_NODISCARD wn_err node_exchange_init(struct node *n);
 void node_exchange_fini(struct node *n);
+
+/* node_tls_conf_pin pins an mbed TLS configuration (a mbedtls_ssl_config)
+ * to the suites the node speaks: ECDHE with AEAD, TLS 1.2 (tls.c; every
+ * configuration of the node's TLS engine gets it). node_tls_suites lists
+ * them, ending in 0. For the TLS engine and its tests. */
+struct mbedtls_ssl_config;
+void node_tls_conf_pin(struct mbedtls_ssl_config *conf);
+const int *node_tls_suites(void);
+
+/* node_session_handshake opens a session on sock (a REQ socket dialled
+ * to the peer `to`, with its timeouts set), as `from`, with the static
+ * pair key and the peer's signing key: one SESSION_OPEN sent, its
+ * SESSION_ACCEPT checked (signature, from, to, time, the open it
+ * answers) and the session derived into *out (release it with
+ * proto_session_release). For the chain-head query and the test tools;
+ * the delivery thread opens its sessions without blocking (deliver.c).
+ * WN_EDENIED with the peer's code in *code when it answered an ERROR,
+ * WN_ETRANSPORT, WN_EPROTO, WN_ENOKEY, WN_ECRYPTO, WN_ENOMEM. No lock. */
+WN_NODISCARD wn_err node_session_handshake(nng_socket sock, const char *from,
+    const char *to, const struct sec_peer_key *pair,
+    const uint8_t peer_sign_pk[SEC_SIGN_PK_LEN], proto_sign_fn sign,
+    void *ctx, struct proto_session *out, uint32_t *code);
 
 /* node_charter_publish (director): signs a new charter version from the
  * peer table and queues it for every member, in the caller's transaction.
@@ -258,8 +295,8 @@ WN_NODISCARD wn_err node_chain_store(struct node *n,
     const struct node_peer *from, const uint8_t *buf, size_t len, char *why,
     size_t whylen);
 WN_NODISCARD wn_err node_chain_answer(struct node *n,
-    const struct node_peer *to, const uint8_t nonce[16],
-    struct proto_writer *w);
+    const struct node_peer *to, const struct proto_session *sess,
+    const uint8_t nonce[16], struct proto_writer *w);
 /* node_chain_seq_reused: a sender whose envelope signature was verified
  * used a sequence number again with another message: its store went back.
  * Audited as chain.rollback once per event (per last number applied from

@@ -105,6 +105,10 @@ struct node_exchange {
 	char *tls_cert_pem;
 	struct sec_secret *tls_key;
 
+	/* the sessions peers opened with us, and the openings answered
+	 * lately (session.c; its own lock) */
+	struct node_sessions *sess;
+
 	/* the peer socket's connections (conn.c) */
 	struct node_conns *conns;
 

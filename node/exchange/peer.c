@@ -62,7 +62,8 @@
  *   WIJKNET_TEST_RECEIPT_AHEAD_MS  the time this node writes into the
  *                               receipts it signs runs that far ahead
  *                               (a peer whose clock is off, for doctor)
- * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS). */
+ * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS), in
+ * session.c the sessions' lifetimes (WIJKNET_TEST_SESSION_*). */
 int64_t peer_rx_wait_ms = RX_WAIT_MS, peer_minute_ms = RATE_MINUTE_MS,
 	peer_head_period_ms = HEAD_PERIOD_MS, peer_delivery_late_ms,
 	peer_send_timeout_ms = SEND_TIMEOUT_MS, peer_rx_data_max,
@@ -88,8 +89,9 @@ peer_audit_log(struct node *n, const char *user, const char *action,
 
 /* peer_wire_capture appends raw bytes that crossed the peer socket to the file
  * named by $WIJKNET_WIRE_CAPTURE (a debugging and test aid, like a packet
- * capture: the bytes are the signed, encrypted envelopes as sent). The
- * file is the node's alone (mode 0600, whatever the umask, also when it
+ * capture: the transfers sent and received and the replies received, as
+ * they crossed the wire; never a session's key, which stays in memory).
+ * The file is the node's alone (mode 0600, whatever the umask, also when it
  * existed): a capture is what a stolen key would open later. */
 void
 peer_wire_capture(const void *buf, size_t len)
@@ -123,6 +125,15 @@ peer_free(struct node_peer *p)
 {
 	if (p == NULL)
 		return;
+	if (p->node != NULL && p->node->ex != NULL &&
+	    p->node->ex->sess != NULL) {
+		peer_session_drop(p->node, p, NULL);
+		for (size_t i = 0; i < NODE_WINDOW; i++) {
+			peer_session_put(p->node, p->slot[i].sess);
+			p->slot[i].sess = NULL;
+		}
+	}
+	peer_session_hs_release(p);
 	sec_peer_key_free(p->key);
 	free(p);
 }
@@ -261,8 +272,11 @@ node_peers_load(struct node *n)
 					old->gone = true;
 				continue;
 			}
-			if (old != NULL)
+			if (old != NULL) {
 				old->gone = true;
+				/* sessions it opened under its old keys end */
+				peer_sessions_expire(n, id);
+			}
 		}
 		wn_strlcpy(p->org_id, id, sizeof(p->org_id));
 		wn_strlcpy(p->name, (const char *)sqlite3_column_text(st, 1),
@@ -421,6 +435,7 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 	    SEND_TIMEOUT_MS);
 	peer_rx_data_max = node_test_ms("WIJKNET_TEST_RX_DATA_MAX", 0);
 	peer_receipt_ahead_ms = node_test_ahead_ms("WIJKNET_TEST_RECEIPT_AHEAD_MS");
+	peer_session_hooks();
 	pthread_mutex_lock(&n->mtx);
 	wn_err rc = node_peers_load(n);
 	/* the head at start goes out now, to the checkers known now, and
@@ -608,6 +623,14 @@ node_exchange_init(struct node *n)
 	}
 	pthread_mutex_init(&ex->rxq_mtx, NULL);
 	n->ex = ex;
+	if (peer_sessions_init(n) != WN_OK) {
+		pthread_cond_destroy(&ex->wake);
+		pthread_cond_destroy(&ex->rxq_cv);
+		pthread_mutex_destroy(&ex->rxq_mtx);
+		free(ex);
+		n->ex = NULL;
+		return WN_ENOMEM;
+	}
 	return WN_OK;
 }
 
@@ -618,6 +641,8 @@ node_exchange_fini(struct node *n)
 	if (ex == NULL)
 		return;
 	node_tls_fini(n);
+	/* every session's keys are wiped */
+	peer_sessions_fini(n);
 	pthread_cond_destroy(&ex->wake);
 	pthread_mutex_destroy(&ex->rxq_mtx);
 	pthread_cond_destroy(&ex->rxq_cv);

@@ -101,6 +101,7 @@ struct node_rx {
 	int64_t first_seq, last_seq;
 	bool blocked; /* a message was deferred: all after it wait too */
 	uint8_t thash[SEC_HASH_LEN];        /* the receipt names it */
+	struct node_session *sess; /* the session it came under (held) */
 	struct pre pre[NODE_BATCH];
 };
 
@@ -117,6 +118,11 @@ struct proto_refusal *peer_answer_again(struct node_rx *rx,
     const uint8_t *id, wn_err code, const char *reason);
 void peer_refuse(struct node_rx *rx, bool vouched, const uint8_t *id,
     wn_err code, const char *who, const char *reason);
+/* peer_refuse_once audits a refusal of something a member signed that
+ * carries no message of the sequence (a session opening), once for
+ * repeats of the same code (takes n->mtx) */
+void peer_refuse_once(struct node *n, const char *who, wn_err code,
+    const char *reason);
 bool peer_in_window(int64_t ts_ms);
 int peer_seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
     size_t whylen);
@@ -135,8 +141,48 @@ void peer_reply_unauthenticated(struct node *n, bool decode, wn_err code,
 void peer_transfer_refused(struct node *n, const char *who, bool vouched,
     bool decode, wn_err code, const char *reason, struct proto_writer *w);
 bool peer_answer_query(struct node *n, const struct pre *pr,
-    struct proto_writer *w);
+    const struct node_session *sess, struct proto_writer *w);
 void *peer_applier_main(void *arg);
+
+/* session.c: the sessions (PROTOCOL.md "Sessions") */
+extern int64_t peer_session_renew_ms, peer_session_idle_ms,
+    peer_session_max_ms;
+/* peer_session_hooks reads the test hooks of the lifetimes (start) */
+void peer_session_hooks(void);
+/* the responder's table: made by node_exchange_init, emptied (keys wiped)
+ * and freed by node_exchange_fini; peer_sessions_expire forgets the
+ * expired ones (peer NULL) or every one of peer (its keys changed) */
+WN_NODISCARD wn_err peer_sessions_init(struct node *n);
+void peer_sessions_fini(struct node *n);
+void peer_sessions_expire(struct node *n, const char *peer);
+size_t peer_sessions_count(struct node *n);
+/* peer_session_find: the session sid that peer opened with us, not
+ * expired, held for the caller (peer_session_put), or NULL. No lock
+ * needed. */
+struct node_session *peer_session_find(struct node *n, const char *peer,
+    const uint8_t sid[PROTO_SID_LEN]);
+struct node_session *peer_session_hold(struct node *n,
+    struct node_session *s);
+void peer_session_put(struct node *n, struct node_session *s);
+const struct proto_session *peer_session_keys(const struct node_session *s);
+/* peer_session_accept answers a transfer of one SESSION_OPEN (phase A,
+ * no lock held; bytes: the envelope as received) in w: an accept, or a
+ * signed ERROR. False for anything else. */
+bool peer_session_accept(struct node *n, const struct pre *pr,
+    const uint8_t *bytes, size_t len, struct proto_writer *w);
+/* the initiator's side (n->mtx held): whether p's session can be used,
+ * p's session dropped (only if it is still s; s NULL: whichever), the
+ * opening's state released, the transfer of a new opening written to tw
+ * (WN_EBUSY while one is in flight), and its answer taken (p->sess on
+ * success; an ERROR's code in *code, WN_ENOKEY's too) */
+bool peer_session_ready(struct node_peer *p);
+void peer_session_drop(struct node *n, struct node_peer *p,
+    const struct node_session *s);
+void peer_session_hs_release(struct node_peer *p);
+WN_NODISCARD wn_err peer_session_open_transfer(struct node *n,
+    struct node_peer *p, struct proto_writer *tw);
+WN_NODISCARD wn_err peer_session_take(struct node *n, struct node_peer *p,
+    const void *reply, size_t len, uint32_t *code, char *why, size_t whylen);
 
 /* deliver.c */
 void peer_push_heads(struct node *n, bool force);

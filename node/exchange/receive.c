@@ -56,6 +56,7 @@ peer_refusal_kind(uint32_t code)
 	case WN_EBUSY:
 	case WN_ETIMEDOUT:
 	case WN_ENOKEY:
+	case WN_ESESSION:
 		return PEER_KEEP;
 	default:
 		return PEER_UNKNOWN;
@@ -264,6 +265,22 @@ peer_refuse(struct node_rx *rx, bool vouched, const uint8_t *id, wn_err code,
 	    r->reason);
 }
 
+void
+peer_refuse_once(struct node *n, const char *who, wn_err code,
+    const char *reason)
+{
+	pthread_mutex_lock(&n->mtx);
+	if (peer_transient(code))
+		wn_log(WN_LOG_DEBUG, "peer %s: %s", who, reason);
+	else if (refusal_repeated(n, who, NULL, (uint32_t)code))
+		wn_log(WN_LOG_DEBUG, "peer %s refused again: %s", who, reason);
+	else {
+		peer_audit_log(n, who, "peer.refused", who, reason);
+		wn_log(WN_LOG_WARN, "peer %s refused: %s", who, reason);
+	}
+	pthread_mutex_unlock(&n->mtx);
+}
+
 static void
 pre_fail(struct pre *pr, wn_err code, const char *fmt, ...) WN_PRINTF(3, 4);
 
@@ -447,6 +464,33 @@ tls_other_sender(nng_pipe pipe, const char *sender, char cert[64],
 	return true;
 }
 
+/* transfer_session finds the session the transfer's envelopes from its
+ * sender name (after their signatures: a member's word), held in
+ * rx->sess; an envelope naming another is refused. False when the first
+ * one named is not one we hold (unknown, or expired): the whole transfer
+ * is refused with WN_ESESSION. A transfer in which no envelope names one
+ * keeps rx->sess NULL (only a session opening: the applier refuses it). */
+static bool
+transfer_session(struct node *n, struct node_rx *rx)
+{
+	for (size_t i = 0; i < rx->nenv; i++) {
+		struct pre *pr = &rx->pre[i];
+		if (!pr->authentic || pr->p != rx->from || !pr->e.h.has_sid)
+			continue;
+		if (rx->sess == NULL) {
+			rx->sess = peer_session_find(n, rx->from->org_id,
+			    pr->e.h.sid);
+			if (rx->sess == NULL)
+				return false;
+		} else if (memcmp(peer_session_keys(rx->sess)->sid,
+			       pr->e.h.sid, PROTO_SID_LEN) != 0 &&
+		    pr->code == WN_OK) {
+			pre_fail(pr, WN_EPROTO, "a transfer mixes sessions");
+		}
+	}
+	return true;
+}
+
 /* peer_serve is phase A, on an nng thread without the node lock: decode
  * the transfer, check the manifest's signature and each envelope's, then
  * hold the call and queue the transfer for the applier. Transfers that
@@ -576,7 +620,22 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		    w);
 		goto out;
 	}
-	if (t.n == 1 && peer_answer_query(n, &rx->pre[0], w))
+	/* a session opening is answered at once, with its accept */
+	if (t.n == 1 && rx->from != NULL &&
+	    peer_session_accept(n, &rx->pre[0], t.env[0], t.env_len[0], w))
+		goto out;
+	if (rx->from != NULL && !transfer_session(n, rx)) {
+		/* the member's word (signed) for a session we do not hold: we
+		 * restarted, or forgot it; not an incident, not audited */
+		wn_log(WN_LOG_INFO, "a transfer from %s names a session we do "
+		    "not hold: refused (code %d), it opens a new one",
+		    rx->from->org_id, (int)WN_ESESSION);
+		peer_reply_error_env(n, rx->from->org_id, WN_ESESSION,
+		    "no such session: open a new one", w);
+		goto out;
+	}
+	if (t.n == 1 && rx->sess != NULL &&
+	    peer_answer_query(n, &rx->pre[0], rx->sess, w))
 		goto out;
 	if (rx->from == NULL) {
 		/* nothing in it from a member: audit each refusal, answer
@@ -603,6 +662,8 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 out:
 	node_conn_end(n, pipe);
 	free(m);
+	if (rx != NULL)
+		peer_session_put(n, rx->sess);
 	free(rx);
 	return false; /* answered now (nothing in w when stopping) */
 }

@@ -43,6 +43,10 @@
  * when its next bytes come (one that stops sending altogether ends at
  * peer_idle_timeout, node/exchange/conn.c).
  *
+ * Cipher suites are pinned (node_tls_conf_pin) to ECDHE key exchange with
+ * an AEAD cipher: forward secrecy for the TLS layer too, whatever mbed
+ * TLS's defaults are.
+ *
  * This is the only file that uses mbed TLS. One node per process: the
  * peer table and the counters here are the process's.
  */
@@ -376,6 +380,34 @@ verify(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 	return 0;
 }
 
+/* The suites a node offers and accepts: ECDHE only (an ephemeral key
+ * exchange: a stolen certificate key does not open a recorded
+ * connection), AEAD only, TLS 1.2. The certificates of the federation's
+ * CA are ECDSA (tests/integration/tls_lib.sh) or RSA. */
+static const int pinned_suites[] = {
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	0,
+};
+
+const int *
+node_tls_suites(void)
+{
+	return pinned_suites;
+}
+
+void
+node_tls_conf_pin(mbedtls_ssl_config *conf)
+{
+	mbedtls_ssl_conf_ciphersuites(conf, pinned_suites);
+	mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+	    MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+}
+
 static int
 cfg_init(nng_tls_engine_config *c, nng_tls_mode mode)
 {
@@ -393,8 +425,7 @@ cfg_init(nng_tls_engine_config *c, nng_tls_mode mode)
 		return NNG_ENOMEM;
 	}
 	mbedtls_ssl_conf_rng(&c->conf, rng, NULL);
-	mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-	    MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+	node_tls_conf_pin(&c->conf);
 	mbedtls_ssl_conf_authmode(&c->conf, c->server ? MBEDTLS_SSL_VERIFY_NONE
 						      : MBEDTLS_SSL_VERIFY_REQUIRED);
 	return 0;

@@ -2,8 +2,9 @@
 # test_stuck.sh - a peer that cannot decrypt our messages (issue 16, H1 of
 # the review): the director enrols police with a key-agreement key that is
 # not police's (a valid key, so the bundle passes every check), so police
-# cannot open what the director seals, and the director cannot open
-# police's receipts (sealed with the same mismatched pair key). police
+# cannot open the director's session openings, sealed under the
+# mismatched pair key (protocol version 4: the mismatch shows at the
+# session's opening, before any message is sealed). police
 # refuses each try under code 17, audits that refusal once and counts the
 # repeats (recorded when it stops); the director counts the tries of that
 # message, and after 10 stops sending to police, shows it stuck (peer

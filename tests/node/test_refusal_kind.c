@@ -32,7 +32,7 @@ test_only_the_listed_codes_are_final(void **state)
 static void
 test_transient_integrity_and_nokey_codes_keep(void **state)
 {
-	static const uint32_t keep[] = {1, 3, 6, 7, 13, 15, 17};
+	static const uint32_t keep[] = {1, 3, 6, 7, 13, 15, 17, 19};
 	(void)state;
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		assert_int_equal(peer_refusal_kind(keep[i]), PEER_KEEP);
@@ -43,9 +43,9 @@ static void
 test_an_unknown_code_keeps_the_message(void **state)
 {
 	(void)state;
-	/* 0 is never a refusal; 19 and up are codes of later versions */
+	/* 0 is never a refusal; 20 and up are codes of later versions */
 	assert_int_equal(peer_refusal_kind(0), PEER_UNKNOWN);
-	assert_int_equal(peer_refusal_kind(19), PEER_UNKNOWN);
+	assert_int_equal(peer_refusal_kind(20), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(99), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(255), PEER_UNKNOWN);
 	assert_int_equal(peer_refusal_kind(UINT32_MAX), PEER_UNKNOWN);
@@ -64,6 +64,7 @@ test_a_refusal_from_applying_goes_out_final(void **state)
 	assert_int_equal(peer_final_code(WN_ETRANSPORT), WN_EDENIED);
 	assert_int_equal(peer_final_code(WN_ETIMEDOUT), WN_EDENIED);
 	assert_int_equal(peer_final_code(WN_ENOKEY), WN_EDENIED);
+	assert_int_equal(peer_final_code(WN_ESESSION), WN_EDENIED);
 	assert_int_equal(peer_final_code((wn_err)40), WN_EDENIED);
 }
 

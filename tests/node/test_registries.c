@@ -89,6 +89,8 @@ test_the_exchanges_own_types_cannot_be_registered(void **state)
 		{ PROTO_MSG_CHAIN_HEAD, apply_a },
 		{ PROTO_MSG_CHAIN_HEAD_QUERY, apply_a },
 		{ PROTO_MSG_CHAIN_HEAD_ANSWER, apply_a },
+		{ PROTO_MSG_SESSION_OPEN, apply_a },
+		{ PROTO_MSG_SESSION_ACCEPT, apply_a },
 	};
 	(void)state;
 	for (size_t i = 0; i < WN_ARRAY_LEN(own); i++)

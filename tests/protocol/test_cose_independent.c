@@ -229,7 +229,7 @@ static void
 header(struct proto_env_header *h, bool tp)
 {
 	memset(h, 0, sizeof(*h));
-	h->version = 3; /* PROTOCOL.md: "v" => 3 */
+	h->version = 4; /* PROTOCOL.md: "v" => 4 */
 	h->type = PROTO_MSG_DATA;
 	wn_strlcpy(h->from, "community_guards-2", sizeof(h->from));
 	wn_strlcpy(h->to, "housing", sizeof(h->to));
@@ -238,6 +238,9 @@ header(struct proto_env_header *h, bool tp)
 	h->ts_ms = -5; /* a negative int must come out as major type 1 */
 	h->seq = 300;
 	h->mv = 70000;
+	h->has_sid = true;
+	for (int i = 0; i < 16; i++)
+		h->sid[i] = (uint8_t)(0xc0 + i);
 	if (tp)
 		wn_strlcpy(h->tp,
 		    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
@@ -279,11 +282,11 @@ test_protected_header_by_hand(void **state)
 		split(env, seal(&h, "x", 1), &m);
 		c = (struct cur){m.prot, m.prot_len, 0};
 		/* the fixed order of PROTOCOL.md */
-		expect(&c, 5, with_tp ? 10 : 9);
+		expect(&c, 5, with_tp ? 11 : 10);
 		expect(&c, 0, 1);
 		assert_true(integer(&c) == -8);
 		text_is(&c, "v");
-		assert_true(integer(&c) == 3);
+		assert_true(integer(&c) == 4);
 		text_is(&c, "t");
 		assert_true(integer(&c) == PROTO_MSG_DATA);
 		text_is(&c, "from");
@@ -301,6 +304,10 @@ test_protected_header_by_hand(void **state)
 		assert_true(integer(&c) == 300);
 		text_is(&c, "mv");
 		assert_true(integer(&c) == 70000);
+		text_is(&c, "sid");
+		id = string(&c, 2, &n);
+		assert_int_equal(n, 16);
+		assert_memory_equal(id, h.sid, 16);
 		if (with_tp) {
 			text_is(&c, "tp");
 			text_is(&c, h.tp);
@@ -360,6 +367,7 @@ test_error_payload_by_hand(void **state)
 	eblen = w.len;
 	header(&h, false);
 	h.type = PROTO_MSG_ERROR;
+	h.has_sid = false; /* an error names no session */
 	proto_writer_init(&w, env, sizeof(env));
 	assert_int_equal(proto_envelope_seal(&h, eb, eblen, NULL, sign_cb, ida,
 			     &w),

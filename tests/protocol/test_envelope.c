@@ -113,6 +113,8 @@ hdr_init(struct proto_env_header *h, uint32_t type)
 	h->ts_ms = wn_now_ms();
 	h->seq = 7;
 	h->mv = 3;
+	h->has_sid = proto_msg_has_sid(type);
+	memset(h->sid, 0x5a, sizeof(h->sid));
 }
 
 /* seal_a seals body from A to B into env; returns the envelope length. */
@@ -382,9 +384,11 @@ test_bad_padding_refused(void **state)
 	sec_box_seal(kab, plain, 256, payload);
 	hdr_init(&h, PROTO_MSG_DATA);
 	proto_writer_init(&pw, prot, sizeof(prot));
-	proto_write_map(&pw, 9);
+	proto_write_map(&pw, 10);
 	proto_write_uint(&pw, 1);
 	proto_write_int(&pw, -8);
+	proto_write_text(&pw, "sid");
+	proto_write_bytes(&pw, h.sid, 16);
 	proto_write_text(&pw, "v");
 	proto_write_uint(&pw, PROTO_VERSION);
 	proto_write_text(&pw, "t");
@@ -528,7 +532,7 @@ struct ent {
 	size_t blen;
 };
 
-#define NENT 9
+#define NENT 10
 
 static void
 default_ents(struct ent e[NENT])
@@ -543,6 +547,7 @@ default_ents(struct ent e[NENT])
 		{"ts", 0, K_INT, 0, 1700000000000, NULL, 0},
 		{"seq", 0, K_UINT, 1, 0, NULL, 0},
 		{"mv", 0, K_UINT, 0, 0, NULL, 0},
+		{"sid", 0, K_BYTES, 0, 0, NULL, 16}, /* last: an ERROR drops it */
 	};
 	memcpy(e, d, sizeof(d));
 }
@@ -765,9 +770,12 @@ test_version_refused(void **state)
 	(void)state;
 
 	default_ents(e);
-	e[1].u = 4;
+	e[1].u = 5;
 	refused(raw_env(e, NENT, NULL, 0, 296),
-	    "unsupported protocol version 4");
+	    "unsupported protocol version 5");
+	e[1].u = 3; /* before sessions */
+	refused(raw_env(e, NENT, NULL, 0, 296),
+	    "unsupported protocol version 3");
 	e[1].u = 2; /* before the token, concern and root messages */
 	refused(raw_env(e, NENT, NULL, 0, 296),
 	    "unsupported protocol version 2");
@@ -780,9 +788,84 @@ test_version_refused(void **state)
 	/* a newer version with a label we do not know: still the version */
 	default_ents(e);
 	e[1] = (struct ent){"new", 0, K_UINT, 1, 0, NULL, 0};
-	e[NENT] = (struct ent){"v", 0, K_UINT, 4, 0, NULL, 0};
+	e[NENT] = (struct ent){"v", 0, K_UINT, 5, 0, NULL, 0};
 	refused(raw_env(e, NENT + 1, NULL, 0, 296),
-	    "unsupported protocol version 4");
+	    "unsupported protocol version 5");
+}
+
+/* "sid": required on every type but ERROR, SESSION_OPEN and
+ * SESSION_ACCEPT, refused on those three, 16 bytes (PROTOCOL.md,
+ * "Sessions") */
+static void
+test_sid_rule(void **state)
+{
+	static const uint32_t without[] = {PROTO_MSG_ERROR,
+	    PROTO_MSG_SESSION_OPEN, PROTO_MSG_SESSION_ACCEPT};
+	struct ent e[NENT];
+	struct proto_envelope out;
+	struct proto_error err;
+	struct proto_env_header h;
+	struct proto_writer w;
+	size_t len;
+	(void)state;
+
+	/* every type an envelope may carry */
+	for (uint32_t t = 1; t <= PROTO_ENVELOPE_TYPE_MAX; t++) {
+		bool has = true;
+		for (size_t i = 0; i < 3; i++)
+			has &= t != without[i];
+		assert_int_equal(proto_msg_has_sid(t), has);
+		if (t == PROTO_MSG_MANIFEST || t == 32)
+			continue; /* never an envelope's, or not a type */
+		default_ents(e);
+		e[2].u = t;
+		size_t plen = t == PROTO_MSG_ERROR ? 20 : 296;
+		if (has) {
+			len = raw_env(e, NENT, NULL, 0, plen);
+			assert_int_equal(proto_envelope_decode(env, len, &out,
+					     &err), WN_OK);
+			assert_true(out.h.has_sid);
+			refused(raw_env(e, NENT - 1, NULL, 0, plen),
+			    "missing label \"sid\"");
+		} else {
+			len = raw_env(e, NENT - 1, NULL, 0, plen);
+			assert_int_equal(proto_envelope_decode(env, len, &out,
+					     &err), WN_OK);
+			assert_false(out.h.has_sid);
+			refused(raw_env(e, NENT, NULL, 0, plen),
+			    "\"sid\" on a");
+		}
+	}
+	/* its size and type */
+	default_ents(e);
+	e[NENT - 1].blen = 15;
+	refused(raw_env(e, NENT, NULL, 0, 296), "\"sid\" has 15 bytes");
+	e[NENT - 1].blen = 17;
+	refused(raw_env(e, NENT, NULL, 0, 296), "\"sid\" has 17 bytes");
+	e[NENT - 1] = (struct ent){"sid", 0, K_TEXT, 0, 0, "0123456789abcdef",
+	    0};
+	refused(raw_env(e, NENT, NULL, 0, 296), "expected");
+	/* the encoder holds to the same rule, and writes the sid */
+	proto_writer_init(&w, env, sizeof(env));
+	hdr_init(&h, PROTO_MSG_DATA);
+	h.has_sid = false;
+	assert_int_equal(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w),
+	    WN_EINVAL);
+	hdr_init(&h, PROTO_MSG_SESSION_OPEN);
+	h.has_sid = true;
+	assert_int_equal(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w),
+	    WN_EINVAL);
+	hdr_init(&h, PROTO_MSG_ERROR);
+	h.has_sid = true;
+	assert_int_equal(proto_envelope_seal(&h, "x", 1, NULL, sign_cb, ida,
+			     &w), WN_EINVAL);
+	assert_int_equal(w.len, 0);
+	hdr_init(&h, PROTO_MSG_DATA);
+	sec_random(h.sid, sizeof(h.sid));
+	assert_int_equal(proto_envelope_seal(&h, "x", 1, kab, sign_cb, ida, &w),
+	    WN_OK);
+	assert_int_equal(proto_envelope_decode(env, w.len, &out, &err), WN_OK);
+	assert_memory_equal(out.h.sid, h.sid, sizeof(h.sid));
 }
 
 static void
@@ -805,10 +888,10 @@ test_structure_refusals(void **state)
 	refused(raw_env(e, NENT, NULL, 0, 768 + 40), "does not fit");
 	e[2].u = PROTO_MSG_ERROR;
 	assert_int_equal(proto_envelope_decode(env,
-			     raw_env(e, NENT, NULL, 0, PROTO_ERRBODY_MAX),
+			     raw_env(e, NENT - 1, NULL, 0, PROTO_ERRBODY_MAX),
 			     &out, &err),
 	    WN_OK);
-	refused(raw_env(e, NENT, NULL, 0, PROTO_ERRBODY_MAX + 1),
+	refused(raw_env(e, NENT - 1, NULL, 0, PROTO_ERRBODY_MAX + 1),
 	    "does not fit");
 	/* the tag */
 	default_ents(e);
@@ -1838,7 +1921,9 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(33), "delegation");
 	assert_string_equal(proto_msg_type_name(34), "revocation");
 	assert_string_equal(proto_msg_type_name(35), "doc_hash");
-	assert_string_equal(proto_msg_type_name(36), "unknown");
+	assert_string_equal(proto_msg_type_name(36), "session_open");
+	assert_string_equal(proto_msg_type_name(37), "session_accept");
+	assert_string_equal(proto_msg_type_name(38), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));
@@ -1874,6 +1959,7 @@ main(void)
 		cmocka_unit_test(test_unknown_labels),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_version_refused),
+		cmocka_unit_test(test_sid_rule),
 		cmocka_unit_test(test_structure_refusals),
 		cmocka_unit_test(test_cose_generic),
 		cmocka_unit_test(test_transfer_roundtrip),

@@ -17,6 +17,8 @@
  *        $WNPOKE_AFTER) | mixed SEQ VICTIM (FROM's message SEQ, then 63
  *        envelopes claiming to be from VICTIM, signed with our key, no
  *        manifest) | query (a chain head query from FROM) |
+ *        open-replay (a session opening sent twice on one connection:
+ *        the answer to the second is printed) |
  *        head SEQ INDEX (FROM's chain head at INDEX with a made-up hash,
  *        signed with KEYFILE, as message SEQ) |
  *        junk SEQ (a signed, sealed DATA whose body does not decode) |
@@ -72,6 +74,18 @@
  * us; with CERT and KEY (PEM files) it presents that client certificate,
  * without them none. Then "NO REPLY (REASON)" names nng's error for the
  * failed dial.
+ * Sessions: before anything it sends, wnpoke opens a session with the
+ * node on its connection (node_session_handshake, the daemon's own code)
+ * and seals under it; when the node refuses the opening (a stranger, a
+ * forged key) it goes on with a made-up session and the static pair key,
+ * which the node refuses as before. With $WNPOKE_SAVE it also keeps the
+ * session's id and keys in $WNPOKE_SAVE.session (mode 0600), which replay
+ * FILE takes (FILE.session) to read the receipt of the transfer played
+ * back. $WNPOKE_NOSESSION=1 opens none (a stranger's poke that a test
+ * counts the node's refusals of: its opening would be one more).
+ * $WNPOKE_SID=bogus seals under the session but names a made-up
+ * one (the node refuses the transfer, code 19); $WNPOKE_SID=none sends
+ * the envelopes without "sid" (a malformed envelope: code 2).
  * $WNPOKE_HEADER=1 adds, after an ERROR, "HEADER to=TO ts=MS seq=N": what
  * the reply's header tells whoever sent the transfer.
  * Prints one line: "RECEIPT accepted=N refused=M" (then "refused: CODE
@@ -98,19 +112,39 @@
 #include "protocol/meet_wire.h"
 #include "protocol/need_wire.h"
 #include "protocol/work_wire.h"
+#include "node/exchange/exchange.h"
 #include "tests/tools/tool_bundle.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 int main(int argc, char **argv);
 
 static struct sec_identity *me, *signer;
-static struct sec_peer_key *key;
+/* key seals what we send (the session's k_i2r, or the static pair key
+ * without a session), rkey opens the replies (k_r2i, or the pair key) */
+static struct sec_peer_key *key, *rkey, *pair;
+static struct proto_session sess;
+static uint8_t sid[PROTO_SID_LEN];
+static bool nosid;
+/* the connection the session was opened on, used for what follows */
+static nng_socket sock;
+static bool dialled;
+static int dial_rv; /* the dial's error, when it failed */
 static struct proto_writer out, cw;
 static struct proto_charter *ch;
 
 static void
 cleanup(void)
 {
-	sec_peer_key_free(key);
+	if (key != pair && key != sess.i2r)
+		sec_peer_key_free(key);
+	if (rkey != pair && rkey != sess.r2i)
+		sec_peer_key_free(rkey);
+	sec_peer_key_free(pair);
+	proto_session_release(&sess);
+	if (dialled)
+		nng_close(sock);
 	sec_identity_free(me);
 	sec_identity_free(signer);
 	proto_writer_release(&out);
@@ -155,6 +189,8 @@ header(struct proto_env_header *h, const char *from, uint32_t type,
 		sec_unhex(h->id, sizeof(h->id), id);
 	h->ts_ms = wn_now_ms();
 	h->seq = seq;
+	h->has_sid = proto_msg_has_sid(type);
+	memcpy(h->sid, sid, sizeof(sid));
 	const char *to = getenv("WNPOKE_TO"), *off = getenv("WNPOKE_TS_OFFSET_MS");
 	if (to != NULL)
 		wn_strlcpy(h->to, to, sizeof(h->to));
@@ -162,8 +198,52 @@ header(struct proto_env_header *h, const char *from, uint32_t type,
 		h->ts_ms += strtoll(off, NULL, 10);
 }
 
+/* seal_nosid seals as proto_envelope_seal would, but with no "sid" in
+ * the protected header ($WNPOKE_SID=none): the encoder refuses that, so
+ * the header is written here, in PROTOCOL.md's order */
+static int
+seal_nosid(const struct proto_env_header *h, const void *body, size_t len,
+    struct sec_identity *id, struct sec_peer_key *k, struct proto_writer *ew)
+{
+	uint8_t prot[512], *tmp;
+	struct proto_writer pw;
+	size_t bucket = sec_pad_bucket(len), padded;
+	int r = -1;
+	proto_writer_init(&pw, prot, sizeof(prot));
+	proto_write_map(&pw, 9);
+	proto_write_uint(&pw, 1);
+	proto_write_int(&pw, PROTO_COSE_ALG_EDDSA);
+	proto_write_text(&pw, "v");
+	proto_write_uint(&pw, h->version);
+	proto_write_text(&pw, "t");
+	proto_write_uint(&pw, h->type);
+	proto_write_text(&pw, "from");
+	proto_write_text(&pw, h->from);
+	proto_write_text(&pw, "to");
+	proto_write_text(&pw, h->to);
+	proto_write_text(&pw, "id");
+	proto_write_bytes(&pw, h->id, PROTO_ID_LEN);
+	proto_write_text(&pw, "ts");
+	proto_write_int(&pw, h->ts_ms);
+	proto_write_text(&pw, "seq");
+	proto_write_uint(&pw, h->seq);
+	proto_write_text(&pw, "mv");
+	proto_write_uint(&pw, h->mv);
+	if (proto_writer_status(&pw) != WN_OK ||
+	    (tmp = malloc(2 * bucket + SEC_BOX_OVERHEAD)) == NULL)
+		return -1;
+	memcpy(tmp, body, len);
+	if (sec_pad(tmp, len, bucket, &padded) == WN_OK) {
+		sec_box_seal(k, tmp, bucket, tmp + bucket);
+		r = proto_cose_sign1_encode(prot, pw.len, NULL, 0, tmp + bucket,
+		    bucket + SEC_BOX_OVERHEAD, sign_cb, id, ew) == WN_OK ? 0 : -1;
+	}
+	free(tmp);
+	return r;
+}
+
 /* seal_as seals h and body with id's signature into ew, honouring
- * $WNPOKE_BADBOX and $WNPOKE_VERSION. */
+ * $WNPOKE_BADBOX, $WNPOKE_SID=none and $WNPOKE_VERSION. */
 static int
 seal_as(const struct proto_env_header *h, const void *body, size_t len,
     struct sec_identity *id, struct sec_peer_key *k, struct proto_writer *ew)
@@ -177,7 +257,9 @@ seal_as(const struct proto_env_header *h, const void *body, size_t len,
 			return -1;
 		k = bad;
 	}
-	wn_err rc = proto_envelope_seal(h, body, len, k, sign_cb, id, ew);
+	wn_err rc = nosid && h->has_sid
+	    ? (seal_nosid(h, body, len, id, k, ew) == 0 ? WN_OK : WN_EINVAL)
+	    : proto_envelope_seal(h, body, len, k, sign_cb, id, ew);
 	sec_peer_key_free(bad);
 	if (rc != WN_OK)
 		return -1;
@@ -267,6 +349,106 @@ out:
 	return rv;
 }
 
+/* connect_peer opens the REQ socket and dials the node: 0, or -1 with
+ * the dial's error in dial_rv (send_and_print reports it) */
+static int
+connect_peer(void)
+{
+	const char *tmo = getenv("WNPOKE_TIMEOUT_MS");
+	uint64_t ms = 60000;
+	if (nng_req0_open(&sock) != 0)
+		return -1;
+	dialled = true;
+	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX);
+	if (tmo != NULL && !wn_parse_u64(tmo, 24 * 3600 * 1000, &ms))
+		ms = 60000;
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, (nng_duration)ms);
+	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, (nng_duration)ms);
+	if ((dial_rv = dial(sock)) != 0)
+		return -1;
+	return 0;
+}
+
+/* session_file: FILE.session, sid || k_i2r || k_r2i (a test's folder) */
+static int
+session_save(const char *path)
+{
+	char p[4096];
+	uint8_t buf[PROTO_SID_LEN + 2 * SEC_PEER_KEY_LEN];
+	int fd, r = -1;
+	snprintf(p, sizeof(p), "%s.session", path);
+	memcpy(buf, sess.sid, PROTO_SID_LEN);
+	sec_peer_key_export(sess.i2r, buf + PROTO_SID_LEN);
+	sec_peer_key_export(sess.r2i, buf + PROTO_SID_LEN + SEC_PEER_KEY_LEN);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+		r = 0;
+	if (fd >= 0)
+		close(fd);
+	sec_wipe(buf, sizeof(buf));
+	return r;
+}
+
+static int
+session_load(const char *path)
+{
+	char p[4096];
+	uint8_t buf[PROTO_SID_LEN + 2 * SEC_PEER_KEY_LEN];
+	FILE *f;
+	size_t n;
+	snprintf(p, sizeof(p), "%s.session", path);
+	if ((f = fopen(p, "rb")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n != sizeof(buf) ||
+	    sec_peer_key_from_raw(buf + PROTO_SID_LEN, &sess.i2r) != WN_OK ||
+	    sec_peer_key_from_raw(buf + PROTO_SID_LEN + SEC_PEER_KEY_LEN,
+		&sess.r2i) != WN_OK) {
+		sec_wipe(buf, sizeof(buf));
+		return -1;
+	}
+	memcpy(sess.sid, buf, PROTO_SID_LEN);
+	sec_wipe(buf, sizeof(buf));
+	memcpy(sid, sess.sid, PROTO_SID_LEN);
+	key = sess.i2r;
+	rkey = sess.r2i;
+	return 0;
+}
+
+/* session_open opens a session as `from` on a new connection; without
+ * one (the node refused the opening, or could not be reached) key and
+ * rkey stay the static pair key and the sid is made up */
+static void
+session_open(const char *from)
+{
+	const char *how = getenv("WNPOKE_SID"), *save_to = getenv("WNPOKE_SAVE");
+	uint32_t code = 0;
+	wn_err rc;
+	key = rkey = pair;
+	sec_random(sid, sizeof(sid));
+	nosid = how != NULL && strcmp(how, "none") == 0;
+	if (connect_peer() != 0 || getenv("WNPOKE_NOSESSION") != NULL)
+		return;
+	rc = node_session_handshake(sock, from, peer.org, pair, peer.sign,
+	    sign_cb, me, &sess, &code);
+	if (rc != WN_OK) {
+		/* silently: what the node then answers is the output a test
+		 * reads, whole ($WNPOKE_SESSION_NOTE=1 says why) */
+		if (getenv("WNPOKE_SESSION_NOTE") != NULL)
+			fprintf(stderr, "wnpoke: no session: %s (code %u)\n",
+			    wn_strerror(rc), code);
+		return;
+	}
+	key = sess.i2r;
+	rkey = sess.r2i;
+	/* a made-up session: sealed under ours, named another */
+	if (how == NULL || strcmp(how, "bogus") != 0)
+		memcpy(sid, sess.sid, PROTO_SID_LEN);
+	if (save_to != NULL && session_save(save_to) != 0)
+		fprintf(stderr, "wnpoke: cannot keep the session\n");
+}
+
 /* the nonce of the query sent (mode query), which the answer must echo */
 static uint8_t query_nonce[PROTO_HEAD_NONCE_LEN];
 
@@ -279,20 +461,13 @@ send_and_print(const uint8_t *buf, size_t len)
 	uint8_t *body = malloc(PROTO_BODY_MAX);
 	size_t blen;
 	int rv;
-	if (body == NULL || nng_req0_open(&s) != 0)
+	if (body == NULL || (!dialled && connect_peer() != 0 && dial_rv == 0))
 		return 1;
-	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX);
-	const char *tmo = getenv("WNPOKE_TIMEOUT_MS");
-	uint64_t ms = 60000;
-	if (tmo != NULL && !wn_parse_u64(tmo, 24 * 3600 * 1000, &ms))
-		ms = 60000;
-	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)ms);
-	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)ms);
-	if ((rv = dial(s)) != 0 ||
+	s = sock;
+	if ((rv = dial_rv) != 0 ||
 	    (rv = nng_send(s, (void *)buf, len, 0)) != 0 ||
 	    (rv = nng_recvmsg(s, &reply, 0)) != 0) {
 		printf("NO REPLY (%s)\n", nng_strerror(rv));
-		nng_close(s);
 		free(body);
 		return 3;
 	}
@@ -315,8 +490,8 @@ send_and_print(const uint8_t *buf, size_t len)
 			    (long long)e.h.ts_ms, (unsigned long long)e.h.seq);
 	} else if (e.h.type == PROTO_MSG_CHAIN_HEAD_ANSWER) {
 		struct proto_head_answer a;
-		if (key != NULL &&
-		    proto_envelope_open(&e, key, body, PROTO_BODY_MAX, &blen) ==
+		if (rkey != NULL &&
+		    proto_envelope_open(&e, rkey, body, PROTO_BODY_MAX, &blen) ==
 			WN_OK &&
 		    proto_head_answer_decode(body, blen, &a, NULL) == WN_OK)
 			printf("ANSWER %s%s\n", a.signed_head ? "head" : "none",
@@ -327,8 +502,8 @@ send_and_print(const uint8_t *buf, size_t len)
 			printf("ANSWER (unreadable)\n");
 	} else {
 		struct proto_receipt *rc = calloc(1, sizeof(*rc));
-		if (rc != NULL && key != NULL &&
-		    proto_envelope_open(&e, key, body, PROTO_BODY_MAX, &blen) ==
+		if (rc != NULL && rkey != NULL &&
+		    proto_envelope_open(&e, rkey, body, PROTO_BODY_MAX, &blen) ==
 			WN_OK &&
 		    proto_receipt_decode(body, blen, rc, NULL) == WN_OK) {
 			struct proto_transfer t;
@@ -358,7 +533,6 @@ send_and_print(const uint8_t *buf, size_t len)
 		free(rc);
 	}
 	nng_msg_free(reply);
-	nng_close(s);
 	free(body);
 	return 0;
 }
@@ -431,9 +605,18 @@ main(int argc, char **argv)
 	}
 	atexit(cleanup);
 	if ((me = unlock(argv[1], argv[2])) == NULL ||
-	    sec_peer_key_new(me, peer.kx, &key) != WN_OK)
+	    sec_peer_key_new(me, peer.kx, &pair) != WN_OK)
 		return 1;
 	mode = argv[5];
+	key = rkey = pair;
+	if ((strcmp(mode, "replay") == 0 || strcmp(mode, "raw") == 0) &&
+	    argc == 7) {
+		/* the session the saved transfer went under, if kept */
+		(void)session_load(argv[6]);
+	} else if (strcmp(mode, "oversize") != 0 && strcmp(mode, "bomb") != 0 &&
+	    strcmp(mode, "deep") != 0) {
+		session_open(argv[3]);
+	}
 	if (argc >= 7)
 		wn_parse_u64(argv[6], UINT64_MAX - 1, &seq);
 	if (proto_writer_init_dynamic(&out, 4096, PROTO_FRAME_MAX * 2) != WN_OK)
@@ -563,6 +746,34 @@ main(int argc, char **argv)
 		t.n = 2;
 		if (proto_transfer_encode(&t, &out) != WN_OK)
 			return 1;
+		return send_and_print(out.buf, out.len);
+	}
+	if (strcmp(mode, "open-replay") == 0) {
+		struct proto_session_init st = {0};
+		struct proto_writer ew;
+		struct proto_transfer t = {0};
+		nng_msg *first = NULL;
+		if (!dialled && connect_peer() != 0)
+			return send_and_print(NULL, 0); /* says NO REPLY */
+		if (proto_writer_init_dynamic(&ew, 1024, PROTO_ENVELOPE_MAX) !=
+			WN_OK ||
+		    proto_session_open_seal(argv[3], peer.org, wn_now_ms(),
+			pair, sign_cb, me, &st, &ew) != WN_OK)
+			return 1;
+		proto_session_init_release(&st);
+		t.n = 1;
+		t.env[0] = ew.buf;
+		t.env_len[0] = ew.len;
+		if (proto_transfer_encode(&t, &out) != WN_OK)
+			return 1;
+		proto_writer_release(&ew);
+		/* the first time: answered with an accept, not printed */
+		if (nng_send(sock, out.buf, out.len, 0) != 0 ||
+		    nng_recvmsg(sock, &first, 0) != 0) {
+			printf("NO REPLY (the first opening)\n");
+			return 3;
+		}
+		nng_msg_free(first);
 		return send_and_print(out.buf, out.len);
 	}
 	if (strcmp(mode, "query") == 0) {

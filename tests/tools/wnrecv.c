@@ -20,6 +20,10 @@
  *                    (a random key), so the sender cannot open it: as an
  *                    old receipt, sealed under keys since replaced,
  *                    replayed within the time window
+ * A session opening is answered as the daemon answers one
+ * (proto_session_answer); the receipts go under the session their
+ * transfer names (the last 8 kept); a transfer under another session is
+ * refused with a signed ERROR 19, as the daemon refuses it.
  * Prints one line per transfer answered ("transfer N: CODE..." with the
  * message ids' first 4 bytes) and flushes it; runs until killed.
  * Never installed.
@@ -34,11 +38,26 @@
 #include "crypto/sec.h"
 #include "protocol/envelope.h"
 #include "protocol/manifest.h"
+#include "protocol/session_wire.h"
 #include "tests/tools/tool_bundle.h"
 
 int main(int argc, char **argv);
 
 static struct tool_bundle peer; /* the other side's bundle */
+
+/* the sessions the sender opened, newest first */
+#define NSESS 8
+static struct proto_session sessions[NSESS];
+
+static const struct proto_session *
+session_find(const uint8_t *sid)
+{
+	for (size_t i = 0; i < NSESS; i++)
+		if (sessions[i].i2r != NULL &&
+		    memcmp(sessions[i].sid, sid, PROTO_SID_LEN) == 0)
+			return &sessions[i];
+	return NULL;
+}
 
 static wn_err
 sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
@@ -116,6 +135,31 @@ main(int argc, char **argv)
 			nng_msg_free(m);
 			continue;
 		}
+		struct proto_envelope e0;
+		const struct proto_session *ss = NULL;
+		if (t.n == 1 && proto_envelope_decode(t.env[0], t.env_len[0],
+			&e0, NULL) == WN_OK &&
+		    e0.h.type == PROTO_MSG_SESSION_OPEN) {
+			struct proto_session ns = {0};
+			proto_writer_reset(&ew);
+			if (!proto_envelope_verify(&e0, peer.sign) ||
+			    proto_session_answer(&e0, t.env[0], t.env_len[0],
+				wn_now_ms(), key, sign_cb, me, &ns, &ew) != WN_OK) {
+				fprintf(stderr, "wnrecv: cannot answer a session "
+				    "opening\n");
+				nng_msg_free(m);
+				continue;
+			}
+			nng_msg_free(m);
+			proto_session_release(&sessions[NSESS - 1]);
+			memmove(&sessions[1], &sessions[0],
+			    (NSESS - 1) * sizeof(sessions[0]));
+			sessions[0] = ns;
+			if (nng_send(s, ew.buf, ew.len, 0) != 0)
+				fprintf(stderr, "wnrecv: cannot send an "
+				    "accept\n");
+			continue;
+		}
 		memset(rc, 0, sizeof(*rc));
 		proto_transfer_hash(t.manifest, t.manifest_len, buf, len,
 		    rc->answers);
@@ -125,6 +169,8 @@ main(int argc, char **argv)
 			if (proto_envelope_decode(t.env[i], t.env_len[i], &e,
 				NULL) != WN_OK)
 				continue;
+			if (ss == NULL && e.h.has_sid)
+				ss = session_find(e.h.sid);
 			struct proto_refusal *rf = &rc->refused[rc->nrefused++];
 			memcpy(rf->id, e.h.id, 16);
 			if (alt) {
@@ -166,6 +212,27 @@ main(int argc, char **argv)
 		wn_strlcpy(h.to, peer.org, sizeof(h.to));
 		sec_random(h.id, sizeof(h.id));
 		h.ts_ms = wn_now_ms() - age;
+		if (ss == NULL) {
+			/* as the daemon answers: a signed ERROR 19, and the
+			 * sender opens a new session */
+			struct proto_errbody eb = {0};
+			proto_writer_reset(&bw);
+			proto_writer_reset(&ew);
+			eb.code = WN_ESESSION;
+			wn_strlcpy(eb.reason, "no such session: open a new one",
+			    sizeof(eb.reason));
+			h.type = PROTO_MSG_ERROR;
+			h.ts_ms = wn_now_ms();
+			if (proto_errbody_encode(&eb, &bw) != WN_OK ||
+			    proto_envelope_seal(&h, bw.buf, bw.len, NULL,
+				sign_cb, me, &ew) != WN_OK ||
+			    nng_send(s, ew.buf, ew.len, 0) != 0)
+				fprintf(stderr, "wnrecv: cannot refuse a "
+				    "transfer under no session we hold\n");
+			continue;
+		}
+		h.has_sid = true;
+		memcpy(h.sid, ss->sid, PROTO_SID_LEN);
 		proto_writer_reset(&bw);
 		proto_writer_reset(&ew);
 		struct sec_peer_key *other = NULL;
@@ -178,7 +245,7 @@ main(int argc, char **argv)
 		wn_err r = proto_receipt_encode(rc, &bw);
 		if (r == WN_OK)
 			r = proto_envelope_seal(&h, bw.buf, bw.len,
-			    other ? other : key, sign_cb, me, &ew);
+			    other ? other : ss->r2i, sign_cb, me, &ew);
 		sec_peer_key_free(other);
 		if (r != WN_OK) {
 			fprintf(stderr, "wnrecv: cannot seal a receipt\n");

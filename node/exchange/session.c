@@ -1,0 +1,558 @@
+/*
+ * session.c - the sessions between this node and its peers (forward
+ * secrecy at the message layer, PROTOCOL.md "Sessions"; the handshake's
+ * bytes and keys are protocol/session_wire.c's).
+ *
+ * As a sender (initiator), a node holds one session per peer (p->sess),
+ * opened by the delivery thread with one SESSION_OPEN request on the
+ * peer's connection (deliver.c sends it, peer_session_take reads the
+ * accept), and opens a new one after peer_session_renew_ms or when the
+ * peer refuses the one it holds (WN_ESESSION, code 19). As a receiver
+ * (responder), it keeps the sessions its peers opened in a table, at most
+ * SESSION_PER_PEER a peer (the oldest goes), each forgotten
+ * peer_session_idle_ms after its last use or peer_session_max_ms after it
+ * was made, and all of them when the exchange stops.
+ *
+ * Sessions live in memory only: never in the store, a log, a backup or
+ * the wire capture. Freeing one wipes its keys (crypto/). The table and
+ * every reference count are guarded by ex->sess_mtx, which is taken alone
+ * or inside n->mtx, never the other way round.
+ */
+#include "node/exchange/exchange.h"
+#include "node/exchange/peer_int.h"
+
+#include <string.h>
+
+#include "protocol/session_wire.h"
+
+#define SESSION_PER_PEER 4
+#define HOUR_MS (60 * 60 * 1000)
+#define SESSION_RENEW_MS HOUR_MS
+#define SESSION_IDLE_MS (2 * HOUR_MS)
+#define SESSION_MAX_MS (24 * HOUR_MS)
+/* openings answered lately (their ids): a replayed one is refused */
+#define OPEN_SEEN 1024
+#define OPEN_SEEN_MS (20 * 60 * 1000) /* twice the time window */
+
+/* Set by node_peer_start from the test hooks (peer.c):
+ *   WIJKNET_TEST_SESSION_RENEW_MS  a sender opens a new session after
+ *                                  this long (SESSION_RENEW_MS)
+ *   WIJKNET_TEST_SESSION_IDLE_MS   a receiver forgets a session unused
+ *                                  this long (SESSION_IDLE_MS)
+ *   WIJKNET_TEST_SESSION_MAX_MS    and one made this long ago
+ *                                  (SESSION_MAX_MS)
+ * (each from 1 ms to the constant: a test only shortens them). Test-only,
+ * like every WIJKNET_TEST_* (node_test_short_ms): the installed daemon
+ * keeps the constants. */
+int64_t peer_session_renew_ms = SESSION_RENEW_MS,
+	peer_session_idle_ms = SESSION_IDLE_MS,
+	peer_session_max_ms = SESSION_MAX_MS;
+
+void
+peer_session_hooks(void)
+{
+	peer_session_renew_ms = node_test_short_ms(
+	    "WIJKNET_TEST_SESSION_RENEW_MS", SESSION_RENEW_MS);
+	peer_session_idle_ms = node_test_short_ms(
+	    "WIJKNET_TEST_SESSION_IDLE_MS", SESSION_IDLE_MS);
+	peer_session_max_ms = node_test_short_ms(
+	    "WIJKNET_TEST_SESSION_MAX_MS", SESSION_MAX_MS);
+}
+
+struct node_session {
+	struct node_session *next; /* in the table */
+	char peer[PROTO_ORG_ID_MAX + 1];
+	struct proto_session s;
+	int64_t made_ms, used_ms; /* CLOCK_MONOTONIC */
+	unsigned refs;
+	bool in_table;
+	bool unused; /* the initiator's: nothing sealed under it yet */
+};
+
+/* The responder's table and the openings seen (ex->sess). */
+struct node_sessions {
+	pthread_mutex_t mtx;
+	struct node_session *list;
+	size_t n;
+	struct {
+		uint8_t id[PROTO_ID_LEN];
+		char peer[PROTO_ORG_ID_MAX + 1];
+		int64_t ms; /* CLOCK_MONOTONIC; 0: free */
+	} seen[OPEN_SEEN];
+	size_t seen_next;
+};
+
+wn_err
+peer_sessions_init(struct node *n)
+{
+	struct node_sessions *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return WN_ENOMEM;
+	pthread_mutex_init(&t->mtx, NULL);
+	n->ex->sess = t;
+	return WN_OK;
+}
+
+static void
+sess_free(struct node_session *s)
+{
+	proto_session_release(&s->s);
+	free(s);
+}
+
+/* drop: one reference less (t->mtx held); true when it was the last */
+static bool
+drop(struct node_session *s)
+{
+	return --s->refs == 0;
+}
+
+void
+peer_session_put(struct node *n, struct node_session *s)
+{
+	bool last;
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&n->ex->sess->mtx);
+	last = drop(s);
+	pthread_mutex_unlock(&n->ex->sess->mtx);
+	if (last)
+		sess_free(s);
+}
+
+const struct proto_session *
+peer_session_keys(const struct node_session *s)
+{
+	return &s->s;
+}
+
+/* unlink removes *pp from the table (t->mtx held) and frees it when no
+ * one else holds it */
+static void
+unlink_at(struct node_sessions *t, struct node_session **pp)
+{
+	struct node_session *s = *pp;
+	*pp = s->next;
+	s->next = NULL;
+	s->in_table = false;
+	t->n--;
+	if (drop(s))
+		sess_free(s);
+}
+
+static bool
+expired(const struct node_session *s, int64_t now)
+{
+	return now - s->used_ms >= peer_session_idle_ms ||
+	    now - s->made_ms >= peer_session_max_ms;
+}
+
+struct node_session *
+peer_session_find(struct node *n, const char *peer,
+    const uint8_t sid[PROTO_SID_LEN])
+{
+	struct node_sessions *t = n->ex->sess;
+	struct node_session **pp, *found = NULL;
+	int64_t now = wn_mono_ms();
+	pthread_mutex_lock(&t->mtx);
+	for (pp = &t->list; *pp != NULL; pp = &(*pp)->next) {
+		struct node_session *s = *pp;
+		if (memcmp(s->s.sid, sid, PROTO_SID_LEN) != 0 ||
+		    strcmp(s->peer, peer) != 0)
+			continue;
+		if (expired(s, now)) {
+			unlink_at(t, pp);
+		} else {
+			s->used_ms = now;
+			s->refs++;
+			found = s;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&t->mtx);
+	return found;
+}
+
+void
+peer_sessions_expire(struct node *n, const char *peer)
+{
+	struct node_sessions *t = n->ex->sess;
+	int64_t now = wn_mono_ms();
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->mtx);
+	for (struct node_session **pp = &t->list; *pp != NULL;) {
+		if (peer == NULL ? expired(*pp, now)
+				 : strcmp((*pp)->peer, peer) == 0)
+			unlink_at(t, pp);
+		else
+			pp = &(*pp)->next;
+	}
+	pthread_mutex_unlock(&t->mtx);
+}
+
+size_t
+peer_sessions_count(struct node *n)
+{
+	size_t c;
+	pthread_mutex_lock(&n->ex->sess->mtx);
+	c = n->ex->sess->n;
+	pthread_mutex_unlock(&n->ex->sess->mtx);
+	return c;
+}
+
+void
+peer_sessions_fini(struct node *n)
+{
+	struct node_sessions *t = n->ex->sess;
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->mtx);
+	while (t->list != NULL)
+		unlink_at(t, &t->list);
+	memset(t->seen, 0, sizeof(t->seen));
+	pthread_mutex_unlock(&t->mtx);
+	pthread_mutex_destroy(&t->mtx);
+	free(t);
+	n->ex->sess = NULL;
+}
+
+/* add puts a new responder session for peer into the table, the oldest
+ * of that peer's going when it holds SESSION_PER_PEER (t->mtx held) */
+static void
+add(struct node_sessions *t, struct node_session *s)
+{
+	struct node_session **oldest = NULL;
+	size_t mine = 0;
+	for (struct node_session **pp = &t->list; *pp != NULL;
+	    pp = &(*pp)->next) {
+		if (strcmp((*pp)->peer, s->peer) != 0)
+			continue;
+		mine++;
+		if (oldest == NULL || (*pp)->made_ms < (*oldest)->made_ms)
+			oldest = pp;
+	}
+	if (mine >= SESSION_PER_PEER)
+		unlink_at(t, oldest);
+	s->refs = 1; /* the table's */
+	s->in_table = true;
+	s->next = t->list;
+	t->list = s;
+	t->n++;
+}
+
+/* open_replayed: an opening with this id from peer was answered lately;
+ * else it is remembered (t->mtx held) */
+static bool
+open_replayed(struct node_sessions *t, const char *peer, const uint8_t *id,
+    int64_t now)
+{
+	for (size_t i = 0; i < OPEN_SEEN; i++)
+		if (t->seen[i].ms != 0 && now - t->seen[i].ms < OPEN_SEEN_MS &&
+		    memcmp(t->seen[i].id, id, PROTO_ID_LEN) == 0 &&
+		    strcmp(t->seen[i].peer, peer) == 0)
+			return true;
+	memcpy(t->seen[t->seen_next].id, id, PROTO_ID_LEN);
+	wn_strlcpy(t->seen[t->seen_next].peer, peer,
+	    sizeof(t->seen[0].peer));
+	t->seen[t->seen_next].ms = now;
+	t->seen_next = (t->seen_next + 1) % OPEN_SEEN;
+	return false;
+}
+
+bool
+peer_session_accept(struct node *n, const struct pre *pr,
+    const uint8_t *bytes, size_t len, struct proto_writer *w)
+{
+	struct node_sessions *t = n->ex->sess;
+	struct node_session *s = NULL;
+	struct node_peer *p = pr->p;
+	char why[160];
+	wn_err rc, code;
+	int64_t now = wn_mono_ms();
+	bool replayed;
+
+	if (pr->code != WN_OK || pr->e.h.type != PROTO_MSG_SESSION_OPEN)
+		return false;
+	proto_writer_reset(w);
+	if (pr->e.h.seq != 0) {
+		code = WN_EPROTO;
+		snprintf(why, sizeof(why), "a session opening with sequence "
+		    "number %llu (it is outside the sequence: 0)",
+		    (unsigned long long)pr->e.h.seq);
+		goto refuse;
+	}
+	pthread_mutex_lock(&t->mtx);
+	replayed = open_replayed(t, p->org_id, pr->e.h.id, now);
+	pthread_mutex_unlock(&t->mtx);
+	if (replayed) {
+		code = WN_EDENIED;
+		snprintf(why, sizeof(why), "replay: a session opening answered "
+		    "before");
+		goto refuse;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		code = WN_ENOMEM;
+		snprintf(why, sizeof(why), "out of memory");
+		goto refuse;
+	}
+	rc = proto_session_answer(&pr->e, bytes, len, wn_now_ms(), p->key,
+	    node_sign, n->id, &s->s, w);
+	if (rc != WN_OK) {
+		proto_writer_reset(w);
+		free(s);
+		/* signed, so not damaged on the way: the same words as a
+		 * message that does not decrypt (apply.c) */
+		code = rc == WN_ENOKEY ? WN_ENOKEY : rc == WN_ENOMEM ? WN_ENOMEM
+		    : WN_EPROTO;
+		if (code == WN_ENOKEY)
+			snprintf(why, sizeof(why), "cannot decrypt a message "
+			    "from '%s'", p->org_id);
+		else
+			snprintf(why, sizeof(why), "a session opening that "
+			    "cannot be answered: %s", wn_strerror(rc));
+		goto refuse;
+	}
+	wn_strlcpy(s->peer, p->org_id, sizeof(s->peer));
+	s->made_ms = s->used_ms = now;
+	pthread_mutex_lock(&t->mtx);
+	add(t, s);
+	pthread_mutex_unlock(&t->mtx);
+	wn_log(WN_LOG_DEBUG, "session opened by %s", p->org_id);
+	return true;
+refuse:
+	peer_refuse_once(n, p->org_id, code, why);
+	peer_reply_error_env(n, p->org_id, code, why, w);
+	return true;
+}
+
+/* ---- the initiator's side ------------------------------------------- */
+
+bool
+peer_session_ready(struct node_peer *p)
+{
+	/* a session just opened serves at least one transfer, however
+	 * short a test made its life */
+	return p->sess != NULL && (p->sess->unused ||
+	    wn_mono_ms() - p->sess->made_ms < peer_session_renew_ms);
+}
+
+struct node_session *
+peer_session_hold(struct node *n, struct node_session *s)
+{
+	pthread_mutex_lock(&n->ex->sess->mtx);
+	s->refs++;
+	s->unused = false;
+	pthread_mutex_unlock(&n->ex->sess->mtx);
+	return s;
+}
+
+void
+peer_session_drop(struct node *n, struct node_peer *p,
+    const struct node_session *s)
+{
+	if (p->sess == NULL || (s != NULL && p->sess != s))
+		return; /* another one is held by now */
+	peer_session_put(n, p->sess);
+	p->sess = NULL;
+}
+
+void
+peer_session_hs_release(struct node_peer *p)
+{
+	if (p->hs == NULL)
+		return;
+	proto_session_init_release(p->hs);
+	free(p->hs);
+	p->hs = NULL;
+}
+
+wn_err
+peer_session_open_transfer(struct node *n, struct node_peer *p,
+    struct proto_writer *tw)
+{
+	struct proto_writer ew = {0};
+	struct proto_transfer t = {0};
+	wn_err rc;
+
+	if (p->hs != NULL)
+		return WN_EBUSY;
+	if ((p->hs = calloc(1, sizeof(*p->hs))) == NULL)
+		return WN_ENOMEM;
+	if ((rc = proto_writer_init_dynamic(&ew, 1024, PROTO_ENVELOPE_MAX)) !=
+	    WN_OK)
+		goto fail;
+	if ((rc = proto_session_open_seal(n->cfg.org_id, p->org_id,
+	    wn_now_ms(), p->key, node_sign, n->id, p->hs, &ew)) != WN_OK) {
+		free(p->hs);
+		p->hs = NULL;
+		goto out;
+	}
+	t.n = 1;
+	t.env[0] = ew.buf;
+	t.env_len[0] = ew.len;
+	if ((rc = proto_transfer_encode(&t, tw)) != WN_OK)
+		goto fail;
+	goto out;
+fail:
+	peer_session_hs_release(p);
+out:
+	proto_writer_release(&ew);
+	return rc;
+}
+
+/* new_init makes p's session from s (the initiator's: in no table) */
+static wn_err
+new_init(struct node_peer *p, struct proto_session *s)
+{
+	struct node_session *ns = calloc(1, sizeof(*ns));
+	if (ns == NULL) {
+		proto_session_release(s);
+		return WN_ENOMEM;
+	}
+	wn_strlcpy(ns->peer, p->org_id, sizeof(ns->peer));
+	ns->s = *s;
+	ns->made_ms = ns->used_ms = wn_mono_ms();
+	ns->refs = 1; /* p->sess */
+	ns->unused = true;
+	p->sess = ns;
+	return WN_OK;
+}
+
+wn_err
+peer_session_take(struct node *n, struct node_peer *p, const void *reply,
+    size_t len, uint32_t *code, char *why, size_t whylen)
+{
+	struct proto_envelope e;
+	struct proto_session s = {0};
+	struct proto_errbody eb;
+	uint8_t body[PROTO_ERRBODY_MAX];
+	size_t blen;
+	wn_err rc;
+
+	*code = 0;
+	if (p->hs == NULL) {
+		snprintf(why, whylen, "no session opening in flight");
+		return WN_EPROTO;
+	}
+	if (proto_envelope_decode(reply, len, &e, NULL) != WN_OK ||
+	    strcmp(e.h.from, p->org_id) != 0 ||
+	    !proto_envelope_verify(&e, p->sign_pk)) {
+		snprintf(why, whylen, "the answer to our session opening is "
+		    "not a valid envelope signed by this peer");
+		rc = WN_EPROTO;
+		goto out;
+	}
+	if (e.h.type == PROTO_MSG_ERROR) {
+		bool unauth = strcmp(e.h.to, "unknown") == 0;
+		if (proto_envelope_open(&e, NULL, body, sizeof(body), &blen) ==
+			WN_OK &&
+		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK &&
+		    !(unauth && eb.code == WN_EAUTH)) {
+			*code = eb.code;
+			snprintf(why, whylen, "refused: %s", eb.reason);
+		} else if (unauth) {
+			/* the answer to what it could not authenticate: the
+			 * same words as deliver.c's for a transfer */
+			snprintf(why, whylen, "refused before authentication: "
+			    "the peer does not know this node, our signature "
+			    "failed, or our clocks differ by more than 10 "
+			    "minutes (its log says which)");
+		} else {
+			snprintf(why, whylen, "refused (unreadable error)");
+		}
+		rc = WN_EDENIED;
+		goto out;
+	}
+	if (strcmp(e.h.to, n->cfg.org_id) != 0 || !peer_in_window(e.h.ts_ms) ||
+	    e.h.type != PROTO_MSG_SESSION_ACCEPT) {
+		snprintf(why, whylen, "the answer to our session opening is "
+		    "not a current session accept for us");
+		rc = WN_EPROTO;
+		goto out;
+	}
+	p->skew_ms = e.h.ts_ms - wn_now_ms();
+	p->skew_known = true;
+	rc = proto_session_accept_take(p->hs, &e, p->key, &s);
+	if (rc == WN_ENOKEY) {
+		snprintf(why, whylen, "the peer's signed session accept cannot "
+		    "be decrypted with our key for it: the keys do not match");
+		*code = WN_ENOKEY;
+		goto out;
+	}
+	if (rc != WN_OK) {
+		snprintf(why, whylen, "the peer's session accept does not "
+		    "answer our opening, or its key is unusable");
+		goto out;
+	}
+	peer_session_drop(n, p, NULL);
+	rc = new_init(p, &s);
+	if (rc != WN_OK)
+		snprintf(why, whylen, "out of memory");
+out:
+	peer_session_hs_release(p);
+	return rc;
+}
+
+/* ---- a handshake of its own, on a socket ----------------------------- */
+
+wn_err
+node_session_handshake(nng_socket sock, const char *from, const char *to,
+    const struct sec_peer_key *pair, const uint8_t peer_sign_pk[32],
+    proto_sign_fn sign, void *ctx, struct proto_session *out,
+    uint32_t *code)
+{
+	struct proto_session_init st = {0};
+	struct proto_writer ew = {0}, tw = {0};
+	struct proto_transfer t = {0};
+	struct proto_envelope e;
+	nng_msg *reply = NULL;
+	wn_err rc;
+
+	*code = 0;
+	if ((rc = proto_writer_init_dynamic(&ew, 1024, PROTO_ENVELOPE_MAX)) !=
+		WN_OK ||
+	    (rc = proto_writer_init_dynamic(&tw, 1024, PROTO_FRAME_MAX)) !=
+		WN_OK ||
+	    (rc = proto_session_open_seal(from, to, wn_now_ms(), pair, sign,
+		ctx, &st, &ew)) != WN_OK)
+		goto out;
+	t.n = 1;
+	t.env[0] = ew.buf;
+	t.env_len[0] = ew.len;
+	if ((rc = proto_transfer_encode(&t, &tw)) != WN_OK)
+		goto out;
+	peer_wire_capture(tw.buf, tw.len);
+	if (nng_send(sock, tw.buf, tw.len, 0) != 0 ||
+	    nng_recvmsg(sock, &reply, 0) != 0) {
+		rc = WN_ETRANSPORT;
+		goto out;
+	}
+	peer_wire_capture(nng_msg_body(reply), nng_msg_len(reply));
+	rc = WN_EPROTO;
+	if (proto_envelope_decode(nng_msg_body(reply), nng_msg_len(reply), &e,
+		NULL) != WN_OK ||
+	    strcmp(e.h.from, to) != 0 ||
+	    !proto_envelope_verify(&e, peer_sign_pk))
+		goto out;
+	if (e.h.type == PROTO_MSG_ERROR) {
+		struct proto_errbody eb;
+		uint8_t body[PROTO_ERRBODY_MAX];
+		size_t blen;
+		if (proto_envelope_open(&e, NULL, body, sizeof(body), &blen) ==
+			WN_OK &&
+		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
+			*code = eb.code;
+		rc = WN_EDENIED;
+		goto out;
+	}
+	if (strcmp(e.h.to, from) != 0 || !peer_in_window(e.h.ts_ms))
+		goto out;
+	rc = proto_session_accept_take(&st, &e, pair, out);
+out:
+	proto_session_init_release(&st);
+	nng_msg_free(reply);
+	proto_writer_release(&ew);
+	proto_writer_release(&tw);
+	return rc;
+}

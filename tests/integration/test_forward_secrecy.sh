@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# test_forward_secrecy.sh - what a stolen key file opens of captured
+# traffic (issue 16, part 4): two nodes exchange messages both ways (the
+# charter, test messages, chain heads, a rollback check's query at a
+# restart) with the wire captured (WN_CAPTURE=1: each node's transfers and
+# the replies it received), then stop, their sessions gone with them. A
+# test tool (capopen) takes each node's key file and passphrase file and
+# tries to open the payload of every captured envelope between the two
+# with the static pair key: it opens the session openings and accepts,
+# which are sealed under that key (the positive control: the tool and the
+# keys are right), and nothing else, which went under session keys that
+# no file holds.
+. "$(dirname "$0")/lib.sh"
+export WN_CAPTURE=1
+CAPOPEN="$TOP/$BUILD/tests/tools/capopen"
+
+check "a federation of a director and police, its wire captured" federation dir police
+received() { wn "$1" --json peer received "$2" | json_field count; }
+check "the director sends police 20 test messages" wn dir peer send police --count 20 --size 100
+check "police sends the director 20" wn police peer send dir --count 20 --size 100
+check "  the director's outbox for police drains" wait_for 300 field_is dir police queued 0
+check "  police's outbox for the director drains" wait_for 300 field_is police dir queued 0
+check "  police holds the 20" count_is 20 received police dir
+check "  the director holds the 20" count_is 20 received dir police
+check "police restarts (its rollback check asks the director)" eval 'node_stop police && node_start police'
+check "both stop: their sessions are gone" eval 'node_stop police && node_stop dir'
+check "the captures are there" test -s "$WN_T/dir.wire" -a -s "$WN_T/police.wire"
+
+bundle dir >/dev/null
+bundle police >/dev/null
+# the lines capopen prints, for the key file of $1 and the bundle of $2
+capopen() {
+	CAPOPEN_ORG=$1 "$CAPOPEN" "$WN_T/$1/node.key" "$WN_T/$1.pass" \
+		"$WN_T/$2.bundle" "$WN_T/dir.wire" "$WN_T/police.wire"
+}
+for who in police:dir dir:police; do
+	me=${who%%:*} other=${who#*:}
+	check_exit "$me's stolen key file against every captured envelope" 0 capopen "$me" "$other"
+	hs_n=$(sed -n 's/^handshake \([0-9]*\) opened .*/\1/p' "$WN_T/out")
+	hs_o=$(sed -n 's/^handshake [0-9]* opened \([0-9]*\)$/\1/p' "$WN_T/out")
+	se_n=$(sed -n 's/^sealed \([0-9]*\) opened .*/\1/p' "$WN_T/out")
+	se_o=$(sed -n 's/^sealed [0-9]* opened \([0-9]*\)$/\1/p' "$WN_T/out")
+	check "  it found session openings and accepts (at least 4: both ways, and the query's)" \
+		test "${hs_n:-0}" -ge 4
+	check "  and opens every one of them (the control: the tool and the key are right)" \
+		test "${hs_o:-x}" = "$hs_n"
+	check "  it found the other envelopes (messages, receipts, charter, heads: at least 40)" \
+		test "${se_n:-0}" -ge 40
+	check "  and opens none of them" test "${se_o:-x}" = 0
+done
+check "no session key is in a log" eval '! grep -qi "session key\|k_i2r\|k_r2i" "$WN_T/dir.log" "$WN_T/police.log"'
+wn_done
