@@ -810,7 +810,16 @@ chain_round(struct node *n, bool recheck, const char *override,
 	snprintf(state, sizeof(state), "%lld\t%lld\t%lld\t%llu\t%lld\t%s",
 	    (long long)missing, (long long)since_ms, (long long)base,
 	    (unsigned long long)bad[worst].seq, (long long)wn_now_ms(), who);
+	/* what waits in the outbox (queued while receive-only, or held by
+	 * the copy when it was made) was never sent from this store: it
+	 * moves with the numbers, in its order, or its peers would refuse
+	 * it as replays. In two steps (through negative numbers) so that
+	 * no row takes a number another still holds. */
 	if (node_store_exec(n->store, "UPDATE peers SET next_seq = next_seq + "
+				      "4294967296") != WN_OK ||
+	    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - 1") !=
+		WN_OK ||
+	    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - 1 + "
 				      "4294967296") != WN_OK ||
 	    node_store_meta_put(n->store, BEHIND_KEY, state) != WN_OK ||
 	    node_audit_append(n->store, "system", "chain.rollback_accepted",

@@ -14,7 +14,8 @@
 #  - an older copy of its store that started receive-only is not let out:
 #    when its checker answers with a head the copy's chain does not
 #    extend, the node stops with exit status 1 (chain.refused), having
-#    sent nothing;
+#    sent nothing; restarted with --accept-rollback, what it queued while
+#    receive-only goes out and is not refused as a replay;
 #  - a receive-only node still answers a chain-head query (two nodes that
 #    check each other and started while the other was away would wait
 #    for each other for ever);
@@ -144,6 +145,19 @@ check_exit "police stops by itself, exit 1" 1 wn_reap police
 check "  saying its chain is behind the copy dir holds" grep -q 'audit chain is behind the copy dir holds' "$WN_T/police.log"
 check "  dir got nothing from the older copy" received_is dir police "$dir_got"
 check "  dir reports no reuse of sequence numbers" count_is 0 audit_count dir chain.rollback
+# what the older copy queued while receive-only took numbers the real
+# store had used already: accepting the rollback moves them on with the
+# rest, so that dir takes them and refuses none as a replay
+refused=$(audit_count dir peer.refused)
+check "police restarts on its older copy with --accept-rollback" \
+	node_start police --accept-rollback "the copy of last night is all we have"
+check "  it is not receive-only" count_is False ro police
+check "  dir gets the 2 messages that waited" wait_for 120 received_is dir police $((dir_got + 2))
+check "  police's outbox to dir empties" wait_for 120 count_is 0 peer_field police dir queued
+check "  dir refused none of them (no replay)" count_is "$refused" audit_count dir peer.refused
+check "  dir still reports no reuse of sequence numbers" count_is 0 audit_count dir chain.rollback
+check "  dir saw the numbers move" count_is 1 audit_count dir chain.rollback_closed
+check "police stops" node_stop police
 check "dir stops" node_stop dir
 
 # --- the witnesses alone: the director away, police's older copy is
