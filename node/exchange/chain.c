@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <sqlcipher/sqlite3.h>
 
@@ -386,7 +387,48 @@ struct checker {
 	bool director;
 };
 
-/* ask one checker for the head it holds of our chain */
+/* reachable: a TCP connection to url's address opens within timeout ms.
+ * The query's own dial does not block (a blocking nng dial waits for the
+ * kernel's connect timeout, minutes for an address that drops SYNs, and
+ * nothing bounds it), and a dial that does not block retries in the
+ * background until the send's timeout: this one connection, closed at
+ * once, tells a checker that is away within the timeout, and at once when
+ * its address refuses. */
+static bool
+reachable(const char *url, int64_t timeout)
+{
+	char tcp[300];
+	const char *hostport;
+	nng_stream_dialer *d = NULL;
+	nng_aio *aio = NULL;
+	bool ok = false;
+	if (strncmp(url, "tls+tcp://", 10) == 0)
+		hostport = url + 10;
+	else if (strncmp(url, "tcp://", 6) == 0)
+		hostport = url + 6;
+	else
+		return true; /* no other transport is configured */
+	if ((size_t)snprintf(tcp, sizeof(tcp), "tcp://%s", hostport) >=
+		sizeof(tcp) ||
+	    nng_stream_dialer_alloc(&d, tcp) != 0)
+		return false;
+	if (nng_aio_alloc(&aio, NULL, NULL) == 0) {
+		nng_aio_set_timeout(aio, (nng_duration)timeout);
+		nng_stream_dialer_dial(d, aio);
+		nng_aio_wait(aio);
+		if (nng_aio_result(aio) == 0) {
+			nng_stream_free(nng_aio_get_output(aio, 0));
+			ok = true;
+		}
+		nng_aio_free(aio);
+	}
+	nng_stream_dialer_free(d);
+	return ok;
+}
+
+/* ask one checker for the head it holds of our chain. Each wait is bounded
+ * by the timeout: the connection (reachable), the pipe (the send's), the
+ * answers (the receive's). */
 static wn_err
 ask(struct node *n, const struct checker *p, struct proto_head *out,
     bool *found)
@@ -422,7 +464,8 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	if (nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX) != 0 ||
 	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)timeout) != 0 ||
 	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)timeout) != 0 ||
-	    node_dial(n, s, p->endpoint, p->org_id, 0) != 0)
+	    !reachable(p->endpoint, timeout) ||
+	    node_dial(n, s, p->endpoint, p->org_id, NNG_FLAG_NONBLOCK) != 0)
 		goto out;
 	/* a session of its own for the one query, on this connection */
 	if ((rc = node_session_handshake(s, n->cfg.org_id, p->org_id, p->key,
