@@ -26,7 +26,7 @@ check "the director holds police's newest head" wait_for 120 head_at dir police 
 cp "$WN_T/police.db.old" "$WN_T/police/node.db"
 rm -f "$WN_T/police/node.db-wal" "$WN_T/police/node.db-shm"
 : >"$WN_T/police.log"
-check_exit "police on its older store refuses to start" 1 node_start police
+check_exit "police on its older store refuses to start (exit 4)" 4 node_start police
 check "  naming the missing records" grep -Eq "records [0-9]+\.\.[0-9]+ are missing" "$WN_T/police.log"
 check "  and who holds the newer head" grep -q "the copy dir holds" "$WN_T/police.log"
 
@@ -50,6 +50,6 @@ check "police holds the director's newest head" wait_for 120 head_at police dir 
 cp "$WN_T/dir.db.old" "$WN_T/dir/node.db"
 rm -f "$WN_T/dir/node.db-wal" "$WN_T/dir/node.db-shm"
 : >"$WN_T/dir.log"
-check_exit "the director on an older store refuses to start" 1 node_start dir
+check_exit "the director on an older store refuses to start (exit 4)" 4 node_start dir
 check "  naming the missing records" grep -Eq "records [0-9]+\.\.[0-9]+ are missing" "$WN_T/dir.log"
 wn_done
