@@ -76,8 +76,9 @@ ctl_status(struct node_ctl_call *c)
 	struct node_chain_behind rb;
 	bool behind = node_chain_behind(n, &rb);
 	int64_t ro_since = 0;
-	bool ro = node_chain_receive_only(n, &ro_since);
-	char msg[1536], ro_msg[256] = "";
+	char ro_why[200] = "";
+	bool ro = node_chain_receive_only(n, &ro_since, ro_why, sizeof(ro_why));
+	char msg[1536], ro_msg[512] = "";
 	if (ro) {
 		char when[40];
 		time_t t = (time_t)(ro_since / 1000);
@@ -87,8 +88,9 @@ ctl_status(struct node_ctl_call *c)
 			snprintf(when, sizeof(when), "start");
 		snprintf(ro_msg, sizeof(ro_msg), "receive-only since %s: none "
 		    "of the nodes that check this node's audit chain has "
-		    "answered yet, so nothing is sent (it waits in the "
-		    "outbox) until one does", when);
+		    "vouched for it yet%s%s%s, so nothing is sent (it waits "
+		    "in the outbox) until one does", when,
+		    ro_why[0] ? " (last: " : "", ro_why, ro_why[0] ? ")" : "");
 	}
 	snprintf(msg, sizeof(msg), "%s%s%s%s%s", ro_msg,
 	    ro && (behind || cert.warning[0]) ? "; " : "",

@@ -627,8 +627,9 @@ usage_run(FILE *f)
 	    "                  pinned (a director that really changed its\n"
 	    "                  key); the new one is pinned, REASON audited\n"
 	    "Exit status 0 after SIGTERM, 1 on failure, 2 on a usage error, 3 when\n"
-	    "the passphrase is wrong or cannot be read (wijknetd.service does not\n"
-	    "restart then).\n");
+	    "the passphrase is wrong or cannot be read, 4 when the store is an\n"
+	    "older copy (a rollback: the start refused, or found while\n"
+	    "receive-only); wijknetd.service does not restart after 3 or 4.\n");
 }
 
 /* load_node reads the config and unlocks identity and store: the common
@@ -894,6 +895,8 @@ node_cmd_run(int argc, char **argv)
 		if (node_audit_append(n->store, "system", "chain.refused",
 			n->cfg.org_id, err) != WN_OK)
 			wn_log(WN_LOG_ERROR, "cannot audit the refusal");
+		if (crc == WN_ECORRUPT)
+			status = NODE_EXIT_ROLLBACK;
 		goto out;
 	}
 	if (node_store_begin(n->store) != WN_OK ||
@@ -972,12 +975,15 @@ node_cmd_run(int argc, char **argv)
 		    "the disk was full are lost: there is still no room (%s)",
 		    node_ctl_held_count(n), node_store_errmsg(n->store));
 	node_ctl_held_free(n);
-	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
-		"clean shutdown") != WN_OK)
-		wn_log(WN_LOG_ERROR, "cannot audit the stop");
 	/* a rollback found while receive-only stopped it: as a refused
-	 * start, exit 1 */
-	status = held == 0 && !node_chain_refused(n) ? 0 : 1;
+	 * start, its own exit status */
+	bool refused = node_chain_refused(n);
+	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
+		refused ? "stopped: a rollback was found while receive-only "
+			  "(chain.refused); nothing was sent" :
+			  "clean shutdown") != WN_OK)
+		wn_log(WN_LOG_ERROR, "cannot audit the stop");
+	status = refused ? NODE_EXIT_ROLLBACK : held == 0 ? 0 : 1;
 out:
 	/* a start refused after the peer table was loaded (a rolled back
 	 * chain, no audit, no control socket) frees it here; after a stop

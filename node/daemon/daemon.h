@@ -35,6 +35,13 @@
  * cannot be read: trying again cannot help, so wijknetd.service lists it
  * in RestartPreventExitStatus= (wijknetd.8, EXIT STATUS) */
 #define NODE_EXIT_PASSPHRASE 3
+/* run's exit status when the node runs on an older copy of its store (a
+ * rollback): its start refused, or a recheck while receive-only found it.
+ * Starting again cannot help either (the operator restores the newer
+ * store, or accepts with --accept-rollback REASON), and a restart while
+ * the checkers are away would start receive-only and take messages again:
+ * wijknetd.service lists it in RestartPreventExitStatus= too */
+#define NODE_EXIT_ROLLBACK 4
 
 /* node_path joins the data folder and a file name; false if too long. */
 bool node_path(char *out, size_t cap, const char *dir, const char *file);

@@ -13,13 +13,15 @@
  * are remembered in meta). A checker sent a head that does not extend the
  * one it holds reports a rollback and keeps its head.
  *
- * A node none of whose checkers answers at start cannot tell whether it
+ * A node none of whose checkers vouches at start (none answers; a witness
+ * that holds no head of it vouches for nothing) cannot tell whether it
  * runs on an older copy, so it fails closed: it starts receive-only (it
- * receives, applies and answers, but sends nothing: its outbox waits) and
- * asks again when a checker sends it something, and every RECHECK_MS. The
- * first round a checker answers ends it (or, when the chain does not extend
- * the head held, stops the node as a start would have refused). The
- * operator may override with a reason (--accept-unchecked), audited.
+ * receives, applies and answers transfers and chain-head queries, but
+ * sends nothing but its own queries: its outbox waits) and asks again when
+ * a transfer from a checker arrives, and every RECHECK_MS. The first round
+ * a checker vouches in ends it (or, when the chain does not extend a head
+ * held, stops the node as a start would have refused). The operator may
+ * override with a reason (--accept-unchecked), audited.
  */
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"
@@ -32,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <sqlcipher/sqlite3.h>
 
@@ -386,10 +389,51 @@ struct checker {
 	bool director;
 };
 
-/* ask one checker for the head it holds of our chain */
+/* reachable: a TCP connection to url's address opens within timeout ms.
+ * The query's own dial does not block (a blocking nng dial waits for the
+ * kernel's connect timeout, minutes for an address that drops SYNs, and
+ * nothing bounds it), and a dial that does not block retries in the
+ * background until the send's timeout: this one connection, closed at
+ * once, tells a checker that is away within the timeout, and at once when
+ * its address refuses. */
+static bool
+reachable(const char *url, int64_t timeout)
+{
+	char tcp[300];
+	const char *hostport;
+	nng_stream_dialer *d = NULL;
+	nng_aio *aio = NULL;
+	bool ok = false;
+	if (strncmp(url, "tls+tcp://", 10) == 0)
+		hostport = url + 10;
+	else if (strncmp(url, "tcp://", 6) == 0)
+		hostport = url + 6;
+	else
+		return true; /* no other transport is configured */
+	if ((size_t)snprintf(tcp, sizeof(tcp), "tcp://%s", hostport) >=
+		sizeof(tcp) ||
+	    nng_stream_dialer_alloc(&d, tcp) != 0)
+		return false;
+	if (nng_aio_alloc(&aio, NULL, NULL) == 0) {
+		nng_aio_set_timeout(aio, (nng_duration)timeout);
+		nng_stream_dialer_dial(d, aio);
+		nng_aio_wait(aio);
+		if (nng_aio_result(aio) == 0) {
+			nng_stream_free(nng_aio_get_output(aio, 0));
+			ok = true;
+		}
+		nng_aio_free(aio);
+	}
+	nng_stream_dialer_free(d);
+	return ok;
+}
+
+/* ask one checker for the head it holds of our chain. Each wait is bounded
+ * by the timeout: the connection (reachable), the pipe (the send's), the
+ * answers (the receive's). */
 static wn_err
 ask(struct node *n, const struct checker *p, struct proto_head *out,
-    bool *found)
+    bool *found, char *why, size_t whylen)
 {
 	nng_socket s;
 	nng_msg *reply = NULL;
@@ -409,6 +453,7 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	    QUERY_TIMEOUT_MS);
 
 	*found = false;
+	why[0] = '\0'; /* not reached, or no reply in time */
 	if (nng_req0_open(&s) != 0)
 		return WN_ETRANSPORT;
 	proto_writer_init(&qw, qb, sizeof(qb));
@@ -422,13 +467,16 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	if (nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, PROTO_FRAME_MAX) != 0 ||
 	    nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)timeout) != 0 ||
 	    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)timeout) != 0 ||
-	    node_dial(n, s, p->endpoint, p->org_id, 0) != 0)
+	    !reachable(p->endpoint, timeout) ||
+	    node_dial(n, s, p->endpoint, p->org_id, NNG_FLAG_NONBLOCK) != 0)
 		goto out;
 	/* a session of its own for the one query, on this connection */
 	if ((rc = node_session_handshake(s, n->cfg.org_id, p->org_id, p->key,
 	    p->sign_pk, node_sign, n->id, &sess, &code)) != WN_OK) {
-		if (rc != WN_ETRANSPORT)
+		if (rc != WN_ETRANSPORT) {
 			rc = WN_EPROTO;
+			snprintf(why, whylen, "its session could not be opened");
+		}
 		goto out;
 	}
 	rc = WN_ETRANSPORT;
@@ -461,14 +509,19 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	    !e.h.has_sid || memcmp(e.h.sid, sess.sid, PROTO_SID_LEN) != 0 ||
 	    proto_envelope_open(&e, sess.r2i, body, sizeof(body), &blen) !=
 		WN_OK ||
-	    proto_head_answer_decode(body, blen, &a, NULL) != WN_OK)
+	    proto_head_answer_decode(body, blen, &a, NULL) != WN_OK) {
+		snprintf(why, whylen, "its reply is not a valid answer it "
+		    "signed");
 		goto out;
+	}
 	/* the answer to this query, now: an answer recorded before (to an
 	 * earlier query: another nonce) or held back says nothing of the
 	 * head the checker holds now */
 	if (!sec_equal(a.nonce, q.nonce, sizeof(q.nonce))) {
 		wn_log(WN_LOG_WARN, "rollback check: %s answered another "
 		    "query (its nonce is not ours): not taken", p->org_id);
+		snprintf(why, whylen, "it answered another query (its nonce "
+		    "is not ours)");
 		goto out;
 	}
 	if (!peer_in_window(e.h.ts_ms)) {
@@ -476,14 +529,19 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 		    "%lld ms, off our clock (%lld ms) by more than the time "
 		    "window: not taken", p->org_id, (long long)e.h.ts_ms,
 		    (long long)wn_now_ms());
+		snprintf(why, whylen, "its answer is dated off this node's "
+		    "clock by more than the time window");
 		goto out;
 	}
 	if (a.signed_head != NULL) {
 		/* a head of our own chain: it must carry our own signature */
 		if (proto_head_verify_signed(a.signed_head, a.len,
 			sec_identity_public(n->id)->sign_pk, out, NULL) != WN_OK ||
-		    strcmp(out->org, n->cfg.org_id) != 0)
+		    strcmp(out->org, n->cfg.org_id) != 0) {
+			snprintf(why, whylen, "the head in its answer is not "
+			    "one this node signed");
 			goto out;
+		}
 		*found = true;
 	}
 	rc = WN_OK;
@@ -585,7 +643,7 @@ node_chain_behind(struct node *n, struct node_chain_behind *out)
 
 /* accepted_key names a head of our chain whose rollback an operator
  * accepted (--accept-rollback): its checkers keep it until our chain
- * passes it, and it is not held against us again. */
+ * passes it, and it is never held against us again (kept for good). */
 static void
 accepted_key(char *out, size_t cap, const struct proto_head *h)
 {
@@ -626,7 +684,7 @@ chain_round(struct node *n, bool recheck, const char *override,
 	const char *who = NULL;
 	size_t asked = 0, answered = 0, nbad = 0, worst = 0, nacc = 0, nc = 0;
 	bool found, behind = false;
-	char key[128], val[32], detail[1024];
+	char key[128], val[32], detail[1024], why[128], last[200] = "";
 	wn_err rc = WN_ENOMEM;
 	if ((bad = calloc(NODE_MAX_PEERS, sizeof(*bad))) == NULL ||
 	    (cs = calloc(NODE_MAX_PEERS, sizeof(*cs))) == NULL)
@@ -645,11 +703,14 @@ chain_round(struct node *n, bool recheck, const char *override,
 	for (size_t i = 0; i < nc && !n->ex->stopping; i++) {
 		asked++;
 		pthread_mutex_unlock(&n->mtx);
-		rc = ask(n, &cs[i], &got, &found);
+		rc = ask(n, &cs[i], &got, &found, why, sizeof(why));
 		pthread_mutex_lock(&n->mtx);
 		if (rc != WN_OK) {
 			wn_log(WN_LOG_WARN, "rollback check: %s (%s) did not "
-			    "answer", cs[i].org_id, cs[i].endpoint);
+			    "answer%s%s", cs[i].org_id, cs[i].endpoint,
+			    why[0] ? ": " : "", why);
+			snprintf(last, sizeof(last), "%s did not answer%s%s",
+			    cs[i].org_id, why[0] ? ": " : "", why);
 			continue;
 		}
 		/* an answer without a head says something only from the
@@ -658,10 +719,13 @@ chain_round(struct node *n, bool recheck, const char *override,
 		if (!found) {
 			if (n->is_director || cs[i].director)
 				answered++;
-			else
+			else {
 				wn_log(WN_LOG_INFO, "rollback check: %s holds no "
 				    "head of ours: that vouches for nothing",
 				    cs[i].org_id);
+				snprintf(last, sizeof(last), "%s holds no head "
+				    "of this node", cs[i].org_id);
+			}
 			continue;
 		}
 		answered++;
@@ -708,9 +772,20 @@ chain_round(struct node *n, bool recheck, const char *override,
 		n->ex->start_seq = mine.seq;
 	else if (mine.seq > n->ex->start_seq)
 		mine.seq = n->ex->start_seq;
+	/* for status: why none vouched, the last checker's reason */
+	if (answered == 0 && asked > 0)
+		wn_strlcpy(n->ex->ro_why, last, sizeof(n->ex->ro_why));
+	if (recheck && answered == 0) {
+		/* still nobody vouches (or no checker is left, a charter
+		 * applied meanwhile having removed them): receive-only goes
+		 * on; --accept-unchecked at a start ends it */
+		if (asked == 0 && !n->ex->stopping)
+			wn_log(WN_LOG_WARN, "rollback check: no node checks this "
+			    "one any more: receive-only until it is started "
+			    "with --accept-unchecked REASON");
+		goto out;
+	}
 	if (asked > 0 && answered == 0) {
-		if (recheck) /* still nobody: receive-only goes on */
-			goto out;
 		if (unchecked != NULL) {
 			snprintf(detail, sizeof(detail), "none of %zu checkers "
 			    "answered; serving unchecked, accepted by the "
@@ -735,16 +810,20 @@ chain_round(struct node *n, bool recheck, const char *override,
 	}
 	rc = WN_OK;
 	if (nbad == 0) {
-		/* every checker holds a head our chain extends: a rollback
-		 * accepted before is past, and must not hide a later one */
+		/* every checker holds a head our chain extends: the copy
+		 * has caught up. The heads accepted before are kept: a
+		 * checker may still hold one (a former witness again one
+		 * after the charter moved the slots, or a hostile one that
+		 * kept it), and it carries our own signature; they cannot
+		 * hide a later rollback, whose heads are of our chain since
+		 * the accept, with other hashes */
 		if (nacc == 0 && answered == asked &&
-		    node_store_exec(n->store, "DELETE FROM meta WHERE key LIKE "
-					      "'chain_accepted:%' OR key IN ('"
+		    node_store_exec(n->store, "DELETE FROM meta WHERE key IN ('"
 					      BEHIND_KEY "', '"
 					      NODE_RESTORED_SEQ_KEY "')") !=
 			WN_OK)
 			wn_log(WN_LOG_WARN, "rollback check: cannot drop the "
-			    "heads accepted before");
+			    "record of the copy's rollback");
 		if (n->ex->receive_only)
 			rc = receive_only_end(n, answered, asked);
 		goto out;
@@ -810,7 +889,16 @@ chain_round(struct node *n, bool recheck, const char *override,
 	snprintf(state, sizeof(state), "%lld\t%lld\t%lld\t%llu\t%lld\t%s",
 	    (long long)missing, (long long)since_ms, (long long)base,
 	    (unsigned long long)bad[worst].seq, (long long)wn_now_ms(), who);
+	/* what waits in the outbox (queued while receive-only, or held by
+	 * the copy when it was made) was never sent from this store: it
+	 * moves with the numbers, in its order, or its peers would refuse
+	 * it as replays. In two steps (through negative numbers) so that
+	 * no row takes a number another still holds. */
 	if (node_store_exec(n->store, "UPDATE peers SET next_seq = next_seq + "
+				      "4294967296") != WN_OK ||
+	    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - 1") !=
+		WN_OK ||
+	    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - 1 + "
 				      "4294967296") != WN_OK ||
 	    node_store_meta_put(n->store, BEHIND_KEY, state) != WN_OK ||
 	    node_audit_append(n->store, "system", "chain.rollback_accepted",
@@ -891,11 +979,13 @@ node_chain_recheck(struct node *n, int64_t *wake)
 }
 
 bool
-node_chain_receive_only(struct node *n, int64_t *since_ms)
+node_chain_receive_only(struct node *n, int64_t *since_ms, char *why,
+    size_t whylen)
 {
 	if (n->ex == NULL || !n->ex->receive_only)
 		return false;
 	*since_ms = n->ex->receive_only_ms;
+	wn_strlcpy(why, n->ex->ro_why, whylen);
 	return true;
 }
 

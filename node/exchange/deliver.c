@@ -1008,14 +1008,24 @@ peer_push_heads(struct node *n, bool force)
 	}
 }
 
+/* how often held_log counts the outbox at most: a count reads the whole
+ * outbox under n->mtx, and it grows for as long as the node is
+ * receive-only */
+#define HELD_COUNT_MS 10000
+
 /* held_log: while receive-only, says how many messages wait in the outbox
- * whenever that number changes (so an operator, and a test, can see a
- * message held, not merely slow). n->mtx held. */
+ * when that number changed, looking every HELD_COUNT_MS (so an operator,
+ * and a test, can see a message held, not merely slow; the receive-only
+ * loop wakes every second). n->mtx held. */
 static void
 held_log(struct node *n)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t count = -1;
+	int64_t count = -1, now = wn_mono_ms();
+	if (n->ex->held_counted_ms != 0 &&
+	    now - n->ex->held_counted_ms < HELD_COUNT_MS)
+		return;
+	n->ex->held_counted_ms = now;
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT count(*) FROM outbox", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)

@@ -317,15 +317,18 @@ WN_NODISCARD wn_err node_chain_numbers_moved(struct node *n,
  * receive-only: it receives and answers but sends nothing, and asks its
  * checkers again (node_chain_recheck, in the delivery thread) when one of
  * them is heard from (node_chain_heard, the applier) and periodically.
- * A rollback found then stops the node (node_chain_refused: exit 1). */
+ * A rollback found then stops the node (node_chain_refused: the daemon
+ * exits with its rollback status, 4). */
 WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
     const char *unchecked, char *err, size_t errlen);
 void node_chain_heard(struct node *n, const struct node_peer *from);
 void node_chain_recheck(struct node *n, int64_t *wake);
 bool node_chain_refused(struct node *n);
-/* node_chain_receive_only: whether the node sends nothing now, and since
- * when (wall clock ms); n->mtx held */
-bool node_chain_receive_only(struct node *n, int64_t *since_ms);
+/* node_chain_receive_only: whether the node sends nothing now, since when
+ * (wall clock ms), and why no checker vouched in the last round (the last
+ * checker's reason, in words; may be empty); n->mtx held */
+bool node_chain_receive_only(struct node *n, int64_t *since_ms, char *why,
+    size_t whylen);
 
 /* node_outbox_reserve takes count consecutive sequence numbers for p
  * (the first in *first) and node_outbox_insert queues one message under

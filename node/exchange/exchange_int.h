@@ -65,7 +65,9 @@ struct node_exchange {
 	int64_t next_recheck_ms; /* CLOCK_MONOTONIC */
 	int64_t start_seq;    /* our audit chain's last record at start */
 	int64_t held_logged;  /* the outbox's size last logged (deliver.c) */
+	int64_t held_counted_ms; /* when it was last counted, CLOCK_MONOTONIC */
 	char accept_rollback[512]; /* the operator's --accept-rollback */
+	char ro_why[200];     /* why no checker vouched, the last reason */
 
 	/* refusals of unsigned transfers this minute (receive.c) */
 	int64_t unsigned_since; /* wall clock, for the record */

@@ -492,15 +492,17 @@ node_peer_start(struct node *n, char *err, size_t errlen)
 }
 
 /* flush_heads: at shutdown, our newest head goes to our checkers; give the
- * delivery thread a moment to deliver it. */
+ * delivery thread a moment to deliver it. Not while receive-only: nothing
+ * would go out, and a head queued now would only take a number of a store
+ * that may be an older copy. */
 static void
 flush_heads(struct node *n)
 {
 	struct node_exchange *ex = n->ex;
 	int64_t deadline = wn_mono_ms() + stop_flush_ms;
-	peer_push_heads(n, true);
 	if (ex->receive_only)
-		return; /* it waits in the outbox, like the rest */
+		return;
+	peer_push_heads(n, true);
 	/* a last attempt now, whatever the backoff said */
 	for (size_t i = 0; i < ex->npeers; i++)
 		ex->peers[i]->next_try_ms = 0;

@@ -97,7 +97,7 @@ check "  its config names the new folder" grep -qx "data_dir = $WN_T/copy" "$WN_
 
 # rollback detection: the copy is behind the head the director holds
 missing=$((held - copy_end))
-check_exit "the restored copy's start is refused" 1 node_start copy
+check_exit "the restored copy's start is refused (exit 4)" 4 node_start copy
 [ -n "${WN_PID[copy]:-}" ] && node_stop copy
 check "  saying how many audit records it misses" grep -q "behind by $missing audit records since 20" "$WN_T/copy.log"
 check "  and what that means" grep -q "is not in this store" "$WN_T/copy.log"

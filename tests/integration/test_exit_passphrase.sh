@@ -4,7 +4,8 @@
 # wijknetd.service, which lists 3 in RestartPreventExitStatus=, does not
 # loop through Argon2id every 10 s; other failures (a damaged key file)
 # stay 1, which the unit restarts, within StartLimitBurst. The unit and
-# wijknetd(8) say so.
+# wijknetd(8) say so; they list 4 too (a rollback: test_rollback.sh,
+# test_receive_only.sh).
 . "$(dirname "$0")/lib.sh"
 
 check "init" node_init p police
@@ -44,13 +45,18 @@ check_exit "a damaged key file still exits 1" 1 \
 cp "$WN_T/key.orig" "$WN_T/p/node.key"
 
 U="$TOP/dist/wijknetd.service.in"
-for line in RestartPreventExitStatus=3 Restart=on-failure StartLimitIntervalSec=10min StartLimitBurst=5; do
+for line in "RestartPreventExitStatus=3 4" Restart=on-failure StartLimitIntervalSec=10min StartLimitBurst=5; do
 	grep -qxF "$line" "$U" && ok "the unit has $line" || not_ok "the unit has $line"
 done
 if sed -n '/^\.SH EXIT STATUS/,/^\.SH/p' "$TOP/node/wijknetd.8" | grep -q '^\.B 3$'; then
 	ok "wijknetd(8) lists exit status 3"
 else
 	not_ok "wijknetd(8) lists exit status 3"
+fi
+if sed -n '/^\.SH EXIT STATUS/,/^\.SH/p' "$TOP/node/wijknetd.8" | grep -q '^\.B 4$'; then
+	ok "wijknetd(8) lists exit status 4"
+else
+	not_ok "wijknetd(8) lists exit status 4"
 fi
 
 wn_done

@@ -13,8 +13,10 @@
 #    (chain.unchecked); an empty reason is a usage error;
 #  - an older copy of its store that started receive-only is not let out:
 #    when its checker answers with a head the copy's chain does not
-#    extend, the node stops with exit status 1 (chain.refused), having
-#    sent nothing;
+#    extend, the node stops with exit status 4 (chain.refused, once; its
+#    node.stop record says why), having
+#    sent nothing; restarted with --accept-rollback, what it queued while
+#    receive-only goes out and is not refused as a replay;
 #  - a receive-only node still answers a chain-head query (two nodes that
 #    check each other and started while the other was away would wait
 #    for each other for ever);
@@ -55,6 +57,7 @@ check "dir and police's witnesses, guards and youth, stop" checkers_stop
 check "police starts while its checkers are away" node_start police
 check "  its status says receive-only" count_is True ro police
 check "  and says why, first" out_has '^receive-only since [0-9-]+ [0-9:]+ UTC: none of the nodes that check' wn police status
+check "  with the last checker's reason" out_has 'vouched for it yet \(last: [a-z]+ did not answer\)' wn police status
 check "  chain.receive_only is audited" count_is 1 audit_count police chain.receive_only
 check "  and no chain.unchecked" count_is 0 audit_count police chain.unchecked
 at=$(log_size police)
@@ -140,10 +143,25 @@ check "police queues dir 2 messages" wn police peer send dir --count 2 --size 16
 : >"$WN_T/police.log"
 WN_LOGAT[police]=0
 check "dir starts" node_start dir
-check_exit "police stops by itself, exit 1" 1 wn_reap police
+check_exit "police stops by itself, exit 4 (a rollback)" 4 wn_reap police
 check "  saying its chain is behind the copy dir holds" grep -q 'audit chain is behind the copy dir holds' "$WN_T/police.log"
 check "  dir got nothing from the older copy" received_is dir police "$dir_got"
 check "  dir reports no reuse of sequence numbers" count_is 0 audit_count dir chain.rollback
+# what the older copy queued while receive-only took numbers the real
+# store had used already: accepting the rollback moves them on with the
+# rest, so that dir takes them and refuses none as a replay
+refused=$(audit_count dir peer.refused)
+check "police restarts on its older copy with --accept-rollback" \
+	node_start police --accept-rollback "the copy of last night is all we have"
+check "  it is not receive-only" count_is False ro police
+check "  its older run refused once" count_is 1 audit_count police chain.refused
+check "  and its stop record says why" out_has 'node\.stop[[:space:]]+police[[:space:]]+stopped: a rollback was found while receive-only' wn police audit show --limit 300
+check "  dir gets the 2 messages that waited" wait_for 120 received_is dir police $((dir_got + 2))
+check "  police's outbox to dir empties" wait_for 120 count_is 0 peer_field police dir queued
+check "  dir refused none of them (no replay)" count_is "$refused" audit_count dir peer.refused
+check "  dir still reports no reuse of sequence numbers" count_is 0 audit_count dir chain.rollback
+check "  dir saw the numbers move" count_is 1 audit_count dir chain.rollback_closed
+check "police stops" node_stop police
 check "dir stops" node_stop dir
 
 # --- the witnesses alone: the director away, police's older copy is
@@ -151,7 +169,7 @@ check "dir stops" node_stop dir
 check "probation and youth start" witnesses_start
 rm -rf "$WN_T/police"; cp -a "$WN_T/police.old" "$WN_T/police"
 : >"$WN_T/police.log"
-check_exit "police's older copy, dir away, is refused at start" 1 node_start police
+check_exit "police's older copy, dir away, is refused at start (exit 4)" 4 node_start police
 [ -n "${WN_PID[police]:-}" ] && node_stop police
 check "  naming a witness's copy" grep -Eq 'audit chain is behind the copy (probation|youth) holds' "$WN_T/police.log"
 wn_done

@@ -57,7 +57,7 @@ check "dir still holds the head $held" test "$(peer_field dir police chain_head)
 wn dir audit show --limit 400 >"$WN_T/dir.audit"
 check "  reported once" test "$(grep -c 'peer reuses sequence numbers' "$WN_T/dir.audit")" = 1
 : >"$WN_T/police.log"
-check_exit "police's next start is refused" 1 node_start police
+check_exit "police's next start is refused (exit 4)" 4 node_start police
 [ -n "${WN_PID[police]:-}" ] && node_stop police
 check "  saying its chain differs from the head dir holds" grep -q "audit chain differs from the copy dir holds at record $held" "$WN_T/police.log"
 
@@ -74,7 +74,7 @@ check "police stops" node_stop police
 check "dir holds police's newest head" wait_for 120 head_at dir police "$last"
 check "police's copy from after the accept" restore "$WN_T/police.afteraccept"
 : >"$WN_T/police.log"
-check_exit "  is refused at start" 1 node_start police
+check_exit "  is refused at start (exit 4)" 4 node_start police
 [ -n "${WN_PID[police]:-}" ] && node_stop police
 check "  naming the missing records" grep -q "audit chain is behind the copy dir holds" "$WN_T/police.log"
 check "dir stops" node_stop dir

@@ -72,7 +72,7 @@ check "police stops, handing dir its head" node_stop police
 check "dir holds police's head $last" wait_for 60 head_at dir police "$last"
 rm -rf "$WN_T/police"; cp -a "$WN_T/police.old" "$WN_T/police"
 : >"$WN_T/police.log"
-check_exit "police on its older copy refuses to start" 1 node_start police
+check_exit "police on its older copy refuses to start (exit 4)" 4 node_start police
 [ -n "${WN_PID[police]:-}" ] && node_stop police
 check "with --accept-rollback REASON it starts" start_override
 check "police sends guards 5 more" wn police peer send guards --count 5 --size 16

@@ -75,7 +75,7 @@ check "dir reports the rollback" wait_for 120 reported
 check "  and keeps the head it held" test "$(peer_field dir police chain_head)" = "$held"
 check "police stops" node_stop police
 : >"$WN_T/police.log"
-check_exit "police's next start is refused" 1 node_start police
+check_exit "police's next start is refused (exit 4)" 4 node_start police
 [ -n "${WN_PID[police]:-}" ] && node_stop police
 check "  naming the head dir holds" grep -q "the copy dir holds" "$WN_T/police.log"
 check "dir stops" node_stop dir
