@@ -783,6 +783,9 @@ node_cmd_restore(int argc, char **argv)
 	    node_store_meta_del(store, META_MADE) != WN_OK ||
 	    node_store_meta_del(store, META_SEQ) != WN_OK ||
 	    node_store_meta_put(store, NODE_RESTORED_SEQ_KEY, seqs) != WN_OK ||
+	    /* its first start asks the peers to send again what took
+	     * data away since the backup began (exchange/resync.c) */
+	    node_resync_mark(store, atoll(made)) != WN_OK ||
 	    node_audit_append(store, "system", "node.restore", cfg->org_id,
 		detail) != WN_OK ||
 	    node_store_commit(store) != WN_OK) {

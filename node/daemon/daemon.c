@@ -919,6 +919,17 @@ node_cmd_run(int argc, char **argv)
 		wn_log(WN_LOG_ERROR, "out of memory");
 		goto out;
 	}
+	/* a restored copy, or one accepted as rolled back, asks its peers
+	 * for what took data away since (queued: it goes out when the node
+	 * sends) */
+	pthread_mutex_lock(&n->mtx);
+	crc = node_resync_ask(n);
+	pthread_mutex_unlock(&n->mtx);
+	if (crc != WN_OK) {
+		wn_log(WN_LOG_ERROR, "cannot ask the peers to resync: %s",
+		    node_store_errmsg(n->store));
+		goto out;
+	}
 	if (node_ctl_start(n, err, sizeof(err)) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;

@@ -813,6 +813,9 @@ chain_round(struct node *n, bool recheck, const char *override,
 	if (node_store_exec(n->store, "UPDATE peers SET next_seq = next_seq + "
 				      "4294967296") != WN_OK ||
 	    node_store_meta_put(n->store, BEHIND_KEY, state) != WN_OK ||
+	    /* its peers send again what took data away since the copy
+	     * (resync.c): they hold receipts for it */
+	    node_resync_mark(n->store, since_ms) != WN_OK ||
 	    node_audit_append(n->store, "system", "chain.rollback_accepted",
 		n->cfg.org_id, rec) != WN_OK ||
 	    node_audit_append(n->store, "system", "alert.rollback",

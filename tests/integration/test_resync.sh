@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# test_resync.sh - after a restore, the peers send again what took data
+# away since the backup (PROTOCOL.md, "After a restore"; review s8 M4):
+#  - youth discloses a field to police and the director under a legal
+#    basis; police is backed up; youth withdraws the basis and police
+#    deletes the field (acknowledged). Police is restored from the backup
+#    (the copy holds the field again) and started with --accept-rollback:
+#    it asks its peers (resync.asked), youth sends the retraction again
+#    (resync.answered) and the copy deletes the field again;
+#  - the director is backed up; then police withdraws a concern that
+#    matched the director's own and registers another one that matches a
+#    second of the director's. The director is restored from the backup
+#    (it holds the old match, not the new one) and started with
+#    --accept-rollback: police tells it its concerns again and the
+#    director's matches are police's as they are now.
+. "$(dirname "$0")/lib.sh"
+# a starting node waits 60 s (not 3) for its checkers' answers; started
+# with_flush, a stopping node tries 60 s to hand its chain head to them
+export WIJKNET_TEST_QUERY_TIMEOUT_MS=60000
+with_flush() { WIJKNET_TEST_STOP_FLUSH_MS=60000 "$@"; }
+S=S-resync-q
+MARK="MK-RESYNC-$RANDOM$RANDOM"
+BASIS="art. 458ter Sw."
+backup() { "$WIJKNETD" backup --data "$WN_T/$1" --out "$WN_T/$1.bak" --passphrase-file "$WN_T/$1.pass"; }
+restore() { "$WIJKNETD" restore --from "$WN_T/$1.bak" --data "$WN_T/$2" --passphrase-file "$WN_T/$1.pass"; }
+audit_seq() { wn "$1" --json status | json_field audit_records; }
+head_at() { test "$(peer_field "$1" "$2" chain_head)" -ge "$3"; }
+# values NODE: the police information values NODE received, one a line
+values() {
+	local out
+	out=$(wn "$1" --json data list) || return 1
+	printf '%s' "$out" | /usr/bin/python3 -c '
+import json,sys
+print("\n".join(sorted(r["value"] for r in json.load(sys.stdin)["rows"] if r["category"] == "police")))'
+}
+values_are() { local v; v=$(values "$1") || return 1; test "$v" = "$2"; }
+drained() { test "$(peer_field "$1" "$2" queued)" = 0; }
+
+check "a federation of a director, police and youth" with_flush federation dir police:police youth:youth_work
+check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
+acked_all() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
+check "every member applies it" wait_for 120 acked_all
+
+# --- part 1: a retraction police applied after its backup
+check "youth records police information" wn youth record --subject $S --category police --field note --value "$MARK"
+check "youth records a legal basis for it" wn youth consent basis --subject $S --category police --basis "$BASIS"
+C=$(wn dir --json case open --type situation --subject $S --purpose "end the nuisance at the station" \
+	--ground consent | json_field case_id)
+check "the director opens a situation case" test -n "$C"
+for m in police youth; do check "it invites $m" wn dir case invite "$C" $m; done
+is_member() { wn "$1" --json case list | grep -q '"member":true'; }
+for m in police youth; do check "$m knows it is a member" wait_for 120 is_member $m; done
+check "the director asks for police information" wn dir case request "$C" --categories police
+has_share() { wn youth --json share list | grep -q '"id":1,'; }
+check "youth gets the request" wait_for 120 has_share
+check "youth approves it" wn youth share approve 1
+check "police receives the field" wait_for 120 values_are police "$MARK"
+check "the director too" wait_for 120 values_are dir "$MARK"
+
+check "police is backed up" backup police
+check "youth withdraws the legal basis" out_has "retracted" wn youth consent withdraw --subject $S --category police --basis "$BASIS"
+check "police deletes the field" wait_for 120 values_are police ""
+acks() { test "$(audit_count youth retraction.acknowledged police)" -ge 1; }
+check "  and acknowledges it to youth" wait_for 120 acks
+
+was=$(audit_seq police)
+check "police stops, handing its head to the director" node_stop police
+check "the director holds police's last head" wait_for 120 head_at dir police "$was"
+check "police's backup restores into a new folder" restore police copy
+check "  whose store holds the field again" bash -c "$TOP/$BUILD/tests/tools/keydump '$WN_T/copy/node.key' '$WN_T/police.pass' | sed -n 3p | /usr/bin/python3 '$TOP/tests/integration/store_plain.py' '$WN_T/copy/node.db' | grep -aq '$MARK'"
+check "the copy starts once the rollback is accepted" node_start copy --accept-rollback "restored from backup (test)"
+check "  it asks its peers to send again what took data away" out_has "resync.asked.*2 peers asked" wn copy audit show --limit 100
+answered() { test "$(audit_count youth resync.answered police)" = 1; }
+check "youth answers" wait_for 120 answered
+check "  sending the retraction again" out_has "resync.answered.*sent again: 1 retractions" wn youth audit show --limit 100
+check "the copy deletes the field again" wait_for 120 values_are copy ""
+check "  its audit says why" out_has "retraction.applied.*1 of 1 fields deleted.*sent again: the recipient's store went back" wn copy audit show --limit 100
+check "youth's queue to it drains" wait_for 120 drained youth police
+check "the director still holds nothing of it" wait_for 120 values_are dir ""
+
+# --- part 2: concerns the director lost with its restore
+TA=a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+TB=b1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+LONG=$(date -u -d "+300 days" +%F)
+for t in "$TA" "$TB"; do
+	check "the director registers its own concern on ${t:0:2}..." wn dir concern add --token "$t" --contact "Wijkteam, 014 21 00 00" --until "$LONG"
+done
+check "police registers a concern on the first" wn copy concern add --token "$TA" --contact "Inspecteur Jan Peeters, 014 21 33 90" --until "$LONG"
+first_held() { out_has "police, concern 1 since" wn dir concern held; }
+check "the director holds the match" wait_for 120 first_held
+check "the director is backed up" backup dir
+check "police withdraws its concern" wn copy concern withdraw 1
+check "police registers a concern on the second person" wn copy concern add --token "$TB" --contact "Inspecteur Jan Peeters, 014 21 33 90" --until "$LONG"
+now_held() { out_has "police, concern 2 since" wn dir concern held && out_lacks "police, concern 1 since" wn dir concern held; }
+check "the director holds police's concern 2, not 1" wait_for 120 now_held
+check "police's queue to the director drains" wait_for 120 drained copy dir
+dwas=$(audit_seq dir)
+check "the director stops, handing its head to its members" node_stop dir
+check "police holds the director's last head" wait_for 120 head_at copy dir "$dwas"
+check "the director's backup restores into a new folder" restore dir dcopy
+check "the restored director starts once the rollback is accepted" node_start dcopy --accept-rollback "restored from backup (test)"
+check "  it asks its peers" out_has "resync.asked.*2 peers asked" wn dcopy audit show --limit 100
+panswered() { test "$(audit_count copy resync.answered dir)" = 1; }
+check "police answers" wait_for 120 panswered
+check "  telling its concerns again" out_has "resync.answered.*sent again: 0 retractions, 2 concerns" wn copy audit show --limit 100
+check "the restored director holds police's concern 2, not 1" wait_for 120 out_has "police, concern 2 since" wn dcopy concern held
+check "  nor any other match of police's" out_lacks "police, concern 1 since" wn dcopy concern held
+# youth's retraction to the director was acknowledged less than the
+# clocks' window (10 minutes) before this backup: it is sent again too
+check "youth answers the director with no concerns: it has none" wait_for 120 out_has "resync.answered.*dir's store went back.*sent again: 1 retractions, 0 concerns" wn youth audit show --limit 200
+wn_done
