@@ -332,7 +332,7 @@ WN_NODISCARD wn_err node_chain_numbers_moved(struct node *n,
  * time window). */
 #define NODE_RESYNC_KEY "resync_since_ms"
 #define NODE_RESYNC_SLACK_MS (10 * 60 * 1000)
-#define NODE_RESYNC_HOOKS_MAX 4
+#define NODE_RESYNC_HOOKS_MAX 6
 typedef wn_err (*node_resync_fn)(struct node *n, struct node_peer *to,
     int64_t since_ms, size_t *queued);
 void node_exchange_on_resync(node_resync_fn fn, const char *what);

@@ -8,9 +8,10 @@
  * (NODE_RESYNC_KEY: wijknetd restore, or the rollback's acceptance in
  * chain.c) and its next start asks every peer with a RESYNC_REQUEST
  * (type 38) naming it, through the outbox. A peer applies it by calling
- * the hooks the rooms above registered (need/ sends its retractions again,
- * subject/ a member's concerns to the director); the exchange knows none
- * of them by name.
+ * the hooks the rooms above registered (need/ sends its retractions and a
+ * director the removals from its cases again, work/ a director the steps
+ * of the cases closed since, subject/ a member's concerns to the
+ * director); the exchange knows none of them by name.
  */
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"

@@ -165,6 +165,11 @@ void node_need_room_register(void);
  * the RETRACTION messages. In the receiving transaction. */
 WN_NODISCARD wn_err node_need_resync(struct node *n, struct node_peer *to,
     int64_t since_ms, size_t *queued);
+/* node_need_resync_removals (resync.c), the second: a case's director
+ * queues again for `to` the CASE of each case it directs that `to` was
+ * removed from (as it stands now, without `to`): *queued counts them. */
+WN_NODISCARD wn_err node_need_resync_removals(struct node *n,
+    struct node_peer *to, int64_t since_ms, size_t *queued);
 
 /* node_need_apply applies a need-to-know message (matrix, case,
  * request, disclosure, retraction) from peer `from` (node/need/need.c), in the

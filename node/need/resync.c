@@ -1,6 +1,7 @@
 /*
  * resync.c - what need/ sends again to a peer whose store went back
- * (restored from a backup, or accepted as rolled back): the retractions
+ * (restored from a backup, or accepted as rolled back): the retractions,
+ * and at a case's director the removals from its cases
  * (PROTOCOL.md, "After a restore"; the exchange's RESYNC_REQUEST calls
  * it, node_exchange_on_resync).
  *
@@ -13,6 +14,14 @@
  * one RETRACTION per case of at most PROTO_RETRACT_MAX ids. A field
  * disclosed to it again since, and not retracted, is left alone: the
  * recipient may hold it.
+ *
+ * A case's director also tells the asker again each case it was removed
+ * from (node_need_resync_removals): the CASE as it stands, without it,
+ * so that it forgets what it holds of the case (forget_case), whatever
+ * came from members that cannot retract. case_members keeps a removed
+ * member (removed = 1) for as long as the case lives; no time is kept,
+ * so every such case is told, once per request: as many as it was
+ * removed from.
  */
 #include "node/need/need.h"
 #include "node/need/case_int.h"
@@ -98,5 +107,56 @@ node_need_resync(struct node *n, struct node_peer *to, int64_t since_ms,
 out:
 	sqlite3_finalize(st);
 	free(r);
+	return rc;
+}
+
+wn_err
+node_need_resync_removals(struct node *n, struct node_peer *to,
+    int64_t since_ms, size_t *queued)
+{
+	sqlite3_stmt *st = NULL;
+	char (*ids)[PROTO_CASE_ID_MAX + 1] = NULL;
+	size_t k = 0, cap = 0;
+	wn_err rc = WN_EDB;
+	(void)since_ms;
+	if ((st = case_prep(n, "SELECT m.case_id FROM case_members m JOIN "
+			       "cases c ON c.case_id = m.case_id WHERE "
+			       "m.org_id = ?1 AND m.removed = 1 AND "
+			       "c.director = ?2 ORDER BY m.case_id")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, to->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->cfg.org_id, -1, SQLITE_STATIC);
+	for (;;) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_DONE)
+			break;
+		if (step != SQLITE_ROW)
+			goto out;
+		if (k == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			void *m = realloc(ids, ncap * sizeof(*ids));
+			rc = WN_ENOMEM;
+			if (m == NULL)
+				goto out;
+			rc = WN_EDB;
+			ids = m;
+			cap = ncap;
+		}
+		wn_strlcpy(ids[k++], case_col(st, 0), sizeof(ids[0]));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (size_t i = 0; i < k; i++) {
+		struct case_info ci;
+		if (!case_load(n, ids[i], &ci))
+			continue;
+		if ((rc = case_send_only(n, &ci, to->org_id)) != WN_OK)
+			goto out;
+		(*queued)++;
+	}
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	free(ids);
 	return rc;
 }

@@ -173,6 +173,8 @@ RESYNC_HOOK(1)
 RESYNC_HOOK(2)
 RESYNC_HOOK(3)
 RESYNC_HOOK(4)
+RESYNC_HOOK(5)
+RESYNC_HOOK(6)
 
 static void
 reg_resync(const void *arg)
@@ -185,12 +187,15 @@ static void
 test_resync_hooks_are_taken_once(void **state)
 {
 	(void)state;
+	_Static_assert(NODE_RESYNC_HOOKS_MAX == 6, "six hooks below");
 	node_exchange_on_resync(resync_1, "one");
 	node_exchange_on_resync(resync_1, "one"); /* again: a no-op */
 	node_exchange_on_resync(resync_2, "two");
 	node_exchange_on_resync(resync_3, "three");
 	node_exchange_on_resync(resync_4, "four");
-	node_exchange_on_resync(resync_4, "four"); /* full, but known */
+	node_exchange_on_resync(resync_5, "five");
+	node_exchange_on_resync(resync_6, "six");
+	node_exchange_on_resync(resync_6, "six"); /* full, but known */
 	assert_true(aborts(reg_resync, NULL));
 }
 
