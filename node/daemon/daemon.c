@@ -921,10 +921,13 @@ node_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	/* a restored copy, or one accepted as rolled back, asks its peers
-	 * for what took data away since (queued: it goes out when the node
-	 * sends) */
+	 * for what took data away since. A receive-only node asks once a
+	 * checker vouches (chain.c, receive_only_end): a rollback accepted
+	 * then moves its sequence numbers, and a request queued before
+	 * would go out under numbers its peers refuse as replays */
+	int64_t ro_since;
 	pthread_mutex_lock(&n->mtx);
-	crc = node_resync_ask(n);
+	crc = node_chain_receive_only(n, &ro_since) ? WN_OK : node_resync_ask(n);
 	pthread_mutex_unlock(&n->mtx);
 	if (crc != WN_OK) {
 		wn_log(WN_LOG_ERROR, "cannot ask the peers to resync: %s",

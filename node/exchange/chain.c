@@ -608,8 +608,15 @@ receive_only_end(struct node *n, size_t answered, size_t asked)
 	wn_log(WN_LOG_INFO, "rollback check: %s", detail);
 	n->ex->receive_only = false;
 	pthread_cond_broadcast(&n->ex->wake);
-	return node_audit_append(n->store, "system", "chain.checked",
+	wn_err rc = node_audit_append(n->store, "system", "chain.checked",
 	    n->cfg.org_id, detail);
+	/* a restored copy, or one just accepted as rolled back, asks its
+	 * peers now, under the numbers they take (resync.c; the start left
+	 * it to here) */
+	if (rc == WN_OK && node_resync_ask(n) != WN_OK)
+		wn_log(WN_LOG_WARN, "resync: cannot ask the peers: %s; asked "
+		    "at the next start", node_store_errmsg(n->store));
+	return rc;
 }
 
 /* chain_round asks every checker for the head it holds of our chain and

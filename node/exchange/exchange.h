@@ -318,9 +318,10 @@ WN_NODISCARD wn_err node_chain_numbers_moved(struct node *n,
  * PROTOCOL.md, "After a restore"). NODE_RESYNC_KEY (meta) holds the time
  * the copy was made (ms), put by wijknetd restore and by an accepted
  * rollback (node_resync_mark keeps the earlier of two, caller's
- * transaction); node_resync_ask, at start in its own transaction, queues a
- * RESYNC_REQUEST naming it to every peer not gone, drops the mark and
- * audits resync.asked (nothing when there is no mark). A peer applies a
+ * transaction); node_resync_ask, in its own transaction (n->mtx held),
+ * queues a RESYNC_REQUEST naming it to every peer not gone, drops the
+ * mark and audits resync.asked (nothing when there is no mark): at start,
+ * or for a node that started receive-only when that ends (chain.c). A peer applies a
  * RESYNC_REQUEST (node_resync_apply, the applier, in the receiving
  * transaction) by calling every hook a room registered with
  * node_exchange_on_resync: each queues again, through the outbox, what it

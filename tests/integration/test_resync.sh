@@ -17,7 +17,10 @@
 #    second of the director's. The director is restored from the backup
 #    (it holds the old match, not the new one) and started with
 #    --accept-rollback: police tells it its concerns again and the
-#    director's matches are police's as they are now.
+#    director's matches are police's as they are now;
+#  - a restored copy that starts receive-only (its checkers away) asks
+#    once a checker answers and the rollback it shows is accepted, under
+#    the sequence numbers its peers take: the retraction comes again.
 . "$(dirname "$0")/lib.sh"
 # a starting node waits 60 s (not 3) for its checkers' answers; started
 # with_flush, a stopping node tries 60 s to hand its chain head to them
@@ -146,4 +149,42 @@ check "  nor any other match of police's" out_lacks "police, concern 1 since" wn
 # youth's retraction to the director was acknowledged less than the
 # clocks' window (10 minutes) before this backup: it is sent again too
 check "youth answers the director with no concerns: it has none" wait_for 120 out_has "resync.answered.*dir's store went back.*sent again: 1 retractions, 0 removals from cases, 0 closed cases, 0 concerns" wn youth audit show --limit 200
+
+# --- part 3: restored while its checkers are away: receive-only first
+S3=S-resync-z
+MARK3="MK-RESYNC3-$RANDOM$RANDOM"
+check "youth records police information about $S3" wn youth record --subject $S3 --category police --field note --value "$MARK3"
+check "youth records a legal basis for it" wn youth consent basis --subject $S3 --category police --basis "$BASIS"
+C3=$(wn dcopy --json case open --type situation --subject $S3 --purpose "end the nuisance at the park" \
+	--ground consent | json_field case_id)
+check "the director opens a third case" test -n "$C3"
+for m in police youth; do check "it invites $m" wn dcopy case invite "$C3" $m; done
+for m in copy youth; do check "$m knows it is a member" wait_for 120 member_of $m "$C3"; done
+check "the director asks for police information" wn dcopy case request "$C3" --categories police
+check "youth gets the request" wait_for 120 has_share 3
+check "youth approves it" wn youth share approve 3
+check "police receives the field" wait_for 120 values_are copy "$MARK3"
+backup_copy() { "$WIJKNETD" backup --data "$WN_T/copy" --out "$WN_T/copy.bak" --passphrase-file "$WN_T/police.pass"; }
+check "police is backed up again" backup_copy
+check "youth withdraws the legal basis about $S3" out_has "retracted" wn youth consent withdraw --subject $S3 --category police --basis "$BASIS"
+check "police deletes the field" wait_for 120 values_are copy ""
+acks3() { test "$(audit_count youth retraction.acknowledged police)" -ge 3; }
+check "  and acknowledges it" wait_for 120 acks3
+pwas=$(audit_seq copy)
+check "police stops, handing its head to the director" node_stop copy
+check "the director holds police's last head" wait_for 120 head_at dcopy police "$pwas"
+for m in dcopy youth; do check "  $m stops" node_stop $m; done
+restore3() { "$WIJKNETD" restore --from "$WN_T/copy.bak" --data "$WN_T/copy3" --passphrase-file "$WN_T/police.pass"; }
+check "police's second backup restores into a new folder" restore3
+check "it starts while its checkers are away, the rollback accepted in advance" node_start copy3 --accept-rollback "restored from backup (test)"
+ro() { wn "$1" --json status | json_field receive_only; }
+check "  receive-only" count_is True ro copy3
+# the copy's audit log in the backup holds the request of its own first
+# start (part 1): one record
+check "  it has not asked its peers yet" count_is 1 audit_count copy3 resync.asked
+for m in youth dcopy; do check "$m starts" node_start $m; done
+check "the copy accepts the rollback its checkers show and sends again" wait_for 120 count_is False ro copy3
+asked3() { test "$(audit_count copy3 resync.asked)" = 2; }
+check "  it asks its peers now" wait_for 120 asked3
+check "youth sends the retraction again and the copy deletes the field" wait_for 120 values_are copy3 ""
 wn_done
