@@ -366,6 +366,7 @@ static const char *const type_names[] = {
 	[PROTO_MSG_DOC_HASH] = "doc_hash",
 	[PROTO_MSG_SESSION_OPEN] = "session_open",
 	[PROTO_MSG_SESSION_ACCEPT] = "session_accept",
+	[PROTO_MSG_RESYNC_REQUEST] = "resync_request",
 };
 
 bool

@@ -169,10 +169,13 @@ enum proto_msg_type {
 	 * reply, under the static pair key, outside the sequence (seq 0) */
 	PROTO_MSG_SESSION_OPEN = 36,
 	PROTO_MSG_SESSION_ACCEPT = 37,
+	/* after a restore: "send me again what took data away since my
+	 * copy" (resync_wire.h) */
+	PROTO_MSG_RESYNC_REQUEST = 38,
 };
-#define PROTO_MSG_TYPE_MAX 37
+#define PROTO_MSG_TYPE_MAX 38
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 37
+#define PROTO_ENVELOPE_TYPE_MAX 38
 
 /* proto_msg_has_sid: an envelope of type t names its session ("sid" in
  * the protected header, its payload sealed under that session's key):

@@ -26,9 +26,12 @@
  * before the store is opened: folder_check): the key file, the
  * store (checked: it opens with the key from the passphrase, its pages
  * authenticate, its audit chain verifies) and the config, its data_dir
- * set to the new folder. It records node.restore in the audit log. Its
- * first start asks its checkers for the chain head they hold: a copy
- * behind it is refused until the operator accepts it (chain.c).
+ * set to the new folder. It records node.restore in the audit log and
+ * marks the store with the backup's time (NODE_RESYNC_KEY). Its first
+ * start asks its checkers for the chain head they hold: a copy behind it
+ * is refused until the operator accepts it (chain.c); the start that goes
+ * on asks every peer to send again what took data away since that time
+ * (exchange/resync.c).
  */
 #include "node/daemon/daemon.h"
 
@@ -431,6 +434,10 @@ usage_restore(FILE *f)
 	    "DIR/" NODE_CONF_FILE "'. Its checkers hold how far its audit chain got:\n"
 	    "a copy older than that is refused at its start, saying how many records\n"
 	    "it misses and since when, until started with --accept-rollback REASON.\n"
+	    "Its first start that goes on asks every peer to send again what took\n"
+	    "data away since the backup: the retractions of fields they disclosed\n"
+	    "to it, and on the director the members' concerns. What the node did\n"
+	    "itself after the backup is not brought back.\n"
 	    "\n"
 	    "  --from FILE            the backup\n"
 	    "  --data DIR             the new data folder (an absolute path is best:\n"
@@ -783,6 +790,9 @@ node_cmd_restore(int argc, char **argv)
 	    node_store_meta_del(store, META_MADE) != WN_OK ||
 	    node_store_meta_del(store, META_SEQ) != WN_OK ||
 	    node_store_meta_put(store, NODE_RESTORED_SEQ_KEY, seqs) != WN_OK ||
+	    /* its first start asks the peers to send again what took
+	     * data away since the backup began (exchange/resync.c) */
+	    node_resync_mark(store, atoll(made)) != WN_OK ||
 	    node_audit_append(store, "system", "node.restore", cfg->org_id,
 		detail) != WN_OK ||
 	    node_store_commit(store) != WN_OK) {
@@ -806,7 +816,8 @@ node_cmd_restore(int argc, char **argv)
 	       "fingerprint: %s\n"
 	       "Its first start asks its checkers how far its chain got: if "
 	       "this copy is behind, the start is refused and says what it "
-	       "misses.\n",
+	       "misses. Once it goes on, it asks its peers to send again what "
+	       "took data away since the backup.\n",
 	    cfg->org_id, dir, when, (long long)count, path, fp);
 	done = true;
 	status = fflush(stdout) == 0 ? 0 : 1;

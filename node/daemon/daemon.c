@@ -615,7 +615,8 @@ usage_run(FILE *f)
 	    "  --accept-rollback REASON\n"
 	    "                  serve even though the audit chain is behind the\n"
 	    "                  head a checker holds (a restored backup); REASON\n"
-	    "                  goes into the audit log\n"
+	    "                  goes into the audit log, and the peers are asked\n"
+	    "                  to send again what took data away since the copy\n"
 	    "  --accept-unchecked REASON\n"
 	    "                  serve and send at once even though none of the\n"
 	    "                  nodes that check this node's audit chain answers;\n"
@@ -920,6 +921,20 @@ node_cmd_run(int argc, char **argv)
 	node_concern_room_register();
 	if (node_need_start(n) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "out of memory");
+		goto out;
+	}
+	/* a restored copy, or one accepted as rolled back, asks its peers
+	 * for what took data away since. A receive-only node asks once a
+	 * checker vouches (chain.c, receive_only_end): a rollback accepted
+	 * then moves its sequence numbers, and a request queued before
+	 * would go out under numbers its peers refuse as replays */
+	int64_t ro_since;
+	pthread_mutex_lock(&n->mtx);
+	crc = node_chain_receive_only(n, &ro_since) ? WN_OK : node_resync_ask(n);
+	pthread_mutex_unlock(&n->mtx);
+	if (crc != WN_OK) {
+		wn_log(WN_LOG_ERROR, "cannot ask the peers to resync: %s",
+		    node_store_errmsg(n->store));
 		goto out;
 	}
 	if (node_ctl_start(n, err, sizeof(err)) != WN_OK) {

@@ -110,6 +110,8 @@ apply(struct node_rx *rx, const struct proto_envelope *e, const uint8_t *body,
 	case PROTO_MSG_DOC_HASH:
 		return node_root_apply_doc_hash(n, e->h.from, body, len, why,
 		    whylen);
+	case PROTO_MSG_RESYNC_REQUEST:
+		return node_resync_apply(n, rx->from, body, len, why, whylen);
 	default: /* the kinds other rooms registered */
 		return node_exchange_apply(n, rx->from, &e->h, body, len, why,
 		    whylen);

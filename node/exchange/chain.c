@@ -666,8 +666,15 @@ receive_only_end(struct node *n, size_t answered, size_t asked)
 	wn_log(WN_LOG_INFO, "rollback check: %s", detail);
 	n->ex->receive_only = false;
 	pthread_cond_broadcast(&n->ex->wake);
-	return node_audit_append(n->store, "system", "chain.checked",
+	wn_err rc = node_audit_append(n->store, "system", "chain.checked",
 	    n->cfg.org_id, detail);
+	/* a restored copy, or one just accepted as rolled back, asks its
+	 * peers now, under the numbers they take (resync.c; the start left
+	 * it to here) */
+	if (rc == WN_OK && node_resync_ask(n) != WN_OK)
+		wn_log(WN_LOG_WARN, "resync: cannot ask the peers: %s; asked "
+		    "at the next start", node_store_errmsg(n->store));
+	return rc;
 }
 
 /* chain_round asks every checker for the head it holds of our chain and
@@ -901,6 +908,9 @@ chain_round(struct node *n, bool recheck, const char *override,
 	    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - 1 + "
 				      "4294967296") != WN_OK ||
 	    node_store_meta_put(n->store, BEHIND_KEY, state) != WN_OK ||
+	    /* its peers send again what took data away since the copy
+	     * (resync.c): they hold receipts for it */
+	    node_resync_mark(n->store, since_ms) != WN_OK ||
 	    node_audit_append(n->store, "system", "chain.rollback_accepted",
 		n->cfg.org_id, rec) != WN_OK ||
 	    node_audit_append(n->store, "system", "alert.rollback",

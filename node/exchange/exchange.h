@@ -10,7 +10,9 @@
  * forward secrecy, in memory only). Its state is struct node_exchange,
  * n->ex, private to the room (exchange_int.h). The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
- * CHAIN_HEAD_ANSWER, SESSION_OPEN, SESSION_ACCEPT.
+ * CHAIN_HEAD_ANSWER, SESSION_OPEN, SESSION_ACCEPT, RESYNC_REQUEST (the
+ * resync after a restore, resync.c: the rooms register what they send
+ * again, node_exchange_on_resync).
  * May use: core, store. Rooms above it register their message types and
  * the enrolment hook (node_exchange_register, node_exchange_on_enrol).
  */
@@ -312,6 +314,34 @@ WN_NODISCARD wn_err node_chain_seq_reused(struct node *n,
     const uint8_t *head, size_t hlen);
 WN_NODISCARD wn_err node_chain_numbers_moved(struct node *n,
     const struct node_peer *from);
+/* After a restore or an accepted rollback (node/exchange/resync.c;
+ * PROTOCOL.md, "After a restore"). NODE_RESYNC_KEY (meta) holds the time
+ * the copy was made (ms), put by wijknetd restore and by an accepted
+ * rollback (node_resync_mark keeps the earlier of two, caller's
+ * transaction); node_resync_ask, in its own transaction (n->mtx held),
+ * queues a RESYNC_REQUEST naming it to every peer not gone, drops the
+ * mark and audits resync.asked (nothing when there is no mark): at start,
+ * or for a node that started receive-only when that ends (chain.c). A peer applies a
+ * RESYNC_REQUEST (node_resync_apply, the applier, in the receiving
+ * transaction) by calling every hook a room registered with
+ * node_exchange_on_resync: each queues again, through the outbox, what it
+ * sent `to` since since_ms that takes data away and the peer may still
+ * send, and adds how many messages it queued to *queued; `what` names
+ * them in the audit record ("retractions"). Register before the node
+ * serves; up to NODE_RESYNC_HOOKS_MAX; the same function again is a
+ * no-op. NODE_RESYNC_SLACK_MS is taken off since for the two clocks (the
+ * time window). */
+#define NODE_RESYNC_KEY "resync_since_ms"
+#define NODE_RESYNC_SLACK_MS (10 * 60 * 1000)
+#define NODE_RESYNC_HOOKS_MAX 6
+typedef wn_err (*node_resync_fn)(struct node *n, struct node_peer *to,
+    int64_t since_ms, size_t *queued);
+void node_exchange_on_resync(node_resync_fn fn, const char *what);
+WN_NODISCARD wn_err node_resync_mark(struct node_store *s, int64_t since_ms);
+WN_NODISCARD wn_err node_resync_ask(struct node *n);
+WN_NODISCARD wn_err node_resync_apply(struct node *n, struct node_peer *from,
+    const uint8_t *body, size_t len, char *why, size_t whylen);
+
 /* node_chain_check: unchecked (--accept-unchecked) is the operator's
  * reason to serve when no checker answers; without it the node starts
  * receive-only: it receives and answers but sends nothing, and asks its

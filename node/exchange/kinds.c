@@ -37,6 +37,7 @@ exchange_owns(uint32_t type)
 	case PROTO_MSG_CHAIN_HEAD_ANSWER:
 	case PROTO_MSG_REVOCATION:
 	case PROTO_MSG_DOC_HASH:
+	case PROTO_MSG_RESYNC_REQUEST: /* resync.c calls the rooms' hooks */
 	case PROTO_MSG_SESSION_OPEN:   /* answered in phase A (session.c) */
 	case PROTO_MSG_SESSION_ACCEPT: /* a reply, never applied */
 		return true;

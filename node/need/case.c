@@ -217,9 +217,26 @@ case_categories_text(uint32_t mask, char *out, size_t cap)
 	"members"
 
 /* case_send tells every current member (and `also`, a member just
- * removed) how the case stands now. */
+ * removed) how the case stands now; case_send_only tells `to` alone. */
+static wn_err
+case_send_to(struct node *n, const struct case_info *ci, const char *also,
+    bool only);
+
 wn_err
 case_send(struct node *n, const struct case_info *ci, const char *also)
+{
+	return case_send_to(n, ci, also, false);
+}
+
+wn_err
+case_send_only(struct node *n, const struct case_info *ci, const char *to)
+{
+	return case_send_to(n, ci, to, true);
+}
+
+static wn_err
+case_send_to(struct node *n, const struct case_info *ci, const char *also,
+    bool only)
 {
 	struct proto_case *pc = calloc(1, sizeof(*pc));
 	struct proto_writer w = {0};
@@ -252,7 +269,7 @@ case_send(struct node *n, const struct case_info *ci, const char *also)
 	}
 	if ((rc = proto_case_encode(pc, &w)) != WN_OK)
 		goto out;
-	for (size_t i = 0; i <= pc->nmembers; i++) {
+	for (size_t i = only ? pc->nmembers : 0; i <= pc->nmembers; i++) {
 		const char *to = i < pc->nmembers ? pc->members[i].org : also;
 		struct node_peer *p;
 		if (to == NULL || strcmp(to, n->cfg.org_id) == 0 ||

@@ -68,6 +68,8 @@ wn_err WN_PRINTF(3, 4) case_nothing_named(struct node_ctl_call *c,
 /* case.c: cases */
 WN_NODISCARD wn_err case_send(struct node *n, const struct case_info *ci,
     const char *also);
+WN_NODISCARD wn_err case_send_only(struct node *n,
+    const struct case_info *ci, const char *to);
 WN_NODISCARD wn_err case_retract_from(struct node *n,
     const struct case_info *ci, const char *to);
 

@@ -591,6 +591,9 @@ node_need_room_register(void)
 {
 	node_exchange_register(need_kinds, WN_ARRAY_LEN(need_kinds));
 	node_exchange_on_enrol(node_matrix_send, "queueing the matrix");
+	node_exchange_on_resync(node_need_resync, "retractions");
+	node_exchange_on_resync(node_need_resync_removals,
+	    "removals from cases");
 	node_exchange_on_mv(matrix_version);
 	node_ctl_register(need_cmds, WN_ARRAY_LEN(need_cmds));
 }

@@ -4,7 +4,8 @@
  * Owns: the authorization matrix (need.c), cases and membership, dossiers,
  * consent, sharing decisions, disclosure, amendments, attestations,
  * retraction, copies kept true and the snooping alert (case.c, record.c,
- * share.c, amend.c, copies.c, watch.c, case_apply.c; what they share is
+ * share.c, amend.c, copies.c, watch.c, case_apply.c; retractions sent
+ * again to a peer whose store went back, resync.c; what they share is
  * in case_int.h, which no file outside them includes; closed.c answers
  * case work's questions about a case); the message kinds MATRIX,
  * MATRIX_ACK, CASE, INFO_REQUEST, DISCLOSURE, RETRACTION, RETRACTION_ACK,
@@ -156,6 +157,19 @@ void node_need_stop(struct node *n);
  * share.*, data.*; the handlers below). Before the node serves (daemon/
  * at start). */
 void node_need_room_register(void);
+
+/* node_need_resync (node/need/resync.c), the exchange's resync hook
+ * need/ registers: queues again for `to`, whose store went back to a copy
+ * of since_ms, every retraction of a field disclosed to it that it did
+ * not acknowledge before then (less NODE_RESYNC_SLACK_MS); *queued counts
+ * the RETRACTION messages. In the receiving transaction. */
+WN_NODISCARD wn_err node_need_resync(struct node *n, struct node_peer *to,
+    int64_t since_ms, size_t *queued);
+/* node_need_resync_removals (resync.c), the second: a case's director
+ * queues again for `to` the CASE of each case it directs that `to` was
+ * removed from (as it stands now, without `to`): *queued counts them. */
+WN_NODISCARD wn_err node_need_resync_removals(struct node *n,
+    struct node_peer *to, int64_t since_ms, size_t *queued);
 
 /* node_need_apply applies a need-to-know message (matrix, case,
  * request, disclosure, retraction) from peer `from` (node/need/need.c), in the

@@ -645,6 +645,13 @@ static const char *const migrations[] = {
 	 * subjects.epoch now holds the id of the key a token was made under
 	 * (derived from the key), not a count: tokens made before hold 1. */
 	"ALTER TABLE subjects ADD COLUMN asked_ms INTEGER;",
+	/* 20: what a node disclosed, by recipient (node/need/resync.c,
+	 * review s8 M4): a peer whose store went back asks for the
+	 * retractions it sent it again, and each is checked against a copy
+	 * disclosed again since; without the index both walk every field
+	 * ever disclosed to anyone. */
+	"CREATE INDEX disclosures_to ON disclosures (to_org, case_id, "
+	"  field_id);",
 };
 
 int

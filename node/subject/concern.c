@@ -615,6 +615,72 @@ static const struct node_msg_kind concern_kinds[] = {
 	{PROTO_MSG_CONCERN_MATCH, node_concern_match_apply},
 };
 
+/* concern_resync, the exchange's resync hook (PROTOCOL.md, "After a
+ * restore"): the federation's director asks, its store having gone back
+ * to a copy of since_ms. A member tells it again every concern it holds
+ * in force, all of them (the copy may lack one registered before it that
+ * arrived after), and the withdrawal of each it withdrew since (less the
+ * clocks' window); the director takes a registration it holds as the same
+ * concern, and a withdrawal of one it does not hold as nothing. The
+ * concerns table keeps every concern with when it was withdrawn: no
+ * tombstone is needed. Asked by anyone else, or on the director, it sends
+ * nothing. In the receiving transaction. */
+static wn_err
+concern_resync(struct node *n, struct node_peer *to, int64_t since_ms,
+    size_t *queued)
+{
+	char fed[PROTO_ORG_ID_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	uint8_t buf[1024];
+	struct proto_writer w;
+	wn_err rc;
+	if (n->is_director)
+		return WN_OK;
+	rc = node_charter_federation(n, fed, sizeof(fed));
+	if (rc == WN_ENOTFOUND)
+		return WN_OK;
+	if (rc != WN_OK)
+		return rc;
+	if (strcmp(fed, to->org_id) != 0)
+		return WN_OK;
+	if ((st = concern_prep(n, "SELECT id, token, contact, until_ms, "
+				  "withdrawn_ms FROM concerns WHERE "
+				  "(withdrawn_ms IS NULL AND until_ms > ?1) OR "
+				  "withdrawn_ms >= ?2 ORDER BY id")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, concern_now());
+	sqlite3_bind_int64(st, 2, since_ms - NODE_RESYNC_SLACK_MS);
+	for (;;) {
+		struct proto_concern k = {0};
+		int step = sqlite3_step(st);
+		if (step == SQLITE_DONE)
+			break;
+		rc = WN_EDB;
+		if (step != SQLITE_ROW)
+			goto out;
+		k.number = (uint64_t)sqlite3_column_int64(st, 0);
+		k.withdrawn = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		if (!k.withdrawn) {
+			if (sqlite3_column_bytes(st, 1) != PROTO_TOKEN_LEN)
+				goto out;
+			memcpy(k.token, sqlite3_column_blob(st, 1),
+			    PROTO_TOKEN_LEN);
+			wn_strlcpy(k.contact, col(st, 2), sizeof(k.contact));
+			k.until_ms = sqlite3_column_int64(st, 3);
+		}
+		proto_writer_init(&w, buf, sizeof(buf));
+		if ((rc = proto_concern_encode(&k, &w)) != WN_OK ||
+		    (rc = node_outbox_push(n, to, PROTO_MSG_CONCERN, w.buf,
+			 w.len)) != WN_OK)
+			goto out;
+		(*queued)++;
+	}
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static const struct node_periodic expiry = {"concerns.expire",
     NODE_CONCERN_PERIOD_MS, "WIJKNET_TEST_CONCERN_PERIOD_MS",
     node_concern_expire};
@@ -623,6 +689,7 @@ void
 node_concern_room_register(void)
 {
 	node_exchange_register(concern_kinds, WN_ARRAY_LEN(concern_kinds));
+	node_exchange_on_resync(concern_resync, "concerns");
 	node_ctl_register(concern_cmds, WN_ARRAY_LEN(concern_cmds));
 	clock_ahead_ms = node_test_ahead_ms("WIJKNET_TEST_CONCERN_AHEAD_MS");
 	node_periodic_register(&expiry);

@@ -506,6 +506,27 @@ node_ctl_case_link(struct node_ctl_call *c)
 
 /* ---- a member invited later ------------------------------------------ */
 
+/* send_steps queues every step of case_id (of type `type`) so far, in
+ * order, for org (role) */
+static wn_err
+send_steps(struct node *n, const char *case_id, int type, const char *org,
+    int role)
+{
+	struct proto_case_step *s = NULL;
+	uint64_t last;
+	int stage;
+	wn_err rc;
+	if ((rc = node_case_last_step(n, case_id, &stage, &last)) != WN_OK)
+		return rc;
+	if (last > 0 && (s = malloc(sizeof(*s))) == NULL)
+		return WN_ENOMEM;
+	for (uint64_t k = 1; k <= last && rc == WN_OK; k++)
+		if ((rc = step_load(n, case_id, k, s)) == WN_OK)
+			rc = send_step(n, type, s, org, role);
+	free(s);
+	return rc;
+}
+
 /* invited: need/ has queued case_id's CASE for org, just invited; org is
  * sent every step so far, in order, and each link to a case it is a
  * member of too */
@@ -513,25 +534,15 @@ static wn_err
 invited(struct node *n, const char *case_id, const char *org)
 {
 	struct node_case kc;
-	struct proto_case_step *s = NULL;
 	struct proto_case_link l;
 	sqlite3_stmt *st = NULL;
-	int stage, role = 0, r = SQLITE_DONE;
-	uint64_t last;
+	int role = 0, r = SQLITE_DONE;
 	bool sent;
 	wn_err rc;
 	if (!node_case_get(n, case_id, &kc) || !kc.here_directs ||
 	    !node_case_member(n, case_id, org, &role))
 		return WN_OK;
-	if ((rc = node_case_last_step(n, case_id, &stage, &last)) != WN_OK)
-		return rc;
-	if (last > 0 && (s = malloc(sizeof(*s))) == NULL)
-		return WN_ENOMEM;
-	for (uint64_t k = 1; k <= last && rc == WN_OK; k++)
-		if ((rc = step_load(n, case_id, k, s)) == WN_OK)
-			rc = send_step(n, kc.type, s, org, role);
-	free(s);
-	if (rc != WN_OK)
+	if ((rc = send_steps(n, case_id, kc.type, org, role)) != WN_OK)
 		return rc;
 	if ((st = node_work_prep(n, "SELECT case_id, other_id, relation, when_ms, "
 			  "by_org, by_user FROM case_links WHERE case_id = "
@@ -585,9 +596,46 @@ removed(struct node *n, const char *case_id)
 	    detail);
 }
 
+/* resync_closed, the exchange's resync hook (PROTOCOL.md, "After a
+ * restore"): `to`, whose store went back to a copy of since_ms, is sent
+ * again every step, in order, of each case this node directs and `to` is
+ * a current member of that was closed since (less the clocks' window; the
+ * director's case_steps keep every step and when it was recorded). A
+ * step it holds is taken as nothing; the steps it lacks bring it to the
+ * case's stage now, closed (or reopened since). *queued counts the
+ * cases. */
+static wn_err
+resync_closed(struct node *n, struct node_peer *to, int64_t since_ms,
+    size_t *queued)
+{
+	struct node_case kc;
+	sqlite3_stmt *st;
+	int r = SQLITE_DONE, role = 0;
+	wn_err rc = WN_OK;
+	if ((st = node_work_prep(n, "SELECT DISTINCT case_id FROM case_steps "
+				    "WHERE stage = 5 AND recorded_ms >= ?1 "
+				    "ORDER BY case_id")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, since_ms - NODE_RESYNC_SLACK_MS);
+	while (rc == WN_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = col(st, 0);
+		if (!node_case_get(n, id, &kc) || !kc.here_directs ||
+		    !node_case_member(n, id, to->org_id, &role))
+			continue;
+		if ((rc = send_steps(n, id, kc.type, to->org_id, role)) ==
+		    WN_OK)
+			(*queued)++;
+	}
+	if (rc == WN_OK && r != SQLITE_DONE)
+		rc = WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 void
 node_work_life_register(void)
 {
 	node_need_on_invite(invited);
 	node_need_on_removed(removed);
+	node_exchange_on_resync(resync_closed, "closed cases");
 }

@@ -4,7 +4,9 @@
  * by another apply, a type the exchange answers itself, a control command
  * name already registered each stop the process at registration; the same
  * table again is a no-op; every enrolment hook is called, in order; a
- * periodic work's name is taken once (node/core/periodic.c).
+ * periodic work's name is taken once (node/core/periodic.c); the resync
+ * hooks (node/exchange/resync.c) take a function once, and one past
+ * NODE_RESYNC_HOOKS_MAX stops the process.
  * A registration that must abort runs in a forked child.
  */
 #include <setjmp.h>
@@ -91,6 +93,7 @@ test_the_exchanges_own_types_cannot_be_registered(void **state)
 		{ PROTO_MSG_CHAIN_HEAD_ANSWER, apply_a },
 		{ PROTO_MSG_SESSION_OPEN, apply_a },
 		{ PROTO_MSG_SESSION_ACCEPT, apply_a },
+		{ PROTO_MSG_RESYNC_REQUEST, apply_a }, /* through its hooks */
 	};
 	(void)state;
 	for (size_t i = 0; i < WN_ARRAY_LEN(own); i++)
@@ -151,6 +154,49 @@ test_a_failing_hook_is_named(void **state)
 	assert_int_equal(node_exchange_enrolled(NULL, "org-x", &what), WN_EDB);
 	assert_string_equal(what, "keeping the third");
 	assert_int_equal(ncalls, 3);
+}
+
+static wn_err
+resync_hook(struct node *n, struct node_peer *to, int64_t since_ms,
+    size_t *queued)
+{
+	(void)n, (void)to, (void)since_ms, (void)queued;
+	return WN_OK;
+}
+#define RESYNC_HOOK(k)                                                      \
+	static wn_err resync_##k(struct node *n, struct node_peer *to,     \
+	    int64_t since_ms, size_t *queued)                               \
+	{                                                                   \
+		return resync_hook(n, to, since_ms, queued);                \
+	}
+RESYNC_HOOK(1)
+RESYNC_HOOK(2)
+RESYNC_HOOK(3)
+RESYNC_HOOK(4)
+RESYNC_HOOK(5)
+RESYNC_HOOK(6)
+
+static void
+reg_resync(const void *arg)
+{
+	(void)arg;
+	node_exchange_on_resync(resync_hook, "one too many");
+}
+
+static void
+test_resync_hooks_are_taken_once(void **state)
+{
+	(void)state;
+	_Static_assert(NODE_RESYNC_HOOKS_MAX == 6, "six hooks below");
+	node_exchange_on_resync(resync_1, "one");
+	node_exchange_on_resync(resync_1, "one"); /* again: a no-op */
+	node_exchange_on_resync(resync_2, "two");
+	node_exchange_on_resync(resync_3, "three");
+	node_exchange_on_resync(resync_4, "four");
+	node_exchange_on_resync(resync_5, "five");
+	node_exchange_on_resync(resync_6, "six");
+	node_exchange_on_resync(resync_6, "six"); /* full, but known */
+	assert_true(aborts(reg_resync, NULL));
 }
 
 static wn_err
@@ -229,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_a_failing_hook_is_named),
 		cmocka_unit_test(test_a_command_name_is_in_one_table),
 		cmocka_unit_test(test_a_periodic_name_is_taken_once),
+		cmocka_unit_test(test_resync_hooks_are_taken_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

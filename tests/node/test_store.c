@@ -28,6 +28,7 @@
 
 #include <sqlcipher/sqlite3.h>
 
+#include "node/exchange/exchange.h" /* node_resync_mark */
 #include "node/store/store.h"
 
 static char dir[64], dbpath[128];
@@ -1075,6 +1076,58 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, "newer"));
 }
 
+/* migration 20: disclosures are indexed by recipient, case and field, and
+ * the query that sends retractions again to a peer whose store went back
+ * (node/need/resync.c) walks that index, not every field ever disclosed */
+static void
+test_migration_20_disclosures_by_recipient(void **state)
+{
+	(void)state;
+	struct node_store *s = open_ok(true);
+	sqlite3_stmt *st = NULL;
+	bool indexed = false;
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "type = 'index' AND name = 'disclosures_to'"),
+	    1);
+	assert_int_equal(sqlite3_prepare_v2(node_store_db(s),
+			     "EXPLAIN QUERY PLAN SELECT DISTINCT d.case_id, "
+			     "d.field_id FROM disclosures d WHERE d.to_org = "
+			     "'p' AND d.retracted_ms IS NOT NULL ORDER BY "
+			     "d.case_id, d.field_id", -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		indexed = indexed || strstr((const char *)sqlite3_column_text(
+						st, 3), "disclosures_to") != NULL;
+	sqlite3_finalize(st);
+	assert_true(indexed);
+	node_store_close(s);
+}
+
+/* node_resync_mark (exchange/resync.c) keeps the earliest copy's time not
+ * asked for yet: a later mark covers less */
+static void
+test_resync_mark_keeps_the_earliest(void **state)
+{
+	(void)state;
+	struct node_store *s = open_ok(true);
+	char v[32];
+	assert_false(node_store_meta_get(s, NODE_RESYNC_KEY, v, sizeof(v)));
+	assert_int_equal(node_resync_mark(s, 5000), WN_OK);
+	assert_true(node_store_meta_get(s, NODE_RESYNC_KEY, v, sizeof(v)));
+	assert_string_equal(v, "5000");
+	assert_int_equal(node_resync_mark(s, 7000), WN_OK);
+	assert_true(node_store_meta_get(s, NODE_RESYNC_KEY, v, sizeof(v)));
+	assert_string_equal(v, "5000");
+	assert_int_equal(node_resync_mark(s, 3000), WN_OK);
+	assert_true(node_store_meta_get(s, NODE_RESYNC_KEY, v, sizeof(v)));
+	assert_string_equal(v, "3000");
+	/* an unknown time (0): everything */
+	assert_int_equal(node_resync_mark(s, 0), WN_OK);
+	assert_true(node_store_meta_get(s, NODE_RESYNC_KEY, v, sizeof(v)));
+	assert_string_equal(v, "1");
+	node_store_close(s);
+}
+
 /* backup's open (node_store_open_as_is) migrates nothing: a store of an
  * older schema (a daemon not yet restarted on an upgraded binary) is
  * refused and left at its version, a newer one refused, the same one
@@ -1531,6 +1584,9 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_15_case_signal_copies, fresh),
 	    cmocka_unit_test_setup(test_migration_16_outbox_mv, fresh),
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
+	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
+		fresh),
+	    cmocka_unit_test_setup(test_resync_mark_keeps_the_earliest, fresh),
 	    cmocka_unit_test_setup(test_open_as_is_migrates_nothing, fresh),
 	    cmocka_unit_test_setup(test_backup_is_one_encrypted_snapshot,
 		fresh),
