@@ -166,8 +166,11 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK) {
 			snprintf(why, whylen, "refused: %s", eb.reason);
 			/* it does not hold the session we sealed under (it
-			 * restarted, or forgot it): a new one, then again */
-			if (eb.code == WN_ESESSION)
+			 * restarted, or forgot it): a new one, then again;
+			 * only a 19 that names this transfer's first message
+			 * (an old one played back says nothing of this one) */
+			if (eb.code == WN_ESESSION && s->n > 0 && eb.has_id &&
+			    sec_equal(eb.id, s->ids[0], PROTO_ID_LEN))
 				return WN_ESESSION;
 		} else
 			snprintf(why, whylen, "refused (unreadable error)");

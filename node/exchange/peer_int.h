@@ -131,8 +131,11 @@ bool peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
     struct proto_writer *w);
 
 /* apply.c */
-void peer_reply_error_env(struct node *n, const char *to, wn_err code,
-    const char *reason, struct proto_writer *w);
+/* peer_reply_error_env: a signed ERROR to member `to`; id (NULL: none)
+ * the id of the request it refuses, in the body, when it answers a session
+ * opening or refuses a transfer with 19 (PROTOCOL.md "Sessions") */
+void peer_reply_error_env(struct node *n, const char *to, const uint8_t *id,
+    wn_err code, const char *reason, struct proto_writer *w);
 /* the one answer to a transfer nothing in which is authenticated, unless
  * its bytes do not decode (PROTOCOL.md, "Who gets the answer") */
 #define PEER_UNAUTH_REASON "not authenticated"
