@@ -9,7 +9,11 @@
 # with the static pair key: it opens the session openings and accepts,
 # which are sealed under that key (the positive control: the tool and the
 # keys are right), and nothing else, which went under session keys that
-# no file holds.
+# no file holds. And as a thief who also read the source: every
+# ephemeral key in those handshakes is fresh (none repeats, none is a
+# node's static key), and session keys derived with the stolen static
+# secret in place of each ephemeral secret (the schedule written out with
+# libsodium alone, checked against PROTOCOL.md's vectors) open nothing.
 . "$(dirname "$0")/lib.sh"
 export WN_CAPTURE=1
 CAPOPEN="$TOP/$BUILD/tests/tools/capopen"
@@ -28,10 +32,17 @@ check "the captures are there" test -s "$WN_T/dir.wire" -a -s "$WN_T/police.wire
 
 bundle dir >/dev/null
 bundle police >/dev/null
+KEYDUMP="$TOP/$BUILD/tests/tools/keydump"
+# each node's secrets, as a thief with its key file and passphrase reads
+# them (keydump: the static X25519 secret is the second line)
+for n in dir police; do
+	(umask 077; "$KEYDUMP" "$WN_T/$n/node.key" "$WN_T/$n.pass" >"$WN_T/$n.secrets")
+done
+check "the stolen secrets are read" test -s "$WN_T/dir.secrets" -a -s "$WN_T/police.secrets"
 # the lines capopen prints, for the key file of $1 and the bundle of $2
 capopen() {
-	CAPOPEN_ORG=$1 "$CAPOPEN" "$WN_T/$1/node.key" "$WN_T/$1.pass" \
-		"$WN_T/$2.bundle" "$WN_T/dir.wire" "$WN_T/police.wire"
+	CAPOPEN_ORG=$1 CAPOPEN_KX_FILE="$WN_T/$1.secrets" "$CAPOPEN" "$WN_T/$1/node.key" \
+		"$WN_T/$1.pass" "$WN_T/$2.bundle" "$WN_T/dir.wire" "$WN_T/police.wire"
 }
 for who in police:dir dir:police; do
 	me=${who%%:*} other=${who#*:}
@@ -40,6 +51,10 @@ for who in police:dir dir:police; do
 	hs_o=$(sed -n 's/^handshake [0-9]* opened \([0-9]*\)$/\1/p' "$WN_T/out")
 	se_n=$(sed -n 's/^sealed \([0-9]*\) opened .*/\1/p' "$WN_T/out")
 	se_o=$(sed -n 's/^sealed [0-9]* opened \([0-9]*\)$/\1/p' "$WN_T/out")
+	ep_n=$(sed -n 's/^ephemeral \([0-9]*\) reuse .*/\1/p' "$WN_T/out")
+	ep_r=$(sed -n 's/^ephemeral [0-9]* reuse \([0-9]*\)$/\1/p' "$WN_T/out")
+	dv_n=$(sed -n 's/^derived \([0-9]*\) opened .*/\1/p' "$WN_T/out")
+	dv_o=$(sed -n 's/^derived [0-9]* opened \([0-9]*\)$/\1/p' "$WN_T/out")
 	check "  it found session openings and accepts (at least 4: both ways, and the query's)" \
 		test "${hs_n:-0}" -ge 4
 	check "  and opens every one of them (the control: the tool and the key are right)" \
@@ -47,6 +62,11 @@ for who in police:dir dir:police; do
 	check "  it found the other envelopes (messages, receipts, charter, heads: at least 40)" \
 		test "${se_n:-0}" -ge 40
 	check "  and opens none of them" test "${se_o:-x}" = 0
+	check "  it read the ephemeral keys in them (at least 4)" test "${ep_n:-0}" -ge 4 -a "${ep_n:-0}" -le "$hs_n"
+	check "  no ephemeral key repeats, none is a node's static key" test "${ep_r:-x}" = 0
+	check "  with the static secret in place of each ephemeral one it derives session keys (2 for each handshake)" \
+		test "${dv_n:-0}" -ge 4
+	check "  and they open none of the envelopes" test "${dv_o:-x}" = 0
 done
 check "no session key is in a log" eval '! grep -qi "session key\|k_i2r\|k_r2i" "$WN_T/dir.log" "$WN_T/police.log"'
 wn_done
