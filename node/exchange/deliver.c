@@ -1080,6 +1080,12 @@ peer_delivery_main(void *arg)
 			    !p->gone && !n->ex->stopping && send_batch(n, p))
 				;
 		}
+		/* the sessions we opened: each at most peer_session_renew_ms
+		 * old, also with nothing to send (after the sends, so that a
+		 * session just opened serves its transfer first) */
+		now = wn_mono_ms();
+		for (size_t i = 0; i < n->ex->npeers; i++)
+			peer_session_retire(n, n->ex->peers[i], now);
 		if (first && peer_delivery_late_ms > 0)
 			wn_log(WN_LOG_INFO, "the delivery thread's first round, "
 					    "%lld ms late (a test's hook), is done",

@@ -182,6 +182,14 @@ bool peer_session_ready(struct node_peer *p);
 void peer_session_drop(struct node *n, struct node_peer *p,
     const struct node_session *s);
 void peer_session_hs_release(struct node_peer *p);
+/* peer_session_retire drops p's session once it is peer_session_renew_ms
+ * old, and p's session and opening at once when p is gone (keys wiped
+ * when the last transfer holding it is done); peer_sessions_opened counts
+ * the peers this node holds a session with as initiator (gone ones too)
+ * and the age of the oldest, ms (0: none) (n->mtx held) */
+void peer_session_retire(struct node *n, struct node_peer *p, int64_t now);
+void peer_sessions_opened(struct node *n, size_t *count,
+    int64_t *oldest_ms);
 WN_NODISCARD wn_err peer_session_open_transfer(struct node *n,
     struct node_peer *p, struct proto_writer *tw);
 WN_NODISCARD wn_err peer_session_take(struct node *n, struct node_peer *p,

@@ -7,7 +7,11 @@
  * opened by the delivery thread with one SESSION_OPEN request on the
  * peer's connection (deliver.c sends it, peer_session_take reads the
  * accept), and opens a new one after peer_session_renew_ms or when the
- * peer refuses the one it holds (WN_ESESSION, code 19). As a receiver
+ * peer refuses the one it holds (WN_ESESSION, code 19). The delivery
+ * thread drops it once it is peer_session_renew_ms old, whether or not
+ * anything waits for that peer, and at once when the peer is gone (its
+ * keys changed, or it left the table): peer_session_retire. Transfers in
+ * flight hold their own reference until their reply is read. As a receiver
  * (responder), it keeps the sessions its peers opened in a table, at most
  * SESSION_PER_PEER a peer (the oldest goes), each forgotten
  * peer_session_idle_ms after its last use or peer_session_max_ms after it
@@ -375,6 +379,37 @@ peer_session_drop(struct node *n, struct node_peer *p,
 		return; /* another one is held by now */
 	peer_session_put(n, p->sess);
 	p->sess = NULL;
+}
+
+void
+peer_session_retire(struct node *n, struct node_peer *p, int64_t now)
+{
+	if (p->gone) {
+		/* its keys changed, or it left the table: nothing more goes
+		 * to it under these */
+		peer_session_drop(n, p, NULL);
+		peer_session_hs_release(p);
+		return;
+	}
+	if (p->sess != NULL && now - p->sess->made_ms >= peer_session_renew_ms)
+		peer_session_drop(n, p, NULL);
+}
+
+void
+peer_sessions_opened(struct node *n, size_t *count, int64_t *oldest_ms)
+{
+	int64_t now = wn_mono_ms(), oldest = 0;
+	size_t c = 0;
+	for (size_t i = 0; i < n->ex->npeers; i++) {
+		const struct node_session *s = n->ex->peers[i]->sess;
+		if (s == NULL)
+			continue;
+		c++;
+		if (now - s->made_ms > oldest)
+			oldest = now - s->made_ms;
+	}
+	*count = c;
+	*oldest_ms = oldest;
 }
 
 void
