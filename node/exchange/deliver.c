@@ -187,6 +187,9 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 		snprintf(why, whylen, "a signed receipt under another session "
 		    "than this transfer's (replayed?): not taken");
 		*other = true;
+		wn_log(WN_LOG_WARN, "delivery to %s: a receipt under another "
+		    "session than the transfer's (replayed?): not taken",
+		    p->org_id);
 		return WN_EPROTO;
 	}
 	if (e.h.type == PROTO_MSG_RECEIPT &&

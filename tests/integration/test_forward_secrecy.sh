@@ -16,6 +16,8 @@
 # libsodium alone, checked against PROTOCOL.md's vectors) open nothing.
 . "$(dirname "$0")/lib.sh"
 export WN_CAPTURE=1
+# the most the daemons log: a key in a debug line would show too
+export WN_LOG_LEVEL=debug
 CAPOPEN="$TOP/$BUILD/tests/tools/capopen"
 
 check "a federation of a director and police, its wire captured" federation dir police
@@ -27,6 +29,13 @@ check "  police's outbox for the director drains" wait_for 300 field_is police d
 check "  police holds the 20" count_is 20 received police dir
 check "  the director holds the 20" count_is 20 received dir police
 check "police restarts (its rollback check asks the director)" eval 'node_stop police && node_start police'
+# a session whose keys a test tool keeps (wnpoke, as police: the same keys
+# the director derived as responder, which its receipt proves)
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+bundle dir >/dev/null
+WNPOKE_SAVE="$WN_T/k1" check_exit "police's message to the director under a session whose keys the tool keeps" 0 \
+	"$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" data "$(expected_seq dir police)"
+check_out "  accepted (its receipt opens under the kept keys)" "^RECEIPT accepted=1 refused=0"
 check "both stop: their sessions are gone" eval 'node_stop police && node_stop dir'
 check "the captures are there" test -s "$WN_T/dir.wire" -a -s "$WN_T/police.wire"
 
@@ -69,4 +78,29 @@ for who in police:dir dir:police; do
 	check "  and they open none of the envelopes" test "${dv_o:-x}" = 0
 done
 check "no session key is in a log" eval '! grep -qi "session key\|k_i2r\|k_r2i" "$WN_T/dir.log" "$WN_T/police.log"'
+# the kept session's two keys, in any form (raw, hex, base64), in the
+# logs (debug), the captures or either store's decrypted pages
+for n in dir police; do
+	sed -n 3p "$WN_T/$n.secrets" | /usr/bin/python3 "$TOP/tests/integration/store_plain.py" \
+		"$WN_T/$n/node.db" >"$WN_T/$n.plain"
+done
+keys_in() {
+	/usr/bin/python3 - "$WN_T/k1.session" "$@" <<'PY'
+import base64, sys
+k = open(sys.argv[1], "rb").read()
+assert len(k) == 16 + 64, "a kept session is a sid and two keys"
+pats = []
+for key in (k[16:48], k[48:80]):
+    pats += [key, key.hex().encode(), key.hex().upper().encode(),
+             base64.b64encode(key).rstrip(b"="),
+             base64.urlsafe_b64encode(key).rstrip(b"=")]
+found = [f for f in sys.argv[2:] if any(p in open(f, "rb").read() for p in pats)]
+print(" ".join(found))
+sys.exit(0 if found else 1)
+PY
+}
+check "  (the control: the search finds them where they are, in the tool's file)" keys_in "$WN_T/k1.session"
+check "neither session key is in a log, a capture or a store, raw, as hex or base64" \
+	eval '! keys_in "$WN_T/dir.log" "$WN_T/police.log" "$WN_T/dir.wire" "$WN_T/police.wire" "$WN_T/dir.plain" "$WN_T/police.plain"'
+check "  (the stores were read: the decrypted pages hold the charter)" grep -aq 'charter' "$WN_T/dir.plain"
 wn_done
