@@ -12,7 +12,8 @@
 # peer stuck) guards is not stuck, and once the attacker lets the traffic
 # through the message is delivered, also after a restart. And an opening
 # dated 15 minutes off is answered with a refusal that names the clock and
-# carries the opening's id.
+# carries the opening's id; an old accept played back in answer to an
+# opening changes nothing of what the director knows of guards' clock.
 . "$(dirname "$0")/lib.sh"
 OPEN="$TOP/$BUILD/tests/tools/wnopen"
 CAP=10 # NODE_NOKEY_CAP (deliver.c)
@@ -53,6 +54,10 @@ check_out "  gets a signed ERROR 17 from guards, addressed to police, with the o
 check_exit "an opening of the director's own, sealed under a wrong key" 0 open_bad dir "$WN_T/err17.dir"
 check_out "  gets a signed ERROR 17 addressed to the director, with that opening's id" \
 	"^ERROR 17 to=dir id=ours "
+check_exit "an opening of the director's own, well sealed (its accept is kept for later)" 0 \
+	"$OPEN" "$WN_T/dir/node.key" "$WN_T/dir.pass" dir "$WN_T/guards.real.bundle" "$WN_T/accept.old"
+check_out "  gets a session accept addressed to the director" "^REPLY session_accept to=dir ts=[0-9]+$"
+accept_ts=$(sed -n 's/^REPLY session_accept to=dir ts=\([0-9]*\)$/\1/p' "$WN_T/out")
 
 stuck() { field_is dir guards state stuck; }
 answered() { grep -c '^answered request' "$WN_T/proxy.log" 2>/dev/null || true; }
@@ -100,5 +105,36 @@ WNOPEN_TS_OFFSET_MS=900000 check_exit "police opens a session dated 15 minutes a
 check_out "  it is refused so, ahead" "^ERROR 5 to=police id=ours .*dated [0-9]+ s ahead of our clock"
 check_exit "the control: the same opening dated now" 0 \
 	"$OPEN" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/guards.real.bundle" "$WN_T/fresh"
-check_out "  is accepted" "^REPLY session_accept$"
+check_out "  is accepted" "^REPLY session_accept to=police "
+
+# an old accept played back (L1b): it answers none of the director's
+# openings, and says nothing of guards' clock now
+now_ms() { date +%s%3N; }
+old_enough() { [ $(($(now_ms) - ${accept_ts:-0})) -ge 90000 ]; }
+check "the kept accept is more than 90 s old (the test's own time)" wait_for 120 old_enough
+skew() { peer_field dir guards clock_skew_ms; }
+small() { local v; v=$(skew); v=${v#-}; [ -n "$v" ] && [ "$v" -lt 30000 ]; }
+check "the director stops" node_stop dir
+WIJKNET_TEST_SESSION_RENEW_MS=1 check "the director starts, to open a session for every transfer" node_start dir
+check "the director queues a message for guards" wn dir peer send guards --count 1 --size 64
+check "  it is delivered" wait_for 300 field_is dir guards queued 0
+check "the director knows guards' clock from it" test "$(peer_field dir guards clock_skew_known)" = True
+check "  off by less than 30 s" small
+cp "$WN_T/accept.old" "$WN_T/reply.new" && mv "$WN_T/reply.new" "$WN_T/reply"
+from=$(answered)
+touch "$WN_T/inject"
+check "the director queues another message for guards" wn dir peer send guards --count 1 --size 64
+check "the attacker answers the director's openings with the old accept" \
+	wait_for 300 eval '[ "$(answered)" -ge $((from + 2)) ]'
+wn dir --json peer list >"$WN_T/during" 2>&1
+rm -f "$WN_T/inject"
+# (what the director said while the attacker answered)
+skew_then=$(/usr/bin/python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["rows"]:
+    if r["org_id"] == "guards": print(r["clock_skew_ms"])' "$WN_T/during")
+check "  the director takes it for no answer" grep -q "does not answer our opening" "$WN_T/during"
+check "  and guards' clock is still off by less than 30 s (${skew_then:-?} ms)" \
+	eval '[ -n "$skew_then" ] && [ "${skew_then#-}" -lt 30000 ]'
+check "  the message is delivered once the attacker lets it through" wait_for 300 field_is dir guards queued 0
 wn_done

@@ -15,7 +15,8 @@
  * N ms off our clock. Prints one line:
  *   ERROR <code> to=<to> id=<ours|other|none> ts=<ms> reason=<reason>
  *       (id=ours: the ERROR's body names the id of the opening sent)
- *   REPLY <type>      a signed envelope of another type (session_accept)
+ *   REPLY <type> to=<to> ts=<ms>   a signed envelope of another type
+ *                                  (session_accept)
  *   NO REPLY | BAD REPLY
  * and writes the reply's bytes to OUTFILE for ERROR and REPLY. Exit 0
  * with a reply, 1 for a local problem, 3 with none. Never installed.
@@ -135,7 +136,8 @@ main(int argc, char **argv)
 		goto close;
 	}
 	if (e.h.type != PROTO_MSG_ERROR) {
-		printf("REPLY %s\n", proto_msg_type_name(e.h.type));
+		printf("REPLY %s to=%s ts=%lld\n", proto_msg_type_name(e.h.type),
+		    e.h.to, (long long)e.h.ts_ms);
 	} else if (proto_envelope_open(&e, NULL, body, sizeof(body), &blen) !=
 		WN_OK ||
 	    proto_errbody_decode(body, blen, &eb, NULL) != WN_OK) {
