@@ -190,6 +190,7 @@ proto_session_open_seal(const char *from, const char *to, int64_t ts_ms,
 		return rv;
 	}
 	proto_envelope_hash(env->buf + start, env->len - start, s.open_hash);
+	memcpy(s.id, h.id, sizeof(s.id));
 	wn_strlcpy(s.from, from, sizeof(s.from));
 	wn_strlcpy(s.to, to, sizeof(s.to));
 	*st = s;
@@ -231,6 +232,25 @@ proto_session_accept_take(struct proto_session_init *st,
 out:
 	proto_session_init_release(st);
 	return rv;
+}
+
+bool
+proto_session_refusal_of(const struct proto_session_init *st,
+    const struct proto_envelope *err, struct proto_errbody *eb)
+{
+	uint8_t body[PROTO_ERRBODY_MAX];
+	struct proto_errbody b;
+	size_t blen;
+	if (err->h.type != PROTO_MSG_ERROR ||
+	    strcmp(err->h.from, st->to) != 0 ||
+	    strcmp(err->h.to, st->from) != 0 ||
+	    proto_envelope_open(err, NULL, body, sizeof(body), &blen) !=
+		WN_OK ||
+	    proto_errbody_decode(body, blen, &b, NULL) != WN_OK || !b.has_id ||
+	    !sec_equal(b.id, st->id, PROTO_ID_LEN))
+		return false;
+	*eb = b;
+	return true;
 }
 
 wn_err

@@ -64,13 +64,16 @@ struct proto_session {
 void proto_session_release(struct proto_session *s);
 
 /* The initiator's state between its open and the accept: the ephemeral
- * secret, its public key, the hash of the open sent, who opened to whom.
+ * secret, its public key, the hash of the open sent and its id (a refusal
+ * of it, a signed ERROR, names that id: PROTOCOL.md "Sessions"), who
+ * opened to whom.
  * proto_session_init_release frees the secret (a zeroed struct is fine);
  * proto_session_accept_take does it whatever its result. */
 struct proto_session_init {
 	struct sec_eph *eph;
 	uint8_t e_i[SEC_EPH_PK_LEN];
 	uint8_t open_hash[SEC_HASH_LEN];
+	uint8_t id[PROTO_ID_LEN];
 	char from[PROTO_ORG_ID_MAX + 1], to[PROTO_ORG_ID_MAX + 1];
 };
 void proto_session_init_release(struct proto_session_init *st);
@@ -94,6 +97,16 @@ WN_NODISCARD wn_err proto_session_open_seal(const char *from, const char *to,
 WN_NODISCARD wn_err proto_session_accept_take(struct proto_session_init *st,
     const struct proto_envelope *acc, const struct sec_peer_key *pair,
     struct proto_session *out);
+
+/* proto_session_refusal_of says whether err (decoded; its signature
+ * checked by the caller) is the responder's refusal of st's open: an
+ * ERROR from st->to to st->from whose body decodes and names the open's
+ * id (key 3); its body goes to *eb then. Anything else (another
+ * recipient, another open's refusal, one that names no id, one to
+ * "unknown") is no answer to this open. Its time is the caller's to
+ * check. */
+bool proto_session_refusal_of(const struct proto_session_init *st,
+    const struct proto_envelope *err, struct proto_errbody *eb);
 
 /* proto_session_answer is the responder's side: open (decoded, its
  * signature, recipient, time and freshness checked by the caller; its

@@ -337,10 +337,13 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 
 /* reply_error seals an ERROR; to NULL: the answer to a transfer nothing in
  * which is authenticated, addressed to "unknown" with time 0 and an id of
- * zeros, so that it tells no one the receiver's clock. */
+ * zeros, so that it tells no one the receiver's clock. id (NULL: none):
+ * the id of what it refuses, a session opening or the first envelope of a
+ * transfer refused with 19, in the body's key 3, which binds the answer to
+ * that request (PROTOCOL.md "Sessions"). */
 static void
-reply_error(struct node *n, const char *to, wn_err code, const char *reason,
-    struct proto_writer *w)
+reply_error_id(struct node *n, const char *to, const uint8_t *id,
+    wn_err code, const char *reason, struct proto_writer *w)
 {
 	struct proto_env_header h = {0};
 	struct proto_errbody eb = {0};
@@ -355,6 +358,10 @@ reply_error(struct node *n, const char *to, wn_err code, const char *reason,
 		sec_random(h.id, sizeof(h.id));
 		h.ts_ms = wn_now_ms();
 	}
+	if (to != NULL && id != NULL) {
+		eb.has_id = true;
+		memcpy(eb.id, id, sizeof(eb.id));
+	}
 	eb.code = code;
 	wn_strlcpy(eb.reason, reason, sizeof(eb.reason));
 	proto_writer_init(&bw, body, sizeof(body));
@@ -365,11 +372,18 @@ reply_error(struct node *n, const char *to, wn_err code, const char *reason,
 		proto_writer_reset(w);
 }
 
-void
-peer_reply_error_env(struct node *n, const char *to, wn_err code,
-    const char *reason, struct proto_writer *w)
+static void
+reply_error(struct node *n, const char *to, wn_err code, const char *reason,
+    struct proto_writer *w)
 {
-	reply_error(n, to, code, reason, w);
+	reply_error_id(n, to, NULL, code, reason, w);
+}
+
+void
+peer_reply_error_env(struct node *n, const char *to, const uint8_t *id,
+    wn_err code, const char *reason, struct proto_writer *w)
+{
+	reply_error_id(n, to, id, code, reason, w);
 }
 
 /* peer_reply_unauthenticated answers a transfer that nothing authenticates
@@ -723,7 +737,7 @@ reply:
 		done = rx->next;
 		proto_writer_reset(&w);
 		if (failed && w.buf != NULL)
-			peer_reply_error_env(n, rx->from->org_id, WN_EDB,
+			peer_reply_error_env(n, rx->from->org_id, NULL, WN_EDB,
 			    "store error", &w);
 		else if (!failed)
 			receipt_for(n, rx, &w);

@@ -358,7 +358,10 @@ node_ctl_peer_stats(struct node_ctl_call *c)
 	memcpy(s, ex->lat_us, k * sizeof(*s));
 	qsort(s, k, sizeof(*s), cmp_u32);
 	proto_ctl_reply_begin(c->w, WN_OK, "", 1);
-	proto_ctl_row_begin(c->w, 8);
+	size_t opened;
+	int64_t oldest;
+	peer_sessions_opened(n, &opened, &oldest);
+	proto_ctl_row_begin(c->w, 10);
 	proto_ctl_field_int(c->w, "delivered", (int64_t)ex->delivered);
 	proto_ctl_field_int(c->w, "receipts_for_other_transfers",
 	    (int64_t)ex->receipts_other);
@@ -368,6 +371,10 @@ node_ctl_peer_stats(struct node_ctl_call *c)
 	/* sessions peers opened with us and we still hold (session.c) */
 	proto_ctl_field_int(c->w, "sessions_held",
 	    (int64_t)peer_sessions_count(n));
+	/* sessions this node opened with its peers and still holds, and the
+	 * age of the oldest (each is dropped when the renewal is due) */
+	proto_ctl_field_int(c->w, "sessions_opened_held", (int64_t)opened);
+	proto_ctl_field_int(c->w, "session_opened_oldest_ms", oldest);
 	proto_ctl_field_int(c->w, "queued", count_outbox(n, NULL));
 	proto_ctl_field_int(c->w, "samples", (int64_t)k);
 	proto_ctl_field_int(c->w, "p50_us", k ? s[k / 2] : 0);

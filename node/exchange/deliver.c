@@ -166,8 +166,11 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK) {
 			snprintf(why, whylen, "refused: %s", eb.reason);
 			/* it does not hold the session we sealed under (it
-			 * restarted, or forgot it): a new one, then again */
-			if (eb.code == WN_ESESSION)
+			 * restarted, or forgot it): a new one, then again;
+			 * only a 19 that names this transfer's first message
+			 * (an old one played back says nothing of this one) */
+			if (eb.code == WN_ESESSION && s->n > 0 && eb.has_id &&
+			    sec_equal(eb.id, s->ids[0], PROTO_ID_LEN))
 				return WN_ESESSION;
 		} else
 			snprintf(why, whylen, "refused (unreadable error)");
@@ -184,6 +187,9 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 		snprintf(why, whylen, "a signed receipt under another session "
 		    "than this transfer's (replayed?): not taken");
 		*other = true;
+		wn_log(WN_LOG_WARN, "delivery to %s: a receipt under another "
+		    "session than the transfer's (replayed?): not taken",
+		    p->org_id);
 		return WN_EPROTO;
 	}
 	if (e.h.type == PROTO_MSG_RECEIPT &&
@@ -1087,6 +1093,12 @@ peer_delivery_main(void *arg)
 			    !p->gone && !n->ex->stopping && send_batch(n, p))
 				;
 		}
+		/* the sessions we opened: each at most peer_session_renew_ms
+		 * old, also with nothing to send (after the sends, so that a
+		 * session just opened serves its transfer first) */
+		now = wn_mono_ms();
+		for (size_t i = 0; i < n->ex->npeers; i++)
+			peer_session_retire(n, n->ex->peers[i], now);
 		if (first && peer_delivery_late_ms > 0)
 			wn_log(WN_LOG_INFO, "the delivery thread's first round, "
 					    "%lld ms late (a test's hook), is done",

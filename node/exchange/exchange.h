@@ -162,7 +162,10 @@ const int *node_tls_suites(void);
  * answers) and the session derived into *out (release it with
  * proto_session_release). For the chain-head query and the test tools;
  * the delivery thread opens its sessions without blocking (deliver.c).
- * WN_EDENIED with the peer's code in *code when it answered an ERROR,
+ * WN_EDENIED when it answered an ERROR refusing this opening (naming its
+ * id),
+ * with the peer's code in *code if that ERROR is within the time window;
+ * WN_EPROTO for any other ERROR (not an answer to this opening),
  * WN_ETRANSPORT, WN_EPROTO, WN_ENOKEY, WN_ECRYPTO, WN_ENOMEM. No lock. */
 WN_NODISCARD wn_err node_session_handshake(nng_socket sock, const char *from,
     const char *to, const struct sec_peer_key *pair,

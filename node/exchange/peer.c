@@ -274,8 +274,10 @@ node_peers_load(struct node *n)
 			}
 			if (old != NULL) {
 				old->gone = true;
-				/* sessions it opened under its old keys end */
+				/* sessions it opened under its old keys end, and
+				 * the one we opened with it */
 				peer_sessions_expire(n, id);
+				peer_session_retire(n, old, wn_mono_ms());
 			}
 		}
 		wn_strlcpy(p->org_id, id, sizeof(p->org_id));
@@ -299,6 +301,7 @@ node_peers_load(struct node *n)
 			kept |= fresh[j] == ex->peers[i];
 		if (!kept) {
 			ex->peers[i]->gone = true;
+			peer_session_retire(n, ex->peers[i], wn_mono_ms());
 			if (ex->peers[i]->inflight == 0)
 				peer_close(ex->peers[i]);
 			/* keep it reachable for the callback and shutdown */

@@ -131,8 +131,11 @@ bool peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
     struct proto_writer *w);
 
 /* apply.c */
-void peer_reply_error_env(struct node *n, const char *to, wn_err code,
-    const char *reason, struct proto_writer *w);
+/* peer_reply_error_env: a signed ERROR to member `to`; id (NULL: none)
+ * the id of the request it refuses, in the body, when it answers a session
+ * opening or refuses a transfer with 19 (PROTOCOL.md "Sessions") */
+void peer_reply_error_env(struct node *n, const char *to, const uint8_t *id,
+    wn_err code, const char *reason, struct proto_writer *w);
 /* the one answer to a transfer nothing in which is authenticated, unless
  * its bytes do not decode (PROTOCOL.md, "Who gets the answer") */
 #define PEER_UNAUTH_REASON "not authenticated"
@@ -179,6 +182,14 @@ bool peer_session_ready(struct node_peer *p);
 void peer_session_drop(struct node *n, struct node_peer *p,
     const struct node_session *s);
 void peer_session_hs_release(struct node_peer *p);
+/* peer_session_retire drops p's session once it is peer_session_renew_ms
+ * old, and p's session and opening at once when p is gone (keys wiped
+ * when the last transfer holding it is done); peer_sessions_opened counts
+ * the peers this node holds a session with as initiator (gone ones too)
+ * and the age of the oldest, ms (0: none) (n->mtx held) */
+void peer_session_retire(struct node *n, struct node_peer *p, int64_t now);
+void peer_sessions_opened(struct node *n, size_t *count,
+    int64_t *oldest_ms);
 WN_NODISCARD wn_err peer_session_open_transfer(struct node *n,
     struct node_peer *p, struct proto_writer *tw);
 WN_NODISCARD wn_err peer_session_take(struct node *n, struct node_peer *p,

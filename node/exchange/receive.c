@@ -630,7 +630,11 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		wn_log(WN_LOG_INFO, "a transfer from %s names a session we do "
 		    "not hold: refused (code %d), it opens a new one",
 		    rx->from->org_id, (int)WN_ESESSION);
-		peer_reply_error_env(n, rx->from->org_id, WN_ESESSION,
+		/* with the id of the transfer's first envelope: the sender
+		 * takes a 19 only as the answer to that transfer */
+		peer_reply_error_env(n, rx->from->org_id,
+		    rx->pre[0].authentic && rx->pre[0].p == rx->from
+			? rx->pre[0].e.h.id : NULL, WN_ESESSION,
 		    "no such session: open a new one", w);
 		goto out;
 	}

@@ -7,7 +7,11 @@
  * opened by the delivery thread with one SESSION_OPEN request on the
  * peer's connection (deliver.c sends it, peer_session_take reads the
  * accept), and opens a new one after peer_session_renew_ms or when the
- * peer refuses the one it holds (WN_ESESSION, code 19). As a receiver
+ * peer refuses the one it holds (WN_ESESSION, code 19). The delivery
+ * thread drops it once it is peer_session_renew_ms old, whether or not
+ * anything waits for that peer, and at once when the peer is gone (its
+ * keys changed, or it left the table): peer_session_retire. Transfers in
+ * flight hold their own reference until their reply is read. As a receiver
  * (responder), it keeps the sessions its peers opened in a table, at most
  * SESSION_PER_PEER a peer (the oldest goes), each forgotten
  * peer_session_idle_ms after its last use or peer_session_max_ms after it
@@ -272,9 +276,28 @@ peer_session_accept(struct node *n, const struct pre *pr,
 	int64_t now = wn_mono_ms();
 	bool replayed;
 
-	if (pr->code != WN_OK || pr->e.h.type != PROTO_MSG_SESSION_OPEN)
+	if (!pr->authentic || pr->e.h.type != PROTO_MSG_SESSION_OPEN)
 		return false;
 	proto_writer_reset(w);
+	if (pr->code != WN_OK) {
+		/* the member's own opening, refused at rows 6 or 7 (addressed
+		 * to another node, or not now): answered, so that a sender
+		 * whose clock is off is told so, and learns by how much from
+		 * our time on the refusal (it names its opening) */
+		int64_t off = pr->e.h.ts_ms - wn_now_ms();
+		code = pr->code;
+		if (strcmp(pr->e.h.to, n->cfg.org_id) == 0 &&
+		    !peer_in_window(pr->e.h.ts_ms))
+			snprintf(why, sizeof(why), "the session opening is "
+			    "dated %lld s %s our clock, more than the 10 "
+			    "minutes allowed (one of the two clocks is wrong: "
+			    "check NTP on both)",
+			    (long long)(off < 0 ? -off : off) / 1000,
+			    off < 0 ? "behind" : "ahead of");
+		else
+			snprintf(why, sizeof(why), "%s", pr->reason);
+		goto refuse;
+	}
 	if (pr->e.h.seq != 0) {
 		code = WN_EPROTO;
 		snprintf(why, sizeof(why), "a session opening with sequence "
@@ -322,7 +345,8 @@ peer_session_accept(struct node *n, const struct pre *pr,
 	return true;
 refuse:
 	peer_refuse_once(n, p->org_id, code, why);
-	peer_reply_error_env(n, p->org_id, code, why, w);
+	/* with the opening's id: the one answer its sender takes for it */
+	peer_reply_error_env(n, p->org_id, pr->e.h.id, code, why, w);
 	return true;
 }
 
@@ -355,6 +379,37 @@ peer_session_drop(struct node *n, struct node_peer *p,
 		return; /* another one is held by now */
 	peer_session_put(n, p->sess);
 	p->sess = NULL;
+}
+
+void
+peer_session_retire(struct node *n, struct node_peer *p, int64_t now)
+{
+	if (p->gone) {
+		/* its keys changed, or it left the table: nothing more goes
+		 * to it under these */
+		peer_session_drop(n, p, NULL);
+		peer_session_hs_release(p);
+		return;
+	}
+	if (p->sess != NULL && now - p->sess->made_ms >= peer_session_renew_ms)
+		peer_session_drop(n, p, NULL);
+}
+
+void
+peer_sessions_opened(struct node *n, size_t *count, int64_t *oldest_ms)
+{
+	int64_t now = wn_mono_ms(), oldest = 0;
+	size_t c = 0;
+	for (size_t i = 0; i < n->ex->npeers; i++) {
+		const struct node_session *s = n->ex->peers[i]->sess;
+		if (s == NULL)
+			continue;
+		c++;
+		if (now - s->made_ms > oldest)
+			oldest = now - s->made_ms;
+	}
+	*count = c;
+	*oldest_ms = oldest;
 }
 
 void
@@ -426,8 +481,7 @@ peer_session_take(struct node *n, struct node_peer *p, const void *reply,
 	struct proto_envelope e;
 	struct proto_session s = {0};
 	struct proto_errbody eb;
-	uint8_t body[PROTO_ERRBODY_MAX];
-	size_t blen;
+	int64_t ts;
 	wn_err rc;
 
 	*code = 0;
@@ -444,24 +498,38 @@ peer_session_take(struct node *n, struct node_peer *p, const void *reply,
 		goto out;
 	}
 	if (e.h.type == PROTO_MSG_ERROR) {
-		bool unauth = strcmp(e.h.to, "unknown") == 0;
-		if (proto_envelope_open(&e, NULL, body, sizeof(body), &blen) ==
-			WN_OK &&
-		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK &&
-		    !(unauth && eb.code == WN_EAUTH)) {
-			*code = eb.code;
-			snprintf(why, whylen, "refused: %s", eb.reason);
-		} else if (unauth) {
-			/* the answer to what it could not authenticate: the
-			 * same words as deliver.c's for a transfer */
-			snprintf(why, whylen, "refused before authentication: "
-			    "the peer does not know this node, our signature "
-			    "failed, or our clocks differ by more than 10 "
-			    "minutes (its log says which)");
-		} else {
-			snprintf(why, whylen, "refused (unreadable error)");
-		}
 		rc = WN_EDENIED;
+		if (!proto_session_refusal_of(p->hs, &e, &eb)) {
+			/* not a refusal of this opening (one to another node,
+			 * of an earlier opening, to "unknown"): it says
+			 * nothing of this one, and never counts (a failed
+			 * transfer) */
+			snprintf(why, whylen, "%s", strcmp(e.h.to, "unknown") == 0
+			    ? "refused before authentication: the peer does "
+			      "not know this node, our signature failed, or "
+			      "our clocks differ by more than 10 minutes (its "
+			      "log says which)"
+			    : "an error that does not answer our session "
+			      "opening (replayed?): not taken");
+			rc = WN_EPROTO;
+			goto out;
+		}
+		/* the peer signed it after it read this opening: its clock,
+		 * also when that is off ours by more than the window */
+		p->skew_ms = e.h.ts_ms - wn_now_ms();
+		p->skew_known = true;
+		if (!peer_in_window(e.h.ts_ms)) {
+			int64_t off = e.h.ts_ms - wn_now_ms();
+			snprintf(why, whylen, "the peer's refusal of our session "
+			    "opening is dated %lld s %s our clock, more than the "
+			    "10 minutes allowed (one of the two clocks is wrong: "
+			    "check NTP on both)",
+			    (long long)(off < 0 ? -off : off) / 1000,
+			    off < 0 ? "behind" : "ahead of");
+			goto out;
+		}
+		*code = eb.code;
+		snprintf(why, whylen, "refused: %s", eb.reason);
 		goto out;
 	}
 	if (strcmp(e.h.to, n->cfg.org_id) != 0 || !peer_in_window(e.h.ts_ms) ||
@@ -471,9 +539,17 @@ peer_session_take(struct node *n, struct node_peer *p, const void *reply,
 		rc = WN_EPROTO;
 		goto out;
 	}
-	p->skew_ms = e.h.ts_ms - wn_now_ms();
-	p->skew_known = true;
+	/* the skew only from an accept that answers this opening (an older
+	 * one played back is older than it says) */
+	ts = e.h.ts_ms;
 	rc = proto_session_accept_take(p->hs, &e, p->key, &s);
+	if (rc == WN_ENOKEY && ts < p->key_ms) {
+		/* signed before we held these keys for the peer: sealed under
+		 * older ones (an old accept played back); not counted */
+		snprintf(why, whylen, "a signed session accept from before our "
+		    "current keys for this peer (replayed?): not taken");
+		goto out;
+	}
 	if (rc == WN_ENOKEY) {
 		snprintf(why, whylen, "the peer's signed session accept cannot "
 		    "be decrypted with our key for it: the keys do not match");
@@ -485,6 +561,8 @@ peer_session_take(struct node *n, struct node_peer *p, const void *reply,
 		    "answer our opening, or its key is unusable");
 		goto out;
 	}
+	p->skew_ms = ts - wn_now_ms();
+	p->skew_known = true;
 	peer_session_drop(n, p, NULL);
 	rc = new_init(p, &s);
 	if (rc != WN_OK)
@@ -537,11 +615,11 @@ node_session_handshake(nng_socket sock, const char *from, const char *to,
 		goto out;
 	if (e.h.type == PROTO_MSG_ERROR) {
 		struct proto_errbody eb;
-		uint8_t body[PROTO_ERRBODY_MAX];
-		size_t blen;
-		if (proto_envelope_open(&e, NULL, body, sizeof(body), &blen) ==
-			WN_OK &&
-		    proto_errbody_decode(body, blen, &eb, NULL) == WN_OK)
+		/* only the refusal of this opening, now, is its answer
+		 * (peer_session_take) */
+		if (!proto_session_refusal_of(&st, &e, &eb))
+			goto out;
+		if (peer_in_window(e.h.ts_ms))
 			*code = eb.code;
 		rc = WN_EDENIED;
 		goto out;

@@ -6,13 +6,21 @@
 # receiver restarted mid-delivery has forgotten every session, and its
 # sender opens a new one and delivers everything exactly once; a sender
 # that opens a new session for every transfer (a test's lifetime) still
-# delivers, the receiver keeping at most 4 of them.
+# delivers, the receiver keeping at most 4 of them. A sender drops the
+# session it opened once its renewal is due, also with nothing to send,
+# and at once when the peer's keys change; a receiver forgets a session
+# unused or made too long ago (test lifetimes of 2 s), and the sender's
+# next message then gets 19 once and is delivered once.
 . "$(dirname "$0")/lib.sh"
 export WN_LOG_LEVEL=debug
 POKE="$TOP/$BUILD/tests/tools/wnpoke"
 
-check "a federation of a director and police" federation dir police
+check "a federation of a director, police and guards" federation dir police guards
 bundle dir >/dev/null
+stat_of() { wn "$1" --json peer stats | json_field "$2"; }
+check "the director holds the session it opened with police for the charter" \
+	test "$(stat_of dir sessions_opened_held)" -ge 1
+check "  and says how old the oldest is" test "$(stat_of dir session_opened_oldest_ms)" -gt 0
 poke() { "$POKE" "$WN_T/police/node.key" "$WN_T/police.pass" police "$WN_T/dir.bundle" "$@"; }
 
 # --- a session the receiver does not hold: 19, then once
@@ -70,4 +78,58 @@ opened() { tail -c +$((at + 1)) "$WN_T/police.log" | grep -c "session opened by 
 check "  under at least 6 sessions" test "$(opened)" -ge 6
 held() { wn police --json peer stats | json_field sessions_held; }
 check "  of which police holds at most 4" test "$(held)" -le 4 -a "$(held)" -ge 1
+
+# --- the sessions the director opened are dropped when their renewal is
+# due, also with nothing more to send (their keys wiped)
+check "the director stops" node_stop dir
+WIJKNET_TEST_SESSION_RENEW_MS=2000 check "the director starts, to renew its sessions after 2 s" node_start dir
+check "the director queues 3 messages for police" wn dir peer send police --count 3 --size 64
+check "  they are delivered" wait_for 120 field_is dir police queued 0
+check "  police applied all 61" test "$(received count)" = 61
+check "the director drops the session it opened, 2 s old, with nothing to send" \
+	wait_for 120 count_is 0 stat_of dir sessions_opened_held
+
+# --- police forgets a session unused for 2 s: the director's next message
+# gets 19 once and is delivered once under a new one
+check "both stop" eval 'node_stop dir && node_stop police'
+WIJKNET_TEST_SESSION_IDLE_MS=2000 check "police starts, to forget a session unused for 2 s" node_start police
+check "the director starts (sessions renewed hourly)" node_start dir
+check "the director queues a message for police" wn dir peer send police --count 1 --size 64
+check "  it is delivered" wait_for 120 field_is dir police queued 0
+check "police forgets the director's session once it is unused for 2 s" \
+	wait_for 120 count_is 0 stat_of police sessions_held
+check "  the director still holds it" test "$(stat_of dir sessions_opened_held)" -ge 1
+at=$(stat -c %s "$WN_T/police.log")
+check "the director queues another message for police" wn dir peer send police --count 1 --size 64
+check "  it is delivered" wait_for 120 field_is dir police queued 0
+check "  police applied it once: 63" test "$(received count)" = 63
+check "  after refusing the forgotten session (19)" \
+	eval 'tail -c +$((at + 1)) "$WN_T/police.log" | grep -q "a transfer from dir names a session we do not hold"'
+
+# --- police forgets a session made 2 s ago, however used
+check "police stops" node_stop police
+WIJKNET_TEST_SESSION_MAX_MS=2000 check "police starts, to forget a session made 2 s ago" node_start police
+check "the director queues a message for police" wn dir peer send police --count 1 --size 64
+check "  it is delivered" wait_for 120 field_is dir police queued 0
+check "police forgets the director's session once it is 2 s old" \
+	wait_for 120 count_is 0 stat_of police sessions_held
+
+# --- a peer's keys change: the session opened with it goes at once
+check "police sends guards a message" wn police peer send guards --count 1 --size 64
+check "  it is delivered" wait_for 120 field_is police guards queued 0
+check "the director stops (police opens nothing new with it)" node_stop dir
+before=$(stat_of police sessions_opened_held)
+check "  police holds the session it opened with guards" test "${before:-0}" -ge 1
+bundle guards >/dev/null
+bundle police >/dev/null
+newkx=$(sed -n 's/^kx_key = //p' "$WN_T/police.bundle")
+# a charter signed by the director's key that gives guards another kx_key
+# (police's, a valid one), carried by guards
+WNPOKE_CHARTER_KX=$newkx WNPOKE_SEQ=$(expected_seq police guards) check_exit \
+	"a charter that gives guards new keys reaches police" 0 \
+	"$POKE" "$WN_T/guards/node.key" "$WN_T/guards.pass" guards "$WN_T/police.bundle" \
+	charter 1000 "$WN_T/dir/node.key" "$WN_T/dir.pass"
+check_out "  accepted" "^RECEIPT accepted=1 refused=0"
+fewer() { local v; v=$(stat_of police sessions_opened_held); test -n "$v" -a "${v:-0}" -lt "$before"; }
+check "  police no longer holds the session it opened with guards" wait_for 60 fewer
 wn_done

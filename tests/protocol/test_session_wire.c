@@ -3,8 +3,10 @@
  * (protocol/session_wire.c): the bodies of SESSION_OPEN and
  * SESSION_ACCEPT and their strict decoders, and the handshake itself:
  * an initiator and a responder with real identities end with the same
- * two keys; an accept for another open, one sealed under another pair
- * key, or a low-order key are refused.
+ * two keys, from fresh ephemeral keys each time; an accept for another
+ * open, one sealed under another pair key, or a low-order key are
+ * refused; only an ERROR that names the open's id, from its recipient to
+ * its sender, is the refusal of that open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -321,6 +323,25 @@ other_key(const struct sec_peer_key *a, const struct sec_peer_key *b)
 	    WN_ECRYPTO);
 }
 
+/* accept_e: the responder's ephemeral public key in r's accept */
+static void
+accept_e(const struct run *r, uint8_t out[SEC_EPH_PK_LEN])
+{
+	struct proto_envelope e;
+	struct proto_session_accept a;
+	uint8_t body[512];
+	size_t blen;
+	assert_int_equal(proto_envelope_decode(r->accept, r->accept_len, &e,
+			     NULL),
+	    WN_OK);
+	assert_int_equal(proto_envelope_open(&e, kab, body, sizeof(body),
+			     &blen),
+	    WN_OK);
+	assert_int_equal(proto_session_accept_decode(body, blen, &a, NULL),
+	    WN_OK);
+	memcpy(out, a.e, SEC_EPH_PK_LEN);
+}
+
 static void
 test_handshake(void **state)
 {
@@ -339,6 +360,22 @@ test_handshake(void **state)
 	assert_int_equal(handshake(&r2, kba), WN_OK);
 	assert_memory_not_equal(r.si.sid, r2.si.sid, PROTO_SID_LEN);
 	other_key(r.si.i2r, r2.sr.i2r);
+	/* fresh ephemeral keys on both sides, neither a static key: a
+	 * constant or reused ephemeral secret, or the static one, would
+	 * leave the sessions to whoever steals a key file */
+	uint8_t er[SEC_EPH_PK_LEN], er2[SEC_EPH_PK_LEN];
+	accept_e(&r, er);
+	accept_e(&r2, er2);
+	assert_memory_not_equal(r.st.e_i, r2.st.e_i, SEC_EPH_PK_LEN);
+	assert_memory_not_equal(er, er2, SEC_EPH_PK_LEN);
+	assert_memory_not_equal(r.st.e_i, er, SEC_EPH_PK_LEN);
+	for (size_t i = 0; i < 2; i++) {
+		const uint8_t *e = i ? er : r.st.e_i;
+		assert_memory_not_equal(e, sec_identity_public(ida)->kx_pk,
+		    SEC_EPH_PK_LEN);
+		assert_memory_not_equal(e, sec_identity_public(idb)->kx_pk,
+		    SEC_EPH_PK_LEN);
+	}
 	proto_session_release(&r.si);
 	proto_session_release(&r.sr);
 	proto_session_release(&r2.si);
@@ -395,6 +432,86 @@ test_handshake_refusals(void **state)
 	    WN_EINVAL);
 }
 
+/* error_env seals a signed ERROR 17 from `from` (b's key) to `to` that
+ * names id (NULL: none) into buf and decodes it into *e */
+static void
+error_env(const char *from, const char *to, const uint8_t id[PROTO_ID_LEN],
+    uint8_t *buf, size_t cap, struct proto_envelope *e)
+{
+	struct proto_env_header h = {0};
+	struct proto_errbody eb = {0};
+	uint8_t body[PROTO_ERRBODY_MAX];
+	struct proto_writer bw, w;
+	h.version = PROTO_VERSION;
+	h.type = PROTO_MSG_ERROR;
+	wn_strlcpy(h.from, from, sizeof(h.from));
+	wn_strlcpy(h.to, to, sizeof(h.to));
+	sec_random(h.id, sizeof(h.id));
+	h.ts_ms = wn_now_ms();
+	eb.code = WN_ENOKEY;
+	if (id != NULL) {
+		eb.has_id = true;
+		memcpy(eb.id, id, PROTO_ID_LEN);
+	}
+	wn_strlcpy(eb.reason, "cannot decrypt a message from 'alpha'",
+	    sizeof(eb.reason));
+	proto_writer_init(&bw, body, sizeof(body));
+	assert_int_equal(proto_errbody_encode(&eb, &bw), WN_OK);
+	proto_writer_init(&w, buf, cap);
+	assert_int_equal(proto_envelope_seal(&h, bw.buf, bw.len, NULL, sign_cb,
+			     idb, &w),
+	    WN_OK);
+	assert_int_equal(proto_envelope_decode(buf, w.len, e, NULL), WN_OK);
+}
+
+/* which ERROR is the refusal of an open: from its recipient, to its
+ * sender, with its id (the id the open went out with); another open's
+ * refusal, one to another node or to "unknown" is not */
+static void
+test_refusal_of(void **state)
+{
+	struct proto_session_init st = {0}, st2 = {0};
+	struct proto_errbody eb;
+	struct proto_envelope e;
+	struct proto_writer w;
+	uint8_t open[1024], open2[1024], err[1024], other[PROTO_ID_LEN];
+	(void)state;
+	proto_writer_init(&w, open, sizeof(open));
+	assert_int_equal(proto_session_open_seal("alpha", "beta", wn_now_ms(),
+			     kab, sign_cb, ida, &st, &w),
+	    WN_OK);
+	assert_int_equal(proto_envelope_decode(open, w.len, &e, NULL), WN_OK);
+	assert_memory_equal(e.h.id, st.id, PROTO_ID_LEN); /* as sent */
+	assert_false(proto_session_refusal_of(&st, &e, &eb)); /* not an ERROR */
+	error_env("beta", "alpha", st.id, err, sizeof(err), &e);
+	assert_true(proto_session_refusal_of(&st, &e, &eb));
+	assert_int_equal(eb.code, WN_ENOKEY);
+	/* one that names no id */
+	error_env("beta", "alpha", NULL, err, sizeof(err), &e);
+	assert_false(proto_session_refusal_of(&st, &e, &eb));
+	error_env("beta", "alpha", st.id, err, sizeof(err), &e);
+	/* the refusal of another (an earlier) open of ours */
+	proto_writer_init(&w, open2, sizeof(open2));
+	assert_int_equal(proto_session_open_seal("alpha", "beta", wn_now_ms(),
+			     kab, sign_cb, ida, &st2, &w),
+	    WN_OK);
+	assert_memory_not_equal(st.id, st2.id, PROTO_ID_LEN);
+	assert_false(proto_session_refusal_of(&st2, &e, &eb));
+	memcpy(other, st.id, PROTO_ID_LEN);
+	other[15] ^= 1;
+	error_env("beta", "alpha", other, err, sizeof(err), &e);
+	assert_false(proto_session_refusal_of(&st, &e, &eb));
+	/* addressed to another member, to "unknown", or from another node */
+	error_env("beta", "gamma", st.id, err, sizeof(err), &e);
+	assert_false(proto_session_refusal_of(&st, &e, &eb));
+	error_env("beta", "unknown", st.id, err, sizeof(err), &e);
+	assert_false(proto_session_refusal_of(&st, &e, &eb));
+	error_env("gamma", "alpha", st.id, err, sizeof(err), &e);
+	assert_false(proto_session_refusal_of(&st, &e, &eb));
+	proto_session_init_release(&st);
+	proto_session_init_release(&st2);
+}
+
 /* an open whose key is of low order: the responder refuses it */
 static void
 test_low_order_open(void **state)
@@ -435,6 +552,7 @@ main(void)
 	    cmocka_unit_test(test_handshake),
 	    cmocka_unit_test(test_handshake_refusals),
 	    cmocka_unit_test(test_low_order_open),
+	    cmocka_unit_test(test_refusal_of),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

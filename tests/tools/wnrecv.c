@@ -23,7 +23,8 @@
  * A session opening is answered as the daemon answers one
  * (proto_session_answer); the receipts go under the session their
  * transfer names (the last 8 kept); a transfer under another session is
- * refused with a signed ERROR 19, as the daemon refuses it.
+ * refused with a signed ERROR 19 that names its first message, as the
+ * daemon refuses it.
  * Prints one line per transfer answered ("transfer N: CODE..." with the
  * message ids' first 4 bytes) and flushes it; runs until killed.
  * Never installed.
@@ -221,6 +222,12 @@ main(int argc, char **argv)
 			eb.code = WN_ESESSION;
 			wn_strlcpy(eb.reason, "no such session: open a new one",
 			    sizeof(eb.reason));
+			/* naming the transfer's first message, which the
+			 * sender takes a 19 for only */
+			if (rc->nrefused > 0) {
+				eb.has_id = true;
+				memcpy(eb.id, rc->refused[0].id, 16);
+			}
 			h.type = PROTO_MSG_ERROR;
 			h.ts_ms = wn_now_ms();
 			if (proto_errbody_encode(&eb, &bw) != WN_OK ||
