@@ -495,7 +495,7 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 	if (proto_transfer_encode(&t, &tw) != WN_OK)
 		goto out;
 	peer_wire_capture(tw.buf, tw.len);
-	if (nng_send(s, tw.buf, tw.len, 0) != 0 ||
+	if (node_req_send(s, tw.buf, tw.len) != 0 ||
 	    nng_recvmsg(s, &reply, 0) != 0)
 		goto out;
 	peer_wire_capture(nng_msg_body(reply), nng_msg_len(reply));

@@ -155,6 +155,11 @@ struct mbedtls_ssl_config;
 void node_tls_conf_pin(struct mbedtls_ssl_config *conf);
 const int *node_tls_suites(void);
 
+/* node_req_send sends len bytes of buf as one request on sock (REQ),
+ * blocking up to its send timeout; 0 or nng's error. Every blocking
+ * request goes through it (session.c says why). */
+int node_req_send(nng_socket sock, const void *buf, size_t len);
+
 /* node_session_handshake opens a session on sock (a REQ socket dialled
  * to the peer `to`, with its timeouts set), as `from`, with the static
  * pair key and the peer's signing key: one SESSION_OPEN sent, its

@@ -574,6 +574,39 @@ out:
 
 /* ---- a handshake of its own, on a socket ----------------------------- */
 
+/* req_msg_new makes the message of a blocking request (nng_send would
+ * make it inside nng). nng 1.5.2's REQ can hand a request to a connection
+ * that is closing at that very moment and its transport then drops the
+ * message without freeing it (fixed upstream after 1.5.2): LeakSanitizer
+ * reports that one under this function, which makes nothing else, and
+ * the tests suppress it here as at tx_msg_new (tests/lsan.supp). A
+ * blocking send leaves nothing of ours behind: nng_sendmsg either takes
+ * the message or fails, and then node_req_send frees it. */
+static __attribute__((noinline)) nng_msg *
+req_msg_new(const void *buf, size_t len)
+{
+	nng_msg *msg;
+	if (nng_msg_alloc(&msg, 0) != 0)
+		return NULL;
+	if (nng_msg_append(msg, buf, len) != 0) {
+		nng_msg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int
+node_req_send(nng_socket sock, const void *buf, size_t len)
+{
+	nng_msg *msg = req_msg_new(buf, len);
+	int rv;
+	if (msg == NULL)
+		return NNG_ENOMEM;
+	if ((rv = nng_sendmsg(sock, msg, 0)) != 0)
+		nng_msg_free(msg);
+	return rv;
+}
+
 wn_err
 node_session_handshake(nng_socket sock, const char *from, const char *to,
     const struct sec_peer_key *pair, const uint8_t peer_sign_pk[32],
@@ -601,7 +634,7 @@ node_session_handshake(nng_socket sock, const char *from, const char *to,
 	if ((rc = proto_transfer_encode(&t, &tw)) != WN_OK)
 		goto out;
 	peer_wire_capture(tw.buf, tw.len);
-	if (nng_send(sock, tw.buf, tw.len, 0) != 0 ||
+	if (node_req_send(sock, tw.buf, tw.len) != 0 ||
 	    nng_recvmsg(sock, &reply, 0) != 0) {
 		rc = WN_ETRANSPORT;
 		goto out;
