@@ -929,8 +929,10 @@ node_cmd_run(int argc, char **argv)
 	 * then moves its sequence numbers, and a request queued before
 	 * would go out under numbers its peers refuse as replays */
 	int64_t ro_since;
+	char ro_why[8];
 	pthread_mutex_lock(&n->mtx);
-	crc = node_chain_receive_only(n, &ro_since) ? WN_OK : node_resync_ask(n);
+	crc = node_chain_receive_only(n, &ro_since, ro_why, sizeof(ro_why))
+	    ? WN_OK : node_resync_ask(n);
 	pthread_mutex_unlock(&n->mtx);
 	if (crc != WN_OK) {
 		wn_log(WN_LOG_ERROR, "cannot ask the peers to resync: %s",

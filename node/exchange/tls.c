@@ -824,7 +824,10 @@ config(struct node *n, nng_tls_mode mode, const char *peer,
 	return 0;
 }
 
-int
+/* node_listen makes nothing but the listener (and its TLS config, which
+ * the listener holds): tests/lsan.supp names it for nng 1.5.2's lost
+ * listener, so it is never inlined into a caller that makes more. */
+__attribute__((noinline)) int
 node_listen(struct node *n, nng_socket s, const char *url, nng_listener *l)
 {
 	nng_tls_config *c = NULL;

@@ -18,6 +18,10 @@ wait is bounded.
                       the first 4 bytes of a TLS ClientHello and then
                       nothing; closes them all after HOLD s and prints
                       how many the node had closed by then
+  sp_client.py bare   URL SRC N - N plain TCP connections closed at once
+  sp_client.py quit   URL SRC N TLS - N connections that finish the TLS
+                      handshake and close at once, before the SP header;
+                      prints how many handshakes finished
   sp_client.py notify URL SRC TLS - a TLS handshake that reads the
                       server's first flight, then answers with a
                       close_notify alert (in the clear, as the handshake
@@ -160,6 +164,31 @@ def raw(url, src, n, hold):
     return 0
 
 
+def bare(url, src, n):
+    hostport = url.split("://", 1)[1]
+    host, port = hostport.rsplit(":", 1)
+    for _ in range(int(n)):
+        try:
+            socket.create_connection((host, int(port)), timeout=10,
+                                     source_address=(src, 0)).close()
+        except OSError:
+            pass
+    return 0
+
+
+def quit(url, src, n, tls):
+    done = 0
+    for _ in range(int(n)):
+        try:
+            s = connect(url, src, tls)
+            done += 1
+            s.close()
+        except (OSError, ssl.SSLError):
+            pass
+    print(done)
+    return 0
+
+
 def notify(url, src, tls):
     ca, cert, key, name = tls.split(",")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -204,4 +233,4 @@ def notify(url, src, tls):
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
     sys.exit({"hello": hello, "hold": hold, "slow": slow, "raw": raw,
-              "notify": notify}[mode](*args))
+              "notify": notify, "quit": quit, "bare": bare}[mode](*args))
