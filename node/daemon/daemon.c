@@ -994,13 +994,11 @@ node_cmd_run(int argc, char **argv)
 	node_ctl_held_free(n);
 	/* a rollback found while receive-only stopped it: as a refused
 	 * start, its own exit status */
-	bool refused = node_chain_refused(n);
+	const char *refused = node_chain_refused(n);
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
-		refused ? "stopped: a rollback was found while receive-only "
-			  "(chain.refused); nothing was sent" :
-			  "clean shutdown") != WN_OK)
+		refused ? refused : "clean shutdown") != WN_OK)
 		wn_log(WN_LOG_ERROR, "cannot audit the stop");
-	status = refused ? NODE_EXIT_ROLLBACK : held == 0 ? 0 : 1;
+	status = refused != NULL ? NODE_EXIT_ROLLBACK : held == 0 ? 0 : 1;
 out:
 	/* a start refused after the peer table was loaded (a rolled back
 	 * chain, no audit, no control socket) frees it here; after a stop

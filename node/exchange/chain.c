@@ -304,6 +304,25 @@ node_chain_numbers_moved(struct node *n, const struct node_peer *from)
 	return WN_OK;
 }
 
+/* delivered_key names the mark that a head of ours reached checker org:
+ * from then on its answer that it holds none of ours is no vouch */
+static void
+delivered_key(char *out, size_t cap, const char *org)
+{
+	snprintf(out, cap, "chain_delivered:%s", org);
+}
+
+wn_err
+node_chain_delivered(struct node *n, const struct node_peer *p)
+{
+	char key[96], v[32];
+	delivered_key(key, sizeof(key), p->org_id);
+	if (node_store_meta_get(n->store, key, v, sizeof(v)))
+		return WN_OK;
+	snprintf(v, sizeof(v), "%lld", (long long)wn_now_ms());
+	return node_store_meta_put(n->store, key, v);
+}
+
 /* Test hooks of a checker that misbehaves (the tests' daemon only, read
  * once): WIJKNET_TEST_ANSWER_AHEAD_MS dates its answers that far ahead;
  * WIJKNET_TEST_ANSWER_REPLAY_MS (any number but 0) answers every query
@@ -311,20 +330,24 @@ node_chain_numbers_moved(struct node *n, const struct node_peer *from)
  * anew under the query's session: an answer played back as by someone
  * who recorded it and could seal, so that the nonce alone stops it (a
  * recording played back as it was is under another session, and stops
- * at that). n->mtx held. */
-static int64_t hook_ahead = -1, hook_replay;
+ * at that); WIJKNET_TEST_ANSWER_NONE_MS (any number but 0) answers that
+ * it holds no head of the asker, whatever it holds (a hostile witness).
+ * n->mtx held. */
+static int64_t hook_ahead = -1, hook_replay, hook_none;
 static uint8_t *replay_buf;
 static size_t replay_len;
 
-/* answer_hooks: the body to answer with (bw's, or the first one kept) */
+/* answer_hooks: the body to answer with (bw's, or the first one kept);
+ * bw NULL only reads the hooks */
 static void
 answer_hooks(struct proto_writer *bw)
 {
 	if (hook_ahead < 0) {
 		hook_ahead = node_test_ahead_ms("WIJKNET_TEST_ANSWER_AHEAD_MS");
 		hook_replay = node_test_ahead_ms("WIJKNET_TEST_ANSWER_REPLAY_MS");
+		hook_none = node_test_ahead_ms("WIJKNET_TEST_ANSWER_NONE_MS");
 	}
-	if (hook_replay == 0)
+	if (hook_replay == 0 || bw == NULL)
 		return;
 	if (replay_buf == NULL) {
 		if ((replay_buf = malloc(bw->len)) != NULL) {
@@ -349,12 +372,13 @@ node_chain_answer(struct node *n, const struct node_peer *to,
 	wn_err rc = WN_EDB;
 
 	proto_writer_init(&bw, body, sizeof(body));
+	answer_hooks(NULL);
 	if (sqlite3_prepare_v2(node_store_db(n->store),
 		"SELECT signed FROM chain_heads WHERE org_id = ?", -1, &st,
 		NULL) != SQLITE_OK)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, to->org_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (hook_none == 0 && sqlite3_step(st) == SQLITE_ROW)
 		rc = proto_head_answer_encode(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), nonce, &bw);
 	else
@@ -386,7 +410,9 @@ struct checker {
 	char org_id[64], endpoint[256];
 	uint8_t sign_pk[SEC_SIGN_PK_LEN];
 	struct sec_peer_key *key;
+	struct node_peer *p;
 	bool director;
+	bool delivered; /* a head of ours reached it (node_chain_delivered) */
 };
 
 /* reachable: a TCP connection to url's address opens within timeout ms.
@@ -677,34 +703,86 @@ receive_only_end(struct node *n, size_t answered, size_t asked)
 	return rc;
 }
 
-/* chain_round asks every checker for the head it holds of our chain and
- * judges the answers: at start (recheck false), or again while
- * receive-only. Called with n->mtx held; it lets go of it while a query
- * waits. */
+/* The rounds of the check: at start every checker is asked; while
+ * receive-only, every checker again; while serving after a round in which
+ * some checkers did not vouch, those (pending), one at a time, until each
+ * has: the round that let the node serve rests on the checkers that
+ * answered, and the weakest of them may hold an old head (a witness down
+ * for a week holds a week-old head a three-day-old copy extends). */
+enum round { ROUND_START, ROUND_RECHECK, ROUND_PENDING };
+
+/* pending_set: after a round of kind that leaves the node serving, the
+ * checkers that did not answer in it (heard false) are asked again until
+ * each has; one that did is no longer. n->mtx held. */
+static void
+pending_set(struct node *n, enum round kind, const struct checker *cs,
+    const bool *heard, size_t nc)
+{
+	char names[200] = "";
+	size_t left = 0, len = 0, nck = 0;
+	for (size_t i = 0; i < nc; i++)
+		if (heard[i] || kind != ROUND_PENDING)
+			cs[i].p->chain_pending = !heard[i];
+	for (size_t i = 0; i < n->ex->npeers; i++) {
+		struct node_peer *p = n->ex->peers[i];
+		if (!is_checker(n, p)) {
+			p->chain_pending = false;
+			continue;
+		}
+		nck++;
+		if (!p->chain_pending)
+			continue;
+		left++;
+		if (len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len,
+			    "%s%s", len ? ", " : "", p->org_id);
+	}
+	n->ex->chain_pending = left;
+	if (kind != ROUND_PENDING && left > 0)
+		wn_log(WN_LOG_INFO, "rollback check: %zu of %zu checkers did not "
+		    "vouch (%s): they are asked again until each has, and a head "
+		    "one holds that this chain does not extend stops the node",
+		    left, nck, names);
+	else if (kind == ROUND_PENDING && nc == 1 && heard[0])
+		wn_log(WN_LOG_INFO, "rollback check: %s vouched; %s", cs[0].org_id,
+		    left == 0 ? "every checker has vouched since the start"
+			      : "others are still asked");
+}
+
+/* chain_round asks the checkers for the head each holds of our chain and
+ * judges the answers: every checker at start and while receive-only, the
+ * pending checker only (while serving). Called with n->mtx held; it lets
+ * go of it while a query waits. */
 static wn_err
-chain_round(struct node *n, bool recheck, const char *override,
-    const char *unchecked, char *err, size_t errlen)
+chain_round(struct node *n, enum round kind, struct node_peer *only,
+    const char *override, const char *unchecked, char *err, size_t errlen)
 {
 	struct node_audit_head mine;
 	struct proto_head got, *bad = NULL;
 	struct checker *cs = NULL;
+	bool *heard = NULL;
 	const char *who = NULL;
 	size_t asked = 0, answered = 0, nbad = 0, worst = 0, nacc = 0, nc = 0;
 	bool found, behind = false;
 	char key[128], val[32], detail[1024], why[128], last[200] = "";
 	wn_err rc = WN_ENOMEM;
 	if ((bad = calloc(NODE_MAX_PEERS, sizeof(*bad))) == NULL ||
-	    (cs = calloc(NODE_MAX_PEERS, sizeof(*cs))) == NULL)
+	    (cs = calloc(NODE_MAX_PEERS, sizeof(*cs))) == NULL ||
+	    (heard = calloc(NODE_MAX_PEERS, sizeof(*heard))) == NULL)
 		goto out;
 	for (size_t i = 0; i < n->ex->npeers; i++) {
 		struct node_peer *p = n->ex->peers[i];
-		if (!is_checker(n, p))
+		if (!is_checker(n, p) || (kind == ROUND_PENDING && p != only))
 			continue;
 		wn_strlcpy(cs[nc].org_id, p->org_id, sizeof(cs[nc].org_id));
 		wn_strlcpy(cs[nc].endpoint, p->endpoint,
 		    sizeof(cs[nc].endpoint));
 		memcpy(cs[nc].sign_pk, p->sign_pk, sizeof(cs[nc].sign_pk));
 		cs[nc].director = is_director_peer(n, p);
+		delivered_key(key, sizeof(key), p->org_id);
+		cs[nc].delivered = node_store_meta_get(n->store, key, val,
+		    sizeof(val));
+		cs[nc].p = p;
 		cs[nc++].key = p->key;
 	}
 	for (size_t i = 0; i < nc && !n->ex->stopping; i++) {
@@ -712,6 +790,7 @@ chain_round(struct node *n, bool recheck, const char *override,
 		pthread_mutex_unlock(&n->mtx);
 		rc = ask(n, &cs[i], &got, &found, why, sizeof(why));
 		pthread_mutex_lock(&n->mtx);
+		cs[i].p->chain_asked_ms = wn_mono_ms();
 		if (rc != WN_OK) {
 			wn_log(WN_LOG_WARN, "rollback check: %s (%s) did not "
 			    "answer%s%s", cs[i].org_id, cs[i].endpoint,
@@ -721,33 +800,55 @@ chain_round(struct node *n, bool recheck, const char *override,
 			continue;
 		}
 		/* an answer without a head says something only from the
-		 * director (a witness may never have had one, or not since
-		 * the slots moved; a hostile one could always say so) */
+		 * director when a member asks (it has held every head of
+		 * the member's since its enrolment), or from a checker no
+		 * head of ours ever reached (a witness since the slots moved,
+		 * or since the upgrade). From a checker one did reach it
+		 * vouches for nothing: it lost its store, or it lies (a
+		 * hostile member can pick an org id that makes it a
+		 * witness, and answer so to let an older copy pass) */
 		if (!found) {
-			if (n->is_director || cs[i].director)
+			if (!n->is_director && cs[i].director) {
 				answered++;
-			else {
+				heard[i] = true;
+			} else if (!cs[i].delivered) {
 				wn_log(WN_LOG_INFO, "rollback check: %s holds no "
-				    "head of ours: that vouches for nothing",
-				    cs[i].org_id);
+				    "head of ours, and none reached it yet: "
+				    "taken as its word", cs[i].org_id);
+				answered++;
+				heard[i] = true;
+			} else {
+				wn_log(WN_LOG_WARN, "rollback check: %s holds no "
+				    "head of ours, though one reached it: that "
+				    "vouches for nothing (it lost its store, or "
+				    "it does not tell)", cs[i].org_id);
 				snprintf(last, sizeof(last), "%s holds no head "
-				    "of this node", cs[i].org_id);
+				    "of this node, though one reached it",
+				    cs[i].org_id);
 			}
 			continue;
 		}
 		answered++;
-		/* judged against the chain as it was at start: what a node
-		 * writes while receive-only never went to a checker */
+		heard[i] = true;
+		/* judged against the chain as it was at start while
+		 * receive-only (what a node writes then never went to a
+		 * checker); while serving, against the chain now (the
+		 * heads it sends since are of it) */
 		if ((rc = node_audit_head(n->store, &mine)) != WN_OK) {
 			snprintf(err, errlen, "cannot read the audit chain head");
 			goto out;
 		}
-		if (recheck && mine.seq > n->ex->start_seq)
+		if (kind == ROUND_RECHECK && mine.seq > n->ex->start_seq)
 			mine.seq = n->ex->start_seq;
 		uint8_t h[32];
 		bool b = (uint64_t)mine.seq < got.seq;
 		if (!b && hash_at(n, got.seq, h) && memcmp(h, got.hash, 32) == 0)
 			continue; /* our chain extends it */
+		/* while serving, records past the start's last one are this
+		 * run's: a head past that point that they do not extend is
+		 * one the copy lacks, not history rewritten */
+		if (kind == ROUND_PENDING && got.seq > (uint64_t)n->ex->start_seq)
+			b = true;
 		/* a restored copy: its records past the backup's last one
 		 * (node.restore, a refused start) are its own, not the
 		 * original's, so a head past that point that it does not
@@ -771,18 +872,23 @@ chain_round(struct node *n, bool recheck, const char *override,
 		}
 		bad[nbad++] = got;
 	}
+	if (kind == ROUND_PENDING && answered == 0) {
+		rc = WN_OK; /* still pending: asked again later */
+		goto out;
+	}
 	if ((rc = node_audit_head(n->store, &mine)) != WN_OK) {
 		snprintf(err, errlen, "cannot read the audit chain head");
 		goto out;
 	}
-	if (!recheck)
+	/* the words below count from the chain as it was at start */
+	if (kind == ROUND_START)
 		n->ex->start_seq = mine.seq;
 	else if (mine.seq > n->ex->start_seq)
 		mine.seq = n->ex->start_seq;
 	/* for status: why none vouched, the last checker's reason */
 	if (answered == 0 && asked > 0)
 		wn_strlcpy(n->ex->ro_why, last, sizeof(n->ex->ro_why));
-	if (recheck && answered == 0) {
+	if (kind == ROUND_RECHECK && answered == 0) {
 		/* still nobody vouches (or no checker is left, a charter
 		 * applied meanwhile having removed them): receive-only goes
 		 * on; --accept-unchecked at a start ends it */
@@ -824,7 +930,7 @@ chain_round(struct node *n, bool recheck, const char *override,
 		 * kept it), and it carries our own signature; they cannot
 		 * hide a later rollback, whose heads are of our chain since
 		 * the accept, with other hashes */
-		if (nacc == 0 && answered == asked &&
+		if (kind != ROUND_PENDING && nacc == 0 && answered == asked &&
 		    node_store_exec(n->store, "DELETE FROM meta WHERE key IN ('"
 					      BEHIND_KEY "', '"
 					      NODE_RESTORED_SEQ_KEY "')") !=
@@ -833,6 +939,8 @@ chain_round(struct node *n, bool recheck, const char *override,
 			    "record of the copy's rollback");
 		if (n->ex->receive_only)
 			rc = receive_only_end(n, answered, asked);
+		if (rc == WN_OK)
+			pending_set(n, kind, cs, heard, nc);
 		goto out;
 	}
 	/* what the copy misses, in words: how many records, since when */
@@ -868,10 +976,18 @@ chain_round(struct node *n, bool recheck, const char *override,
 		    "written %s; %s holds record %llu, signed %s)", who,
 		    (unsigned long long)bad[worst].seq, (long long)mine.seq,
 		    since, who, (unsigned long long)bad[worst].seq, held_at);
-	if (override == NULL) {
-		snprintf(err, errlen, "%s; refusing to serve. If this is known "
-		    "and accepted, start with --accept-rollback REASON",
-		    detail);
+	/* found while serving: what went out since the start went under
+	 * the copy's sequence numbers, and moving them now would tangle
+	 * with the transfers in flight; the operator's reason covers it
+	 * only when the numbers moved already (a rollback accepted in this
+	 * run) */
+	if (override == NULL ||
+	    (kind == ROUND_PENDING && !n->ex->numbers_moved)) {
+		snprintf(err, errlen, "%s%s; refusing to serve. If this is "
+		    "known and accepted, start with --accept-rollback REASON",
+		    detail, kind == ROUND_PENDING ? " (found after the start: "
+		    "it had not answered then, and this node served "
+		    "meanwhile)" : "");
 		rc = WN_ECORRUPT;
 		goto out;
 	}
@@ -900,13 +1016,15 @@ chain_round(struct node *n, bool recheck, const char *override,
 	 * the copy when it was made) was never sent from this store: it
 	 * moves with the numbers, in its order, or its peers would refuse
 	 * it as replays. In two steps (through negative numbers) so that
-	 * no row takes a number another still holds. */
-	if (node_store_exec(n->store, "UPDATE peers SET next_seq = next_seq + "
-				      "4294967296") != WN_OK ||
-	    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - 1") !=
-		WN_OK ||
-	    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - 1 + "
-				      "4294967296") != WN_OK ||
+	 * no row takes a number another still holds. Once a run: numbers
+	 * moved already are past any the original used. */
+	if ((!n->ex->numbers_moved &&
+		(node_store_exec(n->store, "UPDATE peers SET next_seq = "
+					   "next_seq + 4294967296") != WN_OK ||
+		    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - "
+					      "1") != WN_OK ||
+		    node_store_exec(n->store, "UPDATE outbox SET seq = -seq - "
+					      "1 + 4294967296") != WN_OK)) ||
 	    node_store_meta_put(n->store, BEHIND_KEY, state) != WN_OK ||
 	    /* its peers send again what took data away since the copy
 	     * (resync.c): they hold receipts for it */
@@ -919,10 +1037,14 @@ chain_round(struct node *n, bool recheck, const char *override,
 		node_store_rollback(n->store);
 		goto out;
 	}
+	n->ex->numbers_moved = true;
 	/* accepted while receive-only (the operator's reason given at
 	 * start): it sends again */
 	rc = n->ex->receive_only ? receive_only_end(n, answered, asked) : WN_OK;
+	if (rc == WN_OK)
+		pending_set(n, kind, cs, heard, nc);
 out:
+	free(heard);
 	free(cs);
 	free(bad);
 	return rc;
@@ -937,24 +1059,80 @@ node_chain_check(struct node *n, const char *override, const char *unchecked,
 	if (override != NULL)
 		wn_strlcpy(n->ex->accept_rollback, override,
 		    sizeof(n->ex->accept_rollback));
-	return chain_round(n, false, override, unchecked, err, errlen);
+	return chain_round(n, ROUND_START, NULL, override, unchecked, err,
+	    errlen);
 }
 
 /* node_chain_heard: a message from one of our checkers came in (the
- * applier): a receive-only node asks again at once */
+ * applier): a receive-only node asks again at once, and a node that
+ * serves asks it at once if it has not vouched yet */
 void
 node_chain_heard(struct node *n, const struct node_peer *from)
 {
-	if (n->ex->receive_only && is_checker(n, from)) {
+	if ((n->ex->receive_only || from->chain_pending) &&
+	    is_checker(n, from)) {
 		n->ex->recheck_now = true;
+		n->ex->recheck_peer = from;
 		pthread_cond_broadcast(&n->ex->wake);
 	}
 }
 
-/* node_chain_recheck runs in the delivery thread while the node is
- * receive-only, when a checker was heard from or RECHECK_MS passed. A
- * rollback found now stops the node, as the start would have refused it;
- * *wake is lowered to the next time to ask. n->mtx held. */
+/* round_done: a rollback found in a recheck stops the node, as the start
+ * would have refused it (n->mtx held) */
+static void
+round_done(struct node *n, wn_err rc, const char *err, int64_t period)
+{
+	if (rc == WN_ECORRUPT) {
+		wn_log(WN_LOG_ERROR, "%s", err);
+		if (node_audit_append(n->store, "system", "chain.refused",
+			n->cfg.org_id, err) != WN_OK)
+			wn_log(WN_LOG_ERROR, "cannot audit the refusal");
+		n->ex->refused_serving = !n->ex->receive_only;
+		n->ex->chain_refused = true;
+		n->ex->receive_only = true; /* and it stays so */
+		kill(getpid(), SIGTERM);
+	} else if (rc != WN_OK)
+		wn_log(WN_LOG_WARN, "rollback check: %s; asked again in %lld s",
+		    wn_strerror(rc), (long long)period / 1000);
+}
+
+/* pending_next: the pending checker to ask now (the one just heard
+ * from, else the one asked longest ago whose turn came; NULL: none), and
+ * *next lowered to when the next one's turn comes. n->mtx held. */
+static struct node_peer *
+pending_next(struct node *n, int64_t now, int64_t period, int64_t *next)
+{
+	struct node_peer *due = NULL, *heard = NULL;
+	size_t left = 0;
+	for (size_t i = 0; i < n->ex->npeers; i++) {
+		struct node_peer *p = n->ex->peers[i];
+		if (!p->chain_pending)
+			continue;
+		if (!is_checker(n, p)) { /* a charter moved the slots */
+			p->chain_pending = false;
+			continue;
+		}
+		left++;
+		if (n->ex->recheck_now && p == n->ex->recheck_peer)
+			heard = p;
+		else if (p->chain_asked_ms + period <= now) {
+			if (due == NULL || p->chain_asked_ms < due->chain_asked_ms)
+				due = p;
+		} else if (p->chain_asked_ms + period < *next)
+			*next = p->chain_asked_ms + period;
+	}
+	n->ex->chain_pending = left;
+	return heard != NULL ? heard : due;
+}
+
+/* node_chain_recheck runs in the delivery thread: while the node is
+ * receive-only, when a checker was heard from or RECHECK_MS passed; while
+ * it serves with checkers that have not vouched since the start, for one
+ * of them when it was heard from or RECHECK_MS passed since it was last
+ * asked (one a call: a checker that is away costs the delivery at most
+ * one query's timeout at a time). A rollback found now stops the node, as
+ * the start would have refused it; *wake is lowered to the next time to
+ * ask. n->mtx held. */
 void
 node_chain_recheck(struct node *n, int64_t *wake)
 {
@@ -963,29 +1141,39 @@ node_chain_recheck(struct node *n, int64_t *wake)
 	int64_t now = wn_mono_ms();
 	if (period < 0)
 		period = node_test_ms("WIJKNET_TEST_RECHECK_MS", RECHECK_MS);
-	if (n->ex->next_recheck_ms == 0)
-		n->ex->next_recheck_ms = now + period;
 	if (n->ex->chain_refused)
 		return; /* stopping */
-	if (n->ex->recheck_now || now >= n->ex->next_recheck_ms) {
-		n->ex->recheck_now = false;
-		wn_err rc = chain_round(n, true, n->ex->accept_rollback[0] ?
-			n->ex->accept_rollback : NULL, NULL, err, sizeof(err));
-		n->ex->next_recheck_ms = wn_mono_ms() + period;
-		if (rc == WN_ECORRUPT) {
-			wn_log(WN_LOG_ERROR, "%s", err);
-			if (node_audit_append(n->store, "system", "chain.refused",
-				n->cfg.org_id, err) != WN_OK)
-				wn_log(WN_LOG_ERROR, "cannot audit the refusal");
-			n->ex->chain_refused = true;
-			n->ex->receive_only = true; /* and it stays so */
-			kill(getpid(), SIGTERM);
-		} else if (rc != WN_OK)
-			wn_log(WN_LOG_WARN, "rollback check: %s; asked again "
-			    "in %lld s", wn_strerror(rc), (long long)period / 1000);
+	if (n->ex->receive_only) {
+		if (n->ex->next_recheck_ms == 0)
+			n->ex->next_recheck_ms = now + period;
+		if (n->ex->recheck_now || now >= n->ex->next_recheck_ms) {
+			n->ex->recheck_now = false;
+			wn_err rc = chain_round(n, ROUND_RECHECK, NULL,
+			    n->ex->accept_rollback[0] ? n->ex->accept_rollback
+						      : NULL,
+			    NULL, err, sizeof(err));
+			n->ex->next_recheck_ms = wn_mono_ms() + period;
+			round_done(n, rc, err, period);
+		}
+		if (n->ex->receive_only && n->ex->next_recheck_ms < *wake)
+			*wake = n->ex->next_recheck_ms;
+		return;
 	}
-	if (n->ex->receive_only && n->ex->next_recheck_ms < *wake)
-		*wake = n->ex->next_recheck_ms;
+	if (n->ex->chain_pending == 0)
+		return;
+	int64_t next = INT64_MAX;
+	struct node_peer *p = pending_next(n, now, period, &next);
+	n->ex->recheck_now = false;
+	n->ex->recheck_peer = NULL;
+	if (p != NULL) {
+		wn_err rc = chain_round(n, ROUND_PENDING, p,
+		    n->ex->accept_rollback[0] ? n->ex->accept_rollback : NULL,
+		    NULL, err, sizeof(err));
+		round_done(n, rc, err, period);
+		next = now; /* the others whose turn came, after a delivery */
+	}
+	if (n->ex->chain_pending > 0 && next < *wake)
+		*wake = next;
 }
 
 bool
@@ -999,8 +1187,14 @@ node_chain_receive_only(struct node *n, int64_t *since_ms, char *why,
 	return true;
 }
 
-bool
+const char *
 node_chain_refused(struct node *n)
 {
-	return n->ex != NULL && n->ex->chain_refused;
+	if (n->ex == NULL || !n->ex->chain_refused)
+		return NULL;
+	return n->ex->refused_serving
+	    ? "stopped: a rollback was found after the start, when a checker "
+	      "that had not answered then did (chain.refused)"
+	    : "stopped: a rollback was found while receive-only "
+	      "(chain.refused); nothing was sent";
 }

@@ -500,6 +500,12 @@ handle_receipt(struct node_slot *s, const struct proto_receipt *rc)
 		sqlite3_reset(del);
 		if (acc)
 			done[ndone++] = (size_t)at;
+		/* a head of ours reached this checker: from now on its
+		 * answer that it holds none is no vouch (chain.c) */
+		if (acc && s->head[at] && node_chain_delivered(n, p) != WN_OK) {
+			del = NULL;
+			break;
+		}
 	}
 	/* a message the receipt does not name (refused without its id: it
 	 * arrived altered) stays, and waits like a deferred one */
@@ -890,6 +896,7 @@ send_batch(struct node *n, struct node_peer *p)
 		bused += blen;
 		memcpy(s->ids[count], o->h.id, 16);
 		s->seq[count] = (int64_t)o->h.seq;
+		s->head[count] = o->h.type == PROTO_MSG_CHAIN_HEAD;
 		s->created_us[count] = sqlite3_column_int64(st, 5);
 		count++;
 	}
@@ -1074,6 +1081,13 @@ peer_delivery_main(void *arg)
 				    &ts);
 				continue;
 			}
+			now = wn_mono_ms();
+		} else if (n->ex->chain_pending > 0) {
+			/* serving, with checkers that have not vouched since
+			 * the start: one of them is asked when its turn came */
+			node_chain_recheck(n, &wake);
+			if (n->ex->receive_only)
+				continue; /* it found a rollback: stopping */
 			now = wn_mono_ms();
 		}
 		peer_push_heads(n, false);

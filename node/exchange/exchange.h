@@ -39,6 +39,7 @@ struct node_slot {
 	size_t n;
 	int64_t seq[NODE_BATCH], created_us[NODE_BATCH];
 	uint8_t ids[NODE_BATCH][16];
+	bool head[NODE_BATCH]; /* the message is our chain head */
 	uint8_t thash[SEC_HASH_LEN]; /* what its receipt must name */
 	uint8_t *body; /* its reply, opened */
 	unsigned drops; /* its peer's drops when it was sent */
@@ -109,6 +110,11 @@ struct node_peer {
 	struct proto_session_init *hs;
 
 	int64_t queried_ms; /* its last chain.queried record (apply.c) */
+	/* the rollback check (chain.c): a checker that has not vouched
+	 * since the start, asked again until it has, and when it was last
+	 * asked (CLOCK_MONOTONIC) */
+	bool chain_pending;
+	int64_t chain_asked_ms;
 	atomic_uint drops;  /* connections lost (pipe_gone, no lock) */
 };
 
@@ -355,13 +361,21 @@ WN_NODISCARD wn_err node_resync_apply(struct node *n, struct node_peer *from,
  * receive-only: it receives and answers but sends nothing, and asks its
  * checkers again (node_chain_recheck, in the delivery thread) when one of
  * them is heard from (node_chain_heard, the applier) and periodically.
- * A rollback found then stops the node (node_chain_refused: the daemon
- * exits with its rollback status, 4). */
+ * A node that serves after a round in which some checkers did not vouch
+ * asks those again the same way, until each has. A rollback found then
+ * stops the node (node_chain_refused: the daemon exits with its rollback
+ * status, 4). */
 WN_NODISCARD wn_err node_chain_check(struct node *n, const char *override,
     const char *unchecked, char *err, size_t errlen);
 void node_chain_heard(struct node *n, const struct node_peer *from);
 void node_chain_recheck(struct node *n, int64_t *wake);
-bool node_chain_refused(struct node *n);
+/* node_chain_refused: NULL, or the node stops for a rollback a recheck
+ * found: what its stop record says */
+const char *node_chain_refused(struct node *n);
+/* node_chain_delivered: a receipt says a head of ours reached checker p
+ * (in the caller's transaction; deliver.c) */
+WN_NODISCARD wn_err node_chain_delivered(struct node *n,
+    const struct node_peer *p);
 /* node_chain_receive_only: whether the node sends nothing now, since when
  * (wall clock ms), and why no checker vouched in the last round (the last
  * checker's reason, in words; may be empty); n->mtx held */

@@ -67,6 +67,13 @@ struct node_exchange {
 	int64_t held_logged;  /* the outbox's size last logged (deliver.c) */
 	int64_t held_counted_ms; /* when it was last counted, CLOCK_MONOTONIC */
 	char accept_rollback[512]; /* the operator's --accept-rollback */
+	/* serving with checkers that have not vouched since the start
+	 * (node_peer.chain_pending): how many; the one heard from last */
+	size_t chain_pending;
+	const struct node_peer *recheck_peer;
+	bool numbers_moved;   /* a rollback was accepted in this run */
+	bool refused_serving; /* chain_refused while serving (not
+			       * receive-only): it had sent meanwhile */
 	char ro_why[200];     /* why no checker vouched, the last reason */
 
 	/* refusals of unsigned transfers this minute (receive.c) */
