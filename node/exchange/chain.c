@@ -13,15 +13,19 @@
  * are remembered in meta). A checker sent a head that does not extend the
  * one it holds reports a rollback and keeps its head.
  *
- * A node none of whose checkers vouches at start (none answers; a witness
- * that holds no head of it vouches for nothing) cannot tell whether it
- * runs on an older copy, so it fails closed: it starts receive-only (it
+ * A node none of whose checkers vouches at start (none answers; an answer
+ * that holds no head of it vouches only from the director when a member
+ * asks, or from a checker no head of it has reached yet: a receipt for a
+ * CHAIN_HEAD marks the checker, node_chain_delivered) cannot tell whether
+ * it runs on an older copy, so it fails closed: it starts receive-only (it
  * receives, applies and answers transfers and chain-head queries, but
  * sends nothing but its own queries: its outbox waits) and asks again when
  * a transfer from a checker arrives, and every RECHECK_MS. The first round
  * a checker vouches in ends it (or, when the chain does not extend a head
  * held, stops the node as a start would have refused). The operator may
- * override with a reason (--accept-unchecked), audited.
+ * override with a reason (--accept-unchecked), audited. A round that lets
+ * the node serve with checkers that did not vouch is not the last word:
+ * those are asked again while it serves, until each has (pending).
  */
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"
