@@ -148,7 +148,8 @@ check-sanitize: deps
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/tools/keydump \
+		$(BUILD)/tests/tools/capopen
 	$(Q)BUILD=$(BUILD) bash tests/demo.sh
 
 bench: deps

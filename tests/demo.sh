@@ -16,7 +16,9 @@
 # they worry about the same youngster through pseudonymous tokens; an old
 # copy of a member's store refused by its fellow members while the
 # director is away, and a member none of whose checkers answers starting
-# receive-only; and every node's audit chain verifies.
+# receive-only; forward secrecy: sessions with fresh keys, so that a key
+# file copied later opens nothing of a recorded exchange; and every node's
+# audit chain verifies.
 set -euo pipefail
 # the region's time: the dates below are local times in Flanders
 export TZ=Europe/Brussels
@@ -24,6 +26,12 @@ B=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 WIJKNET="$TOP/$B/wijknet"
 WIJKNETD="$TOP/$B/wijknetd"
+# the thief of the forward secrecy part: test tools (make demo builds them)
+KEYDUMP="$TOP/$B/tests/tools/keydump"
+CAPOPEN="$TOP/$B/tests/tools/capopen"
+for t in "$KEYDUMP" "$CAPOPEN"; do
+	[ -x "$t" ] || { echo "demo.sh: $t is not built (make demo builds it)"; exit 1; }
+done
 D=$(mktemp -d /tmp/wijknet-demo.XXXXXX)
 declare -A PID
 cleanup() {
@@ -48,9 +56,10 @@ bundle() { "$WIJKNETD" public --config "$D/$1/wijknet.conf" >"$D/$1.bundle"; sed
 queued() { wn "$1" --json peer list | /usr/bin/python3 -c 'import json,sys; print(sum(r["queued"] for r in json.load(sys.stdin)["rows"] if r["org_id"]==sys.argv[1]))' "$2"; }
 until_true() { local i=0; until "$@"; do i=$((i+1)); [ $i -lt 600 ] || return 1; sleep 0.05; done; }
 is_zero() { [ "$(queued "$1" "$2")" = 0 ]; }
-# at least N: a member's chain head, sent to its witnesses now and then,
-# may wait beside them
-queued_at_least() { [ "$(queued "$1" "$2")" -ge "$3" ]; }
+# what NODE received of PEER's test messages: count, and how many distinct
+received() { wn "$1" --json peer received "$2" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"][0]; print(r["count"], r["distinct"])'; }
+# exactly N of PEER's test messages arrived at NODE, each once
+received_is() { [ "$(received "$1" "$2")" = "$3 $3" ]; }
 knows() { wn "$1" --json peer list | grep -q "\"org_id\":\"$2\""; }
 
 start_node() {
@@ -94,18 +103,21 @@ wn pz-neteland peer list
 say "Signed, encrypted messages between members: transfers of up to 64, four in flight, each answered by a signed receipt"
 wn pz-neteland peer send gw-herentals --count 500 --size 512
 until_true is_zero pz-neteland gw-herentals
+received_is gw-herentals pz-neteland 500 || { echo "not 500 messages, each once"; exit 1; }
 wn gw-herentals peer received pz-neteland
 wn pz-neteland peer stats
 
 say "A node that is down: its messages wait in the sender's outbox"
 kill -TERM "${PID[gw-herentals]}"; wait "${PID[gw-herentals]}"; unset "PID[gw-herentals]"
 wn pz-neteland peer send gw-herentals --count 25
-until_true queued_at_least pz-neteland gw-herentals 25
+# (besides the 25, the queue may hold the police's chain head for the
+# guards, one of its witnesses)
 wn pz-neteland peer list
 rm -f "$D/gw-herentals.ready"
 start_node gw-herentals
 until_true is_zero pz-neteland gw-herentals
-echo "back up: all delivered, exactly once:"
+received_is gw-herentals pz-neteland 525 || { echo "not 525 messages, each once"; exit 1; }
+echo "back up: all delivered, exactly once (500 before, 25 now):"
 wn gw-herentals peer received pz-neteland
 
 say "The director publishes the signed authorization matrix; every member acknowledges it"
@@ -333,6 +345,43 @@ wn jw-herentals audit show --limit 400 | grep -E 'chain\.(receive_only|checked)'
 start_node pz-neteland
 start_node gw-herentals
 until_true is_zero jw-herentals pz-neteland
+
+say "Forward secrecy: each exchange runs under a session with fresh keys; a key file stolen later opens none of it"
+echo "Since protocol version 4 two nodes open a session before they exchange anything: both make fresh"
+echo "keys for it, and the session keys live only in memory. Someone records the network between the"
+echo "police and the guards (here: each node writes what it sends and receives to a file):"
+stop_node pz-neteland
+stop_node gw-herentals
+WIJKNET_WIRE_CAPTURE="$D/pz-neteland.wire" start_node pz-neteland
+WIJKNET_WIRE_CAPTURE="$D/gw-herentals.wire" start_node gw-herentals
+before=$(received gw-herentals pz-neteland | cut -d' ' -f1)
+wn pz-neteland peer send gw-herentals --count 10 --size 200 >/dev/null
+until_true is_zero pz-neteland gw-herentals
+received_is gw-herentals pz-neteland $((before + 10)) || { echo "the 10 messages did not arrive once each"; exit 1; }
+echo "-- 10 messages went to the guards; the police node's sessions (sessions_opened_held: the ones it"
+echo "   opened, each dropped after an hour; sessions_held: the ones others opened with it):"
+wn pz-neteland peer stats
+stop_node pz-neteland
+stop_node gw-herentals
+echo "Both nodes stop: their session keys are gone with them."
+echo "Later a thief copies the police's key file and learns its passphrase, and tries them on the recording"
+echo "(tests/tools/capopen plays the thief: it opens with the key file's own keys whatever it can):"
+(umask 077; "$KEYDUMP" "$D/pz-neteland/node.key" "$D/pz-neteland.pass" >"$D/thief.secrets")
+CAPOPEN_ORG=pz-neteland CAPOPEN_KX_FILE="$D/thief.secrets" "$CAPOPEN" "$D/pz-neteland/node.key" \
+	"$D/pz-neteland.pass" "$D/gw-herentals.bundle" "$D/pz-neteland.wire" "$D/gw-herentals.wire" >"$D/thief.out"
+rm -f "$D/thief.secrets"
+hs=$(sed -n 's/^handshake \([0-9]*\) opened \([0-9]*\)$/\1 \2/p' "$D/thief.out")
+se=$(sed -n 's/^sealed \([0-9]*\) opened \([0-9]*\)$/\1 \2/p' "$D/thief.out")
+read -r hs_n hs_o <<<"$hs"
+read -r se_n se_o <<<"$se"
+if [ "${hs_n:-0}" = 0 ] || [ "$hs_o" != "$hs_n" ] || [ "${se_n:-0}" -lt 10 ] || [ "$se_o" != 0 ]; then
+	echo "the thief's tool says otherwise:"; cat "$D/thief.out"; exit 1
+fi
+echo "-- it opens the $hs_n session openings and accepts (sealed under the key file's keys, they carry"
+echo "   only the fresh public keys), and none of the $se_n messages, receipts and chain heads sent under"
+echo "   the sessions: those keys were never on disk."
+start_node pz-neteland
+start_node gw-herentals
 
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8
