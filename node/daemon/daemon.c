@@ -992,8 +992,9 @@ node_cmd_run(int argc, char **argv)
 		    "the disk was full are lost: there is still no room (%s)",
 		    node_ctl_held_count(n), node_store_errmsg(n->store));
 	node_ctl_held_free(n);
-	/* a rollback found while receive-only stopped it: as a refused
-	 * start, its own exit status */
+	/* a rollback a recheck found (while receive-only, or of a checker
+	 * that had not answered at start) stopped it: as a refused start,
+	 * its own exit status */
 	const char *refused = node_chain_refused(n);
 	if (node_audit_append(n->store, "system", "node.stop", n->cfg.org_id,
 		refused ? refused : "clean shutdown") != WN_OK)
