@@ -252,7 +252,7 @@ apply_request(struct node *n, struct node_peer *from,
 	case_categories_text(q.categories, cats, sizeof(cats));
 	snprintf(detail, sizeof(detail), "share %lld: %s asks for %s about %s; "
 	    "case %s; purpose: %s; trace %s", (long long)s.id, from->org_id,
-	    cats, ci.subject, ci.id, ci.purpose, tp);
+	    cats, ci.shown, ci.id, ci.purpose, tp);
 	wn_err rc = node_audit_append(n->store, from->org_id, "share.proposed",
 	    ci.id, detail);
 	/* the policy's standing approval, for the categories it names */
@@ -384,7 +384,10 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (int64_t)f->id);
-		sqlite3_bind_text(st, 4, f->subject, -1, SQLITE_STATIC);
+		/* this node's own subject (the one place a case names its
+		 * subject is the case: "" for a case on a token this node
+		 * holds no subject of) */
+		sqlite3_bind_text(st, 4, ci.local, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 5, (int)f->category);
 		sqlite3_bind_text(st, 6, f->name, -1, SQLITE_STATIC);
 		if (f->has_value)
@@ -407,13 +410,13 @@ apply_disclosure(struct node *n, struct node_peer *from,
 			    valued & (1u << k) ? "" : " (existence only)");
 	snprintf(detail, sizeof(detail), "%zu fields about %s in %s from %s; "
 	    "case %s; purpose: %s; case ground: %s; trace %s", d->nfields,
-	    ci.subject, c, from->org_id, ci.id, d->purpose, d->ground, h->tp);
+	    ci.shown, c, from->org_id, ci.id, d->purpose, d->ground, h->tp);
 	rc = node_audit_append(n->store, from->org_id, "disclosure.received",
 	    ci.id, detail);
 	if (rc == WN_OK && nreplaced > 0) {
 		o = (size_t)snprintf(detail, sizeof(detail), "%zu copies of "
 		    "fields about %s replaced by the new value %s sent; case "
-		    "%s; fields", nreplaced, ci.subject, from->org_id, ci.id);
+		    "%s; fields", nreplaced, ci.shown, from->org_id, ci.id);
 		for (size_t i = 0; i < nreplaced && i < 8 &&
 		     o < sizeof(detail); i++)
 			o += (size_t)snprintf(detail + o, sizeof(detail) - o,

@@ -169,7 +169,7 @@ still_allowed(struct node *n, const struct proto_matrix *m,
 		    cfg_level_name((enum cfg_level)level));
 		return WN_OK;
 	}
-	if (strcmp(f->subject, ci->subject) != 0) {
+	if (strcmp(f->subject, ci->local) != 0) {
 		snprintf(why, whylen, "the field is not about the case's "
 		    "subject");
 		return WN_OK;
@@ -210,7 +210,9 @@ send_value(struct node *n, const struct case_info *ci,
 	wn_strlcpy(d->ground, ci->ground, sizeof(d->ground));
 	d->nfields = 1;
 	d->fields[0].id = (uint64_t)f->id;
-	wn_strlcpy(d->fields[0].subject, f->subject,
+	/* the case's subject (a token, for a case on one), not this node's
+	 * reference */
+	wn_strlcpy(d->fields[0].subject, ci->subject,
 	    sizeof(d->fields[0].subject));
 	d->fields[0].category = (uint32_t)f->category;
 	wn_strlcpy(d->fields[0].name, f->name, sizeof(d->fields[0].name));
