@@ -17,8 +17,9 @@
 #    spelling, shares for it; a subject with no token yet is refused;
 #  - a reference that starts as a token does is refused, and --subject,
 #    --token and --token-of are one of three;
-#  - the director's decrypted store, its log, its audit log and the
-#    transfers it received hold no form of Élise's identifier: plain,
+#  - the director's decrypted store, its log, its audit log, the
+#    transfers it sent and received and the opened body of every message
+#    it received hold no form of Élise's identifier: plain,
 #    folded, canonical, her members' references, or any of these hashed
 #    without the secret (SHA-256, SHA-512, BLAKE2b), as hex or raw bytes;
 #    the same search finds them in police's store (it can find them).
@@ -167,7 +168,11 @@ plain police
 check "the director's store decrypts page by page" grep -q "CREATE TABLE subjects" "$WN_T/dir.plain"
 check "  it holds the case on her token" grep -aqF "token:$T" "$WN_T/dir.plain"
 check "  and its own subject's form (the search can find one)" grep -aq "person:pieters/anna/1990-12-01" "$WN_T/dir.plain"
-check "the director received transfers (captured)" test -s "$WN_T/dir.wire"
+check "the director's transfers were captured" test -s "$WN_T/dir.wire"
+check "  and the opened bodies of what it received, the disclosures' values among them" \
+	grep -aq "TK-welfare-signals" "$WN_T/dir.bodies"
+check "  which hold the case's token (the search can find it)" \
+	/usr/bin/python3 -c "import sys; sys.exit(bytes.fromhex('$T') not in open('$WN_T/dir.bodies','rb').read())"
 # every form of her identifier, each also hashed without the secret
 FORMS=("Élise" "Elise" "Broeck" "vandenbroeck" "van den broeck" "vandenbroeck, elise"
 	"person:vandenbroeck/elise/2011-04-03" "2011-04-03" "03-04-2011" "e-vdb")
@@ -201,6 +206,8 @@ EOF
 }
 N=$(found "$WN_T/police.plain" 2>/dev/null)
 check "the search finds her forms in police's store, which holds her ($N)" test "${N:-0}" -gt 0
-check "none of her forms in the director's store, log, audit log or received transfers" \
-	count_is 0 found "$WN_T/dir.plain" "$WN_T/dir.log" "$WN_T/dir.audit" "$WN_T/dir.wire"
+N=$(found "$WN_T/police.bodies" 2>/dev/null)
+check "  and none in what police received ($N): only the token crossed" test "${N:-1}" = 0
+check "none of her forms in the director's store, log, audit log, transfers or what it received" \
+	count_is 0 found "$WN_T/dir.plain" "$WN_T/dir.log" "$WN_T/dir.audit" "$WN_T/dir.wire" "$WN_T/dir.bodies"
 wn_done
