@@ -86,6 +86,7 @@ case_subject_resolve(struct node *n, struct case_info *ci)
 {
 	uint8_t t[PROTO_SUBJECT_TOKEN_LEN];
 	char fp[9] = "?";
+	wn_err rc;
 	ci->token = proto_subject_token(ci->subject, t);
 	if (!ci->token) {
 		wn_strlcpy(ci->local, ci->subject, sizeof(ci->local));
@@ -95,8 +96,14 @@ case_subject_resolve(struct node *n, struct case_info *ci)
 	ci->local[0] = '\0';
 	/* a store error shares nothing for the case: no subject here */
 	if (tokens.ref_of != NULL &&
-	    tokens.ref_of(n, t, ci->local, sizeof(ci->local)) != WN_OK)
+	    (rc = tokens.ref_of(n, t, ci->local, sizeof(ci->local))) !=
+		WN_OK) {
 		ci->local[0] = '\0';
+		if (rc != WN_ENOTFOUND)
+			wn_log(WN_LOG_ERROR, "case %s: its subject's token "
+			    "cannot be looked up (%s): nothing is shared for "
+			    "it now", ci->id, wn_strerror(rc));
+	}
 	if (tokens.fp != NULL)
 		tokens.fp(t, fp);
 	if (ci->local[0])
@@ -674,6 +681,7 @@ node_ctl_case_list(struct node_ctl_call *c)
 		proto_ctl_field_text(c->w, "type", cfg_case_type_name(
 		    (enum cfg_case_type)sqlite3_column_int(st, 1)));
 		struct case_info ci;
+		wn_strlcpy(ci.id, case_col(st, 0), sizeof(ci.id));
 		wn_strlcpy(ci.subject, case_col(st, 2), sizeof(ci.subject));
 		case_subject_resolve(n, &ci);
 		proto_ctl_field_text(c->w, "subject", ci.shown);
