@@ -21,7 +21,8 @@
 #    transfers it sent and received and the opened body of every message
 #    it received hold no form of Élise's identifier: plain,
 #    folded, canonical, her members' references, or any of these hashed
-#    without the secret (SHA-256, SHA-512, BLAKE2b), as hex or raw bytes;
+#    without the secret (SHA-256, SHA-512, BLAKE2b, and the OPRF's input
+#    element, HashToGroup, tests/tools/oprfh), as hex or raw bytes;
 #    the same search finds them in police's store (it can find them).
 # every node captures the transfers it sends and receives (searched below)
 WN_CAPTURE=1
@@ -176,10 +177,17 @@ check "  which hold the case's token (the search can find it)" \
 # every form of her identifier, each also hashed without the secret
 FORMS=("Élise" "Elise" "Broeck" "vandenbroeck" "van den broeck" "vandenbroeck, elise"
 	"person:vandenbroeck/elise/2011-04-03" "2011-04-03" "03-04-2011" "e-vdb")
-/usr/bin/python3 - "$WN_T/forms" "${FORMS[@]}" <<'EOF'
+# and the OPRF's input element of each (HashToGroup: before the secret)
+printf '%s\n' "${FORMS[@]}" | "$TOP/$BUILD/tests/tools/oprfh" >"$WN_T/forms.h2g" ||
+	not_ok "the forms' input elements are computed"
+check "  one input element per form" test "$(grep -c . "$WN_T/forms.h2g")" = "${#FORMS[@]}"
+/usr/bin/python3 - "$WN_T/forms" "$WN_T/forms.h2g" "${FORMS[@]}" <<'EOF'
 import hashlib, sys, unicodedata
-out, forms = sys.argv[1], sys.argv[2:]
+out, h2g, forms = sys.argv[1], sys.argv[2], sys.argv[3:]
 pats = []
+for h in open(h2g).read().split():
+    pats.append(bytes.fromhex(h))
+    pats.append(h.encode())
 for f in forms:
     for v in {f, unicodedata.normalize("NFC", f), unicodedata.normalize("NFD", f), f.lower()}:
         b = v.encode()
