@@ -65,7 +65,7 @@
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS), in
  * session.c the sessions' lifetimes (WIJKNET_TEST_SESSION_*); and
  * WIJKNET_TEST_BODY_CAPTURE, a file the opened body of every message
- * received is appended to (peer_body_capture). */
+ * received that reaches the applier is appended to (peer_body_capture). */
 int64_t peer_rx_wait_ms = RX_WAIT_MS, peer_minute_ms = RATE_MINUTE_MS,
 	peer_head_period_ms = HEAD_PERIOD_MS, peer_delivery_late_ms,
 	peer_send_timeout_ms = SEND_TIMEOUT_MS, peer_rx_data_max,
@@ -120,8 +120,9 @@ peer_wire_capture(const void *buf, size_t len)
 	pthread_mutex_unlock(&mtx);
 }
 
-/* peer_body_capture appends the opened body of every message received to
- * the file named by $WIJKNET_TEST_BODY_CAPTURE: in the tests' daemon only
+/* peer_body_capture appends the opened body of every message received that
+ * reaches the applier (not receipts, session handshakes or chain head
+ * answers, which are opened elsewhere) to the file named by $WIJKNET_TEST_BODY_CAPTURE: in the tests' daemon only
  * (node_test_env), so that a test can search every byte a node received
  * in the clear for what must never reach it (a subject's identifier at
  * the director: tests/integration/test_case_tokens.sh); the wire capture

@@ -345,6 +345,20 @@ apply_disclosure(struct node *n, struct node_peer *from,
 			    cfg_level_name((enum cfg_level)level));
 			goto out;
 		}
+		/* the director of a case on a token is not told who the
+		 * subject is: a member sends it no value of an identifying
+		 * category (share.c), and one that does is refused whole */
+		if (f->has_value && ci.token &&
+		    cfg_category_identifying((int)f->category) &&
+		    strcmp(ci.director, n->cfg.org_id) == 0) {
+			snprintf(why, whylen, "field %llu (%s) should not have "
+			    "come here: case %s is on a token, and its director "
+			    "takes no value of an identifying category",
+			    (unsigned long long)f->id,
+			    cfg_category_name((enum cfg_category)f->category),
+			    ci.id);
+			goto out;
+		}
 		cats |= 1u << f->category;
 		if (f->has_value)
 			valued |= 1u << f->category;

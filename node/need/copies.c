@@ -169,6 +169,14 @@ still_allowed(struct node *n, const struct proto_matrix *m,
 		    cfg_level_name((enum cfg_level)level));
 		return WN_OK;
 	}
+	/* as share.c's plan: the director of a case on a token gets no
+	 * value of an identifying category (config/matrix.h) */
+	if (ci->token && cfg_category_identifying(f->category) &&
+	    strcmp(c->to, ci->director) == 0) {
+		snprintf(why, whylen, "a case on a token: its director is not "
+		    "told who the subject is");
+		return WN_OK;
+	}
 	if (strcmp(f->subject, ci->local) != 0) {
 		snprintf(why, whylen, "the field is not about the case's "
 		    "subject");

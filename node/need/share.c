@@ -187,6 +187,7 @@ struct outcome {
 	const char *to;
 	int to_role;
 	bool send, existence;
+	bool capped; /* existence only: a case on a token, to its director */
 	const char *why; /* when not sent */
 	struct allowance allow; /* when sent */
 	char whybuf[768];
@@ -253,6 +254,15 @@ plan(struct node *n, const struct case_share *s, uint32_t approved,
 			int level = m->version ? m->level[ci.type][k][role] : 0;
 			if (MUTATE(MUT_MATRIX) && level == 0)
 				level = 2;
+			/* a case on a token: its director is not told who
+			 * the subject is, whatever the matrix gives its role
+			 * (config/matrix.h, CFG_IDENTIFYING) */
+			if (ci.token && level > CFG_LEVEL_EXISTENCE &&
+			    cfg_category_identifying(k) &&
+			    strcmp(o.to, ci.director) == 0) {
+				level = CFG_LEVEL_EXISTENCE;
+				o.capped = true;
+			}
 			if (closed)
 				o.why = "the case is closed: nothing is shared "
 					"for it";
@@ -308,9 +318,11 @@ show_row(struct node *n, const struct outcome *o, void *arg)
 	uint32_t bit = 1u << o->category;
 	const char *send = !o->send ? "nothing"
 	    : o->existence ? "existence only" : o->value;
-	const char *why = o->send ? (o->existence
-	    ? "the matrix gives this role existence only" : "permitted")
-				  : o->why;
+	const char *why = !o->send ? o->why
+	    : o->capped ? "a case on a token: its director is not told who "
+			  "the subject is (existence only)"
+	    : o->existence ? "the matrix gives this role existence only"
+			   : "permitted";
 	(void)n;
 	sc->rows++;
 	if (sc->count_only)

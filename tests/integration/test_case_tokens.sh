@@ -12,14 +12,27 @@
 #    another subject; data list shows each member's own reference;
 #  - a consent withdrawn on the member's own subject retracts what left
 #    under it in the token case;
+#  - her identity and contact (her name, her address) reach the director
+#    as existence only, whatever the matrix gives it (view), and welfare,
+#    which holds her, as values; a corrected name follows at welfare and
+#    stays existence only at the director;
+#  - a corrected field, a legal basis withdrawn and a member removed, in
+#    the token case, each reach the right subject on each node;
 #  - the director opens a case on the token of a subject of its own files
 #    (case open --token-of) and welfare, holding her under another
-#    spelling, shares for it; a subject with no token yet is refused;
-#  - a reference that starts as a token does is refused, and --subject,
-#    --token and --token-of are one of three;
+#    spelling, shares for it; police, invited too and holding no subject
+#    with that token, shows the token's fingerprint, shares nothing and
+#    keeps what it gets on no subject; a subject with no token yet is
+#    refused;
+#  - a reference that starts as a token does is refused (saying so), and
+#    --subject, --token and --token-of are one of three;
+#  - with wnpoke: the director refuses a value of an identifying category
+#    in the token case (audited; a signal's value is the control);
 #  - the director's decrypted store, its log, its audit log, the
 #    transfers it sent and received and the opened body of every message
-#    it received hold no form of Élise's identifier: plain,
+#    that reached its applier (not receipts, whose refusal reasons name no
+#    subject) hold no form of Élise's identifier, her address among them:
+#    plain,
 #    folded, canonical, her members' references, or any of these hashed
 #    without the secret (SHA-256, SHA-512, BLAKE2b, and the OPRF's input
 #    element, HashToGroup, tests/tools/oprfh), as hex or raw bytes;
@@ -123,6 +136,63 @@ check "welfare withdraws her consent for care" wn welfare consent withdraw --sub
 check "the director no longer holds welfare's care" \
 	wait_for 60 count_is "police:token $M:TK-police-police police:token $M:TK-police-signals welfare:token $M:TK-welfare-signals" got dir "$C"
 
+# --- identity and contact: the director of a case on a token gets their
+# existence only, whatever the matrix gives its role (view); welfare, a
+# member holding her, gets them as the matrix says
+check "police records her name under identity" wn police record --subject elise \
+	--category identity --field name --value "Élise Van den Broeck"
+check "police records her address under contact" wn police record --subject elise \
+	--category contact --field address --value "Grote Markt 1, Herentals"
+check "the director asks for identity and contact" wn dir case request "$C" --categories identity,contact
+pending() { wn police --json share list | /usr/bin/python3 -c '
+import json,sys
+r=[x["id"] for x in json.load(sys.stdin)["rows"] if x["case_id"]==sys.argv[1] and x["state"]=="pending"]
+print(max(r) if r else "")' "$C"; }
+has_pending() { [ -n "$(pending)" ]; }
+check "police gets the request" wait_for 60 has_pending
+SP3=$(pending)
+check_exit "police: share show" 0 wn police share show "$SP3"
+check_out "  her name would go to the director as existence only, saying why" \
+	'identity[[:space:]]+name[[:space:]]+dir[[:space:]]+existence only[[:space:]]+a case on a token: its director is not told who the subject is'
+check_out "  her address too" \
+	'contact[[:space:]]+address[[:space:]]+dir[[:space:]]+existence only[[:space:]]+a case on a token'
+check_out "  her name to welfare, which holds her" \
+	'identity[[:space:]]+name[[:space:]]+welfare[[:space:]]+Élise Van den Broeck[[:space:]]+permitted'
+check "police approves" wn police share approve "$SP3"
+check "the director gets identity and contact as existence only" \
+	wait_for 60 count_is "police:token $M:TK-police-police police:token $M:TK-police-signals police:token $M:exists police:token $M:exists welfare:token $M:TK-welfare-signals" got dir "$C"
+check "welfare gets her name and address, on its own e-vdb" \
+	wait_for 60 count_is "police:e-vdb:Grote Markt 1, Herentals police:e-vdb:TK-police-signals police:e-vdb:exists police:e-vdb:Élise Van den Broeck" got welfare "$C"
+check "  the director's audit says so" \
+	out_has "identity \\(existence only\\), contact \\(existence only\\)" wn dir audit show --limit 10000
+FNAME=$(wn police --json record list --subject elise | /usr/bin/python3 -c '
+import json,sys; print(*[r["field_id"] for r in json.load(sys.stdin)["rows"] if r["category"]=="identity"])')
+check "police corrects her name ($FNAME)" wn police record correct --field "$FNAME" --value "Elise Van den Broeck"
+check "welfare's copy follows" \
+	wait_for 60 count_is "police:e-vdb:Elise Van den Broeck police:e-vdb:Grote Markt 1, Herentals police:e-vdb:TK-police-signals police:e-vdb:exists" got welfare "$C"
+check "the director still holds its existence only" \
+	count_is "police:token $M:TK-police-police police:token $M:TK-police-signals police:token $M:exists police:token $M:exists welfare:token $M:TK-welfare-signals" got dir "$C"
+
+# --- a correction, a legal basis withdrawn and a member removed, in the
+# case on a token: each reaches the right subject on each node
+FSIG=$(wn police --json record list --subject elise | /usr/bin/python3 -c '
+import json,sys; print(*[r["field_id"] for r in json.load(sys.stdin)["rows"] if r["category"]=="signals"])')
+check "police corrects its signals on elise ($FSIG)" wn police record correct --field "$FSIG" --value TK-police-signals-2
+check "the director's copy follows, on the token" \
+	wait_for 60 count_is "police:token $M:TK-police-police police:token $M:TK-police-signals-2 police:token $M:exists police:token $M:exists welfare:token $M:TK-welfare-signals" got dir "$C"
+check "welfare's copy follows, on its own e-vdb" \
+	wait_for 60 count_is "police:e-vdb:Elise Van den Broeck police:e-vdb:Grote Markt 1, Herentals police:e-vdb:TK-police-signals-2 police:e-vdb:exists" got welfare "$C"
+check "police withdraws its legal basis for police information" \
+	wn police consent withdraw --subject elise --category police --basis "art. 458ter Sw."
+check "the director no longer holds police information" \
+	wait_for 60 count_is "police:token $M:TK-police-signals-2 police:token $M:exists police:token $M:exists welfare:token $M:TK-welfare-signals" got dir "$C"
+check "welfare no longer holds its existence" \
+	wait_for 60 count_is "police:e-vdb:Elise Van den Broeck police:e-vdb:Grote Markt 1, Herentals police:e-vdb:TK-police-signals-2" got welfare "$C"
+check "the director removes welfare from the case" wn dir case remove "$C" welfare
+check "welfare forgets what it received for it" wait_for 60 count_is "" got welfare "$C"
+check "the director keeps what welfare sent it while a member" \
+	count_is "police:token $M:TK-police-signals-2 police:token $M:exists police:token $M:exists welfare:token $M:TK-welfare-signals" got dir "$C"
+
 # --- the director's own files: a case on the token it derives itself
 check "the director records Anna Pieters from its own files" wn dir subject add anna \
 	--family Pieters --given Anna --born 1990-12-01
@@ -132,8 +202,12 @@ check "welfare records signals on anna-p" wn welfare record --subject anna-p --c
 C2=$(wn dir --json case open --type person --token-of anna --purpose "debt support" --ground consent | json_field case_id)
 check "the director opens a case on anna's token" test -n "$C2"
 check "it invites welfare" wn dir case invite "$C2" welfare
+check "it invites police, which holds no subject with her token" wn dir case invite "$C2" police
 check "welfare finds its own anna-p in it" wait_for 60 count_is anna-p case_subject welfare "$C2"
 check "the director shows its own anna" count_is anna case_subject dir "$C2"
+is_token_fp() { [[ $(case_subject police "$C2") =~ ^token\ [0-9a-f]{8}$ ]]; }
+check "police, a member, shows the case on the token's fingerprint" wait_for 60 is_token_fp
+FP2=$(case_subject police "$C2")
 check "the director asks for signals" wn dir case request "$C2" --categories signals
 has_share2() { wn welfare --json share list | grep -q "\"case_id\":\"$C2\""; }
 check "welfare gets the request" wait_for 60 has_share2
@@ -142,18 +216,57 @@ import json,sys; print(*[r["id"] for r in json.load(sys.stdin)["rows"] if r["cas
 check "welfare approves" wn welfare share approve "$SW2"
 check "the director gets welfare's signals on its own anna" \
 	wait_for 60 count_is "welfare:anna:TK-welfare-anna" got dir "$C2"
+check "police gets them too, on the token's fingerprint" \
+	wait_for 60 count_is "welfare:$FP2:TK-welfare-anna" got police "$C2"
+show_rows() { wn "$1" --json share show "$2" | /usr/bin/python3 -c '
+import json,sys; print(len(json.load(sys.stdin)["rows"]))'; }
+has_share3() { wn police --json share list | grep -q "\"case_id\":\"$C2\""; }
+check "police gets the request" wait_for 60 has_share3
+SP4=$(wn police --json share list | /usr/bin/python3 -c '
+import json,sys; print(*[r["id"] for r in json.load(sys.stdin)["rows"] if r["case_id"] == sys.argv[1]])' "$C2")
+check "  it would share nothing: it holds nothing on her" \
+	count_is 0 show_rows police "$SP4"
 
 check_exit "a case on the token of a subject it does not hold is refused" 1 \
 	wn dir case open --type person --token-of nobody --purpose x --ground consent
 check_out "  saying so" "no subject 'nobody' here"
 check_exit "a reference that starts as a token's is refused" 1 \
-	wn dir case open --type person --subject "token:$T" --purpose x --ground consent
+	wn dir case open --type person --subject "token:abc" --purpose x --ground consent
+check_out "  saying so" "does not start with 'token:'"
 check_exit "--subject and --token together are a usage error" 2 \
 	wn dir case open --type person --subject x --token "$T" --purpose x --ground consent
 check_exit "no subject at all is a usage error" 2 \
 	wn dir case open --type person --purpose x --ground consent
 check_exit "a token of 63 digits is a usage error" 2 \
 	wn dir case open --type person --token "${T:1}" --purpose x --ground consent
+
+# --- a hostile peer (wnpoke) with a member's or the director's real keys,
+# past their nodes' own checks; last, as a poke uses up a sequence number
+# its node would take next
+POKE="$TOP/$BUILD/tests/tools/wnpoke"
+for n in dir police; do bundle $n >/dev/null; done
+poke() { local e=() who to
+	while [[ $1 == *=* ]]; do e+=("WNPOKE_$1"); shift; done
+	who=$1 to=$2; shift 2
+	env "${e[@]}" "$POKE" "$WN_T/$who/node.key" "$WN_T/$who.pass" "$who" "$WN_T/$to.bundle" "$@"; }
+seq_of() { s=$(expected_seq "$1" "$2"); }
+drained() { local n; for n in dir police welfare; do
+	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }
+check "everything is delivered" wait_for 60 drained
+# the director refuses a value of an identifying category in a case on a
+# token (category 0: identity), and audits the refusal
+check "police's next sequence number on the director is read" seq_of dir police
+check_exit "police sends the director her identity's value in the case on her token" 0 \
+	poke MV=1 SEQ="$s" police dir disclose "$C" "token:$T" 0 TK-poke-identity
+check_out "  is refused" '^RECEIPT accepted=0 refused=1$'
+check_out "  with code 5, saying why" '^refused: 5 .*identifying category'
+check "  nothing applied" out_lacks TK-poke-identity wn dir --json data list
+check "  the refusal is audited" out_has "peer.refused.*identifying category" wn dir audit show --limit 10000
+check "police's next sequence number on the director is read" seq_of dir police
+check_exit "the same with a signal's value: the control" 0 \
+	poke MV=1 SEQ="$s" police dir disclose "$C" "token:$T" 2 TK-poke-signals
+check_out "  is accepted" '^RECEIPT accepted=1 refused=0$'
+check "  and applied" out_has TK-poke-signals wn dir --json data list
 
 # --- nothing of Élise at the director, in any form
 wn dir --json audit show --limit 10000 >"$WN_T/dir.audit" || not_ok "the director's audit log is read"
@@ -176,6 +289,7 @@ check "  which hold the case's token (the search can find it)" \
 	/usr/bin/python3 -c "import sys; sys.exit(bytes.fromhex('$T') not in open('$WN_T/dir.bodies','rb').read())"
 # every form of her identifier, each also hashed without the secret
 FORMS=("Élise" "Elise" "Broeck" "vandenbroeck" "van den broeck" "vandenbroeck, elise"
+	"Grote Markt" "Grote Markt 1, Herentals"
 	"person:vandenbroeck/elise/2011-04-03" "2011-04-03" "03-04-2011" "e-vdb")
 # and the OPRF's input element of each (HashToGroup: before the secret)
 printf '%s\n' "${FORMS[@]}" | "$TOP/$BUILD/tests/tools/oprfh" >"$WN_T/forms.h2g" ||
