@@ -129,10 +129,18 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 		    from->org_id, pc->id);
 		goto out;
 	}
-	if (case_load(n, pc->id, &old) &&
-	    strcmp(old.director, from->org_id) != 0) {
+	bool held = case_load(n, pc->id, &old);
+	if (held && strcmp(old.director, from->org_id) != 0) {
 		snprintf(why, whylen, "case %s belongs to %s", pc->id,
 		    old.director);
+		goto out;
+	}
+	/* a case's subject is fixed when it is opened: a CASE naming
+	 * another would turn what this node approved for one person to
+	 * another (a token case resolves its subject here at each use) */
+	if (held && strcmp(old.subject, pc->subject) != 0) {
+		snprintf(why, whylen, "case %s's subject cannot change",
+		    pc->id);
 		goto out;
 	}
 	rc = WN_EDB;

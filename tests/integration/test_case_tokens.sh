@@ -27,7 +27,8 @@
 #  - a reference that starts as a token does is refused (saying so), and
 #    --subject, --token and --token-of are one of three;
 #  - with wnpoke: the director refuses a value of an identifying category
-#    in the token case (audited; a signal's value is the control);
+#    in the token case (audited; a signal's value is the control), and
+#    police refuses a CASE that changes the case's subject (jan's token);
 #  - the director's decrypted store, its log, its audit log, the
 #    transfers it sent and received and the opened body of every message
 #    that reached its applier (not receipts, whose refusal reasons name no
@@ -267,6 +268,15 @@ check_exit "the same with a signal's value: the control" 0 \
 	poke MV=1 SEQ="$s" police dir disclose "$C" "token:$T" 2 TK-poke-signals
 check_out "  is accepted" '^RECEIPT accepted=1 refused=0$'
 check "  and applied" out_has TK-poke-signals wn dir --json data list
+# a case's subject is fixed when it is opened: a CASE that names another
+# token for it (jan's, whom police holds too) is refused
+TJ=$(token police jan)
+check "the director's next sequence number on police is read" seq_of police dir
+check_exit "the director sends police the case again, on jan's token" 0 \
+	poke SEQ="$s" dir police case "$C" "token:$TJ" dir police
+check_out "  is refused" '^RECEIPT accepted=0 refused=1$'
+check_out "  with code 5, saying why" "^refused: 5 .*subject cannot change"
+check "  police still holds the case on its own elise" count_is elise case_subject police "$C"
 
 # --- nothing of Élise at the director, in any form
 wn dir --json audit show --limit 10000 >"$WN_T/dir.audit" || not_ok "the director's audit log is read"
