@@ -65,7 +65,7 @@ void
 node_need_on_tokens(const struct node_need_tokens *t)
 {
 	if (tokens.ref_of == t->ref_of && tokens.token_of == t->token_of &&
-	    tokens.fp == t->fp)
+	    tokens.fp == t->fp && tokens.use == t->use)
 		return;
 	WN_ASSERT(tokens.ref_of == NULL);
 	tokens = *t;
@@ -378,6 +378,20 @@ open_subject(struct node_ctl_call *c, char *out, size_t cap)
 		    !sec_unhex(t, sizeof(t), hex))
 			return fail(c, WN_EINVAL, "a token is 64 lowercase hex "
 			    "digits (subject show --json)");
+		/* a token from elsewhere (a match, concern case; or handed
+		 * over): each case on one tells which members hold the
+		 * person, so it counts as a derivation does. One of this
+		 * node's own subjects (token_of) was counted when derived */
+		uint64_t used = 0, limit = 0;
+		rc = tokens.use != NULL
+		    ? tokens.use(c->n, c->user->name, &used, &limit) : WN_OK;
+		if (rc == WN_ELIMIT)
+			return fail(c, rc, "%s: %s has had %llu tokens here "
+			    "today, the daily limit (token_daily_limit)",
+			    wn_strerror(rc), c->user->name,
+			    (unsigned long long)used);
+		if (rc != WN_OK)
+			return rc;
 	} else {
 		rc = tokens.token_of != NULL ? tokens.token_of(c->n, ref, t)
 					     : WN_ENOTFOUND;

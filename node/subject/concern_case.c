@@ -190,7 +190,6 @@ node_ctl_concern_case(struct node_ctl_call *c)
 	char invited[300] = "", msg[400];
 	sqlite3_stmt *st = NULL;
 	size_t o = 0, k = 0;
-	uint64_t used = 0, limit = 0;
 	wn_err rc = WN_ENOMEM;
 	int r;
 	if (req == NULL)
@@ -207,17 +206,9 @@ node_ctl_concern_case(struct node_ctl_call *c)
 	}
 	if ((rc = find_match(c, fp, token)) != WN_OK)
 		goto out;
-	/* the token goes into the case as its subject: one of the user's
-	 * tokens today, as a derivation is (token_daily_limit) */
-	if ((rc = node_subject_local_use(n, c->user->name, &used, &limit)) ==
-	    WN_ELIMIT) {
-		rc = node_ctl_fail(c, rc, "%s: %s has had %llu tokens here "
-		    "today, the daily limit (token_daily_limit)",
-		    wn_strerror(rc), c->user->name, (unsigned long long)used);
-		goto out;
-	}
-	if (rc != WN_OK)
-		goto out;
+	/* the token goes into the case as its subject: case.open counts it
+	 * as one of the user's tokens today, as a derivation is
+	 * (token_daily_limit) */
 	sec_hex(hex, sizeof(hex), token, sizeof(token));
 	rc = WN_EINVAL;
 	if (proto_ctl_request_init(req, "case.open") != WN_OK ||
@@ -292,6 +283,7 @@ fp_of(const uint8_t token[32], char out[9])
 void
 concern_case_register(void)
 {
-	static const struct node_need_tokens t = {ref_of, token_of, fp_of};
+	static const struct node_need_tokens t = {ref_of, token_of, fp_of,
+	    node_subject_local_use};
 	node_need_on_tokens(&t);
 }

@@ -304,8 +304,8 @@ reg_tokens(const void *arg)
 static void
 test_the_token_functions_are_set_once(void **state)
 {
-	static const struct node_need_tokens a = {ref_of, token_of, fp_a};
-	static const struct node_need_tokens b = {ref_of, token_of, fp_b};
+	static const struct node_need_tokens a = {ref_of, token_of, fp_a, NULL};
+	static const struct node_need_tokens b = {ref_of, token_of, fp_b, NULL};
 	(void)state;
 	node_need_on_tokens(&a);
 	node_need_on_tokens(&a); /* the same again: a no-op */
