@@ -332,6 +332,19 @@ test_field_token(void **state)
 	at[2] = 0x1f;
 	assert_int_not_equal(proto_disclosure_decode(buf, len, &pd2, &err),
 	    WN_OK);
+	at[2] = 0x20;
+	assert_int_equal(proto_disclosure_decode(buf, len, &pd2, &err), WN_OK);
+	/* the decoder refuses a field whose subject is a text that starts
+	 * as a token's (exactly "token:"; "Token:" is a plain reference,
+	 * which nothing reads as a token) */
+	uint8_t *ref = memmem(buf, len, "plain-ref", 9);
+	assert_non_null(ref);
+	memcpy(ref, "token:xyz", 9);
+	assert_int_equal(proto_disclosure_decode(buf, len, &pd2, &err),
+	    WN_EPROTO);
+	memcpy(ref, "Token:xyz", 9);
+	assert_int_equal(proto_disclosure_decode(buf, len, &pd2, &err), WN_OK);
+	assert_string_equal(pd2.fields[1].subject, "Token:xyz");
 	/* a field whose subject is a text that starts as a token's */
 	wn_strlcpy(pd.fields[1].subject, "token:", sizeof(pd.fields[1].subject));
 	proto_writer_init(&w, buf, sizeof(buf));
