@@ -10,10 +10,17 @@
  */
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <string.h>
 
 const char cli_usage_case[] =
-    "case open --type TYPE --subject REF --purpose TEXT --ground GROUND\n"
+    "case open --type TYPE (--subject REF | --token HEX | --token-of SUBJ)\n"
+    "       --purpose TEXT --ground GROUND\n"
+    "       (--subject: a reference every member spells alike; --token: a\n"
+    "       subject's token, 64 hex digits; --token-of: the token of this\n"
+    "       node's subject SUBJ (subject add). A case on a token names no\n"
+    "       one: each member shares what it holds on the subject with that\n"
+    "       token, whatever its own reference)\n"
     "       case invite CASE ORG | case remove CASE ORG\n"
     "       (open, invite, remove: a node that directs cases; a removed\n"
     "       member deletes what it received for that case, not for\n"
@@ -60,18 +67,39 @@ static int
 case_open(struct cli *cli, int argc, char **argv)
 {
 	const char *type = NULL, *subject = NULL, *purpose = NULL;
-	const char *ground = NULL;
+	const char *ground = NULL, *token = NULL, *token_of = NULL;
+	char hex[65];
 	const struct cli_opt opts[] = {
 	    {"type", &type, true},
-	    {"subject", &subject, true},
+	    {"subject", &subject, false},
+	    {"token", &token, false},
+	    {"token-of", &token_of, false},
 	    {"purpose", &purpose, true},
 	    {"ground", &ground, true},
 	};
 	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), NULL, 0) ||
 	    !cli_case_type_ok(cli, type) || !ground_ok(cli, ground))
 		return CLI_USAGE;
+	if ((subject != NULL) + (token != NULL) + (token_of != NULL) != 1) {
+		fprintf(stderr, "%s: case open takes one of --subject REF, "
+		    "--token HEX and --token-of SUBJ\n", cli->prog);
+		return CLI_USAGE;
+	}
+	if (token != NULL) {
+		if (strlen(token) != 64 ||
+		    strspn(token, "0123456789abcdefABCDEF") != 64) {
+			fprintf(stderr, "%s: --token must be 64 hex digits\n",
+			    cli->prog);
+			return CLI_USAGE;
+		}
+		for (size_t i = 0; i < 64; i++)
+			hex[i] = (char)tolower((unsigned char)token[i]);
+		hex[64] = '\0';
+		token = hex;
+	}
 	return cli_simple(cli, "case.open", "type", type, "subject", subject,
-	    "purpose", purpose, "ground", ground, NULL);
+	    "token", token, "token_of", token_of, "purpose", purpose,
+	    "ground", ground, NULL);
 }
 
 /* member runs case.invite or case.remove: CASE ORG */

@@ -630,6 +630,13 @@ cfg_category_name(enum cfg_category c)
 }
 
 bool
+cfg_category_identifying(int c)
+{
+	return c >= 0 && c < CFG_CATEGORIES &&
+	    (CFG_IDENTIFYING & (1u << c)) != 0;
+}
+
+bool
 cfg_category_parse(const char *s, enum cfg_category *out)
 {
 	int v;

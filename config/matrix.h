@@ -66,6 +66,16 @@ enum cfg_category {
 	CFG_CATEGORIES /* the count, not a category */
 };
 
+/* The categories that identify their subject: identity (a name, a date of
+ * birth, a national number) and contact (an address, a telephone number,
+ * which point at a person or the premises they live in). A fixed list, not
+ * a mark in the matrix: the matrix is written by the lead director, the
+ * very node a case on a token keeps the subject's identity from
+ * (PROTOCOL.md, "Cases on a token"). In such a case a member sends the
+ * director at most the existence of a field of these, whatever the matrix
+ * gives its role, and the director refuses one that carries a value. */
+#define CFG_IDENTIFYING ((1u << CFG_CAT_IDENTITY) | (1u << CFG_CAT_CONTACT))
+
 /* What travels outside any case, each with its own ROLE:LEVEL line in
  * [outside cases]. */
 enum cfg_outside {
@@ -145,6 +155,9 @@ bool cfg_matrix_basis_accepted(const struct cfg_matrix *m,
 const char *cfg_case_type_name(enum cfg_case_type t);
 bool cfg_case_type_parse(const char *s, enum cfg_case_type *out);
 const char *cfg_category_name(enum cfg_category c);
+/* cfg_category_identifying: whether c is in CFG_IDENTIFYING (false out of
+ * range) */
+bool cfg_category_identifying(int c);
 bool cfg_category_parse(const char *s, enum cfg_category *out);
 const char *cfg_level_name(enum cfg_level l);
 bool cfg_level_parse(const char *s, enum cfg_level *out);

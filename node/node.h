@@ -93,6 +93,9 @@ int64_t node_test_ahead_ms(const char *name);
  * hour): the environment variable `name`, a whole number of milliseconds
  * from 1 to dflt, else dflt. Only shorter, only in the tests' daemon. */
 int64_t node_test_short_ms(const char *name, int64_t dflt);
+/* node_test_env: the environment variable `name` in the tests' daemon,
+ * NULL otherwise (whatever the environment says) */
+const char *node_test_env(const char *name);
 
 /* node_sign is the node's proto_sign_fn; ctx is its sec_identity. */
 wn_err node_sign(void *ctx, const uint8_t *msg, size_t len,

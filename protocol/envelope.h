@@ -23,11 +23,12 @@
 #include "crypto/sec.h"
 #include "protocol/cbor.h"
 
-#define PROTO_VERSION 4 /* 2: the receipt names the transfer it answers;
+#define PROTO_VERSION 5 /* 2: the receipt names the transfer it answers;
 			  * 3: message types 28 to 35, the chain head
 			  * query's nonce; 4: sessions (types 36, 37, the
 			  * "sid" label, forward secrecy; TOKEN_ANSWER's
-			  * key 2 a key id) */
+			  * key 2 a key id); 5: a CASE's and a disclosed
+			  * field's subject may be a token (bstr 32) */
 #define PROTO_FRAME_MAX (4u << 20)      /* one nng message (a transfer) */
 #define PROTO_ENVELOPE_MAX (512u << 10) /* one envelope */
 /* A body before padding is < PROTO_BODY_MAX bytes, so that its padded

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "crypto/sec.h"
+
 #define MAX_BODY (PROTO_BODY_MAX - 1)
 
 /* text reads a text of 1..cap-1 bytes (0 allowed when empty_ok) */
@@ -18,6 +20,69 @@ text(struct proto_reader *r, char *dst, size_t cap, bool empty_ok)
 	if (rv == WN_OK && !empty_ok && dst[0] == '\0')
 		rv = proto_reader_fail(r, at, "empty text");
 	return rv;
+}
+
+bool
+proto_subject_token(const char *subject,
+    uint8_t token[PROTO_SUBJECT_TOKEN_LEN])
+{
+	size_t p = sizeof(PROTO_SUBJECT_TOKEN_PREFIX) - 1;
+	uint8_t t[PROTO_SUBJECT_TOKEN_LEN];
+	if (strncmp(subject, PROTO_SUBJECT_TOKEN_PREFIX, p) != 0 ||
+	    strlen(subject + p) != 2 * PROTO_SUBJECT_TOKEN_LEN ||
+	    strspn(subject + p, "0123456789abcdef") !=
+		2 * PROTO_SUBJECT_TOKEN_LEN ||
+	    !sec_unhex(t, sizeof(t), subject + p))
+		return false;
+	if (token != NULL)
+		memcpy(token, t, sizeof(t));
+	return true;
+}
+
+void
+proto_subject_of_token(const uint8_t token[PROTO_SUBJECT_TOKEN_LEN],
+    char *out, size_t cap)
+{
+	char hex[2 * PROTO_SUBJECT_TOKEN_LEN + 1];
+	sec_hex(hex, sizeof(hex), token, PROTO_SUBJECT_TOKEN_LEN);
+	snprintf(out, cap, "%s%s", PROTO_SUBJECT_TOKEN_PREFIX, hex);
+}
+
+/* subject reads a subject: a text (never one that starts as a token's
+ * does), or the bstr of a token, as "token:HEX" */
+static wn_err
+subject(struct proto_reader *r, char *dst, size_t cap)
+{
+	size_t at = r->pos;
+	uint8_t t[PROTO_SUBJECT_TOKEN_LEN];
+	enum proto_type type;
+	wn_err rv = proto_peek_type(r, &type);
+	if (rv == WN_OK && type == PROTO_BYTES) {
+		if ((rv = proto_read_bytes_exact(r, t, sizeof(t))) == WN_OK)
+			proto_subject_of_token(t, dst, cap);
+		return rv;
+	}
+	rv = text(r, dst, cap, false);
+	if (rv == WN_OK && strncmp(dst, PROTO_SUBJECT_TOKEN_PREFIX,
+			       sizeof(PROTO_SUBJECT_TOKEN_PREFIX) - 1) == 0)
+		rv = proto_reader_fail(r, at, "a subject as text that starts "
+		    "as a token's");
+	return rv;
+}
+
+/* write_subject writes a subject: a token as its bstr, a text as it is;
+ * false for a text that starts as a token's without being one */
+static bool
+write_subject(struct proto_writer *w, const char *s)
+{
+	uint8_t t[PROTO_SUBJECT_TOKEN_LEN];
+	if (proto_subject_token(s, t)) {
+		proto_write_bytes(w, t, sizeof(t));
+		return true;
+	}
+	proto_write_text(w, s);
+	return strncmp(s, PROTO_SUBJECT_TOKEN_PREFIX,
+	    sizeof(PROTO_SUBJECT_TOKEN_PREFIX) - 1) != 0;
 }
 
 static wn_err
@@ -109,7 +174,8 @@ proto_case_encode(const struct proto_case *c, struct proto_writer *w)
 	proto_write_uint(w, 2);
 	proto_write_uint(w, c->type);
 	proto_write_uint(w, 3);
-	proto_write_text(w, c->subject);
+	if (!write_subject(w, c->subject))
+		return WN_EINVAL;
 	proto_write_uint(w, 4);
 	proto_write_text(w, c->purpose);
 	proto_write_uint(w, 5);
@@ -148,7 +214,7 @@ proto_case_decode(const void *buf, size_t len, struct proto_case *out,
 		case 1: rv = text(&r, out->id, sizeof(out->id), false); break;
 		case 2: rv = small(&r, 4, &out->type); break;
 		case 3:
-			rv = text(&r, out->subject, sizeof(out->subject), false);
+			rv = subject(&r, out->subject, sizeof(out->subject));
 			break;
 		case 4:
 			rv = text(&r, out->purpose, sizeof(out->purpose), false);
@@ -256,7 +322,8 @@ proto_disclosure_encode(const struct proto_disclosure *d,
 		proto_write_uint(w, 1);
 		proto_write_uint(w, f->id);
 		proto_write_uint(w, 2);
-		proto_write_text(w, f->subject);
+		if (!write_subject(w, f->subject))
+			return WN_EINVAL;
 		proto_write_uint(w, 3);
 		proto_write_uint(w, f->category);
 		proto_write_uint(w, 4);
@@ -280,7 +347,7 @@ field(struct proto_reader *r, struct proto_field *f)
 	    more) {
 		switch (key) {
 		case 1: rv = proto_read_uint(r, &f->id); break;
-		case 2: rv = text(r, f->subject, sizeof(f->subject), false); break;
+		case 2: rv = subject(r, f->subject, sizeof(f->subject)); break;
 		case 3: rv = small(r, 12, &f->category); break;
 		case 4: rv = text(r, f->name, sizeof(f->name), false); break;
 		case 5:

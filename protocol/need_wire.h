@@ -25,15 +25,34 @@
 #define PROTO_DISCLOSURE_MAX_FIELDS 64
 #define PROTO_RETRACT_MAX 256
 
+/* A subject named by its pseudonymous token (issue 11): in these structs
+ * the text "token:" and the token's 64 lowercase hex digits; on the wire
+ * a bstr of PROTO_SUBJECT_TOKEN_LEN bytes where a subject is a tstr
+ * otherwise (CASE key 3, a field's key 2: PROTOCOL.md). A subject given
+ * as text never starts with "token:": the decoders refuse it, and the
+ * encoders refuse such a text that is not a token. */
+#define PROTO_SUBJECT_TOKEN_PREFIX "token:"
+#define PROTO_SUBJECT_TOKEN_LEN 32
+
+/* proto_subject_token: subject names a token ("token:" and 64 lowercase
+ * hex digits); its bytes into token (may be NULL). */
+bool proto_subject_token(const char *subject,
+    uint8_t token[PROTO_SUBJECT_TOKEN_LEN]);
+/* proto_subject_of_token writes the subject that names token into out
+ * (at least PROTO_SUBJECT_MAX + 1 bytes). */
+void proto_subject_of_token(const uint8_t token[PROTO_SUBJECT_TOKEN_LEN],
+    char *out, size_t cap);
+
 struct proto_case_member {
 	char org[PROTO_ORG_ID_MAX + 1];
 	uint32_t role; /* enum cfg_role numbering */
 	bool attested; /* signed the case's consultation protocol */
 };
 
-/* case = {1: id, 2: type, 3: subject, 4: purpose, 5: ground, 6: director,
- *         7: [* [org, role, attested]]}: the case as its director holds it now;
- * members absent from the list are not (or no longer) members. */
+/* case = {1: id, 2: type, 3: subject (tstr, or bstr: a token), 4: purpose,
+ *         5: ground, 6: director, 7: [* [org, role, attested]]}: the case
+ * as its director holds it now; members absent from the list are not (or
+ * no longer) members. */
 struct proto_case {
 	char id[PROTO_CASE_ID_MAX + 1];
 	uint32_t type; /* enum cfg_case_type numbering */
@@ -53,7 +72,8 @@ struct proto_info_request {
 	uint32_t categories;
 };
 
-/* field = {1: uint field id, 2: subject, 3: category, 4: name,
+/* field = {1: uint field id, 2: subject (the case's: tstr, or bstr: a
+ *          token), 3: category, 4: name,
  *          ? 5: value (absent: existence only)} */
 struct proto_field {
 	uint64_t id;

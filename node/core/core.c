@@ -19,6 +19,12 @@ node_test_hooks_enable(void)
 	test_hooks = true;
 }
 
+const char *
+node_test_env(const char *name)
+{
+	return test_hooks ? getenv(name) : NULL;
+}
+
 int64_t
 node_test_ms(const char *name, int64_t dflt)
 {

@@ -260,6 +260,7 @@ apply_one(struct node_rx *rx, struct pre *pr, int64_t *last, uint8_t *body,
 		peer_refuse(rx, true, e->h.id, WN_ENOKEY, p->org_id, why);
 		return;
 	}
+	peer_body_capture(body, blen);
 	/* numbers moved forward: the sender's operator accepted a rollback */
 	if (*last >= 0 && e->h.seq > (uint64_t)*last + NODE_SEQ_JUMP &&
 	    node_chain_numbers_moved(n, p) != WN_OK) {

@@ -63,7 +63,9 @@
  *                               receipts it signs runs that far ahead
  *                               (a peer whose clock is off, for doctor)
  * and in chain.c WIJKNET_TEST_QUERY_TIMEOUT_MS (QUERY_TIMEOUT_MS), in
- * session.c the sessions' lifetimes (WIJKNET_TEST_SESSION_*). */
+ * session.c the sessions' lifetimes (WIJKNET_TEST_SESSION_*); and
+ * WIJKNET_TEST_BODY_CAPTURE, a file the opened body of every message
+ * received that reaches the applier is appended to (peer_body_capture). */
 int64_t peer_rx_wait_ms = RX_WAIT_MS, peer_minute_ms = RATE_MINUTE_MS,
 	peer_head_period_ms = HEAD_PERIOD_MS, peer_delivery_late_ms,
 	peer_send_timeout_ms = SEND_TIMEOUT_MS, peer_rx_data_max,
@@ -113,6 +115,36 @@ peer_wire_capture(const void *buf, size_t len)
 	if (f != NULL) {
 		if (fwrite(buf, 1, len, f) != len)
 			wn_log(WN_LOG_WARN, "wire capture: short write");
+		fclose(f);
+	}
+	pthread_mutex_unlock(&mtx);
+}
+
+/* peer_body_capture appends the opened body of every message received that
+ * reaches the applier (not receipts, session handshakes or chain head
+ * answers, which are opened elsewhere) to the file named by $WIJKNET_TEST_BODY_CAPTURE: in the tests' daemon only
+ * (node_test_env), so that a test can search every byte a node received
+ * in the clear for what must never reach it (a subject's identifier at
+ * the director: tests/integration/test_case_tokens.sh); the wire capture
+ * holds it only sealed. Private to the node (0600), as the wire capture. */
+void
+peer_body_capture(const void *buf, size_t len)
+{
+	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
+	const char *path = node_test_env("WIJKNET_TEST_BODY_CAPTURE");
+	FILE *f = NULL;
+	int fd;
+	if (path == NULL || *path == '\0')
+		return;
+	pthread_mutex_lock(&mtx);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd >= 0 && (fchmod(fd, 0600) != 0 ||
+			   (f = fdopen(fd, "ab")) == NULL))
+		close(fd);
+	if (f != NULL) {
+		if (fwrite(buf, 1, len, f) != len)
+			wn_log(WN_LOG_WARN, "body capture: short write");
 		fclose(f);
 	}
 	pthread_mutex_unlock(&mtx);

@@ -69,6 +69,9 @@ int64_t peer_now_us(void);
 void peer_audit_log(struct node *n, const char *user, const char *action,
     const char *object, const char *detail);
 void peer_wire_capture(const void *buf, size_t len);
+/* peer_body_capture appends the opened body of a message received to
+ * $WIJKNET_TEST_BODY_CAPTURE, in the tests' daemon only (node_test_env) */
+void peer_body_capture(const void *buf, size_t len);
 void peer_close(struct node_peer *p);
 
 /* One envelope of a transfer as phase A left it. */

@@ -83,7 +83,7 @@ node_ctl_data_amend(struct node_ctl_call *c)
 		return rc;
 	snprintf(c->detail, sizeof(c->detail), "asked %s to amend field %llu "
 	    "(%s) about %s in case %s", owner->org_id, (unsigned long long)fid,
-	    cfg_category_name((enum cfg_category)k), ci.subject, ci.id);
+	    cfg_category_name((enum cfg_category)k), ci.shown, ci.id);
 	c->kick = true;
 	proto_ctl_reply_begin(c->w, WN_OK, "amendment sent to the field's "
 	    "owner", 0);
@@ -145,7 +145,7 @@ case_apply_amend(struct node *n, struct node_peer *from, const uint8_t *body,
 	char detail[160];
 	snprintf(detail, sizeof(detail), "field %llu (%s) about %s amended by "
 	    "%s; case %s", (unsigned long long)a.field_id,
-	    cfg_category_name((enum cfg_category)k), ci.subject, from->org_id,
+	    cfg_category_name((enum cfg_category)k), ci.shown, from->org_id,
 	    ci.id);
 	if (rc == WN_OK)
 		rc = node_audit_append(n->store, from->org_id, "field.amended",

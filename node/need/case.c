@@ -53,7 +53,63 @@ case_load(struct node *n, const char *id, struct case_info *ci)
 		ok = true;
 	}
 	sqlite3_finalize(st);
+	if (ok)
+		case_subject_resolve(n, ci);
 	return ok;
+}
+
+/* how a token meets this node's subjects (the subject room's) */
+static struct node_need_tokens tokens;
+
+void
+node_need_on_tokens(const struct node_need_tokens *t)
+{
+	if (tokens.ref_of == t->ref_of && tokens.token_of == t->token_of &&
+	    tokens.fp == t->fp && tokens.use == t->use)
+		return;
+	WN_ASSERT(tokens.ref_of == NULL);
+	tokens = *t;
+}
+
+bool
+case_subject_of_local(struct node *n, const char *ref, char *out, size_t cap)
+{
+	uint8_t t[PROTO_SUBJECT_TOKEN_LEN];
+	if (tokens.token_of == NULL || tokens.token_of(n, ref, t) != WN_OK)
+		return false;
+	proto_subject_of_token(t, out, cap);
+	return true;
+}
+
+void
+case_subject_resolve(struct node *n, struct case_info *ci)
+{
+	uint8_t t[PROTO_SUBJECT_TOKEN_LEN];
+	char fp[9] = "?";
+	wn_err rc;
+	ci->token = proto_subject_token(ci->subject, t);
+	if (!ci->token) {
+		wn_strlcpy(ci->local, ci->subject, sizeof(ci->local));
+		wn_strlcpy(ci->shown, ci->subject, sizeof(ci->shown));
+		return;
+	}
+	ci->local[0] = '\0';
+	/* a store error shares nothing for the case: no subject here */
+	if (tokens.ref_of != NULL &&
+	    (rc = tokens.ref_of(n, t, ci->local, sizeof(ci->local))) !=
+		WN_OK) {
+		ci->local[0] = '\0';
+		if (rc != WN_ENOTFOUND)
+			wn_log(WN_LOG_ERROR, "case %s: its subject's token "
+			    "cannot be looked up (%s): nothing is shared for "
+			    "it now", ci->id, wn_strerror(rc));
+	}
+	if (tokens.fp != NULL)
+		tokens.fp(t, fp);
+	if (ci->local[0])
+		wn_strlcpy(ci->shown, ci->local, sizeof(ci->shown));
+	else
+		snprintf(ci->shown, sizeof(ci->shown), "token %s", fp);
 }
 
 /* case_member_role: true if org is a current member of the case */
@@ -287,6 +343,71 @@ out:
 	return rc;
 }
 
+/* open_subject: the subject of a case to open, into out: a reference
+ * (`subject`, as before), or a token: given (`token`, 64 hex digits, as
+ * concern.case hands it on) or this node's own subject's (`token_of`, a
+ * subject this node holds and has the token of: the director's own
+ * files). Exactly one. A token case holds "token:HEX" and never a name. */
+static wn_err
+open_subject(struct node_ctl_call *c, char *out, size_t cap)
+{
+	const char *subj = arg(c, "subject"), *hex = arg(c, "token");
+	const char *ref = arg(c, "token_of");
+	uint8_t t[PROTO_SUBJECT_TOKEN_LEN];
+	wn_err rc;
+	if (!!subj[0] + !!hex[0] + !!ref[0] != 1)
+		return fail(c, WN_EINVAL, "a subject is required: a reference, "
+		    "a token, or this node's subject whose token it is (one "
+		    "of them)");
+	if (subj[0]) {
+		/* the control layer already refused text over its limits in
+		 * characters */
+		if (strlen(subj) > PROTO_SUBJECT_MAX)
+			return fail(c, WN_EINVAL, "a subject is required");
+		if (strncmp(subj, PROTO_SUBJECT_TOKEN_PREFIX,
+			sizeof(PROTO_SUBJECT_TOKEN_PREFIX) - 1) == 0)
+			return fail(c, WN_EINVAL, "a subject's reference does "
+			    "not start with '%s': open a case on a token with "
+			    "--token", PROTO_SUBJECT_TOKEN_PREFIX);
+		wn_strlcpy(out, subj, cap);
+		return WN_OK;
+	}
+	if (hex[0]) {
+		if (strlen(hex) != 2 * sizeof(t) ||
+		    strspn(hex, "0123456789abcdef") != 2 * sizeof(t) ||
+		    !sec_unhex(t, sizeof(t), hex))
+			return fail(c, WN_EINVAL, "a token is 64 lowercase hex "
+			    "digits (subject show --json)");
+		/* a token from elsewhere (a match, concern case; or handed
+		 * over): each case on one tells which members hold the
+		 * person, so it counts as a derivation does. One of this
+		 * node's own subjects (token_of) was counted when derived */
+		uint64_t used = 0, limit = 0;
+		rc = tokens.use != NULL
+		    ? tokens.use(c->n, c->user->name, &used, &limit) : WN_OK;
+		if (rc == WN_ELIMIT)
+			return fail(c, rc, "%s: %s has had %llu tokens here "
+			    "today, the daily limit (token_daily_limit)",
+			    wn_strerror(rc), c->user->name,
+			    (unsigned long long)used);
+		if (rc != WN_OK)
+			return rc;
+	} else {
+		rc = tokens.token_of != NULL ? tokens.token_of(c->n, ref, t)
+					     : WN_ENOTFOUND;
+		if (rc == WN_ENOTFOUND)
+			return fail(c, rc, "no subject '%s' here (subject "
+			    "list)", ref);
+		if (rc == WN_EBUSY)
+			return fail(c, rc, "subject %s has no token yet "
+			    "(subject show %s)", ref, ref);
+		if (rc != WN_OK)
+			return rc;
+	}
+	proto_subject_of_token(t, out, cap);
+	return WN_OK;
+}
+
 wn_err
 node_ctl_case_open(struct node_ctl_call *c)
 {
@@ -294,16 +415,14 @@ node_ctl_case_open(struct node_ctl_call *c)
 	enum cfg_case_type type;
 	struct case_info ci = {0};
 	sqlite3_stmt *st;
+	wn_err rc;
 	if (!node_charter_directs(n))
 		return fail(c, WN_EDENIED, NOT_DIRECTING);
 	if (!cfg_case_type_parse(arg(c, "type"), &type))
 		return fail(c, WN_EINVAL, "unknown case type '%s'",
 		    arg(c, "type"));
-	/* the control layer already refused text over its limits in
-	 * characters; what is left is a missing argument */
-	if (!arg(c, "subject")[0] || strlen(arg(c, "subject")) >
-	    PROTO_SUBJECT_MAX)
-		return fail(c, WN_EINVAL, "a subject is required");
+	if ((rc = open_subject(c, ci.subject, sizeof(ci.subject))) != WN_OK)
+		return rc;
 	if (!arg(c, "purpose")[0] || strlen(arg(c, "purpose")) >
 	    PROTO_PURPOSE_MAX)
 		return fail(c, WN_EINVAL, "a purpose is required");
@@ -319,7 +438,7 @@ node_ctl_case_open(struct node_ctl_call *c)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)type);
-	sqlite3_bind_text(st, 3, arg(c, "subject"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ci.subject, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, arg(c, "purpose"), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, arg(c, "ground"), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, n->cfg.org_id, -1, SQLITE_STATIC);
@@ -339,9 +458,11 @@ node_ctl_case_open(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	snprintf(c->detail, sizeof(c->detail), "case %s (%s), purpose: %s; "
-	    "ground: %s", ci.id, cfg_case_type_name(type), arg(c, "purpose"),
-	    arg(c, "ground"));
+	case_subject_resolve(n, &ci);
+	snprintf(c->detail, sizeof(c->detail), "case %s (%s)%s%s, purpose: %s; "
+	    "ground: %s", ci.id, cfg_case_type_name(type),
+	    ci.token ? " on " : "", ci.token ? ci.shown : "",
+	    arg(c, "purpose"), arg(c, "ground"));
 	proto_ctl_reply_begin(c->w, WN_OK, "case opened", 1);
 	proto_ctl_row_begin(c->w, 1);
 	proto_ctl_field_text(c->w, "case_id", ci.id);
@@ -417,7 +538,7 @@ case_retract_from(struct node *n, const struct case_info *ci, const char *to)
 		goto out;
 	char detail[400];
 	snprintf(detail, sizeof(detail), "%zu fields about %s retracted from "
-	    "%s: %s; its receipt is owed", total, ci->subject, to, r->reason);
+	    "%s: %s; its receipt is owed", total, ci->shown, to, r->reason);
 	rc = node_audit_append(n->store, "system", "retraction.sent", to,
 	    detail);
 out:
@@ -573,7 +694,11 @@ node_ctl_case_list(struct node_ctl_call *c)
 		proto_ctl_field_text(c->w, "case_id", case_col(st, 0));
 		proto_ctl_field_text(c->w, "type", cfg_case_type_name(
 		    (enum cfg_case_type)sqlite3_column_int(st, 1)));
-		proto_ctl_field_text(c->w, "subject", case_col(st, 2));
+		struct case_info ci;
+		wn_strlcpy(ci.id, case_col(st, 0), sizeof(ci.id));
+		wn_strlcpy(ci.subject, case_col(st, 2), sizeof(ci.subject));
+		case_subject_resolve(n, &ci);
+		proto_ctl_field_text(c->w, "subject", ci.shown);
 		proto_ctl_field_text(c->w, "purpose", case_col(st, 3));
 		proto_ctl_field_text(c->w, "ground", case_col(st, 4));
 		proto_ctl_field_text(c->w, "director", case_col(st, 5));

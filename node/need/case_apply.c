@@ -129,10 +129,18 @@ apply_case(struct node *n, struct node_peer *from, const uint8_t *body,
 		    from->org_id, pc->id);
 		goto out;
 	}
-	if (case_load(n, pc->id, &old) &&
-	    strcmp(old.director, from->org_id) != 0) {
+	bool held = case_load(n, pc->id, &old);
+	if (held && strcmp(old.director, from->org_id) != 0) {
 		snprintf(why, whylen, "case %s belongs to %s", pc->id,
 		    old.director);
+		goto out;
+	}
+	/* a case's subject is fixed when it is opened: a CASE naming
+	 * another would turn what this node approved for one person to
+	 * another (a token case resolves its subject here at each use) */
+	if (held && strcmp(old.subject, pc->subject) != 0) {
+		snprintf(why, whylen, "case %s's subject cannot change",
+		    pc->id);
 		goto out;
 	}
 	rc = WN_EDB;
@@ -252,7 +260,7 @@ apply_request(struct node *n, struct node_peer *from,
 	case_categories_text(q.categories, cats, sizeof(cats));
 	snprintf(detail, sizeof(detail), "share %lld: %s asks for %s about %s; "
 	    "case %s; purpose: %s; trace %s", (long long)s.id, from->org_id,
-	    cats, ci.subject, ci.id, ci.purpose, tp);
+	    cats, ci.shown, ci.id, ci.purpose, tp);
 	wn_err rc = node_audit_append(n->store, from->org_id, "share.proposed",
 	    ci.id, detail);
 	/* the policy's standing approval, for the categories it names */
@@ -345,6 +353,20 @@ apply_disclosure(struct node *n, struct node_peer *from,
 			    cfg_level_name((enum cfg_level)level));
 			goto out;
 		}
+		/* the director of a case on a token is not told who the
+		 * subject is: a member sends it no value of an identifying
+		 * category (share.c), and one that does is refused whole */
+		if (f->has_value && ci.token &&
+		    cfg_category_identifying((int)f->category) &&
+		    strcmp(ci.director, n->cfg.org_id) == 0) {
+			snprintf(why, whylen, "field %llu (%s) should not have "
+			    "come here: case %s is on a token, and its director "
+			    "takes no value of an identifying category",
+			    (unsigned long long)f->id,
+			    cfg_category_name((enum cfg_category)f->category),
+			    ci.id);
+			goto out;
+		}
 		cats |= 1u << f->category;
 		if (f->has_value)
 			valued |= 1u << f->category;
@@ -384,7 +406,10 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		sqlite3_bind_text(st, 1, ci.id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, from->org_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (int64_t)f->id);
-		sqlite3_bind_text(st, 4, f->subject, -1, SQLITE_STATIC);
+		/* this node's own subject (the one place a case names its
+		 * subject is the case: "" for a case on a token this node
+		 * holds no subject of) */
+		sqlite3_bind_text(st, 4, ci.local, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 5, (int)f->category);
 		sqlite3_bind_text(st, 6, f->name, -1, SQLITE_STATIC);
 		if (f->has_value)
@@ -407,13 +432,13 @@ apply_disclosure(struct node *n, struct node_peer *from,
 			    valued & (1u << k) ? "" : " (existence only)");
 	snprintf(detail, sizeof(detail), "%zu fields about %s in %s from %s; "
 	    "case %s; purpose: %s; case ground: %s; trace %s", d->nfields,
-	    ci.subject, c, from->org_id, ci.id, d->purpose, d->ground, h->tp);
+	    ci.shown, c, from->org_id, ci.id, d->purpose, d->ground, h->tp);
 	rc = node_audit_append(n->store, from->org_id, "disclosure.received",
 	    ci.id, detail);
 	if (rc == WN_OK && nreplaced > 0) {
 		o = (size_t)snprintf(detail, sizeof(detail), "%zu copies of "
 		    "fields about %s replaced by the new value %s sent; case "
-		    "%s; fields", nreplaced, ci.subject, from->org_id, ci.id);
+		    "%s; fields", nreplaced, ci.shown, from->org_id, ci.id);
 		for (size_t i = 0; i < nreplaced && i < 8 &&
 		     o < sizeof(detail); i++)
 			o += (size_t)snprintf(detail + o, sizeof(detail) - o,

@@ -33,10 +33,20 @@
 #include "protocol/matrix_wire.h"
 #include "protocol/need_wire.h"
 
+/* A case's subject: subject is the case's own (what its CASE carries, in
+ * cases.subject: a reference, or "token:HEX" for a case opened on a token,
+ * proto_subject_token); local is this node's own subject it names, whose
+ * records and consents are shared (the reference itself, or the subject
+ * whose token it is here, node_need_on_tokens; "" when this node holds
+ * none); shown is what audit records name (local, or "token FP", a short
+ * fingerprint, never the token). case_load fills all three. */
 struct case_info {
 	char id[PROTO_CASE_ID_MAX + 1];
 	int type;
 	char subject[PROTO_SUBJECT_MAX + 1];
+	bool token;
+	char local[PROTO_SUBJECT_MAX + 1];
+	char shown[PROTO_SUBJECT_MAX + 1];
 	char purpose[PROTO_PURPOSE_MAX + 1];
 	char ground[PROTO_GROUND_MAX + 1];
 	char director[PROTO_ORG_ID_MAX + 1];
@@ -51,6 +61,12 @@ struct case_info {
 sqlite3_stmt *case_prep(struct node *n, const char *sql);
 const char *case_col(sqlite3_stmt *st, int i);
 bool case_load(struct node *n, const char *id, struct case_info *ci);
+/* case_subject_resolve fills ci->token, local and shown from ci->subject */
+void case_subject_resolve(struct node *n, struct case_info *ci);
+/* case_subject_of_local: the subject ("token:HEX") a case opened on the
+ * token of this node's subject ref holds (false: no token here) */
+bool case_subject_of_local(struct node *n, const char *ref, char *out,
+    size_t cap);
 bool case_member_role(struct node *n, const char *case_id, const char *org,
     int *role);
 bool case_protocol_ground(const struct case_info *ci);

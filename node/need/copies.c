@@ -169,7 +169,15 @@ still_allowed(struct node *n, const struct proto_matrix *m,
 		    cfg_level_name((enum cfg_level)level));
 		return WN_OK;
 	}
-	if (strcmp(f->subject, ci->subject) != 0) {
+	/* as share.c's plan: the director of a case on a token gets no
+	 * value of an identifying category (config/matrix.h) */
+	if (ci->token && cfg_category_identifying(f->category) &&
+	    strcmp(c->to, ci->director) == 0) {
+		snprintf(why, whylen, "a case on a token: its director is not "
+		    "told who the subject is");
+		return WN_OK;
+	}
+	if (strcmp(f->subject, ci->local) != 0) {
 		snprintf(why, whylen, "the field is not about the case's "
 		    "subject");
 		return WN_OK;
@@ -210,7 +218,9 @@ send_value(struct node *n, const struct case_info *ci,
 	wn_strlcpy(d->ground, ci->ground, sizeof(d->ground));
 	d->nfields = 1;
 	d->fields[0].id = (uint64_t)f->id;
-	wn_strlcpy(d->fields[0].subject, f->subject,
+	/* the case's subject (a token, for a case on one), not this node's
+	 * reference */
+	wn_strlcpy(d->fields[0].subject, ci->subject,
 	    sizeof(d->fields[0].subject));
 	d->fields[0].category = (uint32_t)f->category;
 	wn_strlcpy(d->fields[0].name, f->name, sizeof(d->fields[0].name));

@@ -135,6 +135,29 @@ void node_need_on_removed(node_removed_fn fn);
  * fails the removal. Up to NODE_INVITE_HOOKS_MAX; as node_need_on_invite. */
 void node_need_on_member_removed(node_invite_fn fn);
 
+/* node_need_on_tokens: the subject room tells need/ how a case opened on
+ * a token (its subject "token:HEX", proto_subject_token) meets this node's
+ * own subjects. ref_of writes the reference of this node's subject whose
+ * token it is into ref (WN_ENOTFOUND: none here; WN_EDB); token_of the
+ * token of this node's subject ref (WN_ENOTFOUND: no such subject,
+ * WN_EBUSY: its token is not here yet; WN_EDB); fp a short fingerprint of
+ * a token for audit records and logs (never the token); use counts one
+ * token a local user puts into a case (case open --token, and so concern
+ * case) against the daily limit (token_daily_limit) as a derivation is
+ * counted (WN_ELIMIT: past it, *used the count so far). Under the node
+ * lock, in the caller's transaction. Set once, before the node serves;
+ * not thread safe. Without them a token names no subject here. */
+struct node_need_tokens {
+	wn_err (*ref_of)(struct node *n, const uint8_t token[32], char *ref,
+	    size_t cap);
+	wn_err (*token_of)(struct node *n, const char *ref,
+	    uint8_t token[32]);
+	void (*fp)(const uint8_t token[32], char out[9]);
+	wn_err (*use)(struct node *n, const char *user, uint64_t *used,
+	    uint64_t *limit);
+};
+void node_need_on_tokens(const struct node_need_tokens *t);
+
 /* need/'s state, reached from the node as n->need: the dossiers opened
  * outside a user's cases, for the snooping alert (watch.c), guarded by
  * n->mtx. node_need_start allocates it (WN_ENOMEM) before the node serves;

@@ -187,6 +187,7 @@ struct outcome {
 	const char *to;
 	int to_role;
 	bool send, existence;
+	bool capped; /* existence only: a case on a token, to its director */
 	const char *why; /* when not sent */
 	struct allowance allow; /* when sent */
 	char whybuf[768];
@@ -227,7 +228,9 @@ plan(struct node *n, const struct case_share *s, uint32_t approved,
 		goto out;
 	sqlite3_bind_text(mem, 1, ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(mem, 2, n->cfg.org_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(f, 1, ci.subject, -1, SQLITE_STATIC);
+	/* this node's own subject: a case on a token shares what this node
+	 * holds on the subject whose token it is, whatever its reference */
+	sqlite3_bind_text(f, 1, ci.local, -1, SQLITE_STATIC);
 	rc = WN_OK;
 	int rm = SQLITE_DONE, rf = SQLITE_DONE;
 	while (rc == WN_OK && (rm = sqlite3_step(mem)) == SQLITE_ROW) {
@@ -251,6 +254,15 @@ plan(struct node *n, const struct case_share *s, uint32_t approved,
 			int level = m->version ? m->level[ci.type][k][role] : 0;
 			if (MUTATE(MUT_MATRIX) && level == 0)
 				level = 2;
+			/* a case on a token: its director is not told who
+			 * the subject is, whatever the matrix gives its role
+			 * (config/matrix.h, CFG_IDENTIFYING) */
+			if (ci.token && level > CFG_LEVEL_EXISTENCE &&
+			    cfg_category_identifying(k) &&
+			    strcmp(o.to, ci.director) == 0) {
+				level = CFG_LEVEL_EXISTENCE;
+				o.capped = true;
+			}
 			if (closed)
 				o.why = "the case is closed: nothing is shared "
 					"for it";
@@ -266,7 +278,7 @@ plan(struct node *n, const struct case_share *s, uint32_t approved,
 			else if (level == 0)
 				o.why = "the matrix gives this role none";
 			else if (!MUTATE(MUT_CONSENT) &&
-			    ((rc = covered(n, m, ci.subject, k, &o.allow,
+			    ((rc = covered(n, m, ci.local, k, &o.allow,
 				  o.whybuf, sizeof(o.whybuf), &cov)) != WN_OK ||
 				!cov))
 				o.why = o.whybuf;
@@ -306,9 +318,11 @@ show_row(struct node *n, const struct outcome *o, void *arg)
 	uint32_t bit = 1u << o->category;
 	const char *send = !o->send ? "nothing"
 	    : o->existence ? "existence only" : o->value;
-	const char *why = o->send ? (o->existence
-	    ? "the matrix gives this role existence only" : "permitted")
-				  : o->why;
+	const char *why = !o->send ? o->why
+	    : o->capped ? "a case on a token: its director is not told who "
+			  "the subject is (existence only)"
+	    : o->existence ? "the matrix gives this role existence only"
+			   : "permitted";
 	(void)n;
 	sc->rows++;
 	if (sc->count_only)
@@ -460,7 +474,7 @@ flush_disclosure(struct node *n, struct send_ctx *sx)
 	 * what let each category out and which left as existence only */
 	size_t o = (size_t)snprintf(detail, sizeof(detail), "%zu fields about "
 	    "%s to %s; case %s; purpose: %s; case ground: %s",
-	    sx->d->nfields, sx->ci.subject, sx->to, sx->ci.id, sx->ci.purpose,
+	    sx->d->nfields, sx->ci.shown, sx->to, sx->ci.id, sx->ci.purpose,
 	    sx->ci.ground);
 	for (int k = 0; k < CFG_CATEGORIES; k++) {
 		if (!(sx->cats & (1u << k)) || o >= sizeof(detail))
@@ -504,6 +518,8 @@ send_row(struct node *n, const struct outcome *o, void *arg)
 	uint32_t bit = 1u << o->category;
 	memset(f, 0, sizeof(*f));
 	f->id = (uint64_t)o->field_id;
+	/* the case's subject: for a case on a token, the token, never this
+	 * node's reference */
 	wn_strlcpy(f->subject, sx->ci.subject, sizeof(f->subject));
 	f->category = (uint32_t)o->category;
 	wn_strlcpy(f->name, o->name, sizeof(f->name));
@@ -528,7 +544,8 @@ send_row(struct node *n, const struct outcome *o, void *arg)
 	sqlite3_bind_text(st, 1, sx->ci.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, o->to, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, o->field_id);
-	sqlite3_bind_text(st, 4, sx->ci.subject, -1, SQLITE_STATIC);
+	/* this node's own subject: a withdrawal of its consent finds it */
+	sqlite3_bind_text(st, 4, sx->ci.local, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, o->category);
 	sqlite3_bind_int(st, 6, o->existence);
 	sqlite3_bind_int64(st, 7, wn_now_ms());
@@ -724,6 +741,7 @@ wn_err
 node_ctl_data_list(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
+	struct case_info ci;
 	const char *cs = proto_ctl_request_arg(c->req, "case");
 	size_t rows = cs ? case_count_rows(n, "SELECT count(*) FROM received "
 					      "WHERE case_id = ?", cs)
@@ -752,7 +770,12 @@ node_ctl_data_list(struct node_ctl_call *c)
 		proto_ctl_field_text(c->w, "case_id", case_col(st, 0));
 		proto_ctl_field_text(c->w, "from", case_col(st, 1));
 		proto_ctl_field_int(c->w, "field_id", sqlite3_column_int64(st, 6));
-		proto_ctl_field_text(c->w, "subject", case_col(st, 2));
+		/* about the case's subject: this node's own, for a case on
+		 * a token (whatever the sender calls it) */
+		if (!case_load(n, case_col(st, 0), &ci)) {
+			wn_strlcpy(ci.shown, case_col(st, 2), sizeof(ci.shown));
+		}
+		proto_ctl_field_text(c->w, "subject", ci.shown);
 		proto_ctl_field_text(c->w, "category", cfg_category_name(
 		    (enum cfg_category)sqlite3_column_int(st, 3)));
 		proto_ctl_field_text(c->w, "name", case_col(st, 4));

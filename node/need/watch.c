@@ -44,19 +44,23 @@ node_ctl_case_assign(struct node_ctl_call *c)
 }
 
 /* assigned: is user assigned to a case that this dossier (a case id or a
- * subject) belongs to? */
+ * subject: by its reference, or by its token) belongs to? */
 static bool
 assigned(struct node *n, const char *user, const char *dossier)
 {
 	sqlite3_stmt *st = case_prep(n, "SELECT 1 FROM case_users u JOIN cases "
 					"c USING (case_id) WHERE u.user = ?1 "
 					"AND (c.case_id = ?2 OR c.subject = "
-					"?2)");
+					"?2 OR c.subject = ?3)");
+	char tok[PROTO_SUBJECT_MAX + 1];
 	bool yes = false;
 	if (st == NULL)
 		return true; /* do not raise alarms on a store error */
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, dossier, -1, SQLITE_STATIC);
+	/* a subject of a case opened on its token belongs to that case */
+	if (case_subject_of_local(n, dossier, tok, sizeof(tok)))
+		sqlite3_bind_text(st, 3, tok, -1, SQLITE_STATIC);
 	yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return yes;

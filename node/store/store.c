@@ -652,6 +652,22 @@ static const char *const migrations[] = {
 	 * ever disclosed to anyone. */
 	"CREATE INDEX disclosures_to ON disclosures (to_org, case_id, "
 	"  field_id);",
+	/* 21: a case on a subject's token (node/need/case.c, issue 11)
+	 * holds "token:" and the token's 64 lowercase hex digits as its
+	 * subject, the one place the token is kept. A case opened on a
+	 * match before (concern.case) held the bare hex as a plain subject,
+	 * which no reference can be (63 characters at most, and case.open's
+	 * only other caller is concern.case): it names its token now, so that
+	 * each member finds its own subject in it. What a node received for
+	 * such a case kept the hex too: it now keeps this node's own subject
+	 * with that token, or none. */
+	"UPDATE cases SET subject = 'token:' || subject WHERE "
+	"  length(subject) = 64 AND subject NOT GLOB '*[^0-9a-f]*';"
+	"UPDATE received SET subject = ifnull((SELECT ref FROM subjects "
+	"  WHERE hex(token) = upper(received.subject) ORDER BY created_ms "
+	"  LIMIT 1), '') WHERE length(subject) = 64 AND subject NOT GLOB "
+	"  '*[^0-9a-f]*' AND (SELECT subject FROM cases c WHERE c.case_id = "
+	"  received.case_id) = 'token:' || subject;",
 };
 
 int

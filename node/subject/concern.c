@@ -693,4 +693,5 @@ node_concern_room_register(void)
 	node_ctl_register(concern_cmds, WN_ARRAY_LEN(concern_cmds));
 	clock_ahead_ms = node_test_ahead_ms("WIJKNET_TEST_CONCERN_AHEAD_MS");
 	node_periodic_register(&expiry);
+	concern_case_register();
 }

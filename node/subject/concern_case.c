@@ -6,10 +6,12 @@
  * an active concern; it is named by the token's fingerprint
  * (node_concern_fp, 8 hex digits: what the audit records show), never by
  * the token. concern.case opens a case through need/'s own commands, as
- * an operator would: case.open with the token's hex as the case's
- * subject (a token, not a name: the subject reference will later become
- * the token itself), then case.invite for each other partner of the
- * match, each in this request's transaction (all or nothing).
+ * an operator would: case.open on the token (its `token` argument: the
+ * case's subject is the token, never a name), then case.invite for each
+ * other partner of the match, each in this request's transaction (all or
+ * nothing). Each member finds its own subject in such a case by the token
+ * (node_subject_ref_of), whatever its reference: need/ asks through the
+ * functions registered here (concern_case_register, node_need_on_tokens).
  */
 #include "node/subject/concern_int.h"
 
@@ -188,7 +190,6 @@ node_ctl_concern_case(struct node_ctl_call *c)
 	char invited[300] = "", msg[400];
 	sqlite3_stmt *st = NULL;
 	size_t o = 0, k = 0;
-	uint64_t used = 0, limit = 0;
 	wn_err rc = WN_ENOMEM;
 	int r;
 	if (req == NULL)
@@ -205,23 +206,15 @@ node_ctl_concern_case(struct node_ctl_call *c)
 	}
 	if ((rc = find_match(c, fp, token)) != WN_OK)
 		goto out;
-	/* the token goes into the case as its subject: one of the user's
-	 * tokens today, as a derivation is (token_daily_limit) */
-	if ((rc = node_subject_local_use(n, c->user->name, &used, &limit)) ==
-	    WN_ELIMIT) {
-		rc = node_ctl_fail(c, rc, "%s: %s has had %llu tokens here "
-		    "today, the daily limit (token_daily_limit)",
-		    wn_strerror(rc), c->user->name, (unsigned long long)used);
-		goto out;
-	}
-	if (rc != WN_OK)
-		goto out;
+	/* the token goes into the case as its subject: case.open counts it
+	 * as one of the user's tokens today, as a derivation is
+	 * (token_daily_limit) */
 	sec_hex(hex, sizeof(hex), token, sizeof(token));
 	rc = WN_EINVAL;
 	if (proto_ctl_request_init(req, "case.open") != WN_OK ||
 	    proto_ctl_request_add(req, "type", node_ctl_arg(c, "type")) !=
 		WN_OK ||
-	    proto_ctl_request_add(req, "subject", hex) != WN_OK ||
+	    proto_ctl_request_add(req, "token", hex) != WN_OK ||
 	    proto_ctl_request_add(req, "purpose", node_ctl_arg(c, "purpose")) !=
 		WN_OK ||
 	    proto_ctl_request_add(req, "ground", node_ctl_arg(c, "ground")) !=
@@ -265,4 +258,32 @@ out:
 	sqlite3_finalize(st);
 	free(req);
 	return rc;
+}
+
+/* ---- how need/ meets this node's subjects --------------------------- */
+
+static wn_err
+token_of(struct node *n, const char *ref, uint8_t token[32])
+{
+	return node_subject_token_of(n, ref, token);
+}
+
+static wn_err
+ref_of(struct node *n, const uint8_t token[32], char *ref, size_t cap)
+{
+	return node_subject_ref_of(n, token, ref, cap);
+}
+
+static void
+fp_of(const uint8_t token[32], char out[9])
+{
+	node_concern_fp(token, out);
+}
+
+void
+concern_case_register(void)
+{
+	static const struct node_need_tokens t = {ref_of, token_of, fp_of,
+	    node_subject_local_use};
+	node_need_on_tokens(&t);
 }

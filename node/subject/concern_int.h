@@ -32,4 +32,8 @@ WN_NODISCARD wn_err concern_held_put(struct node *n, const char *partner,
 WN_NODISCARD wn_err concern_matched(struct node *n, const char *from,
     const struct proto_concern_match *m, char *why, size_t whylen);
 
+/* concern_case_register (concern_case.c) tells need/ how a case opened on
+ * a token meets this node's subjects (node_need_on_tokens) */
+void concern_case_register(void);
+
 #endif

@@ -93,6 +93,13 @@ WN_NODISCARD wn_err node_subject_address(const char *street,
 WN_NODISCARD wn_err node_subject_token_of(struct node *n, const char *ref,
     uint8_t out[NODE_SUBJECT_TOKEN_LEN]);
 
+/* node_subject_ref_of: the reference of this node's subject whose token is
+ * token into ref[0..cap): WN_ENOTFOUND when none here holds it (nor a
+ * reference that fits), WN_EDB. How a case opened on a token finds what
+ * this node holds on that person (need/, through node_need_on_tokens). */
+WN_NODISCARD wn_err node_subject_ref_of(struct node *n,
+    const uint8_t token[NODE_SUBJECT_TOKEN_LEN], char *ref, size_t cap);
+
 void node_subject_room_register(void);
 
 /* node_subject_token_apply applies a TOKEN_REQUEST (the director) or a

@@ -201,6 +201,27 @@ node_subject_token_of(struct node *n, const char *ref,
 	return rc;
 }
 
+wn_err
+node_subject_ref_of(struct node *n, const uint8_t token[NODE_SUBJECT_TOKEN_LEN],
+    char *ref, size_t cap)
+{
+	sqlite3_stmt *st = token_prep(n, "SELECT ref FROM subjects WHERE "
+					 "token = ? ORDER BY created_ms LIMIT 1");
+	wn_err rc = WN_ENOTFOUND;
+	int r;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_blob(st, 1, token, NODE_SUBJECT_TOKEN_LEN, SQLITE_STATIC);
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (t != NULL && wn_strlcpy(ref, t, cap) < cap)
+			rc = WN_OK;
+	} else if (r != SQLITE_DONE)
+		rc = WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* stated_limit: the daily limit the director last stated in a refusal
  * (false: none known) */
 static bool

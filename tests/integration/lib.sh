@@ -126,7 +126,8 @@ init_stderr() {
 # node_start NAME: start the daemon, wait until it says it is ready.
 # Returns the daemon's exit code if it stops before that. With
 # WN_CAPTURE=1 the daemon writes every transfer it sends or receives to
-# $WN_T/NAME.wire (a test that searches the wire; costly, so opt-in).
+# $WN_T/NAME.wire (a test that searches the wire; costly, so opt-in), and
+# the opened body of every message it receives to $WN_T/NAME.bodies.
 node_start() {
 	local try
 	# a first start whose port another process took since init (nothing
@@ -144,12 +145,12 @@ node_start() {
 	return $rc
 }
 node_start_once() {
-	local name=$1 line="" cap=""
+	local name=$1 line="" cap="" bodies=""
 	shift
 	WN_LOGAT[$name]=$(stat -c %s "$WN_T/$name.log" 2>/dev/null || echo 0)
 	rm -f "$WN_T/$name.ready"
 	mkfifo "$WN_T/$name.ready"
-	[ "${WN_CAPTURE:-}" = 1 ] && cap="$WN_T/$name.wire"
+	[ "${WN_CAPTURE:-}" = 1 ] && cap="$WN_T/$name.wire" bodies="$WN_T/$name.bodies"
 	# WN_FSIZE_KB: no file of the daemon's may grow past it (a full disk);
 	# a soft limit, so that a test can give room back (prlimit)
 	( [ -n "${WN_FSIZE_KB:-}" ] && ulimit -S -f "$WN_FSIZE_KB"
@@ -160,7 +161,7 @@ node_start_once() {
 	# hardening sets WIJKNET_TEST_KEEP_CORES= to see it; only the tests'
 	# build of the daemon reads it)
 	mkdir -p "$WN_T/$name.core" && cd "$WN_T/$name.core" && ulimit -S -c unlimited 2>/dev/null
-	WIJKNET_WIRE_CAPTURE="$cap" WIJKNET_TEST_KEEP_CORES="${WIJKNET_TEST_KEEP_CORES-1}" \
+	WIJKNET_WIRE_CAPTURE="$cap" WIJKNET_TEST_BODY_CAPTURE="$bodies" WIJKNET_TEST_KEEP_CORES="${WIJKNET_TEST_KEEP_CORES-1}" \
 	exec "$WIJKNETD" run --config "$WN_T/$name/wijknet.conf" --ready-fd 3 "$@" \
 		3>"$WN_T/$name.ready" 2>>"$WN_T/$name.log" ) &
 	WN_PID[$name]=$!

@@ -44,10 +44,12 @@ poke_check "2: a malformed envelope, offset in the whole transfer" \
 	'^ERROR 2 malformed envelope at byte 2:' police police raw "$WN_T/raw"
 
 # 3. version, before the sender and the signature
-WNPOKE_VERSION=5 poke_check "3: version 5 from a member" \
-	'^ERROR 2 malformed envelope at byte [0-9]+: unsupported protocol version 5' police police data "$(next_seq police)"
-WNPOKE_VERSION=5 poke_check "3: ... and from a stranger" \
-	'unsupported protocol version 5' stranger stranger data 1
+WNPOKE_VERSION=6 poke_check "3: version 6 from a member" \
+	'^ERROR 2 malformed envelope at byte [0-9]+: unsupported protocol version 6' police police data "$(next_seq police)"
+WNPOKE_VERSION=4 poke_check "3: ... version 4 (before cases on a token) from a member" \
+	'^ERROR 2 malformed envelope at byte [0-9]+: unsupported protocol version 4' police police data "$(next_seq police)"
+WNPOKE_VERSION=6 poke_check "3: ... and from a stranger" \
+	'unsupported protocol version 6' stranger stranger data 1
 
 # 4. the sender is a member
 # rows 4 and 5 answer an unauthenticated transfer with the one refusal

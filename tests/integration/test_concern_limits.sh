@@ -12,7 +12,8 @@
 #    refused (code 18) and nothing recorded; each is audited under the
 #    user, never with the identifier;
 #  - a match turned into a case puts its token in the case: it counts
-#    against the same limit, and is refused past it;
+#    against the same limit, and is refused past it; so is a case opened
+#    on a token given (case open --token);
 #  - each concern held listing is audited under the user.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
@@ -76,6 +77,10 @@ M=$(wn dir --json concern held | json_field match)
 check "  the match is named by 8 hex digits" test "${#M}" = 8
 check_exit "a case on it, past the user's daily limit, is refused" 1 \
 	wn dir concern case "$M" --type person --purpose "coordinate support" --ground consent
+check_out "  saying so" "daily token limit reached: admin has had 2 tokens here today"
+check "  and no case was opened" out_lacks '"case_id"' wn dir --json case list
+check_exit "a case opened on a token given, past the limit, is refused too" 1 \
+	wn dir case open --type person --token "$TA" --purpose "coordinate support" --ground consent
 check_out "  saying so" "daily token limit reached: admin has had 2 tokens here today"
 check "  and no case was opened" out_lacks '"case_id"' wn dir --json case list
 for t in "$TA" "$TB" "$TC" "$TD" Peeters Herentals; do

@@ -15,7 +15,8 @@
 #  - the two municipalities see a match on a person who moved from one to
 #    the other (the director's own concern and the second's);
 #  - the director lists the matches it holds and opens a case on one, with
-#    the match's partners invited (its subject: the token's hex);
+#    the match's partners invited (its subject: the token, shown by the
+#    match's fingerprint);
 #  - no token and no contact in any audit record or log line.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
@@ -182,7 +183,7 @@ is_member() { out_has "\"case_id\":\"$C\".*\"member\":true|\"member\":true.*\"ca
 check "police is a member of it" wait_for 60 is_member police
 check "welfare is a member of it" wait_for 60 is_member welfare
 check "  housing is not told of it" out_lacks "$C" wn housing --json case list
-check "the case's subject is the token's hex" out_has "\"subject\":\"$T5\"" wn dir --json case list
+check "the case's subject is the token, shown by its fingerprint" out_has "\"subject\":\"token $M\"" wn dir --json case list
 check "  recorded without the token" out_has "case $C \(person\) opened on match $M; invited police, welfare" \
 	wn dir --json audit show --limit 10000
 

@@ -6,7 +6,8 @@
  * table again is a no-op; every enrolment hook is called, in order; a
  * periodic work's name is taken once (node/core/periodic.c); the resync
  * hooks (node/exchange/resync.c) take a function once, and one past
- * NODE_RESYNC_HOOKS_MAX stops the process.
+ * NODE_RESYNC_HOOKS_MAX stops the process; need/'s token functions
+ * (node_need_on_tokens) are set once, another set stops the process.
  * A registration that must abort runs in a forked child.
  */
 #include <setjmp.h>
@@ -24,6 +25,7 @@
 
 #include "node/core/core.h"
 #include "node/exchange/exchange.h"
+#include "node/need/need.h"
 
 static wn_err
 apply_a(struct node *n, struct node_peer *from,
@@ -265,6 +267,51 @@ test_a_periodic_name_is_taken_once(void **state)
 	assert_true(aborts(reg_periodic, &every_hour));
 }
 
+static wn_err
+ref_of(struct node *n, const uint8_t token[32], char *ref, size_t cap)
+{
+	(void)n, (void)token, (void)ref, (void)cap;
+	return WN_ENOTFOUND;
+}
+
+static wn_err
+token_of(struct node *n, const char *ref, uint8_t token[32])
+{
+	(void)n, (void)ref, (void)token;
+	return WN_ENOTFOUND;
+}
+
+static void
+fp_a(const uint8_t token[32], char out[9])
+{
+	(void)token;
+	memcpy(out, "aaaaaaaa", 9);
+}
+
+static void
+fp_b(const uint8_t token[32], char out[9])
+{
+	(void)token;
+	memcpy(out, "bbbbbbbb", 9);
+}
+
+static void
+reg_tokens(const void *arg)
+{
+	node_need_on_tokens(arg);
+}
+
+static void
+test_the_token_functions_are_set_once(void **state)
+{
+	static const struct node_need_tokens a = {ref_of, token_of, fp_a, NULL};
+	static const struct node_need_tokens b = {ref_of, token_of, fp_b, NULL};
+	(void)state;
+	node_need_on_tokens(&a);
+	node_need_on_tokens(&a); /* the same again: a no-op */
+	assert_true(aborts(reg_tokens, &b));
+}
+
 int
 main(void)
 {
@@ -276,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_a_command_name_is_in_one_table),
 		cmocka_unit_test(test_a_periodic_name_is_taken_once),
 		cmocka_unit_test(test_resync_hooks_are_taken_once),
+		cmocka_unit_test(test_the_token_functions_are_set_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1103,6 +1103,58 @@ test_migration_20_disclosures_by_recipient(void **state)
 	node_store_close(s);
 }
 
+/* migration 21 (renumber it, and this test's two numbers, if main took
+ * 21 first): a case opened on a match before
+ * a case could name a token held the token's bare hex as a plain subject;
+ * it names its token now, and what was received for it keeps this node's
+ * own subject with that token (or none), not the hex. Other subjects,
+ * upper case hex and 63 digits among them, stay as they were. */
+static void
+test_migration_case_tokens(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(20);
+	const char *hex = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9"
+			  "babbbcbdbebf";
+	const char *tok2 = "0102030405060708090a0b0c0d0e0f101112131415161718"
+			    "191a1b1c1d1e1f20";
+	char sql[2048];
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO cases (case_id, type, subject, purpose, ground, "
+	    "director, opened_ms) VALUES ('c-tok', 1, '%s', 'p', 'consent', "
+	    "'dir', 1), ('c-tok2', 1, '%s', 'p', 'consent', 'dir', 1), "
+	    "('c-plain', 1, 'Élise Van den Broeck', 'p', 'consent', 'dir', 1), "
+	    "('c-upper', 1, upper('%s'), 'p', 'consent', 'dir', 1), "
+	    "('c-short', 1, substr('%s', 2), 'p', 'consent', 'dir', 1);"
+	    "INSERT INTO subjects (ref, kind, ident, token, epoch, created_ms, "
+	    "token_ms) VALUES ('elise', 'person', 'person:x/y/2011-04-03', "
+	    "x'%s', 7, 1, 1);"
+	    "INSERT INTO received (case_id, from_org, field_id, subject, "
+	    "category, name, value, received_ms) VALUES ('c-tok', 'p', 1, "
+	    "'%s', 2, 'n', 'v', 1), ('c-tok2', 'p', 1, '%s', 2, 'n', 'v', 1), "
+	    "('c-plain', 'p', 1, 'Élise Van den Broeck', 2, 'n', 'v', 1);",
+	    hex, tok2, hex, hex, hex, hex, tok2);
+	assert_int_equal(node_store_exec(s, sql), WN_OK);
+	assert_int_equal(node_store_migrate(s, 21, err, sizeof(err)), WN_OK);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM cases WHERE "
+	    "(case_id = 'c-tok' AND subject = 'token:%s') OR (case_id = "
+	    "'c-tok2' AND subject = 'token:%s') OR (case_id = 'c-plain' AND "
+	    "subject = 'Élise Van den Broeck') OR (case_id = 'c-upper' AND "
+	    "subject = upper('%s')) OR (case_id = 'c-short' AND subject = "
+	    "substr('%s', 2))", hex, tok2, hex, hex);
+	assert_int_equal(scalar(s, sql), 5);
+	/* this node's own subject with the token, none for the tok2 token,
+	 * and a plain case's as it was */
+	assert_int_equal(scalar(s, "SELECT count(*) FROM received WHERE "
+				   "(case_id = 'c-tok' AND subject = 'elise') OR "
+				   "(case_id = 'c-tok2' AND subject = '') OR "
+				   "(case_id = 'c-plain' AND subject = "
+				   "'Élise Van den Broeck')"),
+	    3);
+	node_store_close(s);
+}
+
 /* node_resync_mark (exchange/resync.c) keeps the earliest copy's time not
  * asked for yet: a later mark covers less */
 static void
@@ -1586,6 +1638,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
+	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
 	    cmocka_unit_test_setup(test_resync_mark_keeps_the_earliest, fresh),
 	    cmocka_unit_test_setup(test_open_as_is_migrates_nothing, fresh),
 	    cmocka_unit_test_setup(test_backup_is_one_encrypted_snapshot,

@@ -770,9 +770,12 @@ test_version_refused(void **state)
 	(void)state;
 
 	default_ents(e);
-	e[1].u = 5;
+	e[1].u = 6;
 	refused(raw_env(e, NENT, NULL, 0, 296),
-	    "unsupported protocol version 5");
+	    "unsupported protocol version 6");
+	e[1].u = 4; /* before cases on a token */
+	refused(raw_env(e, NENT, NULL, 0, 296),
+	    "unsupported protocol version 4");
 	e[1].u = 3; /* before sessions */
 	refused(raw_env(e, NENT, NULL, 0, 296),
 	    "unsupported protocol version 3");
@@ -788,9 +791,9 @@ test_version_refused(void **state)
 	/* a newer version with a label we do not know: still the version */
 	default_ents(e);
 	e[1] = (struct ent){"new", 0, K_UINT, 1, 0, NULL, 0};
-	e[NENT] = (struct ent){"v", 0, K_UINT, 5, 0, NULL, 0};
+	e[NENT] = (struct ent){"v", 0, K_UINT, 6, 0, NULL, 0};
 	refused(raw_env(e, NENT + 1, NULL, 0, 296),
-	    "unsupported protocol version 5");
+	    "unsupported protocol version 6");
 }
 
 /* "sid": required on every type but ERROR, SESSION_OPEN and
