@@ -652,6 +652,15 @@ static const char *const migrations[] = {
 	 * ever disclosed to anyone. */
 	"CREATE INDEX disclosures_to ON disclosures (to_org, case_id, "
 	"  field_id);",
+	/* 21: a member's key rotation (node/exchange/rotate.c): the keys a
+	 * peer held before its new ones, taken from it as well until it
+	 * signs with the new ones (then NULL: the old are refused) or until
+	 * prev_until_ms, whichever comes first. NULL: no rotation open. */
+	"ALTER TABLE peers ADD COLUMN prev_sign_pk BLOB CHECK (prev_sign_pk "
+	"  IS NULL OR length(prev_sign_pk) = 32);"
+	"ALTER TABLE peers ADD COLUMN prev_kx_pk BLOB CHECK (prev_kx_pk "
+	"  IS NULL OR length(prev_kx_pk) = 32);"
+	"ALTER TABLE peers ADD COLUMN prev_until_ms INTEGER;",
 };
 
 int
