@@ -58,6 +58,12 @@ check "  the key file still holds the old keys" test "$("$WIJKNETD" public --con
 check_exit "asked again, police shows the same new keys" 0 sh -c "'$WIJKNET' -d '$WN_T/police' key rotate 2>/dev/null | cmp -s - '$WN_T/police.new.bundle'"
 check_exit "the director cannot rotate its key this way" 1 wn dir key rotate
 check "police queues 100 more for dir (rotation under way)" wn police peer send dir --count 100 --size 256
+# a restart during the rotation: the next keys wait in their file, opened
+# with the same passphrase
+check "police stops during the rotation" node_stop police
+check "  and starts again" node_start police
+check "  it still shows the same new keys" sh -c "'$WIJKNET' -d '$WN_T/police' key rotate 2>'$WN_T/rotate2.err' | cmp -s - '$WN_T/police.new.bundle'"
+check "  as a rotation under way" grep -q 'A key rotation is under way since' "$WN_T/rotate2.err"
 check_exit "a wrong fingerprint is refused" 1 wn dir peer rekey "$WN_T/police.new.bundle" --fingerprint "$oldfp"
 check_exit "police cannot announce keys (a member)" 1 wn police peer rekey "$WN_T/police.new.bundle" --fingerprint "$newfp"
 check "the director takes police's new keys" wn dir peer rekey "$WN_T/police.new.bundle" --fingerprint "$newfp"
