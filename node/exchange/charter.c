@@ -263,13 +263,17 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 		    /* new keys: a key rotation (rotate.c): the old ones
 		     * are kept, taken until the member signs with the new
 		     * ones or for NODE_ROTATION_OVERLAP_MS at most */
+		    /* (a rotation still open, never completed, keeps
+		     * the keys the member signs with as its old ones) */
 		    "UPDATE peers SET name = ?2, role = ?3, endpoint = ?4, "
 		    "prev_until_ms = CASE WHEN sign_pk = ?5 AND kx_pk = ?6 "
 		    "THEN prev_until_ms ELSE ?8 + ?9 END, "
 		    "prev_sign_pk = CASE WHEN sign_pk = ?5 AND kx_pk = ?6 "
-		    "THEN prev_sign_pk ELSE sign_pk END, "
+		    "THEN prev_sign_pk WHEN prev_sign_pk IS NOT NULL AND "
+		    "prev_until_ms > ?8 THEN prev_sign_pk ELSE sign_pk END, "
 		    "prev_kx_pk = CASE WHEN sign_pk = ?5 AND kx_pk = ?6 "
-		    "THEN prev_kx_pk ELSE kx_pk END, "
+		    "THEN prev_kx_pk WHEN prev_sign_pk IS NOT NULL AND "
+		    "prev_until_ms > ?8 THEN prev_kx_pk ELSE kx_pk END, "
 		    "sign_pk = ?5, kx_pk = ?6, directs = ?7 WHERE org_id = ?1",
 		    "INSERT OR IGNORE INTO keep VALUES (?1)",
 		};

@@ -324,12 +324,19 @@ node_ctl_peer_rekey(struct node_ctl_call *c)
 	memcpy(old.sign_pk, p->sign_pk, 32);
 	memcpy(old.kx_pk, p->kx_pk, 32);
 	sec_fingerprint(&old, oldfp);
+	/* a rotation still open (the member never signed with the keys
+	 * announced last: its next key file lost, say) keeps the keys it
+	 * signs with as the old ones, not the ones it never used */
 	if (sqlite3_prepare_v2(node_store_db(n->store), "UPDATE peers SET "
-		"prev_sign_pk = sign_pk, prev_kx_pk = kx_pk, prev_until_ms = ?, "
-		"sign_pk = ?, kx_pk = ? WHERE org_id = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
+		"prev_sign_pk = CASE WHEN prev_sign_pk IS NOT NULL AND "
+		"prev_until_ms > ?5 THEN prev_sign_pk ELSE sign_pk END, "
+		"prev_kx_pk = CASE WHEN prev_sign_pk IS NOT NULL AND "
+		"prev_until_ms > ?5 THEN prev_kx_pk ELSE kx_pk END, "
+		"prev_until_ms = ?1, sign_pk = ?2, kx_pk = ?3 WHERE org_id = ?4",
+		-1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, until);
+	sqlite3_bind_int64(st, 5, wn_now_ms());
 	sqlite3_bind_blob(st, 2, pub.sign_pk, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, pub.kx_pk, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, org, -1, SQLITE_STATIC);

@@ -54,6 +54,7 @@ newsign=$(sed -n 's/^sign_key = //p' "$WN_T/police.new.bundle")
 check "  with new keys" test -n "$newfp" -a "$newfp" != "$oldfp" -a "$newsign" != "$oldsign"
 check "  and says what to do" grep -q 'Hand this bundle to the director' "$WN_T/rotate.err"
 check "  the next keys wait in their own key file, mode 0600" test "$(stat -c %a "$WN_T/police/node.key.next")" = 600
+check "  status says a rotation is under way" status_is police key_rotation_pending True
 check "  the key file still holds the old keys" test "$("$WIJKNETD" public --config "$WN_T/police/wijknet.conf" | sed -n 's/^sign_key = //p')" = "$oldsign"
 check_exit "asked again, police shows the same new keys" 0 sh -c "'$WIJKNET' -d '$WN_T/police' key rotate 2>/dev/null | cmp -s - '$WN_T/police.new.bundle'"
 check_exit "the director cannot rotate its key this way" 1 wn dir key rotate
@@ -71,6 +72,7 @@ check "  dir lists police with its new fingerprint" wait_for 30 field_is dir pol
 check "police applies the charter naming its new keys: rotation complete" \
 	wait_for 300 count_is 1 audit_count police key.rotated
 check "  the next key file became the key file" test ! -e "$WN_T/police/node.key.next"
+check "  status says no rotation is under way" status_is police key_rotation_pending False
 check "  police's public bundle gives the new keys" test "$("$WIJKNETD" public --config "$WN_T/police/wijknet.conf" | sed -n 's/^sign_key = //p')" = "$newsign"
 check "police queues 100 more for dir (after the rotation)" wn police peer send dir --count 100 --size 256
 check "police queues 100 more for guards (after the rotation)" wn police peer send guards --count 100 --size 256
@@ -93,6 +95,28 @@ check "police stops cleanly" node_stop police
 check "police starts again with its new keys" node_start police
 check "  and sends dir one more" wn police peer send dir --count 1 --size 64
 check "  it arrives" wait_for 120 exactly dir police 402
+
+# next keys lost before the director took them (the file gone): the
+# director announces keys police does not hold; police goes on with the
+# keys it has, which every node still takes, rotates again, and the
+# director's second announcement completes the rotation
+install -m 600 "$WN_T/police/node.key" "$WN_T/police.key1"
+rot() { "$WIJKNET" -d "$WN_T/police" key rotate >"$WN_T/$1" 2>/dev/null; }
+fp_of() { sed -n 's/^fingerprint = //p' "$WN_T/$1"; }
+check "police makes next keys again" rot police.lost.bundle
+check "police stops" node_stop police
+rm -f "$WN_T/police/node.key.next"
+check "police starts without them (lost)" node_start police
+check "the director announces the lost keys" wn dir peer rekey "$WN_T/police.lost.bundle" --fingerprint "$(fp_of police.lost.bundle)"
+check "police sends dir 50 under the keys it still has" wn police peer send dir --count 50 --size 64
+check "  they arrive" wait_for 300 exactly dir police 452
+check "police rotates once more" rot police.new2.bundle
+check "  other keys than the lost ones" test "$(fp_of police.new2.bundle)" != "$(fp_of police.lost.bundle)"
+check "the director takes them" wn dir peer rekey "$WN_T/police.new2.bundle" --fingerprint "$(fp_of police.new2.bundle)"
+check "police completes its second rotation" wait_for 300 count_is 2 audit_count police key.rotated
+check "police sends dir 10 more" wn police peer send dir --count 10 --size 64
+check "  they arrive" wait_for 300 exactly dir police 462
+check "dir saw it sign with them" wait_for 60 count_is 2 audit_count dir peer.rotated
 # police's own node stops, so that only the hostile peer speaks as police
 check "police stops again" node_stop police
 # poke TO KEYFILE: police's message to TO, signed with KEYFILE, over TLS
@@ -106,11 +130,14 @@ for to in dir guards; do
 	check_exit "police's old key sends $to a message" 0 poke $to "$WN_T/police.oldkey"
 	check_out "  it is refused, not authenticated" '^ERROR 4 not authenticated$'
 	check "  the old key opened no session" grep -q 'no session' "$WN_T/poke.err"
-	check "  and nothing was applied" exactly $to police "$([ $to = dir ] && echo 402 || echo 300)"
+	check "  and nothing was applied" exactly $to police "$([ $to = dir ] && echo 462 || echo 300)"
 	check_exit "police's new key sends $to a message" 0 poke $to "$WN_T/police/node.key"
 	check_out "  it is applied" '^RECEIPT accepted=1 refused=0$'
-	check "  one more" exactly $to police "$([ $to = dir ] && echo 403 || echo 301)"
+	check "  one more" exactly $to police "$([ $to = dir ] && echo 463 || echo 301)"
 done
+check_exit "the keys of police's first rotation send dir a message" 0 poke dir "$WN_T/police.key1"
+check_out "  it is refused too" '^ERROR 4 not authenticated$'
+check "  and nothing was applied" exactly dir police 463
 check "dir's audit names the refused signature" wait_for 60 out_has \
 	"bad signature on a (message|transfer) claiming to be from 'police'" wn dir audit show --limit 10000
 for n in guards dir; do check "$n stops cleanly" node_stop $n; done
