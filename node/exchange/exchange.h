@@ -7,7 +7,8 @@
  * (apply.c), the federation charter and enrolment (charter.c,
  * ctl_peer.c), the signed chain heads that detect a rollback (chain.c),
  * and the peer.* control commands, the sessions with peers (session.c:
- * forward secrecy, in memory only). Its state is struct node_exchange,
+ * forward secrecy, in memory only), a member's key rotation (rotate.c:
+ * key.rotate, peer.rekey, a rotated peer's old keys). Its state is struct node_exchange,
  * n->ex, private to the room (exchange_int.h). The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
  * CHAIN_HEAD_ANSWER, SESSION_OPEN, SESSION_ACCEPT, RESYNC_REQUEST (the
