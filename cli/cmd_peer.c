@@ -1,5 +1,6 @@
 /*
- * cmd_peer.c - wijknet peer add | list | retry | send | received | stats.
+ * cmd_peer.c - wijknet peer add | rekey | list | retry | send | received |
+ * stats.
  *
  * peer add reads a partner's public key bundle (the output of `wijknetd
  * public` on the partner's machine), shows its fingerprint, and enrols it
@@ -107,8 +108,11 @@ same_fingerprint(const char *a, const char *b)
 	}
 }
 
+/* peer_add enrols a partner from its bundle; with rekey (peer rekey, the
+ * director) it takes an enrolled member's new keys from the bundle its
+ * `key rotate` printed: the same confirmation of the fingerprint. */
 static int
-peer_add(struct cli *cli, int argc, char **argv)
+peer_add(struct cli *cli, int argc, char **argv, bool rekey)
 {
 	static const struct option opts[] = {
 	    {"fingerprint", required_argument, NULL, 'f'},
@@ -126,7 +130,7 @@ peer_add(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'f')
 			confirmed = optarg;
-		else if (c == 'd')
+		else if (c == 'd' && !rekey)
 			directs = true;
 		else
 			goto usage;
@@ -147,7 +151,8 @@ peer_add(struct cli *cli, int argc, char **argv)
 		    "match its keys: it was altered; do not enrol\n", cli->prog);
 		return CLI_FAIL;
 	}
-	fprintf(stderr, "Enrolling %s (%s) at %s\nFingerprint: %s\n", b.org_id,
+	fprintf(stderr, rekey ? "New keys of %s (%s) at %s\nFingerprint: %s\n"
+	    : "Enrolling %s (%s) at %s\nFingerprint: %s\n", b.org_id,
 	    b.role, b.endpoint, fp);
 	if (confirmed == NULL) {
 		int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -169,17 +174,23 @@ peer_add(struct cli *cli, int argc, char **argv)
 		confirmed = typed;
 	}
 	if (!same_fingerprint(fp, confirmed)) {
-		fprintf(stderr, "%s: fingerprints differ: not enrolled. Check the "
-		    "bundle with the partner.\n", cli->prog);
+		fprintf(stderr, "%s: fingerprints differ: not %s. Check the "
+		    "bundle with the partner.\n", cli->prog,
+		    rekey ? "taken" : "enrolled");
 		return CLI_FAIL;
 	}
+	if (rekey)
+		return cli_simple(cli, "peer.rekey", "org_id", b.org_id,
+		    "sign_key", b.sign_key, "kx_key", b.kx_key, "fingerprint",
+		    fp, NULL);
 	return cli_simple(cli, "peer.add", "org_id", b.org_id, "name",
 	    b.name[0] ? b.name : NULL, "role", b.role, "endpoint", b.endpoint,
 	    "sign_key", b.sign_key, "kx_key", b.kx_key, "fingerprint", fp,
 	    "directs", directs ? "yes" : "no", NULL);
 usage:
-	fprintf(stderr, "usage: wijknet peer add BUNDLE|- [--fingerprint FP] "
-			"[--directs]\n");
+	fprintf(stderr, rekey ? "usage: wijknet peer rekey BUNDLE|- "
+	    "[--fingerprint FP]\n" : "usage: wijknet peer add BUNDLE|- "
+	    "[--fingerprint FP] [--directs]\n");
 	return CLI_USAGE;
 }
 
@@ -283,7 +294,9 @@ cli_cmd_peer(struct cli *cli, int argc, char **argv)
 {
 	const char *sub = argc >= 2 ? argv[1] : "";
 	if (strcmp(sub, "add") == 0)
-		return peer_add(cli, argc - 1, argv + 1);
+		return peer_add(cli, argc - 1, argv + 1, false);
+	if (strcmp(sub, "rekey") == 0)
+		return peer_add(cli, argc - 1, argv + 1, true);
 	if (strcmp(sub, "send") == 0)
 		return peer_send(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "list") == 0 && argc == 2)
@@ -301,6 +314,7 @@ cli_cmd_peer(struct cli *cli, int argc, char **argv)
 usage:
 	fprintf(stderr,
 	    "usage: wijknet peer add BUNDLE|- [--fingerprint FP] [--directs]\n"
+	    "       wijknet peer rekey BUNDLE|- [--fingerprint FP]\n"
 	    "       wijknet peer list\n"
 	    "       wijknet peer retry ORG\n"
 	    "       wijknet peer send ORG [--count N] [--size BYTES]\n"

@@ -23,9 +23,11 @@ static const struct cli_cmd cmds[] = {
 	    "audit verify | audit show [--limit N]"},
 	{"peer", cli_cmd_peer, "enrol peers, see their delivery state",
 	    "peer add BUNDLE|- [--fingerprint FP] [--directs] | peer list |\n"
-	    "       peer retry ORG |\n"
+	    "       peer rekey BUNDLE|- [--fingerprint FP] | peer retry ORG |\n"
 	    "       peer send ORG [--count N] [--size B] | peer received ORG |\n"
 	    "       peer stats [--reset]"},
+	{"key", cli_cmd_key, "rotate this node's keys (a member)",
+	    cli_usage_key},
 	{"matrix", cli_cmd_matrix,
 	    "check, publish and show the authorization matrix",
 	    cli_usage_matrix},

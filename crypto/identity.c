@@ -53,11 +53,19 @@ struct secrets {
 	uint8_t sign_sk[crypto_sign_SECRETKEYBYTES];
 	uint8_t kx_sk[crypto_scalarmult_SCALARBYTES];
 	uint8_t store_key[32];
+	/* the key-file key: kept so that a running node can write the key
+	 * file of its next keys (sec_identity_next_create) without asking
+	 * for the passphrase again; as secret as the store key */
+	uint8_t kf_key[32];
 };
 
 struct sec_identity {
 	pthread_mutex_t mtx;
 	struct sec_public pub;
+	/* the key file's bytes 0..43 (magic, KDF and its limits, salt): a
+	 * next key file shares them, so one passphrase opens both and the
+	 * store key stays the same */
+	uint8_t head[KF_OFF_SIGNPK];
 	struct secrets *sk; /* sodium_malloc, PROT_NONE while idle */
 };
 
@@ -251,6 +259,8 @@ sec_identity_create(const char *path, const struct sec_secret *pass,
 	if ((rc = write_all_sync(path, file, sizeof(file), err, errlen)) !=
 	    WN_OK)
 		goto out;
+	memcpy(id->head, file, sizeof(id->head));
+	memcpy(id->sk->kf_key, kf_key, 32);
 	sodium_mprotect_noaccess(id->sk);
 	*out = id;
 	id = NULL;
@@ -380,6 +390,8 @@ sec_identity_unlock(const char *path, const struct sec_secret *pass,
 		rc = WN_ECORRUPT;
 		goto out;
 	}
+	memcpy(id->head, file, sizeof(id->head));
+	memcpy(id->sk->kf_key, kf_key, 32);
 	sodium_mprotect_noaccess(id->sk);
 	*out = id;
 	id = NULL;
@@ -389,6 +401,92 @@ out:
 	sodium_free(plain);
 	sec_identity_free(id);
 	return rc;
+}
+
+wn_err
+sec_identity_next_create(struct sec_identity *id, const char *path,
+    struct sec_identity **out, char *err, size_t errlen)
+{
+	wn_err rc = WN_ENOMEM;
+	uint8_t file[KF_LEN];
+	uint8_t *plain = sodium_malloc(64);
+	struct sec_identity *nx = identity_alloc();
+	uint8_t seed[crypto_sign_SEEDBYTES];
+
+	if (plain == NULL || nx == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	memset(file, 0, sizeof(file));
+	memcpy(file, id->head, sizeof(id->head));
+	memcpy(nx->head, id->head, sizeof(nx->head));
+	randombytes_buf(seed, sizeof(seed));
+	crypto_sign_seed_keypair(nx->pub.sign_pk, nx->sk->sign_sk, seed);
+	randombytes_buf(nx->sk->kx_sk, sizeof(nx->sk->kx_sk));
+	crypto_scalarmult_base(nx->pub.kx_pk, nx->sk->kx_sk);
+	memcpy(plain, seed, 32);
+	memcpy(plain + 32, nx->sk->kx_sk, 32);
+	sodium_memzero(seed, sizeof(seed));
+	memcpy(file + KF_OFF_SIGNPK, nx->pub.sign_pk, 32);
+	memcpy(file + KF_OFF_KXPK, nx->pub.kx_pk, 32);
+	randombytes_buf(file + KF_OFF_NONCE, 24);
+	pthread_mutex_lock(&id->mtx);
+	sodium_mprotect_readonly(id->sk);
+	memcpy(nx->sk->store_key, id->sk->store_key, 32);
+	memcpy(nx->sk->kf_key, id->sk->kf_key, 32);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(file + KF_OFF_CT, NULL,
+	    plain, 64, file, KF_OFF_CT, NULL, file + KF_OFF_NONCE,
+	    id->sk->kf_key);
+	sodium_mprotect_noaccess(id->sk);
+	pthread_mutex_unlock(&id->mtx);
+	crypto_generichash(file + KF_OFF_SUM, 32, file, KF_OFF_SUM, NULL, 0);
+	if ((rc = write_all_sync(path, file, sizeof(file), err, errlen)) !=
+	    WN_OK)
+		goto out;
+	sodium_mprotect_noaccess(nx->sk);
+	*out = nx;
+	nx = NULL;
+out:
+	sodium_free(plain);
+	sec_identity_free(nx);
+	return rc;
+}
+
+bool
+sec_identity_same_file_keys(struct sec_identity *a, struct sec_identity *b)
+{
+	bool same;
+	if (sodium_memcmp(a->head, b->head, sizeof(a->head)) != 0)
+		return false;
+	pthread_mutex_lock(&a->mtx);
+	pthread_mutex_lock(&b->mtx);
+	sodium_mprotect_readonly(a->sk);
+	sodium_mprotect_readonly(b->sk);
+	same = sodium_memcmp(a->sk->store_key, b->sk->store_key, 32) == 0 &&
+	    sodium_memcmp(a->sk->kf_key, b->sk->kf_key, 32) == 0;
+	sodium_mprotect_noaccess(b->sk);
+	sodium_mprotect_noaccess(a->sk);
+	pthread_mutex_unlock(&b->mtx);
+	pthread_mutex_unlock(&a->mtx);
+	return same;
+}
+
+void
+sec_identity_adopt(struct sec_identity *id, struct sec_identity *next)
+{
+	pthread_mutex_lock(&id->mtx);
+	pthread_mutex_lock(&next->mtx);
+	sodium_mprotect_readwrite(id->sk);
+	sodium_mprotect_readonly(next->sk);
+	memcpy(id->sk->sign_sk, next->sk->sign_sk, sizeof(id->sk->sign_sk));
+	memcpy(id->sk->kx_sk, next->sk->kx_sk, sizeof(id->sk->kx_sk));
+	/* the public keys are read without the lock (borrowed): each is
+	 * written whole, before the secrets are used again */
+	memcpy(&id->pub, &next->pub, sizeof(id->pub));
+	sodium_mprotect_noaccess(next->sk);
+	sodium_mprotect_noaccess(id->sk);
+	pthread_mutex_unlock(&next->mtx);
+	pthread_mutex_unlock(&id->mtx);
 }
 
 wn_err

@@ -121,6 +121,26 @@ void sec_identity_free(struct sec_identity *id);
 /* sec_identity_public borrows the identity's public keys. */
 const struct sec_public *sec_identity_public(const struct sec_identity *id);
 
+/* sec_identity_next_create makes the node's next keys (a key rotation):
+ * a new Ed25519 and X25519 key pair, written to a key file at path
+ * (created exclusively, mode 0600, synced) under the same passphrase,
+ * salt and KDF limits as id's, so the same passphrase opens it and it
+ * keys the same store; no passphrase is asked (id keeps the key-file
+ * key). *out is the next identity, unlocked; id is unchanged. */
+WN_NODISCARD wn_err sec_identity_next_create(struct sec_identity *id,
+    const char *path, struct sec_identity **out, char *err, size_t errlen);
+
+/* sec_identity_same_file_keys: a and b were opened with one passphrase
+ * from key files of one salt and KDF (so they key the same store). */
+bool sec_identity_same_file_keys(struct sec_identity *a,
+    struct sec_identity *b);
+
+/* sec_identity_adopt makes id sign and agree keys with next's keys from
+ * now on, in place: whoever holds id uses the new keys at its next call
+ * (thread safe; a signature under way ends under the old key). next is
+ * left as it is (the caller frees it). The store key stays. */
+void sec_identity_adopt(struct sec_identity *id, struct sec_identity *next);
+
 /* sec_identity_sign signs msg with the Ed25519 key (detached). */
 WN_NODISCARD wn_err sec_identity_sign(struct sec_identity *id,
     const void *msg, size_t len, uint8_t sig[SEC_SIG_LEN]);

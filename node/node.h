@@ -30,6 +30,10 @@ struct node {
 	struct cfg_node cfg;
 	char cfg_path[4096];
 	struct sec_identity *id;
+	/* the next keys of a key rotation under way (`key.rotate`,
+	 * node/exchange/rotate.c), until the director's charter names them
+	 * and id adopts them; NULL otherwise */
+	struct sec_identity *next_id;
 	struct node_store *store;
 	pthread_mutex_t mtx; /* serialises store access */
 	int64_t started_ms; /* CLOCK_MONOTONIC */

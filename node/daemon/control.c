@@ -99,7 +99,7 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
-	proto_ctl_row_begin(c->w, 25 + (tls ? 2 : 0) + (behind ? 5 : 0) +
+	proto_ctl_row_begin(c->w, 26 + (tls ? 2 : 0) + (behind ? 5 : 0) +
 	    (ro ? 1 : 0));
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
@@ -126,6 +126,9 @@ ctl_status(struct node_ctl_call *c)
 	 * until `peer retry` */
 	proto_ctl_field_int(c->w, "peers_stuck", (int64_t)ex.peers_stuck);
 	proto_ctl_field_bool(c->w, "director", n->is_director);
+	/* `key rotate` made next keys the director has not announced yet
+	 * (node/exchange/rotate.c) */
+	proto_ctl_field_bool(c->w, "key_rotation_pending", n->next_id != NULL);
 	/* no checker answered at start: nothing is sent until one does */
 	proto_ctl_field_bool(c->w, "receive_only", ro);
 	if (ro)

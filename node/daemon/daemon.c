@@ -654,11 +654,16 @@ load_node(struct node *n, const char *cfg_path, char *err, size_t errlen)
 		return NODE_EXIT_PASSPHRASE;
 	node_path(path, sizeof(path), n->cfg.data_dir, NODE_KEY_FILE);
 	rc = sec_identity_unlock(path, pass, &n->id, err, errlen);
-	sec_secret_free(pass);
 	if (rc != WN_OK) {
+		sec_secret_free(pass);
 		node_record_unlock_failure(n->cfg.data_dir, wn_strerror(rc));
 		return rc == WN_EAUTH ? NODE_EXIT_PASSPHRASE : 1;
 	}
+	/* the next keys of a key rotation under way, if any */
+	rc = node_key_rotation_resume(n, pass, err, errlen);
+	sec_secret_free(pass);
+	if (rc != WN_OK)
+		return 1;
 	node_path(path, sizeof(path), n->cfg.data_dir, NODE_DB_FILE);
 	if (node_store_open(path, n->id, false, &n->store, err, errlen) !=
 	    WN_OK)
@@ -774,6 +779,8 @@ unload_node(struct node *n)
 	node_exchange_fini(n); /* and node_tls_fini */
 	node_store_close(n->store);
 	n->store = NULL;
+	sec_identity_free(n->next_id);
+	n->next_id = NULL;
 	sec_identity_free(n->id);
 	n->id = NULL;
 	if (n->lock_fd >= 0)
@@ -1016,6 +1023,7 @@ out:
 		 * here, with what has been done saved */
 		node_store_close(n->store);
 		node_tls_fini(n);
+		sec_identity_free(n->next_id);
 		sec_identity_free(n->id);
 		wn_log(WN_LOG_INFO, "stopped; the network library's threads "
 				    "end with the process");

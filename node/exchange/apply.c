@@ -477,6 +477,12 @@ apply_transfer(struct node_rx *rx, uint8_t *body)
 	int64_t last = peer_last_seq_in(n, rx->from->org_id), before = last;
 	sqlite3 *db = node_store_db(n->store);
 	node_chain_heard(n, rx->from);
+	/* it signed with its new keys: its old ones are refused from now on
+	 * (rotate.c), in the store too */
+	if (last >= 0 && peer_rotation_note(n, rx->from) != WN_OK) {
+		rx->aborted = true;
+		return;
+	}
 	if (last < 0) {
 		/* removed by a charter applied in this very group, or the
 		 * store failed: the replay check cannot run, nothing of it

@@ -160,6 +160,10 @@ chain_store(struct node *n, const struct node_peer *from, const uint8_t *buf,
 	struct proto_error perr;
 	sqlite3_stmt *st = NULL;
 	wn_err rc = proto_head_verify_signed(buf, len, from->sign_pk, &h, &perr);
+	/* a head signed before its key rotation completed (rotate.c) */
+	if (rc == WN_ECRYPTO && peer_prev_usable(from))
+		rc = proto_head_verify_signed(buf, len, from->prev_sign_pk, &h,
+		    &perr);
 	if (rc != WN_OK) {
 		snprintf(why, whylen, "chain head not signed by its sender");
 		return rc == WN_ECRYPTO ? WN_ECRYPTO : WN_EPROTO;
@@ -564,10 +568,16 @@ ask(struct node *n, const struct checker *p, struct proto_head *out,
 		goto out;
 	}
 	if (a.signed_head != NULL) {
-		/* a head of our own chain: it must carry our own signature */
-		if (proto_head_verify_signed(a.signed_head, a.len,
-			sec_identity_public(n->id)->sign_pk, out, NULL) != WN_OK ||
-		    strcmp(out->org, n->cfg.org_id) != 0) {
+		/* a head of our own chain: it must carry our own signature
+		 * (or the one this node made before its last key rotation:
+		 * rotate.c) */
+		uint8_t prev[SEC_SIGN_PK_LEN];
+		bool ours = proto_head_verify_signed(a.signed_head, a.len,
+		    sec_identity_public(n->id)->sign_pk, out, NULL) == WN_OK;
+		if (!ours && node_key_prev_own(n, prev))
+			ours = proto_head_verify_signed(a.signed_head, a.len,
+			    prev, out, NULL) == WN_OK;
+		if (!ours || strcmp(out->org, n->cfg.org_id) != 0) {
 			snprintf(why, whylen, "the head in its answer is not "
 			    "one this node signed");
 			goto out;

@@ -260,9 +260,21 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 		    "INSERT OR IGNORE INTO peers (org_id, name, role, endpoint,"
 		    " sign_pk, kx_pk, directs, added_ms) VALUES (?1, ?2, ?3, "
 		    "?4, ?5, ?6, ?7, ?8)",
+		    /* new keys: a key rotation (rotate.c): the old ones
+		     * are kept, taken until the member signs with the new
+		     * ones or for NODE_ROTATION_OVERLAP_MS at most */
+		    /* (a rotation still open, never completed, keeps
+		     * the keys the member signs with as its old ones) */
 		    "UPDATE peers SET name = ?2, role = ?3, endpoint = ?4, "
-		    "sign_pk = ?5, kx_pk = ?6, directs = ?7 WHERE org_id = ?1 "
-		    "AND ?8 = ?8",
+		    "prev_until_ms = CASE WHEN sign_pk = ?5 AND kx_pk = ?6 "
+		    "THEN prev_until_ms ELSE ?8 + ?9 END, "
+		    "prev_sign_pk = CASE WHEN sign_pk = ?5 AND kx_pk = ?6 "
+		    "THEN prev_sign_pk WHEN prev_sign_pk IS NOT NULL AND "
+		    "prev_until_ms > ?8 THEN prev_sign_pk ELSE sign_pk END, "
+		    "prev_kx_pk = CASE WHEN sign_pk = ?5 AND kx_pk = ?6 "
+		    "THEN prev_kx_pk WHEN prev_sign_pk IS NOT NULL AND "
+		    "prev_until_ms > ?8 THEN prev_kx_pk ELSE kx_pk END, "
+		    "sign_pk = ?5, kx_pk = ?6, directs = ?7 WHERE org_id = ?1",
 		    "INSERT OR IGNORE INTO keep VALUES (?1)",
 		};
 		for (size_t q = 0; q < WN_ARRAY_LEN(sql); q++) {
@@ -283,6 +295,9 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 				    SQLITE_STATIC);
 				sqlite3_bind_int(up, 7, m->directs);
 				sqlite3_bind_int64(up, 8, wn_now_ms());
+				if (q == 1)
+					sqlite3_bind_int64(up, 9,
+					    NODE_ROTATION_OVERLAP_MS);
 			}
 			if (sqlite3_step(up) != SQLITE_DONE)
 				goto out;
@@ -301,9 +316,20 @@ node_charter_apply(struct node *n, const uint8_t *buf, size_t len, char *why,
 	char detail[96];
 	snprintf(detail, sizeof(detail), "version %llu, %zu members",
 	    (unsigned long long)ch->version, ch->nmembers);
-	rc = node_audit_append(n->store, "system", "charter.applied",
-	    ch->federation, detail);
+	if ((rc = node_audit_append(n->store, "system", "charter.applied",
+	    ch->federation, detail)) != WN_OK)
+		goto out;
 	n->ex->peers_dirty = true;
+	/* the director announced this node's next keys: its key rotation
+	 * completes (rotate.c) */
+	for (size_t i = 0; i < ch->nmembers && n->next_id != NULL; i++) {
+		const struct proto_member *m = &ch->members[i];
+		const struct sec_public *nx = sec_identity_public(n->next_id);
+		if (strcmp(m->org, n->cfg.org_id) == 0 &&
+		    memcmp(m->sign_pk, nx->sign_pk, 32) == 0 &&
+		    memcmp(m->kx_pk, nx->kx_pk, 32) == 0)
+			rc = node_key_rotation_finish(n);
+	}
 out:
 	sqlite3_finalize(up);
 	free(ch);

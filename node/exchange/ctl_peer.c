@@ -405,4 +405,5 @@ void
 node_exchange_room_register(void)
 {
 	node_ctl_register(peer_cmds, WN_ARRAY_LEN(peer_cmds));
+	node_rotate_register();
 }

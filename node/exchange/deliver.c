@@ -129,7 +129,7 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 		NULL) == WN_OK &&
 	    e.h.type == PROTO_MSG_ERROR && strcmp(e.h.to, "unknown") == 0 &&
 	    strcmp(e.h.from, p->org_id) == 0 &&
-	    proto_envelope_verify(&e, p->sign_pk)) {
+	    peer_verify_env(p, &e)) {
 		/* the peer's answer to a transfer it could not authenticate:
 		 * without its time (a replay of it says no more than it) and
 		 * without the reason, which is in the peer's own log */
@@ -154,7 +154,7 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 		NULL) != WN_OK ||
 	    strcmp(e.h.from, p->org_id) != 0 ||
 	    strcmp(e.h.to, p->node->cfg.org_id) != 0 ||
-	    !proto_envelope_verify(&e, p->sign_pk))
+	    !peer_verify_env(p, &e))
 		goto invalid;
 	bool current = peer_in_window(e.h.ts_ms);
 	if (e.h.type == PROTO_MSG_ERROR) {

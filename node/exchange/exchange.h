@@ -7,7 +7,8 @@
  * (apply.c), the federation charter and enrolment (charter.c,
  * ctl_peer.c), the signed chain heads that detect a rollback (chain.c),
  * and the peer.* control commands, the sessions with peers (session.c:
- * forward secrecy, in memory only). Its state is struct node_exchange,
+ * forward secrecy, in memory only), a member's key rotation (rotate.c:
+ * key.rotate, peer.rekey, a rotated peer's old keys). Its state is struct node_exchange,
  * n->ex, private to the room (exchange_int.h). The message kinds
  * it owns: ERROR, RECEIPT, DATA, CHARTER, CHAIN_HEAD, CHAIN_HEAD_QUERY,
  * CHAIN_HEAD_ANSWER, SESSION_OPEN, SESSION_ACCEPT, RESYNC_REQUEST (the
@@ -71,6 +72,21 @@ struct node_peer {
 	struct sec_peer_key *key;
 	struct node *node;
 
+	/* a key rotation (rotate.c). has_prev: the peer rotated its keys;
+	 * the ones it held before (prev_*) are taken as well until it signs
+	 * with these (prev_done, set on the nng threads) or until
+	 * prev_until_ms (wall clock), whichever comes first; prev_key is
+	 * the pair key with prev_kx_pk; prev_stored: prev_done is in the
+	 * store. next_key: while this node's own rotation is under way
+	 * (n->next_id), the pair key of its next keys with this peer's. Set
+	 * when the struct is made (node_peers_load), freed with it. */
+	bool has_prev;
+	uint8_t prev_sign_pk[SEC_SIGN_PK_LEN], prev_kx_pk[SEC_KX_PK_LEN];
+	int64_t prev_until_ms;
+	struct sec_peer_key *prev_key, *next_key;
+	atomic_bool prev_done;
+	bool prev_stored;
+
 	/* delivery: up to NODE_WINDOW transfers in flight, oldest messages
 	 * first; each one after the first names the last seq of the one
 	 * before it. A failed or deferred transfer stalls the window: nothing
@@ -129,6 +145,26 @@ struct node_peer *node_peer_next(struct node *n, size_t *i);
  * transaction; delivery seals and signs it when it goes out. */
 WN_NODISCARD wn_err node_outbox_push(struct node *n, struct node_peer *p,
     uint32_t type, const void *body, size_t len);
+/* Key rotation (node/exchange/rotate.c). NODE_KEY_NEXT_FILE, in the data
+ * folder, holds a member's next keys from `key.rotate` until the charter
+ * names them; then it becomes the key file (NODE_KEY_CURRENT_FILE).
+ * NODE_ROTATION_OVERLAP_MS: how long a node takes a rotated peer's old
+ * keys at most (until then, only until the peer signs with its new
+ * ones). */
+#define NODE_KEY_NEXT_FILE "node.key.next"
+#define NODE_KEY_CURRENT_FILE "node.key"
+#define NODE_ROTATION_OVERLAP_MS (24 * 3600 * 1000LL)
+/* node_key_rotation_resume: at load, with the identity unlocked: opens
+ * the next keys of a rotation under way (same passphrase), into
+ * n->next_id; WN_OK also when there is none. */
+WN_NODISCARD wn_err node_key_rotation_resume(struct node *n,
+    const struct sec_secret *pass, char *err, size_t errlen);
+/* node_key_rotation_finish: the charter names this node's next keys: the
+ * next key file becomes the key file, the identity signs with the new
+ * keys from now on, every peer's pair key and session is made anew
+ * (n->mtx held, in the applier's transaction: audited there). */
+WN_NODISCARD wn_err node_key_rotation_finish(struct node *n);
+
 /* node_charter_directs: whether this node directs cases (the director;
  * a member its own entry in the newest charter says so for: --directs).
  * node/exchange/charter.c */

@@ -35,6 +35,9 @@ struct node_exchange {
 	size_t npeers;
 	struct node_peer *peers[NODE_MAX_PEERS];
 	bool peers_dirty; /* a charter changed the table: reload after commit */
+	/* this node's own keys changed (rotate.c): the next load makes every
+	 * peer's pair key anew and ends every session */
+	bool rekey_all;
 
 	nng_socket peer_sock;
 	nng_listener peer_listener;

@@ -167,6 +167,8 @@ peer_free(struct node_peer *p)
 	}
 	peer_session_hs_release(p);
 	sec_peer_key_free(p->key);
+	sec_peer_key_free(p->prev_key);
+	sec_peer_key_free(p->next_key);
 	free(p);
 }
 
@@ -261,7 +263,8 @@ node_peers_load(struct node *n)
 	memcpy(was, ex->left_out, sizeof(was));
 
 	if (sqlite3_prepare_v2(node_store_db(n->store),
-		"SELECT org_id, name, role, endpoint, sign_pk, kx_pk, directs "
+		"SELECT org_id, name, role, endpoint, sign_pk, kx_pk, directs, "
+		"prev_sign_pk, prev_kx_pk, ifnull(prev_until_ms, 0) "
 		"FROM peers ORDER BY org_id",
 		-1, &st, NULL) != SQLITE_OK)
 		return WN_EDB;
@@ -274,11 +277,19 @@ node_peers_load(struct node *n)
 			rc = WN_ECORRUPT;
 			goto out;
 		}
-		if (old != NULL &&
+		bool prev = sqlite3_column_bytes(st, 7) == 32 &&
+		    sqlite3_column_bytes(st, 8) == 32 &&
+		    sqlite3_column_int64(st, 9) > wn_now_ms();
+		if (old != NULL && !ex->rekey_all &&
 		    memcmp(old->sign_pk, sqlite3_column_blob(st, 4), 32) == 0 &&
 		    memcmp(old->kx_pk, sqlite3_column_blob(st, 5), 32) == 0) {
 			p = old;
 			old->gone = false;
+			/* its rotation completed (or ran out) in the store */
+			if (!prev && old->has_prev) {
+				atomic_store(&old->prev_done, true);
+				old->prev_stored = true;
+			}
 		} else {
 			if ((p = calloc(1, sizeof(*p))) == NULL) {
 				rc = WN_ENOMEM;
@@ -299,11 +310,26 @@ node_peers_load(struct node *n)
 				 * starts, without that peer, and says so */
 				left_out(n, id, bad ? bad : "no key can be "
 				    "agreed with it", was, nwas, &nleft);
+				sec_peer_key_free(p->key);
 				free(p);
 				if (old != NULL)
 					old->gone = true;
 				continue;
 			}
+			/* a rotation under way: its old keys (rotate.c) */
+			if (prev) {
+				memcpy(p->prev_sign_pk, sqlite3_column_blob(st, 7),
+				    32);
+				memcpy(p->prev_kx_pk, sqlite3_column_blob(st, 8),
+				    32);
+				p->prev_until_ms = sqlite3_column_int64(st, 9);
+				p->has_prev = sec_peer_key_new(n->id,
+				    p->prev_kx_pk, &p->prev_key) == WN_OK;
+			}
+			if (n->next_id != NULL &&
+			    sec_peer_key_new(n->next_id, p->kx_pk, &p->next_key)
+				!= WN_OK)
+				p->next_key = NULL;
 			if (old != NULL) {
 				old->gone = true;
 				/* sessions it opened under its old keys end, and
@@ -343,6 +369,7 @@ node_peers_load(struct node *n)
 	}
 	memcpy(ex->peers, fresh, nf * sizeof(fresh[0]));
 	ex->npeers = nf;
+	ex->rekey_all = false;
 	ex->nleft_out = nleft;
 	node_tls_set_peers(n); /* who may pass the TLS listener */
 	rc = WN_OK;

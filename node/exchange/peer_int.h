@@ -108,6 +108,24 @@ struct node_rx {
 	struct pre pre[NODE_BATCH];
 };
 
+/* rotate.c: a peer's key rotation. peer_verify_env and peer_verify_cose
+ * check a signature with the peer's keys, or, while its rotation is open
+ * (peer_prev_usable: not yet seen signing with the new ones, and within
+ * the overlap), with the keys it held before; a signature by the new key
+ * marks the rotation complete (prev_done; no lock needed).
+ * peer_verify_sign_pk: pk is one of those keys. peer_rotation_note
+ * writes a completion to the store and audits it (n->mtx held, in a
+ * transaction). node_key_prev_own: this node's sign key before its last
+ * rotation, for its own heads its checkers hold. */
+bool peer_prev_usable(const struct node_peer *p);
+bool peer_verify_env(struct node_peer *p, const struct proto_envelope *e);
+bool peer_verify_cose(struct node_peer *p, const struct proto_cose_sign1 *m);
+bool peer_verify_sign_pk(struct node_peer *p,
+    const uint8_t pk[SEC_SIGN_PK_LEN]);
+WN_NODISCARD wn_err peer_rotation_note(struct node *n, struct node_peer *p);
+bool node_key_prev_own(struct node *n, uint8_t pk[SEC_SIGN_PK_LEN]);
+void node_rotate_register(void);
+
 /* receive.c */
 bool peer_transient(wn_err code);
 enum peer_refusal_kind { PEER_FINAL, PEER_KEEP, PEER_UNKNOWN };

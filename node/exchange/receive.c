@@ -354,7 +354,7 @@ check_one(struct node *n, struct pre *pr, const uint8_t *buf, size_t len,
 			    pr->e.h.from);
 			return;
 		}
-		if (!proto_envelope_verify(&pr->e, pr->p->sign_pk)) {
+		if (!peer_verify_env(pr->p, &pr->e)) {
 			pre_fail(pr, WN_ECRYPTO, "bad signature on a message "
 			    "claiming to be from '%s'", pr->p->org_id);
 			return;
@@ -546,7 +546,7 @@ peer_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 			    WN_EAUTH, detail, w);
 			goto out;
 		}
-		if (!proto_cose_sign1_verify(&mcose, mp->sign_pk)) {
+		if (!peer_verify_cose(mp, &mcose)) {
 			snprintf(detail, sizeof(detail), "bad signature on a "
 			    "transfer claiming to be from '%s'", mp->org_id);
 			peer_transfer_refused(n, mp->org_id, false, false,

@@ -321,6 +321,20 @@ peer_session_accept(struct node *n, const struct pre *pr,
 	}
 	rc = proto_session_answer(&pr->e, bytes, len, wn_now_ms(), p->key,
 	    node_sign, n->id, &s->s, w);
+	/* a key rotation (rotate.c): a peer that rotated and still seals
+	 * under its old keys, or, while this node's own rotation is under
+	 * way, one that learnt its next keys first; answered under the pair
+	 * key the opening was sealed with */
+	if (rc == WN_ENOKEY && p->prev_key != NULL && peer_prev_usable(p)) {
+		proto_writer_reset(w);
+		rc = proto_session_answer(&pr->e, bytes, len, wn_now_ms(),
+		    p->prev_key, node_sign, n->id, &s->s, w);
+	}
+	if (rc == WN_ENOKEY && p->next_key != NULL) {
+		proto_writer_reset(w);
+		rc = proto_session_answer(&pr->e, bytes, len, wn_now_ms(),
+		    p->next_key, node_sign, n->id, &s->s, w);
+	}
 	if (rc != WN_OK) {
 		proto_writer_reset(w);
 		free(s);
@@ -491,7 +505,7 @@ peer_session_take(struct node *n, struct node_peer *p, const void *reply,
 	}
 	if (proto_envelope_decode(reply, len, &e, NULL) != WN_OK ||
 	    strcmp(e.h.from, p->org_id) != 0 ||
-	    !proto_envelope_verify(&e, p->sign_pk)) {
+	    !peer_verify_env(p, &e)) {
 		snprintf(why, whylen, "the answer to our session opening is "
 		    "not a valid envelope signed by this peer");
 		rc = WN_EPROTO;

@@ -668,6 +668,15 @@ static const char *const migrations[] = {
 	"  LIMIT 1), '') WHERE length(subject) = 64 AND subject NOT GLOB "
 	"  '*[^0-9a-f]*' AND (SELECT subject FROM cases c WHERE c.case_id = "
 	"  received.case_id) = 'token:' || subject;",
+	/* 22: a member's key rotation (node/exchange/rotate.c): the keys a
+	 * peer held before its new ones, taken from it as well until it
+	 * signs with the new ones (then NULL: the old are refused) or until
+	 * prev_until_ms, whichever comes first. NULL: no rotation open. */
+	"ALTER TABLE peers ADD COLUMN prev_sign_pk BLOB CHECK (prev_sign_pk "
+	"  IS NULL OR length(prev_sign_pk) = 32);"
+	"ALTER TABLE peers ADD COLUMN prev_kx_pk BLOB CHECK (prev_kx_pk "
+	"  IS NULL OR length(prev_kx_pk) = 32);"
+	"ALTER TABLE peers ADD COLUMN prev_until_ms INTEGER;",
 };
 
 int

@@ -100,6 +100,72 @@ test_unlock_roundtrip(void **state)
 	sec_secret_free(p);
 }
 
+/* a key rotation: the next keys open with the same passphrase, key the
+ * same store, differ from the current ones; adopted, the identity signs
+ * with them and the old key no longer verifies what it signs */
+static void
+test_next_keys_and_adopt(void **state)
+{
+	(void)state;
+	char err[256], nextpath[160];
+	struct sec_identity *id = NULL, *nx = NULL, *again = NULL;
+	struct sec_secret *p = pass_of("correct horse"), *ka = NULL, *kb = NULL;
+	struct sec_public old, pub;
+	uint8_t sig[SEC_SIG_LEN];
+	snprintf(nextpath, sizeof(nextpath), "%s/node.key.next", dir);
+	assert_int_equal(sec_identity_unlock(keypath, p, &id, err, sizeof(err)),
+	    WN_OK);
+	old = *sec_identity_public(id);
+	assert_int_equal(sec_identity_next_create(id, nextpath, &nx, err,
+			     sizeof(err)), WN_OK);
+	assert_memory_not_equal(old.sign_pk, sec_identity_public(nx)->sign_pk,
+	    32);
+	assert_memory_not_equal(old.kx_pk, sec_identity_public(nx)->kx_pk, 32);
+	/* a second one is refused (the file exists) */
+	assert_int_equal(sec_identity_next_create(id, nextpath, &again, err,
+			     sizeof(err)), WN_EBUSY);
+	/* the file opens with the passphrase and holds the next keys */
+	assert_int_equal(sec_identity_unlock(nextpath, p, &again, err,
+			     sizeof(err)), WN_OK);
+	assert_int_equal(sec_public_read(nextpath, &pub, err, sizeof(err)),
+	    WN_OK);
+	assert_memory_equal(pub.sign_pk, sec_identity_public(nx)->sign_pk, 32);
+	assert_memory_equal(pub.kx_pk, sec_identity_public(again)->kx_pk, 32);
+	assert_true(sec_identity_same_file_keys(id, again));
+	assert_int_equal(sec_identity_store_pragma(id, &ka), WN_OK);
+	assert_int_equal(sec_identity_store_pragma(again, &kb), WN_OK);
+	assert_string_equal(ka->data, kb->data);
+	sec_secret_free(ka);
+	sec_secret_free(kb);
+	/* adopted in place */
+	sec_identity_adopt(id, nx);
+	assert_memory_equal(sec_identity_public(id)->sign_pk, pub.sign_pk, 32);
+	assert_int_equal(sec_identity_sign(id, "hello", 5, sig), WN_OK);
+	assert_true(sec_verify(pub.sign_pk, "hello", 5, sig));
+	assert_false(sec_verify(old.sign_pk, "hello", 5, sig));
+	assert_int_equal(sec_identity_store_pragma(id, &ka), WN_OK);
+	assert_int_equal(sec_identity_store_pragma(again, &kb), WN_OK);
+	assert_string_equal(ka->data, kb->data);
+	sec_secret_free(ka);
+	sec_secret_free(kb);
+	/* another passphrase's file is not the same */
+	struct sec_secret *p2 = pass_of("battery staple");
+	struct sec_identity *other = NULL;
+	char otherpath[160];
+	snprintf(otherpath, sizeof(otherpath), "%s/other.key", dir);
+	assert_int_equal(sec_identity_create(otherpath, p2, SEC_KDF_INTERACTIVE,
+			     &other, err, sizeof(err)), WN_OK);
+	assert_false(sec_identity_same_file_keys(id, other));
+	sec_identity_free(other);
+	sec_secret_free(p2);
+	unlink(otherpath);
+	unlink(nextpath);
+	sec_identity_free(again);
+	sec_identity_free(nx);
+	sec_identity_free(id);
+	sec_secret_free(p);
+}
+
 static void
 test_store_pragma_is_stable_and_secret(void **state)
 {
@@ -418,6 +484,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_unlock_roundtrip),
 	    cmocka_unit_test(test_store_pragma_is_stable_and_secret),
+	    cmocka_unit_test(test_next_keys_and_adopt),
 	    cmocka_unit_test(test_wrong_passphrase_changes_nothing),
 	    cmocka_unit_test(test_every_flipped_byte_is_damage),
 	    cmocka_unit_test(test_loose_modes_refused),

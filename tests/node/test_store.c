@@ -864,6 +864,41 @@ test_migration_16_outbox_mv(void **state)
 	node_store_close(s);
 }
 
+/* Migration 22, a member's key rotation (node/exchange/rotate.c): a peer
+ * enrolled before keeps its keys and has no rotation open; old keys are
+ * 32 bytes or none. */
+static void
+test_migration_22_peer_prev_keys(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(21);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO peers (org_id, name, role, endpoint, "
+			     "sign_pk, kx_pk, added_ms) VALUES ('p', 'P', "
+			     "'police', 'tcp://h:1', zeroblob(32), zeroblob(32), "
+			     "1);"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, 22, err, sizeof(err)), WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM peers WHERE org_id = "
+				   "'p' AND sign_pk = zeroblob(32) AND "
+				   "prev_sign_pk IS NULL AND prev_kx_pk IS NULL "
+				   "AND prev_until_ms IS NULL"),
+	    1);
+	assert_int_equal(node_store_exec(s, "UPDATE peers SET prev_sign_pk = "
+					    "sign_pk, prev_kx_pk = kx_pk, "
+					    "prev_until_ms = 5 WHERE org_id = 'p'"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT prev_until_ms FROM peers"), 5);
+	assert_int_equal(node_store_exec(s, "UPDATE peers SET prev_sign_pk = "
+					    "x'01' WHERE org_id = 'p'"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "UPDATE peers SET prev_kx_pk = "
+					    "zeroblob(31) WHERE org_id = 'p'"),
+	    WN_EDB);
+	node_store_close(s);
+}
+
 /* Migration 18, concerns and matches (node/subject/concern.c): a token is
  * 32 bytes, a contact is not empty, an expiry is after 1970; a match
  * belongs to a concern held here, once per partner; the director holds
@@ -1636,6 +1671,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_15_case_signal_copies, fresh),
 	    cmocka_unit_test_setup(test_migration_16_outbox_mv, fresh),
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
+	    cmocka_unit_test_setup(test_migration_22_peer_prev_keys, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
