@@ -23,6 +23,34 @@ endpoint_valid(const char *e)
 	    (strncmp(e, "tls+tcp://", 10) == 0 && e[10]);
 }
 
+/* node_peer_keys_arg reads a bundle's keys from the call (sign_key,
+ * kx_key), refuses keys no node can use, and checks them against the
+ * fingerprint the operator confirmed: before anything is stored, since a
+ * peer with such a key would make this node (and, through the charter,
+ * every member) refuse to start. what names the keys in the refusal ("the
+ * bundle", "the new keys"), verb what the operator must not do with them. */
+wn_err
+node_peer_keys_arg(struct node_ctl_call *c, struct sec_public *pub,
+    char fp[SEC_FINGERPRINT_LEN], const char *what, const char *verb)
+{
+	const char *org = arg(c, "org_id");
+	if (!sec_unhex(pub->sign_pk, 32, arg(c, "sign_key")) ||
+	    !sec_unhex(pub->kx_pk, 32, arg(c, "kx_key")))
+		return fail(c, WN_EINVAL, "sign_key and kx_key must be 64 hex "
+		    "digits each");
+	const char *bad = sec_public_check(pub);
+	if (bad != NULL)
+		return fail(c, WN_EINVAL, "%s of '%s' cannot be used: %s; ask "
+		    "the partner for a new bundle", what, org, bad);
+	sec_fingerprint(pub, fp);
+	if (strcmp(fp, arg(c, "fingerprint")) != 0)
+		return fail(c, WN_EDENIED, "the fingerprint confirmed by the "
+		    "operator (%s) does not match these keys (%s): do not "
+		    "%s; check the bundle with the partner",
+		    arg(c, "fingerprint"), fp, verb);
+	return WN_OK;
+}
+
 wn_err
 node_ctl_peer_add(struct node_ctl_call *c)
 {
@@ -46,22 +74,10 @@ node_ctl_peer_add(struct node_ctl_call *c)
 		    "tls+tcp://HOST:PORT");
 	if (name[0] == '\0' || strlen(name) > 127)
 		name = org;
-	if (!sec_unhex(pub.sign_pk, 32, arg(c, "sign_key")) ||
-	    !sec_unhex(pub.kx_pk, 32, arg(c, "kx_key")))
-		return fail(c, WN_EINVAL, "sign_key and kx_key must be 64 hex "
-		    "digits each");
-	/* before anything is stored: a peer with such a key would make this
-	 * node (and, through the charter, every member) refuse to start */
-	const char *bad = sec_public_check(&pub);
-	if (bad != NULL)
-		return fail(c, WN_EINVAL, "the bundle of '%s' cannot be "
-		    "enrolled: %s; ask the partner for a new bundle", org, bad);
-	sec_fingerprint(&pub, fp);
-	if (strcmp(fp, arg(c, "fingerprint")) != 0)
-		return fail(c, WN_EDENIED, "the fingerprint confirmed by the "
-		    "operator (%s) does not match these keys (%s): do not "
-		    "enrol; check the bundle with the partner",
-		    arg(c, "fingerprint"), fp);
+	if ((rc = node_peer_keys_arg(c, &pub, fp, "the bundle", "enrol")) !=
+	    WN_OK)
+		return rc;
+	rc = WN_EDB;
 	bool directs = false;
 	if (!n->is_director) {
 		if (memcmp(pub.sign_pk, n->director_pk, 32) != 0)

@@ -108,6 +108,11 @@ struct node_rx {
 	struct pre pre[NODE_BATCH];
 };
 
+/* ctl_peer.c: a bundle's keys from a control call, checked and matched
+ * against the fingerprint the operator confirmed (peer.add, peer.rekey) */
+wn_err node_peer_keys_arg(struct node_ctl_call *c, struct sec_public *pub,
+    char fp[SEC_FINGERPRINT_LEN], const char *what, const char *verb);
+
 /* rotate.c: a peer's key rotation. peer_verify_env and peer_verify_cose
  * check a signature with the peer's keys, or, while its rotation is open
  * (peer_prev_usable: not yet seen signing with the new ones, and within

@@ -303,20 +303,10 @@ node_ctl_peer_rekey(struct node_ctl_call *c)
 	if (p == NULL || p->gone)
 		return fail(c, WN_ENOTFOUND, "'%s' is not enrolled: enrol it "
 		    "with peer add", org);
-	if (!sec_unhex(pub.sign_pk, 32, arg(c, "sign_key")) ||
-	    !sec_unhex(pub.kx_pk, 32, arg(c, "kx_key")))
-		return fail(c, WN_EINVAL, "sign_key and kx_key must be 64 hex "
-		    "digits each");
-	const char *bad = sec_public_check(&pub);
-	if (bad != NULL)
-		return fail(c, WN_EINVAL, "the new keys of '%s' cannot be "
-		    "used: %s; ask the partner for a new bundle", org, bad);
-	sec_fingerprint(&pub, fp);
-	if (strcmp(fp, arg(c, "fingerprint")) != 0)
-		return fail(c, WN_EDENIED, "the fingerprint confirmed by the "
-		    "operator (%s) does not match these keys (%s): do not "
-		    "take them; check the bundle with the partner",
-		    arg(c, "fingerprint"), fp);
+	if ((rc = node_peer_keys_arg(c, &pub, fp, "the new keys",
+		 "take them")) != WN_OK)
+		return rc;
+	rc = WN_EDB;
 	if (memcmp(pub.sign_pk, p->sign_pk, 32) == 0 ||
 	    memcmp(pub.kx_pk, p->kx_pk, 32) == 0)
 		return fail(c, WN_EINVAL, "these are not new keys: '%s' holds "
