@@ -229,7 +229,7 @@ static void
 header(struct proto_env_header *h, bool tp)
 {
 	memset(h, 0, sizeof(*h));
-	h->version = 4; /* PROTOCOL.md: "v" => 4 */
+	h->version = 5; /* PROTOCOL.md: "v" => 5 */
 	h->type = PROTO_MSG_DATA;
 	wn_strlcpy(h->from, "community_guards-2", sizeof(h->from));
 	wn_strlcpy(h->to, "housing", sizeof(h->to));
@@ -286,7 +286,7 @@ test_protected_header_by_hand(void **state)
 		expect(&c, 0, 1);
 		assert_true(integer(&c) == -8);
 		text_is(&c, "v");
-		assert_true(integer(&c) == 4);
+		assert_true(integer(&c) == 5);
 		text_is(&c, "t");
 		assert_true(integer(&c) == PROTO_MSG_DATA);
 		text_is(&c, "from");
