@@ -237,12 +237,8 @@ read_reply(struct node_slot *s, nng_msg *msg, struct proto_receipt *rc,
 	/* the peer signed it after it read this transfer: its clock */
 	*ts = e.h.ts_ms;
 	if (!current) {
-		int64_t off = e.h.ts_ms - wn_now_ms();
-		snprintf(why, whylen, "the peer's receipt is dated %lld s %s "
-		    "our clock, more than the 10 minutes allowed: not taken "
-		    "(one of the two clocks is wrong: check NTP on both)",
-		    (long long)(off < 0 ? -off : off) / 1000,
-		    off < 0 ? "behind" : "ahead of");
+		peer_clock_off(why, whylen, "the peer's receipt", e.h.ts_ms,
+		    ": not taken");
 		return WN_EPROTO;
 	}
 	return WN_OK;

@@ -150,6 +150,11 @@ void peer_refuse(struct node_rx *rx, bool vouched, const uint8_t *id,
 void peer_refuse_once(struct node *n, const char *who, wn_err code,
     const char *reason);
 bool peer_in_window(int64_t ts_ms);
+/* peer_clock_off says, in buf, that what (a peer's message) dated ts_ms is
+ * off our clock by more than the window, by how much, and what to check;
+ * then ("": nothing) follows "allowed", e.g. ": not taken". */
+void peer_clock_off(char *buf, size_t len, const char *what, int64_t ts_ms,
+    const char *then);
 int peer_seen(struct node *n, const struct pre *pr, wn_err *code, char *why,
     size_t whylen);
 int64_t peer_last_seq_in(struct node *n, const char *peer);

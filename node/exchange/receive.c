@@ -312,6 +312,17 @@ peer_in_window(int64_t ts_ms)
 	return ts_ms >= now - TIME_WINDOW_MS && ts_ms <= now + TIME_WINDOW_MS;
 }
 
+void
+peer_clock_off(char *buf, size_t len, const char *what, int64_t ts_ms,
+    const char *then)
+{
+	int64_t off = ts_ms - wn_now_ms();
+	snprintf(buf, len, "%s is dated %lld s %s our clock, more than the 10 "
+	    "minutes allowed%s (one of the two clocks is wrong: check NTP on "
+	    "both)", what, (long long)(off < 0 ? -off : off) / 1000,
+	    off < 0 ? "behind" : "ahead of", then);
+}
+
 /* check_one is phase A for one envelope, in the order of PROTOCOL.md's
  * table: structure and version, sender, signature (its own, or its hash at
  * index i of the verified manifest m), then recipient and time. Who is

@@ -284,16 +284,11 @@ peer_session_accept(struct node *n, const struct pre *pr,
 		 * to another node, or not now): answered, so that a sender
 		 * whose clock is off is told so, and learns by how much from
 		 * our time on the refusal (it names its opening) */
-		int64_t off = pr->e.h.ts_ms - wn_now_ms();
 		code = pr->code;
 		if (strcmp(pr->e.h.to, n->cfg.org_id) == 0 &&
 		    !peer_in_window(pr->e.h.ts_ms))
-			snprintf(why, sizeof(why), "the session opening is "
-			    "dated %lld s %s our clock, more than the 10 "
-			    "minutes allowed (one of the two clocks is wrong: "
-			    "check NTP on both)",
-			    (long long)(off < 0 ? -off : off) / 1000,
-			    off < 0 ? "behind" : "ahead of");
+			peer_clock_off(why, sizeof(why), "the session opening",
+			    pr->e.h.ts_ms, "");
 		else
 			snprintf(why, sizeof(why), "%s", pr->reason);
 		goto refuse;
@@ -533,13 +528,8 @@ peer_session_take(struct node *n, struct node_peer *p, const void *reply,
 		p->skew_ms = e.h.ts_ms - wn_now_ms();
 		p->skew_known = true;
 		if (!peer_in_window(e.h.ts_ms)) {
-			int64_t off = e.h.ts_ms - wn_now_ms();
-			snprintf(why, whylen, "the peer's refusal of our session "
-			    "opening is dated %lld s %s our clock, more than the "
-			    "10 minutes allowed (one of the two clocks is wrong: "
-			    "check NTP on both)",
-			    (long long)(off < 0 ? -off : off) / 1000,
-			    off < 0 ? "behind" : "ahead of");
+			peer_clock_off(why, whylen, "the peer's refusal of our "
+			    "session opening", e.h.ts_ms, "");
 			goto out;
 		}
 		*code = eb.code;
