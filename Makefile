@@ -134,21 +134,24 @@ deps:
 
 # mutation first, so that the last line is the suite's count; the rooms'
 # link check once the plain build is there (a clean clone has none before)
+# (the builds use every core: JOBS, by default nproc; the tests run several
+# at a time, tests/run.sh). Each phase says how long it took.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 check: deps lint
 	@mkdir -p $(FUZZ_BUILD)
-	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5 >$(FUZZ_BUILD)/run.log 2>&1 || \
-		{ tail -30 $(FUZZ_BUILD)/run.log; echo "fuzz: the harnesses do not build or run with clang"; exit 1; }
-	@echo "fuzz: every harness builds with clang and ran 5 s"
-	$(Q)$(MAKE) --no-print-directory mutation
-	$(Q)$(MAKE) --no-print-directory test
+	@t=$$(date +%s); $(MAKE) --no-print-directory -j$(JOBS) fuzz FUZZ_SECONDS=5 >$(FUZZ_BUILD)/run.log 2>&1 || \
+		{ tail -30 $(FUZZ_BUILD)/run.log; echo "fuzz: the harnesses do not build or run with clang"; exit 1; }; \
+		echo "fuzz: every harness builds with clang and ran 5 s ($$(( $$(date +%s) - t )) s)"
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) mutation
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) test
 	@BUILD=$(BUILD) bash tests/lint_link.sh
-	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) test SANITIZE=address,undefined
 
 check-sanitize: deps
-	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) test SANITIZE=address,undefined
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/tools/keydump \
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all $(BUILD)/tests/tools/keydump \
 		$(BUILD)/tests/tools/capopen
 	$(Q)BUILD=$(BUILD) bash tests/demo.sh
 
