@@ -16,18 +16,29 @@ struct sec_peer_key {
 wn_err sec_identity_beforenm(struct sec_identity *id,
     const uint8_t peer_kx_pk[SEC_KX_PK_LEN], uint8_t *out);
 
+/* peer_key_alloc: a key with its guarded (sodium_malloc) room, not yet
+ * filled; NULL when out of memory */
+static struct sec_peer_key *
+peer_key_alloc(void)
+{
+	struct sec_peer_key *k = malloc(sizeof(*k));
+	if (k == NULL)
+		return NULL;
+	k->k = sodium_malloc(crypto_box_BEFORENMBYTES);
+	if (k->k == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
 wn_err
 sec_peer_key_new(struct sec_identity *id,
     const uint8_t peer_kx_pk[SEC_KX_PK_LEN], struct sec_peer_key **out)
 {
-	struct sec_peer_key *k = malloc(sizeof(*k));
+	struct sec_peer_key *k = peer_key_alloc();
 	if (k == NULL)
 		return WN_ENOMEM;
-	k->k = sodium_malloc(crypto_box_BEFORENMBYTES);
-	if (k->k == NULL) {
-		free(k);
-		return WN_ENOMEM;
-	}
 	if (sec_identity_beforenm(id, peer_kx_pk, k->k) != WN_OK) {
 		sec_peer_key_free(k);
 		return WN_ECRYPTO;
@@ -41,14 +52,9 @@ wn_err
 sec_peer_key_from_raw(const uint8_t raw[SEC_PEER_KEY_LEN],
     struct sec_peer_key **out)
 {
-	struct sec_peer_key *k = malloc(sizeof(*k));
+	struct sec_peer_key *k = peer_key_alloc();
 	if (k == NULL)
 		return WN_ENOMEM;
-	k->k = sodium_malloc(crypto_box_BEFORENMBYTES);
-	if (k->k == NULL) {
-		free(k);
-		return WN_ENOMEM;
-	}
 	memcpy(k->k, raw, crypto_box_BEFORENMBYTES);
 	sodium_mprotect_readonly(k->k);
 	*out = k;

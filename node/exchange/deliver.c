@@ -82,6 +82,19 @@ slot_free(struct node_slot *s)
 	node_peer_kick(p->node);
 }
 
+/* slot_send hands msg to the slot's context (the slot then owns it until
+ * its callback), noting when, and how many drops the peer had then */
+static void
+slot_send(struct node_slot *s, struct node_peer *p, nng_msg *msg)
+{
+	s->sending = true;
+	s->sent_ms = wn_mono_ms();
+	s->drops = atomic_load(&p->drops);
+	nng_aio_set_msg(s->aio, msg);
+	nng_aio_set_timeout(s->aio, (nng_duration)peer_send_timeout_ms);
+	nng_ctx_send(s->ctx, s->aio);
+}
+
 static void
 record_latency(struct node *n, int64_t created_us)
 {
@@ -814,12 +827,7 @@ start_hs(struct node *n, struct node_peer *p, struct node_slot *s,
 	s->first = true;
 	memcpy(s->ids[0], first, 16);
 	p->inflight++;
-	s->sending = true;
-	s->sent_ms = wn_mono_ms();
-	s->drops = atomic_load(&p->drops);
-	nng_aio_set_msg(s->aio, msg);
-	nng_aio_set_timeout(s->aio, (nng_duration)peer_send_timeout_ms);
-	nng_ctx_send(s->ctx, s->aio);
+	slot_send(s, p, msg);
 	return true;
 }
 
@@ -967,12 +975,7 @@ send_batch(struct node *n, struct node_peer *p)
 		slot_free(s);
 		goto out;
 	}
-	s->sending = true;
-	s->sent_ms = wn_mono_ms();
-	s->drops = atomic_load(&p->drops);
-	nng_aio_set_msg(s->aio, msg);
-	nng_aio_set_timeout(s->aio, (nng_duration)peer_send_timeout_ms);
-	nng_ctx_send(s->ctx, s->aio);
+	slot_send(s, p, msg);
 	sent = true;
 	goto out;
 fail:

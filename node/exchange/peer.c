@@ -89,17 +89,14 @@ peer_audit_log(struct node *n, const char *user, const char *action,
 		    node_store_errmsg(n->store));
 }
 
-/* peer_wire_capture appends raw bytes that crossed the peer socket to the file
- * named by $WIJKNET_WIRE_CAPTURE (a debugging and test aid, like a packet
- * capture: the transfers sent and received and the replies received, as
- * they crossed the wire; never a session's key, which stays in memory).
- * The file is the node's alone (mode 0600, whatever the umask, also when it
- * existed): a capture is what a stolen key would open later. */
-void
-peer_wire_capture(const void *buf, size_t len)
+/* capture_append appends buf to the file at path, made private to the node
+ * (mode 0600, whatever the umask, also when it existed): a capture is what
+ * a stolen key would open later. what names the capture in warnings. */
+static void
+capture_append(const char *path, const char *what, const void *buf,
+    size_t len)
 {
 	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
-	const char *path = getenv("WIJKNET_WIRE_CAPTURE");
 	FILE *f = NULL;
 	int fd;
 	if (path == NULL || *path == '\0')
@@ -109,45 +106,41 @@ peer_wire_capture(const void *buf, size_t len)
 	    0600);
 	if (fd >= 0 && (fchmod(fd, 0600) != 0 ||
 			   (f = fdopen(fd, "ab")) == NULL)) {
-		wn_log(WN_LOG_WARN, "wire capture: cannot make it private");
+		wn_log(WN_LOG_WARN, "%s: cannot make it private", what);
 		close(fd);
 	}
 	if (f != NULL) {
 		if (fwrite(buf, 1, len, f) != len)
-			wn_log(WN_LOG_WARN, "wire capture: short write");
+			wn_log(WN_LOG_WARN, "%s: short write", what);
 		fclose(f);
 	}
 	pthread_mutex_unlock(&mtx);
 }
 
+/* peer_wire_capture appends raw bytes that crossed the peer socket to the file
+ * named by $WIJKNET_WIRE_CAPTURE (a debugging and test aid, like a packet
+ * capture: the transfers sent and received and the replies received, as
+ * they crossed the wire; never a session's key, which stays in memory). */
+void
+peer_wire_capture(const void *buf, size_t len)
+{
+	capture_append(getenv("WIJKNET_WIRE_CAPTURE"), "wire capture", buf,
+	    len);
+}
+
 /* peer_body_capture appends the opened body of every message received that
  * reaches the applier (not receipts, session handshakes or chain head
- * answers, which are opened elsewhere) to the file named by $WIJKNET_TEST_BODY_CAPTURE: in the tests' daemon only
- * (node_test_env), so that a test can search every byte a node received
- * in the clear for what must never reach it (a subject's identifier at
- * the director: tests/integration/test_case_tokens.sh); the wire capture
- * holds it only sealed. Private to the node (0600), as the wire capture. */
+ * answers, which are opened elsewhere) to the file named by
+ * $WIJKNET_TEST_BODY_CAPTURE: in the tests' daemon only (node_test_env),
+ * so that a test can search every byte a node received in the clear for
+ * what must never reach it (a subject's identifier at the director:
+ * tests/integration/test_case_tokens.sh); the wire capture holds it only
+ * sealed. Private to the node, as the wire capture. */
 void
 peer_body_capture(const void *buf, size_t len)
 {
-	static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
-	const char *path = node_test_env("WIJKNET_TEST_BODY_CAPTURE");
-	FILE *f = NULL;
-	int fd;
-	if (path == NULL || *path == '\0')
-		return;
-	pthread_mutex_lock(&mtx);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd >= 0 && (fchmod(fd, 0600) != 0 ||
-			   (f = fdopen(fd, "ab")) == NULL))
-		close(fd);
-	if (f != NULL) {
-		if (fwrite(buf, 1, len, f) != len)
-			wn_log(WN_LOG_WARN, "body capture: short write");
-		fclose(f);
-	}
-	pthread_mutex_unlock(&mtx);
+	capture_append(node_test_env("WIJKNET_TEST_BODY_CAPTURE"),
+	    "body capture", buf, len);
 }
 
 /* ---- the peer table ---------------------------------------------------- */
