@@ -780,8 +780,7 @@ node_cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	wn_strlcpy(cfg->data_dir, dir, sizeof(cfg->data_dir));
-	char when[40], detail[512], seqs[24];
-	snprintf(seqs, sizeof(seqs), "%lld", (long long)count);
+	char when[40], detail[512];
 	human_time(atoll(made), when, sizeof(when));
 	snprintf(detail, sizeof(detail), "restored into %s from a backup made "
 	    "%s (audit chain up to record %lld)", dir, when, (long long)count);
@@ -789,7 +788,9 @@ node_cmd_restore(int argc, char **argv)
 	    node_store_meta_del(store, META_CONFIG) != WN_OK ||
 	    node_store_meta_del(store, META_MADE) != WN_OK ||
 	    node_store_meta_del(store, META_SEQ) != WN_OK ||
-	    node_store_meta_put(store, NODE_RESTORED_SEQ_KEY, seqs) != WN_OK ||
+	    /* the copy's numbers move past its original's (a gap its
+	     * peers take), and its records past count are its own */
+	    node_chain_restored(store, count) != WN_OK ||
 	    /* its first start asks the peers to send again what took
 	     * data away since the backup began (exchange/resync.c) */
 	    node_resync_mark(store, atoll(made)) != WN_OK ||
