@@ -68,6 +68,10 @@ check "  under numbers past the original's, by the restore's gap 2^30 ($seq)" \
 check "dir refused none of them as replays" count_is 0 grep_count dir 'reuses sequence numbers|replay'
 check "  nor took the gap for an accepted rollback" count_is 0 grep_count dir 'chain\.rollback_closed'
 check "the copy stops" node_stop police
+# all it sent is applied (a head sent as it stopped too), so that dir's
+# head is the one a next start meets
+sent=$(echo "SELECT next_seq - 1 FROM peers WHERE org_id = 'dir';" | node_sql police | tail -1)
+check "dir applied all the copy sent it ($sent)" wait_for 120 field_is dir police received_seq "$sent"
 check "dir still holds the original's head $held" test "$(peer_field dir police chain_head)" = "$held"
 
 # its next start, dir answering: behind, by what the original wrote
