@@ -22,8 +22,8 @@
  * The key files are kept as they are in the data folder: encrypted with
  * the passphrase (Argon2id). They are read before the store is copied and
  * again after: a rotation that began or ended meanwhile (the files no
- * longer those the copy goes with) writes no backup. It is written to a temporary file beside FILE
- * (mode 0600), fsynced, renamed over FILE and the folder fsynced; on any
+ * longer those the copy goes with) writes no backup. The backup is written
+ * to a temporary file beside FILE (mode 0600), fsynced, renamed over FILE and the folder fsynced; on any
  * failure (a full disk) the temporary file is removed and FILE is left as
  * it was. Not in the backup: the TLS certificate and key and the
  * passphrase file (they live outside the data folder; back them up with
@@ -233,7 +233,8 @@ usage_backup(FILE *f)
 	    "node's key file (encrypted with its passphrase; during a key rotation\n"
 	    "the next key file too) and its config (inside the store's\n"
 	    "encryption). FILE is written beside itself and renamed into place\n"
-	    "(mode 0600): a failure (a full disk) leaves no partial file. Not in it: the TLS certificate, key and CA, and the passphrase.\n"
+	    "(mode 0600): a failure (a full disk) leaves no partial file. Not in\n"
+	    "it: the TLS certificate, key and CA, and the passphrase.\n"
 	    "The store is not migrated: one of another schema version than this\n"
 	    "wijknetd's (upgraded, the daemon not restarted yet) is refused.\n"
 	    "\n"
@@ -265,7 +266,8 @@ node_cmd_backup(int argc, char **argv)
 	struct sec_secret *pass = NULL;
 	struct sec_identity *id = NULL;
 	struct node_store *store = NULL;
-	char *conf = NULL, *key = NULL, *next = NULL, *key2 = NULL, *next2 = NULL;
+	char *conf = NULL, *key = NULL, *next = NULL, *key2 = NULL;
+	char *next2 = NULL;
 	size_t conf_len = 0, key_len = 0, next_len = 0, key2_len, next2_len;
 	int status = 2, c, fd = -1;
 	bool made_tmp = false;
@@ -497,11 +499,12 @@ usage_restore(FILE *f)
 	    "one else may write (restore sets it to 0700, as init does). It gets\n"
 	    "the key file (and the next key file of a key rotation under way), the\n"
 	    "store (checked: it opens with the passphrase, every page\n"
-	    "authenticates, the audit chain verifies) and the config DIR/" NODE_CONF_FILE ", whose\n"
-	    "data_dir is set to DIR. Start it with 'wijknetd run --config\n"
-	    "DIR/" NODE_CONF_FILE "'. Its checkers hold how far its audit chain got:\n"
-	    "a copy older than that is refused at its start, saying how many records\n"
-	    "it misses and since when, until started with --accept-rollback REASON.\n"
+	    "authenticates, the audit chain verifies) and the config\n"
+	    "DIR/" NODE_CONF_FILE ", whose data_dir is set to DIR. Start it with\n"
+	    "'wijknetd run --config DIR/" NODE_CONF_FILE "'. Its checkers hold how\n"
+	    "far its audit chain got: a copy older than that is refused at its\n"
+	    "start, saying how many records it misses and since when, until\n"
+	    "started with --accept-rollback REASON.\n"
 	    "Its first start that goes on asks every peer to send again what took\n"
 	    "data away since the backup: the retractions of fields they disclosed\n"
 	    "to it, and on the director the members' concerns. What the node did\n"
@@ -571,7 +574,8 @@ remove_made(const char *dir, bool made_dir)
 
 /* foreign_entry finds an entry of dir other than ".", ".." and restore's
  * own files so far (the key file; with db, the next key file and the
- * store too): its name into name, true. A folder that cannot be read counts as holding one. */
+ * store too): its name into name, true. A folder that cannot be read
+ * counts as holding one. */
 static bool
 foreign_entry(const char *dir, bool db, char *name, size_t cap)
 {
