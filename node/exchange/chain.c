@@ -26,6 +26,11 @@
  * override with a reason (--accept-unchecked), audited. A round that lets
  * the node serve with checkers that did not vouch is not the last word:
  * those are asked again while it serves, until each has (pending).
+ *
+ * A copy made by wijknetd restore (node_chain_restored) has its sequence
+ * numbers moved past its original's, so that it is not refused as
+ * replays if it serves unchecked; it then sends no head in that run,
+ * which would replace the original's at a checker without a check.
  */
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"
