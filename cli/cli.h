@@ -167,7 +167,7 @@ extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_record[], cli_usage_consent[], cli_usage_data[],
     cli_usage_signal[], cli_usage_plan[], cli_usage_action[],
     cli_usage_body[], cli_usage_meeting[], cli_usage_subject[],
-    cli_usage_concern[], cli_usage_key[];
+    cli_usage_concern[], cli_usage_key[], cli_usage_doctor[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_doctor(struct cli *cli, int argc, char **argv);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,16 +57,39 @@ cli_cmd_init(struct cli *cli, int argc, char **argv)
 	return run_daemon(cli, "init", NULL, NULL, argc, argv);
 }
 
+const char cli_usage_doctor[] =
+    "doctor [--credential-file FILE]\n"
+    "       (with [passphrase] source = credential, run outside the unit:\n"
+    "       FILE is where wijknetd.service loads the passphrase credential\n"
+    "       from, LoadCredential=NAME:FILE; default /etc/wijknet/passphrase)";
+
 /* doctor reads files that only the daemon program can judge (the
- * certificate): wijknetd doctor does it, on the config of -d's node */
+ * certificate): wijknetd doctor does it, on the config of -d's node, and
+ * with the credential's source file named here */
 int
 cli_cmd_doctor(struct cli *cli, int argc, char **argv)
 {
+	static const struct option opts[] = {
+	    {"credential-file", required_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cred = NULL;
 	char conf[4096];
-	if (argc != 1) {
-		fprintf(stderr, "%s: doctor takes no arguments ('%s')\n",
-		    cli->prog, argv[1]);
-		return CLI_USAGE;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'f')
+			goto usage;
+		if (optarg[0] == '\0') {
+			fprintf(stderr, "%s: doctor: --credential-file needs a "
+			    "file\n", cli->prog);
+			return CLI_USAGE;
+		}
+		cred = optarg;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: doctor takes no other arguments ('%s')\n",
+		    cli->prog, argv[optind]);
+		goto usage;
 	}
 	if ((size_t)snprintf(conf, sizeof(conf), "%s/wijknet.conf",
 		cli->data_dir) >= sizeof(conf)) {
@@ -73,7 +97,13 @@ cli_cmd_doctor(struct cli *cli, int argc, char **argv)
 		    cli->data_dir);
 		return CLI_USAGE;
 	}
-	return run_daemon(cli, "doctor", "--config", conf, argc, argv);
+	char *sub[] = {argv[0], (char *)"--credential-file", (char *)cred,
+	    NULL};
+	return run_daemon(cli, "doctor", "--config", conf,
+	    cred != NULL ? 3 : 1, sub);
+usage:
+	fprintf(stderr, "usage: wijknet %s\n", cli_usage_doctor);
+	return CLI_USAGE;
 }
 
 static int

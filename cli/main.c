@@ -16,7 +16,7 @@ static const struct cli_cmd cmds[] = {
 	{"status", cli_cmd_status, "show the node's status", "status"},
 	{"doctor", cli_cmd_doctor,
 	    "check the node's set-up and say what to fix (wijknetd doctor)",
-	    "doctor"},
+	    cli_usage_doctor},
 	{"whoami", cli_cmd_whoami, "show your node, role and fingerprint",
 	    "whoami"},
 	{"audit", cli_cmd_audit, "verify or show the audit log",

@@ -13,9 +13,17 @@
  *   trailer: BACKUP_MAGIC (16 bytes), db_len, key_len (8 bytes each, big
  *   endian)
  *
- * The key file is kept as it is in the data folder: encrypted with the
- * passphrase (Argon2id). It is written to a temporary file beside FILE
- * (mode 0600), fsynced, renamed over FILE and the folder fsynced; on any
+ * or, while a key rotation is under way (rotate.c: the next keys in
+ * NODE_KEY_NEXT_FILE until a charter names them):
+ *
+ *   [the store copy][the key file][the next key file: next_len bytes]
+ *   [trailer: BACKUP_MAGIC_NEXT (16 bytes), db_len, key_len, next_len]
+ *
+ * The key files are kept as they are in the data folder: encrypted with
+ * the passphrase (Argon2id). They are read before the store is copied and
+ * again after: a rotation that began or ended meanwhile (the files no
+ * longer those the copy goes with) writes no backup. The backup is written
+ * to a temporary file beside FILE (mode 0600), fsynced, renamed over FILE and the folder fsynced; on any
  * failure (a full disk) the temporary file is removed and FILE is left as
  * it was. Not in the backup: the TLS certificate and key and the
  * passphrase file (they live outside the data folder; back them up with
@@ -47,8 +55,10 @@
 #include <unistd.h>
 
 #define BACKUP_MAGIC "WIJKNET-BACKUP\0\1"
+#define BACKUP_MAGIC_NEXT "WIJKNET-BACKUP\0\2" /* with the next key file */
 #define BACKUP_MAGIC_LEN 16
 #define BACKUP_TRAILER (BACKUP_MAGIC_LEN + 16)
+#define BACKUP_TRAILER_NEXT (BACKUP_MAGIC_LEN + 24)
 #define BACKUP_KEY_MAX (64u << 10)
 #define META_CONFIG "backup.config"
 #define META_MADE "backup.made_ms"
@@ -111,6 +121,38 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/* key_files reads the key file and, while a key rotation is under way,
+ * the next key file (*next NULL, *next_len 0 without one) */
+static wn_err
+key_files(const char *dir, char **key, size_t *key_len, char **next,
+    size_t *next_len, char *err, size_t errlen)
+{
+	char path[4096];
+	wn_err rc;
+	*key = *next = NULL;
+	*key_len = *next_len = 0;
+	if (!node_path(path, sizeof(path), dir, NODE_KEY_FILE)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return WN_ECONFIG;
+	}
+	if ((rc = read_all(path, BACKUP_KEY_MAX, key, key_len, err, errlen)) !=
+	    WN_OK)
+		return rc;
+	if (!node_path(path, sizeof(path), dir, NODE_KEY_NEXT_FILE)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return WN_ECONFIG;
+	}
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return WN_OK;
+	return read_all(path, BACKUP_KEY_MAX, next, next_len, err, errlen);
+}
+
+static bool
+same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
 static bool
@@ -188,10 +230,11 @@ usage_backup(FILE *f)
 	    "\n"
 	    "Writes a consistent copy of the node's store, taken while the node\n"
 	    "runs (or not), to FILE: encrypted with the store's own key, with the\n"
-	    "node's key file (encrypted with its passphrase) and its config (inside\n"
-	    "the store's encryption). FILE is written beside itself and renamed\n"
-	    "into place (mode 0600): a failure (a full disk) leaves no partial\n"
-	    "file. Not in it: the TLS certificate, key and CA, and the passphrase.\n"
+	    "node's key file (encrypted with its passphrase; during a key rotation\n"
+	    "the next key file too) and its config (inside the store's\n"
+	    "encryption). FILE is written beside itself and renamed into place\n"
+	    "(mode 0600): a failure (a full disk) leaves no partial file. Not in\n"
+	    "it: the TLS certificate, key and CA, and the passphrase.\n"
 	    "The store is not migrated: one of another schema version than this\n"
 	    "wijknetd's (upgraded, the daemon not restarted yet) is refused.\n"
 	    "\n"
@@ -223,8 +266,9 @@ node_cmd_backup(int argc, char **argv)
 	struct sec_secret *pass = NULL;
 	struct sec_identity *id = NULL;
 	struct node_store *store = NULL;
-	char *conf = NULL, *key = NULL;
-	size_t conf_len = 0, key_len = 0;
+	char *conf = NULL, *key = NULL, *next = NULL, *key2 = NULL;
+	char *next2 = NULL;
+	size_t conf_len = 0, key_len = 0, next_len = 0, key2_len, next2_len;
 	int status = 2, c, fd = -1;
 	bool made_tmp = false;
 
@@ -258,9 +302,9 @@ node_cmd_backup(int argc, char **argv)
 	if (cfg_node_load(cfg_path, cfg, err, sizeof(err)) != WN_OK ||
 	    read_all(cfg_path, CFG_FILE_MAX, &conf, &conf_len, err,
 		sizeof(err)) != WN_OK ||
-	    !node_path(path, sizeof(path), cfg->data_dir, NODE_KEY_FILE) ||
-	    read_all(path, BACKUP_KEY_MAX, &key, &key_len, err, sizeof(err)) !=
-		WN_OK) {
+	    key_files(cfg->data_dir, &key, &key_len, &next, &next_len, err,
+		sizeof(err)) != WN_OK ||
+	    !node_path(path, sizeof(path), cfg->data_dir, NODE_KEY_FILE)) {
 		fprintf(stderr, "wijknetd backup: %s\n", err);
 		goto out;
 	}
@@ -342,20 +386,41 @@ node_cmd_backup(int argc, char **argv)
 		    err);
 		goto out;
 	}
-	/* the key file and the trailer after the store's copy */
+	/* the key files the copy goes with: still those read before it */
+	if (key_files(cfg->data_dir, &key2, &key2_len, &next2, &next2_len, err,
+		sizeof(err)) != WN_OK) {
+		fprintf(stderr, "wijknetd backup: %s; no backup was written\n",
+		    err);
+		goto out;
+	}
+	if (!same_bytes(key, key_len, key2, key2_len) ||
+	    !same_bytes(next, next_len, next2, next2_len)) {
+		fprintf(stderr, "wijknetd backup: the key files changed while "
+				"the store was copied (a key rotation began or "
+				"ended): no backup was written; run it again\n");
+		goto out;
+	}
+	/* the key files and the trailer after the store's copy */
 	struct stat st;
-	uint8_t trailer[BACKUP_TRAILER];
+	uint8_t trailer[BACKUP_TRAILER_NEXT];
+	size_t tlen = next != NULL ? BACKUP_TRAILER_NEXT : BACKUP_TRAILER;
 	if ((fd = open(tmp, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &st) != 0) {
 		fprintf(stderr, "wijknetd backup: %s: %s\n", tmp,
 		    strerror(errno));
 		goto out;
 	}
-	memcpy(trailer, BACKUP_MAGIC, BACKUP_MAGIC_LEN);
+	/* without a rotation under way, the first layout: a backup an
+	 * older wijknetd restores too */
+	memcpy(trailer, next != NULL ? BACKUP_MAGIC_NEXT : BACKUP_MAGIC,
+	    BACKUP_MAGIC_LEN);
 	put_be64(trailer + BACKUP_MAGIC_LEN, (uint64_t)st.st_size);
 	put_be64(trailer + BACKUP_MAGIC_LEN + 8, (uint64_t)key_len);
+	if (next != NULL)
+		put_be64(trailer + BACKUP_MAGIC_LEN + 16, (uint64_t)next_len);
 	if (!write_all(fd, key, key_len) ||
-	    !write_all(fd, trailer, sizeof(trailer)) || fsync(fd) != 0) {
+	    (next != NULL && !write_all(fd, next, next_len)) ||
+	    !write_all(fd, trailer, tlen) || fsync(fd) != 0) {
 		int e = errno;
 		fprintf(stderr, "wijknetd backup: %s: %s; no backup was "
 				"written\n", out_path,
@@ -391,9 +456,11 @@ node_cmd_backup(int argc, char **argv)
 				"written but not recorded in the audit log\n");
 	}
 	printf("backup of %s written to %s: %lld bytes, audit chain up to "
-	       "record %lld, made %s\n", cfg->org_id, out_path,
-	    (long long)st.st_size + (long long)key_len + BACKUP_TRAILER,
-	    (long long)head.seq, when);
+	       "record %lld, made %s%s\n", cfg->org_id, out_path,
+	    (long long)st.st_size + (long long)key_len + (long long)next_len +
+		(long long)tlen,
+	    (long long)head.seq, when, next != NULL ? "; with the next keys "
+	    "of the key rotation under way" : "");
 	status = fflush(stdout) == 0 ? 0 : 1;
 	goto out;
 usage:
@@ -413,6 +480,9 @@ out:
 	sec_secret_free(pass);
 	free(conf);
 	free(key);
+	free(next);
+	free(key2);
+	free(next2);
 	free(cfg);
 	return status;
 }
@@ -427,13 +497,14 @@ usage_restore(FILE *f)
 	    "folder: it must not exist (restore makes it, mode 0700), or be an\n"
 	    "empty folder of the user restoring, not a symbolic link, in which no\n"
 	    "one else may write (restore sets it to 0700, as init does). It gets\n"
-	    "the key file, the store\n"
-	    "(checked: it opens with the passphrase, every page authenticates, the\n"
-	    "audit chain verifies) and the config DIR/" NODE_CONF_FILE ", whose\n"
-	    "data_dir is set to DIR. Start it with 'wijknetd run --config\n"
-	    "DIR/" NODE_CONF_FILE "'. Its checkers hold how far its audit chain got:\n"
-	    "a copy older than that is refused at its start, saying how many records\n"
-	    "it misses and since when, until started with --accept-rollback REASON.\n"
+	    "the key file (and the next key file of a key rotation under way), the\n"
+	    "store (checked: it opens with the passphrase, every page\n"
+	    "authenticates, the audit chain verifies) and the config\n"
+	    "DIR/" NODE_CONF_FILE ", whose data_dir is set to DIR. Start it with\n"
+	    "'wijknetd run --config DIR/" NODE_CONF_FILE "'. Its checkers hold how\n"
+	    "far its audit chain got: a copy older than that is refused at its\n"
+	    "start, saying how many records it misses and since when, until\n"
+	    "started with --accept-rollback REASON.\n"
 	    "Its first start that goes on asks every peer to send again what took\n"
 	    "data away since the backup: the retractions of fields they disclosed\n"
 	    "to it, and on the director the members' concerns. What the node did\n"
@@ -489,7 +560,8 @@ out:
 static void
 remove_made(const char *dir, bool made_dir)
 {
-	static const char *const files[] = {NODE_KEY_FILE, NODE_DB_FILE,
+	static const char *const files[] = {NODE_KEY_FILE, NODE_KEY_NEXT_FILE,
+	    NODE_DB_FILE,
 	    NODE_DB_FILE "-wal", NODE_DB_FILE "-shm", NODE_DB_FILE "-journal",
 	    NODE_CONF_FILE};
 	char path[4096];
@@ -501,8 +573,9 @@ remove_made(const char *dir, bool made_dir)
 }
 
 /* foreign_entry finds an entry of dir other than ".", ".." and restore's
- * own files so far (the key file; with db, the store too): its name into
- * name, true. A folder that cannot be read counts as holding one. */
+ * own files so far (the key file; with db, the next key file and the
+ * store too): its name into name, true. A folder that cannot be read
+ * counts as holding one. */
 static bool
 foreign_entry(const char *dir, bool db, char *name, size_t cap)
 {
@@ -517,7 +590,8 @@ foreign_entry(const char *dir, bool db, char *name, size_t cap)
 		const char *n = e->d_name;
 		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
 		    strcmp(n, NODE_KEY_FILE) == 0 ||
-		    (db && strcmp(n, NODE_DB_FILE) == 0))
+		    (db && (strcmp(n, NODE_DB_FILE) == 0 ||
+			       strcmp(n, NODE_KEY_NEXT_FILE) == 0)))
 			continue;
 		wn_strlcpy(name, n, cap);
 		/* a name someone else chose goes to a terminal: printable */
@@ -642,13 +716,13 @@ node_cmd_restore(int argc, char **argv)
 	char dir[256] = "", err[1024], path[4096], why[256];
 	struct cfg_node *cfg = calloc(1, sizeof(*cfg));
 	struct sec_secret *pass = NULL;
-	struct sec_identity *id = NULL;
+	struct sec_identity *id = NULL, *nx = NULL;
 	struct node_store *store = NULL;
 	char *conf = NULL;
 	int status = 2, c, in = -1;
 	bool made_dir = false, done = false, own = false;
 	struct stat st, dst;
-	uint8_t trailer[BACKUP_TRAILER];
+	uint8_t trailer[BACKUP_TRAILER_NEXT];
 
 	if (cfg == NULL)
 		return 1;
@@ -690,16 +764,29 @@ node_cmd_restore(int argc, char **argv)
 		    strerror(errno));
 		goto out;
 	}
-	uint64_t db_len = 0, key_len = 0, size = (uint64_t)st.st_size;
-	if (size < BACKUP_TRAILER ||
-	    pread(in, trailer, sizeof(trailer), (off_t)(size - BACKUP_TRAILER)) !=
-		(ssize_t)sizeof(trailer) ||
-	    memcmp(trailer, BACKUP_MAGIC, BACKUP_MAGIC_LEN) != 0 ||
+	uint64_t db_len = 0, key_len = 0, next_len = 0, tlen = BACKUP_TRAILER;
+	uint64_t size = (uint64_t)st.st_size;
+	/* with the next key file (a key rotation under way), or without */
+	if (size >= BACKUP_TRAILER_NEXT &&
+	    pread(in, trailer, BACKUP_TRAILER_NEXT,
+		(off_t)(size - BACKUP_TRAILER_NEXT)) ==
+		(ssize_t)BACKUP_TRAILER_NEXT &&
+	    memcmp(trailer, BACKUP_MAGIC_NEXT, BACKUP_MAGIC_LEN) == 0) {
+		tlen = BACKUP_TRAILER_NEXT;
+		next_len = get_be64(trailer + BACKUP_MAGIC_LEN + 16);
+	} else if (size < BACKUP_TRAILER ||
+	    pread(in, trailer, BACKUP_TRAILER, (off_t)(size - BACKUP_TRAILER)) !=
+		(ssize_t)BACKUP_TRAILER ||
+	    memcmp(trailer, BACKUP_MAGIC, BACKUP_MAGIC_LEN) != 0)
+		tlen = 0;
+	if (tlen == 0 ||
 	    (db_len = get_be64(trailer + BACKUP_MAGIC_LEN)) == 0 ||
 	    db_len % 4096 != 0 ||
 	    (key_len = get_be64(trailer + BACKUP_MAGIC_LEN + 8)) == 0 ||
 	    key_len > BACKUP_KEY_MAX ||
-	    db_len > size || size - db_len != key_len + BACKUP_TRAILER) {
+	    (tlen == BACKUP_TRAILER_NEXT &&
+		(next_len == 0 || next_len > BACKUP_KEY_MAX)) ||
+	    db_len > size || size - db_len != key_len + next_len + tlen) {
 		fprintf(stderr, "wijknetd restore: %s is not a whole backup "
 				"written by 'wijknetd backup' (cut short, or "
 				"another file)\n", from);
@@ -731,6 +818,25 @@ node_cmd_restore(int argc, char **argv)
 		fprintf(stderr, "wijknetd restore: %s\n", err);
 		status = rc == WN_EAUTH ? NODE_EXIT_PASSPHRASE : 1;
 		goto out;
+	}
+	/* the next keys of a key rotation under way: they must open as
+	 * the daemon opens them (node_key_rotation_resume) */
+	if (next_len > 0) {
+		if (!node_path(path, sizeof(path), dir, NODE_KEY_NEXT_FILE) ||
+		    unpack_file(in, (off_t)(db_len + key_len), next_len, path,
+			err, sizeof(err)) != WN_OK) {
+			fprintf(stderr, "wijknetd restore: %s\n", err);
+			goto out;
+		}
+		if (sec_identity_unlock(path, pass, &nx, err, sizeof(err)) !=
+			WN_OK ||
+		    !sec_identity_same_file_keys(id, nx)) {
+			fprintf(stderr, "wijknetd restore: the next keys of the "
+			    "key rotation in the backup do not open with its "
+			    "key file%s%s\n", nx == NULL ? ": " : "",
+			    nx == NULL ? err : "");
+			goto out;
+		}
 	}
 	if (!node_path(path, sizeof(path), dir, NODE_DB_FILE) ||
 	    unpack_file(in, 0, db_len, path, err, sizeof(err)) != WN_OK) {
@@ -780,8 +886,7 @@ node_cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	wn_strlcpy(cfg->data_dir, dir, sizeof(cfg->data_dir));
-	char when[40], detail[512], seqs[24];
-	snprintf(seqs, sizeof(seqs), "%lld", (long long)count);
+	char when[40], detail[512];
 	human_time(atoll(made), when, sizeof(when));
 	snprintf(detail, sizeof(detail), "restored into %s from a backup made "
 	    "%s (audit chain up to record %lld)", dir, when, (long long)count);
@@ -789,7 +894,9 @@ node_cmd_restore(int argc, char **argv)
 	    node_store_meta_del(store, META_CONFIG) != WN_OK ||
 	    node_store_meta_del(store, META_MADE) != WN_OK ||
 	    node_store_meta_del(store, META_SEQ) != WN_OK ||
-	    node_store_meta_put(store, NODE_RESTORED_SEQ_KEY, seqs) != WN_OK ||
+	    /* the copy's numbers move past its original's (a gap its
+	     * peers take), and its records past count are its own */
+	    node_chain_restored(store, count) != WN_OK ||
 	    /* its first start asks the peers to send again what took
 	     * data away since the backup began (exchange/resync.c) */
 	    node_resync_mark(store, atoll(made)) != WN_OK ||
@@ -813,12 +920,14 @@ node_cmd_restore(int argc, char **argv)
 	sec_fingerprint(sec_identity_public(id), fp);
 	printf("restored node %s into %s from a backup made %s\n"
 	       "audit chain: %lld records, intact\nconfig: %s\n"
-	       "fingerprint: %s\n"
+	       "fingerprint: %s\n%s"
 	       "Its first start asks its checkers how far its chain got: if "
 	       "this copy is behind, the start is refused and says what it "
 	       "misses. Once it goes on, it asks its peers to send again what "
 	       "took data away since the backup.\n",
-	    cfg->org_id, dir, when, (long long)count, path, fp);
+	    cfg->org_id, dir, when, (long long)count, path, fp,
+	    nx != NULL ? "a key rotation was under way: its next keys are "
+	    "restored (" NODE_KEY_NEXT_FILE ")\n" : "");
 	done = true;
 	status = fflush(stdout) == 0 ? 0 : 1;
 	goto out;
@@ -833,6 +942,7 @@ out:
 	if (in >= 0)
 		close(in);
 	sec_identity_free(id);
+	sec_identity_free(nx);
 	sec_secret_free(pass);
 	free(conf);
 	free(cfg);

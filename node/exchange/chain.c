@@ -26,6 +26,11 @@
  * override with a reason (--accept-unchecked), audited. A round that lets
  * the node serve with checkers that did not vouch is not the last word:
  * those are asked again while it serves, until each has (pending).
+ *
+ * A copy made by wijknetd restore (node_chain_restored) has its sequence
+ * numbers moved past its original's, so that it is not refused as
+ * replays if it serves unchecked; it then sends no head in that run,
+ * which would replace the original's at a checker without a check.
  */
 #include "node/exchange/exchange.h"
 #include "node/exchange/exchange_int.h"
@@ -120,6 +125,10 @@ node_chain_push_heads(struct node *n)
 	struct proto_writer w;
 	int64_t seq;
 	wn_err rc;
+	/* a restored copy serving unchecked: its heads would replace the
+	 * one its original left with a checker (node_chain_restored) */
+	if (n->ex->heads_withheld)
+		return WN_OK;
 	proto_writer_init(&w, buf, sizeof(buf));
 	if ((rc = signed_head(n, &w, &seq)) != WN_OK)
 		return rc;
@@ -614,6 +623,22 @@ hash_at(struct node *n, uint64_t seq, uint8_t out[32])
 	return ok;
 }
 
+wn_err
+node_chain_restored(struct node_store *s, int64_t last)
+{
+	char v[24], sql[96];
+	wn_err rc;
+	snprintf(v, sizeof(v), "%lld", (long long)last);
+	if ((rc = node_store_meta_put(s, NODE_RESTORED_SEQ_KEY, v)) != WN_OK)
+		return rc;
+	/* what waits in the outbox keeps its numbers: the original had
+	 * the same messages under them, and a peer that took one from it
+	 * knows it by its id (answered as the first time) */
+	snprintf(sql, sizeof(sql), "UPDATE peers SET next_seq = next_seq + "
+	    "%llu", (unsigned long long)NODE_RESTORE_SEQ_GAP);
+	return node_store_exec(s, sql);
+}
+
 /* BEHIND_KEY (meta) holds what a copy accepted as rolled back misses,
  * for status: missing records, time of its last record, its last record,
  * the head held, when accepted, the checker; tab separated. Dropped at a
@@ -918,6 +943,17 @@ chain_round(struct node *n, enum round kind, struct node_peer *only,
 			    "answered; serving unchecked, accepted by the "
 			    "operator: %s", asked, unchecked);
 			wn_log(WN_LOG_WARN, "rollback check: %s", detail);
+			/* a restored copy no checker vouched for yet: its
+			 * heads wait for a start a checker answers (its
+			 * numbers moved at restore, so its messages go) */
+			if (node_store_meta_get(n->store, NODE_RESTORED_SEQ_KEY,
+				val, sizeof(val))) {
+				n->ex->heads_withheld = true;
+				wn_log(WN_LOG_WARN, "rollback check: a restored "
+				    "copy serving unchecked: its chain heads are "
+				    "not sent in this run (they would pass the "
+				    "one its original left with its checkers)");
+			}
 			rc = node_audit_append(n->store, "system",
 			    "chain.unchecked", n->cfg.org_id, detail);
 			goto out;

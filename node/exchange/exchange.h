@@ -340,9 +340,23 @@ struct node_chain_behind {
 };
 bool node_chain_behind(struct node *n, struct node_chain_behind *out);
 /* NODE_RESTORED_SEQ_KEY (meta): the last audit record of a restored copy
- * (wijknetd restore puts it), which node_chain_check counts what the copy
- * misses from; dropped with the rollback's state. */
+ * (wijknetd restore puts it, node_chain_restored), which node_chain_check
+ * counts what the copy misses from; dropped with the rollback's state. */
 #define NODE_RESTORED_SEQ_KEY "restored_copy_seq"
+/* node_chain_restored: wijknetd restore marks the restored store (in the
+ * caller's transaction): its last audit record (NODE_RESTORED_SEQ_KEY),
+ * and every peer's next sequence number moved forward by
+ * NODE_RESTORE_SEQ_GAP, past any its original used after the backup, so
+ * that a copy that serves before a checker vouched (--accept-unchecked)
+ * is not refused as replays. The gap is below NODE_SEQ_JUMP: its peers
+ * take it as a gap, not as the operator's acceptance of a rollback (which
+ * would close a rollback reported of the node, and make its checkers hold
+ * its next head whatever its index). While such a copy serves unchecked
+ * it sends no chain head (node_chain_push_heads): one past the head a
+ * checker holds of the original would replace it unchecked, and the
+ * copy's next checked start would miss the rollback. */
+#define NODE_RESTORE_SEQ_GAP ((uint64_t)1 << 30)
+WN_NODISCARD wn_err node_chain_restored(struct node_store *s, int64_t last);
 WN_NODISCARD wn_err node_chain_store(struct node *n,
     const struct node_peer *from, const uint8_t *buf, size_t len, char *why,
     size_t whylen);
@@ -359,6 +373,8 @@ WN_NODISCARD wn_err node_chain_answer(struct node *n,
  * numbers jump forward (NODE_SEQ_JUMP), which only its operator's
  * --accept-rollback does. Both in the receiving transaction. */
 #define NODE_SEQ_JUMP ((uint64_t)1 << 31)
+_Static_assert(NODE_RESTORE_SEQ_GAP < NODE_SEQ_JUMP, "a restore's gap "
+    "must not read as an accepted rollback");
 WN_NODISCARD wn_err node_chain_seq_reused(struct node *n,
     const struct node_peer *from, uint64_t seq, int64_t last,
     const uint8_t *head, size_t hlen);

@@ -75,6 +75,8 @@ struct node_exchange {
 	size_t chain_pending;
 	const struct node_peer *recheck_peer;
 	bool numbers_moved;   /* a rollback was accepted in this run */
+	bool heads_withheld;  /* a restored copy serving unchecked: no
+			       * chain heads this run (node_chain_restored) */
 	bool refused_serving; /* chain_refused while serving (not
 			       * receive-only): it had sent meanwhile */
 	char ro_why[200];     /* why no checker vouched, the last reason */

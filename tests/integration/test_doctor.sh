@@ -94,5 +94,12 @@ check_exit "all put back: nothing to fix" 0 doctor
 check "the node starts" node_start n
 check_exit "doctor on the running node: nothing to fix" 0 doctor
 check_exit "doctor takes no arguments" 2 "$WIJKNET" -d "$D" doctor extra
+check_exit "... but --credential-file FILE" 2 "$WIJKNET" -d "$D" doctor --credential-file "$WN_T/f" extra
+check_exit "--credential-file needs a file" 2 "$WIJKNET" -d "$D" doctor --credential-file
+check_exit "... not an empty one" 2 "$WIJKNET" -d "$D" doctor --credential-file ""
+check_exit "nor another option" 2 "$WIJKNET" -d "$D" doctor --config "$CONF"
+check_exit "wijknet doctor --help" 0 "$WIJKNET" doctor --help
+check_out "... names --credential-file" "^usage: wijknet doctor \[--credential-file FILE\]"
+check "wijknet(1) names it" grep -q 'B doctor .*credential' "$TOP/cli/wijknet.1"
 
 wn_done

@@ -2,7 +2,8 @@
 # test_doctor_credential.sh - doctor on a node whose passphrase is a
 # systemd credential, run outside the unit (no $CREDENTIALS_DIRECTORY):
 # it cannot see the credential, so it checks the file the unit loads it
-# from (--credential-file, default /etc/wijknet/passphrase): root's, mode
+# from (--credential-file, default /etc/wijknet/passphrase; `wijknet
+# doctor --credential-file` passes it on): root's, mode
 # 0600, and says so in a note; loose modes, another owner and a missing
 # file are findings saying what to do.
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +40,17 @@ chown root "$SRC"
 check_exit "a missing source file that was named is to fix" 1 doctor --credential-file "$WN_T/nowhere"
 check_out "... saying where the unit loads it from" \
 	"^fix: $WN_T/nowhere: missing: wijknetd.service loads the passphrase credential wijknet-passphrase from it \(LoadCredential=wijknet-passphrase:$WN_T/nowhere\)"
+
+# wijknet doctor passes --credential-file on (its config is -d's)
+cli_doctor() { env -u CREDENTIALS_DIRECTORY "$WIJKNET" -d "$WN_T/p" doctor "$@"; }
+check_exit "wijknet doctor --credential-file: a sound source file" 0 cli_doctor --credential-file "$SRC"
+check_out "... the note names that file" "^note: the passphrase comes from the credential wijknet-passphrase, .*its source $SRC is root's, mode 0600"
+chmod 640 "$SRC"
+check_exit "wijknet doctor --credential-file: a source file others may read" 1 cli_doctor --credential-file "$SRC"
+check_out "... saying chmod 600" "^fix: $SRC: the passphrase credential's source has mode 0640, others may read it: chmod 600 $SRC\$"
+chmod 600 "$SRC"
+check_exit "wijknet doctor --credential-file=FILE, missing" 1 cli_doctor --credential-file="$WN_T/nowhere"
+check_out "... is a finding naming it" "^fix: $WN_T/nowhere: missing: wijknetd.service loads"
 
 # the default, /etc/wijknet/passphrase: the unit may load it from
 # elsewhere (systemctl edit), so a missing one is only a warning
