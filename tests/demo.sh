@@ -17,8 +17,9 @@
 # copy of a member's store refused by its fellow members while the
 # director is away, and a member none of whose checkers answers starting
 # receive-only; forward secrecy: sessions with fresh keys, so that a key
-# file copied later opens nothing of a recorded exchange; and every node's
-# audit chain verifies.
+# file copied later opens nothing of a recorded exchange; the police
+# rotating their keys after that theft, with messages in flight, each
+# arriving once; and every node's audit chain verifies.
 set -euo pipefail
 # the region's time: the dates below are local times in Flanders
 export TZ=Europe/Brussels
@@ -382,6 +383,30 @@ echo "   only the fresh public keys), and none of the $se_n messages, receipts a
 echo "   the sessions: those keys were never on disk."
 start_node pz-neteland
 start_node gw-herentals
+
+say "The police's key file was stolen: the police rotate their keys, with messages in flight"
+rotating() { [ "$(wn pz-neteland --json status | field key_rotation_pending pz-neteland)" = True ]; }
+before=$(received herentals pz-neteland | cut -d' ' -f1)
+wn pz-neteland peer send herentals --count 20 --size 200 >/dev/null
+echo "-- the police make their next keys; the node goes on signing with the old ones until the"
+echo "   director announces the new ones (the bundle goes to the director, as at enrolment):"
+wn pz-neteland key rotate >"$D/pz-neteland.next.bundle"
+rotating || { echo "no key rotation under way"; exit 1; }
+newfp=$(sed -n 's/^fingerprint = //p' "$D/pz-neteland.next.bundle")
+wn pz-neteland peer send herentals --count 20 --size 200 >/dev/null
+echo "-- the director reads the new fingerprint with the police and takes the keys; its charter names them:"
+wn herentals peer rekey "$D/pz-neteland.next.bundle" --fingerprint "$newfp"
+not_rotating() { ! rotating; }
+until_true not_rotating
+until_true is_zero pz-neteland herentals
+received_is herentals pz-neteland $((before + 40)) || { echo "the 40 messages did not arrive once each"; exit 1; }
+fp_of() { wn "$1" --json peer list | field fingerprint "$2"; }
+guards_know() { [ "$(fp_of gw-herentals pz-neteland)" = "$newfp" ]; }
+until_true guards_know
+echo "-- the police now sign with the new keys; the 40 messages sent around the change arrived once each."
+echo "   The guards, from the director's charter, list the police as $(fp_of gw-herentals pz-neteland);"
+echo "   the old key is taken for one more day (what was sealed for it), then refused:"
+wn pz-neteland audit show --limit 400 | grep -E 'key\.rotat' | tail -n 2
 
 say "Every control request and every peer exchange is in the hash-chained audit log"
 wn gw-herentals audit show --limit 8
