@@ -8,7 +8,7 @@
  *               2: message (text, at most 1023 bytes, may be empty),
  *             ? 3: rows [ * { * text(1..31 bytes) =>
  *                             int / text(<= 65535 bytes) / bool } ] }
- *                  (at most 100000 rows of at most 32 fields)
+ *                  (at most 100000 rows of at most 64 fields)
  *
  * Integer keys may come in any order, each at most once; unknown integer
  * keys and duplicate text keys are refused, as are trailing bytes.
@@ -25,7 +25,7 @@
 #define PROTO_CTL_VALUE_MAX 4095
 #define PROTO_CTL_MESSAGE_MAX 1023
 #define PROTO_CTL_MAX_ROWS 100000
-#define PROTO_CTL_MAX_FIELDS 32
+#define PROTO_CTL_MAX_FIELDS 64
 #define PROTO_CTL_FIELD_TEXT_MAX 65535
 /* Statuses above this are refused: wn_err values are small. */
 #define PROTO_CTL_MAX_STATUS 255

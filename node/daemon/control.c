@@ -53,6 +53,17 @@ field_fingerprint(struct proto_writer *w, struct node *n)
 	proto_ctl_field_text(w, "fingerprint", fp);
 }
 
+/* The status row's fields: always, with TLS, when the audit chain is
+ * behind what its checkers hold, and while receive-only. A node may be all
+ * of these at once, and the row must still fit in a control reply. */
+#define STATUS_FIELDS 26
+#define STATUS_FIELDS_TLS 2
+#define STATUS_FIELDS_BEHIND 5
+#define STATUS_FIELDS_RO 1
+_Static_assert(STATUS_FIELDS + STATUS_FIELDS_TLS + STATUS_FIELDS_BEHIND +
+	STATUS_FIELDS_RO <= PROTO_CTL_MAX_FIELDS,
+    "the status row of a node that is everything at once does not fit");
+
 static wn_err
 ctl_status(struct node_ctl_call *c)
 {
@@ -99,8 +110,8 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
-	proto_ctl_row_begin(c->w, 26 + (tls ? 2 : 0) + (behind ? 5 : 0) +
-	    (ro ? 1 : 0));
+	proto_ctl_row_begin(c->w, STATUS_FIELDS + (tls ? STATUS_FIELDS_TLS : 0) +
+	    (behind ? STATUS_FIELDS_BEHIND : 0) + (ro ? STATUS_FIELDS_RO : 0));
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));

@@ -200,7 +200,7 @@ test_request_add_limits(void **state)
 /* A request or reply refusal: the bytes, offset and message substring. */
 struct bad {
 	const char *name;
-	uint8_t buf[256];
+	uint8_t buf[512];
 	size_t len;
 	size_t offset;
 	const char *msg;
@@ -871,11 +871,11 @@ test_reply_refusals(void **state)
 	bad_end(&b);
 	check_bad_reply(&b);
 
-	bad_begin(&b, "too many fields", "33 fields");
+	bad_begin(&b, "too many fields", "65 fields");
 	reply_head(1);
 	b.offset = bw.len;
-	proto_write_map(&bw, 33);
-	for (int i = 0; i < 33; i++) {
+	proto_write_map(&bw, PROTO_CTL_MAX_FIELDS + 1);
+	for (int i = 0; i < PROTO_CTL_MAX_FIELDS + 1; i++) {
 		char k[3] = {(char)('a' + i % 26), (char)('a' + i / 26), 0};
 		proto_write_text(&bw, k);
 		proto_write_bool(&bw, false);
