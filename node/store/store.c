@@ -677,6 +677,31 @@ static const char *const migrations[] = {
 	"ALTER TABLE peers ADD COLUMN prev_kx_pk BLOB CHECK (prev_kx_pk "
 	"  IS NULL OR length(prev_kx_pk) = 32);"
 	"ALTER TABLE peers ADD COLUMN prev_until_ms INTEGER;",
+	/* 23: SITRAP alerts (node/alert/alert.c, issue 13): what happened in
+	 * a case this node directs, or to an action it owns, for its
+	 * people: when, the kind (plain words: action.done), the case, the
+	 * partner, the thing it names (an action's number; 0 none), in which
+	 * capacity this node hears of it, the local user it is meant for
+	 * (NULL: every user of the node) and when it was read. Never a
+	 * subject, a field or a text. The id never comes back after a row
+	 * is deleted (AUTOINCREMENT): a follower asks "after id N", and a
+	 * mail queue may name the alert it mails. Indexed for the two reads
+	 * of ten years of them: the unread ones, newest first, and a
+	 * case's. */
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time_ms INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind GLOB '[a-z]*.[a-z]*' AND "
+	"    length(kind) <= 32),"
+	"  case_id TEXT NOT NULL CHECK (case_id != ''),"
+	"  partner TEXT NOT NULL DEFAULT '',"
+	"  ref INTEGER NOT NULL DEFAULT 0,"
+	"  role TEXT NOT NULL CHECK (role IN ('director', 'owner')),"
+	"  user TEXT,"
+	"  read_ms INTEGER,"
+	"  read_by TEXT);"
+	"CREATE INDEX alerts_unread ON alerts (id) WHERE read_ms IS NULL;"
+	"CREATE INDEX alerts_case ON alerts (case_id, id);",
 };
 
 int

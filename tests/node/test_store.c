@@ -899,6 +899,64 @@ test_migration_22_peer_prev_keys(void **state)
 	node_store_close(s);
 }
 
+/* Migration 23, SITRAP alerts (node/alert/alert.c): a kind in plain words
+ * (a.b), a case, a capacity of director or owner; an id never comes back
+ * after a row is deleted (a mail queue may name it); the unread ones and
+ * a case's are indexed, and the plan for "the newest unread" uses the
+ * partial index. */
+static void
+test_migration_23_alerts(void **state)
+{
+	(void)state;
+	char err[512];
+	sqlite3_stmt *st = NULL;
+	bool uses = false;
+	struct node_store *s = open_at(22);
+	assert_int_equal(node_store_migrate(s, 23, err, sizeof(err)), WN_OK);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO alerts (time_ms, kind, case_id, "
+			     "partner, ref, role) VALUES (1, 'action.done', "
+			     "'C-1', 'police', 4, 'director');"
+			     "INSERT INTO alerts (time_ms, kind, case_id, role) "
+			     "VALUES (2, 'share.requested', 'C-1', 'owner');"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alerts WHERE read_ms "
+				   "IS NULL AND user IS NULL AND partner = ''"),
+	    1);
+	assert_int_equal(node_store_exec(s, "INSERT INTO alerts (time_ms, kind, "
+					    "case_id, role) VALUES (1, 'done', "
+					    "'C-1', 'director')"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "INSERT INTO alerts (time_ms, kind, "
+					    "case_id, role) VALUES (1, "
+					    "'action.done', 'C-1', 'chair')"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "INSERT INTO alerts (time_ms, kind, "
+					    "case_id, role) VALUES (1, "
+					    "'action.done', '', 'director')"),
+	    WN_EDB);
+	assert_int_equal(node_store_exec(s, "DELETE FROM alerts WHERE id = 2;"
+					    "INSERT INTO alerts (time_ms, kind, "
+					    "case_id, role) VALUES (3, "
+					    "'action.late', 'C-1', 'owner');"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT max(id) FROM alerts"), 3);
+	assert_int_equal(sqlite3_prepare_v2(node_store_db(s),
+			     "EXPLAIN QUERY PLAN SELECT id FROM alerts WHERE "
+			     "read_ms IS NULL ORDER BY id DESC LIMIT 50", -1,
+			     &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		uses |= strstr((const char *)sqlite3_column_text(st, 3),
+		    "alerts_unread") != NULL;
+	sqlite3_finalize(st);
+	assert_true(uses);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+				   "name = 'alerts_case'"),
+	    1);
+	node_store_close(s);
+}
+
 /* Migration 18, concerns and matches (node/subject/concern.c): a token is
  * 32 bytes, a contact is not empty, an expiry is after 1970; a match
  * belongs to a concern held here, once per partner; the director holds
@@ -1672,6 +1730,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_16_outbox_mv, fresh),
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
 	    cmocka_unit_test_setup(test_migration_22_peer_prev_keys, fresh),
+	    cmocka_unit_test_setup(test_migration_23_alerts, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
