@@ -536,7 +536,6 @@ listener_start(struct node *n, char *err, size_t errlen)
 	return WN_OK;
 }
 
-static bool ping(const char *path);
 
 /* socket_folder_ours: the folder of a control_socket outside the data
  * folder is the daemon's own (its owner, a folder, not a link) and only it
@@ -602,7 +601,7 @@ node_ctl_start(struct node *n, char *err, size_t errlen)
 		/* outside the data folder its lock does not keep a second
 		 * node (a restored copy with the same config) off the
 		 * socket: one that answers there is another node's */
-		if (ping(n->d->ctl_path)) {
+		if (node_ctl_ping(n->d->ctl_path)) {
 			snprintf(err, errlen, "control_socket %s: another "
 			    "wijknetd serves there: stop it, or give this node "
 			    "a control_socket of its own", n->d->ctl_path);
@@ -662,7 +661,7 @@ io_all(int fd, uint8_t *buf, size_t len, bool out, int64_t deadline)
 	return true;
 }
 
-/* ping asks the control socket for "ping" as the CLI's REQ socket would,
+/* node_ctl_ping asks the control socket (or the alert socket) for "ping" as the CLI's REQ socket would,
  * but over a plain Unix socket in SP's IPC framing: an nng socket opened
  * and closed twice a second would sooner or later meet nng 1.5.2's hang
  * in nng_close (nanomsg/nng#1543), and every later close of the node's
@@ -670,8 +669,8 @@ io_all(int fd, uint8_t *buf, size_t len, bool out, int64_t deadline)
  * the REP socket's SP header, sends one request (frame: 0x01, 8-byte
  * length; body: a 4-byte request id, then the request) and reads the
  * reply that carries the same id, all within PING_WAIT_MS. */
-static bool
-ping(const char *path)
+bool
+node_ctl_ping(const char *path)
 {
 	static uint32_t next_id;
 	static const uint8_t hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
@@ -730,7 +729,7 @@ node_ctl_check(struct node *n)
 	char err[256];
 	/* with nng stuck in a close, a ping's own close would hang too */
 	n->d->health_checks++;
-	if (node_sockets_abandoned() || ping(n->d->ctl_path))
+	if (node_sockets_abandoned() || node_ctl_ping(n->d->ctl_path))
 		return;
 	wn_log(WN_LOG_WARN, "control socket %s did not answer; recreating "
 			    "its listener",
