@@ -446,6 +446,14 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		rc = node_audit_append(n->store, from->org_id, "copy.updated",
 		    ci.id, detail);
 	}
+	/* at the case's director, its people are told: an answer, or a
+	 * member's dossier that changed (a copy held replaced) */
+	if (rc == WN_OK && strcmp(ci.director, n->cfg.org_id) == 0) {
+		struct node_event ev = {nreplaced > 0 ? "dossier.changed"
+						      : "share.answered",
+		    ci.id, from->org_id, 0, "director"};
+		rc = node_event_raise(n, &ev);
+	}
 out:
 	sqlite3_finalize(was);
 	sqlite3_finalize(st);
