@@ -175,8 +175,6 @@ follow(struct cli *cli, const char *since)
 	struct proto_ctl_reply reply = {0};
 	struct proto_ctl_request *req = calloc(1, sizeof(*req));
 	char sock[4200], num[24];
-	const char *slash = strrchr(cli->socket, '/');
-	size_t dir = slash != NULL ? (size_t)(slash - cli->socket) + 1 : 0;
 	uint64_t last = 0;
 	struct cli al = *cli;
 	int status = CLI_FAIL;
@@ -201,13 +199,11 @@ follow(struct cli *cli, const char *since)
 			last = (uint64_t)cli_row_int(&reply.rows[0], "id");
 		proto_ctl_reply_release(&reply);
 	}
-	if (dir + sizeof("alerts.sock") > sizeof(sock)) {
-		fprintf(stderr, "%s: %s: path too long\n", cli->prog,
-		    cli->socket);
+	if (!cfg_alert_socket_path(cli->socket, sock, sizeof(sock))) {
+		fprintf(stderr, "%s: %s: the alert socket's path beside it is "
+		    "too long\n", cli->prog, cli->socket);
 		goto out;
 	}
-	memcpy(sock, cli->socket, dir);
-	memcpy(sock + dir, "alerts.sock", sizeof("alerts.sock"));
 	al.socket = sock;
 	if (!cli->json) {
 		printf("following the alerts after alert %" PRIu64 " (until "

@@ -1119,3 +1119,21 @@ cfg_org_id_valid(const char *s)
 	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
 	return n > 0 && n < 64 && s[n] == '\0';
 }
+
+bool
+cfg_alert_socket_path(const char *ctl, char *out, size_t cap)
+{
+	const char *slash = strrchr(ctl, '/');
+	const char *name = slash != NULL ? slash + 1 : ctl;
+	size_t dir = (size_t)(name - ctl), len = strlen(name);
+	int k;
+	if (strcmp(name, "control.sock") == 0)
+		k = snprintf(out, cap, "%.*salerts.sock", (int)dir, ctl);
+	else {
+		if (len > 5 && strcmp(name + len - 5, ".sock") == 0)
+			len -= 5;
+		k = snprintf(out, cap, "%.*s%.*s.alerts.sock", (int)dir, ctl,
+		    (int)len, name);
+	}
+	return k > 0 && (size_t)k < cap && k <= 107;
+}

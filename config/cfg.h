@@ -168,4 +168,13 @@ const char *cfg_listen_problem(const char *s);
  * and '-' (the rule for org ids and user names). */
 bool cfg_org_id_valid(const char *s);
 
+/* cfg_alert_socket_path writes the path of the alert socket that goes
+ * with the control socket at ctl (the daemon's and the CLI's one rule):
+ * in the same folder, "alerts.sock" beside "control.sock", else the
+ * control socket's name with ".sock" (if any) taken off and
+ * ".alerts.sock" added (node-a.sock: node-a.alerts.sock), so that two
+ * nodes whose sockets share a folder never share an alert socket. False
+ * when it does not fit in cap or in a unix socket's path (107 bytes). */
+bool cfg_alert_socket_path(const char *ctl, char *out, size_t cap);
+
 #endif

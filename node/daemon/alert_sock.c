@@ -3,7 +3,8 @@
  * for the next alerts (issue 13).
  *
  * A second REP socket on ipc://, beside the control socket (alerts.sock
- * in the same folder), with the control socket's permissions (0600, or
+ * in the same folder, or NAME.alerts.sock beside a control_socket
+ * NAME.sock: cfg_alert_socket_path), with the control socket's permissions (0600, or
  * 0660 and its group) and the same rule for callers: the uid the kernel
  * reports (NNG_OPT_IPC_PEER_UID) must be a user in the config, or the
  * request is refused (audited control.refused, as on the control
@@ -139,17 +140,13 @@ wn_err
 node_alert_sock_start(struct node *n, char *err, size_t errlen)
 {
 	struct node_daemon *d = n->d;
-	const char *slash = strrchr(d->ctl_path, '/');
-	size_t dir = slash != NULL ? (size_t)(slash - d->ctl_path) + 1 : 0;
 	int rv;
-	if (dir + sizeof(NODE_ALERT_SOCK) > sizeof(d->al_path) ||
-	    dir + sizeof(NODE_ALERT_SOCK) > 100) {
-		snprintf(err, errlen, "%.*s: folder path too long for a unix "
-		    "socket", (int)dir, d->ctl_path);
+	if (!cfg_alert_socket_path(d->ctl_path, d->al_path,
+		sizeof(d->al_path))) {
+		snprintf(err, errlen, "%s: the alert socket's path beside it "
+		    "is too long for a unix socket", d->ctl_path);
 		return WN_ECONFIG;
 	}
-	memcpy(d->al_path, d->ctl_path, dir);
-	memcpy(d->al_path + dir, NODE_ALERT_SOCK, sizeof(NODE_ALERT_SOCK));
 	snprintf(d->al_url, sizeof(d->al_url), "ipc://%s", d->al_path);
 	if ((rv = nng_rep0_open(&d->al)) != 0 ||
 	    (rv = nng_socket_set_size(d->al, NNG_OPT_RECVMAXSZ,
@@ -158,8 +155,9 @@ node_alert_sock_start(struct node *n, char *err, size_t errlen)
 		return WN_ETRANSPORT;
 	}
 	d->al_open = true;
-	/* a stale socket file of a crashed daemon: the control socket's
-	 * start made sure no other daemon serves in this folder */
+	/* a stale socket file of a crashed daemon: its name comes from the
+	 * control socket's, at which the control socket's start made sure
+	 * no other daemon serves */
 	unlink(d->al_path);
 	wn_err rc = al_listen(n, err, errlen);
 	if (rc != WN_OK)

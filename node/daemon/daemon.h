@@ -33,8 +33,8 @@
 #define NODE_CONF_FILE "wijknet.conf"
 #define NODE_LOCK_FILE "wijknetd.lock"
 #define NODE_CTL_SOCK "control.sock"
-/* the alert socket: beside the control socket, in the same folder */
-#define NODE_ALERT_SOCK "alerts.sock"
+/* the alert socket: beside the control socket, in the same folder
+ * (cfg_alert_socket_path) */
 #define NODE_ALERT_WORKERS 8
 #define NODE_UNLOCK_FAILURES "unlock-failures"
 /* run's and audit-verify's exit status when the passphrase is wrong or
@@ -105,7 +105,7 @@ void node_ctl_free(struct node *n);
 bool node_ctl_ping(const char *path);
 
 /* alert_sock.c: the alert socket, ipc:// beside the control socket
- * (NODE_ALERT_SOCK in its folder), with its permissions and group and its
+ * (alerts.sock in its folder: cfg_alert_socket_path), with its permissions and group and its
  * mapping of uids to users; it answers only ping and alert.wait (a long
  * poll, node/alert/alert.c). node_alert_sock_start opens it (after
  * node_ctl_start: it needs n->d); node_alert_sock_check is its health

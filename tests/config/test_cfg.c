@@ -845,6 +845,32 @@ test_fuzz(void **state)
 	assert_true(ok > 100);
 }
 
+/* the alert socket beside the control socket: alerts.sock beside
+ * control.sock, NAME.alerts.sock beside NAME.sock or NAME; refused when it
+ * would not fit in a unix socket's path or in the buffer */
+static void
+test_alert_socket_path(void **state)
+{
+	(void)state;
+	char out[200], longer[120];
+	assert_true(cfg_alert_socket_path("/var/lib/wijknet/control.sock", out,
+	    sizeof(out)));
+	assert_string_equal(out, "/var/lib/wijknet/alerts.sock");
+	assert_true(cfg_alert_socket_path("/run/wijknet/node-a.sock", out,
+	    sizeof(out)));
+	assert_string_equal(out, "/run/wijknet/node-a.alerts.sock");
+	assert_true(cfg_alert_socket_path("/run/x/ctl", out, sizeof(out)));
+	assert_string_equal(out, "/run/x/ctl.alerts.sock");
+	assert_true(cfg_alert_socket_path("/run/x/.sock", out, sizeof(out)));
+	assert_string_equal(out, "/run/x/.sock.alerts.sock");
+	assert_false(cfg_alert_socket_path("/run/wijknet/control.sock", out,
+	    10));
+	memset(longer, 'a', sizeof(longer));
+	longer[0] = '/';
+	longer[99] = '\0'; /* a control socket of 99 bytes */
+	assert_false(cfg_alert_socket_path(longer, out, sizeof(out)));
+}
+
 int
 main(void)
 {
@@ -881,6 +907,7 @@ main(void)
 		cmocka_unit_test(test_user_by_uid),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_alert_socket_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

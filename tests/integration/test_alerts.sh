@@ -16,6 +16,9 @@ S=S-mk-subject-alerts
 
 check "a federation of the director, police and housing" \
 	federation dir police:police housing:housing
+check "the alert socket is beside the control socket, 0600 as it is" \
+	test "$(stat -c %a "$WN_T/dir/alerts.sock")" = "$(stat -c %a "$WN_T/dir/control.sock")" -a \
+	"$(stat -c %a "$WN_T/dir/alerts.sock")" = 600
 check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
 acked() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
 check "every member applies it" wait_for 60 acked
