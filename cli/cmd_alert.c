@@ -65,6 +65,10 @@ say(const struct proto_ctl_row *r, char *out, size_t cap)
 	else if (strcmp(k, "dossier.changed") == 0)
 		snprintf(out, cap, "case %s: what %s shared changed (see: data "
 		    "list --case %s)", c, p, c);
+	else if (strcmp(k, "consent.withdrawn") == 0)
+		snprintf(out, cap, "case %s: %s withdrew a consent or a legal "
+		    "basis, and what it shared under it is deleted here (see: "
+		    "data list --case %s)", c, p, c);
 	else if (strcmp(k, "decision.made") == 0)
 		snprintf(out, cap, "case %s: a decision at meeting %lld (see: "
 		    "meeting show %lld)", c, ref, ref);

@@ -4,7 +4,8 @@
  *
  * Owns: the alerts table (migration 23): what happened in a case this
  * node directs, or to an action it owns (an action assigned, done, late
- * or cancelled; a share asked and answered; a decision), when, for which
+ * or cancelled; a share asked and answered; a member's dossier changed; a
+ * consent withdrawn; a decision), when, for which
  * partner, in which capacity, and whether it was read; never a subject,
  * a field or a text. The case event sink (core's node_event_sink) that
  * stores them in the transaction of the event; the alert.list and

@@ -520,6 +520,22 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 		 ack ? "retraction.acknowledged" : "retraction.applied",
 		 from->org_id, detail)) != WN_OK)
 		goto out;
+	/* at the case's director, its people are told what a member took
+	 * back: under a consent or legal basis withdrawn (the reason the
+	 * member's node gives, record.c), or otherwise what it shared
+	 * changed */
+	struct case_info ci;
+	if (!ack && gone > 0 && r->case_id[0] &&
+	    case_load(n, r->case_id, &ci) &&
+	    strcmp(ci.director, n->cfg.org_id) == 0) {
+		bool withdrawn = strcmp(r->reason, "consent withdrawn") == 0 ||
+		    strcmp(r->reason, "legal basis withdrawn") == 0;
+		struct node_event ev = {withdrawn ? "consent.withdrawn"
+						  : "dossier.changed",
+		    ci.id, from->org_id, 0, "director"};
+		if ((rc = node_event_raise(n, &ev)) != WN_OK)
+			goto out;
+	}
 	if (!ack) {
 		struct proto_writer w = {0};
 		if ((rc = proto_writer_init_dynamic(&w, 1024,

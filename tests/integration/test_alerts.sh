@@ -5,7 +5,8 @@
 # (and one at the action's owner for its own actions): an action given,
 # done on the owner's node, cancelled by the director, late by itself
 # (the clock run ahead); a share asked and answered; a member's dossier
-# that changed (its copy replaced). `alerts --follow --json`, started
+# that changed (its copy replaced); a consent withdrawn (what it let out
+# retracted); a decision at a meeting. `alerts --follow --json`, started
 # from an id before the first event, prints each one after it as it
 # comes, once, in order. `alerts read` marks them. No alert, in any
 # output or in any node's store, holds the case's subject, its purpose
@@ -24,6 +25,8 @@ acked() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 
 check "every member applies it" wait_for 60 acked
 fid=$(wn police --json record --subject $S --category signals --field note --value "MK-FIELD-v1" | json_field field_id)
 check "police records a signal about the subject" test -n "$fid"
+check "  ... and a care note" wn police record --subject $S --category care --field note --value "MK-FIELD-care"
+check "  ... with the subject's consent" wn police consent give --subject $S --category care --by "MK-BY the subject"
 C=$(wn dir --json case open --type situation --subject $S \
 	--purpose "MK-PURPOSE end the nuisance" --ground consent | json_field case_id)
 check "the director opens a situation case" test -n "$C"
@@ -77,7 +80,7 @@ check "housing: one alert, its action 3 cancelled" wait_for 60 one housing actio
 check "housing's cancelled action is not done as well" one housing action.done dir "$A2"
 
 # ---- a share asked, answered, and a dossier that changed ------------------
-check "the director asks for signals" wn dir case request "$C" --categories signals
+check "the director asks for signals and care" wn dir case request "$C" --categories signals,care
 check "the director: one alert, the members asked" one dir share.requested
 has_share() { wn "$1" --json share list | grep -q "\"id\":$2,"; }
 check "police gets the request" wait_for 60 has_share police 1
@@ -87,15 +90,20 @@ check "police corrects its signal" wn police record correct --field "$fid" --val
 check "the director: one alert, what police shared changed" wait_for 60 one dir dossier.changed police
 check "  ... the answer is still one alert" one dir share.answered police
 check "the members are told nothing of the share as director" count_is 0 n_alerts police share.answered
+cares() { wn dir --json data list --case "$C" | grep -q '"from":"police".*"category":"care"'; }
+check "the director holds police's care note (or that it exists)" wait_for 60 cares
+check "police withdraws the consent for care" wn police consent withdraw --subject $S --category care
+check "the director: one alert, police withdrew a consent" wait_for 60 one dir consent.withdrawn police
+check "  ... and no other for it" one dir dossier.changed police
 
 # ---- the follower ----------------------------------------------------------
-check "the director holds eight alerts" count_is 8 total dir
+check "the director holds nine alerts" count_is 9 total dir
 lines() { [ "$(grep -c '"kind":' "$WN_T/follow.out")" = "$1" ]; }
-check "the follower printed all eight, as they came" wait_for 60 lines 8
+check "the follower printed all nine, as they came" wait_for 60 lines 9
 ordered() { /usr/bin/python3 -c '
 import json,sys
 ids=[json.loads(l)["id"] for l in open(sys.argv[1])]
-sys.exit(0 if ids == sorted(set(ids)) and len(ids) == 8 else "ids %s" % ids)' "$WN_T/follow.out"; }
+sys.exit(0 if ids == sorted(set(ids)) and len(ids) == 9 else "ids %s" % ids)' "$WN_T/follow.out"; }
 check "  ... one JSON object a line, each once, in order" ordered
 check "the follower is still following" kill -0 "$FOLLOWER"
 kill "$FOLLOWER" 2>/dev/null; wait "$FOLLOWER" 2>/dev/null
@@ -103,25 +111,31 @@ check "  ... and said nothing on stderr" test ! -s "$WN_T/follow.err"
 
 # ---- read -------------------------------------------------------------------
 check_exit "the director's unread alerts, in words" 0 wn dir alerts
-check_out "  ... newest first, the number of each" '^8 unread alerts$'
+check_out "  ... the number of unread ones" '^9 unread alerts$'
 check_out "  ... an action given, in plain words" "case $C: action $A1 given to police \(see: action list --case $C\)"
 check_out "  ... an action done, by whom" "case $C: action $A2 is done \(its owner housing\)"
 check_out "  ... with a local date" "^alert [0-9]+  [A-Z][a-z]{2} [ 0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} [0-9]{2}:[0-9]{2}  case "
+check_out "  ... the consent withdrawn" "case $C: police withdrew a consent or a legal basis"
+newest_first() { wn dir alerts | sed -n 's/^alert \([0-9]*\) .*/\1/p' | sort -c -n -r; }
+check "  ... newest first" newest_first
 FIRST=$(wn dir --json alerts --all --limit 1000 | /usr/bin/python3 -c '
 import json,sys; print(min(r["id"] for r in json.load(sys.stdin)["rows"]))')
 check "the director marks the first alert read" wn dir alerts read "$FIRST"
-check "  ... seven unread left" out_has '^7 unread alerts$' wn dir alerts
-check "  ... all eight with --all, the first read by admin" \
+check "  ... eight unread left" out_has '^8 unread alerts$' wn dir alerts
+check "  ... all nine with --all, the first read by admin" \
 	out_has "^alert $FIRST .*\(read by admin, " wn dir alerts --all
 check_exit "an alert that is not there is refused" 1 wn dir alerts read 9999
 check_out "  ... saying so" 'there is no alert 9999 here; nothing was marked'
-check "  ... nothing else was marked" out_has '^7 unread alerts$' wn dir alerts
+check "  ... nothing else was marked" out_has '^8 unread alerts$' wn dir alerts
 check_exit "a word is not an alert's number" 2 wn dir alerts read first
 check "the director marks the rest read" wn dir alerts read --all
 check "  ... none unread" out_has '^0 unread alerts$' wn dir alerts
-check "  ... the case's alerts are still there" out_has "^8 alerts of case $C$" wn dir alerts --all --case "$C"
+check "  ... the case's alerts are still there" out_has "^9 alerts of case $C$" wn dir alerts --all --case "$C"
 
-# ---- late, by the nodes themselves -------------------------------------------
+# ---- late, by the nodes themselves, and a decision ----------------------------
+check "the director adds a consultation body" wn dir body add nbt --name "MK-BODY team" --chair dir --members dir,police
+check "  ... plans its meeting in two days" wn dir meeting plan nbt --at "$(date -d '+2 days 14:00' '+%Y-%m-%d %H:%M')"
+check "  ... with the case on its agenda" wn dir meeting agenda 1 "$C"
 AHEAD=$((15 * 24 * 3600 * 1000))
 for n in dir police; do
 	check "$n stops" node_stop $n
@@ -131,9 +145,14 @@ for n in dir police; do
 done
 check "the director: one alert, action 1 late" wait_for 60 one dir action.late police "$A1"
 check "police: one alert, its action 1 late" wait_for 60 one police action.late dir "$A1"
+check "the director records a decision at the meeting, held since" sh -c \
+	"printf 'MK-DECISION go on\n' | '$WIJKNET' -d '$WN_T/dir' meeting decide 1 --case '$C' --text-file -"
+check "the director: one alert, a decision at meeting 1" one dir decision.made "" 1
+check_exit "the director's unread alerts, in words" 0 wn dir alerts
+check_out "  ... the decision, and where to look" "case $C: a decision at meeting 1 \(see: meeting show 1\)"
 check "police holds two alerts: its action given and late" count_is 2 total police
 check "housing holds four: its two actions given, one done, one cancelled" count_is 4 total housing
-check "the director holds nine" count_is 9 total dir
+check "the director holds eleven" count_is 11 total dir
 check_exit "an unread late alert in words" 0 wn dir alerts
 check_out "  ... says so" "case $C: action $A1 is late: its deadline passed \(its owner police\)"
 
@@ -145,7 +164,7 @@ done
 for n in dir police housing; do check "$n stops" node_stop $n; done
 rows_of() { echo "SELECT * FROM alerts;" | node_sql "$1"; }
 check "the director's store holds its alert rows (the search finds what is there)" \
-	count_is 9 count_or_fail "\|$C\|" rows_of dir
+	count_is 11 count_or_fail "\|$C\|" rows_of dir
 for n in dir police housing; do
 	check "$n's alert rows hold no subject, purpose, text or value" out_lacks 'mk-subject|MK-' rows_of $n
 done
