@@ -259,9 +259,13 @@ mark(struct node *n, const char *user, int64_t id, int64_t *marked)
 		if (r != SQLITE_ROW)
 			return WN_EDB;
 	}
-	if ((st = prep(n, "UPDATE alerts SET read_ms = ?3, read_by = ?1 WHERE "
-			  "read_ms IS NULL AND " FOR_USER " AND (?2 = 0 OR "
-			  "id = ?2)")) == NULL)
+	/* one alert by its id, all of them through the unread index */
+	if ((st = prep(n, id != 0 ? "UPDATE alerts SET read_ms = ?3, read_by = "
+				    "?1 WHERE id = ?2 AND read_ms IS NULL AND "
+				    FOR_USER
+				  : "UPDATE alerts SET read_ms = ?3, read_by = "
+				    "?1 WHERE read_ms IS NULL AND " FOR_USER
+				    " AND ?2 = 0")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);

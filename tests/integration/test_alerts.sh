@@ -106,6 +106,8 @@ ids=[json.loads(l)["id"] for l in open(sys.argv[1])]
 sys.exit(0 if ids == sorted(set(ids)) and len(ids) == 9 else "ids %s" % ids)' "$WN_T/follow.out"; }
 check "  ... one JSON object a line, each once, in order" ordered
 check "the follower is still following" kill -0 "$FOLLOWER"
+followers() { [ "$(wn dir --json status | json_field alert_followers)" = 1 ]; }
+check "  ... and status counts it waiting" wait_for 60 followers
 kill "$FOLLOWER" 2>/dev/null; wait "$FOLLOWER" 2>/dev/null
 check "  ... and said nothing on stderr" test ! -s "$WN_T/follow.err"
 
