@@ -147,9 +147,17 @@ for n in dir police; do
 done
 check "the director: one alert, action 1 late" wait_for 60 one dir action.late police "$A1"
 check "police: one alert, its action 1 late" wait_for 60 one police action.late dir "$A1"
+# a follower in words, from the newest alert now (no --since)
+"$WIJKNET" -d "$WN_T/dir" alerts --follow >"$WN_T/words.out" 2>"$WN_T/words.err" &
+WORDS=$!
+started() { grep -q '^following the alerts after alert [0-9]* (until interrupted)$' "$WN_T/words.out"; }
+check "a follower in words says from which alert it follows" wait_for 60 started
 check "the director records a decision at the meeting, held since" sh -c \
 	"printf 'MK-DECISION go on\n' | '$WIJKNET' -d '$WN_T/dir' meeting decide 1 --case '$C' --text-file -"
 check "the director: one alert, a decision at meeting 1" one dir decision.made "" 1
+said() { grep -Eq "^alert [0-9]+  .*  case $C: a decision at meeting 1 \(see: meeting show 1\)$" "$WN_T/words.out"; }
+check "  ... which the follower in words prints as it comes" wait_for 60 said
+kill "$WORDS" 2>/dev/null; wait "$WORDS" 2>/dev/null
 check_exit "the director's unread alerts, in words" 0 wn dir alerts
 check_out "  ... the decision, and where to look" "case $C: a decision at meeting 1 \(see: meeting show 1\)"
 check "police holds two alerts: its action given and late" count_is 2 total police
