@@ -73,7 +73,8 @@ say(const struct proto_ctl_row *r, char *out, size_t cap)
 		snprintf(out, cap, "case %s: a decision at meeting %lld (see: "
 		    "meeting show %lld)", c, ref, ref);
 	else
-		snprintf(out, cap, "case %s: %s%s%s", c, k, p[0] ? ", " : "", p);
+		snprintf(out, cap, "case %s: %s%s%s", c, k, p[0] ? ", " : "",
+		    p);
 }
 
 static void
