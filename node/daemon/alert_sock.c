@@ -7,11 +7,12 @@
  * NAME.sock: cfg_alert_socket_path), with the control socket's
  * permissions (0600, or 0660 and its group) and the same rule for
  * callers: the uid the kernel reports (NNG_OPT_IPC_PEER_UID) must be a
- * user in the config, or the request is refused (audited
- * control.refused, as on the control socket). It answers two requests:
- * ping (its health check, as the control socket's) and alert.wait with
- * `since`, a long poll: the alerts after that id at once when there are some, else the call is kept by
- * the alert room until there are, or NODE_ALERT_WAIT_MS passed.
+ * user in the config, or the request is refused (audited control.refused,
+ * as on the control socket). It answers two requests: ping (its health
+ * check, as the control socket's) and alert.wait with `since`, a long
+ * poll: the alerts after that id at once when there are some, else the
+ * call is kept by the alert room until there are, or NODE_ALERT_WAIT_MS
+ * passed.
  *
  * Why a socket of its own and a long poll, not PUB/SUB and not the
  * control socket (ARCHITECTURE.md, "How an alert reaches a follower"): a
