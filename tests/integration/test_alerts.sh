@@ -20,6 +20,10 @@ check "a federation of the director, police and housing" \
 check "the alert socket is beside the control socket, 0600 as it is" \
 	test "$(stat -c %a "$WN_T/dir/alerts.sock")" = "$(stat -c %a "$WN_T/dir/control.sock")" -a \
 	"$(stat -c %a "$WN_T/dir/alerts.sock")" = 600
+al_raw() { /usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/dir/alerts.sock" "$@"; }
+check "the alert socket answers nothing but alert.wait (and ping)" \
+	out_has "^10 the alert socket answers alert.wait only; 'status' goes to the control socket" al_raw status
+check "  ... and refuses a since that is no alert's number" out_has '^10 since: an alert' al_raw alert.wait since=x
 check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
 acked() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
 check "every member applies it" wait_for 60 acked
