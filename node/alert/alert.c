@@ -408,9 +408,9 @@ node_alert_waiting(const struct node *n)
 /* ---- the room --------------------------------------------------------- */
 
 static const struct node_ctl_cmd alert_cmds[] = {
-	{"alert.list", CFG_USER_VIEWER, node_ctl_alert_list,
+	{"alert.list", NODE_ALERT_ROLE, node_ctl_alert_list,
 	    "the alerts of this node's cases and actions", false, NULL},
-	{"alert.read", CFG_USER_VIEWER, node_ctl_alert_read,
+	{"alert.read", NODE_ALERT_ROLE, node_ctl_alert_read,
 	    "mark alerts read", false, NULL},
 };
 

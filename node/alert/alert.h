@@ -32,6 +32,16 @@
 #define NODE_ALERT_WAIT_MS 20000
 #define NODE_ALERT_WAITERS 6
 
+/* Who may see alerts, on both sockets (alert.list, alert.read,
+ * alert.wait): case workers and administrators. Every kind of alert
+ * tells of case work that a viewer is refused where the alert points
+ * (action.list, data.list, share.list, meeting.show all need
+ * case_worker): which partner has which action, that a partner shared
+ * or withdrew something on a case. So a viewer sees none, rather than a
+ * filter per kind that would leave it nothing anyway
+ * (ARCHITECTURE.md, "Who sees an alert"). */
+#define NODE_ALERT_ROLE CFG_USER_CASE_WORKER
+
 /* node_alert_kind_ok: kind is one of the fixed set of plain words an
  * alert may be (action.assigned, action.done, action.late,
  * action.cancelled, share.requested, share.answered, dossier.changed,

@@ -83,10 +83,8 @@ al_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 	if (user == NULL) {
 		char who[32];
 		snprintf(who, sizeof(who), "uid:%llu", (unsigned long long)uid);
-		if (node_audit_append(n->store, who, "control.refused",
-			req->op, "unknown uid, on the alert socket") != WN_OK)
-			wn_log(WN_LOG_ERROR, "audit append failed: %s",
-			    node_store_errmsg(n->store));
+		node_ctl_audit(n, who, "control.refused", req->op,
+		    "unknown uid, on the alert socket");
 		wn_log(WN_LOG_WARN, "alert socket: refused %s from unknown uid "
 		    "%llu", req->op, (unsigned long long)uid);
 		snprintf(m, sizeof(m), "uid %llu is not a user of this node "
@@ -97,6 +95,14 @@ al_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 		snprintf(m, sizeof(m), "the alert socket answers alert.wait "
 		    "only; '%s' goes to the control socket", req->op);
 		refuse(w, WN_EINVAL, m);
+	} else if (!node_ctl_role_allows(user->role, NODE_ALERT_ROLE)) {
+		/* what an alert tells of is case work (alert.h) */
+		node_ctl_audit(n, user->name, "control.alert.wait", "",
+		    "denied: role");
+		snprintf(m, sizeof(m), "'alert.wait' needs the role %s; %s is "
+		    "%s", cfg_user_role_name(NODE_ALERT_ROLE), user->name,
+		    cfg_user_role_name(user->role));
+		refuse(w, WN_EDENIED, m);
 	} else if ((s = proto_ctl_request_arg(req, "since")) != NULL &&
 	    !wn_parse_u64(s, INT64_MAX, &since)) {
 		refuse(w, WN_EINVAL, "since: an alert's number");

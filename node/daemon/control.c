@@ -335,6 +335,19 @@ audit_or_log(struct node *n, const char *user, const char *action,
 		    node_store_errmsg(n->store));
 }
 
+bool
+node_ctl_role_allows(enum cfg_user_role have, enum cfg_user_role need)
+{
+	return role_rank(have) >= role_rank(need);
+}
+
+void
+node_ctl_audit(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail)
+{
+	audit_or_log(n, user, action, object, detail);
+}
+
 void
 node_ctl_handle(struct node *n, uint64_t uid,
     const struct proto_ctl_request *req, struct proto_writer *w)

@@ -103,6 +103,14 @@ void node_ctl_stop(struct node *n);
 void node_ctl_free(struct node *n);
 /* node_ctl_ping: the socket at path answers a ping, within two seconds. */
 bool node_ctl_ping(const char *path);
+/* node_ctl_role_allows: a user of role have may run what needs role need
+ * (viewer < case_worker < administrator), the control socket's rule;
+ * node_ctl_audit appends an audit record (n->mtx held), held for later
+ * when the disk is full, as the control socket's own. The alert socket
+ * uses both. */
+bool node_ctl_role_allows(enum cfg_user_role have, enum cfg_user_role need);
+void node_ctl_audit(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail);
 
 /* alert_sock.c: the alert socket, ipc:// beside the control socket
  * (alerts.sock in its folder: cfg_alert_socket_path), with its permissions and group and its

@@ -115,5 +115,19 @@ check "  ... and audited" out_has 'uid:65531[[:space:]]+control.refused[[:space:
 check_exit "uid 65532 outside the group cannot follow the alerts" 1 \
 	as_uid 65532 "$OTHER" "$WIJKNET" -s "$SOCK" alerts --follow --since 0
 check_out "  ... the kernel refuses it the alert socket" "cannot reach wijknetd at ipc://$RUN/alerts.sock: Permission denied"
+# who sees alerts: case work, refused to a viewer on both sockets (M1)
+as_bram() { as_uid 65534 "$GID" "$WIJKNET" -s "$SOCK" "$@"; }
+check_exit "the viewer bram may not list the alerts" 1 as_bram alerts
+check_out "  ... it needs case_worker" "'alert.list' needs the role case_worker; bram is viewer"
+check_exit "  ... nor mark them read" 1 as_bram alerts read --all
+check_out "  ... saying so" "'alert.read' needs the role case_worker; bram is viewer"
+# (timeout: a follower let in would follow for good)
+check_exit "  ... nor follow them on the alert socket" 1 timeout 300 \
+	as_uid 65534 "$GID" "$WIJKNET" -s "$SOCK" alerts --follow --since 0
+check_out "  ... which applies the same rule" "'alert.wait' needs the role case_worker; bram is viewer"
+for op in alert.list alert.read alert.wait; do
+	check "  ... $op refused, audited" out_has "bram[[:space:]]+control.$op[[:space:]].*denied: role" wn_a_audit
+done
+check_exit "the case worker anna may list them" 0 as_uid 65533 "$GID" "$WIJKNET" -s "$SOCK" alerts
 check "the daemon stops" node_stop a
 wn_done
