@@ -122,8 +122,8 @@ check_out "  ... it needs case_worker" "'alert.list' needs the role case_worker;
 check_exit "  ... nor mark them read" 1 as_bram alerts read --all
 check_out "  ... saying so" "'alert.read' needs the role case_worker; bram is viewer"
 # (timeout: a follower let in would follow for good)
-check_exit "  ... nor follow them on the alert socket" 1 timeout 300 \
-	as_uid 65534 "$GID" "$WIJKNET" -s "$SOCK" alerts --follow --since 0
+check_exit "  ... nor follow them on the alert socket" 1 \
+	as_uid 65534 "$GID" /usr/bin/timeout 300 "$WIJKNET" -s "$SOCK" alerts --follow --since 0
 check_out "  ... which applies the same rule" "'alert.wait' needs the role case_worker; bram is viewer"
 for op in alert.list alert.read alert.wait; do
 	check "  ... $op refused, audited" out_has "bram[[:space:]]+control.$op[[:space:]].*denied: role" wn_a_audit
