@@ -20,17 +20,21 @@
 #include <time.h>
 
 const char cli_usage_alert[] =
-    "alerts [--all] [--case CASE] [--limit N]\n"
-    "       alerts read ID... | --all\n"
+    "alerts [--all] [--case CASE] [--limit N] [--since ID]\n"
+    "       alerts read ID... | --all [--upto ID]\n"
     "       alerts --follow [--since ID] [--json]\n"
-    "list: this node's unread alerts, newest first (at most N, 50 unless\n"
-    "said; --all the read ones too). An alert says what happened in a case\n"
-    "this node directs, or to an action it owns, and where to look; never\n"
-    "who the case is about. read: mark alerts read (by their numbers).\n"
+    "list: the alerts you have not read, newest first (at most N, 50 unless\n"
+    "said; --all the read ones too; --since ID: those after alert ID, oldest\n"
+    "first). An alert says what happened in a case this node directs, or to\n"
+    "an action it owns, and where to look; never who the case is about.\n"
+    "read: mark alerts read for you (others keep theirs): by their numbers,\n"
+    "or --all: every one up to the newest now, or up to alert ID (--upto,\n"
+    "the newest you listed); it says how many newer ones are unread.\n"
     "--follow: print each new alert as it arrives, until interrupted: those\n"
     "after alert ID with --since (none is lost between a list and a\n"
     "follow), else those after the newest one now; --json: one JSON object\n"
-    "a line";
+    "a line. When the node does not answer or stops, it says so on stderr\n"
+    "and goes on from the last alert it printed once the node is back";
 
 /* say: what alert r says, for a person, and where to look */
 static void
@@ -120,8 +124,7 @@ print_one(const struct cli *cli, const struct proto_ctl_row *r)
 	if (cli_row_int(r, "read_ms") != 0) {
 		char on[64];
 		cli_moment(cli_row_int(r, "read_ms"), on, sizeof(on));
-		snprintf(read, sizeof(read), "  (read by %s, %s)",
-		    cli_row_text(r, "read_by"), on);
+		snprintf(read, sizeof(read), "  (read %s)", on);
 	}
 	/* never let a field draw on the terminal */
 	for (char *q = what; *q; q++)
@@ -304,18 +307,47 @@ out:
 	return status;
 }
 
+/* take_value removes "flag VALUE" from argv (i > 0), once, and points
+ * *value at VALUE; false when flag is last, with nothing after it */
+static bool
+take_value(int *argc, char **argv, const char *flag, const char **value)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], flag) != 0)
+			continue;
+		if (i + 1 >= *argc)
+			return false;
+		*value = argv[i + 1];
+		memmove(&argv[i], &argv[i + 2],
+		    (size_t)(*argc - i - 1) * sizeof(*argv));
+		*argc -= 2;
+		return true;
+	}
+	return true;
+}
+
 static int
 alerts_read(struct cli *cli, int argc, char **argv)
 {
 	char ids[PROTO_CTL_VALUE_MAX + 1] = "";
+	const char *upto = NULL;
+	struct proto_ctl_reply reply = {0};
+	int status;
 	size_t o = 0;
 	bool all;
 	uint64_t v;
 	if (take_flag(&argc, argv, "--json"))
 		cli->json = true;
 	all = take_flag(&argc, argv, "--all");
-	if (all == (argc > 1)) {
-		fprintf(stderr, "usage: wijknet alerts read ID... | --all\n");
+	if (!take_value(&argc, argv, "--upto", &upto) || all == (argc > 1) ||
+	    (upto != NULL && !all)) {
+		fprintf(stderr, "usage: wijknet alerts read ID... | --all "
+				"[--upto ID]\n");
+		return CLI_USAGE;
+	}
+	if (upto != NULL && (!wn_parse_u64(upto, INT64_MAX, &v) || v == 0)) {
+		fprintf(stderr, "%s: --upto wants an alert's number\n",
+		    cli->prog);
 		return CLI_USAGE;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -332,8 +364,12 @@ alerts_read(struct cli *cli, int argc, char **argv)
 		o += (size_t)snprintf(ids + o, sizeof(ids) - o, "%s%s",
 		    o ? "," : "", argv[i]);
 	}
-	return cli_simple(cli, "alert.read", "all", all ? "1" : NULL, "ids",
-	    all ? NULL : ids, NULL);
+	/* in words the message alone (it holds the counts); --json: all */
+	if (cli_ask(cli, &reply, &status, "alert.read", "all", all ? "1" : NULL,
+		"ids", all ? NULL : ids, "upto", upto, NULL))
+		printf("%s\n", reply.message);
+	proto_ctl_reply_release(&reply);
+	return status;
 }
 
 int

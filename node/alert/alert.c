@@ -6,7 +6,8 @@
  * the transaction of the event it tells of: an action's state applied at
  * the director, an action given, the late check, a share asked or
  * answered. So an alert exists exactly when its event was committed, and
- * rolls back with it. It holds when, the kind in plain words, the case,
+ * rolls back with it. Who read it is kept per local user (alert_reads):
+ * one user's reading leaves it unread for the others. It holds when, the kind in plain words, the case,
  * the partner, the number of what it names (an action; 0 none) and in
  * which capacity this node hears of it (director, or owner of the
  * action): never a subject, a field or a text, so that an alert may be
@@ -106,11 +107,22 @@ record(struct node *n, const struct node_event *ev)
 
 /* ---- rows ------------------------------------------------------------- */
 
+/* when user ?1 read the alert of the row (NULL: unread for it) */
+#define READ_MS                                                                \
+	"(SELECT read_ms FROM alert_reads WHERE user = ?1 AND alert_id = "     \
+	"alerts.id)"
 #define COLS                                                                   \
-	"id, time_ms, kind, case_id, partner, ref, role, ifnull(read_ms, 0), " \
-	"ifnull(read_by, '')"
+	"id, time_ms, kind, case_id, partner, ref, role, "                     \
+	"ifnull(" READ_MS ", 0)"
+/* unread for user ?1: no row in alert_reads (its primary key) */
+#define UNREAD                                                                 \
+	"NOT EXISTS (SELECT 1 FROM alert_reads WHERE user = ?1 AND "           \
+	"alert_id = alerts.id)"
+/* how many a list counts at most; beyond, it says "more than" */
+#define COUNT_MAX 1000
 
-/* write_rows writes the rows of st (COLS) into w, nrows of them */
+/* write_rows writes the rows of st (COLS) into w, nrows of them; read_ms
+ * is the calling user's own */
 static wn_err
 write_rows(sqlite3_stmt *st, struct proto_writer *w, int64_t nrows)
 {
@@ -118,7 +130,7 @@ write_rows(sqlite3_stmt *st, struct proto_writer *w, int64_t nrows)
 	for (int64_t i = 0; i < nrows && (r = sqlite3_step(st)) == SQLITE_ROW;
 	     i++) {
 		bool read = sqlite3_column_int64(st, 7) != 0;
-		proto_ctl_row_begin(w, 7 + (read ? 2 : 0));
+		proto_ctl_row_begin(w, 7 + (read ? 1 : 0));
 		proto_ctl_field_int(w, "id", sqlite3_column_int64(st, 0));
 		proto_ctl_field_int(w, "time_ms", sqlite3_column_int64(st, 1));
 		proto_ctl_field_text(w, "kind", col(st, 2));
@@ -126,20 +138,16 @@ write_rows(sqlite3_stmt *st, struct proto_writer *w, int64_t nrows)
 		proto_ctl_field_text(w, "partner", col(st, 4));
 		proto_ctl_field_int(w, "ref", sqlite3_column_int64(st, 5));
 		proto_ctl_field_text(w, "role", col(st, 6));
-		if (read) {
+		if (read)
 			proto_ctl_field_int(w, "read_ms",
 			    sqlite3_column_int64(st, 7));
-			proto_ctl_field_text(w, "read_by", col(st, 8));
-		}
 	}
 	return r == SQLITE_ROW || r == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
-/* for_user: the rows meant for every user of the node, or for this one */
-#define FOR_USER "(user IS NULL OR user = ?1)"
-
-/* after writes the reply of the alerts after since for user (ascending,
- * at most NODE_ALERT_BATCH) into w; *count: how many */
+/* after writes the reply of the alerts after since (ascending, at most
+ * NODE_ALERT_BATCH; read by user or not: a follower sees each new one)
+ * into w; *count: how many */
 static wn_err
 after(struct node *n, const char *user, int64_t since,
     struct proto_writer *w, int64_t *count)
@@ -149,16 +157,15 @@ after(struct node *n, const char *user, int64_t since,
 	wn_err rc = WN_EDB;
 	char msg[64];
 	if ((st = prep(n, "SELECT count(*) FROM (SELECT 1 FROM alerts WHERE "
-			  "id > ?2 AND " FOR_USER " LIMIT ?3)")) == NULL)
+			  "id > ?2 LIMIT ?3)")) == NULL)
 		return WN_EDB;
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
 	sqlite3_bind_int(st, 3, NODE_ALERT_BATCH);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		k = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if ((st = prep(n, "SELECT " COLS " FROM alerts WHERE id > ?2 AND "
-			  FOR_USER " ORDER BY id LIMIT ?3")) == NULL)
+	if ((st = prep(n, "SELECT " COLS " FROM alerts WHERE id > ?2 "
+			  "ORDER BY id LIMIT ?3")) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
@@ -174,6 +181,25 @@ after(struct node *n, const char *user, int64_t since,
 
 /* ---- alert.list and alert.read ---------------------------------------- */
 
+bool
+node_alert_list_sql(char *sql, size_t cap, bool count, bool all,
+    bool by_case, bool since)
+{
+	char where[200];
+	int k;
+	snprintf(where, sizeof(where), "%s%s%s", all ? "1" : UNREAD,
+	    by_case ? " AND case_id = ?2" : "", since ? " AND id > ?3" : "");
+	/* the count stops at COUNT_MAX + 1 rows; newest first, or after an
+	 * id in order from it (what a follower catches up on) */
+	if (count)
+		k = snprintf(sql, cap, "SELECT count(*) FROM (SELECT 1 FROM "
+		    "alerts WHERE %s LIMIT %d)", where, COUNT_MAX + 1);
+	else
+		k = snprintf(sql, cap, "SELECT " COLS " FROM alerts WHERE %s "
+		    "ORDER BY id %s LIMIT ?4", where, since ? "" : "DESC");
+	return k > 0 && (size_t)k < cap;
+}
+
 wn_err
 node_ctl_alert_list(struct node_ctl_call *c)
 {
@@ -183,7 +209,7 @@ node_ctl_alert_list(struct node_ctl_call *c)
 	const char *since = node_ctl_arg(c, "since");
 	bool all = node_ctl_arg(c, "all")[0] != '\0';
 	uint64_t limit = 50, from = 0;
-	char where[160], sql[400], msg[200];
+	char sql[600], msg[200], many[40];
 	int64_t total = -1, shown;
 	sqlite3_stmt *st;
 	wn_err rc;
@@ -193,12 +219,9 @@ node_ctl_alert_list(struct node_ctl_call *c)
 	if (since[0] && !wn_parse_u64(since, INT64_MAX, &from))
 		return node_ctl_fail(c, WN_EINVAL, "--since wants an alert's "
 		    "number");
-	snprintf(where, sizeof(where), FOR_USER "%s%s%s",
-	    all ? "" : " AND read_ms IS NULL",
-	    cid[0] ? " AND case_id = ?2" : "", since[0] ? " AND id > ?3" : "");
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM alerts WHERE %s",
-	    where);
-	if ((st = prep(n, sql)) == NULL)
+	if (!node_alert_list_sql(sql, sizeof(sql), true, all, cid[0],
+		since[0]) ||
+	    (st = prep(n, sql)) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, c->user->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
@@ -209,24 +232,26 @@ node_ctl_alert_list(struct node_ctl_call *c)
 	if (total < 0)
 		return WN_EDB;
 	shown = total < (int64_t)limit ? total : (int64_t)limit;
-	/* newest first; after an id, in order from it (what a follower
-	 * catches up on) */
-	snprintf(sql, sizeof(sql), "SELECT " COLS " FROM alerts WHERE %s "
-	    "ORDER BY id %s LIMIT ?4", where, since[0] ? "" : "DESC");
-	if ((st = prep(n, sql)) == NULL)
+	if (!node_alert_list_sql(sql, sizeof(sql), false, all, cid[0],
+		since[0]) ||
+	    (st = prep(n, sql)) == NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, c->user->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)from);
 	sqlite3_bind_int64(st, 4, shown);
+	if (total > COUNT_MAX)
+		snprintf(many, sizeof(many), "more than %d", COUNT_MAX);
+	else
+		snprintf(many, sizeof(many), "%lld", (long long)total);
 	if (shown < total)
-		snprintf(msg, sizeof(msg), "%lld %salerts%s%s, the %s %lld "
-		    "shown", (long long)total, all ? "" : "unread ",
+		snprintf(msg, sizeof(msg), "%s %salerts%s%s, the %s %lld "
+		    "shown", many, all ? "" : "unread ",
 		    cid[0] ? " of case " : "", cid, since[0] ? "first"
 		    : "newest", (long long)shown);
 	else
-		snprintf(msg, sizeof(msg), "%lld %salerts%s%s",
-		    (long long)total, all ? "" : "unread ",
+		snprintf(msg, sizeof(msg), "%s %salert%s%s%s", many,
+		    all ? "" : "unread ", total == 1 ? "" : "s",
 		    cid[0] ? " of case " : "", cid);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, (size_t)shown);
 	rc = write_rows(st, c->w, shown);
@@ -239,18 +264,30 @@ node_ctl_alert_list(struct node_ctl_call *c)
 	return WN_OK;
 }
 
-/* mark marks alert id (0: every unread one) read by user; *marked adds
- * how many it marked; WN_ENOTFOUND when id is none of this user's */
+/* scalar: the one integer st (bound) answers, or -1 */
+static int64_t
+scalar(sqlite3_stmt *st)
+{
+	int64_t v = -1;
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* mark marks alert id read by user (id 0: every one up to upto not read
+ * by it yet); *marked adds how many it marked; WN_ENOTFOUND when there is
+ * no alert id */
 static wn_err
-mark(struct node *n, const char *user, int64_t id, int64_t *marked)
+mark(struct node *n, const char *user, int64_t id, int64_t upto,
+    int64_t *marked)
 {
 	sqlite3_stmt *st;
 	int r;
 	if (id != 0) {
-		if ((st = prep(n, "SELECT 1 FROM alerts WHERE id = ?2 AND "
-				  FOR_USER)) == NULL)
+		if ((st = prep(n, "SELECT 1 FROM alerts WHERE id = ?2")) ==
+		    NULL)
 			return WN_EDB;
-		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
 		r = sqlite3_step(st);
 		sqlite3_finalize(st);
@@ -259,17 +296,18 @@ mark(struct node *n, const char *user, int64_t id, int64_t *marked)
 		if (r != SQLITE_ROW)
 			return WN_EDB;
 	}
-	/* one alert by its id, all of them through the unread index */
-	if ((st = prep(n, id != 0 ? "UPDATE alerts SET read_ms = ?3, read_by = "
-				    "?1 WHERE id = ?2 AND read_ms IS NULL AND "
-				    FOR_USER
-				  : "UPDATE alerts SET read_ms = ?3, read_by = "
-				    "?1 WHERE read_ms IS NULL AND " FOR_USER
-				    " AND ?2 = 0")) == NULL)
+	/* a row per alert this user read: another user's stay unread */
+	if ((st = prep(n, id != 0 ? "INSERT OR IGNORE INTO alert_reads (user, "
+				    "alert_id, read_ms) VALUES (?1, ?2, ?3)"
+				  : "INSERT OR IGNORE INTO alert_reads (user, "
+				    "alert_id, read_ms) SELECT ?1, id, ?3 FROM "
+				    "alerts WHERE id <= ?4 AND " UNREAD)) ==
+	    NULL)
 		return WN_EDB;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, wn_now_ms());
+	sqlite3_bind_int64(st, 4, upto);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
@@ -278,11 +316,64 @@ mark(struct node *n, const char *user, int64_t id, int64_t *marked)
 	return WN_OK;
 }
 
+/* read_all: alert.read --all [upto]: every alert up to upto (without it,
+ * the newest now) that user has not read */
+static wn_err
+read_all(struct node_ctl_call *c, const char *upto_s)
+{
+	struct node *n = c->n;
+	uint64_t upto = 0;
+	int64_t marked = 0, newer;
+	sqlite3_stmt *st;
+	char msg[200], tail[48] = "";
+	wn_err rc;
+	if (upto_s[0] && (!wn_parse_u64(upto_s, INT64_MAX, &upto) ||
+			     upto == 0))
+		return node_ctl_fail(c, WN_EINVAL, "--upto wants an alert's "
+		    "number; nothing was marked");
+	if (!upto_s[0]) {
+		/* the newest now: what arrives after the request stays
+		 * unread */
+		int64_t newest = scalar(prep(n, "SELECT ifnull(max(id), 0) "
+						"FROM alerts"));
+		if (newest < 0)
+			return WN_EDB;
+		upto = (uint64_t)newest;
+	}
+	if ((rc = mark(n, c->user->name, 0, (int64_t)upto, &marked)) != WN_OK)
+		return rc;
+	if ((st = prep(n, "SELECT count(*) FROM (SELECT 1 FROM alerts WHERE "
+			  "id > ?2 AND " UNREAD " LIMIT ?3)")) != NULL) {
+		sqlite3_bind_text(st, 1, c->user->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)upto);
+		sqlite3_bind_int(st, 3, COUNT_MAX + 1);
+	}
+	if ((newer = scalar(st)) < 0)
+		return WN_EDB;
+	snprintf(c->detail, sizeof(c->detail), "%lld alerts marked read (all "
+	    "up to %llu)", (long long)marked, (unsigned long long)upto);
+	if (newer > COUNT_MAX)
+		snprintf(tail, sizeof(tail), "; more than %d newer unread",
+		    COUNT_MAX);
+	else if (newer > 0)
+		snprintf(tail, sizeof(tail), "; %lld newer unread",
+		    (long long)newer);
+	snprintf(msg, sizeof(msg), "%lld marked read, up to alert %llu%s",
+	    (long long)marked, (unsigned long long)upto, tail);
+	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
+	proto_ctl_row_begin(c->w, 3);
+	proto_ctl_field_int(c->w, "marked", marked);
+	proto_ctl_field_int(c->w, "upto", (int64_t)upto);
+	proto_ctl_field_int(c->w, "newer_unread", newer);
+	return WN_OK;
+}
+
 wn_err
 node_ctl_alert_read(struct node_ctl_call *c)
 {
 	struct node *n = c->n;
 	const char *ids = node_ctl_arg(c, "ids");
+	const char *upto = node_ctl_arg(c, "upto");
 	bool all = node_ctl_arg(c, "all")[0] != '\0';
 	int64_t marked = 0, named = 0;
 	char msg[160];
@@ -290,10 +381,12 @@ node_ctl_alert_read(struct node_ctl_call *c)
 	if (all == (ids[0] != '\0'))
 		return node_ctl_fail(c, WN_EINVAL, "name the alerts by their "
 		    "numbers, or say --all");
-	if (all && (rc = mark(n, c->user->name, 0, &marked)) != WN_OK)
-		return rc;
+	if (all)
+		return read_all(c, upto);
+	if (upto[0])
+		return node_ctl_fail(c, WN_EINVAL, "--upto goes with --all");
 	/* ids: numbers separated by commas */
-	for (const char *p = ids; !all && *p;) {
+	for (const char *p = ids; *p;) {
 		char one[24];
 		size_t len = strcspn(p, ",");
 		uint64_t v;
@@ -305,7 +398,7 @@ node_ctl_alert_read(struct node_ctl_call *c)
 		if (!wn_parse_u64(one, INT64_MAX, &v) || v == 0)
 			return node_ctl_fail(c, WN_EINVAL, "'%s' is not an "
 			    "alert's number; nothing was marked", one);
-		rc = mark(n, c->user->name, (int64_t)v, &marked);
+		rc = mark(n, c->user->name, (int64_t)v, 0, &marked);
 		if (rc == WN_ENOTFOUND)
 			return node_ctl_fail(c, rc, "there is no alert %llu "
 			    "here; nothing was marked", (unsigned long long)v);
@@ -316,14 +409,13 @@ node_ctl_alert_read(struct node_ctl_call *c)
 		if (*p == ',')
 			p++;
 	}
-	snprintf(c->detail, sizeof(c->detail), "%lld alerts marked read%s",
-	    (long long)marked, all ? " (all)" : "");
-	if (!all && marked < named)
-		snprintf(msg, sizeof(msg), "%lld alerts marked read (%lld were "
-		    "read already)", (long long)marked,
-		    (long long)(named - marked));
+	snprintf(c->detail, sizeof(c->detail), "%lld alerts marked read",
+	    (long long)marked);
+	if (marked < named)
+		snprintf(msg, sizeof(msg), "%lld marked read, %lld read "
+		    "already", (long long)marked, (long long)(named - marked));
 	else
-		snprintf(msg, sizeof(msg), "%lld alerts marked read",
+		snprintf(msg, sizeof(msg), "%lld marked read",
 		    (long long)marked);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
 	proto_ctl_row_begin(c->w, 1);

@@ -6,7 +6,8 @@
  * node directs, or to an action it owns (an action assigned, done, late
  * or cancelled; a share asked and answered; a member's dossier changed; a
  * consent withdrawn; a decision), when, for which
- * partner, in which capacity, and whether it was read; never a subject,
+ * partner, in which capacity; alert_reads, which
+ * local user read which alert and when; never a subject,
  * a field or a text. The case event sink (core's node_event_sink) that
  * stores them in the transaction of the event; the alert.list and
  * alert.read control commands; the followers waiting on the alert socket
@@ -73,6 +74,14 @@ void node_alert_tick(struct node *n);
 
 /* node_alert_waiting: how many followers wait (n->mtx held). */
 size_t node_alert_waiting(const struct node *n);
+
+/* node_alert_list_sql writes the SQL alert.list runs (false: it does
+ * not fit in cap): the count (count) or the rows, of every alert (all)
+ * or those unread by user ?1, of case ?2 (by_case), after id ?3 (since),
+ * at most ?4 rows. Exported so that tests/node/test_store.c checks the
+ * plan of the very query. */
+bool node_alert_list_sql(char *sql, size_t cap, bool count, bool all,
+    bool by_case, bool since);
 
 wn_err node_ctl_alert_list(struct node_ctl_call *c);
 wn_err node_ctl_alert_read(struct node_ctl_call *c);

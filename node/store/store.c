@@ -681,13 +681,14 @@ static const char *const migrations[] = {
 	 * a case this node directs, or to an action it owns, for its
 	 * people: when, the kind (plain words: action.done), the case, the
 	 * partner, the thing it names (an action's number; 0 none), in which
-	 * capacity this node hears of it, the local user it is meant for
-	 * (NULL: every user of the node) and when it was read. Never a
-	 * subject, a field or a text. The id never comes back after a row
-	 * is deleted (AUTOINCREMENT): a follower asks "after id N", and a
-	 * mail queue may name the alert it mails. Indexed for the two reads
-	 * of ten years of them: the unread ones, newest first, and a
-	 * case's. */
+	 * capacity this node hears of it. Never a subject, a field or a
+	 * text. The id never comes back after a row is deleted
+	 * (AUTOINCREMENT): a follower asks "after id N", and a mail queue
+	 * may name the alert it mails. Read state is per local user
+	 * (alert_reads: one user's reading leaves another's unread); an
+	 * alert is unread for a user without a row there. Indexed for a
+	 * case's alerts; the unread ones newest first walk the ids down
+	 * with a primary-key look-up each. */
 	"CREATE TABLE alerts ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  time_ms INTEGER NOT NULL,"
@@ -696,12 +697,13 @@ static const char *const migrations[] = {
 	"  case_id TEXT NOT NULL CHECK (case_id != ''),"
 	"  partner TEXT NOT NULL DEFAULT '',"
 	"  ref INTEGER NOT NULL DEFAULT 0,"
-	"  role TEXT NOT NULL CHECK (role IN ('director', 'owner')),"
-	"  user TEXT,"
-	"  read_ms INTEGER,"
-	"  read_by TEXT);"
-	"CREATE INDEX alerts_unread ON alerts (id) WHERE read_ms IS NULL;"
-	"CREATE INDEX alerts_case ON alerts (case_id, id);",
+	"  role TEXT NOT NULL CHECK (role IN ('director', 'owner')));"
+	"CREATE INDEX alerts_case ON alerts (case_id, id);"
+	"CREATE TABLE alert_reads ("
+	"  user TEXT NOT NULL CHECK (user != ''),"
+	"  alert_id INTEGER NOT NULL,"
+	"  read_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (user, alert_id)) WITHOUT ROWID;",
 };
 
 int

@@ -96,6 +96,11 @@ fi
 check "control_mode 0660, control_group $G" eval 'set_conf a control_mode 0660 && set_conf a control_group "$G"'
 printf '\n[user anna]\nuid = 65533\nrole = case_worker\n\n[user bram]\nuid = 65534\nrole = viewer\n' \
 	>>"$WN_T/a/wijknet.conf"
+# three alerts, as the event sink writes them (a lone node raises none)
+alert_rows() { for i in 1 2 3; do
+	echo "INSERT INTO alerts (time_ms, kind, case_id, partner, ref, role) VALUES ($(date +%s)000, 'action.done', 'C-rt', 'police', $i, 'director');"
+done | node_sql a; }
+check "three alerts at a" alert_rows
 check "the daemon starts" node_start a
 check "the data folder is still 0700" test "$(stat -c %a "$WN_T/a")" = 700
 check "the socket is 0660 of group $G" test "$(stat -c %a:%G "$SOCK")" = "660:$G"
@@ -128,6 +133,20 @@ check_out "  ... which applies the same rule" "'alert.wait' needs the role case_
 for op in alert.list alert.read alert.wait; do
 	check "  ... $op refused, audited" out_has "bram[[:space:]]+control.$op[[:space:]].*denied: role" wn_a_audit
 done
-check_exit "the case worker anna may list them" 0 as_uid 65533 "$GID" "$WIJKNET" -s "$SOCK" alerts
+as_anna() { as_uid 65533 "$GID" "$WIJKNET" -s "$SOCK" "$@"; }
+as_admin() { "$WIJKNET" -s "$SOCK" "$@"; }
+check "the case worker anna may list them: three unread" out_has '^3 unread alerts$' as_anna alerts
+# read state is each user's own (M2)
+check_exit "the administrator marks read all up to alert 2" 0 as_admin alerts read --all --upto 2
+check_out "  ... two, and says one newer is unread" '^2 marked read, up to alert 2; 1 newer unread$'
+check "  ... one unread left for it" out_has '^1 unread alert$' as_admin alerts
+check "  ... alert 1 read, in its --all" out_has '^alert 1  .*\(read ' as_admin alerts --all
+check "anna's three are still unread" out_has '^3 unread alerts$' as_anna alerts
+check_exit "anna marks all read, up to the newest now" 0 as_anna alerts read --all
+check_out "  ... three, up to alert 3" '^3 marked read, up to alert 3$'
+check "  ... none unread for her" out_has '^0 unread alerts$' as_anna alerts
+check "  ... the administrator's alert 3 is still unread" out_has '^1 unread alert$' as_admin alerts
+check_exit "anna marks alert 2 again" 0 as_anna alerts read 2
+check_out "  ... it was read already" '^0 marked read, 1 read already$'
 check "the daemon stops" node_stop a
 wn_done
