@@ -29,6 +29,14 @@ struct cli {
 	const char *socket;
 	bool json;            /* --json */
 	const char *prog;
+	/* a follower's calls (cmd_alert.c): how long a reply may take (0:
+	 * 30 s); follower: cli_call says nothing on a transport failure
+	 * (it leaves nng's words in *transport_error) and gives a call up
+	 * at once when its connection is lost, rather than sending it
+	 * again on the next one */
+	int timeout_ms;
+	bool follower;
+	const char *transport_error;
 };
 
 struct cli_cmd {

@@ -176,7 +176,19 @@ pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* follow waits on the alert socket for the alerts after since, for good */
+/* ends: a follower's answer it cannot go on after (the node refuses it
+ * for good); any other it takes as "ask again a little later" */
+static bool
+ends(int status)
+{
+	return status == WN_EAUTH || status == WN_EDENIED ||
+	    status == WN_EINVAL || status == WN_EPROTO;
+}
+
+/* follow waits on the alert socket for the alerts after since, for good:
+ * it ends on an interrupt, a refusal or a failed write, never because the
+ * node is slow or restarts (it says so on stderr, then asks again, from
+ * the last alert it printed) */
 static int
 follow(struct cli *cli, const char *since)
 {
@@ -186,6 +198,8 @@ follow(struct cli *cli, const char *since)
 	uint64_t last = 0;
 	struct cli al = *cli;
 	int status = CLI_FAIL;
+	long backoff = 0;
+	bool down = false;
 	if (req == NULL)
 		goto out;
 	if (since != NULL) {
@@ -213,6 +227,10 @@ follow(struct cli *cli, const char *since)
 		goto out;
 	}
 	al.socket = sock;
+	/* an empty answer comes after PROTO_CTL_ALERT_WAIT_MS: wait longer
+	 * than that before taking the node for slow or gone */
+	al.timeout_ms = PROTO_CTL_ALERT_WAIT_MS + PROTO_CTL_ALERT_MARGIN_MS;
+	al.follower = true;
 	if (!cli->json) {
 		printf("following the alerts after alert %" PRIu64 " (until "
 		    "interrupted)\n", last);
@@ -220,21 +238,43 @@ follow(struct cli *cli, const char *since)
 			goto out;
 	}
 	for (;;) {
+		wn_err rc;
 		snprintf(num, sizeof(num), "%" PRIu64, last);
 		if (proto_ctl_request_init(req, "alert.wait") != WN_OK ||
-		    proto_ctl_request_add(req, "since", num) != WN_OK ||
-		    cli_call(&al, req, &reply) != WN_OK)
+		    proto_ctl_request_add(req, "since", num) != WN_OK)
 			goto out;
-		if (reply.status == WN_EBUSY) {
-			/* too many wait already: a little later */
+		rc = cli_call(&al, req, &reply);
+		if (rc != WN_OK && rc != WN_ETRANSPORT)
+			goto out;
+		if (rc == WN_ETRANSPORT || (reply.status != WN_OK &&
+					       !ends(reply.status))) {
+			/* slow, stopped, restarting, or too many wait (EBUSY):
+			 * ask again, a little later each time (1 s to 5 s);
+			 * say so once per spell */
+			if (!down && reply.status != WN_EBUSY)
+				fprintf(stderr, "%s: the node does not answer "
+				    "(%s); still following, from alert %"
+				    PRIu64 " once it does\n", cli->prog,
+				    rc == WN_ETRANSPORT ? al.transport_error
+				    : reply.message, last);
+			down = down || reply.status != WN_EBUSY ||
+			    rc == WN_ETRANSPORT;
 			proto_ctl_reply_release(&reply);
-			pause_ms(1000);
+			backoff = backoff == 0 ? 1000 : backoff * 2;
+			if (backoff > 5000)
+				backoff = 5000;
+			pause_ms(backoff);
 			continue;
 		}
 		if (reply.status != WN_OK) {
 			status = cli_print_reply(cli, &reply);
 			goto out;
 		}
+		if (down)
+			fprintf(stderr, "%s: the node answers again; following "
+			    "from alert %" PRIu64 "\n", cli->prog, last);
+		down = false;
+		backoff = 0;
 		for (size_t i = 0; i < reply.nrows; i++) {
 			int64_t id = cli_row_int(&reply.rows[i], "id");
 			if (id <= (int64_t)last)

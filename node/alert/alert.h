@@ -30,7 +30,7 @@
  * workers free for its health check: one more is answered at once with
  * WN_EBUSY and asks again a little later). */
 #define NODE_ALERT_BATCH 100
-#define NODE_ALERT_WAIT_MS 20000
+#define NODE_ALERT_WAIT_MS PROTO_CTL_ALERT_WAIT_MS
 #define NODE_ALERT_WAITERS 6
 
 /* Who may see alerts, on both sockets (alert.list, alert.read,

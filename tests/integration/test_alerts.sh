@@ -8,7 +8,8 @@
 # that changed (its copy replaced); a consent withdrawn (what it let out
 # retracted); a decision at a meeting. `alerts --follow --json`, started
 # from an id before the first event, prints each one after it as it
-# comes, once, in order. `alerts read` marks them. No alert, in any
+# comes, once, in order, and goes on across the node's restart. `alerts
+# read` marks them. No alert, in any
 # output or in any node's store, holds the case's subject, its purpose
 # or a field's value.
 . "$(dirname "$0")/lib.sh"
@@ -143,8 +144,18 @@ check "the director adds a consultation body" wn dir body add nbt --name "MK-BOD
 check "  ... plans its meeting in two days" wn dir meeting plan nbt --at "$(date -d '+2 days 14:00' '+%Y-%m-%d %H:%M')"
 check "  ... with the case on its agenda" wn dir meeting agenda 1 "$C"
 AHEAD=$((15 * 24 * 3600 * 1000))
+# a follower across the director's restart: it says the node is gone,
+# waits, and goes on from its last alert once the node is back
+RS=$(wn dir --json alerts --all --limit 1 | json_field id)
+"$WIJKNET" -d "$WN_T/dir" alerts --follow --json --since "$RS" \
+	>"$WN_T/restart.out" 2>"$WN_T/restart.err" &
+RESTART=$!
+check "a follower waits before the restart" wait_for 60 followers
 for n in dir police; do
 	check "$n stops" node_stop $n
+	[ $n = dir ] && check "  ... the follower says the node does not answer, and goes on" \
+		wait_for 60 grep -q 'the node does not answer (.*); still following, from alert [0-9]* once it does' \
+		"$WN_T/restart.err"
 	if WIJKNET_TEST_CLOCK_AHEAD_MS=$AHEAD node_start $n; then
 		ok "$n starts again, its work clock fifteen days ahead"
 	else not_ok "$n starts again, its work clock fifteen days ahead"; fi
@@ -162,6 +173,15 @@ check "the director: one alert, a decision at meeting 1" one dir decision.made "
 said() { grep -Eq "^alert [0-9]+  .*  case $C: a decision at meeting 1 \(see: meeting show 1\)$" "$WN_T/words.out"; }
 check "  ... which the follower in words prints as it comes" wait_for 60 said
 kill "$WORDS" 2>/dev/null; wait "$WORDS" 2>/dev/null
+n_kind() { grep -c "\"kind\":\"$1\"" "$WN_T/restart.out"; }
+check "the follower that outlived the restart prints the decision made after it" \
+	wait_for 60 count_is 1 n_kind decision.made
+check "  ... and the late action, once each" count_is 1 n_kind action.late
+check "  ... nothing else" count_is 2 grep -c '"kind":' "$WN_T/restart.out"
+check "  ... it is still following" kill -0 "$RESTART"
+check "  ... and said when the node answered again" \
+	grep -q 'the node answers again; following from alert' "$WN_T/restart.err"
+kill "$RESTART" 2>/dev/null; wait "$RESTART" 2>/dev/null
 check_exit "the director's unread alerts, in words" 0 wn dir alerts
 check_out "  ... the decision, and where to look" "case $C: a decision at meeting 1 \(see: meeting show 1\)"
 check "police holds two alerts: its action given and late" count_is 2 total police
