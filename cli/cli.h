@@ -37,6 +37,9 @@ struct cli {
 	int timeout_ms;
 	bool follower;
 	const char *transport_error;
+	/* set by cli_call: the kernel refused the socket (its mode or
+	 * group): asking again cannot help, and the usual words were said */
+	bool transport_refused;
 };
 
 struct cli_cmd {

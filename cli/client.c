@@ -87,7 +87,8 @@ cli_call(struct cli *cli, const struct proto_ctl_request *req,
 		if (!retry || waited >= CLI_CONNECT_MS) {
 			rc = WN_ETRANSPORT;
 			cli->transport_error = nng_strerror(rv);
-			if (cli->follower)
+			cli->transport_refused = rv == NNG_EPERM;
+			if (cli->follower && !cli->transport_refused)
 				goto out;
 			fprintf(stderr,
 			    "%s: cannot reach wijknetd at %s: %s (is it "

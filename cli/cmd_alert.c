@@ -8,10 +8,11 @@
  * share asked or answered, a dossier changed, a decision), in plain words
  * and local dates; never a subject or a field: an alert says what
  * happened and where to look. The list and `read` go to the control
- * socket; --follow waits on the alert socket beside it (alerts.sock in
- * the control socket's folder) for the alerts after the newest one (or
- * after --since ID: none is lost between a list and a follow), and prints
- * each as it comes until interrupted; with --json one JSON object a line.
+ * socket; --follow waits on the alert socket beside it (the control
+ * socket's path with ".alerts" added) for the alerts after the newest
+ * one (or after --since ID: none is lost between a list and a follow),
+ * and prints each as it comes until interrupted, across a slow node or
+ * a restart; with --json one JSON object a line.
  */
 #include "cli/cli.h"
 
@@ -244,7 +245,7 @@ follow(struct cli *cli, const char *since)
 		    proto_ctl_request_add(req, "since", num) != WN_OK)
 			goto out;
 		rc = cli_call(&al, req, &reply);
-		if (rc != WN_OK && rc != WN_ETRANSPORT)
+		if (rc != WN_OK && (rc != WN_ETRANSPORT || al.transport_refused))
 			goto out;
 		if (rc == WN_ETRANSPORT || (reply.status != WN_OK &&
 					       !ends(reply.status))) {

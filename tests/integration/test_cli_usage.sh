@@ -103,6 +103,9 @@ bad alerts read
 bad alerts read first
 bad alerts read 0
 bad alerts read 1 --all
+bad alerts read 3 --upto 2
+bad alerts read --all --upto x
+bad alerts read --all --upto
 bad alerts --limit 2000
 bad alerts --since x
 bad alerts --follow --all
