@@ -2,9 +2,8 @@
  * alert_sock.c - the alert socket: where `wijknet alerts --follow` waits
  * for the next alerts (issue 13).
  *
- * A second REP socket on ipc://, beside the control socket (alerts.sock
- * in the same folder, or NAME.alerts.sock beside a control_socket
- * NAME.sock: cfg_alert_socket_path), with the control socket's
+ * A second REP socket on ipc://, beside the control socket (its path
+ * with ".alerts" added: cfg_alert_socket_path), with the control socket's
  * permissions (0600, or 0660 and its group) and the same rule for
  * callers: the uid the kernel reports (NNG_OPT_IPC_PEER_UID) must be a
  * user in the config, or the request is refused (audited control.refused,
@@ -22,10 +21,13 @@
  * does not read, and its message would be pushed before the alert's
  * transaction is known to have committed. Here every answer is read from
  * the store, after the commit, by id: none is lost, and a follower that
- * does not read holds only its own call. No audit record is written for
- * a wait (one every NODE_ALERT_WAIT_MS per follower would flood the log,
- * and an alert holds no personal data); the follower's first list on the
- * control socket is audited as any list.
+ * does not read holds one kept call, until its wait ends. A user whose
+ * role may not see alerts is refused as on the control socket (alert.h,
+ * NODE_ALERT_ROLE). No audit record is written for a wait that is
+ * served (one every NODE_ALERT_WAIT_MS per follower would flood the log,
+ * and an alert holds no personal data); the follower's first list on
+ * the control socket is audited as any list, unless it starts --since
+ * an id (review L8, not done).
  */
 #include "node/daemon/daemon.h"
 
@@ -162,9 +164,17 @@ node_alert_sock_start(struct node *n, char *err, size_t errlen)
 		return WN_ETRANSPORT;
 	}
 	d->al_open = true;
-	/* a stale socket file of a crashed daemon: its name comes from the
-	 * control socket's, at which the control socket's start made sure
-	 * no other daemon serves */
+	/* a stale socket file of a crashed daemon; its name is the control
+	 * socket's with a suffix no control socket may end in
+	 * (cfg_alert_socket_path), and the control socket's start made
+	 * sure no other daemon serves there: one that answers here anyway
+	 * is not ours to take */
+	if (node_ctl_ping(d->al_path)) {
+		snprintf(err, errlen, "%s: another wijknetd serves there: stop "
+		    "it, or give this node a control_socket of its own",
+		    d->al_path);
+		return WN_ECONFIG;
+	}
 	unlink(d->al_path);
 	wn_err rc = al_listen(n, err, errlen);
 	if (rc != WN_OK)

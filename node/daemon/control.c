@@ -554,7 +554,6 @@ listener_start(struct node *n, char *err, size_t errlen)
 	return WN_OK;
 }
 
-
 /* socket_folder_ours: the folder of a control_socket outside the data
  * folder is the daemon's own (its owner, a folder, not a link) and only it
  * may change it (no write for group or others): the daemon removes a stale
@@ -679,8 +678,8 @@ io_all(int fd, uint8_t *buf, size_t len, bool out, int64_t deadline)
 	return true;
 }
 
-/* node_ctl_ping asks the control socket (or the alert socket) for "ping" as the CLI's REQ socket would,
- * but over a plain Unix socket in SP's IPC framing: an nng socket opened
+/* node_ctl_ping asks the control socket (or the alert socket) for "ping"
+ * as the CLI's REQ socket would, but over a plain Unix socket in SP's IPC framing: an nng socket opened
  * and closed twice a second would sooner or later meet nng 1.5.2's hang
  * in nng_close (nanomsg/nng#1543), and every later close of the node's
  * (a peer's TLS connection among them) would wait behind it. A ping reads

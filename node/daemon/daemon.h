@@ -113,8 +113,9 @@ void node_ctl_audit(struct node *n, const char *user, const char *action,
     const char *object, const char *detail);
 
 /* alert_sock.c: the alert socket, ipc:// beside the control socket
- * (alerts.sock in its folder: cfg_alert_socket_path), with its permissions and group and its
- * mapping of uids to users; it answers only ping and alert.wait (a long
+ * (its path with ".alerts" added: cfg_alert_socket_path), with its
+ * permissions and group and its mapping of uids to users, and its role
+ * rule (node_ctl_role_allows); it answers only ping and alert.wait (a long
  * poll, node/alert/alert.c). node_alert_sock_start opens it (after
  * node_ctl_start: it needs n->d); node_alert_sock_check is its health
  * check, as node_ctl_check's; node_alert_sock_stop closes it (before

@@ -19,9 +19,9 @@ S=S-mk-subject-alerts
 check "a federation of the director, police and housing" \
 	federation dir police:police housing:housing
 check "the alert socket is beside the control socket, 0600 as it is" \
-	test "$(stat -c %a "$WN_T/dir/alerts.sock")" = "$(stat -c %a "$WN_T/dir/control.sock")" -a \
-	"$(stat -c %a "$WN_T/dir/alerts.sock")" = 600
-al_raw() { /usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/dir/alerts.sock" "$@"; }
+	test "$(stat -c %a "$WN_T/dir/control.sock.alerts")" = "$(stat -c %a "$WN_T/dir/control.sock")" -a \
+	"$(stat -c %a "$WN_T/dir/control.sock.alerts")" = 600
+al_raw() { /usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/dir/control.sock.alerts" "$@"; }
 check "the alert socket answers nothing but alert.wait (and ping)" \
 	out_has "^10 the alert socket answers alert.wait only; 'status' goes to the control socket" al_raw status
 check "  ... and refuses a since that is no alert's number" out_has '^10 since: an alert' al_raw alert.wait since=x

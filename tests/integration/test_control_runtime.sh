@@ -24,8 +24,8 @@ check "control_socket = $SOCK" set_conf a control_socket "$SOCK"
 check "the daemon starts" node_start a
 check "it serves at control_socket" test -S "$SOCK"
 check "  not in the data folder" test ! -e "$WN_T/a/control.sock"
-check "the alert socket beside it" test -S "$RUN/alerts.sock"
-check "  not in the data folder either" test ! -e "$WN_T/a/alerts.sock"
+check "the alert socket beside it" test -S "$SOCK.alerts"
+check "  not in the data folder either" test ! -e "$WN_T/a/control.sock.alerts"
 check_exit "the CLI with -s reaches it" 0 "$WIJKNET" -s "$SOCK" whoami
 check_exit "  with \$WIJKNET_SOCKET too" 0 env WIJKNET_SOCKET="$SOCK" "$WIJKNET" whoami
 check_exit "  -d alone looks in the data folder, and says where it looked" 1 wn a whoami
@@ -43,7 +43,7 @@ check "  saying so" grep -q "control_socket $SOCK: another wijknetd serves there
 check_exit "  and a still serves at it" 0 "$WIJKNET" -s "$SOCK" whoami
 check "the daemon stops" node_stop a
 check "  and removes its socket" test ! -e "$SOCK"
-check "  and its alert socket" test ! -e "$RUN/alerts.sock"
+check "  and its alert socket" test ! -e "$SOCK.alerts"
 check "doctor: the node does not run" out_has '^note: the node does not run' doctor_a
 
 refused() { # WHY PATTERN: the daemon does not start, and its log says PATTERN
@@ -63,6 +63,10 @@ long="/$(printf 'x%.0s' $(seq 1 100))/control.sock"
 check "a path longer than a unix socket takes" set_conf a control_socket "$long"
 check_exit "  is a config error" 1 "$WIJKNETD" doctor --config "$WN_T/a/wijknet.conf"
 check_out "  ... saying how long it may be" "control_socket.*at most 99 bytes"
+# an alert socket's name is never a control socket's (review L5)
+check "another node's alert socket as control_socket" set_conf a control_socket "$RUN/b.sock.alerts"
+check_exit "  is a config error" 1 "$WIJKNETD" doctor --config "$WN_T/a/wijknet.conf"
+check_out "  ... saying why" "control_socket.*not ending in '.alerts' \\(an alert socket's\\)"
 check "control_socket back" set_conf a control_socket "$SOCK"
 
 # ---- several case workers (root only: it takes other uids)
@@ -112,14 +116,14 @@ check_exit "  neither can enter the data folder" 1 as_uid 65533 "$GID" /usr/bin/
 	'import os,sys; os.listdir(sys.argv[1])' "$WN_T/a"
 check_exit "uid 65532 outside the group is not served" 1 as_uid 65532 "$OTHER" "$WIJKNET" -s "$SOCK" whoami
 check_out "  ... the kernel refuses it the socket" "cannot reach wijknetd at ipc://$SOCK: Permission denied"
-check "the alert socket is 0660 of group $G too" test "$(stat -c %a:%G "$RUN/alerts.sock")" = "660:$G"
+check "the alert socket is 0660 of group $G too" test "$(stat -c %a:%G "$SOCK.alerts")" = "660:$G"
 check_exit "uid 65531 in the group but no [user] is refused on the alert socket" 1 \
 	as_uid 65531 "$GID" "$WIJKNET" -s "$SOCK" alerts --follow --since 0
 check_out "  ... as on the control socket" 'uid 65531 is not a user of this node'
 check "  ... and audited" out_has 'uid:65531[[:space:]]+control.refused[[:space:]]+alert.wait' wn_a_audit
 check_exit "uid 65532 outside the group cannot follow the alerts" 1 \
 	as_uid 65532 "$OTHER" "$WIJKNET" -s "$SOCK" alerts --follow --since 0
-check_out "  ... the kernel refuses it the alert socket" "cannot reach wijknetd at ipc://$RUN/alerts.sock: Permission denied"
+check_out "  ... the kernel refuses it the alert socket" "cannot reach wijknetd at ipc://$SOCK.alerts: Permission denied"
 # who sees alerts: case work, refused to a viewer on both sockets (M1)
 as_bram() { as_uid 65534 "$GID" "$WIJKNET" -s "$SOCK" "$@"; }
 check_exit "the viewer bram may not list the alerts" 1 as_bram alerts
