@@ -7,10 +7,10 @@
  * the director, an action given, the late check, a share asked or
  * answered. So an alert exists exactly when its event was committed, and
  * rolls back with it. Who read it is kept per local user (alert_reads):
- * one user's reading leaves it unread for the others. It holds when, the kind in plain words, the case,
- * the partner, the number of what it names (an action; 0 none) and in
- * which capacity this node hears of it (director, or owner of the
- * action): never a subject, a field or a text, so that an alert may be
+ * one user's reading leaves it unread for the others. It holds when,
+ * the kind in plain words, the case, the partner, the number of what it
+ * names (an action; 0 none) and in which capacity this node hears of it
+ * (director, or owner of the action): never a subject, a field or a text, so that an alert may be
  * shown, and later mailed, without personal data. Its id never comes
  * back (AUTOINCREMENT): a mail queue may name it.
  *
@@ -497,6 +497,24 @@ node_alert_waiting(const struct node *n)
 	return n->alert != NULL ? n->alert->n : 0;
 }
 
+/* ---- a restored store ------------------------------------------------ */
+
+/* NODE_ALERT_ID_GAP in words, for the SQL */
+#define ID_GAP "1000000"
+_Static_assert(NODE_ALERT_ID_GAP == 1000000, "ID_GAP is its text");
+
+wn_err
+node_alert_ids_skip(struct node_store *s)
+{
+	/* sqlite_sequence holds the newest id handed out (AUTOINCREMENT) */
+	return node_store_exec(s, "UPDATE sqlite_sequence SET seq = seq + "
+				  ID_GAP " WHERE name = 'alerts';"
+				  "INSERT INTO sqlite_sequence (name, seq) "
+				  "SELECT 'alerts', " ID_GAP " WHERE NOT "
+				  "EXISTS (SELECT 1 FROM sqlite_sequence WHERE "
+				  "name = 'alerts');");
+}
+
 /* ---- the room --------------------------------------------------------- */
 
 static const struct node_ctl_cmd alert_cmds[] = {
@@ -525,13 +543,13 @@ node_alert_start(struct node *n)
 void
 node_alert_stop(struct node *n)
 {
-	if (n->alert == NULL)
-		return;
+	struct node_alert *a;
+	/* taken off under the lock: a status request (node_alert_waiting,
+	 * under n->mtx) sees it or NULL, never freed memory; the calls kept
+	 * are the alert socket's: node_server_stop frees them */
 	pthread_mutex_lock(&n->mtx);
-	/* the calls kept are the alert socket's: node_server_stop frees
-	 * them */
-	n->alert->n = 0;
-	pthread_mutex_unlock(&n->mtx);
-	free(n->alert);
+	a = n->alert;
 	n->alert = NULL;
+	pthread_mutex_unlock(&n->mtx);
+	free(a);
 }

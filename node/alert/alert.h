@@ -83,6 +83,14 @@ size_t node_alert_waiting(const struct node *n);
 bool node_alert_list_sql(char *sql, size_t cap, bool count, bool all,
     bool by_case, bool since);
 
+/* node_alert_ids_skip moves the next alert id NODE_ALERT_ID_GAP past
+ * the newest the store handed out (in the caller's transaction): a
+ * restored store's copy of the ids is older than the ids the node handed
+ * out after the backup, which a follower, a script or a person may hold;
+ * the next ones must not be those again (wijknetd restore). */
+#define NODE_ALERT_ID_GAP 1000000
+WN_NODISCARD wn_err node_alert_ids_skip(struct node_store *s);
+
 wn_err node_ctl_alert_list(struct node_ctl_call *c);
 wn_err node_ctl_alert_read(struct node_ctl_call *c);
 

@@ -983,6 +983,30 @@ test_migration_23_alerts(void **state)
 	node_store_close(s);
 }
 
+/* After a restore (node_alert_ids_skip, wijknetd restore): the next
+ * alert id is NODE_ALERT_ID_GAP past the newest the copy handed out, or
+ * past none when it had none; the ids a node handed out after its backup
+ * are not handed out again. */
+static void
+test_alert_ids_skip(void **state)
+{
+	(void)state;
+	char err[512];
+	const char *one = "INSERT INTO alerts (time_ms, kind, case_id, role) "
+			  "VALUES (1, 'action.done', 'C-1', 'director')";
+	struct node_store *s = open_at(22);
+	assert_int_equal(node_store_migrate(s, 23, err, sizeof(err)), WN_OK);
+	assert_int_equal(node_alert_ids_skip(s), WN_OK);
+	assert_int_equal(node_store_exec(s, one), WN_OK);
+	assert_int_equal(scalar(s, "SELECT max(id) FROM alerts"),
+	    NODE_ALERT_ID_GAP + 1);
+	assert_int_equal(node_alert_ids_skip(s), WN_OK);
+	assert_int_equal(node_store_exec(s, one), WN_OK);
+	assert_int_equal(scalar(s, "SELECT max(id) FROM alerts"),
+	    2 * NODE_ALERT_ID_GAP + 2);
+	node_store_close(s);
+}
+
 /* Migration 18, concerns and matches (node/subject/concern.c): a token is
  * 32 bytes, a contact is not empty, an expiry is after 1970; a match
  * belongs to a concern held here, once per partner; the director holds
@@ -1757,6 +1781,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
 	    cmocka_unit_test_setup(test_migration_22_peer_prev_keys, fresh),
 	    cmocka_unit_test_setup(test_migration_23_alerts, fresh),
+	    cmocka_unit_test_setup(test_alert_ids_skip, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
