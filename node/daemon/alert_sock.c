@@ -203,7 +203,6 @@ node_alert_sock_check(struct node *n)
 		wn_log(WN_LOG_ERROR, "%s", err);
 		return;
 	}
-	d->al_listener_restarts++;
 	pthread_mutex_lock(&n->mtx);
 	if (node_audit_append(n->store, "system", "control.listener_recreated",
 		d->al_url, "health check failed") != WN_OK)

@@ -99,7 +99,7 @@ ctl_status(struct node_ctl_call *c)
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
-	proto_ctl_row_begin(c->w, 28 + (tls ? 2 : 0) + (behind ? 5 : 0) +
+	proto_ctl_row_begin(c->w, 27 + (tls ? 2 : 0) + (behind ? 5 : 0) +
 	    (ro ? 1 : 0));
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
@@ -118,9 +118,9 @@ ctl_status(struct node_ctl_call *c)
 	    (int64_t)n->d->listener_restarts);
 	proto_ctl_field_int(c->w, "control_health_checks",
 	    (int64_t)n->d->health_checks);
-	/* the alert socket beside it (alert_sock.c): followers waiting now */
-	proto_ctl_field_int(c->w, "alert_listener_restarts",
-	    (int64_t)n->d->al_listener_restarts);
+	/* the alert socket beside it (alert_sock.c): followers waiting now
+	 * (its listener's restarts are audited and logged: a row holds at
+	 * most PROTO_CTL_MAX_FIELDS, and a node behind its chain adds 5) */
 	proto_ctl_field_int(c->w, "alert_followers",
 	    (int64_t)node_alert_waiting(n));
 	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)ex.recv_max);

@@ -69,7 +69,6 @@ struct node_daemon {
 	char al_url[4200];
 	char al_path[4200];
 	struct node_server al_server;
-	unsigned long al_listener_restarts;
 };
 
 /* cert.c: the node's own certificate. node_cert_expiry reads the end of
