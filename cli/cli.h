@@ -29,6 +29,17 @@ struct cli {
 	const char *socket;
 	bool json;            /* --json */
 	const char *prog;
+	/* a follower's calls (cmd_alert.c): how long a reply may take (0:
+	 * 30 s); follower: cli_call says nothing on a transport failure
+	 * (it leaves nng's words in *transport_error) and gives a call up
+	 * at once when its connection is lost, rather than sending it
+	 * again on the next one */
+	int timeout_ms;
+	bool follower;
+	const char *transport_error;
+	/* set by cli_call: the kernel refused the socket (its mode or
+	 * group): asking again cannot help, and the usual words were said */
+	bool transport_refused;
 };
 
 struct cli_cmd {
@@ -167,7 +178,8 @@ extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_record[], cli_usage_consent[], cli_usage_data[],
     cli_usage_signal[], cli_usage_plan[], cli_usage_action[],
     cli_usage_body[], cli_usage_meeting[], cli_usage_subject[],
-    cli_usage_concern[], cli_usage_key[], cli_usage_doctor[];
+    cli_usage_concern[], cli_usage_key[], cli_usage_doctor[],
+    cli_usage_alert[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_doctor(struct cli *cli, int argc, char **argv);
@@ -202,6 +214,7 @@ int cli_cmd_data(struct cli *cli, int argc, char **argv);
 int cli_cmd_signal(struct cli *cli, int argc, char **argv);
 int cli_cmd_plan(struct cli *cli, int argc, char **argv);
 int cli_cmd_action(struct cli *cli, int argc, char **argv);
+int cli_cmd_alert(struct cli *cli, int argc, char **argv);
 int cli_cmd_subject(struct cli *cli, int argc, char **argv);
 /* cmd_concern.c: concern add, list, withdraw, matches */
 int cli_cmd_concern(struct cli *cli, int argc, char **argv);

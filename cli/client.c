@@ -30,9 +30,10 @@ pause_ms(long ms)
  * nng error; *retry says whether the error means the request never reached
  * a working pipe (so trying again cannot run it twice). */
 static int
-attempt(const char *url, const struct proto_writer *w, nng_msg **reply,
-    bool *retry)
+attempt(const struct cli *cli, const char *url, const struct proto_writer *w,
+    nng_msg **reply, bool *retry)
 {
+	int timeout = cli->timeout_ms > 0 ? cli->timeout_ms : CLI_TIMEOUT_MS;
 	nng_socket s;
 	int rv;
 	*retry = false;
@@ -40,8 +41,9 @@ attempt(const char *url, const struct proto_writer *w, nng_msg **reply,
 		return rv;
 	if ((rv = nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, CLI_MAX_REPLY)) !=
 		0 ||
-	    (rv = nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, CLI_TIMEOUT_MS)) !=
-		0 ||
+	    (rv = nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, timeout)) != 0 ||
+	    (cli->follower && (rv = nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME,
+				   NNG_DURATION_INFINITE)) != 0) ||
 	    (rv = nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, CLI_TIMEOUT_MS)) !=
 		0)
 		goto out;
@@ -80,9 +82,14 @@ cli_call(struct cli *cli, const struct proto_ctl_request *req,
 	/* The daemon's health check recreates a lost ipc listener within a
 	 * second; keep trying that long and a little more. */
 	for (long waited = 0, step = 20;; waited += step, step *= 2) {
-		if ((rv = attempt(url, &w, &msg, &retry)) == 0)
+		if ((rv = attempt(cli, url, &w, &msg, &retry)) == 0)
 			break;
 		if (!retry || waited >= CLI_CONNECT_MS) {
+			rc = WN_ETRANSPORT;
+			cli->transport_error = nng_strerror(rv);
+			cli->transport_refused = rv == NNG_EPERM;
+			if (cli->follower && !cli->transport_refused)
+				goto out;
 			fprintf(stderr,
 			    "%s: cannot reach wijknetd at %s: %s (is it "
 			    "running? are -d / $WIJKNET_DATA or -s / "

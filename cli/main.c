@@ -52,6 +52,9 @@ static const struct cli_cmd cmds[] = {
 	{"action", cli_cmd_action,
 	    "give, list, finish and cancel the actions of a plan",
 	    cli_usage_action},
+	{"alerts", cli_cmd_alert, "what happened in the cases this node "
+	    "directs and to its\n           actions: list, mark read, "
+	    "follow as they come", cli_usage_alert},
 	{"body", cli_cmd_body, "the consultation bodies: neighbourhood team, "
 	    "nuisance\n           consultation team", cli_usage_body},
 	{"meeting", cli_cmd_meeting, "plan a body's meetings, their agenda, "

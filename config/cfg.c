@@ -123,6 +123,19 @@ path_valid(const char *s)
 	return s[0] == '/' && !has_ctl(s);
 }
 
+/* ctl_socket_valid: a control socket's path (at most 99 bytes: its alert
+ * socket's, with CFG_ALERT_SOCKET_SUFFIX, then fits in a unix socket's),
+ * whose name is never another node's alert socket */
+static bool
+ctl_socket_valid(const char *s)
+{
+	size_t n = strlen(s), k = strlen(CFG_ALERT_SOCKET_SUFFIX);
+	char al[CFG_SOCKET_PATH_MAX + 1];
+	return path_valid(s) &&
+	    !(n >= k && strcmp(s + n - k, CFG_ALERT_SOCKET_SUFFIX) == 0) &&
+	    cfg_alert_socket_path(s, al, sizeof(al));
+}
+
 /* ipv4_parse says whether h[0..len) is a dotted quad (four decimal parts
  * of 0..255, no leading zeros) and sets *loopback if it is in 127.0.0.0/8. */
 static bool
@@ -314,8 +327,9 @@ static const struct key keys[] = {
 	    .valid = name_valid, .expect = NAME_EXPECT,
 	    .flags = K_REQUIRED_IF | K_ONLY_IF, .cond = &if_0660},
 	{SECT_NODE, "control_socket", K_STR, NODE(control_socket),
-	    .valid = path_valid,
-	    .expect = "an absolute path of at most 99 bytes"},
+	    .valid = ctl_socket_valid,
+	    .expect = "an absolute path of at most 99 bytes, not ending in "
+		      "'" CFG_ALERT_SOCKET_SUFFIX "' (an alert socket's)"},
 	{SECT_NODE, "director_key", K_STR, NODE(director_key),
 	    .valid = hex64_valid, .expect = "64 lowercase hex digits"},
 	{SECT_NODE, "root", K_STR, NODE(root), .valid = hex64_valid,
@@ -1118,4 +1132,11 @@ cfg_org_id_valid(const char *s)
 {
 	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
 	return n > 0 && n < 64 && s[n] == '\0';
+}
+
+bool
+cfg_alert_socket_path(const char *ctl, char *out, size_t cap)
+{
+	int k = snprintf(out, cap, "%s" CFG_ALERT_SOCKET_SUFFIX, ctl);
+	return k > 0 && (size_t)k < cap && k <= CFG_SOCKET_PATH_MAX;
 }

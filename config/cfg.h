@@ -168,4 +168,18 @@ const char *cfg_listen_problem(const char *s);
  * and '-' (the rule for org ids and user names). */
 bool cfg_org_id_valid(const char *s);
 
+/* cfg_alert_socket_path writes the path of the alert socket that goes
+ * with the control socket at ctl (the daemon's and the CLI's one rule):
+ * ctl with CFG_ALERT_SOCKET_SUFFIX added (control.sock:
+ * control.sock.alerts). Adding a fixed suffix gives two control sockets
+ * two alert sockets, and the config check refuses a control_socket that
+ * ends in the suffix, so an alert socket is never another node's control
+ * socket; a control_socket of at most 99 bytes always has one that fits.
+ * False when it does not fit in cap or in a unix socket's path
+ * (CFG_SOCKET_PATH_MAX, 107 bytes: the data folder's control.sock may be
+ * longer than 99). */
+#define CFG_ALERT_SOCKET_SUFFIX ".alerts"
+#define CFG_SOCKET_PATH_MAX 107
+bool cfg_alert_socket_path(const char *ctl, char *out, size_t cap);
+
 #endif

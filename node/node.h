@@ -71,6 +71,9 @@ struct node {
 	 * disk was full, held until the next write that succeeds (struct
 	 * node_held, private to node/core/ctl.c; n->mtx) */
 	struct node_held *held;
+	/* the alert room's own state: the followers waiting for alerts
+	 * (struct node_alert, private to node/alert/alert.c; n->mtx) */
+	struct node_alert *alert;
 };
 
 /* node_test_hooks_enable turns the test hooks below on: only the tests'

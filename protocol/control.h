@@ -29,6 +29,12 @@
 #define PROTO_CTL_FIELD_TEXT_MAX 65535
 /* Statuses above this are refused: wn_err values are small. */
 #define PROTO_CTL_MAX_STATUS 255
+/* the alert socket answers a kept alert.wait with no rows after this long
+ * (node/alert/alert.h); a follower (cli/cmd_alert.c) waits for an answer
+ * PROTO_CTL_ALERT_MARGIN_MS longer before it takes the node for slow or
+ * gone, and asks again */
+#define PROTO_CTL_ALERT_WAIT_MS 20000
+#define PROTO_CTL_ALERT_MARGIN_MS 40000
 /*
  * The largest valid request, for the daemon's NNG_OPT_RECVMAXSZ:
  * map(1) + key(1) + op(2 + 47) + key(1) + map(1)

@@ -34,7 +34,8 @@ declare -A uses=(
 	[exchange]="core store"
 	[need]="core store exchange"
 	[work]="core store exchange need"
-	[daemon]="core store exchange need work subject"
+	[alert]="core store"
+	[daemon]="core store exchange need work subject alert"
 )
 # node/node.h is shared by every room above the store, so it may include
 # only these headers of node/ (it carries struct node); a room header

@@ -4,8 +4,10 @@
  *
  * Owns: the REP server on nng contexts (server.h), the control call
  * (struct node_ctl_call, node_ctl_arg, node_ctl_fail), the audit records
- * held while the disk is full, and the rooms' periodic work (periodic.c).
- * May use: store. Never names exchange, need or daemon.
+ * held while the disk is full, the rooms' periodic work (periodic.c), and
+ * the one sink for case events (event.c): the rooms where a case's events
+ * happen (need/, work/) raise them, the alert room keeps them.
+ * May use: store. Never names exchange, need, work, alert or daemon.
  */
 #ifndef NODE_CORE_CORE_H
 #define NODE_CORE_CORE_H
@@ -115,5 +117,29 @@ struct node_periodic {
 void node_periodic_register(const struct node_periodic *p);
 bool node_periodic_run(struct node *n);
 size_t node_periodic_count(void);
+
+/* A case event for the people of this node (issue 13, SITRAP alerts):
+ * what happened (kind, one of a fixed set of plain words: "action.done"),
+ * in which case, by or for which partner (an org id, "" none), the thing
+ * it names in the case (an action's number, a meeting's; 0 none) and in
+ * which capacity this node hears of it: "director" (it directs the case)
+ * or "owner" (the action is its own). Never a subject, a field or a
+ * text: an event says what happened and where to look. All borrowed.
+ * node_event_raise hands ev to the sink, in the caller's transaction (n's
+ * lock held); WN_OK when no sink is registered; an error fails the
+ * caller's transaction as any store error would. node_event_sink sets
+ * the one sink (the alert room, at start; a second one aborts,
+ * WN_ASSERT); not thread safe. */
+struct node_event {
+	const char *kind;
+	const char *case_id;
+	const char *partner;
+	int64_t ref;
+	const char *role;
+};
+typedef wn_err (*node_event_fn)(struct node *n, const struct node_event *ev);
+void node_event_sink(node_event_fn fn);
+WN_NODISCARD wn_err node_event_raise(struct node *n,
+    const struct node_event *ev);
 
 #endif

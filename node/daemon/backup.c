@@ -900,6 +900,8 @@ node_cmd_restore(int argc, char **argv)
 	    /* its first start asks the peers to send again what took
 	     * data away since the backup began (exchange/resync.c) */
 	    node_resync_mark(store, atoll(made)) != WN_OK ||
+	    /* the alert ids the node handed out since are not reused */
+	    node_alert_ids_skip(store) != WN_OK ||
 	    node_audit_append(store, "system", "node.restore", cfg->org_id,
 		detail) != WN_OK ||
 	    node_store_commit(store) != WN_OK) {

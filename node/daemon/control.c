@@ -56,7 +56,7 @@ field_fingerprint(struct proto_writer *w, struct node *n)
 /* The status row's fields: always, with TLS, when the audit chain is
  * behind what its checkers hold, and while receive-only. A node may be all
  * of these at once, and the row must still fit in a control reply. */
-#define STATUS_FIELDS 26
+#define STATUS_FIELDS 27
 #define STATUS_FIELDS_TLS 2
 #define STATUS_FIELDS_BEHIND 5
 #define STATUS_FIELDS_RO 1
@@ -129,6 +129,10 @@ ctl_status(struct node_ctl_call *c)
 	    (int64_t)n->d->listener_restarts);
 	proto_ctl_field_int(c->w, "control_health_checks",
 	    (int64_t)n->d->health_checks);
+	/* the alert socket beside it (alert_sock.c): followers waiting now
+	 * (its listener's restarts are audited and logged, not counted here) */
+	proto_ctl_field_int(c->w, "alert_followers",
+	    (int64_t)node_alert_waiting(n));
 	proto_ctl_field_int(c->w, "peer_recv_max", (int64_t)ex.recv_max);
 	/* transfers that arrived before the one they follow */
 	proto_ctl_field_int(c->w, "peer_transfers_waiting",
@@ -341,6 +345,19 @@ audit_or_log(struct node *n, const char *user, const char *action,
 		    node_store_errmsg(n->store));
 }
 
+bool
+node_ctl_role_allows(enum cfg_user_role have, enum cfg_user_role need)
+{
+	return role_rank(have) >= role_rank(need);
+}
+
+void
+node_ctl_audit(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail)
+{
+	audit_or_log(n, user, action, object, detail);
+}
+
 void
 node_ctl_handle(struct node *n, uint64_t uid,
     const struct proto_ctl_request *req, struct proto_writer *w)
@@ -547,8 +564,6 @@ listener_start(struct node *n, char *err, size_t errlen)
 	return WN_OK;
 }
 
-static bool ping(const char *path);
-
 /* socket_folder_ours: the folder of a control_socket outside the data
  * folder is the daemon's own (its owner, a folder, not a link) and only it
  * may change it (no write for group or others): the daemon removes a stale
@@ -613,7 +628,7 @@ node_ctl_start(struct node *n, char *err, size_t errlen)
 		/* outside the data folder its lock does not keep a second
 		 * node (a restored copy with the same config) off the
 		 * socket: one that answers there is another node's */
-		if (ping(n->d->ctl_path)) {
+		if (node_ctl_ping(n->d->ctl_path)) {
 			snprintf(err, errlen, "control_socket %s: another "
 			    "wijknetd serves there: stop it, or give this node "
 			    "a control_socket of its own", n->d->ctl_path);
@@ -673,16 +688,16 @@ io_all(int fd, uint8_t *buf, size_t len, bool out, int64_t deadline)
 	return true;
 }
 
-/* ping asks the control socket for "ping" as the CLI's REQ socket would,
- * but over a plain Unix socket in SP's IPC framing: an nng socket opened
+/* node_ctl_ping asks the control socket (or the alert socket) for "ping"
+ * as the CLI's REQ socket would, but over a plain Unix socket in SP's IPC framing: an nng socket opened
  * and closed twice a second would sooner or later meet nng 1.5.2's hang
  * in nng_close (nanomsg/nng#1543), and every later close of the node's
  * (a peer's TLS connection among them) would wait behind it. A ping reads
  * the REP socket's SP header, sends one request (frame: 0x01, 8-byte
  * length; body: a 4-byte request id, then the request) and reads the
  * reply that carries the same id, all within PING_WAIT_MS. */
-static bool
-ping(const char *path)
+bool
+node_ctl_ping(const char *path)
 {
 	static uint32_t next_id;
 	static const uint8_t hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
@@ -741,7 +756,7 @@ node_ctl_check(struct node *n)
 	char err[256];
 	/* with nng stuck in a close, a ping's own close would hang too */
 	n->d->health_checks++;
-	if (node_sockets_abandoned() || ping(n->d->ctl_path))
+	if (node_sockets_abandoned() || node_ctl_ping(n->d->ctl_path))
 		return;
 	wn_log(WN_LOG_WARN, "control socket %s did not answer; recreating "
 			    "its listener",

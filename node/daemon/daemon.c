@@ -926,7 +926,8 @@ node_cmd_run(int argc, char **argv)
 	node_work_room_register();
 	node_subject_room_register();
 	node_concern_room_register();
-	if (node_need_start(n) != WN_OK) {
+	node_alert_room_register();
+	if (node_need_start(n) != WN_OK || node_alert_start(n) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -950,8 +951,15 @@ node_cmd_run(int argc, char **argv)
 		wn_log(WN_LOG_ERROR, "%s", err);
 		goto out;
 	}
+	if (node_alert_sock_start(n, err, sizeof(err)) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "%s", err);
+		node_alert_sock_stop(n);
+		node_ctl_stop(n);
+		goto out;
+	}
 	if (node_peer_start(n, err, sizeof(err)) != WN_OK) {
 		wn_log(WN_LOG_ERROR, "%s", err);
+		node_alert_sock_stop(n);
 		node_ctl_stop(n);
 		node_peer_stop(n);
 		goto out;
@@ -980,13 +988,20 @@ node_cmd_run(int argc, char **argv)
 			wn_log(WN_LOG_INFO, "signal %d: stopping", sig);
 			break;
 		}
-		if (sig < 0 && errno == EAGAIN)
+		if (sig < 0 && errno == EAGAIN) {
 			node_ctl_check(n);
+			node_alert_sock_check(n);
+		}
+		/* the followers waiting for alerts (node/alert/alert.c) */
+		node_alert_tick(n);
 		/* what the rooms do by themselves (core/periodic.c) */
 		if (node_periodic_run(n))
 			node_peer_kick(n);
 	}
-	/* no control request may run while peers are torn down */
+	/* no control request may run while peers are torn down; no
+	 * follower waits once the alert socket is closed */
+	node_alert_sock_stop(n);
+	node_alert_stop(n);
 	node_ctl_stop(n);
 	node_peer_stop(n);
 	long held = node_peer_msgs_held(n);
@@ -1013,6 +1028,8 @@ out:
 	 * there is nothing left to free */
 	node_peer_stop(n);
 	node_ctl_held_free(n);
+	node_alert_sock_stop(n);
+	node_alert_stop(n);
 	node_ctl_free(n);
 	node_need_stop(n);
 	if (node_sockets_abandoned()) {

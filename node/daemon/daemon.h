@@ -4,8 +4,10 @@
  * Owns: main and the subcommands (init, run, audit-verify, public), the
  * data folder's lock and files, the start and stop of every room, the
  * control socket, its dispatch table, the request's transaction and its
- * audit record (control.c).
- * May use: every room (core, store, exchange, need, work); no room uses it.
+ * audit record (control.c); the alert socket beside it, where followers
+ * wait for the next alerts (alert_sock.c).
+ * May use: every room (core, store, exchange, need, work, subject,
+ * alert); no room uses it.
  */
 #ifndef NODE_DAEMON_DAEMON_H
 #define NODE_DAEMON_DAEMON_H
@@ -13,6 +15,7 @@
 #include "node/core/core.h"
 #include "node/exchange/exchange.h"
 #include "node/need/need.h"
+#include "node/alert/alert.h"
 #include "node/node.h"
 #include "node/subject/subject.h"
 #include "node/subject/concern.h"
@@ -30,6 +33,9 @@
 #define NODE_CONF_FILE "wijknet.conf"
 #define NODE_LOCK_FILE "wijknetd.lock"
 #define NODE_CTL_SOCK "control.sock"
+/* the alert socket: beside the control socket, in the same folder
+ * (cfg_alert_socket_path) */
+#define NODE_ALERT_WORKERS 8
 #define NODE_UNLOCK_FAILURES "unlock-failures"
 /* run's and audit-verify's exit status when the passphrase is wrong or
  * cannot be read: trying again cannot help, so wijknetd.service lists it
@@ -56,6 +62,13 @@ struct node_daemon {
 	unsigned long listener_restarts;
 	unsigned long health_checks; /* pings of the control socket */
 	int64_t tls_not_after_ms;    /* the node's certificate's end, 0: none */
+	/* the alert socket (alert_sock.c) */
+	nng_socket al;
+	nng_listener al_listener;
+	bool al_open;
+	char al_url[4200];
+	char al_path[4200];
+	struct node_server al_server;
 };
 
 /* cert.c: the node's own certificate. node_cert_expiry reads the end of
@@ -87,6 +100,29 @@ WN_NODISCARD wn_err node_ctl_start(struct node *n, char *err, size_t errlen);
 void node_ctl_check(struct node *n);
 void node_ctl_stop(struct node *n);
 void node_ctl_free(struct node *n);
+/* node_ctl_ping: the socket at path answers a ping, within two seconds. */
+bool node_ctl_ping(const char *path);
+/* node_ctl_role_allows: a user of role have may run what needs role need
+ * (viewer < case_worker < administrator), the control socket's rule;
+ * node_ctl_audit appends an audit record (n->mtx held), held for later
+ * when the disk is full, as the control socket's own. The alert socket
+ * uses both. */
+bool node_ctl_role_allows(enum cfg_user_role have, enum cfg_user_role need);
+void node_ctl_audit(struct node *n, const char *user, const char *action,
+    const char *object, const char *detail);
+
+/* alert_sock.c: the alert socket, ipc:// beside the control socket
+ * (its path with ".alerts" added: cfg_alert_socket_path), with its
+ * permissions and group and its mapping of uids to users, and its role
+ * rule (node_ctl_role_allows); it answers only ping and alert.wait (a long
+ * poll, node/alert/alert.c). node_alert_sock_start opens it (after
+ * node_ctl_start: it needs n->d); node_alert_sock_check is its health
+ * check, as node_ctl_check's; node_alert_sock_stop closes it (before
+ * node_alert_stop, which forgets the calls it kept). */
+WN_NODISCARD wn_err node_alert_sock_start(struct node *n, char *err,
+    size_t errlen);
+void node_alert_sock_check(struct node *n);
+void node_alert_sock_stop(struct node *n);
 
 /* node_ctl_register_daemon registers the daemon's own control commands
  * (status, whoami, audit.verify, audit.show). */

@@ -753,6 +753,10 @@ node_ctl_case_request(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (rc != WN_OK)
 		return rc;
+	/* the director's people are told (the alert room keeps it) */
+	struct node_event ev = {"share.requested", ci.id, "", 0, "director"};
+	if ((rc = node_event_raise(n, &ev)) != WN_OK)
+		return rc;
 	case_categories_text(q.categories, cats, sizeof(cats));
 	snprintf(c->detail, sizeof(c->detail), "case %s: asked %zu members "
 	    "for %s; purpose: %s; trace %s", ci.id, sent, cats, ci.purpose,

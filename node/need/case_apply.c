@@ -446,6 +446,14 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		rc = node_audit_append(n->store, from->org_id, "copy.updated",
 		    ci.id, detail);
 	}
+	/* at the case's director, its people are told: an answer, or a
+	 * member's dossier that changed (a copy held replaced) */
+	if (rc == WN_OK && strcmp(ci.director, n->cfg.org_id) == 0) {
+		struct node_event ev = {nreplaced > 0 ? "dossier.changed"
+						      : "share.answered",
+		    ci.id, from->org_id, 0, "director"};
+		rc = node_event_raise(n, &ev);
+	}
 out:
 	sqlite3_finalize(was);
 	sqlite3_finalize(st);
@@ -512,6 +520,22 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 		 ack ? "retraction.acknowledged" : "retraction.applied",
 		 from->org_id, detail)) != WN_OK)
 		goto out;
+	/* at the case's director, its people are told what a member took
+	 * back: under a consent or legal basis withdrawn (the reason the
+	 * member's node gives, record.c), or otherwise what it shared
+	 * changed */
+	struct case_info ci;
+	if (!ack && gone > 0 && r->case_id[0] &&
+	    case_load(n, r->case_id, &ci) &&
+	    strcmp(ci.director, n->cfg.org_id) == 0) {
+		bool withdrawn = strcmp(r->reason, "consent withdrawn") == 0 ||
+		    strcmp(r->reason, "legal basis withdrawn") == 0;
+		struct node_event ev = {withdrawn ? "consent.withdrawn"
+						  : "dossier.changed",
+		    ci.id, from->org_id, 0, "director"};
+		if ((rc = node_event_raise(n, &ev)) != WN_OK)
+			goto out;
+	}
 	if (!ack) {
 		struct proto_writer w = {0};
 		if ((rc = proto_writer_init_dynamic(&w, 1024,

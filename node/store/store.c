@@ -677,6 +677,33 @@ static const char *const migrations[] = {
 	"ALTER TABLE peers ADD COLUMN prev_kx_pk BLOB CHECK (prev_kx_pk "
 	"  IS NULL OR length(prev_kx_pk) = 32);"
 	"ALTER TABLE peers ADD COLUMN prev_until_ms INTEGER;",
+	/* 23: SITRAP alerts (node/alert/alert.c, issue 13): what happened in
+	 * a case this node directs, or to an action it owns, for its
+	 * people: when, the kind (plain words: action.done), the case, the
+	 * partner, the thing it names (an action's number; 0 none), in which
+	 * capacity this node hears of it. Never a subject, a field or a
+	 * text. The id never comes back after a row is deleted
+	 * (AUTOINCREMENT): a follower asks "after id N", and a mail queue
+	 * may name the alert it mails. Read state is per local user
+	 * (alert_reads: one user's reading leaves another's unread); an
+	 * alert is unread for a user without a row there. Indexed for a
+	 * case's alerts; the unread ones newest first walk the ids down
+	 * with a primary-key look-up each. */
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time_ms INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind GLOB '[a-z]*.[a-z]*' AND "
+	"    length(kind) <= 32),"
+	"  case_id TEXT NOT NULL CHECK (case_id != ''),"
+	"  partner TEXT NOT NULL DEFAULT '',"
+	"  ref INTEGER NOT NULL DEFAULT 0,"
+	"  role TEXT NOT NULL CHECK (role IN ('director', 'owner')));"
+	"CREATE INDEX alerts_case ON alerts (case_id, id);"
+	"CREATE TABLE alert_reads ("
+	"  user TEXT NOT NULL CHECK (user != ''),"
+	"  alert_id INTEGER NOT NULL,"
+	"  read_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (user, alert_id)) WITHOUT ROWID;",
 };
 
 int

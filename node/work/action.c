@@ -33,6 +33,18 @@ col(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
+/* alert raises a case event of an action for this node's people
+ * (core's node_event_raise; the alert room keeps it): as the case's
+ * director, or as the action's owner */
+static wn_err
+alert(struct node *n, const char *kind, const char *case_id,
+    const char *partner, int64_t id, bool director)
+{
+	struct node_event ev = {kind, case_id, partner, id,
+	    director ? "director" : "owner"};
+	return node_event_raise(n, &ev);
+}
+
 /* utc writes ms as a date and time in UTC, for the audit */
 static void
 utc(int64_t ms, char *out, size_t cap)
@@ -106,7 +118,8 @@ node_ctl_action_add(struct node_ctl_call *c)
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return WN_EDB;
-	if ((rc = node_plan_send_action(n, id, NULL, &sent)) != WN_OK)
+	if ((rc = node_plan_send_action(n, id, NULL, &sent)) != WN_OK ||
+	    (rc = alert(n, "action.assigned", cid, owner, id, true)) != WN_OK)
 		return rc;
 	c->kick = sent > 0;
 	utc(deadline, when, sizeof(when));
@@ -363,6 +376,9 @@ node_ctl_action_done(struct node_ctl_call *c)
 		rc = node_plan_send_action(n, a.id, NULL, &sent);
 	else if ((rc = tell_director(c, &a, note, now)) == WN_OK)
 		sent = 1;
+	if (rc == WN_OK)
+		rc = alert(n, "action.done", a.case_id, directs ? a.owner
+		    : a.director, a.id, directs);
 	if (rc != WN_OK)
 		return rc;
 	c->kick = sent > 0;
@@ -403,7 +419,9 @@ node_ctl_action_cancel(struct node_ctl_call *c)
 		    err);
 	if ((rc = settle(n, &a, NODE_ACT_CANCELLED, why,
 		 node_work_now_ms())) != WN_OK ||
-	    (rc = node_plan_send_action(n, a.id, NULL, &sent)) != WN_OK)
+	    (rc = node_plan_send_action(n, a.id, NULL, &sent)) != WN_OK ||
+	    (rc = alert(n, "action.cancelled", a.case_id, a.owner, a.id,
+		 true)) != WN_OK)
 		return rc;
 	c->kick = sent > 0;
 	snprintf(c->detail, sizeof(c->detail), "action %lld of case %s "
@@ -481,6 +499,15 @@ node_actions_mark_late(struct node *n, bool *kick)
 			    a[i].owner, when);
 			wn_err rc = node_audit_append(n->store, "system",
 			    "action.late", object, detail);
+			bool directs = strcmp(a[i].director,
+			    n->cfg.org_id) == 0;
+			/* the director and the owner are told; a member
+			 * that holds a copy only marks it */
+			if (rc == WN_OK && (directs ||
+				strcmp(a[i].owner, n->cfg.org_id) == 0))
+				rc = alert(n, "action.late", a[i].case_id,
+				    directs ? a[i].owner : a[i].director,
+				    a[i].id, directs);
 			if (rc != WN_OK)
 				return rc;
 			wn_log(WN_LOG_INFO, "action %lld of %s (case %s, "

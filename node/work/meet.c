@@ -783,6 +783,14 @@ node_ctl_meeting_decide(struct node_ctl_call *c)
 	/* a closed case shares nothing: the decision stays here */
 	if ((rc = node_meet_send_consult(n, id, cid, NULL, &sent)) != WN_OK)
 		return rc;
+	/* the case's director's people are told (the alert room keeps it);
+	 * the thing it names is the meeting */
+	if (kc.here_directs) {
+		struct node_event ev = {"decision.made", cid, "", id,
+		    "director"};
+		if ((rc = node_event_raise(n, &ev)) != WN_OK)
+			return rc;
+	}
 	c->kick = sent > 0;
 	snprintf(c->detail, sizeof(c->detail), "decision %lld on case %s at "
 	    "meeting %lld (%s)%s; sent to %zu members", (long long)number,

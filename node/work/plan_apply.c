@@ -143,8 +143,9 @@ keep_action(struct node *n, const char *from,
     const struct proto_plan_item *it)
 {
 	sqlite3_stmt *st;
-	int state = (int)it->state, r;
+	int state = (int)it->state, r, was = -1;
 	int64_t late_ms = 0;
+	const char *kind = NULL;
 	/* a copy this node marked late stays late while the director's is
 	 * open: the director's own check will say so too */
 	if ((st = node_work_prep(n, "SELECT state, ifnull(late_ms, 0) FROM actions "
@@ -153,6 +154,7 @@ keep_action(struct node *n, const char *from,
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)it->number);
 	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		was = sqlite3_column_int(st, 0);
 		late_ms = sqlite3_column_int64(st, 1);
 		if (state == NODE_ACT_OPEN &&
 		    sqlite3_column_int(st, 0) == NODE_ACT_LATE)
@@ -192,7 +194,24 @@ keep_action(struct node *n, const char *from,
 		sqlite3_bind_null(st, 12);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	/* the owner's people are told of its own action: given to it, and
+	 * done or cancelled by the director (what the owner did itself it
+	 * was told of when it did it: its copy says so already) */
+	if (strcmp(it->owner, n->cfg.org_id) != 0)
+		return WN_OK;
+	if (was < 0)
+		kind = "action.assigned";
+	else if (state == NODE_ACT_DONE && was != NODE_ACT_DONE)
+		kind = "action.done";
+	else if (state == NODE_ACT_CANCELLED && was != NODE_ACT_CANCELLED)
+		kind = "action.cancelled";
+	if (kind == NULL)
+		return WN_OK;
+	struct node_event ev = {kind, it->case_id, from, (int64_t)it->number,
+	    "owner"};
+	return node_event_raise(n, &ev);
 }
 
 static wn_err
@@ -342,6 +361,11 @@ apply_state(struct node *n, struct node_peer *from, const uint8_t *body,
 	    NODE_ACT_LATE ? " (after it was late)" : "", sent);
 	rc = node_audit_append(n->store, from->org_id, "action.done", object,
 	    detail);
+	if (rc == WN_OK) {
+		struct node_event ev = {"action.done", case_id, owner,
+		    (int64_t)s->number, "director"};
+		rc = node_event_raise(n, &ev);
+	}
 out:
 	sqlite3_finalize(st);
 	if (s != NULL)

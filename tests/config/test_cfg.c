@@ -388,6 +388,10 @@ test_err_bad_values(void **state)
 	    "log_level: expected one of error, warn, info, debug");
 	ERR("[node]\ncontrol_mode = 0644\n", "t.conf:2: ",
 	    "control_mode: expected 0600 or 0660");
+	/* another node's alert socket is never a control socket (L5) */
+	ERR("[node]\ncontrol_socket = /run/w/control.sock.alerts\n",
+	    "t.conf:2: ", "control_socket: expected an absolute path of at "
+	    "most 99 bytes, not ending in '.alerts'");
 	ERR("[node]\ndirector_key = 00112233\n", "t.conf:2: ",
 	    "director_key: expected 64 lowercase hex digits");
 	ERR("[node]\ndirector_key = "
@@ -845,6 +849,32 @@ test_fuzz(void **state)
 	assert_true(ok > 100);
 }
 
+/* the alert socket beside the control socket: its path with ".alerts"
+ * added, so two control sockets never share one; refused when it would
+ * not fit in a unix socket's path or in the buffer */
+static void
+test_alert_socket_path(void **state)
+{
+	(void)state;
+	char out[200], longer[120];
+	assert_true(cfg_alert_socket_path("/var/lib/wijknet/control.sock", out,
+	    sizeof(out)));
+	assert_string_equal(out, "/var/lib/wijknet/control.sock.alerts");
+	assert_true(cfg_alert_socket_path("/run/x/ctl", out, sizeof(out)));
+	assert_string_equal(out, "/run/x/ctl.alerts");
+	assert_true(cfg_alert_socket_path("/run/x/ctl.sock", out, sizeof(out)));
+	assert_string_equal(out, "/run/x/ctl.sock.alerts");
+	assert_false(cfg_alert_socket_path("/run/wijknet/control.sock", out,
+	    10));
+	memset(longer, 'a', sizeof(longer));
+	longer[0] = '/';
+	longer[99] = '\0'; /* a control socket of 99 bytes: 106 */
+	assert_true(cfg_alert_socket_path(longer, out, sizeof(out)));
+	longer[99] = 'a';
+	longer[101] = '\0'; /* a data folder's, longer: 108 */
+	assert_false(cfg_alert_socket_path(longer, out, sizeof(out)));
+}
+
 int
 main(void)
 {
@@ -881,6 +911,7 @@ main(void)
 		cmocka_unit_test(test_user_by_uid),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_alert_socket_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,6 +94,23 @@ bad share deny 7 --reason ""
 bad share deny 7 --reason "   "
 bad share deny --reason why
 bad record
+# alerts (issue 13): usage errors found before any connection
+check_exit "alerts --help" 0 w alerts --help
+check_out "  ... prints the usage" '^usage: wijknet alerts '
+check_out "  ... with --follow" 'alerts --follow \[--since ID\] \[--json\]'
+bad alerts frobnicate
+bad alerts read
+bad alerts read first
+bad alerts read 0
+bad alerts read 1 --all
+bad alerts read 3 --upto 2
+bad alerts read --all --upto x
+bad alerts read --all --upto
+bad alerts --limit 2000
+bad alerts --since x
+bad alerts --follow --all
+bad alerts --follow --since x
+bad alerts --colour red
 bad record --subject s1 --category care --field f
 bad record --subject s1 --category gossip --field f --value v
 bad record --subject s1 --category care --field f --value v extra

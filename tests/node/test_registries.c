@@ -7,7 +7,9 @@
  * periodic work's name is taken once (node/core/periodic.c); the resync
  * hooks (node/exchange/resync.c) take a function once, and one past
  * NODE_RESYNC_HOOKS_MAX stops the process; need/'s token functions
- * (node_need_on_tokens) are set once, another set stops the process.
+ * (node_need_on_tokens) are set once, another set stops the process;
+ * the case event sink (node/core/event.c) likewise, and an event raised
+ * before any sink is registered is dropped without an error.
  * A registration that must abort runs in a forked child.
  */
 #include <setjmp.h>
@@ -312,6 +314,51 @@ test_the_token_functions_are_set_once(void **state)
 	assert_true(aborts(reg_tokens, &b));
 }
 
+static int sink_calls;
+static const char *sink_kind;
+
+static wn_err
+sink_a(struct node *n, const struct node_event *ev)
+{
+	(void)n;
+	sink_calls++;
+	sink_kind = ev->kind;
+	return ev->ref == 7 ? WN_EDB : WN_OK;
+}
+
+static wn_err
+sink_b(struct node *n, const struct node_event *ev)
+{
+	(void)n, (void)ev;
+	return WN_OK;
+}
+
+static void
+reg_sink(const void *arg)
+{
+	(void)arg;
+	node_event_sink(sink_b);
+}
+
+static void
+test_the_event_sink_is_set_once(void **state)
+{
+	struct node_event ev = {"action.done", "c-1", "police", 4, "director"};
+	(void)state;
+	/* no sink yet (a lower room's unit test): dropped */
+	assert_int_equal(node_event_raise(NULL, &ev), WN_OK);
+	assert_int_equal(sink_calls, 0);
+	node_event_sink(sink_a);
+	node_event_sink(sink_a); /* the same again: a no-op */
+	assert_int_equal(node_event_raise(NULL, &ev), WN_OK);
+	assert_int_equal(sink_calls, 1);
+	assert_string_equal(sink_kind, "action.done");
+	/* the sink's failure is the caller's: its transaction fails */
+	ev.ref = 7;
+	assert_int_equal(node_event_raise(NULL, &ev), WN_EDB);
+	assert_true(aborts(reg_sink, NULL));
+}
+
 int
 main(void)
 {
@@ -324,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_a_periodic_name_is_taken_once),
 		cmocka_unit_test(test_resync_hooks_are_taken_once),
 		cmocka_unit_test(test_the_token_functions_are_set_once),
+		cmocka_unit_test(test_the_event_sink_is_set_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,7 @@
 #include <sqlcipher/sqlite3.h>
 
 #include "node/exchange/exchange.h" /* node_resync_mark */
+#include "node/alert/alert.h"
 #include "node/store/store.h"
 
 static char dir[64], dbpath[128];
@@ -899,6 +900,113 @@ test_migration_22_peer_prev_keys(void **state)
 	node_store_close(s);
 }
 
+/* plan_of: the EXPLAIN QUERY PLAN of sql on s, its details joined */
+static void
+plan_of(struct node_store *s, const char *sql, char *out, size_t cap)
+{
+	char q[800];
+	sqlite3_stmt *st = NULL;
+	size_t o = 0;
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_prepare_v2(node_store_db(s), q, -1, &st,
+			     NULL),
+	    SQLITE_OK);
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW && o < cap)
+		o += (size_t)snprintf(out + o, cap - o, "%s; ",
+		    (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+}
+
+/* Migration 23, SITRAP alerts (node/alert/alert.c): a kind in plain words
+ * (a.b), a case, a capacity of director or owner; an id never comes back
+ * after a row is deleted (a mail queue may name it); read state is per
+ * user (alert_reads), once per alert and user. The plans of the queries
+ * alert.list runs (node_alert_list_sql, the very strings): the unread
+ * ones newest first walk the ids (no sort) with a primary-key look-up in
+ * alert_reads; a case's use alerts_case. */
+static void
+test_migration_23_alerts(void **state)
+{
+	(void)state;
+	char err[512], sql[600], plan[1200];
+	struct node_store *s = open_at(22);
+	assert_int_equal(node_store_migrate(s, 23, err, sizeof(err)), WN_OK);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO alerts (time_ms, kind, case_id, "
+			     "partner, ref, role) VALUES (1, 'action.done', "
+			     "'C-1', 'police', 4, 'director');"
+			     "INSERT INTO alerts (time_ms, kind, case_id, role) "
+			     "VALUES (2, 'share.requested', 'C-1', 'owner');"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alerts WHERE "
+				   "partner = ''"),
+	    1);
+	const char *bad[] = {
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'done', 'C-1', 'director')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'action.done', 'C-1', 'chair')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'action.done', '', 'director')",
+	    "INSERT INTO alert_reads VALUES ('', 1, 5)",
+	    "INSERT INTO alert_reads VALUES ('cora', 1, 5);"
+	    "INSERT INTO alert_reads VALUES ('cora', 1, 6)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(node_store_exec(s, bad[i]), WN_EDB);
+	assert_int_equal(node_store_exec(s, "INSERT INTO alert_reads VALUES "
+					    "('anna', 1, 5), ('bram', 1, 6)"),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s, "DELETE FROM alerts WHERE id = 2;"
+					    "INSERT INTO alerts (time_ms, kind, "
+					    "case_id, role) VALUES (3, "
+					    "'action.late', 'C-1', 'owner');"),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT max(id) FROM alerts"), 3);
+	/* the unread list, newest first, as alert.list runs it */
+	assert_true(node_alert_list_sql(sql, sizeof(sql), false, false, false,
+	    false));
+	plan_of(s, sql, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "alert_reads USING PRIMARY KEY"));
+	assert_null(strstr(plan, "TEMP B-TREE"));
+	assert_true(node_alert_list_sql(sql, sizeof(sql), true, false, false,
+	    false));
+	plan_of(s, sql, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "alert_reads USING PRIMARY KEY"));
+	/* a case's, read or not */
+	assert_true(node_alert_list_sql(sql, sizeof(sql), false, true, true,
+	    false));
+	plan_of(s, sql, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "alerts_case"));
+	assert_null(strstr(plan, "TEMP B-TREE"));
+	node_store_close(s);
+}
+
+/* After a restore (node_alert_ids_skip, wijknetd restore): the next
+ * alert id is NODE_ALERT_ID_GAP past the newest the copy handed out, or
+ * past none when it had none; the ids a node handed out after its backup
+ * are not handed out again. */
+static void
+test_alert_ids_skip(void **state)
+{
+	(void)state;
+	char err[512];
+	const char *one = "INSERT INTO alerts (time_ms, kind, case_id, role) "
+			  "VALUES (1, 'action.done', 'C-1', 'director')";
+	struct node_store *s = open_at(22);
+	assert_int_equal(node_store_migrate(s, 23, err, sizeof(err)), WN_OK);
+	assert_int_equal(node_alert_ids_skip(s), WN_OK);
+	assert_int_equal(node_store_exec(s, one), WN_OK);
+	assert_int_equal(scalar(s, "SELECT max(id) FROM alerts"),
+	    NODE_ALERT_ID_GAP + 1);
+	assert_int_equal(node_alert_ids_skip(s), WN_OK);
+	assert_int_equal(node_store_exec(s, one), WN_OK);
+	assert_int_equal(scalar(s, "SELECT max(id) FROM alerts"),
+	    2 * NODE_ALERT_ID_GAP + 2);
+	node_store_close(s);
+}
+
 /* Migration 18, concerns and matches (node/subject/concern.c): a token is
  * 32 bytes, a contact is not empty, an expiry is after 1970; a match
  * belongs to a concern held here, once per partner; the director holds
@@ -1672,6 +1780,8 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_16_outbox_mv, fresh),
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
 	    cmocka_unit_test_setup(test_migration_22_peer_prev_keys, fresh),
+	    cmocka_unit_test_setup(test_migration_23_alerts, fresh),
+	    cmocka_unit_test_setup(test_alert_ids_skip, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
