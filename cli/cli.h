@@ -72,6 +72,56 @@ int64_t cli_row_int(const struct proto_ctl_row *r, const char *k);
 bool cli_row_bool(const struct proto_ctl_row *r, const char *k);
 void cli_moment(int64_t ms, char *out, size_t cap);
 
+/* table.c: the one table style, and values as people read them.
+ * cli_terminal_width: the columns of the terminal on stdout (its size,
+ * else $COLUMNS, else 80); 0 when stdout is not a terminal: nothing is
+ * cut then, so a grep sees whole values (scripts read --json).
+ * cli_table_write writes headers (ncols) and then nrows rows of cells
+ * (row-major, nrows * ncols strings) in aligned columns, two spaces apart,
+ * without trailing spaces; with width > 0 the widest columns are cut (to
+ * no less than 6 columns) until a line fits, a cut value ending in an
+ * ellipsis. Widths count code points as a terminal shows them; a value is
+ * never cut inside a UTF-8 sequence; control characters and bytes that
+ * are not UTF-8 print as '?' (as does cli_text_put, for one value).
+ * cli_key_words: a key as a header: "last_ok_ms" -> "last ok".
+ * cli_ago: a moment relative to now_ms ("just now", "3 min ago", "in 2
+ * days"; a local date when more than 30 days off; "never" for ms <= 0).
+ * cli_duration: milliseconds as "42 s", "3 min", "5 h", "2 days".
+ * cli_is_moment: an integer *_ms after 2000-01-01 (a wall-clock time, not
+ * a duration). cli_field_text: a field as a person reads it (malloc'd,
+ * NULL when out of memory; f NULL: ""), with flags CLI_COL_AGO (a moment
+ * or 0 as cli_ago) or CLI_COL_DURATION (cli_duration); other moments as
+ * local dates. */
+#define CLI_COL_WIDE 1u     /* only with --wide */
+#define CLI_COL_AGO 2u      /* a moment as "3 min ago" */
+#define CLI_COL_DURATION 4u /* milliseconds as "42 s" */
+struct cli_col {
+	const char *key;
+	const char *header; /* NULL: cli_key_words(key) */
+	unsigned flags;
+};
+size_t cli_terminal_width(void);
+size_t cli_text_width(const char *s);
+void cli_text_put(FILE *f, const char *s);
+void cli_table_write(FILE *f, const char *const *headers, size_t ncols,
+    const char *const *cells, size_t nrows, size_t width);
+void cli_key_words(const char *key, char *out, size_t cap);
+void cli_ago(int64_t ms, int64_t now_ms, char *out, size_t cap);
+void cli_duration(int64_t ms, char *out, size_t cap);
+bool cli_is_moment(const struct proto_ctl_field *f);
+char *cli_field_text(const struct proto_ctl_field *f, unsigned flags,
+    int64_t now_ms);
+
+/* cli_print_list prints a reply that is a list: --json as
+ * cli_print_reply; else the node's message, then a table of the columns
+ * cols (ncols; NULL: every field of the first row, headers from the keys;
+ * the columns marked CLI_COL_WIDE only when wide, else a line saying how
+ * to see them), or the sentence none when there are no rows. Returns the
+ * exit code as cli_print_reply does. */
+int cli_print_list(struct cli *cli, const struct proto_ctl_reply *reply,
+    const struct cli_col *cols, size_t ncols, bool wide, const char *none,
+    const char *wide_how);
+
 /* cli_read_small reads the file at path ("-": stdin) named by option
  * --opt into out (cap bytes; at most cap - 1 read, NUL-terminated) and
  * its length into *len; false, said on stderr, when it cannot be opened
