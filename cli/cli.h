@@ -36,6 +36,7 @@ struct cli_cmd {
 	int (*fn)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 	const char *usage;
+	bool hidden; /* left out of `wijknet --help` (debug) */
 };
 
 /* cli_call sends req to the node and decodes its reply into *reply (the
@@ -217,7 +218,8 @@ extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_record[], cli_usage_consent[], cli_usage_data[],
     cli_usage_signal[], cli_usage_plan[], cli_usage_action[],
     cli_usage_body[], cli_usage_meeting[], cli_usage_subject[],
-    cli_usage_concern[], cli_usage_key[], cli_usage_doctor[];
+    cli_usage_concern[], cli_usage_key[], cli_usage_doctor[],
+    cli_usage_peer[], cli_usage_debug[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_doctor(struct cli *cli, int argc, char **argv);
@@ -225,6 +227,8 @@ int cli_cmd_status(struct cli *cli, int argc, char **argv);
 int cli_cmd_whoami(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_peer(struct cli *cli, int argc, char **argv);
+/* cmd_peer.c: debug send | received | stats (benchmarks) */
+int cli_cmd_debug(struct cli *cli, int argc, char **argv);
 int cli_cmd_key(struct cli *cli, int argc, char **argv);
 int cli_cmd_matrix(struct cli *cli, int argc, char **argv);
 int cli_cmd_case(struct cli *cli, int argc, char **argv);
