@@ -79,7 +79,8 @@ check_exit "audit show" 0 wn a audit show --limit 50
 keep
 check_out "  records the start" 'node.start'
 check_out "  records each control request with the user" 'admin[[:space:]]+control.status'
-check_out "  shows when, as a date and time people read" $'^[0-9]+\t20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\tadmin\tcontrol.status'
+check_out "  shows when, as a date and time people read" '^[0-9]+  +20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]  +admin  +control.status'
+check "  under headers in words" bash -c "head -1 '$WN_T/out' | grep -Eq '^[a-z ]+\$' && ! head -1 '$WN_T/out' | grep -q '_'"
 cp "$WN_T/out" "$WN_T/kept"
 check "  not as epoch milliseconds" bash -c "! grep -Eq '[0-9]{13}' '$WN_T/kept'"
 check_exit "audit show --json" 0 wn a --json audit show --limit 5
