@@ -54,6 +54,11 @@ int cli_print_reply(struct cli *cli, const struct proto_ctl_reply *reply);
  * (NULL-terminated), calls the node and prints the reply. */
 int cli_simple(struct cli *cli, const char *op, ...);
 
+/* cli_simple_list is cli_simple for a command whose reply is a list: a
+ * table whatever the count of rows (cli_print_list, every field), the
+ * sentence none when there are none. */
+int cli_simple_list(struct cli *cli, const char *none, const char *op, ...);
+
 /* cli_ask is cli_simple for a command that says the outcome in its own
  * words: true when the node said ok and the output is for a person (the
  * caller prints *reply); false when it printed the reply as cli_simple
@@ -84,18 +89,21 @@ void cli_moment(int64_t ms, char *out, size_t cap);
  * ellipsis. Widths count code points as a terminal shows them; a value is
  * never cut inside a UTF-8 sequence; control characters and bytes that
  * are not UTF-8 print as '?' (as does cli_text_put, for one value).
- * cli_key_words: a key as a header: "last_ok_ms" -> "last ok".
+ * cli_key_words: a key in words: "last_ok_ms" -> "last ok" when it holds
+ * a moment (moment), else "last ok (ms)"; "org_id" -> "org id".
  * cli_ago: a moment relative to now_ms ("just now", "3 min ago", "in 2
  * days"; a local date when more than 30 days off; "never" for ms <= 0).
- * cli_duration: milliseconds as "42 s", "3 min", "5 h", "2 days".
+ * cli_duration: milliseconds as "42 s", "3 min", "5 h", "2 days" (or
+ * "-42 s").
  * cli_is_moment: an integer *_ms after 2000-01-01 (a wall-clock time, not
  * a duration). cli_field_text: a field as a person reads it (malloc'd,
  * NULL when out of memory; f NULL: ""), with flags CLI_COL_AGO (a moment
- * or 0 as cli_ago) or CLI_COL_DURATION (cli_duration); other moments as
- * local dates. */
+ * or 0 as cli_ago), CLI_COL_DURATION (cli_duration) or CLI_COL_MOMENT
+ * (0: "", none yet); other moments as local dates. */
 #define CLI_COL_WIDE 1u     /* only with --wide */
 #define CLI_COL_AGO 2u      /* a moment as "3 min ago" */
 #define CLI_COL_DURATION 4u /* milliseconds as "42 s" */
+#define CLI_COL_MOMENT 8u   /* a moment; 0 (none yet) left empty */
 struct cli_col {
 	const char *key;
 	const char *header; /* NULL: cli_key_words(key) */
@@ -106,7 +114,7 @@ size_t cli_text_width(const char *s);
 void cli_text_put(FILE *f, const char *s);
 void cli_table_write(FILE *f, const char *const *headers, size_t ncols,
     const char *const *cells, size_t nrows, size_t width);
-void cli_key_words(const char *key, char *out, size_t cap);
+void cli_key_words(const char *key, bool moment, char *out, size_t cap);
 void cli_ago(int64_t ms, int64_t now_ms, char *out, size_t cap);
 void cli_duration(int64_t ms, char *out, size_t cap);
 bool cli_is_moment(const struct proto_ctl_field *f);

@@ -75,22 +75,33 @@ print_head(struct cli *cli, const struct proto_ctl_reply *r)
 		printf("%s\n", r->message);
 }
 
-/* print_object: one row as "key: value" lines, the values aligned */
+/* print_object: one row as "key: value" lines, the keys in words and the
+ * values aligned */
 static void
 print_object(const struct proto_ctl_row *row, int64_t now)
 {
+	char (*words)[64] = calloc(row->nfields + 1, sizeof(*words));
 	size_t width = 0;
-	for (size_t j = 0; j < row->nfields; j++)
-		if (strlen(row->fields[j].key) > width)
-			width = strlen(row->fields[j].key);
+	if (words == NULL) {
+		fputs("(out of memory)\n", stdout);
+		return;
+	}
+	for (size_t j = 0; j < row->nfields; j++) {
+		const struct proto_ctl_field *f = &row->fields[j];
+		cli_key_words(f->key, cli_is_moment(f), words[j],
+		    sizeof(words[j]));
+		if (cli_text_width(words[j]) > width)
+			width = cli_text_width(words[j]);
+	}
 	for (size_t j = 0; j < row->nfields; j++) {
 		char *v = cli_field_text(&row->fields[j], 0, now);
-		printf("%s:%*s", row->fields[j].key,
-		    (int)(width - strlen(row->fields[j].key) + 1), "");
+		cli_text_put(stdout, words[j]);
+		printf(":%*s", (int)(width - cli_text_width(words[j]) + 1), "");
 		cli_text_put(stdout, v ? v : "?");
 		putchar('\n');
 		free(v);
 	}
+	free(words);
 }
 
 /* print_table: the rows under the columns cols (NULL: the first row's
@@ -111,8 +122,18 @@ print_table(const struct proto_ctl_reply *r, const struct cli_col *cols,
 		goto out;
 	for (size_t c = 0; c < total; c++) {
 		const struct cli_col *col = cols ? &cols[c] : &own[c];
-		if (cols == NULL)
+		bool moment = false;
+		if (cols == NULL) {
+			/* a column of moments: dates under a header without
+			 * "_ms"; other milliseconds keep their unit */
 			own[c].key = first->fields[c].key;
+			for (size_t i = 0; i < r->nrows && !moment; i++) {
+				const struct proto_ctl_field *f = proto_ctl_row_get(
+				    &r->rows[i], own[c].key);
+				moment = f != NULL && cli_is_moment(f);
+			}
+			own[c].flags = moment ? CLI_COL_MOMENT : 0;
+		}
 		if ((col->flags & CLI_COL_WIDE) && !wide) {
 			hidden++;
 			continue;
@@ -120,7 +141,8 @@ print_table(const struct proto_ctl_reply *r, const struct cli_col *cols,
 		if (col->header)
 			heads[n] = col->header;
 		else {
-			cli_key_words(col->key, words[n], sizeof(words[n]));
+			cli_key_words(col->key, moment, words[n],
+			    sizeof(words[n]));
 			heads[n] = words[n];
 		}
 		use[n++] = col;

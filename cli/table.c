@@ -164,16 +164,20 @@ cli_table_write(FILE *f, const char *const *headers, size_t ncols,
 }
 
 void
-cli_key_words(const char *key, char *out, size_t cap)
+cli_key_words(const char *key, bool moment, char *out, size_t cap)
 {
 	size_t n = strlen(key), o = 0;
+	bool ms = n > 3 && strcmp(key + n - 3, "_ms") == 0;
 	if (cap == 0)
 		return;
-	if (n > 3 && strcmp(key + n - 3, "_ms") == 0)
+	if (ms)
 		n -= 3;
 	for (size_t i = 0; i < n && o + 1 < cap; i++)
 		out[o++] = key[i] == '_' ? ' ' : key[i];
 	out[o] = '\0';
+	/* a moment reads as a date; other milliseconds keep their unit */
+	if (ms && !moment)
+		snprintf(out + o, cap - o, " (ms)");
 }
 
 static const char *
@@ -222,16 +226,16 @@ cli_ago(int64_t ms, int64_t now_ms, char *out, size_t cap)
 void
 cli_duration(int64_t ms, char *out, size_t cap)
 {
-	if (ms < 0)
-		ms = 0;
-	if (ms < 60000)
-		snprintf(out, cap, "%" PRId64 " s", ms / 1000);
-	else if (ms < 3600000)
-		snprintf(out, cap, "%" PRId64 " min", ms / 60000);
-	else if (ms < 48 * 3600000LL)
-		snprintf(out, cap, "%" PRId64 " h", ms / 3600000);
+	const char *sign = ms < 0 ? "-" : "";
+	int64_t a = ms < 0 ? -ms : ms;
+	if (a < 60000)
+		snprintf(out, cap, "%s%" PRId64 " s", sign, a / 1000);
+	else if (a < 3600000)
+		snprintf(out, cap, "%s%" PRId64 " min", sign, a / 60000);
+	else if (a < 48 * 3600000LL)
+		snprintf(out, cap, "%s%" PRId64 " h", sign, a / 3600000);
 	else
-		snprintf(out, cap, "%" PRId64 " days", ms / 86400000);
+		snprintf(out, cap, "%s%" PRId64 " days", sign, a / 86400000);
 }
 
 bool
@@ -255,6 +259,8 @@ cli_field_text(const struct proto_ctl_field *f, unsigned flags,
 		return strdup(f->text); /* control characters: cli_text_put */
 	if (f->type == PROTO_CTL_BOOL)
 		return strdup(f->b ? "yes" : "no");
+	if ((flags & CLI_COL_MOMENT) && f->i == 0)
+		return strdup(""); /* none yet */
 	if ((flags & CLI_COL_AGO) && (f->i == 0 || cli_is_moment(f))) {
 		cli_ago(f->i, now_ms, buf, sizeof(buf));
 		return strdup(buf);

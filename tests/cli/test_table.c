@@ -172,13 +172,14 @@ test_key_words(void **state)
 {
 	(void)state;
 	char w[64];
-	cli_key_words("last_ok_ms", w, sizeof(w));
+	cli_key_words("last_ok_ms", true, w, sizeof(w));
 	assert_string_equal(w, "last ok");
-	cli_key_words("org_id", w, sizeof(w));
+	/* milliseconds that are no moment keep their unit */
+	cli_key_words("waiting_ms", false, w, sizeof(w));
+	assert_string_equal(w, "waiting (ms)");
+	cli_key_words("org_id", false, w, sizeof(w));
 	assert_string_equal(w, "org id");
-	cli_key_words("_ms", w, sizeof(w));
-	assert_string_equal(w, " ms");
-	cli_key_words("queued", w, 4);
+	cli_key_words("queued", false, w, 4);
 	assert_string_equal(w, "que");
 }
 
@@ -216,8 +217,8 @@ test_ago(void **state)
 	assert_string_equal(s, "42 s");
 	cli_duration(3 * 60000, s, sizeof(s));
 	assert_string_equal(s, "3 min");
-	cli_duration(-5, s, sizeof(s));
-	assert_string_equal(s, "0 s");
+	cli_duration(-5000, s, sizeof(s));
+	assert_string_equal(s, "-5 s");
 }
 
 /* captured: what fn printed on stdout while it ran */
@@ -308,14 +309,19 @@ test_list_and_object(void **state)
 	    "\"last_ok_ms\":%lld},{\"org_id\":\"dir\",\"fingerprint\":"
 	    "\"EF-01\",\"last_ok_ms\":0}]}\n", (long long)ok);
 	assert_string_equal(out, want);
-	/* an object: "key: value" lines */
+	/* a generic table: headers from the keys, a column of moments as
+	 * dates (none yet: empty) */
 	cli.json = false;
+	out = captured(cli_print_reply, &cli, &r, &status);
+	assert_non_null(strstr(out, "org id  fingerprint  last ok\n"));
+	assert_non_null(strstr(out, "\ndir     EF-01\n"));
+	/* an object: "key: value" lines, the keys in words */
 	r.nrows = 1;
 	r.rows = &rows[1];
 	out = captured(cli_print_reply, &cli, &r, &status);
-	assert_string_equal(out, "org_id:      dir\n"
-				 "fingerprint: EF-01\n"
-				 "last_ok_ms:  0\n");
+	assert_string_equal(out, "org id:       dir\n"
+				 "fingerprint:  EF-01\n"
+				 "last ok (ms): 0\n");
 }
 
 int
