@@ -90,7 +90,8 @@ void cli_moment(int64_t ms, char *out, size_t cap);
  * never cut inside a UTF-8 sequence; control characters and bytes that
  * are not UTF-8 print as '?' (as does cli_text_put, for one value).
  * cli_key_words: a key in words: "last_ok_ms" -> "last ok" when it holds
- * a moment (moment), else "last ok (ms)"; "org_id" -> "org id".
+ * a moment (moment), else "last ok (ms)"; "uptime_s" -> "uptime (s)",
+ * "p50_us" -> "p50 (us)"; "org_id" -> "org id".
  * cli_ago: a moment relative to now_ms ("just now", "3 min ago", "in 2
  * days"; a local date when more than 30 days off; "never" for ms <= 0).
  * cli_duration: milliseconds as "42 s", "3 min", "5 h", "2 days" (or

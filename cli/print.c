@@ -96,7 +96,10 @@ print_object(const struct proto_ctl_row *row, int64_t now)
 	for (size_t j = 0; j < row->nfields; j++) {
 		char *v = cli_field_text(&row->fields[j], 0, now);
 		cli_text_put(stdout, words[j]);
-		printf(":%*s", (int)(width - cli_text_width(words[j]) + 1), "");
+		putchar(':');
+		if (v == NULL || v[0] != '\0') /* no trailing spaces */
+			printf("%*s", (int)(width - cli_text_width(words[j]) + 1),
+			    "");
 		cli_text_put(stdout, v ? v : "?");
 		putchar('\n');
 		free(v);

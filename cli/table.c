@@ -166,18 +166,24 @@ cli_table_write(FILE *f, const char *const *headers, size_t ncols,
 void
 cli_key_words(const char *key, bool moment, char *out, size_t cap)
 {
-	size_t n = strlen(key), o = 0;
-	bool ms = n > 3 && strcmp(key + n - 3, "_ms") == 0;
+	static const char *const units[][2] = {
+	    {"_ms", " (ms)"}, {"_us", " (us)"}, {"_s", " (s)"}};
+	size_t n = strlen(key), o = 0, u;
 	if (cap == 0)
 		return;
-	if (ms)
-		n -= 3;
+	for (u = 0; u < WN_ARRAY_LEN(units); u++) {
+		size_t k = strlen(units[u][0]);
+		if (n > k && strcmp(key + n - k, units[u][0]) == 0) {
+			n -= k;
+			break;
+		}
+	}
 	for (size_t i = 0; i < n && o + 1 < cap; i++)
 		out[o++] = key[i] == '_' ? ' ' : key[i];
 	out[o] = '\0';
-	/* a moment reads as a date; other milliseconds keep their unit */
-	if (ms && !moment)
-		snprintf(out + o, cap - o, " (ms)");
+	/* a moment reads as a date; other counts of a unit say it */
+	if (u < WN_ARRAY_LEN(units) && !(u == 0 && moment))
+		snprintf(out + o, cap - o, "%s", units[u][1]);
 }
 
 static const char *

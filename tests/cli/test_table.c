@@ -177,6 +177,10 @@ test_key_words(void **state)
 	/* milliseconds that are no moment keep their unit */
 	cli_key_words("waiting_ms", false, w, sizeof(w));
 	assert_string_equal(w, "waiting (ms)");
+	cli_key_words("uptime_s", false, w, sizeof(w));
+	assert_string_equal(w, "uptime (s)");
+	cli_key_words("p99_us", true, w, sizeof(w));
+	assert_string_equal(w, "p99 (us)");
 	cli_key_words("org_id", false, w, sizeof(w));
 	assert_string_equal(w, "org id");
 	cli_key_words("queued", false, w, 4);
@@ -322,6 +326,10 @@ test_list_and_object(void **state)
 	assert_string_equal(out, "org id:       dir\n"
 				 "fingerprint:  EF-01\n"
 				 "last ok (ms): 0\n");
+	/* an empty value leaves no trailing spaces */
+	f2[1].text = "";
+	out = captured(cli_print_reply, &cli, &r, &status);
+	assert_non_null(strstr(out, "\nfingerprint:\nlast ok"));
 }
 
 int
