@@ -137,11 +137,13 @@ cli_table_write(FILE *f, const char *const *headers, size_t ncols,
 		total += w[c] + (c ? GAP : 0);
 	}
 	/* too wide: take a column off the widest until it fits (or every
-	 * column is down to MIN_COL; the terminal wraps what is left) */
+	 * column is down to MIN_COL; the terminal wraps what is left). Of
+	 * columns as wide, the later one gives: a command puts the columns
+	 * that matter most first. */
 	while (width > 0 && total > width) {
 		size_t widest = 0;
 		for (size_t c = 1; c < ncols; c++)
-			if (w[c] > w[widest])
+			if (w[c] >= w[widest])
 				widest = c;
 		if (w[widest] <= MIN_COL)
 			break;

@@ -125,6 +125,13 @@ test_many_columns_cut(void **state)
 	free(out);
 	/* too narrow for every column at its minimum: no column below 6,
 	 * the terminal wraps the rest */
+	/* of columns as wide, the later gives first */
+	const char *two[] = {"aaaaaaaa", "bbbbbbbb"};
+	const char *row[] = {"12345678", "12345678"};
+	out = table(two, 2, row, 1, 17);
+	assert_string_equal(out, "aaaaaaaa  bbbbbb" ELLIPSIS "\n"
+				 "12345678  123456" ELLIPSIS "\n");
+	free(out);
 	out = table(heads, 4, cells, 1, 10);
 	assert_non_null(strstr(out, "aaaaa" ELLIPSIS "  bbbbb" ELLIPSIS));
 	free(out);
