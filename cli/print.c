@@ -76,16 +76,14 @@ print_head(struct cli *cli, const struct proto_ctl_reply *r)
 }
 
 /* print_object: one row as "key: value" lines, the keys in words and the
- * values aligned */
-static void
+ * values aligned; false when out of memory */
+static bool
 print_object(const struct proto_ctl_row *row, int64_t now)
 {
 	char (*words)[64] = calloc(row->nfields + 1, sizeof(*words));
 	size_t width = 0;
-	if (words == NULL) {
-		fputs("(out of memory)\n", stdout);
-		return;
-	}
+	if (words == NULL)
+		return false;
 	for (size_t j = 0; j < row->nfields; j++) {
 		const struct proto_ctl_field *f = &row->fields[j];
 		cli_key_words(f->key, cli_is_moment(f), words[j],
@@ -105,6 +103,7 @@ print_object(const struct proto_ctl_row *row, int64_t now)
 		free(v);
 	}
 	free(words);
+	return true;
 }
 
 /* print_table: the rows under the columns cols (NULL: the first row's
@@ -196,7 +195,7 @@ cli_print_reply(struct cli *cli, const struct proto_ctl_reply *r)
 	else {
 		print_head(cli, r);
 		if (r->nrows == 1)
-			print_object(&r->rows[0], now);
+			ok = print_object(&r->rows[0], now);
 		else if (r->nrows > 1)
 			ok = print_table(r, NULL, 0, false, NULL, now);
 	}

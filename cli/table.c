@@ -122,15 +122,15 @@ void
 cli_table_write(FILE *f, const char *const *headers, size_t ncols,
     const char *const *cells, size_t nrows, size_t width)
 {
-	size_t w[64], total = 0;
+	size_t w[64], total = 0, stride = ncols;
 	if (ncols == 0)
 		return;
 	if (ncols > WN_ARRAY_LEN(w))
-		ncols = WN_ARRAY_LEN(w);
+		ncols = WN_ARRAY_LEN(w); /* the first 64 (no reply has more) */
 	for (size_t c = 0; c < ncols; c++) {
 		w[c] = cli_text_width(headers[c]);
 		for (size_t r = 0; r < nrows; r++) {
-			size_t cw = cli_text_width(cells[r * ncols + c]);
+			size_t cw = cli_text_width(cells[r * stride + c]);
 			if (cw > w[c])
 				w[c] = cw;
 		}
@@ -151,7 +151,8 @@ cli_table_write(FILE *f, const char *const *headers, size_t ncols,
 		total--;
 	}
 	for (size_t r = 0; r <= nrows; r++) {
-		const char *const *line = r == 0 ? headers : cells + (r - 1) * ncols;
+		const char *const *line = r == 0 ? headers
+						 : cells + (r - 1) * stride;
 		size_t last = ncols;
 		/* no trailing spaces: the last non-empty cell ends the line */
 		while (last > 1 && line[last - 1][0] == '\0')
