@@ -138,6 +138,29 @@ test_many_columns_cut(void **state)
 }
 
 static void
+test_too_many_columns(void **state)
+{
+	(void)state;
+	static char names[70][8], vals[2][70][8];
+	const char *heads[70], *cells[140];
+	for (int c = 0; c < 70; c++) {
+		snprintf(names[c], sizeof(names[c]), "h%d", c);
+		heads[c] = names[c];
+		for (int r = 0; r < 2; r++) {
+			snprintf(vals[r][c], sizeof(vals[r][c]), "r%dc%d", r, c);
+			cells[r * 70 + c] = vals[r][c];
+		}
+	}
+	/* the first 64, each row from its own cells */
+	char *out = table(heads, 70, cells, 2, 0);
+	assert_non_null(strstr(out, "\nr1c0 "));
+	assert_non_null(strstr(out, "r1c63\n"));
+	assert_null(strstr(out, "r1c64"));
+	assert_null(strstr(out, "r0c64"));
+	free(out);
+}
+
+static void
 test_utf8(void **state)
 {
 	(void)state;
@@ -347,6 +370,7 @@ main(void)
 	    cmocka_unit_test(test_zero_and_one_row),
 	    cmocka_unit_test(test_cut_with_ellipsis),
 	    cmocka_unit_test(test_many_columns_cut),
+	    cmocka_unit_test(test_too_many_columns),
 	    cmocka_unit_test(test_utf8),
 	    cmocka_unit_test(test_control_characters),
 	    cmocka_unit_test(test_key_words),
