@@ -122,6 +122,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libwn.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
 
+# the CLI's unit tests link the CLI file they test (cli/ is not in libwn)
+$(BUILD)/tests/cli/test_table: $(BUILD)/tests/cli/test_table.o $(BUILD)/cli/table.o $(BUILD)/cli/print.o $(BUILD)/libwn.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS)
+
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libwn.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

@@ -47,6 +47,7 @@ struct cli_cmd {
 	int (*fn)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 	const char *usage;
+	bool hidden; /* left out of `wijknet --help` (debug) */
 };
 
 /* cli_call sends req to the node and decodes its reply into *reply (the
@@ -63,6 +64,11 @@ int cli_print_reply(struct cli *cli, const struct proto_ctl_reply *reply);
 /* cli_simple builds a request with op and optional key/value pairs
  * (NULL-terminated), calls the node and prints the reply. */
 int cli_simple(struct cli *cli, const char *op, ...);
+
+/* cli_simple_list is cli_simple for a command whose reply is a list: a
+ * table whatever the count of rows (cli_print_list, every field), the
+ * sentence none when there are none. */
+int cli_simple_list(struct cli *cli, const char *none, const char *op, ...);
 
 /* cli_ask is cli_simple for a command that says the outcome in its own
  * words: true when the node said ok and the output is for a person (the
@@ -82,6 +88,60 @@ const char *cli_row_text_opt(const struct proto_ctl_row *r, const char *k);
 int64_t cli_row_int(const struct proto_ctl_row *r, const char *k);
 bool cli_row_bool(const struct proto_ctl_row *r, const char *k);
 void cli_moment(int64_t ms, char *out, size_t cap);
+
+/* table.c: the one table style, and values as people read them.
+ * cli_terminal_width: the columns of the terminal on stdout (its size,
+ * else $COLUMNS, else 80); 0 when stdout is not a terminal: nothing is
+ * cut then, so a grep sees whole values (scripts read --json).
+ * cli_table_write writes headers (ncols) and then nrows rows of cells
+ * (row-major, nrows * ncols strings) in aligned columns, two spaces apart,
+ * without trailing spaces; with width > 0 the widest columns are cut (to
+ * no less than 6 columns) until a line fits, a cut value ending in an
+ * ellipsis. Widths count code points as a terminal shows them; a value is
+ * never cut inside a UTF-8 sequence; control characters and bytes that
+ * are not UTF-8 print as '?' (as does cli_text_put, for one value).
+ * cli_key_words: a key in words: "last_ok_ms" -> "last ok" when it holds
+ * a moment (moment), else "last ok (ms)"; "uptime_s" -> "uptime (s)",
+ * "p50_us" -> "p50 (us)"; "org_id" -> "org id".
+ * cli_ago: a moment relative to now_ms ("just now", "3 min ago", "in 2
+ * days"; a local date when more than 30 days off; "never" for ms <= 0).
+ * cli_duration: milliseconds as "42 s", "3 min", "5 h", "2 days" (or
+ * "-42 s").
+ * cli_is_moment: an integer *_ms after 2000-01-01 (a wall-clock time, not
+ * a duration). cli_field_text: a field as a person reads it (malloc'd,
+ * NULL when out of memory; f NULL: ""), with flags CLI_COL_AGO (a moment
+ * or 0 as cli_ago), CLI_COL_DURATION (cli_duration) or CLI_COL_MOMENT
+ * (0: "", none yet); other moments as local dates. */
+#define CLI_COL_WIDE 1u     /* only with --wide */
+#define CLI_COL_AGO 2u      /* a moment as "3 min ago" */
+#define CLI_COL_DURATION 4u /* milliseconds as "42 s" */
+#define CLI_COL_MOMENT 8u   /* a moment; 0 (none yet) left empty */
+struct cli_col {
+	const char *key;
+	const char *header; /* NULL: cli_key_words(key) */
+	unsigned flags;
+};
+size_t cli_terminal_width(void);
+size_t cli_text_width(const char *s);
+void cli_text_put(FILE *f, const char *s);
+void cli_table_write(FILE *f, const char *const *headers, size_t ncols,
+    const char *const *cells, size_t nrows, size_t width);
+void cli_key_words(const char *key, bool moment, char *out, size_t cap);
+void cli_ago(int64_t ms, int64_t now_ms, char *out, size_t cap);
+void cli_duration(int64_t ms, char *out, size_t cap);
+bool cli_is_moment(const struct proto_ctl_field *f);
+char *cli_field_text(const struct proto_ctl_field *f, unsigned flags,
+    int64_t now_ms);
+
+/* cli_print_list prints a reply that is a list: --json as
+ * cli_print_reply; else the node's message, then a table of the columns
+ * cols (ncols; NULL: every field of the first row, headers from the keys;
+ * the columns marked CLI_COL_WIDE only when wide, else a line saying how
+ * to see them), or the sentence none when there are no rows. Returns the
+ * exit code as cli_print_reply does. */
+int cli_print_list(struct cli *cli, const struct proto_ctl_reply *reply,
+    const struct cli_col *cols, size_t ncols, bool wide, const char *none,
+    const char *wide_how);
 
 /* cli_read_small reads the file at path ("-": stdin) named by option
  * --opt into out (cap bytes; at most cap - 1 read, NUL-terminated) and
@@ -179,7 +239,7 @@ extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_signal[], cli_usage_plan[], cli_usage_action[],
     cli_usage_body[], cli_usage_meeting[], cli_usage_subject[],
     cli_usage_concern[], cli_usage_key[], cli_usage_doctor[],
-    cli_usage_alert[];
+    cli_usage_alert[], cli_usage_peer[], cli_usage_debug[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_doctor(struct cli *cli, int argc, char **argv);
@@ -187,6 +247,8 @@ int cli_cmd_status(struct cli *cli, int argc, char **argv);
 int cli_cmd_whoami(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_peer(struct cli *cli, int argc, char **argv);
+/* cmd_peer.c: debug send | received | stats (benchmarks) */
+int cli_cmd_debug(struct cli *cli, int argc, char **argv);
 int cli_cmd_key(struct cli *cli, int argc, char **argv);
 int cli_cmd_matrix(struct cli *cli, int argc, char **argv);
 int cli_cmd_case(struct cli *cli, int argc, char **argv);

@@ -156,6 +156,21 @@ cli_simple(struct cli *cli, const char *op, ...)
 	return status;
 }
 
+int
+cli_simple_list(struct cli *cli, const char *none, const char *op, ...)
+{
+	struct proto_ctl_reply reply = {0};
+	int status = CLI_FAIL;
+	va_list ap;
+	va_start(ap, op);
+	wn_err rc = request(cli, &reply, op, ap);
+	va_end(ap);
+	if (rc == WN_OK)
+		status = cli_print_list(cli, &reply, NULL, 0, false, none, NULL);
+	proto_ctl_reply_release(&reply);
+	return status;
+}
+
 bool
 cli_ask(struct cli *cli, struct proto_ctl_reply *reply, int *status,
     const char *op, ...)

@@ -51,5 +51,6 @@ cli_cmd_audit(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: wijknet audit show [--limit N]\n");
 		return CLI_USAGE;
 	}
-	return cli_simple(cli, "audit.show", "limit", limit, NULL);
+	return cli_simple_list(cli, "no audit records", "audit.show", "limit",
+	    limit, NULL);
 }

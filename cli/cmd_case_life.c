@@ -311,7 +311,7 @@ cli_case_list(struct cli *cli, int argc, char **argv)
 		j.nrows++;
 	}
 	j.r.rows = j.rows;
-	status = cli_print_reply(cli, &j.r);
+	status = cli_print_list(cli, &j.r, NULL, 0, false, "no cases", NULL);
 out:
 	joined_release(&j);
 	proto_ctl_reply_release(&cases);

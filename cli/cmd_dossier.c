@@ -56,19 +56,19 @@ record_add(struct cli *cli, int argc, char **argv)
 /* list runs op with one optional filter, --name VALUE sent as name */
 static int
 list(struct cli *cli, int argc, char **argv, const char *op,
-    const char *name)
+    const char *name, const char *none)
 {
 	const char *filter = NULL;
 	const struct cli_opt opts[] = {{name, &filter, false}};
 	if (!cli_getopt(cli, argc, argv, opts, 1, NULL, 0))
 		return CLI_USAGE;
-	return cli_simple(cli, op, name, filter, NULL);
+	return cli_simple_list(cli, none, op, name, filter, NULL);
 }
 
 static int
 record_list(struct cli *cli, int argc, char **argv)
 {
-	return list(cli, argc, argv, "record.list", "subject");
+	return list(cli, argc, argv, "record.list", "subject", "no records");
 }
 
 static int
@@ -200,7 +200,8 @@ consent_withdraw(struct cli *cli, int argc, char **argv)
 static int
 consent_list(struct cli *cli, int argc, char **argv)
 {
-	return list(cli, argc, argv, "consent.list", "subject");
+	return list(cli, argc, argv, "consent.list", "subject",
+	    "no consents or legal bases");
 }
 
 int
@@ -219,7 +220,8 @@ cli_cmd_consent(struct cli *cli, int argc, char **argv)
 static int
 data_list(struct cli *cli, int argc, char **argv)
 {
-	return list(cli, argc, argv, "data.list", "case");
+	return list(cli, argc, argv, "data.list", "case",
+	    "nothing shared with this node");
 }
 
 static int

@@ -1,6 +1,7 @@
 /*
- * cmd_peer.c - wijknet peer add | rekey | list | retry | send | received |
- * stats.
+ * cmd_peer.c - wijknet peer add | rekey | list | retry, and wijknet debug
+ * send | received | stats (the benchmark commands; also still run as peer
+ * send | received | stats, unlisted).
  *
  * peer add reads a partner's public key bundle (the output of `wijknetd
  * public` on the partner's machine), shows its fingerprint, and enrols it
@@ -219,20 +220,56 @@ peer_send(struct cli *cli, int argc, char **argv)
 	return cli_simple(cli, "peer.send", "peer", argv[optind], "count",
 	    count, "size", size, NULL);
 usage:
-	fprintf(stderr, "usage: wijknet peer send ORG [--count 1..1000000] "
+	fprintf(stderr, "usage: wijknet debug send ORG [--count 1..1000000] "
 			"[--size 8..65536]\n");
 	return CLI_USAGE;
 }
 
+/* the columns of peer list: a few that say whether delivery works, the
+ * rest with --wide (all of them, exact, with --json) */
+static const struct cli_col peer_cols[] = {
+    {"org_id", "org", 0},
+    {"role", NULL, 0},
+    {"state", NULL, 0},
+    {"queued", NULL, 0},
+    {"last_ok_ms", "last ok", CLI_COL_AGO},
+    {"last_error", NULL, 0},
+    {"endpoint", NULL, CLI_COL_WIDE},
+    {"fingerprint", NULL, CLI_COL_WIDE},
+    {"directs", NULL, CLI_COL_WIDE},
+    {"waiting_ms", "waiting", CLI_COL_WIDE | CLI_COL_DURATION},
+    {"sent_seq", "sent", CLI_COL_WIDE},
+    {"received_seq", "received", CLI_COL_WIDE},
+    {"last_error_ms", "last error at", CLI_COL_WIDE | CLI_COL_AGO},
+    {"attempts", NULL, CLI_COL_WIDE},
+    {"chain_head", NULL, CLI_COL_WIDE},
+    {"stuck", NULL, CLI_COL_WIDE},
+    {"stuck_ms", "stuck since", CLI_COL_WIDE | CLI_COL_AGO},
+    {"stuck_code", NULL, CLI_COL_WIDE},
+    {"clock_skew_ms", "clock skew (ms)", CLI_COL_WIDE},
+};
+
+/* field: row's field k of type t, writable (NULL: none) */
+static struct proto_ctl_field *
+field(struct proto_ctl_row *row, const char *k, enum proto_ctl_vtype t)
+{
+	for (size_t j = 0; j < row->nfields; j++)
+		if (strcmp(row->fields[j].key, k) == 0 &&
+		    row->fields[j].type == t)
+			return &row->fields[j];
+	return NULL;
+}
+
 /* peer_list prints the peer table; in plain words a transfer that waits
  * for its receipt says so in the state ("sending, waiting 42 s for a
- * receipt"), --json keeps the exact state and waiting_ms. */
+ * receipt"), and a stuck peer gets a line under the table that says what
+ * to do; --json keeps the exact state and waiting_ms. */
 static int
-peer_list(struct cli *cli)
+peer_list(struct cli *cli, bool wide)
 {
 	struct proto_ctl_request *req = calloc(1, sizeof(*req));
 	struct proto_ctl_reply reply = {0};
-	char (*said)[240] = NULL;
+	char (*said)[80] = NULL;
 	int status = CLI_FAIL;
 	if (req == NULL || proto_ctl_request_init(req, "peer.list") != WN_OK ||
 	    cli_call(cli, req, &reply) != WN_OK)
@@ -240,48 +277,45 @@ peer_list(struct cli *cli)
 	if (!cli->json && reply.nrows > 0 &&
 	    (said = calloc(reply.nrows, sizeof(*said))) != NULL) {
 		for (size_t i = 0; i < reply.nrows; i++) {
-			struct proto_ctl_field *state = NULL, *wait = NULL,
-					      *scode = NULL;
-			for (size_t j = 0; j < reply.rows[i].nfields; j++) {
-				struct proto_ctl_field *f = &reply.rows[i].fields[j];
-				if (strcmp(f->key, "state") == 0 &&
-				    f->type == PROTO_CTL_TEXT)
-					state = f;
-				else if (strcmp(f->key, "waiting_ms") == 0 &&
-				    f->type == PROTO_CTL_INT)
-					wait = f;
-				else if (strcmp(f->key, "stuck_code") == 0 &&
-				    f->type == PROTO_CTL_INT)
-					scode = f;
-			}
-			if (state != NULL && strcmp(state->text, "stuck") == 0) {
-				/* in plain words, with what to do */
-				if (scode != NULL && scode->i != 0 &&
-				    scode->i != WN_ENOKEY) {
-					snprintf(said[i], sizeof(said[i]),
-					    "stuck: the peer keeps refusing our "
-					    "messages with code %lld, which "
-					    "sending again does not fix (audit: "
-					    "alert.peer_stuck); check with its "
-					    "operator, then `wijknet peer retry "
-					    "ORG`", (long long)scode->i);
-					state->text = said[i];
-					continue;
-				}
-				state->text = "stuck: the peer cannot decrypt our "
-					      "messages; check the keys with its "
-					      "operator, then `wijknet peer retry "
-					      "ORG`";
-				continue;
-			}
-			if (state == NULL || wait == NULL || wait->i < 1000)
+			struct proto_ctl_field *state, *wait;
+			state = field(&reply.rows[i], "state", PROTO_CTL_TEXT);
+			wait = field(&reply.rows[i], "waiting_ms", PROTO_CTL_INT);
+			if (state == NULL || wait == NULL || wait->i < 1000 ||
+			    strcmp(state->text, "stuck") == 0)
 				continue;
 			snprintf(said[i], sizeof(said[i]), "%s, waiting %lld s for "
 			    "a receipt", state->text, (long long)(wait->i / 1000));
 			state->text = said[i];
 		}
 	}
-	status = cli_print_reply(cli, &reply);
+	status = cli_print_list(cli, &reply, peer_cols, WN_ARRAY_LEN(peer_cols),
+	    wide, "no peers", "wijknet peer list --wide");
+	if (cli->json || reply.status != WN_OK)
+		goto out;
+	for (size_t i = 0; i < reply.nrows; i++) {
+		/* a stuck peer in plain words, with what to do */
+		struct proto_ctl_row *row = &reply.rows[i];
+		struct proto_ctl_field *scode = field(row, "stuck_code",
+		    PROTO_CTL_INT);
+		const char *org = cli_row_text(row, "org_id");
+		if (!cli_row_bool(row, "stuck"))
+			continue;
+		fputs("\n", stdout);
+		cli_text_put(stdout, org);
+		if (scode != NULL && scode->i != 0 && scode->i != WN_ENOKEY)
+			printf(" is stuck: it keeps refusing our messages with "
+			    "code %lld, which sending again does not fix (audit: "
+			    "alert.peer_stuck); check with its operator, then "
+			    "`wijknet peer retry ", (long long)scode->i);
+		else
+			printf(" is stuck: it cannot decrypt our messages; "
+			    "check the keys with its operator, then `wijknet "
+			    "peer retry ");
+		cli_text_put(stdout, org);
+		fputs("`\n", stdout);
+	}
+	if (fflush(stdout) != 0)
+		status = CLI_FAIL;
 out:
 	proto_ctl_reply_release(&reply);
 	free(said);
@@ -289,36 +323,66 @@ out:
 	return status;
 }
 
+/* debug: the benchmark commands (test messages and delivery counters),
+ * out of the case worker's help; `peer send|received|stats` still run
+ * them, unlisted, for the scripts and the demo that call them so */
+static int
+debug_cmd(struct cli *cli, int argc, char **argv, bool *known)
+{
+	const char *sub = argc >= 2 ? argv[1] : "";
+	*known = true;
+	if (strcmp(sub, "send") == 0)
+		return peer_send(cli, argc - 1, argv + 1);
+	if (strcmp(sub, "received") == 0 && argc == 3)
+		return cli_simple(cli, "peer.received", "peer", argv[2], NULL);
+	if (strcmp(sub, "stats") == 0 && argc <= 3 &&
+	    (argc == 2 || strcmp(argv[2], "--reset") == 0))
+		return cli_simple(cli, "peer.stats", "reset",
+		    argc == 3 ? "yes" : NULL, NULL);
+	*known = false;
+	return CLI_USAGE;
+}
+
+const char cli_usage_peer[] =
+    "peer add BUNDLE|- [--fingerprint FP] [--directs] |\n"
+    "       peer rekey BUNDLE|- [--fingerprint FP] | peer list [--wide] |\n"
+    "       peer retry ORG";
+
+const char cli_usage_debug[] =
+    "debug send ORG [--count 1..1000000] [--size 8..65536] |\n"
+    "       debug received ORG | debug stats [--reset]";
+
+int
+cli_cmd_debug(struct cli *cli, int argc, char **argv)
+{
+	bool known;
+	int status = debug_cmd(cli, argc, argv, &known);
+	if (known)
+		return status;
+	fprintf(stderr, "usage: wijknet %s\n", cli_usage_debug);
+	return CLI_USAGE;
+}
+
 int
 cli_cmd_peer(struct cli *cli, int argc, char **argv)
 {
 	const char *sub = argc >= 2 ? argv[1] : "";
+	bool known;
+	int status;
 	if (strcmp(sub, "add") == 0)
 		return peer_add(cli, argc - 1, argv + 1, false);
 	if (strcmp(sub, "rekey") == 0)
 		return peer_add(cli, argc - 1, argv + 1, true);
-	if (strcmp(sub, "send") == 0)
-		return peer_send(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "list") == 0 && argc == 2)
-		return peer_list(cli);
+		return peer_list(cli, false);
+	if (strcmp(sub, "list") == 0 && argc == 3 &&
+	    strcmp(argv[2], "--wide") == 0)
+		return peer_list(cli, true);
 	if (strcmp(sub, "retry") == 0 && argc == 3)
 		return cli_simple(cli, "peer.retry", "peer", argv[2], NULL);
-	if (strcmp(sub, "received") == 0 && argc == 3)
-		return cli_simple(cli, "peer.received", "peer", argv[2], NULL);
-	if (strcmp(sub, "stats") == 0 && argc <= 3) {
-		if (argc == 3 && strcmp(argv[2], "--reset") != 0)
-			goto usage;
-		return cli_simple(cli, "peer.stats", "reset",
-		    argc == 3 ? "yes" : NULL, NULL);
-	}
-usage:
-	fprintf(stderr,
-	    "usage: wijknet peer add BUNDLE|- [--fingerprint FP] [--directs]\n"
-	    "       wijknet peer rekey BUNDLE|- [--fingerprint FP]\n"
-	    "       wijknet peer list\n"
-	    "       wijknet peer retry ORG\n"
-	    "       wijknet peer send ORG [--count N] [--size BYTES]\n"
-	    "       wijknet peer received ORG\n"
-	    "       wijknet peer stats [--reset]\n");
+	status = debug_cmd(cli, argc, argv, &known);
+	if (known)
+		return status;
+	fprintf(stderr, "usage: wijknet %s\n", cli_usage_peer);
 	return CLI_USAGE;
 }

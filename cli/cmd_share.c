@@ -19,7 +19,8 @@ share_list(struct cli *cli, int argc, char **argv)
 {
 	if (!cli_getopt(cli, argc, argv, NULL, 0, NULL, 0))
 		return CLI_USAGE;
-	return cli_simple(cli, "share.list", NULL);
+	return cli_simple_list(cli, "no requests for information",
+	    "share.list", NULL);
 }
 
 static int

@@ -22,10 +22,7 @@ static const struct cli_cmd cmds[] = {
 	{"audit", cli_cmd_audit, "verify or show the audit log",
 	    "audit verify | audit show [--limit N]"},
 	{"peer", cli_cmd_peer, "enrol peers, see their delivery state",
-	    "peer add BUNDLE|- [--fingerprint FP] [--directs] | peer list |\n"
-	    "       peer rekey BUNDLE|- [--fingerprint FP] | peer retry ORG |\n"
-	    "       peer send ORG [--count N] [--size B] | peer received ORG |\n"
-	    "       peer stats [--reset]"},
+	    cli_usage_peer},
 	{"key", cli_cmd_key, "rotate this node's keys (a member)",
 	    cli_usage_key},
 	{"matrix", cli_cmd_matrix,
@@ -64,6 +61,10 @@ static const struct cli_cmd cmds[] = {
 	{"concern", cli_cmd_concern, "register a concern on a subject's token; "
 	    "see which other\n           partners have one (matches)",
 	    cli_usage_concern},
+	/* not in the list of commands: for benchmarks and tests, not for
+	 * case work (wijknet(1), DEBUGGING) */
+	{"debug", cli_cmd_debug, "test messages and delivery counters, for "
+	    "benchmarks", cli_usage_debug, true},
 };
 
 static void
@@ -86,7 +87,9 @@ usage(FILE *f)
 	    "\n"
 	    "commands:\n");
 	for (size_t i = 0; i < WN_ARRAY_LEN(cmds); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		if (!cmds[i].hidden)
+			fprintf(f, "  %-8s %s\n", cmds[i].name,
+			    cmds[i].summary);
 	fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage error.\n");
 }
 

@@ -1,6 +1,6 @@
 /*
- * print.c - how replies look: "key: value" lines for one row, a
- * tab-separated table with a header for several, JSON with --json.
+ * print.c - how replies look: "key: value" lines for one row, a table
+ * (table.c) for several or for a list, JSON with --json.
  */
 #include "cli/cli.h"
 
@@ -41,103 +41,184 @@ json_value(const struct proto_ctl_field *f)
 		json_string(f->text);
 }
 
-/* is_moment: an integer field named *_ms that holds a wall-clock time
- * (after 2000-01-01), not a duration such as waiting_ms */
-static bool
-is_moment(const struct proto_ctl_field *f)
+static void
+print_json(const struct proto_ctl_reply *r)
 {
-	size_t n = strlen(f->key);
-	return f->type == PROTO_CTL_INT && n > 3 &&
-	    strcmp(f->key + n - 3, "_ms") == 0 && f->i >= 946684800000;
+	printf("{\"status\":%d,\"error\":", (int)r->status);
+	json_string(r->status ? wn_strerror(r->status) : "");
+	fputs(",\"message\":", stdout);
+	json_string(r->message);
+	fputs(",\"rows\":[", stdout);
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct proto_ctl_row *row = &r->rows[i];
+		fputs(i ? ",{" : "{", stdout);
+		for (size_t j = 0; j < row->nfields; j++) {
+			if (j)
+				putchar(',');
+			json_string(row->fields[j].key);
+			putchar(':');
+			json_value(&row->fields[j]);
+		}
+		putchar('}');
+	}
+	fputs("]}\n", stdout);
 }
 
+/* print_head: the refusal on stderr, or the node's message */
 static void
-plain_value(const struct proto_ctl_field *f)
+print_head(struct cli *cli, const struct proto_ctl_reply *r)
 {
-	struct tm tm;
-	time_t t;
-	char when[32];
-	if (is_moment(f)) {
-		/* people read dates; --json keeps the exact milliseconds */
-		t = (time_t)(f->i / 1000);
-		if (localtime_r(&t, &tm) != NULL &&
-		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) > 0) {
-			fputs(when, stdout);
-			return;
-		}
+	if (r->status != WN_OK)
+		fprintf(stderr, "%s: %s\n", cli->prog,
+		    r->message[0] ? r->message : wn_strerror(r->status));
+	else if (r->message[0])
+		printf("%s\n", r->message);
+}
+
+/* print_object: one row as "key: value" lines, the keys in words and the
+ * values aligned; false when out of memory */
+static bool
+print_object(const struct proto_ctl_row *row, int64_t now)
+{
+	char (*words)[64] = calloc(row->nfields + 1, sizeof(*words));
+	size_t width = 0;
+	if (words == NULL)
+		return false;
+	for (size_t j = 0; j < row->nfields; j++) {
+		const struct proto_ctl_field *f = &row->fields[j];
+		cli_key_words(f->key, cli_is_moment(f), words[j],
+		    sizeof(words[j]));
+		if (cli_text_width(words[j]) > width)
+			width = cli_text_width(words[j]);
 	}
-	if (f->type == PROTO_CTL_INT)
-		printf("%" PRId64, f->i);
-	else if (f->type == PROTO_CTL_BOOL)
-		fputs(f->b ? "yes" : "no", stdout);
-	else
-		/* never let a field draw on the terminal */
-		for (const unsigned char *p = (const unsigned char *)f->text;
-		     *p; p++)
-			putchar(*p < 0x20 || *p == 0x7f ? '?' : *p);
+	for (size_t j = 0; j < row->nfields; j++) {
+		char *v = cli_field_text(&row->fields[j], 0, now);
+		cli_text_put(stdout, words[j]);
+		putchar(':');
+		if (v == NULL || v[0] != '\0') /* no trailing spaces */
+			printf("%*s", (int)(width - cli_text_width(words[j]) + 1),
+			    "");
+		cli_text_put(stdout, v ? v : "?");
+		putchar('\n');
+		free(v);
+	}
+	free(words);
+	return true;
+}
+
+/* print_table: the rows under the columns cols (NULL: the first row's
+ * fields); false when out of memory */
+static bool
+print_table(const struct proto_ctl_reply *r, const struct cli_col *cols,
+    size_t ncols, bool wide, const char *wide_how, int64_t now)
+{
+	const struct proto_ctl_row *first = &r->rows[0];
+	size_t n = 0, hidden = 0, total = cols ? ncols : first->nfields;
+	const char **heads = calloc(total + 1, sizeof(*heads));
+	char (*words)[64] = calloc(total + 1, sizeof(*words));
+	char **cells = calloc(r->nrows * total + 1, sizeof(*cells));
+	const struct cli_col **use = calloc(total + 1, sizeof(*use));
+	struct cli_col *own = calloc(total + 1, sizeof(*own));
+	bool ok = false;
+	if (!heads || !words || !cells || !use || !own)
+		goto out;
+	for (size_t c = 0; c < total; c++) {
+		const struct cli_col *col = cols ? &cols[c] : &own[c];
+		bool moment = false;
+		if (cols == NULL) {
+			/* a column of moments: dates under a header without
+			 * "_ms"; other milliseconds keep their unit */
+			own[c].key = first->fields[c].key;
+			for (size_t i = 0; i < r->nrows && !moment; i++) {
+				const struct proto_ctl_field *f = proto_ctl_row_get(
+				    &r->rows[i], own[c].key);
+				moment = f != NULL && cli_is_moment(f);
+			}
+			own[c].flags = moment ? CLI_COL_MOMENT : 0;
+		}
+		if ((col->flags & CLI_COL_WIDE) && !wide) {
+			hidden++;
+			continue;
+		}
+		if (col->header)
+			heads[n] = col->header;
+		else {
+			cli_key_words(col->key, moment, words[n],
+			    sizeof(words[n]));
+			heads[n] = words[n];
+		}
+		use[n++] = col;
+	}
+	for (size_t i = 0; i < r->nrows; i++)
+		for (size_t c = 0; c < n; c++)
+			if ((cells[i * n + c] = cli_field_text(proto_ctl_row_get(
+				 &r->rows[i], use[c]->key), use[c]->flags, now)) ==
+			    NULL)
+				goto out;
+	cli_table_write(stdout, heads, n, (const char *const *)cells, r->nrows,
+	    cli_terminal_width());
+	if (hidden && wide_how)
+		printf("(%zu more column%s: %s, or --json)\n", hidden,
+		    hidden == 1 ? "" : "s", wide_how);
+	ok = true;
+out:
+	if (cells)
+		for (size_t i = 0; i < r->nrows * total; i++)
+			free(cells[i]);
+	free(cells);
+	free(heads);
+	free(words);
+	free(use);
+	free(own);
+	return ok;
+}
+
+static int
+finish(struct cli *cli, const struct proto_ctl_reply *r, bool ok)
+{
+	if (!ok)
+		fprintf(stderr, "%s: out of memory\n", cli->prog);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "%s: cannot write output\n", cli->prog);
+		return CLI_FAIL;
+	}
+	return ok && r->status == WN_OK ? CLI_OK : CLI_FAIL;
 }
 
 int
 cli_print_reply(struct cli *cli, const struct proto_ctl_reply *r)
 {
-	if (cli->json) {
-		printf("{\"status\":%d,\"error\":", (int)r->status);
-		json_string(r->status ? wn_strerror(r->status) : "");
-		fputs(",\"message\":", stdout);
-		json_string(r->message);
-		fputs(",\"rows\":[", stdout);
-		for (size_t i = 0; i < r->nrows; i++) {
-			const struct proto_ctl_row *row = &r->rows[i];
-			fputs(i ? ",{" : "{", stdout);
-			for (size_t j = 0; j < row->nfields; j++) {
-				if (j)
-					putchar(',');
-				json_string(row->fields[j].key);
-				putchar(':');
-				json_value(&row->fields[j]);
-			}
-			putchar('}');
-		}
-		fputs("]}\n", stdout);
-	} else {
-		if (r->status != WN_OK)
-			fprintf(stderr, "%s: %s\n", cli->prog,
-			    r->message[0] ? r->message : wn_strerror(r->status));
-		else if (r->message[0])
-			printf("%s\n", r->message);
-		if (r->nrows == 1) {
-			const struct proto_ctl_row *row = &r->rows[0];
-			size_t width = 0;
-			for (size_t j = 0; j < row->nfields; j++)
-				if (strlen(row->fields[j].key) > width)
-					width = strlen(row->fields[j].key);
-			for (size_t j = 0; j < row->nfields; j++) {
-				printf("%s:%*s", row->fields[j].key,
-				    (int)(width - strlen(row->fields[j].key) + 1),
-				    "");
-				plain_value(&row->fields[j]);
-				putchar('\n');
-			}
-		} else if (r->nrows > 1) {
-			const struct proto_ctl_row *first = &r->rows[0];
-			for (size_t j = 0; j < first->nfields; j++)
-				printf("%s%s", j ? "\t" : "", first->fields[j].key);
-			putchar('\n');
-			for (size_t i = 0; i < r->nrows; i++) {
-				for (size_t j = 0; j < r->rows[i].nfields; j++) {
-					if (j)
-						putchar('\t');
-					plain_value(&r->rows[i].fields[j]);
-				}
-				putchar('\n');
-			}
-		}
+	int64_t now = wn_now_ms();
+	bool ok = true;
+	if (cli->json)
+		print_json(r);
+	else {
+		print_head(cli, r);
+		if (r->nrows == 1)
+			ok = print_object(&r->rows[0], now);
+		else if (r->nrows > 1)
+			ok = print_table(r, NULL, 0, false, NULL, now);
 	}
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "%s: cannot write output\n", cli->prog);
-		return CLI_FAIL;
+	return finish(cli, r, ok);
+}
+
+int
+cli_print_list(struct cli *cli, const struct proto_ctl_reply *r,
+    const struct cli_col *cols, size_t ncols, bool wide, const char *none,
+    const char *wide_how)
+{
+	bool ok = true;
+	if (cli->json)
+		print_json(r);
+	else {
+		print_head(cli, r);
+		if (r->status == WN_OK && r->nrows == 0 && none != NULL)
+			printf("%s\n", none);
+		else if (r->nrows > 0)
+			ok = print_table(r, cols, ncols, wide, wide_how,
+			    wn_now_ms());
 	}
-	return r->status == WN_OK ? CLI_OK : CLI_FAIL;
+	return finish(cli, r, ok);
 }
 
 const char *

@@ -182,6 +182,24 @@ wn_text_chars(const char *s, size_t len)
 	return n;
 }
 
+size_t
+wn_text_next(const char *s, int32_t *cp, size_t *cols)
+{
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s, -1,
+	    &c);
+	int w;
+	if (n <= 0) {
+		*cp = 0xfffd;
+		*cols = 1;
+		return 1;
+	}
+	w = utf8proc_charwidth(c);
+	*cp = c;
+	*cols = w > 0 ? (size_t)w : 0;
+	return (size_t)n;
+}
+
 wn_err
 wn_text_nfc(const char *s, size_t len, char *out, size_t cap,
     size_t *outlen)

@@ -83,6 +83,13 @@ bool wn_text_valid(const char *s, size_t len);
 /* wn_text_chars is the number of code points in valid UTF-8 s[0..len). */
 size_t wn_text_chars(const char *s, size_t len);
 
+/* wn_text_next reads the code point that starts NUL-terminated s (not
+ * at its end) into *cp and its width on a terminal (0 for a combining
+ * mark, 2 for a wide character, else 1) into *cols, and returns its
+ * length in bytes; a byte that starts no valid sequence is one byte of
+ * code point U+FFFD, width 1. */
+size_t wn_text_next(const char *s, int32_t *cp, size_t *cols);
+
 /* wn_text_nfc writes the NFC form of s[0..len), NUL-terminated, into
  * out[0..cap) and its length into *outlen (may be NULL). out may be s.
  * WN_EINVAL if s is not valid UTF-8 (see wn_text_valid), WN_ETOOBIG if

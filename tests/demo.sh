@@ -58,7 +58,7 @@ queued() { wn "$1" --json peer list | /usr/bin/python3 -c 'import json,sys; prin
 until_true() { local i=0; until "$@"; do i=$((i+1)); [ $i -lt 600 ] || return 1; sleep 0.05; done; }
 is_zero() { [ "$(queued "$1" "$2")" = 0 ]; }
 # what NODE received of PEER's test messages: count, and how many distinct
-received() { wn "$1" --json peer received "$2" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"][0]; print(r["count"], r["distinct"])'; }
+received() { wn "$1" --json debug received "$2" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"][0]; print(r["count"], r["distinct"])'; }
 # exactly N of PEER's test messages arrived at NODE, each once
 received_is() { [ "$(received "$1" "$2")" = "$3 $3" ]; }
 knows() { wn "$1" --json peer list | grep -q "\"org_id\":\"$2\""; }
@@ -102,15 +102,15 @@ until_true knows pz-neteland jw-herentals
 wn pz-neteland peer list
 
 say "Signed, encrypted messages between members: transfers of up to 64, four in flight, each answered by a signed receipt"
-wn pz-neteland peer send gw-herentals --count 500 --size 512
+wn pz-neteland debug send gw-herentals --count 500 --size 512
 until_true is_zero pz-neteland gw-herentals
 received_is gw-herentals pz-neteland 500 || { echo "not 500 messages, each once"; exit 1; }
-wn gw-herentals peer received pz-neteland
-wn pz-neteland peer stats
+wn gw-herentals debug received pz-neteland
+wn pz-neteland debug stats
 
 say "A node that is down: its messages wait in the sender's outbox"
 kill -TERM "${PID[gw-herentals]}"; wait "${PID[gw-herentals]}"; unset "PID[gw-herentals]"
-wn pz-neteland peer send gw-herentals --count 25
+wn pz-neteland debug send gw-herentals --count 25
 # (besides the 25, the queue may hold the police's chain head for the
 # guards, one of its witnesses)
 wn pz-neteland peer list
@@ -119,7 +119,7 @@ start_node gw-herentals
 until_true is_zero pz-neteland gw-herentals
 received_is gw-herentals pz-neteland 525 || { echo "not 525 messages, each once"; exit 1; }
 echo "back up: all delivered, exactly once (500 before, 25 now):"
-wn gw-herentals peer received pz-neteland
+wn gw-herentals debug received pz-neteland
 
 say "The director publishes the signed authorization matrix; every member acknowledges it"
 wn herentals matrix check "$TOP/config/neteland.matrix"
@@ -190,7 +190,7 @@ wn pz-neteland share approve 1
 wn gw-herentals share approve 1
 wn jw-herentals share deny 1 --reason "nothing held on this group"
 drained() { for n in herentals pz-neteland gw-herentals jw-herentals; do
-	[ "$(wn $n --json peer stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"][0]["queued"])')" = 0 ] || return 1; done; }
+	[ "$(wn $n --json debug stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"][0]["queued"])')" = 0 ] || return 1; done; }
 until_true drained
 
 say "What each node now knows about the case"
@@ -336,7 +336,7 @@ stop_node pz-neteland
 stop_node gw-herentals
 start_node jw-herentals
 wn jw-herentals status | sed -n 1p
-wn jw-herentals peer send pz-neteland --count 3 >/dev/null
+wn jw-herentals debug send pz-neteland --count 3 >/dev/null
 echo "(it receives and answers, and sends nothing: what it queues waits)"
 not_ro() { [ "$(wn jw-herentals --json status | field receive_only jw-herentals)" = False ]; }
 start_node herentals
@@ -356,12 +356,12 @@ stop_node gw-herentals
 WIJKNET_WIRE_CAPTURE="$D/pz-neteland.wire" start_node pz-neteland
 WIJKNET_WIRE_CAPTURE="$D/gw-herentals.wire" start_node gw-herentals
 before=$(received gw-herentals pz-neteland | cut -d' ' -f1)
-wn pz-neteland peer send gw-herentals --count 10 --size 200 >/dev/null
+wn pz-neteland debug send gw-herentals --count 10 --size 200 >/dev/null
 until_true is_zero pz-neteland gw-herentals
 received_is gw-herentals pz-neteland $((before + 10)) || { echo "the 10 messages did not arrive once each"; exit 1; }
 echo "-- 10 messages went to the guards; the police node's sessions (sessions_opened_held: the ones it"
 echo "   opened, each dropped after an hour; sessions_held: the ones others opened with it):"
-wn pz-neteland peer stats
+wn pz-neteland debug stats
 stop_node pz-neteland
 stop_node gw-herentals
 echo "Both nodes stop: their session keys are gone with them."
@@ -387,13 +387,13 @@ start_node gw-herentals
 say "The police's key file was stolen: the police rotate their keys, with messages in flight"
 rotating() { [ "$(wn pz-neteland --json status | field key_rotation_pending pz-neteland)" = True ]; }
 before=$(received herentals pz-neteland | cut -d' ' -f1)
-wn pz-neteland peer send herentals --count 20 --size 200 >/dev/null
+wn pz-neteland debug send herentals --count 20 --size 200 >/dev/null
 echo "-- the police make their next keys; the node goes on signing with the old ones until the"
 echo "   director announces the new ones (the bundle goes to the director, as at enrolment):"
 wn pz-neteland key rotate >"$D/pz-neteland.next.bundle"
 rotating || { echo "no key rotation under way"; exit 1; }
 newfp=$(sed -n 's/^fingerprint = //p' "$D/pz-neteland.next.bundle")
-wn pz-neteland peer send herentals --count 20 --size 200 >/dev/null
+wn pz-neteland debug send herentals --count 20 --size 200 >/dev/null
 echo "-- the director reads the new fingerprint with the police and takes the keys; its charter names them:"
 wn herentals peer rekey "$D/pz-neteland.next.bundle" --fingerprint "$newfp"
 not_rotating() { ! rotating; }

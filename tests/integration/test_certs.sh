@@ -101,6 +101,6 @@ case $got in "warning: this node's TLS certificate expires in 10 days"*)
 check "dir status" wn dir status
 if grep -q warning "$WN_T/out"; then not_ok "dir's status (a year left) warns of nothing"; else
 	ok "dir's status (a year left) warns of nothing"; fi
-check_out "... and says when its certificate ends" "^tls_cert_expires: +$(iso_end "$WN_T/etc-dir/dir.pem")\$"
+check_out "... and says when its certificate ends" "^tls cert expires: +$(iso_end "$WN_T/etc-dir/dir.pem")\$"
 
 wn_done

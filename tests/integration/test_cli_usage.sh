@@ -230,4 +230,25 @@ check_exit "run refuses a config with port 99999" 1 \
 	timeout 60 "$WIJKNETD" run --config "$WN_T/l5/wijknet.conf"
 check_out "  ... naming the file and line" "wijknet\\.conf:$lline: listen: expected a port"
 
+# --- the benchmark commands are out of the case worker's help (issue 14)
+check "wijknet --help does not list the debug commands" \
+	bash -c '! "$1" --help | grep -Eq "^  debug |send|received|stats"' _ "$WIJKNET"
+check "peer --help does not list send, received or stats" \
+	bash -c '! "$1" peer --help | grep -Eq "send|received|stats"' _ "$WIJKNET"
+check "  but lists list --wide" bash -c '"$1" peer --help | grep -q "peer list \[--wide\]"' _ "$WIJKNET"
+check_exit "debug --help" 0 w debug --help
+check_out "  lists send, received and stats" '^usage: wijknet debug send ORG'
+check "  and says what they are for" bash -c '"$1" debug --help | grep -q benchmarks' _ "$WIJKNET"
+bad debug
+bad debug frobnicate
+bad debug send
+bad debug received
+bad debug stats --zap
+bad peer send
+bad peer stats --zap
+bad peer list --narrow
+# the old names still run them: they reach for the node (exit 1, no node)
+check_exit "peer stats still runs (no node: exit 1, not a usage error)" 1 w peer stats
+check_exit "debug stats runs (no node: exit 1)" 1 w debug stats
+check_exit "peer list --wide runs (no node: exit 1)" 1 w peer list --wide
 wn_done

@@ -84,7 +84,7 @@ check "  and arrive" wait_for 120 field_is police dir queued 0
 wn dir --json status >"$WN_T/out"
 check_out "status --json carries the counters" '"peer_connections":[0-9]+,"peer_refused_over_total_cap":[1-9]'
 wn dir status >"$WN_T/out"
-check_out "status says them in plain lines" '^peer_closed_idle: +[1-9]'
+check_out "status says them in plain lines" '^peer closed idle: +[1-9]'
 
 # --- a peer that hangs: peer list says how long the transfer has waited
 # (issue 9, hole 17)

@@ -21,7 +21,7 @@ check "police's store fills up: dir sees its transfers refused" wait_for 120 sto
 check "  and dir keeps what was not taken" test "$(peer_field dir police queued)" -gt 0
 # a small request may still fit where a transfer does not: either answer
 wn police status >"$WN_T/out" 2>&1
-check_out "police still answers its CLI: status, or a clear error" '^org_id:|could not record the request in the audit log; nothing was done'
+check_out "police still answers its CLI: status, or a clear error" '^org id:|could not record the request in the audit log; nothing was done'
 check "police stops" node_stop police
 # (read from its store, stopped: the CLI may be refused while the disk is
 # full, and a count it could not read is no count)

@@ -18,7 +18,7 @@ check "  with a clear message" grep -q "the disk is full: 'record.add' was not d
 check_exit "a write is still refused" 1 wn police record --subject S-fill --category signals --field note --value more
 check_out "  saying the disk is full" "the disk is full: "
 check_exit "status answers" 0 wn police status
-check_out "  with the node's status" '^org_id: +police'
+check_out "  with the node's status" '^org id: +police'
 check_exit "whoami answers" 0 wn police whoami
 check_exit "audit verify answers" 0 wn police audit verify
 check_out "  the chain is intact" 'audit chain intact'

@@ -22,7 +22,7 @@ check_out "  police among them" '^police'
 check_exit "guards learnt police from the charter" 0 wn guards peer list
 check_out "  and police is there" '^police'
 wn guards status >"$WN_T/out" 2>&1
-check_out "the peer socket's receive cap is set and read back" '^peer_recv_max: +4259840$'
+check_out "the peer socket's receive cap is set and read back" '^peer recv max: +4259840$'
 check_exit "the director's audit log" 0 wn dir audit show --limit 100
 check_out "  records the enrolments" 'control.peer.add.*enrolled guards'
 check_out "  and the charter versions" 'charter.published.*version 2'

@@ -53,8 +53,8 @@ check "  ... the store is made" test -s "$WN_T/x12/node.db"
 check "daemon starts and says ready" node_start a
 check_exit "status" 0 wn a status
 keep
-check_out "status names the org" '^org_id: +a$'
-check_out "status shows the control receive cap" '^control_recv_max: +66149$'
+check_out "status names the org" '^org id: +a$'
+check_out "status shows the control receive cap" '^control recv max: +66149$'
 check_exit "whoami --json" 0 wn a --json whoami
 keep
 check_out "whoami names the user and role" '"user":"admin","user_role":"administrator"'
@@ -79,8 +79,9 @@ check_exit "audit show" 0 wn a audit show --limit 50
 keep
 check_out "  records the start" 'node.start'
 check_out "  records each control request with the user" 'admin[[:space:]]+control.status'
-check_out "  shows when, as a date and time people read" $'^[0-9]+\t20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\tadmin\tcontrol.status'
+check_out "  shows when, as a date and time people read" '^[0-9]+  +20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]  +admin  +control.status'
 cp "$WN_T/out" "$WN_T/kept"
+check "  under headers in words" bash -c "head -1 '$WN_T/kept' | grep -Eq '^seq +time +user +action'"
 check "  not as epoch milliseconds" bash -c "! grep -Eq '[0-9]{13}' '$WN_T/kept'"
 check_exit "audit show --json" 0 wn a --json audit show --limit 5
 check_out "  keeps the exact milliseconds" '"time_ms":[0-9]{13}'

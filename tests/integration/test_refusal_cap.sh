@@ -66,7 +66,8 @@ stuck_code_unknown() { local c
 	[ "$(peer_field dir "$1" stuck)" = True ] && { [ "$c" = 200 ] || [ "$c" = 201 ]; }; }
 check "  --json says stuck, and with which code" stuck_code_unknown police
 check_exit "  peer list says so in plain words" 0 wn dir peer list
-check_out "  ... with what to do" "stuck: the peer keeps refusing our messages with code 20[01].*peer retry"
+check_out "  ... with what to do" "^police is stuck: it keeps refusing our messages with code 20[01].*peer retry police"
+check_out "  ... under a short state in the table" "^police +[a-z_]+ +stuck +[0-9]"
 check "  the node's status counts it" count_is 1 status_stuck
 check "the director restarts" node_stop dir
 # its only peers are fakes that answer no chain-head query: without the
@@ -95,7 +96,7 @@ check "  after 10 refusals in a row of that one, guards is stuck" wait_for 300 s
 check_exit "  the director's audit log" 0 wn dir audit show --limit 10000
 check_out "  ... says why" "alert.peer_stuck.*guards cannot decrypt our messages: message [0-9a-f]{8}\.\. failed 10 times in a row"
 check_exit "  peer list says so in plain words" 0 wn dir peer list
-check_out "  ... with what to do" "stuck: the peer cannot decrypt our messages.*peer retry"
+check_out "  ... with what to do" "^guards is stuck: it cannot decrypt our messages.*peer retry guards"
 fake_stop guards
 
 # ---- L3: old receipts the director cannot open ---------------------------

@@ -33,7 +33,7 @@ check_exit "and once more" 0 poke replay "$WN_T/t1"
 check "  counted again" count_is 2 replays
 check "applied once: the next number is still $((s + 1))" test "$(expected_seq guards police)" = $((s + 1))
 check_exit "peer stats in plain words" 0 wn guards peer stats
-check_out "  ... shows the count" "replays_answered.*2"
+check_out "  ... shows the count" "^replays answered: +2$"
 check_exit "peer stats --reset (the latency samples)" 0 wn guards peer stats --reset
 check "  leaves the count" count_is 2 replays
 wn_done

@@ -45,7 +45,16 @@ check_out "  is accepted" '^RECEIPT accepted=1 refused=0'
 ctl_raw() { /usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/$1/control.sock" "${@:2}"; }
 check_exit "the daemon's own: status" 0 wn dir status
 check_exit "the exchange's: peer list" 0 wn dir peer list
-check_out "  answers with police" 'org_id: +police'
+check_out "  answers with police, as a table even for one peer" '^police +police +[a-z]'
+# on a terminal the table is as wide as the terminal, a cut value ending in
+# an ellipsis (issue 14); in a pipe (above) nothing is cut
+script -qec "stty cols 47; '$WIJKNET' -d '$WN_T/dir' peer list" /dev/null >"$WN_T/tty" 2>&1
+fits() { /usr/bin/python3 -c '
+import sys
+t = [l for l in open(sys.argv[1], encoding="utf-8").read().replace("\r", "").split("\n")
+     if l and not l.startswith("(")]
+sys.exit(0 if len(t) >= 2 and max(len(l) for l in t) <= 47 and "\u2026" in t[0] else 1)' "$WN_T/tty"; }
+check "on a 47-column terminal peer list fits, cut with an ellipsis" fits
 check_exit "need/'s: matrix show" 0 wn dir matrix show
 check_exit "need/'s: case list" 0 wn dir case list
 ctl_raw dir no.such.request >"$WN_T/out" 2>&1

@@ -47,7 +47,7 @@ check "after 10 refusals the director marks police stuck" wait_for 300 stuck
 check "  --json says stuck, and since when" test "$(peer_field dir police stuck)" = True -a \
 	"$(peer_field dir police stuck_ms)" -gt 0
 check_exit "  peer list says so in plain words" 0 wn dir peer list
-check_out "  ... with what to do" "stuck: the peer cannot decrypt our messages.*peer retry"
+check_out "  ... with what to do, under the table" "^police is stuck: it cannot decrypt our messages.*peer retry police"
 status_stuck() { wn "$1" --json status | json_field peers_stuck; }
 check "  the node's status counts it" count_is 1 status_stuck dir
 check "  one alert in the director's audit log" count_is 1 audit_count dir alert.peer_stuck
