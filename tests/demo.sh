@@ -11,7 +11,8 @@
 # each step with who, when and why; its plan with actions per partner (one
 # marked done on the police node shows up at the director); the monthly
 # neighbourhood team's meeting with minutes and a decision, and the case
-# escalated to the nuisance consultation team; the case
+# escalated to the nuisance consultation team; the director's SITRAP
+# alerts, followed live, and the owner's of its own action; the case
 # closed, after which nothing is shared for it; two partners finding out
 # they worry about the same youngster through pseudonymous tokens; an old
 # copy of a member's store refused by its fellow members while the
@@ -236,6 +237,9 @@ wn pz-neteland audit show --limit 100 | grep -E 'retraction.(sent|acknowledged)'
 echo "A second removal is refused and sends nothing:"
 wn herentals case remove "$CASE" jw-herentals || true
 
+# the case director follows its SITRAP alerts live from here on
+wn herentals alerts --follow >"$D/follow.out" 2>&1 &
+PID[follow]=$!
 say "Week 3: the plan of approach, with an action per partner and a deadline"
 printf 'Agreed in the monthly neighbourhood team\n' | wn herentals case advance "$CASE" --to plan --why-file -
 echo "no nuisance at the station square by spring" |
@@ -278,6 +282,19 @@ director_done() { wn herentals --json action list | grep -q '"action_id":1,.*"st
 until_true director_done
 wn herentals plan show "$CASE"
 echo "(an action whose deadline passes is marked late by each node itself, without anyone asking)"
+
+say "SITRAP: the director was told of every step as it happened; each action's owner of its own"
+followed() { grep -q "action 1 is done" "$D/follow.out"; }
+until_true followed
+echo "-- what 'wijknet alerts --follow' printed at the director while the work went on:"
+cat "$D/follow.out"
+kill -TERM "${PID[follow]}" 2>/dev/null || true
+wait "${PID[follow]}" 2>/dev/null || true
+unset 'PID[follow]'
+echo "-- the director marks them read (each user keeps their own read state):"
+wn herentals alerts read --all
+echo "-- the police's node tells the police of their own action:"
+wn pz-neteland alerts --all
 
 say "The nuisance is gone: the director closes the case, and sharing for it stops"
 printf 'Actions under way\n' | wn herentals case advance "$CASE" --to follow_up --why-file -
