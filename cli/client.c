@@ -141,33 +141,40 @@ out:
 	return rc;
 }
 
-int
-cli_simple(struct cli *cli, const char *op, ...)
+/* simple_call asks op with the arguments in ap and prints the reply as a
+ * plain reply, or as a list (none: what it says when there are no rows)
+ * when list is true */
+static int
+simple_call(struct cli *cli, bool list, const char *none, const char *op,
+    va_list ap)
 {
 	struct proto_ctl_reply reply = {0};
 	int status = CLI_FAIL;
+	if (request(cli, &reply, op, ap) == WN_OK)
+		status = list ? cli_print_list(cli, &reply, NULL, 0, false,
+				    none, NULL)
+			      : cli_print_reply(cli, &reply);
+	proto_ctl_reply_release(&reply);
+	return status;
+}
+
+int
+cli_simple(struct cli *cli, const char *op, ...)
+{
 	va_list ap;
 	va_start(ap, op);
-	wn_err rc = request(cli, &reply, op, ap);
+	int status = simple_call(cli, false, NULL, op, ap);
 	va_end(ap);
-	if (rc == WN_OK)
-		status = cli_print_reply(cli, &reply);
-	proto_ctl_reply_release(&reply);
 	return status;
 }
 
 int
 cli_simple_list(struct cli *cli, const char *none, const char *op, ...)
 {
-	struct proto_ctl_reply reply = {0};
-	int status = CLI_FAIL;
 	va_list ap;
 	va_start(ap, op);
-	wn_err rc = request(cli, &reply, op, ap);
+	int status = simple_call(cli, true, none, op, ap);
 	va_end(ap);
-	if (rc == WN_OK)
-		status = cli_print_list(cli, &reply, NULL, 0, false, none, NULL);
-	proto_ctl_reply_release(&reply);
 	return status;
 }
 
