@@ -3,8 +3,8 @@
 
   sp_flood.py URL N READY LIMIT - N plain TCP connections that speak SP as
       a REQ socket and send small junk frames back to back, reading the
-      node's replies; once each has had a reply it creates the file READY.
-      Ends (exit 0) when the node has closed every connection, exit 1 if
+      node's replies; once each has had a reply it writes "ok" to the
+      file READY (or "late" when LIMIT s passed before that). Ends (exit 0) when the node has closed every connection, exit 1 if
       some are still open after LIMIT s.
   sp_flood.py URL N READY LIMIT noid - the same with frames that carry no
       request id, which the node's REP socket drops unanswered: READY once
@@ -13,6 +13,7 @@
 
 Standard library only; loopback only; every wait is bounded.
 """
+import os
 import socket
 import struct
 import sys
@@ -75,7 +76,9 @@ def main():
                          deadline, noid), daemon=True).start()
     for a, c in evs:
         a.wait(max(0.0, deadline - time.time()))
-    open(ready, "w").close()
+    with open(ready + ".tmp", "w") as f:
+        f.write("ok\n" if all(a.is_set() for a, c in evs) else "late\n")
+    os.rename(ready + ".tmp", ready)
     for a, c in evs:
         c.wait(max(0.0, deadline - time.time()))
     sys.exit(0 if all(c.is_set() for a, c in evs) else 1)
