@@ -2,7 +2,8 @@
  * work.c - the case-work room's registration: its control commands
  * (signal.c, signal_list.c, import.c; a case's life: life.c, life_show.c;
  * plans and actions: plan.c, action.c; the signals of a case:
- * case_signals.c, case_signals_share.c), its message types (a signal's
+ * case_signals.c, case_signals_share.c; neighbourhood mediation,
+ * mediation.c: no message type), its message types (a signal's
  * summary for the director, summary.c; a case's step and a link between
  * cases, life_apply.c; a plan's goal or action and an action's state,
  * plan_apply.c; consultations: a body, a meeting, a case at a meeting, an

@@ -26,7 +26,11 @@
  * agenda of cases with minutes and decisions, and escalations between
  * bodies (migration 13; meet.c, meet_send.c, meet_apply.c, meet_show.c,
  * escalate.c), the body.*, meeting.* and case.escalate commands, the
- * message kinds BODY, MEETING, CONSULT and ESCALATION.
+ * message kinds BODY, MEETING, CONSULT and ESCALATION; neighbourhood
+ * mediation on a mediation service's node (migration 28; mediation.c,
+ * mediation_stats.c): a mediation case's referral, parties, mediators,
+ * talks, agreement and outcome, the mediation.* commands and the figures
+ * of report mediation, never sent.
  * May use: core, store, exchange, need (what leaves goes through the
  * exchange, to the members and as far as the matrix need/ holds lets it;
  * a case's type, director and members, its closing and the matrix's
