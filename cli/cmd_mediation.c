@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char cli_usage_mediation[] =
@@ -269,17 +270,17 @@ med_show(struct cli *cli, int argc, char **argv)
 	}
 	if (reply.nrows > 0 && cli_row_text(&reply.rows[0], "agreement")[0]) {
 		const char *t = cli_row_text(&reply.rows[0], "agreement");
-		printf("\nagreement of %s\n  ", cli_row_text(&reply.rows[0],
+		char *copy = strdup(t), *line, *save = NULL;
+		printf("\nagreement of %s\n", cli_row_text(&reply.rows[0],
 		    "agreement_on"));
-		for (const char *p = t; *p; p++) {
-			if (*p == '\n') {
-				fputs("\n  ", stdout);
-			} else {
-				char one[2] = {*p, '\0'};
-				put_line(one);
-			}
+		/* line by line: a line's UTF-8 is put whole */
+		for (line = copy ? strtok_r(copy, "\n", &save) : NULL;
+		     line != NULL; line = strtok_r(NULL, "\n", &save)) {
+			fputs("  ", stdout);
+			put_line(line);
+			putchar('\n');
 		}
-		putchar('\n');
+		free(copy);
 	}
 	status = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 out:

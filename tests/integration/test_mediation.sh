@@ -126,7 +126,7 @@ check_out "  saying so" 'after the referral \(2026-01-10\)'
 check_exit "A: agreement reached, but none recorded: refused" 1 \
 	wn med mediation close "$A" --outcome agreement --on 2026-01-20
 check_out "  saying so" 'no agreement is recorded'
-printf 'MK-AGREEMENT-text: no music after 22:00\non weekdays\n' >"$WN_T/agreement"
+printf 'MK-AGREEMENT-text: no music after 22:00\non weekdays (the café terrace too)\n' >"$WN_T/agreement"
 agree_stdin() { wn med mediation agree "$A" --text-file - --on 2026-01-19 <"$WN_T/agreement"; }
 check "A: the agreement, from stdin" agree_stdin
 check "A: closed, agreement reached, after 10 days" \
@@ -159,7 +159,7 @@ check_out "  its referral" 'referred on 2026-01-10 by police'
 check_out "  its outcome" 'closed on 2026-01-20: agreement reached'
 check_out "  its parties" '1\. P-A-1 \(agreed to mediate: yes\)'
 check_out "  its joint talk" '2026-01-18  joint with P-A-1, P-A-2; mediators: Jan de Wit'
-check_out "  its agreement" 'on weekdays'
+check_out "  its agreement, line by line" '^  on weekdays \(the café terrace too\)$'
 check_exit "B's in --json" 0 wn med --json mediation show "$B"
 check_out "  the refusing party" '"agreed": *"no"'
 check_out "  the partner that referred it" '"partner": *"housing-co"'
