@@ -28,9 +28,10 @@
  * escalate.c), the body.*, meeting.* and case.escalate commands, the
  * message kinds BODY, MEETING, CONSULT and ESCALATION; neighbourhood
  * mediation on a mediation service's node (migration 28; mediation.c,
- * mediation_stats.c): a mediation case's referral, parties, mediators,
- * talks, agreement and outcome, the mediation.* commands and the figures
- * of report mediation, never sent.
+ * mediation_show.c, mediation_stats.c; mediation_int.h is theirs): a
+ * mediation case's referral, parties, mediators, talks, agreement and
+ * outcome, the mediation.* commands and the figures of report
+ * mediation, never sent.
  * May use: core, store, exchange, need (what leaves goes through the
  * exchange, to the members and as far as the matrix need/ holds lets it;
  * a case's type, director and members, its closing and the matrix's
@@ -575,7 +576,7 @@ struct node_med_stats {
 WN_NODISCARD wn_err node_med_stats(const struct node_med_case *cases,
     size_t n, int32_t from_day, int32_t to_day, struct node_med_stats *out);
 
-/* mediation.c: the mediation.* control commands */
+/* mediation.c and mediation_show.c: the mediation.* control commands */
 wn_err node_ctl_mediation_start(struct node_ctl_call *c);
 wn_err node_ctl_mediation_party(struct node_ctl_call *c);
 wn_err node_ctl_mediation_agreed(struct node_ctl_call *c);
