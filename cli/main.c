@@ -61,6 +61,11 @@ static const struct cli_cmd cmds[] = {
 	{"concern", cli_cmd_concern, "register a concern on a subject's token; "
 	    "see which other\n           partners have one (matches)",
 	    cli_usage_concern},
+	{"mediation", cli_cmd_mediation, "neighbourhood mediation: a mediation "
+	    "case's referral,\n           parties, mediators, talks, agreement "
+	    "and outcome", cli_usage_mediation},
+	{"report", cli_cmd_report, "the figures a service reports for a "
+	    "period (mediation)", cli_usage_report},
 	/* not in the list of commands: for benchmarks and tests, not for
 	 * case work (wijknet(1), DEBUGGING) */
 	{"debug", cli_cmd_debug, "test messages and delivery counters, for "

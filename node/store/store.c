@@ -704,6 +704,59 @@ static const char *const migrations[] = {
 	"  alert_id INTEGER NOT NULL,"
 	"  read_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (user, alert_id)) WITHOUT ROWID;",
+	/* 28: neighbourhood mediation (node/work/mediation.c, issue 13): a
+	 * mediation case's own content, on the mediation service's node
+	 * that directs it, never sent. mediations: the referral (source and
+	 * dispute: enum node_med_source and node_med_dispute; partner: the
+	 * referring org's id or ''), its day (days since 1970-01-01), the
+	 * agreement (free text) and its day, the outcome (enum
+	 * node_med_outcome, NULL while open) and the day it closed. Indexed
+	 * by referral day for `report mediation`. The parties: a party's
+	 * subject reference is kept here only (unique per case); talks
+	 * name a party by its number. Mediators are the service's own
+	 * volunteers by name. A talk (enum node_med_talk) on a day, and
+	 * who attended: a party (mediator '') or a mediator (party 0). */
+	"CREATE TABLE mediations ("
+	"  case_id TEXT PRIMARY KEY CHECK (case_id != ''),"
+	"  source INTEGER NOT NULL CHECK (source >= 0),"
+	"  partner TEXT NOT NULL DEFAULT '',"
+	"  dispute INTEGER NOT NULL CHECK (dispute >= 0),"
+	"  referred_day INTEGER NOT NULL,"
+	"  agreement TEXT,"
+	"  agreement_day INTEGER,"
+	"  outcome INTEGER CHECK (outcome IS NULL OR outcome >= 0),"
+	"  closed_day INTEGER,"
+	"  by_user TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  CHECK ((outcome IS NULL) = (closed_day IS NULL)),"
+	"  CHECK ((agreement IS NULL) = (agreement_day IS NULL)));"
+	"CREATE INDEX mediations_referred ON mediations (referred_day);"
+	"CREATE TABLE mediation_parties ("
+	"  case_id TEXT NOT NULL,"
+	"  party INTEGER NOT NULL CHECK (party >= 1),"
+	"  subject TEXT NOT NULL CHECK (subject != ''),"
+	"  agreed INTEGER CHECK (agreed IS NULL OR agreed IN (0, 1)),"
+	"  PRIMARY KEY (case_id, party),"
+	"  UNIQUE (case_id, subject)) WITHOUT ROWID;"
+	"CREATE TABLE mediation_mediators ("
+	"  case_id TEXT NOT NULL,"
+	"  name TEXT NOT NULL CHECK (name != ''),"
+	"  PRIMARY KEY (case_id, name)) WITHOUT ROWID;"
+	"CREATE TABLE mediation_talks ("
+	"  case_id TEXT NOT NULL,"
+	"  talk INTEGER NOT NULL CHECK (talk >= 1),"
+	"  on_day INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL CHECK (kind >= 0),"
+	"  by_user TEXT NOT NULL,"
+	"  recorded_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_id, talk)) WITHOUT ROWID;"
+	"CREATE TABLE mediation_attendance ("
+	"  case_id TEXT NOT NULL,"
+	"  talk INTEGER NOT NULL,"
+	"  party INTEGER NOT NULL DEFAULT 0,"
+	"  mediator TEXT NOT NULL DEFAULT '',"
+	"  CHECK ((party = 0) != (mediator = '')),"
+	"  PRIMARY KEY (case_id, talk, party, mediator)) WITHOUT ROWID;",
 };
 
 int

@@ -237,10 +237,11 @@ reason_ok(const char *s)
 }
 
 /* take_step: the director moves case id to stage `to` (outcome -1 unless
- * closing), why NULL when no reason was given */
+ * closing), why NULL when no reason was given; with reply, it writes the
+ * reply (without, its caller does: node_case_close_step) */
 static wn_err
 take_step(struct node_ctl_call *c, const char *id, int to, int outcome,
-    const char *why)
+    const char *why, bool reply)
 {
 	struct node *n = c->n;
 	struct node_case kc;
@@ -319,6 +320,9 @@ take_step(struct node_ctl_call *c, const char *id, int to, int outcome,
 	    outcome >= 0 ? node_case_outcome_name(outcome) : "",
 	    why ? "a reason given" : "no reason given", all.sent);
 	c->kick = true;
+	rc = WN_OK;
+	if (!reply)
+		goto out;
 	proto_ctl_reply_begin(c->w, WN_OK, to == NODE_STAGE_CLOSED
 	    ? "case closed" : from == NODE_STAGE_CLOSED ? "case reopened"
 	    : to < from ? "case moved back" : "case advanced", 1);
@@ -354,7 +358,7 @@ node_ctl_case_advance(struct node_ctl_call *c)
 	if (to == NODE_STAGE_CLOSED)
 		return node_ctl_fail(c, WN_EINVAL, "a case is closed with "
 		    "`case close`, which takes its outcome");
-	return take_step(c, node_ctl_arg(c, "case"), to, -1, why_arg(c));
+	return take_step(c, node_ctl_arg(c, "case"), to, -1, why_arg(c), true);
 }
 
 wn_err
@@ -365,7 +369,14 @@ node_ctl_case_close(struct node_ctl_call *c)
 		return node_ctl_fail(c, WN_EINVAL, "--outcome: resolved, "
 		    "handed_over or stopped");
 	return take_step(c, node_ctl_arg(c, "case"), NODE_STAGE_CLOSED,
-	    outcome, why_arg(c));
+	    outcome, why_arg(c), true);
+}
+
+wn_err
+node_case_close_step(struct node_ctl_call *c, const char *id, int outcome,
+    const char *why)
+{
+	return take_step(c, id, NODE_STAGE_CLOSED, outcome, why, false);
 }
 
 /* ---- links ------------------------------------------------------------ */

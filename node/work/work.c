@@ -2,7 +2,8 @@
  * work.c - the case-work room's registration: its control commands
  * (signal.c, signal_list.c, import.c; a case's life: life.c, life_show.c;
  * plans and actions: plan.c, action.c; the signals of a case:
- * case_signals.c, case_signals_share.c), its message types (a signal's
+ * case_signals.c, case_signals_share.c; neighbourhood mediation,
+ * mediation.c: no message type), its message types (a signal's
  * summary for the director, summary.c; a case's step and a link between
  * cases, life_apply.c; a plan's goal or action and an action's state,
  * plan_apply.c; consultations: a body, a meeting, a case at a meeting, an
@@ -61,6 +62,11 @@ static const struct node_ctl_text body_texts[] = {
     {"name", NODE_BODY_NAME_CHARS}, {NULL, 0}};
 static const struct node_ctl_text meet_texts[] = {
     {"text", NODE_PLAN_TEXT_CHARS}, {NULL, 0}};
+
+static const struct node_ctl_text med_agree_texts[] = {
+    {"text", NODE_MED_TEXT_CHARS}, {NULL, 0}};
+static const struct node_ctl_text med_name_texts[] = {
+    {"name", NODE_MED_NAME_CHARS}, {NULL, 0}};
 
 /* the control commands the work room owns */
 static const struct node_ctl_cmd work_cmds[] = {
@@ -133,6 +139,29 @@ static const struct node_ctl_cmd work_cmds[] = {
 	    "the signals of a case", true},
 	{"signal.detach", CFG_USER_CASE_WORKER, node_ctl_signal_detach,
 	    "take a signal off a case", false},
+	{"mediation.start", CFG_USER_CASE_WORKER, node_ctl_mediation_start,
+	    "record the referral of a mediation case (its director, a "
+	    "mediation service)", false},
+	{"mediation.party", CFG_USER_CASE_WORKER, node_ctl_mediation_party,
+	    "add a party to a mediation", false},
+	{"mediation.agreed", CFG_USER_CASE_WORKER, node_ctl_mediation_agreed,
+	    "record whether a party agreed to mediate", false},
+	{"mediation.mediator", CFG_USER_CASE_WORKER,
+	    node_ctl_mediation_mediator, "put a volunteer mediator on a "
+	    "mediation", false, med_name_texts},
+	{"mediation.talk", CFG_USER_CASE_WORKER, node_ctl_mediation_talk,
+	    "record a conversation of a mediation and who attended", false},
+	{"mediation.agree", CFG_USER_CASE_WORKER, node_ctl_mediation_agree,
+	    "record the agreement the parties reached", false,
+	    med_agree_texts},
+	{"mediation.close", CFG_USER_CASE_WORKER, node_ctl_mediation_close,
+	    "close a mediation with its outcome (and its case)", false},
+	{"mediation.show", CFG_USER_CASE_WORKER, node_ctl_mediation_show,
+	    "a mediation: referral, parties, mediators, talks, agreement, "
+	    "outcome", true},
+	{"mediation.report", CFG_USER_VIEWER, node_ctl_mediation_report,
+	    "the mediations referred in a period: by source, dispute and "
+	    "outcome, lead times", false},
 };
 
 /* the message types the work room owns */

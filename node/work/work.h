@@ -26,7 +26,12 @@
  * agenda of cases with minutes and decisions, and escalations between
  * bodies (migration 13; meet.c, meet_send.c, meet_apply.c, meet_show.c,
  * escalate.c), the body.*, meeting.* and case.escalate commands, the
- * message kinds BODY, MEETING, CONSULT and ESCALATION.
+ * message kinds BODY, MEETING, CONSULT and ESCALATION; neighbourhood
+ * mediation on a mediation service's node (migration 28; mediation.c,
+ * mediation_show.c, mediation_stats.c; mediation_int.h is theirs): a
+ * mediation case's referral, parties, mediators, talks, agreement and
+ * outcome, the mediation.* commands and the figures of report
+ * mediation, never sent.
  * May use: core, store, exchange, need (what leaves goes through the
  * exchange, to the members and as far as the matrix need/ holds lets it;
  * a case's type, director and members, its closing and the matrix's
@@ -475,5 +480,118 @@ wn_err node_ctl_signal_detach(struct node_ctl_call *c);
 /* node_work_case_signals_register adds need/'s hooks: a member invited
  * later is sent the case's signals; one removed forgets them. */
 void node_work_case_signals_register(void);
+
+/* ---- neighbourhood mediation (mediation.c, mediation_stats.c) ------- */
+
+/* A mediation case's own content, kept only on the mediation service's
+ * node that directs the case (a case of type mediation, opened with
+ * case.open): the referral (its source, a partner's org id, the type of
+ * dispute, the date), the parties (two or more; each a local subject
+ * reference, held only in mediation_parties: talks name a party by its
+ * number), whether each agreed to mediate, the volunteer mediators, the
+ * conversations (intake, with one party, joint) with their date and who
+ * attended, the agreement (free text and date: never in an audit record
+ * or a log) and the outcome (migration 28). Nothing of it leaves the
+ * node. The numbers of every list below are stored: only ever append. */
+enum node_med_source {
+	NODE_MED_SRC_POLICE,
+	NODE_MED_SRC_HOUSING,
+	NODE_MED_SRC_MUNICIPALITY,
+	NODE_MED_SRC_SELF,
+	NODE_MED_SRC_WELFARE,
+	NODE_MED_SRC_OTHER_PARTNER,
+	NODE_MED_SRC_OTHER,
+	NODE_MED_SOURCES
+};
+enum node_med_dispute {
+	NODE_MED_DSP_NOISE,
+	NODE_MED_DSP_CHILDREN,
+	NODE_MED_DSP_PETS,
+	NODE_MED_DSP_PARKING,
+	NODE_MED_DSP_GARDEN_BOUNDARIES,
+	NODE_MED_DSP_INSULTS,
+	NODE_MED_DSP_OTHER,
+	NODE_MED_DISPUTES
+};
+enum node_med_outcome {
+	NODE_MED_OUT_AGREEMENT,      /* agreement reached */
+	NODE_MED_OUT_IMPROVED,       /* improved without an agreement */
+	NODE_MED_OUT_NO_IMPROVEMENT,
+	NODE_MED_OUT_REFERRED_ON,
+	NODE_MED_OUT_REFUSED,        /* a party refused to mediate */
+	NODE_MED_OUTCOMES
+};
+enum node_med_talk {
+	NODE_MED_TALK_INTAKE,
+	NODE_MED_TALK_PARTY,  /* with one party */
+	NODE_MED_TALK_JOINT,  /* with two or more parties together */
+	NODE_MED_TALKS
+};
+#define NODE_MED_TEXT_CHARS 4000   /* the agreement */
+#define NODE_MED_NAME_CHARS 64     /* a mediator's name */
+#define NODE_MED_MAX_PARTIES 16
+#define NODE_MED_MAX_MEDIATORS 8
+
+/* Names ("garden_boundaries", "no_improvement"; "unknown" out of range)
+ * and their parsers (exact names). */
+const char *node_med_source_name(int s);
+bool node_med_source_parse(const char *s, int *out);
+const char *node_med_dispute_name(int d);
+bool node_med_dispute_parse(const char *s, int *out);
+const char *node_med_outcome_name(int o);
+bool node_med_outcome_parse(const char *s, int *out);
+const char *node_med_talk_name(int k);
+bool node_med_talk_parse(const char *s, int *out);
+
+/* node_med_day_parse reads a calendar date, exactly YYYY-MM-DD, a day that
+ * exists in the years 2000 to 2199, into days since 1970-01-01 (a day,
+ * not a moment: no time zone); false for anything else.
+ * node_med_day_format writes a day back as YYYY-MM-DD (out: 11 bytes). */
+bool node_med_day_parse(const char *s, int32_t *day);
+void node_med_day_format(int32_t day, char out[11]);
+
+/* One mediation as the statistics see it: outcome -1 while open. */
+struct node_med_case {
+	int source, dispute, outcome;
+	int32_t referred_day, closed_day;
+};
+/* What a mediation service reports for a period: the cases referred
+ * from from_day to to_day (both included), by source, by dispute and by
+ * outcome (the open ones apart), and the lead time of those closed, in
+ * days from referral to close: its total (the mean is total_days /
+ * closed, exact) and twice its median (median_x2: the median of an even
+ * count is half a day when the two middle ones differ by an odd number;
+ * -1 when none is closed). */
+struct node_med_stats {
+	uint32_t cases, open, closed;
+	uint32_t by_source[NODE_MED_SOURCES];
+	uint32_t by_dispute[NODE_MED_DISPUTES];
+	uint32_t by_outcome[NODE_MED_OUTCOMES];
+	int64_t total_days;
+	int64_t median_x2;
+};
+/* node_med_stats computes *out over the n cases given (in any order;
+ * those referred outside the period are left out; a case closed before
+ * its referral counts 0 days). WN_ENOMEM. Pure code, thread safe. */
+WN_NODISCARD wn_err node_med_stats(const struct node_med_case *cases,
+    size_t n, int32_t from_day, int32_t to_day, struct node_med_stats *out);
+
+/* mediation.c and mediation_show.c: the mediation.* control commands */
+wn_err node_ctl_mediation_start(struct node_ctl_call *c);
+wn_err node_ctl_mediation_party(struct node_ctl_call *c);
+wn_err node_ctl_mediation_agreed(struct node_ctl_call *c);
+wn_err node_ctl_mediation_mediator(struct node_ctl_call *c);
+wn_err node_ctl_mediation_talk(struct node_ctl_call *c);
+wn_err node_ctl_mediation_agree(struct node_ctl_call *c);
+wn_err node_ctl_mediation_close(struct node_ctl_call *c);
+wn_err node_ctl_mediation_show(struct node_ctl_call *c);
+wn_err node_ctl_mediation_report(struct node_ctl_call *c);
+
+/* node_case_close_step: the director closes case id in its life with
+ * outcome (enum node_case_outcome) and the reason why, as case.close does,
+ * in the caller's transaction, without writing a reply (life.c; for
+ * mediation.close). */
+WN_NODISCARD wn_err node_case_close_step(struct node_ctl_call *c,
+    const char *id, int outcome, const char *why);
 
 #endif

@@ -47,6 +47,17 @@ concern withdraw
 concern matches
 concern held
 concern case
+mediation
+mediation start
+mediation party add
+mediation party agreed
+mediation mediator add
+mediation talk add
+mediation agree
+mediation close
+mediation show
+report
+report mediation
 EOF
 check "the main usage lists the new commands" \
 	bash -c '"$1" --help | grep -Eq "^  matrix " && "$1" --help | grep -Eq "^  consent "' _ "$WIJKNET"

@@ -983,6 +983,58 @@ test_migration_23_alerts(void **state)
 	node_store_close(s);
 }
 
+/* Migration 28 (this branch's 24th entry: renumber MED_MIGRATION with it
+ * at the merge), neighbourhood mediation (node/work/mediation.c): a
+ * mediation's outcome and close day come together, as do its agreement and
+ * its day; a party's subject reference once per case, its answer yes, no
+ * or none; a talk's attendee is a party or a mediator, never both or
+ * neither. A report's period is found by the referral day's index. */
+#define MED_MIGRATION 24
+static void
+test_migration_28_mediation(void **state)
+{
+	(void)state;
+	char err[512], plan[1200];
+	struct node_store *s = open_at(MED_MIGRATION - 1);
+	assert_int_equal(node_store_migrate(s, MED_MIGRATION, err, sizeof(err)),
+	    WN_OK);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO mediations (case_id, source, dispute, "
+			     "referred_day, by_user, created_ms) VALUES ('c-1', "
+			     "0, 0, 20000, 'anna', 1);"
+			     "INSERT INTO mediation_parties VALUES ('c-1', 1, "
+			     "'S-1', 1), ('c-1', 2, 'S-2', NULL);"
+			     "INSERT INTO mediation_mediators VALUES ('c-1', "
+			     "'Mira');"
+			     "INSERT INTO mediation_talks VALUES ('c-1', 1, "
+			     "20001, 2, 'anna', 1);"
+			     "INSERT INTO mediation_attendance (case_id, talk, "
+			     "party) VALUES ('c-1', 1, 1), ('c-1', 1, 2);"
+			     "INSERT INTO mediation_attendance (case_id, talk, "
+			     "mediator) VALUES ('c-1', 1, 'Mira');"
+			     "UPDATE mediations SET outcome = 0, closed_day = "
+			     "20010, agreement = 'x', agreement_day = 20009;"),
+	    WN_OK);
+	const char *bad[] = {
+	    "UPDATE mediations SET closed_day = NULL",
+	    "UPDATE mediations SET agreement = NULL",
+	    "INSERT INTO mediations (case_id, source, dispute, referred_day, "
+	    "by_user, created_ms) VALUES ('c-1', 0, 0, 1, 'anna', 1)",
+	    "INSERT INTO mediation_parties VALUES ('c-1', 3, 'S-1', 0)",
+	    "INSERT INTO mediation_parties VALUES ('c-1', 3, 'S-3', 2)",
+	    "INSERT INTO mediation_parties VALUES ('c-1', 0, 'S-3', 0)",
+	    "INSERT INTO mediation_attendance VALUES ('c-1', 1, 1, 'Mira')",
+	    "INSERT INTO mediation_attendance VALUES ('c-1', 1, 0, '')",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (node_store_exec(s, bad[i]) != WN_EDB)
+			fail_msg("taken: %s", bad[i]);
+	plan_of(s, "SELECT source FROM mediations WHERE referred_day BETWEEN "
+		   "?1 AND ?2", plan, sizeof(plan));
+	assert_non_null(strstr(plan, "mediations_referred"));
+	node_store_close(s);
+}
+
 /* After a restore (node_alert_ids_skip, wijknetd restore): the next
  * alert id is NODE_ALERT_ID_GAP past the newest the copy handed out, or
  * past none when it had none; the ids a node handed out after its backup
@@ -1781,6 +1833,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
 	    cmocka_unit_test_setup(test_migration_22_peer_prev_keys, fresh),
 	    cmocka_unit_test_setup(test_migration_23_alerts, fresh),
+	    cmocka_unit_test_setup(test_migration_28_mediation, fresh),
 	    cmocka_unit_test_setup(test_alert_ids_skip, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
