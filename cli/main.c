@@ -61,6 +61,9 @@ static const struct cli_cmd cmds[] = {
 	{"concern", cli_cmd_concern, "register a concern on a subject's token; "
 	    "see which other\n           partners have one (matches)",
 	    cli_usage_concern},
+	{"phenomenon", cli_cmd_phenomenon, "the director's phenomena: rules "
+	    "per category, the\n           nuisances they found, opened as "
+	    "cases or dismissed", cli_usage_phenomenon},
 	/* not in the list of commands: for benchmarks and tests, not for
 	 * case work (wijknet(1), DEBUGGING) */
 	{"debug", cli_cmd_debug, "test messages and delivery counters, for "

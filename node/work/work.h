@@ -476,4 +476,42 @@ wn_err node_ctl_signal_detach(struct node_ctl_call *c);
  * later is sent the case's signals; one removed forgets them. */
 void node_work_case_signals_register(void);
 
+/* ---- phenomena (phenomenon.c, phenomenon_rule.c) -------------------- */
+
+#define NODE_PHENO_DAY_MS (24 * 60 * 60 * 1000LL)
+/* A phenomenon rule: at least signals signals from at least partners
+ * partners within days days (the newest at most days * 24 h after the
+ * oldest), in one area and category. */
+struct node_pheno_rule {
+	int signals, partners, days;
+};
+/* A member's signal as the rule sees it: when, and whose (borrowed). */
+struct node_pheno_sig {
+	int64_t when_ms;
+	const char *from;
+};
+/* node_pheno_window: sigs (count of them, oldest first) of one area and
+ * category; *found when a window of r->days days that holds the moment t
+ * holds at least r->signals of them from at least r->partners distinct
+ * partners; then the earliest such window is sigs[*first .. *first + *n).
+ * A rule with a value below 1 finds nothing. WN_ENOMEM. Pure. */
+WN_NODISCARD wn_err node_pheno_window(const struct node_pheno_sig *sigs,
+    size_t count, int64_t t, const struct node_pheno_rule *r, bool *found,
+    size_t *first, size_t *n);
+/* node_pheno_check: at the director, the summary of member from's signal
+ * id was just recorded (in the caller's transaction): if it completes
+ * its category's rule in its area, and no phenomenon of that area and
+ * category is proposed or open, a phenomenon is proposed, audited and
+ * alerted (phenomenon.proposed). */
+WN_NODISCARD wn_err node_pheno_check(struct node *n, const char *from,
+    int64_t id);
+wn_err node_ctl_pheno_rule_set(struct node_ctl_call *c);
+wn_err node_ctl_pheno_rule_list(struct node_ctl_call *c);
+wn_err node_ctl_pheno_rule_drop(struct node_ctl_call *c);
+wn_err node_ctl_pheno_list(struct node_ctl_call *c);
+wn_err node_ctl_pheno_show(struct node_ctl_call *c);
+wn_err node_ctl_pheno_open(struct node_ctl_call *c);
+wn_err node_ctl_pheno_dismiss(struct node_ctl_call *c);
+#define NODE_PHENO_WHY_CHARS 1000
+
 #endif

@@ -1,0 +1,839 @@
+/*
+ * phenomenon.c - phenomena at the director (issue 13): when signals about
+ * one nuisance keep coming from its members, the municipality works on a
+ * phenomenon rather than on each signal.
+ *
+ * The director sets a rule per signal category (phenomenon_rules,
+ * migration 26: at least N signals from at least M distinct partners
+ * within W days, in one area: a municipality and neighbourhood).
+ * node_pheno_check runs in the transaction that records a member's
+ * signal summary at the director (summary.c, node_work_apply), and only
+ * there: a rule set or changed applies from the next summary on, and the
+ * director's own signals (never summarised) do not count. A summary that
+ * is a duplicate of another of its member's signals does not count (its
+ * incident counts once). When the summary completes its category's rule in
+ * its area (node_pheno_window, phenomenon_rule.c: a window of W days that
+ * holds the new signal's moment), a phenomenon is proposed: kept with the
+ * signals of the earliest such window (phenomenon_signals), audited
+ * (user system) and alerted to the director (phenomenon.proposed, through
+ * core's node_event_raise; the alert names "phenomenon:ID" where the
+ * others name a case).
+ *
+ * When it fires again, exactly: never while a phenomenon of the same
+ * area and category is proposed (not yet opened or dismissed) or open
+ * (its case is not closed). Once it is dismissed, or its case closed,
+ * only signals dated after the newest signal of that phenomenon count
+ * toward the next one: the signals that made one never make another.
+ *
+ * The director then opens it (phenomenon.open: a case through need/'s own
+ * case.open, its subject the phenomenon's words, never a person, and each
+ * signal attached through signal.attach, the case-signal room, as a
+ * member's summary) or dismisses it (phenomenon.dismiss, with why). Each
+ * step is audited by the control socket, the proposal by this file.
+ */
+#include "node/work/work.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#include "config/matrix.h"
+#include "node/need/need.h"
+
+/* the most signals one check reads: a rule asks at most 1000 */
+#define PHENO_LOAD_MAX 20000
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+static void
+area(const char *m, const char *nb, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s", m, nb[0] ? "/" : "", nb);
+}
+
+/* ---- the check, when a summary is recorded ----------------------------- */
+
+struct loaded {
+	struct node_pheno_sig *sig;
+	char (*from)[PROTO_ORG_ID_MAX + 1];
+	int64_t *id;
+	size_t n;
+};
+
+static void
+loaded_free(struct loaded *l)
+{
+	free(l->sig);
+	free(l->from);
+	free(l->id);
+	*l = (struct loaded){0};
+}
+
+/* blocked: a phenomenon of the area and category is proposed or open
+ * (*yes); else *floor: the newest signal of those dismissed or closed
+ * (INT64_MIN: none) */
+static wn_err
+blocked(struct node *n, int cat, const char *m, const char *nb, bool *yes,
+    int64_t *floor)
+{
+	sqlite3_stmt *st = node_work_prep(n, "SELECT state, ifnull(case_id, "
+					    "''), last_ms FROM phenomena WHERE "
+					    "category = ? AND municipality = ? "
+					    "AND neighbourhood = ?");
+	int r;
+	*yes = false;
+	*floor = INT64_MIN;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_int(st, 1, cat);
+	sqlite3_bind_text(st, 2, m, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, nb, -1, SQLITE_STATIC);
+	while (!*yes && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *state = col(st, 0);
+		struct node_case kc;
+		if (strcmp(state, "proposed") == 0)
+			*yes = true;
+		else if (strcmp(state, "open") == 0 &&
+		    node_case_get(n, col(st, 1), &kc) && kc.closed_ms == 0)
+			*yes = true;
+		else if (sqlite3_column_int64(st, 2) > *floor)
+			*floor = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return *yes || r == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+static wn_err
+load(struct node *n, int cat, const char *m, const char *nb, int64_t lo,
+    int64_t hi, struct loaded *l)
+{
+	sqlite3_stmt *st = node_work_prep(n, "SELECT when_ms, from_org, "
+					    "signal_id FROM signal_summaries "
+					    "WHERE category = ? AND municipality "
+					    "= ? AND neighbourhood = ? AND "
+					    "duplicate_of = 0 AND when_ms "
+					    "BETWEEN ? AND ? ORDER BY when_ms, "
+					    "from_org, signal_id LIMIT ?");
+	size_t cap = 0;
+	int r;
+	wn_err rc = WN_ENOMEM;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_int(st, 1, cat);
+	sqlite3_bind_text(st, 2, m, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, nb, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, lo);
+	sqlite3_bind_int64(st, 5, hi);
+	sqlite3_bind_int(st, 6, PHENO_LOAD_MAX);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (l->n == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			void *a = realloc(l->sig, nc * sizeof(*l->sig));
+			if (a == NULL)
+				goto out;
+			l->sig = a;
+			if ((a = realloc(l->from, nc * sizeof(*l->from))) == NULL)
+				goto out;
+			l->from = a;
+			if ((a = realloc(l->id, nc * sizeof(*l->id))) == NULL)
+				goto out;
+			l->id = a;
+			cap = nc;
+		}
+		wn_strlcpy(l->from[l->n], col(st, 1), sizeof(l->from[0]));
+		l->sig[l->n].when_ms = sqlite3_column_int64(st, 0);
+		l->id[l->n] = sqlite3_column_int64(st, 2);
+		l->n++;
+	}
+	rc = r == SQLITE_DONE ? WN_OK : WN_EDB;
+out:
+	/* from moved with each realloc: point the signals at it at the end */
+	for (size_t i = 0; rc == WN_OK && i < l->n; i++)
+		l->sig[i].from = l->from[i];
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* propose keeps phenomenon sigs[first .. first + k) of the area and
+ * category under rule r; *id its number */
+static wn_err
+propose(struct node *n, int cat, const char *m, const char *nb,
+    const struct node_pheno_rule *r, const struct loaded *l, size_t first,
+    size_t k, int64_t *id)
+{
+	sqlite3_stmt *st;
+	size_t partners = 0;
+	int s;
+	for (size_t i = first; i < first + k; i++) {
+		size_t j;
+		for (j = first; j < i && strcmp(l->from[j], l->from[i]) != 0; j++)
+			;
+		partners += j == i;
+	}
+	if ((st = node_work_prep(n, "INSERT INTO phenomena (category, "
+				    "municipality, neighbourhood, state, "
+				    "first_ms, last_ms, signals, partners, "
+				    "rule_signals, rule_partners, rule_days, "
+				    "proposed_ms) VALUES (?,?,?,'proposed',?,?,"
+				    "?,?,?,?,?,?)")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int(st, 1, cat);
+	sqlite3_bind_text(st, 2, m, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, nb, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, l->sig[first].when_ms);
+	sqlite3_bind_int64(st, 5, l->sig[first + k - 1].when_ms);
+	sqlite3_bind_int64(st, 6, (int64_t)k);
+	sqlite3_bind_int64(st, 7, (int64_t)partners);
+	sqlite3_bind_int(st, 8, r->signals);
+	sqlite3_bind_int(st, 9, r->partners);
+	sqlite3_bind_int(st, 10, r->days);
+	sqlite3_bind_int64(st, 11, wn_now_ms());
+	s = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE)
+		return WN_EDB;
+	*id = sqlite3_last_insert_rowid(node_store_db(n->store));
+	if ((st = node_work_prep(n, "INSERT INTO phenomenon_signals "
+				    "(phenomenon_id, from_org, signal_id) "
+				    "VALUES (?,?,?)")) == NULL)
+		return WN_EDB;
+	for (size_t i = first; i < first + k; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, *id);
+		sqlite3_bind_text(st, 2, l->from[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, l->id[i]);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return WN_EDB;
+		}
+	}
+	sqlite3_finalize(st);
+	return WN_OK;
+}
+
+wn_err
+node_pheno_check(struct node *n, const char *from, int64_t id)
+{
+	sqlite3_stmt *st;
+	struct node_pheno_rule r;
+	struct loaded l = {0};
+	char m[PROTO_CTL_VALUE_MAX + 1], nb[PROTO_CTL_VALUE_MAX + 1];
+	int64_t t, floor, pid;
+	int cat, s;
+	bool dup, has_rule = false, no, found;
+	size_t first, k;
+	wn_err rc;
+	if (!n->is_director)
+		return WN_OK;
+	if ((st = node_work_prep(n, "SELECT when_ms, municipality, "
+				    "neighbourhood, category, duplicate_of, "
+				    "r.signals, r.partners, r.days FROM "
+				    "signal_summaries s LEFT JOIN "
+				    "phenomenon_rules r USING (category) WHERE "
+				    "from_org = ? AND signal_id = ?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if ((s = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return s == SQLITE_DONE ? WN_OK : WN_EDB;
+	}
+	t = sqlite3_column_int64(st, 0);
+	wn_strlcpy(m, col(st, 1), sizeof(m));
+	wn_strlcpy(nb, col(st, 2), sizeof(nb));
+	cat = sqlite3_column_int(st, 3);
+	dup = sqlite3_column_int64(st, 4) != 0;
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+		has_rule = true;
+		r.signals = sqlite3_column_int(st, 5);
+		r.partners = sqlite3_column_int(st, 6);
+		r.days = sqlite3_column_int(st, 7);
+	}
+	sqlite3_finalize(st);
+	if (dup || !has_rule)
+		return WN_OK;
+	if ((rc = blocked(n, cat, m, nb, &no, &floor)) != WN_OK || no)
+		return rc;
+	if (t <= floor)
+		return WN_OK;
+	int64_t w = (int64_t)r.days * NODE_PHENO_DAY_MS;
+	int64_t lo = t - w > floor ? t - w : floor + 1;
+	if ((rc = load(n, cat, m, nb, lo, t + w, &l)) != WN_OK)
+		goto out;
+	if ((rc = node_pheno_window(l.sig, l.n, t, &r, &found, &first, &k)) !=
+		WN_OK ||
+	    !found)
+		goto out;
+	if ((rc = propose(n, cat, m, nb, &r, &l, first, k, &pid)) != WN_OK)
+		goto out;
+	char where[2 * PROTO_CTL_VALUE_MAX + 2], object[64], detail[512],
+	    ref[64];
+	area(m, nb, where, sizeof(where));
+	snprintf(object, sizeof(object), "phenomenon %lld", (long long)pid);
+	snprintf(detail, sizeof(detail), "%s in %.200s: %zu signals of the "
+	    "members within %d days reached the rule (%d signals from %d "
+	    "partners); proposed", node_signal_category_name(cat), where, k,
+	    r.days, r.signals, r.partners);
+	if ((rc = node_audit_append(n->store, "system", "phenomenon.proposed",
+		 object, detail)) != WN_OK)
+		goto out;
+	snprintf(ref, sizeof(ref), "phenomenon:%lld", (long long)pid);
+	struct node_event ev = {"phenomenon.proposed", ref, "", pid,
+	    "director"};
+	rc = node_event_raise(n, &ev);
+	wn_log(WN_LOG_INFO, "phenomena: phenomenon %lld proposed",
+	    (long long)pid);
+out:
+	loaded_free(&l);
+	return rc;
+}
+
+/* ---- rules ------------------------------------------------------------- */
+
+static wn_err
+director_only(struct node_ctl_call *c)
+{
+	return node_ctl_fail(c, WN_EDENIED, "only the federation's director "
+	    "keeps phenomena (it holds its members' signal summaries)");
+}
+
+static wn_err
+category_arg(struct node_ctl_call *c, int *cat)
+{
+	if (!node_signal_category_parse(node_ctl_arg(c, "category"), cat))
+		return node_ctl_fail(c, WN_EINVAL, "unknown category '%.40s'; "
+		    "one of noise vandalism drugs loitering intimidation "
+		    "confused_behaviour littering dwelling_neglect other",
+		    node_ctl_arg(c, "category"));
+	return WN_OK;
+}
+
+static bool
+number(struct node_ctl_call *c, const char *key, uint64_t max, int *out)
+{
+	uint64_t v;
+	if (!wn_parse_u64(node_ctl_arg(c, key), max, &v) || v == 0)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+wn_err
+node_ctl_pheno_rule_set(struct node_ctl_call *c)
+{
+	struct node_pheno_rule r;
+	sqlite3_stmt *st;
+	int cat, s;
+	wn_err rc;
+	char msg[200];
+	if (!c->n->is_director)
+		return director_only(c);
+	if ((rc = category_arg(c, &cat)) != WN_OK)
+		return rc;
+	if (!number(c, "signals", 1000, &r.signals))
+		return node_ctl_fail(c, WN_EINVAL, "--signals is a number of "
+		    "signals from 1 to 1000");
+	if (!number(c, "partners", 100, &r.partners))
+		return node_ctl_fail(c, WN_EINVAL, "--partners is a number of "
+		    "partners from 1 to 100");
+	if (!number(c, "days", 366, &r.days))
+		return node_ctl_fail(c, WN_EINVAL, "--days is a number of days "
+		    "from 1 to 366");
+	if (r.partners > r.signals)
+		return node_ctl_fail(c, WN_EINVAL, "--partners (%d) cannot be "
+		    "more than --signals (%d): each partner counts with a "
+		    "signal", r.partners, r.signals);
+	if ((st = node_work_prep(c->n, "INSERT OR REPLACE INTO "
+				       "phenomenon_rules (category, signals, "
+				       "partners, days, set_by, set_ms) VALUES "
+				       "(?,?,?,?,?,?)")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int(st, 1, cat);
+	sqlite3_bind_int(st, 2, r.signals);
+	sqlite3_bind_int(st, 3, r.partners);
+	sqlite3_bind_int(st, 4, r.days);
+	sqlite3_bind_text(st, 5, c->user->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, wn_now_ms());
+	s = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE)
+		return WN_EDB;
+	snprintf(msg, sizeof(msg), "a phenomenon of %s is proposed at %d "
+	    "signals from %d partners within %d days in one area",
+	    node_signal_category_name(cat), r.signals, r.partners, r.days);
+	snprintf(c->detail, sizeof(c->detail), "rule for %s: %d signals, %d "
+	    "partners, %d days", node_signal_category_name(cat), r.signals,
+	    r.partners, r.days);
+	proto_ctl_reply_begin(c->w, WN_OK, msg, 0);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_pheno_rule_list(struct node_ctl_call *c)
+{
+	sqlite3_stmt *st;
+	size_t count = 0;
+	int r;
+	if (!c->n->is_director)
+		return director_only(c);
+	for (int pass = 0; pass < 2; pass++) {
+		if ((st = node_work_prep(c->n, "SELECT category, signals, "
+					       "partners, days, set_by, set_ms "
+					       "FROM phenomenon_rules ORDER BY "
+					       "category")) == NULL)
+			return WN_EDB;
+		if (pass == 0) {
+			while ((r = sqlite3_step(st)) == SQLITE_ROW)
+				count++;
+			sqlite3_finalize(st);
+			if (r != SQLITE_DONE)
+				return WN_EDB;
+			char msg[64];
+			snprintf(msg, sizeof(msg), "%zu phenomenon rules", count);
+			proto_ctl_reply_begin(c->w, WN_OK, msg, count);
+			continue;
+		}
+		for (size_t i = 0; i < count && sqlite3_step(st) == SQLITE_ROW;
+		     i++) {
+			proto_ctl_row_begin(c->w, 6);
+			proto_ctl_field_text(c->w, "category",
+			    node_signal_category_name(sqlite3_column_int(st, 0)));
+			proto_ctl_field_int(c->w, "signals",
+			    sqlite3_column_int64(st, 1));
+			proto_ctl_field_int(c->w, "partners",
+			    sqlite3_column_int64(st, 2));
+			proto_ctl_field_int(c->w, "days",
+			    sqlite3_column_int64(st, 3));
+			proto_ctl_field_text(c->w, "set_by", col(st, 4));
+			proto_ctl_field_int(c->w, "set_ms",
+			    sqlite3_column_int64(st, 5));
+		}
+		sqlite3_finalize(st);
+	}
+	snprintf(c->detail, sizeof(c->detail), "viewed %zu phenomenon rules",
+	    count);
+	return WN_OK;
+}
+
+wn_err
+node_ctl_pheno_rule_drop(struct node_ctl_call *c)
+{
+	sqlite3_stmt *st;
+	int cat, s;
+	wn_err rc;
+	char msg[128];
+	if (!c->n->is_director)
+		return director_only(c);
+	if ((rc = category_arg(c, &cat)) != WN_OK)
+		return rc;
+	if ((st = node_work_prep(c->n, "DELETE FROM phenomenon_rules WHERE "
+				       "category = ?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int(st, 1, cat);
+	s = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE)
+		return WN_EDB;
+	if (sqlite3_changes(node_store_db(c->n->store)) == 0)
+		return node_ctl_fail(c, WN_ENOTFOUND, "there is no phenomenon "
+		    "rule for %s", node_signal_category_name(cat));
+	snprintf(msg, sizeof(msg), "no phenomenon of %s is proposed any more "
+	    "(the phenomena kept stay)", node_signal_category_name(cat));
+	snprintf(c->detail, sizeof(c->detail), "rule for %s dropped",
+	    node_signal_category_name(cat));
+	proto_ctl_reply_begin(c->w, WN_OK, msg, 0);
+	return WN_OK;
+}
+
+/* ---- phenomena --------------------------------------------------------- */
+
+#define PHENO_COLS                                                             \
+	"id, state, category, municipality, neighbourhood, first_ms, "         \
+	"last_ms, signals, partners, proposed_ms, ifnull(case_id, ''), "       \
+	"rule_signals, rule_partners, rule_days, ifnull(decided_by, ''), "     \
+	"ifnull(decided_ms, 0), ifnull(why, '')"
+
+/* state: the stored state, "closed" for an open one whose case closed */
+static const char *
+state_of(struct node *n, sqlite3_stmt *st)
+{
+	struct node_case kc;
+	if (strcmp(col(st, 1), "open") == 0 &&
+	    node_case_get(n, col(st, 10), &kc) && kc.closed_ms != 0)
+		return "closed";
+	return col(st, 1);
+}
+
+/* pheno_row writes a row of PHENO_COLS; full: with the rule and the
+ * decision */
+static void
+pheno_row(struct node *n, struct proto_writer *w, sqlite3_stmt *st,
+    bool full)
+{
+	proto_ctl_row_begin(w, full ? 17 : 11);
+	proto_ctl_field_int(w, "phenomenon", sqlite3_column_int64(st, 0));
+	proto_ctl_field_text(w, "state", state_of(n, st));
+	proto_ctl_field_text(w, "category",
+	    node_signal_category_name(sqlite3_column_int(st, 2)));
+	proto_ctl_field_text(w, "municipality", col(st, 3));
+	proto_ctl_field_text(w, "neighbourhood", col(st, 4));
+	proto_ctl_field_int(w, "first_ms", sqlite3_column_int64(st, 5));
+	proto_ctl_field_int(w, "last_ms", sqlite3_column_int64(st, 6));
+	proto_ctl_field_int(w, "signals", sqlite3_column_int64(st, 7));
+	proto_ctl_field_int(w, "partners", sqlite3_column_int64(st, 8));
+	proto_ctl_field_int(w, "proposed_ms", sqlite3_column_int64(st, 9));
+	proto_ctl_field_text(w, "case_id", col(st, 10));
+	if (!full)
+		return;
+	proto_ctl_field_int(w, "rule_signals", sqlite3_column_int64(st, 11));
+	proto_ctl_field_int(w, "rule_partners", sqlite3_column_int64(st, 12));
+	proto_ctl_field_int(w, "rule_days", sqlite3_column_int64(st, 13));
+	proto_ctl_field_text(w, "decided_by", col(st, 14));
+	proto_ctl_field_int(w, "decided_ms", sqlite3_column_int64(st, 15));
+	proto_ctl_field_text(w, "why", col(st, 16));
+}
+
+wn_err
+node_ctl_pheno_list(struct node_ctl_call *c)
+{
+	sqlite3_stmt *st;
+	size_t count = 0;
+	uint64_t limit = 50;
+	int r;
+	if (!c->n->is_director)
+		return director_only(c);
+	if (node_ctl_arg(c, "limit")[0] &&
+	    (!wn_parse_u64(node_ctl_arg(c, "limit"), 10000, &limit) ||
+		limit == 0))
+		return node_ctl_fail(c, WN_EINVAL, "--limit is a number from 1 "
+		    "to 10000");
+	for (int pass = 0; pass < 2; pass++) {
+		if ((st = node_work_prep(c->n, "SELECT " PHENO_COLS " FROM "
+					       "phenomena ORDER BY id DESC "
+					       "LIMIT ?")) == NULL)
+			return WN_EDB;
+		sqlite3_bind_int64(st, 1, (int64_t)limit);
+		if (pass == 0) {
+			while ((r = sqlite3_step(st)) == SQLITE_ROW)
+				count++;
+			sqlite3_finalize(st);
+			if (r != SQLITE_DONE)
+				return WN_EDB;
+			char msg[128];
+			snprintf(msg, sizeof(msg), "%zu phenomena, newest first%s",
+			    count, count == limit ? " (more with a higher "
+						    "--limit)" : "");
+			proto_ctl_reply_begin(c->w, WN_OK, msg, count);
+			continue;
+		}
+		for (size_t i = 0; i < count && sqlite3_step(st) == SQLITE_ROW;
+		     i++)
+			pheno_row(c->n, c->w, st, false);
+		sqlite3_finalize(st);
+	}
+	snprintf(c->detail, sizeof(c->detail), "viewed %zu phenomena", count);
+	return WN_OK;
+}
+
+/* pheno_arg: the phenomenon named by the request (*id, *state) */
+static wn_err
+pheno_arg(struct node_ctl_call *c, int64_t *id, char *state, size_t cap)
+{
+	uint64_t v;
+	sqlite3_stmt *st;
+	int r;
+	if (!wn_parse_u64(node_ctl_arg(c, "phenomenon"), INT64_MAX, &v) ||
+	    v == 0)
+		return node_ctl_fail(c, WN_EINVAL, "a phenomenon is named by its "
+		    "number (phenomenon list)");
+	if ((st = node_work_prep(c->n, "SELECT state FROM phenomena WHERE "
+				       "id = ?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, (int64_t)v);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		wn_strlcpy(state, col(st, 0), cap);
+	sqlite3_finalize(st);
+	if (r == SQLITE_DONE)
+		return node_ctl_fail(c, WN_ENOTFOUND, "there is no phenomenon "
+		    "%llu here (phenomenon list)", (unsigned long long)v);
+	if (r != SQLITE_ROW)
+		return WN_EDB;
+	*id = (int64_t)v;
+	return WN_OK;
+}
+
+#define SIG_SQL                                                                \
+	"SELECT ps.from_org, ps.signal_id, ifnull(ss.when_ms, 0), "            \
+	"ifnull(ss.municipality, ''), ifnull(ss.neighbourhood, ''), "          \
+	"ss.category FROM phenomenon_signals ps LEFT JOIN signal_summaries "   \
+	"ss ON ss.from_org = ps.from_org AND ss.signal_id = ps.signal_id "     \
+	"WHERE ps.phenomenon_id = ? ORDER BY ss.when_ms, ps.from_org, "        \
+	"ps.signal_id"
+
+wn_err
+node_ctl_pheno_show(struct node_ctl_call *c)
+{
+	sqlite3_stmt *st, *ps = NULL;
+	char state[16];
+	int64_t id, k = 0;
+	wn_err rc;
+	int r;
+	if (!c->n->is_director)
+		return director_only(c);
+	if ((rc = pheno_arg(c, &id, state, sizeof(state))) != WN_OK)
+		return rc;
+	if ((st = node_work_prep(c->n, "SELECT " PHENO_COLS " FROM phenomena "
+				       "WHERE id = ?")) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return WN_EDB;
+	}
+	k = sqlite3_column_int64(st, 7);
+	char msg[128];
+	/* the first row is the phenomenon, each other one of its signals */
+	snprintf(msg, sizeof(msg), "phenomenon %lld and its %lld signals",
+	    (long long)id, (long long)k);
+	proto_ctl_reply_begin(c->w, WN_OK, msg, (size_t)k + 1);
+	pheno_row(c->n, c->w, st, true);
+	sqlite3_finalize(st);
+	if ((ps = node_work_prep(c->n, SIG_SQL)) == NULL)
+		return WN_EDB;
+	sqlite3_bind_int64(ps, 1, id);
+	int64_t i = 0;
+	while (i < k && (r = sqlite3_step(ps)) == SQLITE_ROW) {
+		proto_ctl_row_begin(c->w, 6);
+		proto_ctl_field_text(c->w, "from", col(ps, 0));
+		proto_ctl_field_int(c->w, "signal_id",
+		    sqlite3_column_int64(ps, 1));
+		proto_ctl_field_int(c->w, "when_ms",
+		    sqlite3_column_int64(ps, 2));
+		proto_ctl_field_text(c->w, "municipality", col(ps, 3));
+		proto_ctl_field_text(c->w, "neighbourhood", col(ps, 4));
+		proto_ctl_field_text(c->w, "category",
+		    sqlite3_column_type(ps, 5) == SQLITE_NULL ? ""
+		    : node_signal_category_name(sqlite3_column_int(ps, 5)));
+		i++;
+	}
+	sqlite3_finalize(ps);
+	if (i != k)
+		return WN_EDB; /* the count kept and the rows disagree */
+	snprintf(c->detail, sizeof(c->detail), "viewed phenomenon %lld and "
+	    "its %lld signals", (long long)id, (long long)k);
+	return WN_OK;
+}
+
+/* sub runs command fn of this node for req, in c's transaction, its
+ * reply into a writer of its own; out (may be NULL) gets its first row's
+ * text field key. A refusal is said in c. */
+static wn_err
+sub(struct node_ctl_call *c, node_ctl_fn fn, struct proto_ctl_request *req,
+    const char *key, char *out, size_t cap)
+{
+	struct node_ctl_call s = {.n = c->n, .user = c->user, .req = req};
+	struct proto_writer w = {0};
+	struct proto_ctl_reply reply = {0};
+	wn_err rc;
+	if ((rc = proto_writer_init_dynamic(&w, 256, 65536)) != WN_OK)
+		return rc;
+	s.w = &w;
+	rc = fn(&s);
+	c->kick = c->kick || s.kick;
+	if (rc != WN_OK) {
+		wn_strlcpy(c->errmsg, s.errmsg[0] ? s.errmsg : wn_strerror(rc),
+		    sizeof(c->errmsg));
+		goto out;
+	}
+	if (out != NULL) {
+		const struct proto_ctl_field *f = NULL;
+		rc = proto_writer_status(&w);
+		if (rc == WN_OK)
+			rc = proto_ctl_reply_decode(w.buf, w.len, &reply, NULL);
+		if (rc == WN_OK && (reply.nrows != 1 ||
+			       (f = proto_ctl_row_get(&reply.rows[0], key)) ==
+				   NULL ||
+			       f->type != PROTO_CTL_TEXT))
+			rc = WN_EPROTO;
+		if (rc == WN_OK)
+			wn_strlcpy(out, f->text, cap);
+	}
+out:
+	proto_ctl_reply_release(&reply);
+	proto_writer_release(&w);
+	return rc;
+}
+
+/* decided marks phenomenon id as state (open, with case_id; dismissed,
+ * with why) by c's user */
+static wn_err
+decided(struct node_ctl_call *c, int64_t id, const char *state,
+    const char *case_id, const char *why)
+{
+	sqlite3_stmt *st = node_work_prep(c->n, "UPDATE phenomena SET state = "
+					       "?, case_id = ?, why = ?, "
+					       "decided_by = ?, decided_ms = ? "
+					       "WHERE id = ? AND state = "
+					       "'proposed'");
+	int r;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	if (case_id != NULL)
+		sqlite3_bind_text(st, 2, case_id, -1, SQLITE_STATIC);
+	if (why != NULL)
+		sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->user->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, wn_now_ms());
+	sqlite3_bind_int64(st, 6, id);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE &&
+		sqlite3_changes(node_store_db(c->n->store)) == 1
+	    ? WN_OK
+	    : WN_EDB;
+}
+
+static wn_err
+not_proposed(struct node_ctl_call *c, int64_t id, const char *state)
+{
+	return node_ctl_fail(c, WN_EINVAL, "phenomenon %lld is %s already: "
+	    "only a proposed one is opened or dismissed", (long long)id,
+	    state);
+}
+
+wn_err
+node_ctl_pheno_open(struct node_ctl_call *c)
+{
+	struct node *n = c->n;
+	struct proto_ctl_request *req = calloc(1, sizeof(*req));
+	sqlite3_stmt *st = NULL;
+	char state[16], case_id[PROTO_CASE_ID_MAX + 1] = "", subject[200];
+	char purpose[300], where[2 * PROTO_CTL_VALUE_MAX + 2], num[32];
+	const char *type = node_ctl_arg(c, "type");
+	int64_t id, k = 0;
+	int cat = 0, r;
+	wn_err rc = WN_ENOMEM;
+	if (req == NULL)
+		goto out;
+	if (!n->is_director) {
+		rc = director_only(c);
+		goto out;
+	}
+	if ((rc = pheno_arg(c, &id, state, sizeof(state))) != WN_OK)
+		goto out;
+	if (strcmp(state, "proposed") != 0) {
+		rc = not_proposed(c, id, state);
+		goto out;
+	}
+	rc = WN_EDB;
+	if ((st = node_work_prep(n, "SELECT category, municipality, "
+				    "neighbourhood, signals FROM phenomena "
+				    "WHERE id = ?")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	cat = sqlite3_column_int(st, 0);
+	area(col(st, 1), col(st, 2), where, sizeof(where));
+	k = sqlite3_column_int64(st, 3);
+	sqlite3_finalize(st);
+	st = NULL;
+	/* the case's subject is the phenomenon, never a person */
+	snprintf(subject, sizeof(subject), "phenomenon %lld: %s in %.120s",
+	    (long long)id, node_signal_category_name(cat), where);
+	snprintf(purpose, sizeof(purpose), "work on the phenomenon of %s in "
+	    "%.120s (%lld signals of the members)",
+	    node_signal_category_name(cat), where, (long long)k);
+	rc = WN_EINVAL;
+	if (proto_ctl_request_init(req, "case.open") != WN_OK ||
+	    proto_ctl_request_add(req, "type", type[0] ? type : "situation") !=
+		WN_OK ||
+	    proto_ctl_request_add(req, "subject", subject) != WN_OK ||
+	    proto_ctl_request_add(req, "purpose", node_ctl_arg(c,
+		"purpose")[0] ? node_ctl_arg(c, "purpose") : purpose) != WN_OK ||
+	    proto_ctl_request_add(req, "ground", node_ctl_arg(c, "ground")) !=
+		WN_OK)
+		goto out;
+	if ((rc = sub(c, node_ctl_case_open, req, "case_id", case_id,
+		 sizeof(case_id))) != WN_OK)
+		goto out;
+	/* each of its signals belongs to the case, as a member's summary */
+	rc = WN_EDB;
+	if ((st = node_work_prep(n, "SELECT from_org, signal_id FROM "
+				    "phenomenon_signals WHERE phenomenon_id = "
+				    "? ORDER BY from_org, signal_id")) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	size_t attached = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)sqlite3_column_int64(st, 1));
+		if ((rc = proto_ctl_request_init(req, "signal.attach")) !=
+			WN_OK ||
+		    (rc = proto_ctl_request_add(req, "signal", num)) != WN_OK ||
+		    (rc = proto_ctl_request_add(req, "case", case_id)) !=
+			WN_OK ||
+		    (rc = proto_ctl_request_add(req, "from", col(st, 0))) !=
+			WN_OK ||
+		    (rc = sub(c, node_ctl_signal_attach, req, NULL, NULL, 0)) !=
+			WN_OK)
+			goto out;
+		attached++;
+	}
+	if (r != SQLITE_DONE) {
+		rc = WN_EDB;
+		goto out;
+	}
+	if ((rc = decided(c, id, "open", case_id, NULL)) != WN_OK)
+		goto out;
+	char msg[300];
+	snprintf(msg, sizeof(msg), "phenomenon %lld is case %s now, with its "
+	    "%zu signals", (long long)id, case_id, attached);
+	snprintf(c->detail, sizeof(c->detail), "phenomenon %lld (%s in %.80s) "
+	    "opened as case %s (%s); %zu signals attached", (long long)id,
+	    node_signal_category_name(cat), where, case_id,
+	    type[0] ? type : "situation", attached);
+	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
+	proto_ctl_row_begin(c->w, 2);
+	proto_ctl_field_int(c->w, "phenomenon", id);
+	proto_ctl_field_text(c->w, "case_id", case_id);
+	rc = WN_OK;
+out:
+	sqlite3_finalize(st);
+	free(req);
+	return rc;
+}
+
+wn_err
+node_ctl_pheno_dismiss(struct node_ctl_call *c)
+{
+	char state[16], msg[128];
+	int64_t id;
+	wn_err rc;
+	if (!c->n->is_director)
+		return director_only(c);
+	if ((rc = pheno_arg(c, &id, state, sizeof(state))) != WN_OK)
+		return rc;
+	if (strcmp(state, "proposed") != 0)
+		return not_proposed(c, id, state);
+	if (!node_ctl_arg(c, "why")[0])
+		return node_ctl_fail(c, WN_EINVAL, "say why it is dismissed "
+		    "(--why-file)");
+	if ((rc = decided(c, id, "dismissed", NULL, node_ctl_arg(c, "why"))) !=
+	    WN_OK)
+		return rc;
+	snprintf(msg, sizeof(msg), "phenomenon %lld dismissed: only signals "
+	    "after its newest count toward the next", (long long)id);
+	snprintf(c->detail, sizeof(c->detail), "phenomenon %lld dismissed",
+	    (long long)id);
+	proto_ctl_reply_begin(c->w, WN_OK, msg, 0);
+	return WN_OK;
+}
