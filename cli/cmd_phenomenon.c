@@ -94,6 +94,8 @@ rule_drop(struct cli *cli, int argc, char **argv)
 	return cli_simple(cli, "phenomenon.rule.drop", "category", cat, NULL);
 }
 
+/* pheno_rule runs rule set|list|drop; the group's dispatch prints the
+ * usage once on a usage error */
 static int
 pheno_rule(struct cli *cli, int argc, char **argv)
 {
@@ -102,8 +104,13 @@ pheno_rule(struct cli *cli, int argc, char **argv)
 	    {"list", rule_list},
 	    {"drop", rule_drop},
 	};
-	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),
-	    cli_usage_phenomenon);
+	for (size_t i = 0; argc >= 2 && i < WN_ARRAY_LEN(subs); i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(cli, argc - 1, argv + 1);
+	if (argc >= 2)
+		fprintf(stderr, "%s: unknown phenomenon rule command '%s'\n",
+		    cli->prog, argv[1]);
+	return CLI_USAGE;
 }
 
 /* state_words: a phenomenon's state as a person reads it */
