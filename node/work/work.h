@@ -26,7 +26,10 @@
  * agenda of cases with minutes and decisions, and escalations between
  * bodies (migration 13; meet.c, meet_send.c, meet_apply.c, meet_show.c,
  * escalate.c), the body.*, meeting.* and case.escalate commands, the
- * message kinds BODY, MEETING, CONSULT and ESCALATION.
+ * message kinds BODY, MEETING, CONSULT and ESCALATION; phenomena at the
+ * director (migration 26; phenomenon.c, phenomenon_rule.c): rules per
+ * signal category, the phenomena they propose when a member's summary
+ * reaches one, opened as a case or dismissed, the phenomenon.* commands.
  * May use: core, store, exchange, need (what leaves goes through the
  * exchange, to the members and as far as the matrix need/ holds lets it;
  * a case's type, director and members, its closing and the matrix's
