@@ -21,9 +21,12 @@
  *
  * When it fires again, exactly: never while a phenomenon of the same
  * area and category is proposed (not yet opened or dismissed) or open
- * (its case is not closed). Once it is dismissed, or its case closed,
- * only signals dated after the newest signal of that phenomenon count
- * toward the next one: the signals that made one never make another.
+ * (its case is not closed). Once it ended (dismissed, or its case
+ * closed), only signals dated after it ended (or after its newest signal,
+ * if that is later) count toward the next one: the signals that made one,
+ * and those held while it was proposed or open, never make another. A
+ * phenomenon opened as a case that this node no longer knows counts as
+ * ended when it was opened.
  *
  * The director then opens it (phenomenon.open: a case through need/'s own
  * case.open, its subject the phenomenon's words, never a person, and each
@@ -76,16 +79,19 @@ loaded_free(struct loaded *l)
 }
 
 /* blocked: a phenomenon of the area and category is proposed or open
- * (*yes); else *floor: the newest signal of those dismissed or closed
- * (INT64_MIN: none) */
+ * (*yes); else *floor: the latest end of those dismissed or closed (when
+ * it was dismissed or its case closed, or its newest signal if that is
+ * later; INT64_MIN: none) */
 static wn_err
 blocked(struct node *n, int cat, const char *m, const char *nb, bool *yes,
     int64_t *floor)
 {
 	sqlite3_stmt *st = node_work_prep(n, "SELECT state, ifnull(case_id, "
-					    "''), last_ms FROM phenomena WHERE "
-					    "category = ? AND municipality = ? "
-					    "AND neighbourhood = ?");
+					    "''), max(last_ms, ifnull("
+					    "decided_ms, 0)) FROM phenomena "
+					    "WHERE category = ? AND "
+					    "municipality = ? AND neighbourhood "
+					    "= ?");
 	int r;
 	*yes = false;
 	*floor = INT64_MIN;
@@ -96,14 +102,17 @@ blocked(struct node *n, int cat, const char *m, const char *nb, bool *yes,
 	sqlite3_bind_text(st, 3, nb, -1, SQLITE_STATIC);
 	while (!*yes && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *state = col(st, 0);
+		int64_t end = sqlite3_column_int64(st, 2);
 		struct node_case kc;
-		if (strcmp(state, "proposed") == 0)
+		bool known = strcmp(state, "open") == 0 &&
+		    node_case_get(n, col(st, 1), &kc);
+		if (strcmp(state, "proposed") == 0 ||
+		    (known && kc.closed_ms == 0))
 			*yes = true;
-		else if (strcmp(state, "open") == 0 &&
-		    node_case_get(n, col(st, 1), &kc) && kc.closed_ms == 0)
-			*yes = true;
-		else if (sqlite3_column_int64(st, 2) > *floor)
-			*floor = sqlite3_column_int64(st, 2);
+		else if (known && kc.closed_ms > end)
+			end = kc.closed_ms;
+		if (end > *floor)
+			*floor = end;
 	}
 	sqlite3_finalize(st);
 	return *yes || r == SQLITE_DONE ? WN_OK : WN_EDB;
@@ -831,7 +840,7 @@ node_ctl_pheno_dismiss(struct node_ctl_call *c)
 	    WN_OK)
 		return rc;
 	snprintf(msg, sizeof(msg), "phenomenon %lld dismissed: only signals "
-	    "after its newest count toward the next", (long long)id);
+	    "dated after now count toward the next", (long long)id);
 	snprintf(c->detail, sizeof(c->detail), "phenomenon %lld dismissed",
 	    (long long)id);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 0);

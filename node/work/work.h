@@ -505,7 +505,8 @@ WN_NODISCARD wn_err node_pheno_window(const struct node_pheno_sig *sigs,
  * id was just recorded (in the caller's transaction): if it completes
  * its category's rule in its area, and no phenomenon of that area and
  * category is proposed or open, a phenomenon is proposed, audited and
- * alerted (phenomenon.proposed). */
+ * alerted (phenomenon.proposed). Once one ended (dismissed, its case
+ * closed) only signals dated after its end count. */
 WN_NODISCARD wn_err node_pheno_check(struct node *n, const char *from,
     int64_t id);
 wn_err node_ctl_pheno_rule_set(struct node_ctl_call *c);

@@ -8,8 +8,9 @@
 # spread over 7 days and a minute, but at 3 within exactly 7 days (the
 # windows count to the millisecond). Each
 # proposal is one alert (phenomenon.proposed) and one phenomenon, audited;
-# none is proposed again while one is proposed or open, and after a
-# dismissal only signals after its newest count. The director shows one
+# none is proposed again while one is proposed or open, even when new
+# signals reach the rule, and once it ended (its case closed, or it was
+# dismissed) only signals dated after its end count. The director shows one
 # with its signals as summaries, opens it as a case with its signals
 # attached, dismisses another with why; a member has none of it.
 . "$(dirname "$0")/lib.sh"
@@ -26,9 +27,12 @@ check "  ... and housing" wait_for 60 acked housing
 # day N [+MIN]: 12:00 UTC N days after a day 60 days ago (plus MIN minutes)
 BASE=$(/usr/bin/python3 -c 'import time; print((int(time.time()) // 86400 - 60) * 86400 + 43200)')
 day() { date -u -d "@$((BASE + $1 * 86400 + ${2:-0} * 60))" +%Y-%m-%dT%H:%MZ; }
-# add NODE AREA DAY [MIN]: a noise signal in Herentals/AREA
+# add NODE AREA DAY [MIN]: a noise signal in Herentals/AREA on that day, or
+# now (DAY now)
 add() {
-	wn "$1" signal add --when "$(day "$3" "${4:-}")" --municipality Herentals \
+	local when=()
+	[ "$3" = now ] || when=(--when "$(day "$3" "${4:-}")")
+	wn "$1" signal add "${when[@]}" --municipality Herentals \
 		--neighbourhood "$2" --category noise --source patrol >/dev/null
 }
 # received AREA: how many of the members' signals of AREA the director holds
@@ -108,9 +112,10 @@ check "  ... saying what reached which rule" count_is 1 audited dir phenomenon.p
 C=$(pheno_id Centrum)
 check_exit "the alert in words" 0 wn dir alerts
 check_out "  ... names the phenomenon and where to look" "phenomenon $C proposed: .*\(see: phenomenon show $C\)"
-add housing Centrum 3 || not_ok "a fourth signal in Centrum"
-check "a fourth while it is proposed: held" wait_for 60 holds Centrum 4
-check "  ... no second phenomenon, no second alert" nothing_new 1 1
+add housing Centrum 3 && add guards Centrum 4 && add housing Centrum 5 ||
+	not_ok "three new signals in Centrum, all after the phenomenon's"
+check "three new ones while it is proposed: held" wait_for 60 holds Centrum 6
+check "  ... no second phenomenon, no second alert, though they reach the rule" nothing_new 1 1
 
 # N signals and more from M - 1 partners, then the M-th partner
 add guards Noord 0 && add guards Noord 1 && add guards Noord 2 && add guards Noord 3 ||
@@ -172,26 +177,45 @@ check "  ... and its subject is the phenomenon, no person" out_has "phenomenon $
 check "  ... audited" count_is 1 audited dir control.phenomenon.open "^phenomenon $C \\(noise in Herentals/Centrum\\) opened as case $CASE \\(situation\\); 3 signals attached$"
 check_exit "it is not opened twice" 1 wn dir phenomenon open "$C" --ground consent
 check_out "  ... it is open already" "phenomenon $C is open already"
-add guards Centrum 4 || not_ok "a fifth signal in Centrum"
-check "a signal while its case is open: held" wait_for 60 holds Centrum 5
-check "  ... no new phenomenon" nothing_new 3 3
+add guards Centrum 6 && add housing Centrum 7 && add guards Centrum 8 ||
+	not_ok "three more signals in Centrum"
+check "three more while its case is open: held" wait_for 60 holds Centrum 9
+check "  ... no new phenomenon, though they reach the rule" nothing_new 3 3
+printf 'the municipality took it up\n' >"$WN_T/closed"
+check "the director closes the case" wn dir case close "$CASE" --outcome resolved --why-file "$WN_T/closed"
+check "  ... the phenomenon says so" out_has "\"phenomenon\":$C,\"state\":\"closed\"" wn dir --json phenomenon list
+add housing Centrum 9 && add guards Centrum 10 && add housing Centrum 11 ||
+	not_ok "three signals in Centrum dated before the case closed"
+check "three dated before it closed, recorded after, are held" wait_for 60 holds Centrum 12
+check "  ... none from them: only those dated after it closed count" nothing_new 3 3
+add guards Centrum now && add housing Centrum now || not_ok "two signals in Centrum now"
+check "two dated after it closed are held" wait_for 60 holds Centrum 14
+check "  ... N - 1 after it: none" nothing_new 3 3
+add guards Centrum now || not_ok "a third signal in Centrum now"
+check "a third one after it closed is held" wait_for 60 holds Centrum 15
+check "  ... a new phenomenon of Centrum, of the 3 after it closed" out_has \
+	'"state":"proposed","category":"noise","municipality":"Herentals","neighbourhood":"Centrum",.*"signals":3,"partners":2' \
+	wn dir --json phenomenon list
+check "  ... and its alert" nothing_new 4 4
 
-# dismiss: with why; then only the signals after its newest count
+# dismiss: with why; then only the signals dated after the dismissal count
 printf 'one building site, ended last week\n' >"$WN_T/why"
 check_exit "a dismissal without why is refused" 2 wn dir phenomenon dismiss "$N"
 check "the director dismisses phenomenon $N" wn dir phenomenon dismiss "$N" --why-file "$WN_T/why"
 check "  ... audited" count_is 1 audited dir control.phenomenon.dismiss "^phenomenon $N dismissed$"
 check "  ... shown with why" out_has "dismissed by .*: one building site, ended last week" \
 	wn dir phenomenon show "$N"
-add housing Noord 5 && add guards Noord 6 || not_ok "two signals in Noord after the dismissal"
-check "after it, 2 new signals of Noord are held (7 in all)" wait_for 60 holds Noord 7
-check "  ... they and the old ones make none: only the new count" nothing_new 3 3
-add guards Noord 7 || not_ok "a third signal in Noord after the dismissal"
-check "the third new one is held" wait_for 60 holds Noord 8
-check "  ... a new phenomenon of Noord, of the 3 new signals" out_has \
+add housing Noord 5 && add guards Noord 6 && add guards Noord 7 ||
+	not_ok "three signals in Noord dated before the dismissal"
+check "three dated before the dismissal, recorded after, are held (8 in all)" wait_for 60 holds Noord 8
+check "  ... they and the old ones make none: only those after the dismissal count" nothing_new 4 4
+add housing Noord now && add guards Noord now && add guards Noord now ||
+	not_ok "three signals in Noord now"
+check "three dated after the dismissal are held" wait_for 60 holds Noord 11
+check "  ... a new phenomenon of Noord, of those 3" out_has \
 	'"state":"proposed","category":"noise","municipality":"Herentals","neighbourhood":"Noord",.*"signals":3,"partners":2' \
 	wn dir --json phenomenon list
-check "  ... and its alert" nothing_new 4 4
+check "  ... and its alert" nothing_new 5 5
 
 # rule drop
 check "the director drops the rule" wn dir phenomenon rule drop noise
@@ -199,6 +223,6 @@ check_exit "  ... the list says there is none" 0 wn dir phenomenon rule list
 check_out "  ... in words" 'no phenomenon rules'
 add guards West 0 && add housing West 1 && add guards West 2 || not_ok "three signals in West"
 check "without a rule 3 signals of West are held" wait_for 60 holds West 3
-check "  ... and make none" nothing_new 4 4
+check "  ... and make none" nothing_new 5 5
 check_exit "a member lists no phenomena" 1 wn guards phenomenon list
 wn_done
