@@ -27,7 +27,8 @@
  * bodies (migration 13; meet.c, meet_send.c, meet_apply.c, meet_show.c,
  * escalate.c), the body.*, meeting.* and case.escalate commands, the
  * message kinds BODY, MEETING, CONSULT and ESCALATION; phenomena at the
- * director (migration 26; phenomenon.c, phenomenon_rule.c): rules per
+ * director (migration 26; phenomenon.c, phenomenon_ctl.c,
+ * phenomenon_rule.c): rules per
  * signal category, the phenomena they propose when a member's summary
  * reaches one, opened as a case or dismissed, the phenomenon.* commands.
  * May use: core, store, exchange, need (what leaves goes through the
