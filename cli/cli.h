@@ -240,7 +240,8 @@ extern const char cli_usage_matrix[], cli_usage_case[], cli_usage_share[],
     cli_usage_body[], cli_usage_meeting[], cli_usage_subject[],
     cli_usage_concern[], cli_usage_key[], cli_usage_doctor[],
     cli_usage_alert[], cli_usage_peer[], cli_usage_debug[],
-    cli_usage_mediation[], cli_usage_report[];
+    cli_usage_mediation[], cli_usage_report[],
+    cli_usage_phenomenon[];
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_doctor(struct cli *cli, int argc, char **argv);
@@ -285,5 +286,6 @@ int cli_cmd_concern(struct cli *cli, int argc, char **argv);
  * show; report mediation */
 int cli_cmd_mediation(struct cli *cli, int argc, char **argv);
 int cli_cmd_report(struct cli *cli, int argc, char **argv);
+int cli_cmd_phenomenon(struct cli *cli, int argc, char **argv);
 
 #endif

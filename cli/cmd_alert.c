@@ -74,6 +74,10 @@ say(const struct proto_ctl_row *r, char *out, size_t cap)
 		snprintf(out, cap, "case %s: %s withdrew a consent or a legal "
 		    "basis, and what it shared under it is deleted here (see: "
 		    "data list --case %s)", c, p, c);
+	else if (strcmp(k, "phenomenon.proposed") == 0)
+		snprintf(out, cap, "phenomenon %lld proposed: the members' "
+		    "signals reached a rule in one area (see: phenomenon "
+		    "show %lld)", ref, ref);
 	else if (strcmp(k, "decision.made") == 0)
 		snprintf(out, cap, "case %s: a decision at meeting %lld (see: "
 		    "meeting show %lld)", c, ref, ref);

@@ -66,6 +66,9 @@ static const struct cli_cmd cmds[] = {
 	    "and outcome", cli_usage_mediation},
 	{"report", cli_cmd_report, "the figures a service reports for a "
 	    "period (mediation)", cli_usage_report},
+	{"phenomenon", cli_cmd_phenomenon, "the director's phenomena: rules "
+	    "per category, the\n           nuisances they found, opened as "
+	    "cases or dismissed", cli_usage_phenomenon},
 	/* not in the list of commands: for benchmarks and tests, not for
 	 * case work (wijknet(1), DEBUGGING) */
 	{"debug", cli_cmd_debug, "test messages and delivery counters, for "

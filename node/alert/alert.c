@@ -34,6 +34,7 @@ static const char *const kinds[] = {
     "action.assigned", "action.done", "action.late", "action.cancelled",
     "share.requested", "share.answered", "dossier.changed",
     "decision.made", "consent.withdrawn", "match.found",
+    "phenomenon.proposed",
 };
 
 bool

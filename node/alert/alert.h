@@ -46,7 +46,9 @@
 /* node_alert_kind_ok: kind is one of the fixed set of plain words an
  * alert may be (action.assigned, action.done, action.late,
  * action.cancelled, share.requested, share.answered, dossier.changed,
- * decision.made, consent.withdrawn, match.found). */
+ * decision.made, consent.withdrawn, match.found, phenomenon.proposed:
+ * a phenomenon rule was reached at the director; its case_id names
+ * "phenomenon:ID", not a case, and ref the phenomenon). */
 bool node_alert_kind_ok(const char *kind);
 
 /* node_alert_room_register registers the room's commands and its event

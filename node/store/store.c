@@ -704,7 +704,7 @@ static const char *const migrations[] = {
 	"  alert_id INTEGER NOT NULL,"
 	"  read_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (user, alert_id)) WITHOUT ROWID;",
-	/* 28: neighbourhood mediation (node/work/mediation.c, issue 13): a
+	/* 24: neighbourhood mediation (node/work/mediation.c, issue 13): a
 	 * mediation case's own content, on the mediation service's node
 	 * that directs it, never sent. mediations: the referral (source and
 	 * dispute: enum node_med_source and node_med_dispute; partner: the
@@ -757,6 +757,48 @@ static const char *const migrations[] = {
 	"  mediator TEXT NOT NULL DEFAULT '',"
 	"  CHECK ((party = 0) != (mediator = '')),"
 	"  PRIMARY KEY (case_id, talk, party, mediator)) WITHOUT ROWID;",
+	/* 25: phenomena (node/work/phenomenon.c, issue 13): the director's
+	 * rules per signal category (at least `signals` signals from at
+	 * least `partners` partners within `days` days in one area), the
+	 * phenomena the rules proposed in an area (municipality and
+	 * neighbourhood) and category (state proposed, open: a case was
+	 * opened for it, case_id; dismissed, with why), and the members'
+	 * signals each groups, named as signal_summaries names them
+	 * (from_org, signal_id). Never a subject or a signal's text. The id
+	 * never comes back (AUTOINCREMENT): an alert names it. */
+	"CREATE TABLE phenomenon_rules ("
+	"  category INTEGER PRIMARY KEY CHECK (category >= 0),"
+	"  signals INTEGER NOT NULL CHECK (signals BETWEEN 1 AND 1000),"
+	"  partners INTEGER NOT NULL CHECK (partners BETWEEN 1 AND 100),"
+	"  days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 366),"
+	"  set_by TEXT NOT NULL,"
+	"  set_ms INTEGER NOT NULL);"
+	"CREATE TABLE phenomena ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  category INTEGER NOT NULL,"
+	"  municipality TEXT NOT NULL,"
+	"  neighbourhood TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('proposed', 'open', "
+	"    'dismissed')),"
+	"  first_ms INTEGER NOT NULL,"
+	"  last_ms INTEGER NOT NULL CHECK (last_ms >= first_ms),"
+	"  signals INTEGER NOT NULL,"
+	"  partners INTEGER NOT NULL,"
+	"  rule_signals INTEGER NOT NULL,"
+	"  rule_partners INTEGER NOT NULL,"
+	"  rule_days INTEGER NOT NULL,"
+	"  proposed_ms INTEGER NOT NULL,"
+	"  case_id TEXT CHECK ((state = 'open') = (case_id IS NOT NULL)),"
+	"  decided_by TEXT,"
+	"  decided_ms INTEGER,"
+	"  why TEXT CHECK ((state = 'dismissed') = (why IS NOT NULL)));"
+	"CREATE INDEX phenomena_area ON phenomena (category, municipality, "
+	"  neighbourhood, id);"
+	"CREATE TABLE phenomenon_signals ("
+	"  phenomenon_id INTEGER NOT NULL,"
+	"  from_org TEXT NOT NULL,"
+	"  signal_id INTEGER NOT NULL,"
+	"  PRIMARY KEY (phenomenon_id, from_org, signal_id)) WITHOUT ROWID;",
 };
 
 int

@@ -237,7 +237,9 @@ node_work_apply(struct node *n, struct node_peer *from,
 	/* the copies the members of its cases hold are kept true */
 	int64_t id = (int64_t)s.id;
 	size_t sent;
-	return node_case_signals_changed(n, from->org_id, &id, 1, &sent);
+	wn_err rc2 = node_case_signals_changed(n, from->org_id, &id, 1, &sent);
+	/* and a phenomenon rule may be reached (phenomenon.c) */
+	return rc2 != WN_OK ? rc2 : node_pheno_check(n, from->org_id, id);
 }
 
 /* node_signal_list_received answers signal.list --received (director):

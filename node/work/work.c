@@ -15,6 +15,7 @@
 #include "node/work/work.h"
 
 #include "node/exchange/exchange.h"
+#include "protocol/need_wire.h"
 
 #include <sqlcipher/sqlite3.h>
 
@@ -67,6 +68,10 @@ static const struct node_ctl_text med_agree_texts[] = {
     {"text", NODE_MED_TEXT_CHARS}, {NULL, 0}};
 static const struct node_ctl_text med_name_texts[] = {
     {"name", NODE_MED_NAME_CHARS}, {NULL, 0}};
+static const struct node_ctl_text pheno_open_texts[] = {
+    {"purpose", PROTO_PURPOSE_CHARS}, {NULL, 0}};
+static const struct node_ctl_text pheno_why_texts[] = {
+    {"why", NODE_PHENO_WHY_CHARS}, {NULL, 0}};
 
 /* the control commands the work room owns */
 static const struct node_ctl_cmd work_cmds[] = {
@@ -162,6 +167,26 @@ static const struct node_ctl_cmd work_cmds[] = {
 	{"mediation.report", CFG_USER_VIEWER, node_ctl_mediation_report,
 	    "the mediations referred in a period: by source, dispute and "
 	    "outcome, lead times", false},
+	{"phenomenon.rule.set", CFG_USER_CASE_WORKER, node_ctl_pheno_rule_set,
+	    "set when a category's signals make a phenomenon (the director)",
+	    false},
+	{"phenomenon.rule.list", CFG_USER_CASE_WORKER,
+	    node_ctl_pheno_rule_list, "the phenomenon rules (the director)",
+	    false},
+	{"phenomenon.rule.drop", CFG_USER_CASE_WORKER,
+	    node_ctl_pheno_rule_drop, "drop a category's phenomenon rule (the "
+	    "director)", false},
+	{"phenomenon.list", CFG_USER_CASE_WORKER, node_ctl_pheno_list,
+	    "the phenomena proposed, newest first (the director)", false},
+	{"phenomenon.show", CFG_USER_CASE_WORKER, node_ctl_pheno_show,
+	    "a phenomenon and the summaries of its signals (the director)",
+	    false},
+	{"phenomenon.open", CFG_USER_CASE_WORKER, node_ctl_pheno_open,
+	    "open a case for a proposed phenomenon, with its signals (the "
+	    "director)", false, pheno_open_texts},
+	{"phenomenon.dismiss", CFG_USER_CASE_WORKER, node_ctl_pheno_dismiss,
+	    "dismiss a proposed phenomenon, saying why (the director)", false,
+	    pheno_why_texts},
 };
 
 /* the message types the work room owns */

@@ -27,11 +27,16 @@
  * bodies (migration 13; meet.c, meet_send.c, meet_apply.c, meet_show.c,
  * escalate.c), the body.*, meeting.* and case.escalate commands, the
  * message kinds BODY, MEETING, CONSULT and ESCALATION; neighbourhood
- * mediation on a mediation service's node (migration 28; mediation.c,
+ * mediation on a mediation service's node (migration 24; mediation.c,
  * mediation_show.c, mediation_stats.c; mediation_int.h is theirs): a
  * mediation case's referral, parties, mediators, talks, agreement and
  * outcome, the mediation.* commands and the figures of report
  * mediation, never sent.
+ * message kinds BODY, MEETING, CONSULT and ESCALATION; phenomena at the
+ * director (migration 25; phenomenon.c, phenomenon_ctl.c,
+ * phenomenon_rule.c): rules per
+ * signal category, the phenomena they propose when a member's summary
+ * reaches one, opened as a case or dismissed, the phenomenon.* commands.
  * May use: core, store, exchange, need (what leaves goes through the
  * exchange, to the members and as far as the matrix need/ holds lets it;
  * a case's type, director and members, its closing and the matrix's
@@ -491,7 +496,7 @@ void node_work_case_signals_register(void);
  * number), whether each agreed to mediate, the volunteer mediators, the
  * conversations (intake, with one party, joint) with their date and who
  * attended, the agreement (free text and date: never in an audit record
- * or a log) and the outcome (migration 28). Nothing of it leaves the
+ * or a log) and the outcome (migration 24). Nothing of it leaves the
  * node. The numbers of every list below are stored: only ever append. */
 enum node_med_source {
 	NODE_MED_SRC_POLICE,
@@ -593,5 +598,43 @@ wn_err node_ctl_mediation_report(struct node_ctl_call *c);
  * mediation.close). */
 WN_NODISCARD wn_err node_case_close_step(struct node_ctl_call *c,
     const char *id, int outcome, const char *why);
+/* ---- phenomena (phenomenon.c, phenomenon_rule.c) -------------------- */
+
+#define NODE_PHENO_DAY_MS (24 * 60 * 60 * 1000LL)
+/* A phenomenon rule: at least signals signals from at least partners
+ * partners within days days (the newest at most days * 24 h after the
+ * oldest), in one area and category. */
+struct node_pheno_rule {
+	int signals, partners, days;
+};
+/* A member's signal as the rule sees it: when, and whose (borrowed). */
+struct node_pheno_sig {
+	int64_t when_ms;
+	const char *from;
+};
+/* node_pheno_window: sigs (count of them, oldest first) of one area and
+ * category; *found when a window of r->days days that holds the moment t
+ * holds at least r->signals of them from at least r->partners distinct
+ * partners; then the earliest such window is sigs[*first .. *first + *n).
+ * A rule with a value below 1 finds nothing. WN_ENOMEM. Pure. */
+WN_NODISCARD wn_err node_pheno_window(const struct node_pheno_sig *sigs,
+    size_t count, int64_t t, const struct node_pheno_rule *r, bool *found,
+    size_t *first, size_t *n);
+/* node_pheno_check: at the director, the summary of member from's signal
+ * id was just recorded (in the caller's transaction): if it completes
+ * its category's rule in its area, and no phenomenon of that area and
+ * category is proposed or open, a phenomenon is proposed, audited and
+ * alerted (phenomenon.proposed). Once one ended (dismissed, its case
+ * closed) only signals dated after its end count. */
+WN_NODISCARD wn_err node_pheno_check(struct node *n, const char *from,
+    int64_t id);
+wn_err node_ctl_pheno_rule_set(struct node_ctl_call *c);
+wn_err node_ctl_pheno_rule_list(struct node_ctl_call *c);
+wn_err node_ctl_pheno_rule_drop(struct node_ctl_call *c);
+wn_err node_ctl_pheno_list(struct node_ctl_call *c);
+wn_err node_ctl_pheno_show(struct node_ctl_call *c);
+wn_err node_ctl_pheno_open(struct node_ctl_call *c);
+wn_err node_ctl_pheno_dismiss(struct node_ctl_call *c);
+#define NODE_PHENO_WHY_CHARS 1000
 
 #endif

@@ -58,6 +58,15 @@ mediation close
 mediation show
 report
 report mediation
+phenomenon
+phenomenon rule
+phenomenon rule set
+phenomenon rule list
+phenomenon rule drop
+phenomenon list
+phenomenon show
+phenomenon open
+phenomenon dismiss
 EOF
 check "the main usage lists the new commands" \
 	bash -c '"$1" --help | grep -Eq "^  matrix " && "$1" --help | grep -Eq "^  consent "' _ "$WIJKNET"
@@ -105,6 +114,23 @@ bad share deny 7 --reason ""
 bad share deny 7 --reason "   "
 bad share deny --reason why
 bad record
+# phenomena (issue 13): usage errors found before any connection, the
+# usage said once
+bad phenomenon
+bad phenomenon frobnicate
+bad phenomenon rule
+bad phenomenon rule frobnicate
+bad phenomenon rule set noise --signals 3 --partners 2
+bad phenomenon rule set --signals 3 --partners 2 --days 7
+bad phenomenon rule drop
+bad phenomenon rule list extra
+bad phenomenon list extra
+bad phenomenon show
+bad phenomenon open 1
+bad phenomenon open 1 --ground consent --type sheriff
+bad phenomenon dismiss 1
+check "a usage error of phenomenon rule says the usage once" count_is 1 \
+	bash -c '"$1" -d "$2" phenomenon rule frobnicate 2>&1 | grep -c "^usage: "' _ "$WIJKNET" "$NONE"
 # alerts (issue 13): usage errors found before any connection
 check_exit "alerts --help" 0 w alerts --help
 check_out "  ... prints the usage" '^usage: wijknet alerts '

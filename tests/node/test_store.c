@@ -10,7 +10,7 @@
  * and actions (migration 12), consultations (migration 13), and the
  * signals of a case (migration 14), and the copies other nodes told of
  * them (migration 15), and the matrix version a queued message was made
- * under (migration 16).
+ * under (migration 16), and phenomena (migration 25).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -983,15 +983,14 @@ test_migration_23_alerts(void **state)
 	node_store_close(s);
 }
 
-/* Migration 28 (this branch's 24th entry: renumber MED_MIGRATION with it
- * at the merge), neighbourhood mediation (node/work/mediation.c): a
+/* Migration 24, neighbourhood mediation (node/work/mediation.c): a
  * mediation's outcome and close day come together, as do its agreement and
  * its day; a party's subject reference once per case, its answer yes, no
  * or none; a talk's attendee is a party or a mediator, never both or
  * neither. A report's period is found by the referral day's index. */
 #define MED_MIGRATION 24
 static void
-test_migration_28_mediation(void **state)
+test_migration_24_mediation(void **state)
 {
 	(void)state;
 	char err[512], plan[1200];
@@ -1788,6 +1787,62 @@ test_backup_is_one_encrypted_snapshot(void **state)
 	node_store_close(s);
 }
 
+/* Migration 25, phenomena (node/work/
+ * phenomenon.c): one rule per category within its bounds; a phenomenon's
+ * state is proposed, open (with its case, only then) or dismissed (with
+ * why, only then); its signals once each; its id never comes back. */
+#define PHENO_MIGRATION 25
+static void
+test_migration_phenomena(void **state)
+{
+	(void)state;
+	char err[512];
+	struct node_store *s = open_at(PHENO_MIGRATION - 1);
+	assert_int_equal(node_store_migrate(s, PHENO_MIGRATION, err,
+			     sizeof(err)), WN_OK);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO phenomenon_rules VALUES (0, 3, 2, 7, "
+			     "'anna', 1);"
+			     "INSERT INTO phenomena (category, municipality, "
+			     "neighbourhood, state, first_ms, last_ms, signals, "
+			     "partners, rule_signals, rule_partners, rule_days, "
+			     "proposed_ms) VALUES (0, 'Geel', '', 'proposed', 1, "
+			     "2, 3, 2, 3, 2, 7, 5);"
+			     "INSERT INTO phenomenon_signals VALUES (1, 'guards', "
+			     "4);"),
+	    WN_OK);
+#define PH "INSERT INTO phenomena (category, municipality, neighbourhood, " \
+	   "state, first_ms, last_ms, signals, partners, rule_signals, "     \
+	   "rule_partners, rule_days, proposed_ms, case_id, why) VALUES "    \
+	   "(0, 'Geel', '', "
+	const char *bad[] = {
+	    "INSERT INTO phenomenon_rules VALUES (0, 4, 2, 7, 'anna', 1)",
+	    "INSERT INTO phenomenon_rules VALUES (1, 0, 1, 7, 'anna', 1)",
+	    "INSERT INTO phenomenon_rules VALUES (1, 3, 101, 7, 'anna', 1)",
+	    "INSERT INTO phenomenon_rules VALUES (1, 3, 2, 367, 'anna', 1)",
+	    PH "'open', 1, 2, 3, 2, 3, 2, 7, 5, NULL, NULL)",
+	    PH "'proposed', 1, 2, 3, 2, 3, 2, 7, 5, 'c-1', NULL)",
+	    PH "'dismissed', 1, 2, 3, 2, 3, 2, 7, 5, NULL, NULL)",
+	    PH "'proposed', 1, 2, 3, 2, 3, 2, 7, 5, NULL, 'no')",
+	    PH "'closed', 1, 2, 3, 2, 3, 2, 7, 5, NULL, NULL)",
+	    PH "'proposed', 3, 2, 3, 2, 3, 2, 7, 5, NULL, NULL)",
+	    "INSERT INTO phenomenon_signals VALUES (1, 'guards', 4)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(node_store_exec(s, bad[i]), WN_EDB);
+	assert_int_equal(node_store_exec(s, PH "'open', 1, 2, 3, 2, 3, 2, 7, "
+					    "5, 'c-1', NULL);" PH "'dismissed', "
+					    "1, 2, 3, 2, 3, 2, 7, 5, NULL, "
+					    "'a building site');"
+					    "DELETE FROM phenomena WHERE id = 3;"
+					    PH "'proposed', 1, 2, 3, 2, 3, 2, 7, "
+					    "5, NULL, NULL);"),
+	    WN_OK);
+#undef PH
+	assert_int_equal(scalar(s, "SELECT max(id) FROM phenomena"), 4);
+	node_store_close(s);
+}
+
 int
 main(void)
 {
@@ -1833,8 +1888,9 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_18_concerns, fresh),
 	    cmocka_unit_test_setup(test_migration_22_peer_prev_keys, fresh),
 	    cmocka_unit_test_setup(test_migration_23_alerts, fresh),
-	    cmocka_unit_test_setup(test_migration_28_mediation, fresh),
+	    cmocka_unit_test_setup(test_migration_24_mediation, fresh),
 	    cmocka_unit_test_setup(test_alert_ids_skip, fresh),
+	    cmocka_unit_test_setup(test_migration_phenomena, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
