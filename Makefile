@@ -37,7 +37,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wvla -Wstrict-prototypes \
 # gcc's snprintf truncation warning; clang (make fuzz) has no such option
 WARN += $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-Wno-format-truncation)
 CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC -I.
-LIBS := -lsqlcipher -lnng -lmbedtls -lmbedx509 -lmbedcrypto -lcbor -lsodium -lutf8proc -lpthread
+LIBS := -lsqlcipher -lnng -lmbedtls -lmbedx509 -lmbedcrypto -lcbor -lsodium -lutf8proc -lcurl -lpthread
 
 ifeq ($(SANITIZE),)
 BUILD ?= build
@@ -53,8 +53,13 @@ else
 Q := @
 endif
 
+# libcurl4-openssl-dev: the alerts' mail (node/alert/mail.c, libcurl's SMTP
+# with STARTTLS); the OpenSSL flavour, whose runtime (libcurl4) Debian
+# installs with curl, and whose TLS is the openssl the certificates use;
+# python3-aiosmtpd: the SMTP server of tests/integration/test_alert_mail.sh
 DEPS_PKGS := gcc make pkg-config openssl sqlcipher python3 libsodium-dev libnng-dev libmbedtls-dev \
-	libsqlcipher-dev libcbor-dev libcmocka-dev libutf8proc-dev systemd man-db groff-base
+	libsqlcipher-dev libcbor-dev libcmocka-dev libutf8proc-dev libcurl4-openssl-dev \
+	python3-aiosmtpd systemd man-db groff-base
 
 crypto_src := $(sort $(wildcard crypto/*.c))
 config_src := $(sort $(wildcard config/*.c))

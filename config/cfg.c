@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum sect { SECT_NONE, SECT_NODE, SECT_PASS, SECT_USER };
+enum sect { SECT_NONE, SECT_NODE, SECT_PASS, SECT_MAIL, SECT_USER };
 enum ktype { K_STR, K_ENUM, K_UID, K_MODE };
 enum { SET_OK, SET_BAD, SET_LONG };
 
@@ -53,8 +53,10 @@ _Static_assert(sizeof(enum cfg_role) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum cfg_user_role) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum cfg_pass_source) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum wn_log_level) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum cfg_mail_tls) == sizeof(int), "enum size");
 
-static const char *const sect_names[] = {"", "node", "passphrase", "user"};
+static const char *const sect_names[] = {"", "node", "passphrase", "mail",
+    "user"};
 static const char *const role_names[] = {"municipality", "police",
     "community_guards", "outreach", "welfare", "housing", "youth_work",
     "mediation"};
@@ -62,6 +64,7 @@ static const char *const user_role_names[] = {"administrator",
     "case_worker", "viewer"};
 static const char *const pass_names[] = {"file", "prompt", "credential"};
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static const char *const tls_names[] = {"required", "none"};
 
 static bool
 has_ctl(const char *s)
@@ -294,10 +297,124 @@ category_list_valid(const char *s)
 	return true;
 }
 
+/* ---- [mail] ----------------------------------------------------------- */
+
+bool
+cfg_mail_addr_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s), local, dom;
+	if (at == NULL || strchr(at + 1, '@') != NULL || n > 127)
+		return false;
+	local = (size_t)(at - s);
+	dom = n - local - 1;
+	/* the local part of a plain address (no quoting), a host name */
+	if (local == 0 || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO"
+	    "PQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-") != local)
+		return false;
+	return dom > 0 && strspn(at + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHI"
+	    "JKLMNOPQRSTUVWXYZ0123456789.-") == dom && at[1] != '.' &&
+	    at[1] != '-' && s[n - 1] != '.';
+}
+
+/* addr_list_valid: 1..CFG_MAIL_RCPT_MAX addresses separated by commas
+ * (spaces around them allowed) */
+static bool
+addr_list_valid(const char *s)
+{
+	size_t count = 0;
+	for (const char *p = s;;) {
+		char one[128];
+		size_t len;
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, ",");
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0 || len >= sizeof(one) || ++count > CFG_MAIL_RCPT_MAX)
+			return false;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (!cfg_mail_addr_valid(one))
+			return false;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			return true;
+		p++;
+	}
+}
+
+/* smtp_url_problem: smtp://HOST[:PORT][/] or smtps://...; never a user
+ * or a password (they would show in every message that names the URL) */
+static const char *
+smtp_url_problem(const char *s)
+{
+	const char *h;
+	size_t n;
+	if (strncmp(s, "smtp://", 7) == 0)
+		h = s + 7;
+	else if (strncmp(s, "smtps://", 8) == 0)
+		h = s + 8;
+	else
+		return "expected smtp://HOST[:PORT] or smtps://HOST[:PORT]";
+	if (strchr(h, '@') != NULL)
+		return "the user goes in 'user' and its password in "
+		       "'password_file', never in the URL";
+	n = strlen(h);
+	if (n > 0 && h[n - 1] == '/')
+		n--;
+	if (n == 0 || strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+	    "TUVWXYZ0123456789.-:[]") != n)
+		return "expected smtp://HOST[:PORT] or smtps://HOST[:PORT], "
+		       "with a host name or address and nothing after it";
+	return NULL;
+}
+
+static bool
+smtp_url_valid(const char *s)
+{
+	return smtp_url_problem(s) == NULL;
+}
+
+static bool
+mail_user_valid(const char *s)
+{
+	return s[0] != '\0' && !has_ctl(s) && strchr(s, ' ') == NULL;
+}
+
+static bool
+mail_user_set(const struct cfg_node *c)
+{
+	return c->mail_user[0] != '\0';
+}
+
+bool
+cfg_mail_on(const struct cfg_node *cfg)
+{
+	return cfg->mail_url[0] != '\0';
+}
+
+const char *
+cfg_mail_to(const struct cfg_node *cfg, enum cfg_mail_role r)
+{
+	if (!cfg_mail_on(cfg))
+		return "";
+	switch (r) {
+	case CFG_MAIL_DIRECTOR:
+		return cfg->mail_director_to;
+	case CFG_MAIL_OWNER:
+		return cfg->mail_owner_to;
+	case CFG_MAIL_CHAIR:
+		break; /* not alerted yet: its key comes with its alerts */
+	}
+	return "";
+}
+
 static const struct cond if_0660 = {mode_0660, "control_mode is 0660"};
 static const struct cond if_tls = {listen_tls, "listen is tls+tcp://"};
 static const struct cond if_file = {source_file, "source is file"};
 static const struct cond if_cred = {source_credential, "source is credential"};
+static const struct cond if_user = {mail_user_set, "user is set"};
 
 #define NODE(f) offsetof(struct cfg_node, f), sizeof(((struct cfg_node *)0)->f)
 #define USER(f) offsetof(struct cfg_user, f), sizeof(((struct cfg_user *)0)->f)
@@ -305,6 +422,8 @@ static const struct cond if_cred = {source_credential, "source is credential"};
 #define ID_EXPECT "1 to 63 characters of a-z, 0-9, '_' and '-'"
 #define NAME_EXPECT "a name of A-Z, a-z, 0-9, '.', '_' and '-'"
 #define PATH_EXPECT "an absolute path"
+#define MAIL(f) NODE(mail_##f)
+#define ADDR_EXPECT "a mail address (name@example.org)"
 
 static const struct key keys[] = {
 	{SECT_NODE, "org_id", K_STR, NODE(org_id), .valid = cfg_org_id_valid,
@@ -373,6 +492,24 @@ static const struct key keys[] = {
 	{SECT_PASS, "name", K_STR, NODE(pass_name), .valid = name_valid,
 	    .expect = NAME_EXPECT, .flags = K_ONLY_IF, .cond = &if_cred,
 	    .dflt = CFG_DEFAULT_PASS_NAME},
+	{SECT_MAIL, "smtp_url", K_STR, MAIL(url), .valid = smtp_url_valid,
+	    .why = smtp_url_problem, .expect = "smtp://HOST[:PORT]",
+	    .flags = K_REQUIRED},
+	{SECT_MAIL, "starttls", K_ENUM, MAIL(starttls), NAMES(tls_names),
+	    .dflt = "required"},
+	{SECT_MAIL, "from", K_STR, MAIL(from), .valid = cfg_mail_addr_valid,
+	    .expect = ADDR_EXPECT, .flags = K_REQUIRED},
+	{SECT_MAIL, "director_to", K_STR, MAIL(director_to),
+	    .valid = addr_list_valid,
+	    .expect = "1 to 8 mail addresses separated by commas"},
+	{SECT_MAIL, "owner_to", K_STR, MAIL(owner_to),
+	    .valid = addr_list_valid,
+	    .expect = "1 to 8 mail addresses separated by commas"},
+	{SECT_MAIL, "user", K_STR, MAIL(user), .valid = mail_user_valid,
+	    .expect = "a user name without spaces"},
+	{SECT_MAIL, "password_file", K_STR, MAIL(password_file),
+	    .valid = path_valid, .expect = PATH_EXPECT,
+	    .flags = K_REQUIRED_IF | K_ONLY_IF, .cond = &if_user},
 	{SECT_USER, "uid", K_UID, USER(uid),
 	    .expect = "a decimal uid from 0 to 4294967294", .flags = K_REQUIRED},
 	{SECT_USER, "role", K_ENUM, USER(role), NAMES(user_role_names),
@@ -386,7 +523,7 @@ struct parser {
 	struct cfg_node *cfg;
 	enum sect cur;
 	size_t cur_line;                   /* header line of cur */
-	size_t sect_line[SECT_USER];       /* [node], [passphrase] */
+	size_t sect_line[SECT_USER];       /* [node], [passphrase], [mail] */
 	size_t user_line[CFG_MAX_USERS];
 	size_t key_line[WN_ARRAY_LEN(keys)]; /* 0: not seen in this section */
 };
@@ -611,6 +748,19 @@ close_section(struct parser *p)
 			WN_ASSERT(set_value(k, field_of(k, cfg, user), k->dflt) ==
 			    SET_OK);
 	}
+	if (p->cur == SECT_MAIL) {
+		if (cfg->mail_director_to[0] == '\0' &&
+		    cfg->mail_owner_to[0] == '\0')
+			return fail(p, p->cur_line, "[mail] names no one to "
+			    "mail: give director_to, owner_to or both");
+		/* a password over a plain connection to another host */
+		if (cfg->mail_user[0] != '\0' &&
+		    cfg->mail_starttls == CFG_MAIL_TLS_NONE &&
+		    strncmp(cfg->mail_url, "smtps://", 8) != 0)
+			return fail(p, p->cur_line, "[mail]: a user and "
+			    "password need TLS: starttls = required, or an "
+			    "smtps:// URL");
+	}
 	if (p->cur == SECT_USER) {
 		const struct cfg_user *u = &cfg->users[user];
 		for (size_t i = 0; i < user; i++) {
@@ -640,14 +790,16 @@ open_section(struct parser *p, char *s, size_t line)
 
 	if (n < 2 || s[n - 1] != ']')
 		return fail(p, line,
-		    "malformed section header: expected [node], [passphrase] "
-		    "or [user NAME]");
+		    "malformed section header: expected [node], [passphrase], "
+		    "[mail] or [user NAME]");
 	s[n - 1] = '\0';
 	inner = trim(s + 1);
 	if (strcmp(inner, "node") == 0) {
 		sect = SECT_NODE;
 	} else if (strcmp(inner, "passphrase") == 0) {
 		sect = SECT_PASS;
+	} else if (strcmp(inner, "mail") == 0) {
+		sect = SECT_MAIL;
 	} else if (strncmp(inner, "user", 4) == 0 &&
 	    (inner[4] == '\0' || inner[4] == ' ' || inner[4] == '\t')) {
 		sect = SECT_USER;
@@ -902,6 +1054,11 @@ emit(const struct cfg_node *cfg, char *buf, size_t cap, size_t *outlen)
 	put(&o, "\n[passphrase]\n");
 	if (!emit_keys(&o, SECT_PASS, cfg, 0))
 		return WN_EINVAL;
+	if (cfg_mail_on(cfg)) {
+		put(&o, "\n[mail]\n");
+		if (!emit_keys(&o, SECT_MAIL, cfg, 0))
+			return WN_EINVAL;
+	}
 	for (size_t i = 0; i < cfg->nusers; i++) {
 		const char *name = cfg->users[i].name;
 		if (memchr(name, '\0', sizeof(cfg->users[i].name)) == NULL ||

@@ -1,8 +1,9 @@
 /*
  * cfg.h - the node config file: parse, validate, format and write it.
  *
- * The file is INI style: [node], [passphrase] and one [user NAME] per
- * local user allowed on the control socket; `key = value` lines, '#' and
+ * The file is INI style: [node], [passphrase], an optional [mail] (alerts
+ * by mail) and one [user NAME] per local user allowed on the control
+ * socket; `key = value` lines, '#' and
  * ';' comment lines. Every error names the file and line.
  *
  * struct cfg_node is plain data (no pointers, nothing to free); all
@@ -35,6 +36,25 @@ enum cfg_pass_source {
 	CFG_PASS_PROMPT,
 	CFG_PASS_CREDENTIAL,
 };
+
+/* [mail] starttls: the SMTP connection must be upgraded with STARTTLS
+ * (required, the default; an smtps:// URL is TLS from the start), or
+ * stays plain (none: a relay on this machine) */
+enum cfg_mail_tls {
+	CFG_MAIL_TLS_REQUIRED,
+	CFG_MAIL_TLS_NONE,
+};
+
+/* Who of this node receives an alert by mail: the capacity in which the
+ * node hears of it (an alert's role). The chair of a case's body is not
+ * alerted yet (it would need a message of its own): its place is kept,
+ * and cfg_mail_to gives it no address. */
+enum cfg_mail_role {
+	CFG_MAIL_DIRECTOR,
+	CFG_MAIL_OWNER,
+	CFG_MAIL_CHAIR,
+};
+#define CFG_MAIL_RCPT_MAX 8 /* addresses per role */
 
 #define CFG_MAX_USERS 64
 #define CFG_ERR_LEN 512
@@ -88,6 +108,17 @@ struct cfg_node {
 	enum cfg_pass_source pass_source; /* required */
 	char pass_path[256];     /* required iff source is file */
 	char pass_name[64];      /* only if source is credential; defaulted */
+	/* [mail] (optional): SITRAP alerts mailed (node/alert/mail.c); no
+	 * section, no mail (mail_url ""). The URL holds no user or password
+	 * (refused): those are mail_user and a file of mode 0600. */
+	char mail_url[256];      /* smtp://HOST[:PORT] or smtps://..., required */
+	char mail_from[128];     /* one address, required */
+	char mail_director_to[512]; /* addresses, comma separated; at least */
+	char mail_owner_to[512];    /* one of the two */
+	enum cfg_mail_tls mail_starttls; /* default required */
+	char mail_user[128];     /* optional */
+	char mail_password_file[256]; /* required iff mail_user: an absolute
+				       * path, mode 0600, checked at start */
 	size_t nusers;           /* 1..CFG_MAX_USERS */
 	struct cfg_user users[CFG_MAX_USERS];
 };
@@ -156,6 +187,15 @@ bool cfg_role_parse(const char *s, enum cfg_role *out);
 const char *cfg_user_role_name(enum cfg_user_role r);
 bool cfg_user_role_parse(const char *s, enum cfg_user_role *out);
 const char *cfg_pass_source_name(enum cfg_pass_source s);
+
+/* cfg_mail_on: the config has a [mail] section. cfg_mail_to borrows
+ * the addresses (comma separated, "" none) that receive the alerts of a
+ * role: "" without mail, and for the chair (not alerted yet).
+ * cfg_mail_addr_valid: one address (local@domain, no spaces, no angle
+ * brackets, at most 127 bytes). */
+bool cfg_mail_on(const struct cfg_node *cfg);
+const char *cfg_mail_to(const struct cfg_node *cfg, enum cfg_mail_role r);
+bool cfg_mail_addr_valid(const char *s);
 
 /* cfg_listen_problem says what is wrong with a listen address, or NULL
  * when it is tcp://HOST:PORT or tls+tcp://HOST:PORT with a host name, a

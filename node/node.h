@@ -74,6 +74,10 @@ struct node {
 	/* the alert room's own state: the followers waiting for alerts
 	 * (struct node_alert, private to node/alert/alert.c; n->mtx) */
 	struct node_alert *alert;
+	/* the alert room's mail sender: its thread, backoff and last error
+	 * (struct node_mail, private to node/alert/mail.c; NULL without
+	 * [mail]; taken off under n->mtx) */
+	struct node_mail *mail;
 };
 
 /* node_test_hooks_enable turns the test hooks below on: only the tests'

@@ -24,6 +24,7 @@
  * by id, none is lost between a list and a follow, or between two waits.
  */
 #include "node/alert/alert.h"
+#include "node/alert/mail.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,12 @@ record(struct node *n, const struct node_event *ev)
 	sqlite3_bind_text(st, 6, ev->role, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+	if (r != SQLITE_DONE)
+		return WN_EDB;
+	/* its mail, when the config names addresses for the role, queued
+	 * in the same transaction (mail.c) */
+	return node_mail_queue(n, sqlite3_last_insert_rowid(
+				      node_store_db(n->store)), ev->role);
 }
 
 /* ---- rows ------------------------------------------------------------- */

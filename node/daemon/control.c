@@ -60,8 +60,9 @@ field_fingerprint(struct proto_writer *w, struct node *n)
 #define STATUS_FIELDS_TLS 2
 #define STATUS_FIELDS_BEHIND 5
 #define STATUS_FIELDS_RO 1
+#define STATUS_FIELDS_MAIL 4
 _Static_assert(STATUS_FIELDS + STATUS_FIELDS_TLS + STATUS_FIELDS_BEHIND +
-	STATUS_FIELDS_RO <= PROTO_CTL_MAX_FIELDS,
+	STATUS_FIELDS_RO + STATUS_FIELDS_MAIL <= PROTO_CTL_MAX_FIELDS,
     "the status row of a node that is everything at once does not fit");
 
 static wn_err
@@ -89,7 +90,15 @@ ctl_status(struct node_ctl_call *c)
 	int64_t ro_since = 0;
 	char ro_why[200] = "";
 	bool ro = node_chain_receive_only(n, &ro_since, ro_why, sizeof(ro_why));
-	char msg[1536], ro_msg[512] = "";
+	char msg[1536], ro_msg[512] = "", mail_msg[320] = "";
+	/* the alerts' mail (node/alert/mail.c): a failing server is said
+	 * with the rest */
+	struct node_mail_status ms;
+	node_mail_status(n, &ms);
+	if (ms.on && ms.error[0] != '\0')
+		snprintf(mail_msg, sizeof(mail_msg), "%lld alert mail%s wait%s: "
+		    "%s", (long long)ms.queued, ms.queued == 1 ? "" : "s",
+		    ms.queued == 1 ? "s" : "", ms.error);
 	if (ro) {
 		char when[40];
 		time_t t = (time_t)(ro_since / 1000);
@@ -103,15 +112,18 @@ ctl_status(struct node_ctl_call *c)
 		    "in the outbox) until one does", when,
 		    ro_why[0] ? " (last: " : "", ro_why, ro_why[0] ? ")" : "");
 	}
-	snprintf(msg, sizeof(msg), "%s%s%s%s%s", ro_msg,
+	snprintf(msg, sizeof(msg), "%s%s%s%s%s%s%s", ro_msg,
 	    ro && (behind || cert.warning[0]) ? "; " : "",
 	    behind ? rb.warning : "", behind && cert.warning[0] ? "; " : "",
-	    cert.warning);
+	    cert.warning,
+	    mail_msg[0] && (ro || behind || cert.warning[0]) ? "; " : "",
+	    mail_msg);
 	proto_ctl_reply_begin(c->w, WN_OK, msg, 1);
 	struct node_conn_stats cs;
 	node_conns_stats(n, &cs);
 	proto_ctl_row_begin(c->w, STATUS_FIELDS + (tls ? STATUS_FIELDS_TLS : 0) +
-	    (behind ? STATUS_FIELDS_BEHIND : 0) + (ro ? STATUS_FIELDS_RO : 0));
+	    (behind ? STATUS_FIELDS_BEHIND : 0) + (ro ? STATUS_FIELDS_RO : 0) +
+	    (ms.on ? STATUS_FIELDS_MAIL : 0));
 	proto_ctl_field_text(c->w, "org_id", n->cfg.org_id);
 	proto_ctl_field_text(c->w, "org_name", n->cfg.org_name);
 	proto_ctl_field_text(c->w, "role", cfg_role_name(n->cfg.role));
@@ -162,6 +174,14 @@ ctl_status(struct node_ctl_call *c)
 	if (tls) {
 		proto_ctl_field_text(c->w, "tls_cert_expires", cert.expires);
 		proto_ctl_field_int(c->w, "tls_cert_days_left", cert.days_left);
+	}
+	if (ms.on) {
+		/* mails not sent yet, the last one accepted, failures in a
+		 * row and the last in words ("" since a success) */
+		proto_ctl_field_int(c->w, "mail_queued", ms.queued);
+		proto_ctl_field_int(c->w, "mail_last_sent_ms", ms.sent_ms);
+		proto_ctl_field_int(c->w, "mail_failures", ms.tries);
+		proto_ctl_field_text(c->w, "mail_last_error", ms.error);
 	}
 	if (behind) {
 		proto_ctl_field_int(c->w, "rollback_missing_records", rb.missing);

@@ -931,6 +931,12 @@ node_cmd_run(int argc, char **argv)
 		wn_log(WN_LOG_ERROR, "out of memory");
 		goto out;
 	}
+	/* the alerts' mail (node/alert/mail.c): its own thread, from the
+	 * queue an earlier run left too */
+	if (node_mail_start(n, err, sizeof(err)) != WN_OK) {
+		wn_log(WN_LOG_ERROR, "%s", err);
+		goto out;
+	}
 	/* a restored copy, or one accepted as rolled back, asks its peers
 	 * for what took data away since. A receive-only node asks once a
 	 * checker vouches (chain.c, receive_only_end): a rollback accepted
@@ -1004,6 +1010,7 @@ node_cmd_run(int argc, char **argv)
 	node_alert_stop(n);
 	node_ctl_stop(n);
 	node_peer_stop(n);
+	node_mail_stop(n);
 	long held = node_peer_msgs_held(n);
 	if (held != 0)
 		wn_log(WN_LOG_ERROR, "%ld messages to partners were neither "
@@ -1030,6 +1037,7 @@ out:
 	node_ctl_held_free(n);
 	node_alert_sock_stop(n);
 	node_alert_stop(n);
+	node_mail_stop(n);
 	node_ctl_free(n);
 	node_need_stop(n);
 	if (node_sockets_abandoned()) {

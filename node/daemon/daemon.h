@@ -16,6 +16,7 @@
 #include "node/exchange/exchange.h"
 #include "node/need/need.h"
 #include "node/alert/alert.h"
+#include "node/alert/mail.h"
 #include "node/node.h"
 #include "node/subject/subject.h"
 #include "node/subject/concern.h"

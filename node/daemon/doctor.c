@@ -448,6 +448,9 @@ node_cmd_doctor(int argc, char **argv)
 	check_data_dir(&d, cfg);
 	check_config_file(&d, path);
 	check_passphrase(&d, cfg, src, named);
+	/* [mail] user's password (node/alert/mail.c refuses it too) */
+	if (cfg_mail_on(cfg) && cfg->mail_user[0] != '\0')
+		check_private(&d, cfg->mail_password_file, "mail password file");
 	if (cfg->control_mode == 0660 && getgrnam(cfg->control_group) == NULL)
 		finding(&d, true, "control_group %s does not exist (the daemon "
 		    "will not start): groupadd %s", cfg->control_group,

@@ -8,7 +8,8 @@
  * clock_skew_ms: the time in the last signed receipt each sent in answer
  * to one of our transfers, also one refused for that time), and, on
  * a director, the members that have not acknowledged the matrix in
- * force (matrix.acks). A node that does not
+ * force (matrix.acks); alert mails that wait while the mail server
+ * fails (status: mail_queued, mail_last_error). A node that does not
  * run is no finding: the set-up checks still apply.
  */
 #include "node/daemon/daemon.h"
@@ -213,6 +214,19 @@ node_doctor_live(const struct cfg_node *cfg,
 			    text(row, "last_error"));
 			finding(arg, false, line);
 		}
+	}
+	proto_ctl_reply_release(&r);
+	/* the alerts' mail ([mail], node/alert/mail.c): mails that wait
+	 * because the server fails */
+	if (cfg_mail_on(cfg) && ask(cfg, "status", &r, why, sizeof(why)) &&
+	    r.status == WN_OK && r.nrows == 1 &&
+	    num(&r.rows[0], "mail_queued") > 0 &&
+	    text(&r.rows[0], "mail_last_error")[0] != '\0') {
+		snprintf(line, sizeof(line), "%lld alert mails wait; the last "
+		    "try failed: %s (check [mail] smtp_url and the mail server)",
+		    (long long)num(&r.rows[0], "mail_queued"),
+		    text(&r.rows[0], "mail_last_error"));
+		finding(arg, false, line);
 	}
 	proto_ctl_reply_release(&r);
 	/* the acknowledgements are the director's to know */

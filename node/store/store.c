@@ -799,6 +799,21 @@ static const char *const migrations[] = {
 	"  from_org TEXT NOT NULL,"
 	"  signal_id INTEGER NOT NULL,"
 	"  PRIMARY KEY (phenomenon_id, from_org, signal_id)) WITHOUT ROWID;",
+	/* 26: the mail queue of SITRAP alerts (node/alert/mail.c, issue
+	 * 13): one row per alert that goes out by mail, written in the
+	 * transaction that stored the alert (so none is lost, and none is
+	 * queued for an event that rolled back); sent_ms set only after the
+	 * mail server accepted it. The mail is built from the alert's row
+	 * when it is sent (no text is kept here). tries and last_ms: the
+	 * attempts that failed, for status. Unsent rows are found by a
+	 * partial index. */
+	"CREATE TABLE mail_queue ("
+	"  alert_id INTEGER PRIMARY KEY,"
+	"  queued_ms INTEGER NOT NULL,"
+	"  tries INTEGER NOT NULL DEFAULT 0,"
+	"  sent_ms INTEGER);"
+	"CREATE INDEX mail_queue_unsent ON mail_queue (alert_id) "
+	"  WHERE sent_ms IS NULL;",
 };
 
 int

@@ -469,6 +469,62 @@ test_err_missing_section(void **state)
 	ERR("", "t.conf: ", "missing [node] section");
 }
 
+/* [mail]: the alerts' mail (node/alert/mail.c). Optional; its URL holds
+ * no user or password; a user needs its password file and TLS; it names
+ * someone to mail; the chair has no key yet. Line 13 is its header. */
+static void
+test_mail(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(VALID), WN_OK);
+	assert_false(cfg_mail_on(&cfg));
+	assert_string_equal(cfg_mail_to(&cfg, CFG_MAIL_DIRECTOR), "");
+	assert_int_equal(parse(VALID "[mail]\nsmtp_url = smtp://mail.example."
+	    "org:587\nfrom = wijknet@example.org\ndirector_to = a@example.org"
+	    ", b.c@example.org\nowner_to = d@example.org\nuser = wijknet\n"
+	    "password_file = /etc/wijknet/smtp.pass\n"), WN_OK);
+	assert_true(cfg_mail_on(&cfg));
+	assert_int_equal(cfg.mail_starttls, CFG_MAIL_TLS_REQUIRED);
+	assert_string_equal(cfg_mail_to(&cfg, CFG_MAIL_DIRECTOR),
+	    "a@example.org, b.c@example.org");
+	assert_string_equal(cfg_mail_to(&cfg, CFG_MAIL_OWNER), "d@example.org");
+	assert_string_equal(cfg_mail_to(&cfg, CFG_MAIL_CHAIR), "");
+	round_trip(&cfg);
+	assert_int_equal(parse(VALID "[mail]\nsmtp_url = smtp://127.0.0.1:25"
+	    "\nstarttls = none\nfrom = w@localhost\nowner_to = x@localhost\n"),
+	    WN_OK);
+	assert_int_equal(cfg.mail_starttls, CFG_MAIL_TLS_NONE);
+	assert_string_equal(cfg_mail_to(&cfg, CFG_MAIL_DIRECTOR), "");
+	round_trip(&cfg);
+	ERR(VALID "[mail]\nsmtp_url = smtp://u:secret@h:25\nfrom = a@b\n"
+	    "owner_to = a@b\n", "t.conf:14: ", "never in the URL");
+	ERR(VALID "[mail]\nsmtp_url = http://h\nfrom = a@b\nowner_to = a@b\n",
+	    "t.conf:14: ", "smtp_url: expected smtp://HOST[:PORT]");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nowner_to = a@b\n",
+	    "t.conf:13: ", "[mail] is missing required key 'from'");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nfrom = a@b\n", "t.conf:13: ",
+	    "[mail] names no one to mail");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nfrom = a@b\nowner_to = a@b\n"
+	    "user = u\n", "t.conf:13: ",
+	    "missing required key 'password_file' (needed when user is set)");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nfrom = a@b\nowner_to = a@b\n"
+	    "password_file = /p\n", "t.conf:17: ",
+	    "password_file: only allowed when user is set");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nstarttls = none\nfrom = a@b\n"
+	    "owner_to = a@b\nuser = u\npassword_file = /p\n", "t.conf:13: ",
+	    "a user and password need TLS");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nstarttls = maybe\n",
+	    "t.conf:15: ", "starttls: expected one of required, none");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nfrom = a@b\nowner_to = a@b, "
+	    "<c@d>\n", "t.conf:16: ", "owner_to: expected 1 to 8 mail");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nfrom = a b@c\n", "t.conf:15: ",
+	    "from: expected a mail address");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nfrom = a@b\nchair_to = a@b\n",
+	    "t.conf:16: ", "unknown key 'chair_to' in [mail]");
+	ERR(VALID "[mail]\nsmtp_url = smtp://h\nfrom = a@b\nowner_to = a@b\n"
+	    "[mail]\n", "t.conf:17: ", "duplicate section [mail]");
+}
+
 static void
 test_err_conditional(void **state)
 {
@@ -899,6 +955,7 @@ main(void)
 		cmocka_unit_test(test_err_missing_key),
 		cmocka_unit_test(test_err_missing_section),
 		cmocka_unit_test(test_err_conditional),
+		cmocka_unit_test(test_mail),
 		cmocka_unit_test(test_err_small_buffer),
 		cmocka_unit_test(test_err_shown_text_is_clean),
 		cmocka_unit_test_setup_teardown(test_load, setup_dir,
