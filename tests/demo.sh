@@ -5,7 +5,8 @@
 # reading fingerprints, the director's signed charter reaches the members,
 # signed and encrypted messages travel with receipts, a stopped node's
 # messages wait in the outbox; partners record and import signals, linked
-# into incidents, whose summaries (never who) reach the director; a case
+# into incidents, whose summaries (never who) reach the director, where
+# recurring noise makes a phenomenon the director is alerted of; a case
 # with need-to-know sharing and its signals, whose summaries each member
 # sees in case show, moved through its stages by the director,
 # each step with who, when and why; its plan with actions per partner (one
@@ -129,6 +130,10 @@ all_acked() { [ "$(wn herentals --json matrix show | grep -o '"current":true' | 
 until_true all_acked
 wn herentals matrix show | tail -n 4
 
+say "The director sets when signals make a phenomenon: 3 noise signals from 2 partners within 14 days in one area"
+wn herentals phenomenon rule set noise --signals 3 --partners 2 --days 14
+wn herentals phenomenon rule list
+
 say "Week 1: signals. Each partner records what it saw or was told, on its own node"
 printf 'Group of about eight youths, loud music, bottles on the ground\n' |
 	wn gw-herentals signal add --when "2026-12-02 21:30" --municipality Herentals \
@@ -150,12 +155,26 @@ sed -i 's/;noize;/;noise;/' "$D/guards-log.csv"
 wn gw-herentals signal import "$D/guards-log.csv"
 echo "Two reports of one evening are one incident, every report kept:"
 wn gw-herentals signal link 2 --to 1
+printf 'Neighbours complain of music from cars at night\n' |
+	wn pz-neteland signal add --when "2026-12-04 23:15" --municipality Herentals \
+		--neighbourhood Stationsbuurt --street Stationsplein --category noise \
+		--source complaint --text-file -
+printf 'Again music from cars after midnight, a resident calls\n' |
+	wn pz-neteland signal add --when "2026-12-05 23:40" --municipality Herentals \
+		--neighbourhood Stationsbuurt --street Stationsplein --category noise \
+		--source complaint --text-file -
 wn gw-herentals signal list --area Herentals/Stationsbuurt
 
 say "The director sees when, where and what of every member's signals: never who, never the text"
-summaries() { [ "$(wn herentals --json signal list --received | grep -o '"signal_id":' | wc -l)" = 5 ]; }
+summaries() { [ "$(wn herentals --json signal list --received | grep -o '"signal_id":' | wc -l)" = 7 ]; }
 until_true summaries
 wn herentals signal list --received --area Herentals/Stationsbuurt
+
+say "Noise keeps coming back at the station square: the director is alerted of a phenomenon"
+proposed() { wn herentals --json phenomenon list | grep -q '"phenomenon":1'; }
+until_true proposed
+wn herentals alerts | grep phenomenon
+wn herentals phenomenon show 1
 
 say "Each partner also keeps dossier fields about the group, in its own store"
 SUBJ=S-station-square-group
