@@ -342,15 +342,18 @@ meeting_list(struct cli *cli, int argc, char **argv)
 static void
 print_decision(const struct proto_ctl_row *d, const char *indent)
 {
-	char when[64];
+	char when[64], head[160];
+	int n;
 	cli_moment(cli_row_int(d, "decided_ms"), when, sizeof(when));
-	printf("%sdecision %" PRId64 " (%s", indent,
+	n = snprintf(head, sizeof(head), "%sdecision %" PRId64 " (%s", indent,
 	    cli_row_int(d, "decision"), when);
-	if (cli_row_int(d, "step") > 0)
-		printf(", took step %" PRId64, cli_row_int(d, "step"));
-	fputs("): ", stdout);
+	if (cli_row_int(d, "step") > 0 && n > 0 && (size_t)n < sizeof(head))
+		snprintf(head + n, sizeof(head) - (size_t)n,
+		    ", took step %" PRId64, cli_row_int(d, "step"));
+	printf("%s): ", head);
 	if (cli_row_bool(d, "text_shared"))
-		safe(cli_row_text(d, "text"), "      ");
+		cli_wrap_put(stdout, cli_row_text(d, "text"), strlen(indent) + 2,
+		    cli_text_width(head) + 3, cli_terminal_width());
 	else
 		fputs("(not shared with this node)", stdout);
 	putchar('\n');
@@ -377,7 +380,8 @@ print_consult(const struct proto_ctl_row *k, bool with_meeting)
 		puts("    minutes: written, not shared with this node");
 	else {
 		fputs("    minutes: ", stdout);
-		safe(cli_row_text(k, "minutes"), "      ");
+		cli_wrap_put(stdout, cli_row_text(k, "minutes"), 6, 13,
+		    cli_terminal_width());
 		putchar('\n');
 	}
 }
@@ -503,7 +507,8 @@ cli_print_consultations(const struct proto_ctl_row *rows, size_t n)
 			puts("\n     reason not shared");
 		else {
 			fputs("\n     why: ", stdout);
-			safe(cli_row_text(e, "reason"), "          ");
+			cli_wrap_put(stdout, cli_row_text(e, "reason"), 10, 10,
+			    cli_terminal_width());
 			putchar('\n');
 		}
 	}

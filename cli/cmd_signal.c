@@ -217,7 +217,8 @@ print_signal(const struct proto_ctl_row *r)
 	}
 	if (cli_row_text(r, "text")[0]) {
 		fputs("  text: ", stdout);
-		safe(cli_row_text(r, "text"));
+		cli_wrap_put(stdout, cli_row_text(r, "text"), 8, 8,
+		    cli_terminal_width());
 		putchar('\n');
 	}
 	if (strcmp(cli_row_text(r, "summary"), "owed") == 0)

@@ -121,17 +121,18 @@ cli_print_action(const struct proto_ctl_row *r, const char *self)
 	}
 	if (text != NULL) {
 		fputs("  what: ", stdout);
-		safe(text, "        ");
+		cli_wrap_put(stdout, text, 8, 8, cli_terminal_width());
 		putchar('\n');
 	} else {
 		puts("  what: (this node may know only that the action "
 		     "exists)");
 	}
 	if (note != NULL) {
-		fputs(strcmp(state, "cancelled") == 0 ? "  why: "
-						      : "  result: ",
-		    stdout);
-		safe(note, "        ");
+		const char *label = strcmp(state, "cancelled") == 0 ? "  why: "
+								    : "  result: ";
+		fputs(label, stdout);
+		cli_wrap_put(stdout, note, 8, strlen(label),
+		    cli_terminal_width());
 		putchar('\n');
 	}
 }

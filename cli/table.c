@@ -264,6 +264,13 @@ cli_field_text(const struct proto_ctl_field *f, unsigned flags,
 	time_t t;
 	if (f == NULL)
 		return strdup("");
+	if (f->type == PROTO_CTL_TEXT && (flags & CLI_COL_WORDS)) {
+		size_t cap = 2 * strlen(f->text) + 1; /* "," -> ", " */
+		char *w = malloc(cap);
+		if (w != NULL)
+			cli_code_words(f->text, w, cap);
+		return w;
+	}
 	if (f->type == PROTO_CTL_TEXT)
 		return strdup(f->text); /* control characters: cli_text_put */
 	if (f->type == PROTO_CTL_BOOL)
@@ -287,4 +294,109 @@ cli_field_text(const struct proto_ctl_field *f, unsigned flags,
 	}
 	snprintf(buf, sizeof(buf), "%" PRId64, f->i);
 	return strdup(buf);
+}
+
+/* is_code: a name of the node's, or a list of them (lower case letters,
+ * digits, '_' and ','), not a text a person wrote */
+static bool
+is_code(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+			*s == '_' || *s == ','))
+			return false;
+	return true;
+}
+
+void
+cli_code_words(const char *code, char *out, size_t cap)
+{
+	size_t o = 0;
+	if (cap == 0)
+		return;
+	if (!is_code(code)) {
+		snprintf(out, cap, "%s", code);
+		return;
+	}
+	for (const char *p = code; *p && o + 1 < cap; p++) {
+		const char *w = NULL;
+		if (*p == ',')
+			w = ", ";
+		/* the stage after the plan is written "follow-up" */
+		else if (*p == '_' && p - code >= 6 &&
+		    (p - 6 == code || p[-7] == ',') &&
+		    strncmp(p - 6, "follow_up", 9) == 0 &&
+		    (p[3] == '\0' || p[3] == ','))
+			w = "-";
+		else
+			out[o++] = *p == '_' ? ' ' : *p;
+		for (; w && *w && o + 1 < cap; w++)
+			out[o++] = *w;
+	}
+	out[o] = '\0';
+}
+
+/* word_width: the columns of the word at s (up to a space or a line end) */
+static size_t
+word_width(const char *s)
+{
+	size_t w = 0, len, cols;
+	while (*s && *s != ' ' && *s != '\t' && *s != '\n') {
+		next_char(s, &len, &cols);
+		s += len;
+		w += cols;
+	}
+	return w;
+}
+
+static size_t
+new_line(FILE *f, size_t indent)
+{
+	putc('\n', f);
+	for (size_t i = 0; i < indent; i++)
+		putc(' ', f);
+	return indent;
+}
+
+void
+cli_wrap_put(FILE *f, const char *s, size_t indent, size_t used,
+    size_t width)
+{
+	size_t col = used, len, cols;
+	if (width > 0 && width < indent + 20)
+		width = indent + 20; /* too narrow to read: the terminal wraps */
+	while (*s) {
+		if (*s == '\n' || (*s == '\r' && s[1] == '\n')) {
+			s += *s == '\r' ? 2 : 1;
+			col = new_line(f, indent);
+		} else if (*s == ' ' || *s == '\t') {
+			size_t n = strspn(s, " \t"), w = word_width(s + n);
+			if (s[n] == '\0' || s[n] == '\n' || s[n] == '\r') {
+				s += n; /* no trailing spaces */
+				continue;
+			}
+			if (width > 0 && col > indent && col + n + w > width) {
+				/* the next word starts the next line */
+				col = new_line(f, indent);
+				s += n;
+				continue;
+			}
+			for (size_t i = 0; i < n; i++)
+				putc(' ', f);
+			col += n;
+			s += n;
+		} else {
+			if (width > 0 && col > indent && col == used &&
+			    col + word_width(s) > width)
+				col = new_line(f, indent); /* no room for a word */
+			bool show = next_char(s, &len, &cols);
+			if (width > 0 && col > indent && col + cols > width)
+				col = new_line(f, indent); /* a word wider than a line */
+			put_char(f, s, len, show);
+			col += cols;
+			s += len;
+		}
+	}
 }
