@@ -65,15 +65,15 @@ print_json(const struct proto_ctl_reply *r)
 }
 
 /* code_flags: CLI_COL_WORDS for a field whose value is a name of the
- * node's (a stage, a role, a category...): people read it in words,
- * --json keeps it exact */
+ * node's (a stage, an outcome, a role...): people read it in words,
+ * --json keeps it exact. Categories keep their names: a person types
+ * them back (share approve --only, case request --categories). */
 static unsigned
 code_flags(const char *key)
 {
-	static const char *const keys[] = {"approved", "basis", "categories",
-	    "category", "denied", "direction", "domain", "ground", "kind",
-	    "outcome", "relation", "requires", "role", "stage", "state",
-	    "type", "undecided", "user_role"};
+	static const char *const keys[] = {"basis", "direction", "domain",
+	    "ground", "kind", "outcome", "relation", "role", "stage", "state",
+	    "type", "user_role"};
 	for (size_t i = 0; i < WN_ARRAY_LEN(keys); i++)
 		if (strcmp(key, keys[i]) == 0)
 			return CLI_COL_WORDS;

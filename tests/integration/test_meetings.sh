@@ -238,6 +238,14 @@ check_out "  ... refused: housing's role may not view deliberation" \
 check_exit "police sends housing a body" 0 poke police housing body mine
 check_out "  ... refused: only the director keeps bodies" "^refused: 5 .*'police' is not the federation's director"
 check "housing's bodies are as they were" bodies_at housing 1
+# people read dates: no human output of these commands holds a moment in
+# epoch milliseconds (the audit of a planned meeting said one)
+for cmd in "dir meeting list" "dir meeting show 1" "dir body list" "dir case list" \
+	"dir case show $C" "police case show $C" "housing meeting show 1" \
+	"dir audit show --limit 500" "police audit show --limit 500"; do
+	# shellcheck disable=SC2086 # a node and its words
+	check "no epoch milliseconds in: $cmd" no_epoch wn $cmd
+done
 dump() { echo .dump | node_sql "$1" >"$WN_T/$1.dump" && grep -q 'CREATE TABLE meeting_cases' "$WN_T/$1.dump"; }
 for n in police housing guards; do
 	check "$n stops" node_stop $n
