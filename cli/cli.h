@@ -283,6 +283,9 @@ int cli_case_link(struct cli *cli, int argc, char **argv);
  * case.signals with cli_print_case_signal */
 int cli_case_signals(struct cli *cli, int argc, char **argv);
 void cli_print_case_signal(const struct proto_ctl_row *r);
+/* cmd_signal.c: a signal's category in words ("dwelling_neglect": "neglect
+ * of a dwelling") */
+const char *cli_signal_category_words(const char *c);
 int cli_cmd_share(struct cli *cli, int argc, char **argv);
 int cli_cmd_record(struct cli *cli, int argc, char **argv);
 int cli_cmd_consent(struct cli *cli, int argc, char **argv);

@@ -174,24 +174,52 @@ out:
 	return status;
 }
 
+/* table writes the rows of r as cells (ncols each, built by cell into
+ * out, cap bytes) under heads, in the one table style (cli_table_write) */
+static void
+table(const struct proto_ctl_reply *r, const char *const *heads,
+    size_t ncols,
+    void (*cell)(const struct proto_ctl_row *, size_t, char *, size_t))
+{
+	enum { CAP = 320 };
+	char (*buf)[CAP] = calloc(r->nrows * ncols + 1, sizeof(*buf));
+	const char **cells = calloc(r->nrows * ncols + 1, sizeof(*cells));
+	if (buf == NULL || cells == NULL) {
+		fprintf(stderr, "wijknet: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < r->nrows; i++)
+		for (size_t c = 0; c < ncols; c++) {
+			cell(&r->rows[i], c, buf[i * ncols + c], CAP);
+			cells[i * ncols + c] = buf[i * ncols + c];
+		}
+	cli_table_write(stdout, heads, ncols, cells, r->nrows,
+	    cli_terminal_width());
+out:
+	free(buf);
+	free(cells);
+}
+
+static void
+body_cell(const struct proto_ctl_row *b, size_t c, char *out, size_t cap)
+{
+	static const char *const keys[] = {"body_id", "name", "chair",
+	    "members"};
+	if (c < WN_ARRAY_LEN(keys))
+		snprintf(out, cap, "%s", cli_row_text(b, keys[c]));
+	else
+		snprintf(out, cap, "%s", cli_row_bool(b, "sits") ? "yes" : "no");
+}
+
 static void
 print_bodies(const struct proto_ctl_reply *r)
 {
+	static const char *const heads[] = {"body", "name", "chair",
+	    "members", "this node sits in it"};
 	if (r->nrows == 0)
 		puts("no consultation bodies");
-	for (size_t i = 0; i < r->nrows; i++) {
-		const struct proto_ctl_row *b = &r->rows[i];
-		safe(cli_row_text(b, "body_id"), "");
-		fputs("  ", stdout);
-		safe(cli_row_text(b, "name"), "");
-		fputs("\n  chaired by ", stdout);
-		safe(cli_row_text(b, "chair"), "");
-		fputs("; members: ", stdout);
-		safe(cli_row_text(b, "members"), "");
-		fputs(cli_row_bool(b, "sits") ? " (this node sits in it)\n"
-					     : "\n",
-		    stdout);
-	}
+	else
+		table(r, heads, WN_ARRAY_LEN(heads), body_cell);
 }
 
 static int
@@ -321,12 +349,41 @@ print_meeting_line(const struct proto_ctl_row *m)
 }
 
 static void
+meeting_cell(const struct proto_ctl_row *m, size_t c, char *out, size_t cap)
+{
+	const char *name = cli_row_text(m, "body_name");
+	switch (c) {
+	case 0:
+		snprintf(out, cap, "%lld", (long long)cli_row_int(m, "meeting"));
+		break;
+	case 1:
+		cli_moment(cli_row_int(m, "at_ms"), out, cap);
+		break;
+	case 2:
+		snprintf(out, cap, "%s (%s)", name[0] ? name
+		    : cli_row_text(m, "body_id"), cli_row_text(m, "body_id"));
+		break;
+	case 3: /* empty until the attendance is taken */
+		if (cli_row_bool(m, "attendance_taken"))
+			snprintf(out, cap, "%lld", (long long)cli_row_int(m,
+			    "present"));
+		else
+			out[0] = '\0';
+		break;
+	default:
+		snprintf(out, cap, "%lld", (long long)cli_row_int(m, "cases"));
+	}
+}
+
+static void
 print_meetings(const struct proto_ctl_reply *r)
 {
+	static const char *const heads[] = {"meeting", "when", "body",
+	    "partners there", "cases here"};
 	if (r->nrows == 0)
 		puts("no meetings");
-	for (size_t i = 0; i < r->nrows; i++)
-		print_meeting_line(&r->rows[i]);
+	else
+		table(r, heads, WN_ARRAY_LEN(heads), meeting_cell);
 }
 
 static int
