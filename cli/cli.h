@@ -237,7 +237,7 @@ bool cli_date_ms(const char *text, int64_t *out);
  * (cap bytes), without trailing line ends; false, said why on stderr
  * naming --opt, when unreadable, empty or too long. cli_deadline writes
  * a deadline as cli_moment writes a moment, a whole day as the day alone.
- * cli_domain_words: a life domain in words. cli_print_action
+ * cli_domain_words (table.c): a life domain in words. cli_print_action
  * prints a row of action.list or plan.show in words; self (NULL: none)
  * is this node's org, to say which actions are its own. */
 bool cli_read_text_file(struct cli *cli, const char *opt, const char *path,

@@ -56,24 +56,6 @@ cli_deadline(int64_t ms, char *out, size_t cap)
 		snprintf(out, cap, "%" PRId64, ms);
 }
 
-const char *
-cli_domain_words(const char *d)
-{
-	static const struct {
-		const char *name, *words;
-	} w[] = {
-	    {"safety_public_order", "safety and public order"},
-	    {"income_debts", "income and debts"},
-	    {"health_addiction", "health and addiction"},
-	    {"education_daytime", "education and daytime activity"},
-	    {"social_network", "social network"},
-	};
-	for (size_t i = 0; i < WN_ARRAY_LEN(w); i++)
-		if (strcmp(d, w[i].name) == 0)
-			return w[i].words;
-	return d;
-}
-
 /* safe prints text indented, without letting it draw on the terminal */
 static void
 safe(const char *s, const char *indent)

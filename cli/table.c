@@ -264,6 +264,9 @@ cli_field_text(const struct proto_ctl_field *f, unsigned flags,
 	time_t t;
 	if (f == NULL)
 		return strdup("");
+	if (f->type == PROTO_CTL_TEXT && (flags & CLI_COL_WORDS) &&
+	    strcmp(f->key, "domain") == 0)
+		return strdup(cli_domain_words(f->text)); /* as plan show */
 	if (f->type == PROTO_CTL_TEXT && (flags & CLI_COL_WORDS)) {
 		size_t cap = 2 * strlen(f->text) + 1; /* "," -> ", " */
 		char *w = malloc(cap);
@@ -294,6 +297,24 @@ cli_field_text(const struct proto_ctl_field *f, unsigned flags,
 	}
 	snprintf(buf, sizeof(buf), "%" PRId64, f->i);
 	return strdup(buf);
+}
+
+const char *
+cli_domain_words(const char *d)
+{
+	static const struct {
+		const char *name, *words;
+	} w[] = {
+	    {"safety_public_order", "safety and public order"},
+	    {"income_debts", "income and debts"},
+	    {"health_addiction", "health and addiction"},
+	    {"education_daytime", "education and daytime activity"},
+	    {"social_network", "social network"},
+	};
+	for (size_t i = 0; i < WN_ARRAY_LEN(w); i++)
+		if (strcmp(d, w[i].name) == 0)
+			return w[i].words;
+	return d;
 }
 
 /* is_code: a name of the node's, or a list of them (lower case letters,

@@ -384,6 +384,20 @@ test_code_words(void **state)
 	assert_string_equal(w, "");
 	cli_code_words("safety_public_order", w, 7);
 	assert_string_equal(w, "safety");
+	/* a field marked CLI_COL_WORDS; a life domain as plan show says it */
+	struct proto_ctl_field f = {.key = "stage", .type = PROTO_CTL_TEXT,
+	    .text = "follow_up"};
+	char *v = cli_field_text(&f, CLI_COL_WORDS, 0);
+	assert_string_equal(v, "follow-up");
+	free(v);
+	f.key = "domain";
+	f.text = "safety_public_order";
+	v = cli_field_text(&f, CLI_COL_WORDS, 0);
+	assert_string_equal(v, "safety and public order");
+	free(v);
+	v = cli_field_text(&f, 0, 0);
+	assert_string_equal(v, "safety_public_order");
+	free(v);
 }
 
 /* wrapped: what cli_wrap_put writes after a label of used columns */
