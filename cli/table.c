@@ -372,26 +372,21 @@ word_width(const char *s)
 	return w;
 }
 
-static size_t
-new_line(FILE *f, size_t indent)
-{
-	putc('\n', f);
-	for (size_t i = 0; i < indent; i++)
-		putc(' ', f);
-	return indent;
-}
-
 void
 cli_wrap_put(FILE *f, const char *s, size_t indent, size_t used,
     size_t width)
 {
-	size_t col = used, len, cols;
+	/* pending: the indent of a new line, written with its first
+	 * character (an empty line has no trailing spaces) */
+	size_t col = used, len, cols, pending = 0;
 	if (width > 0 && width < indent + 20)
 		width = indent + 20; /* too narrow to read: the terminal wraps */
+#define NEW_LINE() (putc('\n', f), pending = indent, col = indent)
+#define FLUSH() for (; pending > 0; pending--) putc(' ', f)
 	while (*s) {
 		if (*s == '\n' || (*s == '\r' && s[1] == '\n')) {
 			s += *s == '\r' ? 2 : 1;
-			col = new_line(f, indent);
+			NEW_LINE();
 		} else if (*s == ' ' || *s == '\t') {
 			size_t n = strspn(s, " \t"), w = word_width(s + n);
 			if (s[n] == '\0' || s[n] == '\n' || s[n] == '\r') {
@@ -400,10 +395,11 @@ cli_wrap_put(FILE *f, const char *s, size_t indent, size_t used,
 			}
 			if (width > 0 && col > indent && col + n + w > width) {
 				/* the next word starts the next line */
-				col = new_line(f, indent);
+				NEW_LINE();
 				s += n;
 				continue;
 			}
+			FLUSH();
 			for (size_t i = 0; i < n; i++)
 				putc(' ', f);
 			col += n;
@@ -411,13 +407,16 @@ cli_wrap_put(FILE *f, const char *s, size_t indent, size_t used,
 		} else {
 			if (width > 0 && col > indent && col == used &&
 			    col + word_width(s) > width)
-				col = new_line(f, indent); /* no room for a word */
+				NEW_LINE(); /* no room for a word after the label */
 			bool show = next_char(s, &len, &cols);
 			if (width > 0 && col > indent && col + cols > width)
-				col = new_line(f, indent); /* a word wider than a line */
+				NEW_LINE(); /* a word wider than a line */
+			FLUSH();
 			put_char(f, s, len, show);
 			col += cols;
 			s += len;
 		}
 	}
+#undef NEW_LINE
+#undef FLUSH
 }

@@ -435,8 +435,8 @@ test_wrap(void **state)
 	free(out);
 	/* a line end in the text starts a line at the indent; no trailing
 	 * spaces; a control character is shown as '?' */
-	out = wrapped("one  \ntwo\x1b[31m", 4, 6, 0);
-	assert_string_equal(out, ">>>>>>one\n    two?[31m");
+	out = wrapped("one  \n\ntwo\x1b[31m\n", 4, 6, 0);
+	assert_string_equal(out, ">>>>>>one\n\n    two?[31m\n");
 	free(out);
 	/* a word wider than a line is broken, never inside a UTF-8
 	 * sequence; the widths count columns, not bytes */
