@@ -111,11 +111,22 @@ void cli_moment(int64_t ms, char *out, size_t cap);
  * a duration). cli_field_text: a field as a person reads it (malloc'd,
  * NULL when out of memory; f NULL: ""), with flags CLI_COL_AGO (a moment
  * or 0 as cli_ago), CLI_COL_DURATION (cli_duration) or CLI_COL_MOMENT
- * (0: "", none yet); other moments as local dates. */
+ * (0: "", none yet); other moments as local dates; CLI_COL_WORDS: a
+ * text that is a name of the node's as cli_code_words says it.
+ * cli_code_words: a name of the node's (lower case, digits and '_', as
+ * "handed_over") in words ("handed over"; "follow_up": "follow-up");
+ * any other text is copied as it is (cut to cap).
+ * cli_wrap_put writes a free text s whose first line starts at column
+ * used, each further line at column indent (that many spaces): a line
+ * end in s starts one, and with width > 0 (cli_terminal_width) so does a
+ * word that would pass width (a word wider than a line is broken). With
+ * width 0 (not a terminal) nothing is wrapped. Control characters print
+ * as '?', tabs as spaces. */
 #define CLI_COL_WIDE 1u     /* only with --wide */
 #define CLI_COL_AGO 2u      /* a moment as "3 min ago" */
 #define CLI_COL_DURATION 4u /* milliseconds as "42 s" */
 #define CLI_COL_MOMENT 8u   /* a moment; 0 (none yet) left empty */
+#define CLI_COL_WORDS 16u   /* a name of the node's in words */
 struct cli_col {
 	const char *key;
 	const char *header; /* NULL: cli_key_words(key) */
@@ -129,6 +140,9 @@ void cli_table_write(FILE *f, const char *const *headers, size_t ncols,
 void cli_key_words(const char *key, bool moment, char *out, size_t cap);
 void cli_ago(int64_t ms, int64_t now_ms, char *out, size_t cap);
 void cli_duration(int64_t ms, char *out, size_t cap);
+void cli_code_words(const char *code, char *out, size_t cap);
+void cli_wrap_put(FILE *f, const char *s, size_t indent, size_t used,
+    size_t width);
 bool cli_is_moment(const struct proto_ctl_field *f);
 char *cli_field_text(const struct proto_ctl_field *f, unsigned flags,
     int64_t now_ms);
@@ -223,7 +237,7 @@ bool cli_date_ms(const char *text, int64_t *out);
  * (cap bytes), without trailing line ends; false, said why on stderr
  * naming --opt, when unreadable, empty or too long. cli_deadline writes
  * a deadline as cli_moment writes a moment, a whole day as the day alone.
- * cli_domain_words: a life domain in words. cli_print_action
+ * cli_domain_words (table.c): a life domain in words. cli_print_action
  * prints a row of action.list or plan.show in words; self (NULL: none)
  * is this node's org, to say which actions are its own. */
 bool cli_read_text_file(struct cli *cli, const char *opt, const char *path,
@@ -271,6 +285,9 @@ int cli_case_link(struct cli *cli, int argc, char **argv);
  * case.signals with cli_print_case_signal */
 int cli_case_signals(struct cli *cli, int argc, char **argv);
 void cli_print_case_signal(const struct proto_ctl_row *r);
+/* cmd_signal.c: a signal's category in words ("dwelling_neglect": "neglect
+ * of a dwelling") */
+const char *cli_signal_category_words(const char *c);
 int cli_cmd_share(struct cli *cli, int argc, char **argv);
 int cli_cmd_record(struct cli *cli, int argc, char **argv);
 int cli_cmd_consent(struct cli *cli, int argc, char **argv);

@@ -131,12 +131,19 @@ print_one(const struct cli *cli, const struct proto_ctl_row *r)
 		cli_moment(cli_row_int(r, "read_ms"), on, sizeof(on));
 		snprintf(read, sizeof(read), "  (read %s)", on);
 	}
-	/* never let a field draw on the terminal */
+	/* never let a field draw on the terminal (a line end either) */
 	for (char *q = what; *q; q++)
 		if ((unsigned char)*q < 0x20 || *q == 0x7f)
 			*q = '?';
-	printf("alert %" PRId64 "  %s  %s%s\n", cli_row_int(r, "id"), when,
-	    what, read);
+	char head[128], line[sizeof(what) + sizeof(read)];
+	snprintf(head, sizeof(head), "alert %" PRId64 "  %s  ",
+	    cli_row_int(r, "id"), when);
+	snprintf(line, sizeof(line), "%s%s", what, read);
+	fputs(head, stdout);
+	/* on a terminal a long alert wraps under its words */
+	cli_wrap_put(stdout, line, 4, cli_text_width(head),
+	    cli_terminal_width());
+	putchar('\n');
 }
 
 /* take_flag removes each argv[i] (i > 0) equal to flag, once; true when

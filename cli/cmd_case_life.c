@@ -369,7 +369,8 @@ print_step(const struct proto_ctl_row *r)
 		puts("     no reason given");
 	else {
 		fputs("     why: ", stdout);
-		safe(cli_row_text(r, "reason"), "          ");
+		cli_wrap_put(stdout, cli_row_text(r, "reason"), 10, 10,
+		    cli_terminal_width());
 		putchar('\n');
 	}
 }
@@ -387,7 +388,8 @@ print_case(const struct proto_ctl_reply *j)
 	fputs("), directed by ", stdout);
 	safe(cli_row_text(c, "director"), "");
 	fputs("\n  purpose: ", stdout);
-	safe(cli_row_text(c, "purpose"), "    ");
+	cli_wrap_put(stdout, cli_row_text(c, "purpose"), 4, 11,
+	    cli_terminal_width());
 	fputs("\n  subject: ", stdout);
 	safe(cli_row_text(c, "subject"), "");
 	fputs("\n  ground: ", stdout);

@@ -17,22 +17,34 @@ cli_print_case_signal(const struct proto_ctl_row *r)
 	int64_t dup = cli_row_int(r, "duplicate_of");
 	char when[64];
 	cli_moment(cli_row_int(r, "when_ms"), when, sizeof(when));
-	printf("  signal %lld of %s  %s  ", (long long)cli_row_int(r, "signal"),
-	    cli_row_text(r, "from"), when);
+	printf("  signal %lld of ", (long long)cli_row_int(r, "signal"));
+	/* a partner's words: never let them draw on the terminal */
+	cli_text_put(stdout, cli_row_text(r, "from"));
+	printf("  %s  ", when);
 	if (!cli_row_bool(r, "summary")) {
 		/* the matrix lets this node know no more of it */
 		puts("(only that it is there)");
 		return;
 	}
-	printf("%s%s%s  %s", cli_row_text(r, "municipality"), nb[0] ? "/" : "",
-	    nb, cli_row_text(r, "category"));
+	cli_text_put(stdout, cli_row_text(r, "municipality"));
+	if (nb[0]) {
+		putchar('/');
+		cli_text_put(stdout, nb);
+	}
+	fputs("  ", stdout);
+	cli_text_put(stdout,
+	    cli_signal_category_words(cli_row_text(r, "category")));
 	if (dup)
 		printf("  (a duplicate of signal %lld)", (long long)dup);
 	else if (reports > 1)
 		printf("  (%lld reports)", (long long)reports);
 	putchar('\n');
-	if (cli_row_text(r, "subjects")[0])
-		printf("     %s\n", cli_row_text(r, "subjects"));
+	if (cli_row_text(r, "subjects")[0]) {
+		fputs("     ", stdout);
+		cli_wrap_put(stdout, cli_row_text(r, "subjects"), 5, 5,
+		    cli_terminal_width());
+		putchar('\n');
+	}
 }
 
 int

@@ -108,7 +108,8 @@ matrix_show(struct cli *cli, int argc, char **argv)
 	status = cli_simple(cli, "matrix.show", NULL);
 	if (status == CLI_OK) {
 		fputs(cli->json ? "," : "\n", stdout);
-		status = cli_simple(cli, "matrix.acks", NULL);
+		/* a list, whatever its count of members */
+		status = cli_simple_list(cli, NULL, "matrix.acks", NULL);
 	}
 	if (cli->json)
 		fputs("]\n", stdout);

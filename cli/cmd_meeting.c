@@ -174,24 +174,52 @@ out:
 	return status;
 }
 
+/* table writes the rows of r as cells (ncols each, built by cell into
+ * out, cap bytes) under heads, in the one table style (cli_table_write) */
+static void
+table(const struct proto_ctl_reply *r, const char *const *heads,
+    size_t ncols,
+    void (*cell)(const struct proto_ctl_row *, size_t, char *, size_t))
+{
+	enum { CAP = 320 };
+	char (*buf)[CAP] = calloc(r->nrows * ncols + 1, sizeof(*buf));
+	const char **cells = calloc(r->nrows * ncols + 1, sizeof(*cells));
+	if (buf == NULL || cells == NULL) {
+		fprintf(stderr, "wijknet: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < r->nrows; i++)
+		for (size_t c = 0; c < ncols; c++) {
+			cell(&r->rows[i], c, buf[i * ncols + c], CAP);
+			cells[i * ncols + c] = buf[i * ncols + c];
+		}
+	cli_table_write(stdout, heads, ncols, cells, r->nrows,
+	    cli_terminal_width());
+out:
+	free(buf);
+	free(cells);
+}
+
+static void
+body_cell(const struct proto_ctl_row *b, size_t c, char *out, size_t cap)
+{
+	static const char *const keys[] = {"body_id", "name", "chair",
+	    "members"};
+	if (c < WN_ARRAY_LEN(keys))
+		snprintf(out, cap, "%s", cli_row_text(b, keys[c]));
+	else
+		snprintf(out, cap, "%s", cli_row_bool(b, "sits") ? "yes" : "no");
+}
+
 static void
 print_bodies(const struct proto_ctl_reply *r)
 {
+	static const char *const heads[] = {"body", "name", "chair",
+	    "members", "this node sits in it"};
 	if (r->nrows == 0)
 		puts("no consultation bodies");
-	for (size_t i = 0; i < r->nrows; i++) {
-		const struct proto_ctl_row *b = &r->rows[i];
-		safe(cli_row_text(b, "body_id"), "");
-		fputs("  ", stdout);
-		safe(cli_row_text(b, "name"), "");
-		fputs("\n  chaired by ", stdout);
-		safe(cli_row_text(b, "chair"), "");
-		fputs("; members: ", stdout);
-		safe(cli_row_text(b, "members"), "");
-		fputs(cli_row_bool(b, "sits") ? " (this node sits in it)\n"
-					     : "\n",
-		    stdout);
-	}
+	else
+		table(r, heads, WN_ARRAY_LEN(heads), body_cell);
 }
 
 static int
@@ -321,12 +349,41 @@ print_meeting_line(const struct proto_ctl_row *m)
 }
 
 static void
+meeting_cell(const struct proto_ctl_row *m, size_t c, char *out, size_t cap)
+{
+	const char *name = cli_row_text(m, "body_name");
+	switch (c) {
+	case 0:
+		snprintf(out, cap, "%lld", (long long)cli_row_int(m, "meeting"));
+		break;
+	case 1:
+		cli_moment(cli_row_int(m, "at_ms"), out, cap);
+		break;
+	case 2:
+		snprintf(out, cap, "%s (%s)", name[0] ? name
+		    : cli_row_text(m, "body_id"), cli_row_text(m, "body_id"));
+		break;
+	case 3: /* empty until the attendance is taken */
+		if (cli_row_bool(m, "attendance_taken"))
+			snprintf(out, cap, "%lld", (long long)cli_row_int(m,
+			    "present"));
+		else
+			out[0] = '\0';
+		break;
+	default:
+		snprintf(out, cap, "%lld", (long long)cli_row_int(m, "cases"));
+	}
+}
+
+static void
 print_meetings(const struct proto_ctl_reply *r)
 {
+	static const char *const heads[] = {"meeting", "when", "body",
+	    "partners there", "cases here"};
 	if (r->nrows == 0)
 		puts("no meetings");
-	for (size_t i = 0; i < r->nrows; i++)
-		print_meeting_line(&r->rows[i]);
+	else
+		table(r, heads, WN_ARRAY_LEN(heads), meeting_cell);
 }
 
 static int
@@ -342,15 +399,18 @@ meeting_list(struct cli *cli, int argc, char **argv)
 static void
 print_decision(const struct proto_ctl_row *d, const char *indent)
 {
-	char when[64];
+	char when[64], head[160];
+	int n;
 	cli_moment(cli_row_int(d, "decided_ms"), when, sizeof(when));
-	printf("%sdecision %" PRId64 " (%s", indent,
+	n = snprintf(head, sizeof(head), "%sdecision %" PRId64 " (%s", indent,
 	    cli_row_int(d, "decision"), when);
-	if (cli_row_int(d, "step") > 0)
-		printf(", took step %" PRId64, cli_row_int(d, "step"));
-	fputs("): ", stdout);
+	if (cli_row_int(d, "step") > 0 && n > 0 && (size_t)n < sizeof(head))
+		snprintf(head + n, sizeof(head) - (size_t)n,
+		    ", took step %" PRId64, cli_row_int(d, "step"));
+	printf("%s): ", head);
 	if (cli_row_bool(d, "text_shared"))
-		safe(cli_row_text(d, "text"), "      ");
+		cli_wrap_put(stdout, cli_row_text(d, "text"), strlen(indent) + 2,
+		    cli_text_width(head) + 3, cli_terminal_width());
 	else
 		fputs("(not shared with this node)", stdout);
 	putchar('\n');
@@ -377,7 +437,8 @@ print_consult(const struct proto_ctl_row *k, bool with_meeting)
 		puts("    minutes: written, not shared with this node");
 	else {
 		fputs("    minutes: ", stdout);
-		safe(cli_row_text(k, "minutes"), "      ");
+		cli_wrap_put(stdout, cli_row_text(k, "minutes"), 6, 13,
+		    cli_terminal_width());
 		putchar('\n');
 	}
 }
@@ -503,7 +564,8 @@ cli_print_consultations(const struct proto_ctl_row *rows, size_t n)
 			puts("\n     reason not shared");
 		else {
 			fputs("\n     why: ", stdout);
-			safe(cli_row_text(e, "reason"), "          ");
+			cli_wrap_put(stdout, cli_row_text(e, "reason"), 10, 10,
+			    cli_terminal_width());
 			putchar('\n');
 		}
 	}

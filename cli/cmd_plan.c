@@ -60,13 +60,6 @@ plan_add(struct cli *cli, int argc, char **argv)
 	    text, NULL);
 }
 
-static void
-safe_line(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		putchar(*p == '\n' ? ' ' : *p < 0x20 || *p == 0x7f ? '?' : *p);
-}
-
 static int
 plan_show(struct cli *cli, int argc, char **argv)
 {
@@ -98,9 +91,11 @@ plan_show(struct cli *cli, int argc, char **argv)
 			const char *d = cli_row_text_opt(r, "domain");
 			if (goals++ == 0)
 				puts("\ngoals");
-			printf("  %s: ", cli_domain_words(d ? d : "?"));
+			const char *dw = cli_domain_words(d ? d : "?");
+			printf("  %s: ", dw);
 			if (g != NULL)
-				safe_line(g);
+				cli_wrap_put(stdout, g, 4, cli_text_width(dw) + 4,
+				    cli_terminal_width());
 			else
 				fputs("(this node may know only that there is "
 				      "a goal)", stdout);

@@ -29,7 +29,8 @@ share_show(struct cli *cli, int argc, char **argv)
 	const char *id = NULL;
 	if (!cli_getopt(cli, argc, argv, NULL, 0, &id, 1))
 		return CLI_USAGE;
-	return cli_simple(cli, "share.show", "id", id, NULL);
+	/* a table, field by field, whatever their count */
+	return cli_simple_list(cli, NULL, "share.show", "id", id, NULL);
 }
 
 static int

@@ -97,7 +97,6 @@ read_text(struct cli *cli, const char *path, char *out, size_t cap)
 	return cli_text_ok(cli, "--", "text-file", out);
 }
 
-static const char *category_words(const char *c);
 
 static int
 signal_add(struct cli *cli, int argc, char **argv)
@@ -153,7 +152,7 @@ signal_add(struct cli *cli, int argc, char **argv)
 		cli_moment(cli_row_int(&reply.rows[0], "when_ms"), at, sizeof(at));
 		printf("signal %" PRId64 " recorded: %s, %s\n",
 		    cli_row_int(&reply.rows[0], "signal_id"),
-		    category_words(cli_row_text(&reply.rows[0], "category")), at);
+		    cli_signal_category_words(cli_row_text(&reply.rows[0], "category")), at);
 	}
 	proto_ctl_reply_release(&reply);
 	return status;
@@ -167,8 +166,8 @@ safe(const char *s)
 		putchar(*p == '\n' ? ' ' : *p < 0x20 || *p == 0x7f ? '?' : *p);
 }
 
-static const char *
-category_words(const char *c)
+const char *
+cli_signal_category_words(const char *c)
 {
 	if (strcmp(c, "confused_behaviour") == 0)
 		return "confused behaviour";
@@ -183,7 +182,7 @@ print_signal(const struct proto_ctl_row *r)
 	char when[64];
 	cli_moment(cli_row_int(r, "when_ms"), when, sizeof(when));
 	printf("signal %" PRId64 "  %s  %s\n", cli_row_int(r, "signal_id"), when,
-	    category_words(cli_row_text(r, "category")));
+	    cli_signal_category_words(cli_row_text(r, "category")));
 	fputs("  where: ", stdout);
 	safe(cli_row_text(r, "municipality"));
 	if (cli_row_text(r, "neighbourhood")[0]) {
@@ -217,7 +216,8 @@ print_signal(const struct proto_ctl_row *r)
 	}
 	if (cli_row_text(r, "text")[0]) {
 		fputs("  text: ", stdout);
-		safe(cli_row_text(r, "text"));
+		cli_wrap_put(stdout, cli_row_text(r, "text"), 8, 8,
+		    cli_terminal_width());
 		putchar('\n');
 	}
 	if (strcmp(cli_row_text(r, "summary"), "owed") == 0)
@@ -234,7 +234,7 @@ print_summary(const struct proto_ctl_row *r)
 	printf("signal %" PRId64 " of ", cli_row_int(r, "signal_id"));
 	safe(cli_row_text(r, "from"));
 	printf("  %s  %s\n  where: ", when,
-	    category_words(cli_row_text(r, "category")));
+	    cli_signal_category_words(cli_row_text(r, "category")));
 	safe(cli_row_text(r, "municipality"));
 	if (cli_row_text(r, "neighbourhood")[0]) {
 		fputs(", ", stdout);

@@ -56,24 +56,6 @@ cli_deadline(int64_t ms, char *out, size_t cap)
 		snprintf(out, cap, "%" PRId64, ms);
 }
 
-const char *
-cli_domain_words(const char *d)
-{
-	static const struct {
-		const char *name, *words;
-	} w[] = {
-	    {"safety_public_order", "safety and public order"},
-	    {"income_debts", "income and debts"},
-	    {"health_addiction", "health and addiction"},
-	    {"education_daytime", "education and daytime activity"},
-	    {"social_network", "social network"},
-	};
-	for (size_t i = 0; i < WN_ARRAY_LEN(w); i++)
-		if (strcmp(d, w[i].name) == 0)
-			return w[i].words;
-	return d;
-}
-
 /* safe prints text indented, without letting it draw on the terminal */
 static void
 safe(const char *s, const char *indent)
@@ -121,17 +103,18 @@ cli_print_action(const struct proto_ctl_row *r, const char *self)
 	}
 	if (text != NULL) {
 		fputs("  what: ", stdout);
-		safe(text, "        ");
+		cli_wrap_put(stdout, text, 8, 8, cli_terminal_width());
 		putchar('\n');
 	} else {
 		puts("  what: (this node may know only that the action "
 		     "exists)");
 	}
 	if (note != NULL) {
-		fputs(strcmp(state, "cancelled") == 0 ? "  why: "
-						      : "  result: ",
-		    stdout);
-		safe(note, "        ");
+		const char *label = strcmp(state, "cancelled") == 0 ? "  why: "
+								    : "  result: ";
+		fputs(label, stdout);
+		cli_wrap_put(stdout, note, 8, strlen(label),
+		    cli_terminal_width());
 		putchar('\n');
 	}
 }

@@ -64,6 +64,22 @@ print_json(const struct proto_ctl_reply *r)
 	fputs("]}\n", stdout);
 }
 
+/* code_flags: CLI_COL_WORDS for a field whose value is a name of the
+ * node's (a stage, an outcome, a role...): people read it in words,
+ * --json keeps it exact. Categories keep their names: a person types
+ * them back (share approve --only, case request --categories). */
+static unsigned
+code_flags(const char *key)
+{
+	static const char *const keys[] = {"basis", "direction", "domain",
+	    "ground", "kind", "outcome", "relation", "role", "stage", "state",
+	    "type", "user_role"};
+	for (size_t i = 0; i < WN_ARRAY_LEN(keys); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return CLI_COL_WORDS;
+	return 0;
+}
+
 /* print_head: the refusal on stderr, or the node's message */
 static void
 print_head(struct cli *cli, const struct proto_ctl_reply *r)
@@ -92,7 +108,8 @@ print_object(const struct proto_ctl_row *row, int64_t now)
 			width = cli_text_width(words[j]);
 	}
 	for (size_t j = 0; j < row->nfields; j++) {
-		char *v = cli_field_text(&row->fields[j], 0, now);
+		char *v = cli_field_text(&row->fields[j],
+		    code_flags(row->fields[j].key), now);
 		cli_text_put(stdout, words[j]);
 		putchar(':');
 		if (v == NULL || v[0] != '\0') /* no trailing spaces */
@@ -134,7 +151,8 @@ print_table(const struct proto_ctl_reply *r, const struct cli_col *cols,
 				    &r->rows[i], own[c].key);
 				moment = f != NULL && cli_is_moment(f);
 			}
-			own[c].flags = moment ? CLI_COL_MOMENT : 0;
+			own[c].flags = (moment ? CLI_COL_MOMENT : 0) |
+			    code_flags(own[c].key);
 		}
 		if ((col->flags & CLI_COL_WIDE) && !wide) {
 			hidden++;

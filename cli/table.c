@@ -264,6 +264,16 @@ cli_field_text(const struct proto_ctl_field *f, unsigned flags,
 	time_t t;
 	if (f == NULL)
 		return strdup("");
+	if (f->type == PROTO_CTL_TEXT && (flags & CLI_COL_WORDS) &&
+	    strcmp(f->key, "domain") == 0)
+		return strdup(cli_domain_words(f->text)); /* as plan show */
+	if (f->type == PROTO_CTL_TEXT && (flags & CLI_COL_WORDS)) {
+		size_t cap = 2 * strlen(f->text) + 1; /* "," -> ", " */
+		char *w = malloc(cap);
+		if (w != NULL)
+			cli_code_words(f->text, w, cap);
+		return w;
+	}
 	if (f->type == PROTO_CTL_TEXT)
 		return strdup(f->text); /* control characters: cli_text_put */
 	if (f->type == PROTO_CTL_BOOL)
@@ -287,4 +297,126 @@ cli_field_text(const struct proto_ctl_field *f, unsigned flags,
 	}
 	snprintf(buf, sizeof(buf), "%" PRId64, f->i);
 	return strdup(buf);
+}
+
+const char *
+cli_domain_words(const char *d)
+{
+	static const struct {
+		const char *name, *words;
+	} w[] = {
+	    {"safety_public_order", "safety and public order"},
+	    {"income_debts", "income and debts"},
+	    {"health_addiction", "health and addiction"},
+	    {"education_daytime", "education and daytime activity"},
+	    {"social_network", "social network"},
+	};
+	for (size_t i = 0; i < WN_ARRAY_LEN(w); i++)
+		if (strcmp(d, w[i].name) == 0)
+			return w[i].words;
+	return d;
+}
+
+/* is_code: a name of the node's, or a list of them (lower case letters,
+ * digits, '_' and ','), not a text a person wrote */
+static bool
+is_code(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+			*s == '_' || *s == ','))
+			return false;
+	return true;
+}
+
+void
+cli_code_words(const char *code, char *out, size_t cap)
+{
+	size_t o = 0;
+	if (cap == 0)
+		return;
+	if (!is_code(code)) {
+		snprintf(out, cap, "%s", code);
+		return;
+	}
+	for (const char *p = code; *p && o + 1 < cap; p++) {
+		const char *w = NULL;
+		if (*p == ',')
+			w = ", ";
+		/* the stage after the plan is written "follow-up" */
+		else if (*p == '_' && p - code >= 6 &&
+		    (p - 6 == code || p[-7] == ',') &&
+		    strncmp(p - 6, "follow_up", 9) == 0 &&
+		    (p[3] == '\0' || p[3] == ','))
+			w = "-";
+		else
+			out[o++] = *p == '_' ? ' ' : *p;
+		for (; w && *w && o + 1 < cap; w++)
+			out[o++] = *w;
+	}
+	out[o] = '\0';
+}
+
+/* word_width: the columns of the word at s (up to a space or a line end) */
+static size_t
+word_width(const char *s)
+{
+	size_t w = 0, len, cols;
+	while (*s && *s != ' ' && *s != '\t' && *s != '\n') {
+		next_char(s, &len, &cols);
+		s += len;
+		w += cols;
+	}
+	return w;
+}
+
+void
+cli_wrap_put(FILE *f, const char *s, size_t indent, size_t used,
+    size_t width)
+{
+	/* pending: the indent of a new line, written with its first
+	 * character (an empty line has no trailing spaces) */
+	size_t col = used, len, cols, pending = 0;
+	if (width > 0 && width < indent + 20)
+		width = indent + 20; /* too narrow to read: the terminal wraps */
+#define NEW_LINE() (putc('\n', f), pending = indent, col = indent)
+#define FLUSH() for (; pending > 0; pending--) putc(' ', f)
+	while (*s) {
+		if (*s == '\n' || (*s == '\r' && s[1] == '\n')) {
+			s += *s == '\r' ? 2 : 1;
+			NEW_LINE();
+		} else if (*s == ' ' || *s == '\t') {
+			size_t n = strspn(s, " \t"), w = word_width(s + n);
+			if (s[n] == '\0' || s[n] == '\n' || s[n] == '\r') {
+				s += n; /* no trailing spaces */
+				continue;
+			}
+			if (width > 0 && col > indent && col + n + w > width) {
+				/* the next word starts the next line */
+				NEW_LINE();
+				s += n;
+				continue;
+			}
+			FLUSH();
+			for (size_t i = 0; i < n; i++)
+				putc(' ', f);
+			col += n;
+			s += n;
+		} else {
+			if (width > 0 && col > indent && col == used &&
+			    col + word_width(s) > width)
+				NEW_LINE(); /* no room for a word after the label */
+			bool show = next_char(s, &len, &cols);
+			if (width > 0 && col > indent && col + cols > width)
+				NEW_LINE(); /* a word wider than a line */
+			FLUSH();
+			put_char(f, s, len, show);
+			col += cols;
+			s += len;
+		}
+	}
+#undef NEW_LINE
+#undef FLUSH
 }

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* the rooms' command tables: one per room, a handful */
 #define NODE_CTL_TABLES 16
@@ -150,9 +151,15 @@ node_ctl_write_held(struct node *n)
 		return rc;
 	for (size_t i = 0; i < n->held->n; i++) {
 		struct node_held_audit *h = &n->held->recs[i];
-		char det[sizeof(h->detail) + 64];
-		snprintf(det, sizeof(det), "(held, at %lld ms) %s",
-		    (long long)h->ms, h->detail);
+		char det[sizeof(h->detail) + 64], at[40];
+		/* the audit is read by people: the moment in UTC, to the
+		 * second */
+		time_t t = (time_t)(h->ms / 1000);
+		struct tm tm;
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+			snprintf(at, sizeof(at), "%lld ms", (long long)h->ms);
+		snprintf(det, sizeof(det), "(held, at %s) %s", at, h->detail);
 		if ((rc = node_audit_append(n->store, h->user, h->action,
 			 h->object, det)) != WN_OK)
 			return rc;

@@ -397,9 +397,16 @@ node_ctl_meeting_plan(struct node_ctl_call *c)
 	if ((rc = node_meet_send_meeting(n, id, &sent)) != WN_OK)
 		return rc;
 	c->kick = sent > 0;
+	/* the audit is read by people: the moment in UTC, as action.c says
+	 * a deadline */
+	char when[40];
+	time_t t = (time_t)(at_ms / 1000);
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(when, sizeof(when), "%lld ms", (long long)at_ms);
 	snprintf(c->detail, sizeof(c->detail), "meeting %lld of body %s at "
-	    "%lld; %zu partners told", (long long)id, body, (long long)at_ms,
-	    sent);
+	    "%s; %zu partners told", (long long)id, body, when, sent);
 	char msg[160];
 	snprintf(msg, sizeof(msg), "meeting %lld of %s planned; %zu partners "
 	    "told", (long long)id, body, sent);

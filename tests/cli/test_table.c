@@ -362,6 +362,136 @@ test_list_and_object(void **state)
 	assert_non_null(strstr(out, "\nfingerprint:\nlast ok"));
 }
 
+static void
+test_code_words(void **state)
+{
+	(void)state;
+	char w[64];
+	cli_code_words("handed_over", w, sizeof(w));
+	assert_string_equal(w, "handed over");
+	cli_code_words("follow_up", w, sizeof(w));
+	assert_string_equal(w, "follow-up");
+	cli_code_words("signals,health_care,follow_up", w, sizeof(w));
+	assert_string_equal(w, "signals, health care, follow-up");
+	/* only a name of the node's: a text a person wrote stays as it is */
+	cli_code_words("Sociale_dienst Olen", w, sizeof(w));
+	assert_string_equal(w, "Sociale_dienst Olen");
+	cli_code_words("c-5a12_ad", w, sizeof(w));
+	assert_string_equal(w, "c-5a12_ad");
+	cli_code_words("not_follow_up", w, sizeof(w));
+	assert_string_equal(w, "not follow up");
+	cli_code_words("", w, sizeof(w));
+	assert_string_equal(w, "");
+	cli_code_words("safety_public_order", w, 7);
+	assert_string_equal(w, "safety");
+	/* a field marked CLI_COL_WORDS; a life domain as plan show says it */
+	struct proto_ctl_field f = {.key = "stage", .type = PROTO_CTL_TEXT,
+	    .text = "follow_up"};
+	char *v = cli_field_text(&f, CLI_COL_WORDS, 0);
+	assert_string_equal(v, "follow-up");
+	free(v);
+	f.key = "domain";
+	f.text = "safety_public_order";
+	v = cli_field_text(&f, CLI_COL_WORDS, 0);
+	assert_string_equal(v, "safety and public order");
+	free(v);
+	v = cli_field_text(&f, 0, 0);
+	assert_string_equal(v, "safety_public_order");
+	free(v);
+}
+
+/* wrapped: what cli_wrap_put writes after a label of used columns */
+static char *
+wrapped(const char *s, size_t indent, size_t used, size_t width)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	for (size_t i = 0; i < used; i++)
+		putc('>', f);
+	cli_wrap_put(f, s, indent, used, width);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void
+test_wrap(void **state)
+{
+	(void)state;
+	const char *text = "the group was there again on Friday; the partners "
+			   "agree on a joint approach";
+	/* not a terminal: one line, whole */
+	char *out = wrapped(text, 8, 8, 0);
+	assert_string_equal(out, ">>>>>>>>the group was there again on Friday; "
+				 "the partners agree on a joint approach");
+	free(out);
+	/* a terminal of 40 columns: words to the next line, under the text */
+	out = wrapped(text, 8, 8, 40);
+	assert_string_equal(out, ">>>>>>>>the group was there again on\n"
+				 "        Friday; the partners agree on a\n"
+				 "        joint approach");
+	lines_fit(out, 40);
+	free(out);
+	/* a line end in the text starts a line at the indent; no trailing
+	 * spaces; a control character is shown as '?' */
+	out = wrapped("one  \n\ntwo\x1b[31m\n", 4, 6, 0);
+	assert_string_equal(out, ">>>>>>one\n\n    two?[31m\n");
+	free(out);
+	/* a word wider than a line is broken, never inside a UTF-8
+	 * sequence; the widths count columns, not bytes */
+#define E "\xc3\xa9" /* e acute: two bytes, one column */
+	out = wrapped("caf" E "caf" E "caf" E "caf" E "caf" E "caf" E " " E "t" E,
+	    0, 0, 20);
+	assert_string_equal(out, "caf" E "caf" E "caf" E "caf" E "caf" E "\n"
+				 "caf" E " " E "t" E);
+#undef E
+	lines_fit(out, 20);
+	free(out);
+	/* no room after a long label: the first word starts the next line */
+	out = wrapped("approach", 2, 35, 40);
+	assert_string_equal(out, ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>\n  approach");
+	free(out);
+}
+
+/* test_words_in_generic_output: a stage, an outcome, a domain read in
+ * words in an object and a table; --json keeps the node's names */
+static void
+test_words_in_generic_output(void **state)
+{
+	(void)state;
+	struct cli cli = {.prog = "wijknet"};
+	struct proto_ctl_field f1[] = {
+	    {.key = "case_id", .type = PROTO_CTL_TEXT, .text = "c-1"},
+	    {.key = "stage", .type = PROTO_CTL_TEXT, .text = "follow_up"},
+	    {.key = "outcome", .type = PROTO_CTL_TEXT, .text = "handed_over"},
+	    {.key = "subject", .type = PROTO_CTL_TEXT, .text = "S_jonas"},
+	};
+	struct proto_ctl_field f2[] = {
+	    {.key = "case_id", .type = PROTO_CTL_TEXT, .text = "c-2"},
+	    {.key = "stage", .type = PROTO_CTL_TEXT, .text = "signal"},
+	    {.key = "outcome", .type = PROTO_CTL_TEXT, .text = ""},
+	    {.key = "subject", .type = PROTO_CTL_TEXT, .text = "my_subject"},
+	};
+	struct proto_ctl_row rows[] = {{4, f1}, {4, f2}};
+	struct proto_ctl_reply r = {.status = WN_OK, .nrows = 1, .rows = rows};
+	int status;
+	char *out = captured(cli_print_reply, &cli, &r, &status);
+	assert_string_equal(out, "case id: c-1\n"
+				 "stage:   follow-up\n"
+				 "outcome: handed over\n"
+				 "subject: S_jonas\n");
+	r.nrows = 2;
+	out = captured(cli_print_reply, &cli, &r, &status);
+	assert_string_equal(out, "case id  stage      outcome      subject\n"
+				 "c-1      follow-up  handed over  S_jonas\n"
+				 "c-2      signal                  my_subject\n");
+	cli.json = true;
+	out = captured(cli_print_reply, &cli, &r, &status);
+	assert_non_null(strstr(out, "\"stage\":\"follow_up\","
+				    "\"outcome\":\"handed_over\""));
+}
+
 int
 main(void)
 {
@@ -376,6 +506,9 @@ main(void)
 	    cmocka_unit_test(test_key_words),
 	    cmocka_unit_test(test_ago),
 	    cmocka_unit_test(test_list_and_object),
+	    cmocka_unit_test(test_code_words),
+	    cmocka_unit_test(test_wrap),
+	    cmocka_unit_test(test_words_in_generic_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

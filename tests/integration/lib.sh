@@ -397,6 +397,16 @@ out_lacks() {
 	grep -Eq -- "$pat" <<<"$out" || return 0
 	grep -E -- "$pat" <<<"$out" | tail -20; return 1
 }
+# no_epoch CMD...: CMD succeeds, says something, and writes no moment in
+# epoch milliseconds (a number of 13 digits standing alone): human output
+# says dates a person reads, --json carries the milliseconds
+no_epoch() {
+	local pat='(^|[^0-9A-Za-z])[0-9]{13}([^0-9A-Za-z]|$)' out
+	out=$("$@" 2>&1) || { printf '%s\n(failed: %s)\n' "$out" "$*"; return 1; }
+	[ -n "$out" ] || { echo "(no output: $*)"; return 1; }
+	grep -Eq -- "$pat" <<<"$out" || return 0
+	grep -E -- "$pat" <<<"$out" | tail -20; return 1
+}
 # count_or_fail PATTERN CMD...: prints how many lines of CMD's output match
 # (grep -E); prints nothing and fails when CMD fails
 count_or_fail() {

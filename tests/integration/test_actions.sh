@@ -186,6 +186,13 @@ check_exit "the director cancels its own lighting action" 0 sh -c \
 	"printf 'the lighting comes with the square'\''s renovation\n' | '$WIJKNET' -d '$WN_T/dir' action cancel $A_DIR --why-file -"
 check "police learns it is cancelled" wait_for 60 field_is police "$A_DIR" state cancelled
 
+# people read dates: no human output of these holds epoch milliseconds
+for cmd in "dir action list --case $C" "housing action list --all" "police action list --late" \
+	"housing plan show $C" "dir audit show --limit 500"; do
+	# shellcheck disable=SC2086 # a node and its words
+	check "no epoch milliseconds in: $cmd" no_epoch wn $cmd
+done
+
 # ---- what each store holds ------------------------------------------------
 drained() { local n; for n in dir police housing youth; do
 	[ "$(wn $n --json peer stats | json_field queued)" = 0 ] || return 1; done; }

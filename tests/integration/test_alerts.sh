@@ -195,6 +195,10 @@ for n in dir police housing; do
 	check "$n's alerts name no subject, purpose, text or value" \
 		out_lacks 'mk-subject|MK-' wn $n --json alerts --all --limit 1000
 done
+# people read dates: no human output of these holds epoch milliseconds
+for n in dir police housing; do
+	check "no epoch milliseconds in $n's alerts" no_epoch wn $n alerts --all --limit 1000
+done
 for n in dir police housing; do check "$n stops" node_stop $n; done
 rows_of() { echo "SELECT * FROM alerts;" | node_sql "$1"; }
 check "the director's store holds its alert rows (the search finds what is there)" \

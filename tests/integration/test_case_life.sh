@@ -167,8 +167,10 @@ check_out "  ... indented" '^          says: a plan with actions'
 check_out "  the link in words" "the person case of a member of family case $F"
 check_out "  its members" 'members: dir,guards,police,youth'
 check_exit "case list at the director" 0 wn dir case list
-check_out "  the person case closed" "$P.*closed.*handed_over"
+check_out "  the person case closed, its outcome in words" "$P.*closed +handed over"
 check_out "  the family case at signal" "$F.*signal"
+check "  no epoch milliseconds in it" no_epoch wn dir case list
+check "  nor in a case show" no_epoch wn police case show "$P"
 check "each step is audited at a member" count_is 5 audit_count police case.step
 # details NODE ACTION PATTERN: how many of NODE's ACTION records say PATTERN
 details() { wn "$1" --json audit show --limit 10000 | /usr/bin/python3 -c '
@@ -189,6 +191,7 @@ check "  nothing was queued for anyone" test "$seq_before" = \
 check "  nothing was disclosed" count_is 0 audit_count police disclosure.sent
 check_exit "share show says why" 0 wn police share show 1
 check_out "  the case is closed" 'the case is closed'
+check "  no epoch milliseconds in it" no_epoch wn police share show 1
 check_exit "the director's new request for the closed case" 1 wn dir case request "$P" --categories signals
 check_out "  is refused" 'is closed: nothing is shared for it'
 

@@ -92,6 +92,12 @@ check "  no subject of police's" out_lacks 'CS-SUBJ-(one|two|three|four)' cat "$
 check "the director's audit records the attachments" \
 	count_is 3 count_or_fail "signal.attach.*attached to case $C" wn dir audit show --limit 200
 
+# people read dates: no human output of these holds epoch milliseconds
+for cmd in "dir case signals $C" "police case signals $C" "dir case show $C"; do
+	# shellcheck disable=SC2086 # a node and its words
+	check "no epoch milliseconds in: $cmd" no_epoch wn $cmd
+done
+
 # --- a closed case takes no new signal
 printf 'the nuisance is gone\n' >"$WN_T/why"
 check "the director closes the case" wn dir case close "$C" --outcome resolved --why-file "$WN_T/why"

@@ -173,6 +173,11 @@ check "the director lists the match it holds, with both partners" \
 M=$(held_fp)
 check "  named by 8 hex digits, not the token" test "${#M}" = 8
 check "  and the other match, of the two municipalities" out_has "^  gem2, concern $GC since" wn dir concern held
+# people read dates: no human output of these holds epoch milliseconds
+for cmd in "dir concern held" "police concern list" "police concern matches"; do
+	# shellcheck disable=SC2086 # a node and its words
+	check "no epoch milliseconds in: $cmd" no_epoch wn $cmd
+done
 check_exit "a member holds no matches" 1 wn police concern held
 check_exit "a case on a match the director does not hold is refused" 1 \
 	wn dir concern case 00000000 --type person --purpose "support" --ground consent

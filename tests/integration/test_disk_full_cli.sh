@@ -29,9 +29,10 @@ check "there is room again" prlimit --pid "${WN_PID[police]}" --fsize=unlimited
 check "a write succeeds" wn police record --subject S-fill --category signals --field note --value "after"
 check_exit "the audit log" 0 wn police audit show --limit 60
 check_out "  says how many records were held" 'audit.held[[:space:]]+police[[:space:]]+[0-9]+ audit records of requests answered while the disk was full were held in memory and follow'
-check_out "  and has the held status request" 'control.status[[:space:]]+\(held, at [0-9]+ ms\)'
-check_out "  the held audit verify" 'control.audit.verify[[:space:]]+\(held, at [0-9]+ ms\) intact'
-check_out "  and the refused write" 'control.record.add[[:space:]]+\(held, at [0-9]+ ms\) refused: the disk is full'
+check_out "  and has the held status request" 'control.status[[:space:]]+\(held, at 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\)'
+check_out "  the held audit verify" 'control.audit.verify[[:space:]]+\(held, at 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\) intact'
+check_out "  and the refused write" 'control.record.add[[:space:]]+\(held, at 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\) refused: the disk is full'
+check "  and no moment in epoch milliseconds" no_epoch wn police audit show --limit 60
 check_exit "the audit chain is intact" 0 wn police audit verify
 check "police stops" node_stop police
 check_exit "  its stopped store verifies" 0 "$WIJKNETD" audit-verify --config "$WN_T/police/wijknet.conf"

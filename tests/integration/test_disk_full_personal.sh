@@ -41,7 +41,7 @@ check "there is room again" prlimit --pid "${WN_PID[police]}" --fsize=unlimited
 check "a write succeeds" wn police record --subject S-x --category signals --field note --value after
 check_exit "the audit log" 0 wn police audit show --limit 1200
 cp "$WN_T/out" "$WN_T/aud.out"
-check_out "  has the refused record list" 'control.record.list[[:space:]]+\(held, at [0-9]+ ms\) refused: the disk is full'
+check_out "  has the refused record list" 'control.record.list[[:space:]]+\(held, at 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\) refused: the disk is full'
 check_out "  says how many were held and how many more were only counted" 'audit.held[[:space:]]+police[[:space:]]+1000 audit records .* held in memory and follow; [0-9]+ more were not kept'
 # audit show lists the newest first: the write that found room comes after
 # (above) the held records it wrote

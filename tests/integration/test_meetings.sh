@@ -77,8 +77,9 @@ check "police sits in both and is told so" wait_for 60 bodies_at police 2
 check "housing in the neighbourhood team only" wait_for 60 bodies_at housing 1
 check "the guards too" wait_for 60 bodies_at guards 1
 check_exit "the guards' list in words" 0 wn guards body list
-check_out "  ... its name, chair and members" 'nbt  monthly neighbourhood team Herentals'
-check_out "  ... and that it sits in it" 'chaired by dir; members: dir,guards,housing,police \(this node sits in it\)'
+check_out "  ... a table" '^body +name +chair +members +this node sits in it$'
+check_out "  ... its name, chair, members and that it sits in it" \
+	'^nbt +monthly neighbourhood team Herentals +dir +dir,guards,housing,police +yes$'
 
 # ---- a meeting ------------------------------------------------------------
 AT=$(date -d 'tomorrow 14:00' '+%Y-%m-%d %H:%M')
@@ -93,7 +94,8 @@ check_out "  ... meeting 1" '^meeting 1 of nbt planned; 3 partners told$'
 meeting_at() { out_has '"meeting":1' wn "$1" --json meeting list; }
 for m in police housing guards; do check "$m is told the meeting" wait_for 60 meeting_at $m; done
 check_exit "the meeting at the guards, in words" 0 wn guards meeting list
-check_out "  ... its date as a person reads it" "^meeting 1  $(date -d 'tomorrow 14:00' '+%a %e %b %Y 14:00') +monthly neighbourhood team Herentals \(nbt\)"
+check_out "  ... a table" '^meeting +when +body +partners there +cases here$'
+check_out "  ... its date as a person reads it" "^1 +$(date -d 'tomorrow 14:00' '+%a %e %b %Y 14:00') +monthly neighbourhood team Herentals \(nbt\) +0$"
 
 C=$(wn dir --json case open --type situation --subject S-station-square \
 	--purpose "end the nuisance at the station square" --ground consent | json_field case_id)
@@ -163,6 +165,24 @@ check_exit "police's case show" 0 wn police case show "$C"
 check_out "  ... the consultation with its minutes" "^  meeting 1 of nbt, "
 check_out "  ... the minutes" 'minutes: MK-MIN-square the group was there again'
 check_out "  ... the decision" 'decision 1 \(.*, took step 1\): MK-DEC-square explore'
+check_out "  ... in a pipe the minutes on one line, whole" \
+	'^    minutes: MK-MIN-square the group was there again on Friday; the partners agree on a joint approach$'
+# on a terminal a free text wraps at its width under its label, never cut
+# (issue 14)
+script -qec "stty cols 50; '$WIJKNET' -d '$WN_T/police' case show '$C'" /dev/null </dev/null >"$WN_T/tty" 2>&1
+wrapped() { /usr/bin/python3 -c '
+import sys
+t = open(sys.argv[1], encoding="utf-8").read().replace("\r", "").split("\n")
+i = [k for k, l in enumerate(t) if l.startswith("    minutes: MK-MIN-square")]
+if len(i) != 1: sys.exit(1)
+j = i[0] + 1
+while j < len(t) and t[j].startswith("      ") and not t[j].startswith("    d"): j += 1
+block = t[i[0]:j]
+whole = " ".join(l.strip() for l in block)
+sys.exit(0 if len(block) >= 2 and max(len(l) for l in block) <= 50 and whole ==
+    "minutes: MK-MIN-square the group was there again on Friday; the partners agree on a joint approach"
+    else 1)' "$WN_T/tty"; }
+check "  ... on a 50-column terminal the minutes wrap under their label, whole" wrapped
 check_exit "the guards' meeting: attendance, no case" 0 wn guards meeting show 1
 check_out "  ... the attendance" 'guards present'
 check_out "  ... nothing of the case" 'agenda: no case this node may know of'
@@ -238,6 +258,14 @@ check_out "  ... refused: housing's role may not view deliberation" \
 check_exit "police sends housing a body" 0 poke police housing body mine
 check_out "  ... refused: only the director keeps bodies" "^refused: 5 .*'police' is not the federation's director"
 check "housing's bodies are as they were" bodies_at housing 1
+# people read dates: no human output of these commands holds a moment in
+# epoch milliseconds (the audit of a planned meeting said one)
+for cmd in "dir meeting list" "dir meeting show 1" "dir body list" "dir case list" \
+	"dir case show $C" "police case show $C" "housing meeting show 1" \
+	"dir audit show --limit 500" "police audit show --limit 500"; do
+	# shellcheck disable=SC2086 # a node and its words
+	check "no epoch milliseconds in: $cmd" no_epoch wn $cmd
+done
 dump() { echo .dump | node_sql "$1" >"$WN_T/$1.dump" && grep -q 'CREATE TABLE meeting_cases' "$WN_T/$1.dump"; }
 for n in police housing guards; do
 	check "$n stops" node_stop $n

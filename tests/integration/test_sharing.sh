@@ -190,6 +190,13 @@ check "consent.withdraw with basis=\"\" is refused as a bad argument" \
 check_exit "police: consent list" 0 wn police consent list --subject $S
 check_out "  the consent for care is still in force" 'care[[:space:]]+consent[[:space:]].*in force'
 
+# people read dates: no human output of these holds epoch milliseconds
+for cmd in "police consent list --subject $S" "police share list" "police share show 3" \
+	"police record list" "dir data list" "dir case show $C"; do
+	# shellcheck disable=SC2086 # a node and its words
+	check "no epoch milliseconds in: $cmd" no_epoch wn $cmd
+done
+
 # --- any withdrawal retracts fields sent before what let them out was kept
 check "police records the legal basis art. 458quater for police information" \
 	wn police consent basis --subject $S --category police --basis "art. 458quater Sw."

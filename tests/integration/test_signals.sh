@@ -260,6 +260,12 @@ check "  ... nothing more is stored" count_is $((n0 + 1500)) count
 check_exit "a file that does not exist" 1 wn g signal import "$WN_T/none.csv"
 check_out "  ... says so" 'none.csv: No such file'
 
+# people read dates: no human output of these holds epoch milliseconds
+for cmd in "signal list --all" "signal list --limit 2" "audit show --limit 100"; do
+	# shellcheck disable=SC2086 # its words
+	check "no epoch milliseconds in: $cmd" no_epoch wn g $cmd
+done
+
 check_exit "signal --help" 0 wn g signal --help
 check_out "  ... lists the import columns" 'import columns'
 check_exit "signal add --help" 0 wn g signal add --help
