@@ -5,7 +5,8 @@
  *
  * SITRAP alerts (issue 13): what happened in the cases this node directs
  * and to the actions it owns (an action given, done, late or cancelled, a
- * share asked or answered, a dossier changed, a decision), in plain words
+ * share asked or answered, a dossier changed, a decision), a decision at
+ * a meeting of a body this node chairs, a concern's match, in plain words
  * and local dates; never a subject or a field: an alert says what
  * happened and where to look. The list and `read` go to the control
  * socket; --follow waits on the alert socket beside it (the control
@@ -26,8 +27,10 @@ const char cli_usage_alert[] =
     "       alerts --follow [--since ID] [--json]\n"
     "list: the alerts you have not read, newest first (at most N, 50 unless\n"
     "said; --all the read ones too; --since ID: those after alert ID, oldest\n"
-    "first). An alert says what happened in a case this node directs, or to\n"
-    "an action it owns, and where to look; never who the case is about.\n"
+    "first). An alert says what happened in a case this node directs, to\n"
+    "an action it owns, at a meeting of a body it chairs, or that another\n"
+    "partner has a concern on the same person as one of this node's, and\n"
+    "where to look; never who the case is about.\n"
     "read: mark alerts read for you (others keep theirs): by their numbers,\n"
     "or --all: every one up to the newest now, or up to alert ID (--upto,\n"
     "the newest you listed); it says how many newer ones are unread.\n"
@@ -45,6 +48,7 @@ say(const struct proto_ctl_row *r, char *out, size_t cap)
 						    "partner");
 	const char *c = cli_row_text(r, "case_id");
 	bool owner = strcmp(cli_row_text(r, "role"), "owner") == 0;
+	bool chair = strcmp(cli_row_text(r, "role"), "chair") == 0;
 	long long ref = (long long)cli_row_int(r, "ref");
 	if (strcmp(k, "action.assigned") == 0 && owner)
 		snprintf(out, cap, "case %s: the director %s gave this node "
@@ -74,9 +78,18 @@ say(const struct proto_ctl_row *r, char *out, size_t cap)
 		snprintf(out, cap, "case %s: %s withdrew a consent or a legal "
 		    "basis, and what it shared under it is deleted here (see: "
 		    "data list --case %s)", c, p, c);
+	else if (strcmp(k, "decision.made") == 0 && chair)
+		snprintf(out, cap, "case %s: a decision at meeting %lld of %s, "
+		    "in a body this node chairs (see: meeting show %lld "
+		    "--director %s)", c, ref, p, ref, p);
 	else if (strcmp(k, "decision.made") == 0)
 		snprintf(out, cap, "case %s: a decision at meeting %lld (see: "
 		    "meeting show %lld)", c, ref, ref);
+	else if (strcmp(k, "match.found") == 0)
+		snprintf(out, cap, "concern %lld: %s has a concern on the same "
+		    "person (see: concern matches)", ref, p);
+	else if (!c[0])
+		snprintf(out, cap, "%s%s%s", k, p[0] ? ", " : "", p);
 	else
 		snprintf(out, cap, "case %s: %s%s%s", c, k, p[0] ? ", " : "",
 		    p);

@@ -9,8 +9,10 @@
  * rolls back with it. Who read it is kept per local user (alert_reads):
  * one user's reading leaves it unread for the others. It holds when,
  * the kind in plain words, the case, the partner, the number of what it
- * names (an action; 0 none) and in which capacity this node hears of it
- * (director, or owner of the action): never a subject, a field or a text, so that an alert may be
+ * names (an action, a meeting, a concern; 0 none) and in which capacity
+ * this node hears of it (director, owner of the action, chair of the
+ * body that met, or holder of the concern matched: no case then): never
+ * a subject, a token, a field or a text, so that an alert may be
  * shown, and later mailed, without personal data. Its id never comes
  * back (AUTOINCREMENT): a mail queue may name it.
  *
@@ -85,11 +87,15 @@ record(struct node *n, const struct node_event *ev)
 {
 	sqlite3_stmt *st;
 	int r;
-	/* a kind or capacity outside the set is a defect of the caller */
+	/* a kind or capacity outside the set is a defect of the caller; a
+	 * concern's match alone names no case (migration 25) */
 	WN_ASSERT(node_alert_kind_ok(ev->kind) && ev->role != NULL &&
 	    (strcmp(ev->role, "director") == 0 ||
-		strcmp(ev->role, "owner") == 0) &&
-	    ev->case_id != NULL && ev->case_id[0] != '\0');
+		strcmp(ev->role, "owner") == 0 ||
+		strcmp(ev->role, "chair") == 0 ||
+		strcmp(ev->role, "concern") == 0) &&
+	    ev->case_id != NULL &&
+	    (ev->case_id[0] != '\0') == (strcmp(ev->role, "concern") != 0));
 	if ((st = prep(n, "INSERT INTO alerts (time_ms, kind, case_id, "
 			  "partner, ref, role) VALUES (?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;

@@ -2,20 +2,21 @@
  * alert.h - the alert room: SITRAP alerts for the people of this node
  * (issue 13).
  *
- * Owns: the alerts table (migration 23): what happened in a case this
- * node directs, or to an action it owns (an action assigned, done, late
- * or cancelled; a share asked and answered; a member's dossier changed; a
- * consent withdrawn; a decision), when, for which
- * partner, in which capacity; alert_reads, which
- * local user read which alert and when; never a subject,
- * a field or a text. The case event sink (core's node_event_sink) that
+ * Owns: the alerts table (migrations 23, 25): what happened in a case
+ * this node directs, or to an action it owns (an action assigned, done,
+ * late or cancelled; a share asked and answered; a member's dossier
+ * changed; a consent withdrawn; a decision), a decision at a meeting of
+ * a body it chairs, another partner's concern matching its own (no case),
+ * when, for which partner, in which capacity; alert_reads, which local
+ * user read which alert and when; never a subject, a token, a field or a
+ * text. The case event sink (core's node_event_sink) that
  * stores them in the transaction of the event; the alert.list and
  * alert.read control commands; the followers waiting on the alert socket
  * for the next alerts (struct node_alert, n->alert: a long poll, answered
  * from the daemon's main loop, node_alert_tick). The alert socket itself
  * is the daemon's, as the control socket is.
- * May use: core, store. The rooms below it (need/, work/) never name it:
- * they raise events through core (node_event_raise).
+ * May use: core, store. The rooms below it (need/, work/, subject/)
+ * never name it: they raise events through core (node_event_raise).
  */
 #ifndef NODE_ALERT_ALERT_H
 #define NODE_ALERT_ALERT_H

@@ -122,9 +122,12 @@ size_t node_periodic_count(void);
  * what happened (kind, one of a fixed set of plain words: "action.done"),
  * in which case, by or for which partner (an org id, "" none), the thing
  * it names in the case (an action's number, a meeting's; 0 none) and in
- * which capacity this node hears of it: "director" (it directs the case)
- * or "owner" (the action is its own). Never a subject, a field or a
- * text: an event says what happened and where to look. All borrowed.
+ * which capacity this node hears of it: "director" (it directs the case),
+ * "owner" (the action is its own), "chair" (of the body whose meeting
+ * decided) or "concern" (its concern matched: case_id "", ref the
+ * concern's number; only then no case). Never a subject, a token, a field
+ * or a text: an event says what happened and where to look. All
+ * borrowed.
  * node_event_raise hands ev to the sink, in the caller's transaction (n's
  * lock held); WN_OK when no sink is registered; an error fails the
  * caller's transaction as any store error would. node_event_sink sets

@@ -983,6 +983,79 @@ test_migration_23_alerts(void **state)
 	node_store_close(s);
 }
 
+/* The migration that lets an alert's capacity be the chair of a case's
+ * body, or the holder of a concern matched (which names no case); called
+ * 25 in its branch, the last one there: the merger renumbers it, and
+ * this with it. */
+#define MIG_ALERT_ROLES 24
+
+/* Migration MIG_ALERT_ROLES: the alerts table built again keeps its rows,
+ * their ids and its AUTOINCREMENT sequence (an id handed out, then
+ * deleted, or skipped after a restore, never comes back), and its index;
+ * 'chair' is a capacity with a case, 'concern' one without; no other
+ * capacity, and no other alert without a case. */
+static void
+test_migration_alert_roles(void **state)
+{
+	(void)state;
+	char err[512], sql[600], plan[1200];
+	struct node_store *s = open_at(MIG_ALERT_ROLES - 1);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO alerts (time_ms, kind, case_id, "
+			     "partner, ref, role) VALUES (1, 'action.done', "
+			     "'C-1', 'police', 4, 'director');"
+			     "INSERT INTO alerts (time_ms, kind, case_id, role) "
+			     "VALUES (2, 'action.late', 'C-1', 'owner');"
+			     "INSERT INTO alert_reads VALUES ('anna', 1, 5);"),
+	    WN_OK);
+	assert_int_equal(node_alert_ids_skip(s), WN_OK);
+	assert_int_equal(node_store_exec(s, "DELETE FROM alerts WHERE id = 2"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, MIG_ALERT_ROLES, err,
+			     sizeof(err)),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alerts WHERE id = 1 "
+				   "AND time_ms = 1 AND kind = 'action.done' "
+				   "AND case_id = 'C-1' AND partner = 'police' "
+				   "AND ref = 4 AND role = 'director'"),
+	    1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alerts"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_sequence "
+				   "WHERE name = 'alerts_new'"),
+	    0);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO alerts (time_ms, kind, case_id, "
+			     "partner, ref, role) VALUES (3, 'decision.made', "
+			     "'C-1', 'dir', 1, 'chair');"
+			     "INSERT INTO alerts (time_ms, kind, case_id, "
+			     "partner, ref, role) VALUES (4, 'match.found', "
+			     "'', 'police', 7, 'concern');"),
+	    WN_OK);
+	/* the sequence went on from the skipped ids, not from the rows */
+	assert_int_equal(scalar(s, "SELECT min(id) FROM alerts WHERE id > 1"),
+	    NODE_ALERT_ID_GAP + 3);
+	const char *bad[] = {
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'action.done', 'C-1', 'viewer')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'action.done', '', 'director')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'decision.made', '', 'chair')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'match.found', 'C-1', 'concern')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'done', 'C-1', 'director')",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(node_store_exec(s, bad[i]), WN_EDB);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alert_reads"), 1);
+	assert_true(node_alert_list_sql(sql, sizeof(sql), false, true, true,
+	    false));
+	plan_of(s, sql, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "alerts_case"));
+	node_store_close(s);
+}
+
 /* After a restore (node_alert_ids_skip, wijknetd restore): the next
  * alert id is NODE_ALERT_ID_GAP past the newest the copy handed out, or
  * past none when it had none; the ids a node handed out after its backup
@@ -1782,6 +1855,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_22_peer_prev_keys, fresh),
 	    cmocka_unit_test_setup(test_migration_23_alerts, fresh),
 	    cmocka_unit_test_setup(test_alert_ids_skip, fresh),
+	    cmocka_unit_test_setup(test_migration_alert_roles, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
