@@ -96,6 +96,31 @@ record(struct node *n, const struct node_event *ev)
 		strcmp(ev->role, "concern") == 0) &&
 	    ev->case_id != NULL &&
 	    (ev->case_id[0] != '\0') == (strcmp(ev->role, "concern") != 0));
+	if (ev->once_ms > 0) {
+		/* one alike kept already (within once_ms): this is the same
+		 * event again, in another message */
+		int64_t now = wn_now_ms();
+		if ((st = prep(n, "SELECT 1 FROM alerts WHERE case_id = ?1 AND "
+				  "kind = ?2 AND partner = ?3 AND ref = ?4 AND "
+				  "role = ?5 AND time_ms >= ?6 LIMIT 1")) ==
+		    NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, ev->case_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ev->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ev->partner ? ev->partner : "", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, ev->ref);
+		sqlite3_bind_text(st, 5, ev->role, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, ev->once_ms == NODE_EVENT_ONCE ||
+			now < INT64_MIN + ev->once_ms ? INT64_MIN
+						      : now - ev->once_ms);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r == SQLITE_ROW)
+			return WN_OK;
+		if (r != SQLITE_DONE)
+			return WN_EDB;
+	}
 	if ((st = prep(n, "INSERT INTO alerts (time_ms, kind, case_id, "
 			  "partner, ref, role) VALUES (?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;
@@ -108,6 +133,30 @@ record(struct node *n, const struct node_event *ev)
 	sqlite3_bind_text(st, 6, ev->role, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
+/* forget: this node left case_id (core's node_event_forget): its alerts
+ * of the case, and who read them, go with what it held of it */
+static wn_err
+forget(struct node *n, const char *case_id)
+{
+	sqlite3_stmt *st;
+	int r = SQLITE_DONE;
+	static const char *const sql[] = {
+	    "DELETE FROM alert_reads WHERE alert_id IN (SELECT id FROM alerts "
+	    "WHERE case_id = ?1)",
+	    "DELETE FROM alerts WHERE case_id = ?1",
+	};
+	if (case_id == NULL || case_id[0] == '\0')
+		return WN_OK; /* a concern's match is no case's */
+	for (size_t i = 0; i < WN_ARRAY_LEN(sql) && r == SQLITE_DONE; i++) {
+		if ((st = prep(n, sql[i])) == NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
 	return r == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
@@ -535,6 +584,7 @@ node_alert_room_register(void)
 {
 	node_ctl_register(alert_cmds, WN_ARRAY_LEN(alert_cmds));
 	node_event_sink(record);
+	node_event_forgetter(forget);
 }
 
 wn_err

@@ -139,10 +139,22 @@ struct node_event {
 	const char *partner;
 	int64_t ref;
 	const char *role;
+	/* 0: always kept; otherwise not when one alike (kind, case,
+	 * partner, ref, role) was kept within the last once_ms, or ever
+	 * (NODE_EVENT_ONCE): one answer in several messages is one event */
+	int64_t once_ms;
 };
+#define NODE_EVENT_ONCE INT64_MAX
 typedef wn_err (*node_event_fn)(struct node *n, const struct node_event *ev);
 void node_event_sink(node_event_fn fn);
 WN_NODISCARD wn_err node_event_raise(struct node *n,
     const struct node_event *ev);
+/* node_event_forget: this node no longer takes part in case_id (removed
+ * from it, or the case destroyed): what the sink kept of its events goes
+ * too, in the caller's transaction; WN_OK without one.
+ * node_event_forgetter sets it (the alert room, at start), once. */
+typedef wn_err (*node_event_forget_fn)(struct node *n, const char *case_id);
+void node_event_forgetter(node_event_forget_fn fn);
+WN_NODISCARD wn_err node_event_forget(struct node *n, const char *case_id);
 
 #endif

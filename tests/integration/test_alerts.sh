@@ -100,6 +100,14 @@ check "  ... the answer is still one alert" one dir share.answered police
 check "the members are told nothing of the share as director" count_is 0 n_alerts police share.answered
 cares() { wn dir --json data list --case "$C" | grep -q '"from":"police".*"category":"care"'; }
 check "the director holds police's care note (or that it exists)" wait_for 60 cares
+# a correction to the value it had sends the director its copy again as
+# it was, which is no news (neither an answer nor a change)
+RECEIVED=$(audit_count dir disclosure.received)
+check "police corrects its signal to the value it has" wn police record correct --field "$fid" --value "MK-FIELD-v2"
+received_more() { [ "$(audit_count dir disclosure.received)" -gt "$RECEIVED" ]; }
+check "  ... the director takes the copy again" wait_for 60 received_more
+check "  ... and is told nothing new: still one answer" one dir share.answered police
+check "  ... and one change" one dir dossier.changed police
 check "police withdraws the consent for care" wn police consent withdraw --subject $S --category care
 check "the director: one alert, police withdrew a consent" wait_for 60 one dir consent.withdrawn police
 check "  ... and no other for it" one dir dossier.changed police
@@ -205,6 +213,18 @@ check "the director holds eleven" count_is 11 total dir
 check_exit "an unread late alert in words" 0 wn dir alerts
 check_out "  ... says so" "case $C: action $A1 is late: its deadline passed \(its owner police\)"
 
+# ---- a member removed, invited again -------------------------------------
+check "housing reads one of its alerts (a read row to go as well)" \
+	wn housing alerts read "$(wn housing --json alerts --all --limit 1 | json_field id)"
+check "the director removes housing from the case" wn dir case remove "$C" housing
+not_member() { out_has '"member":false' wn housing --json case list; }
+check "  ... housing knows" wait_for 60 not_member
+check "housing's alerts of the case went with it" count_is 0 total housing
+check "the director invites housing again" wn dir case invite "$C" housing
+plan_back() { [ "$(wn housing --json action list --all --case "$C" | grep -o '"action_id":' | wc -l)" = 3 ]; }
+check "  ... housing holds the case's three actions again, its own one done, one cancelled" wait_for 60 plan_back
+check "  ... which are not given to it again: no alert" count_is 0 total housing
+
 # ---- a concern's match, at each partner told of it ------------------------
 TK=a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
 UNTIL=$(date -u -d '+20 days' +%F)
@@ -238,6 +258,8 @@ for n in dir police housing; do
 done
 for n in dir police housing; do check "$n stops" node_stop $n; done
 rows_of() { echo "SELECT * FROM alerts;" | node_sql "$1"; }
+reads_of() { echo "SELECT count(*) FROM alert_reads;" | node_sql "$1"; }
+check "housing's store holds no read row of an alert it forgot" count_is 0 reads_of housing
 check "the director's store holds its alert rows (the search finds what is there)" \
 	count_is 11 count_or_fail "\|$C\|" rows_of dir
 for n in dir police housing; do

@@ -21,6 +21,7 @@
 
 #include <dlfcn.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1056,6 +1057,74 @@ test_migration_alert_roles(void **state)
 	node_store_close(s);
 }
 
+/* The alert room's sink (node_event_raise) and forgetter
+ * (node_event_forget), on a node of just a store: an event raised with
+ * once_ms is kept once while one alike (kind, case, partner, ref, role)
+ * is (NODE_EVENT_ONCE) or was within once_ms (one answer, or one
+ * withdrawal, in several messages); one that differs, or comes later, is
+ * kept; a node that leaves a case forgets its alerts of it and who read
+ * them, and nothing else (not a concern's match, which names no case). */
+static void
+test_alert_sink_once_and_forget(void **state)
+{
+	(void)state;
+	struct node *n = calloc(1, sizeof(*n));
+	assert_non_null(n);
+	n->store = open_ok(true);
+	node_alert_room_register();
+	struct node_event ans = {"share.answered", "C-1", "police", 7,
+	    "director", NODE_EVENT_ONCE};
+	struct node_event wd = {"consent.withdrawn", "C-1", "police", 0,
+	    "director", 60000};
+	struct node_event wd2 = {"consent.withdrawn", "C-2", "police", 0,
+	    "director", 60000};
+	struct node_event match = {"match.found", "", "welfare", 3, "concern",
+	    0};
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 1);
+	ans.ref = 8; /* another request's answer */
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	ans.partner = "housing";
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 3);
+	/* a withdrawal in three messages, and another case's */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(node_event_raise(n, &wd), WN_OK);
+	assert_int_equal(node_event_raise(n, &wd2), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts WHERE "
+					  "kind = 'consent.withdrawn'"),
+	    2);
+	/* a minute later it is another withdrawal */
+	assert_int_equal(node_store_exec(n->store, "UPDATE alerts SET time_ms "
+						   "= time_ms - 61000"),
+	    WN_OK);
+	assert_int_equal(node_event_raise(n, &wd), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts WHERE "
+					  "kind = 'consent.withdrawn' AND "
+					  "case_id = 'C-1'"),
+	    2);
+	/* but an answer, ever once */
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	assert_int_equal(node_event_raise(n, &match), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 7);
+	assert_int_equal(node_store_exec(n->store, "INSERT INTO alert_reads "
+						   "SELECT 'anna', id, 1 FROM "
+						   "alerts"),
+	    WN_OK);
+	assert_int_equal(node_event_forget(n, "C-1"), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts WHERE "
+					  "case_id = 'C-1'"),
+	    0);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 2);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alert_reads"),
+	    2);
+	assert_int_equal(node_event_forget(n, ""), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 2);
+	node_store_close(n->store);
+	free(n);
+}
+
 /* After a restore (node_alert_ids_skip, wijknetd restore): the next
  * alert id is NODE_ALERT_ID_GAP past the newest the copy handed out, or
  * past none when it had none; the ids a node handed out after its backup
@@ -1856,6 +1925,7 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_23_alerts, fresh),
 	    cmocka_unit_test_setup(test_alert_ids_skip, fresh),
 	    cmocka_unit_test_setup(test_migration_alert_roles, fresh),
+	    cmocka_unit_test_setup(test_alert_sink_once_and_forget, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
