@@ -18,8 +18,10 @@
 #include "cli/cli.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char cli_usage_alert[] =
     "alerts [--all] [--case CASE] [--limit N] [--since ID]\n"
@@ -213,9 +215,11 @@ follow(struct cli *cli, const char *since)
 	struct cli al = *cli;
 	int status = CLI_FAIL;
 	long backoff = 0;
+	int busy = 0;
 	bool down = false;
 	if (req == NULL)
 		goto out;
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	if (since != NULL) {
 		if (!wn_parse_u64(since, INT64_MAX, &last)) {
 			fprintf(stderr, "%s: --since wants an alert's number\n",
@@ -271,13 +275,22 @@ follow(struct cli *cli, const char *since)
 				    PRIu64 " once it does\n", cli->prog,
 				    rc == WN_ETRANSPORT ? al.transport_error
 				    : reply.message, last);
+			/* too many wait (the node's slots, or this user's):
+			 * said once, after a few in a row */
+			if (rc == WN_OK && reply.status == WN_EBUSY &&
+			    ++busy == 3 && !down)
+				fprintf(stderr, "%s: %s; still following, "
+				    "from alert %" PRIu64 "\n", cli->prog,
+				    reply.message, last);
 			down = down || reply.status != WN_EBUSY ||
 			    rc == WN_ETRANSPORT;
 			proto_ctl_reply_release(&reply);
 			backoff = backoff == 0 ? 1000 : backoff * 2;
 			if (backoff > 5000)
 				backoff = 5000;
-			pause_ms(backoff);
+			/* followers turned away together do not all ask
+			 * again at once: up to half as long again */
+			pause_ms(backoff + random() % (backoff / 2 + 1));
 			continue;
 		}
 		if (reply.status != WN_OK) {
@@ -289,6 +302,7 @@ follow(struct cli *cli, const char *since)
 			    "from alert %" PRIu64 "\n", cli->prog, last);
 		down = false;
 		backoff = 0;
+		busy = 0;
 		for (size_t i = 0; i < reply.nrows; i++) {
 			int64_t id = cli_row_int(&reply.rows[i], "id");
 			if (id <= (int64_t)last)

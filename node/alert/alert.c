@@ -21,9 +21,11 @@
  * there are some it is answered at once; otherwise its call is kept here,
  * at most NODE_ALERT_WAITERS of them, and node_alert_tick (the daemon's
  * main loop, about twice a second) answers it once there are, or with none
- * after NODE_ALERT_WAIT_MS. Nothing is pushed: a slow or gone follower
- * holds only its own call, and since every answer is read from the store
- * by id, none is lost between a list and a follow, or between two waits.
+ * after NODE_ALERT_WAIT_MS. Nothing is pushed: a slow follower holds only
+ * its own call (at most NODE_ALERT_WAITS_PER_USER per user), one whose
+ * connection closed none from the next tick on, and since every answer is
+ * read from the store by id, none is lost between a list and a follow, or
+ * between two waits.
  */
 #include "node/alert/alert.h"
 
@@ -50,6 +52,7 @@ node_alert_kind_ok(const char *kind)
 /* A follower's kept call. */
 struct waiter {
 	struct node_server_worker *wk;
+	nng_pipe pipe; /* its connection */
 	int64_t since;
 	int64_t until_ms; /* CLOCK_MONOTONIC */
 	char user[64];
@@ -58,6 +61,7 @@ struct waiter {
 struct node_alert {
 	struct waiter w[NODE_ALERT_WAITERS];
 	size_t n;
+	int64_t wait_ms; /* NODE_ALERT_WAIT_MS, or a test's longer one */
 };
 
 static sqlite3_stmt *
@@ -494,18 +498,40 @@ node_alert_wait(struct node *n, const struct cfg_user *user, int64_t since,
 	}
 	if (count > 0)
 		return false;
+	size_t mine = 0;
+	for (size_t i = 0; a != NULL && i < a->n; i++)
+		mine += strcmp(a->w[i].user, user->name) == 0;
 	if (a == NULL || a->n == NODE_ALERT_WAITERS) {
 		proto_writer_reset(w);
 		proto_ctl_reply_begin(w, WN_EBUSY, "too many followers wait "
 		    "for alerts on this node; ask again a little later", 0);
 		return false;
 	}
+	/* one user does not take every kept call from the others */
+	if (mine >= NODE_ALERT_WAITS_PER_USER) {
+		char m[160];
+		proto_writer_reset(w);
+		snprintf(m, sizeof(m), "%s has %d followers waiting for alerts "
+		    "on this node already; ask again a little later",
+		    user->name, NODE_ALERT_WAITS_PER_USER);
+		proto_ctl_reply_begin(w, WN_EBUSY, m, 0);
+		return false;
+	}
 	a->w[a->n].wk = wk;
+	a->w[a->n].pipe = nng_msg_get_pipe(wk->held);
 	a->w[a->n].since = since;
-	a->w[a->n].until_ms = wn_mono_ms() + NODE_ALERT_WAIT_MS;
+	a->w[a->n].until_ms = wn_mono_ms() + a->wait_ms;
 	wn_strlcpy(a->w[a->n].user, user->name, sizeof(a->w[a->n].user));
 	a->n++;
 	return true;
+}
+
+/* gone: the connection p was closed (nng no longer knows the pipe) */
+static bool
+gone(nng_pipe p)
+{
+	nng_sockaddr sa;
+	return nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == NNG_ENOENT;
 }
 
 void
@@ -521,6 +547,14 @@ node_alert_tick(struct node *n)
 		struct proto_writer w = {0};
 		int64_t count = 0;
 		bool answer;
+		if (gone(wt->pipe)) {
+			/* its follower closed the connection (ended, or
+			 * interrupted): its kept call and worker are free
+			 * now, not when its wait would end */
+			node_server_answer(wt->wk, NULL, 0);
+			a->w[i] = a->w[--a->n];
+			continue;
+		}
 		if (proto_writer_init_dynamic(&w, 4096, 1u << 20) != WN_OK) {
 			i++;
 			continue;
@@ -593,6 +627,8 @@ node_alert_start(struct node *n)
 	if (n->alert == NULL && (n->alert = calloc(1, sizeof(*n->alert))) ==
 	    NULL)
 		return WN_ENOMEM;
+	n->alert->wait_ms = node_test_ms("WIJKNET_TEST_ALERT_WAIT_MS",
+	    NODE_ALERT_WAIT_MS);
 	return WN_OK;
 }
 

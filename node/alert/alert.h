@@ -26,13 +26,17 @@
 
 /* How many alerts one answer carries at most (a follower asks again from
  * the last one's id); how long a follower waits at most for the next one
- * (it is then answered with none, and asks again: a gone follower's wait
- * ends too); how many wait at once at most (the alert socket keeps
- * workers free for its health check: one more is answered at once with
- * WN_EBUSY and asks again a little later). */
+ * (it is then answered with none, and asks again; the tests' daemon may
+ * lengthen it: WIJKNET_TEST_ALERT_WAIT_MS); how many wait at once at most
+ * (the alert socket keeps workers free for its health check: one more is
+ * answered at once with WN_EBUSY and asks again a little later), and of
+ * them how many for one user (so that one user, whose followers keep
+ * asking or leave their calls behind, cannot take the others' slots). A
+ * follower whose connection closed frees its slot at the next tick. */
 #define NODE_ALERT_BATCH 100
 #define NODE_ALERT_WAIT_MS PROTO_CTL_ALERT_WAIT_MS
 #define NODE_ALERT_WAITERS 6
+#define NODE_ALERT_WAITS_PER_USER 2
 
 /* Who may see alerts, on both sockets (alert.list, alert.read,
  * alert.wait): case workers and administrators. Every kind of alert
