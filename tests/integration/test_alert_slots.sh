@@ -7,7 +7,9 @@
 #    away so says it on stderr after a few tries, and goes on;
 #  - a follower whose connection closes (ended, interrupted) frees its
 #    call at once, not when its wait would end: status counts none, and
-#    the user may wait again.
+#    the user may wait again;
+#  - a connection's first wait is audited (who, after which alert), and a
+#    malformed request on the alert socket too (review L8).
 . "$(dirname "$0")/lib.sh"
 AL="$WN_T/a/control.sock.alerts"
 
@@ -31,6 +33,13 @@ check_exit "a third of admin is answered at once" 0 timeout 60 \
 	/usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$AL" alert.wait since=1000000000
 check_out "  ... busy, saying why" "^13 admin has 2 followers waiting for alerts on this node already; ask again a little later$"
 check "  ... and it is not kept" count_is 2 followers
+# who reads the alerts is audited once per connection (review L8)
+check "each of the three connections' first wait is audited" \
+	count_is 3 audit_count a control.alert.follow admin
+check_exit "a malformed request on the alert socket" 0 \
+	/usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$AL" ""
+check_out "  ... is refused" "^2 malformed request at byte"
+check "  ... and audited, as on the control socket" count_is 1 audit_count a control.malformed
 "$WIJKNET" -d "$WN_T/a" alerts --follow --since 1000000000 >"$WN_T/f.out" 2>"$WN_T/f.err" &
 F=$!
 busy_said() { grep -q 'admin has 2 followers waiting for alerts on this node already; ask again a little later; still following, from alert 1000000000$' "$WN_T/f.err"; }
