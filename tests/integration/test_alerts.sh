@@ -28,6 +28,11 @@ al_raw() { /usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/dir/contr
 check "the alert socket answers nothing but alert.wait (and ping)" \
 	out_has "^10 the alert socket answers alert.wait only; 'status' goes to the control socket" al_raw status
 check "  ... and refuses a since that is no alert's number" out_has '^10 since: an alert' al_raw alert.wait since=x
+# no alert yet: the wait is kept, and answered with none when it ends
+# (20 s; the timeout only bounds a failure)
+check_exit "a wait with no alert to come is answered" 0 timeout 120 \
+	/usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/dir/control.sock.alerts" alert.wait since=0
+check_out "  ... with none, when its wait ends" '^0 0 new alerts$'
 check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
 acked() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
 check "every member applies it" wait_for 60 acked
