@@ -5,7 +5,8 @@
  *
  * SITRAP alerts (issue 13): what happened in the cases this node directs
  * and to the actions it owns (an action given, done, late or cancelled, a
- * share asked or answered, a dossier changed, a decision), in plain words
+ * share asked or answered, a dossier changed, a decision), a decision at
+ * a meeting of a body this node chairs, a concern's match, in plain words
  * and local dates; never a subject or a field: an alert says what
  * happened and where to look. The list and `read` go to the control
  * socket; --follow waits on the alert socket beside it (the control
@@ -17,8 +18,10 @@
 #include "cli/cli.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char cli_usage_alert[] =
     "alerts [--all] [--case CASE] [--limit N] [--since ID]\n"
@@ -26,8 +29,10 @@ const char cli_usage_alert[] =
     "       alerts --follow [--since ID] [--json]\n"
     "list: the alerts you have not read, newest first (at most N, 50 unless\n"
     "said; --all the read ones too; --since ID: those after alert ID, oldest\n"
-    "first). An alert says what happened in a case this node directs, or to\n"
-    "an action it owns, and where to look; never who the case is about.\n"
+    "first). An alert says what happened in a case this node directs, to\n"
+    "an action it owns, at a meeting of a body it chairs, or that another\n"
+    "partner has a concern on the same person as one of this node's, and\n"
+    "where to look; never who the case is about.\n"
     "read: mark alerts read for you (others keep theirs): by their numbers,\n"
     "or --all: every one up to the newest now, or up to alert ID (--upto,\n"
     "the newest you listed); it says how many newer ones are unread.\n"
@@ -45,6 +50,7 @@ say(const struct proto_ctl_row *r, char *out, size_t cap)
 						    "partner");
 	const char *c = cli_row_text(r, "case_id");
 	bool owner = strcmp(cli_row_text(r, "role"), "owner") == 0;
+	bool chair = strcmp(cli_row_text(r, "role"), "chair") == 0;
 	long long ref = (long long)cli_row_int(r, "ref");
 	if (strcmp(k, "action.assigned") == 0 && owner)
 		snprintf(out, cap, "case %s: the director %s gave this node "
@@ -78,9 +84,18 @@ say(const struct proto_ctl_row *r, char *out, size_t cap)
 		snprintf(out, cap, "phenomenon %lld proposed: the members' "
 		    "signals reached a rule in one area (see: phenomenon "
 		    "show %lld)", ref, ref);
+	else if (strcmp(k, "decision.made") == 0 && chair)
+		snprintf(out, cap, "case %s: a decision at meeting %lld of %s, "
+		    "in a body this node chairs (see: meeting show %lld "
+		    "--director %s)", c, ref, p, ref, p);
 	else if (strcmp(k, "decision.made") == 0)
 		snprintf(out, cap, "case %s: a decision at meeting %lld (see: "
 		    "meeting show %lld)", c, ref, ref);
+	else if (strcmp(k, "match.found") == 0)
+		snprintf(out, cap, "concern %lld: %s has a concern on the same "
+		    "person (see: concern matches)", ref, p);
+	else if (!c[0])
+		snprintf(out, cap, "%s%s%s", k, p[0] ? ", " : "", p);
 	else
 		snprintf(out, cap, "case %s: %s%s%s", c, k, p[0] ? ", " : "",
 		    p);
@@ -211,9 +226,11 @@ follow(struct cli *cli, const char *since)
 	struct cli al = *cli;
 	int status = CLI_FAIL;
 	long backoff = 0;
+	int busy = 0;
 	bool down = false;
 	if (req == NULL)
 		goto out;
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	if (since != NULL) {
 		if (!wn_parse_u64(since, INT64_MAX, &last)) {
 			fprintf(stderr, "%s: --since wants an alert's number\n",
@@ -269,13 +286,22 @@ follow(struct cli *cli, const char *since)
 				    PRIu64 " once it does\n", cli->prog,
 				    rc == WN_ETRANSPORT ? al.transport_error
 				    : reply.message, last);
+			/* too many wait (the node's slots, or this user's):
+			 * said once, after a few in a row */
+			if (rc == WN_OK && reply.status == WN_EBUSY &&
+			    ++busy == 3 && !down)
+				fprintf(stderr, "%s: %s; still following, "
+				    "from alert %" PRIu64 "\n", cli->prog,
+				    reply.message, last);
 			down = down || reply.status != WN_EBUSY ||
 			    rc == WN_ETRANSPORT;
 			proto_ctl_reply_release(&reply);
 			backoff = backoff == 0 ? 1000 : backoff * 2;
 			if (backoff > 5000)
 				backoff = 5000;
-			pause_ms(backoff);
+			/* followers turned away together do not all ask
+			 * again at once: up to half as long again */
+			pause_ms(backoff + random() % (backoff / 2 + 1));
 			continue;
 		}
 		if (reply.status != WN_OK) {
@@ -287,6 +313,7 @@ follow(struct cli *cli, const char *since)
 			    "from alert %" PRIu64 "\n", cli->prog, last);
 		down = false;
 		backoff = 0;
+		busy = 0;
 		for (size_t i = 0; i < reply.nrows; i++) {
 			int64_t id = cli_row_int(&reply.rows[i], "id");
 			if (id <= (int64_t)last)

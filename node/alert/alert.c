@@ -9,8 +9,10 @@
  * rolls back with it. Who read it is kept per local user (alert_reads):
  * one user's reading leaves it unread for the others. It holds when,
  * the kind in plain words, the case, the partner, the number of what it
- * names (an action; 0 none) and in which capacity this node hears of it
- * (director, or owner of the action): never a subject, a field or a text, so that an alert may be
+ * names (an action, a meeting, a concern; 0 none) and in which capacity
+ * this node hears of it (director, owner of the action, chair of the
+ * body that met, or holder of the concern matched: no case then): never
+ * a subject, a token, a field or a text, so that an alert may be
  * shown, and later mailed, without personal data. Its id never comes
  * back (AUTOINCREMENT): a mail queue may name it.
  *
@@ -19,9 +21,11 @@
  * there are some it is answered at once; otherwise its call is kept here,
  * at most NODE_ALERT_WAITERS of them, and node_alert_tick (the daemon's
  * main loop, about twice a second) answers it once there are, or with none
- * after NODE_ALERT_WAIT_MS. Nothing is pushed: a slow or gone follower
- * holds only its own call, and since every answer is read from the store
- * by id, none is lost between a list and a follow, or between two waits.
+ * after NODE_ALERT_WAIT_MS. Nothing is pushed: a slow follower holds only
+ * its own call (at most NODE_ALERT_WAITS_PER_USER per user), one whose
+ * connection closed none from the next tick on, and since every answer is
+ * read from the store by id, none is lost between a list and a follow, or
+ * between two waits.
  */
 #include "node/alert/alert.h"
 #include "node/alert/mail.h"
@@ -50,6 +54,7 @@ node_alert_kind_ok(const char *kind)
 /* A follower's kept call. */
 struct waiter {
 	struct node_server_worker *wk;
+	nng_pipe pipe; /* its connection */
 	int64_t since;
 	int64_t until_ms; /* CLOCK_MONOTONIC */
 	char user[64];
@@ -58,6 +63,7 @@ struct waiter {
 struct node_alert {
 	struct waiter w[NODE_ALERT_WAITERS];
 	size_t n;
+	int64_t wait_ms; /* NODE_ALERT_WAIT_MS, or a test's longer one */
 };
 
 static sqlite3_stmt *
@@ -87,11 +93,40 @@ record(struct node *n, const struct node_event *ev)
 {
 	sqlite3_stmt *st;
 	int r;
-	/* a kind or capacity outside the set is a defect of the caller */
+	/* a kind or capacity outside the set is a defect of the caller; a
+	 * concern's match alone names no case (migration 27) */
 	WN_ASSERT(node_alert_kind_ok(ev->kind) && ev->role != NULL &&
 	    (strcmp(ev->role, "director") == 0 ||
-		strcmp(ev->role, "owner") == 0) &&
-	    ev->case_id != NULL && ev->case_id[0] != '\0');
+		strcmp(ev->role, "owner") == 0 ||
+		strcmp(ev->role, "chair") == 0 ||
+		strcmp(ev->role, "concern") == 0) &&
+	    ev->case_id != NULL &&
+	    (ev->case_id[0] != '\0') == (strcmp(ev->role, "concern") != 0));
+	if (ev->once_ms > 0) {
+		/* one alike kept already (within once_ms): this is the same
+		 * event again, in another message */
+		int64_t now = wn_now_ms();
+		if ((st = prep(n, "SELECT 1 FROM alerts WHERE case_id = ?1 AND "
+				  "kind = ?2 AND partner = ?3 AND ref = ?4 AND "
+				  "role = ?5 AND time_ms >= ?6 LIMIT 1")) ==
+		    NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, ev->case_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ev->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ev->partner ? ev->partner : "", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, ev->ref);
+		sqlite3_bind_text(st, 5, ev->role, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, ev->once_ms == NODE_EVENT_ONCE ||
+			now < INT64_MIN + ev->once_ms ? INT64_MIN
+						      : now - ev->once_ms);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (r == SQLITE_ROW)
+			return WN_OK;
+		if (r != SQLITE_DONE)
+			return WN_EDB;
+	}
 	if ((st = prep(n, "INSERT INTO alerts (time_ms, kind, case_id, "
 			  "partner, ref, role) VALUES (?,?,?,?,?,?)")) == NULL)
 		return WN_EDB;
@@ -110,6 +145,30 @@ record(struct node *n, const struct node_event *ev)
 	 * in the same transaction (mail.c) */
 	return node_mail_queue(n, sqlite3_last_insert_rowid(
 				      node_store_db(n->store)), ev->role);
+}
+
+/* forget: this node left case_id (core's node_event_forget): its alerts
+ * of the case, and who read them, go with what it held of it */
+static wn_err
+forget(struct node *n, const char *case_id)
+{
+	sqlite3_stmt *st;
+	int r = SQLITE_DONE;
+	static const char *const sql[] = {
+	    "DELETE FROM alert_reads WHERE alert_id IN (SELECT id FROM alerts "
+	    "WHERE case_id = ?1)",
+	    "DELETE FROM alerts WHERE case_id = ?1",
+	};
+	if (case_id == NULL || case_id[0] == '\0')
+		return WN_OK; /* a concern's match is no case's */
+	for (size_t i = 0; i < WN_ARRAY_LEN(sql) && r == SQLITE_DONE; i++) {
+		if ((st = prep(n, sql[i])) == NULL)
+			return WN_EDB;
+		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+		r = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	return r == SQLITE_DONE ? WN_OK : WN_EDB;
 }
 
 /* ---- rows ------------------------------------------------------------- */
@@ -446,18 +505,40 @@ node_alert_wait(struct node *n, const struct cfg_user *user, int64_t since,
 	}
 	if (count > 0)
 		return false;
+	size_t mine = 0;
+	for (size_t i = 0; a != NULL && i < a->n; i++)
+		mine += strcmp(a->w[i].user, user->name) == 0;
 	if (a == NULL || a->n == NODE_ALERT_WAITERS) {
 		proto_writer_reset(w);
 		proto_ctl_reply_begin(w, WN_EBUSY, "too many followers wait "
 		    "for alerts on this node; ask again a little later", 0);
 		return false;
 	}
+	/* one user does not take every kept call from the others */
+	if (mine >= NODE_ALERT_WAITS_PER_USER) {
+		char m[160];
+		proto_writer_reset(w);
+		snprintf(m, sizeof(m), "%s has %d followers waiting for alerts "
+		    "on this node already; ask again a little later",
+		    user->name, NODE_ALERT_WAITS_PER_USER);
+		proto_ctl_reply_begin(w, WN_EBUSY, m, 0);
+		return false;
+	}
 	a->w[a->n].wk = wk;
+	a->w[a->n].pipe = nng_msg_get_pipe(wk->held);
 	a->w[a->n].since = since;
-	a->w[a->n].until_ms = wn_mono_ms() + NODE_ALERT_WAIT_MS;
+	a->w[a->n].until_ms = wn_mono_ms() + a->wait_ms;
 	wn_strlcpy(a->w[a->n].user, user->name, sizeof(a->w[a->n].user));
 	a->n++;
 	return true;
+}
+
+/* gone: the connection p was closed (nng no longer knows the pipe) */
+static bool
+gone(nng_pipe p)
+{
+	nng_sockaddr sa;
+	return nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == NNG_ENOENT;
 }
 
 void
@@ -473,6 +554,14 @@ node_alert_tick(struct node *n)
 		struct proto_writer w = {0};
 		int64_t count = 0;
 		bool answer;
+		if (gone(wt->pipe)) {
+			/* its follower closed the connection (ended, or
+			 * interrupted): its kept call and worker are free
+			 * now, not when its wait would end */
+			node_server_answer(wt->wk, NULL, 0);
+			a->w[i] = a->w[--a->n];
+			continue;
+		}
 		if (proto_writer_init_dynamic(&w, 4096, 1u << 20) != WN_OK) {
 			i++;
 			continue;
@@ -536,6 +625,7 @@ node_alert_room_register(void)
 {
 	node_ctl_register(alert_cmds, WN_ARRAY_LEN(alert_cmds));
 	node_event_sink(record);
+	node_event_forgetter(forget);
 }
 
 wn_err
@@ -544,6 +634,8 @@ node_alert_start(struct node *n)
 	if (n->alert == NULL && (n->alert = calloc(1, sizeof(*n->alert))) ==
 	    NULL)
 		return WN_ENOMEM;
+	n->alert->wait_ms = node_test_ms("WIJKNET_TEST_ALERT_WAIT_MS",
+	    NODE_ALERT_WAIT_MS);
 	return WN_OK;
 }
 

@@ -2,20 +2,21 @@
  * alert.h - the alert room: SITRAP alerts for the people of this node
  * (issue 13).
  *
- * Owns: the alerts table (migration 23): what happened in a case this
- * node directs, or to an action it owns (an action assigned, done, late
- * or cancelled; a share asked and answered; a member's dossier changed; a
- * consent withdrawn; a decision), when, for which
- * partner, in which capacity; alert_reads, which
- * local user read which alert and when; never a subject,
- * a field or a text. The case event sink (core's node_event_sink) that
+ * Owns: the alerts table (migrations 23, 25): what happened in a case
+ * this node directs, or to an action it owns (an action assigned, done,
+ * late or cancelled; a share asked and answered; a member's dossier
+ * changed; a consent withdrawn; a decision), a decision at a meeting of
+ * a body it chairs, another partner's concern matching its own (no case),
+ * when, for which partner, in which capacity; alert_reads, which local
+ * user read which alert and when; never a subject, a token, a field or a
+ * text. The case event sink (core's node_event_sink) that
  * stores them in the transaction of the event; the alert.list and
  * alert.read control commands; the followers waiting on the alert socket
  * for the next alerts (struct node_alert, n->alert: a long poll, answered
  * from the daemon's main loop, node_alert_tick). The alert socket itself
  * is the daemon's, as the control socket is.
- * May use: core, store. The rooms below it (need/, work/) never name it:
- * they raise events through core (node_event_raise).
+ * May use: core, store. The rooms below it (need/, work/, subject/)
+ * never name it: they raise events through core (node_event_raise).
  */
 #ifndef NODE_ALERT_ALERT_H
 #define NODE_ALERT_ALERT_H
@@ -25,13 +26,17 @@
 
 /* How many alerts one answer carries at most (a follower asks again from
  * the last one's id); how long a follower waits at most for the next one
- * (it is then answered with none, and asks again: a gone follower's wait
- * ends too); how many wait at once at most (the alert socket keeps
- * workers free for its health check: one more is answered at once with
- * WN_EBUSY and asks again a little later). */
+ * (it is then answered with none, and asks again; the tests' daemon may
+ * lengthen it: WIJKNET_TEST_ALERT_WAIT_MS); how many wait at once at most
+ * (the alert socket keeps workers free for its health check: one more is
+ * answered at once with WN_EBUSY and asks again a little later), and of
+ * them how many for one user (so that one user, whose followers keep
+ * asking or leave their calls behind, cannot take the others' slots). A
+ * follower whose connection closed frees its slot at the next tick. */
 #define NODE_ALERT_BATCH 100
 #define NODE_ALERT_WAIT_MS PROTO_CTL_ALERT_WAIT_MS
 #define NODE_ALERT_WAITERS 6
+#define NODE_ALERT_WAITS_PER_USER 2
 
 /* Who may see alerts, on both sockets (alert.list, alert.read,
  * alert.wait): case workers and administrators. Every kind of alert

@@ -122,9 +122,12 @@ size_t node_periodic_count(void);
  * what happened (kind, one of a fixed set of plain words: "action.done"),
  * in which case, by or for which partner (an org id, "" none), the thing
  * it names in the case (an action's number, a meeting's; 0 none) and in
- * which capacity this node hears of it: "director" (it directs the case)
- * or "owner" (the action is its own). Never a subject, a field or a
- * text: an event says what happened and where to look. All borrowed.
+ * which capacity this node hears of it: "director" (it directs the case),
+ * "owner" (the action is its own), "chair" (of the body whose meeting
+ * decided) or "concern" (its concern matched: case_id "", ref the
+ * concern's number; only then no case). Never a subject, a token, a field
+ * or a text: an event says what happened and where to look. All
+ * borrowed.
  * node_event_raise hands ev to the sink, in the caller's transaction (n's
  * lock held); WN_OK when no sink is registered; an error fails the
  * caller's transaction as any store error would. node_event_sink sets
@@ -136,10 +139,22 @@ struct node_event {
 	const char *partner;
 	int64_t ref;
 	const char *role;
+	/* 0: always kept; otherwise not when one alike (kind, case,
+	 * partner, ref, role) was kept within the last once_ms, or ever
+	 * (NODE_EVENT_ONCE): one answer in several messages is one event */
+	int64_t once_ms;
 };
+#define NODE_EVENT_ONCE INT64_MAX
 typedef wn_err (*node_event_fn)(struct node *n, const struct node_event *ev);
 void node_event_sink(node_event_fn fn);
 WN_NODISCARD wn_err node_event_raise(struct node *n,
     const struct node_event *ev);
+/* node_event_forget: this node no longer takes part in case_id (removed
+ * from it, or the case destroyed): what the sink kept of its events goes
+ * too, in the caller's transaction; WN_OK without one.
+ * node_event_forgetter sets it (the alert room, at start), once. */
+typedef wn_err (*node_event_forget_fn)(struct node *n, const char *case_id);
+void node_event_forgetter(node_event_forget_fn fn);
+WN_NODISCARD wn_err node_event_forget(struct node *n, const char *case_id);
 
 #endif

@@ -6,11 +6,13 @@
  * are below the alert room that keeps them, so they cannot call it: they
  * raise an event here, in their own transaction, and the alert room,
  * registered at start, stores it in that transaction. Without a sink (a
- * unit test of a lower room) an event is dropped.
+ * unit test of a lower room) an event is dropped. When this node leaves a
+ * case, node_event_forget has the alert room delete what it kept of it.
  */
 #include "node/core/core.h"
 
 static node_event_fn sink;
+static node_event_forget_fn forgetter;
 
 void
 node_event_sink(node_event_fn fn)
@@ -25,4 +27,19 @@ node_event_raise(struct node *n, const struct node_event *ev)
 	if (sink == NULL)
 		return WN_OK;
 	return sink(n, ev);
+}
+
+void
+node_event_forgetter(node_event_forget_fn fn)
+{
+	WN_ASSERT(fn != NULL && (forgetter == NULL || forgetter == fn));
+	forgetter = fn;
+}
+
+wn_err
+node_event_forget(struct node *n, const char *case_id)
+{
+	if (forgetter == NULL)
+		return WN_OK;
+	return forgetter(n, case_id);
 }

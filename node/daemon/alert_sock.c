@@ -23,11 +23,11 @@
  * the store, after the commit, by id: none is lost, and a follower that
  * does not read holds one kept call, until its wait ends. A user whose
  * role may not see alerts is refused as on the control socket (alert.h,
- * NODE_ALERT_ROLE). No audit record is written for a wait that is
- * served (one every NODE_ALERT_WAIT_MS per follower would flood the log,
- * and an alert holds no personal data); the follower's first list on
- * the control socket is audited as any list, unless it starts --since
- * an id (review L8, not done).
+ * NODE_ALERT_ROLE). A connection's first wait is audited
+ * (control.alert.follow: who, after which alert), not every wait (one
+ * every NODE_ALERT_WAIT_MS per follower would flood the log, and an
+ * alert holds no personal data); a malformed request is audited as on
+ * the control socket (control.malformed, with the uid).
  */
 #include "node/daemon/daemon.h"
 
@@ -43,6 +43,31 @@ refuse(struct proto_writer *w, wn_err rc, const char *msg)
 {
 	proto_writer_reset(w);
 	proto_ctl_reply_begin(w, rc, msg, 0);
+}
+
+/* The connections whose first wait was audited (n->mtx): a pipe's id is
+ * never reused, so a new connection is audited once; past FOLLOWED at
+ * once, one may be audited again. */
+#define FOLLOWED 64
+static uint32_t followed[FOLLOWED];
+static size_t followed_next;
+
+/* follow_audit audits a connection's first wait (n->mtx held): who reads
+ * the alerts, from which one (its later waits go on from there) */
+static void
+follow_audit(struct node *n, nng_pipe p, const struct cfg_user *user,
+    uint64_t since)
+{
+	uint32_t id = nng_pipe_id(p);
+	char detail[64];
+	for (size_t i = 0; i < FOLLOWED; i++)
+		if (followed[i] == id && id != 0)
+			return;
+	followed[followed_next] = id;
+	followed_next = (followed_next + 1) % FOLLOWED;
+	snprintf(detail, sizeof(detail), "alerts after %llu",
+	    (unsigned long long)since);
+	node_ctl_audit(n, user->name, "control.alert.follow", "", detail);
 }
 
 /* al_serve: the alert socket's handler (an nng thread) */
@@ -68,8 +93,15 @@ al_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 	}
 	if (proto_ctl_request_decode(nng_msg_body(msg), nng_msg_len(msg), req,
 		&perr) != WN_OK) {
+		char who[32], detail[240];
 		snprintf(m, sizeof(m), "malformed request at byte %zu: %s",
 		    perr.offset, perr.msg);
+		/* as the control socket audits its own */
+		snprintf(who, sizeof(who), "uid:%llu", (unsigned long long)uid);
+		snprintf(detail, sizeof(detail), "%s, on the alert socket", m);
+		pthread_mutex_lock(&n->mtx);
+		node_ctl_audit(n, who, "control.malformed", "", detail);
+		pthread_mutex_unlock(&n->mtx);
 		refuse(w, WN_EPROTO, m);
 		goto out;
 	}
@@ -109,6 +141,7 @@ al_serve(void *arg, struct node_server_worker *wk, nng_msg *msg,
 	    !wn_parse_u64(s, INT64_MAX, &since)) {
 		refuse(w, WN_EINVAL, "since: an alert's number");
 	} else {
+		follow_audit(n, nng_msg_get_pipe(msg), user, since);
 		held = node_alert_wait(n, user, (int64_t)since, wk, w);
 	}
 	pthread_mutex_unlock(&n->mtx);

@@ -23,8 +23,8 @@
  * it received for the case, whichever member it came from: a member that
  * still is one also retracts them (case_retract_from) and gets its receipt
  * then, but one that was removed before, or left the federation, is never
- * told of this removal and could not retract. What it deleted, from whom,
- * is audited. */
+ * told of this removal and could not retract; and its alerts of the case
+ * (node_event_forget). What it deleted, from whom, is audited. */
 static wn_err
 forget_case(struct node *n, const struct case_info *ci, const char *by)
 {
@@ -56,7 +56,9 @@ forget_case(struct node *n, const struct case_info *ci, const char *by)
 	sqlite3_bind_text(st, 1, ci->id, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
+	/* and the alerts this node kept of the case (core: the alert room),
+	 * which would point at what is gone */
+	if (r != SQLITE_DONE || node_event_forget(n, ci->id) != WN_OK)
 		return WN_EDB;
 	if (total)
 		snprintf(detail, sizeof(detail), "removed from case %s by %s: "
@@ -446,13 +448,21 @@ apply_disclosure(struct node *n, struct node_peer *from,
 		rc = node_audit_append(n->store, from->org_id, "copy.updated",
 		    ci.id, detail);
 	}
-	/* at the case's director, its people are told: an answer, or a
-	 * member's dossier that changed (a copy held replaced) */
+	/* at the case's director, its people are told: a member's answer to
+	 * a request, once however many messages carry it (ref: the request's
+	 * number, its id's first 6 bytes); a copy held whose value changed.
+	 * A copy sent again as it was (an existence only, a value the same)
+	 * is no news. */
 	if (rc == WN_OK && strcmp(ci.director, n->cfg.org_id) == 0) {
-		struct node_event ev = {nreplaced > 0 ? "dossier.changed"
-						      : "share.answered",
-		    ci.id, from->org_id, 0, "director"};
-		rc = node_event_raise(n, &ev);
+		int64_t rq = 0;
+		for (size_t i = 0; i < 6; i++)
+			rq = rq << 8 | d->request_id[i];
+		struct node_event ans = {"share.answered", ci.id, from->org_id,
+		    rq, "director", NODE_EVENT_ONCE};
+		struct node_event chg = {"dossier.changed", ci.id,
+		    from->org_id, 0, "director", 0};
+		if ((rc = node_event_raise(n, &ans)) == WN_OK && nreplaced > 0)
+			rc = node_event_raise(n, &chg);
 	}
 out:
 	sqlite3_finalize(was);
@@ -462,11 +472,55 @@ out:
 	return rc;
 }
 
+/* the cases a retraction touches at this node's director, at most
+ * RETRACT_CASES (beyond: those are not alerted) */
+#define RETRACT_CASES 32
+#define RETRACT_ONCE_MS 60000
+struct touched {
+	size_t n;
+	char id[RETRACT_CASES][PROTO_CASE_ID_MAX + 1];
+};
+
+/* cases_of: the cases this node directs in which it holds one of r's
+ * fields from org (a retraction without a case id: every case) */
+static wn_err
+cases_of(struct node *n, const char *org, const struct proto_retraction *r,
+    struct touched *t)
+{
+	sqlite3_stmt *st = case_prep(n, "SELECT DISTINCT v.case_id FROM "
+				       "received v JOIN cases c ON c.case_id = "
+				       "v.case_id WHERE v.from_org = ?1 AND "
+				       "v.field_id = ?2 AND c.director = ?3");
+	int step = SQLITE_DONE;
+	if (st == NULL)
+		return WN_EDB;
+	for (size_t i = 0; i < r->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)r->ids[i]);
+		sqlite3_bind_text(st, 3, n->cfg.org_id, -1, SQLITE_STATIC);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *cid = case_col(st, 0);
+			size_t k = 0;
+			while (k < t->n && strcmp(t->id[k], cid) != 0)
+				k++;
+			if (k == t->n && t->n < RETRACT_CASES)
+				wn_strlcpy(t->id[t->n++], cid,
+				    sizeof(t->id[0]));
+		}
+		if (step != SQLITE_DONE)
+			break;
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? WN_OK : WN_EDB;
+}
+
 static wn_err
 apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, bool ack, char *why, size_t whylen)
 {
 	struct proto_retraction *r = calloc(1, sizeof(*r));
+	struct touched cases = {0};
 	sqlite3_stmt *st = NULL;
 	wn_err rc = WN_EPROTO;
 	if (r == NULL)
@@ -488,6 +542,12 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 	if (st == NULL)
 		goto out;
 	size_t gone = 0;
+	/* without a case id, the cases this node directs that held one of
+	 * the fields: each is told once, below */
+	if (!ack && !r->case_id[0] &&
+	    (rc = cases_of(n, from->org_id, r, &cases)) != WN_OK)
+		goto out;
+	rc = WN_EDB;
 	for (size_t i = 0; i < r->n; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, from->org_id, -1, SQLITE_STATIC);
@@ -524,15 +584,23 @@ apply_retraction(struct node *n, struct node_peer *from, const uint8_t *body,
 	 * back: under a consent or legal basis withdrawn (the reason the
 	 * member's node gives, record.c), or otherwise what it shared
 	 * changed */
-	struct case_info ci;
-	if (!ack && gone > 0 && r->case_id[0] &&
-	    case_load(n, r->case_id, &ci) &&
-	    strcmp(ci.director, n->cfg.org_id) == 0) {
+	/* One withdrawal is one alert per case, however many messages carry
+	 * its fields (PROTO_RETRACT_MAX each): one alike within a minute is
+	 * the same withdrawal (so is a second one that soon). */
+	if (!ack && gone > 0 && r->case_id[0]) {
+		cases.n = 1;
+		wn_strlcpy(cases.id[0], r->case_id, sizeof(cases.id[0]));
+	}
+	for (size_t i = 0; !ack && gone > 0 && i < cases.n; i++) {
+		struct case_info ci;
+		if (!case_load(n, cases.id[i], &ci) ||
+		    strcmp(ci.director, n->cfg.org_id) != 0)
+			continue;
 		bool withdrawn = strcmp(r->reason, "consent withdrawn") == 0 ||
 		    strcmp(r->reason, "legal basis withdrawn") == 0;
 		struct node_event ev = {withdrawn ? "consent.withdrawn"
 						  : "dossier.changed",
-		    ci.id, from->org_id, 0, "director"};
+		    ci.id, from->org_id, 0, "director", RETRACT_ONCE_MS};
 		if ((rc = node_event_raise(n, &ev)) != WN_OK)
 			goto out;
 	}

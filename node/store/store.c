@@ -814,6 +814,33 @@ static const char *const migrations[] = {
 	"  sent_ms INTEGER);"
 	"CREATE INDEX mail_queue_unsent ON mail_queue (alert_id) "
 	"  WHERE sent_ms IS NULL;",
+	/* 27: alerts for the chair of a case's consultation body (a
+	 * decision at a meeting it chairs: work/meet_apply.c) and for a
+	 * concern's match (subject/concern.c), which names no case: its
+	 * capacity 'concern' and its ref the concern's number. SQLite
+	 * cannot change a CHECK: the table is built again, its rows and its
+	 * AUTOINCREMENT sequence (the ids handed out never come back) kept;
+	 * RENAME moves the sequence's row to the new name. */
+	"CREATE TABLE alerts_new ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time_ms INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind GLOB '[a-z]*.[a-z]*' AND "
+	"    length(kind) <= 32),"
+	"  case_id TEXT NOT NULL CHECK ((case_id != '') = (role != "
+	"    'concern')),"
+	"  partner TEXT NOT NULL DEFAULT '',"
+	"  ref INTEGER NOT NULL DEFAULT 0,"
+	"  role TEXT NOT NULL CHECK (role IN ('director', 'owner', 'chair', "
+	"    'concern')));"
+	"INSERT INTO alerts_new (id, time_ms, kind, case_id, partner, ref, "
+	"  role) SELECT id, time_ms, kind, case_id, partner, ref, role FROM "
+	"  alerts;"
+	"DELETE FROM sqlite_sequence WHERE name = 'alerts_new';"
+	"INSERT INTO sqlite_sequence (name, seq) SELECT 'alerts_new', seq "
+	"  FROM sqlite_sequence WHERE name = 'alerts';"
+	"DROP TABLE alerts;"
+	"ALTER TABLE alerts_new RENAME TO alerts;"
+	"CREATE INDEX alerts_case ON alerts (case_id, id);",
 };
 
 int

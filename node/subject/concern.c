@@ -12,7 +12,9 @@
  * straight among the concerns it holds. A withdrawal marks it withdrawn,
  * forgets its matches and tells the director its number alone. An expired
  * concern stays listed as expired and shows no matches. The token never
- * goes in a log line or an audit record: only its fingerprint.
+ * goes in a log line or an audit record: only its fingerprint. A notice
+ * that names a partner this node was not told of yet raises match.found
+ * (the alert room): the concern's number and the partner, no case.
  */
 #include "node/subject/concern_int.h"
 
@@ -495,8 +497,10 @@ concern_matched(struct node *n, const char *from,
 {
 	sqlite3_stmt *st;
 	char detail[600];
+	bool fresh[PROTO_MATCH_OTHERS_MAX] = {false};
 	size_t o;
-	int r;
+	int r = SQLITE_DONE;
+	wn_err rc;
 	if ((st = concern_prep(n, "SELECT withdrawn_ms FROM concerns WHERE id "
 				  "= ?")) == NULL)
 		return WN_EDB;
@@ -521,6 +525,22 @@ concern_matched(struct node *n, const char *from,
 			    (unsigned long long)m->number);
 			return WN_EDENIED;
 		}
+	/* a partner this node was not told of yet, for its alert below */
+	if ((st = concern_prep(n, "SELECT 1 FROM concern_matches WHERE "
+				  "concern_id = ? AND partner = ?")) == NULL)
+		return WN_EDB;
+	for (size_t i = 0; i < m->nothers; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (int64_t)m->number);
+		sqlite3_bind_text(st, 2, m->others[i].partner, -1,
+		    SQLITE_STATIC);
+		if ((r = sqlite3_step(st)) != SQLITE_ROW && r != SQLITE_DONE)
+			break;
+		fresh[i] = r == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return WN_EDB;
 	if ((st = concern_prep(n, "DELETE FROM concern_matches WHERE "
 				  "concern_id = ?")) == NULL)
 		return WN_EDB;
@@ -555,8 +575,19 @@ concern_matched(struct node *n, const char *from,
 	snprintf(object, sizeof(object), "concern %llu",
 	    (unsigned long long)m->number);
 	/* the partners' org ids only: their contacts are in the table */
-	return node_audit_append(n->store, from, "concern.match", object,
-	    detail);
+	if ((rc = node_audit_append(n->store, from, "concern.match", object,
+		 detail)) != WN_OK)
+		return rc;
+	/* this node's people are told of each partner newly concerned (the
+	 * alert room keeps it): the concern's number and the partner, as
+	 * the audit record; no token, no contact, and no case */
+	for (size_t i = 0; i < m->nothers; i++) {
+		struct node_event ev = {"match.found", "", m->others[i].partner,
+		    (int64_t)m->number, "concern"};
+		if (fresh[i] && (rc = node_event_raise(n, &ev)) != WN_OK)
+			return rc;
+	}
+	return WN_OK;
 }
 
 wn_err

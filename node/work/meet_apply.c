@@ -9,7 +9,9 @@
  * and checks the matrix again: a text its role may not see (deliberation
  * below view), or a CONSULT its role may not know of (none), is refused,
  * not kept. It keeps what it takes under the director's org and number,
- * replacing an earlier copy.
+ * replacing an earlier copy. At the chair of the meeting's body, each
+ * decision a CONSULT brings that it did not hold raises decision.made as
+ * "chair" (the alert room; the director raised its own in meeting.decide).
  */
 #include "node/work/work.h"
 
@@ -316,6 +318,48 @@ keep_consult(struct node *n, const char *director,
 	return WN_OK;
 }
 
+/* chair_news: when this node chairs the body of c's meeting, *news is how
+ * many of c's decisions it does not hold yet (a CONSULT carries the case's
+ * whole state at the meeting again after every change: only a decision
+ * new here is news); otherwise 0 */
+static wn_err
+chair_news(struct node *n, const char *director,
+    const struct proto_consult *c, size_t *news)
+{
+	sqlite3_stmt *st = node_work_prep(n, "SELECT 1 FROM bodies WHERE "
+					     "director = ? AND body_id = ? AND "
+					     "chair = ?");
+	int r;
+	*news = 0;
+	if (st == NULL)
+		return WN_EDB;
+	sqlite3_bind_text(st, 1, director, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->body_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, n->cfg.org_id, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (r == SQLITE_DONE)
+		return WN_OK;
+	if (r != SQLITE_ROW ||
+	    (st = node_work_prep(n, "SELECT 1 FROM meeting_decisions WHERE "
+				   "director = ? AND meeting_id = ? AND "
+				   "case_id = ? AND decision = ?")) == NULL)
+		return WN_EDB;
+	for (size_t i = 0; i < c->ndecisions; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, director, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)c->meeting);
+		sqlite3_bind_text(st, 3, c->case_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (int64_t)c->decisions[i].number);
+		if ((r = sqlite3_step(st)) == SQLITE_DONE)
+			(*news)++;
+		else if (r != SQLITE_ROW)
+			break;
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE || r == SQLITE_ROW ? WN_OK : WN_EDB;
+}
+
 static wn_err
 apply_consult(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, char *why, size_t whylen)
@@ -325,6 +369,7 @@ apply_consult(struct node *n, struct node_peer *from, const uint8_t *body,
 	struct node_case kc;
 	bool texts;
 	int role, level;
+	size_t news = 0;
 	wn_err rc = WN_ENOMEM;
 	if (c == NULL)
 		goto out;
@@ -347,7 +392,17 @@ apply_consult(struct node *n, struct node_peer *from, const uint8_t *body,
 		    CFG_LEVEL_NONE ? "nothing" : "no view", c->case_id);
 		goto out;
 	}
-	rc = keep_consult(n, from->org_id, c);
+	if ((rc = chair_news(n, from->org_id, c, &news)) != WN_OK ||
+	    (rc = keep_consult(n, from->org_id, c)) != WN_OK)
+		goto out;
+	/* the chair's people are told of each decision new here (the alert
+	 * room keeps it); the thing it names is the meeting */
+	for (size_t i = 0; i < news; i++) {
+		struct node_event ev = {"decision.made", c->case_id,
+		    from->org_id, (int64_t)c->meeting, "chair"};
+		if ((rc = node_event_raise(n, &ev)) != WN_OK)
+			goto out;
+	}
 out:
 	if (c != NULL)
 		sec_wipe(c, sizeof(*c));

@@ -201,8 +201,12 @@ keep_action(struct node *n, const char *from,
 	 * was told of when it did it: its copy says so already) */
 	if (strcmp(it->owner, n->cfg.org_id) != 0)
 		return WN_OK;
-	if (was < 0)
+	/* an action new here that is done or cancelled already (sent again
+	 * to a member invited again, or after its restore) is no news */
+	if (was < 0 && (state == NODE_ACT_OPEN || state == NODE_ACT_LATE))
 		kind = "action.assigned";
+	else if (was < 0)
+		kind = NULL;
 	else if (state == NODE_ACT_DONE && was != NODE_ACT_DONE)
 		kind = "action.done";
 	else if (state == NODE_ACT_CANCELLED && was != NODE_ACT_CANCELLED)

@@ -6,12 +6,15 @@
 # done on the owner's node, cancelled by the director, late by itself
 # (the clock run ahead); a share asked and answered; a member's dossier
 # that changed (its copy replaced); a consent withdrawn (what it let out
-# retracted); a decision at a meeting. `alerts --follow --json`, started
+# retracted); a decision at a meeting, at the director and at the body's
+# chair (police, a member of the case), once however often the director
+# sends the case's state at the meeting again; a concern's match, at each
+# partner told of another one (no case). `alerts --follow --json`, started
 # from an id before the first event, prints each one after it as it
 # comes, once, in order, and goes on across the node's restart. `alerts
 # read` marks them. No alert, in any
-# output or in any node's store, holds the case's subject, its purpose
-# or a field's value.
+# output or in any node's store, holds the case's subject, its purpose,
+# a field's value, a contact or a concern's token.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Brussels
 S=S-mk-subject-alerts
@@ -25,6 +28,11 @@ al_raw() { /usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/dir/contr
 check "the alert socket answers nothing but alert.wait (and ping)" \
 	out_has "^10 the alert socket answers alert.wait only; 'status' goes to the control socket" al_raw status
 check "  ... and refuses a since that is no alert's number" out_has '^10 since: an alert' al_raw alert.wait since=x
+# no alert yet: the wait is kept, and answered with none when it ends
+# (20 s; the timeout only bounds a failure)
+check_exit "a wait with no alert to come is answered" 0 timeout 120 \
+	/usr/bin/python3 "$TOP/tests/integration/ctl_raw.py" "$WN_T/dir/control.sock.alerts" alert.wait since=0
+check_out "  ... with none, when its wait ends" '^0 0 new alerts$'
 check "the director publishes the Neteland matrix" wn dir matrix publish "$WN_T/dir.matrix"
 acked() { [ "$(wn dir --json matrix show | grep -o '"current":true' | wc -l)" = 2 ]; }
 check "every member applies it" wait_for 60 acked
@@ -97,6 +105,14 @@ check "  ... the answer is still one alert" one dir share.answered police
 check "the members are told nothing of the share as director" count_is 0 n_alerts police share.answered
 cares() { wn dir --json data list --case "$C" | grep -q '"from":"police".*"category":"care"'; }
 check "the director holds police's care note (or that it exists)" wait_for 60 cares
+# a correction to the value it had sends the director its copy again as
+# it was, which is no news (neither an answer nor a change)
+RECEIVED=$(audit_count dir disclosure.received)
+check "police corrects its signal to the value it has" wn police record correct --field "$fid" --value "MK-FIELD-v2"
+received_more() { [ "$(audit_count dir disclosure.received)" -gt "$RECEIVED" ]; }
+check "  ... the director takes the copy again" wait_for 60 received_more
+check "  ... and is told nothing new: still one answer" one dir share.answered police
+check "  ... and one change" one dir dossier.changed police
 check "police withdraws the consent for care" wn police consent withdraw --subject $S --category care
 check "the director: one alert, police withdrew a consent" wait_for 60 one dir consent.withdrawn police
 check "  ... and no other for it" one dir dossier.changed police
@@ -140,7 +156,7 @@ check "  ... none unread" out_has '^0 unread alerts$' wn dir alerts
 check "  ... the case's alerts are still there" out_has "^9 alerts of case $C$" wn dir alerts --all --case "$C"
 
 # ---- late, by the nodes themselves, and a decision ----------------------------
-check "the director adds a consultation body" wn dir body add nbt --name "MK-BODY team" --chair dir --members dir,police
+check "the director adds a consultation body, police its chair" wn dir body add nbt --name "MK-BODY team" --chair police --members dir,police
 check "  ... plans its meeting in two days" wn dir meeting plan nbt --at "$(date -d '+2 days 14:00' '+%Y-%m-%d %H:%M')"
 check "  ... with the case on its agenda" wn dir meeting agenda 1 "$C"
 AHEAD=$((15 * 24 * 3600 * 1000))
@@ -172,6 +188,18 @@ check "the director records a decision at the meeting, held since" sh -c \
 check "the director: one alert, a decision at meeting 1" one dir decision.made "" 1
 said() { grep -Eq "^alert [0-9]+  .*  case $C: a decision at meeting 1 \(see: meeting show 1\)$" "$WN_T/words.out"; }
 check "  ... which the follower in words prints as it comes" wait_for 60 said
+# the chair, a member of the case, hears of it from the CONSULT
+chair_one() { count_is 1 n_alerts police decision.made dir 1; }
+check "police, the body's chair: one alert, a decision at meeting 1" wait_for 60 chair_one
+chaired() { wn police --json alerts --all --limit 1000 | grep -q '"kind":"decision.made".*"role":"chair"'; }
+check "  ... as the chair" chaired
+check_exit "  ... in words, and where to look" 0 wn police alerts
+check_out "  ... says so" "case $C: a decision at meeting 1 of dir, in a body this node chairs \(see: meeting show 1 --director dir\)"
+check "the director writes the minutes (the CONSULT again, the decision in it)" sh -c \
+	"printf 'MK-MINUTES met\n' | '$WIJKNET' -d '$WN_T/dir' meeting minutes 1 --case '$C' --text-file -"
+minutes_in() { wn police --json meeting show 1 --director dir | grep -q '"minutes_ms":[1-9]'; }
+check "  ... police holds them" wait_for 60 minutes_in
+check "  ... and the decision it held makes no second alert" chair_one
 kill "$WORDS" 2>/dev/null; wait "$WORDS" 2>/dev/null
 n_kind() { grep -c "\"kind\":\"$1\"" "$WN_T/restart.out"; }
 check "the follower that outlived the restart prints the decision made after it" \
@@ -184,16 +212,54 @@ check "  ... and said when the node answered again" \
 kill "$RESTART" 2>/dev/null; wait "$RESTART" 2>/dev/null
 check_exit "the director's unread alerts, in words" 0 wn dir alerts
 check_out "  ... the decision, and where to look" "case $C: a decision at meeting 1 \(see: meeting show 1\)"
-check "police holds two alerts: its action given and late" count_is 2 total police
+check "police holds three alerts: its action given and late, the decision it chairs" count_is 3 total police
 check "housing holds four: its two actions given, one done, one cancelled" count_is 4 total housing
 check "the director holds eleven" count_is 11 total dir
 check_exit "an unread late alert in words" 0 wn dir alerts
 check_out "  ... says so" "case $C: action $A1 is late: its deadline passed \(its owner police\)"
 
+# ---- a member removed, invited again -------------------------------------
+check "housing reads one of its alerts (a read row to go as well)" \
+	wn housing alerts read "$(wn housing --json alerts --all --limit 1 | json_field id)"
+check "the director removes housing from the case" wn dir case remove "$C" housing
+not_member() { out_has '"member":false' wn housing --json case list; }
+check "  ... housing knows" wait_for 60 not_member
+check "housing's alerts of the case went with it" count_is 0 total housing
+check "the director invites housing again" wn dir case invite "$C" housing
+plan_back() { [ "$(wn housing --json action list --all --case "$C" | grep -o '"action_id":' | wc -l)" = 3 ]; }
+check "  ... housing holds the case's three actions again, its own one done, one cancelled" wait_for 60 plan_back
+check "  ... which are not given to it again: no alert" count_is 0 total housing
+
+# ---- a concern's match, at each partner told of it ------------------------
+TK=a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+UNTIL=$(date -u -d '+20 days' +%F)
+# n_match NODE PARTNER: NODE's match.found alerts naming PARTNER, no case
+n_match() { wn "$1" --json alerts --all --limit 1000 | /usr/bin/python3 -c '
+import json,sys
+print(sum(1 for r in json.load(sys.stdin)["rows"] if r["kind"] == "match.found"
+    and r["partner"] == sys.argv[1] and r["case_id"] == "" and r["role"] == "concern"))' "$2"; }
+PC=$(wn police --json concern add --token "$TK" --contact "MK-CONTACT Jan" --until "$UNTIL" | json_field concern)
+check "police registers a concern on a person" test -n "$PC"
+check "housing registers one on the same person" \
+	wn housing concern add --token "$TK" --contact "MK-CONTACT An" --until "$UNTIL"
+check "police: one alert, housing has a concern on the same person" wait_for 60 count_is 1 n_match police housing
+check "housing: one alert, police has one" wait_for 60 count_is 1 n_match housing police
+check_exit "police's match in words" 0 wn police alerts
+check_out "  ... its concern, the partner, where to look" \
+	"concern $PC: housing has a concern on the same person \(see: concern matches\)"
+check "the director registers one on the same person" \
+	wn dir concern add --token "$TK" --contact "MK-CONTACT Dirk" --until "$UNTIL"
+check "the director: one alert for each partner it matches" count_is 1 n_match dir police
+check "  ... (housing)" count_is 1 n_match dir housing
+check "police: one alert, the director has one too" wait_for 60 count_is 1 n_match police dir
+check "housing: the same" wait_for 60 count_is 1 n_match housing dir
+check "  ... and none again for the partner each was told of" count_is 1 n_match housing police
+check "  ... (police)" count_is 1 n_match police housing
+
 # ---- no personal data --------------------------------------------------------
 for n in dir police housing; do
-	check "$n's alerts name no subject, purpose, text or value" \
-		out_lacks 'mk-subject|MK-' wn $n --json alerts --all --limit 1000
+	check "$n's alerts name no subject, purpose, text, value or token" \
+		out_lacks "mk-subject|MK-|$TK" wn $n --json alerts --all --limit 1000
 done
 # people read dates: no human output of these holds epoch milliseconds
 for n in dir police housing; do
@@ -201,9 +267,11 @@ for n in dir police housing; do
 done
 for n in dir police housing; do check "$n stops" node_stop $n; done
 rows_of() { echo "SELECT * FROM alerts;" | node_sql "$1"; }
+reads_of() { echo "SELECT count(*) FROM alert_reads;" | node_sql "$1"; }
+check "housing's store holds no read row of an alert it forgot" count_is 0 reads_of housing
 check "the director's store holds its alert rows (the search finds what is there)" \
 	count_is 11 count_or_fail "\|$C\|" rows_of dir
 for n in dir police housing; do
-	check "$n's alert rows hold no subject, purpose, text or value" out_lacks 'mk-subject|MK-' rows_of $n
+	check "$n's alert rows hold no subject, purpose, text, value or token" out_lacks "mk-subject|MK-|$TK" rows_of $n
 done
 wn_done

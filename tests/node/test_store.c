@@ -21,6 +21,7 @@
 
 #include <dlfcn.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1034,6 +1035,145 @@ test_migration_24_mediation(void **state)
 	node_store_close(s);
 }
 
+/* Migration 27 lets an alert's capacity be the chair of a case's body,
+ * or the holder of a concern matched (which names no case). */
+#define MIG_ALERT_ROLES 27
+
+/* Migration MIG_ALERT_ROLES: the alerts table built again keeps its rows,
+ * their ids and its AUTOINCREMENT sequence (an id handed out, then
+ * deleted, or skipped after a restore, never comes back), and its index;
+ * 'chair' is a capacity with a case, 'concern' one without; no other
+ * capacity, and no other alert without a case. */
+static void
+test_migration_alert_roles(void **state)
+{
+	(void)state;
+	char err[512], sql[600], plan[1200];
+	struct node_store *s = open_at(MIG_ALERT_ROLES - 1);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO alerts (time_ms, kind, case_id, "
+			     "partner, ref, role) VALUES (1, 'action.done', "
+			     "'C-1', 'police', 4, 'director');"
+			     "INSERT INTO alerts (time_ms, kind, case_id, role) "
+			     "VALUES (2, 'action.late', 'C-1', 'owner');"
+			     "INSERT INTO alert_reads VALUES ('anna', 1, 5);"),
+	    WN_OK);
+	assert_int_equal(node_alert_ids_skip(s), WN_OK);
+	assert_int_equal(node_store_exec(s, "DELETE FROM alerts WHERE id = 2"),
+	    WN_OK);
+	assert_int_equal(node_store_migrate(s, MIG_ALERT_ROLES, err,
+			     sizeof(err)),
+	    WN_OK);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alerts WHERE id = 1 "
+				   "AND time_ms = 1 AND kind = 'action.done' "
+				   "AND case_id = 'C-1' AND partner = 'police' "
+				   "AND ref = 4 AND role = 'director'"),
+	    1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alerts"), 1);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM sqlite_sequence "
+				   "WHERE name = 'alerts_new'"),
+	    0);
+	assert_int_equal(node_store_exec(s,
+			     "INSERT INTO alerts (time_ms, kind, case_id, "
+			     "partner, ref, role) VALUES (3, 'decision.made', "
+			     "'C-1', 'dir', 1, 'chair');"
+			     "INSERT INTO alerts (time_ms, kind, case_id, "
+			     "partner, ref, role) VALUES (4, 'match.found', "
+			     "'', 'police', 7, 'concern');"),
+	    WN_OK);
+	/* the sequence went on from the skipped ids, not from the rows */
+	assert_int_equal(scalar(s, "SELECT min(id) FROM alerts WHERE id > 1"),
+	    NODE_ALERT_ID_GAP + 3);
+	const char *bad[] = {
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'action.done', 'C-1', 'viewer')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'action.done', '', 'director')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'decision.made', '', 'chair')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'match.found', 'C-1', 'concern')",
+	    "INSERT INTO alerts (time_ms, kind, case_id, role) VALUES (1, "
+	    "'done', 'C-1', 'director')",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(node_store_exec(s, bad[i]), WN_EDB);
+	assert_int_equal(scalar(s, "SELECT count(*) FROM alert_reads"), 1);
+	assert_true(node_alert_list_sql(sql, sizeof(sql), false, true, true,
+	    false));
+	plan_of(s, sql, plan, sizeof(plan));
+	assert_non_null(strstr(plan, "alerts_case"));
+	node_store_close(s);
+}
+
+/* The alert room's sink (node_event_raise) and forgetter
+ * (node_event_forget), on a node of just a store: an event raised with
+ * once_ms is kept once while one alike (kind, case, partner, ref, role)
+ * is (NODE_EVENT_ONCE) or was within once_ms (one answer, or one
+ * withdrawal, in several messages); one that differs, or comes later, is
+ * kept; a node that leaves a case forgets its alerts of it and who read
+ * them, and nothing else (not a concern's match, which names no case). */
+static void
+test_alert_sink_once_and_forget(void **state)
+{
+	(void)state;
+	struct node *n = calloc(1, sizeof(*n));
+	assert_non_null(n);
+	n->store = open_ok(true);
+	node_alert_room_register();
+	struct node_event ans = {"share.answered", "C-1", "police", 7,
+	    "director", NODE_EVENT_ONCE};
+	struct node_event wd = {"consent.withdrawn", "C-1", "police", 0,
+	    "director", 60000};
+	struct node_event wd2 = {"consent.withdrawn", "C-2", "police", 0,
+	    "director", 60000};
+	struct node_event match = {"match.found", "", "welfare", 3, "concern",
+	    0};
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 1);
+	ans.ref = 8; /* another request's answer */
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	ans.partner = "housing";
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 3);
+	/* a withdrawal in three messages, and another case's */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(node_event_raise(n, &wd), WN_OK);
+	assert_int_equal(node_event_raise(n, &wd2), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts WHERE "
+					  "kind = 'consent.withdrawn'"),
+	    2);
+	/* a minute later it is another withdrawal */
+	assert_int_equal(node_store_exec(n->store, "UPDATE alerts SET time_ms "
+						   "= time_ms - 61000"),
+	    WN_OK);
+	assert_int_equal(node_event_raise(n, &wd), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts WHERE "
+					  "kind = 'consent.withdrawn' AND "
+					  "case_id = 'C-1'"),
+	    2);
+	/* but an answer, ever once */
+	assert_int_equal(node_event_raise(n, &ans), WN_OK);
+	assert_int_equal(node_event_raise(n, &match), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 7);
+	assert_int_equal(node_store_exec(n->store, "INSERT INTO alert_reads "
+						   "SELECT 'anna', id, 1 FROM "
+						   "alerts"),
+	    WN_OK);
+	assert_int_equal(node_event_forget(n, "C-1"), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts WHERE "
+					  "case_id = 'C-1'"),
+	    0);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 2);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alert_reads"),
+	    2);
+	assert_int_equal(node_event_forget(n, ""), WN_OK);
+	assert_int_equal(scalar(n->store, "SELECT count(*) FROM alerts"), 2);
+	node_store_close(n->store);
+	free(n);
+}
+
 /* After a restore (node_alert_ids_skip, wijknetd restore): the next
  * alert id is NODE_ALERT_ID_GAP past the newest the copy handed out, or
  * past none when it had none; the ids a node handed out after its backup
@@ -1891,6 +2031,8 @@ main(void)
 	    cmocka_unit_test_setup(test_migration_24_mediation, fresh),
 	    cmocka_unit_test_setup(test_alert_ids_skip, fresh),
 	    cmocka_unit_test_setup(test_migration_phenomena, fresh),
+	    cmocka_unit_test_setup(test_migration_alert_roles, fresh),
+	    cmocka_unit_test_setup(test_alert_sink_once_and_forget, fresh),
 	    cmocka_unit_test_setup(test_migration_20_disclosures_by_recipient,
 		fresh),
 	    cmocka_unit_test_setup(test_migration_case_tokens, fresh),
