@@ -405,7 +405,7 @@ cfg_mail_to(const struct cfg_node *cfg, enum cfg_mail_role r)
 	case CFG_MAIL_OWNER:
 		return cfg->mail_owner_to;
 	case CFG_MAIL_CHAIR:
-		break; /* not alerted yet: its key comes with its alerts */
+		return cfg->mail_chair_to;
 	}
 	return "";
 }
@@ -503,6 +503,9 @@ static const struct key keys[] = {
 	    .valid = addr_list_valid,
 	    .expect = "1 to 8 mail addresses separated by commas"},
 	{SECT_MAIL, "owner_to", K_STR, MAIL(owner_to),
+	    .valid = addr_list_valid,
+	    .expect = "1 to 8 mail addresses separated by commas"},
+	{SECT_MAIL, "chair_to", K_STR, MAIL(chair_to),
 	    .valid = addr_list_valid,
 	    .expect = "1 to 8 mail addresses separated by commas"},
 	{SECT_MAIL, "user", K_STR, MAIL(user), .valid = mail_user_valid,
@@ -750,9 +753,11 @@ close_section(struct parser *p)
 	}
 	if (p->cur == SECT_MAIL) {
 		if (cfg->mail_director_to[0] == '\0' &&
-		    cfg->mail_owner_to[0] == '\0')
+		    cfg->mail_owner_to[0] == '\0' &&
+		    cfg->mail_chair_to[0] == '\0')
 			return fail(p, p->cur_line, "[mail] names no one to "
-			    "mail: give director_to, owner_to or both");
+			    "mail: give director_to, owner_to, chair_to or "
+			    "more of them");
 		/* a password over a plain connection to another host */
 		if (cfg->mail_user[0] != '\0' &&
 		    cfg->mail_starttls == CFG_MAIL_TLS_NONE &&

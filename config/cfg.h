@@ -114,7 +114,8 @@ struct cfg_node {
 	char mail_url[256];      /* smtp://HOST[:PORT] or smtps://..., required */
 	char mail_from[128];     /* one address, required */
 	char mail_director_to[512]; /* addresses, comma separated; at least */
-	char mail_owner_to[512];    /* one of the two */
+	char mail_owner_to[512];    /* one of the three */
+	char mail_chair_to[512];
 	enum cfg_mail_tls mail_starttls; /* default required */
 	char mail_user[128];     /* optional */
 	char mail_password_file[256]; /* required iff mail_user: an absolute

@@ -59,6 +59,8 @@ role_to(const struct node *n, const char *role)
 		return cfg_mail_to(&n->cfg, CFG_MAIL_DIRECTOR);
 	if (strcmp(role, "owner") == 0)
 		return cfg_mail_to(&n->cfg, CFG_MAIL_OWNER);
+	if (strcmp(role, "chair") == 0)
+		return cfg_mail_to(&n->cfg, CFG_MAIL_CHAIR);
 	return "";
 }
 

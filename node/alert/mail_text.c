@@ -67,8 +67,15 @@ node_mail_look(const struct node_mail_alert *a, char *buf, size_t cap)
 		snprintf(buf, cap, "wijknet action list --case %s", c);
 	else if (strcmp(k, "share.requested") == 0)
 		snprintf(buf, cap, "wijknet case show %s", c);
+	else if (strcmp(k, "decision.made") == 0 &&
+	    strcmp(a->role, "chair") == 0)
+		snprintf(buf, cap, "wijknet meeting show %lld --director %s",
+		    (long long)a->ref, a->partner);
 	else if (strcmp(k, "decision.made") == 0)
 		snprintf(buf, cap, "wijknet meeting show %lld",
+		    (long long)a->ref);
+	else if (strcmp(k, "phenomenon.proposed") == 0)
+		snprintf(buf, cap, "wijknet phenomenon show %lld",
 		    (long long)a->ref);
 	else if (strcmp(k, "share.answered") == 0 ||
 	    strcmp(k, "dossier.changed") == 0 ||
@@ -106,9 +113,16 @@ what(const struct node_mail_alert *a, char *buf, size_t cap)
 	else if (strcmp(k, "consent.withdrawn") == 0)
 		snprintf(buf, cap, "the partner withdrew a consent or a legal "
 		    "basis; what it shared under it is deleted here");
+	else if (strcmp(k, "decision.made") == 0 &&
+	    strcmp(a->role, "chair") == 0)
+		snprintf(buf, cap, "a decision was recorded at meeting %lld of "
+		    "a body this node chairs", ref);
 	else if (strcmp(k, "decision.made") == 0)
 		snprintf(buf, cap, "a decision was recorded at meeting %lld",
 		    ref);
+	else if (strcmp(k, "phenomenon.proposed") == 0)
+		snprintf(buf, cap, "phenomenon %lld was proposed: the members' "
+		    "signals reached a rule in one area", ref);
 	else
 		snprintf(buf, cap, "%s", k);
 }
@@ -128,7 +142,8 @@ node_mail_text(const struct node_mail_alert *a, const char *from,
 	    !ascii_ok(a->role) || !ascii_ok(a->org_id) || !ascii_ok(from) ||
 	    !ascii_ok(to) || !text_ok(a->partner_name) ||
 	    !text_ok(a->org_name) ||
-	    (strcmp(a->role, "director") != 0 && strcmp(a->role, "owner") != 0))
+	    (strcmp(a->role, "director") != 0 && strcmp(a->role, "owner") != 0 &&
+		strcmp(a->role, "chair") != 0))
 		return WN_EINVAL;
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) ==
@@ -167,8 +182,9 @@ node_mail_text(const struct node_mail_alert *a, const char *from,
 	put(&b, "Alert:     %lld on node %s (%s)\r\n", (long long)a->id,
 	    a->org_id, a->org_name);
 	put(&b, "Because:   this node %s\r\n",
-	    strcmp(a->role, "owner") == 0 ? "owns the action"
-					 : "directs the case");
+	    strcmp(a->role, "owner") == 0   ? "owns the action"
+	    : strcmp(a->role, "chair") == 0 ? "chairs the consultation body"
+					    : "directs the case");
 	put(&b, "\r\n");
 	put(&b, "Where to look, on node %s:\r\n", a->org_id);
 	put(&b, "    %s\r\n", look);

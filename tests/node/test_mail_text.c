@@ -108,6 +108,7 @@ test_each_kind_says_where_to_look(void **state)
 		{"dossier.changed", "wijknet data list --case C-7f3a"},
 		{"consent.withdrawn", "wijknet data list --case C-7f3a"},
 		{"decision.made", "wijknet meeting show 3"},
+		{"phenomenon.proposed", "wijknet phenomenon show 3"},
 		{"match.found", "wijknet alerts --case C-7f3a"},
 	};
 	(void)state;
@@ -142,6 +143,27 @@ test_the_owner_hears_of_its_own_action(void **state)
 	assert_non_null(strstr(buf, "action 3 was given to this node"));
 	assert_non_null(strstr(buf, "Partner:   dir\r\n"));
 	assert_non_null(strstr(buf, "this node owns the action"));
+}
+
+/* the chair of a body hears of a decision at its meeting: where to look
+ * names the director that holds the meeting */
+static void
+test_the_chair_hears_of_a_decision(void **state)
+{
+	struct node_mail_alert a = alert();
+	char buf[8192];
+	size_t len;
+	(void)state;
+	a.kind = "decision.made";
+	a.role = "chair";
+	a.partner = "dir";
+	a.partner_name = "";
+	assert_int_equal(node_mail_text(&a, FROM, "overleg@pz.example", buf,
+			     sizeof(buf), &len), WN_OK);
+	assert_non_null(strstr(buf, "of a body this node chairs"));
+	assert_non_null(strstr(buf, "wijknet meeting show 3 --director dir"));
+	assert_non_null(strstr(buf, "this node chairs the consultation body"));
+	lines_ok(buf);
 }
 
 static void
@@ -201,7 +223,7 @@ test_a_line_break_in_a_field_is_refused(void **state)
 		case 5: from = "wijknet@gemeente.example\n"; break;
 		case 6: a.case_id = "C-\xc3\xa9"; break; /* not ASCII */
 		case 7: a.kind = "subject.name"; break;
-		case 8: a.role = "chair"; break;
+		case 8: a.role = "concern"; break; /* a match is not mailed */
 		}
 		assert_int_equal(node_mail_text(&a, from, to, buf, sizeof(buf),
 				     &len), WN_EINVAL);
@@ -228,6 +250,7 @@ main(void)
 	    cmocka_unit_test(test_the_whole_mail_is_exactly_this),
 	    cmocka_unit_test(test_each_kind_says_where_to_look),
 	    cmocka_unit_test(test_the_owner_hears_of_its_own_action),
+	    cmocka_unit_test(test_the_chair_hears_of_a_decision),
 	    cmocka_unit_test(test_the_message_id_is_the_alerts),
 	    cmocka_unit_test(test_a_line_break_in_a_field_is_refused),
 	    cmocka_unit_test(test_a_mail_too_long_for_the_buffer),
