@@ -266,16 +266,32 @@ node_alert_list_sql(char *sql, size_t cap, bool count, bool all,
 	return k > 0 && (size_t)k < cap;
 }
 
+/* list_stmt prepares the count (count) or the page of alert.list for
+ * call c, with its user, case and first id bound; NULL on failure */
+static sqlite3_stmt *
+list_stmt(struct node_ctl_call *c, bool count, bool all, const char *cid,
+    bool since, uint64_t from)
+{
+	char sql[600];
+	sqlite3_stmt *st;
+	if (!node_alert_list_sql(sql, sizeof(sql), count, all, cid[0], since) ||
+	    (st = prep(c->n, sql)) == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, c->user->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)from);
+	return st;
+}
+
 wn_err
 node_ctl_alert_list(struct node_ctl_call *c)
 {
-	struct node *n = c->n;
 	const char *cid = node_ctl_arg(c, "case"), *lim = node_ctl_arg(c,
 								   "limit");
 	const char *since = node_ctl_arg(c, "since");
 	bool all = node_ctl_arg(c, "all")[0] != '\0';
 	uint64_t limit = 50, from = 0;
-	char sql[600], msg[200], many[40];
+	char msg[200], many[40];
 	int64_t total = -1, shown;
 	sqlite3_stmt *st;
 	wn_err rc;
@@ -285,26 +301,16 @@ node_ctl_alert_list(struct node_ctl_call *c)
 	if (since[0] && !wn_parse_u64(since, INT64_MAX, &from))
 		return node_ctl_fail(c, WN_EINVAL, "--since wants an alert's "
 		    "number");
-	if (!node_alert_list_sql(sql, sizeof(sql), true, all, cid[0],
-		since[0]) ||
-	    (st = prep(n, sql)) == NULL)
+	if ((st = list_stmt(c, true, all, cid, since[0], from)) == NULL)
 		return WN_EDB;
-	sqlite3_bind_text(st, 1, c->user->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)from);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (total < 0)
 		return WN_EDB;
 	shown = total < (int64_t)limit ? total : (int64_t)limit;
-	if (!node_alert_list_sql(sql, sizeof(sql), false, all, cid[0],
-		since[0]) ||
-	    (st = prep(n, sql)) == NULL)
+	if ((st = list_stmt(c, false, all, cid, since[0], from)) == NULL)
 		return WN_EDB;
-	sqlite3_bind_text(st, 1, c->user->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)from);
 	sqlite3_bind_int64(st, 4, shown);
 	if (total > COUNT_MAX)
 		snprintf(many, sizeof(many), "more than %d", COUNT_MAX);
