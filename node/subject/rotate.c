@@ -265,8 +265,13 @@ move_one(struct node *n, const char *partner, uint64_t old_id,
 		if ((rc = token_run(st)) != WN_OK)
 			return rc;
 	}
-	if (own)
-		return move_own(n, old, new, cases, concerns);
+	if (own) {
+		/* the director's own: its cases and concerns, and its own
+		 * concerns among those it holds */
+		if ((rc = move_own(n, old, new, cases, concerns)) != WN_OK)
+			return rc;
+		return held_move(n, n->cfg.org_id, old, new, &moved);
+	}
 	if ((rc = node_need_case_token_move(n, old, new, partner, &moved)) !=
 	    WN_OK)
 		return rc;

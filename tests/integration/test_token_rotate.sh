@@ -46,7 +46,9 @@ check "police records Jan Van den Broeck as jan" wn police subject add jan \
 	--family "Van den Broeck" --given Jan --born 2011-04-03
 check "welfare records her as 'vandenbroeck, elise', e-vdb" wn welfare subject add e-vdb \
 	--name "vandenbroeck, elise" --born 03-04-2011
-for s in "police elise" "police jan" "welfare e-vdb"; do
+check "the director records Anna Pieters from its own files" wn dir subject add anna \
+	--family Pieters --given Anna --born 1990-12-01
+for s in "police elise" "police jan" "welfare e-vdb" "dir anna"; do
 	check "$s gets its token" wait_for 120 has_state $s token
 done
 T=$(token police elise)
@@ -98,8 +100,10 @@ check_exit "a member cannot rotate the key" 1 wn police subject key rotate
 check_out "  saying so" "only the federation's director"
 check_exit "the director rotates its key, the old kept 3 days" 0 wn dir subject key rotate --days 3
 check_out "  saying so, in plain words" "the federation's token key is now key [0-9]+; key $K1 is kept until .*, then destroyed"
+check_out "  its own subject re-derived at once" "1 subject of this node re-derived"
 K2=$(wn dir --json subject key status | json_field key)
 check "  a new key ($K2)" test -n "$K2" -a "$K2" != "$K1"
+check "  the director's own anna holds a token of it" test "$(key_of dir anna)" = "$K2"
 check_exit "a second rotation while one is open is refused" 1 wn dir subject key rotate
 check_out "  saying so" "a rotation is open: key $K1 is destroyed on"
 rederived() { [ "$(key_of "$1" "$2")" = "$K2" ]; }
@@ -161,9 +165,8 @@ check_exit "the director cannot open a case on her old token" 1 \
 check_out "  saying it is of the destroyed key" "a token of key $K1, destroyed on .*: it names no one any more"
 # review L3: a case on a token no subject of a member holds says which
 # key that member's tokens are of, and which key was destroyed
-T0=0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000
-C0=$(wn dir --json case open --type person --token "$T0" --purpose "coordinate support" --ground consent | json_field case_id)
-check "the director opens a case on a token no member holds" test -n "$C0"
+C0=$(wn dir --json case open --type person --token-of anna --purpose "debt support" --ground consent | json_field case_id)
+check "the director opens a case on its own anna's token, which police does not hold" test -n "$C0"
 check "  and invites police" wn dir case invite "$C0" police
 has_case() { wn police --json case list | grep -q "\"case_id\":\"$C0\""; }
 check "police holds it" wait_for 60 has_case
