@@ -128,6 +128,7 @@ moved() { local fp; fp=$(newfp); [ -n "$fp" ] && [ "$fp" != "$M" ] && [ "$(held_
 check "the director's held concerns moved to the new token, both" wait_for 60 moved
 M2=$(newfp)
 check "the director's case follows her new token" wait_for 60 count_is "token $M2" dir_subject "$C"
+check "  no longer the old one" test "$(dir_subject "$C")" != "token $M"
 check "police still finds its own elise in the case" count_is elise case_subject police "$C"
 check "welfare still finds its own e-vdb in it" count_is e-vdb case_subject welfare "$C"
 check "police's match still holds" count_is welfare matches police
