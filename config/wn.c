@@ -356,6 +356,23 @@ out:
 	return rc;
 }
 
+const char *
+wn_name_of(const char *const *names, int count, int i)
+{
+	return i >= 0 && i < count ? names[i] : "unknown";
+}
+
+bool
+wn_name_parse(const char *const *names, int count, const char *s, int *out)
+{
+	for (int i = 0; s != NULL && i < count; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return true;
+		}
+	return false;
+}
+
 bool
 wn_parse_u64(const char *text, uint64_t max, uint64_t *out)
 {

@@ -117,6 +117,14 @@ WN_NODISCARD wn_err wn_text_nfc(const char *s, size_t len, char *out,
 WN_NODISCARD wn_err wn_text_fold(const char *s, size_t len, char *out,
     size_t cap, size_t *outlen);
 
+/* wn_name_of is names[i] of a table of count names (a stored number's
+ * name), "unknown" when i is out of range; wn_name_parse sets *out to the
+ * index of s in the table, false (out unchanged) when s is none of them
+ * or NULL. */
+const char *wn_name_of(const char *const *names, int count, int i);
+bool wn_name_parse(const char *const *names, int count, const char *s,
+    int *out);
+
 /* wn_parse_u64 parses a whole decimal string; false on anything else. */
 bool wn_parse_u64(const char *text, uint64_t max, uint64_t *out);
 

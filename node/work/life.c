@@ -36,57 +36,40 @@ static const char *const outcome_names[] = {"resolved", "handed_over",
 static const char *const relation_names[] = {"family_member",
     "group_involved", "related"};
 
-static const char *
-name_of(const char *const *names, int count, int i)
-{
-	return i >= 0 && i < count ? names[i] : "unknown";
-}
-
-static bool
-parse_of(const char *const *names, int count, const char *s, int *out)
-{
-	for (int i = 0; s != NULL && i < count; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*out = i;
-			return true;
-		}
-	return false;
-}
-
 const char *
 node_case_stage_name(int s)
 {
-	return name_of(stage_names, NODE_STAGES, s);
+	return wn_name_of(stage_names, NODE_STAGES, s);
 }
 
 bool
 node_case_stage_parse(const char *s, int *out)
 {
-	return parse_of(stage_names, NODE_STAGES, s, out);
+	return wn_name_parse(stage_names, NODE_STAGES, s, out);
 }
 
 const char *
 node_case_outcome_name(int o)
 {
-	return name_of(outcome_names, NODE_OUTCOMES, o);
+	return wn_name_of(outcome_names, NODE_OUTCOMES, o);
 }
 
 bool
 node_case_outcome_parse(const char *s, int *out)
 {
-	return parse_of(outcome_names, NODE_OUTCOMES, s, out);
+	return wn_name_parse(outcome_names, NODE_OUTCOMES, s, out);
 }
 
 const char *
 node_case_relation_name(int r)
 {
-	return name_of(relation_names, NODE_RELATIONS, r);
+	return wn_name_of(relation_names, NODE_RELATIONS, r);
 }
 
 bool
 node_case_relation_parse(const char *s, int *out)
 {
-	return parse_of(relation_names, NODE_RELATIONS, s, out);
+	return wn_name_parse(relation_names, NODE_RELATIONS, s, out);
 }
 
 bool

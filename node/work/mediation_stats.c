@@ -23,69 +23,52 @@ _Static_assert(WN_ARRAY_LEN(dispute_names) == NODE_MED_DISPUTES, "disputes");
 _Static_assert(WN_ARRAY_LEN(outcome_names) == NODE_MED_OUTCOMES, "outcomes");
 _Static_assert(WN_ARRAY_LEN(talk_names) == NODE_MED_TALKS, "talks");
 
-static const char *
-name_of(const char *const *names, int count, int i)
-{
-	return i >= 0 && i < count ? names[i] : "unknown";
-}
-
-static bool
-parse_of(const char *const *names, int count, const char *s, int *out)
-{
-	for (int i = 0; s != NULL && i < count; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*out = i;
-			return true;
-		}
-	return false;
-}
-
 const char *
 node_med_source_name(int s)
 {
-	return name_of(source_names, NODE_MED_SOURCES, s);
+	return wn_name_of(source_names, NODE_MED_SOURCES, s);
 }
 
 bool
 node_med_source_parse(const char *s, int *out)
 {
-	return parse_of(source_names, NODE_MED_SOURCES, s, out);
+	return wn_name_parse(source_names, NODE_MED_SOURCES, s, out);
 }
 
 const char *
 node_med_dispute_name(int d)
 {
-	return name_of(dispute_names, NODE_MED_DISPUTES, d);
+	return wn_name_of(dispute_names, NODE_MED_DISPUTES, d);
 }
 
 bool
 node_med_dispute_parse(const char *s, int *out)
 {
-	return parse_of(dispute_names, NODE_MED_DISPUTES, s, out);
+	return wn_name_parse(dispute_names, NODE_MED_DISPUTES, s, out);
 }
 
 const char *
 node_med_outcome_name(int o)
 {
-	return name_of(outcome_names, NODE_MED_OUTCOMES, o);
+	return wn_name_of(outcome_names, NODE_MED_OUTCOMES, o);
 }
 
 bool
 node_med_outcome_parse(const char *s, int *out)
 {
-	return parse_of(outcome_names, NODE_MED_OUTCOMES, s, out);
+	return wn_name_parse(outcome_names, NODE_MED_OUTCOMES, s, out);
 }
 
 const char *
 node_med_talk_name(int k)
 {
-	return name_of(talk_names, NODE_MED_TALKS, k);
+	return wn_name_of(talk_names, NODE_MED_TALKS, k);
 }
 
 bool
 node_med_talk_parse(const char *s, int *out)
 {
-	return parse_of(talk_names, NODE_MED_TALKS, s, out);
+	return wn_name_parse(talk_names, NODE_MED_TALKS, s, out);
 }
 
 /* days_from_civil: days since 1970-01-01 of a proleptic Gregorian date
