@@ -69,6 +69,14 @@ const char *node_ctl_arg(struct node_ctl_call *c, const char *key);
 wn_err node_ctl_fail(struct node_ctl_call *c, wn_err rc, const char *fmt,
     ...) WN_PRINTF(3, 4);
 
+/* node_ctl_subcall runs another room's command fn for req within call c
+ * (its user, its transaction, its audit record), the reply into a writer
+ * of its own; out (NULL: not wanted) gets the text field key of its one
+ * row. What the command asks of c (kick, reload_peers) is carried over;
+ * its refusal is said in c's message and returned. */
+wn_err node_ctl_subcall(struct node_ctl_call *c, node_ctl_fn fn,
+    struct proto_ctl_request *req, const char *key, char *out, size_t cap);
+
 
 /* While the disk is full, read-only requests keep answering: their audit
  * records are held in memory (at most NODE_HELD_MAX, then counted) and

@@ -23,6 +23,44 @@ static struct {
 } tables[NODE_CTL_TABLES];
 static size_t ntables;
 
+wn_err
+node_ctl_subcall(struct node_ctl_call *c, node_ctl_fn fn,
+    struct proto_ctl_request *req, const char *key, char *out, size_t cap)
+{
+	struct node_ctl_call s = {.n = c->n, .user = c->user, .req = req};
+	struct proto_writer w = {0};
+	struct proto_ctl_reply reply = {0};
+	wn_err rc;
+	if ((rc = proto_writer_init_dynamic(&w, 256, 65536)) != WN_OK)
+		return rc;
+	s.w = &w;
+	rc = fn(&s);
+	c->kick = c->kick || s.kick;
+	c->reload_peers = c->reload_peers || s.reload_peers;
+	if (rc != WN_OK) {
+		wn_strlcpy(c->errmsg, s.errmsg[0] ? s.errmsg : wn_strerror(rc),
+		    sizeof(c->errmsg));
+		goto out;
+	}
+	if (out != NULL) {
+		const struct proto_ctl_field *f = NULL;
+		rc = proto_writer_status(&w);
+		if (rc == WN_OK)
+			rc = proto_ctl_reply_decode(w.buf, w.len, &reply, NULL);
+		if (rc == WN_OK && (reply.nrows != 1 ||
+			       (f = proto_ctl_row_get(&reply.rows[0], key)) ==
+				   NULL ||
+			       f->type != PROTO_CTL_TEXT))
+			rc = WN_EPROTO;
+		if (rc == WN_OK)
+			wn_strlcpy(out, f->text, cap);
+	}
+out:
+	proto_ctl_reply_release(&reply);
+	proto_writer_release(&w);
+	return rc;
+}
+
 void
 node_ctl_register(const struct node_ctl_cmd *cmds, size_t count)
 {

@@ -138,47 +138,6 @@ out:
 	return rc;
 }
 
-/* sub runs one of need/'s commands for this request, in its transaction,
- * its reply into a writer of its own; *case_id gets the case a case.open
- * opened (NULL: not wanted). A refusal is said in c. */
-static wn_err
-sub(struct node_ctl_call *c, node_ctl_fn fn, struct proto_ctl_request *req,
-    char *case_id, size_t cap)
-{
-	struct node_ctl_call s = {.n = c->n, .user = c->user, .req = req};
-	struct proto_writer w = {0};
-	struct proto_ctl_reply reply = {0};
-	wn_err rc;
-	if ((rc = proto_writer_init_dynamic(&w, 256, 65536)) != WN_OK)
-		return rc;
-	s.w = &w;
-	rc = fn(&s);
-	c->kick = c->kick || s.kick;
-	c->reload_peers = c->reload_peers || s.reload_peers;
-	if (rc != WN_OK) {
-		wn_strlcpy(c->errmsg, s.errmsg[0] ? s.errmsg : wn_strerror(rc),
-		    sizeof(c->errmsg));
-		goto out;
-	}
-	if (case_id != NULL) {
-		const struct proto_ctl_field *f;
-		rc = proto_writer_status(&w);
-		if (rc == WN_OK)
-			rc = proto_ctl_reply_decode(w.buf, w.len, &reply, NULL);
-		if (rc == WN_OK && (reply.nrows != 1 ||
-			       (f = proto_ctl_row_get(&reply.rows[0],
-				    "case_id")) == NULL ||
-			       f->type != PROTO_CTL_TEXT))
-			rc = WN_EPROTO;
-		if (rc == WN_OK)
-			wn_strlcpy(case_id, f->text, cap);
-	}
-out:
-	proto_ctl_reply_release(&reply);
-	proto_writer_release(&w);
-	return rc;
-}
-
 wn_err
 node_ctl_concern_case(struct node_ctl_call *c)
 {
@@ -220,8 +179,8 @@ node_ctl_concern_case(struct node_ctl_call *c)
 	    proto_ctl_request_add(req, "ground", node_ctl_arg(c, "ground")) !=
 		WN_OK)
 		goto out;
-	if ((rc = sub(c, node_ctl_case_open, req, case_id, sizeof(case_id))) !=
-	    WN_OK)
+	if ((rc = node_ctl_subcall(c, node_ctl_case_open, req, "case_id",
+		 case_id, sizeof(case_id))) != WN_OK)
 		goto out;
 	rc = WN_EDB;
 	if ((st = concern_prep(n, PARTNERS)) == NULL)
@@ -235,7 +194,8 @@ node_ctl_concern_case(struct node_ctl_call *c)
 		if ((rc = proto_ctl_request_init(req, "case.invite")) != WN_OK ||
 		    (rc = proto_ctl_request_add(req, "case", case_id)) != WN_OK ||
 		    (rc = proto_ctl_request_add(req, "org", org)) != WN_OK ||
-		    (rc = sub(c, node_ctl_case_invite, req, NULL, 0)) != WN_OK)
+		    (rc = node_ctl_subcall(c, node_ctl_case_invite, req, NULL,
+			 NULL, 0)) != WN_OK)
 			goto out;
 		if (o < sizeof(invited))
 			o += (size_t)snprintf(invited + o, sizeof(invited) - o,

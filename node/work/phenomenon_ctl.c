@@ -217,46 +217,6 @@ node_ctl_pheno_show(struct node_ctl_call *c)
 	return WN_OK;
 }
 
-/* sub runs command fn of this node for req, in c's transaction, its
- * reply into a writer of its own; out (may be NULL) gets its first row's
- * text field key. A refusal is said in c. */
-static wn_err
-sub(struct node_ctl_call *c, node_ctl_fn fn, struct proto_ctl_request *req,
-    const char *key, char *out, size_t cap)
-{
-	struct node_ctl_call s = {.n = c->n, .user = c->user, .req = req};
-	struct proto_writer w = {0};
-	struct proto_ctl_reply reply = {0};
-	wn_err rc;
-	if ((rc = proto_writer_init_dynamic(&w, 256, 65536)) != WN_OK)
-		return rc;
-	s.w = &w;
-	rc = fn(&s);
-	c->kick = c->kick || s.kick;
-	if (rc != WN_OK) {
-		wn_strlcpy(c->errmsg, s.errmsg[0] ? s.errmsg : wn_strerror(rc),
-		    sizeof(c->errmsg));
-		goto out;
-	}
-	if (out != NULL) {
-		const struct proto_ctl_field *f = NULL;
-		rc = proto_writer_status(&w);
-		if (rc == WN_OK)
-			rc = proto_ctl_reply_decode(w.buf, w.len, &reply, NULL);
-		if (rc == WN_OK && (reply.nrows != 1 ||
-			       (f = proto_ctl_row_get(&reply.rows[0], key)) ==
-				   NULL ||
-			       f->type != PROTO_CTL_TEXT))
-			rc = WN_EPROTO;
-		if (rc == WN_OK)
-			wn_strlcpy(out, f->text, cap);
-	}
-out:
-	proto_ctl_reply_release(&reply);
-	proto_writer_release(&w);
-	return rc;
-}
-
 /* decided marks phenomenon id as state (open, with case_id; dismissed,
  * with why) by c's user */
 static wn_err
@@ -348,8 +308,8 @@ node_ctl_pheno_open(struct node_ctl_call *c)
 	    proto_ctl_request_add(req, "ground", node_ctl_arg(c, "ground")) !=
 		WN_OK)
 		goto out;
-	if ((rc = sub(c, node_ctl_case_open, req, "case_id", case_id,
-		 sizeof(case_id))) != WN_OK)
+	if ((rc = node_ctl_subcall(c, node_ctl_case_open, req, "case_id",
+		 case_id, sizeof(case_id))) != WN_OK)
 		goto out;
 	/* each of its signals belongs to the case, as a member's summary */
 	rc = WN_EDB;
@@ -369,8 +329,8 @@ node_ctl_pheno_open(struct node_ctl_call *c)
 			WN_OK ||
 		    (rc = proto_ctl_request_add(req, "from", col(st, 0))) !=
 			WN_OK ||
-		    (rc = sub(c, node_ctl_signal_attach, req, NULL, NULL, 0)) !=
-			WN_OK)
+		    (rc = node_ctl_subcall(c, node_ctl_signal_attach, req,
+			 NULL, NULL, 0)) != WN_OK)
 			goto out;
 		attached++;
 	}
