@@ -15,8 +15,7 @@
 # escalated to the nuisance consultation team; the director's SITRAP
 # alerts, followed live, and the owner's of its own action; the case
 # closed, after which nothing is shared for it; two partners finding out
-# they worry about the same youngster through pseudonymous tokens, and
-# the match carried over when the director rotates the token key; an old
+# they worry about the same youngster through pseudonymous tokens; an old
 # copy of a member's store refused by its fellow members while the
 # director is away, and a member none of whose checkers answers starting
 # receive-only; forward secrecy: sessions with fresh keys, so that a key
@@ -346,20 +345,6 @@ echo "-- each is told who else worries, and whom to call; nothing more:"
 wn pz-neteland concern matches
 echo "-- the director holds the match by a fingerprint, never a name; it can open a case on it:"
 wn herentals concern held
-
-say "The director rotates the federation's token key: members re-derive their tokens, and the match carries over"
-held_fp() { wn herentals --json concern held | grep -o '"match":"[^"]*"' | sort -u; }
-OLD_FP=$(held_fp)
-wn herentals subject key rotate --days 3
-wn pz-neteland subject key status --wait
-wn jw-herentals subject key status --wait
-# both partners' concerns moved: one fingerprint again, not the old one
-fp_moved() { local fp; fp=$(held_fp); [ -n "$fp" ] && [ "$(printf '%s\n' "$fp" | wc -l)" = 1 ] && [ "$fp" != "$OLD_FP" ]; }
-until_true fp_moved
-echo "-- the director's held concerns now name her new token; the police still see the match:"
-wn herentals concern held
-wn pz-neteland concern matches
-wn herentals subject key finish
 
 say "An old copy of a store cannot pass for the real one: the director and two fellow members hold each member's newest chain head"
 stop_node() { kill -TERM "${PID[$1]}"; wait "${PID[$1]}"; unset "PID[$1]"; }
