@@ -311,29 +311,7 @@ cli_case_list(struct cli *cli, int argc, char **argv)
 		j.nrows++;
 	}
 	j.r.rows = j.rows;
-	/* a note on a case's token (no subject here holds it: which key
-	 * this node's tokens are of) is said under the table, not as a
-	 * column; --json keeps it in its row */
-	for (size_t i = 0; !cli->json && i < j.nrows; i++)
-		for (size_t f = 0; f < j.rows[i].nfields; f++)
-			if (strcmp(j.rows[i].fields[f].key, "subject_note") ==
-			    0) {
-				memmove(&j.rows[i].fields[f],
-				    &j.rows[i].fields[f + 1],
-				    (j.rows[i].nfields - f - 1) *
-					sizeof(j.rows[i].fields[f]));
-				j.rows[i].nfields--;
-				break;
-			}
 	status = cli_print_list(cli, &j.r, NULL, 0, false, "no cases", NULL);
-	for (size_t i = 0; !cli->json && status == CLI_OK && i < cases.nrows;
-	     i++) {
-		const char *note = cli_row_text(&cases.rows[i], "subject_note");
-		if (note[0])
-			printf("case %s, on %s: %s\n",
-			    cli_row_text(&cases.rows[i], "case_id"),
-			    cli_row_text(&cases.rows[i], "subject"), note);
-	}
 out:
 	joined_release(&j);
 	proto_ctl_reply_release(&cases);

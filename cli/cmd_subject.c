@@ -17,7 +17,6 @@
 #include "cli/cli.h"
 
 #include <string.h>
-#include <unistd.h>
 
 const char cli_usage_subject[] =
     "subject add REF [--person] --rrn NUMBER | --bsn NUMBER |\n"
@@ -27,9 +26,6 @@ const char cli_usage_subject[] =
     "              --postcode CODE\n"
     "       subject list\n"
     "       subject show REF\n"
-    "       subject key status [--wait]\n"
-    "       subject key rotate [--days DAYS]     (the director)\n"
-    "       subject key finish                   (the director)\n"
     "REF: this node's reference for the subject (a-z, 0-9, '-', '_').\n"
     "--rrn a Belgian national register number, --bsn a Dutch BSN; a\n"
     "person's names in any spelling (case, accents, spaces and particles\n"
@@ -43,13 +39,7 @@ const char cli_usage_subject[] =
     "one line each in the order the options are given (asked for when it\n"
     "is a terminal): the command line is seen by every user of this machine\n"
     "(ps) and kept in the shell's history, standard input is not. E.g.\n"
-    "  wijknet subject add client-7 --name - --born -\n"
-    "The director rotates the federation's token key with `subject key\n"
-    "rotate`: a new key, the old one kept DAYS days (14 unless given), then\n"
-    "destroyed (or at once by `subject key finish`). Every node re-derives\n"
-    "the tokens of its subjects under the new key by itself; its cases and\n"
-    "concerns follow them. `subject key status` says how far this node is\n"
-    "(--wait: shows the progress until nothing is left to re-derive).";
+    "  wijknet subject add client-7 --name - --born -";
 
 static const char *
 kind_words(const char *k)
@@ -237,77 +227,6 @@ subject_show(struct cli *cli, int argc, char **argv)
 	return status;
 }
 
-static int
-key_rotate(struct cli *cli, int argc, char **argv)
-{
-	const char *days = NULL;
-	const struct cli_opt opts[] = {{"days", &days, false}};
-	if (!cli_getopt(cli, argc, argv, opts, WN_ARRAY_LEN(opts), NULL, 0))
-		return CLI_USAGE;
-	return cli_simple(cli, "subject.rotate", "days", days, NULL);
-}
-
-static int
-key_finish(struct cli *cli, int argc, char **argv)
-{
-	if (!cli_getopt(cli, argc, argv, NULL, 0, NULL, 0))
-		return CLI_USAGE;
-	return cli_simple(cli, "subject.finish", NULL);
-}
-
-/* key_status: the key and the rotation; --wait shows the re-derivation's
- * progress (on one line on a terminal) until none is left */
-static int
-key_status(struct cli *cli, int argc, char **argv)
-{
-	struct proto_ctl_reply reply = {0};
-	bool wait = false, tty = isatty(STDOUT_FILENO) == 1;
-	char last[512] = "";
-	int status;
-	if (argc > 1 && strcmp(argv[argc - 1], "--wait") == 0) {
-		wait = true;
-		argc--;
-	}
-	if (!cli_getopt(cli, argc, argv, NULL, 0, NULL, 0))
-		return CLI_USAGE;
-	for (;;) {
-		if (!cli_ask(cli, &reply, &status, "subject.keys",
-			NULL)) {
-			proto_ctl_reply_release(&reply);
-			return status;
-		}
-		bool left = reply.nrows == 1 &&
-		    cli_row_int(&reply.rows[0], "open") != 0 &&
-		    cli_row_int(&reply.rows[0], "on_old") != 0;
-		if (!wait || !left || !tty) {
-			if (strcmp(last, reply.message) != 0)
-				printf("%s\n", reply.message);
-		} else {
-			printf("\r%s", reply.message);
-		}
-		fflush(stdout);
-		wn_strlcpy(last, reply.message, sizeof(last));
-		proto_ctl_reply_release(&reply);
-		memset(&reply, 0, sizeof(reply));
-		if (!wait || !left)
-			break;
-		sleep(2);
-	}
-	return status;
-}
-
-static int
-subject_key(struct cli *cli, int argc, char **argv)
-{
-	static const struct cli_sub subs[] = {
-	    {"status", key_status},
-	    {"rotate", key_rotate},
-	    {"finish", key_finish},
-	};
-	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),
-	    cli_usage_subject);
-}
-
 int
 cli_cmd_subject(struct cli *cli, int argc, char **argv)
 {
@@ -315,7 +234,6 @@ cli_cmd_subject(struct cli *cli, int argc, char **argv)
 	    {"add", subject_add},
 	    {"list", subject_list},
 	    {"show", subject_show},
-	    {"key", subject_key},
 	};
 	return cli_dispatch(cli, argc, argv, subs, WN_ARRAY_LEN(subs),
 	    cli_usage_subject);

@@ -367,7 +367,6 @@ static const char *const type_names[] = {
 	[PROTO_MSG_SESSION_OPEN] = "session_open",
 	[PROTO_MSG_SESSION_ACCEPT] = "session_accept",
 	[PROTO_MSG_RESYNC_REQUEST] = "resync_request",
-	[PROTO_MSG_TOKEN_ROTATE] = "token_rotate",
 };
 
 bool

@@ -173,13 +173,10 @@ enum proto_msg_type {
 	/* after a restore: "send me again what took data away since my
 	 * copy" (resync_wire.h) */
 	PROTO_MSG_RESYNC_REQUEST = 38,
-	/* the federation token key's rotation (token_wire.h): the director
-	 * announces it, members send their tokens' moves */
-	PROTO_MSG_TOKEN_ROTATE = 39,
 };
-#define PROTO_MSG_TYPE_MAX 39
+#define PROTO_MSG_TYPE_MAX 38
 /* the highest type an envelope may carry; a manifest (15) is not one */
-#define PROTO_ENVELOPE_TYPE_MAX 39
+#define PROTO_ENVELOPE_TYPE_MAX 38
 
 /* proto_msg_has_sid: an envelope of type t names its session ("sid" in
  * the protected header, its payload sealed under that session's key):

@@ -65,18 +65,12 @@ proto_token_request_encode(const struct proto_token_request *q,
 	if (!elements_ok((const uint8_t (*)[SEC_OPRF_ELEMENT_LEN])q->el,
 		q->count))
 		return WN_EINVAL;
-	if (q->from > PROTO_TOKEN_KEY_ID_MAX)
-		return WN_EINVAL;
-	proto_write_map(w, 2 + (q->from != 0));
+	proto_write_map(w, 2);
 	proto_write_uint(w, 1);
 	proto_write_bytes(w, q->id, PROTO_TOKEN_ID_LEN);
 	proto_write_uint(w, 2);
 	write_elements(w, (const uint8_t (*)[SEC_OPRF_ELEMENT_LEN])q->el,
 	    q->count);
-	if (q->from != 0) {
-		proto_write_uint(w, 3);
-		proto_write_uint(w, q->from);
-	}
 	return proto_writer_status(w);
 }
 
@@ -131,22 +125,14 @@ proto_token_request_decode(const void *buf, size_t len,
 	proto_reader_init(&r, buf, len);
 	rv = proto_read_map(&r, &n);
 	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		size_t at;
-		if ((rv = proto_read_key(&r, BIT(1) | BIT(2) | BIT(3), &last,
-			 &seen, &key)) != WN_OK)
+		if ((rv = proto_read_key(&r, BIT(1) | BIT(2), &last, &seen,
+			 &key)) != WN_OK)
 			break;
-		at = r.pos;
-		if (key == 1)
-			rv = proto_read_bytes_exact(&r, out->id,
-			    PROTO_TOKEN_ID_LEN);
-		else if (key == 2)
-			rv = read_elements(&r, out->el, &out->count);
-		else if ((rv = proto_read_uint_max(&r, PROTO_TOKEN_KEY_ID_MAX,
-			      &out->from)) == WN_OK &&
-		    out->from == 0)
-			rv = proto_reader_fail(&r, at, "key id 0");
+		rv = key == 1 ? proto_read_bytes_exact(&r, out->id,
+				    PROTO_TOKEN_ID_LEN)
+			      : read_elements(&r, out->el, &out->count);
 	}
-	if (rv == WN_OK && (seen & (BIT(1) | BIT(2))) != (BIT(1) | BIT(2)))
+	if (rv == WN_OK && seen != (BIT(1) | BIT(2)))
 		rv = proto_reader_fail(&r, r.pos, "a required key is missing");
 	if (rv == WN_OK)
 		rv = proto_reader_finish(&r);
@@ -211,147 +197,6 @@ proto_token_answer_decode(const void *buf, size_t len,
 	    seen != (BIT(1) | BIT(4)) && seen != (BIT(1) | BIT(4) | BIT(5)))
 		rv = proto_reader_fail(&r, 0, "an answer holds the id and "
 		    "either the epoch and elements or a refusal code");
-	if (rv == WN_OK)
-		rv = proto_reader_finish(&r);
-	if (rv != WN_OK && err != NULL)
-		*err = r.err;
-	if (rv != WN_OK)
-		memset(out, 0, sizeof(*out));
-	return rv;
-}
-
-/* ---- TOKEN_ROTATE ---------------------------------------------------- */
-
-static bool
-rotate_ok(const struct proto_token_rotate *t)
-{
-	if (t->old_key < 1 || t->old_key > PROTO_TOKEN_KEY_ID_MAX ||
-	    t->new_key < 1 || t->new_key > PROTO_TOKEN_KEY_ID_MAX ||
-	    t->old_key == t->new_key)
-		return false;
-	if (t->kind == PROTO_TOKEN_ROTATE_MOVES) {
-		if (t->at_ms != 0 || t->count < 1 ||
-		    t->count > PROTO_TOKEN_MOVES_MAX)
-			return false;
-		for (size_t i = 0; i < t->count; i++)
-			if (memcmp(t->old[i], t->new[i],
-				PROTO_TOKEN_TOKEN_LEN) == 0)
-				return false;
-		return true;
-	}
-	return (t->kind == PROTO_TOKEN_ROTATE_ANNOUNCE ||
-		   t->kind == PROTO_TOKEN_ROTATE_GONE) &&
-	    t->at_ms >= 1 && t->count == 0;
-}
-
-wn_err
-proto_token_rotate_encode(const struct proto_token_rotate *t,
-    struct proto_writer *w)
-{
-	if (!rotate_ok(t))
-		return WN_EINVAL;
-	proto_write_map(w, 3);
-	proto_write_uint(w, 1);
-	proto_write_uint(w, t->old_key);
-	proto_write_uint(w, 2);
-	proto_write_uint(w, t->new_key);
-	proto_write_uint(w, (uint64_t)t->kind);
-	if (t->kind != PROTO_TOKEN_ROTATE_MOVES) {
-		proto_write_uint(w, (uint64_t)t->at_ms);
-		return proto_writer_status(w);
-	}
-	proto_write_array(w, t->count);
-	for (size_t i = 0; i < t->count; i++) {
-		proto_write_array(w, 2);
-		proto_write_bytes(w, t->old[i], PROTO_TOKEN_TOKEN_LEN);
-		proto_write_bytes(w, t->new[i], PROTO_TOKEN_TOKEN_LEN);
-	}
-	return proto_writer_status(w);
-}
-
-static wn_err
-read_moves(struct proto_reader *r, struct proto_token_rotate *out)
-{
-	size_t n = 0, two = 0, at = r->pos;
-	wn_err rv = proto_read_array(r, &n);
-	if (rv != WN_OK)
-		return rv;
-	if (n == 0)
-		return proto_reader_fail(r, at, "no move");
-	if (n > PROTO_TOKEN_MOVES_MAX)
-		return proto_reader_fail(r, at, "more than %d moves",
-		    PROTO_TOKEN_MOVES_MAX);
-	for (size_t i = 0; i < n; i++) {
-		at = r->pos;
-		if ((rv = proto_read_array(r, &two)) != WN_OK)
-			return rv;
-		if (two != 2)
-			return proto_reader_fail(r, at, "a move is two tokens");
-		if ((rv = proto_read_bytes_exact(r, out->old[i],
-			 PROTO_TOKEN_TOKEN_LEN)) != WN_OK ||
-		    (rv = proto_read_bytes_exact(r, out->new[i],
-			 PROTO_TOKEN_TOKEN_LEN)) != WN_OK)
-			return rv;
-		if (memcmp(out->old[i], out->new[i], PROTO_TOKEN_TOKEN_LEN) ==
-		    0)
-			return proto_reader_fail(r, at, "move %zu keeps its "
-			    "token", i);
-	}
-	out->count = n;
-	return WN_OK;
-}
-
-wn_err
-proto_token_rotate_decode(const void *buf, size_t len,
-    struct proto_token_rotate *out, struct proto_error *err)
-{
-	struct proto_reader r;
-	uint64_t seen = 0, key = 0, last = 0, v = 0;
-	const uint64_t may = BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5);
-	size_t n = 0, at = 0;
-	wn_err rv;
-	if (len > MAX_BODY)
-		return WN_ETOOBIG;
-	memset(out, 0, sizeof(*out));
-	proto_reader_init(&r, buf, len);
-	rv = proto_read_map(&r, &n);
-	for (size_t i = 0; rv == WN_OK && i < n; i++) {
-		if ((rv = proto_read_key(&r, may, &last, &seen, &key)) !=
-		    WN_OK)
-			break;
-		at = r.pos;
-		if (key == 4) {
-			out->kind = PROTO_TOKEN_ROTATE_MOVES;
-			rv = read_moves(&r, out);
-			continue;
-		}
-		if ((rv = proto_read_uint_max(&r, key <= 2
-			     ? PROTO_TOKEN_KEY_ID_MAX : (uint64_t)INT64_MAX,
-			     &v)) != WN_OK)
-			break;
-		if (v == 0) {
-			rv = proto_reader_fail(&r, at, "%s 0", key <= 2
-			    ? "key id" : "moment");
-			break;
-		}
-		if (key == 1)
-			out->old_key = v;
-		else if (key == 2)
-			out->new_key = v;
-		else {
-			out->kind = key == 3 ? PROTO_TOKEN_ROTATE_ANNOUNCE
-					     : PROTO_TOKEN_ROTATE_GONE;
-			out->at_ms = (int64_t)v;
-		}
-	}
-	if (rv == WN_OK && seen != (BIT(1) | BIT(2) | BIT(3)) &&
-	    seen != (BIT(1) | BIT(2) | BIT(4)) &&
-	    seen != (BIT(1) | BIT(2) | BIT(5)))
-		rv = proto_reader_fail(&r, 0, "a rotation holds the two key "
-		    "ids and one of: until, moves, gone");
-	if (rv == WN_OK && out->old_key == out->new_key)
-		rv = proto_reader_fail(&r, 0, "the old key and the new are "
-		    "one");
 	if (rv == WN_OK)
 		rv = proto_reader_finish(&r);
 	if (rv != WN_OK && err != NULL)

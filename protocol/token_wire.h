@@ -1,8 +1,7 @@
 /*
  * token_wire.h - a subject's pseudonymous token on the wire: TOKEN_REQUEST
  * (message type 28, a member to the federation's director) and
- * TOKEN_ANSWER (29, the director back to that member), and TOKEN_ROTATE
- * (39, the federation key's rotation, both ways). CDDL in
+ * TOKEN_ANSWER (29, the director back to that member). CDDL in
  * PROTOCOL.md; the tokens themselves are RFC 9497's OPRF on ristretto255
  * (crypto/'s sec_oprf_*, issue 11).
  *
@@ -30,15 +29,10 @@
 #define PROTO_TOKEN_BATCH_MAX 1000 /* elements in one request */
 #define PROTO_TOKEN_ID_LEN 16      /* a request's id, random */
 
-/* token_request = {1: id, 2: [1*1000 element], ? 3: from}
- * element = bstr .size 32
- * from 1..PROTO_TOKEN_KEY_ID_MAX: a re-derivation during a key rotation:
- * the id of the old key the member holds these subjects' tokens under
- * (counted against the tokens it got under that key, not the daily
- * limit); absent: new tokens. */
+/* token_request = {1: id, 2: [1*1000 element]}
+ * element = bstr .size 32 */
 struct proto_token_request {
 	uint8_t id[PROTO_TOKEN_ID_LEN];
-	uint64_t from; /* 0: none */
 	size_t count; /* 1..PROTO_TOKEN_BATCH_MAX */
 	uint8_t el[PROTO_TOKEN_BATCH_MAX][SEC_OPRF_ELEMENT_LEN];
 };
@@ -60,32 +54,6 @@ struct proto_token_answer {
 	uint8_t el[PROTO_TOKEN_BATCH_MAX][SEC_OPRF_ELEMENT_LEN];
 };
 
-/* token_rotate (message type 39) = the director's key rotation:
- *   {1: old, 2: new, 3: until}   director -> members: the new key; the
- *                                old is destroyed at until (ms)
- * / {1: old, 2: new, 4: [1*1000 move]}  a member -> the director: its
- *                                subjects' old tokens and their new ones
- * / {1: old, 2: new, 5: gone}    director -> members: the old key was
- *                                destroyed at gone (ms)
- * move = [old token: bstr .size 32, new token: bstr .size 32]
- * old and new are key ids (1..PROTO_TOKEN_KEY_ID_MAX) and differ; the
- * two tokens of a move differ; until and gone are >= 1. */
-#define PROTO_TOKEN_MOVES_MAX 1000
-#define PROTO_TOKEN_TOKEN_LEN 32
-enum proto_token_rotate_kind {
-	PROTO_TOKEN_ROTATE_ANNOUNCE = 3,
-	PROTO_TOKEN_ROTATE_MOVES = 4,
-	PROTO_TOKEN_ROTATE_GONE = 5,
-};
-struct proto_token_rotate {
-	enum proto_token_rotate_kind kind;
-	uint64_t old_key, new_key;
-	int64_t at_ms; /* until (announce) or gone; 0 for moves */
-	size_t count;  /* moves: 1..PROTO_TOKEN_MOVES_MAX, else 0 */
-	uint8_t old[PROTO_TOKEN_MOVES_MAX][PROTO_TOKEN_TOKEN_LEN];
-	uint8_t new[PROTO_TOKEN_MOVES_MAX][PROTO_TOKEN_TOKEN_LEN];
-};
-
 /* The encoders append to w; WN_EINVAL (nothing written) for a value
  * that breaks a rule above (an element among them), else
  * proto_writer_status(w). */
@@ -93,8 +61,6 @@ WN_NODISCARD wn_err proto_token_request_encode(
     const struct proto_token_request *q, struct proto_writer *w);
 WN_NODISCARD wn_err proto_token_answer_encode(
     const struct proto_token_answer *a, struct proto_writer *w);
-WN_NODISCARD wn_err proto_token_rotate_encode(
-    const struct proto_token_rotate *t, struct proto_writer *w);
 /* The decoders decode a whole body into *out (zeroed first, and again on
  * failure); WN_EPROTO with the offset and reason in *err (may be NULL),
  * WN_ETOOBIG at PROTO_BODY_MAX or more. */
@@ -102,7 +68,5 @@ WN_NODISCARD wn_err proto_token_request_decode(const void *buf, size_t len,
     struct proto_token_request *out, struct proto_error *err);
 WN_NODISCARD wn_err proto_token_answer_decode(const void *buf, size_t len,
     struct proto_token_answer *out, struct proto_error *err);
-WN_NODISCARD wn_err proto_token_rotate_decode(const void *buf, size_t len,
-    struct proto_token_rotate *out, struct proto_error *err);
 
 #endif

@@ -65,8 +65,7 @@ void
 node_need_on_tokens(const struct node_need_tokens *t)
 {
 	if (tokens.ref_of == t->ref_of && tokens.token_of == t->token_of &&
-	    tokens.fp == t->fp && tokens.use == t->use &&
-	    tokens.keys == t->keys && tokens.gone == t->gone)
+	    tokens.fp == t->fp && tokens.use == t->use)
 		return;
 	WN_ASSERT(tokens.ref_of == NULL);
 	tokens = *t;
@@ -384,9 +383,6 @@ open_subject(struct node_ctl_call *c, char *out, size_t cap)
 		 * person, so it counts as a derivation does. One of this
 		 * node's own subjects (token_of) was counted when derived */
 		uint64_t used = 0, limit = 0;
-		char why[200];
-		if (tokens.gone != NULL && tokens.gone(c->n, t, why, sizeof(why)))
-			return fail(c, WN_EINVAL, "%s", why);
 		rc = tokens.use != NULL
 		    ? tokens.use(c->n, c->user->name, &used, &limit) : WN_OK;
 		if (rc == WN_ELIMIT)
@@ -694,7 +690,7 @@ node_ctl_case_list(struct node_ctl_call *c)
 	sqlite3_bind_text(st, 2, n->cfg.org_id, -1, SQLITE_STATIC);
 	proto_ctl_reply_begin(c->w, WN_OK, "", rows);
 	for (size_t i = 0; i < rows && sqlite3_step(st) == SQLITE_ROW; i++) {
-		proto_ctl_row_begin(c->w, 9);
+		proto_ctl_row_begin(c->w, 8);
 		proto_ctl_field_text(c->w, "case_id", case_col(st, 0));
 		proto_ctl_field_text(c->w, "type", cfg_case_type_name(
 		    (enum cfg_case_type)sqlite3_column_int(st, 1)));
@@ -708,17 +704,6 @@ node_ctl_case_list(struct node_ctl_call *c)
 		proto_ctl_field_text(c->w, "director", case_col(st, 5));
 		proto_ctl_field_text(c->w, "members", case_col(st, 6));
 		proto_ctl_field_bool(c->w, "member", sqlite3_column_int(st, 7));
-		/* a token no subject here holds: which key this node's
-		 * tokens are of, so that a token of another key (a rotation,
-		 * a key made again) is told from a person not held here */
-		char note[300] = "", keys[240] = "";
-		if (ci.token && ci.local[0] == '\0') {
-			if (tokens.keys != NULL)
-				tokens.keys(n, keys, sizeof(keys));
-			snprintf(note, sizeof(note), "no subject here holds "
-			    "this token%s%s", keys[0] ? "; " : "", keys);
-		}
-		proto_ctl_field_text(c->w, "subject_note", note);
 	}
 	sqlite3_finalize(st);
 	return WN_OK;

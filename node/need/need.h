@@ -155,26 +155,8 @@ struct node_need_tokens {
 	void (*fp)(const uint8_t token[32], char out[9]);
 	wn_err (*use)(struct node *n, const char *user, uint64_t *used,
 	    uint64_t *limit);
-	/* keys: what to say of a case whose token no subject here holds:
-	 * which key this node's tokens are of (and a rotation or a key
-	 * destroyed), in plain words into out; NULL: nothing */
-	void (*keys)(struct node *n, char *out, size_t cap);
-	/* gone: the token is known here as one of a key destroyed since
-	 * (a rotation): why says so; a case is not opened on it */
-	bool (*gone)(struct node *n, const uint8_t token[32], char *why,
-	    size_t cap);
 };
 void node_need_on_tokens(const struct node_need_tokens *t);
-
-/* node_need_case_token_move: the cases this node holds on token old
- * ("token:HEX") are on token new from now on: the federation's token key
- * was rotated and a member that holds the subject named the pair
- * (node/subject/rotate.c). member NULL: every such case (this node's own
- * subject); else only those member is a member of (not removed). *moved:
- * how many. Caller's transaction. */
-WN_NODISCARD wn_err node_need_case_token_move(struct node *n,
-    const uint8_t old[32], const uint8_t new[32], const char *member,
-    size_t *moved);
 
 /* need/'s state, reached from the node as n->need: the dossiers opened
  * outside a user's cases, for the snooping alert (watch.c), guarded by

@@ -841,36 +841,6 @@ static const char *const migrations[] = {
 	"DROP TABLE alerts;"
 	"ALTER TABLE alerts_new RENAME TO alerts;"
 	"CREATE INDEX alerts_case ON alerts (case_id, id);",
-	/* 28: the rotation of the federation's token key (node/subject/
-	 * rotate.c, issue 11). subject_keys.until_ms: NULL for the current
-	 * key (the newest row); an old key kept beside it during a rotation
-	 * holds the moment it is destroyed (its row zeroed, then deleted).
-	 * token_issued, at the director: the evaluations each member (or
-	 * "user:NAME") got under each key, by key id, and how many of those
-	 * were re-derivations of tokens it held under an older key: a
-	 * member re-derives free of the daily limit at most as many tokens
-	 * as it got under the old key. token_moves, at the director: each
-	 * old token a member named with its new one (partner) and the old
-	 * key's id, so that a second member naming another new token for
-	 * it is told apart, and a token of a destroyed key is recognised
-	 * and refused. token_keys_gone: the ids of the keys destroyed, and
-	 * when. No column names a subject. */
-	"ALTER TABLE subject_keys ADD COLUMN until_ms INTEGER;"
-	"CREATE TABLE token_issued ("
-	"  member TEXT NOT NULL CHECK (member != ''),"
-	"  key_id INTEGER NOT NULL CHECK (key_id >= 1),"
-	"  evaluated INTEGER NOT NULL DEFAULT 0 CHECK (evaluated >= 0),"
-	"  rederived INTEGER NOT NULL DEFAULT 0 CHECK (rederived >= 0),"
-	"  PRIMARY KEY (member, key_id)) WITHOUT ROWID;"
-	"CREATE TABLE token_moves ("
-	"  old BLOB PRIMARY KEY CHECK (length(old) = 32),"
-	"  new BLOB NOT NULL CHECK (length(new) = 32),"
-	"  key_id INTEGER NOT NULL CHECK (key_id >= 1),"
-	"  partner TEXT NOT NULL CHECK (partner != ''),"
-	"  moved_ms INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE token_keys_gone ("
-	"  key_id INTEGER PRIMARY KEY CHECK (key_id >= 1),"
-	"  gone_ms INTEGER NOT NULL);",
 };
 
 int

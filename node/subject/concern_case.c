@@ -244,7 +244,6 @@ void
 concern_case_register(void)
 {
 	static const struct node_need_tokens t = {ref_of, token_of, fp_of,
-	    node_subject_local_use, node_subject_keys_words,
-	    node_subject_token_gone_words};
+	    node_subject_local_use};
 	node_need_on_tokens(&t);
 }

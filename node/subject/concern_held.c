@@ -143,15 +143,6 @@ tell_one(struct node *n, const struct held *h,
 /* rematch makes the matches on token true: each active concern's partner
  * is told the others, if that is news to it */
 static wn_err
-rematch(struct node *n, const uint8_t *token, bool *kick);
-
-wn_err
-node_concern_rematch(struct node *n, const uint8_t *token, bool *kick)
-{
-	return rematch(n, token, kick);
-}
-
-static wn_err
 rematch(struct node *n, const uint8_t *token, bool *kick)
 {
 	const size_t cap = PROTO_MATCH_OTHERS_MAX + 1;
@@ -435,18 +426,6 @@ concern_held_put(struct node *n, const char *partner,
 			 (int64_t)c->number, token, "")) != WN_OK)
 			return rc;
 		return rematch(n, token, kick);
-	}
-	/* a token of a key destroyed since (rotate.c): it matches nothing
-	 * any more, the partner re-derives */
-	uint64_t gone_key = 0;
-	int64_t gone_ms = 0;
-	if (node_subject_token_gone(n, c->token, &gone_key, &gone_ms)) {
-		concern_day(gone_ms, day);
-		snprintf(why, whylen, "concern %llu of %s is on a token of "
-		    "key %llu, destroyed on %s: re-derive the subject's token",
-		    (unsigned long long)c->number, partner,
-		    (unsigned long long)gone_key, day);
-		return WN_EINVAL;
 	}
 	if ((rc = held_count(n, partner, c, now, &fresh, &active)) != WN_OK)
 		return rc;

@@ -36,9 +36,4 @@ WN_NODISCARD wn_err concern_matched(struct node *n, const char *from,
  * a token meets this node's subjects (node_need_on_tokens) */
 void concern_case_register(void);
 
-/* node_concern_rematch (the director): the matches on token made true
- * again, its partners told what changed (concern_held.c) */
-WN_NODISCARD wn_err node_concern_rematch(struct node *n, const uint8_t *token,
-    bool *kick);
-
 #endif

@@ -102,41 +102,6 @@ WN_NODISCARD wn_err node_subject_ref_of(struct node *n,
 
 void node_subject_room_register(void);
 
-/* The rotation of the federation's token key (rotate.c). */
-/* node_subject_rotate_register registers its commands (subject.key_rotate,
- * subject.key_finish, subject.key_status), TOKEN_ROTATE and its periodic
- * check; node_subject_room_register calls it. */
-void node_subject_rotate_register(void);
-WN_NODISCARD wn_err node_ctl_subject_key_rotate(struct node_ctl_call *c);
-WN_NODISCARD wn_err node_ctl_subject_key_finish(struct node_ctl_call *c);
-WN_NODISCARD wn_err node_ctl_subject_key_status(struct node_ctl_call *c);
-/* node_subject_token_gone (the director): token is one a member named as
- * the old token of a move, under a key destroyed since: its id and when */
-bool node_subject_token_gone(struct node *n, const uint8_t token[32],
-    uint64_t *key_id, int64_t *gone_ms);
-/* node_subject_keys_words: which key this node's tokens are of, in
- * plain words ("this node's tokens are of key Y", with a rotation under
- * way or the key destroyed last), for a case whose token no subject here
- * holds (need/'s case list, review L3) */
-void node_subject_keys_words(struct node *n, char *out, size_t cap);
-/* node_subject_token_gone_words: node_subject_token_gone, said in why
- * ("a token of key K, destroyed on DATE ...") */
-bool node_subject_token_gone_words(struct node *n, const uint8_t token[32],
-    char *why, size_t cap);
-/* node_subject_rotation_new (a member): the director announced a
- * rotation to key_id, still open */
-bool node_subject_rotation_new(struct node *n, uint64_t key_id);
-/* node_subject_rederive (a member): one TOKEN_REQUEST naming the old key
- * for up to PROTO_TOKEN_BATCH_MAX subjects that hold a token of it and
- * are not asked (or asked a day ago without an answer); *asked how many */
-WN_NODISCARD wn_err node_subject_rederive(struct node *n, size_t *asked);
-/* node_subject_moves_send (a member): its subjects' tokens old[i] are
- * new[i] under key new_id: its own cases and concerns follow, and the
- * director (to) is told the pairs (TOKEN_ROTATE) */
-WN_NODISCARD wn_err node_subject_moves_send(struct node *n,
-    struct node_peer *to, uint64_t old_id, uint64_t new_id,
-    const uint8_t (*old)[32], const uint8_t (*new)[32], size_t count);
-
 /* node_subject_token_apply applies a TOKEN_REQUEST (the director) or a
  * TOKEN_ANSWER (a member), as the exchange's applier calls it. */
 WN_NODISCARD wn_err node_subject_token_apply(struct node *n,

@@ -134,8 +134,6 @@ struct pending {
 	char ref[PROTO_ORG_ID_MAX + 1];
 	char form[NODE_SUBJECT_MAX];
 	uint8_t r[SEC_OPRF_SCALAR_LEN]; /* the blind, when there is one */
-	uint8_t old[NODE_SUBJECT_TOKEN_LEN]; /* a re-derivation: the token */
-	uint64_t old_key;                    /* and its key id; else 0 */
 };
 
 /* read_pending reads up to PROTO_TOKEN_BATCH_MAX rows of st (ref, form
@@ -162,14 +160,6 @@ read_pending(sqlite3_stmt *st, struct pending *pd, bool blind,
 		if (blind)
 			memcpy(pd[i].r, sqlite3_column_blob(st, 2),
 			    sizeof(pd[i].r));
-		pd[i].old_key = 0;
-		/* a re-derivation (rotate.c): the row holds its old token */
-		if (sqlite3_column_count(st) >= 5 &&
-		    sqlite3_column_bytes(st, 3) == NODE_SUBJECT_TOKEN_LEN) {
-			memcpy(pd[i].old, sqlite3_column_blob(st, 3),
-			    sizeof(pd[i].old));
-			pd[i].old_key = (uint64_t)sqlite3_column_int64(st, 4);
-		}
 		i++;
 	}
 	if (i < PROTO_TOKEN_BATCH_MAX && s != SQLITE_DONE)
@@ -253,7 +243,7 @@ used_today(struct node *n, int64_t today, const uint8_t *but,
 	sqlite3_stmt *st = token_prep(n, "SELECT (SELECT count(*) FROM subjects "
 				   "WHERE token_ms >= ?1) + (SELECT count(*) "
 				   "FROM subjects WHERE request_id IS NOT NULL "
-				   "AND token IS NULL AND asked_ms >= ?1 AND (?2 IS NULL OR "
+				   "AND asked_ms >= ?1 AND (?2 IS NULL OR "
 				   "request_id != ?2)), (SELECT count(*) FROM "
 				   "subjects WHERE token IS NULL AND refused IS "
 				   "NOT NULL AND refused_ms >= ?1)");
@@ -458,10 +448,6 @@ key_noticed(struct node *n, struct node_peer *from, uint64_t key_id)
 	if (node_store_meta_get(n->store, KEY_ID_KEY, was, sizeof(was)) &&
 	    strcmp(was, v) == 0)
 		return WN_OK;
-	/* a rotation the director announced: the old tokens are re-derived
-	 * (rotate.c), no alert */
-	if (node_subject_rotation_new(n, key_id))
-		return node_store_meta_put(n->store, KEY_ID_KEY, v);
 	if ((st = token_prep(n, "SELECT count(*), min(epoch) FROM subjects WHERE "
 			  "token IS NOT NULL AND epoch != ?")) == NULL)
 		return WN_EDB;
@@ -505,10 +491,9 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 	struct pending *pd = NULL;
 	sqlite3_stmt *st = NULL, *up = NULL;
 	char fed[PROTO_ORG_ID_MAX + 1], d[200];
-	size_t count = 0, moves = 0;
+	size_t count = 0;
 	int64_t now = token_now();
-	uint64_t limit, used = 0, refused = 0, old_key = 0;
-	uint8_t (*mv_old)[32] = NULL, (*mv_new)[32] = NULL;
+	uint64_t limit, used = 0, refused = 0;
 	wn_err rc;
 	if (n->is_director ||
 	    node_charter_federation(n, fed, sizeof(fed)) != WN_OK ||
@@ -526,13 +511,11 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	}
 	rc = WN_EDB;
-	st = token_prep(n, "SELECT ref, ident, blind, token, epoch FROM subjects "
-		     "WHERE request_id = ? ORDER BY pos");
-	/* a re-derived token keeps token_ms: it is no new token of the day */
-	up = token_prep(n, "UPDATE subjects SET token = ?, epoch = ?, token_ms = "
-		     "ifnull(token_ms, ?), request_id = NULL, pos = NULL, blind "
-		     "= NULL, asked_ms = NULL, refused = NULL, refused_ms = NULL "
-		     "WHERE ref = ?");
+	st = token_prep(n, "SELECT ref, ident, blind FROM subjects WHERE "
+		     "request_id = ? ORDER BY pos");
+	up = token_prep(n, "UPDATE subjects SET token = ?, epoch = ?, token_ms = ?, "
+		     "request_id = NULL, pos = NULL, blind = NULL, asked_ms = "
+		     "NULL, refused = NULL, refused_ms = NULL WHERE ref = ?");
 	if (st == NULL || up == NULL)
 		goto out;
 	if ((pd = calloc(PROTO_TOKEN_BATCH_MAX, sizeof(*pd))) == NULL) {
@@ -562,11 +545,6 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 	if ((rc = key_noticed(n, from, a->epoch)) != WN_OK)
 		goto out;
 	rc = WN_EDB;
-	if ((mv_old = calloc(count, sizeof(*mv_old))) == NULL ||
-	    (mv_new = calloc(count, sizeof(*mv_new))) == NULL) {
-		rc = WN_ENOMEM;
-		goto out;
-	}
 	for (size_t i = 0; i < count; i++) {
 		struct sec_oprf_blind b;
 		uint8_t token[NODE_SUBJECT_TOKEN_LEN];
@@ -587,17 +565,7 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 			rc = WN_EDB;
 			goto out;
 		}
-		if (pd[i].old_key != 0 && pd[i].old_key != a->epoch &&
-		    memcmp(pd[i].old, token, sizeof(token)) != 0) {
-			old_key = pd[i].old_key;
-			memcpy(mv_old[moves], pd[i].old, sizeof(token));
-			memcpy(mv_new[moves++], token, sizeof(token));
-		}
 	}
-	if (moves != 0 && (rc = node_subject_moves_send(n, from, old_key,
-			       a->epoch, (const uint8_t (*)[32])mv_old,
-			       (const uint8_t (*)[32])mv_new, moves)) != WN_OK)
-		goto out;
 	/* more today than the limit last stated: the director allows more
 	 * now, the member no longer keeps to it */
 	if (stated_limit(n, &limit) &&
@@ -611,12 +579,6 @@ answer_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 	rc = node_audit_append(n->store, "system", "subject.tokens_received",
 	    from->org_id, d);
 out:
-	if (mv_old != NULL)
-		sec_wipe(mv_old, count * sizeof(*mv_old));
-	if (mv_new != NULL)
-		sec_wipe(mv_new, count * sizeof(*mv_new));
-	free(mv_old);
-	free(mv_new);
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
 	pending_free(pd);
@@ -682,5 +644,4 @@ node_subject_room_register(void)
 	node_ctl_register(subject_cmds, WN_ARRAY_LEN(subject_cmds));
 	clock_ahead_ms = node_test_ahead_ms("WIJKNET_TEST_TOKEN_AHEAD_MS");
 	node_periodic_register(&ask_check);
-	node_subject_rotate_register();
 }

@@ -33,8 +33,8 @@ node_subject_key_get(struct node *n, struct sec_oprf_key **k,
 	wn_err rc = WN_EDB;
 	if (!n->is_director)
 		return WN_EDENIED;
-	if ((st = token_prep(n, "SELECT epoch, sk FROM subject_keys WHERE until_ms "
-			  "IS NULL ORDER BY epoch DESC LIMIT 1")) == NULL)
+	if ((st = token_prep(n, "SELECT epoch, sk FROM subject_keys ORDER BY epoch "
+			  "DESC LIMIT 1")) == NULL)
 		goto out;
 	int s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
@@ -174,99 +174,6 @@ node_subject_local_use(struct node *n, const char *user, uint64_t *used,
 	return WN_OK;
 }
 
-/* issued_get: what member got under key_id (evaluations) and how many
- * of those were re-derivations */
-static wn_err
-issued_get(struct node *n, const char *member, uint64_t key_id,
-    uint64_t *evaluated, uint64_t *rederived)
-{
-	sqlite3_stmt *st = token_prep(n, "SELECT evaluated, rederived FROM "
-				   "token_issued WHERE member = ? AND key_id = ?");
-	int s;
-	*evaluated = *rederived = 0;
-	if (st == NULL)
-		return WN_EDB;
-	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)key_id);
-	if ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		*evaluated = (uint64_t)sqlite3_column_int64(st, 0);
-		*rederived = (uint64_t)sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	return s == SQLITE_ROW || s == SQLITE_DONE ? WN_OK : WN_EDB;
-}
-
-/* issued_add counts count evaluations for member under key_id, free of
- * them re-derivations of its tokens of an older key */
-static wn_err
-issued_add(struct node *n, const char *member, uint64_t key_id,
-    uint64_t count, uint64_t free_)
-{
-	/* SQLite 3.15: no upsert */
-	sqlite3_stmt *st = token_prep(n, "INSERT OR IGNORE INTO token_issued "
-				   "(member, key_id) VALUES (?, ?)");
-	if (st != NULL) {
-		sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (int64_t)key_id);
-	}
-	if (token_run(st) != WN_OK)
-		return WN_EDB;
-	st = token_prep(n, "UPDATE token_issued SET evaluated = evaluated + ?3, "
-			   "rederived = rederived + ?4 WHERE member = ?1 AND "
-			   "key_id = ?2");
-	if (st != NULL) {
-		sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (int64_t)key_id);
-		sqlite3_bind_int64(st, 3, (int64_t)count);
-		sqlite3_bind_int64(st, 4, (int64_t)free_);
-	}
-	return token_run(st);
-}
-
-/* rederive_free (the director): how many of a re-derivation of count
- * tokens of key from member may have free of its daily limit: as many
- * as it got under that key and has not re-derived yet. WN_ENOTFOUND: from
- * is not the old key of the rotation open (destroyed, or never this
- * director's), *why says which. */
-static wn_err
-rederive_free(struct node *n, const char *member, uint64_t from,
-    uint64_t new_id, size_t count, uint64_t *free_, char *why,
-    size_t whylen)
-{
-	uint64_t got = 0, done = 0, ignore = 0, cur = 0;
-	sqlite3_stmt *st = token_prep(n, "SELECT sk FROM subject_keys WHERE "
-				   "until_ms IS NOT NULL");
-	struct sec_oprf_key *k = NULL;
-	bool open = false;
-	wn_err rc;
-	*free_ = 0;
-	if (st == NULL)
-		return WN_EDB;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (sqlite3_column_bytes(st, 0) == SEC_OPRF_SCALAR_LEN &&
-		    sec_oprf_key_import(sqlite3_column_blob(st, 0), &k) ==
-			WN_OK) {
-			if (sec_oprf_key_id(k, &cur) == WN_OK && cur == from)
-				open = true;
-			sec_oprf_key_free(k);
-			k = NULL;
-		}
-	sqlite3_finalize(st);
-	if (!open) {
-		snprintf(why, whylen, "key %llu is not the old key of a "
-		    "rotation open here (destroyed, or never this director's)",
-		    (unsigned long long)from);
-		return WN_ENOTFOUND;
-	}
-	if ((rc = issued_get(n, member, from, &got, &ignore)) != WN_OK ||
-	    (rc = issued_get(n, member, new_id, &ignore, &done)) != WN_OK)
-		return rc;
-	*free_ = got > done ? got - done : 0;
-	if (*free_ > count)
-		*free_ = count;
-	return WN_OK;
-}
-
 wn_err
 token_request_apply(struct node *n, struct node_peer *from, const uint8_t *body,
     size_t len, char *why, size_t whylen)
@@ -276,9 +183,8 @@ token_request_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 	struct proto_error perr = {0};
 	struct sec_oprf_key *k = NULL;
 	uint64_t used = 0, limit = n->cfg.token_daily_limit, key_id = 0;
-	uint64_t free_ = 0;
 	int64_t day = token_now() / TOKEN_DAY_MS;
-	char d[300];
+	char d[256];
 	wn_err rc = WN_ENOMEM;
 	if (!n->is_director) {
 		snprintf(why, whylen, "only the federation's director "
@@ -295,34 +201,9 @@ token_request_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 		goto out;
 	}
 	memcpy(a->id, q->id, sizeof(a->id));
-	if ((rc = node_subject_key_get(n, &k, &key_id)) != WN_OK) {
-		snprintf(why, whylen, "the federation's token key cannot be "
-		    "read");
-		goto out;
-	}
-	if (q->from != 0) {
-		/* a re-derivation under a rotation (rotate.c): free of the
-		 * daily limit as far as the member got tokens under the old
-		 * key and has not re-derived them yet; the rest counts */
-		rc = rederive_free(n, from->org_id, q->from, key_id, q->count,
-		    &free_, d, sizeof(d));
-		if (rc == WN_ENOTFOUND) {
-			a->code = WN_ENOTFOUND;
-			wn_log(WN_LOG_WARN, "subjects: %s asked to re-derive %zu "
-			    "tokens: %s: refused", from->org_id, q->count, d);
-			if ((rc = node_audit_append(n->store, "system",
-				 "subject.token_refused", from->org_id, d)) !=
-			    WN_OK)
-				goto out;
-			rc = token_push(n, from, PROTO_MSG_TOKEN_ANSWER, NULL, a);
-			goto out;
-		}
-		if (rc != WN_OK)
-			goto out;
-	}
 	if ((rc = usage_get(n, from->org_id, day, &used)) != WN_OK)
 		goto out;
-	if (used + (q->count - free_) > limit) {
+	if (used + q->count > limit) {
 		a->code = WN_ELIMIT;
 		a->limit = limit;
 		snprintf(d, sizeof(d), "refused %zu tokens: %s (%llu of %llu "
@@ -337,6 +218,11 @@ token_request_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 		rc = token_push(n, from, PROTO_MSG_TOKEN_ANSWER, NULL, a);
 		goto out;
 	}
+	if ((rc = node_subject_key_get(n, &k, &key_id)) != WN_OK) {
+		snprintf(why, whylen, "the federation's token key cannot be "
+		    "read");
+		goto out;
+	}
 	for (size_t i = 0; i < q->count; i++)
 		if ((rc = sec_oprf_evaluate(k, q->el[i], a->el[i])) != WN_OK) {
 			/* the decoder checked every element: not reached */
@@ -347,17 +233,10 @@ token_request_apply(struct node *n, struct node_peer *from, const uint8_t *body,
 		}
 	a->count = q->count;
 	a->epoch = key_id; /* the wire's "epoch" is the key's id */
-	used += q->count - free_;
 	snprintf(d, sizeof(d), "evaluated %zu tokens under key %llu "
 	    "(%llu of %llu today)", q->count, (unsigned long long)key_id,
-	    (unsigned long long)used, (unsigned long long)limit);
-	if (q->from != 0)
-		snprintf(d + strlen(d), sizeof(d) - strlen(d), ", re-deriving "
-		    "tokens of key %llu, %llu of them free of the limit",
-		    (unsigned long long)q->from, (unsigned long long)free_);
-	if ((rc = issued_add(n, from->org_id, key_id, q->count, free_)) !=
-		WN_OK ||
-	    (rc = usage_put(n, from->org_id, day, used)) != WN_OK ||
+	    (unsigned long long)(used + q->count), (unsigned long long)limit);
+	if ((rc = usage_put(n, from->org_id, day, used + q->count)) != WN_OK ||
 	    (rc = node_audit_append(n->store, "system",
 		 "subject.tokens_evaluated", from->org_id, d)) != WN_OK)
 		goto out;

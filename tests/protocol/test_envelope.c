@@ -1927,8 +1927,7 @@ test_names_and_validators(void **state)
 	assert_string_equal(proto_msg_type_name(36), "session_open");
 	assert_string_equal(proto_msg_type_name(37), "session_accept");
 	assert_string_equal(proto_msg_type_name(38), "resync_request");
-	assert_string_equal(proto_msg_type_name(39), "token_rotate");
-	assert_string_equal(proto_msg_type_name(40), "unknown");
+	assert_string_equal(proto_msg_type_name(39), "unknown");
 	assert_true(proto_org_id_valid("a-b_9", 5));
 	assert_false(proto_org_id_valid("a.b", 3));
 	assert_false(proto_org_id_valid("", 0));

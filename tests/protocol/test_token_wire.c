@@ -9,8 +9,7 @@
  * misordered key, a missing id, an answer with both elements and a code
  * or neither, key id (epoch) 0 or 2^48 and over, code 0 or over 255,
  * trailing bytes; the encoders
- * refuse what the decoders would. A re-derivation's old key id ("from")
- * and TOKEN_ROTATE (its three forms) likewise.
+ * refuse what the decoders would.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -225,7 +224,7 @@ test_request_shape(void **state)
 	/* unknown key, keys out of order, a missing id */
 	n = raw_request(base, 32, NULL);
 	buf[0] = 0xa3;
-	memcpy(buf + n, "\x04\x01", 2);
+	memcpy(buf + n, "\x03\x00", 2);
 	assert_int_equal(proto_token_request_decode(buf, n + 2, q2, NULL),
 	    WN_EPROTO);
 	static const uint8_t swapped[] = {0xa2, 0x02, 0x80, 0x01, 0x40};
@@ -316,186 +315,6 @@ test_answer_shape(void **state)
 	assert_int_equal(w.len, 0);
 }
 
-/* a re-derivation names the old key (3, "from"): 1..2^48-1 */
-static void
-test_request_from(void **state)
-{
-	struct proto_error err = {0};
-	struct proto_writer w;
-	size_t n;
-	(void)state;
-	q->from = PROTO_TOKEN_KEY_ID_MAX;
-	n = enc_q(q);
-	assert_int_equal(proto_token_request_decode(buf, n, q2, NULL), WN_OK);
-	assert_true(q2->from == PROTO_TOKEN_KEY_ID_MAX);
-	assert_memory_equal(q, q2, sizeof(*q));
-	/* without it: 0, the bytes as before */
-	q->from = 0;
-	n = enc_q(q);
-	assert_int_equal(buf[0], 0xa2);
-	assert_int_equal(proto_token_request_decode(buf, n, q2, NULL), WN_OK);
-	assert_true(q2->from == 0);
-	/* 0 and 2^48 are refused */
-	q->from = 7;
-	n = enc_q(q);
-	assert_int_equal(buf[n - 1], 0x07);
-	buf[n - 1] = 0x00;
-	assert_int_equal(proto_token_request_decode(buf, n, q2, &err),
-	    WN_EPROTO);
-	assert_non_null(strstr(err.msg, "key id 0"));
-	for (size_t i = 0; i < sizeof(*q2); i++)
-		assert_int_equal(((uint8_t *)q2)[i], 0);
-	memcpy(buf + n - 1, "\x1b\x00\x01\x00\x00\x00\x00\x00\x00", 9);
-	assert_int_equal(proto_token_request_decode(buf, n + 8, q2, NULL),
-	    WN_EPROTO);
-	q->from = PROTO_TOKEN_KEY_ID_MAX + 1;
-	proto_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(proto_token_request_encode(q, &w), WN_EINVAL);
-}
-
-static struct proto_token_rotate *t, *t2;
-
-static size_t
-enc_t(const struct proto_token_rotate *v)
-{
-	struct proto_writer w;
-	proto_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(proto_token_rotate_encode(v, &w), WN_OK);
-	return w.len;
-}
-
-static void
-refused_t(size_t len, const char *why)
-{
-	struct proto_error err = {0};
-	assert_int_equal(proto_token_rotate_decode(buf, len, t2, &err),
-	    WN_EPROTO);
-	if (why != NULL)
-		assert_non_null(strstr(err.msg, why));
-	for (size_t i = 0; i < sizeof(*t2); i++)
-		assert_int_equal(((uint8_t *)t2)[i], 0);
-}
-
-/* TOKEN_ROTATE: the three forms round trip; the decoder refuses two
- * forms at once or none, one key id for both, key id or moment 0, a move
- * of one token to itself or of three tokens, no move, 1001 moves, a
- * token of 31 bytes, an unknown key and trailing bytes; the encoder
- * what the decoder would */
-static void
-test_rotate(void **state)
-{
-	struct proto_writer w;
-	size_t n;
-	(void)state;
-	t = calloc(1, sizeof(*t));
-	t2 = calloc(1, sizeof(*t2));
-	assert_non_null(t && t2);
-	t->kind = PROTO_TOKEN_ROTATE_ANNOUNCE;
-	t->old_key = 0x123456789abcULL;
-	t->new_key = 42;
-	t->at_ms = 1765152000000;
-	n = enc_t(t);
-	assert_int_equal(proto_token_rotate_decode(buf, n, t2, NULL), WN_OK);
-	assert_memory_equal(t, t2, sizeof(*t));
-	t->kind = PROTO_TOKEN_ROTATE_GONE;
-	n = enc_t(t);
-	assert_int_equal(proto_token_rotate_decode(buf, n, t2, NULL), WN_OK);
-	assert_memory_equal(t, t2, sizeof(*t));
-	/* trailing bytes */
-	buf[n] = 0x00;
-	refused_t(n + 1, NULL);
-	/* moment 0: the last byte of {.., 5: 1765152000000} set to 0 */
-	t->at_ms = 1;
-	n = enc_t(t);
-	buf[n - 1] = 0x00;
-	refused_t(n, "moment 0");
-	/* one key for both */
-	t->new_key = t->old_key;
-	proto_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(proto_token_rotate_encode(t, &w), WN_EINVAL);
-	static const uint8_t same[] = {0xa3, 0x01, 0x05, 0x02, 0x05, 0x03, 0x01};
-	memcpy(buf, same, sizeof(same));
-	refused_t(sizeof(same), "are one");
-	/* key id 0 */
-	static const uint8_t zero[] = {0xa3, 0x01, 0x00, 0x02, 0x05, 0x03, 0x01};
-	memcpy(buf, zero, sizeof(zero));
-	refused_t(sizeof(zero), "key id 0");
-	/* two forms at once, none, an unknown key */
-	static const uint8_t both[] = {0xa4, 0x01, 0x05, 0x02, 0x06, 0x03,
-	    0x01, 0x05, 0x01};
-	memcpy(buf, both, sizeof(both));
-	refused_t(sizeof(both), "one of: until, moves, gone");
-	static const uint8_t none[] = {0xa2, 0x01, 0x05, 0x02, 0x06};
-	memcpy(buf, none, sizeof(none));
-	refused_t(sizeof(none), "one of: until, moves, gone");
-	static const uint8_t unknown[] = {0xa3, 0x01, 0x05, 0x02, 0x06, 0x06,
-	    0x01};
-	memcpy(buf, unknown, sizeof(unknown));
-	refused_t(sizeof(unknown), NULL);
-	/* moves: two, and 1000 */
-	memset(t, 0, sizeof(*t));
-	t->kind = PROTO_TOKEN_ROTATE_MOVES;
-	t->old_key = 5;
-	t->new_key = 6;
-	t->count = 2;
-	memset(t->old[0], 1, 32);
-	memset(t->new[0], 2, 32);
-	memset(t->old[1], 3, 32);
-	memset(t->new[1], 4, 32);
-	n = enc_t(t);
-	assert_int_equal(proto_token_rotate_decode(buf, n, t2, NULL), WN_OK);
-	assert_memory_equal(t, t2, sizeof(*t));
-	/* a move to itself: the second move's new token set to its old */
-	memset(buf + n - 32, 3, 32);
-	refused_t(n, "keeps its token");
-	/* a token of 31 bytes */
-	n = enc_t(t);
-	buf[n - 33] = 0x5f;
-	refused_t(n - 1, NULL);
-	/* a move of three tokens */
-	n = enc_t(t);
-	assert_int_equal(buf[n - 2 * 34 - 1], 0x82);
-	buf[n - 2 * 34 - 1] = 0x83;
-	memcpy(buf + n, "\x58\x20", 2);
-	memset(buf + n + 2, 9, 32);
-	refused_t(n + 34, "a move is two tokens");
-	/* no move */
-	static const uint8_t empty[] = {0xa3, 0x01, 0x05, 0x02, 0x06, 0x04,
-	    0x80};
-	memcpy(buf, empty, sizeof(empty));
-	refused_t(sizeof(empty), "no move");
-	/* 1000 moves, then 1001 */
-	t->count = PROTO_TOKEN_MOVES_MAX;
-	for (size_t i = 0; i < t->count; i++) {
-		memset(t->old[i], 1, 32);
-		memset(t->new[i], 2, 32);
-	}
-	n = enc_t(t);
-	assert_int_equal(proto_token_rotate_decode(buf, n, t2, NULL), WN_OK);
-	assert_int_equal(t2->count, PROTO_TOKEN_MOVES_MAX);
-	assert_int_equal(buf[5], 0x04);
-	assert_int_equal(buf[6], 0x99);
-	buf[8] = 0xe9; /* 0x03e8 -> 0x03e9 */
-	memcpy(buf + n, "\x82\x58\x20", 3);
-	memset(buf + n + 3, 1, 32);
-	memcpy(buf + n + 35, "\x58\x20", 2);
-	memset(buf + n + 37, 2, 32);
-	refused_t(n + 69, "more than 1000 moves");
-	/* the encoder refuses moves with a moment, none, or 1001 */
-	t->count = 2;
-	t->at_ms = 5;
-	proto_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(proto_token_rotate_encode(t, &w), WN_EINVAL);
-	t->at_ms = 0;
-	t->count = 0;
-	assert_int_equal(proto_token_rotate_encode(t, &w), WN_EINVAL);
-	t->count = PROTO_TOKEN_MOVES_MAX + 1;
-	assert_int_equal(proto_token_rotate_encode(t, &w), WN_EINVAL);
-	assert_int_equal(w.len, 0);
-	free(t);
-	free(t2);
-}
-
 int
 main(void)
 {
@@ -506,9 +325,6 @@ main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_answer_shape, setup,
 		teardown),
-	    cmocka_unit_test_setup_teardown(test_request_from, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
 	};
 	if (sec_init() != WN_OK)
 		return 1;

@@ -28,9 +28,6 @@
  *        director from $WNPOKE_DIRECTOR or FROM; seq from $WNPOKE_SEQ) |
  *        amend CASE FIELD VALUE (an AMEND of the recipient's field FIELD;
  *        seq from $WNPOKE_SEQ) |
- *        moves SEQ OLDKEY NEWKEY OLD NEW (FROM's message SEQ: a
- *        TOKEN_ROTATE naming token OLD of key OLDKEY as NEW of NEWKEY,
- *        tokens in hex) |
  *        kind SEQ TYPE (FROM's message SEQ: the DATA body in an envelope
  *        of message type TYPE, a number) |
  *        signal SEQ (FROM's message SEQ: a well-formed signal summary of
@@ -114,7 +111,6 @@
 #include "protocol/matrix_wire.h"
 #include "protocol/meet_wire.h"
 #include "protocol/need_wire.h"
-#include "protocol/token_wire.h"
 #include "protocol/work_wire.h"
 #include "node/exchange/exchange.h"
 #include "tests/tools/tool_bundle.h"
@@ -959,25 +955,6 @@ main(int argc, char **argv)
 		if (sq != NULL)
 			wn_parse_u64(sq, UINT64_MAX - 1, &h.seq);
 		if (transfer_of(&h, cw.buf, cw.len, &out, false) != 0)
-			return 1;
-		return send_and_print(out.buf, out.len);
-	}
-	if (strcmp(mode, "moves") == 0 && argc == 11) {
-		static struct proto_token_rotate tr;
-		static uint8_t tb[256];
-		struct proto_writer tw;
-		tr.kind = PROTO_TOKEN_ROTATE_MOVES;
-		tr.count = 1;
-		if (!wn_parse_u64(argv[7], PROTO_TOKEN_KEY_ID_MAX, &tr.old_key) ||
-		    !wn_parse_u64(argv[8], PROTO_TOKEN_KEY_ID_MAX, &tr.new_key) ||
-		    !sec_unhex(tr.old[0], 32, argv[9]) ||
-		    !sec_unhex(tr.new[0], 32, argv[10]))
-			return 1;
-		proto_writer_init(&tw, tb, sizeof(tb));
-		if (proto_token_rotate_encode(&tr, &tw) != WN_OK)
-			return 1;
-		header(&h, argv[3], PROTO_MSG_TOKEN_ROTATE, seq);
-		if (transfer_of(&h, tw.buf, tw.len, &out, false) != 0)
 			return 1;
 		return send_and_print(out.buf, out.len);
 	}
