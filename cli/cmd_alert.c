@@ -42,13 +42,33 @@ const char cli_usage_alert[] =
     "a line. When the node does not answer or stops, it says so on stderr\n"
     "and goes on from the last alert it printed once the node is back";
 
+/* safe_id copies id into out (cap > 1) with every character that is not
+ * a letter, a digit, '-', '_', '.' or ':' as '?': a peer that directs a
+ * case chooses its id, and it is shown in a command a person may copy
+ * into a shell */
+static const char *
+safe_id(const char *id, char *out, size_t cap)
+{
+	size_t i = 0;
+	for (; id[i] != '\0' && i + 1 < cap; i++) {
+		char ch = id[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		    ch == '.' || ch == ':';
+		out[i] = ok ? ch : '?';
+	}
+	out[i] = '\0';
+	return out;
+}
+
 /* say: what alert r says, for a person, and where to look */
 static void
 say(const struct proto_ctl_row *r, char *out, size_t cap)
 {
-	const char *k = cli_row_text(r, "kind"), *p = cli_row_text(r,
-						    "partner");
-	const char *c = cli_row_text(r, "case_id");
+	char cbuf[80], pbuf[80];
+	const char *k = cli_row_text(r, "kind");
+	const char *p = safe_id(cli_row_text(r, "partner"), pbuf, sizeof(pbuf));
+	const char *c = safe_id(cli_row_text(r, "case_id"), cbuf, sizeof(cbuf));
 	bool owner = strcmp(cli_row_text(r, "role"), "owner") == 0;
 	bool chair = strcmp(cli_row_text(r, "role"), "chair") == 0;
 	long long ref = (long long)cli_row_int(r, "ref");
